@@ -1,0 +1,581 @@
+//! The command line: parse arguments into actions and print results.
+//! Exit codes: 0 success, 1 user error, 2 usage error.
+
+pub mod output;
+
+use crate::model::{id, Verdict};
+use crate::ops::{self, Action, NewCard, Placement};
+use crate::store::{self, Board};
+use crate::{git, templates};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lanes",
+    version,
+    about = "A kanban board for research and ML teams, kept as YAML files in git",
+    long_about = "A kanban board for research and ML teams, kept as YAML files in git.\n\nEvery change is one git commit touching only board files (.lanes/)."
+)]
+pub struct Cli {
+    /// The board to use: a folder holding .lanes/ (default: found by walking up from here)
+    #[arg(long, global = true, env = "LANES_BOARD", value_name = "PATH")]
+    pub board: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a board in this folder's git repository (creating the repository if needed)
+    Init {
+        /// Template name (see `lanes templates`) or path to a board.yaml
+        #[arg(long, default_value = templates::DEFAULT)]
+        template: String,
+        /// The board's name
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Add a card; prints its id
+    Add(AddArgs),
+    /// Move a card to a lane, or reorder it within its lane
+    Move {
+        card: String,
+        lane: String,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Edit a card in $EDITOR, or set fields with --set FIELD=VALUE
+    Edit {
+        card: String,
+        /// Set a field (dotted names for nested fields; VALUE is YAML; empty VALUE removes it)
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        /// Replace the card with the contents of a file (e.g. a recovery file)
+        #[arg(long, value_name = "PATH", conflicts_with = "set")]
+        file: Option<PathBuf>,
+    },
+    /// Add a journal note to a card
+    Note { card: String, text: String },
+    /// Give a hypothesis its verdict
+    Verdict {
+        card: String,
+        #[arg(value_parser = ["open", "supported", "refuted", "inconclusive"])]
+        verdict: String,
+        /// The measured result (a number or text)
+        #[arg(long)]
+        result: Option<String>,
+    },
+    /// Archive a card (hidden from lists unless --all)
+    Archive { card: String },
+    /// Bring an archived card back
+    Restore { card: String },
+    /// List cards in lane order, then rank
+    List(ListArgs),
+    /// Show one card
+    Show {
+        card: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check board.yaml and every card; print problems as path:line:column: message
+    Validate,
+    /// List the board templates
+    Templates,
+    /// Commit pending board changes (for boards with `commit: manual`)
+    Commit {
+        /// The commit subject (after "lanes: ")
+        #[arg(short, long)]
+        message: Option<String>,
+    },
+    /// Create the demo board (a recommendation-engine project) and show it
+    Demo {
+        /// Where to create it (default: a new temporary folder)
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    pub title: String,
+    #[arg(long)]
+    pub lane: Option<String>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    #[arg(long = "assignee")]
+    pub assignees: Vec<String>,
+    /// Due date, YYYY-MM-DD
+    #[arg(long)]
+    pub due: Option<String>,
+    /// The hypothesis statement
+    #[arg(long)]
+    pub hypothesis: Option<String>,
+    #[arg(long)]
+    pub metric: Option<String>,
+    #[arg(long)]
+    pub baseline: Option<String>,
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Free text
+    #[arg(long)]
+    pub body: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[group(multiple = false)]
+pub struct PlaceArgs {
+    /// Put it first in the lane
+    #[arg(long)]
+    pub top: bool,
+    /// Put it last in the lane (the default when changing lanes)
+    #[arg(long)]
+    pub bottom: bool,
+    /// Put it just before this card
+    #[arg(long, value_name = "CARD")]
+    pub before: Option<String>,
+    /// Put it just after this card
+    #[arg(long, value_name = "CARD")]
+    pub after: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub lane: Option<String>,
+    #[arg(long)]
+    pub label: Option<String>,
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Include archived cards
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parse the command line and run it.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lanes: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn root(cli_board: &Option<PathBuf>) -> Result<PathBuf> {
+    match cli_board {
+        Some(p) => store::explicit_root(p),
+        None => store::discover(&std::env::current_dir()?),
+    }
+}
+
+fn yaml_arg(s: &str) -> Result<serde_yaml::Value> {
+    store::parse_value(s)
+}
+
+/// Print an outcome of a mutating command to stderr.
+fn report(outcome: &ops::Outcome, board_root: &Path) {
+    match (&outcome.commit, outcome.written.is_some()) {
+        (Some(oid), _) => {
+            let s = oid.to_string();
+            eprintln!("{} [{}]", outcome.summary, &s[..8.min(s.len())]);
+        }
+        (None, true) => eprintln!(
+            "{} (written, not committed: this board has `commit: manual`; run `lanes commit`)",
+            outcome.summary
+        ),
+        (None, false) => eprintln!("{}", outcome.summary),
+    }
+    let _ = board_root;
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let Some(command) = cli.command else {
+        // The board screen arrives with the TUI; until then, list the board.
+        let r = root(&cli.board)?;
+        let board = Board::load(&r)?;
+        print_board(&board, false)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Init { template, name } => {
+            let dir = match &cli.board {
+                Some(p) => p.clone(),
+                None => std::env::current_dir()?,
+            };
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let t = templates::find(&template)?;
+            let (root, _) = ops::init_board(&dir, &t.text, &t.name, name.as_deref())?;
+            eprintln!(
+                "created a {} board in {}; add a card with `lanes add \"Title\"`",
+                t.name,
+                root.join(store::BOARD_DIR).display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Add(a) => {
+            let r = root(&cli.board)?;
+            let new = NewCard {
+                title: a.title,
+                lane: a.lane,
+                kind: a.kind,
+                labels: a.labels,
+                assignees: a.assignees,
+                due: a.due,
+                hypothesis: a.hypothesis,
+                metric: a.metric,
+                baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
+                target: a.target.as_deref().map(yaml_arg).transpose()?,
+                body: a.body,
+            };
+            let outcome = ops::apply(&r, Action::Add(Box::new(new)))?;
+            println!("{}", outcome.card);
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Move { card, lane, place } => {
+            let r = root(&cli.board)?;
+            let placement = if place.top {
+                Some(Placement::Top)
+            } else if place.bottom {
+                Some(Placement::Bottom)
+            } else if let Some(c) = place.before {
+                Some(Placement::Before(c))
+            } else {
+                place.after.map(Placement::After)
+            };
+            let outcome = ops::apply(
+                &r,
+                Action::Move {
+                    card,
+                    lane,
+                    placement,
+                },
+            )?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Edit { card, set, file } => {
+            let r = root(&cli.board)?;
+            let action = if let Some(path) = file {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                Action::Replace { card, text }
+            } else if !set.is_empty() {
+                let mut fields = Vec::new();
+                for s in &set {
+                    let (k, v) = s.split_once('=').ok_or_else(|| {
+                        anyhow!(
+                            "--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232"
+                        )
+                    })?;
+                    fields.push((k.trim().to_string(), yaml_arg(v)?));
+                }
+                Action::Set { card, fields }
+            } else {
+                return edit_in_editor(&r, &card);
+            };
+            let outcome = ops::apply(&r, action)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Note { card, text } => {
+            let r = root(&cli.board)?;
+            let outcome = ops::apply(&r, Action::Note { card, text })?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verdict {
+            card,
+            verdict,
+            result,
+        } => {
+            let r = root(&cli.board)?;
+            let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
+            let result = result.as_deref().map(yaml_arg).transpose()?;
+            let outcome = ops::apply(
+                &r,
+                Action::Verdict {
+                    card,
+                    verdict,
+                    result,
+                },
+            )?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Archive { card } => {
+            let r = root(&cli.board)?;
+            let outcome = ops::apply(&r, Action::Archive { card })?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { card } => {
+            let r = root(&cli.board)?;
+            let outcome = ops::apply(&r, Action::Restore { card })?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List(args) => {
+            let r = root(&cli.board)?;
+            let board = Board::load(&r)?;
+            list(&board, &args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { card, json } => {
+            let r = root(&cli.board)?;
+            let board = Board::load(&r)?;
+            let c = ops::lookup(&board, &card)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &output::card_json(&c))?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", output::show_text(&board.config, &c))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate => {
+            let r = root(&cli.board)?;
+            validate(&r)
+        }
+        Command::Templates => {
+            let mut out = std::io::stdout().lock();
+            for t in templates::list() {
+                let summary = store::parse_board(t.text.as_bytes())
+                    .map(|c| {
+                        c.lanes
+                            .iter()
+                            .map(|l| l.title.clone())
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    })
+                    .unwrap_or_else(|p| format!("invalid: {p}"));
+                writeln!(out, "{:<16} {:<10} {}", t.name, t.source, summary)?;
+            }
+            if let Some(d) = templates::user_dir() {
+                writeln!(out, "\nyour own templates go in {}", d.display())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Commit { message } => {
+            let r = root(&cli.board)?;
+            match ops::commit_pending(&r, message.as_deref())? {
+                Some(oid) => eprintln!("committed board changes [{}]", &oid.to_string()[..8]),
+                None => eprintln!("no board changes to commit"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { dir } => {
+            let dir = match dir {
+                Some(d) => d,
+                None => crate::demo::temp_dir()?,
+            };
+            let root = crate::demo::create(&dir)?;
+            eprintln!("demo board created in {}", root.display());
+            let board = Board::load(&root)?;
+            print_board(&board, false)?;
+            eprintln!(
+                "\ntry: cd {} && lanes list && lanes log  (or git log --stat)",
+                root.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_board(board: &Board, all: bool) -> Result<()> {
+    let cards: Vec<_> = board.cards.iter().filter(|c| all || !c.archived).collect();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}\n",
+        crate::model::text::one_line(&board.config.name)
+    )?;
+    write!(out, "{}", output::list_text(&board.config, &cards))?;
+    for p in &board.problems {
+        eprintln!("{p}");
+    }
+    Ok(())
+}
+
+fn list(board: &Board, args: &ListArgs) -> Result<()> {
+    let lane = match &args.lane {
+        Some(l) => Some(
+            board
+                .config
+                .resolve_lane(l)
+                .map_err(|e| anyhow!(e))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    let cards: Vec<_> = board
+        .cards
+        .iter()
+        .filter(|c| args.all || !c.archived)
+        .filter(|c| lane.as_ref().is_none_or(|l| c.lane == *l))
+        .filter(|c| args.label.as_ref().is_none_or(|l| c.labels.contains(l)))
+        .filter(|c| {
+            args.assignee
+                .as_ref()
+                .is_none_or(|a| c.assignees.iter().any(|x| x == a.trim_start_matches('@')))
+        })
+        .collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        let arr: Vec<serde_json::Value> = cards.iter().map(|c| output::card_json(c)).collect();
+        serde_json::to_writer(&mut out, &arr)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", output::list_text(&board.config, &cards))?;
+    }
+    out.flush()?;
+    for p in &board.problems {
+        eprintln!("{p}");
+    }
+    Ok(())
+}
+
+/// All problems on the board, as `path:line:column: message`.
+pub fn problems(r: &Path) -> Result<Vec<store::Problem>> {
+    let board = match Board::load(r) {
+        Ok(b) => b,
+        Err(e) => match e.downcast::<store::Problem>() {
+            Ok(p) => return Ok(vec![p]),
+            Err(e) => return Err(e),
+        },
+    };
+    Ok(store::validate::check(&board))
+}
+
+fn validate(r: &Path) -> Result<ExitCode> {
+    let found = problems(r)?;
+    let mut out = std::io::stdout().lock();
+    for p in &found {
+        writeln!(out, "{p}")?;
+    }
+    if found.is_empty() {
+        let board = Board::load(r)?;
+        eprintln!(
+            "board ok: {} cards in {} lanes",
+            board.cards.len(),
+            board.config.lanes.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "{} problem{} found",
+            found.len(),
+            if found.len() == 1 { "" } else { "s" }
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// `lanes edit CARD`: edit a copy in $EDITOR, validate, then write and commit.
+fn edit_in_editor(r: &Path, query: &str) -> Result<ExitCode> {
+    let board = Board::load(r)?;
+    let card_id = board.resolve_id(query)?;
+    let rel = store::card_path(&card_id);
+    let original =
+        std::fs::read_to_string(r.join(&rel)).with_context(|| format!("cannot read {rel}"))?;
+    let work = scratch_dir(r)?;
+    let tmp = work.join(format!("edit-{card_id}.yaml"));
+    std::fs::write(&tmp, &original)?;
+    run_editor(&tmp)?;
+    let text = std::fs::read_to_string(&tmp)
+        .with_context(|| format!("cannot read back {}", tmp.display()))?;
+    if text == original {
+        let _ = std::fs::remove_file(&tmp);
+        eprintln!("no changes to {}", id::short(&card_id));
+        return Ok(ExitCode::SUCCESS);
+    }
+    match ops::apply(
+        r,
+        Action::Replace {
+            card: card_id.clone(),
+            text,
+        },
+    ) {
+        Ok(outcome) => {
+            let _ = std::fs::remove_file(&tmp);
+            report(&outcome, r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let keep = recovery_path(r, &card_id)?;
+            std::fs::rename(&tmp, &keep).or_else(|_| std::fs::copy(&tmp, &keep).map(|_| ()))?;
+            bail!(
+                "{e:#}\nthe card was not changed; your text is kept in {}\nfix it and apply it with `lanes edit {} --file {}`",
+                keep.display(),
+                id::short(&card_id),
+                keep.display()
+            )
+        }
+    }
+}
+
+/// A folder for lanes' own scratch files, inside `.git/` so it is never
+/// committed and never seen by the board watcher.
+pub fn scratch_dir(r: &Path) -> Result<PathBuf> {
+    let dir = match git::open(r) {
+        Ok(repo) => repo.path().join("lanes"),
+        Err(_) => std::env::temp_dir().join("lanes"),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Where to keep a user's rejected edit.
+pub fn recovery_path(r: &Path, card_id: &str) -> Result<PathBuf> {
+    let dir = scratch_dir(r)?.join("recovery");
+    std::fs::create_dir_all(&dir)?;
+    let stamp =
+        crate::model::date::format_timestamp(crate::model::date::now_secs()).replace(':', "");
+    Ok(dir.join(format!("{card_id}-{stamp}.yaml")))
+}
+
+/// Run the user's editor on a file and wait for it.
+pub fn run_editor(path: &Path) -> Result<()> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_string());
+    // Through the shell, so that EDITOR="code --wait" works as in git.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$@\""))
+        .arg(&editor)
+        .arg(path)
+        .status()
+        .with_context(|| format!("cannot start the editor {editor:?}"))?;
+    if !status.success() {
+        bail!(
+            "the editor {editor:?} exited with {status}; nothing was changed (your text is in {})",
+            path.display()
+        );
+    }
+    Ok(())
+}

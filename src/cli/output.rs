@@ -1,0 +1,239 @@
+//! How the CLI prints cards: text for people (with untrusted text made
+//! visible), JSON for scripts (the YAML field names, every field).
+
+use crate::model::text::{one_line, visible};
+use crate::model::{date, BoardConfig, Card};
+use serde_yaml::Value;
+use std::fmt::Write;
+
+/// A YAML value as JSON. Non-string keys become their text.
+pub fn to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                J::from(i)
+            } else if let Some(u) = n.as_u64() {
+                J::from(u)
+            } else {
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(J::Number)
+                    .unwrap_or_else(|| J::String(n.to_string()))
+            }
+        }
+        Value::String(s) => J::String(s.clone()),
+        Value::Sequence(s) => J::Array(s.iter().map(to_json).collect()),
+        Value::Mapping(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Value::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+        Value::Tagged(t) => to_json(&t.value),
+    }
+}
+
+pub fn card_json(card: &Card) -> serde_json::Value {
+    to_json(&card.to_value())
+}
+
+/// One line per card, grouped under lane headings.
+pub fn list_text(config: &BoardConfig, cards: &[&Card]) -> String {
+    let mut out = String::new();
+    let today = date::today();
+    let mut current: Option<&str> = None;
+    for card in cards {
+        if current != Some(card.lane.as_str()) {
+            current = Some(card.lane.as_str());
+            let count = cards.iter().filter(|c| c.lane == card.lane).count();
+            let (title, wip) = match config.lane(&card.lane) {
+                Some(l) => (l.title.clone(), l.wip),
+                None => (format!("{} (unknown lane)", card.lane), None),
+            };
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            match wip {
+                Some(w) if count as u32 > w => {
+                    let _ = writeln!(out, "{} ({count}/{w}, over WIP limit)", one_line(&title));
+                }
+                Some(w) => {
+                    let _ = writeln!(out, "{} ({count}/{w})", one_line(&title));
+                }
+                None => {
+                    let _ = writeln!(out, "{} ({count})", one_line(&title));
+                }
+            }
+        }
+        let _ = writeln!(out, "  {}", card_line(card, today));
+    }
+    out
+}
+
+/// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted`
+pub fn card_line(card: &Card, today: i64) -> String {
+    let mut s = format!(
+        "{}  {:<10}  {}",
+        card.short_id(),
+        one_line(&card.kind),
+        one_line(&card.title)
+    );
+    if let Some(v) = card.verdict() {
+        let _ = write!(s, "  <{v}>");
+    }
+    for l in &card.labels {
+        let _ = write!(s, "  [{}]", one_line(l));
+    }
+    for a in &card.assignees {
+        let _ = write!(s, "  @{}", one_line(a));
+    }
+    if let Some(d) = &card.due {
+        let _ = write!(s, "  due {}", one_line(d));
+        if card.is_overdue(today) {
+            s.push_str(" (overdue)");
+        }
+    }
+    let (done, total) = card.checklist_progress();
+    if total > 0 {
+        let _ = write!(s, "  {done}/{total}");
+    }
+    if card.archived {
+        s.push_str("  (archived)");
+    }
+    s
+}
+
+fn scalar(v: &Option<Value>) -> String {
+    match v {
+        None => "—".into(),
+        Some(v) => one_line(&crate::ops::clean_line(&value_text(v), 200)),
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+/// Every field of a card, for people.
+pub fn show_text(config: &BoardConfig, card: &Card) -> String {
+    let mut out = String::new();
+    let lane = config
+        .lane(&card.lane)
+        .map(|l| l.title.clone())
+        .unwrap_or_else(|| format!("{} (unknown lane)", card.lane));
+    let _ = writeln!(out, "{}  {}", card.id, one_line(&card.title));
+    let _ = writeln!(out, "lane:       {}", one_line(&lane));
+    let _ = writeln!(out, "kind:       {}", one_line(&card.kind));
+    if !card.labels.is_empty() {
+        let _ = writeln!(out, "labels:     {}", one_line(&card.labels.join(", ")));
+    }
+    if !card.assignees.is_empty() {
+        let _ = writeln!(out, "assignees:  {}", one_line(&card.assignees.join(", ")));
+    }
+    if let Some(c) = &card.created {
+        let _ = writeln!(out, "created:    {}", one_line(c));
+    }
+    if let Some(d) = &card.due {
+        let overdue = if card.is_overdue(date::today()) {
+            " (overdue)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "due:        {}{overdue}", one_line(d));
+    }
+    if card.archived {
+        let _ = writeln!(out, "archived:   yes");
+    }
+    if let Some(h) = &card.hypothesis {
+        let _ = writeln!(out, "\nHypothesis  [{}]", h.verdict);
+        if let Some(s) = &h.statement {
+            let _ = writeln!(out, "  {}", visible(s, true).replace('\n', "\n  "));
+        }
+        let dir = h
+            .direction
+            .map(|d| format!(" ({} is better)", d.as_str()))
+            .unwrap_or_default();
+        if let Some(m) = &h.metric {
+            let _ = writeln!(out, "  metric:   {}{dir}", one_line(m));
+        }
+        let _ = writeln!(
+            out,
+            "  baseline {} -> target {} -> result {}",
+            scalar(&h.baseline),
+            scalar(&h.target),
+            scalar(&h.result)
+        );
+    }
+    if let Some(e) = &card.experiment {
+        let _ = writeln!(out, "\nExperiment");
+        for r in &e.runs {
+            let _ = writeln!(out, "  run:      {}", one_line(r));
+        }
+        for (k, v) in [
+            ("dataset", &e.dataset),
+            ("model", &e.model),
+            ("commit", &e.commit),
+        ] {
+            if let Some(v) = v {
+                let _ = writeln!(out, "  {k:<9} {}", one_line(v));
+            }
+        }
+        if e.cost.is_some() {
+            let _ = writeln!(out, "  cost:     {}", scalar(&e.cost));
+        }
+    }
+    if !card.checklist.is_empty() {
+        let (done, total) = card.checklist_progress();
+        let _ = writeln!(out, "\nChecklist  {done}/{total}");
+        for item in &card.checklist {
+            let mark = if item.done { "x" } else { " " };
+            let _ = writeln!(out, "  [{mark}] {}", one_line(&item.text));
+        }
+    }
+    if !card.journal.is_empty() {
+        let _ = writeln!(out, "\nJournal");
+        for j in &card.journal {
+            let _ = writeln!(out, "  {}  {}", one_line(&j.at), one_line(&j.by));
+            let _ = writeln!(
+                out,
+                "    {}",
+                visible(&j.text, true).replace('\n', "\n    ")
+            );
+        }
+    }
+    if let Some(b) = &card.body {
+        let _ = writeln!(out, "\n{}", visible(b, true).trim_end());
+    }
+    if !card.extra.is_empty() {
+        let _ = writeln!(out, "\nOther fields");
+        for (k, v) in &card.extra {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                one_line(&value_text(k)),
+                one_line(&crate::ops::clean_line(&value_text(v), 200))
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,244 @@
+//! Git through git2: plain blocking functions, each opening its own
+//! `Repository` from a path, so no handle crosses threads.
+
+mod identity;
+
+pub use identity::{identity, parse_git_date};
+
+use anyhow::{anyhow, bail, Context, Result};
+use git2::{build::TreeUpdateBuilder, FileMode, Oid, Repository, RepositoryState};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long to wait for another process's `index.lock` to go away.
+pub const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Open the repository that holds `path`.
+pub fn open(path: &Path) -> Result<Repository> {
+    Repository::discover(path).map_err(|e| {
+        anyhow!(
+            "{} is not inside a git repository ({}); run `git init` or `lanes init` there",
+            path.display(),
+            e.message()
+        )
+    })
+}
+
+/// Open the repository at `path`, creating one (as `git init` would) if the
+/// folder is in none. Returns the repository and whether it was created.
+pub fn open_or_init(path: &Path) -> Result<(Repository, bool)> {
+    match Repository::discover(path) {
+        Ok(r) if !r.is_bare() => Ok((r, false)),
+        _ => {
+            let r = Repository::init(path)
+                .with_context(|| format!("cannot create a git repository in {}", path.display()))?;
+            Ok((r, true))
+        }
+    }
+}
+
+/// The repository's work tree, canonicalized.
+pub fn workdir(repo: &Repository) -> Result<PathBuf> {
+    let wd = repo
+        .workdir()
+        .ok_or_else(|| anyhow!("the repository is bare; lanes needs a work tree"))?;
+    Ok(std::fs::canonicalize(wd)?)
+}
+
+/// The path of `rel` (relative to the board root) relative to the work tree,
+/// with `/` separators, as git wants it.
+pub fn repo_path(repo: &Repository, root: &Path, rel: &str) -> Result<String> {
+    let wd = workdir(repo)?;
+    let root = std::fs::canonicalize(root)?;
+    let prefix = root.strip_prefix(&wd).map_err(|_| {
+        anyhow!(
+            "the board {} is outside the repository's work tree {}",
+            root.display(),
+            wd.display()
+        )
+    })?;
+    let mut p = prefix.to_string_lossy().replace('\\', "/");
+    if !p.is_empty() {
+        p.push('/');
+    }
+    p.push_str(rel);
+    Ok(p)
+}
+
+/// The branch HEAD points to (`refs/heads/...`), refusing states in which a
+/// commit would be wrong: detached HEAD, a merge, rebase, cherry-pick...
+pub fn check_ready(repo: &Repository) -> Result<String> {
+    let state = repo.state();
+    if state != RepositoryState::Clean {
+        let (what, how) = match state {
+            RepositoryState::Merge => (
+                "a merge",
+                "finish it with `git commit`, or `git merge --abort`",
+            ),
+            RepositoryState::Rebase
+            | RepositoryState::RebaseInteractive
+            | RepositoryState::RebaseMerge => (
+                "a rebase",
+                "finish it with `git rebase --continue`, or `git rebase --abort`",
+            ),
+            RepositoryState::CherryPick | RepositoryState::CherryPickSequence => (
+                "a cherry-pick",
+                "finish it with `git cherry-pick --continue`, or `--abort`",
+            ),
+            RepositoryState::Revert | RepositoryState::RevertSequence => (
+                "a revert",
+                "finish it with `git revert --continue`, or `--abort`",
+            ),
+            RepositoryState::Bisect => ("a bisect", "end it with `git bisect reset`"),
+            _ => ("another git operation", "finish or abort it"),
+        };
+        bail!("the repository is in the middle of {what}; {how}, then try again (nothing was changed)");
+    }
+    let head = repo.find_reference("HEAD")?;
+    match head.symbolic_target().ok().flatten() {
+        Some(t) => Ok(t.to_string()),
+        None => bail!(
+            "HEAD is detached, so a commit would belong to no branch; check out a branch (`git switch <branch>`) and try again (nothing was changed)"
+        ),
+    }
+}
+
+/// Wait for another process's index.lock to be released.
+pub fn wait_for_index_lock(repo: &Repository) -> Result<()> {
+    let lock = repo.path().join("index.lock");
+    let start = Instant::now();
+    while lock.exists() {
+        if start.elapsed() > LOCK_WAIT {
+            bail!(
+                "{} is held by another git process; wait for it to finish (or remove the file if no git command is running) and try again (nothing was changed)",
+                lock.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    Ok(())
+}
+
+fn with_lock_retry<T>(mut f: impl FnMut() -> std::result::Result<T, git2::Error>) -> Result<T> {
+    let start = Instant::now();
+    loop {
+        match f() {
+            Err(e) if e.code() == git2::ErrorCode::Locked && start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(e) if e.code() == git2::ErrorCode::Locked => {
+                bail!(
+                    "the git index is locked by another process: {}",
+                    e.message()
+                )
+            }
+            other => return other.map_err(|e| anyhow!("git: {}", e.message())),
+        }
+    }
+}
+
+/// Commit exactly `paths` (relative to the work tree, as they are now in the
+/// working tree; missing files are deletions) on top of HEAD, like
+/// `git commit --only`: the rest of the index and the working tree are left
+/// as they are. The index entries of `paths` are updated to match.
+pub fn commit_paths(repo: &Repository, paths: &[String], message: &str) -> Result<Oid> {
+    let branch = check_ready(repo)?;
+    let (author, committer) = identity(repo)?;
+    let parent = match repo.head() {
+        Ok(h) => Some(h.peel_to_commit()?),
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound =>
+        {
+            None
+        }
+        Err(e) => return Err(anyhow!("cannot read HEAD: {}", e.message())),
+    };
+    let base_tree = match &parent {
+        Some(c) => c.tree()?,
+        None => {
+            let empty = repo.treebuilder(None)?.write()?;
+            repo.find_tree(empty)?
+        }
+    };
+    // Update the index entries for our paths (and remember the old ones to
+    // put back if the commit fails).
+    let mut index = repo.index()?;
+    with_lock_retry(|| index.read(false))?;
+    let old_entries: Vec<(String, Option<git2::IndexEntry>)> = paths
+        .iter()
+        .map(|p| (p.clone(), index.get_path(Path::new(p), 0)))
+        .collect();
+    let wd = workdir(repo)?;
+    let mut update = TreeUpdateBuilder::new();
+    for p in paths {
+        if wd.join(p).exists() {
+            index.add_path(Path::new(p))?;
+            let entry = index
+                .get_path(Path::new(p), 0)
+                .ok_or_else(|| anyhow!("{p} vanished from the index"))?;
+            update.upsert(p.as_str(), entry.id, FileMode::Blob);
+        } else {
+            if index.get_path(Path::new(p), 0).is_some() {
+                index.remove_path(Path::new(p))?;
+            }
+            update.remove(p.as_str());
+        }
+    }
+    let tree_id = update.create_updated(repo, &base_tree)?;
+    if parent.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
+        bail!("nothing to commit: the board files are unchanged");
+    }
+    with_lock_retry(|| index.write())?;
+    let tree = repo.find_tree(tree_id)?;
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    match repo.commit(Some(&branch), &author, &committer, message, &tree, &parents) {
+        Ok(oid) => Ok(oid),
+        Err(e) => {
+            // Put the index back as it was for our paths.
+            let _ = with_lock_retry(|| index.read(true));
+            for (p, old) in &old_entries {
+                let _ = match old {
+                    Some(entry) => index.add(entry),
+                    None => index.remove_path(Path::new(p)),
+                };
+            }
+            let _ = index.write();
+            if e.code() == git2::ErrorCode::Modified {
+                bail!("the branch moved while lanes was committing (another process committed); run the command again");
+            }
+            Err(anyhow!("commit failed: {}", e.message()))
+        }
+    }
+}
+
+/// Board files under `dir_prefix` (relative to the work tree, ending in `/`)
+/// that differ between HEAD, the index and the working tree.
+pub fn changed_paths(repo: &Repository, dir_prefix: &str) -> Result<Vec<String>> {
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        .pathspec(dir_prefix)
+        .disable_pathspec_match(false);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    let mut out: Vec<String> = statuses
+        .iter()
+        .filter_map(|s| s.path().ok().map(str::to_string))
+        .filter(|p| p.starts_with(dir_prefix))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Short name of the current branch, or a description of HEAD.
+pub fn branch_name(repo: &Repository) -> String {
+    match repo.find_reference("HEAD") {
+        Ok(h) => match h.symbolic_target().ok().flatten() {
+            Some(t) => t.trim_start_matches("refs/heads/").to_string(),
+            None => "(detached)".to_string(),
+        },
+        Err(_) => "(no HEAD)".to_string(),
+    }
+}

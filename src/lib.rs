@@ -1,0 +1,24 @@
+//! lanes: a kanban board for research and ML teams, stored as YAML files in git.
+//!
+//! The library holds everything but the terminal: the data model (`model`),
+//! reading and writing the YAML files (`store`), committing through git2
+//! (`git`), and the actions that CLI and TUI share (`ops`).
+
+#![warn(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod cli;
+pub mod demo;
+pub mod git;
+pub mod model;
+pub mod ops;
+pub mod store;
+pub mod templates;
+
+/// The user's configuration folder for lanes (templates, keymap, theme).
+pub fn config_dir() -> Option<std::path::PathBuf> {
+    if let Some(d) = std::env::var_os("LANES_CONFIG_DIR") {
+        return Some(d.into());
+    }
+    directories::ProjectDirs::from("", "", "lanes").map(|p| p.config_dir().to_path_buf())
+}

@@ -1,0 +1,490 @@
+//! A card: a task, a hypothesis or an experiment, one YAML file per card.
+
+use super::value::{join, FieldError, FieldResult, Fields, MapBuilder};
+use super::{date, id, rank};
+use serde_yaml::{Mapping, Value};
+use std::fmt;
+use std::str::FromStr;
+
+/// The order in which a card's known fields are written.
+pub const CARD_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "lane",
+    "rank",
+    "kind",
+    "labels",
+    "assignees",
+    "created",
+    "due",
+    "archived",
+    "hypothesis",
+    "experiment",
+    "checklist",
+    "journal",
+    "body",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Verdict {
+    #[default]
+    Open,
+    Supported,
+    Refuted,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Open,
+        Verdict::Supported,
+        Verdict::Refuted,
+        Verdict::Inconclusive,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Open => "open",
+            Verdict::Supported => "supported",
+            Verdict::Refuted => "refuted",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+impl FromStr for Verdict {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Verdict::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown verdict {s:?}; expected open, supported, refuted or inconclusive")
+            })
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Higher,
+    Lower,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+        }
+    }
+}
+
+impl FromStr for Direction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "higher" => Ok(Direction::Higher),
+            "lower" => Ok(Direction::Lower),
+            _ => Err(format!("unknown direction {s:?}; expected higher or lower")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Hypothesis {
+    pub statement: Option<String>,
+    pub metric: Option<String>,
+    pub direction: Option<Direction>,
+    pub baseline: Option<Value>,
+    pub target: Option<Value>,
+    pub result: Option<Value>,
+    pub verdict: Verdict,
+    pub extra: Mapping,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Experiment {
+    pub runs: Vec<String>,
+    pub dataset: Option<String>,
+    pub model: Option<String>,
+    pub commit: Option<String>,
+    pub cost: Option<Value>,
+    pub extra: Mapping,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub done: bool,
+    pub extra: Mapping,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JournalEntry {
+    /// RFC 3339 UTC timestamp.
+    pub at: String,
+    pub by: String,
+    pub text: String,
+    pub extra: Mapping,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Card {
+    pub id: String,
+    pub title: String,
+    pub lane: String,
+    pub rank: String,
+    pub kind: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub created: Option<String>,
+    pub due: Option<String>,
+    pub archived: bool,
+    pub hypothesis: Option<Hypothesis>,
+    pub experiment: Option<Experiment>,
+    pub checklist: Vec<ChecklistItem>,
+    pub journal: Vec<JournalEntry>,
+    pub body: Option<String>,
+    /// Fields this version does not know, kept in file order.
+    pub extra: Mapping,
+}
+
+fn parse_enum<T: FromStr<Err = String>>(f: &mut Fields, key: &str) -> FieldResult<Option<T>> {
+    let path = f.path(key);
+    match f.string(key)? {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|e| FieldError::new(path, e)),
+    }
+}
+
+fn check_date(value: &Option<String>, path: &str) -> FieldResult<()> {
+    match value {
+        Some(s) if date::parse_date(s).is_none() && date::parse_timestamp(s).is_none() => Err(
+            FieldError::new(path, format!("{s:?} is not a date (expected YYYY-MM-DD)")),
+        ),
+        _ => Ok(()),
+    }
+}
+
+impl Hypothesis {
+    fn from_fields(mut f: Fields) -> FieldResult<Self> {
+        Ok(Hypothesis {
+            statement: f.string("statement")?,
+            metric: f.string("metric")?,
+            direction: parse_enum(&mut f, "direction")?,
+            baseline: f.scalar("baseline")?,
+            target: f.scalar("target")?,
+            result: f.scalar("result")?,
+            verdict: parse_enum(&mut f, "verdict")?.unwrap_or_default(),
+            extra: f.rest(),
+        })
+    }
+
+    fn to_mapping(&self) -> Mapping {
+        MapBuilder::new()
+            .opt_str("statement", &self.statement)
+            .opt_str("metric", &self.metric)
+            .opt_str("direction", &self.direction.map(|d| d.as_str().to_string()))
+            .opt("baseline", &self.baseline)
+            .opt("target", &self.target)
+            .opt("result", &self.result)
+            .str("verdict", self.verdict.as_str())
+            .extra(&self.extra)
+            .build()
+    }
+}
+
+impl Experiment {
+    fn from_fields(mut f: Fields) -> FieldResult<Self> {
+        Ok(Experiment {
+            runs: f.strings("runs")?,
+            dataset: f.string("dataset")?,
+            model: f.string("model")?,
+            commit: f.string("commit")?,
+            cost: f.scalar("cost")?,
+            extra: f.rest(),
+        })
+    }
+
+    fn to_mapping(&self) -> Mapping {
+        MapBuilder::new()
+            .strings("runs", &self.runs)
+            .opt_str("dataset", &self.dataset)
+            .opt_str("model", &self.model)
+            .opt_str("commit", &self.commit)
+            .opt("cost", &self.cost)
+            .extra(&self.extra)
+            .build()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.to_mapping().is_empty()
+    }
+}
+
+impl ChecklistItem {
+    fn from_value(path: &str, v: Value) -> FieldResult<Self> {
+        // `- write the report` is accepted as an open item.
+        if let Value::String(text) = v {
+            return Ok(ChecklistItem {
+                text,
+                ..Default::default()
+            });
+        }
+        let mut f = Fields::new(v, path)?;
+        Ok(ChecklistItem {
+            text: f.required_string("text")?,
+            done: f.bool("done")?.unwrap_or(false),
+            extra: f.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Mapping(
+            MapBuilder::new()
+                .str("text", &self.text)
+                .put("done", Value::Bool(self.done))
+                .extra(&self.extra)
+                .build(),
+        )
+    }
+}
+
+impl JournalEntry {
+    fn from_value(path: &str, v: Value) -> FieldResult<Self> {
+        let mut f = Fields::new(v, path)?;
+        let at = f.required_string("at")?;
+        if date::parse_timestamp(&at).is_none() && date::parse_date(&at).is_none() {
+            return Err(FieldError::new(
+                join(path, "at"),
+                format!("{at:?} is not a timestamp (expected e.g. 2026-11-27T10:00:00Z)"),
+            ));
+        }
+        Ok(JournalEntry {
+            at,
+            by: f.string("by")?.unwrap_or_default(),
+            text: f.string("text")?.unwrap_or_default(),
+            extra: f.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut b = MapBuilder::new();
+        b.str("at", &self.at);
+        if !self.by.is_empty() {
+            b.str("by", &self.by);
+        }
+        Value::Mapping(b.str("text", &self.text).extra(&self.extra).build())
+    }
+
+    /// Seconds since the epoch, for ordering (0 when unparseable).
+    pub fn time(&self) -> i64 {
+        date::parse_timestamp(&self.at)
+            .or_else(|| date::parse_date(&self.at).map(|d| d * 86_400))
+            .unwrap_or(0)
+    }
+}
+
+impl Card {
+    /// A new card with the fields every card has.
+    pub fn new(id: String, title: String, lane: String, rank: String, kind: String) -> Self {
+        Card {
+            id,
+            title,
+            lane,
+            rank,
+            kind,
+            ..Default::default()
+        }
+    }
+
+    /// Read a card from its parsed YAML document.
+    pub fn from_value(value: Value) -> FieldResult<Card> {
+        let mut f = Fields::new(value, "")?;
+        let id = f.required_string("id")?;
+        if !id::is_valid(&id) {
+            return Err(FieldError::new(
+                "id",
+                format!("{id:?} is not a valid card id (lowercase letters, digits, - and _)"),
+            ));
+        }
+        let title = f.string("title")?.unwrap_or_default();
+        let lane = f.required_string("lane")?;
+        let rank = f.string("rank")?.unwrap_or_default();
+        if !rank.is_empty() && !rank::is_valid(&rank) {
+            return Err(FieldError::new(
+                "rank",
+                format!(
+                    "{rank:?} is not a valid rank (digits and lowercase letters, not ending in 0)"
+                ),
+            ));
+        }
+        let kind = f.string("kind")?.unwrap_or_else(|| "task".to_string());
+        let labels = f.strings("labels")?;
+        let assignees = f.strings("assignees")?;
+        let created = f.string("created")?;
+        check_date(&created, "created")?;
+        let due = f.string("due")?;
+        check_date(&due, "due")?;
+        let archived = f.bool("archived")?.unwrap_or(false);
+        let hypothesis = f
+            .mapping("hypothesis")?
+            .map(Hypothesis::from_fields)
+            .transpose()?;
+        let experiment = f
+            .mapping("experiment")?
+            .map(Experiment::from_fields)
+            .transpose()?;
+        let checklist = f
+            .list("checklist")?
+            .into_iter()
+            .map(|(p, v)| ChecklistItem::from_value(&p, v))
+            .collect::<FieldResult<_>>()?;
+        let journal = f
+            .list("journal")?
+            .into_iter()
+            .map(|(p, v)| JournalEntry::from_value(&p, v))
+            .collect::<FieldResult<_>>()?;
+        let body = f.string("body")?;
+        Ok(Card {
+            id,
+            title,
+            lane,
+            rank,
+            kind,
+            labels,
+            assignees,
+            created,
+            due,
+            archived,
+            hypothesis,
+            experiment,
+            checklist,
+            journal,
+            body,
+            extra: f.rest(),
+        })
+    }
+
+    /// The card as a mapping in canonical key order, empty fields left out,
+    /// unknown fields last.
+    pub fn to_mapping(&self) -> Mapping {
+        let mut b = MapBuilder::new();
+        b.str("id", &self.id)
+            .str("title", &self.title)
+            .str("lane", &self.lane)
+            .str("rank", &self.rank)
+            .str("kind", &self.kind)
+            .strings("labels", &self.labels)
+            .strings("assignees", &self.assignees)
+            .opt_str("created", &self.created)
+            .opt_str("due", &self.due);
+        if self.archived {
+            b.put("archived", Value::Bool(true));
+        }
+        if let Some(h) = &self.hypothesis {
+            b.put("hypothesis", Value::Mapping(h.to_mapping()));
+        }
+        if let Some(e) = &self.experiment {
+            if !e.is_empty() {
+                b.put("experiment", Value::Mapping(e.to_mapping()));
+            }
+        }
+        b.seq(
+            "checklist",
+            self.checklist.iter().map(ChecklistItem::to_value).collect(),
+        )
+        .seq(
+            "journal",
+            self.journal.iter().map(JournalEntry::to_value).collect(),
+        )
+        .opt_str("body", &self.body)
+        .extra(&self.extra)
+        .build()
+    }
+
+    pub fn to_value(&self) -> Value {
+        Value::Mapping(self.to_mapping())
+    }
+
+    pub fn short_id(&self) -> &str {
+        id::short(&self.id)
+    }
+
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.hypothesis.as_ref().map(|h| h.verdict)
+    }
+
+    /// Checklist progress as (done, total).
+    pub fn checklist_progress(&self) -> (usize, usize) {
+        let done = self.checklist.iter().filter(|c| c.done).count();
+        (done, self.checklist.len())
+    }
+
+    /// Whether the card is past its due date (and not archived).
+    pub fn is_overdue(&self, today: i64) -> bool {
+        !self.archived
+            && self
+                .due
+                .as_deref()
+                .and_then(date::parse_date)
+                .is_some_and(|d| d < today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> FieldResult<Card> {
+        Card::from_value(serde_yaml::from_str(s).expect("yaml"))
+    }
+
+    #[test]
+    fn reads_a_full_card_and_keeps_unknown_fields() {
+        let c = parse(
+            "id: abc123\ntitle: T\nlane: modeling\nrank: i\nkind: hypothesis\nfuture: 1\nhypothesis:\n  metric: p@10\n  verdict: refuted\n  extra_h: x\n",
+        )
+        .expect("card");
+        assert_eq!(c.verdict(), Some(Verdict::Refuted));
+        assert_eq!(c.extra.len(), 1);
+        let m = c.to_mapping();
+        let keys: Vec<_> = m.keys().filter_map(|k| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "title",
+                "lane",
+                "rank",
+                "kind",
+                "hypothesis",
+                "future"
+            ]
+        );
+        assert_eq!(
+            parse(&serde_yaml::to_string(&m).expect("ser")).expect("again"),
+            c
+        );
+    }
+
+    #[test]
+    fn type_errors_name_the_field() {
+        let e = parse("id: abc\nlane: x\nhypothesis:\n  verdict: maybe\n").unwrap_err();
+        assert_eq!(e.field, "hypothesis.verdict");
+        let e = parse("id: abc\nlane: x\nlabels: {a: 1}\n").unwrap_err();
+        assert_eq!(e.field, "labels");
+        let e = parse("id: ../etc\nlane: x\n").unwrap_err();
+        assert_eq!(e.field, "id");
+        let e = parse("id: abc\nlane: x\njournal:\n  - at: yesterday\n").unwrap_err();
+        assert_eq!(e.field, "journal.0.at");
+        let e = parse("id: abc\n").unwrap_err();
+        assert_eq!(e.field, "lane");
+    }
+}

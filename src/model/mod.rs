@@ -1,0 +1,14 @@
+//! Pure data and rules: cards, the board definition, ids, ranks and dates.
+//! Nothing here touches the file system, git or the terminal.
+
+pub mod board;
+pub mod card;
+pub mod date;
+pub mod id;
+pub mod rank;
+pub mod text;
+pub mod value;
+
+pub use board::{BoardConfig, CommitMode, LabelDef, LaneDef};
+pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
+pub use value::FieldError;

@@ -1,0 +1,147 @@
+//! Ranks order cards within a lane. A rank is a string of base-36 digits
+//! (`0-9a-z`) compared as text; `between` finds a key strictly between two
+//! others, so moving a card rewrites only that card. Equal ranks are broken
+//! by card id wherever cards are sorted.
+
+const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+const BASE: u32 = 36;
+
+fn digit(b: u8) -> u32 {
+    match b {
+        b'0'..=b'9' => (b - b'0') as u32,
+        b'a'..=b'z' => (b - b'a') as u32 + 10,
+        _ => 0,
+    }
+}
+
+/// Whether `s` is a well-formed rank.
+pub fn is_valid(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        && !s.ends_with('0')
+}
+
+/// A rank strictly between `lo` and `hi` (either may be absent: the start or
+/// the end of the lane). If `lo >= hi` (a tie in hand-edited files), the
+/// result is just after `lo`.
+pub fn between(lo: Option<&str>, hi: Option<&str>) -> String {
+    let lo = lo.unwrap_or("").as_bytes();
+    let hi_bytes = hi.map(str::as_bytes);
+    if let Some(h) = hi_bytes {
+        if !lo.is_empty() && lo >= h {
+            return after(lo);
+        }
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    // While hi is present, walk digit by digit.
+    loop {
+        let a = lo.get(i).map_or(0, |&b| digit(b));
+        let b = match hi_bytes {
+            Some(h) => match h.get(i) {
+                Some(&c) => digit(c),
+                None => BASE,
+            },
+            None => BASE,
+        };
+        if b > a + 1 {
+            let mid = (a + b) / 2;
+            out.push(DIGITS[mid as usize]);
+            return String::from_utf8(out).unwrap_or_default();
+        }
+        // Not enough room at this digit: keep lo's digit and go deeper.
+        out.push(DIGITS[a as usize]);
+        if b == a + 1 {
+            // From here on, hi no longer bounds us (we are below hi).
+            return finish_after(out, lo, i + 1);
+        }
+        i += 1;
+    }
+}
+
+/// Having fixed a prefix that is already below `hi`, extend it so the result is
+/// greater than `lo`.
+fn finish_after(mut out: Vec<u8>, lo: &[u8], mut i: usize) -> String {
+    loop {
+        let a = lo.get(i).map_or(0, |&b| digit(b));
+        if a + 1 < BASE {
+            let mid = (a + BASE).div_ceil(2);
+            out.push(DIGITS[mid as usize]);
+            return String::from_utf8(out).unwrap_or_default();
+        }
+        out.push(DIGITS[a as usize]);
+        i += 1;
+    }
+}
+
+fn after(lo: &[u8]) -> String {
+    finish_after(Vec::new(), lo, 0)
+}
+
+/// `n` evenly spread ranks, for seeding a lane (templates, demo, imports).
+pub fn spread(n: usize) -> Vec<String> {
+    let mut out = Vec::with_capacity(n);
+    let mut prev: Option<String> = None;
+    for _ in 0..n {
+        let r = between(prev.as_deref(), None);
+        prev = Some(r.clone());
+        out.push(r);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(lo: Option<&str>, hi: Option<&str>) -> String {
+        let r = between(lo, hi);
+        assert!(is_valid(&r), "{r:?} from {lo:?} {hi:?}");
+        if let Some(l) = lo {
+            assert!(r.as_str() > l, "{r} > {l}");
+        }
+        if let Some(h) = hi {
+            assert!(r.as_str() < h, "{r} < {h}");
+        }
+        r
+    }
+
+    #[test]
+    fn basic() {
+        assert_eq!(between(None, None), "i");
+        check(Some("i"), None);
+        check(None, Some("i"));
+        check(Some("a"), Some("b"));
+        check(Some("a"), Some("a1"));
+        check(Some("az"), Some("b"));
+        check(Some("zz"), None);
+        check(None, Some("01"));
+        check(None, Some("001"));
+    }
+
+    #[test]
+    fn repeated_inserts_stay_ordered() {
+        // Always inserting at the top, at the bottom, and in one gap.
+        let mut top: Option<String> = None;
+        let mut bottom: Option<String> = None;
+        for _ in 0..500 {
+            top = Some(check(None, top.as_deref()));
+            bottom = Some(check(bottom.as_deref(), None));
+        }
+        let (mut lo, hi) = ("a".to_string(), "b".to_string());
+        for _ in 0..500 {
+            lo = check(Some(&lo), Some(&hi));
+        }
+        assert!(lo.len() < 200);
+    }
+
+    #[test]
+    fn spread_is_sorted() {
+        let s = spread(100);
+        let mut sorted = s.clone();
+        sorted.sort();
+        assert_eq!(s, sorted);
+    }
+}

@@ -1,0 +1,581 @@
+//! Actions: the one way the board changes. Keys, mouse and CLI commands all
+//! become an [`Action`]; [`apply`] validates it, writes the card file
+//! atomically and makes one commit.
+
+mod message;
+mod set;
+
+pub use message::{clean_line, subject};
+pub use set::set_field;
+
+use crate::git;
+use crate::model::{
+    date, id, rank, BoardConfig, Card, CommitMode, Hypothesis, JournalEntry, Verdict,
+};
+use crate::store::{self, Board};
+use anyhow::{anyhow, bail, Context, Result};
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+
+/// Where a moved card lands in its lane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    Top,
+    Bottom,
+    Before(String),
+    After(String),
+}
+
+/// The fields of a new card.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewCard {
+    pub title: String,
+    pub lane: Option<String>,
+    pub kind: Option<String>,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub due: Option<String>,
+    pub hypothesis: Option<String>,
+    pub metric: Option<String>,
+    pub baseline: Option<Value>,
+    pub target: Option<Value>,
+    pub body: Option<String>,
+}
+
+/// Everything that changes a board.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Add(Box<NewCard>),
+    Move {
+        card: String,
+        lane: String,
+        placement: Option<Placement>,
+    },
+    /// Set fields by dotted name; a `Null` value removes the field.
+    Set {
+        card: String,
+        fields: Vec<(String, Value)>,
+    },
+    /// Replace the whole card file with text the user edited.
+    Replace {
+        card: String,
+        text: String,
+    },
+    Note {
+        card: String,
+        text: String,
+    },
+    Verdict {
+        card: String,
+        verdict: Verdict,
+        result: Option<Value>,
+    },
+    Archive {
+        card: String,
+    },
+    Restore {
+        card: String,
+    },
+}
+
+/// What an applied action did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The card's full id.
+    pub card: String,
+    /// The card as written (None if nothing changed).
+    pub written: Option<Card>,
+    /// The commit subject (also the human summary).
+    pub summary: String,
+    /// The commit made, if any (none in `commit: manual` mode or no-ops).
+    pub commit: Option<git2::Oid>,
+    /// Board file paths changed, relative to the board root.
+    pub changed: Vec<String>,
+}
+
+/// Apply an action to the board at `root`.
+pub fn apply(root: &Path, action: Action) -> Result<Outcome> {
+    let board = Board::load(root)?;
+    apply_to(&board, action)
+}
+
+/// Apply an action to an already loaded board.
+pub fn apply_to(board: &Board, action: Action) -> Result<Outcome> {
+    let config = &board.config;
+    let (before, after, verb, detail, body) = match action {
+        Action::Add(new) => {
+            let card = new_card(board, *new)?;
+            let detail = card.lane.clone();
+            (None, card, "add", detail, String::new())
+        }
+        Action::Move {
+            card,
+            lane,
+            placement,
+        } => {
+            let old = lookup(board, &card)?;
+            let target = config
+                .resolve_lane(&lane)
+                .map_err(|e| anyhow!(e))?
+                .id
+                .clone();
+            let placement = match placement {
+                Some(p) => p,
+                None if old.lane == target => {
+                    return Ok(no_change(
+                        &old,
+                        format!("{} is already in {target}", old.short_id()),
+                    ));
+                }
+                None => Placement::Bottom,
+            };
+            let mut card = old.clone();
+            card.rank = place(board, &old.id, &target, &placement)?;
+            card.lane = target.clone();
+            let detail = if old.lane == target {
+                format!("reorder in {target}")
+            } else {
+                format!("{} -> {}", old.lane, target)
+            };
+            (Some(old), card, "move", detail, String::new())
+        }
+        Action::Set { card, fields } => {
+            let old = lookup(board, &card)?;
+            let mut value = old.to_value();
+            let mut lines = Vec::new();
+            for (field, v) in &fields {
+                set_field(&mut value, field, v.clone(), &old)?;
+                lines.push(format!("{field}: {}", message::show_value(v)));
+            }
+            let card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
+            (Some(old), card, "edit", String::new(), lines.join("\n"))
+        }
+        Action::Replace { card, text } => {
+            let old = lookup(board, &card)?;
+            let loaded = store::parse_card(&store::card_path(&old.id), text.as_bytes())?;
+            if loaded.card.id != old.id {
+                bail!(
+                    "the id changed from {:?} to {:?}; a card's id cannot be changed",
+                    old.id,
+                    loaded.card.id
+                );
+            }
+            let lines = message::changed_fields(&old, &loaded.card);
+            return write_and_commit(
+                board,
+                Some(&old),
+                &loaded.card,
+                Some(text),
+                "edit",
+                "",
+                &lines.join("\n"),
+            );
+        }
+        Action::Note { card, text } => {
+            let old = lookup(board, &card)?;
+            if text.trim().is_empty() {
+                bail!("the note is empty; give the text to add, e.g. lanes note {} \"what we learned\"", old.short_id());
+            }
+            let mut card = old.clone();
+            let by = author_name(&board.root);
+            card.journal.push(JournalEntry {
+                at: date::format_timestamp(date::now_secs()),
+                by,
+                text: text.clone(),
+                extra: Default::default(),
+            });
+            (Some(old), card, "note", String::new(), text)
+        }
+        Action::Verdict {
+            card,
+            verdict,
+            result,
+        } => {
+            let old = lookup(board, &card)?;
+            let mut card = old.clone();
+            let h = card.hypothesis.get_or_insert_with(Hypothesis::default);
+            h.verdict = verdict;
+            if let Some(r) = &result {
+                h.result = Some(r.clone());
+            }
+            let detail = match &result {
+                Some(r) => format!("{verdict}, result {}", message::show_value(r)),
+                None => verdict.to_string(),
+            };
+            (Some(old), card, "verdict", detail, String::new())
+        }
+        Action::Archive { card } => {
+            let old = lookup(board, &card)?;
+            if old.archived {
+                return Ok(no_change(
+                    &old,
+                    format!("{} is already archived", old.short_id()),
+                ));
+            }
+            let mut card = old.clone();
+            card.archived = true;
+            (Some(old), card, "archive", String::new(), String::new())
+        }
+        Action::Restore { card } => {
+            let old = lookup(board, &card)?;
+            if !old.archived {
+                return Ok(no_change(
+                    &old,
+                    format!("{} is not archived", old.short_id()),
+                ));
+            }
+            let mut card = old.clone();
+            card.archived = false;
+            (Some(old), card, "restore", String::new(), String::new())
+        }
+    };
+    write_and_commit(board, before.as_ref(), &after, None, verb, &detail, &body)
+}
+
+fn no_change(card: &Card, why: String) -> Outcome {
+    Outcome {
+        card: card.id.clone(),
+        written: None,
+        summary: format!("{why}; nothing changed"),
+        commit: None,
+        changed: Vec::new(),
+    }
+}
+
+/// Find a card by id prefix; a card whose file cannot be read is an error
+/// that says why.
+pub fn lookup(board: &Board, query: &str) -> Result<Card> {
+    let id = board.resolve_id(query)?;
+    match board.card(&id) {
+        Some(c) => Ok(c.clone()),
+        None => match board.problem_for(&id) {
+            Some(p) => bail!("card {id} cannot be read, so it cannot be changed:\n{p}\nfix the file (or `lanes edit {id}`) and try again"),
+            None => bail!("no card {query:?} on this board"),
+        },
+    }
+}
+
+/// Validate a card against the board before it is written.
+pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
+    if config.lane(&card.lane).is_none() {
+        bail!(
+            "unknown lane {:?}; lanes are: {}",
+            card.lane,
+            config
+                .lanes
+                .iter()
+                .map(|l| l.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !config.kinds.contains(&card.kind) {
+        bail!(
+            "unknown kind {:?}; this board's kinds are: {} (add more under `kinds` in .lanes/board.yaml)",
+            card.kind,
+            config.kinds.join(", ")
+        );
+    }
+    if card.title.trim().is_empty() {
+        bail!("a card needs a title");
+    }
+    if !rank::is_valid(&card.rank) {
+        bail!("{:?} is not a valid rank", card.rank);
+    }
+    if let Some(d) = &card.due {
+        if date::parse_date(d).is_none() {
+            bail!("due date {d:?} is not a date; use YYYY-MM-DD");
+        }
+    }
+    Ok(())
+}
+
+fn new_card(board: &Board, new: NewCard) -> Result<Card> {
+    let config = &board.config;
+    let lane = match &new.lane {
+        Some(l) => config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone(),
+        None => config.lanes[0].id.clone(),
+    };
+    let has_hypothesis = new.hypothesis.is_some()
+        || new.metric.is_some()
+        || new.baseline.is_some()
+        || new.target.is_some();
+    let kind = match new.kind {
+        Some(k) => k,
+        None if has_hypothesis && config.kinds.iter().any(|k| k == "hypothesis") => {
+            "hypothesis".to_string()
+        }
+        None => config
+            .kinds
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "task".into()),
+    };
+    let mut id = id::new_id();
+    while board.file_ids.binary_search(&id).is_ok() {
+        id = id::new_id();
+    }
+    let rank = place(board, &id, &lane, &Placement::Bottom)?;
+    let mut card = Card::new(id, new.title.trim().to_string(), lane, rank, kind);
+    card.labels = new.labels;
+    card.assignees = new.assignees;
+    card.created = Some(date::format_date(date::today()));
+    card.due = new.due;
+    card.body = new.body;
+    if has_hypothesis || card.kind == "hypothesis" {
+        card.hypothesis = Some(Hypothesis {
+            statement: new.hypothesis,
+            metric: new.metric,
+            baseline: new.baseline,
+            target: new.target,
+            ..Default::default()
+        });
+    }
+    Ok(card)
+}
+
+/// The rank for `moving` placed in `lane`.
+pub fn place(board: &Board, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
+    let others: Vec<&Card> = board.lane_cards(lane).filter(|c| c.id != moving).collect();
+    let rank_of = |i: usize| {
+        others
+            .get(i)
+            .map(|c| c.rank.as_str())
+            .filter(|r| !r.is_empty())
+    };
+    let anchor = |q: &str| -> Result<usize> {
+        let id = board.resolve_id(q)?;
+        if id == moving {
+            bail!("cannot place a card relative to itself");
+        }
+        others.iter().position(|c| c.id == id).ok_or_else(|| {
+            let where_ = board.card(&id).map(|c| c.lane.clone()).unwrap_or_default();
+            anyhow!("card {} is in {where_}, not in {lane}; --before/--after need a card in the target lane", id::short(&id))
+        })
+    };
+    Ok(match placement {
+        Placement::Top => rank::between(None, rank_of(0)),
+        Placement::Bottom => rank::between(
+            others
+                .last()
+                .map(|c| c.rank.as_str())
+                .filter(|r| !r.is_empty()),
+            None,
+        ),
+        Placement::Before(q) => {
+            let i = anchor(q)?;
+            let hi = rank_of(i);
+            // Skip back over cards tied with the anchor.
+            let mut j = i;
+            while j > 0 && rank_of(j - 1) == hi {
+                j -= 1;
+            }
+            let lo = if j > 0 { rank_of(j - 1) } else { None };
+            rank::between(lo, hi)
+        }
+        Placement::After(q) => {
+            let i = anchor(q)?;
+            let lo = rank_of(i);
+            let mut j = i + 1;
+            while j < others.len() && rank_of(j) == lo {
+                j += 1;
+            }
+            rank::between(lo, rank_of(j))
+        }
+    })
+}
+
+fn author_name(root: &Path) -> String {
+    git::open(root)
+        .ok()
+        .and_then(|r| git::identity(&r).ok())
+        .and_then(|(a, _)| a.name().ok().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Whether the board commits each change itself.
+pub fn auto_commit(config: &BoardConfig) -> bool {
+    config.settings.commit == CommitMode::Auto
+}
+
+/// Write one card and commit it. `text` is the exact file text to write
+/// (from an editor); otherwise the card is rendered canonically, splicing
+/// over the current file.
+fn write_and_commit(
+    board: &Board,
+    before: Option<&Card>,
+    after: &Card,
+    text: Option<String>,
+    verb: &str,
+    detail: &str,
+    body: &str,
+) -> Result<Outcome> {
+    check_card(&board.config, after)?;
+    let root = &board.root;
+    let rel = store::card_path(&after.id);
+    let path = root.join(&rel);
+    // The file as it is now: it must still be what we read.
+    let current = match std::fs::read(&path) {
+        Ok(b) => Some(String::from_utf8(b).map_err(|_| anyhow!("{rel} is not UTF-8"))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(anyhow!("cannot read {rel}: {e}")),
+    };
+    if let (Some(b), Some(cur)) = (before, &current) {
+        let now = store::parse_card(&rel, cur.as_bytes())?;
+        if now.card != *b {
+            bail!("{rel} changed on disk while lanes was working; run the command again");
+        }
+    } else if before.is_none() && current.is_some() {
+        bail!("{rel} already exists");
+    }
+    let new_text = text.unwrap_or_else(|| store::render_card(after, current.as_deref()));
+    if current.as_deref() == Some(new_text.as_str()) {
+        return Ok(no_change(
+            after,
+            format!("{} is unchanged", after.short_id()),
+        ));
+    }
+    let subject = subject(verb, after, detail);
+    let auto = auto_commit(&board.config);
+    let repo = if auto {
+        let repo = git::open(root)?;
+        git::check_ready(&repo)?;
+        git::identity(&repo)?;
+        git::wait_for_index_lock(&repo)?;
+        Some(repo)
+    } else {
+        None
+    };
+    store::write_atomic(&path, new_text.as_bytes())?;
+    let mut commit = None;
+    if let Some(repo) = repo {
+        let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
+        let result =
+            git::repo_path(&repo, root, &rel).and_then(|p| git::commit_paths(&repo, &[p], &msg));
+        match result {
+            Ok(oid) => commit = Some(oid),
+            Err(e) => {
+                // Put the file back as it was.
+                let restored = match &current {
+                    Some(t) => store::write_atomic(&path, t.as_bytes()),
+                    None => std::fs::remove_file(&path).map_err(Into::into),
+                };
+                return Err(match restored {
+                    Ok(()) => e.context("the change was not made"),
+                    Err(r) => e.context(format!("and {rel} could not be restored: {r}")),
+                });
+            }
+        }
+    }
+    Ok(Outcome {
+        card: after.id.clone(),
+        written: Some(after.clone()),
+        summary: subject,
+        commit,
+        changed: vec![rel],
+    })
+}
+
+/// Commit every pending change under `.lanes/` (for `commit: manual`).
+pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<git2::Oid>> {
+    let repo = git::open(root)?;
+    git::check_ready(&repo)?;
+    git::identity(&repo)?;
+    let prefix = git::repo_path(&repo, root, "")?;
+    let dir = format!("{prefix}{}/", store::BOARD_DIR);
+    let paths = git::changed_paths(&repo, &dir)?;
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let board = Board::load(root).ok();
+    let mut ids = Vec::new();
+    let mut lines = Vec::new();
+    for p in &paths {
+        let id = p
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.strip_suffix(".yaml"))
+            .filter(|_| p.contains("/cards/"));
+        match id {
+            Some(id) => {
+                let title = board
+                    .as_ref()
+                    .and_then(|b| b.card(id))
+                    .map(|c| clean_line(&c.title, 60))
+                    .unwrap_or_else(|| "(deleted)".into());
+                lines.push(format!("{} {title}", id::short(id)));
+                ids.push(id.to_string());
+            }
+            None => lines.push(p.clone()),
+        }
+    }
+    let subject = match message_text {
+        Some(m) => format!("lanes: {}", clean_line(m, 64)),
+        None => format!(
+            "lanes: commit {} board change{}",
+            paths.len(),
+            if paths.len() == 1 { "" } else { "s" }
+        ),
+    };
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let msg = message::full(&subject, &lines.join("\n"), "commit", &id_refs);
+    git::wait_for_index_lock(&repo)?;
+    Ok(Some(git::commit_paths(&repo, &paths, &msg)?))
+}
+
+/// Create a board in `dir` from a template's text, inside the git
+/// repository that holds `dir` (created if there is none), and commit it.
+pub fn init_board(
+    dir: &Path,
+    template_text: &str,
+    template_name: &str,
+    name: Option<&str>,
+) -> Result<(PathBuf, Option<git2::Oid>)> {
+    let board_file = dir.join(store::BOARD_FILE);
+    if board_file.exists() || dir.join(store::BOARD_DIR).exists() {
+        bail!(
+            "{} already holds a board (.lanes/); lanes init never overwrites one",
+            dir.display()
+        );
+    }
+    let mut config = store::parse_board(template_text.as_bytes())
+        .map_err(|p| anyhow!("template {template_name} is invalid: {p}"))?;
+    if let Some(n) = name {
+        config.name = n.to_string();
+    }
+    let (repo, _created) = git::open_or_init(dir)?;
+    git::check_ready(&repo)?;
+    git::identity(&repo)?;
+    git::wait_for_index_lock(&repo)?;
+    let text = if name.is_some() {
+        store::render_board(&config, Some(template_text))
+    } else {
+        template_text.to_string()
+    };
+    std::fs::create_dir_all(dir.join(store::CARDS_DIR))
+        .with_context(|| format!("cannot create {}", dir.join(store::CARDS_DIR).display()))?;
+    store::write_atomic(&board_file, text.as_bytes())?;
+    let rel = git::repo_path(&repo, dir, store::BOARD_FILE)?;
+    let subject = format!(
+        "lanes: init {} ({template_name})",
+        clean_line(&config.name, 50)
+    );
+    let body = format!(
+        "Lanes: {}",
+        config
+            .lanes
+            .iter()
+            .map(|l| l.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    );
+    let msg = message::full(&subject, &body, "init", &[]);
+    let oid = match git::commit_paths(&repo, &[rel], &msg) {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(dir.join(store::BOARD_DIR));
+            return Err(e.context("the board was not created"));
+        }
+    };
+    Ok((std::fs::canonicalize(dir)?, Some(oid)))
+}

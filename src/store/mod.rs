@@ -1,0 +1,408 @@
+//! The board on disk: finding it, reading and validating its YAML files, and
+//! writing them atomically. No git and no terminal here.
+
+pub mod validate;
+pub mod yaml;
+
+use crate::model::{id, BoardConfig, Card, FieldError};
+use anyhow::{anyhow, bail, Context, Result};
+use serde_yaml::{Mapping, Value};
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The board folder, relative to the board root.
+pub const BOARD_DIR: &str = ".lanes";
+/// The board definition, relative to the board root.
+pub const BOARD_FILE: &str = ".lanes/board.yaml";
+/// The cards folder, relative to the board root.
+pub const CARDS_DIR: &str = ".lanes/cards";
+
+/// A problem with one board file, printed as `path:line:column: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Path relative to the board root, with `/` separators.
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl Problem {
+    pub fn new(path: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Problem {
+            path: path.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    fn from_field(path: &str, text: &str, e: &FieldError) -> Self {
+        let (line, column) = yaml::locate(text, &e.field);
+        Problem::new(path, line, column, e.to_string())
+    }
+}
+
+/// The relative path of a card's file.
+pub fn card_path(id: &str) -> String {
+    format!("{CARDS_DIR}/{id}.yaml")
+}
+
+/// Walk up from `start` to the folder that holds `.lanes/board.yaml`.
+pub fn discover(start: &Path) -> Result<PathBuf> {
+    let start =
+        fs::canonicalize(start).with_context(|| format!("cannot open {}", start.display()))?;
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        if d.join(BOARD_FILE).is_file() {
+            return Ok(d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    bail!(
+        "no board found in {} or any parent folder; run `lanes init` to create one, or point to one with --board PATH",
+        start.display()
+    )
+}
+
+/// Resolve an explicit `--board` / `LANES_BOARD` path: the folder holding
+/// `.lanes/`, or `.lanes/` itself.
+pub fn explicit_root(path: &Path) -> Result<PathBuf> {
+    let p = fs::canonicalize(path)
+        .with_context(|| format!("board path {} does not exist", path.display()))?;
+    if p.join(BOARD_FILE).is_file() {
+        return Ok(p);
+    }
+    if p.file_name().is_some_and(|n| n == BOARD_DIR) && p.join("board.yaml").is_file() {
+        if let Some(parent) = p.parent() {
+            return Ok(parent.to_path_buf());
+        }
+    }
+    bail!(
+        "{} holds no board (.lanes/board.yaml); run `lanes init` there first",
+        path.display()
+    )
+}
+
+/// A card read from its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedCard {
+    pub card: Card,
+    /// The canonical mapping it was read as (for splicing rewrites).
+    pub canonical: Mapping,
+}
+
+/// Parse one card file's bytes. `rel` is its path relative to the root.
+pub fn parse_card(rel: &str, bytes: &[u8]) -> Result<LoadedCard, Problem> {
+    let value = yaml::parse(bytes).map_err(|e| Problem::new(rel, e.line, e.column, e.message))?;
+    let text = std::str::from_utf8(bytes).unwrap_or_default();
+    let card = Card::from_value(value).map_err(|e| Problem::from_field(rel, text, &e))?;
+    let canonical = card.to_mapping();
+    Ok(LoadedCard { card, canonical })
+}
+
+/// Parse board.yaml's bytes.
+pub fn parse_board(bytes: &[u8]) -> Result<BoardConfig, Problem> {
+    let value =
+        yaml::parse(bytes).map_err(|e| Problem::new(BOARD_FILE, e.line, e.column, e.message))?;
+    let text = std::str::from_utf8(bytes).unwrap_or_default();
+    BoardConfig::from_value(value).map_err(|e| Problem::from_field(BOARD_FILE, text, &e))
+}
+
+/// Render a card for writing over `previous_text` (if the file exists).
+pub fn render_card(card: &Card, previous_text: Option<&str>) -> String {
+    let new = card.to_mapping();
+    let old = previous_text.and_then(|t| parse_card("", t.as_bytes()).ok());
+    let canon = |t: &str| parse_card("", t.as_bytes()).ok().map(|c| c.canonical);
+    match (&old, previous_text) {
+        (Some(o), Some(t)) => yaml::render(Some((t, &o.canonical)), &new, &canon),
+        _ => yaml::emit(&new),
+    }
+}
+
+/// Render board.yaml.
+pub fn render_board(config: &BoardConfig, previous_text: Option<&str>) -> String {
+    let new = config.to_mapping();
+    let old = previous_text.and_then(|t| parse_board(t.as_bytes()).ok());
+    let canon = |t: &str| parse_board(t.as_bytes()).ok().map(|c| c.to_mapping());
+    match (old, previous_text) {
+        (Some(o), Some(t)) => yaml::render(Some((t, &o.to_mapping())), &new, &canon),
+        _ => yaml::emit(&new),
+    }
+}
+
+/// The whole board as read from disk.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// The folder that holds `.lanes/`.
+    pub root: PathBuf,
+    pub config: BoardConfig,
+    /// Cards that could be read, in lane order, then rank, then id.
+    pub cards: Vec<Card>,
+    /// Card files that could not be read (and other problems found loading).
+    pub problems: Vec<Problem>,
+    /// Ids of all card files, readable or not (for prefix lookup).
+    pub file_ids: Vec<String>,
+}
+
+/// Read a board file, refusing symlinks and oversized files.
+pub fn read_board_file(root: &Path, rel: &str) -> Result<Vec<u8>, Problem> {
+    let path = root.join(rel);
+    let meta = fs::symlink_metadata(&path)
+        .map_err(|e| Problem::new(rel, 1, 1, format!("cannot read: {e}")))?;
+    if meta.file_type().is_symlink() {
+        return Err(Problem::new(
+            rel,
+            1,
+            1,
+            "is a symbolic link; board files must be regular files inside .lanes/",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(Problem::new(rel, 1, 1, "is not a regular file"));
+    }
+    if meta.len() as usize > yaml::MAX_FILE_BYTES {
+        return Err(Problem::new(
+            rel,
+            1,
+            1,
+            format!(
+                "file is {} bytes, over the {} byte limit for board files",
+                meta.len(),
+                yaml::MAX_FILE_BYTES
+            ),
+        ));
+    }
+    fs::read(&path).map_err(|e| Problem::new(rel, 1, 1, format!("cannot read: {e}")))
+}
+
+/// The ids of the card files in the cards folder, sorted. Files that are not
+/// `<id>.yaml` are reported as problems.
+pub fn list_card_ids(root: &Path) -> Result<(Vec<String>, Vec<Problem>)> {
+    let dir = root.join(CARDS_DIR);
+    let mut ids = Vec::new();
+    let mut problems = Vec::new();
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((ids, problems)),
+        Err(e) => return Err(anyhow!("cannot read {}: {e}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            problems.push(Problem::new(
+                CARDS_DIR,
+                1,
+                1,
+                format!("file name {:?} is not valid UTF-8", entry.file_name()),
+            ));
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        match name.strip_suffix(".yaml") {
+            Some(stem) if id::is_valid(stem) => ids.push(stem.to_string()),
+            _ => problems.push(Problem::new(
+                &format!("{CARDS_DIR}/{name}"),
+                1,
+                1,
+                "not a card file: card files are named <id>.yaml with a lowercase id",
+            )),
+        }
+    }
+    ids.sort_unstable();
+    Ok((ids, problems))
+}
+
+impl Board {
+    /// Read board.yaml and every card. Card problems are collected, not
+    /// fatal; a broken board.yaml is an error.
+    pub fn load(root: &Path) -> Result<Board> {
+        let config_bytes = read_board_file(root, BOARD_FILE)?;
+        let config = parse_board(&config_bytes)?;
+        let (file_ids, mut problems) = list_card_ids(root)?;
+        let results = read_cards(root, &file_ids);
+        let mut cards = Vec::with_capacity(results.len());
+        for (id, result) in file_ids.iter().zip(results) {
+            match result {
+                Ok(lc) => {
+                    if lc.card.id != *id {
+                        let rel = card_path(id);
+                        let text = fs::read_to_string(root.join(&rel)).unwrap_or_default();
+                        let (line, column) = yaml::locate(&text, "id");
+                        let msg = if file_ids.binary_search(&lc.card.id).is_ok() {
+                            format!(
+                                "duplicate id {:?}: that id belongs to {}; give this card the id {id:?} of its file name",
+                                lc.card.id,
+                                card_path(&lc.card.id)
+                            )
+                        } else {
+                            format!(
+                                "id {:?} does not match the file name; set it to {id:?}",
+                                lc.card.id
+                            )
+                        };
+                        problems.push(Problem::new(&rel, line, column, msg));
+                        continue;
+                    }
+                    cards.push(lc.card);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        let mut board = Board {
+            root: root.to_path_buf(),
+            config,
+            cards,
+            problems,
+            file_ids,
+        };
+        board.sort();
+        Ok(board)
+    }
+
+    /// Sort cards by lane order (unknown lanes last), rank, then id.
+    pub fn sort(&mut self) {
+        let config = &self.config;
+        let lane_pos = |lane: &str| config.lane_index(lane).unwrap_or(usize::MAX);
+        self.cards.sort_by(|a, b| {
+            lane_pos(&a.lane)
+                .cmp(&lane_pos(&b.lane))
+                .then_with(|| a.lane.cmp(&b.lane))
+                .then_with(|| a.rank.cmp(&b.rank))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+    }
+
+    /// Resolve a card id or unique prefix to a full id.
+    pub fn resolve_id(&self, query: &str) -> Result<String> {
+        resolve_prefix(&self.file_ids, query, |id| {
+            self.card(id).map(|c| c.title.clone())
+        })
+    }
+
+    pub fn card(&self, id: &str) -> Option<&Card> {
+        self.cards.iter().find(|c| c.id == id)
+    }
+
+    /// The problem that keeps a card file from loading, if any.
+    pub fn problem_for(&self, id: &str) -> Option<&Problem> {
+        let rel = card_path(id);
+        self.problems.iter().find(|p| p.path == rel)
+    }
+
+    /// Cards in one lane, in order (archived included).
+    pub fn lane_cards<'a>(&'a self, lane: &'a str) -> impl Iterator<Item = &'a Card> + 'a {
+        self.cards.iter().filter(move |c| c.lane == lane)
+    }
+}
+
+/// Find the single id in sorted `ids` that starts with `query`.
+pub fn resolve_prefix(
+    ids: &[String],
+    query: &str,
+    title: impl Fn(&str) -> Option<String>,
+) -> Result<String> {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() || !id::is_valid(&q) {
+        bail!("{query:?} is not a card id; card ids are lowercase letters and digits (see `lanes list`)");
+    }
+    let start = ids.partition_point(|i| i.as_str() < q.as_str());
+    let hits: Vec<&String> = ids[start..]
+        .iter()
+        .take_while(|i| i.starts_with(&q))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("no card {query:?} on this board; `lanes list --all` shows every card"),
+        many => {
+            if let Some(exact) = many.iter().find(|i| ***i == q) {
+                return Ok((*exact).clone());
+            }
+            let list: Vec<String> = many
+                .iter()
+                .map(|i| match title(i) {
+                    Some(t) => format!("  {i}  {t}"),
+                    None => format!("  {i}"),
+                })
+                .collect();
+            bail!(
+                "card id {query:?} is ambiguous; it matches:\n{}\ngive more characters",
+                list.join("\n")
+            )
+        }
+    }
+}
+
+/// Read and parse card files, on as many threads as there are cores.
+pub fn read_cards(root: &Path, ids: &[String]) -> Vec<Result<LoadedCard, Problem>> {
+    let read_one = |id: &String| {
+        let rel = card_path(id);
+        let bytes = read_board_file(root, &rel)?;
+        parse_card(&rel, &bytes)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads <= 1 || ids.len() < 64 {
+        return ids.iter().map(read_one).collect();
+    }
+    let chunk = ids.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(read_one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Write a file atomically: a temporary file in the same folder, flushed to
+/// disk, then renamed over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| anyhow!("{} has no parent folder", path.display()))?;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(anyhow!("cannot write {}: {e}", path.display()));
+    }
+    Ok(())
+}
+
+/// The value a YAML text parses to (for `--set FIELD=VALUE`).
+pub fn parse_value(text: &str) -> Result<Value> {
+    if text.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_yaml::from_str(text).map_err(|e| anyhow!("{text:?} is not a valid YAML value: {e}"))
+}

@@ -1,0 +1,83 @@
+//! `lanes validate`: every problem on the board, with positions.
+
+use super::{card_path, yaml, Board, Problem};
+use std::collections::HashMap;
+
+/// Problems found loading the board plus those only the whole board shows:
+/// cards in unknown lanes, unknown kinds, missing or equal ranks.
+pub fn check(board: &Board) -> Vec<Problem> {
+    let mut out = board.problems.clone();
+    let texts =
+        |id: &str| std::fs::read_to_string(board.root.join(card_path(id))).unwrap_or_default();
+    let mut by_rank: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    for card in &board.cards {
+        let rel = card_path(&card.id);
+        let mut found = Vec::new();
+        if board.config.lane(&card.lane).is_none() {
+            found.push((
+                "lane",
+                format!(
+                    "unknown lane {:?}; lanes are: {}",
+                    card.lane,
+                    board
+                        .config
+                        .lanes
+                        .iter()
+                        .map(|l| l.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        if !board.config.kinds.contains(&card.kind) {
+            found.push((
+                "kind",
+                format!(
+                    "unknown kind {:?}; board kinds are: {}",
+                    card.kind,
+                    board.config.kinds.join(", ")
+                ),
+            ));
+        }
+        if card.rank.is_empty() {
+            found.push((
+                "rank",
+                "missing rank; `lanes move` gives the card one".to_string(),
+            ));
+        } else {
+            by_rank
+                .entry((card.lane.as_str(), card.rank.as_str()))
+                .or_default()
+                .push(card.id.as_str());
+        }
+        if !found.is_empty() {
+            let text = texts(&card.id);
+            for (field, message) in found {
+                let (line, column) = yaml::locate(&text, field);
+                out.push(Problem::new(&rel, line, column, message));
+            }
+        }
+    }
+    let mut ties: Vec<_> = by_rank
+        .into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .collect();
+    ties.sort();
+    for ((lane, rank), ids) in ties {
+        for id in &ids {
+            let (line, column) = yaml::locate(&texts(id), "rank");
+            let others: Vec<&str> = ids.iter().filter(|x| *x != id).copied().collect();
+            out.push(Problem::new(
+                &card_path(id),
+                line,
+                column,
+                format!(
+                    "rank {rank:?} is also used by {} in lane {lane}; order between them falls back to id (move one to fix)",
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    out
+}

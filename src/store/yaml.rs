@@ -1,0 +1,615 @@
+//! Canonical YAML: parsing with positions, and a deterministic block-style
+//! emitter. Rewrites splice: top-level fields whose value did not change keep
+//! their original text byte for byte.
+
+use serde_yaml::{Mapping, Value};
+
+/// Largest board file we read.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// A parse problem at a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    fn at(line: usize, column: usize, message: impl Into<String>) -> Self {
+        ParseError {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// Check raw bytes and parse them as one YAML document.
+pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ParseError::at(
+            1,
+            1,
+            format!(
+                "file is {} bytes, over the {} byte limit for board files",
+                bytes.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+    }
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        let (l, c) = line_col(bytes, pos);
+        return Err(ParseError::at(
+            l,
+            c,
+            "binary content (NUL byte) in a YAML file",
+        ));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let (l, c) = line_col(bytes, e.valid_up_to());
+            return Err(ParseError::at(l, c, "file is not valid UTF-8"));
+        }
+    };
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("<<<<<<<") || line.starts_with(">>>>>>>") || line == "=======" {
+            return Err(ParseError::at(
+                i + 1,
+                1,
+                "unresolved merge conflict marker; resolve the conflict (or run `lanes sync`) and try again",
+            ));
+        }
+    }
+    match serde_yaml::from_str::<Value>(text) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            Err(ParseError::at(line, column, strip_location(&e.to_string())))
+        }
+    }
+}
+
+fn line_col(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let before = &bytes[..pos];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = pos
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, col)
+}
+
+/// serde_yaml puts "at line X column Y" in its messages; we print the
+/// position in front instead.
+fn strip_location(msg: &str) -> String {
+    let mut out = msg.to_string();
+    while let Some(start) = out.find(" at line ") {
+        let rest = &out[start + 9..];
+        let end = rest
+            .find(" column ")
+            .map(|c| {
+                let after = &rest[c + 8..];
+                c + 8 + after.bytes().take_while(u8::is_ascii_digit).count()
+            })
+            .unwrap_or(0);
+        if end == 0 {
+            break;
+        }
+        out.replace_range(start..start + 9 + end, "");
+    }
+    out
+}
+
+/// Emit a mapping as a canonical block-style document.
+pub fn emit(map: &Mapping) -> String {
+    let mut out = String::new();
+    for (k, v) in map {
+        emit_entry(&mut out, k, v, 0);
+    }
+    out
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn emit_entry(out: &mut String, key: &Value, value: &Value, ind: usize) {
+    indent(out, ind);
+    emit_inline_scalar(out, key);
+    out.push(':');
+    emit_after_indicator(out, value, ind);
+}
+
+/// Emit a value that follows `key:` or `- ` (the indicator already written).
+fn emit_after_indicator(out: &mut String, value: &Value, ind: usize) {
+    match value {
+        Value::Mapping(m) if m.is_empty() => out.push_str(" {}\n"),
+        Value::Sequence(s) if s.is_empty() => out.push_str(" []\n"),
+        Value::Mapping(m) => {
+            out.push('\n');
+            for (k, v) in m {
+                emit_entry(out, k, v, ind + 2);
+            }
+        }
+        Value::Sequence(s) => {
+            out.push('\n');
+            emit_seq(out, s, ind + 2);
+        }
+        Value::Tagged(t) => {
+            out.push(' ');
+            out.push_str(&t.tag.to_string());
+            emit_after_indicator(out, &t.value, ind);
+        }
+        Value::String(s) if is_block_candidate(s) => {
+            out.push(' ');
+            emit_block_scalar(out, s, ind + 2);
+        }
+        scalar => {
+            out.push(' ');
+            emit_inline_scalar(out, scalar);
+            out.push('\n');
+        }
+    }
+}
+
+fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
+    for item in seq {
+        indent(out, ind);
+        out.push('-');
+        match item {
+            Value::Mapping(m) if !m.is_empty() => {
+                let mut first = true;
+                for (k, v) in m {
+                    if first {
+                        out.push(' ');
+                        emit_inline_scalar(out, k);
+                        out.push(':');
+                        emit_after_indicator(out, v, ind + 2);
+                        first = false;
+                    } else {
+                        emit_entry(out, k, v, ind + 2);
+                    }
+                }
+            }
+            other => emit_after_indicator(out, other, ind),
+        }
+    }
+}
+
+fn is_block_candidate(s: &str) -> bool {
+    s.contains('\n')
+        && !s
+            .chars()
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}')
+        && !s.contains('\r')
+}
+
+fn emit_block_scalar(out: &mut String, s: &str, ind: usize) {
+    out.push('|');
+    // An indentation indicator is needed when the first line starts with a space.
+    let first_line = s.split('\n').find(|l| !l.is_empty()).unwrap_or("");
+    if first_line.starts_with(' ') {
+        out.push('2');
+    }
+    let trailing = s.len() - s.trim_end_matches('\n').len();
+    match trailing {
+        0 => out.push('-'),
+        1 => {}
+        _ => out.push('+'),
+    }
+    out.push('\n');
+    let body = if trailing == 0 { s } else { &s[..s.len() - 1] };
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            indent(out, ind);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
+/// A scalar on one line: plain when that reads back as the same string,
+/// otherwise double-quoted.
+fn emit_inline_scalar(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => {
+            if is_plain_safe(s) {
+                out.push_str(s);
+            } else {
+                double_quote(out, s);
+            }
+        }
+        // Collections as keys, or tagged keys: rare; flow style via serde.
+        other => {
+            let text = serde_yaml::to_string(other).unwrap_or_default();
+            out.push_str(text.trim_end());
+        }
+    }
+}
+
+fn double_quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+const YAML11_WORDS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+];
+
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.ends_with(':')
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.starts_with("---")
+        || s.starts_with("...")
+        || YAML11_WORDS.contains(&s)
+    {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        // `-x` and `?x`, `:x` are plain-safe, but keep it simple: only a dash
+        // followed by a letter (like `-rf`) is allowed plain.
+        let second = s[1..].chars().next();
+        if !(first == '-' && second.is_some_and(char::is_alphabetic)) {
+            return false;
+        }
+    }
+    if s.chars().any(|c| {
+        c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}'
+    }) {
+        return false;
+    }
+    // Dates read better plain; every YAML parser reads them as a date or text.
+    if crate::model::date::parse_date(s).is_some() {
+        return true;
+    }
+    // Anything that looks numeric (in YAML 1.1 or 1.2) stays quoted.
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b"+-._:eExXoObB".contains(&b) || b.is_ascii_hexdigit())
+        && s.bytes().any(|b| b.is_ascii_digit())
+    {
+        return false;
+    }
+    if matches!(
+        s.to_ascii_lowercase().as_str(),
+        ".inf" | "-.inf" | "+.inf" | ".nan"
+    ) {
+        return false;
+    }
+    // Last word: does it read back as the same string?
+    matches!(serde_yaml::from_str::<Value>(s), Ok(Value::String(ref back)) if back == s)
+}
+
+/// One top-level entry of an existing document: its key and its lines.
+struct Block<'a> {
+    key: String,
+    text: &'a str,
+}
+
+/// Split a block-style document into a preamble and top-level entries.
+/// Returns None for anything we cannot split safely.
+fn split_blocks(text: &str) -> Option<(&str, Vec<Block<'_>>)> {
+    let mut starts: Vec<(usize, String)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let first = line.as_bytes().first().copied();
+        match first {
+            None | Some(b' ' | b'\t' | b'#' | b'\n' | b'\r') => {}
+            Some(b'-') if line.starts_with("---") => {
+                if !starts.is_empty() {
+                    return None;
+                }
+            }
+            Some(
+                b'-' | b'[' | b'{' | b'"' | b'\'' | b'?' | b'&' | b'*' | b'!' | b'|' | b'>' | b'.',
+            ) => return None,
+            Some(_) => {
+                let colon = line.find(':')?;
+                let key = &line[..colon];
+                if key.contains(['#', '"', '\'']) {
+                    return None;
+                }
+                starts.push((offset, key.trim_end().to_string()));
+            }
+        }
+        offset += line.len();
+    }
+    let preamble_end = starts.first().map_or(text.len(), |s| s.0);
+    let mut blocks = Vec::with_capacity(starts.len());
+    for (i, (start, key)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
+        blocks.push(Block {
+            key: key.clone(),
+            text: &text[*start..end],
+        });
+    }
+    Some((&text[..preamble_end], blocks))
+}
+
+/// Render `new` for writing over a file whose text was `original` and whose
+/// canonical content was `old`. Fields equal in `old` and `new` keep their
+/// original text; changed fields are emitted canonically; new fields go in
+/// after the nearest field that precedes them in `new`'s order.
+///
+/// `canon` reads a text back into canonical form (through the model); the
+/// splice is used only if it reads back as exactly `new`, otherwise the whole
+/// document is emitted canonically.
+pub fn render(
+    original: Option<(&str, &Mapping)>,
+    new: &Mapping,
+    canon: &dyn Fn(&str) -> Option<Mapping>,
+) -> String {
+    let Some((text, old)) = original else {
+        return emit(new);
+    };
+    match splice(text, old, new) {
+        Some(s) if canon(&s).as_ref() == Some(new) => s,
+        _ => emit(new),
+    }
+}
+
+fn splice(text: &str, old: &Mapping, new: &Mapping) -> Option<String> {
+    let (preamble, blocks) = split_blocks(text)?;
+    // The original text must hold exactly the old keys (in any order).
+    let original = match serde_yaml::from_str::<Value>(text) {
+        Ok(Value::Mapping(m)) => m,
+        _ => return None,
+    };
+    if blocks.len() != original.len()
+        || blocks
+            .iter()
+            .any(|b| !original.contains_key(Value::String(b.key.clone())))
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(preamble);
+    let new_keys: Vec<&Value> = new.keys().collect();
+    let mut placed: Vec<bool> = vec![false; new_keys.len()];
+    // Place new fields that come before every original one.
+    let emit_new_run = |out: &mut String, placed: &mut Vec<bool>, upto: usize| {
+        for i in 0..upto {
+            if !placed[i] {
+                placed[i] = true;
+                emit_entry(out, new_keys[i], &new[new_keys[i]], 0);
+            }
+        }
+    };
+    for block in &blocks {
+        let key = Value::String(block.key.clone());
+        let pos = new_keys.iter().position(|k| **k == key);
+        if let Some(p) = pos {
+            // New keys that sort before this one and are not in the file yet.
+            let pending: Vec<usize> = (0..p)
+                .filter(|&i| !placed[i] && !original.contains_key(new_keys[i]))
+                .collect();
+            for i in pending {
+                placed[i] = true;
+                emit_entry(&mut out, new_keys[i], &new[new_keys[i]], 0);
+            }
+            placed[p] = true;
+            if old.get(&key) == new.get(&key) {
+                out.push_str(block.text);
+                if !block.text.ends_with('\n') {
+                    out.push('\n');
+                }
+            } else {
+                emit_entry(&mut out, &key, &new[&key], 0);
+                // Keep comment lines that trailed the old block.
+                out.push_str(trailing_comments(block.text));
+            }
+        } else if old.contains_key(&key) {
+            // Removed field: dropped.
+        } else {
+            // The file has a key that neither old nor new know (e.g. null
+            // values dropped by the model): keep as is.
+            out.push_str(block.text);
+        }
+    }
+    emit_new_run(&mut out, &mut placed, new_keys.len());
+    Some(out)
+}
+
+fn trailing_comments(block: &str) -> &str {
+    let mut start = block.len();
+    let lines: Vec<&str> = block.split_inclusive('\n').collect();
+    for line in lines.iter().skip(1).rev() {
+        let t = line.trim_start();
+        if t.starts_with('#') || t.trim().is_empty() {
+            start -= line.len();
+        } else {
+            break;
+        }
+    }
+    &block[start..]
+}
+
+/// Find the 1-based (line, column) of a dotted field path such as
+/// `hypothesis.verdict` or `journal.2.at` in block-style text. Falls back to
+/// the deepest part found, and to (1, 1).
+pub fn locate(text: &str, field: &str) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut best = (1, 1);
+    let mut from = 0usize;
+    let mut parent_indent: isize = -1;
+    for part in field.split('.').filter(|p| !p.is_empty()) {
+        let mut found = None;
+        if let Ok(index) = part.parse::<usize>() {
+            // The index-th `- ` item below the parent.
+            let mut count = 0;
+            let mut item_indent = None;
+            for (i, line) in lines.iter().enumerate().skip(from) {
+                let ind = line.len() - line.trim_start().len();
+                let t = line.trim_start();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                if i > from.saturating_sub(1)
+                    && (ind as isize) <= parent_indent
+                    && !t.starts_with('-')
+                {
+                    break;
+                }
+                if (t.starts_with("- ") || t == "-") && *item_indent.get_or_insert(ind) == ind {
+                    if count == index {
+                        // The item's first key is on this same line.
+                        found = Some((i, ind + 2, ind as isize, i));
+                        break;
+                    }
+                    count += 1;
+                }
+            }
+        } else {
+            for (i, line) in lines.iter().enumerate().skip(from) {
+                let stripped = line.trim_start();
+                let ind = line.len() - stripped.len();
+                let (t, ind) = match stripped.strip_prefix("- ") {
+                    Some(rest) => (rest, ind + 2),
+                    None => (stripped, ind),
+                };
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                if i > from && (ind as isize) <= parent_indent {
+                    break;
+                }
+                if let Some(rest) = t.strip_prefix(part) {
+                    if rest.trim_start().starts_with(':') {
+                        let after = rest.trim_start()[1..].len()
+                            - rest.trim_start()[1..].trim_start().len();
+                        let col =
+                            ind + part.len() + (rest.len() - rest.trim_start().len()) + 1 + after;
+                        found = Some((i, col, ind as isize, i + 1));
+                        break;
+                    }
+                }
+            }
+        }
+        match found {
+            Some((i, col, ind, next)) => {
+                best = (i + 1, col + 1);
+                from = next;
+                parent_indent = ind;
+            }
+            None => break,
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(s: &str) -> Mapping {
+        match serde_yaml::from_str::<Value>(s).expect("yaml") {
+            Value::Mapping(m) => m,
+            _ => panic!("not a mapping"),
+        }
+    }
+
+    #[test]
+    fn emits_block_style_and_reads_back() {
+        let m = map(
+            "a: plain text\nb: 'true'\nc: '0.5'\nd: \"multi\\nline\\n\"\ne: [x, 'y: z']\nf: {g: 1}\nh: \"\\e[31mred\"\ni: ''\nj: \"  lead\\nx\"\n",
+        );
+        let text = emit(&m);
+        assert_eq!(map(&text), m, "{text}");
+        assert!(text.contains("a: plain text\n"));
+        assert!(text.contains("b: \"true\"\n"));
+        assert!(text.contains("d: |\n  multi\n  line\n"));
+        assert!(text.contains("e:\n  - x\n  - \"y: z\"\n"));
+        assert!(text.contains("f:\n  g: 1\n"));
+        assert!(text.contains("h: \"\\e[31mred\"\n"));
+    }
+
+    #[test]
+    fn list_of_mappings() {
+        let m = map("journal:\n- at: x\n  by: me\n  text: |-\n    a\n    b\n");
+        let text = emit(&m);
+        assert_eq!(
+            text,
+            "journal:\n  - at: x\n    by: me\n    text: |-\n      a\n      b\n"
+        );
+    }
+
+    #[test]
+    fn splice_keeps_unchanged_text() {
+        let original =
+            "# note\nid: a\ntitle:   'odd  style'\nlane: x   # why\nrank: i\nfuture: {a: 1}\n";
+        let old = map(original);
+        let mut new = old.clone();
+        new.insert("lane".into(), "modeling".into());
+        new.insert("kind".into(), "task".into());
+        let canon = |t: &str| match serde_yaml::from_str::<Value>(t) {
+            Ok(Value::Mapping(m)) => Some(m),
+            _ => None,
+        };
+        let out = render(Some((original, &old)), &new, &canon);
+        assert_eq!(
+            out,
+            "# note\nid: a\ntitle:   'odd  style'\nlane: modeling\nrank: i\nfuture: {a: 1}\nkind: task\n"
+        );
+    }
+
+    #[test]
+    fn parse_errors_have_positions() {
+        let e = parse(b"id: a\ntitle: [unclosed\n").unwrap_err();
+        assert!(e.line >= 2, "{e:?}");
+        assert!(!e.message.contains("at line"), "{}", e.message);
+        let e = parse(b"id: a\n<<<<<<< HEAD\nx: 1\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1));
+        let e = parse(b"id: a\x00").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 6));
+        let bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+        let start = std::time::Instant::now();
+        assert!(parse(bomb.as_bytes()).is_err());
+        assert!(start.elapsed().as_secs() < 2);
+        let deep = "[".repeat(10_000);
+        assert!(parse(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn locates_fields() {
+        let text = "id: a\nhypothesis:\n  metric: p\n  verdict: maybe\njournal:\n  - at: x\n    text: t\n  - at: bad\n";
+        assert_eq!(locate(text, "hypothesis.verdict"), (4, 12));
+        assert_eq!(locate(text, "journal.1.at"), (8, 9));
+        assert_eq!(locate(text, "id"), (1, 5));
+        assert_eq!(locate(text, "nothing"), (1, 1));
+    }
+}
