@@ -3,7 +3,7 @@
 
 mod identity;
 
-pub use identity::{identity, parse_git_date};
+pub use identity::{identity, parse_git_date, set_identity_override, Override};
 
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{build::TreeUpdateBuilder, FileMode, Oid, Repository, RepositoryState};
