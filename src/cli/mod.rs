@@ -3,11 +3,11 @@
 
 pub mod output;
 
-use crate::model::{id, Verdict};
+use crate::model::Verdict;
 use crate::ops::{self, Action, NewCard, Placement};
 use crate::store::{self, Board};
-use crate::{git, templates};
-use anyhow::{anyhow, bail, Context, Result};
+use crate::templates;
+use anyhow::{anyhow, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -91,7 +91,9 @@ pub enum Command {
         #[arg(short, long)]
         message: Option<String>,
     },
-    /// Create the demo board (a recommendation-engine project) and show it
+    /// Open the board screen (the same as `lanes` with no command)
+    Tui,
+    /// Create the demo board (a recommendation-engine project) and open it
     Demo {
         /// Where to create it (default: a new temporary folder)
         dir: Option<PathBuf>,
@@ -205,13 +207,14 @@ fn report(outcome: &ops::Outcome, board_root: &Path) {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let Some(command) = cli.command else {
-        // The board screen arrives with the TUI; until then, list the board.
         let r = root(&cli.board)?;
-        let board = Board::load(&r)?;
-        print_board(&board, false)?;
-        return Ok(ExitCode::SUCCESS);
+        return open_board(&r);
     };
     match command {
+        Command::Tui => {
+            let r = root(&cli.board)?;
+            open_board(&r)
+        }
         Command::Init { template, name } => {
             let dir = match &cli.board {
                 Some(p) => p.clone(),
@@ -388,15 +391,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             };
             let root = crate::demo::create(&dir)?;
             eprintln!("demo board created in {}", root.display());
-            let board = Board::load(&root)?;
-            print_board(&board, false)?;
+            let code = open_board(&root)?;
             eprintln!(
-                "\ntry: cd {} && lanes list && lanes log  (or git log --stat)",
+                "the demo board is in {}; try `cd {} && lanes list` or `git log --stat`",
+                root.display(),
                 root.display()
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
     }
+}
+
+/// The board screen when we have a terminal; the board as text otherwise.
+fn open_board(r: &Path) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        crate::tui::run(r)?;
+    } else {
+        let board = Board::load(r)?;
+        print_board(&board, false)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_board(board: &Board, all: bool) -> Result<()> {
@@ -491,91 +506,9 @@ fn validate(r: &Path) -> Result<ExitCode> {
 
 /// `lanes edit CARD`: edit a copy in $EDITOR, validate, then write and commit.
 fn edit_in_editor(r: &Path, query: &str) -> Result<ExitCode> {
-    let board = Board::load(r)?;
-    let card_id = board.resolve_id(query)?;
-    let rel = store::card_path(&card_id);
-    let original =
-        std::fs::read_to_string(r.join(&rel)).with_context(|| format!("cannot read {rel}"))?;
-    let work = scratch_dir(r)?;
-    let tmp = work.join(format!("edit-{card_id}.yaml"));
-    std::fs::write(&tmp, &original)?;
-    run_editor(&tmp)?;
-    let text = std::fs::read_to_string(&tmp)
-        .with_context(|| format!("cannot read back {}", tmp.display()))?;
-    if text == original {
-        let _ = std::fs::remove_file(&tmp);
-        eprintln!("no changes to {}", id::short(&card_id));
-        return Ok(ExitCode::SUCCESS);
+    match ops::editor::edit_in_editor(r, query)? {
+        ops::editor::Edited::Unchanged(msg) => eprintln!("{msg}"),
+        ops::editor::Edited::Applied(outcome) => report(&outcome, r),
     }
-    match ops::apply(
-        r,
-        Action::Replace {
-            card: card_id.clone(),
-            text,
-        },
-    ) {
-        Ok(outcome) => {
-            let _ = std::fs::remove_file(&tmp);
-            report(&outcome, r);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            let keep = recovery_path(r, &card_id)?;
-            std::fs::rename(&tmp, &keep).or_else(|_| std::fs::copy(&tmp, &keep).map(|_| ()))?;
-            bail!(
-                "{e:#}\nthe card was not changed; your text is kept in {}\nfix it and apply it with `lanes edit {} --file {}`",
-                keep.display(),
-                id::short(&card_id),
-                keep.display()
-            )
-        }
-    }
-}
-
-/// A folder for lanes' own scratch files, inside `.git/` so it is never
-/// committed and never seen by the board watcher.
-pub fn scratch_dir(r: &Path) -> Result<PathBuf> {
-    let dir = match git::open(r) {
-        Ok(repo) => repo.path().join("lanes"),
-        Err(_) => std::env::temp_dir().join("lanes"),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
-}
-
-/// Where to keep a user's rejected edit.
-pub fn recovery_path(r: &Path, card_id: &str) -> Result<PathBuf> {
-    let dir = scratch_dir(r)?.join("recovery");
-    std::fs::create_dir_all(&dir)?;
-    let stamp =
-        crate::model::date::format_timestamp(crate::model::date::now_secs()).replace(':', "");
-    Ok(dir.join(format!("{card_id}-{stamp}.yaml")))
-}
-
-/// Run the user's editor on a file and wait for it.
-pub fn run_editor(path: &Path) -> Result<()> {
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".to_string());
-    // Through the shell, so that EDITOR="code --wait" works as in git.
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$@\""))
-        .arg(&editor)
-        .arg(path)
-        .status()
-        .with_context(|| format!("cannot start the editor {editor:?}"))?;
-    if !status.success() {
-        bail!(
-            "the editor {editor:?} exited with {status}; nothing was changed (your text is in {})",
-            path.display()
-        );
-    }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -138,7 +138,10 @@ static CLOCK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i
 /// with `None`. For generating histories with known dates (the demo board,
 /// tests); normal runs never call it.
 pub fn set_clock(secs: Option<i64>) {
-    CLOCK.store(secs.unwrap_or(i64::MIN), std::sync::atomic::Ordering::SeqCst);
+    CLOCK.store(
+        secs.unwrap_or(i64::MIN),
+        std::sync::atomic::Ordering::SeqCst,
+    );
 }
 
 /// Seconds since the epoch, now.

@@ -4,6 +4,7 @@
 pub mod board;
 pub mod card;
 pub mod date;
+pub mod filter;
 pub mod id;
 pub mod rank;
 pub mod text;

@@ -2,10 +2,11 @@
 //! become an [`Action`]; [`apply`] validates it, writes the card file
 //! atomically and makes one commit.
 
+pub mod editor;
 mod message;
 mod set;
 
-pub use message::{clean_line, subject};
+pub use message::{clean_line, show_value, subject};
 pub use set::set_field;
 
 use crate::git;
@@ -75,6 +76,13 @@ pub enum Action {
     },
     Restore {
         card: String,
+    },
+    /// Put a card back as it was before an earlier action (undo): `to` is
+    /// the earlier card, or None to remove a card that action created.
+    Revert {
+        card: String,
+        to: Option<Box<Card>>,
+        undoing: String,
     },
 }
 
@@ -151,19 +159,28 @@ pub fn apply_to(board: &Board, action: Action) -> Result<Outcome> {
             (Some(old), card, "edit", String::new(), lines.join("\n"))
         }
         Action::Replace { card, text } => {
-            let old = lookup(board, &card)?;
-            let loaded = store::parse_card(&store::card_path(&old.id), text.as_bytes())?;
-            if loaded.card.id != old.id {
+            // A card whose file is malformed can be replaced too: that is
+            // how it gets fixed.
+            let id = board.resolve_id(&card)?;
+            let old = board.card(&id).cloned();
+            let loaded = store::parse_card(&store::card_path(&id), text.as_bytes())?;
+            if loaded.card.id != id {
                 bail!(
-                    "the id changed from {:?} to {:?}; a card's id cannot be changed",
-                    old.id,
+                    "the id changed from {id:?} to {:?}; a card's id cannot be changed",
                     loaded.card.id
                 );
             }
-            let lines = message::changed_fields(&old, &loaded.card);
+            let lines = match &old {
+                Some(o) => message::changed_fields(o, &loaded.card),
+                None => vec!["repaired a file that could not be read".to_string()],
+            };
+            let base = match &old {
+                Some(o) => Base::Card(o),
+                None => Base::Broken,
+            };
             return write_and_commit(
                 board,
-                Some(&old),
+                base,
                 &loaded.card,
                 Some(text),
                 "edit",
@@ -228,8 +245,29 @@ pub fn apply_to(board: &Board, action: Action) -> Result<Outcome> {
             card.archived = false;
             (Some(old), card, "restore", String::new(), String::new())
         }
+        Action::Revert { card, to, undoing } => {
+            let id = board.resolve_id(&card)?;
+            let current = board.card(&id).cloned();
+            let Some(current) = current else {
+                bail!("card {id} cannot be read, so the change cannot be undone");
+            };
+            let detail = format!("undo {undoing}");
+            return match to {
+                Some(to) => {
+                    if to.id != id {
+                        bail!("cannot undo: the card ids differ");
+                    }
+                    write_and_commit(board, Base::Card(&current), &to, None, "undo", &detail, "")
+                }
+                None => delete_and_commit(board, &current, &detail),
+            };
+        }
     };
-    write_and_commit(board, before.as_ref(), &after, None, verb, &detail, &body)
+    let base = match &before {
+        Some(b) => Base::Card(b),
+        None => Base::New,
+    };
+    write_and_commit(board, base, &after, None, verb, &detail, &body)
 }
 
 fn no_change(card: &Card, why: String) -> Outcome {
@@ -401,9 +439,19 @@ pub fn auto_commit(config: &BoardConfig) -> bool {
 /// Write one card and commit it. `text` is the exact file text to write
 /// (from an editor); otherwise the card is rendered canonically, splicing
 /// over the current file.
+/// What the file being written is expected to hold now.
+enum Base<'a> {
+    /// Nothing: a new card.
+    New,
+    /// This card, exactly as loaded.
+    Card(&'a Card),
+    /// A file that could not be read (being repaired).
+    Broken,
+}
+
 fn write_and_commit(
     board: &Board,
-    before: Option<&Card>,
+    base: Base<'_>,
     after: &Card,
     text: Option<String>,
     verb: &str,
@@ -420,13 +468,18 @@ fn write_and_commit(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(anyhow!("cannot read {rel}: {e}")),
     };
-    if let (Some(b), Some(cur)) = (before, &current) {
-        let now = store::parse_card(&rel, cur.as_bytes())?;
-        if now.card != *b {
-            bail!("{rel} changed on disk while lanes was working; run the command again");
+    match (base, &current) {
+        (Base::Card(b), Some(cur)) => {
+            let now = store::parse_card(&rel, cur.as_bytes())?;
+            if now.card != *b {
+                bail!("{rel} changed on disk while lanes was working; run the command again");
+            }
         }
-    } else if before.is_none() && current.is_some() {
-        bail!("{rel} already exists");
+        (Base::Card(_) | Base::Broken, None) => {
+            bail!("{rel} was deleted while lanes was working; nothing was changed")
+        }
+        (Base::New, Some(_)) => bail!("{rel} already exists"),
+        (Base::New, None) | (Base::Broken, Some(_)) => {}
     }
     let new_text = text.unwrap_or_else(|| store::render_card(after, current.as_deref()));
     if current.as_deref() == Some(new_text.as_str()) {
@@ -470,6 +523,47 @@ fn write_and_commit(
     Ok(Outcome {
         card: after.id.clone(),
         written: Some(after.clone()),
+        summary: subject,
+        commit,
+        changed: vec![rel],
+    })
+}
+
+/// Remove a card's file and commit that (only undo of an add does this;
+/// cards are archived, not deleted).
+fn delete_and_commit(board: &Board, card: &Card, detail: &str) -> Result<Outcome> {
+    let root = &board.root;
+    let rel = store::card_path(&card.id);
+    let path = root.join(&rel);
+    let current = std::fs::read(&path).with_context(|| format!("cannot read {rel}"))?;
+    if store::parse_card(&rel, &current)?.card != *card {
+        bail!("{rel} changed on disk while lanes was working; run the command again");
+    }
+    let subject = subject("undo", card, detail);
+    let repo = if auto_commit(&board.config) {
+        let repo = git::open(root)?;
+        git::check_ready(&repo)?;
+        git::identity(&repo)?;
+        git::wait_for_index_lock(&repo)?;
+        Some(repo)
+    } else {
+        None
+    };
+    std::fs::remove_file(&path).with_context(|| format!("cannot remove {rel}"))?;
+    let mut commit = None;
+    if let Some(repo) = repo {
+        let msg = message::full(&subject, "", "undo", &[card.id.as_str()]);
+        match git::repo_path(&repo, root, &rel).and_then(|p| git::commit_paths(&repo, &[p], &msg)) {
+            Ok(oid) => commit = Some(oid),
+            Err(e) => {
+                let _ = store::write_atomic(&path, &current);
+                return Err(e.context("the change was not made"));
+            }
+        }
+    }
+    Ok(Outcome {
+        card: card.id.clone(),
+        written: None,
         summary: subject,
         commit,
         changed: vec![rel],

@@ -1,0 +1,137 @@
+//! Editing a card in the user's `$EDITOR`: a copy is edited, validated, and
+//! only then written and committed; rejected text is kept in a recovery file.
+
+use super::{apply, Action, Outcome};
+use crate::git;
+use crate::model::{date, id};
+use crate::store::{self, Board};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+/// A folder for lanes' own scratch files, inside `.git/` so it is never
+/// committed and never seen by the board watcher.
+pub fn scratch_dir(root: &Path) -> Result<PathBuf> {
+    let dir = match git::open(root) {
+        Ok(repo) => repo.path().join("lanes"),
+        Err(_) => std::env::temp_dir().join("lanes"),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Where to keep a user's rejected edit of a card.
+pub fn recovery_path(root: &Path, card_id: &str) -> Result<PathBuf> {
+    let dir = scratch_dir(root)?.join("recovery");
+    std::fs::create_dir_all(&dir)?;
+    let stamp = date::format_timestamp(date::now_secs()).replace(':', "");
+    Ok(dir.join(format!("{card_id}-{stamp}.yaml")))
+}
+
+/// The editor command: `$VISUAL`, then `$EDITOR`, then `vi`.
+pub fn editor_command() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string())
+}
+
+/// Run the user's editor on a file and wait for it.
+pub fn run_editor(path: &Path) -> Result<()> {
+    let editor = editor_command();
+    // Through the shell, so that EDITOR="code --wait" works as in git.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$@\""))
+        .arg(&editor)
+        .arg(path)
+        .status()
+        .with_context(|| format!("cannot start the editor {editor:?}"))?;
+    if !status.success() {
+        bail!(
+            "the editor {editor:?} exited with {status}; nothing was changed (your text is in {})",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// What came of an editing session.
+#[derive(Debug)]
+pub enum Edited {
+    /// The user saved no change.
+    Unchanged(String),
+    /// The change was written (and committed unless the board is manual).
+    Applied(Outcome),
+}
+
+/// A card file copied out for editing.
+pub struct EditSession {
+    pub root: PathBuf,
+    pub card_id: String,
+    pub original: String,
+    /// The copy the editor works on.
+    pub path: PathBuf,
+}
+
+impl EditSession {
+    /// Copy the card (by id or prefix; a malformed card can be edited too).
+    pub fn start(root: &Path, query: &str) -> Result<EditSession> {
+        let board = Board::load(root)?;
+        let card_id = board.resolve_id(query)?;
+        let rel = store::card_path(&card_id);
+        let original = std::fs::read_to_string(root.join(&rel))
+            .with_context(|| format!("cannot read {rel}"))?;
+        let path = scratch_dir(root)?.join(format!("edit-{card_id}.yaml"));
+        std::fs::write(&path, &original)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(EditSession {
+            root: root.to_path_buf(),
+            card_id,
+            original,
+            path,
+        })
+    }
+
+    /// After the editor exits: validate and apply, or keep the user's text
+    /// in a recovery file named in the error.
+    pub fn finish(self) -> Result<Edited> {
+        let text = std::fs::read_to_string(&self.path)
+            .with_context(|| format!("cannot read back {}", self.path.display()))?;
+        if text == self.original {
+            let _ = std::fs::remove_file(&self.path);
+            return Ok(Edited::Unchanged(format!(
+                "no changes to {}",
+                id::short(&self.card_id)
+            )));
+        }
+        let action = Action::Replace {
+            card: self.card_id.clone(),
+            text,
+        };
+        match apply(&self.root, action) {
+            Ok(outcome) => {
+                let _ = std::fs::remove_file(&self.path);
+                Ok(Edited::Applied(outcome))
+            }
+            Err(e) => {
+                let keep = recovery_path(&self.root, &self.card_id)?;
+                std::fs::rename(&self.path, &keep)
+                    .or_else(|_| std::fs::copy(&self.path, &keep).map(|_| ()))?;
+                bail!(
+                    "{e:#}\nthe card was not changed; your text is kept in {}\nfix it and apply it with `lanes edit {} --file {}`",
+                    keep.display(),
+                    id::short(&self.card_id),
+                    keep.display()
+                )
+            }
+        }
+    }
+}
+
+/// The whole `lanes edit CARD` flow for a terminal that is ours.
+pub fn edit_in_editor(root: &Path, query: &str) -> Result<Edited> {
+    let session = EditSession::start(root, query)?;
+    run_editor(&session.path)?;
+    session.finish()
+}

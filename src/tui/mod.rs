@@ -1,0 +1,346 @@
+//! The terminal board. One event loop reads one channel; input, signals
+//! and the git worker send into it. Drawing is a pure function of `App`.
+
+pub mod app;
+pub mod config;
+pub mod keymap;
+pub mod layout;
+pub mod theme;
+pub mod view;
+
+use crate::git;
+use crate::ops::{self, editor};
+use crate::store::{self, Board};
+use anyhow::{Context, Result};
+use app::{App, Effect, RepoStatus, Undo, Work};
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use ratatui::Terminal;
+use std::io::Stdout;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything the event loop reacts to.
+#[derive(Debug)]
+pub enum Event {
+    Key(event::KeyEvent),
+    Mouse(event::MouseEvent),
+    Resize(u16, u16),
+    /// An action finished on the worker.
+    Applied {
+        result: Result<ops::Outcome, String>,
+        undo: Option<Undo>,
+    },
+    /// The board was read again.
+    Loaded(Result<Board, String>),
+    Status(RepoStatus),
+    /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
+    Terminate,
+}
+
+/// Work for the git worker thread.
+enum Job {
+    Apply {
+        action: ops::Action,
+        undo: Option<Undo>,
+    },
+    Reload,
+    Status,
+}
+
+/// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
+pub fn restore_terminal() {
+    let mut out = std::io::stdout();
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+fn enter_terminal() -> Result<()> {
+    enable_raw_mode().context("cannot switch the terminal to raw mode")?;
+    let mut out = std::io::stdout();
+    execute!(out, EnterAlternateScreen, EnableMouseCapture)
+        .context("cannot open the full-screen board")?;
+    Ok(())
+}
+
+/// Restores the terminal however the board screen ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Reads terminal input on its own thread; can be paused while an editor
+/// owns the terminal.
+struct Input {
+    paused: Arc<AtomicBool>,
+    ack: Receiver<()>,
+    resume: Sender<()>,
+}
+
+impl Input {
+    fn start(tx: Sender<Event>) -> Input {
+        let paused = Arc::new(AtomicBool::new(false));
+        let (ack_tx, ack) = mpsc::channel();
+        let (resume, resume_rx) = mpsc::channel::<()>();
+        let p = paused.clone();
+        std::thread::spawn(move || loop {
+            if p.load(Ordering::SeqCst) {
+                let _ = ack_tx.send(());
+                if resume_rx.recv().is_err() {
+                    return;
+                }
+                continue;
+            }
+            match event::poll(Duration::from_millis(50)) {
+                Ok(true) => {
+                    let ev = match event::read() {
+                        Ok(TermEvent::Key(k)) => Event::Key(k),
+                        Ok(TermEvent::Mouse(m)) => Event::Mouse(m),
+                        Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
+                        Ok(_) => continue,
+                        Err(_) => return,
+                    };
+                    if tx.send(ev).is_err() {
+                        return;
+                    }
+                }
+                Ok(false) => {}
+                Err(_) => return,
+            }
+        });
+        Input {
+            paused,
+            ack,
+            resume,
+        }
+    }
+
+    fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+        let _ = self.ack.recv_timeout(Duration::from_secs(1));
+    }
+
+    fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+        let _ = self.resume.send(());
+    }
+}
+
+fn start_signals(tx: Sender<Event>) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) {
+        std::thread::spawn(move || {
+            if signals.forever().next().is_some() {
+                let _ = tx.send(Event::Terminate);
+            }
+        });
+    }
+}
+
+fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
+    let (jobs, rx) = mpsc::channel::<Job>();
+    std::thread::spawn(move || {
+        while let Ok(job) = rx.recv() {
+            let ev = match job {
+                Job::Apply { action, undo } => {
+                    let result = ops::apply(&root, action).map_err(|e| format!("{e:#}"));
+                    let ok = result.is_ok();
+                    if tx.send(Event::Applied { result, undo }).is_err() {
+                        return;
+                    }
+                    if !ok {
+                        continue;
+                    }
+                    Event::Status(repo_status(&root))
+                }
+                Job::Reload => Event::Loaded(Board::load(&root).map_err(|e| format!("{e:#}"))),
+                Job::Status => Event::Status(repo_status(&root)),
+            };
+            if tx.send(ev).is_err() {
+                return;
+            }
+        }
+    });
+    jobs
+}
+
+/// Branch and uncommitted board files.
+pub fn repo_status(root: &Path) -> RepoStatus {
+    let Ok(repo) = git::open(root) else {
+        return RepoStatus {
+            branch: "(no git)".into(),
+            ..Default::default()
+        };
+    };
+    let uncommitted = git::repo_path(&repo, root, store::BOARD_DIR)
+        .and_then(|dir| git::changed_paths(&repo, &format!("{dir}/")))
+        .map(|p| p.len())
+        .unwrap_or(0);
+    RepoStatus {
+        branch: git::branch_name(&repo),
+        uncommitted,
+        sync: None,
+    }
+}
+
+/// Open the board screen on the board at `root`.
+pub fn run(root: &Path) -> Result<()> {
+    let board = Board::load(root)?;
+    let (keymap, theme, problems) = config::load();
+    let mut app = App::new(root.to_path_buf(), board, keymap, theme);
+    if let Some(p) = problems.first() {
+        app.set_message(format!("config: {p}"), true);
+    }
+
+    let (tx, rx) = mpsc::channel::<Event>();
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous_hook(info);
+    }));
+    enter_terminal()?;
+    let _guard = TerminalGuard;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    terminal.draw(|f| view::draw(f, &app))?;
+
+    let input = Input::start(tx.clone());
+    start_signals(tx.clone());
+    let jobs = start_worker(root.to_path_buf(), tx.clone());
+    let _ = jobs.send(Job::Status);
+    event_loop(&mut terminal, &mut app, &rx, &jobs, &input)
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    rx: &Receiver<Event>,
+    jobs: &Sender<Job>,
+    input: &Input,
+) -> Result<()> {
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        // Handle everything already waiting before drawing once.
+        while let Some(ev) = next {
+            let effects = handle(app, ev);
+            for effect in effects {
+                match effect {
+                    Effect::Quit => return Ok(()),
+                    Effect::Apply { action, undo } => {
+                        app.work = Work::Running(action_name(&action).into());
+                        let _ = jobs.send(Job::Apply { action, undo });
+                    }
+                    Effect::Reload => {
+                        app.work = Work::Running("reloading".into());
+                        let _ = jobs.send(Job::Reload);
+                        let _ = jobs.send(Job::Status);
+                    }
+                    Effect::EditInEditor(id) => {
+                        input.pause();
+                        restore_terminal();
+                        let result = edit_card(&app.root, &id);
+                        enter_terminal()?;
+                        terminal.clear()?;
+                        input.resume();
+                        match result {
+                            Ok(editor::Edited::Applied(outcome)) => {
+                                let undo =
+                                    app.board.card(&outcome.card).cloned().map(|before| Undo {
+                                        card: outcome.card.clone(),
+                                        before: Some(before),
+                                        what: "edit".into(),
+                                    });
+                                let broken = app.board.problem_for(&outcome.card).is_some();
+                                app.on_applied(Ok(outcome), undo);
+                                if broken {
+                                    let _ = jobs.send(Job::Reload);
+                                }
+                                let _ = jobs.send(Job::Status);
+                            }
+                            Ok(editor::Edited::Unchanged(msg)) => app.set_message(msg, false),
+                            Err(e) => app.set_message(format!("{e:#}"), true),
+                        }
+                    }
+                }
+            }
+            next = rx.try_recv().ok();
+        }
+        terminal.draw(|f| view::draw(f, app))?;
+    }
+    Ok(())
+}
+
+fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
+    let session = editor::EditSession::start(root, id)?;
+    eprintln!(
+        "editing {} (save and quit the editor to return to the board)",
+        crate::model::id::short(id)
+    );
+    editor::run_editor(&session.path)?;
+    session.finish()
+}
+
+fn action_name(a: &ops::Action) -> &'static str {
+    use ops::Action::*;
+    match a {
+        Add(_) => "adding",
+        Move { .. } => "moving",
+        Set { .. } | Replace { .. } => "saving",
+        Note { .. } => "adding note",
+        Verdict { .. } => "saving verdict",
+        Archive { .. } => "archiving",
+        Restore { .. } => "restoring",
+        Revert { .. } => "undoing",
+    }
+}
+
+/// Turn one event into state changes and effects.
+pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
+    match ev {
+        Event::Key(k) => app.on_key(k),
+        Event::Mouse(m) => app.on_mouse(m),
+        Event::Resize(w, h) => {
+            app.resize(w, h);
+            Vec::new()
+        }
+        Event::Applied { result, undo } => {
+            app.on_applied(result, undo);
+            Vec::new()
+        }
+        Event::Loaded(Ok(board)) => {
+            app.work = Work::Idle;
+            app.on_loaded(board);
+            Vec::new()
+        }
+        Event::Loaded(Err(e)) => {
+            app.work = Work::Idle;
+            app.set_message(e, true);
+            Vec::new()
+        }
+        Event::Status(s) => {
+            let sync = app.status.sync.take();
+            app.status = s;
+            app.status.sync = sync;
+            Vec::new()
+        }
+        Event::Terminate => vec![Effect::Quit],
+    }
+}

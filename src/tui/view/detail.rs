@@ -1,0 +1,194 @@
+//! Every field of the selected card, scrollable.
+
+use crate::model::text::visible;
+use crate::model::Card;
+use crate::tui::app::App;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use serde_yaml::Value;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
+    let Some(card) = app.selected_card() else {
+        return;
+    };
+    let t = &app.theme;
+    let title = format!(
+        " {} · {} ",
+        card.short_id(),
+        super::text::fit(&card.title, area.width.saturating_sub(14) as usize)
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(t.accent())
+        .title(Span::styled(title, t.accent()))
+        .title_bottom(Span::styled(" j/k scroll · Esc close ", t.muted()));
+    let lines = lines(app, card);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "—".into(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim_end()
+            .to_string(),
+    }
+}
+
+fn opt(v: &Option<Value>) -> String {
+    v.as_ref().map(value_text).unwrap_or_else(|| "—".into())
+}
+
+/// The card as lines of text, untrusted text made visible.
+pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let head = |s: &str| Line::from(Span::styled(s.to_string(), t.accent()));
+    let field = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<11}"), t.muted()),
+            Span::raw(visible(&v, false).into_owned()),
+        ])
+    };
+    let mut out = vec![Line::from(Span::styled(
+        visible(&card.title, false).into_owned(),
+        bold,
+    ))];
+    let lane = app
+        .board
+        .config
+        .lane(&card.lane)
+        .map(|l| l.title.clone())
+        .unwrap_or_else(|| format!("{} (unknown lane)", card.lane));
+    out.push(field("id", card.id.clone()));
+    out.push(field("lane", lane));
+    out.push(field("kind", card.kind.clone()));
+    if !card.labels.is_empty() {
+        out.push(field("labels", card.labels.join(", ")));
+    }
+    if !card.assignees.is_empty() {
+        out.push(field("assignees", card.assignees.join(", ")));
+    }
+    if let Some(c) = &card.created {
+        out.push(field("created", c.clone()));
+    }
+    if let Some(d) = &card.due {
+        let mut l = field("due", d.clone());
+        if card.is_overdue(app.today) {
+            l.spans.push(Span::styled("  overdue", t.error()));
+        }
+        out.push(l);
+    }
+    if card.archived {
+        out.push(field("archived", "yes".into()));
+    }
+    if let Some(h) = &card.hypothesis {
+        out.push(Line::raw(""));
+        out.push(Line::from(vec![
+            Span::styled("Hypothesis  ", t.accent()),
+            Span::styled(h.verdict.to_string(), t.verdict(h.verdict)),
+        ]));
+        if let Some(s) = &h.statement {
+            for l in visible(s, true).lines() {
+                out.push(Line::raw(format!("  {l}")));
+            }
+        }
+        if let Some(m) = &h.metric {
+            let dir = h
+                .direction
+                .map(|d| format!(" ({} is better)", d.as_str()))
+                .unwrap_or_default();
+            out.push(field("metric", format!("{m}{dir}")));
+        }
+        out.push(field(
+            "baseline",
+            format!(
+                "{} → target {} → result {}",
+                opt(&h.baseline),
+                opt(&h.target),
+                opt(&h.result)
+            ),
+        ));
+        for (k, v) in &h.extra {
+            out.push(field(&value_text(k), value_text(v)));
+        }
+    }
+    if let Some(e) = &card.experiment {
+        out.push(Line::raw(""));
+        out.push(head("Experiment"));
+        for r in &e.runs {
+            out.push(field("run", r.clone()));
+        }
+        for (k, v) in [
+            ("dataset", &e.dataset),
+            ("model", &e.model),
+            ("commit", &e.commit),
+        ] {
+            if let Some(v) = v {
+                out.push(field(k, v.clone()));
+            }
+        }
+        if e.cost.is_some() {
+            out.push(field("cost", opt(&e.cost)));
+        }
+        for (k, v) in &e.extra {
+            out.push(field(&value_text(k), value_text(v)));
+        }
+    }
+    if !card.checklist.is_empty() {
+        let (done, total) = card.checklist_progress();
+        out.push(Line::raw(""));
+        out.push(head(&format!("Checklist {done}/{total}")));
+        for item in &card.checklist {
+            let mark = if item.done { "[x] " } else { "[ ] " };
+            out.push(Line::raw(format!("  {mark}{}", visible(&item.text, false))));
+        }
+    }
+    if !card.journal.is_empty() {
+        out.push(Line::raw(""));
+        out.push(head("Journal"));
+        for j in &card.journal {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {}  ", visible(&j.at, false)), t.muted()),
+                Span::styled(visible(&j.by, false).into_owned(), bold),
+            ]));
+            for l in visible(&j.text, true).lines() {
+                out.push(Line::raw(format!("    {l}")));
+            }
+        }
+    }
+    if let Some(b) = &card.body {
+        out.push(Line::raw(""));
+        out.push(head("Notes"));
+        for l in visible(b, true).lines() {
+            out.push(Line::raw(format!("  {l}")));
+        }
+    }
+    if !card.extra.is_empty() {
+        out.push(Line::raw(""));
+        out.push(head("Other fields"));
+        for (k, v) in &card.extra {
+            let text = value_text(v);
+            for (i, l) in visible(&text, true).lines().enumerate() {
+                let key = if i == 0 { value_text(k) } else { String::new() };
+                out.push(field(&key, l.to_string()));
+            }
+        }
+    }
+    out
+}
