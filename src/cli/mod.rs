@@ -7,7 +7,7 @@ use crate::model::Verdict;
 use crate::ops::{self, Action, NewCard, Placement};
 use crate::store::{self, Board};
 use crate::templates;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -343,7 +343,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Show { card, json } => {
             let r = root(&cli.board)?;
             let board = Board::load(&r)?;
-            let c = ops::lookup(&board, &card)?;
+            let id = board.resolve_id(&card)?;
+            let Some(c) = board.card(&id).cloned() else {
+                match board.problem_for(&id) {
+                    Some(p) => bail!("card {id} cannot be read:\n{p}"),
+                    None => bail!("no card {card:?} on this board"),
+                }
+            };
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &output::card_json(&c))?;

@@ -13,7 +13,7 @@ use crate::git;
 use crate::model::{
     date, id, rank, BoardConfig, Card, CommitMode, Hypothesis, JournalEntry, Verdict,
 };
-use crate::store::{self, Board};
+use crate::store::{self, Index};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -103,12 +103,12 @@ pub struct Outcome {
 
 /// Apply an action to the board at `root`.
 pub fn apply(root: &Path, action: Action) -> Result<Outcome> {
-    let board = Board::load(root)?;
-    apply_to(&board, action)
+    let index = Index::load(root)?;
+    apply_to(&index, action)
 }
 
-/// Apply an action to an already loaded board.
-pub fn apply_to(board: &Board, action: Action) -> Result<Outcome> {
+/// Apply an action to a board whose summary is already loaded.
+pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
     let config = &board.config;
     let (before, after, verb, detail, body) = match action {
         Action::Add(new) => {
@@ -162,7 +162,7 @@ pub fn apply_to(board: &Board, action: Action) -> Result<Outcome> {
             // A card whose file is malformed can be replaced too: that is
             // how it gets fixed.
             let id = board.resolve_id(&card)?;
-            let old = board.card(&id).cloned();
+            let old = board.read_card(&id).ok();
             let loaded = store::parse_card(&store::card_path(&id), text.as_bytes())?;
             if loaded.card.id != id {
                 bail!(
@@ -247,10 +247,9 @@ pub fn apply_to(board: &Board, action: Action) -> Result<Outcome> {
         }
         Action::Revert { card, to, undoing } => {
             let id = board.resolve_id(&card)?;
-            let current = board.card(&id).cloned();
-            let Some(current) = current else {
-                bail!("card {id} cannot be read, so the change cannot be undone");
-            };
+            let current = board
+                .read_card(&id)
+                .context("the card cannot be read, so the change cannot be undone")?;
             let detail = format!("undo {undoing}");
             return match to {
                 Some(to) => {
@@ -282,15 +281,13 @@ fn no_change(card: &Card, why: String) -> Outcome {
 
 /// Find a card by id prefix; a card whose file cannot be read is an error
 /// that says why.
-pub fn lookup(board: &Board, query: &str) -> Result<Card> {
+pub fn lookup(board: &Index, query: &str) -> Result<Card> {
     let id = board.resolve_id(query)?;
-    match board.card(&id) {
-        Some(c) => Ok(c.clone()),
-        None => match board.problem_for(&id) {
-            Some(p) => bail!("card {id} cannot be read, so it cannot be changed:\n{p}\nfix the file (or `lanes edit {id}`) and try again"),
-            None => bail!("no card {query:?} on this board"),
-        },
-    }
+    board.read_card(&id).map_err(|e| {
+        anyhow!(
+            "card {id} cannot be read, so it cannot be changed:\n{e:#}\nfix the file (or `lanes edit {id}`) and try again"
+        )
+    })
 }
 
 /// Validate a card against the board before it is written.
@@ -328,7 +325,7 @@ pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
     Ok(())
 }
 
-fn new_card(board: &Board, new: NewCard) -> Result<Card> {
+fn new_card(board: &Index, new: NewCard) -> Result<Card> {
     let config = &board.config;
     let lane = match &new.lane {
         Some(l) => config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone(),
@@ -373,8 +370,9 @@ fn new_card(board: &Board, new: NewCard) -> Result<Card> {
 }
 
 /// The rank for `moving` placed in `lane`.
-pub fn place(board: &Board, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
-    let others: Vec<&Card> = board.lane_cards(lane).filter(|c| c.id != moving).collect();
+pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
+    let others: Vec<&store::index::Summary> =
+        board.lane_cards(lane).filter(|c| c.id != moving).collect();
     let rank_of = |i: usize| {
         others
             .get(i)
@@ -387,7 +385,7 @@ pub fn place(board: &Board, moving: &str, lane: &str, placement: &Placement) -> 
             bail!("cannot place a card relative to itself");
         }
         others.iter().position(|c| c.id == id).ok_or_else(|| {
-            let where_ = board.card(&id).map(|c| c.lane.clone()).unwrap_or_default();
+            let where_ = board.summary(&id).map(|c| c.lane.clone()).unwrap_or_default();
             anyhow!("card {} is in {where_}, not in {lane}; --before/--after need a card in the target lane", id::short(&id))
         })
     };
@@ -450,7 +448,7 @@ enum Base<'a> {
 }
 
 fn write_and_commit(
-    board: &Board,
+    board: &Index,
     base: Base<'_>,
     after: &Card,
     text: Option<String>,
@@ -531,7 +529,7 @@ fn write_and_commit(
 
 /// Remove a card's file and commit that (only undo of an add does this;
 /// cards are archived, not deleted).
-fn delete_and_commit(board: &Board, card: &Card, detail: &str) -> Result<Outcome> {
+fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome> {
     let root = &board.root;
     let rel = store::card_path(&card.id);
     let path = root.join(&rel);
@@ -581,7 +579,7 @@ pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<
     if paths.is_empty() {
         return Ok(None);
     }
-    let board = Board::load(root).ok();
+    let board = Index::load(root).ok();
     let mut ids = Vec::new();
     let mut lines = Vec::new();
     for p in &paths {
@@ -594,7 +592,7 @@ pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<
             Some(id) => {
                 let title = board
                     .as_ref()
-                    .and_then(|b| b.card(id))
+                    .and_then(|b| b.summary(id))
                     .map(|c| clean_line(&c.title, 60))
                     .unwrap_or_else(|| "(deleted)".into());
                 lines.push(format!("{} {title}", id::short(id)));

@@ -1,7 +1,10 @@
 //! The board on disk: finding it, reading and validating its YAML files, and
 //! writing them atomically. No git and no terminal here.
 
+pub mod index;
 pub mod validate;
+
+pub use index::Index;
 pub mod yaml;
 
 use crate::model::{id, BoardConfig, Card, FieldError};
