@@ -17,6 +17,7 @@ pub mod ops;
 pub mod store;
 pub mod templates;
 pub mod tui;
+pub mod watch;
 
 /// The user's configuration folder for lanes (templates, keymap, theme).
 pub fn config_dir() -> Option<std::path::PathBuf> {

@@ -293,6 +293,36 @@ impl Board {
         });
     }
 
+    /// Put a card in (replacing one with the same id) at its sorted place,
+    /// without sorting the whole board.
+    pub fn upsert(&mut self, card: Card) {
+        self.remove(&card.id);
+        let rel = card_path(&card.id);
+        self.problems.retain(|p| p.path != rel);
+        if let Err(pos) = self.file_ids.binary_search(&card.id) {
+            self.file_ids.insert(pos, card.id.clone());
+        }
+        let config = &self.config;
+        let key = |c: &Card| {
+            (
+                config.lane_index(&c.lane).unwrap_or(usize::MAX),
+                c.lane.clone(),
+                c.rank.clone(),
+                c.id.clone(),
+            )
+        };
+        let k = key(&card);
+        let pos = self.cards.partition_point(|c| key(c) < k);
+        self.cards.insert(pos, card);
+    }
+
+    /// Take a card out (its file is gone or unreadable).
+    pub fn remove(&mut self, id: &str) {
+        if let Some(i) = self.cards.iter().position(|c| c.id == id) {
+            self.cards.remove(i);
+        }
+    }
+
     /// Resolve a card id or unique prefix to a full id.
     pub fn resolve_id(&self, query: &str) -> Result<String> {
         resolve_prefix(&self.file_ids, query, |id| {

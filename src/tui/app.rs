@@ -10,6 +10,7 @@ use crate::model::filter::Filter;
 use crate::model::{Card, Verdict};
 use crate::ops::{self, Action, Placement};
 use crate::store::Board;
+use crate::watch::CardFile;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -158,6 +159,10 @@ pub struct App {
     /// A card being dragged with the mouse: (card id, starting column).
     pub drag: Option<(String, usize)>,
     pub today: i64,
+    /// Set when the board cannot be read (e.g. a branch without `.lanes/`).
+    pub board_missing: Option<String>,
+    /// How the board is watched ("watching", "polling", or why not).
+    pub watch: Option<String>,
 }
 
 impl App {
@@ -182,6 +187,8 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
             drag: None,
             today: crate::model::date::today(),
+            board_missing: None,
+            watch: None,
         };
         app.rebuild();
         app
@@ -879,29 +886,63 @@ impl App {
 
     /// Replace or add a card in memory, keeping the board's order.
     pub fn upsert(&mut self, card: Card) {
-        match self.board.cards.iter_mut().find(|c| c.id == card.id) {
-            Some(slot) => *slot = card,
-            None => {
-                if let Err(pos) = self.board.file_ids.binary_search(&card.id) {
-                    self.board.file_ids.insert(pos, card.id.clone());
-                }
-                let rel = crate::store::card_path(&card.id);
-                self.board.problems.retain(|p| p.path != rel);
-                self.board.cards.push(card);
-            }
-        }
-        self.board.sort();
+        self.board.upsert(card);
     }
 
     fn remove(&mut self, id: &str) {
-        self.board.cards.retain(|c| c.id != id);
+        self.board.remove(id);
         self.board.file_ids.retain(|i| i != id);
     }
 
     /// A fresh board read from disk.
     pub fn on_loaded(&mut self, board: Board) {
         self.board = board;
+        self.board_missing = None;
         self.rebuild();
+    }
+
+    /// Cards changed on disk (by someone else, an editor, `git pull`...).
+    /// Returns whether anything on the board changed: the app's own writes
+    /// come back identical and change nothing.
+    pub fn on_card_files(&mut self, files: Vec<(String, CardFile)>) -> bool {
+        let mut changed = false;
+        for (id, state) in files {
+            let rel = crate::store::card_path(&id);
+            match state {
+                CardFile::Card(card) => {
+                    if self.board.card(&id) != Some(&*card) {
+                        self.board.upsert(*card);
+                        changed = true;
+                    }
+                }
+                CardFile::Broken(problem) => {
+                    let known = self.board.problems.contains(&problem);
+                    if !known || self.board.card(&id).is_some() {
+                        self.board.remove(&id);
+                        self.board.problems.retain(|p| p.path != rel);
+                        self.board.problems.push(problem);
+                        self.board.problems.sort_by(|a, b| a.path.cmp(&b.path));
+                        if let Err(pos) = self.board.file_ids.binary_search(&id) {
+                            self.board.file_ids.insert(pos, id.clone());
+                        }
+                        changed = true;
+                    }
+                }
+                CardFile::Gone => {
+                    let had = self.board.card(&id).is_some()
+                        || self.board.problems.iter().any(|p| p.path == rel);
+                    if had {
+                        self.remove(&id);
+                        self.board.problems.retain(|p| p.path != rel);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if changed {
+            self.rebuild();
+        }
+        changed
     }
 }
 

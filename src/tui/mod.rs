@@ -11,6 +11,7 @@ pub mod view;
 use crate::git;
 use crate::ops::{self, editor};
 use crate::store::{self, Board};
+use crate::watch::BoardWatcher;
 use anyhow::{Context, Result};
 use app::{App, Effect, RepoStatus, Undo, Work};
 use ratatui::backend::CrosstermBackend;
@@ -43,6 +44,8 @@ pub enum Event {
     /// The board was read again.
     Loaded(Result<Board, String>),
     Status(RepoStatus),
+    /// Files changed on disk.
+    Files(crate::watch::Changes),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
     Terminate,
 }
@@ -226,66 +229,179 @@ pub fn run(root: &Path) -> Result<()> {
     start_signals(tx.clone());
     let jobs = start_worker(root.to_path_buf(), tx.clone());
     let _ = jobs.send(Job::Status);
-    event_loop(&mut terminal, &mut app, &rx, &jobs, &input)
+    let git_dir = git::open(root).ok().map(|r| r.path().to_path_buf());
+    let files_tx = tx.clone();
+    let mut watcher = match BoardWatcher::start(root, git_dir.as_deref(), move |c| {
+        let _ = files_tx.send(Event::Files(c));
+    }) {
+        Ok(w) => {
+            app.watch = Some(w.how.to_string());
+            Some(w)
+        }
+        Err(e) => {
+            app.watch = Some("not watching".into());
+            app.set_message(
+                format!(
+                    "{e}; press {} to reload",
+                    app.keymap.hint(keymap::Command::Reload)
+                ),
+                true,
+            );
+            None
+        }
+    };
+    let mut lp = Loop {
+        jobs,
+        reload: Reload::Idle,
+    };
+    lp.run(&mut terminal, &mut app, &rx, &input, watcher.as_mut())
 }
 
-fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    app: &mut App,
-    rx: &Receiver<Event>,
-    jobs: &Sender<Job>,
-    input: &Input,
-) -> Result<()> {
-    while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        // Handle everything already waiting before drawing once.
-        while let Some(ev) = next {
-            let effects = handle(app, ev);
-            for effect in effects {
-                match effect {
-                    Effect::Quit => return Ok(()),
-                    Effect::Apply { action, undo } => {
-                        app.work = Work::Running(action_name(&action).into());
-                        let _ = jobs.send(Job::Apply { action, undo });
+/// Full reloads run on the worker; at most one runs and one more waits, so a
+/// burst of changes costs at most two reads of the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reload {
+    Idle,
+    Running,
+    RunningAndWanted,
+}
+
+struct Loop {
+    jobs: Sender<Job>,
+    reload: Reload,
+}
+
+impl Loop {
+    fn request_reload(&mut self, app: &mut App) {
+        self.reload = match self.reload {
+            Reload::Idle => {
+                app.work = Work::Running("reloading".into());
+                let _ = self.jobs.send(Job::Reload);
+                Reload::Running
+            }
+            _ => Reload::RunningAndWanted,
+        };
+    }
+
+    fn reload_done(&mut self, app: &mut App) {
+        self.reload = match self.reload {
+            Reload::RunningAndWanted => {
+                let _ = self.jobs.send(Job::Reload);
+                app.work = Work::Running("reloading".into());
+                Reload::Running
+            }
+            _ => Reload::Idle,
+        };
+    }
+
+    fn run(
+        &mut self,
+        terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+        app: &mut App,
+        rx: &Receiver<Event>,
+        input: &Input,
+        mut watcher: Option<&mut BoardWatcher>,
+    ) -> Result<()> {
+        while let Ok(first) = rx.recv() {
+            let mut next = Some(first);
+            let mut files = crate::watch::Changes::default();
+            // Handle everything already waiting before drawing once.
+            while let Some(ev) = next {
+                let effects = match ev {
+                    Event::Files(c) => {
+                        files.merge(c);
+                        Vec::new()
                     }
-                    Effect::Reload => {
-                        app.work = Work::Running("reloading".into());
-                        let _ = jobs.send(Job::Reload);
-                        let _ = jobs.send(Job::Status);
+                    Event::Loaded(result) => {
+                        self.reload_done(app);
+                        handle(app, Event::Loaded(result))
                     }
-                    Effect::EditInEditor(id) => {
-                        input.pause();
-                        restore_terminal();
-                        let result = edit_card(&app.root, &id);
-                        enter_terminal()?;
-                        terminal.clear()?;
-                        input.resume();
-                        match result {
-                            Ok(editor::Edited::Applied(outcome)) => {
-                                let undo =
-                                    app.board.card(&outcome.card).cloned().map(|before| Undo {
-                                        card: outcome.card.clone(),
-                                        before: Some(before),
-                                        what: "edit".into(),
-                                    });
-                                let broken = app.board.problem_for(&outcome.card).is_some();
-                                app.on_applied(Ok(outcome), undo);
-                                if broken {
-                                    let _ = jobs.send(Job::Reload);
-                                }
-                                let _ = jobs.send(Job::Status);
-                            }
-                            Ok(editor::Edited::Unchanged(msg)) => app.set_message(msg, false),
-                            Err(e) => app.set_message(format!("{e:#}"), true),
-                        }
+                    ev => handle(app, ev),
+                };
+                for effect in effects {
+                    if self.effect(terminal, app, input, effect)? {
+                        return Ok(());
                     }
                 }
+                next = rx.try_recv().ok();
             }
-            next = rx.try_recv().ok();
+            if !files.is_empty() {
+                self.files(app, files, watcher.as_deref_mut());
+            }
+            terminal.draw(|f| view::draw(f, app))?;
         }
-        terminal.draw(|f| view::draw(f, app))?;
+        Ok(())
     }
-    Ok(())
+
+    fn files(
+        &mut self,
+        app: &mut App,
+        files: crate::watch::Changes,
+        watcher: Option<&mut BoardWatcher>,
+    ) {
+        if files.git {
+            let _ = self.jobs.send(Job::Status);
+        }
+        if let Some(e) = files.errors.first() {
+            app.set_message(format!("watcher: {e}"), true);
+        }
+        if files.needs_full_reload() || app.board_missing.is_some() {
+            if let Some(w) = watcher {
+                if let Err(e) = w.rewatch_board_dir() {
+                    app.set_message(e, true);
+                }
+            }
+            self.request_reload(app);
+        } else if !files.cards.is_empty() {
+            let read = crate::watch::read_changed(&app.root, &files.cards);
+            if app.on_card_files(read) {
+                let _ = self.jobs.send(Job::Status);
+            }
+        }
+    }
+
+    /// Run one effect; true means quit.
+    fn effect(
+        &mut self,
+        terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+        app: &mut App,
+        input: &Input,
+        effect: Effect,
+    ) -> Result<bool> {
+        match effect {
+            Effect::Quit => return Ok(true),
+            Effect::Apply { action, undo } => {
+                app.work = Work::Running(action_name(&action).into());
+                let _ = self.jobs.send(Job::Apply { action, undo });
+            }
+            Effect::Reload => {
+                self.request_reload(app);
+                let _ = self.jobs.send(Job::Status);
+            }
+            Effect::EditInEditor(id) => {
+                input.pause();
+                restore_terminal();
+                let result = edit_card(&app.root, &id);
+                enter_terminal()?;
+                terminal.clear()?;
+                input.resume();
+                match result {
+                    Ok(editor::Edited::Applied(outcome)) => {
+                        let undo = app.board.card(&outcome.card).cloned().map(|before| Undo {
+                            card: outcome.card.clone(),
+                            before: Some(before),
+                            what: "edit".into(),
+                        });
+                        app.on_applied(Ok(outcome), undo);
+                        let _ = self.jobs.send(Job::Status);
+                    }
+                    Ok(editor::Edited::Unchanged(msg)) => app.set_message(msg, false),
+                    Err(e) => app.set_message(format!("{e:#}"), true),
+                }
+            }
+        }
+        Ok(false)
+    }
 }
 
 fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
@@ -332,7 +448,11 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
         }
         Event::Loaded(Err(e)) => {
             app.work = Work::Idle;
-            app.set_message(e, true);
+            if app.root.join(store::BOARD_FILE).exists() {
+                app.set_message(e, true);
+            } else {
+                app.board_missing = Some(e);
+            }
             Vec::new()
         }
         Event::Status(s) => {
@@ -341,6 +461,7 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             app.status.sync = sync;
             Vec::new()
         }
+        Event::Files(_) => Vec::new(),
         Event::Terminate => vec![Effect::Quit],
     }
 }

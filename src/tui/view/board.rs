@@ -196,10 +196,16 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
     };
     if let Some(d) = &card.due {
         let overdue = card.is_overdue(app.today);
+        // This year's dates as MM-DD; overdue ones flagged.
+        let this_year = crate::model::date::format_date(app.today);
+        let short = match d.get(..5) {
+            Some(y) if this_year.starts_with(y) && d.len() == 10 => &d[5..],
+            _ => d.as_str(),
+        };
         let text = if overdue {
-            format!("⏰{} overdue", fit(d, 10))
+            format!("⏰{}!", fit(short, 10))
         } else {
-            format!("⏰{}", fit(d, 10))
+            format!("⏰{}", fit(short, 10))
         };
         push(&mut info, text, if overdue { t.error() } else { t.muted() });
     }
@@ -207,16 +213,16 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
     if total > 0 {
         push(&mut info, format!("☑{done}/{total}"), t.muted());
     }
+    for l in &card.labels {
+        let color = app.board.config.label(l).and_then(|d| d.color.as_deref());
+        push(&mut info, format!("#{}", fit(l, 16)), t.label(color));
+    }
     for a in &card.assignees {
         push(
             &mut info,
             format!("@{}", fit(a, 12)),
             t.accent().remove_modifier(Modifier::BOLD),
         );
-    }
-    for l in &card.labels {
-        let color = app.board.config.label(l).and_then(|d| d.color.as_deref());
-        push(&mut info, format!("#{}", fit(l, 16)), t.label(color));
     }
     vec![title, Line::from(cut(meta, w)), Line::from(info)]
 }

@@ -66,6 +66,9 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
             t.warn(),
         ));
     }
+    if let Some(w) = app.watch.as_deref().filter(|w| *w != "watching") {
+        left.push(Span::styled(format!(" · {w}"), t.warn()));
+    }
     if let Some(sync) = &s.sync {
         left.push(Span::styled(format!(" · {}", fit(sync, 30)), t.muted()));
     }
