@@ -1,0 +1,474 @@
+//! Three-way merge of a card, field by field, against the merge base.
+//!
+//! - A field changed on one side only takes that side; different fields
+//!   changed on both sides are both kept.
+//! - `journal` is the union of both sides' entries, in time order, without
+//!   duplicates: nothing from a journal is ever lost.
+//! - `labels`, `assignees`, `experiment.runs` merge as sets: additions from
+//!   both sides are kept and a removal is honoured. `checklist` items merge
+//!   by their text, their `done` flags like any field.
+//! - `lane` and `rank` are one placement: if both sides moved the card, one
+//!   placement wins whole.
+//! - The same field changed differently on both sides goes to the side the
+//!   caller names as winner; the loser's value is returned as a
+//!   [`Conflict`] so it can be recorded or asked about.
+//!
+//! The result does not depend on which side is "ours": swapping the sides
+//! and the winner gives the same card.
+
+use crate::model::Card;
+use serde_yaml::{Mapping, Value};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Ours,
+    Theirs,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Ours => Side::Theirs,
+            Side::Theirs => Side::Ours,
+        }
+    }
+}
+
+/// A field both sides changed differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// Dotted field name; `placement` for lane and rank together.
+    pub field: String,
+    /// Values as YAML (`Null` when a side removed the field).
+    pub ours: Value,
+    pub theirs: Value,
+    /// Whose value the merged card holds.
+    pub winner: Side,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    pub card: Card,
+    pub conflicts: Vec<Conflict>,
+}
+
+fn get<'a>(m: Option<&'a Mapping>, k: &str) -> Option<&'a Value> {
+    m.and_then(|m| m.get(k))
+}
+
+/// Three-way choice for one value; `None` means absent.
+fn pick<'a>(
+    base: Option<&'a Value>,
+    ours: Option<&'a Value>,
+    theirs: Option<&'a Value>,
+    winner: Side,
+) -> (Option<&'a Value>, bool) {
+    if ours == theirs {
+        (ours, false)
+    } else if ours == base {
+        (theirs, false)
+    } else if theirs == base {
+        (ours, false)
+    } else {
+        (if winner == Side::Ours { ours } else { theirs }, true)
+    }
+}
+
+fn seq(v: Option<&Value>) -> Vec<Value> {
+    match v {
+        Some(Value::Sequence(s)) => s.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => vec![other.clone()],
+    }
+}
+
+fn sort_key(v: &Value) -> String {
+    serde_yaml::to_string(v).unwrap_or_default()
+}
+
+/// Three-way set merge keeping a stable, side-independent order: base
+/// order for kept items, then additions in sorted order.
+fn merge_set(base: Option<&Value>, ours: Option<&Value>, theirs: Option<&Value>) -> Option<Value> {
+    if ours == theirs {
+        return ours.cloned();
+    }
+    if ours == base {
+        return theirs.cloned();
+    }
+    if theirs == base {
+        return ours.cloned();
+    }
+    let (b, o, t) = (seq(base), seq(ours), seq(theirs));
+    let mut out: Vec<Value> = b
+        .iter()
+        .filter(|x| o.contains(x) && t.contains(x))
+        .cloned()
+        .collect();
+    let mut added: Vec<Value> = o
+        .iter()
+        .chain(t.iter())
+        .filter(|x| !b.contains(x))
+        .cloned()
+        .collect();
+    added.sort_by_key(sort_key);
+    added.dedup();
+    for a in added {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    if out.is_empty() {
+        None
+    } else {
+        Some(Value::Sequence(out))
+    }
+}
+
+fn entry_time(v: &Value) -> i64 {
+    let at = v.get("at").and_then(Value::as_str).unwrap_or("");
+    crate::model::date::parse_timestamp(at)
+        .or_else(|| crate::model::date::parse_date(at).map(|d| d * 86_400))
+        .unwrap_or(0)
+}
+
+/// Journal: union of both sides, in time order, duplicates removed.
+fn merge_journal(ours: Option<&Value>, theirs: Option<&Value>) -> Option<Value> {
+    if ours == theirs {
+        return ours.cloned();
+    }
+    let mut all: Vec<Value> = seq(ours);
+    for e in seq(theirs) {
+        if !all.contains(&e) {
+            all.push(e);
+        }
+    }
+    // Stable and side-independent: by time, then by content.
+    all.sort_by_cached_key(|e| (entry_time(e), sort_key(e)));
+    if all.is_empty() {
+        None
+    } else {
+        Some(Value::Sequence(all))
+    }
+}
+
+/// Checklist items keyed by their text.
+fn merge_checklist(
+    base: Option<&Value>,
+    ours: Option<&Value>,
+    theirs: Option<&Value>,
+    winner: Side,
+    conflicts: &mut Vec<Conflict>,
+) -> Option<Value> {
+    if ours == theirs {
+        return ours.cloned();
+    }
+    if ours == base {
+        return theirs.cloned();
+    }
+    if theirs == base {
+        return ours.cloned();
+    }
+    let text = |v: &Value| -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            other => other
+                .get("text")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        }
+    };
+    let (b, o, t) = (seq(base), seq(ours), seq(theirs));
+    let find = |list: &[Value], key: &str| list.iter().find(|x| text(x) == key).cloned();
+    let mut keys: Vec<String> = b.iter().map(&text).collect();
+    let mut added: Vec<String> = o
+        .iter()
+        .chain(t.iter())
+        .map(&text)
+        .filter(|k| !keys.contains(k))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    keys.append(&mut added);
+    let mut out = Vec::new();
+    for k in keys {
+        let (bi, oi, ti) = (find(&b, &k), find(&o, &k), find(&t, &k));
+        let (v, conflict) = pick(bi.as_ref(), oi.as_ref(), ti.as_ref(), winner);
+        if conflict {
+            // Both sides changed the same item (e.g. edited its fields).
+            let merged = match (bi.as_ref(), oi.as_ref(), ti.as_ref()) {
+                (_, Some(Value::Mapping(om)), Some(Value::Mapping(tm))) => {
+                    let bm = match bi.as_ref() {
+                        Some(Value::Mapping(m)) => Some(m),
+                        _ => None,
+                    };
+                    let path = format!("checklist[{k}]");
+                    Some(Value::Mapping(merge_mapping(bm, om, tm, winner, &path, conflicts)))
+                }
+                _ => {
+                    conflicts.push(Conflict {
+                        field: format!("checklist[{k}]"),
+                        ours: oi.clone().unwrap_or(Value::Null),
+                        theirs: ti.clone().unwrap_or(Value::Null),
+                        winner,
+                    });
+                    v.cloned()
+                }
+            };
+            out.extend(merged);
+        } else if let Some(v) = v {
+            out.push(v.clone());
+        }
+    }
+    if out.is_empty() {
+        None
+    } else {
+        Some(Value::Sequence(out))
+    }
+}
+
+/// Merge two mappings field by field. `path` prefixes conflict names.
+fn merge_mapping(
+    base: Option<&Mapping>,
+    ours: &Mapping,
+    theirs: &Mapping,
+    winner: Side,
+    path: &str,
+    conflicts: &mut Vec<Conflict>,
+) -> Mapping {
+    // Keys in a side-independent order: base's, then new ones sorted.
+    let mut keys: Vec<Value> = base.map(|b| b.keys().cloned().collect()).unwrap_or_default();
+    let mut new: Vec<Value> = ours
+        .keys()
+        .chain(theirs.keys())
+        .filter(|k| !keys.contains(k))
+        .cloned()
+        .collect();
+    new.sort_by_key(sort_key);
+    new.dedup();
+    keys.extend(new);
+    let mut out = Mapping::new();
+    for key in keys {
+        let name = key.as_str().unwrap_or_default().to_string();
+        let full = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
+        let (b, o, t) = (get(base, &name), ours.get(&key), theirs.get(&key));
+        let merged = match full.as_str() {
+            "journal" => merge_journal(o, t),
+            "labels" | "assignees" | "experiment.runs" => merge_set(b, o, t),
+            "checklist" => merge_checklist(b, o, t, winner, conflicts),
+            "hypothesis" | "experiment" => match (o, t) {
+                (Some(Value::Mapping(om)), Some(Value::Mapping(tm))) if o != t => {
+                    let bm = match b {
+                        Some(Value::Mapping(m)) => Some(m),
+                        _ => None,
+                    };
+                    Some(Value::Mapping(merge_mapping(bm, om, tm, winner, &full, conflicts)))
+                }
+                _ => scalar(b, o, t, winner, &full, conflicts),
+            },
+            _ => scalar(b, o, t, winner, &full, conflicts),
+        };
+        if let Some(v) = merged {
+            out.insert(key, v);
+        }
+    }
+    out
+}
+
+fn scalar(
+    b: Option<&Value>,
+    o: Option<&Value>,
+    t: Option<&Value>,
+    winner: Side,
+    field: &str,
+    conflicts: &mut Vec<Conflict>,
+) -> Option<Value> {
+    let (v, conflict) = pick(b, o, t, winner);
+    if conflict {
+        conflicts.push(Conflict {
+            field: field.to_string(),
+            ours: o.cloned().unwrap_or(Value::Null),
+            theirs: t.cloned().unwrap_or(Value::Null),
+            winner,
+        });
+    }
+    v.cloned()
+}
+
+fn placement(m: Option<&Mapping>) -> Value {
+    let mut p = Mapping::new();
+    p.insert("lane".into(), get(m, "lane").cloned().unwrap_or(Value::Null));
+    p.insert("rank".into(), get(m, "rank").cloned().unwrap_or(Value::Null));
+    Value::Mapping(p)
+}
+
+/// Merge `ours` and `theirs` against `base` (None when both sides created
+/// the card). If the merged fields do not make a valid card (which only
+/// happens with hand-made values), the winner's card is kept whole and
+/// every differing field is reported as a conflict.
+pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side) -> Merged {
+    let bm = base.map(Card::to_mapping);
+    let (om, tm) = (ours.to_mapping(), theirs.to_mapping());
+    let mut conflicts = Vec::new();
+    // Placement first, as one value.
+    let (bp, op, tp) = (placement(bm.as_ref()), placement(Some(&om)), placement(Some(&tm)));
+    let (place, place_conflict) = pick(Some(&bp), Some(&op), Some(&tp), winner);
+    let place = place.cloned().unwrap_or(op.clone());
+    if place_conflict {
+        conflicts.push(Conflict {
+            field: "placement".into(),
+            ours: op.clone(),
+            theirs: tp.clone(),
+            winner,
+        });
+    }
+    let strip = |m: &Mapping| {
+        let mut m = m.clone();
+        m.remove("lane");
+        m.remove("rank");
+        m
+    };
+    let bs = bm.as_ref().map(strip);
+    let mut merged = merge_mapping(bs.as_ref(), &strip(&om), &strip(&tm), winner, "", &mut conflicts);
+    if let Value::Mapping(p) = &place {
+        for (k, v) in p {
+            if !v.is_null() {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    match Card::from_value(Value::Mapping(merged)) {
+        Ok(card) => Merged { card, conflicts },
+        Err(_) => {
+            let card = if winner == Side::Ours { ours } else { theirs }.clone();
+            Merged {
+                card,
+                conflicts: vec![Conflict {
+                    field: String::new(),
+                    ours: ours.to_value(),
+                    theirs: theirs.to_value(),
+                    winner,
+                }],
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{JournalEntry, Verdict};
+
+    fn card() -> Card {
+        let mut c = Card::new("abc".into(), "Title".into(), "modeling".into(), "i".into(), "hypothesis".into());
+        c.labels = vec!["a".into(), "b".into()];
+        c.journal = vec![JournalEntry {
+            at: "2026-01-01T00:00:00Z".into(),
+            by: "x".into(),
+            text: "first".into(),
+            extra: Default::default(),
+        }];
+        c
+    }
+
+    fn note(c: &mut Card, at: &str, text: &str) {
+        c.journal.push(JournalEntry {
+            at: at.into(),
+            by: "y".into(),
+            text: text.into(),
+            extra: Default::default(),
+        });
+    }
+
+    #[test]
+    fn different_fields_both_kept() {
+        let base = card();
+        let mut ours = base.clone();
+        ours.title = "New title".into();
+        let mut theirs = base.clone();
+        theirs.due = Some("2026-12-01".into());
+        let m = merge_card(Some(&base), &ours, &theirs, Side::Ours);
+        assert!(m.conflicts.is_empty());
+        assert_eq!(m.card.title, "New title");
+        assert_eq!(m.card.due.as_deref(), Some("2026-12-01"));
+    }
+
+    #[test]
+    fn same_field_goes_to_winner_and_reports_loser() {
+        let base = card();
+        let mut ours = base.clone();
+        ours.title = "Ours".into();
+        let mut theirs = base.clone();
+        theirs.title = "Theirs".into();
+        let m = merge_card(Some(&base), &ours, &theirs, Side::Theirs);
+        assert_eq!(m.card.title, "Theirs");
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!(m.conflicts[0].field, "title");
+        assert_eq!(m.conflicts[0].ours, Value::from("Ours"));
+    }
+
+    #[test]
+    fn placement_wins_whole() {
+        let base = card();
+        let mut ours = base.clone();
+        ours.lane = "evaluation".into();
+        ours.rank = "a".into();
+        let mut theirs = base.clone();
+        theirs.lane = "data-preparation".into();
+        theirs.rank = "z".into();
+        for w in [Side::Ours, Side::Theirs] {
+            let m = merge_card(Some(&base), &ours, &theirs, w);
+            let expect = if w == Side::Ours { &ours } else { &theirs };
+            assert_eq!((&m.card.lane, &m.card.rank), (&expect.lane, &expect.rank));
+            assert_eq!(m.conflicts[0].field, "placement");
+        }
+    }
+
+    #[test]
+    fn sets_and_journals() {
+        let base = card();
+        let mut ours = base.clone();
+        ours.labels = vec!["a".into(), "b".into(), "c".into()];
+        note(&mut ours, "2026-01-03T00:00:00Z", "ours");
+        let mut theirs = base.clone();
+        theirs.labels = vec!["b".into()];
+        note(&mut theirs, "2026-01-02T00:00:00Z", "theirs");
+        let m = merge_card(Some(&base), &ours, &theirs, Side::Ours);
+        assert_eq!(m.card.labels, vec!["b".to_string(), "c".to_string()]);
+        let texts: Vec<&str> = m.card.journal.iter().map(|j| j.text.as_str()).collect();
+        assert_eq!(texts, ["first", "theirs", "ours"]);
+        assert!(m.conflicts.is_empty());
+        // Symmetric.
+        let m2 = merge_card(Some(&base), &theirs, &ours, Side::Theirs);
+        assert_eq!(m2.card, m.card);
+    }
+
+    #[test]
+    fn nested_hypothesis_fields_merge() {
+        let mut base = card();
+        base.hypothesis = Some(Default::default());
+        let mut ours = base.clone();
+        ours.hypothesis.as_mut().unwrap().verdict = Verdict::Refuted;
+        let mut theirs = base.clone();
+        theirs.hypothesis.as_mut().unwrap().result = Some(Value::from(0.2));
+        let m = merge_card(Some(&base), &ours, &theirs, Side::Ours);
+        let h = m.card.hypothesis.unwrap();
+        assert_eq!(h.verdict, Verdict::Refuted);
+        assert_eq!(h.result, Some(Value::from(0.2)));
+    }
+
+    #[test]
+    fn unchanged_side_returns_the_other() {
+        let base = card();
+        let mut ours = base.clone();
+        ours.title = "x".into();
+        ours.labels.push("z".into());
+        assert_eq!(merge_card(Some(&base), &ours, &base, Side::Theirs).card, ours);
+        assert_eq!(merge_card(Some(&base), &base, &ours, Side::Ours).card, ours);
+    }
+}
