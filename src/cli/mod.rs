@@ -512,9 +512,37 @@ fn validate(r: &Path) -> Result<ExitCode> {
 
 /// `lanes edit CARD`: edit a copy in $EDITOR, validate, then write and commit.
 fn edit_in_editor(r: &Path, query: &str) -> Result<ExitCode> {
+    use ops::editor::{Choice, Edited};
     match ops::editor::edit_in_editor(r, query)? {
-        ops::editor::Edited::Unchanged(msg) => eprintln!("{msg}"),
-        ops::editor::Edited::Applied(outcome) => report(&outcome, r),
+        Edited::Unchanged(msg) => eprintln!("{msg}"),
+        Edited::Applied(outcome) => report(&outcome, r),
+        Edited::Conflict(conflict) => {
+            use std::io::{BufRead, IsTerminal};
+            eprintln!("the card changed on disk while you were editing it; both changed:");
+            for line in conflict.describe() {
+                eprintln!("  {line}");
+            }
+            if !std::io::stdin().is_terminal() {
+                bail!(
+                    "nothing was changed; your text is kept in {}",
+                    conflict.recovery.display()
+                );
+            }
+            eprint!("keep [m]ine, [t]heirs, or [b]oth (theirs, yours noted in the journal)? ");
+            let mut answer = String::new();
+            std::io::stdin().lock().read_line(&mut answer)?;
+            let choice = match answer.trim() {
+                "m" | "mine" => Choice::Mine,
+                "t" | "theirs" => Choice::Theirs,
+                "b" | "both" => Choice::Both,
+                _ => bail!(
+                    "nothing was changed; your text is kept in {}",
+                    conflict.recovery.display()
+                ),
+            };
+            let outcome = conflict.resolve(choice)?;
+            report(&outcome, r);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

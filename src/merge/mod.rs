@@ -204,7 +204,9 @@ fn merge_checklist(
                         _ => None,
                     };
                     let path = format!("checklist[{k}]");
-                    Some(Value::Mapping(merge_mapping(bm, om, tm, winner, &path, conflicts)))
+                    Some(Value::Mapping(merge_mapping(
+                        bm, om, tm, winner, &path, conflicts,
+                    )))
                 }
                 _ => {
                     conflicts.push(Conflict {
@@ -238,7 +240,9 @@ fn merge_mapping(
     conflicts: &mut Vec<Conflict>,
 ) -> Mapping {
     // Keys in a side-independent order: base's, then new ones sorted.
-    let mut keys: Vec<Value> = base.map(|b| b.keys().cloned().collect()).unwrap_or_default();
+    let mut keys: Vec<Value> = base
+        .map(|b| b.keys().cloned().collect())
+        .unwrap_or_default();
     let mut new: Vec<Value> = ours
         .keys()
         .chain(theirs.keys())
@@ -267,7 +271,9 @@ fn merge_mapping(
                         Some(Value::Mapping(m)) => Some(m),
                         _ => None,
                     };
-                    Some(Value::Mapping(merge_mapping(bm, om, tm, winner, &full, conflicts)))
+                    Some(Value::Mapping(merge_mapping(
+                        bm, om, tm, winner, &full, conflicts,
+                    )))
                 }
                 _ => scalar(b, o, t, winner, &full, conflicts),
             },
@@ -302,8 +308,14 @@ fn scalar(
 
 fn placement(m: Option<&Mapping>) -> Value {
     let mut p = Mapping::new();
-    p.insert("lane".into(), get(m, "lane").cloned().unwrap_or(Value::Null));
-    p.insert("rank".into(), get(m, "rank").cloned().unwrap_or(Value::Null));
+    p.insert(
+        "lane".into(),
+        get(m, "lane").cloned().unwrap_or(Value::Null),
+    );
+    p.insert(
+        "rank".into(),
+        get(m, "rank").cloned().unwrap_or(Value::Null),
+    );
     Value::Mapping(p)
 }
 
@@ -316,7 +328,11 @@ pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side)
     let (om, tm) = (ours.to_mapping(), theirs.to_mapping());
     let mut conflicts = Vec::new();
     // Placement first, as one value.
-    let (bp, op, tp) = (placement(bm.as_ref()), placement(Some(&om)), placement(Some(&tm)));
+    let (bp, op, tp) = (
+        placement(bm.as_ref()),
+        placement(Some(&om)),
+        placement(Some(&tm)),
+    );
     let (place, place_conflict) = pick(Some(&bp), Some(&op), Some(&tp), winner);
     let place = place.cloned().unwrap_or(op.clone());
     if place_conflict {
@@ -334,7 +350,14 @@ pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side)
         m
     };
     let bs = bm.as_ref().map(strip);
-    let mut merged = merge_mapping(bs.as_ref(), &strip(&om), &strip(&tm), winner, "", &mut conflicts);
+    let mut merged = merge_mapping(
+        bs.as_ref(),
+        &strip(&om),
+        &strip(&tm),
+        winner,
+        "",
+        &mut conflicts,
+    );
     if let Value::Mapping(p) = &place {
         for (k, v) in p {
             if !v.is_null() {
@@ -365,7 +388,13 @@ mod tests {
     use crate::model::{JournalEntry, Verdict};
 
     fn card() -> Card {
-        let mut c = Card::new("abc".into(), "Title".into(), "modeling".into(), "i".into(), "hypothesis".into());
+        let mut c = Card::new(
+            "abc".into(),
+            "Title".into(),
+            "modeling".into(),
+            "i".into(),
+            "hypothesis".into(),
+        );
         c.labels = vec!["a".into(), "b".into()];
         c.journal = vec![JournalEntry {
             at: "2026-01-01T00:00:00Z".into(),
@@ -468,7 +497,10 @@ mod tests {
         let mut ours = base.clone();
         ours.title = "x".into();
         ours.labels.push("z".into());
-        assert_eq!(merge_card(Some(&base), &ours, &base, Side::Theirs).card, ours);
+        assert_eq!(
+            merge_card(Some(&base), &ours, &base, Side::Theirs).card,
+            ours
+        );
         assert_eq!(merge_card(Some(&base), &base, &ours, Side::Ours).card, ours);
     }
 }

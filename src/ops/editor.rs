@@ -3,7 +3,8 @@
 
 use super::{apply, Action, Outcome};
 use crate::git;
-use crate::model::{date, id};
+use crate::merge::{self, Side};
+use crate::model::{date, id, Card};
 use crate::store::{self, Board};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,89 @@ pub enum Edited {
     Unchanged(String),
     /// The change was written (and committed unless the board is manual).
     Applied(Outcome),
+    /// The card changed on disk meanwhile and both changed the same
+    /// fields: the user must choose.
+    Conflict(EditConflict),
+}
+
+/// How to settle fields both the user and someone else changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// The user's values.
+    Mine,
+    /// The values on disk.
+    Theirs,
+    /// The values on disk, with the user's recorded in the journal.
+    Both,
+}
+
+/// An edit that collided with a change on disk.
+#[derive(Debug, PartialEq)]
+pub struct EditConflict {
+    pub root: PathBuf,
+    pub card_id: String,
+    base: Option<Card>,
+    mine: Card,
+    theirs: Card,
+    /// The fields both sides changed, with both values.
+    pub conflicts: Vec<merge::Conflict>,
+    /// The user's text, kept until the conflict is settled.
+    pub recovery: PathBuf,
+}
+
+impl EditConflict {
+    /// One line per conflicting field: `title: yours "A", on disk "B"`.
+    pub fn describe(&self) -> Vec<String> {
+        self.conflicts
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: yours {}, on disk {}",
+                    if c.field.is_empty() { "card" } else { &c.field },
+                    super::message::brief(&c.ours),
+                    super::message::brief(&c.theirs)
+                )
+            })
+            .collect()
+    }
+
+    /// Write the merged card the user chose and commit it.
+    pub fn resolve(self, choice: Choice) -> Result<Outcome> {
+        let winner = match choice {
+            Choice::Mine => Side::Ours,
+            Choice::Theirs | Choice::Both => Side::Theirs,
+        };
+        let mut merged = merge::merge_card(self.base.as_ref(), &self.mine, &self.theirs, winner);
+        if choice == Choice::Both {
+            let by = super::author_name(&self.root);
+            let lines: Vec<String> = merged
+                .conflicts
+                .iter()
+                .map(|c| format!("{}: {}", c.field, super::message::brief(&c.ours)))
+                .collect();
+            merged.card.journal.push(crate::model::JournalEntry {
+                at: date::format_timestamp(date::now_secs()),
+                by,
+                text: format!(
+                    "Kept the values on disk; my edit had:\n{}",
+                    lines.join("\n")
+                ),
+                extra: Default::default(),
+            });
+        }
+        let rel = store::card_path(&self.card_id);
+        let current = std::fs::read_to_string(self.root.join(&rel)).ok();
+        let text = store::render_card(&merged.card, current.as_deref());
+        let outcome = apply(
+            &self.root,
+            Action::Replace {
+                card: self.card_id.clone(),
+                text,
+            },
+        )?;
+        let _ = std::fs::remove_file(&self.recovery);
+        Ok(outcome)
+    }
 }
 
 /// A card file copied out for editing.
@@ -105,6 +189,42 @@ impl EditSession {
                 id::short(&self.card_id)
             )));
         }
+        // Someone changed the card while it was being edited: merge field
+        // by field rather than overwrite their change.
+        let rel = store::card_path(&self.card_id);
+        let on_disk = std::fs::read_to_string(self.root.join(&rel)).unwrap_or_default();
+        let text = if on_disk != self.original {
+            let mine = store::parse_card(&rel, text.as_bytes());
+            let theirs = store::parse_card(&rel, on_disk.as_bytes());
+            match (mine, theirs) {
+                (Ok(mine), Ok(theirs)) => {
+                    let base = store::parse_card(&rel, self.original.as_bytes())
+                        .ok()
+                        .map(|l| l.card);
+                    let merged =
+                        merge::merge_card(base.as_ref(), &mine.card, &theirs.card, Side::Ours);
+                    if !merged.conflicts.is_empty() {
+                        let keep = recovery_path(&self.root, &self.card_id)?;
+                        std::fs::write(&keep, &text)?;
+                        let _ = std::fs::remove_file(&self.path);
+                        return Ok(Edited::Conflict(EditConflict {
+                            root: self.root.clone(),
+                            card_id: self.card_id.clone(),
+                            base,
+                            mine: mine.card,
+                            theirs: theirs.card,
+                            conflicts: merged.conflicts,
+                            recovery: keep,
+                        }));
+                    }
+                    store::render_card(&merged.card, Some(&on_disk))
+                }
+                // Invalid text is refused below, with a recovery file.
+                _ => text,
+            }
+        } else {
+            text
+        };
         let action = Action::Replace {
             card: self.card_id.clone(),
             text,

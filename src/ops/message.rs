@@ -87,6 +87,15 @@ pub fn changed_fields(old: &Card, new: &Card) -> Vec<String> {
     out
 }
 
+/// A value in a few words, for questions and journal notes.
+pub fn brief(v: &Value) -> String {
+    match v {
+        Value::Null => "(none)".to_string(),
+        Value::String(s) => format!("{:?}", clean_line(s, 60)),
+        other => clean_line(&show_value(other), 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@ pub mod editor;
 mod message;
 mod set;
 
-pub use message::{clean_line, show_value, subject};
-pub use set::set_field;
+pub use message::{brief, clean_line, show_value, subject};
+pub use set::{get_field, set_field};
 
 use crate::git;
 use crate::model::{
@@ -57,6 +57,13 @@ pub enum Action {
         card: String,
         fields: Vec<(String, Value)>,
     },
+    /// Set fields as `Set` does, but only if each still holds the value the
+    /// user saw (`was`); otherwise fail with a [`ConflictError`] so the
+    /// user can choose. Fields: (name, new value, value the user saw).
+    SetChecked {
+        card: String,
+        fields: Vec<(String, Value, Value)>,
+    },
     /// Replace the whole card file with text the user edited.
     Replace {
         card: String,
@@ -85,6 +92,32 @@ pub enum Action {
         undoing: String,
     },
 }
+
+/// A field changed on disk since the user started editing it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictError {
+    pub card: String,
+    pub field: String,
+    /// The value the user entered.
+    pub mine: Value,
+    /// The value on disk now.
+    pub theirs: Value,
+}
+
+impl std::fmt::Display for ConflictError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} changed on disk while you edited it (now {:?}, yours {:?})",
+            self.field,
+            id::short(&self.card),
+            show_value(&self.theirs),
+            show_value(&self.mine)
+        )
+    }
+}
+
+impl std::error::Error for ConflictError {}
 
 /// What an applied action did.
 #[derive(Debug, Clone)]
@@ -156,7 +189,44 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
                 lines.push(format!("{field}: {}", message::show_value(v)));
             }
             let card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
-            (Some(old), card, "edit", String::new(), lines.join("\n"))
+            let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+            (Some(old), card, "edit", names.join(", "), lines.join("\n"))
+        }
+        Action::SetChecked { card, fields } => {
+            let old = lookup(board, &card)?;
+            let current = old.to_value();
+            let mut plain = Vec::new();
+            for (field, new, was) in fields {
+                let now = set::get_field(&current, &field)
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                if now == new {
+                    continue;
+                }
+                if now != was {
+                    return Err(ConflictError {
+                        card: old.id.clone(),
+                        field,
+                        mine: new,
+                        theirs: now,
+                    }
+                    .into());
+                }
+                plain.push((field, new));
+            }
+            if plain.is_empty() {
+                return Ok(no_change(
+                    &old,
+                    format!("{} already has that value", old.short_id()),
+                ));
+            }
+            return apply_to(
+                board,
+                Action::Set {
+                    card: old.id,
+                    fields: plain,
+                },
+            );
         }
         Action::Replace { card, text } => {
             // A card whose file is malformed can be replaced too: that is
@@ -174,6 +244,15 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
                 Some(o) => message::changed_fields(o, &loaded.card),
                 None => vec!["repaired a file that could not be read".to_string()],
             };
+            let names: Vec<&str> = lines
+                .iter()
+                .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+                .collect();
+            let detail = if old.is_some() {
+                names.join(", ")
+            } else {
+                "repaired".to_string()
+            };
             let base = match &old {
                 Some(o) => Base::Card(o),
                 None => Base::Broken,
@@ -184,7 +263,7 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
                 &loaded.card,
                 Some(text),
                 "edit",
-                "",
+                &detail,
                 &lines.join("\n"),
             );
         }
@@ -421,7 +500,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
     })
 }
 
-fn author_name(root: &Path) -> String {
+pub(crate) fn author_name(root: &Path) -> String {
     git::open(root)
         .ok()
         .and_then(|r| git::identity(&r).ok())

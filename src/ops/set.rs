@@ -93,6 +93,12 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
     Ok(())
 }
 
+/// The value at a dotted field name, if present.
+pub fn get_field<'a>(v: &'a Value, field: &str) -> Option<&'a Value> {
+    let parts: Vec<&str> = field.split('.').collect();
+    lookup(v, &parts)
+}
+
 fn lookup<'a>(v: &'a Value, parts: &[&str]) -> Option<&'a Value> {
     let mut cur = v;
     for p in parts {

@@ -39,12 +39,14 @@ pub struct Column {
 }
 
 /// A line of text being typed, and what it is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prompt {
     pub purpose: Purpose,
     pub input: String,
     /// Cursor position in chars.
     pub cursor: usize,
+    /// The card as it was when the prompt opened.
+    pub seen: Option<Card>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,14 +76,47 @@ impl Purpose {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Board,
-    Detail { scroll: u16 },
-    Help { scroll: u16 },
+    Detail {
+        scroll: u16,
+    },
+    Help {
+        scroll: u16,
+    },
     Prompt(Prompt),
-    PickVerdict { card: String },
-    ConfirmArchive { card: String },
+    PickVerdict {
+        card: String,
+    },
+    ConfirmArchive {
+        card: String,
+    },
+    /// A change collided with one on disk: keep mine, theirs or both.
+    Resolve,
+}
+
+/// A collision waiting for the user's choice.
+#[derive(Debug)]
+pub enum Pending {
+    /// An edit in $EDITOR.
+    Edit(ops::editor::EditConflict),
+    /// An inline edit of one field.
+    Field(ops::ConflictError),
+}
+
+impl Pending {
+    pub fn describe(&self) -> String {
+        match self {
+            Pending::Edit(c) => c.describe().join("; "),
+            Pending::Field(c) => format!(
+                "{}: yours {}, on disk {}",
+                c.field,
+                ops::brief(&c.mine),
+                ops::brief(&c.theirs)
+            ),
+        }
+    }
 }
 
 /// State of background work shown in the status bar.
@@ -119,7 +154,7 @@ pub struct Undo {
 }
 
 /// Work for the event loop.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Effect {
     /// Run an action on the worker; `undo` is how to take it back.
     Apply {
@@ -130,6 +165,8 @@ pub enum Effect {
     EditInEditor(String),
     /// Read the board from disk again.
     Reload,
+    /// Settle an edit that collided with a change on disk.
+    ResolveEdit(ops::editor::EditConflict, ops::editor::Choice),
     Quit,
 }
 
@@ -163,6 +200,8 @@ pub struct App {
     pub board_missing: Option<String>,
     /// How the board is watched ("watching", "polling", or why not).
     pub watch: Option<String>,
+    /// A collision waiting for the user (shown in `Mode::Resolve`).
+    pub pending: Option<Pending>,
 }
 
 impl App {
@@ -189,6 +228,7 @@ impl App {
             today: crate::model::date::today(),
             board_missing: None,
             watch: None,
+            pending: None,
         };
         app.rebuild();
         app
@@ -398,6 +438,23 @@ impl App {
                 };
                 Vec::new()
             }
+            Mode::Resolve => {
+                let choice = match key.code {
+                    KeyCode::Char('m') => Some(ops::editor::Choice::Mine),
+                    KeyCode::Char('t') => Some(ops::editor::Choice::Theirs),
+                    KeyCode::Char('b') => Some(ops::editor::Choice::Both),
+                    _ => None,
+                };
+                let Some(choice) = choice else {
+                    return Vec::new();
+                };
+                self.mode = Mode::Board;
+                match self.pending.take() {
+                    Some(Pending::Edit(c)) => vec![Effect::ResolveEdit(c, choice)],
+                    Some(Pending::Field(c)) => self.resolve_field(c, choice),
+                    None => Vec::new(),
+                }
+            }
             Mode::ConfirmArchive { card } => {
                 self.mode = Mode::Board;
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
@@ -535,7 +592,9 @@ impl App {
     fn prompt_for(&mut self, f: impl Fn(&Card) -> (Purpose, String)) {
         if let Some(c) = self.selected_card() {
             let (purpose, initial) = f(c);
-            self.mode = Mode::Prompt(Prompt::new(purpose, initial));
+            let mut p = Prompt::new(purpose, initial);
+            p.seen = Some(c.clone());
+            self.mode = Mode::Prompt(p);
         }
     }
 
@@ -700,11 +759,24 @@ impl App {
                     .collect(),
             )
         };
-        let set = |card: &str, field: &str, value: serde_yaml::Value| Action::Set {
-            card: card.to_string(),
-            fields: vec![(field.to_string(), value)],
+        // Inline edits say what the user saw, so a change made on disk
+        // meanwhile is not silently overwritten.
+        let seen = |card: &str, field: &str| -> serde_yaml::Value {
+            let v = p
+                .seen
+                .as_ref()
+                .filter(|c| c.id == card)
+                .map(|c| c.to_value());
+            v.as_ref()
+                .and_then(|v| ops::get_field(v, field))
+                .cloned()
+                .unwrap_or(serde_yaml::Value::Null)
         };
-        let (action, card, what) = match p.purpose {
+        let set = |card: &str, field: &str, value: serde_yaml::Value| Action::SetChecked {
+            card: card.to_string(),
+            fields: vec![(field.to_string(), normalise(value), seen(card, field))],
+        };
+        let (action, card, what) = match p.purpose.clone() {
             Purpose::Filter { .. } => return Vec::new(),
             Purpose::NewCard { lane } => {
                 if text.is_empty() {
@@ -884,6 +956,47 @@ impl App {
         }
     }
 
+    /// A change collided with one on disk: ask.
+    pub fn on_conflict(&mut self, pending: Pending) {
+        self.work = Work::Idle;
+        self.set_message(
+            format!("changed on disk meanwhile: {}", pending.describe()),
+            true,
+        );
+        self.pending = Some(pending);
+        self.mode = Mode::Resolve;
+    }
+
+    fn resolve_field(&mut self, c: ops::ConflictError, choice: ops::editor::Choice) -> Vec<Effect> {
+        use ops::editor::Choice;
+        let undo = self.undo_for(&c.card, &c.field);
+        match choice {
+            Choice::Mine => vec![Effect::Apply {
+                action: Action::Set {
+                    card: c.card,
+                    fields: vec![(c.field, c.mine)],
+                },
+                undo,
+            }],
+            Choice::Theirs => {
+                self.set_message(format!("kept {} as it is on disk", c.field), false);
+                Vec::new()
+            }
+            Choice::Both => vec![Effect::Apply {
+                action: Action::Note {
+                    card: c.card,
+                    text: format!(
+                        "Kept {} on disk ({}); I had entered {}",
+                        c.field,
+                        ops::brief(&c.theirs),
+                        ops::brief(&c.mine)
+                    ),
+                },
+                undo,
+            }],
+        }
+    }
+
     /// Replace or add a card in memory, keeping the board's order.
     pub fn upsert(&mut self, card: Card) {
         self.board.upsert(card);
@@ -946,6 +1059,14 @@ impl App {
     }
 }
 
+/// An empty list means "no field", as the card files have it.
+fn normalise(v: serde_yaml::Value) -> serde_yaml::Value {
+    match v {
+        serde_yaml::Value::Sequence(s) if s.is_empty() => serde_yaml::Value::Null,
+        other => other,
+    }
+}
+
 fn is_card_command(cmd: Command) -> bool {
     matches!(
         cmd,
@@ -967,6 +1088,7 @@ impl Prompt {
             purpose,
             input,
             cursor,
+            seen: None,
         }
     }
 

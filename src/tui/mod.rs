@@ -46,6 +46,8 @@ pub enum Event {
     Status(RepoStatus),
     /// Files changed on disk.
     Files(crate::watch::Changes),
+    /// An inline edit collided with a change on disk.
+    Conflict(ops::ConflictError),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
     Terminate,
 }
@@ -58,6 +60,7 @@ enum Job {
     },
     Reload,
     Status,
+    Resolve(editor::EditConflict, editor::Choice),
 }
 
 /// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
@@ -162,8 +165,26 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
     std::thread::spawn(move || {
         while let Ok(job) = rx.recv() {
             let ev = match job {
+                Job::Resolve(conflict, choice) => {
+                    let result = conflict.resolve(choice).map_err(|e| format!("{e:#}"));
+                    if tx.send(Event::Applied { result, undo: None }).is_err() {
+                        return;
+                    }
+                    Event::Status(repo_status(&root))
+                }
                 Job::Apply { action, undo } => {
-                    let result = ops::apply(&root, action).map_err(|e| format!("{e:#}"));
+                    let result = match ops::apply(&root, action) {
+                        Ok(o) => Ok(o),
+                        Err(e) => match e.downcast::<ops::ConflictError>() {
+                            Ok(c) => {
+                                if tx.send(Event::Conflict(c)).is_err() {
+                                    return;
+                                }
+                                continue;
+                            }
+                            Err(e) => Err(format!("{e:#}")),
+                        },
+                    };
                     let ok = result.is_ok();
                     if tx.send(Event::Applied { result, undo }).is_err() {
                         return;
@@ -396,8 +417,12 @@ impl Loop {
                         let _ = self.jobs.send(Job::Status);
                     }
                     Ok(editor::Edited::Unchanged(msg)) => app.set_message(msg, false),
+                    Ok(editor::Edited::Conflict(c)) => app.on_conflict(app::Pending::Edit(c)),
                     Err(e) => app.set_message(format!("{e:#}"), true),
                 }
+            }
+            Effect::ResolveEdit(conflict, choice) => {
+                let _ = self.jobs.send(Job::Resolve(conflict, choice));
             }
         }
         Ok(false)
@@ -419,7 +444,7 @@ fn action_name(a: &ops::Action) -> &'static str {
     match a {
         Add(_) => "adding",
         Move { .. } => "moving",
-        Set { .. } | Replace { .. } => "saving",
+        Set { .. } | SetChecked { .. } | Replace { .. } => "saving",
         Note { .. } => "adding note",
         Verdict { .. } => "saving verdict",
         Archive { .. } => "archiving",
@@ -462,6 +487,10 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::Files(_) => Vec::new(),
+        Event::Conflict(c) => {
+            app.on_conflict(app::Pending::Field(c));
+            Vec::new()
+        }
         Event::Terminate => vec![Effect::Quit],
     }
 }

@@ -41,6 +41,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Span::styled("? y/n", t.warn()),
             ])
         }
+        Mode::Resolve => {
+            let what = app
+                .pending
+                .as_ref()
+                .map(|p| p.describe())
+                .unwrap_or_default();
+            Line::from(vec![
+                Span::styled("Changed on disk meanwhile ", t.error()),
+                Span::raw(fit(&what, w.saturating_sub(60))),
+                Span::styled("  keep [m]ine [t]heirs [b]oth", t.warn()),
+            ])
+        }
         _ => status_line(app, w),
     };
     frame.render_widget(Paragraph::new(line), area);
