@@ -16,6 +16,7 @@ pub mod merge;
 pub mod model;
 pub mod ops;
 pub mod store;
+pub mod sync;
 pub mod templates;
 pub mod tui;
 pub mod watch;

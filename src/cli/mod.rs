@@ -93,6 +93,22 @@ pub enum Command {
     },
     /// Open the board screen (the same as `lanes` with no command)
     Tui,
+    /// Fetch, merge card by card, and push
+    Sync {
+        /// The remote to sync with (default: the branch's upstream, or origin)
+        #[arg(long)]
+        remote: Option<String>,
+    },
+    /// Merge three versions of a board file (git merge driver: %O %A %B %P)
+    #[command(name = "merge-driver", hide = true)]
+    MergeDriver {
+        base: PathBuf,
+        ours: PathBuf,
+        theirs: PathBuf,
+        path: String,
+    },
+    /// Configure this clone so plain `git merge` merges board files card by card
+    Setup,
     /// Create the demo board (a recommendation-engine project) and open it
     Demo {
         /// Where to create it (default: a new temporary folder)
@@ -211,6 +227,54 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         return open_board(&r);
     };
     match command {
+        Command::Sync { remote } => {
+            use std::io::IsTerminal;
+            let r = root(&cli.board)?;
+            let opts = crate::sync::Options {
+                remote,
+                interactive: std::io::stdin().is_terminal(),
+            };
+            let report = crate::sync::sync(&r, &opts)?;
+            for (id, what) in &report.changed {
+                println!("{what:<8} {}", crate::model::id::short(id));
+            }
+            for c in &report.conflicts {
+                eprintln!("conflict: {c}");
+            }
+            for s in &report.salvaged {
+                eprintln!("malformed: {s}");
+            }
+            eprintln!("{}", report.summary());
+            if let Some(e) = &report.offline {
+                eprintln!(
+                    "could not reach {}: {e}
+your work is safe here; run `lanes sync` again when the remote can be reached",
+                    report.remote
+                );
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::MergeDriver {
+            base,
+            ours,
+            theirs,
+            path,
+        } => {
+            crate::sync::merge_driver(&base, &ours, &theirs, &path)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Setup => {
+            let r = root(&cli.board)?;
+            let repo = crate::git::open(&r)?;
+            let mut cfg = repo.config()?.open_level(git2::ConfigLevel::Local)?;
+            cfg.set_str("merge.lanes.name", "lanes: merge board files card by card")?;
+            cfg.set_str("merge.lanes.driver", "lanes merge-driver %O %A %B %P")?;
+            eprintln!(
+                "this clone now merges board files card by card in plain `git merge`/`git pull` (needs `lanes` on PATH).\neach clone needs `lanes setup` once: git does not share this setting."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Tui => {
             let r = root(&cli.board)?;
             open_board(&r)

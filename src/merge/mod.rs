@@ -16,6 +16,10 @@
 //! The result does not depend on which side is "ours": swapping the sides
 //! and the winner gives the same card.
 
+pub mod board;
+
+pub use board::merge_board;
+
 use crate::model::Card;
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeSet;
@@ -230,6 +234,18 @@ fn merge_checklist(
     }
 }
 
+/// Merge two mappings field by field (used for board.yaml too).
+pub(crate) fn merge_mapping_at(
+    base: Option<&Mapping>,
+    ours: &Mapping,
+    theirs: &Mapping,
+    winner: Side,
+    path: &str,
+    conflicts: &mut Vec<Conflict>,
+) -> Mapping {
+    merge_mapping(base, ours, theirs, winner, path, conflicts)
+}
+
 /// Merge two mappings field by field. `path` prefixes conflict names.
 fn merge_mapping(
     base: Option<&Mapping>,
@@ -263,7 +279,7 @@ fn merge_mapping(
         let (b, o, t) = (get(base, &name), ours.get(&key), theirs.get(&key));
         let merged = match full.as_str() {
             "journal" => merge_journal(o, t),
-            "labels" | "assignees" | "experiment.runs" => merge_set(b, o, t),
+            "labels" | "assignees" | "experiment.runs" | "kinds" => merge_set(b, o, t),
             "checklist" => merge_checklist(b, o, t, winner, conflicts),
             "hypothesis" | "experiment" => match (o, t) {
                 (Some(Value::Mapping(om)), Some(Value::Mapping(tm))) if o != t => {

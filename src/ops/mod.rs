@@ -727,6 +727,25 @@ pub fn init_board(
         .with_context(|| format!("cannot create {}", dir.join(store::CARDS_DIR).display()))?;
     store::write_atomic(&board_file, text.as_bytes())?;
     let rel = git::repo_path(&repo, dir, store::BOARD_FILE)?;
+    // Teammates on plain git merge board files with `lanes merge-driver`
+    // once they run `lanes setup` (git ignores an undefined driver).
+    let attributes = git::workdir(&repo)?.join(".gitattributes");
+    let line = format!("{}*.yaml merge=lanes", rel.trim_end_matches("board.yaml"));
+    let line2 = format!(
+        "{}cards/*.yaml merge=lanes",
+        rel.trim_end_matches("board.yaml")
+    );
+    let existing = std::fs::read_to_string(&attributes).unwrap_or_default();
+    let mut paths = vec![rel.clone()];
+    if !existing.lines().any(|l| l.trim() == line) {
+        let mut text = existing.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!("{line}\n{line2}\n"));
+        store::write_atomic(&attributes, text.as_bytes())?;
+        paths.push(".gitattributes".to_string());
+    }
     let subject = format!(
         "lanes: init {} ({template_name})",
         clean_line(&config.name, 50)
@@ -741,10 +760,17 @@ pub fn init_board(
             .join(" / ")
     );
     let msg = message::full(&subject, &body, "init", &[]);
-    let oid = match git::commit_paths(&repo, &[rel], &msg) {
+    let oid = match git::commit_paths(&repo, &paths, &msg) {
         Ok(o) => o,
         Err(e) => {
             let _ = std::fs::remove_dir_all(dir.join(store::BOARD_DIR));
+            if paths.len() > 1 {
+                let _ = if existing.is_empty() {
+                    std::fs::remove_file(&attributes)
+                } else {
+                    std::fs::write(&attributes, &existing)
+                };
+            }
             return Err(e.context("the board was not created"));
         }
     };

@@ -1,0 +1,743 @@
+//! `lanes sync`: fetch the branch's upstream, fast-forward or merge card by
+//! card, commit, check out safely, push; retry when someone pushed first.
+//!
+//! Network steps run the user's `git` (see `remote`); merging, committing
+//! and checking out happen in-process through git2. Nothing is moved until
+//! the merged tree is known to be clean and checks out without touching the
+//! user's uncommitted work; on any refusal the repository is exactly as
+//! before.
+
+pub mod remote;
+
+use crate::git;
+use crate::merge::{self, Side};
+use crate::model::{date, id, Card, JournalEntry};
+use crate::store::{self, BOARD_DIR};
+use anyhow::{anyhow, bail, Context, Result};
+use git2::build::CheckoutBuilder;
+use git2::{
+    Commit, IndexEntry, IndexTime, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult,
+};
+use remote::Net;
+use serde_yaml::{Mapping, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// How many times a rejected push is retried (fetch, merge, push again).
+pub const PUSH_RETRIES: usize = 4;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Remote to use instead of the branch's upstream.
+    pub remote: Option<String>,
+    /// Whether git may ask for passwords on the terminal.
+    pub interactive: bool,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub remote: String,
+    pub branch: String,
+    /// Commits brought in from the remote.
+    pub pulled: usize,
+    /// Whether local commits were pushed.
+    pub pushed: bool,
+    /// The merge commit, if one was made.
+    pub merge: Option<String>,
+    /// Cards that changed here because of the sync: (id, what happened).
+    pub changed: Vec<(String, String)>,
+    /// Fields both sides changed, as `id field: kept X, other Y`.
+    pub conflicts: Vec<String>,
+    /// Malformed files set aside under `.lanes/conflicts/`.
+    pub salvaged: Vec<String>,
+    /// Set when the remote could not be reached: git's message.
+    pub offline: Option<String>,
+    /// Commits here and not on the remote, and the other way round, after.
+    pub ahead: usize,
+    pub behind: usize,
+}
+
+impl Report {
+    /// One line for the status bar or the terminal.
+    pub fn summary(&self) -> String {
+        if let Some(e) = &self.offline {
+            let first = e.lines().next().unwrap_or("cannot reach the remote");
+            return format!("offline · {} ahead · {first}", self.ahead);
+        }
+        let mut parts = Vec::new();
+        if self.pulled > 0 {
+            parts.push(format!(
+                "{} commit{} in, {} card{} changed",
+                self.pulled,
+                plural(self.pulled),
+                self.changed.len(),
+                plural(self.changed.len())
+            ));
+        }
+        if !self.conflicts.is_empty() {
+            parts.push(format!(
+                "{} conflict{} recorded",
+                self.conflicts.len(),
+                plural(self.conflicts.len())
+            ));
+        }
+        if self.pushed {
+            parts.push("pushed".into());
+        }
+        if parts.is_empty() {
+            parts.push("up to date".into());
+        }
+        format!(
+            "synced with {}/{}: {}",
+            self.remote,
+            self.branch,
+            parts.join(", ")
+        )
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Sync the board at `root` with its remote.
+pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
+    let repo = git::open(root)?;
+    let branch_ref = git::check_ready(&repo)?;
+    if repo.head().is_err() {
+        bail!("the branch has no commits yet, so there is nothing to sync; make a change first");
+    }
+    let prefix = git::repo_path(&repo, root, "")?;
+    let board_dir = format!("{prefix}{BOARD_DIR}/");
+    let pending = git::changed_paths(&repo, &board_dir)?;
+    if !pending.is_empty() {
+        bail!(
+            "uncommitted board changes: {}\ncommit them first (`lanes commit`) or discard them, then sync again (nothing was changed)",
+            pending.join(", ")
+        );
+    }
+    let (remote, branch) = remote::upstream(&repo, &branch_ref, opts.remote.as_deref())?;
+    let tracking = format!("refs/remotes/{remote}/{branch}");
+    let mut report = Report {
+        remote: remote.clone(),
+        branch: branch.clone(),
+        ..Default::default()
+    };
+    let start = head_oid(&repo)?;
+    for _attempt in 0..PUSH_RETRIES {
+        let theirs = match remote::fetch(&repo, &remote, &branch, opts.interactive)? {
+            Net::Ok => repo.refname_to_id(&tracking).ok(),
+            Net::NoBranch => None,
+            failed => {
+                let msg = match failed {
+                    Net::Failed(m) => m,
+                    _ => String::new(),
+                };
+                report.offline = Some(msg_or(&msg, "the remote refused the fetch"));
+                let known = repo.refname_to_id(&tracking).ok();
+                report.ahead = match known {
+                    Some(t) => repo.graph_ahead_behind(head_oid(&repo)?, t)?.0,
+                    None => count_commits(&repo, head_oid(&repo)?)?,
+                };
+                return Ok(report);
+            }
+        };
+        let ours = head_oid(&repo)?;
+        if let Some(t) = theirs {
+            if t != ours {
+                let (ahead, behind) = repo.graph_ahead_behind(ours, t)?;
+                if behind > 0 {
+                    report.pulled += behind;
+                    git::wait_for_index_lock(&repo)?;
+                    if ahead == 0 {
+                        checkout_and_move(&repo, &branch_ref, t, "lanes sync: fast-forward")?;
+                    } else {
+                        let m = merge(&repo, &board_dir, ours, t, &remote, &branch, &mut report)?;
+                        report.merge = Some(m.to_string());
+                    }
+                }
+            }
+        }
+        let ours = head_oid(&repo)?;
+        let needs_push = match theirs {
+            None => true,
+            Some(t) => t != ours && repo.graph_ahead_behind(ours, t)?.0 > 0,
+        };
+        if !needs_push {
+            break;
+        }
+        match remote::push(&repo, &remote, &branch_ref, &branch, opts.interactive)? {
+            Net::Ok => {
+                report.pushed = true;
+                // Keep the tracking ref in step without another fetch.
+                let _ = repo.reference(&tracking, ours, true, "lanes sync: pushed");
+                break;
+            }
+            Net::Rejected => continue,
+            Net::NoBranch => break,
+            Net::Failed(msg) => {
+                report.offline = Some(msg_or(&msg, "the remote refused the push"));
+                break;
+            }
+        }
+    }
+    let end = head_oid(&repo)?;
+    if end != start {
+        report.changed = changed_cards(&repo, &board_dir, start, end)?;
+    }
+    if let Ok(t) = repo.refname_to_id(&tracking) {
+        let (a, b) = repo.graph_ahead_behind(end, t)?;
+        report.ahead = a;
+        report.behind = b;
+    }
+    if report.ahead > 0 && report.offline.is_none() && !report.pushed {
+        bail!(
+            "the remote kept moving while syncing ({} tries); run `lanes sync` again",
+            PUSH_RETRIES
+        );
+    }
+    record_sync(&repo, start);
+    Ok(report)
+}
+
+fn msg_or(msg: &str, default: &str) -> String {
+    if msg.trim().is_empty() {
+        default.to_string()
+    } else {
+        msg.trim().to_string()
+    }
+}
+
+fn head_oid(repo: &Repository) -> Result<Oid> {
+    repo.head()?
+        .target()
+        .ok_or_else(|| anyhow!("HEAD does not point to a commit"))
+}
+
+fn count_commits(repo: &Repository, from: Oid) -> Result<usize> {
+    let mut walk = repo.revwalk()?;
+    walk.push(from)?;
+    Ok(walk.count())
+}
+
+/// Remember where the last sync started, for "what changed since".
+fn record_sync(repo: &Repository, before: Oid) {
+    let dir = repo.path().join("lanes");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join("last-sync"),
+        format!("{} {}\n", date::now_secs(), before),
+    );
+}
+
+/// Check out `target`'s tree without touching uncommitted work (refusing
+/// if it would), then move the branch to it.
+fn checkout_and_move(repo: &Repository, branch_ref: &str, target: Oid, why: &str) -> Result<()> {
+    let commit = repo.find_commit(target)?;
+    let tree = commit.tree()?;
+    let mut co = CheckoutBuilder::new();
+    co.safe();
+    repo.checkout_tree(tree.as_object(), Some(&mut co)).map_err(|e| {
+        anyhow!(
+            "incoming changes would overwrite your uncommitted work ({}); commit or stash it, then sync again (nothing was changed)",
+            e.message()
+        )
+    })?;
+    repo.reference(branch_ref, target, true, why)?;
+    Ok(())
+}
+
+fn blob_text(repo: &Repository, oid: Option<Oid>) -> Option<Vec<u8>> {
+    oid.and_then(|o| repo.find_blob(o).ok())
+        .map(|b| b.content().to_vec())
+}
+
+fn index_entry(path: &str, oid: Oid) -> IndexEntry {
+    IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id: oid,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
+
+/// Who made each side, for conflict records.
+struct SideMeta {
+    author: String,
+    short: String,
+}
+
+fn meta(c: &Commit) -> SideMeta {
+    SideMeta {
+        author: c.author().name().unwrap_or("someone").to_string(),
+        short: c.id().to_string()[..8].to_string(),
+    }
+}
+
+/// Merge the remote tip into HEAD, resolving board files field by field.
+#[allow(clippy::too_many_arguments)]
+fn merge(
+    repo: &Repository,
+    board_dir: &str,
+    ours: Oid,
+    theirs: Oid,
+    remote: &str,
+    branch: &str,
+    report: &mut Report,
+) -> Result<Oid> {
+    let oc = repo.find_commit(ours)?;
+    let tc = repo.find_commit(theirs)?;
+    let base_tree = match repo.merge_base(ours, theirs) {
+        Ok(b) => Some(repo.find_commit(b)?.tree()?),
+        Err(_) => None,
+    };
+    // The later side wins same-field conflicts; ties go to the larger id.
+    // Every clone computes the same winner, so clones converge.
+    let winner = {
+        let (ot, tt) = (oc.time().seconds(), tc.time().seconds());
+        if tt > ot || (tt == ot && theirs > ours) {
+            Side::Theirs
+        } else {
+            Side::Ours
+        }
+    };
+    let (om, tm) = (meta(&oc), meta(&tc));
+    let winner_time = if winner == Side::Ours {
+        oc.time().seconds()
+    } else {
+        tc.time().seconds()
+    };
+    let mut index = repo.merge_commits(&oc, &tc, None)?;
+    let blobs_in = |t: &Tree| -> Result<BTreeMap<String, Oid>> { walk_board(repo, t, board_dir) };
+    let b = match &base_tree {
+        Some(t) => blobs_in(t)?,
+        None => BTreeMap::new(),
+    };
+    let o = blobs_in(&oc.tree()?)?;
+    let t = blobs_in(&tc.tree()?)?;
+    let paths: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
+    let mut merged_cards = Vec::new();
+    for path in paths {
+        let (bo, oo, to) = (
+            b.get(path).copied(),
+            o.get(path).copied(),
+            t.get(path).copied(),
+        );
+        let result: Option<Oid> = if oo == to {
+            oo
+        } else if oo == bo {
+            to
+        } else if to == bo {
+            oo
+        } else {
+            let rel = &path[board_dir.len() - BOARD_DIR.len() - 1..];
+            let ctx = Ctx {
+                repo,
+                board_dir,
+                winner,
+                winner_time,
+                ours: &om,
+                theirs: &tm,
+            };
+            let (res, extra) = merge_file(&ctx, rel, bo, oo, to, report)?;
+            for (p, oid) in extra {
+                index.add(&index_entry(&p, oid))?;
+            }
+            if rel.starts_with(store::CARDS_DIR) {
+                merged_cards.push(rel.to_string());
+            }
+            res
+        };
+        let _ = index.conflict_remove(Path::new(path));
+        match result {
+            Some(oid) => index.add(&index_entry(path, oid))?,
+            None => {
+                let _ = index.remove_path(Path::new(path));
+            }
+        }
+    }
+    if index.has_conflicts() {
+        let mut paths = Vec::new();
+        for c in index.conflicts()? {
+            let c = c?;
+            let e = c.our.or(c.their).or(c.ancestor);
+            if let Some(e) = e {
+                paths.push(String::from_utf8_lossy(&e.path).into_owned());
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        bail!(
+            "cannot sync: files outside the board changed on both sides and conflict: {}\nmerge them by hand (`git pull`), then run `lanes sync` again; nothing was changed",
+            paths.join(", ")
+        );
+    }
+    let tree_id = index.write_tree_to(repo)?;
+    let tree = repo.find_tree(tree_id)?;
+    let (author, committer) = git::identity(repo)?;
+    let mut msg = format!("lanes: sync with {remote}/{branch}\n\n");
+    msg.push_str(&format!(
+        "Merged {} card{} changed on both sides",
+        merged_cards.len(),
+        plural(merged_cards.len())
+    ));
+    if !report.conflicts.is_empty() {
+        msg.push_str(&format!(
+            "; {} conflict{} recorded in the cards",
+            report.conflicts.len(),
+            plural(report.conflicts.len())
+        ));
+    }
+    msg.push_str(".\n");
+    for c in report.conflicts.iter().take(50) {
+        msg.push_str(&format!("- {}\n", crate::ops::clean_line(c, 200)));
+    }
+    msg.push_str("\nLanes-Action: sync\n");
+    for p in &merged_cards {
+        if let Some(id) = p.rsplit('/').next().and_then(|n| n.strip_suffix(".yaml")) {
+            msg.push_str(&format!("Lanes-Card: {id}\n"));
+        }
+    }
+    let merge_oid = repo.commit(None, &author, &committer, &msg, &tree, &[&oc, &tc])?;
+    let branch_ref = git::check_ready(repo)?;
+    checkout_and_move(repo, &branch_ref, merge_oid, "lanes sync: merge")?;
+    Ok(merge_oid)
+}
+
+fn walk_board(repo: &Repository, tree: &Tree, board_dir: &str) -> Result<BTreeMap<String, Oid>> {
+    let mut out = BTreeMap::new();
+    let entry = match tree.get_path(Path::new(board_dir.trim_end_matches('/'))) {
+        Ok(e) => e,
+        Err(_) => return Ok(out),
+    };
+    let obj = entry.to_object(repo)?;
+    let Some(sub) = obj.as_tree() else {
+        return Ok(out);
+    };
+    sub.walk(TreeWalkMode::PreOrder, |parent, e| {
+        if e.kind() == Some(ObjectType::Blob) {
+            if let Ok(name) = e.name() {
+                out.insert(format!("{board_dir}{parent}{name}"), e.id());
+            }
+        }
+        TreeWalkResult::Ok
+    })?;
+    Ok(out)
+}
+
+struct Ctx<'a> {
+    repo: &'a Repository,
+    board_dir: &'a str,
+    winner: Side,
+    winner_time: i64,
+    ours: &'a SideMeta,
+    theirs: &'a SideMeta,
+}
+
+/// A merged file's blob (None: deleted) and extra files to add.
+type FileMerge = (Option<Oid>, Vec<(String, Oid)>);
+
+/// Merge one board file changed on both sides. Returns the result blob
+/// (None: deleted) and extra files to add (salvaged malformed versions).
+fn merge_file(
+    ctx: &Ctx,
+    rel: &str,
+    b: Option<Oid>,
+    o: Option<Oid>,
+    t: Option<Oid>,
+    report: &mut Report,
+) -> Result<FileMerge> {
+    let repo = ctx.repo;
+    let (bb, ob, tb) = (blob_text(repo, b), blob_text(repo, o), blob_text(repo, t));
+    let mut extra = Vec::new();
+    if rel == store::BOARD_FILE {
+        let parse = |x: &Option<Vec<u8>>| x.as_ref().and_then(|x| store::parse_board(x).ok());
+        let (bp, op, tp) = (parse(&bb), parse(&ob), parse(&tb));
+        let result = match (op, tp) {
+            (Some(op), Some(tp)) => {
+                let (m, conflicts) = merge::merge_board(bp.as_ref(), &op, &tp, ctx.winner);
+                for c in conflicts {
+                    report
+                        .conflicts
+                        .push(format!("board.yaml {}", describe(&c)));
+                }
+                let base_text = bb.as_deref().and_then(|x| std::str::from_utf8(x).ok());
+                Some(store::render_board(&m, base_text).into_bytes())
+            }
+            (Some(_), None) => {
+                salvage(ctx, rel, &tb, t, &mut extra, report)?;
+                ob
+            }
+            (None, Some(_)) => {
+                salvage(ctx, rel, &ob, o, &mut extra, report)?;
+                tb
+            }
+            (None, None) => {
+                let (keep, lose, lose_oid) = if ctx.winner == Side::Ours {
+                    (ob, tb, t)
+                } else {
+                    (tb, ob, o)
+                };
+                salvage(ctx, rel, &lose, lose_oid, &mut extra, report)?;
+                keep
+            }
+        };
+        return Ok((result.map(|x| repo.blob(&x)).transpose()?, extra));
+    }
+    if !rel.starts_with(store::CARDS_DIR) {
+        // Other files under .lanes/ (e.g. conflicts/): the winner's.
+        return Ok((if ctx.winner == Side::Ours { o } else { t }, extra));
+    }
+    let parse = |x: &Option<Vec<u8>>| {
+        x.as_ref()
+            .and_then(|x| store::parse_card(rel, x).ok())
+            .map(|l| l.card)
+    };
+    let (bc, oc, tc) = (parse(&bb), parse(&ob), parse(&tb));
+    let base_text = bb.as_deref().and_then(|x| std::str::from_utf8(x).ok());
+    let card: Option<Card> = match (&ob, &tb) {
+        // Deleted on one side, edited on the other: keep the edit, flagged.
+        (None, Some(_)) | (Some(_), None) => {
+            let (kept, deleted_by) = if ob.is_none() {
+                (tc.clone(), ctx.ours)
+            } else {
+                (oc.clone(), ctx.theirs)
+            };
+            match kept {
+                Some(mut c) => {
+                    c.journal.push(JournalEntry {
+                        at: date::format_timestamp(ctx.winner_time),
+                        by: "lanes sync".into(),
+                        text: format!(
+                            "{} deleted this card (commit {}) while it was being edited elsewhere; kept with the edits",
+                            deleted_by.author, deleted_by.short
+                        ),
+                        extra: Default::default(),
+                    });
+                    report.conflicts.push(format!(
+                        "{} deleted on one side, edited on the other: kept",
+                        id::short(&c.id)
+                    ));
+                    Some(c)
+                }
+                None => {
+                    // The surviving side is malformed: keep its text as is.
+                    return Ok((if ob.is_none() { t } else { o }, extra));
+                }
+            }
+        }
+        _ => match (oc, tc) {
+            (Some(oc), Some(tc)) => {
+                let m = merge::merge_card(bc.as_ref(), &oc, &tc, ctx.winner);
+                let mut card = m.card;
+                if !m.conflicts.is_empty() {
+                    let sides = (ctx.winner, ctx.winner_time, ctx.ours, ctx.theirs);
+                    record_conflicts(sides, &mut card, &m.conflicts, report);
+                }
+                Some(card)
+            }
+            (Some(oc), None) => {
+                salvage(ctx, rel, &tb, t, &mut extra, report)?;
+                Some(oc)
+            }
+            (None, Some(tc)) => {
+                salvage(ctx, rel, &ob, o, &mut extra, report)?;
+                Some(tc)
+            }
+            (None, None) => {
+                let (keep, lose, lose_oid) = if ctx.winner == Side::Ours {
+                    (o, ob, t)
+                } else {
+                    (t, tb, o)
+                };
+                salvage(ctx, rel, &lose, lose_oid, &mut extra, report)?;
+                return Ok((keep, extra));
+            }
+        },
+    };
+    let Some(card) = card else {
+        return Ok((None, extra));
+    };
+    let text = store::render_card(&card, base_text);
+    Ok((Some(repo.blob(text.as_bytes())?), extra))
+}
+
+fn describe(c: &merge::Conflict) -> String {
+    let (kept, other) = match c.winner {
+        Side::Ours => (&c.ours, &c.theirs),
+        Side::Theirs => (&c.theirs, &c.ours),
+    };
+    format!(
+        "{}: kept {}, other value {}",
+        if c.field.is_empty() { "card" } else { &c.field },
+        crate::ops::brief(kept),
+        crate::ops::brief(other)
+    )
+}
+
+/// Write the losing values into the card (`conflicts`) and its journal.
+fn record_conflicts(
+    sides: (Side, i64, &SideMeta, &SideMeta),
+    card: &mut Card,
+    conflicts: &[merge::Conflict],
+    report: &mut Report,
+) {
+    let (winner, winner_time, ours, theirs) = sides;
+    let (win, lose) = match winner {
+        Side::Ours => (ours, theirs),
+        Side::Theirs => (theirs, ours),
+    };
+    let mut list = match card.extra.get("conflicts") {
+        Some(Value::Sequence(s)) => s.clone(),
+        _ => Vec::new(),
+    };
+    let mut lines = Vec::new();
+    for c in conflicts {
+        let (kept, other) = match c.winner {
+            Side::Ours => (&c.ours, &c.theirs),
+            Side::Theirs => (&c.theirs, &c.ours),
+        };
+        let mut m = Mapping::new();
+        m.insert("field".into(), Value::from(c.field.clone()));
+        m.insert("kept".into(), kept.clone());
+        m.insert("kept_by".into(), Value::from(win.author.clone()));
+        m.insert("other".into(), other.clone());
+        m.insert("other_by".into(), Value::from(lose.author.clone()));
+        let entry = Value::Mapping(m);
+        if !list.contains(&entry) {
+            list.push(entry);
+        }
+        let line = describe(c);
+        report
+            .conflicts
+            .push(format!("{} {line}", id::short(&card.id)));
+        lines.push(format!("{line} ({} / {})", win.author, lose.author));
+    }
+    card.extra.insert("conflicts".into(), Value::Sequence(list));
+    card.journal.push(JournalEntry {
+        at: date::format_timestamp(winner_time),
+        by: "lanes sync".into(),
+        text: format!(
+            "Sync conflict, resolve with the card's conflicts list:\n{}",
+            lines.join("\n")
+        ),
+        extra: Default::default(),
+    });
+}
+
+/// Keep a malformed version's text under `.lanes/conflicts/`.
+fn salvage(
+    ctx: &Ctx,
+    rel: &str,
+    text: &Option<Vec<u8>>,
+    oid: Option<Oid>,
+    extra: &mut Vec<(String, Oid)>,
+    report: &mut Report,
+) -> Result<()> {
+    let (Some(_), Some(oid)) = (text, oid) else {
+        return Ok(());
+    };
+    let name = rel.rsplit('/').next().unwrap_or("file.yaml");
+    let stem = name.strip_suffix(".yaml").unwrap_or(name);
+    let short = &oid.to_string()[..8];
+    let target = format!("{}conflicts/{stem}-{short}.yaml", ctx.board_dir);
+    extra.push((target.clone(), oid));
+    report.salvaged.push(format!(
+        "{rel} was malformed on one side; that version is kept in {}",
+        &target[ctx.board_dir.len() - BOARD_DIR.len() - 1..]
+    ));
+    Ok(())
+}
+
+/// Cards that differ between two commits, with what happened to each.
+fn changed_cards(
+    repo: &Repository,
+    board_dir: &str,
+    from: Oid,
+    to: Oid,
+) -> Result<Vec<(String, String)>> {
+    let a = walk_board(repo, &repo.find_commit(from)?.tree()?, board_dir)?;
+    let b = walk_board(repo, &repo.find_commit(to)?.tree()?, board_dir)?;
+    let cards = format!("{board_dir}cards/");
+    let mut out = Vec::new();
+    for path in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+        let Some(id) = path
+            .strip_prefix(&cards)
+            .and_then(|n| n.strip_suffix(".yaml"))
+        else {
+            continue;
+        };
+        let what = match (a.get(path), b.get(path)) {
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            (Some(x), Some(y)) if x != y => "changed",
+            _ => continue,
+        };
+        out.push((id.to_string(), what.to_string()));
+    }
+    Ok(out)
+}
+
+/// Board merge for `lanes merge-driver %O %A %B %P`: merge three versions
+/// of a board file, writing the result over `ours`. `ours` wins
+/// same-field conflicts (git gives no commit times here); losers are
+/// recorded in the card.
+pub fn merge_driver(base: &Path, ours: &Path, theirs: &Path, path: &str) -> Result<()> {
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    let (bb, ob, tb) = (read(base).ok(), read(ours)?, read(theirs)?);
+    let rel = path;
+    let out: Vec<u8> = if rel.ends_with("board.yaml") {
+        let bp = bb.as_ref().and_then(|b| store::parse_board(b).ok());
+        match (store::parse_board(&ob), store::parse_board(&tb)) {
+            (Ok(o), Ok(t)) => {
+                let (m, _) = merge::merge_board(bp.as_ref(), &o, &t, Side::Ours);
+                let base_text = bb.as_deref().and_then(|x| std::str::from_utf8(x).ok());
+                store::render_board(&m, base_text).into_bytes()
+            }
+            (Ok(_), Err(_)) => ob,
+            (Err(_), Ok(_)) => tb,
+            (Err(e), Err(_)) => bail!("both versions of {rel} are malformed: {e}"),
+        }
+    } else {
+        let parse = |x: &[u8]| store::parse_card(rel, x).map(|l| l.card);
+        let bc = bb.as_ref().and_then(|b| parse(b).ok());
+        match (parse(&ob), parse(&tb)) {
+            (Ok(o), Ok(t)) => {
+                let m = merge::merge_card(bc.as_ref(), &o, &t, Side::Ours);
+                let mut card = m.card;
+                if !m.conflicts.is_empty() {
+                    let ours_meta = SideMeta {
+                        author: "ours".into(),
+                        short: String::new(),
+                    };
+                    let theirs_meta = SideMeta {
+                        author: "theirs".into(),
+                        short: String::new(),
+                    };
+                    let mut r = Report::default();
+                    let sides = (Side::Ours, date::now_secs(), &ours_meta, &theirs_meta);
+                    record_conflicts(sides, &mut card, &m.conflicts, &mut r);
+                }
+                let base_text = bb.as_deref().and_then(|x| std::str::from_utf8(x).ok());
+                store::render_card(&card, base_text).into_bytes()
+            }
+            (Ok(_), Err(_)) => ob,
+            (Err(_), Ok(_)) => tb,
+            (Err(e), Err(_)) => bail!("both versions of {rel} are malformed: {e}"),
+        }
+    };
+    store::write_atomic(ours, &out)
+}
