@@ -235,8 +235,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 interactive: std::io::stdin().is_terminal(),
             };
             let report = crate::sync::sync(&r, &opts)?;
-            for (id, what) in &report.changed {
-                println!("{what:<8} {}", crate::model::id::short(id));
+            for c in &report.changed {
+                let by = if c.authors.is_empty() {
+                    String::new()
+                } else {
+                    format!("  by {}", c.authors.join(", "))
+                };
+                println!("{:<8} {}{by}", c.what, crate::model::id::short(&c.id));
             }
             for c in &report.conflicts {
                 eprintln!("conflict: {c}");

@@ -34,6 +34,17 @@ pub struct Options {
     pub interactive: bool,
 }
 
+/// A card the sync changed here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub id: String,
+    /// added, changed or removed.
+    pub what: String,
+    /// Who changed it in the commits brought in (from their
+    /// `Lanes-Card` trailers; empty for hand edits).
+    pub authors: Vec<String>,
+}
+
 /// What a sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -45,8 +56,8 @@ pub struct Report {
     pub pushed: bool,
     /// The merge commit, if one was made.
     pub merge: Option<String>,
-    /// Cards that changed here because of the sync: (id, what happened).
-    pub changed: Vec<(String, String)>,
+    /// Cards that changed here because of the sync.
+    pub changed: Vec<Change>,
     /// Fields both sides changed, as `id field: kept X, other Y`.
     pub conflicts: Vec<String>,
     /// Malformed files set aside under `.lanes/conflicts/`.
@@ -662,13 +673,28 @@ fn salvage(
     Ok(())
 }
 
-/// Cards that differ between two commits, with what happened to each.
-fn changed_cards(
-    repo: &Repository,
-    board_dir: &str,
-    from: Oid,
-    to: Oid,
-) -> Result<Vec<(String, String)>> {
+/// Cards that differ between two commits, with what happened to each and
+/// who did it.
+fn changed_cards(repo: &Repository, board_dir: &str, from: Oid, to: Oid) -> Result<Vec<Change>> {
+    let mut authors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut walk = repo.revwalk()?;
+    walk.push(to)?;
+    walk.hide(from)?;
+    for oid in walk.take(10_000) {
+        let c = repo.find_commit(oid?)?;
+        if c.message().unwrap_or("").starts_with("lanes: sync") {
+            continue;
+        }
+        let who = c.author().name().unwrap_or("someone").to_string();
+        for line in c.message().unwrap_or("").lines() {
+            if let Some(id) = line.strip_prefix("Lanes-Card: ") {
+                let list = authors.entry(id.trim().to_string()).or_default();
+                if !list.contains(&who) {
+                    list.push(who.clone());
+                }
+            }
+        }
+    }
     let a = walk_board(repo, &repo.find_commit(from)?.tree()?, board_dir)?;
     let b = walk_board(repo, &repo.find_commit(to)?.tree()?, board_dir)?;
     let cards = format!("{board_dir}cards/");
@@ -686,7 +712,11 @@ fn changed_cards(
             (Some(x), Some(y)) if x != y => "changed",
             _ => continue,
         };
-        out.push((id.to_string(), what.to_string()));
+        out.push(Change {
+            id: id.to_string(),
+            what: what.to_string(),
+            authors: authors.remove(id).unwrap_or_default(),
+        });
     }
     Ok(out)
 }

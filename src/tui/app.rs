@@ -94,6 +94,26 @@ pub enum Mode {
     },
     /// A change collided with one on disk: keep mine, theirs or both.
     Resolve,
+    /// What the last sync brought in.
+    Changes {
+        scroll: u16,
+    },
+}
+
+/// Sync as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SyncState {
+    #[default]
+    Never,
+    Running,
+    Done {
+        summary: String,
+        at: i64,
+    },
+    Failed {
+        message: String,
+        at: i64,
+    },
 }
 
 /// A collision waiting for the user's choice.
@@ -142,6 +162,8 @@ pub struct RepoStatus {
     pub uncommitted: usize,
     /// Sync state, filled by the sync feature.
     pub sync: Option<String>,
+    /// Commits ahead of and behind the upstream, as of the last fetch.
+    pub ahead_behind: Option<(usize, usize)>,
 }
 
 /// How to take back the last change.
@@ -165,6 +187,8 @@ pub enum Effect {
     EditInEditor(String),
     /// Read the board from disk again.
     Reload,
+    /// Fetch, merge and push on the worker.
+    Sync,
     /// Settle an edit that collided with a change on disk.
     ResolveEdit(ops::editor::EditConflict, ops::editor::Choice),
     Quit,
@@ -202,6 +226,9 @@ pub struct App {
     pub watch: Option<String>,
     /// A collision waiting for the user (shown in `Mode::Resolve`).
     pub pending: Option<Pending>,
+    pub sync: SyncState,
+    /// What the last sync brought in, with titles and authors.
+    pub last_sync: Option<crate::sync::Report>,
 }
 
 impl App {
@@ -229,6 +256,8 @@ impl App {
             board_missing: None,
             watch: None,
             pending: None,
+            sync: SyncState::Never,
+            last_sync: None,
         };
         app.rebuild();
         app
@@ -415,6 +444,16 @@ impl App {
                 Vec::new()
             }
             Mode::Prompt(p) => self.on_prompt_key(p, key),
+            Mode::Changes { scroll } => {
+                self.mode = match self.keymap.lookup(&key) {
+                    Some(Command::Down) => Mode::Changes { scroll: scroll + 1 },
+                    Some(Command::Up) => Mode::Changes {
+                        scroll: scroll.saturating_sub(1),
+                    },
+                    _ => Mode::Board,
+                };
+                Vec::new()
+            }
             Mode::PickVerdict { card } => {
                 let verdict = match key.code {
                     KeyCode::Char('s') => Some(Verdict::Supported),
@@ -583,6 +622,24 @@ impl App {
                 ));
             }
             Command::Reload => return vec![Effect::Reload],
+            Command::Sync => {
+                if self.sync == SyncState::Running {
+                    self.set_message("a sync is already running", false);
+                } else {
+                    self.sync = SyncState::Running;
+                    return vec![Effect::Sync];
+                }
+            }
+            Command::Changes => match &self.last_sync {
+                Some(_) => self.mode = Mode::Changes { scroll: 0 },
+                None => self.set_message(
+                    format!(
+                        "no sync yet in this session; press {} to sync",
+                        self.keymap.hint(Command::Sync)
+                    ),
+                    false,
+                ),
+            },
             Command::Help => self.mode = Mode::Help { scroll: 0 },
             Command::Quit => return vec![Effect::Quit],
         }
@@ -953,6 +1010,38 @@ impl App {
                 self.rebuild();
             }
             Err(e) => self.set_message(e, true),
+        }
+    }
+
+    /// A sync finished on the worker.
+    pub fn on_synced(&mut self, result: Result<crate::sync::Report, String>, now: i64) {
+        match result {
+            Ok(report) => {
+                let summary = report.summary();
+                self.set_message(summary.clone(), report.offline.is_some());
+                self.sync = match &report.offline {
+                    Some(_) => SyncState::Failed {
+                        message: format!("offline · {} ahead", report.ahead),
+                        at: now,
+                    },
+                    None => SyncState::Done { summary, at: now },
+                };
+                if !report.changed.is_empty() {
+                    let hint = self.keymap.hint(Command::Changes);
+                    self.set_message(
+                        format!("{} · {hint}: what changed", report.summary()),
+                        false,
+                    );
+                }
+                self.last_sync = Some(report);
+            }
+            Err(e) => {
+                self.set_message(e.clone(), true);
+                self.sync = SyncState::Failed {
+                    message: e.lines().next().unwrap_or("failed").to_string(),
+                    at: now,
+                };
+            }
         }
     }
 

@@ -7,6 +7,7 @@
 //! theme:
 //!   accent: magenta
 //!   selected: "#334455"
+//! sync_every_minutes: 10
 //! ```
 
 use super::keymap::Keymap;
@@ -19,6 +20,7 @@ use std::path::PathBuf;
 struct File {
     keys: BTreeMap<String, OneOrMany>,
     theme: BTreeMap<String, String>,
+    sync_every_minutes: Option<u64>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -31,6 +33,12 @@ enum OneOrMany {
 /// Where the config file lives.
 pub fn path() -> Option<PathBuf> {
     crate::config_dir().map(|d| d.join("config.yaml"))
+}
+
+/// The user's auto-sync interval in minutes, if set.
+pub fn sync_every_minutes() -> Option<u64> {
+    let text = std::fs::read_to_string(path()?).ok()?;
+    serde_yaml::from_str::<File>(&text).ok()?.sync_every_minutes
 }
 
 /// Keymap and theme from the config file, with any problems in it (which

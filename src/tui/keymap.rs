@@ -34,12 +34,14 @@ pub enum Command {
     Undo,
     Filter,
     Reload,
+    Sync,
+    Changes,
     Help,
     Quit,
 }
 
 impl Command {
-    pub const ALL: [Command; 27] = [
+    pub const ALL: [Command; 29] = [
         Command::Left,
         Command::Right,
         Command::Up,
@@ -65,6 +67,8 @@ impl Command {
         Command::Undo,
         Command::Filter,
         Command::Reload,
+        Command::Sync,
+        Command::Changes,
         Command::Help,
         Command::Quit,
     ];
@@ -97,6 +101,8 @@ impl Command {
             Command::Undo => "undo",
             Command::Filter => "filter",
             Command::Reload => "reload",
+            Command::Sync => "sync",
+            Command::Changes => "changes",
             Command::Help => "help",
             Command::Quit => "quit",
         }
@@ -130,6 +136,8 @@ impl Command {
             Command::Undo => "undo the last change (as a new commit)",
             Command::Filter => "filter: text, label:x, @who, kind:x, verdict:x",
             Command::Reload => "reload the board from disk",
+            Command::Sync => "sync with the remote (fetch, merge, push)",
+            Command::Changes => "what changed in the last sync",
             Command::Help => "this help",
             Command::Quit => "quit",
         }
@@ -294,6 +302,8 @@ const DEFAULTS: &[(Command, &[&str])] = &[
     (Command::Undo, &["u"]),
     (Command::Filter, &["/"]),
     (Command::Reload, &["R"]),
+    (Command::Sync, &["s"]),
+    (Command::Changes, &["w"]),
     (Command::Help, &["?"]),
     (Command::Quit, &["q", "Ctrl+c"]),
 ];

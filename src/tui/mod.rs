@@ -48,6 +48,10 @@ pub enum Event {
     Files(crate::watch::Changes),
     /// An inline edit collided with a change on disk.
     Conflict(ops::ConflictError),
+    /// A sync finished.
+    Synced(Result<crate::sync::Report, String>),
+    /// Time for an automatic sync.
+    AutoSync,
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
     Terminate,
 }
@@ -61,6 +65,7 @@ enum Job {
     Reload,
     Status,
     Resolve(editor::EditConflict, editor::Choice),
+    Sync,
 }
 
 /// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
@@ -165,6 +170,14 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
     std::thread::spawn(move || {
         while let Ok(job) = rx.recv() {
             let ev = match job {
+                Job::Sync => {
+                    let opts = crate::sync::Options::default();
+                    let result = crate::sync::sync(&root, &opts).map_err(|e| format!("{e:#}"));
+                    if tx.send(Event::Synced(result)).is_err() {
+                        return;
+                    }
+                    Event::Status(repo_status(&root))
+                }
                 Job::Resolve(conflict, choice) => {
                     let result = conflict.resolve(choice).map_err(|e| format!("{e:#}"));
                     if tx.send(Event::Applied { result, undo: None }).is_err() {
@@ -217,10 +230,20 @@ pub fn repo_status(root: &Path) -> RepoStatus {
         .and_then(|dir| git::changed_paths(&repo, &format!("{dir}/")))
         .map(|p| p.len())
         .unwrap_or(0);
+    // Ahead/behind the remote-tracking branch, as of the last fetch.
+    let upstream = git::check_ready(&repo)
+        .ok()
+        .and_then(|b| crate::sync::remote::upstream(&repo, &b, None).ok())
+        .and_then(|(r, b)| repo.refname_to_id(&format!("refs/remotes/{r}/{b}")).ok());
+    let ahead_behind = match (repo.head().ok().and_then(|h| h.target()), upstream) {
+        (Some(h), Some(u)) => repo.graph_ahead_behind(h, u).ok(),
+        _ => None,
+    };
     RepoStatus {
         branch: git::branch_name(&repo),
         uncommitted,
         sync: None,
+        ahead_behind,
     }
 }
 
@@ -271,11 +294,35 @@ pub fn run(root: &Path) -> Result<()> {
             None
         }
     };
+    if let Some(minutes) = auto_sync_minutes(&app) {
+        let tick = tx.clone();
+        std::thread::spawn(move || loop {
+            if tick.send(Event::AutoSync).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(minutes * 60));
+        });
+    }
     let mut lp = Loop {
         jobs,
         reload: Reload::Idle,
     };
     lp.run(&mut terminal, &mut app, &rx, &input, watcher.as_mut())
+}
+
+/// Auto-sync interval: `settings.sync_every_minutes` in board.yaml, or
+/// `sync_every_minutes` in the user's config; 0 or absent means off.
+fn auto_sync_minutes(app: &App) -> Option<u64> {
+    let from_board = app
+        .board
+        .config
+        .settings
+        .extra
+        .get("sync_every_minutes")
+        .and_then(serde_yaml::Value::as_u64);
+    from_board
+        .or_else(config::sync_every_minutes)
+        .filter(|m| *m > 0)
 }
 
 /// Full reloads run on the worker; at most one runs and one more waits, so a
@@ -421,6 +468,9 @@ impl Loop {
                     Err(e) => app.set_message(format!("{e:#}"), true),
                 }
             }
+            Effect::Sync => {
+                let _ = self.jobs.send(Job::Sync);
+            }
             Effect::ResolveEdit(conflict, choice) => {
                 let _ = self.jobs.send(Job::Resolve(conflict, choice));
             }
@@ -490,6 +540,23 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
         Event::Conflict(c) => {
             app.on_conflict(app::Pending::Field(c));
             Vec::new()
+        }
+        Event::Synced(result) => {
+            let changed = result.as_ref().is_ok_and(|r| !r.changed.is_empty());
+            app.on_synced(result, crate::model::date::now_secs());
+            if changed {
+                vec![Effect::Reload]
+            } else {
+                Vec::new()
+            }
+        }
+        Event::AutoSync => {
+            if app.sync == app::SyncState::Running {
+                Vec::new()
+            } else {
+                app.sync = app::SyncState::Running;
+                vec![Effect::Sync]
+            }
         }
         Event::Terminate => vec![Effect::Quit],
     }

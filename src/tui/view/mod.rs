@@ -24,6 +24,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Detail { scroll } => detail::draw(frame, app, popup(area, 92, 90), *scroll),
         Mode::Help { scroll } => help::draw(frame, app, popup(area, 80, 90), *scroll),
+        Mode::Changes { scroll } => changes(frame, app, popup(area, 80, 70), *scroll),
         _ => {}
     }
 }
@@ -45,6 +46,52 @@ fn missing(frame: &mut Frame, app: &App, area: Rect, why: &str) {
     ];
     let r = popup(area, 80, 50);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), r);
+}
+
+/// What the last sync brought in: cards added, moved, edited, with authors.
+fn changes(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+    let t = &app.theme;
+    let Some(report) = &app.last_sync else {
+        return;
+    };
+    let mut lines = vec![Line::raw(report.summary()), Line::raw("")];
+    if report.changed.is_empty() {
+        lines.push(Line::styled("No cards changed.", t.muted()));
+    }
+    for c in &report.changed {
+        let (title, lane) = match app.board.card(&c.id) {
+            Some(card) => (card.title.clone(), card.lane.clone()),
+            None => ("(removed)".into(), String::new()),
+        };
+        let by = if c.authors.is_empty() {
+            String::new()
+        } else {
+            format!("  by {}", c.authors.join(", "))
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<8}", c.what), t.accent()),
+            Span::styled(format!("{} ", crate::model::id::short(&c.id)), t.muted()),
+            Span::raw(text::fit(&title, 40)),
+            Span::styled(format!("  {lane}"), t.muted()),
+            Span::raw(by),
+        ]));
+    }
+    for c in &report.conflicts {
+        lines.push(Line::styled(
+            format!("conflict: {}", text::fit(c, 100)),
+            t.error(),
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(t.accent())
+        .title(Span::styled(" Since the last sync ", t.accent()))
+        .title_bottom(Span::styled(" any key closes ", t.muted()));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
 /// A centred area taking `pw`% of the width and `ph`% of the height.

@@ -1,7 +1,7 @@
 //! The bottom line: repository state and the last result, or the prompt.
 
 use super::text::{fit, width};
-use crate::tui::app::{App, Mode, Work};
+use crate::tui::app::{App, Mode, SyncState, Work};
 use crate::tui::keymap::Command;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -58,6 +58,35 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+fn clock(at: i64) -> String {
+    let s = at.rem_euclid(86_400);
+    format!("{:02}:{:02}", s / 3600, s % 3600 / 60)
+}
+
+/// ` · ↑2 ↓1 · synced 10:42` and friends.
+fn sync_spans(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let mut out = Vec::new();
+    if let Some((a, b)) = app.status.ahead_behind {
+        if a > 0 || b > 0 {
+            out.push(Span::styled(format!(" · ↑{a} ↓{b}"), t.muted()));
+        }
+    }
+    match &app.sync {
+        SyncState::Never => {}
+        SyncState::Running => out.push(Span::styled(" · syncing…", t.accent())),
+        SyncState::Done { at, .. } => out.push(Span::styled(
+            format!(" · synced {} UTC", clock(*at)),
+            t.muted(),
+        )),
+        SyncState::Failed { message, at } => out.push(Span::styled(
+            format!(" · sync failed {} UTC: {}", clock(*at), fit(message, 30)),
+            t.error(),
+        )),
+    }
+    out
+}
+
 fn status_line(app: &App, w: usize) -> Line<'static> {
     let t = &app.theme;
     let s = &app.status;
@@ -81,9 +110,7 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
     if let Some(w) = app.watch.as_deref().filter(|w| *w != "watching") {
         left.push(Span::styled(format!(" · {w}"), t.warn()));
     }
-    if let Some(sync) = &s.sync {
-        left.push(Span::styled(format!(" · {}", fit(sync, 30)), t.muted()));
-    }
+    left.extend(sync_spans(app));
     if let Work::Running(what) = &app.work {
         left.push(Span::styled(format!(" · {}…", fit(what, 20)), t.accent()));
     }
