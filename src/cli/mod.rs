@@ -178,6 +178,10 @@ pub struct ListArgs {
 
 /// Parse the command line and run it.
 pub fn main() -> ExitCode {
+    // `LANES_BOARD=` (set but empty) means unset, as for most tools.
+    if std::env::var_os("LANES_BOARD").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("LANES_BOARD");
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -142,6 +142,20 @@ fn with_lock_retry<T>(mut f: impl FnMut() -> std::result::Result<T, git2::Error>
 /// `git commit --only`: the rest of the index and the working tree are left
 /// as they are. The index entries of `paths` are updated to match.
 pub fn commit_paths(repo: &Repository, paths: &[String], message: &str) -> Result<Oid> {
+    let files: Vec<(String, Option<Vec<u8>>)> = paths.iter().map(|p| (p.clone(), None)).collect();
+    commit_files(repo, &files, message)
+}
+
+/// Like [`commit_paths`], but a path may come with the exact content to
+/// commit (its index entry gets that content too, while the working file is
+/// left as it is): used to commit lanes' own lines of a file the user is
+/// also editing, without the user's unfinished edits.
+pub fn commit_files(
+    repo: &Repository,
+    files: &[(String, Option<Vec<u8>>)],
+    message: &str,
+) -> Result<Oid> {
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
     let branch = check_ready(repo)?;
     let (author, committer) = identity(repo)?;
     let parent = match repo.head() {
@@ -171,8 +185,31 @@ pub fn commit_paths(repo: &Repository, paths: &[String], message: &str) -> Resul
         .collect();
     let wd = workdir(repo)?;
     let mut update = TreeUpdateBuilder::new();
-    for p in paths {
-        if wd.join(p).exists() {
+    for (p, content) in files {
+        if let Some(bytes) = content {
+            let oid = repo.blob(bytes)?;
+            let mut entry = match index.get_path(Path::new(p), 0) {
+                Some(e) => e,
+                None => git2::IndexEntry {
+                    ctime: git2::IndexTime::new(0, 0),
+                    mtime: git2::IndexTime::new(0, 0),
+                    dev: 0,
+                    ino: 0,
+                    mode: 0o100644,
+                    uid: 0,
+                    gid: 0,
+                    file_size: 0,
+                    id: oid,
+                    flags: p.len().min(0xfff) as u16,
+                    flags_extended: 0,
+                    path: p.as_bytes().to_vec(),
+                },
+            };
+            entry.id = oid;
+            entry.file_size = bytes.len() as u32;
+            index.add(&entry)?;
+            update.upsert(p.as_str(), oid, FileMode::Blob);
+        } else if wd.join(p).exists() {
             index.add_path(Path::new(p))?;
             let entry = index
                 .get_path(Path::new(p), 0)

@@ -17,7 +17,7 @@ fn digit(b: u8) -> u32 {
 /// Whether `s` is a well-formed rank.
 pub fn is_valid(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= 128
+        && s.len() <= 1024
         && s.bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
         && !s.ends_with('0')
@@ -27,6 +27,12 @@ pub fn is_valid(s: &str) -> bool {
 /// the end of the lane). If `lo >= hi` (a tie in hand-edited files), the
 /// result is just after `lo`.
 pub fn between(lo: Option<&str>, hi: Option<&str>) -> String {
+    match (lo, hi) {
+        (None, None) => return "i".to_string(),
+        (Some(l), None) if !l.is_empty() => return after_short(l),
+        (None, Some(h)) if !h.is_empty() => return before_short(h),
+        _ => {}
+    }
     let lo = lo.unwrap_or("").as_bytes();
     let hi_bytes = hi.map(str::as_bytes);
     if let Some(h) = hi_bytes {
@@ -73,6 +79,36 @@ fn finish_after(mut out: Vec<u8>, lo: &[u8], mut i: usize) -> String {
         }
         out.push(DIGITS[a as usize]);
         i += 1;
+    }
+}
+
+/// The shortest key above `lo`: bump its first digit that can be bumped.
+/// Appending to a lane grows keys by one character per 35 cards.
+fn after_short(lo: &str) -> String {
+    let b = lo.as_bytes();
+    match b.iter().position(|&c| c != b'z') {
+        Some(p) => {
+            let mut out = b[..p].to_vec();
+            out.push(DIGITS[digit(b[p]) as usize + 1]);
+            String::from_utf8(out).unwrap_or_default()
+        }
+        None => format!("{lo}1"),
+    }
+}
+
+/// The shortest key below `hi`: lower its first digit that can be lowered
+/// without ending in `0`.
+fn before_short(hi: &str) -> String {
+    let b = hi.as_bytes();
+    match b.iter().position(|&c| c != b'0') {
+        Some(p) if b[p] > b'1' => {
+            let mut out = b[..p].to_vec();
+            out.push(DIGITS[digit(b[p]) as usize - 1]);
+            String::from_utf8(out).unwrap_or_default()
+        }
+        Some(p) => format!("{}0z", &hi[..p]),
+        // All zeros (not a valid rank): anything below is fine.
+        None => between(Some(""), Some(hi)),
     }
 }
 
@@ -135,6 +171,23 @@ mod tests {
             lo = check(Some(&lo), Some(&hi));
         }
         assert!(lo.len() < 200);
+    }
+
+    #[test]
+    fn long_lived_lanes_keep_short_ranks() {
+        let mut last = between(None, None);
+        for _ in 0..10_000 {
+            last = check(Some(&last), None);
+        }
+        assert!(last.len() <= 300, "{}", last.len());
+        let mut first = between(None, None);
+        for _ in 0..10_000 {
+            first = check(None, Some(&first));
+        }
+        assert!(first.len() <= 300, "{}", first.len());
+        assert_eq!(between(Some("i"), None), "j");
+        assert_eq!(between(None, Some("i")), "h");
+        assert_eq!(between(None, Some("1")), "0z");
     }
 
     #[test]

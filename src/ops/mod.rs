@@ -134,10 +134,20 @@ pub struct Outcome {
     pub changed: Vec<String>,
 }
 
-/// Apply an action to the board at `root`.
+/// Apply an action to the board at `root`. Lanes processes take turns:
+/// the board lock is held from reading to committing.
 pub fn apply(root: &Path, action: Action) -> Result<Outcome> {
+    let _lock = lock(root)?;
     let index = Index::load(root)?;
     apply_to(&index, action)
+}
+
+/// Take the board lock (in `.git/lanes/`; boards outside git need none).
+pub fn lock(root: &Path) -> Result<Option<store::lock::BoardLock>> {
+    match store::index::scratch_dir(root) {
+        Some(dir) => Ok(Some(store::lock::BoardLock::acquire(&dir)?)),
+        None => Ok(None),
+    }
 }
 
 /// Apply an action to a board whose summary is already loaded.
@@ -371,6 +381,10 @@ pub fn lookup(board: &Index, query: &str) -> Result<Card> {
 
 /// Validate a card against the board before it is written.
 pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
+    // Whatever we write must read back: the same rules as for files.
+    if let Err(e) = Card::from_value(card.to_value()) {
+        bail!("{e}");
+    }
     if config.lane(&card.lane).is_none() {
         bail!(
             "unknown lane {:?}; lanes are: {}",
@@ -649,6 +663,7 @@ fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome
 
 /// Commit every pending change under `.lanes/` (for `commit: manual`).
 pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<git2::Oid>> {
+    let _lock = lock(root)?;
     let repo = git::open(root)?;
     git::check_ready(&repo)?;
     git::identity(&repo)?;
@@ -727,8 +742,6 @@ pub fn init_board(
         .with_context(|| format!("cannot create {}", dir.join(store::CARDS_DIR).display()))?;
     store::write_atomic(&board_file, text.as_bytes())?;
     let rel = git::repo_path(&repo, dir, store::BOARD_FILE)?;
-    // Teammates on plain git merge board files with `lanes merge-driver`
-    // once they run `lanes setup` (git ignores an undefined driver).
     let attributes = git::workdir(&repo)?.join(".gitattributes");
     let line = format!("{}*.yaml merge=lanes", rel.trim_end_matches("board.yaml"));
     let line2 = format!(
@@ -736,15 +749,38 @@ pub fn init_board(
         rel.trim_end_matches("board.yaml")
     );
     let existing = std::fs::read_to_string(&attributes).unwrap_or_default();
-    let mut paths = vec![rel.clone()];
+    // Teammates on plain git merge board files with `lanes merge-driver`
+    // once they run `lanes setup`. If the user is editing .gitattributes,
+    // only our lines are committed; their edits stay theirs.
+    let mut files: Vec<(String, Option<Vec<u8>>)> = vec![(rel.clone(), None)];
     if !existing.lines().any(|l| l.trim() == line) {
-        let mut text = existing.clone();
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(&format!("{line}\n{line2}\n"));
-        store::write_atomic(&attributes, text.as_bytes())?;
-        paths.push(".gitattributes".to_string());
+        let ours = format!("{line}\n{line2}\n");
+        let with = |text: &str| {
+            let mut t = text.to_string();
+            if !t.is_empty() && !t.ends_with('\n') {
+                t.push('\n');
+            }
+            t.push_str(&ours);
+            t
+        };
+        let dirty = git::changed_paths(&repo, ".gitattributes")
+            .map(|p| !p.is_empty())
+            .unwrap_or(false);
+        let committed = if dirty {
+            let head_text = repo
+                .head()
+                .ok()
+                .and_then(|h| h.peel_to_tree().ok())
+                .and_then(|t| t.get_path(Path::new(".gitattributes")).ok())
+                .and_then(|e| repo.find_blob(e.id()).ok())
+                .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+                .unwrap_or_default();
+            Some(with(&head_text).into_bytes())
+        } else {
+            None
+        };
+        store::write_atomic(&attributes, with(&existing).as_bytes())?;
+        files.push((".gitattributes".to_string(), committed));
     }
     let subject = format!(
         "lanes: init {} ({template_name})",
@@ -760,11 +796,11 @@ pub fn init_board(
             .join(" / ")
     );
     let msg = message::full(&subject, &body, "init", &[]);
-    let oid = match git::commit_paths(&repo, &paths, &msg) {
+    let oid = match git::commit_files(&repo, &files, &msg) {
         Ok(o) => o,
         Err(e) => {
             let _ = std::fs::remove_dir_all(dir.join(store::BOARD_DIR));
-            if paths.len() > 1 {
+            if files.len() > 1 {
                 let _ = if existing.is_empty() {
                     std::fs::remove_file(&attributes)
                 } else {

@@ -206,6 +206,12 @@ impl Index {
     }
 }
 
+/// lanes' own folder in the git dir (`.git/lanes`), found without opening
+/// the repository.
+pub fn scratch_dir(root: &Path) -> Option<PathBuf> {
+    cache_path(root).and_then(|p| p.parent().map(Path::to_path_buf))
+}
+
 fn cache_path(root: &Path) -> Option<PathBuf> {
     // Find the git dir without opening the repository: `.git` is a folder,
     // or a file saying `gitdir: <path>` (worktrees, submodules).

@@ -2,6 +2,7 @@
 //! writing them atomically. No git and no terminal here.
 
 pub mod index;
+pub mod lock;
 pub mod validate;
 
 pub use index::Index;

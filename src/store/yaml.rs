@@ -53,6 +53,15 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
             return Err(ParseError::at(l, c, "file is not valid UTF-8"));
         }
     };
+    // Windows editors may start a file with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((line, column)) = too_deep(text) {
+        return Err(ParseError::at(
+            line,
+            column,
+            format!("nesting deeper than {MAX_DEPTH} levels; board files are shallow"),
+        ));
+    }
     for (i, line) in text.lines().enumerate() {
         if line.starts_with("<<<<<<<") || line.starts_with(">>>>>>>") || line == "=======" {
             return Err(ParseError::at(
@@ -65,13 +74,42 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
     match serde_yaml::from_str::<Value>(text) {
         Ok(v) => Ok(v),
         Err(e) => {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
+            let message = strip_location(&e.to_string());
+            let (line, column) = guess_position(text, &message)
+                .or_else(|| e.location().map(|l| (l.line(), l.column())))
                 .unwrap_or((1, 1));
-            Err(ParseError::at(line, column, strip_location(&e.to_string())))
+            Err(ParseError::at(line, column, message))
         }
     }
+}
+
+/// Deepest nesting a board file may have.
+pub const MAX_DEPTH: usize = 64;
+
+/// A fast, conservative check before parsing (the parser's own recursion
+/// limit takes quadratic time on hostile input): flow brackets nested too
+/// deep, or block indentation too deep. Returns the position found.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent > MAX_DEPTH * 8 {
+            return Some((i + 1, indent + 1));
+        }
+        for (j, b) in line.bytes().enumerate() {
+            match b {
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some((i + 1, j + 1));
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 fn line_col(bytes: &[u8], pos: usize) -> (usize, usize) {
@@ -84,6 +122,42 @@ fn line_col(bytes: &[u8], pos: usize) -> (usize, usize) {
             .map_or(0, |p| p + 1)
         + 1;
     (line, col)
+}
+
+/// Positions for the errors serde_yaml gives without one.
+fn guess_position(text: &str, message: &str) -> Option<(usize, usize)> {
+    if message.contains("more than one document") {
+        // The second document starts at the second `---` (or the first
+        // `---` after content).
+        let mut seen_content = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with("---") && seen_content {
+                return Some((i + 1, 1));
+            }
+            if !line.trim().is_empty() && !line.starts_with('#') {
+                seen_content = true;
+            }
+        }
+    }
+    if let Some(rest) = message.split("duplicate entry with key ").nth(1) {
+        let key = rest.trim().trim_matches('"');
+        let key = key.split('"').next().unwrap_or(key);
+        let mut count = 0;
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            let indent = line.len() - t.len();
+            let t = t.strip_prefix("- ").unwrap_or(t);
+            if let Some(after) = t.strip_prefix(key) {
+                if after.trim_start().starts_with(':') {
+                    count += 1;
+                    if count == 2 {
+                        return Some((i + 1, indent + 1));
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// serde_yaml puts "at line X column Y" in its messages; we print the
@@ -335,6 +409,10 @@ fn split_blocks(text: &str) -> Option<(&str, Vec<Block<'_>>)> {
                     return None;
                 }
             }
+            // `key:` then `- item` at the key's column: the item belongs
+            // to the key's block.
+            Some(b'-')
+                if !starts.is_empty() && (line.starts_with("- ") || line.trim_end() == "-") => {}
             Some(
                 b'-' | b'[' | b'{' | b'"' | b'\'' | b'?' | b'&' | b'*' | b'!' | b'|' | b'>' | b'.',
             ) => return None,
@@ -377,9 +455,15 @@ pub fn render(
     let Some((text, old)) = original else {
         return emit(new);
     };
-    match splice(text, old, new) {
+    let out = match splice(text, old, new) {
         Some(s) if canon(&s).as_ref() == Some(new) => s,
         _ => emit(new),
+    };
+    if text.contains("\r\n") {
+        // Keep the file's Windows line endings.
+        out.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        out
     }
 }
 

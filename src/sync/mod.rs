@@ -118,6 +118,7 @@ fn plural(n: usize) -> &'static str {
 
 /// Sync the board at `root` with its remote.
 pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
+    let _lock = crate::ops::lock(root)?;
     let repo = git::open(root)?;
     let branch_ref = git::check_ready(&repo)?;
     if repo.head().is_err() {

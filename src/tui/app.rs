@@ -160,8 +160,6 @@ pub struct RepoStatus {
     pub branch: String,
     /// Board files changed and not committed.
     pub uncommitted: usize,
-    /// Sync state, filled by the sync feature.
-    pub sync: Option<String>,
     /// Commits ahead of and behind the upstream, as of the last fetch.
     pub ahead_behind: Option<(usize, usize)>,
 }

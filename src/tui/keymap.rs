@@ -356,11 +356,21 @@ impl Keymap {
 
     /// The keys bound to a command, in a stable order.
     pub fn keys_for(&self, cmd: Command) -> Vec<Key> {
-        self.bindings
+        let mut keys: Vec<Key> = self
+            .bindings
             .iter()
             .filter(|(_, c)| **c == cmd)
             .map(|(k, _)| *k)
-            .collect()
+            .collect();
+        // Plain keys first: `q` before `Ctrl+c`.
+        keys.sort_by_key(|k| {
+            (
+                k.ctrl || k.alt || k.shift,
+                !matches!(k.code, KeyCodeOrd::Char(_)),
+                *k,
+            )
+        });
+        keys
     }
 
     /// The first key for a command, as text (for hints).

@@ -242,7 +242,6 @@ pub fn repo_status(root: &Path) -> RepoStatus {
     RepoStatus {
         branch: git::branch_name(&repo),
         uncommitted,
-        sync: None,
         ahead_behind,
     }
 }
@@ -531,9 +530,7 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::Status(s) => {
-            let sync = app.status.sync.take();
             app.status = s;
-            app.status.sync = sync;
             Vec::new()
         }
         Event::Files(_) => Vec::new(),

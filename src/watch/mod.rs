@@ -151,6 +151,10 @@ impl BoardWatcher {
                 match res {
                     Ok(events) => {
                         for ev in events {
+                            // Reads (lanes' own included) are not changes.
+                            if matches!(ev.kind, notify::EventKind::Access(_)) {
+                                continue;
+                            }
                             if ev.need_rescan() {
                                 changes.full = true;
                             }

@@ -134,7 +134,29 @@ fn draw_column(frame: &mut Frame, app: &App, col: usize, area: Rect) {
             ColumnKind::Problems => problem_lines(app, item, w),
             _ => card_lines(app, &app.board.cards[item], w),
         };
-        let mut p = Paragraph::new(lines);
+        let mut p = if selected {
+            // On the selection's background, colours could vanish (a blue
+            // label on blue): the selected card is drawn in its own colours.
+            let plain: Vec<Line> = lines
+                .into_iter()
+                .map(|l| {
+                    Line::from(
+                        l.spans
+                            .into_iter()
+                            .map(|s| {
+                                let mut st = s.style;
+                                st.fg = None;
+                                st.bg = None;
+                                Span::styled(s.content, st)
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
+            Paragraph::new(plain)
+        } else {
+            Paragraph::new(lines)
+        };
         if selected {
             p = p.style(t.selected());
         }
@@ -171,29 +193,20 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
         fit(&card.title, w),
         Style::default().add_modifier(Modifier::BOLD),
     ));
-    let mut meta = vec![
-        Span::styled(card.short_id().to_string(), t.muted()),
-        Span::raw(" "),
-        Span::raw(fit(&card.kind, 12)),
-    ];
+    let mut meta = vec![Span::styled(card.short_id().to_string(), t.muted())];
+    // The verdict says more than the kind: it goes first.
     if let Some(v) = card.verdict() {
         meta.push(Span::raw(" "));
         meta.push(Span::styled(verdict_badge(v), t.verdict(v)));
     }
+    if card.verdict().is_none() || card.kind != "hypothesis" {
+        meta.push(Span::raw(" "));
+        meta.push(Span::raw(fit(&card.kind, 12)));
+    }
     if card.extra.contains_key("conflicts") {
         meta.push(Span::styled(" ⚡conflict", t.error()));
     }
-    let mut info: Vec<Span<'static>> = Vec::new();
-    let mut used = 0usize;
-    let mut push = |info: &mut Vec<Span<'static>>, text: String, style: Style| {
-        let tw = width(&text) + 1;
-        if used + tw > w {
-            return;
-        }
-        used += tw;
-        info.push(Span::styled(text, style));
-        info.push(Span::raw(" "));
-    };
+    let mut items: Vec<(String, Style)> = Vec::new();
     if let Some(d) = &card.due {
         let overdue = card.is_overdue(app.today);
         // This year's dates as MM-DD; overdue ones flagged.
@@ -207,24 +220,57 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
         } else {
             format!("⏰{}", fit(short, 10))
         };
-        push(&mut info, text, if overdue { t.error() } else { t.muted() });
+        items.push((text, if overdue { t.error() } else { t.muted() }));
     }
     let (done, total) = card.checklist_progress();
     if total > 0 {
-        push(&mut info, format!("☑{done}/{total}"), t.muted());
+        items.push((format!("☑{done}/{total}"), t.muted()));
     }
     for l in &card.labels {
         let color = app.board.config.label(l).and_then(|d| d.color.as_deref());
-        push(&mut info, format!("#{}", fit(l, 16)), t.label(color));
+        items.push((format!("#{}", fit(l, 16)), t.label(color)));
     }
     for a in &card.assignees {
-        push(
-            &mut info,
+        items.push((
             format!("@{}", fit(a, 12)),
             t.accent().remove_modifier(Modifier::BOLD),
-        );
+        ));
     }
-    vec![title, Line::from(cut(meta, w)), Line::from(info)]
+    vec![
+        title,
+        Line::from(cut(meta, w)),
+        Line::from(fit_items(items, w, t)),
+    ]
+}
+
+/// All items if they fit; otherwise as many as fit with `+N` for the rest.
+fn fit_items(
+    items: Vec<(String, Style)>,
+    w: usize,
+    t: &crate::tui::theme::Theme,
+) -> Vec<Span<'static>> {
+    let widths: Vec<usize> = items.iter().map(|(text, _)| width(text) + 1).collect();
+    let all_fit = widths.iter().sum::<usize>() <= w + 1;
+    let n = items.len();
+    let mut out = Vec::new();
+    let mut used = 0;
+    for (i, (text, style)) in items.into_iter().enumerate() {
+        // Room for "+N" if items would still follow this one.
+        let after = n - i - 1;
+        let marker = if all_fit || after == 0 {
+            0
+        } else {
+            1 + after.to_string().len()
+        };
+        if !all_fit && used + widths[i] + marker > w {
+            out.push(Span::styled(format!("+{}", n - i), t.muted()));
+            break;
+        }
+        used += widths[i];
+        out.push(Span::styled(text, style));
+        out.push(Span::raw(" "));
+    }
+    out
 }
 
 /// Drop spans that would run past the width.

@@ -1,0 +1,279 @@
+//! One card's history: every commit that changed it, as field changes a
+//! person can read, plus commits elsewhere that name it (`Lanes-Card: <id>`
+//! or `lanes#<short id>` in the message).
+
+use super::{board_tree, commit_info};
+use crate::git;
+use crate::model::{Card, JournalEntry};
+use crate::store::{self, BOARD_DIR};
+use anyhow::Result;
+use git2::{Oid, Repository, Sort};
+use serde_yaml::{Mapping, Value};
+use std::path::Path;
+
+/// One field's change.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldChange {
+    /// Dotted field name (`lane`, `hypothesis.result`, `journal`).
+    pub field: String,
+    /// Value before (None: absent).
+    pub before: Option<String>,
+    /// Value after (None: removed).
+    pub after: Option<String>,
+}
+
+impl std::fmt::Display for FieldChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.field.as_str(), &self.before, &self.after) {
+            ("journal", _, Some(a)) => write!(f, "journal: + {a:?}"),
+            (field, None, Some(a)) if is_set(field) || field == "checklist" => write!(f, "{field}: + {a}"),
+            (field, Some(b), None) if is_set(field) || field == "checklist" => write!(f, "{field}: - {b}"),
+            (field, b, a) => write!(
+                f,
+                "{field}: {} -> {}",
+                b.as_deref().unwrap_or("(none)"),
+                a.as_deref().unwrap_or("(none)")
+            ),
+        }
+    }
+}
+
+fn is_set(field: &str) -> bool {
+    matches!(field, "labels" | "assignees" | "experiment.runs")
+}
+
+/// One commit in a card's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub commit: String,
+    pub author: String,
+    /// Seconds since the epoch (author time).
+    pub time: i64,
+    pub subject: String,
+    /// `Lanes-Action` of lanes' own commits; None for hand edits and
+    /// plain git.
+    pub action: Option<String>,
+    /// True when the commit names the card but does not change its file
+    /// (training code, an experiment run).
+    pub link: bool,
+    pub changes: Vec<FieldChange>,
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+fn seq(v: Option<&Value>) -> Vec<Value> {
+    match v {
+        Some(Value::Sequence(s)) => s.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn diff_map(prefix: &str, a: &Mapping, b: &Mapping, out: &mut Vec<FieldChange>) {
+    let mut keys: Vec<&Value> = a.keys().collect();
+    for k in b.keys() {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for k in keys {
+        let name = format!("{prefix}{}", text(k));
+        let (x, y) = (a.get(k), b.get(k));
+        if x == y {
+            continue;
+        }
+        match name.as_str() {
+            "journal" => {
+                let old = seq(x);
+                for e in seq(y) {
+                    if !old.contains(&e) {
+                        let t = e.get("text").map(text).unwrap_or_default();
+                        out.push(FieldChange {
+                            field: "journal".into(),
+                            before: None,
+                            after: Some(crate::ops::clean_line(&t, 120)),
+                        });
+                    }
+                }
+            }
+            "labels" | "assignees" | "experiment.runs" | "checklist" | "conflicts" => {
+                let (old, new) = (seq(x), seq(y));
+                let show = |v: &Value| match v.get("text") {
+                    Some(t) => format!(
+                        "{}{}",
+                        text(t),
+                        if v.get("done") == Some(&Value::Bool(true)) { " (done)" } else { "" }
+                    ),
+                    None => match v.get("field") {
+                        Some(f) => format!("conflict on {}", text(f)),
+                        None => text(v),
+                    },
+                };
+                for v in new.iter().filter(|v| !old.contains(v)) {
+                    out.push(FieldChange {
+                        field: name.clone(),
+                        before: None,
+                        after: Some(show(v)),
+                    });
+                }
+                for v in old.iter().filter(|v| !new.contains(v)) {
+                    out.push(FieldChange {
+                        field: name.clone(),
+                        before: Some(show(v)),
+                        after: None,
+                    });
+                }
+            }
+            _ => match (x, y) {
+                (Some(Value::Mapping(m)), Some(Value::Mapping(n))) => {
+                    diff_map(&format!("{name}."), m, n, out)
+                }
+                (None, Some(Value::Mapping(n))) => diff_map(&format!("{name}."), &Mapping::new(), n, out),
+                (Some(Value::Mapping(m)), None) => diff_map(&format!("{name}."), m, &Mapping::new(), out),
+                _ => out.push(FieldChange {
+                    field: name,
+                    before: x.map(text).map(|s| crate::ops::clean_line(&s, 120)),
+                    after: y.map(text).map(|s| crate::ops::clean_line(&s, 120)),
+                }),
+            },
+        }
+    }
+}
+
+/// The field changes from one version of a card to the next.
+pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    match (before, after) {
+        (None, None) => {}
+        (None, Some(_)) => out.push(FieldChange {
+            field: "card".into(),
+            before: None,
+            after: Some("created".into()),
+        }),
+        (Some(_), None) => out.push(FieldChange {
+            field: "card".into(),
+            before: Some("existed".into()),
+            after: None,
+        }),
+        _ => {}
+    }
+    let empty = Mapping::new();
+    let a = before.map(Card::to_mapping);
+    let b = after.map(Card::to_mapping);
+    let mut changes = Vec::new();
+    diff_map("", a.as_ref().unwrap_or(&empty), b.as_ref().unwrap_or(&empty), &mut changes);
+    if before.is_none() {
+        // A new card: say where it started, not every field.
+        changes.retain(|c| matches!(c.field.as_str(), "lane" | "title" | "kind"));
+    }
+    changes.retain(|c| c.field != "id" && c.field != "rank");
+    out.extend(changes);
+    out
+}
+
+fn blob_of(repo: &Repository, tree: &git2::Tree, board_dir: &str, name: &str) -> Option<Oid> {
+    let board = board_tree(repo, tree, board_dir)?;
+    let cards = repo.find_tree(board.get_name("cards")?.id()).ok()?;
+    cards.get_name(name).map(|e| e.id())
+}
+
+fn cards_id(repo: &Repository, tree: &git2::Tree, board_dir: &str) -> Option<Oid> {
+    board_tree(repo, tree, board_dir)?.get_name("cards").map(|e| e.id())
+}
+
+fn card_at(repo: &Repository, blob: Option<Oid>) -> Option<Card> {
+    let b = repo.find_blob(blob?).ok()?;
+    store::parse_card("", b.content()).ok().map(|l| l.card)
+}
+
+/// Whether a commit message names this card.
+fn names_card(msg: &str, id: &str) -> bool {
+    let short = crate::model::id::short(id);
+    msg.lines().any(|l| {
+        l.strip_prefix("Lanes-Card:")
+            .map(|v| {
+                let v = v.trim();
+                v.len() >= 4 && id.starts_with(v)
+            })
+            .unwrap_or(false)
+    }) || msg.contains(&format!("lanes#{short}"))
+}
+
+/// Every commit that changed the card `card_id` (full id), oldest first,
+/// plus commits that name it.
+pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
+    let repo = git::open(root)?;
+    let board_dir = format!("{}{BOARD_DIR}/", git::repo_path(&repo, root, "")?);
+    let name = format!("{card_id}.yaml");
+    let Some(head) = repo.head().ok().and_then(|h| h.target()) else {
+        return Ok(Vec::new());
+    };
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+    walk.push(head)?;
+    let mut out = Vec::new();
+    for oid in walk {
+        let c = repo.find_commit(oid?)?;
+        let tree = c.tree()?;
+        let cards_now = cards_id(&repo, &tree, &board_dir);
+        let parents: Vec<git2::Commit> = c.parents().collect();
+        let parent_trees: Vec<git2::Tree> = parents.iter().filter_map(|p| p.tree().ok()).collect();
+        // Cheap test first: the cards folder itself unchanged.
+        let folder_same = parent_trees
+            .iter()
+            .any(|t| cards_id(&repo, t, &board_dir) == cards_now);
+        let mut changed = false;
+        let mut entry_changes = Vec::new();
+        if !folder_same || parent_trees.is_empty() {
+            let now = blob_of(&repo, &tree, &board_dir, &name);
+            let before: Vec<Option<Oid>> = parent_trees
+                .iter()
+                .map(|t| blob_of(&repo, t, &board_dir, &name))
+                .collect();
+            // Merges count only when they changed the card themselves.
+            let differs = if before.is_empty() {
+                now.is_some()
+            } else {
+                before.iter().all(|b| *b != now)
+            };
+            if differs {
+                changed = true;
+                let old = before.first().copied().flatten();
+                entry_changes = diff_cards(card_at(&repo, old).as_ref(), card_at(&repo, now).as_ref());
+                if entry_changes.is_empty() {
+                    entry_changes.push(FieldChange {
+                        field: "file".into(),
+                        before: None,
+                        after: Some("rewritten (no field changed)".into()),
+                    });
+                }
+            }
+        }
+        let link = !changed && names_card(c.message().unwrap_or(""), card_id);
+        if changed || link {
+            let info = commit_info(&c);
+            out.push(Entry {
+                commit: info.id,
+                author: info.author,
+                time: info.time,
+                subject: info.subject,
+                action: info.action,
+                link,
+                changes: entry_changes,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A journal entry as one line.
+pub fn journal_line(j: &JournalEntry) -> String {
+    format!("{} {}: {}", j.at, j.by, crate::ops::clean_line(&j.text, 100))
+}

@@ -1,0 +1,338 @@
+//! Helpers for the terminal-board tests: boards built by hand with fixed
+//! ids in a temporary git repository, rendering into ratatui's TestBackend,
+//! and finding text and styles on the rendered screen.
+
+// Each test binary uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use lanes::store::Board;
+use lanes::tui::app::{App, Effect};
+use lanes::tui::keymap::Keymap;
+use lanes::tui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use unicode_width::UnicodeWidthStr;
+
+/// The day every test board treats as today.
+pub const TODAY: &str = "2026-11-27";
+
+/// Environment variables that would let the developer's setup leak into git.
+const SCRUBBED: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_COMMITTER_DATE",
+    "GIT_CONFIG",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_COUNT",
+    "LANES_BOARD",
+    "LANES_CONFIG_DIR",
+    "EDITOR",
+    "VISUAL",
+];
+
+/// A temporary folder with a git repository (`repo/`), a fake home and a
+/// lanes config folder.
+pub struct TestRepo {
+    _tmp: tempfile::TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub config: PathBuf,
+    pub base: PathBuf,
+}
+
+impl TestRepo {
+    /// An empty git repository on `main` with a local identity.
+    pub fn git_only() -> TestRepo {
+        let tmp = tempfile::Builder::new()
+            .prefix("lanes-tui-")
+            .tempdir()
+            .expect("create a temporary folder");
+        let base = std::fs::canonicalize(tmp.path()).expect("canonicalize tempdir");
+        let root = base.join("repo");
+        let home = base.join("home");
+        let config = base.join("cfg");
+        for d in [&root, &home, &config] {
+            std::fs::create_dir_all(d).expect("create test folders");
+        }
+        let r = TestRepo {
+            _tmp: tmp,
+            root,
+            home,
+            config,
+            base,
+        };
+        r.git(&["init", "-q", "-b", "main"]);
+        r.git(&["config", "user.name", "Test User"]);
+        r.git(&["config", "user.email", "test@example.com"]);
+        r.git(&["config", "commit.gpgsign", "false"]);
+        r
+    }
+
+    /// A repository with a crisp-dm board named "Test board" (one commit).
+    pub fn crisp_dm() -> TestRepo {
+        let r = TestRepo::git_only();
+        let text = lanes::templates::BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "crisp-dm")
+            .map(|(_, t)| *t)
+            .expect("crisp-dm template");
+        lanes::ops::init_board(&r.root, text, "crisp-dm", Some("Test board"))
+            .expect("init the board");
+        r
+    }
+
+    /// Isolate a command from the developer's environment.
+    pub fn isolate(&self, cmd: &mut Command) {
+        for v in SCRUBBED {
+            cmd.env_remove(v);
+        }
+        cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("LANES_CONFIG_DIR", &self.config)
+            .env("GIT_TERMINAL_PROMPT", "0");
+    }
+
+    /// Run git in the repository; it must succeed. Returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        self.isolate(&mut cmd);
+        let out = cmd
+            .args(args)
+            .current_dir(&self.root)
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("git output is UTF-8")
+    }
+
+    /// Number of commits on HEAD.
+    pub fn commit_count(&self) -> usize {
+        self.git(&["rev-list", "--count", "HEAD"])
+            .trim()
+            .parse()
+            .expect("a number")
+    }
+
+    /// Commit subjects, newest first.
+    pub fn subjects(&self) -> Vec<String> {
+        self.git(&["log", "--format=%s"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Write a file (relative to the repository), creating folders.
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create folders");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+    }
+
+    /// Read a file of the repository.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Write a card file as given (YAML text).
+    pub fn write_card(&self, id: &str, yaml: &str) {
+        self.write(&card_rel(id), yaml);
+    }
+
+    /// `git add -A && git commit`.
+    pub fn commit_all(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    pub fn load(&self) -> Board {
+        Board::load(&self.root).expect("load the board")
+    }
+
+    /// An app on this board, without colour, today pinned, sized.
+    pub fn app(&self, w: u16, h: u16) -> App {
+        self.app_with(Theme::no_color(), w, h)
+    }
+
+    pub fn app_with(&self, theme: Theme, w: u16, h: u16) -> App {
+        let mut app = App::new(self.root.clone(), self.load(), Keymap::default(), theme);
+        app.today = lanes::model::date::parse_date(TODAY).expect("a date");
+        app.resize(w, h);
+        app
+    }
+}
+
+/// `.lanes/cards/<id>.yaml`
+pub fn card_rel(id: &str) -> String {
+    format!(".lanes/cards/{id}.yaml")
+}
+
+/// A YAML double-quoted string.
+pub fn q(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A simple card: the fields every card has plus `extra` YAML lines.
+pub fn card(id: &str, title: &str, lane: &str, rank: &str, kind: &str, extra: &str) -> String {
+    let mut s = format!(
+        "id: {id}\ntitle: {}\nlane: {lane}\nrank: {rank}\nkind: {kind}\n",
+        q(title)
+    );
+    s.push_str(extra);
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// Render the app into a fresh TestBackend of its size.
+pub fn render(app: &App) -> Terminal<TestBackend> {
+    let mut terminal =
+        Terminal::new(TestBackend::new(app.size.width, app.size.height)).expect("a test terminal");
+    terminal
+        .draw(|f| lanes::tui::view::draw(f, app))
+        .expect("draw");
+    terminal
+}
+
+/// The rendered buffer of a freshly drawn app.
+pub fn buffer(app: &App) -> Buffer {
+    render(app).backend().buffer().clone()
+}
+
+/// The visible text of one row with, for each char, the x of its cell.
+/// Cells hidden behind a wide character are skipped.
+pub fn row_text(buf: &Buffer, y: u16) -> (String, Vec<u16>) {
+    let mut text = String::new();
+    let mut xs = Vec::new();
+    let mut skip = 0usize;
+    for x in buf.area.x..buf.area.right() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        let sym = buf[(x, y)].symbol();
+        for c in sym.chars() {
+            text.push(c);
+            xs.push(x);
+        }
+        skip = sym.width().saturating_sub(1);
+    }
+    (text, xs)
+}
+
+/// All rows as text.
+pub fn lines(buf: &Buffer) -> Vec<String> {
+    (buf.area.y..buf.area.bottom())
+        .map(|y| row_text(buf, y).0)
+        .collect()
+}
+
+/// The whole screen as text, one line per row.
+pub fn screen_text(buf: &Buffer) -> String {
+    lines(buf).join("\n")
+}
+
+/// Every (x, y) where `needle` starts on screen.
+pub fn find_all(buf: &Buffer, needle: &str) -> Vec<(u16, u16)> {
+    let mut out = Vec::new();
+    for y in buf.area.y..buf.area.bottom() {
+        let (text, xs) = row_text(buf, y);
+        let chars: Vec<char> = text.chars().collect();
+        let n: Vec<char> = needle.chars().collect();
+        if n.is_empty() || chars.len() < n.len() {
+            continue;
+        }
+        for i in 0..=chars.len() - n.len() {
+            if chars[i..i + n.len()] == n[..] {
+                out.push((xs[i], y));
+            }
+        }
+    }
+    out
+}
+
+/// Where `needle` first appears on screen.
+pub fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    find_all(buf, needle).into_iter().next()
+}
+
+/// Where `needle` first appears; panics with the screen if it does not.
+pub fn locate(buf: &Buffer, needle: &str) -> (u16, u16) {
+    find(buf, needle)
+        .unwrap_or_else(|| panic!("{needle:?} is not on screen:\n{}", screen_text(buf)))
+}
+
+/// A key press without modifiers.
+pub fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+pub fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+/// Send keys; collect every effect.
+pub fn press(app: &mut App, keys: &[KeyEvent]) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for k in keys {
+        out.extend(app.on_key(*k));
+    }
+    out
+}
+
+/// Type text into a prompt, char by char.
+pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        out.extend(app.on_key(key(c)));
+    }
+    out
+}
+
+/// Run every `Apply` effect for real, as the event loop's worker does,
+/// and feed the outcome back into the app. Panics on anything else.
+pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
+    for e in effects {
+        match e {
+            Effect::Apply { action, undo } => {
+                let outcome = lanes::ops::apply(root, action)
+                    .unwrap_or_else(|e| panic!("the action failed: {e:#}"));
+                app.on_applied(Ok(outcome), undo);
+            }
+            other => panic!("unexpected effect {other:?}"),
+        }
+    }
+}
+
+/// The selected card's id.
+pub fn selected(app: &App) -> Option<String> {
+    app.selected_card().map(|c| c.id.clone())
+}

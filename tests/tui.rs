@@ -1,0 +1,1710 @@
+//! The terminal board without a terminal: rendering into ratatui's
+//! TestBackend (insta snapshots and styled assertions) and key and mouse
+//! handling on the app state, with actions run for real on a git board.
+
+mod support;
+
+use lanes::ops::{Action, Placement};
+use lanes::tui::app::{App, ColumnKind, Effect, Mode};
+use lanes::tui::layout;
+use lanes::tui::theme::Theme;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::style::{Color, Modifier};
+use support::*;
+
+// ---------------------------------------------------------------------------
+// Fixtures
+
+/// Fixed card ids: distinct in their first six characters (the short id).
+fn id(n: u32) -> String {
+    format!("c{n:02}x7mk2rf")
+}
+
+const SUPPORTED_HYPOTHESIS: &str = r#"labels:
+  - recsys
+  - needs-review
+assignees:
+  - ana
+due: 2026-12-10
+hypothesis:
+  statement: A two-tower retrieval model raises recall@20 over the popularity baseline.
+  metric: recall@20
+  direction: higher
+  baseline: 0.21
+  target: 0.25
+  result: 0.27
+  verdict: supported
+experiment:
+  runs:
+    - wandb://recsys/two-tower-041
+    - wandb://recsys/two-tower-042
+  dataset: clicks-2026-10
+  model: two-tower-v3
+  commit: 9f1c2ab
+checklist:
+  - text: Freeze the evaluation split
+    done: true
+  - text: Run three seeds
+    done: false
+journal:
+  - at: 2026-11-20T09:15:00Z
+    by: Ana
+    text: Baseline reproduced at 0.21 on the frozen split.
+  - at: 2026-11-25T16:40:00Z
+    by: Ben
+    text: |-
+      Run 042 reaches 0.27 on validation.
+      Seeds 2 and 3 still running.
+body: |-
+  Compare against the popularity baseline on the frozen split.
+  Report recall@20 and coverage.
+"#;
+
+/// The sample board: nine cards over five lanes, Deployment empty.
+fn sample() -> TestRepo {
+    let r = TestRepo::crisp_dm();
+    write_sample_cards(&r);
+    r.commit_all("sample cards");
+    r
+}
+
+fn write_sample_cards(r: &TestRepo) {
+    let cards = [
+        card(
+            &id(1),
+            "Define churn success metric",
+            "business-understanding",
+            "h",
+            "task",
+            "labels:\n  - stakeholder\nassignees:\n  - ana\ndue: 2026-12-15\nchecklist:\n  - text: Draft metric\n    done: true\n  - text: Agree baseline\n    done: false\n  - text: Sign-off\n    done: false\n",
+        ),
+        card(
+            &id(2),
+            "Interview support team",
+            "business-understanding",
+            "p",
+            "task",
+            "labels:\n  - quick-win\nassignees:\n  - ben\ndue: 2026-11-20\n",
+        ),
+        card(
+            &id(3),
+            "Profile event logs",
+            "data-understanding",
+            "h",
+            "task",
+            "labels:\n  - needs-data\nassignees:\n  - chen\nchecklist:\n  - text: Row counts\n    done: true\n  - text: Null report\n    done: true\n",
+        ),
+        card(
+            &id(4),
+            "Audit recsys click data",
+            "data-understanding",
+            "p",
+            "task",
+            "labels:\n  - recsys\n  - blocked\n",
+        ),
+        card(
+            &id(5),
+            "Feature store backfill",
+            "data-preparation",
+            "h",
+            "task",
+            "labels:\n  - tech-debt\n  - recsys\ndue: 2027-01-15\n",
+        ),
+        card(
+            &id(6),
+            "Two-tower model beats popularity",
+            "modeling",
+            "h",
+            "hypothesis",
+            SUPPORTED_HYPOTHESIS,
+        ),
+        card(
+            &id(7),
+            "Session features improve CTR",
+            "modeling",
+            "p",
+            "hypothesis",
+            "labels:\n  - recsys\nhypothesis:\n  statement: Session features lift CTR.\n  metric: ctr\n  baseline: 0.12\n  target: 0.13\n  result: 0.118\n  verdict: refuted\n",
+        ),
+        card(
+            &id(8),
+            "Tune learning rate schedule",
+            "modeling",
+            "t",
+            "experiment",
+            "assignees:\n  - ben\n  - chen\n",
+        ),
+        card(
+            &id(9),
+            "Calibration cuts false alarms",
+            "evaluation",
+            "h",
+            "hypothesis",
+            "assignees:\n  - ana\nhypothesis:\n  statement: Isotonic calibration cuts false alarms.\n  metric: false alarm rate\n  direction: lower\n  verdict: open\n",
+        ),
+    ];
+    for (n, text) in cards.iter().enumerate() {
+        r.write_card(&id(n as u32 + 1), text);
+    }
+}
+
+/// The help screen shows the config file's path, which depends on the
+/// environment: replace it (up to the popup border) with a placeholder.
+fn normalize_config_path(screen: &str) -> String {
+    const KEY: &str = "keys and theme: ";
+    screen
+        .lines()
+        .map(|line| match line.find(KEY) {
+            Some(i) => {
+                let start = i + KEY.len();
+                let end = line[start..].find('│').map_or(line.len(), |e| start + e);
+                let width = line[start..end].chars().count();
+                let placeholder = "[CONFIG]";
+                let shown = if width >= placeholder.len() {
+                    format!("{placeholder:<width$}")
+                } else {
+                    placeholder[..width].to_string()
+                };
+                format!("{}{}{}", &line[..start], shown, &line[end..])
+            }
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Select a card by id with the keys a user would press (h/l then j).
+fn select_card(app: &mut App, card: &str) {
+    let (col, row) = position_of(app, card).unwrap_or_else(|| panic!("{card} is not shown"));
+    for _ in 0..app.columns.len() {
+        app.on_key(key('h'));
+    }
+    for _ in 0..col {
+        app.on_key(key('l'));
+    }
+    app.on_key(key('g'));
+    for _ in 0..row {
+        app.on_key(key('j'));
+    }
+    assert_eq!(selected(app).as_deref(), Some(card));
+}
+
+/// (column, row) of a card in the app's columns.
+fn position_of(app: &App, card: &str) -> Option<(usize, usize)> {
+    app.columns.iter().enumerate().find_map(|(c, col)| {
+        if col.kind == ColumnKind::Problems {
+            return None;
+        }
+        col.items
+            .iter()
+            .position(|&i| app.board.cards[i].id == card)
+            .map(|r| (c, r))
+    })
+}
+
+/// The lane a card is in, as the app sees it.
+fn lane_in_app(app: &App, card: &str) -> Option<String> {
+    let (c, _) = position_of(app, card)?;
+    app.lane_id(c).map(str::to_string)
+}
+
+/// The ids shown in a column, in order.
+fn column_ids(app: &App, col: usize) -> Vec<String> {
+    app.columns[col]
+        .items
+        .iter()
+        .map(|&i| app.board.cards[i].id.clone())
+        .collect()
+}
+
+/// A top-level scalar field of a card file.
+fn file_field(r: &TestRepo, card: &str, field: &str) -> Option<String> {
+    let text = r.read(&card_rel(card));
+    let prefix = format!("{field}:");
+    text.lines()
+        .find(|l| l.starts_with(&prefix))
+        .map(|l| l[prefix.len()..].trim().trim_matches('"').to_string())
+}
+
+fn shift(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::SHIFT)
+}
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16) -> MouseEvent {
+    MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Snapshots
+
+#[test]
+fn board_at_120x32() {
+    let r = sample();
+    let app = r.app(120, 32);
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    // Four lanes fit; two more are off to the right.
+    for title in [
+        "Business Understanding",
+        "Data Understanding",
+        "Data Preparation",
+        "Modeling",
+    ] {
+        locate(&buf, title);
+    }
+    assert!(find(&buf, "Evaluation").is_none());
+    locate(&buf, "2 more ▶");
+    locate(&buf, "Test board");
+    // Card contents: short id, kind, verdict badges, checklist, labels, people.
+    locate(&buf, "c01x7m task");
+    locate(&buf, "✔ support");
+    locate(&buf, "✘ refuted");
+    locate(&buf, "☑1/3");
+    locate(&buf, "#stakeholder");
+    // @ana does not fit in the column: a "+1" says one more item is there.
+    locate(&buf, "#stakeholder +1");
+    // Headers show count and WIP limit.
+    locate(&buf, "Modeling 3/4");
+    locate(&buf, "Business Understanding 2/3");
+    insta::assert_snapshot!("board_120x32", terminal.backend());
+}
+
+#[test]
+fn board_at_80x24_scrolls_sideways() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    locate(&buf, "3 more ▶");
+    assert!(find(&buf, "◀").is_none());
+    insta::assert_snapshot!("board_80x24", terminal.backend());
+
+    // Walking right scrolls the lanes; the hint on the left appears and
+    // the selected lane is on screen.
+    press(&mut app, &[key('l'), key('l'), key('l'), key('l')]);
+    assert_eq!(app.lane_id(app.col), Some("evaluation"));
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    locate(&buf, "Evaluation");
+    locate(&buf, "Calibration cuts false");
+    locate(&buf, "◀ 2 more");
+    locate(&buf, "1 more ▶");
+    assert!(find(&buf, "Business Understanding").is_none());
+    insta::assert_snapshot!("board_80x24_scrolled", terminal.backend());
+}
+
+#[test]
+fn resize_keeps_the_selection_on_screen() {
+    let r = sample();
+    let mut app = r.app(200, 50);
+    // Everything fits at 200 columns: select the last lane's card.
+    press(&mut app, &[key('l'); 4]);
+    assert_eq!(selected(&app), Some(id(9)));
+    app.resize(80, 24);
+    let buf = buffer(&app);
+    locate(&buf, "Calibration cuts false");
+    app.resize(120, 32);
+    let buf = buffer(&app);
+    locate(&buf, "Calibration cuts false");
+    locate(&buf, "Evaluation");
+}
+
+#[test]
+fn card_detail_shows_every_field() {
+    let r = sample();
+    let mut app = r.app(120, 48);
+    select_card(&mut app, &id(6));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(app.mode, Mode::Detail { scroll: 0 });
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    for text in [
+        "c06x7mk2rf",
+        "Modeling",
+        "hypothesis",
+        "recsys, needs-review",
+        "2026-12-10",
+        "supported",
+        "A two-tower retrieval model raises recall@20",
+        "recall@20 (higher is better)",
+        "0.21 → target 0.25 → result 0.27",
+        "wandb://recsys/two-tower-041",
+        "clicks-2026-10",
+        "two-tower-v3",
+        "9f1c2ab",
+        "Checklist 1/2",
+        "[x] Freeze the evaluation split",
+        "[ ] Run three seeds",
+        "Journal",
+        "Baseline reproduced at 0.21",
+        "Seeds 2 and 3 still running.",
+        "Report recall@20 and coverage.",
+    ] {
+        locate(&buf, text);
+    }
+    // The journal is oldest first (newest last).
+    let (_, first) = locate(&buf, "Baseline reproduced");
+    let (_, last) = locate(&buf, "Run 042 reaches");
+    assert!(first < last, "journal newest last");
+    insta::assert_snapshot!("detail_hypothesis", terminal.backend());
+
+    // It scrolls; Esc closes it.
+    press(&mut app, &[key('j'), key('j')]);
+    assert_eq!(app.mode, Mode::Detail { scroll: 2 });
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn detail_on_a_small_terminal_scrolls() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    select_card(&mut app, &id(6));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let buf = buffer(&app);
+    locate(&buf, "c06x7m");
+    assert!(find(&buf, "coverage.").is_none(), "the body is below");
+    press(&mut app, &[key('j'); 30]);
+    let buf = buffer(&app);
+    locate(&buf, "Report recall@20 and coverage.");
+}
+
+#[test]
+fn help_lists_the_keymap_in_force() {
+    let r = sample();
+    let mut app = r.app(120, 44);
+    press(&mut app, &[key('?')]);
+    assert_eq!(app.mode, Mode::Help { scroll: 0 });
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    for text in [
+        "Keys",
+        "move the card to the lane on the right",
+        "undo the last change (as a new commit)",
+        "filter: text, label:x, @who, kind:x, verdict:x",
+        "Mouse",
+        "any key closes",
+    ] {
+        locate(&buf, text);
+    }
+    // Keys come from the keymap in force.
+    let screen = screen_text(&buf);
+    assert!(screen.contains("L Shift+Right") || screen.contains("Shift+Right L"));
+    insta::assert_snapshot!(
+        "help",
+        normalize_config_path(&terminal.backend().to_string())
+    );
+
+    // Help is generated: rebinding a key changes it.
+    let mut km = lanes::tui::keymap::Keymap::default();
+    let mut o = std::collections::BTreeMap::new();
+    o.insert("quit".to_string(), vec!["Q".to_string()]);
+    assert!(km.apply_overrides(&o).is_empty());
+    app.keymap = km;
+    let buf = buffer(&app);
+    let quit_line = lines(&buf)
+        .into_iter()
+        .find(|l| l.contains(" quit "))
+        .expect("a quit line");
+    assert!(quit_line.contains("Q "), "{quit_line}");
+    assert!(!quit_line.contains("Ctrl+c"), "{quit_line}");
+}
+
+#[test]
+fn filter_narrows_the_lanes_and_shows_in_the_top_bar() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, "label:recsys");
+    // While typing, the prompt is at the bottom and the filter applies.
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    let (_, y) = locate(&buf, "Filter: label:recsys");
+    assert_eq!(y, 31, "the prompt is on the bottom row");
+    insta::assert_snapshot!("filter_typing", terminal.backend());
+
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(app.filter.text, "label:recsys");
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    let (_, y) = locate(&buf, "filter: label:recsys");
+    assert_eq!(y, 0, "the filter shows in the top bar");
+    // Only recsys cards are shown.
+    assert!(find(&buf, "Define churn").is_none());
+    assert!(find(&buf, "Profile event logs").is_none());
+    assert!(find(&buf, "Tune learning rate").is_none());
+    locate(&buf, "Audit recsys click data");
+    locate(&buf, "Feature store backfill");
+    locate(&buf, "Two-tower model beats");
+    locate(&buf, "Session features improve");
+    locate(&buf, "(none match the filter)");
+    // Counts stay the lane totals, with how many are shown.
+    locate(&buf, "Modeling 3/4 (2 shown)");
+    assert_eq!(column_ids(&app, 0), Vec::<String>::new());
+    assert_eq!(column_ids(&app, 3), vec![id(6), id(7)]);
+    insta::assert_snapshot!("filter_applied", terminal.backend());
+}
+
+/// Modeling (WIP 4) with five cards.
+fn over_wip() -> TestRepo {
+    let r = TestRepo::crisp_dm();
+    write_sample_cards(&r);
+    r.write_card(
+        &id(10),
+        &card(
+            &id(10),
+            "Gradient boosting baseline",
+            "modeling",
+            "v",
+            "experiment",
+            "",
+        ),
+    );
+    r.write_card(
+        &id(11),
+        &card(
+            &id(11),
+            "Negative sampling ablation",
+            "modeling",
+            "x",
+            "experiment",
+            "",
+        ),
+    );
+    r.commit_all("over wip");
+    r
+}
+
+#[test]
+fn lane_over_its_wip_limit_is_flagged() {
+    let r = over_wip();
+    let mut app = r.app(120, 32);
+    select_card(&mut app, &id(6));
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    let (x, y) = locate(&buf, "Modeling 5/4");
+    assert_eq!(y, 1, "lane headers are on the second row");
+    // Flagged in text as well as colour (NO_COLOR must still show it).
+    let (fx, _) = locate(&buf, "5/4 !");
+    assert!(fx > x);
+    // Lanes within their limit are not flagged.
+    locate(&buf, "Data Understanding 2/3");
+    assert!(find(&buf, "2/3 !").is_none());
+    insta::assert_snapshot!("over_wip", terminal.backend());
+}
+
+/// A card written by a teammate full of terminal escape sequences.
+const HOSTILE: &str = r#"id: e01x7mk2rf
+title: "Pwned \e]0;pwned\a\e[2J title"
+lane: business-understanding
+rank: a
+kind: task
+labels:
+  - "\e[31mred\e[0m"
+assignees:
+  - "m\e[5mallory"
+journal:
+  - at: 2026-11-26T10:00:00Z
+    by: "\e[8mghost"
+    text: "click \e]8;;http://evil.example\ahere\e]8;;\a\e[2J\eP+q\e\\ done"
+checklist:
+  - text: "tab\there \x07bell"
+    done: false
+body: "line one\n\e[1;1H\e[2Joverwrite\rcarriage"
+"#;
+
+fn assert_no_raw_controls(buf: &ratatui::buffer::Buffer) {
+    for y in buf.area.y..buf.area.bottom() {
+        for x in buf.area.x..buf.area.right() {
+            let s = buf[(x, y)].symbol();
+            assert!(
+                !s.chars().any(|c| c.is_control()),
+                "raw control character {s:?} at ({x}, {y}):\n{}",
+                screen_text(buf)
+            );
+        }
+    }
+}
+
+#[test]
+fn escape_sequences_are_shown_not_sent() {
+    let r = TestRepo::crisp_dm();
+    r.write_card("e01x7mk2rf", HOSTILE);
+    r.commit_all("hostile card");
+    let mut app = r.app(120, 32);
+    assert!(app.board.problems.is_empty(), "{:?}", app.board.problems);
+    assert_eq!(selected(&app).as_deref(), Some("e01x7mk2rf"));
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    assert_no_raw_controls(&buf);
+    let screen = screen_text(&buf);
+    assert!(!screen.contains('\x1b') && !screen.contains('\x07'));
+    locate(&buf, "Pwned ^[]0;pwned^G");
+    locate(&buf, "#^[[31mred");
+    insta::assert_snapshot!("escapes_board", terminal.backend());
+
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    assert_no_raw_controls(&buf);
+    locate(&buf, "Pwned ^[]0;pwned^G^[[2J title");
+    locate(&buf, "^[[8mghost");
+    locate(&buf, "click ^[]8;;http://evil.example^Ghere");
+    locate(&buf, "m^[[5mallory");
+    locate(&buf, "tab    here ^Gbell");
+    locate(&buf, "^[[1;1H^[[2Joverwrite");
+    insta::assert_snapshot!("escapes_detail", terminal.backend());
+
+    // The archive confirmation and prompts show the title safely too.
+    press(&mut app, &[code(KeyCode::Esc), key('x')]);
+    let buf = buffer(&app);
+    assert_no_raw_controls(&buf);
+    locate(&buf, "Pwned ^[");
+    press(&mut app, &[key('n')]);
+    press(&mut app, &[key('t')]);
+    let buf = buffer(&app);
+    assert_no_raw_controls(&buf);
+}
+
+#[test]
+fn escape_sequences_in_board_yaml_and_lane_names_are_shown_not_sent() {
+    let r = TestRepo::crisp_dm();
+    let board = r.read(".lanes/board.yaml");
+    let board = board
+        .replacen(
+            "name: Test board",
+            "name: \"Board \\e]0;owned\\a\\e[2J\"",
+            1,
+        )
+        .replacen(
+            "title: Business Understanding",
+            "title: \"Biz \\e[31mRed\\e[0m\"",
+            1,
+        );
+    r.write(".lanes/board.yaml", &board);
+    r.write_card(
+        &id(1),
+        &card(&id(1), "Plain", "business-understanding", "h", "task", ""),
+    );
+    // A card in a lane board.yaml does not define, named with escapes.
+    r.write_card(
+        &id(2),
+        "id: c02x7mk2rf\ntitle: Lost card\nlane: \"\\e[2Jnowhere\"\nrank: h\nkind: task\n",
+    );
+    r.commit_all("hostile board");
+    let mut app = r.app(200, 30);
+    assert_eq!(app.board.config.name, "Board \x1b]0;owned\x07\x1b[2J");
+    let buf = buffer(&app);
+    assert_no_raw_controls(&buf);
+    locate(&buf, "Board ^[]0;owned^G^[[2J");
+    locate(&buf, "Biz ^[[31mRed^[[0m");
+    locate(&buf, "? ^[[2Jnowhere (unknown");
+    locate(&buf, "Lost card");
+    // The unknown-lane card can be opened; moving it says why not.
+    select_card(&mut app, &id(2));
+    assert!(press(&mut app, &[key('L')]).is_empty());
+    assert!(app.message.as_ref().is_some_and(|m| m.error));
+    let buf = buffer(&app);
+    assert_no_raw_controls(&buf);
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let buf = buffer(&app);
+    assert_no_raw_controls(&buf);
+    locate(&buf, "^[[2Jnowhere (unknown lane)");
+    // No new card goes into a lane that does not exist.
+    press(&mut app, &[code(KeyCode::Esc), key('n')]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn any_terminal_size_renders_without_panic() {
+    let r = sample();
+    r.write(".lanes/cards/broken0001.yaml", "id: [\n");
+    r.commit_all("broken");
+    let sizes = [
+        (1, 1),
+        (2, 2),
+        (10, 3),
+        (25, 4),
+        (26, 5),
+        (40, 6),
+        (52, 10),
+        (79, 23),
+        (80, 24),
+        (120, 32),
+        (300, 80),
+    ];
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    for (w, h) in sizes {
+        let mut app = r.app(w, h);
+        let check = |app: &mut App, keys: &[KeyEvent]| {
+            press(app, keys);
+            let _ = buffer(app);
+        };
+        check(&mut app, &[]);
+        check(&mut app, &[key('G'), key('l'), key('l'), key('j')]);
+        check(&mut app, &[code(KeyCode::Enter)]);
+        check(&mut app, &[key('j'), key('j'), code(KeyCode::Esc)]);
+        check(&mut app, &[key('?'), key('j')]);
+        check(&mut app, &[code(KeyCode::Esc), key('/')]);
+        check(&mut app, &[ctrl_u, key('x')]);
+        check(&mut app, &[code(KeyCode::Enter), key('v')]);
+        check(&mut app, &[code(KeyCode::Esc), key('x')]);
+        check(&mut app, &[key('n'), key('n')]);
+        check(&mut app, &[code(KeyCode::Esc)]);
+        for _ in 0..10 {
+            check(&mut app, &[key('l')]);
+        }
+        check(&mut app, &[code(KeyCode::Enter)]);
+        // Every size in between, as a resize.
+        app.resize(w / 2 + 1, h / 2 + 1);
+        check(&mut app, &[]);
+    }
+}
+
+#[test]
+fn wide_characters_and_tabs_keep_the_columns() {
+    let plain = sample();
+    let wide = TestRepo::crisp_dm();
+    write_sample_cards(&wide);
+    // Card 1 gets a long CJK title with emoji and a tab, CJK labels and people.
+    wide.write_card(
+        &id(1),
+        &card(
+            &id(1),
+            "日本語のタイトル 🚀 とても長いカードの名前です\tタブの後ろ 🧪🧪🧪",
+            "business-understanding",
+            "h",
+            "task",
+            "labels:\n  - 機械学習のラベル\n  - \"🔥hot\"\nassignees:\n  - 李雷\ndue: 2026-12-15\nchecklist:\n  - text: Draft metric\n    done: true\n  - text: Agree baseline\n    done: false\n  - text: Sign-off\n    done: false\n",
+        ),
+    );
+    wide.commit_all("sample cards");
+    for (w, h) in [(120, 32), (80, 24), (97, 30)] {
+        let a = plain.app(w, h);
+        let b = wide.app(w, h);
+        let ba = buffer(&a);
+        let bb = buffer(&b);
+        locate(&bb, "日本語のタイトル 🚀");
+        // The next column's header starts at the same x.
+        assert_eq!(
+            locate(&ba, "Data Understanding"),
+            locate(&bb, "Data Understanding"),
+            "at {w}x{h}"
+        );
+        // Everything right of the first column is exactly the same.
+        let s = layout::screen(&b, b.size);
+        let x0 = s.columns[1].1.x;
+        for y in s.columns[1].1.y..s.columns[1].1.bottom() {
+            for x in x0..w {
+                assert_eq!(
+                    ba[(x, y)].symbol(),
+                    bb[(x, y)].symbol(),
+                    "cell ({x}, {y}) differs at {w}x{h}:\n{}\n---\n{}",
+                    screen_text(&ba),
+                    screen_text(&bb)
+                );
+            }
+        }
+        // Each row's display width is the terminal width.
+        for line in lines(&bb) {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line.as_str()) <= w as usize,
+                "{line:?}"
+            );
+        }
+        assert!(!screen_text(&bb).contains('\t'));
+    }
+    let app = wide.app(120, 32);
+    insta::assert_snapshot!("wide_characters", render(&app).backend());
+}
+
+#[test]
+fn malformed_card_shows_as_an_error_card() {
+    let r = sample();
+    r.write(
+        ".lanes/cards/broken0001.yaml",
+        "id: broken0001\ntitle: Broken card\nlane: modeling\nrank: h\nlabels: [unclosed\n",
+    );
+    r.write(
+        ".lanes/cards/baddue0001.yaml",
+        "id: baddue0001\ntitle: Bad due date\nlane: modeling\nrank: i\ndue: someday\n",
+    );
+    r.commit_all("broken cards");
+    let mut app = r.app(120, 32);
+    assert_eq!(app.board.problems.len(), 2, "{:?}", app.board.problems);
+    let problems = app.columns.len() - 1;
+    assert_eq!(app.columns[problems].kind, ColumnKind::Problems);
+    // The rest of the board is all there.
+    assert_eq!(app.board.cards.len(), 9);
+    // Walk to the last column.
+    press(&mut app, &[key('l'); 8]);
+    assert_eq!(app.col, problems);
+    assert_eq!(selected(&app), None);
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    locate(&buf, "⚠ Unreadable files 2");
+    locate(&buf, "⚠ broken0001.yaml");
+    locate(&buf, "⚠ baddue0001.yaml");
+    let due = &app.board.problems[0];
+    assert!(due.path.ends_with("baddue0001.yaml"));
+    assert_eq!((due.line, due.column), (5, 6), "{due}");
+    locate(&buf, "5:6: ");
+    let broken = &app.board.problems[1];
+    locate(&buf, &format!("{}:{}: ", broken.line, broken.column));
+    insta::assert_snapshot!("malformed_card", terminal.backend());
+
+    // Enter shows the full problem with the path in the status bar.
+    press(&mut app, &[key('j'), code(KeyCode::Enter)]);
+    let msg = app.message.clone().expect("a message");
+    assert!(msg.error);
+    assert!(
+        msg.text.starts_with(".lanes/cards/broken0001.yaml:"),
+        "{}",
+        msg.text
+    );
+    let buf = buffer(&app);
+    locate(&buf, ".lanes/cards/broken0001.yaml:");
+    // Nothing breaks: keys that need a card do nothing here.
+    for k in ['L', 'H', 'J', 'K', 'c', 'v', 'x', 'n', 't'] {
+        let effects = app.on_key(key(k));
+        assert!(effects.is_empty(), "{k} gave {effects:?}");
+        press(&mut app, &[code(KeyCode::Esc)]);
+    }
+    // And the rest of the board works.
+    press(&mut app, &[key('h'), key('h'), key('h'), key('g')]);
+    assert_eq!(selected(&app), Some(id(6)));
+}
+
+// ---------------------------------------------------------------------------
+// Styles where colour carries meaning
+
+fn style_at(buf: &ratatui::buffer::Buffer, text: &str) -> (Color, Modifier, Color) {
+    let (x, y) = locate(buf, text);
+    let c = &buf[(x, y)];
+    (c.fg, c.modifier, c.bg)
+}
+
+#[test]
+fn colours_carry_meaning() {
+    let r = over_wip();
+    let mut app = r.app_with(Theme::default(), 120, 32);
+    // Select a card whose colours are not under test (the selected card is
+    // drawn in the selection's colours).
+    select_card(&mut app, &id(3));
+    let buf = buffer(&app);
+    // Over-WIP count: red and bold.
+    let (x, y) = locate(&buf, "5/4");
+    for dx in 0..5 {
+        let c = &buf[(x + dx, y)];
+        assert_eq!(c.fg, Color::Red, "over-WIP count at x+{dx}");
+        assert!(c.modifier.contains(Modifier::BOLD));
+    }
+    // A lane within its limit: not red.
+    let (fg, _, _) = style_at(&buf, "2/3");
+    assert_ne!(fg, Color::Red);
+    // Verdicts.
+    let (fg, _, _) = style_at(&buf, "✘ refuted");
+    assert_eq!(fg, Color::Red);
+    let (fg, _, _) = style_at(&buf, "refuted");
+    assert_eq!(fg, Color::Red);
+    let (fg, _, _) = style_at(&buf, "✔ support");
+    assert_eq!(fg, Color::Green);
+    // Overdue due date red; a future one not.
+    let (fg, _, _) = style_at(&buf, "⏰11-20");
+    assert_eq!(fg, Color::Red);
+    let (fg, _, _) = style_at(&buf, "⏰12-15");
+    assert_ne!(fg, Color::Red);
+    // Labels in their board colour (quick-win is green, blocked red).
+    let (fg, _, _) = style_at(&buf, "#quick-win");
+    assert_eq!(fg, Color::Green);
+    let (fg, _, _) = style_at(&buf, "#blocked");
+    assert_eq!(fg, Color::Red);
+    // The detail view colours the verdict too.
+    select_card(&mut app, &id(7));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let buf = buffer(&app);
+    let (x, y) = locate(&buf, "Hypothesis  refuted");
+    assert_eq!(buf[(x + 12, y)].fg, Color::Red);
+}
+
+#[test]
+fn selected_card_text_stays_readable() {
+    // The selection paints a background; no text on it may take the same
+    // colour as the background (e.g. a blue label on the blue selection).
+    let r = sample();
+    let mut app = r.app_with(Theme::default(), 120, 32);
+    select_card(&mut app, &id(1)); // labelled `stakeholder`, which is blue
+    let buf = buffer(&app);
+    let s = layout::screen(&app, app.size);
+    let (_, area) = s
+        .columns
+        .iter()
+        .find(|(c, _)| *c == app.col)
+        .expect("shown");
+    let rect = layout::card_rect(*area, app.row);
+    let mut clashes = Vec::new();
+    for y in rect.y..rect.bottom() {
+        for x in rect.x..rect.right() {
+            let c = &buf[(x, y)];
+            if c.symbol().trim().is_empty() {
+                continue;
+            }
+            if c.fg == c.bg && c.bg != Color::Reset {
+                clashes.push(format!("{:?} at ({x}, {y})", c.symbol()));
+            }
+        }
+    }
+    assert!(
+        clashes.is_empty(),
+        "text the colour of the selection: {clashes:?}"
+    );
+}
+
+#[test]
+fn no_color_uses_no_colours() {
+    let r = over_wip();
+    let app = r.app(120, 32);
+    let buf = buffer(&app);
+    for y in 0..32 {
+        for x in 0..120 {
+            let c = &buf[(x, y)];
+            assert_eq!(c.fg, Color::Reset, "fg at ({x}, {y}) {:?}", c.symbol());
+            assert_eq!(c.bg, Color::Reset, "bg at ({x}, {y}) {:?}", c.symbol());
+        }
+    }
+    // The selection and the over-WIP flag still show (reverse, bold).
+    let (x, y) = locate(&buf, "Define churn");
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    let (x, y) = locate(&buf, "5/4");
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+}
+
+// ---------------------------------------------------------------------------
+// Keys on the app state
+
+#[test]
+fn navigation_keys_move_the_selection() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    assert_eq!(selected(&app), Some(id(1)));
+    press(&mut app, &[key('j')]);
+    assert_eq!(selected(&app), Some(id(2)));
+    press(&mut app, &[key('j')]);
+    assert_eq!(selected(&app), Some(id(2)), "j stops at the last card");
+    press(&mut app, &[key('k')]);
+    assert_eq!(selected(&app), Some(id(1)));
+    press(&mut app, &[key('k')]);
+    assert_eq!(selected(&app), Some(id(1)), "k stops at the first card");
+    press(&mut app, &[key('l')]);
+    assert_eq!(selected(&app), Some(id(3)));
+    press(&mut app, &[key('l'), key('l')]);
+    assert_eq!(selected(&app), Some(id(6)));
+    press(&mut app, &[key('G')]);
+    assert_eq!(selected(&app), Some(id(8)));
+    press(&mut app, &[key('g')]);
+    assert_eq!(selected(&app), Some(id(6)));
+    // The row is kept (clamped) across lanes.
+    press(&mut app, &[key('G'), key('h')]);
+    assert_eq!(selected(&app), Some(id(5)));
+    press(&mut app, &[key('h')]);
+    assert_eq!(selected(&app), Some(id(3)));
+    press(&mut app, &[key('h'), key('h')]);
+    assert_eq!(selected(&app), Some(id(1)), "h stops at the first lane");
+    // Arrows do the same.
+    press(&mut app, &[code(KeyCode::Down)]);
+    assert_eq!(selected(&app), Some(id(2)));
+    press(&mut app, &[code(KeyCode::Right)]);
+    assert_eq!(selected(&app), Some(id(4)));
+    press(&mut app, &[code(KeyCode::Up), code(KeyCode::Left)]);
+    assert_eq!(selected(&app), Some(id(1)));
+    // An empty lane selects nothing.
+    press(&mut app, &[key('l'); 5]);
+    assert_eq!(app.lane_id(app.col), Some("deployment"));
+    assert_eq!(selected(&app), None);
+    // Nothing to act on: no effects.
+    for k in ['L', 'H', 'J', 'K', 'c', 'v', 'x', 't', 'e'] {
+        let effects = app.on_key(key(k));
+        assert!(effects.is_empty(), "{k:?} gave {effects:?}");
+    }
+}
+
+#[test]
+fn move_right_round_trip() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let before = r.commit_count();
+    assert_eq!(selected(&app), Some(id(1)));
+    let effects = press(&mut app, &[key('L')]);
+    assert_eq!(effects.len(), 1);
+    match &effects[0] {
+        Effect::Apply {
+            action: Action::Move { card, lane, .. },
+            undo,
+        } => {
+            assert_eq!(card, &id(1));
+            assert_eq!(lane, "data-understanding");
+            assert!(undo.is_some());
+        }
+        other => panic!("expected a move, got {other:?}"),
+    }
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(
+        lane_in_app(&app, &id(1)).as_deref(),
+        Some("data-understanding")
+    );
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("data-understanding")
+    );
+    assert_eq!(r.commit_count(), before + 1);
+    assert!(r.subjects()[0].starts_with("lanes: move c01x7m"));
+    assert_eq!(
+        selected(&app),
+        Some(id(1)),
+        "the selection follows the card"
+    );
+    assert_eq!(app.lane_id(app.col), Some("data-understanding"));
+    // The board shows it there; the status bar says what happened.
+    let buf = buffer(&app);
+    let (hx, _) = locate(&buf, "Data Understanding");
+    let (cx, _) = locate(&buf, "Define churn success");
+    assert_eq!(cx, hx, "the card is under its new lane's header");
+    locate(&buf, "lanes: move c01x7m");
+
+    // Shift+Left moves it back; H at the first lane does nothing.
+    let effects = press(&mut app, &[shift(KeyCode::Left)]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("business-understanding")
+    );
+    assert!(press(&mut app, &[key('H')]).is_empty());
+    assert_eq!(r.commit_count(), before + 2);
+    // The last lane: L does nothing.
+    select_card(&mut app, &id(9));
+    let effects = press(&mut app, &[key('L')]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(lane_in_app(&app, &id(9)).as_deref(), Some("deployment"));
+    assert!(press(&mut app, &[key('L')]).is_empty());
+}
+
+#[test]
+fn new_card_round_trip() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let before = r.commit_count();
+    press(&mut app, &[key('l'), key('l')]);
+    assert_eq!(app.lane_id(app.col), Some("data-preparation"));
+    press(&mut app, &[key('n')]);
+    assert!(matches!(app.mode, Mode::Prompt(_)));
+    let buf = buffer(&app);
+    locate(&buf, "New card: ");
+    // Typing goes to the prompt, not to the keymap.
+    let effects = type_text(&mut app, "Write the eval report q");
+    assert!(effects.is_empty());
+    press(
+        &mut app,
+        &[code(KeyCode::Backspace), code(KeyCode::Backspace)],
+    );
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(effects.len(), 1);
+    assert!(matches!(
+        &effects[0],
+        Effect::Apply { action: Action::Add(new), .. }
+            if new.title == "Write the eval report" && new.lane.as_deref() == Some("data-preparation")
+    ));
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(r.commit_count(), before + 1);
+    let card = app
+        .selected_card()
+        .expect("the new card is selected")
+        .clone();
+    assert_eq!(card.title, "Write the eval report");
+    assert_eq!(card.lane, "data-preparation");
+    let text = r.read(&card_rel(&card.id));
+    assert!(text.contains("title: Write the eval report"), "{text}");
+    assert!(text.contains("lane: data-preparation"), "{text}");
+    assert_eq!(column_ids(&app, 2), vec![id(5), card.id.clone()]);
+    let buf = buffer(&app);
+    locate(&buf, "Write the eval report");
+
+    // Esc cancels; an empty title does nothing.
+    press(&mut app, &[key('n')]);
+    type_text(&mut app, "never");
+    assert!(press(&mut app, &[code(KeyCode::Esc)]).is_empty());
+    assert_eq!(app.mode, Mode::Board);
+    press(&mut app, &[key('n')]);
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert_eq!(r.commit_count(), before + 1);
+}
+
+#[test]
+fn reorder_round_trip() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    select_card(&mut app, &id(6));
+    let before = r.commit_count();
+    let effects = press(&mut app, &[key('J')]);
+    assert!(matches!(
+        &effects[..],
+        [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::After(after)) }, .. }]
+            if *card == id(6) && lane == "modeling" && *after == id(7)
+    ));
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(column_ids(&app, 3), vec![id(7), id(6), id(8)]);
+    assert_eq!(selected(&app), Some(id(6)));
+    assert_eq!(app.row, 1);
+    // On disk: c06's rank now sorts between c07's and c08's.
+    let rank = file_field(&r, &id(6), "rank").expect("a rank");
+    assert!(rank.as_str() > "p" && rank.as_str() < "t", "{rank}");
+    assert_eq!(r.load().lane_cards("modeling").count(), 3);
+    let reloaded: Vec<String> = r
+        .load()
+        .lane_cards("modeling")
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(reloaded, vec![id(7), id(6), id(8)]);
+    // Shift+Down, then K twice: back to the top.
+    let effects = press(&mut app, &[shift(KeyCode::Down)]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(column_ids(&app, 3), vec![id(7), id(8), id(6)]);
+    assert!(press(&mut app, &[key('J')]).is_empty(), "already last");
+    for _ in 0..2 {
+        let effects = press(&mut app, &[key('K')]);
+        run_effects(&mut app, &r.root, effects);
+    }
+    assert_eq!(column_ids(&app, 3), vec![id(6), id(7), id(8)]);
+    assert!(press(&mut app, &[key('K')]).is_empty(), "already first");
+    assert_eq!(r.commit_count(), before + 4);
+}
+
+#[test]
+fn note_round_trip() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let before = r.commit_count();
+    press(&mut app, &[key('c')]);
+    let buf = buffer(&app);
+    locate(&buf, "Journal note: ");
+    type_text(&mut app, "Finance agreed on churn = 90 days idle");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(
+        matches!(&effects[..], [Effect::Apply { action: Action::Note { card, .. }, .. }] if *card == id(1))
+    );
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(r.commit_count(), before + 1);
+    let text = r.read(&card_rel(&id(1)));
+    assert!(
+        text.contains("text: Finance agreed on churn = 90 days idle"),
+        "{text}"
+    );
+    let card = app.selected_card().expect("selected");
+    assert_eq!(card.id, id(1));
+    assert_eq!(
+        card.journal.last().map(|j| j.text.as_str()),
+        Some("Finance agreed on churn = 90 days idle")
+    );
+    // The detail view shows it, last.
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let buf = buffer(&app);
+    locate(&buf, "Finance agreed on churn");
+}
+
+#[test]
+fn verdict_round_trip() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    select_card(&mut app, &id(9));
+    let before = r.commit_count();
+    press(&mut app, &[key('v')]);
+    assert_eq!(app.mode, Mode::PickVerdict { card: id(9) });
+    let buf = buffer(&app);
+    locate(&buf, "[s]upported");
+    press(&mut app, &[key('r')]);
+    let buf = buffer(&app);
+    locate(&buf, "Result (empty to keep): ");
+    type_text(&mut app, "0.31");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(matches!(
+        &effects[..],
+        [Effect::Apply { action: Action::Verdict { card, verdict: lanes::model::Verdict::Refuted, result: Some(_) }, .. }]
+            if *card == id(9)
+    ));
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(r.commit_count(), before + 1);
+    let text = r.read(&card_rel(&id(9)));
+    assert!(text.contains("verdict: refuted"), "{text}");
+    assert!(text.contains("result: 0.31"), "{text}");
+    assert_eq!(
+        app.selected_card().and_then(|c| c.verdict()),
+        Some(lanes::model::Verdict::Refuted)
+    );
+    let buf = buffer(&app);
+    locate(&buf, "✘ refuted");
+    // Esc in the picker cancels.
+    press(&mut app, &[key('v'), code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn archive_round_trip() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    press(&mut app, &[key('j')]);
+    assert_eq!(selected(&app), Some(id(2)));
+    let before = r.commit_count();
+    // n cancels.
+    assert!(press(&mut app, &[key('x'), key('n')]).is_empty());
+    assert_eq!(app.mode, Mode::Board);
+    press(&mut app, &[key('x')]);
+    assert_eq!(app.mode, Mode::ConfirmArchive { card: id(2) });
+    let buf = buffer(&app);
+    locate(&buf, "Archive c02x7m Interview support team? y/n");
+    let effects = press(&mut app, &[key('y')]);
+    assert!(
+        matches!(&effects[..], [Effect::Apply { action: Action::Archive { card }, .. }] if *card == id(2))
+    );
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(r.commit_count(), before + 1);
+    assert!(r.read(&card_rel(&id(2))).contains("archived: true"));
+    assert_eq!(position_of(&app, &id(2)), None, "archived cards are hidden");
+    assert_eq!(column_ids(&app, 0), vec![id(1)]);
+    assert_eq!(selected(&app), Some(id(1)));
+    let buf = buffer(&app);
+    assert!(find(&buf, "Interview support").is_none_or(|(_, y)| y == 31));
+    locate(&buf, "Business Understanding 1/3");
+}
+
+#[test]
+fn undo_is_a_new_commit() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    assert!(
+        press(&mut app, &[key('u')]).is_empty(),
+        "nothing to undo yet"
+    );
+    // Move, then undo.
+    let effects = press(&mut app, &[key('L')]);
+    run_effects(&mut app, &r.root, effects);
+    let move_commit = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let effects = press(&mut app, &[key('u')]);
+    assert!(
+        matches!(&effects[..], [Effect::Apply { action: Action::Revert { card, .. }, .. }] if *card == id(1))
+    );
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(r.commit_count(), start + 2, "undo adds a commit");
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("business-understanding")
+    );
+    assert_eq!(
+        lane_in_app(&app, &id(1)).as_deref(),
+        Some("business-understanding")
+    );
+    assert_eq!(selected(&app), Some(id(1)));
+    // History is not rewritten: the move is still an ancestor of HEAD.
+    r.git(&["merge-base", "--is-ancestor", &move_commit, "HEAD"]);
+    let subjects = r.subjects();
+    assert!(
+        subjects[0].starts_with("lanes: undo c01x7m"),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects[1].starts_with("lanes: move c01x7m"),
+        "{subjects:?}"
+    );
+    // The card file is back byte for byte.
+    assert_eq!(
+        r.git(&["diff", &format!("{move_commit}~1"), "HEAD", "--stat"]),
+        ""
+    );
+
+    // Undo of a new card removes its file, again as a commit.
+    press(&mut app, &[key('n')]);
+    type_text(&mut app, "Short-lived card");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.root, effects);
+    let new_id = selected(&app).expect("the new card");
+    assert!(r.root.join(card_rel(&new_id)).exists());
+    let effects = press(&mut app, &[key('u')]);
+    run_effects(&mut app, &r.root, effects);
+    assert!(!r.root.join(card_rel(&new_id)).exists());
+    assert_eq!(position_of(&app, &new_id), None);
+    assert_eq!(r.commit_count(), start + 4);
+
+    // Undo of a verdict brings the old verdict back.
+    select_card(&mut app, &id(7));
+    press(&mut app, &[key('v'), key('s')]);
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.root, effects);
+    assert!(r.read(&card_rel(&id(7))).contains("verdict: supported"));
+    let effects = press(&mut app, &[key('u')]);
+    run_effects(&mut app, &r.root, effects);
+    assert!(r.read(&card_rel(&id(7))).contains("verdict: refuted"));
+    assert_eq!(r.commit_count(), start + 6);
+
+    // Undo of an archive brings the card back on the board.
+    select_card(&mut app, &id(3));
+    let effects = press(&mut app, &[key('x'), key('y')]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(position_of(&app, &id(3)), None);
+    let effects = press(&mut app, &[key('u')]);
+    run_effects(&mut app, &r.root, effects);
+    assert!(!r.read(&card_rel(&id(3))).contains("archived"));
+    assert!(position_of(&app, &id(3)).is_some());
+    assert_eq!(r.commit_count(), start + 8);
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn inline_edits_round_trip() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    // t: the prompt starts with the current title.
+    press(&mut app, &[key('t')]);
+    match &app.mode {
+        Mode::Prompt(p) => assert_eq!(p.input, "Define churn success metric"),
+        other => panic!("expected a prompt, got {other:?}"),
+    }
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "Define the churn metric");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "title").as_deref(),
+        Some("Define the churn metric")
+    );
+    // #: labels, comma separated.
+    press(&mut app, &[key('#'), ctrl_u]);
+    type_text(&mut app, "stakeholder, quick-win");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(
+        app.selected_card().map(|c| c.labels.clone()),
+        Some(vec!["stakeholder".to_string(), "quick-win".to_string()])
+    );
+    // @: assignees, with or without @.
+    press(&mut app, &[key('@'), ctrl_u]);
+    type_text(&mut app, "@ana, bob");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(
+        app.selected_card().map(|c| c.assignees.clone()),
+        Some(vec!["ana".to_string(), "bob".to_string()])
+    );
+    // D: due date; then cleared.
+    press(&mut app, &[key('D'), ctrl_u]);
+    type_text(&mut app, "2026-12-24");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(file_field(&r, &id(1), "due").as_deref(), Some("2026-12-24"));
+    press(&mut app, &[key('D'), ctrl_u]);
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(file_field(&r, &id(1), "due"), None);
+    assert_eq!(r.commit_count(), start + 5);
+    assert_eq!(selected(&app), Some(id(1)));
+
+    // A bad date is refused: the error shows in the status bar, nothing
+    // is written or committed.
+    press(&mut app, &[key('D'), ctrl_u]);
+    type_text(&mut app, "next tuesday");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    for e in effects {
+        let Effect::Apply { action, undo } = e else {
+            panic!("unexpected {e:?}")
+        };
+        let result = lanes::ops::apply(&r.root, action).map_err(|e| format!("{e:#}"));
+        assert!(result.is_err());
+        app.on_applied(result, undo);
+    }
+    assert!(app.message.as_ref().is_some_and(|m| m.error));
+    assert_eq!(r.commit_count(), start + 5);
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+    let buf = buffer(&app);
+    locate(&buf, "next tuesday");
+    // An empty title is refused before anything runs.
+    press(&mut app, &[key('t'), ctrl_u]);
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert!(app.message.as_ref().is_some_and(|m| m.error));
+    // e asks the event loop to open the editor on this card.
+    assert_eq!(
+        press(&mut app, &[key('e')]),
+        vec![Effect::EditInEditor(id(1))]
+    );
+}
+
+#[test]
+fn status_bar_shows_branch_changes_and_results() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    app.status = lanes::tui::repo_status(&r.root);
+    assert_eq!(app.status.branch, "main");
+    assert_eq!(app.status.uncommitted, 0);
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, " main ");
+    assert_eq!(y, 31);
+    assert!(find(&buf, "uncommitted").is_none());
+    // A board file changed outside lanes and not committed.
+    r.write(
+        &card_rel(&id(2)),
+        &r.read(&card_rel(&id(2))).replace("Interview", "Call"),
+    );
+    app.status = lanes::tui::repo_status(&r.root);
+    assert_eq!(app.status.uncommitted, 1);
+    let buf = buffer(&app);
+    locate(&buf, "1 uncommitted");
+    // The last action's result.
+    let effects = press(&mut app, &[key('L')]);
+    run_effects(&mut app, &r.root, effects);
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, "lanes: move c01x7m Define churn success metric");
+    assert_eq!(y, 31);
+    // Sync state.
+    app.status.ahead_behind = Some((2, 1));
+    app.sync = lanes::tui::app::SyncState::Running;
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, "↑2 ↓1");
+    assert_eq!(y, 31);
+    locate(&buf, "syncing…");
+}
+
+#[test]
+fn filter_then_esc_clears() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, "recsys");
+    assert_eq!(app.filter.text, "recsys");
+    assert_eq!(column_ids(&app, 0), Vec::<String>::new());
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+    assert!(app.filter.is_empty());
+    assert_eq!(column_ids(&app, 0), vec![id(1), id(2)]);
+    let buf = buffer(&app);
+    assert!(find(&buf, "filter:").is_none());
+
+    // Applied with Enter, then Esc on the board clears it.
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, "@ana");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(column_ids(&app, 0), vec![id(1)]);
+    assert_eq!(column_ids(&app, 3), vec![id(6)]);
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(app.filter.is_empty());
+    assert_eq!(column_ids(&app, 3), vec![id(6), id(7), id(8)]);
+
+    // The other terms.
+    for (text, want) in [
+        ("kind:hypothesis", vec![id(6), id(7), id(9)]),
+        ("verdict:refuted", vec![id(7)]),
+        ("verdict:open", vec![id(9)]),
+        ("label:recsys @ana", vec![id(6)]),
+        ("churn", vec![id(1)]),
+    ] {
+        press(&mut app, &[key('/')]);
+        press(
+            &mut app,
+            &[KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)],
+        );
+        type_text(&mut app, text);
+        press(&mut app, &[code(KeyCode::Enter)]);
+        let shown: Vec<String> = (0..app.columns.len())
+            .flat_map(|c| column_ids(&app, c))
+            .collect();
+        assert_eq!(shown, want, "filter {text:?}");
+        press(&mut app, &[code(KeyCode::Esc)]);
+    }
+}
+
+#[test]
+fn help_opens_and_any_key_closes() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    press(&mut app, &[key('?')]);
+    assert_eq!(app.mode, Mode::Help { scroll: 0 });
+    // j/k scroll the help.
+    press(&mut app, &[key('j')]);
+    assert_eq!(app.mode, Mode::Help { scroll: 1 });
+    // Any other key closes it, and does nothing else.
+    let effects = press(&mut app, &[key('x')]);
+    assert!(effects.is_empty());
+    assert_eq!(app.mode, Mode::Board);
+    press(&mut app, &[key('?')]);
+    let effects = press(&mut app, &[key('q')]);
+    assert!(effects.is_empty(), "q closes help without quitting");
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn q_quits() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    assert_eq!(press(&mut app, &[key('q')]), vec![Effect::Quit]);
+    assert_eq!(
+        press(
+            &mut app,
+            &[KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)]
+        ),
+        vec![Effect::Quit]
+    );
+    // In a prompt, q is text.
+    press(&mut app, &[key('n')]);
+    assert!(press(&mut app, &[key('q')]).is_empty());
+    // SIGTERM reaches the app as an event that quits.
+    assert_eq!(
+        lanes::tui::handle(&mut app, lanes::tui::Event::Terminate),
+        vec![Effect::Quit]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Mouse
+
+#[test]
+fn click_selects_a_card() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let s = layout::screen(&app, app.size);
+    let (col, area) = s.columns[3];
+    let rect = layout::card_rect(area, 1);
+    let effects = app.on_mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        rect.x + 3,
+        rect.y + 1,
+    ));
+    assert!(effects.is_empty());
+    assert_eq!(app.col, col);
+    assert_eq!(selected(&app), Some(id(7)));
+    // Releasing in the same lane does not move it.
+    let effects = app.on_mouse(mouse(
+        MouseEventKind::Up(MouseButton::Left),
+        rect.x + 3,
+        rect.y + 1,
+    ));
+    assert!(effects.is_empty());
+    // A click on a lane's empty space selects the lane.
+    let (_, area) = s.columns[2];
+    let rect = layout::card_rect(area, 4);
+    app.on_mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        rect.x,
+        rect.y,
+    ));
+    app.on_mouse(mouse(MouseEventKind::Up(MouseButton::Left), rect.x, rect.y));
+    assert_eq!(app.lane_id(app.col), Some("data-preparation"));
+    assert_eq!(selected(&app), Some(id(5)));
+    // The same through the event loop's handler.
+    let rect = layout::card_rect(s.columns[0].1, 1);
+    lanes::tui::handle(
+        &mut app,
+        lanes::tui::Event::Mouse(mouse(
+            MouseEventKind::Down(MouseButton::Left),
+            rect.x + 1,
+            rect.y,
+        )),
+    );
+    assert_eq!(selected(&app), Some(id(2)));
+}
+
+#[test]
+fn drag_moves_a_card_to_another_lane() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let before = r.commit_count();
+    let s = layout::screen(&app, app.size);
+    let from = layout::card_rect(s.columns[0].1, 0);
+    let to_area = s.columns[2].1;
+    let drop = layout::card_rect(to_area, 3);
+    assert!(app
+        .on_mouse(mouse(
+            MouseEventKind::Down(MouseButton::Left),
+            from.x + 2,
+            from.y
+        ))
+        .is_empty());
+    app.on_mouse(mouse(
+        MouseEventKind::Drag(MouseButton::Left),
+        to_area.x + 5,
+        drop.y,
+    ));
+    let effects = app.on_mouse(mouse(
+        MouseEventKind::Up(MouseButton::Left),
+        to_area.x + 5,
+        drop.y,
+    ));
+    assert!(
+        matches!(
+            &effects[..],
+            [Effect::Apply { action: Action::Move { card, lane, placement: None }, .. }]
+                if *card == id(1) && lane == "data-preparation"
+        ),
+        "{effects:?}"
+    );
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("data-preparation")
+    );
+    assert_eq!(column_ids(&app, 2), vec![id(5), id(1)]);
+    assert_eq!(selected(&app), Some(id(1)));
+    assert_eq!(r.commit_count(), before + 1);
+
+    // Dropped on a card: placed before it.
+    let s = layout::screen(&app, app.size);
+    let from = layout::card_rect(s.columns[2].1, 1);
+    let onto = layout::card_rect(s.columns[3].1, 1);
+    app.on_mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        from.x + 2,
+        from.y,
+    ));
+    let effects = app.on_mouse(mouse(
+        MouseEventKind::Up(MouseButton::Left),
+        onto.x + 2,
+        onto.y,
+    ));
+    assert!(
+        matches!(
+            &effects[..],
+            [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::Before(b)) }, .. }]
+                if *card == id(1) && lane == "modeling" && *b == id(7)
+        ),
+        "{effects:?}"
+    );
+    run_effects(&mut app, &r.root, effects);
+    assert_eq!(column_ids(&app, 3), vec![id(6), id(1), id(7), id(8)]);
+
+    // Dropped outside any lane (the status bar): nothing.
+    let s = layout::screen(&app, app.size);
+    let from = layout::card_rect(s.columns[3].1, 0);
+    app.on_mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        from.x + 2,
+        from.y,
+    ));
+    let effects = app.on_mouse(mouse(MouseEventKind::Up(MouseButton::Left), 5, s.bottom.y));
+    assert!(effects.is_empty(), "{effects:?}");
+}
+
+#[test]
+fn mouse_in_a_popup_does_not_touch_the_board() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    press(&mut app, &[key('?')]);
+    let s = layout::screen(&app, app.size);
+    let rect = layout::card_rect(s.columns[3].1, 0);
+    let effects = app.on_mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        rect.x,
+        rect.y,
+    ));
+    assert!(effects.is_empty());
+    assert_eq!(app.mode, Mode::Board, "a click closes help");
+    assert_eq!(selected(&app), Some(id(1)), "and does not select under it");
+}
+
+// ---------------------------------------------------------------------------
+// A large board
+
+fn large_board(n: usize) -> TestRepo {
+    let r = TestRepo::crisp_dm();
+    let dir = r.root.join(".lanes/cards");
+    for i in 0..n {
+        let cid = format!("big{i:05}zz");
+        // Ranks sort in i order and never end in 0.
+        let text = format!(
+            "id: {cid}\ntitle: Card number {i}\nlane: data-understanding\nrank: {i:05}1\nkind: task\n"
+        );
+        std::fs::write(dir.join(format!("{cid}.yaml")), text).expect("write a card");
+    }
+    r.commit_all("many cards");
+    r
+}
+
+#[test]
+fn a_long_lane_scrolls_to_keep_the_selection_visible() {
+    let n = 2000;
+    let r = large_board(n);
+    let mut app = r.app(120, 32);
+    assert_eq!(app.board.cards.len(), n);
+    press(&mut app, &[key('l')]);
+    assert_eq!(selected(&app).as_deref(), Some("big00000zz"));
+    let buf = buffer(&app);
+    locate(&buf, "Card number 0");
+    let per_page = layout::cards_per_page(app.size);
+    locate(&buf, &format!("↓{}", n - per_page));
+
+    press(&mut app, &[key('G')]);
+    assert_eq!(selected(&app).as_deref(), Some("big01999zz"));
+    let terminal = render(&app);
+    let buf = terminal.backend().buffer().clone();
+    locate(&buf, "Card number 1999");
+    assert!(find(&buf, "Card number 0").is_none());
+    locate(&buf, &format!("↑{}", n - per_page));
+    insta::assert_snapshot!("long_lane_end", terminal.backend());
+
+    // Page up and k keep it visible too.
+    press(&mut app, &[code(KeyCode::PageUp), key('k')]);
+    let want = n - 1 - per_page - 1;
+    assert_eq!(
+        selected(&app),
+        Some(format!("big{want:05}zz")),
+        "a page up and one more"
+    );
+    let buf = buffer(&app);
+    locate(&buf, &format!("Card number {want}"));
+    press(&mut app, &[key('g')]);
+    let buf = buffer(&app);
+    locate(&buf, "Card number 0");
+
+    // The wheel scrolls the lane under the pointer.
+    let s = layout::screen(&app, app.size);
+    let area = s.columns[1].1;
+    for _ in 0..20 {
+        app.on_mouse(mouse(MouseEventKind::ScrollDown, area.x + 3, area.y + 5));
+    }
+    assert_eq!(selected(&app).as_deref(), Some("big00020zz"));
+    assert!(app.scroll[1] > 0);
+    let buf = buffer(&app);
+    locate(&buf, "Card number 20");
+    for _ in 0..5 {
+        app.on_mouse(mouse(MouseEventKind::ScrollUp, area.x + 3, area.y + 5));
+    }
+    assert_eq!(selected(&app).as_deref(), Some("big00015zz"));
+}
+
+#[test]
+fn drawing_a_large_board_is_quick() {
+    let n = 2000;
+    let r = large_board(n);
+    let mut app = r.app(200, 60);
+    press(&mut app, &[key('l'), key('G')]);
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 60)).expect("a terminal");
+    let start = std::time::Instant::now();
+    let frames = 20;
+    for _ in 0..frames {
+        terminal
+            .draw(|f| lanes::tui::view::draw(f, &app))
+            .expect("draw");
+    }
+    let per_frame = start.elapsed() / frames;
+    eprintln!("{per_frame:?} per frame");
+    // Generous for debug builds; the release budget is 2 ms on 10,000 cards.
+    assert!(
+        per_frame < std::time::Duration::from_millis(100),
+        "{per_frame:?} per frame"
+    );
+}
