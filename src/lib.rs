@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod demo;
 pub mod git;
+pub mod history;
 pub mod merge;
 pub mod model;
 pub mod ops;

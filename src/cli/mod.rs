@@ -93,6 +93,57 @@ pub enum Command {
     },
     /// Open the board screen (the same as `lanes` with no command)
     Tui,
+    /// A card's history (every change, field by field), or the board's activity
+    Log {
+        /// The card (id or unique prefix); without it, the board's activity feed
+        card: Option<String>,
+        /// Newest first
+        #[arg(long)]
+        reverse: bool,
+        /// Only since this date (YYYY-MM-DD) or age (14d, 6w)
+        #[arg(long)]
+        since: Option<String>,
+        /// Only commits whose author contains this text
+        #[arg(long)]
+        author: Option<String>,
+        /// Only cards in (or moving through) this lane
+        #[arg(long)]
+        lane: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every hypothesis side by side: metric, baseline -> target -> result, verdict
+    Hypotheses {
+        /// Only this verdict (open, supported, refuted, inconclusive)
+        #[arg(long)]
+        verdict: Option<String>,
+        #[arg(long)]
+        lane: Option<String>,
+        /// Only hypotheses on this metric
+        #[arg(long)]
+        metric: Option<String>,
+        /// Sort by: lane (default), verdict, metric, updated, cost
+        #[arg(long, default_value = "lane")]
+        sort: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Flow: cumulative flow, cycle times, throughput, loop-backs, WIP breaches
+    Flow {
+        /// From this date (YYYY-MM-DD) or age (14d, 6w); default: the board's start
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A report for stakeholders (Markdown to paste, or JSON)
+    Report {
+        /// From this date (YYYY-MM-DD) or age (14d, 6w)
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
+        format: String,
+    },
     /// Fetch, merge card by card, and push
     Sync {
         /// The remote to sync with (default: the branch's upstream, or origin)
@@ -191,6 +242,13 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
+        // `lanes log | head`: the reader has what it wanted.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("lanes: {e:#}");
             ExitCode::from(1)
@@ -231,6 +289,118 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         return open_board(&r);
     };
     match command {
+        Command::Log {
+            card,
+            reverse,
+            since,
+            author,
+            lane,
+            json,
+        } => {
+            let r = root(&cli.board)?;
+            let since = since
+                .as_deref()
+                .map(crate::history::parse_since)
+                .transpose()?;
+            match card {
+                Some(q) => log_card(&r, &q, reverse, since, author.as_deref(), json)?,
+                None => log_board(&r, reverse, since, author.as_deref(), lane.as_deref(), json)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hypotheses {
+            verdict,
+            lane,
+            metric,
+            sort,
+            json,
+        } => {
+            let r = root(&cli.board)?;
+            let board = Board::load(&r)?;
+            let history = crate::history::board_history(&r)?;
+            let lane = lane
+                .map(|l| {
+                    board
+                        .config
+                        .resolve_lane(&l)
+                        .map(|x| x.id.clone())
+                        .map_err(|e| anyhow!(e))
+                })
+                .transpose()?;
+            let mut rows: Vec<_> = crate::history::report::hypotheses(&board, &history)
+                .into_iter()
+                .filter(|h| verdict.as_ref().is_none_or(|v| h.verdict == *v))
+                .filter(|h| lane.as_ref().is_none_or(|l| h.lane == *l))
+                .filter(|h| {
+                    metric
+                        .as_ref()
+                        .is_none_or(|m| h.metric.to_lowercase().contains(&m.to_lowercase()))
+                })
+                .collect();
+            match sort.as_str() {
+                "lane" => {}
+                "verdict" => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
+                "metric" => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
+                "updated" => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
+                "cost" => rows.sort_by(|a, b| {
+                    let n = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+                    n(&b.cost).total_cmp(&n(&a.cost))
+                }),
+                other => bail!("--sort {other:?}: sort by lane, verdict, metric, updated or cost"),
+            }
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", crate::history::report::hypotheses_text(&rows))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Flow { since, json } => {
+            let r = root(&cli.board)?;
+            let board = Board::load(&r)?;
+            let history = crate::history::board_history(&r)?;
+            let since = since
+                .as_deref()
+                .map(crate::history::parse_since)
+                .transpose()?;
+            let f = crate::history::flow::flow(
+                &history,
+                &board.config,
+                since,
+                crate::model::date::now_secs(),
+            );
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &f)?;
+                writeln!(out)?;
+            } else {
+                write!(
+                    out,
+                    "{}",
+                    crate::history::flow::render_text(&f, &board.config)
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { since, format } => {
+            let r = root(&cli.board)?;
+            let board = Board::load(&r)?;
+            let history = crate::history::board_history(&r)?;
+            let since = crate::history::parse_since(&since)?;
+            let now = crate::model::date::now_secs();
+            let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
+            let rep = crate::history::report::report(&board, &history, &f, since, now);
+            let mut out = std::io::stdout().lock();
+            if format == "json" {
+                serde_json::to_writer_pretty(&mut out, &rep)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", crate::history::report::markdown(&rep))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Sync { remote } => {
             use std::io::IsTerminal;
             let r = root(&cli.board)?;
@@ -581,6 +751,181 @@ fn validate(r: &Path) -> Result<ExitCode> {
         );
         Ok(ExitCode::from(1))
     }
+}
+
+fn log_card(
+    r: &Path,
+    query: &str,
+    reverse: bool,
+    since: Option<i64>,
+    author: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let index = store::Index::load(r)?;
+    let id = index.resolve_id(query)?;
+    let mut entries = crate::history::timeline(r, &id)?;
+    entries.retain(|e| since.is_none_or(|s| e.time >= s));
+    if let Some(a) = author {
+        let a = a.to_lowercase();
+        entries.retain(|e| e.author.to_lowercase().contains(&a));
+    }
+    if reverse {
+        entries.reverse();
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &entries)?;
+        writeln!(out)?;
+    } else {
+        for e in &entries {
+            write_entry(&mut out, e)?;
+        }
+        if entries.is_empty() {
+            writeln!(out, "no history for {id} yet")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn when(t: i64) -> String {
+    let s = crate::model::date::format_timestamp(t);
+    s[..16].replace('T', " ")
+}
+
+fn write_entry(out: &mut impl Write, e: &crate::history::Entry) -> Result<()> {
+    use crate::model::text::one_line;
+    let mark = if e.link { "  (mentions the card)" } else { "" };
+    writeln!(
+        out,
+        "{}  {}  {}  {}{mark}",
+        when(e.time),
+        &e.commit[..8],
+        one_line(&e.author),
+        one_line(&e.subject)
+    )?;
+    for c in &e.changes {
+        writeln!(out, "    {}", one_line(&c.to_string()))?;
+    }
+    Ok(())
+}
+
+fn log_board(
+    r: &Path,
+    reverse: bool,
+    since: Option<i64>,
+    author: Option<&str>,
+    lane: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    use crate::model::text::one_line;
+    let board = Board::load(r)?;
+    let history = crate::history::board_history(r)?;
+    let lane = lane
+        .map(|l| {
+            board
+                .config
+                .resolve_lane(l)
+                .map(|x| x.id.clone())
+                .map_err(|e| anyhow!(e))
+        })
+        .transpose()?;
+    let author = author.map(str::to_lowercase);
+    // Cards each commit touched, with the lane each was in before and after.
+    // (card, lane before, lane after) for each commit.
+    type Touched = Vec<(String, Option<String>, Option<String>)>;
+    let mut per_commit: Vec<Touched> = vec![Vec::new(); history.commits.len()];
+    let mut lane_of: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for ch in &history.changes {
+        let before = lane_of.get(ch.card.as_str()).cloned();
+        let after = ch.state.as_ref().map(|s| s.lane.clone());
+        match &after {
+            Some(a) => {
+                lane_of.insert(ch.card.as_str(), a.clone());
+            }
+            None => {
+                lane_of.remove(ch.card.as_str());
+            }
+        }
+        per_commit[ch.commit].push((ch.card.clone(), before, after));
+    }
+    #[derive(serde::Serialize)]
+    struct Item<'a> {
+        commit: &'a str,
+        time: i64,
+        author: &'a str,
+        subject: &'a str,
+        action: Option<&'a str>,
+        cards: Vec<serde_json::Value>,
+    }
+    let mut items = Vec::new();
+    for (i, c) in history.commits.iter().enumerate() {
+        let cards = &per_commit[i];
+        if cards.is_empty() {
+            continue;
+        }
+        if since.is_some_and(|s| c.time < s) {
+            continue;
+        }
+        if author
+            .as_ref()
+            .is_some_and(|a| !c.author.to_lowercase().contains(a))
+        {
+            continue;
+        }
+        if let Some(l) = &lane {
+            let touches = cards
+                .iter()
+                .any(|(_, b, a)| b.as_ref() == Some(l) || a.as_ref() == Some(l));
+            if !touches {
+                continue;
+            }
+        }
+        let cards = cards
+            .iter()
+            .map(|(id, b, a)| {
+                serde_json::json!({
+                    "id": id,
+                    "title": board.card(id).map(|c| c.title.clone()),
+                    "lane_before": b,
+                    "lane_after": a,
+                })
+            })
+            .collect();
+        items.push(Item {
+            commit: &c.id,
+            time: c.time,
+            author: &c.author,
+            subject: &c.subject,
+            action: c.action.as_deref(),
+            cards,
+        });
+    }
+    if !reverse {
+        // The feed reads newest first, like git log; --reverse for oldest.
+        items.reverse();
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &items)?;
+        writeln!(out)?;
+    } else {
+        for it in &items {
+            writeln!(
+                out,
+                "{}  {}  {}  {}",
+                when(it.time),
+                &it.commit[..8],
+                one_line(it.author),
+                one_line(it.subject)
+            )?;
+            if it.cards.len() > 1 {
+                writeln!(out, "    {} cards", it.cards.len())?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// `lanes edit CARD`: edit a copy in $EDITOR, validate, then write and commit.

@@ -75,15 +75,21 @@ pub(crate) fn commit_info(c: &git2::Commit) -> CommitInfo {
         id: c.id().to_string(),
         time: c.author().when().seconds(),
         author: c.author().name().unwrap_or("").to_string(),
-        subject: c.summary().unwrap_or("").to_string(),
+        subject: c.summary().ok().flatten().unwrap_or("").to_string(),
         action,
         cards,
     }
 }
 
 /// The board folder's tree in a commit, if it has one.
-pub(crate) fn board_tree<'r>(repo: &'r Repository, tree: &Tree, board_dir: &str) -> Option<Tree<'r>> {
-    let entry = tree.get_path(Path::new(board_dir.trim_end_matches('/'))).ok()?;
+pub(crate) fn board_tree<'r>(
+    repo: &'r Repository,
+    tree: &Tree,
+    board_dir: &str,
+) -> Option<Tree<'r>> {
+    let entry = tree
+        .get_path(Path::new(board_dir.trim_end_matches('/')))
+        .ok()?;
     repo.find_tree(entry.id()).ok()
 }
 
@@ -156,17 +162,17 @@ pub fn board_history(root: &Path) -> Result<History> {
     let cache_path = repo.path().join("lanes").join("history-v1");
     let mut history = cache::read(&cache_path, &board_dir).unwrap_or_default();
     // Walk back from HEAD until a commit the cache already has.
-    let known: HashMap<&str, usize> = history
+    let known: HashMap<String, usize> = history
         .commits
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
+        .map(|(i, c)| (c.id.clone(), i))
         .collect();
     let mut new_commits = Vec::new();
     let mut cursor = Some(head);
     let mut keep_upto = None;
     while let Some(oid) = cursor {
-        if let Some(&i) = known.get(oid.to_string().as_str()) {
+        if let Some(&i) = known.get(&oid.to_string()) {
             keep_upto = Some(i);
             break;
         }
@@ -247,7 +253,9 @@ mod cache {
     const HEADER: &str = "lanes-history 1";
 
     fn esc(s: &str) -> String {
-        s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
+        s.replace('\\', "\\\\")
+            .replace('\t', "\\t")
+            .replace('\n', "\\n")
     }
 
     fn unesc(s: &str) -> String {
@@ -284,10 +292,18 @@ mod cache {
                     author: unesc(author),
                     subject: unesc(subject),
                     action: Some(unesc(action)).filter(|a| !a.is_empty()),
-                    cards: cards.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                    cards: cards
+                        .split(',')
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                 }),
                 ["x", card, lane, archived, kind, verdict] => h.changes.push(Change {
-                    commit: h.commits.len().checked_sub(1).ok_or_else(|| anyhow::anyhow!("bad cache"))?,
+                    commit: h
+                        .commits
+                        .len()
+                        .checked_sub(1)
+                        .ok_or_else(|| anyhow::anyhow!("bad cache"))?,
                     card: card.to_string(),
                     state: Some(CardState {
                         lane: unesc(lane),
@@ -297,7 +313,11 @@ mod cache {
                     }),
                 }),
                 ["d", card] => h.changes.push(Change {
-                    commit: h.commits.len().checked_sub(1).ok_or_else(|| anyhow::anyhow!("bad cache"))?,
+                    commit: h
+                        .commits
+                        .len()
+                        .checked_sub(1)
+                        .ok_or_else(|| anyhow::anyhow!("bad cache"))?,
                     card: card.to_string(),
                     state: None,
                 }),
@@ -357,7 +377,11 @@ pub fn parse_since(s: &str) -> Result<i64> {
     let days = match unit {
         "d" => n,
         "w" => n * 7,
-        _ => return Err(anyhow!("--since {s:?}: use a date (2026-10-01) or an age (14d, 6w)")),
+        _ => {
+            return Err(anyhow!(
+                "--since {s:?}: use a date (2026-10-01) or an age (14d, 6w)"
+            ))
+        }
     };
     Ok(crate::model::date::now_secs() - days * 86_400)
 }

@@ -25,9 +25,15 @@ pub struct FieldChange {
 impl std::fmt::Display for FieldChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.field.as_str(), &self.before, &self.after) {
+            ("card", None, Some(_)) => write!(f, "created"),
+            ("card", Some(_), None) => write!(f, "deleted"),
             ("journal", _, Some(a)) => write!(f, "journal: + {a:?}"),
-            (field, None, Some(a)) if is_set(field) || field == "checklist" => write!(f, "{field}: + {a}"),
-            (field, Some(b), None) if is_set(field) || field == "checklist" => write!(f, "{field}: - {b}"),
+            (field, None, Some(a)) if is_set(field) || field == "checklist" => {
+                write!(f, "{field}: + {a}")
+            }
+            (field, Some(b), None) if is_set(field) || field == "checklist" => {
+                write!(f, "{field}: - {b}")
+            }
             (field, b, a) => write!(
                 f,
                 "{field}: {} -> {}",
@@ -109,7 +115,11 @@ fn diff_map(prefix: &str, a: &Mapping, b: &Mapping, out: &mut Vec<FieldChange>) 
                     Some(t) => format!(
                         "{}{}",
                         text(t),
-                        if v.get("done") == Some(&Value::Bool(true)) { " (done)" } else { "" }
+                        if v.get("done") == Some(&Value::Bool(true)) {
+                            " (done)"
+                        } else {
+                            ""
+                        }
                     ),
                     None => match v.get("field") {
                         Some(f) => format!("conflict on {}", text(f)),
@@ -135,8 +145,12 @@ fn diff_map(prefix: &str, a: &Mapping, b: &Mapping, out: &mut Vec<FieldChange>) 
                 (Some(Value::Mapping(m)), Some(Value::Mapping(n))) => {
                     diff_map(&format!("{name}."), m, n, out)
                 }
-                (None, Some(Value::Mapping(n))) => diff_map(&format!("{name}."), &Mapping::new(), n, out),
-                (Some(Value::Mapping(m)), None) => diff_map(&format!("{name}."), m, &Mapping::new(), out),
+                (None, Some(Value::Mapping(n))) => {
+                    diff_map(&format!("{name}."), &Mapping::new(), n, out)
+                }
+                (Some(Value::Mapping(m)), None) => {
+                    diff_map(&format!("{name}."), m, &Mapping::new(), out)
+                }
                 _ => out.push(FieldChange {
                     field: name,
                     before: x.map(text).map(|s| crate::ops::clean_line(&s, 120)),
@@ -168,7 +182,12 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
     let a = before.map(Card::to_mapping);
     let b = after.map(Card::to_mapping);
     let mut changes = Vec::new();
-    diff_map("", a.as_ref().unwrap_or(&empty), b.as_ref().unwrap_or(&empty), &mut changes);
+    diff_map(
+        "",
+        a.as_ref().unwrap_or(&empty),
+        b.as_ref().unwrap_or(&empty),
+        &mut changes,
+    );
     if before.is_none() {
         // A new card: say where it started, not every field.
         changes.retain(|c| matches!(c.field.as_str(), "lane" | "title" | "kind"));
@@ -185,7 +204,9 @@ fn blob_of(repo: &Repository, tree: &git2::Tree, board_dir: &str, name: &str) ->
 }
 
 fn cards_id(repo: &Repository, tree: &git2::Tree, board_dir: &str) -> Option<Oid> {
-    board_tree(repo, tree, board_dir)?.get_name("cards").map(|e| e.id())
+    board_tree(repo, tree, board_dir)?
+        .get_name("cards")
+        .map(|e| e.id())
 }
 
 fn card_at(repo: &Repository, blob: Option<Oid>) -> Option<Card> {
@@ -246,7 +267,8 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
             if differs {
                 changed = true;
                 let old = before.first().copied().flatten();
-                entry_changes = diff_cards(card_at(&repo, old).as_ref(), card_at(&repo, now).as_ref());
+                entry_changes =
+                    diff_cards(card_at(&repo, old).as_ref(), card_at(&repo, now).as_ref());
                 if entry_changes.is_empty() {
                     entry_changes.push(FieldChange {
                         field: "file".into(),
@@ -275,5 +297,10 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
 
 /// A journal entry as one line.
 pub fn journal_line(j: &JournalEntry) -> String {
-    format!("{} {}: {}", j.at, j.by, crate::ops::clean_line(&j.text, 100))
+    format!(
+        "{} {}: {}",
+        j.at,
+        j.by,
+        crate::ops::clean_line(&j.text, 100)
+    )
 }

@@ -1,0 +1,412 @@
+//! Flow metrics from the board's history: a cumulative flow diagram, cycle
+//! times, throughput, loop-backs and WIP-limit breaches.
+
+use super::History;
+use crate::model::{date, BoardConfig};
+use std::collections::{BTreeMap, HashMap};
+
+const DAY: i64 = 86_400;
+
+/// A card entering a lane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub time: i64,
+    pub card: String,
+    /// None when the card was created.
+    pub from: Option<String>,
+    pub to: String,
+    pub author: String,
+}
+
+/// Median and 85th percentile of a set of durations, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Spread {
+    pub count: usize,
+    pub median: i64,
+    pub p85: i64,
+}
+
+fn spread(mut v: Vec<i64>) -> Option<Spread> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    Some(Spread {
+        count: v.len(),
+        median: at(0.5),
+        p85: at(0.85),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LaneCycle {
+    pub lane: String,
+    /// Time spent in the lane per visit, for visits that ended.
+    pub time_in_lane: Option<Spread>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoopBack {
+    pub from: String,
+    pub to: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Breach {
+    pub lane: String,
+    pub limit: u32,
+    /// First and last day over the limit (YYYY-MM-DD) and the most cards.
+    pub from: String,
+    pub to: String,
+    pub max: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Flow {
+    pub since: String,
+    pub until: String,
+    /// Lane ids in board order.
+    pub lanes: Vec<String>,
+    /// Per day: (YYYY-MM-DD, cards per lane in `lanes` order), archived
+    /// cards not counted.
+    pub cfd: Vec<(String, Vec<usize>)>,
+    pub cycle: Vec<LaneCycle>,
+    /// From creation to first reaching the last lane.
+    pub end_to_end: Option<Spread>,
+    /// Cards reaching the last lane per ISO week (`2026-W47`).
+    pub throughput: Vec<(String, usize)>,
+    pub loop_backs: Vec<LoopBack>,
+    pub breaches: Vec<Breach>,
+}
+
+/// Every lane change, in order: from the history's card states.
+pub fn moves(history: &History) -> Vec<Move> {
+    let mut lane_of: HashMap<&str, String> = HashMap::new();
+    let mut out = Vec::new();
+    for ch in &history.changes {
+        let c = &history.commits[ch.commit];
+        match &ch.state {
+            Some(s) => {
+                let prev = lane_of.get(ch.card.as_str());
+                if prev != Some(&s.lane) {
+                    out.push(Move {
+                        time: c.time,
+                        card: ch.card.clone(),
+                        from: prev.cloned(),
+                        to: s.lane.clone(),
+                        author: c.author.clone(),
+                    });
+                    lane_of.insert(ch.card.as_str(), s.lane.clone());
+                }
+            }
+            None => {
+                lane_of.remove(ch.card.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// ISO week label of a day.
+pub fn iso_week(days: i64) -> String {
+    // ISO weeks start on Monday; 1970-01-01 was a Thursday.
+    let weekday = (days + 3).rem_euclid(7); // 0 = Monday
+    let thursday = days - weekday + 3;
+    let (y, _, _) = date::civil_from_days(thursday);
+    let jan1 = date::days_from_civil(y, 1, 1);
+    let week = (thursday - jan1) / 7 + 1;
+    format!("{y}-W{week:02}")
+}
+
+/// Compute flow metrics over `[since, until]` (seconds).
+pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: i64) -> Flow {
+    let lanes: Vec<String> = config.lanes.iter().map(|l| l.id.clone()).collect();
+    let index: HashMap<&str, usize> = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let first = history.commits.first().map_or(until, |c| c.time);
+    let since = since.unwrap_or(first).max(first.min(until));
+    let in_range = |t: i64| t >= since && t <= until;
+    // Cumulative flow: replay card states day by day.
+    let mut state: HashMap<&str, (String, bool)> = HashMap::new();
+    let mut cfd = Vec::new();
+    let mut changes = history.changes.iter().peekable();
+    let (d0, d1) = (since.div_euclid(DAY), until.div_euclid(DAY));
+    let mut counts_by_day: Vec<Vec<usize>> = Vec::new();
+    for day in d0..=d1 {
+        let end = (day + 1) * DAY;
+        while let Some(ch) = changes.next_if(|ch| history.commits[ch.commit].time < end) {
+            match &ch.state {
+                Some(s) => {
+                    state.insert(ch.card.as_str(), (s.lane.clone(), s.archived));
+                }
+                None => {
+                    state.remove(ch.card.as_str());
+                }
+            }
+        }
+        let mut counts = vec![0usize; lanes.len()];
+        for (lane, archived) in state.values() {
+            if !archived {
+                if let Some(&i) = index.get(lane.as_str()) {
+                    counts[i] += 1;
+                }
+            }
+        }
+        cfd.push((date::format_date(day), counts.clone()));
+        counts_by_day.push(counts);
+    }
+    // Time in lane per visit, end to end, throughput, loop-backs.
+    let all_moves = moves(history);
+    let mut entered: HashMap<&str, (String, i64)> = HashMap::new();
+    let mut created: HashMap<&str, i64> = HashMap::new();
+    let mut per_lane: BTreeMap<usize, Vec<i64>> = BTreeMap::new();
+    let mut e2e = Vec::new();
+    let mut done_weeks: BTreeMap<String, usize> = BTreeMap::new();
+    let mut loops: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let last = lanes.len().saturating_sub(1);
+    let mut finished: HashMap<&str, bool> = HashMap::new();
+    for m in &all_moves {
+        if let Some((lane, t)) = entered.get(m.card.as_str()) {
+            if in_range(m.time) {
+                if let Some(&i) = index.get(lane.as_str()) {
+                    per_lane.entry(i).or_default().push(m.time - t);
+                }
+            }
+        }
+        if m.from.is_none() {
+            created.entry(m.card.as_str()).or_insert(m.time);
+        }
+        if let (Some(from), Some(&to)) = (&m.from, index.get(m.to.as_str())) {
+            if let Some(&fi) = index.get(from.as_str()) {
+                if to < fi && in_range(m.time) {
+                    *loops.entry((fi, to)).or_default() += 1;
+                }
+            }
+        }
+        if index.get(m.to.as_str()) == Some(&last) && !finished.contains_key(m.card.as_str()) {
+            finished.insert(m.card.as_str(), true);
+            if in_range(m.time) {
+                // Cards created in the last lane have no journey to time.
+                if let (Some(c), Some(_)) = (created.get(m.card.as_str()), &m.from) {
+                    e2e.push(m.time - c);
+                }
+                *done_weeks
+                    .entry(iso_week(m.time.div_euclid(DAY)))
+                    .or_default() += 1;
+            }
+        }
+        entered.insert(m.card.as_str(), (m.to.clone(), m.time));
+    }
+    let cycle = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LaneCycle {
+            lane: l.clone(),
+            time_in_lane: per_lane.remove(&i).and_then(spread),
+        })
+        .collect();
+    // Throughput for every week in range, zeros included.
+    let mut throughput = Vec::new();
+    let mut day = d0;
+    while day <= d1 {
+        let w = iso_week(day);
+        if throughput.last().map(|(x, _): &(String, usize)| x) != Some(&w) {
+            throughput.push((w.clone(), done_weeks.get(&w).copied().unwrap_or(0)));
+        }
+        day += 1;
+    }
+    let loop_backs = loops
+        .into_iter()
+        .map(|((f, t), count)| LoopBack {
+            from: lanes[f].clone(),
+            to: lanes[t].clone(),
+            count,
+        })
+        .collect();
+    // WIP breaches as spans of days.
+    let mut breaches = Vec::new();
+    for (i, lane) in config.lanes.iter().enumerate() {
+        let Some(limit) = lane.wip else { continue };
+        let mut open: Option<Breach> = None;
+        for (k, counts) in counts_by_day.iter().enumerate() {
+            let day = date::format_date(d0 + k as i64);
+            if counts[i] > limit as usize {
+                match &mut open {
+                    Some(b) => {
+                        b.to = day;
+                        b.max = b.max.max(counts[i]);
+                    }
+                    None => {
+                        open = Some(Breach {
+                            lane: lane.id.clone(),
+                            limit,
+                            from: day.clone(),
+                            to: day,
+                            max: counts[i],
+                        })
+                    }
+                }
+            } else if let Some(b) = open.take() {
+                breaches.push(b);
+            }
+        }
+        breaches.extend(open);
+    }
+    Flow {
+        since: date::format_date(d0),
+        until: date::format_date(d1),
+        lanes,
+        cfd,
+        cycle,
+        end_to_end: spread(e2e),
+        throughput,
+        loop_backs,
+        breaches,
+    }
+}
+
+/// A duration for people: `3.5d`, `7h`, `12m`.
+pub fn human(secs: i64) -> String {
+    if secs >= DAY {
+        format!("{:.1}d", secs as f64 / DAY as f64)
+    } else if secs >= 3600 {
+        format!("{}h", secs / 3600)
+    } else {
+        format!("{}m", secs / 60)
+    }
+}
+
+/// The flow as text for the terminal.
+pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let title = |id: &str| config.lane(id).map_or(id.to_string(), |l| l.title.clone());
+    let _ = writeln!(out, "Flow {} .. {}\n", f.since, f.until);
+    // Cumulative flow: one row a day (a week when the range is long),
+    // drawn as stacked bars, last lane first.
+    let _ = writeln!(
+        out,
+        "Cumulative flow (cards per lane, bars stacked from the last lane)"
+    );
+    let step = if f.cfd.len() > 40 { 7 } else { 1 };
+    let marks: Vec<char> = "█▓▒░#=+-:.".chars().collect();
+    let max_total = f
+        .cfd
+        .iter()
+        .map(|(_, c)| c.iter().sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let scale = |n: usize| (n * 50).div_ceil(max_total);
+    for (k, (day, counts)) in f.cfd.iter().enumerate() {
+        if k % step != 0 && k + 1 != f.cfd.len() {
+            continue;
+        }
+        let mut bar = String::new();
+        for (i, &n) in counts.iter().enumerate().rev() {
+            let m = marks[i % marks.len()];
+            for _ in 0..scale(n) {
+                bar.push(m);
+            }
+        }
+        let nums: Vec<String> = counts.iter().map(|n| format!("{n:>3}")).collect();
+        let _ = writeln!(out, "  {day} {} {bar}", nums.join(""));
+    }
+    let legend: Vec<String> = f
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{} {}", marks[i % marks.len()], title(l)))
+        .collect();
+    let _ = writeln!(out, "  {}\n", legend.join("  "));
+    let _ = writeln!(
+        out,
+        "Time in lane (per visit)        visits  median     85%"
+    );
+    for c in &f.cycle {
+        match c.time_in_lane {
+            Some(s) => {
+                let _ = writeln!(
+                    out,
+                    "  {:<28} {:>6} {:>7} {:>7}",
+                    title(&c.lane),
+                    s.count,
+                    human(s.median),
+                    human(s.p85)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  {:<28} {:>6}       —       —", title(&c.lane), 0);
+            }
+        }
+    }
+    match f.end_to_end {
+        Some(s) => {
+            let _ = writeln!(
+                out,
+                "  {:<28} {:>6} {:>7} {:>7}",
+                "End to end (to the last lane)",
+                s.count,
+                human(s.median),
+                human(s.p85)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  End to end: no card reached the last lane in this period"
+            );
+        }
+    }
+    let _ = writeln!(out, "\nThroughput (cards reaching the last lane per week)");
+    for (w, n) in &f.throughput {
+        let _ = writeln!(out, "  {w}  {n:>3} {}", "■".repeat(*n));
+    }
+    let _ = writeln!(out, "\nLoop-backs (cards moved to an earlier phase)");
+    if f.loop_backs.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for l in &f.loop_backs {
+        let _ = writeln!(
+            out,
+            "  {:>3}  {} -> {}",
+            l.count,
+            title(&l.from),
+            title(&l.to)
+        );
+    }
+    let _ = writeln!(out, "\nWIP-limit breaches");
+    if f.breaches.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for b in &f.breaches {
+        let _ = writeln!(
+            out,
+            "  {} over {} from {} to {} (at most {})",
+            title(&b.lane),
+            b.limit,
+            b.from,
+            b.to,
+            b.max
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_weeks() {
+        let d = |s: &str| date::parse_date(s).unwrap();
+        assert_eq!(iso_week(d("2026-11-27")), "2026-W48");
+        assert_eq!(iso_week(d("2021-01-03")), "2020-W53");
+        assert_eq!(iso_week(d("2024-12-30")), "2025-W01");
+    }
+}

@@ -1,0 +1,446 @@
+//! The stakeholder report and the hypotheses table.
+
+use super::flow::{self, Flow};
+use super::History;
+use crate::model::{date, Card, Verdict};
+use crate::store::Board;
+use serde_yaml::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// One hypothesis card as a row of the comparison table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HypothesisRow {
+    pub id: String,
+    pub title: String,
+    pub statement: String,
+    pub metric: String,
+    pub direction: String,
+    pub baseline: String,
+    pub target: String,
+    pub result: String,
+    pub verdict: String,
+    pub cost: String,
+    pub owner: String,
+    pub lane: String,
+    /// Verdict changes over time: (date, verdict).
+    pub verdicts: Vec<(String, String)>,
+    /// Commits that changed the card.
+    pub revisions: usize,
+    pub updated: String,
+}
+
+fn v(x: &Option<Value>) -> String {
+    match x {
+        None => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => crate::ops::show_value(other),
+    }
+}
+
+/// Every hypothesis card (kind `hypothesis` or with a hypothesis), with how
+/// its verdict changed over time.
+pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
+    let mut verdicts: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    let mut revisions: HashMap<&str, (usize, i64)> = HashMap::new();
+    for ch in &history.changes {
+        let t = history.commits[ch.commit].time;
+        let r = revisions.entry(ch.card.as_str()).or_default();
+        r.0 += 1;
+        r.1 = r.1.max(t);
+        if let Some(s) = &ch.state {
+            let list = verdicts.entry(ch.card.as_str()).or_default();
+            let verdict = s.verdict.clone().unwrap_or_default();
+            if !verdict.is_empty() && list.last().map(|x| &x.1) != Some(&verdict) {
+                list.push((date::format_date(t.div_euclid(86_400)), verdict));
+            }
+        }
+    }
+    board
+        .cards
+        .iter()
+        .filter(|c| c.hypothesis.is_some() || c.kind == "hypothesis")
+        .map(|c| {
+            let h = c.hypothesis.clone().unwrap_or_default();
+            let (revs, last) = revisions.get(c.id.as_str()).copied().unwrap_or((0, 0));
+            HypothesisRow {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                statement: h.statement.clone().unwrap_or_default(),
+                metric: h.metric.clone().unwrap_or_default(),
+                direction: h
+                    .direction
+                    .map(|d| d.as_str().to_string())
+                    .unwrap_or_default(),
+                baseline: v(&h.baseline),
+                target: v(&h.target),
+                result: v(&h.result),
+                verdict: h.verdict.to_string(),
+                cost: c
+                    .experiment
+                    .as_ref()
+                    .map(|e| v(&e.cost))
+                    .unwrap_or_default(),
+                owner: c.assignees.join(", "),
+                lane: c.lane.clone(),
+                verdicts: verdicts.remove(c.id.as_str()).unwrap_or_default(),
+                revisions: revs,
+                updated: if last > 0 {
+                    date::format_date(last.div_euclid(86_400))
+                } else {
+                    String::new()
+                },
+            }
+        })
+        .collect()
+}
+
+/// The hypotheses table as text.
+pub fn hypotheses_text(rows: &[HypothesisRow]) -> String {
+    use crate::model::text::one_line;
+    let fit = |s: &str, w: usize| {
+        let s = one_line(s);
+        if s.chars().count() > w {
+            format!("{}…", s.chars().take(w - 1).collect::<String>())
+        } else {
+            format!("{s:<w$}")
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}  {}  {}  {}  {}  owner",
+        fit("id", 6),
+        fit("hypothesis", 44),
+        fit("metric", 14),
+        fit("baseline → target → result", 28),
+        fit("verdict", 12),
+        fit("cost", 8),
+    );
+    for r in rows {
+        let text = if r.statement.is_empty() {
+            &r.title
+        } else {
+            &r.statement
+        };
+        let numbers = format!(
+            "{} → {} → {}",
+            if r.baseline.is_empty() {
+                "—"
+            } else {
+                &r.baseline
+            },
+            if r.target.is_empty() {
+                "—"
+            } else {
+                &r.target
+            },
+            if r.result.is_empty() {
+                "—"
+            } else {
+                &r.result
+            }
+        );
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {}  {}  {}  {}",
+            fit(crate::model::id::short(&r.id), 6),
+            fit(text, 44),
+            fit(&r.metric, 14),
+            fit(&numbers, 28),
+            fit(&r.verdict, 12),
+            fit(&r.cost, 8),
+            one_line(&r.owner)
+        );
+    }
+    out
+}
+
+/// A cost as (amount, unit): `12.5` -> (12.5, ""), `2 GPU-hours` ->
+/// (2, "GPU-hours"), `$40` -> (40, "$").
+pub fn cost_of(v: &Option<Value>) -> Option<(f64, String)> {
+    match v {
+        Some(Value::Number(n)) => n.as_f64().map(|x| (x, String::new())),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            let (prefix, rest) = match s.strip_prefix('$') {
+                Some(r) => ("$", r),
+                None => ("", s),
+            };
+            let end = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                .unwrap_or(rest.len());
+            let amount: f64 = rest[..end].replace(',', "").parse().ok()?;
+            let unit = if prefix.is_empty() {
+                rest[end..].trim().to_string()
+            } else {
+                prefix.to_string()
+            };
+            Some((amount, unit))
+        }
+        _ => None,
+    }
+}
+
+/// Costs summed per unit, as text: `11 GPU-hours, 5 CPU-hours`.
+pub fn cost_text(totals: &BTreeMap<String, f64>) -> String {
+    if totals.is_empty() {
+        return "none recorded".to_string();
+    }
+    totals
+        .iter()
+        .map(|(unit, x)| {
+            let n = if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.2}")
+            };
+            match unit.as_str() {
+                "" => n,
+                "$" => format!("${n}"),
+                u => format!("{n} {u}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Everything the report says, for JSON or Markdown.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub board: String,
+    pub since: String,
+    pub until: String,
+    pub lanes: Vec<(String, usize, Option<u32>)>,
+    /// Hypotheses given a verdict in the period.
+    pub tested: Vec<HypothesisRow>,
+    pub refuted: Vec<HypothesisRow>,
+    /// Costs per unit (`GPU-hours`, `$`, or "" for plain numbers).
+    pub cost_in_period: BTreeMap<String, f64>,
+    pub cost_total: BTreeMap<String, f64>,
+    pub overdue: Vec<(String, String, String)>,
+    pub over_wip: Vec<(String, usize, u32)>,
+    pub loop_backs: Vec<flow::LoopBack>,
+    /// Per author: lanes actions (add, move, note, verdict, ...) in the period.
+    pub people: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: i64) -> Report {
+    let rows = hypotheses(board, history);
+    let in_period = |d: &str| {
+        date::parse_date(d)
+            .is_some_and(|d| d * 86_400 >= since.div_euclid(86_400) * 86_400 && d * 86_400 <= until)
+    };
+    let tested: Vec<HypothesisRow> = rows
+        .iter()
+        .filter(|r| {
+            r.verdict != "open" && r.verdicts.iter().any(|(d, v)| v != "open" && in_period(d))
+        })
+        .cloned()
+        .collect();
+    let refuted = tested
+        .iter()
+        .filter(|r| r.verdict == "refuted")
+        .cloned()
+        .collect();
+    let changed_in_period: std::collections::HashSet<&str> = history
+        .changes
+        .iter()
+        .filter(|c| {
+            let t = history.commits[c.commit].time;
+            t >= since && t <= until
+        })
+        .map(|c| c.card.as_str())
+        .collect();
+    let sum = |cards: &mut dyn Iterator<Item = &Card>| {
+        let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+        for c in cards {
+            if let Some((x, unit)) = c.experiment.as_ref().and_then(|e| cost_of(&e.cost)) {
+                *totals.entry(unit).or_default() += x;
+            }
+        }
+        totals
+    };
+    let cost_total = sum(&mut board.cards.iter());
+    let cost_in_period = sum(&mut board
+        .cards
+        .iter()
+        .filter(|c| changed_in_period.contains(c.id.as_str())));
+    let today = date::today();
+    let overdue = board
+        .cards
+        .iter()
+        .filter(|c| c.is_overdue(today))
+        .map(|c| {
+            (
+                c.short_id().to_string(),
+                c.title.clone(),
+                c.due.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let lanes: Vec<(String, usize, Option<u32>)> = board
+        .config
+        .lanes
+        .iter()
+        .map(|l| {
+            let n = board
+                .cards
+                .iter()
+                .filter(|c| !c.archived && c.lane == l.id)
+                .count();
+            (l.title.clone(), n, l.wip)
+        })
+        .collect();
+    let over_wip = lanes
+        .iter()
+        .filter_map(|(t, n, w)| w.filter(|w| *n > *w as usize).map(|w| (t.clone(), *n, w)))
+        .collect();
+    let mut people: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for c in &history.commits {
+        if c.time < since || c.time > until {
+            continue;
+        }
+        let action = c.action.clone().unwrap_or_else(|| "other".to_string());
+        *people
+            .entry(c.author.clone())
+            .or_default()
+            .entry(action)
+            .or_default() += 1;
+    }
+    Report {
+        board: board.config.name.clone(),
+        since: date::format_date(since.div_euclid(86_400)),
+        until: date::format_date(until.div_euclid(86_400)),
+        lanes,
+        tested,
+        refuted,
+        cost_in_period,
+        cost_total,
+        overdue,
+        over_wip,
+        loop_backs: flow
+            .loop_backs
+            .iter()
+            .map(|l| flow::LoopBack {
+                from: board
+                    .config
+                    .lane(&l.from)
+                    .map_or(l.from.clone(), |x| x.title.clone()),
+                to: board
+                    .config
+                    .lane(&l.to)
+                    .map_or(l.to.clone(), |x| x.title.clone()),
+                count: l.count,
+            })
+            .collect(),
+        people,
+    }
+}
+
+/// Markdown a PM can paste. Card text is made safe for Markdown tables.
+pub fn markdown(r: &Report) -> String {
+    let cell = |s: &str| crate::model::text::one_line(s).replace('|', "\\|");
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {} — report {} to {}\n",
+        cell(&r.board),
+        r.since,
+        r.until
+    );
+    let _ = writeln!(
+        out,
+        "## Where things stand\n\n| Lane | Cards | WIP limit |\n|---|---:|---:|"
+    );
+    for (t, n, w) in &r.lanes {
+        let flag = match w {
+            Some(w) if *n > *w as usize => " ⚠",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {n}{flag} | {} |",
+            cell(t),
+            w.map(|w| w.to_string()).unwrap_or_else(|| "—".into())
+        );
+    }
+    let _ = writeln!(out, "\n## Hypotheses tested ({})\n", r.tested.len());
+    if r.tested.is_empty() {
+        let _ = writeln!(out, "No hypothesis got a verdict in this period.");
+    } else {
+        let _ = writeln!(out, "| Hypothesis | Metric | Baseline | Target | Result | Verdict |\n|---|---|---:|---:|---:|---|");
+        for h in &r.tested {
+            let text = if h.statement.is_empty() {
+                &h.title
+            } else {
+                &h.statement
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | **{}** |",
+                cell(text),
+                cell(&h.metric),
+                cell(&h.baseline),
+                cell(&h.target),
+                cell(&h.result),
+                h.verdict
+            );
+        }
+    }
+    let _ = writeln!(out, "\n## What we learned: refuted hypotheses\n");
+    if r.refuted.is_empty() {
+        let _ = writeln!(out, "None refuted in this period.");
+    }
+    for h in &r.refuted {
+        let text = if h.statement.is_empty() {
+            &h.title
+        } else {
+            &h.statement
+        };
+        let _ = writeln!(
+            out,
+            "- {} — {} came out at {} against a target of {} (baseline {}).",
+            cell(text),
+            cell(&h.metric),
+            cell(&h.result),
+            cell(&h.target),
+            cell(&h.baseline)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n## Cost\n\nExperiments touched in the period: {}. All experiments on the board: {}.",
+        cost_text(&r.cost_in_period),
+        cost_text(&r.cost_total)
+    );
+    let _ = writeln!(out, "\n## Needs attention\n");
+    if r.overdue.is_empty() && r.over_wip.is_empty() {
+        let _ = writeln!(out, "Nothing overdue, no lane over its WIP limit.");
+    }
+    for (id, t, d) in &r.overdue {
+        let _ = writeln!(out, "- Overdue since {d}: {} ({id})", cell(t));
+    }
+    for (t, n, w) in &r.over_wip {
+        let _ = writeln!(out, "- {} holds {n} cards, over its limit of {w}", cell(t));
+    }
+    let _ = writeln!(out, "\n## Loop-backs\n");
+    if r.loop_backs.is_empty() {
+        let _ = writeln!(out, "No card moved back to an earlier phase.");
+    }
+    for l in &r.loop_backs {
+        let _ = writeln!(out, "- {} → {}: {}", cell(&l.from), cell(&l.to), l.count);
+    }
+    let _ = writeln!(out, "\n## Who did what\n");
+    for (who, actions) in &r.people {
+        let list: Vec<String> = actions.iter().map(|(a, n)| format!("{n} {a}")).collect();
+        let _ = writeln!(out, "- {}: {}", cell(who), list.join(", "));
+    }
+    out
+}
+
+/// Whether a verdict string means the hypothesis was tested.
+pub fn is_tested(v: &str) -> bool {
+    v.parse::<Verdict>().is_ok_and(|v| v != Verdict::Open)
+}
