@@ -192,7 +192,7 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
         // A new card: say where it started, not every field.
         changes.retain(|c| matches!(c.field.as_str(), "lane" | "title" | "kind"));
     }
-    changes.retain(|c| c.field != "id" && c.field != "rank");
+    changes.retain(|c| c.field != "id");
     out.extend(changes);
     out
 }

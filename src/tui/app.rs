@@ -98,6 +98,36 @@ pub enum Mode {
     Changes {
         scroll: u16,
     },
+    /// The selected card's history.
+    History {
+        card: String,
+        scroll: u16,
+    },
+    /// Every hypothesis side by side, sorted by a column.
+    Hypotheses {
+        scroll: u16,
+        sort: HypSort,
+    },
+    /// Flow metrics and the cumulative flow diagram.
+    Flow {
+        scroll: u16,
+    },
+}
+
+/// How the hypotheses table is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HypSort {
+    Lane,
+    Verdict,
+    Metric,
+    Updated,
+}
+
+/// Computed on the worker from git history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insights {
+    pub hypotheses: Vec<crate::history::report::HypothesisRow>,
+    pub flow: crate::history::flow::Flow,
 }
 
 /// Sync as the status bar shows it.
@@ -187,6 +217,10 @@ pub enum Effect {
     Reload,
     /// Fetch, merge and push on the worker.
     Sync,
+    /// Read a card's history on the worker.
+    LoadHistory(String),
+    /// Compute hypotheses and flow on the worker.
+    LoadInsights,
     /// Settle an edit that collided with a change on disk.
     ResolveEdit(ops::editor::EditConflict, ops::editor::Choice),
     Quit,
@@ -227,6 +261,10 @@ pub struct App {
     pub sync: SyncState,
     /// What the last sync brought in, with titles and authors.
     pub last_sync: Option<crate::sync::Report>,
+    /// A card's history, once loaded: (card id, entries or error).
+    pub history: Option<(String, Result<Vec<crate::history::Entry>, String>)>,
+    /// Hypotheses and flow, once computed.
+    pub insights: Option<Result<Insights, String>>,
 }
 
 impl App {
@@ -256,6 +294,8 @@ impl App {
             pending: None,
             sync: SyncState::Never,
             last_sync: None,
+            history: None,
+            insights: None,
         };
         app.rebuild();
         app
@@ -442,6 +482,60 @@ impl App {
                 Vec::new()
             }
             Mode::Prompt(p) => self.on_prompt_key(p, key),
+            Mode::History { card, scroll } => {
+                self.mode = match self.keymap.lookup(&key) {
+                    Some(Command::Down) => Mode::History {
+                        card,
+                        scroll: scroll + 1,
+                    },
+                    Some(Command::Up) => Mode::History {
+                        card,
+                        scroll: scroll.saturating_sub(1),
+                    },
+                    Some(Command::PageDown) => Mode::History {
+                        card,
+                        scroll: scroll + 10,
+                    },
+                    Some(Command::PageUp) => Mode::History {
+                        card,
+                        scroll: scroll.saturating_sub(10),
+                    },
+                    _ => Mode::Board,
+                };
+                Vec::new()
+            }
+            Mode::Hypotheses { scroll, sort } => {
+                let sort_key = match key.code {
+                    KeyCode::Char('v') => Some(HypSort::Verdict),
+                    KeyCode::Char('m') => Some(HypSort::Metric),
+                    KeyCode::Char('l') => Some(HypSort::Lane),
+                    KeyCode::Char('u') => Some(HypSort::Updated),
+                    _ => None,
+                };
+                self.mode = match (sort_key, self.keymap.lookup(&key)) {
+                    (Some(s), _) => Mode::Hypotheses { scroll: 0, sort: s },
+                    (_, Some(Command::Down)) => Mode::Hypotheses {
+                        scroll: scroll + 1,
+                        sort,
+                    },
+                    (_, Some(Command::Up)) => Mode::Hypotheses {
+                        scroll: scroll.saturating_sub(1),
+                        sort,
+                    },
+                    _ => Mode::Board,
+                };
+                Vec::new()
+            }
+            Mode::Flow { scroll } => {
+                self.mode = match self.keymap.lookup(&key) {
+                    Some(Command::Down) => Mode::Flow { scroll: scroll + 1 },
+                    Some(Command::Up) => Mode::Flow {
+                        scroll: scroll.saturating_sub(1),
+                    },
+                    _ => Mode::Board,
+                };
+                Vec::new()
+            }
             Mode::Changes { scroll } => {
                 self.mode = match self.keymap.lookup(&key) {
                     Some(Command::Down) => Mode::Changes { scroll: scroll + 1 },
@@ -627,6 +721,28 @@ impl App {
                     self.sync = SyncState::Running;
                     return vec![Effect::Sync];
                 }
+            }
+            Command::History => {
+                if let Some(c) = self.selected_card() {
+                    let id = c.id.clone();
+                    self.history = None;
+                    self.mode = Mode::History {
+                        card: id.clone(),
+                        scroll: 0,
+                    };
+                    return vec![Effect::LoadHistory(id)];
+                }
+            }
+            Command::Hypotheses => {
+                self.mode = Mode::Hypotheses {
+                    scroll: 0,
+                    sort: HypSort::Lane,
+                };
+                return vec![Effect::LoadInsights];
+            }
+            Command::Flow => {
+                self.mode = Mode::Flow { scroll: 0 };
+                return vec![Effect::LoadInsights];
             }
             Command::Changes => match &self.last_sync {
                 Some(_) => self.mode = Mode::Changes { scroll: 0 },

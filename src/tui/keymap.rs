@@ -36,12 +36,15 @@ pub enum Command {
     Reload,
     Sync,
     Changes,
+    History,
+    Hypotheses,
+    Flow,
     Help,
     Quit,
 }
 
 impl Command {
-    pub const ALL: [Command; 29] = [
+    pub const ALL: [Command; 32] = [
         Command::Left,
         Command::Right,
         Command::Up,
@@ -69,6 +72,9 @@ impl Command {
         Command::Reload,
         Command::Sync,
         Command::Changes,
+        Command::History,
+        Command::Hypotheses,
+        Command::Flow,
         Command::Help,
         Command::Quit,
     ];
@@ -103,6 +109,9 @@ impl Command {
             Command::Reload => "reload",
             Command::Sync => "sync",
             Command::Changes => "changes",
+            Command::History => "history",
+            Command::Hypotheses => "hypotheses",
+            Command::Flow => "flow",
             Command::Help => "help",
             Command::Quit => "quit",
         }
@@ -138,6 +147,9 @@ impl Command {
             Command::Reload => "reload the board from disk",
             Command::Sync => "sync with the remote (fetch, merge, push)",
             Command::Changes => "what changed in the last sync",
+            Command::History => "the card's history, field by field",
+            Command::Hypotheses => "all hypotheses side by side",
+            Command::Flow => "flow: cumulative flow, cycle times, loop-backs",
             Command::Help => "this help",
             Command::Quit => "quit",
         }
@@ -304,6 +316,9 @@ const DEFAULTS: &[(Command, &[&str])] = &[
     (Command::Reload, &["R"]),
     (Command::Sync, &["s"]),
     (Command::Changes, &["w"]),
+    (Command::History, &["i"]),
+    (Command::Hypotheses, &["p"]),
+    (Command::Flow, &["f"]),
     (Command::Help, &["?"]),
     (Command::Quit, &["q", "Ctrl+c"]),
 ];

@@ -52,6 +52,10 @@ pub enum Event {
     Synced(Result<crate::sync::Report, String>),
     /// Time for an automatic sync.
     AutoSync,
+    /// A card's history was read.
+    History(String, Result<Vec<crate::history::Entry>, String>),
+    /// Hypotheses and flow were computed.
+    Insights(Result<app::Insights, String>),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
     Terminate,
 }
@@ -66,6 +70,8 @@ enum Job {
     Status,
     Resolve(editor::EditConflict, editor::Choice),
     Sync,
+    History(String),
+    Insights,
 }
 
 /// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
@@ -170,6 +176,11 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
     std::thread::spawn(move || {
         while let Ok(job) = rx.recv() {
             let ev = match job {
+                Job::History(id) => {
+                    let r = crate::history::timeline(&root, &id).map_err(|e| format!("{e:#}"));
+                    Event::History(id, r)
+                }
+                Job::Insights => Event::Insights(insights(&root).map_err(|e| format!("{e:#}"))),
                 Job::Sync => {
                     let opts = crate::sync::Options::default();
                     let result = crate::sync::sync(&root, &opts).map_err(|e| format!("{e:#}"));
@@ -216,6 +227,22 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
         }
     });
     jobs
+}
+
+/// Hypotheses and flow for the views (off the UI thread).
+fn insights(root: &Path) -> Result<app::Insights> {
+    let board = Board::load(root)?;
+    let history = crate::history::board_history(root)?;
+    let flow = crate::history::flow::flow(
+        &history,
+        &board.config,
+        None,
+        crate::model::date::now_secs(),
+    );
+    Ok(app::Insights {
+        hypotheses: crate::history::report::hypotheses(&board, &history),
+        flow,
+    })
 }
 
 /// Branch and uncommitted board files.
@@ -470,6 +497,12 @@ impl Loop {
             Effect::Sync => {
                 let _ = self.jobs.send(Job::Sync);
             }
+            Effect::LoadHistory(id) => {
+                let _ = self.jobs.send(Job::History(id));
+            }
+            Effect::LoadInsights => {
+                let _ = self.jobs.send(Job::Insights);
+            }
             Effect::ResolveEdit(conflict, choice) => {
                 let _ = self.jobs.send(Job::Resolve(conflict, choice));
             }
@@ -546,6 +579,14 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             } else {
                 Vec::new()
             }
+        }
+        Event::History(id, r) => {
+            app.history = Some((id, r));
+            Vec::new()
+        }
+        Event::Insights(r) => {
+            app.insights = Some(r);
+            Vec::new()
         }
         Event::AutoSync => {
             if app.sync == app::SyncState::Running {

@@ -3,6 +3,7 @@
 mod board;
 mod detail;
 mod help;
+mod insights;
 mod status;
 pub mod text;
 
@@ -25,6 +26,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Detail { scroll } => detail::draw(frame, app, popup(area, 92, 90), *scroll),
         Mode::Help { scroll } => help::draw(frame, app, popup(area, 80, 90), *scroll),
         Mode::Changes { scroll } => changes(frame, app, popup(area, 80, 70), *scroll),
+        Mode::History { card, scroll } => {
+            insights::history(frame, app, popup(area, 92, 90), card, *scroll)
+        }
+        Mode::Hypotheses { scroll, sort } => {
+            insights::hypotheses(frame, app, popup(area, 98, 92), *scroll, *sort)
+        }
+        Mode::Flow { scroll } => insights::flow(frame, app, popup(area, 98, 92), *scroll),
         _ => {}
     }
 }
