@@ -188,23 +188,9 @@ pub fn commit_files(
     for (p, content) in files {
         if let Some(bytes) = content {
             let oid = repo.blob(bytes)?;
-            let mut entry = match index.get_path(Path::new(p), 0) {
-                Some(e) => e,
-                None => git2::IndexEntry {
-                    ctime: git2::IndexTime::new(0, 0),
-                    mtime: git2::IndexTime::new(0, 0),
-                    dev: 0,
-                    ino: 0,
-                    mode: 0o100644,
-                    uid: 0,
-                    gid: 0,
-                    file_size: 0,
-                    id: oid,
-                    flags: p.len().min(0xfff) as u16,
-                    flags_extended: 0,
-                    path: p.as_bytes().to_vec(),
-                },
-            };
+            let mut entry = index
+                .get_path(Path::new(p), 0)
+                .unwrap_or_else(|| blob_entry(p, oid));
             entry.id = oid;
             entry.file_size = bytes.len() as u32;
             index.add(&entry)?;
@@ -246,6 +232,25 @@ pub fn commit_files(
             }
             Err(anyhow!("commit failed: {}", e.message()))
         }
+    }
+}
+
+/// An index entry for a regular file with no stat data (git re-checks the
+/// working file's content when it next looks).
+pub fn blob_entry(path: &str, oid: Oid) -> git2::IndexEntry {
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id: oid,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
     }
 }
 

@@ -252,28 +252,14 @@ mod cache {
 
     const HEADER: &str = "lanes-history 1";
 
-    fn esc(s: &str) -> String {
-        s.replace('\\', "\\\\")
-            .replace('\t', "\\t")
-            .replace('\n', "\\n")
-    }
+    use crate::store::index::{escape as esc, unescape as unesc};
 
-    fn unesc(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        let mut it = s.chars();
-        while let Some(c) = it.next() {
-            if c == '\\' {
-                match it.next() {
-                    Some('t') => out.push('\t'),
-                    Some('n') => out.push('\n'),
-                    Some(o) => out.push(o),
-                    None => {}
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        out
+    /// The commit the cache's next change line belongs to.
+    fn last(h: &History) -> Result<usize> {
+        h.commits
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| anyhow::anyhow!("bad cache"))
     }
 
     pub fn read(path: &Path, board_dir: &str) -> Result<History> {
@@ -299,11 +285,7 @@ mod cache {
                         .collect(),
                 }),
                 ["x", card, lane, archived, kind, verdict] => h.changes.push(Change {
-                    commit: h
-                        .commits
-                        .len()
-                        .checked_sub(1)
-                        .ok_or_else(|| anyhow::anyhow!("bad cache"))?,
+                    commit: last(&h)?,
                     card: card.to_string(),
                     state: Some(CardState {
                         lane: unesc(lane),
@@ -313,11 +295,7 @@ mod cache {
                     }),
                 }),
                 ["d", card] => h.changes.push(Change {
-                    commit: h
-                        .commits
-                        .len()
-                        .checked_sub(1)
-                        .ok_or_else(|| anyhow::anyhow!("bad cache"))?,
+                    commit: last(&h)?,
                     card: card.to_string(),
                     state: None,
                 }),

@@ -237,7 +237,8 @@ struct Cached {
     entries: HashMap<String, (Stamp, Summary)>,
 }
 
-fn escape(s: &str) -> String {
+/// Escape text for one tab-separated cache field.
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -251,7 +252,8 @@ fn escape(s: &str) -> String {
     out
 }
 
-fn unescape(s: &str) -> String {
+/// Undo [`escape`].
+pub(crate) fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {

@@ -15,9 +15,7 @@ use crate::model::{date, id, Card, JournalEntry};
 use crate::store::{self, BOARD_DIR};
 use anyhow::{anyhow, bail, Context, Result};
 use git2::build::CheckoutBuilder;
-use git2::{
-    Commit, IndexEntry, IndexTime, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult,
-};
+use git2::{Commit, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 use remote::Net;
 use serde_yaml::{Mapping, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -269,23 +267,6 @@ fn blob_text(repo: &Repository, oid: Option<Oid>) -> Option<Vec<u8>> {
         .map(|b| b.content().to_vec())
 }
 
-fn index_entry(path: &str, oid: Oid) -> IndexEntry {
-    IndexEntry {
-        ctime: IndexTime::new(0, 0),
-        mtime: IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: 0o100644,
-        uid: 0,
-        gid: 0,
-        file_size: 0,
-        id: oid,
-        flags: path.len().min(0xfff) as u16,
-        flags_extended: 0,
-        path: path.as_bytes().to_vec(),
-    }
-}
-
 /// Who made each side, for conflict records.
 struct SideMeta {
     author: String,
@@ -366,7 +347,7 @@ fn merge(
             };
             let (res, extra) = merge_file(&ctx, rel, bo, oo, to, report)?;
             for (p, oid) in extra {
-                index.add(&index_entry(&p, oid))?;
+                index.add(&git::blob_entry(&p, oid))?;
             }
             if rel.starts_with(store::CARDS_DIR) {
                 merged_cards.push(rel.to_string());
@@ -375,7 +356,7 @@ fn merge(
         };
         let _ = index.conflict_remove(Path::new(path));
         match result {
-            Some(oid) => index.add(&index_entry(path, oid))?,
+            Some(oid) => index.add(&git::blob_entry(path, oid))?,
             None => {
                 let _ = index.remove_path(Path::new(path));
             }

@@ -23,6 +23,23 @@ fn block<'a>(app: &App, title: String, hint: &'a str) -> Block<'a> {
         .title_bottom(Span::styled(hint, t.muted()))
 }
 
+/// The computed insights, or a "reading…" / error box drawn instead.
+fn ready<'a>(
+    frame: &mut Frame,
+    app: &'a App,
+    area: Rect,
+    b: Block,
+) -> Option<&'a crate::tui::app::Insights> {
+    let t = &app.theme;
+    let line = match &app.insights {
+        Some(Ok(i)) => return Some(i),
+        Some(Err(e)) => Line::styled(fit(e, 200), t.error()),
+        None => Line::styled("reading history…", t.muted()),
+    };
+    frame.render_widget(Paragraph::new(line).block(b), area);
+    None
+}
+
 fn when(t: i64) -> String {
     let s = crate::model::date::format_timestamp(t);
     s[..16].replace('T', " ")
@@ -89,23 +106,10 @@ pub fn hypotheses(frame: &mut Frame, app: &App, area: Rect, scroll: u16, sort: H
         " Hypotheses ".to_string(),
         " sort: l lane · v verdict · m metric · u updated · any other key closes ",
     );
-    let rows = match &app.insights {
-        Some(Ok(i)) => &i.hypotheses,
-        Some(Err(e)) => {
-            frame.render_widget(
-                Paragraph::new(Line::styled(fit(e, 200), t.error())).block(b),
-                area,
-            );
-            return;
-        }
-        None => {
-            frame.render_widget(
-                Paragraph::new(Line::styled("reading history…", t.muted())).block(b),
-                area,
-            );
-            return;
-        }
+    let Some(insights) = ready(frame, app, area, b.clone()) else {
+        return;
     };
+    let rows = &insights.hypotheses;
     let mut rows: Vec<_> = rows.iter().collect();
     match sort {
         HypSort::Lane => {}
@@ -187,23 +191,10 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
         " Flow ".to_string(),
         " j/k scroll the numbers · any other key closes ",
     );
-    let f = match &app.insights {
-        Some(Ok(i)) => &i.flow,
-        Some(Err(e)) => {
-            frame.render_widget(
-                Paragraph::new(Line::styled(fit(e, 200), t.error())).block(b),
-                area,
-            );
-            return;
-        }
-        None => {
-            frame.render_widget(
-                Paragraph::new(Line::styled("reading history…", t.muted())).block(b),
-                area,
-            );
-            return;
-        }
+    let Some(insights) = ready(frame, app, area, b.clone()) else {
+        return;
     };
+    let f = &insights.flow;
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let [chart_area, text_area] =
