@@ -704,9 +704,15 @@ fn list(board: &Board, args: &ListArgs) -> Result<()> {
         .collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        let arr: Vec<serde_json::Value> = cards.iter().map(|c| output::card_json(c)).collect();
-        serde_json::to_writer(&mut out, &arr)?;
-        writeln!(out)?;
+        // One array, written card by card (no second copy of the board).
+        out.write_all(b"[")?;
+        for (i, c) in cards.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut out, &output::card_json(c))?;
+        }
+        out.write_all(b"]\n")?;
     } else {
         write!(out, "{}", output::list_text(&board.config, &cards))?;
     }

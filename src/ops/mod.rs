@@ -464,8 +464,11 @@ fn new_card(board: &Index, new: NewCard) -> Result<Card> {
 
 /// The rank for `moving` placed in `lane`.
 pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
-    let others: Vec<&store::index::Summary> =
-        board.lane_cards(lane).filter(|c| c.id != moving).collect();
+    let others: Vec<&store::index::Summary> = board
+        .lane_cards(lane)
+        .into_iter()
+        .filter(|c| c.id != moving)
+        .collect();
     let rank_of = |i: usize| {
         others
             .get(i)

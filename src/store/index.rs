@@ -8,16 +8,14 @@
 //! than two seconds before the cache was written are re-read ("racily
 //! clean" files).
 
-use super::{
-    card_path, list_card_ids, parse_board, read_board_file, read_cards, Problem, BOARD_FILE,
-};
+use super::{card_path, parse_board, read_board_file, read_cards, Problem, BOARD_FILE};
 use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const HEADER: &str = "lanes-index 1";
+const HEADER: &str = "lanes-index 2";
 /// Entries modified this close to the cache write are re-read next time.
 const RACY_NS: i128 = 2_000_000_000;
 
@@ -83,7 +81,7 @@ fn stamp(meta: &fs::Metadata) -> Stamp {
 pub struct Index {
     pub root: PathBuf,
     pub config: BoardConfig,
-    /// Readable cards, in lane order, then rank, then id.
+    /// Readable cards, sorted by id.
     pub cards: Vec<Summary>,
     /// Ids of all card files, sorted.
     pub file_ids: Vec<String>,
@@ -91,43 +89,63 @@ pub struct Index {
     pub broken: HashMap<String, Problem>,
 }
 
+/// Card files in the cards folder with their stamps, sorted by id, in one
+/// pass over the directory.
+fn scan(root: &Path) -> Result<Vec<(String, Stamp)>> {
+    let dir = root.join(super::CARDS_DIR);
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => bail!("cannot read {}: {e}", dir.display()),
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".yaml")) else {
+            continue;
+        };
+        if id.starts_with('.') || !crate::model::id::is_valid(id) {
+            continue;
+        }
+        // DirEntry::metadata does not follow symlinks: a link is not a
+        // regular file and is left to the full read to report.
+        if let Ok(meta) = e.metadata() {
+            out.push((id.to_string(), stamp(&meta)));
+        }
+    }
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 impl Index {
     pub fn load(root: &Path) -> Result<Index> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-        let (file_ids, _) = list_card_ids(root)?;
+        let files = scan(root)?;
         let cache_path = cache_path(root);
-        let cached = cache_path.as_deref().map(read_cache).unwrap_or_default();
-        let dir = root.join(super::CARDS_DIR);
-        let mut stamps: HashMap<String, Stamp> = HashMap::with_capacity(file_ids.len());
-        if let Ok(entries) = fs::read_dir(&dir) {
-            for e in entries.flatten() {
-                let name = e.file_name();
-                let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".yaml")) else {
-                    continue;
-                };
-                if let Ok(meta) = e.metadata() {
-                    if meta.is_file() {
-                        stamps.insert(id.to_string(), stamp(&meta));
-                    }
-                }
-            }
-        }
-        let mut cards = Vec::with_capacity(file_ids.len());
+        let cache_text = cache_path
+            .as_deref()
+            .and_then(|p| fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        let cached = Cached::parse(&cache_text);
+        // Merge the sorted directory listing with the id-sorted cache.
+        let mut cards = Vec::with_capacity(files.len());
         let mut stale = Vec::new();
-        for id in &file_ids {
-            match (cached.entries.get(id), stamps.get(id)) {
-                (Some((st, summary)), Some(now))
-                    if st == now && now.mtime < cached.written - RACY_NS =>
+        let mut lines = cached.lines.iter().peekable();
+        for (id, now) in &files {
+            while lines.next_if(|l| l.id < id.as_str()).is_some() {}
+            match lines.peek() {
+                Some(l)
+                    if l.id == id && l.stamp == *now && now.mtime < cached.written - RACY_NS =>
                 {
-                    cards.push(summary.clone())
+                    cards.push(l.summary());
+                    lines.next();
                 }
                 _ => stale.push(id.clone()),
             }
         }
+        let changed = !stale.is_empty() || cached.lines.len() != cards.len();
         let mut broken = HashMap::new();
-        let fresh = read_cards(root, &stale);
-        let changed = !stale.is_empty() || cached.entries.len() != cards.len();
-        for (id, result) in stale.iter().zip(fresh) {
+        for (id, result) in stale.iter().zip(read_cards(root, &stale)) {
             match result {
                 Ok(lc) if lc.card.id == *id => cards.push(Summary::of(&lc.card)),
                 Ok(lc) => {
@@ -146,33 +164,24 @@ impl Index {
                 }
             }
         }
-        let mut index = Index {
+        if !stale.is_empty() {
+            cards.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        }
+        let file_ids = files.iter().map(|(id, _)| id.clone()).collect();
+        let index = Index {
             root: root.to_path_buf(),
             config,
             cards,
             file_ids,
             broken,
         };
-        index.sort();
         if changed {
             if let Some(p) = cache_path {
                 // A cache that cannot be written only costs speed.
-                let _ = write_cache(&p, &index, &stamps);
+                let _ = write_cache(&p, &index, &files);
             }
         }
         Ok(index)
-    }
-
-    fn sort(&mut self) {
-        let config = &self.config;
-        let pos = |lane: &str| config.lane_index(lane).unwrap_or(usize::MAX);
-        self.cards.sort_by(|a, b| {
-            pos(&a.lane)
-                .cmp(&pos(&b.lane))
-                .then_with(|| a.lane.cmp(&b.lane))
-                .then_with(|| a.rank.cmp(&b.rank))
-                .then_with(|| a.id.cmp(&b.id))
-        });
     }
 
     /// Resolve an id or unique prefix to a full id.
@@ -183,7 +192,10 @@ impl Index {
     }
 
     pub fn summary(&self, id: &str) -> Option<&Summary> {
-        self.cards.iter().find(|c| c.id == id)
+        self.cards
+            .binary_search_by(|c| c.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.cards[i])
     }
 
     /// Read one card in full, now.
@@ -200,9 +212,11 @@ impl Index {
         Ok(lc.card)
     }
 
-    /// Cards in a lane, in order (archived included).
-    pub fn lane_cards<'a>(&'a self, lane: &'a str) -> impl Iterator<Item = &'a Summary> + 'a {
-        self.cards.iter().filter(move |c| c.lane == lane)
+    /// Cards in a lane, in order (rank, then id; archived included).
+    pub fn lane_cards(&self, lane: &str) -> Vec<&Summary> {
+        let mut v: Vec<&Summary> = self.cards.iter().filter(|c| c.lane == lane).collect();
+        v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(&b.id)));
+        v
     }
 }
 
@@ -231,10 +245,91 @@ fn cache_path(root: &Path) -> Option<PathBuf> {
     None
 }
 
+/// One cache line, borrowed from the cache text.
+struct Line<'a> {
+    id: &'a str,
+    stamp: Stamp,
+    fields: [&'a str; 4],
+}
+
+impl Line<'_> {
+    fn summary(&self) -> Summary {
+        Summary {
+            id: self.id.to_string(),
+            lane: unescape(self.fields[0]),
+            rank: unescape(self.fields[1]),
+            archived: self.fields[2] == "1",
+            title: unescape(self.fields[3]),
+        }
+    }
+}
+
 #[derive(Default)]
-struct Cached {
+struct Cached<'a> {
     written: i128,
-    entries: HashMap<String, (Stamp, Summary)>,
+    /// Sorted by id.
+    lines: Vec<Line<'a>>,
+}
+
+impl<'a> Cached<'a> {
+    /// Parse the cache; anything unexpected means no cache.
+    fn parse(text: &'a str) -> Cached<'a> {
+        let mut it = text.lines();
+        let written = match it.next().and_then(|h| h.strip_prefix(HEADER)) {
+            Some(rest) => rest.trim().parse().unwrap_or(0),
+            None => return Cached::default(),
+        };
+        let mut lines = Vec::new();
+        for line in it {
+            let mut f = line.split('\t');
+            let (
+                Some(id),
+                Some(m),
+                Some(c),
+                Some(sz),
+                Some(ino),
+                Some(lane),
+                Some(rank),
+                Some(arch),
+                Some(title),
+                None,
+            ) = (
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+                f.next(),
+            )
+            else {
+                return Cached::default();
+            };
+            let (Ok(mtime), Ok(ctime), Ok(size), Ok(ino)) =
+                (m.parse(), c.parse(), sz.parse(), ino.parse())
+            else {
+                return Cached::default();
+            };
+            if lines.last().is_some_and(|l: &Line| l.id >= id) {
+                // Not sorted: an old or foreign file.
+                return Cached::default();
+            }
+            lines.push(Line {
+                id,
+                stamp: Stamp {
+                    mtime,
+                    ctime,
+                    size,
+                    ino,
+                },
+                fields: [lane, rank, arch, title],
+            });
+        }
+        Cached { written, lines }
+    }
 }
 
 /// Escape text for one tab-separated cache field.
@@ -254,6 +349,9 @@ pub(crate) fn escape(s: &str) -> String {
 
 /// Undo [`escape`].
 pub(crate) fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -272,66 +370,26 @@ pub(crate) fn unescape(s: &str) -> String {
     out
 }
 
-fn read_cache(path: &Path) -> Cached {
-    let Ok(text) = fs::read_to_string(path) else {
-        return Cached::default();
-    };
-    let mut lines = text.lines();
-    let written = match lines.next().and_then(|h| h.strip_prefix(HEADER)) {
-        Some(rest) => rest.trim().parse().unwrap_or(0),
-        None => return Cached::default(),
-    };
-    let mut entries = HashMap::new();
-    for line in lines {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() != 9 {
-            return Cached::default();
-        }
-        let (Ok(mtime), Ok(ctime), Ok(size), Ok(ino)) =
-            (f[1].parse(), f[2].parse(), f[3].parse(), f[4].parse())
-        else {
-            return Cached::default();
-        };
-        let summary = Summary {
-            id: f[0].to_string(),
-            lane: unescape(f[5]),
-            rank: unescape(f[6]),
-            archived: f[7] == "1",
-            title: unescape(f[8]),
-        };
-        entries.insert(
-            summary.id.clone(),
-            (
-                Stamp {
-                    mtime,
-                    ctime,
-                    size,
-                    ino,
-                },
-                summary,
-            ),
-        );
-    }
-    Cached { written, entries }
-}
-
-fn write_cache(path: &Path, index: &Index, stamps: &HashMap<String, Stamp>) -> Result<()> {
+fn write_cache(path: &Path, index: &Index, stamps: &[(String, Stamp)]) -> Result<()> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i128);
-    let mut out = String::with_capacity(index.cards.len() * 64);
+    let mut out = String::with_capacity(index.cards.len() * 96);
     out.push_str(&format!("{HEADER} {now}\n"));
+    // Both lists are sorted by id.
+    let mut st = stamps.iter().peekable();
     for s in &index.cards {
-        let Some(st) = stamps.get(&s.id) else {
+        while st.next_if(|(id, _)| id.as_str() < s.id.as_str()).is_some() {}
+        let Some((_, stamp)) = st.peek().filter(|(id, _)| *id == s.id) else {
             continue;
         };
         out.push_str(&format!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             s.id,
-            st.mtime,
-            st.ctime,
-            st.size,
-            st.ino,
+            stamp.mtime,
+            stamp.ctime,
+            stamp.size,
+            stamp.ino,
             escape(&s.lane),
             escape(&s.rank),
             if s.archived { "1" } else { "0" },

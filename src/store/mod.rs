@@ -10,7 +10,7 @@ pub mod yaml;
 
 use crate::model::{id, BoardConfig, Card, FieldError};
 use anyhow::{anyhow, bail, Context, Result};
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 use std::fmt;
 use std::fs;
 use std::io::Write;
@@ -106,8 +106,6 @@ pub fn explicit_root(path: &Path) -> Result<PathBuf> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedCard {
     pub card: Card,
-    /// The canonical mapping it was read as (for splicing rewrites).
-    pub canonical: Mapping,
 }
 
 /// Parse one card file's bytes. `rel` is its path relative to the root.
@@ -115,8 +113,7 @@ pub fn parse_card(rel: &str, bytes: &[u8]) -> Result<LoadedCard, Problem> {
     let value = yaml::parse(bytes).map_err(|e| Problem::new(rel, e.line, e.column, e.message))?;
     let text = std::str::from_utf8(bytes).unwrap_or_default();
     let card = Card::from_value(value).map_err(|e| Problem::from_field(rel, text, &e))?;
-    let canonical = card.to_mapping();
-    Ok(LoadedCard { card, canonical })
+    Ok(LoadedCard { card })
 }
 
 /// Parse board.yaml's bytes.
@@ -131,9 +128,13 @@ pub fn parse_board(bytes: &[u8]) -> Result<BoardConfig, Problem> {
 pub fn render_card(card: &Card, previous_text: Option<&str>) -> String {
     let new = card.to_mapping();
     let old = previous_text.and_then(|t| parse_card("", t.as_bytes()).ok());
-    let canon = |t: &str| parse_card("", t.as_bytes()).ok().map(|c| c.canonical);
+    let canon = |t: &str| {
+        parse_card("", t.as_bytes())
+            .ok()
+            .map(|c| c.card.to_mapping())
+    };
     match (&old, previous_text) {
-        (Some(o), Some(t)) => yaml::render(Some((t, &o.canonical)), &new, &canon),
+        (Some(o), Some(t)) => yaml::render(Some((t, &o.card.to_mapping())), &new, &canon),
         _ => yaml::emit(&new),
     }
 }
