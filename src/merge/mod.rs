@@ -137,22 +137,49 @@ fn entry_time(v: &Value) -> i64 {
 }
 
 /// Journal: union of both sides, in time order, duplicates removed.
-fn merge_journal(ours: Option<&Value>, theirs: Option<&Value>) -> Option<Value> {
-    if ours == theirs {
+fn merge_journal(
+    base: Option<&Value>,
+    ours: Option<&Value>,
+    theirs: Option<&Value>,
+) -> Option<Value> {
+    if ours == theirs || theirs == base {
         return ours.cloned();
     }
-    let mut all: Vec<Value> = seq(ours);
-    for e in seq(theirs) {
-        if !all.contains(&e) {
-            all.push(e);
+    if ours == base {
+        return theirs.cloned();
+    }
+    let (o, t) = (seq(ours), seq(theirs));
+    // What both share at the start stays as it is; the two tails are
+    // merged like sorted runs, so each side keeps its own order (two notes
+    // in one second stay in the order they were written) and ties between
+    // the sides are broken by content, the same whichever side is ours.
+    let common = o.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let key = |e: &Value| (entry_time(e), sort_key(e));
+    let (mut i, mut j) = (common, common);
+    let mut out: Vec<Value> = o[..common].to_vec();
+    let push = |out: &mut Vec<Value>, e: &Value| {
+        if !out.contains(e) {
+            out.push(e.clone());
+        }
+    };
+    while i < o.len() || j < t.len() {
+        let take_ours = match (o.get(i), t.get(j)) {
+            (Some(a), Some(b)) => key(a) <= key(b),
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_ours {
+            push(&mut out, &o[i]);
+            i += 1;
+        } else {
+            push(&mut out, &t[j]);
+            j += 1;
         }
     }
-    // Stable and side-independent: by time, then by content.
-    all.sort_by_cached_key(|e| (entry_time(e), sort_key(e)));
-    if all.is_empty() {
+    if out.is_empty() {
         None
     } else {
-        Some(Value::Sequence(all))
+        Some(Value::Sequence(out))
     }
 }
 
@@ -278,10 +305,10 @@ fn merge_mapping(
         };
         let (b, o, t) = (get(base, &name), ours.get(&key), theirs.get(&key));
         let merged = match full.as_str() {
-            "journal" => merge_journal(o, t),
+            "journal" => merge_journal(b, o, t),
             "labels" | "assignees" | "experiment.runs" | "kinds" => merge_set(b, o, t),
             "checklist" => merge_checklist(b, o, t, winner, conflicts),
-            "hypothesis" | "experiment" => match (o, t) {
+            "hypothesis" | "experiment" | "settings" => match (o, t) {
                 (Some(Value::Mapping(om)), Some(Value::Mapping(tm))) if o != t => {
                     let bm = match b {
                         Some(Value::Mapping(m)) => Some(m),

@@ -124,13 +124,18 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     }
     let prefix = git::repo_path(&repo, root, "")?;
     let board_dir = format!("{prefix}{BOARD_DIR}/");
-    let pending = git::changed_paths(&repo, &board_dir)?;
-    if !pending.is_empty() {
-        bail!(
-            "uncommitted board changes: {}\ncommit them first (`lanes commit`) or discard them, then sync again (nothing was changed)",
-            pending.join(", ")
-        );
-    }
+    // Uncommitted board changes would be lost or half-merged by a checkout:
+    // checked just before one (a sync with nothing to bring in skips it).
+    let refuse_pending = |repo: &Repository| -> Result<()> {
+        let pending = git::changed_paths(repo, &board_dir)?;
+        if !pending.is_empty() {
+            bail!(
+                "uncommitted board changes: {}\ncommit them first (`lanes commit`) or discard them, then sync again (nothing was changed)",
+                pending.join(", ")
+            );
+        }
+        Ok(())
+    };
     let (remote, branch) = remote::upstream(&repo, &branch_ref, opts.remote.as_deref())?;
     let tracking = format!("refs/remotes/{remote}/{branch}");
     let mut report = Report {
@@ -143,6 +148,9 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         let theirs = match remote::fetch(&repo, &remote, &branch, opts.interactive)? {
             Net::Ok => repo.refname_to_id(&tracking).ok(),
             Net::NoBranch => None,
+            Net::Refused(msg) => bail!(
+                "{remote} refused the fetch:\n{msg}\nnothing was changed; your work is safe here"
+            ),
             failed => {
                 let msg = match failed {
                     Net::Failed(m) => m,
@@ -162,6 +170,7 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
             if t != ours {
                 let (ahead, behind) = repo.graph_ahead_behind(ours, t)?;
                 if behind > 0 {
+                    refuse_pending(&repo)?;
                     report.pulled += behind;
                     git::wait_for_index_lock(&repo)?;
                     if ahead == 0 {
@@ -181,6 +190,8 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         if !needs_push {
             break;
         }
+        // Pushing is safe, but the user would think their edits went too.
+        refuse_pending(&repo)?;
         match remote::push(&repo, &remote, &branch_ref, &branch, opts.interactive)? {
             Net::Ok => {
                 report.pushed = true;
@@ -190,6 +201,10 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
             }
             Net::Rejected => continue,
             Net::NoBranch => break,
+            Net::Refused(msg) => bail!(
+                "{remote} refused the push:\n{msg}\nyour commits are safe here ({} ahead); fix the cause and run `lanes sync` again",
+                repo.graph_ahead_behind(ours, theirs.unwrap_or(ours)).map(|x| x.0).unwrap_or(0)
+            ),
             Net::Failed(msg) => {
                 report.offline = Some(msg_or(&msg, "the remote refused the push"));
                 break;
@@ -250,14 +265,26 @@ fn record_sync(repo: &Repository, before: Oid) {
 fn checkout_and_move(repo: &Repository, branch_ref: &str, target: Oid, why: &str) -> Result<()> {
     let commit = repo.find_commit(target)?;
     let tree = commit.tree()?;
-    let mut co = CheckoutBuilder::new();
-    co.safe();
-    repo.checkout_tree(tree.as_object(), Some(&mut co)).map_err(|e| {
-        anyhow!(
-            "incoming changes would overwrite your uncommitted work ({}); commit or stash it, then sync again (nothing was changed)",
-            e.message()
-        )
-    })?;
+    let blocked = std::cell::RefCell::new(Vec::new());
+    let result = {
+        let mut co = CheckoutBuilder::new();
+        co.safe();
+        co.notify_on(git2::CheckoutNotificationType::CONFLICT);
+        co.notify(|_, path, _, _, _| {
+            if let Some(p) = path {
+                blocked.borrow_mut().push(p.display().to_string());
+            }
+            true
+        });
+        repo.checkout_tree(tree.as_object(), Some(&mut co))
+    };
+    if let Err(e) = result {
+        let files = blocked.into_inner();
+        bail!(
+            "incoming changes would overwrite your uncommitted work in {}; commit or stash it, then sync again (nothing was changed)",
+            if files.is_empty() { e.message().to_string() } else { files.join(", ") }
+        );
+    }
     repo.reference(branch_ref, target, true, why)?;
     Ok(())
 }
@@ -323,6 +350,10 @@ fn merge(
     let t = blobs_in(&tc.tree()?)?;
     let paths: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
     let mut merged_cards = Vec::new();
+    // Cards placed (added or moved) on one side only, with their result:
+    // two such cards from different sides may share a rank.
+    let mut placed: Vec<(String, Oid)> = Vec::new();
+    let cards_dir = format!("{board_dir}cards/");
     for path in paths {
         let (bo, oo, to) = (
             b.get(path).copied(),
@@ -356,11 +387,19 @@ fn merge(
         };
         let _ = index.conflict_remove(Path::new(path));
         match result {
-            Some(oid) => index.add(&git::blob_entry(path, oid))?,
+            Some(oid) => {
+                if path.starts_with(&cards_dir) && (oo != bo || to != bo) {
+                    placed.push((path.clone(), oid));
+                }
+                index.add(&git::blob_entry(path, oid))?
+            }
             None => {
                 let _ = index.remove_path(Path::new(path));
             }
         }
+    }
+    for (path, oid) in separate_ties(repo, &placed)? {
+        index.add(&git::blob_entry(&path, oid))?;
     }
     if index.has_conflicts() {
         let mut paths = Vec::new();
@@ -428,6 +467,52 @@ fn walk_board(repo: &Repository, tree: &Tree, board_dir: &str) -> Result<BTreeMa
         }
         TreeWalkResult::Ok
     })?;
+    Ok(out)
+}
+
+/// Cards placed on different sides can land on the same rank in one lane
+/// (both added at the bottom, say). Every tie after the first (by id) gets
+/// a rank just after it, the same on every clone. Returns the rewritten
+/// files.
+fn separate_ties(repo: &Repository, placed: &[(String, Oid)]) -> Result<Vec<(String, Oid)>> {
+    // (lane, rank) -> the cards there: (path, file text, card).
+    type Place = (String, String);
+    let mut by_place: BTreeMap<Place, Vec<(String, String, Card)>> = BTreeMap::new();
+    for (path, oid) in placed {
+        let Some(bytes) = blob_text(repo, Some(*oid)) else {
+            continue;
+        };
+        let Ok(lc) = store::parse_card(path, &bytes) else {
+            continue;
+        };
+        let key = (lc.card.lane.clone(), lc.card.rank.clone());
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        by_place
+            .entry(key)
+            .or_default()
+            .push((path.clone(), text, lc.card));
+    }
+    let taken: BTreeSet<Place> = by_place.keys().cloned().collect();
+    let mut out = Vec::new();
+    for ((lane, rank), mut cards) in by_place {
+        if cards.len() < 2 {
+            continue;
+        }
+        cards.sort_by(|a, b| a.2.id.cmp(&b.2.id));
+        let mut next = rank.clone();
+        for (path, text, mut card) in cards.into_iter().skip(1) {
+            // Just after the tie (and after any rank already used here).
+            loop {
+                next = format!("{next}i");
+                if !taken.contains(&(lane.clone(), next.clone())) {
+                    break;
+                }
+            }
+            card.rank = next.clone();
+            let new_text = store::render_card(&card, Some(&text));
+            out.push((path, repo.blob(new_text.as_bytes())?));
+        }
+    }
     Ok(out)
 }
 

@@ -16,8 +16,21 @@ pub enum Net {
     NoBranch,
     /// The push was refused because the remote moved on.
     Rejected,
-    /// The remote could not be reached or refused us; git's own message.
+    /// The remote answered but refused (permissions, a hook); git's message.
+    Refused(String),
+    /// The remote could not be reached; git's own message.
     Failed(String),
+}
+
+/// Whether git's output says the remote was reached (and said no), as
+/// opposed to not reached at all.
+fn reached(text: &str) -> bool {
+    text.contains("[remote rejected]")
+        || text.contains("pre-receive hook declined")
+        || text.contains("remote: ")
+        || text.contains("Permission denied (publickey)")
+        || text.contains("Authentication failed")
+        || text.contains("403")
 }
 
 fn git_available() -> bool {
@@ -72,6 +85,9 @@ pub fn fetch(repo: &Repository, remote: &str, branch: &str, interactive: bool) -
         if text.contains("couldn't find remote ref") || text.contains("could not find remote ref") {
             return Ok(Net::NoBranch);
         }
+        if reached(&text) {
+            return Ok(Net::Refused(text));
+        }
         return Ok(Net::Failed(text));
     }
     let mut r = repo.find_remote(remote)?;
@@ -108,12 +124,18 @@ pub fn push(
         if ok {
             return Ok(Net::Ok);
         }
+        // Someone pushed first (or while we pushed): fetch, merge, retry.
         if text.contains("[rejected]")
             || text.contains("non-fast-forward")
             || text.contains("fetch first")
             || text.contains("stale info")
+            || text.contains("cannot lock ref")
+            || (text.contains("failed to update ref") && text.contains("but expected"))
         {
             return Ok(Net::Rejected);
+        }
+        if reached(&text) {
+            return Ok(Net::Refused(text));
         }
         return Ok(Net::Failed(text));
     }

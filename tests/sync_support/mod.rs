@@ -438,7 +438,12 @@ impl Clone {
     /// in any file under `.lanes/`, and the board files are committed.
     pub fn assert_healthy(&self) {
         let (code, text) = self.validate();
-        assert_eq!(code, Some(0), "{}: lanes validate failed:\n{text}", self.name);
+        assert_eq!(
+            code,
+            Some(0),
+            "{}: lanes validate failed:\n{text}",
+            self.name
+        );
         self.assert_no_markers_and_committed();
     }
 
@@ -446,10 +451,7 @@ impl Clone {
     /// which concurrent placements produce today (see the ignored tests).
     pub fn assert_healthy_but_rank_ties(&self) -> usize {
         let (code, text) = self.validate();
-        let problems: Vec<&str> = text
-            .lines()
-            .filter(|l| l.starts_with(".lanes/"))
-            .collect();
+        let problems: Vec<&str> = text.lines().filter(|l| l.starts_with(".lanes/")).collect();
         let other: Vec<&&str> = problems
             .iter()
             .filter(|l| !l.contains("is also used by"))

@@ -1,0 +1,846 @@
+//! Benchmark of `lanes sync` (issue 5, "Speed").
+//!
+//! ```text
+//! cargo run --release --example bench_sync -- [--cards 5000] [--changed 1000]
+//!     [--conflicts 100] [--others 100] [--runs 5] [--noop-runs 15] [--keep] [--lanes PATH]
+//! ```
+//!
+//! Builds, in a temporary folder, a bare remote and clones of it holding a
+//! board of `--cards` cards (written by the library's own renderer and
+//! committed with the git CLI). Clone B changes `--changed` cards and pushes:
+//! for all but `--conflicts` of them a field clone A leaves alone (`due`),
+//! for the others the title. Clone A, meanwhile, changes the title of those
+//! `--conflicts` cards (the same-field conflicts) and adds a journal note to
+//! `--others` cards among B's (both sides changed them, different fields).
+//! B's commits are later, so B's titles win and A's are recorded.
+//!
+//! Then it times the release `lanes sync` in A (fetch, merge card by card,
+//! commit, check out, push), `--runs` times from the same starting state,
+//! and splits its time with git's own trace (`GIT_TRACE2_EVENT`) into the
+//! git processes lanes runs (fetch, push) and the rest: the merge, commit
+//! and checkout done in-process. A plain `git fetch` of the same data into
+//! a third clone is the reference. Finally it times a no-op sync (nothing
+//! changed anywhere) against a plain `git fetch`, and checks the merged
+//! board: every change present, every conflict recorded, `lanes validate`
+//! clean, the merge pushed.
+
+use anyhow::{anyhow, bail, Context, Result};
+use lanes::model::{rank, Card, Hypothesis, JournalEntry};
+use lanes::store;
+use serde_yaml::Value;
+use std::collections::{BTreeMap, HashSet};
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: cargo run --release --example bench_sync -- [--cards 5000] [--changed 1000] [--conflicts 100] [--others 100] [--runs 5] [--noop-runs 15] [--keep] [--lanes PATH]";
+
+/// The target for the merge and commit of a sync bringing the changes.
+const MERGE_TARGET: Duration = Duration::from_secs(1);
+
+/// Commit times: the base, A's changes, B's (later: B wins conflicts).
+const T_BASE: i64 = 1_777_593_600;
+const T_A: i64 = T_BASE + 1_000;
+const T_B: i64 = T_BASE + 2_000;
+
+#[derive(Debug)]
+struct Opts {
+    cards: usize,
+    changed: usize,
+    conflicts: usize,
+    others: usize,
+    runs: usize,
+    noop_runs: usize,
+    keep: bool,
+    lanes: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match parse_opts(&args).and_then(run) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("bench_sync: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn parse_opts(args: &[String]) -> Result<Opts> {
+    let mut o = Opts {
+        cards: 5_000,
+        changed: 1_000,
+        conflicts: 100,
+        others: 100,
+        runs: 5,
+        noop_runs: 15,
+        keep: false,
+        lanes: None,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--cards" => o.cards = value()?.parse()?,
+            "--changed" => o.changed = value()?.parse()?,
+            "--conflicts" => o.conflicts = value()?.parse()?,
+            "--others" => o.others = value()?.parse()?,
+            "--runs" => o.runs = value()?.parse()?,
+            "--noop-runs" => o.noop_runs = value()?.parse()?,
+            "--lanes" => o.lanes = Some(PathBuf::from(value()?)),
+            "--keep" => o.keep = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown option {other}\n{USAGE}"),
+        }
+    }
+    if o.conflicts > o.changed || o.changed > o.cards || o.others > o.changed - o.conflicts {
+        bail!("need conflicts <= changed <= cards and others <= changed - conflicts");
+    }
+    if o.runs == 0 || o.noop_runs == 0 {
+        bail!("--runs and --noop-runs must be at least 1");
+    }
+    Ok(o)
+}
+
+// ---------------------------------------------------------------------------
+// Processes
+
+/// Everything we run: isolated from the user's git configuration.
+struct Env {
+    home: PathBuf,
+}
+
+impl Env {
+    fn cmd(&self, program: &Path, dir: &Path) -> Command {
+        let mut c = Command::new(program);
+        for v in [
+            "LANES_BOARD",
+            "LANES_CONFIG_DIR",
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_INDEX_FILE",
+            "GIT_AUTHOR_DATE",
+            "GIT_COMMITTER_DATE",
+            "GIT_AUTHOR_NAME",
+            "GIT_AUTHOR_EMAIL",
+            "GIT_COMMITTER_NAME",
+            "GIT_COMMITTER_EMAIL",
+            "GIT_CONFIG_GLOBAL",
+            "GIT_TRACE2_EVENT",
+        ] {
+            c.env_remove(v);
+        }
+        c.env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("LANES_CONFIG_DIR", self.home.join("lanes"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C")
+            .current_dir(dir)
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn git_cmd(&self, dir: &Path) -> Command {
+        self.cmd(Path::new("git"), dir)
+    }
+
+    /// Run git, which must succeed; its stdout.
+    fn git(&self, dir: &Path, args: &[&str]) -> Result<String> {
+        output(self.git_cmd(dir).args(args))
+    }
+
+    /// Run git with commit dates `at`.
+    fn git_at(&self, dir: &Path, at: i64, args: &[&str]) -> Result<String> {
+        let d = format!("@{at} +0000");
+        output(
+            self.git_cmd(dir)
+                .env("GIT_AUTHOR_DATE", &d)
+                .env("GIT_COMMITTER_DATE", &d)
+                .args(args),
+        )
+    }
+}
+
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
+    if !out.status.success() {
+        bail!(
+            "{cmd:?} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn find_lanes(o: &Opts) -> Result<PathBuf> {
+    if let Some(p) = &o.lanes {
+        return fs::canonicalize(p).with_context(|| format!("--lanes {}", p.display()));
+    }
+    let exe = env::current_exe()?;
+    // target/<profile>/examples/bench_sync -> target/<profile>/
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| anyhow!("cannot find the target folder from {}", exe.display()))?;
+    let target = profile_dir
+        .parent()
+        .ok_or_else(|| anyhow!("cannot find the target folder"))?;
+    let bin = target
+        .join("release")
+        .join(format!("lanes{}", env::consts::EXE_SUFFIX));
+    // Build it (a no-op when up to date) so the binary is never stale.
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let built = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "--bin", "lanes"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", target)
+        .status();
+    match built {
+        Ok(s) if s.success() => {}
+        _ if bin.is_file() => eprintln!(
+            "warning: `cargo build --release --bin lanes` failed; measuring the existing {}",
+            bin.display()
+        ),
+        _ => bail!(
+            "no lanes binary at {} and `cargo build --release --bin lanes` failed",
+            bin.display()
+        ),
+    }
+    Ok(bin)
+}
+
+// ---------------------------------------------------------------------------
+// The board
+
+/// splitmix64, for a reproducible board.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const ID_CHARS: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+const LANE_IDS: &[&str] = &[
+    "business-understanding",
+    "data-understanding",
+    "data-preparation",
+    "modeling",
+    "evaluation",
+    "deployment",
+];
+const LABELS: &[&str] = &["blocked", "needs-data", "needs-review", "quick-win"];
+const PEOPLE: &[&str] = &["Mei Chen", "Raj Patel", "Ana Souza", "Tom Berg"];
+
+fn stamp(secs: i64) -> String {
+    lanes::model::date::format_timestamp(secs)
+}
+
+/// `n` cards spread over the lanes, in lane order.
+fn generate_cards(n: usize) -> Vec<Card> {
+    let mut rng = Rng(7);
+    let mut seen = HashSet::new();
+    let per_lane = n.div_ceil(LANE_IDS.len());
+    let ranks = rank::spread(per_lane);
+    let mut cards = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = loop {
+            let id: String = (0..10)
+                .map(|_| ID_CHARS[rng.below(ID_CHARS.len())] as char)
+                .collect();
+            if seen.insert(id.clone()) {
+                break id;
+            }
+        };
+        let lane = LANE_IDS[i % LANE_IDS.len()];
+        let hypothesis = i % 3 == 0;
+        let mut c = Card::new(
+            id,
+            format!("Card {i}: feature idea number {}", rng.below(10_000)),
+            lane.to_string(),
+            ranks[i / LANE_IDS.len()].clone(),
+            if hypothesis { "hypothesis" } else { "task" }.to_string(),
+        );
+        if rng.below(3) == 0 {
+            c.labels.push(LABELS[rng.below(LABELS.len())].to_string());
+        }
+        c.assignees.push(
+            PEOPLE[rng.below(PEOPLE.len())]
+                .split(' ')
+                .next()
+                .unwrap_or("x")
+                .to_lowercase(),
+        );
+        c.created = Some("2026-03-01".to_string());
+        if hypothesis {
+            c.hypothesis = Some(Hypothesis {
+                statement: Some(format!("Variant {i} raises precision@10")),
+                metric: Some("precision@10".into()),
+                baseline: Some(Value::from(0.18)),
+                target: Some(Value::from(0.2)),
+                ..Default::default()
+            });
+        }
+        for k in 0..rng.below(4) {
+            c.journal.push(JournalEntry {
+                at: stamp(T_BASE - 86_400 * (10 - k as i64)),
+                by: PEOPLE[rng.below(PEOPLE.len())].to_string(),
+                text: format!("progress note {k} on card {i}"),
+                extra: Default::default(),
+            });
+        }
+        if rng.below(2) == 0 {
+            c.body = Some(format!(
+                "Background for card {i}.\nSee the notebook and the dashboard.\n"
+            ));
+        }
+        cards.push(c);
+    }
+    cards
+}
+
+fn card_rel(id: &str) -> String {
+    store::card_path(id)
+}
+
+/// Rewrite some cards in `clone` (as lanes would: splicing over the file)
+/// and commit them in batches of 100 with lanes-style messages.
+fn change_cards(
+    env: &Env,
+    clone: &Path,
+    ids: &[String],
+    at: i64,
+    what: &str,
+    change: &dyn Fn(usize, &mut Card),
+) -> Result<()> {
+    for (batch_no, batch) in ids.chunks(100).enumerate() {
+        for (k, id) in batch.iter().enumerate() {
+            let rel = card_rel(id);
+            let path = clone.join(&rel);
+            let old = fs::read_to_string(&path)?;
+            let mut card = store::parse_card(&rel, old.as_bytes())
+                .map_err(|p| anyhow!("{p}"))?
+                .card;
+            change(batch_no * 100 + k, &mut card);
+            fs::write(&path, store::render_card(&card, Some(&old)))?;
+        }
+        let mut msg = format!(
+            "lanes: {what} ({} cards)\n\nLanes-Action: edit\n",
+            batch.len()
+        );
+        for id in batch {
+            msg.push_str(&format!("Lanes-Card: {id}\n"));
+        }
+        env.git_at(clone, at, &["commit", "-q", "-a", "-m", &msg])?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Timing
+
+fn median(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
+    v.sort();
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    }
+}
+
+fn min(v: &[Duration]) -> Duration {
+    v.iter().copied().min().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Time spent in the git processes lanes started, by git command, from a
+/// `GIT_TRACE2_EVENT` file (top-level processes only), and how many ran.
+fn git_time(trace: &Path) -> Result<BTreeMap<String, (usize, Duration)>> {
+    let text = fs::read_to_string(trace).unwrap_or_default();
+    let mut cmd_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut out: BTreeMap<String, (usize, Duration)> = BTreeMap::new();
+    for line in text.lines() {
+        let Ok(ev) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let sid = ev["sid"].as_str().unwrap_or_default().to_string();
+        if sid.contains('/') {
+            continue; // a process git itself started
+        }
+        match ev["event"].as_str() {
+            Some("start") => {
+                let cmd = ev["argv"]
+                    .as_array()
+                    .and_then(|a| a.get(1))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("?")
+                    .to_string();
+                cmd_of.insert(sid, cmd);
+            }
+            Some("exit") => {
+                let t = ev["t_abs"].as_f64().unwrap_or(0.0);
+                let cmd = cmd_of.get(&sid).cloned().unwrap_or_else(|| "?".into());
+                let e = out.entry(cmd).or_default();
+                e.0 += 1;
+                e.1 += Duration::from_secs_f64(t);
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Copy a folder (cp -a) over a fresh target.
+fn restore(from: &Path, to: &Path) -> Result<()> {
+    if to.exists() {
+        fs::remove_dir_all(to)?;
+    }
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .context("cp -a")?;
+    if !st.success() {
+        bail!("cp -a {} {} failed", from.display(), to.display());
+    }
+    Ok(())
+}
+
+struct Row {
+    what: String,
+    median: String,
+    min: String,
+    target: String,
+    pass: Option<bool>,
+}
+
+fn row(what: &str, median: String, min: String, target: &str, pass: Option<bool>) -> Row {
+    Row {
+        what: what.to_string(),
+        median,
+        min,
+        target: target.to_string(),
+        pass,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The benchmark
+
+fn run(o: Opts) -> Result<bool> {
+    let lanes_bin = find_lanes(&o)?;
+    let tmp = tempfile::Builder::new()
+        .prefix("lanes-bench-sync-")
+        .tempdir()?;
+    let base = fs::canonicalize(tmp.path())?;
+    let env = Env {
+        home: base.join("home"),
+    };
+    fs::create_dir_all(&env.home)?;
+    fs::create_dir_all(env.home.join("lanes"))?;
+    let remote = base.join("remote.git");
+    let (a, b, c) = (base.join("a"), base.join("b"), base.join("c"));
+    let lanes = |dir: &Path| env.cmd(&lanes_bin, dir);
+
+    // The board, on the remote.
+    let started = Instant::now();
+    env.git(&base, &["init", "-q", "--bare", "-b", "main", "remote.git"])?;
+    let seed = base.join("seed");
+    env.git(&base, &["clone", "-q", "remote.git", "seed"])?;
+    env.git(&seed, &["config", "user.name", "Seed"])?;
+    env.git(&seed, &["config", "user.email", "seed@example.com"])?;
+    output(
+        lanes(&seed)
+            .env("GIT_COMMITTER_DATE", format!("@{T_BASE} +0000"))
+            .arg("init"),
+    )?;
+    let cards = generate_cards(o.cards);
+    fs::create_dir_all(seed.join(store::CARDS_DIR))?;
+    for card in &cards {
+        fs::write(
+            seed.join(card_rel(&card.id)),
+            store::render_card(card, None),
+        )?;
+    }
+    env.git(&seed, &["add", "-A"])?;
+    env.git_at(
+        &seed,
+        T_BASE,
+        &["commit", "-q", "-m", &format!("bench: {} cards", o.cards)],
+    )?;
+    env.git(&seed, &["push", "-q", "-u", "origin", "main"])?;
+    for (dir, name) in [(&a, "Alice"), (&b, "Bob"), (&c, "Carol")] {
+        let d = dir.file_name().and_then(|n| n.to_str()).unwrap_or("x");
+        env.git(&base, &["clone", "-q", "remote.git", d])?;
+        env.git(dir, &["config", "user.name", name])?;
+        env.git(dir, &["config", "user.email", &format!("{d}@example.com")])?;
+    }
+
+    // B: `changed` cards; the last `conflicts` of them by title.
+    let ids: Vec<String> = cards.iter().map(|c| c.id.clone()).collect();
+    let plain = o.changed - o.conflicts;
+    let b_fields = &ids[..plain];
+    let conflicting = &ids[plain..o.changed];
+    let a_others = &ids[..o.others];
+    let due = |i: usize| format!("2027-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
+    change_cards(&env, &b, b_fields, T_B, "edit due", &|i, c| {
+        c.due = Some(due(i))
+    })?;
+    change_cards(&env, &b, conflicting, T_B, "edit title", &|i, c| {
+        c.title = format!("Bob's title {i}")
+    })?;
+    env.git(&b, &["push", "-q", "origin", "main"])?;
+    // A: the same titles, and notes on cards B changed too.
+    change_cards(&env, &a, conflicting, T_A, "edit title", &|i, c| {
+        c.title = format!("Alice's title {i}")
+    })?;
+    change_cards(&env, &a, a_others, T_A, "note", &|i, c| {
+        c.journal.push(JournalEntry {
+            at: stamp(T_A),
+            by: "Alice".into(),
+            text: format!("bench note {i}"),
+            extra: Default::default(),
+        })
+    })?;
+    let a_start = env.git(&a, &["rev-parse", "HEAD"])?.trim().to_string();
+    let b_head = env.git(&b, &["rev-parse", "HEAD"])?.trim().to_string();
+    let setup = started.elapsed();
+
+    // Pristine copies, to time every run from the same state.
+    let keep_dir = base.join("pristine");
+    fs::create_dir_all(&keep_dir)?;
+    for d in [&a, &c, &remote] {
+        restore(d, &keep_dir.join(d.file_name().unwrap_or_default()))?;
+    }
+
+    let mut sync_total = Vec::new();
+    let mut in_lanes = Vec::new();
+    let mut fetch_in_sync = Vec::new();
+    let mut push_in_sync = Vec::new();
+    let mut plain_fetch = Vec::new();
+    let mut last_stdout = String::new();
+    let refspec = "+refs/heads/main:refs/remotes/origin/main";
+    for run in 0..o.runs {
+        if run > 0 {
+            for d in [&a, &c, &remote] {
+                restore(&keep_dir.join(d.file_name().unwrap_or_default()), d)?;
+            }
+            // The copies have new inodes: refresh the index's stat data, as
+            // any git command in a real clone would have, so that nothing
+            // re-hashes every file because of the copy.
+            for d in [&a, &c] {
+                env.git(d, &["update-index", "-q", "--refresh"])?;
+            }
+        }
+        // The reference: a plain fetch of the same data.
+        let t = Instant::now();
+        env.git(&c, &["fetch", "--quiet", "--no-tags", "origin", refspec])?;
+        plain_fetch.push(t.elapsed());
+        // The sync, with git's trace of the processes it runs.
+        let trace = base.join(format!("trace-{run}.json"));
+        let t = Instant::now();
+        let out = lanes(&a)
+            .arg("sync")
+            .env("GIT_TRACE2_EVENT", &trace)
+            .output()?;
+        let total = t.elapsed();
+        if !out.status.success() {
+            bail!(
+                "lanes sync failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        last_stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let g = git_time(&trace)?;
+        let in_git: Duration = g.values().map(|(_, d)| *d).sum();
+        sync_total.push(total);
+        in_lanes.push(total.saturating_sub(in_git));
+        fetch_in_sync.push(g.get("fetch").map(|x| x.1).unwrap_or_default());
+        push_in_sync.push(g.get("push").map(|x| x.1).unwrap_or_default());
+    }
+
+    // Check the merged board.
+    let mut problems = Vec::new();
+    let head = env.git(&a, &["rev-parse", "HEAD"])?.trim().to_string();
+    let parents = env.git(&a, &["log", "-1", "--format=%P", "HEAD"])?;
+    let parents: Vec<&str> = parents.split_whitespace().collect();
+    if parents.len() != 2
+        || !parents.contains(&a_start.as_str())
+        || !parents.contains(&b_head.as_str())
+    {
+        problems.push(format!(
+            "HEAD {head} is not a merge of A and B: {parents:?}"
+        ));
+    }
+    let remote_head = env.git(&remote, &["rev-parse", "main"])?.trim().to_string();
+    if remote_head != head {
+        problems.push("the merge was not pushed".to_string());
+    }
+    let status = env.git(&a, &["status", "--porcelain"])?;
+    if !status.is_empty() {
+        problems.push(format!("A's work tree is not clean:\n{status}"));
+    }
+    let read = |id: &str| -> Result<Card> {
+        let rel = card_rel(id);
+        let text = fs::read_to_string(a.join(&rel))?;
+        Ok(store::parse_card(&rel, text.as_bytes())
+            .map_err(|p| anyhow!("{p}"))?
+            .card)
+    };
+    let mut merged_b = 0;
+    let mut merged_a = 0;
+    let mut recorded = 0;
+    for (i, id) in b_fields.iter().enumerate() {
+        let card = read(id)?;
+        if card.due.as_deref() == Some(due(i).as_str()) {
+            merged_b += 1;
+        }
+        if i < o.others
+            && card
+                .journal
+                .iter()
+                .any(|e| e.text == format!("bench note {i}"))
+        {
+            merged_a += 1;
+        }
+    }
+    for (i, id) in conflicting.iter().enumerate() {
+        let card = read(id)?;
+        if card.title == format!("Bob's title {i}") {
+            merged_b += 1;
+        }
+        let other = format!("Alice's title {i}");
+        let ok = match card.extra.get("conflicts") {
+            Some(Value::Sequence(list)) => list.iter().any(|c| {
+                c.get("field").and_then(Value::as_str) == Some("title")
+                    && c.get("other").and_then(Value::as_str) == Some(other.as_str())
+            }),
+            _ => false,
+        };
+        if ok {
+            recorded += 1;
+        }
+    }
+    let with_conflicts = ids
+        .iter()
+        .filter(|id| {
+            fs::read_to_string(a.join(card_rel(id)))
+                .map(|t| t.contains("\nconflicts:"))
+                .unwrap_or(false)
+        })
+        .count();
+    if merged_b != o.changed {
+        problems.push(format!("{merged_b} of B's {} changes merged", o.changed));
+    }
+    if merged_a != o.others {
+        problems.push(format!("{merged_a} of A's {} notes kept", o.others));
+    }
+    if recorded != o.conflicts || with_conflicts != o.conflicts {
+        problems.push(format!(
+            "{recorded} conflicts recorded as expected, {with_conflicts} cards with conflicts (want {})",
+            o.conflicts
+        ));
+    }
+    let reported = last_stdout
+        .lines()
+        .filter(|l| l.starts_with("changed") || l.starts_with("added"))
+        .count();
+    let validate = lanes(&a).arg("validate").output()?;
+    if !validate.status.success() {
+        problems.push(format!(
+            "lanes validate failed:\n{}",
+            String::from_utf8_lossy(&validate.stdout)
+        ));
+    }
+
+    // A no-op sync (everything is in step now) against a plain fetch.
+    let mut noop = Vec::new();
+    let mut noop_fetch = Vec::new();
+    let mut noop_git = BTreeMap::new();
+    let mut noop_in_lanes = Vec::new();
+    for i in 0..o.noop_runs {
+        let t = Instant::now();
+        env.git(&a, &["fetch", "--quiet", "--no-tags", "origin", refspec])?;
+        noop_fetch.push(t.elapsed());
+        let trace = base.join(format!("noop-{i}.json"));
+        let t = Instant::now();
+        let out = lanes(&a)
+            .arg("sync")
+            .env("GIT_TRACE2_EVENT", &trace)
+            .output()?;
+        noop.push(t.elapsed());
+        if !out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("up to date") {
+            problems.push(format!(
+                "no-op sync did not say up to date:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            break;
+        }
+        noop_git = git_time(&trace)?;
+        let in_git: Duration = noop_git.values().map(|(_, d)| *d).sum();
+        noop_in_lanes.push(
+            noop.last()
+                .copied()
+                .unwrap_or_default()
+                .saturating_sub(in_git),
+        );
+    }
+    if env.git(&a, &["rev-parse", "HEAD"])?.trim() != head {
+        problems.push("a no-op sync moved HEAD".to_string());
+    }
+
+    // Report.
+    let merge_ok = median(&in_lanes) < MERGE_TARGET;
+    let count = |k: &str| noop_git.get(k).map(|x| x.0).unwrap_or(0);
+    let net_ok = count("fetch") == 1 && count("push") == 0;
+    // "A no-op sync costs no more than one fetch", taken literally.
+    let noop_ok = median(&noop) <= median(&noop_fetch);
+    let rows = vec![
+        row(
+            &format!("sync bringing {} changed cards: total", o.changed),
+            ms(median(&sync_total)),
+            ms(min(&sync_total)),
+            "",
+            None,
+        ),
+        row(
+            "  git fetch run by lanes (trace2)",
+            ms(median(&fetch_in_sync)),
+            ms(min(&fetch_in_sync)),
+            "",
+            None,
+        ),
+        row(
+            "  git push run by lanes (trace2)",
+            ms(median(&push_in_sync)),
+            ms(min(&push_in_sync)),
+            "",
+            None,
+        ),
+        row(
+            "  merge + commit + checkout (lanes itself)",
+            ms(median(&in_lanes)),
+            ms(min(&in_lanes)),
+            "< 1 s",
+            Some(merge_ok),
+        ),
+        row(
+            "reference: plain git fetch of the same data",
+            ms(median(&plain_fetch)),
+            ms(min(&plain_fetch)),
+            "",
+            None,
+        ),
+        row(
+            "no-op sync",
+            ms(median(&noop)),
+            ms(min(&noop)),
+            "<= 1 plain fetch",
+            Some(noop_ok),
+        ),
+        row(
+            "  of which lanes itself (not in git)",
+            ms(median(&noop_in_lanes)),
+            ms(min(&noop_in_lanes)),
+            "",
+            None,
+        ),
+        row(
+            "reference: plain no-op git fetch",
+            ms(median(&noop_fetch)),
+            ms(min(&noop_fetch)),
+            "",
+            None,
+        ),
+        row(
+            "git processes in a no-op sync",
+            format!("{} fetch, {} push", count("fetch"), count("push")),
+            String::new(),
+            "1 fetch, 0 push",
+            Some(net_ok),
+        ),
+        row(
+            "merged board checked",
+            format!(
+                "{merged_b} B + {merged_a} A changes, {recorded} conflicts, {reported} cards reported"
+            ),
+            String::new(),
+            &format!("{} + {}, {}", o.changed, o.others, o.conflicts),
+            Some(problems.is_empty()),
+        ),
+    ];
+    println!(
+        "bench_sync: {} cards; B changed {} ({} by a field A left alone, {} by title), A changed {} titles (conflicts) and noted {} of B's cards; {} runs, {} no-op runs (setup {:.1} s)",
+        o.cards,
+        o.changed,
+        plain,
+        o.conflicts,
+        o.conflicts,
+        o.others,
+        o.runs,
+        o.noop_runs,
+        setup.as_secs_f64()
+    );
+    println!("binary: {}", lanes_bin.display());
+    println!();
+    println!(
+        "{:<46} {:>24} {:>9}  {:<18} result",
+        "measure", "median", "min", "target"
+    );
+    for r in &rows {
+        println!(
+            "{:<46} {:>24} {:>9}  {:<18} {}",
+            r.what,
+            r.median,
+            r.min,
+            r.target,
+            match r.pass {
+                Some(true) => "PASS",
+                Some(false) => "MISS",
+                None => "",
+            }
+        );
+    }
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    if o.keep {
+        let kept = tmp.keep();
+        println!("kept in {}", kept.display());
+    }
+    Ok(merge_ok && net_ok && noop_ok && problems.is_empty())
+}
