@@ -585,20 +585,19 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Show { card, json } => {
             let r = root(&cli.board)?;
-            let board = Board::load(&r)?;
-            let id = board.resolve_id(&card)?;
-            let Some(c) = board.card(&id).cloned() else {
-                match board.problem_for(&id) {
-                    Some(p) => bail!("card {id} cannot be read:\n{p}"),
-                    None => bail!("no card {card:?} on this board"),
-                }
-            };
+            // One card: read just that file (the summary index resolves
+            // the prefix without parsing the board).
+            let index = store::Index::load(&r)?;
+            let id = index.resolve_id(&card)?;
+            let c = index
+                .read_card(&id)
+                .map_err(|e| anyhow!("card {id} cannot be read:\n{e:#}"))?;
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &output::card_json(&c))?;
                 writeln!(out)?;
             } else {
-                write!(out, "{}", output::show_text(&board.config, &c))?;
+                write!(out, "{}", output::show_text(&index.config, &c))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -723,39 +722,41 @@ fn list(board: &Board, args: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// All problems on the board, as `path:line:column: message`.
-pub fn problems(r: &Path) -> Result<Vec<store::Problem>> {
-    let board = match Board::load(r) {
-        Ok(b) => b,
+/// All problems on the board, as `path:line:column: message`, with the
+/// board when it could be read.
+pub fn problems(r: &Path) -> Result<(Vec<store::Problem>, Option<Board>)> {
+    match Board::load(r) {
+        Ok(b) => Ok((store::validate::check(&b), Some(b))),
         Err(e) => match e.downcast::<store::Problem>() {
-            Ok(p) => return Ok(vec![p]),
-            Err(e) => return Err(e),
+            Ok(p) => Ok((vec![p], None)),
+            Err(e) => Err(e),
         },
-    };
-    Ok(store::validate::check(&board))
+    }
 }
 
 fn validate(r: &Path) -> Result<ExitCode> {
-    let found = problems(r)?;
+    let (found, board) = problems(r)?;
     let mut out = std::io::stdout().lock();
     for p in &found {
         writeln!(out, "{p}")?;
     }
-    if found.is_empty() {
-        let board = Board::load(r)?;
-        eprintln!(
-            "board ok: {} cards in {} lanes",
-            board.cards.len(),
-            board.config.lanes.len()
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!(
-            "{} problem{} found",
-            found.len(),
-            if found.len() == 1 { "" } else { "s" }
-        );
-        Ok(ExitCode::from(1))
+    match (found.is_empty(), board) {
+        (true, Some(board)) => {
+            eprintln!(
+                "board ok: {} cards in {} lanes",
+                board.cards.len(),
+                board.config.lanes.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            eprintln!(
+                "{} problem{} found",
+                found.len(),
+                if found.len() == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

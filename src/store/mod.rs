@@ -1,6 +1,7 @@
 //! The board on disk: finding it, reading and validating its YAML files, and
 //! writing them atomically. No git and no terminal here.
 
+pub mod fast;
 pub mod index;
 pub mod lock;
 pub mod validate;

@@ -71,6 +71,10 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
             ));
         }
     }
+    // Files lanes wrote take the fast path; anything else the full parser.
+    if let Some(v) = super::fast::parse(text) {
+        return Ok(v);
+    }
     match serde_yaml::from_str::<Value>(text) {
         Ok(v) => Ok(v),
         Err(e) => {

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Everything the event loop reacts to.
 #[derive(Debug)]
@@ -332,6 +332,7 @@ pub fn run(root: &Path) -> Result<()> {
     let mut lp = Loop {
         jobs,
         reload: Reload::Idle,
+        settle: Default::default(),
     };
     lp.run(&mut terminal, &mut app, &rx, &input, watcher.as_mut())
 }
@@ -363,6 +364,8 @@ enum Reload {
 struct Loop {
     jobs: Sender<Job>,
     reload: Reload,
+    /// File changes held back while a burst (a checkout, a pull) settles.
+    settle: crate::watch::Settle,
 }
 
 impl Loop {
@@ -396,8 +399,19 @@ impl Loop {
         input: &Input,
         mut watcher: Option<&mut BoardWatcher>,
     ) -> Result<()> {
-        while let Ok(first) = rx.recv() {
-            let mut next = Some(first);
+        loop {
+            let first = match self.settle.due() {
+                Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                    Ok(ev) => Some(ev),
+                    Err(mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                },
+                None => match rx.recv() {
+                    Ok(ev) => Some(ev),
+                    Err(_) => break,
+                },
+            };
+            let mut next = first;
             let mut files = crate::watch::Changes::default();
             // Handle everything already waiting before drawing once.
             while let Some(ev) = next {
@@ -419,8 +433,14 @@ impl Loop {
                 }
                 next = rx.try_recv().ok();
             }
+            let now = Instant::now();
             if !files.is_empty() {
-                self.files(app, files, watcher.as_deref_mut());
+                if let Some(now_changes) = self.settle.offer(files, now) {
+                    self.files(app, now_changes, watcher.as_deref_mut());
+                }
+            }
+            if let Some(burst) = self.settle.take_due(now) {
+                self.files(app, burst, watcher.as_deref_mut());
             }
             terminal.draw(|f| view::draw(f, app))?;
         }

@@ -10,7 +10,7 @@ use notify_debouncer_full::{
 };
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long file events are gathered before they are reported.
 pub const DEBOUNCE: Duration = Duration::from_millis(60);
@@ -86,6 +86,60 @@ pub fn classify(root: &Path, git_dir: Option<&Path>, path: &Path, changes: &mut 
             }
         }
         _ => {}
+    }
+}
+
+/// Holds back bursts of changes (a checkout, a pull writing thousands of
+/// files over a second or two) until the files are quiet, so the board is
+/// read once. Small batches pass straight through.
+#[derive(Debug, Default)]
+pub struct Settle {
+    burst: Option<(Changes, Instant, Instant)>,
+}
+
+/// A batch bigger than this (or one that moves HEAD, touches board.yaml or
+/// needs a full reload) starts a burst.
+pub const BURST_OVER: usize = 16;
+/// How long the files must be quiet before a burst is applied.
+pub const QUIET: Duration = Duration::from_millis(150);
+/// The longest a burst is held back.
+pub const MAX_WAIT: Duration = Duration::from_secs(2);
+
+impl Settle {
+    /// A batch arrived at `now`: the changes to apply now, if any.
+    pub fn offer(&mut self, changes: Changes, now: Instant) -> Option<Changes> {
+        match &mut self.burst {
+            Some((held, _, last)) => {
+                held.merge(changes);
+                *last = now;
+                None
+            }
+            None if changes.cards.len() > BURST_OVER
+                || changes.full
+                || changes.board
+                || changes.git =>
+            {
+                self.burst = Some((changes, now, now));
+                None
+            }
+            None => Some(changes),
+        }
+    }
+
+    /// When the held burst is due, if there is one.
+    pub fn due(&self) -> Option<Instant> {
+        self.burst
+            .as_ref()
+            .map(|(_, started, last)| (*last + QUIET).min(*started + MAX_WAIT))
+    }
+
+    /// The held burst, once it is due.
+    pub fn take_due(&mut self, now: Instant) -> Option<Changes> {
+        if self.due().is_some_and(|d| now >= d) {
+            self.burst.take().map(|(c, _, _)| c)
+        } else {
+            None
+        }
     }
 }
 
@@ -196,7 +250,12 @@ impl BoardWatcher {
             }
         };
         let h = handler(Box::new(send), root.to_path_buf(), git);
-        let config = notify::Config::default().with_poll_interval(Duration::from_millis(500));
+        // Compare contents too: modification times have one-second
+        // granularity on some systems, and a second write in the same
+        // second would otherwise be missed for good.
+        let config = notify::Config::default()
+            .with_poll_interval(Duration::from_millis(1000))
+            .with_compare_contents(true);
         let d = new_debouncer_opt::<_, notify::PollWatcher, NoCache>(
             DEBOUNCE, None, h, NoCache, config,
         )
