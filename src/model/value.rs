@@ -55,10 +55,12 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Reads fields out of a mapping, removing each known key so that what is
-/// left over are the unknown fields to preserve.
+/// Reads fields out of a mapping, taking each known key so that what is
+/// left over are the unknown fields to preserve, in file order. (Entries
+/// are taken out of a list rather than removed from the map, which would
+/// shift the rest each time.)
 pub struct Fields {
-    map: Mapping,
+    entries: Vec<(Value, Option<Value>)>,
     path: String,
 }
 
@@ -66,7 +68,7 @@ impl Fields {
     pub fn new(value: Value, path: &str) -> FieldResult<Self> {
         match value {
             Value::Mapping(map) => Ok(Fields {
-                map,
+                entries: map.into_iter().map(|(k, v)| (k, Some(v))).collect(),
                 path: path.to_string(),
             }),
             other => Err(FieldError::new(
@@ -81,7 +83,12 @@ impl Fields {
     }
 
     pub fn take(&mut self, key: &str) -> Option<Value> {
-        match self.map.remove(key) {
+        let slot = self
+            .entries
+            .iter_mut()
+            .find(|(k, v)| v.is_some() && k.as_str() == Some(key))
+            .and_then(|(_, v)| v.take());
+        match slot {
             Some(Value::Null) | None => None,
             Some(v) => Some(v),
         }
@@ -176,7 +183,10 @@ impl Fields {
 
     /// What is left: the fields this version does not know.
     pub fn rest(self) -> Mapping {
-        self.map
+        self.entries
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect()
     }
 }
 

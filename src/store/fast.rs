@@ -279,6 +279,13 @@ fn number_or_date(v: &str) -> Option<Value> {
         None => (digits, None),
     };
     if !all(int.as_bytes()) || (int.len() > 1 && int.starts_with('0')) {
+        // Text like an id (`47qdpg8hn0`) is no number in any notation the
+        // full parser knows (hex, octal, binary, exponents, inf, nan):
+        // those use only these characters.
+        let numeric = |c: u8| b"0123456789+-._abcdefABCDEFxXoOiInNtTyY".contains(&c);
+        if v.bytes().any(|c| !numeric(c)) {
+            return Some(Value::String(v.to_string()));
+        }
         return None;
     }
     match frac {
@@ -382,6 +389,7 @@ mod tests {
         fast("n: null\nb: true\nc: False\nd: ~\ne: 2026-01-01\n");
         fast("checklist:\n  - text: a\n    done: false\n  - plain item\n");
         fast("t: 日本語のタイトル 🚀\n");
+        fast("id: 47qdpg8hn0\nother: 3fk2a9\nhex: 0x1g\n");
     }
 
     #[test]
@@ -396,6 +404,9 @@ mod tests {
             "a: .inf\n",
             "a: 007\n",
             "a: +1\n",
+            "a: 1e5\n",
+            "a: 0b101\n",
+            "a: 12abc\n",
             "a:\n- zero-indented\n",
             "a: 1\na: 2\n",
             "a: >\n  folded\n",

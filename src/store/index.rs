@@ -143,7 +143,10 @@ impl Index {
                 _ => stale.push(id.clone()),
             }
         }
-        let changed = !stale.is_empty() || cached.lines.len() != cards.len();
+        // Rewriting the cache costs more than re-reading a few cards, so a
+        // handful of stale entries (the cards just changed) wait until more
+        // pile up.
+        let changed = stale.len() > 16 || cached.lines.is_empty() && !files.is_empty();
         let mut broken = HashMap::new();
         for (id, result) in stale.iter().zip(read_cards(root, &stale)) {
             match result {

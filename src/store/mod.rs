@@ -283,17 +283,37 @@ impl Board {
         Ok(board)
     }
 
-    /// Sort cards by lane order (unknown lanes last), rank, then id.
+    /// Sort cards by lane order (unknown lanes last), rank, then id. Cards
+    /// are large, so the order is worked out on keys and applied once.
     pub fn sort(&mut self) {
         let config = &self.config;
-        let lane_pos = |lane: &str| config.lane_index(lane).unwrap_or(usize::MAX);
-        self.cards.sort_by(|a, b| {
-            lane_pos(&a.lane)
-                .cmp(&lane_pos(&b.lane))
-                .then_with(|| a.lane.cmp(&b.lane))
-                .then_with(|| a.rank.cmp(&b.rank))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        let mut order: Vec<(usize, &str, &str, &str, usize)> = self
+            .cards
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    config.lane_index(&c.lane).unwrap_or(usize::MAX),
+                    c.lane.as_str(),
+                    c.rank.as_str(),
+                    c.id.as_str(),
+                    i,
+                )
+            })
+            .collect();
+        order.sort_unstable();
+        // Apply the permutation in place, one cycle at a time.
+        let mut from: Vec<usize> = order.into_iter().map(|k| k.4).collect();
+        for start in 0..from.len() {
+            let mut i = start;
+            while from[i] != start {
+                let j = from[i];
+                self.cards.swap(i, j);
+                from[i] = i;
+                i = j;
+            }
+            from[i] = i;
+        }
     }
 
     /// Put a card in (replacing one with the same id) at its sorted place,
