@@ -709,7 +709,7 @@ fn list(board: &Board, args: &ListArgs) -> Result<()> {
             if i > 0 {
                 out.write_all(b",")?;
             }
-            serde_json::to_writer(&mut out, &output::card_json(c))?;
+            serde_json::to_writer(&mut out, &output::AsJson(&c.to_value()))?;
         }
         out.write_all(b"]\n")?;
     } else {
