@@ -13,8 +13,17 @@ use std::time::{Duration, Instant};
 /// How long to wait for another process's `index.lock` to go away.
 pub const LOCK_WAIT: Duration = Duration::from_secs(2);
 
+/// libgit2 re-hashes every object it reads by default (with the slow,
+/// collision-detecting SHA-1); git itself does not. History walks read
+/// thousands of large trees, so lanes reads as git does.
+fn setup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| git2::opts::strict_hash_verification(false));
+}
+
 /// Open the repository that holds `path`.
 pub fn open(path: &Path) -> Result<Repository> {
+    setup();
     Repository::discover(path).map_err(|e| {
         anyhow!(
             "{} is not inside a git repository ({}); run `git init` or `lanes init` there",
@@ -27,6 +36,7 @@ pub fn open(path: &Path) -> Result<Repository> {
 /// Open the repository at `path`, creating one (as `git init` would) if the
 /// folder is in none. Returns the repository and whether it was created.
 pub fn open_or_init(path: &Path) -> Result<(Repository, bool)> {
+    setup();
     match Repository::discover(path) {
         Ok(r) if !r.is_bare() => Ok((r, false)),
         _ => {

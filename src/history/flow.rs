@@ -131,8 +131,10 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
     let first = history.commits.first().map_or(until, |c| c.time);
     let since = since.unwrap_or(first).max(first.min(until));
     let in_range = |t: i64| t >= since && t <= until;
-    // Cumulative flow: replay card states day by day.
-    let mut state: HashMap<&str, (String, bool)> = HashMap::new();
+    // Cumulative flow: replay card states day by day, keeping the counts
+    // per lane up to date as cards change (not recounting every day).
+    let mut state: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut counts = vec![0usize; lanes.len()];
     let mut cfd = Vec::new();
     let mut changes = history.changes.iter().peekable();
     let (d0, d1) = (since.div_euclid(DAY), until.div_euclid(DAY));
@@ -140,25 +142,23 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
     for day in d0..=d1 {
         let end = (day + 1) * DAY;
         while let Some(ch) = changes.next_if(|ch| history.commits[ch.commit].time < end) {
-            match &ch.state {
-                Some(s) => {
-                    state.insert(ch.card.as_str(), (s.lane.clone(), s.archived));
-                }
-                None => {
-                    state.remove(ch.card.as_str());
-                }
+            // The lane a card is counted in (None: archived, gone, or in
+            // a lane the board does not define).
+            let now = ch
+                .state
+                .as_ref()
+                .filter(|s| !s.archived)
+                .and_then(|s| index.get(s.lane.as_str()).copied());
+            let before = state.insert(ch.card.as_str(), now).flatten();
+            if let Some(b) = before {
+                counts[b] -= 1;
             }
-        }
-        let mut counts = vec![0usize; lanes.len()];
-        for (lane, archived) in state.values() {
-            if !archived {
-                if let Some(&i) = index.get(lane.as_str()) {
-                    counts[i] += 1;
-                }
+            if let Some(n) = now {
+                counts[n] += 1;
             }
         }
         cfd.push((date::format_date(day), counts.clone()));
-        counts_by_day.push(counts);
+        counts_by_day.push(counts.clone());
     }
     // Time in lane per visit, end to end, throughput, loop-backs.
     let all_moves = moves(history);

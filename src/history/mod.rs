@@ -17,7 +17,7 @@ pub use timeline::{timeline, Entry, FieldChange};
 use crate::git;
 use crate::store::{self, BOARD_DIR};
 use anyhow::{anyhow, Result};
-use git2::{Delta, Oid, Repository, Tree};
+use git2::{Oid, Repository, Tree};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -91,6 +91,104 @@ pub(crate) fn board_tree<'r>(
         .get_path(Path::new(board_dir.trim_end_matches('/')))
         .ok()?;
     repo.find_tree(entry.id()).ok()
+}
+
+/// The cards folder's tree id in a commit (by id).
+fn parent_folder(repo: &Repository, commit: Option<Oid>, board_dir: &str) -> Option<Oid> {
+    let c = repo.find_commit(commit?).ok()?;
+    cards_tree_id(board_tree(repo, &c.tree().ok()?, board_dir).as_ref())
+}
+
+/// The entry of a raw tree at byte `at`: (name, object id bytes, next).
+fn entry_at(raw: &[u8], at: usize) -> Option<(&[u8], &[u8], usize)> {
+    let rest = raw.get(at..)?;
+    let sp = rest.iter().position(|&b| b == b' ')?;
+    let nul = sp + 1 + rest[sp + 1..].iter().position(|&b| b == 0)?;
+    let id = rest.get(nul + 1..nul + 21)?;
+    Some((&rest[sp + 1..nul], id, at + nul + 21))
+}
+
+/// The start of the entry holding byte `p` (or starting at `p`). An entry
+/// is `<mode> <name>\0<20-byte id>`: it starts with a digit, right after
+/// the previous entry's 20 id bytes, which follow a NUL.
+fn entry_start(raw: &[u8], p: usize) -> usize {
+    let mut s = p.min(raw.len());
+    loop {
+        if s == 0 {
+            return 0;
+        }
+        if s >= 21 && raw[s - 21] == 0 && starts_with_mode(&raw[s..]) {
+            return s;
+        }
+        s -= 1;
+    }
+}
+
+/// Length of the common start of two byte strings, compared a block at a
+/// time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 64 <= n && a[i..i + 64] == b[i..i + 64] {
+        i += 64;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Whether bytes start with a tree entry's mode and the space after it.
+fn starts_with_mode(b: &[u8]) -> bool {
+    [
+        &b"100644 "[..],
+        b"100755 ",
+        b"120000 ",
+        b"40000 ",
+        b"160000 ",
+    ]
+    .iter()
+    .any(|m| b.starts_with(m))
+}
+
+/// Entries that differ between two raw trees: (name, new blob or None if
+/// removed). The common start and end are skipped by comparing bytes, so
+/// only the entries around the change are looked at; the rest is a merge
+/// of two name-sorted lists.
+fn changed_entries<'a>(old: &'a [u8], new: &'a [u8]) -> Vec<(&'a str, Option<Oid>)> {
+    let same = common_prefix(old, new);
+    let start = entry_start(old, same);
+    let (mut i, mut j) = (start, start);
+    let mut out = Vec::new();
+    let name = |n: &'a [u8]| std::str::from_utf8(n).unwrap_or_default();
+    loop {
+        if old.len() - i == new.len() - j && old[i..] == new[j..] {
+            break;
+        }
+        match (entry_at(old, i), entry_at(new, j)) {
+            (Some(a), Some(b)) if a.0 == b.0 => {
+                if a.1 != b.1 {
+                    out.push((name(b.0), Oid::from_bytes(b.1).ok()));
+                }
+                i = a.2;
+                j = b.2;
+            }
+            (Some(a), Some(b)) if a.0 < b.0 => {
+                out.push((name(a.0), None));
+                i = a.2;
+            }
+            (Some(a), None) => {
+                out.push((name(a.0), None));
+                i = a.2;
+            }
+            (_, Some(b)) => {
+                out.push((name(b.0), Oid::from_bytes(b.1).ok()));
+                j = b.2;
+            }
+            (None, None) => break,
+        }
+    }
+    out
 }
 
 /// The cards folder's tree id inside a board tree.
@@ -192,51 +290,53 @@ pub fn board_history(root: &Path) -> Result<History> {
         return Ok(history);
     }
     new_commits.reverse();
+    let odb = repo.odb()?;
+    let read = |t: Option<Oid>| t.and_then(|t| odb.read(t).ok());
+    // The previous commit's cards folder (usually the next one's first
+    // parent) is kept raw, so each tree is read once.
+    let mut prev: Option<(Option<Oid>, Option<git2::OdbObject>)> = None;
     for oid in new_commits {
         let c = repo.find_commit(oid)?;
         let idx = history.commits.len();
         history.commits.push(commit_info(&c));
-        let tree = c.tree()?;
-        let now = board_tree(&repo, &tree, &board_dir);
-        let before = match c.parent(0) {
-            Ok(p) => board_tree(&repo, &p.tree()?, &board_dir),
-            Err(_) => None,
+        let now = cards_tree_id(board_tree(&repo, &c.tree()?, &board_dir).as_ref());
+        let before_id = parent_folder(&repo, c.parent_id(0).ok(), &board_dir);
+        let before_raw = match prev.take() {
+            Some((id, raw)) if id == before_id => raw,
+            _ => read(before_id),
         };
-        let (a, b) = (cards_tree_id(before.as_ref()), cards_tree_id(now.as_ref()));
-        if a == b {
+        if now == before_id {
+            prev = Some((now, before_raw));
             continue;
         }
-        let old = a.map(|o| repo.find_tree(o)).transpose()?;
-        let new = b.map(|o| repo.find_tree(o)).transpose()?;
-        let diff = repo.diff_tree_to_tree(old.as_ref(), new.as_ref(), None)?;
-        for d in diff.deltas() {
-            let file = match d.status() {
-                Delta::Deleted => d.old_file(),
-                _ => d.new_file(),
-            };
-            let Some(name) = file.path().and_then(|p| p.to_str()) else {
-                continue;
-            };
+        let now_raw = read(now);
+        let (old, new) = (
+            before_raw.as_ref().map_or(&[][..], |o| o.data()),
+            now_raw.as_ref().map_or(&[][..], |o| o.data()),
+        );
+        for (name, blob) in changed_entries(old, new) {
             let Some(id) = name.strip_suffix(".yaml") else {
                 continue;
             };
-            let state = match d.status() {
-                Delta::Deleted => None,
-                _ => repo
-                    .find_blob(d.new_file().id())
+            let state = match blob {
+                None => None,
+                Some(b) => match repo
+                    .find_blob(b)
                     .ok()
-                    .and_then(|blob| card_state(blob.content())),
+                    .and_then(|blob| card_state(blob.content()))
+                {
+                    Some(s) => Some(s),
+                    // An unreadable version leaves the card where it was.
+                    None => continue,
+                },
             };
-            // An unreadable version leaves the card where it was.
-            if state.is_none() && d.status() != Delta::Deleted {
-                continue;
-            }
             history.changes.push(Change {
                 commit: idx,
                 card: id.to_string(),
                 state,
             });
         }
+        prev = Some((now, now_raw));
     }
     let _ = cache::write(&cache_path, &board_dir, &history);
     Ok(history)

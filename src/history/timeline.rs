@@ -9,6 +9,7 @@ use crate::store::{self, BOARD_DIR};
 use anyhow::Result;
 use git2::{Oid, Repository, Sort};
 use serde_yaml::{Mapping, Value};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// One field's change.
@@ -197,12 +198,6 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
     out
 }
 
-fn blob_of(repo: &Repository, tree: &git2::Tree, board_dir: &str, name: &str) -> Option<Oid> {
-    let board = board_tree(repo, tree, board_dir)?;
-    let cards = repo.find_tree(board.get_name("cards")?.id()).ok()?;
-    cards.get_name(name).map(|e| e.id())
-}
-
 fn cards_id(repo: &Repository, tree: &git2::Tree, board_dir: &str) -> Option<Oid> {
     board_tree(repo, tree, board_dir)?
         .get_name("cards")
@@ -232,9 +227,34 @@ fn names_card(msg: &str, id: &str) -> bool {
 pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
     let repo = git::open(root)?;
     let board_dir = format!("{}{BOARD_DIR}/", git::repo_path(&repo, root, "")?);
-    let name = format!("{card_id}.yaml");
     let Some(head) = repo.head().ok().and_then(|h| h.target()) else {
         return Ok(Vec::new());
+    };
+    let odb = repo.odb()?;
+    // `<mode> <id>.yaml\0<20-byte id>` in a raw tree: found by a byte
+    // search, without parsing the cards folder's thousands of entries.
+    let needle = format!(" {card_id}.yaml\0").into_bytes();
+    let mut folder_of: HashMap<Oid, Option<Oid>> = HashMap::new();
+    let mut blob_in: HashMap<Oid, Option<Oid>> = HashMap::new();
+    let mut cards_folder = |commit: &git2::Commit| -> Option<Oid> {
+        *folder_of.entry(commit.id()).or_insert_with(|| {
+            commit
+                .tree()
+                .ok()
+                .and_then(|t| cards_id(&repo, &t, &board_dir))
+        })
+    };
+    let mut card_blob = |folder: Option<Oid>| -> Option<Oid> {
+        let folder = folder?;
+        *blob_in.entry(folder).or_insert_with(|| {
+            let obj = odb.read(folder).ok()?;
+            let data = obj.data();
+            let at = data
+                .windows(needle.len())
+                .position(|w| w == needle.as_slice())?
+                + needle.len();
+            Oid::from_bytes(data.get(at..at + 20)?).ok()
+        })
     };
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
@@ -242,22 +262,16 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     for oid in walk {
         let c = repo.find_commit(oid?)?;
-        let tree = c.tree()?;
-        let cards_now = cards_id(&repo, &tree, &board_dir);
+        let now_folder = cards_folder(&c);
         let parents: Vec<git2::Commit> = c.parents().collect();
-        let parent_trees: Vec<git2::Tree> = parents.iter().filter_map(|p| p.tree().ok()).collect();
+        let parent_folders: Vec<Option<Oid>> = parents.iter().map(&mut cards_folder).collect();
         // Cheap test first: the cards folder itself unchanged.
-        let folder_same = parent_trees
-            .iter()
-            .any(|t| cards_id(&repo, t, &board_dir) == cards_now);
+        let folder_same = parent_folders.iter().any(|f| *f == now_folder);
         let mut changed = false;
         let mut entry_changes = Vec::new();
-        if !folder_same || parent_trees.is_empty() {
-            let now = blob_of(&repo, &tree, &board_dir, &name);
-            let before: Vec<Option<Oid>> = parent_trees
-                .iter()
-                .map(|t| blob_of(&repo, t, &board_dir, &name))
-                .collect();
+        if !folder_same || parents.is_empty() {
+            let now = card_blob(now_folder);
+            let before: Vec<Option<Oid>> = parent_folders.iter().map(|f| card_blob(*f)).collect();
             // Merges count only when they changed the card themselves.
             let differs = if before.is_empty() {
                 now.is_some()
