@@ -266,7 +266,7 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
         let parents: Vec<git2::Commit> = c.parents().collect();
         let parent_folders: Vec<Option<Oid>> = parents.iter().map(&mut cards_folder).collect();
         // Cheap test first: the cards folder itself unchanged.
-        let folder_same = parent_folders.iter().any(|f| *f == now_folder);
+        let folder_same = parent_folders.contains(&now_folder);
         let mut changed = false;
         let mut entry_changes = Vec::new();
         if !folder_same || parents.is_empty() {
