@@ -391,7 +391,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let since = crate::history::parse_since(&since)?;
             let now = crate::model::date::now_secs();
             let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
-            let rep = crate::history::report::report(&board, &history, &f, since, now);
+            let side = crate::history::side_commits(&r, &history)?;
+            let rep = crate::history::report::report(&board, &history, &side, &f, since, now);
             let mut out = std::io::stdout().lock();
             if format == "json" {
                 serde_json::to_writer_pretty(&mut out, &rep)?;
@@ -769,7 +770,26 @@ fn log_card(
     json: bool,
 ) -> Result<()> {
     let index = store::Index::load(r)?;
-    let id = index.resolve_id(query)?;
+    let id = match index.resolve_id(query) {
+        Ok(id) => id,
+        // A card removed from the board still has its history.
+        Err(e) => {
+            let history = crate::history::board_history(r)?;
+            let q = query.trim().to_lowercase();
+            let mut ids: Vec<&str> = history
+                .changes
+                .iter()
+                .map(|c| c.card.as_str())
+                .filter(|id| id.starts_with(&q))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            match ids.as_slice() {
+                [one] => one.to_string(),
+                _ => return Err(e),
+            }
+        }
+    };
     let mut entries = crate::history::timeline(r, &id)?;
     entries.retain(|e| since.is_none_or(|s| e.time >= s));
     if let Some(a) = author {
@@ -908,6 +928,41 @@ fn log_board(
             cards,
         });
     }
+    // lanes' commits on merged branches belong in the feed too (cards
+    // from their trailers).
+    let side = crate::history::side_commits(r, &history)?;
+    for c in &side {
+        if since.is_some_and(|s| c.time < s)
+            || author
+                .as_ref()
+                .is_some_and(|a| !c.author.to_lowercase().contains(a))
+        {
+            continue;
+        }
+        if let Some(l) = &lane {
+            if !c
+                .cards
+                .iter()
+                .any(|id| board.card(id).is_some_and(|x| &x.lane == l))
+            {
+                continue;
+            }
+        }
+        let cards = c
+            .cards
+            .iter()
+            .map(|id| serde_json::json!({"id": id, "title": board.card(id).map(|x| x.title.clone())}))
+            .collect();
+        items.push(Item {
+            commit: &c.id,
+            time: c.time,
+            author: &c.author,
+            subject: &c.subject,
+            action: c.action.as_deref(),
+            cards,
+        });
+    }
+    items.sort_by_key(|it| it.time);
     if !reverse {
         // The feed reads newest first, like git log; --reverse for oldest.
         items.reverse();

@@ -174,7 +174,8 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         if let Some((lane, t)) = entered.get(m.card.as_str()) {
             if in_range(m.time) {
                 if let Some(&i) = index.get(lane.as_str()) {
-                    per_lane.entry(i).or_default().push(m.time - t);
+                    // Rebased commits keep older author dates: never below zero.
+                    per_lane.entry(i).or_default().push((m.time - t).max(0));
                 }
             }
         }
@@ -193,7 +194,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
             if in_range(m.time) {
                 // Cards created in the last lane have no journey to time.
                 if let (Some(c), Some(_)) = (created.get(m.card.as_str()), &m.from) {
-                    e2e.push(m.time - c);
+                    e2e.push((m.time - c).max(0));
                 }
                 *done_weeks
                     .entry(iso_week(m.time.div_euclid(DAY)))

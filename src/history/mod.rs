@@ -230,6 +230,17 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
             plain = false;
         }
     }
+    // A verdict we did not see where lanes writes it, or quoted: read the
+    // file properly.
+    if verdict
+        .as_deref()
+        .is_some_and(|v| v.starts_with(['"', '\'']))
+    {
+        plain = false;
+    }
+    if verdict.is_none() && text.contains("verdict:") {
+        plain = false;
+    }
     match (lane, plain) {
         (Some(l), true) => Some(CardState {
             lane: l.trim().to_string(),
@@ -440,6 +451,36 @@ mod cache {
         std::fs::rename(&tmp, path)?;
         Ok(())
     }
+}
+
+/// lanes' own commits on merged branches: reachable from HEAD but not on
+/// its first-parent line (which [`board_history`] follows). Their authors
+/// did board work too; they are found by their trailers.
+pub fn side_commits(root: &Path, history: &History) -> Result<Vec<CommitInfo>> {
+    let repo = git::open(root)?;
+    let Some(head) = repo.head().ok().and_then(|h| h.target()) else {
+        return Ok(Vec::new());
+    };
+    let main: std::collections::HashSet<&str> =
+        history.commits.iter().map(|c| c.id.as_str()).collect();
+    // Only merges lead to side commits: skip the walk without any.
+    let mut walk = repo.revwalk()?;
+    walk.push(head)?;
+    let mut out = Vec::new();
+    for oid in walk {
+        let oid = oid?;
+        let id = oid.to_string();
+        if main.contains(id.as_str()) {
+            continue;
+        }
+        let c = repo.find_commit(oid)?;
+        let info = commit_info(&c);
+        if info.action.is_some() {
+            out.push(info);
+        }
+    }
+    out.sort_by_key(|c| c.time);
+    Ok(out)
 }
 
 /// Parse `--since`: `YYYY-MM-DD`, or `Nd`/`Nw` for days or weeks ago.

@@ -226,7 +226,15 @@ pub struct Report {
     pub people: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
-pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: i64) -> Report {
+/// `side` are lanes' commits on merged branches ([`super::side_commits`]).
+pub fn report(
+    board: &Board,
+    history: &History,
+    side: &[super::CommitInfo],
+    flow: &Flow,
+    since: i64,
+    until: i64,
+) -> Report {
     let rows = hypotheses(board, history);
     let in_period = |d: &str| {
         date::parse_date(d)
@@ -298,10 +306,21 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         .filter_map(|(t, n, w)| w.filter(|w| *n > *w as usize).map(|w| (t.clone(), *n, w)))
         .collect();
     let mut people: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for c in &history.commits {
-        if c.time < since || c.time > until {
+    // Board work: lanes' own commits, and others that changed a card.
+    let touched: std::collections::HashSet<usize> =
+        history.changes.iter().map(|c| c.commit).collect();
+    for (i, c) in history.commits.iter().enumerate() {
+        if c.time < since || c.time > until || (c.action.is_none() && !touched.contains(&i)) {
             continue;
         }
+        let action = c.action.clone().unwrap_or_else(|| "other".to_string());
+        *people
+            .entry(c.author.clone())
+            .or_default()
+            .entry(action)
+            .or_default() += 1;
+    }
+    for c in side.iter().filter(|c| c.time >= since && c.time <= until) {
         let action = c.action.clone().unwrap_or_else(|| "other".to_string());
         *people
             .entry(c.author.clone())

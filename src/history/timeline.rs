@@ -193,6 +193,10 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
         // A new card: say where it started, not every field.
         changes.retain(|c| matches!(c.field.as_str(), "lane" | "title" | "kind"));
     }
+    if after.is_none() {
+        // A removed card: that is the news, not each field going.
+        changes.clear();
+    }
     changes.retain(|c| c.field != "id");
     out.extend(changes);
     out
@@ -204,9 +208,21 @@ fn cards_id(repo: &Repository, tree: &git2::Tree, board_dir: &str) -> Option<Oid
         .map(|e| e.id())
 }
 
-fn card_at(repo: &Repository, blob: Option<Oid>) -> Option<Card> {
-    let b = repo.find_blob(blob?).ok()?;
-    store::parse_card("", b.content()).ok().map(|l| l.card)
+/// A version of the card file: absent, readable, or there but unreadable.
+enum Version {
+    Absent,
+    Card(Box<Card>),
+    Unreadable(String),
+}
+
+fn card_at(repo: &Repository, blob: Option<Oid>) -> Version {
+    let Some(b) = blob.and_then(|b| repo.find_blob(b).ok()) else {
+        return Version::Absent;
+    };
+    match store::parse_card("", b.content()) {
+        Ok(l) => Version::Card(Box::new(l.card)),
+        Err(p) => Version::Unreadable(format!("{}:{}: {}", p.line, p.column, p.message)),
+    }
 }
 
 /// Whether a commit message names this card.
@@ -260,6 +276,8 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     walk.push(head)?;
     let mut out = Vec::new();
+    let mut last_readable: Option<Box<Card>> = None;
+    let mut was_unreadable = false;
     for oid in walk {
         let c = repo.find_commit(oid?)?;
         let now_folder = cards_folder(&c);
@@ -280,9 +298,39 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
             };
             if differs {
                 changed = true;
-                let old = before.first().copied().flatten();
-                entry_changes =
-                    diff_cards(card_at(&repo, old).as_ref(), card_at(&repo, now).as_ref());
+                entry_changes = match card_at(&repo, now) {
+                    Version::Unreadable(why) => vec![FieldChange {
+                        field: "file".into(),
+                        before: None,
+                        after: Some(format!("made unreadable ({why})")),
+                    }],
+                    version => {
+                        let after = match version {
+                            Version::Card(c) => Some(c),
+                            _ => None,
+                        };
+                        // Compare with the last version that could be read.
+                        let mut changes = diff_cards(last_readable.as_deref(), after.as_deref());
+                        if was_unreadable && after.is_some() {
+                            changes.retain(|c| c.field != "card");
+                            changes.insert(
+                                0,
+                                FieldChange {
+                                    field: "file".into(),
+                                    before: None,
+                                    after: Some("readable again".into()),
+                                },
+                            );
+                        }
+                        last_readable = after;
+                        changes
+                    }
+                };
+                was_unreadable = entry_changes.first().is_some_and(|c| {
+                    c.after
+                        .as_deref()
+                        .is_some_and(|a| a.starts_with("made unreadable"))
+                });
                 if entry_changes.is_empty() {
                     entry_changes.push(FieldChange {
                         field: "file".into(),
