@@ -783,23 +783,35 @@ fn burst(root: &Path, ids: &[String]) -> Result<Burst> {
     let mut b = Burst::default();
     let mut t = terminal()?;
     let mut first = true;
+    // Batches go through the product's Settle, as in the event loop: small
+    // ones apply at once, a burst is held until the files are quiet.
+    let mut settle = watch::Settle::default();
     loop {
-        let wait = if first {
-            Duration::from_secs(3)
-        } else {
-            Duration::from_millis(500)
+        let wait = match settle.due() {
+            Some(due) => due.saturating_duration_since(Instant::now()),
+            None if first => Duration::from_secs(3),
+            None => Duration::from_millis(500),
         };
-        let mut files = match rx.recv_timeout(wait) {
-            Ok((_, c)) => c,
-            Err(RecvTimeoutError::Timeout) if !done.load(Ordering::SeqCst) => continue,
+        let ready = match rx.recv_timeout(wait) {
+            Ok((_, mut files)) => {
+                first = false;
+                b.batches += 1;
+                while let Ok((_, more)) = rx.try_recv() {
+                    b.batches += 1;
+                    files.merge(more);
+                }
+                settle.offer(files, Instant::now())
+            }
+            Err(RecvTimeoutError::Timeout) => match settle.take_due(Instant::now()) {
+                Some(held) => Some(held),
+                None if settle.due().is_some() || !done.load(Ordering::SeqCst) => continue,
+                None => break,
+            },
             Err(_) => break,
         };
-        first = false;
-        b.batches += 1;
-        while let Ok((_, more)) = rx.try_recv() {
-            b.batches += 1;
-            files.merge(more);
-        }
+        let Some(files) = ready else {
+            continue;
+        };
         // The event loop reads a whole board on its worker; the rest of a
         // step is on the UI thread.
         let mut step = Instant::now();
