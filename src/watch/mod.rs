@@ -254,7 +254,7 @@ impl BoardWatcher {
         // granularity on some systems, and a second write in the same
         // second would otherwise be missed for good.
         let config = notify::Config::default()
-            .with_poll_interval(Duration::from_millis(1000))
+            .with_poll_interval(Duration::from_millis(500))
             .with_compare_contents(true);
         let d = new_debouncer_opt::<_, notify::PollWatcher, NoCache>(
             DEBOUNCE, None, h, NoCache, config,
