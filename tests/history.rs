@@ -1,0 +1,1491 @@
+//! History and flow (issue 6) against generated histories with known
+//! answers: a scripted board built with the real `lanes` binary by several
+//! authors on set dates, plus a hand edit, a training-code commit naming a
+//! card and a merged branch (see `history_support::scenario`).
+
+mod history_support;
+
+use history_support::*;
+use serde_json::{json, Value};
+
+type Changes = Vec<(String, Option<String>, Option<String>)>;
+
+/// Timeline entries without rank changes (the order inside a lane is not
+/// what these tests are about).
+fn without_rank(entry: &Value) -> Changes {
+    changes(entry)
+        .into_iter()
+        .filter(|(f, _, _)| f != "rank")
+        .collect()
+}
+
+fn short(id: &str) -> &str {
+    &id[..6]
+}
+
+fn no_escapes(what: &str, text: &str) {
+    assert!(
+        !text.contains('\x1b') && !text.contains('\u{9b}'),
+        "{what} lets an escape sequence through:\n{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// lanes log CARD
+
+#[test]
+fn card_timeline_lists_every_change_field_by_field() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let log = r.json(&["log", &sc.h, "--json"]);
+    let entries = log.as_array().expect("an array");
+
+    type Expected = (&'static str, Who, i64, Option<&'static str>, bool, Changes);
+    let expected: Vec<Expected> = vec![
+        (
+            "add H",
+            ALICE,
+            ts(1, 10, 0),
+            Some("add"),
+            false,
+            vec![
+                ch("card", None, Some("created")),
+                ch("title", None, Some("Weekend features")),
+                ch("lane", None, Some("data-preparation")),
+                ch("kind", None, Some("hypothesis")),
+            ],
+        ),
+        (
+            "move H M",
+            BOB,
+            ts(2, 10, 0),
+            Some("move"),
+            false,
+            vec![ch("lane", Some("data-preparation"), Some("modeling"))],
+        ),
+        (
+            "move H DP",
+            BOB,
+            ts(3, 10, 0),
+            Some("move"),
+            false,
+            vec![ch("lane", Some("modeling"), Some("data-preparation"))],
+        ),
+        (
+            "move H M again",
+            ALICE,
+            ts(5, 10, 0),
+            Some("move"),
+            false,
+            vec![ch("lane", Some("data-preparation"), Some("modeling"))],
+        ),
+        (
+            "edit H result",
+            CHEN,
+            ts(6, 10, 0),
+            Some("edit"),
+            false,
+            vec![
+                ch("hypothesis.result", None, Some("0.232")),
+                ch("experiment.cost", None, Some("12.5")),
+            ],
+        ),
+        (
+            "note H",
+            CHEN,
+            ts(6, 11, 0),
+            Some("note"),
+            false,
+            vec![ch(
+                "journal",
+                None,
+                Some("weekend traffic behaves differently"),
+            )],
+        ),
+        (
+            "verdict H",
+            CHEN,
+            ts(7, 10, 0),
+            Some("verdict"),
+            false,
+            vec![ch("hypothesis.verdict", Some("open"), Some("refuted"))],
+        ),
+        (
+            "edit H labels",
+            ALICE,
+            ts(7, 12, 0),
+            Some("edit"),
+            false,
+            vec![
+                ch("labels", None, Some("needs-review")),
+                ch("labels", Some("quick-win"), None),
+            ],
+        ),
+        (
+            "hand edit",
+            DANA,
+            ts(8, 10, 0),
+            None,
+            false,
+            vec![ch(
+                "title",
+                Some("Weekend features"),
+                Some("Weekend features v2"),
+            )],
+        ),
+        ("training", BOB, ts(8, 12, 0), None, true, vec![]),
+        (
+            "branch note H",
+            CHEN,
+            ts(9, 10, 0),
+            Some("note"),
+            false,
+            vec![ch("journal", None, Some("seasonality check on the branch"))],
+        ),
+        (
+            "move H E",
+            BOB,
+            ts(12, 10, 0),
+            Some("move"),
+            false,
+            vec![ch("lane", Some("modeling"), Some("evaluation"))],
+        ),
+        (
+            "move H M 3",
+            BOB,
+            ts(13, 10, 0),
+            Some("move"),
+            false,
+            vec![ch("lane", Some("evaluation"), Some("modeling"))],
+        ),
+        (
+            "move H E 2",
+            BOB,
+            ts(14, 10, 0),
+            Some("move"),
+            false,
+            vec![ch("lane", Some("modeling"), Some("evaluation"))],
+        ),
+        (
+            "move H D",
+            ALICE,
+            ts(15, 10, 0),
+            Some("move"),
+            false,
+            vec![ch("lane", Some("evaluation"), Some("deployment"))],
+        ),
+    ];
+    let got: Vec<&str> = entries.iter().map(|e| s(e, "subject")).collect();
+    assert_eq!(entries.len(), expected.len(), "entries: {got:#?}\n{log:#}");
+    for (e, (label, who, time, action, link, changes)) in entries.iter().zip(&expected) {
+        assert_eq!(s(e, "commit"), sc.commit(label), "{label}: commit\n{e:#}");
+        assert_eq!(s(e, "author"), who.name, "{label}: author");
+        assert_eq!(e["time"], json!(time), "{label}: time");
+        assert_eq!(e["action"].as_str(), *action, "{label}: action");
+        assert_eq!(e["link"], json!(link), "{label}: link");
+        assert_eq!(&without_rank(e), changes, "{label}: changes\n{e:#}");
+    }
+    // The merge brought the branch's change but did not change the card
+    // itself: it is not an entry of its own.
+    assert!(
+        !entries.iter().any(|e| s(e, "commit") == sc.commit("merge")),
+        "the merge commit is listed:\n{log:#}"
+    );
+    // Nor are commits that changed other cards only.
+    for other in ["edit G cost", "add X", "move X M", "add K"] {
+        assert!(!entries.iter().any(|e| s(e, "commit") == sc.commit(other)));
+    }
+
+    // --reverse: newest first, the same entries.
+    let rev = r.json(&["log", &sc.h, "--json", "--reverse"]);
+    let mut back: Vec<Value> = rev.as_array().expect("an array").clone();
+    back.reverse();
+    assert_eq!(&back, entries);
+
+    // Filters.
+    let bob = r.json(&[
+        "log",
+        &sc.h,
+        "--json",
+        "--author",
+        "bob",
+        "--since",
+        "2026-10-12",
+    ]);
+    let labels: Vec<&str> = bob
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|e| s(e, "commit"))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            sc.commit("move H E"),
+            sc.commit("move H M 3"),
+            sc.commit("move H E 2")
+        ]
+    );
+}
+
+#[test]
+fn card_timeline_text_reads_like_the_issue() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let text = r.lanes(&["log", &sc.h]);
+    let lines: Vec<&str> = text.lines().collect();
+    let first = format!(
+        "2026-10-01 10:00  {}  Alice Archer  lanes: add {} Weekend features (data-preparation)",
+        &sc.commit("add H")[..8],
+        short(&sc.h)
+    );
+    assert_eq!(lines[0], first, "{text}");
+    for want in [
+        "    created",
+        "    lane: (none) -> data-preparation",
+        "    lane: data-preparation -> modeling",
+        "    lane: modeling -> data-preparation",
+        "    lane: evaluation -> deployment",
+        "    hypothesis.result: (none) -> 0.232",
+        "    experiment.cost: (none) -> 12.5",
+        "    hypothesis.verdict: open -> refuted",
+        "    journal: + \"weekend traffic behaves differently\"",
+        "    journal: + \"seasonality check on the branch\"",
+        "    labels: + needs-review",
+        "    labels: - quick-win",
+        "    title: Weekend features -> Weekend features v2",
+    ] {
+        assert!(lines.contains(&want), "no line {want:?} in:\n{text}");
+    }
+    let hand = format!(
+        "2026-10-08 10:00  {}  Dana Diaz  Fix the weekend card title",
+        &sc.commit("hand edit")[..8]
+    );
+    assert!(lines.contains(&hand.as_str()), "{text}");
+    let training = format!(
+        "2026-10-08 12:00  {}  Bob Brown  Train the weekend model  (mentions the card)",
+        &sc.commit("training")[..8]
+    );
+    assert!(lines.contains(&training.as_str()), "{text}");
+    assert!(!text.contains(&sc.commit("merge")[..8]), "{text}");
+    // Oldest first; --reverse puts the newest on top.
+    let rev = r.lanes(&["log", &sc.h, "--reverse"]);
+    assert!(
+        rev.lines().next().unwrap_or("").starts_with(&format!(
+            "2026-10-15 10:00  {}  Alice Archer  lanes: move",
+            &sc.commit("move H D")[..8]
+        )),
+        "{rev}"
+    );
+    // A card title with an escape sequence shows it visibly, never raw.
+    no_escapes("lanes log K", &r.lanes(&["log", &sc.k]));
+}
+
+#[test]
+fn commits_naming_a_card_by_short_id_link_to_it_and_merges_that_change_it_are_listed() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = r
+        .lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &[
+                "add",
+                "Cold-start fallback",
+                "--lane",
+                "modeling",
+                "--label",
+                "quick-win",
+            ],
+        )
+        .trim()
+        .to_string();
+    let other = r
+        .lanes_as(
+            BOB,
+            &iso(1, 11, 0),
+            &["add", "Unrelated", "--lane", "modeling"],
+        )
+        .trim()
+        .to_string();
+    // Training code naming the card as lanes#<short id>.
+    std::fs::write(r.path("model.py"), "x = 1\n").expect("write");
+    r.git(&["add", "model.py"]);
+    let msg = format!("Retrain with a 90-day window (lanes#{})", short(&c));
+    r.git_as(BOB, &iso(2, 10, 0), &["commit", "-q", "-m", &msg]);
+    let link = r.head();
+
+    // Both sides change the card in different places; git merges the text
+    // cleanly, so the merge's version differs from both parents.
+    r.git(&["checkout", "-q", "-b", "side"]);
+    r.lanes_as(
+        CHEN,
+        &iso(3, 10, 0),
+        &["note", &c, "tried on the side branch"],
+    );
+    r.git(&["checkout", "-q", "main"]);
+    r.lanes_as(
+        ALICE,
+        &iso(3, 11, 0),
+        &["edit", &c, "--set", "labels=[quick-win, needs-review]"],
+    );
+    r.git_as(
+        ALICE,
+        &iso(3, 12, 0),
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge branch 'side'",
+            "side",
+        ],
+    );
+    let merge = r.head();
+    let text = std::fs::read_to_string(r.card_file(&c)).expect("card");
+    assert!(
+        text.contains("needs-review") && text.contains("tried on the side branch"),
+        "{text}"
+    );
+
+    let log = r.json(&["log", &c, "--json"]);
+    let entries = log.as_array().expect("array");
+    let subjects: Vec<&str> = entries.iter().map(|e| s(e, "subject")).collect();
+    assert_eq!(entries.len(), 5, "{subjects:#?}");
+    let l = &entries[1];
+    assert_eq!(s(l, "commit"), link);
+    assert_eq!(l["link"], json!(true));
+    assert_eq!(l["action"], Value::Null);
+    assert_eq!(l["changes"], json!([]));
+    let m = &entries[4];
+    assert_eq!(s(m, "commit"), merge, "{log:#}");
+    assert_eq!(m["link"], json!(false));
+    assert_eq!(m["action"], Value::Null);
+    assert_eq!(
+        without_rank(m),
+        vec![ch("journal", None, Some("tried on the side branch"))],
+        "the merge compared with its first parent"
+    );
+    // The other card is not linked by the short-id mention.
+    let o = r.json(&["log", &other, "--json"]);
+    assert_eq!(o.as_array().expect("array").len(), 1, "{o:#}");
+}
+
+// ---------------------------------------------------------------------------
+// lanes log (the board's feed)
+
+fn feed_commits(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|e| s(e, "commit").to_string())
+        .collect()
+}
+
+fn commits_of(sc: &Scenario, labels: &[&str]) -> Vec<String> {
+    labels.iter().map(|l| sc.commit(l).to_string()).collect()
+}
+
+#[test]
+fn board_feed_filters_by_date_author_and_lane() {
+    let sc = scenario();
+    let r = &sc.repo;
+    // Newest first.
+    let since = r.json(&["log", "--json", "--since", "2026-10-14"]);
+    assert_eq!(
+        feed_commits(&since),
+        commits_of(
+            &sc,
+            &[
+                "move Q D",
+                "add Q",
+                "verdict K",
+                "archive M2",
+                "move X D",
+                "move H D",
+                "verdict G",
+                "move X E",
+                "move H E 2",
+            ]
+        )
+    );
+    let first = &since[0];
+    assert_eq!(s(first, "author"), ALICE.name);
+    assert_eq!(first["time"], json!(ts(20, 10, 0)));
+    assert_eq!(first["action"], json!("move"));
+    assert_eq!(
+        first["cards"],
+        json!([{
+            "id": sc.q,
+            "title": "Ship popularity prior",
+            "lane_before": "evaluation",
+            "lane_after": "deployment",
+        }])
+    );
+    let archive = &since[3];
+    assert_eq!(archive["action"], json!("archive"));
+    assert_eq!(archive["cards"][0]["id"], json!(sc.m2));
+
+    let bob = r.json(&["log", "--json", "--author", "bob"]);
+    assert_eq!(
+        feed_commits(&bob),
+        commits_of(
+            &sc,
+            &[
+                "move X E",
+                "move H E 2",
+                "move H M 3",
+                "move H E",
+                "move X M again",
+                "move X DP",
+                "move X M",
+                "move H DP",
+                "move H M",
+                "add X",
+            ]
+        ),
+        "Bob's training-code commit changes no card and is not in the feed"
+    );
+
+    let eval = r.json(&["log", "--json", "--lane", "evaluation"]);
+    assert_eq!(
+        feed_commits(&eval),
+        commits_of(
+            &sc,
+            &[
+                "move Q D",
+                "add Q",
+                "verdict K",
+                "move X D",
+                "move H D",
+                "move X E",
+                "move H E 2",
+                "move H M 3",
+                "edit K cost",
+                "add K",
+                "move H E",
+            ]
+        )
+    );
+
+    let combined = r.json(&[
+        "log",
+        "--json",
+        "--lane",
+        "Deployment",
+        "--since",
+        "2026-10-15",
+        "--reverse",
+    ]);
+    assert_eq!(
+        feed_commits(&combined),
+        commits_of(&sc, &["move H D", "move X D", "move Q D"])
+    );
+
+    // The hand edit is in the feed as Dana's, without a lanes action.
+    let dana = r.json(&["log", "--json", "--author", "DANA"]);
+    assert_eq!(feed_commits(&dana), commits_of(&sc, &["hand edit"]));
+    assert_eq!(dana[0]["action"], Value::Null);
+    assert_eq!(dana[0]["cards"][0]["lane_before"], json!("modeling"));
+    assert_eq!(dana[0]["cards"][0]["lane_after"], json!("modeling"));
+    let text = r.lanes(&["log", "--author", "dana"]);
+    assert_eq!(
+        text,
+        format!(
+            "2026-10-08 10:00  {}  Dana Diaz  Fix the weekend card title\n",
+            &sc.commit("hand edit")[..8]
+        )
+    );
+    no_escapes("lanes log", &r.lanes(&["log"]));
+}
+
+// ---------------------------------------------------------------------------
+// lanes flow
+
+const L: [&str; 6] = [
+    "business-understanding",
+    "data-understanding",
+    "data-preparation",
+    "modeling",
+    "evaluation",
+    "deployment",
+];
+
+fn spread(count: u64, median: i64, p85: i64) -> Value {
+    json!({ "count": count, "median": median, "p85": p85 })
+}
+
+fn cycle(lane: &str, f: &Value) -> Value {
+    f["cycle"]
+        .as_array()
+        .expect("cycle")
+        .iter()
+        .find(|c| c["lane"] == json!(lane))
+        .unwrap_or_else(|| panic!("no lane {lane}"))["time_in_lane"]
+        .clone()
+}
+
+fn cfd_on(f: &Value, day: &str) -> Value {
+    f["cfd"]
+        .as_array()
+        .expect("cfd")
+        .iter()
+        .find(|d| d[0] == json!(day))
+        .unwrap_or_else(|| panic!("no day {day} in the flow"))[1]
+        .clone()
+}
+
+#[test]
+fn flow_counts_cycle_times_loop_backs_and_wip_breaches() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let f = r.json(&["flow", "--json"]);
+    assert_eq!(f["lanes"], json!(L));
+    assert_eq!(f["since"], json!("2026-10-01"));
+    let cfd = f["cfd"].as_array().expect("cfd");
+    let until = s(&f, "until").to_string();
+    assert_eq!(cfd.last().expect("days")[0], json!(until));
+    // Cards per lane at the end of each day (archived M2 not counted).
+    let want: &[(&str, [u64; 6])] = &[
+        ("2026-10-01", [0, 0, 2, 1, 0, 0]),
+        ("2026-10-02", [0, 0, 1, 2, 0, 0]),
+        ("2026-10-03", [0, 0, 1, 2, 0, 0]),
+        ("2026-10-04", [0, 0, 2, 1, 0, 0]),
+        ("2026-10-05", [0, 0, 1, 2, 0, 0]),
+        ("2026-10-06", [0, 0, 1, 2, 0, 0]),
+        ("2026-10-07", [0, 0, 0, 3, 0, 0]),
+        ("2026-10-08", [0, 0, 0, 3, 0, 0]),
+        ("2026-10-09", [0, 0, 0, 3, 0, 0]),
+        ("2026-10-10", [0, 0, 0, 5, 0, 0]),
+        ("2026-10-11", [0, 0, 0, 5, 0, 0]),
+        ("2026-10-12", [0, 0, 0, 4, 2, 0]),
+        ("2026-10-13", [0, 0, 0, 5, 1, 0]),
+        ("2026-10-14", [0, 0, 0, 3, 3, 0]),
+        ("2026-10-15", [0, 0, 0, 3, 1, 2]),
+        ("2026-10-16", [0, 0, 0, 2, 1, 2]),
+        ("2026-10-17", [0, 0, 0, 2, 1, 2]),
+        ("2026-10-18", [0, 0, 0, 2, 1, 2]),
+        ("2026-10-19", [0, 0, 0, 2, 2, 2]),
+        ("2026-10-20", [0, 0, 0, 2, 1, 3]),
+    ];
+    for (k, (day, counts)) in want.iter().enumerate() {
+        assert_eq!(cfd[k], json!([day, counts]), "day {day}");
+    }
+    for d in &cfd[want.len()..] {
+        assert_eq!(d[1], json!([0, 0, 0, 2, 1, 3]), "{d}");
+    }
+    // Time in lane per finished visit:
+    // data preparation 1d, 2d, 2d, 3d; modeling 1d, 1d, 1d, 7d, 7d;
+    // evaluation four visits of 1d; nobody left deployment.
+    assert_eq!(cycle("data-preparation", &f), spread(4, 2 * DAY, 3 * DAY));
+    assert_eq!(cycle("modeling", &f), spread(5, DAY, 7 * DAY));
+    assert_eq!(cycle("evaluation", &f), spread(4, DAY, DAY));
+    assert_eq!(cycle("deployment", &f), Value::Null);
+    assert_eq!(cycle("business-understanding", &f), Value::Null);
+    // End to end: H and X 14 days, Q (created in evaluation) 1 day.
+    assert_eq!(f["end_to_end"], spread(3, 14 * DAY, 14 * DAY));
+    let tp = f["throughput"].as_array().expect("throughput");
+    assert_eq!(
+        tp[..4],
+        [
+            json!(["2026-W40", 0]),
+            json!(["2026-W41", 0]),
+            json!(["2026-W42", 2]),
+            json!(["2026-W43", 1])
+        ]
+    );
+    assert!(tp[4..].iter().all(|w| w[1] == json!(0)), "{tp:?}");
+    assert_eq!(
+        f["loop_backs"],
+        json!([
+            {"from": "modeling", "to": "data-preparation", "count": 2},
+            {"from": "evaluation", "to": "modeling", "count": 1},
+        ])
+    );
+    assert_eq!(
+        f["breaches"],
+        json!([
+            {"lane": "modeling", "limit": 4, "from": "2026-10-10", "to": "2026-10-11", "max": 5},
+            {"lane": "modeling", "limit": 4, "from": "2026-10-13", "to": "2026-10-13", "max": 5},
+            {"lane": "evaluation", "limit": 2, "from": "2026-10-14", "to": "2026-10-14", "max": 3},
+            {"lane": "deployment", "limit": 2, "from": "2026-10-20", "to": until, "max": 3},
+        ])
+    );
+
+    // The text output carries the same figures.
+    let text = r.lanes(&["flow"]);
+    let row =
+        |lane: &str, n: usize, med: &str, p: &str| format!("  {lane:<28} {n:>6} {med:>7} {p:>7}");
+    let lines: Vec<&str> = text.lines().collect();
+    for want in [
+        "Flow 2026-10-01 .. ".to_string() + &until,
+        row("Data Preparation", 4, "2.0d", "3.0d"),
+        row("Modeling", 5, "1.0d", "7.0d"),
+        row("Evaluation", 4, "1.0d", "1.0d"),
+        row("End to end (to the last lane)", 3, "14.0d", "14.0d"),
+        "  2026-W42    2 ■■".to_string(),
+        "  2026-W43    1 ■".to_string(),
+        "    2  Modeling -> Data Preparation".to_string(),
+        "    1  Evaluation -> Modeling".to_string(),
+        "  Modeling over 4 from 2026-10-10 to 2026-10-11 (at most 5)".to_string(),
+        "  Modeling over 4 from 2026-10-13 to 2026-10-13 (at most 5)".to_string(),
+        "  Evaluation over 2 from 2026-10-14 to 2026-10-14 (at most 3)".to_string(),
+        format!("  Deployment over 2 from 2026-10-20 to {until} (at most 3)"),
+    ] {
+        assert!(
+            lines.contains(&want.as_str()),
+            "no line {want:?} in:\n{text}"
+        );
+    }
+    for (day, counts) in [
+        ("2026-10-01", "   0  0  2  1  0  0 "),
+        ("2026-10-15", "   0  0  0  3  1  2 "),
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("  {day}{counts}"))),
+            "no flow row for {day} in:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn flow_since_narrows_every_figure() {
+    let sc = scenario();
+    let f = sc.repo.json(&["flow", "--json", "--since", "2026-10-12"]);
+    assert_eq!(f["since"], json!("2026-10-12"));
+    assert_eq!(f["cfd"][0], json!(["2026-10-12", [0, 0, 0, 4, 2, 0]]));
+    assert_eq!(cfd_on(&f, "2026-10-14"), json!([0, 0, 0, 3, 3, 0]));
+    // Only visits that ended in the period: modeling 7d (H), 1d (H), 7d (X).
+    assert_eq!(cycle("data-preparation", &f), Value::Null);
+    assert_eq!(cycle("modeling", &f), spread(3, 7 * DAY, 7 * DAY));
+    assert_eq!(cycle("evaluation", &f), spread(4, DAY, DAY));
+    assert_eq!(f["end_to_end"], spread(3, 14 * DAY, 14 * DAY));
+    assert_eq!(f["throughput"][0], json!(["2026-W42", 2]));
+    assert_eq!(f["throughput"][1], json!(["2026-W43", 1]));
+    assert_eq!(
+        f["loop_backs"],
+        json!([{"from": "evaluation", "to": "modeling", "count": 1}])
+    );
+    let breaches = f["breaches"].as_array().expect("breaches");
+    assert_eq!(breaches.len(), 3, "{breaches:?}");
+    assert_eq!(
+        breaches[0],
+        json!({"lane": "modeling", "limit": 4, "from": "2026-10-13", "to": "2026-10-13", "max": 5})
+    );
+}
+
+// ---------------------------------------------------------------------------
+// lanes report
+
+fn person(rep: &Value, who: Who) -> &Value {
+    &rep["people"][who.name]
+}
+
+/// Every Markdown table row has as many cell separators as its header:
+/// an unescaped `|` in card text would add a column.
+fn check_tables(md: &str) {
+    let mut header: Option<usize> = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        let bytes = line.as_bytes();
+        let pipes = (0..bytes.len())
+            .filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'))
+            .count();
+        match header {
+            None => header = Some(pipes),
+            Some(n) => assert_eq!(pipes, n, "a row breaks its table: {line:?}\n{md}"),
+        }
+    }
+}
+
+#[test]
+fn report_json_has_the_known_answers() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let rep = r.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    assert_eq!(rep["board"], json!("Research board"));
+    assert_eq!(rep["since"], json!("2026-10-01"));
+    assert_eq!(
+        rep["lanes"],
+        json!([
+            ["Business Understanding", 0, 3],
+            ["Data Understanding", 0, 3],
+            ["Data Preparation", 0, 3],
+            ["Modeling", 2, 4],
+            ["Evaluation", 1, 2],
+            ["Deployment", 3, 2],
+        ])
+    );
+    let tested: Vec<(&str, &str, &str, &str)> = rep["tested"]
+        .as_array()
+        .expect("tested")
+        .iter()
+        .map(|h| (s(h, "id"), s(h, "result"), s(h, "target"), s(h, "verdict")))
+        .collect();
+    assert_eq!(
+        tested,
+        vec![
+            (sc.g.as_str(), "0.37", "0.35", "supported"),
+            (sc.k.as_str(), "0.55", "0.6", "inconclusive"),
+            (sc.h.as_str(), "0.232", "0.25", "refuted"),
+        ]
+    );
+    let refuted: Vec<&str> = rep["refuted"]
+        .as_array()
+        .expect("refuted")
+        .iter()
+        .map(|h| s(h, "id"))
+        .collect();
+    assert_eq!(refuted, vec![sc.h.as_str()]);
+    // 12.5 (a plain number), "3 GPU-hours" and "2 GPU-hours".
+    assert_eq!(rep["cost_total"], json!({"": 12.5, "GPU-hours": 5.0}));
+    assert_eq!(rep["cost_in_period"], json!({"": 12.5, "GPU-hours": 5.0}));
+    assert_eq!(
+        rep["overdue"],
+        json!([[short(&sc.k), NASTY_TITLE, "2026-10-20"]])
+    );
+    assert_eq!(rep["over_wip"], json!([["Deployment", 3, 2]]));
+    assert_eq!(
+        rep["loop_backs"],
+        json!([
+            {"from": "Modeling", "to": "Data Preparation", "count": 2},
+            {"from": "Evaluation", "to": "Modeling", "count": 1},
+        ])
+    );
+    // Who did what: board work only. Bob's training-code commit changes no
+    // card file and is not counted; Chen's note on the merged branch is
+    // Chen's; the merge itself changed H on the first-parent line and is
+    // Alice's "other"; Dana's hand edit is "other".
+    assert_eq!(
+        rep["people"],
+        json!({
+            "Alice Archer": {"add": 2, "edit": 2, "init": 1, "move": 4, "other": 1},
+            "Bob Brown": {"add": 1, "move": 9},
+            "Chen Wei": {"add": 4, "archive": 1, "edit": 2, "note": 2, "verdict": 3},
+            "Dana Diaz": {"other": 1},
+        })
+    );
+
+    // A later period: H's verdict (10-07) is no longer news.
+    let late = r.json(&["report", "--format", "json", "--since", "2026-10-12"]);
+    let ids: Vec<&str> = late["tested"]
+        .as_array()
+        .expect("tested")
+        .iter()
+        .map(|h| s(h, "id"))
+        .collect();
+    assert_eq!(ids, vec![sc.g.as_str(), sc.k.as_str()]);
+    assert_eq!(late["refuted"], json!([]));
+    assert_eq!(
+        late["loop_backs"],
+        json!([{"from": "Evaluation", "to": "Modeling", "count": 1}])
+    );
+    assert_eq!(
+        late["people"],
+        json!({
+            "Alice Archer": {"add": 1, "move": 3},
+            "Bob Brown": {"move": 4},
+            "Chen Wei": {"add": 1, "archive": 1, "edit": 1, "verdict": 2},
+        })
+    );
+    // Only Q changed after 10-17: no experiment cost touched in the period.
+    let quiet = r.json(&["report", "--format", "json", "--since", "2026-10-17"]);
+    assert_eq!(quiet["cost_in_period"], json!({}));
+    assert_eq!(quiet["cost_total"], json!({"": 12.5, "GPU-hours": 5.0}));
+    assert_eq!(quiet["tested"], json!([]));
+}
+
+#[test]
+fn report_markdown_is_safe_and_complete() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let md = r.lanes(&["report", "--since", "2026-10-01"]);
+    no_escapes("lanes report", &md);
+    check_tables(&md);
+    let lines: Vec<&str> = md.lines().collect();
+    let has = |want: &str| {
+        assert!(lines.contains(&want), "no line {want:?} in:\n{md}");
+    };
+    has("| Modeling | 2 | 4 |");
+    has("| Deployment | 3 ⚠ | 2 |");
+    has("## Hypotheses tested (3)");
+    has("| Two-tower beats ALS on recall@20 | recall@20 | 0.3 | 0.35 | 0.37 | **supported** |");
+    has("| Ablate \\| dropout ^[[31mred | F1 | 0.5 | 0.6 | 0.55 | **inconclusive** |");
+    has("| Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | **refuted** |");
+    // Refuted hypotheses are what we learned.
+    let learned = md
+        .split("## What we learned")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a 'What we learned' section");
+    assert!(
+        learned.contains(
+            "- Weekend features lift ndcg@10 — ndcg@10 came out at 0.232 against a target of 0.25 (baseline 0.21)."
+        ),
+        "{learned}"
+    );
+    assert!(!learned.contains("Two-tower"), "{learned}");
+    let cost = md
+        .lines()
+        .find(|l| l.starts_with("Experiments touched in the period"))
+        .expect("cost line");
+    assert!(
+        cost.contains("12.5") && cost.contains("5 GPU-hours"),
+        "{cost}"
+    );
+    has(&format!(
+        "- Overdue since 2026-10-20: Ablate \\| dropout ^[[31mred ({})",
+        short(&sc.k)
+    ));
+    has("- Deployment holds 3 cards, over its limit of 2");
+    has("- Modeling → Data Preparation: 2");
+    has("- Evaluation → Modeling: 1");
+    has("- Alice Archer: 2 add, 2 edit, 1 init, 4 move, 1 other");
+    has("- Bob Brown: 1 add, 9 move");
+    has("- Chen Wei: 4 add, 1 archive, 2 edit, 2 note, 3 verdict");
+    has("- Dana Diaz: 1 other");
+
+    let late = r.lanes(&["report", "--since", "2026-10-12"]);
+    check_tables(&late);
+    assert!(late.contains("## Hypotheses tested (2)"), "{late}");
+    assert!(late.contains("None refuted in this period."), "{late}");
+}
+
+// ---------------------------------------------------------------------------
+// lanes hypotheses
+
+#[test]
+fn hypotheses_table_with_verdict_history() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let rows = r.json(&["hypotheses", "--json"]);
+    let ids: Vec<&str> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|h| s(h, "id"))
+        .collect();
+    // Board order: G (modeling), K (evaluation), H (deployment).
+    assert_eq!(ids, vec![sc.g.as_str(), sc.k.as_str(), sc.h.as_str()]);
+    assert_eq!(
+        rows[2],
+        json!({
+            "id": sc.h,
+            "title": "Weekend features v2",
+            "statement": "Weekend features lift ndcg@10",
+            "metric": "ndcg@10",
+            "direction": "",
+            "baseline": "0.21",
+            "target": "0.25",
+            "result": "0.232",
+            "verdict": "refuted",
+            "cost": "12.5",
+            "owner": "alice",
+            "lane": "deployment",
+            "verdicts": [["2026-10-01", "open"], ["2026-10-07", "refuted"]],
+            // add, 3 moves, result, note, verdict, labels, hand edit, the
+            // merge bringing the branch's note, 4 moves.
+            "revisions": 14,
+            "updated": "2026-10-15",
+        })
+    );
+    assert_eq!(
+        rows[0],
+        json!({
+            "id": sc.g,
+            "title": "Two-tower retrieval",
+            "statement": "Two-tower beats ALS on recall@20",
+            "metric": "recall@20",
+            "direction": "",
+            "baseline": "0.3",
+            "target": "0.35",
+            "result": "0.37",
+            "verdict": "supported",
+            "cost": "3 GPU-hours",
+            "owner": "chen",
+            "lane": "modeling",
+            "verdicts": [["2026-10-01", "open"], ["2026-10-14", "supported"]],
+            "revisions": 3,
+            "updated": "2026-10-14",
+        })
+    );
+    assert_eq!(rows[1]["title"], json!(NASTY_TITLE));
+    assert_eq!(rows[1]["statement"], json!(""));
+    assert_eq!(rows[1]["cost"], json!("2 GPU-hours"));
+    assert_eq!(rows[1]["owner"], json!(""));
+    assert_eq!(
+        rows[1]["verdicts"],
+        json!([["2026-10-12", "open"], ["2026-10-16", "inconclusive"]])
+    );
+
+    let only = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["hypotheses", "--json"];
+        a.extend_from_slice(args);
+        r.json(&a)
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|h| s(h, "id").to_string())
+            .collect()
+    };
+    assert_eq!(only(&["--verdict", "refuted"]), vec![sc.h.clone()]);
+    assert_eq!(only(&["--verdict", "supported"]), vec![sc.g.clone()]);
+    assert_eq!(only(&["--verdict", "open"]), Vec::<String>::new());
+    assert_eq!(
+        only(&["--sort", "updated"]),
+        vec![sc.k.clone(), sc.h.clone(), sc.g.clone()]
+    );
+    assert_eq!(
+        only(&["--sort", "verdict"]),
+        vec![sc.k.clone(), sc.h.clone(), sc.g.clone()]
+    );
+    assert_eq!(only(&["--metric", "NDCG"]), vec![sc.h.clone()]);
+    assert_eq!(only(&["--lane", "modeling"]), vec![sc.g.clone()]);
+
+    let text = r.lanes(&["hypotheses"]);
+    no_escapes("lanes hypotheses", &text);
+    let h_row = text
+        .lines()
+        .find(|l| l.starts_with(short(&sc.h)))
+        .unwrap_or_else(|| panic!("no row for H in:\n{text}"));
+    for want in [
+        "Weekend features lift ndcg@10",
+        "ndcg@10",
+        "0.21 → 0.25 → 0.232",
+        "refuted",
+        "alice",
+    ] {
+        assert!(h_row.contains(want), "{want:?} not in {h_row:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The history cache
+
+/// Run a command once with the cache as it is and once from scratch (cache
+/// deleted before): the answers must be the same.
+fn same_as_fresh(r: &Repo, args: &[&str]) -> String {
+    let cached = r.lanes(args);
+    let _ = std::fs::remove_file(r.cache_file());
+    let fresh = r.lanes(args);
+    assert_eq!(
+        cached, fresh,
+        "lanes {args:?}: cached and fresh runs differ"
+    );
+    fresh
+}
+
+const CACHED: &[&[&str]] = &[
+    &["flow", "--json"],
+    &["log", "--json"],
+    &["report", "--format", "json", "--since", "2026-10-01"],
+    &["hypotheses", "--json"],
+];
+
+#[test]
+fn history_cache_is_private_reused_and_never_stale() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let _ = std::fs::remove_file(r.cache_file());
+    let first = r.lanes(&["flow", "--json"]);
+    assert!(r.cache_file().is_file(), "no cache after a first run");
+    assert_eq!(r.git(&["status", "--porcelain", "--ignored"]), "");
+    assert_eq!(
+        r.git(&["ls-files", "--others", "--cached"])
+            .lines()
+            .filter(|l| l.contains("history"))
+            .count(),
+        0
+    );
+    let cache_text = std::fs::read(r.cache_file()).expect("read cache");
+    let second = r.lanes(&["flow", "--json"]);
+    assert_eq!(first, second, "a second run changed the answer");
+    assert_eq!(
+        std::fs::read(r.cache_file()).expect("read cache"),
+        cache_text,
+        "nothing changed, yet the cache was rewritten differently"
+    );
+    let reference: Vec<String> = CACHED.iter().map(|a| r.lanes(a)).collect();
+
+    // New commits show up.
+    r.lanes_as(BOB, &iso(21, 10, 0), &["move", &sc.m1, "evaluation"]);
+    r.lanes_as(CHEN, &iso(22, 10, 0), &["note", &sc.m1, "lr 3e-4 wins"]);
+    r.lanes_as(ALICE, &iso(23, 10, 0), &["move", &sc.q, "evaluation"]);
+    let f: Value = serde_json::from_str(&r.lanes(&["flow", "--json"])).expect("json");
+    assert_eq!(cfd_on(&f, "2026-10-21"), json!([0, 0, 0, 1, 2, 3]));
+    assert_eq!(cfd_on(&f, "2026-10-23"), json!([0, 0, 0, 1, 3, 2]));
+    assert_eq!(cycle("modeling", &f)["count"], json!(6));
+    assert_eq!(
+        f["loop_backs"][2],
+        json!({"from": "deployment", "to": "evaluation", "count": 1})
+    );
+    for a in CACHED {
+        same_as_fresh(r, a);
+    }
+
+    // Back three commits: exactly the answers from before, not the cache's.
+    r.lanes(&["flow", "--json"]); // the cache now knows the three commits
+    r.git(&["reset", "-q", "--hard", "HEAD~3"]);
+    for (a, want) in CACHED.iter().zip(&reference) {
+        assert_eq!(&r.lanes(a), want, "lanes {a:?} after reset --hard HEAD~3");
+        assert_eq!(&same_as_fresh(r, a), want);
+    }
+
+    // A different line of history sharing a prefix (the merged branch).
+    r.lanes(&["flow", "--json"]);
+    r.git(&["checkout", "-q", "exp"]);
+    for a in CACHED {
+        same_as_fresh(r, a);
+    }
+    r.git(&["checkout", "-q", "main"]);
+    // A rewritten tip: amend the last commit with another author and date.
+    r.lanes(&["flow", "--json"]);
+    r.git_as(
+        DANA,
+        &iso(20, 18, 0),
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--reset-author",
+            "-m",
+            "Move Q (amended)",
+        ],
+    );
+    for a in CACHED {
+        same_as_fresh(r, a);
+    }
+    let rep: Value =
+        serde_json::from_str(&r.lanes(&["report", "--format", "json", "--since", "2026-10-01"]))
+            .expect("json");
+    assert_eq!(person(&rep, DANA), &json!({"other": 2}));
+
+    // A damaged cache is ignored, not trusted.
+    std::fs::write(r.cache_file(), "lanes-history 1\tnonsense\ngarbage\n").expect("write");
+    let fresh_after_damage = r.lanes(&["flow", "--json"]);
+    let _ = std::fs::remove_file(r.cache_file());
+    assert_eq!(fresh_after_damage, r.lanes(&["flow", "--json"]));
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_board_in_a_subfolder_of_the_repository() {
+    let r = Repo::new();
+    let sub = r.path("research");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    let b = sub.to_str().expect("utf-8 path");
+    std::fs::write(r.path("README.md"), "code lives here\n").expect("write");
+    r.git(&["add", "README.md"]);
+    r.git_as(
+        DANA,
+        &iso(1, 8, 0),
+        &["commit", "-q", "-m", "Start the project"],
+    );
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["--board", b, "init"]);
+    let c = r
+        .lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &["--board", b, "add", "C", "--lane", "modeling"],
+        )
+        .trim()
+        .to_string();
+    r.lanes_as(
+        BOB,
+        &iso(3, 10, 0),
+        &["--board", b, "move", &c, "evaluation"],
+    );
+    r.lanes_as(BOB, &iso(4, 10, 0), &["--board", b, "move", &c, "modeling"]);
+    let log = r.json(&["--board", b, "log", &c, "--json"]);
+    let lanes: Vec<Changes> = log
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            without_rank(e)
+                .into_iter()
+                .filter(|(f, _, _)| f == "lane")
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        lanes,
+        vec![
+            vec![ch("lane", None, Some("modeling"))],
+            vec![ch("lane", Some("modeling"), Some("evaluation"))],
+            vec![ch("lane", Some("evaluation"), Some("modeling"))],
+        ]
+    );
+    let f = r.json(&["--board", b, "flow", "--json"]);
+    assert_eq!(cycle("modeling", &f), spread(1, 2 * DAY, 2 * DAY));
+    assert_eq!(
+        f["loop_backs"],
+        json!([{"from": "evaluation", "to": "modeling", "count": 1}])
+    );
+    assert_eq!(cfd_on(&f, "2026-10-03"), json!([0, 0, 0, 0, 1, 0]));
+}
+
+// ---------------------------------------------------------------------------
+// Bugs these tests found in src/ (fixed in 4076613): kept as regression
+// tests.
+
+#[test]
+fn work_on_merged_branches_is_credited_to_its_author() {
+    let sc = scenario();
+    let r = &sc.repo;
+    let rep = r.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    assert_eq!(
+        person(&rep, CHEN)["note"],
+        json!(2),
+        "Chen wrote two notes on H, one on branch exp: {:#}",
+        rep["people"]
+    );
+    let chen = r.json(&["log", "--json", "--author", "chen"]);
+    let item = chen
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| s(e, "commit") == sc.commit("branch note H"))
+        .unwrap_or_else(|| panic!("Chen's note made on the merged branch is not in the feed"));
+    assert_eq!(item["action"], json!("note"));
+    assert_eq!(item["time"], json!(ts(9, 10, 0)));
+    assert_eq!(item["cards"][0]["id"], json!(sc.h));
+    // In time order among the main line's commits (newest first).
+    let all = feed_commits(&r.json(&["log", "--json"]));
+    let at = |label: &str| {
+        all.iter()
+            .position(|c| c == sc.commit(label))
+            .unwrap_or_else(|| panic!("{label} not in the feed"))
+    };
+    assert!(at("edit G cost") < at("branch note H") && at("branch note H") < at("hand edit"));
+}
+
+#[test]
+#[ignore = "BUG: in the `lanes log` feed, commits from merged branches have card objects without `lane_before`/`lane_after`, and `--lane` matches them by the card's lane today instead of its lane at the time"]
+fn feed_items_from_merged_branches_look_like_the_others() {
+    let sc = scenario();
+    let r = &sc.repo;
+    // On 10-09 H was in Modeling (it is in Deployment today).
+    let modeling = r.json(&[
+        "log",
+        "--json",
+        "--lane",
+        "modeling",
+        "--since",
+        "2026-10-09",
+    ]);
+    let item = modeling
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| s(e, "commit") == sc.commit("branch note H"))
+        .unwrap_or_else(|| {
+            panic!("the branch note on H (in Modeling then) is missing: {modeling:#}")
+        });
+    assert_eq!(
+        item["cards"],
+        json!([{
+            "id": sc.h,
+            "title": "Weekend features v2",
+            "lane_before": "modeling",
+            "lane_after": "modeling",
+        }])
+    );
+    let deployment = r.json(&["log", "--json", "--lane", "deployment"]);
+    assert!(
+        !feed_commits(&deployment).contains(&sc.commit("branch note H").to_string()),
+        "H was not in Deployment on 10-09"
+    );
+}
+
+#[test]
+fn who_did_what_counts_board_work_only() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    r.lanes_as(ALICE, &iso(1, 10, 0), &["add", "A card"]);
+    std::fs::write(r.path("README.md"), "docs\n").expect("write");
+    r.git(&["add", "README.md"]);
+    r.git_as(
+        DANA,
+        &iso(2, 10, 0),
+        &["commit", "-q", "-m", "Write the README"],
+    );
+    let rep = r.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    assert_eq!(
+        rep["people"],
+        json!({"Alice Archer": {"add": 1, "init": 1}}),
+        "Dana's README commit is not board work"
+    );
+}
+
+#[test]
+fn rebased_commits_never_give_negative_durations() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = r
+        .lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &["add", "C", "--lane", "data-preparation"],
+        )
+        .trim()
+        .to_string();
+    r.lanes_as(ALICE, &iso(3, 10, 0), &["move", &c, "modeling"]);
+    // Authored on the 2nd, rebased on top of the move on the 3rd (as
+    // `git pull --rebase` does): author date older than its parent's.
+    r.lanes_as_dates(
+        BOB,
+        &iso(2, 10, 0),
+        &iso(3, 11, 0),
+        &["move", &c, "deployment"],
+    );
+    let f = r.json(&["flow", "--json"]);
+    for c in f["cycle"].as_array().expect("cycle") {
+        if let Some(m) = c["time_in_lane"]["median"].as_i64() {
+            assert!(m >= 0, "negative time in lane: {c}");
+        }
+    }
+    let e2e = f["end_to_end"]["median"].as_i64().expect("a card finished");
+    assert!(e2e >= 0, "negative end to end: {}", f["end_to_end"]);
+}
+
+#[test]
+#[ignore = "BUG: with a rebased commit (author date older than its parent's) end to end is measured to the older author date, so it comes out shorter than the time the card spent in its first lane"]
+fn end_to_end_is_never_shorter_than_the_time_in_lanes() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = r
+        .lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &["add", "C", "--lane", "data-preparation"],
+        )
+        .trim()
+        .to_string();
+    r.lanes_as(ALICE, &iso(3, 10, 0), &["move", &c, "modeling"]);
+    r.lanes_as_dates(
+        BOB,
+        &iso(2, 10, 0),
+        &iso(3, 11, 0),
+        &["move", &c, "deployment"],
+    );
+    let f = r.json(&["flow", "--json"]);
+    let in_lanes: i64 = f["cycle"]
+        .as_array()
+        .expect("cycle")
+        .iter()
+        .filter_map(|c| c["time_in_lane"]["median"].as_i64())
+        .sum();
+    assert_eq!(cycle("data-preparation", &f), spread(1, 2 * DAY, 2 * DAY));
+    let e2e = f["end_to_end"]["median"].as_i64().expect("a card finished");
+    assert!(
+        e2e >= in_lanes,
+        "end to end {e2e} s, yet {in_lanes} s in lanes before the last: {f:#}"
+    );
+}
+
+#[test]
+fn an_unreadable_hand_edit_is_not_a_deletion() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = r
+        .lanes_as(ALICE, &iso(1, 10, 0), &["add", "C", "--lane", "modeling"])
+        .trim()
+        .to_string();
+    let path = r.card_file(&c);
+    let good = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("id: {c}\ntitle: [unclosed\n")).expect("write");
+    r.git(&["add", "-A"]);
+    r.git_as(DANA, &iso(2, 10, 0), &["commit", "-q", "-m", "Oops"]);
+    std::fs::write(&path, good).expect("write");
+    r.git(&["add", "-A"]);
+    r.git_as(
+        DANA,
+        &iso(3, 10, 0),
+        &["commit", "-q", "-m", "Fix the card"],
+    );
+    let log = r.json(&["log", &c, "--json"]);
+    let entries = log.as_array().expect("array");
+    assert_eq!(entries.len(), 3, "{log:#}");
+    for e in &entries[1..] {
+        assert!(
+            !without_rank(e).iter().any(|(f, _, _)| f == "card"),
+            "the card file was there all along, yet: {e:#}"
+        );
+    }
+    let oops = without_rank(&entries[1]);
+    assert_eq!(oops.len(), 1, "{oops:?}");
+    assert_eq!(oops[0].0, "file");
+    assert!(
+        oops[0]
+            .2
+            .as_deref()
+            .is_some_and(|a| a.starts_with("made unreadable")),
+        "{oops:?}"
+    );
+    assert_eq!(
+        without_rank(&entries[2]),
+        vec![ch("file", None, Some("readable again"))],
+        "the repair is compared with the last readable version"
+    );
+}
+
+#[test]
+fn the_timeline_of_a_removed_card() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = r
+        .lanes_as(ALICE, &iso(1, 10, 0), &["add", "C", "--lane", "modeling"])
+        .trim()
+        .to_string();
+    r.git_as(
+        DANA,
+        &iso(2, 10, 0),
+        &["rm", "-q", &format!(".lanes/cards/{c}.yaml")],
+    );
+    r.git_as(DANA, &iso(2, 10, 0), &["commit", "-q", "-m", "Remove C"]);
+    let out = r.run(&["log", &c, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(log.as_array().expect("array").len(), 2, "{log:#}");
+    assert_eq!(
+        changes(&log[1]),
+        vec![ch("card", Some("existed"), None)],
+        "{log:#}"
+    );
+}
+
+#[test]
+fn verdict_history_follows_yaml_not_layout() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let add = |title: &str, mm: i64| {
+        r.lanes_as(
+            ALICE,
+            &iso(1, 10, mm),
+            &[
+                "add",
+                title,
+                "--kind",
+                "hypothesis",
+                "--hypothesis",
+                title,
+                "--metric",
+                "F1",
+            ],
+        )
+        .trim()
+        .to_string()
+    };
+    let b = add("Four spaces", 0);
+    let c = add("Quoted", 1);
+    let pb = r.card_file(&b);
+    let text = std::fs::read_to_string(&pb).expect("read");
+    let text = text
+        .replace("  verdict: open", "  verdict: refuted")
+        .replace("\n  ", "\n    ");
+    std::fs::write(&pb, text).expect("write");
+    let pc = r.card_file(&c);
+    let text = std::fs::read_to_string(&pc).expect("read");
+    std::fs::write(&pc, text.replace("verdict: open", "verdict: \"refuted\"")).expect("write");
+    r.git(&["add", "-A"]);
+    r.git_as(
+        DANA,
+        &iso(2, 10, 0),
+        &["commit", "-q", "-m", "Verdicts by hand"],
+    );
+    assert_eq!(r.lanes(&["validate"]), "");
+    let rows = r.json(&["hypotheses", "--json"]);
+    for row in rows.as_array().expect("rows") {
+        assert_eq!(row["verdict"], json!("refuted"), "{row:#}");
+        assert_eq!(
+            row["verdicts"],
+            json!([["2026-10-01", "open"], ["2026-10-02", "refuted"]]),
+            "{row:#}"
+        );
+    }
+    let rep = r.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    assert_eq!(
+        rep["tested"].as_array().expect("tested").len(),
+        2,
+        "{rep:#}"
+    );
+}
+
+/// A card whose tree entry follows an entry whose object id holds a zero
+/// byte 21 bytes before one of the card name's digits: a reader that finds
+/// entry starts in a raw tree by looking back for `NUL + 20 bytes + digit`
+/// starts in the middle of the name and loses the change. Flow and the feed
+/// must still see the move.
+#[test]
+fn a_change_is_seen_whatever_the_bytes_of_the_neighbouring_tree_entry() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let mut ids: Vec<String> = Vec::new();
+    // Two cards next to each other in the cards folder, the second with a
+    // digit in its id (ids are random: add cards until such a pair exists).
+    let (a, b, k) = loop {
+        let n = ids.len();
+        ids.push(
+            r.lanes_as(
+                ALICE,
+                &iso(1, 10, n as i64),
+                &["add", &format!("Card {n}"), "--lane", "modeling"],
+            )
+            .trim()
+            .to_string(),
+        );
+        let mut sorted = ids.clone();
+        sorted.sort();
+        let found = sorted.windows(2).find_map(|w| {
+            w[1].bytes()
+                .rposition(|c| c.is_ascii_digit())
+                .map(|k| (w[0].clone(), w[1].clone(), k))
+        });
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(ids.len() < 20, "no card id with a digit: {ids:?}");
+    };
+    // In the raw tree, b's entry is `100644 <b>.yaml\0<id>`, right after a's
+    // 20 id bytes: the byte 21 before b's name character k is a's id byte
+    // k + 6. Make it zero by padding a's file with a YAML comment.
+    let path = r.card_file(&a);
+    let base = std::fs::read_to_string(&path).expect("read");
+    let text = (0..100_000)
+        .map(|i| format!("{base}# pad {i}\n"))
+        .find(|t| {
+            git2::Oid::hash_object(git2::ObjectType::Blob, t.as_bytes())
+                .expect("hash")
+                .as_bytes()[k + 6]
+                == 0
+        })
+        .expect("a padding that gives a zero byte");
+    std::fs::write(&path, text).expect("write");
+    r.git(&["add", "-A"]);
+    r.git_as(DANA, &iso(2, 10, 0), &["commit", "-q", "-m", "Pad a card"]);
+    let n = ids.len() as u64;
+    r.lanes_as(BOB, &iso(3, 10, 0), &["move", &b, "evaluation"]);
+
+    let f = r.json(&["flow", "--json"]);
+    assert_eq!(cfd_on(&f, "2026-10-02"), json!([0, 0, 0, n, 0, 0]));
+    assert_eq!(
+        cfd_on(&f, "2026-10-03"),
+        json!([0, 0, 0, n - 1, 1, 0]),
+        "the move of {b} (after {a}) was lost"
+    );
+    let feed = r.json(&["log", "--json", "--since", "2026-10-03"]);
+    assert_eq!(feed[0]["cards"][0]["id"], json!(b));
+    assert_eq!(feed[0]["cards"][0]["lane_after"], json!("evaluation"));
+    let log = r.json(&["log", &b, "--json"]);
+    assert_eq!(log.as_array().expect("array").len(), 2, "{log:#}");
+}
