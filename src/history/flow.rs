@@ -92,7 +92,7 @@ pub fn moves(history: &History) -> Vec<Move> {
                 let prev = lane_of.get(ch.card.as_str());
                 if prev != Some(&s.lane) {
                     out.push(Move {
-                        time: c.time,
+                        time: c.committed,
                         card: ch.card.clone(),
                         from: prev.cloned(),
                         to: s.lane.clone(),
@@ -128,7 +128,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         .enumerate()
         .map(|(i, l)| (l.as_str(), i))
         .collect();
-    let first = history.commits.first().map_or(until, |c| c.time);
+    let first = history.commits.first().map_or(until, |c| c.committed);
     let since = since.unwrap_or(first).max(first.min(until));
     let in_range = |t: i64| t >= since && t <= until;
     // Cumulative flow: replay card states day by day, keeping the counts
@@ -141,7 +141,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
     let mut counts_by_day: Vec<Vec<usize>> = Vec::new();
     for day in d0..=d1 {
         let end = (day + 1) * DAY;
-        while let Some(ch) = changes.next_if(|ch| history.commits[ch.commit].time < end) {
+        while let Some(ch) = changes.next_if(|ch| history.commits[ch.commit].committed < end) {
             // The lane a card is counted in (None: archived, gone, or in
             // a lane the board does not define).
             let now = ch

@@ -27,6 +27,9 @@ pub struct CommitInfo {
     pub id: String,
     /// Author time, seconds since the epoch.
     pub time: i64,
+    /// Committer time: when the change reached this branch (rebased
+    /// commits keep older author times). Flow metrics use this.
+    pub committed: i64,
     pub author: String,
     pub subject: String,
     /// `Lanes-Action` trailer, if lanes made it.
@@ -74,6 +77,7 @@ pub(crate) fn commit_info(c: &git2::Commit) -> CommitInfo {
     CommitInfo {
         id: c.id().to_string(),
         time: c.author().when().seconds(),
+        committed: c.time().seconds(),
         author: c.author().name().unwrap_or("").to_string(),
         subject: c.summary().ok().flatten().unwrap_or("").to_string(),
         action,
@@ -361,7 +365,7 @@ mod cache {
     use anyhow::{bail, Result};
     use std::path::Path;
 
-    const HEADER: &str = "lanes-history 1";
+    const HEADER: &str = "lanes-history 2";
 
     use crate::store::index::{escape as esc, unescape as unesc};
 
@@ -383,18 +387,21 @@ mod cache {
         for line in lines {
             let f: Vec<&str> = line.split('\t').collect();
             match f.as_slice() {
-                ["c", id, time, author, subject, action, cards] => h.commits.push(CommitInfo {
-                    id: id.to_string(),
-                    time: time.parse()?,
-                    author: unesc(author),
-                    subject: unesc(subject),
-                    action: Some(unesc(action)).filter(|a| !a.is_empty()),
-                    cards: cards
-                        .split(',')
-                        .filter(|c| !c.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                }),
+                ["c", id, time, committed, author, subject, action, cards] => {
+                    h.commits.push(CommitInfo {
+                        id: id.to_string(),
+                        time: time.parse()?,
+                        committed: committed.parse()?,
+                        author: unesc(author),
+                        subject: unesc(subject),
+                        action: Some(unesc(action)).filter(|a| !a.is_empty()),
+                        cards: cards
+                            .split(',')
+                            .filter(|c| !c.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                    })
+                }
                 ["x", card, lane, archived, kind, verdict] => h.changes.push(Change {
                     commit: last(&h)?,
                     card: card.to_string(),
@@ -421,9 +428,10 @@ mod cache {
         let mut changes = h.changes.iter().peekable();
         for (i, c) in h.commits.iter().enumerate() {
             out.push_str(&format!(
-                "c\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                "c\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
                 c.id,
                 c.time,
+                c.committed,
                 esc(&c.author),
                 esc(&c.subject),
                 esc(c.action.as_deref().unwrap_or("")),
