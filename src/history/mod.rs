@@ -491,6 +491,38 @@ pub fn side_commits(root: &Path, history: &History) -> Result<Vec<CommitInfo>> {
     Ok(out)
 }
 
+/// A card's lane in a commit's first parent and in the commit itself (for
+/// commits off the first-parent line, whose changes the cached history
+/// does not hold).
+pub fn lanes_around(root: &Path, commit: &str, card: &str) -> (Option<String>, Option<String>) {
+    let lane_in = |repo: &Repository, c: &git2::Commit, board_dir: &str| -> Option<String> {
+        let folder = cards_tree_id(board_tree(repo, &c.tree().ok()?, board_dir).as_ref())?;
+        let tree = repo.find_tree(folder).ok()?;
+        let blob = repo
+            .find_blob(tree.get_name(&format!("{card}.yaml"))?.id())
+            .ok()?;
+        card_state(blob.content()).map(|s| s.lane)
+    };
+    let Ok(repo) = git::open(root) else {
+        return (None, None);
+    };
+    let Ok(prefix) = git::repo_path(&repo, root, "") else {
+        return (None, None);
+    };
+    let board_dir = format!("{prefix}{BOARD_DIR}/");
+    let Some(c) = Oid::from_str(commit)
+        .ok()
+        .and_then(|o| repo.find_commit(o).ok())
+    else {
+        return (None, None);
+    };
+    let before = c
+        .parent(0)
+        .ok()
+        .and_then(|p| lane_in(&repo, &p, &board_dir));
+    (before, lane_in(&repo, &c, &board_dir))
+}
+
 /// Parse `--since`: `YYYY-MM-DD`, or `Nd`/`Nw` for days or weeks ago.
 pub fn parse_since(s: &str) -> Result<i64> {
     let s = s.trim();
