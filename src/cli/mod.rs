@@ -359,7 +359,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Flow { since, json } => {
             let r = root(&cli.board)?;
-            let board = Board::load(&r)?;
+            // Flow needs the lanes, not the cards.
+            let config = store::parse_board(&store::read_board_file(&r, store::BOARD_FILE)?)?;
             let history = crate::history::board_history(&r)?;
             let since = since
                 .as_deref()
@@ -367,7 +368,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .transpose()?;
             let f = crate::history::flow::flow(
                 &history,
-                &board.config,
+                &config,
                 since,
                 crate::model::date::now_secs(),
             );
@@ -376,11 +377,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 serde_json::to_writer_pretty(&mut out, &f)?;
                 writeln!(out)?;
             } else {
-                write!(
-                    out,
-                    "{}",
-                    crate::history::flow::render_text(&f, &board.config)
-                )?;
+                write!(out, "{}", crate::history::flow::render_text(&f, &config))?;
             }
             Ok(ExitCode::SUCCESS)
         }
