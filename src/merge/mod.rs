@@ -61,6 +61,22 @@ fn get<'a>(m: Option<&'a Mapping>, k: &str) -> Option<&'a Value> {
     m.and_then(|m| m.get(k))
 }
 
+/// The result when at most one side changed a value (both sides equal, or
+/// one equal to the base); None when both changed it differently.
+fn one_sided<'a>(
+    base: Option<&'a Value>,
+    ours: Option<&'a Value>,
+    theirs: Option<&'a Value>,
+) -> Option<Option<&'a Value>> {
+    if ours == theirs || theirs == base {
+        Some(ours)
+    } else if ours == base {
+        Some(theirs)
+    } else {
+        None
+    }
+}
+
 /// Three-way choice for one value; `None` means absent.
 fn pick<'a>(
     base: Option<&'a Value>,
@@ -68,14 +84,9 @@ fn pick<'a>(
     theirs: Option<&'a Value>,
     winner: Side,
 ) -> (Option<&'a Value>, bool) {
-    if ours == theirs {
-        (ours, false)
-    } else if ours == base {
-        (theirs, false)
-    } else if theirs == base {
-        (ours, false)
-    } else {
-        (if winner == Side::Ours { ours } else { theirs }, true)
+    match one_sided(base, ours, theirs) {
+        Some(v) => (v, false),
+        None => (if winner == Side::Ours { ours } else { theirs }, true),
     }
 }
 
@@ -94,14 +105,8 @@ fn sort_key(v: &Value) -> String {
 /// Three-way set merge keeping a stable, side-independent order: base
 /// order for kept items, then additions in sorted order.
 fn merge_set(base: Option<&Value>, ours: Option<&Value>, theirs: Option<&Value>) -> Option<Value> {
-    if ours == theirs {
-        return ours.cloned();
-    }
-    if ours == base {
-        return theirs.cloned();
-    }
-    if theirs == base {
-        return ours.cloned();
+    if let Some(v) = one_sided(base, ours, theirs) {
+        return v.cloned();
     }
     let (b, o, t) = (seq(base), seq(ours), seq(theirs));
     let mut out: Vec<Value> = b
@@ -142,11 +147,8 @@ fn merge_journal(
     ours: Option<&Value>,
     theirs: Option<&Value>,
 ) -> Option<Value> {
-    if ours == theirs || theirs == base {
-        return ours.cloned();
-    }
-    if ours == base {
-        return theirs.cloned();
+    if let Some(v) = one_sided(base, ours, theirs) {
+        return v.cloned();
     }
     let (o, t) = (seq(ours), seq(theirs));
     // What both share at the start stays as it is; the two tails are
@@ -191,14 +193,8 @@ fn merge_checklist(
     winner: Side,
     conflicts: &mut Vec<Conflict>,
 ) -> Option<Value> {
-    if ours == theirs {
-        return ours.cloned();
-    }
-    if ours == base {
-        return theirs.cloned();
-    }
-    if theirs == base {
-        return ours.cloned();
+    if let Some(v) = one_sided(base, ours, theirs) {
+        return v.cloned();
     }
     let text = |v: &Value| -> String {
         match v {
