@@ -5,7 +5,7 @@ pub mod output;
 
 use crate::model::Verdict;
 use crate::ops::{self, Action, NewCard, Placement};
-use crate::store::{self, Board};
+use crate::store::{self, codec::Head, Board};
 use crate::templates;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -577,8 +577,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::List(args) => {
             let r = root(&cli.board)?;
-            let board = Board::load(&r)?;
-            list(&board, &args)?;
+            list(&r, &args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { card, json } => {
@@ -675,46 +674,37 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
     Ok(())
 }
 
-fn list(board: &Board, args: &ListArgs) -> Result<()> {
+fn list(r: &Path, args: &ListArgs) -> Result<()> {
+    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
     let lane = match &args.lane {
-        Some(l) => Some(
-            board
-                .config
-                .resolve_lane(l)
-                .map_err(|e| anyhow!(e))?
-                .id
-                .clone(),
-        ),
+        Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
         None => None,
     };
-    let cards: Vec<_> = board
-        .cards
-        .iter()
-        .filter(|c| args.all || !c.archived)
-        .filter(|c| lane.as_ref().is_none_or(|l| c.lane == *l))
-        .filter(|c| args.label.as_ref().is_none_or(|l| c.labels.contains(l)))
-        .filter(|c| {
-            args.assignee
+    let keep = |h: &Head| {
+        (args.all || !h.archived)
+            && lane.as_ref().is_none_or(|l| h.lane == l)
+            && args
+                .label
                 .as_ref()
-                .is_none_or(|a| c.assignees.iter().any(|x| x == a.trim_start_matches('@')))
-        })
-        .collect();
+                .is_none_or(|l| h.labels.contains(&l.as_str()))
+            && args
+                .assignee
+                .as_ref()
+                .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if args.json {
-        // One array, written card by card (no second copy of the board).
-        out.write_all(b"[")?;
-        for (i, c) in cards.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            serde_json::to_writer(&mut out, &output::AsJson(&c.to_value()))?;
-        }
-        out.write_all(b"]\n")?;
+    let problems = if args.json {
+        // Straight from the card cache: no card is parsed or decoded unless
+        // its file changed.
+        store::cache::Snapshot::load_for_json(r)?.write_json(r, &config, keep, &mut out)?
     } else {
+        let board = Board::load(r)?;
+        let cards: Vec<_> = board.cards.iter().filter(|c| keep(&Head::of(c))).collect();
         write!(out, "{}", output::list_text(&board.config, &cards))?;
-    }
+        board.problems
+    };
     out.flush()?;
-    for p in &board.problems {
+    for p in &problems {
         eprintln!("{p}");
     }
     Ok(())

@@ -4,91 +4,9 @@
 use crate::model::text::{one_line, visible};
 use crate::model::{date, BoardConfig, Card};
 use serde_yaml::Value;
+
+pub use crate::store::json::{card_json, to_json, AsJson};
 use std::fmt::Write;
-
-/// A YAML value as JSON. Non-string keys become their text.
-pub fn to_json(v: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                J::from(i)
-            } else if let Some(u) = n.as_u64() {
-                J::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(J::Number)
-                    .unwrap_or_else(|| J::String(n.to_string()))
-            }
-        }
-        Value::String(s) => J::String(s.clone()),
-        Value::Sequence(s) => J::Array(s.iter().map(to_json).collect()),
-        Value::Mapping(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Value::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_string(),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-        Value::Tagged(t) => to_json(&t.value),
-    }
-}
-
-pub fn card_json(card: &Card) -> serde_json::Value {
-    to_json(&card.to_value())
-}
-
-/// A YAML value serialized as JSON directly, without building a JSON tree
-/// first (the same output as [`to_json`]).
-pub struct AsJson<'a>(pub &'a Value);
-
-impl serde::Serialize for AsJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self.0 {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-                (Some(i), _, _) => s.serialize_i64(i),
-                (_, Some(u), _) => s.serialize_u64(u),
-                (_, _, Some(f)) if f.is_finite() => s.serialize_f64(f),
-                _ => s.serialize_str(&n.to_string()),
-            },
-            Value::String(x) => s.serialize_str(x),
-            Value::Sequence(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&AsJson(item))?;
-                }
-                seq.end()
-            }
-            Value::Mapping(m) => {
-                let mut map = s.serialize_map(Some(m.len()))?;
-                for (k, v) in m {
-                    match k {
-                        Value::String(key) => map.serialize_entry(key, &AsJson(v))?,
-                        other => {
-                            let key = serde_yaml::to_string(other).unwrap_or_default();
-                            map.serialize_entry(key.trim(), &AsJson(v))?
-                        }
-                    }
-                }
-                map.end()
-            }
-            Value::Tagged(t) => AsJson(&t.value).serialize(s),
-        }
-    }
-}
 
 /// One line per card, grouped under lane headings.
 pub fn list_text(config: &BoardConfig, cards: &[&Card]) -> String {
@@ -278,20 +196,4 @@ pub fn show_text(config: &BoardConfig, card: &Card) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn direct_json_matches_the_json_tree() {
-        let v: Value = serde_yaml::from_str(
-            "id: abc\nn: 1\nf: 0.5\nneg: -2\nb: true\nnone: null\nlist: [a, {x: 1}]\n1: numeric key\nt: !tag 3\n",
-        )
-        .unwrap();
-        let direct = serde_json::to_string(&AsJson(&v)).unwrap();
-        let tree = serde_json::to_string(&to_json(&v)).unwrap();
-        assert_eq!(direct, tree);
-    }
 }

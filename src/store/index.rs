@@ -8,6 +8,7 @@
 //! than two seconds before the cache was written are re-read ("racily
 //! clean" files).
 
+use super::cache::{now_ns, scan, scratch_file, write_scratch, Stamp, REWRITE_AFTER};
 use super::{card_path, parse_board, read_board_file, read_cards, Problem, BOARD_FILE};
 use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
@@ -16,8 +17,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const HEADER: &str = "lanes-index 2";
-/// Entries modified this close to the cache write are re-read next time.
-const RACY_NS: i128 = 2_000_000_000;
 
 /// What `move` and friends need to know about every card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,41 +40,6 @@ impl Summary {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    mtime: i128,
-    ctime: i128,
-    size: u64,
-    ino: u64,
-}
-
-fn stamp(meta: &fs::Metadata) -> Stamp {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Stamp {
-            mtime: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            ctime: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
-            size: meta.size(),
-            ino: meta.ino(),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
-        Stamp {
-            mtime,
-            ctime: mtime,
-            size: meta.len(),
-            ino: 0,
-        }
-    }
-}
-
 /// The board's definition and a summary of every card.
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -89,39 +53,11 @@ pub struct Index {
     pub broken: HashMap<String, Problem>,
 }
 
-/// Card files in the cards folder with their stamps, sorted by id, in one
-/// pass over the directory.
-fn scan(root: &Path) -> Result<Vec<(String, Stamp)>> {
-    let dir = root.join(super::CARDS_DIR);
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => bail!("cannot read {}: {e}", dir.display()),
-    };
-    let mut out = Vec::new();
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".yaml")) else {
-            continue;
-        };
-        if id.starts_with('.') || !crate::model::id::is_valid(id) {
-            continue;
-        }
-        // DirEntry::metadata does not follow symlinks: a link is not a
-        // regular file and is left to the full read to report.
-        if let Ok(meta) = e.metadata() {
-            out.push((id.to_string(), stamp(&meta)));
-        }
-    }
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
-}
-
 impl Index {
     pub fn load(root: &Path) -> Result<Index> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-        let files = scan(root)?;
-        let cache_path = cache_path(root);
+        let files = scan(root)?.files;
+        let cache_path = scratch_file(root, "index-v1");
         let cache_text = cache_path
             .as_deref()
             .and_then(|p| fs::read_to_string(p).ok())
@@ -135,7 +71,7 @@ impl Index {
             while lines.next_if(|l| l.id < id.as_str()).is_some() {}
             match lines.peek() {
                 Some(l)
-                    if l.id == id && l.stamp == *now && now.mtime < cached.written - RACY_NS =>
+                    if l.id == id && Some(l.stamp) == *now && l.stamp.settled(cached.written) =>
                 {
                     cards.push(l.summary());
                     lines.next();
@@ -146,7 +82,7 @@ impl Index {
         // Rewriting the cache costs more than re-reading a few cards, so a
         // handful of stale entries (the cards just changed) wait until more
         // pile up.
-        let changed = stale.len() > 16 || cached.lines.is_empty() && !files.is_empty();
+        let changed = stale.len() > REWRITE_AFTER || cached.lines.is_empty() && !files.is_empty();
         let mut broken = HashMap::new();
         for (id, result) in stale.iter().zip(read_cards(root, &stale)) {
             match result {
@@ -226,26 +162,7 @@ impl Index {
 /// lanes' own folder in the git dir (`.git/lanes`), found without opening
 /// the repository.
 pub fn scratch_dir(root: &Path) -> Option<PathBuf> {
-    cache_path(root).and_then(|p| p.parent().map(Path::to_path_buf))
-}
-
-fn cache_path(root: &Path) -> Option<PathBuf> {
-    // Find the git dir without opening the repository: `.git` is a folder,
-    // or a file saying `gitdir: <path>` (worktrees, submodules).
-    let mut dir = Some(root);
-    while let Some(d) = dir {
-        let dot = d.join(".git");
-        if dot.is_dir() {
-            return Some(dot.join("lanes").join("index-v1"));
-        }
-        if dot.is_file() {
-            let text = fs::read_to_string(&dot).ok()?;
-            let target = text.strip_prefix("gitdir:")?.trim();
-            return Some(d.join(target).join("lanes").join("index-v1"));
-        }
-        dir = d.parent();
-    }
-    None
+    scratch_file(root, "index-v1").and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
 /// One cache line, borrowed from the cache text.
@@ -373,17 +290,14 @@ pub(crate) fn unescape(s: &str) -> String {
     out
 }
 
-fn write_cache(path: &Path, index: &Index, stamps: &[(String, Stamp)]) -> Result<()> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
+fn write_cache(path: &Path, index: &Index, stamps: &[(String, Option<Stamp>)]) -> Result<()> {
     let mut out = String::with_capacity(index.cards.len() * 96);
-    out.push_str(&format!("{HEADER} {now}\n"));
+    out.push_str(&format!("{HEADER} {}\n", now_ns()));
     // Both lists are sorted by id.
     let mut st = stamps.iter().peekable();
     for s in &index.cards {
         while st.next_if(|(id, _)| id.as_str() < s.id.as_str()).is_some() {}
-        let Some((_, stamp)) = st.peek().filter(|(id, _)| *id == s.id) else {
+        let Some((_, Some(stamp))) = st.peek().filter(|(id, _)| *id == s.id) else {
             continue;
         };
         out.push_str(&format!(
@@ -399,12 +313,7 @@ fn write_cache(path: &Path, index: &Index, stamps: &[(String, Stamp)]) -> Result
             escape(&s.title)
         ));
     }
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    fs::write(&tmp, out)?;
-    fs::rename(&tmp, path)?;
+    write_scratch(path, |w| w.write_all(out.as_bytes()))?;
     Ok(())
 }
 

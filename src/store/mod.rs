@@ -1,8 +1,11 @@
 //! The board on disk: finding it, reading and validating its YAML files, and
 //! writing them atomically. No git and no terminal here.
 
+pub mod cache;
+pub mod codec;
 pub mod fast;
 pub mod index;
+pub mod json;
 pub mod lock;
 pub mod validate;
 
@@ -196,82 +199,15 @@ pub fn read_board_file(root: &Path, rel: &str) -> Result<Vec<u8>, Problem> {
     fs::read(&path).map_err(|e| Problem::new(rel, 1, 1, format!("cannot read: {e}")))
 }
 
-/// The ids of the card files in the cards folder, sorted. Files that are not
-/// `<id>.yaml` are reported as problems.
-pub fn list_card_ids(root: &Path) -> Result<(Vec<String>, Vec<Problem>)> {
-    let dir = root.join(CARDS_DIR);
-    let mut ids = Vec::new();
-    let mut problems = Vec::new();
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((ids, problems)),
-        Err(e) => return Err(anyhow!("cannot read {}: {e}", dir.display())),
-    };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            problems.push(Problem::new(
-                CARDS_DIR,
-                1,
-                1,
-                format!("file name {:?} is not valid UTF-8", entry.file_name()),
-            ));
-            continue;
-        };
-        if name.starts_with('.') {
-            continue;
-        }
-        match name.strip_suffix(".yaml") {
-            Some(stem) if id::is_valid(stem) => ids.push(stem.to_string()),
-            _ => problems.push(Problem::new(
-                &format!("{CARDS_DIR}/{name}"),
-                1,
-                1,
-                "not a card file: card files are named <id>.yaml with a lowercase id",
-            )),
-        }
-    }
-    ids.sort_unstable();
-    Ok((ids, problems))
-}
-
 impl Board {
     /// Read board.yaml and every card. Card problems are collected, not
     /// fatal; a broken board.yaml is an error.
     pub fn load(root: &Path) -> Result<Board> {
         let config_bytes = read_board_file(root, BOARD_FILE)?;
         let config = parse_board(&config_bytes)?;
-        let (file_ids, mut problems) = list_card_ids(root)?;
-        let results = read_cards(root, &file_ids);
-        let mut cards = Vec::with_capacity(results.len());
-        for (id, result) in file_ids.iter().zip(results) {
-            match result {
-                Ok(lc) => {
-                    if lc.card.id != *id {
-                        let rel = card_path(id);
-                        let text = fs::read_to_string(root.join(&rel)).unwrap_or_default();
-                        let (line, column) = yaml::locate(&text, "id");
-                        let msg = if file_ids.binary_search(&lc.card.id).is_ok() {
-                            format!(
-                                "duplicate id {:?}: that id belongs to {}; give this card the id {id:?} of its file name",
-                                lc.card.id,
-                                card_path(&lc.card.id)
-                            )
-                        } else {
-                            format!(
-                                "id {:?} does not match the file name; set it to {id:?}",
-                                lc.card.id
-                            )
-                        };
-                        problems.push(Problem::new(&rel, line, column, msg));
-                        continue;
-                    }
-                    cards.push(lc.card);
-                }
-                Err(p) => problems.push(p),
-            }
-        }
+        let snapshot = cache::Snapshot::load(root)?;
+        let file_ids = snapshot.file_ids.clone();
+        let (cards, problems) = snapshot.into_cards(root);
         let mut board = Board {
             root: root.to_path_buf(),
             config,
@@ -408,27 +344,33 @@ pub fn resolve_prefix(
 
 /// Read and parse card files, on as many threads as there are cores.
 pub fn read_cards(root: &Path, ids: &[String]) -> Vec<Result<LoadedCard, Problem>> {
-    let read_one = |id: &String| {
+    par_map(ids, |id| {
         let rel = card_path(id);
         let bytes = read_board_file(root, &rel)?;
         parse_card(&rel, &bytes)
-    };
+    })
+}
+
+/// `items.iter().map(f)`, split over as many threads as there are cores
+/// (up to 8) when there are enough items to be worth it.
+pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
-    if threads <= 1 || ids.len() < 64 {
-        return ids.iter().map(read_one).collect();
+    if threads <= 1 || items.len() < 64 {
+        return items.iter().map(f).collect();
     }
-    let chunk = ids.len().div_ceil(threads);
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = ids
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(read_one).collect::<Vec<_>>()))
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
 }

@@ -1,0 +1,558 @@
+//! The card cache: every readable card of the board in the compact form of
+//! [`codec`](super::codec), with the JSON `list --json` prints for it, kept
+//! in `<git dir>/lanes/cards-v1` (never committed).
+//!
+//! As git does with its index, an entry is trusted only while its file's
+//! size, mtime, ctime and inode are what they were, and entries whose file
+//! changed less than two seconds before the cache was written are read
+//! again ("racily clean"), so edits by hand, `git pull` or another clone are
+//! always seen. Checking costs one `stat` per card; decoding a cached card
+//! costs a fraction of parsing its YAML. Anything unexpected in the cache
+//! file (another version, a cut-off write) means no cache, never a wrong
+//! card.
+
+use super::codec::{self, Head};
+use super::{card_path, json, Problem, CARDS_DIR};
+use crate::model::{id, BoardConfig, Card};
+use anyhow::{bail, Result};
+use std::fs;
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8] = b"lanes-cards 1\n";
+/// Entries modified this close to the cache write are read again.
+pub(crate) const RACY_NS: i128 = 2_000_000_000;
+/// Rewriting the cache costs more than reading a few changed cards, so it
+/// waits until more than this many entries are out of date.
+pub(crate) const REWRITE_AFTER: usize = 16;
+
+/// What identifies a version of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub mtime: i128,
+    pub ctime: i128,
+    pub size: u64,
+    pub ino: u64,
+}
+
+impl Stamp {
+    /// The stamp of a regular file; `None` for anything else (a symlink or
+    /// a folder is never trusted, and reading it reports why).
+    pub fn of(meta: &fs::Metadata) -> Option<Stamp> {
+        if !meta.file_type().is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(Stamp {
+                mtime: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+                ctime: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
+                size: meta.size(),
+                ino: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128);
+            Some(Stamp {
+                mtime,
+                ctime: mtime,
+                size: meta.len(),
+                ino: 0,
+            })
+        }
+    }
+
+    /// Whether a cache written at `written` may trust this stamp.
+    pub fn settled(&self, written: i128) -> bool {
+        self.mtime < written - RACY_NS && self.ctime < written - RACY_NS
+    }
+}
+
+pub(crate) fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// The card files in the cards folder.
+pub(crate) struct Scan {
+    /// `(id, stamp)` sorted by id.
+    pub files: Vec<(String, Option<Stamp>)>,
+    /// Files in the cards folder that are not `<id>.yaml`.
+    pub problems: Vec<Problem>,
+}
+
+/// List the cards folder and stat every card file (on two threads when
+/// there are many: the `stat`s are most of the cost).
+pub(crate) fn scan(root: &Path) -> Result<Scan> {
+    let dir = root.join(CARDS_DIR);
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Scan {
+                files: Vec::new(),
+                problems: Vec::new(),
+            })
+        }
+        Err(e) => bail!("cannot read {}: {e}", dir.display()),
+    };
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            problems.push(Problem::new(
+                CARDS_DIR,
+                1,
+                1,
+                format!("file name {:?} is not valid UTF-8", entry.file_name()),
+            ));
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        match name.strip_suffix(".yaml") {
+            Some(stem) if id::is_valid(stem) => found.push((stem.to_string(), entry)),
+            _ => problems.push(Problem::new(
+                &format!("{CARDS_DIR}/{name}"),
+                1,
+                1,
+                "not a card file: card files are named <id>.yaml with a lowercase id",
+            )),
+        }
+    }
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // DirEntry::metadata does not follow symlinks.
+    let stamps = super::par_map(&found, |(_, e)| {
+        e.metadata().ok().as_ref().and_then(Stamp::of)
+    });
+    let files = found
+        .into_iter()
+        .zip(stamps)
+        .map(|((id, _), s)| (id, s))
+        .collect();
+    Ok(Scan { files, problems })
+}
+
+/// A file of lanes' own in the git dir (`.git/lanes/<name>`), found without
+/// opening the repository.
+pub(crate) fn scratch_file(root: &Path, name: &str) -> Option<PathBuf> {
+    // `.git` is a folder, or a file saying `gitdir: <path>` (worktrees,
+    // submodules).
+    let mut dir = Some(root);
+    while let Some(d) = dir {
+        let dot = d.join(".git");
+        if dot.is_dir() {
+            return Some(dot.join("lanes").join(name));
+        }
+        if dot.is_file() {
+            let text = fs::read_to_string(&dot).ok()?;
+            let target = text.strip_prefix("gitdir:")?.trim();
+            return Some(d.join(target).join("lanes").join(name));
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Write a scratch file atomically, streaming it through `fill` (a cache
+/// that cannot be written only costs speed, so callers may ignore the
+/// error).
+pub(crate) fn write_scratch(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let result = (|| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, fs::File::create(&tmp)?);
+        fill(&mut w)?;
+        w.flush()?;
+        drop(w);
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// One cache entry, as ranges into the cache file's bytes.
+#[derive(Debug, Clone)]
+struct Record {
+    id: Range<usize>,
+    stamp: Stamp,
+    card: Range<usize>,
+    json: Range<usize>,
+}
+
+/// Parse the cache file; anything unexpected means no cache.
+fn parse_file(bytes: &[u8]) -> Option<(i128, Vec<Record>)> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let mut pos = MAGIC.len();
+    let written = i128::from_le_bytes(rest.get(..16)?.try_into().ok()?);
+    pos += 16;
+    let mut records: Vec<Record> = Vec::new();
+    let fixed = |pos: &mut usize, n: usize| -> Option<Range<usize>> {
+        let r = *pos..pos.checked_add(n)?;
+        bytes.get(r.clone())?;
+        *pos = r.end;
+        Some(r)
+    };
+    let u64_at = |r: Range<usize>| u64::from_le_bytes(bytes[r].try_into().unwrap_or([0; 8]));
+    let sized = |pos: &mut usize| -> Option<Range<usize>> {
+        let n = u32::from_le_bytes(bytes.get(*pos..*pos + 4)?.try_into().ok()?) as usize;
+        *pos += 4;
+        fixed(pos, n)
+    };
+    while pos < bytes.len() {
+        let id = sized(&mut pos)?;
+        let mtime = i128::from_le_bytes(bytes[fixed(&mut pos, 16)?].try_into().ok()?);
+        let ctime = i128::from_le_bytes(bytes[fixed(&mut pos, 16)?].try_into().ok()?);
+        let size = u64_at(fixed(&mut pos, 8)?);
+        let ino = u64_at(fixed(&mut pos, 8)?);
+        let card = sized(&mut pos)?;
+        let json = sized(&mut pos)?;
+        let id_text = std::str::from_utf8(&bytes[id.clone()]).ok()?;
+        if records
+            .last()
+            .is_some_and(|l| &bytes[l.id.clone()] >= id_text.as_bytes())
+        {
+            return None; // not sorted: not ours
+        }
+        records.push(Record {
+            id,
+            stamp: Stamp {
+                mtime,
+                ctime,
+                size,
+                ino,
+            },
+            card,
+            json,
+        });
+    }
+    Some((written, records))
+}
+
+/// Where a card comes from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// An entry of the cache file (card bytes, JSON bytes — possibly empty).
+    Cached(Range<usize>, Range<usize>),
+    /// Read from its file just now, kept encoded (card bytes, JSON bytes).
+    Encoded(Vec<u8>, Vec<u8>),
+    /// Read from its file just now.
+    Read(Box<Card>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub id: String,
+    pub stamp: Option<Stamp>,
+    pub source: Source,
+}
+
+/// The board's card files, each either vouched for by the cache or read.
+pub(crate) struct Snapshot {
+    /// Ids of all card files, readable or not, sorted.
+    pub file_ids: Vec<String>,
+    /// Files that cannot be read, bad file names first.
+    pub problems: Vec<Problem>,
+    /// Readable cards, sorted by id.
+    pub entries: Vec<Entry>,
+    bytes: Vec<u8>,
+    path: Option<PathBuf>,
+    /// Whether the cache should be rewritten.
+    pub outdated: bool,
+}
+
+impl Snapshot {
+    /// Check the cache against the card files, reading the cards it does not
+    /// vouch for.
+    pub fn load(root: &Path) -> Result<Snapshot> {
+        Snapshot::load_as(root, false)
+    }
+
+    /// Like [`Snapshot::load`] for a caller that only wants JSON: cards read
+    /// from files are kept encoded with their JSON, not as cards (a third of
+    /// the memory when the cache is cold).
+    pub fn load_for_json(root: &Path) -> Result<Snapshot> {
+        Snapshot::load_as(root, true)
+    }
+
+    fn load_as(root: &Path, encoded: bool) -> Result<Snapshot> {
+        let scan = scan(root)?;
+        let path = scratch_file(root, "cards-v1");
+        let bytes = path
+            .as_deref()
+            .and_then(|p| fs::read(p).ok())
+            .unwrap_or_default();
+        let parsed = parse_file(&bytes);
+        let missing = parsed.is_none();
+        let (written, records) = parsed.unwrap_or_default();
+        let mut slots: Vec<Option<Source>> = Vec::with_capacity(scan.files.len());
+        let mut stale = Vec::new();
+        let mut recs = records.iter().peekable();
+        for (i, (id, stamp)) in scan.files.iter().enumerate() {
+            while recs
+                .next_if(|r| &bytes[r.id.clone()] < id.as_bytes())
+                .is_some()
+            {}
+            let hit = recs.peek().filter(|r| {
+                &bytes[r.id.clone()] == id.as_bytes()
+                    && Some(r.stamp) == *stamp
+                    && r.stamp.settled(written)
+                    && codec::head(&bytes[r.card.clone()]).is_some()
+            });
+            match hit {
+                Some(r) => slots.push(Some(Source::Cached(r.card.clone(), r.json.clone()))),
+                None => {
+                    slots.push(None);
+                    stale.push(i);
+                }
+            }
+        }
+        let file_ids: Vec<String> = scan.files.iter().map(|(id, _)| id.clone()).collect();
+        let mut problems = scan.problems;
+        let mut cacheable = 0;
+        let read = super::par_map(&stale, |&i| {
+            let id = &file_ids[i];
+            let rel = card_path(id);
+            let bytes = super::read_board_file(root, &rel)?;
+            let card = checked_id(root, &file_ids, id, super::parse_card(&rel, &bytes)?.card)?;
+            let exact = if encoded {
+                codec::encode_exact(&card)
+            } else {
+                None
+            };
+            Ok(match exact {
+                Some(bytes) => Source::Encoded(bytes, json::card_bytes(&card)),
+                None => Source::Read(Box::new(card)),
+            })
+        });
+        for (&i, result) in stale.iter().zip(read) {
+            match result {
+                Ok(source) => {
+                    cacheable += usize::from(scan.files[i].1.is_some());
+                    slots[i] = Some(source);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        // Problems in id order after the bad names (stale ids are sorted).
+        let entries = scan
+            .files
+            .into_iter()
+            .zip(slots)
+            .filter_map(|((id, stamp), source)| {
+                Some(Entry {
+                    id,
+                    stamp,
+                    source: source?,
+                })
+            })
+            .collect();
+        Ok(Snapshot {
+            file_ids,
+            problems,
+            entries,
+            bytes,
+            path,
+            outdated: cacheable > REWRITE_AFTER || missing && cacheable > 0,
+        })
+    }
+
+    /// The card of an entry; a cached one that does not decode (a damaged
+    /// cache) is read from its file instead.
+    pub fn card(&self, root: &Path, e: &Entry) -> Result<Card, Problem> {
+        match &e.source {
+            Source::Read(card) => Ok((**card).clone()),
+            Source::Encoded(bytes, _) => codec::decode(bytes)
+                .filter(|c| c.id == e.id)
+                .map_or_else(|| self.reread(root, &e.id), Ok),
+            Source::Cached(card, _) => codec::decode(&self.bytes[card.clone()])
+                .filter(|c| c.id == e.id)
+                .map_or_else(|| self.reread(root, &e.id), Ok),
+        }
+    }
+
+    fn reread(&self, root: &Path, id: &str) -> Result<Card, Problem> {
+        let rel = card_path(id);
+        let bytes = super::read_board_file(root, &rel)?;
+        let lc = super::parse_card(&rel, &bytes)?;
+        checked_id(root, &self.file_ids, id, lc.card)
+    }
+
+    /// Every readable card (decoded on all cores), in id order, with the
+    /// problems of cards that turned out unreadable.
+    pub fn into_cards(self, root: &Path) -> (Vec<Card>, Vec<Problem>) {
+        if self.outdated {
+            self.save(&[]);
+        }
+        let decoded = super::par_map(&self.entries, |e| match &e.source {
+            Source::Read(_) => None,
+            _ => Some(self.card(root, e)),
+        });
+        let mut problems = self.problems;
+        let mut cards = Vec::with_capacity(decoded.len());
+        for (e, d) in self.entries.into_iter().zip(decoded) {
+            match (e.source, d) {
+                (Source::Read(card), _) => cards.push(*card),
+                (_, Some(Ok(card))) => cards.push(card),
+                (_, Some(Err(p))) => problems.push(p),
+                (_, None) => {}
+            }
+        }
+        (cards, problems)
+    }
+
+    /// Write, as one JSON array, the cards `keep` selects, in board order
+    /// (lane, rank, id), using the cache's JSON where it has it. Returns the
+    /// problems of unreadable cards.
+    pub fn write_json(
+        &self,
+        root: &Path,
+        config: &BoardConfig,
+        keep: impl Fn(&Head) -> bool,
+        out: &mut impl Write,
+    ) -> Result<Vec<Problem>> {
+        let mut problems = self.problems.clone();
+        // JSON for the cards the cache has none for.
+        let made: Vec<Option<Vec<u8>>> = super::par_map(&self.entries, |e| match &e.source {
+            Source::Read(card) => Some(Ok(json::card_bytes(card))),
+            Source::Encoded(..) => None,
+            Source::Cached(_, j) if j.is_empty() => {
+                Some(self.card(root, e).map(|card| json::card_bytes(&card)))
+            }
+            Source::Cached(..) => None,
+        })
+        .into_iter()
+        .map(|m| m.and_then(|r| r.map_err(|p| problems.push(p)).ok()))
+        .collect();
+        let mut items = Vec::with_capacity(self.entries.len());
+        for (e, m) in self.entries.iter().zip(&made) {
+            // Load made sure every cached entry's head reads.
+            let head = match &e.source {
+                Source::Read(card) => Some(Head::of(card)),
+                Source::Encoded(c, _) => codec::head(c),
+                Source::Cached(c, _) => codec::head(&self.bytes[c.clone()]),
+            };
+            let Some(head) = head else { continue };
+            let text: &[u8] = match (m, &e.source) {
+                (Some(bytes), _) => bytes,
+                (None, Source::Encoded(_, j)) => j,
+                (None, Source::Cached(_, j)) if !j.is_empty() => &self.bytes[j.clone()],
+                _ => continue, // unreadable, and reported
+            };
+            if keep(&head) {
+                let lane = config.lane_index(head.lane).unwrap_or(usize::MAX);
+                items.push((lane, head.lane, head.rank, head.id, text));
+            }
+        }
+        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        out.write_all(b"[")?;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(item.4)?;
+        }
+        out.write_all(b"]\n")?;
+        let missing_json = made
+            .iter()
+            .zip(&self.entries)
+            .filter(|(m, e)| m.is_some() && matches!(e.source, Source::Cached(..)))
+            .count();
+        if self.outdated || missing_json > REWRITE_AFTER {
+            self.save(&made);
+        }
+        Ok(problems)
+    }
+
+    /// Rewrite the cache from this snapshot. `made` holds, by entry, the
+    /// JSON the caller made for cards the cache has none for (or is empty).
+    fn save(&self, made: &[Option<Vec<u8>>]) {
+        let Some(path) = &self.path else { return };
+        let encoded = super::par_map(&self.entries, |e| match (&e.source, e.stamp) {
+            (Source::Read(card), Some(_)) => codec::encode_exact(card),
+            _ => None,
+        });
+        let _ = write_scratch(path, |out| {
+            out.write_all(MAGIC)?;
+            out.write_all(&now_ns().to_le_bytes())?;
+            for (i, (e, enc)) in self.entries.iter().zip(&encoded).enumerate() {
+                let made = made.get(i).and_then(Option::as_deref);
+                let Some(stamp) = e.stamp else { continue };
+                let (card, json_bytes): (&[u8], &[u8]) = match (&e.source, enc) {
+                    (Source::Cached(c, j), _) => (
+                        &self.bytes[c.clone()],
+                        made.unwrap_or(&self.bytes[j.clone()]),
+                    ),
+                    (Source::Encoded(c, j), _) => (c, j),
+                    (Source::Read(_), Some(bytes)) => (bytes, made.unwrap_or_default()),
+                    (Source::Read(_), None) => continue,
+                };
+                if [e.id.len(), card.len(), json_bytes.len()]
+                    .iter()
+                    .any(|&n| u32::try_from(n).is_err())
+                {
+                    continue;
+                }
+                put_sized(out, e.id.as_bytes())?;
+                out.write_all(&stamp.mtime.to_le_bytes())?;
+                out.write_all(&stamp.ctime.to_le_bytes())?;
+                out.write_all(&stamp.size.to_le_bytes())?;
+                out.write_all(&stamp.ino.to_le_bytes())?;
+                put_sized(out, card)?;
+                put_sized(out, json_bytes)?;
+            }
+            Ok(())
+        });
+    }
+}
+
+fn put_sized(out: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
+    out.write_all(&(bytes.len() as u32).to_le_bytes())?;
+    out.write_all(bytes)
+}
+
+/// A card read from `id`'s file must carry that id.
+pub(crate) fn checked_id(
+    root: &Path,
+    file_ids: &[String],
+    id: &str,
+    card: Card,
+) -> Result<Card, Problem> {
+    if card.id == id {
+        return Ok(card);
+    }
+    let rel = card_path(id);
+    let text = fs::read_to_string(root.join(&rel)).unwrap_or_default();
+    let (line, column) = super::yaml::locate(&text, "id");
+    let msg = if file_ids.binary_search(&card.id).is_ok() {
+        format!(
+            "duplicate id {:?}: that id belongs to {}; give this card the id {id:?} of its file name",
+            card.id,
+            card_path(&card.id)
+        )
+    } else {
+        format!(
+            "id {:?} does not match the file name; set it to {id:?}",
+            card.id
+        )
+    };
+    Err(Problem::new(&rel, line, column, msg))
+}

@@ -1,0 +1,572 @@
+//! A compact binary encoding of cards, for the card cache only (never
+//! committed, never read by people). Decoding one is a run of string copies,
+//! far cheaper than parsing the card's YAML; the cache keeps a card in this
+//! form only if it decodes back to exactly the same card.
+//!
+//! Layout: strings are a LEB128 length and UTF-8 bytes; optional values a
+//! 0/1 byte and the value; lists a length and the items. The card's fields
+//! come in a fixed order, the ones `list` filters and sorts on first, so
+//! [`head`] can stop early.
+
+use crate::model::{
+    card::{ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
+    Card,
+};
+use serde_yaml::{Mapping, Number, Value};
+
+/// Encode a card, or `None` when it holds something the encoding does not
+/// carry (a tagged YAML value).
+pub fn encode(card: &Card) -> Option<Vec<u8>> {
+    let mut w = Writer(Vec::with_capacity(1024));
+    // Destructured so that a new field cannot be forgotten here.
+    let Card {
+        id,
+        title,
+        lane,
+        rank,
+        kind,
+        labels,
+        assignees,
+        created,
+        due,
+        archived,
+        hypothesis,
+        experiment,
+        checklist,
+        journal,
+        body,
+        extra,
+    } = card;
+    w.str(id);
+    w.str(title);
+    w.str(lane);
+    w.str(rank);
+    w.str(kind);
+    w.strs(labels);
+    w.strs(assignees);
+    w.byte(u8::from(*archived));
+    w.opt_str(created);
+    w.opt_str(due);
+    w.opt_str(body);
+    match hypothesis {
+        None => w.byte(0),
+        Some(h) => {
+            let Hypothesis {
+                statement,
+                metric,
+                direction,
+                baseline,
+                target,
+                result,
+                verdict,
+                extra,
+            } = h;
+            w.byte(1);
+            w.opt_str(statement);
+            w.opt_str(metric);
+            w.byte(match direction {
+                None => 0,
+                Some(Direction::Higher) => 1,
+                Some(Direction::Lower) => 2,
+            });
+            w.opt_value(baseline)?;
+            w.opt_value(target)?;
+            w.opt_value(result)?;
+            w.byte(Verdict::ALL.iter().position(|v| v == verdict)? as u8);
+            w.mapping(extra)?;
+        }
+    }
+    match experiment {
+        None => w.byte(0),
+        Some(e) => {
+            let Experiment {
+                runs,
+                dataset,
+                model,
+                commit,
+                cost,
+                extra,
+            } = e;
+            w.byte(1);
+            w.strs(runs);
+            w.opt_str(dataset);
+            w.opt_str(model);
+            w.opt_str(commit);
+            w.opt_value(cost)?;
+            w.mapping(extra)?;
+        }
+    }
+    w.len(checklist.len());
+    for item in checklist {
+        let ChecklistItem { text, done, extra } = item;
+        w.str(text);
+        w.byte(u8::from(*done));
+        w.mapping(extra)?;
+    }
+    w.len(journal.len());
+    for entry in journal {
+        let JournalEntry {
+            at,
+            by,
+            text,
+            extra,
+        } = entry;
+        w.str(at);
+        w.str(by);
+        w.str(text);
+        w.mapping(extra)?;
+    }
+    w.mapping(extra)?;
+    Some(w.0)
+}
+
+/// Decode a card; `None` if the bytes are not an encoded card.
+pub fn decode(bytes: &[u8]) -> Option<Card> {
+    let mut r = Reader { b: bytes, pos: 0 };
+    let mut card = Card {
+        id: r.string()?,
+        title: r.string()?,
+        lane: r.string()?,
+        rank: r.string()?,
+        kind: r.string()?,
+        labels: r.strings()?,
+        assignees: r.strings()?,
+        archived: r.flag()?,
+        created: r.opt_string()?,
+        due: r.opt_string()?,
+        body: r.opt_string()?,
+        ..Card::default()
+    };
+    if r.flag()? {
+        card.hypothesis = Some(Hypothesis {
+            statement: r.opt_string()?,
+            metric: r.opt_string()?,
+            direction: match r.byte()? {
+                0 => None,
+                1 => Some(Direction::Higher),
+                2 => Some(Direction::Lower),
+                _ => return None,
+            },
+            baseline: r.opt_value()?,
+            target: r.opt_value()?,
+            result: r.opt_value()?,
+            verdict: *Verdict::ALL.get(r.byte()? as usize)?,
+            extra: r.mapping()?,
+        });
+    }
+    if r.flag()? {
+        card.experiment = Some(Experiment {
+            runs: r.strings()?,
+            dataset: r.opt_string()?,
+            model: r.opt_string()?,
+            commit: r.opt_string()?,
+            cost: r.opt_value()?,
+            extra: r.mapping()?,
+        });
+    }
+    let n = r.count()?;
+    card.checklist = (0..n)
+        .map(|_| {
+            Some(ChecklistItem {
+                text: r.string()?,
+                done: r.flag()?,
+                extra: r.mapping()?,
+            })
+        })
+        .collect::<Option<_>>()?;
+    let n = r.count()?;
+    card.journal = (0..n)
+        .map(|_| {
+            Some(JournalEntry {
+                at: r.string()?,
+                by: r.string()?,
+                text: r.string()?,
+                extra: r.mapping()?,
+            })
+        })
+        .collect::<Option<_>>()?;
+    card.extra = r.mapping()?;
+    (r.pos == bytes.len()).then_some(card)
+}
+
+/// Encode a card only if it decodes back to the same card.
+pub fn encode_exact(card: &Card) -> Option<Vec<u8>> {
+    let bytes = encode(card)?;
+    (decode(&bytes).as_ref() == Some(card)).then_some(bytes)
+}
+
+/// The fields `list` filters and sorts on, borrowed from an encoded card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head<'a> {
+    pub id: &'a str,
+    pub lane: &'a str,
+    pub rank: &'a str,
+    pub labels: Vec<&'a str>,
+    pub assignees: Vec<&'a str>,
+    pub archived: bool,
+}
+
+impl<'a> Head<'a> {
+    pub fn of(card: &'a Card) -> Head<'a> {
+        Head {
+            id: &card.id,
+            lane: &card.lane,
+            rank: &card.rank,
+            labels: card.labels.iter().map(String::as_str).collect(),
+            assignees: card.assignees.iter().map(String::as_str).collect(),
+            archived: card.archived,
+        }
+    }
+}
+
+/// Read the leading fields of an encoded card without decoding the rest.
+pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
+    let mut r = Reader { b: bytes, pos: 0 };
+    let id = r.str()?;
+    let _title = r.str()?;
+    let lane = r.str()?;
+    let rank = r.str()?;
+    let _kind = r.str()?;
+    let labels = r.strs()?;
+    let assignees = r.strs()?;
+    let archived = r.flag()?;
+    Some(Head {
+        id,
+        lane,
+        rank,
+        labels,
+        assignees,
+        archived,
+    })
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
+    fn len(&mut self, mut n: usize) {
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.0.push(low);
+                return;
+            }
+            self.0.push(low | 0x80);
+        }
+    }
+
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn opt_str(&mut self, s: &Option<String>) {
+        match s {
+            None => self.byte(0),
+            Some(s) => {
+                self.byte(1);
+                self.str(s);
+            }
+        }
+    }
+
+    fn strs(&mut self, items: &[String]) {
+        self.len(items.len());
+        for s in items {
+            self.str(s);
+        }
+    }
+
+    fn opt_value(&mut self, v: &Option<Value>) -> Option<()> {
+        match v {
+            None => self.byte(0),
+            Some(v) => {
+                self.byte(1);
+                self.value(v)?;
+            }
+        }
+        Some(())
+    }
+
+    fn mapping(&mut self, m: &Mapping) -> Option<()> {
+        self.len(m.len());
+        for (k, v) in m {
+            self.value(k)?;
+            self.value(v)?;
+        }
+        Some(())
+    }
+
+    fn value(&mut self, v: &Value) -> Option<()> {
+        match v {
+            Value::Null => self.byte(0),
+            Value::Bool(false) => self.byte(1),
+            Value::Bool(true) => self.byte(2),
+            Value::Number(n) => {
+                if n.is_f64() {
+                    self.byte(5);
+                    self.0
+                        .extend_from_slice(&n.as_f64()?.to_bits().to_le_bytes());
+                } else if let Some(u) = n.as_u64() {
+                    self.byte(4);
+                    self.0.extend_from_slice(&u.to_le_bytes());
+                } else {
+                    self.byte(3);
+                    self.0.extend_from_slice(&n.as_i64()?.to_le_bytes());
+                }
+            }
+            Value::String(s) => {
+                self.byte(6);
+                self.str(s);
+            }
+            Value::Sequence(items) => {
+                self.byte(7);
+                self.len(items.len());
+                for item in items {
+                    self.value(item)?;
+                }
+            }
+            Value::Mapping(m) => {
+                self.byte(8);
+                self.mapping(m)?;
+            }
+            Value::Tagged(_) => return None,
+        }
+        Some(())
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.b.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn flag(&mut self) -> Option<bool> {
+        match self.byte()? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        let mut n = 0usize;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// A list length, bounded by what is left (a corrupt length must not
+    /// allocate gigabytes).
+    fn count(&mut self) -> Option<usize> {
+        let n = self.len()?;
+        (n <= self.b.len() - self.pos).then_some(n)
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.len()?;
+        let end = self.pos.checked_add(n)?;
+        let s = self.b.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    fn strs(&mut self) -> Option<Vec<&'a str>> {
+        let n = self.count()?;
+        (0..n).map(|_| self.str()).collect()
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_string)
+    }
+
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        if self.flag()? {
+            self.string().map(Some)
+        } else {
+            Some(None)
+        }
+    }
+
+    fn strings(&mut self) -> Option<Vec<String>> {
+        let n = self.count()?;
+        (0..n).map(|_| self.string()).collect()
+    }
+
+    fn fixed(&mut self) -> Option<[u8; 8]> {
+        let end = self.pos + 8;
+        let b = self.b.get(self.pos..end)?.try_into().ok()?;
+        self.pos = end;
+        Some(b)
+    }
+
+    fn opt_value(&mut self) -> Option<Option<Value>> {
+        if self.flag()? {
+            self.value(0).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+
+    fn mapping(&mut self) -> Option<Mapping> {
+        self.mapping_at(0)
+    }
+
+    fn mapping_at(&mut self, depth: usize) -> Option<Mapping> {
+        let n = self.count()?;
+        let mut m = Mapping::with_capacity(n);
+        for _ in 0..n {
+            let k = self.value(depth + 1)?;
+            let v = self.value(depth + 1)?;
+            m.insert(k, v);
+        }
+        Some(m)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > super::yaml::MAX_DEPTH {
+            return None;
+        }
+        Some(match self.byte()? {
+            0 => Value::Null,
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => Value::Number(Number::from(i64::from_le_bytes(self.fixed()?))),
+            4 => Value::Number(Number::from(u64::from_le_bytes(self.fixed()?))),
+            5 => Value::Number(Number::from(f64::from_bits(u64::from_le_bytes(
+                self.fixed()?,
+            )))),
+            6 => Value::String(self.string()?),
+            7 => {
+                let n = self.count()?;
+                Value::Sequence(
+                    (0..n)
+                        .map(|_| self.value(depth + 1))
+                        .collect::<Option<_>>()?,
+                )
+            }
+            8 => Value::Mapping(self.mapping_at(depth + 1)?),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::parse_card;
+
+    const FULL: &str = "id: 3fk2a9q7xm
+title: \"Session-recency features \\e[31m\"
+lane: modeling
+rank: i
+kind: hypothesis
+labels:
+- recsys
+- cold-start
+assignees:
+- ana
+created: 2026-01-05
+due: 2026-02-01
+archived: true
+hypothesis:
+  statement: Recency raises precision@10
+  metric: precision@10
+  direction: higher
+  baseline: 0.21
+  target: +15%
+  result: 18446744073709551615
+  verdict: refuted
+  reviewer: bo
+experiment:
+  runs:
+  - mlflow:1
+  dataset: clicks-v3
+  model: lightgbm
+  commit: abc123
+  cost: -12
+  gpu: {hours: 3.5, kind: [a100, null, true]}
+checklist:
+- text: hold-out check
+  done: true
+  by: ana
+journal:
+- at: 2026-01-05T10:00:00Z
+  by: ana
+  text: |-
+    weekend traffic
+    behaves differently
+body: |
+  Free text.
+future_field:
+  nested: [1, 2.5, -3, .nan]
+7: seven
+";
+
+    #[test]
+    fn a_full_card_round_trips_and_its_head_reads_early() {
+        let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let bytes = encode(&card).unwrap();
+        assert_eq!(decode(&bytes).as_ref(), Some(&card));
+        let h = head(&bytes).unwrap();
+        assert_eq!(h, Head::of(&card));
+        assert_eq!(h.labels, ["recsys", "cold-start"]);
+        assert!(h.archived);
+    }
+
+    #[test]
+    fn a_minimal_card_round_trips() {
+        let card = Card::new(
+            "abc".into(),
+            String::new(),
+            "x".into(),
+            String::new(),
+            "task".into(),
+        );
+        assert_eq!(decode(&encode_exact(&card).unwrap()), Some(card));
+    }
+
+    #[test]
+    fn tagged_values_are_not_encoded() {
+        let text = "id: abc\nlane: x\nodd: !custom 3\n";
+        let card = parse_card("c.yaml", text.as_bytes()).unwrap().card;
+        assert_eq!(encode(&card), None);
+    }
+
+    #[test]
+    fn corrupt_bytes_decode_to_nothing() {
+        let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let bytes = encode(&card).unwrap();
+        for cut in [0, 1, 7, bytes.len() / 2, bytes.len() - 1] {
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer), None);
+        // A huge length must not allocate.
+        assert_eq!(
+            decode(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
+            None
+        );
+    }
+}
