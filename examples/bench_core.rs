@@ -541,7 +541,7 @@ fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, t: i64) -> Card
             Direction::Higher => baseline * (1.0 + lift),
             Direction::Lower => baseline * (1.0 - lift),
         };
-        card.hypothesis = Some(Hypothesis {
+        card.hypothesis = Some(Box::new(Hypothesis {
             statement: Some(format!(
                 "{} will move {metric} by at least {:.0}% against the current baseline on the frozen hold-out split, without hurting p95 latency.",
                 rng.pick(OBJECTS),
@@ -552,14 +552,14 @@ fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, t: i64) -> Card
             baseline: Some(num(baseline)),
             target: Some(num(target)),
             ..Default::default()
-        });
+        }));
     }
     if kind == "experiment" {
         let mut runs = vec![format!("mlflow:{}", rng.hex(32))];
         if rng.chance(50) {
             runs.push(format!("wandb:recsys/{}", rng.hex(8)));
         }
-        card.experiment = Some(Experiment {
+        card.experiment = Some(Box::new(Experiment {
             runs,
             dataset: Some(format!(
                 "s3://recs-data/clickstream/{}@v{}",
@@ -570,7 +570,7 @@ fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, t: i64) -> Card
             commit: Some(rng.hex(12)),
             cost: Some(num(rng.float(0.5, 80.0))),
             ..Default::default()
-        });
+        }));
     }
     if rng.chance(60) {
         let start = rng.below(CHECKS.len());

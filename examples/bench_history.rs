@@ -418,7 +418,7 @@ fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, hypothesis: boo
         let (metric, direction, lo, hi) = *rng.pick(METRICS);
         let baseline = rng.float(lo, hi);
         let lift = rng.float(0.03, 0.2);
-        card.hypothesis = Some(Hypothesis {
+        card.hypothesis = Some(Box::new(Hypothesis {
             statement: Some(format!(
                 "{q} will move {metric} by at least {:.0}% on the frozen hold-out split.",
                 lift * 100.0
@@ -431,10 +431,10 @@ fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, hypothesis: boo
                 Direction::Lower => baseline * (1.0 - lift),
             })),
             ..Default::default()
-        });
+        }));
     }
     if kind != "task" {
-        card.experiment = Some(Experiment {
+        card.experiment = Some(Box::new(Experiment {
             runs: vec![format!("mlflow:{}", rng.hex(32))],
             cost: Some(if rng.chance(50) {
                 num(rng.float(0.5, 80.0))
@@ -442,7 +442,7 @@ fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, hypothesis: boo
                 Value::String(format!("{} GPU-hours", rng.range(1, 40)))
             }),
             ..Default::default()
-        });
+        }));
     }
     let mut at = (day * 86_400 + 10 * 3600).min(START - 3600);
     for _ in 0..1 + rng.below(2) {

@@ -300,13 +300,13 @@ fn generate_cards(n: usize) -> Vec<Card> {
         );
         c.created = Some("2026-03-01".to_string());
         if hypothesis {
-            c.hypothesis = Some(Hypothesis {
+            c.hypothesis = Some(Box::new(Hypothesis {
                 statement: Some(format!("Variant {i} raises precision@10")),
                 metric: Some("precision@10".into()),
                 baseline: Some(Value::from(0.18)),
                 target: Some(Value::from(0.2)),
                 ..Default::default()
-            });
+            }));
         }
         for k in 0..rng.below(4) {
             c.journal.push(JournalEntry {

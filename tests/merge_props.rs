@@ -245,8 +245,8 @@ fn card() -> BoxedStrategy<Card> {
                 c.created = created;
                 c.due = due;
                 c.archived = archived;
-                c.hypothesis = hypothesis;
-                c.experiment = experiment.filter(|e| !e.is_empty());
+                c.hypothesis = hypothesis.map(Box::new);
+                c.experiment = experiment.filter(|e| !e.is_empty()).map(Box::new);
                 c.checklist = checklist;
                 c.journal = journal;
                 c.body = body;
@@ -296,7 +296,7 @@ fn derive(base: &Card, alt: &Card, mask: u32, appended: &[JournalEntry]) -> Card
     }
     if on(9) {
         // One field inside the hypothesis, as `--set hypothesis.result=`.
-        let h = c.hypothesis.get_or_insert_with(Hypothesis::default);
+        let h = c.hypothesis.get_or_insert_with(Default::default);
         h.result = alt.hypothesis.as_ref().and_then(|h| h.result.clone());
         h.verdict = alt.verdict().unwrap_or_default();
     }

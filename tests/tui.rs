@@ -5,7 +5,9 @@
 mod support;
 
 use lanes::ops::{Action, Placement};
+use lanes::store::Board;
 use lanes::tui::app::{App, ColumnKind, Effect, Mode};
+use lanes::tui::keymap::Keymap;
 use lanes::tui::layout;
 use lanes::tui::theme::Theme;
 use ratatui::crossterm::event::{
@@ -1706,5 +1708,74 @@ fn drawing_a_large_board_is_quick() {
     assert!(
         per_frame < std::time::Duration::from_millis(100),
         "{per_frame:?} per frame"
+    );
+}
+
+#[test]
+fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
+    let r = TestRepo::crisp_dm();
+    // 12 cards in modeling (one archived), 3 in evaluation.
+    for n in 0..12 {
+        let extra = if n == 5 { "archived: true\n" } else { "" };
+        let rank = format!("{}", (b'a' + n as u8) as char);
+        r.write_card(
+            &id(n),
+            &card(
+                &id(n),
+                &format!("Model {n}"),
+                "modeling",
+                &rank,
+                "task",
+                extra,
+            ),
+        );
+    }
+    for n in 20..23 {
+        r.write_card(
+            &id(n),
+            &card(&id(n), &format!("Eval {n}"), "evaluation", "m", "task", ""),
+        );
+    }
+    let top = Board::load_top(&r.root, 4).expect("load top");
+    assert!(top.is_partial());
+    assert_eq!(top.omitted, vec![("modeling".to_string(), 7)]);
+    let full = r.load();
+    assert!(!full.is_partial());
+    // The top is exactly the head of each lane of the full board.
+    let lane = |b: &Board, l: &str| -> Vec<String> {
+        b.cards
+            .iter()
+            .filter(|c| c.lane == l && !c.archived)
+            .map(|c| c.id.clone())
+            .collect()
+    };
+    assert_eq!(lane(&top, "modeling"), lane(&full, "modeling")[..4]);
+    assert_eq!(lane(&top, "evaluation"), lane(&full, "evaluation"));
+
+    let mut app = App::new(r.root.clone(), top, Keymap::default(), Theme::no_color());
+    app.resize(160, 40);
+    let modeling = app
+        .columns
+        .iter()
+        .find(|c| c.kind == ColumnKind::Lane(3))
+        .expect("modeling column");
+    assert_eq!((modeling.items.len(), modeling.total), (4, 11));
+    let text = screen_text(&buffer(&app));
+    assert!(
+        !text.contains("shown)"),
+        "a partial lane is not a filtered one:\n{text}"
+    );
+    let header = lines(&buffer(&app))
+        .into_iter()
+        .find(|l| l.contains("Modeling"))
+        .expect("modeling header");
+    assert!(header.contains("Modeling 11"), "{header}");
+
+    // The whole board replaces it.
+    app.on_loaded(full);
+    let modeling = &app.columns[3];
+    assert_eq!(
+        (modeling.items.len(), modeling.total, modeling.omitted),
+        (11, 11, 0)
     );
 }

@@ -611,3 +611,39 @@ fn an_idle_board_does_no_work() {
     t.keys(&["q"]);
     t.wait_for_end();
 }
+
+#[test]
+fn a_lane_longer_than_the_first_screen_loads_whole() {
+    require_tmux!();
+    let r = repo_with_board();
+    // More cards in one lane than the first screen decodes (one per row).
+    for n in 0..60u8 {
+        let id = format!("long{n:02}xk7m");
+        r.write_card(
+            &id,
+            &format!(
+                "id: {id}\ntitle: Long lane card {n:02}\nlane: business-understanding\nrank: {}{}\n",
+                (b'b' + n / 20) as char,
+                (b'b' + n % 20) as char
+            ),
+        );
+    }
+    r.commit_all("sixty cards");
+    let t = Tmux::start(&r, false);
+    // The header counts every card at once, not just the loaded top.
+    let screen = t.wait_for("the board", |s| s.contains("Long lane card 00"));
+    assert!(screen.contains(" 60/3 !"), "{screen}");
+    assert!(!screen.contains("shown)"), "{screen}");
+    // Walk to the 51st card (past the first screen's share) and open it.
+    for _ in 0..50 {
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the detail of card 50", |s| {
+        s.contains("long50xk7m") && s.contains("Esc close")
+    });
+    assert!(screen.contains("Long lane card 50"), "{screen}");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    t.wait_for_end();
+}

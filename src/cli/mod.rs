@@ -694,9 +694,7 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let problems = if args.json {
-        // Straight from the card cache: no card is parsed or decoded unless
-        // its file changed.
-        store::cache::Snapshot::load_for_json(r)?.write_json(r, &config, keep, &mut out)?
+        store::list_json(r, &config, keep, &mut out)?
     } else {
         let board = Board::load(r)?;
         let cards: Vec<_> = board.cards.iter().filter(|c| keep(&Head::of(c))).collect();

@@ -146,8 +146,9 @@ pub struct Card {
     pub created: Option<String>,
     pub due: Option<String>,
     pub archived: bool,
-    pub hypothesis: Option<Hypothesis>,
-    pub experiment: Option<Experiment>,
+    /// Boxed: most of a card's size, and cards are moved around in bulk.
+    pub hypothesis: Option<Box<Hypothesis>>,
+    pub experiment: Option<Box<Experiment>>,
     pub checklist: Vec<ChecklistItem>,
     pub journal: Vec<JournalEntry>,
     pub body: Option<String>,
@@ -335,11 +336,11 @@ impl Card {
         let archived = f.bool("archived")?.unwrap_or(false);
         let hypothesis = f
             .mapping("hypothesis")?
-            .map(Hypothesis::from_fields)
+            .map(|f| Hypothesis::from_fields(f).map(Box::new))
             .transpose()?;
         let experiment = f
             .mapping("experiment")?
-            .map(Experiment::from_fields)
+            .map(|f| Experiment::from_fields(f).map(Box::new))
             .transpose()?;
         let checklist = f
             .list("checklist")?

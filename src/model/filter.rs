@@ -92,10 +92,10 @@ mod tests {
         );
         c.labels = vec!["recsys".into()];
         c.assignees = vec!["mei".into()];
-        c.hypothesis = Some(Hypothesis {
+        c.hypothesis = Some(Box::new(Hypothesis {
             verdict: Verdict::Refuted,
             ..Default::default()
-        });
+        }));
         assert!(
             Filter::parse("cold label:recsys @mei kind:hypothesis verdict:refuted").matches(&c)
         );

@@ -299,7 +299,7 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
         } => {
             let old = lookup(board, &card)?;
             let mut card = old.clone();
-            let h = card.hypothesis.get_or_insert_with(Hypothesis::default);
+            let h = card.hypothesis.get_or_insert_with(Default::default);
             h.verdict = verdict;
             if let Some(r) = &result {
                 h.result = Some(r.clone());
@@ -451,13 +451,13 @@ fn new_card(board: &Index, new: NewCard) -> Result<Card> {
     card.due = new.due;
     card.body = new.body;
     if has_hypothesis || card.kind == "hypothesis" {
-        card.hypothesis = Some(Hypothesis {
+        card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,
             metric: new.metric,
             baseline: new.baseline,
             target: new.target,
             ..Default::default()
-        });
+        }));
     }
     Ok(card)
 }

@@ -20,7 +20,9 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8] = b"lanes-cards 1\n";
+const MAGIC: &[u8] = b"lanes-cards 2\n";
+/// Magic, write time (i128), card section length, JSON section length.
+const HEADER_LEN: usize = MAGIC.len() + 16 + 8 + 8;
 /// Entries modified this close to the cache write are read again.
 pub(crate) const RACY_NS: i128 = 2_000_000_000;
 /// Rewriting the cache costs more than reading a few changed cards, so it
@@ -198,12 +200,60 @@ struct Record {
     json: Range<usize>,
 }
 
-/// Parse the cache file; anything unexpected means no cache.
-fn parse_file(bytes: &[u8]) -> Option<(i128, Vec<Record>)> {
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let mut pos = MAGIC.len();
-    let written = i128::from_le_bytes(rest.get(..16)?.try_into().ok()?);
-    pos += 16;
+/// The cache file: a card section (every entry's id, stamp and encoded
+/// card, and where its JSON is) and a JSON section, so that loading cards
+/// never reads the JSON and listing JSON reads only what it copies.
+#[derive(Default)]
+struct CacheFile {
+    written: i128,
+    cards: Vec<u8>,
+    json: Vec<u8>,
+    json_len: usize,
+    records: Vec<Record>,
+}
+
+impl CacheFile {
+    /// Read the cache (with its JSON section if `json`); `None` if there is
+    /// none or anything about it is unexpected.
+    fn read(path: &Path, json: bool) -> Option<CacheFile> {
+        use std::io::Read;
+        let mut f = fs::File::open(path).ok()?;
+        let total = f.metadata().ok()?.len();
+        let mut head = [0u8; HEADER_LEN];
+        f.read_exact(&mut head).ok()?;
+        let rest = head.strip_prefix(MAGIC)?;
+        let written = i128::from_le_bytes(rest[..16].try_into().ok()?);
+        let cards_len = u64::from_le_bytes(rest[16..24].try_into().ok()?);
+        let json_len = u64::from_le_bytes(rest[24..32].try_into().ok()?);
+        if (HEADER_LEN as u64)
+            .checked_add(cards_len)?
+            .checked_add(json_len)?
+            != total
+        {
+            return None;
+        }
+        let mut cards = vec![0; usize::try_from(cards_len).ok()?];
+        f.read_exact(&mut cards).ok()?;
+        let json_len = usize::try_from(json_len).ok()?;
+        let mut json_bytes = Vec::new();
+        if json {
+            json_bytes = vec![0; json_len];
+            f.read_exact(&mut json_bytes).ok()?;
+        }
+        let records = parse_records(&cards, json_len)?;
+        Some(CacheFile {
+            written,
+            cards,
+            json: json_bytes,
+            json_len,
+            records,
+        })
+    }
+}
+
+/// Parse the card section; `None` if it is not well formed.
+fn parse_records(bytes: &[u8], json_len: usize) -> Option<Vec<Record>> {
+    let mut pos = 0;
     let mut records: Vec<Record> = Vec::new();
     let fixed = |pos: &mut usize, n: usize| -> Option<Range<usize>> {
         let r = *pos..pos.checked_add(n)?;
@@ -212,23 +262,28 @@ fn parse_file(bytes: &[u8]) -> Option<(i128, Vec<Record>)> {
         Some(r)
     };
     let u64_at = |r: Range<usize>| u64::from_le_bytes(bytes[r].try_into().unwrap_or([0; 8]));
+    let u32_at = |r: Range<usize>| u32::from_le_bytes(bytes[r].try_into().unwrap_or([0; 4]));
+    let i128_at = |r: Range<usize>| i128::from_le_bytes(bytes[r].try_into().unwrap_or([0; 16]));
     let sized = |pos: &mut usize| -> Option<Range<usize>> {
-        let n = u32::from_le_bytes(bytes.get(*pos..*pos + 4)?.try_into().ok()?) as usize;
-        *pos += 4;
+        let n = u32_at(fixed(pos, 4)?) as usize;
         fixed(pos, n)
     };
     while pos < bytes.len() {
         let id = sized(&mut pos)?;
-        let mtime = i128::from_le_bytes(bytes[fixed(&mut pos, 16)?].try_into().ok()?);
-        let ctime = i128::from_le_bytes(bytes[fixed(&mut pos, 16)?].try_into().ok()?);
+        let mtime = i128_at(fixed(&mut pos, 16)?);
+        let ctime = i128_at(fixed(&mut pos, 16)?);
         let size = u64_at(fixed(&mut pos, 8)?);
         let ino = u64_at(fixed(&mut pos, 8)?);
         let card = sized(&mut pos)?;
-        let json = sized(&mut pos)?;
-        let id_text = std::str::from_utf8(&bytes[id.clone()]).ok()?;
+        let json_at = usize::try_from(u64_at(fixed(&mut pos, 8)?)).ok()?;
+        let json_end = json_at.checked_add(u32_at(fixed(&mut pos, 4)?) as usize)?;
+        if json_end > json_len {
+            return None;
+        }
+        std::str::from_utf8(&bytes[id.clone()]).ok()?;
         if records
             .last()
-            .is_some_and(|l| &bytes[l.id.clone()] >= id_text.as_bytes())
+            .is_some_and(|l| bytes[l.id.clone()] >= bytes[id.clone()])
         {
             return None; // not sorted: not ours
         }
@@ -241,10 +296,10 @@ fn parse_file(bytes: &[u8]) -> Option<(i128, Vec<Record>)> {
                 ino,
             },
             card,
-            json,
+            json: json_at..json_end,
         });
     }
-    Some((written, records))
+    Some(records)
 }
 
 /// Where a card comes from.
@@ -273,7 +328,8 @@ pub(crate) struct Snapshot {
     pub problems: Vec<Problem>,
     /// Readable cards, sorted by id.
     pub entries: Vec<Entry>,
-    bytes: Vec<u8>,
+    /// The cache file as read (its JSON section only when listing).
+    file: CacheFile,
     path: Option<PathBuf>,
     /// Whether the cache should be rewritten.
     pub outdated: bool,
@@ -296,13 +352,10 @@ impl Snapshot {
     fn load_as(root: &Path, encoded: bool) -> Result<Snapshot> {
         let scan = scan(root)?;
         let path = scratch_file(root, "cards-v1");
-        let bytes = path
-            .as_deref()
-            .and_then(|p| fs::read(p).ok())
-            .unwrap_or_default();
-        let parsed = parse_file(&bytes);
-        let missing = parsed.is_none();
-        let (written, records) = parsed.unwrap_or_default();
+        let file = path.as_deref().and_then(|p| CacheFile::read(p, encoded));
+        let missing = file.is_none();
+        let file = file.unwrap_or_default();
+        let (written, records, bytes) = (file.written, &file.records, &file.cards);
         let mut slots: Vec<Option<Source>> = Vec::with_capacity(scan.files.len());
         let mut stale = Vec::new();
         let mut recs = records.iter().peekable();
@@ -315,7 +368,10 @@ impl Snapshot {
                 &bytes[r.id.clone()] == id.as_bytes()
                     && Some(r.stamp) == *stamp
                     && r.stamp.settled(written)
-                    && codec::head(&bytes[r.card.clone()]).is_some()
+                    // Listing reads the head of every cached card; loading
+                    // cards decodes them whole and reads the file if that
+                    // fails.
+                    && (!encoded || codec::head(&bytes[r.card.clone()]).is_some())
             });
             match hit {
                 Some(r) => slots.push(Some(Source::Cached(r.card.clone(), r.json.clone()))),
@@ -369,7 +425,7 @@ impl Snapshot {
             file_ids,
             problems,
             entries,
-            bytes,
+            file,
             path,
             outdated: cacheable > REWRITE_AFTER || missing && cacheable > 0,
         })
@@ -383,7 +439,7 @@ impl Snapshot {
             Source::Encoded(bytes, _) => codec::decode(bytes)
                 .filter(|c| c.id == e.id)
                 .map_or_else(|| self.reread(root, &e.id), Ok),
-            Source::Cached(card, _) => codec::decode(&self.bytes[card.clone()])
+            Source::Cached(card, _) => codec::decode(&self.file.cards[card.clone()])
                 .filter(|c| c.id == e.id)
                 .map_or_else(|| self.reread(root, &e.id), Ok),
         }
@@ -398,25 +454,97 @@ impl Snapshot {
 
     /// Every readable card (decoded on all cores), in id order, with the
     /// problems of cards that turned out unreadable.
-    pub fn into_cards(self, root: &Path) -> (Vec<Card>, Vec<Problem>) {
+    pub fn into_cards(self, root: &Path, config: &BoardConfig) -> (Vec<Card>, Vec<Problem>) {
         if self.outdated {
             self.save(&[]);
         }
-        let decoded = super::par_map(&self.entries, |e| match &e.source {
-            Source::Read(_) => None,
-            _ => Some(self.card(root, e)),
-        });
-        let mut problems = self.problems;
-        let mut cards = Vec::with_capacity(decoded.len());
-        for (e, d) in self.entries.into_iter().zip(decoded) {
-            match (e.source, d) {
-                (Source::Read(card), _) => cards.push(*card),
-                (_, Some(Ok(card))) => cards.push(card),
-                (_, Some(Err(p))) => problems.push(p),
-                (_, None) => {}
+        let (cards, problems, _) = self.decode_in_order(root, config, None);
+        (cards, problems)
+    }
+
+    /// The first `per_lane` cards (not archived) of every lane, in board
+    /// order, and how many more each lane has: a first screen without
+    /// decoding the whole board.
+    pub fn into_top(
+        self,
+        root: &Path,
+        config: &BoardConfig,
+        per_lane: usize,
+    ) -> (Vec<Card>, Vec<Problem>, Vec<(String, usize)>) {
+        self.decode_in_order(root, config, Some(per_lane))
+    }
+
+    /// Decode cards in board order (lane, rank, id), read off the cards'
+    /// heads, so that the cards, large values, need no sorting afterwards.
+    /// With `per_lane`, archived cards and all but the first `per_lane` of
+    /// each lane are left out and counted.
+    fn decode_in_order(
+        self,
+        root: &Path,
+        config: &BoardConfig,
+        per_lane: Option<usize>,
+    ) -> (Vec<Card>, Vec<Problem>, Vec<(String, usize)>) {
+        let mut order: Vec<(usize, &str, &str, &str, usize, bool)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let head = match &e.source {
+                    Source::Read(c) => Some((c.lane.as_str(), c.rank.as_str(), c.archived)),
+                    Source::Encoded(c, _) => codec::head(c).map(|h| (h.lane, h.rank, h.archived)),
+                    Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()])
+                        .map(|h| (h.lane, h.rank, h.archived)),
+                };
+                let (lane, rank, archived) = head.unwrap_or_default();
+                let at = config.lane_index(lane).unwrap_or(usize::MAX);
+                (at, lane, rank, e.id.as_str(), i, archived)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut omitted: Vec<(String, usize)> = Vec::new();
+        let mut wanted = Vec::with_capacity(order.len());
+        let mut shown = 0;
+        for (k, key) in order.iter().enumerate() {
+            let Some(n) = per_lane else {
+                wanted.push(key.4);
+                continue;
+            };
+            if key.5 {
+                continue;
+            }
+            if k == 0 || order[k - 1].1 != key.1 {
+                shown = 0;
+            }
+            if shown < n {
+                shown += 1;
+                wanted.push(key.4);
+            } else {
+                match omitted.last_mut() {
+                    Some((lane, count)) if lane == key.1 => *count += 1,
+                    _ => omitted.push((key.1.to_string(), 1)),
+                }
             }
         }
-        (cards, problems)
+        let decoded = super::par_map(&wanted, |&i| match &self.entries[i].source {
+            Source::Read(_) => None,
+            _ => Some(self.card(root, &self.entries[i])),
+        });
+        let mut problems = self.problems;
+        let mut sources: Vec<Option<Source>> =
+            self.entries.into_iter().map(|e| Some(e.source)).collect();
+        let mut cards = Vec::with_capacity(decoded.len());
+        for (i, d) in wanted.into_iter().zip(decoded) {
+            match d {
+                Some(Ok(card)) => cards.push(card),
+                Some(Err(p)) => problems.push(p),
+                None => {
+                    if let Some(Source::Read(card)) = sources[i].take() {
+                        cards.push(*card);
+                    }
+                }
+            }
+        }
+        (cards, problems, omitted)
     }
 
     /// Write, as one JSON array, the cards `keep` selects, in board order
@@ -448,13 +576,13 @@ impl Snapshot {
             let head = match &e.source {
                 Source::Read(card) => Some(Head::of(card)),
                 Source::Encoded(c, _) => codec::head(c),
-                Source::Cached(c, _) => codec::head(&self.bytes[c.clone()]),
+                Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()]),
             };
             let Some(head) = head else { continue };
             let text: &[u8] = match (m, &e.source) {
                 (Some(bytes), _) => bytes,
                 (None, Source::Encoded(_, j)) => j,
-                (None, Source::Cached(_, j)) if !j.is_empty() => &self.bytes[j.clone()],
+                (None, Source::Cached(_, j)) if !j.is_empty() => &self.file.json[j.clone()],
                 _ => continue, // unreadable, and reported
             };
             if keep(&head) {
@@ -486,38 +614,68 @@ impl Snapshot {
     /// JSON the caller made for cards the cache has none for (or is empty).
     fn save(&self, made: &[Option<Vec<u8>>]) {
         let Some(path) = &self.path else { return };
+        // The cached JSON carries over; loading cards did not read it, so
+        // read it now if the file is still the one we read.
+        let old_json;
+        let json_section: &[u8] = if self.file.json.len() == self.file.json_len {
+            &self.file.json
+        } else {
+            old_json = CacheFile::read(path, true)
+                .filter(|f| f.written == self.file.written)
+                .map(|f| f.json)
+                .unwrap_or_default();
+            &old_json
+        };
         let encoded = super::par_map(&self.entries, |e| match (&e.source, e.stamp) {
             (Source::Read(card), Some(_)) => codec::encode_exact(card),
             _ => None,
         });
+        // What each entry writes: id, stamp, card bytes, JSON bytes.
+        let mut rows: Vec<(&str, Stamp, &[u8], &[u8])> = Vec::with_capacity(self.entries.len());
+        for (i, (e, enc)) in self.entries.iter().zip(&encoded).enumerate() {
+            let made = made.get(i).and_then(Option::as_deref);
+            let Some(stamp) = e.stamp else { continue };
+            let (card, json): (&[u8], &[u8]) = match (&e.source, enc) {
+                (Source::Cached(c, j), _) => (
+                    &self.file.cards[c.clone()],
+                    made.or_else(|| json_section.get(j.clone()))
+                        .unwrap_or_default(),
+                ),
+                (Source::Encoded(c, j), _) => (c, j),
+                (Source::Read(_), Some(bytes)) => (bytes, made.unwrap_or_default()),
+                (Source::Read(_), None) => continue,
+            };
+            if [e.id.len(), card.len(), json.len()]
+                .iter()
+                .all(|&n| u32::try_from(n).is_ok())
+            {
+                rows.push((&e.id, stamp, card, json));
+            }
+        }
+        let cards_len: usize = rows
+            .iter()
+            .map(|(id, _, card, _)| 4 + id.len() + 48 + 4 + card.len() + 12)
+            .sum();
+        let json_len: usize = rows.iter().map(|r| r.3.len()).sum();
         let _ = write_scratch(path, |out| {
             out.write_all(MAGIC)?;
             out.write_all(&now_ns().to_le_bytes())?;
-            for (i, (e, enc)) in self.entries.iter().zip(&encoded).enumerate() {
-                let made = made.get(i).and_then(Option::as_deref);
-                let Some(stamp) = e.stamp else { continue };
-                let (card, json_bytes): (&[u8], &[u8]) = match (&e.source, enc) {
-                    (Source::Cached(c, j), _) => (
-                        &self.bytes[c.clone()],
-                        made.unwrap_or(&self.bytes[j.clone()]),
-                    ),
-                    (Source::Encoded(c, j), _) => (c, j),
-                    (Source::Read(_), Some(bytes)) => (bytes, made.unwrap_or_default()),
-                    (Source::Read(_), None) => continue,
-                };
-                if [e.id.len(), card.len(), json_bytes.len()]
-                    .iter()
-                    .any(|&n| u32::try_from(n).is_err())
-                {
-                    continue;
-                }
-                put_sized(out, e.id.as_bytes())?;
+            out.write_all(&(cards_len as u64).to_le_bytes())?;
+            out.write_all(&(json_len as u64).to_le_bytes())?;
+            let mut json_at = 0u64;
+            for (id, stamp, card, json) in &rows {
+                put_sized(out, id.as_bytes())?;
                 out.write_all(&stamp.mtime.to_le_bytes())?;
                 out.write_all(&stamp.ctime.to_le_bytes())?;
                 out.write_all(&stamp.size.to_le_bytes())?;
                 out.write_all(&stamp.ino.to_le_bytes())?;
                 put_sized(out, card)?;
-                put_sized(out, json_bytes)?;
+                out.write_all(&json_at.to_le_bytes())?;
+                out.write_all(&(json.len() as u32).to_le_bytes())?;
+                json_at += json.len() as u64;
+            }
+            for (_, _, _, json) in &rows {
+                out.write_all(json)?;
             }
             Ok(())
         });

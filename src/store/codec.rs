@@ -60,7 +60,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
                 result,
                 verdict,
                 extra,
-            } = h;
+            } = &**h;
             w.byte(1);
             w.opt_str(statement);
             w.opt_str(metric);
@@ -86,7 +86,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
                 commit,
                 cost,
                 extra,
-            } = e;
+            } = &**e;
             w.byte(1);
             w.strs(runs);
             w.opt_str(dataset);
@@ -138,7 +138,7 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         ..Card::default()
     };
     if r.flag()? {
-        card.hypothesis = Some(Hypothesis {
+        card.hypothesis = Some(Box::new(Hypothesis {
             statement: r.opt_string()?,
             metric: r.opt_string()?,
             direction: match r.byte()? {
@@ -152,17 +152,17 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
             result: r.opt_value()?,
             verdict: *Verdict::ALL.get(r.byte()? as usize)?,
             extra: r.mapping()?,
-        });
+        }));
     }
     if r.flag()? {
-        card.experiment = Some(Experiment {
+        card.experiment = Some(Box::new(Experiment {
             runs: r.strings()?,
             dataset: r.opt_string()?,
             model: r.opt_string()?,
             commit: r.opt_string()?,
             cost: r.opt_value()?,
             extra: r.mapping()?,
-        });
+        }));
     }
     let n = r.count()?;
     card.checklist = (0..n)

@@ -166,6 +166,9 @@ pub struct Board {
     pub problems: Vec<Problem>,
     /// Ids of all card files, readable or not (for prefix lookup).
     pub file_ids: Vec<String>,
+    /// Cards a partial load ([`Board::load_top`]) left out, by lane: (lane
+    /// id, number not archived). Empty when every card was loaded.
+    pub omitted: Vec<(String, usize)>,
 }
 
 /// Read a board file, refusing symlinks and oversized files.
@@ -203,20 +206,43 @@ impl Board {
     /// Read board.yaml and every card. Card problems are collected, not
     /// fatal; a broken board.yaml is an error.
     pub fn load(root: &Path) -> Result<Board> {
-        let config_bytes = read_board_file(root, BOARD_FILE)?;
-        let config = parse_board(&config_bytes)?;
+        Board::load_with(root, None)
+    }
+
+    /// The top of the board, fast: the first `per_lane` cards (not
+    /// archived) of each lane, with the rest counted in
+    /// [`Board::omitted`]. For a first screen while the whole board loads.
+    pub fn load_top(root: &Path, per_lane: usize) -> Result<Board> {
+        Board::load_with(root, Some(per_lane))
+    }
+
+    fn load_with(root: &Path, per_lane: Option<usize>) -> Result<Board> {
+        let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
         let snapshot = cache::Snapshot::load(root)?;
         let file_ids = snapshot.file_ids.clone();
-        let (cards, problems) = snapshot.into_cards(root);
+        let (cards, problems, omitted) = match per_lane {
+            None => {
+                let (cards, problems) = snapshot.into_cards(root, &config);
+                (cards, problems, Vec::new())
+            }
+            Some(n) => snapshot.into_top(root, &config, n),
+        };
         let mut board = Board {
             root: root.to_path_buf(),
             config,
             cards,
             problems,
             file_ids,
+            omitted,
         };
+        // Already in order unless a damaged cache entry was read again.
         board.sort();
         Ok(board)
+    }
+
+    /// Whether this is a partial load (see [`Board::load_top`]).
+    pub fn is_partial(&self) -> bool {
+        !self.omitted.is_empty()
     }
 
     /// Sort cards by lane order (unknown lanes last), rank, then id. Cards
@@ -340,6 +366,19 @@ pub fn resolve_prefix(
             )
         }
     }
+}
+
+/// Write `lanes list --json`: the cards `keep` selects, in board order, as
+/// one JSON array, straight from the card cache (no card is parsed or
+/// decoded unless its file changed). Returns the problems of unreadable
+/// cards.
+pub fn list_json(
+    root: &Path,
+    config: &BoardConfig,
+    keep: impl Fn(&codec::Head) -> bool,
+    out: &mut impl Write,
+) -> Result<Vec<Problem>> {
+    cache::Snapshot::load_for_json(root)?.write_json(root, config, keep, out)
 }
 
 /// Read and parse card files, on as many threads as there are cores.

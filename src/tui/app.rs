@@ -36,6 +36,9 @@ pub struct Column {
     pub items: Vec<usize>,
     /// Non-archived cards in the lane, whatever the filter (for WIP).
     pub total: usize,
+    /// Cards of the lane not loaded yet (the first screen of a big board is
+    /// drawn before the rest is decoded; see `Board::load_top`).
+    pub omitted: usize,
 }
 
 /// A line of text being typed, and what it is for.
@@ -310,6 +313,7 @@ impl App {
                 kind: ColumnKind::Lane(i),
                 items: Vec::new(),
                 total: 0,
+                omitted: 0,
             })
             .collect();
         for (i, card) in self.board.cards.iter().enumerate() {
@@ -328,6 +332,7 @@ impl App {
                             kind: ColumnKind::Unknown(card.lane.clone()),
                             items: Vec::new(),
                             total: 0,
+                            omitted: 0,
                         });
                         columns.len() - 1
                     }
@@ -338,11 +343,23 @@ impl App {
                 columns[col].items.push(i);
             }
         }
+        for (lane, n) in &self.board.omitted {
+            let col = columns.iter_mut().find(|c| match &c.kind {
+                ColumnKind::Lane(i) => config.lanes[*i].id == *lane,
+                ColumnKind::Unknown(l) => l == lane,
+                ColumnKind::Problems => false,
+            });
+            if let Some(c) = col {
+                c.total += n;
+                c.omitted += n;
+            }
+        }
         if !self.board.problems.is_empty() {
             columns.push(Column {
                 kind: ColumnKind::Problems,
                 items: (0..self.board.problems.len()).collect(),
                 total: self.board.problems.len(),
+                omitted: 0,
             });
         }
         self.columns = columns;

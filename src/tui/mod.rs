@@ -275,7 +275,10 @@ pub fn repo_status(root: &Path) -> RepoStatus {
 
 /// Open the board screen on the board at `root`.
 pub fn run(root: &Path) -> Result<()> {
-    let board = Board::load(root)?;
+    // The first screen shows the top of each lane; the worker then loads the
+    // whole board (input waits for it, a few tens of milliseconds).
+    let rows = ratatui::crossterm::terminal::size().map_or(50, |(_, h)| h);
+    let board = Board::load_top(root, usize::from(rows).max(24))?;
     let (keymap, theme, problems) = config::load();
     let mut app = App::new(root.to_path_buf(), board, keymap, theme);
     if let Some(p) = problems.first() {
@@ -333,7 +336,11 @@ pub fn run(root: &Path) -> Result<()> {
         jobs,
         reload: Reload::Idle,
         settle: Default::default(),
+        deferred: Vec::new(),
     };
+    if app.board.is_partial() {
+        lp.request_reload(&mut app);
+    }
     lp.run(&mut terminal, &mut app, &rx, &input, watcher.as_mut())
 }
 
@@ -366,6 +373,9 @@ struct Loop {
     reload: Reload,
     /// File changes held back while a burst (a checkout, a pull) settles.
     settle: crate::watch::Settle,
+    /// Keys and clicks that arrived while only the top of the board was
+    /// loaded; handled once the whole board is in.
+    deferred: Vec<Event>,
 }
 
 impl Loop {
@@ -420,9 +430,21 @@ impl Loop {
                         files.merge(c);
                         Vec::new()
                     }
+                    ev @ (Event::Key(_) | Event::Mouse(_))
+                        if app.board.is_partial() && self.reload != Reload::Idle =>
+                    {
+                        self.deferred.push(ev);
+                        Vec::new()
+                    }
                     Event::Loaded(result) => {
                         self.reload_done(app);
-                        handle(app, Event::Loaded(result))
+                        let mut effects = handle(app, Event::Loaded(result));
+                        if !app.board.is_partial() || self.reload == Reload::Idle {
+                            for ev in std::mem::take(&mut self.deferred) {
+                                effects.extend(handle(app, ev));
+                            }
+                        }
+                        effects
                     }
                     ev => handle(app, ev),
                 };
@@ -465,6 +487,9 @@ impl Loop {
                     app.set_message(e, true);
                 }
             }
+            self.request_reload(app);
+        } else if app.board.is_partial() && !files.cards.is_empty() {
+            // Changed cards may be among those not loaded yet.
             self.request_reload(app);
         } else if !files.cards.is_empty() {
             let read = crate::watch::read_changed(&app.root, &files.cards);

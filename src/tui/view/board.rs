@@ -70,7 +70,9 @@ fn draw_column(frame: &mut Frame, app: &App, col: usize, area: Rect) {
         Some(w) => format!(" {}/{w}", column.total),
         None => format!(" {}", column.total),
     };
-    let filtered = if column.items.len() != column.total && column.kind != ColumnKind::Problems {
+    let filtered = if column.items.len() + column.omitted != column.total
+        && column.kind != ColumnKind::Problems
+    {
         format!(" ({} shown)", column.items.len())
     } else {
         String::new()
