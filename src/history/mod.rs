@@ -451,12 +451,7 @@ mod cache {
                 }
             }
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, out)?;
-        std::fs::rename(&tmp, path)?;
+        crate::store::cache::write_scratch(path, |w| std::io::Write::write_all(w, out.as_bytes()))?;
         Ok(())
     }
 }

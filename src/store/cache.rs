@@ -177,7 +177,10 @@ pub(crate) fn write_scratch(
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per write: two threads of one process may save at once.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{seq}", std::process::id()));
     let result = (|| {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, fs::File::create(&tmp)?);
         fill(&mut w)?;
@@ -713,4 +716,38 @@ pub(crate) fn checked_id(
         )
     };
     Err(Problem::new(&rel, line, column, msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_writes_of_one_scratch_file_never_mix() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("lanes").join("cards-v1");
+        let contents: Vec<Vec<u8>> = (0..6u8)
+            .map(|i| vec![b'a' + i; 200_000 + usize::from(i) * 1000])
+            .collect();
+        for _ in 0..5 {
+            std::thread::scope(|s| {
+                for c in &contents {
+                    let path = &path;
+                    s.spawn(move || write_scratch(path, |w| w.write_all(c)).expect("write"));
+                }
+            });
+            let got = fs::read(&path).expect("read");
+            assert!(
+                contents.contains(&got),
+                "a mix of writes ({} bytes)",
+                got.len()
+            );
+        }
+        // No temporary files are left behind.
+        let left: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("cards-v1")]);
+    }
 }
