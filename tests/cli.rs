@@ -2418,3 +2418,45 @@ fn an_empty_lanes_board_variable_means_unset() {
     let out = r.lanes_env(&["list", "--json"], &[("LANES_BOARD", "")]);
     assert_eq!(ok(&out).trim(), "[]");
 }
+
+#[test]
+fn commits_on_a_large_board_store_valid_objects() {
+    // Over 64 KiB of cards tree: lanes splices that tree and stores it
+    // uncompressed; git must read it like any other object.
+    let r = Repo::with_board(KANBAN);
+    for n in 0..2000 {
+        let id = format!("big{n:04}xq");
+        r.write(
+            &card_path(&id),
+            format!("id: {id}\ntitle: Card {n}\nlane: backlog\nrank: m{n}a\n"),
+        );
+    }
+    git_commit_board(&r, "2000 cards");
+    let before = r.head();
+    let id = "big0007xq";
+    ok(&r.lanes(&["move", id, "hypothesis"]));
+    ok(&r.lanes(&["note", id, "moved on a big board"]));
+    ok(&r.lanes(&["move", "big1999xq", "done", "--top"]));
+    assert_eq!(
+        r.git_line(&["rev-list", "--count", &format!("{before}..HEAD")]),
+        "3"
+    );
+    assert_eq!(r.head_paths(), vec![card_path("big1999xq")]);
+    let fsck = r.git_output(&["fsck", "--strict", "--no-dangling"]);
+    assert!(
+        fsck.status.success(),
+        "git fsck: {}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    assert!(r.status().is_empty(), "{:?}", r.status());
+    let validate = r.lanes(&["validate"]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stderr(&validate));
+    // The tree git sees has every card, the moved one changed.
+    let listing = r.git(&["ls-tree", "HEAD", ".lanes/cards/"]);
+    assert_eq!(listing.lines().count(), 2000);
+    let text = r.git(&["show", &format!("HEAD:{}", card_path(id))]);
+    assert!(
+        text.contains("lane: hypothesis") && text.contains("moved on a big board"),
+        "{text}"
+    );
+}

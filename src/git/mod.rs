@@ -2,6 +2,7 @@
 //! `Repository` from a path, so no handle crosses threads.
 
 mod identity;
+pub mod tree;
 
 pub use identity::{identity, parse_git_date, set_identity_override, Override};
 
@@ -194,7 +195,8 @@ pub fn commit_files(
         .map(|p| (p.clone(), index.get_path(Path::new(p), 0)))
         .collect();
     let wd = workdir(repo)?;
-    let mut update = TreeUpdateBuilder::new();
+    // (path, new blob or None for a removal)
+    let mut changes: Vec<(&str, Option<Oid>)> = Vec::with_capacity(files.len());
     for (p, content) in files {
         if let Some(bytes) = content {
             let oid = repo.blob(bytes)?;
@@ -204,21 +206,21 @@ pub fn commit_files(
             entry.id = oid;
             entry.file_size = bytes.len() as u32;
             index.add(&entry)?;
-            update.upsert(p.as_str(), oid, FileMode::Blob);
+            changes.push((p, Some(oid)));
         } else if wd.join(p).exists() {
             index.add_path(Path::new(p))?;
             let entry = index
                 .get_path(Path::new(p), 0)
                 .ok_or_else(|| anyhow!("{p} vanished from the index"))?;
-            update.upsert(p.as_str(), entry.id, FileMode::Blob);
+            changes.push((p, Some(entry.id)));
         } else {
             if index.get_path(Path::new(p), 0).is_some() {
                 index.remove_path(Path::new(p))?;
             }
-            update.remove(p.as_str());
+            changes.push((p, None));
         }
     }
-    let tree_id = update.create_updated(repo, &base_tree)?;
+    let tree_id = build_tree(repo, &base_tree, &changes)?;
     if parent.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
         bail!("nothing to commit: the board files are unchanged");
     }
@@ -243,6 +245,37 @@ pub fn commit_files(
             Err(anyhow!("commit failed: {}", e.message()))
         }
     }
+}
+
+/// `base` with the given blobs set or removed. Changes within one folder
+/// (a card, or a few) splice that folder's tree; anything else goes through
+/// libgit2's tree update.
+fn build_tree(
+    repo: &Repository,
+    base: &git2::Tree<'_>,
+    changes: &[(&str, Option<Oid>)],
+) -> Result<Oid> {
+    let dirs: Vec<Option<(&str, &str)>> = changes.iter().map(|(p, _)| p.rsplit_once('/')).collect();
+    if let Some(Some((dir, _))) = dirs.first() {
+        if dirs.iter().all(|d| d.is_some_and(|(d, _)| d == *dir)) {
+            let names: Vec<(&str, Option<Oid>)> = changes
+                .iter()
+                .zip(&dirs)
+                .filter_map(|((_, oid), d)| d.map(|(_, name)| (name, *oid)))
+                .collect();
+            if let Some(id) = tree::update_blobs(repo, base, dir, &names)? {
+                return Ok(id);
+            }
+        }
+    }
+    let mut update = TreeUpdateBuilder::new();
+    for (p, oid) in changes {
+        match oid {
+            Some(oid) => update.upsert(*p, *oid, FileMode::Blob),
+            None => update.remove(*p),
+        };
+    }
+    Ok(update.create_updated(repo, base)?)
 }
 
 /// An index entry for a regular file with no stat data (git re-checks the

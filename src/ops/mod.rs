@@ -464,7 +464,7 @@ fn new_card(board: &Index, new: NewCard) -> Result<Card> {
 
 /// The rank for `moving` placed in `lane`.
 pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
-    let others: Vec<&store::index::Summary> = board
+    let others: Vec<store::index::Summary> = board
         .lane_cards(lane)
         .into_iter()
         .filter(|c| c.id != moving)
@@ -481,7 +481,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
             bail!("cannot place a card relative to itself");
         }
         others.iter().position(|c| c.id == id).ok_or_else(|| {
-            let where_ = board.summary(&id).map(|c| c.lane.clone()).unwrap_or_default();
+            let where_ = board.summary(&id).map(|c| c.lane).unwrap_or_default();
             anyhow!("card {} is in {where_}, not in {lane}; --before/--after need a card in the target lane", id::short(&id))
         })
     };

@@ -14,6 +14,7 @@ use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 const HEADER: &str = "lanes-index 2";
@@ -28,25 +29,28 @@ pub struct Summary {
     pub title: String,
 }
 
-impl Summary {
-    fn of(card: &Card) -> Summary {
-        Summary {
-            id: card.id.clone(),
-            lane: card.lane.clone(),
-            rank: card.rank.clone(),
-            archived: card.archived,
-            title: card.title.clone(),
-        }
-    }
+/// One card's summary, as escaped fields in the index's text.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: Range<usize>,
+    lane: Range<usize>,
+    rank: Range<usize>,
+    title: Range<usize>,
+    archived: bool,
+    stamp: Option<Stamp>,
 }
 
-/// The board's definition and a summary of every card.
+/// The board's definition and a summary of every card. Summaries are kept
+/// as they are in the cache file and made into [`Summary`] values only when
+/// asked for (a 10,000-card board is tens of thousands of strings).
 #[derive(Debug, Clone)]
 pub struct Index {
     pub root: PathBuf,
     pub config: BoardConfig,
+    /// The cache file's text, then the escaped fields of cards read now.
+    text: String,
     /// Readable cards, sorted by id.
-    pub cards: Vec<Summary>,
+    entries: Vec<Entry>,
     /// Ids of all card files, sorted.
     pub file_ids: Vec<String>,
     /// Card files that cannot be read, by id.
@@ -58,35 +62,55 @@ impl Index {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
         let files = scan(root)?.files;
         let cache_path = scratch_file(root, "index-v1");
-        let cache_text = cache_path
+        let mut text = cache_path
             .as_deref()
             .and_then(|p| fs::read_to_string(p).ok())
             .unwrap_or_default();
-        let cached = Cached::parse(&cache_text);
+        let cached = parse(&text);
+        let missing = cached.is_none();
+        let (written, lines) = cached.unwrap_or_default();
         // Merge the sorted directory listing with the id-sorted cache.
-        let mut cards = Vec::with_capacity(files.len());
+        let mut entries = Vec::with_capacity(files.len());
         let mut stale = Vec::new();
-        let mut lines = cached.lines.iter().peekable();
+        let mut it = lines.into_iter().peekable();
         for (id, now) in &files {
-            while lines.next_if(|l| l.id < id.as_str()).is_some() {}
-            match lines.peek() {
+            while it.next_if(|l| &text[l.id.clone()] < id.as_str()).is_some() {}
+            match it.peek() {
                 Some(l)
-                    if l.id == id && Some(l.stamp) == *now && l.stamp.settled(cached.written) =>
+                    if &text[l.id.clone()] == id.as_str()
+                        && l.stamp.is_some()
+                        && l.stamp == *now
+                        && l.stamp.is_some_and(|s| s.settled(written)) =>
                 {
-                    cards.push(l.summary());
-                    lines.next();
+                    entries.push(it.next().expect("peeked"));
                 }
-                _ => stale.push(id.clone()),
+                _ => stale.push((id.clone(), *now)),
             }
         }
         // Rewriting the cache costs more than re-reading a few cards, so a
         // handful of stale entries (the cards just changed) wait until more
         // pile up.
-        let changed = stale.len() > REWRITE_AFTER || cached.lines.is_empty() && !files.is_empty();
+        let changed = stale.len() > REWRITE_AFTER || missing && !files.is_empty();
+        let ids: Vec<String> = stale.iter().map(|(id, _)| id.clone()).collect();
         let mut broken = HashMap::new();
-        for (id, result) in stale.iter().zip(read_cards(root, &stale)) {
+        for ((id, stamp), result) in stale.iter().zip(read_cards(root, &ids)) {
             match result {
-                Ok(lc) if lc.card.id == *id => cards.push(Summary::of(&lc.card)),
+                Ok(lc) if lc.card.id == *id => {
+                    let c = &lc.card;
+                    let mut field = |s: &str| {
+                        let start = text.len();
+                        text.push_str(&escape(s));
+                        start..text.len()
+                    };
+                    entries.push(Entry {
+                        id: field(&c.id),
+                        lane: field(&c.lane),
+                        rank: field(&c.rank),
+                        title: field(&c.title),
+                        archived: c.archived,
+                        stamp: *stamp,
+                    });
+                }
                 Ok(lc) => {
                     broken.insert(
                         id.clone(),
@@ -104,37 +128,51 @@ impl Index {
             }
         }
         if !stale.is_empty() {
-            cards.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            entries.sort_unstable_by(|a, b| text[a.id.clone()].cmp(&text[b.id.clone()]));
         }
-        let file_ids = files.iter().map(|(id, _)| id.clone()).collect();
         let index = Index {
             root: root.to_path_buf(),
             config,
-            cards,
-            file_ids,
+            text,
+            entries,
+            file_ids: files.into_iter().map(|(id, _)| id).collect(),
             broken,
         };
         if changed {
             if let Some(p) = cache_path {
                 // A cache that cannot be written only costs speed.
-                let _ = write_cache(&p, &index, &files);
+                let _ = write_cache(&p, &index);
             }
         }
         Ok(index)
     }
 
+    fn field(&self, r: &Range<usize>) -> String {
+        unescape(&self.text[r.clone()])
+    }
+
+    fn summary_of(&self, e: &Entry) -> Summary {
+        Summary {
+            id: self.text[e.id.clone()].to_string(),
+            lane: self.field(&e.lane),
+            rank: self.field(&e.rank),
+            archived: e.archived,
+            title: self.field(&e.title),
+        }
+    }
+
     /// Resolve an id or unique prefix to a full id.
     pub fn resolve_id(&self, query: &str) -> Result<String> {
         super::resolve_prefix(&self.file_ids, query, |id| {
-            self.summary(id).map(|s| s.title.clone())
+            self.summary(id).map(|s| s.title)
         })
     }
 
-    pub fn summary(&self, id: &str) -> Option<&Summary> {
-        self.cards
-            .binary_search_by(|c| c.id.as_str().cmp(id))
+    pub fn summary(&self, id: &str) -> Option<Summary> {
+        self.entries
+            .binary_search_by(|e| self.text[e.id.clone()].cmp(id))
             .ok()
-            .map(|i| &self.cards[i])
+            .map(|i| self.summary_of(&self.entries[i]))
     }
 
     /// Read one card in full, now.
@@ -152,8 +190,14 @@ impl Index {
     }
 
     /// Cards in a lane, in order (rank, then id; archived included).
-    pub fn lane_cards(&self, lane: &str) -> Vec<&Summary> {
-        let mut v: Vec<&Summary> = self.cards.iter().filter(|c| c.lane == lane).collect();
+    pub fn lane_cards(&self, lane: &str) -> Vec<Summary> {
+        let escaped = escape(lane);
+        let mut v: Vec<Summary> = self
+            .entries
+            .iter()
+            .filter(|e| self.text[e.lane.clone()] == *escaped)
+            .map(|e| self.summary_of(e))
+            .collect();
         v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(&b.id)));
         v
     }
@@ -165,91 +209,53 @@ pub fn scratch_dir(root: &Path) -> Option<PathBuf> {
     scratch_file(root, "index-v1").and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
-/// One cache line, borrowed from the cache text.
-struct Line<'a> {
-    id: &'a str,
-    stamp: Stamp,
-    fields: [&'a str; 4],
-}
-
-impl Line<'_> {
-    fn summary(&self) -> Summary {
-        Summary {
-            id: self.id.to_string(),
-            lane: unescape(self.fields[0]),
-            rank: unescape(self.fields[1]),
-            archived: self.fields[2] == "1",
-            title: unescape(self.fields[3]),
+/// Parse the cache text into entries (ranges into it); `None` if it is
+/// not a cache this version wrote.
+fn parse(text: &str) -> Option<(i128, Vec<Entry>)> {
+    let header = text.lines().next()?;
+    let written = header.strip_prefix(HEADER)?.trim().parse().unwrap_or(0);
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut pos = header.len() + 1;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let mut fields = [0..0, 0..0, 0..0, 0..0, 0..0, 0..0, 0..0, 0..0, 0..0];
+        let mut start = pos;
+        for (k, f) in fields.iter_mut().enumerate() {
+            let stop = if k == 8 {
+                end
+            } else {
+                start + text[start..end].find('\t')?
+            };
+            *f = start..stop;
+            start = stop + 1;
         }
-    }
-}
-
-#[derive(Default)]
-struct Cached<'a> {
-    written: i128,
-    /// Sorted by id.
-    lines: Vec<Line<'a>>,
-}
-
-impl<'a> Cached<'a> {
-    /// Parse the cache; anything unexpected means no cache.
-    fn parse(text: &'a str) -> Cached<'a> {
-        let mut it = text.lines();
-        let written = match it.next().and_then(|h| h.strip_prefix(HEADER)) {
-            Some(rest) => rest.trim().parse().unwrap_or(0),
-            None => return Cached::default(),
+        if text[fields[8].clone()].contains('\t') {
+            return None;
+        }
+        let num = |r: &Range<usize>| text[r.clone()].parse::<i128>().ok();
+        let stamp = Stamp {
+            mtime: num(&fields[1])?,
+            ctime: num(&fields[2])?,
+            size: u64::try_from(num(&fields[3])?).ok()?,
+            ino: u64::try_from(num(&fields[4])?).ok()?,
         };
-        let mut lines = Vec::new();
-        for line in it {
-            let mut f = line.split('\t');
-            let (
-                Some(id),
-                Some(m),
-                Some(c),
-                Some(sz),
-                Some(ino),
-                Some(lane),
-                Some(rank),
-                Some(arch),
-                Some(title),
-                None,
-            ) = (
-                f.next(),
-                f.next(),
-                f.next(),
-                f.next(),
-                f.next(),
-                f.next(),
-                f.next(),
-                f.next(),
-                f.next(),
-                f.next(),
-            )
-            else {
-                return Cached::default();
-            };
-            let (Ok(mtime), Ok(ctime), Ok(size), Ok(ino)) =
-                (m.parse(), c.parse(), sz.parse(), ino.parse())
-            else {
-                return Cached::default();
-            };
-            if lines.last().is_some_and(|l: &Line| l.id >= id) {
-                // Not sorted: an old or foreign file.
-                return Cached::default();
-            }
-            lines.push(Line {
-                id,
-                stamp: Stamp {
-                    mtime,
-                    ctime,
-                    size,
-                    ino,
-                },
-                fields: [lane, rank, arch, title],
-            });
+        if entries
+            .last()
+            .is_some_and(|l| text[l.id.clone()] >= text[fields[0].clone()])
+        {
+            return None; // not sorted: an old or foreign file
         }
-        Cached { written, lines }
+        entries.push(Entry {
+            id: fields[0].clone(),
+            lane: fields[5].clone(),
+            rank: fields[6].clone(),
+            archived: &text[fields[7].clone()] == "1",
+            title: fields[8].clone(),
+            stamp: Some(stamp),
+        });
+        pos = end + 1;
     }
+    Some((written, entries))
 }
 
 /// Escape text for one tab-separated cache field.
@@ -290,27 +296,23 @@ pub(crate) fn unescape(s: &str) -> String {
     out
 }
 
-fn write_cache(path: &Path, index: &Index, stamps: &[(String, Option<Stamp>)]) -> Result<()> {
-    let mut out = String::with_capacity(index.cards.len() * 96);
+fn write_cache(path: &Path, index: &Index) -> Result<()> {
+    let t = &index.text;
+    let mut out = String::with_capacity(t.len() + 64);
     out.push_str(&format!("{HEADER} {}\n", now_ns()));
-    // Both lists are sorted by id.
-    let mut st = stamps.iter().peekable();
-    for s in &index.cards {
-        while st.next_if(|(id, _)| id.as_str() < s.id.as_str()).is_some() {}
-        let Some((_, Some(stamp))) = st.peek().filter(|(id, _)| *id == s.id) else {
-            continue;
-        };
+    for e in &index.entries {
+        let Some(stamp) = e.stamp else { continue };
         out.push_str(&format!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
-            s.id,
+            &t[e.id.clone()],
             stamp.mtime,
             stamp.ctime,
             stamp.size,
             stamp.ino,
-            escape(&s.lane),
-            escape(&s.rank),
-            if s.archived { "1" } else { "0" },
-            escape(&s.title)
+            &t[e.lane.clone()],
+            &t[e.rank.clone()],
+            if e.archived { "1" } else { "0" },
+            &t[e.title.clone()]
         ));
     }
     write_scratch(path, |w| w.write_all(out.as_bytes()))?;
