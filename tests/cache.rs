@@ -36,7 +36,14 @@ fn exotic_cards() -> Vec<(String, String)> {
     cards
 }
 
-/// Set a file's mtime an hour back, so the cache may trust it.
+/// Wait until files written just now are old enough for the cache to trust
+/// (it re-reads files changed within two seconds of its writing, as git
+/// does with its index).
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+}
+
+/// Set a file's mtime an hour back (its ctime stays now).
 fn age(r: &Repo, rel: &str) {
     let st = Command::new("touch")
         .args(["-d", "1 hour ago"])
@@ -60,8 +67,8 @@ fn list_through_the_cache_matches_the_files_whatever_changes() {
     let r = Repo::with_board("research-kanban");
     for (id, text) in exotic_cards() {
         r.write(&card_path(&id), text);
-        age(&r, &card_path(&id));
     }
+    settle();
 
     // Cold: no cache yet; the run writes one.
     assert!(!r.exists(CACHE));
@@ -139,8 +146,8 @@ fn a_symlinked_card_is_refused_even_when_its_target_is_cached() {
     let r = Repo::with_board("research-kanban");
     for (id, text) in exotic_cards().into_iter().take(20) {
         r.write(&card_path(&id), text);
-        age(&r, &card_path(&id));
     }
+    settle();
     list_raw(&r, &["--json"]);
     assert!(r.exists(CACHE));
     // Replace a card by a link to another card's file.

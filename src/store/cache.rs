@@ -387,6 +387,7 @@ impl Snapshot {
         let file_ids: Vec<String> = scan.files.iter().map(|(id, _)| id.clone()).collect();
         let mut problems = scan.problems;
         let mut cacheable = 0;
+        let now = now_ns();
         let read = super::par_map(&stale, |&i| {
             let id = &file_ids[i];
             let rel = card_path(id);
@@ -405,7 +406,9 @@ impl Snapshot {
         for (&i, result) in stale.iter().zip(read) {
             match result {
                 Ok(source) => {
-                    cacheable += usize::from(scan.files[i].1.is_some());
+                    // Only entries a cache written now would trust count
+                    // towards rewriting it.
+                    cacheable += usize::from(scan.files[i].1.is_some_and(|s| s.settled(now)));
                     slots[i] = Some(source);
                 }
                 Err(p) => problems.push(p),

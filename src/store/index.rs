@@ -13,6 +13,7 @@ use super::{card_path, parse_board, read_board_file, read_cards, Problem, BOARD_
 use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -90,7 +91,15 @@ impl Index {
         // Rewriting the cache costs more than re-reading a few cards, so a
         // handful of stale entries (the cards just changed) wait until more
         // pile up.
-        let changed = stale.len() > REWRITE_AFTER || missing && !files.is_empty();
+        // Entries changed in the last two seconds would not be trusted even in
+        // a cache written now, so they do not count (a script updating cards
+        // in a loop would otherwise rewrite the cache on every command).
+        let now = now_ns();
+        let settled = stale
+            .iter()
+            .filter(|(_, s)| s.is_some_and(|s| s.settled(now)))
+            .count();
+        let changed = settled > REWRITE_AFTER || missing && !files.is_empty();
         let ids: Vec<String> = stale.iter().map(|(id, _)| id.clone()).collect();
         let mut broken = HashMap::new();
         for ((id, stamp), result) in stale.iter().zip(read_cards(root, &ids)) {
@@ -302,8 +311,9 @@ fn write_cache(path: &Path, index: &Index) -> Result<()> {
     out.push_str(&format!("{HEADER} {}\n", now_ns()));
     for e in &index.entries {
         let Some(stamp) = e.stamp else { continue };
-        out.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             &t[e.id.clone()],
             stamp.mtime,
             stamp.ctime,
@@ -313,7 +323,7 @@ fn write_cache(path: &Path, index: &Index) -> Result<()> {
             &t[e.rank.clone()],
             if e.archived { "1" } else { "0" },
             &t[e.title.clone()]
-        ));
+        );
     }
     write_scratch(path, |w| w.write_all(out.as_bytes()))?;
     Ok(())
