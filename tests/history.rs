@@ -1488,3 +1488,67 @@ fn a_change_is_seen_whatever_the_bytes_of_the_neighbouring_tree_entry() {
     let log = r.json(&["log", &b, "--json"]);
     assert_eq!(log.as_array().expect("array").len(), 2, "{log:#}");
 }
+
+/// A long history is read on several threads, in stretches: the answers
+/// must be those of reading it a little at a time (one stretch each).
+#[test]
+fn a_long_history_read_at_once_matches_one_read_in_steps() {
+    let r = Repo::new();
+    r.lanes(&["init"]);
+    let lanes = [
+        "business-understanding",
+        "data-understanding",
+        "data-preparation",
+        "modeling",
+        "evaluation",
+    ];
+    // 700 commits through fast-import, each moving one of 40 cards.
+    let mut stream = String::new();
+    let mut mark_time = 1_780_000_000i64;
+    for n in 0..700usize {
+        let id = format!("long{:02}xq7m", n % 40);
+        let lane = lanes[(n / 40 + n % 3) % lanes.len()];
+        let text = format!("id: {id}\ntitle: Card {}\nlane: {lane}\nrank: m\n", n % 40);
+        mark_time += 3600;
+        let msg = format!("lanes: move {id}\n\nLanes-Action: move\nLanes-Card: {id}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Bot <bot@example.com> {mark_time} +0000\ndata {}\n{msg}\n",
+            msg.len()
+        ));
+        if n == 0 {
+            stream.push_str("from refs/heads/main^0\n");
+        }
+        stream.push_str(&format!(
+            "M 100644 inline .lanes/cards/{id}.yaml\ndata {}\n{text}\n",
+            text.len()
+        ));
+    }
+    let mut child = std::process::Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(&r.root)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("run git fast-import");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stream.as_bytes())
+        .expect("feed fast-import");
+    assert!(child.wait().expect("fast-import").success());
+    r.git(&["reset", "-q", "--hard", "main"]);
+    let tip = r.head();
+    // In steps of 200 commits or fewer: each read is one stretch.
+    let _ = std::fs::remove_file(r.cache_file());
+    for back in [500, 300, 100, 0] {
+        r.git(&["reset", "-q", "--hard", &format!("{tip}~{back}")]);
+        r.lanes(&["log", "--json"]);
+    }
+    let stepped: Vec<String> = CACHED.iter().map(|a| r.lanes(a)).collect();
+    let _ = std::fs::remove_file(r.cache_file());
+    let at_once: Vec<String> = CACHED.iter().map(|a| r.lanes(a)).collect();
+    assert_eq!(stepped, at_once);
+    let flow: Value = serde_json::from_str(&at_once[0]).expect("flow json");
+    assert!(flow.to_string().contains("loop"), "{flow}");
+}

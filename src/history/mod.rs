@@ -97,6 +97,53 @@ pub(crate) fn board_tree<'r>(
     repo.find_tree(entry.id()).ok()
 }
 
+/// The card changes of commits whose cards folder changed, given as
+/// (commit index, folder before, folder after), in history order.
+fn folder_changes(root: &Path, work: &[(usize, Option<Oid>, Option<Oid>)]) -> Result<Vec<Change>> {
+    let repo = git::open(root)?;
+    let odb = repo.odb()?;
+    let read = |t: Option<Oid>| t.and_then(|t| odb.read(t).ok());
+    let mut out = Vec::new();
+    // The previous commit's folder (usually the next one's "before") is
+    // kept raw, so each tree is read once.
+    let mut prev: Option<(Option<Oid>, Option<git2::OdbObject>)> = None;
+    for &(idx, before_id, now) in work {
+        let before_raw = match prev.take() {
+            Some((id, raw)) if id == before_id => raw,
+            _ => read(before_id),
+        };
+        let now_raw = read(now);
+        let (old, new) = (
+            before_raw.as_ref().map_or(&[][..], |o| o.data()),
+            now_raw.as_ref().map_or(&[][..], |o| o.data()),
+        );
+        for (name, blob) in changed_entries(old, new) {
+            let Some(id) = name.strip_suffix(".yaml") else {
+                continue;
+            };
+            let state = match blob {
+                None => None,
+                Some(b) => match repo
+                    .find_blob(b)
+                    .ok()
+                    .and_then(|blob| card_state(blob.content()))
+                {
+                    Some(s) => Some(s),
+                    // An unreadable version leaves the card where it was.
+                    None => continue,
+                },
+            };
+            out.push(Change {
+                commit: idx,
+                card: id.to_string(),
+                state,
+            });
+        }
+        prev = Some((now, now_raw));
+    }
+    Ok(out)
+}
+
 /// The cards folder's tree id in a commit (by id).
 fn parent_folder(repo: &Repository, commit: Option<Oid>, board_dir: &str) -> Option<Oid> {
     let c = repo.find_commit(commit?).ok()?;
@@ -281,6 +328,7 @@ pub fn board_history(root: &Path) -> Result<History> {
         .enumerate()
         .map(|(i, c)| (c.id.clone(), i))
         .collect();
+    // (commit, its root tree) for every commit the cache lacks.
     let mut new_commits = Vec::new();
     let mut cursor = Some(head);
     let mut keep_upto = None;
@@ -291,7 +339,7 @@ pub fn board_history(root: &Path) -> Result<History> {
         }
         let c = repo.find_commit(oid)?;
         cursor = c.parent_id(0).ok();
-        new_commits.push(oid);
+        new_commits.push((commit_info(&c), c.tree_id(), c.parent_id(0).ok()));
     }
     if keep_upto.map(|i| i + 1) != Some(history.commits.len()) || keep_upto.is_none() {
         // HEAD is not a descendant of the cache's tip (reset, rewrite):
@@ -305,53 +353,53 @@ pub fn board_history(root: &Path) -> Result<History> {
         return Ok(history);
     }
     new_commits.reverse();
-    let odb = repo.odb()?;
-    let read = |t: Option<Oid>| t.and_then(|t| odb.read(t).ok());
-    // The previous commit's cards folder (usually the next one's first
-    // parent) is kept raw, so each tree is read once.
-    let mut prev: Option<(Option<Oid>, Option<git2::OdbObject>)> = None;
-    for oid in new_commits {
-        let c = repo.find_commit(oid)?;
+    // Which commits changed the cards folder: (commit index, folder before,
+    // folder after). Cheap: small trees only.
+    let mut work: Vec<(usize, Option<Oid>, Option<Oid>)> = Vec::new();
+    let folder_of = |tree: Oid| {
+        repo.find_tree(tree)
+            .ok()
+            .and_then(|t| cards_tree_id(board_tree(&repo, &t, &board_dir).as_ref()))
+    };
+    // Along the first-parent line each commit's "before" is the previous
+    // commit's folder; only the oldest new commit's parent is looked up.
+    let mut before = new_commits
+        .first()
+        .and_then(|(_, _, parent)| parent_folder(&repo, *parent, &board_dir));
+    let mut last_tree = None;
+    for (info, tree, _) in new_commits {
         let idx = history.commits.len();
-        history.commits.push(commit_info(&c));
-        let now = cards_tree_id(board_tree(&repo, &c.tree()?, &board_dir).as_ref());
-        let before_id = parent_folder(&repo, c.parent_id(0).ok(), &board_dir);
-        let before_raw = match prev.take() {
-            Some((id, raw)) if id == before_id => raw,
-            _ => read(before_id),
+        history.commits.push(info);
+        let now = if last_tree == Some(tree) {
+            before
+        } else {
+            folder_of(tree)
         };
-        if now == before_id {
-            prev = Some((now, before_raw));
-            continue;
+        last_tree = Some(tree);
+        if now != before {
+            work.push((idx, before, now));
         }
-        let now_raw = read(now);
-        let (old, new) = (
-            before_raw.as_ref().map_or(&[][..], |o| o.data()),
-            now_raw.as_ref().map_or(&[][..], |o| o.data()),
-        );
-        for (name, blob) in changed_entries(old, new) {
-            let Some(id) = name.strip_suffix(".yaml") else {
-                continue;
-            };
-            let state = match blob {
-                None => None,
-                Some(b) => match repo
-                    .find_blob(b)
-                    .ok()
-                    .and_then(|blob| card_state(blob.content()))
-                {
-                    Some(s) => Some(s),
-                    // An unreadable version leaves the card where it was.
-                    None => continue,
-                },
-            };
-            history.changes.push(Change {
-                commit: idx,
-                card: id.to_string(),
-                state,
-            });
-        }
-        prev = Some((now, now_raw));
+        before = now;
+    }
+    // Reading every version of a large cards folder is most of a cold
+    // history: contiguous stretches go to each core, each with its own
+    // repository handle.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = work.len().div_ceil(threads).max(256);
+    let parts: Vec<Result<Vec<Change>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| s.spawn(|| folder_changes(root, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for part in parts {
+        history.changes.extend(part?);
     }
     let _ = cache::write(&cache_path, &board_dir, &history);
     Ok(history)
