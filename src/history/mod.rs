@@ -97,17 +97,38 @@ pub(crate) fn board_tree<'r>(
     repo.find_tree(entry.id()).ok()
 }
 
-/// The card changes of commits whose cards folder changed, given as
-/// (commit index, folder before, folder after), in history order.
-fn folder_changes(root: &Path, work: &[(usize, Option<Oid>, Option<Oid>)]) -> Result<Vec<Change>> {
+/// The card changes of a stretch of the first-parent line, given as
+/// (commit index, root tree), starting after the commit whose root tree is
+/// `start`.
+fn folder_changes(
+    root: &Path,
+    board_dir: &str,
+    start: Option<Oid>,
+    work: &[(usize, Oid)],
+) -> Result<Vec<Change>> {
     let repo = git::open(root)?;
     let odb = repo.odb()?;
+    let folder_of = |tree: Oid| {
+        repo.find_tree(tree)
+            .ok()
+            .and_then(|t| cards_tree_id(board_tree(&repo, &t, board_dir).as_ref()))
+    };
     let read = |t: Option<Oid>| t.and_then(|t| odb.read(t).ok());
     let mut out = Vec::new();
-    // The previous commit's folder (usually the next one's "before") is
-    // kept raw, so each tree is read once.
+    let mut before_id = start.and_then(folder_of);
+    let mut last_tree = start;
+    // The previous commit's folder is kept raw, so each tree is read once.
     let mut prev: Option<(Option<Oid>, Option<git2::OdbObject>)> = None;
-    for &(idx, before_id, now) in work {
+    for &(idx, tree) in work {
+        let now = if last_tree == Some(tree) {
+            before_id
+        } else {
+            folder_of(tree)
+        };
+        last_tree = Some(tree);
+        if now == before_id {
+            continue;
+        }
         let before_raw = match prev.take() {
             Some((id, raw)) if id == before_id => raw,
             _ => read(before_id),
@@ -140,14 +161,9 @@ fn folder_changes(root: &Path, work: &[(usize, Option<Oid>, Option<Oid>)]) -> Re
             });
         }
         prev = Some((now, now_raw));
+        before_id = now;
     }
     Ok(out)
-}
-
-/// The cards folder's tree id in a commit (by id).
-fn parent_folder(repo: &Repository, commit: Option<Oid>, board_dir: &str) -> Option<Oid> {
-    let c = repo.find_commit(commit?).ok()?;
-    cards_tree_id(board_tree(repo, &c.tree().ok()?, board_dir).as_ref())
 }
 
 /// The entry of a raw tree at byte `at`: (name, object id bytes, next).
@@ -355,31 +371,16 @@ pub fn board_history(root: &Path) -> Result<History> {
     new_commits.reverse();
     // Which commits changed the cards folder: (commit index, folder before,
     // folder after). Cheap: small trees only.
-    let mut work: Vec<(usize, Option<Oid>, Option<Oid>)> = Vec::new();
-    let folder_of = |tree: Oid| {
-        repo.find_tree(tree)
-            .ok()
-            .and_then(|t| cards_tree_id(board_tree(&repo, &t, &board_dir).as_ref()))
-    };
-    // Along the first-parent line each commit's "before" is the previous
-    // commit's folder; only the oldest new commit's parent is looked up.
-    let mut before = new_commits
+    // (commit index, its root tree); the oldest new commit's parent's tree
+    // starts the line.
+    let start = new_commits
         .first()
-        .and_then(|(_, _, parent)| parent_folder(&repo, *parent, &board_dir));
-    let mut last_tree = None;
+        .and_then(|(_, _, parent)| repo.find_commit((*parent)?).ok())
+        .map(|c| c.tree_id());
+    let mut work: Vec<(usize, Oid)> = Vec::with_capacity(new_commits.len());
     for (info, tree, _) in new_commits {
-        let idx = history.commits.len();
+        work.push((history.commits.len(), tree));
         history.commits.push(info);
-        let now = if last_tree == Some(tree) {
-            before
-        } else {
-            folder_of(tree)
-        };
-        last_tree = Some(tree);
-        if now != before {
-            work.push((idx, before, now));
-        }
-        before = now;
     }
     // Reading every version of a large cards folder is most of a cold
     // history: contiguous stretches go to each core, each with its own
@@ -391,7 +392,17 @@ pub fn board_history(root: &Path) -> Result<History> {
     let parts: Vec<Result<Vec<Change>>> = std::thread::scope(|s| {
         let handles: Vec<_> = work
             .chunks(chunk)
-            .map(|part| s.spawn(|| folder_changes(root, part)))
+            .enumerate()
+            .map(|(k, part)| {
+                // Each stretch starts from the tree just before it.
+                let before = if k == 0 {
+                    start
+                } else {
+                    Some(work[k * chunk - 1].1)
+                };
+                let board_dir = board_dir.as_str();
+                s.spawn(move || folder_changes(root, board_dir, before, part))
+            })
             .collect();
         handles
             .into_iter()
