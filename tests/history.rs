@@ -1166,7 +1166,6 @@ fn work_on_merged_branches_is_credited_to_its_author() {
 }
 
 #[test]
-#[ignore = "BUG: in the `lanes log` feed, a note made on a merged branch is not found under --lane for the lane its card was in at the time"]
 fn feed_items_from_merged_branches_look_like_the_others() {
     let sc = scenario();
     let r = &sc.repo;

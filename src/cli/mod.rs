@@ -914,7 +914,8 @@ fn log_board(
         });
     }
     // lanes' commits on merged branches belong in the feed too (cards
-    // from their trailers).
+    // from their trailers, lanes as they were in that commit and its
+    // parent on the branch).
     let side = crate::history::side_commits(r, &history)?;
     for c in &side {
         if since.is_some_and(|s| c.time < s)
@@ -924,19 +925,32 @@ fn log_board(
         {
             continue;
         }
+        let touched: Touched = c
+            .cards
+            .iter()
+            .map(|id| {
+                let (b, a) = crate::history::lanes_around(r, &c.id, id);
+                (id.clone(), b, a)
+            })
+            .collect();
         if let Some(l) = &lane {
-            if !c
-                .cards
+            let touches = touched
                 .iter()
-                .any(|id| board.card(id).is_some_and(|x| &x.lane == l))
-            {
+                .any(|(_, b, a)| b.as_ref() == Some(l) || a.as_ref() == Some(l));
+            if !touches {
                 continue;
             }
         }
-        let cards = c
-            .cards
+        let cards = touched
             .iter()
-            .map(|id| serde_json::json!({"id": id, "title": board.card(id).map(|x| x.title.clone())}))
+            .map(|(id, b, a)| {
+                serde_json::json!({
+                    "id": id,
+                    "title": board.card(id).map(|x| x.title.clone()),
+                    "lane_before": b,
+                    "lane_after": a,
+                })
+            })
             .collect();
         items.push(Item {
             commit: &c.id,
