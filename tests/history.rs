@@ -972,6 +972,7 @@ fn hypotheses_table_with_verdict_history() {
 fn same_as_fresh(r: &Repo, args: &[&str]) -> String {
     let cached = r.lanes(args);
     let _ = std::fs::remove_file(r.cache_file());
+    let _ = std::fs::remove_file(r.cache_file().with_file_name("side-v1"));
     let fresh = r.lanes(args);
     assert_eq!(
         cached, fresh,
@@ -1070,6 +1071,13 @@ fn history_cache_is_private_reused_and_never_stale() {
     let fresh_after_damage = r.lanes(&["flow", "--json"]);
     let _ = std::fs::remove_file(r.cache_file());
     assert_eq!(fresh_after_damage, r.lanes(&["flow", "--json"]));
+    // So is a damaged or foreign list of merged-branch commits.
+    let side = r.cache_file().with_file_name("side-v1");
+    let want = r.lanes(&["log", "--json"]);
+    for junk in ["lanes-side 1\tnot-a-commit\nc\tx\n", "garbage", ""] {
+        std::fs::write(&side, junk).expect("write");
+        assert_eq!(r.lanes(&["log", "--json"]), want);
+    }
     assert_eq!(r.git(&["status", "--porcelain"]), "");
 }
 
