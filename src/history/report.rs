@@ -107,16 +107,28 @@ pub fn hypotheses_text(rows: &[HypothesisRow]) -> String {
             format!("{s:<w$}")
         }
     };
+    // Metric and cost columns as wide as their longest value, within
+    // bounds (`3 GPU-hours` should not lose its unit).
+    let width = |f: fn(&HypothesisRow) -> &str, head: &str, max: usize| {
+        rows.iter()
+            .map(|r| one_line(f(r)).chars().count())
+            .chain([head.chars().count()])
+            .max()
+            .unwrap_or(0)
+            .min(max)
+    };
+    let metric_w = width(|r| &r.metric, "metric", 20);
+    let cost_w = width(|r| &r.cost, "cost", 16);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{}  {}  {}  {}  {}  {}  owner",
         fit("id", 6),
         fit("hypothesis", 44),
-        fit("metric", 14),
+        fit("metric", metric_w),
         fit("baseline → target → result", 28),
         fit("verdict", 12),
-        fit("cost", 8),
+        fit("cost", cost_w),
     );
     for r in rows {
         let text = if r.statement.is_empty() {
@@ -147,10 +159,10 @@ pub fn hypotheses_text(rows: &[HypothesisRow]) -> String {
             "{}  {}  {}  {}  {}  {}  {}",
             fit(crate::model::id::short(&r.id), 6),
             fit(text, 44),
-            fit(&r.metric, 14),
+            fit(&r.metric, metric_w),
             fit(&numbers, 28),
             fit(&r.verdict, 12),
-            fit(&r.cost, 8),
+            fit(&r.cost, cost_w),
             one_line(&r.owner)
         );
     }
