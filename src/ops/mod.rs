@@ -464,7 +464,7 @@ fn new_card(board: &Index, new: NewCard) -> Result<Card> {
 
 /// The rank for `moving` placed in `lane`.
 pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
-    let others: Vec<store::index::Summary> = board
+    let others: Vec<store::index::Placed<'_>> = board
         .lane_cards(lane)
         .into_iter()
         .filter(|c| c.id != moving)
@@ -472,7 +472,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
     let rank_of = |i: usize| {
         others
             .get(i)
-            .map(|c| c.rank.as_str())
+            .map(|c| c.rank.as_ref())
             .filter(|r| !r.is_empty())
     };
     let anchor = |q: &str| -> Result<usize> {
@@ -480,7 +480,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
         if id == moving {
             bail!("cannot place a card relative to itself");
         }
-        others.iter().position(|c| c.id == id).ok_or_else(|| {
+        others.iter().position(|c| c.id == id.as_str()).ok_or_else(|| {
             let where_ = board.summary(&id).map(|c| c.lane).unwrap_or_default();
             anyhow!("card {} is in {where_}, not in {lane}; --before/--after need a card in the target lane", id::short(&id))
         })
@@ -490,7 +490,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
         Placement::Bottom => rank::between(
             others
                 .last()
-                .map(|c| c.rank.as_str())
+                .map(|c| c.rank.as_ref())
                 .filter(|r| !r.is_empty()),
             None,
         ),

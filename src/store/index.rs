@@ -12,6 +12,7 @@ use super::cache::{now_ns, scan, scratch_file, write_scratch, Stamp, REWRITE_AFT
 use super::{card_path, parse_board, read_board_file, read_cards, Problem, BOARD_FILE};
 use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -198,18 +199,37 @@ impl Index {
         Ok(lc.card)
     }
 
-    /// Cards in a lane, in order (rank, then id; archived included).
-    pub fn lane_cards(&self, lane: &str) -> Vec<Summary> {
+    /// Cards in a lane, in order (rank, then id; archived included): just
+    /// what placing a card needs.
+    pub fn lane_cards(&self, lane: &str) -> Vec<Placed<'_>> {
         let escaped = escape(lane);
-        let mut v: Vec<Summary> = self
+        let field = |r: &Range<usize>| -> Cow<'_, str> {
+            let raw = &self.text[r.clone()];
+            if raw.contains('\\') {
+                Cow::Owned(unescape(raw))
+            } else {
+                Cow::Borrowed(raw)
+            }
+        };
+        let mut v: Vec<Placed<'_>> = self
             .entries
             .iter()
             .filter(|e| self.text[e.lane.clone()] == *escaped)
-            .map(|e| self.summary_of(e))
+            .map(|e| Placed {
+                id: &self.text[e.id.clone()],
+                rank: field(&e.rank),
+            })
             .collect();
-        v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(&b.id)));
+        v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(b.id)));
         v
     }
+}
+
+/// A card's place in its lane (see [`Index::lane_cards`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed<'a> {
+    pub id: &'a str,
+    pub rank: Cow<'a, str>,
 }
 
 /// lanes' own folder in the git dir (`.git/lanes`), found without opening

@@ -1,86 +1,119 @@
-//! One lanes process changes the board at a time: a lock file in the git
-//! dir (`.git/lanes/lock`) held from reading a card to committing it, so
-//! parallel commands (training jobs updating one card) queue instead of
-//! overwriting each other.
+//! One lanes process changes the board at a time: an OS file lock on
+//! `.git/lanes/lock`, held from reading a card to committing it, so parallel
+//! commands (training jobs updating one card) queue instead of overwriting
+//! each other.
+//!
+//! The lock is the operating system's (`flock` on Unix), not the file's
+//! existence: it goes away with the process that held it, however that
+//! process ended, so there is no stale lock to judge and take over. (A
+//! lock file that is created and deleted cannot be taken over safely: a
+//! waiter that judged it stale could delete the next holder's file.) The
+//! file itself stays; it holds the last holder's process id, for messages.
 
 use anyhow::{bail, Result};
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long to wait for another lanes process.
 pub const WAIT: Duration = Duration::from_secs(20);
-/// A lock older than this whose owner cannot be checked is taken over.
-const STALE: Duration = Duration::from_secs(120);
 
-/// Held while a command changes the board; released on drop.
+/// Held while a command changes the board; released on drop (or when the
+/// process ends).
 #[derive(Debug)]
 pub struct BoardLock {
-    path: PathBuf,
-}
-
-fn owner_alive(text: &str) -> Option<bool> {
-    let pid: u32 = text.split_whitespace().next()?.parse().ok()?;
-    let proc_dir = Path::new("/proc");
-    if !proc_dir.is_dir() {
-        return None;
-    }
-    Some(proc_dir.join(pid.to_string()).exists())
+    _file: File,
 }
 
 impl BoardLock {
-    /// Take the lock in `dir` (created if needed), waiting for another
-    /// process that holds it; a lock left by a dead process is taken over.
+    /// Take the lock in `dir` (created if needed), waiting up to [`WAIT`]
+    /// for another process that holds it.
     pub fn acquire(dir: &Path) -> Result<BoardLock> {
+        BoardLock::acquire_within(dir, WAIT)
+    }
+
+    pub fn acquire_within(dir: &Path, wait: Duration) -> Result<BoardLock> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("lock");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(2);
         loop {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    let _ = writeln!(
-                        f,
-                        "{} {}",
-                        std::process::id(),
-                        crate::model::date::now_secs()
-                    );
-                    return Ok(BoardLock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    let age = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .unwrap_or_default();
-                    let dead = match owner_alive(&text) {
-                        Some(alive) => !alive && !text.is_empty(),
-                        None => age > STALE,
-                    };
-                    if dead {
-                        let _ = std::fs::remove_file(&path);
-                        continue;
-                    }
-                    if start.elapsed() > WAIT {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {
+                    if start.elapsed() > wait {
+                        let mut holder = String::new();
+                        let _ = file.read_to_string(&mut holder);
                         bail!(
-                            "another lanes command is changing this board (lock {} held by process {}); try again, or remove the file if no lanes command is running",
-                            path.display(),
-                            text.split_whitespace().next().unwrap_or("?")
+                            "another lanes command is changing this board (process {} holds {}); try again when it has finished",
+                            holder.split_whitespace().next().unwrap_or("?"),
+                            path.display()
                         );
                     }
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
-                Err(e) => bail!("cannot create {}: {e}", path.display()),
+                Err(TryLockError::Error(e)) => {
+                    bail!("cannot lock {}: {e}", path.display())
+                }
             }
         }
+        // Who holds it, for the message above (best effort).
+        let _ = file.set_len(0).and_then(|()| {
+            file.rewind()?;
+            writeln!(
+                file,
+                "{} {}",
+                std::process::id(),
+                crate::model::date::now_secs()
+            )
+        });
+        Ok(BoardLock { _file: file })
     }
 }
 
-impl Drop for BoardLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_holder_at_a_time_and_released_on_drop() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let first = BoardLock::acquire(dir.path()).expect("first");
+        let err =
+            BoardLock::acquire_within(dir.path(), Duration::from_millis(50)).expect_err("held");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("another lanes command") && msg.contains(&std::process::id().to_string()),
+            "{msg}"
+        );
+        drop(first);
+        let again = BoardLock::acquire_within(dir.path(), Duration::from_millis(50));
+        assert!(again.is_ok(), "released on drop");
+    }
+
+    #[test]
+    fn threads_take_turns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let counter = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    let _l = BoardLock::acquire(dir.path()).expect("lock");
+                    // Nobody else inside at the same time.
+                    assert_eq!(counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst), 0);
+                    std::thread::sleep(Duration::from_millis(5));
+                    counter.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                });
+            }
+        });
     }
 }
