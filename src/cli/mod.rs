@@ -870,76 +870,23 @@ fn log_board(
         action: Option<&'a str>,
         cards: Vec<serde_json::Value>,
     }
-    let mut items = Vec::new();
-    for (i, c) in history.commits.iter().enumerate() {
-        let cards = &per_commit[i];
-        if cards.is_empty() {
-            continue;
-        }
-        if since.is_some_and(|s| c.time < s) {
-            continue;
-        }
-        if author
-            .as_ref()
-            .is_some_and(|a| !c.author.to_lowercase().contains(a))
-        {
-            continue;
-        }
-        if let Some(l) = &lane {
-            let touches = cards
+    /// A commit with the cards it touched, if it passes the filters.
+    fn item<'a>(
+        c: &'a crate::history::CommitInfo,
+        touched: &Touched,
+        board: &Board,
+        since: Option<i64>,
+        author: Option<&str>,
+        lane: Option<&str>,
+    ) -> Option<Item<'a>> {
+        let by_author = author.is_none_or(|a| c.author.to_lowercase().contains(a));
+        let in_lane = lane.is_none_or(|l| {
+            touched
                 .iter()
-                .any(|(_, b, a)| b.as_ref() == Some(l) || a.as_ref() == Some(l));
-            if !touches {
-                continue;
-            }
-        }
-        let cards = cards
-            .iter()
-            .map(|(id, b, a)| {
-                serde_json::json!({
-                    "id": id,
-                    "title": board.card(id).map(|c| c.title.clone()),
-                    "lane_before": b,
-                    "lane_after": a,
-                })
-            })
-            .collect();
-        items.push(Item {
-            commit: &c.id,
-            time: c.time,
-            author: &c.author,
-            subject: &c.subject,
-            action: c.action.as_deref(),
-            cards,
+                .any(|(_, b, a)| b.as_deref() == Some(l) || a.as_deref() == Some(l))
         });
-    }
-    // lanes' commits on merged branches belong in the feed too (cards
-    // from their trailers, lanes as they were in that commit and its
-    // parent on the branch).
-    let side = crate::history::side_commits(r, &history)?;
-    for c in &side {
-        if since.is_some_and(|s| c.time < s)
-            || author
-                .as_ref()
-                .is_some_and(|a| !c.author.to_lowercase().contains(a))
-        {
-            continue;
-        }
-        let touched: Touched = c
-            .cards
-            .iter()
-            .map(|id| {
-                let (b, a) = crate::history::lanes_around(r, &c.id, id);
-                (id.clone(), b, a)
-            })
-            .collect();
-        if let Some(l) = &lane {
-            let touches = touched
-                .iter()
-                .any(|(_, b, a)| b.as_ref() == Some(l) || a.as_ref() == Some(l));
-            if !touches {
-                continue;
-            }
+        if touched.is_empty() || since.is_some_and(|s| c.time < s) || !by_author || !in_lane {
+            return None;
         }
         let cards = touched
             .iter()
@@ -952,14 +899,39 @@ fn log_board(
                 })
             })
             .collect();
-        items.push(Item {
+        Some(Item {
             commit: &c.id,
             time: c.time,
             author: &c.author,
             subject: &c.subject,
             action: c.action.as_deref(),
             cards,
-        });
+        })
+    }
+    let (author, lane) = (author.as_deref(), lane.as_deref());
+    let side = crate::history::side_commits(r, &history)?;
+    let mut items: Vec<Item> = history
+        .commits
+        .iter()
+        .zip(&per_commit)
+        .filter_map(|(c, touched)| item(c, touched, &board, since, author, lane))
+        .collect();
+    // lanes' commits on merged branches belong in the feed too (cards
+    // from their trailers, lanes as they were in that commit and its
+    // parent on the branch).
+    for c in &side {
+        if since.is_some_and(|s| c.time < s) {
+            continue;
+        }
+        let touched: Touched = c
+            .cards
+            .iter()
+            .map(|id| {
+                let (b, a) = crate::history::lanes_around(r, &c.id, id);
+                (id.clone(), b, a)
+            })
+            .collect();
+        items.extend(item(c, &touched, &board, since, author, lane));
     }
     items.sort_by_key(|it| it.time);
     if !reverse {
