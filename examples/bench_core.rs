@@ -1238,12 +1238,12 @@ fn run(o: Opts) -> Result<()> {
         std::thread::sleep(Duration::from_secs(3).saturating_sub(t.elapsed()));
     }
     // The first move after a checkout or clone builds that cache
-    // (.git/lanes/index-v1) by reading every card: measured apart, for
+    // (.git/lanes/index-v2) by reading every card: measured apart, for
     // information, by removing the cache before each of three moves.
     let before = head_count(&root)?;
     let (mut cold_wall, mut cold_cpu, mut cold_moved) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..3 {
-        let _ = fs::remove_file(root.join(".git").join("lanes").join("index-v1"));
+        let _ = fs::remove_file(root.join(".git").join("lanes").join("index-v2"));
         let (card, target) = (pick(targets[i % 2])?, targets[i % 2]);
         let c = cpu_now();
         cold_wall.push(time_cmd(&mut lanes_cmd(&[

@@ -469,12 +469,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
         .into_iter()
         .filter(|c| c.id != moving)
         .collect();
-    let rank_of = |i: usize| {
-        others
-            .get(i)
-            .map(|c| c.rank.as_ref())
-            .filter(|r| !r.is_empty())
-    };
+    let rank_of = |i: usize| others.get(i).map(|c| c.rank).filter(|r| !r.is_empty());
     let anchor = |q: &str| -> Result<usize> {
         let id = board.resolve_id(q)?;
         if id == moving {
@@ -488,10 +483,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
     Ok(match placement {
         Placement::Top => rank::between(None, rank_of(0)),
         Placement::Bottom => rank::between(
-            others
-                .last()
-                .map(|c| c.rank.as_ref())
-                .filter(|r| !r.is_empty()),
+            others.last().map(|c| c.rank).filter(|r| !r.is_empty()),
             None,
         ),
         Placement::Before(q) => {

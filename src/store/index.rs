@@ -1,7 +1,7 @@
 //! A light view of the board for commands that change one card: each card's
 //! id, lane, rank, archived flag and title, without parsing every file.
 //!
-//! The summaries are cached in `<git dir>/lanes/index-v1` (never committed)
+//! The summaries are cached in `<git dir>/lanes/index-v2` (never committed)
 //! and each entry is trusted only while its file's size, mtime, ctime and
 //! inode are unchanged, so edits by hand, `git pull` or another clone are
 //! always seen. As git does for its index, entries whose file changed less
@@ -12,14 +12,17 @@ use super::cache::{now_ns, scan, scratch_file, write_scratch, Stamp, REWRITE_AFT
 use super::{card_path, parse_board, read_board_file, read_cards, Problem, BOARD_FILE};
 use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-const HEADER: &str = "lanes-index 2";
+/// The cache file: this magic line and the write time (i128), then per
+/// card: id (u8 length), mtime and ctime (i128), size and inode (u64),
+/// archived (u8), lane and rank (u16 length), title (u32 length); numbers
+/// little-endian, text UTF-8. Binary, so reading it parses no numbers.
+const MAGIC: &[u8] = b"lanes-index 3\n";
+const CACHE_FILE: &str = "index-v2";
 
 /// What `move` and friends need to know about every card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +34,7 @@ pub struct Summary {
     pub title: String,
 }
 
-/// One card's summary, as escaped fields in the index's text.
+/// One card's summary, as ranges into the index's data.
 #[derive(Debug, Clone)]
 struct Entry {
     id: Range<usize>,
@@ -49,8 +52,8 @@ struct Entry {
 pub struct Index {
     pub root: PathBuf,
     pub config: BoardConfig,
-    /// The cache file's text, then the escaped fields of cards read now.
-    text: String,
+    /// The cache file's bytes, then the fields of cards read now.
+    data: Vec<u8>,
     /// Readable cards, sorted by id.
     entries: Vec<Entry>,
     /// Ids of all card files, sorted.
@@ -63,12 +66,12 @@ impl Index {
     pub fn load(root: &Path) -> Result<Index> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
         let files = scan(root)?.files;
-        let cache_path = scratch_file(root, "index-v1");
-        let mut text = cache_path
+        let cache_path = scratch_file(root, CACHE_FILE);
+        let mut data = cache_path
             .as_deref()
-            .and_then(|p| fs::read_to_string(p).ok())
+            .and_then(|p| fs::read(p).ok())
             .unwrap_or_default();
-        let cached = parse(&text);
+        let cached = parse(&data);
         let missing = cached.is_none();
         let (written, lines) = cached.unwrap_or_default();
         // Merge the sorted directory listing with the id-sorted cache.
@@ -76,10 +79,13 @@ impl Index {
         let mut stale = Vec::new();
         let mut it = lines.into_iter().peekable();
         for (id, now) in &files {
-            while it.next_if(|l| &text[l.id.clone()] < id.as_str()).is_some() {}
+            while it
+                .next_if(|l| &data[l.id.clone()] < id.as_bytes())
+                .is_some()
+            {}
             match it.peek() {
                 Some(l)
-                    if &text[l.id.clone()] == id.as_str()
+                    if &data[l.id.clone()] == id.as_bytes()
                         && l.stamp.is_some()
                         && l.stamp == *now
                         && l.stamp.is_some_and(|s| s.settled(written)) =>
@@ -108,9 +114,9 @@ impl Index {
                 Ok(lc) if lc.card.id == *id => {
                     let c = &lc.card;
                     let mut field = |s: &str| {
-                        let start = text.len();
-                        text.push_str(&escape(s));
-                        start..text.len()
+                        let start = data.len();
+                        data.extend_from_slice(s.as_bytes());
+                        start..data.len()
                     };
                     entries.push(Entry {
                         id: field(&c.id),
@@ -138,12 +144,12 @@ impl Index {
             }
         }
         if !stale.is_empty() {
-            entries.sort_unstable_by(|a, b| text[a.id.clone()].cmp(&text[b.id.clone()]));
+            entries.sort_unstable_by(|a, b| data[a.id.clone()].cmp(&data[b.id.clone()]));
         }
         let index = Index {
             root: root.to_path_buf(),
             config,
-            text,
+            data,
             entries,
             file_ids: files.into_iter().map(|(id, _)| id).collect(),
             broken,
@@ -157,17 +163,18 @@ impl Index {
         Ok(index)
     }
 
-    fn field(&self, r: &Range<usize>) -> String {
-        unescape(&self.text[r.clone()])
+    /// A field (checked to be UTF-8 when the cache was read).
+    fn text(&self, r: &Range<usize>) -> &str {
+        std::str::from_utf8(&self.data[r.clone()]).unwrap_or_default()
     }
 
     fn summary_of(&self, e: &Entry) -> Summary {
         Summary {
-            id: self.text[e.id.clone()].to_string(),
-            lane: self.field(&e.lane),
-            rank: self.field(&e.rank),
+            id: self.text(&e.id).to_string(),
+            lane: self.text(&e.lane).to_string(),
+            rank: self.text(&e.rank).to_string(),
             archived: e.archived,
-            title: self.field(&e.title),
+            title: self.text(&e.title).to_string(),
         }
     }
 
@@ -180,7 +187,7 @@ impl Index {
 
     pub fn summary(&self, id: &str) -> Option<Summary> {
         self.entries
-            .binary_search_by(|e| self.text[e.id.clone()].cmp(id))
+            .binary_search_by(|e| self.data[e.id.clone()].cmp(id.as_bytes()))
             .ok()
             .map(|i| self.summary_of(&self.entries[i]))
     }
@@ -202,25 +209,16 @@ impl Index {
     /// Cards in a lane, in order (rank, then id; archived included): just
     /// what placing a card needs.
     pub fn lane_cards(&self, lane: &str) -> Vec<Placed<'_>> {
-        let escaped = escape(lane);
-        let field = |r: &Range<usize>| -> Cow<'_, str> {
-            let raw = &self.text[r.clone()];
-            if raw.contains('\\') {
-                Cow::Owned(unescape(raw))
-            } else {
-                Cow::Borrowed(raw)
-            }
-        };
         let mut v: Vec<Placed<'_>> = self
             .entries
             .iter()
-            .filter(|e| self.text[e.lane.clone()] == *escaped)
+            .filter(|e| &self.data[e.lane.clone()] == lane.as_bytes())
             .map(|e| Placed {
-                id: &self.text[e.id.clone()],
-                rank: field(&e.rank),
+                id: self.text(&e.id),
+                rank: self.text(&e.rank),
             })
             .collect();
-        v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(b.id)));
+        v.sort_by(|a, b| a.rank.cmp(b.rank).then_with(|| a.id.cmp(b.id)));
         v
     }
 }
@@ -229,60 +227,68 @@ impl Index {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed<'a> {
     pub id: &'a str,
-    pub rank: Cow<'a, str>,
+    pub rank: &'a str,
 }
 
 /// lanes' own folder in the git dir (`.git/lanes`), found without opening
 /// the repository.
 pub fn scratch_dir(root: &Path) -> Option<PathBuf> {
-    scratch_file(root, "index-v1").and_then(|p| p.parent().map(Path::to_path_buf))
+    scratch_file(root, CACHE_FILE).and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
-/// Parse the cache text into entries (ranges into it); `None` if it is
-/// not a cache this version wrote.
-fn parse(text: &str) -> Option<(i128, Vec<Entry>)> {
-    let header = text.lines().next()?;
-    let written = header.strip_prefix(HEADER)?.trim().parse().unwrap_or(0);
+/// Parse the cache into entries (ranges into it); `None` if it is not a
+/// cache this version wrote.
+fn parse(data: &[u8]) -> Option<(i128, Vec<Entry>)> {
+    let mut pos = MAGIC.len();
+    if !data.starts_with(MAGIC) {
+        return None;
+    }
+    let take = |pos: &mut usize, n: usize| -> Option<Range<usize>> {
+        let r = *pos..pos.checked_add(n)?;
+        data.get(r.clone())?;
+        *pos = r.end;
+        Some(r)
+    };
+    let int = |r: Range<usize>| -> u128 {
+        data[r]
+            .iter()
+            .rev()
+            .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
+    };
+    let text = |pos: &mut usize, len_bytes: usize| -> Option<Range<usize>> {
+        let n = int(take(pos, len_bytes)?) as usize;
+        let r = take(pos, n)?;
+        std::str::from_utf8(&data[r.clone()]).ok()?;
+        Some(r)
+    };
+    let written = int(take(&mut pos, 16)?) as i128;
     let mut entries: Vec<Entry> = Vec::new();
-    let mut pos = header.len() + 1;
-    while pos < text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
-        let mut fields = [0..0, 0..0, 0..0, 0..0, 0..0, 0..0, 0..0, 0..0, 0..0];
-        let mut start = pos;
-        for (k, f) in fields.iter_mut().enumerate() {
-            let stop = if k == 8 {
-                end
-            } else {
-                start + text[start..end].find('\t')?
-            };
-            *f = start..stop;
-            start = stop + 1;
-        }
-        if text[fields[8].clone()].contains('\t') {
-            return None;
-        }
-        let num = |r: &Range<usize>| text[r.clone()].parse::<i128>().ok();
+    while pos < data.len() {
+        let id = text(&mut pos, 1)?;
         let stamp = Stamp {
-            mtime: num(&fields[1])?,
-            ctime: num(&fields[2])?,
-            size: u64::try_from(num(&fields[3])?).ok()?,
-            ino: u64::try_from(num(&fields[4])?).ok()?,
+            mtime: int(take(&mut pos, 16)?) as i128,
+            ctime: int(take(&mut pos, 16)?) as i128,
+            size: int(take(&mut pos, 8)?) as u64,
+            ino: int(take(&mut pos, 8)?) as u64,
         };
+        let archived = int(take(&mut pos, 1)?) == 1;
+        let lane = text(&mut pos, 2)?;
+        let rank = text(&mut pos, 2)?;
+        let title = text(&mut pos, 4)?;
         if entries
             .last()
-            .is_some_and(|l| text[l.id.clone()] >= text[fields[0].clone()])
+            .is_some_and(|l| data[l.id.clone()] >= data[id.clone()])
         {
-            return None; // not sorted: an old or foreign file
+            return None; // not sorted: not ours
         }
         entries.push(Entry {
-            id: fields[0].clone(),
-            lane: fields[5].clone(),
-            rank: fields[6].clone(),
-            archived: &text[fields[7].clone()] == "1",
-            title: fields[8].clone(),
+            id,
+            lane,
+            rank,
+            title,
+            archived,
             stamp: Some(stamp),
         });
-        pos = end + 1;
     }
     Some((written, entries))
 }
@@ -326,26 +332,43 @@ pub(crate) fn unescape(s: &str) -> String {
 }
 
 fn write_cache(path: &Path, index: &Index) -> Result<()> {
-    let t = &index.text;
-    let mut out = String::with_capacity(t.len() + 64);
-    out.push_str(&format!("{HEADER} {}\n", now_ns()));
+    let d = &index.data;
+    let mut out = Vec::with_capacity(d.len() + index.entries.len() * 64);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&now_ns().to_le_bytes());
     for e in &index.entries {
         let Some(stamp) = e.stamp else { continue };
-        let _ = writeln!(
-            out,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            &t[e.id.clone()],
-            stamp.mtime,
-            stamp.ctime,
-            stamp.size,
-            stamp.ino,
-            &t[e.lane.clone()],
-            &t[e.rank.clone()],
-            if e.archived { "1" } else { "0" },
-            &t[e.title.clone()]
+        let (id, lane, rank, title) = (
+            &d[e.id.clone()],
+            &d[e.lane.clone()],
+            &d[e.rank.clone()],
+            &d[e.title.clone()],
         );
+        let (Ok(id_len), Ok(lane_len), Ok(rank_len), Ok(title_len)) = (
+            u8::try_from(id.len()),
+            u16::try_from(lane.len()),
+            u16::try_from(rank.len()),
+            u32::try_from(title.len()),
+        ) else {
+            continue;
+        };
+        out.push(id_len);
+        out.extend_from_slice(id);
+        out.extend_from_slice(&stamp.mtime.to_le_bytes());
+        out.extend_from_slice(&stamp.ctime.to_le_bytes());
+        out.extend_from_slice(&stamp.size.to_le_bytes());
+        out.extend_from_slice(&stamp.ino.to_le_bytes());
+        out.push(u8::from(e.archived));
+        out.extend_from_slice(&lane_len.to_le_bytes());
+        out.extend_from_slice(lane);
+        out.extend_from_slice(&rank_len.to_le_bytes());
+        out.extend_from_slice(rank);
+        out.extend_from_slice(&title_len.to_le_bytes());
+        out.extend_from_slice(title);
     }
-    write_scratch(path, |w| w.write_all(out.as_bytes()))?;
+    write_scratch(path, |w| w.write_all(&out))?;
+    // The text cache of earlier versions is not read any more.
+    let _ = fs::remove_file(path.with_file_name("index-v1"));
     Ok(())
 }
 
