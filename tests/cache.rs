@@ -161,3 +161,49 @@ fn a_symlinked_card_is_refused_even_when_its_target_is_cached() {
         "{err}"
     );
 }
+
+#[test]
+fn the_summary_cache_for_move_sees_edits_and_survives_damage() {
+    const INDEX: &str = ".git/lanes/index-v2";
+    let r = Repo::with_board("research-kanban");
+    for (n, lane) in ["backlog", "backlog", "analysis", "analysis"]
+        .iter()
+        .enumerate()
+    {
+        let id = format!("sumry{n}xq");
+        r.write(
+            &card_path(&id),
+            format!(
+                "id: {id}\ntitle: Card {n}\nlane: {lane}\nrank: {}\n",
+                ["b", "d", "b", "d"][n]
+            ),
+        );
+    }
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "cards"]);
+    settle();
+    ok(&r.lanes(&["show", "sumry0"]));
+    assert!(r.exists(INDEX), "the summary cache is written");
+    // Moved by hand into `analysis` with an old mtime: the next move must
+    // see it there (placing after it needs its lane and rank).
+    let rel = card_path("sumry1xq");
+    let text = r.read(&rel).replace("lane: backlog", "lane: analysis");
+    r.write(&rel, text.replace("rank: d\n", "rank: f\n"));
+    age(&r, &rel);
+    ok(&r.lanes(&["move", "sumry0", "analysis", "--after", "sumry1"]));
+    let order: Vec<String> = r
+        .list_json(&["--lane", "analysis"])
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, ["sumry2xq", "sumry3xq", "sumry1xq", "sumry0xq"]);
+    // A damaged cache is no cache.
+    for junk in [b"lanes-index 3\n".to_vec(), vec![0xff; 300], Vec::new()] {
+        std::fs::write(r.abs(INDEX), &junk).expect("damage");
+        ok(&r.lanes(&["move", "sumry3", "backlog"]));
+        ok(&r.lanes(&["move", "sumry3", "analysis", "--before", "sumry2"]));
+        assert_eq!(r.list_ids(&["--lane", "analysis"])[0], "sumry3xq");
+    }
+    // Only the hand edit is left uncommitted; lanes committed its own.
+    assert_eq!(r.status(), [" M .lanes/cards/sumry1xq.yaml"]);
+}
