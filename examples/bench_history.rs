@@ -24,7 +24,11 @@
 //!   each run) and under 200 ms warm (nothing changed since the last run);
 //! - `lanes report` and `lanes hypotheses` warm (200 ms, as flow).
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
 use anyhow::{anyhow, bail, Context, Result};
+use bench_common::{find_lanes, load_average, Rng};
 use lanes::model::{
     date, id, rank, Card, Direction, Experiment, Hypothesis, JournalEntry, Verdict,
 };
@@ -132,40 +136,6 @@ fn parse_opts(args: &[String]) -> Result<Opts> {
 
 // ---------------------------------------------------------------------------
 // Small helpers
-
-/// SplitMix64: a seed gives the same repository (card ids aside, which come
-/// from `id::new_id`).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-    fn float(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (self.next() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
-    }
-    fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.below(16)]))
-            .collect()
-    }
-}
 
 fn num(x: f64) -> Value {
     Value::Number(serde_yaml::Number::from((x * 1000.0).round() / 1000.0))
@@ -288,13 +258,6 @@ fn measure(runs: usize, mut steps: Vec<Step<'_>>) -> Result<Vec<Stats>> {
         .zip(&mut cpu)
         .map(|(w, c)| stats(w, c))
         .collect())
-}
-
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "?".into())
 }
 
 // ---------------------------------------------------------------------------
@@ -735,45 +698,6 @@ fn generate(root: &Path, o: &Opts) -> Result<Generated> {
 // ---------------------------------------------------------------------------
 // Finding the lanes binary
 
-fn find_lanes(o: &Opts) -> Result<PathBuf> {
-    if let Some(p) = &o.lanes {
-        return fs::canonicalize(p).with_context(|| format!("--lanes {}", p.display()));
-    }
-    let exe = env::current_exe()?;
-    // target/<profile>/examples/bench_history -> target/<profile>/
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or_else(|| anyhow!("cannot find the target folder from {}", exe.display()))?;
-    let target = profile_dir
-        .parent()
-        .ok_or_else(|| anyhow!("cannot find the target folder"))?;
-    let bin = target
-        .join("release")
-        .join(format!("lanes{}", env::consts::EXE_SUFFIX));
-    // Build it (a no-op when up to date) so the binary is never stale.
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--bin", "lanes"])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .env("CARGO_TARGET_DIR", target)
-        .status();
-    match built {
-        Ok(s) if s.success() => {}
-        _ if bin.is_file() => eprintln!(
-            "warning: `cargo build --release --bin lanes` failed; measuring the existing {}",
-            bin.display()
-        ),
-        _ => bail!(
-            "no lanes binary at {} and `cargo build --release --bin lanes` failed",
-            bin.display()
-        ),
-    }
-    Ok(bin)
-}
-
 // ---------------------------------------------------------------------------
 // The benchmark
 
@@ -823,7 +747,7 @@ fn git_cmd(root: &Path, args: &[&str]) -> Command {
 }
 
 fn run(o: Opts) -> Result<()> {
-    let built = find_lanes(&o)?;
+    let built = find_lanes(o.lanes.as_deref())?;
     // Measure a private copy: other work in the same target folder may
     // rebuild the binary while the benchmark runs.
     let bin_dir = tempfile::Builder::new()

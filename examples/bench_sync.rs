@@ -24,7 +24,11 @@
 //! board: every change present, every conflict recorded, `lanes validate`
 //! clean, the merge pushed.
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
 use anyhow::{anyhow, bail, Context, Result};
+use bench_common::{find_lanes, Rng};
 use lanes::model::{rank, Card, Hypothesis, JournalEntry};
 use lanes::store;
 use serde_yaml::Value;
@@ -188,64 +192,8 @@ fn output(cmd: &mut Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn find_lanes(o: &Opts) -> Result<PathBuf> {
-    if let Some(p) = &o.lanes {
-        return fs::canonicalize(p).with_context(|| format!("--lanes {}", p.display()));
-    }
-    let exe = env::current_exe()?;
-    // target/<profile>/examples/bench_sync -> target/<profile>/
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or_else(|| anyhow!("cannot find the target folder from {}", exe.display()))?;
-    let target = profile_dir
-        .parent()
-        .ok_or_else(|| anyhow!("cannot find the target folder"))?;
-    let bin = target
-        .join("release")
-        .join(format!("lanes{}", env::consts::EXE_SUFFIX));
-    // Build it (a no-op when up to date) so the binary is never stale.
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--bin", "lanes"])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .env("CARGO_TARGET_DIR", target)
-        .status();
-    match built {
-        Ok(s) if s.success() => {}
-        _ if bin.is_file() => eprintln!(
-            "warning: `cargo build --release --bin lanes` failed; measuring the existing {}",
-            bin.display()
-        ),
-        _ => bail!(
-            "no lanes binary at {} and `cargo build --release --bin lanes` failed",
-            bin.display()
-        ),
-    }
-    Ok(bin)
-}
-
 // ---------------------------------------------------------------------------
 // The board
-
-/// splitmix64, for a reproducible board.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const ID_CHARS: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
 const LANE_IDS: &[&str] = &[
@@ -461,7 +409,7 @@ fn row(what: &str, median: String, min: String, target: &str, pass: Option<bool>
 // The benchmark
 
 fn run(o: Opts) -> Result<bool> {
-    let lanes_bin = find_lanes(&o)?;
+    let lanes_bin = find_lanes(o.lanes.as_deref())?;
     let tmp = tempfile::Builder::new()
         .prefix("lanes-bench-sync-")
         .tempdir()?;

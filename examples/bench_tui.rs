@@ -31,7 +31,11 @@
 //! Without `--dir` the repository goes in a temporary folder removed at
 //! the end (unless `--keep`).
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
 use anyhow::{anyhow, bail, Context, Result};
+use bench_common::{find_lanes, load_average, Rng};
 use lanes::model::{date, rank, Card, ChecklistItem, Direction, Hypothesis, JournalEntry};
 use lanes::store::{self, Board};
 use lanes::tui::app::App;
@@ -120,31 +124,6 @@ fn parse_opts(args: &[String]) -> Result<Opts> {
 // ---------------------------------------------------------------------------
 // Small helpers
 
-/// SplitMix64: a deterministic generator, so a seed gives the same board.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-    fn float(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (self.next() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
-    }
-}
-
 fn ms(d: Duration) -> String {
     let m = d.as_secs_f64() * 1e3;
     if m < 10.0 {
@@ -188,13 +167,6 @@ fn git(root: &Path, args: &[&str]) -> Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "?".into())
 }
 
 fn key(c: char) -> KeyEvent {
@@ -449,44 +421,6 @@ fn retitle(root: &Path, card: &Card, title: String) -> Result<()> {
 
 // ---------------------------------------------------------------------------
 // Finding the lanes binary
-
-fn find_lanes(o: &Opts) -> Result<PathBuf> {
-    if let Some(p) = &o.lanes {
-        return fs::canonicalize(p).with_context(|| format!("--lanes {}", p.display()));
-    }
-    let exe = env::current_exe()?;
-    // target/<profile>/examples/bench_tui -> target/<profile>/
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or_else(|| anyhow!("cannot find the target folder from {}", exe.display()))?;
-    if profile_dir.file_name().is_some_and(|n| n != "release") {
-        eprintln!("warning: built without --release; the figures are not meaningful (run `cargo run --release --example bench_tui`)");
-    }
-    let target = profile_dir
-        .parent()
-        .ok_or_else(|| anyhow!("cannot find the target folder"))?;
-    let bin = target
-        .join("release")
-        .join(format!("lanes{}", env::consts::EXE_SUFFIX));
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--bin", "lanes"])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .env("CARGO_TARGET_DIR", target)
-        .status();
-    match built {
-        Ok(s) if s.success() => {}
-        _ if bin.is_file() => eprintln!(
-            "warning: `cargo build --release --bin lanes` failed; measuring the existing {}",
-            bin.display()
-        ),
-        _ => bail!("no lanes binary at {}", bin.display()),
-    }
-    Ok(bin)
-}
 
 // ---------------------------------------------------------------------------
 // The report
@@ -863,7 +797,7 @@ fn run(o: Opts) -> Result<()> {
             p
         }
     };
-    let bin = find_lanes(&o)?;
+    let bin = find_lanes(o.lanes.as_deref())?;
     let t = Instant::now();
     let ids = generate(&root, &o)?;
     let bytes: u64 = fs::read_dir(root.join(store::CARDS_DIR))?
