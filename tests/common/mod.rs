@@ -16,32 +16,9 @@ pub const LANES: &str = env!("CARGO_BIN_EXE_lanes");
 pub const USER_NAME: &str = "Test User";
 pub const USER_EMAIL: &str = "test@example.com";
 
-/// Environment variables that would let the developer's or CI's setup leak
-/// into a test (removed from every command we run).
-const SCRUBBED: &[&str] = &[
-    "LANES_BOARD",
-    "LANES_CONFIG_DIR",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE",
-    "GIT_CONFIG",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_SYSTEM",
-    "GIT_CONFIG_COUNT",
-    "EMAIL",
-    "EDITOR",
-    "VISUAL",
-    "GIT_EDITOR",
-];
+#[path = "../shared/scrub.rs"]
+mod scrub;
+use scrub::SCRUBBED;
 
 /// A temporary folder holding a git repository (`repo/`), a fake home
 /// (`home/`) and a lanes config folder (`config/`).

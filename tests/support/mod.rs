@@ -20,29 +20,9 @@ use unicode_width::UnicodeWidthStr;
 /// The day every test board treats as today.
 pub const TODAY: &str = "2026-11-27";
 
-/// Environment variables that would let the developer's setup leak into git.
-const SCRUBBED: &[&str] = &[
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE",
-    "GIT_CONFIG",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_SYSTEM",
-    "GIT_CONFIG_COUNT",
-    "LANES_BOARD",
-    "LANES_CONFIG_DIR",
-    "EDITOR",
-    "VISUAL",
-];
+#[path = "../shared/scrub.rs"]
+mod scrub;
+use scrub::SCRUBBED;
 
 /// A temporary folder with a git repository (`repo/`), a fake home and a
 /// lanes config folder.

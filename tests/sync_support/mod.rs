@@ -20,33 +20,9 @@ pub const LANES: &str = env!("CARGO_BIN_EXE_lanes");
 /// A fixed point in time for commits that must be ordered (2026-05-01).
 pub const T0: i64 = 1_777_593_600;
 
-/// Environment variables that would let the developer's or CI's setup leak
-/// into a test (removed from every command we run).
-const SCRUBBED: &[&str] = &[
-    "LANES_BOARD",
-    "LANES_CONFIG_DIR",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE",
-    "GIT_CONFIG",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_SYSTEM",
-    "GIT_CONFIG_COUNT",
-    "GIT_SSH_COMMAND",
-    "EMAIL",
-    "EDITOR",
-    "VISUAL",
-    "GIT_EDITOR",
-];
+#[path = "../shared/scrub.rs"]
+mod scrub;
+use scrub::SCRUBBED;
 
 /// What every command gets: a fake home, a lanes config folder, and a PATH
 /// that finds the binary under test first (for `lanes merge-driver`).
