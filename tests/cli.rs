@@ -568,6 +568,16 @@ fn staged_and_unstaged_user_work_survives_every_command() {
                 != Some(0),
             "after {what}: staged.txt was committed"
         );
+        // The tree git would commit now is HEAD's plus the staged file:
+        // lanes left no stale tree id cached in the index. (`write-tree`
+        // also caches every tree id, so the next command must invalidate
+        // what it changes.)
+        let tree = r.git(&["write-tree"]);
+        assert_eq!(
+            r.git(&["diff-tree", "-r", "--name-only", "HEAD", tree.trim()]),
+            "staged.txt\n",
+            "after {what}: the index's cached trees"
+        );
     };
 
     ok(&r.lanes(&["init", "--template", KANBAN]));
@@ -605,6 +615,15 @@ fn staged_and_unstaged_user_work_survives_every_command() {
     fails(&r.lanes(&["move", &a, "nowhere"]), 1);
     check("a refused move");
     assert_eq!(r.commit_count(), 13);
+    // The user's own `git commit` then holds their staged file on top of
+    // lanes' last commit: the index git reads (its cached tree ids
+    // included) agrees with the commits lanes made.
+    r.git(&["commit", "-q", "-m", "mine"]);
+    assert_eq!(
+        r.git(&["diff", "--name-status", "HEAD~1", "HEAD"]),
+        "A\tstaged.txt\n"
+    );
+    assert_eq!(r.status(), vec![" M notes.md"]);
 }
 
 // ---------------------------------------------------------------------------

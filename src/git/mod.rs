@@ -2,6 +2,7 @@
 //! `Repository` from a path, so no handle crosses threads.
 
 mod identity;
+pub mod index_file;
 pub mod tree;
 
 pub use identity::{identity, parse_git_date, set_identity_override, Override};
@@ -166,7 +167,6 @@ pub fn commit_files(
     files: &[(String, Option<Vec<u8>>)],
     message: &str,
 ) -> Result<Oid> {
-    let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
     let branch = check_ready(repo)?;
     let (author, committer) = identity(repo)?;
     let parent = match repo.head() {
@@ -186,17 +186,183 @@ pub fn commit_files(
             repo.find_tree(empty)?
         }
     };
-    // Update the index entries for our paths (and remember the old ones to
-    // put back if the commit fails).
+    let (mut staged, changes) = match stage_in_place(repo, files)? {
+        Some(done) => done,
+        None => stage_libgit2(repo, files)?,
+    };
+    let changes: Vec<(&str, Option<Oid>)> =
+        changes.iter().map(|(p, oid)| (p.as_str(), *oid)).collect();
+    let tree_id = build_tree(repo, &base_tree, &changes)?;
+    if parent.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
+        bail!("nothing to commit: the board files are unchanged");
+    }
+    staged.write()?;
+    let tree = repo.find_tree(tree_id)?;
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    match repo.commit(Some(&branch), &author, &committer, message, &tree, &parents) {
+        Ok(oid) => Ok(oid),
+        Err(e) => {
+            staged.undo(repo);
+            if e.code() == git2::ErrorCode::Modified {
+                bail!("the branch moved while lanes was committing (another process committed); run the command again");
+            }
+            Err(anyhow!("commit failed: {}", e.message()))
+        }
+    }
+}
+
+/// The index entries of a commit's paths, updated but not yet written.
+enum Staged {
+    /// The index file patched in place (see [`index_file`]), under a held
+    /// `index.lock` until written.
+    InPlace {
+        lock: Option<IndexLock>,
+        bytes: Vec<u8>,
+        old: Vec<index_file::Change>,
+    },
+    /// libgit2's index, with the entries as they were, to put back.
+    Libgit2 {
+        index: git2::Index,
+        old: Vec<(String, Option<git2::IndexEntry>)>,
+    },
+}
+
+/// Each path with its new blob, or `None` for a removal.
+type Changes = Vec<(String, Option<Oid>)>;
+
+impl Staged {
+    fn write(&mut self) -> Result<()> {
+        match self {
+            Staged::InPlace { lock, bytes, .. } => match lock.take() {
+                Some(l) => l.commit(bytes),
+                None => Ok(()),
+            },
+            Staged::Libgit2 { index, .. } => with_lock_retry(|| index.write()),
+        }
+    }
+
+    /// Put the entries back as they were (best effort: the commit failed
+    /// already, and that is the error to report).
+    fn undo(self, repo: &Repository) {
+        match self {
+            Staged::InPlace { old, .. } => {
+                let index_path = repo.path().join("index");
+                let restored = IndexLock::acquire(repo).ok().and_then(|lock| {
+                    let now = std::fs::read(&index_path).ok()?;
+                    let (bytes, _) = index_file::patched(&now, &old)?;
+                    lock.commit(&bytes).ok()
+                });
+                if restored.is_none() {
+                    // Fall back to libgit2 for the same entries.
+                    if let Ok(mut index) = repo.index() {
+                        let _ = with_lock_retry(|| index.read(true));
+                        for c in &old {
+                            let mut entry = blob_entry(&c.path, c.oid);
+                            entry.mode = c.stat.mode;
+                            let _ = index.add(&entry);
+                        }
+                        let _ = index.write();
+                    }
+                }
+            }
+            Staged::Libgit2 { mut index, old } => {
+                let _ = with_lock_retry(|| index.read(true));
+                for (p, entry) in &old {
+                    let _ = match entry {
+                        Some(entry) => index.add(entry),
+                        None => index.remove_path(Path::new(p)),
+                    };
+                }
+                let _ = index.write();
+            }
+        }
+    }
+}
+
+/// Stage existing files whose index entries exist by patching the index file
+/// (the common case: a card changed). `None` when that does not apply: a
+/// removal, given content, a new path, a file changing while it is read, or
+/// an index [`index_file::patched`] leaves to libgit2.
+fn stage_in_place(
+    repo: &Repository,
+    files: &[(String, Option<Vec<u8>>)],
+) -> Result<Option<(Staged, Changes)>> {
+    let Some(wd) = repo.workdir() else {
+        return Ok(None);
+    };
+    if files.iter().any(|(_, content)| content.is_some()) {
+        return Ok(None);
+    }
+    // Finding a path's filters means reading its attributes, and libgit2
+    // reads the whole index to look for `.gitattributes` files in it, even
+    // when the work tree has them. Git reads the index only for a
+    // `.gitattributes` missing from the work tree (a sparse checkout): so
+    // hash through a second handle whose index is empty, unless sparse.
+    if repo
+        .config()?
+        .get_bool("core.sparseCheckout")
+        .unwrap_or(false)
+    {
+        return Ok(None);
+    }
+    let hasher = Repository::open(repo.path())?;
+    hasher.set_index(&mut git2::Index::new()?)?;
+    let mut changes = Vec::with_capacity(files.len());
+    for (p, _) in files {
+        let full = wd.join(p);
+        let stat = |full: &Path| {
+            std::fs::symlink_metadata(full)
+                .ok()
+                .as_ref()
+                .and_then(index_file::Stat::of)
+        };
+        let Some(before) = stat(&full) else {
+            return Ok(None);
+        };
+        // Through the path's filters (line endings...), as `git add` does.
+        let oid = hasher.blob_path(&full)?;
+        if stat(&full) != Some(before) {
+            return Ok(None);
+        }
+        changes.push(index_file::Change {
+            path: p.clone(),
+            oid,
+            stat: before,
+        });
+    }
+    let lock = IndexLock::acquire(repo)?;
+    let bytes = match std::fs::read(repo.path().join("index")) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => bail!("cannot read the git index: {e}"),
+    };
+    let Some((bytes, old)) = index_file::patched(&bytes, &changes) else {
+        return Ok(None);
+    };
+    let list = changes.into_iter().map(|c| (c.path, Some(c.oid))).collect();
+    Ok(Some((
+        Staged::InPlace {
+            lock: Some(lock),
+            bytes,
+            old,
+        },
+        list,
+    )))
+}
+
+/// Stage through libgit2's index: any case.
+fn stage_libgit2(
+    repo: &Repository,
+    files: &[(String, Option<Vec<u8>>)],
+) -> Result<(Staged, Changes)> {
     let mut index = repo.index()?;
     with_lock_retry(|| index.read(false))?;
-    let old_entries: Vec<(String, Option<git2::IndexEntry>)> = paths
+    let old = files
         .iter()
-        .map(|p| (p.clone(), index.get_path(Path::new(p), 0)))
+        .map(|(p, _)| (p.clone(), index.get_path(Path::new(p), 0)))
         .collect();
     let wd = workdir(repo)?;
-    // (path, new blob or None for a removal)
-    let mut changes: Vec<(&str, Option<Oid>)> = Vec::with_capacity(files.len());
+    let mut changes = Vec::with_capacity(files.len());
     for (p, content) in files {
         if let Some(bytes) = content {
             let oid = repo.blob(bytes)?;
@@ -206,43 +372,83 @@ pub fn commit_files(
             entry.id = oid;
             entry.file_size = bytes.len() as u32;
             index.add(&entry)?;
-            changes.push((p, Some(oid)));
+            changes.push((p.clone(), Some(oid)));
         } else if wd.join(p).exists() {
             index.add_path(Path::new(p))?;
             let entry = index
                 .get_path(Path::new(p), 0)
                 .ok_or_else(|| anyhow!("{p} vanished from the index"))?;
-            changes.push((p, Some(entry.id)));
+            changes.push((p.clone(), Some(entry.id)));
         } else {
             if index.get_path(Path::new(p), 0).is_some() {
                 index.remove_path(Path::new(p))?;
             }
-            changes.push((p, None));
+            changes.push((p.clone(), None));
         }
     }
-    let tree_id = build_tree(repo, &base_tree, &changes)?;
-    if parent.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
-        bail!("nothing to commit: the board files are unchanged");
+    Ok((Staged::Libgit2 { index, old }, changes))
+}
+
+/// `index.lock` taken as git takes it (created exclusively), for writing the
+/// index file directly. Removed on drop unless committed.
+struct IndexLock {
+    path: PathBuf,
+    index: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl IndexLock {
+    /// Take the lock, waiting up to [`LOCK_WAIT`] for another holder.
+    fn acquire(repo: &Repository) -> Result<IndexLock> {
+        let index = repo.path().join("index");
+        let path = repo.path().join("index.lock");
+        let start = Instant::now();
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => {
+                    return Ok(IndexLock {
+                        path,
+                        index,
+                        file: Some(file),
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if start.elapsed() > LOCK_WAIT {
+                        bail!(
+                            "{} is held by another git process; wait for it to finish (or remove the file if no git command is running) and try again (nothing was changed)",
+                            path.display()
+                        );
+                    }
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(e) => bail!("cannot create {}: {e}", path.display()),
+            }
+        }
     }
-    with_lock_retry(|| index.write())?;
-    let tree = repo.find_tree(tree_id)?;
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    match repo.commit(Some(&branch), &author, &committer, message, &tree, &parents) {
-        Ok(oid) => Ok(oid),
-        Err(e) => {
-            // Put the index back as it was for our paths.
-            let _ = with_lock_retry(|| index.read(true));
-            for (p, old) in &old_entries {
-                let _ = match old {
-                    Some(entry) => index.add(entry),
-                    None => index.remove_path(Path::new(p)),
-                };
-            }
-            let _ = index.write();
-            if e.code() == git2::ErrorCode::Modified {
-                bail!("the branch moved while lanes was committing (another process committed); run the command again");
-            }
-            Err(anyhow!("commit failed: {}", e.message()))
+
+    /// Write `bytes` as the new index and release the lock.
+    fn commit(mut self, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        let mut file = self.file.take().expect("an index lock holds its file");
+        file.write_all(bytes)
+            .and_then(|()| file.flush())
+            .map_err(|e| anyhow!("cannot write {}: {e}", self.path.display()))?;
+        drop(file);
+        std::fs::rename(&self.path, &self.index)
+            .map_err(|e| anyhow!("cannot replace {}: {e}", self.index.display()))?;
+        self.path.clear();
+        Ok(())
+    }
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
         }
     }
 }

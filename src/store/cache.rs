@@ -12,9 +12,10 @@
 //! card.
 
 use super::codec::{self, Head};
-use super::{card_path, json, Problem, CARDS_DIR};
-use crate::model::{id, BoardConfig, Card};
-use anyhow::{bail, Result};
+use super::scan::{now_ns, scan, Stamp};
+use super::{card_path, json, Problem};
+use crate::model::{BoardConfig, Card};
+use anyhow::Result;
 use std::fs;
 use std::io::Write;
 use std::ops::Range;
@@ -23,128 +24,9 @@ use std::path::{Path, PathBuf};
 const MAGIC: &[u8] = b"lanes-cards 2\n";
 /// Magic, write time (i128), card section length, JSON section length.
 const HEADER_LEN: usize = MAGIC.len() + 16 + 8 + 8;
-/// Entries modified this close to the cache write are read again.
-pub(crate) const RACY_NS: i128 = 2_000_000_000;
 /// Rewriting the cache costs more than reading a few changed cards, so it
 /// waits until more than this many entries are out of date.
 pub(crate) const REWRITE_AFTER: usize = 16;
-
-/// What identifies a version of a file without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    pub mtime: i128,
-    pub ctime: i128,
-    pub size: u64,
-    pub ino: u64,
-}
-
-impl Stamp {
-    /// The stamp of a regular file; `None` for anything else (a symlink or
-    /// a folder is never trusted, and reading it reports why).
-    pub fn of(meta: &fs::Metadata) -> Option<Stamp> {
-        if !meta.file_type().is_file() {
-            return None;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            Some(Stamp {
-                mtime: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-                ctime: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
-                size: meta.size(),
-                ino: meta.ino(),
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            let mtime = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos() as i128);
-            Some(Stamp {
-                mtime,
-                ctime: mtime,
-                size: meta.len(),
-                ino: 0,
-            })
-        }
-    }
-
-    /// Whether a cache written at `written` may trust this stamp.
-    pub fn settled(&self, written: i128) -> bool {
-        self.mtime < written - RACY_NS && self.ctime < written - RACY_NS
-    }
-}
-
-pub(crate) fn now_ns() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
-}
-
-/// The card files in the cards folder.
-pub(crate) struct Scan {
-    /// `(id, stamp)` sorted by id.
-    pub files: Vec<(String, Option<Stamp>)>,
-    /// Files in the cards folder that are not `<id>.yaml`.
-    pub problems: Vec<Problem>,
-}
-
-/// List the cards folder and stat every card file (on two threads when
-/// there are many: the `stat`s are most of the cost).
-pub(crate) fn scan(root: &Path) -> Result<Scan> {
-    let dir = root.join(CARDS_DIR);
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Scan {
-                files: Vec::new(),
-                problems: Vec::new(),
-            })
-        }
-        Err(e) => bail!("cannot read {}: {e}", dir.display()),
-    };
-    let mut found = Vec::new();
-    let mut problems = Vec::new();
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            problems.push(Problem::new(
-                CARDS_DIR,
-                1,
-                1,
-                format!("file name {:?} is not valid UTF-8", entry.file_name()),
-            ));
-            continue;
-        };
-        if name.starts_with('.') {
-            continue;
-        }
-        match name.strip_suffix(".yaml") {
-            Some(stem) if id::is_valid(stem) => found.push((stem.to_string(), entry)),
-            _ => problems.push(Problem::new(
-                &format!("{CARDS_DIR}/{name}"),
-                1,
-                1,
-                "not a card file: card files are named <id>.yaml with a lowercase id",
-            )),
-        }
-    }
-    problems.sort_by(|a, b| a.path.cmp(&b.path));
-    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // DirEntry::metadata does not follow symlinks.
-    let stamps = super::par_map(&found, |(_, e)| {
-        e.metadata().ok().as_ref().and_then(Stamp::of)
-    });
-    let files = found
-        .into_iter()
-        .zip(stamps)
-        .map(|((id, _), s)| (id, s))
-        .collect();
-    Ok(Scan { files, problems })
-}
 
 /// A file of lanes' own in the git dir (`.git/lanes/<name>`), found without
 /// opening the repository.
@@ -353,12 +235,13 @@ impl Snapshot {
     }
 
     fn load_as(root: &Path, encoded: bool) -> Result<Snapshot> {
-        let scan = scan(root)?;
         let path = scratch_file(root, "cards-v1");
         let file = path.as_deref().and_then(|p| CacheFile::read(p, encoded));
         let missing = file.is_none();
         let file = file.unwrap_or_default();
         let (written, records, bytes) = (file.written, &file.records, &file.cards);
+        let expected: Vec<&[u8]> = records.iter().map(|r| &bytes[r.id.clone()]).collect();
+        let scan = scan(root, &expected)?;
         let mut slots: Vec<Option<Source>> = Vec::with_capacity(scan.files.len());
         let mut stale = Vec::new();
         let mut recs = records.iter().peekable();

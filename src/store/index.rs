@@ -8,7 +8,8 @@
 //! than two seconds before the cache was written are re-read ("racily
 //! clean" files).
 
-use super::cache::{now_ns, scan, scratch_file, write_scratch, Stamp, REWRITE_AFTER};
+use super::cache::{scratch_file, write_scratch, REWRITE_AFTER};
+use super::scan::{now_ns, scan, Stamp};
 use super::{card_path, parse_board, read_board_file, read_cards, Problem, BOARD_FILE};
 use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
@@ -65,7 +66,6 @@ pub struct Index {
 impl Index {
     pub fn load(root: &Path) -> Result<Index> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-        let files = scan(root)?.files;
         let cache_path = scratch_file(root, CACHE_FILE);
         let mut data = cache_path
             .as_deref()
@@ -74,25 +74,27 @@ impl Index {
         let cached = parse(&data);
         let missing = cached.is_none();
         let (written, lines) = cached.unwrap_or_default();
-        // Merge the sorted directory listing with the id-sorted cache.
-        let mut entries = Vec::with_capacity(files.len());
-        let mut stale = Vec::new();
-        let mut it = lines.into_iter().peekable();
+        let expected: Vec<&[u8]> = lines.iter().map(|l| &data[l.id.clone()]).collect();
+        let files = scan(root, &expected)?.files;
+        // Match the sorted directory listing with the id-sorted cache: a
+        // line is kept where its file is as it was when cached.
+        let mut keep = vec![false; lines.len()];
+        let mut stale: Vec<(&String, Option<Stamp>)> = Vec::new();
+        let mut l = 0;
         for (id, now) in &files {
-            while it
-                .next_if(|l| &data[l.id.clone()] < id.as_bytes())
-                .is_some()
-            {}
-            match it.peek() {
-                Some(l)
-                    if &data[l.id.clone()] == id.as_bytes()
-                        && l.stamp.is_some()
-                        && l.stamp == *now
-                        && l.stamp.is_some_and(|s| s.settled(written)) =>
-                {
-                    entries.push(it.next().expect("peeked"));
-                }
-                _ => stale.push((id.clone(), *now)),
+            while l < lines.len() && &data[lines[l].id.clone()] < id.as_bytes() {
+                l += 1;
+            }
+            let trusted = lines.get(l).is_some_and(|line| {
+                &data[line.id.clone()] == id.as_bytes()
+                    && line.stamp.is_some()
+                    && line.stamp == *now
+                    && line.stamp.is_some_and(|s| s.settled(written))
+            });
+            if trusted {
+                keep[l] = true;
+            } else {
+                stale.push((id, *now));
             }
         }
         // Rewriting the cache costs more than re-reading a few cards, so a
@@ -107,18 +109,20 @@ impl Index {
             .filter(|(_, s)| s.is_some_and(|s| s.settled(now)))
             .count();
         let changed = settled > REWRITE_AFTER || missing && !files.is_empty();
-        let ids: Vec<String> = stale.iter().map(|(id, _)| id.clone()).collect();
+        let ids: Vec<String> = stale.iter().map(|(id, _)| (*id).clone()).collect();
         let mut broken = HashMap::new();
+        // The stale cards read now, in id order like the kept entries.
+        let mut fresh = Vec::with_capacity(stale.len());
         for ((id, stamp), result) in stale.iter().zip(read_cards(root, &ids)) {
             match result {
-                Ok(lc) if lc.card.id == *id => {
+                Ok(lc) if lc.card.id == **id => {
                     let c = &lc.card;
                     let mut field = |s: &str| {
                         let start = data.len();
                         data.extend_from_slice(s.as_bytes());
                         start..data.len()
                     };
-                    entries.push(Entry {
+                    fresh.push(Entry {
                         id: field(&c.id),
                         lane: field(&c.lane),
                         rank: field(&c.rank),
@@ -129,7 +133,7 @@ impl Index {
                 }
                 Ok(lc) => {
                     broken.insert(
-                        id.clone(),
+                        (*id).clone(),
                         Problem::new(
                             &card_path(id),
                             1,
@@ -139,12 +143,25 @@ impl Index {
                     );
                 }
                 Err(p) => {
-                    broken.insert(id.clone(), p);
+                    broken.insert((*id).clone(), p);
                 }
             }
         }
-        if !stale.is_empty() {
-            entries.sort_unstable_by(|a, b| data[a.id.clone()].cmp(&data[b.id.clone()]));
+        // Both are in id order: merge them.
+        let mut keep = keep.into_iter();
+        let mut entries = lines;
+        entries.retain(|_| keep.next().unwrap_or(false));
+        if !fresh.is_empty() {
+            let kept = std::mem::take(&mut entries);
+            entries.reserve(kept.len() + fresh.len());
+            let mut fresh = fresh.into_iter().peekable();
+            for e in kept {
+                while let Some(f) = fresh.next_if(|f| data[f.id.clone()] < data[e.id.clone()]) {
+                    entries.push(f);
+                }
+                entries.push(e);
+            }
+            entries.extend(fresh);
         }
         let index = Index {
             root: root.to_path_buf(),
@@ -163,7 +180,7 @@ impl Index {
         Ok(index)
     }
 
-    /// A field (checked to be UTF-8 when the cache was read).
+    /// A field (empty if the cache held bytes that are not UTF-8).
     fn text(&self, r: &Range<usize>) -> &str {
         std::str::from_utf8(&self.data[r.clone()]).unwrap_or_default()
     }
@@ -249,29 +266,29 @@ fn parse(data: &[u8]) -> Option<(i128, Vec<Entry>)> {
         *pos = r.end;
         Some(r)
     };
-    let int = |r: Range<usize>| -> u128 {
-        data[r]
-            .iter()
-            .rev()
-            .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
+    // A little-endian number of `n` (at most 16) bytes.
+    let int = |pos: &mut usize, n: usize| -> Option<u128> {
+        let mut buf = [0u8; 16];
+        buf[..n].copy_from_slice(&data[take(pos, n)?]);
+        Some(u128::from_le_bytes(buf))
     };
+    // Text is checked to be UTF-8 when it is used (`Index::text`).
     let text = |pos: &mut usize, len_bytes: usize| -> Option<Range<usize>> {
-        let n = int(take(pos, len_bytes)?) as usize;
-        let r = take(pos, n)?;
-        std::str::from_utf8(&data[r.clone()]).ok()?;
-        Some(r)
+        let n = int(pos, len_bytes)? as usize;
+        take(pos, n)
     };
-    let written = int(take(&mut pos, 16)?) as i128;
-    let mut entries: Vec<Entry> = Vec::new();
+    let written = int(&mut pos, 16)? as i128;
+    // About a hundred bytes per card.
+    let mut entries: Vec<Entry> = Vec::with_capacity(data.len() / 96);
     while pos < data.len() {
         let id = text(&mut pos, 1)?;
         let stamp = Stamp {
-            mtime: int(take(&mut pos, 16)?) as i128,
-            ctime: int(take(&mut pos, 16)?) as i128,
-            size: int(take(&mut pos, 8)?) as u64,
-            ino: int(take(&mut pos, 8)?) as u64,
+            mtime: int(&mut pos, 16)? as i128,
+            ctime: int(&mut pos, 16)? as i128,
+            size: int(&mut pos, 8)? as u64,
+            ino: int(&mut pos, 8)? as u64,
         };
-        let archived = int(take(&mut pos, 1)?) == 1;
+        let archived = int(&mut pos, 1)? == 1;
         let lane = text(&mut pos, 2)?;
         let rank = text(&mut pos, 2)?;
         let title = text(&mut pos, 4)?;

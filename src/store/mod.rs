@@ -7,6 +7,7 @@ pub mod fast;
 pub mod index;
 pub mod json;
 pub mod lock;
+pub mod scan;
 pub mod validate;
 
 pub use index::Index;

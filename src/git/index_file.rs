@@ -1,0 +1,606 @@
+//! Updating a few entries of git's index file (`.git/index`) in place.
+//!
+//! A board change commits one or two card files, but libgit2 reads all of
+//! the index into memory (10,000 entries for a 10,000-card board), hashes it
+//! with collision-detecting SHA-1, then sorts, hashes and writes all of it
+//! again: a third of a `lanes move`. A changed card keeps its path, so its
+//! entry keeps its size in the file: only its stat data and object id
+//! change. Here those fields are overwritten where they are, the cache of
+//! tree ids (the `TREE` extension) is told that the folders on the path
+//! changed, and the file's trailing checksum is recomputed.
+//!
+//! Only what is fully understood is touched: index versions 2 to 4, entries
+//! at stage 0 without the assume-valid, skip-worktree or intent-to-add flags,
+//! and no extension that git calls required (split index, sparse index).
+//! Anything else returns `None` and the caller goes through libgit2, which
+//! handles every case, only slower. Format:
+//! <https://git-scm.com/docs/index-format>.
+
+use git2::Oid;
+use sha1::{Digest, Sha1};
+
+const HEADER: usize = 12;
+const HASH: usize = 20;
+/// ctime, mtime (seconds and nanoseconds), dev, ino, mode, uid, gid, size.
+const STAT: usize = 40;
+/// The stat fields, the object id and the 16-bit flags.
+const FIXED: usize = STAT + HASH + 2;
+
+const ASSUME_VALID: u16 = 0x8000;
+const EXTENDED: u16 = 0x4000;
+const STAGE: u16 = 0x3000;
+const NAME_MASK: u16 = 0x0fff;
+
+/// The stat data git records for a working file, each field cut to 32 bits
+/// as git stores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub ctime: (u32, u32),
+    pub mtime: (u32, u32),
+    pub dev: u32,
+    pub ino: u32,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u32,
+}
+
+impl Stat {
+    /// The stat data of a regular file; `None` for anything else.
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stat> {
+        use std::os::unix::fs::MetadataExt;
+        if !meta.file_type().is_file() {
+            return None;
+        }
+        Some(Stat {
+            ctime: (meta.ctime() as u32, meta.ctime_nsec() as u32),
+            mtime: (meta.mtime() as u32, meta.mtime_nsec() as u32),
+            dev: meta.dev() as u32,
+            ino: meta.ino() as u32,
+            mode: if meta.mode() & 0o100 != 0 {
+                0o100755
+            } else {
+                0o100644
+            },
+            uid: meta.uid(),
+            gid: meta.gid(),
+            size: meta.size() as u32,
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_meta: &std::fs::Metadata) -> Option<Stat> {
+        None
+    }
+
+    fn write(&self, out: &mut [u8]) {
+        let fields = [
+            self.ctime.0,
+            self.ctime.1,
+            self.mtime.0,
+            self.mtime.1,
+            self.dev,
+            self.ino,
+            self.mode,
+            self.uid,
+            self.gid,
+            self.size,
+        ];
+        for (chunk, v) in out.chunks_exact_mut(4).zip(fields) {
+            chunk.copy_from_slice(&v.to_be_bytes());
+        }
+    }
+
+    fn read(b: &[u8]) -> Stat {
+        let f = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        Stat {
+            ctime: (f(0), f(4)),
+            mtime: (f(8), f(12)),
+            dev: f(16),
+            ino: f(20),
+            mode: f(24),
+            uid: f(28),
+            gid: f(32),
+            size: f(36),
+        }
+    }
+}
+
+/// One path's entry: its stat data and object id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Relative to the work tree, with `/` separators.
+    pub path: String,
+    pub oid: Oid,
+    pub stat: Stat,
+}
+
+/// `index` (the bytes of an index file) with the entries of `changes` set to
+/// their new stat data and ids, and the entries as they were before. `None`
+/// when the file is not in a shape this handles: a path without exactly one
+/// plain stage-0 entry, a file mode change, an unknown version or required
+/// extension, a malformed file.
+pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>)> {
+    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
+        return None;
+    }
+    let body_end = index.len() - HASH;
+    // The trailing checksum is not verified, as git does not verify it when
+    // reading (only `git fsck` does); all zeros means `index.skipHash`.
+    let skip_hash = index[body_end..].iter().all(|&b| b == 0);
+    let version = be32(index, 4)?;
+    if !(2..=4).contains(&version) {
+        return None;
+    }
+    let count = be32(index, 8)? as usize;
+    let mut out = index.to_vec();
+    let mut old: Vec<Option<Change>> = vec![None; changes.len()];
+    let mut pos = HEADER;
+    let mut path: Vec<u8> = Vec::new();
+    for _ in 0..count {
+        let start = pos;
+        let flags = u16::from_be_bytes(
+            index
+                .get(start + FIXED - 2..start + FIXED)?
+                .try_into()
+                .ok()?,
+        );
+        let mut name_at = start + FIXED;
+        if flags & EXTENDED != 0 {
+            if version < 3 {
+                return None;
+            }
+            name_at += 2;
+        }
+        // The entry's path, and where the next entry starts.
+        if version == 4 {
+            let (strip, n) = varint(index.get(name_at..)?)?;
+            let keep = path.len().checked_sub(strip)?;
+            path.truncate(keep);
+            let suffix_at = name_at + n;
+            let nul = suffix_at
+                + index
+                    .get(suffix_at..body_end)?
+                    .iter()
+                    .position(|&b| b == 0)?;
+            path.extend_from_slice(&index[suffix_at..nul]);
+            pos = nul + 1;
+        } else {
+            let len = usize::from(flags & NAME_MASK);
+            let nul = if len < usize::from(NAME_MASK) {
+                name_at + len
+            } else {
+                name_at + index.get(name_at..body_end)?.iter().position(|&b| b == 0)?
+            };
+            path.clear();
+            path.extend_from_slice(index.get(name_at..nul)?);
+            // 1 to 8 NULs pad the entry to a multiple of 8 bytes.
+            pos = start + ((nul - start + 8) & !7);
+        }
+        if pos > body_end {
+            return None;
+        }
+        let Some(i) = changes.iter().position(|c| c.path.as_bytes() == path) else {
+            continue;
+        };
+        let plain = flags & (ASSUME_VALID | EXTENDED | STAGE) == 0;
+        if !plain || old[i].is_some() {
+            return None;
+        }
+        let was = Stat::read(&index[start..start + STAT]);
+        if was.mode != changes[i].stat.mode || !matches!(was.mode, 0o100644 | 0o100755) {
+            return None;
+        }
+        old[i] = Some(Change {
+            path: changes[i].path.clone(),
+            oid: Oid::from_bytes(&index[start + STAT..start + STAT + HASH]).ok()?,
+            stat: was,
+        });
+        changes[i].stat.write(&mut out[start..start + STAT]);
+        out[start + STAT..start + STAT + HASH].copy_from_slice(changes[i].oid.as_bytes());
+    }
+    let old: Vec<Change> = old.into_iter().collect::<Option<_>>()?;
+    // Extensions: each is a 4-byte signature, a 32-bit size and its data.
+    let entries_end = pos;
+    let mut tail: Vec<u8> = Vec::with_capacity(body_end - entries_end);
+    let mut eoie = false;
+    while pos < body_end {
+        let sig: [u8; 4] = index.get(pos..pos + 4)?.try_into().ok()?;
+        let size = be32(index, pos + 4)? as usize;
+        let data = index.get(pos + 8..(pos + 8).checked_add(size)?)?;
+        if data.len() != size || pos + 8 + size > body_end {
+            return None;
+        }
+        match &sig {
+            b"TREE" => {
+                let tree = invalidate_tree(data, changes)?;
+                tail.extend_from_slice(&sig);
+                tail.extend_from_slice(&u32::try_from(tree.len()).ok()?.to_be_bytes());
+                tail.extend_from_slice(&tree);
+            }
+            // The end-of-index-entries marker hashes the other extensions'
+            // headers: it is written again below.
+            b"EOIE" if pos + 8 + size == body_end => eoie = true,
+            // Required extensions (lowercase first letter) change what the
+            // entries mean: leave those files to libgit2.
+            s if s[0].is_ascii_lowercase() => return None,
+            // Optional ones (resolve-undo, untracked cache, fsmonitor,
+            // entry offsets) stay valid: no entry moved or changed meaning.
+            _ => tail.extend_from_slice(&index[pos..pos + 8 + size]),
+        }
+        pos += 8 + size;
+    }
+    if pos != body_end {
+        return None;
+    }
+    if eoie {
+        let mut headers = Sha1::new();
+        let mut at = 0;
+        while at < tail.len() {
+            headers.update(&tail[at..at + 8]);
+            at += 8 + be32(&tail, at + 4)? as usize;
+        }
+        tail.extend_from_slice(b"EOIE");
+        tail.extend_from_slice(&24u32.to_be_bytes());
+        tail.extend_from_slice(&u32::try_from(entries_end).ok()?.to_be_bytes());
+        tail.extend_from_slice(&headers.finalize());
+    }
+    out.truncate(entries_end);
+    out.extend_from_slice(&tail);
+    if skip_hash {
+        out.extend_from_slice(&[0; HASH]);
+    } else {
+        let sum = Sha1::digest(&out);
+        out.extend_from_slice(&sum);
+    }
+    Some((out, old))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Git's offset varint (index v4): each byte's high bit says more follows,
+/// and each continuation adds one before shifting.
+fn varint(b: &[u8]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    let mut byte = *b.first()?;
+    let mut v = usize::from(byte & 0x7f);
+    while byte & 0x80 != 0 {
+        i += 1;
+        byte = *b.get(i)?;
+        v = v.checked_add(1)?.checked_mul(128)? | usize::from(byte & 0x7f);
+    }
+    Some((v, i + 1))
+}
+
+/// One node of the cached tree ids: a folder, how many index entries it
+/// covers (-1: invalid, no id), its subfolders and its tree id.
+struct Node<'a> {
+    name: &'a [u8],
+    entries: &'a [u8],
+    subtrees: Vec<Node<'a>>,
+    oid: Option<&'a [u8]>,
+}
+
+/// The `TREE` extension with every folder on the changed paths (and the
+/// root) marked invalid, as git does when an entry below it changes.
+fn invalidate_tree(data: &[u8], changes: &[Change]) -> Option<Vec<u8>> {
+    let mut pos = 0;
+    let mut root = parse_node(data, &mut pos, 0)?;
+    if pos != data.len() {
+        return None;
+    }
+    for c in changes {
+        let mut node = &mut root;
+        let mut dirs = c.path.split('/').rev().skip(1).collect::<Vec<_>>();
+        loop {
+            node.entries = b"-1";
+            node.oid = None;
+            let Some(dir) = dirs.pop() else { break };
+            match node
+                .subtrees
+                .iter_mut()
+                .position(|n| n.name == dir.as_bytes())
+            {
+                Some(i) => node = &mut node.subtrees[i],
+                None => break,
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(data.len());
+    write_node(&root, &mut out);
+    Some(out)
+}
+
+/// Folders nest no deeper than paths are long.
+const MAX_DEPTH: usize = 4096;
+
+fn parse_node<'a>(data: &'a [u8], pos: &mut usize, depth: usize) -> Option<Node<'a>> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let rest = data.get(*pos..)?;
+    let nul = rest.iter().position(|&b| b == 0)?;
+    let name = &rest[..nul];
+    let line_len = rest[nul + 1..].iter().position(|&b| b == b'\n')?;
+    let line = &rest[nul + 1..nul + 1 + line_len];
+    let space = line.iter().position(|&b| b == b' ')?;
+    let entries = &line[..space];
+    let count: i64 = std::str::from_utf8(entries).ok()?.parse().ok()?;
+    let subtree_count: usize = std::str::from_utf8(&line[space + 1..]).ok()?.parse().ok()?;
+    *pos += nul + 1 + line_len + 1;
+    let oid = if count >= 0 {
+        let id = data.get(*pos..*pos + HASH)?;
+        *pos += HASH;
+        Some(id)
+    } else {
+        None
+    };
+    let mut subtrees = Vec::with_capacity(subtree_count.min(1024));
+    for _ in 0..subtree_count {
+        subtrees.push(parse_node(data, pos, depth + 1)?);
+    }
+    Some(Node {
+        name,
+        entries,
+        subtrees,
+        oid,
+    })
+}
+
+fn write_node(node: &Node<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(node.name);
+    out.push(0);
+    out.extend_from_slice(node.entries);
+    out.push(b' ');
+    out.extend_from_slice(node.subtrees.len().to_string().as_bytes());
+    out.push(b'\n');
+    if let Some(oid) = node.oid {
+        out.extend_from_slice(oid);
+    }
+    for s in &node.subtrees {
+        write_node(s, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
+            .env("GIT_AUTHOR_NAME", "T")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "T")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Set a file's times an hour back, so git never sees it as racily
+    /// clean (and never smudges its entry when it writes the index).
+    fn age(path: &Path) {
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_times(
+            std::fs::FileTimes::new()
+                .set_modified(past)
+                .set_accessed(past),
+        )
+        .unwrap();
+    }
+
+    /// A committed repository with cards in nested folders and a file
+    /// outside them, configured by `config` (`git -c` pairs for every call).
+    fn repo(config: &[&str]) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        for kv in config {
+            let (k, v) = kv.split_once('=').unwrap();
+            git(d, &["config", k, v]);
+        }
+        std::fs::create_dir_all(d.join(".lanes/cards")).unwrap();
+        std::fs::create_dir_all(d.join("src/deep/er")).unwrap();
+        let mut files = vec![
+            ".lanes/board.yaml".to_string(),
+            "src/deep/er/x.rs".into(),
+            "README".into(),
+        ];
+        files.extend((0..40).map(|i| format!(".lanes/cards/c{i:03}.yaml")));
+        for f in &files {
+            std::fs::write(d.join(f), format!("{f}\n")).unwrap();
+            age(&d.join(f));
+        }
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "start"]);
+        tmp
+    }
+
+    fn change(d: &Path, path: &str, text: &str) -> Change {
+        let full = d.join(path);
+        std::fs::write(&full, text).unwrap();
+        age(&full);
+        let oid = git(d, &["hash-object", "-w", path]);
+        Change {
+            path: path.to_string(),
+            oid: Oid::from_str(oid.trim()).unwrap(),
+            stat: Stat::of(&std::fs::symlink_metadata(&full).unwrap()).unwrap(),
+        }
+    }
+
+    /// The index file lanes writes for changed files is the one
+    /// `git update-index` writes for them, byte for byte, whatever the
+    /// index version and extensions, and git then sees what was written.
+    #[test]
+    fn patched_index_is_the_one_git_writes() {
+        let setups: &[&[&str]] = &[
+            &[],
+            &["index.version=3"],
+            &["index.version=4"],
+            &[
+                "index.recordEndOfIndexEntries=true",
+                "index.recordOffsetTable=true",
+            ],
+            &["index.skipHash=true"],
+        ];
+        for config in setups {
+            let tmp = repo(config);
+            let d = tmp.path();
+            let index = d.join(".git/index");
+            // git writes its cache of tree ids on commit: the TREE extension
+            // must be there for this test to mean anything.
+            let before = std::fs::read(&index).unwrap();
+            assert!(before.windows(4).any(|w| w == b"TREE"), "{config:?}");
+            let changes = vec![
+                change(d, ".lanes/cards/c007.yaml", "moved\n"),
+                change(
+                    d,
+                    ".lanes/cards/c031.yaml",
+                    "noted, and longer than before\n",
+                ),
+            ];
+            let (ours, old) = patched(&before, &changes).expect("handled");
+            assert_eq!(old.len(), 2);
+            assert_eq!(old[0].path, ".lanes/cards/c007.yaml");
+            git(
+                d,
+                &[
+                    "update-index",
+                    ".lanes/cards/c007.yaml",
+                    ".lanes/cards/c031.yaml",
+                ],
+            );
+            let theirs = std::fs::read(&index).unwrap();
+            // The entries are byte for byte git's. (Git recomputes the tree
+            // ids it cached where lanes marks them invalid: both are valid.)
+            let end = |b: &[u8]| b.windows(4).position(|w| w == b"TREE").unwrap();
+            assert_eq!(end(&ours), end(&theirs), "{config:?}");
+            assert!(
+                ours[..end(&ours)] == theirs[..end(&theirs)],
+                "{config:?}: entries differ"
+            );
+            let eoie = |b: &[u8]| b.windows(4).any(|w| w == b"EOIE");
+            assert_eq!(eoie(&ours), eoie(&theirs), "{config:?}");
+            // The root and the folders of the changed paths are invalid in
+            // lanes' TREE; the other folder keeps its id.
+            let tree = &ours[end(&ours) + 8..];
+            let has = |part: &[u8]| tree.windows(part.len()).any(|w| w == part);
+            assert!(tree.starts_with(b"\0-1 2\n"), "{config:?}");
+            assert!(
+                has(b".lanes\0-1 1\n") && has(b"cards\0-1 0\n"),
+                "{config:?}"
+            );
+            assert!(has(b"src\x001 1\n") && has(b"er\x001 0\n"), "{config:?}");
+            check_eoie(&ours, end(&ours));
+            let zeros = |b: &[u8]| b[b.len() - 20..].iter().all(|&x| x == 0);
+            assert_eq!(zeros(&ours), zeros(&theirs), "{config:?}");
+            // And git agrees with it: nothing unstaged, the new tree holds
+            // the new blobs (the cached tree ids were invalidated).
+            std::fs::write(&index, &ours).unwrap();
+            assert_eq!(
+                git(d, &["status", "--porcelain"]),
+                "M  .lanes/cards/c007.yaml\nM  .lanes/cards/c031.yaml\n"
+            );
+            let tree = git(d, &["write-tree"]);
+            let listed = git(d, &["ls-tree", "-r", tree.trim(), ".lanes/cards/c007.yaml"]);
+            assert!(listed.contains(&changes[0].oid.to_string()), "{listed}");
+            git(d, &["fsck", "--no-dangling"]);
+            // With EOIE, git's threaded reader takes the offsets as written.
+            git(d, &["-c", "index.threads=2", "status", "--porcelain"]);
+            // Patching the old entries back gives the original entries.
+            let (back, _) = patched(&ours, &old).unwrap();
+            assert!(
+                back[..end(&back)] == before[..end(&before)],
+                "{config:?}: not restored"
+            );
+        }
+    }
+
+    /// If the index ends with an EOIE extension, it holds where the
+    /// entries end and the SHA-1 of the other extensions' headers.
+    fn check_eoie(index: &[u8], entries_end: usize) {
+        let body = &index[..index.len() - HASH];
+        let mut pos = entries_end;
+        let mut headers = Sha1::new();
+        while pos < body.len() {
+            let size = be32(body, pos + 4).unwrap() as usize;
+            if &body[pos..pos + 4] == b"EOIE" {
+                assert_eq!(pos + 8 + size, body.len(), "EOIE is last");
+                assert_eq!(be32(body, pos + 8).unwrap() as usize, entries_end);
+                assert_eq!(&body[pos + 12..pos + 32], headers.finalize().as_slice());
+                return;
+            }
+            headers.update(&body[pos..pos + 8]);
+            pos += 8 + size;
+        }
+    }
+
+    #[test]
+    fn what_it_does_not_handle_is_left_to_libgit2() {
+        let tmp = repo(&[]);
+        let d = tmp.path();
+        let index = std::fs::read(d.join(".git/index")).unwrap();
+        let c = change(d, ".lanes/cards/c001.yaml", "x\n");
+        // A path with no entry (a new card).
+        let mut new = c.clone();
+        new.path = ".lanes/cards/new.yaml".into();
+        assert!(patched(&index, &[new]).is_none());
+        // A mode change.
+        let mut exec = c.clone();
+        exec.stat.mode = 0o100755;
+        assert!(patched(&index, &[exec]).is_none());
+        // A conflicted path (stages 1-3).
+        let blob = c.oid.to_string();
+        let conflicted = {
+            let mut child = Command::new("git")
+                .args(["update-index", "--index-info"])
+                .current_dir(d)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            let stdin = child.stdin.as_mut().unwrap();
+            writeln!(stdin, "0 {}\t.lanes/cards/c001.yaml", "0".repeat(40)).unwrap();
+            for stage in 1..=3 {
+                writeln!(stdin, "100644 {blob} {stage}\t.lanes/cards/c001.yaml").unwrap();
+            }
+            assert!(child.wait().unwrap().success());
+            std::fs::read(d.join(".git/index")).unwrap()
+        };
+        assert!(patched(&conflicted, std::slice::from_ref(&c)).is_none());
+        // A split index (a required extension).
+        git(d, &["update-index", "--split-index"]);
+        let split = std::fs::read(d.join(".git/index")).unwrap();
+        assert!(split.windows(4).any(|w| w == b"link"));
+        assert!(patched(&split, std::slice::from_ref(&c)).is_none());
+        // Not an index at all, or cut short.
+        assert!(patched(b"DIRC", std::slice::from_ref(&c)).is_none());
+        assert!(patched(&index[..index.len() / 2], std::slice::from_ref(&c)).is_none());
+        assert!(patched(&[0u8; 64], std::slice::from_ref(&c)).is_none());
+    }
+
+    #[test]
+    fn offset_varint_matches_git() {
+        // From git's varint.c: 0..127 in one byte, then 128 is 0x80 0x00.
+        assert_eq!(varint(&[0x05]), Some((5, 1)));
+        assert_eq!(varint(&[0x80, 0x00]), Some((128, 2)));
+        assert_eq!(varint(&[0x81, 0x7f]), Some((((1 + 1) << 7) | 0x7f, 2)));
+        assert_eq!(varint(&[0x80]), None);
+    }
+}
