@@ -1559,3 +1559,57 @@ fn a_long_history_read_at_once_matches_one_read_in_steps() {
     let flow: Value = serde_json::from_str(&at_once[0]).expect("flow json");
     assert!(flow.to_string().contains("loop"), "{flow}");
 }
+
+#[test]
+fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
+    let r = Repo::new();
+    let at = |m: i64| iso(1, 9, m);
+    r.lanes_as(ALICE, &at(0), &["init"]);
+    let a = r
+        .lanes_as(ALICE, &at(1), &["add", "Card A"])
+        .trim()
+        .to_string();
+    let b = r
+        .lanes_as(ALICE, &at(2), &["add", "Card B"])
+        .trim()
+        .to_string();
+    r.lanes_as(ALICE, &at(2), &["add", "Card C", "--lane", "modeling"]);
+    r.lanes_as(
+        ALICE,
+        &at(3),
+        &["move", &a, "business-understanding", "--after", &b],
+    );
+    r.lanes_as(
+        ALICE,
+        &at(4),
+        &["move", &a, "business-understanding", "--top"],
+    );
+    r.lanes_as(ALICE, &at(5), &["move", &a, "modeling"]);
+    let text = r.lanes(&["log", &a]);
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("    ")).collect();
+    assert_eq!(
+        lines,
+        [
+            "    created",
+            "    title: (none) -> Card A",
+            "    lane: (none) -> business-understanding",
+            "    kind: (none) -> task",
+            "    position: moved down",
+            "    position: moved up",
+            "    lane: business-understanding -> modeling",
+        ],
+        "{text}"
+    );
+    assert!(!text.contains("rank"), "{text}");
+    // JSON keeps the fields as they are in the files.
+    let log = r.json(&["log", &a, "--json"]);
+    let ranks = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(changes)
+        .filter(|(f, _, _)| f == "rank")
+        .count();
+    // Three: two reorders, and a new place below Card C in modeling.
+    assert_eq!(ranks, 3, "{log}");
+}

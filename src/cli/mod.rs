@@ -816,8 +816,8 @@ fn write_entry(out: &mut impl Write, e: &crate::history::Entry) -> Result<()> {
         one_line(&e.author),
         one_line(&e.subject)
     )?;
-    for c in &e.changes {
-        writeln!(out, "    {}", one_line(&c.to_string()))?;
+    for line in e.change_lines() {
+        writeln!(out, "    {}", one_line(&line))?;
     }
     Ok(())
 }

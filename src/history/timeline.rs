@@ -66,6 +66,30 @@ pub struct Entry {
     pub changes: Vec<FieldChange>,
 }
 
+impl Entry {
+    /// The changes as lines a person reads. Ranks are internal sort keys:
+    /// a new rank in the same lane reads as moving up or down, and next to
+    /// a lane change it says nothing more.
+    pub fn change_lines(&self) -> Vec<String> {
+        let lane_changed = self.changes.iter().any(|c| c.field == "lane");
+        self.changes
+            .iter()
+            .filter_map(|c| match (c.field.as_str(), &c.before, &c.after) {
+                ("rank", ..) if lane_changed => None,
+                ("rank", Some(b), Some(a)) => Some(
+                    if a < b {
+                        "position: moved up"
+                    } else {
+                        "position: moved down"
+                    }
+                    .to_string(),
+                ),
+                _ => Some(c.to_string()),
+            })
+            .collect()
+    }
+}
+
 fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),

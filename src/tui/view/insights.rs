@@ -78,10 +78,10 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect, card: &str, scroll: u16
                     head.push(Span::raw(fit(&e.subject, 60)));
                 }
                 lines.push(Line::from(head));
-                for c in &e.changes {
+                for c in e.change_lines() {
                     lines.push(Line::raw(format!(
                         "    {}",
-                        fit(&c.to_string(), area.width.saturating_sub(8) as usize)
+                        fit(&c, area.width.saturating_sub(8) as usize)
                     )));
                 }
             }
