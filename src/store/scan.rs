@@ -104,10 +104,15 @@ pub(crate) fn scan(root: &Path, expected: &[&[u8]]) -> Result<Scan> {
         }
         Err(e) => bail!("cannot read {}: {e}", dir.display()),
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        - 1;
+    // Threads besides this one, when there is enough to share.
+    let helpers = if expected.len() >= 2 * CHUNK {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8)
+            - 1
+    } else {
+        0
+    };
     let next = AtomicUsize::new(0);
     // Stat `expected` in runs taken from `next`, until none are left.
     let stat_expected = |folder: &Folder| {
@@ -126,8 +131,7 @@ pub(crate) fn scan(root: &Path, expected: &[&[u8]]) -> Result<Scan> {
         }
     };
     let (listed, runs) = std::thread::scope(|s| {
-        let helpers: Vec<_> = (0..workers)
-            .filter(|_| expected.len() >= 2 * CHUNK)
+        let helpers: Vec<_> = (0..helpers)
             .map(|_| {
                 s.spawn(|| match folder.reopen() {
                     Ok(own) => stat_expected(&own),
@@ -151,22 +155,30 @@ pub(crate) fn scan(root: &Path, expected: &[&[u8]]) -> Result<Scan> {
     }
     problems.sort_by(|a, b| a.path.cmp(&b.path));
     let found = sorted(found);
-    // Both sorted: take each listed file's stamp from `expected`, or stat it
-    // now if the cache did not know it.
+    // Both sorted: take each listed file's stamp from `expected`. Files the
+    // cache did not know (all of them, without a cache) are stat-ed now.
     let mut e = 0;
-    let files = found
+    let mut unknown = Vec::new();
+    let mut files: Vec<(String, Option<Stamp>)> = found
         .into_iter()
-        .map(|id| {
+        .enumerate()
+        .map(|(i, id)| {
             while e < expected.len() && expected[e] < id.as_bytes() {
                 e += 1;
             }
-            let stamp = match known.get(e) {
-                Some(Some(s)) if expected[e] == id.as_bytes() => *s,
-                _ => folder.stamp(id.as_bytes()),
-            };
-            (id, stamp)
+            match known.get(e) {
+                Some(Some(s)) if expected[e] == id.as_bytes() => (id, *s),
+                _ => {
+                    unknown.push(i);
+                    (id, None)
+                }
+            }
         })
         .collect();
+    let stamps = super::par_map(&unknown, |&i| folder.stamp(files[i].0.as_bytes()));
+    for (i, stamp) in unknown.into_iter().zip(stamps) {
+        files[i].1 = stamp;
+    }
     Ok(Scan { files, problems })
 }
 
