@@ -117,11 +117,14 @@ pub struct Change {
 }
 
 /// `index` (the bytes of an index file) with the entries of `changes` set to
-/// their new stat data and ids, and the entries as they were before. `None`
-/// when the file is not in a shape this handles: a path without exactly one
-/// plain stage-0 entry, a file mode change, an unknown version or required
-/// extension, a malformed file.
-pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>)> {
+/// their new stat data and ids, and each path's entry as it was before
+/// (`None`: the path is new, and its entry was added). `None` when the file
+/// is not in a shape this handles: a path with a conflicted or flagged
+/// entry, a file mode change, a new path in a version 4 index or one using
+/// fsmonitor, a file where a new path's folder should be, an unknown
+/// version or required extension, a malformed file.
+#[allow(clippy::type_complexity)]
+pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Option<Change>>)> {
     if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
         return None;
     }
@@ -136,6 +139,9 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>
     let count = be32(index, 8)? as usize;
     let mut out = index.to_vec();
     let mut old: Vec<Option<Change>> = vec![None; changes.len()];
+    // Where each new path's entry goes: before the first entry sorting
+    // after it.
+    let mut insert_at: Vec<Option<usize>> = vec![None; changes.len()];
     let mut pos = HEADER;
     let mut path: Vec<u8> = Vec::new();
     for _ in 0..count {
@@ -181,11 +187,25 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>
         if pos > body_end {
             return None;
         }
+        for (i, c) in changes.iter().enumerate() {
+            let want = c.path.as_bytes();
+            if insert_at[i].is_none() && path.as_slice() > want && old[i].is_none() {
+                insert_at[i] = Some(start);
+            }
+            // A file where a folder of the path is, or a folder (entries
+            // below it) where the path is: git would refuse to add it.
+            let dir_of = |long: &[u8], short: &[u8]| {
+                long.len() > short.len() && long.starts_with(short) && long[short.len()] == b'/'
+            };
+            if dir_of(want, &path) || dir_of(&path, want) {
+                return None;
+            }
+        }
         let Some(i) = changes.iter().position(|c| c.path.as_bytes() == path) else {
             continue;
         };
         let plain = flags & (ASSUME_VALID | EXTENDED | STAGE) == 0;
-        if !plain || old[i].is_some() {
+        if !plain || old[i].is_some() || insert_at[i].is_some() {
             return None;
         }
         let was = Stat::read(&index[start..start + STAT]);
@@ -200,9 +220,20 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>
         changes[i].stat.write(&mut out[start..start + STAT]);
         out[start + STAT..start + STAT + HASH].copy_from_slice(changes[i].oid.as_bytes());
     }
-    let old: Vec<Change> = old.into_iter().collect::<Option<_>>()?;
-    // Extensions: each is a 4-byte signature, a 32-bit size and its data.
     let entries_end = pos;
+    // New paths: after every entry if none sorts after them.
+    let mut added: Vec<(usize, &Change)> = changes
+        .iter()
+        .zip(&old)
+        .zip(&insert_at)
+        .filter(|((_, was), _)| was.is_none())
+        .map(|((c, _), at)| (at.unwrap_or(entries_end), c))
+        .collect();
+    if !added.is_empty() && version == 4 {
+        // Each v4 path is stored relative to the one before it.
+        return None;
+    }
+    // Extensions: each is a 4-byte signature, a 32-bit size and its data.
     let mut tail: Vec<u8> = Vec::with_capacity(body_end - entries_end);
     let mut eoie = false;
     while pos < body_end {
@@ -222,6 +253,11 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>
             // The end-of-index-entries marker hashes the other extensions'
             // headers: it is written again below.
             b"EOIE" if pos + 8 + size == body_end => eoie = true,
+            // Offsets of blocks of entries, for reading on several threads:
+            // an added entry moves the later ones, and git does without.
+            b"IEOT" if !added.is_empty() => {}
+            // The fsmonitor bitmap is by entry position.
+            b"FSMN" if !added.is_empty() => return None,
             // Required extensions (lowercase first letter) change what the
             // entries mean: leave those files to libgit2.
             s if s[0].is_ascii_lowercase() => return None,
@@ -234,6 +270,15 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>
     if pos != body_end {
         return None;
     }
+    out.truncate(entries_end);
+    // From the last insertion point back, so earlier ones stay put.
+    added.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.path.cmp(&a.1.path)));
+    for (at, c) in &added {
+        out.splice(*at..*at, new_entry(c)?);
+    }
+    let entries_end = out.len();
+    let total = u32::try_from(count + added.len()).ok()?;
+    out[8..12].copy_from_slice(&total.to_be_bytes());
     if eoie {
         let mut headers = Sha1::new();
         let mut at = 0;
@@ -246,7 +291,6 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>
         tail.extend_from_slice(&u32::try_from(entries_end).ok()?.to_be_bytes());
         tail.extend_from_slice(&headers.finalize());
     }
-    out.truncate(entries_end);
     out.extend_from_slice(&tail);
     if skip_hash {
         out.extend_from_slice(&[0; HASH]);
@@ -255,6 +299,23 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Change>
         out.extend_from_slice(&sum);
     }
     Some((out, old))
+}
+
+/// A version 2/3 entry for a new path at stage 0: stat data, id, flags
+/// (the name's length), the name and 1 to 8 NULs.
+fn new_entry(c: &Change) -> Option<Vec<u8>> {
+    let name = c.path.as_bytes();
+    if name.contains(&0) {
+        return None;
+    }
+    let len = (FIXED + name.len() + 8) & !7;
+    let mut e = vec![0u8; len];
+    c.stat.write(&mut e[..STAT]);
+    e[STAT..STAT + HASH].copy_from_slice(c.oid.as_bytes());
+    let flags = name.len().min(usize::from(NAME_MASK)) as u16;
+    e[FIXED - 2..FIXED].copy_from_slice(&flags.to_be_bytes());
+    e[FIXED..FIXED + name.len()].copy_from_slice(name);
+    Some(e)
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
@@ -477,7 +538,7 @@ mod tests {
             ];
             let (ours, old) = patched(&before, &changes).expect("handled");
             assert_eq!(old.len(), 2);
-            assert_eq!(old[0].path, ".lanes/cards/c007.yaml");
+            assert_eq!(old[0].as_ref().unwrap().path, ".lanes/cards/c007.yaml");
             git(
                 d,
                 &[
@@ -524,12 +585,83 @@ mod tests {
             // With EOIE, git's threaded reader takes the offsets as written.
             git(d, &["-c", "index.threads=2", "status", "--porcelain"]);
             // Patching the old entries back gives the original entries.
+            let old: Vec<Change> = old.into_iter().map(Option::unwrap).collect();
             let (back, _) = patched(&ours, &old).unwrap();
             assert!(
                 back[..end(&back)] == before[..end(&before)],
                 "{config:?}: not restored"
             );
         }
+    }
+
+    /// New paths get the entries `git update-index --add` gives them, in
+    /// their sorted places (first, between, last, two at one place),
+    /// alongside a changed one.
+    #[test]
+    fn added_paths_are_the_entries_git_adds() {
+        let setups: &[&[&str]] = &[
+            &[],
+            &["index.version=3"],
+            &["index.skipHash=true"],
+            &[
+                "index.recordEndOfIndexEntries=true",
+                "index.recordOffsetTable=true",
+            ],
+        ];
+        for config in setups {
+            let tmp = repo(config);
+            let d = tmp.path();
+            let index = d.join(".git/index");
+            let before = std::fs::read(&index).unwrap();
+            let paths = [
+                ".lanes/cards/c0155.yaml",
+                ".lanes/cards/c0156.yaml",
+                ".a-first",
+                "zzz/last.yaml",
+                ".lanes/cards/c039.yaml",
+            ];
+            let changes: Vec<Change> = paths
+                .iter()
+                .map(|p| {
+                    std::fs::create_dir_all(d.join(p).parent().unwrap()).unwrap();
+                    change(d, p, &format!("new {p}\n"))
+                })
+                .collect();
+            let (ours, old) = patched(&before, &changes).expect("handled");
+            assert_eq!(old.iter().filter(|o| o.is_none()).count(), 4, "{config:?}");
+            let mut args = vec!["update-index", "--add"];
+            args.extend(paths);
+            git(d, &args);
+            let theirs = std::fs::read(&index).unwrap();
+            let end = |b: &[u8]| b.windows(4).position(|w| w == b"TREE").unwrap();
+            assert!(
+                ours[..end(&ours)] == theirs[..end(&theirs)],
+                "{config:?}: entries differ"
+            );
+            check_eoie(&ours, end(&ours));
+            std::fs::write(&index, &ours).unwrap();
+            let status = git(d, &["status", "--porcelain"]);
+            assert_eq!(
+                status,
+                "A  .a-first\nA  .lanes/cards/c0155.yaml\nA  .lanes/cards/c0156.yaml\nM  .lanes/cards/c039.yaml\nA  zzz/last.yaml\n",
+                "{config:?}"
+            );
+            let tree = git(d, &["write-tree"]);
+            let listed = git(d, &["ls-tree", "-r", "--name-only", tree.trim()]);
+            assert!(
+                listed.contains("zzz/last.yaml\n") && listed.contains(".a-first\n"),
+                "{listed}"
+            );
+            git(d, &["-c", "index.threads=2", "status", "--porcelain"]);
+            git(d, &["fsck", "--no-dangling"]);
+        }
+        // Version 4 stores each path relative to the one before: libgit2
+        // adds there.
+        let tmp = repo(&["index.version=4"]);
+        let d = tmp.path();
+        let before = std::fs::read(d.join(".git/index")).unwrap();
+        let c = change(d, ".lanes/cards/c0155.yaml", "x\n");
+        assert!(patched(&before, &[c]).is_none());
     }
 
     /// If the index ends with an EOIE extension, it holds where the
@@ -557,10 +689,14 @@ mod tests {
         let d = tmp.path();
         let index = std::fs::read(d.join(".git/index")).unwrap();
         let c = change(d, ".lanes/cards/c001.yaml", "x\n");
-        // A path with no entry (a new card).
-        let mut new = c.clone();
-        new.path = ".lanes/cards/new.yaml".into();
-        assert!(patched(&index, &[new]).is_none());
+        // A new path where a file stands for its folder, or below which
+        // entries are.
+        let mut under_file = c.clone();
+        under_file.path = "README/x.yaml".into();
+        assert!(patched(&index, &[under_file]).is_none());
+        let mut over_folder = c.clone();
+        over_folder.path = ".lanes/cards".into();
+        assert!(patched(&index, &[over_folder]).is_none());
         // A mode change.
         let mut exec = c.clone();
         exec.stat.mode = 0o100755;

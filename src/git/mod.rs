@@ -218,7 +218,8 @@ enum Staged {
     InPlace {
         lock: Option<IndexLock>,
         bytes: Vec<u8>,
-        old: Vec<index_file::Change>,
+        /// Each path's entry before (`None`: added).
+        old: Vec<(String, Option<index_file::Change>)>,
     },
     /// libgit2's index, with the entries as they were, to put back.
     Libgit2 {
@@ -247,19 +248,28 @@ impl Staged {
         match self {
             Staged::InPlace { old, .. } => {
                 let index_path = repo.path().join("index");
-                let restored = IndexLock::acquire(repo).ok().and_then(|lock| {
+                // Entries that were there are patched back; an added one
+                // needs libgit2 to remove it.
+                let was: Option<Vec<index_file::Change>> =
+                    old.iter().map(|(_, c)| c.clone()).collect();
+                let restored = was.and_then(|was| {
+                    let lock = IndexLock::acquire(repo).ok()?;
                     let now = std::fs::read(&index_path).ok()?;
-                    let (bytes, _) = index_file::patched(&now, &old)?;
+                    let (bytes, _) = index_file::patched(&now, &was)?;
                     lock.commit(&bytes).ok()
                 });
                 if restored.is_none() {
-                    // Fall back to libgit2 for the same entries.
                     if let Ok(mut index) = repo.index() {
                         let _ = with_lock_retry(|| index.read(true));
-                        for c in &old {
-                            let mut entry = blob_entry(&c.path, c.oid);
-                            entry.mode = c.stat.mode;
-                            let _ = index.add(&entry);
+                        for (p, c) in &old {
+                            let _ = match c {
+                                Some(c) => {
+                                    let mut entry = blob_entry(&c.path, c.oid);
+                                    entry.mode = c.stat.mode;
+                                    index.add(&entry)
+                                }
+                                None => index.remove_path(Path::new(p)),
+                            };
                         }
                         let _ = index.write();
                     }
@@ -279,10 +289,10 @@ impl Staged {
     }
 }
 
-/// Stage existing files whose index entries exist by patching the index file
-/// (the common case: a card changed). `None` when that does not apply: a
-/// removal, given content, a new path, a file changing while it is read, or
-/// an index [`index_file::patched`] leaves to libgit2.
+/// Stage files by patching the index file (the common cases: a card changed
+/// or added). `None` when that does not apply: a removal, given content, a
+/// file changing while it is read, or an index [`index_file::patched`]
+/// leaves to libgit2.
 fn stage_in_place(
     repo: &Repository,
     files: &[(String, Option<Vec<u8>>)],
@@ -339,6 +349,7 @@ fn stage_in_place(
     let Some((bytes, old)) = index_file::patched(&bytes, &changes) else {
         return Ok(None);
     };
+    let old = changes.iter().map(|c| c.path.clone()).zip(old).collect();
     let list = changes.into_iter().map(|c| (c.path, Some(c.oid))).collect();
     Ok(Some((
         Staged::InPlace {
