@@ -2479,3 +2479,50 @@ fn commits_on_a_large_board_store_valid_objects() {
         "{text}"
     );
 }
+
+/// A card file with CRLF line endings, committed that way, in a repository
+/// with `core.autocrlf`: lanes' commit stores what `git add` would (git
+/// keeps carriage returns a file already had in the index), and leaves
+/// nothing to commit behind.
+#[test]
+fn crlf_card_under_autocrlf_commits_what_git_would() {
+    let r = Repo::with_board(KANBAN);
+    let id = r.add("Windows card", &[]);
+    let rel = card_path(&id);
+    let crlf = r.read(&rel).replace('\n', "\r\n");
+    r.write(&rel, &crlf);
+    r.git(&["-c", "core.autocrlf=false", "add", &rel]);
+    r.git(&["-c", "core.autocrlf=false", "commit", "-q", "-m", "crlf"]);
+    r.git(&["config", "core.autocrlf", "true"]);
+    for (what, args) in [
+        ("note", vec!["note", &id, "from a Windows machine"]),
+        ("move", vec!["move", &id, "hypothesis"]),
+    ] {
+        ok(&r.lanes(&args));
+        assert!(
+            r.read(&rel).contains('\r'),
+            "lanes kept the file's line endings"
+        );
+        assert_eq!(r.status(), Vec::<String>::new(), "after {what}");
+        // The index held the file with carriage returns, so git keeps them.
+        assert_eq!(
+            r.git(&["rev-parse", &format!("HEAD:{rel}")]),
+            r.git(&["hash-object", "--no-filters", &rel]),
+            "after {what}"
+        );
+        // Make git hash the file again (a new mtime) and add it: git's blob
+        // is the one lanes committed.
+        let f = std::fs::File::options()
+            .write(true)
+            .open(r.abs(&rel))
+            .unwrap();
+        f.set_modified(std::time::SystemTime::now() + Duration::from_secs(5))
+            .unwrap();
+        r.git(&["add", &rel]);
+        assert_eq!(
+            r.git(&["diff", "--cached", "--name-only"]),
+            "",
+            "after {what}"
+        );
+    }
+}

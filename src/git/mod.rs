@@ -307,7 +307,8 @@ fn stage_in_place(
     // reads the whole index to look for `.gitattributes` files in it, even
     // when the work tree has them. Git reads the index only for a
     // `.gitattributes` missing from the work tree (a sparse checkout): so
-    // hash through a second handle whose index is empty, unless sparse.
+    // hash through a second handle whose index is empty, unless sparse or a
+    // file has carriage returns (below).
     if repo
         .config()?
         .get_bool("core.sparseCheckout")
@@ -329,6 +330,11 @@ fn stage_in_place(
         let Some(before) = stat(&full) else {
             return Ok(None);
         };
+        // Line-ending filters look at the index's copy of a file that has
+        // carriage returns ("safer autocrlf"): libgit2 with the real index.
+        if std::fs::read(&full).map_or(true, |b| b.contains(&b'\r')) {
+            return Ok(None);
+        }
         // Through the path's filters (line endings...), as `git add` does.
         let oid = hasher.blob_path(&full)?;
         if stat(&full) != Some(before) {
