@@ -35,8 +35,8 @@ const NAME_MASK: u16 = 0x0fff;
 /// as git stores them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stat {
-    pub ctime: (u32, u32),
-    pub mtime: (u32, u32),
+    pub ctime: Time,
+    pub mtime: Time,
     pub dev: u32,
     pub ino: u32,
     pub mode: u32,
@@ -107,6 +107,12 @@ impl Stat {
     }
 }
 
+/// A file time as the index keeps it: seconds and nanoseconds.
+pub type Time = (u32, u32);
+
+/// A patched index file, and each path's entry as it was (`None`: added).
+pub type Patched = (Vec<u8>, Vec<Option<Change>>);
+
 /// One path's entry: its stat data and object id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -123,8 +129,15 @@ pub struct Change {
 /// entry, a file mode change, a new path in a version 4 index or one using
 /// fsmonitor, a file where a new path's folder should be, an unknown
 /// version or required extension, a malformed file.
-#[allow(clippy::type_complexity)]
-pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Option<Change>>)> {
+///
+/// `written` is the index file's mtime (seconds, nanoseconds). Another
+/// entry whose file changed at or after that moment ("racily clean") may
+/// be modified without its stat data showing it: git checks the content of
+/// such entries when it reads the index, but a newer index would hide
+/// them, so their recorded size is set to 0 ("smudged", as git and libgit2
+/// do when they write one), and git compares their content next time.
+/// `(0, 0)` skips this, as git does for an index without a time.
+pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patched> {
     if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
         return None;
     }
@@ -202,6 +215,10 @@ pub fn patched(index: &[u8], changes: &[Change]) -> Option<(Vec<u8>, Vec<Option<
             }
         }
         let Some(i) = changes.iter().position(|c| c.path.as_bytes() == path) else {
+            let mtime = (be32(index, start + 8)?, be32(index, start + 12)?);
+            if written.0 != 0 && mtime >= written {
+                out[start + STAT - 4..start + STAT].fill(0);
+            }
             continue;
         };
         let plain = flags & (ASSUME_VALID | EXTENDED | STAGE) == 0;
@@ -466,6 +483,12 @@ mod tests {
         .unwrap();
     }
 
+    /// A file's mtime as git keeps it.
+    fn mtime(path: &Path) -> Time {
+        let s = Stat::of(&std::fs::metadata(path).unwrap()).unwrap();
+        s.mtime
+    }
+
     /// A committed repository with cards in nested folders and a file
     /// outside them, configured by `config` (`git -c` pairs for every call).
     fn repo(config: &[&str]) -> tempfile::TempDir {
@@ -536,7 +559,7 @@ mod tests {
                     "noted, and longer than before\n",
                 ),
             ];
-            let (ours, old) = patched(&before, &changes).expect("handled");
+            let (ours, old) = patched(&before, mtime(&index), &changes).expect("handled");
             assert_eq!(old.len(), 2);
             assert_eq!(old[0].as_ref().unwrap().path, ".lanes/cards/c007.yaml");
             git(
@@ -586,7 +609,7 @@ mod tests {
             git(d, &["-c", "index.threads=2", "status", "--porcelain"]);
             // Patching the old entries back gives the original entries.
             let old: Vec<Change> = old.into_iter().map(Option::unwrap).collect();
-            let (back, _) = patched(&ours, &old).unwrap();
+            let (back, _) = patched(&ours, (0, 0), &old).unwrap();
             assert!(
                 back[..end(&back)] == before[..end(&before)],
                 "{config:?}: not restored"
@@ -627,7 +650,7 @@ mod tests {
                     change(d, p, &format!("new {p}\n"))
                 })
                 .collect();
-            let (ours, old) = patched(&before, &changes).expect("handled");
+            let (ours, old) = patched(&before, mtime(&index), &changes).expect("handled");
             assert_eq!(old.iter().filter(|o| o.is_none()).count(), 4, "{config:?}");
             let mut args = vec!["update-index", "--add"];
             args.extend(paths);
@@ -661,7 +684,7 @@ mod tests {
         let d = tmp.path();
         let before = std::fs::read(d.join(".git/index")).unwrap();
         let c = change(d, ".lanes/cards/c0155.yaml", "x\n");
-        assert!(patched(&before, &[c]).is_none());
+        assert!(patched(&before, (0, 0), &[c]).is_none());
     }
 
     /// If the index ends with an EOIE extension, it holds where the
@@ -693,14 +716,14 @@ mod tests {
         // entries are.
         let mut under_file = c.clone();
         under_file.path = "README/x.yaml".into();
-        assert!(patched(&index, &[under_file]).is_none());
+        assert!(patched(&index, (0, 0), &[under_file]).is_none());
         let mut over_folder = c.clone();
         over_folder.path = ".lanes/cards".into();
-        assert!(patched(&index, &[over_folder]).is_none());
+        assert!(patched(&index, (0, 0), &[over_folder]).is_none());
         // A mode change.
         let mut exec = c.clone();
         exec.stat.mode = 0o100755;
-        assert!(patched(&index, &[exec]).is_none());
+        assert!(patched(&index, (0, 0), &[exec]).is_none());
         // A conflicted path (stages 1-3).
         let blob = c.oid.to_string();
         let conflicted = {
@@ -719,16 +742,53 @@ mod tests {
             assert!(child.wait().unwrap().success());
             std::fs::read(d.join(".git/index")).unwrap()
         };
-        assert!(patched(&conflicted, std::slice::from_ref(&c)).is_none());
+        assert!(patched(&conflicted, (0, 0), std::slice::from_ref(&c)).is_none());
         // A split index (a required extension).
         git(d, &["update-index", "--split-index"]);
         let split = std::fs::read(d.join(".git/index")).unwrap();
         assert!(split.windows(4).any(|w| w == b"link"));
-        assert!(patched(&split, std::slice::from_ref(&c)).is_none());
+        assert!(patched(&split, (0, 0), std::slice::from_ref(&c)).is_none());
         // Not an index at all, or cut short.
-        assert!(patched(b"DIRC", std::slice::from_ref(&c)).is_none());
-        assert!(patched(&index[..index.len() / 2], std::slice::from_ref(&c)).is_none());
-        assert!(patched(&[0u8; 64], std::slice::from_ref(&c)).is_none());
+        assert!(patched(b"DIRC", (0, 0), std::slice::from_ref(&c)).is_none());
+        assert!(patched(&index[..index.len() / 2], (0, 0), std::slice::from_ref(&c)).is_none());
+        assert!(patched(&[0u8; 64], (0, 0), std::slice::from_ref(&c)).is_none());
+    }
+
+    /// An entry whose file changed at or after the index was written may
+    /// hide a change: it is smudged, and git looks at its content.
+    #[test]
+    fn racily_clean_entries_are_smudged() {
+        let tmp = repo(&[]);
+        let d = tmp.path();
+        let index = d.join(".git/index");
+        let c = change(d, ".lanes/cards/c001.yaml", "x\n");
+        // README changed after the index was written, and git recorded
+        // that; then it changes again, keeping its size and times.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        let set_later = || {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(d.join("README"))
+                .unwrap();
+            f.set_modified(later).unwrap();
+        };
+        std::fs::write(d.join("README"), "R1\n").unwrap();
+        set_later();
+        git(d, &["update-index", "README"]);
+        std::fs::write(d.join("README"), "R2\n").unwrap();
+        set_later();
+        let bytes = std::fs::read(&index).unwrap();
+        let (ours, _) = patched(&bytes, mtime(&index), std::slice::from_ref(&c)).unwrap();
+        std::fs::write(&index, &ours).unwrap();
+        let debug = git(d, &["ls-files", "--debug", "README"]);
+        assert!(debug.contains("size: 0"), "{debug}");
+        // The index is newer than README now, yet git sees the change
+        // (staged R1, then R2 in the work tree).
+        let status = git(d, &["status", "--porcelain"]);
+        assert!(status.contains("MM README"), "{status}");
+        // Without a time nothing is smudged.
+        let (plain, _) = patched(&bytes, (0, 0), std::slice::from_ref(&c)).unwrap();
+        assert_ne!(plain, ours);
     }
 
     #[test]

@@ -254,8 +254,8 @@ impl Staged {
                     old.iter().map(|(_, c)| c.clone()).collect();
                 let restored = was.and_then(|was| {
                     let lock = IndexLock::acquire(repo).ok()?;
-                    let now = std::fs::read(&index_path).ok()?;
-                    let (bytes, _) = index_file::patched(&now, &was)?;
+                    let (now, written) = read_index(&index_path).ok()??;
+                    let (bytes, _) = index_file::patched(&now, written, &was)?;
                     lock.commit(&bytes).ok()
                 });
                 if restored.is_none() {
@@ -347,12 +347,10 @@ fn stage_in_place(
         });
     }
     let lock = IndexLock::acquire(repo)?;
-    let bytes = match std::fs::read(repo.path().join("index")) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => bail!("cannot read the git index: {e}"),
+    let Some((bytes, written)) = read_index(&repo.path().join("index"))? else {
+        return Ok(None);
     };
-    let Some((bytes, old)) = index_file::patched(&bytes, &changes) else {
+    let Some((bytes, old)) = index_file::patched(&bytes, written, &changes) else {
         return Ok(None);
     };
     let old = changes.iter().map(|c| c.path.clone()).zip(old).collect();
@@ -365,6 +363,24 @@ fn stage_in_place(
         },
         list,
     )))
+}
+
+/// The index file's bytes and mtime (`None` if there is none yet).
+fn read_index(path: &Path) -> Result<Option<(Vec<u8>, index_file::Time)>> {
+    let open = std::fs::File::open(path).and_then(|mut f| {
+        let meta = f.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut f, &mut bytes)?;
+        Ok((bytes, meta))
+    });
+    match open {
+        Ok((bytes, meta)) => {
+            let written = index_file::Stat::of(&meta).map_or((0, 0), |s| s.mtime);
+            Ok(Some((bytes, written)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => bail!("cannot read the git index: {e}"),
+    }
 }
 
 /// Stage through libgit2's index: any case.
