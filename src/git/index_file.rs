@@ -137,20 +137,22 @@ pub struct Change {
 /// them, so their recorded size is set to 0 ("smudged", as git and libgit2
 /// do when they write one), and git compares their content next time.
 /// `(0, 0)` skips this, as git does for an index without a time.
-pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patched> {
-    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
+pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patched> {
+    // Changed entries are overwritten in this buffer; the extensions are
+    // copied out before it is cut after the entries.
+    let mut out = index;
+    if out.len() < HEADER + HASH || &out[..4] != b"DIRC" {
         return None;
     }
-    let body_end = index.len() - HASH;
+    let body_end = out.len() - HASH;
     // The trailing checksum is not verified, as git does not verify it when
     // reading (only `git fsck` does); all zeros means `index.skipHash`.
-    let skip_hash = index[body_end..].iter().all(|&b| b == 0);
-    let version = be32(index, 4)?;
+    let skip_hash = out[body_end..].iter().all(|&b| b == 0);
+    let version = be32(&out, 4)?;
     if !(2..=4).contains(&version) {
         return None;
     }
-    let count = be32(index, 8)? as usize;
-    let mut out = index.to_vec();
+    let count = be32(&out, 8)? as usize;
     let mut old: Vec<Option<Change>> = vec![None; changes.len()];
     // Where each new path's entry goes: before the first entry sorting
     // after it.
@@ -159,12 +161,7 @@ pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patche
     let mut path: Vec<u8> = Vec::new();
     for _ in 0..count {
         let start = pos;
-        let flags = u16::from_be_bytes(
-            index
-                .get(start + FIXED - 2..start + FIXED)?
-                .try_into()
-                .ok()?,
-        );
+        let flags = u16::from_be_bytes(out.get(start + FIXED - 2..start + FIXED)?.try_into().ok()?);
         let mut name_at = start + FIXED;
         if flags & EXTENDED != 0 {
             if version < 3 {
@@ -174,26 +171,22 @@ pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patche
         }
         // The entry's path, and where the next entry starts.
         if version == 4 {
-            let (strip, n) = varint(index.get(name_at..)?)?;
+            let (strip, n) = varint(out.get(name_at..)?)?;
             let keep = path.len().checked_sub(strip)?;
             path.truncate(keep);
             let suffix_at = name_at + n;
-            let nul = suffix_at
-                + index
-                    .get(suffix_at..body_end)?
-                    .iter()
-                    .position(|&b| b == 0)?;
-            path.extend_from_slice(&index[suffix_at..nul]);
+            let nul = suffix_at + out.get(suffix_at..body_end)?.iter().position(|&b| b == 0)?;
+            path.extend_from_slice(&out[suffix_at..nul]);
             pos = nul + 1;
         } else {
             let len = usize::from(flags & NAME_MASK);
             let nul = if len < usize::from(NAME_MASK) {
                 name_at + len
             } else {
-                name_at + index.get(name_at..body_end)?.iter().position(|&b| b == 0)?
+                name_at + out.get(name_at..body_end)?.iter().position(|&b| b == 0)?
             };
             path.clear();
-            path.extend_from_slice(index.get(name_at..nul)?);
+            path.extend_from_slice(out.get(name_at..nul)?);
             // 1 to 8 NULs pad the entry to a multiple of 8 bytes.
             pos = start + ((nul - start + 8) & !7);
         }
@@ -215,7 +208,7 @@ pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patche
             }
         }
         let Some(i) = changes.iter().position(|c| c.path.as_bytes() == path) else {
-            let mtime = (be32(index, start + 8)?, be32(index, start + 12)?);
+            let mtime = (be32(&out, start + 8)?, be32(&out, start + 12)?);
             if written.0 != 0 && mtime >= written {
                 out[start + STAT - 4..start + STAT].fill(0);
             }
@@ -225,13 +218,13 @@ pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patche
         if !plain || old[i].is_some() || insert_at[i].is_some() {
             return None;
         }
-        let was = Stat::read(&index[start..start + STAT]);
+        let was = Stat::read(&out[start..start + STAT]);
         if was.mode != changes[i].stat.mode || !matches!(was.mode, 0o100644 | 0o100755) {
             return None;
         }
         old[i] = Some(Change {
             path: changes[i].path.clone(),
-            oid: Oid::from_bytes(&index[start + STAT..start + STAT + HASH]).ok()?,
+            oid: Oid::from_bytes(&out[start + STAT..start + STAT + HASH]).ok()?,
             stat: was,
         });
         changes[i].stat.write(&mut out[start..start + STAT]);
@@ -254,9 +247,9 @@ pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patche
     let mut tail: Vec<u8> = Vec::with_capacity(body_end - entries_end);
     let mut eoie = false;
     while pos < body_end {
-        let sig: [u8; 4] = index.get(pos..pos + 4)?.try_into().ok()?;
-        let size = be32(index, pos + 4)? as usize;
-        let data = index.get(pos + 8..(pos + 8).checked_add(size)?)?;
+        let sig: [u8; 4] = out.get(pos..pos + 4)?.try_into().ok()?;
+        let size = be32(&out, pos + 4)? as usize;
+        let data = out.get(pos + 8..(pos + 8).checked_add(size)?)?;
         if data.len() != size || pos + 8 + size > body_end {
             return None;
         }
@@ -280,7 +273,7 @@ pub fn patched(index: &[u8], written: Time, changes: &[Change]) -> Option<Patche
             s if s[0].is_ascii_lowercase() => return None,
             // Optional ones (resolve-undo, untracked cache, fsmonitor,
             // entry offsets) stay valid: no entry moved or changed meaning.
-            _ => tail.extend_from_slice(&index[pos..pos + 8 + size]),
+            _ => tail.extend_from_slice(&out[pos..pos + 8 + size]),
         }
         pos += 8 + size;
     }
@@ -559,7 +552,7 @@ mod tests {
                     "noted, and longer than before\n",
                 ),
             ];
-            let (ours, old) = patched(&before, mtime(&index), &changes).expect("handled");
+            let (ours, old) = patched(before.clone(), mtime(&index), &changes).expect("handled");
             assert_eq!(old.len(), 2);
             assert_eq!(old[0].as_ref().unwrap().path, ".lanes/cards/c007.yaml");
             git(
@@ -609,7 +602,7 @@ mod tests {
             git(d, &["-c", "index.threads=2", "status", "--porcelain"]);
             // Patching the old entries back gives the original entries.
             let old: Vec<Change> = old.into_iter().map(Option::unwrap).collect();
-            let (back, _) = patched(&ours, (0, 0), &old).unwrap();
+            let (back, _) = patched(ours.clone(), (0, 0), &old).unwrap();
             assert!(
                 back[..end(&back)] == before[..end(&before)],
                 "{config:?}: not restored"
@@ -650,7 +643,7 @@ mod tests {
                     change(d, p, &format!("new {p}\n"))
                 })
                 .collect();
-            let (ours, old) = patched(&before, mtime(&index), &changes).expect("handled");
+            let (ours, old) = patched(before.clone(), mtime(&index), &changes).expect("handled");
             assert_eq!(old.iter().filter(|o| o.is_none()).count(), 4, "{config:?}");
             let mut args = vec!["update-index", "--add"];
             args.extend(paths);
@@ -684,7 +677,7 @@ mod tests {
         let d = tmp.path();
         let before = std::fs::read(d.join(".git/index")).unwrap();
         let c = change(d, ".lanes/cards/c0155.yaml", "x\n");
-        assert!(patched(&before, (0, 0), &[c]).is_none());
+        assert!(patched(before, (0, 0), &[c]).is_none());
     }
 
     /// If the index ends with an EOIE extension, it holds where the
@@ -716,14 +709,14 @@ mod tests {
         // entries are.
         let mut under_file = c.clone();
         under_file.path = "README/x.yaml".into();
-        assert!(patched(&index, (0, 0), &[under_file]).is_none());
+        assert!(patched(index.clone(), (0, 0), &[under_file]).is_none());
         let mut over_folder = c.clone();
         over_folder.path = ".lanes/cards".into();
-        assert!(patched(&index, (0, 0), &[over_folder]).is_none());
+        assert!(patched(index.clone(), (0, 0), &[over_folder]).is_none());
         // A mode change.
         let mut exec = c.clone();
         exec.stat.mode = 0o100755;
-        assert!(patched(&index, (0, 0), &[exec]).is_none());
+        assert!(patched(index.clone(), (0, 0), &[exec]).is_none());
         // A conflicted path (stages 1-3).
         let blob = c.oid.to_string();
         let conflicted = {
@@ -742,16 +735,21 @@ mod tests {
             assert!(child.wait().unwrap().success());
             std::fs::read(d.join(".git/index")).unwrap()
         };
-        assert!(patched(&conflicted, (0, 0), std::slice::from_ref(&c)).is_none());
+        assert!(patched(conflicted, (0, 0), std::slice::from_ref(&c)).is_none());
         // A split index (a required extension).
         git(d, &["update-index", "--split-index"]);
         let split = std::fs::read(d.join(".git/index")).unwrap();
         assert!(split.windows(4).any(|w| w == b"link"));
-        assert!(patched(&split, (0, 0), std::slice::from_ref(&c)).is_none());
+        assert!(patched(split, (0, 0), std::slice::from_ref(&c)).is_none());
         // Not an index at all, or cut short.
-        assert!(patched(b"DIRC", (0, 0), std::slice::from_ref(&c)).is_none());
-        assert!(patched(&index[..index.len() / 2], (0, 0), std::slice::from_ref(&c)).is_none());
-        assert!(patched(&[0u8; 64], (0, 0), std::slice::from_ref(&c)).is_none());
+        assert!(patched(b"DIRC".to_vec(), (0, 0), std::slice::from_ref(&c)).is_none());
+        assert!(patched(
+            index[..index.len() / 2].to_vec(),
+            (0, 0),
+            std::slice::from_ref(&c)
+        )
+        .is_none());
+        assert!(patched(vec![0u8; 64], (0, 0), std::slice::from_ref(&c)).is_none());
     }
 
     /// An entry whose file changed at or after the index was written may
@@ -778,7 +776,7 @@ mod tests {
         std::fs::write(d.join("README"), "R2\n").unwrap();
         set_later();
         let bytes = std::fs::read(&index).unwrap();
-        let (ours, _) = patched(&bytes, mtime(&index), std::slice::from_ref(&c)).unwrap();
+        let (ours, _) = patched(bytes.clone(), mtime(&index), std::slice::from_ref(&c)).unwrap();
         std::fs::write(&index, &ours).unwrap();
         let debug = git(d, &["ls-files", "--debug", "README"]);
         assert!(debug.contains("size: 0"), "{debug}");
@@ -787,7 +785,7 @@ mod tests {
         let status = git(d, &["status", "--porcelain"]);
         assert!(status.contains("MM README"), "{status}");
         // Without a time nothing is smudged.
-        let (plain, _) = patched(&bytes, (0, 0), std::slice::from_ref(&c)).unwrap();
+        let (plain, _) = patched(bytes, (0, 0), std::slice::from_ref(&c)).unwrap();
         assert_ne!(plain, ours);
     }
 

@@ -255,7 +255,7 @@ impl Staged {
                 let restored = was.and_then(|was| {
                     let lock = IndexLock::acquire(repo).ok()?;
                     let (now, written) = read_index(&index_path).ok()??;
-                    let (bytes, _) = index_file::patched(&now, written, &was)?;
+                    let (bytes, _) = index_file::patched(now, written, &was)?;
                     lock.commit(&bytes).ok()
                 });
                 if restored.is_none() {
@@ -350,7 +350,7 @@ fn stage_in_place(
     let Some((bytes, written)) = read_index(&repo.path().join("index"))? else {
         return Ok(None);
     };
-    let Some((bytes, old)) = index_file::patched(&bytes, written, &changes) else {
+    let Some((bytes, old)) = index_file::patched(bytes, written, &changes) else {
         return Ok(None);
     };
     let old = changes.iter().map(|c| c.path.clone()).zip(old).collect();

@@ -69,7 +69,7 @@ impl Index {
         let cache_path = scratch_file(root, CACHE_FILE);
         let mut data = cache_path
             .as_deref()
-            .and_then(|p| fs::read(p).ok())
+            .and_then(|p| read_with_room(p).ok())
             .unwrap_or_default();
         let cached = parse(&data);
         let missing = cached.is_none();
@@ -251,6 +251,16 @@ pub struct Placed<'a> {
 /// the repository.
 pub fn scratch_dir(root: &Path) -> Option<PathBuf> {
     scratch_file(root, CACHE_FILE).and_then(|p| p.parent().map(Path::to_path_buf))
+}
+
+/// The cache file's bytes, with room after them for the fields of the cards
+/// read now (growing a megabyte buffer would copy it).
+fn read_with_room(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut f = fs::File::open(path)?;
+    let len = f.metadata()?.len() as usize;
+    let mut data = Vec::with_capacity(len + 64 * 1024);
+    std::io::Read::read_to_end(&mut f, &mut data)?;
+    Ok(data)
 }
 
 /// Parse the cache into entries (ranges into it); `None` if it is not a
