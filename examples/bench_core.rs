@@ -23,7 +23,10 @@
 mod bench_common;
 
 use anyhow::{anyhow, bail, Context, Result};
-use bench_common::{find_lanes, load_average, Rng};
+use bench_common::{
+    cpu_now, find_lanes, git, lane_ranks, load_average, measure, ms, num, output, time_cmd, Rng,
+    Stats, Step,
+};
 use lanes::model::{
     date, id, rank, Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict,
 };
@@ -117,132 +120,8 @@ fn parse_opts(args: &[String]) -> Result<Opts> {
 // ---------------------------------------------------------------------------
 // Small helpers
 
-fn num(x: f64) -> Value {
-    Value::Number(serde_yaml::Number::from((x * 1000.0).round() / 1000.0))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
 fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
-}
-
-/// Run a command, failing with its stderr if it fails; returns stdout.
-fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {cmd:?}"))?;
-    if !out.status.success() {
-        bail!(
-            "{cmd:?} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn git(root: &Path, args: &[&str]) -> Result<String> {
-    output(Command::new("git").args(args).current_dir(root))
-}
-
-/// Time one run of a command with stdout discarded; fails with its stderr.
-fn time_cmd(cmd: &mut Command) -> Result<Duration> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {cmd:?}"))?;
-    let took = start.elapsed();
-    if !out.status.success() {
-        bail!(
-            "{cmd:?} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(took)
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Stats {
-    median: Duration,
-    min: Duration,
-    /// Median CPU time (user + system) of this process and its children
-    /// during a run: unlike wall time, hardly affected by other jobs.
-    cpu: Duration,
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
-}
-
-/// CPU time used so far by this process and its waited-for children.
-#[cfg(unix)]
-fn cpu_now() -> Duration {
-    let mut total = Duration::ZERO;
-    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
-        // SAFETY: getrusage only writes into the struct we pass.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: a valid `who` and a valid pointer to a rusage.
-        if unsafe { libc::getrusage(who, &mut ru) } == 0 {
-            for tv in [ru.ru_utime, ru.ru_stime] {
-                total += Duration::from_secs(tv.tv_sec as u64)
-                    + Duration::from_micros(tv.tv_usec as u64);
-            }
-        }
-    }
-    total
-}
-
-#[cfg(not(unix))]
-fn cpu_now() -> Duration {
-    Duration::ZERO
-}
-
-/// A timed step: called with the run number (0 is the warm-up).
-type Step<'a> = Box<dyn FnMut(usize) -> Result<Duration> + 'a>;
-
-/// One warm-up round, then `runs` timed rounds. Each round runs every step
-/// once, in turn, so that a change in machine load (other jobs on a shared
-/// machine) hits all of them alike and their ratios stay fair.
-fn measure(runs: usize, mut steps: Vec<Step<'_>>) -> Result<Vec<Stats>> {
-    let mut wall = vec![Vec::with_capacity(runs); steps.len()];
-    let mut cpu = wall.clone();
-    for i in 0..=runs {
-        for (k, step) in steps.iter_mut().enumerate() {
-            let c = cpu_now();
-            let took = step(i)?;
-            if i > 0 {
-                wall[k].push(took);
-                cpu[k].push(cpu_now().saturating_sub(c));
-            }
-        }
-    }
-    Ok(wall
-        .iter_mut()
-        .zip(&mut cpu)
-        .map(|(w, c)| summarize(w, c))
-        .collect())
-}
-
-fn summarize(wall: &mut [Duration], cpu: &mut [Duration]) -> Stats {
-    Stats {
-        median: median(wall),
-        min: wall[0],
-        cpu: median(cpu),
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -431,28 +310,6 @@ const BODIES: &[&str] = &[
 
 /// When the generated history starts: 2025-01-06 09:00 UTC.
 const START: i64 = 20_094 * 86_400 + 9 * 3600;
-
-/// Ranks for `n` cards in one lane, from `rank::spread` when that gives
-/// valid ranks; otherwise by balanced bisection with `rank::between`.
-fn lane_ranks(n: usize) -> (Vec<String>, bool) {
-    let spread = rank::spread(n);
-    if spread.iter().all(|r| rank::is_valid(r)) {
-        return (spread, true);
-    }
-    fn bisect(lo: Option<&str>, hi: Option<&str>, n: usize, out: &mut Vec<String>) {
-        if n == 0 {
-            return;
-        }
-        let mid = rank::between(lo, hi);
-        let left = (n - 1) / 2;
-        bisect(lo, Some(&mid), left, out);
-        out.push(mid.clone());
-        bisect(Some(&mid), hi, n - 1 - left, out);
-    }
-    let mut out = Vec::with_capacity(n);
-    bisect(None, None, n, &mut out);
-    (out, false)
-}
 
 fn title(rng: &mut Rng) -> String {
     let q = *rng.pick(QUALIFIERS);
@@ -672,8 +529,8 @@ fn generate(root: &Path, o: &Opts) -> Result<Generated> {
     let mut rank_pool: Vec<std::vec::IntoIter<String>> = Vec::new();
     for l in 0..lanes.len() {
         let n = lane_of.iter().filter(|&&x| x == l).count();
-        let (ranks, spread) = lane_ranks(n);
-        spread_used &= spread;
+        let ranks = lane_ranks(n);
+        spread_used &= ranks == rank::spread(n);
         ranks_sorted.push(ranks.clone());
         let mut shuffled = ranks;
         rng.shuffle(&mut shuffled);
@@ -1171,7 +1028,7 @@ fn run(o: Opts) -> Result<()> {
         cold_cpu.push(cpu_now().saturating_sub(c));
         cold_moved.push((card, target));
     }
-    let cold = summarize(&mut cold_wall, &mut cold_cpu);
+    let cold = Stats::of(&mut cold_wall, &mut cold_cpu);
     if head_count(&root)? - before != 3 {
         bail!("three lanes moves did not make three commits");
     }

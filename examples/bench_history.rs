@@ -28,7 +28,10 @@
 mod bench_common;
 
 use anyhow::{anyhow, bail, Context, Result};
-use bench_common::{find_lanes, load_average, Rng};
+use bench_common::{
+    cpu_now, find_lanes, git, lane_ranks, load_average, measure, ms, num, output, time_cmd, Rng,
+    Stats, Step,
+};
 use lanes::model::{
     date, id, rank, Card, Direction, Experiment, Hypothesis, JournalEntry, Verdict,
 };
@@ -137,129 +140,6 @@ fn parse_opts(args: &[String]) -> Result<Opts> {
 // ---------------------------------------------------------------------------
 // Small helpers
 
-fn num(x: f64) -> Value {
-    Value::Number(serde_yaml::Number::from((x * 1000.0).round() / 1000.0))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-/// Run a command, failing with its stderr if it fails; returns stdout.
-fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {cmd:?}"))?;
-    if !out.status.success() {
-        bail!(
-            "{cmd:?} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn git(root: &Path, args: &[&str]) -> Result<String> {
-    output(Command::new("git").args(args).current_dir(root))
-}
-
-/// Time one run of a command with stdout discarded; fails with its stderr.
-fn time_cmd(cmd: &mut Command) -> Result<Duration> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {cmd:?}"))?;
-    let took = start.elapsed();
-    if !out.status.success() {
-        bail!(
-            "{cmd:?} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(took)
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Stats {
-    median: Duration,
-    min: Duration,
-    /// Median CPU time (user + system) of the runs: unlike wall time,
-    /// hardly affected by other jobs on a shared machine.
-    cpu: Duration,
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
-}
-
-fn stats(wall: &mut [Duration], cpu: &mut [Duration]) -> Stats {
-    Stats {
-        median: median(wall),
-        min: wall[0],
-        cpu: median(cpu),
-    }
-}
-
-/// CPU time used so far by this process and its waited-for children.
-#[cfg(unix)]
-fn cpu_now() -> Duration {
-    let mut total = Duration::ZERO;
-    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
-        // SAFETY: getrusage only writes into the struct we pass.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: a valid `who` and a valid pointer to a rusage.
-        if unsafe { libc::getrusage(who, &mut ru) } == 0 {
-            for tv in [ru.ru_utime, ru.ru_stime] {
-                total += Duration::from_secs(tv.tv_sec as u64)
-                    + Duration::from_micros(tv.tv_usec as u64);
-            }
-        }
-    }
-    total
-}
-
-#[cfg(not(unix))]
-fn cpu_now() -> Duration {
-    Duration::ZERO
-}
-
-/// A timed step; called before each run with the run number (0: warm-up).
-type Step<'a> = Box<dyn FnMut(usize) -> Result<Duration> + 'a>;
-
-/// One warm-up round, then `runs` rounds; each round runs every step once,
-/// in turn, so that a change in machine load hits all of them alike.
-fn measure(runs: usize, mut steps: Vec<Step<'_>>) -> Result<Vec<Stats>> {
-    let mut wall = vec![Vec::with_capacity(runs); steps.len()];
-    let mut cpu = wall.clone();
-    for i in 0..=runs {
-        for (k, step) in steps.iter_mut().enumerate() {
-            let c = cpu_now();
-            let took = step(i)?;
-            if i > 0 {
-                wall[k].push(took);
-                cpu[k].push(cpu_now().saturating_sub(c));
-            }
-        }
-    }
-    Ok(wall
-        .iter_mut()
-        .zip(&mut cpu)
-        .map(|(w, c)| stats(w, c))
-        .collect())
-}
-
 // ---------------------------------------------------------------------------
 // Generating the repository
 
@@ -331,28 +211,6 @@ const BODIES: &[&str] = &[
 
 /// When the generated history starts: 2025-06-02 09:00 UTC.
 const START: i64 = 20_241 * 86_400 + 9 * 3600;
-
-/// Ranks for `n` cards in one lane: `rank::spread`, or balanced bisection
-/// with `rank::between` should spread give invalid ranks.
-fn lane_ranks(n: usize) -> Vec<String> {
-    let spread = rank::spread(n);
-    if spread.iter().all(|r| rank::is_valid(r)) {
-        return spread;
-    }
-    fn bisect(lo: Option<&str>, hi: Option<&str>, n: usize, out: &mut Vec<String>) {
-        if n == 0 {
-            return;
-        }
-        let mid = rank::between(lo, hi);
-        let left = (n - 1) / 2;
-        bisect(lo, Some(&mid), left, out);
-        out.push(mid.clone());
-        bisect(Some(&mid), hi, n - 1 - left, out);
-    }
-    let mut out = Vec::with_capacity(n);
-    bisect(None, None, n, &mut out);
-    out
-}
 
 fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, hypothesis: bool) -> Card {
     let kind = if hypothesis {

@@ -35,8 +35,8 @@
 mod bench_common;
 
 use anyhow::{anyhow, bail, Context, Result};
-use bench_common::{find_lanes, load_average, Rng};
-use lanes::model::{date, rank, Card, ChecklistItem, Direction, Hypothesis, JournalEntry};
+use bench_common::{find_lanes, lane_ranks, load_average, median, ms, num, Rng};
+use lanes::model::{date, Card, ChecklistItem, Direction, Hypothesis, JournalEntry};
 use lanes::store::{self, Board};
 use lanes::tui::app::App;
 use lanes::tui::keymap::Keymap;
@@ -45,7 +45,6 @@ use lanes::watch::{self, BoardWatcher, Changes};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use serde_yaml::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::env;
 use std::fs;
@@ -123,27 +122,6 @@ fn parse_opts(args: &[String]) -> Result<Opts> {
 
 // ---------------------------------------------------------------------------
 // Small helpers
-
-fn ms(d: Duration) -> String {
-    let m = d.as_secs_f64() * 1e3;
-    if m < 10.0 {
-        format!("{m:.2} ms")
-    } else {
-        format!("{m:.1} ms")
-    }
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    let n = v.len();
-    if n == 0 {
-        Duration::ZERO
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
-}
 
 /// The value at fraction `q` of the sorted samples.
 fn quantile(v: &mut [Duration], q: f64) -> Duration {
@@ -266,26 +244,6 @@ const BODIES: &[&str] = &[
     "Context: the current recommender is a popularity baseline with manual overrides. We want a model that beats it on the business metric without hurting latency.",
     "Plan:\n1. reproduce the baseline on the frozen split\n2. add the new features one group at a time\n3. report each ablation against the same seeds",
 ];
-
-fn num(x: f64) -> Value {
-    Value::Number(serde_yaml::Number::from((x * 1000.0).round() / 1000.0))
-}
-
-/// Ranks for `n` cards in one lane.
-fn lane_ranks(n: usize) -> Vec<String> {
-    let spread = rank::spread(n);
-    if spread.iter().all(|r| rank::is_valid(r)) {
-        return spread;
-    }
-    let mut out = Vec::with_capacity(n);
-    let mut prev: Option<String> = None;
-    for _ in 0..n {
-        let r = rank::between(prev.as_deref(), None);
-        out.push(r.clone());
-        prev = Some(r);
-    }
-    out
-}
 
 fn make_card(rng: &mut Rng, id: String, lane: &str, rank: String) -> Card {
     let kind = match rng.below(100) {
