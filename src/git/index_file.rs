@@ -153,6 +153,12 @@ pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patc
         return None;
     }
     let count = be32(&out, 8)? as usize;
+    // A path given twice would be added twice.
+    let mut paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+    paths.sort_unstable();
+    if paths.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
     let mut old: Vec<Option<Change>> = vec![None; changes.len()];
     // Where each new path's entry goes: before the first entry sorting
     // after it.
@@ -741,6 +747,10 @@ mod tests {
         let split = std::fs::read(d.join(".git/index")).unwrap();
         assert!(split.windows(4).any(|w| w == b"link"));
         assert!(patched(split, (0, 0), std::slice::from_ref(&c)).is_none());
+        // The same path twice.
+        let mut twice = c.clone();
+        twice.path = ".lanes/cards/new.yaml".into();
+        assert!(patched(index.clone(), (0, 0), &[twice.clone(), twice]).is_none());
         // Not an index at all, or cut short.
         assert!(patched(b"DIRC".to_vec(), (0, 0), std::slice::from_ref(&c)).is_none());
         assert!(patched(
