@@ -256,11 +256,18 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The board the command works on. A lanes command killed earlier (a
+/// transaction left in `.git/lanes/`) is finished or rolled back first, and
+/// the user is told which.
 fn root(cli_board: &Option<PathBuf>) -> Result<PathBuf> {
-    match cli_board {
+    let r = match cli_board {
         Some(p) => store::explicit_root(p),
         None => store::discover(&std::env::current_dir()?),
+    }?;
+    if let Some(msg) = ops::recover(&r)? {
+        eprintln!("lanes: {msg}");
     }
+    Ok(r)
 }
 
 fn yaml_arg(s: &str) -> Result<serde_yaml::Value> {
@@ -405,6 +412,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let opts = crate::sync::Options {
                 remote,
                 interactive: std::io::stdin().is_terminal(),
+                progress: Some(std::sync::Arc::new(|m: &str| eprintln!("lanes: {m}"))),
             };
             let report = crate::sync::sync(&r, &opts)?;
             for c in &report.changed {

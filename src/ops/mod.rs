@@ -142,12 +142,33 @@ pub fn apply(root: &Path, action: Action) -> Result<Outcome> {
     apply_to(&index, action)
 }
 
-/// Take the board lock (in `.git/lanes/`; boards outside git need none).
+/// Take the board lock (in `.git/lanes/`; boards outside git need none),
+/// finishing or rolling back first what a killed lanes command left.
 pub fn lock(root: &Path) -> Result<Option<store::lock::BoardLock>> {
     match store::index::scratch_dir(root) {
-        Some(dir) => Ok(Some(store::lock::BoardLock::acquire(&dir)?)),
+        Some(dir) => {
+            let lock = store::lock::BoardLock::acquire(&dir)?;
+            if dir.join(git::txn::JOURNAL).exists() {
+                git::txn::recover(&git::open(root)?)?;
+            }
+            Ok(Some(lock))
+        }
         None => Ok(None),
     }
+}
+
+/// Finish or roll back a transaction that a killed lanes command left in
+/// `.git/lanes/` (cheap when there is none: one stat). Returns what was
+/// done, for the user.
+pub fn recover(root: &Path) -> Result<Option<String>> {
+    let Some(dir) = store::index::scratch_dir(root) else {
+        return Ok(None);
+    };
+    if !dir.join(git::txn::JOURNAL).exists() {
+        return Ok(None);
+    }
+    let _lock = store::lock::BoardLock::acquire(&dir)?;
+    git::txn::recover(&git::open(root)?)
 }
 
 /// Apply an action to a board whose summary is already loaded.
@@ -554,10 +575,10 @@ fn write_and_commit(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(anyhow!("cannot read {rel}: {e}")),
     };
-    match (base, &current) {
+    match (&base, &current) {
         (Base::Card(b), Some(cur)) => {
             let now = store::parse_card(&rel, cur.as_bytes())?;
-            if now.card != *b {
+            if now.card != **b {
                 bail!("{rel} changed on disk while lanes was working; run the command again");
             }
         }
@@ -575,44 +596,111 @@ fn write_and_commit(
         ));
     }
     let subject = subject(verb, after, detail);
-    let auto = auto_commit(&board.config);
-    let repo = if auto {
-        let repo = git::open(root)?;
-        git::check_ready(&repo)?;
-        git::identity(&repo)?;
-        git::wait_for_index_lock(&repo)?;
-        Some(repo)
-    } else {
-        None
-    };
+    if !auto_commit(&board.config) {
+        store::write_atomic(&path, new_text.as_bytes())?;
+        return Ok(Outcome {
+            card: after.id.clone(),
+            written: Some(after.clone()),
+            summary: subject,
+            commit: None,
+            changed: vec![rel],
+        });
+    }
+    let repo = git::open(root)?;
+    let repo_rel = git::repo_path(&repo, root, &rel)?;
+    if let (Base::Card(b), Some(cur)) = (&base, &current) {
+        commit_hand_edit(&repo, &repo_rel, b, cur.as_bytes())?;
+    }
+    let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
+    let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
+    tx.protect(
+        &repo_rel,
+        current.as_deref().map(str::as_bytes),
+        Some(new_text.as_bytes()),
+    )?;
     store::write_atomic(&path, new_text.as_bytes())?;
-    let mut commit = None;
-    if let Some(repo) = repo {
-        let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
-        let result =
-            git::repo_path(&repo, root, &rel).and_then(|p| git::commit_paths(&repo, &[p], &msg));
-        match result {
-            Ok(oid) => commit = Some(oid),
-            Err(e) => {
-                // Put the file back as it was.
-                let restored = match &current {
-                    Some(t) => store::write_atomic(&path, t.as_bytes()),
-                    None => std::fs::remove_file(&path).map_err(Into::into),
-                };
-                return Err(match restored {
-                    Ok(()) => e.context("the change was not made"),
-                    Err(r) => e.context(format!("and {rel} could not be restored: {r}")),
-                });
-            }
+    match tx.commit(&[(repo_rel, None)], &msg) {
+        Ok(oid) => Ok(Outcome {
+            card: after.id.clone(),
+            written: Some(after.clone()),
+            summary: subject,
+            commit: Some(oid),
+            changed: vec![rel],
+        }),
+        Err(e) => {
+            // Put the file back as it was, then let the transaction go.
+            let restored = match &current {
+                Some(t) => store::write_atomic(&path, t.as_bytes()),
+                None => std::fs::remove_file(&path).map_err(Into::into),
+            };
+            drop(tx);
+            Err(match restored {
+                Ok(()) => e.context("the change was not made"),
+                Err(r) => e.context(format!("and {rel} could not be restored: {r}")),
+            })
         }
     }
-    Ok(Outcome {
-        card: after.id.clone(),
-        written: Some(after.clone()),
-        summary: subject,
-        commit,
-        changed: vec![rel],
-    })
+}
+
+/// A card file the user edited by hand and did not commit: before a lanes
+/// action on that card, the hand edit becomes its own commit
+/// (`lanes: hand edit <id> <title> (<fields>)`), so that the action's
+/// commit holds the action alone and `lanes log` tells the two apart.
+fn commit_hand_edit(
+    repo: &git2::Repository,
+    repo_rel: &str,
+    card: &Card,
+    text: &[u8],
+) -> Result<()> {
+    let head = match repo.head().and_then(|h| h.peel_to_tree()) {
+        Ok(t) => t,
+        Err(_) => return Ok(()),
+    };
+    let committed = head.get_path(Path::new(repo_rel)).ok().map(|e| e.id());
+    if committed == Some(git2::Oid::hash_object(git2::ObjectType::Blob, text)?) {
+        return Ok(());
+    }
+    if let Some(c) = committed {
+        // Line-ending and other filters: compare what git would store.
+        if git::commit::hash_files(repo, &[(repo_rel.to_string(), None)])?
+            .first()
+            .and_then(|s| s.oid)
+            == Some(c)
+        {
+            return Ok(());
+        }
+    }
+    let was = committed
+        .and_then(|c| repo.find_blob(c).ok())
+        .and_then(|b| store::parse_card(repo_rel, b.content()).ok())
+        .map(|l| l.card);
+    let (detail, lines) = match &was {
+        Some(w) => {
+            let lines = message::changed_fields(w, card);
+            let names: Vec<&str> = lines
+                .iter()
+                .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+                .collect();
+            (names.join(", "), lines)
+        }
+        None if committed.is_some() => ("repaired".to_string(), Vec::new()),
+        None => ("created by hand".to_string(), Vec::new()),
+    };
+    let detail = if detail.is_empty() {
+        "formatting".to_string()
+    } else {
+        detail
+    };
+    let subject = subject("hand edit", card, &detail);
+    let msg = message::full(
+        &subject,
+        &lines.join("\n"),
+        "hand-edit",
+        &[card.id.as_str()],
+    );
+    git::commit_paths(repo, &[repo_rel.to_string()], &msg)
+        .map(|_| ())
+        .map_err(|e| e.context("your uncommitted edit of the card could not be committed first, so the change was not made"))
 }
 
 /// Remove a card's file and commit that (only undo of an add does this;
@@ -626,34 +714,36 @@ fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome
         bail!("{rel} changed on disk while lanes was working; run the command again");
     }
     let subject = subject("undo", card, detail);
-    let repo = if auto_commit(&board.config) {
-        let repo = git::open(root)?;
-        git::check_ready(&repo)?;
-        git::identity(&repo)?;
-        git::wait_for_index_lock(&repo)?;
-        Some(repo)
-    } else {
-        None
-    };
+    if !auto_commit(&board.config) {
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {rel}"))?;
+        return Ok(Outcome {
+            card: card.id.clone(),
+            written: None,
+            summary: subject,
+            commit: None,
+            changed: vec![rel],
+        });
+    }
+    let repo = git::open(root)?;
+    let repo_rel = git::repo_path(&repo, root, &rel)?;
+    let msg = message::full(&subject, "", "undo", &[card.id.as_str()]);
+    let mut tx = git::Transaction::begin(&repo, "undo", &subject)?;
+    tx.protect(&repo_rel, Some(&current), None)?;
     std::fs::remove_file(&path).with_context(|| format!("cannot remove {rel}"))?;
-    let mut commit = None;
-    if let Some(repo) = repo {
-        let msg = message::full(&subject, "", "undo", &[card.id.as_str()]);
-        match git::repo_path(&repo, root, &rel).and_then(|p| git::commit_paths(&repo, &[p], &msg)) {
-            Ok(oid) => commit = Some(oid),
-            Err(e) => {
-                let _ = store::write_atomic(&path, &current);
-                return Err(e.context("the change was not made"));
-            }
+    match tx.commit(&[(repo_rel, None)], &msg) {
+        Ok(oid) => Ok(Outcome {
+            card: card.id.clone(),
+            written: None,
+            summary: subject,
+            commit: Some(oid),
+            changed: vec![rel],
+        }),
+        Err(e) => {
+            let _ = store::write_atomic(&path, &current);
+            drop(tx);
+            Err(e.context("the change was not made"))
         }
     }
-    Ok(Outcome {
-        card: card.id.clone(),
-        written: None,
-        summary: subject,
-        commit,
-        changed: vec![rel],
-    })
 }
 
 /// Commit every pending change under `.lanes/` (for `commit: manual`).
@@ -700,7 +790,6 @@ pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<
     };
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let msg = message::full(&subject, &lines.join("\n"), "commit", &id_refs);
-    git::wait_for_index_lock(&repo)?;
     Ok(Some(git::commit_paths(&repo, &paths, &msg)?))
 }
 
@@ -727,7 +816,6 @@ pub fn init_board(
     let (repo, _created) = git::open_or_init(dir)?;
     git::check_ready(&repo)?;
     git::identity(&repo)?;
-    git::wait_for_index_lock(&repo)?;
     let text = if name.is_some() {
         store::render_board(&config, Some(template_text))
     } else {

@@ -14,22 +14,39 @@ use crate::merge::{self, Side};
 use crate::model::{date, id, Card, JournalEntry};
 use crate::store::{self, BOARD_DIR};
 use anyhow::{anyhow, bail, Context, Result};
-use git2::build::CheckoutBuilder;
 use git2::{Commit, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 use remote::Net;
 use serde_yaml::{Mapping, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-/// How many times a rejected push is retried (fetch, merge, push again).
-pub const PUSH_RETRIES: usize = 4;
+/// How long a sync keeps trying when the remote keeps moving (a push
+/// rejected because a teammate pushed first: fetch, merge, push again,
+/// after a random pause so that racing clones spread out).
+pub const RETRY_FOR: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, Default)]
+/// Where a sync reports what it is doing while it retries.
+pub type Progress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+#[derive(Clone, Default)]
 pub struct Options {
     /// Remote to use instead of the branch's upstream.
     pub remote: Option<String>,
     /// Whether git may ask for passwords on the terminal.
     pub interactive: bool,
+    /// Told what is happening when a sync has to try again.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("remote", &self.remote)
+            .field("interactive", &self.interactive)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// A card the sync changed here.
@@ -144,7 +161,11 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         ..Default::default()
     };
     let start = head_oid(&repo)?;
-    for _attempt in 0..PUSH_RETRIES {
+    let began = Instant::now();
+    let mut tries = 0usize;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        tries += 1;
         let theirs = match remote::fetch(&repo, &remote, &branch, opts.interactive)? {
             Net::Ok => repo.refname_to_id(&tracking).ok(),
             Net::NoBranch => None,
@@ -171,14 +192,27 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
                 let (ahead, behind) = repo.graph_ahead_behind(ours, t)?;
                 if behind > 0 {
                     refuse_pending(&repo)?;
-                    report.pulled += behind;
-                    git::wait_for_index_lock(&repo)?;
-                    if ahead == 0 {
-                        checkout_and_move(&repo, &branch_ref, t, "lanes sync: fast-forward")?;
+                    let moved = if ahead == 0 {
+                        checkout_and_move(&repo, ours, t, "lanes sync: fast-forward")?
                     } else {
-                        let m = merge(&repo, &board_dir, ours, t, &remote, &branch, &mut report)?;
-                        report.merge = Some(m.to_string());
+                        let mut attempt = report.clone();
+                        match merge(&repo, &board_dir, ours, t, &remote, &branch, &mut attempt)? {
+                            Some(m) => {
+                                report = attempt;
+                                report.merge = Some(m.to_string());
+                                true
+                            }
+                            None => false,
+                        }
+                    };
+                    if !moved {
+                        // A commit landed here meanwhile: merge again.
+                        if began.elapsed() > RETRY_FOR {
+                            bail!("the branch kept moving here while syncing ({tries} tries in {} s); your commits are safe, run `lanes sync` again", began.elapsed().as_secs());
+                        }
+                        continue;
                     }
+                    report.pulled += behind;
                 }
             }
         }
@@ -199,7 +233,20 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
                 let _ = repo.reference(&tracking, ours, true, "lanes sync: pushed");
                 break;
             }
-            Net::Rejected => continue,
+            Net::Rejected => {
+                if began.elapsed() > RETRY_FOR {
+                    break;
+                }
+                if let Some(progress) = &opts.progress {
+                    progress(&format!(
+                        "{remote}/{branch} moved while pushing; merging again (try {})",
+                        tries + 1
+                    ));
+                }
+                std::thread::sleep(backoff(pause));
+                pause = (pause * 2).min(Duration::from_secs(2));
+                continue;
+            }
             Net::NoBranch => break,
             Net::Refused(msg) => bail!(
                 "{remote} refused the push:\n{msg}\nyour commits are safe here ({} ahead); fix the cause and run `lanes sync` again",
@@ -222,8 +269,8 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     }
     if report.ahead > 0 && report.offline.is_none() && !report.pushed {
         bail!(
-            "the remote kept moving while syncing ({} tries); run `lanes sync` again",
-            PUSH_RETRIES
+            "the remote kept moving while syncing ({tries} tries in {} s); your commits are safe here, run `lanes sync` again",
+            began.elapsed().as_secs()
         );
     }
     record_sync(&repo, start);
@@ -260,33 +307,27 @@ fn record_sync(repo: &Repository, before: Oid) {
     );
 }
 
-/// Check out `target`'s tree without touching uncommitted work (refusing
-/// if it would), then move the branch to it.
-fn checkout_and_move(repo: &Repository, branch_ref: &str, target: Oid, why: &str) -> Result<()> {
-    let commit = repo.find_commit(target)?;
-    let tree = commit.tree()?;
-    let blocked = std::cell::RefCell::new(Vec::new());
-    let result = {
-        let mut co = CheckoutBuilder::new();
-        co.safe();
-        co.notify_on(git2::CheckoutNotificationType::CONFLICT);
-        co.notify(|_, path, _, _, _| {
-            if let Some(p) = path {
-                blocked.borrow_mut().push(p.display().to_string());
-            }
-            true
-        });
-        repo.checkout_tree(tree.as_object(), Some(&mut co))
-    };
-    if let Err(e) = result {
-        let files = blocked.into_inner();
-        bail!(
-            "incoming changes would overwrite your uncommitted work in {}; commit or stash it, then sync again (nothing was changed)",
-            if files.is_empty() { e.message().to_string() } else { files.join(", ") }
-        );
+/// Check out `target` without touching uncommitted work (refusing if it
+/// would), then move the branch to it, only if the branch is still at
+/// `expected`: one transaction under `index.lock` (see [`git::txn`]), so a
+/// `git commit` made meanwhile is never dropped. `Ok(false)`: the branch
+/// had moved, nothing was changed.
+fn checkout_and_move(repo: &Repository, expected: Oid, target: Oid, why: &str) -> Result<bool> {
+    let mut tx = git::Transaction::begin(repo, "checkout", why)?;
+    if tx.tip() != Some(expected) {
+        return Ok(false);
     }
-    repo.reference(branch_ref, target, true, why)?;
-    Ok(())
+    tx.checkout(target, why, &[])?;
+    Ok(true)
+}
+
+/// A pause before trying again, random between `base` and twice that, so
+/// that clones racing for the remote spread out.
+fn backoff(base: Duration) -> Duration {
+    let r = id::new_id().bytes().fold(0u64, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u64::from(b))
+    });
+    base + Duration::from_millis(r % (base.as_millis() as u64).max(1))
 }
 
 fn blob_text(repo: &Repository, oid: Option<Oid>) -> Option<Vec<u8>> {
@@ -308,6 +349,7 @@ fn meta(c: &Commit) -> SideMeta {
 }
 
 /// Merge the remote tip into HEAD, resolving board files field by field.
+/// `None`: the branch moved while merging (nothing was changed).
 #[allow(clippy::too_many_arguments)]
 fn merge(
     repo: &Repository,
@@ -317,7 +359,7 @@ fn merge(
     remote: &str,
     branch: &str,
     report: &mut Report,
-) -> Result<Oid> {
+) -> Result<Option<Oid>> {
     let oc = repo.find_commit(ours)?;
     let tc = repo.find_commit(theirs)?;
     let base_tree = match repo.merge_base(ours, theirs) {
@@ -444,9 +486,10 @@ fn merge(
         }
     }
     let merge_oid = repo.commit(None, &author, &committer, &msg, &tree, &[&oc, &tc])?;
-    let branch_ref = git::check_ready(repo)?;
-    checkout_and_move(repo, &branch_ref, merge_oid, "lanes sync: merge")?;
-    Ok(merge_oid)
+    if !checkout_and_move(repo, ours, merge_oid, "lanes sync: merge")? {
+        return Ok(None);
+    }
+    Ok(Some(merge_oid))
 }
 
 fn walk_board(repo: &Repository, tree: &Tree, board_dir: &str) -> Result<BTreeMap<String, Oid>> {

@@ -1,0 +1,392 @@
+//! The pieces of a transaction (see [`super::txn`]): hashing the files to
+//! commit, staging them into a copy of the index held in memory, building
+//! the tree, and checking a commit out into such a copy. Nothing here
+//! writes `.git/index` or moves a ref: the transaction does, under its lock.
+
+use super::index_file::{self, Stat};
+use super::tree;
+use anyhow::{anyhow, bail, Context, Result};
+use git2::build::{CheckoutBuilder, TreeUpdateBuilder};
+use git2::{FileMode, Oid, Repository};
+use std::path::{Path, PathBuf};
+
+/// One path to commit.
+#[derive(Debug, Clone)]
+pub struct Staging {
+    /// Relative to the work tree, `/` separators.
+    pub path: String,
+    /// The blob (`None`: the path is removed).
+    pub oid: Option<Oid>,
+    /// The working file's stat data (`None`: content given, not read from
+    /// the work tree; git re-checks such an entry next time it looks).
+    pub stat: Option<Stat>,
+}
+
+impl Staging {
+    fn mode(&self) -> u32 {
+        self.stat.map_or(0o100644, |s| s.mode)
+    }
+}
+
+/// The index file's bytes and mtime (`None` if there is none yet).
+pub fn read_index(path: &Path) -> Result<Option<(Vec<u8>, index_file::Time)>> {
+    let open = std::fs::File::open(path).and_then(|mut f| {
+        let meta = f.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut f, &mut bytes)?;
+        Ok((bytes, meta))
+    });
+    match open {
+        Ok((bytes, meta)) => {
+            let written = Stat::of(&meta).map_or((0, 0), |s| s.mtime);
+            Ok(Some((bytes, written)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => bail!("cannot read the git index: {e}"),
+    }
+}
+
+fn stat_of(full: &Path) -> Option<Stat> {
+    std::fs::symlink_metadata(full)
+        .ok()
+        .as_ref()
+        .and_then(Stat::of)
+}
+
+/// Hash each file as `git add` would (through its filters), or take the
+/// given content, writing the blobs.
+pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Result<Vec<Staging>> {
+    let wd = repo
+        .workdir()
+        .ok_or_else(|| anyhow!("the repository is bare; lanes needs a work tree"))?;
+    // Finding a path's filters means reading its attributes, and libgit2
+    // reads the whole index to look for `.gitattributes` files in it, even
+    // when the work tree has them. Git reads the index only for a
+    // `.gitattributes` missing from the work tree (a sparse checkout), and
+    // line-ending filters look at the index's copy of a file that has
+    // carriage returns ("safer autocrlf"): those go through the real
+    // index, the rest through a handle whose index is empty.
+    let sparse = repo
+        .config()?
+        .get_bool("core.sparseCheckout")
+        .unwrap_or(false);
+    let mut hasher: Option<Repository> = None;
+    let mut out = Vec::with_capacity(files.len());
+    for (p, content) in files {
+        if let Some(bytes) = content {
+            out.push(Staging {
+                path: p.clone(),
+                oid: Some(repo.blob(bytes)?),
+                stat: None,
+            });
+            continue;
+        }
+        let full = wd.join(p);
+        let meta = match std::fs::symlink_metadata(&full) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                out.push(Staging {
+                    path: p.clone(),
+                    oid: None,
+                    stat: None,
+                });
+                continue;
+            }
+            Err(e) => bail!("cannot read {p}: {e}"),
+        };
+        let Some(before) = Stat::of(&meta) else {
+            bail!("{p} is not a regular file; lanes commits only regular board files (nothing was changed)");
+        };
+        let has_cr = std::fs::read(&full)
+            .with_context(|| format!("cannot read {p}"))?
+            .contains(&b'\r');
+        let oid = if sparse || has_cr {
+            repo.blob_path(&full)?
+        } else {
+            if hasher.is_none() {
+                let h = Repository::open(repo.path())?;
+                h.set_index(&mut git2::Index::new()?)?;
+                hasher = Some(h);
+            }
+            hasher.as_ref().expect("set above").blob_path(&full)?
+        };
+        if stat_of(&full) != Some(before) {
+            bail!("{p} changed while lanes was committing it; run the command again (nothing was changed)");
+        }
+        out.push(Staging {
+            path: p.clone(),
+            oid: Some(oid),
+            stat: Some(before),
+        });
+    }
+    Ok(out)
+}
+
+/// The new index: `index` (as read under the lock) with the staged paths
+/// set or removed. Patched in place where [`index_file::patched`] can;
+/// otherwise through libgit2 on a private copy.
+pub fn stage(
+    repo: &Repository,
+    index: Option<&(Vec<u8>, index_file::Time)>,
+    staged: &[Staging],
+) -> Result<Vec<u8>> {
+    if let Some((bytes, written)) = index {
+        let changes: Option<Vec<index_file::Change>> = staged
+            .iter()
+            .map(|s| {
+                Some(index_file::Change {
+                    path: s.path.clone(),
+                    oid: s.oid?,
+                    stat: s.stat?,
+                })
+            })
+            .collect();
+        if let Some(changes) = changes {
+            if let Some((out, _)) = index_file::patched(bytes.clone(), *written, &changes) {
+                return Ok(out);
+            }
+        }
+    }
+    with_private_index(repo, index.map(|(b, _)| b.as_slice()), |_, idx| {
+        for s in staged {
+            match s.oid {
+                Some(oid) => {
+                    let mut entry = super::blob_entry(&s.path, oid);
+                    entry.mode = s.mode();
+                    if let Some(st) = s.stat {
+                        entry.ctime = git2::IndexTime::new(st.ctime.0 as i32, st.ctime.1);
+                        entry.mtime = git2::IndexTime::new(st.mtime.0 as i32, st.mtime.1);
+                        entry.dev = st.dev;
+                        entry.ino = st.ino;
+                        entry.uid = st.uid;
+                        entry.gid = st.gid;
+                        entry.file_size = st.size;
+                    }
+                    idx.add(&entry)?;
+                }
+                None => {
+                    if idx.get_path(Path::new(&s.path), 0).is_some() {
+                        idx.remove_path(Path::new(&s.path))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Run `f` on a private copy of the index (`bytes`), owned by a second
+/// handle on the repository, and return the copy's bytes as libgit2 wrote
+/// them. The real index is never touched.
+fn with_private_index(
+    repo: &Repository,
+    bytes: Option<&[u8]>,
+    f: impl FnOnce(&Repository, &mut git2::Index) -> Result<()>,
+) -> Result<Vec<u8>> {
+    let dir = repo.path().join("lanes");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = dir.join(format!("index.{}.tmp", std::process::id()));
+    let result = (|| -> Result<Vec<u8>> {
+        match bytes {
+            Some(b) => std::fs::write(&tmp, b).map_err(|e| {
+                anyhow!("cannot write {}: {e} (nothing was changed)", tmp.display())
+            })?,
+            None => {
+                let _ = std::fs::remove_file(&tmp);
+            }
+        }
+        let scratch = Repository::open(repo.path())?;
+        let mut idx = git2::Index::open(&tmp).map_err(|e| anyhow!("git index: {}", e.message()))?;
+        scratch.set_index(&mut idx)?;
+        f(&scratch, &mut idx)?;
+        idx.write()
+            .map_err(|e| anyhow!("cannot write the index: {}", e.message()))?;
+        std::fs::read(&tmp).with_context(|| format!("cannot read {}", tmp.display()))
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    let mut lock = tmp.into_os_string();
+    lock.push(".lock");
+    let _ = std::fs::remove_file(PathBuf::from(lock));
+    result
+}
+
+/// `parent`'s tree (empty for a first commit) with the staged blobs set or
+/// removed. Changes within one folder (a card, or a few) splice that
+/// folder's tree; anything else goes through libgit2's tree update.
+pub fn build_tree(
+    repo: &Repository,
+    parent: Option<&git2::Commit<'_>>,
+    staged: &[Staging],
+) -> Result<Oid> {
+    let base = match parent {
+        Some(c) => c.tree()?,
+        None => {
+            let empty = repo.treebuilder(None)?.write()?;
+            repo.find_tree(empty)?
+        }
+    };
+    let plain = staged.iter().all(|s| s.mode() == 0o100644);
+    let dirs: Vec<Option<(&str, &str)>> = staged.iter().map(|s| s.path.rsplit_once('/')).collect();
+    if let (true, Some(Some((dir, _)))) = (plain, dirs.first()) {
+        if dirs.iter().all(|d| d.is_some_and(|(d, _)| d == *dir)) {
+            let names: Vec<(&str, Option<Oid>)> = staged
+                .iter()
+                .zip(&dirs)
+                .filter_map(|(s, d)| d.map(|(_, name)| (name, s.oid)))
+                .collect();
+            if let Some(id) = tree::update_blobs(repo, &base, dir, &names)? {
+                return Ok(id);
+            }
+        }
+    }
+    let mut update = TreeUpdateBuilder::new();
+    for s in staged {
+        match s.oid {
+            Some(oid) => {
+                let mode = if s.mode() == 0o100755 {
+                    FileMode::BlobExecutable
+                } else {
+                    FileMode::Blob
+                };
+                update.upsert(&s.path, oid, mode)
+            }
+            None => update.remove(&s.path),
+        };
+    }
+    Ok(update.create_updated(repo, &base)?)
+}
+
+fn blob_at(repo: &Repository, commit: Option<Oid>, path: &str) -> Result<Option<Oid>> {
+    let Some(c) = commit else {
+        return Ok(None);
+    };
+    let tree = repo.find_commit(c)?.tree()?;
+    Ok(tree.get_path(Path::new(path)).ok().map(|e| e.id()))
+}
+
+/// The staged paths whose content differs between commits `a` and `b`.
+pub fn touched_between(
+    repo: &Repository,
+    a: Option<Oid>,
+    b: Option<Oid>,
+    staged: &[Staging],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for s in staged {
+        if blob_at(repo, a, &s.path)? != blob_at(repo, b, &s.path)? {
+            out.push(s.path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Paths that differ between two commits.
+pub fn diff_paths(repo: &Repository, a: Option<Oid>, b: Oid) -> Result<Vec<String>> {
+    let ta = a
+        .map(|a| repo.find_commit(a).and_then(|c| c.tree()))
+        .transpose()?;
+    let tb = repo.find_commit(b)?.tree()?;
+    let diff = repo.diff_tree_to_tree(ta.as_ref(), Some(&tb), None)?;
+    let mut out = Vec::new();
+    for d in diff.deltas() {
+        for f in [d.old_file(), d.new_file()] {
+            if let Some(p) = f.path().and_then(Path::to_str) {
+                out.push(p.to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Before forcing `paths` to `target`'s versions: copy aside every working
+/// file that holds neither `old`'s nor `target`'s version (a file the user
+/// edited after a crash, or one half-written). Returns the folder used.
+pub fn save_strays(
+    repo: &Repository,
+    old: Option<Oid>,
+    target: Oid,
+    paths: &[String],
+) -> Result<Option<PathBuf>> {
+    let Some(wd) = repo.workdir() else {
+        return Ok(None);
+    };
+    let mut dir = None;
+    for p in paths {
+        let full = wd.join(p);
+        let Ok(meta) = std::fs::symlink_metadata(&full) else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let now = repo.blob_path(&full)?;
+        if Some(now) == blob_at(repo, old, p)? || Some(now) == blob_at(repo, Some(target), p)? {
+            continue;
+        }
+        let d = dir.get_or_insert_with(|| {
+            repo.path()
+                .join("lanes")
+                .join("recovered")
+                .join(crate::model::date::now_secs().to_string())
+        });
+        let dest = d.join(p);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(&full, &dest)
+            .with_context(|| format!("cannot save {} to {}", full.display(), dest.display()))?;
+    }
+    Ok(dir)
+}
+
+/// Check out commit `target` over the work tree (from HEAD's tree), on a
+/// private copy of the index (`index`); returns the copy's new bytes. Safe by
+/// default: refuses, changing nothing, if uncommitted work would be
+/// overwritten. With `force_paths`, exactly those paths are written.
+pub fn checkout_into_index(
+    repo: &Repository,
+    index: Option<&(Vec<u8>, index_file::Time)>,
+    target: Oid,
+    force_paths: &[String],
+) -> Result<Vec<u8>> {
+    let blocked = std::cell::RefCell::new(Vec::new());
+    let result = with_private_index(repo, index.map(|(b, _)| b.as_slice()), |scratch, _| {
+        let tree = scratch.find_commit(target)?.tree()?;
+        // The baseline is HEAD's tree: the branch is at the commit the
+        // transaction started from.
+        let mut co = CheckoutBuilder::new();
+        if force_paths.is_empty() {
+            co.safe();
+            co.notify_on(git2::CheckoutNotificationType::CONFLICT);
+            co.notify(|_, path, _, _, _| {
+                if let Some(p) = path {
+                    blocked.borrow_mut().push(p.display().to_string());
+                }
+                true
+            });
+        } else {
+            co.force().disable_pathspec_match(true);
+            for p in force_paths {
+                co.path(p);
+            }
+        }
+        scratch
+            .checkout_tree(tree.as_object(), Some(&mut co))
+            .map_err(|e| anyhow!("{}", e.message()))
+    });
+    match result {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let files = blocked.into_inner();
+            if force_paths.is_empty() {
+                bail!(
+                    "incoming changes would overwrite your uncommitted work in {}; commit or stash it, then sync again (nothing was changed)",
+                    if files.is_empty() { e.to_string() } else { files.join(", ") }
+                );
+            }
+            Err(e.context("cannot check out the synced files"))
+        }
+    }
+}

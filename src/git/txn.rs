@@ -1,0 +1,587 @@
+//! Every change lanes makes to the repository is a transaction with git's
+//! own protocol:
+//!
+//! 1. record what is about to happen in `.git/lanes/transaction` (the
+//!    journal), so that a process killed at any instant can be finished or
+//!    rolled back by the next lanes command;
+//! 2. take `index.lock` and hold it to the end: `git commit`, `git add` and
+//!    every other index writer wait for us or fail, and never see a half
+//!    change;
+//! 3. write the objects (blobs, trees, the commit) and the new index into
+//!    the lock file;
+//! 4. move the branch with a compare-and-swap against the commit the change
+//!    was built on; if another process moved it meanwhile, rebuild the
+//!    change on the new tip when it touched none of our paths, or refuse;
+//! 5. rename the lock over the index, and forget the journal.
+//!
+//! A failure at any step before 4 leaves index, refs and objects' meaning
+//! as they were (objects nobody references are git's ordinary garbage).
+
+use super::commit::{self, Staging};
+use super::lock::{file_id, pid_alive, FileId, IndexLock};
+use super::{check_ready, identity, index_file};
+use anyhow::{anyhow, bail, Context, Result};
+use git2::{Oid, Repository};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How many times a change is rebuilt on a branch that moved under it.
+const REBUILDS: usize = 8;
+
+/// The journal of the transaction in progress.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Journal {
+    pub pid: u32,
+    /// `commit` or `checkout`.
+    pub kind: String,
+    /// The commit subject or what the checkout is for.
+    pub subject: String,
+    pub branch: String,
+    /// The branch tip the change is built on (`None`: unborn).
+    pub old: Option<Oid>,
+    /// The commit the branch is about to be moved to, once known.
+    pub new: Option<Oid>,
+    /// The `index.lock` this transaction created.
+    pub lock: Option<FileId>,
+    /// Work-tree files the transaction writes: the text before (kept as a
+    /// blob; `None`: the file did not exist) and the hash of the text
+    /// written (`None`: removed), and the path relative to the work tree.
+    pub files: Vec<(Option<Oid>, Option<Oid>, String)>,
+}
+
+const MAGIC: &str = "lanes-transaction 1";
+
+fn hex(o: Option<Oid>) -> String {
+    o.map_or_else(|| "-".to_string(), |o| o.to_string())
+}
+
+fn unhex(s: &str) -> Option<Option<Oid>> {
+    if s == "-" {
+        Some(None)
+    } else {
+        Oid::from_str(s).ok().map(Some)
+    }
+}
+
+impl Journal {
+    fn render(&self) -> String {
+        let mut s = format!(
+            "{MAGIC}\npid {}\nkind {}\nsubject {}\nbranch {}\nold {}\nnew {}\n",
+            self.pid,
+            self.kind,
+            self.subject.replace('\n', " "),
+            self.branch,
+            hex(self.old),
+            hex(self.new)
+        );
+        if let Some((dev, ino)) = self.lock {
+            s.push_str(&format!("lock {dev} {ino}\n"));
+        }
+        for (pre, post, path) in &self.files {
+            s.push_str(&format!("file {} {} {path}\n", hex(*pre), hex(*post)));
+        }
+        s
+    }
+
+    fn parse(text: &str) -> Option<Journal> {
+        let mut lines = text.lines();
+        if lines.next()? != MAGIC {
+            return None;
+        }
+        let mut j = Journal::default();
+        for line in lines {
+            let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
+            match key {
+                "pid" => j.pid = rest.parse().ok()?,
+                "kind" => j.kind = rest.to_string(),
+                "subject" => j.subject = rest.to_string(),
+                "branch" => j.branch = rest.to_string(),
+                "old" => j.old = unhex(rest)?,
+                "new" => j.new = unhex(rest)?,
+                "lock" => {
+                    let (d, i) = rest.split_once(' ')?;
+                    j.lock = Some((d.parse().ok()?, i.parse().ok()?));
+                }
+                "file" => {
+                    let mut parts = rest.splitn(3, ' ');
+                    let pre = unhex(parts.next()?)?;
+                    let post = unhex(parts.next()?)?;
+                    j.files.push((pre, post, parts.next()?.to_string()));
+                }
+                _ => {}
+            }
+        }
+        Some(j)
+    }
+}
+
+/// The index file.
+pub fn index_path(repo: &Repository) -> PathBuf {
+    repo.path().join("index")
+}
+
+/// The journal's file name in `.git/lanes/`.
+pub const JOURNAL: &str = "transaction";
+
+/// Where the journal lives.
+pub fn journal_path(repo: &Repository) -> PathBuf {
+    repo.path().join("lanes").join(JOURNAL)
+}
+
+fn write_journal(repo: &Repository, j: &Journal) -> Result<()> {
+    let path = journal_path(repo);
+    let dir = path.parent().expect("the journal has a folder");
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = dir.join(format!("transaction.{}.tmp", std::process::id()));
+    let r = std::fs::write(&tmp, j.render()).and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        bail!("cannot write {}: {e} (nothing was changed)", path.display());
+    }
+    Ok(())
+}
+
+fn read_journal(repo: &Repository) -> Option<Journal> {
+    let text = std::fs::read_to_string(journal_path(repo)).ok()?;
+    Journal::parse(&text)
+}
+
+/// The commit a branch points to (`None`: unborn).
+pub fn branch_tip(repo: &Repository, branch: &str) -> Result<Option<Oid>> {
+    match repo.refname_to_id(branch) {
+        Ok(o) => Ok(Some(o)),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(anyhow!("cannot read {branch}: {}", e.message())),
+    }
+}
+
+/// Move `branch` from `old` to `new` only if it is still at `old` (git's
+/// compare-and-swap: the ref's own lock file, then a check of its value).
+/// `Err(now)` inside: it had moved to `now`.
+pub fn move_branch(
+    repo: &Repository,
+    branch: &str,
+    old: Option<Oid>,
+    new: Oid,
+    reflog: &str,
+) -> Result<std::result::Result<(), Option<Oid>>> {
+    let start = Instant::now();
+    loop {
+        let r = match old {
+            Some(o) => repo.reference_matching(branch, new, true, o, reflog),
+            None => repo.reference(branch, new, false, reflog),
+        };
+        match r {
+            Ok(_) => return Ok(Ok(())),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::Modified | git2::ErrorCode::Exists | git2::ErrorCode::NotFound
+                ) =>
+            {
+                let now = branch_tip(repo, branch)?;
+                if now == old {
+                    // A mismatch that is no longer one: try again.
+                    if start.elapsed() > super::LOCK_WAIT {
+                        bail!("cannot move {branch}: {}", e.message());
+                    }
+                    continue;
+                }
+                return Ok(Err(now));
+            }
+            Err(e) if e.code() == git2::ErrorCode::Locked => {
+                if start.elapsed() > super::LOCK_WAIT {
+                    let lock = repo.path().join(format!("{branch}.lock"));
+                    bail!("{}", super::lock::held_message(&lock, branch));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => bail!("cannot move {branch}: {}", e.message()),
+        }
+    }
+}
+
+/// One change to the repository under `index.lock`: a commit of board files,
+/// or moving the branch to another commit with its checkout (sync).
+pub struct Transaction<'r> {
+    repo: &'r Repository,
+    journal: Journal,
+    lock: Option<IndexLock>,
+    index_path: PathBuf,
+    /// The index as read under the lock, and its mtime.
+    index: Option<(Vec<u8>, index_file::Time)>,
+    done: bool,
+}
+
+impl<'r> Transaction<'r> {
+    /// Start: check the repository can take a commit, record the intent,
+    /// take `index.lock`, read the branch and the index.
+    pub fn begin(repo: &'r Repository, kind: &str, subject: &str) -> Result<Transaction<'r>> {
+        let branch = check_ready(repo)?;
+        identity(repo)?;
+        let mut journal = Journal {
+            pid: std::process::id(),
+            kind: kind.to_string(),
+            subject: subject.to_string(),
+            branch: branch.clone(),
+            ..Default::default()
+        };
+        // The intent first: a lock file found with this journal and no live
+        // process is ours to clean up.
+        write_journal(repo, &journal)?;
+        let index_path = index_path(repo);
+        let lock = match IndexLock::acquire(&index_path) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = std::fs::remove_file(journal_path(repo));
+                return Err(e);
+            }
+        };
+        journal.lock = Some(lock.id());
+        let mut tx = Transaction {
+            repo,
+            journal,
+            lock: Some(lock),
+            index_path,
+            index: None,
+            done: false,
+        };
+        tx.journal.old = branch_tip(repo, &branch)?;
+        write_journal(repo, &tx.journal)?;
+        tx.index = commit::read_index(&tx.index_path)?;
+        Ok(tx)
+    }
+
+    /// The commit the change is built on.
+    pub fn tip(&self) -> Option<Oid> {
+        self.journal.old
+    }
+
+    /// The branch (`refs/heads/...`).
+    pub fn branch(&self) -> &str {
+        &self.journal.branch
+    }
+
+    /// Record that the work-tree file `path` (relative to the work tree) is
+    /// about to change from `before` to `after` (`None`: absent), so that a
+    /// crash before the commit lands puts it back.
+    pub fn protect(
+        &mut self,
+        path: &str,
+        before: Option<&[u8]>,
+        after: Option<&[u8]>,
+    ) -> Result<()> {
+        let pre = before.map(|b| self.repo.blob(b)).transpose()?;
+        let post = after
+            .map(|a| Oid::hash_object(git2::ObjectType::Blob, a))
+            .transpose()?;
+        self.journal.files.push((pre, post, path.to_string()));
+        write_journal(self.repo, &self.journal)
+    }
+
+    /// Commit exactly `files` (relative to the work tree; `None` content:
+    /// as the file is now, through its filters, a missing file being a
+    /// removal; `Some`: exactly these bytes, the working file left as it
+    /// is) on the branch, like `git commit --only`. On success the index
+    /// is replaced and the transaction is over; on failure nothing changed
+    /// and the caller puts its files back before dropping the transaction.
+    pub fn commit(&mut self, files: &[(String, Option<Vec<u8>>)], message: &str) -> Result<Oid> {
+        let repo = self.repo;
+        let (author, committer) = identity(repo)?;
+        let staged: Vec<Staging> = commit::hash_files(repo, files)?;
+        let bytes = commit::stage(repo, self.index.as_ref(), &staged)?;
+        let mut base = self.journal.old;
+        let subject = message.lines().next().unwrap_or("");
+        let mut tries = 0;
+        loop {
+            let parent = base.map(|b| repo.find_commit(b)).transpose()?;
+            let tree_id = commit::build_tree(repo, parent.as_ref(), &staged)?;
+            if parent.as_ref().is_some_and(|c| c.tree_id() == tree_id) {
+                bail!("nothing to commit: the board files are unchanged");
+            }
+            let tree = repo.find_tree(tree_id)?;
+            let parents: Vec<&git2::Commit> = parent.iter().collect();
+            let oid = repo.commit(None, &author, &committer, message, &tree, &parents)?;
+            let lock = self
+                .lock
+                .as_mut()
+                .ok_or_else(|| anyhow!("the transaction is over"))?;
+            lock.write(&bytes)?;
+            self.journal.new = Some(oid);
+            self.journal.old = base;
+            write_journal(repo, &self.journal)?;
+            let reflog = if base.is_some() {
+                format!("commit: {subject}")
+            } else {
+                format!("commit (initial): {subject}")
+            };
+            match move_branch(repo, &self.journal.branch, base, oid, &reflog)? {
+                Ok(()) => {
+                    self.finish()?;
+                    return Ok(oid);
+                }
+                Err(now) => {
+                    tries += 1;
+                    let touched = commit::touched_between(repo, base, now, &staged)?;
+                    if !touched.is_empty() || tries > REBUILDS || now.is_none() {
+                        self.journal.new = None;
+                        let _ = write_journal(repo, &self.journal);
+                        bail!(
+                            "{} moved while lanes was committing (another process committed{}); nothing was changed, run the command again",
+                            self.journal.branch.trim_start_matches("refs/heads/"),
+                            if touched.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" to {}", touched.join(", "))
+                            }
+                        );
+                    }
+                    // The other commit touched none of our files: the
+                    // change is rebuilt on top of it.
+                    base = now;
+                }
+            }
+        }
+    }
+
+    /// Check out `target` and move the branch to it from where the
+    /// transaction started, refusing (nothing changed) if that would
+    /// overwrite uncommitted work. `force_paths`: recovering an interrupted
+    /// checkout, these paths are written whatever they hold.
+    pub fn checkout(&mut self, target: Oid, reflog: &str, force_paths: &[String]) -> Result<()> {
+        let repo = self.repo;
+        let old = self.journal.old;
+        self.journal.new = Some(target);
+        write_journal(repo, &self.journal)?;
+        let bytes = commit::checkout_into_index(repo, self.index.as_ref(), target, force_paths)?;
+        let lock = self
+            .lock
+            .as_mut()
+            .ok_or_else(|| anyhow!("the transaction is over"))?;
+        lock.write(&bytes)?;
+        match move_branch(repo, &self.journal.branch, old, target, reflog)? {
+            Ok(()) => self.finish(),
+            Err(now) => {
+                // Someone moved the branch during the checkout: put the
+                // work tree back as the branch has it now is not ours to
+                // decide; the files we wrote are the target's. Leave the
+                // journal for recovery to explain, and refuse.
+                bail!(
+                    "{} moved to {} while lanes was syncing (another process committed); run `lanes sync` again",
+                    self.journal.branch.trim_start_matches("refs/heads/"),
+                    now.map(|o| o.to_string()[..8].to_string())
+                        .unwrap_or_else(|| "nothing".into())
+                )
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if let Some(lock) = self.lock.take() {
+            lock.commit()?;
+        }
+        self.done = true;
+        let _ = std::fs::remove_file(journal_path(self.repo));
+        Ok(())
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // The lock goes (index untouched); so does the journal: the
+            // caller has put its files back.
+            drop(self.lock.take());
+            let _ = std::fs::remove_file(journal_path(self.repo));
+        }
+    }
+}
+
+/// Finish or roll back a transaction whose process died (killed, power
+/// loss, full disk...). Returns what was done, for the user. Called with
+/// the board lock held, before any other change.
+pub fn recover(repo: &Repository) -> Result<Option<String>> {
+    let path = journal_path(repo);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let Some(j) = read_journal(repo) else {
+        let _ = std::fs::remove_file(&path);
+        return Ok(Some(format!(
+            "removed an unreadable transaction journal {}",
+            path.display()
+        )));
+    };
+    if j.pid != std::process::id() && pid_alive(j.pid) {
+        // Its owner is still at work (an older lanes without the board
+        // lock?): leave it alone.
+        return Ok(None);
+    }
+    let lock_path = {
+        let mut p = index_path(repo).into_os_string();
+        p.push(".lock");
+        PathBuf::from(p)
+    };
+    let lock_ours = match std::fs::symlink_metadata(&lock_path) {
+        Ok(meta) => match j.lock {
+            Some(id) => file_id(&meta) == id,
+            // Killed between the journal and the lock: an empty lock file
+            // made after the journal is ours.
+            None => {
+                meta.len() == 0
+                    && std::fs::metadata(&path)
+                        .and_then(|jm| Ok(meta.modified()? >= jm.modified()?))
+                        .unwrap_or(false)
+            }
+        },
+        Err(_) => false,
+    };
+    let tip = branch_tip(repo, &j.branch)?;
+    let what = if j.subject.is_empty() {
+        j.kind.clone()
+    } else {
+        format!("`{}`", j.subject)
+    };
+    let landed = j.new.is_some() && tip == j.new;
+    let message = if landed {
+        // The branch moved: the lock holds the complete new index.
+        if lock_ours {
+            std::fs::rename(&lock_path, index_path(repo))
+                .with_context(|| format!("cannot replace {}", index_path(repo).display()))?;
+        }
+        format!(
+            "finished an interrupted lanes command (process {}): {what} is committed",
+            j.pid
+        )
+    } else if tip == j.old && j.kind == "checkout" {
+        if lock_ours {
+            std::fs::remove_file(&lock_path)
+                .with_context(|| format!("cannot remove {}", lock_path.display()))?;
+        }
+        match j.new {
+            Some(target) => {
+                let saved = finish_checkout(repo, &j, target)?;
+                format!(
+                    "finished an interrupted lanes sync (process {}): {what}{saved}",
+                    j.pid
+                )
+            }
+            None => format!(
+                "cleaned up after an interrupted lanes sync (process {}); it had changed nothing",
+                j.pid
+            ),
+        }
+    } else {
+        if lock_ours {
+            std::fs::remove_file(&lock_path)
+                .with_context(|| format!("cannot remove {}", lock_path.display()))?;
+        }
+        let kept = restore_files(repo, &j)?;
+        if tip == j.old {
+            format!(
+                "rolled back an interrupted lanes command (process {}): {what} was not made{kept}",
+                j.pid
+            )
+        } else {
+            format!(
+                "cleaned up after an interrupted lanes command (process {}): {what} was not made{kept}",
+                j.pid
+            )
+        }
+    };
+    let _ = std::fs::remove_file(&path);
+    Ok(Some(message))
+}
+
+/// Put back the files a rolled-back commit had written, where they still
+/// hold what it wrote; say which were left because they changed since.
+fn restore_files(repo: &Repository, j: &Journal) -> Result<String> {
+    let Some(wd) = repo.workdir() else {
+        return Ok(String::new());
+    };
+    let mut left = Vec::new();
+    for (pre, post, rel) in &j.files {
+        let full = wd.join(rel);
+        // A temporary file the dead process was writing.
+        if let (Some(dir), Some(name)) = (full.parent(), full.file_name()) {
+            let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), j.pid));
+            let _ = std::fs::remove_file(tmp);
+        }
+        let now = match std::fs::read(&full) {
+            Ok(b) => Some(Oid::hash_object(git2::ObjectType::Blob, &b)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => bail!("cannot read {}: {e}", full.display()),
+        };
+        let before = pre
+            .map(|o| repo.find_blob(o).map(|b| b.content().to_vec()))
+            .transpose()
+            .context("the journal names a blob that is missing")?;
+        let before_hash = before
+            .as_deref()
+            .map(|b| Oid::hash_object(git2::ObjectType::Blob, b))
+            .transpose()?;
+        if now == before_hash {
+            continue;
+        }
+        if now != *post {
+            left.push(rel.clone());
+            continue;
+        }
+        match before {
+            Some(b) => crate::store::write_atomic(&full, &b)?,
+            None => std::fs::remove_file(&full)
+                .with_context(|| format!("cannot remove {}", full.display()))?,
+        }
+    }
+    Ok(if left.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; left as they are because they changed since: {}",
+            left.join(", ")
+        )
+    })
+}
+
+/// Redo an interrupted checkout of `target` over the paths that differ
+/// from the old tip, keeping a copy of any file that holds neither side.
+fn finish_checkout(repo: &Repository, j: &Journal, target: Oid) -> Result<String> {
+    let paths = commit::diff_paths(repo, j.old, target)?;
+    let saved = commit::save_strays(repo, j.old, target, &paths)?;
+    let mut tx = Transaction::begin(repo, "checkout", &j.subject)?;
+    if tx.tip() != j.old {
+        bail!("the branch moved while recovering; run the command again");
+    }
+    tx.checkout(target, &format!("{} (recovered)", j.subject), &paths)?;
+    Ok(match saved {
+        Some(dir) => format!(
+            "; files that held neither version were saved under {}",
+            dir.display()
+        ),
+        None => String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_round_trips() {
+        let j = Journal {
+            pid: 42,
+            kind: "commit".into(),
+            subject: "lanes: move abc (a -> b)".into(),
+            branch: "refs/heads/main".into(),
+            old: Some(Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap()),
+            new: None,
+            lock: Some((1, 2)),
+            files: vec![
+                (None, Some(Oid::ZERO_SHA1), ".lanes/cards/a b.yaml".into()),
+                (Some(Oid::ZERO_SHA1), None, "x".into()),
+            ],
+        };
+        assert_eq!(Journal::parse(&j.render()), Some(j));
+        assert_eq!(Journal::parse("something else"), None);
+    }
+}
