@@ -82,6 +82,39 @@ fn finish_after(mut out: Vec<u8>, lo: &[u8], mut i: usize) -> String {
     }
 }
 
+/// A rank strictly between `lo` and `hi` that carries a few characters of
+/// `salt` (the card's id) after the shortest one: two clones that place
+/// different cards at the same spot while offline (both at the bottom of a
+/// lane, say) mint different ranks, so their boards still validate once
+/// merged. Falls back to [`between`] when the salted key would not fit.
+pub fn between_unique(lo: Option<&str>, hi: Option<&str>, salt: &str) -> String {
+    let r = between(lo, hi);
+    let mut tail: String = salt
+        .bytes()
+        .filter(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        .take(SALT)
+        .map(char::from)
+        .collect();
+    while tail.ends_with('0') {
+        tail.pop();
+    }
+    if tail.is_empty() {
+        return r;
+    }
+    let salted = format!("{r}{tail}");
+    let fits = is_valid(&salted)
+        && lo.is_none_or(|l| salted.as_str() > l)
+        && hi.is_none_or(|h| salted.as_str() < h);
+    if fits {
+        salted
+    } else {
+        r
+    }
+}
+
+/// How many characters of the card id a placed rank carries.
+const SALT: usize = 4;
+
 /// The shortest key above `lo`: bump its first digit that can be bumped.
 /// Appending to a lane grows keys by one character per 35 cards.
 fn after_short(lo: &str) -> String {
@@ -188,6 +221,35 @@ mod tests {
         assert_eq!(between(Some("i"), None), "j");
         assert_eq!(between(None, Some("i")), "h");
         assert_eq!(between(None, Some("1")), "0z");
+    }
+
+    #[test]
+    fn salted_ranks_differ_and_stay_in_bounds() {
+        let a = between_unique(Some("i"), None, "3kf9qx");
+        let b = between_unique(Some("i"), None, "7m2aab");
+        assert_ne!(a, b);
+        for (lo, hi) in [
+            (None, None),
+            (Some("i"), None),
+            (None, Some("i")),
+            (Some("a"), Some("b")),
+            (Some("a"), Some("a1")),
+            (Some("i"), Some("i1")),
+            (Some("jzzz"), Some("k")),
+        ] {
+            for salt in ["zzzz", "0000", "1", "a-b_c", "9q"] {
+                let r = between_unique(lo, hi, salt);
+                assert!(is_valid(&r), "{r:?}");
+                assert!(lo.is_none_or(|l| r.as_str() > l), "{r} > {lo:?}");
+                assert!(hi.is_none_or(|h| r.as_str() < h), "{r} < {hi:?}");
+            }
+        }
+        // Appending keeps ranks short: the salt is not carried forward.
+        let mut last = between_unique(None, None, "abcd");
+        for i in 0..1000 {
+            last = between_unique(Some(&last), None, &format!("{i:04}x"));
+        }
+        assert!(last.len() < 60, "{}", last.len());
     }
 
     #[test]

@@ -501,9 +501,9 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
             anyhow!("card {} is in {where_}, not in {lane}; --before/--after need a card in the target lane", id::short(&id))
         })
     };
-    Ok(match placement {
-        Placement::Top => rank::between(None, rank_of(0)),
-        Placement::Bottom => rank::between(
+    let (lo, hi) = match placement {
+        Placement::Top => (None, rank_of(0)),
+        Placement::Bottom => (
             others.last().map(|c| c.rank).filter(|r| !r.is_empty()),
             None,
         ),
@@ -515,8 +515,7 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
             while j > 0 && rank_of(j - 1) == hi {
                 j -= 1;
             }
-            let lo = if j > 0 { rank_of(j - 1) } else { None };
-            rank::between(lo, hi)
+            (if j > 0 { rank_of(j - 1) } else { None }, hi)
         }
         Placement::After(q) => {
             let i = anchor(q)?;
@@ -525,9 +524,10 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
             while j < others.len() && rank_of(j) == lo {
                 j += 1;
             }
-            rank::between(lo, rank_of(j))
+            (lo, rank_of(j))
         }
-    })
+    };
+    Ok(rank::between_unique(lo, hi, moving))
 }
 
 pub(crate) fn author_name(root: &Path) -> String {
@@ -754,7 +754,12 @@ pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<
     git::identity(&repo)?;
     let prefix = git::repo_path(&repo, root, "")?;
     let dir = format!("{prefix}{}/", store::BOARD_DIR);
-    let paths = git::changed_paths(&repo, &dir)?;
+    // Board files only: a temporary or editor file under .lanes/ is never
+    // committed (`lanes validate` reports it).
+    let paths: Vec<String> = git::changed_paths(&repo, &dir)?
+        .into_iter()
+        .filter(|p| store::is_board_file(&p[prefix.len()..]))
+        .collect();
     if paths.is_empty() {
         return Ok(None);
     }

@@ -27,6 +27,8 @@ pub const BOARD_DIR: &str = ".lanes";
 pub const BOARD_FILE: &str = ".lanes/board.yaml";
 /// The cards folder, relative to the board root.
 pub const CARDS_DIR: &str = ".lanes/cards";
+/// Where sync keeps a malformed version of a file it could not merge.
+pub const CONFLICTS_DIR: &str = ".lanes/conflicts";
 
 /// A problem with one board file, printed as `path:line:column: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +66,27 @@ impl Problem {
         let (line, column) = yaml::locate(text, &e.field);
         Problem::new(path, line, column, e.to_string())
     }
+}
+
+/// Whether `rel` (relative to the board root, `/` separators) is a file
+/// lanes reads and commits: `.lanes/board.yaml`, `.lanes/cards/<id>.yaml`,
+/// or a version kept by sync under `.lanes/conflicts/`. Anything else under
+/// `.lanes/` (a temporary file a killed process left, an editor's swap
+/// file, `.DS_Store`) is reported by `validate` and never committed.
+pub fn is_board_file(rel: &str) -> bool {
+    if rel == BOARD_FILE {
+        return true;
+    }
+    let in_dir = |dir: &str| {
+        rel.strip_prefix(dir)
+            .and_then(|r| r.strip_prefix('/'))
+            .and_then(|n| n.strip_suffix(".yaml"))
+            .filter(|stem| !stem.contains('/'))
+    };
+    if let Some(stem) = in_dir(CARDS_DIR) {
+        return crate::model::id::is_valid(stem);
+    }
+    in_dir(CONFLICTS_DIR).is_some_and(|stem| !stem.is_empty() && !stem.starts_with('.'))
 }
 
 /// The relative path of a card's file.

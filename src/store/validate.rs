@@ -1,6 +1,6 @@
 //! `lanes validate`: every problem on the board, with positions.
 
-use super::{card_path, yaml, Board, Problem};
+use super::{card_path, is_board_file, yaml, Board, Problem, BOARD_DIR, CARDS_DIR, CONFLICTS_DIR};
 use std::collections::HashMap;
 
 /// Problems found loading the board plus those only the whole board shows:
@@ -78,6 +78,44 @@ pub fn check(board: &Board) -> Vec<Problem> {
             ));
         }
     }
+    out.extend(strays(&board.root));
     out.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    out
+}
+
+/// Files under `.lanes/` that are not board files (see
+/// [`super::is_board_file`]) and that the card scan does not already
+/// report: temporary files a killed process left, editor swap files,
+/// `.DS_Store`, anything else put there.
+pub fn strays(root: &std::path::Path) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut walk = vec![BOARD_DIR.to_string()];
+    while let Some(dir) = walk.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = format!("{dir}/{name}");
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && (rel == CARDS_DIR || rel == CONFLICTS_DIR) {
+                walk.push(rel);
+                continue;
+            }
+            if is_board_file(&rel) {
+                continue;
+            }
+            // The scan reports visible non-card names in cards/ already.
+            if dir == CARDS_DIR && !name.starts_with('.') {
+                continue;
+            }
+            out.push(Problem::new(
+                &rel,
+                1,
+                1,
+                "not a board file (a temporary file a killed command left, or an editor's?): lanes ignores it and never commits it; remove it if nothing is writing it",
+            ));
+        }
+    }
     out
 }

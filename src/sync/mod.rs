@@ -11,7 +11,7 @@ pub mod remote;
 
 use crate::git;
 use crate::merge::{self, Side};
-use crate::model::{date, id, Card, JournalEntry};
+use crate::model::{self, date, id, Card, JournalEntry};
 use crate::store::{self, BOARD_DIR};
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{Commit, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
@@ -144,7 +144,10 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     // Uncommitted board changes would be lost or half-merged by a checkout:
     // checked just before one (a sync with nothing to bring in skips it).
     let refuse_pending = |repo: &Repository| -> Result<()> {
-        let pending = git::changed_paths(repo, &board_dir)?;
+        let pending: Vec<String> = git::changed_paths(repo, &board_dir)?
+            .into_iter()
+            .filter(|p| store::is_board_file(&p[prefix.len()..]))
+            .collect();
         if !pending.is_empty() {
             bail!(
                 "uncommitted board changes: {}\ncommit them first (`lanes commit`) or discard them, then sync again (nothing was changed)",
@@ -440,7 +443,7 @@ fn merge(
             }
         }
     }
-    for (path, oid) in separate_ties(repo, &placed)? {
+    for (path, oid) in separate_ties(repo, &index, &cards_dir, &placed)? {
         index.add(&git::blob_entry(&path, oid))?;
     }
     if index.has_conflicts() {
@@ -514,10 +517,17 @@ fn walk_board(repo: &Repository, tree: &Tree, board_dir: &str) -> Result<BTreeMa
 }
 
 /// Cards placed on different sides can land on the same rank in one lane
-/// (both added at the bottom, say). Every tie after the first (by id) gets
-/// a rank just after it, the same on every clone. Returns the rewritten
-/// files.
-fn separate_ties(repo: &Repository, placed: &[(String, Oid)]) -> Result<Vec<(String, Oid)>> {
+/// (both added at the bottom of a lane by lanes before ranks carried a bit
+/// of the card id, or by hand). Every tie after the first (by id) gets a
+/// rank between the tie and the next rank in its lane (all of the merged
+/// lane's cards are read for that, only when there is a tie), the same on
+/// every clone. Returns the rewritten files.
+fn separate_ties(
+    repo: &Repository,
+    merged: &git2::Index,
+    cards_dir: &str,
+    placed: &[(String, Oid)],
+) -> Result<Vec<(String, Oid)>> {
     // (lane, rank) -> the cards there: (path, file text, card).
     type Place = (String, String);
     let mut by_place: BTreeMap<Place, Vec<(String, String, Card)>> = BTreeMap::new();
@@ -535,23 +545,41 @@ fn separate_ties(repo: &Repository, placed: &[(String, Oid)]) -> Result<Vec<(Str
             .or_default()
             .push((path.clone(), text, lc.card));
     }
-    let taken: BTreeSet<Place> = by_place.keys().cloned().collect();
-    let mut out = Vec::new();
-    for ((lane, rank), mut cards) in by_place {
-        if cards.len() < 2 {
+    by_place.retain(|_, cards| cards.len() > 1);
+    if by_place.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Every rank used in the lanes with a tie, after the merge.
+    let lanes: BTreeSet<&str> = by_place.keys().map(|(l, _)| l.as_str()).collect();
+    let mut used: BTreeSet<(String, String)> = BTreeSet::new();
+    for entry in merged.iter() {
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        if !path.starts_with(cards_dir) || entry.flags & 0x3000 != 0 {
             continue;
         }
-        cards.sort_by(|a, b| a.2.id.cmp(&b.2.id));
-        let mut next = rank.clone();
-        for (path, text, mut card) in cards.into_iter().skip(1) {
-            // Just after the tie (and after any rank already used here).
-            loop {
-                next = format!("{next}i");
-                if !taken.contains(&(lane.clone(), next.clone())) {
-                    break;
-                }
+        let Some(bytes) = blob_text(repo, Some(entry.id)) else {
+            continue;
+        };
+        if let Ok(lc) = store::parse_card(&path, &bytes) {
+            if lanes.contains(lc.card.lane.as_str()) {
+                used.insert((lc.card.lane, lc.card.rank));
             }
-            card.rank = next.clone();
+        }
+    }
+    let mut out = Vec::new();
+    for ((lane, rank), mut cards) in by_place {
+        cards.sort_by(|a, b| a.2.id.cmp(&b.2.id));
+        let next = used
+            .range((lane.clone(), rank.clone())..)
+            .take_while(|(l, _)| *l == lane)
+            .find(|(_, r)| *r > rank)
+            .map(|(_, r)| r.clone());
+        let mut prev = rank.clone();
+        for (path, text, mut card) in cards.into_iter().skip(1) {
+            let r = model::rank::between_unique(Some(&prev), next.as_deref(), &card.id);
+            card.rank = r.clone();
+            used.insert((lane.clone(), r.clone()));
+            prev = r;
             let new_text = store::render_card(&card, Some(&text));
             out.push((path, repo.blob(new_text.as_bytes())?));
         }
