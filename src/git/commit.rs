@@ -372,6 +372,11 @@ pub fn checkout_into_index(
                 co.path(p);
             }
         }
+        co.progress(|_, done, _| {
+            if done == 2 {
+                super::txn::crash_point("checkout");
+            }
+        });
         scratch
             .checkout_tree(tree.as_object(), Some(&mut co))
             .map_err(|e| anyhow!("{}", e.message()))

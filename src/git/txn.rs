@@ -115,6 +115,15 @@ impl Journal {
     }
 }
 
+/// Crash tests: a process whose `LANES_CRASH_AT` names this point aborts
+/// here, as `kill -9` would stop it (no destructors, no cleanup). The
+/// points are listed in docs/FORMAT.md; nothing else reads the variable.
+pub fn crash_point(name: &str) {
+    if std::env::var_os("LANES_CRASH_AT").is_some_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
 /// The index file.
 pub fn index_path(repo: &Repository) -> PathBuf {
     repo.path().join("index")
@@ -229,6 +238,7 @@ impl<'r> Transaction<'r> {
         // The intent first: a lock file found with this journal and no live
         // process is ours to clean up.
         write_journal(repo, &journal)?;
+        crash_point("journal");
         let index_path = index_path(repo);
         let lock = match IndexLock::acquire(&index_path) {
             Ok(l) => l,
@@ -248,6 +258,7 @@ impl<'r> Transaction<'r> {
         };
         tx.journal.old = branch_tip(repo, &branch)?;
         write_journal(repo, &tx.journal)?;
+        crash_point("locked");
         tx.index = commit::read_index(&tx.index_path)?;
         Ok(tx)
     }
@@ -287,6 +298,7 @@ impl<'r> Transaction<'r> {
     /// and the caller puts its files back before dropping the transaction.
     pub fn commit(&mut self, files: &[(String, Option<Vec<u8>>)], message: &str) -> Result<Oid> {
         let repo = self.repo;
+        crash_point("staging");
         let (author, committer) = identity(repo)?;
         let staged: Vec<Staging> = commit::hash_files(repo, files)?;
         let bytes = commit::stage(repo, self.index.as_ref(), &staged)?;
@@ -310,6 +322,7 @@ impl<'r> Transaction<'r> {
             self.journal.new = Some(oid);
             self.journal.old = base;
             write_journal(repo, &self.journal)?;
+            crash_point("index-written");
             let reflog = if base.is_some() {
                 format!("commit: {subject}")
             } else {
@@ -317,6 +330,7 @@ impl<'r> Transaction<'r> {
             };
             match move_branch(repo, &self.journal.branch, base, oid, &reflog)? {
                 Ok(()) => {
+                    crash_point("branch-moved");
                     self.finish()?;
                     return Ok(oid);
                 }
@@ -359,8 +373,12 @@ impl<'r> Transaction<'r> {
             .as_mut()
             .ok_or_else(|| anyhow!("the transaction is over"))?;
         lock.write(&bytes)?;
+        crash_point("index-written");
         match move_branch(repo, &self.journal.branch, old, target, reflog)? {
-            Ok(()) => self.finish(),
+            Ok(()) => {
+                crash_point("branch-moved");
+                self.finish()
+            }
             Err(now) => {
                 // Someone moved the branch during the checkout: put the
                 // work tree back as the branch has it now is not ours to
@@ -380,6 +398,7 @@ impl<'r> Transaction<'r> {
         if let Some(lock) = self.lock.take() {
             lock.commit()?;
         }
+        crash_point("renamed");
         self.done = true;
         let _ = std::fs::remove_file(journal_path(self.repo));
         Ok(())

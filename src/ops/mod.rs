@@ -618,6 +618,7 @@ fn write_and_commit(
         current.as_deref().map(str::as_bytes),
         Some(new_text.as_bytes()),
     )?;
+    let backup = Backup::take(&repo, &path)?;
     store::write_atomic(&path, new_text.as_bytes())?;
     match tx.commit(&[(repo_rel, None)], &msg) {
         Ok(oid) => Ok(Outcome {
@@ -629,15 +630,55 @@ fn write_and_commit(
         }),
         Err(e) => {
             // Put the file back as it was, then let the transaction go.
-            let restored = match &current {
-                Some(t) => store::write_atomic(&path, t.as_bytes()),
-                None => std::fs::remove_file(&path).map_err(Into::into),
-            };
+            let restored = backup.restore(&path, current.as_deref().map(str::as_bytes));
             drop(tx);
             Err(match restored {
                 Ok(()) => e.context("the change was not made"),
                 Err(r) => e.context(format!("and {rel} could not be restored: {r}")),
             })
+        }
+    }
+}
+
+/// The file a change is about to replace, kept by a second name (a hard
+/// link in `.git/lanes/`) so that putting it back after a failed commit
+/// needs no free space: a full disk is a common reason for that failure.
+struct Backup {
+    link: Option<PathBuf>,
+}
+
+impl Backup {
+    fn take(repo: &git2::Repository, path: &Path) -> Result<Backup> {
+        let link = repo
+            .path()
+            .join("lanes")
+            .join(format!("backup.{}", std::process::id()));
+        let _ = std::fs::remove_file(&link);
+        if !path.exists() {
+            return Ok(Backup { link: None });
+        }
+        // Another file system (or no hard links): restored by rewriting.
+        let link = std::fs::hard_link(path, &link).ok().map(|()| link);
+        Ok(Backup { link })
+    }
+
+    /// Put `path` back as it was: `before` is its content (`None`: it did
+    /// not exist).
+    fn restore(self, path: &Path, before: Option<&[u8]>) -> Result<()> {
+        match (&self.link, before) {
+            (Some(link), Some(_)) => std::fs::rename(link, path)
+                .with_context(|| format!("cannot put back {}", path.display())),
+            (None, Some(b)) => store::write_atomic(path, b),
+            (_, None) => std::fs::remove_file(path)
+                .with_context(|| format!("cannot remove {}", path.display())),
+        }
+    }
+}
+
+impl Drop for Backup {
+    fn drop(&mut self) {
+        if let Some(link) = &self.link {
+            let _ = std::fs::remove_file(link);
         }
     }
 }

@@ -1,0 +1,644 @@
+//! Never lose work: every lanes write is a git transaction (index.lock held
+//! from read to rename, the branch moved by compare-and-swap, a journal for
+//! crashes). Tested against the real `git` binary running at the same time,
+//! real crashes (`LANES_CRASH_AT` aborts the process at a named point, as
+//! `kill -9` would), and a real full disk.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Everything a healthy repository shows: nothing left half-done.
+fn assert_clean(r: &Repo, dir: &Path, what: &str) {
+    let git = |args: &[&str]| {
+        r.git_cmd()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run git")
+    };
+    let fsck = git(&["fsck", "--strict", "--no-progress"]);
+    assert!(fsck.status.success(), "{what}: git fsck: {}", text(&fsck));
+    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout),
+        "",
+        "{what}: git status is not clean"
+    );
+    let gitdir = dir.join(".git");
+    assert!(
+        !gitdir.join("index.lock").exists(),
+        "{what}: index.lock left"
+    );
+    assert!(
+        !gitdir.join("lanes/transaction").exists(),
+        "{what}: journal left"
+    );
+    let v = r.lanes_in(dir, &["validate"]);
+    assert!(v.status.success(), "{what}: validate: {}", text(&v));
+    // HEAD's tree is what the index holds.
+    let tree = git(&["write-tree"]);
+    let head = git(&["rev-parse", "HEAD^{tree}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&tree.stdout),
+        String::from_utf8_lossy(&head.stdout),
+        "{what}: index differs from HEAD"
+    );
+}
+
+const POINTS: &[&str] = &[
+    "journal",
+    "locked",
+    "staging",
+    "index-written",
+    "branch-moved",
+    "renamed",
+];
+
+/// Whether a command killed at `point` had made its change.
+fn landed(point: &str) -> bool {
+    matches!(point, "branch-moved" | "renamed")
+}
+
+#[test]
+fn a_command_killed_at_any_point_is_finished_or_rolled_back() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &["--lane", "data-prep"]);
+    for (n, point) in POINTS.iter().enumerate() {
+        for cmd in ["move", "note", "add", "edit"] {
+            let before = r.head();
+            let note = format!("note {n} {cmd}");
+            let title = format!("Card at {point}");
+            let lane_now = lane_of(&r.read(&card_path(&card)));
+            let lane = if lane_now == "modeling" {
+                "data-prep"
+            } else {
+                "modeling"
+            };
+            let args: Vec<&str> = match cmd {
+                "move" => vec!["move", &card, lane],
+                "note" => vec!["note", &card, &note],
+                "add" => vec!["add", &title],
+                _ => vec!["edit", &card, "--set", "labels=[crash]"],
+            };
+            let cards_before = r.card_ids();
+            let lane_before = lane_of(&r.read(&card_path(&card)));
+            let out = r.lanes_env(&args, &[("LANES_CRASH_AT", point)]);
+            assert!(
+                !out.status.success(),
+                "{cmd} at {point} should have died: {}",
+                text(&out)
+            );
+            // The next command, whatever it is, repairs and says so.
+            let next = r.lanes(&["list"]);
+            let said = stderr(&next);
+            assert!(next.status.success(), "list after {cmd} at {point}: {said}");
+            let expect = if landed(point) {
+                "finished an interrupted lanes command"
+            } else {
+                "interrupted lanes command"
+            };
+            assert!(
+                said.contains(expect),
+                "{cmd} at {point}: recovery message: {said:?}"
+            );
+            assert_clean(&r, &r.path, &format!("{cmd} at {point}"));
+            let moved = r.head() != before;
+            assert_eq!(moved, landed(point), "{cmd} at {point}: commit made?");
+            let card_text = r.read(&card_path(&card));
+            match cmd {
+                "note" => assert_eq!(card_text.contains(&note), landed(point), "{point}"),
+                "move" => {
+                    let want = if landed(point) {
+                        lane_id(lane).to_string()
+                    } else {
+                        lane_before.clone()
+                    };
+                    assert_eq!(lane_of(&card_text), want, "{point}");
+                }
+                "add" => assert_eq!(
+                    r.card_ids().len(),
+                    cards_before.len() + usize::from(landed(point)),
+                    "{point}"
+                ),
+                _ => {}
+            }
+            // And the next change works.
+            ok(&r.lanes(&["edit", &card, "--set", &format!("labels=[after-{n}]")]));
+        }
+    }
+    // Nothing half-written was ever committed: every card in history parses.
+    let log = r.git(&["log", "-p", "--format=%H", "--", ".lanes/cards"]);
+    assert!(!log.contains("\n+\n+\n"), "empty lines committed");
+}
+
+fn lane_id(short: &str) -> &str {
+    match short {
+        "data-prep" => "data-preparation",
+        other => other,
+    }
+}
+
+fn lane_of(card_text: &str) -> String {
+    card_text
+        .lines()
+        .find_map(|l| l.strip_prefix("lane: "))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn a_held_index_lock_makes_git_wait_and_lanes_explain() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("A card", &[]);
+    // Left by a killed git: lanes names it and says when it may go.
+    r.write(".git/index.lock", "");
+    let out = r.lanes(&["move", &card, "modeling"]);
+    let msg = fails(&out, 1);
+    assert!(
+        msg.contains("index.lock exists")
+            && msg.contains("safe to remove")
+            && msg.contains("nothing was changed"),
+        "{msg}"
+    );
+    assert!(!r.read(&card_path(&card)).contains("lane: modeling"));
+    std::fs::remove_file(r.abs(".git/index.lock")).unwrap();
+    // A branch lock likewise.
+    r.write(".git/refs/heads/main.lock", "");
+    let msg = fails(&r.lanes(&["move", &card, "modeling"]), 1);
+    assert!(
+        msg.contains("main.lock exists") && msg.contains("safe to remove"),
+        "{msg}"
+    );
+    std::fs::remove_file(r.abs(".git/refs/heads/main.lock")).unwrap();
+    assert_clean(&r, &r.path, "after the locks");
+    ok(&r.lanes(&["move", &card, "modeling"]));
+}
+
+#[test]
+fn while_lanes_holds_the_index_git_commit_refuses_and_nothing_mixes() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("A card", &[]);
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    let repo = git2::Repository::open(&r.path).unwrap();
+    let mut tx = lanes::git::Transaction::begin(&repo, "commit", "test").unwrap();
+    // git's own protocol: the index is ours, so git fails at once.
+    let out = r.git_output(&["commit", "-q", "-m", "user work"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("index.lock"), "{}", text(&out));
+    let rel = card_path(&card);
+    let mut t = r.read(&rel);
+    t = t.replace("lane: business-understanding", "lane: modeling");
+    r.write(&rel, &t);
+    tx.commit(&[(rel.clone(), None)], "lanes: move (test)\n")
+        .unwrap();
+    drop(tx);
+    // Now git commits the user's staged file, and only it.
+    r.git(&["commit", "-q", "-m", "user work"]);
+    let files = r.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(files.trim(), "code.py");
+    let files = r.git(&["show", "--name-only", "--format=", "HEAD~1"]);
+    assert_eq!(files.trim(), rel);
+    assert_clean(&r, &r.path, "after both");
+}
+
+/// Commit `path` with `content` on the branch without touching the index or
+/// the work tree, as another tool would (plumbing: no index.lock).
+fn commit_behind_the_index(r: &Repo, path: &str, content: &str, message: &str) -> String {
+    let tmp_index = r.base().join("other-index");
+    let env_git = |args: &[&str], input: Option<&str>| -> String {
+        let mut cmd = r.git_cmd();
+        cmd.env("GIT_INDEX_FILE", &tmp_index).args(args);
+        let out = if let Some(i) = input {
+            use std::io::Write;
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(i.as_bytes()).unwrap();
+            child.wait_with_output().unwrap()
+        } else {
+            cmd.output().unwrap()
+        };
+        assert!(out.status.success(), "git {args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    env_git(&["read-tree", "HEAD"], None);
+    let blob = env_git(&["hash-object", "-w", "--stdin"], Some(content));
+    env_git(
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("100644,{blob},{path}"),
+        ],
+        None,
+    );
+    let tree = env_git(&["write-tree"], None);
+    let head = r.head();
+    let commit = env_git(&["commit-tree", &tree, "-p", &head, "-m", message], None);
+    r.git(&["update-ref", "refs/heads/main", &commit, &head]);
+    let _ = std::fs::remove_file(&tmp_index);
+    commit
+}
+
+#[test]
+fn a_branch_moved_under_a_commit_is_built_upon_or_refused() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("A card", &[]);
+    let rel = card_path(&card);
+    let repo = git2::Repository::open(&r.path).unwrap();
+
+    // Another tool commits an unrelated file meanwhile: lanes' commit goes
+    // on top of it; both are on the branch.
+    let mut tx = lanes::git::Transaction::begin(&repo, "commit", "test").unwrap();
+    let theirs = commit_behind_the_index(&r, "notes.txt", "theirs\n", "their commit");
+    r.write(
+        &rel,
+        r.read(&rel).replace("title: A card", "title: Renamed"),
+    );
+    let ours = tx.commit(&[(rel.clone(), None)], "lanes: edit\n").unwrap();
+    drop(tx);
+    assert_eq!(r.head(), ours.to_string());
+    assert_eq!(r.git_line(&["rev-parse", "HEAD~1"]), theirs);
+    let files = r.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(files.trim(), rel, "the rebuilt commit holds only the card");
+
+    // Another tool changes the same card meanwhile: refused, their commit
+    // stays, the index is untouched.
+    let mut tx = lanes::git::Transaction::begin(&repo, "commit", "test").unwrap();
+    let index_before = std::fs::read(r.abs(".git/index")).unwrap();
+    let theirs = commit_behind_the_index(&r, &rel, "title: theirs\n", "their card edit");
+    r.write(&rel, r.read(&rel).replace("title: Renamed", "title: Mine"));
+    let err = tx
+        .commit(&[(rel.clone(), None)], "lanes: edit\n")
+        .unwrap_err()
+        .to_string();
+    drop(tx);
+    assert!(err.contains("moved while lanes was committing"), "{err}");
+    assert!(err.contains(&rel), "{err}");
+    assert_eq!(r.head(), theirs);
+    assert_eq!(std::fs::read(r.abs(".git/index")).unwrap(), index_before);
+    assert!(!r.abs(".git/index.lock").exists());
+}
+
+#[test]
+fn a_hand_edit_is_committed_before_the_action_as_its_own_commit() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Old title", &[]);
+    let rel = card_path(&card);
+    r.write(
+        &rel,
+        r.read(&rel)
+            .replace("title: Old title", "title: Hand title"),
+    );
+    let before = r.commit_count();
+    ok(&r.lanes(&["move", &card, "modeling"]));
+    assert_eq!(r.commit_count(), before + 2);
+    let hand = r.git_line(&["log", "-1", "--format=%s", "HEAD~1"]);
+    assert!(
+        hand.starts_with(&format!("lanes: hand edit {}", short(&card))) && hand.contains("(title)"),
+        "{hand}"
+    );
+    let diff = r.git(&["show", "--format=", "HEAD"]);
+    assert!(
+        !diff.contains("-title") && !diff.contains("+title"),
+        "the move holds the move only:\n{diff}"
+    );
+    assert!(diff.contains("+lane: modeling"), "{diff}");
+    let log = ok(&r.lanes(&["log", &card]));
+    assert!(log.contains("hand edit"), "{log}");
+    assert_clean(&r, &r.path, "after");
+}
+
+#[test]
+fn stray_files_under_the_board_are_reported_and_never_committed() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("A card", &[]);
+    for stray in [
+        &format!(".lanes/cards/.{card}.yaml.4242.tmp"),
+        ".lanes/cards/.notes.yaml.swp",
+        ".lanes/.DS_Store",
+    ] {
+        r.write(stray, "junk");
+    }
+    let v = r.lanes(&["validate"]);
+    let out = text(&v);
+    assert_eq!(v.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(".lanes/.DS_Store:1:1: not a board file"),
+        "{out}"
+    );
+    assert!(out.contains(".notes.yaml.swp"), "{out}");
+    assert!(out.contains(".4242.tmp"), "{out}");
+    // `lanes commit` commits board files only.
+    r.write(
+        &card_path(&card),
+        r.read(&card_path(&card)).replace("A card", "B card"),
+    );
+    ok(&r.lanes(&["commit"]));
+    let files = r.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(files.trim(), card_path(&card));
+}
+
+/// A bare remote next to the repository and a second clone of it.
+fn remote_and_clone(r: &Repo, name: &str) -> PathBuf {
+    let remote = r.base().join("remote.git");
+    if !remote.exists() {
+        r.git(&[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            remote.to_str().unwrap(),
+        ]);
+        r.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+        r.git(&["push", "-q", "-u", "origin", "main"]);
+    }
+    let dir = r.base().join(name);
+    let out = r
+        .git_cmd()
+        .current_dir(r.base())
+        .args(["clone", "-q", remote.to_str().unwrap(), name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    for (k, v) in [("user.name", name), ("user.email", "x@example.com")] {
+        r.git_cmd()
+            .current_dir(&dir)
+            .args(["config", k, v])
+            .output()
+            .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_sync_killed_in_its_checkout_is_finished_by_the_next_command() {
+    let r = Repo::with_board("crisp-dm");
+    r.add("Mine", &[]);
+    let other = remote_and_clone(&r, "other");
+    let mut theirs = Vec::new();
+    for i in 0..12 {
+        let out = r.lanes_in(&other, &["add", &format!("Theirs {i}"), "--body", "x"]);
+        theirs.push(ok(&out).trim().to_string());
+    }
+    ok(&r.lanes_in(&other, &["sync"]));
+    for point in ["checkout", "index-written"] {
+        // A fast-forward first, then a merge.
+        if point == "index-written" {
+            ok(&r.lanes(&["add", "Mine too"]));
+            ok(&r.lanes_in(&other, &["add", "Theirs late"]));
+            ok(&r.lanes_in(&other, &["sync"]));
+        }
+        let out = r.lanes_env(&["sync"], &[("LANES_CRASH_AT", point)]);
+        assert!(!out.status.success(), "{point}: {}", text(&out));
+        let next = r.lanes(&["list", "--json"]);
+        let said = stderr(&next);
+        assert!(
+            said.contains("finished an interrupted lanes"),
+            "{point}: {said}"
+        );
+        assert_clean(&r, &r.path, point);
+        let ids = r.card_ids();
+        for id in &theirs {
+            assert!(ids.contains(id), "{point}: {id} missing");
+            assert!(!r.read(&card_path(id)).is_empty(), "{point}: empty card");
+        }
+        ok(&r.lanes(&["sync"]));
+        ok(&r.lanes_in(&other, &["sync"]));
+    }
+    assert_eq!(
+        r.git_line(&["rev-parse", "HEAD"]),
+        String::from_utf8_lossy(
+            &r.git_cmd()
+                .current_dir(&other)
+                .args(["rev-parse", "HEAD"])
+                .output()
+                .unwrap()
+                .stdout
+        )
+        .trim()
+    );
+}
+
+#[test]
+fn concurrent_git_and_lanes_lose_nothing() {
+    let r = Repo::with_board("crisp-dm");
+    let mut cards = Vec::new();
+    for i in 0..4 {
+        cards.push(r.add(&format!("Card {i}"), &[]));
+    }
+    let _ = remote_and_clone(&r, "teammate");
+    const N: usize = 12;
+    let retry = |f: &dyn Fn() -> Output| -> bool {
+        // What a person does when git says index.lock exists: run it again.
+        for _ in 0..40 {
+            let out = f();
+            if out.status.success() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(15));
+        }
+        false
+    };
+    let (user_commits, staged, notes) = std::thread::scope(|s| {
+        let committer = s.spawn(|| {
+            let mut made = Vec::new();
+            for i in 0..N {
+                let f = format!("src/u{i}.txt");
+                r.write(&f, format!("user {i}\n"));
+                let msg = format!("user commit {i}");
+                let done = retry(&|| {
+                    r.git_output(&["add", &f]);
+                    r.git_output(&["commit", "-q", "-m", &msg, "--", &f])
+                });
+                if done {
+                    made.push(msg);
+                }
+            }
+            made
+        });
+        let stager = s.spawn(|| {
+            let mut staged = Vec::new();
+            for i in 0..N {
+                let f = format!("staged/s{i}.txt");
+                r.write(&f, format!("staged {i}\n"));
+                if retry(&|| r.git_output(&["add", &f])) {
+                    staged.push(f);
+                }
+            }
+            staged
+        });
+        let lanes_side = s.spawn(|| {
+            let mut notes = Vec::new();
+            for i in 0..N {
+                let card = &cards[i % cards.len()];
+                let note = format!("observation number {i}");
+                let out = r.lanes(&["note", card, &note]);
+                notes.push((card.clone(), note, out.status.success()));
+                let lane = ["modeling", "evaluation", "data-prep"][i % 3];
+                let _ = r.lanes(&["move", card, lane]);
+                if i % 4 == 0 {
+                    let _ = r.lanes(&["sync"]);
+                }
+            }
+            notes
+        });
+        (
+            committer.join().unwrap(),
+            stager.join().unwrap(),
+            lanes_side.join().unwrap(),
+        )
+    });
+    let subjects = r.git(&["log", "--format=%s"]);
+    for msg in &user_commits {
+        assert_eq!(
+            subjects.lines().filter(|l| l == msg).count(),
+            1,
+            "{msg} must be on the branch once"
+        );
+    }
+    assert!(!user_commits.is_empty());
+    let cached = r.git(&["diff", "--cached", "--name-only"]);
+    for f in &staged {
+        assert!(cached.lines().any(|l| l == f), "{f} is no longer staged");
+    }
+    for (card, note, made) in &notes {
+        let in_file = r.read(&card_path(card)).contains(note.as_str());
+        assert_eq!(in_file, *made, "{note}: reported {made}");
+        let commits = r.git(&["log", "--format=%H", "-S", note, "--", &card_path(card)]);
+        assert_eq!(
+            commits.lines().count(),
+            usize::from(*made),
+            "{note} is in {} commits",
+            commits.lines().count()
+        );
+    }
+    let fsck = r.git_output(&["fsck", "--strict", "--no-progress"]);
+    assert!(fsck.status.success(), "{}", text(&fsck));
+    ok(&r.lanes(&["validate"]));
+    // Nothing under the board is left uncommitted.
+    let status = r.git(&["status", "--porcelain", "--", ".lanes"]);
+    assert_eq!(status, "");
+}
+
+/// A small tmpfs to fill up (root only).
+struct SmallDisk {
+    path: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(at: PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&at).ok()?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .output()
+            .ok()?;
+        out.status.success().then_some(SmallDisk { path: at })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .output();
+    }
+}
+
+#[test]
+fn a_full_disk_changes_nothing() {
+    let r = Repo::new();
+    let Some(disk) = SmallDisk::mount(r.base().join("small"), "4m") else {
+        let msg = "SKIP a_full_disk_changes_nothing: cannot mount a tmpfs (needs root)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+        eprintln!("{msg}");
+        return;
+    };
+    let dir = disk.path.join("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let git = |args: &[&str]| {
+        let out = r.git_cmd().current_dir(&dir).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.name", "T"]);
+    git(&["config", "user.email", "t@example.com"]);
+    ok(&r.lanes_in(&dir, &["init"]));
+    let card = ok(&r.lanes_in(&dir, &["add", "First"])).trim().to_string();
+    std::fs::write(dir.join("user.txt"), "mine\n").unwrap();
+    git(&["add", "user.txt"]);
+    // Fill the disk, then give back a little more room each round: every
+    // command either fully happens or changes nothing.
+    let filler = disk.path.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let full = std::fs::metadata(&filler).unwrap().len();
+    let (mut made, mut refused) = (0, 0);
+    for step in 0..40u64 {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&filler)
+            .unwrap();
+        f.set_len(full.saturating_sub(step * 65536)).unwrap();
+        drop(f);
+        let head = git(&["rev-parse", "HEAD"]);
+        let title = format!("Card {step}");
+        let out = r.lanes_in(&dir, &["note", &card, &title]);
+        let said = text(&out);
+        if out.status.success() {
+            made += 1;
+            assert_ne!(git(&["rev-parse", "HEAD"]), head);
+        } else {
+            refused += 1;
+            eprintln!("step {step}: refused: {said}");
+            assert!(
+                said.contains("not made")
+                    || said.contains("nothing was changed")
+                    || said.contains("No space"),
+                "{said}"
+            );
+            assert_eq!(git(&["rev-parse", "HEAD"]), head, "{said}");
+            assert!(
+                !std::fs::read_to_string(dir.join(card_path(&card)))
+                    .unwrap()
+                    .contains(&title),
+                "{said}"
+            );
+        }
+        let status = git(&["--no-optional-locks", "status", "--porcelain"]);
+        assert_eq!(status, "A  user.txt\n", "step {step}: {said}");
+        assert!(!dir.join(".git/index.lock").exists());
+    }
+    assert!(made > 0 && refused > 0, "made {made}, refused {refused}");
+    std::fs::remove_file(&filler).unwrap();
+    let fsck = r
+        .git_cmd()
+        .current_dir(&dir)
+        .args(["fsck", "--strict", "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "{}", text(&fsck));
+}
