@@ -40,9 +40,10 @@ fn assert_clean(r: &Repo, dir: &Path, what: &str) {
         !gitdir.join("index.lock").exists(),
         "{what}: index.lock left"
     );
+    let journal = std::fs::read_to_string(gitdir.join("lanes/transaction")).unwrap_or_default();
     assert!(
-        !gitdir.join("lanes/transaction").exists(),
-        "{what}: journal left"
+        journal.is_empty() || journal.ends_with("\nend\n"),
+        "{what}: journal left: {journal}"
     );
     let v = r.lanes_in(dir, &["validate"]);
     assert!(v.status.success(), "{what}: validate: {}", text(&v));

@@ -76,6 +76,53 @@ fn compare(data: &[u8], e: &Entry, name: &[u8], tree: bool) -> Ordering {
     }
 }
 
+/// The object id and mode of the entry at `path` (`/`-separated) under the
+/// tree `root`, reading raw trees (no parsing into libgit2's structures:
+/// the cards folder of a large board is a 400 KB tree). `None`: no entry.
+pub fn entry_at(repo: &Repository, root: Oid, path: &str) -> Result<Option<(Oid, u32)>> {
+    let odb = repo.odb()?;
+    let mut tree = root;
+    let mut parts = path.split('/').peekable();
+    while let Some(name) = parts.next() {
+        let object = odb.read(tree)?;
+        if object.kind() != ObjectType::Tree {
+            return Ok(None);
+        }
+        let data = object.data();
+        let mut found = None;
+        let mut pos = 0;
+        while pos < data.len() {
+            let Some(space) = data[pos..].iter().position(|&b| b == b' ') else {
+                break;
+            };
+            let space = pos + space;
+            let Some(nul) = data[space + 1..].iter().position(|&b| b == 0) else {
+                break;
+            };
+            let nul = space + 1 + nul;
+            if nul + 21 > data.len() {
+                break;
+            }
+            if &data[space + 1..nul] == name.as_bytes() {
+                let mode = std::str::from_utf8(&data[pos..space])
+                    .ok()
+                    .and_then(|m| u32::from_str_radix(m, 8).ok())
+                    .unwrap_or(0);
+                found = Some((Oid::from_bytes(&data[nul + 1..nul + 21])?, mode));
+                break;
+            }
+            pos = nul + 21;
+        }
+        match found {
+            None => return Ok(None),
+            Some((oid, mode)) if parts.peek().is_none() => return Ok(Some((oid, mode))),
+            Some((oid, 0o40000)) => tree = oid,
+            Some(_) => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
 /// Set (`Some(oid)`, a regular file) or remove (`None`) blob entries of the
 /// tree at `dir` (e.g. `.lanes/cards`) in `base`, and return the new root
 /// tree. `None` when this does not apply (the folder is missing, or a name
@@ -241,6 +288,36 @@ fn adler32(data: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_at_finds_what_libgit2_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let blob = repo.blob(b"x").unwrap();
+        let mut inner = repo.treebuilder(None).unwrap();
+        inner.insert("a.yaml", blob, 0o100644).unwrap();
+        inner.insert("a", blob, 0o100755).unwrap();
+        let inner = inner.write().unwrap();
+        let mut root = repo.treebuilder(None).unwrap();
+        root.insert("cards", inner, 0o040000).unwrap();
+        root.insert("cards.txt", blob, 0o100644).unwrap();
+        let root = root.write().unwrap();
+        assert_eq!(
+            entry_at(&repo, root, "cards/a.yaml").unwrap(),
+            Some((blob, 0o100644))
+        );
+        assert_eq!(
+            entry_at(&repo, root, "cards/a").unwrap(),
+            Some((blob, 0o100755))
+        );
+        assert_eq!(
+            entry_at(&repo, root, "cards").unwrap(),
+            Some((inner, 0o40000))
+        );
+        assert_eq!(entry_at(&repo, root, "cards/b.yaml").unwrap(), None);
+        assert_eq!(entry_at(&repo, root, "cards.txt/x").unwrap(), None);
+        assert_eq!(entry_at(&repo, root, "nope/a.yaml").unwrap(), None);
+    }
 
     #[test]
     fn adler32_matches_known_values() {

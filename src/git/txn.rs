@@ -83,8 +83,17 @@ impl Journal {
         s
     }
 
+    /// Read a journal: later lines override earlier ones (it is appended
+    /// to as the transaction goes), `file` lines add up, and a last line
+    /// cut short by a crash is ignored.
     fn parse(text: &str) -> Option<Journal> {
-        let mut lines = text.lines();
+        let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        // The last transaction in the file.
+        let last = match complete.rfind(&format!("\n{MAGIC}\n")) {
+            Some(i) => &complete[i + 1..],
+            None => complete,
+        };
+        let mut lines = last.lines();
         if lines.next()? != MAGIC {
             return None;
         }
@@ -102,6 +111,7 @@ impl Journal {
                     let (d, i) = rest.split_once(' ')?;
                     j.lock = Some((d.parse().ok()?, i.parse().ok()?));
                 }
+                "end" => return None,
                 "file" => {
                     let mut parts = rest.splitn(3, ' ');
                     let pre = unhex(parts.next()?)?;
@@ -137,22 +147,71 @@ pub fn journal_path(repo: &Repository) -> PathBuf {
     repo.path().join("lanes").join(JOURNAL)
 }
 
-fn write_journal(repo: &Repository, j: &Journal) -> Result<()> {
-    let path = journal_path(repo);
-    let dir = path.parent().expect("the journal has a folder");
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = dir.join(format!("transaction.{}.tmp", std::process::id()));
-    let r = std::fs::write(&tmp, j.render()).and_then(|()| std::fs::rename(&tmp, &path));
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        bail!("cannot write {}: {e} (nothing was changed)", path.display());
+/// The journal file, kept open for appending. It is never removed: empty
+/// means no transaction (creating and removing a file costs more than the
+/// rest of a small commit's bookkeeping together).
+struct JournalFile {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl JournalFile {
+    fn open(repo: &Repository) -> Result<JournalFile> {
+        let path = journal_path(repo);
+        let dir = path.parent().expect("the journal has a folder");
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        Ok(JournalFile { file, path })
     }
-    Ok(())
+
+    fn append(&mut self, text: &str) -> Result<()> {
+        use std::io::Write;
+        self.file
+            .write_all(text.as_bytes())
+            .with_context(|| format!("cannot write {} (nothing was changed)", self.path.display()))
+    }
+
+    /// Mark the transaction over: an `end` line (cheaper than truncating,
+    /// which is done only once the file has grown).
+    fn clear(&mut self) {
+        let _ = self.append("end\n");
+    }
+
+    /// Start afresh, dropping old transactions once the file has grown.
+    fn start(&mut self) {
+        if self.file.metadata().is_ok_and(|m| m.len() > 256 * 1024) {
+            let _ = self.file.set_len(0);
+        }
+    }
 }
 
 fn read_journal(repo: &Repository) -> Option<Journal> {
     let text = std::fs::read_to_string(journal_path(repo)).ok()?;
     Journal::parse(&text)
+}
+
+/// Whether the journal in the folder `dir` (`.git/lanes`) holds an
+/// unfinished transaction: its last line is not `end`. Cheap: one open and
+/// a read of the last bytes.
+pub fn pending_in(dir: &std::path::Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(dir.join(JOURNAL)) else {
+        return false;
+    };
+    let len = f.metadata().map_or(0, |m| m.len());
+    if len == 0 {
+        return false;
+    }
+    let mut tail = [0u8; 5];
+    let n = tail.len().min(len as usize);
+    let ok =
+        f.seek(SeekFrom::Start(len - n as u64)).is_ok() && f.read_exact(&mut tail[..n]).is_ok();
+    !(ok && tail[..n].ends_with(b"\nend\n") || &tail[..n] == b"end\n")
 }
 
 /// The commit a branch points to (`None`: unborn).
@@ -215,6 +274,7 @@ pub fn move_branch(
 pub struct Transaction<'r> {
     repo: &'r Repository,
     journal: Journal,
+    log: JournalFile,
     lock: Option<IndexLock>,
     index_path: PathBuf,
     /// The index as read under the lock, and its mtime.
@@ -228,6 +288,9 @@ impl<'r> Transaction<'r> {
     pub fn begin(repo: &'r Repository, kind: &str, subject: &str) -> Result<Transaction<'r>> {
         let branch = check_ready(repo)?;
         identity(repo)?;
+        if pending_in(&repo.path().join("lanes")) {
+            recover(repo)?;
+        }
         let mut journal = Journal {
             pid: std::process::id(),
             kind: kind.to_string(),
@@ -237,27 +300,32 @@ impl<'r> Transaction<'r> {
         };
         // The intent first: a lock file found with this journal and no live
         // process is ours to clean up.
-        write_journal(repo, &journal)?;
+        let mut log = JournalFile::open(repo)?;
+        log.start();
+        log.append(&journal.render())?;
         crash_point("journal");
         let index_path = index_path(repo);
         let lock = match IndexLock::acquire(&index_path) {
             Ok(l) => l,
             Err(e) => {
-                let _ = std::fs::remove_file(journal_path(repo));
+                log.clear();
                 return Err(e);
             }
         };
         journal.lock = Some(lock.id());
+        let (dev, ino) = lock.id();
         let mut tx = Transaction {
             repo,
             journal,
+            log,
             lock: Some(lock),
             index_path,
             index: None,
             done: false,
         };
         tx.journal.old = branch_tip(repo, &branch)?;
-        write_journal(repo, &tx.journal)?;
+        tx.log
+            .append(&format!("lock {dev} {ino}\nold {}\n", hex(tx.journal.old)))?;
         crash_point("locked");
         tx.index = commit::read_index(&tx.index_path)?;
         Ok(tx)
@@ -287,7 +355,8 @@ impl<'r> Transaction<'r> {
             .map(|a| Oid::hash_object(git2::ObjectType::Blob, a))
             .transpose()?;
         self.journal.files.push((pre, post, path.to_string()));
-        write_journal(self.repo, &self.journal)
+        self.log
+            .append(&format!("file {} {} {path}\n", hex(pre), hex(post)))
     }
 
     /// Commit exactly `files` (relative to the work tree; `None` content:
@@ -321,7 +390,8 @@ impl<'r> Transaction<'r> {
             lock.write(&bytes)?;
             self.journal.new = Some(oid);
             self.journal.old = base;
-            write_journal(repo, &self.journal)?;
+            self.log
+                .append(&format!("old {}\nnew {oid}\n", hex(base)))?;
             crash_point("index-written");
             let reflog = if base.is_some() {
                 format!("commit: {subject}")
@@ -339,7 +409,7 @@ impl<'r> Transaction<'r> {
                     let touched = commit::touched_between(repo, base, now, &staged)?;
                     if !touched.is_empty() || tries > REBUILDS || now.is_none() {
                         self.journal.new = None;
-                        let _ = write_journal(repo, &self.journal);
+                        let _ = self.log.append("new -\n");
                         bail!(
                             "{} moved while lanes was committing (another process committed{}); nothing was changed, run the command again",
                             self.journal.branch.trim_start_matches("refs/heads/"),
@@ -366,7 +436,7 @@ impl<'r> Transaction<'r> {
         let repo = self.repo;
         let old = self.journal.old;
         self.journal.new = Some(target);
-        write_journal(repo, &self.journal)?;
+        self.log.append(&format!("new {target}\n"))?;
         let bytes = commit::checkout_into_index(repo, self.index.as_ref(), target, force_paths)?;
         let lock = self
             .lock
@@ -400,7 +470,7 @@ impl<'r> Transaction<'r> {
         }
         crash_point("renamed");
         self.done = true;
-        let _ = std::fs::remove_file(journal_path(self.repo));
+        self.log.clear();
         Ok(())
     }
 }
@@ -411,7 +481,7 @@ impl Drop for Transaction<'_> {
             // The lock goes (index untouched); so does the journal: the
             // caller has put its files back.
             drop(self.lock.take());
-            let _ = std::fs::remove_file(journal_path(self.repo));
+            self.log.clear();
         }
     }
 }
@@ -421,11 +491,17 @@ impl Drop for Transaction<'_> {
 /// the board lock held, before any other change.
 pub fn recover(repo: &Repository) -> Result<Option<String>> {
     let path = journal_path(repo);
-    if !path.exists() {
+    if !pending_in(&repo.path().join("lanes")) {
         return Ok(None);
     }
+    let clear = || {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"end\n"))
+    };
     let Some(j) = read_journal(repo) else {
-        let _ = std::fs::remove_file(&path);
+        let _ = clear();
         return Ok(Some(format!(
             "removed an unreadable transaction journal {}",
             path.display()
@@ -479,6 +555,8 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         }
         match j.new {
             Some(target) => {
+                // The redo keeps its own journal.
+                let _ = clear();
                 let saved = finish_checkout(repo, &j, target)?;
                 format!(
                     "finished an interrupted lanes sync (process {}): {what}{saved}",
@@ -508,7 +586,7 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
             )
         }
     };
-    let _ = std::fs::remove_file(&path);
+    let _ = clear();
     Ok(Some(message))
 }
 
@@ -600,7 +678,20 @@ mod tests {
                 (Some(Oid::ZERO_SHA1), None, "x".into()),
             ],
         };
-        assert_eq!(Journal::parse(&j.render()), Some(j));
+        assert_eq!(Journal::parse(&j.render()), Some(j.clone()));
         assert_eq!(Journal::parse("something else"), None);
+        // Appended: later values win, an ended transaction is none, a
+        // torn last line is ignored.
+        let two = format!("{}end\n{}new -\nold 01234", j.render(), j.render());
+        assert_eq!(Journal::parse(&two), Some(j.clone()));
+        assert_eq!(Journal::parse(&format!("{}end\n", j.render())), None);
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!pending_in(dir.path()));
+        std::fs::write(dir.path().join(JOURNAL), j.render()).unwrap();
+        assert!(pending_in(dir.path()));
+        std::fs::write(dir.path().join(JOURNAL), format!("{}end\n", j.render())).unwrap();
+        assert!(!pending_in(dir.path()));
+        std::fs::write(dir.path().join(JOURNAL), "end\n").unwrap();
+        assert!(!pending_in(dir.path()));
     }
 }

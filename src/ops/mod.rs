@@ -148,7 +148,7 @@ pub fn lock(root: &Path) -> Result<Option<store::lock::BoardLock>> {
     match store::index::scratch_dir(root) {
         Some(dir) => {
             let lock = store::lock::BoardLock::acquire(&dir)?;
-            if dir.join(git::txn::JOURNAL).exists() {
+            if git::txn::pending_in(&dir) {
                 git::txn::recover(&git::open(root)?)?;
             }
             Ok(Some(lock))
@@ -164,7 +164,7 @@ pub fn recover(root: &Path) -> Result<Option<String>> {
     let Some(dir) = store::index::scratch_dir(root) else {
         return Ok(None);
     };
-    if !dir.join(git::txn::JOURNAL).exists() {
+    if !git::txn::pending_in(&dir) {
         return Ok(None);
     }
     let _lock = store::lock::BoardLock::acquire(&dir)?;
@@ -693,11 +693,11 @@ fn commit_hand_edit(
     card: &Card,
     text: &[u8],
 ) -> Result<()> {
-    let head = match repo.head().and_then(|h| h.peel_to_tree()) {
-        Ok(t) => t,
+    let head = match repo.head().and_then(|h| h.peel_to_commit()) {
+        Ok(c) => c.tree_id(),
         Err(_) => return Ok(()),
     };
-    let committed = head.get_path(Path::new(repo_rel)).ok().map(|e| e.id());
+    let committed = git::tree::entry_at(repo, head, repo_rel)?.map(|(oid, _)| oid);
     if committed == Some(git2::Oid::hash_object(git2::ObjectType::Blob, text)?) {
         return Ok(());
     }
