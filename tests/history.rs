@@ -1030,7 +1030,11 @@ fn history_cache_is_private_reused_and_never_stale() {
     ok(&r.lanes(&["flow", "--json"])); // the cache now knows the three commits
     r.git(&["reset", "-q", "--hard", "HEAD~3"]);
     for (a, want) in CACHED.iter().zip(&reference) {
-        assert_eq!(&ok(&r.lanes(a)), want, "lanes {a:?} after reset --hard HEAD~3");
+        assert_eq!(
+            &ok(&r.lanes(a)),
+            want,
+            "lanes {a:?} after reset --hard HEAD~3"
+        );
         assert_eq!(&same_as_fresh(r, a), want);
     }
 
@@ -1058,9 +1062,14 @@ fn history_cache_is_private_reused_and_never_stale() {
     for a in CACHED {
         same_as_fresh(r, a);
     }
-    let rep: Value =
-        serde_json::from_str(&ok(&r.lanes(&["report", "--format", "json", "--since", "2026-10-01"])))
-            .expect("json");
+    let rep: Value = serde_json::from_str(&ok(&r.lanes(&[
+        "report",
+        "--format",
+        "json",
+        "--since",
+        "2026-10-01",
+    ])))
+    .expect("json");
     assert_eq!(person(&rep, DANA), &json!({"other": 2}));
 
     // A damaged cache is ignored, not trusted.

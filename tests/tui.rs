@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::tui::*;
+use common::*;
 use lanes::ops::{Action, Placement};
 use lanes::store::Board;
 use lanes::tui::app::{App, ColumnKind, Effect, Mode};
@@ -14,8 +16,6 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::style::{Color, Modifier};
-use common::tui::*;
-use common::*;
 
 // ---------------------------------------------------------------------------
 // Fixtures
@@ -1362,7 +1362,7 @@ fn status_bar_shows_branch_changes_and_results() {
     // A board file changed outside lanes and not committed.
     r.write(
         &card_path(&id(2)),
-        &r.read(&card_path(&id(2))).replace("Interview", "Call"),
+        r.read(&card_path(&id(2))).replace("Interview", "Call"),
     );
     app.status = lanes::tui::repo_status(&r.path);
     assert_eq!(app.status.uncommitted, 1);

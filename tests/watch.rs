@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::tui::*;
+use common::*;
 use lanes::ops::Action;
 use lanes::store::{self, Board};
 use lanes::tui::app::{App, ColumnKind};
@@ -18,8 +20,6 @@ use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
-use common::tui::*;
-use common::*;
 
 /// How long to wait for the first batch after a change on disk.
 const FIRST: Duration = Duration::from_secs(2);

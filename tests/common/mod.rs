@@ -432,7 +432,10 @@ impl Repo {
         let mut cmd = self.lanes_cmd();
         who.apply(&mut cmd, authored, committed);
         let out = cmd.args(args).output().expect("run the lanes binary");
-        succeeded(&out, &format!("{}: lanes {args:?} as {}", self.name, who.name))
+        succeeded(
+            &out,
+            &format!("{}: lanes {args:?} as {}", self.name, who.name),
+        )
     }
 
     /// Run `lanes`, which must succeed, and parse its stdout as JSON.
@@ -470,7 +473,10 @@ impl Repo {
         let mut cmd = self.git_cmd();
         who.apply(&mut cmd, when, when);
         let out = cmd.args(args).output().expect("run git");
-        succeeded(&out, &format!("{}: git {args:?} as {}", self.name, who.name))
+        succeeded(
+            &out,
+            &format!("{}: git {args:?} as {}", self.name, who.name),
+        )
     }
 
     // --- files -----------------------------------------------------------

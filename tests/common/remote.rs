@@ -270,7 +270,10 @@ impl Daemon {
                     return Ok(d);
                 }
                 if start.elapsed() > Self::READY {
-                    break format!("git daemon did not accept connections within {:?}", Self::READY);
+                    break format!(
+                        "git daemon did not accept connections within {:?}",
+                        Self::READY
+                    );
                 }
                 std::thread::sleep(Duration::from_millis(25));
             };
