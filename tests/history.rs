@@ -1,11 +1,12 @@
 //! History and flow (issue 6) against generated histories with known
 //! answers: a scripted board built with the real `lanes` binary by several
 //! authors on set dates, plus a hand edit, a training-code commit naming a
-//! card and a merged branch (see `history_support::scenario`).
+//! card and a merged branch (see `common::history::scenario`).
 
-mod history_support;
+mod common;
 
-use history_support::*;
+use common::history::*;
+use common::*;
 use serde_json::{json, Value};
 
 type Changes = Vec<(String, Option<String>, Option<String>)>;
@@ -17,10 +18,6 @@ fn without_rank(entry: &Value) -> Changes {
         .into_iter()
         .filter(|(f, _, _)| f != "rank")
         .collect()
-}
-
-fn short(id: &str) -> &str {
-    &id[..6]
 }
 
 fn no_escapes(what: &str, text: &str) {
@@ -232,7 +229,7 @@ fn card_timeline_lists_every_change_field_by_field() {
 fn card_timeline_text_reads_like_the_issue() {
     let sc = scenario();
     let r = &sc.repo;
-    let text = r.lanes(&["log", &sc.h]);
+    let text = ok(&r.lanes(&["log", &sc.h]));
     let lines: Vec<&str> = text.lines().collect();
     let first = format!(
         "2026-10-01 10:00  {}  Alice Archer  lanes: add {} Weekend features (data-preparation)",
@@ -269,7 +266,7 @@ fn card_timeline_text_reads_like_the_issue() {
     assert!(lines.contains(&training.as_str()), "{text}");
     assert!(!text.contains(&sc.commit("merge")[..8]), "{text}");
     // Oldest first; --reverse puts the newest on top.
-    let rev = r.lanes(&["log", &sc.h, "--reverse"]);
+    let rev = ok(&r.lanes(&["log", &sc.h, "--reverse"]));
     assert!(
         rev.lines().next().unwrap_or("").starts_with(&format!(
             "2026-10-15 10:00  {}  Alice Archer  lanes: move",
@@ -278,7 +275,7 @@ fn card_timeline_text_reads_like_the_issue() {
         "{rev}"
     );
     // A card title with an escape sequence shows it visibly, never raw.
-    no_escapes("lanes log K", &r.lanes(&["log", &sc.k]));
+    no_escapes("lanes log K", &ok(&r.lanes(&["log", &sc.k])));
 }
 
 #[test]
@@ -309,7 +306,7 @@ fn commits_naming_a_card_by_short_id_link_to_it_and_merges_that_change_it_are_li
         .trim()
         .to_string();
     // Training code naming the card as lanes#<short id>.
-    std::fs::write(r.path("model.py"), "x = 1\n").expect("write");
+    std::fs::write(r.abs("model.py"), "x = 1\n").expect("write");
     r.git(&["add", "model.py"]);
     let msg = format!("Retrain with a 90-day window (lanes#{})", short(&c));
     r.git_as(BOB, &iso(2, 10, 0), &["commit", "-q", "-m", &msg]);
@@ -488,7 +485,7 @@ fn board_feed_filters_by_date_author_and_lane() {
     assert_eq!(dana[0]["action"], Value::Null);
     assert_eq!(dana[0]["cards"][0]["lane_before"], json!("modeling"));
     assert_eq!(dana[0]["cards"][0]["lane_after"], json!("modeling"));
-    let text = r.lanes(&["log", "--author", "dana"]);
+    let text = ok(&r.lanes(&["log", "--author", "dana"]));
     assert_eq!(
         text,
         format!(
@@ -496,7 +493,7 @@ fn board_feed_filters_by_date_author_and_lane() {
             &sc.commit("hand edit")[..8]
         )
     );
-    no_escapes("lanes log", &r.lanes(&["log"]));
+    no_escapes("lanes log", &ok(&r.lanes(&["log"])));
 }
 
 // ---------------------------------------------------------------------------
@@ -613,7 +610,7 @@ fn flow_counts_cycle_times_loop_backs_and_wip_breaches() {
     );
 
     // The text output carries the same figures.
-    let text = r.lanes(&["flow"]);
+    let text = ok(&r.lanes(&["flow"]));
     let row =
         |lane: &str, n: usize, med: &str, p: &str| format!("  {lane:<28} {n:>6} {med:>7} {p:>7}");
     let lines: Vec<&str> = text.lines().collect();
@@ -804,7 +801,7 @@ fn report_json_has_the_known_answers() {
 fn report_markdown_is_safe_and_complete() {
     let sc = scenario();
     let r = &sc.repo;
-    let md = r.lanes(&["report", "--since", "2026-10-01"]);
+    let md = ok(&r.lanes(&["report", "--since", "2026-10-01"]));
     no_escapes("lanes report", &md);
     check_tables(&md);
     let lines: Vec<&str> = md.lines().collect();
@@ -850,7 +847,7 @@ fn report_markdown_is_safe_and_complete() {
     has("- Chen Wei: 4 add, 1 archive, 2 edit, 2 note, 3 verdict");
     has("- Dana Diaz: 1 other");
 
-    let late = r.lanes(&["report", "--since", "2026-10-12"]);
+    let late = ok(&r.lanes(&["report", "--since", "2026-10-12"]));
     check_tables(&late);
     assert!(late.contains("## Hypotheses tested (2)"), "{late}");
     assert!(late.contains("None refuted in this period."), "{late}");
@@ -947,7 +944,7 @@ fn hypotheses_table_with_verdict_history() {
     assert_eq!(only(&["--metric", "NDCG"]), vec![sc.h.clone()]);
     assert_eq!(only(&["--lane", "modeling"]), vec![sc.g.clone()]);
 
-    let text = r.lanes(&["hypotheses"]);
+    let text = ok(&r.lanes(&["hypotheses"]));
     no_escapes("lanes hypotheses", &text);
     let h_row = text
         .lines()
@@ -970,10 +967,10 @@ fn hypotheses_table_with_verdict_history() {
 /// Run a command once with the cache as it is and once from scratch (cache
 /// deleted before): the answers must be the same.
 fn same_as_fresh(r: &Repo, args: &[&str]) -> String {
-    let cached = r.lanes(args);
-    let _ = std::fs::remove_file(r.cache_file());
-    let _ = std::fs::remove_file(r.cache_file().with_file_name("side-v1"));
-    let fresh = r.lanes(args);
+    let cached = ok(&r.lanes(args));
+    let _ = std::fs::remove_file(r.history_cache());
+    let _ = std::fs::remove_file(r.history_cache().with_file_name("side-v1"));
+    let fresh = ok(&r.lanes(args));
     assert_eq!(
         cached, fresh,
         "lanes {args:?}: cached and fresh runs differ"
@@ -992,9 +989,9 @@ const CACHED: &[&[&str]] = &[
 fn history_cache_is_private_reused_and_never_stale() {
     let sc = scenario();
     let r = &sc.repo;
-    let _ = std::fs::remove_file(r.cache_file());
-    let first = r.lanes(&["flow", "--json"]);
-    assert!(r.cache_file().is_file(), "no cache after a first run");
+    let _ = std::fs::remove_file(r.history_cache());
+    let first = ok(&r.lanes(&["flow", "--json"]));
+    assert!(r.history_cache().is_file(), "no cache after a first run");
     assert_eq!(r.git(&["status", "--porcelain", "--ignored"]), "");
     assert_eq!(
         r.git(&["ls-files", "--others", "--cached"])
@@ -1003,21 +1000,21 @@ fn history_cache_is_private_reused_and_never_stale() {
             .count(),
         0
     );
-    let cache_text = std::fs::read(r.cache_file()).expect("read cache");
-    let second = r.lanes(&["flow", "--json"]);
+    let cache_text = std::fs::read(r.history_cache()).expect("read cache");
+    let second = ok(&r.lanes(&["flow", "--json"]));
     assert_eq!(first, second, "a second run changed the answer");
     assert_eq!(
-        std::fs::read(r.cache_file()).expect("read cache"),
+        std::fs::read(r.history_cache()).expect("read cache"),
         cache_text,
         "nothing changed, yet the cache was rewritten differently"
     );
-    let reference: Vec<String> = CACHED.iter().map(|a| r.lanes(a)).collect();
+    let reference: Vec<String> = CACHED.iter().map(|a| ok(&r.lanes(a))).collect();
 
     // New commits show up.
     r.lanes_as(BOB, &iso(21, 10, 0), &["move", &sc.m1, "evaluation"]);
     r.lanes_as(CHEN, &iso(22, 10, 0), &["note", &sc.m1, "lr 3e-4 wins"]);
     r.lanes_as(ALICE, &iso(23, 10, 0), &["move", &sc.q, "evaluation"]);
-    let f: Value = serde_json::from_str(&r.lanes(&["flow", "--json"])).expect("json");
+    let f: Value = serde_json::from_str(&ok(&r.lanes(&["flow", "--json"]))).expect("json");
     assert_eq!(cfd_on(&f, "2026-10-21"), json!([0, 0, 0, 1, 2, 3]));
     assert_eq!(cfd_on(&f, "2026-10-23"), json!([0, 0, 0, 1, 3, 2]));
     assert_eq!(cycle("modeling", &f)["count"], json!(6));
@@ -1030,22 +1027,26 @@ fn history_cache_is_private_reused_and_never_stale() {
     }
 
     // Back three commits: exactly the answers from before, not the cache's.
-    r.lanes(&["flow", "--json"]); // the cache now knows the three commits
+    ok(&r.lanes(&["flow", "--json"])); // the cache now knows the three commits
     r.git(&["reset", "-q", "--hard", "HEAD~3"]);
     for (a, want) in CACHED.iter().zip(&reference) {
-        assert_eq!(&r.lanes(a), want, "lanes {a:?} after reset --hard HEAD~3");
+        assert_eq!(
+            &ok(&r.lanes(a)),
+            want,
+            "lanes {a:?} after reset --hard HEAD~3"
+        );
         assert_eq!(&same_as_fresh(r, a), want);
     }
 
     // A different line of history sharing a prefix (the merged branch).
-    r.lanes(&["flow", "--json"]);
+    ok(&r.lanes(&["flow", "--json"]));
     r.git(&["checkout", "-q", "exp"]);
     for a in CACHED {
         same_as_fresh(r, a);
     }
     r.git(&["checkout", "-q", "main"]);
     // A rewritten tip: amend the last commit with another author and date.
-    r.lanes(&["flow", "--json"]);
+    ok(&r.lanes(&["flow", "--json"]));
     r.git_as(
         DANA,
         &iso(20, 18, 0),
@@ -1061,22 +1062,27 @@ fn history_cache_is_private_reused_and_never_stale() {
     for a in CACHED {
         same_as_fresh(r, a);
     }
-    let rep: Value =
-        serde_json::from_str(&r.lanes(&["report", "--format", "json", "--since", "2026-10-01"]))
-            .expect("json");
+    let rep: Value = serde_json::from_str(&ok(&r.lanes(&[
+        "report",
+        "--format",
+        "json",
+        "--since",
+        "2026-10-01",
+    ])))
+    .expect("json");
     assert_eq!(person(&rep, DANA), &json!({"other": 2}));
 
     // A damaged cache is ignored, not trusted.
-    std::fs::write(r.cache_file(), "lanes-history 1\tnonsense\ngarbage\n").expect("write");
-    let fresh_after_damage = r.lanes(&["flow", "--json"]);
-    let _ = std::fs::remove_file(r.cache_file());
-    assert_eq!(fresh_after_damage, r.lanes(&["flow", "--json"]));
+    std::fs::write(r.history_cache(), "lanes-history 1\tnonsense\ngarbage\n").expect("write");
+    let fresh_after_damage = ok(&r.lanes(&["flow", "--json"]));
+    let _ = std::fs::remove_file(r.history_cache());
+    assert_eq!(fresh_after_damage, ok(&r.lanes(&["flow", "--json"])));
     // So is a damaged or foreign list of merged-branch commits.
-    let side = r.cache_file().with_file_name("side-v1");
-    let want = r.lanes(&["log", "--json"]);
+    let side = r.history_cache().with_file_name("side-v1");
+    let want = ok(&r.lanes(&["log", "--json"]));
     for junk in ["lanes-side 1\tnot-a-commit\nc\tx\n", "garbage", ""] {
         std::fs::write(&side, junk).expect("write");
-        assert_eq!(r.lanes(&["log", "--json"]), want);
+        assert_eq!(ok(&r.lanes(&["log", "--json"])), want);
     }
     assert_eq!(r.git(&["status", "--porcelain"]), "");
 }
@@ -1084,10 +1090,10 @@ fn history_cache_is_private_reused_and_never_stale() {
 #[test]
 fn a_board_in_a_subfolder_of_the_repository() {
     let r = Repo::new();
-    let sub = r.path("research");
+    let sub = r.abs("research");
     std::fs::create_dir_all(&sub).expect("mkdir");
     let b = sub.to_str().expect("utf-8 path");
-    std::fs::write(r.path("README.md"), "code lives here\n").expect("write");
+    std::fs::write(r.abs("README.md"), "code lives here\n").expect("write");
     r.git(&["add", "README.md"]);
     r.git_as(
         DANA,
@@ -1215,7 +1221,7 @@ fn who_did_what_counts_board_work_only() {
     let r = Repo::new();
     r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
     r.lanes_as(ALICE, &iso(1, 10, 0), &["add", "A card"]);
-    std::fs::write(r.path("README.md"), "docs\n").expect("write");
+    std::fs::write(r.abs("README.md"), "docs\n").expect("write");
     r.git(&["add", "README.md"]);
     r.git_as(
         DANA,
@@ -1355,7 +1361,7 @@ fn the_timeline_of_a_removed_card() {
         &["rm", "-q", &format!(".lanes/cards/{c}.yaml")],
     );
     r.git_as(DANA, &iso(2, 10, 0), &["commit", "-q", "-m", "Remove C"]);
-    let out = r.run(&["log", &c, "--json"]);
+    let out = r.lanes(&["log", &c, "--json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -1409,7 +1415,7 @@ fn verdict_history_follows_yaml_not_layout() {
         &iso(2, 10, 0),
         &["commit", "-q", "-m", "Verdicts by hand"],
     );
-    assert_eq!(r.lanes(&["validate"]), "");
+    assert_eq!(ok(&r.lanes(&["validate"])), "");
     let rows = r.json(&["hypotheses", "--json"]);
     for row in rows.as_array().expect("rows") {
         assert_eq!(row["verdict"], json!("refuted"), "{row:#}");
@@ -1501,7 +1507,7 @@ fn a_change_is_seen_whatever_the_bytes_of_the_neighbouring_tree_entry() {
 #[test]
 fn a_long_history_read_at_once_matches_one_read_in_steps() {
     let r = Repo::new();
-    r.lanes(&["init"]);
+    ok(&r.lanes(&["init"]));
     let lanes = [
         "business-understanding",
         "data-understanding",
@@ -1530,9 +1536,9 @@ fn a_long_history_read_at_once_matches_one_read_in_steps() {
             text.len()
         ));
     }
-    let mut child = std::process::Command::new("git")
+    let mut child = r
+        .git_cmd()
         .args(["fast-import", "--quiet"])
-        .current_dir(&r.root)
         .stdin(std::process::Stdio::piped())
         .spawn()
         .expect("run git fast-import");
@@ -1547,14 +1553,14 @@ fn a_long_history_read_at_once_matches_one_read_in_steps() {
     r.git(&["reset", "-q", "--hard", "main"]);
     let tip = r.head();
     // In steps of 200 commits or fewer: each read is one stretch.
-    let _ = std::fs::remove_file(r.cache_file());
+    let _ = std::fs::remove_file(r.history_cache());
     for back in [500, 300, 100, 0] {
         r.git(&["reset", "-q", "--hard", &format!("{tip}~{back}")]);
-        r.lanes(&["log", "--json"]);
+        ok(&r.lanes(&["log", "--json"]));
     }
-    let stepped: Vec<String> = CACHED.iter().map(|a| r.lanes(a)).collect();
-    let _ = std::fs::remove_file(r.cache_file());
-    let at_once: Vec<String> = CACHED.iter().map(|a| r.lanes(a)).collect();
+    let stepped: Vec<String> = CACHED.iter().map(|a| ok(&r.lanes(a))).collect();
+    let _ = std::fs::remove_file(r.history_cache());
+    let at_once: Vec<String> = CACHED.iter().map(|a| ok(&r.lanes(a))).collect();
     assert_eq!(stepped, at_once);
     let flow: Value = serde_json::from_str(&at_once[0]).expect("flow json");
     assert!(flow.to_string().contains("loop"), "{flow}");
@@ -1585,7 +1591,7 @@ fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
         &["move", &a, "business-understanding", "--top"],
     );
     r.lanes_as(ALICE, &at(5), &["move", &a, "modeling"]);
-    let text = r.lanes(&["log", &a]);
+    let text = ok(&r.lanes(&["log", &a]));
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("    ")).collect();
     assert_eq!(
         lines,

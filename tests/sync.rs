@@ -7,16 +7,16 @@
 //! marker, and (where the clones are synced) that they hold byte-identical
 //! `.lanes/` trees.
 
-mod sync_support;
+mod common;
 
+use common::remote::*;
+use common::*;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use sync_support::*;
 
 /// A board on the remote and two clones of it: Alice (who made it) and Bob.
-fn two() -> (World, Clone, Clone) {
+fn two() -> (World, Repo, Repo) {
     let (w, mut c) = World::with_board(&["alice", "bob"]);
     let b = c.pop().expect("bob");
     let a = c.pop().expect("alice");
@@ -24,7 +24,7 @@ fn two() -> (World, Clone, Clone) {
 }
 
 /// Alice adds a card, pushes it, Bob pulls it; returns its id.
-fn shared_card(a: &Clone, b: &Clone, title: &str, args: &[&str]) -> String {
+fn shared_card(a: &Repo, b: &Repo, title: &str, args: &[&str]) -> String {
     let id = a.add(title, args);
     a.push();
     b.pull();
@@ -32,7 +32,7 @@ fn shared_card(a: &Clone, b: &Clone, title: &str, args: &[&str]) -> String {
 }
 
 /// Both clones healthy and identical, and at the remote's `main`.
-fn assert_converged(w: &World, clones: &[&Clone]) {
+fn assert_converged(w: &World, clones: &[&Repo]) {
     for c in clones {
         c.assert_healthy();
         assert_eq!(c.head(), w.remote_head(), "{} is not at the remote", c.name);
@@ -205,7 +205,7 @@ fn concurrent_moves(later_merges: bool) {
     a.at(None);
     b.at(Some(tb)).ok(&["move", &id, "evaluation", "--bottom"]);
     b.at(None);
-    let place = |c: &Clone| {
+    let place = |c: &Repo| {
         let card = c.card(&id);
         (text(&card, "lane"), text(&card, "rank"))
     };
@@ -242,7 +242,7 @@ fn concurrent_reorders_in_one_lane() {
         .collect();
     a.push();
     b.pull();
-    let rank = |c: &Clone, id: &str| text(&c.card(id), "rank");
+    let rank = |c: &Repo, id: &str| text(&c.card(id), "rank");
     let base3 = rank(&a, &ids[2]);
     // Alice: c4 to the top, then c2 to the bottom.
     a.at(Some(T0 + 100));
@@ -553,7 +553,7 @@ fn malformed_card_on_one_side_is_salvaged() {
 // ---------------------------------------------------------------------------
 // Files outside the board, and the user's own work
 
-fn with_readme() -> (World, Clone, Clone, String) {
+fn with_readme() -> (World, Repo, Repo, String) {
     let (w, a, b) = two();
     a.commit_file("README.md", "# Project\n\nSome text.\n", "readme");
     let id = shared_card(&a, &b, "A card", &["--lane", "modeling"]);
@@ -600,7 +600,7 @@ fn fast_forward_keeps_uncommitted_unrelated_work() {
     b.write("notes.txt", "staged new file\n");
     b.git(&["add", "notes.txt"]);
     let status = b.status();
-    assert_eq!(status, " M README.md\nA  notes.txt\n");
+    assert_eq!(status, [" M README.md", "A  notes.txt"]);
     a.ok(&["edit", &id, "--set", "title=Changed by Alice"]);
     a.ok(&["note", &id, "note by alice"]);
     a.sync();
@@ -665,7 +665,7 @@ fn incoming_change_to_a_locally_modified_file_is_refused() {
 /// A hook script in `clone` that, the first time it fires (marker file),
 /// makes Carol add a card and push it. The script body's first line is
 /// `guard`, a condition for firing at all.
-fn install_hook(clone: &Clone, hook: &str, guard: &str, carol: &Clone) -> std::path::PathBuf {
+fn install_hook(clone: &Repo, hook: &str, guard: &str, carol: &Repo) -> std::path::PathBuf {
     let marker = carol.path.with_file_name("hook-fired");
     let id_file = carol.path.with_file_name("carol-id");
     let script = format!(
@@ -745,13 +745,13 @@ fn rejected_push_is_retried_when_the_remote_moves_during_the_push() {
 // ---------------------------------------------------------------------------
 // Refusals: clear messages, nothing changed
 
-fn assert_unchanged(c: &Clone, before: &(String, String, String)) {
+fn assert_unchanged(c: &Repo, before: &(String, Vec<String>, String)) {
     assert_eq!(&c.head(), &before.0, "HEAD moved");
     assert_eq!(&c.status(), &before.1, "status changed");
     assert_eq!(&c.log(), &before.2, "history changed");
 }
 
-fn snapshot(c: &Clone) -> (String, String, String) {
+fn snapshot(c: &Repo) -> (String, Vec<String>, String) {
     (c.head(), c.status(), c.log())
 }
 
@@ -985,65 +985,28 @@ fn first_sync_of_a_new_branch_pushes_it() {
 // ---------------------------------------------------------------------------
 // Through a real git server on the loopback interface
 
-struct Daemon {
-    child: Child,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// The smallest round trip through `git daemon`: Alice adds a card and
+/// syncs, Bob syncs and has it.
+#[test]
+fn a_card_synced_through_git_daemon_reaches_the_other_clone() {
+    let (w, _seed) = World::with_board(&["seed"]);
+    let Some(daemon) = w.serve_or_skip() else {
+        return;
+    };
+    let a = w.clone_url(&daemon.url(), "alice");
+    let b = w.clone_url(&daemon.url(), "bob");
+    for c in [&a, &b] {
+        assert_eq!(c.git_line(&["remote", "get-url", "origin"]), daemon.url());
     }
-}
-
-/// `git daemon` serving `base` on 127.0.0.1 at an ephemeral port, or None
-/// (with the reason) if it cannot be started.
-fn start_daemon(w: &World) -> Result<(Daemon, u16), String> {
-    let mut last = String::new();
-    for _ in 0..5 {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-            l.local_addr().map_err(|e| e.to_string())?.port()
-        };
-        let mut cmd = Command::new("git");
-        w.env.apply(&mut cmd);
-        let child = cmd
-            .current_dir(&w.base)
-            .args([
-                "daemon",
-                "--reuseaddr",
-                &format!("--base-path={}", w.base.display()),
-                "--export-all",
-                "--enable=receive-pack",
-                "--listen=127.0.0.1",
-                &format!("--port={port}"),
-            ])
-            .arg(&w.base)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let child = match child {
-            Ok(c) => c,
-            Err(e) => return Err(format!("cannot run git daemon: {e}")),
-        };
-        let mut d = Daemon { child };
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(status)) = d.child.try_wait() {
-                last = format!("git daemon exited: {status}");
-                break;
-            }
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok((d, port));
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        if last.is_empty() {
-            last = "git daemon did not accept connections within 5 s".into();
-        }
-    }
-    Err(last)
+    let id = a.add("Over the wire", &["--lane", "modeling"]);
+    a.sync();
+    assert_eq!(w.remote_head(), a.head(), "Alice's sync pushed");
+    assert!(!b.exists(&card_path(&id)));
+    b.sync();
+    assert_eq!(b.head(), a.head(), "Bob's sync fetched Alice's commit");
+    assert_eq!(text(&b.card(&id), "title"), "Over the wire");
+    assert_eq!(text(&b.card(&id), "lane"), "modeling");
+    assert_converged(&w, &[&a, &b]);
 }
 
 #[test]
@@ -1055,16 +1018,10 @@ fn sync_through_git_daemon_on_loopback() {
     };
     let id = seed.add("Served card", &["--lane", "modeling"]);
     seed.push();
-    let (_daemon, port) = match start_daemon(&w) {
-        Ok(d) => d,
-        Err(why) => {
-            eprintln!(
-                "SKIPPED sync_through_git_daemon_on_loopback: git daemon unavailable ({why})"
-            );
-            return;
-        }
+    let Some(daemon) = w.serve_or_skip() else {
+        return;
     };
-    let url = format!("git://127.0.0.1:{port}/remote.git");
+    let url = daemon.url();
     let a = w.clone_url(&url, "alice");
     let b = w.clone_url(&url, "bob");
     a.ok(&["edit", &id, "--set", "title=Served and edited"]);
@@ -1090,7 +1047,7 @@ fn merge_driver_merges_a_plain_git_merge() {
     let (_w, a, b) = two();
     let id = shared_card(&a, &b, "Driver card", &["--lane", "data-preparation"]);
     let rel = format!(".lanes/cards/{id}.yaml");
-    let prepare = |c: &Clone| {
+    let prepare = |c: &Repo| {
         c.git(&["checkout", "-q", "-b", "other"]);
         c.ok(&["edit", &id, "--set", "title=Title from the branch"]);
         c.git(&["checkout", "-q", "main"]);
@@ -1176,7 +1133,7 @@ struct Expect {
     conflicts: usize,
 }
 
-fn random_op(c: &Clone, rng: &mut Rng, ex: &mut Expect, tag: &str) {
+fn random_op(c: &Repo, rng: &mut Rng, ex: &mut Expect, tag: &str) {
     ex.ops += 1;
     let ids = c.card_ids();
     let kind = rng.below(100);
@@ -1232,7 +1189,7 @@ fn random_op(c: &Clone, rng: &mut Rng, ex: &mut Expect, tag: &str) {
     }
 }
 
-fn sync_counting(c: &Clone, ex: &mut Expect) {
+fn sync_counting(c: &Repo, ex: &mut Expect) {
     let out = c.sync();
     assert!(!out.contains("malformed"), "{}: {out}", c.name);
     ex.syncs += 1;
@@ -1283,7 +1240,7 @@ fn converge(seed: u64, rounds: usize, strict: bool) -> usize {
             sync_counting(c, &mut ex);
         }
     }
-    let refs: Vec<&Clone> = clones.iter().collect();
+    let refs: Vec<&Repo> = clones.iter().collect();
     assert_same_boards(&refs);
     let mut ties = 0;
     for c in &clones {

@@ -2,8 +2,10 @@
 //! TestBackend (insta snapshots and styled assertions) and key and mouse
 //! handling on the app state, with actions run for real on a git board.
 
-mod support;
+mod common;
 
+use common::tui::*;
+use common::*;
 use lanes::ops::{Action, Placement};
 use lanes::store::Board;
 use lanes::tui::app::{App, ColumnKind, Effect, Mode};
@@ -14,7 +16,6 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::style::{Color, Modifier};
-use support::*;
 
 // ---------------------------------------------------------------------------
 // Fixtures
@@ -65,14 +66,14 @@ body: |-
 "#;
 
 /// The sample board: nine cards over five lanes, Deployment empty.
-fn sample() -> TestRepo {
-    let r = TestRepo::crisp_dm();
+fn sample() -> Repo {
+    let r = Repo::crisp_dm();
     write_sample_cards(&r);
     r.commit_all("sample cards");
     r
 }
 
-fn write_sample_cards(r: &TestRepo) {
+fn write_sample_cards(r: &Repo) {
     let cards = [
         card(
             &id(1),
@@ -222,8 +223,8 @@ fn column_ids(app: &App, col: usize) -> Vec<String> {
 }
 
 /// A top-level scalar field of a card file.
-fn file_field(r: &TestRepo, card: &str, field: &str) -> Option<String> {
-    let text = r.read(&card_rel(card));
+fn file_field(r: &Repo, card: &str, field: &str) -> Option<String> {
+    let text = r.read(&card_path(card));
     let prefix = format!("{field}:");
     text.lines()
         .find(|l| l.starts_with(&prefix))
@@ -456,8 +457,8 @@ fn filter_narrows_the_lanes_and_shows_in_the_top_bar() {
 }
 
 /// Modeling (WIP 4) with five cards.
-fn over_wip() -> TestRepo {
-    let r = TestRepo::crisp_dm();
+fn over_wip() -> Repo {
+    let r = Repo::crisp_dm();
     write_sample_cards(&r);
     r.write_card(
         &id(10),
@@ -538,7 +539,7 @@ fn assert_no_raw_controls(buf: &ratatui::buffer::Buffer) {
 
 #[test]
 fn escape_sequences_are_shown_not_sent() {
-    let r = TestRepo::crisp_dm();
+    let r = Repo::crisp_dm();
     r.write_card("e01x7mk2rf", HOSTILE);
     r.commit_all("hostile card");
     let mut app = r.app(120, 32);
@@ -578,7 +579,7 @@ fn escape_sequences_are_shown_not_sent() {
 
 #[test]
 fn escape_sequences_in_board_yaml_and_lane_names_are_shown_not_sent() {
-    let r = TestRepo::crisp_dm();
+    let r = Repo::crisp_dm();
     let board = r.read(".lanes/board.yaml");
     let board = board
         .replacen(
@@ -674,7 +675,7 @@ fn any_terminal_size_renders_without_panic() {
 #[test]
 fn wide_characters_and_tabs_keep_the_columns() {
     let plain = sample();
-    let wide = TestRepo::crisp_dm();
+    let wide = Repo::crisp_dm();
     write_sample_cards(&wide);
     // Card 1 gets a long CJK title with emoji and a tab, CJK labels and people.
     wide.write_card(
@@ -957,7 +958,7 @@ fn move_right_round_trip() {
         }
         other => panic!("expected a move, got {other:?}"),
     }
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
         lane_in_app(&app, &id(1)).as_deref(),
         Some("data-understanding")
@@ -983,7 +984,7 @@ fn move_right_round_trip() {
 
     // Shift+Left moves it back; H at the first lane does nothing.
     let effects = press(&mut app, &[shift(KeyCode::Left)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
         file_field(&r, &id(1), "lane").as_deref(),
         Some("business-understanding")
@@ -993,7 +994,7 @@ fn move_right_round_trip() {
     // The last lane: L does nothing.
     select_card(&mut app, &id(9));
     let effects = press(&mut app, &[key('L')]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(lane_in_app(&app, &id(9)).as_deref(), Some("deployment"));
     assert!(press(&mut app, &[key('L')]).is_empty());
 }
@@ -1023,7 +1024,7 @@ fn new_card_round_trip() {
         Effect::Apply { action: Action::Add(new), .. }
             if new.title == "Write the eval report" && new.lane.as_deref() == Some("data-preparation")
     ));
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(r.commit_count(), before + 1);
     let card = app
         .selected_card()
@@ -1031,7 +1032,7 @@ fn new_card_round_trip() {
         .clone();
     assert_eq!(card.title, "Write the eval report");
     assert_eq!(card.lane, "data-preparation");
-    let text = r.read(&card_rel(&card.id));
+    let text = r.read(&card_path(&card.id));
     assert!(text.contains("title: Write the eval report"), "{text}");
     assert!(text.contains("lane: data-preparation"), "{text}");
     assert_eq!(column_ids(&app, 2), vec![id(5), card.id.clone()]);
@@ -1060,7 +1061,7 @@ fn reorder_round_trip() {
         [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::After(after)) }, .. }]
             if *card == id(6) && lane == "modeling" && *after == id(7)
     ));
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(column_ids(&app, 3), vec![id(7), id(6), id(8)]);
     assert_eq!(selected(&app), Some(id(6)));
     assert_eq!(app.row, 1);
@@ -1076,12 +1077,12 @@ fn reorder_round_trip() {
     assert_eq!(reloaded, vec![id(7), id(6), id(8)]);
     // Shift+Down, then K twice: back to the top.
     let effects = press(&mut app, &[shift(KeyCode::Down)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(column_ids(&app, 3), vec![id(7), id(8), id(6)]);
     assert!(press(&mut app, &[key('J')]).is_empty(), "already last");
     for _ in 0..2 {
         let effects = press(&mut app, &[key('K')]);
-        run_effects(&mut app, &r.root, effects);
+        run_effects(&mut app, &r.path, effects);
     }
     assert_eq!(column_ids(&app, 3), vec![id(6), id(7), id(8)]);
     assert!(press(&mut app, &[key('K')]).is_empty(), "already first");
@@ -1101,9 +1102,9 @@ fn note_round_trip() {
     assert!(
         matches!(&effects[..], [Effect::Apply { action: Action::Note { card, .. }, .. }] if *card == id(1))
     );
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(r.commit_count(), before + 1);
-    let text = r.read(&card_rel(&id(1)));
+    let text = r.read(&card_path(&id(1)));
     assert!(
         text.contains("text: Finance agreed on churn = 90 days idle"),
         "{text}"
@@ -1140,9 +1141,9 @@ fn verdict_round_trip() {
         [Effect::Apply { action: Action::Verdict { card, verdict: lanes::model::Verdict::Refuted, result: Some(_) }, .. }]
             if *card == id(9)
     ));
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(r.commit_count(), before + 1);
-    let text = r.read(&card_rel(&id(9)));
+    let text = r.read(&card_path(&id(9)));
     assert!(text.contains("verdict: refuted"), "{text}");
     assert!(text.contains("result: 0.31"), "{text}");
     assert_eq!(
@@ -1174,9 +1175,9 @@ fn archive_round_trip() {
     assert!(
         matches!(&effects[..], [Effect::Apply { action: Action::Archive { card }, .. }] if *card == id(2))
     );
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(r.commit_count(), before + 1);
-    assert!(r.read(&card_rel(&id(2))).contains("archived: true"));
+    assert!(r.read(&card_path(&id(2))).contains("archived: true"));
     assert_eq!(position_of(&app, &id(2)), None, "archived cards are hidden");
     assert_eq!(column_ids(&app, 0), vec![id(1)]);
     assert_eq!(selected(&app), Some(id(1)));
@@ -1196,13 +1197,13 @@ fn undo_is_a_new_commit() {
     );
     // Move, then undo.
     let effects = press(&mut app, &[key('L')]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     let move_commit = r.git(&["rev-parse", "HEAD"]).trim().to_string();
     let effects = press(&mut app, &[key('u')]);
     assert!(
         matches!(&effects[..], [Effect::Apply { action: Action::Revert { card, .. }, .. }] if *card == id(1))
     );
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(r.commit_count(), start + 2, "undo adds a commit");
     assert_eq!(
         file_field(&r, &id(1), "lane").as_deref(),
@@ -1234,12 +1235,12 @@ fn undo_is_a_new_commit() {
     press(&mut app, &[key('n')]);
     type_text(&mut app, "Short-lived card");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     let new_id = selected(&app).expect("the new card");
-    assert!(r.root.join(card_rel(&new_id)).exists());
+    assert!(r.path.join(card_path(&new_id)).exists());
     let effects = press(&mut app, &[key('u')]);
-    run_effects(&mut app, &r.root, effects);
-    assert!(!r.root.join(card_rel(&new_id)).exists());
+    run_effects(&mut app, &r.path, effects);
+    assert!(!r.path.join(card_path(&new_id)).exists());
     assert_eq!(position_of(&app, &new_id), None);
     assert_eq!(r.commit_count(), start + 4);
 
@@ -1247,21 +1248,21 @@ fn undo_is_a_new_commit() {
     select_card(&mut app, &id(7));
     press(&mut app, &[key('v'), key('s')]);
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.root, effects);
-    assert!(r.read(&card_rel(&id(7))).contains("verdict: supported"));
+    run_effects(&mut app, &r.path, effects);
+    assert!(r.read(&card_path(&id(7))).contains("verdict: supported"));
     let effects = press(&mut app, &[key('u')]);
-    run_effects(&mut app, &r.root, effects);
-    assert!(r.read(&card_rel(&id(7))).contains("verdict: refuted"));
+    run_effects(&mut app, &r.path, effects);
+    assert!(r.read(&card_path(&id(7))).contains("verdict: refuted"));
     assert_eq!(r.commit_count(), start + 6);
 
     // Undo of an archive brings the card back on the board.
     select_card(&mut app, &id(3));
     let effects = press(&mut app, &[key('x'), key('y')]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(position_of(&app, &id(3)), None);
     let effects = press(&mut app, &[key('u')]);
-    run_effects(&mut app, &r.root, effects);
-    assert!(!r.read(&card_rel(&id(3))).contains("archived"));
+    run_effects(&mut app, &r.path, effects);
+    assert!(!r.read(&card_path(&id(3))).contains("archived"));
     assert!(position_of(&app, &id(3)).is_some());
     assert_eq!(r.commit_count(), start + 8);
     assert_eq!(r.git(&["status", "--porcelain"]), "");
@@ -1282,7 +1283,7 @@ fn inline_edits_round_trip() {
     press(&mut app, &[ctrl_u]);
     type_text(&mut app, "Define the churn metric");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
         file_field(&r, &id(1), "title").as_deref(),
         Some("Define the churn metric")
@@ -1291,7 +1292,7 @@ fn inline_edits_round_trip() {
     press(&mut app, &[key('#'), ctrl_u]);
     type_text(&mut app, "stakeholder, quick-win");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
         app.selected_card().map(|c| c.labels.clone()),
         Some(vec!["stakeholder".to_string(), "quick-win".to_string()])
@@ -1300,7 +1301,7 @@ fn inline_edits_round_trip() {
     press(&mut app, &[key('@'), ctrl_u]);
     type_text(&mut app, "@ana, bob");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
         app.selected_card().map(|c| c.assignees.clone()),
         Some(vec!["ana".to_string(), "bob".to_string()])
@@ -1309,11 +1310,11 @@ fn inline_edits_round_trip() {
     press(&mut app, &[key('D'), ctrl_u]);
     type_text(&mut app, "2026-12-24");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(file_field(&r, &id(1), "due").as_deref(), Some("2026-12-24"));
     press(&mut app, &[key('D'), ctrl_u]);
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(file_field(&r, &id(1), "due"), None);
     assert_eq!(r.commit_count(), start + 5);
     assert_eq!(selected(&app), Some(id(1)));
@@ -1327,7 +1328,7 @@ fn inline_edits_round_trip() {
         let Effect::Apply { action, undo } = e else {
             panic!("unexpected {e:?}")
         };
-        let result = lanes::ops::apply(&r.root, action).map_err(|e| format!("{e:#}"));
+        let result = lanes::ops::apply(&r.path, action).map_err(|e| format!("{e:#}"));
         assert!(result.is_err());
         app.on_applied(result, undo);
     }
@@ -1351,7 +1352,7 @@ fn inline_edits_round_trip() {
 fn status_bar_shows_branch_changes_and_results() {
     let r = sample();
     let mut app = r.app(120, 32);
-    app.status = lanes::tui::repo_status(&r.root);
+    app.status = lanes::tui::repo_status(&r.path);
     assert_eq!(app.status.branch, "main");
     assert_eq!(app.status.uncommitted, 0);
     let buf = buffer(&app);
@@ -1360,16 +1361,16 @@ fn status_bar_shows_branch_changes_and_results() {
     assert!(find(&buf, "uncommitted").is_none());
     // A board file changed outside lanes and not committed.
     r.write(
-        &card_rel(&id(2)),
-        &r.read(&card_rel(&id(2))).replace("Interview", "Call"),
+        &card_path(&id(2)),
+        r.read(&card_path(&id(2))).replace("Interview", "Call"),
     );
-    app.status = lanes::tui::repo_status(&r.root);
+    app.status = lanes::tui::repo_status(&r.path);
     assert_eq!(app.status.uncommitted, 1);
     let buf = buffer(&app);
     locate(&buf, "1 uncommitted");
     // The last action's result.
     let effects = press(&mut app, &[key('L')]);
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     let buf = buffer(&app);
     let (_, y) = locate(&buf, "lanes: move c01x7m Define churn success metric");
     assert_eq!(y, 31);
@@ -1554,7 +1555,7 @@ fn drag_moves_a_card_to_another_lane() {
         ),
         "{effects:?}"
     );
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
         file_field(&r, &id(1), "lane").as_deref(),
         Some("data-preparation")
@@ -1585,7 +1586,7 @@ fn drag_moves_a_card_to_another_lane() {
         ),
         "{effects:?}"
     );
-    run_effects(&mut app, &r.root, effects);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(column_ids(&app, 3), vec![id(6), id(1), id(7), id(8)]);
 
     // Dropped outside any lane (the status bar): nothing.
@@ -1620,9 +1621,9 @@ fn mouse_in_a_popup_does_not_touch_the_board() {
 // ---------------------------------------------------------------------------
 // A large board
 
-fn large_board(n: usize) -> TestRepo {
-    let r = TestRepo::crisp_dm();
-    let dir = r.root.join(".lanes/cards");
+fn large_board(n: usize) -> Repo {
+    let r = Repo::crisp_dm();
+    let dir = r.path.join(".lanes/cards");
     for i in 0..n {
         let cid = format!("big{i:05}zz");
         // Ranks sort in i order and never end in 0.
@@ -1713,7 +1714,7 @@ fn drawing_a_large_board_is_quick() {
 
 #[test]
 fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
-    let r = TestRepo::crisp_dm();
+    let r = Repo::crisp_dm();
     // 12 cards in modeling (one archived), 3 in evaluation.
     for n in 0..12 {
         let extra = if n == 5 { "archived: true\n" } else { "" };
@@ -1736,7 +1737,7 @@ fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
             &card(&id(n), &format!("Eval {n}"), "evaluation", "m", "task", ""),
         );
     }
-    let top = Board::load_top(&r.root, 4).expect("load top");
+    let top = Board::load_top(&r.path, 4).expect("load top");
     assert!(top.is_partial());
     assert_eq!(top.omitted, vec![("modeling".to_string(), 7)]);
     let full = r.load();
@@ -1752,7 +1753,7 @@ fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
     assert_eq!(lane(&top, "modeling"), lane(&full, "modeling")[..4]);
     assert_eq!(lane(&top, "evaluation"), lane(&full, "evaluation"));
 
-    let mut app = App::new(r.root.clone(), top, Keymap::default(), Theme::no_color());
+    let mut app = App::new(r.path.clone(), top, Keymap::default(), Theme::no_color());
     app.resize(160, 40);
     let modeling = app
         .columns

@@ -1,316 +1,26 @@
 //! The real `lanes` binary in a real terminal: tmux runs it on a temporary
-//! board, `send-keys` types, `capture-pane` reads the screen. Skipped (with
-//! a message) when tmux is not installed.
+//! board, `send-keys` types, `capture-pane` reads the screen. Skipped with
+//! a SKIP line when tmux is not installed (a failure under `CI=true`).
 //!
 //! Each test uses its own tmux server (`tmux -L <socket>`), so the
 //! developer's tmux sessions are never touched, and the server is killed
-//! when the test ends, pass or fail. Set `LANES_E2E_VERBOSE=1` to see
-//! each screen the tests waited for.
+//! when the test ends, pass or fail (see `common::tmux`). Set
+//! `LANES_E2E_VERBOSE=1` to see each screen the tests waited for.
 
-mod support;
+mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use common::tmux::*;
+use common::Repo;
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
-use support::TestRepo;
-use unicode_width::UnicodeWidthStr;
-
-const LANES: &str = env!("CARGO_BIN_EXE_lanes");
-const WIDTH: u16 = 120;
-const HEIGHT: u16 = 35;
-const TIMEOUT: Duration = Duration::from_secs(5);
-/// Printed by the wrapper script once lanes has exited.
-const EXITED: &str = "LANES-E2E-EXITED";
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-macro_rules! require_tmux {
-    () => {
-        if !tmux_available() {
-            eprintln!("skipping: tmux not installed");
-            return;
-        }
-    };
-}
-
-/// Quote for a POSIX shell.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-fn path_str(p: &Path) -> String {
-    p.to_str().expect("a UTF-8 path").to_string()
-}
-
-/// A tmux server of our own running lanes in one pane. Dropping it kills
-/// the server (and so lanes, if it still runs).
-struct Tmux {
-    socket: String,
-    /// The server's socket file, removed with the server.
-    socket_path: Option<PathBuf>,
-    /// Files the wrapper script writes.
-    pid_file: PathBuf,
-    stty_file: PathBuf,
-    exit_file: PathBuf,
-    stderr_file: PathBuf,
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").output();
-        if let Some(p) = &self.socket_path {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-impl Tmux {
-    /// Start lanes on the board in `r` in a `WIDTH`x`HEIGHT` terminal.
-    /// With `linger`, the pane stays open after lanes exits (showing
-    /// `EXITED`) so the terminal's state can be inspected.
-    fn start(r: &TestRepo, linger: bool) -> Tmux {
-        Tmux::start_with(r, linger, &[])
-    }
-
-    /// `start`, with extra environment variables for lanes.
-    fn start_with(r: &TestRepo, linger: bool, env: &[(&str, &str)]) -> Tmux {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let socket = format!(
-            "lanes-e2e-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut t = Tmux {
-            socket,
-            socket_path: None,
-            pid_file: r.base.join("lanes.pid"),
-            stty_file: r.base.join("stty.txt"),
-            exit_file: r.base.join("exit.txt"),
-            stderr_file: r.base.join("stderr.txt"),
-        };
-        let script = r.base.join("run.sh");
-        let q = |p: &Path| sh_quote(&path_str(p));
-        let mut text = String::from("#!/bin/sh\n");
-        text.push_str(
-            "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_CONFIG GIT_CONFIG_GLOBAL \
-             GIT_CONFIG_SYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-             GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE LANES_BOARD EDITOR VISUAL\n",
-        );
-        text.push_str(&format!(
-            "export HOME={} LANES_CONFIG_DIR={} XDG_CONFIG_HOME={} NO_COLOR=1 GIT_CONFIG_NOSYSTEM=1 LANG=C.UTF-8 LC_ALL=C.UTF-8\n",
-            q(&r.home),
-            q(&r.config),
-            q(&r.home.join(".config")),
-        ));
-        for (k, v) in env {
-            text.push_str(&format!("export {k}={}\n", sh_quote(v)));
-        }
-        text.push_str(&format!("cd {} || exit 1\n", q(&r.root)));
-        // The inner shell records its pid and becomes lanes (exec), so the
-        // pid file holds lanes's own pid.
-        text.push_str(&format!(
-            "sh -c 'echo $$ > \"$1\"; exec \"$2\"' sh {} {} 2> {}\n",
-            q(&t.pid_file),
-            sh_quote(LANES),
-            q(&t.stderr_file)
-        ));
-        text.push_str(&format!("echo $? > {}\n", q(&t.exit_file)));
-        text.push_str(&format!("stty -a > {}\n", q(&t.stty_file)));
-        if linger {
-            text.push_str(&format!("echo {EXITED}\nsleep 60\n"));
-        }
-        std::fs::write(&script, text).expect("write the wrapper script");
-        let out = t
-            .cmd()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                "main",
-                "-x",
-                &WIDTH.to_string(),
-                "-y",
-                &HEIGHT.to_string(),
-                &format!("sh {}", q(&script)),
-            ])
-            .output()
-            .expect("run tmux");
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let path = t.run(&["display-message", "-p", "#{socket_path}"]);
-        let path = String::from_utf8_lossy(&path.stdout).trim().to_string();
-        if path.ends_with(&t.socket) {
-            t.socket_path = Some(PathBuf::from(path));
-        }
-        t
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"]);
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().expect("run tmux")
-    }
-
-    /// Send keys by tmux name (`Enter`, `Escape`, `L`).
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "main"];
-        args.extend_from_slice(keys);
-        let out = self.run(&args);
-        assert!(
-            out.status.success(),
-            "send-keys {keys:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Type text literally.
-    fn type_text(&self, text: &str) {
-        let out = self.run(&["send-keys", "-t", "main", "-l", text]);
-        assert!(out.status.success(), "send-keys -l {text:?}");
-    }
-
-    fn alive(&self) -> bool {
-        self.run(&["has-session", "-t", "main"]).status.success()
-    }
-
-    /// The screen as text (empty if the session is gone).
-    fn screen(&self) -> String {
-        let out = self.run(&["capture-pane", "-p", "-t", "main"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// A tmux format for the pane, e.g. `#{alternate_on}`.
-    fn pane_format(&self, format: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "main", format]);
-        assert!(out.status.success(), "display-message {format}");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn diagnostics(&self) -> String {
-        format!(
-            "stderr of lanes: {}\nexit: {}",
-            std::fs::read_to_string(&self.stderr_file).unwrap_or_default(),
-            std::fs::read_to_string(&self.exit_file).unwrap_or_default()
-        )
-    }
-
-    /// Poll the screen until `ok` holds; panics with the last screen after
-    /// `TIMEOUT`.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                if std::env::var_os("LANES_E2E_VERBOSE").is_some() {
-                    eprintln!("--- {what}:\n{screen}");
-                }
-                return screen;
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!(
-                    "timed out waiting for {what}; the screen:\n{screen}\n{}",
-                    self.diagnostics()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for_text(&self, text: &str) -> String {
-        self.wait_for(&format!("{text:?} on screen"), |s| s.contains(text))
-    }
-
-    /// Wait for the tmux session to end.
-    fn wait_for_end(&self) {
-        let start = Instant::now();
-        while self.alive() {
-            if start.elapsed() > TIMEOUT {
-                panic!(
-                    "lanes did not exit; the screen:\n{}\n{}",
-                    self.screen(),
-                    self.diagnostics()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The terminal settings after lanes exited, as `stty -a` printed them.
-    fn stty(&self) -> String {
-        let start = Instant::now();
-        loop {
-            if let Ok(s) = std::fs::read_to_string(&self.stty_file) {
-                if !s.is_empty() {
-                    return s;
-                }
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!("no stty output; {}", self.diagnostics());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-/// Run the lanes binary (not in a terminal) in the repository.
-fn lanes(r: &TestRepo, args: &[&str]) -> Output {
-    let mut cmd = Command::new(LANES);
-    r.isolate(&mut cmd);
-    let out = cmd
-        .args(args)
-        .current_dir(&r.root)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run lanes");
-    assert!(
-        out.status.success(),
-        "lanes {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// A repository with a crisp-dm board made by `lanes init`.
-fn repo_with_board() -> TestRepo {
-    let r = TestRepo::git_only();
-    lanes(&r, &["init"]);
-    assert!(r.root.join(".lanes/board.yaml").is_file());
+fn repo_with_board() -> Repo {
+    let r = Repo::new();
+    lanes_outside(&r, &["init"]);
+    assert!(r.path.join(".lanes/board.yaml").is_file());
     r
-}
-
-/// The display column where `needle` starts on the row `y`, if it does.
-fn column_of(screen: &str, y: usize, needle: &str) -> Option<usize> {
-    let line = screen.lines().nth(y)?;
-    line.find(needle).map(|i| line[..i].width())
-}
-
-/// (column, row) of the first line below the headers showing `needle`.
-fn card_position(screen: &str, needle: &str) -> Option<(usize, usize)> {
-    screen
-        .lines()
-        .enumerate()
-        .skip(3)
-        .take(HEIGHT as usize - 4)
-        .find_map(|(y, line)| line.find(needle).map(|i| (line[..i].width(), y)))
-}
-
-/// The header row (the second row) and the column of a lane's title.
-fn header_column(screen: &str, lane_title: &str) -> usize {
-    column_of(screen, 1, lane_title)
-        .unwrap_or_else(|| panic!("no {lane_title:?} header on row 2:\n{screen}"))
 }
 
 /// The terminal is back in cooked mode with echo.
@@ -359,7 +69,9 @@ fn wait_for_board(t: &Tmux) -> String {
 
 #[test]
 fn create_move_twice_open_and_quit() {
-    require_tmux!();
+    if !tmux_or_skip() {
+        return;
+    }
     let r = repo_with_board();
     let commits_before = r.commit_count();
     let t = Tmux::start(&r, false);
@@ -380,7 +92,7 @@ fn create_move_twice_open_and_quit() {
             && s.contains("lanes: add")
     });
     assert!(screen.contains("Business Understanding 1/3"), "{screen}");
-    let files: Vec<PathBuf> = std::fs::read_dir(r.root.join(".lanes/cards"))
+    let files: Vec<PathBuf> = std::fs::read_dir(r.path.join(".lanes/cards"))
         .expect("the cards folder")
         .map(|e| e.expect("an entry").path())
         .collect();
@@ -408,7 +120,7 @@ fn create_move_twice_open_and_quit() {
         });
         assert!(screen.contains(&format!("{lane} 1/3")), "{screen}");
         let (x, _) = card_position(&screen, title).expect("the card");
-        assert_eq!(x, header_column(&screen, lane));
+        assert_eq!(Some(x), header_column(&screen, lane), "{screen}");
     }
 
     // Enter opens the detail popup with the full id and the lane.
@@ -460,7 +172,9 @@ fn create_move_twice_open_and_quit() {
 
 #[test]
 fn quitting_restores_the_terminal() {
-    require_tmux!();
+    if !tmux_or_skip() {
+        return;
+    }
     let r = repo_with_board();
     let t = Tmux::start(&r, true);
     wait_for_board(&t);
@@ -483,7 +197,9 @@ fn quitting_restores_the_terminal() {
 
 #[test]
 fn sigterm_ends_the_app_and_restores_the_terminal() {
-    require_tmux!();
+    if !tmux_or_skip() {
+        return;
+    }
     let r = repo_with_board();
     let t = Tmux::start(&r, true);
     wait_for_board(&t);
@@ -509,12 +225,14 @@ fn sigterm_ends_the_app_and_restores_the_terminal() {
 
 #[test]
 fn editing_in_the_editor_suspends_and_restores_the_board() {
-    require_tmux!();
+    if !tmux_or_skip() {
+        return;
+    }
     let r = repo_with_board();
-    lanes(&r, &["add", "Card to edit"]);
+    lanes_outside(&r, &["add", "Card to edit"]);
     // The "editor": rewrites the title, or writes broken YAML when asked.
-    let bad = r.base.join("bad");
-    let editor = r.base.join("editor.sh");
+    let bad = r.base().join("bad");
+    let editor = r.base().join("editor.sh");
     std::fs::write(
         &editor,
         format!(
@@ -549,7 +267,7 @@ fn editing_in_the_editor_suspends_and_restores_the_board() {
     assert_eq!(r.commit_count(), commits + 1);
     assert_eq!(r.git(&["status", "--porcelain"]), "");
     // The user's text is kept.
-    let kept: Vec<PathBuf> = std::fs::read_dir(r.root.join(".git/lanes/recovery"))
+    let kept: Vec<PathBuf> = std::fs::read_dir(r.path.join(".git/lanes/recovery"))
         .map(|d| d.map(|e| e.expect("an entry").path()).collect())
         .unwrap_or_default();
     assert_eq!(kept.len(), 1, "{kept:?}");
@@ -576,9 +294,11 @@ fn cpu_time(pid: &str) -> Option<Duration> {
 
 #[test]
 fn an_idle_board_does_no_work() {
-    require_tmux!();
+    if !tmux_or_skip() {
+        return;
+    }
     let r = repo_with_board();
-    lanes(&r, &["add", "Some card"]);
+    lanes_outside(&r, &["add", "Some card"]);
     let t = Tmux::start(&r, false);
     wait_for_board(&t);
     t.wait_for_text("Some card");
@@ -614,7 +334,9 @@ fn an_idle_board_does_no_work() {
 
 #[test]
 fn a_lane_longer_than_the_first_screen_loads_whole() {
-    require_tmux!();
+    if !tmux_or_skip() {
+        return;
+    }
     let r = repo_with_board();
     // More cards in one lane than the first screen decodes (one per row).
     for n in 0..60u8 {

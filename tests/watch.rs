@@ -7,9 +7,10 @@
 //! for the watcher's batches (up to 2 s for the first, then 300 ms of
 //! silence), applies them and checks the board the app shows.
 
-#[path = "support/mod.rs"]
-mod support;
+mod common;
 
+use common::tui::*;
+use common::*;
 use lanes::ops::Action;
 use lanes::store::{self, Board};
 use lanes::tui::app::{App, ColumnKind};
@@ -19,7 +20,6 @@ use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
-use support::*;
 
 /// How long to wait for the first batch after a change on disk.
 const FIRST: Duration = Duration::from_secs(2);
@@ -75,7 +75,7 @@ struct Burst {
 
 /// A board, its watcher and the app that follows it.
 struct Live {
-    r: TestRepo,
+    r: Repo,
     app: App,
     watcher: BoardWatcher,
     rx: Receiver<(Instant, Changes)>,
@@ -87,15 +87,15 @@ struct Live {
 }
 
 impl Live {
-    fn start(r: TestRepo) -> Live {
+    fn start(r: Repo) -> Live {
         let _env = ENV.read().unwrap_or_else(|e| e.into_inner());
         Live::start_now(r)
     }
 
-    fn start_now(r: TestRepo) -> Live {
+    fn start_now(r: Repo) -> Live {
         let (tx, rx) = mpsc::channel();
-        let git_dir = r.root.join(".git");
-        let watcher = BoardWatcher::start(&r.root, Some(&git_dir), move |c| {
+        let git_dir = r.path.join(".git");
+        let watcher = BoardWatcher::start(&r.path, Some(&git_dir), move |c| {
             let _ = tx.send((Instant::now(), c));
         })
         .unwrap_or_else(|e| panic!("the watcher did not start: {e}"));
@@ -115,7 +115,7 @@ impl Live {
     }
 
     fn root(&self) -> &Path {
-        &self.r.root
+        &self.r.path
     }
 
     /// Write a file (relative to the root) in place, and note the time.
@@ -126,11 +126,8 @@ impl Live {
 
     /// Start git in the background (the app keeps running meanwhile).
     fn spawn_git(&mut self, args: &[&str]) {
-        let mut cmd = std::process::Command::new("git");
-        self.r.isolate(&mut cmd);
-        cmd.args(args)
-            .current_dir(&self.r.root)
-            .stdout(std::process::Stdio::null());
+        let mut cmd = self.r.git_cmd();
+        cmd.args(args).stdout(std::process::Stdio::null());
         self.mark = Instant::now();
         self.running = Some(cmd.spawn().expect("start git"));
     }
@@ -317,8 +314,8 @@ fn selected_lane(app: &App) -> Option<String> {
 }
 
 /// Three cards in Modeling, one in Evaluation, committed.
-fn board() -> TestRepo {
-    let r = TestRepo::crisp_dm();
+fn board() -> Repo {
+    let r = Repo::crisp_dm();
     r.write_card(
         &id(1),
         &card(
@@ -375,7 +372,7 @@ fn a_plain_write_shows_and_the_selection_follows_the_card() {
         "hypothesis",
         "labels:\n  - quick-win\n",
     );
-    live.write(&card_rel(&id(3)), &text);
+    live.write(&card_path(&id(3)), &text);
     let s = live.step_prompt("plain write");
     assert!(!s.full_reload, "one card needs no full reload: {s:?}");
     assert!(s.changed);
@@ -400,7 +397,7 @@ fn a_plain_write_shows_and_the_selection_follows_the_card() {
         "hypothesis",
         "labels:\n  - quick-win\n",
     );
-    live.write(&card_rel(&id(3)), &text);
+    live.write(&card_path(&id(3)), &text);
     let s = live.step_prompt("lane change");
     assert!(s.changed);
     assert_eq!(live.selected(), Some(id(3)));
@@ -415,7 +412,7 @@ fn a_card_leaving_the_filter_drops_out_cleanly() {
     select(&mut live.app, &id(3));
     // The label goes: the card no longer matches the filter.
     live.write(
-        &card_rel(&id(3)),
+        &card_path(&id(3)),
         &card(
             &id(3),
             "Tune the learning rate",
@@ -524,7 +521,7 @@ fn a_vim_style_save_with_a_backup_is_one_change() {
 fn a_deleted_card_disappears() {
     let mut live = Live::start(board());
     select(&mut live.app, &id(2));
-    std::fs::remove_file(live.root().join(card_rel(&id(2)))).expect("delete");
+    std::fs::remove_file(live.root().join(card_path(&id(2)))).expect("delete");
     live.mark = Instant::now();
     let s = live.step_prompt("delete");
     assert!(s.changed);
@@ -542,7 +539,7 @@ fn a_deleted_card_disappears() {
 fn a_malformed_card_becomes_an_error_card_and_fixing_it_restores_it() {
     let mut live = Live::start(board());
     select(&mut live.app, &id(4));
-    let rel = card_rel(&id(4));
+    let rel = card_path(&id(4));
     // A flow sequence never closed, on line 2.
     live.write(
         &rel,
@@ -640,7 +637,7 @@ fn checking_out_other_branches_follows_their_boards() {
     let r = board();
     // "other": card 2 gone, card 1 in another lane, a new card 5.
     r.git(&["checkout", "-q", "-b", "other"]);
-    std::fs::remove_file(r.root.join(card_rel(&id(2)))).expect("delete");
+    std::fs::remove_file(r.path.join(card_path(&id(2)))).expect("delete");
     r.write_card(
         &id(1),
         &card(
@@ -716,7 +713,7 @@ fn checking_out_other_branches_follows_their_boards() {
     assert!(live.screen().contains("Try gradient boosting"));
 
     live.write(
-        &card_rel(&id(2)),
+        &card_path(&id(2)),
         &card(&id(2), "Watched again", "modeling", "p", "experiment", ""),
     );
     let s = live.step_prompt("write after the board came back");
@@ -743,8 +740,8 @@ fn bulk_id(n: u32) -> String {
 
 /// `BULK` cards on main; the branch "bulk" changes every one of them (title
 /// and lane) in one commit. Checked out on main.
-fn bulk_board() -> TestRepo {
-    let r = TestRepo::crisp_dm();
+fn bulk_board() -> Repo {
+    let r = Repo::crisp_dm();
     let write = |n: u32, title: String, lane: &str| {
         let rank = format!("m{n:04}1");
         r.write_card(
@@ -882,7 +879,7 @@ fn the_apps_own_write_changes_nothing_twice() {
 }
 
 /// A watcher started with `LANES_WATCH=poll`.
-fn polling(r: TestRepo) -> Live {
+fn polling(r: Repo) -> Live {
     let _env = ENV.write().unwrap_or_else(|e| e.into_inner());
     std::env::set_var("LANES_WATCH", "poll");
     let live = Live::start_now(r);
@@ -898,7 +895,7 @@ fn polling_when_asked_still_sees_changes() {
     // file in a later second than it was written (see the test below).
     std::thread::sleep(Duration::from_millis(1100));
     live.write(
-        &card_rel(&id(1)),
+        &card_path(&id(1)),
         &card(&id(1), "Seen by polling", "modeling", "h", "task", ""),
     );
     let s = live.step();
@@ -925,7 +922,7 @@ fn polling_sees_a_second_write_within_the_same_second() {
         .expect("a clock after 1970");
     std::thread::sleep(Duration::from_millis(1020 - u64::from(now.subsec_millis())));
     live.write(
-        &card_rel(&id(1)),
+        &card_path(&id(1)),
         &card(&id(1), "First write", "modeling", "h", "task", ""),
     );
     // The poller (every 500 ms) reports it; the app reads it at once.
@@ -936,7 +933,7 @@ fn polling_sees_a_second_write_within_the_same_second() {
     assert!(live.apply(&files).1, "the first write changed the card");
     // A second write in the same second as the first.
     live.write(
-        &card_rel(&id(1)),
+        &card_path(&id(1)),
         &card(&id(1), "Other write", "modeling", "h", "task", ""),
     );
     let s = live.step();

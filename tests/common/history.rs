@@ -1,26 +1,10 @@
-//! Helpers for the history tests: a real git repository in a temporary
-//! folder, the real `lanes` binary run as given authors on given dates, and
-//! a scripted board history whose answers are known in advance.
+//! A scripted board history whose answers are known in advance: the real
+//! `lanes` binary run as given authors on given dates, plus a hand edit, a
+//! training-code commit naming a card and a merged branch.
 
-#![allow(dead_code)]
-
+use super::{Repo, Who};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-/// The binary under test.
-pub const LANES: &str = env!("CARGO_BIN_EXE_lanes");
-
-#[path = "../shared/scrub.rs"]
-mod scrub;
-use scrub::SCRUBBED;
-
-/// Someone who commits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Who {
-    pub name: &'static str,
-    pub email: &'static str,
-}
 
 pub const ALICE: Who = Who {
     name: "Alice Archer",
@@ -53,146 +37,10 @@ pub fn iso(day: i64, hh: i64, mm: i64) -> String {
     format!("2026-10-{day:02}T{hh:02}:{mm:02}:00Z")
 }
 
-/// A temporary folder with a git repository on `main` and a fake home.
-pub struct Repo {
-    _tmp: tempfile::TempDir,
-    pub root: PathBuf,
-    pub home: PathBuf,
-}
-
 impl Repo {
-    pub fn new() -> Repo {
-        let tmp = tempfile::Builder::new()
-            .prefix("lanes-history-")
-            .tempdir()
-            .expect("create a temporary folder");
-        let base = std::fs::canonicalize(tmp.path()).expect("canonicalize");
-        let root = base.join("repo");
-        let home = base.join("home");
-        std::fs::create_dir_all(&root).expect("mkdir repo");
-        std::fs::create_dir_all(&home).expect("mkdir home");
-        let r = Repo {
-            _tmp: tmp,
-            root,
-            home,
-        };
-        r.git(&["init", "-q", "-b", "main"]);
-        r.git(&["config", "user.name", "Nobody Configured"]);
-        r.git(&["config", "user.email", "nobody@example.com"]);
-        r.git(&["config", "commit.gpgsign", "false"]);
-        r
-    }
-
-    fn isolate(&self, cmd: &mut Command) {
-        for v in SCRUBBED {
-            cmd.env_remove(v);
-        }
-        cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("LANES_CONFIG_DIR", self.home.join("lanes-config"))
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .current_dir(&self.root);
-    }
-
-    fn as_who(cmd: &mut Command, who: Who, when: &str) {
-        cmd.env("GIT_AUTHOR_NAME", who.name)
-            .env("GIT_AUTHOR_EMAIL", who.email)
-            .env("GIT_COMMITTER_NAME", who.name)
-            .env("GIT_COMMITTER_EMAIL", who.email)
-            .env("GIT_AUTHOR_DATE", when)
-            .env("GIT_COMMITTER_DATE", when);
-    }
-
-    fn check(what: &str, out: Output) -> String {
-        assert!(
-            out.status.success(),
-            "{what} failed ({}):\nstdout: {}\nstderr: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-
-    /// Run git; it must succeed. Returns stdout.
-    pub fn git(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new("git");
-        self.isolate(&mut cmd);
-        let out = cmd.args(args).output().expect("run git");
-        Self::check(&format!("git {args:?}"), out)
-    }
-
-    /// Run git as `who` at `when` (both author and committer).
-    pub fn git_as(&self, who: Who, when: &str, args: &[&str]) -> String {
-        let mut cmd = Command::new("git");
-        self.isolate(&mut cmd);
-        Self::as_who(&mut cmd, who, when);
-        let out = cmd.args(args).output().expect("run git");
-        Self::check(&format!("git {args:?}"), out)
-    }
-
-    /// Run lanes as `who` at `when`; it must succeed. Returns stdout.
-    pub fn lanes_as(&self, who: Who, when: &str, args: &[&str]) -> String {
-        let mut cmd = Command::new(LANES);
-        self.isolate(&mut cmd);
-        Self::as_who(&mut cmd, who, when);
-        let out = cmd.args(args).output().expect("run lanes");
-        Self::check(&format!("lanes {args:?}"), out)
-    }
-
-    /// Run lanes as `who` with different author and committer dates (a
-    /// rebased commit keeps its older author date).
-    pub fn lanes_as_dates(
-        &self,
-        who: Who,
-        authored: &str,
-        committed: &str,
-        args: &[&str],
-    ) -> String {
-        let mut cmd = Command::new(LANES);
-        self.isolate(&mut cmd);
-        Self::as_who(&mut cmd, who, committed);
-        cmd.env("GIT_AUTHOR_DATE", authored);
-        let out = cmd.args(args).output().expect("run lanes");
-        Self::check(&format!("lanes {args:?}"), out)
-    }
-
-    /// Run a read-only lanes command; returns the raw output.
-    pub fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(LANES);
-        self.isolate(&mut cmd);
-        cmd.args(args).output().expect("run lanes")
-    }
-
-    /// Run a read-only lanes command; it must succeed. Returns stdout.
-    pub fn lanes(&self, args: &[&str]) -> String {
-        Self::check(&format!("lanes {args:?}"), self.run(args))
-    }
-
-    /// Run a lanes command and parse its JSON output.
-    pub fn json(&self, args: &[&str]) -> Value {
-        let out = self.lanes(args);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("lanes {args:?}: {e}\n{out}"))
-    }
-
-    pub fn head(&self) -> String {
-        self.git(&["rev-parse", "HEAD"]).trim().to_string()
-    }
-
-    pub fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
-    pub fn cache_file(&self) -> PathBuf {
-        self.root.join(".git").join("lanes").join("history-v1")
-    }
-
-    pub fn card_file(&self, id: &str) -> PathBuf {
-        self.root
-            .join(".lanes")
-            .join("cards")
-            .join(format!("{id}.yaml"))
+    /// The history cache lanes keeps in the repository.
+    pub fn history_cache(&self) -> PathBuf {
+        self.path.join(".git").join("lanes").join("history-v1")
     }
 }
 
@@ -406,7 +254,7 @@ pub fn scenario() -> Scenario {
     commits.push(("hand edit", repo.head()));
 
     // Training code elsewhere in the repository naming the card.
-    std::fs::write(repo.path("train.py"), "print('training')\n").expect("write train.py");
+    std::fs::write(repo.abs("train.py"), "print('training')\n").expect("write train.py");
     repo.git(&["add", "train.py"]);
     let msg = format!("Train the weekend model\n\nLanes-Card: {h}\n");
     repo.git_as(BOB, &iso(8, 12, 0), &["commit", "-q", "-m", &msg]);

@@ -1,10 +1,8 @@
-//! Helpers for the terminal-board tests: boards built by hand with fixed
-//! ids in a temporary git repository, rendering into ratatui's TestBackend,
-//! and finding text and styles on the rendered screen.
+//! The terminal board in process: boards built by hand with fixed ids,
+//! rendering into ratatui's TestBackend, and finding text and styles on
+//! the rendered screen.
 
-// Each test binary uses its own subset of these helpers.
-#![allow(dead_code)]
-
+use super::Repo;
 use lanes::store::Board;
 use lanes::tui::app::{App, Effect};
 use lanes::tui::keymap::Keymap;
@@ -13,138 +11,30 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use unicode_width::UnicodeWidthStr;
 
 /// The day every test board treats as today.
 pub const TODAY: &str = "2026-11-27";
 
-#[path = "../shared/scrub.rs"]
-mod scrub;
-use scrub::SCRUBBED;
-
-/// A temporary folder with a git repository (`repo/`), a fake home and a
-/// lanes config folder.
-pub struct TestRepo {
-    _tmp: tempfile::TempDir,
-    pub root: PathBuf,
-    pub home: PathBuf,
-    pub config: PathBuf,
-    pub base: PathBuf,
-}
-
-impl TestRepo {
-    /// An empty git repository on `main` with a local identity.
-    pub fn git_only() -> TestRepo {
-        let tmp = tempfile::Builder::new()
-            .prefix("lanes-tui-")
-            .tempdir()
-            .expect("create a temporary folder");
-        let base = std::fs::canonicalize(tmp.path()).expect("canonicalize tempdir");
-        let root = base.join("repo");
-        let home = base.join("home");
-        let config = base.join("cfg");
-        for d in [&root, &home, &config] {
-            std::fs::create_dir_all(d).expect("create test folders");
-        }
-        let r = TestRepo {
-            _tmp: tmp,
-            root,
-            home,
-            config,
-            base,
-        };
-        r.git(&["init", "-q", "-b", "main"]);
-        r.git(&["config", "user.name", "Test User"]);
-        r.git(&["config", "user.email", "test@example.com"]);
-        r.git(&["config", "commit.gpgsign", "false"]);
-        r
-    }
-
-    /// A repository with a crisp-dm board named "Test board" (one commit).
-    pub fn crisp_dm() -> TestRepo {
-        let r = TestRepo::git_only();
+impl Repo {
+    /// A repository with a crisp-dm board named "Test board" (one commit),
+    /// made in process.
+    pub fn crisp_dm() -> Repo {
+        let r = Repo::new();
         let text = lanes::templates::BUILTIN
             .iter()
             .find(|(n, _)| *n == "crisp-dm")
             .map(|(_, t)| *t)
             .expect("crisp-dm template");
-        lanes::ops::init_board(&r.root, text, "crisp-dm", Some("Test board"))
+        lanes::ops::init_board(&r.path, text, "crisp-dm", Some("Test board"))
             .expect("init the board");
         r
     }
 
-    /// Isolate a command from the developer's environment.
-    pub fn isolate(&self, cmd: &mut Command) {
-        for v in SCRUBBED {
-            cmd.env_remove(v);
-        }
-        cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("LANES_CONFIG_DIR", &self.config)
-            .env("GIT_TERMINAL_PROMPT", "0");
-    }
-
-    /// Run git in the repository; it must succeed. Returns stdout.
-    pub fn git(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new("git");
-        self.isolate(&mut cmd);
-        let out = cmd
-            .args(args)
-            .current_dir(&self.root)
-            .output()
-            .expect("run git");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("git output is UTF-8")
-    }
-
-    /// Number of commits on HEAD.
-    pub fn commit_count(&self) -> usize {
-        self.git(&["rev-list", "--count", "HEAD"])
-            .trim()
-            .parse()
-            .expect("a number")
-    }
-
-    /// Commit subjects, newest first.
-    pub fn subjects(&self) -> Vec<String> {
-        self.git(&["log", "--format=%s"])
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// Write a file (relative to the repository), creating folders.
-    pub fn write(&self, rel: &str, text: &str) {
-        let path = self.root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create folders");
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
-    }
-
-    /// Read a file of the repository.
-    pub fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.root.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
-    }
-
-    /// Write a card file as given (YAML text).
-    pub fn write_card(&self, id: &str, yaml: &str) {
-        self.write(&card_rel(id), yaml);
-    }
-
-    /// `git add -A && git commit`.
-    pub fn commit_all(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-    }
-
+    /// The board, read in process.
     pub fn load(&self) -> Board {
-        Board::load(&self.root).expect("load the board")
+        Board::load(&self.path).expect("load the board")
     }
 
     /// An app on this board, without colour, today pinned, sized.
@@ -153,16 +43,11 @@ impl TestRepo {
     }
 
     pub fn app_with(&self, theme: Theme, w: u16, h: u16) -> App {
-        let mut app = App::new(self.root.clone(), self.load(), Keymap::default(), theme);
+        let mut app = App::new(self.path.clone(), self.load(), Keymap::default(), theme);
         app.today = lanes::model::date::parse_date(TODAY).expect("a date");
         app.resize(w, h);
         app
     }
-}
-
-/// `.lanes/cards/<id>.yaml`
-pub fn card_rel(id: &str) -> String {
-    format!(".lanes/cards/{id}.yaml")
 }
 
 /// A YAML double-quoted string.
