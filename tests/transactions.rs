@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::remote::World;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -354,56 +355,23 @@ fn stray_files_under_the_board_are_reported_and_never_committed() {
     assert_eq!(files.trim(), card_path(&card));
 }
 
-/// A bare remote next to the repository and a second clone of it.
-fn remote_and_clone(r: &Repo, name: &str) -> PathBuf {
-    let remote = r.base().join("remote.git");
-    if !remote.exists() {
-        r.git(&[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ]);
-        r.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-        r.git(&["push", "-q", "-u", "origin", "main"]);
-    }
-    let dir = r.base().join(name);
-    let out = r
-        .git_cmd()
-        .current_dir(r.base())
-        .args(["clone", "-q", remote.to_str().unwrap(), name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    for (k, v) in [("user.name", name), ("user.email", "x@example.com")] {
-        r.git_cmd()
-            .current_dir(&dir)
-            .args(["config", k, v])
-            .output()
-            .unwrap();
-    }
-    dir
-}
-
 #[test]
 fn a_sync_killed_in_its_checkout_is_finished_by_the_next_command() {
-    let r = Repo::with_board("crisp-dm");
+    let (_w, clones) = World::with_board(&["me", "other"]);
+    let (r, other) = (&clones[0], &clones[1]);
     r.add("Mine", &[]);
-    let other = remote_and_clone(&r, "other");
     let mut theirs = Vec::new();
     for i in 0..12 {
-        let out = r.lanes_in(&other, &["add", &format!("Theirs {i}"), "--body", "x"]);
+        let out = other.lanes(&["add", &format!("Theirs {i}"), "--body", "x"]);
         theirs.push(ok(&out).trim().to_string());
     }
-    ok(&r.lanes_in(&other, &["sync"]));
+    ok(&other.lanes(&["sync"]));
     for point in ["checkout", "index-written"] {
         // A fast-forward first, then a merge.
         if point == "index-written" {
             ok(&r.lanes(&["add", "Mine too"]));
-            ok(&r.lanes_in(&other, &["add", "Theirs late"]));
-            ok(&r.lanes_in(&other, &["sync"]));
+            ok(&other.lanes(&["add", "Theirs late"]));
+            ok(&other.lanes(&["sync"]));
         }
         let out = r.lanes_env(&["sync"], &[("LANES_CRASH_AT", point)]);
         assert!(!out.status.success(), "{point}: {}", text(&out));
@@ -420,30 +388,19 @@ fn a_sync_killed_in_its_checkout_is_finished_by_the_next_command() {
             assert!(!r.read(&card_path(id)).is_empty(), "{point}: empty card");
         }
         ok(&r.lanes(&["sync"]));
-        ok(&r.lanes_in(&other, &["sync"]));
+        ok(&other.lanes(&["sync"]));
     }
-    assert_eq!(
-        r.git_line(&["rev-parse", "HEAD"]),
-        String::from_utf8_lossy(
-            &r.git_cmd()
-                .current_dir(&other)
-                .args(["rev-parse", "HEAD"])
-                .output()
-                .unwrap()
-                .stdout
-        )
-        .trim()
-    );
+    assert_eq!(r.head(), other.head());
 }
 
 #[test]
 fn concurrent_git_and_lanes_lose_nothing() {
-    let r = Repo::with_board("crisp-dm");
+    let (_w, clones) = World::with_board(&["me", "teammate"]);
+    let r = &clones[0];
     let mut cards = Vec::new();
     for i in 0..4 {
         cards.push(r.add(&format!("Card {i}"), &[]));
     }
-    let _ = remote_and_clone(&r, "teammate");
     const N: usize = 12;
     let retry = |f: &dyn Fn() -> Output| -> bool {
         // What a person does when git says index.lock exists: run it again.
