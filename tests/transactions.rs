@@ -381,7 +381,7 @@ fn a_sync_killed_in_its_checkout_is_finished_by_the_next_command() {
             said.contains("finished an interrupted lanes"),
             "{point}: {said}"
         );
-        assert_clean(&r, &r.path, point);
+        assert_clean(r, &r.path, point);
         let ids = r.card_ids();
         for id in &theirs {
             assert!(ids.contains(id), "{point}: {id} missing");
