@@ -127,7 +127,8 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
 /// otherwise through libgit2 on a private copy.
 pub fn stage(
     repo: &Repository,
-    index: Option<&(Vec<u8>, index_file::Time)>,
+    index_path: &Path,
+    index: Option<(Vec<u8>, index_file::Time)>,
     staged: &[Staging],
 ) -> Result<Vec<u8>> {
     if let Some((bytes, written)) = index {
@@ -142,12 +143,15 @@ pub fn stage(
             })
             .collect();
         if let Some(changes) = changes {
-            if let Some((out, _)) = index_file::patched(bytes.clone(), *written, &changes) {
+            if let Some((out, _)) = index_file::patched(bytes, written, &changes) {
                 return Ok(out);
             }
         }
     }
-    with_private_index(repo, index.map(|(b, _)| b.as_slice()), |_, idx| {
+    // The buffer went to the patch attempt: read the index again (it
+    // cannot have changed: the caller holds its lock).
+    let index = read_index(index_path)?;
+    with_private_index(repo, index.as_ref().map(|(b, _)| b.as_slice()), |_, idx| {
         for s in staged {
             match s.oid {
                 Some(oid) => {

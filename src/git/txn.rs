@@ -370,7 +370,7 @@ impl<'r> Transaction<'r> {
         crash_point("staging");
         let (author, committer) = identity(repo)?;
         let staged: Vec<Staging> = commit::hash_files(repo, files)?;
-        let bytes = commit::stage(repo, self.index.as_ref(), &staged)?;
+        let bytes = commit::stage(repo, &self.index_path, self.index.take(), &staged)?;
         let mut base = self.journal.old;
         let subject = message.lines().next().unwrap_or("");
         let mut tries = 0;
@@ -531,6 +531,23 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         },
         Err(_) => false,
     };
+    // Killed inside the branch's compare-and-swap: libgit2 holds the ref's
+    // own lock file while it writes the reflogs. One made after our last
+    // journal line, with our process dead, is ours.
+    let mut notes = String::new();
+    if j.new.is_some() {
+        let ref_lock = repo.path().join(format!("{}.lock", j.branch));
+        let after_journal = |m: &std::fs::Metadata| {
+            std::fs::metadata(&path)
+                .and_then(|jm| Ok(m.modified()? >= jm.modified()?))
+                .unwrap_or(false)
+        };
+        if std::fs::symlink_metadata(&ref_lock).is_ok_and(|m| after_journal(&m)) {
+            std::fs::remove_file(&ref_lock)
+                .with_context(|| format!("cannot remove {}", ref_lock.display()))?;
+            notes = format!("; removed the {} it left", ref_lock.display());
+        }
+    }
     let tip = branch_tip(repo, &j.branch)?;
     let what = if j.subject.is_empty() {
         j.kind.clone()
@@ -587,7 +604,7 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         }
     };
     let _ = clear();
-    Ok(Some(message))
+    Ok(Some(format!("{message}{notes}")))
 }
 
 /// Put back the files a rolled-back commit had written, where they still
