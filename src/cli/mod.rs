@@ -274,6 +274,17 @@ fn yaml_arg(s: &str) -> Result<serde_yaml::Value> {
     store::parse_value(s)
 }
 
+/// `s` quoted for a POSIX shell (git runs merge drivers through `sh -c`).
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 /// Print an outcome of a mutating command to stderr.
 fn report(outcome: &ops::Outcome, board_root: &Path) {
     match (&outcome.commit, outcome.written.is_some()) {
@@ -453,10 +464,19 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let r = root(&cli.board)?;
             let repo = crate::git::open(&r)?;
             let mut cfg = repo.config()?.open_level(git2::ConfigLevel::Local)?;
+            // By absolute path: git runs drivers through its own shell, whose
+            // PATH may not have lanes (an IDE's git, a binary from `cargo run`).
+            let exe = std::env::current_exe()
+                .and_then(std::fs::canonicalize)
+                .context("cannot find the running lanes binary")?;
+            let exe = exe.to_str().ok_or_else(|| {
+                anyhow::anyhow!("the lanes binary's path {} is not UTF-8", exe.display())
+            })?;
+            let driver = format!("{} merge-driver %O %A %B %P", shell_quote(exe));
             cfg.set_str("merge.lanes.name", "lanes: merge board files card by card")?;
-            cfg.set_str("merge.lanes.driver", "lanes merge-driver %O %A %B %P")?;
+            cfg.set_str("merge.lanes.driver", &driver)?;
             eprintln!(
-                "this clone now merges board files card by card in plain `git merge`/`git pull` (needs `lanes` on PATH).\neach clone needs `lanes setup` once: git does not share this setting."
+                "this clone now merges board files card by card in plain `git merge`/`git pull`, with {exe}.\neach clone needs `lanes setup` once (git does not share this setting), and again if that binary moves."
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -719,13 +739,69 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
 /// All problems on the board, as `path:line:column: message`, with the
 /// board when it could be read.
 pub fn problems(r: &Path) -> Result<(Vec<store::Problem>, Option<Board>)> {
-    match Board::load(r) {
-        Ok(b) => Ok((store::validate::check(&b), Some(b))),
+    let (mut found, board) = match Board::load(r) {
+        Ok(b) => (store::validate::check(&b), Some(b)),
         Err(e) => match e.downcast::<store::Problem>() {
-            Ok(p) => Ok((vec![p], None)),
-            Err(e) => Err(e),
+            Ok(p) => (vec![p], None),
+            Err(e) => return Err(e),
         },
-    }
+    };
+    found.extend(unmerged(r));
+    found.extend(strays(r));
+    found.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    Ok((found, board))
+}
+
+/// Stray files under `.lanes/` (see [`store::validate::strays`]), leaving
+/// out those committed on purpose.
+fn strays(r: &Path) -> Vec<store::Problem> {
+    let repo = crate::git::open(r).ok();
+    let prefix = repo
+        .as_ref()
+        .and_then(|repo| crate::git::repo_path(repo, r, "").ok())
+        .unwrap_or_default();
+    let index = repo.as_ref().and_then(|repo| repo.index().ok());
+    store::validate::strays(r, |rel| {
+        index.as_ref().is_some_and(|i| {
+            i.get_path(Path::new(&format!("{prefix}{rel}")), 0)
+                .is_some()
+        })
+    })
+}
+
+/// Board files git left unmerged in its index: a plain `git merge` or
+/// `git pull` that could not run the lanes merge driver stops with the
+/// file unmerged (and, without a driver, with no markers in it).
+fn unmerged(r: &Path) -> Vec<store::Problem> {
+    let Ok(repo) = crate::git::open(r) else {
+        return Vec::new();
+    };
+    let (Ok(prefix), Ok(index)) = (crate::git::repo_path(&repo, r, ""), repo.index()) else {
+        return Vec::new();
+    };
+    let Ok(conflicts) = index.conflicts() else {
+        return Vec::new();
+    };
+    let mut paths: Vec<String> = conflicts
+        .flatten()
+        .filter_map(|c| c.our.or(c.their).or(c.ancestor))
+        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+        .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
+        .filter(|p| p.starts_with(store::BOARD_DIR) && p[store::BOARD_DIR.len()..].starts_with('/'))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|p| {
+            store::Problem::new(
+                &p,
+                1,
+                1,
+                "unmerged: a git merge stopped on this file (was the lanes merge driver missing? run `lanes setup`). Redo the merge with `git checkout -m -- <file>` and `git add` the result, or `lanes sync`; `git add` on the file as it is now would drop the other side's changes",
+            )
+        })
+        .collect()
 }
 
 fn validate(r: &Path) -> Result<ExitCode> {

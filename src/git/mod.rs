@@ -42,7 +42,12 @@ pub fn open_or_init(path: &Path) -> Result<(Repository, bool)> {
     setup();
     match Repository::discover(path) {
         Ok(r) if !r.is_bare() => Ok((r, false)),
-        _ => {
+        Ok(r) => bail!(
+            "{} is a bare repository (it has no work tree to hold a board); clone it (`git clone {} <folder>`) and run `lanes init` in the clone (nothing was changed)",
+            r.path().display(),
+            r.path().display()
+        ),
+        Err(_) => {
             let r = Repository::init(path)
                 .with_context(|| format!("cannot create a git repository in {}", path.display()))?;
             Ok((r, true))

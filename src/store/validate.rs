@@ -1,6 +1,6 @@
 //! `lanes validate`: every problem on the board, with positions.
 
-use super::{card_path, is_board_file, yaml, Board, Problem, BOARD_DIR, CARDS_DIR, CONFLICTS_DIR};
+use super::{card_path, is_board_file, yaml, Board, Problem, BOARD_DIR, CARDS_DIR};
 use std::collections::HashMap;
 
 /// Problems found loading the board plus those only the whole board shows:
@@ -78,7 +78,6 @@ pub fn check(board: &Board) -> Vec<Problem> {
             ));
         }
     }
-    out.extend(strays(&board.root));
     out.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     out
 }
@@ -86,8 +85,9 @@ pub fn check(board: &Board) -> Vec<Problem> {
 /// Files under `.lanes/` that are not board files (see
 /// [`super::is_board_file`]) and that the card scan does not already
 /// report: temporary files a killed process left, editor swap files,
-/// `.DS_Store`, anything else put there.
-pub fn strays(root: &std::path::Path) -> Vec<Problem> {
+/// `.DS_Store`, anything else put there. Files `tracked` says the team
+/// committed on purpose (a script kept with the board) are left out.
+pub fn strays(root: &std::path::Path, tracked: impl Fn(&str) -> bool) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut walk = vec![BOARD_DIR.to_string()];
     while let Some(dir) = walk.pop() {
@@ -98,11 +98,11 @@ pub fn strays(root: &std::path::Path) -> Vec<Problem> {
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel = format!("{dir}/{name}");
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            if is_dir && (rel == CARDS_DIR || rel == CONFLICTS_DIR) {
+            if is_dir {
                 walk.push(rel);
                 continue;
             }
-            if is_board_file(&rel) {
+            if is_board_file(&rel) || tracked(&rel) {
                 continue;
             }
             // The scan reports visible non-card names in cards/ already.

@@ -365,9 +365,14 @@ fn merge(
 ) -> Result<Option<Oid>> {
     let oc = repo.find_commit(ours)?;
     let tc = repo.find_commit(theirs)?;
+    // As `git pull` does: histories with no common commit are two
+    // projects, not two clones of one.
     let base_tree = match repo.merge_base(ours, theirs) {
         Ok(b) => Some(repo.find_commit(b)?.tree()?),
-        Err(_) => None,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => bail!(
+            "refusing to merge unrelated histories: {remote}/{branch} shares no commit with your branch, so it is probably another project (check `git remote -v`); nothing was changed, nothing was pushed"
+        ),
+        Err(e) => bail!("cannot find where the histories meet: {}", e.message()),
     };
     // The later side wins same-field conflicts; ties go to the larger id.
     // Every clone computes the same winner, so clones converge.
@@ -386,7 +391,8 @@ fn merge(
         tc.time().seconds()
     };
     let mut index = repo.merge_commits(&oc, &tc, None)?;
-    let blobs_in = |t: &Tree| -> Result<BTreeMap<String, Oid>> { walk_board(repo, t, board_dir) };
+    let blobs_in =
+        |t: &Tree| -> Result<BTreeMap<String, Entry>> { board_entries(repo, t, board_dir) };
     let b = match &base_tree {
         Some(t) => blobs_in(t)?,
         None => BTreeMap::new(),
@@ -405,13 +411,24 @@ fn merge(
             o.get(path).copied(),
             t.get(path).copied(),
         );
-        let result: Option<Oid> = if oo == to {
+        // Content and mode (an executable script or a symlink kept under
+        // .lanes/ keeps its mode): one side's change is taken whole.
+        let result: Option<Entry> = if oo == to {
             oo
         } else if oo == bo {
             to
         } else if to == bo {
             oo
+        } else if oo.map(|e| e.0) == to.map(|e| e.0) {
+            // Same content, modes changed differently: the winner's.
+            if winner == Side::Ours {
+                oo
+            } else {
+                to
+            }
         } else {
+            let mode = merged_mode(bo, oo, to, winner);
+            let (bo, oo, to) = (bo.map(|e| e.0), oo.map(|e| e.0), to.map(|e| e.0));
             let rel = &path[board_dir.len() - BOARD_DIR.len() - 1..];
             let ctx = Ctx {
                 repo,
@@ -428,15 +445,17 @@ fn merge(
             if rel.starts_with(store::CARDS_DIR) {
                 merged_cards.push(rel.to_string());
             }
-            res
+            res.map(|oid| (oid, mode))
         };
         let _ = index.conflict_remove(Path::new(path));
         match result {
-            Some(oid) => {
+            Some((oid, mode)) => {
                 if path.starts_with(&cards_dir) && (oo != bo || to != bo) {
                     placed.push((path.clone(), oid));
                 }
-                index.add(&git::blob_entry(path, oid))?
+                let mut entry = git::blob_entry(path, oid);
+                entry.mode = mode;
+                index.add(&entry)?
             }
             None => {
                 let _ = index.remove_path(Path::new(path));
@@ -495,7 +514,41 @@ fn merge(
     Ok(Some(merge_oid))
 }
 
+/// A file in a tree: its blob and mode.
+type Entry = (Oid, u32);
+
+/// The mode of a file both sides changed: the one that differs from the
+/// base, or the winner's when both changed it.
+fn merged_mode(
+    base: Option<Entry>,
+    ours: Option<Entry>,
+    theirs: Option<Entry>,
+    winner: Side,
+) -> u32 {
+    let (b, o, t) = (base.map(|e| e.1), ours.map(|e| e.1), theirs.map(|e| e.1));
+    let pick = match (o, t) {
+        (Some(o), Some(t)) if o == t => Some(o),
+        (Some(o), Some(t)) if Some(o) == b => Some(t),
+        (Some(o), Some(t)) if Some(t) == b => Some(o),
+        (Some(o), Some(t)) => Some(if winner == Side::Ours { o } else { t }),
+        (o, t) => o.or(t),
+    };
+    pick.unwrap_or(0o100644)
+}
+
 fn walk_board(repo: &Repository, tree: &Tree, board_dir: &str) -> Result<BTreeMap<String, Oid>> {
+    Ok(board_entries(repo, tree, board_dir)?
+        .into_iter()
+        .map(|(p, (oid, _))| (p, oid))
+        .collect())
+}
+
+/// Every file under the board folder of `tree`, with its blob and mode.
+fn board_entries(
+    repo: &Repository,
+    tree: &Tree,
+    board_dir: &str,
+) -> Result<BTreeMap<String, Entry>> {
     let mut out = BTreeMap::new();
     let entry = match tree.get_path(Path::new(board_dir.trim_end_matches('/'))) {
         Ok(e) => e,
@@ -508,7 +561,10 @@ fn walk_board(repo: &Repository, tree: &Tree, board_dir: &str) -> Result<BTreeMa
     sub.walk(TreeWalkMode::PreOrder, |parent, e| {
         if e.kind() == Some(ObjectType::Blob) {
             if let Ok(name) = e.name() {
-                out.insert(format!("{board_dir}{parent}{name}"), e.id());
+                out.insert(
+                    format!("{board_dir}{parent}{name}"),
+                    (e.id(), e.filemode() as u32),
+                );
             }
         }
         TreeWalkResult::Ok
