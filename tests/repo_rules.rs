@@ -146,3 +146,222 @@ fn modes_and_symlinks_under_the_board_survive_a_sync_merge() {
     // A tracked helper under .lanes/ is not a stray file.
     ok(&b.lanes(&["validate"]));
 }
+
+fn write_hook(r: &Repo, rel: &str, script: &str) {
+    r.write(rel, script);
+    std::fs::set_permissions(
+        r.abs(rel),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+}
+
+#[test]
+fn commit_hooks_run_as_git_commit_runs_them_and_a_refusal_changes_nothing() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("A card", &[]);
+    // The user's own staged work must not reach the hooks' index.
+    r.write("staged.txt", "mine\n");
+    r.git(&["add", "staged.txt"]);
+    let seen = r.base().join("seen.txt");
+    write_hook(
+        &r,
+        "tools/hooks/pre-commit",
+        &format!(
+            "#!/bin/sh\ngit diff --cached --name-only > '{}'\nif git diff --cached | grep -q 'AWS_SECRET='; then echo 'secret in the commit' >&2; exit 1; fi\n",
+            seen.display()
+        ),
+    );
+    write_hook(
+        &r,
+        "tools/hooks/commit-msg",
+        "#!/bin/sh\nprintf '\\nReviewed-by: the hook\\n' >> \"$1\"\n",
+    );
+    let marker = r.base().join("post-commit-ran");
+    write_hook(
+        &r,
+        "tools/hooks/post-commit",
+        &format!("#!/bin/sh\ngit rev-parse HEAD > '{}'\n", marker.display()),
+    );
+    r.git(&["config", "core.hooksPath", "tools/hooks"]);
+
+    let head = r.head();
+    let msg = fails(&r.lanes(&["note", &card, "AWS_SECRET=abc"]), 1);
+    assert!(
+        msg.contains("pre-commit hook refused") && msg.contains("secret in the commit"),
+        "{msg}"
+    );
+    assert_eq!(r.head(), head, "nothing was committed");
+    assert!(
+        !r.read(&card_path(&card)).contains("AWS_SECRET"),
+        "the card is as it was"
+    );
+    assert!(!marker.exists());
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap().trim(),
+        card_path(&card),
+        "the hook saw exactly lanes' change"
+    );
+    let status = r.git(&["status", "--porcelain"]);
+    assert!(status.contains("A  staged.txt"), "{status}");
+    assert!(!status.contains(".lanes"), "{status}");
+
+    ok(&r.lanes(&["note", &card, "a clean note"]));
+    assert!(
+        r.head_message().contains("Reviewed-by: the hook"),
+        "{}",
+        r.head_message()
+    );
+    assert_eq!(std::fs::read_to_string(&marker).unwrap().trim(), r.head());
+    let files = r.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(files.trim(), card_path(&card));
+
+    // A board can opt out.
+    let board = r.read(".lanes/board.yaml");
+    r.write(
+        ".lanes/board.yaml",
+        board.replace("settings:\n", "settings:\n  git_hooks: false\n"),
+    );
+    r.git(&["commit", "-q", "-m", "no hooks", "--", ".lanes/board.yaml"]);
+    ok(&r.lanes(&["note", &card, "AWS_SECRET=allowed here"]));
+    assert!(!r.head_message().contains("Reviewed-by"));
+}
+
+/// A throwaway ssh key, and git configured to sign with it and to verify
+/// its signatures.
+fn ssh_signing(r: &Repo) -> Option<std::path::PathBuf> {
+    let key = r.base().join("signing-key");
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            let msg = "SKIP ssh signing: ssh-keygen is not available";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+            eprintln!("{msg}");
+            return None;
+        }
+    }
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let allowed = r.base().join("allowed-signers");
+    std::fs::write(&allowed, format!("{USER_EMAIL} {public}")).unwrap();
+    for (k, v) in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", key.to_str().unwrap()),
+        ("commit.gpgsign", "true"),
+        ("gpg.ssh.allowedSignersFile", allowed.to_str().unwrap()),
+    ] {
+        r.git(&["config", k, v]);
+    }
+    Some(key)
+}
+
+#[test]
+fn commits_are_signed_when_the_repository_says_so() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("A card", &[]);
+    let Some(_key) = ssh_signing(&r) else {
+        return;
+    };
+    ok(&r.lanes(&["move", &card, "modeling"]));
+    let v = r.git_output(&["verify-commit", "HEAD"]);
+    assert!(v.status.success(), "{}", both(&v));
+    assert!(both(&v).contains("Good \"git\" signature"), "{}", both(&v));
+    // A signature that cannot be made fails the action, changing nothing.
+    r.git(&["config", "user.signingkey", "/nonexistent/key"]);
+    let head = r.head();
+    let msg = fails(&r.lanes(&["note", &card, "unsigned?"]), 1);
+    assert!(
+        msg.contains("could not be signed") && msg.contains("commit.gpgsign"),
+        "{msg}"
+    );
+    assert_eq!(r.head(), head);
+    assert!(!r.read(&card_path(&card)).contains("unsigned?"));
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn sync_merge_commits_are_signed_too() {
+    let (_w, clones) = World::with_board(&["alice", "bob"]);
+    let (a, b) = (&clones[0], &clones[1]);
+    ok(&a.lanes(&["add", "From Alice"]));
+    a.sync();
+    ok(&b.lanes(&["add", "From Bob"]));
+    let Some(_key) = ssh_signing(b) else {
+        return;
+    };
+    // The allowed signers name Bob's address.
+    let allowed = b.base().join("allowed-signers");
+    let text = std::fs::read_to_string(&allowed).unwrap();
+    std::fs::write(&allowed, text.replace(USER_EMAIL, "bob@example.com")).unwrap();
+    b.sync();
+    assert_eq!(
+        b.git(&["log", "-1", "--format=%P"])
+            .split_whitespace()
+            .count(),
+        2
+    );
+    let v = b.git_output(&["verify-commit", "HEAD"]);
+    assert!(v.status.success(), "{}", both(&v));
+}
+
+/// A reversible "encryption" filter (rot13), as git-crypt would be set up.
+fn rot13_filter(r: &Repo, required: bool) {
+    let rot = "tr 'A-Za-z' 'N-ZA-Mn-za-m'";
+    r.git(&["config", "filter.rot13.clean", rot]);
+    r.git(&["config", "filter.rot13.smudge", rot]);
+    r.git(&[
+        "config",
+        "filter.rot13.required",
+        if required { "true" } else { "false" },
+    ]);
+    let attrs = r.read(".gitattributes");
+    r.write(".gitattributes", format!("{attrs}.lanes/** filter=rot13\n"));
+    r.git(&["add", ".gitattributes"]);
+    r.git(&["add", "--renormalize", ".lanes"]);
+    r.git(&["commit", "-q", "-m", "encrypt the board"]);
+}
+
+fn rot13(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'a'..='z' => (((c as u8 - b'a') + 13) % 26 + b'a') as char,
+            'A'..='Z' => (((c as u8 - b'A') + 13) % 26 + b'A') as char,
+            c => c,
+        })
+        .collect()
+}
+
+#[test]
+fn a_clean_filter_on_board_files_is_applied_and_a_missing_required_one_refuses() {
+    let (_w, clones) = World::with_board(&["alice"]);
+    let r = &clones[0];
+    let card = r.add("Secret plan", &[]);
+    rot13_filter(r, true);
+    ok(&r.lanes(&["note", &card, "the launch is on Tuesday"]));
+    let rel = card_path(&card);
+    let stored = r.git(&["cat-file", "-p", &format!("HEAD:{rel}")]);
+    assert_eq!(
+        stored,
+        rot13(&r.read(&rel)),
+        "the blob is the filter's output"
+    );
+    assert!(!stored.contains("Tuesday"));
+    assert_eq!(r.git(&["status", "--porcelain"]), "", "git sees no change");
+    // Sync cannot run the driver: it refuses, changing nothing.
+    let head = r.head();
+    let msg = fails(&r.lanes(&["sync"]), 1);
+    assert!(msg.contains("filter") && msg.contains("rot13"), "{msg}");
+    assert_eq!(r.head(), head);
+    // The driver missing in this clone: a required filter refuses.
+    r.git(&["config", "--unset", "filter.rot13.clean"]);
+    let msg = fails(&r.lanes(&["note", &card, "plaintext?"]), 1);
+    assert!(
+        msg.contains("filter.rot13.clean") && msg.contains("nothing was changed"),
+        "{msg}"
+    );
+    assert_eq!(r.head(), head);
+    assert!(!r.read(&rel).contains("plaintext?"));
+}

@@ -1062,9 +1062,12 @@ fn merge_driver_merges_a_plain_git_merge() {
     let setup = a.lanes(&["setup"]);
     assert!(setup.status.success(), "{}", both(&setup));
     assert!(both(&setup).contains("each clone"), "{}", both(&setup));
+    // By absolute path: git's shell may not have lanes on its PATH.
+    let driver = a.git_line(&["config", "merge.lanes.driver"]);
+    let bin = std::fs::canonicalize(LANES).unwrap();
     assert_eq!(
-        a.git(&["config", "merge.lanes.driver"]).trim(),
-        "lanes merge-driver %O %A %B %P"
+        driver,
+        format!("{} merge-driver %O %A %B %P", bin.display())
     );
     prepare(&a);
     let out = a.git_output(&["merge", "--no-edit", "other"]);

@@ -97,17 +97,23 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
         let Some(before) = Stat::of(&meta) else {
             bail!("{p} is not a regular file; lanes commits only regular board files (nothing was changed)");
         };
-        let has_cr = std::fs::read(&full)
-            .with_context(|| format!("cannot read {p}"))?
-            .contains(&b'\r');
-        let oid = if sparse || has_cr {
+        let content = std::fs::read(&full).with_context(|| format!("cannot read {p}"))?;
+        let has_cr = content.contains(&b'\r');
+        if hasher.is_none() {
+            let h = Repository::open(repo.path())?;
+            h.set_index(&mut git2::Index::new()?)?;
+            hasher = Some(h);
+        }
+        let attrs = if sparse {
+            repo
+        } else {
+            hasher.as_ref().expect("set above")
+        };
+        let oid = if let Some(cleaned) = clean_filter(attrs, p, &content)? {
+            repo.blob(&cleaned)?
+        } else if sparse || has_cr {
             repo.blob_path(&full)?
         } else {
-            if hasher.is_none() {
-                let h = Repository::open(repo.path())?;
-                h.set_index(&mut git2::Index::new()?)?;
-                hasher = Some(h);
-            }
             hasher.as_ref().expect("set above").blob_path(&full)?
         };
         if stat_of(&full) != Some(before) {
@@ -120,6 +126,84 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
         });
     }
     Ok(out)
+}
+
+/// A path's content through its `filter=<driver>` attribute, as `git add`
+/// runs the driver (libgit2 runs none): `filter.<driver>.clean` through the
+/// shell, `%f` replaced by the quoted path, the file on its stdin, from the
+/// top of the work tree. `None`: no driver applies (git's built-in line
+/// ending and ident filters are then applied by libgit2). A required
+/// driver that is missing or fails refuses the commit, as git does; an
+/// optional one that fails passes the content through, as git does.
+pub fn clean_filter(repo: &Repository, path: &str, content: &[u8]) -> Result<Option<Vec<u8>>> {
+    let Some(driver) = repo
+        .get_attr(
+            Path::new(path),
+            "filter",
+            git2::AttrCheckFlags::FILE_THEN_INDEX,
+        )?
+        .filter(|d| !d.is_empty() && *d != "true" && *d != "false")
+        .map(str::to_string)
+    else {
+        return Ok(None);
+    };
+    let config = repo.config()?.snapshot()?;
+    let get = |k: &str| {
+        config
+            .get_string(&format!("filter.{driver}.{k}"))
+            .ok()
+            .filter(|v| !v.is_empty())
+    };
+    let required = config
+        .get_bool(&format!("filter.{driver}.required"))
+        .unwrap_or(false);
+    let Some(clean) = get("clean") else {
+        if get("process").is_some() && required {
+            bail!(
+                "{path} goes through filter {driver:?}, which has only a long-running `filter.{driver}.process` command; lanes runs `filter.{driver}.clean` commands only, so it refuses rather than commit the file unfiltered (nothing was changed)"
+            );
+        }
+        if required {
+            bail!(
+                "{path} needs filter {driver:?} (filter.{driver}.required), but filter.{driver}.clean is not configured in this clone; set it up as your team's README says (git would refuse too; nothing was changed)"
+            );
+        }
+        return Ok(None);
+    };
+    let quoted = format!("'{}'", path.replace('\'', "'\\''"));
+    let command = clean.replace("%f", &quoted);
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| anyhow!("the repository has no work tree"))?;
+    let run = || -> Result<Vec<u8>> {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(workdir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot run filter.{driver}.clean"))?;
+        let mut stdin = child.stdin.take().ok_or_else(|| anyhow!("no stdin"))?;
+        let input = content.to_vec();
+        let feeder = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
+        let out = child.wait_with_output()?;
+        let _ = feeder.join();
+        if !out.status.success() {
+            bail!(
+                "filter.{driver}.clean ({clean}) failed on {path}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(out.stdout)
+    };
+    match run() {
+        Ok(cleaned) => Ok(Some(cleaned)),
+        Err(e) if required => {
+            Err(e.context("the filter is required, so nothing was committed (nothing was changed)"))
+        }
+        Err(_) => Ok(Some(content.to_vec())),
+    }
 }
 
 /// The new index: `index` (as read under the lock) with the staged paths

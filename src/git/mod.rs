@@ -5,6 +5,7 @@ pub mod commit;
 mod identity;
 pub mod index_file;
 pub mod lock;
+pub mod rules;
 pub mod tree;
 pub mod txn;
 
@@ -126,9 +127,16 @@ pub fn check_ready(repo: &Repository) -> Result<String> {
 /// `git commit --only`: the rest of the index and the working tree are left
 /// as they are. The index entries of `paths` are updated to match. One
 /// transaction (see [`txn`]).
-pub fn commit_paths(repo: &Repository, paths: &[String], message: &str) -> Result<Oid> {
+/// `hooks`: whether the repository's commit hooks run (see
+/// [`Transaction::run_hooks`]).
+pub fn commit_paths(
+    repo: &Repository,
+    paths: &[String],
+    message: &str,
+    hooks: bool,
+) -> Result<Oid> {
     let files: Vec<(String, Option<Vec<u8>>)> = paths.iter().map(|p| (p.clone(), None)).collect();
-    commit_files(repo, &files, message)
+    commit_files(repo, &files, message, hooks)
 }
 
 /// Like [`commit_paths`], but a path may come with the exact content to
@@ -139,9 +147,11 @@ pub fn commit_files(
     repo: &Repository,
     files: &[(String, Option<Vec<u8>>)],
     message: &str,
+    hooks: bool,
 ) -> Result<Oid> {
     let subject = message.lines().next().unwrap_or("");
     let mut tx = Transaction::begin(repo, "commit", subject)?;
+    tx.run_hooks(hooks);
     tx.commit(files, message)
 }
 

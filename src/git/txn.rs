@@ -19,6 +19,7 @@
 
 use super::commit::{self, Staging};
 use super::lock::{file_id, pid_alive, FileId, IndexLock};
+use super::rules::{self, Hooks};
 use super::{check_ready, identity, index_file};
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{Oid, Repository};
@@ -279,6 +280,8 @@ pub struct Transaction<'r> {
     index_path: PathBuf,
     /// The index as read under the lock, and its mtime.
     index: Option<(Vec<u8>, index_file::Time)>,
+    /// Whether commit hooks run (the board's `settings.git_hooks`).
+    hooks: bool,
     done: bool,
 }
 
@@ -321,6 +324,7 @@ impl<'r> Transaction<'r> {
             lock: Some(lock),
             index_path,
             index: None,
+            hooks: true,
             done: false,
         };
         tx.journal.old = branch_tip(repo, &branch)?;
@@ -329,6 +333,12 @@ impl<'r> Transaction<'r> {
         crash_point("locked");
         tx.index = commit::read_index(&tx.index_path)?;
         Ok(tx)
+    }
+
+    /// Whether `commit` runs the repository's commit hooks (on by default,
+    /// as in git; a board opts out with `settings.git_hooks: false`).
+    pub fn run_hooks(&mut self, on: bool) {
+        self.hooks = on;
     }
 
     /// The commit the change is built on.
@@ -372,7 +382,12 @@ impl<'r> Transaction<'r> {
         let staged: Vec<Staging> = commit::hash_files(repo, files)?;
         let bytes = commit::stage(repo, &self.index_path, self.index.take(), &staged)?;
         let mut base = self.journal.old;
-        let subject = message.lines().next().unwrap_or("");
+        let hooks = match self.hooks {
+            true => Some(Hooks::of(repo)?).filter(Hooks::any),
+            false => None,
+        };
+        let mut message = message.to_string();
+        let mut hooks_ran = false;
         let mut tries = 0;
         loop {
             let parent = base.map(|b| repo.find_commit(b)).transpose()?;
@@ -381,8 +396,13 @@ impl<'r> Transaction<'r> {
                 bail!("nothing to commit: the board files are unchanged");
             }
             let tree = repo.find_tree(tree_id)?;
+            if let (Some(h), false) = (&hooks, hooks_ran) {
+                message = run_commit_hooks(repo, h, &tree, &message)?;
+                hooks_ran = true;
+            }
+            let subject = message.lines().next().unwrap_or("").to_string();
             let parents: Vec<&git2::Commit> = parent.iter().collect();
-            let oid = repo.commit(None, &author, &committer, message, &tree, &parents)?;
+            let oid = rules::create_commit(repo, &author, &committer, &message, &tree, &parents)?;
             let lock = self
                 .lock
                 .as_mut()
@@ -402,6 +422,10 @@ impl<'r> Transaction<'r> {
                 Ok(()) => {
                     crash_point("branch-moved");
                     self.finish()?;
+                    if let Some(h) = &hooks {
+                        // As git: after the commit, and its verdict ignored.
+                        let _ = h.run("post-commit", &[], &self.index_path);
+                    }
                     return Ok(oid);
                 }
                 Err(now) => {
@@ -484,6 +508,48 @@ impl Drop for Transaction<'_> {
             self.log.clear();
         }
     }
+}
+
+/// Run pre-commit, prepare-commit-msg and commit-msg as `git commit
+/// --only` runs them: against a temporary index holding exactly the commit's
+/// tree (`<gitdir>/next-index-<pid>.lock`, as git names it), with the message
+/// in `COMMIT_EDITMSG`. Returns the message as the hooks left it.
+fn run_commit_hooks(
+    repo: &Repository,
+    hooks: &Hooks,
+    tree: &git2::Tree<'_>,
+    message: &str,
+) -> Result<String> {
+    let index_file = repo
+        .path()
+        .join(format!("next-index-{}.lock", std::process::id()));
+    struct Remove<'a>(&'a std::path::Path);
+    impl Drop for Remove<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(self.0);
+        }
+    }
+    let _remove = Remove(&index_file);
+    let mut idx = git2::Index::open(&index_file)?;
+    idx.read_tree(tree)?;
+    idx.write()?;
+    hooks.run("pre-commit", &[], &index_file)?;
+    let msg_file = repo.path().join("COMMIT_EDITMSG");
+    std::fs::write(&msg_file, message)
+        .with_context(|| format!("cannot write {}", msg_file.display()))?;
+    let msg_arg = msg_file.to_string_lossy().into_owned();
+    hooks.run("prepare-commit-msg", &[&msg_arg, "message"], &index_file)?;
+    hooks.run("commit-msg", &[&msg_arg], &index_file)?;
+    let mut edited = std::fs::read_to_string(&msg_file)
+        .with_context(|| format!("cannot read {}", msg_file.display()))?;
+    // git's cleanup for a message not edited in an editor: whitespace.
+    let trimmed = edited.trim_end().len();
+    edited.truncate(trimmed);
+    edited.push('\n');
+    if edited.trim().is_empty() {
+        bail!("the commit-msg hook left an empty message; nothing was changed");
+    }
+    Ok(edited)
 }
 
 /// Finish or roll back a transaction whose process died (killed, power

@@ -538,6 +538,15 @@ pub(crate) fn author_name(root: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Whether lanes' commits run the repository's commit hooks: yes, as
+/// `git commit` does, unless the board says `settings.git_hooks: false`.
+pub fn git_hooks(config: &BoardConfig) -> bool {
+    !matches!(
+        config.settings.extra.get("git_hooks"),
+        Some(Value::Bool(false))
+    )
+}
+
 /// Whether the board commits each change itself.
 pub fn auto_commit(config: &BoardConfig) -> bool {
     config.settings.commit == CommitMode::Auto
@@ -609,10 +618,17 @@ fn write_and_commit(
     let repo = git::open(root)?;
     let repo_rel = git::repo_path(&repo, root, &rel)?;
     if let (Base::Card(b), Some(cur)) = (&base, &current) {
-        commit_hand_edit(&repo, &repo_rel, b, cur.as_bytes())?;
+        commit_hand_edit(
+            &repo,
+            &repo_rel,
+            b,
+            cur.as_bytes(),
+            git_hooks(&board.config),
+        )?;
     }
     let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
     let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
+    tx.run_hooks(git_hooks(&board.config));
     tx.protect(
         &repo_rel,
         current.as_deref().map(str::as_bytes),
@@ -692,6 +708,7 @@ fn commit_hand_edit(
     repo_rel: &str,
     card: &Card,
     text: &[u8],
+    hooks: bool,
 ) -> Result<()> {
     let head = match repo.head().and_then(|h| h.peel_to_commit()) {
         Ok(c) => c.tree_id(),
@@ -739,7 +756,7 @@ fn commit_hand_edit(
         "hand-edit",
         &[card.id.as_str()],
     );
-    git::commit_paths(repo, &[repo_rel.to_string()], &msg)
+    git::commit_paths(repo, &[repo_rel.to_string()], &msg, hooks)
         .map(|_| ())
         .map_err(|e| e.context("your uncommitted edit of the card could not be committed first, so the change was not made"))
 }
@@ -769,6 +786,7 @@ fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome
     let repo_rel = git::repo_path(&repo, root, &rel)?;
     let msg = message::full(&subject, "", "undo", &[card.id.as_str()]);
     let mut tx = git::Transaction::begin(&repo, "undo", &subject)?;
+    tx.run_hooks(git_hooks(&board.config));
     tx.protect(&repo_rel, Some(&current), None)?;
     std::fs::remove_file(&path).with_context(|| format!("cannot remove {rel}"))?;
     match tx.commit(&[(repo_rel, None)], &msg) {
@@ -836,7 +854,8 @@ pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<
     };
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let msg = message::full(&subject, &lines.join("\n"), "commit", &id_refs);
-    Ok(Some(git::commit_paths(&repo, &paths, &msg)?))
+    let hooks = board.as_ref().is_none_or(|b| git_hooks(&b.config));
+    Ok(Some(git::commit_paths(&repo, &paths, &msg, hooks)?))
 }
 
 /// Create a board in `dir` from a template's text, inside the git
@@ -925,7 +944,7 @@ pub fn init_board(
             .join(" / ")
     );
     let msg = message::full(&subject, &body, "init", &[]);
-    let oid = match git::commit_files(&repo, &files, &msg) {
+    let oid = match git::commit_files(&repo, &files, &msg, git_hooks(&config)) {
         Ok(o) => o,
         Err(e) => {
             let _ = std::fs::remove_dir_all(dir.join(store::BOARD_DIR));

@@ -141,6 +141,7 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     }
     let prefix = git::repo_path(&repo, root, "")?;
     let board_dir = format!("{prefix}{BOARD_DIR}/");
+    refuse_filtered(&repo, &board_dir)?;
     // Uncommitted board changes would be lost or half-merged by a checkout:
     // checked just before one (a sync with nothing to bring in skips it).
     let refuse_pending = |repo: &Repository| -> Result<()> {
@@ -278,6 +279,30 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     }
     record_sync(&repo, start);
     Ok(report)
+}
+
+/// Board files that go through a filter driver (`filter=crypt` from
+/// git-crypt, say) are stored in git as the driver's output: sync merges
+/// and checks out board files itself and cannot run drivers, so it refuses
+/// rather than merge ciphertext or write it over the user's files.
+fn refuse_filtered(repo: &Repository, board_dir: &str) -> Result<()> {
+    for rel in ["board.yaml", "cards/card.yaml"] {
+        let path = format!("{board_dir}{rel}");
+        let driver = repo
+            .get_attr(
+                Path::new(&path),
+                "filter",
+                git2::AttrCheckFlags::FILE_THEN_INDEX,
+            )?
+            .filter(|d| !d.is_empty() && *d != "true" && *d != "false")
+            .map(str::to_string);
+        if let Some(d) = driver {
+            bail!(
+                "board files go through the filter {d:?} (see .gitattributes); lanes sync merges and checks out board files itself and cannot run filter drivers, so it refuses (nothing was changed). Sync with `git pull` and `git push` (after `lanes setup`), which run the filter"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn msg_or(msg: &str, default: &str) -> String {
@@ -507,7 +532,7 @@ fn merge(
             msg.push_str(&format!("Lanes-Card: {id}\n"));
         }
     }
-    let merge_oid = repo.commit(None, &author, &committer, &msg, &tree, &[&oc, &tc])?;
+    let merge_oid = git::rules::create_commit(repo, &author, &committer, &msg, &tree, &[&oc, &tc])?;
     if !checkout_and_move(repo, ours, merge_oid, "lanes sync: merge")? {
         return Ok(None);
     }

@@ -1,0 +1,248 @@
+//! What `git commit` obeys and libgit2 does not do by itself: commit
+//! signing (`commit.gpgsign`, with the user's own gpg, gpgsm or ssh-keygen)
+//! and the commit hooks (`pre-commit`, `prepare-commit-msg`, `commit-msg`,
+//! `post-commit`, from `core.hooksPath` or the repository's hooks folder).
+
+use anyhow::{anyhow, bail, Context, Result};
+use git2::{Commit, Oid, Repository, Signature, Tree};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Make a commit object (no ref moves), signed as `git commit` would sign
+/// it when `commit.gpgsign` is set. A signing failure is an error: the
+/// commit is not made.
+pub fn create_commit(
+    repo: &Repository,
+    author: &Signature<'_>,
+    committer: &Signature<'_>,
+    message: &str,
+    tree: &Tree<'_>,
+    parents: &[&Commit<'_>],
+) -> Result<Oid> {
+    let config = repo.config()?.snapshot()?;
+    if !config.get_bool("commit.gpgsign").unwrap_or(false) {
+        return Ok(repo.commit(None, author, committer, message, tree, parents)?);
+    }
+    let buffer = repo.commit_create_buffer(author, committer, message, tree, parents)?;
+    let buffer = buffer
+        .as_str()
+        .map_err(|_| anyhow!("the commit is not UTF-8 and cannot be signed"))?;
+    let committer_id = format!(
+        "{} <{}>",
+        committer.name().unwrap_or(""),
+        committer.email().unwrap_or("")
+    );
+    let signature = sign(repo, &config, buffer, &committer_id).map_err(|e| {
+        e.context("commit.gpgsign is set and the commit could not be signed (check user.signingkey and gpg.format, or unset commit.gpgsign); nothing was changed")
+    })?;
+    Ok(repo.commit_signed(buffer, &signature, None)?)
+}
+
+fn sign(repo: &Repository, config: &git2::Config, buffer: &str, committer: &str) -> Result<String> {
+    let get = |k: &str| config.get_string(k).ok().filter(|v| !v.is_empty());
+    let format = get("gpg.format").unwrap_or_else(|| "openpgp".into());
+    let key = get("user.signingkey");
+    match format.as_str() {
+        "openpgp" | "x509" => {
+            let program = if format == "x509" {
+                get("gpg.x509.program").unwrap_or_else(|| "gpgsm".into())
+            } else {
+                get("gpg.openpgp.program")
+                    .or_else(|| get("gpg.program"))
+                    .unwrap_or_else(|| "gpg".into())
+            };
+            let key = key.unwrap_or_else(|| committer.to_string());
+            let mut child = Command::new(&program)
+                .args(["--status-fd=2", "-bsau", &key])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .with_context(|| format!("cannot run {program} (gpg.program)"))?;
+            child
+                .stdin
+                .take()
+                .ok_or_else(|| anyhow!("no stdin for {program}"))?
+                .write_all(buffer.as_bytes())?;
+            let out = child.wait_with_output()?;
+            let status = String::from_utf8_lossy(&out.stderr);
+            if !out.status.success() || !status.contains("SIG_CREATED") {
+                bail!("{program} failed: {}", status.trim());
+            }
+            String::from_utf8(out.stdout).context("the signature is not text")
+        }
+        "ssh" => {
+            let program = get("gpg.ssh.program").unwrap_or_else(|| "ssh-keygen".into());
+            let Some(key) = key else {
+                bail!("gpg.format is ssh but user.signingkey is not set (lanes does not run gpg.ssh.defaultKeyCommand)");
+            };
+            let dir = repo.path().join("lanes");
+            std::fs::create_dir_all(&dir)?;
+            let base = dir.join(format!("sign.{}", std::process::id()));
+            let key_file = base.with_extension("key");
+            let (key_path, literal) = match key.strip_prefix("key::") {
+                Some(literal) => {
+                    std::fs::write(&key_file, format!("{literal}\n"))?;
+                    (key_file.clone(), true)
+                }
+                None => (PathBuf::from(expand_home(&key)), false),
+            };
+            let public = literal
+                || std::fs::read_to_string(&key_path)
+                    .map(|t| {
+                        t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-")
+                    })
+                    .unwrap_or(false);
+            let payload = base.with_extension("payload");
+            let sig = base.with_extension("payload.sig");
+            std::fs::write(&payload, buffer)?;
+            let mut cmd = Command::new(&program);
+            cmd.args(["-Y", "sign", "-n", "git", "-f"]).arg(&key_path);
+            if public {
+                cmd.arg("-U");
+            }
+            let out = cmd
+                .arg(&payload)
+                .stdin(Stdio::null())
+                .output()
+                .with_context(|| format!("cannot run {program} (gpg.ssh.program)"));
+            let result = out.and_then(|out| {
+                if !out.status.success() {
+                    bail!(
+                        "{program} failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    );
+                }
+                std::fs::read_to_string(&sig).context("ssh-keygen wrote no signature")
+            });
+            for f in [&payload, &sig, &key_file] {
+                let _ = std::fs::remove_file(f);
+            }
+            result
+        }
+        other => bail!("gpg.format {other:?} is not one git knows (openpgp, x509, ssh)"),
+    }
+}
+
+fn expand_home(p: &str) -> String {
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => p.to_string(),
+    }
+}
+
+/// The repository's commit hooks.
+pub struct Hooks {
+    dir: PathBuf,
+    workdir: PathBuf,
+}
+
+/// A hook that said no: its name and what it printed.
+#[derive(Debug)]
+pub struct HookFailed {
+    pub hook: String,
+    pub output: String,
+}
+
+impl std::fmt::Display for HookFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {} hook refused the commit; nothing was changed",
+            self.hook
+        )?;
+        let out = self.output.trim();
+        if !out.is_empty() {
+            write!(f, ":\n{out}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for HookFailed {}
+
+impl Hooks {
+    /// The hooks folder as git finds it: `core.hooksPath` (relative to the
+    /// work tree, `~` expanded), else `hooks/` in the common git dir.
+    pub fn of(repo: &Repository) -> Result<Hooks> {
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| anyhow!("the repository has no work tree"))?
+            .to_path_buf();
+        let config = repo.config()?.snapshot()?;
+        let dir = match config
+            .get_string("core.hooksPath")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
+            Some(p) => {
+                let p = PathBuf::from(expand_home(&p));
+                if p.is_absolute() {
+                    p
+                } else {
+                    workdir.join(p)
+                }
+            }
+            None => repo.commondir().join("hooks"),
+        };
+        Ok(Hooks { dir, workdir })
+    }
+
+    /// The hook `name`, if it exists and may be run.
+    pub fn find(&self, name: &str) -> Option<PathBuf> {
+        let p = self.dir.join(name);
+        let meta = std::fs::metadata(&p).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+                return None;
+            }
+        }
+        #[cfg(not(unix))]
+        if !meta.is_file() {
+            return None;
+        }
+        Some(p)
+    }
+
+    /// Whether any commit hook is there (cheap).
+    pub fn any(&self) -> bool {
+        [
+            "pre-commit",
+            "prepare-commit-msg",
+            "commit-msg",
+            "post-commit",
+        ]
+        .iter()
+        .any(|h| self.find(h).is_some())
+    }
+
+    /// Run hook `name` with `args`, against the index file `index`, as git
+    /// does (from the top of the work tree, `GIT_INDEX_FILE` set, no
+    /// editor). A missing hook passes.
+    pub fn run(&self, name: &str, args: &[&str], index: &Path) -> Result<()> {
+        let Some(path) = self.find(name) else {
+            return Ok(());
+        };
+        let out = Command::new(&path)
+            .args(args)
+            .current_dir(&self.workdir)
+            .env("GIT_INDEX_FILE", index)
+            .env("GIT_EDITOR", ":")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run the {name} hook {}", path.display()))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
+        output.push_str(&String::from_utf8_lossy(&out.stdout));
+        Err(HookFailed {
+            hook: name.to_string(),
+            output: crate::model::text::visible(&output, true).into_owned(),
+        }
+        .into())
+    }
+}
