@@ -365,3 +365,85 @@ fn a_clean_filter_on_board_files_is_applied_and_a_missing_required_one_refuses()
     assert_eq!(r.head(), head);
     assert!(!r.read(&rel).contains("plaintext?"));
 }
+
+#[test]
+fn git_dir_work_tree_and_index_file_are_honoured() {
+    let r = Repo::bare_folder();
+    let gitdir = r.base().join("meta.git");
+    let wt = r.path.clone();
+    r.git(&[
+        "--git-dir",
+        gitdir.to_str().unwrap(),
+        "init",
+        "-q",
+        "-b",
+        "main",
+    ]);
+    let env = [
+        ("GIT_DIR", gitdir.to_str().unwrap()),
+        ("GIT_WORK_TREE", wt.to_str().unwrap()),
+    ];
+    let git = |args: &[&str], extra: &[(&str, &str)]| {
+        let mut c = r.git_cmd();
+        c.envs(env).envs(extra.iter().copied()).args(args);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", both(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["config", "user.name", USER_NAME], &[]);
+    git(&["config", "user.email", USER_EMAIL], &[]);
+    ok(&r.lanes_env(&["init"], &env));
+    assert!(!r.exists(".git"), "no second repository in the work tree");
+    let id = ok(&r.lanes_env(&["add", "Through GIT_DIR"], &env))
+        .trim()
+        .to_string();
+    assert_eq!(git(&["status", "--porcelain"], &[]), "");
+    assert!(git(&["log", "--format=%s"], &[]).contains("Through GIT_DIR"));
+    // Run from another folder: GIT_WORK_TREE says where the board is.
+    let elsewhere = r.base().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = r
+        .lanes_cmd()
+        .current_dir(&elsewhere)
+        .envs(env)
+        .args(["move", &id, "modeling"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", both(&out));
+    assert!(
+        gitdir.join("lanes").exists(),
+        "lanes' own files live in GIT_DIR"
+    );
+
+    // An alternate index: lanes updates it, and leaves the default alone.
+    let alt = r.base().join("alt-index");
+    let alt_env = [("GIT_INDEX_FILE", alt.to_str().unwrap())];
+    git(&["read-tree", "HEAD"], &alt_env);
+    git(&["update-index", "--refresh", "-q"], &alt_env);
+    let default_before = std::fs::read(gitdir.join("index")).unwrap();
+    let mut all: Vec<(&str, &str)> = env.to_vec();
+    all.extend(alt_env);
+    ok(&r.lanes_env(&["note", &id, "alternate index"], &all));
+    assert_eq!(
+        git(&["status", "--porcelain"], &alt_env),
+        "",
+        "the alternate index is current"
+    );
+    assert_eq!(std::fs::read(gitdir.join("index")).unwrap(), default_before);
+}
+
+#[test]
+fn a_sha256_repository_gets_an_honest_message() {
+    let r = Repo::bare_folder();
+    let out = r.git_output(&["init", "-q", "--object-format=sha256", "-b", "main"]);
+    if !out.status.success() {
+        eprintln!("SKIP: this git cannot make SHA-256 repositories");
+        return;
+    }
+    let msg = fails(&r.lanes(&["init"]), 1);
+    assert!(
+        msg.contains("SHA-256") && msg.contains("nothing was changed"),
+        "{msg}"
+    );
+    assert!(!r.exists(".lanes"));
+}

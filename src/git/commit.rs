@@ -28,6 +28,18 @@ impl Staging {
     }
 }
 
+/// Another handle on the same repository, with the same work tree (which
+/// `GIT_WORK_TREE` may have placed away from the git dir).
+fn second_handle(repo: &Repository) -> Result<Repository> {
+    let h = Repository::open(repo.path())?;
+    if let Some(wd) = repo.workdir() {
+        if h.workdir() != Some(wd) {
+            h.set_workdir(wd, false)?;
+        }
+    }
+    Ok(h)
+}
+
 /// The index file's bytes and mtime (`None` if there is none yet).
 pub fn read_index(path: &Path) -> Result<Option<(Vec<u8>, index_file::Time)>> {
     let open = std::fs::File::open(path).and_then(|mut f| {
@@ -100,7 +112,7 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
         let content = std::fs::read(&full).with_context(|| format!("cannot read {p}"))?;
         let has_cr = content.contains(&b'\r');
         if hasher.is_none() {
-            let h = Repository::open(repo.path())?;
+            let h = second_handle(repo)?;
             h.set_index(&mut git2::Index::new()?)?;
             hasher = Some(h);
         }
@@ -283,7 +295,7 @@ fn with_private_index(
                 let _ = std::fs::remove_file(&tmp);
             }
         }
-        let scratch = Repository::open(repo.path())?;
+        let scratch = second_handle(repo)?;
         let mut idx = git2::Index::open(&tmp).map_err(|e| anyhow!("git index: {}", e.message()))?;
         scratch.set_index(&mut idx)?;
         f(&scratch, &mut idx)?;

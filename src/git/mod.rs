@@ -28,20 +28,65 @@ fn setup() {
 /// Open the repository that holds `path`.
 pub fn open(path: &Path) -> Result<Repository> {
     setup();
-    Repository::discover(path).map_err(|e| {
-        anyhow!(
-            "{} is not inside a git repository ({}); run `git init` or `lanes init` there",
-            path.display(),
-            e.message()
-        )
-    })
+    from_env()
+        .unwrap_or_else(|| Repository::discover(path))
+        .map_err(|e| {
+            if let Some(msg) = unsupported(&e) {
+                return anyhow!("{msg}");
+            }
+            anyhow!(
+                "{} is not inside a git repository ({}); run `git init` or `lanes init` there",
+                path.display(),
+                e.message()
+            )
+        })
+}
+
+/// The repository `GIT_DIR` names (with `GIT_WORK_TREE`, `GIT_INDEX_FILE`
+/// and the other variables git reads), when it is set: as git does, the
+/// current folder is then not searched.
+fn from_env() -> Option<std::result::Result<Repository, git2::Error>> {
+    std::env::var_os("GIT_DIR").filter(|d| !d.is_empty())?;
+    let opened = Repository::open_from_env().and_then(|r| {
+        if let Some(wt) = std::env::var_os("GIT_WORK_TREE").filter(|w| !w.is_empty()) {
+            r.set_workdir(Path::new(&wt), false)?;
+        }
+        Ok(r)
+    });
+    Some(opened)
+}
+
+/// An honest message for a repository libgit2 cannot open at all.
+fn unsupported(e: &git2::Error) -> Option<String> {
+    let m = e.message();
+    if m.contains("objectformat") || m.contains("sha256") {
+        return Some(format!(
+            "this repository stores objects with SHA-256 (extensions.objectFormat), which the git library lanes is built on cannot read yet; lanes works with SHA-1 repositories only (nothing was changed) [{m}]"
+        ));
+    }
+    if m.contains("unsupported extension") {
+        return Some(format!(
+            "this repository uses a git extension the library lanes is built on does not support, so lanes cannot safely change it (nothing was changed) [{m}]"
+        ));
+    }
+    None
 }
 
 /// Open the repository at `path`, creating one (as `git init` would) if the
 /// folder is in none. Returns the repository and whether it was created.
 pub fn open_or_init(path: &Path) -> Result<(Repository, bool)> {
     setup();
-    match Repository::discover(path) {
+    let found = from_env().unwrap_or_else(|| Repository::discover(path));
+    if let Some(msg) = found.as_ref().err().and_then(unsupported) {
+        bail!("{msg}");
+    }
+    if std::env::var_os("GIT_DIR").is_some_and(|d| !d.is_empty()) && found.is_err() {
+        bail!(
+            "GIT_DIR is set but names no repository ({}); unset it or run `git init` first (nothing was changed)",
+            found.err().map(|e| e.message().to_string()).unwrap_or_default()
+        );
+    }
+    match found {
         Ok(r) if !r.is_bare() => Ok((r, false)),
         Ok(r) => bail!(
             "{} is a bare repository (it has no work tree to hold a board); clone it (`git clone {} <folder>`) and run `lanes init` in the clone (nothing was changed)",

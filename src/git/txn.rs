@@ -137,7 +137,18 @@ pub fn crash_point(name: &str) {
 
 /// The index file.
 pub fn index_path(repo: &Repository) -> PathBuf {
-    repo.path().join("index")
+    // `GIT_INDEX_FILE`, as git reads it (relative to the current folder).
+    match std::env::var_os("GIT_INDEX_FILE").filter(|f| !f.is_empty()) {
+        Some(f) => {
+            let f = PathBuf::from(f);
+            if f.is_absolute() {
+                f
+            } else {
+                std::env::current_dir().map(|d| d.join(&f)).unwrap_or(f)
+            }
+        }
+        None => repo.path().join("index"),
+    }
 }
 
 /// The journal's file name in `.git/lanes/`.

@@ -31,6 +31,16 @@ pub(crate) const REWRITE_AFTER: usize = 16;
 /// A file of lanes' own in the git dir (`.git/lanes/<name>`), found without
 /// opening the repository.
 pub(crate) fn scratch_file(root: &Path, name: &str) -> Option<PathBuf> {
+    // `GIT_DIR` names the git dir, as for git itself.
+    if let Some(dir) = std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        let dir = if dir.is_absolute() {
+            dir
+        } else {
+            std::env::current_dir().ok()?.join(dir)
+        };
+        return Some(dir.join("lanes").join(name));
+    }
     // `.git` is a folder, or a file saying `gitdir: <path>` (worktrees,
     // submodules).
     let mut dir = Some(root);

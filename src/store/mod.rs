@@ -98,6 +98,15 @@ pub fn card_path(id: &str) -> String {
 pub fn discover(start: &Path) -> Result<PathBuf> {
     let start =
         fs::canonicalize(start).with_context(|| format!("cannot open {}", start.display()))?;
+    // With `GIT_WORK_TREE` set, git works on that tree wherever it runs
+    // from; so does lanes, when the current folder is outside it.
+    let start = match std::env::var_os("GIT_WORK_TREE")
+        .filter(|w| !w.is_empty())
+        .and_then(|w| fs::canonicalize(w).ok())
+    {
+        Some(wt) if !start.starts_with(&wt) => wt,
+        _ => start,
+    };
     let mut dir = Some(start.as_path());
     while let Some(d) = dir {
         if d.join(BOARD_FILE).is_file() {
