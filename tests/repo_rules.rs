@@ -447,3 +447,42 @@ fn a_sha256_repository_gets_an_honest_message() {
     );
     assert!(!r.exists(".lanes"));
 }
+
+#[test]
+fn a_deep_board_keeps_gitattributes_lines_short() {
+    let r = Repo::new();
+    // A path of about 2 KB, in folders of 200 characters.
+    let mut deep = std::path::PathBuf::from("projects");
+    for i in 0..10 {
+        deep.push(format!("{i}{}", "d".repeat(199)));
+    }
+    let dir = r.abs(deep.to_str().unwrap());
+    std::fs::create_dir_all(&dir).unwrap();
+    ok(&r.lanes_in(&dir, &["init"]));
+    ok(&r.lanes_in(&dir, &["add", "Deep card"]));
+    let fsck = r.git_output(&["fsck", "--strict", "--no-progress"]);
+    assert!(fsck.status.success(), "{}", both(&fsck));
+    for f in r
+        .git(&["ls-files", "*.gitattributes", ".gitattributes"])
+        .lines()
+    {
+        for line in r.read(f).lines() {
+            assert!(line.len() < 1024, "{f}: a {} byte line", line.len());
+        }
+    }
+    // And git still finds the merge driver for the cards.
+    let card = r.git(&["ls-files", "*/cards/*.yaml"]);
+    let attr = r.git(&["check-attr", "merge", "--", card.trim()]);
+    assert!(attr.trim().ends_with("merge: lanes"), "{attr}");
+    // A remote that checks objects accepts the push.
+    let remote = r.base().join("strict.git");
+    r.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    r.git(&[
+        "-C",
+        remote.to_str().unwrap(),
+        "config",
+        "receive.fsckObjects",
+        "true",
+    ]);
+    r.git(&["push", "-q", remote.to_str().unwrap(), "main"]);
+}

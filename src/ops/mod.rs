@@ -901,7 +901,23 @@ pub fn init_board(
     // once they run `lanes setup`. If the user is editing .gitattributes,
     // only our lines are committed; their edits stay theirs.
     let mut files: Vec<(String, Option<Vec<u8>>)> = vec![(rel.clone(), None)];
-    if !existing.lines().any(|l| l.trim() == line) {
+    // A deep board (git reads attribute lines of at most 2 KB, and remotes
+    // with receive.fsckObjects reject longer ones) or one whose path needs
+    // quoting gets its lines in its own folder, relative to it.
+    let prefix = rel.trim_end_matches("board.yaml");
+    let local = prefix.len() > 512
+        || prefix
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"\\*?[]#!".contains(c));
+    if local {
+        let own = format!("{prefix}.gitattributes");
+        let text = "*.yaml merge=lanes\ncards/*.yaml merge=lanes\n";
+        store::write_atomic(
+            &dir.join(store::BOARD_DIR).join(".gitattributes"),
+            text.as_bytes(),
+        )?;
+        files.push((own, None));
+    } else if !existing.lines().any(|l| l.trim() == line) {
         let ours = format!("{line}\n{line2}\n");
         let with = |text: &str| {
             let mut t = text.to_string();
@@ -948,7 +964,7 @@ pub fn init_board(
         Ok(o) => o,
         Err(e) => {
             let _ = std::fs::remove_dir_all(dir.join(store::BOARD_DIR));
-            if files.len() > 1 {
+            if files.len() > 1 && !local {
                 let _ = if existing.is_empty() {
                     std::fs::remove_file(&attributes)
                 } else {
