@@ -486,3 +486,104 @@ fn a_deep_board_keeps_gitattributes_lines_short() {
     ]);
     r.git(&["push", "-q", remote.to_str().unwrap(), "main"]);
 }
+
+#[test]
+fn sync_in_a_sparse_checkout_touches_only_what_is_checked_out() {
+    for sparse_index in [false, true] {
+        let (_w, clones) = World::with_board(&["alice", "bob"]);
+        let (a, b) = (&clones[0], &clones[1]);
+        a.write("src/code.txt", "code\n");
+        a.write("other/data.txt", "data v1\n");
+        a.git(&["add", "src", "other"]);
+        a.git(&["commit", "-q", "-m", "code and data"]);
+        let id = a.add("Shared", &[]);
+        a.sync();
+        b.sync();
+        let mut args = vec!["sparse-checkout", "set", "--cone"];
+        if sparse_index {
+            args.push("--sparse-index");
+        }
+        args.extend([".lanes", "src"]);
+        b.git(&args);
+        assert!(!b.exists("other/data.txt"));
+        // A teammate changes a file outside Bob's cone, and a card.
+        a.write("other/data.txt", "data v2\n");
+        a.git(&["commit", "-q", "-am", "data v2"]);
+        ok(&a.lanes(&["note", &id, "from alice"]));
+        a.sync();
+        // Bob has work of his own, so the sync merges.
+        ok(&b.lanes(&["note", &id, "from bob"]));
+        let said = b.sync();
+        assert!(said.contains("synced"), "{said}");
+        assert!(!b.exists("other/data.txt"), "the sparse folder stays out");
+        assert_eq!(
+            b.git(&["status", "--porcelain"]),
+            "",
+            "sparse index {sparse_index}"
+        );
+        let card = b.read(&card_path(&id));
+        assert!(
+            card.contains("from alice") && card.contains("from bob"),
+            "{card}"
+        );
+        assert_eq!(
+            b.git(&["show", "HEAD:other/data.txt"]),
+            "data v2\n",
+            "the merge holds the teammate's change"
+        );
+        // A fast-forward too.
+        a.sync();
+        ok(&a.lanes(&["note", &id, "alice again"]));
+        a.write("other/data.txt", "data v3\n");
+        a.git(&["commit", "-q", "-am", "data v3"]);
+        a.sync();
+        b.sync();
+        assert_eq!(b.head(), a.head());
+        assert!(!b.exists("other/data.txt"));
+        assert_eq!(b.git(&["status", "--porcelain"]), "");
+        ok(&b.lanes(&["validate"]));
+    }
+}
+
+#[test]
+fn split_and_sparse_indexes_take_commits() {
+    for (what, setup) in [
+        (
+            "split index",
+            vec![
+                vec!["config", "core.splitIndex", "true"],
+                vec!["update-index", "--split-index"],
+            ],
+        ),
+        (
+            "sparse index",
+            vec![vec![
+                "sparse-checkout",
+                "set",
+                "--cone",
+                "--sparse-index",
+                ".lanes",
+            ]],
+        ),
+    ] {
+        let r = Repo::with_board("crisp-dm");
+        r.write("elsewhere/file.txt", "x\n");
+        r.git(&["add", "elsewhere"]);
+        r.git(&["commit", "-q", "-m", "a folder outside"]);
+        for args in &setup {
+            r.git(args);
+        }
+        r.write("staged.txt", "staged\n");
+        r.git(&["add", "staged.txt"]);
+        let id = r.add("Card", &[]);
+        ok(&r.lanes(&["move", &id, "modeling"]));
+        ok(&r.lanes(&["note", &id, "noted"]));
+        let status = r.git(&["status", "--porcelain"]);
+        assert_eq!(status, "A  staged.txt\n", "{what}");
+        let staged = r.git(&["ls-files", "-s", &card_path(&id)]);
+        let head = r.git(&["rev-parse", &format!("HEAD:{}", card_path(&id))]);
+        assert!(staged.contains(head.trim()), "{what}: {staged}");
+        let fsck = r.git_output(&["fsck", "--strict", "--no-progress"]);
+        assert!(fsck.status.success(), "{what}: {}", both(&fsck));
+    }
+}

@@ -78,10 +78,12 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
     // line-ending filters look at the index's copy of a file that has
     // carriage returns ("safer autocrlf"): those go through the real
     // index, the rest through a handle whose index is empty.
+    // (A sparse index libgit2 cannot read: the work tree's attributes only.)
     let sparse = repo
         .config()?
         .get_bool("core.sparseCheckout")
-        .unwrap_or(false);
+        .unwrap_or(false)
+        && repo.index().is_ok();
     let mut hasher: Option<Repository> = None;
     let mut out = Vec::with_capacity(files.len());
     for (p, content) in files {
@@ -124,7 +126,12 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
         let oid = if let Some(cleaned) = clean_filter(attrs, p, &content)? {
             repo.blob(&cleaned)?
         } else if sparse || has_cr {
-            repo.blob_path(&full)?
+            // Through the real index (a sparse one libgit2 cannot read: the
+            // work tree's attributes, as for any other file).
+            match repo.blob_path(&full) {
+                Ok(oid) => oid,
+                Err(_) => hasher.as_ref().expect("set above").blob_path(&full)?,
+            }
         } else {
             hasher.as_ref().expect("set above").blob_path(&full)?
         };
@@ -296,7 +303,21 @@ fn with_private_index(
             }
         }
         let scratch = second_handle(repo)?;
-        let mut idx = git2::Index::open(&tmp).map_err(|e| anyhow!("git index: {}", e.message()))?;
+        let mut idx = match git2::Index::open(&tmp) {
+            Ok(i) => i,
+            Err(e)
+                if e.message().contains("unsupported mandatory extension") && bytes.is_some() =>
+            {
+                // A split or sparse index (core.splitIndex, index.sparse),
+                // which libgit2 cannot read: git itself rewrites this private
+                // copy as one plain index (the shared index and the sparse
+                // folders expanded), which git splits or sparsifies again
+                // the next time it writes the index.
+                plain_index(repo, &tmp)?;
+                git2::Index::open(&tmp).map_err(|e| anyhow!("git index: {}", e.message()))?
+            }
+            Err(e) => bail!("git index: {}", e.message()),
+        };
         scratch.set_index(&mut idx)?;
         f(&scratch, &mut idx)?;
         idx.write()
@@ -308,6 +329,38 @@ fn with_private_index(
     lock.push(".lock");
     let _ = std::fs::remove_file(PathBuf::from(lock));
     result
+}
+
+/// Rewrite the index file `path` as a single, full index with the real
+/// `git` (which reads split and sparse indexes).
+fn plain_index(repo: &Repository, path: &Path) -> Result<()> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args([
+        "-c",
+        "core.splitIndex=false",
+        "-c",
+        "index.sparse=false",
+        "-c",
+        "advice.sparseIndexExpanded=false",
+        "update-index",
+        "--no-split-index",
+    ])
+    .env("GIT_INDEX_FILE", path)
+    .env("GIT_DIR", repo.path())
+    .stdin(std::process::Stdio::null());
+    if let Some(wd) = repo.workdir() {
+        cmd.env("GIT_WORK_TREE", wd).current_dir(wd);
+    }
+    let out = cmd.output().map_err(|e| {
+        anyhow!("this repository's index is split or sparse (core.splitIndex, index.sparse), which lanes reads through the `git` command, and git cannot be run: {e}; nothing was changed")
+    })?;
+    if !out.status.success() {
+        bail!(
+            "git could not rewrite a copy of the split or sparse index: {}; nothing was changed",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 /// `parent`'s tree (empty for a first commit) with the staged blobs set or
@@ -441,6 +494,41 @@ pub fn save_strays(
     Ok(dir)
 }
 
+/// A sparse checkout: libgit2 knows nothing of skip-worktree entries (it
+/// would take every file outside the sparse patterns for a local deletion),
+/// so git itself checks `target` out, as a fast-forward from HEAD
+/// (`git read-tree -m -u HEAD <target>`: files outside the patterns stay
+/// out, local changes are kept or the checkout refuses), on a private copy
+/// of the index that the caller installs under its lock.
+fn git_checkout(repo: &Repository, index: &[u8], target: Oid) -> Result<Vec<u8>> {
+    let dir = repo.path().join("lanes");
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join(format!("index.{}.git", std::process::id()));
+    std::fs::write(&tmp, index).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let target_hex = target.to_string();
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(["read-tree", "-m", "-u", "HEAD", &target_hex])
+        .env("GIT_INDEX_FILE", &tmp)
+        .env("GIT_DIR", repo.path())
+        .stdin(std::process::Stdio::null());
+    if let Some(wd) = repo.workdir() {
+        cmd.env("GIT_WORK_TREE", wd).current_dir(wd);
+    }
+    let out = cmd.output();
+    let result = match out {
+        Ok(o) if o.status.success() => std::fs::read(&tmp).context("cannot read git's index"),
+        Ok(o) => Err(anyhow!(
+            "incoming changes would overwrite your uncommitted work (git says: {}); commit or stash it, then sync again (nothing was changed)",
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => Err(anyhow!(
+            "this clone uses a sparse checkout, which lanes checks out through the `git` command, and git cannot be run: {e} (nothing was changed)"
+        )),
+    };
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
 /// Check out commit `target` over the work tree (from HEAD's tree), on a
 /// private copy of the index (`index`); returns the copy's new bytes. Safe by
 /// default: refuses, changing nothing, if uncommitted work would be
@@ -451,6 +539,15 @@ pub fn checkout_into_index(
     target: Oid,
     force_paths: &[String],
 ) -> Result<Vec<u8>> {
+    let sparse = repo
+        .config()?
+        .get_bool("core.sparseCheckout")
+        .unwrap_or(false);
+    if sparse && force_paths.is_empty() {
+        if let Some(bytes) = index.map(|(b, _)| b.as_slice()) {
+            return git_checkout(repo, bytes, target);
+        }
+    }
     let blocked = std::cell::RefCell::new(Vec::new());
     let result = with_private_index(repo, index.map(|(b, _)| b.as_slice()), |scratch, _| {
         let tree = scratch.find_commit(target)?.tree()?;

@@ -228,7 +228,14 @@ pub fn changed_paths(repo: &Repository, dir_prefix: &str) -> Result<Vec<String>>
         .include_ignored(false)
         .pathspec(dir_prefix)
         .disable_pathspec_match(false);
-    let statuses = repo.statuses(Some(&mut opts))?;
+    let statuses = match repo.statuses(Some(&mut opts)) {
+        Ok(s) => s,
+        // A split or sparse index libgit2 cannot read: ask git.
+        Err(e) if e.message().contains("unsupported mandatory extension") => {
+            return changed_paths_by_git(repo, dir_prefix)
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut out: Vec<String> = statuses
         .iter()
         .filter_map(|s| s.path().ok().map(str::to_string))
@@ -237,6 +244,43 @@ pub fn changed_paths(repo: &Repository, dir_prefix: &str) -> Result<Vec<String>>
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+fn changed_paths_by_git(repo: &Repository, dir_prefix: &str) -> Result<Vec<String>> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args([
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--no-renames",
+        "--",
+        dir_prefix,
+    ])
+    .env("GIT_DIR", repo.path())
+    .stdin(std::process::Stdio::null());
+    if let Some(wd) = repo.workdir() {
+        cmd.env("GIT_WORK_TREE", wd).current_dir(wd);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| anyhow!("cannot run git status for this split or sparse index: {e}"))?;
+    if !out.status.success() {
+        bail!(
+            "git status failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let mut paths: Vec<String> = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|e| e.len() > 3)
+        .map(|e| String::from_utf8_lossy(&e[3..]).into_owned())
+        .filter(|p| p.starts_with(dir_prefix))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
 }
 
 /// Short name of the current branch, or a description of HEAD.

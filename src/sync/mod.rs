@@ -288,14 +288,23 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
 fn refuse_filtered(repo: &Repository, board_dir: &str) -> Result<()> {
     for rel in ["board.yaml", "cards/card.yaml"] {
         let path = format!("{board_dir}{rel}");
-        let driver = repo
-            .get_attr(
-                Path::new(&path),
-                "filter",
-                git2::AttrCheckFlags::FILE_THEN_INDEX,
-            )?
-            .filter(|d| !d.is_empty() && *d != "true" && *d != "false")
-            .map(str::to_string);
+        // (A split or sparse index libgit2 cannot read: the work tree's
+        // attributes only.)
+        let flags = git2::AttrCheckFlags::FILE_THEN_INDEX;
+        let worktree_only = || -> Result<Option<String>> {
+            let other = Repository::open(repo.path())?;
+            if let Some(wd) = repo.workdir() {
+                other.set_workdir(wd, false)?;
+            }
+            other.set_index(&mut git2::Index::new()?)?;
+            let v = other.get_attr(Path::new(&path), "filter", flags)?;
+            Ok(v.map(str::to_string))
+        };
+        let driver = match repo.get_attr(Path::new(&path), "filter", flags) {
+            Ok(v) => v.map(str::to_string),
+            Err(_) => worktree_only()?,
+        }
+        .filter(|d| !d.is_empty() && d != "true" && d != "false");
         if let Some(d) = driver {
             bail!(
                 "board files go through the filter {d:?} (see .gitattributes); lanes sync merges and checks out board files itself and cannot run filter drivers, so it refuses (nothing was changed). Sync with `git pull` and `git push` (after `lanes setup`), which run the filter"
@@ -415,7 +424,22 @@ fn merge(
     } else {
         tc.time().seconds()
     };
-    let mut index = repo.merge_commits(&oc, &tc, None)?;
+    let mut index = match repo.merge_commits(&oc, &tc, None) {
+        Ok(i) => i,
+        // A split or sparse index libgit2 cannot read (it looks there for
+        // attributes): merge through a handle whose index is empty, which
+        // reads the work tree's .gitattributes only.
+        Err(e) if e.message().contains("unsupported mandatory extension") => {
+            let other = Repository::open(repo.path())?;
+            if let Some(wd) = repo.workdir() {
+                other.set_workdir(wd, false)?;
+            }
+            other.set_index(&mut git2::Index::new()?)?;
+            let (o2, t2) = (other.find_commit(ours)?, other.find_commit(theirs)?);
+            other.merge_commits(&o2, &t2, None)?
+        }
+        Err(e) => return Err(e.into()),
+    };
     let blobs_in =
         |t: &Tree| -> Result<BTreeMap<String, Entry>> { board_entries(repo, t, board_dir) };
     let b = match &base_tree {
