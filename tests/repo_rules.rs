@@ -587,3 +587,62 @@ fn split_and_sparse_indexes_take_commits() {
         assert!(fsck.status.success(), "{what}: {}", both(&fsck));
     }
 }
+
+#[test]
+fn commits_are_signed_with_gpg_where_it_is_installed() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("A card", &[]);
+    let gnupg = r.base().join("gnupg");
+    std::fs::create_dir_all(&gnupg).unwrap();
+    std::fs::set_permissions(&gnupg, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let gpg = |args: &[&str]| {
+        std::process::Command::new("gpg")
+            .env("GNUPGHOME", &gnupg)
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(args)
+            .output()
+    };
+    match gpg(&[
+        "--quick-gen-key",
+        &format!("{USER_NAME} <{USER_EMAIL}>"),
+        "ed25519",
+        "sign",
+        "1d",
+    ]) {
+        Ok(o) if o.status.success() => {}
+        other => {
+            let msg = format!("SKIP gpg signing: gpg cannot make a key here ({other:?})");
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true") || which_gpg().is_none(),
+                "{msg}"
+            );
+            eprintln!("{msg}");
+            return;
+        }
+    }
+    r.git(&["config", "commit.gpgsign", "true"]);
+    r.git(&["config", "user.signingkey", USER_EMAIL]);
+    let env = [("GNUPGHOME", gnupg.to_str().unwrap())];
+    ok(&r.lanes_env(&["move", &card, "modeling"], &env));
+    let v = r
+        .git_cmd()
+        .env("GNUPGHOME", &gnupg)
+        .args(["verify-commit", "HEAD"])
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", both(&v));
+    assert!(both(&v).contains("Good signature"), "{}", both(&v));
+    let _ = std::process::Command::new("gpgconf")
+        .env("GNUPGHOME", &gnupg)
+        .args(["--kill", "gpg-agent"])
+        .output();
+}
+
+fn which_gpg() -> Option<()> {
+    std::process::Command::new("gpg")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| ())
+}
