@@ -30,13 +30,22 @@ impl Staging {
 
 /// Another handle on the same repository, with the same work tree (which
 /// `GIT_WORK_TREE` may have placed away from the git dir).
-fn second_handle(repo: &Repository) -> Result<Repository> {
+pub fn second_handle(repo: &Repository) -> Result<Repository> {
     let h = Repository::open(repo.path())?;
     if let Some(wd) = repo.workdir() {
         if h.workdir() != Some(wd) {
             h.set_workdir(wd, false)?;
         }
     }
+    Ok(h)
+}
+
+/// A second handle whose index is empty: libgit2 then reads attributes
+/// from the work tree's `.gitattributes` only, never from the real index
+/// (which may be one it cannot read, or a large one it need not read).
+pub fn worktree_only_handle(repo: &Repository) -> Result<Repository> {
+    let h = second_handle(repo)?;
+    h.set_index(&mut git2::Index::new()?)?;
     Ok(h)
 }
 
@@ -114,9 +123,7 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
         let content = std::fs::read(&full).with_context(|| format!("cannot read {p}"))?;
         let has_cr = content.contains(&b'\r');
         if hasher.is_none() {
-            let h = second_handle(repo)?;
-            h.set_index(&mut git2::Index::new()?)?;
-            hasher = Some(h);
+            hasher = Some(worktree_only_handle(repo)?);
         }
         let attrs = if sparse {
             repo

@@ -292,11 +292,7 @@ fn refuse_filtered(repo: &Repository, board_dir: &str) -> Result<()> {
         // attributes only.)
         let flags = git2::AttrCheckFlags::FILE_THEN_INDEX;
         let worktree_only = || -> Result<Option<String>> {
-            let other = Repository::open(repo.path())?;
-            if let Some(wd) = repo.workdir() {
-                other.set_workdir(wd, false)?;
-            }
-            other.set_index(&mut git2::Index::new()?)?;
+            let other = git::commit::worktree_only_handle(repo)?;
             let v = other.get_attr(Path::new(&path), "filter", flags)?;
             Ok(v.map(str::to_string))
         };
@@ -430,11 +426,7 @@ fn merge(
         // attributes): merge through a handle whose index is empty, which
         // reads the work tree's .gitattributes only.
         Err(e) if e.message().contains("unsupported mandatory extension") => {
-            let other = Repository::open(repo.path())?;
-            if let Some(wd) = repo.workdir() {
-                other.set_workdir(wd, false)?;
-            }
-            other.set_index(&mut git2::Index::new()?)?;
+            let other = git::commit::worktree_only_handle(repo)?;
             let (o2, t2) = (other.find_commit(ours)?, other.find_commit(theirs)?);
             other.merge_commits(&o2, &t2, None)?
         }
