@@ -18,6 +18,7 @@
 //! Without `--dir` the repository goes in a temporary folder that is removed
 //! at the end (unless `--keep`); with `--dir` it is kept, and `--reuse`
 //! measures an existing generated board again without regenerating it.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;

@@ -23,6 +23,7 @@
 //! - `lanes flow` under 2 s cold (`.git/lanes/history-v1` deleted before
 //!   each run) and under 200 ms warm (nothing changed since the last run);
 //! - `lanes report` and `lanes hypotheses` warm (200 ms, as flow).
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;

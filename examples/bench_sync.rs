@@ -23,6 +23,7 @@
 //! changed anywhere) against a plain `git fetch`, and checks the merged
 //! board: every change present, every conflict recorded, `lanes validate`
 //! clean, the merge pushed.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;

@@ -30,6 +30,7 @@
 //!
 //! Without `--dir` the repository goes in a temporary folder removed at
 //! the end (unless `--keep`).
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;

@@ -1,7 +1,7 @@
 //! The card cache (`.git/lanes/cards-v1`) that makes `list` fast: whatever
 //! happens to the card files or to the cache itself, what `lanes` prints is
 //! what the files say. Real binary, real repository, real files.
-
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 #![cfg(unix)]
 
 mod common;
@@ -206,4 +206,72 @@ fn the_summary_cache_for_move_sees_edits_and_survives_damage() {
     }
     // Only the hand edit is left uncommitted; lanes committed its own.
     assert_eq!(r.status(), [" M .lanes/cards/sumry1xq.yaml"]);
+}
+
+/// Replace every `from` in a file with `to` (same length: the file stays
+/// well formed, only its content lies).
+fn tamper(path: &std::path::Path, from: &[u8], to: &[u8]) -> usize {
+    assert_eq!(from.len(), to.len());
+    let mut bytes = std::fs::read(path).expect("read cache");
+    let mut n = 0;
+    let mut i = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            n += 1;
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    std::fs::write(path, bytes).expect("write cache");
+    n
+}
+
+#[test]
+fn caches_with_damaged_content_are_rebuilt_not_believed() {
+    let r = Repo::with_board("crisp-dm");
+    let a = r.add("Genuine title", &["--lane", "modeling"]);
+    r.ok(&["move", &a, "evaluation"]);
+    settle();
+    let list = list_raw(&r, &[]).0;
+    let json = list_raw(&r, &["--json"]).0;
+    let summary = r.ok(&["show", &a]);
+    let flow = r.ok(&["flow", "--json"]);
+    let gitdir = r.path.join(".git/lanes");
+    // Every cache holds the title or the lane; each gets a lie of the
+    // same length, so that only a checksum can tell.
+    let mut lied = 0;
+    for name in ["cards-v1", "index-v2", "history-v1"] {
+        let p = gitdir.join(name);
+        assert!(p.exists(), "{name} was written");
+        lied += tamper(&p, b"Genuine", b"Forged!");
+        lied += tamper(&p, b"evaluation", b"deployment");
+    }
+    assert!(lied >= 4, "the caches held the text ({lied} places)");
+    assert_eq!(list_raw(&r, &[]).0, list, "list believed a damaged cache");
+    assert_eq!(
+        list_raw(&r, &["--json"]).0,
+        json,
+        "list --json believed a damaged cache"
+    );
+    assert_eq!(r.ok(&["show", &a]), summary);
+    assert_eq!(
+        r.ok(&["flow", "--json"]),
+        flow,
+        "flow believed a damaged cache"
+    );
+    let log = r.ok(&["log", &a]);
+    assert!(
+        !log.contains("Forged") && log.contains("evaluation"),
+        "{log}"
+    );
+    // And each was written again, whole.
+    for name in ["cards-v1", "history-v1"] {
+        let text = std::fs::read(gitdir.join(name)).unwrap();
+        assert!(
+            !text.windows(7).any(|w| w == b"Forged!"),
+            "{name} still holds the damage"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! End-to-end tests: the real `lanes` binary against real temporary git
 //! repositories, inspected with the git command line. See issue 2 for the
 //! contract these tests check.
-
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 #![cfg(unix)]
 
 mod common;

@@ -10,6 +10,7 @@
 //! - the three-way rules: a field changed on one side takes that side, the
 //!   same field changed on both goes to the winner and is reported, lane and
 //!   rank move together, labels and assignees merge as sets.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 use lanes::merge::{merge_board, merge_card, Conflict, Side};
 use lanes::model::{

@@ -3,6 +3,7 @@
 //! crashes). Tested against the real `git` binary running at the same time,
 //! real crashes (`LANES_CRASH_AT` aborts the process at a named point, as
 //! `kill -9` would), and a real full disk.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 mod common;
 
@@ -37,6 +38,25 @@ fn assert_clean(r: &Repo, dir: &Path, what: &str) {
         "{what}: git status is not clean"
     );
     let gitdir = dir.join(".git");
+    // Nothing half-written among the objects or in lanes' own folder.
+    for sub in std::fs::read_dir(gitdir.join("objects")).unwrap().flatten() {
+        if let Ok(files) = std::fs::read_dir(sub.path()) {
+            for f in files.flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                assert!(
+                    !name.starts_with("tmp_"),
+                    "{what}: {name} left among the objects"
+                );
+            }
+        }
+    }
+    if let Ok(files) = std::fs::read_dir(gitdir.join("lanes/objects-tmp")) {
+        let left: Vec<_> = files.flatten().map(|f| f.file_name()).collect();
+        assert!(
+            left.is_empty(),
+            "{what}: {left:?} left in .git/lanes/objects-tmp"
+        );
+    }
     assert!(
         !gitdir.join("index.lock").exists(),
         "{what}: index.lock left"
@@ -599,4 +619,42 @@ fn a_full_disk_changes_nothing() {
         .output()
         .unwrap();
     assert!(fsck.status.success(), "{}", text(&fsck));
+}
+
+#[test]
+fn a_tree_write_killed_leaves_nothing_among_the_objects() {
+    // Large enough that lanes writes the cards folder's tree itself.
+    let r = Repo::with_board("crisp-dm");
+    for n in 0..1700 {
+        let id = format!("big{n:05}x");
+        r.write(
+            &card_path(&id),
+            format!("id: {id}\ntitle: Card {n}\nlane: modeling\nrank: a{n:05}z\n"),
+        );
+    }
+    r.commit_all("a big board");
+    let before = r.head();
+    let out = r.lanes_env(
+        &["move", "big00007x", "evaluation"],
+        &[("LANES_CRASH_AT", "object-tmp")],
+    );
+    assert!(!out.status.success(), "should have died: {}", text(&out));
+    let own = r.path.join(".git/lanes/objects-tmp");
+    let left: Vec<_> = std::fs::read_dir(&own).unwrap().flatten().collect();
+    assert_eq!(
+        left.len(),
+        1,
+        "the object being written is in lanes' own folder"
+    );
+    let next = r.lanes(&["list", "--lane", "evaluation"]);
+    assert!(
+        stderr(&next).contains("interrupted lanes command"),
+        "{}",
+        text(&next)
+    );
+    assert_eq!(r.head(), before);
+    assert_clean(&r, &r.path, "killed in a tree write");
+    // The same move, now whole.
+    ok(&r.lanes(&["move", "big00007x", "evaluation"]));
+    assert_clean(&r, &r.path, "after the move");
 }

@@ -6,6 +6,7 @@
 //! developer's tmux sessions are never touched, and the server is killed
 //! when the test ends, pass or fail (see `common::tmux`). Set
 //! `LANES_E2E_VERBOSE=1` to see each screen the tests waited for.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 mod common;
 

@@ -6,6 +6,7 @@
 //! Each step writes files the way an editor, a script or git would, waits
 //! for the watcher's batches (up to 2 s for the first, then 300 ms of
 //! silence), applies them and checks the board the app shows.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 mod common;
 

@@ -7,6 +7,7 @@
 //! `CI=true`). Each test runs its own tmux server (`tmux -L <socket>`),
 //! killed when the test ends, pass or fail (see `common::tmux`).
 //! `LANES_E2E_VERBOSE=1` prints each screen waited for.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 mod common;
 

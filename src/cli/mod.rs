@@ -2,6 +2,9 @@
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
 pub mod output;
+pub mod term;
+
+use term::say;
 
 use crate::model::Verdict;
 use crate::ops::{self, Action, NewCard, Placement};
@@ -250,7 +253,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("lanes: {e:#}");
+            say!("lanes: {e:#}");
             ExitCode::from(1)
         }
     }
@@ -265,7 +268,7 @@ fn root(cli_board: &Option<PathBuf>) -> Result<PathBuf> {
         None => store::discover(&std::env::current_dir()?),
     }?;
     if let Some(msg) = ops::recover(&r)? {
-        eprintln!("lanes: {msg}");
+        say!("lanes: {msg}");
     }
     Ok(r)
 }
@@ -290,13 +293,13 @@ fn report(outcome: &ops::Outcome, board_root: &Path) {
     match (&outcome.commit, outcome.written.is_some()) {
         (Some(oid), _) => {
             let s = oid.to_string();
-            eprintln!("{} [{}]", outcome.summary, &s[..8.min(s.len())]);
+            say!("{} [{}]", outcome.summary, &s[..8.min(s.len())]);
         }
-        (None, true) => eprintln!(
+        (None, true) => say!(
             "{} (written, not committed: this board has `commit: manual`; run `lanes commit`)",
             outcome.summary
         ),
-        (None, false) => eprintln!("{}", outcome.summary),
+        (None, false) => say!("{}", outcome.summary),
     }
     let _ = board_root;
 }
@@ -366,10 +369,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }),
                 other => bail!("--sort {other:?}: sort by lane, verdict, metric, updated or cost"),
             }
-            let mut out = std::io::stdout().lock();
+            let mut out = term::stdout();
             if json {
-                serde_json::to_writer_pretty(&mut out, &rows)?;
-                writeln!(out)?;
+                term::json(&mut out, &rows)?;
             } else {
                 write!(out, "{}", crate::history::report::hypotheses_text(&rows))?;
             }
@@ -390,10 +392,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 since,
                 crate::model::date::now_secs(),
             );
-            let mut out = std::io::stdout().lock();
+            let mut out = term::stdout();
             if json {
-                serde_json::to_writer_pretty(&mut out, &f)?;
-                writeln!(out)?;
+                term::json(&mut out, &f)?;
             } else {
                 write!(out, "{}", crate::history::flow::render_text(&f, &config))?;
             }
@@ -408,10 +409,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
             let side = crate::history::side_commits(&r, &history)?;
             let rep = crate::history::report::report(&board, &history, &side, &f, since, now);
-            let mut out = std::io::stdout().lock();
+            let mut out = term::stdout();
             if format == "json" {
-                serde_json::to_writer_pretty(&mut out, &rep)?;
-                writeln!(out)?;
+                term::json(&mut out, &rep)?;
             } else {
                 write!(out, "{}", crate::history::report::markdown(&rep))?;
             }
@@ -423,7 +423,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let opts = crate::sync::Options {
                 remote,
                 interactive: std::io::stdin().is_terminal(),
-                progress: Some(std::sync::Arc::new(|m: &str| eprintln!("lanes: {m}"))),
+                progress: Some(std::sync::Arc::new(|m: &str| say!("lanes: {m}"))),
             };
             let report = crate::sync::sync(&r, &opts)?;
             for c in &report.changed {
@@ -432,17 +432,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     format!("  by {}", c.authors.join(", "))
                 };
-                println!("{:<8} {}{by}", c.what, crate::model::id::short(&c.id));
+                writeln!(
+                    term::stdout(),
+                    "{:<8} {}{by}",
+                    c.what,
+                    crate::model::id::short(&c.id)
+                )?;
             }
             for c in &report.conflicts {
-                eprintln!("conflict: {c}");
+                say!("conflict: {c}");
             }
             for s in &report.salvaged {
-                eprintln!("malformed: {s}");
+                say!("malformed: {s}");
             }
-            eprintln!("{}", report.summary());
+            say!("{}", report.summary());
             if let Some(e) = &report.offline {
-                eprintln!(
+                say!(
                     "could not reach {}: {e}
 your work is safe here; run `lanes sync` again when the remote can be reached",
                     report.remote
@@ -475,7 +480,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let driver = format!("{} merge-driver %O %A %B %P", shell_quote(exe));
             cfg.set_str("merge.lanes.name", "lanes: merge board files card by card")?;
             cfg.set_str("merge.lanes.driver", &driver)?;
-            eprintln!(
+            say!(
                 "this clone now merges board files card by card in plain `git merge`/`git pull`, with {exe}.\neach clone needs `lanes setup` once (git does not share this setting), and again if that binary moves."
             );
             Ok(ExitCode::SUCCESS)
@@ -493,7 +498,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let t = templates::find(&template)?;
             let (root, _) = ops::init_board(&dir, &t.text, &t.name, name.as_deref())?;
-            eprintln!(
+            say!(
                 "created a {} board in {}; add a card with `lanes add \"Title\"`",
                 t.name,
                 root.join(store::BOARD_DIR).display()
@@ -516,7 +521,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 body: a.body,
             };
             let outcome = ops::apply(&r, Action::Add(Box::new(new)))?;
-            println!("{}", outcome.card);
+            writeln!(term::stdout(), "{}", outcome.card)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -545,8 +550,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Edit { card, set, file } => {
             let r = root(&cli.board)?;
             let action = if let Some(path) = file {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let text = store::read_user_file(&path)?;
                 Action::Replace { card, text }
             } else if !set.is_empty() {
                 let mut fields = Vec::new();
@@ -617,10 +621,9 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let c = index
                 .read_card(&id)
                 .map_err(|e| anyhow!("card {id} cannot be read:\n{e:#}"))?;
-            let mut out = std::io::stdout().lock();
+            let mut out = term::stdout();
             if json {
-                serde_json::to_writer_pretty(&mut out, &output::card_json(&c))?;
-                writeln!(out)?;
+                term::json(&mut out, &output::card_json(&c))?;
             } else {
                 write!(out, "{}", output::show_text(&index.config, &c))?;
             }
@@ -631,7 +634,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             validate(&r)
         }
         Command::Templates => {
-            let mut out = std::io::stdout().lock();
+            let mut out = term::stdout();
             for t in templates::list() {
                 let summary = store::parse_board(t.text.as_bytes())
                     .map(|c| {
@@ -652,8 +655,8 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Commit { message } => {
             let r = root(&cli.board)?;
             match ops::commit_pending(&r, message.as_deref())? {
-                Some(oid) => eprintln!("committed board changes [{}]", &oid.to_string()[..8]),
-                None => eprintln!("no board changes to commit"),
+                Some(oid) => say!("committed board changes [{}]", &oid.to_string()[..8]),
+                None => say!("no board changes to commit"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -663,9 +666,9 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 None => crate::demo::temp_dir()?,
             };
             let root = crate::demo::create(&dir)?;
-            eprintln!("demo board created in {}", root.display());
+            say!("demo board created in {}", root.display());
             let code = open_board(&root)?;
-            eprintln!(
+            say!(
                 "the demo board is in {}; try `cd {} && lanes list` or `git log --stat`",
                 root.display(),
                 root.display()
@@ -678,7 +681,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
 /// The board screen when we have a terminal; the board as text otherwise.
 fn open_board(r: &Path) -> Result<ExitCode> {
     use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+    if term::stdout_is_terminal() && std::io::stdin().is_terminal() {
         crate::tui::run(r)?;
     } else {
         let board = Board::load(r)?;
@@ -689,7 +692,7 @@ fn open_board(r: &Path) -> Result<ExitCode> {
 
 fn print_board(board: &Board, all: bool) -> Result<()> {
     let cards: Vec<_> = board.cards.iter().filter(|c| all || !c.archived).collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = term::stdout();
     writeln!(
         out,
         "{}\n",
@@ -697,7 +700,7 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
     )?;
     write!(out, "{}", output::list_text(&board.config, &cards))?;
     for p in &board.problems {
-        eprintln!("{p}");
+        say!("{p}");
     }
     Ok(())
 }
@@ -720,7 +723,7 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
                 .as_ref()
                 .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = term::stdout();
     let problems = if args.json {
         store::list_json(r, &config, keep, &mut out)?
     } else {
@@ -731,7 +734,7 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
     };
     out.flush()?;
     for p in &problems {
-        eprintln!("{p}");
+        say!("{p}");
     }
     Ok(())
 }
@@ -806,13 +809,13 @@ fn unmerged(r: &Path) -> Vec<store::Problem> {
 
 fn validate(r: &Path) -> Result<ExitCode> {
     let (found, board) = problems(r)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = term::stdout();
     for p in &found {
         writeln!(out, "{p}")?;
     }
     match (found.is_empty(), board) {
         (true, Some(board)) => {
-            eprintln!(
+            say!(
                 "board ok: {} cards in {} lanes",
                 board.cards.len(),
                 board.config.lanes.len()
@@ -820,7 +823,7 @@ fn validate(r: &Path) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         _ => {
-            eprintln!(
+            say!(
                 "{} problem{} found",
                 found.len(),
                 if found.len() == 1 { "" } else { "s" }
@@ -868,10 +871,9 @@ fn log_card(
     if reverse {
         entries.reverse();
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = term::stdout();
     if json {
-        serde_json::to_writer_pretty(&mut out, &entries)?;
-        writeln!(out)?;
+        term::json(&mut out, &entries)?;
     } else {
         for e in &entries {
             write_entry(&mut out, e)?;
@@ -1022,10 +1024,9 @@ fn log_board(
         // The feed reads newest first, like git log; --reverse for oldest.
         items.reverse();
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = term::stdout();
     if json {
-        serde_json::to_writer_pretty(&mut out, &items)?;
-        writeln!(out)?;
+        term::json(&mut out, &items)?;
     } else {
         for it in &items {
             writeln!(
@@ -1049,13 +1050,13 @@ fn log_board(
 fn edit_in_editor(r: &Path, query: &str) -> Result<ExitCode> {
     use ops::editor::{Choice, Edited};
     match ops::editor::edit_in_editor(r, query)? {
-        Edited::Unchanged(msg) => eprintln!("{msg}"),
+        Edited::Unchanged(msg) => say!("{msg}"),
         Edited::Applied(outcome) => report(&outcome, r),
         Edited::Conflict(conflict) => {
             use std::io::{BufRead, IsTerminal};
-            eprintln!("the card changed on disk while you were editing it; both changed:");
+            say!("the card changed on disk while you were editing it; both changed:");
             for line in conflict.describe() {
-                eprintln!("  {line}");
+                say!("  {line}");
             }
             if !std::io::stdin().is_terminal() {
                 bail!(
@@ -1063,7 +1064,9 @@ fn edit_in_editor(r: &Path, query: &str) -> Result<ExitCode> {
                     conflict.recovery.display()
                 );
             }
-            eprint!("keep [m]ine, [t]heirs, or [b]oth (theirs, yours noted in the journal)? ");
+            term::say_partial(format_args!(
+                "keep [m]ine, [t]heirs, or [b]oth (theirs, yours noted in the journal)? "
+            ));
             let mut answer = String::new();
             std::io::stdin().lock().read_line(&mut answer)?;
             let choice = match answer.trim() {

@@ -222,10 +222,18 @@ pub fn write_stored(repo: &Repository, kind: ObjectType, body: &[u8]) -> Result<
     std::fs::create_dir_all(&dir).map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!("tmp_lanes_{}_{seq}", std::process::id()));
+    let name = format!("tmp_lanes_{}_{seq}", std::process::id());
+    // Written in lanes' own folder and renamed into place, so that a
+    // process killed meanwhile leaves nothing among the objects for
+    // `git fsck` to report; what it leaves there is swept by the next run.
+    let tmp = match object_tmp_dir(repo) {
+        Some(own) => own.join(name),
+        None => dir.join(name),
+    };
     let result = (|| -> std::io::Result<()> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(&zlib_stored(&raw))?;
+        crate::git::txn::crash_point("object-tmp");
         let f = f.into_inner().map_err(|e| e.into_error())?;
         #[cfg(unix)]
         {
@@ -247,6 +255,46 @@ pub fn write_stored(repo: &Repository, kind: ObjectType, body: &[u8]) -> Result<
         return Err(anyhow!("cannot write object {hex}: {e}"));
     }
     Ok(oid)
+}
+
+/// Where [`write_stored`] writes objects before renaming them into place:
+/// `.git/lanes/objects-tmp`, on the object store's file system. Made (and
+/// swept of what killed processes left) once per process; `None` when it
+/// cannot be made or the object store is elsewhere (`GIT_OBJECT_DIRECTORY`),
+/// where a rename from it could cross file systems.
+fn object_tmp_dir(repo: &Repository) -> Option<std::path::PathBuf> {
+    static SWEPT: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+    if std::env::var_os("GIT_OBJECT_DIRECTORY").is_some() {
+        return None;
+    }
+    let dir = repo.commondir().join("lanes").join("objects-tmp");
+    let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if swept.as_ref() != Some(&dir) {
+        std::fs::create_dir_all(&dir).ok()?;
+        sweep_object_tmp(&dir);
+        *swept = Some(dir.clone());
+    }
+    Some(dir)
+}
+
+/// Remove the temporary objects of processes that are gone.
+pub fn sweep_object_tmp(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("tmp_lanes_"))
+            .and_then(|n| n.split('_').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !crate::git::lock::pid_alive(pid) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 /// `data` as a zlib stream of stored deflate blocks.

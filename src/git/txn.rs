@@ -589,6 +589,8 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         // lock?): leave it alone.
         return Ok(None);
     }
+    // An object it was writing when it died.
+    crate::git::tree::sweep_object_tmp(&repo.commondir().join("lanes").join("objects-tmp"));
     let lock_path = {
         let mut p = index_path(repo).into_os_string();
         p.push(".lock");
@@ -718,6 +720,7 @@ fn restore_files(repo: &Repository, j: &Journal) -> Result<String> {
             left.push(rel.clone());
             continue;
         }
+        crate::store::check_no_links(wd, rel)?;
         match before {
             Some(b) => crate::store::write_atomic(&full, &b)?,
             None => std::fs::remove_file(&full)

@@ -424,7 +424,7 @@ mod cache {
     use anyhow::{bail, Result};
     use std::path::Path;
 
-    const HEADER: &str = "lanes-history 2";
+    const HEADER: &str = "lanes-history 3";
 
     use crate::store::index::{escape as esc, unescape as unesc};
 
@@ -436,8 +436,16 @@ mod cache {
             .ok_or_else(|| anyhow::anyhow!("bad cache"))
     }
 
+    /// A sealed cache file's text; an error if it is missing or damaged
+    /// (then the history is read from git again).
+    fn read_text(path: &Path) -> Result<String> {
+        let bytes = crate::store::checksum::read_sealed(path)
+            .ok_or_else(|| anyhow::anyhow!("no cache, or a damaged one"))?;
+        Ok(String::from_utf8(bytes)?)
+    }
+
     pub fn read(path: &Path, board_dir: &str) -> Result<History> {
-        let text = std::fs::read_to_string(path)?;
+        let text = read_text(path)?;
         let mut lines = text.lines();
         if lines.next() != Some(&format!("{HEADER}\t{}", esc(board_dir))[..]) {
             bail!("stale cache");
@@ -501,11 +509,11 @@ mod cache {
         })
     }
 
-    const SIDE_HEADER: &str = "lanes-side 1";
+    const SIDE_HEADER: &str = "lanes-side 2";
 
     /// The side commits cached for the HEAD they were found from.
     pub fn read_side(path: &Path) -> Result<(String, Vec<CommitInfo>)> {
-        let text = std::fs::read_to_string(path)?;
+        let text = read_text(path)?;
         let mut lines = text.lines();
         let head = lines
             .next()
@@ -523,7 +531,9 @@ mod cache {
         for c in commits {
             out.push_str(&commit_line(c));
         }
-        crate::store::cache::write_scratch(path, |w| std::io::Write::write_all(w, out.as_bytes()))?;
+        crate::store::checksum::write_sealed(path, |w| {
+            std::io::Write::write_all(w, out.as_bytes())
+        })?;
         Ok(())
     }
 
@@ -546,7 +556,9 @@ mod cache {
                 }
             }
         }
-        crate::store::cache::write_scratch(path, |w| std::io::Write::write_all(w, out.as_bytes()))?;
+        crate::store::checksum::write_sealed(path, |w| {
+            std::io::Write::write_all(w, out.as_bytes())
+        })?;
         Ok(())
     }
 }

@@ -1,17 +1,17 @@
 //! Untrusted text made safe to show: card files come from teammates, and
 //! control characters or escape sequences in them must never reach a
-//! terminal raw.
+//! terminal raw. This is the one sanitizer: the CLI's writer
+//! (`cli::term`), its JSON and the board screen all go through it.
 
 use std::borrow::Cow;
 
 /// Replace control characters with visible forms: `^[` for ESC, `^A`.. for
-/// other C0 controls, `^?` for DEL, `\u{9b}` style for C1 controls. Tabs
-/// become spaces; newlines are kept only when `keep_newlines`.
+/// other C0 controls, `^?` for DEL, `\u{9b}` style for C1 controls and
+/// for characters that make text display differently from what it is
+/// (bidirectional overrides, invisible spaces). Tabs become spaces;
+/// newlines are kept only when `keep_newlines`.
 pub fn visible(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !s
-        .chars()
-        .any(|c| c.is_control() && !(keep_newlines && c == '\n') || is_invisible_format(c))
-    {
+    if !s.chars().any(|c| needs_escape(c, keep_newlines)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -24,7 +24,7 @@ pub fn visible(s: &str, keep_newlines: bool) -> Cow<'_, str> {
                 out.push((b'@' + c as u8) as char);
             }
             '\u{7f}' => out.push_str("^?"),
-            c if c.is_control() || is_invisible_format(c) => {
+            c if needs_escape(c, keep_newlines) => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
             c => out.push(c),
@@ -33,15 +33,115 @@ pub fn visible(s: &str, keep_newlines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Bidirectional overrides and similar format characters that can make text
-/// display differently from what it is.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{feff}')
+fn needs_escape(c: char, keep_newlines: bool) -> bool {
+    c.is_control() && !(keep_newlines && c == '\n') || is_deceptive(c)
+}
+
+/// Characters no terminal should receive from untrusted text even though
+/// they are not controls: bidirectional embeddings, overrides and isolates
+/// (they reorder what follows, "Trojan Source"), invisible spaces and
+/// marks, the byte-order mark, and the line and paragraph separators.
+/// The zero-width joiner and non-joiner are left alone: emoji sequences
+/// and several scripts need them.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// Whether JSON output must write `c` as a `\u` escape so that a JSON
+/// document printed to a terminal (`lanes list --json | jq`) is as safe as
+/// text output: C0 controls, DEL, C1 controls and the characters of
+/// [`is_deceptive`].
+pub fn json_escapes(c: char) -> bool {
+    c.is_control() || is_deceptive(c)
+}
+
+/// `s` with every character [`json_escapes`] names written as `\uXXXX`.
+/// Only for text that is already JSON: outside strings JSON has no such
+/// characters, inside a string the escape means the same character.
+pub fn json_safe(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| json_escapes(c) && !matches!(c, '\n' | '\t'))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if json_escapes(c) && !matches!(c, '\n' | '\t') {
+            // Outside the basic plane none are escaped, so one unit.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// One line: like `visible`, with newlines shown as `⏎`.
 pub fn one_line(s: &str) -> String {
     visible(s, true).replace('\n', " ⏎ ")
+}
+
+/// Text for a character grid, where every terminal must agree on how many
+/// columns each character takes: [`visible`], then the joiners and
+/// selectors whose rendering differs between terminals are taken out (a
+/// zero-width-joiner emoji becomes its parts side by side, an emoji's skin
+/// tone or presentation selector goes), and a combining mark with nothing
+/// to combine with (at the start, or after a control shown as `^X`) is
+/// shown as `\u{…}`. At most two combining marks stay on one character.
+pub fn for_grid(s: &str) -> Cow<'_, str> {
+    let safe = visible(s, false);
+    if !safe
+        .chars()
+        .any(|c| is_unstable_joiner(c) || unicode_width::UnicodeWidthChar::width(c) == Some(0))
+    {
+        return safe;
+    }
+    let mut out = String::with_capacity(safe.len());
+    let mut marks = 0;
+    let mut base = false;
+    for c in safe.chars() {
+        if is_unstable_joiner(c) {
+            continue;
+        }
+        if unicode_width::UnicodeWidthChar::width(c) == Some(0) {
+            if !base {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+                continue;
+            }
+            marks += 1;
+            if marks <= 2 {
+                out.push(c);
+            }
+            continue;
+        }
+        marks = 0;
+        base = true;
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Zero-width joiner, variation selectors and emoji skin-tone modifiers:
+/// whether they fuse their neighbours into one glyph depends on the
+/// terminal and its font, so widths computed for them cannot be trusted.
+fn is_unstable_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}' | '\u{e0100}'..='\u{e01ef}'
+    )
 }
 
 #[cfg(test)]
@@ -55,7 +155,32 @@ mod tests {
         assert_eq!(visible("ok", false), "ok");
         assert_eq!(visible("a\nb", true), "a\nb");
         assert_eq!(visible("a\nb", false), "a^Jb");
+        assert_eq!(visible("a\rb", true), "a^Mb");
         assert_eq!(one_line("a\nb"), "a ⏎ b");
         assert_eq!(visible("\u{202e}abc", false), "\\u{202e}abc");
+        // Joiners are text, not tricks.
+        assert_eq!(visible("👨\u{200d}👩", false), "👨\u{200d}👩");
+    }
+
+    #[test]
+    fn json_escapes_what_text_makes_visible() {
+        assert_eq!(
+            json_safe("\"a\u{7f}\u{9b}\u{202e}\u{200d}\""),
+            "\"a\\u007f\\u009b\\u202e\u{200d}\""
+        );
+        assert_eq!(json_safe("[\n  \"x\"\n]"), "[\n  \"x\"\n]");
+        let v: serde_json::Value = serde_json::from_str(&json_safe("\"\u{9b}2J\"")).unwrap();
+        assert_eq!(v, "\u{9b}2J");
+    }
+
+    #[test]
+    fn grid_text_has_one_width_everywhere() {
+        assert_eq!(for_grid("👨\u{200d}👩\u{200d}👧"), "👨👩👧");
+        assert_eq!(for_grid("👍\u{1f3fd}"), "👍");
+        assert_eq!(for_grid("❤\u{fe0f}"), "❤");
+        assert_eq!(for_grid("e\u{301}"), "e\u{301}");
+        assert_eq!(for_grid("\u{301}x"), "\\u{301}x");
+        assert_eq!(for_grid("a\u{301}\u{302}\u{303}\u{304}"), "a\u{301}\u{302}");
+        assert_eq!(for_grid("plain"), "plain");
     }
 }

@@ -135,7 +135,10 @@ impl EditConflict {
             });
         }
         let rel = store::card_path(&self.card_id);
-        let current = std::fs::read_to_string(self.root.join(&rel)).ok();
+        let current = store::read_if_exists(&self.root, &rel)
+            .ok()
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok());
         let text = store::render_card(&merged.card, current.as_deref());
         let outcome = apply(
             &self.root,
@@ -164,8 +167,8 @@ impl EditSession {
         let board = Board::load(root)?;
         let card_id = board.resolve_id(query)?;
         let rel = store::card_path(&card_id);
-        let original = std::fs::read_to_string(root.join(&rel))
-            .with_context(|| format!("cannot read {rel}"))?;
+        let original = String::from_utf8(store::read_board_file(root, &rel)?)
+            .map_err(|_| anyhow::anyhow!("{rel} is not UTF-8 text"))?;
         let path = scratch_dir(root)?.join(format!("edit-{card_id}.yaml"));
         std::fs::write(&path, &original)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -180,8 +183,7 @@ impl EditSession {
     /// After the editor exits: validate and apply, or keep the user's text
     /// in a recovery file named in the error.
     pub fn finish(self) -> Result<Edited> {
-        let text = std::fs::read_to_string(&self.path)
-            .with_context(|| format!("cannot read back {}", self.path.display()))?;
+        let text = store::read_user_file(&self.path)?;
         if text == self.original {
             let _ = std::fs::remove_file(&self.path);
             return Ok(Edited::Unchanged(format!(
@@ -192,7 +194,11 @@ impl EditSession {
         // Someone changed the card while it was being edited: merge field
         // by field rather than overwrite their change.
         let rel = store::card_path(&self.card_id);
-        let on_disk = std::fs::read_to_string(self.root.join(&rel)).unwrap_or_default();
+        let on_disk = store::read_if_exists(&self.root, &rel)
+            .ok()
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
         let text = if on_disk != self.original {
             let mine = store::parse_card(&rel, text.as_bytes());
             let theirs = store::parse_card(&rel, on_disk.as_bytes());

@@ -565,6 +565,22 @@ enum Base<'a> {
     Broken,
 }
 
+/// lanes never writes a card it would refuse to read: a note that grows a
+/// card past the size bound for card files (which protects every reader
+/// from a teammate's oversized file) is refused, with nothing changed.
+fn check_readable(rel: &str, text: &str) -> Result<()> {
+    let limit = store::yaml::MAX_FILE_BYTES;
+    if text.len() > limit {
+        bail!(
+            "{rel} would be {} bytes, over the {limit} byte limit for a card file, so the change was not made; keep long notes and results in a file in the repository and link it from the card",
+            text.len()
+        );
+    }
+    store::parse_card(rel, text.as_bytes())
+        .map_err(|p| anyhow!("the change was not made: {rel} would not read back ({p})"))?;
+    Ok(())
+}
+
 fn write_and_commit(
     board: &Index,
     base: Base<'_>,
@@ -579,10 +595,10 @@ fn write_and_commit(
     let rel = store::card_path(&after.id);
     let path = root.join(&rel);
     // The file as it is now: it must still be what we read.
-    let current = match std::fs::read(&path) {
-        Ok(b) => Some(String::from_utf8(b).map_err(|_| anyhow!("{rel} is not UTF-8"))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(anyhow!("cannot read {rel}: {e}")),
+    store::check_folders(root)?;
+    let current = match store::read_if_exists(root, &rel)? {
+        Some(b) => Some(String::from_utf8(b).map_err(|_| anyhow!("{rel} is not UTF-8"))?),
+        None => None,
     };
     match (&base, &current) {
         (Base::Card(b), Some(cur)) => {
@@ -598,6 +614,7 @@ fn write_and_commit(
         (Base::New, None) | (Base::Broken, Some(_)) => {}
     }
     let new_text = text.unwrap_or_else(|| store::render_card(after, current.as_deref()));
+    check_readable(&rel, &new_text)?;
     if current.as_deref() == Some(new_text.as_str()) {
         return Ok(no_change(
             after,
@@ -767,7 +784,7 @@ fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome
     let root = &board.root;
     let rel = store::card_path(&card.id);
     let path = root.join(&rel);
-    let current = std::fs::read(&path).with_context(|| format!("cannot read {rel}"))?;
+    let current = store::read_board_file(root, &rel)?;
     if store::parse_card(&rel, &current)?.card != *card {
         bail!("{rel} changed on disk while lanes was working; run the command again");
     }

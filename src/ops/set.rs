@@ -27,6 +27,11 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
     if parts[0] == "id" {
         bail!("a card's id cannot be changed");
     }
+    if parts[0] == "journal" {
+        bail!(
+            "the journal is append-only: add an entry with `lanes note CARD TEXT` (--set cannot replace, remove or rewrite entries; git history keeps every version of the card)"
+        );
+    }
     let known = |list: &[&str], key: &str| list.contains(&key);
     let exists = lookup(card_value, &parts).is_some();
     let top_ok = known(CARD_KEYS, parts[0]) || card.extra.contains_key(parts[0]);

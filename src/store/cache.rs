@@ -8,12 +8,12 @@
 //! again ("racily clean"), so edits by hand, `git pull` or another clone are
 //! always seen. Checking costs one `stat` per card; decoding a cached card
 //! costs a fraction of parsing its YAML. Anything unexpected in the cache
-//! file (another version, a cut-off write) means no cache, never a wrong
-//! card.
+//! file (another version, a cut-off write, damage its checksums show) means
+//! no cache, never a wrong card.
 
 use super::codec::{self, Head};
 use super::scan::{now_ns, scan, Stamp};
-use super::{card_path, json, Problem};
+use super::{card_path, checksum, json, Problem};
 use crate::model::{BoardConfig, Card};
 use anyhow::Result;
 use std::fs;
@@ -21,9 +21,11 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8] = b"lanes-cards 2\n";
-/// Magic, write time (i128), card section length, JSON section length.
-const HEADER_LEN: usize = MAGIC.len() + 16 + 8 + 8;
+const MAGIC: &[u8] = b"lanes-cards 3\n";
+/// Magic, write time (i128), card section length, JSON section length,
+/// card section checksum, JSON section checksum (each section is checked
+/// when it is read: loading cards never reads the JSON).
+const HEADER_LEN: usize = MAGIC.len() + 16 + 8 + 8 + 8 + 8;
 /// Rewriting the cache costs more than reading a few changed cards, so it
 /// waits until more than this many entries are out of date.
 pub(crate) const REWRITE_AFTER: usize = 16;
@@ -120,6 +122,8 @@ impl CacheFile {
         let written = i128::from_le_bytes(rest[..16].try_into().ok()?);
         let cards_len = u64::from_le_bytes(rest[16..24].try_into().ok()?);
         let json_len = u64::from_le_bytes(rest[24..32].try_into().ok()?);
+        let cards_sum = u64::from_le_bytes(rest[32..40].try_into().ok()?);
+        let json_sum = u64::from_le_bytes(rest[40..48].try_into().ok()?);
         if (HEADER_LEN as u64)
             .checked_add(cards_len)?
             .checked_add(json_len)?
@@ -129,11 +133,17 @@ impl CacheFile {
         }
         let mut cards = vec![0; usize::try_from(cards_len).ok()?];
         f.read_exact(&mut cards).ok()?;
+        if checksum::sum(&cards) != cards_sum {
+            return None;
+        }
         let json_len = usize::try_from(json_len).ok()?;
         let mut json_bytes = Vec::new();
         if json {
             json_bytes = vec![0; json_len];
             f.read_exact(&mut json_bytes).ok()?;
+            if checksum::sum(&json_bytes) != json_sum {
+                return None;
+            }
         }
         let records = parse_records(&cards, json_len)?;
         Some(CacheFile {
@@ -556,11 +566,7 @@ impl Snapshot {
             .map(|(id, _, card, _)| 4 + id.len() + 48 + 4 + card.len() + 12)
             .sum();
         let json_len: usize = rows.iter().map(|r| r.3.len()).sum();
-        let _ = write_scratch(path, |out| {
-            out.write_all(MAGIC)?;
-            out.write_all(&now_ns().to_le_bytes())?;
-            out.write_all(&(cards_len as u64).to_le_bytes())?;
-            out.write_all(&(json_len as u64).to_le_bytes())?;
+        let card_section = |out: &mut dyn Write| -> std::io::Result<()> {
             let mut json_at = 0u64;
             for (id, stamp, card, json) in &rows {
                 put_sized(out, id.as_bytes())?;
@@ -573,6 +579,31 @@ impl Snapshot {
                 out.write_all(&(json.len() as u32).to_le_bytes())?;
                 json_at += json.len() as u64;
             }
+            Ok(())
+        };
+        // The sections are summed before they are written, so that the
+        // header can carry the sums.
+        let mut cards_sum = checksum::Sum::new();
+        let mut sink = std::io::sink();
+        let mut summing = checksum::Summing {
+            inner: &mut sink,
+            sum: checksum::Sum::new(),
+        };
+        if card_section(&mut summing).is_ok() {
+            cards_sum = summing.sum;
+        }
+        let mut json_sum = checksum::Sum::new();
+        for (_, _, _, json) in &rows {
+            json_sum.update(json);
+        }
+        let _ = write_scratch(path, |out| {
+            out.write_all(MAGIC)?;
+            out.write_all(&now_ns().to_le_bytes())?;
+            out.write_all(&(cards_len as u64).to_le_bytes())?;
+            out.write_all(&(json_len as u64).to_le_bytes())?;
+            out.write_all(&cards_sum.finish().to_le_bytes())?;
+            out.write_all(&json_sum.finish().to_le_bytes())?;
+            card_section(out)?;
             for (_, _, _, json) in &rows {
                 out.write_all(json)?;
             }

@@ -8,7 +8,7 @@
 //! than two seconds before the cache was written are re-read ("racily
 //! clean" files).
 
-use super::cache::{scratch_file, write_scratch, REWRITE_AFTER};
+use super::cache::{scratch_file, REWRITE_AFTER};
 use super::scan::{now_ns, scan, Stamp};
 use super::{card_path, parse_board, read_board_file, read_cards, Problem, BOARD_FILE};
 use crate::model::{BoardConfig, Card};
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 /// card: id (u8 length), mtime and ctime (i128), size and inode (u64),
 /// archived (u8), lane and rank (u16 length), title (u32 length); numbers
 /// little-endian, text UTF-8. Binary, so reading it parses no numbers.
-const MAGIC: &[u8] = b"lanes-index 3\n";
+const MAGIC: &[u8] = b"lanes-index 4\n";
 const CACHE_FILE: &str = "index-v2";
 
 /// What `move` and friends need to know about every card.
@@ -70,6 +70,7 @@ impl Index {
         let mut data = cache_path
             .as_deref()
             .and_then(|p| read_with_room(p).ok())
+            .and_then(super::checksum::unseal)
             .unwrap_or_default();
         let cached = parse(&data);
         let missing = cached.is_none();
@@ -393,7 +394,7 @@ fn write_cache(path: &Path, index: &Index) -> Result<()> {
         out.extend_from_slice(&title_len.to_le_bytes());
         out.extend_from_slice(title);
     }
-    write_scratch(path, |w| w.write_all(&out))?;
+    super::checksum::write_sealed(path, |w| w.write_all(&out))?;
     // The text cache of earlier versions is not read any more.
     let _ = fs::remove_file(path.with_file_name("index-v1"));
     Ok(())

@@ -2,6 +2,7 @@
 //! writing them atomically. No git and no terminal here.
 
 pub mod cache;
+pub mod checksum;
 pub mod codec;
 pub mod fast;
 pub mod index;
@@ -204,8 +205,116 @@ pub struct Board {
     pub omitted: Vec<(String, usize)>,
 }
 
+/// The board's folders must be real folders. A committed symbolic link
+/// `.lanes/cards -> ../../elsewhere` (git stores it as a link and checks it
+/// out as one) would have lanes list, validate and write files outside the
+/// repository; lanes refuses such a board, with the way out. Checked
+/// whenever board.yaml is read, which every command and every reload does
+/// first.
+pub fn check_folders(root: &Path) -> Result<(), Problem> {
+    for rel in [BOARD_DIR, CARDS_DIR, CONFLICTS_DIR] {
+        let path = root.join(rel);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&path)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default();
+                return Err(Problem::new(
+                    rel,
+                    1,
+                    1,
+                    format!(
+                        "is a symbolic link (to {target}); lanes keeps the board inside the repository and does not follow links out of it: replace the link with a folder holding the files (`git rm {rel}`, then `mkdir {rel}`)"
+                    ),
+                ));
+            }
+            Ok(m) if !m.is_dir() => {
+                return Err(Problem::new(rel, 1, 1, "is not a folder"));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && rel != BOARD_DIR => {}
+            Err(e) => return Err(Problem::new(rel, 1, 1, format!("cannot read: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+/// Refuse to write `rel` (relative to `base`, `/` separators) when a
+/// folder on its way is a symbolic link: the write would land outside.
+pub fn check_no_links(base: &Path, rel: &str) -> Result<()> {
+    let mut dir = base.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate().take(parts.len().saturating_sub(1)) {
+        dir.push(part);
+        if fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            bail!(
+                "{} is a symbolic link; lanes does not write through links (nothing was changed)",
+                parts[..=i].join("/")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A board file's bytes if it exists (`None` if not), read as
+/// [`read_board_file`] reads: never through a link, never over the size
+/// bound.
+pub fn read_if_exists(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, Problem> {
+    match fs::symlink_metadata(root.join(rel)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ => read_board_file(root, rel).map(Some),
+    }
+}
+
+/// Read a file the user named (`lanes edit --file PATH`, the copy an
+/// editor saved) as text: only a regular file (a FIFO would block, a
+/// device like `/dev/zero` would never end), at most the size bound of a
+/// board file, UTF-8.
+pub fn read_user_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "{} is not a regular file (a folder, FIFO, socket or device); give the path of a card file",
+            path.display()
+        );
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Swapped for a FIFO since the check: do not wait for a writer.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(yaml::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() > yaml::MAX_FILE_BYTES {
+        bail!(
+            "{} is over the {} byte limit for card files; nothing was changed",
+            path.display(),
+            yaml::MAX_FILE_BYTES
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// Read a board file, refusing symlinks and oversized files.
 pub fn read_board_file(root: &Path, rel: &str) -> Result<Vec<u8>, Problem> {
+    if rel == BOARD_FILE {
+        check_folders(root)?;
+    }
     let path = root.join(rel);
     let meta = fs::symlink_metadata(&path)
         .map_err(|e| Problem::new(rel, 1, 1, format!("cannot read: {e}")))?;

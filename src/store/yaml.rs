@@ -516,6 +516,11 @@ fn splice(text: &str, old: &Mapping, new: &Mapping) -> Option<String> {
                 if !block.text.ends_with('\n') {
                     out.push('\n');
                 }
+            } else if let Some(kept) = old
+                .get(&key)
+                .and_then(|o| splice_value(block.text, o, &new[&key]))
+            {
+                out.push_str(&kept);
             } else {
                 emit_entry(&mut out, &key, &new[&key], 0);
                 // Keep comment lines that trailed the old block.
@@ -530,6 +535,67 @@ fn splice(text: &str, old: &Mapping, new: &Mapping) -> Option<String> {
         }
     }
     emit_new_run(&mut out, &mut placed, new_keys.len());
+    Some(out)
+}
+
+/// A changed entry rewritten in place where its shape allows, so that
+/// what did not change keeps its text: a block mapping keeps its unchanged
+/// sub-entries (their spelling, comments and indentation: giving a verdict
+/// leaves a hand-written `target: 0.20` alone), a block list that only grew
+/// keeps its old items and gets the new ones after them. `None` when the
+/// entry is not of that shape.
+fn splice_value(block: &str, old: &Value, new: &Value) -> Option<String> {
+    let tail = trailing_comments(block);
+    let block = &block[..block.len() - tail.len()];
+    let (head, body) = block.split_at(block.find('\n')? + 1);
+    let after = head[head.find(':')? + 1..].trim();
+    if !(after.is_empty() || after.starts_with('#')) {
+        return None;
+    }
+    let content = |l: &&str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    let first = body.lines().find(content)?;
+    let ind = first.len() - first.trim_start_matches(' ').len();
+    let pad = " ".repeat(ind);
+    let mut dedented = String::with_capacity(body.len());
+    for line in body.split_inclusive('\n') {
+        if line.trim().is_empty() {
+            dedented.push_str(line.strip_prefix(pad.as_str()).unwrap_or("\n"));
+        } else {
+            dedented.push_str(line.strip_prefix(pad.as_str())?);
+        }
+    }
+    let inner = match (old, new) {
+        (Value::Mapping(o), Value::Mapping(n))
+            if ind > 0 && !first.trim_start().starts_with('-') =>
+        {
+            splice(&dedented, o, n)?
+        }
+        (Value::Sequence(o), Value::Sequence(n))
+            if n.len() > o.len()
+                && n[..o.len()] == o[..]
+                && first.trim_start().starts_with('-') =>
+        {
+            let mut s = dedented;
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+            emit_seq(&mut s, &n[o.len()..], 0);
+            s
+        }
+        _ => return None,
+    };
+    let mut out = String::with_capacity(block.len() + 64);
+    out.push_str(head);
+    for line in inner.split_inclusive('\n') {
+        if line != "\n" {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(tail);
     Some(out)
 }
 
@@ -672,6 +738,31 @@ mod tests {
         assert_eq!(
             out,
             "# note\nid: a\ntitle:   'odd  style'\nlane: modeling\nrank: i\nfuture: {a: 1}\nkind: task\n"
+        );
+    }
+
+    #[test]
+    fn nested_changes_leave_their_neighbours_alone() {
+        let canon = |t: &str| match serde_yaml::from_str::<Value>(t) {
+            Ok(Value::Mapping(m)) => Some(m),
+            _ => None,
+        };
+        let original = "id: a\nhypothesis:\n    metric: p@10   # hand written\n    baseline: 0.10\n    target: 0.20\n    verdict: open\n# about the journal\njournal:\n- at: 2026-01-01\n  by: ana\n  text:   'first'\nkind: task\n";
+        let old = map(original);
+        let mut new = old.clone();
+        let h = new.get_mut("hypothesis").unwrap().as_mapping_mut().unwrap();
+        h.insert("verdict".into(), "supported".into());
+        h.insert("result".into(), Value::Number(0.25.into()));
+        let entry = map("at: 2026-02-02\nby: bo\ntext: second\n");
+        new.get_mut("journal")
+            .unwrap()
+            .as_sequence_mut()
+            .unwrap()
+            .push(Value::Mapping(entry));
+        let out = render(Some((original, &old)), &new, &canon);
+        assert_eq!(
+            out,
+            "id: a\nhypothesis:\n    metric: p@10   # hand written\n    baseline: 0.10\n    target: 0.20\n    verdict: supported\n    result: 0.25\n# about the journal\njournal:\n- at: 2026-01-01\n  by: ana\n  text:   'first'\n- at: 2026-02-02\n  by: bo\n  text: second\nkind: task\n"
         );
     }
 

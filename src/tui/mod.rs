@@ -75,6 +75,9 @@ enum Job {
 }
 
 /// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
+// The board screen draws to the terminal itself: what it draws is made
+// safe cell by cell (`view::text`), so it may hold stdout.
+#[allow(clippy::disallowed_methods)]
 pub fn restore_terminal() {
     let mut out = std::io::stdout();
     let _ = execute!(
@@ -86,6 +89,7 @@ pub fn restore_terminal() {
     let _ = disable_raw_mode();
 }
 
+#[allow(clippy::disallowed_methods)]
 fn enter_terminal() -> Result<()> {
     enable_raw_mode().context("cannot switch the terminal to raw mode")?;
     let mut out = std::io::stdout();
@@ -293,6 +297,7 @@ pub fn run(root: &Path) -> Result<()> {
     }));
     enter_terminal()?;
     let _guard = TerminalGuard;
+    #[allow(clippy::disallowed_methods)]
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
     app.resize(size.width, size.height);
@@ -558,10 +563,10 @@ impl Loop {
 
 fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
     let session = editor::EditSession::start(root, id)?;
-    eprintln!(
+    crate::cli::term::say_line(format_args!(
         "editing {} (save and quit the editor to return to the board)",
         crate::model::id::short(id)
-    );
+    ));
     editor::run_editor(&session.path)?;
     session.finish()
 }

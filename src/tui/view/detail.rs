@@ -1,6 +1,6 @@
 //! Every field of the selected card, scrollable.
 
-use crate::model::text::visible;
+use crate::model::text::for_grid;
 use crate::model::Card;
 use crate::tui::app::App;
 use ratatui::layout::Rect;
@@ -62,11 +62,11 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     let field = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<11}"), t.muted()),
-            Span::raw(visible(&v, false).into_owned()),
+            Span::raw(for_grid(&v).into_owned()),
         ])
     };
     let mut out = vec![Line::from(Span::styled(
-        visible(&card.title, false).into_owned(),
+        for_grid(&card.title).into_owned(),
         bold,
     ))];
     let lane = app
@@ -104,7 +104,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             Span::styled(h.verdict.to_string(), t.verdict(h.verdict)),
         ]));
         if let Some(s) = &h.statement {
-            for l in visible(s, true).lines() {
+            for l in s.split('\n').map(for_grid) {
                 out.push(Line::raw(format!("  {l}")));
             }
         }
@@ -156,7 +156,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
         out.push(head(&format!("Checklist {done}/{total}")));
         for item in &card.checklist {
             let mark = if item.done { "[x] " } else { "[ ] " };
-            out.push(Line::raw(format!("  {mark}{}", visible(&item.text, false))));
+            out.push(Line::raw(format!("  {mark}{}", for_grid(&item.text))));
         }
     }
     if !card.journal.is_empty() {
@@ -164,10 +164,10 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
         out.push(head("Journal"));
         for j in &card.journal {
             out.push(Line::from(vec![
-                Span::styled(format!("  {}  ", visible(&j.at, false)), t.muted()),
-                Span::styled(visible(&j.by, false).into_owned(), bold),
+                Span::styled(format!("  {}  ", for_grid(&j.at)), t.muted()),
+                Span::styled(for_grid(&j.by).into_owned(), bold),
             ]));
-            for l in visible(&j.text, true).lines() {
+            for l in j.text.split('\n').map(for_grid) {
                 out.push(Line::raw(format!("    {l}")));
             }
         }
@@ -175,7 +175,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     if let Some(b) = &card.body {
         out.push(Line::raw(""));
         out.push(head("Notes"));
-        for l in visible(b, true).lines() {
+        for l in b.split('\n').map(for_grid) {
             out.push(Line::raw(format!("  {l}")));
         }
     }
@@ -184,7 +184,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
         out.push(head("Other fields"));
         for (k, v) in &card.extra {
             let text = value_text(v);
-            for (i, l) in visible(&text, true).lines().enumerate() {
+            for (i, l) in text.split('\n').map(for_grid).enumerate() {
                 let key = if i == 0 { value_text(k) } else { String::new() };
                 out.push(field(&key, l.to_string()));
             }
