@@ -2,6 +2,7 @@
 //! and the git worker send into it. Drawing is a pure function of `App`.
 
 pub mod app;
+pub mod backend;
 pub mod config;
 pub mod keymap;
 pub mod layout;
@@ -298,7 +299,7 @@ pub fn run(root: &Path) -> Result<()> {
     enter_terminal()?;
     let _guard = TerminalGuard;
     #[allow(clippy::disallowed_methods)]
-    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    let mut terminal = Terminal::new(backend::Safe(CrosstermBackend::new(std::io::stdout())))?;
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     terminal.draw(|f| view::draw(f, &app))?;
@@ -408,7 +409,7 @@ impl Loop {
 
     fn run(
         &mut self,
-        terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+        terminal: &mut Terminal<backend::Safe<CrosstermBackend<Stdout>>>,
         app: &mut App,
         rx: &Receiver<Event>,
         input: &Input,
@@ -507,7 +508,7 @@ impl Loop {
     /// Run one effect; true means quit.
     fn effect(
         &mut self,
-        terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+        terminal: &mut Terminal<backend::Safe<CrosstermBackend<Stdout>>>,
         app: &mut App,
         input: &Input,
         effect: Effect,
