@@ -20,7 +20,7 @@
 //!
 //! - `lanes log <hot card>` and `lanes log <cold card>` within 2x of
 //!   `git log -p -- .lanes/cards/<card>.yaml`;
-//! - `lanes flow` under 2 s cold (`.git/lanes/history-v1` deleted before
+//! - `lanes flow` under 2 s cold (`.git/lanes/history-v2` deleted before
 //!   each run) and under 200 ms warm (nothing changed since the last run);
 //! - `lanes report` and `lanes hypotheses` warm (200 ms, as flow).
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
@@ -715,7 +715,7 @@ fn run(o: Opts) -> Result<()> {
     if git_hot != lanes_hot || git_cold != lanes_cold {
         println!("WARNING: lanes log and git log disagree on how many commits changed a card");
     }
-    let cache = root.join(".git").join("lanes").join("history-v1");
+    let cache = root.join(".git").join("lanes").join("history-v2");
     let load = load_average();
 
     let log_hot = ["log", hot.as_str()];
@@ -924,7 +924,7 @@ fn explain(root: &Path, hot: &str) -> Result<()> {
                 .arg(hot),
         )?;
     }
-    let cache = root.join(".git").join("lanes").join("history-v1");
+    let cache = root.join(".git").join("lanes").join("history-v2");
     if let Ok(m) = fs::metadata(&cache) {
         println!(
             "history cache: {} bytes, {} lines",
@@ -1039,7 +1039,7 @@ fn experiment(args: &[String]) -> Result<()> {
             let path = Path::new(root)
                 .join(".git")
                 .join("lanes")
-                .join("history-v1");
+                .join("history-v2");
             let text = fs::read_to_string(path)?;
             for line in text.lines() {
                 let f: Vec<String> = line.split('\t').map(str::to_string).collect();

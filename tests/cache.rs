@@ -242,7 +242,7 @@ fn caches_with_damaged_content_are_rebuilt_not_believed() {
     // Every cache holds the title or the lane; each gets a lie of the
     // same length, so that only a checksum can tell.
     let mut lied = 0;
-    for name in ["cards-v1", "index-v2", "history-v1"] {
+    for name in ["cards-v1", "index-v2", "history-v2"] {
         let p = gitdir.join(name);
         assert!(p.exists(), "{name} was written");
         lied += tamper(&p, b"Genuine", b"Forged!");
@@ -267,7 +267,7 @@ fn caches_with_damaged_content_are_rebuilt_not_believed() {
         "{log}"
     );
     // And each was written again, whole.
-    for name in ["cards-v1", "history-v1"] {
+    for name in ["cards-v1", "history-v2"] {
         let text = std::fs::read(gitdir.join(name)).unwrap();
         assert!(
             !text.windows(7).any(|w| w == b"Forged!"),

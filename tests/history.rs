@@ -757,12 +757,12 @@ fn report_json_has_the_known_answers() {
     );
     // Who did what: board work only. Bob's training-code commit changes no
     // card file and is not counted; Chen's note on the merged branch is
-    // Chen's; the merge itself changed H on the first-parent line and is
-    // Alice's "other"; Dana's hand edit is "other".
+    // Chen's; the merge only brings it in, changing no card itself, so it
+    // is nobody's board work; Dana's hand edit is "other".
     assert_eq!(
         rep["people"],
         json!({
-            "Alice Archer": {"add": 2, "edit": 2, "init": 1, "move": 4, "other": 1},
+            "Alice Archer": {"add": 2, "edit": 2, "init": 1, "move": 4},
             "Bob Brown": {"add": 1, "move": 9},
             "Chen Wei": {"add": 4, "archive": 1, "edit": 2, "note": 2, "verdict": 3},
             "Dana Diaz": {"other": 1},
@@ -843,7 +843,7 @@ fn report_markdown_is_safe_and_complete() {
     has("- Deployment holds 3 cards, over its limit of 2");
     has("- Modeling → Data Preparation: 2");
     has("- Evaluation → Modeling: 1");
-    has("- Alice Archer: 2 add, 2 edit, 1 init, 4 move, 1 other");
+    has("- Alice Archer: 2 add, 2 edit, 1 init, 4 move");
     has("- Bob Brown: 1 add, 9 move");
     has("- Chen Wei: 4 add, 1 archive, 2 edit, 2 note, 3 verdict");
     has("- Dana Diaz: 1 other");

@@ -407,8 +407,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let since = crate::history::parse_since(&since)?;
             let now = crate::model::date::now_secs();
             let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
-            let side = crate::history::side_commits(&r, &history)?;
-            let rep = crate::history::report::report(&board, &history, &side, &f, since, now);
+            let rep = crate::history::report::report(&board, &history, &f, since, now);
             let mut out = term::stdout();
             if format == "json" {
                 term::json(&mut out, &rep)?;
@@ -936,6 +935,11 @@ fn log_board(
     let mut lane_of: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for ch in &history.changes {
         let before = lane_of.get(ch.card.as_str()).cloned();
+        if ch.unreadable() {
+            // An unreadable version leaves the card where it was.
+            per_commit[ch.commit].push((ch.card.clone(), before.clone(), before));
+            continue;
+        }
         let after = ch.state.as_ref().map(|s| s.lane.clone());
         match &after {
             Some(a) => {
@@ -995,30 +999,12 @@ fn log_board(
         })
     }
     let (author, lane) = (author.as_deref(), lane.as_deref());
-    let side = crate::history::side_commits(r, &history)?;
     let mut items: Vec<Item> = history
         .commits
         .iter()
         .zip(&per_commit)
         .filter_map(|(c, touched)| item(c, touched, &board, since, author, lane))
         .collect();
-    // lanes' commits on merged branches belong in the feed too (cards
-    // from their trailers, lanes as they were in that commit and its
-    // parent on the branch).
-    for c in &side {
-        if since.is_some_and(|s| c.time < s) {
-            continue;
-        }
-        let touched: Touched = c
-            .cards
-            .iter()
-            .map(|id| {
-                let (b, a) = crate::history::lanes_around(r, &c.id, id);
-                (id.clone(), b, a)
-            })
-            .collect();
-        items.extend(item(c, &touched, &board, since, author, lane));
-    }
     items.sort_by_key(|it| it.time);
     if !reverse {
         // The feed reads newest first, like git log; --reverse for oldest.

@@ -85,14 +85,14 @@ pub struct Flow {
 pub fn moves(history: &History) -> Vec<Move> {
     let mut lane_of: HashMap<&str, String> = HashMap::new();
     let mut out = Vec::new();
-    for ch in &history.changes {
+    for ch in history.changes.iter().filter(|c| !c.unreadable()) {
         let c = &history.commits[ch.commit];
         match &ch.state {
             Some(s) => {
                 let prev = lane_of.get(ch.card.as_str());
                 if prev != Some(&s.lane) {
                     out.push(Move {
-                        time: c.committed,
+                        time: ch.time,
                         card: ch.card.clone(),
                         from: prev.cloned(),
                         to: s.lane.clone(),
@@ -128,7 +128,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         .enumerate()
         .map(|(i, l)| (l.as_str(), i))
         .collect();
-    let first = history.commits.first().map_or(until, |c| c.committed);
+    let first = history.changes.first().map_or(until, |c| c.time);
     let since = since.unwrap_or(first).max(first.min(until));
     let in_range = |t: i64| t >= since && t <= until;
     // Cumulative flow: replay card states day by day, keeping the counts
@@ -141,7 +141,11 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
     let mut counts_by_day: Vec<Vec<usize>> = Vec::new();
     for day in d0..=d1 {
         let end = (day + 1) * DAY;
-        while let Some(ch) = changes.next_if(|ch| history.commits[ch.commit].committed < end) {
+        while let Some(ch) = changes.next_if(|ch| ch.time < end) {
+            if ch.unreadable() {
+                // An unreadable version leaves the card where it was.
+                continue;
+            }
             // The lane a card is counted in (None: archived, gone, or in
             // a lane the board does not define).
             let now = ch
@@ -174,7 +178,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         if let Some((lane, t)) = entered.get(m.card.as_str()) {
             if in_range(m.time) {
                 if let Some(&i) = index.get(lane.as_str()) {
-                    // Rebased commits keep older author dates: never below zero.
+                    // Never below zero (changes are in time order).
                     per_lane.entry(i).or_default().push((m.time - t).max(0));
                 }
             }

@@ -44,8 +44,8 @@ fn v(x: &Option<Value>) -> String {
 pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
     let mut verdicts: HashMap<&str, Vec<(String, String)>> = HashMap::new();
     let mut revisions: HashMap<&str, (usize, i64)> = HashMap::new();
-    for ch in &history.changes {
-        let t = history.commits[ch.commit].time;
+    for ch in history.changes.iter().filter(|c| !c.unreadable()) {
+        let t = ch.time;
         let r = revisions.entry(ch.card.as_str()).or_default();
         r.0 += 1;
         r.1 = r.1.max(t);
@@ -238,15 +238,7 @@ pub struct Report {
     pub people: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
-/// `side` are lanes' commits on merged branches ([`super::side_commits`]).
-pub fn report(
-    board: &Board,
-    history: &History,
-    side: &[super::CommitInfo],
-    flow: &Flow,
-    since: i64,
-    until: i64,
-) -> Report {
+pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: i64) -> Report {
     let rows = hypotheses(board, history);
     let in_period = |d: &str| {
         date::parse_date(d)
@@ -267,10 +259,7 @@ pub fn report(
     let changed_in_period: std::collections::HashSet<&str> = history
         .changes
         .iter()
-        .filter(|c| {
-            let t = history.commits[c.commit].time;
-            t >= since && t <= until
-        })
+        .filter(|c| c.time >= since && c.time <= until)
         .map(|c| c.card.as_str())
         .collect();
     let sum = |cards: &mut dyn Iterator<Item = &Card>| {
@@ -325,14 +314,6 @@ pub fn report(
         if c.time < since || c.time > until || (c.action.is_none() && !touched.contains(&i)) {
             continue;
         }
-        let action = c.action.clone().unwrap_or_else(|| "other".to_string());
-        *people
-            .entry(c.author.clone())
-            .or_default()
-            .entry(action)
-            .or_default() += 1;
-    }
-    for c in side.iter().filter(|c| c.time >= since && c.time <= until) {
         let action = c.action.clone().unwrap_or_else(|| "other".to_string());
         *people
             .entry(c.author.clone())

@@ -2,14 +2,13 @@
 //! person can read, plus commits elsewhere that name it (`Lanes-Card: <id>`
 //! or `lanes#<short id>` in the message).
 
-use super::{board_tree, commit_info};
 use crate::git;
 use crate::model::{Card, JournalEntry};
-use crate::store::{self, BOARD_DIR};
+use crate::store;
 use anyhow::Result;
-use git2::{Oid, Repository, Sort};
+use git2::{Oid, Repository};
 use serde_yaml::{Mapping, Value};
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::Path;
 
 /// One field's change.
@@ -226,12 +225,6 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
     out
 }
 
-fn cards_id(repo: &Repository, tree: &git2::Tree, board_dir: &str) -> Option<Oid> {
-    board_tree(repo, tree, board_dir)?
-        .get_name("cards")
-        .map(|e| e.id())
-}
-
 /// A version of the card file: absent, readable, or there but unreadable.
 enum Version {
     Absent,
@@ -249,136 +242,102 @@ fn card_at(repo: &Repository, blob: Option<Oid>) -> Version {
     }
 }
 
-/// Whether a commit message names this card.
-fn names_card(msg: &str, id: &str) -> bool {
+/// Whether a commit names this card: a `Lanes-Card` trailer (at least
+/// four characters of its id) or `lanes#<short id>` in its message.
+fn names_card(c: &super::CommitInfo, id: &str) -> bool {
     let short = crate::model::id::short(id);
-    msg.lines().any(|l| {
-        l.strip_prefix("Lanes-Card:")
-            .map(|v| {
-                let v = v.trim();
-                v.len() >= 4 && id.starts_with(v)
-            })
-            .unwrap_or(false)
-    }) || msg.contains(&format!("lanes#{short}"))
+    c.cards
+        .iter()
+        .any(|v| v.len() >= 4 && id.starts_with(v.as_str()))
+        || c.mentions.iter().any(|m| m.starts_with(short))
 }
 
-/// Every commit that changed the card `card_id` (full id), oldest first,
-/// plus commits that name it.
+/// Every change to the card `card_id` (full id), in the order the board
+/// history has them (so a card's log and the flow metrics agree), plus
+/// the commits that name it.
 pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
+    let history = super::board_history(root)?;
     let repo = git::open(root)?;
-    let board_dir = format!("{}{BOARD_DIR}/", git::repo_path(&repo, root, "")?);
-    let Some(head) = repo.head().ok().and_then(|h| h.target()) else {
-        return Ok(Vec::new());
-    };
-    let odb = repo.odb()?;
-    // `<mode> <id>.yaml\0<20-byte id>` in a raw tree: found by a byte
-    // search, without parsing the cards folder's thousands of entries.
-    let needle = format!(" {card_id}.yaml\0").into_bytes();
-    let mut folder_of: HashMap<Oid, Option<Oid>> = HashMap::new();
-    let mut blob_in: HashMap<Oid, Option<Oid>> = HashMap::new();
-    let mut cards_folder = |commit: &git2::Commit| -> Option<Oid> {
-        *folder_of.entry(commit.id()).or_insert_with(|| {
-            commit
-                .tree()
-                .ok()
-                .and_then(|t| cards_id(&repo, &t, &board_dir))
-        })
-    };
-    let mut card_blob = |folder: Option<Oid>| -> Option<Oid> {
-        let folder = folder?;
-        *blob_in.entry(folder).or_insert_with(|| {
-            let obj = odb.read(folder).ok()?;
-            let data = obj.data();
-            let at = data
-                .windows(needle.len())
-                .position(|w| w == needle.as_slice())?
-                + needle.len();
-            Oid::from_bytes(data.get(at..at + 20)?).ok()
-        })
-    };
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
-    walk.push(head)?;
-    let mut out = Vec::new();
+    // (time, generation, commit) of each entry, to put links in place.
+    let mut out: Vec<((i64, u32, String), Entry)> = Vec::new();
     let mut last_readable: Option<Box<Card>> = None;
     let mut was_unreadable = false;
-    for oid in walk {
-        let c = repo.find_commit(oid?)?;
-        let now_folder = cards_folder(&c);
-        let parents: Vec<git2::Commit> = c.parents().collect();
-        let parent_folders: Vec<Option<Oid>> = parents.iter().map(&mut cards_folder).collect();
-        // Cheap test first: the cards folder itself unchanged.
-        let folder_same = parent_folders.contains(&now_folder);
-        let mut changed = false;
-        let mut entry_changes = Vec::new();
-        if !folder_same || parents.is_empty() {
-            let now = card_blob(now_folder);
-            let before: Vec<Option<Oid>> = parent_folders.iter().map(|f| card_blob(*f)).collect();
-            // Merges count only when they changed the card themselves.
-            let differs = if before.is_empty() {
-                now.is_some()
-            } else {
-                before.iter().all(|b| *b != now)
-            };
-            if differs {
-                changed = true;
-                entry_changes = match card_at(&repo, now) {
-                    Version::Unreadable(why) => vec![FieldChange {
-                        field: "file".into(),
-                        before: None,
-                        after: Some(format!("made unreadable ({why})")),
-                    }],
-                    version => {
-                        let after = match version {
-                            Version::Card(c) => Some(c),
-                            _ => None,
-                        };
-                        // Compare with the last version that could be read.
-                        let mut changes = diff_cards(last_readable.as_deref(), after.as_deref());
-                        if was_unreadable && after.is_some() {
-                            changes.retain(|c| c.field != "card");
-                            changes.insert(
-                                0,
-                                FieldChange {
-                                    field: "file".into(),
-                                    before: None,
-                                    after: Some("readable again".into()),
-                                },
-                            );
-                        }
-                        last_readable = after;
-                        changes
-                    }
+    let mut changed = HashSet::new();
+    for ch in history.of_card(card_id) {
+        let c = &history.commits[ch.commit];
+        changed.insert(ch.commit);
+        let mut entry_changes = match card_at(&repo, ch.blob) {
+            Version::Unreadable(why) => vec![FieldChange {
+                field: "file".into(),
+                before: None,
+                after: Some(format!("made unreadable ({why})")),
+            }],
+            version => {
+                let after = match version {
+                    Version::Card(c) => Some(c),
+                    _ => None,
                 };
-                was_unreadable = entry_changes.first().is_some_and(|c| {
-                    c.after
-                        .as_deref()
-                        .is_some_and(|a| a.starts_with("made unreadable"))
-                });
-                if entry_changes.is_empty() {
-                    entry_changes.push(FieldChange {
-                        field: "file".into(),
-                        before: None,
-                        after: Some("rewritten (no field changed)".into()),
-                    });
+                // Compare with the last version that could be read.
+                let mut changes = diff_cards(last_readable.as_deref(), after.as_deref());
+                if was_unreadable && after.is_some() {
+                    changes.retain(|c| c.field != "card");
+                    changes.insert(
+                        0,
+                        FieldChange {
+                            field: "file".into(),
+                            before: None,
+                            after: Some("readable again".into()),
+                        },
+                    );
                 }
+                last_readable = after;
+                changes
             }
-        }
-        let link = !changed && names_card(c.message().unwrap_or(""), card_id);
-        if changed || link {
-            let info = commit_info(&c);
-            out.push(Entry {
-                commit: info.id,
-                author: info.author,
-                time: info.time,
-                subject: info.subject,
-                action: info.action,
-                link,
-                changes: entry_changes,
+        };
+        was_unreadable = entry_changes.first().is_some_and(|c| {
+            c.after
+                .as_deref()
+                .is_some_and(|a| a.starts_with("made unreadable"))
+        });
+        if entry_changes.is_empty() {
+            entry_changes.push(FieldChange {
+                field: "file".into(),
+                before: None,
+                after: Some("rewritten (no field changed)".into()),
             });
         }
+        out.push((
+            (ch.time, c.generation, c.id.clone()),
+            Entry {
+                commit: c.id.clone(),
+                author: c.author.clone(),
+                time: ch.time,
+                subject: c.subject.clone(),
+                action: c.action.clone(),
+                link: false,
+                changes: entry_changes,
+            },
+        ));
     }
-    Ok(out)
+    for (i, c) in history.commits.iter().enumerate() {
+        if !changed.contains(&i) && names_card(c, card_id) {
+            out.push((
+                (c.time, c.generation, c.id.clone()),
+                Entry {
+                    commit: c.id.clone(),
+                    author: c.author.clone(),
+                    time: c.time,
+                    subject: c.subject.clone(),
+                    action: c.action.clone(),
+                    link: true,
+                    changes: Vec::new(),
+                },
+            ));
+        }
+    }
+    // Stable: a card's changes keep the history's order.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out.into_iter().map(|(_, e)| e).collect())
 }
 
 /// A journal entry as one line.

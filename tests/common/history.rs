@@ -40,7 +40,7 @@ pub fn iso(day: i64, hh: i64, mm: i64) -> String {
 impl Repo {
     /// The history cache lanes keeps in the repository.
     pub fn history_cache(&self) -> PathBuf {
-        self.path.join(".git").join("lanes").join("history-v1")
+        self.path.join(".git").join("lanes").join("history-v2")
     }
 }
 

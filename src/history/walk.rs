@@ -1,0 +1,275 @@
+//! The walk behind [`board_history`](super::board_history): every commit,
+//! parents first, compared with each of its parents' cards folders.
+//!
+//! A commit with one parent changed the cards that differ from it. A merge
+//! changed a card itself only where the card differs from every parent
+//! (two edits combined field by field); where it kept one side's version
+//! of a card, that side's change is already in the history, dated when it
+//! was made, and the merge adds nothing, unless the version it kept is
+//! older than the one it set aside: then the card changed back at the
+//! merge, and the history says so.
+//!
+//! Each change is dated by its commit's author time, raised to the time of
+//! the change it was made on (found by the card file's blob), so clocks
+//! that disagree never make a card move before the move it followed.
+
+use super::{board_tree, card_state, cards_tree_id, changed_entries, commit_info, Change, History};
+use crate::git;
+use anyhow::Result;
+use git2::{Odb, OdbObject, Oid, Repository, Sort};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::rc::Rc;
+
+/// Raw cards folders kept at hand: consecutive commits are nearly always
+/// parent and child, so each folder is read about once.
+const RECENT: usize = 8;
+
+struct Walker<'r> {
+    repo: &'r Repository,
+    odb: &'r Odb<'r>,
+    board_dir: &'r str,
+    /// Commit → its cards folder.
+    folders: HashMap<Oid, Option<Oid>>,
+    recent: Vec<(Oid, Rc<OdbObject<'r>>)>,
+    /// Card file blob → time of the change that wrote it.
+    produced: HashMap<Oid, i64>,
+    generation: HashMap<Oid, u32>,
+}
+
+impl<'r> Walker<'r> {
+    fn folder(&mut self, commit: Oid) -> Option<Oid> {
+        if let Some(f) = self.folders.get(&commit) {
+            return *f;
+        }
+        let f = self
+            .repo
+            .find_commit(commit)
+            .ok()
+            .and_then(|c| c.tree().ok())
+            .and_then(|t| cards_tree_id(board_tree(self.repo, &t, self.board_dir).as_ref()));
+        self.folders.insert(commit, f);
+        f
+    }
+
+    fn raw(&mut self, folder: Option<Oid>) -> Option<Rc<OdbObject<'r>>> {
+        let folder = folder?;
+        if let Some((_, o)) = self.recent.iter().find(|(id, _)| *id == folder) {
+            return Some(Rc::clone(o));
+        }
+        let o = Rc::new(self.odb.read(folder).ok()?);
+        if self.recent.len() >= RECENT {
+            self.recent.remove(0);
+        }
+        self.recent.push((folder, Rc::clone(&o)));
+        Some(o)
+    }
+
+    fn time_of(&self, blob: Option<Oid>) -> Option<i64> {
+        blob.and_then(|b| self.produced.get(&b)).copied()
+    }
+
+    fn push(
+        &mut self,
+        out: &mut Vec<Change>,
+        commit: usize,
+        card: &str,
+        blob: Option<Oid>,
+        time: i64,
+    ) {
+        if let Some(b) = blob {
+            self.produced.insert(b, time);
+        }
+        out.push(Change {
+            commit,
+            card: card.to_string(),
+            state: None,
+            time,
+            blob,
+        });
+    }
+
+    /// The changes commit `idx` (`commit`, made at `author_time`) made to
+    /// cards itself.
+    fn changes_of(
+        &mut self,
+        commit: Oid,
+        parents: &[Oid],
+        author_time: i64,
+        idx: usize,
+        out: &mut Vec<Change>,
+    ) {
+        let now = self.folder(commit);
+        let before: Vec<Option<Oid>> = parents.iter().map(|p| self.folder(*p)).collect();
+        if !before.is_empty() && before.contains(&now) {
+            return;
+        }
+        let now_raw = self.raw(now);
+        let now_bytes = now_raw.as_ref().map_or(&[][..], |o| o.data());
+        if before.len() <= 1 {
+            let old_raw = self.raw(before.first().copied().flatten());
+            let old_bytes = old_raw.as_ref().map_or(&[][..], |o| o.data());
+            let diffs: Vec<(String, Option<Oid>, Option<Oid>)> =
+                changed_entries(old_bytes, now_bytes)
+                    .into_iter()
+                    .filter_map(|(n, o, w)| Some((n.strip_suffix(".yaml")?.to_string(), o, w)))
+                    .collect();
+            for (card, old, new) in diffs {
+                let time = self
+                    .time_of(old)
+                    .map_or(author_time, |t| t.max(author_time));
+                self.push(out, idx, &card, new, time);
+            }
+            return;
+        }
+        // A merge: how it differs from each parent, card by card.
+        let mut per_parent: Vec<HashMap<String, Option<Oid>>> = Vec::new();
+        let mut merged: BTreeMap<String, Option<Oid>> = BTreeMap::new();
+        for b in &before {
+            let raw = self.raw(*b);
+            let old = raw.as_ref().map_or(&[][..], |o| o.data());
+            let mut differs = HashMap::new();
+            for (name, old_blob, new_blob) in changed_entries(old, now_bytes) {
+                if let Some(card) = name.strip_suffix(".yaml") {
+                    differs.insert(card.to_string(), old_blob);
+                    merged.insert(card.to_string(), new_blob);
+                }
+            }
+            per_parent.push(differs);
+        }
+        for (card, new) in merged {
+            // The card's version in each parent.
+            let versions: Vec<Option<Oid>> = per_parent
+                .iter()
+                .map(|d| d.get(&card).copied().unwrap_or(new))
+                .collect();
+            if per_parent.iter().all(|d| d.contains_key(&card)) {
+                let prev = versions.iter().filter_map(|v| self.time_of(*v)).max();
+                let time = prev.map_or(author_time, |t| t.max(author_time));
+                self.push(out, idx, &card, new, time);
+                continue;
+            }
+            // The merge kept one side's version: a change only when the
+            // version set aside was made later.
+            let Some(kept) = self.time_of(new) else {
+                continue;
+            };
+            let set_aside = versions
+                .iter()
+                .filter(|v| **v != new)
+                .filter_map(|v| self.time_of(*v))
+                .max();
+            if let Some(later) = set_aside.filter(|t| *t > kept) {
+                let time = later.max(author_time);
+                // The kept version is written again, now.
+                out.push(Change {
+                    commit: idx,
+                    card,
+                    state: None,
+                    time,
+                    blob: new,
+                });
+            }
+        }
+    }
+}
+
+/// Add to `history` the commits reachable from `head` but not from `from`
+/// (all of them when `from` is `None`), parents first, with the changes
+/// they made and the card states after them.
+pub(super) fn extend(
+    root: &Path,
+    repo: &Repository,
+    board_dir: &str,
+    history: &mut History,
+    head: Oid,
+    from: Option<Oid>,
+) -> Result<()> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.push(head)?;
+    if let Some(f) = from {
+        walk.hide(f)?;
+    }
+    let odb = repo.odb()?;
+    let mut w = Walker {
+        repo,
+        odb: &odb,
+        board_dir,
+        folders: HashMap::new(),
+        recent: Vec::new(),
+        produced: HashMap::new(),
+        generation: HashMap::new(),
+    };
+    for c in &history.commits {
+        if let Ok(id) = Oid::from_str(&c.id) {
+            w.generation.insert(id, c.generation);
+        }
+    }
+    for ch in &history.changes {
+        if let Some(b) = ch.blob {
+            let t = w.produced.entry(b).or_insert(ch.time);
+            *t = (*t).max(ch.time);
+        }
+    }
+    let first_new = history.changes.len();
+    for oid in walk {
+        let oid = oid?;
+        let c = repo.find_commit(oid)?;
+        let mut info = commit_info(&c);
+        let parents: Vec<Oid> = c.parent_ids().collect();
+        info.generation = 1 + parents
+            .iter()
+            .map(|p| w.generation.get(p).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        w.generation.insert(oid, info.generation);
+        let idx = history.commits.len();
+        w.changes_of(oid, &parents, info.time, idx, &mut history.changes);
+        history.commits.push(info);
+    }
+    fill_states(root, &mut history.changes[first_new..])
+}
+
+/// Card states read from blobs by one thread.
+type States = Vec<(Oid, Option<super::CardState>)>;
+
+/// Read the card state of every change (each blob once, on every core).
+fn fill_states(root: &Path, changes: &mut [Change]) -> Result<()> {
+    let mut blobs: Vec<Oid> = changes.iter().filter_map(|c| c.blob).collect();
+    blobs.sort_unstable();
+    blobs.dedup();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = blobs.len().div_ceil(threads).max(512);
+    let parts: Vec<Result<States>> = std::thread::scope(|s| {
+        let handles: Vec<_> = blobs
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || -> Result<States> {
+                    let repo = git::open(root)?;
+                    let odb = repo.odb()?;
+                    Ok(part
+                        .iter()
+                        .map(|b| (*b, odb.read(*b).ok().and_then(|o| card_state(o.data()))))
+                        .collect())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut states: HashMap<Oid, Option<super::CardState>> = HashMap::with_capacity(blobs.len());
+    for part in parts {
+        states.extend(part?);
+    }
+    for c in changes {
+        if let Some(b) = c.blob {
+            c.state = states.get(&b).cloned().flatten();
+        }
+    }
+    Ok(())
+}
