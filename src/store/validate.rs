@@ -1,7 +1,9 @@
 //! `lanes validate`: every problem on the board, with positions.
 
 use super::{card_path, is_board_file, yaml, Board, Problem, BOARD_DIR, CARDS_DIR};
-use std::collections::HashMap;
+
+/// At most this many ids are named in a rank clash; the rest are counted.
+pub const CLASH_IDS: usize = 10;
 
 /// Problems found loading the board plus those only the whole board shows:
 /// cards in unknown lanes, unknown kinds, missing or equal ranks.
@@ -9,7 +11,7 @@ pub fn check(board: &Board) -> Vec<Problem> {
     let mut out = board.problems.clone();
     let texts =
         |id: &str| std::fs::read_to_string(board.root.join(card_path(id))).unwrap_or_default();
-    let mut by_rank: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    let mut ranked: Vec<(&str, &str, &str)> = Vec::with_capacity(board.cards.len());
     for card in &board.cards {
         let rel = card_path(&card.id);
         let mut found = Vec::new();
@@ -45,10 +47,7 @@ pub fn check(board: &Board) -> Vec<Problem> {
                 "missing rank; `lanes move` gives the card one".to_string(),
             ));
         } else {
-            by_rank
-                .entry((card.lane.as_str(), card.rank.as_str()))
-                .or_default()
-                .push(card.id.as_str());
+            ranked.push((card.lane.as_str(), card.rank.as_str(), card.id.as_str()));
         }
         if !found.is_empty() {
             let text = texts(&card.id);
@@ -58,28 +57,51 @@ pub fn check(board: &Board) -> Vec<Problem> {
             }
         }
     }
-    let mut ties: Vec<_> = by_rank
-        .into_iter()
-        .filter(|(_, ids)| ids.len() > 1)
-        .collect();
-    ties.sort();
-    for ((lane, rank), ids) in ties {
-        for id in &ids {
-            let (line, column) = yaml::locate(&texts(id), "rank");
-            let others: Vec<&str> = ids.iter().filter(|x| *x != id).copied().collect();
-            out.push(Problem::new(
-                &card_path(id),
-                line,
-                column,
-                format!(
-                    "rank {rank:?} is also used by {} in lane {lane}; order between them falls back to id (move one to fix)",
-                    others.join(", ")
-                ),
-            ));
-        }
-    }
+    out.extend(rank_clashes(ranked, texts));
     out.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     out
+}
+
+/// One problem per group of cards sharing a rank in a lane, given each
+/// ranked card as `(lane, rank, id)`: at the `rank:` line of the group's
+/// first card (by id), naming at most [`CLASH_IDS`] of the others. An
+/// import that gives 100,000 cards one rank makes one line per lane, not a
+/// list of every other card on every card's line (which grew with the
+/// square of the group). `text` reads a card's file.
+fn rank_clashes(
+    mut ranked: Vec<(&str, &str, &str)>,
+    text: impl Fn(&str) -> String,
+) -> Vec<Problem> {
+    ranked.sort_unstable();
+    ranked
+        .chunk_by(|a, b| a.0 == b.0 && a.1 == b.1)
+        .filter(|group| group.len() > 1)
+        .map(|group| {
+            let (lane, rank, first) = group[0];
+            let others: Vec<&str> = group[1..].iter().map(|c| c.2).collect();
+            let (line, column) = yaml::locate(&text(first), "rank");
+            Problem::new(
+                &card_path(first),
+                line,
+                column,
+                clash_message(lane, rank, &others),
+            )
+        })
+        .collect()
+}
+
+fn clash_message(lane: &str, rank: &str, others: &[&str]) -> String {
+    let named = &others[..others.len().min(CLASH_IDS)];
+    let mut list = named.join(", ");
+    if others.len() > named.len() {
+        list.push_str(&format!(" and {} more", others.len() - named.len()));
+    }
+    format!(
+        "rank {rank:?} is also used by {} other card{} in lane {lane}: {list}; order among these {} cards falls back to id (`lanes move CARD {lane} --before/--after CARD` gives a card a rank of its own)",
+        others.len(),
+        if others.len() == 1 { "" } else { "s" },
+        others.len() + 1,
+    )
 }
 
 /// Files under `.lanes/` that are not board files (see
