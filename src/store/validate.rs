@@ -1,28 +1,111 @@
 //! `lanes validate`: every problem on the board, with positions.
 
-use super::{card_path, is_board_file, yaml, Board, Problem, BOARD_DIR, CARDS_DIR};
+use super::{
+    cache, card_path, is_board_file, parse_board, read_board_file, yaml, Board, Problem, BOARD_DIR,
+    BOARD_FILE, CARDS_DIR,
+};
+use crate::model::{BoardConfig, Card};
+use anyhow::Result;
+use std::path::Path;
 
 /// At most this many ids are named in a rank clash; the rest are counted.
 pub const CLASH_IDS: usize = 10;
 
+/// The board [`check_root`] checked.
+#[derive(Debug)]
+pub struct Checked {
+    pub config: BoardConfig,
+    /// How many cards could be read.
+    pub cards: usize,
+}
+
+/// [`check`] on the board at `root`, without holding every card at once.
+/// A loaded board of 100,000 cards is about 250 MB of cards; validation
+/// needs only each card's id, lane, rank and kind. So the cards the card
+/// cache vouches for are decoded on all cores, one at a time, keeping just
+/// those. When the cache is to be rewritten (no cache yet, or many cards
+/// changed), the cards are loaded whole, as [`Board::load`] does, which
+/// rewrites it. A broken board.yaml is an error, as for [`Board::load`].
+pub fn check_root(root: &Path) -> Result<(Vec<Problem>, Checked)> {
+    let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
+    let mut snapshot = cache::Snapshot::load(root)?;
+    if snapshot.outdated {
+        let (cards, problems) = snapshot.into_cards(root, &config);
+        let problems = check_cards(root, &config, problems, cards.iter().map(Facts::of));
+        let cards = cards.len();
+        return Ok((problems, Checked { config, cards }));
+    }
+    let mut problems = std::mem::take(&mut snapshot.problems);
+    let decoded = super::par_map(&snapshot.entries, |e| {
+        snapshot.card(root, e).map(|c| (c.lane, c.rank, c.kind))
+    });
+    let mut read = Vec::with_capacity(decoded.len());
+    for (e, d) in snapshot.entries.iter().zip(decoded) {
+        match d {
+            Ok((lane, rank, kind)) => read.push((e.id.as_str(), lane, rank, kind)),
+            Err(p) => problems.push(p),
+        }
+    }
+    let facts = read.iter().map(|(id, lane, rank, kind)| Facts {
+        id,
+        lane,
+        rank,
+        kind,
+    });
+    let problems = check_cards(root, &config, problems, facts);
+    let cards = read.len();
+    Ok((problems, Checked { config, cards }))
+}
+
 /// Problems found loading the board plus those only the whole board shows:
 /// cards in unknown lanes, unknown kinds, missing or equal ranks.
 pub fn check(board: &Board) -> Vec<Problem> {
-    let mut out = board.problems.clone();
-    let texts =
-        |id: &str| std::fs::read_to_string(board.root.join(card_path(id))).unwrap_or_default();
-    let mut ranked: Vec<(&str, &str, &str)> = Vec::with_capacity(board.cards.len());
-    for card in &board.cards {
-        let rel = card_path(&card.id);
+    check_cards(
+        &board.root,
+        &board.config,
+        board.problems.clone(),
+        board.cards.iter().map(Facts::of),
+    )
+}
+
+/// What the whole-board checks read of a card.
+struct Facts<'a> {
+    id: &'a str,
+    lane: &'a str,
+    rank: &'a str,
+    kind: &'a str,
+}
+
+impl<'a> Facts<'a> {
+    fn of(card: &'a Card) -> Self {
+        Facts {
+            id: &card.id,
+            lane: &card.lane,
+            rank: &card.rank,
+            kind: &card.kind,
+        }
+    }
+}
+
+/// [`check`] on the cards of the board at `root`, given the problems found
+/// loading it.
+fn check_cards<'a>(
+    root: &Path,
+    config: &BoardConfig,
+    mut out: Vec<Problem>,
+    cards: impl Iterator<Item = Facts<'a>>,
+) -> Vec<Problem> {
+    let texts = |id: &str| std::fs::read_to_string(root.join(card_path(id))).unwrap_or_default();
+    let mut ranked: Vec<(&str, &str, &str)> = Vec::with_capacity(cards.size_hint().0);
+    for card in cards {
         let mut found = Vec::new();
-        if board.config.lane(&card.lane).is_none() {
+        if config.lane(card.lane).is_none() {
             found.push((
                 "lane",
                 format!(
                     "unknown lane {:?}; lanes are: {}",
                     card.lane,
-                    board
-                        .config
+                    config
                         .lanes
                         .iter()
                         .map(|l| l.id.as_str())
@@ -31,13 +114,13 @@ pub fn check(board: &Board) -> Vec<Problem> {
                 ),
             ));
         }
-        if !board.config.kinds.contains(&card.kind) {
+        if !config.kinds.iter().any(|k| k == card.kind) {
             found.push((
                 "kind",
                 format!(
                     "unknown kind {:?}; board kinds are: {}",
                     card.kind,
-                    board.config.kinds.join(", ")
+                    config.kinds.join(", ")
                 ),
             ));
         }
@@ -47,10 +130,11 @@ pub fn check(board: &Board) -> Vec<Problem> {
                 "missing rank; `lanes move` gives the card one".to_string(),
             ));
         } else {
-            ranked.push((card.lane.as_str(), card.rank.as_str(), card.id.as_str()));
+            ranked.push((card.lane, card.rank, card.id));
         }
         if !found.is_empty() {
-            let text = texts(&card.id);
+            let rel = card_path(card.id);
+            let text = texts(card.id);
             for (field, message) in found {
                 let (line, column) = yaml::locate(&text, field);
                 out.push(Problem::new(&rel, line, column, message));
@@ -140,4 +224,92 @@ pub fn strays(root: &std::path::Path, tracked: impl Fn(&str) -> bool) -> Vec<Pro
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// `check_root` finds what loading the board and `check` find, card
+    /// for card, whether the cards are read from their files, loaded whole
+    /// to write the cache, or decoded from it.
+    #[test]
+    fn check_root_finds_what_check_on_the_loaded_board_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        // A git dir, for the card cache (`.git/lanes/cards-v1`).
+        fs::create_dir_all(root.join(".git")).unwrap();
+        let template = crate::templates::BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "research-kanban")
+            .map(|(_, t)| *t)
+            .unwrap();
+        fs::create_dir_all(root.join(CARDS_DIR)).unwrap();
+        fs::write(root.join(BOARD_FILE), template).unwrap();
+        let card = |id: &str, text: &str| fs::write(root.join(card_path(id)), text).unwrap();
+        for i in 0..40 {
+            let id = format!("same{i:02}");
+            card(
+                &id,
+                &format!("id: {id}\ntitle: T\nlane: backlog\nrank: m\nkind: task\n"),
+            );
+        }
+        for i in 0..30 {
+            let id = format!("own{i:02}");
+            card(
+                &id,
+                &format!("id: {id}\ntitle: T\nlane: analysis\nrank: m{i}1\nkind: hypothesis\n"),
+            );
+        }
+        card("pairb", "id: pairb\nlane: done\nrank: t\n");
+        card("paira", "id: paira\nlane: done\nrank: t\nkind: task\n");
+        card(
+            "lost",
+            "id: lost\ntitle: Lost\nlane: nowhere\nrank: m\nkind: spike\n",
+        );
+        card("lostb", "id: lostb\nlane: nowhere\nrank: m\n");
+        card("norank", "id: norank\nlane: backlog\nkind: task\n");
+        card("dupa", "id: dupb\nlane: done\nrank: m\n");
+        card("dupb", "id: dupb\nlane: done\nrank: z\n");
+        card("broken", "id: broken\nlane: [unclosed\n");
+        card("badrank", "id: badrank\nlane: backlog\nrank: m0\n");
+        fs::write(root.join(CARDS_DIR).join("Not A Card.yaml"), "x").unwrap();
+
+        let same = |when: &str| {
+            let board = Board::load(root).unwrap();
+            let want = check(&board);
+            let (got, checked) = check_root(root).unwrap();
+            assert_eq!(got, want, "{when}");
+            assert_eq!(checked.cards, board.cards.len(), "{when}");
+            assert_eq!(checked.config, board.config, "{when}");
+            got
+        };
+        // Files changed just now: read from their files, not cached.
+        let found = same("cards read from their files");
+        let cache = root.join(".git/lanes/cards-v1");
+        assert!(!cache.exists());
+        // One clash per group: the 40 in backlog, the pair, the two lost.
+        let clashes: Vec<&Problem> = found
+            .iter()
+            .filter(|p| p.message.contains("is also used by"))
+            .collect();
+        assert_eq!(clashes.len(), 3, "{found:#?}");
+        assert!(found.iter().any(|p| p.path.ends_with("broken.yaml")));
+        assert!(found.iter().any(|p| p.message.contains("duplicate id")));
+        assert!(found.iter().any(|p| p.message.contains("missing rank")));
+        assert!(found.iter().any(|p| p.message.contains("unknown kind")));
+        assert!(found.iter().any(|p| p.path.ends_with("Not A Card.yaml")));
+
+        // Once the files are older than the cache's racy window, the first
+        // run loads the cards whole and writes the cache; the next decodes
+        // them from it.
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        fs::remove_file(&cache).ok();
+        let (first, _) = check_root(root).unwrap();
+        assert!(cache.exists(), "the first run writes the cache");
+        assert_eq!(first, found);
+        assert!(!cache::Snapshot::load(root).unwrap().outdated);
+        assert_eq!(same("cards decoded from the cache"), found);
+    }
 }
