@@ -739,10 +739,10 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
 }
 
 /// All problems on the board, as `path:line:column: message`, with the
-/// board when it could be read.
-pub fn problems(r: &Path) -> Result<(Vec<store::Problem>, Option<Board>)> {
-    let (mut found, board) = match Board::load(r) {
-        Ok(b) => (store::validate::check(&b), Some(b)),
+/// board's size when it could be read.
+pub fn problems(r: &Path) -> Result<(Vec<store::Problem>, Option<store::validate::Checked>)> {
+    let (mut found, board) = match store::validate::check_root(r) {
+        Ok((found, b)) => (found, Some(b)),
         Err(e) => match e.downcast::<store::Problem>() {
             Ok(p) => (vec![p], None),
             Err(e) => return Err(e),
@@ -816,7 +816,7 @@ fn validate(r: &Path) -> Result<ExitCode> {
         (true, Some(board)) => {
             say!(
                 "board ok: {} cards in {} lanes",
-                board.cards.len(),
+                board.cards,
                 board.config.lanes.len()
             );
             Ok(ExitCode::SUCCESS)

@@ -1,26 +1,111 @@
 //! `lanes validate`: every problem on the board, with positions.
 
-use super::{card_path, is_board_file, yaml, Board, Problem, BOARD_DIR, CARDS_DIR};
-use std::collections::HashMap;
+use super::{
+    cache, card_path, is_board_file, parse_board, read_board_file, yaml, Board, Problem, BOARD_DIR,
+    BOARD_FILE, CARDS_DIR,
+};
+use crate::model::{BoardConfig, Card};
+use anyhow::Result;
+use std::path::Path;
+
+/// At most this many ids are named in a rank clash; the rest are counted.
+pub const CLASH_IDS: usize = 10;
+
+/// The board [`check_root`] checked.
+#[derive(Debug)]
+pub struct Checked {
+    pub config: BoardConfig,
+    /// How many cards could be read.
+    pub cards: usize,
+}
+
+/// [`check`] on the board at `root`, without holding every card at once.
+/// A loaded board of 100,000 cards is about 250 MB of cards; validation
+/// needs only each card's id, lane, rank and kind. So the cards the card
+/// cache vouches for are decoded on all cores, one at a time, keeping just
+/// those. When the cache is to be rewritten (no cache yet, or many cards
+/// changed), the cards are loaded whole, as [`Board::load`] does, which
+/// rewrites it. A broken board.yaml is an error, as for [`Board::load`].
+pub fn check_root(root: &Path) -> Result<(Vec<Problem>, Checked)> {
+    let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
+    let mut snapshot = cache::Snapshot::load(root)?;
+    if snapshot.outdated {
+        let (cards, problems) = snapshot.into_cards(root, &config);
+        let problems = check_cards(root, &config, problems, cards.iter().map(Facts::of));
+        let cards = cards.len();
+        return Ok((problems, Checked { config, cards }));
+    }
+    let mut problems = std::mem::take(&mut snapshot.problems);
+    let decoded = super::par_map(&snapshot.entries, |e| {
+        snapshot.card(root, e).map(|c| (c.lane, c.rank, c.kind))
+    });
+    let mut read = Vec::with_capacity(decoded.len());
+    for (e, d) in snapshot.entries.iter().zip(decoded) {
+        match d {
+            Ok((lane, rank, kind)) => read.push((e.id.as_str(), lane, rank, kind)),
+            Err(p) => problems.push(p),
+        }
+    }
+    let facts = read.iter().map(|(id, lane, rank, kind)| Facts {
+        id,
+        lane,
+        rank,
+        kind,
+    });
+    let problems = check_cards(root, &config, problems, facts);
+    let cards = read.len();
+    Ok((problems, Checked { config, cards }))
+}
 
 /// Problems found loading the board plus those only the whole board shows:
 /// cards in unknown lanes, unknown kinds, missing or equal ranks.
 pub fn check(board: &Board) -> Vec<Problem> {
-    let mut out = board.problems.clone();
-    let texts =
-        |id: &str| std::fs::read_to_string(board.root.join(card_path(id))).unwrap_or_default();
-    let mut by_rank: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
-    for card in &board.cards {
-        let rel = card_path(&card.id);
+    check_cards(
+        &board.root,
+        &board.config,
+        board.problems.clone(),
+        board.cards.iter().map(Facts::of),
+    )
+}
+
+/// What the whole-board checks read of a card.
+struct Facts<'a> {
+    id: &'a str,
+    lane: &'a str,
+    rank: &'a str,
+    kind: &'a str,
+}
+
+impl<'a> Facts<'a> {
+    fn of(card: &'a Card) -> Self {
+        Facts {
+            id: &card.id,
+            lane: &card.lane,
+            rank: &card.rank,
+            kind: &card.kind,
+        }
+    }
+}
+
+/// [`check`] on the cards of the board at `root`, given the problems found
+/// loading it.
+fn check_cards<'a>(
+    root: &Path,
+    config: &BoardConfig,
+    mut out: Vec<Problem>,
+    cards: impl Iterator<Item = Facts<'a>>,
+) -> Vec<Problem> {
+    let texts = |id: &str| std::fs::read_to_string(root.join(card_path(id))).unwrap_or_default();
+    let mut ranked: Vec<(&str, &str, &str)> = Vec::with_capacity(cards.size_hint().0);
+    for card in cards {
         let mut found = Vec::new();
-        if board.config.lane(&card.lane).is_none() {
+        if config.lane(card.lane).is_none() {
             found.push((
                 "lane",
                 format!(
                     "unknown lane {:?}; lanes are: {}",
                     card.lane,
-                    board
-                        .config
+                    config
                         .lanes
                         .iter()
                         .map(|l| l.id.as_str())
@@ -29,13 +114,13 @@ pub fn check(board: &Board) -> Vec<Problem> {
                 ),
             ));
         }
-        if !board.config.kinds.contains(&card.kind) {
+        if !config.kinds.iter().any(|k| k == card.kind) {
             found.push((
                 "kind",
                 format!(
                     "unknown kind {:?}; board kinds are: {}",
                     card.kind,
-                    board.config.kinds.join(", ")
+                    config.kinds.join(", ")
                 ),
             ));
         }
@@ -45,41 +130,62 @@ pub fn check(board: &Board) -> Vec<Problem> {
                 "missing rank; `lanes move` gives the card one".to_string(),
             ));
         } else {
-            by_rank
-                .entry((card.lane.as_str(), card.rank.as_str()))
-                .or_default()
-                .push(card.id.as_str());
+            ranked.push((card.lane, card.rank, card.id));
         }
         if !found.is_empty() {
-            let text = texts(&card.id);
+            let rel = card_path(card.id);
+            let text = texts(card.id);
             for (field, message) in found {
                 let (line, column) = yaml::locate(&text, field);
                 out.push(Problem::new(&rel, line, column, message));
             }
         }
     }
-    let mut ties: Vec<_> = by_rank
-        .into_iter()
-        .filter(|(_, ids)| ids.len() > 1)
-        .collect();
-    ties.sort();
-    for ((lane, rank), ids) in ties {
-        for id in &ids {
-            let (line, column) = yaml::locate(&texts(id), "rank");
-            let others: Vec<&str> = ids.iter().filter(|x| *x != id).copied().collect();
-            out.push(Problem::new(
-                &card_path(id),
-                line,
-                column,
-                format!(
-                    "rank {rank:?} is also used by {} in lane {lane}; order between them falls back to id (move one to fix)",
-                    others.join(", ")
-                ),
-            ));
-        }
-    }
+    out.extend(rank_clashes(ranked, texts));
     out.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     out
+}
+
+/// One problem per group of cards sharing a rank in a lane, given each
+/// ranked card as `(lane, rank, id)`: at the `rank:` line of the group's
+/// first card (by id), naming at most [`CLASH_IDS`] of the others. An
+/// import that gives 100,000 cards one rank makes one line per lane, not a
+/// list of every other card on every card's line (which grew with the
+/// square of the group). `text` reads a card's file.
+fn rank_clashes(
+    mut ranked: Vec<(&str, &str, &str)>,
+    text: impl Fn(&str) -> String,
+) -> Vec<Problem> {
+    ranked.sort_unstable();
+    ranked
+        .chunk_by(|a, b| a.0 == b.0 && a.1 == b.1)
+        .filter(|group| group.len() > 1)
+        .map(|group| {
+            let (lane, rank, first) = group[0];
+            let others: Vec<&str> = group[1..].iter().map(|c| c.2).collect();
+            let (line, column) = yaml::locate(&text(first), "rank");
+            Problem::new(
+                &card_path(first),
+                line,
+                column,
+                clash_message(lane, rank, &others),
+            )
+        })
+        .collect()
+}
+
+fn clash_message(lane: &str, rank: &str, others: &[&str]) -> String {
+    let named = &others[..others.len().min(CLASH_IDS)];
+    let mut list = named.join(", ");
+    if others.len() > named.len() {
+        list.push_str(&format!(" and {} more", others.len() - named.len()));
+    }
+    format!(
+        "rank {rank:?} is also used by {} other card{} in lane {lane}: {list}; order among these {} cards falls back to id (`lanes move CARD {lane} --before/--after CARD` gives a card a rank of its own)",
+        others.len(),
+        if others.len() == 1 { "" } else { "s" },
+        others.len() + 1,
+    )
 }
 
 /// Files under `.lanes/` that are not board files (see
@@ -118,4 +224,92 @@ pub fn strays(root: &std::path::Path, tracked: impl Fn(&str) -> bool) -> Vec<Pro
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// `check_root` finds what loading the board and `check` find, card
+    /// for card, whether the cards are read from their files, loaded whole
+    /// to write the cache, or decoded from it.
+    #[test]
+    fn check_root_finds_what_check_on_the_loaded_board_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        // A git dir, for the card cache (`.git/lanes/cards-v1`).
+        fs::create_dir_all(root.join(".git")).unwrap();
+        let template = crate::templates::BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "research-kanban")
+            .map(|(_, t)| *t)
+            .unwrap();
+        fs::create_dir_all(root.join(CARDS_DIR)).unwrap();
+        fs::write(root.join(BOARD_FILE), template).unwrap();
+        let card = |id: &str, text: &str| fs::write(root.join(card_path(id)), text).unwrap();
+        for i in 0..40 {
+            let id = format!("same{i:02}");
+            card(
+                &id,
+                &format!("id: {id}\ntitle: T\nlane: backlog\nrank: m\nkind: task\n"),
+            );
+        }
+        for i in 0..30 {
+            let id = format!("own{i:02}");
+            card(
+                &id,
+                &format!("id: {id}\ntitle: T\nlane: analysis\nrank: m{i}1\nkind: hypothesis\n"),
+            );
+        }
+        card("pairb", "id: pairb\nlane: done\nrank: t\n");
+        card("paira", "id: paira\nlane: done\nrank: t\nkind: task\n");
+        card(
+            "lost",
+            "id: lost\ntitle: Lost\nlane: nowhere\nrank: m\nkind: spike\n",
+        );
+        card("lostb", "id: lostb\nlane: nowhere\nrank: m\n");
+        card("norank", "id: norank\nlane: backlog\nkind: task\n");
+        card("dupa", "id: dupb\nlane: done\nrank: m\n");
+        card("dupb", "id: dupb\nlane: done\nrank: z\n");
+        card("broken", "id: broken\nlane: [unclosed\n");
+        card("badrank", "id: badrank\nlane: backlog\nrank: m0\n");
+        fs::write(root.join(CARDS_DIR).join("Not A Card.yaml"), "x").unwrap();
+
+        let same = |when: &str| {
+            let board = Board::load(root).unwrap();
+            let want = check(&board);
+            let (got, checked) = check_root(root).unwrap();
+            assert_eq!(got, want, "{when}");
+            assert_eq!(checked.cards, board.cards.len(), "{when}");
+            assert_eq!(checked.config, board.config, "{when}");
+            got
+        };
+        // Files changed just now: read from their files, not cached.
+        let found = same("cards read from their files");
+        let cache = root.join(".git/lanes/cards-v1");
+        assert!(!cache.exists());
+        // One clash per group: the 40 in backlog, the pair, the two lost.
+        let clashes: Vec<&Problem> = found
+            .iter()
+            .filter(|p| p.message.contains("is also used by"))
+            .collect();
+        assert_eq!(clashes.len(), 3, "{found:#?}");
+        assert!(found.iter().any(|p| p.path.ends_with("broken.yaml")));
+        assert!(found.iter().any(|p| p.message.contains("duplicate id")));
+        assert!(found.iter().any(|p| p.message.contains("missing rank")));
+        assert!(found.iter().any(|p| p.message.contains("unknown kind")));
+        assert!(found.iter().any(|p| p.path.ends_with("Not A Card.yaml")));
+
+        // Once the files are older than the cache's racy window, the first
+        // run loads the cards whole and writes the cache; the next decodes
+        // them from it.
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        fs::remove_file(&cache).ok();
+        let (first, _) = check_root(root).unwrap();
+        assert!(cache.exists(), "the first run writes the cache");
+        assert_eq!(first, found);
+        assert!(!cache::Snapshot::load(root).unwrap().outdated);
+        assert_eq!(same("cards decoded from the cache"), found);
+    }
 }
