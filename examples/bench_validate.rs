@@ -25,6 +25,7 @@
 //! the same board; without `--dir` the board goes in a temporary folder that
 //! is removed at the end (unless `--keep`); `--reuse` measures a board
 //! generated in `--dir` earlier.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;

@@ -140,7 +140,11 @@ fn story(order: &str) -> Story {
         flows.push(c.json(&["flow", "--json", "--since", "2026-03-01"]));
     }
     for f in &flows[1..] {
-        assert_eq!(f, &flows[0], "{order}: clones disagree on flow");
+        assert_same(
+            &stable(f),
+            &stable(&flows[0]),
+            &format!("{order}: clones disagree on flow"),
+        );
     }
     let hypotheses = ana.json(&["hypotheses", "--json"]);
     for c in [&bo, &chen] {
@@ -162,6 +166,46 @@ fn story(order: &str) -> Story {
         flow: flows.swap_remove(0),
         hypotheses,
         logs,
+    }
+}
+
+/// A flow without what depends on the moment it was computed (ages) or
+/// on random card ids.
+fn stable(flow: &J) -> J {
+    let mut f = flow.clone();
+    for a in f["aging"].as_array_mut().unwrap() {
+        let a = a.as_object_mut().unwrap();
+        a.remove("card");
+        a.remove("age");
+    }
+    f
+}
+
+/// Assert two JSON values are equal, naming the first difference only
+/// (a flow is long).
+fn assert_same(a: &J, b: &J, what: &str) {
+    fn first_difference(a: &J, b: &J, path: &str) -> Option<String> {
+        match (a, b) {
+            (J::Object(x), J::Object(y)) => {
+                for k in x.keys().chain(y.keys()) {
+                    let (p, q) = (x.get(k).unwrap_or(&J::Null), y.get(k).unwrap_or(&J::Null));
+                    if let Some(d) = first_difference(p, q, &format!("{path}.{k}")) {
+                        return Some(d);
+                    }
+                }
+                None
+            }
+            (J::Array(x), J::Array(y)) if x.len() == y.len() => x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (p, q))| first_difference(p, q, &format!("{path}[{i}]"))),
+            _ if a == b => None,
+            _ => Some(format!("{path}: {a} vs {b}")),
+        }
+    }
+    if let Some(d) = first_difference(a, b, "") {
+        panic!("{what}: {d}");
     }
 }
 
@@ -192,7 +236,11 @@ fn median(mut v: Vec<i64>) -> i64 {
 fn three_clones_in_any_sync_order_agree_with_the_card_logs() {
     let a = story("chen-ana-bo");
     let b = story("bo-ana-chen");
-    assert_eq!(a.flow, b.flow, "the order of syncing changed the flow");
+    assert_same(
+        &stable(&a.flow),
+        &stable(&b.flow),
+        "the order of syncing changed the flow",
+    );
     // (Card ids are random: the rest must be the same.)
     let without_ids = |v: &J| {
         let mut v = v.clone();
@@ -201,7 +249,11 @@ fn three_clones_in_any_sync_order_agree_with_the_card_logs() {
         }
         v
     };
-    assert_eq!(without_ids(&a.hypotheses), without_ids(&b.hypotheses));
+    assert_same(
+        &without_ids(&a.hypotheses),
+        &without_ids(&b.hypotheses),
+        "hypotheses",
+    );
     // Known answers: H sat 8 days in Data Understanding and 19 in Data
     // Preparation; it was refuted on 21 March, not on the day of a sync.
     let h = visits(&a.logs["H"]);
@@ -254,6 +306,39 @@ fn three_clones_in_any_sync_order_agree_with_the_card_logs() {
     }
     // Loop-backs: none in this story; end to end: nobody finished.
     assert_eq!(a.flow["loop_backs"], serde_json::json!([]));
+    // Aging work in progress: T in Evaluation since 15 March (no visit
+    // there has ended, so no p85), X in Data Understanding since 20 March,
+    // past that lane's 85th percentile (8 days), H in Modeling since 29
+    // March, past 10 days.
+    let aging: Vec<(String, String, Option<i64>, bool)> = a.flow["aging"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["lane"].as_str().unwrap().to_string(),
+                x["since"].as_str().unwrap().to_string(),
+                x["lane_p85"].as_i64(),
+                x["over_p85"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let entry = |lane: &str, since: &str, p85: Option<i64>, over: bool| {
+        (lane.to_string(), since.to_string(), p85, over)
+    };
+    assert_eq!(
+        aging,
+        vec![
+            entry("evaluation", "2026-03-15T10:00:00Z", None, false),
+            entry(
+                "data-understanding",
+                "2026-03-20T10:00:00Z",
+                Some(8 * DAY),
+                true
+            ),
+            entry("modeling", "2026-03-29T10:00:00Z", Some(10 * DAY), true),
+        ]
+    );
 }
 
 #[test]

@@ -418,7 +418,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sync { remote } => {
             use std::io::IsTerminal;
-            let r = root(&cli.board)?;
+            let here = std::env::current_dir()?;
+            let r = match (&cli.board, store::discover(&here)) {
+                // A clone made before the board existed: its upstream may
+                // have one (sync says so if not).
+                (None, Err(_)) => crate::git::work_tree_of(&here)?,
+                _ => root(&cli.board)?,
+            };
             let opts = crate::sync::Options {
                 remote,
                 interactive: std::io::stdin().is_terminal(),
@@ -955,6 +961,8 @@ fn log_board(
     struct Item<'a> {
         commit: &'a str,
         time: i64,
+        /// `time` as ISO 8601.
+        at: String,
         author: &'a str,
         subject: &'a str,
         action: Option<&'a str>,
@@ -992,6 +1000,7 @@ fn log_board(
         Some(Item {
             commit: &c.id,
             time: c.time,
+            at: crate::model::date::format_timestamp(c.time),
             author: &c.author,
             subject: &c.subject,
             action: c.action.as_deref(),

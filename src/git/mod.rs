@@ -42,6 +42,19 @@ pub fn open(path: &Path) -> Result<Repository> {
         })
 }
 
+/// The top folder of the work tree `path` is in (for commands that work
+/// before a board exists here, like `lanes sync` in an early clone).
+pub fn work_tree_of(path: &Path) -> Result<std::path::PathBuf> {
+    let repo = open(path)?;
+    let wd = repo.workdir().ok_or_else(|| {
+        anyhow!(
+            "{} is a bare repository: lanes needs a work tree",
+            repo.path().display()
+        )
+    })?;
+    Ok(std::fs::canonicalize(wd).unwrap_or_else(|_| wd.to_path_buf()))
+}
+
 /// The repository `GIT_DIR` names (with `GIT_WORK_TREE`, `GIT_INDEX_FILE`
 /// and the other variables git reads), when it is set: as git does, the
 /// current folder is then not searched.

@@ -63,6 +63,41 @@ pub struct Breach {
     pub max: usize,
 }
 
+/// One day of the cumulative flow diagram.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Day {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Cards per lane id at the end of the day (archived cards not
+    /// counted).
+    pub lanes: BTreeMap<String, usize>,
+}
+
+/// Cards reaching the last lane in one ISO week.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Week {
+    /// `2026-W47`.
+    pub week: String,
+    pub cards: usize,
+}
+
+/// A card in progress and how long it has been in its lane, against how
+/// long cards usually stay there (an aging work-in-progress chart).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Aging {
+    pub card: String,
+    pub lane: String,
+    /// When it entered the lane (ISO 8601).
+    pub since: String,
+    /// Seconds in the lane so far.
+    pub age: i64,
+    /// The lane's 85th-percentile time in lane (seconds), if any visit
+    /// has ended.
+    pub lane_p85: Option<i64>,
+    /// In the lane longer than 85% of the visits that ended: stuck.
+    pub over_p85: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Flow {
     pub since: String,
@@ -70,15 +105,22 @@ pub struct Flow {
     /// Lane ids in board order.
     pub lanes: Vec<String>,
     /// Per day: (YYYY-MM-DD, cards per lane in `lanes` order), archived
-    /// cards not counted.
+    /// cards not counted. (Kept for scripts; [`Flow::days`] names them.)
     pub cfd: Vec<(String, Vec<usize>)>,
+    /// The cumulative flow diagram, one object per day.
+    pub days: Vec<Day>,
     pub cycle: Vec<LaneCycle>,
     /// From creation to first reaching the last lane.
     pub end_to_end: Option<Spread>,
-    /// Cards reaching the last lane per ISO week (`2026-W47`).
+    /// Cards reaching the last lane per ISO week (`2026-W47`). (Kept for
+    /// scripts; [`Flow::weeks`] names them.)
     pub throughput: Vec<(String, usize)>,
+    pub weeks: Vec<Week>,
     pub loop_backs: Vec<LoopBack>,
     pub breaches: Vec<Breach>,
+    /// Cards in progress (not archived, not in the last lane), longest in
+    /// their lane first.
+    pub aging: Vec<Aging>,
 }
 
 /// Every lane change, in order: from the history's card states.
@@ -207,7 +249,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         }
         entered.insert(m.card.as_str(), (m.to.clone(), m.time));
     }
-    let cycle = lanes
+    let cycle: Vec<LaneCycle> = lanes
         .iter()
         .enumerate()
         .map(|(i, l)| LaneCycle {
@@ -215,6 +257,54 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
             time_in_lane: per_lane.remove(&i).and_then(spread),
         })
         .collect();
+    // Aging work in progress: each card's current visit, against the p85
+    // of every visit to that lane that ended (not only those in range).
+    let mut visits: HashMap<&str, Vec<i64>> = HashMap::new();
+    let mut current: HashMap<&str, (&str, i64)> = HashMap::new();
+    for m in &all_moves {
+        if let Some((lane, t)) = current.get(m.card.as_str()) {
+            visits.entry(lane).or_default().push((m.time - t).max(0));
+        }
+        current.insert(m.card.as_str(), (m.to.as_str(), m.time));
+    }
+    let mut alive: HashMap<&str, bool> = HashMap::new();
+    for ch in history
+        .changes
+        .iter()
+        .filter(|c| !c.unreadable() && c.time <= until)
+    {
+        alive.insert(
+            ch.card.as_str(),
+            ch.state.as_ref().is_some_and(|s| !s.archived),
+        );
+    }
+    let p85: HashMap<&str, i64> = visits
+        .into_iter()
+        .filter_map(|(lane, v)| Some((lane, spread(v)?.p85)))
+        .collect();
+    let last_lane = lanes.last().map(String::as_str);
+    let mut aging: Vec<Aging> = current
+        .iter()
+        .filter(|(card, (lane, t))| {
+            alive.get(*card) == Some(&true)
+                && index.contains_key(*lane)
+                && Some(*lane) != last_lane
+                && *t <= until
+        })
+        .map(|(card, (lane, t))| {
+            let age = until - t;
+            let lane_p85 = p85.get(lane).copied();
+            Aging {
+                card: card.to_string(),
+                lane: lane.to_string(),
+                since: date::format_timestamp(*t),
+                age,
+                lane_p85,
+                over_p85: lane_p85.is_some_and(|p| age > p),
+            }
+        })
+        .collect();
+    aging.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.card.cmp(&b.card)));
     // Throughput for every week in range, zeros included.
     let mut throughput = Vec::new();
     let mut day = d0;
@@ -262,16 +352,33 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         }
         breaches.extend(open);
     }
+    let days = cfd
+        .iter()
+        .map(|(date, counts)| Day {
+            date: date.clone(),
+            lanes: lanes.iter().cloned().zip(counts.iter().copied()).collect(),
+        })
+        .collect();
+    let weeks = throughput
+        .iter()
+        .map(|(week, cards)| Week {
+            week: week.clone(),
+            cards: *cards,
+        })
+        .collect();
     Flow {
         since: date::format_date(d0),
         until: date::format_date(d1),
         lanes,
         cfd,
+        days,
         cycle,
         end_to_end: spread(e2e),
         throughput,
+        weeks,
         loop_backs,
         breaches,
+        aging,
     }
 }
 
@@ -398,6 +505,34 @@ pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
             b.from,
             b.to,
             b.max
+        );
+    }
+    let _ = write!(out, "{}", aging_text(&f.aging, &title));
+    out
+}
+
+/// The aging work-in-progress table: each card in progress, its age in
+/// its lane and that lane's 85th percentile; `!` marks a card past it.
+pub fn aging_text(aging: &[Aging], title: &dyn Fn(&str) -> String) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nAging work in progress (age in lane against the lane's 85th percentile; ! = past it)"
+    );
+    if aging.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for a in aging {
+        let p85 = a.lane_p85.map_or("—".to_string(), human);
+        let _ = writeln!(
+            out,
+            "  {} {:<8} {:<24} {:>7} / p85 {:>6}",
+            if a.over_p85 { "!" } else { " " },
+            crate::model::id::short(&a.card),
+            crate::model::text::one_line(&title(&a.lane)),
+            human(a.age),
+            p85
         );
     }
     out

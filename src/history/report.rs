@@ -23,11 +23,37 @@ pub struct HypothesisRow {
     pub cost: String,
     pub owner: String,
     pub lane: String,
-    /// Verdict changes over time: (date, verdict).
+    /// Verdict changes over time: (date, verdict). (Kept for scripts;
+    /// [`HypothesisRow::verdict_history`] names the fields.)
     pub verdicts: Vec<(String, String)>,
     /// Commits that changed the card.
     pub revisions: usize,
     pub updated: String,
+    /// Baseline, target and result as the card has them: numbers as JSON
+    /// numbers, text as strings, `null` when absent.
+    pub values: Values,
+    /// Every verdict the card was given, in order.
+    pub verdict_history: Vec<VerdictChange>,
+    /// When the card last changed (ISO 8601), if it ever did.
+    pub updated_at: Option<String>,
+}
+
+/// A hypothesis's measures, typed.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Values {
+    pub baseline: serde_json::Value,
+    pub target: serde_json::Value,
+    pub result: serde_json::Value,
+}
+
+/// A verdict given to a hypothesis.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VerdictChange {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// ISO 8601, to the second.
+    pub at: String,
+    pub verdict: String,
 }
 
 fn v(x: &Option<Value>) -> String {
@@ -42,7 +68,7 @@ fn v(x: &Option<Value>) -> String {
 /// Every hypothesis card (kind `hypothesis` or with a hypothesis), with how
 /// its verdict changed over time.
 pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
-    let mut verdicts: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    let mut verdicts: HashMap<&str, Vec<VerdictChange>> = HashMap::new();
     let mut revisions: HashMap<&str, (usize, i64)> = HashMap::new();
     for ch in history.changes.iter().filter(|c| !c.unreadable()) {
         let t = ch.time;
@@ -52,8 +78,12 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
         if let Some(s) = &ch.state {
             let list = verdicts.entry(ch.card.as_str()).or_default();
             let verdict = s.verdict.clone().unwrap_or_default();
-            if !verdict.is_empty() && list.last().map(|x| &x.1) != Some(&verdict) {
-                list.push((date::format_date(t.div_euclid(86_400)), verdict));
+            if !verdict.is_empty() && list.last().map(|x| &x.verdict) != Some(&verdict) {
+                list.push(VerdictChange {
+                    date: date::format_date(t.div_euclid(86_400)),
+                    at: date::format_timestamp(t),
+                    verdict,
+                });
             }
         }
     }
@@ -64,6 +94,11 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
         .map(|c| {
             let h = c.hypothesis.clone().unwrap_or_default();
             let (revs, last) = revisions.get(c.id.as_str()).copied().unwrap_or((0, 0));
+            let history = verdicts.remove(c.id.as_str()).unwrap_or_default();
+            let typed = |v: &Option<Value>| {
+                v.as_ref()
+                    .map_or(serde_json::Value::Null, crate::store::json::to_json)
+            };
             HypothesisRow {
                 id: c.id.clone(),
                 title: c.title.clone(),
@@ -84,13 +119,23 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                     .unwrap_or_default(),
                 owner: c.assignees.join(", "),
                 lane: c.lane.clone(),
-                verdicts: verdicts.remove(c.id.as_str()).unwrap_or_default(),
+                verdicts: history
+                    .iter()
+                    .map(|v| (v.date.clone(), v.verdict.clone()))
+                    .collect(),
                 revisions: revs,
                 updated: if last > 0 {
                     date::format_date(last.div_euclid(86_400))
                 } else {
                     String::new()
                 },
+                values: Values {
+                    baseline: typed(&h.baseline),
+                    target: typed(&h.target),
+                    result: typed(&h.result),
+                },
+                verdict_history: history,
+                updated_at: (last > 0).then(|| date::format_timestamp(last)),
             }
         })
         .collect()
@@ -185,7 +230,7 @@ pub fn cost_of(v: &Option<Value>) -> Option<(f64, String)> {
                 .unwrap_or(rest.len());
             let amount: f64 = rest[..end].replace(',', "").parse().ok()?;
             let unit = if prefix.is_empty() {
-                rest[end..].trim().to_string()
+                unit_name(rest[end..].trim())
             } else {
                 prefix.to_string()
             };
@@ -193,6 +238,40 @@ pub fn cost_of(v: &Option<Value>) -> Option<(f64, String)> {
         }
         _ => None,
     }
+}
+
+/// One name per unit, so that `1 CPU-hour` and `4 CPU-hours` add up: the
+/// plural, as a total is usually more than one (`hour`, `hours` ->
+/// `hours`). Units that are not words (`$`, `kWh`) stay as written.
+pub fn unit_name(unit: &str) -> String {
+    let is_word = unit.chars().last().is_some_and(|c| c.is_ascii_alphabetic()) && unit.len() > 1;
+    if !is_word || unit.ends_with('s') || unit.chars().any(|c| c.is_ascii_digit()) {
+        return unit.to_string();
+    }
+    let last_upper = unit.chars().last().is_some_and(|c| c.is_ascii_uppercase());
+    if last_upper {
+        // An abbreviation (`USD`, `GPU`): no plural.
+        return unit.to_string();
+    }
+    format!("{unit}s")
+}
+
+/// A cost total in one unit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Cost {
+    /// `GPU-hours`, `$`, or `null` for plain numbers.
+    pub unit: Option<String>,
+    pub amount: f64,
+}
+
+fn costs(totals: &BTreeMap<String, f64>) -> Vec<Cost> {
+    totals
+        .iter()
+        .map(|(unit, amount)| Cost {
+            unit: Some(unit.clone()).filter(|u| !u.is_empty()),
+            amount: *amount,
+        })
+        .collect()
 }
 
 /// Costs summed per unit, as text: `11 GPU-hours, 5 CPU-hours`.
@@ -236,6 +315,41 @@ pub struct Report {
     pub loop_backs: Vec<flow::LoopBack>,
     /// Per author: lanes actions (add, move, note, verdict, ...) in the period.
     pub people: BTreeMap<String, BTreeMap<String, usize>>,
+    /// The fields above that are bare tuples or keyed by "", with named
+    /// fields (the tuples stay for scripts that read them).
+    pub lane_counts: Vec<LaneCount>,
+    pub over_wip_lanes: Vec<LaneCount>,
+    pub overdue_cards: Vec<Overdue>,
+    pub costs_in_period: Vec<Cost>,
+    pub costs_total: Vec<Cost>,
+    /// Cards in progress, longest in their lane first, against the lane's
+    /// 85th-percentile time in lane: what is stuck before it is late.
+    pub aging: Vec<AgingCard>,
+}
+
+/// A lane and how full it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LaneCount {
+    pub lane: String,
+    pub title: String,
+    pub cards: usize,
+    pub wip: Option<u32>,
+}
+
+/// A card past its due date.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Overdue {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+}
+
+/// [`flow::Aging`] with the card's title.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgingCard {
+    #[serde(flatten)]
+    pub aging: flow::Aging,
+    pub title: String,
 }
 
 pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: i64) -> Report {
@@ -306,6 +420,34 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         .iter()
         .filter_map(|(t, n, w)| w.filter(|w| *n > *w as usize).map(|w| (t.clone(), *n, w)))
         .collect();
+    let lane_counts: Vec<LaneCount> = board
+        .config
+        .lanes
+        .iter()
+        .zip(&lanes)
+        .map(|(l, (_, n, wip))| LaneCount {
+            lane: l.id.clone(),
+            title: l.title.clone(),
+            cards: *n,
+            wip: *wip,
+        })
+        .collect();
+    let over_wip_lanes = lane_counts
+        .iter()
+        .filter(|l| l.wip.is_some_and(|w| l.cards > w as usize))
+        .cloned()
+        .collect();
+    let overdue_cards = board
+        .cards
+        .iter()
+        .filter(|c| c.is_overdue(today))
+        .map(|c| Overdue {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            due: c.due.clone().unwrap_or_default(),
+        })
+        .collect();
+    let (cost_in_period_ref, cost_total_ref) = (cost_in_period.clone(), cost_total.clone());
     let mut people: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     // Board work: lanes' own commits, and others that changed a card.
     let touched: std::collections::HashSet<usize> =
@@ -348,6 +490,22 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             })
             .collect(),
         people,
+        lane_counts,
+        over_wip_lanes,
+        overdue_cards,
+        costs_in_period: costs(&cost_in_period_ref),
+        costs_total: costs(&cost_total_ref),
+        aging: flow
+            .aging
+            .iter()
+            .map(|a| AgingCard {
+                aging: a.clone(),
+                title: board
+                    .card(&a.card)
+                    .map(|c| c.title.clone())
+                    .unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 
@@ -436,6 +594,32 @@ pub fn markdown(r: &Report) -> String {
     }
     for (t, n, w) in &r.over_wip {
         let _ = writeln!(out, "- {} holds {n} cards, over its limit of {w}", cell(t));
+    }
+    let _ = writeln!(out, "\n## Aging work in progress\n");
+    if r.aging.is_empty() {
+        let _ = writeln!(out, "No card in progress.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| Card | Lane | In lane for | Lane's 85th percentile | |\n|---|---|---:|---:|---|"
+        );
+    }
+    for a in &r.aging {
+        let lane = r
+            .lane_counts
+            .iter()
+            .find(|l| l.lane == a.aging.lane)
+            .map_or(a.aging.lane.as_str(), |l| l.title.as_str());
+        let _ = writeln!(
+            out,
+            "| {} ({}) | {} | {} | {} | {} |",
+            cell(&a.title),
+            crate::model::id::short(&a.aging.card),
+            cell(lane),
+            flow::human(a.aging.age),
+            a.aging.lane_p85.map_or("—".to_string(), flow::human),
+            if a.aging.over_p85 { "stuck?" } else { "" }
+        );
     }
     let _ = writeln!(out, "\n## Loop-backs\n");
     if r.loop_backs.is_empty() {

@@ -53,8 +53,11 @@ fn is_set(field: &str) -> bool {
 pub struct Entry {
     pub commit: String,
     pub author: String,
-    /// Seconds since the epoch (author time).
+    /// Seconds since the epoch: when the change was made (its commit's
+    /// author time, see [`super::Change::time`]).
     pub time: i64,
+    /// The same as ISO 8601.
+    pub at: String,
     pub subject: String,
     /// `Lanes-Action` of lanes' own commits; None for hand edits and
     /// plain git.
@@ -312,6 +315,7 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
                 commit: c.id.clone(),
                 author: c.author.clone(),
                 time: ch.time,
+                at: crate::model::date::format_timestamp(ch.time),
                 subject: c.subject.clone(),
                 action: c.action.clone(),
                 link: false,
@@ -327,6 +331,7 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
                     commit: c.id.clone(),
                     author: c.author.clone(),
                     time: c.time,
+                    at: crate::model::date::format_timestamp(c.time),
                     subject: c.subject.clone(),
                     action: c.action.clone(),
                     link: true,

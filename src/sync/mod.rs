@@ -136,11 +136,11 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     let _lock = crate::ops::lock(root)?;
     let repo = git::open(root)?;
     let branch_ref = git::check_ready(&repo)?;
-    if repo.head().is_err() {
-        bail!("the branch has no commits yet, so there is nothing to sync; make a change first");
-    }
     let prefix = git::repo_path(&repo, root, "")?;
     let board_dir = format!("{prefix}{BOARD_DIR}/");
+    if repo.head().is_err() {
+        return first_fetch(&repo, &branch_ref, &board_dir, opts);
+    }
     refuse_filtered(&repo, &board_dir)?;
     // Uncommitted board changes would be lost or half-merged by a checkout:
     // checked just before one (a sync with nothing to bring in skips it).
@@ -191,6 +191,9 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
             }
         };
         let ours = head_oid(&repo)?;
+        if tries == 1 {
+            no_board_anywhere(&repo, &board_dir, ours, theirs, &remote, &branch)?;
+        }
         if let Some(t) = theirs {
             if t != ours {
                 let (ahead, behind) = repo.graph_ahead_behind(ours, t)?;
@@ -278,6 +281,86 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         );
     }
     record_sync(&repo, start);
+    Ok(report)
+}
+
+/// Whether `commit` holds a board at `board_dir`.
+fn has_board(repo: &Repository, commit: Oid, board_dir: &str) -> bool {
+    repo.find_commit(commit)
+        .and_then(|c| c.tree())
+        .is_ok_and(|t| {
+            t.get_path(Path::new(&format!("{board_dir}board.yaml")))
+                .is_ok()
+        })
+}
+
+/// A clone with no board whose upstream has none either: nothing to sync,
+/// and only here is `lanes init` the way on. (A clone made before the
+/// board existed syncs: the board comes with the merge.)
+fn no_board_anywhere(
+    repo: &Repository,
+    board_dir: &str,
+    ours: Oid,
+    theirs: Option<Oid>,
+    remote: &str,
+    branch: &str,
+) -> Result<()> {
+    if has_board(repo, ours, board_dir) || theirs.is_some_and(|t| has_board(repo, t, board_dir)) {
+        return Ok(());
+    }
+    bail!(
+        "no board here or on {remote}/{branch} (no {board_dir}board.yaml in either): nothing to sync; `lanes init` creates a board, and `lanes sync` then shares it"
+    )
+}
+
+/// Sync in a clone whose branch has no commits yet (cloned before anyone
+/// pushed): the branch starts at its upstream, as `git pull` would do.
+/// The branch is created only if it still does not exist, and the checkout
+/// refuses to overwrite any file the user has.
+fn first_fetch(
+    repo: &Repository,
+    branch_ref: &str,
+    board_dir: &str,
+    opts: &Options,
+) -> Result<Report> {
+    let (remote, branch) = remote::upstream(repo, branch_ref, opts.remote.as_deref())?;
+    let tracking = format!("refs/remotes/{remote}/{branch}");
+    let mut report = Report {
+        remote: remote.clone(),
+        branch: branch.clone(),
+        ..Default::default()
+    };
+    let theirs = match remote::fetch(repo, &remote, &branch, opts.interactive)? {
+        Net::Ok => repo.refname_to_id(&tracking).ok(),
+        Net::NoBranch => None,
+        Net::Refused(msg) => bail!("{remote} refused the fetch:\n{msg}\nnothing was changed"),
+        Net::Failed(m) => {
+            report.offline = Some(msg_or(&m, "the remote refused the fetch"));
+            return Ok(report);
+        }
+        Net::Rejected => bail!("{remote} refused the fetch; nothing was changed"),
+    };
+    let Some(t) = theirs else {
+        bail!(
+            "this clone has no commits yet and {remote}/{branch} has none either: there is no board to sync; `lanes init` creates one"
+        );
+    };
+    if !has_board(repo, t, board_dir) {
+        bail!(
+            "{remote}/{branch} has no board ({board_dir}board.yaml): nothing to sync; `lanes init` creates one"
+        );
+    }
+    repo.reference(branch_ref, t, false, "lanes sync: start from upstream")
+        .with_context(|| format!("{branch_ref} appeared while syncing; run `lanes sync` again"))?;
+    let mut safe = git2::build::CheckoutBuilder::new();
+    safe.safe();
+    if let Err(e) = repo.checkout_head(Some(&mut safe)) {
+        if let Ok(mut r) = repo.find_reference(branch_ref) {
+            let _ = r.delete();
+        }
+        bail!("cannot check out {remote}/{branch} here ({e}); nothing was changed: move the files in the way aside and run `lanes sync` again");
+    }
+    report.pulled = count_commits(repo, t)?;
     Ok(report)
 }
 
