@@ -6,13 +6,11 @@
 //! made by one of four people at a fixed date. Apart from card ids (which
 //! are random) the history is the same every time.
 
-use crate::git::{self, Override};
 use crate::model::{date, Verdict};
 use crate::ops::{self, Action, NewCard, Placement};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_yaml::{Mapping, Value};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// A fresh temporary folder for the demo.
 pub fn temp_dir() -> Result<PathBuf> {
@@ -21,12 +19,6 @@ pub fn temp_dir() -> Result<PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
-
-/// The clock and identity overrides are process-global, so two demos built
-/// at the same time (tests run in parallel in one process) would mix their
-/// dates and authors. Every creation holds this lock from the first
-/// override to the reset.
-static DEMO_LOCK: Mutex<()> = Mutex::new(());
 
 /// Create the demo repository in `dir` (which must be empty or missing);
 /// returns the board root.
@@ -49,21 +41,7 @@ pub fn create(dir: &Path) -> Result<PathBuf> {
     git2::Repository::init(dir)
         .with_context(|| format!("cannot create a git repository in {}", dir.display()))?;
 
-    let _lock = DEMO_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    // Declared after the lock, so it is dropped (and the overrides reset)
-    // before the lock is released, on success and on error alike.
-    let _reset = ResetOverrides;
     tell_story(dir)
-}
-
-/// Puts the clock and the commit identity back to normal when dropped.
-struct ResetOverrides;
-
-impl Drop for ResetOverrides {
-    fn drop(&mut self) {
-        date::set_clock(None);
-        git::set_identity_override(None);
-    }
 }
 
 const YEAR: i64 = 2026;
@@ -126,6 +104,8 @@ fn story_time(when: &str) -> Result<i64> {
 struct Story {
     root: PathBuf,
     now: i64,
+    /// Who acts in the story now, and when: every change is made in it.
+    ctx: ops::Context,
 }
 
 impl Story {
@@ -136,16 +116,12 @@ impl Story {
             bail!("demo step at {when} goes back in time");
         }
         self.now = t;
-        date::set_clock(Some(t));
-        git::set_identity_override(Some(Override {
-            name: who.name.to_string(),
-            email: who.email.to_string(),
-        }));
+        self.ctx = ops::Context::as_of(t, who.name, who.email);
         Ok(())
     }
 
     fn apply(&self, action: Action) -> Result<String> {
-        let outcome = ops::apply(&self.root, action)?;
+        let outcome = ops::apply(&self.ctx, &self.root, action)?;
         if outcome.commit.is_none() {
             bail!("demo step made no commit: {}", outcome.summary);
         }
@@ -316,6 +292,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
     let mut s = Story {
         root: dir.to_path_buf(),
         now: i64::MIN,
+        ctx: ops::Context::default(),
     };
 
     // ---- Week 1: kickoff and business understanding ------------------
@@ -327,7 +304,13 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         .find(|(name, _)| *name == "crisp-dm")
         .map(|(_, text)| *text)
         .ok_or_else(|| anyhow!("the built-in crisp-dm template is missing"))?;
-    let (root, _) = ops::init_board(dir, template, "crisp-dm", Some("Recommendation engine"))?;
+    let (root, _) = ops::init_board(
+        &s.ctx,
+        dir,
+        template,
+        "crisp-dm",
+        Some("Recommendation engine"),
+    )?;
     s.root = root;
 
     s.at("09-01 09:20", &PRIYA)?;
@@ -1527,7 +1510,7 @@ mod tests {
     }
 
     #[test]
-    fn concurrent_demos_do_not_mix_and_overrides_are_reset() {
+    fn concurrent_demos_do_not_mix() {
         let dirs: Vec<_> = (0..2)
             .map(|_| tempfile::tempdir().expect("tempdir"))
             .collect();
@@ -1548,12 +1531,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(strip(history(&roots[0])), strip(history(&roots[1])));
-
-        // Nobody is building a demo while we hold the lock, so nothing may
-        // still be pinned.
-        let _lock = DEMO_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let now = date::now_secs();
-        assert!(now != story_time("11-20 16:00").expect("time"));
+        // The story's clock was its own: the wall clock is untouched.
+        assert!(date::now_secs() > story_time("11-20 23:59").expect("time"));
     }
 
     #[test]

@@ -1329,7 +1329,8 @@ fn inline_edits_round_trip() {
         let Effect::Apply { action, undo } = e else {
             panic!("unexpected {e:?}")
         };
-        let result = lanes::ops::apply(&r.path, action).map_err(|e| format!("{e:#}"));
+        let result = lanes::ops::apply(&lanes::ops::Context::from_env(), &r.path, action)
+            .map_err(|e| format!("{e:#}"));
         assert!(result.is_err());
         app.on_applied(result, undo);
     }

@@ -847,6 +847,7 @@ fn the_apps_own_write_changes_nothing_twice() {
     select(&mut live.app, &id(2));
     // As the worker does for `L`: apply, then hand the outcome to the app.
     let outcome = lanes::ops::apply(
+        &lanes::ops::Context::from_env(),
         live.root(),
         Action::Move {
             card: id(2),

@@ -502,7 +502,13 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let t = templates::find(&template)?;
-            let (root, _) = ops::init_board(&dir, &t.text, &t.name, name.as_deref())?;
+            let (root, _) = ops::init_board(
+                &ops::Context::from_env(),
+                &dir,
+                &t.text,
+                &t.name,
+                name.as_deref(),
+            )?;
             say!(
                 "created a {} board in {}; add a card with `lanes add \"Title\"`",
                 t.name,
@@ -525,7 +531,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
                 body: a.body,
             };
-            let outcome = ops::apply(&r, Action::Add(Box::new(new)))?;
+            let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
@@ -542,6 +548,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 place.after.map(Placement::After)
             };
             let outcome = ops::apply(
+                &ops::Context::from_env(),
                 &r,
                 Action::Move {
                     card,
@@ -571,13 +578,13 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             } else {
                 return edit_in_editor(&r, &card);
             };
-            let outcome = ops::apply(&r, action)?;
+            let outcome = ops::apply(&ops::Context::from_env(), &r, action)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
         Command::Note { card, text } => {
             let r = root(&cli.board)?;
-            let outcome = ops::apply(&r, Action::Note { card, text })?;
+            let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Note { card, text })?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -590,6 +597,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
             let result = result.as_deref().map(yaml_arg).transpose()?;
             let outcome = ops::apply(
+                &ops::Context::from_env(),
                 &r,
                 Action::Verdict {
                     card,
@@ -602,13 +610,13 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Archive { card } => {
             let r = root(&cli.board)?;
-            let outcome = ops::apply(&r, Action::Archive { card })?;
+            let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Archive { card })?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { card } => {
             let r = root(&cli.board)?;
-            let outcome = ops::apply(&r, Action::Restore { card })?;
+            let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Restore { card })?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -659,7 +667,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Commit { message } => {
             let r = root(&cli.board)?;
-            match ops::commit_pending(&r, message.as_deref())? {
+            match ops::commit_pending(&ops::Context::from_env(), &r, message.as_deref())? {
                 Some(oid) => say!("committed board changes [{}]", &oid.to_string()[..8]),
                 None => say!("no board changes to commit"),
             }
@@ -1044,7 +1052,8 @@ fn log_board(
 /// `lanes edit CARD`: edit a copy in $EDITOR, validate, then write and commit.
 fn edit_in_editor(r: &Path, query: &str) -> Result<ExitCode> {
     use ops::editor::{Choice, Edited};
-    match ops::editor::edit_in_editor(r, query)? {
+    let ctx = ops::Context::from_env();
+    match ops::editor::edit_in_editor(&ctx, r, query)? {
         Edited::Unchanged(msg) => say!("{msg}"),
         Edited::Applied(outcome) => report(&outcome, r),
         Edited::Conflict(conflict) => {
@@ -1073,7 +1082,7 @@ fn edit_in_editor(r: &Path, query: &str) -> Result<ExitCode> {
                     conflict.recovery.display()
                 ),
             };
-            let outcome = conflict.resolve(choice)?;
+            let outcome = conflict.resolve(&ctx, choice)?;
             report(&outcome, r);
         }
     }

@@ -9,58 +9,66 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// A fixed author for commits made by this process (the demo board's
-/// story has several authors); `None` restores git's rules.
-#[derive(Debug, Clone)]
-pub struct Override {
+/// A fixed author and committer (the demo board's story has several).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
     pub name: String,
     pub email: String,
 }
 
-static OVERRIDE: std::sync::Mutex<Option<Override>> = std::sync::Mutex::new(None);
-
-/// Make every commit from now on by `who` (author and committer), dated by
-/// `date::now_secs()` (see `date::set_clock`).
-pub fn set_identity_override(who: Option<Override>) {
-    if let Ok(mut g) = OVERRIDE.lock() {
-        *g = who;
-    }
+/// Who signs a commit and when. The default follows git's rules (config,
+/// then `GIT_AUTHOR_NAME`, `GIT_COMMITTER_DATE` and the rest); `who` fixes
+/// author and committer, `at` the time when the environment names none.
+/// It reaches the commit explicitly (see `ops::Context`): no process-wide
+/// state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signer {
+    pub who: Option<Who>,
+    pub at: Option<i64>,
 }
 
-/// Author and committer for a new commit.
+/// Author and committer for a new commit, by git's rules.
 pub fn identity(repo: &Repository) -> Result<(Signature<'static>, Signature<'static>)> {
-    if let Some(o) = OVERRIDE.lock().ok().and_then(|g| g.clone()) {
-        let sig = Signature::new(&o.name, &o.email, &Time::new(date::now_secs(), 0))?;
-        return Ok((sig.clone(), sig));
+    Signer::default().signatures(repo)
+}
+
+impl Signer {
+    /// Author and committer for a new commit.
+    pub fn signatures(
+        &self,
+        repo: &Repository,
+    ) -> Result<(Signature<'static>, Signature<'static>)> {
+        if let Some(o) = &self.who {
+            let when = self.at.unwrap_or_else(date::now_secs);
+            let sig = Signature::new(&o.name, &o.email, &Time::new(when, 0))?;
+            return Ok((sig.clone(), sig));
+        }
+        let config = repo.config()?.snapshot()?;
+        let cfg = |key: &str| config.get_string(key).ok().filter(|v| !v.is_empty());
+        let make = |role: &str| -> Result<Signature<'static>> {
+            let upper = role.to_uppercase();
+            let name = env(&format!("GIT_{upper}_NAME"))
+                .or_else(|| cfg(&format!("{role}.name")))
+                .or_else(|| cfg("user.name"));
+            let email = env(&format!("GIT_{upper}_EMAIL"))
+                .or_else(|| cfg(&format!("{role}.email")))
+                .or_else(|| cfg("user.email"))
+                .or_else(|| env("EMAIL"));
+            let (Some(name), Some(email)) = (name, email) else {
+                bail!(
+                    "no git identity for the commit: set one with `git config user.name \"Your Name\"` and `git config user.email you@example.com` (or GIT_{upper}_NAME and GIT_{upper}_EMAIL); nothing was changed"
+                );
+            };
+            let time = match env(&format!("GIT_{upper}_DATE")) {
+                Some(d) => parse_git_date(&d).ok_or_else(|| {
+                    anyhow!("GIT_{upper}_DATE={d:?} is not a date git understands (e.g. \"2026-11-27T10:00:00+01:00\" or \"@1764237600 +0000\")")
+                })?,
+                None => Time::new(self.at.unwrap_or_else(date::now_secs), 0),
+            };
+            Ok(Signature::new(&name, &email, &time)?)
+        };
+        Ok((make("author")?, make("committer")?))
     }
-    let config = repo.config()?.snapshot()?;
-    let cfg = |key: &str| config.get_string(key).ok().filter(|v| !v.is_empty());
-    let make = |role: &str| -> Result<Signature<'static>> {
-        let upper = role.to_uppercase();
-        let name = env(&format!("GIT_{upper}_NAME"))
-            .or_else(|| cfg(&format!("{role}.name")))
-            .or_else(|| cfg("user.name"));
-        let email = env(&format!("GIT_{upper}_EMAIL"))
-            .or_else(|| cfg(&format!("{role}.email")))
-            .or_else(|| cfg("user.email"))
-            .or_else(|| env("EMAIL"));
-        let (Some(name), Some(email)) = (name, email) else {
-            bail!(
-                "no git identity for the commit: set one with `git config user.name \"Your Name\"` and `git config user.email you@example.com` (or GIT_{upper}_NAME and GIT_{upper}_EMAIL); nothing was changed"
-            );
-        };
-        let time = match env(&format!("GIT_{upper}_DATE")) {
-            Some(d) => parse_git_date(&d).ok_or_else(|| {
-                anyhow!("GIT_{upper}_DATE={d:?} is not a date git understands (e.g. \"2026-11-27T10:00:00+01:00\" or \"@1764237600 +0000\")")
-            })?,
-            None => {
-                let now = date::now_secs();
-                Time::new(now, 0)
-            }
-        };
-        Ok(Signature::new(&name, &email, &time)?)
-    };
-    Ok((make("author")?, make("committer")?))
 }
 
 const MONTHS: [&str; 12] = [

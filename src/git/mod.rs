@@ -9,7 +9,7 @@ pub mod rules;
 pub mod tree;
 pub mod txn;
 
-pub use identity::{identity, parse_git_date, set_identity_override, Override};
+pub use identity::{identity, parse_git_date, Signer, Who};
 pub use lock::LOCK_WAIT;
 pub use txn::Transaction;
 
@@ -189,12 +189,13 @@ pub fn check_ready(repo: &Repository) -> Result<String> {
 /// [`Transaction::run_hooks`]).
 pub fn commit_paths(
     repo: &Repository,
+    signer: &Signer,
     paths: &[String],
     message: &str,
     hooks: bool,
 ) -> Result<Oid> {
     let files: Vec<(String, Option<Vec<u8>>)> = paths.iter().map(|p| (p.clone(), None)).collect();
-    commit_files(repo, &files, message, hooks)
+    commit_files(repo, signer, &files, message, hooks)
 }
 
 /// Like [`commit_paths`], but a path may come with the exact content to
@@ -203,12 +204,14 @@ pub fn commit_paths(
 /// also editing, without the user's unfinished edits.
 pub fn commit_files(
     repo: &Repository,
+    signer: &Signer,
     files: &[(String, Option<Vec<u8>>)],
     message: &str,
     hooks: bool,
 ) -> Result<Oid> {
     let subject = message.lines().next().unwrap_or("");
     let mut tx = Transaction::begin(repo, "commit", subject)?;
+    tx.sign_as(signer.clone());
     tx.run_hooks(hooks);
     tx.commit(files, message)
 }

@@ -20,7 +20,7 @@
 use super::commit::{self, Staging};
 use super::lock::{file_id, pid_alive, FileId, IndexLock};
 use super::rules::{self, Hooks};
-use super::{check_ready, identity, index_file};
+use super::{check_ready, identity, index_file, Signer};
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{Oid, Repository};
 use std::path::PathBuf;
@@ -293,6 +293,8 @@ pub struct Transaction<'r> {
     index: Option<(Vec<u8>, index_file::Time)>,
     /// Whether commit hooks run (the board's `settings.git_hooks`).
     hooks: bool,
+    /// Who signs the commit, and when.
+    signer: Signer,
     done: bool,
 }
 
@@ -336,6 +338,7 @@ impl<'r> Transaction<'r> {
             index_path,
             index: None,
             hooks: true,
+            signer: Signer::default(),
             done: false,
         };
         tx.journal.old = branch_tip(repo, &branch)?;
@@ -350,6 +353,12 @@ impl<'r> Transaction<'r> {
     /// as in git; a board opts out with `settings.git_hooks: false`).
     pub fn run_hooks(&mut self, on: bool) {
         self.hooks = on;
+    }
+
+    /// Who signs the commit, and when (by default git's rules: config and
+    /// the `GIT_*` variables).
+    pub fn sign_as(&mut self, signer: Signer) {
+        self.signer = signer;
     }
 
     /// The commit the change is built on.
@@ -389,7 +398,7 @@ impl<'r> Transaction<'r> {
     pub fn commit(&mut self, files: &[(String, Option<Vec<u8>>)], message: &str) -> Result<Oid> {
         let repo = self.repo;
         crash_point("staging");
-        let (author, committer) = identity(repo)?;
+        let (author, committer) = self.signer.signatures(repo)?;
         let staged: Vec<Staging> = commit::hash_files(repo, files)?;
         let bytes = commit::stage(repo, &self.index_path, self.index.take(), &staged)?;
         let mut base = self.journal.old;

@@ -132,24 +132,9 @@ pub fn parse_offset(s: &str) -> Option<i64> {
     Some(sign * (h * 3600 + m * 60))
 }
 
-static CLOCK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
-
-/// Pin the clock to a fixed time (seconds since the epoch), or release it
-/// with `None`. For generating histories with known dates (the demo board,
-/// tests); normal runs never call it.
-pub fn set_clock(secs: Option<i64>) {
-    CLOCK.store(
-        secs.unwrap_or(i64::MIN),
-        std::sync::atomic::Ordering::SeqCst,
-    );
-}
-
-/// Seconds since the epoch, now.
+/// Seconds since the epoch, now (the wall clock; a change's own time
+/// comes from its `ops::Context`).
 pub fn now_secs() -> i64 {
-    let pinned = CLOCK.load(std::sync::atomic::Ordering::SeqCst);
-    if pinned != i64::MIN {
-        return pinned;
-    }
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -111,21 +111,21 @@ impl EditConflict {
     }
 
     /// Write the merged card the user chose and commit it.
-    pub fn resolve(self, choice: Choice) -> Result<Outcome> {
+    pub fn resolve(self, ctx: &super::Context, choice: Choice) -> Result<Outcome> {
         let winner = match choice {
             Choice::Mine => Side::Ours,
             Choice::Theirs | Choice::Both => Side::Theirs,
         };
         let mut merged = merge::merge_card(self.base.as_ref(), &self.mine, &self.theirs, winner);
         if choice == Choice::Both {
-            let by = super::author_name(&self.root);
+            let by = super::author_name(ctx, &self.root);
             let lines: Vec<String> = merged
                 .conflicts
                 .iter()
                 .map(|c| format!("{}: {}", c.field, super::message::brief(&c.ours)))
                 .collect();
             merged.card.journal.push(crate::model::JournalEntry {
-                at: date::format_timestamp(date::now_secs()),
+                at: date::format_timestamp(ctx.now()),
                 by,
                 text: format!(
                     "Kept the values on disk; my edit had:\n{}",
@@ -141,6 +141,7 @@ impl EditConflict {
             .and_then(|b| String::from_utf8(b).ok());
         let text = store::render_card(&merged.card, current.as_deref());
         let outcome = apply(
+            ctx,
             &self.root,
             Action::Replace {
                 card: self.card_id.clone(),
@@ -182,7 +183,7 @@ impl EditSession {
 
     /// After the editor exits: validate and apply, or keep the user's text
     /// in a recovery file named in the error.
-    pub fn finish(self) -> Result<Edited> {
+    pub fn finish(self, ctx: &super::Context) -> Result<Edited> {
         let text = store::read_user_file(&self.path)?;
         if text == self.original {
             let _ = std::fs::remove_file(&self.path);
@@ -235,7 +236,7 @@ impl EditSession {
             card: self.card_id.clone(),
             text,
         };
-        match apply(&self.root, action) {
+        match apply(ctx, &self.root, action) {
             Ok(outcome) => {
                 let _ = std::fs::remove_file(&self.path);
                 Ok(Edited::Applied(outcome))
@@ -256,8 +257,8 @@ impl EditSession {
 }
 
 /// The whole `lanes edit CARD` flow for a terminal that is ours.
-pub fn edit_in_editor(root: &Path, query: &str) -> Result<Edited> {
+pub fn edit_in_editor(ctx: &super::Context, root: &Path, query: &str) -> Result<Edited> {
     let session = EditSession::start(root, query)?;
     run_editor(&session.path)?;
-    session.finish()
+    session.finish(ctx)
 }

@@ -2,10 +2,12 @@
 //! become an [`Action`]; [`apply`] validates it, writes the card file
 //! atomically and makes one commit.
 
+mod context;
 pub mod editor;
 mod message;
 mod set;
 
+pub use context::Context;
 pub use message::{brief, clean_line, show_value, subject};
 pub use set::{get_field, set_field};
 
@@ -14,7 +16,7 @@ use crate::model::{
     date, id, rank, BoardConfig, Card, CommitMode, Hypothesis, JournalEntry, Verdict,
 };
 use crate::store::{self, Index};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 
@@ -136,10 +138,10 @@ pub struct Outcome {
 
 /// Apply an action to the board at `root`. Lanes processes take turns:
 /// the board lock is held from reading to committing.
-pub fn apply(root: &Path, action: Action) -> Result<Outcome> {
+pub fn apply(ctx: &Context, root: &Path, action: Action) -> Result<Outcome> {
     let _lock = lock(root)?;
     let index = Index::load(root)?;
-    apply_to(&index, action)
+    apply_to(ctx, &index, action)
 }
 
 /// Take the board lock (in `.git/lanes/`; boards outside git need none),
@@ -172,11 +174,11 @@ pub fn recover(root: &Path) -> Result<Option<String>> {
 }
 
 /// Apply an action to a board whose summary is already loaded.
-pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
+pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome> {
     let config = &board.config;
     let (before, after, verb, detail, body) = match action {
         Action::Add(new) => {
-            let card = new_card(board, *new)?;
+            let card = new_card(ctx, board, *new)?;
             let detail = card.lane.clone();
             (None, card, "add", detail, String::new())
         }
@@ -252,6 +254,7 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
                 ));
             }
             return apply_to(
+                ctx,
                 board,
                 Action::Set {
                     card: old.id,
@@ -289,13 +292,16 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
                 None => Base::Broken,
             };
             return write_and_commit(
+                ctx,
                 board,
                 base,
                 &loaded.card,
                 Some(text),
-                "edit",
-                &detail,
-                &lines.join("\n"),
+                Said {
+                    verb: "edit",
+                    detail: &detail,
+                    body: &lines.join("\n"),
+                },
             );
         }
         Action::Note { card, text } => {
@@ -304,9 +310,9 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
                 bail!("the note is empty; give the text to add, e.g. lanes note {} \"what we learned\"", old.short_id());
             }
             let mut card = old.clone();
-            let by = author_name(&board.root);
+            let by = author_name(ctx, &board.root);
             card.journal.push(JournalEntry {
-                at: date::format_timestamp(date::now_secs()),
+                at: date::format_timestamp(ctx.now()),
                 by,
                 text: text.clone(),
                 extra: Default::default(),
@@ -366,9 +372,20 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
                     if to.id != id {
                         bail!("cannot undo: the card ids differ");
                     }
-                    write_and_commit(board, Base::Card(&current), &to, None, "undo", &detail, "")
+                    write_and_commit(
+                        ctx,
+                        board,
+                        Base::Card(&current),
+                        &to,
+                        None,
+                        Said {
+                            verb: "undo",
+                            detail: &detail,
+                            body: "",
+                        },
+                    )
                 }
-                None => delete_and_commit(board, &current, &detail),
+                None => delete_and_commit(ctx, board, &current, &detail),
             };
         }
     };
@@ -376,7 +393,12 @@ pub fn apply_to(board: &Index, action: Action) -> Result<Outcome> {
         Some(b) => Base::Card(b),
         None => Base::New,
     };
-    write_and_commit(board, base, &after, None, verb, &detail, &body)
+    let said = Said {
+        verb,
+        detail: &detail,
+        body: &body,
+    };
+    write_and_commit(ctx, board, base, &after, None, said)
 }
 
 fn no_change(card: &Card, why: String) -> Outcome {
@@ -439,7 +461,7 @@ pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
     Ok(())
 }
 
-fn new_card(board: &Index, new: NewCard) -> Result<Card> {
+fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     let config = &board.config;
     let lane = match &new.lane {
         Some(l) => config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone(),
@@ -468,7 +490,7 @@ fn new_card(board: &Index, new: NewCard) -> Result<Card> {
     let mut card = Card::new(id, new.title.trim().to_string(), lane, rank, kind);
     card.labels = new.labels;
     card.assignees = new.assignees;
-    card.created = Some(date::format_date(date::today()));
+    card.created = Some(date::format_date(ctx.today()));
     card.due = new.due;
     card.body = new.body;
     if has_hypothesis || card.kind == "hypothesis" {
@@ -530,10 +552,11 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
     Ok(rank::between_unique(lo, hi, moving))
 }
 
-pub(crate) fn author_name(root: &Path) -> String {
+/// The name a journal entry is signed with: the commit's author.
+pub(crate) fn author_name(ctx: &Context, root: &Path) -> String {
     git::open(root)
         .ok()
-        .and_then(|r| git::identity(&r).ok())
+        .and_then(|r| ctx.signer().signatures(&r).ok())
         .and_then(|(a, _)| a.name().ok().map(str::to_string))
         .unwrap_or_default()
 }
@@ -581,15 +604,23 @@ fn check_readable(rel: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a commit says about its change: `lanes: <verb> <card> <detail>`,
+/// then `body`.
+struct Said<'a> {
+    verb: &'a str,
+    detail: &'a str,
+    body: &'a str,
+}
+
 fn write_and_commit(
+    ctx: &Context,
     board: &Index,
     base: Base<'_>,
     after: &Card,
     text: Option<String>,
-    verb: &str,
-    detail: &str,
-    body: &str,
+    said: Said<'_>,
 ) -> Result<Outcome> {
+    let Said { verb, detail, body } = said;
     check_card(&board.config, after)?;
     let root = &board.root;
     let rel = store::card_path(&after.id);
@@ -636,6 +667,7 @@ fn write_and_commit(
     let repo_rel = git::repo_path(&repo, root, &rel)?;
     if let (Base::Card(b), Some(cur)) = (&base, &current) {
         commit_hand_edit(
+            ctx,
             &repo,
             &repo_rel,
             b,
@@ -645,6 +677,7 @@ fn write_and_commit(
     }
     let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
     let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
+    tx.sign_as(ctx.signer());
     tx.run_hooks(git_hooks(&board.config));
     tx.protect(
         &repo_rel,
@@ -721,6 +754,7 @@ impl Drop for Backup {
 /// (`lanes: hand edit <id> <title> (<fields>)`), so that the action's
 /// commit holds the action alone and `lanes log` tells the two apart.
 fn commit_hand_edit(
+    ctx: &Context,
     repo: &git2::Repository,
     repo_rel: &str,
     card: &Card,
@@ -773,14 +807,14 @@ fn commit_hand_edit(
         "hand-edit",
         &[card.id.as_str()],
     );
-    git::commit_paths(repo, &[repo_rel.to_string()], &msg, hooks)
+    git::commit_paths(repo, &ctx.signer(), &[repo_rel.to_string()], &msg, hooks)
         .map(|_| ())
         .map_err(|e| e.context("your uncommitted edit of the card could not be committed first, so the change was not made"))
 }
 
 /// Remove a card's file and commit that (only undo of an add does this;
 /// cards are archived, not deleted).
-fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome> {
+fn delete_and_commit(ctx: &Context, board: &Index, card: &Card, detail: &str) -> Result<Outcome> {
     let root = &board.root;
     let rel = store::card_path(&card.id);
     let path = root.join(&rel);
@@ -803,6 +837,7 @@ fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome
     let repo_rel = git::repo_path(&repo, root, &rel)?;
     let msg = message::full(&subject, "", "undo", &[card.id.as_str()]);
     let mut tx = git::Transaction::begin(&repo, "undo", &subject)?;
+    tx.sign_as(ctx.signer());
     tx.run_hooks(git_hooks(&board.config));
     tx.protect(&repo_rel, Some(&current), None)?;
     std::fs::remove_file(&path).with_context(|| format!("cannot remove {rel}"))?;
@@ -823,7 +858,11 @@ fn delete_and_commit(board: &Index, card: &Card, detail: &str) -> Result<Outcome
 }
 
 /// Commit every pending change under `.lanes/` (for `commit: manual`).
-pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<git2::Oid>> {
+pub fn commit_pending(
+    ctx: &Context,
+    root: &Path,
+    message_text: Option<&str>,
+) -> Result<Option<git2::Oid>> {
     let _lock = lock(root)?;
     let repo = git::open(root)?;
     git::check_ready(&repo)?;
@@ -872,12 +911,19 @@ pub fn commit_pending(root: &Path, message_text: Option<&str>) -> Result<Option<
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let msg = message::full(&subject, &lines.join("\n"), "commit", &id_refs);
     let hooks = board.as_ref().is_none_or(|b| git_hooks(&b.config));
-    Ok(Some(git::commit_paths(&repo, &paths, &msg, hooks)?))
+    Ok(Some(git::commit_paths(
+        &repo,
+        &ctx.signer(),
+        &paths,
+        &msg,
+        hooks,
+    )?))
 }
 
 /// Create a board in `dir` from a template's text, inside the git
 /// repository that holds `dir` (created if there is none), and commit it.
 pub fn init_board(
+    ctx: &Context,
     dir: &Path,
     template_text: &str,
     template_name: &str,
@@ -977,7 +1023,7 @@ pub fn init_board(
             .join(" / ")
     );
     let msg = message::full(&subject, &body, "init", &[]);
-    let oid = match git::commit_files(&repo, &files, &msg, git_hooks(&config)) {
+    let oid = match git::commit_files(&repo, &ctx.signer(), &files, &msg, git_hooks(&config)) {
         Ok(o) => o,
         Err(e) => {
             let _ = std::fs::remove_dir_all(dir.join(store::BOARD_DIR));

@@ -195,14 +195,17 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
                     Event::Status(repo_status(&root))
                 }
                 Job::Resolve(conflict, choice) => {
-                    let result = conflict.resolve(choice).map_err(|e| format!("{e:#}"));
+                    let ctx = ops::Context::from_env();
+                    let result = conflict.resolve(&ctx, choice).map_err(|e| format!("{e:#}"));
                     if tx.send(Event::Applied { result, undo: None }).is_err() {
                         return;
                     }
                     Event::Status(repo_status(&root))
                 }
                 Job::Apply { action, undo } => {
-                    let result = match ops::apply(&root, action) {
+                    // Who acts and when, as git would commit here.
+                    let ctx = ops::Context::from_env();
+                    let result = match ops::apply(&ctx, &root, action) {
                         Ok(o) => Ok(o),
                         Err(e) => match e.downcast::<ops::ConflictError>() {
                             Ok(c) => {
@@ -569,7 +572,7 @@ fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
         crate::model::id::short(id)
     ));
     editor::run_editor(&session.path)?;
-    session.finish()
+    session.finish(&ops::Context::from_env())
 }
 
 fn action_name(a: &ops::Action) -> &'static str {

@@ -27,8 +27,14 @@ impl Repo {
             .find(|(n, _)| *n == "crisp-dm")
             .map(|(_, t)| *t)
             .expect("crisp-dm template");
-        lanes::ops::init_board(&r.path, text, "crisp-dm", Some("Test board"))
-            .expect("init the board");
+        lanes::ops::init_board(
+            &lanes::ops::Context::from_env(),
+            &r.path,
+            text,
+            "crisp-dm",
+            Some("Test board"),
+        )
+        .expect("init the board");
         r
     }
 
@@ -188,7 +194,7 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
     for e in effects {
         match e {
             Effect::Apply { action, undo } => {
-                let outcome = lanes::ops::apply(root, action)
+                let outcome = lanes::ops::apply(&lanes::ops::Context::from_env(), root, action)
                     .unwrap_or_else(|e| panic!("the action failed: {e:#}"));
                 app.on_applied(Ok(outcome), undo);
             }

@@ -1,0 +1,65 @@
+//! Who acts, and when: the explicit context every change is made in. A
+//! card's `created` date, a journal entry's `at` and `by`, and the commit's
+//! author and dates all come from it, so an import, a bot or a replay that
+//! sets `GIT_AUTHOR_DATE` gets cards whose dates agree with their commits.
+//!
+//! The command line and the board screen build it from the environment
+//! ([`Context::from_env`]); the demo and tests build it from their story.
+//! Nothing here is process-wide: two contexts never mix.
+
+use crate::git::{self, Signer, Who};
+use crate::model::date;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The time of every change made in this context (seconds since the
+    /// epoch); `None`: the wall clock at each change.
+    pub at: Option<i64>,
+    /// A fixed author and committer; `None`: git's rules (config and the
+    /// `GIT_*` variables).
+    pub who: Option<Who>,
+}
+
+impl Context {
+    /// As git would commit here: the author date `GIT_AUTHOR_DATE` names,
+    /// if any, else the wall clock; the identity from config and the
+    /// environment. A date git would not understand is left to the commit,
+    /// which refuses it with git's own message.
+    pub fn from_env() -> Context {
+        let at = std::env::var("GIT_AUTHOR_DATE")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .and_then(|d| git::parse_git_date(&d))
+            .map(|t| t.seconds());
+        Context { at, who: None }
+    }
+
+    /// A fixed moment, as a fixed person (the demo's story, tests).
+    pub fn as_of(at: i64, name: &str, email: &str) -> Context {
+        Context {
+            at: Some(at),
+            who: Some(Who {
+                name: name.to_string(),
+                email: email.to_string(),
+            }),
+        }
+    }
+
+    /// Now, in this context.
+    pub fn now(&self) -> i64 {
+        self.at.unwrap_or_else(date::now_secs)
+    }
+
+    /// Today (days since the epoch, UTC), in this context.
+    pub fn today(&self) -> i64 {
+        self.now().div_euclid(86_400)
+    }
+
+    /// Who signs the commits made in this context.
+    pub fn signer(&self) -> Signer {
+        Signer {
+            who: self.who.clone(),
+            at: self.at,
+        }
+    }
+}
