@@ -385,14 +385,26 @@ fn card_dates_come_from_the_author_date_as_in_git() {
     // their commits.
     let r = Repo::with_board("crisp-dm");
     let id = r
-        .lanes_as(ALICE, "2026-03-01T10:00:00+00:00", &["add", "Imported card"])
+        .lanes_as(
+            ALICE,
+            "2026-03-01T10:00:00+00:00",
+            &["add", "Imported card"],
+        )
         .trim()
         .to_string();
-    r.lanes_as(BOB, "2026-03-02T11:30:00+00:00", &["note", &id, "replayed note"]);
+    r.lanes_as(
+        BOB,
+        "2026-03-02T11:30:00+00:00",
+        &["note", &id, "replayed note"],
+    );
     let card = r.card(&id);
     assert_eq!(card["created"].as_str(), Some("2026-03-01"));
     let entry = &card["journal"][0];
-    assert_eq!(entry["at"].as_str(), Some("2026-03-02T11:30:00Z"), "{card:?}");
+    assert_eq!(
+        entry["at"].as_str(),
+        Some("2026-03-02T11:30:00Z"),
+        "{card:?}"
+    );
     assert_eq!(entry["by"].as_str(), Some(BOB.name));
     assert_eq!(
         r.git_line(&["log", "-1", "--format=%at %an"]),

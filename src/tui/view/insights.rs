@@ -321,5 +321,28 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
             t.warn(),
         ));
     }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Aging work in progress (age · lane's 85%)",
+        t.accent(),
+    ));
+    if f.aging.is_empty() {
+        lines.push(Line::styled("  none", t.muted()));
+    }
+    for a in f.aging.iter().take(12) {
+        let text = format!(
+            "  {} {:<7} {:<18} {} · {}",
+            if a.over_p85 { "!" } else { " " },
+            crate::model::id::short(&a.card),
+            fit(&title(&a.lane), 18),
+            human(a.age),
+            a.lane_p85.map_or("—".to_string(), human)
+        );
+        lines.push(if a.over_p85 {
+            Line::styled(text, t.warn())
+        } else {
+            Line::raw(text)
+        });
+    }
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), text_area);
 }
