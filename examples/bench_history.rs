@@ -1058,7 +1058,9 @@ fn experiment(args: &[String]) -> Result<()> {
                 .join(".git")
                 .join("lanes")
                 .join("history-v2");
-            let text = fs::read_to_string(path)?;
+            let bytes = lanes::store::checksum::read_sealed(&path)
+                .ok_or_else(|| anyhow!("no history cache, or a damaged one"))?;
+            let text = String::from_utf8(bytes)?;
             for line in text.lines() {
                 let f: Vec<String> = line.split('\t').map(str::to_string).collect();
                 n += f.len();

@@ -288,6 +288,18 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// The board and its history, read at the same time (one core each).
+fn board_and_history(r: &Path) -> Result<(Board, crate::history::History)> {
+    std::thread::scope(|s| {
+        let history = s.spawn(|| crate::history::board_history(r));
+        let board = Board::load(r)?;
+        let history = history
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+        Ok((board, history))
+    })
+}
+
 /// Print an outcome of a mutating command to stderr.
 fn report(outcome: &ops::Outcome, board_root: &Path) {
     match (&outcome.commit, outcome.written.is_some()) {
@@ -337,8 +349,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let r = root(&cli.board)?;
-            let board = Board::load(&r)?;
-            let history = crate::history::board_history(&r)?;
+            let (board, history) = board_and_history(&r)?;
             let lane = lane
                 .map(|l| {
                     board
@@ -402,8 +413,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report { since, format } => {
             let r = root(&cli.board)?;
-            let board = Board::load(&r)?;
-            let history = crate::history::board_history(&r)?;
+            let (board, history) = board_and_history(&r)?;
             let since = crate::history::parse_since(&since)?;
             let now = crate::model::date::now_secs();
             let f = crate::history::flow::flow(&history, &board.config, Some(since), now);

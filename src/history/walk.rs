@@ -25,19 +25,22 @@ use std::rc::Rc;
 /// parent and child, so each folder is read about once.
 const RECENT: usize = 8;
 
-struct Walker<'r> {
+/// How one commit's cards folder differs from each parent's: per parent,
+/// (card, its blob there, its blob here). `None`: the folder is the same
+/// as a parent's, so the commit changed no card itself.
+type FolderDiff = Option<Vec<Vec<(String, Option<Oid>, Option<Oid>)>>>;
+
+/// Reads cards folders and compares them, for one thread.
+struct Reader<'r> {
     repo: &'r Repository,
     odb: &'r Odb<'r>,
     board_dir: &'r str,
     /// Commit → its cards folder.
     folders: HashMap<Oid, Option<Oid>>,
     recent: Vec<(Oid, Rc<OdbObject<'r>>)>,
-    /// Card file blob → time of the change that wrote it.
-    produced: HashMap<Oid, i64>,
-    generation: HashMap<Oid, u32>,
 }
 
-impl<'r> Walker<'r> {
+impl<'r> Reader<'r> {
     fn folder(&mut self, commit: Oid) -> Option<Oid> {
         if let Some(f) = self.folders.get(&commit) {
             return *f;
@@ -65,6 +68,81 @@ impl<'r> Walker<'r> {
         Some(o)
     }
 
+    /// How `commit`'s cards folder differs from each of its parents'.
+    fn diff(&mut self, commit: Oid, parents: &[Oid]) -> FolderDiff {
+        let now = self.folder(commit);
+        let before: Vec<Option<Oid>> = parents.iter().map(|p| self.folder(*p)).collect();
+        if !before.is_empty() && before.contains(&now) {
+            return None;
+        }
+        let now_raw = self.raw(now);
+        let now_bytes = now_raw.as_ref().map_or(&[][..], |o| o.data());
+        let sides = if before.is_empty() {
+            vec![None]
+        } else {
+            before
+        };
+        let mut out = Vec::with_capacity(sides.len());
+        for b in sides {
+            let raw = self.raw(b);
+            let old = raw.as_ref().map_or(&[][..], |o| o.data());
+            out.push(
+                changed_entries(old, now_bytes)
+                    .into_iter()
+                    .filter_map(|(n, o, w)| Some((n.strip_suffix(".yaml")?.to_string(), o, w)))
+                    .collect(),
+            );
+        }
+        Some(out)
+    }
+}
+
+/// The folder differences of `commits` (with their parents), on every
+/// core: contiguous stretches of the walk, so that a thread mostly reads
+/// folders it has just read.
+fn diffs(root: &Path, board_dir: &str, commits: &[(Oid, Vec<Oid>)]) -> Result<Vec<FolderDiff>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = commits.len().div_ceil(threads).max(256);
+    let parts: Vec<Result<Vec<FolderDiff>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = commits
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || -> Result<Vec<FolderDiff>> {
+                    let repo = git::open(root)?;
+                    let odb = repo.odb()?;
+                    let mut r = Reader {
+                        repo: &repo,
+                        odb: &odb,
+                        board_dir,
+                        folders: HashMap::new(),
+                        recent: Vec::new(),
+                    };
+                    Ok(part.iter().map(|(c, ps)| r.diff(*c, ps)).collect())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(commits.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+/// Turns folder differences into dated changes, commit by commit, parents
+/// first.
+struct Dater {
+    /// Card file blob → time of the change that wrote it.
+    produced: HashMap<Oid, i64>,
+}
+
+impl Dater {
     fn time_of(&self, blob: Option<Oid>) -> Option<i64> {
         blob.and_then(|b| self.produced.get(&b)).copied()
     }
@@ -73,7 +151,7 @@ impl<'r> Walker<'r> {
         &mut self,
         out: &mut Vec<Change>,
         commit: usize,
-        card: &str,
+        card: String,
         blob: Option<Oid>,
         time: i64,
     ) {
@@ -82,63 +160,48 @@ impl<'r> Walker<'r> {
         }
         out.push(Change {
             commit,
-            card: card.to_string(),
+            card,
             state: None,
             time,
             blob,
         });
     }
 
-    /// The changes commit `idx` (`commit`, made at `author_time`) made to
-    /// cards itself.
+    /// The changes commit `idx` (made at `author_time`, differing from its
+    /// parents as `diff` says) made to cards itself.
     fn changes_of(
         &mut self,
-        commit: Oid,
-        parents: &[Oid],
+        diff: FolderDiff,
         author_time: i64,
         idx: usize,
         out: &mut Vec<Change>,
     ) {
-        let now = self.folder(commit);
-        let before: Vec<Option<Oid>> = parents.iter().map(|p| self.folder(*p)).collect();
-        if !before.is_empty() && before.contains(&now) {
+        let Some(mut per_parent) = diff else {
             return;
-        }
-        let now_raw = self.raw(now);
-        let now_bytes = now_raw.as_ref().map_or(&[][..], |o| o.data());
-        if before.len() <= 1 {
-            let old_raw = self.raw(before.first().copied().flatten());
-            let old_bytes = old_raw.as_ref().map_or(&[][..], |o| o.data());
-            let diffs: Vec<(String, Option<Oid>, Option<Oid>)> =
-                changed_entries(old_bytes, now_bytes)
-                    .into_iter()
-                    .filter_map(|(n, o, w)| Some((n.strip_suffix(".yaml")?.to_string(), o, w)))
-                    .collect();
-            for (card, old, new) in diffs {
+        };
+        if per_parent.len() == 1 {
+            for (card, old, new) in per_parent.pop().unwrap_or_default() {
                 let time = self
                     .time_of(old)
                     .map_or(author_time, |t| t.max(author_time));
-                self.push(out, idx, &card, new, time);
+                self.push(out, idx, card, new, time);
             }
             return;
         }
-        // A merge: how it differs from each parent, card by card.
-        let mut per_parent: Vec<HashMap<String, Option<Oid>>> = Vec::new();
+        // A merge: the card's version in each parent, and in the merge.
         let mut merged: BTreeMap<String, Option<Oid>> = BTreeMap::new();
-        for b in &before {
-            let raw = self.raw(*b);
-            let old = raw.as_ref().map_or(&[][..], |o| o.data());
-            let mut differs = HashMap::new();
-            for (name, old_blob, new_blob) in changed_entries(old, now_bytes) {
-                if let Some(card) = name.strip_suffix(".yaml") {
-                    differs.insert(card.to_string(), old_blob);
-                    merged.insert(card.to_string(), new_blob);
-                }
-            }
-            per_parent.push(differs);
-        }
+        let per_parent: Vec<HashMap<String, Option<Oid>>> = per_parent
+            .into_iter()
+            .map(|d| {
+                d.into_iter()
+                    .map(|(card, old, new)| {
+                        merged.insert(card.clone(), new);
+                        (card, old)
+                    })
+                    .collect()
+            })
+            .collect();
         for (card, new) in merged {
-            // The card's version in each parent.
             let versions: Vec<Option<Oid>> = per_parent
                 .iter()
                 .map(|d| d.get(&card).copied().unwrap_or(new))
@@ -146,7 +209,7 @@ impl<'r> Walker<'r> {
             if per_parent.iter().all(|d| d.contains_key(&card)) {
                 let prev = versions.iter().filter_map(|v| self.time_of(*v)).max();
                 let time = prev.map_or(author_time, |t| t.max(author_time));
-                self.push(out, idx, &card, new, time);
+                self.push(out, idx, card, new, time);
                 continue;
             }
             // The merge kept one side's version: a change only when the
@@ -160,13 +223,13 @@ impl<'r> Walker<'r> {
                 .filter_map(|v| self.time_of(*v))
                 .max();
             if let Some(later) = set_aside.filter(|t| *t > kept) {
-                let time = later.max(author_time);
-                // The kept version is written again, now.
+                // The kept version is written again, now (its producer
+                // time stays: other merges compare with when it was made).
                 out.push(Change {
                     commit: idx,
                     card,
                     state: None,
-                    time,
+                    time: later.max(author_time),
                     blob: new,
                 });
             }
@@ -191,28 +254,14 @@ pub(super) fn extend(
     if let Some(f) = from {
         walk.hide(f)?;
     }
-    let odb = repo.odb()?;
-    let mut w = Walker {
-        repo,
-        odb: &odb,
-        board_dir,
-        folders: HashMap::new(),
-        recent: Vec::new(),
-        produced: HashMap::new(),
-        generation: HashMap::new(),
-    };
+    let mut generation: HashMap<Oid, u32> = HashMap::new();
     for c in &history.commits {
         if let Ok(id) = Oid::from_str(&c.id) {
-            w.generation.insert(id, c.generation);
+            generation.insert(id, c.generation);
         }
     }
-    for ch in &history.changes {
-        if let Some(b) = ch.blob {
-            let t = w.produced.entry(b).or_insert(ch.time);
-            *t = (*t).max(ch.time);
-        }
-    }
-    let first_new = history.changes.len();
+    let mut infos = Vec::new();
+    let mut graph: Vec<(Oid, Vec<Oid>)> = Vec::new();
     for oid in walk {
         let oid = oid?;
         let c = repo.find_commit(oid)?;
@@ -220,12 +269,27 @@ pub(super) fn extend(
         let parents: Vec<Oid> = c.parent_ids().collect();
         info.generation = 1 + parents
             .iter()
-            .map(|p| w.generation.get(p).copied().unwrap_or(0))
+            .map(|p| generation.get(p).copied().unwrap_or(0))
             .max()
             .unwrap_or(0);
-        w.generation.insert(oid, info.generation);
+        generation.insert(oid, info.generation);
+        infos.push(info);
+        graph.push((oid, parents));
+    }
+    let folder_diffs = diffs(root, board_dir, &graph)?;
+    let mut dater = Dater {
+        produced: HashMap::new(),
+    };
+    for ch in &history.changes {
+        if let Some(b) = ch.blob {
+            let t = dater.produced.entry(b).or_insert(ch.time);
+            *t = (*t).max(ch.time);
+        }
+    }
+    let first_new = history.changes.len();
+    for (info, diff) in infos.into_iter().zip(folder_diffs) {
         let idx = history.commits.len();
-        w.changes_of(oid, &parents, info.time, idx, &mut history.changes);
+        dater.changes_of(diff, info.time, idx, &mut history.changes);
         history.commits.push(info);
     }
     fill_states(root, &mut history.changes[first_new..])
