@@ -75,6 +75,16 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
     if let Some(v) = super::fast::parse(text) {
         return Ok(v);
     }
+    // Aliases can make a small file a huge value, and the full parser's own
+    // limit grows with the file (a 200 KB card took 30 s and 5 GB to be
+    // refused): count the values first, stopping early.
+    if text.contains('*') && !fits(text, 2 * text.len() + 1000) {
+        return Err(ParseError::at(
+            1,
+            1,
+            "aliases (*name) expand to far more values than the file holds; board files do not need that",
+        ));
+    }
     match serde_yaml::from_str::<Value>(text) {
         Ok(v) => Ok(v),
         Err(e) => {
@@ -85,6 +95,108 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
             Err(ParseError::at(line, column, message))
         }
     }
+}
+
+/// Whether `text`, aliases expanded, holds at most `budget` values. Other
+/// errors count as fitting: the parse proper reports them.
+fn fits(text: &str, budget: usize) -> bool {
+    use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
+    use std::cell::Cell;
+
+    struct Count<'a> {
+        left: &'a Cell<usize>,
+        over: &'a Cell<bool>,
+    }
+
+    impl Count<'_> {
+        fn again(&self) -> Count<'_> {
+            Count {
+                left: self.left,
+                over: self.over,
+            }
+        }
+
+        fn tick<E: de::Error>(&self) -> Result<(), E> {
+            match self.left.get().checked_sub(1) {
+                Some(n) => {
+                    self.left.set(n);
+                    Ok(())
+                }
+                None => {
+                    self.over.set(true);
+                    Err(E::custom("too many values"))
+                }
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Count<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Count<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any YAML value")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.tick()?;
+            while seq.next_element_seed(self.again())?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.tick()?;
+            while map.next_entry_seed(self.again(), self.again())?.is_some() {}
+            Ok(())
+        }
+        fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+            // A tagged value.
+            use de::VariantAccess;
+            let (IgnoredAny, value) = data.variant()?;
+            value.newtype_variant_seed(self)
+        }
+    }
+
+    let (left, over) = (Cell::new(budget), Cell::new(false));
+    let count = Count {
+        left: &left,
+        over: &over,
+    };
+    let _ = count.deserialize(serde_yaml::Deserializer::from_str(text));
+    !over.get()
 }
 
 /// Deepest nesting a board file may have.
@@ -690,6 +802,37 @@ mod tests {
         assert!(start.elapsed().as_secs() < 2);
         let deep = "[".repeat(10_000);
         assert!(parse(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn aliases_may_not_blow_a_file_up() {
+        // A bomb padded so that serde_yaml's own limit (a hundred alias
+        // jumps per event) lets it expand: before the count it took seconds
+        // and gigabytes to refuse.
+        let mut bomb = String::from("id: abc\nlane: x\na: &a [x,x,x,x,x,x,x,x,x]\n");
+        for (c, prev) in ["b", "c", "d", "e", "f", "g"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f"])
+        {
+            bomb.push_str(&format!(
+                "{c}: &{c} [{}]\n",
+                vec![format!("*{prev}"); 9].join(",")
+            ));
+        }
+        for i in 0..4 {
+            bomb.push_str(&format!("h{i}: [*g, *g]\n"));
+        }
+        for i in 0..3000 {
+            bomb.push_str(&format!("p{i}: x\n"));
+        }
+        let start = std::time::Instant::now();
+        let e = parse(bomb.as_bytes()).unwrap_err();
+        assert!(e.message.contains("aliases"), "{e:?}");
+        assert!(start.elapsed().as_secs() < 2);
+        // Aliases that stay small are fine.
+        let v = parse(b"base: &b {k: 1, l: [x, y]}\none: *b\ntwo: *b\nt: a*b\n").unwrap();
+        assert_eq!(v["two"]["l"][1], Value::from("y"));
+        assert_eq!(v["t"], Value::from("a*b"));
     }
 
     #[test]
