@@ -314,9 +314,29 @@ fn indent(out: &mut String, n: usize) {
 
 fn emit_entry(out: &mut String, key: &Value, value: &Value, ind: usize) {
     indent(out, ind);
-    emit_inline_scalar(out, key);
-    out.push(':');
+    emit_key(out, key, ind);
     emit_after_indicator(out, value, ind);
+}
+
+/// Longest key written as `key:`; the parser refuses an implicit key of
+/// more than 1024 characters.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
+/// A key and its colon, for a mapping at column `ind` (the indentation
+/// already written): `key:`, or `? key` and `:` on the next line for a key
+/// too long to be implicit.
+fn emit_key(out: &mut String, key: &Value, ind: usize) {
+    let mut k = String::new();
+    emit_inline_scalar(&mut k, key);
+    if k.chars().count() <= MAX_IMPLICIT_KEY {
+        out.push_str(&k);
+    } else {
+        out.push_str("? ");
+        out.push_str(&k);
+        out.push('\n');
+        indent(out, ind);
+    }
+    out.push(':');
 }
 
 /// Emit a value that follows `key:` or `- ` (the indicator already written).
@@ -361,8 +381,7 @@ fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
                 for (k, v) in m {
                     if first {
                         out.push(' ');
-                        emit_inline_scalar(out, k);
-                        out.push(':');
+                        emit_key(out, k, ind + 2);
                         emit_after_indicator(out, v, ind + 2);
                         first = false;
                     } else {
@@ -421,11 +440,45 @@ fn emit_inline_scalar(out: &mut String, v: &Value) {
                 double_quote(out, s);
             }
         }
-        // Collections as keys, or tagged keys: rare; flow style via serde.
-        other => {
-            let text = serde_yaml::to_string(other).unwrap_or_default();
-            out.push_str(text.trim_end());
+        // Collections as keys, or tagged keys: rare; flow style, on one
+        // line (serde_yaml would write a key `[a]` as the line `- a`).
+        other => emit_flow(out, other),
+    }
+}
+
+/// A value in flow style, on one line: strings double-quoted (the flow
+/// indicators `,[]{}` end a plain scalar there).
+fn emit_flow(out: &mut String, v: &Value) {
+    match v {
+        Value::String(s) => double_quote(out, s),
+        Value::Sequence(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                emit_flow(out, item);
+            }
+            out.push(']');
         }
+        Value::Mapping(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                emit_flow(out, k);
+                out.push_str(": ");
+                emit_flow(out, item);
+            }
+            out.push('}');
+        }
+        Value::Tagged(t) => {
+            out.push_str(&t.tag.to_string());
+            out.push(' ');
+            emit_flow(out, &t.value);
+        }
+        scalar => emit_inline_scalar(out, scalar),
     }
 }
 
@@ -756,6 +809,24 @@ mod tests {
         assert!(text.contains("e:\n  - x\n  - \"y: z\"\n"));
         assert!(text.contains("f:\n  g: 1\n"));
         assert!(text.contains("h: \"\\e[31mred\"\n"));
+    }
+
+    #[test]
+    fn odd_keys_read_back() {
+        // Keys a hand-written file may have: collections, tags, and keys
+        // too long to be implicit. Each was written as text that does not
+        // parse.
+        let long = "k".repeat(1100);
+        for text in [
+            "? [a, 'b: c', {x: [1]}]\n: 1\nj:\n  - ? {checklist: [{text: '', done: true}]}\n    : null\n",
+            "? !x [a]\n: v\n? !y {a: 1}\n: w\n",
+            "list:\n  - ? [Mei]\n    : null\n    k: v\n",
+            &format!("? {long}\n: x\nl:\n  - ? \"{long}\"\n    : y\n"),
+        ] {
+            let m = map(text);
+            let out = emit(&m);
+            assert_eq!(map(&out), m, "{text:?} -> {out:?}");
+        }
     }
 
     #[test]
