@@ -394,12 +394,17 @@ fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
     }
 }
 
+/// Whether a literal block reads back as `s`: more than line breaks (a
+/// block of blank lines reads as ""), and no character the parser takes as
+/// a line break (LINE and PARAGRAPH SEPARATOR, NEL and CR among the
+/// controls) or refuses.
 fn is_block_candidate(s: &str) -> bool {
     s.contains('\n')
-        && !s
-            .chars()
-            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}')
-        && !s.contains('\r')
+        && s.contains(|c| c != '\n')
+        && !s.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+        })
 }
 
 fn emit_block_scalar(out: &mut String, s: &str, ind: usize) {
@@ -809,6 +814,24 @@ mod tests {
         assert!(text.contains("e:\n  - x\n  - \"y: z\"\n"));
         assert!(text.contains("f:\n  g: 1\n"));
         assert!(text.contains("h: \"\\e[31mred\"\n"));
+    }
+
+    #[test]
+    fn strings_a_block_would_change_stay_quoted() {
+        for s in [
+            "\n",
+            "\n\n",
+            "a\u{2028}b\nc",
+            "a\nb\u{2029}",
+            "a\u{85}\nb",
+            "a\r\nb",
+        ] {
+            let mut m = Mapping::new();
+            m.insert("k".into(), Value::from(s));
+            let out = emit(&m);
+            assert!(out.starts_with("k: \""), "{s:?} -> {out:?}");
+            assert_eq!(map(&out), m, "{s:?} -> {out:?}");
+        }
     }
 
     #[test]
