@@ -338,10 +338,12 @@ impl Card {
             .mapping("hypothesis")?
             .map(|f| Hypothesis::from_fields(f).map(Box::new))
             .transpose()?;
+        // An empty `experiment:` is no experiment (it is not written back).
         let experiment = f
             .mapping("experiment")?
             .map(|f| Experiment::from_fields(f).map(Box::new))
-            .transpose()?;
+            .transpose()?
+            .filter(|e| !e.is_empty());
         let checklist = f
             .list("checklist")?
             .into_iter()
@@ -445,6 +447,18 @@ mod tests {
 
     fn parse(s: &str) -> FieldResult<Card> {
         Card::from_value(serde_yaml::from_str(s).expect("yaml"))
+    }
+
+    #[test]
+    fn an_empty_experiment_is_none() {
+        // `to_mapping` leaves an empty experiment out, so reading one in
+        // would not survive a write.
+        let c = parse("id: abc123\nlane: x\nexperiment: {}\n").expect("card");
+        assert_eq!(c.experiment, None);
+        let c = parse("id: abc123\nlane: x\nexperiment: {runs: []}\n").expect("card");
+        assert_eq!(c.experiment, None);
+        let c = parse("id: abc123\nlane: x\nexperiment: {model: m}\n").expect("card");
+        assert_eq!(Card::from_value(c.to_value()).expect("card"), c);
     }
 
     #[test]
