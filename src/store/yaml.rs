@@ -55,13 +55,6 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
     };
     // Windows editors may start a file with a byte order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some((line, column)) = too_deep(text) {
-        return Err(ParseError::at(
-            line,
-            column,
-            format!("nesting deeper than {MAX_DEPTH} levels; board files are shallow"),
-        ));
-    }
     for (i, line) in text.lines().enumerate() {
         if line.starts_with("<<<<<<<") || line.starts_with(">>>>>>>") || line == "=======" {
             return Err(ParseError::at(
@@ -72,8 +65,18 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
         }
     }
     // Files lanes wrote take the fast path; anything else the full parser.
+    // (The fast reader reads no flow collections and no deep blocks, so the
+    // depth check, which counts every bracket, even in text, comes after
+    // it: a title of brackets reads.)
     if let Some(v) = super::fast::parse(text) {
         return Ok(v);
+    }
+    if let Some((line, column)) = too_deep(text) {
+        return Err(ParseError::at(
+            line,
+            column,
+            format!("nesting deeper than {MAX_DEPTH} levels; board files are shallow"),
+        ));
     }
     // Aliases can make a small file a huge value, and the full parser's own
     // limit grows with the file (a 200 KB card took 30 s and 5 GB to be
@@ -299,11 +302,34 @@ fn strip_location(msg: &str) -> String {
 
 /// Emit a mapping as a canonical block-style document.
 pub fn emit(map: &Mapping) -> String {
-    let mut out = String::new();
-    for (k, v) in map {
-        emit_entry(&mut out, k, v, 0);
+    let emit_all = || {
+        let mut out = String::new();
+        for (k, v) in map {
+            emit_entry(&mut out, k, v, 0);
+        }
+        out
+    };
+    let out = emit_all();
+    if too_deep(&out).is_none() {
+        return out;
     }
+    // The depth check before the full parser counts brackets in text too,
+    // and this text has so many that lanes would refuse what it wrote:
+    // write them escaped in double quotes (`\x5b`, `\x7b`) instead.
+    ESCAPE_BRACKETS.with(|e| e.set(true));
+    let out = emit_all();
+    ESCAPE_BRACKETS.with(|e| e.set(false));
     out
+}
+
+thread_local! {
+    /// Set while [`emit`] writes a document whose text holds too many
+    /// brackets: text with `[` or `{` goes in double quotes, escaped.
+    static ESCAPE_BRACKETS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn escaping_brackets(s: &str) -> bool {
+    s.contains(['[', '{']) && ESCAPE_BRACKETS.with(std::cell::Cell::get)
 }
 
 fn indent(out: &mut String, n: usize) {
@@ -356,7 +382,7 @@ fn emit_after_indicator(out: &mut String, value: &Value, ind: usize) {
         }
         Value::Tagged(t) => {
             out.push(' ');
-            out.push_str(&t.tag.to_string());
+            out.push_str(&tag_text(&t.tag));
             emit_after_indicator(out, &t.value, ind);
         }
         Value::String(s) if is_block_candidate(s) => {
@@ -399,7 +425,8 @@ fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
 /// a line break (LINE and PARAGRAPH SEPARATOR, NEL and CR among the
 /// controls) or refuses.
 fn is_block_candidate(s: &str) -> bool {
-    s.contains('\n')
+    !escaping_brackets(s)
+        && s.contains('\n')
         && s.contains(|c| c != '\n')
         && !s.chars().any(|c| {
             (c.is_control() && c != '\n' && c != '\t')
@@ -451,6 +478,15 @@ fn emit_inline_scalar(out: &mut String, v: &Value) {
     }
 }
 
+/// A tag as written: serde_yaml shows the non-specific tag `!` as `!!`,
+/// which does not parse.
+fn tag_text(tag: &serde_yaml::value::Tag) -> String {
+    match tag.to_string() {
+        t if t == "!!" => "!".to_string(),
+        t => t,
+    }
+}
+
 /// A value in flow style, on one line: strings double-quoted (the flow
 /// indicators `,[]{}` end a plain scalar there).
 fn emit_flow(out: &mut String, v: &Value) {
@@ -479,7 +515,7 @@ fn emit_flow(out: &mut String, v: &Value) {
             out.push('}');
         }
         Value::Tagged(t) => {
-            out.push_str(&t.tag.to_string());
+            out.push_str(&tag_text(&t.tag));
             out.push(' ');
             emit_flow(out, &t.value);
         }
@@ -488,9 +524,12 @@ fn emit_flow(out: &mut String, v: &Value) {
 }
 
 fn double_quote(out: &mut String, s: &str) {
+    let escape = escaping_brackets(s);
     out.push('"');
     for c in s.chars() {
         match c {
+            '[' if escape => out.push_str("\\x5b"),
+            '{' if escape => out.push_str("\\x7b"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
@@ -518,6 +557,9 @@ fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
+    if escaping_brackets(s) {
+        return false;
+    }
     if s.starts_with(' ')
         || s.ends_with(' ')
         || s.ends_with(':')
@@ -835,6 +877,33 @@ mod tests {
     }
 
     #[test]
+    fn brackets_in_text_are_not_nesting() {
+        // Written by lanes, read back: in text (the fast path reads it), and
+        // escaped where the depth check would count them.
+        let many = "[".repeat(100) + &"{".repeat(100);
+        let mut m = Mapping::new();
+        m.insert("id".into(), "abc".into());
+        m.insert("title".into(), Value::from(many.as_str()));
+        m.insert("body".into(), Value::from(format!("{many}\n{many}\n")));
+        let mut k = Mapping::new();
+        k.insert("id".into(), "abc".into());
+        k.insert(Value::from(format!("k{many}")), Value::from(1));
+        // Off the fast path (a tab, a key of brackets): escaped.
+        let mut off = m.clone();
+        off.insert("t".into(), Value::from(format!("\t{many}")));
+        off.insert(
+            Value::from(format!("k{many}")),
+            Value::from(format!("{many}\n")),
+        );
+        for m in [m, k, off] {
+            let text = emit(&m);
+            assert_eq!(parse(text.as_bytes()), Ok(Value::Mapping(m)), "{text}");
+        }
+        // Nesting itself is still refused.
+        assert!(parse(format!("a: {}\n", "[".repeat(65)).as_bytes()).is_err());
+    }
+
+    #[test]
     fn odd_keys_read_back() {
         // Keys a hand-written file may have: collections, tags, and keys
         // too long to be implicit. Each was written as text that does not
@@ -843,6 +912,7 @@ mod tests {
         for text in [
             "? [a, 'b: c', {x: [1]}]\n: 1\nj:\n  - ? {checklist: [{text: '', done: true}]}\n    : null\n",
             "? !x [a]\n: v\n? !y {a: 1}\n: w\n",
+            "a: ! x\nb: !<!> y\n? ! [z]\n: 1\n",
             "list:\n  - ? [Mei]\n    : null\n    k: v\n",
             &format!("? {long}\n: x\nl:\n  - ? \"{long}\"\n    : y\n"),
         ] {
