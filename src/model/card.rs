@@ -450,6 +450,23 @@ mod tests {
     }
 
     #[test]
+    fn a_tagged_key_is_not_the_field() {
+        // Read as the checklist, `!x checklist` left the real checklist
+        // among the unknown fields, where it replaced the read one on
+        // writing.
+        let text = "id: abc123\nlane: x\n!x checklist:\n  - a\nchecklist:\n  - b\n";
+        let c = parse(text).expect("card");
+        assert_eq!(c.checklist.len(), 1);
+        assert_eq!(c.checklist[0].text, "b");
+        assert_eq!(c.extra.len(), 1);
+        let back = crate::store::render_card(&c, Some(text));
+        assert_eq!(
+            crate::store::parse_card("", back.as_bytes()).unwrap().card,
+            c
+        );
+    }
+
+    #[test]
     fn an_empty_experiment_is_none() {
         // `to_mapping` leaves an empty experiment out, so reading one in
         // would not survive a write.
