@@ -80,12 +80,13 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
     }
     // Aliases can make a small file a huge value, and the full parser's own
     // limit grows with the file (a 200 KB card took 30 s and 5 GB to be
-    // refused): count the values first, stopping early.
-    if text.contains('*') && !fits(text, 2 * text.len() + 1000) {
+    // refused): measure the value first, stopping early. Without aliases a
+    // file holds fewer values, and fewer bytes of text, than its length.
+    if text.contains('*') && !fits(text, 3 * text.len() + 1000) {
         return Err(ParseError::at(
             1,
             1,
-            "aliases (*name) expand to far more values than the file holds; board files do not need that",
+            "aliases (*name) expand to far more than the file holds; board files do not need that",
         ));
     }
     match serde_yaml::from_str::<Value>(text) {
@@ -100,7 +101,8 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
     }
 }
 
-/// Whether `text`, aliases expanded, holds at most `budget` values. Other
+/// Whether `text`, aliases expanded, holds at most `budget` values and
+/// bytes of text (one for each value, and each string's length). Other
 /// errors count as fitting: the parse proper reports them.
 fn fits(text: &str, budget: usize) -> bool {
     use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
@@ -120,7 +122,11 @@ fn fits(text: &str, budget: usize) -> bool {
         }
 
         fn tick<E: de::Error>(&self) -> Result<(), E> {
-            match self.left.get().checked_sub(1) {
+            self.take(1)
+        }
+
+        fn take<E: de::Error>(&self, n: usize) -> Result<(), E> {
+            match self.left.get().checked_sub(n) {
                 Some(n) => {
                     self.left.set(n);
                     Ok(())
@@ -163,8 +169,8 @@ fn fits(text: &str, budget: usize) -> bool {
         fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
             self.tick()
         }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-            self.tick()
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+            self.take(1 + s.len())
         }
         fn visit_unit<E: de::Error>(self) -> Result<(), E> {
             self.tick()
@@ -993,6 +999,14 @@ mod tests {
         let e = parse(bomb.as_bytes()).unwrap_err();
         assert!(e.message.contains("aliases"), "{e:?}");
         assert!(start.elapsed().as_secs() < 2);
+        // One alias of a long text, many times (each copy is a value).
+        let long = "x".repeat(100_000);
+        let mut copies = format!("id: abc\nlane: x\nt: &t {long}\nl:\n");
+        for _ in 0..50 {
+            copies.push_str("  - *t\n");
+        }
+        let e = parse(copies.as_bytes()).unwrap_err();
+        assert!(e.message.contains("aliases"), "{e:?}");
         // Aliases that stay small are fine.
         let v = parse(b"base: &b {k: 1, l: [x, y]}\none: *b\ntwo: *b\nt: a*b\n").unwrap();
         assert_eq!(v["two"]["l"][1], Value::from("y"));
