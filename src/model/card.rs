@@ -231,8 +231,12 @@ impl Experiment {
 
 impl ChecklistItem {
     fn from_value(path: &str, v: Value) -> FieldResult<Self> {
-        // `- write the report` is accepted as an open item.
+        // `- write the report` is accepted as an open item. Its text is
+        // required as in the long form (which is how it is written back).
         if let Value::String(text) = v {
+            if text.trim().is_empty() {
+                return Err(FieldError::new(path, "a checklist item needs text"));
+            }
             return Ok(ChecklistItem {
                 text,
                 ..Default::default()
@@ -464,6 +468,16 @@ mod tests {
             crate::store::parse_card("", back.as_bytes()).unwrap().card,
             c
         );
+    }
+
+    #[test]
+    fn a_blank_checklist_item_is_refused_in_either_form() {
+        // `- " "` was read, and written back as `text: " "`, which is not.
+        for item in ["\"\"", "\" \"", "{text: \" \"}"] {
+            let text = format!("id: abc123\nlane: x\nchecklist:\n  - ok\n  - {item}\n");
+            let e = parse(&text).unwrap_err();
+            assert!(e.field.starts_with("checklist.1"), "{item}: {e:?}");
+        }
     }
 
     #[test]
