@@ -231,8 +231,12 @@ impl Experiment {
 
 impl ChecklistItem {
     fn from_value(path: &str, v: Value) -> FieldResult<Self> {
-        // `- write the report` is accepted as an open item.
+        // `- write the report` is accepted as an open item. Its text is
+        // required as in the long form (which is how it is written back).
         if let Value::String(text) = v {
+            if text.trim().is_empty() {
+                return Err(FieldError::new(path, "a checklist item needs text"));
+            }
             return Ok(ChecklistItem {
                 text,
                 ..Default::default()
@@ -338,10 +342,12 @@ impl Card {
             .mapping("hypothesis")?
             .map(|f| Hypothesis::from_fields(f).map(Box::new))
             .transpose()?;
+        // An empty `experiment:` is no experiment (it is not written back).
         let experiment = f
             .mapping("experiment")?
             .map(|f| Experiment::from_fields(f).map(Box::new))
-            .transpose()?;
+            .transpose()?
+            .filter(|e| !e.is_empty());
         let checklist = f
             .list("checklist")?
             .into_iter()
@@ -445,6 +451,45 @@ mod tests {
 
     fn parse(s: &str) -> FieldResult<Card> {
         Card::from_value(serde_yaml::from_str(s).expect("yaml"))
+    }
+
+    #[test]
+    fn a_tagged_key_is_not_the_field() {
+        // Read as the checklist, `!x checklist` left the real checklist
+        // among the unknown fields, where it replaced the read one on
+        // writing.
+        let text = "id: abc123\nlane: x\n!x checklist:\n  - a\nchecklist:\n  - b\n";
+        let c = parse(text).expect("card");
+        assert_eq!(c.checklist.len(), 1);
+        assert_eq!(c.checklist[0].text, "b");
+        assert_eq!(c.extra.len(), 1);
+        let back = crate::store::render_card(&c, Some(text));
+        assert_eq!(
+            crate::store::parse_card("", back.as_bytes()).unwrap().card,
+            c
+        );
+    }
+
+    #[test]
+    fn a_blank_checklist_item_is_refused_in_either_form() {
+        // `- " "` was read, and written back as `text: " "`, which is not.
+        for item in ["\"\"", "\" \"", "{text: \" \"}"] {
+            let text = format!("id: abc123\nlane: x\nchecklist:\n  - ok\n  - {item}\n");
+            let e = parse(&text).unwrap_err();
+            assert!(e.field.starts_with("checklist.1"), "{item}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_experiment_is_none() {
+        // `to_mapping` leaves an empty experiment out, so reading one in
+        // would not survive a write.
+        let c = parse("id: abc123\nlane: x\nexperiment: {}\n").expect("card");
+        assert_eq!(c.experiment, None);
+        let c = parse("id: abc123\nlane: x\nexperiment: {runs: []}\n").expect("card");
+        assert_eq!(c.experiment, None);
+        let c = parse("id: abc123\nlane: x\nexperiment: {model: m}\n").expect("card");
+        assert_eq!(Card::from_value(c.to_value()).expect("card"), c);
     }
 
     #[test]

@@ -86,7 +86,9 @@ impl Fields {
         let slot = self
             .entries
             .iter_mut()
-            .find(|(k, v)| v.is_some() && k.as_str() == Some(key))
+            // The key itself, not a tagged one (`!x title`), which
+            // `as_str` would see through: that one stays an unknown field.
+            .find(|(k, v)| v.is_some() && matches!(k, Value::String(s) if s == key))
             .and_then(|(_, v)| v.take());
         match slot {
             Some(Value::Null) | None => None,

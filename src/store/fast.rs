@@ -3,13 +3,22 @@
 //! scalars. Anything outside that subset (comments, flow collections,
 //! anchors, tags, unusual numbers, tabs...) returns `None`, and the caller
 //! uses the full YAML parser instead. Where it answers, it answers exactly
-//! as the full parser would (tests compare the two).
+//! as the full parser would (tests/fast_differential.rs compares the two on
+//! generated and mutated files).
 
 use serde_yaml::{Mapping, Number, Value};
 
+/// Deepest block indentation read here (the recursion follows it); deeper
+/// documents go to the full parser, which has its own limit.
+const MAX_INDENT: usize = 2 * super::yaml::MAX_DEPTH;
+
+/// Longest key read here: the full parser refuses a key that runs on for
+/// over 1024 characters, so leave long ones to it.
+const MAX_KEY: usize = 128;
+
 /// Parse `text` if it is in lanes' canonical subset.
 pub fn parse(text: &str) -> Option<Value> {
-    if text.contains(['\r', '\t']) {
+    if !ordinary_text(text) {
         return None;
     }
     let mut lines: Vec<&str> = text.split('\n').collect();
@@ -19,12 +28,39 @@ pub fn parse(text: &str) -> Option<Value> {
         // No final newline: fine for YAML, rare for us.
         return None;
     }
+    if lines.is_empty() {
+        // An empty file is null to the full parser, not an empty mapping.
+        return None;
+    }
     let mut p = Parser { lines, i: 0 };
     let map = p.mapping(0, None)?;
     if p.i != p.lines.len() {
         return None;
     }
     Some(Value::Mapping(map))
+}
+
+/// Whether every character of `text` is one the full parser reads as
+/// itself: a newline, printable ASCII, or printable non-ASCII. Tabs and
+/// carriage returns are left to the full parser, and so are characters it
+/// refuses (C0 and C1 controls, DEL, U+FFFE, U+FFFF) and ones it reads as
+/// something else: NEL, LINE and PARAGRAPH SEPARATOR are line breaks to it,
+/// and a byte order mark starting a line is skipped.
+fn ordinary_text(text: &str) -> bool {
+    let b = text.as_bytes();
+    // The text is UTF-8, so a lead byte is followed by its continuation
+    // bytes; only these lead bytes start characters to refuse.
+    b.iter().enumerate().all(|(i, &c)| match c {
+        b'\n' | 0x20..=0x7e => true,
+        // U+0080..U+009F (NEL among them).
+        0xc2 => b[i + 1] >= 0xa0,
+        // U+2028, U+2029.
+        0xe2 => !(b[i + 1] == 0x80 && matches!(b[i + 2], 0xa8 | 0xa9)),
+        // U+FEFF, U+FFFE, U+FFFF.
+        0xef => !matches!((b[i + 1], b[i + 2]), (0xbb, 0xbf) | (0xbf, 0xbe | 0xbf)),
+        0x80..=0xff => true,
+        _ => false,
+    })
 }
 
 struct Parser<'a> {
@@ -36,14 +72,24 @@ fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
 
+/// A plain key that the full parser reads as the same string: letters,
+/// digits, `_` and `-`, starting with a letter or `_` (a key such as `1`,
+/// `0x1f` or `1e3` is a number to it), and not null or a boolean.
 fn is_key(k: &str) -> bool {
-    !k.is_empty()
+    k.len() <= MAX_KEY
+        && k.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        && !k.starts_with('-')
+        && !matches!(
+            k,
+            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        )
 }
 
-/// `key: value` or `key:` -> (key, value after ": ").
+/// `key: value` or `key:` -> (key, value after ": "). Spaces between the
+/// colon and the value separate them, however many there are.
 fn split_entry(content: &str) -> Option<(&str, Option<&str>)> {
     let colon = content.find(':')?;
     let (key, rest) = (&content[..colon], &content[colon + 1..]);
@@ -53,7 +99,8 @@ fn split_entry(content: &str) -> Option<(&str, Option<&str>)> {
     if rest.is_empty() {
         Some((key, None))
     } else {
-        rest.strip_prefix(' ').map(|v| (key, Some(v)))
+        rest.strip_prefix(' ')
+            .map(|v| (key, Some(v.trim_start_matches(' '))))
     }
 }
 
@@ -107,7 +154,7 @@ impl<'a> Parser<'a> {
     fn nested(&mut self, indent: usize) -> Option<Value> {
         let line = self.lines.get(self.i)?;
         let ind = indent_of(line);
-        if line.is_empty() || ind != indent + 2 {
+        if line.is_empty() || ind != indent + 2 || ind > MAX_INDENT {
             return None;
         }
         let content = &line[ind..];
@@ -173,20 +220,26 @@ impl<'a> Parser<'a> {
         };
         let mut content: Option<usize> = None;
         let mut out: Vec<&str> = Vec::new();
+        // The most spaces on a leading blank line.
+        let mut lead = 0;
         while let Some(line) = self.lines.get(self.i) {
             let ind = indent_of(line);
             let blank = ind == line.len();
             match content {
                 None if blank => {
                     // Leading blank lines: the indentation comes later.
-                    if ind > indent + 2 {
-                        return None;
-                    }
+                    lead = lead.max(ind);
                     out.push("");
                 }
                 None => {
                     if ind <= indent {
                         break;
+                    }
+                    if lead > ind {
+                        // The full parser takes the indentation from the
+                        // longest leading blank line, and this line is
+                        // less indented than that.
+                        return None;
                     }
                     content = Some(ind);
                     out.push(&line[ind..]);
@@ -317,7 +370,8 @@ fn double_quoted(v: &str) -> Option<String> {
                 let e = chars.next()?;
                 let hex = |chars: &mut std::str::Chars, n: usize| -> Option<char> {
                     let s: String = chars.by_ref().take(n).collect();
-                    if s.len() != n {
+                    // Hex digits only: `from_str_radix` would take a sign.
+                    if s.len() != n || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
                         return None;
                     }
                     char::from_u32(u32::from_str_radix(&s, 16).ok()?)
@@ -417,6 +471,58 @@ mod tests {
         ] {
             assert!(parse(text).is_none(), "should fall back: {text:?}");
         }
+    }
+
+    #[test]
+    fn spaces_after_the_colon_separate_key_and_value() {
+        let v = fast("id: abc\nlane:  modeling\ntitle:    \"t\"\nbody:   |\n  x\n");
+        assert_eq!(v["lane"], Value::from("modeling"));
+        assert_eq!(v["title"], Value::from("t"));
+        assert_eq!(v["body"], Value::from("x\n"));
+    }
+
+    #[test]
+    fn what_the_full_parser_reads_otherwise_falls_back() {
+        let long_key = format!("{}: x\n", "k".repeat(1100));
+        for text in [
+            // Keys that are numbers, booleans or null to the full parser.
+            "1: x\n",
+            "0x1f: x\n",
+            "true: x\n",
+            "null: x\n",
+            "list:\n  - 1: x\n",
+            long_key.as_str(),
+            // Signed hex escapes, which the full parser refuses.
+            "t: \"\\x+1\"\n",
+            "t: \"\\u+041\"\n",
+            // Line breaks to the full parser, characters it refuses, and a
+            // byte order mark it skips.
+            "t: a\u{85}b\n",
+            "t: a\u{2028}b\n",
+            "t: a\u{2029}b\n",
+            "t: |\n  a\u{85}b\n",
+            "t: a\u{1}b\n",
+            "t: a\u{7f}b\n",
+            "t: a\u{9f}b\n",
+            "t: a\u{fffe}b\n",
+            "t: a\u{feff}b\n",
+            // A leading blank line more indented than the first line.
+            "t: |\n  \n x\n",
+            "t: |\n    \n  x\n",
+            // Null to the full parser, not an empty mapping.
+            "",
+        ] {
+            assert!(parse(text).is_none(), "should fall back: {text:?}");
+        }
+        // Deep nesting is left to the full parser (and its limits).
+        let mut deep = String::new();
+        for i in 0..200 {
+            deep.push_str(&" ".repeat(2 * i));
+            deep.push_str("k:\n");
+        }
+        deep.push_str(&" ".repeat(400));
+        deep.push_str("k: 1\n");
+        assert!(parse(&deep).is_none());
     }
 
     #[test]

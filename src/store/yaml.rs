@@ -55,13 +55,6 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
     };
     // Windows editors may start a file with a byte order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some((line, column)) = too_deep(text) {
-        return Err(ParseError::at(
-            line,
-            column,
-            format!("nesting deeper than {MAX_DEPTH} levels; board files are shallow"),
-        ));
-    }
     for (i, line) in text.lines().enumerate() {
         if line.starts_with("<<<<<<<") || line.starts_with(">>>>>>>") || line == "=======" {
             return Err(ParseError::at(
@@ -72,8 +65,29 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
         }
     }
     // Files lanes wrote take the fast path; anything else the full parser.
+    // (The fast reader reads no flow collections and no deep blocks, so the
+    // depth check, which counts every bracket, even in text, comes after
+    // it: a title of brackets reads.)
     if let Some(v) = super::fast::parse(text) {
         return Ok(v);
+    }
+    if let Some((line, column)) = too_deep(text) {
+        return Err(ParseError::at(
+            line,
+            column,
+            format!("nesting deeper than {MAX_DEPTH} levels; board files are shallow"),
+        ));
+    }
+    // Aliases can make a small file a huge value, and the full parser's own
+    // limit grows with the file (a 200 KB card took 30 s and 5 GB to be
+    // refused): measure the value first, stopping early. Without aliases a
+    // file holds fewer values, and fewer bytes of text, than its length.
+    if text.contains('*') && !fits(text, 3 * text.len() + 1000) {
+        return Err(ParseError::at(
+            1,
+            1,
+            "aliases (*name) expand to far more than the file holds; board files do not need that",
+        ));
     }
     match serde_yaml::from_str::<Value>(text) {
         Ok(v) => Ok(v),
@@ -85,6 +99,113 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
             Err(ParseError::at(line, column, message))
         }
     }
+}
+
+/// Whether `text`, aliases expanded, holds at most `budget` values and
+/// bytes of text (one for each value, and each string's length). Other
+/// errors count as fitting: the parse proper reports them.
+fn fits(text: &str, budget: usize) -> bool {
+    use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
+    use std::cell::Cell;
+
+    struct Count<'a> {
+        left: &'a Cell<usize>,
+        over: &'a Cell<bool>,
+    }
+
+    impl Count<'_> {
+        fn again(&self) -> Count<'_> {
+            Count {
+                left: self.left,
+                over: self.over,
+            }
+        }
+
+        fn tick<E: de::Error>(&self) -> Result<(), E> {
+            self.take(1)
+        }
+
+        fn take<E: de::Error>(&self, n: usize) -> Result<(), E> {
+            match self.left.get().checked_sub(n) {
+                Some(n) => {
+                    self.left.set(n);
+                    Ok(())
+                }
+                None => {
+                    self.over.set(true);
+                    Err(E::custom("too many values"))
+                }
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Count<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Count<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any YAML value")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+            self.take(1 + s.len())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            self.tick()
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.tick()?;
+            while seq.next_element_seed(self.again())?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.tick()?;
+            while map.next_entry_seed(self.again(), self.again())?.is_some() {}
+            Ok(())
+        }
+        fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+            // A tagged value.
+            use de::VariantAccess;
+            let (IgnoredAny, value) = data.variant()?;
+            value.newtype_variant_seed(self)
+        }
+    }
+
+    let (left, over) = (Cell::new(budget), Cell::new(false));
+    let count = Count {
+        left: &left,
+        over: &over,
+    };
+    let _ = count.deserialize(serde_yaml::Deserializer::from_str(text));
+    !over.get()
 }
 
 /// Deepest nesting a board file may have.
@@ -187,11 +308,34 @@ fn strip_location(msg: &str) -> String {
 
 /// Emit a mapping as a canonical block-style document.
 pub fn emit(map: &Mapping) -> String {
-    let mut out = String::new();
-    for (k, v) in map {
-        emit_entry(&mut out, k, v, 0);
+    let emit_all = || {
+        let mut out = String::new();
+        for (k, v) in map {
+            emit_entry(&mut out, k, v, 0);
+        }
+        out
+    };
+    let out = emit_all();
+    if too_deep(&out).is_none() {
+        return out;
     }
+    // The depth check before the full parser counts brackets in text too,
+    // and this text has so many that lanes would refuse what it wrote:
+    // write them escaped in double quotes (`\x5b`, `\x7b`) instead.
+    ESCAPE_BRACKETS.with(|e| e.set(true));
+    let out = emit_all();
+    ESCAPE_BRACKETS.with(|e| e.set(false));
     out
+}
+
+thread_local! {
+    /// Set while [`emit`] writes a document whose text holds too many
+    /// brackets: text with `[` or `{` goes in double quotes, escaped.
+    static ESCAPE_BRACKETS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn escaping_brackets(s: &str) -> bool {
+    s.contains(['[', '{']) && ESCAPE_BRACKETS.with(std::cell::Cell::get)
 }
 
 fn indent(out: &mut String, n: usize) {
@@ -202,9 +346,29 @@ fn indent(out: &mut String, n: usize) {
 
 fn emit_entry(out: &mut String, key: &Value, value: &Value, ind: usize) {
     indent(out, ind);
-    emit_inline_scalar(out, key);
-    out.push(':');
+    emit_key(out, key, ind);
     emit_after_indicator(out, value, ind);
+}
+
+/// Longest key written as `key:`; the parser refuses an implicit key of
+/// more than 1024 characters.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
+/// A key and its colon, for a mapping at column `ind` (the indentation
+/// already written): `key:`, or `? key` and `:` on the next line for a key
+/// too long to be implicit.
+fn emit_key(out: &mut String, key: &Value, ind: usize) {
+    let mut k = String::new();
+    emit_inline_scalar(&mut k, key);
+    if k.chars().count() <= MAX_IMPLICIT_KEY {
+        out.push_str(&k);
+    } else {
+        out.push_str("? ");
+        out.push_str(&k);
+        out.push('\n');
+        indent(out, ind);
+    }
+    out.push(':');
 }
 
 /// Emit a value that follows `key:` or `- ` (the indicator already written).
@@ -224,7 +388,7 @@ fn emit_after_indicator(out: &mut String, value: &Value, ind: usize) {
         }
         Value::Tagged(t) => {
             out.push(' ');
-            out.push_str(&t.tag.to_string());
+            out.push_str(&tag_text(&t.tag));
             emit_after_indicator(out, &t.value, ind);
         }
         Value::String(s) if is_block_candidate(s) => {
@@ -249,8 +413,7 @@ fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
                 for (k, v) in m {
                     if first {
                         out.push(' ');
-                        emit_inline_scalar(out, k);
-                        out.push(':');
+                        emit_key(out, k, ind + 2);
                         emit_after_indicator(out, v, ind + 2);
                         first = false;
                     } else {
@@ -263,12 +426,18 @@ fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
     }
 }
 
+/// Whether a literal block reads back as `s`: more than line breaks (a
+/// block of blank lines reads as ""), and no character the parser takes as
+/// a line break (LINE and PARAGRAPH SEPARATOR, NEL and CR among the
+/// controls) or refuses.
 fn is_block_candidate(s: &str) -> bool {
-    s.contains('\n')
-        && !s
-            .chars()
-            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}')
-        && !s.contains('\r')
+    !escaping_brackets(s)
+        && s.contains('\n')
+        && s.contains(|c| c != '\n')
+        && !s.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+        })
 }
 
 fn emit_block_scalar(out: &mut String, s: &str, ind: usize) {
@@ -309,18 +478,64 @@ fn emit_inline_scalar(out: &mut String, v: &Value) {
                 double_quote(out, s);
             }
         }
-        // Collections as keys, or tagged keys: rare; flow style via serde.
-        other => {
-            let text = serde_yaml::to_string(other).unwrap_or_default();
-            out.push_str(text.trim_end());
+        // Collections as keys, or tagged keys: rare; flow style, on one
+        // line (serde_yaml would write a key `[a]` as the line `- a`).
+        other => emit_flow(out, other),
+    }
+}
+
+/// A tag as written: serde_yaml shows the non-specific tag `!` as `!!`,
+/// which does not parse.
+fn tag_text(tag: &serde_yaml::value::Tag) -> String {
+    match tag.to_string() {
+        t if t == "!!" => "!".to_string(),
+        t => t,
+    }
+}
+
+/// A value in flow style, on one line: strings double-quoted (the flow
+/// indicators `,[]{}` end a plain scalar there).
+fn emit_flow(out: &mut String, v: &Value) {
+    match v {
+        Value::String(s) => double_quote(out, s),
+        Value::Sequence(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                emit_flow(out, item);
+            }
+            out.push(']');
         }
+        Value::Mapping(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                emit_flow(out, k);
+                out.push_str(": ");
+                emit_flow(out, item);
+            }
+            out.push('}');
+        }
+        Value::Tagged(t) => {
+            out.push_str(&tag_text(&t.tag));
+            out.push(' ');
+            emit_flow(out, &t.value);
+        }
+        scalar => emit_inline_scalar(out, scalar),
     }
 }
 
 fn double_quote(out: &mut String, s: &str) {
+    let escape = escaping_brackets(s);
     out.push('"');
     for c in s.chars() {
         match c {
+            '[' if escape => out.push_str("\\x5b"),
+            '{' if escape => out.push_str("\\x7b"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
@@ -348,6 +563,9 @@ fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
+    if escaping_brackets(s) {
+        return false;
+    }
     if s.starts_with(' ')
         || s.ends_with(' ')
         || s.ends_with(':')
@@ -713,6 +931,70 @@ mod tests {
     }
 
     #[test]
+    fn strings_a_block_would_change_stay_quoted() {
+        for s in [
+            "\n",
+            "\n\n",
+            "a\u{2028}b\nc",
+            "a\nb\u{2029}",
+            "a\u{85}\nb",
+            "a\r\nb",
+        ] {
+            let mut m = Mapping::new();
+            m.insert("k".into(), Value::from(s));
+            let out = emit(&m);
+            assert!(out.starts_with("k: \""), "{s:?} -> {out:?}");
+            assert_eq!(map(&out), m, "{s:?} -> {out:?}");
+        }
+    }
+
+    #[test]
+    fn brackets_in_text_are_not_nesting() {
+        // Written by lanes, read back: in text (the fast path reads it), and
+        // escaped where the depth check would count them.
+        let many = "[".repeat(100) + &"{".repeat(100);
+        let mut m = Mapping::new();
+        m.insert("id".into(), "abc".into());
+        m.insert("title".into(), Value::from(many.as_str()));
+        m.insert("body".into(), Value::from(format!("{many}\n{many}\n")));
+        let mut k = Mapping::new();
+        k.insert("id".into(), "abc".into());
+        k.insert(Value::from(format!("k{many}")), Value::from(1));
+        // Off the fast path (a tab, a key of brackets): escaped.
+        let mut off = m.clone();
+        off.insert("t".into(), Value::from(format!("\t{many}")));
+        off.insert(
+            Value::from(format!("k{many}")),
+            Value::from(format!("{many}\n")),
+        );
+        for m in [m, k, off] {
+            let text = emit(&m);
+            assert_eq!(parse(text.as_bytes()), Ok(Value::Mapping(m)), "{text}");
+        }
+        // Nesting itself is still refused.
+        assert!(parse(format!("a: {}\n", "[".repeat(65)).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn odd_keys_read_back() {
+        // Keys a hand-written file may have: collections, tags, and keys
+        // too long to be implicit. Each was written as text that does not
+        // parse.
+        let long = "k".repeat(1100);
+        for text in [
+            "? [a, 'b: c', {x: [1]}]\n: 1\nj:\n  - ? {checklist: [{text: '', done: true}]}\n    : null\n",
+            "? !x [a]\n: v\n? !y {a: 1}\n: w\n",
+            "a: ! x\nb: !<!> y\n? ! [z]\n: 1\n",
+            "list:\n  - ? [Mei]\n    : null\n    k: v\n",
+            &format!("? {long}\n: x\nl:\n  - ? \"{long}\"\n    : y\n"),
+        ] {
+            let m = map(text);
+            let out = emit(&m);
+            assert_eq!(map(&out), m, "{text:?} -> {out:?}");
+        }
+    }
+
+    #[test]
     fn list_of_mappings() {
         let m = map("journal:\n- at: x\n  by: me\n  text: |-\n    a\n    b\n");
         let text = emit(&m);
@@ -781,6 +1063,45 @@ mod tests {
         assert!(start.elapsed().as_secs() < 2);
         let deep = "[".repeat(10_000);
         assert!(parse(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn aliases_may_not_blow_a_file_up() {
+        // A bomb padded so that serde_yaml's own limit (a hundred alias
+        // jumps per event) lets it expand: before the count it took seconds
+        // and gigabytes to refuse.
+        let mut bomb = String::from("id: abc\nlane: x\na: &a [x,x,x,x,x,x,x,x,x]\n");
+        for (c, prev) in ["b", "c", "d", "e", "f", "g"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f"])
+        {
+            bomb.push_str(&format!(
+                "{c}: &{c} [{}]\n",
+                vec![format!("*{prev}"); 9].join(",")
+            ));
+        }
+        for i in 0..4 {
+            bomb.push_str(&format!("h{i}: [*g, *g]\n"));
+        }
+        for i in 0..3000 {
+            bomb.push_str(&format!("p{i}: x\n"));
+        }
+        let start = std::time::Instant::now();
+        let e = parse(bomb.as_bytes()).unwrap_err();
+        assert!(e.message.contains("aliases"), "{e:?}");
+        assert!(start.elapsed().as_secs() < 2);
+        // One alias of a long text, many times (each copy is a value).
+        let long = "x".repeat(100_000);
+        let mut copies = format!("id: abc\nlane: x\nt: &t {long}\nl:\n");
+        for _ in 0..50 {
+            copies.push_str("  - *t\n");
+        }
+        let e = parse(copies.as_bytes()).unwrap_err();
+        assert!(e.message.contains("aliases"), "{e:?}");
+        // Aliases that stay small are fine.
+        let v = parse(b"base: &b {k: 1, l: [x, y]}\none: *b\ntwo: *b\nt: a*b\n").unwrap();
+        assert_eq!(v["two"]["l"][1], Value::from("y"));
+        assert_eq!(v["t"], Value::from("a*b"));
     }
 
     #[test]
