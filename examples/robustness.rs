@@ -38,6 +38,7 @@
 //! Each case is generated from (seed, case index) alone: `--case I` reruns
 //! case I by itself and prints its inputs. The exit status is non-zero if
 //! any case panicked, hung or failed a check.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 use lanes::merge::{merge_board, merge_card, Side};
 use lanes::model::board::Settings;

@@ -8,6 +8,7 @@
 //!
 //! Case counts are modest by default; `PROPTEST_CASES=100000 cargo test
 //! --release --test fast_differential` runs a longer search.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 use lanes::model::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
 use lanes::store::{fast, parse_card, render_card};
