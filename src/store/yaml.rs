@@ -442,9 +442,10 @@ fn is_block_candidate(s: &str) -> bool {
 
 fn emit_block_scalar(out: &mut String, s: &str, ind: usize) {
     out.push('|');
-    // An indentation indicator is needed when the first line starts with a space.
+    // An indentation indicator is needed when the first line starts with a
+    // space, or a tab (which the parser takes for indentation otherwise).
     let first_line = s.split('\n').find(|l| !l.is_empty()).unwrap_or("");
-    if first_line.starts_with(' ') {
+    if first_line.starts_with([' ', '\t']) {
         out.push('2');
     }
     let trailing = s.len() - s.trim_end_matches('\n').len();
@@ -928,6 +929,16 @@ mod tests {
         assert!(text.contains("e:\n  - x\n  - \"y: z\"\n"));
         assert!(text.contains("f:\n  g: 1\n"));
         assert!(text.contains("h: \"\\e[31mred\"\n"));
+    }
+
+    #[test]
+    fn a_block_may_start_with_a_tab() {
+        for s in ["\t  run\nfeatures\n", "\n\tx\n y", "a\n\tb"] {
+            let mut m = Mapping::new();
+            m.insert("k".into(), Value::from(s));
+            let out = emit(&m);
+            assert_eq!(map(&out), m, "{s:?} -> {out:?}");
+        }
     }
 
     #[test]
