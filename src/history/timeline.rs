@@ -245,6 +245,35 @@ fn card_at(repo: &Repository, blob: Option<Oid>) -> Version {
     }
 }
 
+/// The card at each of `blobs`, in order, read on as many threads as
+/// there are cores (each with its own repository handle).
+fn versions_of(root: &Path, blobs: &[Option<Oid>]) -> Result<Vec<Version>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = blobs.len().div_ceil(threads).max(16);
+    let parts: Vec<Result<Vec<Version>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = blobs
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || -> Result<Vec<Version>> {
+                    let repo = git::open(root)?;
+                    Ok(part.iter().map(|b| card_at(&repo, *b)).collect())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(blobs.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
 /// Whether a commit names this card: a `Lanes-Card` trailer (at least
 /// four characters of its id) or `lanes#<short id>` in its message.
 fn names_card(c: &super::CommitInfo, id: &str) -> bool {
@@ -260,7 +289,10 @@ fn names_card(c: &super::CommitInfo, id: &str) -> bool {
 /// the commits that name it.
 pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
     let history = super::board_history(root)?;
-    let repo = git::open(root)?;
+    // Every version of the card, read and parsed on every core (a card
+    // with a long journal has hundreds of long versions).
+    let blobs: Vec<Option<Oid>> = history.of_card(card_id).map(|c| c.blob).collect();
+    let mut versions = versions_of(root, &blobs)?.into_iter();
     // (time, generation, commit) of each entry, to put links in place.
     let mut out: Vec<((i64, u32, String), Entry)> = Vec::new();
     let mut last_readable: Option<Box<Card>> = None;
@@ -269,7 +301,7 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
     for ch in history.of_card(card_id) {
         let c = &history.commits[ch.commit];
         changed.insert(ch.commit);
-        let mut entry_changes = match card_at(&repo, ch.blob) {
+        let mut entry_changes = match versions.next().unwrap_or(Version::Absent) {
             Version::Unreadable(why) => vec![FieldChange {
                 field: "file".into(),
                 before: None,
