@@ -55,6 +55,38 @@ pub fn work_tree_of(path: &Path) -> Result<std::path::PathBuf> {
     Ok(std::fs::canonicalize(wd).unwrap_or_else(|_| wd.to_path_buf()))
 }
 
+/// `f` over contiguous stretches of `items`, one stretch per core (up to
+/// 8, each at least `min_chunk` long), each thread with a repository handle
+/// of its own (a `Repository` is not shared between threads); the results
+/// in order.
+pub fn on_every_core<T: Sync, U: Send>(
+    root: &Path,
+    items: &[T],
+    min_chunk: usize,
+    f: impl Fn(&Repository, &[T]) -> Result<Vec<U>> + Sync,
+) -> Result<Vec<U>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = items.len().div_ceil(threads).max(min_chunk.max(1));
+    let f = &f;
+    let parts: Vec<Result<Vec<U>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || f(&open(root)?, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
 /// The repository `GIT_DIR` names (with `GIT_WORK_TREE`, `GIT_INDEX_FILE`
 /// and the other variables git reads), when it is set: as git does, the
 /// current folder is then not searched.

@@ -248,30 +248,9 @@ fn card_at(repo: &Repository, blob: Option<Oid>) -> Version {
 /// The card at each of `blobs`, in order, read on as many threads as
 /// there are cores (each with its own repository handle).
 fn versions_of(root: &Path, blobs: &[Option<Oid>]) -> Result<Vec<Version>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = blobs.len().div_ceil(threads).max(16);
-    let parts: Vec<Result<Vec<Version>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = blobs
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || -> Result<Vec<Version>> {
-                    let repo = git::open(root)?;
-                    Ok(part.iter().map(|b| card_at(&repo, *b)).collect())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut out = Vec::with_capacity(blobs.len());
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
+    git::on_every_core(root, blobs, 16, |repo, part| {
+        Ok(part.iter().map(|b| card_at(repo, *b)).collect())
+    })
 }
 
 /// Whether a commit names this card: a `Lanes-Card` trailer (at least

@@ -101,38 +101,17 @@ impl<'r> Reader<'r> {
 /// core: contiguous stretches of the walk, so that a thread mostly reads
 /// folders it has just read.
 fn diffs(root: &Path, board_dir: &str, commits: &[(Oid, Vec<Oid>)]) -> Result<Vec<FolderDiff>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = commits.len().div_ceil(threads).max(256);
-    let parts: Vec<Result<Vec<FolderDiff>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = commits
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || -> Result<Vec<FolderDiff>> {
-                    let repo = git::open(root)?;
-                    let odb = repo.odb()?;
-                    let mut r = Reader {
-                        repo: &repo,
-                        odb: &odb,
-                        board_dir,
-                        folders: HashMap::new(),
-                        recent: Vec::new(),
-                    };
-                    Ok(part.iter().map(|(c, ps)| r.diff(*c, ps)).collect())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut out = Vec::with_capacity(commits.len());
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
+    git::on_every_core(root, commits, 256, |repo, part| {
+        let odb = repo.odb()?;
+        let mut r = Reader {
+            repo,
+            odb: &odb,
+            board_dir,
+            folders: HashMap::new(),
+            recent: Vec::new(),
+        };
+        Ok(part.iter().map(|(c, ps)| r.diff(*c, ps)).collect())
+    })
 }
 
 /// Turns folder differences into dated changes, commit by commit, parents
@@ -303,33 +282,14 @@ fn fill_states(root: &Path, changes: &mut [Change]) -> Result<()> {
     let mut blobs: Vec<Oid> = changes.iter().filter_map(|c| c.blob).collect();
     blobs.sort_unstable();
     blobs.dedup();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = blobs.len().div_ceil(threads).max(512);
-    let parts: Vec<Result<States>> = std::thread::scope(|s| {
-        let handles: Vec<_> = blobs
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || -> Result<States> {
-                    let repo = git::open(root)?;
-                    let odb = repo.odb()?;
-                    Ok(part
-                        .iter()
-                        .map(|b| (*b, odb.read(*b).ok().and_then(|o| card_state(o.data()))))
-                        .collect())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut states: HashMap<Oid, Option<super::CardState>> = HashMap::with_capacity(blobs.len());
-    for part in parts {
-        states.extend(part?);
-    }
+    let parts: States = git::on_every_core(root, &blobs, 512, |repo, part| {
+        let odb = repo.odb()?;
+        Ok(part
+            .iter()
+            .map(|b| (*b, odb.read(*b).ok().and_then(|o| card_state(o.data()))))
+            .collect())
+    })?;
+    let states: HashMap<Oid, Option<super::CardState>> = parts.into_iter().collect();
     for c in changes {
         if let Some(b) = c.blob {
             c.state = states.get(&b).cloned().flatten();
