@@ -361,9 +361,27 @@ impl Keymap {
                     p
                 })
                 .collect();
+            if parsed.is_empty() && !keys.is_empty() {
+                // No way to reach the command is worse than the default.
+                problems.push(format!(
+                    "no usable key for {name}: it keeps its default keys"
+                ));
+                continue;
+            }
             self.bindings.retain(|_, c| *c != cmd);
             for k in parsed {
                 self.bindings.insert(k, cmd);
+            }
+        }
+        // Whatever the file says, Ctrl+C quits: nobody is left without a
+        // way out of the board.
+        if let Some(ctrl_c) = Key::parse("Ctrl+c") {
+            match self.bindings.insert(ctrl_c, Command::Quit) {
+                Some(Command::Quit) | None => {}
+                Some(other) => problems.push(format!(
+                    "Ctrl+c always quits; it cannot be bound to {}",
+                    other.name()
+                )),
             }
         }
         problems
@@ -409,6 +427,45 @@ mod tests {
             kind: KeyEventKind::Press,
             state: ratatui::crossterm::event::KeyEventState::NONE,
         }
+    }
+
+    #[test]
+    fn a_config_typo_never_takes_away_the_way_out() {
+        let ctrl_c = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        let q = ev(KeyCode::Char('q'), KeyModifiers::NONE);
+        // `quit: [Qq]` names no key lanes can read: quit keeps q and Ctrl+c.
+        let mut km = Keymap::default();
+        let overrides = BTreeMap::from([("quit".to_string(), vec!["Qq".to_string()])]);
+        let problems = km.apply_overrides(&overrides);
+        assert_eq!(km.lookup(&q), Some(Command::Quit));
+        assert_eq!(km.lookup(&ctrl_c), Some(Command::Quit));
+        assert!(
+            problems.iter().any(|p| p.contains("\"Qq\"")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("keeps its default keys")),
+            "{problems:?}"
+        );
+        // Ctrl+c given to another command, and quit moved to another key:
+        // Ctrl+c still quits, and the file is told so.
+        let mut km = Keymap::default();
+        let overrides = BTreeMap::from([
+            ("help".to_string(), vec!["Ctrl+c".to_string()]),
+            ("quit".to_string(), vec!["x".to_string()]),
+        ]);
+        let problems = km.apply_overrides(&overrides);
+        assert_eq!(km.lookup(&ctrl_c), Some(Command::Quit));
+        assert_eq!(
+            km.lookup(&ev(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Command::Quit)
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("Ctrl+c always quits")),
+            "{problems:?}"
+        );
     }
 
     #[test]
