@@ -214,6 +214,14 @@ fn lane_in_app(app: &App, card: &str) -> Option<String> {
     app.lane_id(c).map(str::to_string)
 }
 
+/// The ids shown in a lane, in order (none if the lane is hidden).
+fn lane_ids(app: &App, lane: &str) -> Vec<String> {
+    (0..app.columns.len())
+        .find(|&c| app.lane_id(c) == Some(lane))
+        .map(|c| column_ids(app, c))
+        .unwrap_or_default()
+}
+
 /// The ids shown in a column, in order.
 fn column_ids(app: &App, col: usize) -> Vec<String> {
     app.columns[col]
@@ -359,9 +367,10 @@ fn card_detail_shows_every_field() {
     assert!(first < last, "journal newest last");
     insta::assert_snapshot!("detail_hypothesis", terminal.backend());
 
-    // It scrolls; Esc closes it.
+    // It all fits: j does not scroll past the end, and says so.
     press(&mut app, &[key('j'), key('j')]);
-    assert_eq!(app.mode, Mode::Detail { scroll: 2 });
+    assert_eq!(app.mode, Mode::Detail { scroll: 0 });
+    locate(&buffer(&app), "at the end");
     press(&mut app, &[code(KeyCode::Esc)]);
     assert_eq!(app.mode, Mode::Board);
 }
@@ -392,9 +401,9 @@ fn help_lists_the_keymap_in_force() {
         "Keys",
         "move the card to the lane on the right",
         "undo the last change (as a new commit)",
-        "filter: text, label:x, @who, kind:x, verdict:x",
-        "Mouse",
-        "any key closes",
+        "filter: text, label:x, @who, kind:x, verdict:x, lane:x",
+        "Move cards",
+        "Esc closes",
     ] {
         locate(&buf, text);
     }
@@ -412,7 +421,9 @@ fn help_lists_the_keymap_in_force() {
     o.insert("quit".to_string(), vec!["Q".to_string()]);
     assert!(km.apply_overrides(&o).is_empty());
     app.keymap = km;
+    press(&mut app, &[key('G')]);
     let buf = buffer(&app);
+    locate(&buf, "Mouse");
     let quit_line = lines(&buf)
         .into_iter()
         .find(|l| l.contains(" quit "))
@@ -450,11 +461,15 @@ fn filter_narrows_the_lanes_and_shows_in_the_top_bar() {
     locate(&buf, "Feature store backfill");
     locate(&buf, "Two-tower model beats");
     locate(&buf, "Session features improve");
-    locate(&buf, "(none match the filter)");
-    // Counts stay the lane totals, with how many are shown.
+    // Lanes with no match are hidden; counts stay the lane totals, with
+    // how many are shown.
+    assert!(find(&buf, "Business Understanding").is_none());
     locate(&buf, "Modeling 3/4 (2 shown)");
-    assert_eq!(column_ids(&app, 0), Vec::<String>::new());
-    assert_eq!(column_ids(&app, 3), vec![id(6), id(7)]);
+    assert_eq!(
+        lane_ids(&app, "business-understanding"),
+        Vec::<String>::new()
+    );
+    assert_eq!(lane_ids(&app, "modeling"), vec![id(6), id(7)]);
     insta::assert_snapshot!("filter_applied", terminal.backend());
 }
 
@@ -616,7 +631,7 @@ fn escape_sequences_in_board_yaml_and_lane_names_are_shown_not_sent() {
     // The unknown-lane card can be opened; moving it says why not.
     select_card(&mut app, &id(2));
     assert!(press(&mut app, &[key('L')]).is_empty());
-    assert!(app.message.as_ref().is_some_and(|m| m.error));
+    assert!(app.message.as_ref().is_some_and(|m| m.is_error()));
     let buf = buffer(&app);
     assert_no_raw_controls(&buf);
     press(&mut app, &[code(KeyCode::Enter)]);
@@ -769,7 +784,7 @@ fn malformed_card_shows_as_an_error_card() {
     // Enter shows the full problem with the path in the status bar.
     press(&mut app, &[key('j'), code(KeyCode::Enter)]);
     let msg = app.message.clone().expect("a message");
-    assert!(msg.error);
+    assert!(msg.is_error());
     assert!(
         msg.text.starts_with(".lanes/cards/broken0001.yaml:"),
         "{}",
@@ -1008,10 +1023,14 @@ fn new_card_round_trip() {
     let before = r.commit_count();
     press(&mut app, &[key('l'), key('l')]);
     assert_eq!(app.lane_id(app.col), Some("data-preparation"));
+    // n asks the kind first, on the status line.
     press(&mut app, &[key('n')]);
+    assert!(matches!(app.mode, Mode::PickKind { .. }));
+    locate(&buffer(&app), "[t]ask");
+    press(&mut app, &[key('t')]);
     assert!(matches!(app.mode, Mode::Prompt(_)));
     let buf = buffer(&app);
-    locate(&buf, "New card: ");
+    locate(&buf, "New task: ");
     // Typing goes to the prompt, not to the keymap.
     let effects = type_text(&mut app, "Write the eval report q");
     assert!(effects.is_empty());
@@ -1041,13 +1060,16 @@ fn new_card_round_trip() {
     let buf = buffer(&app);
     locate(&buf, "Write the eval report");
 
-    // Esc cancels; an empty title does nothing.
-    press(&mut app, &[key('n')]);
+    // Esc cancels; an empty title is refused and the prompt stays.
+    press(&mut app, &[key('n'), key('t')]);
     type_text(&mut app, "never");
     assert!(press(&mut app, &[code(KeyCode::Esc)]).is_empty());
     assert_eq!(app.mode, Mode::Board);
-    press(&mut app, &[key('n')]);
+    press(&mut app, &[key('n'), key('t')]);
     assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert!(matches!(app.mode, Mode::Prompt(_)));
+    assert!(app.message.as_ref().is_some_and(|m| m.is_error()));
+    press(&mut app, &[code(KeyCode::Esc)]);
     assert_eq!(r.commit_count(), before + 1);
 }
 
@@ -1057,11 +1079,15 @@ fn reorder_round_trip() {
     let mut app = r.app(120, 32);
     select_card(&mut app, &id(6));
     let before = r.commit_count();
-    let effects = press(&mut app, &[key('J')]);
+    // J moves the card on screen at once; the commit waits for a pause.
+    assert!(press(&mut app, &[key('J')]).is_empty());
+    assert_eq!(column_ids(&app, 3), vec![id(7), id(6), id(8)]);
+    assert_eq!(r.commit_count(), before);
+    let effects = pause(&mut app);
     assert!(matches!(
         &effects[..],
-        [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::After(after)) }, .. }]
-            if *card == id(6) && lane == "modeling" && *after == id(7)
+        [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::Before(next)) }, .. }]
+            if *card == id(6) && lane == "modeling" && *next == id(8)
     ));
     run_effects(&mut app, &r.path, effects);
     assert_eq!(column_ids(&app, 3), vec![id(7), id(6), id(8)]);
@@ -1070,25 +1096,44 @@ fn reorder_round_trip() {
     // On disk: c06's rank now sorts between c07's and c08's.
     let rank = file_field(&r, &id(6), "rank").expect("a rank");
     assert!(rank.as_str() > "p" && rank.as_str() < "t", "{rank}");
-    assert_eq!(r.load().lane_cards("modeling").count(), 3);
     let reloaded: Vec<String> = r
         .load()
         .lane_cards("modeling")
         .map(|c| c.id.clone())
         .collect();
     assert_eq!(reloaded, vec![id(7), id(6), id(8)]);
-    // Shift+Down, then K twice: back to the top.
-    let effects = press(&mut app, &[shift(KeyCode::Down)]);
-    run_effects(&mut app, &r.path, effects);
+    // Shift+Down, then K twice without a pause: one commit, at the top.
+    press(&mut app, &[shift(KeyCode::Down)]);
     assert_eq!(column_ids(&app, 3), vec![id(7), id(8), id(6)]);
     assert!(press(&mut app, &[key('J')]).is_empty(), "already last");
-    for _ in 0..2 {
-        let effects = press(&mut app, &[key('K')]);
-        run_effects(&mut app, &r.path, effects);
-    }
-    assert_eq!(column_ids(&app, 3), vec![id(6), id(7), id(8)]);
+    locate(&buffer(&app), "already at the bottom");
+    press(&mut app, &[key('K'), key('K')]);
     assert!(press(&mut app, &[key('K')]).is_empty(), "already first");
-    assert_eq!(r.commit_count(), before + 4);
+    assert_eq!(column_ids(&app, 3), vec![id(6), id(7), id(8)]);
+    let effects = pause(&mut app);
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(column_ids(&app, 3), vec![id(6), id(7), id(8)]);
+    assert_eq!(r.commit_count(), before + 2);
+    assert!(pause(&mut app).is_empty());
+    // Another key commits pending presses at once, before it acts.
+    press(&mut app, &[key('J')]);
+    let effects = press(&mut app, &[key('j')]);
+    assert!(matches!(
+        &effects[..],
+        [Effect::Apply {
+            action: Action::Move { .. },
+            ..
+        }]
+    ));
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), before + 3);
+    let reloaded: Vec<String> = r
+        .load()
+        .lane_cards("modeling")
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(reloaded, vec![id(7), id(6), id(8)]);
 }
 
 #[test]
@@ -1098,7 +1143,7 @@ fn note_round_trip() {
     let before = r.commit_count();
     press(&mut app, &[key('c')]);
     let buf = buffer(&app);
-    locate(&buf, "Journal note: ");
+    locate(&buf, "Journal note (Ctrl+o: $EDITOR): ");
     type_text(&mut app, "Finance agreed on churn = 90 days idle");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     assert!(
@@ -1135,7 +1180,7 @@ fn verdict_round_trip() {
     locate(&buf, "[s]upported");
     press(&mut app, &[key('r')]);
     let buf = buffer(&app);
-    locate(&buf, "Result (empty to keep): ");
+    locate(&buf, "Result for refuted: ");
     type_text(&mut app, "0.31");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     assert!(matches!(
@@ -1234,7 +1279,7 @@ fn undo_is_a_new_commit() {
     );
 
     // Undo of a new card removes its file, again as a commit.
-    press(&mut app, &[key('n')]);
+    press(&mut app, &[key('n'), key('t')]);
     type_text(&mut app, "Short-lived card");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     run_effects(&mut app, &r.path, effects);
@@ -1323,27 +1368,25 @@ fn inline_edits_round_trip() {
 
     // A bad date is refused: the error shows in the status bar, nothing
     // is written or committed.
+    // A date the prompt cannot read is refused as typed; the text stays
+    // for the user to fix and nothing is written.
     press(&mut app, &[key('D'), ctrl_u]);
     type_text(&mut app, "next tuesday");
-    let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    for e in effects {
-        let Effect::Apply { action, undo } = e else {
-            panic!("unexpected {e:?}")
-        };
-        let result = lanes::ops::apply(&lanes::ops::Context::from_env(), &r.path, action)
-            .map_err(|e| format!("{e:#}"));
-        assert!(result.is_err());
-        app.on_applied(result, undo);
-    }
-    assert!(app.message.as_ref().is_some_and(|m| m.error));
+    locate(&buffer(&app), "YYYY-MM-DD");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert!(app.message.as_ref().is_some_and(|m| m.is_error()));
+    assert!(matches!(&app.mode, Mode::Prompt(p) if p.input == "next tuesday"));
     assert_eq!(r.commit_count(), start + 5);
     assert_eq!(r.git(&["status", "--porcelain"]), "");
     let buf = buffer(&app);
     locate(&buf, "next tuesday");
+    press(&mut app, &[code(KeyCode::Esc)]);
     // An empty title is refused before anything runs.
     press(&mut app, &[key('t'), ctrl_u]);
     assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
-    assert!(app.message.as_ref().is_some_and(|m| m.error));
+    assert!(app.message.as_ref().is_some_and(|m| m.is_error()));
+    locate(&buffer(&app), "a card needs a title");
+    press(&mut app, &[code(KeyCode::Esc)]);
     // e asks the event loop to open the editor on this card.
     assert_eq!(
         press(&mut app, &[key('e')]),
@@ -1393,7 +1436,9 @@ fn filter_then_esc_clears() {
     press(&mut app, &[key('/')]);
     type_text(&mut app, "recsys");
     assert_eq!(app.filter.text, "recsys");
-    assert_eq!(column_ids(&app, 0), Vec::<String>::new());
+    // Lanes with no match are hidden while the filter is on.
+    assert!(app.columns.iter().all(|c| !c.items.is_empty()));
+    assert!(app.lane_id(0) != Some("business-understanding"));
     press(&mut app, &[code(KeyCode::Esc)]);
     assert_eq!(app.mode, Mode::Board);
     assert!(app.filter.is_empty());
@@ -1405,8 +1450,11 @@ fn filter_then_esc_clears() {
     press(&mut app, &[key('/')]);
     type_text(&mut app, "@ana");
     press(&mut app, &[code(KeyCode::Enter)]);
-    assert_eq!(column_ids(&app, 0), vec![id(1)]);
-    assert_eq!(column_ids(&app, 3), vec![id(6)]);
+    assert_eq!(lane_ids(&app, "business-understanding"), vec![id(1)]);
+    assert_eq!(lane_ids(&app, "modeling"), vec![id(6)]);
+    assert_eq!(lane_ids(&app, "evaluation"), vec![id(9)]);
+    assert_eq!(app.columns.len(), 3, "lanes with no match are hidden");
+    locate(&buffer(&app), "3 cards shown");
     press(&mut app, &[code(KeyCode::Esc)]);
     assert!(app.filter.is_empty());
     assert_eq!(column_ids(&app, 3), vec![id(6), id(7), id(8)]);
@@ -1435,17 +1483,26 @@ fn filter_then_esc_clears() {
 }
 
 #[test]
-fn help_opens_and_any_key_closes() {
+fn help_opens_scrolls_and_closes() {
     let r = sample();
-    let mut app = r.app(120, 32);
+    let mut app = r.app(80, 24);
     press(&mut app, &[key('?')]);
     assert_eq!(app.mode, Mode::Help { scroll: 0 });
-    // j/k scroll the help.
+    // j/k scroll the help; G goes to its end and no further.
     press(&mut app, &[key('j')]);
     assert_eq!(app.mode, Mode::Help { scroll: 1 });
-    // Any other key closes it, and does nothing else.
+    press(&mut app, &[key('G')]);
+    let end = app.mode.scroll().expect("a scroll");
+    assert!(end > 10, "{end}");
+    press(&mut app, &[key('j')]);
+    assert_eq!(app.mode.scroll(), Some(end), "the help stops at its end");
+    locate(&buffer(&app), "keys and theme");
+    // Another key does nothing but say how to close.
     let effects = press(&mut app, &[key('x')]);
     assert!(effects.is_empty());
+    assert!(matches!(app.mode, Mode::Help { .. }));
+    locate(&buffer(&app), "Esc closes the help");
+    press(&mut app, &[code(KeyCode::Esc)]);
     assert_eq!(app.mode, Mode::Board);
     press(&mut app, &[key('?')]);
     let effects = press(&mut app, &[key('q')]);

@@ -84,9 +84,11 @@ fn create_move_twice_open_and_quit() {
     // A new card in the first lane.
     let title = "Measure churn baseline";
     t.keys(&["n"]);
-    t.wait_for_text("New card:");
+    t.wait_for_text("[t]ask");
+    t.keys(&["t"]);
+    t.wait_for_text("New task:");
     t.type_text(title);
-    t.wait_for_text(&format!("New card: {title}"));
+    t.wait_for_text(&format!("New task: {title}"));
     t.keys(&["Enter"]);
     let screen = t.wait_for("the new card in Business Understanding", |s| {
         card_position(s, title).map(|p| p.0) == column_of(s, 1, "Business Understanding")
@@ -181,9 +183,9 @@ fn quitting_restores_the_terminal() {
     wait_for_board(&t);
     // Open help and a prompt first: quitting from the board still restores.
     t.keys(&["?"]);
-    t.wait_for_text("any key closes");
+    t.wait_for_text("Esc closes");
     t.keys(&["Escape"]);
-    t.wait_for("help to close", |s| !s.contains("any key closes"));
+    t.wait_for("help to close", |s| !s.contains("Esc closes"));
     t.keys(&["q"]);
     t.wait_for_text(EXITED);
     assert_eq!(
@@ -206,7 +208,9 @@ fn sigterm_ends_the_app_and_restores_the_terminal() {
     wait_for_board(&t);
     // Mid-prompt, to be sure raw mode is in force.
     t.keys(&["n"]);
-    t.wait_for_text("New card:");
+    t.wait_for_text("[t]ask");
+    t.keys(&["t"]);
+    t.wait_for_text("New task:");
     let pid = std::fs::read_to_string(&t.pid_file)
         .expect("the pid file")
         .trim()

@@ -189,6 +189,9 @@ pub struct AddArgs {
     pub hypothesis: Option<String>,
     #[arg(long)]
     pub metric: Option<String>,
+    /// Which way the metric is better: higher or lower
+    #[arg(long)]
+    pub direction: Option<crate::model::Direction>,
     #[arg(long)]
     pub baseline: Option<String>,
     #[arg(long)]
@@ -537,6 +540,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 due: a.due,
                 hypothesis: a.hypothesis,
                 metric: a.metric,
+                direction: a.direction,
                 baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
                 body: a.body,

@@ -51,6 +51,68 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d))
 }
 
+/// A date as people type it, relative to `today` (days since the epoch):
+/// `YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w`, `+1m` (same day of a
+/// later month, clamped to its end), or a weekday (`fri`, `friday`: the
+/// next one after today). An error says what is accepted.
+pub fn parse_relative(s: &str, today: i64) -> Result<i64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    if let Some(d) = parse_date(&t) {
+        return Ok(d);
+    }
+    let accepted = "not a date: use YYYY-MM-DD, today, tomorrow, +3d, +2w, +1m or fri";
+    match t.as_str() {
+        "" => return Err(accepted.into()),
+        "today" => return Ok(today),
+        "tomorrow" | "tmr" => return Ok(today + 1),
+        _ => {}
+    }
+    if let Some(rest) = t.strip_prefix('+') {
+        let split = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (n, unit) = rest.split_at(split);
+        let n: i64 = match n.parse() {
+            Ok(n) if n <= 3650 => n,
+            _ => return Err(accepted.into()),
+        };
+        return match unit {
+            "" | "d" | "day" | "days" => Ok(today + n),
+            "w" | "wk" | "week" | "weeks" => Ok(today + 7 * n),
+            "m" | "mo" | "month" | "months" => {
+                let (y, m, d) = civil_from_days(today);
+                let months = y * 12 + i64::from(m) - 1 + n;
+                let (y, m) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
+                Ok(days_from_civil(y, m, d.min(days_in_month(y, m))))
+            }
+            _ => Err(accepted.into()),
+        };
+    }
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    if t.len() >= 3 {
+        if let Some(w) = DAYS.iter().position(|d| d.starts_with(&t)) {
+            // 1970-01-01 was a Thursday (index 3).
+            let now = (today + 3).rem_euclid(7);
+            let ahead = (w as i64 - now).rem_euclid(7);
+            return Ok(today + if ahead == 0 { 7 } else { ahead });
+        }
+    }
+    Err(accepted.into())
+}
+
+/// The weekday of a date, `Mon` to `Sun`.
+pub fn weekday(days: i64) -> &'static str {
+    ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize]
+}
+
 /// Format days since the epoch as `YYYY-MM-DD`.
 pub fn format_date(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
@@ -166,5 +228,32 @@ mod tests {
             Some(1_700_000_000)
         );
         assert_eq!(parse_timestamp("2023-11-14"), None);
+    }
+
+    #[test]
+    fn relative_dates() {
+        // 2026-11-27 is a Friday.
+        let today = parse_date("2026-11-27").unwrap();
+        assert_eq!(weekday(today), "Fri");
+        let d = |s: &str| parse_relative(s, today).map(format_date);
+        assert_eq!(d("today").unwrap(), "2026-11-27");
+        assert_eq!(d("Tomorrow").unwrap(), "2026-11-28");
+        assert_eq!(d("+3d").unwrap(), "2026-11-30");
+        assert_eq!(d("+3").unwrap(), "2026-11-30");
+        assert_eq!(d("+2w").unwrap(), "2026-12-11");
+        assert_eq!(d("+3m").unwrap(), "2027-02-27");
+        assert_eq!(d("mon").unwrap(), "2026-11-30");
+        assert_eq!(d("fri").unwrap(), "2026-12-04");
+        assert_eq!(d("thursday").unwrap(), "2026-12-03");
+        assert_eq!(d("2027-01-05").unwrap(), "2027-01-05");
+        let jan31 = parse_date("2027-01-31").unwrap();
+        assert_eq!(
+            parse_relative("+1m", jan31).map(format_date).unwrap(),
+            "2027-02-28"
+        );
+        for bad in ["", "fr", "+x", "+3y", "2026-02-30", "soon", "+99999d"] {
+            let e = d(bad).unwrap_err();
+            assert!(e.contains("YYYY-MM-DD"), "{bad}: {e}");
+        }
     }
 }

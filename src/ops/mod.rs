@@ -40,6 +40,7 @@ pub struct NewCard {
     pub due: Option<String>,
     pub hypothesis: Option<String>,
     pub metric: Option<String>,
+    pub direction: Option<crate::model::Direction>,
     pub baseline: Option<Value>,
     pub target: Option<Value>,
     pub body: Option<String>,
@@ -469,6 +470,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     };
     let has_hypothesis = new.hypothesis.is_some()
         || new.metric.is_some()
+        || new.direction.is_some()
         || new.baseline.is_some()
         || new.target.is_some();
     let kind = match new.kind {
@@ -497,6 +499,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,
             metric: new.metric,
+            direction: new.direction,
             baseline: new.baseline,
             target: new.target,
             ..Default::default()

@@ -41,43 +41,8 @@ pub struct Column {
     pub omitted: usize,
 }
 
-/// A line of text being typed, and what it is for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prompt {
-    pub purpose: Purpose,
-    pub input: String,
-    /// Cursor position in chars.
-    pub cursor: usize,
-    /// The card as it was when the prompt opened.
-    pub seen: Option<Card>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Purpose {
-    NewCard { lane: String },
-    Title { card: String },
-    Labels { card: String },
-    Assignees { card: String },
-    Due { card: String },
-    Note { card: String },
-    Result { card: String, verdict: Verdict },
-    Filter { before: String },
-}
-
-impl Purpose {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Purpose::NewCard { .. } => "New card",
-            Purpose::Title { .. } => "Title",
-            Purpose::Labels { .. } => "Labels (comma separated)",
-            Purpose::Assignees { .. } => "Assignees (comma separated)",
-            Purpose::Due { .. } => "Due (YYYY-MM-DD, empty to clear)",
-            Purpose::Note { .. } => "Journal note",
-            Purpose::Result { .. } => "Result (empty to keep)",
-            Purpose::Filter { .. } => "Filter",
-        }
-    }
-}
+pub use super::messages::{About, Level, Log, Message};
+pub use super::prompt::{Check, HypDraft, HypStep, Prompt, Purpose};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
@@ -85,11 +50,20 @@ pub enum Mode {
     Detail {
         scroll: u16,
     },
+    /// The keys of the view underneath (`back`), then every other key.
     Help {
         scroll: u16,
     },
     Prompt(Prompt),
     PickVerdict {
+        card: String,
+    },
+    /// `n`: which kind of card.
+    PickKind {
+        lane: String,
+    },
+    /// `v` on a card that has no hypothesis: make it one?
+    ConfirmHypothesis {
         card: String,
     },
     ConfirmArchive {
@@ -106,15 +80,86 @@ pub enum Mode {
         card: String,
         scroll: u16,
     },
-    /// Every hypothesis side by side, sorted by a column.
+    /// Every hypothesis side by side, sorted by a column; `cursor` is the
+    /// selected row.
     Hypotheses {
-        scroll: u16,
+        cursor: usize,
         sort: HypSort,
     },
     /// Flow metrics and the cumulative flow diagram.
     Flow {
         scroll: u16,
     },
+    /// Every message of this session.
+    Messages {
+        scroll: u16,
+    },
+    /// The selected lane: its exit criteria (definition of done), WIP.
+    Lane {
+        scroll: u16,
+    },
+    /// Ticking a card's checklist.
+    Checklist {
+        card: String,
+        cursor: usize,
+    },
+    /// The conflicts a sync recorded on a card, one by one.
+    Conflicts {
+        card: String,
+        cursor: usize,
+    },
+}
+
+impl Mode {
+    /// Views that scroll, with their scroll position.
+    pub fn scroll(&self) -> Option<u16> {
+        match self {
+            Mode::Detail { scroll }
+            | Mode::Help { scroll }
+            | Mode::Changes { scroll }
+            | Mode::History { scroll, .. }
+            | Mode::Flow { scroll }
+            | Mode::Messages { scroll }
+            | Mode::Lane { scroll } => Some(*scroll),
+            _ => None,
+        }
+    }
+
+    fn with_scroll(&self, to: u16) -> Mode {
+        let mut m = self.clone();
+        match &mut m {
+            Mode::Detail { scroll }
+            | Mode::Help { scroll }
+            | Mode::Changes { scroll }
+            | Mode::History { scroll, .. }
+            | Mode::Flow { scroll }
+            | Mode::Messages { scroll }
+            | Mode::Lane { scroll } => *scroll = to,
+            _ => {}
+        }
+        m
+    }
+
+    /// The help section for this view.
+    pub fn context(&self) -> &'static str {
+        match self {
+            Mode::Board => "board",
+            Mode::Detail { .. } => "card details",
+            Mode::Help { .. } => "help",
+            Mode::Prompt(_) => "typing",
+            Mode::PickVerdict { .. } | Mode::PickKind { .. } => "choosing",
+            Mode::ConfirmHypothesis { .. } | Mode::ConfirmArchive { .. } => "confirming",
+            Mode::Resolve => "a collision",
+            Mode::Changes { .. } => "changes since the last sync",
+            Mode::History { .. } => "card history",
+            Mode::Hypotheses { .. } => "hypotheses",
+            Mode::Flow { .. } => "flow",
+            Mode::Messages { .. } => "messages",
+            Mode::Lane { .. } => "lane",
+            Mode::Checklist { .. } => "checklist",
+            Mode::Conflicts { .. } => "conflicts",
+        }
+    }
 }
 
 /// How the hypotheses table is sorted.
@@ -124,6 +169,87 @@ pub enum HypSort {
     Verdict,
     Metric,
     Updated,
+}
+
+impl HypSort {
+    pub fn name(self) -> &'static str {
+        match self {
+            HypSort::Lane => "lane",
+            HypSort::Verdict => "verdict",
+            HypSort::Metric => "metric",
+            HypSort::Updated => "last update",
+        }
+    }
+}
+
+/// `J`/`K` presses on one card waiting to become one commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reorder {
+    pub card: String,
+    pub lane: String,
+    pub placement: Placement,
+    pub moves: usize,
+    /// Commit when no other press came by then.
+    pub due: std::time::Instant,
+    /// The card before the first press (for undo).
+    pub before: Option<Card>,
+}
+
+impl Reorder {
+    /// How long the keys may pause between presses of one move.
+    pub const PAUSE: std::time::Duration = std::time::Duration::from_millis(700);
+}
+
+/// A conflict a sync recorded on a card (its `conflicts:` list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub field: String,
+    pub kept: serde_yaml::Value,
+    pub kept_by: String,
+    pub other: serde_yaml::Value,
+    pub other_by: String,
+    /// The entry as it is in the file.
+    pub raw: serde_yaml::Value,
+}
+
+/// The conflicts recorded on a card, as the sync writes them.
+pub fn recorded_conflicts(card: &Card) -> Vec<Recorded> {
+    let Some(serde_yaml::Value::Sequence(list)) = card.extra.get("conflicts") else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|raw| {
+            let get = |k: &str| raw.get(k).cloned().unwrap_or_default();
+            let text = |k: &str| match raw.get(k) {
+                Some(serde_yaml::Value::String(s)) => s.clone(),
+                Some(v) => ops::show_value(v),
+                None => String::new(),
+            };
+            Recorded {
+                field: text("field"),
+                kept: get("kept"),
+                kept_by: text("kept_by"),
+                other: get("other"),
+                other_by: text("other_by"),
+                raw: raw.clone(),
+            }
+        })
+        .collect()
+}
+
+/// `[t]ask [h]ypothesis [e]xperiment`.
+pub fn kind_choices(kinds: &[String]) -> String {
+    kinds
+        .iter()
+        .map(|k| {
+            let mut c = k.chars();
+            match c.next() {
+                Some(f) => format!("[{f}]{}", c.as_str()),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Computed on the worker from git history.
@@ -180,13 +306,6 @@ pub enum Work {
     Running(String),
 }
 
-/// The last thing that happened, for the status bar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub text: String,
-    pub error: bool,
-}
-
 /// What the status bar shows besides the message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RepoStatus {
@@ -216,6 +335,12 @@ pub enum Effect {
     },
     /// Suspend the screen and edit this card in $EDITOR.
     EditInEditor(String),
+    /// Suspend the screen and write a journal note in $EDITOR, starting
+    /// from `text`.
+    NoteInEditor {
+        card: String,
+        text: String,
+    },
     /// Read the board from disk again.
     Reload,
     /// Fetch, merge and push on the worker.
@@ -244,7 +369,25 @@ pub struct App {
     /// First visible column.
     pub first_col: usize,
     pub mode: Mode,
+    /// The view to go back to when the current one closes (a card opened
+    /// from the hypotheses table returns there).
+    pub back: Option<Box<Mode>>,
+    /// The message on the status line, and every message of the session.
     pub message: Option<Message>,
+    pub log: Log,
+    /// An error too long for the status line is shown whole above it until
+    /// the next key.
+    pub message_open: bool,
+    /// The event loop's clock: now, and the wall clock in seconds (UTC).
+    pub now: std::time::Instant,
+    pub wall: i64,
+    /// A card just created: shown even if the filter would hide it.
+    pub keep_visible: Option<String>,
+    /// The user asked for a reload: say when it is done.
+    pub announce_reload: bool,
+    /// `J`/`K` presses on one card not committed yet: they become one
+    /// commit once the keys pause (`Reorder::due`).
+    pub reorder: Option<Reorder>,
     pub status: RepoStatus,
     pub work: Work,
     pub keymap: Keymap,
@@ -283,7 +426,15 @@ impl App {
             scroll: Vec::new(),
             first_col: 0,
             mode: Mode::Board,
+            back: None,
             message: None,
+            log: Log::default(),
+            message_open: false,
+            now: std::time::Instant::now(),
+            wall: crate::model::date::now_secs(),
+            keep_visible: None,
+            announce_reload: false,
+            reorder: None,
             status: RepoStatus::default(),
             work: Work::Idle,
             keymap,
@@ -339,7 +490,7 @@ impl App {
                 },
             };
             columns[col].total += 1;
-            if self.filter.matches(card) {
+            if self.filter.matches(card) || self.keep_visible.as_deref() == Some(&card.id) {
                 columns[col].items.push(i);
             }
         }
@@ -352,6 +503,13 @@ impl App {
             if let Some(c) = col {
                 c.total += n;
                 c.omitted += n;
+            }
+        }
+        if !self.filter.is_empty() {
+            // A filter shows only the lanes with cards that match it (all
+            // of them if none match, so the board never goes blank).
+            if columns.iter().any(|c| !c.items.is_empty()) {
+                columns.retain(|c| !c.items.is_empty());
             }
         }
         if !self.board.problems.is_empty() {
@@ -437,11 +595,64 @@ impl App {
         self.clamp_row();
     }
 
+    /// Tell the user something (an error if `error`).
     pub fn set_message(&mut self, text: impl Into<String>, error: bool) {
+        let level = if error { Level::Error } else { Level::Info };
+        self.say(text, level, None);
+    }
+
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.say(text, Level::Warn, None);
+    }
+
+    /// A message, replacing the one shown, kept in the log; `about` lets it
+    /// go when its cause does.
+    pub fn say(&mut self, text: impl Into<String>, level: Level, about: Option<About>) {
+        let text = text.into();
+        self.log.push(&text, level, self.wall);
+        // An error that does not fit the status line opens whole.
+        self.message_open = level == Level::Error
+            && (text.contains('\n')
+                || crate::tui::view::text::width(&text) + 30 > usize::from(self.size.width));
         self.message = Some(Message {
-            text: text.into(),
-            error,
+            text,
+            level,
+            at: self.now,
+            about,
         });
+    }
+
+    /// The cause of messages about `about` is gone: so are they.
+    pub fn resolved(&mut self, about: &About) {
+        if self.message.as_ref().and_then(|m| m.about.as_ref()) == Some(about) {
+            self.message = None;
+            self.message_open = false;
+        }
+    }
+
+    /// Time passes: messages expire. The event loop calls this before
+    /// each batch of events.
+    pub fn tick(&mut self, now: std::time::Instant, wall: i64) {
+        self.now = now;
+        self.wall = wall;
+        if self.message.as_ref().is_some_and(|m| m.expired(now)) && !self.message_open {
+            self.message = None;
+        }
+    }
+
+    /// When the loop must wake up by itself next: a message to expire or
+    /// a pending reorder to commit.
+    pub fn next_deadline(&self) -> Option<std::time::Instant> {
+        let m = self
+            .message
+            .as_ref()
+            .filter(|_| !self.message_open)
+            .map(Message::due);
+        let r = self.reorder.as_ref().map(|r| r.due);
+        match (m, r) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {
@@ -454,115 +665,43 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        match self.mode.clone() {
+        // An error opened whole closes with the next key; Esc and Enter
+        // only close it.
+        if self.message_open {
+            self.message_open = false;
+            if matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+                return Vec::new();
+            }
+        }
+        // Ctrl+C quits from anywhere, whatever the keymap says.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            let mut effects = self.flush_reorder();
+            effects.push(Effect::Quit);
+            return effects;
+        }
+        // Pending J/K presses become a commit before anything else happens,
+        // unless this key is another of them on the same card.
+        let cmd = self.keymap.lookup(&key);
+        let mut effects = Vec::new();
+        if self.reorder.is_some()
+            && !(self.mode == Mode::Board
+                && matches!(cmd, Some(Command::MoveUp | Command::MoveDown)))
+        {
+            effects = self.flush_reorder();
+        }
+        effects.extend(self.on_mode_key(key, cmd));
+        effects
+    }
+
+    fn on_mode_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
+        let mode = self.mode.clone();
+        if let Some(scroll) = mode.scroll() {
+            return self.on_scroll_key(&mode, scroll, key, cmd);
+        }
+        match mode {
             Mode::Board => self.on_board_key(key),
-            Mode::Detail { scroll } => {
-                match (key.code, self.keymap.lookup(&key)) {
-                    (KeyCode::Esc | KeyCode::Enter, _)
-                    | (_, Some(Command::Quit | Command::Open)) => self.mode = Mode::Board,
-                    (_, Some(Command::Down)) => self.mode = Mode::Detail { scroll: scroll + 1 },
-                    (_, Some(Command::Up)) => {
-                        self.mode = Mode::Detail {
-                            scroll: scroll.saturating_sub(1),
-                        }
-                    }
-                    (_, Some(Command::PageDown)) => {
-                        self.mode = Mode::Detail {
-                            scroll: scroll + 10,
-                        }
-                    }
-                    (_, Some(Command::PageUp)) => {
-                        self.mode = Mode::Detail {
-                            scroll: scroll.saturating_sub(10),
-                        }
-                    }
-                    (_, Some(Command::First)) => self.mode = Mode::Detail { scroll: 0 },
-                    // Editing keys work from the detail view too.
-                    (_, Some(cmd)) if is_card_command(cmd) => {
-                        self.mode = Mode::Board;
-                        return self.run(cmd);
-                    }
-                    _ => {}
-                }
-                Vec::new()
-            }
-            Mode::Help { scroll } => {
-                match (key.code, self.keymap.lookup(&key)) {
-                    (_, Some(Command::Down)) => self.mode = Mode::Help { scroll: scroll + 1 },
-                    (_, Some(Command::Up)) => {
-                        self.mode = Mode::Help {
-                            scroll: scroll.saturating_sub(1),
-                        }
-                    }
-                    _ => self.mode = Mode::Board,
-                }
-                Vec::new()
-            }
             Mode::Prompt(p) => self.on_prompt_key(p, key),
-            Mode::History { card, scroll } => {
-                self.mode = match self.keymap.lookup(&key) {
-                    Some(Command::Down) => Mode::History {
-                        card,
-                        scroll: scroll + 1,
-                    },
-                    Some(Command::Up) => Mode::History {
-                        card,
-                        scroll: scroll.saturating_sub(1),
-                    },
-                    Some(Command::PageDown) => Mode::History {
-                        card,
-                        scroll: scroll + 10,
-                    },
-                    Some(Command::PageUp) => Mode::History {
-                        card,
-                        scroll: scroll.saturating_sub(10),
-                    },
-                    _ => Mode::Board,
-                };
-                Vec::new()
-            }
-            Mode::Hypotheses { scroll, sort } => {
-                let sort_key = match key.code {
-                    KeyCode::Char('v') => Some(HypSort::Verdict),
-                    KeyCode::Char('m') => Some(HypSort::Metric),
-                    KeyCode::Char('l') => Some(HypSort::Lane),
-                    KeyCode::Char('u') => Some(HypSort::Updated),
-                    _ => None,
-                };
-                self.mode = match (sort_key, self.keymap.lookup(&key)) {
-                    (Some(s), _) => Mode::Hypotheses { scroll: 0, sort: s },
-                    (_, Some(Command::Down)) => Mode::Hypotheses {
-                        scroll: scroll + 1,
-                        sort,
-                    },
-                    (_, Some(Command::Up)) => Mode::Hypotheses {
-                        scroll: scroll.saturating_sub(1),
-                        sort,
-                    },
-                    _ => Mode::Board,
-                };
-                Vec::new()
-            }
-            Mode::Flow { scroll } => {
-                self.mode = match self.keymap.lookup(&key) {
-                    Some(Command::Down) => Mode::Flow { scroll: scroll + 1 },
-                    Some(Command::Up) => Mode::Flow {
-                        scroll: scroll.saturating_sub(1),
-                    },
-                    _ => Mode::Board,
-                };
-                Vec::new()
-            }
-            Mode::Changes { scroll } => {
-                self.mode = match self.keymap.lookup(&key) {
-                    Some(Command::Down) => Mode::Changes { scroll: scroll + 1 },
-                    Some(Command::Up) => Mode::Changes {
-                        scroll: scroll.saturating_sub(1),
-                    },
-                    _ => Mode::Board,
-                };
-                Vec::new()
-            }
+            Mode::Hypotheses { cursor, sort } => self.on_hypotheses_key(cursor, sort, key, cmd),
             Mode::PickVerdict { card } => {
                 let verdict = match key.code {
                     KeyCode::Char('s') => Some(Verdict::Supported),
@@ -571,19 +710,82 @@ impl App {
                     KeyCode::Char('o') => Some(Verdict::Open),
                     _ => None,
                 };
-                self.mode = match verdict {
+                match verdict {
                     Some(verdict) => {
                         let current = self
                             .board
                             .card(&card)
                             .and_then(|c| c.hypothesis.as_ref())
                             .and_then(|h| h.result.as_ref())
-                            .map(crate::ops::show_value)
-                            .unwrap_or_default();
-                        Mode::Prompt(Prompt::new(Purpose::Result { card, verdict }, current))
+                            .map(crate::ops::show_value);
+                        // A result is new each time: the prompt starts
+                        // empty, and Enter on nothing keeps the old one.
+                        let mut p = Prompt::new(Purpose::Result { card, verdict }, String::new());
+                        p.current = current;
+                        p.seen = self.board.card(p.purpose.card().unwrap_or("")).cloned();
+                        self.mode = Mode::Prompt(p);
                     }
-                    None => Mode::Board,
+                    None => self.cancelled("verdict"),
+                }
+                Vec::new()
+            }
+            Mode::PickKind { lane } => {
+                let kinds = self.kinds();
+                let picked = match key.code {
+                    KeyCode::Enter => kinds.first().cloned(),
+                    KeyCode::Char(c) => kinds
+                        .iter()
+                        .find(|k| k.starts_with(c.to_ascii_lowercase()))
+                        .cloned(),
+                    _ => None,
                 };
+                match picked {
+                    Some(kind) if kind == "hypothesis" => {
+                        self.mode = Mode::Prompt(Prompt::new(
+                            Purpose::Hypothesis {
+                                lane,
+                                card: None,
+                                step: HypStep::Title,
+                                draft: Box::default(),
+                            },
+                            String::new(),
+                        ));
+                    }
+                    Some(kind) => {
+                        self.mode = Mode::Prompt(Prompt::new(
+                            Purpose::NewCard { lane, kind },
+                            String::new(),
+                        ))
+                    }
+                    None if key.code == KeyCode::Esc => self.cancelled("new card"),
+                    None => self.warn(format!(
+                        "no kind starts with that key: {}",
+                        kind_choices(&kinds)
+                    )),
+                }
+                Vec::new()
+            }
+            Mode::ConfirmHypothesis { card } => {
+                if matches!(key.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter) {
+                    let lane = self
+                        .board
+                        .card(&card)
+                        .map(|c| c.lane.clone())
+                        .unwrap_or_default();
+                    let mut p = Prompt::new(
+                        Purpose::Hypothesis {
+                            lane,
+                            card: Some(card.clone()),
+                            step: HypStep::Statement,
+                            draft: Box::default(),
+                        },
+                        String::new(),
+                    );
+                    p.seen = self.board.card(&card).cloned();
+                    self.mode = Mode::Prompt(p);
+                } else {
+                    self.cancelled("verdict");
+                }
                 Vec::new()
             }
             Mode::Resolve => {
@@ -594,6 +796,7 @@ impl App {
                     _ => None,
                 };
                 let Some(choice) = choice else {
+                    self.warn("choose: m keeps mine, t keeps theirs, b keeps both");
                     return Vec::new();
                 };
                 self.mode = Mode::Board;
@@ -612,9 +815,367 @@ impl App {
                         undo,
                     }];
                 }
-                self.set_message("archive cancelled", false);
+                self.cancelled("archive");
                 Vec::new()
             }
+            Mode::Checklist { card, cursor } => self.on_checklist_key(card, cursor, key, cmd),
+            Mode::Conflicts { card, cursor } => self.on_conflicts_key(card, cursor, key, cmd),
+            // Scrolling views are handled above.
+            _ => Vec::new(),
+        }
+    }
+
+    fn cancelled(&mut self, what: &str) {
+        self.mode = Mode::Board;
+        self.set_message(format!("{what} cancelled"), false);
+    }
+
+    /// Close the current view: back to the one it was opened from.
+    fn close(&mut self) {
+        self.mode = self.back.take().map_or(Mode::Board, |m| *m);
+    }
+
+    /// Keys in a scrolling view: j/k, pages, g/G, Esc; in the card's
+    /// details also the editing keys.
+    fn on_scroll_key(
+        &mut self,
+        mode: &Mode,
+        scroll: u16,
+        key: KeyEvent,
+        cmd: Option<Command>,
+    ) -> Vec<Effect> {
+        let max = crate::tui::view::scroll_limit(self);
+        let page = crate::tui::view::page_height(self).max(1);
+        let to = match cmd {
+            Some(Command::Down) => Some(scroll.saturating_add(1)),
+            Some(Command::Up) => Some(scroll.saturating_sub(1)),
+            Some(Command::PageDown) => Some(scroll.saturating_add(page)),
+            Some(Command::PageUp) => Some(scroll.saturating_sub(page)),
+            Some(Command::First) => Some(0),
+            Some(Command::Last) => Some(max),
+            _ => None,
+        };
+        if let Some(to) = to {
+            let to = to.min(max);
+            if to == scroll {
+                match cmd {
+                    Some(Command::Down | Command::PageDown) => {
+                        self.set_message("at the end", false)
+                    }
+                    Some(Command::Up | Command::PageUp) => self.set_message("at the top", false),
+                    _ => {}
+                }
+            }
+            self.mode = mode.with_scroll(to);
+            return Vec::new();
+        }
+        let opened_by = match mode {
+            Mode::Help { .. } => Some(Command::Help),
+            Mode::Changes { .. } => Some(Command::Changes),
+            Mode::History { .. } => Some(Command::History),
+            Mode::Flow { .. } => Some(Command::Flow),
+            Mode::Messages { .. } => Some(Command::Messages),
+            Mode::Lane { .. } => Some(Command::Lane),
+            Mode::Detail { .. } => Some(Command::Open),
+            _ => None,
+        };
+        if key.code == KeyCode::Esc
+            || cmd == Some(Command::Quit)
+            || (cmd.is_some() && cmd == opened_by)
+            || (matches!(mode, Mode::Detail { .. }) && key.code == KeyCode::Enter)
+        {
+            self.close();
+            return Vec::new();
+        }
+        if let Mode::Help { .. } = mode {
+            self.warn("j/k scroll · Esc closes the help");
+            return Vec::new();
+        }
+        if let (Mode::Detail { .. }, Some(cmd)) = (mode, cmd) {
+            if is_card_command(cmd) {
+                // Editing keys work from the detail view too; the view
+                // stays open for the checklist and conflicts.
+                if !matches!(cmd, Command::Checklist | Command::Conflicts) {
+                    self.back = None;
+                    self.mode = Mode::Board;
+                } else {
+                    self.back = Some(Box::new(mode.clone()));
+                }
+                return self.run(cmd);
+            }
+        }
+        if cmd == Some(Command::Help) {
+            self.back = Some(Box::new(mode.clone()));
+            self.mode = Mode::Help { scroll: 0 };
+            return Vec::new();
+        }
+        self.warn(format!(
+            "{}: j/k scroll · g/G top and end · Esc closes",
+            mode.context()
+        ));
+        Vec::new()
+    }
+
+    fn on_hypotheses_key(
+        &mut self,
+        cursor: usize,
+        sort: HypSort,
+        key: KeyEvent,
+        cmd: Option<Command>,
+    ) -> Vec<Effect> {
+        let rows = self.hypothesis_rows().len();
+        let page = crate::tui::view::page_height(self).max(1) as usize;
+        let sort_key = match key.code {
+            KeyCode::Char('v') => Some(HypSort::Verdict),
+            KeyCode::Char('m') => Some(HypSort::Metric),
+            KeyCode::Char('l') => Some(HypSort::Lane),
+            KeyCode::Char('u') => Some(HypSort::Updated),
+            _ => None,
+        };
+        let last = rows.saturating_sub(1);
+        let to = match (sort_key, cmd) {
+            (Some(s), _) => {
+                self.mode = Mode::Hypotheses { cursor: 0, sort: s };
+                self.set_message(format!("sorted by {}", s.name()), false);
+                return Vec::new();
+            }
+            (_, Some(Command::Down)) => cursor + 1,
+            (_, Some(Command::Up)) => cursor.saturating_sub(1),
+            (_, Some(Command::PageDown)) => cursor + page,
+            (_, Some(Command::PageUp)) => cursor.saturating_sub(page),
+            (_, Some(Command::First)) => 0,
+            (_, Some(Command::Last)) => last,
+            (_, Some(Command::Open)) => {
+                let id = self.hypothesis_rows().get(cursor).map(|r| r.id.clone());
+                match id {
+                    Some(id) if self.board.card(&id).is_some() => {
+                        self.show_card(&id);
+                        self.back = Some(Box::new(Mode::Hypotheses { cursor, sort }));
+                        self.mode = Mode::Detail { scroll: 0 };
+                    }
+                    Some(_) => self.warn("that card is no longer on the board"),
+                    None => self.warn("no hypothesis selected"),
+                }
+                return Vec::new();
+            }
+            (_, Some(Command::Help)) => {
+                self.back = Some(Box::new(self.mode.clone()));
+                self.mode = Mode::Help { scroll: 0 };
+                return Vec::new();
+            }
+            _ if key.code == KeyCode::Esc
+                || matches!(cmd, Some(Command::Quit | Command::Hypotheses)) =>
+            {
+                self.close();
+                return Vec::new();
+            }
+            _ => {
+                self.warn("hypotheses: j/k select · Enter opens · l/v/m/u sort · Esc closes");
+                return Vec::new();
+            }
+        };
+        self.mode = Mode::Hypotheses {
+            cursor: to.min(last),
+            sort,
+        };
+        Vec::new()
+    }
+
+    /// The hypotheses table's rows in the order shown.
+    pub fn hypothesis_rows(&self) -> Vec<&crate::history::report::HypothesisRow> {
+        let Some(Ok(i)) = &self.insights else {
+            return Vec::new();
+        };
+        let sort = match &self.mode {
+            Mode::Hypotheses { sort, .. } => *sort,
+            _ => match self.back.as_deref() {
+                Some(Mode::Hypotheses { sort, .. }) => *sort,
+                _ => HypSort::Lane,
+            },
+        };
+        let mut rows: Vec<_> = i.hypotheses.iter().collect();
+        match sort {
+            HypSort::Lane => {}
+            HypSort::Verdict => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
+            HypSort::Metric => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
+            HypSort::Updated => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
+        }
+        rows
+    }
+
+    /// Select a card on the board, clearing a filter that hides it.
+    fn show_card(&mut self, id: &str) {
+        self.selected_id = Some(id.to_string());
+        self.rebuild();
+        if self.selected_card().map(|c| c.id.as_str()) != Some(id) && !self.filter.is_empty() {
+            self.set_filter("");
+            self.selected_id = Some(id.to_string());
+            self.rebuild();
+            self.set_message("filter cleared to show the card", false);
+        }
+    }
+
+    fn on_checklist_key(
+        &mut self,
+        card: String,
+        cursor: usize,
+        key: KeyEvent,
+        cmd: Option<Command>,
+    ) -> Vec<Effect> {
+        let Some(c) = self.board.card(&card).cloned() else {
+            self.close();
+            self.warn("the card is gone");
+            return Vec::new();
+        };
+        let n = c.checklist.len();
+        let last = n.saturating_sub(1);
+        let to = match cmd {
+            Some(Command::Down) => cursor + 1,
+            Some(Command::Up) => cursor.saturating_sub(1),
+            Some(Command::First) => 0,
+            Some(Command::Last) => last,
+            _ if key.code == KeyCode::Esc || matches!(cmd, Some(Command::Quit)) => {
+                self.close();
+                return Vec::new();
+            }
+            _ if matches!(
+                key.code,
+                KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Char('x')
+            ) =>
+            {
+                let Some(item) = c.checklist.get(cursor) else {
+                    self.warn("the checklist is empty; add items with e ($EDITOR)");
+                    return Vec::new();
+                };
+                let field = format!("checklist.{cursor}.done");
+                let seen = serde_yaml::Value::Bool(item.done);
+                let what = if item.done { "untick" } else { "tick" };
+                let undo = self.undo_for(&card, what);
+                return vec![Effect::Apply {
+                    action: Action::SetChecked {
+                        card,
+                        fields: vec![(field, serde_yaml::Value::Bool(!item.done), seen)],
+                    },
+                    undo,
+                }];
+            }
+            _ => {
+                self.warn("checklist: j/k select · Space ticks · Esc closes");
+                return Vec::new();
+            }
+        };
+        self.mode = Mode::Checklist {
+            card,
+            cursor: to.min(last),
+        };
+        Vec::new()
+    }
+
+    fn on_conflicts_key(
+        &mut self,
+        card: String,
+        cursor: usize,
+        key: KeyEvent,
+        cmd: Option<Command>,
+    ) -> Vec<Effect> {
+        let Some(c) = self.board.card(&card).cloned() else {
+            self.close();
+            self.warn("the card is gone");
+            return Vec::new();
+        };
+        let list = recorded_conflicts(&c);
+        let last = list.len().saturating_sub(1);
+        let to = match (key.code, cmd) {
+            (_, Some(Command::Down)) => cursor + 1,
+            (_, Some(Command::Up)) => cursor.saturating_sub(1),
+            (KeyCode::Esc, _) | (_, Some(Command::Quit)) => {
+                self.close();
+                return Vec::new();
+            }
+            (KeyCode::Char(choice @ ('k' | 'o' | 'e')), _) => {
+                let Some(conflict) = list.get(cursor) else {
+                    self.close();
+                    self.warn("no conflicts are recorded on this card");
+                    return Vec::new();
+                };
+                if choice == 'e' {
+                    self.back = None;
+                    self.mode = Mode::Board;
+                    self.set_message(
+                        "edit the field in $EDITOR, then remove its entry under conflicts:",
+                        false,
+                    );
+                    return vec![Effect::EditInEditor(card)];
+                }
+                let rest: Vec<serde_yaml::Value> = list
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != cursor)
+                    .map(|(_, c)| c.raw.clone())
+                    .collect();
+                let rest = if rest.is_empty() {
+                    serde_yaml::Value::Null
+                } else {
+                    serde_yaml::Value::Sequence(rest)
+                };
+                let mut fields = vec![(
+                    "conflicts".to_string(),
+                    rest,
+                    c.extra
+                        .get("conflicts")
+                        .cloned()
+                        .unwrap_or(serde_yaml::Value::Null),
+                )];
+                if choice == 'o' {
+                    let now = c.to_value();
+                    if conflict.field == "placement" {
+                        for k in ["lane", "rank"] {
+                            if let Some(v) = conflict.other.get(k) {
+                                fields.push((
+                                    k.to_string(),
+                                    v.clone(),
+                                    ops::get_field(&now, k).cloned().unwrap_or_default(),
+                                ));
+                            }
+                        }
+                    } else {
+                        fields.push((
+                            conflict.field.clone(),
+                            conflict.other.clone(),
+                            ops::get_field(&now, &conflict.field)
+                                .cloned()
+                                .unwrap_or_default(),
+                        ));
+                    }
+                }
+                let undo = self.undo_for(&card, "conflict");
+                if list.len() == 1 {
+                    self.close();
+                }
+                return vec![Effect::Apply {
+                    action: Action::SetChecked { card, fields },
+                    undo,
+                }];
+            }
+            _ => {
+                self.warn("conflicts: j/k select · k keeps · o takes the other · e edits · Esc");
+                return Vec::new();
+            }
+        };
+        self.mode = Mode::Conflicts {
+            card,
+            cursor: to.min(last),
+        };
+        Vec::new()
+    }
+
+    /// The card kinds of the board, `task` first if there is none.
+    pub fn kinds(&self) -> Vec<String> {
+        let k = &self.board.config.kinds;
+        if k.is_empty() {
+            vec!["task".into()]
+        } else {
+            k.clone()
         }
     }
 
@@ -623,20 +1184,47 @@ impl App {
             if !self.filter.is_empty() {
                 self.set_filter("");
                 self.set_message("filter cleared", false);
+            } else if self.message.is_some() {
+                self.message = None;
             }
             return Vec::new();
         }
         match self.keymap.lookup(&key) {
             Some(cmd) => self.run(cmd),
-            None => Vec::new(),
+            None => {
+                if let Some(k) = super::keymap::Key::from_event(&key) {
+                    self.warn(format!(
+                        "{k} does nothing here; {} lists the keys",
+                        self.keymap.hint(Command::Help)
+                    ));
+                }
+                Vec::new()
+            }
         }
     }
 
     /// Run a command from the keymap.
     pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
         let per_page = layout::cards_per_page(self.size).max(1);
+        if is_card_command(cmd)
+            && self.selected_card().is_none()
+            && !(cmd == Command::Edit && self.selected_problem_path().is_some())
+        {
+            self.set_message(
+                match self.columns.get(self.col) {
+                    Some(c) if c.items.is_empty() => "no card here: the lane is empty",
+                    _ => "no card selected",
+                },
+                false,
+            );
+            return Vec::new();
+        }
         match cmd {
-            Command::Left => self.select(self.col.saturating_sub(1), self.row),
+            Command::Left if self.col == 0 => self.set_message("already the first lane", false),
+            Command::Right if self.col + 1 >= self.columns.len() => {
+                self.set_message("already the last lane", false)
+            }
+            Command::Left => self.select(self.col - 1, self.row),
             Command::Right => self.select(self.col + 1, self.row),
             Command::Up => self.select(self.col, self.row.saturating_sub(1)),
             Command::Down => self.select(self.col, self.row + 1),
@@ -651,13 +1239,22 @@ impl App {
             Command::Open => {
                 if self.selected_card().is_some() {
                     self.mode = Mode::Detail { scroll: 0 };
-                } else if let Some(p) = self.selected_problem() {
-                    self.set_message(p, true);
+                } else if let (Some(p), Some(path)) =
+                    (self.selected_problem(), self.selected_problem_path())
+                {
+                    self.say(p, Level::Error, Some(About::File(path)));
+                    self.message_open = true;
                 }
             }
             Command::New => match self.lane_id(self.col).map(str::to_string) {
                 Some(lane) => {
-                    self.mode = Mode::Prompt(Prompt::new(Purpose::NewCard { lane }, String::new()))
+                    let kinds = self.kinds();
+                    self.mode = if kinds.len() == 1 {
+                        let kind = kinds[0].clone();
+                        Mode::Prompt(Prompt::new(Purpose::NewCard { lane, kind }, String::new()))
+                    } else {
+                        Mode::PickKind { lane }
+                    };
                 }
                 None => self.set_message("new cards go in a lane of the board", true),
             },
@@ -699,9 +1296,66 @@ impl App {
             }
             Command::Verdict => {
                 if let Some(c) = self.selected_card() {
-                    self.mode = Mode::PickVerdict { card: c.id.clone() };
+                    let id = c.id.clone();
+                    self.mode = if c.hypothesis.is_some() {
+                        Mode::PickVerdict { card: id }
+                    } else {
+                        // A verdict needs a hypothesis to judge.
+                        Mode::ConfirmHypothesis { card: id }
+                    };
                 }
             }
+            Command::Checklist => {
+                if let Some(c) = self.selected_card() {
+                    if c.checklist.is_empty() {
+                        self.set_message(
+                            format!(
+                                "{} has no checklist; add items in $EDITOR ({})",
+                                c.short_id(),
+                                self.keymap.hint(Command::Edit)
+                            ),
+                            false,
+                        );
+                    } else {
+                        let first_open = c.checklist.iter().position(|i| !i.done).unwrap_or(0);
+                        self.mode = Mode::Checklist {
+                            card: c.id.clone(),
+                            cursor: first_open,
+                        };
+                    }
+                }
+            }
+            Command::Conflicts => {
+                if let Some(c) = self.selected_card() {
+                    if recorded_conflicts(c).is_empty() {
+                        self.set_message(
+                            format!("{} has no recorded conflicts", c.short_id()),
+                            false,
+                        );
+                    } else {
+                        self.mode = Mode::Conflicts {
+                            card: c.id.clone(),
+                            cursor: 0,
+                        };
+                    }
+                }
+            }
+            Command::Problems => self.next_problem(),
+            Command::Messages => {
+                if self.log.is_empty() {
+                    self.set_message("no messages yet", false);
+                } else {
+                    // Open at the end: the newest messages.
+                    self.mode = Mode::Messages { scroll: u16::MAX };
+                    let max = crate::tui::view::scroll_limit(self);
+                    self.mode = Mode::Messages { scroll: max };
+                }
+            }
+            Command::Lane => match self.columns.get(self.col).map(|c| c.kind.clone()) {
+                Some(ColumnKind::Lane(_)) => self.mode = Mode::Lane { scroll: 0 },
+                _ => self.set_message("not a lane of the board", false),
+            },
+
             Command::Archive => {
                 if let Some(c) = self.selected_card() {
                     self.mode = Mode::ConfirmArchive { card: c.id.clone() };
@@ -730,7 +1384,11 @@ impl App {
                     before,
                 ));
             }
-            Command::Reload => return vec![Effect::Reload],
+            Command::Reload => {
+                self.announce_reload = true;
+                self.set_message("reloading the board from disk…", false);
+                return vec![Effect::Reload];
+            }
             Command::Sync => {
                 if self.sync == SyncState::Running {
                     self.set_message("a sync is already running", false);
@@ -752,7 +1410,7 @@ impl App {
             }
             Command::Hypotheses => {
                 self.mode = Mode::Hypotheses {
-                    scroll: 0,
+                    cursor: 0,
                     sort: HypSort::Lane,
                 };
                 return vec![Effect::LoadInsights];
@@ -771,7 +1429,10 @@ impl App {
                     false,
                 ),
             },
-            Command::Help => self.mode = Mode::Help { scroll: 0 },
+            Command::Help => {
+                self.back = None;
+                self.mode = Mode::Help { scroll: 0 };
+            }
             Command::Quit => return vec![Effect::Quit],
         }
         Vec::new()
@@ -834,6 +1495,14 @@ impl App {
             Some(from + 1)
         };
         let Some(lane) = to.and_then(|i| self.board.config.lanes.get(i)) else {
+            self.set_message(
+                format!(
+                    "{} is already in the {} lane",
+                    card.short_id(),
+                    if left { "first" } else { "last" }
+                ),
+                false,
+            );
             return Vec::new();
         };
         self.move_card(&card, lane.id.clone(), None)
@@ -857,70 +1526,186 @@ impl App {
         }]
     }
 
+    /// `J`/`K`: the card moves on screen at once; the commit waits for
+    /// the keys to pause, so five presses are one commit.
     fn reorder(&mut self, up: bool) -> Vec<Effect> {
         let Some(card) = self.selected_card().cloned() else {
             return Vec::new();
         };
         let Some(lane) = self.lane_id(self.col).map(str::to_string) else {
+            self.set_message("cards in this column cannot be ordered", false);
             return Vec::new();
         };
-        let items = &self.columns[self.col].items;
-        // Place relative to the neighbour among the shown cards.
-        let placement = if up {
-            match self.row.checked_sub(1).and_then(|r| items.get(r)) {
-                Some(&i) => Placement::Before(self.board.cards[i].id.clone()),
-                None => return Vec::new(),
-            }
+        let col = self.col;
+        let row = self.row;
+        let to = if up {
+            row.checked_sub(1)
         } else {
-            match items.get(self.row + 1) {
-                Some(&i) => Placement::After(self.board.cards[i].id.clone()),
-                None => return Vec::new(),
-            }
+            Some(row + 1).filter(|r| *r < self.columns[col].items.len())
         };
-        self.move_card(&card, lane, Some(placement))
+        let Some(to) = to else {
+            self.set_message(
+                format!(
+                    "{} is already at the {} of the lane",
+                    card.short_id(),
+                    if up { "top" } else { "bottom" }
+                ),
+                false,
+            );
+            return Vec::new();
+        };
+        self.columns[col].items.swap(row, to);
+        self.row = to;
+        self.ensure_visible();
+        // Place relative to the neighbour among the shown cards.
+        let items = &self.columns[col].items;
+        let placement = match (
+            to.checked_sub(1).and_then(|r| items.get(r)),
+            items.get(to + 1),
+        ) {
+            (_, Some(&next)) => Placement::Before(self.board.cards[next].id.clone()),
+            (Some(&prev), None) => Placement::After(self.board.cards[prev].id.clone()),
+            (None, None) => return Vec::new(),
+        };
+        let moves = match self.reorder.take() {
+            Some(r) if r.card == card.id => r.moves + 1,
+            Some(r) => {
+                // Another card: the earlier presses are committed first.
+                self.reorder = Some(r);
+                let effects = self.flush_reorder();
+                self.reorder = Some(Reorder {
+                    card: card.id.clone(),
+                    lane,
+                    placement,
+                    moves: 1,
+                    due: self.now + Reorder::PAUSE,
+                    before: Some(card.clone()),
+                });
+                return effects;
+            }
+            None => 1,
+        };
+        let before = match &self.reorder {
+            Some(r) => r.before.clone(),
+            None => Some(card.clone()),
+        };
+        self.reorder = Some(Reorder {
+            card: card.id.clone(),
+            lane,
+            placement,
+            moves,
+            due: self.now + Reorder::PAUSE,
+            before,
+        });
+        Vec::new()
+    }
+
+    /// Commit pending `J`/`K` presses now.
+    pub fn flush_reorder(&mut self) -> Vec<Effect> {
+        let Some(r) = self.reorder.take() else {
+            return Vec::new();
+        };
+        let undo = r.before.map(|before| Undo {
+            card: r.card.clone(),
+            before: Some(before),
+            what: format!("move to {}", r.lane),
+        });
+        vec![Effect::Apply {
+            action: Action::Move {
+                card: r.card,
+                lane: r.lane,
+                placement: Some(r.placement),
+            },
+            undo,
+        }]
+    }
+
+    /// Work that is due by the clock (after `tick`): pending presses.
+    pub fn due_effects(&mut self) -> Vec<Effect> {
+        if self.reorder.as_ref().is_some_and(|r| r.due <= self.now) {
+            return self.flush_reorder();
+        }
+        Vec::new()
+    }
+
+    /// Select the next thing that needs attention: an unreadable file or
+    /// a card with recorded conflicts.
+    fn next_problem(&mut self) {
+        let conflicted: Vec<String> = self
+            .columns
+            .iter()
+            .flat_map(|c| c.items.iter())
+            .filter_map(|&i| self.board.cards.get(i))
+            .filter(|c| c.extra.contains_key("conflicts"))
+            .map(|c| c.id.clone())
+            .collect();
+        if let Some(p) = self
+            .columns
+            .iter()
+            .position(|c| c.kind == ColumnKind::Problems)
+        {
+            if self.col != p {
+                self.select(p, 0);
+                let msg = self.selected_problem().unwrap_or_default();
+                self.say(msg, Level::Error, None);
+                return;
+            }
+        }
+        let current = self.selected_card().map(|c| c.id.clone());
+        let next = match current.and_then(|id| conflicted.iter().position(|c| *c == id)) {
+            Some(i) => conflicted.get(i + 1).or(conflicted.first()),
+            None => conflicted.first(),
+        };
+        match next.cloned() {
+            Some(id) => {
+                self.show_card(&id);
+                self.set_message(
+                    format!(
+                        "{} has conflicts recorded by a sync: {} resolves them",
+                        crate::model::id::short(&id),
+                        self.keymap.hint(Command::Conflicts)
+                    ),
+                    false,
+                );
+            }
+            None if self.board.problems.is_empty() => {
+                self.set_message("no problems: every file reads and nothing conflicts", false)
+            }
+            None => {}
+        }
     }
 
     fn on_prompt_key(&mut self, mut p: Prompt, key: KeyEvent) -> Vec<Effect> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => {
-                if let Purpose::Filter { .. } = p.purpose {
-                    self.set_filter("");
+                if let Purpose::Filter { before } = &p.purpose {
+                    // Esc puts back the filter there was.
+                    let before = before.clone();
+                    self.set_filter(&before);
                 }
-                self.mode = Mode::Board;
+                self.back = None;
+                self.cancelled(&p.purpose.label().to_lowercase());
                 return Vec::new();
             }
-            KeyCode::Enter => {
-                self.mode = Mode::Board;
-                return self.submit(p);
+            KeyCode::Enter => return self.submit(p),
+            KeyCode::Char('o') if ctrl => {
+                if let Purpose::Note { card } = &p.purpose {
+                    // A longer note in $EDITOR, starting from what is typed.
+                    self.mode = Mode::Board;
+                    return vec![Effect::NoteInEditor {
+                        card: card.clone(),
+                        text: p.input,
+                    }];
+                }
             }
-            KeyCode::Char('u') if ctrl => {
-                p.input.clear();
-                p.cursor = 0;
+            _ => {
+                if !p.edit(&key) {
+                    self.warn(
+                        "Enter accepts · Esc cancels · Ctrl+w deletes a word · Ctrl+u the line",
+                    );
+                }
             }
-            KeyCode::Char('c') if ctrl => {
-                self.mode = Mode::Board;
-                return Vec::new();
-            }
-            KeyCode::Char(c) if !ctrl => {
-                let at = p.byte_at(p.cursor);
-                p.input.insert(at, c);
-                p.cursor += 1;
-            }
-            KeyCode::Backspace if p.cursor > 0 => {
-                let at = p.byte_at(p.cursor - 1);
-                p.input.remove(at);
-                p.cursor -= 1;
-            }
-            KeyCode::Delete if p.cursor < p.input.chars().count() => {
-                let at = p.byte_at(p.cursor);
-                p.input.remove(at);
-            }
-            KeyCode::Left => p.cursor = p.cursor.saturating_sub(1),
-            KeyCode::Right => p.cursor = (p.cursor + 1).min(p.input.chars().count()),
-            KeyCode::Home => p.cursor = 0,
-            KeyCode::End => p.cursor = p.input.chars().count(),
-            _ => {}
         }
         if let Purpose::Filter { .. } = p.purpose {
             // The filter applies as it is typed.
@@ -933,15 +1718,26 @@ impl App {
 
     pub fn set_filter(&mut self, text: &str) {
         self.filter = Filter::parse(text);
+        if !self.filter.is_empty() {
+            self.keep_visible = None;
+        }
         self.rebuild();
     }
 
+    /// Enter in a prompt: check the value, then act (or stay, saying why).
     fn submit(&mut self, p: Prompt) -> Vec<Effect> {
+        if let Check::Bad(why) = p.check(self.today) {
+            // The typed text stays for the user to fix.
+            self.set_message(why, true);
+            self.mode = Mode::Prompt(p);
+            return Vec::new();
+        }
+        self.mode = Mode::Board;
         let text = p.input.trim().to_string();
         let list = |s: &str| -> serde_yaml::Value {
             serde_yaml::Value::Sequence(
                 s.split(',')
-                    .map(|x| x.trim().trim_start_matches('@'))
+                    .map(|x| x.trim().trim_start_matches('@').trim_start_matches('#'))
                     .filter(|x| !x.is_empty())
                     .map(|x| serde_yaml::Value::String(x.to_string()))
                     .collect(),
@@ -965,14 +1761,23 @@ impl App {
             fields: vec![(field.to_string(), normalise(value), seen(card, field))],
         };
         let (action, card, what) = match p.purpose.clone() {
-            Purpose::Filter { .. } => return Vec::new(),
-            Purpose::NewCard { lane } => {
-                if text.is_empty() {
-                    return Vec::new();
+            Purpose::Filter { .. } => {
+                if !self.filter.is_empty() {
+                    let shown: usize = self
+                        .columns
+                        .iter()
+                        .filter(|c| c.kind != ColumnKind::Problems)
+                        .map(|c| c.items.len())
+                        .sum();
+                    self.set_message(format!("filter: {shown} cards shown · Esc clears"), false);
                 }
+                return Vec::new();
+            }
+            Purpose::NewCard { lane, kind } => {
                 let new = ops::NewCard {
                     title: text,
                     lane: Some(lane),
+                    kind: Some(kind),
                     ..Default::default()
                 };
                 return vec![Effect::Apply {
@@ -980,31 +1785,57 @@ impl App {
                     undo: None,
                 }];
             }
-            Purpose::Title { card } => {
-                if text.is_empty() {
-                    self.set_message("a card needs a title", true);
+            Purpose::Hypothesis {
+                lane,
+                card,
+                step,
+                mut draft,
+            } => {
+                match step {
+                    HypStep::Title => draft.title = text,
+                    HypStep::Statement => draft.statement = Some(text).filter(|t| !t.is_empty()),
+                    HypStep::Metric => draft.metric = Some(text).filter(|t| !t.is_empty()),
+                    HypStep::Direction => draft.direction = super::prompt::direction(&text),
+                    HypStep::Baseline => draft.baseline = super::prompt::number(&text),
+                    HypStep::Target => draft.target = super::prompt::number(&text),
+                }
+                if let Some(next) = step.next() {
+                    let mut np = Prompt::new(
+                        Purpose::Hypothesis {
+                            lane,
+                            card,
+                            step: next,
+                            draft,
+                        },
+                        String::new(),
+                    );
+                    np.seen = p.seen;
+                    self.mode = Mode::Prompt(np);
                     return Vec::new();
                 }
-                (
-                    set(&card, "title", serde_yaml::Value::String(text)),
-                    card,
-                    "title",
-                )
+                return self.hypothesis_done(lane, card, *draft, p.seen.as_ref());
             }
+            Purpose::Title { card } => (
+                set(&card, "title", serde_yaml::Value::String(text)),
+                card,
+                "title",
+            ),
             Purpose::Labels { card } => (set(&card, "labels", list(&text)), card, "labels"),
             Purpose::Assignees { card } => {
                 (set(&card, "assignees", list(&text)), card, "assignees")
             }
             Purpose::Due { card } => {
-                let v = if text.is_empty() {
-                    serde_yaml::Value::Null
-                } else {
-                    serde_yaml::Value::String(text)
+                let v = match crate::model::date::parse_relative(&text, self.today) {
+                    Ok(d) if !text.is_empty() => {
+                        serde_yaml::Value::String(crate::model::date::format_date(d))
+                    }
+                    _ => serde_yaml::Value::Null,
                 };
                 (set(&card, "due", v), card, "due date")
             }
             Purpose::Note { card } => {
                 if text.is_empty() {
+                    self.set_message("empty note: nothing added", false);
                     return Vec::new();
                 }
                 (
@@ -1020,7 +1851,7 @@ impl App {
                 let result = if text.is_empty() {
                     None
                 } else {
-                    crate::store::parse_value(&text).ok()
+                    super::prompt::number(&text)
                 };
                 (
                     Action::Verdict {
@@ -1035,6 +1866,70 @@ impl App {
         };
         let undo = self.undo_for(&card, what);
         vec![Effect::Apply { action, undo }]
+    }
+
+    /// The last step of a hypothesis: a new card, or the fields on an
+    /// existing one (which becomes a hypothesis).
+    fn hypothesis_done(
+        &mut self,
+        lane: String,
+        card: Option<String>,
+        draft: HypDraft,
+        seen: Option<&Card>,
+    ) -> Vec<Effect> {
+        let Some(card) = card else {
+            let new = ops::NewCard {
+                title: draft.title,
+                lane: Some(lane),
+                kind: Some("hypothesis".into()),
+                hypothesis: draft.statement,
+                metric: draft.metric,
+                direction: draft.direction,
+                baseline: draft.baseline,
+                target: draft.target,
+                ..Default::default()
+            };
+            return vec![Effect::Apply {
+                action: Action::Add(Box::new(new)),
+                undo: None,
+            }];
+        };
+        let now = seen.map(|c| c.to_value()).unwrap_or_default();
+        let was = |f: &str| ops::get_field(&now, f).cloned().unwrap_or_default();
+        let str_value =
+            |s: Option<String>| s.map_or(serde_yaml::Value::Null, serde_yaml::Value::String);
+        let mut fields = Vec::new();
+        let kinds = self.kinds();
+        if kinds.iter().any(|k| k == "hypothesis") {
+            fields.push(("kind".to_string(), "hypothesis".into(), was("kind")));
+        }
+        for (f, v) in [
+            ("hypothesis.statement", str_value(draft.statement)),
+            ("hypothesis.metric", str_value(draft.metric)),
+            (
+                "hypothesis.direction",
+                str_value(draft.direction.map(|d| d.as_str().to_string())),
+            ),
+            ("hypothesis.baseline", draft.baseline.unwrap_or_default()),
+            ("hypothesis.target", draft.target.unwrap_or_default()),
+        ] {
+            if !v.is_null() {
+                fields.push((f.to_string(), v, was(f)));
+            }
+        }
+        if fields.iter().all(|(f, ..)| f == "kind") {
+            // A hypothesis with nothing in it still needs the mapping.
+            fields.push((
+                "hypothesis.verdict".into(),
+                "open".into(),
+                was("hypothesis.verdict"),
+            ));
+        }
+        let undo = self.undo_for(&card, "hypothesis");
+        vec![Effect::Apply {
+            action: Action::SetChecked { card, fields },
+            undo,
+        }]
     }
 
     /// A mouse event.
@@ -1128,19 +2023,65 @@ impl App {
                     .filter(|c| !c.archived)
                     .map(|c| c.id.clone())
                     .or(self.selected_id.take());
+                let moved_into = outcome
+                    .written
+                    .as_ref()
+                    .filter(|c| !c.archived)
+                    .filter(|c| {
+                        undo.as_ref()
+                            .and_then(|u| u.before.as_ref())
+                            .is_none_or(|b| b.lane != c.lane)
+                    })
+                    .map(|c| c.lane.clone());
                 if undo.is_some() {
                     self.undo = undo;
                 } else if let Some(c) = &outcome.written {
-                    // A new card: undo removes it.
+                    // A new card: undo removes it, and it stays in sight
+                    // even if the filter would hide it.
                     self.undo = Some(Undo {
                         card: c.id.clone(),
                         before: None,
                         what: "add".into(),
                     });
+                    if !self.filter.is_empty() && !self.filter.matches(c) {
+                        self.keep_visible = Some(c.id.clone());
+                    }
                 }
                 self.rebuild();
+                if let Some(lane) = moved_into {
+                    self.warn_wip(&lane, &outcome.summary);
+                }
             }
             Err(e) => self.set_message(e, true),
+        }
+    }
+
+    /// Say so when a change took a lane past its WIP limit.
+    fn warn_wip(&mut self, lane: &str, summary: &str) {
+        let Some(def) = self.board.config.lane(lane) else {
+            return;
+        };
+        let Some(limit) = def.wip else {
+            return;
+        };
+        let count = self
+            .board
+            .cards
+            .iter()
+            .filter(|c| !c.archived && c.lane == lane)
+            .count()
+            + self
+                .board
+                .omitted
+                .iter()
+                .filter(|(l, _)| l == lane)
+                .map(|(_, n)| n)
+                .sum::<usize>();
+        if count as u32 > limit {
+            self.warn(format!(
+                "{summary} · {} is over its WIP limit: {count}/{limit}",
+                def.title
+            ));
         }
     }
 
@@ -1149,7 +2090,12 @@ impl App {
         match result {
             Ok(report) => {
                 let summary = report.summary();
-                self.set_message(summary.clone(), report.offline.is_some());
+                let level = if report.offline.is_some() {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                self.say(summary.clone(), level, Some(About::Sync));
                 self.sync = match &report.offline {
                     Some(_) => SyncState::Failed {
                         message: format!("offline · {} ahead", report.ahead),
@@ -1159,15 +2105,16 @@ impl App {
                 };
                 if !report.changed.is_empty() {
                     let hint = self.keymap.hint(Command::Changes);
-                    self.set_message(
+                    self.say(
                         format!("{} · {hint}: what changed", report.summary()),
-                        false,
+                        Level::Info,
+                        Some(About::Sync),
                     );
                 }
                 self.last_sync = Some(report);
             }
             Err(e) => {
-                self.set_message(e.clone(), true);
+                self.say(e.clone(), Level::Error, Some(About::Sync));
                 self.sync = SyncState::Failed {
                     message: e.lines().next().unwrap_or("failed").to_string(),
                     at: now,
@@ -1231,7 +2178,38 @@ impl App {
     pub fn on_loaded(&mut self, board: Board) {
         self.board = board;
         self.board_missing = None;
+        self.resolved(&About::Board);
+        if std::mem::take(&mut self.announce_reload) {
+            let n = self.board.cards.iter().filter(|c| !c.archived).count();
+            let problems = self.board.problems.len();
+            self.set_message(
+                match problems {
+                    0 => format!("reloaded: {n} cards"),
+                    p => format!("reloaded: {n} cards, {p} unreadable files"),
+                },
+                problems > 0,
+            );
+        }
+        let stale = match self.message.as_ref().and_then(|m| m.about.as_ref()) {
+            Some(About::File(f)) => !self.board.problems.iter().any(|p| p.path == *f),
+            _ => false,
+        };
+        if stale {
+            self.message = None;
+            self.message_open = false;
+        }
         self.rebuild();
+    }
+
+    /// The repository's state, read again. A failed sync stops being news
+    /// once the branch is level with its upstream (a sync from the CLI, a
+    /// `git pull`).
+    pub fn on_status(&mut self, status: RepoStatus) {
+        if matches!(self.sync, SyncState::Failed { .. }) && status.ahead_behind == Some((0, 0)) {
+            self.sync = SyncState::Never;
+            self.resolved(&About::Sync);
+        }
+        self.status = status;
     }
 
     /// Cards changed on disk (by someone else, an editor, `git pull`...).
@@ -1243,6 +2221,13 @@ impl App {
             let rel = crate::store::card_path(&id);
             match state {
                 CardFile::Card(card) => {
+                    if self.board.problems.iter().any(|p| p.path == rel) {
+                        // A file that did not read now does: its error goes.
+                        self.board.problems.retain(|p| p.path != rel);
+                        self.resolved(&About::File(rel.clone()));
+                        self.set_message(format!("{rel} reads again"), false);
+                        changed = true;
+                    }
                     if self.board.card(&id) != Some(&*card) {
                         self.board.upsert(*card);
                         changed = true;
@@ -1291,6 +2276,13 @@ fn is_card_command(cmd: Command) -> bool {
     matches!(
         cmd,
         Command::Edit
+            | Command::Checklist
+            | Command::Conflicts
+            | Command::History
+            | Command::MoveLeft
+            | Command::MoveRight
+            | Command::MoveUp
+            | Command::MoveDown
             | Command::EditTitle
             | Command::EditLabels
             | Command::EditAssignees
@@ -1299,23 +2291,4 @@ fn is_card_command(cmd: Command) -> bool {
             | Command::Verdict
             | Command::Archive
     )
-}
-
-impl Prompt {
-    pub fn new(purpose: Purpose, input: String) -> Prompt {
-        let cursor = input.chars().count();
-        Prompt {
-            purpose,
-            input,
-            cursor,
-            seen: None,
-        }
-    }
-
-    fn byte_at(&self, chars: usize) -> usize {
-        self.input
-            .char_indices()
-            .nth(chars)
-            .map_or(self.input.len(), |(b, _)| b)
-    }
 }

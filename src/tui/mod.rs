@@ -6,6 +6,8 @@ pub mod backend;
 pub mod config;
 pub mod keymap;
 pub mod layout;
+pub mod messages;
+pub mod prompt;
 pub mod theme;
 pub mod view;
 
@@ -419,7 +421,13 @@ impl Loop {
         mut watcher: Option<&mut BoardWatcher>,
     ) -> Result<()> {
         loop {
-            let first = match self.settle.due() {
+            // Wake for the next settle of file changes, message expiry or
+            // pending J/K presses, whichever comes first.
+            let due = [self.settle.due(), app.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
+            let first = match due {
                 Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
                     Ok(ev) => Some(ev),
                     Err(mpsc::RecvTimeoutError::Timeout) => None,
@@ -430,6 +438,12 @@ impl Loop {
                     Err(_) => break,
                 },
             };
+            app.tick(Instant::now(), crate::model::date::now_secs());
+            for effect in app.due_effects() {
+                if self.effect(terminal, app, input, effect)? {
+                    return Ok(());
+                }
+            }
             let mut next = first;
             let mut files = crate::watch::Changes::default();
             // Handle everything already waiting before drawing once.
@@ -548,6 +562,30 @@ impl Loop {
                     Err(e) => app.set_message(format!("{e:#}"), true),
                 }
             }
+            Effect::NoteInEditor { card, text } => {
+                input.pause();
+                restore_terminal();
+                let result = note_in_editor(&text);
+                enter_terminal()?;
+                terminal.clear()?;
+                input.resume();
+                match result {
+                    Ok(Some(text)) => {
+                        let undo = app.board.card(&card).cloned().map(|before| Undo {
+                            card: card.clone(),
+                            before: Some(before),
+                            what: "note".into(),
+                        });
+                        app.work = Work::Running("adding note".into());
+                        let _ = self.jobs.send(Job::Apply {
+                            action: ops::Action::Note { card, text },
+                            undo,
+                        });
+                    }
+                    Ok(None) => app.set_message("empty note: nothing added", false),
+                    Err(e) => app.set_message(format!("{e:#}"), true),
+                }
+            }
             Effect::Sync => {
                 let _ = self.jobs.send(Job::Sync);
             }
@@ -573,6 +611,27 @@ fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
     ));
     editor::run_editor(&session.path)?;
     session.finish(&ops::Context::from_env())
+}
+
+/// Write a journal note in $EDITOR, starting from `start`; None if it is
+/// left empty. Lines starting with `#` are instructions and are dropped.
+fn note_in_editor(start: &str) -> Result<Option<String>> {
+    let dir = std::env::temp_dir().join(format!("lanes-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).context("cannot make a folder for the note")?;
+    let path = dir.join("NOTE.md");
+    std::fs::write(
+        &path,
+        format!(
+            "{start}\n# Write the journal note above. Lines starting with # are dropped;\n# an empty note adds nothing.\n"
+        ),
+    )
+    .context("cannot write the note file")?;
+    let edited = editor::run_editor(&path).and_then(|()| store::read_user_file(&path));
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = edited?;
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let note = kept.join("\n").trim().to_string();
+    Ok(Some(note).filter(|n| !n.is_empty()))
 }
 
 fn action_name(a: &ops::Action) -> &'static str {
@@ -610,14 +669,14 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
         Event::Loaded(Err(e)) => {
             app.work = Work::Idle;
             if app.root.join(store::BOARD_FILE).exists() {
-                app.set_message(e, true);
+                app.say(e, app::Level::Error, Some(app::About::Board));
             } else {
                 app.board_missing = Some(e);
             }
             Vec::new()
         }
         Event::Status(s) => {
-            app.status = s;
+            app.on_status(s);
             Vec::new()
         }
         Event::Files(_) => Vec::new(),

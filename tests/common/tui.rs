@@ -203,6 +203,14 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
     }
 }
 
+/// Let the keys pause long enough for pending `J`/`K` presses to become
+/// their commit: the effects that are then due.
+pub fn pause(app: &mut App) -> Vec<Effect> {
+    let later = app.now + lanes::tui::app::Reorder::PAUSE;
+    app.tick(later, app.wall);
+    app.due_effects()
+}
+
 /// The selected card's id.
 pub fn selected(app: &App) -> Option<String> {
     app.selected_card().map(|c| c.id.clone())

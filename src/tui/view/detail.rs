@@ -3,39 +3,9 @@
 use crate::model::text::for_grid;
 use crate::model::Card;
 use crate::tui::app::App;
-use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
-use ratatui::Frame;
 use serde_yaml::Value;
-
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
-    let Some(card) = app.selected_card() else {
-        return;
-    };
-    let t = &app.theme;
-    let title = format!(
-        " {} · {} ",
-        card.short_id(),
-        super::text::fit(&card.title, area.width.saturating_sub(14) as usize)
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.accent())
-        .title(Span::styled(title, t.accent()))
-        .title_bottom(Span::styled(" j/k scroll · Esc close ", t.muted()));
-    let lines = lines(app, card);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
-}
 
 fn value_text(v: &Value) -> String {
     match v {
@@ -153,7 +123,16 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     if !card.checklist.is_empty() {
         let (done, total) = card.checklist_progress();
         out.push(Line::raw(""));
-        out.push(head(&format!("Checklist {done}/{total}")));
+        out.push(Line::from(vec![
+            Span::styled(format!("Checklist {done}/{total}"), t.accent()),
+            Span::styled(
+                format!(
+                    "  {} ticks items",
+                    app.keymap.hint(crate::tui::keymap::Command::Checklist)
+                ),
+                t.muted(),
+            ),
+        ]));
         for item in &card.checklist {
             let mark = if item.done { "[x] " } else { "[ ] " };
             out.push(Line::raw(format!("  {mark}{}", for_grid(&item.text))));
@@ -179,10 +158,42 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             out.push(Line::raw(format!("  {l}")));
         }
     }
-    if !card.extra.is_empty() {
+    let conflicts = crate::tui::app::recorded_conflicts(card);
+    if !conflicts.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("Conflicts recorded by a sync ({})", conflicts.len()),
+                t.error(),
+            ),
+            Span::styled(
+                format!(
+                    "  {} resolves them",
+                    app.keymap.hint(crate::tui::keymap::Command::Conflicts)
+                ),
+                t.muted(),
+            ),
+        ]));
+        for c in &conflicts {
+            out.push(Line::raw(format!(
+                "  {}: kept {} ({}) · other {} ({})",
+                for_grid(&c.field),
+                for_grid(&crate::ops::brief(&c.kept)),
+                for_grid(&c.kept_by),
+                for_grid(&crate::ops::brief(&c.other)),
+                for_grid(&c.other_by)
+            )));
+        }
+    }
+    let others: Vec<_> = card
+        .extra
+        .iter()
+        .filter(|(k, _)| conflicts.is_empty() || k.as_str() != Some("conflicts"))
+        .collect();
+    if !others.is_empty() {
         out.push(Line::raw(""));
         out.push(head("Other fields"));
-        for (k, v) in &card.extra {
+        for (k, v) in others {
             let text = value_text(v);
             for (i, l) in text.split('\n').map(for_grid).enumerate() {
                 let key = if i == 0 { value_text(k) } else { String::new() };

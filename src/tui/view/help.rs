@@ -1,40 +1,167 @@
-//! The help screen, generated from the keymap in force.
+//! The help screen, generated from the keymap in force: the keys of the
+//! view it was opened from first, then every board key by topic.
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Mode};
 use crate::tui::keymap::Command;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
-use ratatui::Frame;
+
+/// Board commands by topic, in the order help shows them.
+const TOPICS: &[(&str, &[Command])] = &[
+    (
+        "Move around",
+        &[
+            Command::Left,
+            Command::Right,
+            Command::Up,
+            Command::Down,
+            Command::First,
+            Command::Last,
+            Command::PageUp,
+            Command::PageDown,
+            Command::Problems,
+        ],
+    ),
+    (
+        "Move cards",
+        &[
+            Command::MoveLeft,
+            Command::MoveRight,
+            Command::MoveUp,
+            Command::MoveDown,
+        ],
+    ),
+    (
+        "Change cards",
+        &[
+            Command::New,
+            Command::Open,
+            Command::Edit,
+            Command::EditTitle,
+            Command::EditLabels,
+            Command::EditAssignees,
+            Command::EditDue,
+            Command::Note,
+            Command::Verdict,
+            Command::Checklist,
+            Command::Conflicts,
+            Command::Archive,
+            Command::Undo,
+        ],
+    ),
+    (
+        "Views",
+        &[
+            Command::Filter,
+            Command::Lane,
+            Command::History,
+            Command::Hypotheses,
+            Command::Flow,
+            Command::Changes,
+            Command::Messages,
+        ],
+    ),
+    (
+        "Board and team",
+        &[Command::Reload, Command::Sync, Command::Help, Command::Quit],
+    ),
+];
+
+/// Keys of a view that are not keymap commands: (keys, what).
+fn view_keys(mode: &Mode) -> Vec<(&'static str, &'static str)> {
+    let scroll = vec![
+        ("j k ↑ ↓", "scroll a line"),
+        ("Ctrl+d Ctrl+u", "scroll a page"),
+        ("g G", "top, end"),
+        ("Esc q", "close"),
+    ];
+    match mode {
+        Mode::Board => Vec::new(),
+        Mode::Detail { .. } => {
+            let mut k = scroll;
+            k.push(("Enter", "close"));
+            k.push(("t # @ D c v x e", "edit the card, as on the board"));
+            k.push(("T C", "tick the checklist, resolve conflicts"));
+            k
+        }
+        Mode::Hypotheses { .. } => vec![
+            ("j k", "select a hypothesis"),
+            ("Enter", "open its card (Esc comes back here)"),
+            ("l v m u", "sort by lane, verdict, metric, last update"),
+            ("g G", "first, last"),
+            ("Esc q p", "close"),
+        ],
+        Mode::Checklist { .. } => vec![
+            ("j k", "select an item"),
+            ("Space Enter x", "tick or untick it (one commit)"),
+            ("Esc", "close"),
+        ],
+        Mode::Conflicts { .. } => vec![
+            ("j k", "select a conflict"),
+            ("k", "keep the value the sync kept"),
+            ("o", "take the other value"),
+            ("e", "edit the card in $EDITOR"),
+            ("Esc", "close"),
+        ],
+        _ => scroll,
+    }
+}
 
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut out = Vec::new();
-    for cmd in Command::ALL {
-        let keys: Vec<String> = app
-            .keymap
-            .keys_for(cmd)
-            .iter()
-            .map(|k| k.to_string())
-            .collect();
-        let keys = if keys.is_empty() {
-            "(unbound)".to_string()
-        } else {
-            keys.join(" ")
-        };
-        out.push(Line::from(vec![
-            Span::styled(format!("{keys:<20}"), t.accent()),
-            Span::raw(cmd.describe()),
-        ]));
+    let back = app.back.as_deref().unwrap_or(&Mode::Board);
+    let row = |keys: String, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {keys:<18} "), t.accent()),
+            Span::raw(what.to_string()),
+        ])
+    };
+    let own = view_keys(back);
+    if !own.is_empty() {
+        out.push(Line::styled(format!("In {}", back.context()), t.accent()));
+        for (k, what) in own {
+            out.push(row(k.to_string(), what));
+        }
+        out.push(Line::raw(""));
     }
-    out.push(Line::raw(""));
-    out.push(Line::from(Span::styled("Mouse", t.accent())));
+    for (topic, cmds) in TOPICS {
+        out.push(Line::styled(topic.to_string(), t.accent()));
+        for cmd in *cmds {
+            let keys: Vec<String> = app
+                .keymap
+                .keys_for(*cmd)
+                .iter()
+                .map(|k| k.to_string())
+                .collect();
+            let keys = if keys.is_empty() {
+                "(unbound)".to_string()
+            } else {
+                keys.join(" ")
+            };
+            out.push(row(keys, cmd.describe()));
+        }
+        out.push(Line::raw(""));
+    }
+    out.push(Line::styled("Filter terms", t.accent()));
     out.push(Line::raw(
-        "click selects · drag a card onto another lane moves it · wheel scrolls",
+        "  words match title and text · label:x · @who · kind:x · verdict:x · lane:x",
+    ));
+    out.push(Line::raw(
+        "  terms combine (all must match); lanes with no match are hidden",
     ));
     out.push(Line::raw(""));
-    out.push(Line::from(Span::styled("Prompts", t.accent())));
-    out.push(Line::raw("Enter accepts · Esc cancels · Ctrl+u clears"));
+    out.push(Line::styled("Typing", t.accent()));
+    out.push(Line::raw(
+        "  Enter accepts · Esc cancels · Ctrl+w deletes a word · Ctrl+u to the start · Ctrl+k to the end · Ctrl+a/e start/end",
+    ));
+    out.push(Line::raw(
+        "  dates: 2026-12-24, today, tomorrow, +3d, +2w, +1m, fri · a journal note opens in $EDITOR with Ctrl+o",
+    ));
+    out.push(Line::raw(""));
+    out.push(Line::styled("Mouse", t.accent()));
+    out.push(Line::raw(
+        "  click selects · drag a card onto another lane moves it · wheel scrolls",
+    ));
     if let Some(p) = crate::tui::config::path() {
         out.push(Line::raw(""));
         out.push(Line::from(Span::styled(
@@ -43,19 +170,4 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         )));
     }
     out
-}
-
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
-    let t = &app.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.accent())
-        .title(Span::styled(" Keys ", t.accent()))
-        .title_bottom(Span::styled(" any key closes ", t.muted()));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines(app)).block(block).scroll((scroll, 0)),
-        area,
-    );
 }

@@ -45,13 +45,15 @@ fn when(t: i64) -> String {
     s[..16].replace('T', " ")
 }
 
-pub fn history(frame: &mut Frame, app: &App, area: Rect, card: &str, scroll: u16) {
-    let t = &app.theme;
-    let title = app
-        .board
+pub fn history_title(app: &App, card: &str) -> String {
+    app.board
         .card(card)
         .map(|c| format!(" History · {} {} ", c.short_id(), fit(&c.title, 50)))
-        .unwrap_or_else(|| " History ".into());
+        .unwrap_or_else(|| " History ".into())
+}
+
+pub fn history_lines(app: &App, card: &str, width: u16) -> Vec<Line<'static>> {
+    let t = &app.theme;
     let mut lines = Vec::new();
     match &app.history {
         Some((id, Ok(entries))) if id == card => {
@@ -81,7 +83,7 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect, card: &str, scroll: u16
                 for c in e.change_lines() {
                     lines.push(Line::raw(format!(
                         "    {}",
-                        fit(&c, area.width.saturating_sub(8) as usize)
+                        fit(&c, width.saturating_sub(8) as usize)
                     )));
                 }
             }
@@ -89,98 +91,130 @@ pub fn history(frame: &mut Frame, app: &App, area: Rect, card: &str, scroll: u16
         Some((id, Err(e))) if id == card => lines.push(Line::styled(fit(e, 200), t.error())),
         _ => lines.push(Line::styled("reading history…", t.muted())),
     }
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(app, title, " j/k scroll · any key closes "))
-            .scroll((scroll, 0)),
-        area,
-    );
+    lines
 }
 
-pub fn hypotheses(frame: &mut Frame, app: &App, area: Rect, scroll: u16, sort: HypSort) {
+/// Rows of the hypotheses table that fit in its frame.
+pub fn table_rows(area: Rect) -> u16 {
+    // Frame (2) and header (1).
+    area.height.saturating_sub(3).max(1)
+}
+
+pub fn hypotheses(frame: &mut Frame, app: &App, area: Rect, cursor: usize, sort: HypSort) {
     let t = &app.theme;
     frame.render_widget(Clear, area);
     let b = block(
         app,
-        " Hypotheses ".to_string(),
-        " sort: l lane · v verdict · m metric · u updated · any other key closes ",
+        format!(" Hypotheses · by {} ", sort.name()),
+        " j/k · Enter opens · sort l v m u · Esc ",
     );
-    let Some(insights) = ready(frame, app, area, b.clone()) else {
+    if ready(frame, app, area, b.clone()).is_none() {
         return;
-    };
-    let rows = &insights.hypotheses;
-    let mut rows: Vec<_> = rows.iter().collect();
-    match sort {
-        HypSort::Lane => {}
-        HypSort::Verdict => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
-        HypSort::Metric => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
-        HypSort::Updated => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
     }
-    let header = Row::new([
+    let rows = app.hypothesis_rows();
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "No hypotheses on this board yet: n, then h, writes one.",
+                t.muted(),
+            ))
+            .block(b),
+            area,
+        );
+        return;
+    }
+    // Columns by priority: what fits the width is shown, the statement
+    // takes what is left.
+    let inner = area.width.saturating_sub(2);
+    let wide = inner >= 150;
+    let mid = inner >= 110;
+    let mut titles = vec![
         "id",
         "hypothesis",
         "metric",
-        "baseline → target → result",
+        "base → target → result",
         "verdict",
-        "history",
-        "cost",
-        "owner",
-    ])
-    .style(t.accent());
+    ];
+    let mut widths = vec![
+        Constraint::Length(6),
+        Constraint::Min(16),
+        Constraint::Length(if mid { 18 } else { 12 }),
+        Constraint::Length(if mid { 26 } else { 20 }),
+        Constraint::Length(12),
+    ];
+    if mid {
+        titles.push("owner");
+        widths.push(Constraint::Length(12));
+    }
+    if wide {
+        titles.extend(["history", "cost"]);
+        widths.extend([Constraint::Length(30), Constraint::Length(10)]);
+    }
+    let visible = table_rows(area) as usize;
+    let first = (cursor + 1).saturating_sub(visible);
+    let header = Row::new(titles).style(t.accent());
     let body: Vec<Row> = rows
         .iter()
-        .skip(scroll as usize)
-        .map(|r| {
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, r)| {
             let text = if r.statement.is_empty() {
                 &r.title
             } else {
                 &r.statement
             };
-            let dash = |s: &str| {
+            let dash = |s: &str, w: usize| {
                 if s.is_empty() {
                     "—".to_string()
                 } else {
-                    fit(s, 12)
+                    fit(s, w)
                 }
             };
+            let n = if mid { 7 } else { 5 };
             let verdict = r.verdict.parse().unwrap_or_default();
-            let history: Vec<String> = r
-                .verdicts
-                .iter()
-                .map(|(d, v)| format!("{} {v}", &d[5..]))
-                .collect();
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(Span::styled(
                     crate::model::id::short(&r.id).to_string(),
                     t.muted(),
                 )),
-                Cell::from(fit(text, 60)),
+                Cell::from(fit(text, 200)),
                 Cell::from(fit(&r.metric, 20)),
                 Cell::from(format!(
-                    "{} → {} → {}",
-                    dash(&r.baseline),
-                    dash(&r.target),
-                    dash(&r.result)
+                    "{}→{}→{}",
+                    dash(&r.baseline, n),
+                    dash(&r.target, n),
+                    dash(&r.result, n)
                 )),
                 Cell::from(Span::styled(r.verdict.clone(), t.verdict(verdict))),
-                Cell::from(fit(&history.join(", "), 40)),
-                Cell::from(fit(&r.cost, 14)),
-                Cell::from(fit(&r.owner, 16)),
-            ])
+            ];
+            if mid {
+                cells.push(Cell::from(fit(&r.owner, 12)));
+            }
+            if wide {
+                let history: Vec<String> = r
+                    .verdicts
+                    .iter()
+                    .map(|(d, v)| format!("{} {v}", &d[5..]))
+                    .collect();
+                cells.push(Cell::from(fit(&history.join(", "), 40)));
+                cells.push(Cell::from(fit(&r.cost, 14)));
+            }
+            let row = Row::new(cells);
+            if i == cursor {
+                row.style(t.selected())
+            } else {
+                row
+            }
         })
         .collect();
-    let widths = [
-        Constraint::Length(6),
-        Constraint::Fill(3),
-        Constraint::Fill(1),
-        Constraint::Length(26),
-        Constraint::Length(12),
-        Constraint::Fill(1),
-        Constraint::Length(10),
-        Constraint::Length(12),
-    ];
-    frame.render_widget(Table::new(body, widths).header(header).block(b), area);
+    frame.render_widget(
+        Table::new(body, widths)
+            .header(header)
+            .block(b)
+            .column_spacing(1),
+        area,
+    );
 }
 
 pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
@@ -197,8 +231,7 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
     let f = &insights.flow;
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let [chart_area, text_area] =
-        Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(inner);
+    let (chart_area, _) = flow_areas(inner);
     // Cumulative flow: each lane's line is the sum of it and every later
     // lane, so the bands stack from the last lane up.
     let n = f.lanes.len();
@@ -248,6 +281,8 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
         .map_or(1.0, |s| s.iter().map(|p| p.1).fold(1.0, f64::max));
     let days = f.cfd.len().max(1) as f64;
     let chart = Chart::new(datasets)
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
         .x_axis(
             Axis::default()
                 .bounds([0.0, days - 1.0])
@@ -261,7 +296,56 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
                 .style(t.muted()),
         );
     frame.render_widget(chart, chart_area);
-    let mut lines = vec![Line::styled("Time in lane (median · 85%)", t.accent())];
+    let _ = scroll; // The numbers beside or below are drawn as a scrolling text.
+}
+
+/// Where the chart and the numbers go: side by side on a wide screen,
+/// the chart above the numbers on a narrow one.
+fn flow_areas(inner: Rect) -> (Rect, Rect) {
+    if inner.width >= 120 {
+        let [c, t] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(inner);
+        (c, t.inner(ratatui::layout::Margin::new(1, 0)))
+    } else {
+        let chart_h = (inner.height * 2 / 5).clamp(6.min(inner.height), 16);
+        let [c, _, t] = Layout::vertical([
+            Constraint::Length(chart_h),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ])
+        .areas(inner);
+        (c, t)
+    }
+}
+
+/// The flow view's numbers and where they go (inside the flow frame).
+pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
+    let t = &app.theme;
+    let Some(Ok(insights)) = &app.insights else {
+        return None;
+    };
+    let f = &insights.flow;
+    let inner = area.inner(ratatui::layout::Margin::new(1, 1));
+    let (_, text_area) = flow_areas(inner);
+    let title = |id: &str| {
+        app.board
+            .config
+            .lane(id)
+            .map_or(id.to_string(), |l| l.title.clone())
+    };
+    let name_w = if text_area.width >= 70 { 22 } else { 16 };
+    let mut lines = vec![
+        Line::styled("Cumulative flow, bands from the top", t.accent()),
+        Line::raw(format!(
+            "  {}",
+            f.lanes
+                .iter()
+                .map(|l| title(l))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        )),
+        Line::raw(""),
+        Line::styled("Time in lane (median · 85%)", t.accent()),
+    ];
     for c in &f.cycle {
         let v = c
             .time_in_lane
@@ -274,15 +358,19 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
                 )
             })
             .unwrap_or_else(|| "—".into());
-        lines.push(Line::raw(format!("  {:<22} {v}", fit(&title(&c.lane), 22))));
+        lines.push(Line::raw(format!(
+            "  {:<name_w$} {v}",
+            fit(&title(&c.lane), name_w)
+        )));
     }
     if let Some(s) = f.end_to_end {
         lines.push(Line::raw(format!(
-            "  {:<22} {} · {}  ({} cards)",
+            "  {:<name_w$} {} · {}  ({} cards)",
             "end to end",
             human(s.median),
             human(s.p85),
-            s.count
+            s.count,
+            name_w = name_w,
         )));
     }
     lines.push(Line::raw(""));
@@ -344,5 +432,5 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
             Line::raw(text)
         });
     }
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), text_area);
+    Some((text_area, lines))
 }

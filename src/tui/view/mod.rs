@@ -4,11 +4,14 @@ mod board;
 mod detail;
 mod help;
 mod insights;
+mod panels;
 mod status;
 pub mod text;
 
 use super::app::{App, Mode};
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// Draw the whole screen.
@@ -22,19 +25,216 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     board::draw(frame, app, &screen);
     status::draw(frame, app, screen.bottom);
-    match &app.mode {
-        Mode::Detail { scroll } => detail::draw(frame, app, popup(area, 92, 90), *scroll),
-        Mode::Help { scroll } => help::draw(frame, app, popup(area, 80, 90), *scroll),
-        Mode::Changes { scroll } => changes(frame, app, popup(area, 80, 70), *scroll),
-        Mode::History { card, scroll } => {
-            insights::history(frame, app, popup(area, 92, 90), card, *scroll)
-        }
-        Mode::Hypotheses { scroll, sort } => {
-            insights::hypotheses(frame, app, popup(area, 98, 92), *scroll, *sort)
+    // Help opened from a view shows over that view.
+    if let (Mode::Help { .. }, Some(back)) = (&app.mode, app.back.as_deref()) {
+        draw_mode(frame, app, back, area);
+    }
+    draw_mode(frame, app, &app.mode, area);
+    if app.message_open {
+        status::open_message(frame, app, area);
+    }
+}
+
+fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
+    if let Some(c) = content(app, mode, area) {
+        scrolled(frame, app, &c, mode.scroll().unwrap_or(0));
+    }
+    match mode {
+        Mode::Hypotheses { cursor, sort } => {
+            insights::hypotheses(frame, app, popup(area, 98, 92), *cursor, *sort)
         }
         Mode::Flow { scroll } => insights::flow(frame, app, popup(area, 98, 92), *scroll),
+        Mode::Checklist { card, cursor } => {
+            panels::checklist(frame, app, popup(area, 80, 70), card, *cursor)
+        }
+        Mode::Conflicts { card, cursor } => {
+            panels::conflicts(frame, app, popup(area, 90, 80), card, *cursor)
+        }
+        Mode::Resolve => panels::resolve(frame, app, popup(area, 90, 60)),
         _ => {}
     }
+}
+
+/// A scrolling view's text: where it goes and what it says.
+pub struct Content {
+    pub area: Rect,
+    pub title: String,
+    pub lines: Vec<Line<'static>>,
+    /// Long lines wrap (card text) or are cut (tables).
+    pub wrap: bool,
+    pub hint: String,
+}
+
+impl Content {
+    fn paragraph(&self) -> Paragraph<'static> {
+        let p = Paragraph::new(self.lines.clone());
+        if self.wrap {
+            p.wrap(Wrap { trim: false })
+        } else {
+            p
+        }
+    }
+
+    /// Rows inside the frame.
+    fn inner(&self) -> Rect {
+        self.area.inner(ratatui::layout::Margin::new(1, 1))
+    }
+
+    /// Rows of text once wrapped to the frame's width.
+    fn height(&self) -> usize {
+        self.paragraph().line_count(self.inner().width)
+    }
+}
+
+/// The text of the scrolling view `mode`, if it is one.
+fn content(app: &App, mode: &Mode, area: Rect) -> Option<Content> {
+    let hint = " j/k scroll · g/G top/end · Esc closes ".to_string();
+    Some(match mode {
+        Mode::Detail { .. } => {
+            let card = app.selected_card()?;
+            let a = popup(area, 92, 90);
+            Content {
+                area: a,
+                title: format!(
+                    " {} · {} ",
+                    card.short_id(),
+                    text::fit(&card.title, a.width.saturating_sub(14) as usize)
+                ),
+                lines: detail::lines(app, card),
+                wrap: true,
+                hint: format!(
+                    " j/k scroll · {} checklist · e edit · ? keys · Esc closes ",
+                    app.keymap.hint(super::keymap::Command::Checklist)
+                ),
+            }
+        }
+        Mode::Help { .. } => Content {
+            area: popup(area, 86, 92),
+            title: format!(
+                " Keys · {} ",
+                app.back.as_deref().unwrap_or(&Mode::Board).context()
+            ),
+            lines: help::lines(app),
+            wrap: true,
+            hint,
+        },
+        Mode::Changes { .. } => Content {
+            area: popup(area, 86, 80),
+            title: " Since the last sync ".into(),
+            lines: changes_lines(app),
+            wrap: true,
+            hint,
+        },
+        Mode::History { card, .. } => {
+            let a = popup(area, 92, 90);
+            Content {
+                area: a,
+                title: insights::history_title(app, card),
+                lines: insights::history_lines(app, card, a.width),
+                wrap: true,
+                hint,
+            }
+        }
+        Mode::Flow { .. } => {
+            let (a, lines) = insights::flow_text(app, popup(area, 98, 92))?;
+            Content {
+                area: a,
+                title: String::new(),
+                lines,
+                wrap: false,
+                hint,
+            }
+        }
+        Mode::Messages { .. } => Content {
+            area: popup(area, 92, 80),
+            title: format!(" Messages ({}) ", app.log.len()),
+            lines: panels::message_lines(app),
+            wrap: true,
+            hint,
+        },
+        Mode::Lane { .. } => {
+            let (title, lines) = panels::lane(app)?;
+            Content {
+                area: popup(area, 86, 80),
+                title,
+                lines,
+                wrap: true,
+                hint,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The most a view can scroll: its last line at the bottom of its frame.
+pub fn scroll_limit(app: &App) -> u16 {
+    let area = Rect::new(0, 0, app.size.width, app.size.height);
+    match content(app, &app.mode, area) {
+        Some(c) => {
+            let inner = if matches!(app.mode, Mode::Flow { .. }) {
+                c.area
+            } else {
+                c.inner()
+            };
+            let h = if matches!(app.mode, Mode::Flow { .. }) {
+                c.lines.len()
+            } else {
+                c.height()
+            };
+            u16::try_from(h.saturating_sub(inner.height as usize)).unwrap_or(u16::MAX)
+        }
+        None => 0,
+    }
+}
+
+/// Rows a page of the current view moves.
+pub fn page_height(app: &App) -> u16 {
+    let area = Rect::new(0, 0, app.size.width, app.size.height);
+    match &app.mode {
+        Mode::Hypotheses { .. } => insights::table_rows(popup(area, 98, 92)),
+        mode => content(app, mode, area)
+            .map_or(10, |c| c.inner().height)
+            .saturating_sub(1)
+            .max(1),
+    }
+}
+
+/// A framed, scrolled text; the frame says where in the text it is.
+fn scrolled(frame: &mut Frame, app: &App, c: &Content, scroll: u16) {
+    if c.title.is_empty() {
+        // The flow view draws its own frame; this is only its text.
+        let max = c.lines.len().saturating_sub(c.area.height as usize);
+        let scroll = scroll.min(u16::try_from(max).unwrap_or(u16::MAX));
+        frame.render_widget(c.paragraph().scroll((scroll, 0)), c.area);
+        return;
+    }
+    let t = &app.theme;
+    let total = c.height();
+    let rows = c.inner().height as usize;
+    let max = total.saturating_sub(rows);
+    let scroll = usize::from(scroll).min(max);
+    let position = if max == 0 {
+        String::new()
+    } else {
+        format!(" {}-{}/{} ", scroll + 1, (scroll + rows).min(total), total)
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(t.accent())
+        .title(Span::styled(c.title.clone(), t.accent()))
+        .title_bottom(Span::styled(c.hint.clone(), t.muted()))
+        .title_bottom(
+            Line::from(Span::styled(position, t.muted()))
+                .alignment(ratatui::layout::Alignment::Right),
+        );
+    frame.render_widget(Clear, c.area);
+    frame.render_widget(
+        c.paragraph()
+            .block(block)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        c.area,
+    );
 }
 
 /// The board folder is gone (a branch without a board): say so plainly.
@@ -57,12 +257,10 @@ fn missing(frame: &mut Frame, app: &App, area: Rect, why: &str) {
 }
 
 /// What the last sync brought in: cards added, moved, edited, with authors.
-fn changes(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
-    use ratatui::text::{Line, Span};
-    use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+fn changes_lines(app: &App) -> Vec<Line<'static>> {
     let t = &app.theme;
     let Some(report) = &app.last_sync else {
-        return;
+        return Vec::new();
     };
     let mut lines = vec![Line::raw(report.summary()), Line::raw("")];
     if report.changed.is_empty() {
@@ -92,24 +290,20 @@ fn changes(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
             t.error(),
         ));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.accent())
-        .title(Span::styled(" Since the last sync ", t.accent()))
-        .title_bottom(Span::styled(" any key closes ", t.muted()));
-    frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    lines
 }
 
-/// A centred area taking `pw`% of the width and `ph`% of the height.
+/// A centred area taking `pw`% of the width and `ph`% of the height; on a
+/// small terminal, nearly all of it.
 fn popup(area: Rect, pw: u16, ph: u16) -> Rect {
+    let pw = if area.width <= 100 { pw.max(96) } else { pw };
+    let ph = if area.height <= 30 { ph.max(88) } else { ph };
     let w = (area.width as u32 * pw as u32 / 100) as u16;
     let h = (area.height as u32 * ph as u32 / 100) as u16;
     Rect::new(
         area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
+        area.y + (area.height.saturating_sub(1) - h.min(area.height.saturating_sub(1))) / 2,
         w,
-        h,
+        h.min(area.height.saturating_sub(1)),
     )
 }

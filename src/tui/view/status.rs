@@ -1,8 +1,9 @@
 //! The bottom line: repository state and the last result, or the prompt.
 
 use super::text::{fit, width};
-use crate::tui::app::{App, Mode, SyncState, Work};
+use crate::tui::app::{kind_choices, App, Check, Mode, SyncState, Work};
 use crate::tui::keymap::Command;
+use crate::tui::messages::Level;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -16,15 +17,60 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let line = match &app.mode {
         Mode::Prompt(p) => {
             let label = format!("{}: ", p.purpose.label());
-            let before: String = p.input.chars().take(p.cursor).collect();
-            let shown = fit(&p.input, w.saturating_sub(label.width() + 1));
-            let cursor_x = (label.width() + width(&before)).min(w.saturating_sub(1));
+            let label = fit(&label, w / 2);
+            // What the value amounts to, or why Enter would refuse it.
+            let (note, style) = match p.check(app.today) {
+                Check::Ok(Some(h)) => (format!("  {h}"), t.muted()),
+                Check::Ok(None) => (String::new(), t.muted()),
+                Check::Bad(why)
+                    if !p.input.trim().is_empty()
+                        || app.message.as_ref().is_some_and(|m| m.is_error()) =>
+                {
+                    (format!("  {why}"), t.error())
+                }
+                Check::Bad(_) => (String::new(), t.muted()),
+            };
+            // The note gets what the typing does not need (20 columns).
+            let note = fit(&note, w.saturating_sub(width(&label) + 20));
+            let room = w.saturating_sub(width(&label) + width(&note) + 1).max(4);
+            let (shown, col) = p.window(room);
+            let cursor_x = (width(&label) + col).min(w.saturating_sub(1));
             frame.set_cursor_position(Position::new(area.x + cursor_x as u16, area.y));
-            Line::from(vec![Span::styled(label, t.accent()), Span::raw(shown)])
+            let pad = room.saturating_sub(width(&shown));
+            Line::from(vec![
+                Span::styled(label, t.accent()),
+                Span::raw(shown),
+                Span::raw(" ".repeat(pad)),
+                Span::styled(note, style),
+            ])
         }
         Mode::PickVerdict { .. } => Line::from(vec![
             Span::styled("Verdict: ", t.accent()),
-            Span::raw("[s]upported  [r]efuted  [i]nconclusive  [o]pen   Esc cancels"),
+            Span::raw(fit(
+                "[s]upported [r]efuted [i]nconclusive [o]pen · Esc cancels",
+                w.saturating_sub(9),
+            )),
+        ]),
+        Mode::PickKind { .. } => Line::from(vec![
+            Span::styled("New card, kind: ", t.accent()),
+            Span::raw(fit(
+                &format!("{} · Esc cancels", kind_choices(&app.kinds())),
+                w.saturating_sub(16),
+            )),
+        ]),
+        Mode::ConfirmHypothesis { card } => Line::from(vec![
+            Span::styled(
+                fit(
+                    &format!(
+                        "{} is a {} with no hypothesis to judge. ",
+                        crate::model::id::short(card),
+                        app.board.card(card).map_or("card", |c| c.kind.as_str())
+                    ),
+                    w.saturating_sub(34),
+                ),
+                t.warn(),
+            ),
+            Span::raw("Make it a hypothesis? y/n"),
         ]),
         Mode::ConfirmArchive { card } => {
             let title = app
@@ -41,21 +87,58 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Span::styled("? y/n", t.warn()),
             ])
         }
-        Mode::Resolve => {
-            let what = app
-                .pending
-                .as_ref()
-                .map(|p| p.describe())
-                .unwrap_or_default();
-            Line::from(vec![
-                Span::styled("Changed on disk meanwhile ", t.error()),
-                Span::raw(fit(&what, w.saturating_sub(60))),
-                Span::styled("  keep [m]ine [t]heirs [b]oth", t.warn()),
-            ])
-        }
+        Mode::Resolve => Line::from(vec![
+            Span::styled("Changed on disk meanwhile: ", t.error()),
+            Span::styled("m", t.accent()),
+            Span::raw(" mine · "),
+            Span::styled("t", t.accent()),
+            Span::raw(" theirs · "),
+            Span::styled("b", t.accent()),
+            Span::raw(" both"),
+        ]),
         _ => status_line(app, w),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// An error too long for the status line, whole, just above it.
+pub fn open_message(frame: &mut Frame, app: &App, area: Rect) {
+    use ratatui::widgets::{Block, BorderType, Borders, Clear, Wrap};
+    let t = &app.theme;
+    let Some(m) = &app.message else {
+        return;
+    };
+    let w = area.width.saturating_sub(2).max(10);
+    let text: Vec<Line> = m
+        .text
+        .lines()
+        .map(|l| Line::raw(crate::model::text::for_grid(l).into_owned()))
+        .collect();
+    let p = Paragraph::new(text).wrap(Wrap { trim: false });
+    let max_rows = area.height.saturating_sub(4).max(3);
+    let rows = (p.line_count(w.saturating_sub(2)) as u16).min(max_rows);
+    let h = rows + 2;
+    let r = Rect::new(
+        area.x + 1,
+        (area.y + area.height).saturating_sub(h + 1),
+        w,
+        h,
+    );
+    let style = if m.is_error() { t.error() } else { t.accent() };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(style)
+        .title(Span::styled(format!(" {} ", m.level.name()), style))
+        .title_bottom(Span::styled(
+            format!(
+                " Esc closes · {} all messages ",
+                app.keymap.hint(Command::Messages)
+            ),
+            t.muted(),
+        ));
+    frame.render_widget(Clear, r);
+    frame.render_widget(p.block(block), r);
 }
 
 fn clock(at: i64) -> String {
@@ -111,6 +194,37 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
         left.push(Span::styled(format!(" · {w}"), t.warn()));
     }
     left.extend(sync_spans(app));
+    // Problems that may be off screen: unreadable files, recorded conflicts.
+    let unreadable = app.board.problems.len();
+    let conflicted = app
+        .board
+        .cards
+        .iter()
+        .filter(|c| !c.archived && c.extra.contains_key("conflicts"))
+        .count();
+    if unreadable + conflicted > 0 {
+        let mut parts = Vec::new();
+        if unreadable > 0 {
+            parts.push(format!(
+                "{unreadable} unreadable file{}",
+                if unreadable == 1 { "" } else { "s" }
+            ));
+        }
+        if conflicted > 0 {
+            parts.push(format!(
+                "{conflicted} card{} with conflicts",
+                if conflicted == 1 { "" } else { "s" }
+            ));
+        }
+        left.push(Span::styled(
+            format!(
+                " · ⚠ {} ({})",
+                parts.join(", "),
+                app.keymap.hint(Command::Problems)
+            ),
+            t.error(),
+        ));
+    }
     if let Work::Running(what) = &app.work {
         left.push(Span::styled(format!(" · {}…", fit(what, 20)), t.accent()));
     }
@@ -118,7 +232,11 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
     let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + help.width();
     let room = w.saturating_sub(used + 2);
     if let Some(m) = &app.message {
-        let style = if m.error { t.error() } else { Style::default() };
+        let style = match m.level {
+            Level::Error => t.error(),
+            Level::Warn => t.warn(),
+            Level::Info => Style::default(),
+        };
         let text = fit(&m.text.replace('\n', " · "), room);
         let pad = room.saturating_sub(width(&text));
         left.push(Span::raw("  "));

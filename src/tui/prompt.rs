@@ -1,0 +1,441 @@
+//! Typing on the board screen: a one-line editor (cursor, word and line
+//! deletion, horizontal scroll) and what each prompt is for, with the
+//! checks a value gets as it is typed.
+
+use crate::model::{date, Direction, Verdict};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// A line of text being typed, and what it is for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub purpose: Purpose,
+    pub input: String,
+    /// Cursor position in chars.
+    pub cursor: usize,
+    /// The card as it was when the prompt opened.
+    pub seen: Option<crate::model::Card>,
+    /// What the value is now, shown beside an empty prompt
+    /// (`now 0.204; Enter keeps it`).
+    pub current: Option<String>,
+}
+
+/// The steps of a hypothesis being written on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HypStep {
+    Title,
+    Statement,
+    Metric,
+    Direction,
+    Baseline,
+    Target,
+}
+
+impl HypStep {
+    pub fn next(self) -> Option<HypStep> {
+        use HypStep::*;
+        match self {
+            Title => Some(Statement),
+            Statement => Some(Metric),
+            Metric => Some(Direction),
+            Direction => Some(Baseline),
+            Baseline => Some(Target),
+            Target => None,
+        }
+    }
+
+    /// Position among the steps, for `2/6`.
+    fn number(self) -> usize {
+        self as usize + 1
+    }
+}
+
+/// A hypothesis as typed so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HypDraft {
+    pub title: String,
+    pub statement: Option<String>,
+    pub metric: Option<String>,
+    pub direction: Option<Direction>,
+    pub baseline: Option<serde_yaml::Value>,
+    pub target: Option<serde_yaml::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purpose {
+    /// The title of a new card of `kind`.
+    NewCard {
+        lane: String,
+        kind: String,
+    },
+    /// A hypothesis, step by step: a new card in `lane`, or the card `card`
+    /// becoming one.
+    Hypothesis {
+        lane: String,
+        card: Option<String>,
+        step: HypStep,
+        draft: Box<HypDraft>,
+    },
+    Title {
+        card: String,
+    },
+    Labels {
+        card: String,
+    },
+    Assignees {
+        card: String,
+    },
+    Due {
+        card: String,
+    },
+    Note {
+        card: String,
+    },
+    Result {
+        card: String,
+        verdict: Verdict,
+    },
+    Filter {
+        before: String,
+    },
+}
+
+impl Purpose {
+    pub fn label(&self) -> String {
+        match self {
+            Purpose::NewCard { kind, .. } => format!("New {kind}"),
+            Purpose::Hypothesis { step, card, .. } => {
+                let total = if card.is_some() { 5 } else { 6 };
+                let n = step.number() - usize::from(card.is_some());
+                let what = match step {
+                    HypStep::Title => "title",
+                    HypStep::Statement => "statement (what you expect)",
+                    HypStep::Metric => "metric",
+                    HypStep::Direction => "better is [h]igher or [l]ower",
+                    HypStep::Baseline => "baseline (number)",
+                    HypStep::Target => "target (number)",
+                };
+                format!("Hypothesis {n}/{total} {what}")
+            }
+            Purpose::Title { .. } => "Title".into(),
+            Purpose::Labels { .. } => "Labels (comma separated)".into(),
+            Purpose::Assignees { .. } => "Assignees (comma separated)".into(),
+            Purpose::Due { .. } => "Due (2026-12-24, +3d, fri; empty clears)".into(),
+            Purpose::Note { .. } => "Journal note (Ctrl+o: $EDITOR)".into(),
+            Purpose::Result { verdict, .. } => format!("Result for {verdict}"),
+            Purpose::Filter { .. } => "Filter".into(),
+        }
+    }
+
+    /// The card this prompt changes, if any.
+    pub fn card(&self) -> Option<&str> {
+        match self {
+            Purpose::Title { card }
+            | Purpose::Labels { card }
+            | Purpose::Assignees { card }
+            | Purpose::Due { card }
+            | Purpose::Note { card }
+            | Purpose::Result { card, .. } => Some(card),
+            Purpose::Hypothesis { card, .. } => card.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// What a value typed so far amounts to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Fine; a hint may say what it means (`Fri 2026-12-04`).
+    Ok(Option<String>),
+    /// Enter would be refused, and why.
+    Bad(String),
+}
+
+/// A number as typed: `0.21`, `-3`, `1e-4`; a finite one.
+pub fn number(s: &str) -> Option<serde_yaml::Value> {
+    let t = s.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(serde_yaml::Value::Number(i.into()));
+    }
+    let f: f64 = t.parse().ok()?;
+    if !f.is_finite() || t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
+        return None;
+    }
+    Some(serde_yaml::Value::Number(f.into()))
+}
+
+/// `higher`/`lower` as typed: `h`, `hi`, `higher`, `up`, `l`, `lo`, `down`...
+pub fn direction(s: &str) -> Option<Direction> {
+    let t = s.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return None;
+    }
+    if "higher".starts_with(&t) || t == "up" || t == "max" {
+        Some(Direction::Higher)
+    } else if "lower".starts_with(&t) || t == "down" || t == "min" {
+        Some(Direction::Lower)
+    } else {
+        None
+    }
+}
+
+impl Prompt {
+    pub fn new(purpose: Purpose, input: String) -> Prompt {
+        let cursor = input.chars().count();
+        Prompt {
+            purpose,
+            input,
+            cursor,
+            seen: None,
+            current: None,
+        }
+    }
+
+    /// Check the value as typed; `today` for relative dates.
+    pub fn check(&self, today: i64) -> Check {
+        let t = self.input.trim();
+        match &self.purpose {
+            Purpose::Due { .. } if t.is_empty() => Check::Ok(Some("clears the due date".into())),
+            Purpose::Due { .. } => match date::parse_relative(t, today) {
+                Ok(d) => Check::Ok(Some(format!(
+                    "{} {}",
+                    date::weekday(d),
+                    date::format_date(d)
+                ))),
+                Err(e) => Check::Bad(e),
+            },
+            Purpose::Result { .. } if t.is_empty() => match &self.current {
+                Some(c) => Check::Ok(Some(format!("keeps {c}"))),
+                None => Check::Ok(Some("no result yet: Enter sets the verdict only".into())),
+            },
+            Purpose::Result { .. } => match number(t) {
+                Some(_) => Check::Ok(None),
+                None => Check::Bad(format!("{t:?} is not a number (0.21, -3, 1e-4)")),
+            },
+            Purpose::Title { .. } | Purpose::NewCard { .. } if t.is_empty() => {
+                Check::Bad("a card needs a title".into())
+            }
+            Purpose::Hypothesis { step, .. } => match step {
+                HypStep::Title if t.is_empty() => Check::Bad("a card needs a title".into()),
+                HypStep::Direction => match direction(t) {
+                    Some(d) => Check::Ok(Some(format!("{} is better", d.as_str()))),
+                    None => Check::Bad("type h (higher is better) or l (lower)".into()),
+                },
+                HypStep::Baseline | HypStep::Target if t.is_empty() => {
+                    Check::Ok(Some("empty: not known yet".into()))
+                }
+                HypStep::Baseline | HypStep::Target => match number(t) {
+                    Some(_) => Check::Ok(None),
+                    None => Check::Bad(format!("{t:?} is not a number (0.21, -3, 1e-4)")),
+                },
+                _ => Check::Ok(None),
+            },
+            _ => Check::Ok(None),
+        }
+    }
+
+    fn byte_at(&self, chars: usize) -> usize {
+        self.input
+            .char_indices()
+            .nth(chars)
+            .map_or(self.input.len(), |(b, _)| b)
+    }
+
+    fn len(&self) -> usize {
+        self.input.chars().count()
+    }
+
+    /// An editing key: true if it was one (and the line may have changed).
+    pub fn edit(&mut self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Char('u') if ctrl => {
+                let at = self.byte_at(self.cursor);
+                self.input.replace_range(..at, "");
+                self.cursor = 0;
+            }
+            KeyCode::Char('k') if ctrl => {
+                let at = self.byte_at(self.cursor);
+                self.input.truncate(at);
+            }
+            KeyCode::Char('w') if ctrl => self.delete_word(),
+            KeyCode::Backspace if alt || ctrl => self.delete_word(),
+            KeyCode::Char('a') if ctrl => self.cursor = 0,
+            KeyCode::Char('e') if ctrl => self.cursor = self.len(),
+            KeyCode::Char('b') if ctrl => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Char('f') if ctrl => self.cursor = (self.cursor + 1).min(self.len()),
+            KeyCode::Left if ctrl || alt => self.cursor = self.word_start(),
+            KeyCode::Right if ctrl || alt => self.cursor = self.word_end(),
+            KeyCode::Char(_) if ctrl || alt => return false,
+            KeyCode::Char(c) => {
+                // Pasted line breaks and tabs become spaces: one line.
+                let c = if c.is_control() { ' ' } else { c };
+                let at = self.byte_at(self.cursor);
+                self.input.insert(at, c);
+                self.cursor += 1;
+            }
+            KeyCode::Backspace if self.cursor > 0 => {
+                let at = self.byte_at(self.cursor - 1);
+                self.input.remove(at);
+                self.cursor -= 1;
+            }
+            KeyCode::Delete if self.cursor < self.len() => {
+                let at = self.byte_at(self.cursor);
+                self.input.remove(at);
+            }
+            KeyCode::Backspace | KeyCode::Delete => {}
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(self.len()),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = self.len(),
+            _ => return false,
+        }
+        true
+    }
+
+    fn chars(&self) -> Vec<char> {
+        self.input.chars().collect()
+    }
+
+    fn word_start(&self) -> usize {
+        let c = self.chars();
+        let mut i = self.cursor;
+        while i > 0 && c[i - 1].is_whitespace() {
+            i -= 1;
+        }
+        while i > 0 && !c[i - 1].is_whitespace() {
+            i -= 1;
+        }
+        i
+    }
+
+    fn word_end(&self) -> usize {
+        let c = self.chars();
+        let mut i = self.cursor;
+        while i < c.len() && c[i].is_whitespace() {
+            i += 1;
+        }
+        while i < c.len() && !c[i].is_whitespace() {
+            i += 1;
+        }
+        i
+    }
+
+    fn delete_word(&mut self) {
+        let start = self.word_start();
+        let (a, b) = (self.byte_at(start), self.byte_at(self.cursor));
+        self.input.replace_range(a..b, "");
+        self.cursor = start;
+    }
+
+    /// The part of the line shown in `width` columns so the cursor is on
+    /// screen, and the cursor's column in it. Text left of the window is
+    /// marked with `…`.
+    pub fn window(&self, width: usize) -> (String, usize) {
+        use unicode_width::UnicodeWidthChar;
+        let shown: Vec<(char, usize)> = crate::model::text::for_grid(&self.input)
+            .chars()
+            .map(|c| (c, c.width().unwrap_or(0)))
+            .collect();
+        let width = width.max(2);
+        // Width up to the cursor (display text may differ in length from
+        // the input only for invisible characters; clamp).
+        let cursor = self.cursor.min(shown.len());
+        let before: usize = shown[..cursor].iter().map(|c| c.1).sum();
+        let mut start = 0;
+        let mut skipped = 0;
+        // Keep the cursor inside, leaving one column for the `…` marker.
+        while before - skipped >= width - 1 && start < cursor {
+            skipped += shown[start].1;
+            start += 1;
+        }
+        let mut out = String::new();
+        let mut used = 0;
+        if start > 0 {
+            out.push('…');
+            used = 1;
+        }
+        for &(c, w) in &shown[start..] {
+            if used + w > width {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        let col = usize::from(start > 0) + before - skipped;
+        (out, col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    fn typed(p: &mut Prompt, s: &str) {
+        for c in s.chars() {
+            p.edit(&key(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn words_and_lines_are_deleted_like_a_shell() {
+        let mut p = Prompt::new(Purpose::Filter { before: "".into() }, String::new());
+        typed(&mut p, "label:data  @ana churn");
+        p.edit(&key(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!(p.input, "label:data  @ana ");
+        p.edit(&key(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!(p.input, "label:data  ");
+        p.edit(&key(KeyCode::Left, KeyModifiers::NONE));
+        p.edit(&key(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert_eq!((p.input.as_str(), p.cursor), (" ", 0));
+        p.edit(&key(KeyCode::Char('e'), KeyModifiers::CONTROL));
+        typed(&mut p, "é x");
+        p.edit(&key(KeyCode::Char('a'), KeyModifiers::CONTROL));
+        p.edit(&key(KeyCode::Right, KeyModifiers::CONTROL));
+        assert_eq!(p.cursor, 2);
+        p.edit(&key(KeyCode::Char('k'), KeyModifiers::CONTROL));
+        assert_eq!(p.input, " é");
+    }
+
+    #[test]
+    fn a_long_line_scrolls_to_keep_the_cursor_visible() {
+        let mut p = Prompt::new(Purpose::Note { card: "x".into() }, String::new());
+        typed(&mut p, &"abcdefghij".repeat(3));
+        let (shown, col) = p.window(10);
+        assert_eq!((shown.as_str(), col), ("…cdefghij", 9));
+        p.edit(&key(KeyCode::Home, KeyModifiers::NONE));
+        let (shown, col) = p.window(10);
+        assert_eq!((shown.as_str(), col), ("abcdefghij", 0));
+    }
+
+    #[test]
+    fn values_are_checked_as_typed() {
+        let today = date::parse_date("2026-11-27").unwrap();
+        let mut p = Prompt::new(Purpose::Due { card: "x".into() }, String::new());
+        typed(&mut p, "fri");
+        assert_eq!(p.check(today), Check::Ok(Some("Fri 2026-12-04".into())));
+        typed(&mut p, "x");
+        assert!(matches!(p.check(today), Check::Bad(_)));
+        let mut r = Prompt::new(
+            Purpose::Result {
+                card: "x".into(),
+                verdict: Verdict::Supported,
+            },
+            String::new(),
+        );
+        r.current = Some("0.204".into());
+        assert_eq!(r.check(today), Check::Ok(Some("keeps 0.204".into())));
+        typed(&mut r, "twenty");
+        assert!(matches!(r.check(today), Check::Bad(m) if m.contains("not a number")));
+        assert_eq!(number("0.25"), Some(serde_yaml::Value::Number(0.25.into())));
+        assert_eq!(number("NaN"), None);
+        assert_eq!(number("inf"), None);
+        assert_eq!(direction("h"), Some(Direction::Higher));
+        assert_eq!(direction("Lower"), Some(Direction::Lower));
+        assert_eq!(direction("x"), None);
+    }
+}

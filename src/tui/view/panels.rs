@@ -1,0 +1,225 @@
+//! Small views over the board: the message log, a lane's definition of
+//! done, ticking a checklist, settling conflicts.
+
+use super::text::fit;
+use crate::model::text::for_grid;
+use crate::tui::app::{recorded_conflicts, App, ColumnKind};
+use crate::tui::keymap::Command;
+use crate::tui::messages::Level;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+fn block<'a>(app: &App, title: String, hint: String) -> Block<'a> {
+    let t = &app.theme;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(t.accent())
+        .title(Span::styled(title, t.accent()))
+        .title_bottom(Span::styled(hint, t.muted()))
+}
+
+fn clock(wall: i64) -> String {
+    let s = wall.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+}
+
+/// Every message of the session, oldest first, errors marked.
+pub fn message_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut out = Vec::new();
+    if app.log.dropped > 0 {
+        out.push(Line::styled(
+            format!("({} older messages not kept)", app.log.dropped),
+            t.muted(),
+        ));
+    }
+    for m in app.log.entries() {
+        let style = match m.level {
+            Level::Error => t.error(),
+            Level::Warn => t.warn(),
+            Level::Info => Style::default(),
+        };
+        let mut lines = m.text.lines();
+        let first = lines.next().unwrap_or_default();
+        out.push(Line::from(vec![
+            Span::styled(format!("{} UTC ", clock(m.wall)), t.muted()),
+            Span::styled(format!("{:<8}", m.level.name()), style),
+            Span::styled(for_grid(first).into_owned(), style),
+        ]));
+        for l in lines {
+            out.push(Line::styled(format!("      {}", for_grid(l)), style));
+        }
+    }
+    out
+}
+
+/// The selected lane: title, WIP, and its exit criteria.
+pub fn lane(app: &App) -> Option<(String, Vec<Line<'static>>)> {
+    let t = &app.theme;
+    let ColumnKind::Lane(i) = app.columns.get(app.col)?.kind else {
+        return None;
+    };
+    let def = app.board.config.lanes.get(i)?;
+    let count = app.columns[app.col].total;
+    let mut out = vec![Line::from(vec![
+        Span::styled("cards      ", t.muted()),
+        Span::raw(match def.wip {
+            Some(w) if count as u32 > w => format!("{count}, over its WIP limit of {w}"),
+            Some(w) => format!("{count} of a WIP limit of {w}"),
+            None => format!("{count} (no WIP limit)"),
+        }),
+    ])];
+    out.push(Line::from(vec![
+        Span::styled("id         ", t.muted()),
+        Span::raw(for_grid(&def.id).into_owned()),
+    ]));
+    out.push(Line::raw(""));
+    match &def.exit {
+        Some(exit) => {
+            out.push(Line::styled(
+                "Exit criteria (done means all of these)",
+                t.accent(),
+            ));
+            for l in exit.lines() {
+                out.push(Line::raw(format!("  {}", for_grid(l))));
+            }
+        }
+        None => out.push(Line::styled(
+            "No exit criteria: add `exit:` to this lane in .lanes/board.yaml.",
+            t.muted(),
+        )),
+    }
+    Some((format!(" {} ", fit(&def.title, 60)), out))
+}
+
+/// A card's checklist with a cursor; Space ticks.
+pub fn checklist(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: usize) {
+    let t = &app.theme;
+    let Some(c) = app.board.card(card) else {
+        return;
+    };
+    let (done, total) = c.checklist_progress();
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let first = (cursor + 1).saturating_sub(inner_h.max(1));
+    let w = area.width.saturating_sub(8) as usize;
+    let lines: Vec<Line> = c
+        .checklist
+        .iter()
+        .enumerate()
+        .skip(first)
+        .map(|(i, item)| {
+            let mark = if item.done { "[x]" } else { "[ ]" };
+            let text = format!(" {mark} {}", fit(&item.text, w));
+            if i == cursor {
+                Line::styled(text, t.selected())
+            } else if item.done {
+                Line::styled(text, t.muted())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    let b = block(
+        app,
+        format!(" Checklist {done}/{total} · {} ", fit(&c.title, 40)),
+        " j/k select · Space ticks (one commit) · Esc closes ".into(),
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+/// The conflicts a sync recorded on a card, one per entry, with choices.
+pub fn conflicts(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: usize) {
+    let t = &app.theme;
+    let Some(c) = app.board.card(card) else {
+        return;
+    };
+    let list = recorded_conflicts(c);
+    let mut lines = vec![
+        Line::raw("A sync kept one side of each field below; the other side is kept here."),
+        Line::raw(""),
+    ];
+    for (i, r) in list.iter().enumerate() {
+        let sel = i == cursor;
+        let head = Style::default().add_modifier(Modifier::BOLD);
+        let marker = if sel { "▶ " } else { "  " };
+        let field = if r.field.is_empty() {
+            "the whole card"
+        } else {
+            &r.field
+        };
+        let l = Line::from(vec![
+            Span::styled(marker, t.accent()),
+            Span::styled(for_grid(field).into_owned(), head),
+        ]);
+        lines.push(if sel { l.style(t.selected()) } else { l });
+        lines.push(Line::raw(format!(
+            "    kept:  {}  ({})",
+            for_grid(&crate::ops::brief(&r.kept)),
+            for_grid(&r.kept_by)
+        )));
+        lines.push(Line::raw(format!(
+            "    other: {}  ({})",
+            for_grid(&crate::ops::brief(&r.other)),
+            for_grid(&r.other_by)
+        )));
+    }
+    let b = block(
+        app,
+        format!(" Conflicts · {} ", fit(&c.title, 40)),
+        " k keep as is · o take the other · e edit · j/k · Esc ".into(),
+    );
+    // Keep the selected entry in view (3 lines each after 2 of heading).
+    let rows = area.height.saturating_sub(2) as usize;
+    let end = 2 + (cursor + 1) * 3;
+    let scroll = end.saturating_sub(rows);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(b)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+        area,
+    );
+}
+
+/// A change collided with one on disk: both values in full, and the keys.
+pub fn resolve(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let Some(p) = &app.pending else {
+        return;
+    };
+    let mut lines = vec![
+        Line::raw("The card changed on disk while you were editing it."),
+        Line::raw(""),
+    ];
+    for l in p.describe().split("; ") {
+        lines.push(Line::raw(for_grid(l).into_owned()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("m", t.accent()),
+        Span::raw(" keep mine   "),
+        Span::styled("t", t.accent()),
+        Span::raw(" keep theirs (on disk)   "),
+        Span::styled("b", t.accent()),
+        Span::raw(" keep both (mine goes in the journal)"),
+    ]));
+    let b = block(
+        app,
+        " Changed on disk meanwhile ".into(),
+        format!(
+            " m/t/b · {} all messages ",
+            app.keymap.hint(Command::Messages)
+        ),
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(b).wrap(Wrap { trim: false }),
+        area,
+    );
+}
