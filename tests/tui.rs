@@ -1840,3 +1840,396 @@ fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
         (11, 11, 0)
     );
 }
+
+// ---------------------------------------------------------------------------
+// A day at 80x24 (issue 15)
+
+/// The last commit's diff of one card, without the header.
+fn last_diff(r: &Repo, card: &str) -> Vec<String> {
+    r.git(&[
+        "show",
+        "--format=",
+        "--unified=0",
+        "HEAD",
+        "--",
+        &card_path(card),
+    ])
+    .lines()
+    .filter(|l| {
+        (l.starts_with('+') || l.starts_with('-')) && !l.starts_with("+++") && !l.starts_with("---")
+    })
+    .map(str::to_string)
+    .collect()
+}
+
+#[test]
+fn checklist_items_are_ticked_on_screen_one_commit_each() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    let before = r.commit_count();
+    press(&mut app, &[key('T')]);
+    // The cursor starts on the first open item.
+    assert_eq!(
+        app.mode,
+        Mode::Checklist {
+            card: id(1),
+            cursor: 1
+        }
+    );
+    let buf = buffer(&app);
+    locate(&buf, "Checklist 1/3");
+    locate(&buf, "[ ] Agree baseline");
+    let effects = press(&mut app, &[code(KeyCode::Char(' '))]);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(
+        last_diff(&r, &id(1)),
+        vec![
+            "-    done: false".to_string(),
+            "+    done: true".to_string()
+        ]
+    );
+    locate(&buffer(&app), "[x] Agree baseline");
+    // Untick the first one; Esc closes.
+    press(&mut app, &[key('k'), key('k')]);
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.path, effects);
+    assert!(r
+        .read(&card_path(&id(1)))
+        .contains("- text: Draft metric\n    done: false"));
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+    // A card with no checklist says how to add one.
+    select_card(&mut app, &id(2));
+    press(&mut app, &[key('T')]);
+    assert_eq!(app.mode, Mode::Board);
+    locate(&buffer(&app), "has no checklist");
+}
+
+#[test]
+fn a_hypothesis_is_written_on_screen_step_by_step() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    select_card(&mut app, &id(6));
+    press(&mut app, &[key('n')]);
+    locate(&buffer(&app), "[h]ypothesis");
+    press(&mut app, &[key('h')]);
+    for (step, value) in [
+        ("1/6 title", "Dropout 0.3 lowers val loss"),
+        ("2/6 statement", "More dropout regularises the tower"),
+        ("3/6 metric", "val_loss"),
+        ("4/6 better is", "l"),
+        ("5/6 baseline", "0.41"),
+    ] {
+        locate(&buffer(&app), step);
+        type_text(&mut app, value);
+        assert!(
+            press(&mut app, &[code(KeyCode::Enter)]).is_empty(),
+            "{step}"
+        );
+    }
+    // A target that is not a number is refused as typed, and kept.
+    locate(&buffer(&app), "6/6 target");
+    type_text(&mut app, "lower");
+    locate(&buffer(&app), "not a number");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert!(matches!(&app.mode, Mode::Prompt(p) if p.input == "lower"));
+    press(
+        &mut app,
+        &[KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)],
+    );
+    type_text(&mut app, "0.38");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.path, effects);
+    let card = app.selected_card().expect("the new card").clone();
+    assert_eq!(card.kind, "hypothesis");
+    assert_eq!(card.lane, "modeling");
+    let text = r.read(&card_path(&card.id));
+    for line in [
+        "statement: More dropout regularises the tower",
+        "metric: val_loss",
+        "direction: lower",
+        "baseline: 0.41",
+        "target: 0.38",
+        "verdict: open",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+}
+
+#[test]
+fn a_verdict_on_a_task_offers_to_make_it_a_hypothesis() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    select_card(&mut app, &id(5));
+    let before = r.commit_count();
+    press(&mut app, &[key('v')]);
+    assert_eq!(app.mode, Mode::ConfirmHypothesis { card: id(5) });
+    locate(&buffer(&app), "Make it a hypothesis? y/n");
+    // n: nothing happens, and it says so.
+    press(&mut app, &[key('n')]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(r.commit_count(), before);
+    press(&mut app, &[key('v'), key('y')]);
+    locate(&buffer(&app), "1/5 statement");
+    for v in ["Backfill speeds up joins", "join_seconds", "lower", "", ""] {
+        type_text(&mut app, v);
+        let effects = press(&mut app, &[code(KeyCode::Enter)]);
+        run_effects(&mut app, &r.path, effects);
+    }
+    assert_eq!(r.commit_count(), before + 1);
+    let text = r.read(&card_path(&id(5)));
+    assert!(text.contains("kind: hypothesis"), "{text}");
+    assert!(text.contains("hypothesis:\n  statement: Backfill speeds up joins\n  metric: join_seconds\n  direction: lower\n"), "{text}");
+    // Now v asks for the verdict.
+    press(&mut app, &[key('v')]);
+    assert_eq!(app.mode, Mode::PickVerdict { card: id(5) });
+}
+
+#[test]
+fn conflicts_a_sync_recorded_are_settled_on_screen() {
+    let r = sample();
+    r.write_card(
+        &id(4),
+        &card(
+            &id(4),
+            "Audit recsys click data",
+            "data-understanding",
+            "p",
+            "task",
+            "labels:\n  - recsys\nconflicts:\n  - field: title\n    kept: Audit recsys click data\n    kept_by: Ana\n    other: Audit click data (all surfaces)\n    other_by: Ben\n  - field: due\n    kept: 2026-12-01\n    kept_by: Ana\n    other: 2026-12-08\n    other_by: Ben\n",
+        ),
+    );
+    r.commit_all("a sync recorded conflicts");
+    let mut app = r.app(80, 24);
+    // The status bar says so, and ! goes there.
+    locate(&buffer(&app), "1 card with conflicts (!)");
+    press(&mut app, &[key('!')]);
+    assert_eq!(selected(&app), Some(id(4)));
+    press(&mut app, &[key('C')]);
+    let buf = buffer(&app);
+    locate(&buf, "Conflicts · Audit recsys");
+    locate(&buf, "other: \"Audit click data (all surfaces)\"  (Ben)");
+    // o on the title: the other value, and the entry goes.
+    let effects = press(&mut app, &[key('o')]);
+    run_effects(&mut app, &r.path, effects);
+    let text = r.read(&card_path(&id(4)));
+    assert!(
+        text.contains("title: Audit click data (all surfaces)"),
+        "{text}"
+    );
+    assert!(!text.contains("field: title"), "{text}");
+    assert!(text.contains("field: due"), "{text}");
+    // a on the due date: accept the kept value; no conflicts remain.
+    assert!(matches!(app.mode, Mode::Conflicts { .. }));
+    let effects = press(&mut app, &[key('a')]);
+    run_effects(&mut app, &r.path, effects);
+    let text = r.read(&card_path(&id(4)));
+    assert!(!text.contains("conflicts"), "{text}");
+    assert_eq!(app.mode, Mode::Board);
+    assert!(find(&buffer(&app), "with conflicts").is_none());
+}
+
+#[test]
+fn messages_expire_go_with_their_cause_and_are_kept_in_the_log() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('h')]);
+    locate(&buffer(&app), "already the first lane");
+    let later = app.now + std::time::Duration::from_secs(6);
+    app.tick(later, app.wall);
+    assert!(app.message.is_none(), "an info message expires");
+    // A long error opens whole above the status line; a key closes it.
+    let long = format!("sync failed: {}", "the remote said no. ".repeat(8));
+    app.set_message(long.clone(), true);
+    assert!(app.message_open);
+    let buf = buffer(&app);
+    locate(&buf, "Esc closes · m all messages");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(!app.message_open);
+    assert_eq!(app.mode, Mode::Board, "Esc only closed the message");
+    // Every message is in the log, m shows it.
+    press(&mut app, &[key('m')]);
+    assert!(matches!(app.mode, Mode::Messages { .. }));
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("already the first lane"), "{screen}");
+    assert!(screen.contains("the remote said no"), "{screen}");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    // A broken card's error goes when the file is fixed.
+    let good = r.read(&card_path(&id(2)));
+    r.write_card(&id(2), "id: [unclosed\n");
+    let read = lanes::watch::read_changed(&r.path, &std::collections::BTreeSet::from([id(2)]));
+    app.on_card_files(read);
+    press(&mut app, &[key('!')]);
+    assert!(app.message.as_ref().is_some_and(|m| m.is_error()));
+    locate(&buffer(&app), "1 unreadable file");
+    r.write_card(&id(2), &good);
+    let read = lanes::watch::read_changed(&r.path, &std::collections::BTreeSet::from([id(2)]));
+    app.on_card_files(read);
+    let msg = app.message.clone().expect("a message");
+    assert!(
+        !msg.is_error() && msg.text.contains("reads again"),
+        "{msg:?}"
+    );
+    assert!(find(&buffer(&app), "unreadable").is_none());
+}
+
+#[test]
+fn a_move_past_the_wip_limit_warns() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    // Data Understanding holds 2 of 3; two more go past it.
+    for card in [id(1), id(2)] {
+        select_card(&mut app, &card);
+        let effects = press(&mut app, &[key('L')]);
+        run_effects(&mut app, &r.path, effects);
+    }
+    let msg = app.message.clone().expect("a message");
+    assert_eq!(msg.level, lanes::tui::app::Level::Warn, "{msg:?}");
+    assert!(
+        msg.text
+            .contains("Data Understanding is over its WIP limit: 4/3"),
+        "{}",
+        msg.text
+    );
+}
+
+#[test]
+fn a_card_made_under_a_filter_stays_in_sight() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, "label:recsys");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    press(&mut app, &[key('n'), key('t')]);
+    type_text(&mut app, "Check the join keys");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        app.selected_card().map(|c| c.title.as_str()),
+        Some("Check the join keys")
+    );
+    locate(&buffer(&app), "Check the join keys");
+    // A new filter drops it like any other card.
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, " ");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(find(&buffer(&app), "Check the join keys").is_none());
+}
+
+#[test]
+fn the_hypotheses_view_at_80x24_has_a_cursor_and_opens_cards() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    let effects = press(&mut app, &[key('p')]);
+    assert_eq!(effects, vec![Effect::LoadInsights]);
+    app.insights = Some(lanes::tui::insights(&r.path).map_err(|e| format!("{e:#}")));
+    let buf = buffer(&app);
+    // The statement column is wide enough to read.
+    locate(&buf, "Isotonic calibration cuts");
+    locate(&buf, "Session features lift CTR");
+    press(&mut app, &[key('j')]);
+    let row = app.hypothesis_rows()[1].id.clone();
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(matches!(app.mode, Mode::Detail { .. }));
+    assert_eq!(selected(&app), Some(row.clone()));
+    // Esc comes back to the table, the cursor where it was.
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(matches!(app.mode, Mode::Hypotheses { cursor: 1, .. }));
+    press(&mut app, &[key('G')]);
+    assert!(matches!(app.mode, Mode::Hypotheses { cursor: 2, .. }));
+    press(&mut app, &[key('j')]);
+    assert!(matches!(app.mode, Mode::Hypotheses { cursor: 2, .. }));
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+/// Every row of a framed popup starts and ends with its border: nothing
+/// drawn over the frame.
+fn frame_intact(buf: &ratatui::buffer::Buffer, title: &str) {
+    let (x0, y0) = locate(buf, title);
+    let all = lines(buf);
+    let top = &all[y0 as usize];
+    let chars: Vec<char> = top.chars().collect();
+    let left = chars[..x0 as usize]
+        .iter()
+        .rposition(|&c| c == '╭')
+        .expect("the frame's corner");
+    let width = top
+        .chars()
+        .skip(left)
+        .position(|c| c == '╮')
+        .expect("the other corner");
+    for (y, l) in all.iter().enumerate().skip(y0 as usize + 1) {
+        let chars: Vec<char> = l.chars().collect();
+        if chars.get(left) == Some(&'╰') {
+            return;
+        }
+        assert_eq!(chars.get(left), Some(&'│'), "row {y}: {l}");
+        assert_eq!(chars.get(left + width), Some(&'│'), "row {y}: {l}");
+    }
+    panic!("no bottom border");
+}
+
+#[test]
+fn the_flow_view_stays_inside_its_frame_at_80x24() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('f')]);
+    app.insights = Some(lanes::tui::insights(&r.path).map_err(|e| format!("{e:#}")));
+    let buf = buffer(&app);
+    frame_intact(&buf, " Flow ");
+    locate(&buf, "Cumulative flow, bands from the top");
+    // The numbers scroll, and stop at their end.
+    press(&mut app, &[key('G')]);
+    let end = app.mode.scroll().expect("scrolls");
+    assert!(end > 0);
+    press(&mut app, &[key('j')]);
+    assert_eq!(app.mode.scroll(), Some(end));
+    let buf = buffer(&app);
+    frame_intact(&buf, " Flow ");
+    locate(&buf, "Aging work in progress");
+}
+
+#[test]
+fn a_taller_terminal_shows_a_lanes_top_cards_again() {
+    let r = large_board(30);
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('l'), key('G')]);
+    assert!(app.scroll[1] > 0);
+    app.resize(80, 200);
+    assert_eq!(app.scroll[1], 0, "every card fits now");
+    let buf = buffer(&app);
+    locate(&buf, "Card number 0");
+}
+
+#[test]
+fn the_lane_view_shows_its_exit_criteria() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('d')]);
+    let buf = buffer(&app);
+    locate(&buf, "Business Understanding");
+    locate(&buf, "Exit criteria");
+    locate(&buf, "Business objective stated");
+    locate(&buf, "2 of a WIP limit of 3");
+    press(&mut app, &[key('G'), code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn help_starts_with_the_keys_of_the_view_it_was_opened_from() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('p')]);
+    app.insights = Some(lanes::tui::insights(&r.path).map_err(|e| format!("{e:#}")));
+    press(&mut app, &[key('?')]);
+    let buf = buffer(&app);
+    locate(&buf, "Keys · hypotheses");
+    locate(&buf, "open its card (Esc comes back here)");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(
+        matches!(app.mode, Mode::Hypotheses { .. }),
+        "back to the table"
+    );
+}

@@ -555,6 +555,11 @@ impl App {
     /// Keep the selected card and column on screen.
     pub fn ensure_visible(&mut self) {
         let per_page = layout::cards_per_page(self.size).max(1);
+        // No lane scrolled past what its last page needs (a terminal made
+        // taller leaves no empty rows above a lane's top cards).
+        for (s, col) in self.scroll.iter_mut().zip(&self.columns) {
+            *s = (*s).min(col.items.len().saturating_sub(per_page));
+        }
         if let Some(s) = self.scroll.get_mut(self.col) {
             if self.row < *s {
                 *s = self.row;
@@ -1092,7 +1097,7 @@ impl App {
                 self.close();
                 return Vec::new();
             }
-            (KeyCode::Char(choice @ ('k' | 'o' | 'e')), _) => {
+            (KeyCode::Char(choice @ ('a' | 'o' | 'e')), _) => {
                 let Some(conflict) = list.get(cursor) else {
                     self.close();
                     self.warn("no conflicts are recorded on this card");
@@ -1158,7 +1163,7 @@ impl App {
                 }];
             }
             _ => {
-                self.warn("conflicts: j/k select · k keeps · o takes the other · e edits · Esc");
+                self.warn("conflicts: j/k select · a accepts the kept value · o takes the other · e edits · Esc");
                 return Vec::new();
             }
         };

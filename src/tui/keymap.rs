@@ -389,7 +389,7 @@ impl Keymap {
             if parsed.is_empty() && !keys.is_empty() {
                 // No way to reach the command is worse than the default.
                 problems.push(format!(
-                    "no usable key for {name}: it keeps its default keys"
+                    "no usable key for \"{name}\": it keeps its default keys"
                 ));
                 continue;
             }
@@ -404,9 +404,21 @@ impl Keymap {
             match self.bindings.insert(ctrl_c, Command::Quit) {
                 Some(Command::Quit) | None => {}
                 Some(other) => problems.push(format!(
-                    "Ctrl+c always quits; it cannot be bound to {}",
+                    "\"Ctrl+c\" always quits; it cannot be bound to {}",
                     other.name()
                 )),
+            }
+        }
+        // Nor without help: if its keys went to other commands, the first
+        // free one of ?, F1 opens it.
+        if self.keys_for(Command::Help).is_empty() {
+            let free = ["?", "F1"]
+                .into_iter()
+                .filter_map(Key::parse)
+                .find(|k| !self.bindings.contains_key(k));
+            if let Some(k) = free {
+                self.bindings.insert(k, Command::Help);
+                problems.push(format!("\"help\" was left without a key: {k} opens it"));
             }
         }
         problems
@@ -488,7 +500,9 @@ mod tests {
             Some(Command::Quit)
         );
         assert!(
-            problems.iter().any(|p| p.contains("Ctrl+c always quits")),
+            problems
+                .iter()
+                .any(|p| p.contains("\"Ctrl+c\" always quits")),
             "{problems:?}"
         );
     }

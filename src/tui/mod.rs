@@ -240,7 +240,7 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
 }
 
 /// Hypotheses and flow for the views (off the UI thread).
-fn insights(root: &Path) -> Result<app::Insights> {
+pub fn insights(root: &Path) -> Result<app::Insights> {
     let board = Board::load(root)?;
     let history = crate::history::board_history(root)?;
     let flow = crate::history::flow::flow(
@@ -291,8 +291,13 @@ pub fn run(root: &Path) -> Result<()> {
     let board = Board::load_top(root, usize::from(rows).max(24))?;
     let (keymap, theme, problems) = config::load();
     let mut app = App::new(root.to_path_buf(), board, keymap, theme);
-    if let Some(p) = problems.first() {
-        app.set_message(format!("config: {p}"), true);
+    if !problems.is_empty() {
+        // All of them, whole: the message opens above the status line.
+        app.say(
+            format!("config file:\n{}", problems.join("\n")),
+            app::Level::Error,
+            Some(app::About::Config),
+        );
     }
 
     let (tx, rx) = mpsc::channel::<Event>();

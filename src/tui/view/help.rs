@@ -97,7 +97,7 @@ fn view_keys(mode: &Mode) -> Vec<(&'static str, &'static str)> {
         ],
         Mode::Conflicts { .. } => vec![
             ("j k", "select a conflict"),
-            ("k", "keep the value the sync kept"),
+            ("a", "accept the value the sync kept"),
             ("o", "take the other value"),
             ("e", "edit the card in $EDITOR"),
             ("Esc", "close"),

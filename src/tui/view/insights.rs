@@ -128,20 +128,21 @@ pub fn hypotheses(frame: &mut Frame, app: &App, area: Rect, cursor: usize, sort:
     let inner = area.width.saturating_sub(2);
     let wide = inner >= 150;
     let mid = inner >= 110;
-    let mut titles = vec![
-        "id",
-        "hypothesis",
-        "metric",
-        "base → target → result",
-        "verdict",
-    ];
+    let mut titles = vec!["id", "hypothesis", "metric"];
     let mut widths = vec![
         Constraint::Length(6),
-        Constraint::Min(16),
-        Constraint::Length(if mid { 18 } else { 12 }),
-        Constraint::Length(if mid { 26 } else { 20 }),
-        Constraint::Length(12),
+        Constraint::Min(20),
+        Constraint::Length(if mid { 18 } else { 11 }),
     ];
+    if mid {
+        titles.push("base → target → result");
+        widths.push(Constraint::Length(26));
+    } else {
+        titles.push("result");
+        widths.push(Constraint::Length(8));
+    }
+    titles.push("verdict");
+    widths.push(Constraint::Length(12));
     if mid {
         titles.push("owner");
         widths.push(Constraint::Length(12));
@@ -180,12 +181,16 @@ pub fn hypotheses(frame: &mut Frame, app: &App, area: Rect, cursor: usize, sort:
                 )),
                 Cell::from(fit(text, 200)),
                 Cell::from(fit(&r.metric, 20)),
-                Cell::from(format!(
-                    "{}→{}→{}",
-                    dash(&r.baseline, n),
-                    dash(&r.target, n),
-                    dash(&r.result, n)
-                )),
+                Cell::from(if mid {
+                    format!(
+                        "{}→{}→{}",
+                        dash(&r.baseline, n),
+                        dash(&r.target, n),
+                        dash(&r.result, n)
+                    )
+                } else {
+                    dash(&r.result, 8)
+                }),
                 Cell::from(Span::styled(r.verdict.clone(), t.verdict(verdict))),
             ];
             if mid {
@@ -223,7 +228,7 @@ pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
     let b = block(
         app,
         " Flow ".to_string(),
-        " j/k scroll the numbers · any other key closes ",
+        " j/k scroll the numbers · g/G top/end · Esc closes ",
     );
     let Some(insights) = ready(frame, app, area, b.clone()) else {
         return;

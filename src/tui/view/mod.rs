@@ -36,9 +36,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
-    if let Some(c) = content(app, mode, area) {
-        scrolled(frame, app, &c, mode.scroll().unwrap_or(0));
-    }
     match mode {
         Mode::Hypotheses { cursor, sort } => {
             insights::hypotheses(frame, app, popup(area, 98, 92), *cursor, *sort)
@@ -52,6 +49,10 @@ fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
         }
         Mode::Resolve => panels::resolve(frame, app, popup(area, 90, 60)),
         _ => {}
+    }
+    // Scrolling text last: the flow view's numbers go inside its frame.
+    if let Some(c) = content(app, mode, area) {
+        scrolled(frame, app, &c, mode.scroll().unwrap_or(0));
     }
 }
 

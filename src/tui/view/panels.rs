@@ -171,7 +171,7 @@ pub fn conflicts(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: u
     let b = block(
         app,
         format!(" Conflicts · {} ", fit(&c.title, 40)),
-        " k keep as is · o take the other · e edit · j/k · Esc ".into(),
+        " a accept kept · o take the other · e edit · j/k · Esc ".into(),
     );
     // Keep the selected entry in view (3 lines each after 2 of heading).
     let rows = area.height.saturating_sub(2) as usize;
