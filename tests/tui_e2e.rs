@@ -374,3 +374,131 @@ fn a_lane_longer_than_the_first_screen_loads_whole() {
     t.keys(&["q"]);
     t.wait_for_end();
 }
+
+/// A researcher's day in an 80x24 pane (issue 15): a config typo, an
+/// unreadable card, the hypotheses table, writing a hypothesis on screen,
+/// J presses that become one commit, help, and the way out.
+#[test]
+fn a_day_in_an_80x24_pane() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    for (title, extra) in [
+        ("Define churn metric", vec![]),
+        ("Profile event logs", vec![]),
+        ("Audit click data", vec![]),
+        (
+            "Session features",
+            vec![
+                "--lane",
+                "modeling",
+                "--hypothesis",
+                "Session features lift CTR by two points",
+                "--metric",
+                "ctr",
+            ],
+        ),
+    ] {
+        let mut args = vec!["add", title];
+        args.extend(extra);
+        lanes_outside(&r, &args);
+    }
+    // A teammate's card that does not read, and a config with a typo.
+    std::fs::write(
+        r.path.join(".lanes/cards/zzbroken01.yaml"),
+        "id: zzbroken01\ntitle: [unclosed\n",
+    )
+    .expect("write a broken card");
+    std::fs::create_dir_all(&r.config).expect("the config folder");
+    std::fs::write(r.config.join("config.yaml"), "keys:\n  quit: [Qq]\n").expect("config");
+    let commits = r.commit_count();
+    let t = Tmux::start_sized(&r, true, &[], 80, 24);
+    // The config problem opens whole, with file:line:col; Esc closes it.
+    let screen = t.wait_for("the config problem", |s| {
+        s.contains("config.yaml:2:10: cannot read key \"Qq\" for")
+    });
+    assert!(screen.contains("Esc closes"), "{screen}");
+    t.keys(&["Escape"]);
+    // The unreadable card is off to the right; the status bar says so.
+    let screen = t.wait_for("the problem count", |s| {
+        s.contains("1 unreadable file (!)") && !s.contains("Esc closes")
+    });
+    assert!(
+        !screen.contains("Unreadable files"),
+        "off screen at first:\n{screen}"
+    );
+    t.keys(&["!"]);
+    let screen = t.wait_for("the unreadable file, whole", |s| {
+        s.contains("Unreadable files") && s.contains("zzbroken01.yaml")
+    });
+    assert!(screen.contains("Esc closes"), "{screen}");
+    t.keys(&["Escape"]);
+
+    // The hypotheses table at 80 columns: readable, with a cursor.
+    t.keys(&["p"]);
+    let screen = t.wait_for_text("Session features lift CTR");
+    assert!(screen.contains("Hypotheses"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for("the card's details", |s| {
+        s.contains("metric") && s.contains("ctr")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for_text("Hypotheses · by lane");
+    t.keys(&["Escape"]);
+    t.wait_for("the board", |s| !s.contains("Hypotheses"));
+
+    // A hypothesis written on screen, in the first lane.
+    t.keys(&["g", "h", "h", "h", "h", "n"]);
+    t.wait_for_text("[h]ypothesis");
+    t.keys(&["h"]);
+    for (step, value) in [
+        ("1/6 title", "Dropout lowers loss"),
+        ("2/6 statement", "More dropout regularises"),
+        ("3/6 metric", "val_loss"),
+        ("4/6 better", "lower"),
+        ("5/6 baseline", "0.41"),
+        ("6/6 target", "0.38"),
+    ] {
+        t.wait_for_text(step);
+        t.type_text(value);
+        t.keys(&["Enter"]);
+    }
+    t.wait_for_text("lanes: add");
+    assert_eq!(r.commit_count(), commits + 1);
+    let text = std::fs::read_dir(r.path.join(".lanes/cards"))
+        .expect("cards")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).unwrap_or_default())
+        .find(|t| t.contains("Dropout lowers loss"))
+        .expect("the new card");
+    assert!(
+        text.contains("direction: lower") && text.contains("target: 0.38"),
+        "{text}"
+    );
+
+    // Three J presses in a row: the card moves at once, one commit.
+    t.keys(&["g", "J", "J", "J"]);
+    t.wait_for("one commit for three presses", |_| {
+        r.commit_count() == commits + 2
+    });
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(r.commit_count(), commits + 2);
+
+    // Help is per view and scrolls; then q still quits.
+    t.keys(&["?"]);
+    let screen = t.wait_for_text("Keys · board");
+    assert!(screen.contains("Move around"), "{screen}");
+    t.keys(&["G"]);
+    t.wait_for_text("Mouse");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    t.wait_for_text(EXITED);
+    assert_eq!(
+        std::fs::read_to_string(&t.exit_file)
+            .unwrap_or_default()
+            .trim(),
+        "0",
+        "{}",
+        t.diagnostics()
+    );
+}

@@ -89,6 +89,17 @@ impl Tmux {
 
     /// `start`, with extra environment variables for lanes.
     pub fn start_with(r: &Repo, linger: bool, env: &[(&str, &str)]) -> Tmux {
+        Tmux::start_sized(r, linger, env, WIDTH, HEIGHT)
+    }
+
+    /// `start_with` in a `width`x`height` terminal.
+    pub fn start_sized(
+        r: &Repo,
+        linger: bool,
+        env: &[(&str, &str)],
+        width: u16,
+        height: u16,
+    ) -> Tmux {
         static N: AtomicUsize = AtomicUsize::new(0);
         let socket = format!(
             "lanes-e2e-{}-{}",
@@ -138,9 +149,9 @@ impl Tmux {
             "-s",
             "main",
             "-x",
-            &WIDTH.to_string(),
+            &width.to_string(),
             "-y",
-            &HEIGHT.to_string(),
+            &height.to_string(),
             &format!("sh {}", q(&script)),
         ]);
         assert!(
