@@ -800,7 +800,15 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
 pub fn man_page(out: &mut impl Write) -> Result<()> {
     let cmd = Cli::command();
     let man = clap_mangen::Man::new(cmd.clone());
-    man.render_title(out)?;
+    // `.TH` first, as man(7) has it: clap_mangen puts its definition of
+    // the apostrophe string before it, and again before every section.
+    let mut title = Vec::new();
+    man.render_title(&mut title)?;
+    let title = String::from_utf8_lossy(&title);
+    let th: Vec<&str> = title.lines().filter(|l| l.starts_with(".TH")).collect();
+    let rest: Vec<&str> = title.lines().filter(|l| !l.starts_with(".TH")).collect();
+    writeln!(out, "{}", th.join("\n"))?;
+    writeln!(out, "{}", rest.join("\n"))?;
     man.render_name_section(out)?;
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
@@ -835,8 +843,16 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
             if let Some(l) = arg.get_long() {
                 head.push(format!("--{l}"));
             }
+            let value = arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| id.to_uppercase());
             if head.is_empty() {
-                head.push(format!("<{}>", id.to_uppercase()));
+                head.push(format!("<{value}>"));
+            } else if arg.get_action().takes_values() {
+                let last = head.len() - 1;
+                head[last] = format!("{} <{value}>", head[last]);
             }
             roff.control("TP", []);
             roff.text([clap_mangen::roff::bold(head.join(", "))]);
