@@ -646,11 +646,21 @@ fn plan_step(
     let parent = x.parent(0)?;
     let mut writes = Vec::new();
     let what = format!("{} {:?}", step.kind.word(), step.what);
-    let refuse = |msg: String| -> anyhow::Error {
-        anyhow!(
-            "cannot {what} ({}): {msg}; nothing was changed",
+    let which = match step.kind {
+        Kind::Undo if step.reverts == step.change => format!("commit {}", short(step.change)),
+        Kind::Undo => format!(
+            "commit {}, made again in {}",
+            short(step.change),
             short(step.reverts)
-        )
+        ),
+        Kind::Redo => format!(
+            "commit {}, undone in {}",
+            short(step.change),
+            short(step.reverts)
+        ),
+    };
+    let refuse = |msg: String| -> anyhow::Error {
+        anyhow!("cannot {what} ({which}): {msg}; nothing was changed")
     };
     for id in changed_cards(repo, &x, &board_dir)? {
         let rel = store::card_path(&id);
