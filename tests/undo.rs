@@ -59,7 +59,11 @@ fn undo_of_move_set_note_archive_and_add() {
     );
     assert_head_reverts(&r, "Lanes-Undoes", "undo", &moved);
     assert_eq!(r.head_trailer("Lanes-Card"), [id.as_str()]);
-    assert_eq!(r.head_paths(), [path.as_str()], "only the card is committed");
+    assert_eq!(
+        r.head_paths(),
+        [path.as_str()],
+        "only the card is committed"
+    );
     let subject = r.head_subject();
     assert!(
         subject.starts_with(&format!("lanes: undo move {} Tune lr", short(&id))),
@@ -319,4 +323,64 @@ fn undo_does_not_go_past_a_sync_merge() {
     ann.ok(&["undo"]);
     assert_eq!(lane(ann, &a), "business-understanding");
     assert!(ann.exists(&card_path(&b)));
+}
+
+#[test]
+fn undo_does_not_skip_changes_a_teammates_merge_brought_in() {
+    let (_world, clones) = World::with_board(&["ann", "bob"]);
+    let (ann, bob) = (&clones[0], &clones[1]);
+    let x = ann.add("Ann's card", &[]);
+    ann.sync();
+    bob.sync();
+    ann.ok(&["move", &x, "modeling"]);
+    ann.sync();
+    bob.add("Bob's card", &[]);
+    // Bob's sync merges Ann's move in as its second parent; Ann's next
+    // sync fast-forwards to that merge, so her move is off her
+    // first-parent chain. Undo must not skip it to undo her add.
+    bob.sync();
+    ann.sync();
+    let snap = ann.snapshot();
+    let msg = ann.fails(&["undo"]);
+    assert!(msg.contains("cannot undo past the merge"), "{msg}");
+    snap.assert_same(&ann.snapshot(), "undo refused at a teammate's merge");
+    assert!(ann.exists(&card_path(&x)));
+}
+
+#[test]
+fn the_library_plans_undoes_and_redoes_for_the_board_screen() {
+    use lanes::ops::{undo, Context};
+    let (r, id) = board_with_card();
+    r.ok(&["move", &id, "modeling"]);
+    let moved = r.head();
+    let ctx = Context {
+        at: None,
+        who: Some(lanes::git::Who {
+            name: common::USER_NAME.to_string(),
+            email: common::USER_EMAIL.to_string(),
+        }),
+    };
+    let someone_else = Context::as_of(1_800_000_000, "Other", "other@example.com");
+    let plan = undo::undo_plan(&r.path, &ctx, 5).expect("plan");
+    assert_eq!(plan.len(), 2, "the move and the add: {plan:?}");
+    assert_eq!(plan[0].change.to_string(), moved);
+    assert_eq!(plan[0].action, "move");
+    assert!(plan[0].describe().starts_with("undo move"), "{plan:?}");
+    assert!(undo::undo_plan(&r.path, &someone_else, 5)
+        .expect("plan")
+        .is_empty());
+    assert!(!undo::can_redo(&r.path, &ctx).expect("can_redo"));
+
+    let out = undo::undo(&r.path, &ctx, 1).expect("undo");
+    assert_eq!(out.done.len(), 1);
+    assert_eq!(out.done[0].commit.map(|c| c.to_string()), Some(r.head()));
+    assert_eq!(out.done[0].changed, [card_path(&id)]);
+    assert!(out.summary().starts_with("undo move"), "{}", out.summary());
+    assert!(undo::can_redo(&r.path, &ctx).expect("can_redo"));
+    assert_eq!(undo::redo_plan(&r.path, &ctx, 3).expect("plan").len(), 1);
+
+    let out = undo::redo(&r.path, &ctx, 1).expect("redo");
+    assert_eq!(out.kind, undo::Kind::Redo);
+    assert_eq!(lane(&r, &id), "modeling");
+    assert!(!undo::can_redo(&r.path, &ctx).expect("can_redo"));
 }

@@ -13,8 +13,10 @@
 //!   back: it is no level itself, and the change is undone from then on;
 //! - `Lanes-Action: redo` with `Lanes-Redoes: <change>` made it again: the
 //!   change is a level again, now taken back by reverting the redo;
-//! - a merge (`lanes sync`) and the board's creation (`init`) end the
-//!   stack: undo refuses to go past them.
+//! - a merge that changed the board (`lanes sync`, `git pull`, whoever
+//!   made it) and the board's creation (`init`) end the stack: undo
+//!   refuses to go past them (your changes a merge brought in from its
+//!   other side are not on the first-parent chain).
 //!
 //! Teammates' commits are not on your stack; they are kept by the merge
 //! below, or the undo is refused. Redo re-applies what the most recent
@@ -305,8 +307,12 @@ fn my_commits<'r>(
         next = c.parent_id(0).ok();
         let msg = c.message().unwrap_or("");
         let (action, undoes, redoes, cards) = trailers(msg);
-        let Some(action) = action else { continue };
-        if !is_mine(&c, &me) {
+        // A merge that changed the board ends the stack whoever made it
+        // (`lanes sync`, `git pull`): changes of yours it brought in from
+        // its other side are not on this chain, so undo must not skip
+        // over them to an older change.
+        let merge = c.parent_count() > 1;
+        if !merge && (action.is_none() || !is_mine(&c, &me)) {
             continue;
         }
         let here = board_tree_id(repo, &c, &board_dir);
@@ -314,13 +320,17 @@ fn my_commits<'r>(
             .parent(0)
             .ok()
             .and_then(|p| board_tree_id(repo, &p, &board_dir));
+        let action = action.unwrap_or_else(|| "merge".to_string());
         if here.is_none() || (here == before && action != "init") {
             continue;
         }
-        let event = if action == "init" || before.is_none() {
+        let event = if merge {
+            done = true;
+            Event::Barrier("a merge")
+        } else if action == "init" || before.is_none() {
             done = true;
             Event::Barrier("the board's creation")
-        } else if c.parent_count() > 1 || action == "sync" {
+        } else if action == "sync" {
             done = true;
             Event::Barrier("a merge")
         } else {
