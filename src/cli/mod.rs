@@ -11,7 +11,7 @@ use crate::ops::{self, Action, NewCard, Placement};
 use crate::store::{self, codec::Head, Board};
 use crate::templates;
 use anyhow::{anyhow, bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,13 +46,16 @@ pub enum Command {
     Add(AddArgs),
     /// Move a card to a lane, or reorder it within its lane
     Move {
+        /// The card: its id or any unique prefix of it
         card: String,
+        /// The lane to move it to: its id or title (any unique prefix)
         lane: String,
         #[command(flatten)]
         place: PlaceArgs,
     },
     /// Edit a card in $EDITOR, or set fields with --set FIELD=VALUE
     Edit {
+        /// The card: its id or any unique prefix of it
         card: String,
         /// Set a field (dotted names for nested fields; VALUE is YAML; empty VALUE removes it)
         #[arg(long = "set", value_name = "FIELD=VALUE")]
@@ -62,10 +65,17 @@ pub enum Command {
         file: Option<PathBuf>,
     },
     /// Add a journal note to a card
-    Note { card: String, text: String },
+    Note {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// The note's text (the author and time are added from git)
+        text: String,
+    },
     /// Give a hypothesis its verdict
     Verdict {
+        /// The card: its id or any unique prefix of it
         card: String,
+        /// The verdict
         #[arg(value_parser = ["open", "supported", "refuted", "inconclusive"])]
         verdict: String,
         /// The measured result (a number or text)
@@ -73,14 +83,22 @@ pub enum Command {
         result: Option<String>,
     },
     /// Archive a card (hidden from lists unless --all)
-    Archive { card: String },
+    Archive {
+        /// The card: its id or any unique prefix of it
+        card: String,
+    },
     /// Bring an archived card back
-    Restore { card: String },
+    Restore {
+        /// The card: its id or any unique prefix of it
+        card: String,
+    },
     /// List cards in lane order, then rank
     List(ListArgs),
     /// Show one card
     Show {
+        /// The card: its id or any unique prefix of it
         card: String,
+        /// Print the card as JSON (every field, as in the file)
         #[arg(long)]
         json: bool,
     },
@@ -112,6 +130,7 @@ pub enum Command {
         /// Only cards in (or moving through) this lane
         #[arg(long)]
         lane: Option<String>,
+        /// Print the entries as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
     },
@@ -120,6 +139,7 @@ pub enum Command {
         /// Only this verdict (open, supported, refuted, inconclusive)
         #[arg(long)]
         verdict: Option<String>,
+        /// Only hypotheses in this lane
         #[arg(long)]
         lane: Option<String>,
         /// Only hypotheses on this metric
@@ -128,6 +148,7 @@ pub enum Command {
         /// Sort by: lane (default), verdict, metric, updated, cost
         #[arg(long, default_value = "lane")]
         sort: String,
+        /// Print the hypotheses as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
     },
@@ -136,6 +157,7 @@ pub enum Command {
         /// From this date (YYYY-MM-DD) or age (14d, 6w); default: the board's start
         #[arg(long)]
         since: Option<String>,
+        /// Print the metrics as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
     },
@@ -144,6 +166,7 @@ pub enum Command {
         /// From this date (YYYY-MM-DD) or age (14d, 6w)
         #[arg(long, default_value = "30d")]
         since: String,
+        /// Markdown to paste, or JSON for tools
         #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
         format: String,
     },
@@ -156,13 +179,48 @@ pub enum Command {
     /// Merge three versions of a board file (git merge driver: %O %A %B %P)
     #[command(name = "merge-driver", hide = true)]
     MergeDriver {
+        /// The common ancestor's version (git's %O)
         base: PathBuf,
+        /// Our version, where the result is written (git's %A)
         ours: PathBuf,
+        /// Their version (git's %B)
         theirs: PathBuf,
+        /// The file's path in the repository (git's %P)
         path: String,
     },
     /// Configure this clone so plain `git merge` merges board files card by card
     Setup,
+    /// Take back your last N lanes changes, each as a new commit (default 1)
+    #[command(
+        long_about = "Take back your last N lanes changes on this branch, newest first, each as a new commit (never rewriting history).\n\nOnly your own changes are undone (commits made by your git identity); a teammate's change is skipped, and an undo that would overwrite a later change to the same field is refused, changing nothing. Undoing an undo is `lanes redo`."
+    )]
+    Undo {
+        /// How many changes to take back
+        #[arg(default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        n: u32,
+        /// Print what was done as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make again the last N changes you undid, each as a new commit (default 1)
+    #[command(
+        long_about = "Make again the last N changes you took back with `lanes undo`, most recently undone first, each as a new commit.\n\nRedo is possible until you make a new change: like an editor's, a new change clears what can be redone."
+    )]
+    Redo {
+        /// How many undone changes to make again
+        #[arg(default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        n: u32,
+        /// Print what was done as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (see README for installing it)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; view it with `lanes man | man -l -`)
+    Man,
     /// Create the demo board (a recommendation-engine project) and open it
     Demo {
         /// Where to create it (default: a new temporary folder)
@@ -172,13 +230,18 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct AddArgs {
+    /// The card's title
     pub title: String,
+    /// The lane to add it to: id or title (default: the first lane)
     #[arg(long)]
     pub lane: Option<String>,
+    /// The card's kind, one of the board's `kinds` (default: the first, or hypothesis with --hypothesis)
     #[arg(long)]
     pub kind: Option<String>,
+    /// A label (repeat for more)
     #[arg(long = "label")]
     pub labels: Vec<String>,
+    /// Someone working on it (repeat for more)
     #[arg(long = "assignee")]
     pub assignees: Vec<String>,
     /// Due date, YYYY-MM-DD
@@ -187,13 +250,16 @@ pub struct AddArgs {
     /// The hypothesis statement
     #[arg(long)]
     pub hypothesis: Option<String>,
+    /// The metric the hypothesis is measured by (e.g. precision@10)
     #[arg(long)]
     pub metric: Option<String>,
     /// Which way the metric is better: higher or lower
     #[arg(long)]
     pub direction: Option<crate::model::Direction>,
+    /// The metric's value today (a number or text)
     #[arg(long)]
     pub baseline: Option<String>,
+    /// The value the hypothesis predicts (a number or text)
     #[arg(long)]
     pub target: Option<String>,
     /// Free text
@@ -220,15 +286,19 @@ pub struct PlaceArgs {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
+    /// Only cards in this lane (id or title)
     #[arg(long)]
     pub lane: Option<String>,
+    /// Only cards with this label
     #[arg(long)]
     pub label: Option<String>,
+    /// Only cards assigned to this person (a leading @ is ignored)
     #[arg(long)]
     pub assignee: Option<String>,
     /// Include archived cards
     #[arg(long)]
     pub all: bool,
+    /// Print the cards as JSON (each card as its YAML, every field)
     #[arg(long)]
     pub json: bool,
 }
@@ -687,6 +757,30 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Undo { n, json } => {
+            let r = root(&cli.board)?;
+            let outcome = ops::undo::undo(&r, &ops::Context::from_env(), n as usize)?;
+            report_undo(&outcome, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Redo { n, json } => {
+            let r = root(&cli.board)?;
+            let outcome = ops::undo::redo(&r, &ops::Context::from_env(), n as usize)?;
+            report_undo(&outcome, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut out = term::stdout();
+            clap_complete::generate(shell, &mut Cli::command(), "lanes", &mut out);
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = term::stdout();
+            man_page(&mut out)?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { dir } => {
             let dir = match dir {
                 Some(d) => d,
@@ -703,6 +797,98 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             Ok(code)
         }
     }
+}
+
+/// The man page: `lanes` and, as sections of the same page, every
+/// subcommand with its options (hidden ones left out).
+pub fn man_page(out: &mut impl Write) -> Result<()> {
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    // `.TH` first, as man(7) has it: clap_mangen puts its definition of
+    // the apostrophe string before it, and again before every section.
+    let mut title = Vec::new();
+    man.render_title(&mut title)?;
+    let title = String::from_utf8_lossy(&title);
+    let th: Vec<&str> = title.lines().filter(|l| l.starts_with(".TH")).collect();
+    let rest: Vec<&str> = title.lines().filter(|l| !l.starts_with(".TH")).collect();
+    writeln!(out, "{}", th.join("\n"))?;
+    writeln!(out, "{}", rest.join("\n"))?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    let mut roff = clap_mangen::roff::Roff::new();
+    roff.control("SH", ["COMMANDS"]);
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let mut usage = sub.clone().bin_name(format!("lanes {name}"));
+        roff.control("SS", [name]);
+        roff.text([clap_mangen::roff::roman(
+            usage.render_usage().to_string().replace("Usage: ", ""),
+        )]);
+        let about = sub
+            .get_long_about()
+            .or(sub.get_about())
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        for para in about.split("\n\n") {
+            roff.control("PP", []);
+            roff.text([clap_mangen::roff::roman(para)]);
+        }
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            let mut head = Vec::new();
+            if let Some(s) = arg.get_short() {
+                head.push(format!("-{s}"));
+            }
+            if let Some(l) = arg.get_long() {
+                head.push(format!("--{l}"));
+            }
+            let value = arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| id.to_uppercase());
+            if head.is_empty() {
+                head.push(format!("<{value}>"));
+            } else if arg.get_action().takes_values() {
+                let last = head.len() - 1;
+                head[last] = format!("{} <{value}>", head[last]);
+            }
+            roff.control("TP", []);
+            roff.text([clap_mangen::roff::bold(head.join(", "))]);
+            let help = arg
+                .get_long_help()
+                .or(arg.get_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            roff.text([clap_mangen::roff::roman(help)]);
+        }
+    }
+    roff.to_writer(out)?;
+    man.render_version_section(out)?;
+    Ok(())
+}
+
+/// Print what `lanes undo`/`lanes redo` did: one line per commit on
+/// stderr, or the outcome as JSON on stdout.
+fn report_undo(outcome: &ops::undo::Outcome, json: bool) -> Result<()> {
+    if json {
+        let mut out = term::stdout();
+        term::json(&mut out, &outcome.to_json())?;
+        out.flush()?;
+        return Ok(());
+    }
+    for done in &outcome.done {
+        match &done.commit {
+            Some(oid) => say!("{} [{}]", done.subject, &oid.to_string()[..8]),
+            None => say!("{}", done.subject),
+        }
+    }
+    Ok(())
 }
 
 /// The board screen when we have a terminal; the board as text otherwise.

@@ -38,6 +38,17 @@ pub fn subject(verb: &str, card: &Card, detail: &str) -> String {
 
 /// The full message: subject, optional body, and the trailers.
 pub fn full(subject: &str, body: &str, action: &str, cards: &[&str]) -> String {
+    full_with(subject, body, action, cards, &[])
+}
+
+/// [`full`] with more trailers after `Lanes-Action` (`Lanes-Undoes`, ...).
+pub fn full_with(
+    subject: &str,
+    body: &str,
+    action: &str,
+    cards: &[&str],
+    extra: &[(&str, String)],
+) -> String {
     let mut msg = String::from(subject);
     msg.push_str("\n\n");
     let body = body.trim();
@@ -48,6 +59,9 @@ pub fn full(subject: &str, body: &str, action: &str, cards: &[&str]) -> String {
         msg.push_str("\n\n");
     }
     msg.push_str(&format!("Lanes-Action: {action}\n"));
+    for (key, value) in extra {
+        msg.push_str(&format!("{key}: {}\n", clean_line(value, 200)));
+    }
     for c in cards {
         msg.push_str(&format!("Lanes-Card: {c}\n"));
     }

@@ -6,6 +6,7 @@ mod context;
 pub mod editor;
 mod message;
 mod set;
+pub mod undo;
 
 pub use context::Context;
 pub use message::{brief, clean_line, show_value, subject};

@@ -1,0 +1,137 @@
+//! `--help`, shell completions and the man page: every option says what it
+//! does, and the generated scripts and page cover every subcommand.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
+
+mod common;
+
+use clap::CommandFactory;
+use common::{ok, Repo};
+use lanes::cli::Cli;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Every subcommand and argument below `cmd`, with their paths, that has
+/// no help text (clap's own help and version flags aside).
+fn missing_help(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+    for arg in cmd.get_arguments() {
+        let id = arg.get_id().as_str();
+        if id == "help" || id == "version" {
+            continue;
+        }
+        if arg.get_help().is_none() && arg.get_long_help().is_none() {
+            out.push(format!("{path} <{id}>"));
+        }
+    }
+    for sub in cmd.get_subcommands() {
+        let name = format!("{path} {}", sub.get_name());
+        if sub.get_name() != "help" && sub.get_about().is_none() && sub.get_long_about().is_none() {
+            out.push(name.clone());
+        }
+        missing_help(sub, &name, out);
+    }
+}
+
+#[test]
+fn every_subcommand_and_option_has_help_text() {
+    let cmd = Cli::command();
+    cmd.clone().debug_assert();
+    let mut missing = Vec::new();
+    missing_help(&cmd, "lanes", &mut missing);
+    assert!(
+        missing.is_empty(),
+        "add a /// line in src/cli/mod.rs for: {missing:#?}"
+    );
+}
+
+/// The names of the visible subcommands.
+fn subcommands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name().to_string())
+        .collect()
+}
+
+#[test]
+fn completions_cover_every_subcommand() {
+    let r = Repo::new();
+    let bash = ok(&r.lanes(&["completions", "bash"]));
+    for name in subcommands() {
+        assert!(
+            bash.contains(&name),
+            "bash completions lack {name}:\n{bash}"
+        );
+    }
+    assert!(bash.contains("complete -F _lanes"), "{bash}");
+    // The script is valid bash.
+    let check = Command::new("bash")
+        .args(["-n", "-c", &bash])
+        .output()
+        .expect("run bash");
+    assert!(
+        check.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let text = ok(&r.lanes(&["completions", shell]));
+        assert!(text.contains("undo"), "{shell} completions lack undo");
+    }
+    let err = common::fails(&r.lanes(&["completions", "tcsh"]), 2);
+    assert!(err.contains("possible values"), "{err}");
+}
+
+#[test]
+fn man_page_lists_every_subcommand_and_renders() {
+    let r = Repo::new();
+    let page = ok(&r.lanes(&["man"]));
+    assert!(page.starts_with(".TH lanes 1"), "{}", &page[..200]);
+    for name in subcommands() {
+        assert!(
+            page.contains(&format!(".SS {name}\n")),
+            "the man page has no section for {name}"
+        );
+    }
+    assert!(!page.contains("merge-driver"), "hidden commands stay out");
+    // Render it with man(1) where it is installed (CI does not install
+    // it: the roff text is checked above either way).
+    let man = Command::new("man")
+        .args(["-l", "-"])
+        .env("MANWIDTH", "80")
+        .env("PAGER", "cat")
+        .env("MANPAGER", "cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut man) = man else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOTE man_page_lists_every_subcommand_and_renders: no man(1) here; checked the roff text only"
+        );
+        return;
+    };
+    man.stdin
+        .take()
+        .expect("stdin")
+        .write_all(page.as_bytes())
+        .expect("write to man");
+    let out = man.wait_with_output().expect("man");
+    // Bold and underline come as overstrikes ("x\x08x"): keep the last
+    // character of each.
+    let mut text = String::new();
+    for c in String::from_utf8_lossy(&out.stdout).chars() {
+        if c == '\u{8}' {
+            text.pop();
+        } else {
+            text.push(c);
+        }
+    }
+    assert!(
+        out.status.success(),
+        "man -l -: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("COMMANDS"), "{text}");
+    assert!(text.contains("lanes undo"), "{text}");
+}
