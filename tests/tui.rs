@@ -400,7 +400,7 @@ fn help_lists_the_keymap_in_force() {
     for text in [
         "Keys",
         "move the card to the lane on the right",
-        "undo the last change (as a new commit)",
+        "undo your last change, again for the one before",
         "filter: text, label:x, @who, kind:x, verdict:x, lane:x",
         "Move cards",
         "Esc closes",
@@ -967,11 +967,9 @@ fn move_right_round_trip() {
     match &effects[0] {
         Effect::Apply {
             action: Action::Move { card, lane, .. },
-            undo,
         } => {
             assert_eq!(card, &id(1));
             assert_eq!(lane, "data-understanding");
-            assert!(undo.is_some());
         }
         other => panic!("expected a move, got {other:?}"),
     }
@@ -1234,24 +1232,34 @@ fn archive_round_trip() {
 }
 
 #[test]
-fn undo_is_a_new_commit() {
+fn undo_and_redo_walk_back_through_history() {
     let r = sample();
     let mut app = r.app(120, 32);
     let start = r.commit_count();
-    assert!(
-        press(&mut app, &[key('u')]).is_empty(),
-        "nothing to undo yet"
-    );
-    // Move, then undo.
+    // Nothing of mine yet: u says so and changes nothing.
+    let effects = press(&mut app, &[key('u')]);
+    assert_eq!(effects, vec![Effect::Undo]);
+    run_effects(&mut app, &r.path, effects);
+    let msg = app.message.clone().expect("a message");
+    assert!(msg.text.contains("nothing to undo"), "{msg:?}");
+    assert_eq!(r.commit_count(), start);
+    // A move, then a note; u twice takes back both, newest first.
     let effects = press(&mut app, &[key('L')]);
     run_effects(&mut app, &r.path, effects);
     let move_commit = r.git(&["rev-parse", "HEAD"]).trim().to_string();
-    let effects = press(&mut app, &[key('u')]);
-    assert!(
-        matches!(&effects[..], [Effect::Apply { action: Action::Revert { card, .. }, .. }] if *card == id(1))
-    );
+    press(&mut app, &[key('c')]);
+    type_text(&mut app, "Finance wants 90 days");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
     run_effects(&mut app, &r.path, effects);
-    assert_eq!(r.commit_count(), start + 2, "undo adds a commit");
+    let effects = press(&mut app, &[key('u')]);
+    run_effects(&mut app, &r.path, effects);
+    assert!(!r.read(&card_path(&id(1))).contains("Finance wants"));
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("data-understanding")
+    );
+    let effects = press(&mut app, &[key('u')]);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
         file_field(&r, &id(1), "lane").as_deref(),
         Some("business-understanding")
@@ -1260,23 +1268,27 @@ fn undo_is_a_new_commit() {
         lane_in_app(&app, &id(1)).as_deref(),
         Some("business-understanding")
     );
-    assert_eq!(selected(&app), Some(id(1)));
-    // History is not rewritten: the move is still an ancestor of HEAD.
-    r.git(&["merge-base", "--is-ancestor", &move_commit, "HEAD"]);
+    assert_eq!(r.commit_count(), start + 4, "each undo is a commit");
     let subjects = r.subjects();
     assert!(
-        subjects[0].starts_with("lanes: undo c01x7m"),
+        subjects[0].contains("undo") && subjects[0].contains("move c01x7m"),
         "{subjects:?}"
     );
-    assert!(
-        subjects[1].starts_with("lanes: move c01x7m"),
-        "{subjects:?}"
-    );
-    // The card file is back byte for byte.
+    // History is not rewritten: the move is still an ancestor of HEAD.
+    r.git(&["merge-base", "--is-ancestor", &move_commit, "HEAD"]);
+
+    // The stack is the branch's history: a new board screen (a restart)
+    // redoes with Ctrl+r.
+    let mut app = r.app(120, 32);
+    let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+    let effects = press(&mut app, &[ctrl_r]);
+    assert_eq!(effects, vec![Effect::Redo]);
+    run_effects(&mut app, &r.path, effects);
     assert_eq!(
-        r.git(&["diff", &format!("{move_commit}~1"), "HEAD", "--stat"]),
-        ""
+        lane_in_app(&app, &id(1)).as_deref(),
+        Some("data-understanding")
     );
+    assert_eq!(r.commit_count(), start + 5);
 
     // Undo of a new card removes its file, again as a commit.
     press(&mut app, &[key('n'), key('t')]);
@@ -1284,23 +1296,10 @@ fn undo_is_a_new_commit() {
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     run_effects(&mut app, &r.path, effects);
     let new_id = selected(&app).expect("the new card");
-    assert!(r.path.join(card_path(&new_id)).exists());
     let effects = press(&mut app, &[key('u')]);
     run_effects(&mut app, &r.path, effects);
     assert!(!r.path.join(card_path(&new_id)).exists());
     assert_eq!(position_of(&app, &new_id), None);
-    assert_eq!(r.commit_count(), start + 4);
-
-    // Undo of a verdict brings the old verdict back.
-    select_card(&mut app, &id(7));
-    press(&mut app, &[key('v'), key('s')]);
-    let effects = press(&mut app, &[code(KeyCode::Enter)]);
-    run_effects(&mut app, &r.path, effects);
-    assert!(r.read(&card_path(&id(7))).contains("verdict: supported"));
-    let effects = press(&mut app, &[key('u')]);
-    run_effects(&mut app, &r.path, effects);
-    assert!(r.read(&card_path(&id(7))).contains("verdict: refuted"));
-    assert_eq!(r.commit_count(), start + 6);
 
     // Undo of an archive brings the card back on the board.
     select_card(&mut app, &id(3));
@@ -1311,7 +1310,7 @@ fn undo_is_a_new_commit() {
     run_effects(&mut app, &r.path, effects);
     assert!(!r.read(&card_path(&id(3))).contains("archived"));
     assert!(position_of(&app, &id(3)).is_some());
-    assert_eq!(r.commit_count(), start + 8);
+    assert_eq!(r.commit_count(), start + 9);
     assert_eq!(r.git(&["status", "--porcelain"]), "");
 }
 

@@ -858,7 +858,7 @@ fn the_apps_own_write_changes_nothing_twice() {
     .expect("move");
     live.mark = Instant::now();
     assert!(outcome.commit.is_some());
-    live.app.on_applied(Ok(outcome), None);
+    live.app.on_applied(Ok(outcome));
     assert_eq!(
         live.card(&id(2)).map(|c| c.lane.as_str()),
         Some("evaluation")

@@ -88,13 +88,6 @@ pub enum Action {
     Restore {
         card: String,
     },
-    /// Put a card back as it was before an earlier action (undo): `to` is
-    /// the earlier card, or None to remove a card that action created.
-    Revert {
-        card: String,
-        to: Option<Box<Card>>,
-        undoing: String,
-    },
 }
 
 /// A field changed on disk since the user started editing it.
@@ -362,33 +355,6 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             let mut card = old.clone();
             card.archived = false;
             (Some(old), card, "restore", String::new(), String::new())
-        }
-        Action::Revert { card, to, undoing } => {
-            let id = board.resolve_id(&card)?;
-            let current = board
-                .read_card(&id)
-                .context("the card cannot be read, so the change cannot be undone")?;
-            let detail = format!("undo {undoing}");
-            return match to {
-                Some(to) => {
-                    if to.id != id {
-                        bail!("cannot undo: the card ids differ");
-                    }
-                    write_and_commit(
-                        ctx,
-                        board,
-                        Base::Card(&current),
-                        &to,
-                        None,
-                        Said {
-                            verb: "undo",
-                            detail: &detail,
-                            body: "",
-                        },
-                    )
-                }
-                None => delete_and_commit(ctx, board, &current, &detail),
-            };
         }
     };
     let base = match &before {
@@ -814,51 +780,6 @@ fn commit_hand_edit(
     git::commit_paths(repo, &ctx.signer(), &[repo_rel.to_string()], &msg, hooks)
         .map(|_| ())
         .map_err(|e| e.context("your uncommitted edit of the card could not be committed first, so the change was not made"))
-}
-
-/// Remove a card's file and commit that (only undo of an add does this;
-/// cards are archived, not deleted).
-fn delete_and_commit(ctx: &Context, board: &Index, card: &Card, detail: &str) -> Result<Outcome> {
-    let root = &board.root;
-    let rel = store::card_path(&card.id);
-    let path = root.join(&rel);
-    let current = store::read_board_file(root, &rel)?;
-    if store::parse_card(&rel, &current)?.card != *card {
-        bail!("{rel} changed on disk while lanes was working; run the command again");
-    }
-    let subject = subject("undo", card, detail);
-    if !auto_commit(&board.config) {
-        std::fs::remove_file(&path).with_context(|| format!("cannot remove {rel}"))?;
-        return Ok(Outcome {
-            card: card.id.clone(),
-            written: None,
-            summary: subject,
-            commit: None,
-            changed: vec![rel],
-        });
-    }
-    let repo = git::open(root)?;
-    let repo_rel = git::repo_path(&repo, root, &rel)?;
-    let msg = message::full(&subject, "", "undo", &[card.id.as_str()]);
-    let mut tx = git::Transaction::begin(&repo, "undo", &subject)?;
-    tx.sign_as(ctx.signer());
-    tx.run_hooks(git_hooks(&board.config));
-    tx.protect(&repo_rel, Some(&current), None)?;
-    std::fs::remove_file(&path).with_context(|| format!("cannot remove {rel}"))?;
-    match tx.commit(&[(repo_rel, None)], &msg) {
-        Ok(oid) => Ok(Outcome {
-            card: card.id.clone(),
-            written: None,
-            summary: subject,
-            commit: Some(oid),
-            changed: vec![rel],
-        }),
-        Err(e) => {
-            let _ = store::write_atomic(&path, &current);
-            drop(tx);
-            Err(e.context("the change was not made"))
-        }
-    }
 }
 
 /// Commit every pending change under `.lanes/` (for `commit: manual`).

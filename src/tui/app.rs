@@ -191,8 +191,6 @@ pub struct Reorder {
     pub moves: usize,
     /// Commit when no other press came by then.
     pub due: std::time::Instant,
-    /// The card before the first press (for undo).
-    pub before: Option<Card>,
 }
 
 impl Reorder {
@@ -316,23 +314,17 @@ pub struct RepoStatus {
     pub ahead_behind: Option<(usize, usize)>,
 }
 
-/// How to take back the last change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Undo {
-    pub card: String,
-    /// The card before the change; None if the change created it.
-    pub before: Option<Card>,
-    pub what: String,
-}
-
 /// Work for the event loop.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
-    /// Run an action on the worker; `undo` is how to take it back.
+    /// Run an action on the worker.
     Apply {
         action: Action,
-        undo: Option<Undo>,
     },
+    /// Take back the last lanes change of yours, or put back the last
+    /// one taken back (`lanes undo` / `lanes redo`), on the worker.
+    Undo,
+    Redo,
     /// Suspend the screen and edit this card in $EDITOR.
     EditInEditor(String),
     /// Suspend the screen and write a journal note in $EDITOR, starting
@@ -392,7 +384,6 @@ pub struct App {
     pub work: Work,
     pub keymap: Keymap,
     pub theme: Theme,
-    pub undo: Option<Undo>,
     /// Terminal size.
     pub size: Rect,
     /// A card being dragged with the mouse: (card id, starting column).
@@ -439,7 +430,6 @@ impl App {
             work: Work::Idle,
             keymap,
             theme,
-            undo: None,
             size: Rect::new(0, 0, 80, 24),
             drag: None,
             today: crate::model::date::today(),
@@ -814,10 +804,8 @@ impl App {
             Mode::ConfirmArchive { card } => {
                 self.mode = Mode::Board;
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                    let undo = self.undo_for(&card, "archive");
                     return vec![Effect::Apply {
                         action: Action::Archive { card },
-                        undo,
                     }];
                 }
                 self.cancelled("archive");
@@ -1054,14 +1042,11 @@ impl App {
                 };
                 let field = format!("checklist.{cursor}.done");
                 let seen = serde_yaml::Value::Bool(item.done);
-                let what = if item.done { "untick" } else { "tick" };
-                let undo = self.undo_for(&card, what);
                 return vec![Effect::Apply {
                     action: Action::SetChecked {
                         card,
                         fields: vec![(field, serde_yaml::Value::Bool(!item.done), seen)],
                     },
-                    undo,
                 }];
             }
             _ => {
@@ -1153,13 +1138,11 @@ impl App {
                         ));
                     }
                 }
-                let undo = self.undo_for(&card, "conflict");
                 if list.len() == 1 {
                     self.close();
                 }
                 return vec![Effect::Apply {
                     action: Action::SetChecked { card, fields },
-                    undo,
                 }];
             }
             _ => {
@@ -1366,20 +1349,14 @@ impl App {
                     self.mode = Mode::ConfirmArchive { card: c.id.clone() };
                 }
             }
-            Command::Undo => match self.undo.clone() {
-                Some(u) => {
-                    let inverse = self.undo_for(&u.card, &format!("undo of {}", u.what));
-                    return vec![Effect::Apply {
-                        action: Action::Revert {
-                            card: u.card,
-                            to: u.before.map(Box::new),
-                            undoing: u.what,
-                        },
-                        undo: inverse,
-                    }];
-                }
-                None => self.set_message("nothing to undo", false),
-            },
+            Command::Undo => {
+                self.set_message("undoing…", false);
+                return vec![Effect::Undo];
+            }
+            Command::Redo => {
+                self.set_message("redoing…", false);
+                return vec![Effect::Redo];
+            }
             Command::Filter => {
                 let before = self.filter.text.clone();
                 self.mode = Mode::Prompt(Prompt::new(
@@ -1474,15 +1451,6 @@ impl App {
             .map(|p| p.path.clone())
     }
 
-    /// How to undo a change to `card` made now.
-    fn undo_for(&self, card: &str, what: &str) -> Option<Undo> {
-        Some(Undo {
-            card: card.to_string(),
-            before: self.board.card(card).cloned(),
-            what: what.to_string(),
-        })
-    }
-
     fn move_sideways(&mut self, left: bool) -> Vec<Effect> {
         let Some(card) = self.selected_card().cloned() else {
             return Vec::new();
@@ -1519,7 +1487,6 @@ impl App {
         lane: String,
         placement: Option<Placement>,
     ) -> Vec<Effect> {
-        let undo = self.undo_for(&card.id, &format!("move to {lane}"));
         self.selected_id = Some(card.id.clone());
         vec![Effect::Apply {
             action: Action::Move {
@@ -1527,7 +1494,6 @@ impl App {
                 lane,
                 placement,
             },
-            undo,
         }]
     }
 
@@ -1584,15 +1550,10 @@ impl App {
                     placement,
                     moves: 1,
                     due: self.now + Reorder::PAUSE,
-                    before: Some(card.clone()),
                 });
                 return effects;
             }
             None => 1,
-        };
-        let before = match &self.reorder {
-            Some(r) => r.before.clone(),
-            None => Some(card.clone()),
         };
         self.reorder = Some(Reorder {
             card: card.id.clone(),
@@ -1600,7 +1561,6 @@ impl App {
             placement,
             moves,
             due: self.now + Reorder::PAUSE,
-            before,
         });
         Vec::new()
     }
@@ -1610,18 +1570,12 @@ impl App {
         let Some(r) = self.reorder.take() else {
             return Vec::new();
         };
-        let undo = r.before.map(|before| Undo {
-            card: r.card.clone(),
-            before: Some(before),
-            what: format!("move to {}", r.lane),
-        });
         vec![Effect::Apply {
             action: Action::Move {
                 card: r.card,
                 lane: r.lane,
                 placement: Some(r.placement),
             },
-            undo,
         }]
     }
 
@@ -1765,7 +1719,7 @@ impl App {
             card: card.to_string(),
             fields: vec![(field.to_string(), normalise(value), seen(card, field))],
         };
-        let (action, card, what) = match p.purpose.clone() {
+        let action = match p.purpose.clone() {
             Purpose::Filter { .. } => {
                 if !self.filter.is_empty() {
                     let shown: usize = self
@@ -1787,7 +1741,6 @@ impl App {
                 };
                 return vec![Effect::Apply {
                     action: Action::Add(Box::new(new)),
-                    undo: None,
                 }];
             }
             Purpose::Hypothesis {
@@ -1820,15 +1773,9 @@ impl App {
                 }
                 return self.hypothesis_done(lane, card, *draft, p.seen.as_ref());
             }
-            Purpose::Title { card } => (
-                set(&card, "title", serde_yaml::Value::String(text)),
-                card,
-                "title",
-            ),
-            Purpose::Labels { card } => (set(&card, "labels", list(&text)), card, "labels"),
-            Purpose::Assignees { card } => {
-                (set(&card, "assignees", list(&text)), card, "assignees")
-            }
+            Purpose::Title { card } => set(&card, "title", serde_yaml::Value::String(text)),
+            Purpose::Labels { card } => set(&card, "labels", list(&text)),
+            Purpose::Assignees { card } => set(&card, "assignees", list(&text)),
             Purpose::Due { card } => {
                 let v = match crate::model::date::parse_relative(&text, self.today) {
                     Ok(d) if !text.is_empty() => {
@@ -1836,21 +1783,14 @@ impl App {
                     }
                     _ => serde_yaml::Value::Null,
                 };
-                (set(&card, "due", v), card, "due date")
+                set(&card, "due", v)
             }
             Purpose::Note { card } => {
                 if text.is_empty() {
                     self.set_message("empty note: nothing added", false);
                     return Vec::new();
                 }
-                (
-                    Action::Note {
-                        card: card.clone(),
-                        text,
-                    },
-                    card,
-                    "note",
-                )
+                Action::Note { card, text }
             }
             Purpose::Result { card, verdict } => {
                 let result = if text.is_empty() {
@@ -1858,19 +1798,14 @@ impl App {
                 } else {
                     super::prompt::number(&text)
                 };
-                (
-                    Action::Verdict {
-                        card: card.clone(),
-                        verdict,
-                        result,
-                    },
+                Action::Verdict {
                     card,
-                    "verdict",
-                )
+                    verdict,
+                    result,
+                }
             }
         };
-        let undo = self.undo_for(&card, what);
-        vec![Effect::Apply { action, undo }]
+        vec![Effect::Apply { action }]
     }
 
     /// The last step of a hypothesis: a new card, or the fields on an
@@ -1896,7 +1831,6 @@ impl App {
             };
             return vec![Effect::Apply {
                 action: Action::Add(Box::new(new)),
-                undo: None,
             }];
         };
         let now = seen.map(|c| c.to_value()).unwrap_or_default();
@@ -1930,10 +1864,8 @@ impl App {
                 was("hypothesis.verdict"),
             ));
         }
-        let undo = self.undo_for(&card, "hypothesis");
         vec![Effect::Apply {
             action: Action::SetChecked { card, fields },
-            undo,
         }]
     }
 
@@ -2004,7 +1936,7 @@ impl App {
     }
 
     /// An action finished on the worker.
-    pub fn on_applied(&mut self, result: Result<ops::Outcome, String>, undo: Option<Undo>) {
+    pub fn on_applied(&mut self, result: Result<ops::Outcome, String>) {
         self.work = Work::Idle;
         match result {
             Ok(outcome) => {
@@ -2015,6 +1947,19 @@ impl App {
                 if !changed {
                     return;
                 }
+                // The card as it was: whether it is new, or changed lane.
+                let before = self.board.card(&outcome.card).map(|c| c.lane.clone());
+                let written = outcome.written.as_ref().filter(|c| !c.archived);
+                let moved_into = written
+                    .filter(|c| before.as_deref() != Some(c.lane.as_str()))
+                    .map(|c| c.lane.clone());
+                if let Some(c) = written.filter(|_| before.is_none()) {
+                    // A new card stays in sight even if the filter would
+                    // hide it.
+                    if !self.filter.is_empty() && !self.filter.matches(c) {
+                        self.keep_visible = Some(c.id.clone());
+                    }
+                }
                 match &outcome.written {
                     Some(card) => self.upsert(card.clone()),
                     None => self.remove(&outcome.card),
@@ -2022,41 +1967,22 @@ impl App {
                 if outcome.commit.is_none() && !outcome.changed.is_empty() {
                     self.status.uncommitted += 1;
                 }
-                self.selected_id = outcome
-                    .written
-                    .as_ref()
-                    .filter(|c| !c.archived)
-                    .map(|c| c.id.clone())
-                    .or(self.selected_id.take());
-                let moved_into = outcome
-                    .written
-                    .as_ref()
-                    .filter(|c| !c.archived)
-                    .filter(|c| {
-                        undo.as_ref()
-                            .and_then(|u| u.before.as_ref())
-                            .is_none_or(|b| b.lane != c.lane)
-                    })
-                    .map(|c| c.lane.clone());
-                if undo.is_some() {
-                    self.undo = undo;
-                } else if let Some(c) = &outcome.written {
-                    // A new card: undo removes it, and it stays in sight
-                    // even if the filter would hide it.
-                    self.undo = Some(Undo {
-                        card: c.id.clone(),
-                        before: None,
-                        what: "add".into(),
-                    });
-                    if !self.filter.is_empty() && !self.filter.matches(c) {
-                        self.keep_visible = Some(c.id.clone());
-                    }
-                }
+                self.selected_id = written.map(|c| c.id.clone()).or(self.selected_id.take());
                 self.rebuild();
                 if let Some(lane) = moved_into {
                     self.warn_wip(&lane, &outcome.summary);
                 }
             }
+            Err(e) => self.set_message(e, true),
+        }
+    }
+
+    /// An undo or redo finished on the worker: say what it did (the board
+    /// is read again by the event loop).
+    pub fn on_undone(&mut self, result: Result<String, String>) {
+        self.work = Work::Idle;
+        match result {
+            Ok(summary) => self.set_message(summary, false),
             Err(e) => self.set_message(e, true),
         }
     }
@@ -2141,14 +2067,12 @@ impl App {
 
     fn resolve_field(&mut self, c: ops::ConflictError, choice: ops::editor::Choice) -> Vec<Effect> {
         use ops::editor::Choice;
-        let undo = self.undo_for(&c.card, &c.field);
         match choice {
             Choice::Mine => vec![Effect::Apply {
                 action: Action::Set {
                     card: c.card,
                     fields: vec![(c.field, c.mine)],
                 },
-                undo,
             }],
             Choice::Theirs => {
                 self.set_message(format!("kept {} as it is on disk", c.field), false);
@@ -2164,7 +2088,6 @@ impl App {
                         ops::brief(&c.mine)
                     ),
                 },
-                undo,
             }],
         }
     }

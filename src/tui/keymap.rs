@@ -34,6 +34,7 @@ pub enum Command {
     Checklist,
     Conflicts,
     Undo,
+    Redo,
     Filter,
     Reload,
     Sync,
@@ -49,7 +50,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 37] = [
+    pub const ALL: [Command; 38] = [
         Command::Left,
         Command::Right,
         Command::Up,
@@ -75,6 +76,7 @@ impl Command {
         Command::Checklist,
         Command::Conflicts,
         Command::Undo,
+        Command::Redo,
         Command::Filter,
         Command::Reload,
         Command::Sync,
@@ -117,6 +119,7 @@ impl Command {
             Command::Checklist => "checklist",
             Command::Conflicts => "conflicts",
             Command::Undo => "undo",
+            Command::Redo => "redo",
             Command::Filter => "filter",
             Command::Reload => "reload",
             Command::Sync => "sync",
@@ -159,7 +162,8 @@ impl Command {
             Command::Archive => "archive the card",
             Command::Checklist => "tick the card's checklist",
             Command::Conflicts => "resolve the conflicts a sync recorded on the card",
-            Command::Undo => "undo the last change (as a new commit)",
+            Command::Undo => "undo your last change, again for the one before (a new commit each)",
+            Command::Redo => "redo what undo took back (a new commit)",
             Command::Filter => "filter: text, label:x, @who, kind:x, verdict:x, lane:x",
             Command::Reload => "reload the board from disk",
             Command::Sync => "sync with the remote (fetch, merge, push)",
@@ -334,6 +338,7 @@ const DEFAULTS: &[(Command, &[&str])] = &[
     (Command::Checklist, &["T"]),
     (Command::Conflicts, &["C"]),
     (Command::Undo, &["u"]),
+    (Command::Redo, &["Ctrl+r"]),
     (Command::Filter, &["/"]),
     (Command::Reload, &["R"]),
     (Command::Sync, &["s"]),

@@ -16,7 +16,7 @@ use crate::ops::{self, editor};
 use crate::store::{self, Board};
 use crate::watch::BoardWatcher;
 use anyhow::{Context, Result};
-use app::{App, Effect, RepoStatus, Undo, Work};
+use app::{App, Effect, RepoStatus, Work};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent,
@@ -40,10 +40,9 @@ pub enum Event {
     Mouse(event::MouseEvent),
     Resize(u16, u16),
     /// An action finished on the worker.
-    Applied {
-        result: Result<ops::Outcome, String>,
-        undo: Option<Undo>,
-    },
+    Applied(Result<ops::Outcome, String>),
+    /// An undo or redo finished: what it did, in a line.
+    Undone(Result<String, String>),
     /// The board was read again.
     Loaded(Result<Board, String>),
     Status(RepoStatus),
@@ -65,9 +64,10 @@ pub enum Event {
 
 /// Work for the git worker thread.
 enum Job {
-    Apply {
-        action: ops::Action,
-        undo: Option<Undo>,
+    Apply(ops::Action),
+    /// Undo (false) or redo (true) one change.
+    Undo {
+        redo: bool,
     },
     Reload,
     Status,
@@ -199,12 +199,25 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
                 Job::Resolve(conflict, choice) => {
                     let ctx = ops::Context::from_env();
                     let result = conflict.resolve(&ctx, choice).map_err(|e| format!("{e:#}"));
-                    if tx.send(Event::Applied { result, undo: None }).is_err() {
+                    if tx.send(Event::Applied(result)).is_err() {
                         return;
                     }
                     Event::Status(repo_status(&root))
                 }
-                Job::Apply { action, undo } => {
+                Job::Undo { redo } => {
+                    let ctx = ops::Context::from_env();
+                    let result = if redo {
+                        ops::undo::redo(&root, &ctx, 1)
+                    } else {
+                        ops::undo::undo(&root, &ctx, 1)
+                    };
+                    let result = result.map(|o| o.summary()).map_err(|e| format!("{e:#}"));
+                    if tx.send(Event::Undone(result)).is_err() {
+                        return;
+                    }
+                    Event::Status(repo_status(&root))
+                }
+                Job::Apply(action) => {
                     // Who acts and when, as git would commit here.
                     let ctx = ops::Context::from_env();
                     let result = match ops::apply(&ctx, &root, action) {
@@ -220,7 +233,7 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
                         },
                     };
                     let ok = result.is_ok();
-                    if tx.send(Event::Applied { result, undo }).is_err() {
+                    if tx.send(Event::Applied(result)).is_err() {
                         return;
                     }
                     if !ok {
@@ -537,9 +550,14 @@ impl Loop {
     ) -> Result<bool> {
         match effect {
             Effect::Quit => return Ok(true),
-            Effect::Apply { action, undo } => {
+            Effect::Apply { action } => {
                 app.work = Work::Running(action_name(&action).into());
-                let _ = self.jobs.send(Job::Apply { action, undo });
+                let _ = self.jobs.send(Job::Apply(action));
+            }
+            Effect::Undo | Effect::Redo => {
+                let redo = matches!(effect, Effect::Redo);
+                app.work = Work::Running(if redo { "redoing" } else { "undoing" }.into());
+                let _ = self.jobs.send(Job::Undo { redo });
             }
             Effect::Reload => {
                 self.request_reload(app);
@@ -554,12 +572,7 @@ impl Loop {
                 input.resume();
                 match result {
                     Ok(editor::Edited::Applied(outcome)) => {
-                        let undo = app.board.card(&outcome.card).cloned().map(|before| Undo {
-                            card: outcome.card.clone(),
-                            before: Some(before),
-                            what: "edit".into(),
-                        });
-                        app.on_applied(Ok(outcome), undo);
+                        app.on_applied(Ok(outcome));
                         let _ = self.jobs.send(Job::Status);
                     }
                     Ok(editor::Edited::Unchanged(msg)) => app.set_message(msg, false),
@@ -576,16 +589,8 @@ impl Loop {
                 input.resume();
                 match result {
                     Ok(Some(text)) => {
-                        let undo = app.board.card(&card).cloned().map(|before| Undo {
-                            card: card.clone(),
-                            before: Some(before),
-                            what: "note".into(),
-                        });
                         app.work = Work::Running("adding note".into());
-                        let _ = self.jobs.send(Job::Apply {
-                            action: ops::Action::Note { card, text },
-                            undo,
-                        });
+                        let _ = self.jobs.send(Job::Apply(ops::Action::Note { card, text }));
                     }
                     Ok(None) => app.set_message("empty note: nothing added", false),
                     Err(e) => app.set_message(format!("{e:#}"), true),
@@ -649,7 +654,6 @@ fn action_name(a: &ops::Action) -> &'static str {
         Verdict { .. } => "saving verdict",
         Archive { .. } => "archiving",
         Restore { .. } => "restoring",
-        Revert { .. } => "undoing",
     }
 }
 
@@ -662,9 +666,19 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             app.resize(w, h);
             Vec::new()
         }
-        Event::Applied { result, undo } => {
-            app.on_applied(result, undo);
+        Event::Applied(result) => {
+            app.on_applied(result);
             Vec::new()
+        }
+        Event::Undone(result) => {
+            let done = result.is_ok();
+            app.on_undone(result);
+            // Undo writes card files and commits: read the board again.
+            if done {
+                vec![Effect::Reload]
+            } else {
+                Vec::new()
+            }
         }
         Event::Loaded(Ok(board)) => {
             app.work = Work::Idle;

@@ -193,10 +193,22 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
 pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
     for e in effects {
         match e {
-            Effect::Apply { action, undo } => {
+            Effect::Apply { action } => {
                 let outcome = lanes::ops::apply(&lanes::ops::Context::from_env(), root, action)
                     .unwrap_or_else(|e| panic!("the action failed: {e:#}"));
-                app.on_applied(Ok(outcome), undo);
+                app.on_applied(Ok(outcome));
+            }
+            // What the event loop does with them: the worker runs the
+            // undo or redo, then the board is read again.
+            e @ (Effect::Undo | Effect::Redo) => {
+                let ctx = lanes::ops::Context::from_env();
+                let result = if e == Effect::Redo {
+                    lanes::ops::undo::redo(root, &ctx, 1)
+                } else {
+                    lanes::ops::undo::undo(root, &ctx, 1)
+                };
+                app.on_undone(result.map(|o| o.summary()).map_err(|e| format!("{e:#}")));
+                app.on_loaded(lanes::store::Board::load(root).expect("the board reads"));
             }
             other => panic!("unexpected effect {other:?}"),
         }

@@ -46,6 +46,7 @@ const TOPICS: &[(&str, &[Command])] = &[
             Command::Conflicts,
             Command::Archive,
             Command::Undo,
+            Command::Redo,
         ],
     ),
     (
