@@ -375,6 +375,9 @@ pub struct App {
     pub wall: i64,
     /// A card just created: shown even if the filter would hide it.
     pub keep_visible: Option<String>,
+    /// Cards with conflicts a sync recorded (for the status bar; counted
+    /// when the board changes, not on every draw).
+    pub conflicted: usize,
     /// The user asked for a reload: say when it is done.
     pub announce_reload: bool,
     /// `J`/`K` presses on one card not committed yet: they become one
@@ -425,6 +428,7 @@ impl App {
             wall: crate::model::date::now_secs(),
             keep_visible: None,
             announce_reload: false,
+            conflicted: 0,
             reorder: None,
             status: RepoStatus::default(),
             work: Work::Idle,
@@ -511,6 +515,12 @@ impl App {
             });
         }
         self.columns = columns;
+        self.conflicted = self
+            .board
+            .cards
+            .iter()
+            .filter(|c| !c.archived && c.extra.contains_key("conflicts"))
+            .count();
         self.scroll.resize(self.columns.len(), 0);
         self.reselect();
     }

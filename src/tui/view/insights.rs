@@ -338,19 +338,30 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
             .map_or(id.to_string(), |l| l.title.clone())
     };
     let name_w = if text_area.width >= 70 { 22 } else { 16 };
-    let mut lines = vec![
-        Line::styled("Cumulative flow, bands from the top", t.accent()),
-        Line::raw(format!(
-            "  {}",
-            f.lanes
-                .iter()
-                .map(|l| title(l))
-                .collect::<Vec<_>>()
-                .join(" · ")
-        )),
+    let mut lines = vec![Line::styled(
+        "Cumulative flow, bands from the top",
+        t.accent(),
+    )];
+    // The lane names, as many to a line as fit.
+    let mut row = String::from(" ");
+    for (i, l) in f.lanes.iter().enumerate() {
+        let name = format!(
+            " {}{}",
+            title(l),
+            if i + 1 < f.lanes.len() { " ·" } else { "" }
+        );
+        if super::text::width(&row) + super::text::width(&name) > text_area.width as usize
+            && !row.trim().is_empty()
+        {
+            lines.push(Line::raw(std::mem::replace(&mut row, String::from(" "))));
+        }
+        row.push_str(&name);
+    }
+    lines.push(Line::raw(row));
+    lines.extend([
         Line::raw(""),
         Line::styled("Time in lane (median · 85%)", t.accent()),
-    ];
+    ]);
     for c in &f.cycle {
         let v = c
             .time_in_lane

@@ -196,12 +196,7 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
     left.extend(sync_spans(app));
     // Problems that may be off screen: unreadable files, recorded conflicts.
     let unreadable = app.board.problems.len();
-    let conflicted = app
-        .board
-        .cards
-        .iter()
-        .filter(|c| !c.archived && c.extra.contains_key("conflicts"))
-        .count();
+    let conflicted = app.conflicted;
     if unreadable + conflicted > 0 {
         let mut parts = Vec::new();
         if unreadable > 0 {
