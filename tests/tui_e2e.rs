@@ -502,3 +502,67 @@ fn a_day_in_an_80x24_pane() {
         t.diagnostics()
     );
 }
+
+/// Undo, redo, a checklist tick, a filter and a message that goes by
+/// itself, at 80x24 in a real terminal.
+#[test]
+fn undo_redo_ticks_and_filters_in_an_80x24_pane() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let id = lanes_outside(&r, &["add", "Agree the metric", "--label", "kpi"]);
+    let id = String::from_utf8_lossy(&id.stdout).trim().to_string();
+    let path = r.path.join(format!(".lanes/cards/{id}.yaml"));
+    let mut text = std::fs::read_to_string(&path).expect("the card");
+    text.push_str(
+        "checklist:\n  - text: Draft it\n    done: false\n  - text: Sign off\n    done: false\n",
+    );
+    std::fs::write(&path, text).expect("write the checklist");
+    r.commit_all("a checklist");
+    lanes_outside(&r, &["add", "Profile the logs"]);
+    let start = r.commit_count();
+    let t = Tmux::start_sized(&r, true, &[], 80, 24);
+    t.wait_for_text("Agree the metric");
+
+    // T, Space: one item ticked, one commit.
+    t.keys(&["g", "T"]);
+    t.wait_for_text("Checklist 0/2");
+    t.keys(&["Space"]);
+    t.wait_for_text("[x] Draft it");
+    t.keys(&["Escape"]);
+    t.wait_for_text("☑1/2");
+    assert_eq!(r.commit_count(), start + 1);
+
+    // L moves it; u takes back the move, u again the tick; Ctrl+r redoes.
+    t.keys(&["L"]);
+    t.wait_for("the move", |_| r.commit_count() == start + 2);
+    t.keys(&["u"]);
+    t.wait_for("the undo of the move", |_| r.commit_count() == start + 3);
+    t.keys(&["u"]);
+    t.wait_for_text("☑0/2");
+    assert_eq!(r.commit_count(), start + 4);
+    t.keys(&["C-r"]);
+    t.wait_for_text("☑1/2");
+    assert_eq!(r.commit_count(), start + 5);
+    let text = std::fs::read_to_string(&path).expect("the card");
+    assert!(text.contains("lane: business-understanding"), "{text}");
+    assert!(text.contains("- text: Draft it\n    done: true"), "{text}");
+
+    // A filter hides lanes with no match and says how many cards show.
+    t.keys(&["/"]);
+    t.type_text("label:kpi");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for_text("1 cards shown");
+    assert!(!screen.contains("Profile the logs"), "{screen}");
+    assert!(!screen.contains("Data Understanding"), "{screen}");
+    // The message goes by itself.
+    t.wait_within(Duration::from_secs(10), "the message to expire", |s| {
+        !s.contains("cards shown")
+    });
+    // (Esc then q at once would read as Alt+q, as in any terminal.)
+    t.keys(&["Escape"]);
+    t.wait_for_text("filter cleared");
+    t.keys(&["q"]);
+    t.wait_for_text(EXITED);
+}
