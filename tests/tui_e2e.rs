@@ -566,3 +566,46 @@ fn undo_redo_ticks_and_filters_in_an_80x24_pane() {
     t.keys(&["q"]);
     t.wait_for_text(EXITED);
 }
+
+/// Ctrl+o in the note prompt: a longer note in $EDITOR, starting from
+/// what was typed; the file is gone once the note is committed.
+#[test]
+fn a_long_note_is_written_in_the_editor() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let id = lanes_outside(&r, &["add", "Card with a story"]);
+    let id = String::from_utf8_lossy(&id.stdout).trim().to_string();
+    let editor = r.base().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'First line typed\\nsecond line from the editor\\n# dropped\\n' > \"$1\"\n",
+    )
+    .expect("write the editor");
+    let editor_cmd = format!("sh {}", sh_quote(&path_str(&editor)));
+    let commits = r.commit_count();
+    let t = Tmux::start_sized(&r, false, &[("EDITOR", &editor_cmd)], 80, 24);
+    t.wait_for_text("Card with a story");
+    t.keys(&["c"]);
+    t.wait_for_text("Journal note");
+    t.type_text("First line typed");
+    t.keys(&["C-o"]);
+    t.wait_for("the note committed", |_| r.commit_count() == commits + 1);
+    let text = r.read(&format!(".lanes/cards/{id}.yaml"));
+    assert!(
+        text.contains("First line typed\n      second line from the editor"),
+        "{text}"
+    );
+    assert!(!text.contains("dropped"), "{text}");
+    let left: Vec<_> = std::fs::read_dir(r.path.join(".git/lanes"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().starts_with("note-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    t.keys(&["q"]);
+    t.wait_for_end();
+}

@@ -65,6 +65,9 @@ pub enum Event {
 /// Work for the git worker thread.
 enum Job {
     Apply(ops::Action),
+    /// A note written in $EDITOR: its file is removed once the note is
+    /// committed, and kept (and named) if that fails.
+    ApplyNote(ops::Action, PathBuf),
     /// Undo (false) or redo (true) one change.
     Undo {
         redo: bool,
@@ -213,6 +216,22 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
                     };
                     let result = result.map(|o| o.summary()).map_err(|e| format!("{e:#}"));
                     if tx.send(Event::Undone(result)).is_err() {
+                        return;
+                    }
+                    Event::Status(repo_status(&root))
+                }
+                Job::ApplyNote(action, kept) => {
+                    let ctx = ops::Context::from_env();
+                    let result = match ops::apply(&ctx, &root, action) {
+                        Ok(o) => {
+                            if let Some(dir) = kept.parent() {
+                                let _ = std::fs::remove_dir_all(dir);
+                            }
+                            Ok(o)
+                        }
+                        Err(e) => Err(format!("{e:#}\nyour note is kept in {}", kept.display())),
+                    };
+                    if tx.send(Event::Applied(result)).is_err() {
                         return;
                     }
                     Event::Status(repo_status(&root))
@@ -583,14 +602,16 @@ impl Loop {
             Effect::NoteInEditor { card, text } => {
                 input.pause();
                 restore_terminal();
-                let result = note_in_editor(&text);
+                let result = note_in_editor(&app.root, &text);
                 enter_terminal()?;
                 terminal.clear()?;
                 input.resume();
                 match result {
-                    Ok(Some(text)) => {
+                    Ok(Some((text, kept))) => {
                         app.work = Work::Running("adding note".into());
-                        let _ = self.jobs.send(Job::Apply(ops::Action::Note { card, text }));
+                        let _ = self
+                            .jobs
+                            .send(Job::ApplyNote(ops::Action::Note { card, text }, kept));
                     }
                     Ok(None) => app.set_message("empty note: nothing added", false),
                     Err(e) => app.set_message(format!("{e:#}"), true),
@@ -623,10 +644,18 @@ fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
     session.finish(&ops::Context::from_env())
 }
 
-/// Write a journal note in $EDITOR, starting from `start`; None if it is
-/// left empty. Lines starting with `#` are instructions and are dropped.
-fn note_in_editor(start: &str) -> Result<Option<String>> {
-    let dir = std::env::temp_dir().join(format!("lanes-note-{}", std::process::id()));
+/// Write a journal note in $EDITOR, starting from `start`: the note and
+/// the file that holds it (kept until the note is committed), or None if
+/// it is left empty. Lines starting with `#` are instructions and are
+/// dropped. The file lives in the repository's `.git/lanes/`, never in a
+/// shared temporary folder.
+fn note_in_editor(root: &Path, start: &str) -> Result<Option<(String, PathBuf)>> {
+    let git_dir = git::open(root)?.path().to_path_buf();
+    let dir = git_dir.join("lanes").join(format!(
+        "note-{}-{}",
+        std::process::id(),
+        crate::model::date::now_secs()
+    ));
     std::fs::create_dir_all(&dir).context("cannot make a folder for the note")?;
     let path = dir.join("NOTE.md");
     std::fs::write(
@@ -636,12 +665,14 @@ fn note_in_editor(start: &str) -> Result<Option<String>> {
         ),
     )
     .context("cannot write the note file")?;
-    let edited = editor::run_editor(&path).and_then(|()| store::read_user_file(&path));
-    let _ = std::fs::remove_dir_all(&dir);
-    let text = edited?;
+    let text = editor::run_editor(&path).and_then(|()| store::read_user_file(&path))?;
     let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     let note = kept.join("\n").trim().to_string();
-    Ok(Some(note).filter(|n| !n.is_empty()))
+    if note.is_empty() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(None);
+    }
+    Ok(Some((note, path)))
 }
 
 fn action_name(a: &ops::Action) -> &'static str {
