@@ -1018,6 +1018,17 @@ impl App {
         }
     }
 
+    /// The card a view is about; if it is gone (a pull removed it), the
+    /// view closes and says so.
+    fn card_or_close(&mut self, id: &str) -> Option<Card> {
+        let card = self.board.card(id).cloned();
+        if card.is_none() {
+            self.close();
+            self.warn("the card is gone");
+        }
+        card
+    }
+
     fn on_checklist_key(
         &mut self,
         card: String,
@@ -1025,9 +1036,7 @@ impl App {
         key: KeyEvent,
         cmd: Option<Command>,
     ) -> Vec<Effect> {
-        let Some(c) = self.board.card(&card).cloned() else {
-            self.close();
-            self.warn("the card is gone");
+        let Some(c) = self.card_or_close(&card) else {
             return Vec::new();
         };
         let n = c.checklist.len();
@@ -1078,9 +1087,7 @@ impl App {
         key: KeyEvent,
         cmd: Option<Command>,
     ) -> Vec<Effect> {
-        let Some(c) = self.board.card(&card).cloned() else {
-            self.close();
-            self.warn("the card is gone");
+        let Some(c) = self.card_or_close(&card) else {
             return Vec::new();
         };
         let list = recorded_conflicts(&c);

@@ -1,6 +1,7 @@
 //! Views computed from git history: a card's history, the hypotheses
 //! table and the flow chart.
 
+use super::block;
 use super::text::fit;
 use crate::history::flow::human;
 use crate::tui::app::{App, HypSort};
@@ -9,19 +10,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Axis, Block, BorderType, Borders, Cell, Chart, Clear, Dataset, GraphType, Paragraph, Row, Table,
+    Axis, Block, Cell, Chart, Clear, Dataset, GraphType, Paragraph, Row, Table,
 };
 use ratatui::Frame;
-
-fn block<'a>(app: &App, title: String, hint: &'a str) -> Block<'a> {
-    let t = &app.theme;
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.accent())
-        .title(Span::styled(title, t.accent()))
-        .title_bottom(Span::styled(hint, t.muted()))
-}
 
 /// The computed insights, or a "reading…" / error box drawn instead.
 fn ready<'a>(

@@ -200,6 +200,18 @@ pub fn page_height(app: &App) -> u16 {
     }
 }
 
+/// A popup's frame: rounded, in the accent colour, the title on top and
+/// the keys that work at the bottom.
+pub(super) fn block<'a>(app: &App, title: impl Into<String>, hint: impl Into<String>) -> Block<'a> {
+    let t = &app.theme;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(t.accent())
+        .title(Span::styled(title.into(), t.accent()))
+        .title_bottom(Span::styled(hint.into(), t.muted()))
+}
+
 /// A framed, scrolled text; the frame says where in the text it is.
 fn scrolled(frame: &mut Frame, app: &App, c: &Content, scroll: u16) {
     if c.title.is_empty() {
@@ -219,16 +231,9 @@ fn scrolled(frame: &mut Frame, app: &App, c: &Content, scroll: u16) {
     } else {
         format!(" {}-{}/{} ", scroll + 1, (scroll + rows).min(total), total)
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.accent())
-        .title(Span::styled(c.title.clone(), t.accent()))
-        .title_bottom(Span::styled(c.hint.clone(), t.muted()))
-        .title_bottom(
-            Line::from(Span::styled(position, t.muted()))
-                .alignment(ratatui::layout::Alignment::Right),
-        );
+    let block = block(app, c.title.clone(), c.hint.clone()).title_bottom(
+        Line::from(Span::styled(position, t.muted())).alignment(ratatui::layout::Alignment::Right),
+    );
     frame.render_widget(Clear, c.area);
     frame.render_widget(
         c.paragraph()

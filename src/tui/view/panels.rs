@@ -1,6 +1,7 @@
 //! Small views over the board: the message log, a lane's definition of
 //! done, ticking a checklist, settling conflicts.
 
+use super::block;
 use super::text::fit;
 use crate::model::text::for_grid;
 use crate::tui::app::{recorded_conflicts, App, ColumnKind};
@@ -9,18 +10,8 @@ use crate::tui::messages::Level;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
-
-fn block<'a>(app: &App, title: String, hint: String) -> Block<'a> {
-    let t = &app.theme;
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(t.accent())
-        .title(Span::styled(title, t.accent()))
-        .title_bottom(Span::styled(hint, t.muted()))
-}
 
 fn clock(wall: i64) -> String {
     let s = wall.rem_euclid(86_400);
@@ -126,7 +117,7 @@ pub fn checklist(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: u
     let b = block(
         app,
         format!(" Checklist {done}/{total} · {} ", fit(&c.title, 40)),
-        " j/k select · Space ticks (one commit) · Esc closes ".into(),
+        " j/k select · Space ticks (one commit) · Esc closes ",
     );
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(b), area);
@@ -171,7 +162,7 @@ pub fn conflicts(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: u
     let b = block(
         app,
         format!(" Conflicts · {} ", fit(&c.title, 40)),
-        " a accept kept · o take the other · e edit · j/k · Esc ".into(),
+        " a accept kept · o take the other · e edit · j/k · Esc ",
     );
     // Keep the selected entry in view (3 lines each after 2 of heading).
     let rows = area.height.saturating_sub(2) as usize;
@@ -211,7 +202,7 @@ pub fn resolve(frame: &mut Frame, app: &App, area: Rect) {
     ]));
     let b = block(
         app,
-        " Changed on disk meanwhile ".into(),
+        " Changed on disk meanwhile ",
         format!(
             " m/t/b · {} all messages ",
             app.keymap.hint(Command::Messages)
