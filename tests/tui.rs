@@ -1675,6 +1675,13 @@ fn mouse_in_a_popup_does_not_touch_the_board() {
     assert!(effects.is_empty());
     assert_eq!(app.mode, Mode::Board, "a click closes help");
     assert_eq!(selected(&app), Some(id(1)), "and does not select under it");
+    // The wheel scrolls the help, not the board.
+    press(&mut app, &[key('?')]);
+    let wheel = mouse(MouseEventKind::ScrollDown, rect.x, rect.y);
+    app.on_mouse(wheel);
+    app.on_mouse(wheel);
+    assert_eq!(app.mode, Mode::Help { scroll: 2 });
+    assert_eq!(selected(&app), Some(id(1)));
 }
 
 // ---------------------------------------------------------------------------

@@ -1889,10 +1889,22 @@ impl App {
     /// A mouse event.
     pub fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         if self.mode != Mode::Board {
-            if let MouseEventKind::Down(_) = m.kind {
-                if matches!(self.mode, Mode::Detail { .. } | Mode::Help { .. }) {
-                    self.mode = Mode::Board;
+            match m.kind {
+                MouseEventKind::Down(_)
+                    if matches!(self.mode, Mode::Detail { .. } | Mode::Help { .. }) =>
+                {
+                    self.close()
                 }
+                // The wheel scrolls a view as j/k do.
+                MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+                    if !matches!(self.mode, Mode::Prompt(_)) =>
+                {
+                    let down = m.kind == MouseEventKind::ScrollDown;
+                    let cmd = if down { Command::Down } else { Command::Up };
+                    let code = if down { KeyCode::Down } else { KeyCode::Up };
+                    return self.on_mode_key(KeyEvent::new(code, KeyModifiers::NONE), Some(cmd));
+                }
+                _ => {}
             }
             return Vec::new();
         }
