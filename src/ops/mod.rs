@@ -5,10 +5,12 @@
 mod context;
 pub mod editor;
 mod message;
+mod record;
 mod set;
 
 pub use context::Context;
 pub use message::{brief, clean_line, show_value, subject};
+pub use record::{cost_value, record, Record};
 pub use set::{get_field, set_field};
 
 use crate::git;
