@@ -295,7 +295,7 @@ impl Reader {
             Reader::Sqlite { conn, path } => {
                 let mut st = conn
                     .prepare_cached(
-                        "SELECT value, is_nan, step, timestamp FROM metrics WHERE run_uuid = ?1 AND key = ?2 ORDER BY step DESC, timestamp DESC LIMIT 1",
+                        "SELECT value, is_nan, step, timestamp FROM metrics WHERE run_uuid = ?1 AND +key = ?2 ORDER BY step DESC, timestamp DESC LIMIT 1",
                     )
                     .map_err(|e| sql_error(path, e))?;
                 st.query_row([run, key], |r| {
