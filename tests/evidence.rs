@@ -636,3 +636,28 @@ fn lanes_run_wraps_a_live_mlflow_run() {
     let recent = lanes::evidence::recent_runs(&r.abs("."), "precision_at_10", 5).unwrap();
     assert_eq!(format!("mlflow:{}", recent[0].id), run);
 }
+
+#[test]
+fn the_board_screen_shows_evidence_and_a_stale_badge() {
+    use common::tui::{code, press, render, screen_text};
+    use ratatui::crossterm::event::KeyCode;
+    let (r, id) = setup(&["mlflow.db", "dvc.lock"]);
+    ok(&r.lanes(&["result", &id, &run_id("sqlite", "good")]));
+    let app = r.app(160, 40);
+    let screen = screen_text(render(&app).backend().buffer());
+    assert!(screen.contains("supported"), "{screen}");
+    assert!(!screen.contains("stale"), "{screen}");
+    let lock = r.read("dvc.lock").replace("556c392a", "0000392a");
+    r.write("dvc.lock", lock);
+    let mut app = r.app(160, 40);
+    let screen = screen_text(render(&app).backend().buffer());
+    assert!(screen.contains("⚠stale"), "{screen}");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(render(&app).backend().buffer());
+    assert!(screen.contains("Evidence"), "{screen}");
+    assert!(
+        screen.contains("precision_at_10 = 0.232 at step 2"),
+        "{screen}"
+    );
+    assert!(screen.contains("train.py changed in dvc.lock"), "{screen}");
+}
