@@ -416,6 +416,34 @@ fn a_store_mlflow_is_writing_is_an_error_not_a_wait() {
 }
 
 #[test]
+fn a_store_left_mid_write_is_an_error_and_stays_as_it_was() {
+    // MLflow killed during a write: the database and its hot journal, as
+    // make.sh left them. A read-only reader may not roll it back, and
+    // lanes does not: it says so.
+    let (r, id) = setup(&["hot.db", "hot.db-journal"]);
+    let same = Unchanged::of(&r, &id);
+    let err = fails(
+        &r.lanes(&[
+            "result",
+            &id,
+            &run_id("sqlite", "good"),
+            "--store",
+            "hot.db",
+        ]),
+        1,
+    );
+    assert!(err.contains("is mid-write"), "{err}");
+    same.check(&r, &id, "mid-write");
+    for f in ["hot.db", "hot.db-journal"] {
+        assert_eq!(
+            std::fs::read(r.abs(f)).unwrap(),
+            std::fs::read(fixtures().join(f)).unwrap(),
+            "{f} changed"
+        );
+    }
+}
+
+#[test]
 fn stale_verdicts_say_why_everywhere() {
     let (r, id) = setup(&["mlflow.db", "dvc.lock"]);
     let run = run_id("sqlite", "good");
