@@ -5,7 +5,7 @@
 //!
 //! A repository with a board, a bare remote and a teammate's clone is made
 //! in a temporary folder. Each round starts one of `add`, `move`, `note`,
-//! `edit --set` or `sync` (the teammate pushes now and then, so syncs have
+//! `edit --set`, `undo`, `redo` or `sync` (the teammate pushes now and then, so syncs have
 //! something to merge), kills it with SIGKILL after a random time within
 //! that command's measured duration, then checks:
 //! - `lanes validate` succeeds (this first command also finishes or rolls
@@ -157,6 +157,8 @@ fn run() -> Result<bool> {
             "edit",
             vec!["edit", cards[0].as_str(), "--set", "labels=[t]"],
         ),
+        ("undo", vec!["undo"]),
+        ("redo", vec!["redo"]),
         ("sync", vec!["sync"]),
     ] {
         let t = Instant::now();
@@ -179,11 +181,15 @@ fn run() -> Result<bool> {
         let note = format!("note {round}");
         let title = format!("Added {round}");
         let label = format!("labels=[r{round}]");
-        let (name, args): (&str, Vec<&str>) = match rng.below(5) {
+        let (name, args): (&str, Vec<&str>) = match rng.below(7) {
             0 => ("add", vec!["add", &title]),
             1 => ("move", vec!["move", &card, lane]),
             2 => ("note", vec!["note", &card, &note]),
             3 => ("edit", vec!["edit", &card, "--set", &label]),
+            // Undo and redo write through the same transaction; after a
+            // sync merge they may refuse, which is fine here.
+            4 => ("undo", vec!["undo"]),
+            5 => ("redo", vec!["redo"]),
             _ => ("sync", vec!["sync"]),
         };
         *by_cmd.entry(name).or_default() += 1;

@@ -897,6 +897,9 @@ fn hypotheses_table_with_verdict_history() {
                 {"date": "2026-10-07", "at": "2026-10-07T10:00:00Z", "verdict": "refuted"},
             ],
             "updated_at": "2026-10-15T10:00:00Z",
+            // No evidence recorded from a run: never stale.
+            "stale": false,
+            "stale_why": [],
         })
     );
     assert_eq!(
@@ -923,6 +926,9 @@ fn hypotheses_table_with_verdict_history() {
                 {"date": "2026-10-14", "at": "2026-10-14T11:00:00Z", "verdict": "supported"},
             ],
             "updated_at": "2026-10-14T11:00:00Z",
+            // No evidence recorded from a run: never stale.
+            "stale": false,
+            "stale_why": [],
         })
     );
     assert_eq!(rows[1]["title"], json!(NASTY_TITLE));

@@ -1,6 +1,7 @@
 //! The command line: parse arguments into actions and print results.
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
+mod evidence;
 pub mod output;
 pub mod term;
 
@@ -225,6 +226,42 @@ pub enum Command {
     Demo {
         /// Where to create it (default: a new temporary folder)
         dir: Option<PathBuf>,
+    },
+    /// Record a run's final value of the card's metric as its result, with the verdict and the run's provenance
+    Result {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// mlflow:RUN_ID, or dvc:PATH[#key.path] for a DVC metrics file
+        source: String,
+        /// The metric key (default: the card's hypothesis.metric)
+        #[arg(long, value_name = "KEY")]
+        metric: Option<String>,
+        /// Record the result and evidence, but leave the verdict as it is
+        #[arg(long)]
+        no_verdict: bool,
+        /// The MLflow store: a SQLite file or an mlruns/ folder (default: MLFLOW_TRACKING_URI, else mlflow.db or mlruns/ at the repository root)
+        #[arg(long, value_name = "PATH")]
+        store: Option<PathBuf>,
+    },
+    /// Run a training command, then record its journal entry, result, verdict and cost on the card
+    Run {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// Read the result from this metrics file (JSON, YAML or TOML) instead of the MLflow run the command created
+        #[arg(long, value_name = "PATH")]
+        metrics: Option<String>,
+        /// The metric key (default: the card's hypothesis.metric)
+        #[arg(long, value_name = "KEY")]
+        metric: Option<String>,
+        /// Record the result, but leave the verdict as it is
+        #[arg(long)]
+        no_verdict: bool,
+        /// The MLflow store (default: as for `lanes result`)
+        #[arg(long, value_name = "PATH")]
+        store: Option<PathBuf>,
+        /// The command and its arguments, after --
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
     },
 }
 
@@ -453,6 +490,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }),
                 other => bail!("--sort {other:?}: sort by lane, verdict, metric, updated or cost"),
             }
+            let stale = crate::evidence::stale::check_cards(
+                &r,
+                rows.iter().filter_map(|h| board.card(&h.id)),
+            );
+            crate::history::report::mark_stale(&mut rows, &stale);
             let mut out = term::stdout();
             if json {
                 term::json(&mut out, &rows)?;
@@ -490,7 +532,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let since = crate::history::parse_since(&since)?;
             let now = crate::model::date::now_secs();
             let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
-            let rep = crate::history::report::report(&board, &history, &f, since, now);
+            let mut rep = crate::history::report::report(&board, &history, &f, since, now);
+            let stale = crate::evidence::stale::check_cards(&r, &board.cards);
+            crate::history::report::mark_report_stale(&mut rep, &board, &stale);
             let mut out = term::stdout();
             if format == "json" {
                 term::json(&mut out, &rep)?;
@@ -723,6 +767,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 term::json(&mut out, &output::card_json(&c))?;
             } else {
                 write!(out, "{}", output::show_text(&index.config, &c))?;
+                write!(out, "{}", evidence::show_text(&r, &c))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -795,6 +840,27 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 root.display()
             );
             Ok(code)
+        }
+        Command::Result {
+            card,
+            source,
+            metric,
+            no_verdict,
+            store,
+        } => {
+            let r = root(&cli.board)?;
+            evidence::result(&r, &card, &source, metric, store, no_verdict)
+        }
+        Command::Run {
+            card,
+            metrics,
+            metric,
+            no_verdict,
+            store,
+            command,
+        } => {
+            let r = root(&cli.board)?;
+            evidence::run(&r, &card, metrics, metric, store, no_verdict, &command)
         }
     }
 }

@@ -36,6 +36,49 @@ pub struct HypothesisRow {
     pub verdict_history: Vec<VerdictChange>,
     /// When the card last changed (ISO 8601), if it ever did.
     pub updated_at: Option<String>,
+    /// The verdict was recorded from evidence that no longer matches the
+    /// repository (`stale_why` says how); see [`mark_stale`].
+    pub stale: bool,
+    pub stale_why: Vec<String>,
+}
+
+/// Mark the rows whose verdicts are stale: card id -> why
+/// ([`crate::evidence::stale::check_cards`]).
+pub fn mark_stale(rows: &mut [HypothesisRow], stale: &HashMap<String, Vec<String>>) {
+    for r in rows {
+        if let Some(why) = stale.get(&r.id) {
+            r.stale = true;
+            r.stale_why = why.clone();
+        }
+    }
+}
+
+/// A verdict that may no longer hold, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaleVerdict {
+    pub id: String,
+    pub title: String,
+    pub verdict: String,
+    pub why: Vec<String>,
+}
+
+/// Mark the report's stale verdicts, and list every stale one on the board.
+pub fn mark_report_stale(rep: &mut Report, board: &Board, stale: &HashMap<String, Vec<String>>) {
+    mark_stale(&mut rep.tested, stale);
+    mark_stale(&mut rep.refuted, stale);
+    rep.stale_verdicts = board
+        .cards
+        .iter()
+        .filter_map(|c| {
+            let why = stale.get(&c.id)?;
+            Some(StaleVerdict {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                verdict: c.verdict().map(|v| v.to_string()).unwrap_or_default(),
+                why: why.clone(),
+            })
+        })
+        .collect();
 }
 
 /// A hypothesis's measures, typed.
@@ -136,6 +179,8 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                 },
                 verdict_history: history,
                 updated_at: (last > 0).then(|| date::format_timestamp(last)),
+                stale: false,
+                stale_why: Vec::new(),
             }
         })
         .collect()
@@ -210,6 +255,22 @@ pub fn hypotheses_text(rows: &[HypothesisRow]) -> String {
             fit(&r.cost, cost_w),
             one_line(&r.owner)
         );
+    }
+    let stale: Vec<&HypothesisRow> = rows.iter().filter(|r| r.stale).collect();
+    if !stale.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nstale verdicts (the evidence changed since they were given):"
+        );
+        for r in stale {
+            let _ = writeln!(
+                out,
+                "  {} {} is stale: {}",
+                crate::model::id::short(&r.id),
+                r.verdict,
+                one_line(&r.stale_why.join("; "))
+            );
+        }
     }
     out
 }
@@ -325,6 +386,8 @@ pub struct Report {
     /// Cards in progress, longest in their lane first, against the lane's
     /// 85th-percentile time in lane: what is stuck before it is late.
     pub aging: Vec<AgingCard>,
+    /// Verdicts whose evidence changed since they were given.
+    pub stale_verdicts: Vec<StaleVerdict>,
 }
 
 /// A lane and how full it is.
@@ -506,6 +569,7 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
                     .unwrap_or_default(),
             })
             .collect(),
+        stale_verdicts: Vec::new(),
     }
 }
 
@@ -555,7 +619,28 @@ pub fn markdown(r: &Report) -> String {
                 cell(&h.baseline),
                 cell(&h.target),
                 cell(&h.result),
-                h.verdict
+                if h.stale {
+                    format!("{} (stale: {})", h.verdict, cell(&h.stale_why.join("; ")))
+                } else {
+                    h.verdict.clone()
+                }
+            );
+        }
+    }
+    if !r.stale_verdicts.is_empty() {
+        let _ = writeln!(out, "\n## Stale verdicts\n");
+        let _ = writeln!(
+            out,
+            "The evidence these verdicts were given from has changed since; re-run or re-record them.\n"
+        );
+        for s in &r.stale_verdicts {
+            let _ = writeln!(
+                out,
+                "- {} ({}, {}): {}",
+                cell(&s.title),
+                crate::model::id::short(&s.id),
+                s.verdict,
+                cell(&s.why.join("; "))
             );
         }
     }

@@ -4,6 +4,7 @@
 pub mod board;
 pub mod card;
 pub mod date;
+pub mod evidence;
 pub mod filter;
 pub mod id;
 pub mod rank;
@@ -12,4 +13,5 @@ pub mod value;
 
 pub use board::{BoardConfig, CommitMode, LabelDef, LaneDef};
 pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
+pub use evidence::Evidence;
 pub use value::FieldError;

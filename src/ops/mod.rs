@@ -5,11 +5,13 @@
 mod context;
 pub mod editor;
 mod message;
+mod record;
 mod set;
 pub mod undo;
 
 pub use context::Context;
 pub use message::{brief, clean_line, show_value, subject};
+pub use record::{cost_value, record, Record};
 pub use set::{get_field, set_field};
 
 use crate::git;

@@ -13,6 +13,7 @@ const HYPOTHESIS_KEYS: &[&str] = &[
     "target",
     "result",
     "verdict",
+    "evidence",
 ];
 const EXPERIMENT_KEYS: &[&str] = &["runs", "dataset", "model", "commit", "cost"];
 

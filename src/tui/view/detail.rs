@@ -24,6 +24,69 @@ fn opt(v: &Option<Value>) -> String {
     v.as_ref().map(value_text).unwrap_or_else(|| "—".into())
 }
 
+/// Where the result came from, and whether its verdict is stale.
+fn evidence_lines(app: &App, card: &Card) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let field = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<11}"), t.muted()),
+            Span::raw(for_grid(&v).into_owned()),
+        ])
+    };
+    let Some(ev) = card.hypothesis.as_ref().and_then(|h| h.evidence()) else {
+        return Vec::new();
+    };
+    let mut out = vec![
+        Line::raw(""),
+        Line::from(Span::styled("Evidence", t.accent())),
+    ];
+    let e = match ev {
+        Ok(e) => e,
+        Err(err) => {
+            out.push(Line::from(Span::styled(
+                format!("  cannot be read: {}", for_grid(&err.to_string())),
+                t.error(),
+            )));
+            return out;
+        }
+    };
+    out.push(field("source", e.source.clone()));
+    let step = e.step.map(|s| format!(" at step {s}")).unwrap_or_default();
+    out.push(field("value", format!("{} = {}{step}", e.metric, e.value)));
+    if let Some(r) = &e.run_time {
+        out.push(field("run time", r.clone()));
+    }
+    if let Some(c) = &e.commit {
+        let from = if e.commit_from.as_deref() == Some("head") {
+            " (HEAD when recorded)"
+        } else {
+            ""
+        };
+        out.push(field("commit", format!("{}{from}", &c[..c.len().min(12)])));
+    }
+    if !e.params.is_empty() {
+        let p: Vec<String> = e.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push(field("params", p.join(" ")));
+    }
+    for (p, h) in &e.data {
+        out.push(field("data", format!("{p} {}", &h[..h.len().min(12)])));
+    }
+    let why = crate::evidence::stale::cached(&app.root, card);
+    if !why.is_empty() {
+        out.push(Line::from(Span::styled(
+            "  ⚠ stale: the verdict may no longer hold".to_string(),
+            t.error(),
+        )));
+        for w in why {
+            out.push(Line::from(Span::styled(
+                format!("    {}", for_grid(&w)),
+                t.error(),
+            )));
+        }
+    }
+    out
+}
+
 /// The card as lines of text, untrusted text made visible.
 pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     let t = &app.theme;
@@ -95,8 +158,12 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             ),
         ));
         for (k, v) in &h.extra {
+            if k.as_str() == Some(crate::model::evidence::KEY) {
+                continue;
+            }
             out.push(field(&value_text(k), value_text(v)));
         }
+        out.extend(evidence_lines(app, card));
     }
     if let Some(e) = &card.experiment {
         out.push(Line::raw(""));

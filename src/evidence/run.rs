@@ -1,0 +1,246 @@
+//! `lanes run CARD -- CMD ARGS...`: run a training command with the
+//! terminal attached, then record on the card, in one commit, what it did:
+//! a journal entry (command, exit status, duration, commit), the result
+//! and verdict from the MLflow run it created (or the metrics file
+//! given), and its cost from the board's `settings.cost_per_hour`.
+
+use super::{
+    mlflow, provenance, read, repo_root, verdict_for, Options, Reading, Source, VerdictMode,
+};
+use crate::history::report::cost_of;
+use crate::model::{BoardConfig, Card};
+use crate::ops::{self, Context};
+use crate::store::Index;
+use anyhow::{bail, Context as _, Result};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+/// What `lanes run` did.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The command's exit code (None: killed by a signal).
+    pub code: Option<i32>,
+    pub duration: Duration,
+    /// The result recorded, if any.
+    pub reading: Option<Reading>,
+    /// Why no result was recorded (None when one was, or the command
+    /// failed).
+    pub no_result: Option<String>,
+    pub outcome: ops::Outcome,
+}
+
+impl RunOutcome {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// `2h 03m`, `4m 12s`, `0.8s`.
+pub fn show_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// The board's rate: `settings.cost_per_hour` as (amount, unit).
+pub fn rate(config: &BoardConfig) -> Option<(f64, String)> {
+    let v = config.settings.extra.get("cost_per_hour")?.clone();
+    let (amount, unit) = cost_of(&Some(v))?;
+    // `2.5 GPU-hour` per hour: the unit is what is spent, named once.
+    Some((amount, unit))
+}
+
+fn quote(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c))
+    {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+/// HEAD's id and whether tracked files outside the board differ from it.
+fn head_state(root: &Path) -> (Option<String>, bool) {
+    let Ok(repo) = crate::git::open(root) else {
+        return (None, false);
+    };
+    let head = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .map(|c| c.id().to_string());
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(false).include_ignored(false);
+    let dirty = repo.statuses(Some(&mut opts)).is_ok_and(|s| {
+        s.iter().any(|e| {
+            e.path()
+                .is_ok_and(|p| !p.starts_with(".lanes/") && !p.contains("/.lanes/"))
+        })
+    });
+    (head, dirty)
+}
+
+/// Run `command` for the card `card_query` and record what it did.
+/// `metrics`: a metrics file the command writes (`dvc:` source), instead
+/// of looking for the MLflow run it created.
+pub fn run(
+    ctx: &Context,
+    root: &Path,
+    card_query: &str,
+    metrics: Option<&str>,
+    opts: &Options,
+    command: &[String],
+) -> Result<RunOutcome> {
+    let Some((program, args)) = command.split_first() else {
+        bail!("give the command to run after --, e.g. lanes run 3fk2 -- python train.py");
+    };
+    let index = Index::load(root)?;
+    let card = ops::lookup(&index, card_query)?;
+    let metric = super::metric_of(&card, opts.metric.as_deref());
+    let repo = repo_root(root);
+    let (head, dirty) = head_state(root);
+    let started_ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let clock = Instant::now();
+    let status = std::process::Command::new(program)
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run {program:?}; nothing was recorded"))?;
+    let duration = clock.elapsed();
+    let shown: Vec<String> = command.iter().map(|a| quote(a)).collect();
+    let at = match &head {
+        Some(h) => format!(
+            " at {}{}",
+            &h[..h.len().min(8)],
+            if dirty { " (dirty)" } else { "" }
+        ),
+        None => String::new(),
+    };
+    let code = status.code();
+    let mut note = format!(
+        "ran `{}`: {} after {}{at}",
+        shown.join(" "),
+        match code {
+            Some(0) => "exit 0".to_string(),
+            Some(c) => format!("failed (exit {c})"),
+            None => "killed by a signal".to_string(),
+        },
+        show_duration(duration)
+    );
+    let mut reading = None;
+    let mut no_result = None;
+    if code == Some(0) {
+        match find_result(ctx, &repo, &card, metric, metrics, opts, started_ms) {
+            Ok(mut r) => {
+                if r.evidence.commit_from.as_deref() == Some("head") {
+                    r.evidence.commit = head.clone();
+                    r.evidence.dirty = Some(dirty);
+                }
+                reading = Some(r);
+            }
+            Err(e) => no_result = Some(format!("{e:#}")),
+        }
+    } else {
+        note.push_str("; the verdict is left as it was");
+    }
+    let mut rec = match &reading {
+        Some(r) => {
+            note.push_str(&format!("\nresult: {}", r.describe()));
+            r.clone().into_record("run")
+        }
+        None => ops::Record {
+            card: card.id.clone(),
+            result: None,
+            verdict: None,
+            evidence: None,
+            run: None,
+            cost: None,
+            note: None,
+            verb: "run",
+            detail: String::new(),
+        },
+    };
+    if let Some(why) = &no_result {
+        note.push_str(&format!("\nno result recorded: {why}"));
+    }
+    rec.detail = match (&reading, code) {
+        (Some(r), _) => r.brief(),
+        (None, Some(0)) => "exit 0, no result".to_string(),
+        (None, Some(c)) => format!("failed, exit {c}"),
+        (None, None) => "killed".to_string(),
+    };
+    if let Some((per_hour, unit)) = rate(&index.config) {
+        rec.cost = Some((per_hour * duration.as_secs_f64() / 3600.0, unit));
+    }
+    rec.note = Some(note);
+    let outcome = ops::record(ctx, root, rec)?;
+    Ok(RunOutcome {
+        code,
+        duration,
+        reading,
+        no_result,
+        outcome,
+    })
+}
+
+fn find_result(
+    ctx: &Context,
+    repo: &Path,
+    card: &Card,
+    metric: Result<String>,
+    metrics: Option<&str>,
+    opts: &Options,
+    started_ms: i64,
+) -> Result<Reading> {
+    let metric = metric?;
+    let source = match metrics {
+        Some(path) => Source::parse(&format!("dvc:{path}"))?,
+        None => {
+            let store = mlflow::find(repo, opts.store.as_deref())?;
+            let reader = store.open()?;
+            let newest = reader.recent(&metric, Some(started_ms), 1)?;
+            drop(reader);
+            match newest.into_iter().next() {
+                Some(r) => Source::Mlflow(r.id),
+                None => bail!(
+                    "no MLflow run in {} started after the command did and logged {metric} (give --metrics PATH for a metrics file)",
+                    store.path().display()
+                ),
+            }
+        }
+    };
+    let mut e = read(repo, &source, &metric, opts.store.as_deref())?;
+    provenance(ctx, repo, &mut e)?;
+    let mode = match opts.verdict {
+        VerdictMode::Skip => VerdictMode::Skip,
+        _ => VerdictMode::IfPossible,
+    };
+    let verdict = verdict_for(card, e.value, mode)?;
+    e.verdict = verdict;
+    Ok(Reading {
+        card: card.id.clone(),
+        evidence: e,
+        verdict,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(show_duration(Duration::from_millis(800)), "0.8s");
+        assert_eq!(show_duration(Duration::from_secs(252)), "4m 12s");
+        assert_eq!(show_duration(Duration::from_secs(7380)), "2h 03m");
+    }
+}

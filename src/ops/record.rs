@@ -1,0 +1,135 @@
+//! Recording what a run gave a card (`lanes result`, `lanes run`): result,
+//! verdict and evidence, the run in `experiment.runs`, its cost and a
+//! journal entry, all in one commit.
+
+use super::{author_name, lookup, message, write_and_commit, Base, Context, Outcome, Said};
+use crate::history::report::{cost_of, unit_name};
+use crate::model::{date, Card, Evidence, Experiment, JournalEntry, Verdict};
+use crate::store::Index;
+use anyhow::Result;
+use serde_yaml::Value;
+use std::path::Path;
+
+/// What a run gives a card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub card: String,
+    /// The new `hypothesis.result`.
+    pub result: Option<Value>,
+    /// The new verdict (None: left as it is).
+    pub verdict: Option<Verdict>,
+    /// The result's provenance (replaces the card's evidence).
+    pub evidence: Option<Evidence>,
+    /// A run to add to `experiment.runs` (`mlflow:<id>`).
+    pub run: Option<String>,
+    /// A cost to add to `experiment.cost`: (amount, unit; "" for none).
+    pub cost: Option<(f64, String)>,
+    /// A journal entry.
+    pub note: Option<String>,
+    /// The commit's verb: `result` or `run`.
+    pub verb: &'static str,
+    /// The commit subject's detail.
+    pub detail: String,
+}
+
+/// A cost as the card keeps it: a number, or `<amount> <unit>`.
+pub fn cost_value(amount: f64, unit: &str) -> Value {
+    let rounded = (amount * 10_000.0).round() / 10_000.0;
+    let text = format!("{rounded}");
+    match unit {
+        "" => Value::Number(rounded.into()),
+        "$" => Value::String(format!("${text}")),
+        u => Value::String(format!("{text} {}", unit_name(u))),
+    }
+}
+
+/// Record what a run gave a card: one commit, through the same
+/// transaction as every action (the board lock held from reading to
+/// committing).
+pub fn record(ctx: &Context, root: &Path, rec: Record) -> Result<Outcome> {
+    let _lock = super::lock(root)?;
+    let board = Index::load(root)?;
+    let verb = rec.verb;
+    let detail = rec.detail.clone();
+    let (old, card, body) = build(ctx, &board, rec)?;
+    write_and_commit(
+        ctx,
+        &board,
+        Base::Card(&old),
+        &card,
+        None,
+        Said {
+            verb,
+            detail: &detail,
+            body: &body,
+        },
+    )
+}
+
+/// The card before and after, with the commit's body.
+fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, Card, String)> {
+    let old = lookup(board, &rec.card)?;
+    let mut card = old.clone();
+    let mut body = Vec::new();
+    if rec.result.is_some() || rec.verdict.is_some() || rec.evidence.is_some() {
+        let h = card.hypothesis.get_or_insert_with(Default::default);
+        if let Some(r) = rec.result {
+            body.push(format!("hypothesis.result: {}", message::show_value(&r)));
+            h.result = Some(r);
+        }
+        if let Some(v) = rec.verdict {
+            body.push(format!("hypothesis.verdict: {v}"));
+            h.verdict = v;
+        }
+        if let Some(e) = &rec.evidence {
+            body.push(format!("hypothesis.evidence: {}", e.source));
+            h.set_evidence(Some(e));
+        }
+    }
+    if rec.run.is_some() || rec.cost.is_some() {
+        let e = card
+            .experiment
+            .get_or_insert_with(|| Box::new(Experiment::default()));
+        if let Some(run) = rec.run {
+            if !e.runs.contains(&run) {
+                body.push(format!("experiment.runs: + {run}"));
+                e.runs.push(run);
+            }
+        }
+        if let Some((amount, unit)) = rec.cost {
+            let total = match cost_of(&e.cost) {
+                Some((was, u)) if unit_name(&u) == unit_name(&unit) => was + amount,
+                _ => amount,
+            };
+            let v = cost_value(total, &unit);
+            body.push(format!("experiment.cost: {}", message::show_value(&v)));
+            e.cost = Some(v);
+        }
+    }
+    if let Some(text) = rec.note {
+        card.journal.push(JournalEntry {
+            at: date::format_timestamp(ctx.now()),
+            by: author_name(ctx, &board.root),
+            text: text.clone(),
+            extra: Default::default(),
+        });
+        body.push(String::new());
+        body.push(text);
+    }
+    Ok((old, card, body.join("\n")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn costs_keep_their_unit_in_the_plural() {
+        assert_eq!(
+            cost_value(0.5, "GPU-hour"),
+            Value::String("0.5 GPU-hours".into())
+        );
+        assert_eq!(cost_value(1.23456, ""), Value::from(1.2346));
+        assert_eq!(cost_value(2.0, "$"), Value::String("$2".into()));
+    }
+}
