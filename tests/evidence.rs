@@ -678,6 +678,9 @@ fn the_board_screen_shows_evidence_and_a_stale_badge() {
     let lock = r.read("dvc.lock").replace("556c392a", "0000392a");
     r.write("dvc.lock", lock);
     let mut app = r.app(160, 40);
+    // What the event loop's worker does when the board is read.
+    let root = app.root.clone();
+    app.stale = lanes::evidence::stale::check_cards(&root, &app.evidence_cards());
     let screen = screen_text(render(&app).backend().buffer());
     assert!(screen.contains("⚠stale"), "{screen}");
     press(&mut app, &[code(KeyCode::Enter)]);

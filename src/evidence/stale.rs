@@ -9,8 +9,6 @@ use super::{dvc, mlflow, repo_root, show_number, store_of, Evidence};
 use crate::model::Card;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
-use std::time::SystemTime;
 
 /// Checks evidence against the repository as it is now, reading
 /// `dvc.lock` once and opening each store once.
@@ -133,81 +131,4 @@ pub fn check_cards<'a>(
         }
     }
     out
-}
-
-type Stamp = Option<(u64, SystemTime)>;
-
-fn stamp(p: &Path) -> Stamp {
-    std::fs::metadata(p)
-        .ok()
-        .map(|m| (m.len(), m.modified().unwrap_or(SystemTime::UNIX_EPOCH)))
-}
-
-/// The files a check of `e` reads.
-fn inputs(repo_root: &Path, e: &Evidence) -> Vec<PathBuf> {
-    let mut out = vec![repo_root.join("dvc.lock")];
-    if let Some(s) = e.store.as_deref() {
-        let p = repo_root.join(s);
-        out.push(p.with_extension("db-wal"));
-        out.push(p);
-    }
-    if let Some(rest) = e.source.strip_prefix("dvc:") {
-        out.push(repo_root.join(rest.split('#').next().unwrap_or(rest)));
-    }
-    out
-}
-
-struct Memo {
-    stamps: Vec<Stamp>,
-    why: Vec<String>,
-}
-
-#[derive(Default)]
-struct Cache {
-    roots: HashMap<PathBuf, PathBuf>,
-    cards: HashMap<(String, String), Memo>,
-}
-
-/// Why a card's verdict is stale, remembered while the files the check
-/// read are unchanged (a few `stat`s): for drawing the board, where the
-/// same cards are asked about on every frame. (A file store's metric
-/// files are not watched: a changed value there shows after the next
-/// change of `dvc.lock` or the card.)
-pub fn cached(root: &Path, card: &Card) -> Vec<String> {
-    let Some(ev) = card.hypothesis.as_ref().and_then(|h| h.evidence()) else {
-        return Vec::new();
-    };
-    let e = match ev {
-        Ok(e) => e,
-        Err(err) => return vec![format!("its evidence cannot be read ({err})")],
-    };
-    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    let repo = cache
-        .roots
-        .entry(root.to_path_buf())
-        .or_insert_with(|| repo_root(root))
-        .clone();
-    let stamps: Vec<Stamp> = inputs(&repo, &e).iter().map(|p| stamp(p)).collect();
-    let key = (
-        card.id.clone(),
-        serde_yaml::to_string(&e.to_value()).unwrap_or_default(),
-    );
-    if let Some(m) = cache.cards.get(&key) {
-        if m.stamps == stamps {
-            return m.why.clone();
-        }
-    }
-    let why = Checker::at_repo(repo).check(&e);
-    cache.cards.insert(
-        key,
-        Memo {
-            stamps,
-            why: why.clone(),
-        },
-    );
-    why
 }

@@ -378,6 +378,9 @@ pub struct App {
     /// Cards with conflicts a sync recorded (for the status bar; counted
     /// when the board changes, not on every draw).
     pub conflicted: usize,
+    /// Why each stale verdict is stale (card id -> reasons), as checked on
+    /// the worker against `dvc.lock` and the run stores.
+    pub stale: std::collections::HashMap<String, Vec<String>>,
     /// The user asked for a reload: say when it is done.
     pub announce_reload: bool,
     /// `J`/`K` presses on one card not committed yet: they become one
@@ -429,6 +432,7 @@ impl App {
             keep_visible: None,
             announce_reload: false,
             conflicted: 0,
+            stale: Default::default(),
             reorder: None,
             status: RepoStatus::default(),
             work: Work::Idle,
@@ -2004,6 +2008,20 @@ impl App {
             }
             Err(e) => self.set_message(e, true),
         }
+    }
+
+    /// The cards whose verdicts rest on evidence, for the worker to check.
+    pub fn evidence_cards(&self) -> Vec<Card> {
+        self.board
+            .cards
+            .iter()
+            .filter(|c| {
+                c.hypothesis
+                    .as_ref()
+                    .is_some_and(|h| h.extra.contains_key(crate::model::evidence::KEY))
+            })
+            .cloned()
+            .collect()
     }
 
     /// An undo or redo finished on the worker: say what it did (the board

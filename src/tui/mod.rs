@@ -56,6 +56,8 @@ pub enum Event {
     AutoSync,
     /// A card's history was read.
     History(String, Result<Vec<crate::history::Entry>, String>),
+    /// Stale verdicts were checked: card id -> why.
+    Stale(std::collections::HashMap<String, Vec<String>>),
     /// Hypotheses and flow were computed.
     Insights(Result<app::Insights, String>),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
@@ -74,6 +76,8 @@ enum Job {
     },
     Reload,
     Status,
+    /// Check these cards' evidence against `dvc.lock` and the run stores.
+    Stale(Vec<crate::model::Card>),
     Resolve(editor::EditConflict, editor::Choice),
     Sync,
     History(String),
@@ -262,6 +266,9 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
                 }
                 Job::Reload => Event::Loaded(Board::load(&root).map_err(|e| format!("{e:#}"))),
                 Job::Status => Event::Status(repo_status(&root)),
+                Job::Stale(cards) => {
+                    Event::Stale(crate::evidence::stale::check_cards(&root, &cards))
+                }
             };
             if tx.send(ev).is_err() {
                 return;
@@ -388,6 +395,8 @@ pub fn run(root: &Path) -> Result<()> {
     };
     if app.board.is_partial() {
         lp.request_reload(&mut app);
+    } else {
+        lp.check_stale(&mut app);
     }
     lp.run(&mut terminal, &mut app, &rx, &input, watcher.as_mut())
 }
@@ -483,6 +492,8 @@ impl Loop {
             }
             let mut next = first;
             let mut files = crate::watch::Changes::default();
+            // Whether the cards may have changed: evidence is checked again.
+            let mut recheck = false;
             // Handle everything already waiting before drawing once.
             while let Some(ev) = next {
                 let effects = match ev {
@@ -497,6 +508,7 @@ impl Loop {
                         Vec::new()
                     }
                     Event::Loaded(result) => {
+                        recheck = true;
                         self.reload_done(app);
                         let mut effects = handle(app, Event::Loaded(result));
                         if !app.board.is_partial() || self.reload == Reload::Idle {
@@ -506,7 +518,10 @@ impl Loop {
                         }
                         effects
                     }
-                    ev => handle(app, ev),
+                    ev => {
+                        recheck |= matches!(ev, Event::Applied(Ok(_)));
+                        handle(app, ev)
+                    }
                 };
                 for effect in effects {
                     if self.effect(terminal, app, input, effect)? {
@@ -519,14 +534,31 @@ impl Loop {
             if !files.is_empty() {
                 if let Some(now_changes) = self.settle.offer(files, now) {
                     self.files(app, now_changes, watcher.as_deref_mut());
+                    recheck = true;
                 }
             }
             if let Some(burst) = self.settle.take_due(now) {
                 self.files(app, burst, watcher.as_deref_mut());
+                recheck = true;
+            }
+            if recheck {
+                self.check_stale(app);
             }
             terminal.draw(|f| view::draw(f, app))?;
         }
         Ok(())
+    }
+
+    /// Check the evidence of the cards that have some, on the worker,
+    /// when they changed (or the board was read again: `dvc.lock` or a
+    /// store may have changed too).
+    fn check_stale(&mut self, app: &mut App) {
+        let cards = app.evidence_cards();
+        if cards.is_empty() {
+            app.stale.clear();
+            return;
+        }
+        let _ = self.jobs.send(Job::Stale(cards));
     }
 
     fn files(
@@ -745,6 +777,10 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
         }
         Event::History(id, r) => {
             app.history = Some((id, r));
+            Vec::new()
+        }
+        Event::Stale(map) => {
+            app.stale = map;
             Vec::new()
         }
         Event::Insights(r) => {

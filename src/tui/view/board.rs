@@ -205,14 +205,9 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
         meta.push(Span::raw(" "));
         meta.push(Span::raw(fit(&card.kind, 12)));
     }
-    // Evidence whose data or stored value changed since the verdict
-    // (remembered while the files it reads are unchanged).
-    if card
-        .hypothesis
-        .as_ref()
-        .is_some_and(|h| h.extra.contains_key(crate::model::evidence::KEY))
-        && !crate::evidence::stale::cached(&app.root, card).is_empty()
-    {
+    // Evidence whose data or stored value changed since the verdict (as
+    // last checked on the worker).
+    if app.stale.contains_key(&card.id) {
         meta.push(Span::styled(" ⚠stale", t.error()));
     }
     if card.extra.contains_key("conflicts") {

@@ -71,15 +71,14 @@ fn evidence_lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     for (p, h) in &e.data {
         out.push(field("data", format!("{p} {}", &h[..h.len().min(12)])));
     }
-    let why = crate::evidence::stale::cached(&app.root, card);
-    if !why.is_empty() {
+    if let Some(why) = app.stale.get(&card.id) {
         out.push(Line::from(Span::styled(
             "  ⚠ stale: the verdict may no longer hold".to_string(),
             t.error(),
         )));
         for w in why {
             out.push(Line::from(Span::styled(
-                format!("    {}", for_grid(&w)),
+                format!("    {}", for_grid(w)),
                 t.error(),
             )));
         }
