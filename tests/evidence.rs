@@ -692,3 +692,80 @@ fn the_board_screen_shows_evidence_and_a_stale_badge() {
     );
     assert!(screen.contains("train.py changed in dvc.lock"), "{screen}");
 }
+
+#[test]
+fn r_on_the_board_records_a_result_from_a_recent_run() {
+    use common::tui::{buffer, code, locate, press, render, screen_text};
+    use lanes::tui::app::{Effect, Mode};
+    use ratatui::crossterm::event::KeyCode;
+    let (r, id) = setup(&["mlflow.db", "dvc.lock"]);
+    let mut app = r.app(80, 24);
+    let before = r.commit_count();
+    let effects = press(
+        &mut app,
+        &[ratatui::crossterm::event::KeyEvent::from(KeyCode::Char(
+            'r',
+        ))],
+    );
+    let [Effect::LoadRuns { card, metric }] = &effects[..] else {
+        panic!("expected the runs to be looked up, got {effects:?}");
+    };
+    assert_eq!(card, &id);
+    // What the worker does: the store's recent runs of the metric.
+    let runs = lanes::evidence::recent_runs(&app.root, metric, 12).map_err(|e| format!("{e:#}"));
+    assert!(runs.as_ref().is_ok_and(|r| !r.is_empty()), "{runs:?}");
+    app.on_runs(card.clone(), runs);
+    assert!(matches!(app.mode, Mode::Prompt(_)));
+    locate(&buffer(&app), "Recent runs of this metric");
+    // Tab goes through them until the good run is in the line.
+    let good = format!(
+        "mlflow:{}",
+        run_id("sqlite", "good").trim_start_matches("mlflow:")
+    );
+    for _ in 0..12 {
+        if matches!(&app.mode, Mode::Prompt(p) if p.input == good) {
+            break;
+        }
+        press(&mut app, &[code(KeyCode::Tab)]);
+    }
+    assert!(
+        matches!(&app.mode, Mode::Prompt(p) if p.input == good),
+        "{:?}",
+        app.mode
+    );
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::RecordResult { card, source }] = &effects[..] else {
+        panic!("expected a record, got {effects:?}");
+    };
+    assert_eq!(source, &good);
+    // What the worker does: the action from the run, applied.
+    let ctx = lanes::ops::Context::from_env();
+    let action =
+        lanes::evidence::record_action(&ctx, &app.root, card, source).expect("the run reads");
+    let outcome = lanes::ops::apply(&ctx, &app.root, action).expect("recorded");
+    app.on_applied(Ok(outcome));
+    assert_eq!(r.commit_count(), before + 1);
+    let c = r.card(&id);
+    assert_eq!(c["hypothesis"]["result"].as_f64(), Some(0.232));
+    assert_eq!(
+        c["hypothesis"]["evidence"]["source"].as_str(),
+        Some(good.as_str())
+    );
+    let screen = screen_text(render(&app).backend().buffer());
+    assert!(screen.contains("supported"), "{screen}");
+    // A card without a metric says why nothing can be read.
+    let other = r.lanes(&["add", "Plain task"]);
+    assert!(other.status.success());
+    let mut app = r.app(80, 24);
+    let plain = String::from_utf8_lossy(&other.stdout).trim().to_string();
+    app.selected_id = Some(plain);
+    app.rebuild();
+    assert!(press(
+        &mut app,
+        &[ratatui::crossterm::event::KeyEvent::from(KeyCode::Char(
+            'r'
+        ))]
+    )
+    .is_empty());
+    locate(&buffer(&app), "no hypothesis metric");
+}

@@ -341,6 +341,18 @@ pub enum Effect {
     LoadHistory(String),
     /// Compute hypotheses and flow on the worker.
     LoadInsights,
+    /// Find the store's recent runs of a hypothesis's metric on the
+    /// worker, then ask which one the result comes from.
+    LoadRuns {
+        card: String,
+        metric: String,
+    },
+    /// Read a run's (or metrics file's) final value and record it on the
+    /// card with its verdict and provenance, on the worker.
+    RecordResult {
+        card: Box<Card>,
+        source: String,
+    },
     /// Settle an edit that collided with a change on disk.
     ResolveEdit(ops::editor::EditConflict, ops::editor::Choice),
     Quit,
@@ -1314,6 +1326,26 @@ impl App {
                     };
                 }
             }
+            Command::RecordResult => {
+                if let Some(c) = self.selected_card() {
+                    let metric = c.hypothesis.as_ref().and_then(|h| h.metric.clone());
+                    match metric {
+                        Some(metric) => {
+                            let card = c.id.clone();
+                            self.set_message(format!("looking for runs that logged {metric}…"), false);
+                            return vec![Effect::LoadRuns { card, metric }];
+                        }
+                        None => self.set_message(
+                            format!(
+                                "{} has no hypothesis metric to read from a run; {} makes it a hypothesis",
+                                c.short_id(),
+                                self.keymap.hint(Command::Verdict)
+                            ),
+                            false,
+                        ),
+                    }
+                }
+            }
             Command::Checklist => {
                 if let Some(c) = self.selected_card() {
                     if c.checklist.is_empty() {
@@ -1669,6 +1701,11 @@ impl App {
                 return Vec::new();
             }
             KeyCode::Enter => return self.submit(p),
+            KeyCode::Tab if !p.choices.is_empty() => {
+                if !p.complete() {
+                    self.warn("no recent run matches what is typed");
+                }
+            }
             KeyCode::Char('o') if ctrl => {
                 if let Purpose::Note { card } = &p.purpose {
                     // A longer note in $EDITOR, starting from what is typed.
@@ -1741,6 +1778,16 @@ impl App {
             fields: vec![(field.to_string(), normalise(value), seen(card, field))],
         };
         let action = match p.purpose.clone() {
+            Purpose::Evidence { card } => {
+                let Some(card) = self.board.card(&card).cloned() else {
+                    self.set_message("the card is gone", true);
+                    return Vec::new();
+                };
+                return vec![Effect::RecordResult {
+                    card: Box::new(card),
+                    source: text,
+                }];
+            }
             Purpose::Filter { .. } => {
                 if !self.filter.is_empty() {
                     let shown: usize = self
@@ -2024,6 +2071,50 @@ impl App {
             .collect()
     }
 
+    /// The recent runs of a card's metric were read: ask which one.
+    pub fn on_runs(
+        &mut self,
+        card: String,
+        runs: Result<Vec<crate::evidence::mlflow::Recent>, String>,
+    ) {
+        if self.board.card(&card).is_none() {
+            return;
+        }
+        let mut p = Prompt::new(Purpose::Evidence { card: card.clone() }, String::new());
+        p.seen = self.board.card(&card).cloned();
+        match runs {
+            Ok(runs) if !runs.is_empty() => {
+                p.choices = runs
+                    .iter()
+                    .map(|r| {
+                        let at = crate::model::date::format_timestamp(r.start_ms.div_euclid(1000));
+                        (
+                            format!("mlflow:{}", r.id),
+                            format!(
+                                "{} · started {}",
+                                crate::evidence::show_number(r.value),
+                                at[..16].replace('T', " ")
+                            ),
+                        )
+                    })
+                    .collect();
+                self.set_message(
+                    format!("{} recent runs: Tab goes through them", runs.len()),
+                    false,
+                );
+            }
+            Ok(_) => self.set_message(
+                "no run in the store logged this metric: type a run id or dvc:PATH#key",
+                false,
+            ),
+            Err(e) => self.set_message(
+                format!("{e}; type a run id, mlflow:ID or dvc:PATH#key"),
+                false,
+            ),
+        }
+        self.mode = Mode::Prompt(p);
+    }
+
     /// An undo or redo finished on the worker: say what it did (the board
     /// is read again by the event loop).
     pub fn on_undone(&mut self, result: Result<String, String>) {
@@ -2251,6 +2342,7 @@ fn is_card_command(cmd: Command) -> bool {
     matches!(
         cmd,
         Command::Edit
+            | Command::RecordResult
             | Command::Checklist
             | Command::Conflicts
             | Command::History

@@ -30,6 +30,7 @@ pub enum Command {
     EditDue,
     Note,
     Verdict,
+    RecordResult,
     Archive,
     Checklist,
     Conflicts,
@@ -50,7 +51,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 38] = [
+    pub const ALL: [Command; 39] = [
         Command::Left,
         Command::Right,
         Command::Up,
@@ -72,6 +73,7 @@ impl Command {
         Command::EditDue,
         Command::Note,
         Command::Verdict,
+        Command::RecordResult,
         Command::Archive,
         Command::Checklist,
         Command::Conflicts,
@@ -115,6 +117,7 @@ impl Command {
             Command::EditDue => "edit-due",
             Command::Note => "note",
             Command::Verdict => "verdict",
+            Command::RecordResult => "result-from-run",
             Command::Archive => "archive",
             Command::Checklist => "checklist",
             Command::Conflicts => "conflicts",
@@ -159,6 +162,7 @@ impl Command {
             Command::EditDue => "edit the due date",
             Command::Note => "add a journal note",
             Command::Verdict => "set verdict and result",
+            Command::RecordResult => "result and verdict from a run (MLflow, DVC), with provenance",
             Command::Archive => "archive the card",
             Command::Checklist => "tick the card's checklist",
             Command::Conflicts => "resolve the conflicts a sync recorded on the card",
@@ -334,6 +338,7 @@ const DEFAULTS: &[(Command, &[&str])] = &[
     (Command::EditDue, &["D"]),
     (Command::Note, &["c"]),
     (Command::Verdict, &["v"]),
+    (Command::RecordResult, &["r"]),
     (Command::Archive, &["x"]),
     (Command::Checklist, &["T"]),
     (Command::Conflicts, &["C"]),

@@ -56,6 +56,8 @@ pub enum Event {
     AutoSync,
     /// A card's history was read.
     History(String, Result<Vec<crate::history::Entry>, String>),
+    /// A hypothesis's recent runs were read (for `r`).
+    Runs(String, Result<Vec<crate::evidence::mlflow::Recent>, String>),
     /// Stale verdicts were checked: card id -> why.
     Stale(std::collections::HashMap<String, Vec<String>>),
     /// Hypotheses and flow were computed.
@@ -76,6 +78,16 @@ enum Job {
     },
     Reload,
     Status,
+    /// The store's recent runs of a metric, for a card.
+    Runs {
+        card: String,
+        metric: String,
+    },
+    /// Record a run's result on a card.
+    Record {
+        card: Box<crate::model::Card>,
+        source: String,
+    },
     /// Check these cards' evidence against `dvc.lock` and the run stores.
     Stale(Vec<crate::model::Card>),
     Resolve(editor::EditConflict, editor::Choice),
@@ -266,6 +278,25 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
                 }
                 Job::Reload => Event::Loaded(Board::load(&root).map_err(|e| format!("{e:#}"))),
                 Job::Status => Event::Status(repo_status(&root)),
+                Job::Runs { card, metric } => {
+                    let runs = crate::evidence::recent_runs(&root, &metric, 12)
+                        .map_err(|e| format!("{e:#}"));
+                    Event::Runs(card, runs)
+                }
+                Job::Record { card, source } => {
+                    let ctx = ops::Context::from_env();
+                    let result = crate::evidence::record_action(&ctx, &root, &card, &source)
+                        .and_then(|action| ops::apply(&ctx, &root, action))
+                        .map_err(|e| format!("{e:#}"));
+                    let ok = result.is_ok();
+                    if tx.send(Event::Applied(result)).is_err() {
+                        return;
+                    }
+                    if !ok {
+                        continue;
+                    }
+                    Event::Status(repo_status(&root))
+                }
                 Job::Stale(cards) => {
                     Event::Stale(crate::evidence::stale::check_cards(&root, &cards))
                 }
@@ -658,6 +689,13 @@ impl Loop {
             Effect::LoadInsights => {
                 let _ = self.jobs.send(Job::Insights);
             }
+            Effect::LoadRuns { card, metric } => {
+                let _ = self.jobs.send(Job::Runs { card, metric });
+            }
+            Effect::RecordResult { card, source } => {
+                app.work = Work::Running("reading the run".into());
+                let _ = self.jobs.send(Job::Record { card, source });
+            }
             Effect::ResolveEdit(conflict, choice) => {
                 let _ = self.jobs.send(Job::Resolve(conflict, choice));
             }
@@ -777,6 +815,10 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
         }
         Event::History(id, r) => {
             app.history = Some((id, r));
+            Vec::new()
+        }
+        Event::Runs(card, runs) => {
+            app.on_runs(card, runs);
             Vec::new()
         }
         Event::Stale(map) => {

@@ -17,6 +17,11 @@ pub struct Prompt {
     /// What the value is now, shown beside an empty prompt
     /// (`now 0.204; Enter keeps it`).
     pub current: Option<String>,
+    /// Values Tab completes to (a hypothesis's recent runs), with what
+    /// each is: (value, description).
+    pub choices: Vec<(String, String)>,
+    /// The choice Tab last put in the line.
+    pub choice: Option<usize>,
 }
 
 /// The steps of a hypothesis being written on screen.
@@ -97,6 +102,10 @@ pub enum Purpose {
     Filter {
         before: String,
     },
+    /// The run (or metrics file) a hypothesis's result comes from.
+    Evidence {
+        card: String,
+    },
 }
 
 impl Purpose {
@@ -123,6 +132,7 @@ impl Purpose {
             Purpose::Note { .. } => "Journal note (Ctrl+o: $EDITOR)".into(),
             Purpose::Result { verdict, .. } => format!("Result for {verdict}"),
             Purpose::Filter { .. } => "Filter".into(),
+            Purpose::Evidence { .. } => "Result from run (Tab: recent runs)".into(),
         }
     }
 
@@ -134,7 +144,8 @@ impl Purpose {
             | Purpose::Assignees { card }
             | Purpose::Due { card }
             | Purpose::Note { card }
-            | Purpose::Result { card, .. } => Some(card),
+            | Purpose::Result { card, .. }
+            | Purpose::Evidence { card } => Some(card),
             Purpose::Hypothesis { card, .. } => card.as_deref(),
             _ => None,
         }
@@ -187,6 +198,8 @@ impl Prompt {
             cursor,
             seen: None,
             current: None,
+            choices: Vec::new(),
+            choice: None,
         }
     }
 
@@ -214,6 +227,13 @@ impl Prompt {
             Purpose::Title { .. } | Purpose::NewCard { .. } if t.is_empty() => {
                 Check::Bad("a card needs a title".into())
             }
+            Purpose::Evidence { .. } if t.is_empty() => {
+                Check::Bad("a run id, mlflow:ID or dvc:PATH#key".into())
+            }
+            Purpose::Evidence { .. } => match self.choice.and_then(|i| self.choices.get(i)) {
+                Some((v, what)) if v == t => Check::Ok(Some(what.clone())),
+                _ => Check::Ok(None),
+            },
             Purpose::Hypothesis { step, .. } => match step {
                 HypStep::Title if t.is_empty() => Check::Bad("a card needs a title".into()),
                 HypStep::Direction => match direction(t) {
@@ -230,6 +250,32 @@ impl Prompt {
                 _ => Check::Ok(None),
             },
             _ => Check::Ok(None),
+        }
+    }
+
+    /// Tab: the next choice that starts with what was typed (all of them
+    /// when the line holds a choice already), put in the line.
+    pub fn complete(&mut self) -> bool {
+        if self.choices.is_empty() {
+            return false;
+        }
+        let typed = match self.choice.and_then(|i| self.choices.get(i)) {
+            Some((v, _)) if *v == self.input => String::new(),
+            _ => self.input.trim().to_string(),
+        };
+        let n = self.choices.len();
+        let from = self.choice.map_or(0, |i| i + 1);
+        let next = (0..n)
+            .map(|k| (from + k) % n)
+            .find(|&i| self.choices[i].0.starts_with(&typed) || self.choices[i].0.contains(&typed));
+        match next {
+            Some(i) => {
+                self.input = self.choices[i].0.clone();
+                self.cursor = self.input.chars().count();
+                self.choice = Some(i);
+                true
+            }
+            None => false,
         }
     }
 
@@ -410,6 +456,29 @@ mod tests {
         p.edit(&key(KeyCode::Home, KeyModifiers::NONE));
         let (shown, col) = p.window(10);
         assert_eq!((shown.as_str(), col), ("abcdefghij", 0));
+    }
+
+    #[test]
+    fn tab_cycles_through_the_choices_that_match() {
+        let mut p = Prompt::new(Purpose::Evidence { card: "x".into() }, String::new());
+        p.choices = vec![
+            ("mlflow:aa11".into(), "0.23".into()),
+            ("mlflow:bb22".into(), "0.21".into()),
+            ("mlflow:ab33".into(), "0.19".into()),
+        ];
+        assert!(p.complete());
+        assert_eq!(p.input, "mlflow:aa11");
+        assert_eq!(p.check(0), Check::Ok(Some("0.23".into())));
+        assert!(p.complete());
+        assert_eq!(p.input, "mlflow:bb22");
+        p.input = "mlflow:ab".into();
+        p.choice = None;
+        assert!(p.complete());
+        assert_eq!(p.input, "mlflow:ab33");
+        p.input = "zz".into();
+        p.choice = None;
+        assert!(!p.complete());
+        assert_eq!(p.input, "zz");
     }
 
     #[test]

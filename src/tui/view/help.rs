@@ -42,6 +42,7 @@ const TOPICS: &[(&str, &[Command])] = &[
             Command::EditDue,
             Command::Note,
             Command::Verdict,
+            Command::RecordResult,
             Command::Checklist,
             Command::Conflicts,
             Command::Archive,

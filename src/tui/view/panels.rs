@@ -214,3 +214,46 @@ pub fn resolve(frame: &mut Frame, app: &App, area: Rect) {
         area,
     );
 }
+
+/// What Tab goes through in a prompt (a hypothesis's recent runs), just
+/// above the prompt, the one in the line marked.
+pub fn choices(frame: &mut Frame, app: &App, p: &crate::tui::prompt::Prompt, area: Rect) {
+    let t = &app.theme;
+    let rows = p
+        .choices
+        .len()
+        .min(usize::from(area.height.saturating_sub(4)).max(1));
+    let first = p.choice.map_or(0, |c| (c + 1).saturating_sub(rows));
+    let w = area.width.saturating_sub(2);
+    let lines: Vec<Line> = p
+        .choices
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, (v, what))| {
+            let text = fit(&format!(" {v}  {what}"), usize::from(w.saturating_sub(2)));
+            if Some(i) == p.choice {
+                Line::styled(text, t.selected())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    let h = lines.len() as u16 + 2;
+    let r = Rect::new(
+        area.x,
+        (area.y + area.height).saturating_sub(h + 1),
+        w.min(90),
+        h,
+    );
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).block(block(
+            app,
+            " Recent runs of this metric ",
+            " Tab next · Enter records · Esc ",
+        )),
+        r,
+    );
+}
