@@ -738,12 +738,14 @@ fn r_on_the_board_records_a_result_from_a_recent_run() {
         panic!("expected a record, got {effects:?}");
     };
     assert_eq!(source, &good);
-    // What the worker does: the action from the run, applied.
+    // What the worker does: the run read and recorded, as `lanes result`.
     let ctx = lanes::ops::Context::from_env();
-    let action =
-        lanes::evidence::record_action(&ctx, &app.root, card, source).expect("the run reads");
-    let outcome = lanes::ops::apply(&ctx, &app.root, action).expect("recorded");
+    let opts = lanes::evidence::Options::default();
+    let (_, outcome) =
+        lanes::evidence::record_result(&ctx, &app.root, card, source, &opts).expect("recorded");
     app.on_applied(Ok(outcome));
+    let message = r.head_message();
+    assert!(message.contains("Lanes-Action: result"), "{message}");
     assert_eq!(r.commit_count(), before + 1);
     let c = r.card(&id);
     assert_eq!(c["hypothesis"]["result"].as_f64(), Some(0.232));

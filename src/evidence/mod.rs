@@ -18,7 +18,7 @@ pub mod stale;
 pub mod verdict;
 
 use crate::model::{date, Card, Evidence, Verdict};
-use crate::ops::{self, Action, Context, Record};
+use crate::ops::{self, Context, Record};
 use crate::store::Index;
 use anyhow::{anyhow, bail, Result};
 use serde_yaml::{Number, Value};
@@ -321,39 +321,6 @@ impl Reading {
             detail,
         }
     }
-
-    /// The same change as a plain `Set` action (for the board screen,
-    /// whose actions are `ops::Action`s): result, verdict, evidence and
-    /// the run in `experiment.runs`.
-    pub fn into_action(self, card: &Card) -> Action {
-        let mut fields = vec![(
-            "hypothesis.result".to_string(),
-            number_value(self.evidence.value),
-        )];
-        if let Some(v) = self.verdict {
-            fields.push(("hypothesis.verdict".into(), Value::String(v.to_string())));
-        }
-        if let Some(id) = self.evidence.run_id() {
-            let run = format!("mlflow:{id}");
-            let mut runs = card
-                .experiment
-                .as_ref()
-                .map(|e| e.runs.clone())
-                .unwrap_or_default();
-            if !runs.contains(&run) {
-                runs.push(run);
-                fields.push((
-                    "experiment.runs".into(),
-                    Value::Sequence(runs.into_iter().map(Value::String).collect()),
-                ));
-            }
-        }
-        fields.push(("hypothesis.evidence".into(), self.evidence.to_value()));
-        Action::Set {
-            card: self.card,
-            fields,
-        }
-    }
 }
 
 /// A result as YAML: a number.
@@ -402,13 +369,6 @@ pub fn record_result(
     let r = reading(ctx, root, &card, source, opts)?;
     let outcome = ops::record(ctx, root, r.clone().into_record("result"))?;
     Ok((r, outcome))
-}
-
-/// For the board screen's key: the action that records `source` (a run
-/// id, `mlflow:ID` or `dvc:PATH#key`) on `card`.
-pub fn record_action(ctx: &Context, root: &Path, card: &Card, source: &str) -> Result<Action> {
-    let r = reading(ctx, root, card, source, &Options::default())?;
-    Ok(r.into_action(card))
 }
 
 /// The store's most recent runs that logged `metric`, newest first (for

@@ -350,7 +350,7 @@ pub enum Effect {
     /// Read a run's (or metrics file's) final value and record it on the
     /// card with its verdict and provenance, on the worker.
     RecordResult {
-        card: Box<Card>,
+        card: String,
         source: String,
     },
     /// Settle an edit that collided with a change on disk.
@@ -1779,14 +1779,7 @@ impl App {
         };
         let action = match p.purpose.clone() {
             Purpose::Evidence { card } => {
-                let Some(card) = self.board.card(&card).cloned() else {
-                    self.set_message("the card is gone", true);
-                    return Vec::new();
-                };
-                return vec![Effect::RecordResult {
-                    card: Box::new(card),
-                    source: text,
-                }];
+                return vec![Effect::RecordResult { card, source: text }];
             }
             Purpose::Filter { .. } => {
                 if !self.filter.is_empty() {

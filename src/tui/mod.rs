@@ -85,7 +85,7 @@ enum Job {
     },
     /// Record a run's result on a card.
     Record {
-        card: Box<crate::model::Card>,
+        card: String,
         source: String,
     },
     /// Check these cards' evidence against `dvc.lock` and the run stores.
@@ -285,8 +285,9 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
                 }
                 Job::Record { card, source } => {
                     let ctx = ops::Context::from_env();
-                    let result = crate::evidence::record_action(&ctx, &root, &card, &source)
-                        .and_then(|action| ops::apply(&ctx, &root, action))
+                    let opts = crate::evidence::Options::default();
+                    let result = crate::evidence::record_result(&ctx, &root, &card, &source, &opts)
+                        .map(|(_, outcome)| outcome)
                         .map_err(|e| format!("{e:#}"));
                     let ok = result.is_ok();
                     if tx.send(Event::Applied(result)).is_err() {
