@@ -201,113 +201,90 @@ fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
     let (jobs, rx) = mpsc::channel::<Job>();
     std::thread::spawn(move || {
         while let Ok(job) = rx.recv() {
-            let ev = match job {
-                Job::History(id) => {
-                    let r = crate::history::timeline(&root, &id).map_err(|e| format!("{e:#}"));
-                    Event::History(id, r)
-                }
-                Job::Insights => Event::Insights(insights(&root).map_err(|e| format!("{e:#}"))),
-                Job::Sync => {
-                    let opts = crate::sync::Options::default();
-                    let result = crate::sync::sync(&root, &opts).map_err(|e| format!("{e:#}"));
-                    if tx.send(Event::Synced(result)).is_err() {
-                        return;
-                    }
-                    Event::Status(repo_status(&root))
-                }
-                Job::Resolve(conflict, choice) => {
-                    let ctx = ops::Context::from_env();
-                    let result = conflict.resolve(&ctx, choice).map_err(|e| format!("{e:#}"));
-                    if tx.send(Event::Applied(result)).is_err() {
-                        return;
-                    }
-                    Event::Status(repo_status(&root))
-                }
-                Job::Undo { redo } => {
-                    let ctx = ops::Context::from_env();
-                    let result = if redo {
-                        ops::undo::redo(&root, &ctx, 1)
-                    } else {
-                        ops::undo::undo(&root, &ctx, 1)
-                    };
-                    let result = result.map(|o| o.summary()).map_err(|e| format!("{e:#}"));
-                    if tx.send(Event::Undone(result)).is_err() {
-                        return;
-                    }
-                    Event::Status(repo_status(&root))
-                }
-                Job::ApplyNote(action, kept) => {
-                    let ctx = ops::Context::from_env();
-                    let result = match ops::apply(&ctx, &root, action) {
-                        Ok(o) => {
-                            if let Some(dir) = kept.parent() {
-                                let _ = std::fs::remove_dir_all(dir);
-                            }
-                            Ok(o)
-                        }
-                        Err(e) => Err(format!("{e:#}\nyour note is kept in {}", kept.display())),
-                    };
-                    if tx.send(Event::Applied(result)).is_err() {
-                        return;
-                    }
-                    Event::Status(repo_status(&root))
-                }
-                Job::Apply(action) => {
-                    // Who acts and when, as git would commit here.
-                    let ctx = ops::Context::from_env();
-                    let result = match ops::apply(&ctx, &root, action) {
-                        Ok(o) => Ok(o),
-                        Err(e) => match e.downcast::<ops::ConflictError>() {
-                            Ok(c) => {
-                                if tx.send(Event::Conflict(c)).is_err() {
-                                    return;
-                                }
-                                continue;
-                            }
-                            Err(e) => Err(format!("{e:#}")),
-                        },
-                    };
-                    let ok = result.is_ok();
-                    if tx.send(Event::Applied(result)).is_err() {
-                        return;
-                    }
-                    if !ok {
-                        continue;
-                    }
-                    Event::Status(repo_status(&root))
-                }
-                Job::Reload => Event::Loaded(Board::load(&root).map_err(|e| format!("{e:#}"))),
-                Job::Status => Event::Status(repo_status(&root)),
-                Job::Runs { card, metric } => {
-                    let runs = crate::evidence::recent_runs(&root, &metric, 12)
-                        .map_err(|e| format!("{e:#}"));
-                    Event::Runs(card, runs)
-                }
-                Job::Record { card, source } => {
-                    let ctx = ops::Context::from_env();
-                    let opts = crate::evidence::Options::default();
-                    let result = crate::evidence::record_result(&ctx, &root, &card, &source, &opts)
-                        .map(|(_, outcome)| outcome)
-                        .map_err(|e| format!("{e:#}"));
-                    let ok = result.is_ok();
-                    if tx.send(Event::Applied(result)).is_err() {
-                        return;
-                    }
-                    if !ok {
-                        continue;
-                    }
-                    Event::Status(repo_status(&root))
-                }
-                Job::Stale(cards) => {
-                    Event::Stale(crate::evidence::stale::check_cards(&root, &cards))
-                }
-            };
+            let (ev, wrote) = run_job(&root, job);
             if tx.send(ev).is_err() {
+                return;
+            }
+            // After a change to the repository: branch, uncommitted files,
+            // ahead/behind as they are now.
+            if wrote && tx.send(Event::Status(repo_status(&root))).is_err() {
                 return;
             }
         }
     });
     jobs
+}
+
+/// One job on the worker: its event, and whether it changed the
+/// repository (a commit, a sync).
+fn run_job(root: &Path, job: Job) -> (Event, bool) {
+    let text = |e: anyhow::Error| format!("{e:#}");
+    // Who acts and when, as git would commit here.
+    let ctx = || ops::Context::from_env();
+    let applied = |result: Result<ops::Outcome, String>| {
+        let ok = result.is_ok();
+        (Event::Applied(result), ok)
+    };
+    match job {
+        Job::History(id) => {
+            let r = crate::history::timeline(root, &id).map_err(text);
+            (Event::History(id, r), false)
+        }
+        Job::Insights => (Event::Insights(insights(root).map_err(text)), false),
+        Job::Sync => {
+            let opts = crate::sync::Options::default();
+            (
+                Event::Synced(crate::sync::sync(root, &opts).map_err(text)),
+                true,
+            )
+        }
+        Job::Resolve(conflict, choice) => applied(conflict.resolve(&ctx(), choice).map_err(text)),
+        Job::Undo { redo } => {
+            let result = if redo {
+                ops::undo::redo(root, &ctx(), 1)
+            } else {
+                ops::undo::undo(root, &ctx(), 1)
+            };
+            (
+                Event::Undone(result.map(|o| o.summary()).map_err(text)),
+                true,
+            )
+        }
+        Job::ApplyNote(action, kept) => applied(match ops::apply(&ctx(), root, action) {
+            Ok(o) => {
+                if let Some(dir) = kept.parent() {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                Ok(o)
+            }
+            Err(e) => Err(format!("{e:#}\nyour note is kept in {}", kept.display())),
+        }),
+        Job::Apply(action) => match ops::apply(&ctx(), root, action) {
+            Ok(o) => applied(Ok(o)),
+            Err(e) => match e.downcast::<ops::ConflictError>() {
+                Ok(c) => (Event::Conflict(c), false),
+                Err(e) => applied(Err(text(e))),
+            },
+        },
+        Job::Record { card, source } => {
+            let opts = crate::evidence::Options::default();
+            applied(
+                crate::evidence::record_result(&ctx(), root, &card, &source, &opts)
+                    .map(|(_, outcome)| outcome)
+                    .map_err(text),
+            )
+        }
+        Job::Reload => (Event::Loaded(Board::load(root).map_err(text)), false),
+        Job::Status => (Event::Status(repo_status(root)), false),
+        Job::Runs { card, metric } => {
+            let runs = crate::evidence::recent_runs(root, &metric, 12).map_err(text);
+            (Event::Runs(card, runs), false)
+        }
+        Job::Stale(cards) => (
+            Event::Stale(crate::evidence::stale::check_cards(root, &cards)),
+            false,
+        ),
+    }
 }
 
 /// Hypotheses and flow for the views (off the UI thread).
