@@ -771,3 +771,53 @@ fn r_on_the_board_records_a_result_from_a_recent_run() {
     .is_empty());
     locate(&buffer(&app), "no hypothesis metric");
 }
+
+#[test]
+fn result_and_run_report_what_they_recorded_as_json() {
+    let (r, id) = setup(&["mlflow.db", "dvc.lock"]);
+    let good = run_id("sqlite", "good");
+    let out = r.lanes(&["result", &id, &good, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).expect("stdout is one JSON object");
+    assert_eq!(v["card"].as_str(), Some(id.as_str()));
+    assert_eq!(v["result"].as_f64(), Some(0.232));
+    assert_eq!(v["verdict"].as_str(), Some("supported"));
+    let head = r.git(&["rev-parse", "HEAD"]);
+    assert_eq!(v["commit"].as_str(), Some(head.trim()));
+    let e = &v["evidence"];
+    assert_eq!(e["metric"].as_str(), Some("precision_at_10"));
+    assert_eq!(e["step"].as_i64(), Some(2));
+    assert!(e["source"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("mlflow:")));
+    assert!(e["params"].is_object() && e["data"].is_object(), "{e}");
+    assert!(e["recorded_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+
+    // lanes run --json: the command's output goes to stderr, stdout holds
+    // only the report.
+    let out = r.lanes(&[
+        "run",
+        &id,
+        "--json",
+        "--metrics",
+        "out/m.json",
+        "--",
+        "sh",
+        "-c",
+        "mkdir -p out && echo '{\"precision_at_10\": 0.19}' > out/m.json && echo training",
+    ]);
+    let text = ok(&out);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("stdout is one JSON object");
+    assert!(stderr(&out).contains("training"), "{}", stderr(&out));
+    assert_eq!(v["exit_code"].as_i64(), Some(0));
+    assert!(v["duration_seconds"].as_f64().is_some_and(|d| d >= 0.0));
+    assert_eq!(v["result"].as_f64(), Some(0.19));
+    assert_eq!(v["verdict"].as_str(), Some("inconclusive"));
+    assert!(v["no_result"].is_null());
+    // A failed command: no result, its exit code, the verdict untouched.
+    let out = r.lanes(&["run", &id, "--json", "--", "sh", "-c", "exit 4"]);
+    assert_eq!(out.status.code(), Some(4));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    assert_eq!(v["exit_code"].as_i64(), Some(4));
+    assert!(v["result"].is_null() && v["evidence"].is_null(), "{v}");
+}

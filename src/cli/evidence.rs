@@ -2,23 +2,25 @@
 //! themselves, and the evidence and staleness lines of `lanes show`.
 
 use super::term::{self, say};
+use super::ReadArgs;
 use crate::evidence::{self, Options, VerdictMode};
 use crate::model::Card;
 use crate::ops::{self, Context};
 use anyhow::Result;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-fn options(metric: Option<String>, store: Option<PathBuf>, no_verdict: bool) -> Options {
+fn options(read: &ReadArgs) -> Options {
     Options {
-        metric,
-        store,
-        verdict: if no_verdict {
+        metric: read.metric.clone(),
+        store: read.store.clone(),
+        verdict: if read.no_verdict {
             VerdictMode::Skip
         } else {
             VerdictMode::Give
         },
+        command_stdout_to_stderr: read.json,
     }
 }
 
@@ -32,19 +34,49 @@ fn commit_note(outcome: &ops::Outcome) -> String {
     }
 }
 
+/// The evidence as `--json` has it (docs/FORMAT.md).
+fn evidence_json(e: &crate::model::Evidence) -> serde_json::Value {
+    serde_json::json!({
+        "source": e.source,
+        "store": e.store,
+        "metric": e.metric,
+        "step": e.step,
+        "value": e.value,
+        "run_time": e.run_time,
+        "commit": e.commit,
+        "commit_from": e.commit_from,
+        "dirty": e.dirty,
+        "params": e.params,
+        "data": e.data,
+        "recorded_at": e.recorded_at,
+    })
+}
+
+/// What was recorded, as `--json` has it: the card, the commit, the
+/// result and verdict, and the evidence.
+fn recorded_json(reading: Option<&evidence::Reading>, outcome: &ops::Outcome) -> serde_json::Value {
+    serde_json::json!({
+        "card": outcome.card,
+        "commit": outcome.commit.map(|c| c.to_string()),
+        "result": reading.map(|r| r.evidence.value),
+        "verdict": reading.and_then(|r| r.verdict).map(|v| v.to_string()),
+        "evidence": reading.map(|r| evidence_json(&r.evidence)),
+    })
+}
+
 /// `lanes result CARD SOURCE`.
-pub fn result(
-    root: &Path,
-    card: &str,
-    source: &str,
-    metric: Option<String>,
-    store: Option<PathBuf>,
-    no_verdict: bool,
-) -> Result<ExitCode> {
-    let opts = options(metric, store, no_verdict);
+pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<ExitCode> {
+    let opts = options(&read);
     let (reading, outcome) =
         evidence::record_result(&Context::from_env(), root, card, source, &opts)?;
-    writeln!(term::stdout(), "{}", reading.describe())?;
+    if read.json {
+        term::json(
+            &mut term::stdout(),
+            &recorded_json(Some(&reading), &outcome),
+        )?;
+    } else {
+        writeln!(term::stdout(), "{}", reading.describe())?;
+    }
     say!("{}{}", outcome.summary, commit_note(&outcome));
     Ok(ExitCode::SUCCESS)
 }
@@ -52,17 +84,14 @@ pub fn result(
 /// `lanes run CARD [--metrics PATH] -- CMD ARGS...`. Exits with the
 /// command's status (1 when it was killed, or when it succeeded but gave
 /// no result).
-#[allow(clippy::too_many_arguments)]
 pub fn run(
     root: &Path,
     card: &str,
     metrics: Option<String>,
-    metric: Option<String>,
-    store: Option<PathBuf>,
-    no_verdict: bool,
+    read: ReadArgs,
     command: &[String],
 ) -> Result<ExitCode> {
-    let opts = options(metric, store, no_verdict);
+    let opts = options(&read);
     let done = evidence::run::run(
         &Context::from_env(),
         root,
@@ -82,6 +111,13 @@ pub fn run(
         (None, None) => say!("lanes: the command was killed after {took}; that is in the card's journal, the verdict unchanged"),
     }
     say!("{}{}", done.outcome.summary, commit_note(&done.outcome));
+    if read.json {
+        let mut v = recorded_json(done.reading.as_ref(), &done.outcome);
+        v["exit_code"] = serde_json::json!(done.code);
+        v["duration_seconds"] = serde_json::json!(done.duration.as_secs_f64());
+        v["no_result"] = serde_json::json!(done.no_result);
+        term::json(&mut term::stdout(), &v)?;
+    }
     Ok(match done.code {
         Some(0) if done.reading.is_some() => ExitCode::SUCCESS,
         Some(c) if c != 0 => ExitCode::from(u8::try_from(c).unwrap_or(1)),

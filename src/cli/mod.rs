@@ -233,15 +233,8 @@ pub enum Command {
         card: String,
         /// mlflow:RUN_ID, or dvc:PATH[#key.path] for a DVC metrics file
         source: String,
-        /// The metric key (default: the card's hypothesis.metric)
-        #[arg(long, value_name = "KEY")]
-        metric: Option<String>,
-        /// Record the result and evidence, but leave the verdict as it is
-        #[arg(long)]
-        no_verdict: bool,
-        /// The MLflow store: a SQLite file or an mlruns/ folder (default: MLFLOW_TRACKING_URI, else mlflow.db or mlruns/ at the repository root)
-        #[arg(long, value_name = "PATH")]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Run a training command, then record its journal entry, result, verdict and cost on the card
     Run {
@@ -250,19 +243,29 @@ pub enum Command {
         /// Read the result from this metrics file (JSON, YAML or TOML) instead of the MLflow run the command created
         #[arg(long, value_name = "PATH")]
         metrics: Option<String>,
-        /// The metric key (default: the card's hypothesis.metric)
-        #[arg(long, value_name = "KEY")]
-        metric: Option<String>,
-        /// Record the result, but leave the verdict as it is
-        #[arg(long)]
-        no_verdict: bool,
-        /// The MLflow store (default: as for `lanes result`)
-        #[arg(long, value_name = "PATH")]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        read: ReadArgs,
         /// The command and its arguments, after --
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
+}
+
+/// How `lanes result` and `lanes run` read a run and report.
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// The metric key (default: the card's hypothesis.metric)
+    #[arg(long, value_name = "KEY")]
+    pub metric: Option<String>,
+    /// Record the result and evidence, but leave the verdict as it is
+    #[arg(long)]
+    pub no_verdict: bool,
+    /// The MLflow store: a SQLite file or an mlruns/ folder (default: MLFLOW_TRACKING_URI, else mlflow.db or mlruns/ at the repository root)
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// Print what was recorded as JSON on stdout (see docs/FORMAT.md)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -841,26 +844,18 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             );
             Ok(code)
         }
-        Command::Result {
-            card,
-            source,
-            metric,
-            no_verdict,
-            store,
-        } => {
+        Command::Result { card, source, read } => {
             let r = root(&cli.board)?;
-            evidence::result(&r, &card, &source, metric, store, no_verdict)
+            evidence::result(&r, &card, &source, read)
         }
         Command::Run {
             card,
             metrics,
-            metric,
-            no_verdict,
-            store,
+            read,
             command,
         } => {
             let r = root(&cli.board)?;
-            evidence::run(&r, &card, metrics, metric, store, no_verdict, &command)
+            evidence::run(&r, &card, metrics, read, &command)
         }
     }
 }

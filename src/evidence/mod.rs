@@ -78,6 +78,9 @@ pub struct Options {
     /// The MLflow store (default: found as MLflow finds it).
     pub store: Option<PathBuf>,
     pub verdict: VerdictMode,
+    /// `lanes run`: the command's standard output goes to standard error,
+    /// so lanes' own stdout holds only its `--json` report.
+    pub command_stdout_to_stderr: bool,
 }
 
 impl Default for Options {
@@ -86,6 +89,7 @@ impl Default for Options {
             metric: None,
             store: None,
             verdict: VerdictMode::Give,
+            command_stdout_to_stderr: false,
         }
     }
 }

@@ -111,8 +111,15 @@ pub fn run(
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
     let clock = Instant::now();
-    let status = std::process::Command::new(program)
-        .args(args)
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args);
+    if opts.command_stdout_to_stderr {
+        // The command writes to the terminal as it likes; only lanes'
+        // report is kept off its stdout, which this stays.
+        #[allow(clippy::disallowed_methods)]
+        cmd.stdout(std::io::stderr());
+    }
+    let status = cmd
         .status()
         .with_context(|| format!("cannot run {program:?}; nothing was recorded"))?;
     let duration = clock.elapsed();
