@@ -1779,6 +1779,14 @@ impl App {
         };
         let action = match p.purpose.clone() {
             Purpose::Evidence { card } => {
+                if text.is_empty() {
+                    self.set_message(
+                        "type a run id, mlflow:ID or dvc:PATH#key (Tab: recent runs)",
+                        true,
+                    );
+                    self.mode = Mode::Prompt(p);
+                    return Vec::new();
+                }
                 return vec![Effect::RecordResult { card, source: text }];
             }
             Purpose::Filter { .. } => {
@@ -2096,14 +2104,17 @@ impl App {
                     false,
                 );
             }
-            Ok(_) => self.set_message(
-                "no run in the store logged this metric: type a run id or dvc:PATH#key",
-                false,
-            ),
-            Err(e) => self.set_message(
-                format!("{e}; type a run id, mlflow:ID or dvc:PATH#key"),
-                false,
-            ),
+            // Shown beside the empty prompt, which hides the status line.
+            Ok(_) => {
+                p.current = Some(
+                    "no run in the store logged this metric: type a run id or dvc:PATH#key".into(),
+                );
+            }
+            Err(e) => {
+                let first = e.lines().next().unwrap_or_default().to_string();
+                p.current = Some(format!("{first}; type mlflow:ID or dvc:PATH#key"));
+                self.log.push(&e, Level::Info, self.wall);
+            }
         }
         self.mode = Mode::Prompt(p);
     }

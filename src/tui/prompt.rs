@@ -227,9 +227,12 @@ impl Prompt {
             Purpose::Title { .. } | Purpose::NewCard { .. } if t.is_empty() => {
                 Check::Bad("a card needs a title".into())
             }
-            Purpose::Evidence { .. } if t.is_empty() => {
-                Check::Bad("a run id, mlflow:ID or dvc:PATH#key".into())
-            }
+            // Empty: say where runs come from (or why none were found).
+            Purpose::Evidence { .. } if t.is_empty() => Check::Ok(Some(
+                self.current
+                    .clone()
+                    .unwrap_or_else(|| "a run id, mlflow:ID or dvc:PATH#key".into()),
+            )),
             Purpose::Evidence { .. } => match self.choice.and_then(|i| self.choices.get(i)) {
                 Some((v, what)) if v == t => Check::Ok(Some(what.clone())),
                 _ => Check::Ok(None),
@@ -461,6 +464,9 @@ mod tests {
     #[test]
     fn tab_cycles_through_the_choices_that_match() {
         let mut p = Prompt::new(Purpose::Evidence { card: "x".into() }, String::new());
+        // Empty, it says where runs come from, or why there are none.
+        p.current = Some("no MLflow store found".into());
+        assert_eq!(p.check(0), Check::Ok(Some("no MLflow store found".into())));
         p.choices = vec![
             ("mlflow:aa11".into(), "0.23".into()),
             ("mlflow:bb22".into(), "0.21".into()),
