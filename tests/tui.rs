@@ -1850,6 +1850,11 @@ fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
 // ---------------------------------------------------------------------------
 // A day at 80x24 (issue 15)
 
+/// What the worker does for `p` and `f`: hypotheses and flow, computed.
+fn load_insights(app: &mut App) {
+    app.insights = Some(lanes::tui::insights(&app.root).map_err(|e| format!("{e:#}")));
+}
+
 /// The last commit's diff of one card, without the header.
 fn last_diff(r: &Repo, card: &str) -> Vec<String> {
     r.git(&[
@@ -2129,7 +2134,7 @@ fn the_hypotheses_view_at_80x24_has_a_cursor_and_opens_cards() {
     let mut app = r.app(80, 24);
     let effects = press(&mut app, &[key('p')]);
     assert_eq!(effects, vec![Effect::LoadInsights]);
-    app.insights = Some(lanes::tui::insights(&r.path).map_err(|e| format!("{e:#}")));
+    load_insights(&mut app);
     let buf = buffer(&app);
     // The statement column is wide enough to read.
     locate(&buf, "Isotonic calibration cuts");
@@ -2182,7 +2187,7 @@ fn the_flow_view_stays_inside_its_frame_at_80x24() {
     let r = sample();
     let mut app = r.app(80, 24);
     press(&mut app, &[key('f')]);
-    app.insights = Some(lanes::tui::insights(&r.path).map_err(|e| format!("{e:#}")));
+    load_insights(&mut app);
     let buf = buffer(&app);
     frame_intact(&buf, " Flow ");
     locate(&buf, "Cumulative flow, bands from the top");
@@ -2228,7 +2233,7 @@ fn help_starts_with_the_keys_of_the_view_it_was_opened_from() {
     let r = sample();
     let mut app = r.app(80, 24);
     press(&mut app, &[key('p')]);
-    app.insights = Some(lanes::tui::insights(&r.path).map_err(|e| format!("{e:#}")));
+    load_insights(&mut app);
     press(&mut app, &[key('?')]);
     let buf = buffer(&app);
     locate(&buf, "Keys · hypotheses");
