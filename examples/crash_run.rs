@@ -13,7 +13,7 @@
 //! - `git fsck --strict` succeeds;
 //! - `git status --porcelain` is empty (nothing half-written, nothing
 //!   staged, no stray file) and the index matches HEAD;
-//! - no `index.lock` or branch lock is left behind;
+//! - no `index.lock`, branch lock or `index.lanes-old`/`-new` is left behind;
 //! - a following `lanes note` succeeds.
 //!
 //! It prints how many kills landed mid-command, how many recoveries
@@ -251,7 +251,12 @@ fn run() -> Result<bool> {
         if tree != head {
             problems.push("the index differs from HEAD".to_string());
         }
-        for lock in ["index.lock", "refs/heads/main.lock"] {
+        for lock in [
+            "index.lock",
+            "refs/heads/main.lock",
+            "index.lanes-old",
+            "index.lanes-new",
+        ] {
             if me.join(".git").join(lock).exists() {
                 problems.push(format!("{lock} left behind"));
             }

@@ -61,6 +61,9 @@ fn assert_clean(r: &Repo, dir: &Path, what: &str) {
         !gitdir.join("index.lock").exists(),
         "{what}: index.lock left"
     );
+    for left in ["index.lanes-old", "index.lanes-new"] {
+        assert!(!gitdir.join(left).exists(), "{what}: {left} left");
+    }
     let journal = std::fs::read_to_string(gitdir.join("lanes/transaction")).unwrap_or_default();
     assert!(
         journal.is_empty() || journal.ends_with("\nend\n"),
@@ -83,6 +86,7 @@ const POINTS: &[&str] = &[
     "locked",
     "staging",
     "index-written",
+    "published",
     "branch-moved",
     "renamed",
 ];
@@ -177,6 +181,58 @@ fn lane_of(card_text: &str) -> String {
         .find_map(|l| l.strip_prefix("lane: "))
         .unwrap_or("")
         .to_string()
+}
+
+/// `git commit` reads `HEAD`, then the index, without the lock: at every
+/// instant, whoever sees the branch moved by lanes must see the index that
+/// goes with it, or a user's commit made then reverts lanes' change (seen
+/// as a user commit deleting a note, and lanes re-committing it as a hand
+/// edit). Stopped right after the branch moves, the index git reads
+/// already holds the change; stopped right before, it does not (and
+/// recovery puts the index back as it was).
+#[test]
+fn the_index_git_reads_goes_with_the_branch_it_reads() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let path = card_path(&card);
+    let staged = |r: &Repo| r.git(&["ls-files", "-s", "--", &path]);
+    let blob_at = |r: &Repo, rev: &str| r.git(&["rev-parse", &format!("{rev}:{path}")]);
+    for (point, moved) in [("branch-moved", true), ("published", false)] {
+        let before = r.head();
+        let index_before = staged(&r);
+        let out = r.lanes_env(
+            &["note", &card, &format!("seen at {point}")],
+            &[("LANES_CRASH_AT", point)],
+        );
+        assert!(
+            !out.status.success(),
+            "{point}: should have died: {}",
+            text(&out)
+        );
+        assert_eq!(r.head() != before, moved, "{point}: branch moved?");
+        // What a `git commit` starting now would read: HEAD, then the
+        // index (git reads it before it tries the lock).
+        let head_blob = blob_at(&r, "HEAD");
+        if moved {
+            assert!(
+                staged(&r).contains(head_blob.trim()),
+                "{point}: HEAD has {head_blob} but the index git reads has {}",
+                staged(&r)
+            );
+        } else {
+            // The published index is the new one (a `git commit` that read
+            // it with the old HEAD cannot take the lock, and its
+            // compare-and-swap on HEAD fails once lanes moves it)...
+            assert_ne!(staged(&r), index_before, "{point}: index not published");
+        }
+        // ...and the next command finishes or rolls back, index included.
+        let next = r.lanes(&["list"]);
+        assert!(next.status.success(), "{point}: {}", text(&next));
+        if !moved {
+            assert_eq!(staged(&r), index_before, "{point}: old index not put back");
+        }
+        assert_clean(&r, &r.path, point);
+    }
 }
 
 #[test]

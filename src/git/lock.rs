@@ -70,13 +70,66 @@ fn human_age(d: Duration) -> String {
 }
 
 /// `index.lock`, held from reading the index to replacing it. Removed on
-/// drop unless committed (renamed over the index).
+/// drop unless committed.
+///
+/// The new index is *published* (made the real index) before the branch
+/// moves, while the lock is still held: `git commit` reads `HEAD` first and
+/// the index second, without the lock, so a commit that sees the moved
+/// branch must also see the index that goes with it. Publishing gives the
+/// index a second name (a hard link to the lock file) and renames that
+/// over the index; the old index keeps a name of its own until the change
+/// is over, so that a failure (or recovery after a crash) puts it back.
+/// Nobody can write the index meanwhile: `index.lock` still exists.
 #[derive(Debug)]
 pub struct IndexLock {
     path: PathBuf,
     index: PathBuf,
     file: Option<std::fs::File>,
     id: FileId,
+    /// Published: whether there was an index before (kept as
+    /// [`old_index_path`]).
+    published: Option<bool>,
+}
+
+/// `<index>.<suffix>`: names lanes keeps beside the index while it
+/// publishes one (same folder, so a rename moves them).
+fn beside(index: &Path, suffix: &str) -> PathBuf {
+    let mut p = index.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Where the index before a published change is kept until the change is
+/// over (and where recovery finds it).
+pub fn old_index_path(index: &Path) -> PathBuf {
+    beside(index, ".lanes-old")
+}
+
+/// The second name a published index is given before it is renamed over
+/// the index.
+pub fn new_index_path(index: &Path) -> PathBuf {
+    beside(index, ".lanes-new")
+}
+
+/// Give `from` the second name `to` (a hard link; a copy where the file
+/// system has none).
+fn second_name(from: &Path, to: &Path) -> std::io::Result<()> {
+    let _ = std::fs::remove_file(to);
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            std::fs::copy(from, to)?;
+            std::fs::File::open(to)?.sync_all()
+        }
+    }
+}
+
+/// Whether two paths name the same file (device and inode).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) {
+        (Ok(x), Ok(y)) => file_id(&x) == file_id(&y),
+        _ => false,
+    }
 }
 
 impl IndexLock {
@@ -101,6 +154,7 @@ impl IndexLock {
                         index: index.to_path_buf(),
                         file: Some(file),
                         id,
+                        published: None,
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -125,8 +179,12 @@ impl IndexLock {
     }
 
     /// Write `bytes` as the lock file's whole content (the index to be),
-    /// keeping the lock. May be called again to replace it.
+    /// keeping the lock. May be called again to replace it, until the index
+    /// is published.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.published.is_some() {
+            bail!("the index was already published; it cannot be rewritten in place");
+        }
         let file = self
             .file
             .as_mut()
@@ -144,20 +202,74 @@ impl IndexLock {
         })
     }
 
-    /// Replace the index with what was written, releasing the lock.
+    /// Make what was written the real index, still holding the lock (see
+    /// the type's documentation). Until [`IndexLock::commit`], dropping the
+    /// lock puts the old index back.
+    pub fn publish(&mut self) -> Result<()> {
+        if self.published.is_some() {
+            return Ok(());
+        }
+        let old = old_index_path(&self.index);
+        let had_index = match std::fs::symlink_metadata(&self.index) {
+            Ok(_) => {
+                second_name(&self.index, &old).map_err(|e| {
+                    anyhow!(
+                        "cannot keep the index as {}: {e} (nothing was changed)",
+                        old.display()
+                    )
+                })?;
+                true
+            }
+            Err(_) => false,
+        };
+        let new = new_index_path(&self.index);
+        let done = second_name(&self.path, &new).and_then(|()| std::fs::rename(&new, &self.index));
+        if let Err(e) = done {
+            let _ = std::fs::remove_file(&new);
+            let _ = std::fs::remove_file(&old);
+            bail!(
+                "cannot replace {}: {e} (nothing was changed)",
+                self.index.display()
+            );
+        }
+        self.published = Some(had_index);
+        Ok(())
+    }
+
+    /// Replace the index with what was written (already done if it was
+    /// published), releasing the lock.
     pub fn commit(mut self) -> Result<()> {
         drop(self.file.take());
-        std::fs::rename(&self.path, &self.index)
-            .map_err(|e| anyhow!("cannot replace {}: {e}", self.index.display()))?;
-        self.path.clear();
-        Ok(())
+        let path = std::mem::take(&mut self.path);
+        match self.published.take() {
+            Some(_) => {
+                // The index is the lock file's content already.
+                let _ = std::fs::remove_file(old_index_path(&self.index));
+                std::fs::remove_file(&path)
+                    .map_err(|e| anyhow!("cannot remove {}: {e}", path.display()))
+            }
+            None => std::fs::rename(&path, &self.index)
+                .map_err(|e| anyhow!("cannot replace {}: {e}", self.index.display())),
+        }
     }
 }
 
 impl Drop for IndexLock {
     fn drop(&mut self) {
-        if !self.path.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.path);
+        if self.path.as_os_str().is_empty() {
+            return;
         }
+        // A published index whose change did not happen: the old one goes
+        // back before the lock is released.
+        match self.published {
+            Some(true) => {
+                let _ = std::fs::rename(old_index_path(&self.index), &self.index);
+            }
+            Some(false) => {
+                let _ = std::fs::remove_file(&self.index);
+            }
+            None => {}
+        }
+        let _ = std::fs::remove_file(&self.path);
     }
 }

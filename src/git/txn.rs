@@ -8,17 +8,23 @@
 //!    every other index writer wait for us or fail, and never see a half
 //!    change;
 //! 3. write the objects (blobs, trees, the commit) and the new index into
-//!    the lock file;
+//!    the lock file, then publish it as the real index while still holding
+//!    the lock (`IndexLock::publish`): `git commit` reads `HEAD`, then the
+//!    index without taking the lock, so whoever sees the moved branch must
+//!    already see the index that goes with it;
 //! 4. move the branch with a compare-and-swap against the commit the change
 //!    was built on; if another process moved it meanwhile, rebuild the
-//!    change on the new tip when it touched none of our paths, or refuse;
-//! 5. rename the lock over the index, and forget the journal.
+//!    change on the new tip when it touched none of our paths, or refuse
+//!    (the old index goes back);
+//! 5. release the lock, and forget the journal.
 //!
 //! A failure at any step before 4 leaves index, refs and objects' meaning
 //! as they were (objects nobody references are git's ordinary garbage).
 
 use super::commit::{self, Staging};
-use super::lock::{file_id, pid_alive, FileId, IndexLock};
+use super::lock::{
+    file_id, new_index_path, old_index_path, pid_alive, same_file, FileId, IndexLock,
+};
 use super::rules::{self, Hooks};
 use super::{check_ready, identity, index_file, Signer};
 use anyhow::{anyhow, bail, Context, Result};
@@ -409,6 +415,7 @@ impl<'r> Transaction<'r> {
         let mut message = message.to_string();
         let mut hooks_ran = false;
         let mut tries = 0;
+        let mut published = false;
         loop {
             let parent = base.map(|b| repo.find_commit(b)).transpose()?;
             let tree_id = commit::build_tree(repo, parent.as_ref(), &staged)?;
@@ -423,16 +430,24 @@ impl<'r> Transaction<'r> {
             let subject = message.lines().next().unwrap_or("").to_string();
             let parents: Vec<&git2::Commit> = parent.iter().collect();
             let oid = rules::create_commit(repo, &author, &committer, &message, &tree, &parents)?;
-            let lock = self
-                .lock
-                .as_mut()
-                .ok_or_else(|| anyhow!("the transaction is over"))?;
-            lock.write(&bytes)?;
             self.journal.new = Some(oid);
             self.journal.old = base;
             self.log
                 .append(&format!("old {}\nnew {oid}\n", hex(base)))?;
-            crash_point("index-written");
+            if !published {
+                // The new index (the same whatever commit it goes with) is
+                // the real one before the branch moves: see
+                // `IndexLock::publish`.
+                let lock = self
+                    .lock
+                    .as_mut()
+                    .ok_or_else(|| anyhow!("the transaction is over"))?;
+                lock.write(&bytes)?;
+                crash_point("index-written");
+                lock.publish()?;
+                published = true;
+                crash_point("published");
+            }
             let reflog = if base.is_some() {
                 format!("commit: {subject}")
             } else {
@@ -488,6 +503,8 @@ impl<'r> Transaction<'r> {
             .ok_or_else(|| anyhow!("the transaction is over"))?;
         lock.write(&bytes)?;
         crash_point("index-written");
+        lock.publish()?;
+        crash_point("published");
         match move_branch(repo, &self.journal.branch, old, target, reflog)? {
             Ok(()) => {
                 crash_point("branch-moved");
@@ -643,11 +660,18 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         format!("`{}`", j.subject)
     };
     let landed = j.new.is_some() && tip == j.new;
+    let index = index_path(repo);
     let message = if landed {
-        // The branch moved: the lock holds the complete new index.
+        // The branch moved: the lock holds the complete new index, which
+        // may be the real index already (published).
         if lock_ours {
-            std::fs::rename(&lock_path, index_path(repo))
-                .with_context(|| format!("cannot replace {}", index_path(repo).display()))?;
+            if same_file(&lock_path, &index) {
+                std::fs::remove_file(&lock_path)
+                    .with_context(|| format!("cannot remove {}", lock_path.display()))?;
+            } else {
+                std::fs::rename(&lock_path, &index)
+                    .with_context(|| format!("cannot replace {}", index.display()))?;
+            }
         }
         format!(
             "finished an interrupted lanes command (process {}): {what} is committed",
@@ -655,6 +679,7 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         )
     } else if tip == j.old && j.kind == "checkout" {
         if lock_ours {
+            unpublish(&index, &lock_path)?;
             std::fs::remove_file(&lock_path)
                 .with_context(|| format!("cannot remove {}", lock_path.display()))?;
         }
@@ -675,6 +700,7 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         }
     } else {
         if lock_ours {
+            unpublish(&index, &lock_path)?;
             std::fs::remove_file(&lock_path)
                 .with_context(|| format!("cannot remove {}", lock_path.display()))?;
         }
@@ -691,8 +717,27 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
             )
         }
     };
+    // What a publish left beside the index (ours: the board lock is held
+    // and the journal's process is dead).
+    let _ = std::fs::remove_file(new_index_path(&index));
+    let _ = std::fs::remove_file(old_index_path(&index));
     let _ = clear();
     Ok(Some(format!("{message}{notes}")))
+}
+
+/// A change that did not land had published its index (the lock file and
+/// the index are one file): put the index it replaced back.
+fn unpublish(index: &std::path::Path, lock: &std::path::Path) -> Result<()> {
+    if !same_file(lock, index) {
+        return Ok(());
+    }
+    let old = old_index_path(index);
+    if old.exists() {
+        std::fs::rename(&old, index).with_context(|| format!("cannot put back {}", index.display()))
+    } else {
+        // There was no index before.
+        std::fs::remove_file(index).with_context(|| format!("cannot remove {}", index.display()))
+    }
 }
 
 /// Put back the files a rolled-back commit had written, where they still
