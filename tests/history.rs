@@ -1652,3 +1652,106 @@ fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
     // Three: two reorders, and a new place below Card C in modeling.
     assert_eq!(ranks, 3, "{log}");
 }
+
+// ---------------------------------------------------------------------------
+// Times past 2106 (issue 21, item 10)
+
+/// 100,000,000,000 seconds after the epoch: 5138-11-16T09:46:40Z, past
+/// what 32 bits of seconds hold (2106).
+const YEAR_5138: i64 = 100_000_000_000;
+
+/// git's own reading of a commit's author and committer times.
+fn git_times(r: &Repo, rev: &str) -> (i64, i64) {
+    let line = r.git_line(&["log", "-1", "--format=%at %ct", rev]);
+    let (a, c) = line.split_once(' ').expect("two times");
+    (
+        a.parse().expect("author time"),
+        c.parse().expect("committer time"),
+    )
+}
+
+/// The journal time of the card's last entry, in seconds.
+fn last_journal_time(r: &Repo, id: &str) -> i64 {
+    let card = r.card(id);
+    let at = card["journal"]
+        .as_sequence()
+        .and_then(|j| j.last())
+        .and_then(|e| e["at"].as_str())
+        .expect("a journal entry")
+        .to_string();
+    lanes::model::date::parse_timestamp(&at).unwrap_or_else(|| panic!("journal time {at:?}"))
+}
+
+#[test]
+fn a_change_dated_past_2106_is_committed_with_its_own_date() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = r
+        .lanes_as(ALICE, &iso(1, 10, 0), &["add", "Far future"])
+        .trim()
+        .to_string();
+    // GIT_AUTHOR_DATE and GIT_COMMITTER_DATE as git's own `@<seconds>`,
+    // and as ISO 8601.
+    r.at(Some(YEAR_5138));
+    ok(&r.lanes(&["note", &c, "from the far future"]));
+    assert_eq!(last_journal_time(&r, &c), YEAR_5138);
+    assert_eq!(
+        git_times(&r, "HEAD"),
+        (YEAR_5138, YEAR_5138),
+        "git reads another date than the journal's"
+    );
+    r.at(None);
+    r.lanes_as(ALICE, "5138-11-16T09:47:40Z", &["move", &c, "modeling"]);
+    assert_eq!(git_times(&r, "HEAD"), (YEAR_5138 + 60, YEAR_5138 + 60));
+    let fsck = r.git_output(&["fsck", "--strict", "--no-dangling"]);
+    assert!(fsck.status.success(), "git fsck: {}", both(&fsck));
+
+    // History reads the times back as git does.
+    let log = r.json(&["log", &c, "--json"]);
+    let entries = log.as_array().expect("array");
+    let tail: Vec<(i64, &str)> = entries[entries.len() - 2..]
+        .iter()
+        .map(|e| (e["time"].as_i64().expect("time"), s(e, "at")))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            (YEAR_5138, "5138-11-16T09:46:40Z"),
+            (YEAR_5138 + 60, "5138-11-16T09:47:40Z")
+        ],
+        "{log:#}"
+    );
+
+    // A signed commit carries the same date.
+    let key = r.base().join("signing-key");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key)
+        .output();
+    if !made.is_ok_and(|o| o.status.success()) {
+        skip("ssh-keygen is not available for the signed commit");
+        return;
+    }
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    let allowed = r.base().join("allowed-signers");
+    std::fs::write(&allowed, format!("{} {public}", ALICE.email)).expect("write");
+    for (k, v) in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", key.to_str().expect("path")),
+        ("commit.gpgsign", "true"),
+        (
+            "gpg.ssh.allowedSignersFile",
+            allowed.to_str().expect("path"),
+        ),
+    ] {
+        r.git(&["config", k, v]);
+    }
+    r.lanes_as(
+        ALICE,
+        "@100000000120 +0200",
+        &["note", &c, "signed, still far away"],
+    );
+    assert_eq!(last_journal_time(&r, &c), YEAR_5138 + 120);
+    assert_eq!(git_times(&r, "HEAD"), (YEAR_5138 + 120, YEAR_5138 + 120));
+    r.git(&["verify-commit", "HEAD"]);
+}
