@@ -1755,3 +1755,333 @@ fn a_change_dated_past_2106_is_committed_with_its_own_date() {
     assert_eq!(git_times(&r, "HEAD"), (YEAR_5138 + 120, YEAR_5138 + 120));
     r.git(&["verify-commit", "HEAD"]);
 }
+
+// ---------------------------------------------------------------------------
+// Partial and shallow clones (issue 21, item 8)
+
+use common::remote::World;
+
+/// A remote whose board has one card, "Loops", that goes from data
+/// preparation to modeling and back four times (2026-10-02 to 10-09), with
+/// filtered fetches allowed (as GitHub and GitLab allow them). The card's
+/// id.
+fn looping_remote() -> (World, String) {
+    let world = World::new();
+    let a = world.clone_remote("alice");
+    a.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = a
+        .lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &["add", "Loops", "--lane", "data-preparation"],
+        )
+        .trim()
+        .to_string();
+    for k in 0..4 {
+        a.lanes_as(ALICE, &iso(2 + 2 * k, 10, 0), &["move", &c, "modeling"]);
+        a.lanes_as(
+            ALICE,
+            &iso(3 + 2 * k, 10, 0),
+            &["move", &c, "data-preparation"],
+        );
+    }
+    a.git(&["push", "-q", "origin", "main"]);
+    world.git_at(&world.remote, &["config", "uploadpack.allowFilter", "true"]);
+    (world, c)
+}
+
+/// A `git://` URL on the loopback interface where nothing listens: a
+/// remote that refuses connections.
+fn refusing_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("git://127.0.0.1:{port}/remote.git")
+}
+
+/// Objects reachable from HEAD that this clone lacks (git's own count; it
+/// fetches nothing to say so).
+fn missing_objects(r: &Repo) -> usize {
+    r.git(&["rev-list", "--objects", "--missing=print", "HEAD"])
+        .lines()
+        .filter(|l| l.starts_with('?'))
+        .count()
+}
+
+fn loop_backs(f: &Value) -> Value {
+    f["loop_backs"].clone()
+}
+
+const FOUR_LOOPS: fn() -> Value =
+    || json!([{"from": "modeling", "to": "data-preparation", "count": 4}]);
+
+/// Every field change of a card's log, as text, entry by entry.
+fn log_lines(log: &Value) -> Vec<Vec<String>> {
+    log.as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| {
+            changes(e)
+                .into_iter()
+                .map(|(f, b, a)| format!("{f}: {b:?} -> {a:?}"))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_partial_clone_fetches_the_card_versions_its_history_needs() {
+    let (world, c) = looping_remote();
+    let whole = world.clone_remote("whole");
+    let Some(daemon) = world.serve_or_skip() else {
+        return;
+    };
+    let p = world.clone_with(&daemon.url(), "partial", &["--filter=blob:none"]);
+    let lacking = missing_objects(&p);
+    assert!(lacking > 0, "the partial clone should lack card versions");
+
+    let out = p.lanes(&["flow", "--json"]);
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(loop_backs(&f), FOUR_LOOPS(), "{f:#}");
+    assert_eq!(f["history_complete"], json!(true), "{f:#}");
+    assert_eq!(f["history_incomplete"], Value::Null);
+    assert!(!stderr(&out).contains("incomplete"), "{}", stderr(&out));
+    assert_eq!(missing_objects(&p), 0, "the versions were fetched, once");
+    // The same answers as a whole clone, card log included.
+    assert_eq!(
+        timeless(ok(&p.lanes(&["flow", "--json"]))),
+        timeless(ok(&whole.lanes(&["flow", "--json"])))
+    );
+    let log = p.json(&["log", &c, "--json"]);
+    assert_eq!(log, whole.json(&["log", &c, "--json"]));
+    let lanes: Vec<Changes> = log
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| {
+            changes(e)
+                .into_iter()
+                .filter(|(f, _, _)| f == "lane")
+                .collect()
+        })
+        .collect();
+    assert_eq!(lanes.len(), 9, "{log:#}");
+    for (k, l) in lanes[1..].iter().enumerate() {
+        let (from, to) = if k % 2 == 0 {
+            ("data-preparation", "modeling")
+        } else {
+            ("modeling", "data-preparation")
+        };
+        assert_eq!(l, &vec![ch("lane", Some(from), Some(to))], "{log:#}");
+    }
+}
+
+#[test]
+fn a_partial_clone_that_cannot_fetch_says_so_and_is_right_once_the_versions_arrive() {
+    let (world, c) = looping_remote();
+    let whole = world.clone_remote("whole");
+    let want_flow = timeless(ok(&whole.lanes(&["flow", "--json"])));
+    let want_log = whole.json(&["log", &c, "--json"]);
+    let Some(daemon) = world.serve_or_skip() else {
+        return;
+    };
+    let p = world.clone_with(&daemon.url(), "partial", &["--filter=blob:none"]);
+    // The remote stops answering: connections are refused.
+    p.git(&["remote", "set-url", "origin", &refusing_url()]);
+    let lacking = missing_objects(&p);
+    assert!(lacking > 0);
+
+    // Flow: the figures it can give, and plainly that they are incomplete.
+    let out = p.lanes(&["flow", "--json"]);
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(f["history_complete"], json!(false), "{f:#}");
+    let gap = &f["history_incomplete"];
+    assert_eq!(gap["missing_card_versions"], json!(lacking), "{f:#}");
+    assert_eq!(gap["shallow_since"], Value::Null);
+    let err = stderr(&out);
+    for want in [
+        "history is incomplete",
+        "partial clone missing",
+        "fetching them from origin",
+        "git fetch --refetch origin",
+    ] {
+        assert!(err.contains(want), "{want:?} not in: {err}");
+        assert!(s(gap, "message").contains(want), "{want:?} not in {gap}");
+    }
+    let text = ok(&p.lanes(&["flow"]));
+    assert!(text.contains("history is incomplete"), "{text}");
+    // The card's log never takes a missing version for "no field changed".
+    let text = ok(&p.lanes(&["log", &c]));
+    assert!(!text.contains("no field changed"), "{text}");
+    assert!(!text.contains("deleted"), "{text}");
+    assert!(text.contains("not in this clone"), "{text}");
+    let log = p.json(&["log", &c, "--json"]);
+    let entries = log.as_array().expect("list");
+    assert_eq!(entries.len(), 9, "{log:#}");
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e["incomplete"] == json!(true))
+            .count()
+            >= lacking,
+        "{log:#}"
+    );
+    // Created once, and then neither deleted nor created again.
+    for line in log_lines(&log)[1..].concat() {
+        assert!(
+            !line.contains("no field changed") && !line.starts_with("card:"),
+            "{line}\n{log:#}"
+        );
+    }
+    let feed = p.json(&["log", "--json"]);
+    assert!(
+        feed.as_array()
+            .expect("list")
+            .iter()
+            .any(|i| i["incomplete"] == json!(true)),
+        "{feed:#}"
+    );
+    let rep = p.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    assert_eq!(rep["history_complete"], json!(false), "{rep:#}");
+
+    // The versions arrive through git itself (here `git log -p`, which
+    // fetches them lazily); then the remote is gone again, so what lanes
+    // shows next comes from its cache and the objects, not from a fetch
+    // of its own.
+    p.git(&["remote", "set-url", "origin", &daemon.url()]);
+    p.git(&["log", "-p", "--format=%H", "--", ".lanes"]);
+    p.git(&["remote", "set-url", "origin", &refusing_url()]);
+    assert_eq!(missing_objects(&p), 0);
+    let out = p.lanes(&["flow", "--json"]);
+    assert_eq!(timeless(ok(&out)), want_flow);
+    assert!(!stderr(&out).contains("incomplete"), "{}", stderr(&out));
+    assert_eq!(p.json(&["log", &c, "--json"]), want_log);
+    // And a history read from scratch agrees.
+    assert_eq!(same_as_fresh(&p, &["flow", "--json"]), want_flow);
+}
+
+#[test]
+fn fetching_from_a_remote_that_never_answers_gives_up_at_the_deadline() {
+    use std::io::Read;
+    let (world, _) = looping_remote();
+    let Some(daemon) = world.serve_or_skip() else {
+        return;
+    };
+    let p = world.clone_with(&daemon.url(), "partial", &["--filter=blob:none"]);
+    // Accepts connections and never answers; tells when each one closes.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(120)));
+                let mut buf = [0u8; 4096];
+                let closed = loop {
+                    match stream.read(&mut buf) {
+                        Ok(0) => break true,
+                        Ok(_) => continue,
+                        Err(_) => break false,
+                    }
+                };
+                let _ = tx.send(closed);
+            });
+        }
+    });
+    p.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        &format!("git://127.0.0.1:{port}/remote.git"),
+    ]);
+    p.git(&["config", "lanes.networkTimeout", "2"]);
+    let start = std::time::Instant::now();
+    let out = p
+        .lanes_timeout(&["flow", "--json"], std::time::Duration::from_secs(300))
+        .expect("lanes flow waited for a remote that never answers");
+    let took = start.elapsed();
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(f["history_complete"], json!(false), "{f:#}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("did not finish within 2 s") && err.contains("lanes.networkTimeout"),
+        "{err}"
+    );
+    assert!(took.as_secs() < 120, "took {took:?}");
+    // git was killed with lanes' deadline, not left waiting: the
+    // connection it opened is closed.
+    let closed = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("git never connected, or kept its connection open");
+    assert!(closed, "the connection stayed open");
+}
+
+#[test]
+fn a_shallow_clone_says_where_its_history_starts_and_deepening_reads_it_again() {
+    let (world, c) = looping_remote();
+    let whole = world.clone_remote("whole");
+    let want = timeless(ok(&whole.lanes(&["flow", "--json"])));
+    let url = format!("file://{}", world.remote.display());
+    // The last three commits: back to data preparation (10-07), modeling
+    // (10-08), data preparation (10-09).
+    let sh = world.clone_with(&url, "shallow", &["--depth", "3"]);
+    let out = sh.lanes(&["flow", "--json"]);
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(
+        loop_backs(&f),
+        json!([{"from": "modeling", "to": "data-preparation", "count": 1}])
+    );
+    assert_eq!(f["history_complete"], json!(false));
+    assert_eq!(
+        f["history_incomplete"]["shallow_since"],
+        json!("2026-10-07T10:00:00Z")
+    );
+    assert_eq!(f["history_incomplete"]["missing_card_versions"], json!(0));
+    assert_eq!(f["end_to_end"], Value::Null, "no card was created in it");
+    let err = stderr(&out);
+    for want in [
+        "history is incomplete",
+        "shallow clone",
+        "2026-10-07T10:00:00Z",
+        "git fetch --unshallow",
+    ] {
+        assert!(err.contains(want), "{want:?} not in {err}");
+    }
+    let text = ok(&sh.lanes(&["log", &c]));
+    let first: Vec<&str> = text.lines().skip(1).take(1).collect();
+    assert_eq!(
+        first,
+        ["    history starts here (a shallow clone: earlier versions are not in this clone)"],
+        "{text}"
+    );
+    assert!(!text.contains("created"), "{text}");
+    let md = ok(&sh.lanes(&["report", "--since", "2026-10-01"]));
+    assert!(md.contains("history is incomplete"), "{md}");
+
+    // Two commits deeper: the cache is read again at the new cut.
+    sh.git(&["fetch", "-q", "--deepen=2"]);
+    let f = sh.json(&["flow", "--json"]);
+    assert_eq!(
+        loop_backs(&f),
+        json!([{"from": "modeling", "to": "data-preparation", "count": 2}])
+    );
+    assert_eq!(
+        f["history_incomplete"]["shallow_since"],
+        json!("2026-10-05T10:00:00Z")
+    );
+    // The whole history: the figures of a whole clone.
+    sh.git(&["fetch", "-q", "--unshallow"]);
+    let out = sh.lanes(&["flow", "--json"]);
+    assert_eq!(timeless(ok(&out)), want);
+    assert!(!stderr(&out).contains("incomplete"), "{}", stderr(&out));
+    let f = sh.json(&["flow", "--json"]);
+    assert_eq!(loop_backs(&f), FOUR_LOOPS());
+    assert_eq!(f["history_complete"], json!(true));
+    assert_eq!(
+        sh.json(&["log", &c, "--json"]),
+        whole.json(&["log", &c, "--json"])
+    );
+}
