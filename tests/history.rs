@@ -1800,6 +1800,12 @@ fn refusing_url() -> String {
     format!("git://127.0.0.1:{port}/remote.git")
 }
 
+/// The world's remote as a `file://` URL: cloned with `--no-local`, it is
+/// served by `git upload-pack` as over the network (filters included).
+fn file_url(world: &World) -> String {
+    format!("file://{}", world.remote.display())
+}
+
 /// Objects reachable from HEAD that this clone lacks (git's own count; it
 /// fetches nothing to say so).
 fn missing_objects(r: &Repo) -> usize {
@@ -1883,10 +1889,8 @@ fn a_partial_clone_that_cannot_fetch_says_so_and_is_right_once_the_versions_arri
     let whole = world.clone_remote("whole");
     let want_flow = timeless(ok(&whole.lanes(&["flow", "--json"])));
     let want_log = whole.json(&["log", &c, "--json"]);
-    let Some(daemon) = world.serve_or_skip() else {
-        return;
-    };
-    let p = world.clone_with(&daemon.url(), "partial", &["--filter=blob:none"]);
+    let url = file_url(&world);
+    let p = world.clone_with(&url, "partial", &["--filter=blob:none", "--no-local"]);
     // The remote stops answering: connections are refused.
     p.git(&["remote", "set-url", "origin", &refusing_url()]);
     let lacking = missing_objects(&p);
@@ -1949,7 +1953,7 @@ fn a_partial_clone_that_cannot_fetch_says_so_and_is_right_once_the_versions_arri
     // fetches them lazily); then the remote is gone again, so what lanes
     // shows next comes from its cache and the objects, not from a fetch
     // of its own.
-    p.git(&["remote", "set-url", "origin", &daemon.url()]);
+    p.git(&["remote", "set-url", "origin", &url]);
     p.git(&["log", "-p", "--format=%H", "--", ".lanes"]);
     p.git(&["remote", "set-url", "origin", &refusing_url()]);
     assert_eq!(missing_objects(&p), 0);
@@ -1965,11 +1969,13 @@ fn a_partial_clone_that_cannot_fetch_says_so_and_is_right_once_the_versions_arri
 fn fetching_from_a_remote_that_never_answers_gives_up_at_the_deadline() {
     use std::io::Read;
     let (world, _) = looping_remote();
-    let Some(daemon) = world.serve_or_skip() else {
-        return;
-    };
-    let p = world.clone_with(&daemon.url(), "partial", &["--filter=blob:none"]);
-    // Accepts connections and never answers; tells when each one closes.
+    let p = world.clone_with(
+        &file_url(&world),
+        "partial",
+        &["--filter=blob:none", "--no-local"],
+    );
+    // Accepts connections and never answers; tells when one opens (None)
+    // and when it closes (Some(true); Some(false): still open after 120 s).
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -1977,6 +1983,7 @@ fn fetching_from_a_remote_that_never_answers_gives_up_at_the_deadline() {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
             let tx = tx.clone();
+            let _ = tx.send(None);
             std::thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(120)));
                 let mut buf = [0u8; 4096];
@@ -1987,7 +1994,7 @@ fn fetching_from_a_remote_that_never_answers_gives_up_at_the_deadline() {
                         Err(_) => break false,
                     }
                 };
-                let _ = tx.send(closed);
+                let _ = tx.send(Some(closed));
             });
         }
     });
@@ -1997,7 +2004,7 @@ fn fetching_from_a_remote_that_never_answers_gives_up_at_the_deadline() {
         "origin",
         &format!("git://127.0.0.1:{port}/remote.git"),
     ]);
-    p.git(&["config", "lanes.networkTimeout", "2"]);
+    p.git(&["config", "lanes.networkTimeout", "3"]);
     let start = std::time::Instant::now();
     let out = p
         .lanes_timeout(&["flow", "--json"], std::time::Duration::from_secs(300))
@@ -2007,16 +2014,42 @@ fn fetching_from_a_remote_that_never_answers_gives_up_at_the_deadline() {
     assert_eq!(f["history_complete"], json!(false), "{f:#}");
     let err = stderr(&out);
     assert!(
-        err.contains("did not finish within 2 s") && err.contains("lanes.networkTimeout"),
+        err.contains("did not finish within 3 s") && err.contains("lanes.networkTimeout"),
         "{err}"
     );
     assert!(took.as_secs() < 120, "took {took:?}");
-    // git was killed with lanes' deadline, not left waiting: the
-    // connection it opened is closed.
-    let closed = rx
-        .recv_timeout(std::time::Duration::from_secs(120))
-        .expect("git never connected, or kept its connection open");
-    assert!(closed, "the connection stayed open");
+    // git was killed with lanes' deadline, with all it started: nothing
+    // runs in the clone any more, and the connection it opened (if the
+    // machine let it connect in time) is closed.
+    let left = processes_in(&p.path);
+    assert!(left.is_empty(), "still running in the clone: {left:?}");
+    if rx.try_recv() == Ok(None) {
+        let closed = rx
+            .recv_timeout(std::time::Duration::from_secs(150))
+            .expect("the connection was never closed");
+        assert_eq!(closed, Some(true), "the connection stayed open");
+    }
+}
+
+/// Processes whose working folder is `dir` (Linux; none elsewhere).
+fn processes_in(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| std::fs::read_link(e.path().join("cwd")).is_ok_and(|c| c == dir))
+        .map(|e| {
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmd).replace('\0', " ")
+        })
+        .collect()
 }
 
 #[test]
@@ -2024,7 +2057,7 @@ fn a_shallow_clone_says_where_its_history_starts_and_deepening_reads_it_again() 
     let (world, c) = looping_remote();
     let whole = world.clone_remote("whole");
     let want = timeless(ok(&whole.lanes(&["flow", "--json"])));
-    let url = format!("file://{}", world.remote.display());
+    let url = file_url(&world);
     // The last three commits: back to data preparation (10-07), modeling
     // (10-08), data preparation (10-09).
     let sh = world.clone_with(&url, "shallow", &["--depth", "3"]);
