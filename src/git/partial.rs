@@ -192,12 +192,13 @@ fn run_bounded(
         }
     });
     let stderr = child.stderr.take();
-    let reader = std::thread::spawn(move || {
+    let (said, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         let mut buf = Vec::new();
         if let Some(e) = stderr {
             let _ = e.take(64 * 1024).read_to_end(&mut buf);
         }
-        String::from_utf8_lossy(&buf).into_owned()
+        let _ = said.send(String::from_utf8_lossy(&buf).into_owned());
     });
     let start = Instant::now();
     let status = loop {
@@ -205,20 +206,29 @@ fn run_bounded(
             break Some(s);
         }
         if start.elapsed() >= deadline {
+            // The whole group: what git started (ssh, a remote helper)
+            // too. Only while git is not yet waited for, so its id cannot
+            // have been given to another process.
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
             break None;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    // The whole group: what git started (ssh, a remote helper) too. After
-    // a normal exit nothing is left, and this does nothing.
-    kill_group(child.id());
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = writer.join();
-    let err = reader.join().unwrap_or_default();
+    // A process that left git's group could still hold the pipes: what
+    // was said by then is enough.
+    let err = heard
+        .recv_timeout(Duration::from_secs(2))
+        .unwrap_or_default();
+    if writer.is_finished() {
+        let _ = writer.join();
+    }
     Ok(status.map(|s| (s, err)))
 }
 
+/// Kill the process group `pid` leads (a child not yet waited for, in a
+/// session of its own).
 #[cfg(unix)]
 fn kill_group(pid: u32) {
     if let Ok(pid) = i32::try_from(pid) {
