@@ -2595,3 +2595,129 @@ fn validate_reports_a_shared_rank_once_per_group_with_a_bounded_id_list() {
     assert!(!msg.contains("more"), "{msg}");
     assert!(!stdout.contains("solo"), "{stdout}");
 }
+
+// ---------------------------------------------------------------------------
+// lanes commit: files lanes cannot read (issue 21, item 9)
+
+/// A board with `commit: manual`.
+fn manual_board() -> Repo {
+    let r = Repo::with_board(KANBAN);
+    let board = r.read(".lanes/board.yaml");
+    r.write(
+        ".lanes/board.yaml",
+        board.replace("  commit: auto\n", "  commit: manual\n"),
+    );
+    r.git(&["commit", "-q", "-am", "manual commits"]);
+    r
+}
+
+#[test]
+fn lanes_commit_refuses_card_files_it_cannot_read_and_commits_nothing() {
+    let r = manual_board();
+    let kept = r.add("Kept card", &[]);
+    let gone = r.add("Card to remove", &[]);
+    ok(&r.lanes(&["commit", "-m", "two cards"]));
+    let head = r.head();
+
+    // Pending: a new card, a card left with conflict markers by hand, a
+    // new card file over 1 MiB, and a removed card.
+    let new = r.add("Brand new card", &[]);
+    let text = r.read(&card_path(&kept));
+    let lane_line = text.lines().position(|l| l.starts_with("lane: ")).unwrap() + 1;
+    r.write(
+        &card_path(&kept),
+        text.replace(
+            "lane: backlog\n",
+            "<<<<<<< ours\nlane: backlog\n=======\nlane: analysis\n>>>>>>> theirs\n",
+        ),
+    );
+    let huge = "hugecard01";
+    r.write(
+        &card_path(huge),
+        format!(
+            "id: {huge}\ntitle: Huge\nlane: backlog\nrank: m\nbody: {}\n",
+            "x".repeat(1_100_000)
+        ),
+    );
+    std::fs::remove_file(r.abs(&card_path(&gone))).unwrap();
+    let status = r.status();
+
+    let out = r.lanes(&["commit"]);
+    let err = fails(&out, 1);
+    assert_eq!(r.head(), head, "nothing may be committed:\n{err}");
+    assert_eq!(r.status(), status, "the files stay as they were");
+    let problems: Vec<_> = err
+        .lines()
+        .filter(|l| l.starts_with(".lanes/"))
+        .map(parse_problem)
+        .collect();
+    let paths: Vec<&str> = problems.iter().map(|p| p.0.as_str()).collect();
+    let mut want = vec![card_path(&kept), card_path(huge)];
+    want.sort();
+    assert_eq!(paths, want, "each unreadable file, once:\n{err}");
+    let marker = problems.iter().find(|p| p.0 == card_path(&kept)).unwrap();
+    assert_eq!(marker.1, lane_line, "at the first marker:\n{err}");
+    assert!(marker.3.contains("conflict"), "{err}");
+    let big = problems.iter().find(|p| p.0 == card_path(huge)).unwrap();
+    assert!(big.3.contains("byte limit"), "{err}");
+    assert!(
+        err.contains("nothing was committed"),
+        "says what happened:\n{err}"
+    );
+
+    // Fixed and removed: the commit names each change for what it is.
+    r.write(&card_path(&kept), &text);
+    std::fs::remove_file(r.abs(&card_path(huge))).unwrap();
+    ok(&r.lanes(&["commit"]));
+    let msg = r.head_message();
+    assert!(
+        msg.contains(&format!("{} Brand new card (added)", short(&new))),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("{} Card to remove (deleted)", short(&gone))),
+        "{msg}"
+    );
+    assert_eq!(msg.matches("(deleted)").count(), 1, "{msg}");
+    let mut paths = r.head_paths();
+    paths.sort();
+    let mut want = vec![card_path(&new), card_path(&gone)];
+    want.sort();
+    assert_eq!(paths, want);
+}
+
+#[test]
+fn lanes_commit_never_calls_a_new_card_deleted_when_another_cannot_be_read() {
+    let r = manual_board();
+    // An unreadable card elsewhere on the board (committed long ago) must
+    // not make the new card's title unknown.
+    r.write(
+        &card_path("brokenold1"),
+        "id: brokenold1\ntitle: [unclosed\n",
+    );
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "a broken card"]);
+    let new = r.add("Fresh card", &[]);
+    let edited = r.add("Edited later", &[]);
+    ok(&r.lanes(&["commit", "-m", "first"]));
+    let msg = r.head_message();
+    assert!(!msg.contains("(deleted)"), "{msg}");
+    for (id, title) in [(&new, "Fresh card"), (&edited, "Edited later")] {
+        assert!(
+            msg.contains(&format!("{} {title} (added)", short(id))),
+            "{msg}"
+        );
+    }
+    ok(&r.lanes(&["note", &edited, "pending note"]));
+    ok(&r.lanes(&["commit"]));
+    let msg = r.head_message();
+    assert!(
+        msg.contains(&format!("{} Edited later\n", short(&edited))),
+        "a changed card is neither added nor deleted:\n{msg}"
+    );
+    assert!(
+        !msg.contains("(deleted)") && !msg.contains("(added)"),
+        "{msg}"
+    );
+    assert!(!msg.contains(&new), "{msg}");
+}

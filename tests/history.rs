@@ -1652,3 +1652,470 @@ fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
     // Three: two reorders, and a new place below Card C in modeling.
     assert_eq!(ranks, 3, "{log}");
 }
+
+// ---------------------------------------------------------------------------
+// Times past 2106 (issue 21, item 10)
+
+/// 100,000,000,000 seconds after the epoch: 5138-11-16T09:46:40Z, past
+/// what 32 bits of seconds hold (2106).
+const YEAR_5138: i64 = 100_000_000_000;
+
+/// git's own reading of a commit's author and committer times.
+fn git_times(r: &Repo, rev: &str) -> (i64, i64) {
+    let line = r.git_line(&["log", "-1", "--format=%at %ct", rev]);
+    let (a, c) = line.split_once(' ').expect("two times");
+    (
+        a.parse().expect("author time"),
+        c.parse().expect("committer time"),
+    )
+}
+
+/// The journal time of the card's last entry, in seconds.
+fn last_journal_time(r: &Repo, id: &str) -> i64 {
+    let card = r.card(id);
+    let at = card["journal"]
+        .as_sequence()
+        .and_then(|j| j.last())
+        .and_then(|e| e["at"].as_str())
+        .expect("a journal entry")
+        .to_string();
+    lanes::model::date::parse_timestamp(&at).unwrap_or_else(|| panic!("journal time {at:?}"))
+}
+
+#[test]
+fn a_change_dated_past_2106_is_committed_with_its_own_date() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = r
+        .lanes_as(ALICE, &iso(1, 10, 0), &["add", "Far future"])
+        .trim()
+        .to_string();
+    // GIT_AUTHOR_DATE and GIT_COMMITTER_DATE as git's own `@<seconds>`,
+    // and as ISO 8601.
+    r.at(Some(YEAR_5138));
+    ok(&r.lanes(&["note", &c, "from the far future"]));
+    assert_eq!(last_journal_time(&r, &c), YEAR_5138);
+    assert_eq!(
+        git_times(&r, "HEAD"),
+        (YEAR_5138, YEAR_5138),
+        "git reads another date than the journal's"
+    );
+    r.at(None);
+    r.lanes_as(ALICE, "5138-11-16T09:47:40Z", &["move", &c, "modeling"]);
+    assert_eq!(git_times(&r, "HEAD"), (YEAR_5138 + 60, YEAR_5138 + 60));
+    let fsck = r.git_output(&["fsck", "--strict", "--no-dangling"]);
+    assert!(fsck.status.success(), "git fsck: {}", both(&fsck));
+
+    // History reads the times back as git does.
+    let log = r.json(&["log", &c, "--json"]);
+    let entries = log.as_array().expect("array");
+    let tail: Vec<(i64, &str)> = entries[entries.len() - 2..]
+        .iter()
+        .map(|e| (e["time"].as_i64().expect("time"), s(e, "at")))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            (YEAR_5138, "5138-11-16T09:46:40Z"),
+            (YEAR_5138 + 60, "5138-11-16T09:47:40Z")
+        ],
+        "{log:#}"
+    );
+
+    // A signed commit carries the same date.
+    let key = r.base().join("signing-key");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key)
+        .output();
+    if !made.is_ok_and(|o| o.status.success()) {
+        skip("ssh-keygen is not available for the signed commit");
+        return;
+    }
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    let allowed = r.base().join("allowed-signers");
+    std::fs::write(&allowed, format!("{} {public}", ALICE.email)).expect("write");
+    for (k, v) in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", key.to_str().expect("path")),
+        ("commit.gpgsign", "true"),
+        (
+            "gpg.ssh.allowedSignersFile",
+            allowed.to_str().expect("path"),
+        ),
+    ] {
+        r.git(&["config", k, v]);
+    }
+    r.lanes_as(
+        ALICE,
+        "@100000000120 +0200",
+        &["note", &c, "signed, still far away"],
+    );
+    assert_eq!(last_journal_time(&r, &c), YEAR_5138 + 120);
+    assert_eq!(git_times(&r, "HEAD"), (YEAR_5138 + 120, YEAR_5138 + 120));
+    r.git(&["verify-commit", "HEAD"]);
+}
+
+// ---------------------------------------------------------------------------
+// Partial and shallow clones (issue 21, item 8)
+
+use common::remote::World;
+
+/// A remote whose board has one card, "Loops", that goes from data
+/// preparation to modeling and back four times (2026-10-02 to 10-09), with
+/// filtered fetches allowed (as GitHub and GitLab allow them). The card's
+/// id.
+fn looping_remote() -> (World, String) {
+    let world = World::new();
+    let a = world.clone_remote("alice");
+    a.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let c = a
+        .lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &["add", "Loops", "--lane", "data-preparation"],
+        )
+        .trim()
+        .to_string();
+    for k in 0..4 {
+        a.lanes_as(ALICE, &iso(2 + 2 * k, 10, 0), &["move", &c, "modeling"]);
+        a.lanes_as(
+            ALICE,
+            &iso(3 + 2 * k, 10, 0),
+            &["move", &c, "data-preparation"],
+        );
+    }
+    a.git(&["push", "-q", "origin", "main"]);
+    world.git_at(&world.remote, &["config", "uploadpack.allowFilter", "true"]);
+    (world, c)
+}
+
+/// A `git://` URL on the loopback interface where nothing listens: a
+/// remote that refuses connections.
+fn refusing_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("git://127.0.0.1:{port}/remote.git")
+}
+
+/// The world's remote as a `file://` URL: cloned with `--no-local`, it is
+/// served by `git upload-pack` as over the network (filters included).
+fn file_url(world: &World) -> String {
+    format!("file://{}", world.remote.display())
+}
+
+/// Objects reachable from HEAD that this clone lacks (git's own count; it
+/// fetches nothing to say so).
+fn missing_objects(r: &Repo) -> usize {
+    r.git(&["rev-list", "--objects", "--missing=print", "HEAD"])
+        .lines()
+        .filter(|l| l.starts_with('?'))
+        .count()
+}
+
+fn loop_backs(f: &Value) -> Value {
+    f["loop_backs"].clone()
+}
+
+const FOUR_LOOPS: fn() -> Value =
+    || json!([{"from": "modeling", "to": "data-preparation", "count": 4}]);
+
+/// Every field change of a card's log, as text, entry by entry.
+fn log_lines(log: &Value) -> Vec<Vec<String>> {
+    log.as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| {
+            changes(e)
+                .into_iter()
+                .map(|(f, b, a)| format!("{f}: {b:?} -> {a:?}"))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_partial_clone_fetches_the_card_versions_its_history_needs() {
+    let (world, c) = looping_remote();
+    let whole = world.clone_remote("whole");
+    let p = world.clone_with(
+        &file_url(&world),
+        "partial",
+        &["--filter=blob:none", "--no-local"],
+    );
+    let lacking = missing_objects(&p);
+    assert!(lacking > 0, "the partial clone should lack card versions");
+
+    let out = p.lanes(&["flow", "--json"]);
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(loop_backs(&f), FOUR_LOOPS(), "{f:#}");
+    assert_eq!(f["history_complete"], json!(true), "{f:#}");
+    assert_eq!(f["history_incomplete"], Value::Null);
+    assert!(!stderr(&out).contains("incomplete"), "{}", stderr(&out));
+    assert_eq!(missing_objects(&p), 0, "the versions were fetched, once");
+    // The same answers as a whole clone, card log included.
+    assert_eq!(
+        timeless(ok(&p.lanes(&["flow", "--json"]))),
+        timeless(ok(&whole.lanes(&["flow", "--json"])))
+    );
+    let log = p.json(&["log", &c, "--json"]);
+    assert_eq!(log, whole.json(&["log", &c, "--json"]));
+    let lanes: Vec<Changes> = log
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| {
+            changes(e)
+                .into_iter()
+                .filter(|(f, _, _)| f == "lane")
+                .collect()
+        })
+        .collect();
+    assert_eq!(lanes.len(), 9, "{log:#}");
+    for (k, l) in lanes[1..].iter().enumerate() {
+        let (from, to) = if k % 2 == 0 {
+            ("data-preparation", "modeling")
+        } else {
+            ("modeling", "data-preparation")
+        };
+        assert_eq!(l, &vec![ch("lane", Some(from), Some(to))], "{log:#}");
+    }
+}
+
+#[test]
+fn a_partial_clone_that_cannot_fetch_says_so_and_is_right_once_the_versions_arrive() {
+    let (world, c) = looping_remote();
+    let whole = world.clone_remote("whole");
+    let want_flow = timeless(ok(&whole.lanes(&["flow", "--json"])));
+    let want_log = whole.json(&["log", &c, "--json"]);
+    let url = file_url(&world);
+    let p = world.clone_with(&url, "partial", &["--filter=blob:none", "--no-local"]);
+    // The remote stops answering: connections are refused.
+    p.git(&["remote", "set-url", "origin", &refusing_url()]);
+    let lacking = missing_objects(&p);
+    assert!(lacking > 0);
+
+    // Flow: the figures it can give, and plainly that they are incomplete.
+    let out = p.lanes(&["flow", "--json"]);
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(f["history_complete"], json!(false), "{f:#}");
+    let gap = &f["history_incomplete"];
+    assert_eq!(gap["missing_card_versions"], json!(lacking), "{f:#}");
+    assert_eq!(gap["shallow_since"], Value::Null);
+    let err = stderr(&out);
+    for want in [
+        "history is incomplete",
+        "partial clone missing",
+        "fetching them from origin",
+        "git fetch --refetch origin",
+    ] {
+        assert!(err.contains(want), "{want:?} not in: {err}");
+        assert!(s(gap, "message").contains(want), "{want:?} not in {gap}");
+    }
+    let text = ok(&p.lanes(&["flow"]));
+    assert!(text.contains("history is incomplete"), "{text}");
+    // The card's log never takes a missing version for "no field changed".
+    let text = ok(&p.lanes(&["log", &c]));
+    assert!(!text.contains("no field changed"), "{text}");
+    assert!(!text.contains("deleted"), "{text}");
+    assert!(text.contains("not in this clone"), "{text}");
+    let log = p.json(&["log", &c, "--json"]);
+    let entries = log.as_array().expect("list");
+    assert_eq!(entries.len(), 9, "{log:#}");
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e["incomplete"] == json!(true))
+            .count()
+            >= lacking,
+        "{log:#}"
+    );
+    // Created once, and then neither deleted nor created again.
+    for line in log_lines(&log)[1..].concat() {
+        assert!(
+            !line.contains("no field changed") && !line.starts_with("card:"),
+            "{line}\n{log:#}"
+        );
+    }
+    let feed = p.json(&["log", "--json"]);
+    assert!(
+        feed.as_array()
+            .expect("list")
+            .iter()
+            .any(|i| i["incomplete"] == json!(true)),
+        "{feed:#}"
+    );
+    let rep = p.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    assert_eq!(rep["history_complete"], json!(false), "{rep:#}");
+
+    // The versions arrive through git itself (here `git log -p`, which
+    // fetches them lazily); then the remote is gone again, so what lanes
+    // shows next comes from its cache and the objects, not from a fetch
+    // of its own.
+    p.git(&["remote", "set-url", "origin", &url]);
+    p.git(&["log", "-p", "--format=%H", "--", ".lanes"]);
+    p.git(&["remote", "set-url", "origin", &refusing_url()]);
+    assert_eq!(missing_objects(&p), 0);
+    let out = p.lanes(&["flow", "--json"]);
+    assert_eq!(timeless(ok(&out)), want_flow);
+    assert!(!stderr(&out).contains("incomplete"), "{}", stderr(&out));
+    assert_eq!(p.json(&["log", &c, "--json"]), want_log);
+    // And a history read from scratch agrees.
+    assert_eq!(same_as_fresh(&p, &["flow", "--json"]), want_flow);
+}
+
+#[test]
+fn fetching_from_a_remote_that_never_answers_gives_up_at_the_deadline() {
+    use std::io::Read;
+    let (world, _) = looping_remote();
+    let p = world.clone_with(
+        &file_url(&world),
+        "partial",
+        &["--filter=blob:none", "--no-local"],
+    );
+    // Accepts connections and never answers; tells when one opens (None)
+    // and when it closes (Some(true); Some(false): still open after 120 s).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let tx = tx.clone();
+            let _ = tx.send(None);
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(120)));
+                let mut buf = [0u8; 4096];
+                let closed = loop {
+                    match stream.read(&mut buf) {
+                        Ok(0) => break true,
+                        Ok(_) => continue,
+                        Err(_) => break false,
+                    }
+                };
+                let _ = tx.send(Some(closed));
+            });
+        }
+    });
+    p.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        &format!("git://127.0.0.1:{port}/remote.git"),
+    ]);
+    p.git(&["config", "lanes.networkTimeout", "3"]);
+    let start = std::time::Instant::now();
+    let out = p
+        .lanes_timeout(&["flow", "--json"], std::time::Duration::from_secs(300))
+        .expect("lanes flow waited for a remote that never answers");
+    let took = start.elapsed();
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(f["history_complete"], json!(false), "{f:#}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("did not finish within 3 s") && err.contains("lanes.networkTimeout"),
+        "{err}"
+    );
+    assert!(took.as_secs() < 120, "took {took:?}");
+    // git was killed with lanes' deadline, with all it started: nothing
+    // runs in the clone any more, and the connection it opened (if the
+    // machine let it connect in time) is closed.
+    let left = processes_in(&p.path);
+    assert!(left.is_empty(), "still running in the clone: {left:?}");
+    if rx.try_recv() == Ok(None) {
+        let closed = rx
+            .recv_timeout(std::time::Duration::from_secs(150))
+            .expect("the connection was never closed");
+        assert_eq!(closed, Some(true), "the connection stayed open");
+    }
+}
+
+/// Processes whose working folder is `dir` (Linux; none elsewhere).
+fn processes_in(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| std::fs::read_link(e.path().join("cwd")).is_ok_and(|c| c == dir))
+        .map(|e| {
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmd).replace('\0', " ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_shallow_clone_says_where_its_history_starts_and_deepening_reads_it_again() {
+    let (world, c) = looping_remote();
+    let whole = world.clone_remote("whole");
+    let want = timeless(ok(&whole.lanes(&["flow", "--json"])));
+    let url = file_url(&world);
+    // The last three commits: back to data preparation (10-07), modeling
+    // (10-08), data preparation (10-09).
+    let sh = world.clone_with(&url, "shallow", &["--depth", "3"]);
+    let out = sh.lanes(&["flow", "--json"]);
+    let f: Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(
+        loop_backs(&f),
+        json!([{"from": "modeling", "to": "data-preparation", "count": 1}])
+    );
+    assert_eq!(f["history_complete"], json!(false));
+    assert_eq!(
+        f["history_incomplete"]["shallow_since"],
+        json!("2026-10-07T10:00:00Z")
+    );
+    assert_eq!(f["history_incomplete"]["missing_card_versions"], json!(0));
+    assert_eq!(f["end_to_end"], Value::Null, "no card was created in it");
+    let err = stderr(&out);
+    for want in [
+        "history is incomplete",
+        "shallow clone",
+        "2026-10-07T10:00:00Z",
+        "git fetch --unshallow",
+    ] {
+        assert!(err.contains(want), "{want:?} not in {err}");
+    }
+    let text = ok(&sh.lanes(&["log", &c]));
+    let first: Vec<&str> = text.lines().skip(1).take(1).collect();
+    assert_eq!(
+        first,
+        ["    history starts here (a shallow clone: earlier versions are not in this clone)"],
+        "{text}"
+    );
+    assert!(!text.contains("created"), "{text}");
+    let md = ok(&sh.lanes(&["report", "--since", "2026-10-01"]));
+    assert!(md.contains("history is incomplete"), "{md}");
+
+    // Two commits deeper: the cache is read again at the new cut.
+    sh.git(&["fetch", "-q", "--deepen=2"]);
+    let f = sh.json(&["flow", "--json"]);
+    assert_eq!(
+        loop_backs(&f),
+        json!([{"from": "modeling", "to": "data-preparation", "count": 2}])
+    );
+    assert_eq!(
+        f["history_incomplete"]["shallow_since"],
+        json!("2026-10-05T10:00:00Z")
+    );
+    // The whole history: the figures of a whole clone.
+    sh.git(&["fetch", "-q", "--unshallow"]);
+    let out = sh.lanes(&["flow", "--json"]);
+    assert_eq!(timeless(ok(&out)), want);
+    assert!(!stderr(&out).contains("incomplete"), "{}", stderr(&out));
+    let f = sh.json(&["flow", "--json"]);
+    assert_eq!(loop_backs(&f), FOUR_LOOPS());
+    assert_eq!(f["history_complete"], json!(true));
+    assert_eq!(
+        sh.json(&["log", &c, "--json"]),
+        whole.json(&["log", &c, "--json"])
+    );
+}

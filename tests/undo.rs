@@ -384,3 +384,55 @@ fn the_library_plans_undoes_and_redoes_for_the_board_screen() {
     assert_eq!(lane(&r, &id), "modeling");
     assert!(!undo::can_redo(&r.path, &ctx).expect("can_redo"));
 }
+
+/// A `git://` URL on the loopback interface where nothing listens.
+fn refusing_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("git://127.0.0.1:{port}/remote.git")
+}
+
+/// Card versions (blobs) a clone lacks, by git's own count.
+fn missing_objects(r: &Repo) -> usize {
+    r.git(&["rev-list", "--objects", "--missing=print", "HEAD"])
+        .lines()
+        .filter(|l| l.starts_with('?'))
+        .count()
+}
+
+#[test]
+fn undo_in_a_partial_clone_fetches_the_versions_it_needs_or_says_plainly_why_not() {
+    let (world, clones) = World::with_board(&["alice"]);
+    let alice = &clones[0];
+    let id = alice.add("Tune lr", &[]);
+    alice.ok(&["move", &id, "modeling"]);
+    alice.ok(&["move", &id, "evaluation"]);
+    alice.push();
+    world.git_at(&world.remote, &["config", "uploadpack.allowFilter", "true"]);
+    // Alice's second clone, made with `--filter=blob:none`: the card's
+    // older versions are fetched on demand.
+    let url = format!("file://{}", world.remote.display());
+    let p = world.clone_with(&url, "alice-partial", &["--filter=blob:none", "--no-local"]);
+    p.git(&["config", "user.name", &alice.name]);
+    p.git(&["config", "user.email", "alice@example.com"]);
+    assert!(missing_objects(&p) > 0, "the clone lacks older versions");
+
+    // The remote does not answer: a plain refusal, nothing changed.
+    p.git(&["remote", "set-url", "origin", &refusing_url()]);
+    let head = p.head();
+    let err = fails(&p.lanes(&["undo"]), 1);
+    for want in ["partial clone", "origin", "nothing was changed"] {
+        assert!(err.contains(want), "{want:?} not in: {err}");
+    }
+    assert!(!err.contains("object not found"), "{err}");
+    assert_eq!(p.head(), head);
+    assert!(p.status().is_empty(), "{:?}", p.status());
+
+    // It answers again: undo fetches what it needs, as git would.
+    p.git(&["remote", "set-url", "origin", &url]);
+    ok(&p.lanes(&["undo"]));
+    assert_eq!(lane(&p, &id), "modeling");
+    assert_eq!(p.head_trailer("Lanes-Action"), ["undo"]);
+}

@@ -413,6 +413,15 @@ fn board_and_history(r: &Path) -> Result<(Board, crate::history::History)> {
     })
 }
 
+/// Say on stderr when the history a command read is incomplete (a partial
+/// clone that could not fetch card versions, a shallow clone): the output
+/// counts only what this clone holds.
+fn warn_incomplete(history: &crate::history::History) {
+    if let Some(i) = history.incomplete() {
+        say!("lanes: warning: {}", i.message);
+    }
+}
+
 /// Print an outcome of a mutating command to stderr.
 fn report(outcome: &ops::Outcome, board_root: &Path) {
     match (&outcome.commit, outcome.written.is_some()) {
@@ -463,6 +472,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let r = root(&cli.board)?;
             let (board, history) = board_and_history(&r)?;
+            warn_incomplete(&history);
             let lane = lane
                 .map(|l| {
                     board
@@ -511,6 +521,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // Flow needs the lanes, not the cards.
             let config = store::parse_board(&store::read_board_file(&r, store::BOARD_FILE)?)?;
             let history = crate::history::board_history(&r)?;
+            if json {
+                // The text says it at its top.
+                warn_incomplete(&history);
+            }
             let since = since
                 .as_deref()
                 .map(crate::history::parse_since)
@@ -532,6 +546,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report { since, format } => {
             let r = root(&cli.board)?;
             let (board, history) = board_and_history(&r)?;
+            if format == "json" {
+                // The Markdown says it at its top.
+                warn_incomplete(&history);
+            }
             let since = crate::history::parse_since(&since)?;
             let now = crate::model::date::now_secs();
             let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
@@ -1116,11 +1134,11 @@ fn log_card(
     json: bool,
 ) -> Result<()> {
     let index = store::Index::load(r)?;
+    let history = crate::history::board_history(r)?;
     let id = match index.resolve_id(query) {
         Ok(id) => id,
         // A card removed from the board still has its history.
         Err(e) => {
-            let history = crate::history::board_history(r)?;
             let q = query.trim().to_lowercase();
             let mut ids: Vec<&str> = history
                 .changes
@@ -1136,7 +1154,8 @@ fn log_card(
             }
         }
     };
-    let mut entries = crate::history::timeline(r, &id)?;
+    warn_incomplete(&history);
+    let mut entries = crate::history::timeline_in(r, &history, &id)?;
     entries.retain(|e| since.is_none_or(|s| e.time >= s));
     if let Some(a) = author {
         let a = a.to_lowercase();
@@ -1193,6 +1212,7 @@ fn log_board(
     use crate::model::text::one_line;
     let board = Board::load(r)?;
     let history = crate::history::board_history(r)?;
+    warn_incomplete(&history);
     let lane = lane
         .map(|l| {
             board
@@ -1207,9 +1227,15 @@ fn log_board(
     // (card, lane before, lane after) for each commit.
     type Touched = Vec<(String, Option<String>, Option<String>)>;
     let mut per_commit: Vec<Touched> = vec![Vec::new(); history.commits.len()];
+    // Commits whose effect on a card is not all known here.
+    let mut incomplete = vec![false; history.commits.len()];
+    for &i in &history.gaps.cut {
+        incomplete[i] = true;
+    }
     let mut lane_of: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for ch in &history.changes {
         let before = lane_of.get(ch.card.as_str()).cloned();
+        incomplete[ch.commit] |= ch.missing;
         if ch.unreadable() {
             // An unreadable version leaves the card where it was.
             per_commit[ch.commit].push((ch.card.clone(), before.clone(), before));
@@ -1236,6 +1262,9 @@ fn log_board(
         subject: &'a str,
         action: Option<&'a str>,
         cards: Vec<serde_json::Value>,
+        /// A card version of this commit is not in this clone, or a
+        /// shallow clone's history starts here: the lanes may be wrong.
+        incomplete: bool,
     }
     /// A commit with the cards it touched, if it passes the filters.
     fn item<'a>(
@@ -1274,6 +1303,7 @@ fn log_board(
             subject: &c.subject,
             action: c.action.as_deref(),
             cards,
+            incomplete: false,
         })
     }
     let (author, lane) = (author.as_deref(), lane.as_deref());
@@ -1281,7 +1311,14 @@ fn log_board(
         .commits
         .iter()
         .zip(&per_commit)
-        .filter_map(|(c, touched)| item(c, touched, &board, since, author, lane))
+        .zip(&incomplete)
+        .filter_map(|((c, touched), &gap)| {
+            let it = item(c, touched, &board, since, author, lane)?;
+            Some(Item {
+                incomplete: gap,
+                ..it
+            })
+        })
         .collect();
     items.sort_by_key(|it| it.time);
     if !reverse {

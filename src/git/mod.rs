@@ -5,6 +5,7 @@ pub mod commit;
 mod identity;
 pub mod index_file;
 pub mod lock;
+pub mod partial;
 pub mod rules;
 pub mod tree;
 pub mod txn;

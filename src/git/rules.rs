@@ -21,12 +21,12 @@ pub fn create_commit(
     parents: &[&Commit<'_>],
 ) -> Result<Oid> {
     let config = repo.config()?.snapshot()?;
-    if !config.get_bool("commit.gpgsign").unwrap_or(false) {
-        return Ok(repo.commit(None, author, committer, message, tree, parents)?);
-    }
     let buffer = repo.commit_create_buffer(author, committer, message, tree, parents)?;
-    let buffer = buffer
-        .as_str()
+    let buffer = with_full_times(&buffer, author, committer);
+    if !config.get_bool("commit.gpgsign").unwrap_or(false) {
+        return Ok(repo.odb()?.write(git2::ObjectType::Commit, &buffer)?);
+    }
+    let buffer = std::str::from_utf8(&buffer)
         .map_err(|_| anyhow!("the commit is not UTF-8 and cannot be signed"))?;
     let committer_id = format!(
         "{} <{}>",
@@ -37,6 +37,49 @@ pub fn create_commit(
         e.context("commit.gpgsign is set and the commit could not be signed (check user.signingkey and gpg.format, or unset commit.gpgsign); nothing was changed")
     })?;
     Ok(repo.commit_signed(buffer, &signature, None)?)
+}
+
+/// The commit object `buffer` with the author's and committer's times
+/// written in full. libgit2 writes a signature's seconds as 32 bits
+/// (`%u`), so a date past 2106 wraps (5138 becomes 2008) while the card's
+/// journal keeps the true one; git itself writes 64 bits.
+fn with_full_times(buffer: &[u8], author: &Signature<'_>, committer: &Signature<'_>) -> Vec<u8> {
+    let header_end = buffer
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map_or(buffer.len(), |p| p + 1);
+    let mut out = Vec::with_capacity(buffer.len() + 8);
+    let mut fixed = (false, false);
+    for line in buffer[..header_end].split_inclusive(|&b| b == b'\n') {
+        let sig = if line.starts_with(b"author ") && !fixed.0 {
+            fixed.0 = true;
+            Some(author)
+        } else if line.starts_with(b"committer ") && !fixed.1 {
+            fixed.1 = true;
+            Some(committer)
+        } else {
+            None
+        };
+        // `<header> <name> <<email>> <seconds> <offset>\n`: the seconds are
+        // the second field from the end.
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let fields = sig.and_then(|s| {
+            let offset_at = body.iter().rposition(|&b| b == b' ')?;
+            let secs_at = body[..offset_at].iter().rposition(|&b| b == b' ')?;
+            Some((s, secs_at, offset_at))
+        });
+        match fields {
+            Some((s, secs_at, offset_at)) => {
+                out.extend_from_slice(&body[..=secs_at]);
+                out.extend_from_slice(s.when().seconds().to_string().as_bytes());
+                out.extend_from_slice(&body[offset_at..]);
+                out.push(b'\n');
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out.extend_from_slice(&buffer[header_end..]);
+    out
 }
 
 fn sign(repo: &Repository, config: &git2::Config, buffer: &str, committer: &str) -> Result<String> {
@@ -244,5 +287,32 @@ impl Hooks {
             output: crate::model::text::visible(&output, true).into_owned(),
         }
         .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_past_2106_are_written_in_full() {
+        let when = |s: i64, off: i32| git2::Time::new(s, off);
+        let a = Signature::new("A B", "a@example.com", &when(100_000_000_000, 120)).unwrap();
+        let c = Signature::new("C", "c@example.com", &when(4_294_967_296, -150)).unwrap();
+        // As libgit2 writes them: the seconds wrapped to 32 bits.
+        let wrapped = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+author A B <a@example.com> 1215752192 +0200\n\
+committer C <c@example.com> 0 -0230\n\
+\n\
+author 1 +0000 is the message, not a header\n";
+        let fixed = with_full_times(wrapped, &a, &c);
+        assert_eq!(
+            String::from_utf8(fixed).unwrap(),
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+author A B <a@example.com> 100000000000 +0200\n\
+committer C <c@example.com> 4294967296 -0230\n\
+\n\
+author 1 +0000 is the message, not a header\n"
+        );
     }
 }

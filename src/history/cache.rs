@@ -1,13 +1,16 @@
 //! The history cache, `.git/lanes/history-v2`: plain text, one line per
 //! commit followed by one line per change it made, sealed with a checksum
 //! (damage means the history is read from git again). The first line names
-//! the board folder and the commit the history was read at.
+//! the board folder, the commit the history was read at and, in a shallow
+//! clone, its cut (the history is read again when the cut moves: `git
+//! fetch --unshallow`, `--deepen`).
 //!
 //! ```text
-//! lanes-history 4<TAB>.lanes/<TAB><head>
+//! lanes-history 5<TAB>.lanes/<TAB><head><TAB><shallow cut, or nothing>
 //! c<TAB>id<TAB>author time<TAB>commit time<TAB>generation<TAB>author<TAB>subject<TAB>action<TAB>cards,…<TAB>mentions,…
 //! x<TAB>card<TAB>time<TAB>blob<TAB>lane<TAB>archived<TAB>kind<TAB>verdict
 //! u<TAB>card<TAB>time<TAB>blob          (a version that cannot be read)
+//! m<TAB>card<TAB>time<TAB>blob          (a version not in this clone: read when it arrives)
 //! d<TAB>card<TAB>time                   (deleted)
 //! ```
 
@@ -19,7 +22,7 @@ use std::path::Path;
 
 /// The cache's file name in `.git/lanes/`.
 pub const FILE: &str = "history-v2";
-const HEADER: &str = "lanes-history 4";
+const HEADER: &str = "lanes-history 5";
 
 pub fn read(path: &Path, board_dir: &str) -> Result<History> {
     let bytes = crate::store::checksum::read_sealed(path)
@@ -35,6 +38,7 @@ pub fn read(path: &Path, board_dir: &str) -> Result<History> {
         head: head.next().filter(|s| !s.is_empty()).map(str::to_string),
         ..History::default()
     };
+    h.gaps.shallow_key = head.next().filter(|s| !s.is_empty()).map(str::to_string);
     for line in lines {
         let f: Vec<&str> = line.split('\t').collect();
         let commit = h.commits.len().checked_sub(1);
@@ -45,6 +49,7 @@ pub fn read(path: &Path, board_dir: &str) -> Result<History> {
                 state,
                 time: time.parse()?,
                 blob: blob.map(Oid::from_str).transpose()?,
+                missing: false,
             })
         };
         match f.as_slice() {
@@ -61,6 +66,10 @@ pub fn read(path: &Path, board_dir: &str) -> Result<History> {
                 }),
             )?),
             ["u", card, time, blob] => h.changes.push(change(card, time, Some(blob), None)?),
+            ["m", card, time, blob] => h.changes.push(Change {
+                missing: true,
+                ..change(card, time, Some(blob), None)?
+            }),
             ["d", card, time] => h.changes.push(change(card, time, None, None)?),
             _ => bail!("bad cache line"),
         }
@@ -94,9 +103,10 @@ fn commit_from(f: &[&str]) -> Result<CommitInfo> {
 pub fn write(path: &Path, board_dir: &str, h: &History) -> Result<()> {
     use std::fmt::Write;
     let mut out = format!(
-        "{HEADER}\t{}\t{}\n",
+        "{HEADER}\t{}\t{}\t{}\n",
         esc(board_dir),
-        h.head.as_deref().unwrap_or("")
+        h.head.as_deref().unwrap_or(""),
+        h.gaps.shallow_key.as_deref().unwrap_or("")
     );
     let mut by_commit: Vec<Vec<&Change>> = vec![Vec::new(); h.commits.len()];
     for ch in &h.changes {
@@ -130,6 +140,9 @@ pub fn write(path: &Path, board_dir: &str, h: &History) -> Result<()> {
                     esc(&s.kind),
                     esc(s.verdict.as_deref().unwrap_or(""))
                 ),
+                (Some(b), None) if ch.missing => {
+                    writeln!(out, "m\t{}\t{}\t{b}", ch.card, ch.time)
+                }
                 (Some(b), None) => writeln!(out, "u\t{}\t{}\t{b}", ch.card, ch.time),
                 (None, _) => writeln!(out, "d\t{}\t{}", ch.card, ch.time),
             };

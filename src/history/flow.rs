@@ -12,10 +12,14 @@ const DAY: i64 = 86_400;
 pub struct Move {
     pub time: i64,
     pub card: String,
-    /// None when the card was created.
+    /// None when the card was created, or first seen where a shallow
+    /// clone's history starts.
     pub from: Option<String>,
     pub to: String,
     pub author: String,
+    /// The card was created here (not merely first seen where a shallow
+    /// clone's history is cut: when it entered its lane is not known).
+    pub created: bool,
 }
 
 /// Median and 85th percentile of a set of durations, in seconds.
@@ -121,6 +125,12 @@ pub struct Flow {
     /// Cards in progress (not archived, not in the last lane), longest in
     /// their lane first.
     pub aging: Vec<Aging>,
+    /// False when this clone lacks part of the history (a partial clone
+    /// that could not fetch card versions, a shallow clone): the figures
+    /// count only what it holds.
+    pub history_complete: bool,
+    /// How the history is incomplete; `None` when it is whole.
+    pub history_incomplete: Option<super::Incomplete>,
 }
 
 /// Every lane change, in order: from the history's card states.
@@ -139,6 +149,7 @@ pub fn moves(history: &History) -> Vec<Move> {
                         from: prev.cloned(),
                         to: s.lane.clone(),
                         author: c.author.clone(),
+                        created: prev.is_none() && !history.is_cut(ch.commit),
                     });
                     lane_of.insert(ch.card.as_str(), s.lane.clone());
                 }
@@ -225,7 +236,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
                 }
             }
         }
-        if m.from.is_none() {
+        if m.created {
             created.entry(m.card.as_str()).or_insert(m.time);
         }
         if let (Some(from), Some(&to)) = (&m.from, index.get(m.to.as_str())) {
@@ -247,7 +258,13 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
                     .or_default() += 1;
             }
         }
-        entered.insert(m.card.as_str(), (m.to.clone(), m.time));
+        if m.from.is_none() && !m.created {
+            // First seen where a shallow clone's history starts: when it
+            // entered the lane is not known, so this visit is not timed.
+            entered.remove(m.card.as_str());
+        } else {
+            entered.insert(m.card.as_str(), (m.to.clone(), m.time));
+        }
     }
     let cycle: Vec<LaneCycle> = lanes
         .iter()
@@ -261,9 +278,18 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
     // of every visit to that lane that ended (not only those in range).
     let mut visits: HashMap<&str, Vec<i64>> = HashMap::new();
     let mut current: HashMap<&str, (&str, i64)> = HashMap::new();
+    // Visits whose start is not in a shallow clone's history.
+    let mut untimed: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for m in &all_moves {
         if let Some((lane, t)) = current.get(m.card.as_str()) {
-            visits.entry(lane).or_default().push((m.time - t).max(0));
+            if !untimed.contains(m.card.as_str()) {
+                visits.entry(lane).or_default().push((m.time - t).max(0));
+            }
+        }
+        if m.from.is_none() && !m.created {
+            untimed.insert(m.card.as_str());
+        } else {
+            untimed.remove(m.card.as_str());
         }
         current.insert(m.card.as_str(), (m.to.as_str(), m.time));
     }
@@ -366,6 +392,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
             cards: *cards,
         })
         .collect();
+    let gaps = history.incomplete();
     Flow {
         since: date::format_date(d0),
         until: date::format_date(d1),
@@ -379,6 +406,8 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         loop_backs,
         breaches,
         aging,
+        history_complete: gaps.is_none(),
+        history_incomplete: gaps,
     }
 }
 
@@ -399,6 +428,9 @@ pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
     let mut out = String::new();
     let title = |id: &str| config.lane(id).map_or(id.to_string(), |l| l.title.clone());
     let _ = writeln!(out, "Flow {} .. {}\n", f.since, f.until);
+    if let Some(i) = &f.history_incomplete {
+        let _ = writeln!(out, "! {}\n", i.message);
+    }
     // Cumulative flow: one row a day (a week when the range is long),
     // drawn as stacked bars, last lane first.
     let _ = writeln!(

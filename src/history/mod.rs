@@ -11,6 +11,12 @@
 //!   only walks new commits.
 //! - [`timeline`]: one card's changes from that history, as field changes
 //!   a person reads, plus commits that name the card.
+//! - What a clone lacks ([`Gaps`]): a partial clone's missing card versions
+//!   and folders are fetched as git fetches them (see
+//!   [`git::partial`](crate::git::partial)); what still cannot be had, and
+//!   where a shallow clone's history starts, is said
+//!   ([`History::incomplete`]), never taken for "nothing changed". The
+//!   cache records both, and is brought up to date when they change.
 
 mod cache;
 pub mod flow;
@@ -18,11 +24,11 @@ pub mod report;
 pub mod timeline;
 mod walk;
 
-pub use timeline::{timeline, Entry, FieldChange};
+pub use timeline::{timeline, timeline_in, Entry, FieldChange};
 
 use crate::git;
 use crate::store::{self, BOARD_DIR};
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use git2::{Oid, Repository, Tree};
 use std::path::Path;
 
@@ -74,14 +80,47 @@ pub struct Change {
     pub time: i64,
     /// The card file after the change (`None`: deleted).
     pub blob: Option<Oid>,
+    /// The card file's version is not in this clone (a partial clone that
+    /// could not fetch it): what the change did is unknown.
+    pub missing: bool,
 }
 
 impl Change {
-    /// A version of the card file that cannot be read: the card stays
-    /// where it was for flow and reports; its log says so.
+    /// A version of the card file that cannot be read, or is not in this
+    /// clone: the card stays where it was for flow and reports; its log
+    /// says which.
     pub fn unreadable(&self) -> bool {
         self.blob.is_some() && self.state.is_none()
     }
+}
+
+/// What this clone lacks of the history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// The shallow clone's cut ([`git::partial::Shallow::key`]) the history
+    /// was read with; `None` for a whole clone. A history read with
+    /// another cut is read again.
+    pub shallow_key: Option<String>,
+    /// Commits where a shallow clone's history is cut (indices into
+    /// [`History::commits`]): their parents are not in this clone.
+    pub cut: Vec<usize>,
+    /// The remote missing card versions come from (a partial clone).
+    pub remote: Option<String>,
+    /// Why missing card versions could not be fetched.
+    pub fetch_error: Option<String>,
+}
+
+/// How a history is incomplete, for people and for `--json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Incomplete {
+    /// Card versions this partial clone lacks: their changes are not
+    /// counted.
+    pub missing_card_versions: usize,
+    /// A shallow clone: when the oldest commit it holds was made (ISO
+    /// 8601); nothing before is known.
+    pub shallow_since: Option<String>,
+    /// The same in a sentence, with what to run.
+    pub message: String,
 }
 
 /// Every commit reachable from HEAD (parents before children) and every
@@ -94,6 +133,8 @@ pub struct History {
     /// Sorted by time, then generation, commit id and card: the same order
     /// in every clone that has the same commits.
     pub changes: Vec<Change>,
+    /// What this clone lacks (nothing, in a whole clone).
+    pub gaps: Gaps,
 }
 
 impl History {
@@ -113,6 +154,74 @@ impl History {
     /// One card's changes, in order.
     pub fn of_card<'a>(&'a self, card: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
         self.changes.iter().filter(move |c| c.card == card)
+    }
+
+    /// How many card versions (files) this clone lacks.
+    pub fn missing_versions(&self) -> usize {
+        let mut blobs: Vec<Oid> = self
+            .changes
+            .iter()
+            .filter(|c| c.missing)
+            .filter_map(|c| c.blob)
+            .collect();
+        blobs.sort_unstable();
+        blobs.dedup();
+        blobs.len()
+    }
+
+    /// Whether commit `idx` is where a shallow clone's history is cut.
+    pub fn is_cut(&self, idx: usize) -> bool {
+        self.gaps.cut.contains(&idx)
+    }
+
+    /// When a shallow clone's history starts: the author time of the
+    /// oldest commit where it is cut.
+    pub fn starts_at(&self) -> Option<i64> {
+        self.gaps
+            .cut
+            .iter()
+            .filter_map(|&i| self.commits.get(i))
+            .map(|c| c.time)
+            .min()
+    }
+
+    /// How this history is incomplete; `None` when it is whole.
+    pub fn incomplete(&self) -> Option<Incomplete> {
+        let missing = self.missing_versions();
+        let since = self.starts_at();
+        if missing == 0 && since.is_none() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        let versions = format!(
+            "{missing} card version{}",
+            if missing == 1 { "" } else { "s" }
+        );
+        if missing > 0 && self.gaps.remote.is_none() {
+            parts.push(format!(
+                "this clone lacks {versions}, whose changes are not counted, and has no promisor remote to fetch them from (objects are missing: run `git fsck`)"
+            ));
+        } else if let Some(remote) = self.gaps.remote.as_deref().filter(|_| missing > 0) {
+            parts.push(format!(
+                "this is a partial clone missing {versions}, whose changes are not counted{}; run the command again once {remote} can be reached (lanes fetches them as git does), or make this a whole clone with `git config --unset remote.{remote}.partialclonefilter && git fetch --refetch {remote}`",
+                self.gaps
+                    .fetch_error
+                    .as_deref()
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default()
+            ));
+        }
+        if let Some(t) = since {
+            parts.push(format!(
+                "this is a shallow clone, so its history starts at {} and nothing before is counted; run `git fetch --unshallow` for the rest",
+                crate::model::date::format_timestamp(t)
+            ));
+        }
+        Some(Incomplete {
+            missing_card_versions: missing,
+            shallow_since: since.map(crate::model::date::format_timestamp),
+            message: format!("history is incomplete: {}", parts.join("; and ")),
+        })
     }
 }
 
@@ -261,11 +370,6 @@ fn changed_entries<'a>(old: &'a [u8], new: &'a [u8]) -> Vec<Differs<'a>> {
     out
 }
 
-/// The cards folder's tree id inside a board tree.
-fn cards_tree_id(board: Option<&Tree>) -> Option<Oid> {
-    board.and_then(|t| t.get_name("cards")).map(|e| e.id())
-}
-
 /// Read a card's state from its file text: a quick line scan for files in
 /// lanes' canonical form, the YAML parser otherwise.
 pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
@@ -331,31 +435,124 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
 }
 
 /// The board's history at HEAD, from the cache where possible: a run
-/// after new commits walks only those.
+/// after new commits walks only those. In a partial clone, the card
+/// versions and folders it needs are fetched first (see [`Gaps`]).
 pub fn board_history(root: &Path) -> Result<History> {
     let repo = git::open(root)?;
     let board_dir = format!("{}{BOARD_DIR}/", git::repo_path(&repo, root, "")?);
     let Some(head) = repo.head().ok().and_then(|h| h.target()) else {
         return Ok(History::default());
     };
+    let shallow = git::partial::shallow(&repo);
+    let shallow_key = shallow.as_ref().map(|s| s.key.clone());
     let cache_path = repo.path().join("lanes").join(cache::FILE);
     let mut history = cache::read(&cache_path, &board_dir).unwrap_or_default();
-    let cached_head = history.head.as_deref().and_then(|h| Oid::from_str(h).ok());
-    if cached_head == Some(head) {
-        history.sort();
-        return Ok(history);
-    }
-    // Only commits the cache lacks are walked, when HEAD has moved on from
-    // the commit it was read at; otherwise (a reset, a rewrite) all.
-    let from = cached_head.filter(|&old| repo.graph_descendant_of(head, old).unwrap_or(false));
-    if from.is_none() {
+    // Unshallowed or deepened since: what was read stopped at the old cut.
+    if history.gaps.shallow_key != shallow_key {
         history = History::default();
     }
-    walk::extend(root, &repo, &board_dir, &mut history, head, from)?;
-    history.head = Some(head.to_string());
-    let _ = cache::write(&cache_path, &board_dir, &history);
+    let cached_head = history.head.as_deref().and_then(|h| Oid::from_str(h).ok());
+    let mut changed = false;
+    if cached_head != Some(head) {
+        // Only commits the cache lacks are walked, when HEAD has moved on
+        // from the commit it was read at; otherwise (a reset, a rewrite)
+        // all.
+        let from = cached_head.filter(|&old| repo.graph_descendant_of(head, old).unwrap_or(false));
+        if from.is_none() {
+            history = History::default();
+        }
+        read_commits(root, &repo, &board_dir, &mut history, head, from)?;
+        history.head = Some(head.to_string());
+        changed = true;
+    }
+    history.gaps.shallow_key = shallow_key;
+    history.gaps.cut = match &shallow {
+        Some(s) => {
+            let roots: std::collections::HashSet<String> =
+                s.roots.iter().map(Oid::to_string).collect();
+            (0..history.commits.len())
+                .filter(|&i| roots.contains(&history.commits[i].id))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    changed |= complete_versions(root, &repo, &mut history)?;
+    if changed {
+        let _ = cache::write(&cache_path, &board_dir, &history);
+    }
     history.sort();
     Ok(history)
+}
+
+/// [`walk::extend`], fetching the folders (trees) a partial clone lacks
+/// first, as git would; refused when they cannot be had, since a commit
+/// whose folder is unknown would read as every card deleted.
+fn read_commits(
+    root: &Path,
+    repo: &Repository,
+    board_dir: &str,
+    history: &mut History,
+    head: Oid,
+    from: Option<Oid>,
+) -> Result<()> {
+    // A fetch brings folders with every folder inside them: one round,
+    // unless the remote sends less.
+    for _ in 0..3 {
+        let missing = walk::extend(root, repo, board_dir, history, head, from)?;
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let deadline = git::partial::network_deadline(repo);
+        if let Err(why) = git::partial::fetch_missing(repo, &missing, deadline) {
+            bail!(
+                "history cannot be read: this partial clone lacks {} folder{} (trees) of its history, and {why}; run the command again once the remote can be reached",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
+    bail!("history cannot be read: this partial clone lacks folders (trees) of its history that its promisor remote does not send; run `git fsck`")
+}
+
+/// Card versions the history lacks: those that have arrived since (a
+/// `git fetch`, a `git log -p`) are read; the rest are fetched in one
+/// batch from the promisor remote, and what still cannot be had is noted
+/// in [`Gaps`]. Whether any version was read.
+fn complete_versions(root: &Path, repo: &Repository, history: &mut History) -> Result<bool> {
+    history.gaps.fetch_error = None;
+    history.gaps.remote = None;
+    let mut wanted: Vec<Oid> = history
+        .changes
+        .iter()
+        .filter(|c| c.missing)
+        .filter_map(|c| c.blob)
+        .collect();
+    if wanted.is_empty() {
+        return Ok(false);
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    history.gaps.remote = git::partial::promisor_remotes(repo).into_iter().next();
+    let absent = git::partial::absent(repo, &wanted);
+    if !absent.is_empty() {
+        let deadline = git::partial::network_deadline(repo);
+        if let Err(why) = git::partial::fetch_missing(repo, &absent, deadline) {
+            history.gaps.fetch_error = Some(why);
+        }
+    }
+    let still = git::partial::absent(repo, &wanted);
+    let arrived: Vec<Oid> = wanted.into_iter().filter(|b| !still.contains(b)).collect();
+    if arrived.is_empty() {
+        return Ok(false);
+    }
+    let states = walk::read_states(root, &arrived)?;
+    for c in history.changes.iter_mut().filter(|c| c.missing) {
+        if let Some(Some(state)) = c.blob.and_then(|b| states.get(&b)) {
+            c.state = state.clone();
+            c.missing = false;
+        }
+    }
+    Ok(true)
 }
 
 /// Parse `--since`: `YYYY-MM-DD`, or `Nd`/`Nw` for days or weeks ago.

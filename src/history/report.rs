@@ -388,6 +388,11 @@ pub struct Report {
     pub aging: Vec<AgingCard>,
     /// Verdicts whose evidence changed since they were given.
     pub stale_verdicts: Vec<StaleVerdict>,
+    /// False when this clone lacks part of the history (see
+    /// [`flow::Flow::history_complete`]).
+    pub history_complete: bool,
+    /// How the history is incomplete; `None` when it is whole.
+    pub history_incomplete: Option<super::Incomplete>,
 }
 
 /// A lane and how full it is.
@@ -526,6 +531,7 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             .entry(action)
             .or_default() += 1;
     }
+    let gaps = history.incomplete();
     Report {
         board: board.config.name.clone(),
         since: date::format_date(since.div_euclid(86_400)),
@@ -570,6 +576,8 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             })
             .collect(),
         stale_verdicts: Vec::new(),
+        history_complete: gaps.is_none(),
+        history_incomplete: gaps,
     }
 }
 
@@ -584,6 +592,9 @@ pub fn markdown(r: &Report) -> String {
         r.since,
         r.until
     );
+    if let Some(i) = &r.history_incomplete {
+        let _ = writeln!(out, "> **Note:** {}\n", cell(&i.message));
+    }
     let _ = writeln!(
         out,
         "## Where things stand\n\n| Lane | Cards | WIP limit |\n|---|---:|---:|"

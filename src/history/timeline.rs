@@ -27,6 +27,7 @@ impl std::fmt::Display for FieldChange {
         match (self.field.as_str(), &self.before, &self.after) {
             ("card", None, Some(_)) => write!(f, "created"),
             ("card", Some(_), None) => write!(f, "deleted"),
+            ("file", None, Some(a)) => write!(f, "{a}"),
             ("journal", _, Some(a)) => write!(f, "journal: + {a:?}"),
             (field, None, Some(a)) if is_set(field) || field == "checklist" => {
                 write!(f, "{field}: + {a}")
@@ -66,6 +67,11 @@ pub struct Entry {
     /// (training code, an experiment run).
     pub link: bool,
     pub changes: Vec<FieldChange>,
+    /// What this commit did to the card is not all known here: its
+    /// version of the card is not in this clone (a partial clone), the one
+    /// before it is not (it is compared with an older one), or the history
+    /// of a shallow clone starts at it.
+    pub incomplete: bool,
 }
 
 impl Entry {
@@ -228,16 +234,23 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
     out
 }
 
-/// A version of the card file: absent, readable, or there but unreadable.
+/// A version of the card file: absent, readable, there but unreadable, or
+/// not in this clone.
 enum Version {
     Absent,
     Card(Box<Card>),
     Unreadable(String),
+    Missing,
 }
 
 fn card_at(repo: &Repository, blob: Option<Oid>) -> Version {
-    let Some(b) = blob.and_then(|b| repo.find_blob(b).ok()) else {
+    let Some(blob) = blob else {
         return Version::Absent;
+    };
+    let b = match repo.find_blob(blob) {
+        Ok(b) => b,
+        Err(e) if git::partial::is_missing(&e) => return Version::Missing,
+        Err(e) => return Version::Unreadable(e.message().to_string()),
     };
     match store::parse_card("", b.content()) {
         Ok(l) => Version::Card(Box::new(l.card)),
@@ -251,6 +264,15 @@ fn versions_of(root: &Path, blobs: &[Option<Oid>]) -> Result<Vec<Version>> {
     git::on_every_core(root, blobs, 16, |repo, part| {
         Ok(part.iter().map(|b| card_at(repo, *b)).collect())
     })
+}
+
+/// A one-line change that says something about the file, not a field.
+fn about_file(what: String) -> FieldChange {
+    FieldChange {
+        field: "file".into(),
+        before: None,
+        after: Some(what),
+    }
 }
 
 /// Whether a commit names this card: a `Lanes-Card` trailer (at least
@@ -267,7 +289,11 @@ fn names_card(c: &super::CommitInfo, id: &str) -> bool {
 /// history has them (so a card's log and the flow metrics agree), plus
 /// the commits that name it.
 pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
-    let history = super::board_history(root)?;
+    timeline_in(root, &super::board_history(root)?, card_id)
+}
+
+/// [`timeline`] from a history already read.
+pub fn timeline_in(root: &Path, history: &super::History, card_id: &str) -> Result<Vec<Entry>> {
     // Every version of the card, read and parsed on every core (a card
     // with a long journal has hundreds of long versions).
     let blobs: Vec<Option<Oid>> = history.of_card(card_id).map(|c| c.blob).collect();
@@ -275,17 +301,30 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
     // (time, generation, commit) of each entry, to put links in place.
     let mut out: Vec<((i64, u32, String), Entry)> = Vec::new();
     let mut last_readable: Option<Box<Card>> = None;
+    // The commit of the last version read (short id).
+    let mut last_commit: Option<String> = None;
+    // Set while versions are not in this clone: at the commit of the first.
+    let mut gap_since: Option<usize> = None;
     let mut was_unreadable = false;
     let mut changed = HashSet::new();
     for ch in history.of_card(card_id) {
         let c = &history.commits[ch.commit];
         changed.insert(ch.commit);
-        let mut entry_changes = match versions.next().unwrap_or(Version::Absent) {
-            Version::Unreadable(why) => vec![FieldChange {
-                field: "file".into(),
-                before: None,
-                after: Some(format!("made unreadable ({why})")),
-            }],
+        let mut incomplete = false;
+        let version = match versions.next().unwrap_or(Version::Absent) {
+            // Marked missing when the history was read (and not fetched).
+            _ if ch.missing => Version::Missing,
+            v => v,
+        };
+        let mut entry_changes = match version {
+            Version::Missing => {
+                incomplete = true;
+                gap_since.get_or_insert(ch.commit);
+                vec![about_file(
+                    "this version is not in this clone (a partial clone that could not fetch it): what changed is unknown".into(),
+                )]
+            }
+            Version::Unreadable(why) => vec![about_file(format!("made unreadable ({why})"))],
             version => {
                 let after = match version {
                     Version::Card(c) => Some(c),
@@ -295,16 +334,40 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
                 let mut changes = diff_cards(last_readable.as_deref(), after.as_deref());
                 if was_unreadable && after.is_some() {
                     changes.retain(|c| c.field != "card");
+                    changes.insert(0, about_file("readable again".into()));
+                }
+                if gap_since.take().is_some() {
+                    // The versions between are not here: this is what
+                    // changed since the last one that is.
+                    incomplete = true;
+                    changes.retain(|c| c.field != "card");
+                    let same = if changes.is_empty() {
+                        "; no field differs from it"
+                    } else {
+                        ""
+                    };
                     changes.insert(
                         0,
-                        FieldChange {
-                            field: "file".into(),
-                            before: None,
-                            after: Some("readable again".into()),
-                        },
+                        about_file(match &last_commit {
+                            Some(s) => format!("compared with its version in {s} (the versions between are not in this clone){same}"),
+                            None => "the versions before are not in this clone".to_string(),
+                        }),
+                    );
+                }
+                if history.is_cut(ch.commit) && last_readable.is_none() && after.is_some() {
+                    // A shallow clone's first commit: the card was here
+                    // already, not created.
+                    incomplete = true;
+                    changes.retain(|c| c.field != "card");
+                    changes.insert(
+                        0,
+                        about_file(
+                            "history starts here (a shallow clone: earlier versions are not in this clone)".into(),
+                        ),
                     );
                 }
                 last_readable = after;
+                last_commit = Some(c.id[..8.min(c.id.len())].to_string());
                 changes
             }
         };
@@ -314,11 +377,7 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
                 .is_some_and(|a| a.starts_with("made unreadable"))
         });
         if entry_changes.is_empty() {
-            entry_changes.push(FieldChange {
-                field: "file".into(),
-                before: None,
-                after: Some("rewritten (no field changed)".into()),
-            });
+            entry_changes.push(about_file("rewritten (no field changed)".into()));
         }
         out.push((
             (ch.time, c.generation, c.id.clone()),
@@ -331,6 +390,7 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
                 action: c.action.clone(),
                 link: false,
                 changes: entry_changes,
+                incomplete,
             },
         ));
     }
@@ -347,6 +407,7 @@ pub fn timeline(root: &Path, card_id: &str) -> Result<Vec<Entry>> {
                     action: c.action.clone(),
                     link: true,
                     changes: Vec::new(),
+                    incomplete: false,
                 },
             ));
         }

@@ -13,8 +13,9 @@
 //! the change it was made on (found by the card file's blob), so clocks
 //! that disagree never make a card move before the move it followed.
 
-use super::{board_tree, card_state, cards_tree_id, changed_entries, commit_info, Change, History};
+use super::{card_state, changed_entries, commit_info, CardState, Change, History};
 use crate::git;
+use crate::git::partial::is_missing;
 use anyhow::Result;
 use git2::{Odb, OdbObject, Oid, Repository, Sort};
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +39,8 @@ struct Reader<'r> {
     /// Commit → its cards folder.
     folders: HashMap<Oid, Option<Oid>>,
     recent: Vec<(Oid, Rc<OdbObject<'r>>)>,
+    /// Folders (trees) this clone lacks, found since last taken.
+    missing: Vec<Oid>,
 }
 
 impl<'r> Reader<'r> {
@@ -45,14 +48,38 @@ impl<'r> Reader<'r> {
         if let Some(f) = self.folders.get(&commit) {
             return *f;
         }
-        let f = self
-            .repo
-            .find_commit(commit)
-            .ok()
-            .and_then(|c| c.tree().ok())
-            .and_then(|t| cards_tree_id(board_tree(self.repo, &t, self.board_dir).as_ref()));
+        let f = self.find_folder(commit).unwrap_or_else(|absent| {
+            self.missing.push(absent);
+            None
+        });
         self.folders.insert(commit, f);
         f
+    }
+
+    /// The cards folder of a commit (`None`: it has none), or the folder
+    /// on the way to it that this clone lacks (`Err`).
+    fn find_folder(&self, commit: Oid) -> Result<Option<Oid>, Oid> {
+        let Ok(c) = self.repo.find_commit(commit) else {
+            return Ok(None);
+        };
+        let tree = |id: Oid| match self.repo.find_tree(id) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if is_missing(&e) => Err(id),
+            Err(_) => Ok(None),
+        };
+        let Some(mut t) = tree(c.tree_id())? else {
+            return Ok(None);
+        };
+        for name in self.board_dir.trim_end_matches('/').split('/') {
+            let Some(id) = t.get_name(name).map(|e| e.id()) else {
+                return Ok(None);
+            };
+            match tree(id)? {
+                Some(sub) => t = sub,
+                None => return Ok(None),
+            }
+        }
+        Ok(t.get_name("cards").map(|e| e.id()))
     }
 
     fn raw(&mut self, folder: Option<Oid>) -> Option<Rc<OdbObject<'r>>> {
@@ -60,7 +87,15 @@ impl<'r> Reader<'r> {
         if let Some((_, o)) = self.recent.iter().find(|(id, _)| *id == folder) {
             return Some(Rc::clone(o));
         }
-        let o = Rc::new(self.odb.read(folder).ok()?);
+        let o = match self.odb.read(folder) {
+            Ok(o) => Rc::new(o),
+            Err(e) => {
+                if is_missing(&e) {
+                    self.missing.push(folder);
+                }
+                return None;
+            }
+        };
         if self.recent.len() >= RECENT {
             self.recent.remove(0);
         }
@@ -99,9 +134,14 @@ impl<'r> Reader<'r> {
 
 /// The folder differences of `commits` (with their parents), on every
 /// core: contiguous stretches of the walk, so that a thread mostly reads
-/// folders it has just read.
-fn diffs(root: &Path, board_dir: &str, commits: &[(Oid, Vec<Oid>)]) -> Result<Vec<FolderDiff>> {
-    git::on_every_core(root, commits, 256, |repo, part| {
+/// folders it has just read. With them, the folders this clone lacks
+/// (then the differences are not to be believed).
+fn diffs(
+    root: &Path,
+    board_dir: &str,
+    commits: &[(Oid, Vec<Oid>)],
+) -> Result<(Vec<FolderDiff>, Vec<Oid>)> {
+    let parts = git::on_every_core(root, commits, 256, |repo, part| {
         let odb = repo.odb()?;
         let mut r = Reader {
             repo,
@@ -109,9 +149,24 @@ fn diffs(root: &Path, board_dir: &str, commits: &[(Oid, Vec<Oid>)]) -> Result<Ve
             board_dir,
             folders: HashMap::new(),
             recent: Vec::new(),
+            missing: Vec::new(),
         };
-        Ok(part.iter().map(|(c, ps)| r.diff(*c, ps)).collect())
-    })
+        Ok(part
+            .iter()
+            .map(|(c, ps)| (r.diff(*c, ps), std::mem::take(&mut r.missing)))
+            .collect())
+    })?;
+    let mut missing = Vec::new();
+    let diffs = parts
+        .into_iter()
+        .map(|(d, m)| {
+            missing.extend(m);
+            d
+        })
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    Ok((diffs, missing))
 }
 
 /// Turns folder differences into dated changes, commit by commit, parents
@@ -143,6 +198,7 @@ impl Dater {
             state: None,
             time,
             blob,
+            missing: false,
         });
     }
 
@@ -210,6 +266,7 @@ impl Dater {
                     state: None,
                     time: later.max(author_time),
                     blob: new,
+                    missing: false,
                 });
             }
         }
@@ -218,7 +275,9 @@ impl Dater {
 
 /// Add to `history` the commits reachable from `head` but not from `from`
 /// (all of them when `from` is `None`), parents first, with the changes
-/// they made and the card states after them.
+/// they made and the card states after them (a version this clone lacks
+/// is marked [`Change::missing`]). When this clone lacks folders (trees)
+/// the walk needs, `history` is left as it was and their ids returned.
 pub(super) fn extend(
     root: &Path,
     repo: &Repository,
@@ -226,7 +285,7 @@ pub(super) fn extend(
     history: &mut History,
     head: Oid,
     from: Option<Oid>,
-) -> Result<()> {
+) -> Result<Vec<Oid>> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
@@ -255,7 +314,10 @@ pub(super) fn extend(
         infos.push(info);
         graph.push((oid, parents));
     }
-    let folder_diffs = diffs(root, board_dir, &graph)?;
+    let (folder_diffs, missing) = diffs(root, board_dir, &graph)?;
+    if !missing.is_empty() {
+        return Ok(missing);
+    }
     let mut dater = Dater {
         produced: HashMap::new(),
     };
@@ -271,28 +333,45 @@ pub(super) fn extend(
         dater.changes_of(diff, info.time, idx, &mut history.changes);
         history.commits.push(info);
     }
-    fill_states(root, &mut history.changes[first_new..])
+    fill_states(root, &mut history.changes[first_new..])?;
+    Ok(Vec::new())
 }
 
-/// Card states read from blobs by one thread.
-type States = Vec<(Oid, Option<super::CardState>)>;
+/// A card file's state by blob: `None` when this clone lacks the blob;
+/// `Some(None)` when the file cannot be read as a card.
+pub(super) type States = HashMap<Oid, Option<Option<CardState>>>;
 
-/// Read the card state of every change (each blob once, on every core).
+/// Read the card state of each blob (each once, on every core).
+pub(super) fn read_states(root: &Path, blobs: &[Oid]) -> Result<States> {
+    let parts = git::on_every_core(root, blobs, 512, |repo, part| {
+        let odb = repo.odb()?;
+        Ok(part
+            .iter()
+            .map(|b| {
+                let state = match odb.read(*b) {
+                    Ok(o) => Some(card_state(o.data())),
+                    Err(e) if is_missing(&e) => None,
+                    Err(_) => Some(None),
+                };
+                (*b, state)
+            })
+            .collect())
+    })?;
+    Ok(parts.into_iter().collect())
+}
+
+/// Read the card state of every change.
 fn fill_states(root: &Path, changes: &mut [Change]) -> Result<()> {
     let mut blobs: Vec<Oid> = changes.iter().filter_map(|c| c.blob).collect();
     blobs.sort_unstable();
     blobs.dedup();
-    let parts: States = git::on_every_core(root, &blobs, 512, |repo, part| {
-        let odb = repo.odb()?;
-        Ok(part
-            .iter()
-            .map(|b| (*b, odb.read(*b).ok().and_then(|o| card_state(o.data()))))
-            .collect())
-    })?;
-    let states: HashMap<Oid, Option<super::CardState>> = parts.into_iter().collect();
+    let states = read_states(root, &blobs)?;
     for c in changes {
         if let Some(b) = c.blob {
-            c.state = states.get(&b).cloned().flatten();
+            match states.get(&b) {
+                Some(Some(state)) => c.state = state.clone(),
+                _ => c.missing = true,
+            }
         }
     }
     Ok(())

@@ -315,6 +315,15 @@ fn my_commits<'r>(
         if !merge && (action.is_none() || !is_mine(&c, &me)) {
             continue;
         }
+        // A partial clone made with `--filter=tree:0` lacks older commits'
+        // folders: without them every card would seem gone.
+        let trees: Vec<Oid> = std::iter::once(c.tree_id())
+            .chain(c.parent(0).ok().map(|p| p.tree_id()))
+            .collect();
+        if let Err(e) = fetch_lacking(repo, &trees, "the folders of older commits") {
+            done = true;
+            return Some(Err(e.context("nothing was changed")));
+        }
         let here = board_tree_id(repo, &c, &board_dir);
         let before = c
             .parent(0)
@@ -503,9 +512,29 @@ struct Write {
 /// A card version in a commit: its file bytes, if it has one there.
 fn card_bytes(repo: &Repository, commit: &Commit, repo_rel: &str) -> Result<Option<Vec<u8>>> {
     match git::tree::entry_at(repo, commit.tree_id(), repo_rel)? {
-        Some((oid, _)) => Ok(Some(repo.find_blob(oid)?.content().to_vec())),
+        Some((oid, _)) => {
+            fetch_lacking(repo, &[oid], "a version of the card")?;
+            Ok(Some(repo.find_blob(oid)?.content().to_vec()))
+        }
         None => Ok(None),
     }
+}
+
+/// Bring the objects of `ids` that a partial clone lacks (`what` they
+/// are, for the message), as git fetches them on demand; a plain refusal
+/// when they cannot be had.
+fn fetch_lacking(repo: &Repository, ids: &[Oid], what: &str) -> Result<()> {
+    let absent = git::partial::absent(repo, ids);
+    if absent.is_empty() {
+        return Ok(());
+    }
+    git::partial::fetch_missing(repo, &absent, git::partial::network_deadline(repo)).map_err(
+        |why| {
+            anyhow!(
+                "this is a partial clone that lacks {what} (git fetches such objects on demand), and {why}; run it again once the remote can be reached"
+            )
+        },
+    )
 }
 
 fn parse(rel: &str, bytes: &[u8], whose: impl FnOnce() -> String) -> Result<Card> {
@@ -672,7 +701,25 @@ fn plan_step(
     let refuse = |msg: String| -> anyhow::Error {
         anyhow!("cannot {what} ({which}): {msg}; nothing was changed")
     };
-    for id in changed_cards(repo, &x, &board_dir)? {
+    let ids = changed_cards(repo, &x, &board_dir)?;
+    // The card versions before and after the change, fetched in one batch
+    // where a partial clone lacks them.
+    let mut versions = Vec::new();
+    for id in &ids {
+        let repo_rel = format!("{prefix}{}", store::card_path(id));
+        for c in [&parent, &x] {
+            if let Some((oid, _)) = git::tree::entry_at(repo, c.tree_id(), &repo_rel)? {
+                versions.push(oid);
+            }
+        }
+    }
+    let what_lacks = if ids.len() == 1 {
+        "the versions of the card this change needs".to_string()
+    } else {
+        format!("the versions of the {} cards this change needs", ids.len())
+    };
+    fetch_lacking(repo, &versions, &what_lacks).map_err(|e| refuse(format!("{e:#}")))?;
+    for id in ids {
         let rel = store::card_path(&id);
         let repo_rel = format!("{prefix}{rel}");
         let now_bytes = match state.get(&rel) {

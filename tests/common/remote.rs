@@ -113,7 +113,16 @@ impl World {
 
     /// Clone `url` into `<base>/<name>` with identity `Name <name@example.com>`.
     pub fn clone_url(&self, url: &str, name: &str) -> Repo {
-        self.git_at(&self.base, &["clone", "-q", url, name]);
+        self.clone_with(url, name, &[])
+    }
+
+    /// [`World::clone_url`] with more `git clone` options
+    /// (`--filter=blob:none`, `--depth 1`).
+    pub fn clone_with(&self, url: &str, name: &str, options: &[&str]) -> Repo {
+        let mut args = vec!["clone", "-q"];
+        args.extend_from_slice(options);
+        args.extend([url, name]);
+        self.git_at(&self.base, &args);
         let c = Repo::within(
             self.base.join(name),
             &self.home,
