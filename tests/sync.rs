@@ -1473,6 +1473,48 @@ fn an_interactive_sync_lets_ssh_ask_on_the_terminal() {
     );
 }
 
+/// Ctrl+C while git has the terminal (at ssh's prompt) stops git and its
+/// ssh; lanes says the sync was interrupted, changes nothing, and the
+/// shell has its terminal back.
+#[test]
+fn ctrl_c_at_an_ssh_prompt_stops_the_sync() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    let ssh = fake_ssh(&w.base.join("bin"), "askpass-ssh", &log, false, true);
+    a.git(&["config", "core.sshCommand", &ssh.display().to_string()]);
+    over_ssh(&w, &a);
+    let before = snapshot(&a);
+    let remote = w.remote_head();
+    let term = Terminal::run(&a, &["sync"]);
+    term.wait_for("the passphrase prompt", |s| s.contains("passphrase:"));
+    assert!(term
+        .tmux(&["send-keys", "-t", "main", "C-c"])
+        .status
+        .success());
+    let (code, foreground) = term.finished();
+    let screen = term.screen();
+    assert_eq!(code, "1", "{screen}");
+    assert!(
+        screen.contains("interrupted while fetching from origin; nothing was changed"),
+        "{screen}"
+    );
+    assert_unchanged(&a, &before);
+    assert_eq!(w.remote_head(), remote);
+    let mut f = foreground.split_whitespace();
+    assert_eq!(
+        f.next(),
+        f.next(),
+        "terminal foreground group, shell's group: {foreground}"
+    );
+    if proc_available() {
+        let left = git_left_in(&w.base, Duration::from_secs(10));
+        assert!(left.is_empty(), "left behind: {left:#?}");
+    }
+}
+
 /// `lanes ARGS` in a tmux terminal of its own (its server killed on drop),
 /// from a script that records the exit code and, after lanes, which
 /// process group has the terminal.

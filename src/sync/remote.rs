@@ -367,12 +367,14 @@ impl<'a> Link<'a> {
         if ran.timed_out() {
             return Ok(Err(self.no_answer(way, &url, ran.spoke)));
         }
-        if let Some(sig) = signal_of(ran.status) {
-            if sig == 2 {
-                match way {
-                    Way::Fetch => bail!("interrupted while fetching from {}; nothing was changed", self.name),
-                    Way::Push => bail!("interrupted while pushing to {}; your commits are safe here, run `lanes sync` again", self.name),
-                }
+        if interrupted(ran.status) {
+            // Ctrl+C in the terminal git had: the user stops the sync.
+            let name = &self.name;
+            match way {
+                Way::Fetch => bail!("interrupted while fetching from {name}; nothing was changed"),
+                Way::Push => bail!(
+                    "interrupted while pushing to {name}; your commits are safe here, run `lanes sync` again"
+                ),
             }
         }
         let mut text = without_progress(&ran.stderr);
@@ -520,17 +522,17 @@ impl<'a> Link<'a> {
     }
 }
 
-/// The signal that ended a process, if one did.
-fn signal_of(status: Option<std::process::ExitStatus>) -> Option<i32> {
+/// Whether git was ended by SIGINT (Ctrl+C while it had the terminal).
+fn interrupted(status: Option<std::process::ExitStatus>) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
-        status.and_then(|s| s.signal())
+        status.and_then(|s| s.signal()) == Some(libc::SIGINT)
     }
     #[cfg(not(unix))]
     {
         let _ = status;
-        None
+        false
     }
 }
 
