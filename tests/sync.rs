@@ -1176,6 +1176,44 @@ fn without_git_libgit2_gives_up_on_a_silent_http_remote() {
     );
 }
 
+/// lanes killed (kill -9, or its terminal closed) while git waits on a
+/// remote that never answers: git goes with it instead of hanging on
+/// forever in a process group of its own.
+#[test]
+fn git_does_not_outlive_a_killed_lanes() {
+    if !proc_available() {
+        skip("no /proc to see which processes are left");
+        return;
+    }
+    let (w, a, _b) = two();
+    a.add("Written while the server hangs", &[]);
+    let silent = Silent::start();
+    let url = format!("git://127.0.0.1:{}/remote.git", silent.port);
+    a.git(&["remote", "set-url", "origin", &url]);
+    // The default deadline (60 s): only lanes' death can end git in time.
+    use std::os::unix::process::CommandExt;
+    let mut lanes = a
+        .lanes_cmd()
+        .arg("sync")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("run lanes");
+    let group = lanes.id() as i32;
+    let start = Instant::now();
+    while silent.accepted() == 0 && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(silent.accepted() > 0, "git never connected");
+    lanes.kill().expect("kill -9 lanes");
+    let _ = lanes.wait();
+    let left = git_left_in(&w.base, Duration::from_secs(10));
+    kill_group(group);
+    assert!(left.is_empty(), "outlived lanes: {left:#?}");
+}
+
 /// The deadline from git config outranks the board's, and the message
 /// names it; a value that is not a number of seconds is refused with the
 /// key named, and so is a bad board setting, with its line and column.

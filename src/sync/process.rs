@@ -6,6 +6,9 @@
 //! (SIGTERM to the group, so git removes its lock files, then SIGKILL to
 //! whatever is left) and the caller is told.
 //!
+//! On Linux the child is also told to end when lanes dies (killed, or its
+//! terminal closed), which no longer reaches a group of its own.
+//!
 //! With `Terminal::Foreground` the group is handed the terminal while it
 //! runs, as a shell hands it to a job, so ssh and git can still ask for a
 //! passphrase; it is taken back afterwards. With `Terminal::None` the
@@ -278,6 +281,11 @@ fn keep_tail(buf: &mut Vec<u8>, bytes: &[u8]) {
 fn own_group(cmd: &mut Command, terminal: Terminal) -> bool {
     use std::os::unix::process::CommandExt;
     let take = terminal == Terminal::Foreground && in_foreground();
+    // SAFETY: prctl and getppid are async-signal-safe.
+    unsafe {
+        let parent = libc::getpid();
+        cmd.pre_exec(move || die_with_parent(parent));
+    }
     match terminal {
         Terminal::None => {
             cmd.stdin(Stdio::null());
@@ -317,6 +325,32 @@ fn own_group(cmd: &mut Command, terminal: Terminal) -> bool {
         }
     }
     take
+}
+
+/// In the child: out of lanes' process group and session, the terminal's
+/// hangup no longer reaches git, so on Linux git is told to end (SIGTERM:
+/// it removes its lock files and stops its own children) when the thread
+/// that started it dies — lanes killed, or its terminal closed. (The
+/// thread: the command line's main thread, the board screen's one worker.)
+#[cfg(target_os = "linux")]
+fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
+    // SAFETY: plain system calls on the calling (child) process.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // lanes died before the line above: do not start at all (no
+        // allocation here, between fork and exec).
+        if libc::getppid() != parent {
+            return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn die_with_parent(_parent: libc::pid_t) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(not(unix))]
