@@ -330,8 +330,8 @@ fn own_group(cmd: &mut Command, terminal: Terminal) -> bool {
 /// In the child: out of lanes' process group and session, the terminal's
 /// hangup no longer reaches git, so on Linux git is told to end (SIGTERM:
 /// it removes its lock files and stops its own children) when the thread
-/// that started it dies — lanes killed, or its terminal closed. (The
-/// thread: the command line's main thread, the board screen's one worker.)
+/// that started it dies — lanes killed, or its terminal closed. (`run`
+/// waits for the child, so that thread outlives it otherwise.)
 #[cfg(target_os = "linux")]
 fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
     // SAFETY: plain system calls on the calling (child) process.
