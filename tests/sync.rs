@@ -11,9 +11,11 @@
 mod common;
 
 use common::remote::*;
+use common::tmux::{self, lanes_outside};
 use common::*;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// A board on the remote and two clones of it: Alice (who made it) and Bob.
@@ -1038,6 +1040,642 @@ fn sync_through_git_daemon_on_loopback() {
         assert!(cl.exists(&format!(".lanes/cards/{ib}.yaml")));
     }
     assert_converged(&w, &[&a, &b]);
+}
+
+/// Dropping the test daemon leaves nothing behind: `git daemon` is a `git`
+/// that starts `git-daemon`, which forks a child per connection; the whole
+/// process group goes.
+#[test]
+fn dropping_the_test_daemon_leaves_no_process_behind() {
+    if !proc_available() {
+        skip("no /proc to see which processes are left");
+        return;
+    }
+    let (w, _seed) = World::with_board(&["seed"]);
+    let Some(daemon) = w.serve_or_skip() else {
+        return;
+    };
+    // A connection, so that git-daemon has forked for it too.
+    w.git_at(&w.base, &["ls-remote", &daemon.url()]);
+    let serving = format!("--base-path={}", w.base.display());
+    let daemons = || live_processes(|p| p.cmdline.contains(&serving));
+    let running = daemons();
+    assert!(
+        running.iter().any(|m| m.contains("git-daemon")),
+        "git-daemon serves the world: {running:#?}"
+    );
+    let group = daemon.group();
+    drop(daemon);
+    let start = Instant::now();
+    while !daemons().is_empty() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        daemons().is_empty(),
+        "left behind by the daemon: {:#?}",
+        daemons()
+    );
+    let left = wait_group_gone(group, Duration::from_secs(10));
+    assert!(left.is_empty(), "left in the daemon's group: {left:#?}");
+}
+
+// ---------------------------------------------------------------------------
+// A remote that never answers: every network step has a deadline
+
+/// Give the board a network deadline of `secs` (committed, as a team would).
+fn board_deadline(c: &Repo, secs: u64) {
+    let board = c.read(".lanes/board.yaml");
+    assert!(board.contains("settings:\n"), "{board}");
+    c.write(
+        ".lanes/board.yaml",
+        board.replace(
+            "settings:\n",
+            &format!("settings:\n  network_timeout_seconds: {secs}\n"),
+        ),
+    );
+    c.commit_all("a short network deadline");
+}
+
+/// `lanes sync` against a server that accepts the connection and never
+/// answers, at `url(port)`, with `env` (e.g. no git on PATH): it gives up
+/// after the board's 2 s deadline with exit 1 and a message naming the
+/// remote, its URL and what to check; nothing is changed, and no git, ssh
+/// or helper process is left.
+fn hung_remote(url_of: impl Fn(u16) -> String, env: &[(&str, &str)]) {
+    if !proc_available() {
+        skip("no /proc to see which processes are left");
+        return;
+    }
+    let (w, a, _b) = two();
+    board_deadline(&a, 2);
+    a.add("Written while the server hangs", &[]);
+    let silent = Silent::start();
+    let url = url_of(silent.port);
+    a.git(&["remote", "set-url", "origin", &url]);
+    let before = snapshot(&a);
+    let run = lanes_bounded(&a, &["sync"], env, Duration::from_secs(90));
+    let left = git_left_in(&w.base, Duration::from_secs(10));
+    let Some(out) = run.output else {
+        panic!(
+            "lanes sync still ran after {:?} against a remote that never answers (killed)\nleft: {left:#?}",
+            run.took
+        );
+    };
+    let said = both(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("no answer from origin ({url}) in 2 s")),
+        "{said}"
+    );
+    assert!(
+        said.contains("settings.network_timeout_seconds"),
+        "says what to raise: {said}"
+    );
+    assert!(said.contains("offline"), "{said}");
+    assert!(silent.accepted() >= 1, "lanes never connected: {said}");
+    // It waited for the deadline, and not much longer (generous bounds
+    // for a busy machine).
+    assert!(run.took >= Duration::from_secs(2), "{:?}: {said}", run.took);
+    assert!(run.took < Duration::from_secs(45), "{:?}: {said}", run.took);
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    assert_unchanged(&a, &before);
+    a.assert_healthy();
+}
+
+#[test]
+fn a_git_remote_that_never_answers_is_given_up_on_at_the_deadline() {
+    hung_remote(|port| format!("git://127.0.0.1:{port}/remote.git"), &[]);
+}
+
+/// Over http git runs `git-remote-http`, a child of its own: the whole
+/// group is stopped.
+#[test]
+fn an_http_remote_that_never_answers_is_given_up_on_at_the_deadline() {
+    hung_remote(|port| format!("http://127.0.0.1:{port}/remote.git"), &[]);
+}
+
+/// No git on PATH: libgit2 talks `git://` and `http://` itself, under the
+/// same deadline.
+#[test]
+fn without_git_libgit2_gives_up_on_a_silent_git_remote() {
+    let empty = tempfile::tempdir().expect("an empty folder for PATH");
+    let path = empty.path().to_str().expect("UTF-8").to_string();
+    hung_remote(
+        |port| format!("git://127.0.0.1:{port}/remote.git"),
+        &[("PATH", &path)],
+    );
+}
+
+#[test]
+fn without_git_libgit2_gives_up_on_a_silent_http_remote() {
+    let empty = tempfile::tempdir().expect("an empty folder for PATH");
+    let path = empty.path().to_str().expect("UTF-8").to_string();
+    hung_remote(
+        |port| format!("http://127.0.0.1:{port}/remote.git"),
+        &[("PATH", &path)],
+    );
+}
+
+/// lanes killed (kill -9, or its terminal closed) while git waits on a
+/// remote that never answers: git goes with it instead of hanging on
+/// forever in a process group of its own.
+#[test]
+fn git_does_not_outlive_a_killed_lanes() {
+    if !proc_available() {
+        skip("no /proc to see which processes are left");
+        return;
+    }
+    let (w, a, _b) = two();
+    a.add("Written while the server hangs", &[]);
+    let silent = Silent::start();
+    let url = format!("git://127.0.0.1:{}/remote.git", silent.port);
+    a.git(&["remote", "set-url", "origin", &url]);
+    // The default deadline (60 s): only lanes' death can end git in time.
+    use std::os::unix::process::CommandExt;
+    let mut lanes = a
+        .lanes_cmd()
+        .arg("sync")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("run lanes");
+    let group = lanes.id() as i32;
+    let start = Instant::now();
+    while silent.accepted() == 0 && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(silent.accepted() > 0, "git never connected");
+    lanes.kill().expect("kill -9 lanes");
+    let _ = lanes.wait();
+    let left = git_left_in(&w.base, Duration::from_secs(10));
+    kill_group(group);
+    assert!(left.is_empty(), "outlived lanes: {left:#?}");
+}
+
+/// The deadline from git config outranks the board's, and the message
+/// names it; a value that is not a number of seconds is refused with the
+/// key named, and so is a bad board setting, with its line and column.
+#[test]
+fn the_deadline_comes_from_git_config_or_the_board_and_bad_values_are_named() {
+    let (_w, a, _b) = two();
+    board_deadline(&a, 40);
+    let silent = Silent::start();
+    let url = format!("git://127.0.0.1:{}/remote.git", silent.port);
+    a.git(&["remote", "set-url", "origin", &url]);
+    a.git(&["config", "lanes.networkTimeout", "1"]);
+    let run = lanes_bounded(&a, &["sync"], &[], Duration::from_secs(90));
+    let out = run.output.expect("lanes sync ended");
+    let said = both(&out);
+    assert!(said.contains("in 1 s"), "{said}");
+    assert!(said.contains("git config lanes.networkTimeout"), "{said}");
+    assert!(run.took < Duration::from_secs(30), "{:?}", run.took);
+
+    a.git(&["config", "lanes.networkTimeout", "soon"]);
+    let err = a.fails(&["sync"]);
+    assert!(
+        err.contains("lanes.networkTimeout") && err.contains("\"soon\""),
+        "{err}"
+    );
+
+    a.git(&["config", "--unset", "lanes.networkTimeout"]);
+    let board = a.read(".lanes/board.yaml");
+    a.write(
+        ".lanes/board.yaml",
+        board.replace("network_timeout_seconds: 40", "network_timeout_seconds: 0"),
+    );
+    a.commit_all("no deadline at all");
+    let err = a.fails(&["sync"]);
+    let line = a
+        .read(".lanes/board.yaml")
+        .lines()
+        .position(|l| l.contains("network_timeout_seconds"))
+        .expect("the setting")
+        + 1;
+    assert!(
+        err.contains(&format!(".lanes/board.yaml:{line}:"))
+            && err.contains("settings.network_timeout_seconds"),
+        "{err}"
+    );
+    assert_eq!(silent.accepted(), 1, "the refused syncs did not connect");
+}
+
+/// The board's `s` runs the same sync: with the remote hanging, the
+/// status bar says so at the deadline, the board keeps working, and no
+/// git is left running.
+#[test]
+fn the_board_screen_says_when_the_remote_never_answers() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    if !proc_available() {
+        skip("no /proc to see which processes are left");
+        return;
+    }
+    let (w, a, _b) = two();
+    let id = a.add("On the board", &[]);
+    let silent = Silent::start();
+    let url = format!("git://127.0.0.1:{}/remote.git", silent.port);
+    a.git(&["remote", "set-url", "origin", &url]);
+    a.git(&["config", "lanes.networkTimeout", "2"]);
+    let t = tmux::Tmux::start(&a, false);
+    t.wait_for_text("On the board");
+    t.keys(&["s"]);
+    let (screen, took) = t.wait_within(Duration::from_secs(45), "the sync to give up", |s| {
+        s.contains("no answer from origin")
+    });
+    assert!(took >= Duration::from_secs(1), "{took:?}\n{screen}");
+    // The whole message is in the session's messages.
+    t.keys(&["m"]);
+    t.wait_for(&format!("the message naming {url}"), |s| {
+        s.contains(&url) && s.contains("lanes.networkTimeout")
+    });
+    t.keys(&["Escape"]);
+    assert!(silent.accepted() >= 1);
+    let left = git_left_in(&w.base, Duration::from_secs(10));
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    // The board still works after the failed sync.
+    lanes_outside(&a, &["note", &id, "still here"]);
+    assert!(a.card_text(&id).contains("still here"));
+    t.keys(&["q"]);
+    t.wait_for_end();
+}
+
+// ---------------------------------------------------------------------------
+// The user's ssh, kept when nobody can answer a prompt
+
+/// A stand-in for ssh: records its arguments (one line per run) in
+/// `log`, answers git's `-G` probe as OpenSSH does, refuses options when
+/// `strict` (a "simple" ssh), and runs the remote command here, on the
+/// local bare repository. With `prompt`, it first asks for a passphrase
+/// on the terminal and records the answer.
+fn fake_ssh(dir: &Path, name: &str, log: &Path, strict: bool, prompt: bool) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("a folder for the wrapper");
+    let path = dir.join(name);
+    let log = log.display();
+    let mut text = format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\n");
+    text.push_str("for a in \"$@\"; do [ \"$a\" = -G ] && exit 0; done\n");
+    if strict {
+        text.push_str("case \"$1\" in -*) echo \"unknown option $1\" >&2; exit 255;; esac\n");
+    }
+    if prompt {
+        text.push_str(&format!(
+            "printf 'passphrase: ' > /dev/tty; read pw < /dev/tty; echo \"typed: $pw\" >> '{log}'\n"
+        ));
+    }
+    text.push_str("for last in \"$@\"; do :; done\nexec sh -c \"$last\"\n");
+    std::fs::write(&path, text).expect("write the wrapper");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// Alice's clone with its remote reached over `ssh://` (through whatever
+/// ssh the test configures), and a card to push.
+fn over_ssh(w: &World, a: &Repo) -> String {
+    let url = format!("ssh://git@example.invalid{}", w.remote.display());
+    a.git(&["remote", "set-url", "origin", &url]);
+    a.add("Pushed through the user's ssh", &[])
+}
+
+/// The lines the fake ssh recorded for git's transport (not the probes).
+fn transport_runs(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("git-upload-pack") || l.contains("git-receive-pack"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A sync run with stdin not a terminal (cron, a script, the board
+/// screen) through `core.sshCommand`: the configured command, with its
+/// own arguments, carries the fetch and the push, with batch mode added.
+#[test]
+fn non_interactive_sync_keeps_core_ssh_command_and_adds_batch_mode() {
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    let ssh = fake_ssh(&w.base.join("bin"), "deploy-ssh", &log, false, false);
+    a.git(&[
+        "config",
+        "core.sshCommand",
+        &format!("{} -i deploy_key", ssh.display()),
+    ]);
+    let id = over_ssh(&w, &a);
+    let out = a.lanes(&["sync"]);
+    let said = both(&out);
+    let runs = transport_runs(&log);
+    assert!(out.status.success(), "{said}\nssh saw: {runs:#?}");
+    assert_eq!(w.remote_head(), a.head(), "pushed through the wrapper");
+    assert!(w.remote_file(&card_path(&id)).is_some());
+    assert!(
+        runs.iter().any(|l| l.contains("git-upload-pack")),
+        "{runs:#?}"
+    );
+    assert!(
+        runs.iter().any(|l| l.contains("git-receive-pack")),
+        "{runs:#?}"
+    );
+    for l in &runs {
+        assert!(
+            l.contains("-i deploy_key"),
+            "the configured command line: {l}"
+        );
+        assert!(l.contains("BatchMode=yes"), "batch mode added: {l}");
+    }
+}
+
+/// `GIT_SSH` names a program (no shell): it is kept too, with batch mode.
+#[test]
+fn non_interactive_sync_keeps_git_ssh_and_adds_batch_mode() {
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    // A folder with a space: the program is quoted for the shell.
+    let ssh = fake_ssh(&w.base.join("my bin"), "jump-ssh", &log, false, false);
+    let id = over_ssh(&w, &a);
+    let out = a.lanes_env(&["sync"], &[("GIT_SSH", ssh.to_str().expect("UTF-8"))]);
+    let said = both(&out);
+    let runs = transport_runs(&log);
+    assert!(out.status.success(), "{said}\nssh saw: {runs:#?}");
+    assert!(w.remote_file(&card_path(&id)).is_some());
+    assert_eq!(runs.len(), 2, "a fetch and a push: {runs:#?}");
+    for l in &runs {
+        assert!(l.contains("BatchMode=yes"), "batch mode added: {l}");
+    }
+}
+
+/// git's precedence: `GIT_SSH_COMMAND` outranks `core.sshCommand`.
+#[test]
+fn git_ssh_command_outranks_core_ssh_command() {
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    let ssh = fake_ssh(&w.base.join("bin"), "ssh-wrapper", &log, false, false);
+    a.git(&[
+        "config",
+        "core.sshCommand",
+        &format!("{} --from-config", ssh.display()),
+    ]);
+    over_ssh(&w, &a);
+    let env_cmd = format!("{} --from-env", ssh.display());
+    let out = a.lanes_env(&["sync"], &[("GIT_SSH_COMMAND", &env_cmd)]);
+    let runs = transport_runs(&log);
+    assert!(out.status.success(), "{}\nssh saw: {runs:#?}", both(&out));
+    assert!(!runs.is_empty());
+    for l in &runs {
+        assert!(
+            l.contains("--from-env") && !l.contains("--from-config"),
+            "{l}"
+        );
+        assert!(l.contains("BatchMode=yes"), "{l}");
+    }
+}
+
+/// An ssh that takes no options (`ssh.variant simple`) gets none: it is
+/// run exactly as configured.
+#[test]
+fn a_simple_ssh_is_given_no_options() {
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    let ssh = fake_ssh(&w.base.join("bin"), "tunnel", &log, true, false);
+    a.git(&["config", "core.sshCommand", &ssh.display().to_string()]);
+    a.git(&["config", "ssh.variant", "simple"]);
+    let id = over_ssh(&w, &a);
+    let out = a.lanes(&["sync"]);
+    let runs = transport_runs(&log);
+    assert!(out.status.success(), "{}\nssh saw: {runs:#?}", both(&out));
+    assert!(w.remote_file(&card_path(&id)).is_some());
+    for l in &runs {
+        assert!(!l.contains("BatchMode") && !l.starts_with('-'), "{l}");
+    }
+}
+
+/// PuTTY's plink takes `-batch`, not OpenSSH's `-o BatchMode=yes`.
+#[test]
+fn plink_gets_its_own_batch_flag() {
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    let plink = fake_ssh(&w.base.join("bin"), "plink", &log, false, false);
+    a.git(&["config", "core.sshCommand", &plink.display().to_string()]);
+    over_ssh(&w, &a);
+    let out = a.lanes(&["sync"]);
+    let runs = transport_runs(&log);
+    assert!(out.status.success(), "{}\nssh saw: {runs:#?}", both(&out));
+    assert!(!runs.is_empty());
+    for l in &runs {
+        assert!(l.contains("-batch") && !l.contains("BatchMode"), "{l}");
+    }
+}
+
+/// In a terminal, git and ssh may still prompt: the user's ssh asks for
+/// a passphrase on the terminal (lanes hands it the terminal while it
+/// runs, and takes it back), gets it, and has no batch mode.
+#[test]
+fn an_interactive_sync_lets_ssh_ask_on_the_terminal() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    let ssh = fake_ssh(&w.base.join("bin"), "askpass-ssh", &log, false, true);
+    a.git(&["config", "core.sshCommand", &ssh.display().to_string()]);
+    let id = over_ssh(&w, &a);
+    let term = Terminal::run(&a, &["sync"]);
+    // A fetch and a push: two passphrases.
+    for n in 1..=2 {
+        term.wait_for(&format!("passphrase {n}"), |s| {
+            s.matches("passphrase:").count() >= n
+        });
+        term.type_line(&format!("open sesame {n}"));
+    }
+    let (code, foreground) = term.finished();
+    let recorded = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        code,
+        "0",
+        "lanes sync failed:\n{}\n{recorded}",
+        term.screen()
+    );
+    assert!(
+        recorded.contains("typed: open sesame 1") && recorded.contains("typed: open sesame 2"),
+        "{recorded}"
+    );
+    assert!(!recorded.contains("BatchMode"), "{recorded}");
+    assert!(w.remote_file(&card_path(&id)).is_some());
+    // The shell has its terminal back: its group is the foreground one.
+    let mut f = foreground.split_whitespace();
+    assert_eq!(
+        f.next(),
+        f.next(),
+        "terminal foreground group, shell's group: {foreground}"
+    );
+}
+
+/// Ctrl+C while git has the terminal (at ssh's prompt) stops git and its
+/// ssh; lanes says the sync was interrupted, changes nothing, and the
+/// shell has its terminal back.
+#[test]
+fn ctrl_c_at_an_ssh_prompt_stops_the_sync() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let (w, a, _b) = two();
+    let log = w.base.join("ssh.log");
+    let ssh = fake_ssh(&w.base.join("bin"), "askpass-ssh", &log, false, true);
+    a.git(&["config", "core.sshCommand", &ssh.display().to_string()]);
+    over_ssh(&w, &a);
+    let before = snapshot(&a);
+    let remote = w.remote_head();
+    let term = Terminal::run(&a, &["sync"]);
+    term.wait_for("the passphrase prompt", |s| s.contains("passphrase:"));
+    assert!(term
+        .tmux(&["send-keys", "-t", "main", "C-c"])
+        .status
+        .success());
+    let (code, foreground) = term.finished();
+    let screen = term.screen();
+    assert_eq!(code, "1", "{screen}");
+    assert!(
+        screen.contains("interrupted while fetching from origin; nothing was changed"),
+        "{screen}"
+    );
+    assert_unchanged(&a, &before);
+    assert_eq!(w.remote_head(), remote);
+    let mut f = foreground.split_whitespace();
+    assert_eq!(
+        f.next(),
+        f.next(),
+        "terminal foreground group, shell's group: {foreground}"
+    );
+    if proc_available() {
+        let left = git_left_in(&w.base, Duration::from_secs(10));
+        assert!(left.is_empty(), "left behind: {left:#?}");
+    }
+}
+
+/// `lanes ARGS` in a tmux terminal of its own (its server killed on drop),
+/// from a script that records the exit code and, after lanes, which
+/// process group has the terminal.
+struct Terminal {
+    socket: String,
+    exit_file: PathBuf,
+    fg_file: PathBuf,
+}
+
+impl Terminal {
+    fn run(r: &Repo, args: &[&str]) -> Terminal {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let socket = format!(
+            "lanes-sync-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let base = r.base();
+        let t = Terminal {
+            socket,
+            exit_file: base.join("term-exit.txt"),
+            fg_file: base.join("term-fg.txt"),
+        };
+        let q = |p: &Path| tmux::sh_quote(&tmux::path_str(p));
+        let mut text = format!("#!/bin/sh\nunset {}\n", SCRUBBED.join(" "));
+        for (k, v) in r.env_vars() {
+            text.push_str(&format!(
+                "export {k}={}\n",
+                tmux::sh_quote(v.to_str().expect("UTF-8"))
+            ));
+        }
+        text.push_str(&format!("cd {} || exit 1\n", q(&r.path)));
+        let args: Vec<String> = args.iter().map(|a| tmux::sh_quote(a)).collect();
+        text.push_str(&format!("{} {}\n", tmux::sh_quote(LANES), args.join(" ")));
+        text.push_str(&format!("echo $? > {}.tmp\n", q(&t.exit_file)));
+        text.push_str(&format!(
+            "ps -o tpgid= -o pgid= -p $$ > {}\n",
+            q(&t.fg_file)
+        ));
+        text.push_str(&format!(
+            "mv {}.tmp {}\nsleep 60\n",
+            q(&t.exit_file),
+            q(&t.exit_file)
+        ));
+        let script = base.join("term.sh");
+        std::fs::write(&script, text).expect("write the script");
+        let out = t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "120",
+            "-y",
+            "35",
+            &format!("sh {}", q(&script)),
+        ]);
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("run tmux")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "main"]).stdout)
+            .into_owned()
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn type_line(&self, text: &str) {
+        assert!(self
+            .tmux(&["send-keys", "-t", "main", "-l", text])
+            .status
+            .success());
+        assert!(self
+            .tmux(&["send-keys", "-t", "main", "Enter"])
+            .status
+            .success());
+    }
+
+    /// lanes' exit code and `tpgid pgid` after it, once it has ended.
+    fn finished(&self) -> (String, String) {
+        let start = Instant::now();
+        loop {
+            if let Ok(code) = std::fs::read_to_string(&self.exit_file) {
+                let fg = std::fs::read_to_string(&self.fg_file).unwrap_or_default();
+                return (code.trim().to_string(), fg.trim().to_string());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "lanes did not end; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
 }
 
 // ---------------------------------------------------------------------------

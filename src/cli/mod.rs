@@ -577,6 +577,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 remote,
                 interactive: std::io::stdin().is_terminal(),
                 progress: Some(std::sync::Arc::new(|m: &str| say!("lanes: {m}"))),
+                ssh_env: crate::sync::ssh::SshEnv::from_env(),
             };
             let report = crate::sync::sync(&r, &opts)?;
             for c in &report.changed {

@@ -7,7 +7,9 @@
 //! user's uncommitted work; on any refusal the repository is exactly as
 //! before.
 
+mod process;
 pub mod remote;
+pub mod ssh;
 
 use crate::git;
 use crate::merge::{self, Side};
@@ -35,8 +37,23 @@ pub struct Options {
     pub remote: Option<String>,
     /// Whether git may ask for passwords on the terminal.
     pub interactive: bool,
-    /// Told what is happening when a sync has to try again.
+    /// Told what is happening when a sync has to try again or waits on
+    /// the remote.
     pub progress: Option<Progress>,
+    /// git's ssh variables, read at the top ([`Options::from_env`]): git
+    /// runs with exactly these (and what a sync adds to them).
+    pub ssh_env: ssh::SshEnv,
+}
+
+impl Options {
+    /// A sync that must not prompt, with git's ssh variables from this
+    /// process's environment (the board screen's).
+    pub fn from_env() -> Options {
+        Options {
+            ssh_env: ssh::SshEnv::from_env(),
+            ..Options::default()
+        }
+    }
 }
 
 impl std::fmt::Debug for Options {
@@ -45,6 +62,7 @@ impl std::fmt::Debug for Options {
             .field("remote", &self.remote)
             .field("interactive", &self.interactive)
             .field("progress", &self.progress.is_some())
+            .field("ssh_env", &self.ssh_env)
             .finish()
     }
 }
@@ -139,7 +157,7 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     let prefix = git::repo_path(&repo, root, "")?;
     let board_dir = format!("{prefix}{BOARD_DIR}/");
     if repo.head().is_err() {
-        return first_fetch(&repo, &branch_ref, &board_dir, opts);
+        return first_fetch(&repo, root, &branch_ref, &board_dir, opts);
     }
     refuse_filtered(&repo, &board_dir)?;
     // Uncommitted board changes would be lost or half-merged by a checkout:
@@ -158,6 +176,7 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         Ok(())
     };
     let (remote, branch) = remote::upstream(&repo, &branch_ref, opts.remote.as_deref())?;
+    let link = remote::Link::open(&repo, root, &remote, opts)?;
     let tracking = format!("refs/remotes/{remote}/{branch}");
     let mut report = Report {
         remote: remote.clone(),
@@ -170,7 +189,7 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     let mut pause = Duration::from_millis(50);
     loop {
         tries += 1;
-        let theirs = match remote::fetch(&repo, &remote, &branch, opts.interactive)? {
+        let theirs = match link.fetch(&branch)? {
             Net::Ok => repo.refname_to_id(&tracking).ok(),
             Net::NoBranch => None,
             Net::Refused(msg) => bail!(
@@ -233,7 +252,7 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         }
         // Pushing is safe, but the user would think their edits went too.
         refuse_pending(&repo)?;
-        match remote::push(&repo, &remote, &branch_ref, &branch, opts.interactive)? {
+        match link.push(&branch_ref, &branch)? {
             Net::Ok => {
                 report.pushed = true;
                 // Keep the tracking ref in step without another fetch.
@@ -319,18 +338,20 @@ fn no_board_anywhere(
 /// refuses to overwrite any file the user has.
 fn first_fetch(
     repo: &Repository,
+    root: &Path,
     branch_ref: &str,
     board_dir: &str,
     opts: &Options,
 ) -> Result<Report> {
     let (remote, branch) = remote::upstream(repo, branch_ref, opts.remote.as_deref())?;
+    let link = remote::Link::open(repo, root, &remote, opts)?;
     let tracking = format!("refs/remotes/{remote}/{branch}");
     let mut report = Report {
         remote: remote.clone(),
         branch: branch.clone(),
         ..Default::default()
     };
-    let theirs = match remote::fetch(repo, &remote, &branch, opts.interactive)? {
+    let theirs = match link.fetch(&branch)? {
         Net::Ok => repo.refname_to_id(&tracking).ok(),
         Net::NoBranch => None,
         Net::Refused(msg) => bail!("{remote} refused the fetch:\n{msg}\nnothing was changed"),

@@ -1,12 +1,29 @@
 //! Talking to the remote. By default fetch and push run the user's own
 //! `git`, so `~/.ssh/config`, credential helpers, proxies and agent keys work
-//! exactly as in their shell. Without a `git` executable, local-path and
-//! `file://` remotes still work through git2.
+//! exactly as in their shell. Without a `git` executable, local-path,
+//! `file://`, `git://` and `http://` remotes still work through libgit2.
+//!
+//! Every step has a deadline on silence (60 s unless `lanes.networkTimeout`
+//! or the board's `settings.network_timeout_seconds` says otherwise): git
+//! runs in a process group of its own (`process`), and a step that hears
+//! nothing for that long is stopped, group and all, and reported as "no
+//! answer from <remote> (<url>)". git's own limits (curl's low-speed limit,
+//! ssh keepalives) are set to match where the user has set none, and the
+//! user's ssh command is kept, with batch mode added when nobody can answer
+//! a prompt (`ssh`).
 
+use super::process::{self, Terminal};
+use super::ssh::{self, SshEnv};
+use super::Progress;
+use crate::store;
 use anyhow::{anyhow, bail, Result};
 use git2::Repository;
-use std::path::Path;
+use serde_yaml::Value;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// How a network step ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +50,492 @@ fn reached(text: &str) -> bool {
         || text.contains("403")
 }
 
+/// Whether git's message is one of its own timeouts (curl's low-speed
+/// limit, ssh's keepalive, a connect that timed out): no answer, as when
+/// lanes' own deadline ends the step.
+fn timed_out(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("curl 28")
+        || t.contains("operation too slow")
+        || t.contains("timeout, server")
+        || t.contains("timed out")
+}
+
+/// git's progress lines (its own and the server's `remote: ...`), which
+/// say nothing about why a step failed.
+fn is_progress(line: &str) -> bool {
+    const TITLES: &[&str] = &[
+        "Enumerating objects",
+        "Counting objects",
+        "Compressing objects",
+        "Writing objects",
+        "Receiving objects",
+        "Resolving deltas",
+        "Unpacking objects",
+        "Checking objects",
+        "Checking connectivity",
+        "Finding sources",
+        "Delta compression",
+        "Total ",
+    ];
+    let l = line.trim();
+    let l = l.strip_prefix("remote:").map_or(l, str::trim_start);
+    l.is_empty() || TITLES.iter().any(|t| l.starts_with(t))
+}
+
+/// git's stderr without its progress (lines rewritten with `\r`).
+fn without_progress(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .split(['\r', '\n'])
+        .filter(|l| !is_progress(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `url` as it may be shown: a password in it is hidden.
+fn shown(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            if let Some((user, _)) = rest[..at].split_once(':') {
+                return format!("{scheme}://{user}:***{}", &rest[at..]);
+            }
+        }
+    }
+    url.to_string()
+}
+
+/// How long a network step may go without an answer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest deadline a setting may give (a day).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The board.yaml setting and the git config key for the deadline.
+pub const TIMEOUT_SETTING: &str = "network_timeout_seconds";
+pub const TIMEOUT_GIT_CONFIG: &str = "lanes.networkTimeout";
+
+/// The deadline of every network step, and where it was set (to say what
+/// to raise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout {
+    pub limit: Duration,
+    pub from: TimeoutFrom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutFrom {
+    Default,
+    /// `settings.network_timeout_seconds` in board.yaml (the team's).
+    Board,
+    /// `lanes.networkTimeout` in git config (this clone's or this user's;
+    /// outranks the board's).
+    GitConfig,
+}
+
+impl Timeout {
+    /// `lanes.networkTimeout` from git config, else the board's
+    /// `settings.network_timeout_seconds`, else 60 s. A value that is not
+    /// a whole number of seconds from 1 to a day is refused, naming where
+    /// it is. A board.yaml that cannot be read at all does not stop a
+    /// sync (it may bring the fix): the default applies.
+    pub fn read(repo: &Repository, root: &Path) -> Result<Timeout> {
+        let config = repo.config()?.snapshot()?;
+        if let Ok(v) = config.get_string(TIMEOUT_GIT_CONFIG) {
+            let secs = seconds(&Value::String(v.clone())).ok_or_else(|| {
+                anyhow!(
+                    "git config {TIMEOUT_GIT_CONFIG} is {v:?}: expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS} (nothing was changed)"
+                )
+            })?;
+            return Ok(Timeout {
+                limit: Duration::from_secs(secs),
+                from: TimeoutFrom::GitConfig,
+            });
+        }
+        let default = Timeout {
+            limit: DEFAULT_TIMEOUT,
+            from: TimeoutFrom::Default,
+        };
+        let Ok(bytes) = store::read_board_file(root, store::BOARD_FILE) else {
+            return Ok(default);
+        };
+        let Ok(board) = store::yaml::parse(&bytes) else {
+            return Ok(default);
+        };
+        let Some(v) = board.get("settings").and_then(|s| s.get(TIMEOUT_SETTING)) else {
+            return Ok(default);
+        };
+        match seconds(v) {
+            Some(secs) => Ok(Timeout {
+                limit: Duration::from_secs(secs),
+                from: TimeoutFrom::Board,
+            }),
+            None => {
+                let field = format!("settings.{TIMEOUT_SETTING}");
+                let text = String::from_utf8_lossy(&bytes);
+                let (line, column) = store::yaml::locate(&text, &field);
+                let found = serde_yaml::to_string(v).unwrap_or_default();
+                bail!(
+                    "{}:{line}:{column}: {field}: expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, found {}; nothing was changed",
+                    store::BOARD_FILE,
+                    found.trim()
+                )
+            }
+        }
+    }
+
+    /// What to raise, for messages.
+    fn setting(&self) -> String {
+        match self.from {
+            TimeoutFrom::GitConfig => format!("git config {TIMEOUT_GIT_CONFIG}"),
+            _ => format!("settings.{TIMEOUT_SETTING} in {}", store::BOARD_FILE),
+        }
+    }
+
+    /// ssh's keepalive interval: three missed answers (ssh's default
+    /// count) end the connection within the deadline.
+    fn keepalive(&self) -> Duration {
+        (self.limit / 3).clamp(Duration::from_secs(1), Duration::from_secs(15))
+    }
+}
+
+/// Whole seconds from 1 to a day, as a number or as text.
+fn seconds(v: &Value) -> Option<u64> {
+    let n = match v {
+        Value::Number(n) => n.as_u64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    (1..=MAX_TIMEOUT_SECS).contains(&n).then_some(n)
+}
+
+/// One remote, as a sync talks to it: its URLs, the deadline, and how git
+/// must be run (prompting or not, the user's ssh kept). Built once per
+/// sync.
+pub struct Link<'a> {
+    repo: &'a Repository,
+    workdir: PathBuf,
+    name: String,
+    timeout: Timeout,
+    interactive: bool,
+    progress: Option<Progress>,
+    ssh_env: SshEnv,
+    /// Whether a `git` executable runs here (else libgit2, for the
+    /// transports it has).
+    git: bool,
+    /// The ssh plan for each URL, worked out once.
+    plans: RefCell<BTreeMap<String, ssh::Plan>>,
+}
+
+/// Which way a step goes, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Fetch,
+    Push,
+}
+
+impl<'a> Link<'a> {
+    pub fn open(
+        repo: &'a Repository,
+        root: &Path,
+        name: &str,
+        opts: &super::Options,
+    ) -> Result<Link<'a>> {
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| anyhow!("the repository has no work tree"))?
+            .to_path_buf();
+        Ok(Link {
+            repo,
+            workdir,
+            name: name.to_string(),
+            timeout: Timeout::read(repo, root)?,
+            interactive: opts.interactive,
+            progress: opts.progress.clone(),
+            ssh_env: opts.ssh_env.clone(),
+            git: git_available(),
+            plans: RefCell::new(BTreeMap::new()),
+        })
+    }
+
+    /// The URL git uses for `way` (`insteadOf` applied; `pushurl` for a
+    /// push).
+    fn url(&self, way: Way) -> String {
+        let Ok(r) = self.repo.find_remote(&self.name) else {
+            return String::new();
+        };
+        let url = match way {
+            Way::Push => r.pushurl_bytes().unwrap_or(r.url_bytes()),
+            Way::Fetch => r.url_bytes(),
+        };
+        String::from_utf8_lossy(url).into_owned()
+    }
+
+    /// "no answer from origin (url) in 60 s; ...".
+    fn no_answer(&self, way: Way, url: &str, spoke: bool) -> String {
+        let secs = self.timeout.limit.as_secs();
+        let what = match (spoke, way) {
+            (false, _) => format!("no answer from {} ({}) in {secs} s", self.name, shown(url)),
+            (true, Way::Fetch) => format!(
+                "{} ({}) stopped answering while fetching: nothing for {secs} s",
+                self.name,
+                shown(url)
+            ),
+            (true, Way::Push) => format!(
+                "{} ({}) stopped answering while pushing: nothing for {secs} s",
+                self.name,
+                shown(url)
+            ),
+        };
+        format!(
+            "{what}; check the network (or the server) or raise {}",
+            self.timeout.setting()
+        )
+    }
+
+    /// Run git for one network step under the deadline: `Ok(Err(msg))` if
+    /// it was stopped for want of an answer, else whether it succeeded
+    /// and what it said (stderr without progress, then stdout).
+    fn run_git(
+        &self,
+        args: &[&str],
+        way: Way,
+    ) -> Result<std::result::Result<(bool, String), String>> {
+        let url = self.url(way);
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.workdir);
+        // git's own deadlines, where the user has set none: curl gives up
+        // below 1 byte/s for as long as lanes waits.
+        let config = self.repo.config()?.snapshot()?;
+        let secs = self.timeout.limit.as_secs().to_string();
+        for (key, value) in [
+            ("http.lowSpeedLimit", "1"),
+            ("http.lowSpeedTime", secs.as_str()),
+        ] {
+            if config.get_string(key).is_err() {
+                cmd.arg("-c").arg(format!("{key}={value}"));
+            }
+        }
+        cmd.args(args);
+        // The child's ssh settings are exactly those read at the top, plus
+        // what the sync adds to them.
+        for k in ["GIT_SSH_COMMAND", "GIT_SSH", "GIT_SSH_VARIANT"] {
+            cmd.env_remove(k);
+        }
+        cmd.envs(self.ssh_env.vars());
+        let plan = self
+            .plans
+            .borrow_mut()
+            .entry(url.clone())
+            .or_insert_with(|| {
+                ssh::plan(
+                    &self.ssh_env,
+                    &config,
+                    &url,
+                    !self.interactive,
+                    self.timeout.keepalive(),
+                    self.timeout.limit,
+                )
+            })
+            .clone();
+        cmd.envs(plan.vars);
+        let terminal = if self.interactive {
+            Terminal::Foreground
+        } else {
+            // Never stop to ask for a password in the background.
+            cmd.env("GIT_TERMINAL_PROMPT", "0");
+            Terminal::None
+        };
+        let verb = match way {
+            Way::Fetch => "fetching from",
+            Way::Push => "pushing to",
+        };
+        let limit = self.timeout.limit.as_secs();
+        let beat = |b: &process::Beat| {
+            let Some(say) = &self.progress else { return };
+            if b.silent >= Duration::from_secs(3) {
+                say(&format!(
+                    "{verb} {} ({}): no answer for {} s; giving up after {limit} s",
+                    self.name,
+                    shown(&url),
+                    b.silent.as_secs()
+                ));
+            } else if let Some(line) = &b.last_line {
+                say(&format!("{verb} {}: {line}", self.name));
+            }
+        };
+        let ran = process::run(cmd, terminal, self.timeout.limit, beat)
+            .map_err(|e| anyhow!("cannot run git: {e}"))?;
+        if ran.timed_out() {
+            return Ok(Err(self.no_answer(way, &url, ran.spoke)));
+        }
+        if interrupted(ran.status) {
+            // Ctrl+C in the terminal git had: the user stops the sync.
+            let name = &self.name;
+            match way {
+                Way::Fetch => bail!("interrupted while fetching from {name}; nothing was changed"),
+                Way::Push => bail!(
+                    "interrupted while pushing to {name}; your commits are safe here, run `lanes sync` again"
+                ),
+            }
+        }
+        let mut text = without_progress(&ran.stderr);
+        text.push('\n');
+        text.push_str(&String::from_utf8_lossy(&ran.stdout));
+        let text = text.trim().to_string();
+        let ok = ran.status.is_some_and(|s| s.success());
+        if !ok && timed_out(&text) {
+            return Ok(Err(format!(
+                "{}\n{text}",
+                self.no_answer(way, &url, ran.spoke)
+            )));
+        }
+        Ok(Ok((ok, text)))
+    }
+
+    /// Bound libgit2's own network reads and connects by the deadline (the
+    /// fallback without a `git` executable: local paths, `file://`, and
+    /// its built-in `git://` and `http://`).
+    fn libgit2_deadline(&self) {
+        let ms = i32::try_from(self.timeout.limit.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: libgit2's timeouts are process-wide ints read when a
+        // socket is opened or waited on; lanes runs one network step at a
+        // time (a sync holds the board lock, the board screen syncs on its
+        // one worker), so nothing reads them while they change.
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+        }
+    }
+
+    /// A libgit2 error as a step's outcome.
+    fn libgit2_failed(&self, e: &git2::Error, way: Way) -> Net {
+        if e.code() == git2::ErrorCode::Timeout || timed_out(e.message()) {
+            return Net::Failed(format!(
+                "{}\n{}",
+                self.no_answer(way, &self.url(way), false),
+                e.message()
+            ));
+        }
+        Net::Failed(e.message().to_string())
+    }
+
+    /// Fetch `branch` into `refs/remotes/<remote>/<branch>`.
+    pub fn fetch(&self, branch: &str) -> Result<Net> {
+        let remote = &self.name;
+        let refspec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
+        if self.git {
+            let (ok, text) = match self.run_git(
+                &[
+                    "fetch",
+                    "--quiet",
+                    "--progress",
+                    "--no-tags",
+                    remote,
+                    &refspec,
+                ],
+                Way::Fetch,
+            )? {
+                Ok(done) => done,
+                Err(no_answer) => return Ok(Net::Failed(no_answer)),
+            };
+            if ok {
+                return Ok(Net::Ok);
+            }
+            if text.contains("couldn't find remote ref")
+                || text.contains("could not find remote ref")
+            {
+                return Ok(Net::NoBranch);
+            }
+            if reached(&text) {
+                return Ok(Net::Refused(text));
+            }
+            return Ok(Net::Failed(text));
+        }
+        self.libgit2_deadline();
+        let mut r = self.repo.find_remote(remote)?;
+        match r.fetch(&[&refspec], None, None) {
+            Ok(()) => Ok(Net::Ok),
+            Err(e)
+                if e.message().contains("couldn't find remote ref")
+                    || e.code() == git2::ErrorCode::NotFound =>
+            {
+                Ok(Net::NoBranch)
+            }
+            Err(e) => Ok(self.libgit2_failed(&e, Way::Fetch)),
+        }
+    }
+
+    /// Push the local branch to the remote's branch of the same name.
+    pub fn push(&self, local: &str, branch: &str) -> Result<Net> {
+        let remote = &self.name;
+        let refspec = format!("{local}:refs/heads/{branch}");
+        if self.git {
+            let (ok, text) = match self.run_git(
+                &[
+                    "push",
+                    "--quiet",
+                    "--progress",
+                    "--porcelain",
+                    remote,
+                    &refspec,
+                ],
+                Way::Push,
+            )? {
+                Ok(done) => done,
+                Err(no_answer) => return Ok(Net::Failed(no_answer)),
+            };
+            if ok {
+                return Ok(Net::Ok);
+            }
+            // Someone pushed first (or while we pushed): fetch, merge, retry.
+            if text.contains("[rejected]")
+                || text.contains("non-fast-forward")
+                || text.contains("fetch first")
+                || text.contains("stale info")
+                || text.contains("cannot lock ref")
+                || (text.contains("failed to update ref") && text.contains("but expected"))
+            {
+                return Ok(Net::Rejected);
+            }
+            if reached(&text) {
+                return Ok(Net::Refused(text));
+            }
+            return Ok(Net::Failed(text));
+        }
+        self.libgit2_deadline();
+        let mut r = self.repo.find_remote(remote)?;
+        let rejected = std::cell::Cell::new(false);
+        let mut cb = git2::RemoteCallbacks::new();
+        cb.push_update_reference(|_, status| {
+            if status.is_some() {
+                rejected.set(true);
+            }
+            Ok(())
+        });
+        let mut opts = git2::PushOptions::new();
+        opts.remote_callbacks(cb);
+        match r.push(&[&refspec], Some(&mut opts)) {
+            Ok(()) if rejected.get() => Ok(Net::Rejected),
+            Ok(()) => Ok(Net::Ok),
+            Err(e) if e.code() == git2::ErrorCode::NotFastForward => Ok(Net::Rejected),
+            Err(e) => Ok(self.libgit2_failed(&e, Way::Push)),
+        }
+    }
+}
+
+/// Whether git was ended by SIGINT (Ctrl+C while it had the terminal).
+fn interrupted(status: Option<std::process::ExitStatus>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.and_then(|s| s.signal()) == Some(libc::SIGINT)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        false
+    }
+}
+
 fn git_available() -> bool {
     Command::new("git")
         .arg("--version")
@@ -40,122 +543,6 @@ fn git_available() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-fn run_git(workdir: &Path, args: &[&str], interactive: bool) -> Result<(bool, String)> {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(workdir).args(args);
-    if !interactive {
-        // Never stop to ask for a password in the background.
-        cmd.env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_SSH_COMMAND", ssh_batch_command())
-            .stdin(Stdio::null());
-    }
-    let out = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| anyhow!("cannot run git: {e}"))?;
-    let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stdout));
-    Ok((out.status.success(), text.trim().to_string()))
-}
-
-/// Keep the user's ssh command, but never prompt.
-fn ssh_batch_command() -> String {
-    let base = std::env::var("GIT_SSH_COMMAND").unwrap_or_else(|_| "ssh".to_string());
-    format!("{base} -o BatchMode=yes")
-}
-
-/// Fetch `branch` of `remote` into `refs/remotes/<remote>/<branch>`.
-pub fn fetch(repo: &Repository, remote: &str, branch: &str, interactive: bool) -> Result<Net> {
-    let refspec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| anyhow!("the repository has no work tree"))?;
-    if git_available() {
-        let (ok, text) = run_git(
-            workdir,
-            &["fetch", "--quiet", "--no-tags", remote, &refspec],
-            interactive,
-        )?;
-        if ok {
-            return Ok(Net::Ok);
-        }
-        if text.contains("couldn't find remote ref") || text.contains("could not find remote ref") {
-            return Ok(Net::NoBranch);
-        }
-        if reached(&text) {
-            return Ok(Net::Refused(text));
-        }
-        return Ok(Net::Failed(text));
-    }
-    let mut r = repo.find_remote(remote)?;
-    match r.fetch(&[&refspec], None, None) {
-        Ok(()) => Ok(Net::Ok),
-        Err(e)
-            if e.message().contains("couldn't find remote ref")
-                || e.code() == git2::ErrorCode::NotFound =>
-        {
-            Ok(Net::NoBranch)
-        }
-        Err(e) => Ok(Net::Failed(e.message().to_string())),
-    }
-}
-
-/// Push the local branch to the remote's branch of the same name.
-pub fn push(
-    repo: &Repository,
-    remote: &str,
-    local: &str,
-    branch: &str,
-    interactive: bool,
-) -> Result<Net> {
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| anyhow!("the repository has no work tree"))?;
-    let refspec = format!("{local}:refs/heads/{branch}");
-    if git_available() {
-        let (ok, text) = run_git(
-            workdir,
-            &["push", "--quiet", "--porcelain", remote, &refspec],
-            interactive,
-        )?;
-        if ok {
-            return Ok(Net::Ok);
-        }
-        // Someone pushed first (or while we pushed): fetch, merge, retry.
-        if text.contains("[rejected]")
-            || text.contains("non-fast-forward")
-            || text.contains("fetch first")
-            || text.contains("stale info")
-            || text.contains("cannot lock ref")
-            || (text.contains("failed to update ref") && text.contains("but expected"))
-        {
-            return Ok(Net::Rejected);
-        }
-        if reached(&text) {
-            return Ok(Net::Refused(text));
-        }
-        return Ok(Net::Failed(text));
-    }
-    let mut r = repo.find_remote(remote)?;
-    let rejected = std::cell::Cell::new(false);
-    let mut cb = git2::RemoteCallbacks::new();
-    cb.push_update_reference(|_, status| {
-        if status.is_some() {
-            rejected.set(true);
-        }
-        Ok(())
-    });
-    let mut opts = git2::PushOptions::new();
-    opts.remote_callbacks(cb);
-    match r.push(&[&refspec], Some(&mut opts)) {
-        Ok(()) if rejected.get() => Ok(Net::Rejected),
-        Ok(()) => Ok(Net::Ok),
-        Err(e) if e.code() == git2::ErrorCode::NotFastForward => Ok(Net::Rejected),
-        Err(e) => Ok(Net::Failed(e.message().to_string())),
-    }
 }
 
 /// The remote and branch to sync with: the branch's upstream if set,

@@ -232,7 +232,7 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
         }
         Job::Insights => (Event::Insights(insights(root).map_err(text)), false),
         Job::Sync => {
-            let opts = crate::sync::Options::default();
+            let opts = crate::sync::Options::from_env();
             (
                 Event::Synced(crate::sync::sync(root, &opts).map_err(text)),
                 true,

@@ -1,12 +1,18 @@
 //! A bare repository as the remote and clones of it in one temporary
 //! folder, each clone a `Repo` with its own git identity; a `git daemon`
-//! serving the remote on the loopback interface; helpers to read card YAML
-//! and a small deterministic random number generator.
+//! serving the remote on the loopback interface (in a process group of its
+//! own, killed whole when dropped); a remote that accepts connections and
+//! never answers; running lanes in a process group of its own and finding
+//! the processes a test left; helpers to read card YAML and a small
+//! deterministic random number generator.
 
 use super::{isolated, skip, Repo};
 use serde_yaml::Value;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A fixed point in time for commits that must be ordered (2026-05-01).
@@ -224,7 +230,9 @@ impl Repo {
 // git daemon
 
 /// `git daemon` serving a folder on 127.0.0.1 at an ephemeral port, with
-/// pushes enabled. Dropping it kills the daemon.
+/// pushes enabled. It runs in a process group of its own (`git daemon` is
+/// a `git` that starts `git-daemon`, which forks a child per connection):
+/// dropping it kills the whole group and waits until none of it is left.
 pub struct Daemon {
     child: Child,
     pub port: u16,
@@ -263,6 +271,7 @@ impl Daemon {
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(log_file)
+                .process_group(0)
                 .spawn();
             let child = match child {
                 Ok(c) => c,
@@ -300,12 +309,238 @@ impl Daemon {
     pub fn url_of(&self, rel: &str) -> String {
         format!("git://127.0.0.1:{}/{rel}", self.port)
     }
+
+    /// The daemon's process group.
+    pub fn group(&self) -> i32 {
+        self.child.id() as i32
+    }
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        kill_group(self.group());
         let _ = self.child.wait();
+        wait_group_gone(self.group(), Duration::from_secs(10));
+    }
+}
+
+/// SIGKILL to every process of group `pgid`.
+pub fn kill_group(pgid: i32) {
+    // SAFETY: a plain kill(2) of a process group this test started.
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+}
+
+/// Wait (up to `limit`) until no live process is left in group `pgid`
+/// (killed processes are reaped by init a moment later); what is left.
+pub fn wait_group_gone(pgid: i32, limit: Duration) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let left = live_processes(|p| p.pgid == pgid);
+        if left.is_empty() || start.elapsed() > limit {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Processes (from /proc)
+
+/// A process as /proc shows it.
+pub struct Proc {
+    pub pid: i32,
+    pub pgid: i32,
+    pub sid: i32,
+    /// Its working folder (unreadable for other users' processes).
+    pub cwd: Option<PathBuf>,
+    pub cmdline: String,
+    /// The program's name (`git`, `git-remote-http`, `ssh`).
+    pub program: String,
+}
+
+/// Whether /proc can be read here (Linux); the checks of what a test left
+/// behind need it.
+pub fn proc_available() -> bool {
+    Path::new("/proc/self/stat").exists()
+}
+
+/// Live processes (not zombies) for which `keep` holds, as
+/// `pid pgid cmdline` lines.
+pub fn live_processes(keep: impl Fn(&Proc) -> bool) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp session ...`; comm may hold spaces.
+        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        let f: Vec<&str> = after.split_whitespace().collect();
+        if f.len() < 4 || f[0] == "Z" || f[0] == "X" {
+            continue;
+        }
+        let args: Vec<String> = std::fs::read(e.path().join("cmdline"))
+            .map(|b| {
+                b.split(|&c| c == 0)
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let p = Proc {
+            pid,
+            pgid: f[2].parse().unwrap_or(0),
+            sid: f[3].parse().unwrap_or(0),
+            cwd: std::fs::read_link(e.path().join("cwd")).ok(),
+            cmdline: args.join(" ").trim().to_string(),
+            program: args
+                .first()
+                .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+                .unwrap_or_default(),
+        };
+        if keep(&p) {
+            found.push(format!("{} {} {}", p.pid, p.pgid, p.cmdline));
+        }
+    }
+    found
+}
+
+/// git's processes (`git`, `git-remote-http`, `git-upload-pack`, ...)
+/// and `ssh` working in `dir` or below — what a sync there starts —
+/// waiting up to `limit` for them to go; what is left.
+pub fn git_left_in(dir: &Path, limit: Duration) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let left = live_processes(|p| {
+            (p.program.starts_with("git") || p.program == "ssh")
+                && p.cwd.as_deref().is_some_and(|c| c.starts_with(dir))
+        });
+        if left.is_empty() || start.elapsed() > limit {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A remote that never answers
+
+/// A TCP server on 127.0.0.1 (an ephemeral port) that accepts every
+/// connection and never sends a byte: a remote that hangs, as a stuck
+/// server or a black-holing proxy does. Connections are held until it is
+/// dropped.
+pub struct Silent {
+    pub port: u16,
+    accepted: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Silent {
+    pub fn start() -> Silent {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local address").port();
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (accepted, stop) = (accepted.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut held = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((conn, _)) => {
+                            held.push(conn);
+                            accepted.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+            })
+        };
+        Silent {
+            port,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Connections accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// lanes in a process group of its own
+
+/// A finished (or killed) run of lanes in a process group of its own.
+pub struct Bounded {
+    /// `None`: it was still running at the limit and was killed.
+    pub output: Option<Output>,
+    pub took: Duration,
+    /// lanes' process group (also its pid).
+    pub group: i32,
+}
+
+/// Run `lanes ARGS` in `repo` in a process group of its own, stdin not a
+/// terminal, with `env` added; kill its whole group if it runs past
+/// `limit` (so that a lanes that hangs cannot outlive the test).
+pub fn lanes_bounded(repo: &Repo, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Bounded {
+    let dir = tempfile::tempdir().expect("a folder for the output");
+    let out_path = dir.path().join("stdout");
+    let err_path = dir.path().join("stderr");
+    let mut cmd = repo.lanes_cmd();
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("run the lanes binary");
+    let group = child.id() as i32;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for lanes") {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            kill_group(group);
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = start.elapsed();
+    let output = status.map(|status| Output {
+        status,
+        stdout: std::fs::read(&out_path).unwrap_or_default(),
+        stderr: std::fs::read(&err_path).unwrap_or_default(),
+    });
+    Bounded {
+        output,
+        took,
+        group,
     }
 }
 
