@@ -6,6 +6,7 @@ mod identity;
 pub mod index_file;
 pub mod lock;
 pub mod partial;
+pub mod process;
 pub mod rules;
 pub mod tree;
 pub mod txn;

@@ -6,29 +6,14 @@
 //!   does not: a missing object is an error (`object not found`). So lanes
 //!   does what git does, through the user's own `git`: one
 //!   `git fetch <remote> --filter=blob:none --stdin` with the ids it
-//!   needs ([`fetch_missing`]), bounded in time ([`network_deadline`]).
+//!   needs ([`fetch_missing`]), bounded in time (the same [`Timeout`] as every network step).
 //! - A **shallow clone** (`--depth N`) stops at the commits listed in
 //!   `.git/shallow`; before them there is nothing to fetch lazily, so
 //!   history says where it starts ([`shallow`]).
 
+use super::process::{self, Timeout};
 use git2::{Oid, Repository};
-use std::io::{Read, Write};
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
-
-/// How long a network step may run when `lanes.networkTimeout` does not
-/// say.
-pub const NETWORK_DEADLINE: Duration = Duration::from_secs(60);
-
-/// How long a network step lanes runs may take in `repo`:
-/// `lanes.networkTimeout` (seconds) from git config, else 60 s.
-pub fn network_deadline(repo: &Repository) -> Duration {
-    repo.config()
-        .ok()
-        .and_then(|c| c.get_i64("lanes.networkTimeout").ok())
-        .filter(|s| *s > 0)
-        .map_or(NETWORK_DEADLINE, |s| Duration::from_secs(s as u64))
-}
+use std::process::Command;
 
 /// Whether a git2 error says an object is not in the repository (as
 /// opposed to a path not being in a tree, or a damaged object).
@@ -84,10 +69,10 @@ pub fn absent(repo: &Repository, ids: &[Oid]) -> Vec<Oid> {
 /// per remote, as git's own lazy fetch does
 /// (`git -c fetch.negotiationAlgorithm=noop fetch <remote> --no-tags
 /// --no-write-fetch-head --recurse-submodules=no --filter=blob:none
-/// --stdin`, the ids on stdin). Each run is bounded by `deadline` and has
-/// no terminal to prompt on. `Err`: why some are still missing, as a
+/// --stdin`, the ids on stdin). Each run has no terminal to prompt on and
+/// is stopped, with everything it started, after `timeout` of silence. `Err`: why some are still missing, as a
 /// clause for a sentence ("fetching them from origin (URL) failed: ...").
-pub fn fetch_missing(repo: &Repository, ids: &[Oid], deadline: Duration) -> Result<(), String> {
+pub fn fetch_missing(repo: &Repository, ids: &[Oid], timeout: &Timeout) -> Result<(), String> {
     let mut want = absent(repo, ids);
     if want.is_empty() {
         return Ok(());
@@ -123,22 +108,24 @@ pub fn fetch_missing(repo: &Repository, ids: &[Oid], deadline: Duration) -> Resu
         .env("GIT_DIR", repo.path())
         .env("GIT_TERMINAL_PROMPT", "0")
         .current_dir(repo.workdir().unwrap_or(repo.path()));
-        why = match run_bounded(cmd, input.into_bytes(), deadline) {
+        why = match process::run_fed(cmd, input.into_bytes(), timeout.limit) {
             Err(e) => format!("git, which fetches them, could not be run ({e})"),
-            Ok(None) => format!(
-                "fetching them from {remote}{url} did not finish within {} s (check the network and that {remote} answers, or raise `git config lanes.networkTimeout <seconds>`)",
-                deadline.as_secs()
+            Ok(ran) if ran.timed_out() => format!(
+                "fetching them from {remote}{url} got no answer in {} s (check the network and that {remote} answers, or raise {})",
+                timeout.limit.as_secs(),
+                timeout.setting()
             ),
-            Ok(Some((status, _))) if status.success() => {
+            Ok(ran) if ran.status.is_some_and(|s| s.success()) => {
                 want = absent(repo, &want);
                 if want.is_empty() {
                     return Ok(());
                 }
                 format!("{remote}{url} did not send them")
             }
-            Ok(Some((_, err))) => {
-                format!("fetching them from {remote}{url} failed: {}", last_lines(&err))
-            }
+            Ok(ran) => format!(
+                "fetching them from {remote}{url} failed: {}",
+                last_lines(&String::from_utf8_lossy(&ran.stderr))
+            ),
         };
     }
     Err(why)
@@ -154,94 +141,6 @@ fn last_lines(text: &str) -> String {
     let tail = &lines[lines.len().saturating_sub(3)..];
     crate::model::text::one_line(&tail.join(" / "))
 }
-
-/// Run `cmd` with `input` on its stdin, in a session of its own (no
-/// terminal to prompt on, one process group to kill), killed with every
-/// process it started once `deadline` has passed. Its exit status and
-/// stderr, or `None` when it ran out of time.
-fn run_bounded(
-    mut cmd: Command,
-    input: Vec<u8>,
-    deadline: Duration,
-) -> std::io::Result<Option<(ExitStatus, String)>> {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: setsid and prctl are async-signal-safe; nothing else
-        // runs between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // If lanes dies (Ctrl+C, a kill), so does the fetch.
-                #[cfg(target_os = "linux")]
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-    }
-    let mut child = cmd.spawn()?;
-    let stdin = child.stdin.take();
-    let writer = std::thread::spawn(move || {
-        if let Some(mut s) = stdin {
-            let _ = s.write_all(&input);
-        }
-    });
-    let stderr = child.stderr.take();
-    let (said, heard) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(e) = stderr {
-            let _ = e.take(64 * 1024).read_to_end(&mut buf);
-        }
-        let _ = said.send(String::from_utf8_lossy(&buf).into_owned());
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break Some(s);
-        }
-        if start.elapsed() >= deadline {
-            // The whole group: what git started (ssh, a remote helper)
-            // too. Only while git is not yet waited for, so its id cannot
-            // have been given to another process.
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    // A process that left git's group could still hold the pipes: what
-    // was said by then is enough.
-    let err = heard
-        .recv_timeout(Duration::from_secs(2))
-        .unwrap_or_default();
-    if writer.is_finished() {
-        let _ = writer.join();
-    }
-    Ok(status.map(|s| (s, err)))
-}
-
-/// Kill the process group `pid` leads (a child not yet waited for, in a
-/// session of its own).
-#[cfg(unix)]
-fn kill_group(pid: u32) {
-    if let Ok(pid) = i32::try_from(pid) {
-        // SAFETY: a plain system call; the group is the child's own
-        // session, never lanes'.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-    }
-}
-
-#[cfg(not(unix))]
-fn kill_group(_pid: u32) {}
 
 /// Where a shallow clone's history is cut.
 #[derive(Debug, Clone, PartialEq, Eq)]

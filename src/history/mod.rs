@@ -502,8 +502,8 @@ fn read_commits(
         if missing.is_empty() {
             return Ok(());
         }
-        let deadline = git::partial::network_deadline(repo);
-        if let Err(why) = git::partial::fetch_missing(repo, &missing, deadline) {
+        let timeout = git::process::Timeout::read(repo, root)?;
+        if let Err(why) = git::partial::fetch_missing(repo, &missing, &timeout) {
             bail!(
                 "history cannot be read: this partial clone lacks {} folder{} (trees) of its history, and {why}; run the command again once the remote can be reached",
                 missing.len(),
@@ -535,8 +535,8 @@ fn complete_versions(root: &Path, repo: &Repository, history: &mut History) -> R
     history.gaps.remote = git::partial::promisor_remotes(repo).into_iter().next();
     let absent = git::partial::absent(repo, &wanted);
     if !absent.is_empty() {
-        let deadline = git::partial::network_deadline(repo);
-        if let Err(why) = git::partial::fetch_missing(repo, &absent, deadline) {
+        let timeout = git::process::Timeout::read(repo, root)?;
+        if let Err(why) = git::partial::fetch_missing(repo, &absent, &timeout) {
             history.gaps.fetch_error = Some(why);
         }
     }

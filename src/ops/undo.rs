@@ -293,6 +293,7 @@ fn my_commits<'r>(
 ) -> Result<impl Iterator<Item = Result<Mine>> + 'r> {
     let board_dir = format!("{}{}/", git::repo_path(repo, root, "")?, store::BOARD_DIR);
     let me = me(repo, ctx)?;
+    let root = root.to_path_buf();
     let mut next = repo.head().ok().and_then(|h| h.target());
     let mut done = false;
     Ok(std::iter::from_fn(move || loop {
@@ -320,7 +321,7 @@ fn my_commits<'r>(
         let trees: Vec<Oid> = std::iter::once(c.tree_id())
             .chain(c.parent(0).ok().map(|p| p.tree_id()))
             .collect();
-        if let Err(e) = fetch_lacking(repo, &trees, "the folders of older commits") {
+        if let Err(e) = fetch_lacking(repo, &root, &trees, "the folders of older commits") {
             done = true;
             return Some(Err(e.context("nothing was changed")));
         }
@@ -510,10 +511,15 @@ struct Write {
 }
 
 /// A card version in a commit: its file bytes, if it has one there.
-fn card_bytes(repo: &Repository, commit: &Commit, repo_rel: &str) -> Result<Option<Vec<u8>>> {
+fn card_bytes(
+    repo: &Repository,
+    root: &Path,
+    commit: &Commit,
+    repo_rel: &str,
+) -> Result<Option<Vec<u8>>> {
     match git::tree::entry_at(repo, commit.tree_id(), repo_rel)? {
         Some((oid, _)) => {
-            fetch_lacking(repo, &[oid], "a version of the card")?;
+            fetch_lacking(repo, root, &[oid], "a version of the card")?;
             Ok(Some(repo.find_blob(oid)?.content().to_vec()))
         }
         None => Ok(None),
@@ -523,12 +529,13 @@ fn card_bytes(repo: &Repository, commit: &Commit, repo_rel: &str) -> Result<Opti
 /// Bring the objects of `ids` that a partial clone lacks (`what` they
 /// are, for the message), as git fetches them on demand; a plain refusal
 /// when they cannot be had.
-fn fetch_lacking(repo: &Repository, ids: &[Oid], what: &str) -> Result<()> {
+fn fetch_lacking(repo: &Repository, root: &Path, ids: &[Oid], what: &str) -> Result<()> {
     let absent = git::partial::absent(repo, ids);
     if absent.is_empty() {
         return Ok(());
     }
-    git::partial::fetch_missing(repo, &absent, git::partial::network_deadline(repo)).map_err(
+    let timeout = git::process::Timeout::read(repo, root)?;
+    git::partial::fetch_missing(repo, &absent, &timeout).map_err(
         |why| {
             anyhow!(
                 "this is a partial clone that lacks {what} (git fetches such objects on demand), and {why}; run it again once the remote can be reached"
@@ -606,6 +613,7 @@ fn field_name(field: &str, a: &Card, b: &Card) -> String {
 /// (`None`: an uncommitted edit, or not found).
 fn changed_by(
     repo: &Repository,
+    root: &Path,
     repo_rel: &str,
     rel: &str,
     field: &str,
@@ -618,8 +626,8 @@ fn changed_by(
         let c = repo.find_commit(oid).ok()?;
         let Ok(p) = c.parent(0) else { continue };
         let (now, was) = (
-            card_bytes(repo, &c, repo_rel).ok()?,
-            card_bytes(repo, &p, repo_rel).ok()?,
+            card_bytes(repo, root, &c, repo_rel).ok()?,
+            card_bytes(repo, root, &p, repo_rel).ok()?,
         );
         if now == was {
             continue;
@@ -718,7 +726,8 @@ fn plan_step(
     } else {
         format!("the versions of the {} cards this change needs", ids.len())
     };
-    fetch_lacking(repo, &versions, &what_lacks).map_err(|e| refuse(format!("{e:#}")))?;
+    fetch_lacking(repo, &board.root, &versions, &what_lacks)
+        .map_err(|e| refuse(format!("{e:#}")))?;
     for id in ids {
         let rel = store::card_path(&id);
         let repo_rel = format!("{prefix}{rel}");
@@ -726,8 +735,8 @@ fn plan_step(
             Some(b) => b.clone(),
             None => store::read_if_exists(&board.root, &rel)?,
         };
-        let before_bytes = card_bytes(repo, &parent, &repo_rel)?;
-        let after_bytes = card_bytes(repo, &x, &repo_rel)?;
+        let before_bytes = card_bytes(repo, &board.root, &parent, &repo_rel)?;
+        let after_bytes = card_bytes(repo, &board.root, &x, &repo_rel)?;
         let at = |c: &Commit| format!("card {} in {}", id::short(&id), short(c.id()));
         let before = before_bytes
             .as_deref()
@@ -753,7 +762,7 @@ fn plan_step(
                 let mut merged = merge_card(Some(a), n, b, Side::Ours);
                 if let Some(c) = merged.conflicts.first() {
                     let name = field_name(&c.field, n, a);
-                    let by = changed_by(repo, &repo_rel, &rel, &c.field, x.id())
+                    let by = changed_by(repo, &board.root, &repo_rel, &rel, &c.field, x.id())
                         .map(|b| format!("in {b}"))
                         .unwrap_or_else(|| "by an uncommitted edit of the file".to_string());
                     return Err(refuse(format!(
@@ -774,7 +783,7 @@ fn plan_step(
                     .and_then(|l| l.split_once(':'))
                     .map(|(k, _)| k.to_string())
                     .unwrap_or_default();
-                let by = changed_by(repo, &repo_rel, &rel, &field, x.id())
+                let by = changed_by(repo, &board.root, &repo_rel, &rel, &field, x.id())
                     .map(|b| format!("in {b}"))
                     .unwrap_or_else(|| "by an uncommitted edit of the file".to_string());
                 return Err(refuse(format!(
@@ -786,7 +795,7 @@ fn plan_step(
                 return Err(refuse(format!("card {title} exists again")));
             }
             (_, Some(_), None) => {
-                let by = changed_by(repo, &repo_rel, &rel, "id", x.id())
+                let by = changed_by(repo, &board.root, &repo_rel, &rel, "id", x.id())
                     .map(|b| format!(" in {b}"))
                     .unwrap_or_default();
                 return Err(refuse(format!("card {title} was removed since{by}")));

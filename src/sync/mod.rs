@@ -7,7 +7,6 @@
 //! user's uncommitted work; on any refusal the repository is exactly as
 //! before.
 
-mod process;
 pub mod remote;
 pub mod ssh;
 

@@ -12,13 +12,11 @@
 //! user's ssh command is kept, with batch mode added when nobody can answer
 //! a prompt (`ssh`).
 
-use super::process::{self, Terminal};
 use super::ssh::{self, SshEnv};
 use super::Progress;
-use crate::store;
+use crate::git::process::{self, Terminal, Timeout};
 use anyhow::{anyhow, bail, Result};
 use git2::Repository;
-use serde_yaml::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -103,108 +101,6 @@ fn shown(url: &str) -> String {
         }
     }
     url.to_string()
-}
-
-/// How long a network step may go without an answer.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The longest deadline a setting may give (a day).
-const MAX_TIMEOUT_SECS: u64 = 86_400;
-/// The board.yaml setting and the git config key for the deadline.
-pub const TIMEOUT_SETTING: &str = "network_timeout_seconds";
-pub const TIMEOUT_GIT_CONFIG: &str = "lanes.networkTimeout";
-
-/// The deadline of every network step, and where it was set (to say what
-/// to raise).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeout {
-    pub limit: Duration,
-    pub from: TimeoutFrom,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeoutFrom {
-    Default,
-    /// `settings.network_timeout_seconds` in board.yaml (the team's).
-    Board,
-    /// `lanes.networkTimeout` in git config (this clone's or this user's;
-    /// outranks the board's).
-    GitConfig,
-}
-
-impl Timeout {
-    /// `lanes.networkTimeout` from git config, else the board's
-    /// `settings.network_timeout_seconds`, else 60 s. A value that is not
-    /// a whole number of seconds from 1 to a day is refused, naming where
-    /// it is. A board.yaml that cannot be read at all does not stop a
-    /// sync (it may bring the fix): the default applies.
-    pub fn read(repo: &Repository, root: &Path) -> Result<Timeout> {
-        let config = repo.config()?.snapshot()?;
-        if let Ok(v) = config.get_string(TIMEOUT_GIT_CONFIG) {
-            let secs = seconds(&Value::String(v.clone())).ok_or_else(|| {
-                anyhow!(
-                    "git config {TIMEOUT_GIT_CONFIG} is {v:?}: expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS} (nothing was changed)"
-                )
-            })?;
-            return Ok(Timeout {
-                limit: Duration::from_secs(secs),
-                from: TimeoutFrom::GitConfig,
-            });
-        }
-        let default = Timeout {
-            limit: DEFAULT_TIMEOUT,
-            from: TimeoutFrom::Default,
-        };
-        let Ok(bytes) = store::read_board_file(root, store::BOARD_FILE) else {
-            return Ok(default);
-        };
-        let Ok(board) = store::yaml::parse(&bytes) else {
-            return Ok(default);
-        };
-        let Some(v) = board.get("settings").and_then(|s| s.get(TIMEOUT_SETTING)) else {
-            return Ok(default);
-        };
-        match seconds(v) {
-            Some(secs) => Ok(Timeout {
-                limit: Duration::from_secs(secs),
-                from: TimeoutFrom::Board,
-            }),
-            None => {
-                let field = format!("settings.{TIMEOUT_SETTING}");
-                let text = String::from_utf8_lossy(&bytes);
-                let (line, column) = store::yaml::locate(&text, &field);
-                let found = serde_yaml::to_string(v).unwrap_or_default();
-                bail!(
-                    "{}:{line}:{column}: {field}: expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, found {}; nothing was changed",
-                    store::BOARD_FILE,
-                    found.trim()
-                )
-            }
-        }
-    }
-
-    /// What to raise, for messages.
-    fn setting(&self) -> String {
-        match self.from {
-            TimeoutFrom::GitConfig => format!("git config {TIMEOUT_GIT_CONFIG}"),
-            _ => format!("settings.{TIMEOUT_SETTING} in {}", store::BOARD_FILE),
-        }
-    }
-
-    /// ssh's keepalive interval: three missed answers (ssh's default
-    /// count) end the connection within the deadline.
-    fn keepalive(&self) -> Duration {
-        (self.limit / 3).clamp(Duration::from_secs(1), Duration::from_secs(15))
-    }
-}
-
-/// Whole seconds from 1 to a day, as a number or as text.
-fn seconds(v: &Value) -> Option<u64> {
-    let n = match v {
-        Value::Number(n) => n.as_u64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
-    };
-    (1..=MAX_TIMEOUT_SECS).contains(&n).then_some(n)
 }
 
 /// One remote, as a sync talks to it: its URLs, the deadline, and how git

@@ -19,7 +19,7 @@
 //! the user's command line with the options after it, as
 //! `GIT_SSH_COMMAND` for that one git.
 
-use super::process::{self, Terminal};
+use crate::git::process::{self, Terminal};
 use std::process::Command;
 use std::time::Duration;
 

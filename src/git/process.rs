@@ -15,7 +15,12 @@
 //! child starts a session of its own and has no terminal at all: nothing
 //! it runs can stop on a prompt.
 
+use crate::store;
+use anyhow::{anyhow, bail, Result};
+use git2::Repository;
+use serde_yaml::Value;
 use std::io::Read;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -74,18 +79,42 @@ enum Msg {
 /// Run `cmd` to the end, or until it has been silent for `silence`; call
 /// `beat` now and then while it runs.
 pub fn run(
+    cmd: Command,
+    terminal: Terminal,
+    silence: Duration,
+    beat: impl FnMut(&Beat),
+) -> std::io::Result<Ran> {
+    run_with(cmd, terminal, None, silence, beat)
+}
+
+/// [`run`] with no terminal and `input` on the child's stdin (written on a
+/// thread of its own, so a child that does not read cannot block lanes).
+pub fn run_fed(cmd: Command, input: Vec<u8>, silence: Duration) -> std::io::Result<Ran> {
+    run_with(cmd, Terminal::None, Some(input), silence, |_| {})
+}
+
+fn run_with(
     mut cmd: Command,
     terminal: Terminal,
+    input: Option<Vec<u8>>,
     silence: Duration,
     mut beat: impl FnMut(&Beat),
 ) -> std::io::Result<Ran> {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let foreground = own_group(&mut cmd, terminal);
+    if input.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
     let spawned = cmd.spawn();
     // From here the terminal (if handed over: the child takes it before
     // its exec, even one that fails) is taken back however we leave.
     let _terminal = foreground.then(TakeBack::hold);
     let mut child = spawned?;
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        std::thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut stdin, &bytes);
+        });
+    }
     let (tx, rx) = mpsc::channel();
     for (is_err, pipe) in [
         (
@@ -546,4 +575,106 @@ mod tests {
         assert_eq!(beat.last_line.as_deref(), Some("Receiving objects:  50%"));
         assert!(beat.silent >= Duration::from_secs(4), "{beat:?}");
     }
+}
+
+/// How long a network step may go without an answer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest deadline a setting may give (a day).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The board.yaml setting and the git config key for the deadline.
+pub const TIMEOUT_SETTING: &str = "network_timeout_seconds";
+pub const TIMEOUT_GIT_CONFIG: &str = "lanes.networkTimeout";
+
+/// The deadline of every network step, and where it was set (to say what
+/// to raise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout {
+    pub limit: Duration,
+    pub from: TimeoutFrom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutFrom {
+    Default,
+    /// `settings.network_timeout_seconds` in board.yaml (the team's).
+    Board,
+    /// `lanes.networkTimeout` in git config (this clone's or this user's;
+    /// outranks the board's).
+    GitConfig,
+}
+
+impl Timeout {
+    /// `lanes.networkTimeout` from git config, else the board's
+    /// `settings.network_timeout_seconds`, else 60 s. A value that is not
+    /// a whole number of seconds from 1 to a day is refused, naming where
+    /// it is. A board.yaml that cannot be read at all does not stop a
+    /// sync (it may bring the fix): the default applies.
+    pub fn read(repo: &Repository, root: &Path) -> Result<Timeout> {
+        let config = repo.config()?.snapshot()?;
+        if let Ok(v) = config.get_string(TIMEOUT_GIT_CONFIG) {
+            let secs = seconds(&Value::String(v.clone())).ok_or_else(|| {
+                anyhow!(
+                    "git config {TIMEOUT_GIT_CONFIG} is {v:?}: expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS} (nothing was changed)"
+                )
+            })?;
+            return Ok(Timeout {
+                limit: Duration::from_secs(secs),
+                from: TimeoutFrom::GitConfig,
+            });
+        }
+        let default = Timeout {
+            limit: DEFAULT_TIMEOUT,
+            from: TimeoutFrom::Default,
+        };
+        let Ok(bytes) = store::read_board_file(root, store::BOARD_FILE) else {
+            return Ok(default);
+        };
+        let Ok(board) = store::yaml::parse(&bytes) else {
+            return Ok(default);
+        };
+        let Some(v) = board.get("settings").and_then(|s| s.get(TIMEOUT_SETTING)) else {
+            return Ok(default);
+        };
+        match seconds(v) {
+            Some(secs) => Ok(Timeout {
+                limit: Duration::from_secs(secs),
+                from: TimeoutFrom::Board,
+            }),
+            None => {
+                let field = format!("settings.{TIMEOUT_SETTING}");
+                let text = String::from_utf8_lossy(&bytes);
+                let (line, column) = store::yaml::locate(&text, &field);
+                let found = serde_yaml::to_string(v).unwrap_or_default();
+                bail!(
+                    "{}:{line}:{column}: {field}: expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}, found {}; nothing was changed",
+                    store::BOARD_FILE,
+                    found.trim()
+                )
+            }
+        }
+    }
+
+    /// What to raise, for messages.
+    pub fn setting(&self) -> String {
+        match self.from {
+            TimeoutFrom::GitConfig => format!("git config {TIMEOUT_GIT_CONFIG}"),
+            _ => format!("settings.{TIMEOUT_SETTING} in {}", store::BOARD_FILE),
+        }
+    }
+
+    /// ssh's keepalive interval: three missed answers (ssh's default
+    /// count) end the connection within the deadline.
+    pub fn keepalive(&self) -> Duration {
+        (self.limit / 3).clamp(Duration::from_secs(1), Duration::from_secs(15))
+    }
+}
+
+/// Whole seconds from 1 to a day, as a number or as text.
+fn seconds(v: &Value) -> Option<u64> {
+    let n = match v {
+        Value::Number(n) => n.as_u64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    (1..=MAX_TIMEOUT_SECS).contains(&n).then_some(n)
 }
