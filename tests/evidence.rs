@@ -1143,3 +1143,213 @@ fn a_store_outside_the_repository_is_read_only_when_the_user_names_it() {
     ok(&r.lanes(&["result", &id, &run, "--store", elsewhere.to_str().unwrap()]));
     assert_eq!(hyp(&r, &id)["result"].as_f64(), Some(0.19));
 }
+
+// ---------------------------------------------------------------------------
+// `lanes run` waits for its command as a shell waits for a job (issue 21):
+// the terminal's Ctrl+C goes to the command, lanes stays to record what it
+// did, and exits as a shell would (128+N for a signal).
+
+/// `lanes` started in a process group of its own, as a shell starts a
+/// foreground job: a terminal's Ctrl+C is SIGINT to that whole group.
+/// Dropping it kills the group.
+#[cfg(unix)]
+struct Job {
+    pgid: libc::pid_t,
+    child: std::process::Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+#[cfg(unix)]
+impl Job {
+    fn start(r: &Repo, args: &[&str]) -> Job {
+        use std::os::unix::process::CommandExt;
+        let stdout = r.base().join("job-stdout");
+        let stderr = r.base().join("job-stderr");
+        let child = r
+            .lanes_cmd()
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .process_group(0)
+            .spawn()
+            .expect("run the lanes binary");
+        Job {
+            pgid: child.id() as libc::pid_t,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// What the terminal does on Ctrl+C (SIGINT) or Ctrl+\ (SIGQUIT):
+    /// the signal to the whole foreground process group.
+    fn keyboard(&self, sig: libc::c_int) {
+        // SAFETY: signalling the process group this job created.
+        assert_eq!(unsafe { libc::kill(-self.pgid, sig) }, 0);
+    }
+
+    /// Wait for lanes to exit (at most `PROMPTLY`), then for every process
+    /// of its group to be gone.
+    fn finish(mut self) -> std::process::Output {
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                start.elapsed() < PROMPTLY,
+                "lanes run did not exit; stderr: {}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // SAFETY: signal 0 only asks whether the group has a process.
+        while unsafe { libc::kill(-self.pgid, 0) } == 0 {
+            assert!(
+                start.elapsed() < PROMPTLY,
+                "a process of lanes run's group was left behind"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::process::Output {
+            status,
+            stdout: std::fs::read(&self.stdout).unwrap_or_default(),
+            stderr: std::fs::read(&self.stderr).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Job {
+    fn drop(&mut self) {
+        // SAFETY: as above; nothing left (ESRCH) is the usual case.
+        unsafe { libc::kill(-self.pgid, libc::SIGKILL) };
+        let _ = self.child.try_wait();
+    }
+}
+
+#[cfg(unix)]
+fn wait_for_file(path: &Path) {
+    let start = std::time::Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < PROMPTLY,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_lanes_run_goes_to_the_command_and_lanes_records_what_it_did() {
+    use std::os::unix::process::ExitStatusExt;
+    let (r, id) = setup(&[]);
+    let before = r.commit_count();
+    // A training command that stops cleanly on Ctrl+C: it writes its
+    // metrics and exits 0.
+    let train = r#"trap 'echo "{\"precision_at_10\": 0.21}" > m.json; exit 0' INT
+echo started > ready
+while :; do sleep 0.1; done"#;
+    let job = Job::start(
+        &r,
+        &["run", &id, "--metrics", "m.json", "--", "sh", "-c", train],
+    );
+    wait_for_file(&r.abs("ready"));
+    job.keyboard(libc::SIGINT);
+    let out = job.finish();
+    assert_eq!(
+        (out.status.code(), out.status.signal()),
+        (Some(0), None),
+        "lanes run must exit with the command's status; stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(r.commit_count(), before + 1, "one commit: {}", stderr(&out));
+    let card = r.card(&id);
+    assert_eq!(card["hypothesis"]["result"].as_f64(), Some(0.21));
+    assert_eq!(card["hypothesis"]["verdict"].as_str(), Some("supported"));
+    let journal = card["journal"][0]["text"].as_str().unwrap();
+    assert!(journal.contains(": exit 0 after "), "{journal}");
+
+    // A command that does not catch it dies of it: recorded as such, and
+    // lanes exits 128+2 as a shell does.
+    std::fs::remove_file(r.abs("ready")).unwrap();
+    let job = Job::start(
+        &r,
+        &[
+            "run",
+            &id,
+            "--",
+            "sh",
+            "-c",
+            "echo started > ready; sleep 100",
+        ],
+    );
+    wait_for_file(&r.abs("ready"));
+    job.keyboard(libc::SIGINT);
+    let out = job.finish();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the command was killed by SIGINT after"),
+        "{}",
+        stderr(&out)
+    );
+    let card = r.card(&id);
+    let journal = card["journal"][1]["text"].as_str().unwrap();
+    assert!(journal.contains(": killed by SIGINT after "), "{journal}");
+    assert!(
+        journal.contains("the verdict is left as it was"),
+        "{journal}"
+    );
+    assert_eq!(card["hypothesis"]["result"].as_f64(), Some(0.21));
+    assert_eq!(r.commit_count(), before + 2);
+
+    // Ctrl+\ likewise: 128+3.
+    std::fs::remove_file(r.abs("ready")).unwrap();
+    let job = Job::start(
+        &r,
+        &[
+            "run",
+            &id,
+            "--",
+            "sh",
+            "-c",
+            "echo started > ready; sleep 100",
+        ],
+    );
+    wait_for_file(&r.abs("ready"));
+    job.keyboard(libc::SIGQUIT);
+    let out = job.finish();
+    assert_eq!(out.status.code(), Some(131), "{}", stderr(&out));
+    let journal = r.card(&id)["journal"][2]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(journal.contains(": killed by SIGQUIT after "), "{journal}");
+}
+
+#[test]
+fn a_command_killed_by_a_signal_makes_lanes_run_exit_128_plus_n() {
+    let (r, id) = setup(&[]);
+    let out = r.lanes(&["run", &id, "--json", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    assert!(v["exit_code"].is_null(), "{v}");
+    assert_eq!(v["signal"].as_str(), Some("SIGTERM"), "{v}");
+    assert!(v["result"].is_null(), "{v}");
+    let journal = r.card(&id)["journal"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(journal.contains(": killed by SIGTERM after "), "{journal}");
+    assert_eq!(r.head_trailer("Lanes-Action"), ["run"]);
+    assert!(
+        r.head_subject().contains("killed by SIGTERM"),
+        "{}",
+        r.head_subject()
+    );
+}
