@@ -1190,6 +1190,58 @@ impl Job {
         assert_eq!(unsafe { libc::kill(-self.pgid, sig) }, 0);
     }
 
+    /// Wait until a process of the job's group runs `command` (lanes has
+    /// started it, and it has exec'd).
+    fn wait_for_command(&self, command: &str) {
+        let start = std::time::Instant::now();
+        let pgid = self.pgid.to_string();
+        loop {
+            let ps = std::process::Command::new("ps")
+                .args(["-eo", "pgid=,comm="])
+                .output()
+                .expect("run ps");
+            let running = String::from_utf8_lossy(&ps.stdout).lines().any(|l| {
+                let mut f = l.split_whitespace();
+                f.next() == Some(pgid.as_str()) && f.next() == Some(command)
+            });
+            if running {
+                return;
+            }
+            assert!(
+                start.elapsed() < PROMPTLY,
+                "lanes run never started {command}; stderr: {}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The processes of the job's group, for a failure message.
+    fn processes(&self) -> String {
+        let out = std::process::Command::new("ps")
+            .args(["-eo", "pid,pgid,ppid,stat,wchan:24,args"])
+            .output();
+        let pgid = self.pgid.to_string();
+        out.map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| l.split_whitespace().nth(1) == Some(pgid.as_str()))
+                .map(|l| {
+                    let pid = l.split_whitespace().next().unwrap_or_default();
+                    let sig: Vec<String> = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                        .unwrap_or_default()
+                        .lines()
+                        .filter(|s| s.starts_with("Sig") || s.starts_with("ShdPnd"))
+                        .map(str::to_string)
+                        .collect();
+                    format!("{l}  [{}]", sig.join(" "))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+    }
+
     /// Wait for lanes to exit (at most `PROMPTLY`), then for every process
     /// of its group to be gone.
     fn finish(mut self) -> std::process::Output {
@@ -1200,8 +1252,9 @@ impl Job {
             }
             assert!(
                 start.elapsed() < PROMPTLY,
-                "lanes run did not exit; stderr: {}",
-                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+                "lanes run did not exit; stderr: {}\nits process group:\n{}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default(),
+                self.processes()
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
@@ -1209,7 +1262,8 @@ impl Job {
         while unsafe { libc::kill(-self.pgid, 0) } == 0 {
             assert!(
                 start.elapsed() < PROMPTLY,
-                "a process of lanes run's group was left behind"
+                "a process of lanes run's group was left behind:\n{}",
+                self.processes()
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
@@ -1275,20 +1329,11 @@ while :; do sleep 0.1; done"#;
     assert!(journal.contains(": exit 0 after "), "{journal}");
 
     // A command that does not catch it dies of it: recorded as such, and
-    // lanes exits 128+2 as a shell does.
-    std::fs::remove_file(r.abs("ready")).unwrap();
-    let job = Job::start(
-        &r,
-        &[
-            "run",
-            &id,
-            "--",
-            "sh",
-            "-c",
-            "echo started > ready; sleep 100",
-        ],
-    );
-    wait_for_file(&r.abs("ready"));
+    // lanes exits 128+2 as a shell does. (The command is the sleeping
+    // process itself: a `sh -c` that catches SIGINT between its commands
+    // would wait for the next one before dying of it.)
+    let job = Job::start(&r, &["run", &id, "--", "sleep", "100"]);
+    job.wait_for_command("sleep");
     job.keyboard(libc::SIGINT);
     let out = job.finish();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
@@ -1308,19 +1353,8 @@ while :; do sleep 0.1; done"#;
     assert_eq!(r.commit_count(), before + 2);
 
     // Ctrl+\ likewise: 128+3.
-    std::fs::remove_file(r.abs("ready")).unwrap();
-    let job = Job::start(
-        &r,
-        &[
-            "run",
-            &id,
-            "--",
-            "sh",
-            "-c",
-            "echo started > ready; sleep 100",
-        ],
-    );
-    wait_for_file(&r.abs("ready"));
+    let job = Job::start(&r, &["run", &id, "--", "sleep", "100"]);
+    job.wait_for_command("sleep");
     job.keyboard(libc::SIGQUIT);
     let out = job.finish();
     assert_eq!(out.status.code(), Some(131), "{}", stderr(&out));
