@@ -1,8 +1,9 @@
 //! Board templates: embedded in the binary, plus the user's own under the
 //! config folder (`<config dir>/templates/<name>.yaml`).
 
+use crate::store;
 use anyhow::{bail, Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The templates that ship with lanes.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -52,7 +53,7 @@ pub fn list() -> Vec<Template> {
                 let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                     continue;
                 };
-                let Ok(text) = std::fs::read_to_string(&path) else {
+                let Ok(text) = read_template(&path) else {
                     continue;
                 };
                 let t = Template {
@@ -70,6 +71,16 @@ pub fn list() -> Vec<Template> {
     out
 }
 
+/// A template file the user keeps or names: a regular file (never a FIFO
+/// or a device), at most a board file's size.
+fn read_template(path: &Path) -> Result<String> {
+    const TEMPLATES: store::read::Rules = store::read::Rules {
+        what: "templates",
+        ..store::read::BOARD_FILES
+    };
+    Ok(store::read::read_path(path, &TEMPLATES).and_then(store::read::Contents::into_text)?)
+}
+
 /// Find a template by name.
 pub fn find(name: &str) -> Result<Template> {
     let all = list();
@@ -78,9 +89,8 @@ pub fn find(name: &str) -> Result<Template> {
     }
     // A path to a template file works too.
     let p = PathBuf::from(name);
-    if p.is_file() {
-        let text = std::fs::read_to_string(&p)
-            .with_context(|| format!("cannot read template {}", p.display()))?;
+    if p.exists() {
+        let text = read_template(&p).context("cannot read the template")?;
         return Ok(Template {
             name: p
                 .file_stem()

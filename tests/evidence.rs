@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{fails, ok, stderr, Repo};
+use common::{both, fails, ok, stderr, Repo};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -312,10 +312,7 @@ fn bad_input_is_a_clear_error_and_the_card_is_unchanged() {
             "dvc:metrics.yaml#train.precision_at_10".into(),
             "has no train.precision_at_10, but has eval.precision_at_10",
         ),
-        (
-            "dvc:missing.json".into(),
-            "cannot read the metrics file missing.json",
-        ),
+        ("dvc:missing.json".into(), "missing.json does not exist"),
         ("wandb:team/run".into(), "not a source"),
     ];
     for (source, want) in &cases {
@@ -820,4 +817,573 @@ fn result_and_run_report_what_they_recorded_as_json() {
         serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
     assert_eq!(v["exit_code"].as_i64(), Some(4));
     assert!(v["result"].is_null() && v["evidence"].is_null(), "{v}");
+}
+
+// ---------------------------------------------------------------------------
+// Hostile evidence files (issue 21): every file a teammate can commit or a
+// card can name is read only if it is a regular file inside the
+// repository, up to a bound; never through a link out, never a FIFO or a
+// device, never a path outside.
+
+/// A generous deadline for a command that must finish at once.
+#[cfg(unix)]
+const PROMPTLY: std::time::Duration = std::time::Duration::from_secs(60);
+/// Far more than lanes needs on these boards (a few tens of MB), far less
+/// than a runaway read.
+#[cfg(unix)]
+const MEMORY_KB: i64 = 300 * 1024;
+
+#[cfg(unix)]
+fn link(target: impl AsRef<Path>, at: &Path) {
+    let _ = std::fs::remove_file(at);
+    std::os::unix::fs::symlink(target, at).unwrap();
+}
+
+#[cfg(unix)]
+fn mkfifo(at: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(at)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", at.display());
+}
+
+#[cfg(unix)]
+#[test]
+fn evidence_files_linked_to_dev_zero_cannot_hang_or_swamp_the_board() {
+    let (r, id) = setup(&["mlflow.db", "dvc.lock", "dvclive"]);
+    ok(&r.lanes(&["result", &id, &run_id("sqlite", "good")]));
+    let other = r.add(
+        "From DVCLive",
+        &[
+            "--hypothesis",
+            "Recency helps",
+            "--metric",
+            "precision_at_10",
+            "--baseline",
+            "0.18",
+            "--target",
+            "0.2",
+        ],
+    );
+    ok(&r.lanes(&["result", &other, "dvc:dvclive/metrics.json"]));
+    assert!(!hyp(&r, &id)["evidence"]["data"].is_null());
+    assert!(!hyp(&r, &other)["evidence"]["data"].is_null());
+    r.commit_all("evidence");
+    let cards = (r.card_text(&id), r.card_text(&other));
+    // A teammate commits dvc.lock and the metrics file as links to a
+    // device that never ends.
+    link("/dev/zero", &r.abs("dvc.lock"));
+    link("/dev/zero", &r.abs("dvclive/metrics.json"));
+    r.commit_all("links to /dev/zero");
+    let lock_why = "dvc.lock is a symbolic link to /dev/zero, outside the repository";
+    let metrics_why =
+        "dvclive/metrics.json is a symbolic link to /dev/zero, outside the repository";
+    for args in [
+        vec!["hypotheses"],
+        vec!["hypotheses", "--json"],
+        vec!["report"],
+        vec!["report", "--format", "json"],
+        vec!["show", &id],
+        vec!["show", &other],
+        vec!["list"],
+        vec!["validate"],
+    ] {
+        let what = format!("lanes {args:?}");
+        let out = r.lanes_watched(&args, PROMPTLY).finished(&what, MEMORY_KB);
+        let text = ok(&out);
+        match args[0] {
+            "hypotheses" | "report" => assert!(text.contains(lock_why), "{what}: {text}"),
+            "show" if args[1] == other => {
+                assert!(
+                    text.contains(lock_why) && text.contains(metrics_why),
+                    "{what}: {text}"
+                )
+            }
+            "show" => assert!(
+                text.contains("STALE") && text.contains(lock_why),
+                "{what}: {text}"
+            ),
+            _ => {}
+        }
+    }
+    let rows = r.json(&["hypotheses", "--json"]);
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["stale"], serde_json::json!(true), "{row}");
+    }
+    // Recording refuses rather than record provenance it could not read.
+    let out = r
+        .lanes_watched(&["result", &id, &run_id("sqlite", "good")], PROMPTLY)
+        .finished("lanes result", MEMORY_KB);
+    let err = fails(&out, 1);
+    assert!(err.contains(lock_why), "{err}");
+    assert_eq!((r.card_text(&id), r.card_text(&other)), cards);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_in_an_mlflow_file_store_are_refused() {
+    let (r, id) = setup(&["mlruns"]);
+    let good = run_id("file", "good");
+    let run_dir = std::fs::read_dir(r.abs("mlruns"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join(&good))
+        .find(|p| p.exists())
+        .unwrap();
+    let outside = r.base().join("outside");
+    std::fs::write(&outside, "0.5\n").unwrap();
+    let same = Unchanged::of(&r, &id);
+    for (entry, target) in [
+        ("params/lr", Path::new("/dev/zero")),
+        ("tags/mlflow.source.git.commit", Path::new("/dev/zero")),
+        ("metrics/precision_at_10", Path::new("/dev/zero")),
+        ("meta.yaml", Path::new("/dev/zero")),
+        ("params/lr", outside.as_path()),
+    ] {
+        let at = run_dir.join(entry);
+        let saved = std::fs::read(&at).unwrap();
+        link(target, &at);
+        let what = format!("{entry} -> {}", target.display());
+        let out = r
+            .lanes_watched(&["result", &id, &good], PROMPTLY)
+            .finished(&what, MEMORY_KB);
+        let err = fails(&out, 1);
+        let want = format!(
+            "{entry} is a symbolic link to {}, outside the MLflow store",
+            target.display()
+        );
+        assert!(err.contains(&want), "{what}: want {want:?} in {err}");
+        same.check(&r, &id, &what);
+        std::fs::remove_file(&at).unwrap();
+        std::fs::write(&at, saved).unwrap();
+    }
+    // A FIFO where a param is.
+    let lr = run_dir.join("params/lr");
+    std::fs::remove_file(&lr).unwrap();
+    mkfifo(&lr);
+    let out = r
+        .lanes_watched(&["result", &id, &good], PROMPTLY)
+        .finished("a FIFO param", MEMORY_KB);
+    let err = fails(&out, 1);
+    assert!(
+        err.contains("params/lr is not a regular file (a FIFO)"),
+        "{err}"
+    );
+    same.check(&r, &id, "FIFO");
+    // The store itself linked out of the repository is not the store
+    // found at the repository root.
+    std::fs::rename(r.abs("mlruns"), r.base().join("mlruns")).unwrap();
+    link("../mlruns", &r.abs("mlruns"));
+    let err = fails(&r.lanes(&["result", &id, &good]), 1);
+    assert!(
+        err.contains("mlruns is a symbolic link to ../mlruns, outside the repository"),
+        "{err}"
+    );
+    same.check(&r, &id, "store linked out");
+}
+
+#[cfg(unix)]
+#[test]
+fn evidence_paths_outside_the_repository_are_refused_naming_the_path() {
+    let (r, id) = setup(&[]);
+    // What a path out of the repository would read: a value of its own,
+    // which must never be printed.
+    let outside = r.base().join("x.json");
+    std::fs::write(&outside, r#"{"precision_at_10": 0.77}"#).unwrap();
+    mkfifo(&r.abs("fifo.json"));
+    link("../x.json", &r.abs("out.json"));
+    link(r.base(), &r.abs("up"));
+    link("/dev/zero", &r.abs("zero.json"));
+    std::fs::create_dir_all(r.abs("sub")).unwrap();
+    std::fs::write(r.abs("sub/m.json"), r#"{"precision_at_10": 0.21}"#).unwrap();
+    link("sub/m.json", &r.abs("inside.json"));
+    let abs = outside.display().to_string();
+    let same = Unchanged::of(&r, &id);
+    let cases: Vec<(String, String)> = vec![
+        (
+            "dvc:fifo.json".into(),
+            "fifo.json is not a regular file (a FIFO)".into(),
+        ),
+        (
+            "dvc:../x.json".into(),
+            "../x.json leads out of the repository".into(),
+        ),
+        (format!("dvc:{abs}"), format!("{abs} is an absolute path")),
+        (
+            "dvc:out.json".into(),
+            "out.json is a symbolic link to ../x.json, outside the repository".into(),
+        ),
+        (
+            "dvc:up/x.json".into(),
+            format!(
+                "up/x.json goes through the symbolic link up (to {}), outside the repository",
+                r.base().display()
+            ),
+        ),
+        (
+            "dvc:zero.json".into(),
+            "zero.json is a symbolic link to /dev/zero, outside the repository".into(),
+        ),
+    ];
+    for (source, want) in &cases {
+        let out = r
+            .lanes_watched(&["result", &id, source], PROMPTLY)
+            .finished(source, MEMORY_KB);
+        let err = fails(&out, 1);
+        assert!(err.contains(want), "{source}: want {want:?} in {err}");
+        assert!(!both(&out).contains("0.77"), "{source}: {}", both(&out));
+        same.check(&r, &id, source);
+    }
+    // `lanes run --metrics` with a path out: the command is journalled,
+    // the value outside is not recorded.
+    let out = r
+        .lanes_watched(
+            &["run", &id, "--metrics", "../x.json", "--", "true"],
+            PROMPTLY,
+        )
+        .finished("run --metrics ../x.json", MEMORY_KB);
+    let err = fails(&out, 1);
+    assert!(
+        err.contains("../x.json leads out of the repository"),
+        "{err}"
+    );
+    assert!(hyp(&r, &id)["result"].is_null());
+    // A link that stays inside the repository is fine.
+    ok(&r.lanes(&["result", &id, "dvc:inside.json"]));
+    assert_eq!(hyp(&r, &id)["result"].as_f64(), Some(0.21));
+    // A card committed with a path out: the staleness check says why it
+    // cannot check it, and never reads or prints what is outside.
+    let text = r
+        .card_text(&id)
+        .replace("source: dvc:inside.json", "source: dvc:../x.json");
+    assert!(text.contains("dvc:../x.json"), "{text}");
+    r.commit_file(&common::card_path(&id), &text, "evidence out of the repo");
+    for args in [
+        vec!["hypotheses", "--json"],
+        vec!["report"],
+        vec!["show", &id],
+    ] {
+        let what = format!("lanes {args:?}");
+        let out = r.lanes_watched(&args, PROMPTLY).finished(&what, MEMORY_KB);
+        let text = ok(&out);
+        assert!(
+            text.contains("../x.json leads out of the repository"),
+            "{what}: {text}"
+        );
+        assert!(
+            !text.contains("0.77"),
+            "{what} printed what is outside: {text}"
+        );
+    }
+    assert_eq!(r.card_text(&id), text);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_store_outside_the_repository_is_read_only_when_the_user_names_it() {
+    let (r, id) = setup(&["mlflow.db"]);
+    let run = run_id("sqlite", "good");
+    ok(&r.lanes(&["result", &id, &run]));
+    // The same store outside the repository, with the run's value changed.
+    let elsewhere = r.base().join("elsewhere.db");
+    std::fs::copy(r.abs("mlflow.db"), &elsewhere).unwrap();
+    let conn = rusqlite::Connection::open(&elsewhere).unwrap();
+    conn.execute(
+        "UPDATE metrics SET value = 0.19 WHERE run_uuid = ?1 AND step = 2",
+        [&run],
+    )
+    .unwrap();
+    drop(conn);
+    // A teammate's card names it: lanes does not open it on its own.
+    let text = r.card_text(&id).replace(
+        "store: mlflow.db",
+        &format!("store: {}", elsewhere.display()),
+    );
+    assert!(text.contains("elsewhere.db"), "{text}");
+    r.commit_file(&common::card_path(&id), &text, "store outside");
+    let rows = r.json(&["hypotheses", "--json"]);
+    assert_eq!(rows[0]["stale"], serde_json::json!(false), "{}", rows[0]);
+    // The user names it (MLFLOW_TRACKING_URI): now it is compared.
+    let uri = format!("sqlite:///{}", elsewhere.display());
+    let out = r.lanes_env(&["hypotheses", "--json"], &[("MLFLOW_TRACKING_URI", &uri)]);
+    let rows: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(rows[0]["stale"], serde_json::json!(true), "{}", rows[0]);
+    assert!(
+        rows[0]["stale_why"][0]
+            .as_str()
+            .unwrap()
+            .contains("precision_at_10 is now 0.19"),
+        "{}",
+        rows[0]
+    );
+    // mlflow.db at the repository root linked out of it is refused, not
+    // followed.
+    std::fs::remove_file(r.abs("mlflow.db")).unwrap();
+    link(&elsewhere, &r.abs("mlflow.db"));
+    let same = Unchanged::of(&r, &id);
+    let err = fails(&r.lanes(&["result", &id, &run]), 1);
+    let want = format!(
+        "mlflow.db is a symbolic link to {}, outside the repository",
+        elsewhere.display()
+    );
+    assert!(err.contains(&want), "want {want:?} in {err}");
+    same.check(&r, &id, "mlflow.db linked out");
+    // ... and a FIFO there is refused at once.
+    std::fs::remove_file(r.abs("mlflow.db")).unwrap();
+    mkfifo(&r.abs("mlflow.db"));
+    let out = r
+        .lanes_watched(&["result", &id, &run], PROMPTLY)
+        .finished("mlflow.db FIFO", MEMORY_KB);
+    let err = fails(&out, 1);
+    assert!(
+        err.contains("mlflow.db is not a regular file (a FIFO)"),
+        "{err}"
+    );
+    // The user's own choice outside the repository still works.
+    ok(&r.lanes(&["result", &id, &run, "--store", elsewhere.to_str().unwrap()]));
+    assert_eq!(hyp(&r, &id)["result"].as_f64(), Some(0.19));
+}
+
+// ---------------------------------------------------------------------------
+// `lanes run` waits for its command as a shell waits for a job (issue 21):
+// the terminal's Ctrl+C goes to the command, lanes stays to record what it
+// did, and exits as a shell would (128+N for a signal).
+
+/// `lanes` started in a process group of its own, as a shell starts a
+/// foreground job: a terminal's Ctrl+C is SIGINT to that whole group.
+/// Dropping it kills the group.
+#[cfg(unix)]
+struct Job {
+    pgid: libc::pid_t,
+    child: std::process::Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+#[cfg(unix)]
+impl Job {
+    fn start(r: &Repo, args: &[&str]) -> Job {
+        use std::os::unix::process::CommandExt;
+        let stdout = r.base().join("job-stdout");
+        let stderr = r.base().join("job-stderr");
+        let child = r
+            .lanes_cmd()
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .process_group(0)
+            .spawn()
+            .expect("run the lanes binary");
+        Job {
+            pgid: child.id() as libc::pid_t,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// What the terminal does on Ctrl+C (SIGINT) or Ctrl+\ (SIGQUIT):
+    /// the signal to the whole foreground process group.
+    fn keyboard(&self, sig: libc::c_int) {
+        // SAFETY: signalling the process group this job created.
+        assert_eq!(unsafe { libc::kill(-self.pgid, sig) }, 0);
+    }
+
+    /// Wait until a process of the job's group runs `command` (lanes has
+    /// started it, and it has exec'd).
+    fn wait_for_command(&self, command: &str) {
+        let start = std::time::Instant::now();
+        let pgid = self.pgid.to_string();
+        loop {
+            let ps = std::process::Command::new("ps")
+                .args(["-eo", "pgid=,comm="])
+                .output()
+                .expect("run ps");
+            let running = String::from_utf8_lossy(&ps.stdout).lines().any(|l| {
+                let mut f = l.split_whitespace();
+                f.next() == Some(pgid.as_str()) && f.next() == Some(command)
+            });
+            if running {
+                return;
+            }
+            assert!(
+                start.elapsed() < PROMPTLY,
+                "lanes run never started {command}; stderr: {}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The processes of the job's group, for a failure message.
+    fn processes(&self) -> String {
+        let out = std::process::Command::new("ps")
+            .args(["-eo", "pid,pgid,ppid,stat,wchan:24,args"])
+            .output();
+        let pgid = self.pgid.to_string();
+        out.map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| l.split_whitespace().nth(1) == Some(pgid.as_str()))
+                .map(|l| {
+                    let pid = l.split_whitespace().next().unwrap_or_default();
+                    let sig: Vec<String> = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                        .unwrap_or_default()
+                        .lines()
+                        .filter(|s| s.starts_with("Sig") || s.starts_with("ShdPnd"))
+                        .map(str::to_string)
+                        .collect();
+                    format!("{l}  [{}]", sig.join(" "))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+    }
+
+    /// Wait for lanes to exit (at most `PROMPTLY`), then for every process
+    /// of its group to be gone.
+    fn finish(mut self) -> std::process::Output {
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                start.elapsed() < PROMPTLY,
+                "lanes run did not exit; stderr: {}\nits process group:\n{}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default(),
+                self.processes()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // SAFETY: signal 0 only asks whether the group has a process.
+        while unsafe { libc::kill(-self.pgid, 0) } == 0 {
+            assert!(
+                start.elapsed() < PROMPTLY,
+                "a process of lanes run's group was left behind:\n{}",
+                self.processes()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::process::Output {
+            status,
+            stdout: std::fs::read(&self.stdout).unwrap_or_default(),
+            stderr: std::fs::read(&self.stderr).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Job {
+    fn drop(&mut self) {
+        // SAFETY: as above; nothing left (ESRCH) is the usual case.
+        unsafe { libc::kill(-self.pgid, libc::SIGKILL) };
+        let _ = self.child.try_wait();
+    }
+}
+
+#[cfg(unix)]
+fn wait_for_file(path: &Path) {
+    let start = std::time::Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < PROMPTLY,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_lanes_run_goes_to_the_command_and_lanes_records_what_it_did() {
+    use std::os::unix::process::ExitStatusExt;
+    let (r, id) = setup(&[]);
+    let before = r.commit_count();
+    // A training command that stops cleanly on Ctrl+C: it writes its
+    // metrics and exits 0.
+    let train = r#"trap 'echo "{\"precision_at_10\": 0.21}" > m.json; exit 0' INT
+echo started > ready
+while :; do sleep 0.1; done"#;
+    let job = Job::start(
+        &r,
+        &["run", &id, "--metrics", "m.json", "--", "sh", "-c", train],
+    );
+    wait_for_file(&r.abs("ready"));
+    job.keyboard(libc::SIGINT);
+    let out = job.finish();
+    assert_eq!(
+        (out.status.code(), out.status.signal()),
+        (Some(0), None),
+        "lanes run must exit with the command's status; stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(r.commit_count(), before + 1, "one commit: {}", stderr(&out));
+    let card = r.card(&id);
+    assert_eq!(card["hypothesis"]["result"].as_f64(), Some(0.21));
+    assert_eq!(card["hypothesis"]["verdict"].as_str(), Some("supported"));
+    let journal = card["journal"][0]["text"].as_str().unwrap();
+    assert!(journal.contains(": exit 0 after "), "{journal}");
+
+    // A command that does not catch it dies of it: recorded as such, and
+    // lanes exits 128+2 as a shell does. (The command is the sleeping
+    // process itself: a `sh -c` that catches SIGINT between its commands
+    // would wait for the next one before dying of it.)
+    let job = Job::start(&r, &["run", &id, "--", "sleep", "100"]);
+    job.wait_for_command("sleep");
+    job.keyboard(libc::SIGINT);
+    let out = job.finish();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the command was killed by SIGINT after"),
+        "{}",
+        stderr(&out)
+    );
+    let card = r.card(&id);
+    let journal = card["journal"][1]["text"].as_str().unwrap();
+    assert!(journal.contains(": killed by SIGINT after "), "{journal}");
+    assert!(
+        journal.contains("the verdict is left as it was"),
+        "{journal}"
+    );
+    assert_eq!(card["hypothesis"]["result"].as_f64(), Some(0.21));
+    assert_eq!(r.commit_count(), before + 2);
+
+    // Ctrl+\ likewise: 128+3.
+    let job = Job::start(&r, &["run", &id, "--", "sleep", "100"]);
+    job.wait_for_command("sleep");
+    job.keyboard(libc::SIGQUIT);
+    let out = job.finish();
+    assert_eq!(out.status.code(), Some(131), "{}", stderr(&out));
+    let journal = r.card(&id)["journal"][2]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(journal.contains(": killed by SIGQUIT after "), "{journal}");
+}
+
+#[test]
+fn a_command_killed_by_a_signal_makes_lanes_run_exit_128_plus_n() {
+    let (r, id) = setup(&[]);
+    let out = r.lanes(&["run", &id, "--json", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    assert!(v["exit_code"].is_null(), "{v}");
+    assert_eq!(v["signal"].as_str(), Some("SIGTERM"), "{v}");
+    assert!(v["result"].is_null(), "{v}");
+    let journal = r.card(&id)["journal"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(journal.contains(": killed by SIGTERM after "), "{journal}");
+    assert_eq!(r.head_trailer("Lanes-Action"), ["run"]);
+    assert!(
+        r.head_subject().contains("killed by SIGTERM"),
+        "{}",
+        r.head_subject()
+    );
 }

@@ -327,3 +327,46 @@ fn edit_from_a_file_reads_only_regular_files_of_card_size() {
     assert!(err.contains("over the 1048576 byte limit"), "{err}");
     assert_eq!(r.head(), head);
 }
+
+#[test]
+fn init_reads_gitattributes_and_templates_only_as_regular_files() {
+    // A teammate committed .gitattributes as a link to a device that
+    // never ends: lanes init refuses, at once, and writes nothing.
+    let r = Repo::new();
+    r.write("README", "x\n");
+    r.commit_all("start");
+    std::os::unix::fs::symlink("/dev/zero", r.abs(".gitattributes")).unwrap();
+    let out = r
+        .lanes_watched(
+            &["init", "--template", KANBAN],
+            std::time::Duration::from_secs(60),
+        )
+        .finished("init beside a linked .gitattributes", 300 * 1024);
+    let err = fails(&out, 1);
+    assert!(
+        err.contains(".gitattributes is a symbolic link (to /dev/zero)"),
+        "{err}"
+    );
+    assert!(!r.exists(".lanes"), "init wrote the board anyway");
+    assert!(std::fs::symlink_metadata(r.abs(".gitattributes"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // A template named as a FIFO: refused at once, not waited on.
+    std::fs::remove_file(r.abs(".gitattributes")).unwrap();
+    let fifo = r.base().join("template.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = r
+        .lanes_watched(
+            &["init", "--template", fifo.to_str().unwrap()],
+            std::time::Duration::from_secs(60),
+        )
+        .finished("init from a FIFO template", 300 * 1024);
+    let err = fails(&out, 1);
+    assert!(err.contains("is not a regular file (a FIFO)"), "{err}");
+    assert!(!r.exists(".lanes"));
+}

@@ -82,8 +82,8 @@ pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<E
 }
 
 /// `lanes run CARD [--metrics PATH] -- CMD ARGS...`. Exits with the
-/// command's status (1 when it was killed, or when it succeeded but gave
-/// no result).
+/// command's status as a shell gives it (128+N when signal N killed it),
+/// or 1 when it succeeded but gave no result.
 pub fn run(
     root: &Path,
     card: &str,
@@ -108,20 +108,26 @@ pub fn run(
             done.no_result.as_deref().unwrap_or("no run found")
         ),
         (None, Some(c)) => say!("lanes: the command failed (exit {c}) after {took}; the failure is in the card's journal, the verdict unchanged"),
-        (None, None) => say!("lanes: the command was killed after {took}; that is in the card's journal, the verdict unchanged"),
+        (None, _) => say!(
+            "lanes: the command was {} after {took}; that is in the card's journal, the verdict unchanged",
+            match done.signal {
+                Some(n) => format!("killed by {}", evidence::run::signal_name(n)),
+                None => "killed".to_string(),
+            }
+        ),
     }
     say!("{}{}", done.outcome.summary, commit_note(&done.outcome));
     if read.json {
         let mut v = recorded_json(done.reading.as_ref(), &done.outcome);
         v["exit_code"] = serde_json::json!(done.code);
+        v["signal"] = serde_json::json!(done.signal.map(evidence::run::signal_name));
         v["duration_seconds"] = serde_json::json!(done.duration.as_secs_f64());
         v["no_result"] = serde_json::json!(done.no_result);
         term::json(&mut term::stdout(), &v)?;
     }
-    Ok(match done.code {
-        Some(0) if done.reading.is_some() => ExitCode::SUCCESS,
-        Some(c) if c != 0 => ExitCode::from(u8::try_from(c).unwrap_or(1)),
-        _ => ExitCode::from(1),
+    Ok(match done.shell_status() {
+        0 if done.reading.is_none() => ExitCode::from(1),
+        status => ExitCode::from(u8::try_from(status).unwrap_or(1)),
     })
 }
 

@@ -237,6 +237,9 @@ pub enum Command {
         read: ReadArgs,
     },
     /// Run a training command, then record its journal entry, result, verdict and cost on the card
+    #[command(
+        long_about = "Run a training command, then record its journal entry, result, verdict and cost on the card, in one commit.\n\nlanes waits for the command as a shell waits for a job: Ctrl+C and Ctrl+\\ go to the command, and lanes stays to record what happened (the exit status, or the signal that killed it). lanes exits with the command's status, 128+N when signal N killed it (130 for Ctrl+C), and 1 when it succeeded but gave no result."
+    )]
     Run {
         /// The card: its id or any unique prefix of it
         card: String,

@@ -2,9 +2,34 @@
 //! them; DVCLive's `dvclive/metrics.json` among them) and `dvc.lock`, whose
 //! hashes say which data a result was computed from.
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use crate::store::read::{self, Links, Rules};
+use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// `dvc.lock`: large pipelines (`foreach` stages over many files) make
+/// long ones, but not this long.
+pub const LOCK_FILE: Rules = Rules {
+    what: "dvc.lock files",
+    max_bytes: 32 << 20,
+    links: Links::Inside,
+    root: "the repository",
+};
+
+/// A metrics file: a few numbers, in practice.
+pub const METRICS_FILE: Rules = Rules {
+    what: "metrics files",
+    max_bytes: 16 << 20,
+    links: Links::Inside,
+    root: "the repository",
+};
+
+/// DVCLive's `params.yaml` beside a metrics file.
+pub const PARAMS_FILE: Rules = Rules {
+    what: "params files",
+    max_bytes: 1 << 20,
+    ..METRICS_FILE
+};
 
 /// A metrics file's content: numbers in nested mappings.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,13 +279,15 @@ fn scalar_text(v: &serde_yaml::Value) -> String {
 }
 
 impl Lock {
-    /// Read `dvc.lock` in `repo_root`, if there is one.
+    /// Read `dvc.lock` in `repo_root`, if there is one (a regular file
+    /// inside the repository, at most [`LOCK_FILE`]'s bound).
     pub fn load(repo_root: &Path) -> Result<Option<Lock>> {
-        let path = repo_root.join("dvc.lock");
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read::read_within(repo_root, "dvc.lock", &LOCK_FILE)
+            .and_then(read::Contents::into_text)
+        {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.into()),
         };
         Lock::parse(&text, "dvc.lock").map(Some)
     }
@@ -344,18 +371,19 @@ impl Lock {
     }
 }
 
-/// Read `key` from the metrics file at `rel` (relative to `repo_root`).
+/// Read `key` from the metrics file at `rel` (relative to `repo_root`;
+/// a regular file inside the repository, at most [`METRICS_FILE`]'s
+/// bound), and its modification time. A file that cannot be read is a
+/// [`read::ReadError`].
 pub fn read_file(repo_root: &Path, rel: &str, key: &str) -> Result<(MetricValue, Option<i64>)> {
-    let path = repo_root.join(rel);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the metrics file {rel}"))?;
-    let tree = parse_metrics(&text, rel)?;
-    let m = metric(&tree, key, rel)?;
-    let mtime = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .ok()
+    let file = read::read_within(repo_root, rel, &METRICS_FILE)?;
+    let mtime = file
+        .modified
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs() as i64);
+    let text = file.into_text()?;
+    let tree = parse_metrics(&text, rel)?;
+    let m = metric(&tree, key, rel)?;
     Ok((m, mtime))
 }
 
@@ -364,8 +392,10 @@ pub fn params_beside(repo_root: &Path, rel: &str) -> BTreeMap<String, String> {
     let Some(dir) = Path::new(rel).parent() else {
         return BTreeMap::new();
     };
-    let file = repo_root.join(dir).join("params.yaml");
-    let Ok(text) = std::fs::read_to_string(file) else {
+    let file = dir.join("params.yaml");
+    let Ok(text) = read::read_within(repo_root, &file.to_string_lossy(), &PARAMS_FILE)
+        .and_then(read::Contents::into_text)
+    else {
         return BTreeMap::new();
     };
     let Ok(serde_yaml::Value::Mapping(m)) = serde_yaml::from_str(&text) else {

@@ -6,6 +6,7 @@
 //! store MLflow is writing (locked, or a hot journal left by a killed
 //! writer) is an error that says so, not a wait.
 
+use crate::store::read::{self, Links, Rules};
 use anyhow::{anyhow, bail, Context as _, Result};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 use std::collections::BTreeMap;
@@ -14,6 +15,38 @@ use std::time::Duration;
 
 /// How long a read waits for MLflow to finish a write before giving up.
 const BUSY_WAIT: Duration = Duration::from_millis(1500);
+
+/// A store lanes finds in the repository (`mlflow.db`, `mlruns/`) or a
+/// card names: inside the repository, not through a link out of it. (Only
+/// located: SQLite reads the database.)
+pub const IN_REPOSITORY: Rules = Rules {
+    what: "MLflow stores",
+    max_bytes: 0,
+    links: Links::Inside,
+    root: "the repository",
+};
+
+/// A run's `meta.yaml` in a file store.
+const RUN_RECORD: Rules = Rules {
+    what: "MLflow run records",
+    max_bytes: 1 << 20,
+    links: Links::Inside,
+    root: "the MLflow store",
+};
+
+/// A param or tag of a file store run: one value (MLflow caps them at a
+/// few thousand characters).
+const KEY_VALUE: Rules = Rules {
+    what: "MLflow params and tags",
+    ..RUN_RECORD
+};
+
+/// A metric's history in a file store: a line per logged value.
+const METRIC_HISTORY: Rules = Rules {
+    what: "MLflow metric histories",
+    max_bytes: 128 << 20,
+    ..RUN_RECORD
+};
 
 /// Where an MLflow store is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +78,8 @@ impl Store {
 /// Find the store as MLflow does: `MLFLOW_TRACKING_URI` (`sqlite:///path`,
 /// `file:///path` or a plain path, relative to the current folder), else
 /// `mlflow.db` or `mlruns/` at the repository root. `explicit` (`--store`)
-/// overrides both.
+/// overrides both. A store the user names may be anywhere; one found in
+/// the repository must be inside it (not a link out, not a FIFO).
 pub fn find(repo_root: &Path, explicit: Option<&Path>) -> Result<Store> {
     if let Some(p) = explicit {
         let p = absolute(p);
@@ -54,24 +88,32 @@ pub fn find(repo_root: &Path, explicit: Option<&Path>) -> Result<Store> {
         }
         return Ok(Store::at(p));
     }
-    if let Some(uri) = std::env::var("MLFLOW_TRACKING_URI")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    {
-        return from_uri(uri.trim());
+    if let Some(store) = configured() {
+        return store;
     }
-    let db = repo_root.join("mlflow.db");
-    if db.is_file() {
-        return Ok(Store::Sqlite(db));
+    match read::locate(repo_root, "mlflow.db", &IN_REPOSITORY) {
+        Ok(found) => return Ok(Store::Sqlite(found.file(&IN_REPOSITORY)?)),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e.into()),
     }
-    let files = repo_root.join("mlruns");
-    if files.is_dir() {
-        return Ok(Store::Files(files));
+    match read::locate(repo_root, "mlruns", &IN_REPOSITORY) {
+        Ok(found) if found.meta.is_dir() => return Ok(Store::Files(found.path)),
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e.into()),
     }
     bail!(
         "no MLflow store found: no MLFLOW_TRACKING_URI, and neither mlflow.db nor mlruns/ in {}; give --store PATH",
         repo_root.display()
     )
+}
+
+/// The store the user named in `MLFLOW_TRACKING_URI`, if any.
+pub fn configured() -> Option<Result<Store>> {
+    std::env::var("MLFLOW_TRACKING_URI")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| from_uri(u.trim()))
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -193,6 +235,7 @@ impl Store {
                 if !p.is_file() {
                     bail!("no MLflow database at {}", p.display());
                 }
+                check_companions(p)?;
                 let conn = Connection::open_with_flags(
                     p,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -223,6 +266,35 @@ impl Store {
             }
         }
     }
+}
+
+/// SQLite opens the files beside a database with it (`-journal`, `-wal`,
+/// `-shm`): one that is a link or a FIFO would lead it out of the store or
+/// make it wait, so the store is not opened.
+fn check_companions(db: &Path) -> Result<()> {
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_os_string();
+        name.push(suffix);
+        let side = PathBuf::from(name);
+        if let Ok(m) = std::fs::symlink_metadata(&side) {
+            if !m.is_file() {
+                bail!(
+                    "{} is a symbolic link or not a regular file; SQLite would open it with the MLflow store {}, so lanes does not",
+                    side.display(),
+                    db.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Read a file of a file store (`rel` relative to its folder `root`),
+/// shown with its full path.
+fn read_entry(root: &Path, rel: &str, rules: &Rules) -> Result<String, read::ReadError> {
+    read::read_within(root, rel, rules)
+        .and_then(read::Contents::into_text)
+        .map_err(|e| e.shown_as(root.join(rel).display().to_string()))
 }
 
 fn status_name(code: i64) -> &'static str {
@@ -312,11 +384,12 @@ impl Reader {
                 let Some(dir) = run_dir(root, run)? else {
                     return Ok(None);
                 };
-                let file = dir.join("metrics").join(key);
-                if !file.is_file() {
-                    return Ok(None);
+                let rel = format!("{dir}/metrics/{key}");
+                match read_entry(root, &rel, &METRIC_HISTORY) {
+                    Ok(text) => parse_metric_history(&text, &root.join(&rel).display().to_string()),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e.into()),
                 }
-                read_metric_file(&file)
             }
         }
     }
@@ -342,7 +415,7 @@ impl Reader {
                     return Ok(Vec::new());
                 };
                 let mut keys = Vec::new();
-                walk_keys(&dir.join("metrics"), "", &mut keys);
+                walk_keys(&root.join(&dir).join("metrics"), "", &mut keys);
                 keys.sort();
                 Ok(keys)
             }
@@ -382,10 +455,9 @@ impl Reader {
                     return Ok(out);
                 };
                 let mut keys = Vec::new();
-                let base = dir.join(table);
-                walk_keys(&base, "", &mut keys);
+                walk_keys(&root.join(&dir).join(table), "", &mut keys);
                 for k in keys {
-                    let text = std::fs::read_to_string(base.join(&k)).unwrap_or_default();
+                    let text = read_entry(root, &format!("{dir}/{table}/{k}"), &KEY_VALUE)?;
                     out.insert(k, text);
                 }
                 Ok(out)
@@ -448,29 +520,35 @@ impl Reader {
     }
 }
 
-/// The folders of a file store that hold experiments.
-fn experiment_dirs(root: &Path) -> Result<Vec<PathBuf>> {
+/// Whether `path` is there (a link counts: reading it says what is wrong
+/// with it).
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// The folders of a file store that hold experiments, by name.
+fn experiment_dirs(root: &Path) -> Result<Vec<String>> {
     let entries = std::fs::read_dir(root)
         .with_context(|| format!("cannot read the MLflow file store {}", root.display()))?;
     let mut out = Vec::new();
     for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
+        let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') || name == "models" {
             continue;
         }
-        if e.path().join("meta.yaml").is_file() {
-            out.push(e.path());
+        if present(&e.path().join("meta.yaml")) {
+            out.push(name);
         }
     }
     out.sort();
     Ok(out)
 }
 
-fn run_dir(root: &Path, id: &str) -> Result<Option<PathBuf>> {
+/// The folder of run `id`, relative to the store.
+fn run_dir(root: &Path, id: &str) -> Result<Option<String>> {
     for exp in experiment_dirs(root)? {
-        let d = exp.join(id);
-        if d.join("meta.yaml").is_file() {
+        let d = format!("{exp}/{id}");
+        if present(&root.join(&d).join("meta.yaml")) {
             return Ok(Some(d));
         }
     }
@@ -481,7 +559,7 @@ fn run_dir(root: &Path, id: &str) -> Result<Option<PathBuf>> {
 fn file_runs(root: &Path, prefix: Option<&str>) -> Result<Vec<Run>> {
     let mut out = Vec::new();
     for exp in experiment_dirs(root)? {
-        let Ok(entries) = std::fs::read_dir(&exp) else {
+        let Ok(entries) = std::fs::read_dir(root.join(&exp)) else {
             continue;
         };
         for e in entries.flatten() {
@@ -489,24 +567,26 @@ fn file_runs(root: &Path, prefix: Option<&str>) -> Result<Vec<Run>> {
             if prefix.is_some_and(|p| !name.starts_with(&p.to_ascii_lowercase())) {
                 continue;
             }
-            let meta = e.path().join("meta.yaml");
-            if !meta.is_file() {
+            if !present(&e.path().join("meta.yaml")) {
                 continue;
             }
-            out.push(read_run_meta(&meta, &name)?);
+            out.push(read_run_meta(
+                root,
+                &format!("{exp}/{name}/meta.yaml"),
+                &name,
+            )?);
         }
     }
     Ok(out)
 }
 
-fn read_run_meta(meta: &Path, id: &str) -> Result<Run> {
-    let text =
-        std::fs::read_to_string(meta).with_context(|| format!("cannot read {}", meta.display()))?;
+fn read_run_meta(root: &Path, rel: &str, id: &str) -> Result<Run> {
+    let text = read_entry(root, rel, &RUN_RECORD)?;
     let v: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
         let (l, c) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         anyhow!(
             "{}:{l}:{c}: not a readable MLflow run record: {e}",
-            meta.display()
+            root.join(rel).display()
         )
     })?;
     let int = |k: &str| v.get(k).and_then(serde_yaml::Value::as_i64);
@@ -534,7 +614,9 @@ fn walk_keys(dir: &Path, prefix: &str, out: &mut Vec<String>) {
         } else {
             format!("{prefix}/{name}")
         };
-        if e.path().is_dir() {
+        // A link is a key (reading it says what is wrong with it), never
+        // a folder to walk: it may lead anywhere, or round in a loop.
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
             walk_keys(&e.path(), &key, out);
         } else {
             out.push(key);
@@ -542,14 +624,12 @@ fn walk_keys(dir: &Path, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// A file store metric: lines of `timestamp value step`.
-fn read_metric_file(file: &Path) -> Result<Option<Final>> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+/// A file store metric (`shown`: its path): lines of `timestamp value
+/// step`.
+fn parse_metric_history(text: &str, shown: &str) -> Result<Option<Final>> {
     if !text.is_empty() && !text.ends_with('\n') {
         bail!(
-            "{}:{}:1: the last line is cut off: MLflow is writing it (mid-write); try again in a moment",
-            file.display(),
+            "{shown}:{}:1: the last line is cut off: MLflow is writing it (mid-write); try again in a moment",
             text.lines().count()
         );
     }
@@ -561,8 +641,7 @@ fn read_metric_file(file: &Path) -> Result<Option<Final>> {
         let parts: Vec<&str> = line.split_whitespace().collect();
         let bad = |col: usize, what: &str| {
             anyhow!(
-                "{}:{}:{col}: {what} (MLflow metric lines are `timestamp value step`)",
-                file.display(),
+                "{shown}:{}:{col}: {what} (MLflow metric lines are `timestamp value step`)",
                 i + 1
             )
         };
@@ -615,17 +694,18 @@ mod tests {
 
     #[test]
     fn the_final_value_is_the_last_step_then_the_last_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("m");
-        std::fs::write(&f, "10 0.3 5\n11 0.1 3\n12 0.35 5\n").unwrap();
-        let got = read_metric_file(&f).unwrap().unwrap();
+        let got = parse_metric_history("10 0.3 5\n11 0.1 3\n12 0.35 5\n", "m")
+            .unwrap()
+            .unwrap();
         assert_eq!((got.value, got.step), (0.35, 5));
-        std::fs::write(&f, "10 0.3 5\n11 0.1").unwrap();
-        let e = read_metric_file(&f).unwrap_err().to_string();
+        let e = parse_metric_history("10 0.3 5\n11 0.1", "m")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("mid-write"), "{e}");
-        std::fs::write(&f, "10 x 5\n").unwrap();
-        let e = read_metric_file(&f).unwrap_err().to_string();
-        assert!(e.contains(":1:4: the value is not a number"), "{e}");
+        let e = parse_metric_history("10 x 5\n", "m")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("m:1:4: the value is not a number"), "{e}");
     }
 
     #[test]

@@ -113,16 +113,33 @@ fn shown_path(repo_root: &Path, p: &Path) -> String {
     }
 }
 
-/// The evidence's store, found again from where it was recorded.
-pub(crate) fn store_of(repo_root: &Path, e: &Evidence) -> Option<mlflow::Store> {
-    let s = e.store.as_deref()?;
-    let p = Path::new(s);
-    let p = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        repo_root.join(p)
+/// The evidence's store, found again from where it was recorded: inside
+/// the repository (a regular database or a folder, not through a link out
+/// of it), or outside it only when it is the store the user named
+/// (`MLFLOW_TRACKING_URI`): a path in a teammate's card is never opened on
+/// its own. `Ok(None)`: not here, or outside (that proves nothing);
+/// `Err`: why lanes refuses to open what is there.
+pub(crate) fn store_of(repo_root: &Path, e: &Evidence) -> Result<Option<mlflow::Store>, String> {
+    let Some(s) = e.store.as_deref() else {
+        return Ok(None);
     };
-    p.exists().then(|| mlflow::Store::at(p))
+    if Path::new(s).is_absolute() {
+        let named = mlflow::configured().and_then(Result::ok);
+        let same = |store: &mlflow::Store| {
+            let canon = |p: &Path| std::fs::canonicalize(p).ok();
+            canon(store.path()).is_some_and(|a| canon(Path::new(s)) == Some(a))
+        };
+        return Ok(named.filter(same));
+    }
+    match crate::store::read::locate(repo_root, s, &mlflow::IN_REPOSITORY) {
+        Ok(found) if found.meta.is_dir() => Ok(Some(mlflow::Store::Files(found.path))),
+        Ok(found) => found
+            .file(&mlflow::IN_REPOSITORY)
+            .map(|p| Some(mlflow::Store::Sqlite(p)))
+            .map_err(|e| e.to_string()),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn finite(value: f64, what: &str) -> Result<f64> {

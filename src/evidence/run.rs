@@ -1,8 +1,15 @@
 //! `lanes run CARD -- CMD ARGS...`: run a training command with the
 //! terminal attached, then record on the card, in one commit, what it did:
-//! a journal entry (command, exit status, duration, commit), the result
-//! and verdict from the MLflow run it created (or the metrics file
-//! given), and its cost from the board's `settings.cost_per_hour`.
+//! a journal entry (command, exit status or the signal that killed it,
+//! duration, commit), the result and verdict from the MLflow run it
+//! created (or the metrics file given), and its cost from the board's
+//! `settings.cost_per_hour`.
+//!
+//! lanes waits for the command as a shell waits for a foreground job: the
+//! terminal sends Ctrl+C (SIGINT) and Ctrl+\ (SIGQUIT) to the whole
+//! foreground process group, so the command gets them and decides what
+//! they mean (a training loop may save and exit cleanly); lanes ignores
+//! them while it waits, so it is still there to record what happened.
 
 use super::{
     mlflow, provenance, read, repo_root, verdict_for, Options, Reading, Source, VerdictMode,
@@ -20,6 +27,8 @@ use std::time::{Duration, Instant, SystemTime};
 pub struct RunOutcome {
     /// The command's exit code (None: killed by a signal).
     pub code: Option<i32>,
+    /// The signal that killed it, if one did.
+    pub signal: Option<i32>,
     pub duration: Duration,
     /// The result recorded, if any.
     pub reading: Option<Reading>,
@@ -32,6 +41,102 @@ pub struct RunOutcome {
 impl RunOutcome {
     pub fn success(&self) -> bool {
         self.code == Some(0)
+    }
+
+    /// The status a shell would give: the exit code, or 128+N for a
+    /// command killed by signal N.
+    pub fn shell_status(&self) -> i32 {
+        match (self.code, self.signal) {
+            (Some(c), _) => c,
+            (None, Some(n)) => 128 + n,
+            (None, None) => 1,
+        }
+    }
+}
+
+/// A signal's name as `kill -l` gives it, with `SIG`: `SIGINT`.
+pub fn signal_name(n: i32) -> String {
+    #[cfg(unix)]
+    {
+        let known = [
+            (libc::SIGHUP, "SIGHUP"),
+            (libc::SIGINT, "SIGINT"),
+            (libc::SIGQUIT, "SIGQUIT"),
+            (libc::SIGILL, "SIGILL"),
+            (libc::SIGTRAP, "SIGTRAP"),
+            (libc::SIGABRT, "SIGABRT"),
+            (libc::SIGBUS, "SIGBUS"),
+            (libc::SIGFPE, "SIGFPE"),
+            (libc::SIGKILL, "SIGKILL"),
+            (libc::SIGUSR1, "SIGUSR1"),
+            (libc::SIGSEGV, "SIGSEGV"),
+            (libc::SIGUSR2, "SIGUSR2"),
+            (libc::SIGPIPE, "SIGPIPE"),
+            (libc::SIGALRM, "SIGALRM"),
+            (libc::SIGTERM, "SIGTERM"),
+            (libc::SIGXCPU, "SIGXCPU"),
+            (libc::SIGXFSZ, "SIGXFSZ"),
+        ];
+        if let Some((_, name)) = known.iter().find(|(s, _)| *s == n) {
+            return (*name).to_string();
+        }
+    }
+    format!("signal {n}")
+}
+
+/// While it lives, lanes ignores the signals a terminal sends the whole
+/// foreground process group from the keyboard (SIGINT, SIGQUIT), as a
+/// shell does while it waits for a job; dropping it restores what was
+/// there. [`ShellWait::for_child`] gives the command the dispositions
+/// lanes had, as a shell gives them to a job: default, unless lanes itself
+/// was started with them ignored (`nohup`, a background job of a script).
+#[cfg(unix)]
+struct ShellWait {
+    saved: Vec<(libc::c_int, libc::sigaction)>,
+}
+
+#[cfg(unix)]
+impl ShellWait {
+    const SIGNALS: [libc::c_int; 2] = [libc::SIGINT, libc::SIGQUIT];
+
+    fn begin() -> std::io::Result<ShellWait> {
+        let mut wait = ShellWait { saved: Vec::new() };
+        for sig in Self::SIGNALS {
+            // SAFETY: both structs are plain C data, zero is a valid
+            // value, and sigaction only reads `ignore` and writes `old`.
+            unsafe {
+                let mut ignore: libc::sigaction = std::mem::zeroed();
+                ignore.sa_sigaction = libc::SIG_IGN;
+                libc::sigemptyset(&mut ignore.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, &ignore, &mut old) != 0 {
+                    // `wait` restores the ones already changed.
+                    return Err(std::io::Error::last_os_error());
+                }
+                wait.saved.push((sig, old));
+            }
+        }
+        Ok(wait)
+    }
+
+    /// The signals the command gets back at their default, run in the
+    /// child between fork and exec.
+    fn for_child(&self) -> Vec<libc::c_int> {
+        self.saved
+            .iter()
+            .filter(|(_, old)| old.sa_sigaction != libc::SIG_IGN)
+            .map(|(sig, _)| *sig)
+            .collect()
+    }
+}
+
+#[cfg(unix)]
+impl Drop for ShellWait {
+    fn drop(&mut self) {
+        for (sig, old) in &self.saved {
+            // SAFETY: `old` is what sigaction returned for this signal.
+            unsafe { libc::sigaction(*sig, old, std::ptr::null_mut()) };
+        }
     }
 }
 
@@ -119,9 +224,28 @@ pub fn run(
         #[allow(clippy::disallowed_methods)]
         cmd.stdout(std::io::stderr());
     }
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot run {program:?}; nothing was recorded"))?;
+    #[cfg(unix)]
+    let status = {
+        use std::os::unix::process::CommandExt;
+        let waiting = ShellWait::begin().context("cannot set up the wait for the command")?;
+        let defaults = waiting.for_child();
+        // SAFETY: only `signal`, which is async-signal-safe, runs between
+        // fork and exec; `defaults` was built before the fork.
+        unsafe {
+            cmd.pre_exec(move || {
+                for sig in &defaults {
+                    libc::signal(*sig, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
+        let status = cmd.status();
+        drop(waiting);
+        status
+    };
+    #[cfg(not(unix))]
+    let status = cmd.status();
+    let status = status.with_context(|| format!("cannot run {program:?}; nothing was recorded"))?;
     let duration = clock.elapsed();
     let shown: Vec<String> = command.iter().map(|a| quote(a)).collect();
     let at = match &head {
@@ -133,13 +257,21 @@ pub fn run(
         None => String::new(),
     };
     let code = status.code();
+    #[cfg(unix)]
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+    #[cfg(not(unix))]
+    let signal: Option<i32> = None;
+    let killed = match signal {
+        Some(n) => format!("killed by {}", signal_name(n)),
+        None => "killed".to_string(),
+    };
     let mut note = format!(
         "ran `{}`: {} after {}{at}",
         shown.join(" "),
         match code {
             Some(0) => "exit 0".to_string(),
             Some(c) => format!("failed (exit {c})"),
-            None => "killed by a signal".to_string(),
+            None => killed.clone(),
         },
         show_duration(duration)
     );
@@ -183,7 +315,7 @@ pub fn run(
         (Some(r), _) => r.brief(),
         (None, Some(0)) => "exit 0, no result".to_string(),
         (None, Some(c)) => format!("failed, exit {c}"),
-        (None, None) => "killed".to_string(),
+        (None, None) => killed,
     };
     if let Some((per_hour, unit)) = rate(&index.config) {
         rec.cost = Some((per_hour * duration.as_secs_f64() / 3600.0, unit));
@@ -192,6 +324,7 @@ pub fn run(
     let outcome = ops::record(ctx, root, rec)?;
     Ok(RunOutcome {
         code,
+        signal,
         duration,
         reading,
         no_result,

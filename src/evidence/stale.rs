@@ -2,11 +2,15 @@
 //! the data hashes recorded with it differ from `dvc.lock` now, or the
 //! run's stored value changed. Each reason is a sentence for people.
 //!
-//! A store or metrics file that cannot be read here (a teammate's clone
-//! without `mlflow.db`) proves nothing: only what can be compared counts.
+//! A store or metrics file that is not here (a teammate's clone without
+//! `mlflow.db`) proves nothing: only what can be compared counts. One
+//! lanes refuses to read (a link out of the repository, a FIFO, a file
+//! over its bound, a store outside the repository the user did not name)
+//! is never read: a refused file is a reason, a store outside is skipped.
 
 use super::{dvc, mlflow, repo_root, show_number, store_of, Evidence};
 use crate::model::Card;
+use crate::store::read::ReadError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +18,8 @@ use std::path::{Path, PathBuf};
 /// `dvc.lock` once and opening each store once.
 pub struct Checker {
     repo_root: PathBuf,
-    lock: Option<Option<dvc::Lock>>,
+    /// `dvc.lock` once read: none, or why it cannot be.
+    lock: Option<Result<Option<dvc::Lock>, String>>,
     readers: HashMap<PathBuf, Option<mlflow::Reader>>,
 }
 
@@ -35,25 +40,27 @@ impl Checker {
         }
     }
 
-    fn lock(&mut self) -> Option<&dvc::Lock> {
-        if self.lock.is_none() {
-            // An unreadable dvc.lock is as good as none for comparing.
-            self.lock = Some(dvc::Lock::load(&self.repo_root).ok().flatten());
-        }
-        self.lock.as_ref().and_then(Option::as_ref)
+    fn lock(&mut self) -> &Result<Option<dvc::Lock>, String> {
+        let root = &self.repo_root;
+        self.lock
+            .get_or_insert_with(|| dvc::Lock::load(root).map_err(|e| format!("{e:#}")))
     }
 
-    /// Why the verdict recorded with `e` is stale (empty: it is not).
+    /// Why the verdict recorded with `e` is stale (empty: it is not). A
+    /// file lanes refuses to read (a link out of the repository, a FIFO,
+    /// one over its bound) is a reason: what it would compare cannot be
+    /// trusted.
     pub fn check(&mut self, e: &Evidence) -> Vec<String> {
         let mut why = Vec::new();
         if !e.data.is_empty() {
             match self.lock() {
-                None => why.push(format!(
+                Ok(None) => why.push(format!(
                     "dvc.lock is gone; the result was recorded with the hashes of {} file{}",
                     e.data.len(),
                     if e.data.len() == 1 { "" } else { "s" }
                 )),
-                Some(lock) => {
+                Err(cannot) => why.push(cannot.clone()),
+                Ok(Some(lock)) => {
                     let now = lock.current();
                     for (path, hash) in &e.data {
                         match now.get(path.as_str()) {
@@ -70,21 +77,25 @@ impl Checker {
             }
         }
         if let Some(id) = e.run_id() {
-            if let Some(store) = store_of(&self.repo_root, e) {
-                let reader = self
-                    .readers
-                    .entry(store.path().to_path_buf())
-                    .or_insert_with(|| store.open().ok());
-                if let Some(Ok(Some(f))) = reader.as_ref().map(|r| r.final_value(id, &e.metric)) {
-                    if !same(f.value, e.value) {
-                        why.push(format!(
+            match store_of(&self.repo_root, e) {
+                Err(cannot) => why.push(cannot),
+                Ok(None) => {}
+                Ok(Some(store)) => {
+                    let reader = self
+                        .readers
+                        .entry(store.path().to_path_buf())
+                        .or_insert_with(|| store.open().ok());
+                    match reader.as_ref().map(|r| r.final_value(id, &e.metric)) {
+                        Some(Ok(Some(f))) if !same(f.value, e.value) => why.push(format!(
                             "run {}'s {} is now {} (step {}), not {}",
                             &id[..id.len().min(8)],
                             e.metric,
                             show_number(f.value),
                             f.step,
                             show_number(e.value)
-                        ));
+                        )),
+                        Some(Err(err)) => why.extend(refused(&err)),
+                        _ => {}
                     }
                 }
             }
@@ -96,7 +107,8 @@ impl Checker {
                     show_number(m.value),
                     show_number(e.value)
                 )),
-                _ => {}
+                Ok(_) => {}
+                Err(err) => why.extend(refused(&err)),
             }
         }
         why
@@ -111,6 +123,14 @@ impl Checker {
             None => Vec::new(),
         }
     }
+}
+
+/// Why a file was refused, if it was (a file that is not there proves
+/// nothing: a teammate's clone without the store).
+fn refused(err: &anyhow::Error) -> Option<String> {
+    err.downcast_ref::<ReadError>()
+        .filter(|r| !r.is_not_found())
+        .map(ReadError::to_string)
 }
 
 fn same(a: f64, b: f64) -> bool {

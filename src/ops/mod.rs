@@ -930,6 +930,14 @@ fn pending_file(root: &Path, rel: &str) -> Result<Pending, store::Problem> {
     Ok(Pending::Card(clean_line(&card.title, 60)))
 }
 
+/// `.gitattributes`, as `lanes init` reads it.
+const ATTRIBUTES: store::read::Rules = store::read::Rules {
+    what: "attribute files",
+    max_bytes: 1 << 20,
+    links: store::read::Links::Refuse,
+    root: "the repository",
+};
+
 /// Create a board in `dir` from a template's text, inside the git
 /// repository that holds `dir` (created if there is none), and commit it.
 pub fn init_board(
@@ -954,6 +962,18 @@ pub fn init_board(
     let (repo, _created) = git::open_or_init(dir)?;
     git::check_ready(&repo)?;
     git::identity(&repo)?;
+    // Read before anything is written: init adds its merge lines to it.
+    // Like git (which ignores a linked .gitattributes), never through a
+    // link, and only a regular file of sensible size.
+    let workdir = git::workdir(&repo)?;
+    let attributes = workdir.join(".gitattributes");
+    let existing = match store::read::read_within(&workdir, ".gitattributes", &ATTRIBUTES)
+        .and_then(store::read::Contents::into_text)
+    {
+        Ok(text) => text,
+        Err(e) if e.is_not_found() => String::new(),
+        Err(e) => bail!("{e} (lanes init adds its merge lines to it; nothing was changed)"),
+    };
     let text = if name.is_some() {
         store::render_board(&config, Some(template_text))
     } else {
@@ -963,13 +983,11 @@ pub fn init_board(
         .with_context(|| format!("cannot create {}", dir.join(store::CARDS_DIR).display()))?;
     store::write_atomic(&board_file, text.as_bytes())?;
     let rel = git::repo_path(&repo, dir, store::BOARD_FILE)?;
-    let attributes = git::workdir(&repo)?.join(".gitattributes");
     let line = format!("{}*.yaml merge=lanes", rel.trim_end_matches("board.yaml"));
     let line2 = format!(
         "{}cards/*.yaml merge=lanes",
         rel.trim_end_matches("board.yaml")
     );
-    let existing = std::fs::read_to_string(&attributes).unwrap_or_default();
     // Teammates on plain git merge board files with `lanes merge-driver`
     // once they run `lanes setup`. If the user is editing .gitattributes,
     // only our lines are committed; their edits stay theirs.

@@ -628,8 +628,8 @@ pub(crate) fn checked_id(
         return Ok(card);
     }
     let rel = card_path(id);
-    let text = fs::read_to_string(root.join(&rel)).unwrap_or_default();
-    let (line, column) = super::yaml::locate(&text, "id");
+    let bytes = super::read_board_file(root, &rel).unwrap_or_default();
+    let (line, column) = super::yaml::locate(&String::from_utf8_lossy(&bytes), "id");
     let msg = if file_ids.binary_search(&card.id).is_ok() {
         format!(
             "duplicate id {:?}: that id belongs to {}; give this card the id {id:?} of its file name",

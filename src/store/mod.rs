@@ -8,6 +8,7 @@ pub mod fast;
 pub mod index;
 pub mod json;
 pub mod lock;
+pub mod read;
 pub mod scan;
 pub mod validate;
 
@@ -260,9 +261,13 @@ pub fn check_no_links(base: &Path, rel: &str) -> Result<()> {
 /// [`read_board_file`] reads: never through a link, never over the size
 /// bound.
 pub fn read_if_exists(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, Problem> {
-    match fs::symlink_metadata(root.join(rel)) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        _ => read_board_file(root, rel).map(Some),
+    if rel == BOARD_FILE {
+        check_folders(root)?;
+    }
+    match read::read_within(root, rel, &read::BOARD_FILES) {
+        Ok(c) => Ok(Some(c.bytes)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.problem()),
     }
 }
 
@@ -271,77 +276,23 @@ pub fn read_if_exists(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, Problem
 /// device like `/dev/zero` would never end), at most the size bound of a
 /// board file, UTF-8.
 pub fn read_user_file(path: &Path) -> Result<String> {
-    use std::io::Read;
-    let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if !meta.is_file() {
-        bail!(
-            "{} is not a regular file (a folder, FIFO, socket or device); give the path of a card file",
-            path.display()
-        );
-    }
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        // Swapped for a FIFO since the check: do not wait for a writer.
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options
-        .open(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(yaml::MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() > yaml::MAX_FILE_BYTES {
-        bail!(
-            "{} is over the {} byte limit for card files; nothing was changed",
-            path.display(),
-            yaml::MAX_FILE_BYTES
-        );
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow!(
-            "{} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+    const CARD_FILES: read::Rules = read::Rules {
+        what: "card files",
+        ..read::BOARD_FILES
+    };
+    let text = read::read_path(path, &CARD_FILES).and_then(read::Contents::into_text)?;
+    Ok(text)
 }
 
-/// Read a board file, refusing symlinks and oversized files.
+/// Read a board file (see [`read`]): a regular file, not a link, at most
+/// [`yaml::MAX_FILE_BYTES`].
 pub fn read_board_file(root: &Path, rel: &str) -> Result<Vec<u8>, Problem> {
     if rel == BOARD_FILE {
         check_folders(root)?;
     }
-    let path = root.join(rel);
-    let meta = fs::symlink_metadata(&path)
-        .map_err(|e| Problem::new(rel, 1, 1, format!("cannot read: {e}")))?;
-    if meta.file_type().is_symlink() {
-        return Err(Problem::new(
-            rel,
-            1,
-            1,
-            "is a symbolic link; board files must be regular files inside .lanes/",
-        ));
-    }
-    if !meta.is_file() {
-        return Err(Problem::new(rel, 1, 1, "is not a regular file"));
-    }
-    if meta.len() as usize > yaml::MAX_FILE_BYTES {
-        return Err(Problem::new(
-            rel,
-            1,
-            1,
-            format!(
-                "file is {} bytes, over the {} byte limit for board files",
-                meta.len(),
-                yaml::MAX_FILE_BYTES
-            ),
-        ));
-    }
-    fs::read(&path).map_err(|e| Problem::new(rel, 1, 1, format!("cannot read: {e}")))
+    read::read_within(root, rel, &read::BOARD_FILES)
+        .map(|c| c.bytes)
+        .map_err(|e| e.problem())
 }
 
 impl Board {

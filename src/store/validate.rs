@@ -95,7 +95,11 @@ fn check_cards<'a>(
     mut out: Vec<Problem>,
     cards: impl Iterator<Item = Facts<'a>>,
 ) -> Vec<Problem> {
-    let texts = |id: &str| std::fs::read_to_string(root.join(card_path(id))).unwrap_or_default();
+    let texts = |id: &str| {
+        read_board_file(root, &card_path(id))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
     let mut ranked: Vec<(&str, &str, &str)> = Vec::with_capacity(cards.size_hint().0);
     for card in cards {
         let mut found = Vec::new();

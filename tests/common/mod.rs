@@ -217,6 +217,35 @@ pub fn top_keys(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The address space a watched `lanes` may have ([`Repo::lanes_watched`]):
+/// far above what it needs, far below what a runaway read would take.
+#[cfg(unix)]
+pub const WATCHED_MEMORY_CAP: libc::rlim_t = 2 << 30;
+
+/// What a watched run of `lanes` did.
+pub struct Watched {
+    /// `None`: still running at the deadline, and killed.
+    pub output: Option<Output>,
+    /// Peak resident memory, in kilobytes.
+    pub max_rss_kb: i64,
+}
+
+impl Watched {
+    /// The output of a run that finished in time, with bounded memory.
+    pub fn finished(self, what: &str, max_rss_kb: i64) -> Output {
+        let out = self
+            .output
+            .unwrap_or_else(|| panic!("{what} did not finish before the deadline (killed)"));
+        assert!(
+            self.max_rss_kb <= max_rss_kb,
+            "{what} peaked at {} KB of memory (limit {max_rss_kb} KB); stderr: {}",
+            self.max_rss_kb,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Repo
 
@@ -399,6 +428,77 @@ impl Repo {
             stdout,
             stderr,
         })
+    }
+
+    /// Run `lanes` under a watchdog, in a process group of its own: the
+    /// group is killed after `limit`, lanes's address space is capped at
+    /// [`WATCHED_MEMORY_CAP`] (a reader that balloons fails here instead
+    /// of swamping the machine), and its peak memory is measured.
+    #[cfg(unix)]
+    pub fn lanes_watched(&self, args: &[&str], limit: std::time::Duration) -> Watched {
+        use std::os::unix::process::{CommandExt, ExitStatusExt};
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let out_path = self.base().join(format!(".watched-{n}-stdout"));
+        let err_path = self.base().join(format!(".watched-{n}-stderr"));
+        let mut cmd = self.lanes_cmd();
+        cmd.args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&out_path).expect("create stdout file"))
+            .stderr(std::fs::File::create(&err_path).expect("create stderr file"))
+            .process_group(0);
+        // SAFETY: only setrlimit, which is async-signal-safe, runs between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let cap = libc::rlimit {
+                    rlim_cur: WATCHED_MEMORY_CAP,
+                    rlim_max: WATCHED_MEMORY_CAP,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("run the lanes binary");
+        let pid = child.id() as libc::pid_t;
+        let start = std::time::Instant::now();
+        let mut killed = false;
+        let (status, max_rss_kb) = loop {
+            let mut status = 0;
+            // SAFETY: an all-zero rusage is a valid value of the C struct.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: `pid` is our unreaped child; both pointers are valid
+            // for writes for the duration of the call.
+            let got = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+            if got == pid {
+                break (status, usage.ru_maxrss as i64);
+            }
+            assert!(got == 0, "wait4: {}", std::io::Error::last_os_error());
+            if !killed && start.elapsed() > limit {
+                // SAFETY: signalling the process group we created.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+                killed = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // Whatever lanes started goes with it.
+        // SAFETY: as above; ESRCH (nothing left) is the expected case.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        drop(child);
+        let stdout = std::fs::read(&out_path).unwrap_or_default();
+        let stderr = std::fs::read(&err_path).unwrap_or_default();
+        let _ = std::fs::remove_file(&out_path);
+        let _ = std::fs::remove_file(&err_path);
+        Watched {
+            output: (!killed).then(|| Output {
+                status: std::process::ExitStatus::from_raw(status),
+                stdout,
+                stderr,
+            }),
+            max_rss_kb,
+        }
     }
 
     /// Run `lanes`, which must succeed; its stdout, trimmed.
