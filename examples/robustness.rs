@@ -388,7 +388,8 @@ fn gen_card(r: &mut Rng) -> Card {
         })
         .collect();
     c.body = opt(r, gen_text);
-    c.extra = gen_extra(r, lanes::model::card::CARD_KEYS);
+    let known: Vec<&str> = lanes::model::field::top_keys().collect();
+    c.extra = gen_extra(r, &known);
     c
 }
 

@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod error;
 pub mod evidence;
 pub mod git;
 pub mod history;

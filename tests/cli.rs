@@ -2035,7 +2035,7 @@ fn concurrent_adds_keep_history_and_index_consistent() {
         for o in &outs {
             match o.status.code() {
                 Some(0) => added.push(String::from_utf8_lossy(&o.stdout).trim().to_string()),
-                Some(1) => assert!(!o.stderr.is_empty()),
+                Some(c) if FAILURE_CODES.contains(&c) => assert!(!o.stderr.is_empty()),
                 other => panic!("exit {other:?}: {}", stderr(o)),
             }
         }
@@ -2078,7 +2078,7 @@ fn concurrent_notes_on_one_card_lose_nothing() {
         for (o, args) in outs.iter().zip(&runs) {
             match o.status.code() {
                 Some(0) => succeeded.push(args[2].clone()),
-                Some(1) => assert!(!o.stderr.is_empty()),
+                Some(c) if FAILURE_CODES.contains(&c) => assert!(!o.stderr.is_empty()),
                 other => panic!("exit {other:?}: {}", stderr(o)),
             }
         }
@@ -2265,7 +2265,9 @@ fn commands_never_write_a_card_they_cannot_read() {
         let snap = r.snapshot();
         let out = r.lanes(args);
         match out.status.code() {
-            Some(1) => snap.assert_same(&r.snapshot(), &format!("refused {args:?}")),
+            Some(c) if FAILURE_CODES.contains(&c) => {
+                snap.assert_same(&r.snapshot(), &format!("refused {args:?}"))
+            }
             Some(0) => {
                 let v = r.lanes(&["validate"]);
                 assert!(
@@ -2720,4 +2722,45 @@ fn lanes_commit_never_calls_a_new_card_deleted_when_another_cannot_be_read() {
         "{msg}"
     );
     assert!(!msg.contains(&new), "{msg}");
+}
+
+/// Scripts branch on the kind of failure: each has its own exit code
+/// (docs/FORMAT.md, "Exit codes").
+#[test]
+fn each_kind_of_failure_has_its_exit_code() {
+    let r = Repo::with_board(KANBAN);
+    let id = r.add("Card", &[]);
+    let code = |args: &[&str]| r.lanes(args).status.code();
+    // Refused: a rule says no.
+    assert_eq!(code(&["note", &id, "  "]), Some(1));
+    // Not found: no such card, no such lane.
+    assert_eq!(code(&["move", "zzzzzz", "done"]), Some(3));
+    assert_eq!(code(&["move", &id, "no-such-lane"]), Some(3));
+    // Busy: another process holds the index.
+    let lock = r.path.join(".git/index.lock");
+    std::fs::write(&lock, "").unwrap();
+    assert_eq!(code(&["note", &id, "held"]), Some(5));
+    std::fs::remove_file(&lock).unwrap();
+    // A file lanes cannot read.
+    let other = r.add("Other", &[]);
+    r.write(&card_path(&other), "id: [unclosed\n");
+    assert_eq!(code(&["note", &other, "x"]), Some(6));
+    r.write(
+        &card_path(&other),
+        r.git(&["show", &format!("HEAD:{}", card_path(&other))]),
+    );
+    // A hook refuses the commit.
+    let hook = r.path.join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, "#!/bin/sh\necho no >&2\nexit 1\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    assert_eq!(code(&["note", &id, "hooked"]), Some(7));
+    std::fs::remove_file(&hook).unwrap();
+    // And usage errors stay 2, success 0.
+    assert_eq!(code(&["move"]), Some(2));
+    assert_eq!(code(&["note", &id, "fine"]), Some(0));
 }

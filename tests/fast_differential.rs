@@ -644,7 +644,7 @@ fn card() -> BoxedStrategy<Card> {
                     .into_iter()
                     .filter(|(k, _)| {
                         !k.as_str()
-                            .is_some_and(|k| lanes::model::card::CARD_KEYS.contains(&k))
+                            .is_some_and(|k| lanes::model::field::top_keys().any(|t| t == k))
                     })
                     .collect();
                 c

@@ -370,7 +370,7 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             say!("lanes: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(crate::ops::Error::kind_of(&e).exit_code())
         }
     }
 }

@@ -159,7 +159,7 @@ impl IndexLock {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     if start.elapsed() > LOCK_WAIT {
-                        bail!("{}", held_message(&path, "the index"));
+                        return Err(crate::error::busy(held_message(&path, "the index")));
                     }
                     std::thread::sleep(Duration::from_millis(10));
                 }

@@ -278,7 +278,7 @@ pub fn move_branch(
             Err(e) if e.code() == git2::ErrorCode::Locked => {
                 if start.elapsed() > super::LOCK_WAIT {
                     let lock = repo.path().join(format!("{branch}.lock"));
-                    bail!("{}", super::lock::held_message(&lock, branch));
+                    return Err(crate::error::busy(super::lock::held_message(&lock, branch)));
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -469,7 +469,7 @@ impl<'r> Transaction<'r> {
                     if !touched.is_empty() || tries > REBUILDS || now.is_none() {
                         self.journal.new = None;
                         let _ = self.log.append("new -\n");
-                        bail!(
+                        return Err(crate::error::busy(format!(
                             "{} moved while lanes was committing (another process committed{}); nothing was changed, run the command again",
                             self.journal.branch.trim_start_matches("refs/heads/"),
                             if touched.is_empty() {
@@ -477,7 +477,7 @@ impl<'r> Transaction<'r> {
                             } else {
                                 format!(" to {}", touched.join(", "))
                             }
-                        );
+                        )));
                     }
                     // The other commit touched none of our files: the
                     // change is rebuilt on top of it.

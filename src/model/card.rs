@@ -6,25 +6,6 @@ use serde_yaml::{Mapping, Value};
 use std::fmt;
 use std::str::FromStr;
 
-/// The order in which a card's known fields are written.
-pub const CARD_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "lane",
-    "rank",
-    "kind",
-    "labels",
-    "assignees",
-    "created",
-    "due",
-    "archived",
-    "hypothesis",
-    "experiment",
-    "checklist",
-    "journal",
-    "body",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Verdict {
     #[default]
@@ -166,9 +147,10 @@ fn parse_enum<T: FromStr<Err = String>>(f: &mut Fields, key: &str) -> FieldResul
 
 fn check_date(value: &Option<String>, path: &str) -> FieldResult<()> {
     match value {
-        Some(s) if date::parse_date(s).is_none() && date::parse_timestamp(s).is_none() => Err(
-            FieldError::new(path, format!("{s:?} is not a date (expected YYYY-MM-DD)")),
-        ),
+        Some(s) if !super::field::is_date(s) => Err(FieldError::new(
+            path,
+            format!("{s:?} is not a date (expected YYYY-MM-DD)"),
+        )),
         _ => Ok(()),
     }
 }
@@ -518,6 +500,31 @@ mod tests {
             parse(&serde_yaml::to_string(&m).expect("ser")).expect("again"),
             c
         );
+    }
+
+    #[test]
+    fn fields_are_written_in_the_tables_order() {
+        // Every field set, so every key is written.
+        let c = parse(
+            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
+        )
+        .expect("card");
+        let order = |m: &Mapping, table: Vec<&str>| {
+            let keys: Vec<&str> = m.keys().filter_map(|k| k.as_str()).collect();
+            let known: Vec<&str> = table.into_iter().filter(|k| keys.contains(k)).collect();
+            assert_eq!(
+                keys, known,
+                "written order differs from model::field::BUILTIN"
+            );
+        };
+        let m = c.to_mapping();
+        order(&m, crate::model::field::top_keys().collect());
+        for group in ["hypothesis", "experiment"] {
+            let Some(Value::Mapping(g)) = m.get(group) else {
+                panic!("{group} not written");
+            };
+            order(g, crate::model::field::group_keys(group).collect());
+        }
     }
 
     #[test]

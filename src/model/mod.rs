@@ -5,6 +5,7 @@ pub mod board;
 pub mod card;
 pub mod date;
 pub mod evidence;
+pub mod field;
 pub mod filter;
 pub mod id;
 pub mod rank;

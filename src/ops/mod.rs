@@ -4,12 +4,14 @@
 
 mod context;
 pub mod editor;
+pub mod error;
 mod message;
 mod record;
 mod set;
 pub mod undo;
 
 pub use context::Context;
+pub use error::{busy, not_found, refused, Busy, Error, Kind, NotFound, Refusal};
 pub use message::{brief, clean_line, show_value, subject};
 pub use record::{cost_value, record, Record};
 pub use set::{get_field, set_field};
@@ -185,11 +187,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             placement,
         } => {
             let old = lookup(board, &card)?;
-            let target = config
-                .resolve_lane(&lane)
-                .map_err(|e| anyhow!(e))?
-                .id
-                .clone();
+            let target = config.resolve_lane(&lane).map_err(not_found)?.id.clone();
             let placement = match placement {
                 Some(p) => p,
                 None if old.lane == target => {
@@ -266,10 +264,10 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             let old = board.read_card(&id).ok();
             let loaded = store::parse_card(&store::card_path(&id), text.as_bytes())?;
             if loaded.card.id != id {
-                bail!(
+                return Err(refused(format!(
                     "the id changed from {id:?} to {:?}; a card's id cannot be changed",
                     loaded.card.id
-                );
+                )));
             }
             let lines = match &old {
                 Some(o) => message::changed_fields(o, &loaded.card),
@@ -304,7 +302,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         Action::Note { card, text } => {
             let old = lookup(board, &card)?;
             if text.trim().is_empty() {
-                bail!("the note is empty; give the text to add, e.g. lanes note {} \"what we learned\"", old.short_id());
+                return Err(refused(format!("the note is empty; give the text to add, e.g. lanes note {} \"what we learned\"", old.short_id())));
             }
             let mut card = old.clone();
             let by = author_name(ctx, &board.root);
@@ -386,9 +384,10 @@ fn no_change(card: &Card, why: String) -> Outcome {
 pub fn lookup(board: &Index, query: &str) -> Result<Card> {
     let id = board.resolve_id(query)?;
     board.read_card(&id).map_err(|e| {
-        anyhow!(
+        crate::error::Unreadable(format!(
             "card {id} cannot be read, so it cannot be changed:\n{e:#}\nfix the file (or `lanes edit {id}`) and try again"
-        )
+        ))
+        .into()
     })
 }
 
@@ -396,10 +395,10 @@ pub fn lookup(board: &Index, query: &str) -> Result<Card> {
 pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
     // Whatever we write must read back: the same rules as for files.
     if let Err(e) = Card::from_value(card.to_value()) {
-        bail!("{e}");
+        return Err(refused(e.to_string()));
     }
     if config.lane(&card.lane).is_none() {
-        bail!(
+        return Err(not_found(format!(
             "unknown lane {:?}; lanes are: {}",
             card.lane,
             config
@@ -408,33 +407,30 @@ pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
                 .map(|l| l.id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        )));
     }
     if !config.kinds.contains(&card.kind) {
-        bail!(
+        return Err(refused(format!(
             "unknown kind {:?}; this board's kinds are: {} (add more under `kinds` in .lanes/board.yaml)",
             card.kind,
             config.kinds.join(", ")
-        );
+        )));
     }
     if card.title.trim().is_empty() {
-        bail!("a card needs a title");
+        return Err(refused("a card needs a title"));
     }
     if !rank::is_valid(&card.rank) {
-        bail!("{:?} is not a valid rank", card.rank);
+        return Err(refused(format!("{:?} is not a valid rank", card.rank)));
     }
-    if let Some(d) = &card.due {
-        if date::parse_date(d).is_none() {
-            bail!("due date {d:?} is not a date; use YYYY-MM-DD");
-        }
-    }
+    // Dates (due, created) were checked by the one date rule above
+    // (`model::field::is_date`), as when the file is read.
     Ok(())
 }
 
 fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     let config = &board.config;
     let lane = match &new.lane {
-        Some(l) => config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone(),
+        Some(l) => config.resolve_lane(l).map_err(not_found)?.id.clone(),
         None => config.lanes[0].id.clone(),
     };
     let has_hypothesis = new.hypothesis.is_some()
@@ -607,11 +603,15 @@ fn write_and_commit(
         (Base::Card(b), Some(cur)) => {
             let now = store::parse_card(&rel, cur.as_bytes())?;
             if now.card != **b {
-                bail!("{rel} changed on disk while lanes was working; run the command again");
+                return Err(busy(format!(
+                    "{rel} changed on disk while lanes was working; run the command again"
+                )));
             }
         }
         (Base::Card(_) | Base::Broken, None) => {
-            bail!("{rel} was deleted while lanes was working; nothing was changed")
+            return Err(busy(format!(
+                "{rel} was deleted while lanes was working; nothing was changed"
+            )))
         }
         (Base::New, Some(_)) => bail!("{rel} already exists"),
         (Base::New, None) | (Base::Broken, Some(_)) => {}

@@ -1,21 +1,10 @@
 //! `--set FIELD=VALUE`: set a dotted field in a card's YAML value.
 
-use crate::model::card::CARD_KEYS;
+use crate::error::refused;
+use crate::model::field;
 use crate::model::Card;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde_yaml::{Mapping, Value};
-
-const HYPOTHESIS_KEYS: &[&str] = &[
-    "statement",
-    "metric",
-    "direction",
-    "baseline",
-    "target",
-    "result",
-    "verdict",
-    "evidence",
-];
-const EXPERIMENT_KEYS: &[&str] = &["runs", "dataset", "model", "commit", "cost"];
 
 /// Set `field` (dotted, list items by index) to `value` in `card_value`.
 /// `Null` removes the field. Unknown field names are refused unless the
@@ -23,31 +12,34 @@ const EXPERIMENT_KEYS: &[&str] = &["runs", "dataset", "model", "commit", "cost"]
 pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card) -> Result<()> {
     let parts: Vec<&str> = field.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        bail!("{field:?} is not a field name; use names like title or hypothesis.result");
+        return Err(refused(format!(
+            "{field:?} is not a field name; use names like title or hypothesis.result"
+        )));
     }
     if parts[0] == "id" {
-        bail!("a card's id cannot be changed");
+        return Err(refused("a card's id cannot be changed"));
     }
     if parts[0] == "journal" {
-        bail!(
-            "the journal is append-only: add an entry with `lanes note CARD TEXT` (--set cannot replace, remove or rewrite entries; git history keeps every version of the card)"
-        );
+        return Err(refused(
+            "the journal is append-only: add an entry with `lanes note CARD TEXT` (--set cannot replace, remove or rewrite entries; git history keeps every version of the card)",
+        ));
     }
-    let known = |list: &[&str], key: &str| list.contains(&key);
     let exists = lookup(card_value, &parts).is_some();
-    let top_ok = known(CARD_KEYS, parts[0]) || card.extra.contains_key(parts[0]);
+    let top_ok = field::top_keys().any(|k| k == parts[0]) || card.extra.contains_key(parts[0]);
     let nested_ok = match (parts[0], parts.get(1)) {
-        ("hypothesis", Some(k)) => known(HYPOTHESIS_KEYS, k),
-        ("experiment", Some(k)) => known(EXPERIMENT_KEYS, k),
+        (group @ ("hypothesis" | "experiment"), Some(k)) => {
+            field::group_keys(group).any(|g| g == *k)
+        }
         _ => true,
     };
     if !exists && (!top_ok || !nested_ok) {
-        bail!(
+        let list = |g: &str| field::group_keys(g).collect::<Vec<_>>().join(",");
+        return Err(refused(format!(
             "unknown field {field:?}; card fields are {}, hypothesis.{{{}}}, experiment.{{{}}}",
-            CARD_KEYS.join(", "),
-            HYPOTHESIS_KEYS.join(","),
-            EXPERIMENT_KEYS.join(",")
-        );
+            field::top_keys().collect::<Vec<_>>().join(", "),
+            list("hypothesis"),
+            list("experiment")
+        )));
     }
     let mut cur = card_value;
     for (i, part) in parts.iter().enumerate() {
@@ -70,7 +62,9 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
             }
             Value::Sequence(seq) => {
                 let Ok(index) = part.parse::<usize>() else {
-                    bail!("{field:?}: {part:?} is not a list position (0, 1, ...)");
+                    return Err(refused(format!(
+                        "{field:?}: {part:?} is not a list position (0, 1, ...)"
+                    )));
                 };
                 let len = seq.len();
                 if last && index == len && !value.is_null() {
@@ -78,7 +72,9 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
                     return Ok(());
                 }
                 if index >= len {
-                    bail!("{field:?}: the list has {len} items, so {index} is out of range");
+                    return Err(refused(format!(
+                        "{field:?}: the list has {len} items, so {index} is out of range"
+                    )));
                 }
                 if last {
                     if value.is_null() {
@@ -90,10 +86,12 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
                 }
                 cur = &mut seq[index];
             }
-            _ => bail!(
-                "{field:?}: {} is not a mapping or list",
-                parts[..i].join(".")
-            ),
+            _ => {
+                return Err(refused(format!(
+                    "{field:?}: {} is not a mapping or list",
+                    parts[..i].join(".")
+                )))
+            }
         }
     }
     Ok(())

@@ -52,11 +52,11 @@ impl BoardLock {
                     if start.elapsed() > wait {
                         let mut holder = String::new();
                         let _ = file.read_to_string(&mut holder);
-                        bail!(
+                        return Err(crate::error::busy(format!(
                             "another lanes command is changing this board (process {} holds {}); try again when it has finished",
                             holder.split_whitespace().next().unwrap_or("?"),
                             path.display()
-                        );
+                        )));
                     }
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(50));

@@ -432,7 +432,7 @@ pub fn resolve_prefix(
 ) -> Result<String> {
     let q = query.trim().to_lowercase();
     if q.is_empty() || !id::is_valid(&q) {
-        bail!("{query:?} is not a card id; card ids are lowercase letters and digits (see `lanes list`)");
+        return Err(crate::error::refused(format!("{query:?} is not a card id; card ids are lowercase letters and digits (see `lanes list`)")));
     }
     let start = ids.partition_point(|i| i.as_str() < q.as_str());
     let hits: Vec<&String> = ids[start..]
@@ -441,7 +441,9 @@ pub fn resolve_prefix(
         .collect();
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => bail!("no card {query:?} on this board; `lanes list --all` shows every card"),
+        [] => Err(crate::error::not_found(format!(
+            "no card {query:?} on this board; `lanes list --all` shows every card"
+        ))),
         many => {
             if let Some(exact) = many.iter().find(|i| ***i == q) {
                 return Ok((*exact).clone());
@@ -453,10 +455,10 @@ pub fn resolve_prefix(
                     None => format!("  {i}"),
                 })
                 .collect();
-            bail!(
+            Err(crate::error::refused(format!(
                 "card id {query:?} is ambiguous; it matches:\n{}\ngive more characters",
                 list.join("\n")
-            )
+            )))
         }
     }
 }
