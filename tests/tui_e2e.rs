@@ -478,11 +478,16 @@ fn a_day_in_an_80x24_pane() {
 
     // Three J presses in a row: the card moves at once, one commit.
     t.keys(&["g", "J", "J", "J"]);
-    t.wait_for("one commit for three presses", |_| {
-        r.commit_count() == commits + 2
+    t.wait_for("the three presses committed", |_| {
+        r.list_json(&["--lane", "business-understanding"])
+            .last()
+            .is_some_and(|c| c["title"] == "Define churn metric")
     });
-    std::thread::sleep(Duration::from_millis(1200));
-    assert_eq!(r.commit_count(), commits + 2);
+    assert_eq!(
+        r.commit_count(),
+        commits + 2,
+        "one commit for three presses"
+    );
 
     // Help is per view and scrolls; then q still quits.
     t.keys(&["?"]);
@@ -557,7 +562,7 @@ fn undo_redo_ticks_and_filters_in_an_80x24_pane() {
     assert!(!screen.contains("Profile the logs"), "{screen}");
     assert!(!screen.contains("Data Understanding"), "{screen}");
     // The message goes by itself.
-    t.wait_within(Duration::from_secs(10), "the message to expire", |s| {
+    t.wait_within(TIMEOUT, "the message to expire", |s| {
         !s.contains("cards shown")
     });
     // (Esc and q typed at once are two keys too: see

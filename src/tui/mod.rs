@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use worker::{Job, Running, Worker};
+use worker::{Job, Report, Running, Worker};
 
 /// Everything the event loop reacts to.
 #[derive(Debug)]
@@ -70,9 +70,6 @@ pub enum Event {
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly. (Once quitting, SIGINT
     /// or SIGTERM again: stop waiting for the work left.)
     Terminate,
-    /// Quitting: the worker starts on this change the user made (in a few
-    /// words), to finish it before lanes exits.
-    Finishing(String),
 }
 
 /// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
@@ -251,7 +248,7 @@ pub fn run(root: &Path) -> Result<()> {
         previous_hook(info);
     }));
     enter_terminal()?;
-    let _guard = TerminalGuard;
+    let guard = TerminalGuard;
     #[allow(clippy::disallowed_methods)]
     let mut terminal = Terminal::new(backend::Safe(CrosstermBackend::new(std::io::stdout())))?;
     let size = terminal.size()?;
@@ -313,7 +310,9 @@ pub fn run(root: &Path) -> Result<()> {
     }
     drop(watcher);
     input.pause();
-    restore_terminal();
+    // The screen closes (once: leaving the alternate screen twice may put
+    // the cursor back over the lines below).
+    drop(guard);
     let finished = finish(&lp.jobs, &rx);
     looped.and(finished)
 }
@@ -331,7 +330,7 @@ const SYNC_STOP: Duration = Duration::from_secs(10);
 /// makes the exit status 1.
 fn finish(worker: &Worker, rx: &Receiver<Event>) -> Result<()> {
     use crate::cli::term::{say_line, say_partial};
-    let left = worker.close();
+    let (left, reports) = worker.close();
     let start = Instant::now();
     let mut deadline = start + QUIT_WAIT;
     // What the line on the terminal is waiting for, if one is open.
@@ -359,8 +358,12 @@ fn finish(worker: &Worker, rx: &Receiver<Event>) -> Result<()> {
         if idle {
             break None;
         }
-        let ev = match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(ev) => ev,
+        // A second SIGINT or SIGTERM: stop waiting.
+        if rx.try_iter().any(|ev| matches!(ev, Event::Terminate)) {
+            break Some("interrupted".to_string());
+        }
+        let report = match reports.recv_timeout(Duration::from_millis(50)) {
+            Ok(report) => report,
             Err(_) if worker.is_finished() => break None,
             Err(_) if Instant::now() > deadline => {
                 break Some(format!(
@@ -370,17 +373,13 @@ fn finish(worker: &Worker, rx: &Receiver<Event>) -> Result<()> {
             }
             Err(_) => continue,
         };
-        match ev {
-            Event::Finishing(what) => {
-                if open.take().is_some() {
-                    say_line(format_args!(""));
-                }
+        match report {
+            Report::Started(what) => {
                 say_partial(format_args!("lanes: finishing: {what}… "));
                 open = Some(what);
                 deadline = start + QUIT_WAIT;
             }
-            Event::Terminate => break Some("interrupted".into()),
-            ev => {
+            Report::Ended(ev) => {
                 let Some((done, said)) = outcome(&ev) else {
                     continue;
                 };
@@ -853,6 +852,5 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             effects.push(Effect::Quit);
             effects
         }
-        Event::Finishing(_) => Vec::new(),
     }
 }

@@ -4,9 +4,10 @@
 //!
 //! On quit the worker is [closed](Worker::close): reads nobody waits for
 //! are dropped, a sync not started is not started, and the changes the
-//! user made are still made, each announced with [`Event::Finishing`]. A
-//! sync in progress is stopped by [`stop_child_processes`]: its `git`
-//! dies, the sync returns, and the changes queued behind it go through.
+//! user made are still made, each told on the [`Report`] channel close
+//! returns (so each result is paired with its job exactly). A sync in
+//! progress is stopped by [`stop_child_processes`]: its `git` dies, the
+//! sync returns, and the changes queued behind it go through.
 
 use super::{insights, moves, repo_status, Event};
 use crate::model::id;
@@ -14,7 +15,7 @@ use crate::ops::{self, editor};
 use crate::store::Board;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// Work for the worker thread.
@@ -118,12 +119,23 @@ pub(super) enum Running {
     Read,
 }
 
+/// What the worker tells once the board is quitting.
+#[derive(Debug)]
+pub(super) enum Report {
+    /// It starts on this change (in a few words).
+    Started(String),
+    /// A job ended (the one running at `close`, or one started since):
+    /// its result.
+    Ended(Event),
+}
+
 #[derive(Default)]
 struct State {
     queue: VecDeque<Job>,
     running: Option<Running>,
-    /// Quitting: no job is added; those queued are the changes to finish.
-    closing: bool,
+    /// Quitting: no job is added; those queued are the changes to finish,
+    /// and what happens is told here instead of to the board.
+    closing: Option<Sender<Report>>,
 }
 
 struct Shared {
@@ -169,7 +181,7 @@ impl Worker {
     /// Queue a job (none once the board is quitting).
     pub fn send(&self, job: Job) {
         let mut s = self.shared.lock();
-        if !s.closing {
+        if s.closing.is_none() {
             s.queue.push_back(job);
             self.shared.wake.notify_one();
         }
@@ -178,9 +190,11 @@ impl Worker {
     /// The board quits: the reads and syncs still queued are dropped, the
     /// changes queued stay and the worker goes on to make them, then
     /// stops. A sync in progress is stopped (its child processes killed).
-    pub fn close(&self) -> Left {
+    /// From now on the worker tells what it does on the channel returned.
+    pub fn close(&self) -> (Left, Receiver<Report>) {
+        let (report, reports) = mpsc::channel();
         let mut s = self.shared.lock();
-        s.closing = true;
+        s.closing = Some(report);
         let syncs = s.queue.iter().filter(|j| matches!(j, Job::Sync)).count();
         s.queue.retain(|j| j.change().is_some());
         self.shared.wake.notify_one();
@@ -189,11 +203,12 @@ impl Worker {
             // children) meanwhile.
             stop_child_processes();
         }
-        Left {
+        let left = Left {
             running: s.running.clone(),
             syncs_not_started: syncs,
             changes_queued: s.queue.len(),
-        }
+        };
+        (left, reports)
     }
 
     /// Stop waiting: the changes still queued are dropped (returned, for
@@ -214,33 +229,37 @@ impl Worker {
 
 fn work(root: &Path, shared: &Shared, tx: &Sender<Event>) {
     loop {
-        let (job, closing) = {
+        let job = {
             let mut s = shared.lock();
             s.running = None;
             let job = loop {
                 if let Some(job) = s.queue.pop_front() {
                     break job;
                 }
-                if s.closing {
+                if s.closing.is_some() {
                     return;
                 }
                 s = shared.wake.wait(s).unwrap_or_else(|e| e.into_inner());
             };
             s.running = Some(job.running());
-            if s.closing {
-                if let Some(what) = job.change() {
-                    let _ = tx.send(Event::Finishing(what));
-                }
+            if let (Some(report), Some(what)) = (&s.closing, job.change()) {
+                let _ = report.send(Report::Started(what));
             }
-            (job, s.closing)
+            job
         };
         let (ev, wrote) = run_job(root, job);
+        // Quitting (since before the job ended, or after): told to the
+        // one waiting for it, not to the board.
+        if let Some(report) = shared.lock().closing.clone() {
+            let _ = report.send(Report::Ended(ev));
+            continue;
+        }
         if tx.send(ev).is_err() {
             return;
         }
         // After a change to the repository: branch, uncommitted files,
-        // ahead/behind as they are now (not when quitting: nobody looks).
-        if wrote && !closing && tx.send(Event::Status(repo_status(root))).is_err() {
+        // ahead/behind as they are now.
+        if wrote && tx.send(Event::Status(repo_status(root))).is_err() {
             return;
         }
     }
