@@ -962,14 +962,20 @@ fn move_right_round_trip() {
     let mut app = r.app(120, 32);
     let before = r.commit_count();
     assert_eq!(selected(&app), Some(id(1)));
-    let effects = press(&mut app, &[key('L')]);
+    // L moves the card on screen at once; the commit waits for a pause.
+    assert!(press(&mut app, &[key('L')]).is_empty());
+    assert_eq!(
+        lane_in_app(&app, &id(1)).as_deref(),
+        Some("data-understanding")
+    );
+    assert_eq!(r.commit_count(), before);
+    let effects = pause(&mut app);
     assert_eq!(effects.len(), 1);
     match &effects[0] {
-        Effect::Apply {
-            action: Action::Move { card, lane, .. },
-        } => {
-            assert_eq!(card, &id(1));
-            assert_eq!(lane, "data-understanding");
+        Effect::Move(intent) => {
+            assert_eq!(intent.card, id(1));
+            assert_eq!(intent.from, "business-understanding");
+            assert_eq!((intent.lanes, intent.places), (1, 0));
         }
         other => panic!("expected a move, got {other:?}"),
     }
@@ -998,17 +1004,17 @@ fn move_right_round_trip() {
     locate(&buf, "lanes: move c01x7m");
 
     // Shift+Left moves it back; H at the first lane does nothing.
-    let effects = press(&mut app, &[shift(KeyCode::Left)]);
+    let effects = press_then_pause(&mut app, &[shift(KeyCode::Left)]);
     run_effects(&mut app, &r.path, effects);
     assert_eq!(
         file_field(&r, &id(1), "lane").as_deref(),
         Some("business-understanding")
     );
-    assert!(press(&mut app, &[key('H')]).is_empty());
+    assert!(press_then_pause(&mut app, &[key('H')]).is_empty());
     assert_eq!(r.commit_count(), before + 2);
     // The last lane: L does nothing.
     select_card(&mut app, &id(9));
-    let effects = press(&mut app, &[key('L')]);
+    let effects = press_then_pause(&mut app, &[key('L')]);
     run_effects(&mut app, &r.path, effects);
     assert_eq!(lane_in_app(&app, &id(9)).as_deref(), Some("deployment"));
     assert!(press(&mut app, &[key('L')]).is_empty());
@@ -1084,8 +1090,8 @@ fn reorder_round_trip() {
     let effects = pause(&mut app);
     assert!(matches!(
         &effects[..],
-        [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::Before(next)) }, .. }]
-            if *card == id(6) && lane == "modeling" && *next == id(8)
+        [Effect::Move(intent)]
+            if intent.card == id(6) && intent.from == "modeling" && (intent.lanes, intent.places) == (0, 1)
     ));
     run_effects(&mut app, &r.path, effects);
     assert_eq!(column_ids(&app, 3), vec![id(7), id(6), id(8)]);
@@ -1117,13 +1123,7 @@ fn reorder_round_trip() {
     // Another key commits pending presses at once, before it acts.
     press(&mut app, &[key('J')]);
     let effects = press(&mut app, &[key('j')]);
-    assert!(matches!(
-        &effects[..],
-        [Effect::Apply {
-            action: Action::Move { .. },
-            ..
-        }]
-    ));
+    assert!(matches!(&effects[..], [Effect::Move(_)]), "{effects:?}");
     run_effects(&mut app, &r.path, effects);
     assert_eq!(r.commit_count(), before + 3);
     let reloaded: Vec<String> = r
@@ -1132,6 +1132,204 @@ fn reorder_round_trip() {
         .map(|c| c.id.clone())
         .collect();
     assert_eq!(reloaded, vec![id(7), id(6), id(8)]);
+}
+
+/// A teammate (here the CLI) moves the card to another lane while `J`
+/// waits for the keys to pause: the delayed commit does not move it back.
+#[test]
+fn a_card_moved_elsewhere_during_the_pause_is_not_moved_back() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    select_card(&mut app, &id(6));
+    assert!(press(&mut app, &[key('J')]).is_empty());
+    assert_eq!(lane_ids(&app, "modeling"), vec![id(7), id(6), id(8)]);
+    ok(&r.lanes(&["move", &id(6), "evaluation"]));
+    let commits = r.commit_count();
+    let effects = pause(&mut app);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(6), "lane").as_deref(),
+        Some("evaluation"),
+        "the teammate's move stands"
+    );
+    assert_eq!(r.commit_count(), commits, "nothing was committed");
+    let msg = app.message.clone().expect("a message");
+    assert!(
+        msg.text.contains("moved to evaluation") && msg.text.contains("not"),
+        "{msg:?}"
+    );
+    assert_eq!(lane_in_app(&app, &id(6)).as_deref(), Some("evaluation"));
+}
+
+/// `J` means "one place down from where it is": when someone reorders the
+/// lane during the pause, the card goes one place down from its new place
+/// (on screen at once, on disk when it commits), not back before the card
+/// that was its neighbour at the key press.
+#[test]
+fn a_reorder_applies_to_the_card_as_it_is_when_it_commits() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    select_card(&mut app, &id(6));
+    press(&mut app, &[key('J')]);
+    assert_eq!(lane_ids(&app, "modeling"), vec![id(7), id(6), id(8)]);
+    // Meanwhile: c08 to the top of the lane; the watcher reads it.
+    ok(&r.lanes(&["move", &id(8), "modeling", "--top"]));
+    let read = lanes::watch::read_changed(&r.path, &[id(8)].into_iter().collect());
+    app.on_card_files(read);
+    assert_eq!(
+        lane_ids(&app, "modeling"),
+        vec![id(8), id(7), id(6)],
+        "the screen shows the press applied to the lane as it is now"
+    );
+    assert_eq!(selected(&app), Some(id(6)));
+    let effects = pause(&mut app);
+    run_effects(&mut app, &r.path, effects);
+    let on_disk: Vec<String> = r
+        .load()
+        .lane_cards("modeling")
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(on_disk, vec![id(8), id(7), id(6)]);
+    assert_eq!(lane_ids(&app, "modeling"), vec![id(8), id(7), id(6)]);
+    assert!(
+        r.subjects()[0].contains("reorder in modeling"),
+        "{:?}",
+        r.subjects()
+    );
+}
+
+/// `L L` pressed quickly: each press counts against the board as the
+/// screen shows it after the one before, and the card lands two lanes on,
+/// in one commit. `L H` in a row is no move at all.
+#[test]
+fn lane_moves_queue_like_reorders_and_each_counts() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let commits = r.commit_count();
+    select_card(&mut app, &id(1));
+    let mut effects = press(&mut app, &[key('L')]);
+    assert_eq!(
+        lane_in_app(&app, &id(1)).as_deref(),
+        Some("data-understanding")
+    );
+    assert_eq!(
+        selected(&app),
+        Some(id(1)),
+        "the selection follows the card"
+    );
+    effects.extend(press(&mut app, &[key('L')]));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        lane_in_app(&app, &id(1)).as_deref(),
+        Some("data-preparation")
+    );
+    assert_eq!(lane_ids(&app, "data-preparation"), vec![id(5), id(1)]);
+    assert_eq!(r.commit_count(), commits);
+    let effects = pause(&mut app);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), commits + 1, "one commit for two presses");
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("data-preparation")
+    );
+    assert!(
+        r.subjects()[0].contains("(business-understanding -> data-preparation)"),
+        "{:?}",
+        r.subjects()
+    );
+    assert_eq!(lane_ids(&app, "data-preparation"), vec![id(5), id(1)]);
+    // L then K: into the next lane, then one place up there.
+    press(&mut app, &[key('L'), key('K')]);
+    assert_eq!(lane_ids(&app, "modeling"), vec![id(6), id(7), id(1), id(8)]);
+    let effects = pause(&mut app);
+    run_effects(&mut app, &r.path, effects);
+    let on_disk: Vec<String> = r
+        .load()
+        .lane_cards("modeling")
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(on_disk, vec![id(6), id(7), id(1), id(8)]);
+    // L then H: back where it was, nothing to commit.
+    let commits = r.commit_count();
+    press(&mut app, &[key('L'), key('H')]);
+    assert_eq!(lane_ids(&app, "modeling"), vec![id(6), id(7), id(1), id(8)]);
+    let effects = pause(&mut app);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), commits);
+}
+
+/// Pending presses are committed when the board quits: `q`, and SIGTERM
+/// or SIGHUP (which reach the app as `Event::Terminate`).
+#[test]
+fn quitting_commits_pending_presses() {
+    for how in ["q", "signal"] {
+        let r = sample();
+        let mut app = r.app(120, 32);
+        let commits = r.commit_count();
+        select_card(&mut app, &id(6));
+        assert!(press(&mut app, &[key('J')]).is_empty());
+        let mut effects = match how {
+            "q" => press(&mut app, &[key('q')]),
+            _ => lanes::tui::handle(&mut app, lanes::tui::Event::Terminate),
+        };
+        assert_eq!(effects.pop(), Some(Effect::Quit), "{how}");
+        run_effects(&mut app, &r.path, effects);
+        assert_eq!(r.commit_count(), commits + 1, "{how}");
+        let on_disk: Vec<String> = r
+            .load()
+            .lane_cards("modeling")
+            .map(|c| c.id.clone())
+            .collect();
+        assert_eq!(on_disk, vec![id(7), id(6), id(8)], "{how}");
+    }
+}
+
+/// `Esc` and the next key read together arrive as `Alt+key`; lanes binds
+/// no Alt key by default, so it is `Esc`, then the key.
+#[test]
+fn esc_and_a_key_read_together_are_two_keys() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let alt = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+    // The card's details, then Esc+p: closed, and the hypotheses open.
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(matches!(app.mode, Mode::Detail { .. }));
+    press(&mut app, &[alt('p')]);
+    assert!(
+        matches!(app.mode, Mode::Hypotheses { .. }),
+        "{:?}",
+        app.mode
+    );
+    // A prompt: Esc+q cancels it, then quits.
+    press(&mut app, &[code(KeyCode::Esc), key('t')]);
+    assert!(matches!(app.mode, Mode::Prompt(_)));
+    assert_eq!(press(&mut app, &[alt('q')]), vec![Effect::Quit]);
+    assert_eq!(app.mode, Mode::Board);
+    // A capital arrives with Shift as well: Esc+L moves the card.
+    select_card(&mut app, &id(1));
+    press(
+        &mut app,
+        &[KeyEvent::new(
+            KeyCode::Char('L'),
+            KeyModifiers::ALT | KeyModifiers::SHIFT,
+        )],
+    );
+    assert_eq!(
+        lane_in_app(&app, &id(1)).as_deref(),
+        Some("data-understanding")
+    );
+    // An Alt key the config binds stays that key.
+    let mut keymap = Keymap::default();
+    let problems = keymap.apply_overrides(
+        &[("flow".to_string(), vec!["Alt+p".to_string()])]
+            .into_iter()
+            .collect(),
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut app = App::new(r.path.clone(), r.load(), keymap, Theme::no_color());
+    app.resize(120, 32);
+    press(&mut app, &[alt('p')]);
+    assert!(matches!(app.mode, Mode::Flow { .. }), "{:?}", app.mode);
 }
 
 #[test]
@@ -1244,7 +1442,7 @@ fn undo_and_redo_walk_back_through_history() {
     assert!(msg.text.contains("nothing to undo"), "{msg:?}");
     assert_eq!(r.commit_count(), start);
     // A move, then a note; u twice takes back both, newest first.
-    let effects = press(&mut app, &[key('L')]);
+    let effects = press_then_pause(&mut app, &[key('L')]);
     run_effects(&mut app, &r.path, effects);
     let move_commit = r.git(&["rev-parse", "HEAD"]).trim().to_string();
     press(&mut app, &[key('c')]);
@@ -1414,7 +1612,7 @@ fn status_bar_shows_branch_changes_and_results() {
     let buf = buffer(&app);
     locate(&buf, "1 uncommitted");
     // The last action's result.
-    let effects = press(&mut app, &[key('L')]);
+    let effects = press_then_pause(&mut app, &[key('L')]);
     run_effects(&mut app, &r.path, effects);
     let buf = buffer(&app);
     let (_, y) = locate(&buf, "lanes: move c01x7m Define churn success metric");
@@ -1524,7 +1722,8 @@ fn q_quits() {
     // In a prompt, q is text.
     press(&mut app, &[key('n')]);
     assert!(press(&mut app, &[key('q')]).is_empty());
-    // SIGTERM reaches the app as an event that quits.
+    // SIGTERM reaches the app as an event that quits (see
+    // `quitting_commits_pending_presses` for presses waiting).
     assert_eq!(
         lanes::tui::handle(&mut app, lanes::tui::Event::Terminate),
         vec![Effect::Quit]
@@ -2092,7 +2291,7 @@ fn a_move_past_the_wip_limit_warns() {
     // Data Understanding holds 2 of 3; two more go past it.
     for card in [id(1), id(2)] {
         select_card(&mut app, &card);
-        let effects = press(&mut app, &[key('L')]);
+        let effects = press_then_pause(&mut app, &[key('L')]);
         run_effects(&mut app, &r.path, effects);
     }
     let msg = app.message.clone().expect("a message");

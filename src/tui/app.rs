@@ -5,6 +5,7 @@
 
 use super::keymap::{Command, Keymap};
 use super::layout::{self, Hit};
+use super::moves::{self, Intent, Moved};
 use super::theme::Theme;
 use crate::model::filter::Filter;
 use crate::model::{Card, Verdict};
@@ -182,22 +183,6 @@ impl HypSort {
     }
 }
 
-/// `J`/`K` presses on one card waiting to become one commit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reorder {
-    pub card: String,
-    pub lane: String,
-    pub placement: Placement,
-    pub moves: usize,
-    /// Commit when no other press came by then.
-    pub due: std::time::Instant,
-}
-
-impl Reorder {
-    /// How long the keys may pause between presses of one move.
-    pub const PAUSE: std::time::Duration = std::time::Duration::from_millis(700);
-}
-
 /// A conflict a sync recorded on a card (its `conflicts:` list).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
@@ -321,6 +306,9 @@ pub enum Effect {
     Apply {
         action: Action,
     },
+    /// Commit `H` `L` `J` `K` presses on the worker, applied to the card
+    /// as it is then (see `moves`).
+    Move(Intent),
     /// Take back the last lanes change of yours, or put back the last
     /// one taken back (`lanes undo` / `lanes redo`), on the worker.
     Undo,
@@ -395,9 +383,14 @@ pub struct App {
     pub stale: std::collections::HashMap<String, Vec<String>>,
     /// The user asked for a reload: say when it is done.
     pub announce_reload: bool,
-    /// `J`/`K` presses on one card not committed yet: they become one
-    /// commit once the keys pause (`Reorder::due`).
-    pub reorder: Option<Reorder>,
+    /// `H` `L` `J` `K` presses on one card not committed yet: they become
+    /// one commit once the keys pause (`moves::Waiting::due`).
+    pub waiting_move: Option<moves::Waiting>,
+    /// Moves sent to the worker and not answered yet, oldest first: the
+    /// board shows them until their commit comes back.
+    pub sent_moves: Vec<Intent>,
+    /// The id of the next move.
+    next_move: u64,
     pub status: RepoStatus,
     pub work: Work,
     pub keymap: Keymap,
@@ -445,7 +438,9 @@ impl App {
             announce_reload: false,
             conflicted: 0,
             stale: Default::default(),
-            reorder: None,
+            waiting_move: None,
+            sent_moves: Vec::new(),
+            next_move: 1,
             status: RepoStatus::default(),
             work: Work::Idle,
             keymap,
@@ -477,11 +472,15 @@ impl App {
                 omitted: 0,
             })
             .collect();
+        // Moves in progress show their cards where they will be.
+        let moving = self.shown_moves();
         for (i, card) in self.board.cards.iter().enumerate() {
             if card.archived {
                 continue;
             }
-            let col = match config.lane_index(&card.lane) {
+            let moved = moving.iter().find(|(j, _)| *j == i).map(|(_, s)| s);
+            let lane = moved.map_or(card.lane.as_str(), |s| s.lane.as_str());
+            let col = match config.lane_index(lane) {
                 Some(c) => c,
                 None => match columns
                     .iter()
@@ -500,9 +499,39 @@ impl App {
                 },
             };
             columns[col].total += 1;
-            if self.filter.matches(card) || self.keep_visible.as_deref() == Some(&card.id) {
+            if moved.is_some_and(|s| s.entered) {
+                // Placed below, at the bottom of its new lane.
+                continue;
+            }
+            // A card being moved stays in sight, whatever the filter.
+            if self.filter.matches(card)
+                || self.keep_visible.as_deref() == Some(&card.id)
+                || moved.is_some()
+            {
                 columns[col].items.push(i);
             }
+        }
+        for (i, shown) in &moving {
+            let Some(items) = columns
+                .iter_mut()
+                .find(|c| matches!(c.kind, ColumnKind::Lane(l) if config.lanes[l].id == shown.lane))
+                .map(|c| &mut c.items)
+            else {
+                continue;
+            };
+            let start = if shown.entered {
+                items.len()
+            } else {
+                match items.iter().position(|j| j == i) {
+                    Some(p) => {
+                        items.remove(p);
+                        p
+                    }
+                    None => continue,
+                }
+            };
+            let to = moves::landing(start, shown.places, items.len());
+            items.insert(to, *i);
         }
         for (lane, n) in &self.board.omitted {
             let col = columns.iter_mut().find(|c| match &c.kind {
@@ -539,6 +568,31 @@ impl App {
             .count();
         self.scroll.resize(self.columns.len(), 0);
         self.reselect();
+    }
+
+    /// Cards with moves in progress (sent or waiting) and where the moves
+    /// show them, by index in `board.cards`.
+    fn shown_moves(&self) -> Vec<(usize, moves::Shown)> {
+        let intents: Vec<&Intent> = self
+            .sent_moves
+            .iter()
+            .chain(self.waiting_move.as_ref().map(|w| &w.intent))
+            .collect();
+        let mut out: Vec<(usize, moves::Shown)> = Vec::new();
+        for intent in &intents {
+            let Some(i) = self.board.cards.iter().position(|c| c.id == intent.card) else {
+                continue;
+            };
+            let card = &self.board.cards[i];
+            if card.archived || out.iter().any(|(j, _)| *j == i) {
+                continue;
+            }
+            let mine = intents.iter().copied().filter(|m| m.card == card.id);
+            if let Some(s) = moves::shown(&self.board.config, &card.lane, mine) {
+                out.push((i, s));
+            }
+        }
+        out
     }
 
     /// Put the selection back on `selected_id` if it is shown; otherwise
@@ -669,7 +723,7 @@ impl App {
             .as_ref()
             .filter(|_| !self.message_open)
             .map(Message::due);
-        let r = self.reorder.as_ref().map(|r| r.due);
+        let r = self.waiting_move.as_ref().map(|w| w.due);
         match (m, r) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -686,6 +740,14 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        // `Esc` and the next key read together (typed ahead, or over ssh)
+        // arrive as Alt+key: unless something here binds that Alt key, it
+        // is the two keys.
+        if let Some(plain) = self.escape_then(&key) {
+            let mut effects = self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            effects.extend(self.on_key(plain));
+            return effects;
+        }
         // An error opened whole closes with the next key; Esc and Enter
         // only close it.
         if self.message_open {
@@ -696,22 +758,49 @@ impl App {
         }
         // Ctrl+C quits from anywhere, whatever the keymap says.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            let mut effects = self.flush_reorder();
+            let mut effects = self.flush_moves();
             effects.push(Effect::Quit);
             return effects;
         }
-        // Pending J/K presses become a commit before anything else happens,
-        // unless this key is another of them on the same card.
+        // Pending move presses become a commit before anything else
+        // happens, unless this key is another of them.
         let cmd = self.keymap.lookup(&key);
         let mut effects = Vec::new();
-        if self.reorder.is_some()
+        if self.waiting_move.is_some()
             && !(self.mode == Mode::Board
-                && matches!(cmd, Some(Command::MoveUp | Command::MoveDown)))
+                && matches!(
+                    cmd,
+                    Some(
+                        Command::MoveUp
+                            | Command::MoveDown
+                            | Command::MoveLeft
+                            | Command::MoveRight
+                    )
+                ))
         {
-            effects = self.flush_reorder();
+            effects = self.flush_moves();
         }
         effects.extend(self.on_mode_key(key, cmd));
         effects
+    }
+
+    /// An Alt+key that is `Esc` and a key read together: the key without
+    /// Alt. lanes binds no Alt key by default; one the config binds, and the
+    /// prompt's Alt+Backspace and Alt+arrows, stay what they are.
+    fn escape_then(&self, key: &KeyEvent) -> Option<KeyEvent> {
+        if !key.modifiers.contains(KeyModifiers::ALT) || self.keymap.lookup(key).is_some() {
+            return None;
+        }
+        let editing = matches!(
+            key.code,
+            KeyCode::Backspace | KeyCode::Left | KeyCode::Right
+        );
+        if editing && matches!(self.mode, Mode::Prompt(_)) {
+            return None;
+        }
+        let mut plain = *key;
+        plain.modifiers.remove(KeyModifiers::ALT);
+        Some(plain)
     }
 
     fn on_mode_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
@@ -1504,23 +1593,30 @@ impl App {
             .map(|p| p.path.clone())
     }
 
+    /// `H`/`L`: the card moves to the next lane on screen at once; the
+    /// commit waits for the keys to pause, and each press counts from
+    /// where the screen shows the card (`L L`: two lanes on).
     fn move_sideways(&mut self, left: bool) -> Vec<Effect> {
         let Some(card) = self.selected_card().cloned() else {
             return Vec::new();
         };
-        let Some(from) = self.board.config.lane_index(&card.lane) else {
+        let Some(lane) = self.lane_id(self.col).map(str::to_string) else {
             self.set_message(
                 format!("{} is in an unknown lane; edit it to fix", card.short_id()),
                 true,
             );
             return Vec::new();
         };
+        let from = self.board.config.lane_index(&lane).unwrap_or(0);
         let to = if left {
             from.checked_sub(1)
         } else {
             Some(from + 1)
         };
-        let Some(lane) = to.and_then(|i| self.board.config.lanes.get(i)) else {
+        let Some(to_lane) = to
+            .and_then(|i| self.board.config.lanes.get(i))
+            .map(|l| l.id.clone())
+        else {
             self.set_message(
                 format!(
                     "{} is already in the {} lane",
@@ -1531,7 +1627,13 @@ impl App {
             );
             return Vec::new();
         };
-        self.move_card(&card, lane.id.clone(), None)
+        let step = if left { -1 } else { 1 };
+        self.press_move(&card.id, &lane, |i| {
+            i.lanes += step;
+            // Places counted in the lane it left no longer mean anything.
+            i.places = 0;
+            i.to = to_lane;
+        })
     }
 
     fn move_card(
@@ -1541,13 +1643,15 @@ impl App {
         placement: Option<Placement>,
     ) -> Vec<Effect> {
         self.selected_id = Some(card.id.clone());
-        vec![Effect::Apply {
+        let mut effects = self.flush_moves();
+        effects.push(Effect::Apply {
             action: Action::Move {
                 card: card.id.clone(),
                 lane,
                 placement,
             },
-        }]
+        });
+        effects
     }
 
     /// `J`/`K`: the card moves on screen at once; the commit waits for
@@ -1560,14 +1664,13 @@ impl App {
             self.set_message("cards in this column cannot be ordered", false);
             return Vec::new();
         };
-        let col = self.col;
-        let row = self.row;
-        let to = if up {
-            row.checked_sub(1)
+        let shown = self.columns[self.col].items.len();
+        let room = if up {
+            self.row > 0
         } else {
-            Some(row + 1).filter(|r| *r < self.columns[col].items.len())
+            self.row + 1 < shown
         };
-        let Some(to) = to else {
+        if !room {
             self.set_message(
                 format!(
                     "{} is already at the {} of the lane",
@@ -1577,67 +1680,122 @@ impl App {
                 false,
             );
             return Vec::new();
-        };
-        self.columns[col].items.swap(row, to);
-        self.row = to;
-        self.ensure_visible();
-        // Place relative to the neighbour among the shown cards.
-        let items = &self.columns[col].items;
-        let placement = match (
-            to.checked_sub(1).and_then(|r| items.get(r)),
-            items.get(to + 1),
-        ) {
-            (_, Some(&next)) => Placement::Before(self.board.cards[next].id.clone()),
-            (Some(&prev), None) => Placement::After(self.board.cards[prev].id.clone()),
-            (None, None) => return Vec::new(),
-        };
-        let moves = match self.reorder.take() {
-            Some(r) if r.card == card.id => r.moves + 1,
-            Some(r) => {
-                // Another card: the earlier presses are committed first.
-                self.reorder = Some(r);
-                let effects = self.flush_reorder();
-                self.reorder = Some(Reorder {
-                    card: card.id.clone(),
-                    lane,
-                    placement,
-                    moves: 1,
-                    due: self.now + Reorder::PAUSE,
-                });
-                return effects;
-            }
-            None => 1,
-        };
-        self.reorder = Some(Reorder {
-            card: card.id.clone(),
-            lane,
-            placement,
-            moves,
-            due: self.now + Reorder::PAUSE,
-        });
-        Vec::new()
+        }
+        let step = if up { -1 } else { 1 };
+        self.press_move(&card.id, &lane, |i| i.places += step)
     }
 
-    /// Commit pending `J`/`K` presses now.
-    pub fn flush_reorder(&mut self) -> Vec<Effect> {
-        let Some(r) = self.reorder.take() else {
+    /// One move key on `card`, shown in `lane`: added to the waiting
+    /// intent if it is this card's, else a new intent (the other card's
+    /// is committed first). The board shows the result at once.
+    fn press_move(
+        &mut self,
+        card: &str,
+        lane: &str,
+        press: impl FnOnce(&mut Intent),
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if self
+            .waiting_move
+            .as_ref()
+            .is_some_and(|w| w.intent.card != card)
+        {
+            effects = self.flush_moves();
+        }
+        let due = self.now + moves::PAUSE;
+        let waiting = match self.waiting_move.take() {
+            Some(mut w) => {
+                w.due = due;
+                w
+            }
+            None => {
+                let id = self.next_move;
+                self.next_move += 1;
+                moves::Waiting {
+                    intent: Intent {
+                        id,
+                        card: card.to_string(),
+                        from: lane.to_string(),
+                        lanes: 0,
+                        places: 0,
+                        among: None,
+                        to: lane.to_string(),
+                    },
+                    due,
+                }
+            }
+        };
+        let mut waiting = waiting;
+        press(&mut waiting.intent);
+        self.waiting_move = Some(waiting);
+        self.selected_id = Some(card.to_string());
+        self.rebuild();
+        effects
+    }
+
+    /// Commit the waiting move presses now.
+    pub fn flush_moves(&mut self) -> Vec<Effect> {
+        let Some(w) = self.waiting_move.take() else {
             return Vec::new();
         };
-        vec![Effect::Apply {
-            action: Action::Move {
-                card: r.card,
-                lane: r.lane,
-                placement: Some(r.placement),
-            },
-        }]
+        let mut intent = w.intent;
+        if intent.is_empty() {
+            // `L` then `H`: back where it was, nothing to commit.
+            self.rebuild();
+            return Vec::new();
+        }
+        if !self.filter.is_empty() {
+            // Places count among the cards the screen shows in the lane
+            // (the columns still show the intent).
+            let mut cards = self
+                .columns
+                .iter()
+                .filter(|c| c.kind != ColumnKind::Problems);
+            intent.among = cards.find_map(|c| {
+                let ids: Vec<&String> = c.items.iter().map(|&i| &self.board.cards[i].id).collect();
+                ids.contains(&&intent.card).then(|| {
+                    ids.into_iter()
+                        .filter(|i| **i != intent.card)
+                        .cloned()
+                        .collect()
+                })
+            });
+        }
+        self.sent_moves.push(intent.clone());
+        vec![Effect::Move(intent)]
     }
 
-    /// Work that is due by the clock (after `tick`): pending presses.
+    /// Work that is due by the clock (after `tick`): waiting move presses.
     pub fn due_effects(&mut self) -> Vec<Effect> {
-        if self.reorder.as_ref().is_some_and(|r| r.due <= self.now) {
-            return self.flush_reorder();
+        if self
+            .waiting_move
+            .as_ref()
+            .is_some_and(|w| w.due <= self.now)
+        {
+            return self.flush_moves();
         }
         Vec::new()
+    }
+
+    /// A move came back from the worker.
+    pub fn on_moved(&mut self, id: u64, result: Result<Moved, String>) {
+        self.sent_moves.retain(|i| i.id != id);
+        match result {
+            Ok(Moved::Done(outcome)) => self.on_applied(Ok(outcome)),
+            Ok(Moved::Unchanged(why)) => {
+                self.work = Work::Idle;
+                self.set_message(why, false);
+            }
+            Ok(Moved::NotMade(why, card)) => {
+                self.work = Work::Idle;
+                self.warn(why);
+                // Shown where it is now, without waiting for the watcher.
+                self.upsert(*card);
+            }
+            Err(e) => self.on_applied(Err(e)),
+        }
+        // Without the move, the board shows the card where it is.
+        self.rebuild();
     }
 
     /// Select the next thing that needs attention: an unreadable file or

@@ -7,9 +7,11 @@ pub mod config;
 pub mod keymap;
 pub mod layout;
 pub mod messages;
+pub mod moves;
 pub mod prompt;
 pub mod theme;
 pub mod view;
+mod worker;
 
 use crate::git;
 use crate::ops::{self, editor};
@@ -32,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use worker::{Job, Report, Running, Worker};
 
 /// Everything the event loop reacts to.
 #[derive(Debug)]
@@ -41,6 +44,8 @@ pub enum Event {
     Resize(u16, u16),
     /// An action finished on the worker.
     Applied(Result<ops::Outcome, String>),
+    /// Move presses (the intent with this id) were committed, or not.
+    Moved(u64, Result<moves::Moved, String>),
     /// An undo or redo finished: what it did, in a line.
     Undone(Result<String, String>),
     /// The board was read again.
@@ -62,38 +67,9 @@ pub enum Event {
     Stale(std::collections::HashMap<String, Vec<String>>),
     /// Hypotheses and flow were computed.
     Insights(Result<app::Insights, String>),
-    /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
+    /// SIGTERM, SIGHUP or SIGINT: leave cleanly. (Once quitting, SIGINT
+    /// or SIGTERM again: stop waiting for the work left.)
     Terminate,
-}
-
-/// Work for the git worker thread.
-enum Job {
-    Apply(ops::Action),
-    /// A note written in $EDITOR: its file is removed once the note is
-    /// committed, and kept (and named) if that fails.
-    ApplyNote(ops::Action, PathBuf),
-    /// Undo (false) or redo (true) one change.
-    Undo {
-        redo: bool,
-    },
-    Reload,
-    Status,
-    /// The store's recent runs of a metric, for a card.
-    Runs {
-        card: String,
-        metric: String,
-    },
-    /// Record a run's result on a card.
-    Record {
-        card: String,
-        source: String,
-    },
-    /// Check these cards' evidence against `dvc.lock` and the run stores.
-    Stale(Vec<crate::model::Card>),
-    Resolve(editor::EditConflict, editor::Choice),
-    Sync,
-    History(String),
-    Insights,
 }
 
 /// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
@@ -186,104 +162,21 @@ impl Input {
     }
 }
 
+/// SIGTERM, SIGHUP and SIGINT become `Event::Terminate`: the first quits
+/// (finishing the work left); a later SIGINT or SIGTERM stops waiting for
+/// it. A later SIGHUP does not (a closing terminal may send several).
 fn start_signals(tx: Sender<Event>) {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) {
         std::thread::spawn(move || {
-            if signals.forever().next().is_some() {
-                let _ = tx.send(Event::Terminate);
+            let mut first = true;
+            for signal in signals.forever() {
+                if (first || signal != SIGHUP) && tx.send(Event::Terminate).is_err() {
+                    return;
+                }
+                first = false;
             }
         });
-    }
-}
-
-fn start_worker(root: PathBuf, tx: Sender<Event>) -> Sender<Job> {
-    let (jobs, rx) = mpsc::channel::<Job>();
-    std::thread::spawn(move || {
-        while let Ok(job) = rx.recv() {
-            let (ev, wrote) = run_job(&root, job);
-            if tx.send(ev).is_err() {
-                return;
-            }
-            // After a change to the repository: branch, uncommitted files,
-            // ahead/behind as they are now.
-            if wrote && tx.send(Event::Status(repo_status(&root))).is_err() {
-                return;
-            }
-        }
-    });
-    jobs
-}
-
-/// One job on the worker: its event, and whether it changed the
-/// repository (a commit, a sync).
-fn run_job(root: &Path, job: Job) -> (Event, bool) {
-    let text = |e: anyhow::Error| format!("{e:#}");
-    // Who acts and when, as git would commit here.
-    let ctx = || ops::Context::from_env();
-    let applied = |result: Result<ops::Outcome, String>| {
-        let ok = result.is_ok();
-        (Event::Applied(result), ok)
-    };
-    match job {
-        Job::History(id) => {
-            let r = crate::history::timeline(root, &id).map_err(text);
-            (Event::History(id, r), false)
-        }
-        Job::Insights => (Event::Insights(insights(root).map_err(text)), false),
-        Job::Sync => {
-            let opts = crate::sync::Options::from_env();
-            (
-                Event::Synced(crate::sync::sync(root, &opts).map_err(text)),
-                true,
-            )
-        }
-        Job::Resolve(conflict, choice) => applied(conflict.resolve(&ctx(), choice).map_err(text)),
-        Job::Undo { redo } => {
-            let result = if redo {
-                ops::undo::redo(root, &ctx(), 1)
-            } else {
-                ops::undo::undo(root, &ctx(), 1)
-            };
-            (
-                Event::Undone(result.map(|o| o.summary()).map_err(text)),
-                true,
-            )
-        }
-        Job::ApplyNote(action, kept) => applied(match ops::apply(&ctx(), root, action) {
-            Ok(o) => {
-                if let Some(dir) = kept.parent() {
-                    let _ = std::fs::remove_dir_all(dir);
-                }
-                Ok(o)
-            }
-            Err(e) => Err(format!("{e:#}\nyour note is kept in {}", kept.display())),
-        }),
-        Job::Apply(action) => match ops::apply(&ctx(), root, action) {
-            Ok(o) => applied(Ok(o)),
-            Err(e) => match e.downcast::<ops::ConflictError>() {
-                Ok(c) => (Event::Conflict(c), false),
-                Err(e) => applied(Err(text(e))),
-            },
-        },
-        Job::Record { card, source } => {
-            let opts = crate::evidence::Options::default();
-            applied(
-                crate::evidence::record_result(&ctx(), root, &card, &source, &opts)
-                    .map(|(_, outcome)| outcome)
-                    .map_err(text),
-            )
-        }
-        Job::Reload => (Event::Loaded(Board::load(root).map_err(text)), false),
-        Job::Status => (Event::Status(repo_status(root)), false),
-        Job::Runs { card, metric } => {
-            let runs = crate::evidence::recent_runs(root, &metric, 12).map_err(text);
-            (Event::Runs(card, runs), false)
-        }
-        Job::Stale(cards) => (
-            Event::Stale(crate::evidence::stale::check_cards(root, &cards)),
-            false,
-        ),
     }
 }
 
@@ -355,7 +248,7 @@ pub fn run(root: &Path) -> Result<()> {
         previous_hook(info);
     }));
     enter_terminal()?;
-    let _guard = TerminalGuard;
+    let guard = TerminalGuard;
     #[allow(clippy::disallowed_methods)]
     let mut terminal = Terminal::new(backend::Safe(CrosstermBackend::new(std::io::stdout())))?;
     let size = terminal.size()?;
@@ -364,8 +257,8 @@ pub fn run(root: &Path) -> Result<()> {
 
     let input = Input::start(tx.clone());
     start_signals(tx.clone());
-    let jobs = start_worker(root.to_path_buf(), tx.clone());
-    let _ = jobs.send(Job::Status);
+    let jobs = Worker::start(root.to_path_buf(), tx.clone());
+    jobs.send(Job::Status);
     let git_dir = git::open(root).ok().map(|r| r.path().to_path_buf());
     let files_tx = tx.clone();
     let mut watcher = match BoardWatcher::start(root, git_dir.as_deref(), move |c| {
@@ -407,7 +300,135 @@ pub fn run(root: &Path) -> Result<()> {
     } else {
         lp.check_stale(&mut app);
     }
-    lp.run(&mut terminal, &mut app, &rx, &input, watcher.as_mut())
+    let looped = lp.run(&mut terminal, &mut app, &rx, &input, watcher.as_mut());
+    // However the loop ended (q, a signal, a terminal gone), move presses
+    // still waiting are committed too.
+    for effect in app.flush_moves() {
+        if let Effect::Move(intent) = effect {
+            lp.jobs.send(Job::Move(intent));
+        }
+    }
+    drop(watcher);
+    input.pause();
+    // The screen closes (once: leaving the alternate screen twice may put
+    // the cursor back over the lines below).
+    drop(guard);
+    let finished = finish(&lp.jobs, &rx);
+    looped.and(finished)
+}
+
+/// The longest quitting waits for the changes left to be made.
+const QUIT_WAIT: Duration = Duration::from_secs(120);
+/// The longest quitting waits for a sync to stop once its git is killed.
+const SYNC_STOP: Duration = Duration::from_secs(10);
+
+/// The board has closed: finish on the terminal what the worker still has
+/// to do. Changes the user made are made, each on a line ("lanes:
+/// finishing: moving 3fk2x7 to evaluation… done"); a sync in progress is
+/// stopped and one not started is not started; a second SIGINT or SIGTERM
+/// (or `QUIT_WAIT`) stops the waiting. Whatever was not done is named, and
+/// makes the exit status 1.
+fn finish(worker: &Worker, rx: &Receiver<Event>) -> Result<()> {
+    use crate::cli::term::{say_line, say_partial};
+    let (left, reports) = worker.close();
+    let start = Instant::now();
+    let mut deadline = start + QUIT_WAIT;
+    // What the line on the terminal is waiting for, if one is open.
+    let mut open: Option<String> = None;
+    let mut not_done: Vec<String> = Vec::new();
+    let mut failed = 0;
+    match &left.running {
+        Some(Running::Change(what)) => {
+            say_partial(format_args!("lanes: finishing: {what}… "));
+            open = Some(what.clone());
+        }
+        Some(Running::Sync) => {
+            say_partial(format_args!("lanes: stopping the sync with the remote… "));
+            open = Some("the sync with the remote".into());
+            deadline = start + SYNC_STOP;
+        }
+        Some(Running::Read) | None => {}
+    }
+    if left.syncs_not_started > 0 {
+        not_done.push("the sync with the remote you asked for (run `lanes sync`)".into());
+    }
+    // Nothing to wait for but a read (history, a reload): it ends with us.
+    let idle = matches!(left.running, Some(Running::Read) | None) && left.changes_queued == 0;
+    let why = loop {
+        if idle {
+            break None;
+        }
+        // A second SIGINT or SIGTERM: stop waiting.
+        if rx.try_iter().any(|ev| matches!(ev, Event::Terminate)) {
+            break Some("interrupted".to_string());
+        }
+        let report = match reports.recv_timeout(Duration::from_millis(50)) {
+            Ok(report) => report,
+            Err(_) if worker.is_finished() => break None,
+            Err(_) if Instant::now() > deadline => {
+                break Some(format!(
+                    "gave up waiting after {} s",
+                    start.elapsed().as_secs()
+                ))
+            }
+            Err(_) => continue,
+        };
+        match report {
+            Report::Started(what) => {
+                say_partial(format_args!("lanes: finishing: {what}… "));
+                open = Some(what);
+                deadline = start + QUIT_WAIT;
+            }
+            Report::Ended(ev) => {
+                let Some((done, said)) = outcome(&ev) else {
+                    continue;
+                };
+                if !done {
+                    failed += 1;
+                }
+                if open.take().is_some() {
+                    say_line(format_args!("{said}"));
+                }
+            }
+        }
+    };
+    if let Some(why) = why {
+        let dropped = worker.give_up();
+        if let Some(what) = open.take() {
+            say_line(format_args!("not finished ({why})"));
+            not_done.push(format!(
+                "{what} (if it was half made, the next lanes command finishes or rolls it back)"
+            ));
+        }
+        not_done.extend(dropped);
+    }
+    for what in &not_done {
+        say_line(format_args!("lanes: not done: {what}"));
+    }
+    if failed + not_done.len() > 0 {
+        anyhow::bail!("quit before everything asked for was done (see above)");
+    }
+    Ok(())
+}
+
+/// How a result the worker sent when quitting reads on the terminal:
+/// (whether it was done, what to say). None for reads.
+fn outcome(ev: &Event) -> Option<(bool, String)> {
+    let failed = |e: &str| (false, format!("failed: {e}"));
+    Some(match ev {
+        Event::Applied(Ok(_)) | Event::Moved(_, Ok(moves::Moved::Done(_))) => (true, "done".into()),
+        Event::Moved(_, Ok(moves::Moved::Unchanged(why))) => (true, format!("done ({why})")),
+        Event::Moved(_, Ok(moves::Moved::NotMade(why, _))) => (false, format!("not made: {why}")),
+        Event::Undone(Ok(summary)) => (true, format!("done: {summary}")),
+        Event::Applied(Err(e)) | Event::Moved(_, Err(e)) | Event::Undone(Err(e)) => failed(e),
+        Event::Conflict(c) => (false, format!("not saved: {c}")),
+        Event::Synced(Ok(r)) if r.offline.is_none() => (true, format!("done: {}", r.summary())),
+        Event::Synced(_) => (
+            false,
+            "stopped before it finished (run `lanes sync` to sync)".into(),
+        ),
+        _ => return None,
+    })
 }
 
 /// Auto-sync interval: `settings.sync_every_minutes` in board.yaml, or
@@ -435,7 +456,7 @@ enum Reload {
 }
 
 struct Loop {
-    jobs: Sender<Job>,
+    jobs: Worker,
     reload: Reload,
     /// File changes held back while a burst (a checkout, a pull) settles.
     settle: crate::watch::Settle,
@@ -449,7 +470,7 @@ impl Loop {
         self.reload = match self.reload {
             Reload::Idle => {
                 app.work = Work::Running("reloading".into());
-                let _ = self.jobs.send(Job::Reload);
+                self.jobs.send(Job::Reload);
                 Reload::Running
             }
             _ => Reload::RunningAndWanted,
@@ -459,7 +480,7 @@ impl Loop {
     fn reload_done(&mut self, app: &mut App) {
         self.reload = match self.reload {
             Reload::RunningAndWanted => {
-                let _ = self.jobs.send(Job::Reload);
+                self.jobs.send(Job::Reload);
                 app.work = Work::Running("reloading".into());
                 Reload::Running
             }
@@ -528,7 +549,10 @@ impl Loop {
                         effects
                     }
                     ev => {
-                        recheck |= matches!(ev, Event::Applied(Ok(_)));
+                        recheck |= matches!(
+                            ev,
+                            Event::Applied(Ok(_)) | Event::Moved(_, Ok(moves::Moved::Done(_)))
+                        );
                         handle(app, ev)
                     }
                 };
@@ -567,7 +591,7 @@ impl Loop {
             app.stale.clear();
             return;
         }
-        let _ = self.jobs.send(Job::Stale(cards));
+        self.jobs.send(Job::Stale(cards));
     }
 
     fn files(
@@ -577,7 +601,7 @@ impl Loop {
         watcher: Option<&mut BoardWatcher>,
     ) {
         if files.git {
-            let _ = self.jobs.send(Job::Status);
+            self.jobs.send(Job::Status);
         }
         if let Some(e) = files.errors.first() {
             app.set_message(format!("watcher: {e}"), true);
@@ -595,7 +619,7 @@ impl Loop {
         } else if !files.cards.is_empty() {
             let read = crate::watch::read_changed(&app.root, &files.cards);
             if app.on_card_files(read) {
-                let _ = self.jobs.send(Job::Status);
+                self.jobs.send(Job::Status);
             }
         }
     }
@@ -612,16 +636,20 @@ impl Loop {
             Effect::Quit => return Ok(true),
             Effect::Apply { action } => {
                 app.work = Work::Running(action_name(&action).into());
-                let _ = self.jobs.send(Job::Apply(action));
+                self.jobs.send(Job::Apply(action));
+            }
+            Effect::Move(intent) => {
+                app.work = Work::Running("moving".into());
+                self.jobs.send(Job::Move(intent));
             }
             Effect::Undo | Effect::Redo => {
                 let redo = matches!(effect, Effect::Redo);
                 app.work = Work::Running(if redo { "redoing" } else { "undoing" }.into());
-                let _ = self.jobs.send(Job::Undo { redo });
+                self.jobs.send(Job::Undo { redo });
             }
             Effect::Reload => {
                 self.request_reload(app);
-                let _ = self.jobs.send(Job::Status);
+                self.jobs.send(Job::Status);
             }
             Effect::EditInEditor(id) => {
                 input.pause();
@@ -633,7 +661,7 @@ impl Loop {
                 match result {
                     Ok(editor::Edited::Applied(outcome)) => {
                         app.on_applied(Ok(outcome));
-                        let _ = self.jobs.send(Job::Status);
+                        self.jobs.send(Job::Status);
                     }
                     Ok(editor::Edited::Unchanged(msg)) => app.set_message(msg, false),
                     Ok(editor::Edited::Conflict(c)) => app.on_conflict(app::Pending::Edit(c)),
@@ -650,8 +678,7 @@ impl Loop {
                 match result {
                     Ok(Some((text, kept))) => {
                         app.work = Work::Running("adding note".into());
-                        let _ = self
-                            .jobs
+                        self.jobs
                             .send(Job::ApplyNote(ops::Action::Note { card, text }, kept));
                     }
                     Ok(None) => app.set_message("empty note: nothing added", false),
@@ -659,23 +686,23 @@ impl Loop {
                 }
             }
             Effect::Sync => {
-                let _ = self.jobs.send(Job::Sync);
+                self.jobs.send(Job::Sync);
             }
             Effect::LoadHistory(id) => {
-                let _ = self.jobs.send(Job::History(id));
+                self.jobs.send(Job::History(id));
             }
             Effect::LoadInsights => {
-                let _ = self.jobs.send(Job::Insights);
+                self.jobs.send(Job::Insights);
             }
             Effect::LoadRuns { card, metric } => {
-                let _ = self.jobs.send(Job::Runs { card, metric });
+                self.jobs.send(Job::Runs { card, metric });
             }
             Effect::RecordResult { card, source } => {
                 app.work = Work::Running("reading the run".into());
-                let _ = self.jobs.send(Job::Record { card, source });
+                self.jobs.send(Job::Record { card, source });
             }
             Effect::ResolveEdit(conflict, choice) => {
-                let _ = self.jobs.send(Job::Resolve(conflict, choice));
+                self.jobs.send(Job::Resolve(conflict, choice));
             }
         }
         Ok(false)
@@ -749,6 +776,10 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             app.on_applied(result);
             Vec::new()
         }
+        Event::Moved(id, result) => {
+            app.on_moved(id, result);
+            Vec::new()
+        }
         Event::Undone(result) => {
             let done = result.is_ok();
             app.on_undone(result);
@@ -815,6 +846,11 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
                 vec![Effect::Sync]
             }
         }
-        Event::Terminate => vec![Effect::Quit],
+        // Move presses waiting for a pause are committed first.
+        Event::Terminate => {
+            let mut effects = app.flush_moves();
+            effects.push(Effect::Quit);
+            effects
+        }
     }
 }

@@ -91,14 +91,23 @@ pub fn classify(root: &Path, git_dir: Option<&Path>, path: &Path, changes: &mut 
 
 /// Holds back bursts of changes (a checkout, a pull writing thousands of
 /// files over a second or two) until the files are quiet, so the board is
-/// read once. Small batches pass straight through.
+/// read once. A small batch after a quiet spell passes straight through.
+///
+/// How often a burst is taken in depends only on the files: once per
+/// spell of changes (batches less than `QUIET` apart), plus once per
+/// `MAX_WAIT` the spell lasts, plus a first small batch let through at
+/// once; never once per batch.
 #[derive(Debug, Default)]
 pub struct Settle {
+    /// The changes held, when the burst started, when its last batch came.
     burst: Option<(Changes, Instant, Instant)>,
+    /// When the last batch came (held or not).
+    last: Option<Instant>,
 }
 
 /// A batch bigger than this (or one that moves HEAD, touches board.yaml or
-/// needs a full reload) starts a burst.
+/// needs a full reload, or comes less than `QUIET` after the one before)
+/// starts a burst.
 pub const BURST_OVER: usize = 16;
 /// How long the files must be quiet before a burst is applied.
 pub const QUIET: Duration = Duration::from_millis(150);
@@ -108,13 +117,20 @@ pub const MAX_WAIT: Duration = Duration::from_secs(2);
 impl Settle {
     /// A batch arrived at `now`: the changes to apply now, if any.
     pub fn offer(&mut self, changes: Changes, now: Instant) -> Option<Changes> {
+        // Files still changing (a burst just let go at `MAX_WAIT`, or a
+        // small batch just let through): this one waits for the quiet too.
+        let busy = self
+            .last
+            .is_some_and(|l| now.saturating_duration_since(l) < QUIET);
+        self.last = Some(now);
         match &mut self.burst {
             Some((held, _, last)) => {
                 held.merge(changes);
                 *last = now;
                 None
             }
-            None if changes.cards.len() > BURST_OVER
+            None if busy
+                || changes.cards.len() > BURST_OVER
                 || changes.full
                 || changes.board
                 || changes.git =>

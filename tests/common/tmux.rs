@@ -16,8 +16,10 @@ use unicode_width::UnicodeWidthStr;
 /// The terminal's size.
 pub const WIDTH: u16 = 120;
 pub const HEIGHT: u16 = 35;
-/// Waiting for the board to start, keys to act, popups to open.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// Waiting for the board to start, keys to act, popups to open: generous,
+/// for a loaded 2-core machine (the waits poll the screen, so a long limit
+/// costs nothing when the screen is quick).
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 /// Printed by the wrapper script once lanes has exited (with `linger`).
 pub const EXITED: &str = "LANES-E2E-EXITED";
 

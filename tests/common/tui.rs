@@ -188,8 +188,9 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
     out
 }
 
-/// Run every `Apply` effect for real, as the event loop's worker does,
-/// and feed the outcome back into the app. Panics on anything else.
+/// Run every `Apply` and `Move` effect for real, as the event loop's
+/// worker does, and feed the outcome back into the app. Panics on anything
+/// else.
 pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
     for e in effects {
         match e {
@@ -197,6 +198,14 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
                 let outcome = lanes::ops::apply(&lanes::ops::Context::from_env(), root, action)
                     .unwrap_or_else(|e| panic!("the action failed: {e:#}"));
                 app.on_applied(Ok(outcome));
+            }
+            // The worker's own code: the intent applied to the card as it
+            // is on disk now.
+            Effect::Move(intent) => {
+                let result =
+                    lanes::tui::moves::commit(&lanes::ops::Context::from_env(), root, &intent)
+                        .map_err(|e| format!("{e:#}"));
+                app.on_moved(intent.id, result);
             }
             // What the event loop does with them: the worker runs the
             // undo or redo, then the board is read again.
@@ -215,12 +224,20 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
     }
 }
 
-/// Let the keys pause long enough for pending `J`/`K` presses to become
-/// their commit: the effects that are then due.
+/// Let the keys pause long enough for pending `H` `L` `J` `K` presses to
+/// become their commit: the effects that are then due.
 pub fn pause(app: &mut App) -> Vec<Effect> {
-    let later = app.now + lanes::tui::app::Reorder::PAUSE;
+    let later = app.now + lanes::tui::moves::PAUSE;
     app.tick(later, app.wall);
     app.due_effects()
+}
+
+/// Press keys, then let the keys pause: every effect, the move presses'
+/// commit included.
+pub fn press_then_pause(app: &mut App, keys: &[KeyEvent]) -> Vec<Effect> {
+    let mut effects = press(app, keys);
+    effects.extend(pause(app));
+    effects
 }
 
 /// The selected card's id.
