@@ -48,9 +48,9 @@ pub struct CommitInfo {
     pub generation: u32,
     pub author: String,
     pub subject: String,
-    /// `Lanes-Action` trailer, if lanes made it.
+    /// The action trailer, if lanes made it (`model::oplog`).
     pub action: Option<String>,
-    /// `Lanes-Card` trailers.
+    /// The card trailers.
     pub cards: Vec<String>,
     /// Card ids the message mentions as `lanes#<short id>`.
     pub mentions: Vec<String>,
@@ -228,15 +228,8 @@ impl History {
 /// A commit's facts (`generation` is set by the walk).
 pub(crate) fn commit_info(c: &git2::Commit) -> CommitInfo {
     let msg = c.message().unwrap_or("");
-    let mut action = None;
-    let mut cards = Vec::new();
-    for line in msg.lines() {
-        if let Some(a) = line.strip_prefix("Lanes-Action: ") {
-            action = Some(a.trim().to_string());
-        } else if let Some(id) = line.strip_prefix("Lanes-Card: ") {
-            cards.push(id.trim().to_string());
-        }
-    }
+    let crate::model::oplog::Trailers { action, cards, .. } =
+        crate::model::oplog::Trailers::parse(msg);
     let mut mentions: Vec<String> = msg
         .match_indices("lanes#")
         .filter_map(|(at, tag)| {

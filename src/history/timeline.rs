@@ -1,5 +1,5 @@
 //! One card's history: every commit that changed it, as field changes a
-//! person can read, plus commits elsewhere that name it (`Lanes-Card: <id>`
+//! person can read, plus commits elsewhere that name it (a card trailer, `model::oplog`
 //! or `lanes#<short id>` in the message).
 
 use crate::git;
@@ -60,7 +60,7 @@ pub struct Entry {
     /// The same as ISO 8601.
     pub at: String,
     pub subject: String,
-    /// `Lanes-Action` of lanes' own commits; None for hand edits and
+    /// The action trailer of lanes' own commits; None for hand edits and
     /// plain git.
     pub action: Option<String>,
     /// True when the commit names the card but does not change its file
@@ -275,7 +275,7 @@ fn about_file(what: String) -> FieldChange {
     }
 }
 
-/// Whether a commit names this card: a `Lanes-Card` trailer (at least
+/// Whether a commit names this card: a card trailer (at least
 /// four characters of its id) or `lanes#<short id>` in its message.
 fn names_card(c: &super::CommitInfo, id: &str) -> bool {
     let short = crate::model::id::short(id);

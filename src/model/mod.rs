@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod field;
 pub mod filter;
 pub mod id;
+pub mod oplog;
 pub mod rank;
 pub mod text;
 pub mod value;

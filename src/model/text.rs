@@ -144,6 +144,37 @@ fn is_unstable_joiner(c: char) -> bool {
     )
 }
 
+/// One line of untrusted text for a commit subject: control characters
+/// become spaces, runs of space collapse, long text is cut with `…`.
+pub fn clean_line(s: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let out = out.trim_end().to_string();
+    if out.chars().count() > max_chars {
+        let cut: String = out.chars().take(max_chars.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        out
+    }
+}
+
+/// A value as one short line.
+pub fn show_value(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::Null => "(removed)".into(),
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

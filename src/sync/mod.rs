@@ -73,7 +73,7 @@ pub struct Change {
     /// added, changed or removed.
     pub what: String,
     /// Who changed it in the commits brought in (from their
-    /// `Lanes-Card` trailers; empty for hand edits).
+    /// card trailers; empty for hand edits).
     pub authors: Vec<String>,
 }
 
@@ -645,12 +645,12 @@ fn merge(
     for c in report.conflicts.iter().take(50) {
         msg.push_str(&format!("- {}\n", crate::ops::clean_line(c, 200)));
     }
-    msg.push_str("\nLanes-Action: sync\n");
-    for p in &merged_cards {
-        if let Some(id) = p.rsplit('/').next().and_then(|n| n.strip_suffix(".yaml")) {
-            msg.push_str(&format!("Lanes-Card: {id}\n"));
-        }
-    }
+    let ids: Vec<&str> = merged_cards
+        .iter()
+        .filter_map(|p| p.rsplit('/').next().and_then(|n| n.strip_suffix(".yaml")))
+        .collect();
+    msg.push('\n');
+    msg.push_str(&crate::model::oplog::Trailers::new("sync", &ids).render());
     let merge_oid = git::rules::create_commit(repo, &author, &committer, &msg, &tree, &[&oc, &tc])?;
     if !checkout_and_move(repo, ours, merge_oid, "lanes sync: merge")? {
         return Ok(None);
@@ -1020,16 +1020,15 @@ fn changed_cards(repo: &Repository, board_dir: &str, from: Oid, to: Oid) -> Resu
     walk.hide(from)?;
     for oid in walk.take(10_000) {
         let c = repo.find_commit(oid?)?;
-        if c.message().unwrap_or("").starts_with("lanes: sync") {
+        let trailers = crate::model::oplog::Trailers::parse(c.message().unwrap_or(""));
+        if trailers.action.as_deref() == Some("sync") {
             continue;
         }
         let who = c.author().name().unwrap_or("someone").to_string();
-        for line in c.message().unwrap_or("").lines() {
-            if let Some(id) = line.strip_prefix("Lanes-Card: ") {
-                let list = authors.entry(id.trim().to_string()).or_default();
-                if !list.contains(&who) {
-                    list.push(who.clone());
-                }
+        for id in trailers.cards {
+            let list = authors.entry(id).or_default();
+            if !list.contains(&who) {
+                list.push(who.clone());
             }
         }
     }
