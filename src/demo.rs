@@ -304,13 +304,15 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         .find(|(name, _)| *name == "crisp-dm")
         .map(|(_, text)| *text)
         .ok_or_else(|| anyhow!("the built-in crisp-dm template is missing"))?;
-    let (root, _) = ops::init_board(
-        &s.ctx,
-        dir,
-        template,
-        "crisp-dm",
-        Some("Recommendation engine"),
-    )?;
+    let init = ops::Init {
+        template_text: template.to_string(),
+        template_name: "crisp-dm".into(),
+        name: Some("Recommendation engine".into()),
+    };
+    let created = ops::apply(&s.ctx, dir, ops::Action::Init(Box::new(init)))?;
+    let ops::More::Created(root) = created.more else {
+        bail!("the demo board was not created");
+    };
     s.root = root;
 
     s.at("09-01 09:20", &PRIYA)?;

@@ -654,13 +654,19 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let t = templates::find(&template)?;
-            let (root, _) = ops::init_board(
+            let init = ops::Init {
+                template_text: t.text.clone(),
+                template_name: t.name.clone(),
+                name,
+            };
+            let done = ops::apply(
                 &ops::Context::from_env(),
                 &dir,
-                &t.text,
-                &t.name,
-                name.as_deref(),
+                Action::Init(Box::new(init)),
             )?;
+            let ops::More::Created(root) = done.more else {
+                bail!("the board was not created");
+            };
             say!(
                 "created a {} board in {}; add a card with `lanes add \"Title\"`",
                 t.name,
@@ -821,22 +827,25 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Commit { message } => {
             let r = root(&cli.board)?;
-            match ops::commit_pending(&ops::Context::from_env(), &r, message.as_deref())? {
-                Some(oid) => say!("committed board changes [{}]", &oid.to_string()[..8]),
-                None => say!("no board changes to commit"),
+            let done = ops::apply(&ops::Context::from_env(), &r, Action::Commit { message })?;
+            match done.commit {
+                Some(oid) => say!("{} [{}]", done.summary, &oid.to_string()[..8]),
+                None => say!("{}", done.summary),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Undo { n, json } => {
             let r = root(&cli.board)?;
-            let outcome = ops::undo::undo(&r, &ops::Context::from_env(), n as usize)?;
-            report_undo(&outcome, json)?;
+            let n = n as usize;
+            let done = ops::apply(&ops::Context::from_env(), &r, Action::Undo { n })?;
+            report_undo(&done, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Redo { n, json } => {
             let r = root(&cli.board)?;
-            let outcome = ops::undo::redo(&r, &ops::Context::from_env(), n as usize)?;
-            report_undo(&outcome, json)?;
+            let n = n as usize;
+            let done = ops::apply(&ops::Context::from_env(), &r, Action::Redo { n })?;
+            report_undo(&done, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
@@ -958,7 +967,10 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
 
 /// Print what `lanes undo`/`lanes redo` did: one line per commit on
 /// stderr, or the outcome as JSON on stdout.
-fn report_undo(outcome: &ops::undo::Outcome, json: bool) -> Result<()> {
+fn report_undo(done: &ops::Outcome, json: bool) -> Result<()> {
+    let ops::More::Steps(outcome) = &done.more else {
+        return Ok(());
+    };
     if json {
         let mut out = term::stdout();
         term::json(&mut out, &outcome.to_json())?;

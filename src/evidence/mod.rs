@@ -388,7 +388,11 @@ pub fn record_result(
     let index = Index::load(root)?;
     let card = ops::lookup(&index, card_query)?;
     let r = reading(ctx, root, &card, source, opts)?;
-    let outcome = ops::record(ctx, root, r.clone().into_record("result"))?;
+    let outcome = ops::apply(
+        ctx,
+        root,
+        ops::Action::Record(Box::new(r.clone().into_record("result"))),
+    )?;
     Ok((r, outcome))
 }
 

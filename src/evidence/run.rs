@@ -321,7 +321,7 @@ pub fn run(
         rec.cost = Some((per_hour * duration.as_secs_f64() / 3600.0, unit));
     }
     rec.note = Some(note);
-    let outcome = ops::record(ctx, root, rec)?;
+    let outcome = ops::apply(ctx, root, ops::Action::Record(Box::new(rec)))?;
     Ok(RunOutcome {
         code,
         signal,

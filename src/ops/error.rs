@@ -63,7 +63,7 @@ impl Kind {
 /// core added). A conflict keeps its two values for the board to offer.
 #[derive(Debug)]
 pub enum Error {
-    Conflict(ConflictError),
+    Conflict(Box<ConflictError>),
     Other(Kind, anyhow::Error),
 }
 
@@ -83,6 +83,9 @@ impl Error {
     /// chain (the first one found, outermost first).
     pub fn kind_of(e: &anyhow::Error) -> Kind {
         for cause in e.chain() {
+            if let Some(known) = cause.downcast_ref::<Error>() {
+                return known.kind();
+            }
             if cause.is::<ConflictError>() {
                 return Kind::Conflict;
             }
@@ -109,7 +112,7 @@ impl Error {
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Error {
         match e.downcast::<ConflictError>() {
-            Ok(c) => Error::Conflict(c),
+            Ok(c) => Error::Conflict(Box::new(c)),
             Err(e) => Error::Other(Error::kind_of(&e), e),
         }
     }
@@ -117,7 +120,7 @@ impl From<anyhow::Error> for Error {
 
 impl From<ConflictError> for Error {
     fn from(c: ConflictError) -> Error {
-        Error::Conflict(c)
+        Error::Conflict(Box::new(c))
     }
 }
 

@@ -13,7 +13,7 @@ pub mod undo;
 pub use context::Context;
 pub use error::{busy, not_found, refused, Busy, Error, Kind, NotFound, Refusal};
 pub use message::{brief, clean_line, show_value, subject};
-pub use record::{cost_value, record, Record};
+pub use record::{cost_value, Record};
 pub use set::{get_field, set_field};
 
 use crate::git;
@@ -92,6 +92,33 @@ pub enum Action {
     Restore {
         card: String,
     },
+    /// Record a run's result on a card (read by `evidence`), with its
+    /// verdict, provenance, journal entry and cost: one commit.
+    Record(Box<Record>),
+    /// Take back your last `n` lanes changes, one commit each.
+    Undo {
+        n: usize,
+    },
+    /// Make again the last `n` changes you took back.
+    Redo {
+        n: usize,
+    },
+    /// Commit the board files changed by hand or by `commit: manual`.
+    Commit {
+        message: Option<String>,
+    },
+    /// Create a board from a template in the folder `apply` is given.
+    Init(Box<Init>),
+}
+
+/// A board to create (`lanes init`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    /// The template's text and name.
+    pub template_text: String,
+    pub template_name: String,
+    /// The board's name, if not the template's.
+    pub name: Option<String>,
 }
 
 /// A field changed on disk since the user started editing it.
@@ -123,24 +150,78 @@ impl std::error::Error for ConflictError {}
 /// What an applied action did.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The card's full id.
+    /// The card's full id (empty for actions on no one card).
     pub card: String,
     /// The card as written (None if nothing changed).
     pub written: Option<Card>,
     /// The commit subject (also the human summary).
     pub summary: String,
-    /// The commit made, if any (none in `commit: manual` mode or no-ops).
+    /// The commit made, if any (none in `commit: manual` mode or no-ops;
+    /// the last one when there were several).
     pub commit: Option<git2::Oid>,
     /// Board file paths changed, relative to the board root.
     pub changed: Vec<String>,
+    /// What only some actions tell.
+    pub more: More,
 }
 
-/// Apply an action to the board at `root`. Lanes processes take turns:
-/// the board lock is held from reading to committing.
-pub fn apply(ctx: &Context, root: &Path, action: Action) -> Result<Outcome> {
-    let _lock = lock(root)?;
-    let index = Index::load(root)?;
-    apply_to(ctx, &index, action)
+/// The rest of an [`Outcome`], by action.
+#[derive(Debug, Clone, Default)]
+pub enum More {
+    #[default]
+    None,
+    /// Undo and redo: each step and its commit.
+    Steps(undo::Outcome),
+    /// A board was created at this root.
+    Created(PathBuf),
+}
+
+/// Apply an action to the board at `root`: the one way the board
+/// changes, for the command line, the board screen and agents alike.
+/// Lanes processes take turns: the board lock is held from reading to
+/// committing. The error says what kind of failure it was.
+pub fn apply(ctx: &Context, root: &Path, action: Action) -> std::result::Result<Outcome, Error> {
+    let nothing = |summary: String, commit: Option<git2::Oid>, more: More| Outcome {
+        card: String::new(),
+        written: None,
+        summary,
+        commit,
+        changed: Vec::new(),
+        more,
+    };
+    Ok(match action {
+        Action::Undo { n } => {
+            let done = undo::undo(root, ctx, n)?;
+            nothing(done.summary(), done.last_commit(), More::Steps(done))
+        }
+        Action::Redo { n } => {
+            let done = undo::redo(root, ctx, n)?;
+            nothing(done.summary(), done.last_commit(), More::Steps(done))
+        }
+        Action::Commit { message } => match commit_pending(ctx, root, message.as_deref())? {
+            Some(oid) => nothing("committed board changes".into(), Some(oid), More::None),
+            None => nothing("no board changes to commit".into(), None, More::None),
+        },
+        Action::Init(init) => {
+            let (created, oid) = init_board(
+                ctx,
+                root,
+                &init.template_text,
+                &init.template_name,
+                init.name.as_deref(),
+            )?;
+            nothing(
+                format!("created a {} board", init.template_name),
+                oid,
+                More::Created(created),
+            )
+        }
+        action => {
+            let _lock = lock(root)?;
+            let index = Index::load(root)?;
+            apply_to(ctx, &index, action)?
+        }
+    })
 }
 
 /// Take the board lock (in `.git/lanes/`; boards outside git need none),
@@ -344,6 +425,26 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             card.archived = true;
             (Some(old), card, "archive", String::new(), String::new())
         }
+        Action::Record(rec) => {
+            let verb = rec.verb;
+            let detail = rec.detail.clone();
+            let (old, card, body) = record::build(ctx, board, *rec)?;
+            return write_and_commit(
+                ctx,
+                board,
+                Base::Card(&old),
+                &card,
+                None,
+                Said {
+                    verb,
+                    detail: &detail,
+                    body: &body,
+                },
+            );
+        }
+        Action::Undo { .. } | Action::Redo { .. } | Action::Commit { .. } | Action::Init(_) => {
+            bail!("this change is made with ops::apply (it takes its own lock)")
+        }
         Action::Restore { card } => {
             let old = lookup(board, &card)?;
             if !old.archived {
@@ -376,6 +477,7 @@ fn no_change(card: &Card, why: String) -> Outcome {
         summary: format!("{why}; nothing changed"),
         commit: None,
         changed: Vec::new(),
+        more: More::None,
     }
 }
 
@@ -633,6 +735,7 @@ fn write_and_commit(
             summary: subject,
             commit: None,
             changed: vec![rel],
+            more: More::None,
         });
     }
     let repo = git::open(root)?;
@@ -665,6 +768,7 @@ fn write_and_commit(
             summary: subject,
             commit: Some(oid),
             changed: vec![rel],
+            more: More::None,
         }),
         Err(e) => {
             // Put the file back as it was, then let the transaction go.

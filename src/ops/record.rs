@@ -2,13 +2,12 @@
 //! verdict and evidence, the run in `experiment.runs`, its cost and a
 //! journal entry, all in one commit.
 
-use super::{author_name, lookup, message, write_and_commit, Base, Context, Outcome, Said};
+use super::{author_name, lookup, message, Context};
 use crate::history::report::{cost_of, unit_name};
 use crate::model::{date, Card, Evidence, Experiment, JournalEntry, Verdict};
 use crate::store::Index;
 use anyhow::Result;
 use serde_yaml::Value;
-use std::path::Path;
 
 /// What a run gives a card.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,31 +42,8 @@ pub fn cost_value(amount: f64, unit: &str) -> Value {
     }
 }
 
-/// Record what a run gave a card: one commit, through the same
-/// transaction as every action (the board lock held from reading to
-/// committing).
-pub fn record(ctx: &Context, root: &Path, rec: Record) -> Result<Outcome> {
-    let _lock = super::lock(root)?;
-    let board = Index::load(root)?;
-    let verb = rec.verb;
-    let detail = rec.detail.clone();
-    let (old, card, body) = build(ctx, &board, rec)?;
-    write_and_commit(
-        ctx,
-        &board,
-        Base::Card(&old),
-        &card,
-        None,
-        Said {
-            verb,
-            detail: &detail,
-            body: &body,
-        },
-    )
-}
-
 /// The card before and after, with the commit's body.
-fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, Card, String)> {
+pub(super) fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, Card, String)> {
     let old = lookup(board, &rec.card)?;
     let mut card = old.clone();
     let mut body = Vec::new();

@@ -118,6 +118,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The last commit made, if any.
+    pub fn last_commit(&self) -> Option<Oid> {
+        self.done.iter().rev().find_map(|d| d.commit)
+    }
+
     /// A line for the user: what the last step did, and how many there
     /// were.
     pub fn summary(&self) -> String {

@@ -760,6 +760,11 @@ fn action_name(a: &ops::Action) -> &'static str {
         Verdict { .. } => "saving verdict",
         Archive { .. } => "archiving",
         Restore { .. } => "restoring",
+        Record(_) => "recording",
+        Undo { .. } => "undoing",
+        Redo { .. } => "redoing",
+        Commit { .. } => "committing",
+        Init(_) => "creating the board",
     }
 }
 

@@ -106,6 +106,11 @@ fn describe(action: &ops::Action) -> String {
         Verdict { card, .. } => format!("saving the verdict of {}", short(card)),
         Archive { card } => format!("archiving {}", short(card)),
         Restore { card } => format!("restoring {}", short(card)),
+        Record(r) => format!("recording the result of {}", short(&r.card)),
+        Undo { .. } => "undoing".to_string(),
+        Redo { .. } => "redoing".to_string(),
+        Commit { .. } => "committing the board".to_string(),
+        Init(_) => "creating the board".to_string(),
     }
 }
 
@@ -290,13 +295,13 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
         }
         Job::Resolve(conflict, choice) => applied(conflict.resolve(&ctx(), choice).map_err(text)),
         Job::Undo { redo } => {
-            let result = if redo {
-                ops::undo::redo(root, &ctx(), 1)
-            } else {
-                ops::undo::undo(root, &ctx(), 1)
+            let action = match redo {
+                true => ops::Action::Redo { n: 1 },
+                false => ops::Action::Undo { n: 1 },
             };
+            let result = ops::apply(&ctx(), root, action);
             (
-                Event::Undone(result.map(|o| o.summary()).map_err(text)),
+                Event::Undone(result.map(|o| o.summary).map_err(|e| e.to_string())),
                 true,
             )
         }
@@ -311,10 +316,8 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
         }),
         Job::Apply(action) => match ops::apply(&ctx(), root, action) {
             Ok(o) => applied(Ok(o)),
-            Err(e) => match e.downcast::<ops::ConflictError>() {
-                Ok(c) => (Event::Conflict(c), false),
-                Err(e) => applied(Err(text(e))),
-            },
+            Err(ops::Error::Conflict(c)) => (Event::Conflict(*c), false),
+            Err(e) => applied(Err(e.to_string())),
         },
         Job::Move(intent) => {
             let result = moves::commit(&ctx(), root, &intent).map_err(text);
