@@ -46,11 +46,24 @@ fn card_timeline_lists_every_change_field_by_field() {
             ts(1, 10, 0),
             Some("add"),
             false,
+            // Every field it was created with (issue 22).
             vec![
                 ch("card", None, Some("created")),
                 ch("title", None, Some("Weekend features")),
                 ch("lane", None, Some("data-preparation")),
                 ch("kind", None, Some("hypothesis")),
+                ch("labels", None, Some("quick-win")),
+                ch("assignees", None, Some("alice")),
+                ch("created", None, Some("2026-10-01")),
+                ch(
+                    "hypothesis.statement",
+                    None,
+                    Some("Weekend features lift ndcg@10"),
+                ),
+                ch("hypothesis.metric", None, Some("ndcg@10")),
+                ch("hypothesis.baseline", None, Some("0.21")),
+                ch("hypothesis.target", None, Some("0.25")),
+                ch("hypothesis.verdict", None, Some("open")),
             ],
         ),
         (
@@ -1633,6 +1646,7 @@ fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
             "    title: (none) -> Card A",
             "    lane: (none) -> business-understanding",
             "    kind: (none) -> task",
+            "    created: (none) -> 2026-10-01",
             "    position: moved down",
             "    position: moved up",
             "    lane: business-understanding -> modeling",
@@ -1649,8 +1663,9 @@ fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
         .flat_map(changes)
         .filter(|(f, _, _)| f == "rank")
         .count();
-    // Three: two reorders, and a new place below Card C in modeling.
-    assert_eq!(ranks, 3, "{log}");
+    // Four: its first place (a created card lists every field), two
+    // reorders, and a new place below Card C in modeling.
+    assert_eq!(ranks, 4, "{log}");
 }
 
 // ---------------------------------------------------------------------------
@@ -2091,7 +2106,7 @@ fn a_shallow_clone_says_where_its_history_starts_and_deepening_reads_it_again() 
         ["    history starts here (a shallow clone: earlier versions are not in this clone)"],
         "{text}"
     );
-    assert!(!text.contains("created"), "{text}");
+    assert!(!text.lines().any(|l| l.trim() == "created"), "{text}");
     let md = ok(&sh.lanes(&["report", "--since", "2026-10-01"]));
     assert!(md.contains("history is incomplete"), "{md}");
 
@@ -2118,4 +2133,370 @@ fn a_shallow_clone_says_where_its_history_starts_and_deepening_reads_it_again() 
         sh.json(&["log", &c, "--json"]),
         whole.json(&["log", &c, "--json"])
     );
+}
+
+// ---------------------------------------------------------------------------
+// Issue 22: a record a PM can audit
+
+/// A hypothesis made with every field the command line gives, at a set
+/// time; its id.
+fn full_hypothesis(r: &Repo) -> String {
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    r.lanes_as(
+        ALICE,
+        &iso(1, 10, 0),
+        &[
+            "add",
+            "Session features",
+            "--lane",
+            "modeling",
+            "--kind",
+            "hypothesis",
+            "--hypothesis",
+            "Session-recency features lift precision@10 over the popularity baseline",
+            "--metric",
+            "precision@10",
+            "--direction",
+            "higher",
+            "--baseline",
+            "0.21",
+            "--target",
+            "0.25",
+            "--label",
+            "quick-win",
+            "--assignee",
+            "alice",
+            "--due",
+            "2026-12-01",
+            "--body",
+            "Compare on the frozen split.",
+        ],
+    )
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn created_lists_every_field_the_card_was_created_with() {
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    let log = r.json(&["log", &id, "--json"]);
+    let first = &log[0];
+    let got = changes(first);
+    for want in [
+        ch("card", None, Some("created")),
+        ch("title", None, Some("Session features")),
+        ch("lane", None, Some("modeling")),
+        ch("kind", None, Some("hypothesis")),
+        ch("labels", None, Some("quick-win")),
+        ch("assignees", None, Some("alice")),
+        ch("due", None, Some("2026-12-01")),
+        ch(
+            "hypothesis.statement",
+            None,
+            Some("Session-recency features lift precision@10 over the popularity baseline"),
+        ),
+        ch("hypothesis.metric", None, Some("precision@10")),
+        ch("hypothesis.direction", None, Some("higher")),
+        ch("hypothesis.baseline", None, Some("0.21")),
+        ch("hypothesis.target", None, Some("0.25")),
+        ch("hypothesis.verdict", None, Some("open")),
+        ch("body", None, Some("Compare on the frozen split.")),
+    ] {
+        assert!(
+            got.contains(&want),
+            "no {want:?} in the created entry:\n{first:#}"
+        );
+    }
+    // The id is the card, not news.
+    assert!(!got.iter().any(|(f, ..)| f == "id"), "{first:#}");
+    // The same in text, in the CLI and on the board's `i` view (which
+    // reads the same timeline).
+    let text = ok(&r.lanes(&["log", &id]));
+    for want in [
+        "    created",
+        "    hypothesis.target: (none) -> 0.25",
+        "    hypothesis.baseline: (none) -> 0.21",
+        "    hypothesis.metric: (none) -> precision@10",
+        "    hypothesis.statement: (none) -> Session-recency features lift precision@10 over the popularity baseline",
+    ] {
+        assert!(text.lines().any(|l| l == want), "no line {want:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn one_command_says_whether_the_target_moved_after_the_first_result() {
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    r.lanes_as(BOB, &iso(2, 10, 0), &["move", &id, "evaluation"]);
+    r.lanes_as(
+        CHEN,
+        &iso(3, 10, 0),
+        &["edit", &id, "--set", "hypothesis.result=0.22"],
+    );
+    r.lanes_as(CHEN, &iso(3, 11, 0), &["note", &id, "below target"]);
+    r.lanes_as(
+        DANA,
+        &iso(4, 10, 0),
+        &["edit", &id, "--set", "hypothesis.target=0.2"],
+    );
+    let log = r.json(&[
+        "log",
+        &id,
+        "--json",
+        "--field",
+        "hypothesis.target",
+        "--field",
+        "hypothesis.result",
+    ]);
+    let entries = log.as_array().expect("a list");
+    let got: Vec<(String, Changes)> = entries
+        .iter()
+        .map(|e| (s(e, "author").to_string(), changes(e)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ALICE.name.to_string(),
+                vec![
+                    ch("card", None, Some("created")),
+                    ch("hypothesis.target", None, Some("0.25")),
+                ]
+            ),
+            (
+                CHEN.name.to_string(),
+                vec![ch("hypothesis.result", None, Some("0.22"))]
+            ),
+            (
+                DANA.name.to_string(),
+                vec![ch("hypothesis.target", Some("0.25"), Some("0.2"))]
+            ),
+        ],
+        "{log:#}"
+    );
+    // The target moved a day after the first result, by Dana: in text too.
+    let text = ok(&r.lanes(&[
+        "log",
+        &id,
+        "--field",
+        "hypothesis.target",
+        "--field",
+        "hypothesis.result",
+    ]));
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| *l == needle)
+            .unwrap_or_else(|| panic!("no line {needle:?} in:\n{text}"))
+    };
+    assert!(at("    hypothesis.result: (none) -> 0.22") < at("    hypothesis.target: 0.25 -> 0.2"));
+    assert!(lines[at("    hypothesis.target: 0.25 -> 0.2") - 1].starts_with("2026-10-04 10:00"));
+    assert!(
+        !text.contains("lane:") && !text.contains("journal"),
+        "{text}"
+    );
+
+    // A group takes every field in it.
+    let group = r.json(&["log", &id, "--json", "--field", "hypothesis"]);
+    let fields: Vec<String> = group
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(changes)
+        .map(|(f, ..)| f)
+        .collect();
+    assert!(
+        fields.contains(&"hypothesis.statement".to_string()),
+        "{fields:?}"
+    );
+    assert!(
+        fields
+            .iter()
+            .all(|f| f == "card" || f.starts_with("hypothesis.")),
+        "{fields:?}"
+    );
+
+    // A field never changed: nothing on stdout, and stderr says which
+    // fields did change.
+    let out = r.lanes(&["log", &id, "--field", "hypothesis.taget"]);
+    assert!(ok(&out).is_empty(), "{}", both(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no change to hypothesis.taget"), "{err}");
+    assert!(err.contains("hypothesis.target"), "{err}");
+    // --field is about one card's history.
+    fails(&r.lanes(&["log", "--field", "lane"]), 2);
+}
+
+#[test]
+fn notes_and_text_are_never_cut_in_json_or_a_file() {
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    let note = format!(
+        "Ran the ablation on the frozen split. {} The end of a long note.",
+        "Weekend sessions are shorter and the category mix shifts towards gifts. ".repeat(5)
+    );
+    assert!(note.chars().count() > 300);
+    r.lanes_as(BOB, &iso(2, 10, 0), &["note", &id, &note]);
+    let statement = format!(
+        "{} and that is the whole claim",
+        "A much longer statement ".repeat(8)
+    );
+    r.lanes_as(
+        BOB,
+        &iso(2, 11, 0),
+        &[
+            "edit",
+            &id,
+            "--set",
+            &format!("hypothesis.statement={statement}"),
+        ],
+    );
+    let log = r.json(&["log", &id, "--json"]);
+    let all: Changes = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(changes)
+        .collect();
+    assert!(
+        all.contains(&ch("journal", None, Some(note.trim()))),
+        "{log:#}"
+    );
+    assert!(
+        all.iter()
+            .any(|(f, _, a)| f == "hypothesis.statement" && a.as_deref() == Some(statement.trim())),
+        "{log:#}"
+    );
+    // The note's author and time come with it.
+    let entry = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(|e| e["changes"].as_array().expect("changes").clone())
+        .find(|c| c["field"] == "journal")
+        .expect("a journal change");
+    assert_eq!(entry["by"], BOB.name, "{entry:#}");
+    assert_eq!(entry["at"], "2026-10-02T10:00:00Z", "{entry:#}");
+    // Piped (not a terminal): the whole text, no ellipsis.
+    let text = ok(&r.lanes(&["log", &id]));
+    assert!(
+        text.contains(&format!("journal: + {:?}", note.trim())),
+        "{text}"
+    );
+    assert!(text.contains(statement.trim()), "{text}");
+    assert!(!text.contains('…'), "{text}");
+}
+
+#[test]
+fn on_a_terminal_the_log_is_cut_to_its_width_with_an_ellipsis() {
+    if !common::tmux::tmux_or_skip() {
+        return;
+    }
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    // Too long for 80 columns, short enough for 200.
+    let note = format!("{}END", "weekend sessions are shorter ".repeat(5));
+    r.lanes_as(BOB, &iso(2, 10, 0), &["note", &id, &note]);
+    let t = common::tmux::Tmux::start_command(&r, &["log", &id], true, &[], 80, 40);
+    let screen = t.wait_for("the log", |s| s.contains(common::tmux::EXITED));
+    let line = screen
+        .lines()
+        .find(|l| l.contains("journal: +"))
+        .unwrap_or_else(|| panic!("no note in:\n{screen}"));
+    assert!(line.trim_end().ends_with('…'), "{screen}");
+    assert!(!screen.contains("END"), "{screen}");
+    drop(t);
+    // COLUMNS is honoured on a terminal.
+    let t =
+        common::tmux::Tmux::start_command(&r, &["log", &id], true, &[("COLUMNS", "200")], 80, 40);
+    let screen = t.wait_for("the log", |s| s.contains(common::tmux::EXITED));
+    assert!(
+        screen.contains("END"),
+        "a 200-column line wraps on an 80-column screen:\n{screen}"
+    );
+}
+
+#[test]
+fn undoing_a_note_reads_as_removing_that_journal_entry() {
+    let r = Repo::new();
+    r.ok(&["init"]);
+    let id = r.add("Weekend features", &[]);
+    r.at(Some(ts(2, 10, 0)));
+    r.ok(&["note", &id, "weekend traffic behaves differently"]);
+    r.at(Some(ts(2, 11, 0)));
+    r.ok(&["undo"]);
+    r.at(None);
+    let text = ok(&r.lanes(&["log", &id]));
+    assert!(
+        text.lines().any(|l| l
+            == format!(
+                "    journal: removed note by {USER_NAME} at 2026-10-02T10:00:00Z: \"weekend traffic behaves differently\""
+            )),
+        "{text}"
+    );
+    assert!(!text.contains("rewritten (no field changed)"), "{text}");
+    let log = r.json(&["log", &id, "--json"]);
+    let last = changes(log.as_array().and_then(|a| a.last()).expect("an entry"));
+    assert_eq!(
+        last,
+        vec![ch(
+            "journal",
+            Some("weekend traffic behaves differently"),
+            None
+        )]
+    );
+}
+
+#[test]
+fn a_checklist_tick_names_the_item() {
+    let r = Repo::new();
+    r.ok(&["init"]);
+    let id = r.add("Model card", &[]);
+    r.ok(&[
+        "edit",
+        &id,
+        "--set",
+        "checklist=[{text: Runbook, done: false}, {text: Fairness review, done: false}]",
+    ]);
+    r.ok(&["edit", &id, "--set", "checklist.1.done=true"]);
+    let subject = r.head_subject();
+    assert!(subject.contains("ticked \"Fairness review\""), "{subject}");
+    assert!(!subject.contains("checklist.1.done"), "{subject}");
+    assert!(r
+        .head_message()
+        .contains("checklist: ticked \"Fairness review\""));
+    r.ok(&["edit", &id, "--set", "checklist.1.done=false"]);
+    assert!(
+        r.head_subject().contains("unticked \"Fairness review\""),
+        "{}",
+        r.head_subject()
+    );
+
+    let text = ok(&r.lanes(&["log", &id]));
+    assert!(
+        text.lines()
+            .any(|l| l == "    checklist: ticked \"Fairness review\""),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l == "    checklist: unticked \"Fairness review\""),
+        "{text}"
+    );
+    assert!(!text.contains("(done)"), "{text}");
+    let log = r.json(&["log", &id, "--json"]);
+    let ticks: Vec<&Value> = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(|e| e["changes"].as_array().expect("changes"))
+        .filter(|c| c["field"] == "checklist" && !c["op"].is_null())
+        .collect();
+    assert_eq!(ticks.len(), 2, "{log:#}");
+    assert_eq!(ticks[0]["op"], "ticked");
+    assert_eq!(ticks[0]["before"], "Fairness review");
+    assert_eq!(ticks[0]["after"], "Fairness review (done)");
+    assert_eq!(ticks[1]["op"], "unticked");
 }

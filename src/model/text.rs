@@ -134,6 +134,40 @@ pub fn for_grid(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` made safe for a character grid ([`for_grid`]) and at most `width`
+/// columns wide, ending in `…` when cut (CJK and emoji take two columns;
+/// tabs become spaces). The one way text is cut to a width: tables, the
+/// board screen and terminal output all use it.
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let safe = for_grid(s);
+    let total: usize = safe.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return safe.into_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let limit = width.saturating_sub(1);
+    for c in safe.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > limit {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Display width of text (after making it safe for a grid).
+pub fn width(s: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    for_grid(s).chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
 /// Zero-width joiner, variation selectors and emoji skin-tone modifiers:
 /// whether they fuse their neighbours into one glyph depends on the
 /// terminal and its font, so widths computed for them cannot be trusted.
