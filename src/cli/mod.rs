@@ -152,6 +152,9 @@ pub enum Command {
         /// Sort by: lane (default), verdict, metric, updated, cost
         #[arg(long, default_value = "lane")]
         sort: String,
+        /// Never cut the text to the terminal's width (it is never cut in a file or a pipe)
+        #[arg(long)]
+        wide: bool,
         /// Print the hypotheses as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
@@ -482,6 +485,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             lane,
             metric,
             sort,
+            wide,
             json,
         } => {
             let r = root(&cli.board)?;
@@ -526,7 +530,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 term::json(&mut out, &rows)?;
             } else {
-                write!(out, "{}", crate::history::report::hypotheses_text(&rows))?;
+                let width = if wide { None } else { term::stdout_width() };
+                write!(
+                    out,
+                    "{}",
+                    crate::history::report::hypotheses_text(&rows, width)
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
