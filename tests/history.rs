@@ -633,7 +633,7 @@ fn flow_counts_cycle_times_loop_backs_and_wip_breaches() {
         row("Data Preparation", 4, "2.0d", "3.0d"),
         row("Modeling", 5, "1.0d", "7.0d"),
         row("Evaluation", 4, "1.0d", "1.0d"),
-        row("End to end (to the last lane)", 3, "14.0d", "14.0d"),
+        row("End to end (to done)", 3, "14.0d", "14.0d"),
         "  2026-W42    2 ■■".to_string(),
         "  2026-W43    1 ■".to_string(),
         "    2  Modeling -> Data Preparation".to_string(),
@@ -825,9 +825,16 @@ fn report_markdown_is_safe_and_complete() {
     has("| Modeling | 2 | 4 |");
     has("| Deployment | 3 ⚠ | 2 |");
     has("## Hypotheses tested (3)");
-    has("| Two-tower beats ALS on recall@20 | recall@20 | 0.3 | 0.35 | 0.37 | **supported** |");
-    has("| Ablate \\| dropout ^[[31mred | F1 | 0.5 | 0.6 | 0.55 | **inconclusive** |");
-    has("| Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | **refuted** |");
+    // Each row names its card (issue 22); none has a run.
+    has(&format!("| {} | Two-tower beats ALS on recall@20 | recall@20 | 0.3 | 0.35 | 0.37 | — | **supported** |", short(&sc.g)));
+    has(&format!(
+        "| {} | Ablate \\| dropout ^[[31mred | F1 | 0.5 | 0.6 | 0.55 | — | **inconclusive** |",
+        short(&sc.k)
+    ));
+    has(&format!(
+        "| {} | Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | — | **refuted** |",
+        short(&sc.h)
+    ));
     // Refuted hypotheses are what we learned.
     let learned = md
         .split("## What we learned")
@@ -836,7 +843,7 @@ fn report_markdown_is_safe_and_complete() {
         .expect("a 'What we learned' section");
     assert!(
         learned.contains(
-            "- Weekend features lift ndcg@10 — ndcg@10 came out at 0.232 against a target of 0.25 (baseline 0.21)."
+            &format!("- Weekend features lift ndcg@10 ({}) — ndcg@10 came out at 0.232 against a target of 0.25 (baseline 0.21).", short(&sc.h))
         ),
         "{learned}"
     );
@@ -913,6 +920,9 @@ fn hypotheses_table_with_verdict_history() {
             // No evidence recorded from a run: never stale.
             "stale": false,
             "stale_why": [],
+            // No run behind the result (issue 22).
+            "runs": [],
+            "evidence_source": null,
         })
     );
     assert_eq!(
@@ -942,6 +952,9 @@ fn hypotheses_table_with_verdict_history() {
             // No evidence recorded from a run: never stale.
             "stale": false,
             "stale_why": [],
+            // No run behind the result (issue 22).
+            "runs": [],
+            "evidence_source": null,
         })
     );
     assert_eq!(rows[1]["title"], json!(NASTY_TITLE));
@@ -2499,4 +2512,411 @@ fn a_checklist_tick_names_the_item() {
     assert_eq!(ticks[0]["before"], "Fairness review");
     assert_eq!(ticks[0]["after"], "Fairness review (done)");
     assert_eq!(ticks[1]["op"], "unticked");
+}
+
+// ---------------------------------------------------------------------------
+// Issue 22, item 5: a done state for aging and flow
+
+/// The ids of the cards `lanes flow --json` lists as aging.
+fn aging_ids(r: &Repo) -> Vec<String> {
+    let f = r.json(&["flow", "--json"]);
+    f["aging"]
+        .as_array()
+        .expect("aging")
+        .iter()
+        .map(|a| s(a, "card").to_string())
+        .collect()
+}
+
+/// A crisp-dm board where modeling has a known 85th percentile (one
+/// visit of a day) and cards sit there long after: `open` (no verdict),
+/// `refuted` (has one), and in data-preparation (which has exit criteria)
+/// `ready` (checklist all ticked) and `busy` (one item open).
+struct Aging {
+    repo: Repo,
+    open: String,
+    refuted: String,
+    ready: String,
+    busy: String,
+}
+
+fn aging_board() -> Aging {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let add = |title: &str, lane: &str, extra: &[&str]| {
+        let mut args = vec!["add", title, "--lane", lane];
+        args.extend_from_slice(extra);
+        r.lanes_as(ALICE, &iso(1, 10, 0), &args).trim().to_string()
+    };
+    let pace = add("Pacesetter", "modeling", &[]);
+    let open = add("Open question", "modeling", &["--hypothesis", "Still open"]);
+    let refuted = add("Answered", "modeling", &["--hypothesis", "Was wrong"]);
+    let ready = add("Ready to move", "data-preparation", &[]);
+    let busy = add("Still busy", "data-preparation", &[]);
+    r.lanes_as(BOB, &iso(2, 10, 0), &["move", &pace, "evaluation"]);
+    r.lanes_as(
+        CHEN,
+        &iso(3, 10, 0),
+        &["verdict", &refuted, "refuted", "--result", "0.19"],
+    );
+    let list = "checklist=[{text: Dedup, done: true}, {text: Splits, done: true}]";
+    r.lanes_as(CHEN, &iso(3, 11, 0), &["edit", &ready, "--set", list]);
+    let list = "checklist=[{text: Dedup, done: true}, {text: Splits, done: false}]";
+    r.lanes_as(CHEN, &iso(3, 12, 0), &["edit", &busy, "--set", list]);
+    Aging {
+        repo: r,
+        open,
+        refuted,
+        ready,
+        busy,
+    }
+}
+
+#[test]
+fn aging_counts_only_work_in_progress() {
+    let a = aging_board();
+    let r = &a.repo;
+    let ids = aging_ids(r);
+    // A verdict, or exit criteria met (its checklist all ticked in a lane
+    // that has them): done, not stuck.
+    assert!(
+        !ids.contains(&a.refuted),
+        "a hypothesis with a verdict ages: {ids:?}"
+    );
+    assert!(
+        !ids.contains(&a.ready),
+        "a card that met its exit criteria ages: {ids:?}"
+    );
+    assert!(ids.contains(&a.open) && ids.contains(&a.busy), "{ids:?}");
+    // The stuck marks in the report and the flow text agree.
+    let text = ok(&r.lanes(&["flow"]));
+    let aging = &text[text.find("Aging work in progress").expect("aging")..];
+    assert!(aging.contains(&format!("! {}", short(&a.open))), "{aging}");
+    assert!(!aging.contains(short(&a.refuted)), "{aging}");
+    let md = ok(&r.lanes(&["report", "--since", "2026-10-01"]));
+    let aging = &md[md.find("## Aging").expect("aging")..];
+    let stuck: Vec<&str> = aging.lines().filter(|l| l.contains("stuck?")).collect();
+    assert_eq!(stuck.len(), 1, "{aging}");
+    assert!(stuck[0].contains(short(&a.open)), "{aging}");
+    // The card is no longer done once its verdict is taken back.
+    r.lanes_as(CHEN, &iso(5, 10, 0), &["verdict", &a.refuted, "open"]);
+    assert!(aging_ids(r).contains(&a.refuted));
+}
+
+#[test]
+fn a_lane_the_board_marks_done_is_where_work_finishes() {
+    let a = aging_board();
+    let r = &a.repo;
+    // Without a done lane, the last lane is where work ends (as before).
+    let f = r.json(&["flow", "--json"]);
+    assert_eq!(f["done_lanes"], json!(["deployment"]));
+    // Mark modeling done, by hand, next to a field lanes does not know.
+    let board = r.read(".lanes/board.yaml").replacen(
+        "  - id: modeling\n",
+        "  - id: modeling\n    done: true\n    colour_hint: teal\n",
+        1,
+    );
+    assert!(board.contains("done: true"));
+    r.commit_file(
+        ".lanes/board.yaml",
+        &board,
+        "modeling is where our work ends",
+    );
+    assert_eq!(r.validate().0, Some(0), "{}", r.validate().1);
+    let f = r.json(&["flow", "--json"]);
+    assert_eq!(f["done_lanes"], json!(["modeling"]));
+    let ids = aging_ids(r);
+    assert!(
+        !ids.contains(&a.open),
+        "a card in a done lane ages: {ids:?}"
+    );
+    assert!(ids.contains(&a.busy), "{ids:?}");
+    // Reaching it is finishing: the cards created there count.
+    assert_eq!(f["finished"], json!(3), "{f:#}");
+    // A card in the last lane, no longer done by position, ages.
+    let late = r
+        .lanes_as(
+            ALICE,
+            &iso(4, 10, 0),
+            &["add", "Rollout", "--lane", "deployment"],
+        )
+        .trim()
+        .to_string();
+    assert!(aging_ids(r).contains(&late));
+    // A flag that is not true or false is refused where it is.
+    let bad = board.replace("done: true", "done: maybe");
+    r.write(".lanes/board.yaml", &bad);
+    let (code, text) = r.validate();
+    assert_ne!(code, Some(0), "{text}");
+    let line = bad
+        .lines()
+        .position(|l| l.contains("done: maybe"))
+        .expect("the line")
+        + 1;
+    assert!(
+        text.contains(&format!(".lanes/board.yaml:{line}:")) && text.contains("done"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_flow_summary_agrees_with_its_tables() {
+    // Cards created in the last lane reach it without a journey.
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    for (i, title) in ["Canary rollout", "Model card"].iter().enumerate() {
+        r.lanes_as(
+            ALICE,
+            &iso(2 + i as i64, 10, 0),
+            &["add", title, "--lane", "deployment"],
+        );
+    }
+    let f = r.json(&["flow", "--json", "--since", "2026-10-01"]);
+    let weeks: u64 = f["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .map(|w| w["cards"].as_u64().expect("a count"))
+        .sum();
+    assert_eq!(weeks, 2);
+    assert_eq!(f["finished"], json!(2));
+    assert_eq!(f["finished_where_created"], json!(2));
+    assert_eq!(f["end_to_end"], Value::Null);
+    let text = ok(&r.lanes(&["flow", "--since", "2026-10-01"]));
+    assert!(!text.contains("no card reached"), "{text}");
+    assert!(
+        text.contains("End to end: 2 cards reached Deployment in this period, all created there"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Throughput (cards reaching Deployment per week; 2 in all)"),
+        "{text}"
+    );
+    // One more with a journey: timed, and the others still said.
+    let c = r
+        .lanes_as(
+            ALICE,
+            &iso(5, 10, 0),
+            &["add", "Monitoring", "--lane", "evaluation"],
+        )
+        .trim()
+        .to_string();
+    r.lanes_as(ALICE, &iso(6, 10, 0), &["move", &c, "deployment"]);
+    let text = ok(&r.lanes(&["flow", "--since", "2026-10-01"]));
+    assert!(
+        text.contains("(2 more cards reached Deployment in this period, created there"),
+        "{text}"
+    );
+    assert!(text.contains("3 in all"), "{text}");
+}
+
+#[test]
+fn the_report_names_card_ids_and_the_runs_behind_each_result() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let add = |title: &str| {
+        r.lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &[
+                "add",
+                title,
+                "--hypothesis",
+                title,
+                "--metric",
+                "precision@10",
+                "--target",
+                "0.2",
+            ],
+        )
+        .trim()
+        .to_string()
+    };
+    let from_runs = add("Two-tower retrieval");
+    let from_file = add("Session recency");
+    r.lanes_as(
+        BOB,
+        &iso(2, 10, 0),
+        &[
+            "edit",
+            &from_runs,
+            "--set",
+            "experiment.runs=[mlflow:8c1f2e, mlflow:8c1f3a]",
+        ],
+    );
+    r.lanes_as(
+        BOB,
+        &iso(2, 11, 0),
+        &["verdict", &from_runs, "refuted", "--result", "0.18"],
+    );
+    r.write("metrics.json", r#"{"precision@10": 0.22}"#);
+    r.at(Some(ts(3, 10, 0)));
+    ok(&r.lanes(&["result", &from_file, "dvc:metrics.json"]));
+    r.at(None);
+    let rep = r.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    let row = |id: &str| {
+        rep["tested"]
+            .as_array()
+            .expect("tested")
+            .iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not tested: {rep:#}"))
+            .clone()
+    };
+    assert_eq!(
+        row(&from_runs)["runs"],
+        json!(["mlflow:8c1f2e", "mlflow:8c1f3a"])
+    );
+    assert_eq!(row(&from_runs)["evidence_source"], Value::Null);
+    assert_eq!(
+        row(&from_file)["evidence_source"],
+        json!("dvc:metrics.json#precision@10")
+    );
+    let md = ok(&r.lanes(&["report", "--since", "2026-10-01"]));
+    check_tables(&md);
+    let line = |id: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {} |", short(id))))
+            .unwrap_or_else(|| panic!("no row for {id}:\n{md}"))
+            .to_string()
+    };
+    assert!(
+        line(&from_runs).contains("`mlflow:8c1f2e, mlflow:8c1f3a`"),
+        "{md}"
+    );
+    assert!(
+        line(&from_file).contains("`dvc:metrics.json#precision@10`"),
+        "{md}"
+    );
+    // What we learned names the card and its run too.
+    let learned = md
+        .lines()
+        .find(|l| l.starts_with("- Two-tower retrieval"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        learned.contains(short(&from_runs)) && learned.contains("mlflow:8c1f2e"),
+        "{learned}"
+    );
+    // `lanes hypotheses --json` carries the same fields.
+    let rows = r.json(&["hypotheses", "--json"]);
+    assert!(rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .all(|h| h["runs"].is_array()));
+}
+
+#[test]
+fn the_demo_report_for_the_last_30_days_is_full() {
+    let r = Repo::bare_folder();
+    let dir = r.path.join("demo");
+    // The story's people sign its commits, but lanes refuses to commit
+    // where git has no identity at all: give it one, as a user has.
+    let out = r
+        .lanes_cmd()
+        .args(["demo", dir.to_str().expect("a path")])
+        .env("GIT_AUTHOR_NAME", USER_NAME)
+        .env("GIT_AUTHOR_EMAIL", USER_EMAIL)
+        .env("GIT_COMMITTER_NAME", USER_NAME)
+        .env("GIT_COMMITTER_EMAIL", USER_EMAIL)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run lanes demo");
+    ok(&out);
+    let demo = |args: &[&str]| {
+        let out = r.lanes_in(&dir, args);
+        serde_json::from_str::<Value>(&ok(&out)).expect("JSON")
+    };
+    // Its last step was made today or yesterday.
+    let last: i64 = r
+        .git_cmd()
+        .current_dir(&dir)
+        .args(["log", "-1", "--format=%at"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse()
+                .expect("a time")
+        })
+        .expect("git log");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    assert!(last <= now && now - last < 2 * DAY, "{last} vs {now}");
+    let rep = demo(&["report", "--format", "json"]);
+    assert!(
+        !rep["tested"].as_array().expect("tested").is_empty(),
+        "{rep:#}"
+    );
+    assert!(
+        !rep["people"].as_object().expect("people").is_empty(),
+        "{rep:#}"
+    );
+    // No hypothesis with a verdict is aging.
+    let cards = demo(&["list", "--json"]);
+    let decided: Vec<&str> = cards
+        .as_array()
+        .expect("cards")
+        .iter()
+        .filter(|c| {
+            c["hypothesis"]["verdict"]
+                .as_str()
+                .is_some_and(|v| v != "open")
+        })
+        .map(|c| s(c, "id"))
+        .collect();
+    assert!(decided.len() >= 3, "{decided:?}");
+    let f = demo(&["flow", "--json"]);
+    for a in f["aging"].as_array().expect("aging") {
+        assert!(!decided.contains(&s(a, "card")), "{a} has a verdict");
+    }
+    let md = ok(&r.lanes_in(&dir, &["report"]));
+    assert!(!md.contains("No hypothesis got a verdict"), "{md}");
+    check_tables(&md);
+}
+
+#[test]
+fn cumulative_flow_counts_never_run_together() {
+    // 1,000 cards in one lane and 120 in the next, written as files and
+    // committed at once.
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    for i in 0..1120 {
+        let lane = if i < 1000 {
+            "business-understanding"
+        } else {
+            "data-understanding"
+        };
+        let id = format!("bulk{i:05}x");
+        r.write_card(
+            &id,
+            &format!("id: {id}\ntitle: Card {i}\nlane: {lane}\nrank: h{i:05}1\nkind: task\n"),
+        );
+    }
+    r.git(&["add", "-A"]);
+    r.git_as(
+        BOB,
+        &iso(2, 10, 0),
+        &["commit", "-q", "-m", "import the backlog"],
+    );
+    let text = ok(&r.lanes(&["flow", "--since", "2026-10-02"]));
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("2026-10-02"))
+        .unwrap_or_else(|| panic!("no day row:\n{text}"));
+    let nums: Vec<&str> = row.split_whitespace().skip(1).take(6).collect();
+    assert_eq!(nums, ["1000", "120", "0", "0", "0", "0"], "{row}");
+    // Every row lines up: the counts take the same columns each day.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  2026-") && !l.contains("-W"))
+        .collect();
+    assert!(rows.len() > 5, "{text}");
+    let bar_at = |l: &str| l.find(['█', '▓']).unwrap_or(l.len());
+    assert!(
+        rows.windows(2).all(|w| bar_at(w[0]) == bar_at(w[1])),
+        "{text}"
+    );
 }

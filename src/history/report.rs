@@ -40,6 +40,23 @@ pub struct HypothesisRow {
     /// repository (`stale_why` says how); see [`mark_stale`].
     pub stale: bool,
     pub stale_why: Vec<String>,
+    /// The card's runs (`experiment.runs`), as it has them.
+    pub runs: Vec<String>,
+    /// Where the current result was read, when lanes recorded it from a
+    /// run (`hypothesis.evidence.source`: `mlflow:<run id>`,
+    /// `dvc:<path>#<key>`).
+    pub evidence_source: Option<String>,
+}
+
+impl HypothesisRow {
+    /// The runs behind the result, for a table: the one it was read from,
+    /// else the card's runs; empty when none is known.
+    pub fn runs_text(&self) -> String {
+        match &self.evidence_source {
+            Some(s) => s.clone(),
+            None => self.runs.join(", "),
+        }
+    }
 }
 
 /// Mark the rows whose verdicts are stale: card id -> why
@@ -181,6 +198,12 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                 updated_at: (last > 0).then(|| date::format_timestamp(last)),
                 stale: false,
                 stale_why: Vec::new(),
+                runs: c
+                    .experiment
+                    .as_ref()
+                    .map(|e| e.runs.clone())
+                    .unwrap_or_default(),
+                evidence_source: h.evidence().and_then(Result::ok).map(|e| e.source),
             }
         })
         .collect()
@@ -666,21 +689,28 @@ pub fn markdown(r: &Report) -> String {
     if r.tested.is_empty() {
         let _ = writeln!(out, "No hypothesis got a verdict in this period.");
     } else {
-        let _ = writeln!(out, "| Hypothesis | Metric | Baseline | Target | Result | Verdict |\n|---|---|---:|---:|---:|---|");
+        let _ = writeln!(out, "| Card | Hypothesis | Metric | Baseline | Target | Result | Run | Verdict |\n|---|---|---|---:|---:|---:|---|---|");
         for h in &r.tested {
             let text = if h.statement.is_empty() {
                 &h.title
             } else {
                 &h.statement
             };
+            let runs = h.runs_text();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | **{}** |",
+                "| {} | {} | {} | {} | {} | {} | {} | **{}** |",
+                crate::model::id::short(&h.id),
                 cell(text),
                 cell(&h.metric),
                 cell(&h.baseline),
                 cell(&h.target),
                 cell(&h.result),
+                if runs.is_empty() {
+                    "—".to_string()
+                } else {
+                    format!("`{}`", cell(&runs).replace('`', "'"))
+                },
                 if h.stale {
                     format!("{} (stale: {})", h.verdict, cell(&h.stale_why.join("; ")))
                 } else {
@@ -716,14 +746,21 @@ pub fn markdown(r: &Report) -> String {
         } else {
             &h.statement
         };
+        let runs = h.runs_text();
         let _ = writeln!(
             out,
-            "- {} — {} came out at {} against a target of {} (baseline {}).",
+            "- {} ({}) — {} came out at {} against a target of {} (baseline {}){}.",
             cell(text),
+            crate::model::id::short(&h.id),
             cell(&h.metric),
             cell(&h.result),
             cell(&h.target),
-            cell(&h.baseline)
+            cell(&h.baseline),
+            if runs.is_empty() {
+                String::new()
+            } else {
+                format!(", from `{}`", cell(&runs).replace('`', "'"))
+            }
         );
     }
     let _ = writeln!(
