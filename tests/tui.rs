@@ -2396,3 +2396,22 @@ fn the_history_view_shows_what_was_first_hypothesised() {
         assert!(screen.contains(want), "no {want:?} in:\n{screen}");
     }
 }
+
+#[test]
+fn the_flow_view_counts_cards_that_reached_a_done_lane_where_they_were_created() {
+    // The sample board's Deployment is empty: one card is created there.
+    let r = sample();
+    r.write_card(
+        &id(20),
+        &card(&id(20), "Canary rollout", "deployment", "h", "task", ""),
+    );
+    r.commit_all("a card created in the last lane");
+    let mut app = r.app(100, 80);
+    press(&mut app, &[key('f')]);
+    load_insights(&mut app);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("1 reached a done lane, created there"),
+        "{screen}"
+    );
+}

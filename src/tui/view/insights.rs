@@ -528,6 +528,9 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
             fit(&title(&c.lane), name_w)
         )));
     }
+    // As the text says it: every card that reached a done lane is
+    // counted, with or without a journey to time.
+    let untimed = f.finished - f.end_to_end.map_or(0, |s| s.count);
     if let Some(s) = f.end_to_end {
         lines.push(Line::raw(format!(
             "  {:<name_w$} {} · {}  ({} cards)",
@@ -537,6 +540,21 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
             s.count,
             name_w = name_w,
         )));
+    }
+    if untimed > 0 {
+        lines.push(Line::styled(
+            format!(
+                "  {:<name_w$} {untimed}{} reached a done lane, created there: no journey to time",
+                if f.end_to_end.is_some() {
+                    ""
+                } else {
+                    "end to end"
+                },
+                if f.end_to_end.is_some() { " more" } else { "" },
+                name_w = name_w,
+            ),
+            t.muted(),
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Throughput per week", t.accent()));
