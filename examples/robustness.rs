@@ -460,7 +460,8 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             id,
             wip: opt(r, |r| r.below(12) as u32),
             exit: opt(r, gen_text),
-            extra: gen_extra(r, &["id", "title", "wip", "exit"]),
+            done: r.below(4) == 0,
+            extra: gen_extra(r, &["id", "title", "wip", "exit", "done"]),
         });
     }
     let colors = lanes::model::board::COLORS;

@@ -594,12 +594,14 @@ fn lane_def(id: &'static str) -> BoxedStrategy<LaneDef> {
         text(),
         proptest::option::of(1u32..9),
         proptest::option::of(text()),
+        proptest::bool::ANY,
     )
-        .prop_map(move |(title, wip, exit)| LaneDef {
+        .prop_map(move |(title, wip, exit, done)| LaneDef {
             id: id.to_string(),
             title,
             wip,
             exit,
+            done,
             extra: Mapping::new(),
         })
         .boxed()

@@ -2443,3 +2443,174 @@ fn help_starts_with_the_keys_of_the_view_it_was_opened_from() {
         "back to the table"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Issue 22: tables that never change meaning (the `p` view)
+
+/// A board of hypotheses whose metric names, numbers and costs must be
+/// shown whole: one verdict changed over two commits (for the history
+/// column).
+fn hypotheses_board() -> Repo {
+    let r = Repo::crisp_dm();
+    let long = format!(
+        "hypothesis:\n  statement: {}\n  metric: precision@10\n  direction: higher\n  baseline: 0.21\n  target: 0.25\n  result: 0.232\n  verdict: refuted\nassignees:\n  - mei\nexperiment:\n  cost: 3 GPU-hours\n",
+        q("Session-recency features lift precision@10 over the popularity baseline on the frozen split")
+    );
+    let weekend = |verdict: &str| {
+        format!("hypothesis:\n  statement: Weekend retraining recovers weekend recall.\n  metric: recall@20\n  baseline: 0.3\n  target: 0.35\n  result: 0.3125\n  verdict: {verdict}\nassignees:\n  - tomas\nexperiment:\n  cost: 14.5 GPU-hours\n")
+    };
+    r.write_card(
+        &id(1),
+        &card(
+            &id(1),
+            "Session recency",
+            "modeling",
+            "h",
+            "hypothesis",
+            &long,
+        ),
+    );
+    r.write_card(
+        &id(2),
+        &card(
+            &id(2),
+            "Weekend retraining",
+            "evaluation",
+            "h",
+            "hypothesis",
+            &weekend("open"),
+        ),
+    );
+    r.commit_all("hypotheses");
+    r.write_card(
+        &id(2),
+        &card(
+            &id(2),
+            "Weekend retraining",
+            "evaluation",
+            "h",
+            "hypothesis",
+            &weekend("inconclusive"),
+        ),
+    );
+    r.commit_all("a verdict");
+    r
+}
+
+/// The rendered `p` view of `r` at `w`x`h`.
+fn hypotheses_view(r: &Repo, w: u16, h: u16) -> (App, ratatui::buffer::Buffer) {
+    let mut app = r.app(w, h);
+    press(&mut app, &[key('p')]);
+    load_insights(&mut app);
+    let buf = buffer(&app);
+    (app, buf)
+}
+
+#[test]
+fn the_hypotheses_view_never_cuts_a_metric_name_or_a_number() {
+    let r = hypotheses_board();
+    for (w, h) in [(80, 24), (100, 30), (120, 32), (200, 50), (60, 20)] {
+        let (_, buf) = hypotheses_view(&r, w, h);
+        let screen = screen_text(&buf);
+        for whole in ["precision@10", "recall@20", "inconclusive"] {
+            assert!(screen.contains(whole), "{w}x{h}: {whole:?} cut:\n{screen}");
+        }
+        // The result is always there, whole; the statement is cut with an
+        // ellipsis, never silently.
+        assert!(
+            screen.contains("0.232") && screen.contains("0.3125"),
+            "{w}x{h}:\n{screen}"
+        );
+        if !screen.contains("on the frozen split") {
+            assert!(screen.contains("Session-recency"), "{w}x{h}:\n{screen}");
+            let row = lines(&buf)
+                .into_iter()
+                .find(|l| l.contains("Session-recency"))
+                .expect("the row");
+            assert!(row.contains('…'), "{w}x{h}: cut without an ellipsis: {row}");
+        }
+        if w >= 100 {
+            assert!(screen.contains("0.21→0.25→0.232"), "{w}x{h}:\n{screen}");
+        }
+        // Where the cost is shown it is whole (at 200 columns it was
+        // clipped to `3 GPU-hour`).
+        if screen.contains("GPU-hour") {
+            assert!(
+                screen.contains("3 GPU-hours") && screen.contains("14.5 GPU-hours"),
+                "{w}x{h}:\n{screen}"
+            );
+        }
+        // Nothing is drawn over the frame.
+        frame_intact(&buf, " Hypotheses ");
+    }
+    let (_, buf) = hypotheses_view(&r, 200, 50);
+    let screen = screen_text(&buf);
+    assert!(screen.contains("14.5 GPU-hours"), "{screen}");
+    assert!(screen.contains("inconclusive"), "{screen}");
+}
+
+#[test]
+fn the_hypotheses_view_at_80x24() {
+    let r = hypotheses_board();
+    let (app, _) = hypotheses_view(&r, 80, 24);
+    let terminal = render(&app);
+    insta::assert_snapshot!("hypotheses_80x24", terminal.backend());
+}
+
+#[test]
+fn the_hypotheses_view_marks_stale_verdicts() {
+    let r = hypotheses_board();
+    let (mut app, buf) = hypotheses_view(&r, 80, 24);
+    assert!(find(&buf, "stale").is_none());
+    // What the board's stale check found (as the worker sets it).
+    app.stale.insert(
+        id(1),
+        vec!["metrics.json now has precision@10 = 0.19".into()],
+    );
+    let buf = buffer(&app);
+    let row = lines(&buf)
+        .into_iter()
+        .find(|l| l.contains("Session-recency"))
+        .expect("the row");
+    assert!(row.contains("refuted ⚠stale"), "{row}");
+    assert!(row.contains("precision@10"), "{row}");
+}
+
+#[test]
+fn the_history_view_shows_what_was_first_hypothesised() {
+    let r = hypotheses_board();
+    let mut app = r.app(120, 40);
+    select_card(&mut app, &id(1));
+    press(&mut app, &[key('i')]);
+    app.history = Some((
+        id(1),
+        lanes::history::timeline(&r.path, &id(1)).map_err(|e| format!("{e:#}")),
+    ));
+    let screen = screen_text(&buffer(&app));
+    for want in [
+        "hypothesis.metric: (none) -> precision@10",
+        "hypothesis.target: (none) -> 0.25",
+        "hypothesis.baseline: (none) -> 0.21",
+    ] {
+        assert!(screen.contains(want), "no {want:?} in:\n{screen}");
+    }
+}
+
+#[test]
+fn the_flow_view_counts_cards_that_reached_a_done_lane_where_they_were_created() {
+    // The sample board's Deployment is empty: one card is created there.
+    let r = sample();
+    r.write_card(
+        &id(20),
+        &card(&id(20), "Canary rollout", "deployment", "h", "task", ""),
+    );
+    r.commit_all("a card created in the last lane");
+    let mut app = r.app(100, 80);
+    press(&mut app, &[key('f')]);
+    load_insights(&mut app);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("1 reached a done lane, created there"),
+        "{screen}"
+    );
+}

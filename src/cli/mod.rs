@@ -131,6 +131,9 @@ pub enum Command {
         /// Only cards in (or moving through) this lane
         #[arg(long)]
         lane: Option<String>,
+        /// With a CARD: only changes to this field (dotted, e.g. hypothesis.target; a group such as hypothesis takes every field in it); repeat for more
+        #[arg(long = "field", value_name = "FIELD", requires = "card")]
+        fields: Vec<String>,
         /// Print the entries as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
@@ -149,6 +152,9 @@ pub enum Command {
         /// Sort by: lane (default), verdict, metric, updated, cost
         #[arg(long, default_value = "lane")]
         sort: String,
+        /// Never cut the text to the terminal's width (it is never cut in a file or a pipe)
+        #[arg(long)]
+        wide: bool,
         /// Print the hypotheses as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
@@ -453,6 +459,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             since,
             author,
             lane,
+            fields,
             json,
         } => {
             let r = root(&cli.board)?;
@@ -461,7 +468,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .map(crate::history::parse_since)
                 .transpose()?;
             match card {
-                Some(q) => log_card(&r, &q, reverse, since, author.as_deref(), json)?,
+                Some(q) => log_card(
+                    &r,
+                    &q,
+                    &LogFilter {
+                        reverse,
+                        since,
+                        author: author.as_deref(),
+                        fields: &fields,
+                    },
+                    json,
+                )?,
                 None => log_board(&r, reverse, since, author.as_deref(), lane.as_deref(), json)?,
             }
             Ok(ExitCode::SUCCESS)
@@ -471,6 +488,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             lane,
             metric,
             sort,
+            wide,
             json,
         } => {
             let r = root(&cli.board)?;
@@ -515,7 +533,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 term::json(&mut out, &rows)?;
             } else {
-                write!(out, "{}", crate::history::report::hypotheses_text(&rows))?;
+                let width = if wide { None } else { term::stdout_width() };
+                write!(
+                    out,
+                    "{}",
+                    crate::history::report::hypotheses_text(&rows, width)
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -1141,14 +1164,16 @@ fn validate(r: &Path) -> Result<ExitCode> {
     }
 }
 
-fn log_card(
-    r: &Path,
-    query: &str,
+/// What `lanes log CARD` shows of the card's history.
+struct LogFilter<'a> {
     reverse: bool,
     since: Option<i64>,
-    author: Option<&str>,
-    json: bool,
-) -> Result<()> {
+    author: Option<&'a str>,
+    /// Only changes to these fields (or groups of fields).
+    fields: &'a [String],
+}
+
+fn log_card(r: &Path, query: &str, filter: &LogFilter, json: bool) -> Result<()> {
     let index = store::Index::load(r)?;
     let history = crate::history::board_history(r)?;
     let id = match index.resolve_id(query) {
@@ -1172,22 +1197,39 @@ fn log_card(
     };
     warn_incomplete(&history);
     let mut entries = crate::history::timeline_in(r, &history, &id)?;
-    entries.retain(|e| since.is_none_or(|s| e.time >= s));
-    if let Some(a) = author {
+    entries.retain(|e| filter.since.is_none_or(|s| e.time >= s));
+    if let Some(a) = filter.author {
         let a = a.to_lowercase();
         entries.retain(|e| e.author.to_lowercase().contains(&a));
     }
-    if reverse {
+    if !filter.fields.is_empty() {
+        let changed = crate::history::timeline::changed_fields(&entries);
+        crate::history::timeline::only_fields(&mut entries, filter.fields);
+        if entries.is_empty() {
+            say!(
+                "lanes: no change to {} in the history of {}{}",
+                filter.fields.join(" or "),
+                crate::model::id::short(&id),
+                if changed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the fields it changed: {}", changed.join(", "))
+                }
+            );
+        }
+    }
+    if filter.reverse {
         entries.reverse();
     }
     let mut out = term::stdout();
     if json {
         term::json(&mut out, &entries)?;
     } else {
+        let width = term::stdout_width();
         for e in &entries {
-            write_entry(&mut out, e)?;
+            write_entry(&mut out, e, width)?;
         }
-        if entries.is_empty() {
+        if entries.is_empty() && filter.fields.is_empty() {
             writeln!(out, "no history for {id} yet")?;
         }
     }
@@ -1200,7 +1242,14 @@ fn when(t: i64) -> String {
     s[..16].replace('T', " ")
 }
 
-fn write_entry(out: &mut impl Write, e: &crate::history::Entry) -> Result<()> {
+/// One entry of a card's log. On a terminal `width` columns wide, each
+/// change is cut to the width (ending in `…`); in a file or a pipe
+/// (`width` None) nothing is cut.
+fn write_entry(
+    out: &mut impl Write,
+    e: &crate::history::Entry,
+    width: Option<usize>,
+) -> Result<()> {
     use crate::model::text::one_line;
     let mark = if e.link { "  (mentions the card)" } else { "" };
     writeln!(
@@ -1212,7 +1261,15 @@ fn write_entry(out: &mut impl Write, e: &crate::history::Entry) -> Result<()> {
         one_line(&e.subject)
     )?;
     for line in e.change_lines() {
-        writeln!(out, "    {}", one_line(&line))?;
+        let line = one_line(&line);
+        match width {
+            Some(w) => writeln!(
+                out,
+                "    {}",
+                crate::model::text::fit(&line, w.saturating_sub(4).max(20))
+            )?,
+            None => writeln!(out, "    {line}")?,
+        }
     }
     Ok(())
 }

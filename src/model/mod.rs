@@ -4,6 +4,7 @@
 pub mod board;
 pub mod card;
 pub mod date;
+pub mod done;
 pub mod evidence;
 pub mod field;
 pub mod filter;
@@ -15,5 +16,6 @@ pub mod value;
 
 pub use board::{BoardConfig, CommitMode, LabelDef, LaneDef};
 pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
+pub use done::{done, Done, Progress};
 pub use evidence::Evidence;
 pub use value::FieldError;

@@ -134,6 +134,57 @@ pub fn for_grid(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` made safe for a character grid ([`for_grid`]) and at most `width`
+/// columns wide, ending in `…` when cut (CJK and emoji take two columns;
+/// tabs become spaces). The one way text is cut to a width: tables, the
+/// board screen and terminal output all use it.
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let safe = for_grid(s);
+    let total: usize = safe.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return safe.into_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let limit = width.saturating_sub(1);
+    for c in safe.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > limit {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// [`fit`] for prose: cut at the last space that leaves at least half the
+/// width, so a word, a number or a metric name in it is never cut in two
+/// (`precision@1…`); at a character only when there is no such space.
+pub fn fit_words(s: &str, width: usize) -> String {
+    let cut = fit(s, width);
+    if !cut.ends_with('…') {
+        return cut;
+    }
+    let kept = cut.trim_end_matches('…');
+    match kept.rfind(' ') {
+        Some(at) if self::width(&kept[..at]) * 2 >= width => {
+            format!("{}…", kept[..at].trim_end())
+        }
+        _ => cut,
+    }
+}
+
+/// Display width of text (after making it safe for a grid).
+pub fn width(s: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    for_grid(s).chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
 /// Zero-width joiner, variation selectors and emoji skin-tone modifiers:
 /// whether they fuse their neighbours into one glyph depends on the
 /// terminal and its font, so widths computed for them cannot be trusted.
@@ -202,6 +253,17 @@ mod tests {
         assert_eq!(json_safe("[\n  \"x\"\n]"), "[\n  \"x\"\n]");
         let v: serde_json::Value = serde_json::from_str(&json_safe("\"\u{9b}2J\"")).unwrap();
         assert_eq!(v, "\u{9b}2J");
+    }
+
+    #[test]
+    fn prose_is_cut_between_words() {
+        let s = "Session features lift precision@10 over the baseline";
+        assert_eq!(fit_words(s, 100), s);
+        assert_eq!(fit_words(s, 34), "Session features lift…");
+        assert_eq!(fit(s, 34), "Session features lift precision@1…");
+        assert!(width(&fit_words(s, 34)) <= 34);
+        // No space in the second half: cut at a character.
+        assert_eq!(fit_words("a precision@10_weekend", 12), "a precision…");
     }
 
     #[test]

@@ -45,6 +45,29 @@ pub fn changed_fields(old: &Card, new: &Card) -> Vec<String> {
     out
 }
 
+/// What setting `field` to `v` on `card` is called in a commit: the name
+/// for its subject and the line for its body. Ticking a checklist item
+/// names the item (`ticked "Draft the metric"`), not `checklist.0.done`.
+pub fn set_field_text(card: &Card, field: &str, v: &Value) -> (String, String) {
+    let tick = field
+        .strip_prefix("checklist.")
+        .and_then(|f| f.strip_suffix(".done"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| card.checklist.get(n))
+        .zip(v.as_bool());
+    match tick {
+        Some((item, done)) => {
+            let what = format!(
+                "{} {:?}",
+                if done { "ticked" } else { "unticked" },
+                clean_line(&item.text, 50)
+            );
+            (what.clone(), format!("checklist: {what}"))
+        }
+        None => (field.to_string(), format!("{field}: {}", show_value(v))),
+    }
+}
+
 /// A value in a few words, for questions and journal notes.
 pub fn brief(v: &Value) -> String {
     match v {

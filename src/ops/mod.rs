@@ -293,12 +293,14 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             let old = lookup(board, &card)?;
             let mut value = old.to_value();
             let mut lines = Vec::new();
+            let mut names = Vec::new();
             for (field, v) in &fields {
                 set_field(&mut value, field, v.clone(), &old)?;
-                lines.push(format!("{field}: {}", message::show_value(v)));
+                let (name, line) = message::set_field_text(&old, field, v);
+                names.push(name);
+                lines.push(line);
             }
             let card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
-            let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
             (Some(old), card, "edit", names.join(", "), lines.join("\n"))
         }
         Action::SetChecked { card, fields } => {
