@@ -121,7 +121,7 @@ fn v(x: &Option<Value>) -> String {
         None => String::new(),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(other) => crate::ops::show_value(other),
+        Some(other) => crate::model::text::show_value(other),
     }
 }
 

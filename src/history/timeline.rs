@@ -536,6 +536,6 @@ pub fn journal_line(j: &JournalEntry) -> String {
         "{} {}: {}",
         j.at,
         j.by,
-        crate::ops::clean_line(&j.text, 100)
+        crate::model::text::clean_line(&j.text, 100)
     )
 }
