@@ -150,8 +150,8 @@ pub enum Command {
         #[arg(long)]
         metric: Option<String>,
         /// Sort by: lane (default), verdict, metric, updated, cost
-        #[arg(long, default_value = "lane")]
-        sort: String,
+        #[arg(long, value_enum, default_value_t = crate::history::query::HypSort::Lane)]
+        sort: crate::history::query::HypSort,
         /// Never cut the text to the terminal's width (it is never cut in a file or a pipe)
         #[arg(long)]
         wide: bool,
@@ -228,6 +228,16 @@ pub enum Command {
     },
     /// Print the man page (roff; view it with `lanes man | man -l -`)
     Man,
+    /// Serve the board to agents over the Model Context Protocol (stdio)
+    #[command(
+        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, result, hypotheses. Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
+        after_help = crate::mcp::CLIENT_HELP
+    )]
+    Mcp {
+        /// The agent's name in commits and journal entries (default: the MCP client's name)
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+    },
     /// Create the demo board (a recommendation-engine project) and open it
     Demo {
         /// Where to create it (default: a new temporary folder)
@@ -503,32 +513,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         .map_err(|e| anyhow!(e))
                 })
                 .transpose()?;
-            let mut rows: Vec<_> = crate::history::report::hypotheses(&board, &history)
-                .into_iter()
-                .filter(|h| verdict.as_ref().is_none_or(|v| h.verdict == *v))
-                .filter(|h| lane.as_ref().is_none_or(|l| h.lane == *l))
-                .filter(|h| {
-                    metric
-                        .as_ref()
-                        .is_none_or(|m| h.metric.to_lowercase().contains(&m.to_lowercase()))
-                })
-                .collect();
-            match sort.as_str() {
-                "lane" => {}
-                "verdict" => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
-                "metric" => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
-                "updated" => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
-                "cost" => rows.sort_by(|a, b| {
-                    let n = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-                    n(&b.cost).total_cmp(&n(&a.cost))
-                }),
-                other => bail!("--sort {other:?}: sort by lane, verdict, metric, updated or cost"),
-            }
-            let stale = crate::evidence::stale::check_cards(
-                &r,
-                rows.iter().filter_map(|h| board.card(&h.id)),
-            );
-            crate::history::report::mark_stale(&mut rows, &stale);
+            let query = crate::history::query::HypQuery {
+                verdict,
+                lane,
+                metric,
+                sort,
+            };
+            let rows = crate::history::query::hypotheses(&r, &board, &history, &query);
             let mut out = term::stdout();
             if json {
                 term::json(&mut out, &rows)?;
@@ -875,6 +866,14 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let mut out = term::stdout();
             clap_complete::generate(shell, &mut Cli::command(), "lanes", &mut out);
             out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mcp { agent } => {
+            let cwd = match &cli.board {
+                Some(p) => p.clone(),
+                None => std::env::current_dir()?,
+            };
+            crate::mcp::serve(crate::mcp::Options { cwd, agent })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {

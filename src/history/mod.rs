@@ -20,6 +20,7 @@
 
 mod cache;
 pub mod flow;
+pub mod query;
 pub mod report;
 pub mod timeline;
 mod walk;

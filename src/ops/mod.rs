@@ -626,11 +626,15 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
 
 /// The name a journal entry is signed with: the commit's author.
 pub(crate) fn author_name(ctx: &Context, root: &Path) -> String {
-    git::open(root)
+    let name = git::open(root)
         .ok()
         .and_then(|r| ctx.signer().signatures(&r).ok())
         .and_then(|(a, _)| a.name().ok().map(str::to_string))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match &ctx.agent {
+        Some(agent) => format!("{name} via {}", message::clean_line(agent, 60)),
+        None => name,
+    }
 }
 
 /// Whether lanes' commits run the repository's commit hooks: yes, as
@@ -752,7 +756,9 @@ fn write_and_commit(
             git_hooks(&board.config),
         )?;
     }
-    let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
+    let mut trailers = message::Trailers::new(verb, &[after.id.as_str()]);
+    trailers.agent = ctx.agent.clone();
+    let msg = trailers.message(&subject, body);
     let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
     tx.sign_as(ctx.signer());
     tx.run_hooks(git_hooks(&board.config));
