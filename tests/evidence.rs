@@ -658,7 +658,12 @@ fn lanes_run_wraps_a_live_mlflow_run() {
     assert_eq!(card["experiment"]["runs"][0].as_str(), Some(run));
     assert!(card["experiment"]["cost"].as_f64().is_some());
     // The store MLflow wrote is readable for completion, newest first.
-    let recent = lanes::evidence::recent_runs(&r.abs("."), "precision_at_10", 5).unwrap();
+    let wanted = lanes::evidence::names::Wanted {
+        metric: Some("precision@10".into()),
+        ..Default::default()
+    };
+    let recent = lanes::evidence::recent_runs(&r.abs("."), &wanted, 5).unwrap();
+    assert_eq!(recent[0].key, "precision_at_10");
     assert_eq!(format!("mlflow:{}", recent[0].id), run);
 }
 
@@ -704,16 +709,16 @@ fn r_on_the_board_records_a_result_from_a_recent_run() {
             'r',
         ))],
     );
-    let [Effect::LoadRuns { card, metric }] = &effects[..] else {
+    let [Effect::LoadRuns { card, .. }] = &effects[..] else {
         panic!("expected the runs to be looked up, got {effects:?}");
     };
     assert_eq!(card, &id);
     // What the worker does: the store's recent runs of the metric.
-    let runs = lanes::evidence::recent_runs(&app.root, metric, 12).map_err(|e| format!("{e:#}"));
-    assert!(runs.as_ref().is_ok_and(|r| !r.is_empty()), "{runs:?}");
-    app.on_runs(card.clone(), runs);
+    let offer = lanes::evidence::pick::offer_for(&app.root, card, 12);
+    assert!(!offer.choices.is_empty(), "{offer:?}");
+    app.on_runs(card.clone(), offer);
     assert!(matches!(app.mode, Mode::Prompt(_)));
-    locate(&buffer(&app), "Recent runs of this metric");
+    locate(&buffer(&app), "Recent runs that logged precision_at_10:");
     // Tab goes through them until the good run is in the line.
     let good = format!(
         "mlflow:{}",

@@ -20,6 +20,9 @@ pub struct HypothesisRow {
     pub target: String,
     pub result: String,
     pub verdict: String,
+    /// Why the verdict holds when its numbers give another one
+    /// (`hypothesis.rationale`), if a reason was given.
+    pub rationale: Option<String>,
     pub cost: String,
     pub owner: String,
     pub lane: String,
@@ -155,6 +158,7 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                 target: v(&h.target),
                 result: v(&h.result),
                 verdict: h.verdict.to_string(),
+                rationale: h.rationale.clone(),
                 cost: c
                     .experiment
                     .as_ref()
@@ -269,6 +273,27 @@ pub fn hypotheses_text(rows: &[HypothesisRow]) -> String {
                 crate::model::id::short(&r.id),
                 r.verdict,
                 one_line(&r.stale_why.join("; "))
+            );
+        }
+    }
+    out.push_str(&reasons_text(rows));
+    out
+}
+
+/// The reasons given for verdicts, one line each, under a table.
+pub fn reasons_text(rows: &[HypothesisRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        if let Some(why) = &r.rationale {
+            if out.is_empty() {
+                out.push_str("\nreasons given for verdicts:\n");
+            }
+            let _ = writeln!(
+                out,
+                "  {} {} because: {}",
+                crate::model::id::short(&r.id),
+                r.verdict,
+                crate::model::text::one_line(why)
             );
         }
     }
@@ -634,7 +659,11 @@ pub fn markdown(r: &Report) -> String {
                     format!("{} (stale: {})", h.verdict, cell(&h.stale_why.join("; ")))
                 } else {
                     h.verdict.clone()
-                }
+                } + &h
+                    .rationale
+                    .as_ref()
+                    .map(|r| format!(", because: {}", cell(r)))
+                    .unwrap_or_default()
             );
         }
     }
@@ -674,6 +703,9 @@ pub fn markdown(r: &Report) -> String {
             cell(&h.target),
             cell(&h.baseline)
         );
+        if let Some(r) = &h.rationale {
+            let _ = writeln!(out, "  Refuted because: {}", cell(r));
+        }
     }
     let _ = writeln!(
         out,

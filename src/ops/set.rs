@@ -8,11 +8,13 @@ use serde_yaml::{Mapping, Value};
 const HYPOTHESIS_KEYS: &[&str] = &[
     "statement",
     "metric",
+    "metric_key",
     "direction",
     "baseline",
     "target",
     "result",
     "verdict",
+    "rationale",
     "evidence",
 ];
 const EXPERIMENT_KEYS: &[&str] = &["runs", "dataset", "model", "commit", "cost"];

@@ -56,8 +56,8 @@ pub enum Event {
     AutoSync,
     /// A card's history was read.
     History(String, Result<Vec<crate::history::Entry>, String>),
-    /// A hypothesis's recent runs were read (for `r`).
-    Runs(String, Result<Vec<crate::evidence::mlflow::Recent>, String>),
+    /// What `r` offers for a hypothesis was read: its recent runs, or keys.
+    Runs(String, crate::evidence::pick::Offer),
     /// Stale verdicts were checked: card id -> why.
     Stale(std::collections::HashMap<String, Vec<String>>),
     /// Hypotheses and flow were computed.
@@ -78,10 +78,9 @@ enum Job {
     },
     Reload,
     Status,
-    /// The store's recent runs of a metric, for a card.
+    /// What `r` offers for a card: its metric's recent runs, or keys.
     Runs {
         card: String,
-        metric: String,
     },
     /// Record a run's result on a card.
     Record {
@@ -267,18 +266,22 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
             },
         },
         Job::Record { card, source } => {
-            let opts = crate::evidence::Options::default();
+            // A hypothesis without a numeric target still gets its result.
+            let opts = crate::evidence::Options {
+                verdict: crate::evidence::VerdictMode::IfPossible,
+                ..Default::default()
+            };
             applied(
                 crate::evidence::record_result(&ctx(), root, &card, &source, &opts)
                     .map(|(_, outcome)| outcome)
-                    .map_err(text),
+                    .map_err(|e| crate::evidence::on_screen(&e)),
             )
         }
         Job::Reload => (Event::Loaded(Board::load(root).map_err(text)), false),
         Job::Status => (Event::Status(repo_status(root)), false),
-        Job::Runs { card, metric } => {
-            let runs = crate::evidence::recent_runs(root, &metric, 12).map_err(text);
-            (Event::Runs(card, runs), false)
+        Job::Runs { card } => {
+            let offer = crate::evidence::pick::offer_for(root, &card, 12);
+            (Event::Runs(card, offer), false)
         }
         Job::Stale(cards) => (
             Event::Stale(crate::evidence::stale::check_cards(root, &cards)),
@@ -667,8 +670,8 @@ impl Loop {
             Effect::LoadInsights => {
                 let _ = self.jobs.send(Job::Insights);
             }
-            Effect::LoadRuns { card, metric } => {
-                let _ = self.jobs.send(Job::Runs { card, metric });
+            Effect::LoadRuns { card, .. } => {
+                let _ = self.jobs.send(Job::Runs { card });
             }
             Effect::RecordResult { card, source } => {
                 app.work = Work::Running("reading the run".into());
@@ -795,8 +798,8 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             app.history = Some((id, r));
             Vec::new()
         }
-        Event::Runs(card, runs) => {
-            app.on_runs(card, runs);
+        Event::Runs(card, offer) => {
+            app.on_runs(card, offer);
             Vec::new()
         }
         Event::Stale(map) => {
