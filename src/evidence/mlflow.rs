@@ -224,6 +224,9 @@ pub struct Recent {
     pub value: f64,
     /// The key the value was logged under.
     pub key: String,
+    /// Other keys of the run the metric's name matches as well as `key`
+    /// (empty unless it is ambiguous: then `key` is only the first).
+    pub also: Vec<String>,
 }
 
 /// An open store, for one command's reads.
@@ -536,10 +539,13 @@ impl Reader {
                         "SELECT r.run_uuid, r.start_time, m.value, m.is_nan FROM runs r JOIN latest_metrics m ON m.run_uuid = r.run_uuid AND m.key = ?1 WHERE r.lifecycle_stage = 'active' AND r.start_time >= ?2 ORDER BY r.start_time DESC, r.run_uuid LIMIT ?3",
                     )
                     .map_err(|e| sql_error(path, e))?;
+                let candidates = wanted.candidates(&keys);
+                let exact = wanted.exact().filter(|k| candidates.first() == Some(k));
                 let mut out: Vec<Recent> = Vec::new();
-                // Best key first: a run that logged two keys the metric
-                // matches is listed with the better one.
-                for key in wanted.candidates(&keys) {
+                // Best key first: a run that logged the key as named is
+                // listed with it; one that logged two keys the name rules
+                // match is ambiguous.
+                for key in &candidates {
                     let rows = st
                         .query_map(
                             rusqlite::params![key, since_ms.unwrap_or(i64::MIN), limit as i64],
@@ -552,6 +558,7 @@ impl Reader {
                                         r.get::<_, Option<bool>>(3)?.unwrap_or(false),
                                     ),
                                     key: key.clone(),
+                                    also: Vec::new(),
                                 })
                             },
                         )
@@ -559,8 +566,10 @@ impl Reader {
                         .collect::<rusqlite::Result<Vec<_>>>()
                         .map_err(|e| sql_error(path, e))?;
                     for r in rows {
-                        if !out.iter().any(|o| o.id == r.id) {
-                            out.push(r);
+                        match out.iter_mut().find(|o| o.id == r.id) {
+                            Some(o) if Some(&o.key) != exact => o.also.push(r.key),
+                            Some(_) => {}
+                            None => out.push(r),
                         }
                     }
                 }
@@ -575,8 +584,13 @@ impl Reader {
                         break;
                     }
                     let keys = self.metric_keys(&r.id)?;
-                    let Some(key) = wanted.candidates(&keys).into_iter().next() else {
-                        continue;
+                    let (key, also) = match wanted.pick(&keys) {
+                        super::names::Pick::Found(k, _) => (k, Vec::new()),
+                        super::names::Pick::Ambiguous(mut ks) => {
+                            let first = ks.remove(0);
+                            (first, ks)
+                        }
+                        super::names::Pick::None => continue,
                     };
                     if let Ok(Some(f)) = self.final_value(&r.id, &key) {
                         out.push(Recent {
@@ -584,6 +598,7 @@ impl Reader {
                             start_ms: r.start_ms.unwrap_or(0),
                             value: f.value,
                             key,
+                            also,
                         });
                     }
                 }

@@ -159,16 +159,20 @@ impl Wanted {
         }
     }
 
+    /// The key read as it is named, when one is: the one given, else the
+    /// metric_key, else the metric.
+    pub fn exact(&self) -> Option<&String> {
+        self.given
+            .as_ref()
+            .or(self.metric_key.as_ref())
+            .or(self.metric.as_ref())
+    }
+
     /// The keys of `keys` that could be read, best first: for finding the
     /// runs that logged the metric.
     pub fn candidates<S: AsRef<str>>(&self, keys: &[S]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let exact = self
-            .given
-            .as_ref()
-            .or(self.metric_key.as_ref())
-            .or(self.metric.as_ref());
-        if let Some(k) = exact {
+        if let Some(k) = self.exact() {
             if keys.iter().any(|x| x.as_ref() == k) {
                 out.push(k.clone());
             }

@@ -89,7 +89,9 @@ fn offer_from(
 ) -> anyhow::Result<Offer> {
     let recent = reader.recent(wanted, None, limit)?;
     if let Some(first) = recent.first() {
-        let one_key = recent.iter().all(|r| r.key == first.key);
+        let one_key = recent
+            .iter()
+            .all(|r| r.key == first.key && r.also.is_empty());
         let key = first.key.as_str();
         let what = wanted.describe();
         let about = if !one_key {
@@ -101,24 +103,32 @@ fn offer_from(
         } else {
             format!("Recent runs that logged {what} (as {key}, by MLflow's name rules):")
         };
-        let choices = recent
-            .iter()
-            .map(|r| {
+        let mut choices = Vec::new();
+        for r in &recent {
+            let when = started(r.start_ms);
+            if r.also.is_empty() {
                 let key = if one_key {
                     String::new()
                 } else {
                     format!("{} ", r.key)
                 };
-                (
+                choices.push((
                     format!("mlflow:{}", r.id),
-                    format!(
-                        "{key}{} · started {}",
-                        show_number(r.value),
-                        started(r.start_ms)
-                    ),
-                )
-            })
-            .collect();
+                    format!("{key}{} · started {when}", show_number(r.value)),
+                ));
+                continue;
+            }
+            // Two keys the name matches: each is offered by name.
+            let short = &r.id[..r.id.len().min(12)];
+            for (k, v) in reader.finals(&r.id)? {
+                if k == r.key || r.also.contains(&k) {
+                    choices.push((
+                        format!("mlflow:{short}#{k}"),
+                        format!("{} · started {when}", show_number(v)),
+                    ));
+                }
+            }
+        }
         return Ok(Offer { about, choices });
     }
     let runs: Vec<mlflow::Run> = reader
