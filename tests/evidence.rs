@@ -1973,6 +1973,19 @@ fn a_verdict_the_numbers_contradict_needs_a_reason_shown_wherever_the_verdict_is
     // An empty reason is no reason.
     let err = fails(&r.lanes(&["verdict", &id, "refuted", "--because", " "]), 1);
     assert!(err.contains("the reason is empty"), "{err}");
+    // A card edited by hand into a contradiction (its result is still
+    // 0.25) says so where it is shown.
+    let text = r
+        .card_text(&id)
+        .replace("  verdict: open", "  verdict: refuted");
+    let file = r.base().join("hand.yaml");
+    std::fs::write(&file, text).unwrap();
+    ok(&r.lanes(&["edit", &id, "--file", file.to_str().unwrap()]));
+    let shown = ok(&r.lanes(&["show", &id]));
+    assert!(
+        shown.contains("! the numbers give supported, not refuted"),
+        "{shown}"
+    );
     r.assert_healthy();
 }
 
