@@ -106,7 +106,14 @@ fn card_timeline_lists_every_change_field_by_field() {
             ts(7, 10, 0),
             Some("verdict"),
             false,
-            vec![ch("hypothesis.verdict", Some("open"), Some("refuted"))],
+            vec![
+                ch("hypothesis.verdict", Some("open"), Some("refuted")),
+                ch(
+                    "hypothesis.rationale",
+                    None,
+                    Some("the lift is within the noise of the baseline"),
+                ),
+            ],
         ),
         (
             "edit H labels",
@@ -814,7 +821,7 @@ fn report_markdown_is_safe_and_complete() {
     has("## Hypotheses tested (3)");
     has("| Two-tower beats ALS on recall@20 | recall@20 | 0.3 | 0.35 | 0.37 | **supported** |");
     has("| Ablate \\| dropout ^[[31mred | F1 | 0.5 | 0.6 | 0.55 | **inconclusive** |");
-    has("| Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | **refuted** |");
+    has("| Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | **refuted, because: the lift is within the noise of the baseline** |");
     // Refuted hypotheses are what we learned.
     let learned = md
         .split("## What we learned")
@@ -882,6 +889,8 @@ fn hypotheses_table_with_verdict_history() {
             "target": "0.25",
             "result": "0.232",
             "verdict": "refuted",
+            // The numbers alone give inconclusive: the team said why.
+            "rationale": "the lift is within the noise of the baseline",
             "cost": "12.5",
             "owner": "alice",
             "lane": "deployment",
@@ -914,6 +923,7 @@ fn hypotheses_table_with_verdict_history() {
             "target": "0.35",
             "result": "0.37",
             "verdict": "supported",
+            "rationale": null,
             "cost": "3 GPU-hours",
             "owner": "chen",
             "lane": "modeling",

@@ -35,17 +35,14 @@ fn commit_note(outcome: &ops::Outcome) -> String {
     }
 }
 
-/// A verdict the numbers contradict, refused: the error says how to give
-/// the reason on the command line.
+/// A verdict the numbers contradict, refused: the error says, after why,
+/// how to give the reason on the command line.
 pub fn verdict_hint(e: anyhow::Error) -> anyhow::Error {
     match e.downcast_ref::<evidence::verdict::Disagrees>() {
-        Some(d) => {
-            let hint = format!(
-                "give the reason it holds with --because TEXT (kept as hypothesis.rationale), or give the verdict the numbers give ({})",
-                d.computed
-            );
-            e.context(hint)
-        }
+        Some(d) => anyhow::anyhow!(
+            "{e:#}; give the reason it holds with --because TEXT (kept as hypothesis.rationale), or the verdict the numbers give ({})",
+            d.computed
+        ),
         None => e,
     }
 }
