@@ -563,7 +563,13 @@ pub fn reading(
         check_kept_verdict(card, e.value, because.as_deref())?;
     }
     e.verdict = verdict;
-    let metric_key = key_to_keep(card, &e, &keys_of(&repo, &e, opts.store.as_deref()));
+    // Only a key named when recording may become the metric_key: the
+    // run's keys are read again only then.
+    let metric_key = if e.metric_from.as_deref() == Some(KeyFrom::Given.as_str()) {
+        key_to_keep(card, &e, &keys_of(&repo, &e, opts.store.as_deref()))
+    } else {
+        None
+    };
     Ok(Reading {
         card: card.id.clone(),
         evidence: e,

@@ -498,11 +498,13 @@ archived: true
 hypothesis:
   statement: Recency raises precision@10
   metric: precision@10
+  metric_key: val/precision_at_10
   direction: higher
   baseline: 0.21
   target: +15%
   result: 18446744073709551615
   verdict: refuted
+  rationale: the eval set leaked
   reviewer: bo
 experiment:
   runs:
@@ -534,6 +536,9 @@ future_field:
         let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
         let bytes = encode(&card).unwrap();
         assert_eq!(decode(&bytes).as_ref(), Some(&card));
+        let hyp = card.hypothesis.as_deref().unwrap();
+        assert_eq!(hyp.metric_key.as_deref(), Some("val/precision_at_10"));
+        assert_eq!(hyp.rationale.as_deref(), Some("the eval set leaked"));
         let h = head(&bytes).unwrap();
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);

@@ -1328,7 +1328,10 @@ impl App {
             }
             Command::RecordResult => {
                 if let Some(c) = self.selected_card() {
-                    let metric = c.hypothesis.as_ref().and_then(|h| h.metric.clone());
+                    let metric = c
+                        .hypothesis
+                        .as_ref()
+                        .and_then(|h| h.metric.clone().or_else(|| h.metric_key.clone()));
                     match metric {
                         Some(metric) => {
                             let card = c.id.clone();
