@@ -2136,3 +2136,49 @@ fn v_on_the_board_asks_why_when_the_verdict_contradicts_the_numbers() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_run_typed_on_the_board_without_the_metric_says_what_to_do_there() {
+    use common::tui::{buffer, code, press, screen_text, type_text};
+    use lanes::tui::app::Effect;
+    use ratatui::crossterm::event::KeyCode;
+    let r = Repo::with_board("crisp-dm");
+    std::fs::copy(fixtures().join("mlflow.db"), r.abs("mlflow.db")).unwrap();
+    let id = hypothesis_on(&r, "ndcg@10", &[]);
+    let mut app = r.app(80, 24);
+    app.selected_id = Some(id.clone());
+    app.rebuild();
+    app.on_runs(
+        id.clone(),
+        lanes::evidence::pick::offer_for(&r.abs("."), &id, 12),
+    );
+    let named = run_id("sqlite", "named");
+    type_text(&mut app, &format!("mlflow:{named}"));
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::RecordResult { card, source }] = &effects[..] else {
+        panic!("expected a record, got {effects:?}");
+    };
+    // What the worker does.
+    let ctx = lanes::ops::Context::from_env();
+    let done = lanes::evidence::pick::record(&ctx, &app.root, card, source);
+    let err = done.clone().expect_err("the run has no ndcg@10");
+    app.on_applied(done);
+    let screen = flat(&screen_text(&buffer(&app)));
+    assert!(screen.contains(&flat(&err)), "{screen}");
+    assert!(
+        err.contains("it logged: add_to_cart_rate, precision_at_10, recall_at_5, train/loss"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("Press r again and pick one of its keys with Tab."),
+        "{err}"
+    );
+    assert!(!screen.contains("--"), "{screen}");
+    assert!(hyp(&r, &id)["result"].is_null());
+    // A hypothesis without a numeric target gets its result on the board.
+    let plain = r.add("No target", &["--metric", "recall@5"]);
+    lanes::evidence::pick::record(&ctx, &app.root, &plain, &format!("mlflow:{named}"))
+        .expect("recorded without a verdict");
+    assert_eq!(hyp(&r, &plain)["result"].as_f64(), Some(0.41));
+    assert_eq!(hyp(&r, &plain)["verdict"].as_str(), Some("open"));
+}

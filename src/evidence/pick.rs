@@ -5,9 +5,10 @@
 //! is said for the screen: whole sentences, no command-line option.
 
 use super::names::Wanted;
-use super::{mlflow, on_screen, repo_root, show_number, wanted};
+use super::VerdictMode;
+use super::{mlflow, on_screen, record_result, repo_root, show_number, wanted, Options};
 use crate::model::Card;
-use crate::ops;
+use crate::ops::{self, Context};
 use crate::store::Index;
 use std::path::Path;
 
@@ -30,6 +31,19 @@ pub struct Offer {
 fn started(ms: i64) -> String {
     let at = crate::model::date::format_timestamp(ms.div_euclid(1000));
     at.get(..16).unwrap_or(&at).replace('T', " ")
+}
+
+/// Record what was picked (or typed) for the card `id`, as `lanes result`
+/// does, for the board: a hypothesis without a numeric target still gets
+/// its result, and an error is said for the screen.
+pub fn record(ctx: &Context, root: &Path, id: &str, source: &str) -> Result<ops::Outcome, String> {
+    let opts = Options {
+        verdict: VerdictMode::IfPossible,
+        ..Default::default()
+    };
+    record_result(ctx, root, id, source, &opts)
+        .map(|(_, outcome)| outcome)
+        .map_err(|e| on_screen(&e))
 }
 
 /// What `r` offers for the card `id` of the board at `root` (read now:

@@ -266,16 +266,7 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
             },
         },
         Job::Record { card, source } => {
-            // A hypothesis without a numeric target still gets its result.
-            let opts = crate::evidence::Options {
-                verdict: crate::evidence::VerdictMode::IfPossible,
-                ..Default::default()
-            };
-            applied(
-                crate::evidence::record_result(&ctx(), root, &card, &source, &opts)
-                    .map(|(_, outcome)| outcome)
-                    .map_err(|e| crate::evidence::on_screen(&e)),
-            )
+            applied(crate::evidence::pick::record(&ctx(), root, &card, &source))
         }
         Job::Reload => (Event::Loaded(Board::load(root).map_err(text)), false),
         Job::Status => (Event::Status(repo_status(root)), false),
