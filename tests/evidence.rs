@@ -1517,6 +1517,14 @@ fn metric_key_wins_and_a_run_without_the_metric_lists_its_keys() {
         1,
     );
     assert!(err.contains("Precision-At-10, precision_at_10"), "{err}");
+    let two = run_id("sqlite", "two_spellings");
+    assert!(err.contains(&format!("mlflow:{}#KEY", &two[..8])), "{err}");
+    ok(&r.lanes(&["result", &pid, &format!("mlflow:{two}#Precision-At-10")]));
+    assert_eq!(hyp(&r, &pid)["result"].as_f64(), Some(0.25));
+    assert_eq!(
+        hyp(&r, &pid)["metric_key"].as_str(),
+        Some("Precision-At-10")
+    );
     // A key named when recording is read, and kept as the metric_key so
     // that the next result finds it.
     let said = ok(&r.lanes(&["result", &id, &format!("mlflow:{named}#recall_at_5")]));

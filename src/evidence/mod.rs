@@ -277,7 +277,7 @@ pub fn read(
             let (metric, from) = match wanted.pick(&keys) {
                 Pick::Found(k, from) => (k, from),
                 Pick::Ambiguous(found) => bail!(
-                    "MLflow run {short} logged more than one key {} names by MLflow's name rules: {}; set the one to read as the hypothesis's metric_key (lanes edit CARD --set hypothesis.metric_key=KEY)",
+                    "MLflow run {short} logged more than one key {} names by MLflow's name rules: {}; name the one to read as mlflow:{short}#KEY (it becomes the hypothesis's metric_key)",
                     wanted.describe(),
                     found.join(", ")
                 ),
