@@ -119,7 +119,14 @@ fn card_timeline_lists_every_change_field_by_field() {
             ts(7, 10, 0),
             Some("verdict"),
             false,
-            vec![ch("hypothesis.verdict", Some("open"), Some("refuted"))],
+            vec![
+                ch("hypothesis.verdict", Some("open"), Some("refuted")),
+                ch(
+                    "hypothesis.rationale",
+                    None,
+                    Some("the lift is within the noise of the baseline"),
+                ),
+            ],
         ),
         (
             "edit H labels",
@@ -832,7 +839,7 @@ fn report_markdown_is_safe_and_complete() {
         short(&sc.k)
     ));
     has(&format!(
-        "| {} | Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | — | **refuted** |",
+        "| {} | Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | — | **refuted, because: the lift is within the noise of the baseline** |",
         short(&sc.h)
     ));
     // Refuted hypotheses are what we learned.
@@ -902,6 +909,8 @@ fn hypotheses_table_with_verdict_history() {
             "target": "0.25",
             "result": "0.232",
             "verdict": "refuted",
+            // The numbers alone give inconclusive: the team said why.
+            "rationale": "the lift is within the noise of the baseline",
             "cost": "12.5",
             "owner": "alice",
             "lane": "deployment",
@@ -937,6 +946,7 @@ fn hypotheses_table_with_verdict_history() {
             "target": "0.35",
             "result": "0.37",
             "verdict": "supported",
+            "rationale": null,
             "cost": "3 GPU-hours",
             "owner": "chen",
             "lane": "modeling",
@@ -2747,7 +2757,15 @@ fn the_report_names_card_ids_and_the_runs_behind_each_result() {
     r.lanes_as(
         BOB,
         &iso(2, 11, 0),
-        &["verdict", &from_runs, "refuted", "--result", "0.18"],
+        &[
+            "verdict",
+            &from_runs,
+            "refuted",
+            "--result",
+            "0.18",
+            "--because",
+            "the baseline run was mislabelled",
+        ],
     );
     r.write("metrics.json", r#"{"precision@10": 0.22}"#);
     r.at(Some(ts(3, 10, 0)));

@@ -82,6 +82,9 @@ pub enum Command {
         /// The measured result (a number or text)
         #[arg(long)]
         result: Option<String>,
+        /// Why the verdict holds: needed when the result, baseline, target and direction give another one (kept as hypothesis.rationale)
+        #[arg(long, value_name = "TEXT")]
+        because: Option<String>,
     },
     /// Archive a card (hidden from lists unless --all)
     Archive {
@@ -273,12 +276,15 @@ pub enum Command {
 /// How `lanes result` and `lanes run` read a run and report.
 #[derive(Args, Debug)]
 pub struct ReadArgs {
-    /// The metric key (default: the card's hypothesis.metric)
+    /// The run's metric key to read (default: the hypothesis's metric_key, else its metric, matched by MLflow's name rules); it becomes the hypothesis's metric_key
     #[arg(long, value_name = "KEY")]
     pub metric: Option<String>,
     /// Record the result and evidence, but leave the verdict as it is
     #[arg(long)]
     pub no_verdict: bool,
+    /// Why the verdict holds (kept as hypothesis.rationale): needed with --no-verdict when the new result contradicts the verdict kept
+    #[arg(long, value_name = "TEXT")]
+    pub because: Option<String>,
     /// The MLflow store: a SQLite file or an mlruns/ folder (default: MLFLOW_TRACKING_URI, else mlflow.db or mlruns/ at the repository root)
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
@@ -312,6 +318,9 @@ pub struct AddArgs {
     /// The metric the hypothesis is measured by (e.g. precision@10)
     #[arg(long)]
     pub metric: Option<String>,
+    /// The key the tracker logs the metric under, when MLflow's name rules do not find it (precision@10 finds precision_at_10 without it)
+    #[arg(long, value_name = "KEY")]
+    pub metric_key: Option<String>,
     /// Which way the metric is better: higher or lower
     #[arg(long)]
     pub direction: Option<crate::model::Direction>,
@@ -699,6 +708,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 due: a.due,
                 hypothesis: a.hypothesis,
                 metric: a.metric,
+                metric_key: a.metric_key,
                 direction: a.direction,
                 baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
@@ -765,6 +775,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             card,
             verdict,
             result,
+            because,
         } => {
             let r = root(&cli.board)?;
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
@@ -776,8 +787,10 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                     card,
                     verdict,
                     result,
+                    because,
                 },
-            )?;
+            )
+            .map_err(evidence::verdict_hint)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }

@@ -136,6 +136,9 @@ pub fn show_text(config: &BoardConfig, card: &Card) -> String {
         if let Some(m) = &h.metric {
             let _ = writeln!(out, "  metric:   {}{dir}", one_line(m));
         }
+        if let Some(k) = &h.metric_key {
+            let _ = writeln!(out, "  key:      {} (as the tracker logs it)", one_line(k));
+        }
         let _ = writeln!(
             out,
             "  baseline {} -> target {} -> result {}",
@@ -143,6 +146,16 @@ pub fn show_text(config: &BoardConfig, card: &Card) -> String {
             scalar(&h.target),
             scalar(&h.result)
         );
+        if let Some(r) = &h.rationale {
+            let _ = writeln!(
+                out,
+                "  because:  {}",
+                visible(r, true).replace('\n', "\n            ")
+            );
+        }
+        if let Some(d) = crate::evidence::verdict::disagreement(h) {
+            let _ = writeln!(out, "  ! {d}, and no reason is given");
+        }
     }
     if let Some(e) = &card.experiment {
         let _ = writeln!(out, "\nExperiment");

@@ -418,6 +418,7 @@ impl Server {
                 due: None,
                 hypothesis: a.hypothesis,
                 metric: a.metric,
+                metric_key: None,
                 direction,
                 baseline: number(a.baseline),
                 target: number(a.target),

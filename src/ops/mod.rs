@@ -45,6 +45,8 @@ pub struct NewCard {
     pub due: Option<String>,
     pub hypothesis: Option<String>,
     pub metric: Option<String>,
+    /// The key the tracker logs `metric` under (`hypothesis.metric_key`).
+    pub metric_key: Option<String>,
     pub direction: Option<crate::model::Direction>,
     pub baseline: Option<Value>,
     pub target: Option<Value>,
@@ -81,10 +83,13 @@ pub enum Action {
         card: String,
         text: String,
     },
+    /// A verdict given by hand, with a result or not. One the numbers
+    /// contradict needs `because` (kept as `hypothesis.rationale`).
     Verdict {
         card: String,
         verdict: Verdict,
         result: Option<Value>,
+        because: Option<String>,
     },
     Archive {
         card: String,
@@ -300,7 +305,8 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                 names.push(name);
                 lines.push(line);
             }
-            let card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
+            let mut card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
+            lines.extend(verdict_by_hand(&old, &mut card, &fields)?);
             (Some(old), card, "edit", names.join(", "), lines.join("\n"))
         }
         Action::SetChecked { card, fields } => {
@@ -401,6 +407,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             card,
             verdict,
             result,
+            because,
         } => {
             let old = lookup(board, &card)?;
             let mut card = old.clone();
@@ -409,11 +416,22 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             if let Some(r) = &result {
                 h.result = Some(r.clone());
             }
+            let said = crate::evidence::verdict::by_hand(
+                old.hypothesis.as_deref(),
+                h,
+                because.as_deref(),
+            )?;
             let detail = match &result {
                 Some(r) => format!("{verdict}, result {}", message::show_value(r)),
                 None => verdict.to_string(),
             };
-            (Some(old), card, "verdict", detail, String::new())
+            let mut body: Vec<String> = h
+                .rationale
+                .iter()
+                .map(|r| format!("hypothesis.rationale: {r}"))
+                .collect();
+            body.extend(said);
+            (Some(old), card, "verdict", detail, body.join("\n"))
         }
         Action::Archive { card } => {
             let old = lookup(board, &card)?;
@@ -539,6 +557,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     };
     let has_hypothesis = new.hypothesis.is_some()
         || new.metric.is_some()
+        || new.metric_key.is_some()
         || new.direction.is_some()
         || new.baseline.is_some()
         || new.target.is_some();
@@ -568,6 +587,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,
             metric: new.metric,
+            metric_key: new.metric_key,
             direction: new.direction,
             baseline: new.baseline,
             target: new.target,
@@ -575,6 +595,44 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         }));
     }
     Ok(card)
+}
+
+/// `--set` giving a hypothesis its verdict or result by hand: checked as
+/// `lanes verdict` is ([`crate::evidence::verdict::by_hand`]), a
+/// `hypothesis.rationale` set with it being the reason. Setting the
+/// evidence itself (a restore) is taken as it is.
+fn verdict_by_hand(old: &Card, card: &mut Card, fields: &[(String, Value)]) -> Result<Vec<String>> {
+    let sets = |f: &str| {
+        fields
+            .iter()
+            .any(|(k, _)| k == f || k.starts_with(&format!("{f}.")))
+    };
+    let by_hand = sets("hypothesis.verdict") || sets("hypothesis.result") || sets("hypothesis");
+    if !by_hand || sets("hypothesis.evidence") {
+        return Ok(Vec::new());
+    }
+    let Some(h) = card.hypothesis.as_deref_mut() else {
+        return Ok(Vec::new());
+    };
+    let because = if sets("hypothesis.rationale") {
+        h.rationale.clone()
+    } else {
+        None
+    };
+    crate::evidence::verdict::by_hand(old.hypothesis.as_deref(), h, because.as_deref()).map_err(
+        |e| match e.downcast_ref::<crate::evidence::verdict::Disagrees>() {
+            Some(_) => e.context(format!(
+                "{} of {}: set hypothesis.rationale too, saying why the verdict holds",
+                fields
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                old.short_id()
+            )),
+            None => e,
+        },
+    )
 }
 
 /// The rank for `moving` placed in `lane`.

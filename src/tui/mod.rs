@@ -61,8 +61,8 @@ pub enum Event {
     AutoSync,
     /// A card's history was read.
     History(String, Result<Vec<crate::history::Entry>, String>),
-    /// A hypothesis's recent runs were read (for `r`).
-    Runs(String, Result<Vec<crate::evidence::mlflow::Recent>, String>),
+    /// What `r` offers for a hypothesis was read: its recent runs, or keys.
+    Runs(String, crate::evidence::pick::Offer),
     /// Stale verdicts were checked: card id -> why.
     Stale(std::collections::HashMap<String, Vec<String>>),
     /// Hypotheses and flow were computed.
@@ -694,8 +694,8 @@ impl Loop {
             Effect::LoadInsights => {
                 self.jobs.send(Job::Insights);
             }
-            Effect::LoadRuns { card, metric } => {
-                self.jobs.send(Job::Runs { card, metric });
+            Effect::LoadRuns { card, .. } => {
+                self.jobs.send(Job::Runs { card });
             }
             Effect::RecordResult { card, source } => {
                 app.work = Work::Running("reading the run".into());
@@ -831,8 +831,8 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             app.history = Some((id, r));
             Vec::new()
         }
-        Event::Runs(card, runs) => {
-            app.on_runs(card, runs);
+        Event::Runs(card, offer) => {
+            app.on_runs(card, offer);
             Vec::new()
         }
         Event::Stale(map) => {
