@@ -6,6 +6,7 @@ mod context;
 pub mod editor;
 mod message;
 mod record;
+pub mod resolve;
 mod set;
 pub mod undo;
 
