@@ -2303,3 +2303,115 @@ fn merge_driver_names_authors_and_dates_both_ways() {
         merger.assert_healthy();
     }
 }
+
+// ---------------------------------------------------------------------------
+// A busy remote that drops connections
+
+/// A loopback proxy in front of `git daemon` that resets (RST) the first
+/// `drops` connections as soon as it accepts them, as sshd does past its
+/// `MaxStartups` and git daemon past `--max-connections`, and forwards
+/// the rest. Stops when dropped.
+struct Dropper {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Dropper {
+    fn start(to: u16, drops: usize) -> Dropper {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (st, acc) = (stop.clone(), accepted.clone());
+        std::thread::spawn(move || {
+            while !st.load(Ordering::SeqCst) {
+                let Ok((conn, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let n = acc.fetch_add(1, Ordering::SeqCst);
+                conn.set_nonblocking(false).expect("blocking");
+                if n < drops {
+                    // SO_LINGER 0: close sends a reset.
+                    let l = libc::linger {
+                        l_onoff: 1,
+                        l_linger: 0,
+                    };
+                    // SAFETY: setsockopt on a socket we own, with a valid linger.
+                    unsafe {
+                        use std::os::fd::AsRawFd;
+                        libc::setsockopt(
+                            conn.as_raw_fd(),
+                            libc::SOL_SOCKET,
+                            libc::SO_LINGER,
+                            (&l as *const libc::linger).cast(),
+                            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                        );
+                    }
+                    drop(conn);
+                    continue;
+                }
+                let Ok(up) = std::net::TcpStream::connect(("127.0.0.1", to)) else {
+                    continue;
+                };
+                let (mut a1, mut b1) = (
+                    conn.try_clone().expect("clone"),
+                    up.try_clone().expect("clone"),
+                );
+                let (mut a2, mut b2) = (conn, up);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut a1, &mut b1);
+                    let _ = b1.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut b2, &mut a2);
+                    let _ = a2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Dropper {
+            port,
+            stop,
+            accepted,
+        }
+    }
+}
+
+impl Drop for Dropper {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A remote that drops the first connections (a busy server) does not end
+/// the sync offline: it is tried again, says so, and the sync goes through.
+#[test]
+fn a_connection_dropped_by_a_busy_remote_is_tried_again() {
+    let (w, a, b) = two();
+    let Some(daemon) = w.serve_or_skip() else {
+        return;
+    };
+    let id = shared_card(&a, &b, "Busy server", &["--lane", "modeling"]);
+    let proxy = Dropper::start(daemon.port, 2);
+    let url = format!("git://127.0.0.1:{}/remote.git", proxy.port);
+    a.git(&["remote", "set-url", "origin", &url]);
+    a.ok(&["note", &id, "through a busy server"]);
+    let out = a.lanes(&["sync"]);
+    let said = both(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("offline"), "{said}");
+    assert!(
+        said.contains("origin dropped the connection (busy?); retrying in"),
+        "{said}"
+    );
+    assert!(proxy.accepted.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+    assert_eq!(a.head(), w.remote_head());
+    b.sync();
+    assert!(journal(&b.card(&id))
+        .iter()
+        .any(|(_, _, t)| t == "through a busy server"));
+}
