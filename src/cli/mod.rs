@@ -271,6 +271,19 @@ pub enum Command {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
+    /// Settle a conflict a sync recorded on a card: keep the kept value, take the other, or give one
+    #[command(
+        long_about = "Settle a conflict that `lanes sync` (or the merge driver) recorded on a card, in one commit: the field gets its value, the entry leaves the card's `conflicts:` list, and the journal says what was decided, over what, and by whom.\n\n`lanes show CARD` lists the card's conflicts: each field with both values, who made them and when."
+    )]
+    Resolve {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// The conflicting field, as `lanes show` names it (e.g. hypothesis.result, placement)
+        field: String,
+        /// kept (the value the merge kept), other (the value it set aside), or a new VALUE (YAML)
+        #[arg(long, value_name = "kept|other|VALUE")]
+        take: String,
+    },
 }
 
 /// How `lanes result` and `lanes run` read a run and report.
@@ -642,7 +655,18 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             theirs,
             path,
         } => {
-            crate::sync::merge_driver(&base, &ours, &theirs, &path)?;
+            // `git merge` names the commit it merges in `GITHEAD_<oid>`.
+            let incoming: Vec<String> = std::env::vars_os()
+                .filter_map(|(k, _)| {
+                    k.to_str()
+                        .and_then(|k| k.strip_prefix("GITHEAD_"))
+                        .map(str::to_string)
+                })
+                .collect();
+            let sides = crate::sync::DriverSides {
+                incoming: (incoming.len() == 1).then(|| incoming[0].clone()),
+            };
+            crate::sync::merge_driver(&base, &ours, &theirs, &path, &sides)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Setup => {
@@ -913,6 +937,14 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Result { card, source, read } => {
             let r = root(&cli.board)?;
             evidence::result(&r, &card, &source, read)
+        }
+        Command::Resolve { card, field, take } => {
+            let r = root(&cli.board)?;
+            let take = ops::resolve::Take::parse(&take)?;
+            let outcome =
+                ops::resolve::resolve(&ops::Context::from_env(), &r, &card, &field, &take)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Run {
             card,

@@ -7,6 +7,7 @@ pub mod editor;
 pub mod error;
 mod message;
 mod record;
+pub mod resolve;
 mod set;
 pub mod undo;
 
