@@ -267,7 +267,7 @@ fn object_tmp_dir(repo: &Repository) -> Option<std::path::PathBuf> {
     if std::env::var_os("GIT_OBJECT_DIRECTORY").is_some() {
         return None;
     }
-    let dir = repo.commondir().join("lanes").join("objects-tmp");
+    let dir = crate::store::cache::objects_tmp(repo.commondir());
     let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
     if swept.as_ref() != Some(&dir) {
         std::fs::create_dir_all(&dir).ok()?;

@@ -146,10 +146,11 @@ pub fn apply(ctx: &Context, root: &Path, action: Action) -> Result<Outcome> {
 /// Take the board lock (in `.git/lanes/`; boards outside git need none),
 /// finishing or rolling back first what a killed lanes command left.
 pub fn lock(root: &Path) -> Result<Option<store::lock::BoardLock>> {
-    match store::index::scratch_dir(root) {
-        Some(dir) => {
-            let lock = store::lock::BoardLock::acquire(&dir)?;
-            if git::txn::pending_in(&dir) {
+    match store::cache::Scratch::of_board(root) {
+        Some(scratch) => {
+            let dir = scratch.path();
+            let lock = store::lock::BoardLock::acquire(dir)?;
+            if git::txn::pending_in(dir) {
                 git::txn::recover(&git::open(root)?)?;
             }
             Ok(Some(lock))
@@ -162,13 +163,13 @@ pub fn lock(root: &Path) -> Result<Option<store::lock::BoardLock>> {
 /// `.git/lanes/` (cheap when there is none: one stat). Returns what was
 /// done, for the user.
 pub fn recover(root: &Path) -> Result<Option<String>> {
-    let Some(dir) = store::index::scratch_dir(root) else {
+    let Some(scratch) = store::cache::Scratch::of_board(root) else {
         return Ok(None);
     };
-    if !git::txn::pending_in(&dir) {
+    if !git::txn::pending_in(scratch.path()) {
         return Ok(None);
     }
-    let _lock = store::lock::BoardLock::acquire(&dir)?;
+    let _lock = store::lock::BoardLock::acquire(scratch.path())?;
     git::txn::recover(&git::open(root)?)
 }
 
@@ -475,20 +476,39 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
 
 /// The rank for `moving` placed in `lane`.
 pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
+    // The card named to place against is read from its file.
+    let named = match placement {
+        Placement::Before(q) | Placement::After(q) => {
+            let id = board.resolve_id(q)?;
+            if id == moving {
+                bail!("cannot place a card relative to itself");
+            }
+            Some(board.current(&id).unwrap_or(store::index::Summary {
+                id,
+                lane: String::new(),
+                rank: String::new(),
+                archived: false,
+                title: String::new(),
+            }))
+        }
+        _ => None,
+    };
     let others: Vec<store::index::Placed<'_>> = board
-        .lane_cards(lane)
+        .lane_cards_with(lane, named.as_ref())
         .into_iter()
         .filter(|c| c.id != moving)
         .collect();
     let rank_of = |i: usize| others.get(i).map(|c| c.rank).filter(|r| !r.is_empty());
-    let anchor = |q: &str| -> Result<usize> {
-        let id = board.resolve_id(q)?;
-        if id == moving {
-            bail!("cannot place a card relative to itself");
-        }
-        others.iter().position(|c| c.id == id.as_str()).ok_or_else(|| {
-            let where_ = board.summary(&id).map(|c| c.lane).unwrap_or_default();
-            anyhow!("card {} is in {where_}, not in {lane}; --before/--after need a card in the target lane", id::short(&id))
+    let anchor = || -> Result<usize> {
+        let Some(named) = &named else {
+            bail!("no card to place against");
+        };
+        others.iter().position(|c| c.id == named.id).ok_or_else(|| {
+            anyhow!(
+                "card {} is in {}, not in {lane}; --before/--after need a card in the target lane",
+                id::short(&named.id),
+                named.lane
+            )
         })
     };
     let (lo, hi) = match placement {
@@ -497,8 +517,8 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
             others.last().map(|c| c.rank).filter(|r| !r.is_empty()),
             None,
         ),
-        Placement::Before(q) => {
-            let i = anchor(q)?;
+        Placement::Before(_) => {
+            let i = anchor()?;
             let hi = rank_of(i);
             // Skip back over cards tied with the anchor.
             let mut j = i;
@@ -507,8 +527,8 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
             }
             (if j > 0 { rank_of(j - 1) } else { None }, hi)
         }
-        Placement::After(q) => {
-            let i = anchor(q)?;
+        Placement::After(_) => {
+            let i = anchor()?;
             let lo = rank_of(i);
             let mut j = i + 1;
             while j < others.len() && rank_of(j) == lo {
@@ -687,10 +707,7 @@ struct Backup {
 
 impl Backup {
     fn take(repo: &git2::Repository, path: &Path) -> Result<Backup> {
-        let link = repo
-            .path()
-            .join("lanes")
-            .join(format!("backup.{}", std::process::id()));
+        let link = store::cache::Scratch::in_git_dir(repo.path()).backup(std::process::id());
         let _ = std::fs::remove_file(&link);
         if !path.exists() {
             return Ok(Backup { link: None });
