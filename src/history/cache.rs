@@ -78,7 +78,7 @@ pub fn read(scratch: &Scratch, board_dir: &str) -> Result<History> {
     let n = r.count()?;
     h.commits.reserve(n);
     for _ in 0..n {
-        let id = Oid::from_bytes(r.take(20)?)?.to_string();
+        let id = hex(r.take(20)?);
         let time = r.i64()?;
         let committed = r.i64()?;
         let generation = r.u32()?;
@@ -146,6 +146,18 @@ pub fn read(scratch: &Scratch, board_dir: &str) -> Result<History> {
     }
     r.end()?;
     Ok(h)
+}
+
+/// An object id's 40 hex digits (formatting each through `Display` costs
+/// more than the rest of reading a commit).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// Bounds-checked reads from a section.
