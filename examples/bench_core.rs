@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release --example bench_core -- [--cards 10000] [--commits 10000]
 //!     [--dir PATH] [--runs 15] [--keep] [--reuse] [--lanes PATH] [--old PATH]
-//!     [--seed N]
+//!     [--moves-only] [--seed N]
 //! ```
 //!
 //! It creates a git repository holding a CRISP-DM board of `--cards` cards
@@ -25,7 +25,9 @@
 //! measured on the copy, its runs alternating with this build's and with
 //! the git floor on each copy, so that both meet the same machine load:
 //! each binary's caches stay in its own copy (two versions writing one
-//! cache file would each find the other's unreadable).
+//! cache file would each find the other's unreadable). `--moves-only`
+//! measures the moves and their floor alone (on 100,000 cards the
+//! whole-board reads take minutes).
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
@@ -49,7 +51,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo run --release --example bench_core -- [--cards 10000] [--commits 10000] [--dir PATH] [--runs 15] [--keep] [--reuse] [--lanes PATH] [--old PATH] [--seed N]";
+const USAGE: &str = "usage: cargo run --release --example bench_core -- [--cards 10000] [--commits 10000] [--dir PATH] [--runs 15] [--keep] [--reuse] [--lanes PATH] [--old PATH] [--moves-only] [--seed N]";
 
 #[derive(Debug)]
 struct Opts {
@@ -61,6 +63,7 @@ struct Opts {
     reuse: bool,
     lanes: Option<PathBuf>,
     old: Option<PathBuf>,
+    moves_only: bool,
     seed: u64,
 }
 
@@ -91,6 +94,7 @@ fn parse_opts(args: &[String]) -> Result<Opts> {
         reuse: false,
         lanes: None,
         old: None,
+        moves_only: false,
         seed: 2,
     };
     let mut it = args.iter();
@@ -109,6 +113,7 @@ fn parse_opts(args: &[String]) -> Result<Opts> {
             "--lanes" => o.lanes = Some(value()?.into()),
             "--old" => o.old = Some(value()?.into()),
             "--keep" => o.keep = true,
+            "--moves-only" => o.moves_only = true,
             "--reuse" => o.reuse = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -192,40 +197,6 @@ fn children_max_rss_kib() -> Result<u64> {
     } else {
         raw
     })
-}
-
-/// Time one run of a command (stdout discarded), and its peak resident
-/// memory (KiB), from the kernel's accounting of that one child.
-#[cfg(unix)]
-fn time_and_rss(cmd: &mut Command) -> Result<(Duration, u64)> {
-    use std::io::Read;
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().with_context(|| format!("cannot run {cmd:?}"))?;
-    let mut status = 0;
-    // SAFETY: rusage is plain data that wait4 fills.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, writing into valid pointers.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
-    let took = start.elapsed();
-    if pid < 0 {
-        bail!("wait4 failed: {}", std::io::Error::last_os_error());
-    }
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        bail!("{cmd:?} failed (status {status}): {}", err.trim());
-    }
-    Ok((took, ru.ru_maxrss as u64))
-}
-
-#[cfg(not(unix))]
-fn time_and_rss(cmd: &mut Command) -> Result<(Duration, u64)> {
-    Ok((time_cmd(cmd)?, 0))
 }
 
 #[cfg(not(unix))]
@@ -957,7 +928,14 @@ fn run(o: Opts) -> Result<()> {
     if let Some(d) = &o.dir {
         command.push_str(&format!(" --dir {}", d.display()));
     }
-    for (on, flag) in [(o.reuse, " --reuse"), (o.keep, " --keep")] {
+    if let Some(old) = &o.old {
+        command.push_str(&format!(" --old {}", old.display()));
+    }
+    for (on, flag) in [
+        (o.reuse, " --reuse"),
+        (o.keep, " --keep"),
+        (o.moves_only, " --moves-only"),
+    ] {
         if on {
             command.push_str(flag);
         }
@@ -1128,10 +1106,16 @@ fn run(o: Opts) -> Result<()> {
             time_cmd(&mut lanes_in(b, r, &["list", "--json"]))
         }));
     }
+    if o.moves_only {
+        read_only.clear();
+    }
     let s = measure(runs, read_only)?;
-    let (list, baseline, in_process, cat, show, validate) = (s[0], s[1], s[2], s[3], s[4], s[5]);
+    let none = Stats::of(&mut [], &mut []);
+    let at = |i: usize| s.get(i).copied().unwrap_or(none);
+    let (list, baseline, in_process, cat, show, validate) =
+        (at(0), at(1), at(2), at(3), at(4), at(5));
     let old_list = s.get(6).copied();
-    let ratio = list.median.as_secs_f64() / baseline.median.as_secs_f64();
+    let ratio = list.median.as_secs_f64() / baseline.median.as_secs_f64().max(1e-9);
 
     // d. lanes move, a different card each run, alternating target lanes,
     // interleaved with e. the same change made by hand: rewrite the card's
@@ -1210,23 +1194,17 @@ fn run(o: Opts) -> Result<()> {
         .iter()
         .map(|_| std::cell::RefCell::new([last_rank(targets[0]), last_rank(targets[1])]))
         .collect();
-    // RSS of the moves, by side: peak resident memory of one move each run.
-    let rss: Vec<std::cell::RefCell<u64>> = sides.iter().map(|_| Default::default()).collect();
     let mut moves: Vec<Step> = Vec::new();
     for (k, (bin, dir)) in sides.iter().enumerate() {
         let (bin, dir) = (*bin, *dir);
-        let (to_move, to_edit, bottoms, rss, lanes_in) =
-            (&to_move, &to_edit, &bottoms[k], &rss[k], &lanes_in);
+        let (to_move, to_edit, bottoms, lanes_in) = (&to_move, &to_edit, &bottoms[k], &lanes_in);
         moves.push(Box::new(move |i| {
             let (card, target) = &to_move[i];
-            let (took, kib) = time_and_rss(&mut lanes_in(
+            time_cmd(&mut lanes_in(
                 bin,
                 dir,
                 &["move", id::short(&card.id), target],
-            ))?;
-            let mut worst = rss.borrow_mut();
-            *worst = (*worst).max(kib);
-            Ok(took)
+            ))
         }));
         moves.push(Box::new(move |i| {
             let (card, target) = &to_edit[i];
@@ -1275,39 +1253,65 @@ fn run(o: Opts) -> Result<()> {
             bail!("the board has problems after the moves, first: {p}");
         }
     }
-    let rss_move: Vec<u64> = rss.iter().map(|r| *r.borrow()).collect();
+    // Peak memory of a move, on each side: three more moves (to the top
+    // of the lane each card is in), each measured from a fresh small
+    // process (a child of this one would count this one's memory).
+    let mut rss_move = Vec::new();
+    for (bin, dir) in &sides {
+        let mut worst = 0;
+        for (card, target) in to_move.iter().take(3) {
+            let out = output(
+                Command::new(&me)
+                    .arg("--rss-of")
+                    .arg(bin)
+                    .args(["move", id::short(&card.id), target, "--top"])
+                    .current_dir(dir)
+                    .env_remove("LANES_BOARD"),
+            )?;
+            worst = worst.max(out.trim().parse::<u64>().context("rss output")?);
+        }
+        rss_move.push(worst);
+    }
 
     // f. Peak memory.
-    let rss_list = peak_rss(&root, &[&lanes_bin], &["list", "--json"])?;
-    let rss_base = peak_rss(&root, &[&me], &["--baseline-only", &root.to_string_lossy()])?;
+    let (rss_list, rss_base) = if o.moves_only {
+        (0, 0)
+    } else {
+        (
+            peak_rss(&root, &[&lanes_bin], &["list", "--json"])?,
+            peak_rss(&root, &[&me], &["--baseline-only", &root.to_string_lossy()])?,
+        )
+    };
 
-    rows.push(row(
-        "lanes list --json",
-        list,
-        "< 150 ms",
-        Some(list.median < Duration::from_millis(150)),
-    ));
-    if let Some(ol) = old_list {
-        rows.push(row("  the same, old binary", ol, "", None));
-        rows.push(value_row(
-            "  new / old (medians)",
-            format!(
-                "{:.2}x",
-                list.median.as_secs_f64() / ol.median.as_secs_f64()
-            ),
-            "<= 1.05x",
-            Some(list.median.as_secs_f64() <= 1.05 * ol.median.as_secs_f64()),
+    if !o.moves_only {
+        rows.push(row(
+            "lanes list --json",
+            list,
+            "< 150 ms",
+            Some(list.median < Duration::from_millis(150)),
         ));
+        if let Some(ol) = old_list {
+            rows.push(row("  the same, old binary", ol, "", None));
+            rows.push(value_row(
+                "  new / old (medians)",
+                format!(
+                    "{:.2}x",
+                    list.median.as_secs_f64() / ol.median.as_secs_f64()
+                ),
+                "<= 1.05x",
+                Some(list.median.as_secs_f64() <= 1.05 * ol.median.as_secs_f64()),
+            ));
+        }
+        rows.push(row("minimal read+parse, process", baseline, "", None));
+        rows.push(row("minimal read+parse, in-process", in_process, "", None));
+        rows.push(value_row(
+            "list / minimal (process, medians)",
+            format!("{ratio:.2}x"),
+            "<= 2x",
+            Some(ratio <= 2.0),
+        ));
+        rows.push(row("cat .lanes/cards/*.yaml", cat, "", None));
     }
-    rows.push(row("minimal read+parse, process", baseline, "", None));
-    rows.push(row("minimal read+parse, in-process", in_process, "", None));
-    rows.push(value_row(
-        "list / minimal (process, medians)",
-        format!("{ratio:.2}x"),
-        "<= 2x",
-        Some(ratio <= 2.0),
-    ));
-    rows.push(row("cat .lanes/cards/*.yaml", cat, "", None));
     rows.push(row("lanes move (incl. commit)", mv, "", None));
     rows.push(row(
         "sed + git add + git commit (same change)",
@@ -1353,20 +1357,22 @@ fn run(o: Opts) -> Result<()> {
     if let Some(c) = cold.get(1) {
         rows.push(row("  the same, old binary", *c, "", None));
     }
-    rows.push(value_row(
-        "peak RSS, lanes list --json",
-        format!("{:.1} MiB", rss_list as f64 / 1024.0),
-        "< 50 MiB",
-        Some(rss_list < 50 * 1024),
-    ));
-    rows.push(value_row(
-        "peak RSS, minimal read+parse",
-        format!("{:.1} MiB", rss_base as f64 / 1024.0),
-        "",
-        None,
-    ));
-    rows.push(row("lanes show <id>", show, "", None));
-    rows.push(row("lanes validate", validate, "", None));
+    if !o.moves_only {
+        rows.push(value_row(
+            "peak RSS, lanes list --json",
+            format!("{:.1} MiB", rss_list as f64 / 1024.0),
+            "< 50 MiB",
+            Some(rss_list < 50 * 1024),
+        ));
+        rows.push(value_row(
+            "peak RSS, minimal read+parse",
+            format!("{:.1} MiB", rss_base as f64 / 1024.0),
+            "",
+            None,
+        ));
+        rows.push(row("lanes show <id>", show, "", None));
+        rows.push(row("lanes validate", validate, "", None));
+    }
 
     println!(
         "{:<38} {:>10} {:>10} {:>10}   {:<9} result",

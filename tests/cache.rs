@@ -295,16 +295,24 @@ fn big_board(r: &Repo, n: usize) -> Vec<String> {
 }
 
 /// Run lanes under `strace`, counting the card files it looked at (a
-/// `stat` or an `open` naming `<id>.yaml` of an id starting `bulk`);
-/// `None` when strace cannot run here.
-fn card_files_looked_at(r: &Repo, args: &[&str]) -> Option<(Output, usize)> {
+/// `stat` or an `open` naming `<id>.yaml` of an id starting `bulk`) and
+/// the reads of the cards folder's listing; `None` when strace cannot run
+/// here.
+fn card_files_looked_at(r: &Repo, args: &[&str]) -> Option<(Output, usize, usize)> {
     let log = r.base().join("strace.log");
     let inner = r.lanes_cmd();
     let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-qq", "-e", "trace=%stat,open,openat", "-o"])
-        .arg(&log)
-        .arg(inner.get_program())
-        .args(args);
+    cmd.args([
+        "-f",
+        "-qq",
+        "-y",
+        "-e",
+        "trace=%stat,open,openat,getdents64",
+        "-o",
+    ])
+    .arg(&log)
+    .arg(inner.get_program())
+    .args(args);
     for (k, v) in inner.get_envs() {
         match v {
             Some(v) => cmd.env(k, v),
@@ -322,7 +330,11 @@ fn card_files_looked_at(r: &Repo, args: &[&str]) -> Option<(Output, usize)> {
         .filter(|l| l.contains("\"bulk") || l.contains("/bulk"))
         .filter(|l| l.contains(".yaml\""))
         .count();
-    Some((out, looked))
+    let listed = trace
+        .lines()
+        .filter(|l| l.contains("getdents64(") && l.contains(".lanes/cards>"))
+        .count();
+    Some((out, looked, listed))
 }
 
 #[test]
@@ -331,22 +343,24 @@ fn a_move_looks_at_what_changed_not_at_every_card() {
     let ids = big_board(&r, 2000);
     // A whole-board read checks every file and leaves the caches warm.
     assert_eq!(r.list_ids(&["--lane", "modeling"]).len(), 2000);
-    let Some((out, looked)) = card_files_looked_at(&r, &["move", &ids[7], "evaluation"]) else {
+    let Some((out, looked, listed)) = card_files_looked_at(&r, &["move", &ids[7], "evaluation"])
+    else {
         skip("strace is not available");
         return;
     };
     ok(&out);
     assert!(
-        looked <= 20,
-        "a move on a 2,000-card board looked at {looked} card files"
+        looked <= 20 && listed == 0,
+        "a move on a 2,000-card board looked at {looked} card files and read the folder's listing {listed} times"
     );
-    // And another, after the first changed the cards folder.
-    let (out, looked) =
+    // And another, after the first replaced a card file: what it noted
+    // spares listing the folder.
+    let (out, looked, listed) =
         card_files_looked_at(&r, &["move", &ids[8], "evaluation"]).expect("strace ran before");
     ok(&out);
     assert!(
-        looked <= 20,
-        "the second move looked at {looked} card files"
+        looked <= 20 && listed == 0,
+        "the second move looked at {looked} card files and read the folder's listing {listed} times"
     );
     assert_eq!(
         r.list_ids(&["--lane", "evaluation"]),

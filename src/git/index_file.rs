@@ -360,15 +360,12 @@ impl Walk {
     }
 }
 
-/// What git last saw of the files whose paths `keep` picks: the stat data
-/// of each such entry at stage 0 (path relative to the work tree), as a
-/// reader of the index learns which files git has written or staged since
-/// it last looked. `None` when `index` is not an index file this reads
-/// (versions 2 to 4).
-pub fn entry_stats(
-    index: &[u8],
-    mut keep: impl FnMut(&[u8]) -> bool,
-) -> Option<Vec<(Vec<u8>, Stat)>> {
+/// What git last saw of each file: `seen` gets every entry at stage 0,
+/// its path (relative to the work tree) and its stat data, as a reader of
+/// the index learns which files git has written or staged since it last
+/// looked. `None` when `index` is not an index file this reads (versions
+/// 2 to 4).
+pub fn entry_stats(index: &[u8], mut seen: impl FnMut(&[u8], Stat)) -> Option<()> {
     if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
         return None;
     }
@@ -378,14 +375,13 @@ pub fn entry_stats(
     }
     let count = be32(index, 8)? as usize;
     let mut walk = Walk::new(version, index.len() - HASH);
-    let mut out = Vec::new();
     for _ in 0..count {
         let (start, flags) = walk.step(index)?;
-        if flags & STAGE == 0 && keep(&walk.path) {
-            out.push((walk.path.clone(), Stat::read(&index[start..start + STAT])));
+        if flags & STAGE == 0 {
+            seen(&walk.path, Stat::read(&index[start..start + STAT]));
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// A version 2/3 entry for a new path at stage 0: stat data, id, flags

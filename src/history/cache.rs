@@ -35,7 +35,7 @@ const NONE: u32 = u32::MAX;
 
 /// Read the cache for the board folder `board_dir`.
 pub fn read(scratch: &Scratch, board_dir: &str) -> Result<History> {
-    let mut f = envelope::Sealed::open(&scratch.file(HISTORY), KIND, VERSION)
+    let f = envelope::Sealed::open(&scratch.file(HISTORY), KIND, VERSION)
         .ok_or_else(|| anyhow!("no cache, or one of another version"))?;
     let damaged = || anyhow!("a damaged cache");
     let key = f.read(0).ok_or_else(damaged)?;
@@ -152,12 +152,12 @@ pub fn read(scratch: &Scratch, board_dir: &str) -> Result<History> {
 /// more than the rest of reading a commit).
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    let mut out = vec![0u8; bytes.len() * 2];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 15)];
     }
-    s
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Bounds-checked reads from a section.

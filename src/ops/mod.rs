@@ -477,67 +477,57 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
 /// The rank for `moving` placed in `lane`.
 pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
     // The card named to place against is read from its file.
-    let named = match placement {
+    let anchor = match placement {
         Placement::Before(q) | Placement::After(q) => {
             let id = board.resolve_id(q)?;
             if id == moving {
                 bail!("cannot place a card relative to itself");
             }
-            Some(board.current(&id).unwrap_or(store::index::Summary {
-                id,
-                lane: String::new(),
-                rank: String::new(),
-                archived: false,
-                title: String::new(),
-            }))
+            let named = board.current(&id);
+            match named {
+                Some(a) if a.lane == lane => Some(a),
+                _ => bail!(
+                    "card {} is in {}, not in {lane}; --before/--after need a card in the target lane",
+                    id::short(&id),
+                    named.map(|a| a.lane).unwrap_or_default()
+                ),
+            }
         }
         _ => None,
     };
-    let others: Vec<store::index::Placed<'_>> = board
-        .lane_cards_with(lane, named.as_ref())
-        .into_iter()
-        .filter(|c| c.id != moving)
-        .collect();
-    let rank_of = |i: usize| others.get(i).map(|c| c.rank).filter(|r| !r.is_empty());
-    let anchor = || -> Result<usize> {
-        let Some(named) = &named else {
-            bail!("no card to place against");
-        };
-        others.iter().position(|c| c.id == named.id).ok_or_else(|| {
-            anyhow!(
-                "card {} is in {}, not in {lane}; --before/--after need a card in the target lane",
-                id::short(&named.id),
-                named.lane
-            )
-        })
-    };
-    let (lo, hi) = match placement {
-        Placement::Top => (None, rank_of(0)),
-        Placement::Bottom => (
-            others.last().map(|c| c.rank).filter(|r| !r.is_empty()),
-            None,
-        ),
-        Placement::Before(_) => {
-            let i = anchor()?;
-            let hi = rank_of(i);
-            // Skip back over cards tied with the anchor.
-            let mut j = i;
-            while j > 0 && rank_of(j - 1) == hi {
-                j -= 1;
-            }
-            (if j > 0 { rank_of(j - 1) } else { None }, hi)
+    // The other cards of the lane in order, from a place, one way: only
+    // the ones next to where the card goes are read.
+    let skip = anchor.as_ref().map(|a| a.id.as_str());
+    fn ranks<'a>(
+        board: &'a Index,
+        lane: &'a str,
+        skip: [Option<&'a str>; 2],
+        from: Option<(&'a str, &'a str)>,
+        backwards: bool,
+    ) -> impl Iterator<Item = Option<String>> + 'a {
+        board
+            .lane_walk(lane, from, backwards)
+            .filter(move |c| !skip.contains(&Some(c.id.as_str())))
+            .map(|c| Some(c.rank).filter(|r| !r.is_empty()))
+    }
+    let others = |from, backwards| ranks(board, lane, [Some(moving), skip], from, backwards);
+    let (lo, hi) = match (placement, &anchor) {
+        (Placement::Top, _) => (None, others(None, false).next().flatten()),
+        (Placement::Bottom, _) => (others(None, true).next().flatten(), None),
+        (Placement::Before(_), Some(a)) => {
+            let hi = Some(a.rank.clone()).filter(|r| !r.is_empty());
+            // Back over cards tied with the anchor.
+            let from = Some((a.rank.as_str(), a.id.as_str()));
+            (others(from, true).find(|r| *r != hi).flatten(), hi)
         }
-        Placement::After(_) => {
-            let i = anchor()?;
-            let lo = rank_of(i);
-            let mut j = i + 1;
-            while j < others.len() && rank_of(j) == lo {
-                j += 1;
-            }
-            (lo, rank_of(j))
+        (Placement::After(_), Some(a)) => {
+            let lo = Some(a.rank.clone()).filter(|r| !r.is_empty());
+            let from = Some((a.rank.as_str(), a.id.as_str()));
+            (lo.clone(), others(from, false).find(|r| *r != lo).flatten())
         }
+        _ => bail!("no card to place against"),
     };
-    Ok(rank::between_unique(lo, hi, moving))
+    Ok(rank::between_unique(lo.as_deref(), hi.as_deref(), moving))
 }
 
 /// The name a journal entry is signed with: the commit's author.
@@ -677,15 +667,23 @@ fn write_and_commit(
         Some(new_text.as_bytes()),
     )?;
     let backup = Backup::take(&repo, &path)?;
+    // Nothing else has changed the cards folder since the board was
+    // loaded: the write can be noted for the next command.
+    let quiet = board.folder_unchanged();
     store::write_atomic(&path, new_text.as_bytes())?;
     match tx.commit(&[(repo_rel, None)], &msg) {
-        Ok(oid) => Ok(Outcome {
-            card: after.id.clone(),
-            written: Some(after.clone()),
-            summary: subject,
-            commit: Some(oid),
-            changed: vec![rel],
-        }),
+        Ok(oid) => {
+            if quiet {
+                board.note_written(&after.id);
+            }
+            Ok(Outcome {
+                card: after.id.clone(),
+                written: Some(after.clone()),
+                summary: subject,
+                commit: Some(oid),
+                changed: vec![rel],
+            })
+        }
         Err(e) => {
             // Put the file back as it was, then let the transaction go.
             let restored = backup.restore(&path, current.as_deref().map(str::as_bytes));

@@ -1,17 +1,19 @@
-//! A light view of the board for commands that change one card: each card's
-//! id, lane, rank, archived flag and title, without parsing every file.
-//! The summaries come from the summary index in `.git/lanes/`
+//! A light view of the board for commands that change one card: which
+//! card files there are, and each lane's cards in order, without parsing
+//! every file. The summaries come from the summary index in `.git/lanes/`
 //! ([`cache::summary`](super::cache::summary)), which costs what changed
 //! since it was written, not the size of the board.
 
-use super::cache::summary::{self, Entry};
+use super::cache::summary::{self, Summaries};
 use super::{card_path, parse_board, read_board_file, Problem, BOARD_FILE};
 use crate::model::{BoardConfig, Card};
 use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// What `move` and friends need to know about every card.
+pub use super::cache::summary::Neighbour;
+
+/// What `move` and friends need to know about a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub id: String,
@@ -21,50 +23,31 @@ pub struct Summary {
     pub title: String,
 }
 
-/// The board's definition and a summary of every card. Summaries are kept
-/// as they are in the cache file and made into [`Summary`] values only when
-/// asked for (a 10,000-card board is tens of thousands of strings).
+/// The board's definition and what the summary index knows of its cards.
 #[derive(Debug, Clone)]
 pub struct Index {
     pub root: PathBuf,
     pub config: BoardConfig,
-    /// The cache file's rows, then the fields of cards read now.
-    data: Vec<u8>,
-    /// Readable cards, sorted by id.
-    entries: Vec<Entry>,
+    summaries: Summaries,
     /// Ids of all card files, sorted.
     pub file_ids: Vec<String>,
-    /// Card files that cannot be read, by id.
+    /// Card files that cannot be read, by id (of those read now).
     pub broken: HashMap<String, Problem>,
 }
 
 impl Index {
     pub fn load(root: &Path) -> Result<Index> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-        let s = summary::load(root)?;
+        let mut summaries = summary::load(root)?;
+        let file_ids = std::mem::take(&mut summaries.file_ids);
+        let broken = std::mem::take(&mut summaries.broken);
         Ok(Index {
             root: root.to_path_buf(),
             config,
-            data: s.data,
-            entries: s.entries,
-            file_ids: s.file_ids,
-            broken: s.broken,
+            summaries,
+            file_ids,
+            broken,
         })
-    }
-
-    /// A field (empty if the cache held bytes that are not UTF-8).
-    fn text(&self, r: &std::ops::Range<usize>) -> &str {
-        std::str::from_utf8(&self.data[r.clone()]).unwrap_or_default()
-    }
-
-    fn summary_of(&self, e: &Entry) -> Summary {
-        Summary {
-            id: self.text(&e.id).to_string(),
-            lane: self.text(&e.lane).to_string(),
-            rank: self.text(&e.rank).to_string(),
-            archived: e.archived,
-            title: self.text(&e.title).to_string(),
-        }
     }
 
     /// Resolve an id or unique prefix to a full id.
@@ -74,13 +57,18 @@ impl Index {
         })
     }
 
-    /// A card's summary as the index has it (see [`Index::current`] for
-    /// one read from its file).
+    /// A card's summary (read from its file unless it was read just now).
     pub fn summary(&self, id: &str) -> Option<Summary> {
-        self.entries
-            .binary_search_by(|e| self.data[e.id.clone()].cmp(id.as_bytes()))
-            .ok()
-            .map(|i| self.summary_of(&self.entries[i]))
+        match self.summaries.fresh.get(id) {
+            Some(r) => Some(Summary {
+                id: r.id.clone(),
+                lane: r.lane.clone(),
+                rank: r.rank.clone(),
+                archived: r.archived,
+                title: r.title.clone(),
+            }),
+            None => self.current(id),
+        }
     }
 
     /// A card's summary read from its file now, whatever the index says:
@@ -111,44 +99,35 @@ impl Index {
         Ok(lc.card)
     }
 
-    /// Cards in a lane, in order (rank, then id; archived included): just
-    /// what placing a card needs.
-    pub fn lane_cards(&self, lane: &str) -> Vec<Placed<'_>> {
-        self.lane_cards_with(lane, None)
-    }
-
-    /// [`Index::lane_cards`], with `current` (a card just read from its
-    /// file, see [`Index::current`]) where its file says it is, instead of
-    /// where the index had it.
-    pub fn lane_cards_with<'a>(
+    /// The cards of `lane` in order (rank, then id; archived included),
+    /// starting after the card at `from` (rank, id), or before it when
+    /// `backwards`: what placing a card next to others needs, read a part
+    /// of the lane at a time.
+    pub fn lane_walk<'a>(
         &'a self,
-        lane: &str,
-        current: Option<&'a Summary>,
-    ) -> Vec<Placed<'a>> {
-        let mut v: Vec<Placed<'a>> = self
-            .entries
-            .iter()
-            .filter(|e| &self.data[e.lane.clone()] == lane.as_bytes())
-            .filter(|e| current.is_none_or(|c| &self.data[e.id.clone()] != c.id.as_bytes()))
-            .map(|e| Placed {
-                id: self.text(&e.id),
-                rank: self.text(&e.rank),
-            })
-            .collect();
-        if let Some(c) = current.filter(|c| c.lane == lane) {
-            v.push(Placed {
-                id: &c.id,
-                rank: &c.rank,
-            });
-        }
-        v.sort_by(|a, b| a.rank.cmp(b.rank).then_with(|| a.id.cmp(b.id)));
-        v
+        lane: &'a str,
+        from: Option<(&'a str, &'a str)>,
+        backwards: bool,
+    ) -> impl Iterator<Item = Neighbour> + 'a {
+        self.summaries.walk(lane, from, backwards)
     }
-}
 
-/// A card's place in its lane (see [`Index::lane_cards`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placed<'a> {
-    pub id: &'a str,
-    pub rank: &'a str,
+    /// Whether the cards folder is as this index was loaded: asked just
+    /// before a command replaces a card file (see [`Index::note_written`]).
+    pub fn folder_unchanged(&self) -> bool {
+        self.summaries.folder_unchanged()
+    }
+
+    /// Tell the summary index that this command has just replaced card
+    /// `id`'s file, the folder having been unchanged just before
+    /// ([`Index::folder_unchanged`]): the next command reads that card
+    /// instead of listing the whole folder.
+    pub fn note_written(&self, id: &str) {
+        self.summaries.note_written(id);
+    }
+
+    /// Every card of `lane`, in order (rank, then id; archived included).
+    pub fn lane_cards(&self, lane: &str) -> Vec<Neighbour> {
+        self.summaries.walk(lane, None, false).collect()
+    }
 }

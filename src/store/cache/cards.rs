@@ -64,7 +64,7 @@ impl CacheFile {
     /// Read the cache (with its JSON section if `json`); `None` if there is
     /// none or anything about it is unexpected.
     fn read(path: &Path, json: bool) -> Option<CacheFile> {
-        let mut f = Sealed::open(path, KIND, version())?;
+        let f = Sealed::open(path, KIND, version())?;
         let cards = f.read(TABLE)?;
         let json_len = f.len(JSON)?;
         let json_bytes = if json { f.read(JSON)? } else { Vec::new() };

@@ -128,6 +128,9 @@ pub struct Sealed {
     file: File,
     /// When the cache's knowledge dates from (as its writer said).
     pub written: i128,
+    /// Which file this is: its write time, length and inode (another
+    /// write of the cache is another file).
+    pub identity: (i128, u64, u64),
     sections: Vec<Section>,
 }
 
@@ -136,7 +139,12 @@ impl Sealed {
     /// or it is anything else.
     pub fn open(path: &Path, kind: &str, version: u32) -> Option<Sealed> {
         let mut file = File::open(path).ok()?;
-        let total = file.metadata().ok()?.len();
+        let meta = file.metadata().ok()?;
+        let total = meta.len();
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let ino = 0;
         let want = prefix(kind, version);
         let mut head = vec![0u8; want.len()];
         file.read_exact(&mut head).ok()?;
@@ -180,6 +188,7 @@ impl Sealed {
         Some(Sealed {
             file,
             written,
+            identity: (written, total, ino),
             sections,
         })
     }
@@ -198,7 +207,7 @@ impl Sealed {
 
     /// Section `i`'s bytes; `None` if there is no such section or its
     /// checksum does not match.
-    pub fn read(&mut self, i: usize) -> Option<Vec<u8>> {
+    pub fn read(&self, i: usize) -> Option<Vec<u8>> {
         let mut buf = Vec::new();
         self.read_into(i, &mut buf, 0)?;
         Some(buf)
@@ -207,19 +216,49 @@ impl Sealed {
     /// Append section `i`'s bytes to `buf`, with room for `spare` more
     /// bytes after them (growing a large buffer later would copy it);
     /// `None`, leaving `buf` as it was, if its checksum does not match.
-    pub fn read_into(&mut self, i: usize, buf: &mut Vec<u8>, spare: usize) -> Option<()> {
+    /// Reads at the section's place without moving a shared position, so
+    /// sections may be read later, or from several threads, and always
+    /// from the file that was opened, even if it has been replaced since.
+    pub fn read_into(&self, i: usize, buf: &mut Vec<u8>, spare: usize) -> Option<()> {
         let s = *self.sections.get(i)?;
         let len = usize::try_from(s.len).ok()?;
         let start = buf.len();
         buf.reserve_exact(len + spare);
-        self.file.seek(SeekFrom::Start(s.at)).ok()?;
-        let read = (&mut self.file).take(s.len).read_to_end(buf);
-        if read.ok() != Some(len) || crate::store::checksum::sum(&buf[start..]) != s.sum {
+        buf.resize(start + len, 0);
+        let ok = read_at(&self.file, s.at, &mut buf[start..]).is_ok()
+            && crate::store::checksum::sum(&buf[start..]) == s.sum;
+        if !ok {
             buf.truncate(start);
             return None;
         }
         Some(())
     }
+}
+
+/// Fill `buf` from `file` at `at`.
+#[cfg(unix)]
+fn read_at(file: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut at: u64, mut buf: &mut [u8]) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = file.seek_read(buf, at)?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(mut file: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
+    file.seek(SeekFrom::Start(at))?;
+    file.read_exact(buf)
 }
 
 #[cfg(test)]
@@ -243,7 +282,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c");
         sample(&path);
-        let mut s = Sealed::open(&path, "test", 7).unwrap();
+        let s = Sealed::open(&path, "test", 7).unwrap();
         assert_eq!(s.written, 1234);
         assert_eq!(s.sections(), 3);
         assert_eq!(s.read(2).unwrap(), b"third, in two writes");
@@ -271,7 +310,7 @@ mod tests {
             bad[i] ^= 0x10;
             std::fs::write(&path, &bad).unwrap();
             // Either the file does not open, or a section does not read.
-            if let Some(mut s) = Sealed::open(&path, "test", 7) {
+            if let Some(s) = Sealed::open(&path, "test", 7) {
                 let whole = (0..3).all(|k| s.read(k).is_some());
                 assert!(!whole, "a flipped bit at {i} went unseen");
             }

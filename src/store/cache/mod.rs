@@ -38,6 +38,9 @@ pub const LOCK: &str = "lock";
 pub const CARDS: &str = "cards-v1";
 /// The summary index ([`summary`]).
 pub const SUMMARY: &str = "index-v2";
+/// What lanes changed in the cards folder since the summary index was
+/// written ([`summary`]).
+pub const SUMMARY_NOTES: &str = "index-v2-notes";
 /// The history cache ([`history`](crate::history)).
 pub const HISTORY: &str = "history-v2";
 /// Where and when the last sync started.

@@ -161,22 +161,26 @@ pub fn checked_id(root: &Path, file_ids: &[String], id: &str, card: Card) -> Res
     if card.id == id {
         return Ok(card);
     }
+    Err(id_problem(root, file_ids, id, &card.id))
+}
+
+/// What is wrong with the card in `id`'s file carrying the id `carried`.
+pub fn id_problem(root: &Path, file_ids: &[String], id: &str, carried: &str) -> Problem {
     let rel = card_path(id);
     let bytes = read_board_file(root, &rel).unwrap_or_default();
     let (line, column) = yaml::locate(&String::from_utf8_lossy(&bytes), "id");
-    let msg = if file_ids.binary_search(&card.id).is_ok() {
+    let msg = if file_ids
+        .binary_search_by(|f| f.as_str().cmp(carried))
+        .is_ok()
+    {
         format!(
-            "duplicate id {:?}: that id belongs to {}; give this card the id {id:?} of its file name",
-            card.id,
-            card_path(&card.id)
+            "duplicate id {carried:?}: that id belongs to {}; give this card the id {id:?} of its file name",
+            card_path(carried)
         )
     } else {
-        format!(
-            "id {:?} does not match the file name; set it to {id:?}",
-            card.id
-        )
+        format!("id {carried:?} does not match the file name; set it to {id:?}")
     };
-    Err(Problem::new(&rel, line, column, msg))
+    Problem::new(&rel, line, column, msg)
 }
 
 #[cfg(test)]
