@@ -328,7 +328,10 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
             let opts = crate::evidence::Options::default();
             applied(
                 crate::evidence::record_result(&ctx(), root, &card, &source, &opts)
-                    .map(|(_, outcome)| outcome)
+                    .map(|(_, mut o)| {
+                        o.summary += &crate::history::budget::warning_text(root, &o.card, o.commit);
+                        o
+                    })
                     .map_err(text),
             )
         }

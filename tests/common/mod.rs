@@ -15,6 +15,7 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod history;
 pub mod remote;
 pub mod snapshot;
