@@ -256,6 +256,26 @@ fn the_demo_report_opens_in_a_real_browser_with_its_charts_and_fetches_nothing()
     }
     // Two budgets, two burn-downs.
     assert_eq!(section(&dom, "budgets").matches("<svg").count(), 2);
+    // It prints to PDF as the browser prints it, over several pages.
+    let pdf = work.join("report.pdf");
+    browser::run(
+        &browser,
+        &work,
+        &page,
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".into(),
+        ],
+    );
+    let bytes = std::fs::read(&pdf).expect("the PDF");
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    // Page objects (`/Type /Page`, not the `/Pages` tree).
+    let key = b"/Type /Page";
+    let pages = bytes
+        .windows(key.len() + 1)
+        .filter(|w| w.starts_with(key) && w[key.len()] != b's')
+        .count();
+    assert!((2..=40).contains(&pages), "{pages} pages");
 }
 
 #[test]
@@ -358,7 +378,9 @@ fn every_figure_on_the_page_is_the_jsons() {
     for args in [
         &["--since", "2026-10-01", "--until", "2026-10-31"][..],
         &["--since", "2026-10-03", "--until", "2026-10-09"][..],
-        &["--since", "2026-10-01"][..],
+        // Ending today would end at a different second for each run:
+        // ages would differ by the time between them.
+        &["--since", "2026-10-01", "--until", "2026-11-15"][..],
     ] {
         let (json, html) = both_formats(r, args);
         let n = check_figures(&html, &json);
@@ -520,6 +542,14 @@ fn tested_hypotheses_carry_their_rationale_and_the_run_behind_the_result() {
     assert!(learned.contains("Recency only helps returning users"));
     let md = ok(&r.lanes(&["report", "--since", "7d"]));
     assert!(md.contains("dvc:metrics.json#precision_at_10"), "{md}");
+    assert!(
+        md.contains("**refuted**: Recency only helps returning users, <5% of traffic |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(". Why: Recency only helps returning users, <5% of traffic"),
+        "{md}"
+    );
     // No rationale: nothing, and nothing breaks.
     r.commit_file(&card_path(&id), &text, "no rationale");
     let json = r.json(&["report", "--format", "json", "--since", "7d"]);

@@ -169,6 +169,7 @@ th{font-weight:600;background:var(--soft)}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .wide td{font-size:13px}
 .text{white-space:pre-line}
+.hyp{min-width:16em}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;list-style:none;padding:0;margin:6px 0;font-size:12px}
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .sw.line{height:3px;vertical-align:3px}
@@ -187,13 +188,14 @@ svg .grid{stroke:#e6e9ef;stroke-width:1;fill:none}
 footer{color:var(--muted);font-size:12px;border-top:1px solid var(--line);margin-top:28px;padding-bottom:24px}
 @media print{
  @page{size:A4;margin:12mm}
- body{font-size:11px}
+ *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ body{font-size:10px}
  header,main,footer{max-width:none;padding:0}
- nav{display:none}
- section,figure,.side,tr{break-inside:avoid}
- h2{break-after:avoid}
- details::details-content{content-visibility:visible;display:contents}
- details>summary{display:none}
+ nav,details{display:none}
+ .row{display:block}
+ .side{overflow:visible}
+ figure,tr,.kpis,li{break-inside:avoid}
+ h2,h3{break-after:avoid}
  a{color:inherit;text-decoration:none}
 }
 "#;
@@ -1034,7 +1036,7 @@ fn aging(p: &mut Page) {
             let cx = x0 + band / 2.0 + jitter;
             let cy = y.at(a.aging.age as f64 / day);
             if a.aging.over_p85 {
-                over.dot(cx, cy, 3.2);
+                over.dot(cx, cy, 4.0);
             } else {
                 ok.dot(cx, cy, 3.2);
             }
@@ -1052,7 +1054,7 @@ fn aging(p: &mut Page) {
         p.series(
             &over,
             &format!(
-                "fill=\"{}\" stroke=\"#c0392b\" stroke-width=\"1.6\"",
+                "fill=\"{}\" stroke=\"#c0392b\" stroke-width=\"2\"",
                 esc(&color)
             ),
             &format!(
@@ -1247,7 +1249,7 @@ fn hypotheses(p: &mut Page) {
             let chips = p.chips(&h.labels);
             let _ = write!(
                 p.out,
-                "<tr><td><span class=\"id\">{}</span> <b>{}</b> {chips}<div class=\"text\">{}</div></td><td>{}</td>",
+                "<tr><td class=\"hyp\"><span class=\"id\">{}</span> <b>{}</b> {chips}<div class=\"text\">{}</div></td><td>{}</td>",
                 esc(crate::model::id::short(&h.id)),
                 esc(&h.title),
                 if h.statement.trim().is_empty() { String::new() } else { esc(&h.statement) },

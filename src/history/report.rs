@@ -933,7 +933,7 @@ pub fn markdown(r: &Report) -> String {
             let runs = h.runs_text();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | **{}** |",
+                "| {} | {} | {} | {} | {} | {} | {} | **{}**{} |",
                 crate::model::id::short(&h.id),
                 cell(text),
                 cell(&h.metric),
@@ -949,6 +949,10 @@ pub fn markdown(r: &Report) -> String {
                     format!("{} (stale: {})", h.verdict, cell(&h.stale_why.join("; ")))
                 } else {
                     h.verdict.clone()
+                },
+                match &h.rationale {
+                    Some(why) => format!(": {}", cell(why)),
+                    None => String::new(),
                 }
             );
         }
@@ -983,7 +987,7 @@ pub fn markdown(r: &Report) -> String {
         let runs = h.runs_text();
         let _ = writeln!(
             out,
-            "- {} ({}) — {} came out at {} against a target of {} (baseline {}){}.",
+            "- {} ({}) — {} came out at {} against a target of {} (baseline {}){}.{}",
             cell(text),
             crate::model::id::short(&h.id),
             cell(&h.metric),
@@ -994,6 +998,10 @@ pub fn markdown(r: &Report) -> String {
                 String::new()
             } else {
                 format!(", from `{}`", cell(&runs).replace('`', "'"))
+            },
+            match &h.rationale {
+                Some(why) => format!(" Why: {}", cell(why)),
+                None => String::new(),
             }
         );
     }
