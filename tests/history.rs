@@ -969,7 +969,6 @@ fn hypotheses_table_with_verdict_history() {
             "runs": [],
             "evidence_source": null,
             "run": null,
-            "rationale": null,
             "labels": [],
         })
     );
