@@ -329,7 +329,7 @@ const SYNC_STOP: Duration = Duration::from_secs(10);
 /// (or `QUIT_WAIT`) stops the waiting. Whatever was not done is named, and
 /// makes the exit status 1.
 fn finish(worker: &Worker, rx: &Receiver<Event>) -> Result<()> {
-    use crate::cli::term::{say_line, say_partial};
+    use crate::term::{say_line, say_partial};
     let (left, reports) = worker.close();
     let start = Instant::now();
     let mut deadline = start + QUIT_WAIT;
@@ -711,7 +711,7 @@ impl Loop {
 
 fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
     let session = editor::EditSession::start(root, id)?;
-    crate::cli::term::say_line(format_args!(
+    crate::term::say_line(format_args!(
         "editing {} (save and quit the editor to return to the board)",
         crate::model::id::short(id)
     ));
