@@ -3,7 +3,8 @@
 //! the event loop to run (apply an action on the worker, open the editor,
 //! quit). Tests drive it directly.
 
-use super::keymap::{Command, Keymap};
+use super::command::KeyCommand;
+use super::keymap::Keymap;
 use super::layout::{self, Hit};
 use super::moves::{self, Intent, Moved};
 use super::theme::Theme;
@@ -771,10 +772,10 @@ impl App {
                 && matches!(
                     cmd,
                     Some(
-                        Command::MoveUp
-                            | Command::MoveDown
-                            | Command::MoveLeft
-                            | Command::MoveRight
+                        KeyCommand::MoveUp
+                            | KeyCommand::MoveDown
+                            | KeyCommand::MoveLeft
+                            | KeyCommand::MoveRight
                     )
                 ))
         {
@@ -803,7 +804,7 @@ impl App {
         Some(plain)
     }
 
-    fn on_mode_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
+    fn on_mode_key(&mut self, key: KeyEvent, cmd: Option<KeyCommand>) -> Vec<Effect> {
         let mode = self.mode.clone();
         if let Some(scroll) = mode.scroll() {
             return self.on_scroll_key(&mode, scroll, key, cmd);
@@ -950,27 +951,29 @@ impl App {
         mode: &Mode,
         scroll: u16,
         key: KeyEvent,
-        cmd: Option<Command>,
+        cmd: Option<KeyCommand>,
     ) -> Vec<Effect> {
         let max = crate::tui::view::scroll_limit(self);
         let page = crate::tui::view::page_height(self).max(1);
         let to = match cmd {
-            Some(Command::Down) => Some(scroll.saturating_add(1)),
-            Some(Command::Up) => Some(scroll.saturating_sub(1)),
-            Some(Command::PageDown) => Some(scroll.saturating_add(page)),
-            Some(Command::PageUp) => Some(scroll.saturating_sub(page)),
-            Some(Command::First) => Some(0),
-            Some(Command::Last) => Some(max),
+            Some(KeyCommand::Down) => Some(scroll.saturating_add(1)),
+            Some(KeyCommand::Up) => Some(scroll.saturating_sub(1)),
+            Some(KeyCommand::PageDown) => Some(scroll.saturating_add(page)),
+            Some(KeyCommand::PageUp) => Some(scroll.saturating_sub(page)),
+            Some(KeyCommand::First) => Some(0),
+            Some(KeyCommand::Last) => Some(max),
             _ => None,
         };
         if let Some(to) = to {
             let to = to.min(max);
             if to == scroll {
                 match cmd {
-                    Some(Command::Down | Command::PageDown) => {
+                    Some(KeyCommand::Down | KeyCommand::PageDown) => {
                         self.set_message("at the end", false)
                     }
-                    Some(Command::Up | Command::PageUp) => self.set_message("at the top", false),
+                    Some(KeyCommand::Up | KeyCommand::PageUp) => {
+                        self.set_message("at the top", false)
+                    }
                     _ => {}
                 }
             }
@@ -978,17 +981,17 @@ impl App {
             return Vec::new();
         }
         let opened_by = match mode {
-            Mode::Help { .. } => Some(Command::Help),
-            Mode::Changes { .. } => Some(Command::Changes),
-            Mode::History { .. } => Some(Command::History),
-            Mode::Flow { .. } => Some(Command::Flow),
-            Mode::Messages { .. } => Some(Command::Messages),
-            Mode::Lane { .. } => Some(Command::Lane),
-            Mode::Detail { .. } => Some(Command::Open),
+            Mode::Help { .. } => Some(KeyCommand::Help),
+            Mode::Changes { .. } => Some(KeyCommand::Changes),
+            Mode::History { .. } => Some(KeyCommand::History),
+            Mode::Flow { .. } => Some(KeyCommand::Flow),
+            Mode::Messages { .. } => Some(KeyCommand::Messages),
+            Mode::Lane { .. } => Some(KeyCommand::Lane),
+            Mode::Detail { .. } => Some(KeyCommand::Open),
             _ => None,
         };
         if key.code == KeyCode::Esc
-            || cmd == Some(Command::Quit)
+            || cmd == Some(KeyCommand::Quit)
             || (cmd.is_some() && cmd == opened_by)
             || (matches!(mode, Mode::Detail { .. }) && key.code == KeyCode::Enter)
         {
@@ -1000,10 +1003,10 @@ impl App {
             return Vec::new();
         }
         if let (Mode::Detail { .. }, Some(cmd)) = (mode, cmd) {
-            if is_card_command(cmd) {
+            if cmd.needs_card() {
                 // Editing keys work from the detail view too; the view
                 // stays open for the checklist and conflicts.
-                if !matches!(cmd, Command::Checklist | Command::Conflicts) {
+                if !matches!(cmd, KeyCommand::Checklist | KeyCommand::Conflicts) {
                     self.back = None;
                     self.mode = Mode::Board;
                 } else {
@@ -1012,7 +1015,7 @@ impl App {
                 return self.run(cmd);
             }
         }
-        if cmd == Some(Command::Help) {
+        if cmd == Some(KeyCommand::Help) {
             self.back = Some(Box::new(mode.clone()));
             self.mode = Mode::Help { scroll: 0 };
             return Vec::new();
@@ -1029,7 +1032,7 @@ impl App {
         cursor: usize,
         sort: HypSort,
         key: KeyEvent,
-        cmd: Option<Command>,
+        cmd: Option<KeyCommand>,
     ) -> Vec<Effect> {
         let rows = self.hypothesis_rows().len();
         let page = crate::tui::view::page_height(self).max(1) as usize;
@@ -1047,13 +1050,13 @@ impl App {
                 self.set_message(format!("sorted by {}", s.name()), false);
                 return Vec::new();
             }
-            (_, Some(Command::Down)) => cursor + 1,
-            (_, Some(Command::Up)) => cursor.saturating_sub(1),
-            (_, Some(Command::PageDown)) => cursor + page,
-            (_, Some(Command::PageUp)) => cursor.saturating_sub(page),
-            (_, Some(Command::First)) => 0,
-            (_, Some(Command::Last)) => last,
-            (_, Some(Command::Open)) => {
+            (_, Some(KeyCommand::Down)) => cursor + 1,
+            (_, Some(KeyCommand::Up)) => cursor.saturating_sub(1),
+            (_, Some(KeyCommand::PageDown)) => cursor + page,
+            (_, Some(KeyCommand::PageUp)) => cursor.saturating_sub(page),
+            (_, Some(KeyCommand::First)) => 0,
+            (_, Some(KeyCommand::Last)) => last,
+            (_, Some(KeyCommand::Open)) => {
                 let id = self.hypothesis_rows().get(cursor).map(|r| r.id.clone());
                 match id {
                     Some(id) if self.board.card(&id).is_some() => {
@@ -1066,13 +1069,13 @@ impl App {
                 }
                 return Vec::new();
             }
-            (_, Some(Command::Help)) => {
+            (_, Some(KeyCommand::Help)) => {
                 self.back = Some(Box::new(self.mode.clone()));
                 self.mode = Mode::Help { scroll: 0 };
                 return Vec::new();
             }
             _ if key.code == KeyCode::Esc
-                || matches!(cmd, Some(Command::Quit | Command::Hypotheses)) =>
+                || matches!(cmd, Some(KeyCommand::Quit | KeyCommand::Hypotheses)) =>
             {
                 self.close();
                 return Vec::new();
@@ -1139,7 +1142,7 @@ impl App {
         card: String,
         cursor: usize,
         key: KeyEvent,
-        cmd: Option<Command>,
+        cmd: Option<KeyCommand>,
     ) -> Vec<Effect> {
         let Some(c) = self.card_or_close(&card) else {
             return Vec::new();
@@ -1147,11 +1150,11 @@ impl App {
         let n = c.checklist.len();
         let last = n.saturating_sub(1);
         let to = match cmd {
-            Some(Command::Down) => cursor + 1,
-            Some(Command::Up) => cursor.saturating_sub(1),
-            Some(Command::First) => 0,
-            Some(Command::Last) => last,
-            _ if key.code == KeyCode::Esc || matches!(cmd, Some(Command::Quit)) => {
+            Some(KeyCommand::Down) => cursor + 1,
+            Some(KeyCommand::Up) => cursor.saturating_sub(1),
+            Some(KeyCommand::First) => 0,
+            Some(KeyCommand::Last) => last,
+            _ if key.code == KeyCode::Esc || matches!(cmd, Some(KeyCommand::Quit)) => {
                 self.close();
                 return Vec::new();
             }
@@ -1190,7 +1193,7 @@ impl App {
         card: String,
         cursor: usize,
         key: KeyEvent,
-        cmd: Option<Command>,
+        cmd: Option<KeyCommand>,
     ) -> Vec<Effect> {
         let Some(c) = self.card_or_close(&card) else {
             return Vec::new();
@@ -1198,9 +1201,9 @@ impl App {
         let list = recorded_conflicts(&c);
         let last = list.len().saturating_sub(1);
         let to = match (key.code, cmd) {
-            (_, Some(Command::Down)) => cursor + 1,
-            (_, Some(Command::Up)) => cursor.saturating_sub(1),
-            (KeyCode::Esc, _) | (_, Some(Command::Quit)) => {
+            (_, Some(KeyCommand::Down)) => cursor + 1,
+            (_, Some(KeyCommand::Up)) => cursor.saturating_sub(1),
+            (KeyCode::Esc, _) | (_, Some(KeyCommand::Quit)) => {
                 self.close();
                 return Vec::new();
             }
@@ -1305,7 +1308,7 @@ impl App {
                 if let Some(k) = super::keymap::Key::from_event(&key) {
                     self.warn(format!(
                         "{k} does nothing here; {} lists the keys",
-                        self.keymap.hint(Command::Help)
+                        self.keymap.hint(KeyCommand::Help)
                     ));
                 }
                 Vec::new()
@@ -1314,11 +1317,11 @@ impl App {
     }
 
     /// Run a command from the keymap.
-    pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
+    pub fn run(&mut self, cmd: KeyCommand) -> Vec<Effect> {
         let per_page = layout::cards_per_page(self.size).max(1);
-        if is_card_command(cmd)
+        if cmd.needs_card()
             && self.selected_card().is_none()
-            && !(cmd == Command::Edit && self.selected_problem_path().is_some())
+            && !(cmd == KeyCommand::Edit && self.selected_problem_path().is_some())
         {
             self.set_message(
                 match self.columns.get(self.col) {
@@ -1330,23 +1333,25 @@ impl App {
             return Vec::new();
         }
         match cmd {
-            Command::Left if self.col == 0 => self.set_message("already the first lane", false),
-            Command::Right if self.col + 1 >= self.columns.len() => {
+            KeyCommand::Left if self.col == 0 => self.set_message("already the first lane", false),
+            KeyCommand::Right if self.col + 1 >= self.columns.len() => {
                 self.set_message("already the last lane", false)
             }
-            Command::Left => self.select(self.col - 1, self.row),
-            Command::Right => self.select(self.col + 1, self.row),
-            Command::Up => self.select(self.col, self.row.saturating_sub(1)),
-            Command::Down => self.select(self.col, self.row + 1),
-            Command::First => self.select(self.col, 0),
-            Command::Last => self.select(self.col, usize::MAX),
-            Command::PageUp => self.select(self.col, self.row.saturating_sub(per_page)),
-            Command::PageDown => self.select(self.col, self.row + per_page),
-            Command::MoveLeft | Command::MoveRight => {
-                return self.move_sideways(cmd == Command::MoveLeft)
+            KeyCommand::Left => self.select(self.col - 1, self.row),
+            KeyCommand::Right => self.select(self.col + 1, self.row),
+            KeyCommand::Up => self.select(self.col, self.row.saturating_sub(1)),
+            KeyCommand::Down => self.select(self.col, self.row + 1),
+            KeyCommand::First => self.select(self.col, 0),
+            KeyCommand::Last => self.select(self.col, usize::MAX),
+            KeyCommand::PageUp => self.select(self.col, self.row.saturating_sub(per_page)),
+            KeyCommand::PageDown => self.select(self.col, self.row + per_page),
+            KeyCommand::MoveLeft | KeyCommand::MoveRight => {
+                return self.move_sideways(cmd == KeyCommand::MoveLeft)
             }
-            Command::MoveUp | Command::MoveDown => return self.reorder(cmd == Command::MoveUp),
-            Command::Open => {
+            KeyCommand::MoveUp | KeyCommand::MoveDown => {
+                return self.reorder(cmd == KeyCommand::MoveUp)
+            }
+            KeyCommand::Open => {
                 if self.selected_card().is_some() {
                     self.mode = Mode::Detail { scroll: 0 };
                 } else if let (Some(p), Some(path)) =
@@ -1356,7 +1361,7 @@ impl App {
                     self.message_open = true;
                 }
             }
-            Command::New => match self.lane_id(self.col).map(str::to_string) {
+            KeyCommand::New => match self.lane_id(self.col).map(str::to_string) {
                 Some(lane) => {
                     let kinds = self.kinds();
                     self.mode = if kinds.len() == 1 {
@@ -1368,7 +1373,7 @@ impl App {
                 }
                 None => self.set_message("new cards go in a lane of the board", true),
             },
-            Command::Edit => {
+            KeyCommand::Edit => {
                 if let Some(c) = self.selected_card() {
                     return vec![Effect::EditInEditor(c.id.clone())];
                 }
@@ -1383,28 +1388,28 @@ impl App {
                     }
                 }
             }
-            Command::EditTitle => {
+            KeyCommand::EditTitle => {
                 self.prompt_for(|c| (Purpose::Title { card: c.id.clone() }, c.title.clone()))
             }
-            Command::EditLabels => {
+            KeyCommand::EditLabels => {
                 self.prompt_for(|c| (Purpose::Labels { card: c.id.clone() }, c.labels.join(", ")))
             }
-            Command::EditAssignees => self.prompt_for(|c| {
+            KeyCommand::EditAssignees => self.prompt_for(|c| {
                 (
                     Purpose::Assignees { card: c.id.clone() },
                     c.assignees.join(", "),
                 )
             }),
-            Command::EditDue => self.prompt_for(|c| {
+            KeyCommand::EditDue => self.prompt_for(|c| {
                 (
                     Purpose::Due { card: c.id.clone() },
                     c.due.clone().unwrap_or_default(),
                 )
             }),
-            Command::Note => {
+            KeyCommand::Note => {
                 self.prompt_for(|c| (Purpose::Note { card: c.id.clone() }, String::new()))
             }
-            Command::Verdict => {
+            KeyCommand::Verdict => {
                 if let Some(c) = self.selected_card() {
                     let id = c.id.clone();
                     self.mode = if c.hypothesis.is_some() {
@@ -1415,7 +1420,7 @@ impl App {
                     };
                 }
             }
-            Command::RecordResult => {
+            KeyCommand::RecordResult => {
                 if let Some(c) = self.selected_card() {
                     let metric = c.hypothesis.as_ref().and_then(|h| h.metric.clone());
                     match metric {
@@ -1428,21 +1433,21 @@ impl App {
                             format!(
                                 "{} has no hypothesis metric to read from a run; {} makes it a hypothesis",
                                 c.short_id(),
-                                self.keymap.hint(Command::Verdict)
+                                self.keymap.hint(KeyCommand::Verdict)
                             ),
                             false,
                         ),
                     }
                 }
             }
-            Command::Checklist => {
+            KeyCommand::Checklist => {
                 if let Some(c) = self.selected_card() {
                     if c.checklist.is_empty() {
                         self.set_message(
                             format!(
                                 "{} has no checklist; add items in $EDITOR ({})",
                                 c.short_id(),
-                                self.keymap.hint(Command::Edit)
+                                self.keymap.hint(KeyCommand::Edit)
                             ),
                             false,
                         );
@@ -1455,7 +1460,7 @@ impl App {
                     }
                 }
             }
-            Command::Conflicts => {
+            KeyCommand::Conflicts => {
                 if let Some(c) = self.selected_card() {
                     if recorded_conflicts(c).is_empty() {
                         self.set_message(
@@ -1470,8 +1475,8 @@ impl App {
                     }
                 }
             }
-            Command::Problems => self.next_problem(),
-            Command::Messages => {
+            KeyCommand::Problems => self.next_problem(),
+            KeyCommand::Messages => {
                 if self.log.is_empty() {
                     self.set_message("no messages yet", false);
                 } else {
@@ -1481,25 +1486,25 @@ impl App {
                     self.mode = Mode::Messages { scroll: max };
                 }
             }
-            Command::Lane => match self.columns.get(self.col).map(|c| c.kind.clone()) {
+            KeyCommand::Lane => match self.columns.get(self.col).map(|c| c.kind.clone()) {
                 Some(ColumnKind::Lane(_)) => self.mode = Mode::Lane { scroll: 0 },
                 _ => self.set_message("not a lane of the board", false),
             },
 
-            Command::Archive => {
+            KeyCommand::Archive => {
                 if let Some(c) = self.selected_card() {
                     self.mode = Mode::ConfirmArchive { card: c.id.clone() };
                 }
             }
-            Command::Undo => {
+            KeyCommand::Undo => {
                 self.set_message("undoing…", false);
                 return vec![Effect::Undo];
             }
-            Command::Redo => {
+            KeyCommand::Redo => {
                 self.set_message("redoing…", false);
                 return vec![Effect::Redo];
             }
-            Command::Filter => {
+            KeyCommand::Filter => {
                 let before = self.filter.text.clone();
                 self.mode = Mode::Prompt(Prompt::new(
                     Purpose::Filter {
@@ -1508,12 +1513,12 @@ impl App {
                     before,
                 ));
             }
-            Command::Reload => {
+            KeyCommand::Reload => {
                 self.announce_reload = true;
                 self.set_message("reloading the board from disk…", false);
                 return vec![Effect::Reload];
             }
-            Command::Sync => {
+            KeyCommand::Sync => {
                 if self.sync == SyncState::Running {
                     self.set_message("a sync is already running", false);
                 } else {
@@ -1521,7 +1526,7 @@ impl App {
                     return vec![Effect::Sync];
                 }
             }
-            Command::History => {
+            KeyCommand::History => {
                 if let Some(c) = self.selected_card() {
                     let id = c.id.clone();
                     self.history = None;
@@ -1532,32 +1537,32 @@ impl App {
                     return vec![Effect::LoadHistory(id)];
                 }
             }
-            Command::Hypotheses => {
+            KeyCommand::Hypotheses => {
                 self.mode = Mode::Hypotheses {
                     cursor: 0,
                     sort: HypSort::Lane,
                 };
                 return vec![Effect::LoadInsights];
             }
-            Command::Flow => {
+            KeyCommand::Flow => {
                 self.mode = Mode::Flow { scroll: 0 };
                 return vec![Effect::LoadInsights];
             }
-            Command::Changes => match &self.last_sync {
+            KeyCommand::Changes => match &self.last_sync {
                 Some(_) => self.mode = Mode::Changes { scroll: 0 },
                 None => self.set_message(
                     format!(
                         "no sync yet in this session; press {} to sync",
-                        self.keymap.hint(Command::Sync)
+                        self.keymap.hint(KeyCommand::Sync)
                     ),
                     false,
                 ),
             },
-            Command::Help => {
+            KeyCommand::Help => {
                 self.back = None;
                 self.mode = Mode::Help { scroll: 0 };
             }
-            Command::Quit => return vec![Effect::Quit],
+            KeyCommand::Quit => return vec![Effect::Quit],
         }
         Vec::new()
     }
@@ -1833,7 +1838,7 @@ impl App {
                     format!(
                         "{} has conflicts recorded by a sync: {} resolves them",
                         crate::model::id::short(&id),
-                        self.keymap.hint(Command::Conflicts)
+                        self.keymap.hint(KeyCommand::Conflicts)
                     ),
                     false,
                 );
@@ -2110,7 +2115,11 @@ impl App {
                     if !matches!(self.mode, Mode::Prompt(_)) =>
                 {
                     let down = m.kind == MouseEventKind::ScrollDown;
-                    let cmd = if down { Command::Down } else { Command::Up };
+                    let cmd = if down {
+                        KeyCommand::Down
+                    } else {
+                        KeyCommand::Up
+                    };
                     let code = if down { KeyCode::Down } else { KeyCode::Up };
                     return self.on_mode_key(KeyEvent::new(code, KeyModifiers::NONE), Some(cmd));
                 }
@@ -2335,7 +2344,7 @@ impl App {
                     None => SyncState::Done { summary, at: now },
                 };
                 if !report.changed.is_empty() {
-                    let hint = self.keymap.hint(Command::Changes);
+                    let hint = self.keymap.hint(KeyCommand::Changes);
                     self.say(
                         format!("{} · {hint}: what changed", report.summary()),
                         Level::Info,
@@ -2498,26 +2507,4 @@ fn normalise(v: serde_yaml::Value) -> serde_yaml::Value {
         serde_yaml::Value::Sequence(s) if s.is_empty() => serde_yaml::Value::Null,
         other => other,
     }
-}
-
-fn is_card_command(cmd: Command) -> bool {
-    matches!(
-        cmd,
-        Command::Edit
-            | Command::RecordResult
-            | Command::Checklist
-            | Command::Conflicts
-            | Command::History
-            | Command::MoveLeft
-            | Command::MoveRight
-            | Command::MoveUp
-            | Command::MoveDown
-            | Command::EditTitle
-            | Command::EditLabels
-            | Command::EditAssignees
-            | Command::EditDue
-            | Command::Note
-            | Command::Verdict
-            | Command::Archive
-    )
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod command;
 pub mod config;
 pub mod keymap;
 pub mod layout;
@@ -273,7 +274,7 @@ pub fn run(root: &Path) -> Result<()> {
             app.set_message(
                 format!(
                     "{e}; press {} to reload",
-                    app.keymap.hint(keymap::Command::Reload)
+                    app.keymap.hint(command::KeyCommand::Reload)
                 ),
                 true,
             );

@@ -194,7 +194,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             Span::styled(
                 format!(
                     "  {} ticks items",
-                    app.keymap.hint(crate::tui::keymap::Command::Checklist)
+                    app.keymap.hint(crate::tui::command::KeyCommand::Checklist)
                 ),
                 t.muted(),
             ),
@@ -235,7 +235,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             Span::styled(
                 format!(
                     "  {} resolves them",
-                    app.keymap.hint(crate::tui::keymap::Command::Conflicts)
+                    app.keymap.hint(crate::tui::command::KeyCommand::Conflicts)
                 ),
                 t.muted(),
             ),

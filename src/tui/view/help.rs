@@ -2,71 +2,8 @@
 //! view it was opened from first, then every board key by topic.
 
 use crate::tui::app::{App, Mode};
-use crate::tui::keymap::Command;
+use crate::tui::command::{KeyCommand, Topic};
 use ratatui::text::{Line, Span};
-
-/// Board commands by topic, in the order help shows them.
-const TOPICS: &[(&str, &[Command])] = &[
-    (
-        "Move around",
-        &[
-            Command::Left,
-            Command::Right,
-            Command::Up,
-            Command::Down,
-            Command::First,
-            Command::Last,
-            Command::PageUp,
-            Command::PageDown,
-            Command::Problems,
-        ],
-    ),
-    (
-        "Move cards",
-        &[
-            Command::MoveLeft,
-            Command::MoveRight,
-            Command::MoveUp,
-            Command::MoveDown,
-        ],
-    ),
-    (
-        "Change cards",
-        &[
-            Command::New,
-            Command::Open,
-            Command::Edit,
-            Command::EditTitle,
-            Command::EditLabels,
-            Command::EditAssignees,
-            Command::EditDue,
-            Command::Note,
-            Command::Verdict,
-            Command::RecordResult,
-            Command::Checklist,
-            Command::Conflicts,
-            Command::Archive,
-            Command::Undo,
-            Command::Redo,
-        ],
-    ),
-    (
-        "Views",
-        &[
-            Command::Filter,
-            Command::Lane,
-            Command::History,
-            Command::Hypotheses,
-            Command::Flow,
-            Command::Changes,
-            Command::Messages,
-        ],
-    ),
-    (
-        "Board and team",
-        &[Command::Reload, Command::Sync, Command::Help, Command::Quit],
-    ),
-];
 
 /// Keys of a view that are not keymap commands: (keys, what).
 fn view_keys(mode: &Mode) -> Vec<(&'static str, &'static str)> {
@@ -126,12 +63,12 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         }
         out.push(Line::raw(""));
     }
-    for (topic, cmds) in TOPICS {
-        out.push(Line::styled(topic.to_string(), t.accent()));
-        for cmd in *cmds {
+    for topic in Topic::ALL {
+        out.push(Line::styled(topic.title(), t.accent()));
+        for cmd in KeyCommand::in_topic(topic) {
             let keys: Vec<String> = app
                 .keymap
-                .keys_for(*cmd)
+                .keys_for(cmd)
                 .iter()
                 .map(|k| k.to_string())
                 .collect();

@@ -106,7 +106,7 @@ fn content(app: &App, mode: &Mode, area: Rect) -> Option<Content> {
                 wrap: true,
                 hint: format!(
                     " j/k scroll · {} checklist · e edit · ? keys · Esc closes ",
-                    app.keymap.hint(super::keymap::Command::Checklist)
+                    app.keymap.hint(super::command::KeyCommand::Checklist)
                 ),
             }
         }

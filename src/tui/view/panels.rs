@@ -5,7 +5,7 @@ use super::block;
 use super::text::fit;
 use crate::model::text::for_grid;
 use crate::tui::app::{recorded_conflicts, App, ColumnKind};
-use crate::tui::keymap::Command;
+use crate::tui::command::KeyCommand;
 use crate::tui::messages::Level;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -205,7 +205,7 @@ pub fn resolve(frame: &mut Frame, app: &App, area: Rect) {
         " Changed on disk meanwhile ",
         format!(
             " m/t/b · {} all messages ",
-            app.keymap.hint(Command::Messages)
+            app.keymap.hint(KeyCommand::Messages)
         ),
     );
     frame.render_widget(Clear, area);
