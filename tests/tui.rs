@@ -720,7 +720,7 @@ fn wide_characters_and_tabs_keep_the_columns() {
             "at {w}x{h}"
         );
         // Everything right of the first column is exactly the same.
-        let s = layout::screen(&b, b.size);
+        let s = screen(&b);
         let x0 = s.columns[1].1.x;
         for y in s.columns[1].1.y..s.columns[1].1.bottom() {
             for x in x0..w {
@@ -863,7 +863,7 @@ fn selected_card_text_stays_readable() {
     let mut app = r.app_with(Theme::default(), 120, 32);
     select_card(&mut app, &id(1)); // labelled `stakeholder`, which is blue
     let buf = buffer(&app);
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let (_, area) = s
         .columns
         .iter()
@@ -1737,7 +1737,7 @@ fn q_quits() {
 fn click_selects_a_card() {
     let r = sample();
     let mut app = r.app(120, 32);
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let (col, area) = s.columns[3];
     let rect = layout::card_rect(area, 1);
     let effects = app.on_mouse(mouse(
@@ -1784,7 +1784,7 @@ fn drag_moves_a_card_to_another_lane() {
     let r = sample();
     let mut app = r.app(120, 32);
     let before = r.commit_count();
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let from = layout::card_rect(s.columns[0].1, 0);
     let to_area = s.columns[2].1;
     let drop = layout::card_rect(to_area, 3);
@@ -1823,7 +1823,7 @@ fn drag_moves_a_card_to_another_lane() {
     assert_eq!(r.commit_count(), before + 1);
 
     // Dropped on a card: placed before it.
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let from = layout::card_rect(s.columns[2].1, 1);
     let onto = layout::card_rect(s.columns[3].1, 1);
     app.on_mouse(mouse(
@@ -1848,7 +1848,7 @@ fn drag_moves_a_card_to_another_lane() {
     assert_eq!(column_ids(&app, 3), vec![id(6), id(1), id(7), id(8)]);
 
     // Dropped outside any lane (the status bar): nothing.
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let from = layout::card_rect(s.columns[3].1, 0);
     app.on_mouse(mouse(
         MouseEventKind::Down(MouseButton::Left),
@@ -1864,7 +1864,7 @@ fn mouse_in_a_popup_does_not_touch_the_board() {
     let r = sample();
     let mut app = r.app(120, 32);
     press(&mut app, &[key('?')]);
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let rect = layout::card_rect(s.columns[3].1, 0);
     let effects = app.on_mouse(mouse(
         MouseEventKind::Down(MouseButton::Left),
@@ -1938,7 +1938,7 @@ fn a_long_lane_scrolls_to_keep_the_selection_visible() {
     locate(&buf, "Card number 0");
 
     // The wheel scrolls the lane under the pointer.
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let area = s.columns[1].1;
     for _ in 0..20 {
         app.on_mouse(mouse(MouseEventKind::ScrollDown, area.x + 3, area.y + 5));

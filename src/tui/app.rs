@@ -953,8 +953,8 @@ impl App {
         key: KeyEvent,
         cmd: Option<KeyCommand>,
     ) -> Vec<Effect> {
-        let max = crate::tui::view::scroll_limit(self);
-        let page = crate::tui::view::page_height(self).max(1);
+        let crate::tui::view::Measure { limit: max, page } =
+            crate::tui::view::measure(self, self.size);
         let to = match cmd {
             Some(KeyCommand::Down) => Some(scroll.saturating_add(1)),
             Some(KeyCommand::Up) => Some(scroll.saturating_sub(1)),
@@ -1035,7 +1035,7 @@ impl App {
         cmd: Option<KeyCommand>,
     ) -> Vec<Effect> {
         let rows = self.hypothesis_rows().len();
-        let page = crate::tui::view::page_height(self).max(1) as usize;
+        let page = usize::from(crate::tui::view::measure(self, self.size).page);
         let sort_key = match key.code {
             KeyCode::Char('v') => Some(HypSort::Verdict),
             KeyCode::Char('m') => Some(HypSort::Metric),
@@ -1482,7 +1482,7 @@ impl App {
                 } else {
                     // Open at the end: the newest messages.
                     self.mode = Mode::Messages { scroll: u16::MAX };
-                    let max = crate::tui::view::scroll_limit(self);
+                    let max = crate::tui::view::measure(self, self.size).limit;
                     self.mode = Mode::Messages { scroll: max };
                 }
             }
@@ -2127,7 +2127,9 @@ impl App {
             }
             return Vec::new();
         }
-        let hit = layout::hit_test(self, m.column, m.row);
+        let lens: Vec<usize> = self.columns.iter().map(|c| c.items.len()).collect();
+        let screen = layout::screen(self.first_col, self.columns.len(), self.size);
+        let hit = layout::hit_test(&screen, &self.scroll, &lens, m.column, m.row);
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => match hit {
                 Some(Hit::Card { col, row }) => {

@@ -93,6 +93,11 @@ pub fn render(app: &App) -> Terminal<TestBackend> {
     terminal
 }
 
+/// Where the board's parts are on the app's screen, as drawing puts them.
+pub fn screen(app: &App) -> lanes::tui::layout::Screen {
+    lanes::tui::layout::screen(app.first_col, app.columns.len(), app.size)
+}
+
 /// The rendered buffer of a freshly drawn app.
 pub fn buffer(app: &App) -> Buffer {
     render(app).backend().buffer().clone()
