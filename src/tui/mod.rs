@@ -10,6 +10,7 @@ pub mod layout;
 pub mod messages;
 pub mod moves;
 pub mod prompt;
+pub mod text;
 pub mod theme;
 pub mod view;
 mod worker;
@@ -75,7 +76,7 @@ pub enum Event {
 
 /// Put the terminal back: mouse off, main screen, cooked mode, cursor on.
 // The board screen draws to the terminal itself: what it draws is made
-// safe cell by cell (`view::text`), so it may hold stdout.
+// safe cell by cell (`text`), so it may hold stdout.
 #[allow(clippy::disallowed_methods)]
 pub fn restore_terminal() {
     let mut out = std::io::stdout();

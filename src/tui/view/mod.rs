@@ -6,7 +6,8 @@ mod help;
 mod insights;
 mod panels;
 mod status;
-pub mod text;
+
+use super::text;
 
 use super::app::{App, Mode};
 use ratatui::layout::Rect;
