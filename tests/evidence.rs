@@ -709,7 +709,7 @@ fn r_on_the_board_records_a_result_from_a_recent_run() {
     };
     assert_eq!(card, &id);
     // What the worker does: the store's recent runs of the metric.
-    let runs = lanes::evidence::recent_runs(&app.root, metric, 12).map_err(|e| format!("{e:#}"));
+    let runs = lanes::evidence::recent_runs(&app.root, metric, 12).map_err(lanes::ops::Error::from);
     assert!(runs.as_ref().is_ok_and(|r| !r.is_empty()), "{runs:?}");
     app.on_runs(card.clone(), runs);
     assert!(matches!(app.mode, Mode::Prompt(_)));

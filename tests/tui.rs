@@ -1270,7 +1270,7 @@ fn quitting_commits_pending_presses() {
         assert!(press(&mut app, &[key('J')]).is_empty());
         let mut effects = match how {
             "q" => press(&mut app, &[key('q')]),
-            _ => lanes::tui::handle(&mut app, lanes::tui::Event::Terminate),
+            _ => app.update(lanes::tui::Event::Terminate),
         };
         assert_eq!(effects.pop(), Some(Effect::Quit), "{how}");
         run_effects(&mut app, &r.path, effects);
@@ -1724,10 +1724,7 @@ fn q_quits() {
     assert!(press(&mut app, &[key('q')]).is_empty());
     // SIGTERM reaches the app as an event that quits (see
     // `quitting_commits_pending_presses` for presses waiting).
-    assert_eq!(
-        lanes::tui::handle(&mut app, lanes::tui::Event::Terminate),
-        vec![Effect::Quit]
-    );
+    assert_eq!(app.update(lanes::tui::Event::Terminate), vec![Effect::Quit]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1768,14 +1765,11 @@ fn click_selects_a_card() {
     assert_eq!(selected(&app), Some(id(5)));
     // The same through the event loop's handler.
     let rect = layout::card_rect(s.columns[0].1, 1);
-    lanes::tui::handle(
-        &mut app,
-        lanes::tui::Event::Mouse(mouse(
-            MouseEventKind::Down(MouseButton::Left),
-            rect.x + 1,
-            rect.y,
-        )),
-    );
+    app.update(lanes::tui::Event::Mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        rect.x + 1,
+        rect.y,
+    )));
     assert_eq!(selected(&app), Some(id(2)));
 }
 
@@ -2051,7 +2045,7 @@ fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
 
 /// What the worker does for `p` and `f`: hypotheses and flow, computed.
 fn load_insights(app: &mut App) {
-    app.insights = Some(lanes::tui::insights(&app.root).map_err(|e| format!("{e:#}")));
+    app.insights = Some(lanes::tui::insights(&app.root).map_err(lanes::ops::Error::from));
 }
 
 /// The last commit's diff of one card, without the header.
@@ -2442,4 +2436,121 @@ fn help_starts_with_the_keys_of_the_view_it_was_opened_from() {
         matches!(app.mode, Mode::Hypotheses { .. }),
         "back to the table"
     );
+}
+
+// ---------------------------------------------------------------------------
+// The app decides; the event loop only runs what it asks for
+
+/// A failed change keeps its kind on screen: a held lock is "busy: try
+/// again" (a warning: nothing changed, and trying again works), not an
+/// error box; once the lock is gone the same keys work.
+#[test]
+fn a_busy_repository_says_try_again_and_the_retry_works() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let lock = r.path.join(".git").join("index.lock");
+    std::fs::write(&lock, "").expect("hold the index lock");
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    let retitle = |app: &mut App| {
+        press(app, &[key('t'), ctrl_u]);
+        type_text(app, "Define the churn metric");
+        press(app, &[code(KeyCode::Enter)])
+    };
+    let effects = retitle(&mut app);
+    let [Effect::Apply { action, note: None }] = &effects[..] else {
+        panic!("expected one action, got {effects:?}");
+    };
+    // What the worker does with it.
+    let ctx = lanes::ops::Context::from_env();
+    let result = lanes::ops::apply(&ctx, &r.path, action.clone()).map_err(lanes::ops::Error::from);
+    assert!(
+        matches!(&result, Err(e) if e.kind() == lanes::ops::Kind::Busy),
+        "{result:?}"
+    );
+    assert!(app.update(lanes::tui::Event::Applied(result)).is_empty());
+    let msg = app.message.clone().expect("a message");
+    assert_eq!(msg.level, lanes::tui::app::Level::Warn, "{msg:?}");
+    assert!(msg.text.starts_with("busy: try again"), "{msg:?}");
+    assert!(msg.text.contains("index.lock"), "{msg:?}");
+    assert!(!app.message_open, "a busy lock is no error box");
+    locate(&buffer(&app), "busy: try again");
+    assert_eq!(r.commit_count(), start);
+    // The lock goes; the same keys make the change.
+    std::fs::remove_file(&lock).expect("drop the lock");
+    let effects = retitle(&mut app);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "title").as_deref(),
+        Some("Define the churn metric")
+    );
+    assert_eq!(r.commit_count(), start + 1);
+}
+
+/// Files changed on disk: the app asks for the reads (on the worker) and
+/// takes in what they find; a burst waits until the files are quiet and
+/// costs one full read, and a second full read asked for while one runs
+/// waits for it.
+#[test]
+fn the_app_asks_for_the_reads_a_change_on_disk_needs() {
+    use lanes::tui::Event;
+    use lanes::watch::Changes;
+    let r = sample();
+    let mut app = r.app(120, 32);
+    assert_eq!(app.start(), vec![Effect::Status], "no evidence to check");
+    // Another terminal retitles card 2.
+    let path = card_path(&id(2));
+    let text = r
+        .read(&path)
+        .replace("Interview support team", "Interview the support team");
+    r.write(&path, &text);
+    let ids: std::collections::BTreeSet<String> = [id(2)].into();
+    let changed = Changes {
+        cards: ids.clone(),
+        ..Default::default()
+    };
+    assert_eq!(
+        app.update(Event::Files(changed)),
+        vec![Effect::ReadCards(ids.clone())]
+    );
+    // The worker reads them; the board shows the new title and the
+    // repository's state is read again.
+    let read = lanes::watch::read_changed(&app.root, &ids);
+    assert_eq!(app.update(Event::CardFiles(read)), vec![Effect::Status]);
+    assert_eq!(
+        app.board.card(&id(2)).map(|c| c.title.as_str()),
+        Some("Interview the support team")
+    );
+    locate(&buffer(&app), "Interview the support team");
+
+    // A checkout: held back until the files are quiet.
+    let checkout = Changes {
+        git: true,
+        full: true,
+        ..Default::default()
+    };
+    assert!(app.update(Event::Files(checkout)).is_empty());
+    let due = app.next_deadline().expect("the burst's deadline");
+    app.tick(due, app.wall);
+    let effects = app.on_files(Changes::default());
+    assert_eq!(
+        effects,
+        vec![Effect::Status, Effect::Rewatch, Effect::Reload],
+        "the burst taken in once"
+    );
+    // More files change while the board is read: one more read, after.
+    let again = Changes {
+        board: true,
+        ..Default::default()
+    };
+    app.tick(due + lanes::watch::QUIET * 10, app.wall);
+    assert_eq!(app.on_files(again), Vec::<Effect>::new());
+    let due = app.next_deadline().expect("held");
+    app.tick(due, app.wall);
+    assert_eq!(app.on_files(Changes::default()), vec![Effect::Rewatch]);
+    let loaded = Board::load(&r.path).map_err(lanes::ops::Error::from);
+    assert_eq!(app.update(Event::Loaded(loaded)), vec![Effect::Reload]);
+    let loaded = Board::load(&r.path).map_err(lanes::ops::Error::from);
+    assert!(app.update(Event::Loaded(loaded)).is_empty());
+    assert_eq!(app.reload, lanes::tui::app::Reload::Idle);
 }

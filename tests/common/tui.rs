@@ -199,7 +199,7 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
 pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
     for e in effects {
         match e {
-            Effect::Apply { action } => {
+            Effect::Apply { action, .. } => {
                 let outcome = lanes::ops::apply(&lanes::ops::Context::from_env(), root, action)
                     .unwrap_or_else(|e| panic!("the action failed: {e:#}"));
                 app.on_applied(Ok(outcome));
@@ -209,7 +209,7 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
             Effect::Move(intent) => {
                 let result =
                     lanes::tui::moves::commit(&lanes::ops::Context::from_env(), root, &intent)
-                        .map_err(|e| format!("{e:#}"));
+                        .map_err(lanes::ops::Error::from);
                 app.on_moved(intent.id, result);
             }
             // What the event loop does with them: the worker runs the
@@ -221,7 +221,7 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
                 } else {
                     lanes::ops::undo::undo(root, &ctx, 1)
                 };
-                app.on_undone(result.map(|o| o.summary()).map_err(|e| format!("{e:#}")));
+                app.on_undone(result.map(|o| o.summary()).map_err(lanes::ops::Error::from));
                 app.on_loaded(lanes::store::Board::load(root).expect("the board reads"));
             }
             other => panic!("unexpected effect {other:?}"),

@@ -38,12 +38,10 @@ impl App {
                 };
                 let field = format!("checklist.{cursor}.done");
                 let seen = serde_yaml::Value::Bool(item.done);
-                return vec![Effect::Apply {
-                    action: Action::SetChecked {
-                        card,
-                        fields: vec![(field, serde_yaml::Value::Bool(!item.done), seen)],
-                    },
-                }];
+                return vec![Effect::apply(Action::SetChecked {
+                    card,
+                    fields: vec![(field, serde_yaml::Value::Bool(!item.done), seen)],
+                })];
             }
             _ => {
                 self.warn("checklist: j/k select · Space ticks · Esc closes");

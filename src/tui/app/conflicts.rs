@@ -105,9 +105,7 @@ impl App {
                 if list.len() == 1 {
                     self.close();
                 }
-                return vec![Effect::Apply {
-                    action: Action::SetChecked { card, fields },
-                }];
+                return vec![Effect::apply(Action::SetChecked { card, fields })];
             }
             _ => {
                 self.warn("conflicts: j/k select · a accepts the kept value · o takes the other · e edits · Esc");
@@ -139,27 +137,23 @@ impl App {
     ) -> Vec<Effect> {
         use ops::editor::Choice;
         match choice {
-            Choice::Mine => vec![Effect::Apply {
-                action: Action::Set {
-                    card: c.card,
-                    fields: vec![(c.field, c.mine)],
-                },
-            }],
+            Choice::Mine => vec![Effect::apply(Action::Set {
+                card: c.card,
+                fields: vec![(c.field, c.mine)],
+            })],
             Choice::Theirs => {
                 self.set_message(format!("kept {} as it is on disk", c.field), false);
                 Vec::new()
             }
-            Choice::Both => vec![Effect::Apply {
-                action: Action::Note {
-                    card: c.card,
-                    text: format!(
-                        "Kept {} on disk ({}); I had entered {}",
-                        c.field,
-                        ops::brief(&c.theirs),
-                        ops::brief(&c.mine)
-                    ),
-                },
-            }],
+            Choice::Both => vec![Effect::apply(Action::Note {
+                card: c.card,
+                text: format!(
+                    "Kept {} on disk ({}); I had entered {}",
+                    c.field,
+                    ops::brief(&c.theirs),
+                    ops::brief(&c.mine)
+                ),
+            })],
         }
     }
 }

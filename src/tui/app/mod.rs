@@ -9,6 +9,7 @@ mod checklist;
 mod columns;
 mod conflicts;
 mod effect;
+mod files;
 mod hypotheses;
 mod mouse;
 mod moving;
@@ -19,17 +20,125 @@ mod state;
 
 pub use crate::tui::messages::{About, Level, Log, Message};
 pub use crate::tui::prompt::{Check, HypDraft, HypStep, Prompt, Purpose};
-pub use effect::Effect;
+pub use effect::{Effect, Runner};
 pub use state::{
     kind_choices, recorded_conflicts, App, Column, ColumnKind, HypSort, Insights, Mode, Pending,
-    Recorded, RepoStatus, SyncState, Work,
+    Recorded, Reload, RepoStatus, SyncState, Work,
 };
 
 use crate::model::Card;
+use crate::store;
 use crate::tui::command::KeyCommand;
+use crate::tui::moves::Moved;
+use crate::tui::Event;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 impl App {
+    /// One event: the state changes it makes, and the work it asks for.
+    pub fn update(&mut self, ev: Event) -> Vec<Effect> {
+        match ev {
+            Event::Key(k) => self.on_key(k),
+            Event::Mouse(m) => self.on_mouse(m),
+            Event::Resize(w, h) => {
+                self.resize(w, h);
+                Vec::new()
+            }
+            Event::Applied(result) => {
+                let done = result.is_ok();
+                self.on_applied(result);
+                // The cards may have changed: evidence is checked again.
+                self.check_stale().filter(|_| done).into_iter().collect()
+            }
+            Event::Moved(id, result) => {
+                let done = matches!(result, Ok(Moved::Done(_)));
+                self.on_moved(id, result);
+                self.check_stale().filter(|_| done).into_iter().collect()
+            }
+            Event::Undone(result) => {
+                let done = result.is_ok();
+                self.on_undone(result);
+                // Undo writes card files and commits: read the board again.
+                match done {
+                    true => self.request_reload().into_iter().collect(),
+                    false => Vec::new(),
+                }
+            }
+            Event::Loaded(result) => {
+                self.work = Work::Idle;
+                let mut effects: Vec<Effect> = self.reload_done().into_iter().collect();
+                match result {
+                    Ok(board) => self.on_loaded(board),
+                    Err(e) if self.root.join(store::BOARD_FILE).exists() => {
+                        self.say(e.to_string(), Level::Error, Some(About::Board))
+                    }
+                    Err(e) => self.board_missing = Some(e.to_string()),
+                }
+                // `dvc.lock` or a store may have changed too.
+                effects.extend(self.check_stale());
+                effects
+            }
+            Event::Status(s) => {
+                self.on_status(s);
+                Vec::new()
+            }
+            Event::Files(c) => self.on_files(c),
+            Event::CardFiles(read) => {
+                let mut effects = Vec::new();
+                if self.on_card_files(read) {
+                    effects.push(Effect::Status);
+                }
+                effects.extend(self.check_stale());
+                effects
+            }
+            Event::Synced(result) => {
+                let changed = result.as_ref().is_ok_and(|r| !r.changed.is_empty());
+                self.on_synced(result, self.wall);
+                match changed {
+                    true => self.request_reload().into_iter().collect(),
+                    false => Vec::new(),
+                }
+            }
+            Event::History(id, r) => {
+                self.history = Some((id, r));
+                Vec::new()
+            }
+            Event::Runs(card, runs) => {
+                self.on_runs(card, runs);
+                Vec::new()
+            }
+            Event::Stale(map) => {
+                self.stale = map;
+                Vec::new()
+            }
+            Event::Insights(r) => {
+                self.insights = Some(r);
+                Vec::new()
+            }
+            Event::AutoSync => {
+                if self.sync == SyncState::Running {
+                    Vec::new()
+                } else {
+                    self.sync = SyncState::Running;
+                    vec![Effect::Sync]
+                }
+            }
+            // Move presses waiting for a pause are committed first.
+            Event::Terminate => {
+                let mut effects = self.flush_moves();
+                effects.push(Effect::Quit);
+                effects
+            }
+        }
+    }
+
+    /// The event loop sent `effect` to the worker: the status bar says
+    /// what runs.
+    pub fn working_on(&mut self, effect: &Effect) {
+        if let Some(what) = effect.doing() {
+            self.work = Work::Running(what.into());
+        }
+    }
+
     /// A key press.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {

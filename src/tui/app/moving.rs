@@ -3,7 +3,7 @@
 
 use super::{App, ColumnKind, Effect, Work};
 use crate::model::Card;
-use crate::ops::{Action, Placement};
+use crate::ops::{self, Action, Placement};
 use crate::tui::moves::{self, Intent, Moved};
 
 impl App {
@@ -58,13 +58,11 @@ impl App {
     ) -> Vec<Effect> {
         self.selected_id = Some(card.id.clone());
         let mut effects = self.flush_moves();
-        effects.push(Effect::Apply {
-            action: Action::Move {
-                card: card.id.clone(),
-                lane,
-                placement,
-            },
-        });
+        effects.push(Effect::apply(Action::Move {
+            card: card.id.clone(),
+            lane,
+            placement,
+        }));
         effects
     }
 
@@ -192,7 +190,7 @@ impl App {
     }
 
     /// A move came back from the worker.
-    pub fn on_moved(&mut self, id: u64, result: Result<Moved, String>) {
+    pub fn on_moved(&mut self, id: u64, result: Result<Moved, ops::Error>) {
         self.sent_moves.retain(|i| i.id != id);
         match result {
             Ok(Moved::Done(outcome)) => self.on_applied(Ok(outcome)),
@@ -206,7 +204,7 @@ impl App {
                 // Shown where it is now, without waiting for the watcher.
                 self.upsert(*card);
             }
-            Err(e) => self.on_applied(Err(e)),
+            Err(e) => self.failed(e),
         }
         // Without the move, the board shows the card where it is.
         self.rebuild();

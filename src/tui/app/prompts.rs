@@ -103,9 +103,7 @@ impl App {
     pub(super) fn on_confirm_archive_key(&mut self, card: String, key: KeyEvent) -> Vec<Effect> {
         self.mode = Mode::Board;
         if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-            return vec![Effect::Apply {
-                action: Action::Archive { card },
-            }];
+            return vec![Effect::apply(Action::Archive { card })];
         }
         self.cancelled("archive");
         Vec::new()
@@ -224,9 +222,7 @@ impl App {
                     kind: Some(kind),
                     ..Default::default()
                 };
-                return vec![Effect::Apply {
-                    action: Action::Add(Box::new(new)),
-                }];
+                return vec![Effect::apply(Action::Add(Box::new(new)))];
             }
             Purpose::Hypothesis {
                 lane,
@@ -290,7 +286,7 @@ impl App {
                 }
             }
         };
-        vec![Effect::Apply { action }]
+        vec![Effect::apply(action)]
     }
 
     /// The last step of a hypothesis: a new card, or the fields on an
@@ -314,9 +310,7 @@ impl App {
                 target: draft.target,
                 ..Default::default()
             };
-            return vec![Effect::Apply {
-                action: Action::Add(Box::new(new)),
-            }];
+            return vec![Effect::apply(Action::Add(Box::new(new)))];
         };
         let now = seen.map(|c| c.to_value()).unwrap_or_default();
         let was = |f: &str| ops::get_field(&now, f).cloned().unwrap_or_default();
@@ -349,9 +343,7 @@ impl App {
                 was("hypothesis.verdict"),
             ));
         }
-        vec![Effect::Apply {
-            action: Action::SetChecked { card, fields },
-        }]
+        vec![Effect::apply(Action::SetChecked { card, fields })]
     }
 }
 

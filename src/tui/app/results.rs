@@ -1,15 +1,17 @@
 //! Results from the worker and the watcher: what changed, and what to
 //! say about it.
 
-use super::{About, App, Level, Mode, Prompt, Purpose, RepoStatus, SyncState, Work};
-use crate::ops;
+use super::{
+    About, App, Effect, Level, Mode, Pending, Prompt, Purpose, RepoStatus, SyncState, Work,
+};
+use crate::ops::{self, editor};
 use crate::store::Board;
 use crate::tui::command::KeyCommand;
-use crate::watch::CardFile;
+use std::path::PathBuf;
 
 impl App {
     /// An action finished on the worker.
-    pub fn on_applied(&mut self, result: Result<ops::Outcome, String>) {
+    pub fn on_applied(&mut self, result: Result<ops::Outcome, ops::Error>) {
         self.work = Work::Idle;
         match result {
             Ok(outcome) => {
@@ -46,7 +48,20 @@ impl App {
                     self.warn_wip(&lane, &outcome.summary);
                 }
             }
-            Err(e) => self.set_message(e, true),
+            Err(e) => self.failed(e),
+        }
+    }
+
+    /// A change failed: told by its kind. A conflict asks which value to
+    /// keep.
+    pub(super) fn failed(&mut self, e: ops::Error) {
+        self.work = Work::Idle;
+        match e {
+            ops::Error::Conflict(c) => self.on_conflict(Pending::Field(c)),
+            e => {
+                let (level, text) = failure(&e);
+                self.say(text, level, None);
+            }
         }
     }
 
@@ -54,7 +69,7 @@ impl App {
     pub fn on_runs(
         &mut self,
         card: String,
-        runs: Result<Vec<crate::evidence::mlflow::Recent>, String>,
+        runs: Result<Vec<crate::evidence::mlflow::Recent>, ops::Error>,
     ) {
         if self.board.card(&card).is_none() {
             return;
@@ -89,6 +104,7 @@ impl App {
                 );
             }
             Err(e) => {
+                let e = e.to_string();
                 let first = e.lines().next().unwrap_or_default().to_string();
                 p.current = Some(format!("{first}; type mlflow:ID or dvc:PATH#key"));
                 self.log.push(&e, Level::Info, self.wall);
@@ -99,11 +115,11 @@ impl App {
 
     /// An undo or redo finished on the worker: say what it did (the board
     /// is read again by the event loop).
-    pub fn on_undone(&mut self, result: Result<String, String>) {
+    pub fn on_undone(&mut self, result: Result<String, ops::Error>) {
         self.work = Work::Idle;
         match result {
             Ok(summary) => self.set_message(summary, false),
-            Err(e) => self.set_message(e, true),
+            Err(e) => self.failed(e),
         }
     }
 
@@ -137,7 +153,7 @@ impl App {
     }
 
     /// A sync finished on the worker.
-    pub fn on_synced(&mut self, result: Result<crate::sync::Report, String>, now: i64) {
+    pub fn on_synced(&mut self, result: Result<crate::sync::Report, ops::Error>, now: i64) {
         match result {
             Ok(report) => {
                 let summary = report.summary();
@@ -165,9 +181,10 @@ impl App {
                 self.last_sync = Some(report);
             }
             Err(e) => {
-                self.say(e.clone(), Level::Error, Some(About::Sync));
+                let (level, text) = failure(&e);
+                self.say(text.clone(), level, Some(About::Sync));
                 self.sync = SyncState::Failed {
-                    message: e.lines().next().unwrap_or("failed").to_string(),
+                    message: text.lines().next().unwrap_or("failed").to_string(),
                     at: now,
                 };
             }
@@ -212,54 +229,54 @@ impl App {
         self.status = status;
     }
 
-    /// Cards changed on disk (by someone else, an editor, `git pull`...).
-    /// Returns whether anything on the board changed: the app's own writes
-    /// come back identical and change nothing.
-    pub fn on_card_files(&mut self, files: Vec<(String, CardFile)>) -> bool {
-        let mut changed = false;
-        for (id, state) in files {
-            let rel = crate::store::card_path(&id);
-            match state {
-                CardFile::Card(card) => {
-                    if self.board.problems.iter().any(|p| p.path == rel) {
-                        // A file that did not read now does: its error goes.
-                        self.board.problems.retain(|p| p.path != rel);
-                        self.resolved(&About::File(rel.clone()));
-                        self.set_message(format!("{rel} reads again"), false);
-                        changed = true;
-                    }
-                    if self.board.card(&id) != Some(&*card) {
-                        self.board.upsert(*card);
-                        changed = true;
-                    }
-                }
-                CardFile::Broken(problem) => {
-                    let known = self.board.problems.contains(&problem);
-                    if !known || self.board.card(&id).is_some() {
-                        self.board.remove(&id);
-                        self.board.problems.retain(|p| p.path != rel);
-                        self.board.problems.push(problem);
-                        self.board.problems.sort_by(|a, b| a.path.cmp(&b.path));
-                        if let Err(pos) = self.board.file_ids.binary_search(&id) {
-                            self.board.file_ids.insert(pos, id.clone());
-                        }
-                        changed = true;
-                    }
-                }
-                CardFile::Gone => {
-                    let had = self.board.card(&id).is_some()
-                        || self.board.problems.iter().any(|p| p.path == rel);
-                    if had {
-                        self.remove(&id);
-                        self.board.problems.retain(|p| p.path != rel);
-                        changed = true;
-                    }
-                }
+    /// The card came back from $EDITOR.
+    pub fn on_edited(&mut self, result: anyhow::Result<editor::Edited>) -> Vec<Effect> {
+        match result {
+            Ok(editor::Edited::Applied(outcome)) => {
+                self.on_applied(Ok(outcome));
+                let mut effects = vec![Effect::Status];
+                effects.extend(self.check_stale());
+                return effects;
             }
+            Ok(editor::Edited::Unchanged(msg)) => self.set_message(msg, false),
+            Ok(editor::Edited::Conflict(c)) => self.on_conflict(Pending::Edit(c)),
+            Err(e) => self.set_message(format!("{e:#}"), true),
         }
-        if changed {
-            self.rebuild();
+        Vec::new()
+    }
+
+    /// A journal note came back from $EDITOR: the note and the file that
+    /// holds it until it is committed, or None if it was left empty.
+    pub fn on_note_written(
+        &mut self,
+        card: String,
+        result: anyhow::Result<Option<(String, PathBuf)>>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(Some((text, kept))) => {
+                return vec![Effect::Apply {
+                    action: ops::Action::Note { card, text },
+                    note: Some(kept),
+                }]
+            }
+            Ok(None) => self.set_message("empty note: nothing added", false),
+            Err(e) => self.set_message(format!("{e:#}"), true),
         }
-        changed
+        Vec::new()
+    }
+}
+
+/// How a failure reads on the status line, by its kind: a held lock is
+/// to be waited out, a refusal or a missing card is the board's rules
+/// speaking (nothing changed either way); anything else is an error.
+pub fn failure(e: &ops::Error) -> (Level, String) {
+    use ops::Kind;
+    match e.kind() {
+        Kind::Busy => (Level::Warn, format!("busy: try again in a moment · {e}")),
+        Kind::Refused => (Level::Warn, format!("refused: {e}")),
+        Kind::NotFound => (Level::Warn, format!("not found: {e}")),
+        Kind::Conflict | Kind::Problem | Kind::HookFailed | Kind::Failed => {
+            (Level::Error, e.to_string())
+        }
     }
 }

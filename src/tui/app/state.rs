@@ -12,6 +12,7 @@ use crate::tui::messages::{About, Level, Log, Message};
 use crate::tui::moves::{self, Intent};
 use crate::tui::prompt::Prompt;
 use crate::tui::theme::Theme;
+use crate::watch::Settle;
 use ratatui::layout::Rect;
 use std::path::PathBuf;
 
@@ -283,6 +284,16 @@ pub enum Work {
     Running(String),
 }
 
+/// Full reloads of the board in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reload {
+    #[default]
+    Idle,
+    Running,
+    /// Running, and files changed since it started: one more when it ends.
+    RunningAndWanted,
+}
+
 /// What the status bar shows besides the message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RepoStatus {
@@ -357,9 +368,14 @@ pub struct App {
     /// What the last sync brought in, with titles and authors.
     pub last_sync: Option<crate::sync::Report>,
     /// A card's history, once loaded: (card id, entries or error).
-    pub history: Option<(String, Result<Vec<crate::history::Entry>, String>)>,
+    pub history: Option<(String, Result<Vec<crate::history::Entry>, ops::Error>)>,
     /// Hypotheses and flow, once computed.
-    pub insights: Option<Result<Insights, String>>,
+    pub insights: Option<Result<Insights, ops::Error>>,
+    /// Full reads of the board on the worker: at most one runs and one
+    /// more waits, so a burst of changes costs at most two reads.
+    pub reload: Reload,
+    /// File changes held back while a burst (a checkout, a pull) settles.
+    pub settle: Settle,
 }
 
 impl App {
@@ -402,6 +418,8 @@ impl App {
             last_sync: None,
             history: None,
             insights: None,
+            reload: Reload::Idle,
+            settle: Settle::default(),
         };
         app.rebuild();
         app
@@ -468,8 +486,8 @@ impl App {
         }
     }
 
-    /// When the loop must wake up by itself next: a message to expire or
-    /// a pending reorder to commit.
+    /// When the loop must wake up by itself next: a message to expire, a
+    /// pending reorder to commit, or a burst of file changes to take in.
     pub fn next_deadline(&self) -> Option<std::time::Instant> {
         let m = self
             .message
@@ -477,10 +495,7 @@ impl App {
             .filter(|_| !self.message_open)
             .map(Message::due);
         let r = self.waiting_move.as_ref().map(|w| w.due);
-        match (m, r) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [m, r, self.settle.due()].into_iter().flatten().min()
     }
 
     /// The hypotheses table's rows in the order shown.

@@ -24,7 +24,7 @@ fn ready<'a>(
     let t = &app.theme;
     let line = match &app.insights {
         Some(Ok(i)) => return Some(i),
-        Some(Err(e)) => Line::styled(fit(e, 200), t.error()),
+        Some(Err(e)) => Line::styled(fit(&e.to_string(), 200), t.error()),
         None => Line::styled("reading history…", t.muted()),
     };
     frame.render_widget(Paragraph::new(line).block(b), area);
@@ -79,7 +79,9 @@ pub fn history_lines(app: &App, card: &str, width: u16) -> Vec<Line<'static>> {
                 }
             }
         }
-        Some((id, Err(e))) if id == card => lines.push(Line::styled(fit(e, 200), t.error())),
+        Some((id, Err(e))) if id == card => {
+            lines.push(Line::styled(fit(&e.to_string(), 200), t.error()))
+        }
         _ => lines.push(Line::styled("reading history…", t.muted())),
     }
     lines
