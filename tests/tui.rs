@@ -2554,3 +2554,206 @@ fn the_app_asks_for_the_reads_a_change_on_disk_needs() {
     assert!(app.update(Event::Loaded(loaded)).is_empty());
     assert_eq!(app.reload, lanes::tui::app::Reload::Idle);
 }
+
+// ---------------------------------------------------------------------------
+// One field editor (issue 23): any field through one prompt
+
+/// The labels of the fields the `E` list shows, in order.
+fn field_list(app: &App) -> Vec<String> {
+    let Mode::PickField { card, .. } = &app.mode else {
+        panic!("expected the list of fields, got {:?}", app.mode);
+    };
+    let card = app.board.card(card).expect("the card").clone();
+    app.editable_fields(&card)
+        .iter()
+        .map(|f| f.label.to_string())
+        .collect()
+}
+
+fn prompt_label(app: &App) -> String {
+    match &app.mode {
+        Mode::Prompt(p) => p.purpose.label(),
+        other => panic!("expected a prompt, got {other:?}"),
+    }
+}
+
+/// `E` lists the card's fields (a hypothesis's only on a hypothesis);
+/// a letter jumps, Enter opens one prompt that checks the value with the
+/// field table's rule as it is typed, and Enter commits it with the value
+/// the user saw.
+#[test]
+fn any_field_is_edited_through_one_prompt() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    // A task: no hypothesis fields.
+    select_card(&mut app, &id(1));
+    press(&mut app, &[key('E')]);
+    let task_fields = field_list(&app);
+    assert_eq!(task_fields[..4], ["title", "kind", "labels", "assignees"]);
+    assert!(task_fields.contains(&"due".to_string()));
+    assert!(
+        !task_fields.contains(&"target".to_string()),
+        "{task_fields:?}"
+    );
+    let buf = buffer(&app);
+    locate(&buf, "Edit a field");
+    locate(&buf, "Define churn success metric");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+
+    // A hypothesis: its fields too; `t` goes to the next field starting
+    // with it, past the title the list starts on: the target.
+    select_card(&mut app, &id(6));
+    press(&mut app, &[key('E')]);
+    assert!(field_list(&app).contains(&"target".to_string()));
+    press(&mut app, &[key('t')]);
+    locate(&buffer(&app), "the value that would support it");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(prompt_label(&app), "Target (number)");
+    assert!(matches!(&app.mode, Mode::Prompt(p) if p.input == "0.25"));
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "lots");
+    locate(&buffer(&app), "\"lots\" is not a number");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert!(matches!(app.mode, Mode::Prompt(_)), "the text stays to fix");
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "0.3");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::Apply {
+        action: Action::SetChecked { card, fields },
+        ..
+    }] = &effects[..]
+    else {
+        panic!("expected one checked set, got {effects:?}");
+    };
+    assert_eq!(card, &id(6));
+    assert_eq!(
+        fields,
+        &[(
+            "hypothesis.target".to_string(),
+            serde_yaml::Value::from(0.3),
+            serde_yaml::Value::from(0.25)
+        )]
+    );
+    run_effects(&mut app, &r.path, effects);
+    assert!(
+        r.read(&card_path(&id(6))).contains("target: 0.3\n"),
+        "{}",
+        r.read(&card_path(&id(6)))
+    );
+    assert_eq!(r.commit_count(), start + 1);
+
+    // The kind is one of the board's kinds, whatever the case typed
+    // (`k` is up, as in every list: `j` goes down to it).
+    select_card(&mut app, &id(5));
+    press(&mut app, &[key('E'), key('j'), code(KeyCode::Enter)]);
+    assert!(
+        prompt_label(&app).starts_with("Kind ("),
+        "{}",
+        prompt_label(&app)
+    );
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "spaceship");
+    locate(&buffer(&app), "\"spaceship\" is not one of");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "Experiment");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(5), "kind").as_deref(),
+        Some("experiment")
+    );
+    assert_eq!(r.commit_count(), start + 2);
+}
+
+/// The value the prompt started from goes with the change: a change made
+/// on disk while the prompt was open is a conflict to settle, never
+/// overwritten.
+#[test]
+fn a_field_changed_on_disk_meanwhile_is_a_conflict() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    select_card(&mut app, &id(5));
+    press(&mut app, &[key('D'), ctrl_u]);
+    assert_eq!(
+        prompt_label(&app),
+        "Due (2026-12-24, +3d, fri; empty clears)"
+    );
+    type_text(&mut app, "fri");
+    locate(&buffer(&app), "Fri 2026-12-04");
+    // Another terminal sets the due date meanwhile.
+    let out = r.lanes(&["edit", &id(5), "--set", "due=2027-02-01"]);
+    assert!(out.status.success(), "{out:?}");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::Apply { action, .. }] = &effects[..] else {
+        panic!("expected one action, got {effects:?}");
+    };
+    let ctx = lanes::ops::Context::from_env();
+    let result = lanes::ops::apply(&ctx, &r.path, action.clone()).map_err(lanes::ops::Error::from);
+    assert!(
+        matches!(&result, Err(e) if e.kind() == lanes::ops::Kind::Conflict),
+        "{result:?}"
+    );
+    app.update(lanes::tui::Event::Applied(result));
+    assert_eq!(app.mode, Mode::Resolve);
+    let buf = buffer(&app);
+    locate(&buf, "Changed on disk meanwhile");
+    locate(&buf, "2027-02-01");
+    assert_eq!(file_field(&r, &id(5), "due").as_deref(), Some("2027-02-01"));
+    assert_eq!(r.commit_count(), start + 1, "only the other terminal's");
+    // Keep mine.
+    let effects = press(&mut app, &[key('m')]);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(file_field(&r, &id(5), "due").as_deref(), Some("2026-12-04"));
+}
+
+/// A field the board declares in board.yaml is edited like a built-in one,
+/// with no prompt code of its own: listed after the built-in fields,
+/// checked against its declared values.
+#[test]
+fn a_declared_field_is_edited_like_a_built_in_one() {
+    let r = sample();
+    let board = r.read(".lanes/board.yaml");
+    r.write(
+        ".lanes/board.yaml",
+        format!("{board}fields:\n  priority: {{type: enum, values: [low, medium, high]}}\n"),
+    );
+    let text = r.read(&card_path(&id(2)));
+    r.write(
+        &card_path(&id(2)),
+        format!("{text}fields:\n  priority: low\n"),
+    );
+    r.commit_all("a declared field");
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    select_card(&mut app, &id(2));
+    press(&mut app, &[key('E')]);
+    let fields = field_list(&app);
+    assert_eq!(
+        fields.last().map(String::as_str),
+        Some("priority"),
+        "{fields:?}"
+    );
+    press(&mut app, &[key('p'), code(KeyCode::Enter)]);
+    assert_eq!(prompt_label(&app), "Priority (low/medium/high)");
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "urgent");
+    locate(&buffer(&app), "\"urgent\" is not one of low, medium, high");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "HIGH");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.path, effects);
+    assert!(
+        r.read(&card_path(&id(2))).contains("priority: high"),
+        "{}",
+        r.read(&card_path(&id(2)))
+    );
+    assert_eq!(r.commit_count(), start + 1);
+}

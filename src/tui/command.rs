@@ -103,6 +103,7 @@ key_commands! {
     EditLabels "edit-labels" ChangeCards card ["#"] "edit the labels";
     EditAssignees "edit-assignees" ChangeCards card ["@"] "edit the assignees";
     EditDue "edit-due" ChangeCards card ["D"] "edit the due date";
+    EditField "edit-field" ChangeCards card ["E"] "edit any field: pick it, then type its value";
     Note "note" ChangeCards card ["c"] "add a journal note";
     Verdict "verdict" ChangeCards card ["v"] "set verdict and result";
     RecordResult "result-from-run" ChangeCards card ["r"] "result and verdict from a run (MLflow, DVC), with provenance";

@@ -139,7 +139,9 @@ mod tests {
         assert!(
             problems
                 .iter()
-                .any(|p| p.starts_with("cfg.yaml:6:3: unknown command \"bogus\"")),
+                .any(|p| p.starts_with("cfg.yaml:6:3: unknown command \"bogus\"")
+                    && p.contains("move-left, move-right")
+                    && p.contains("edit-field")),
             "{problems:?}"
         );
         // Quit and help stay reachable.

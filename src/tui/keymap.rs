@@ -161,7 +161,11 @@ impl Keymap {
         let mut problems = Vec::new();
         for (name, keys) in overrides {
             let Some(cmd) = KeyCommand::from_name(name) else {
-                problems.push(format!("unknown command {name:?} in keys"));
+                let names: Vec<&str> = TABLE.iter().map(|s| s.name).collect();
+                problems.push(format!(
+                    "unknown command {name:?} in keys; the commands are {}",
+                    names.join(", ")
+                ));
                 continue;
             };
             let parsed: Vec<Key> = keys

@@ -2,8 +2,10 @@
 //! deletion, horizontal scroll) and what each prompt is for, with the
 //! checks a value gets as it is typed.
 
+use crate::model::field::{Field, Type};
 use crate::model::{date, Direction, Verdict};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_yaml::Value;
 
 /// A line of text being typed, and what it is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,17 +82,11 @@ pub enum Purpose {
         step: HypStep,
         draft: Box<HypDraft>,
     },
-    Title {
+    /// One field of a card (a row of `model::field`'s table, or one the
+    /// board declares), checked as it is typed.
+    Field {
         card: String,
-    },
-    Labels {
-        card: String,
-    },
-    Assignees {
-        card: String,
-    },
-    Due {
-        card: String,
+        field: Box<Field>,
     },
     Note {
         card: String,
@@ -125,10 +121,7 @@ impl Purpose {
                 };
                 format!("Hypothesis {n}/{total} {what}")
             }
-            Purpose::Title { .. } => "Title".into(),
-            Purpose::Labels { .. } => "Labels (comma separated)".into(),
-            Purpose::Assignees { .. } => "Assignees (comma separated)".into(),
-            Purpose::Due { .. } => "Due (2026-12-24, +3d, fri; empty clears)".into(),
+            Purpose::Field { field, .. } => field_label(field),
             Purpose::Note { .. } => "Journal note (Ctrl+o: $EDITOR)".into(),
             Purpose::Result { verdict, .. } => format!("Result for {verdict}"),
             Purpose::Filter { .. } => "Filter".into(),
@@ -139,10 +132,7 @@ impl Purpose {
     /// The card this prompt changes, if any.
     pub fn card(&self) -> Option<&str> {
         match self {
-            Purpose::Title { card }
-            | Purpose::Labels { card }
-            | Purpose::Assignees { card }
-            | Purpose::Due { card }
+            Purpose::Field { card, .. }
             | Purpose::Note { card }
             | Purpose::Result { card, .. }
             | Purpose::Evidence { card } => Some(card),
@@ -189,6 +179,49 @@ pub fn direction(s: &str) -> Option<Direction> {
     }
 }
 
+/// The fields a card cannot be without, of those a person sets.
+fn required(field: &Field) -> bool {
+    !field.declared && matches!(field.key.as_ref(), "title" | "kind")
+}
+
+/// A field's value as typed on screen: [`Field::parse_input`], with the
+/// screen's habits (`@ana` and `#data` in lists are `ana` and `data`; an
+/// empty list is no field). Empty text removes the value, except for a
+/// field every card has.
+pub fn field_input(field: &Field, text: &str, today: i64) -> Result<Value, String> {
+    let text = match field.ty {
+        Type::Texts | Type::People => text
+            .split(',')
+            .map(|item| item.trim().trim_start_matches('@').trim_start_matches('#'))
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => text.to_string(),
+    };
+    let value = field.parse_input(&text, today)?;
+    Ok(match value {
+        Value::Null if required(field) => return Err(format!("a card needs a {}", field.label)),
+        Value::Sequence(items) if items.is_empty() => Value::Null,
+        v => v,
+    })
+}
+
+/// What a field's prompt is labelled: its name, and how its values are
+/// typed (`Labels (comma separated)`).
+fn field_label(field: &Field) -> String {
+    let mut name = field.label.to_string();
+    if let Some(first) = name.get(..1) {
+        name = first.to_uppercase() + &name[1..];
+    }
+    match &field.ty {
+        Type::Texts | Type::People | Type::CardIds => format!("{name} (comma separated)"),
+        Type::Date => format!("{name} (2026-12-24, +3d, fri; empty clears)"),
+        Type::Choice(values) => format!("{name} ({})", values.join("/")),
+        Type::Number => format!("{name} (number)"),
+        Type::Bool => format!("{name} (yes/no)"),
+        _ => name,
+    }
+}
+
 impl Prompt {
     pub fn new(purpose: Purpose, input: String) -> Prompt {
         let cursor = input.chars().count();
@@ -207,14 +240,16 @@ impl Prompt {
     pub fn check(&self, today: i64) -> Check {
         let t = self.input.trim();
         match &self.purpose {
-            Purpose::Due { .. } if t.is_empty() => Check::Ok(Some("clears the due date".into())),
-            Purpose::Due { .. } => match date::parse_relative(t, today) {
-                Ok(d) => Check::Ok(Some(format!(
-                    "{} {}",
-                    date::weekday(d),
-                    date::format_date(d)
-                ))),
-                Err(e) => Check::Bad(e),
+            Purpose::Field { field, .. } => match field_input(field, t, today) {
+                Err(why) => Check::Bad(why),
+                Ok(Value::Null) => Check::Ok(Some(match &self.current {
+                    Some(_) => format!("empty: no {}", field.label),
+                    None => field.about.to_string(),
+                })),
+                Ok(Value::String(d)) if field.ty == Type::Date => {
+                    Check::Ok(date::parse_date(&d).map(|day| format!("{} {d}", date::weekday(day))))
+                }
+                Ok(_) => Check::Ok(None),
             },
             Purpose::Result { .. } if t.is_empty() => match &self.current {
                 Some(c) => Check::Ok(Some(format!("keeps {c}"))),
@@ -224,9 +259,7 @@ impl Prompt {
                 Some(_) => Check::Ok(None),
                 None => Check::Bad(format!("{t:?} is not a number (0.21, -3, 1e-4)")),
             },
-            Purpose::Title { .. } | Purpose::NewCard { .. } if t.is_empty() => {
-                Check::Bad("a card needs a title".into())
-            }
+            Purpose::NewCard { .. } if t.is_empty() => Check::Bad("a card needs a title".into()),
             // Empty: say where runs come from (or why none were found).
             Purpose::Evidence { .. } if t.is_empty() => Check::Ok(Some(
                 self.current
@@ -488,9 +521,47 @@ mod tests {
     }
 
     #[test]
+    fn a_field_is_read_as_the_table_says_with_the_screens_habits() {
+        let field = |k: &str| crate::model::field::builtin(k).unwrap();
+        assert_eq!(
+            field_input(field("assignees"), "@ana, bob,", 0),
+            Ok(Value::Sequence(vec!["ana".into(), "bob".into()]))
+        );
+        assert_eq!(
+            field_input(field("labels"), "#data , quick-win", 0),
+            Ok(Value::Sequence(vec!["data".into(), "quick-win".into()]))
+        );
+        // An empty list is no field; a title cannot go.
+        assert_eq!(field_input(field("labels"), " , ", 0), Ok(Value::Null));
+        assert_eq!(
+            field_input(field("title"), "  ", 0),
+            Err("a card needs a title".into())
+        );
+        assert_eq!(field_input(field("due"), "", 0), Ok(Value::Null));
+        assert!(field_input(field("hypothesis.baseline"), "x", 0).is_err());
+        assert_eq!(field_label(field("labels")), "Labels (comma separated)");
+        assert_eq!(field_label(field("title")), "Title");
+        assert_eq!(
+            field_label(field("hypothesis.direction")),
+            "Direction (higher/lower)"
+        );
+    }
+
+    #[test]
     fn values_are_checked_as_typed() {
         let today = date::parse_date("2026-11-27").unwrap();
-        let mut p = Prompt::new(Purpose::Due { card: "x".into() }, String::new());
+        let due = Box::new(crate::model::field::builtin("due").unwrap().clone());
+        let mut p = Prompt::new(
+            Purpose::Field {
+                card: "x".into(),
+                field: due,
+            },
+            String::new(),
+        );
+        assert_eq!(
+            p.purpose.label(),
+            "Due (2026-12-24, +3d, fri; empty clears)"
+        );
         typed(&mut p, "fri");
         assert_eq!(p.check(today), Check::Ok(Some("Fri 2026-12-04".into())));
         typed(&mut p, "x");

@@ -106,24 +106,12 @@ impl App {
                     }
                 }
             }
-            KeyCommand::EditTitle => {
-                self.prompt_for(|c| (Purpose::Title { card: c.id.clone() }, c.title.clone()))
-            }
-            KeyCommand::EditLabels => {
-                self.prompt_for(|c| (Purpose::Labels { card: c.id.clone() }, c.labels.join(", ")))
-            }
-            KeyCommand::EditAssignees => self.prompt_for(|c| {
-                (
-                    Purpose::Assignees { card: c.id.clone() },
-                    c.assignees.join(", "),
-                )
-            }),
-            KeyCommand::EditDue => self.prompt_for(|c| {
-                (
-                    Purpose::Due { card: c.id.clone() },
-                    c.due.clone().unwrap_or_default(),
-                )
-            }),
+            // One field's prompt, the field chosen by the key.
+            KeyCommand::EditTitle => self.edit_field("title"),
+            KeyCommand::EditLabels => self.edit_field("labels"),
+            KeyCommand::EditAssignees => self.edit_field("assignees"),
+            KeyCommand::EditDue => self.edit_field("due"),
+            KeyCommand::EditField => self.pick_field(),
             KeyCommand::Note => {
                 self.prompt_for(|c| (Purpose::Note { card: c.id.clone() }, String::new()))
             }

@@ -9,6 +9,7 @@ mod checklist;
 mod columns;
 mod conflicts;
 mod effect;
+mod fields;
 mod files;
 mod hypotheses;
 mod mouse;
@@ -221,6 +222,7 @@ impl App {
             Mode::ConfirmHypothesis { card } => self.on_confirm_hypothesis_key(card, key),
             Mode::Resolve => self.on_resolve_key(key),
             Mode::ConfirmArchive { card } => self.on_confirm_archive_key(card, key),
+            Mode::PickField { card, cursor } => self.on_pick_field_key(card, cursor, key, cmd),
             Mode::Checklist { card, cursor } => self.on_checklist_key(card, cursor, key, cmd),
             Mode::Conflicts { card, cursor } => self.on_conflicts_key(card, cursor, key, cmd),
             // Scrolling views are handled above.

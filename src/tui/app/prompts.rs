@@ -6,6 +6,7 @@ use super::{
 };
 use crate::model::{Card, Verdict};
 use crate::ops::{self, Action};
+use crate::tui::prompt::field_input;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
@@ -165,15 +166,6 @@ impl App {
         }
         self.mode = Mode::Board;
         let text = p.input.trim().to_string();
-        let list = |s: &str| -> serde_yaml::Value {
-            serde_yaml::Value::Sequence(
-                s.split(',')
-                    .map(|x| x.trim().trim_start_matches('@').trim_start_matches('#'))
-                    .filter(|x| !x.is_empty())
-                    .map(|x| serde_yaml::Value::String(x.to_string()))
-                    .collect(),
-            )
-        };
         // Inline edits say what the user saw, so a change made on disk
         // meanwhile is not silently overwritten.
         let seen = |card: &str, field: &str| -> serde_yaml::Value {
@@ -189,7 +181,7 @@ impl App {
         };
         let set = |card: &str, field: &str, value: serde_yaml::Value| Action::SetChecked {
             card: card.to_string(),
-            fields: vec![(field.to_string(), normalise(value), seen(card, field))],
+            fields: vec![(field.to_string(), value, seen(card, field))],
         };
         let action = match p.purpose.clone() {
             Purpose::Evidence { card } => {
@@ -254,18 +246,16 @@ impl App {
                 }
                 return self.hypothesis_done(lane, card, *draft, p.seen.as_ref());
             }
-            Purpose::Title { card } => set(&card, "title", serde_yaml::Value::String(text)),
-            Purpose::Labels { card } => set(&card, "labels", list(&text)),
-            Purpose::Assignees { card } => set(&card, "assignees", list(&text)),
-            Purpose::Due { card } => {
-                let v = match crate::model::date::parse_relative(&text, self.today) {
-                    Ok(d) if !text.is_empty() => {
-                        serde_yaml::Value::String(crate::model::date::format_date(d))
-                    }
-                    _ => serde_yaml::Value::Null,
-                };
-                set(&card, "due", v)
-            }
+            // Checked above as it was typed; the value the user saw goes
+            // with it, so a change on disk meanwhile is a conflict.
+            Purpose::Field { card, field } => match field_input(&field, &text, self.today) {
+                Ok(value) => set(&card, &field.path(), value),
+                Err(why) => {
+                    self.set_message(why, true);
+                    self.mode = Mode::Prompt(p);
+                    return Vec::new();
+                }
+            },
             Purpose::Note { card } => {
                 if text.is_empty() {
                     self.set_message("empty note: nothing added", false);
@@ -344,13 +334,5 @@ impl App {
             ));
         }
         vec![Effect::apply(Action::SetChecked { card, fields })]
-    }
-}
-
-/// An empty list means "no field", as the card files have it.
-fn normalise(v: serde_yaml::Value) -> serde_yaml::Value {
-    match v {
-        serde_yaml::Value::Sequence(s) if s.is_empty() => serde_yaml::Value::Null,
-        other => other,
     }
 }

@@ -280,3 +280,28 @@ pub fn failure(e: &ops::Error) -> (Level, String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_is_said_by_its_kind() {
+        let said = |e: anyhow::Error| failure(&ops::Error::from(e));
+        let (level, text) = said(ops::busy("index.lock exists"));
+        assert_eq!(level, Level::Warn);
+        assert_eq!(text, "busy: try again in a moment · index.lock exists");
+        assert_eq!(
+            said(ops::refused("the journal is append-only")),
+            (Level::Warn, "refused: the journal is append-only".into())
+        );
+        assert_eq!(
+            said(ops::not_found("no card \"zz\"")),
+            (Level::Warn, "not found: no card \"zz\"".into())
+        );
+        assert_eq!(
+            said(anyhow::anyhow!("disk full")),
+            (Level::Error, "disk full".into())
+        );
+    }
+}

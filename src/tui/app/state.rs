@@ -3,6 +3,7 @@
 //! keys, the terminal, drawing or layout; the update files beside it
 //! (one per mode) change this state and return effects.
 
+use crate::model::field::{self, Field, Schema};
 use crate::model::filter::Filter;
 use crate::model::Card;
 use crate::ops;
@@ -94,6 +95,11 @@ pub enum Mode {
     Lane {
         scroll: u16,
     },
+    /// `E`: which of the card's fields to edit.
+    PickField {
+        card: String,
+        cursor: usize,
+    },
     /// Ticking a card's checklist.
     Checklist {
         card: String,
@@ -152,6 +158,7 @@ impl Mode {
             Mode::Flow { .. } => "flow",
             Mode::Messages { .. } => "messages",
             Mode::Lane { .. } => "lane",
+            Mode::PickField { .. } => "choosing a field",
             Mode::Checklist { .. } => "checklist",
             Mode::Conflicts { .. } => "conflicts",
         }
@@ -496,6 +503,33 @@ impl App {
             .map(Message::due);
         let r = self.waiting_move.as_ref().map(|w| w.due);
         [m, r, self.settle.due()].into_iter().flatten().min()
+    }
+
+    /// The board's fields: the built-in ones and those board.yaml declares
+    /// under `fields:` (none if that does not read).
+    pub fn schema(&self) -> Schema {
+        self.board
+            .config
+            .extra
+            .get(field::DECLARED)
+            .and_then(|v| Schema::from_value(v.clone(), field::DECLARED).ok())
+            .unwrap_or_default()
+    }
+
+    /// The fields `E` offers on a card: those a person sets, built-in then
+    /// declared; a hypothesis's and an experiment's only on cards that are
+    /// one.
+    pub fn editable_fields(&self, card: &Card) -> Vec<Field> {
+        let experiment = card.experiment.is_some() || card.kind == "experiment";
+        self.schema()
+            .settable()
+            .filter(|f| match f.top() {
+                "hypothesis" => card.hypothesis.is_some(),
+                "experiment" => experiment,
+                _ => true,
+            })
+            .cloned()
+            .collect()
     }
 
     /// The hypotheses table's rows in the order shown.

@@ -6,42 +6,64 @@ use crate::tui::command::{KeyCommand, Topic};
 use ratatui::text::{Line, Span};
 
 /// Keys of a view that are not keymap commands: (keys, what).
-fn view_keys(mode: &Mode) -> Vec<(&'static str, &'static str)> {
+fn view_keys(app: &App, mode: &Mode) -> Vec<(String, &'static str)> {
     let scroll = vec![
         ("j k ↑ ↓", "scroll a line"),
         ("Ctrl+d Ctrl+u", "scroll a page"),
         ("g G", "top, end"),
         ("Esc q", "close"),
     ];
+    let fixed = |keys: Vec<(&str, &'static str)>| {
+        keys.into_iter()
+            .map(|(k, what)| (k.to_string(), what))
+            .collect::<Vec<_>>()
+    };
     match mode {
         Mode::Board => Vec::new(),
         Mode::Detail { .. } => {
-            let mut k = scroll;
-            k.push(("Enter", "close"));
-            k.push(("t # @ D c v x e", "edit the card, as on the board"));
-            k.push(("T C", "tick the checklist, resolve conflicts"));
+            // The card's commands work here as on the board.
+            let card_keys = |topic: Topic| {
+                KeyCommand::in_topic(topic)
+                    .filter(|c| c.needs_card())
+                    .map(|c| app.keymap.hint(c))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let mut k = fixed(scroll);
+            k.push(("Enter".into(), "close"));
+            k.push((
+                card_keys(Topic::ChangeCards),
+                "change the card, as on the board",
+            ));
+            k.push((card_keys(Topic::MoveCards), "move it"));
             k
         }
-        Mode::Hypotheses { .. } => vec![
+        Mode::PickField { .. } => fixed(vec![
+            ("j k", "select a field"),
+            ("a letter", "the next field starting with it"),
+            ("Enter", "edit it: the prompt checks the value as you type"),
+            ("Esc", "cancel"),
+        ]),
+        Mode::Hypotheses { .. } => fixed(vec![
             ("j k", "select a hypothesis"),
             ("Enter", "open its card (Esc comes back here)"),
             ("l v m u", "sort by lane, verdict, metric, last update"),
             ("g G", "first, last"),
             ("Esc q p", "close"),
-        ],
-        Mode::Checklist { .. } => vec![
+        ]),
+        Mode::Checklist { .. } => fixed(vec![
             ("j k", "select an item"),
             ("Space Enter x", "tick or untick it (one commit)"),
             ("Esc", "close"),
-        ],
-        Mode::Conflicts { .. } => vec![
+        ]),
+        Mode::Conflicts { .. } => fixed(vec![
             ("j k", "select a conflict"),
             ("a", "accept the value the sync kept"),
             ("o", "take the other value"),
             ("e", "edit the card in $EDITOR"),
             ("Esc", "close"),
-        ],
-        _ => scroll,
+        ]),
+        _ => fixed(scroll),
     }
 }
 
@@ -55,11 +77,11 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             Span::raw(what.to_string()),
         ])
     };
-    let own = view_keys(back);
+    let own = view_keys(app, back);
     if !own.is_empty() {
         out.push(Line::styled(format!("In {}", back.context()), t.accent()));
         for (k, what) in own {
-            out.push(row(k.to_string(), what));
+            out.push(row(k, what));
         }
         out.push(Line::raw(""));
     }

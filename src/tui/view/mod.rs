@@ -42,6 +42,9 @@ fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
             insights::hypotheses(frame, app, popup(area, 98, 92), *cursor, *sort)
         }
         Mode::Flow { scroll } => insights::flow(frame, app, popup(area, 98, 92), *scroll),
+        Mode::PickField { card, cursor } => {
+            panels::fields(frame, app, popup(area, 80, 70), card, *cursor)
+        }
         Mode::Checklist { card, cursor } => {
             panels::checklist(frame, app, popup(area, 80, 70), card, *cursor)
         }

@@ -87,6 +87,67 @@ pub fn lane(app: &App) -> Option<(String, Vec<Line<'static>>)> {
     Some((format!(" {} ", fit(&def.title, 60)), out))
 }
 
+/// The fields `E` offers on a card, each with its value now, and what the
+/// selected one is.
+pub fn fields(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: usize) {
+    let t = &app.theme;
+    let Some(c) = app.board.card(card) else {
+        return;
+    };
+    let fields = app.editable_fields(c);
+    let now = c.to_value();
+    let inner_h = usize::from(area.height.saturating_sub(4)).max(1);
+    let first = (cursor + 1).saturating_sub(inner_h);
+    let name_w = fields
+        .iter()
+        .map(|f| super::text::width(&f.label))
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    let value_w = usize::from(area.width.saturating_sub(6)).saturating_sub(name_w + 2);
+    let mut lines: Vec<Line> = fields
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(inner_h)
+        .map(|(i, f)| {
+            let value = crate::ops::get_field(&now, &f.path())
+                .map(|v| f.show(v))
+                .unwrap_or_default();
+            let text = format!(
+                " {:<name_w$}  {}",
+                fit(&f.label, name_w),
+                fit(&value.replace('\n', " ⏎ "), value_w)
+            );
+            if i == cursor {
+                Line::styled(text, t.selected())
+            } else {
+                Line::from(vec![
+                    Span::raw(format!(" {:<name_w$}  ", fit(&f.label, name_w))),
+                    Span::styled(fit(&value.replace('\n', " ⏎ "), value_w), t.muted()),
+                ])
+            }
+        })
+        .collect();
+    if let Some(f) = fields.get(cursor) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            fit(
+                &format!(" {}", f.about),
+                usize::from(area.width.saturating_sub(4)),
+            ),
+            t.muted(),
+        ));
+    }
+    let b = block(
+        app,
+        format!(" Edit a field · {} ", fit(&c.title, 40)),
+        " j/k or a letter selects · Enter edits · Esc ",
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(b), area);
+}
+
 /// A card's checklist with a cursor; Space ticks.
 pub fn checklist(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: usize) {
     let t = &app.theme;
