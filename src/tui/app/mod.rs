@@ -12,6 +12,7 @@ mod effect;
 mod fields;
 mod files;
 mod hypotheses;
+mod mode;
 mod mouse;
 mod moving;
 mod prompts;
@@ -22,9 +23,10 @@ mod state;
 pub use crate::tui::messages::{About, Level, Log, Message};
 pub use crate::tui::prompt::{Check, HypDraft, HypStep, Prompt, Purpose};
 pub use effect::{Effect, Runner};
+pub use mode::{HypSort, Mode};
 pub use state::{
-    kind_choices, recorded_conflicts, App, Column, ColumnKind, HypSort, Insights, Mode, Pending,
-    Recorded, Reload, RepoStatus, SyncState, Work,
+    kind_choices, recorded_conflicts, App, Column, ColumnKind, Insights, Pending, Recorded, Reload,
+    RepoStatus, SyncState, Work,
 };
 
 use crate::model::Card;
