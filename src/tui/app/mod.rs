@@ -1,8 +1,9 @@
 //! The board screen's state and how keys, mouse and results change it,
-//! Elm-style: the model is [`App`] (`state.rs`, which knows no keys, no
-//! terminal and no drawing); each mode's keys are handled in a file of its
-//! own; every update returns [`Effect`]s for the event loop to run (work
-//! for the worker, the editor, quitting). Tests drive it directly.
+//! Elm-style: the model is [`App`] (`state.rs` and `mode.rs`, which know
+//! no keys, no terminal and no drawing); [`App::update`] takes every
+//! event and hands keys to the open mode's own file; every update returns
+//! [`Effect`]s for the event loop to run (work for the worker, the editor,
+//! quitting). Tests drive it directly.
 
 mod board;
 mod checklist;
@@ -50,20 +51,29 @@ impl App {
                 let done = result.is_ok();
                 self.on_applied(result);
                 // The cards may have changed: evidence is checked again.
-                self.check_stale().filter(|_| done).into_iter().collect()
+                if done {
+                    self.check_stale().into_iter().collect()
+                } else {
+                    Vec::new()
+                }
             }
             Event::Moved(id, result) => {
                 let done = matches!(result, Ok(Moved::Done(_)));
                 self.on_moved(id, result);
-                self.check_stale().filter(|_| done).into_iter().collect()
+                if done {
+                    self.check_stale().into_iter().collect()
+                } else {
+                    Vec::new()
+                }
             }
             Event::Undone(result) => {
                 let done = result.is_ok();
                 self.on_undone(result);
                 // Undo writes card files and commits: read the board again.
-                match done {
-                    true => self.request_reload().into_iter().collect(),
-                    false => Vec::new(),
+                if done {
+                    self.request_reload().into_iter().collect()
+                } else {
+                    Vec::new()
                 }
             }
             Event::Loaded(result) => {
@@ -96,9 +106,10 @@ impl App {
             Event::Synced(result) => {
                 let changed = result.as_ref().is_ok_and(|r| !r.changed.is_empty());
                 self.on_synced(result, self.wall);
-                match changed {
-                    true => self.request_reload().into_iter().collect(),
-                    false => Vec::new(),
+                if changed {
+                    self.request_reload().into_iter().collect()
+                } else {
+                    Vec::new()
                 }
             }
             Event::History(id, r) => {
