@@ -354,12 +354,24 @@ fn gen_card(r: &mut Rng) -> Card {
         c.hypothesis = Some(Box::new(Hypothesis {
             statement: opt(r, gen_text),
             metric: opt(r, gen_text),
+            metric_key: opt(r, gen_text),
             direction: opt(r, |r| *r.pick(&[Direction::Higher, Direction::Lower])),
             baseline: opt(r, gen_scalar).filter(|v| !v.is_null()),
             target: opt(r, gen_scalar).filter(|v| !v.is_null()),
             result: opt(r, gen_scalar).filter(|v| !v.is_null()),
             verdict: *r.pick(&Verdict::ALL),
-            extra: gen_extra(r, &["statement", "metric", "direction", "verdict"]),
+            rationale: opt(r, gen_text),
+            extra: gen_extra(
+                r,
+                &[
+                    "statement",
+                    "metric",
+                    "metric_key",
+                    "direction",
+                    "verdict",
+                    "rationale",
+                ],
+            ),
         }));
     }
     if r.chance(1, 4) {
@@ -460,7 +472,8 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             id,
             wip: opt(r, |r| r.below(12) as u32),
             exit: opt(r, gen_text),
-            extra: gen_extra(r, &["id", "title", "wip", "exit"]),
+            done: r.below(4) == 0,
+            extra: gen_extra(r, &["id", "title", "wip", "exit", "done"]),
         });
     }
     let colors = lanes::model::board::COLORS;
@@ -1439,7 +1452,7 @@ fn merge_case(r: &mut Rng, o: &mut Outcome, scratch: &Path) {
         fs::write(&bp, &bb).expect("write base");
         fs::write(&op, &ob).expect("write ours");
         fs::write(&tp, &tb).expect("write theirs");
-        match lanes::sync::merge_driver(&bp, &op, &tp, REL) {
+        match lanes::sync::merge_driver(&bp, &op, &tp, REL, &Default::default()) {
             Ok(()) => {
                 let out = fs::read(&op).expect("read merged");
                 if store::parse_card(REL, &out).is_err()

@@ -1,10 +1,17 @@
 //! The demo board: a recommendation-engine project told through cards.
 //!
-//! `create` replays about three months of a small team's work (September to
-//! November 2026) through the real library API: every step is an
-//! [`Action`] applied with [`ops::apply`], so every step is a real commit,
-//! made by one of four people at a fixed date. Apart from card ids (which
-//! are random) the history is the same every time.
+//! `create` replays about three months of a small team's work through the
+//! real library API: every step is an [`Action`] applied with
+//! [`ops::apply`], so every step is a real commit, made by one of four
+//! people at a set time. The story is written for September to November
+//! 2026 and told shifted by whole days so that its last day is today (or
+//! yesterday, when its last step would be later than now): the board
+//! looks current, and `lanes report` for the last 30 days has its last
+//! month in it. Every date the story writes (due dates, dates in text)
+//! moves with it. Apart from card ids (which are random) and the shift,
+//! the history is the same every time.
+
+mod runs;
 
 use crate::model::{date, Verdict};
 use crate::ops::{self, Action, NewCard, Placement};
@@ -27,6 +34,12 @@ pub fn temp_dir() -> Result<PathBuf> {
 /// inside another repository: its history is made up and must not land in
 /// anybody's project.
 pub fn create(dir: &Path) -> Result<PathBuf> {
+    create_at(dir, date::now_secs())
+}
+
+/// [`create`] with the story ending on the day of `now` (seconds since
+/// the epoch) rather than today: the same board whatever the clock says.
+pub fn create_at(dir: &Path, now: i64) -> Result<PathBuf> {
     if dir.exists() {
         let mut entries =
             std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
@@ -41,10 +54,28 @@ pub fn create(dir: &Path) -> Result<PathBuf> {
     git2::Repository::init(dir)
         .with_context(|| format!("cannot create a git repository in {}", dir.display()))?;
 
-    tell_story(dir)
+    tell_story(dir, now)
 }
 
 const YEAR: i64 = 2026;
+
+/// The story's last step, as written (`tell_story` checks it is).
+const LAST_STEP: &str = "11-20 16:00";
+
+const DAY: i64 = 86_400;
+
+/// How far (whole days, in seconds) the story is moved so that its last
+/// step falls on the day of `now`, or the day before when that step's
+/// time of day is still to come.
+fn shift_for(now: i64) -> Result<i64> {
+    let end = story_time(LAST_STEP)?;
+    let shift = (now.div_euclid(DAY) - end.div_euclid(DAY)) * DAY;
+    Ok(if end + shift > now {
+        shift - DAY
+    } else {
+        shift
+    })
+}
 
 const BU: &str = "business-understanding";
 const DU: &str = "data-understanding";
@@ -103,21 +134,77 @@ fn story_time(when: &str) -> Result<i64> {
 /// The board being written, and where the story is in time.
 struct Story {
     root: PathBuf,
+    /// When the story is (as told: shifted).
     now: i64,
+    /// How far the story is moved from the dates it is written with
+    /// (whole days, in seconds; see [`shift_for`]).
+    shift: i64,
     /// Who acts in the story now, and when: every change is made in it.
     ctx: ops::Context,
 }
 
 impl Story {
-    /// Continue the story at `when` ("MM-DD HH:MM"), as `who`.
+    /// Continue the story at `when` ("MM-DD HH:MM" as written), as `who`.
     fn at(&mut self, when: &str, who: &Person) -> Result<()> {
-        let t = story_time(when)?;
+        let t = story_time(when)? + self.shift;
         if t < self.now {
             bail!("demo step at {when} goes back in time");
         }
         self.now = t;
         self.ctx = ops::Context::as_of(t, who.name, who.email);
         Ok(())
+    }
+
+    /// `text` with every date in it (`YYYY-MM-DD`) moved with the story.
+    fn dates(&self, text: &str) -> String {
+        let days = self.shift / DAY;
+        let b = text.as_bytes();
+        let is_date = |i: usize| {
+            b.get(i..i + 10).is_some_and(|d| {
+                d.iter().enumerate().all(|(k, c)| {
+                    if k == 4 || k == 7 {
+                        *c == b'-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                })
+            }) && (i == 0 || !b[i - 1].is_ascii_digit())
+                && b.get(i + 10).is_none_or(|c| !c.is_ascii_digit())
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < b.len() {
+            if is_date(i) {
+                if let Some(d) = date::parse_date(&text[i..i + 10]) {
+                    out.push_str(&date::format_date(d + days));
+                    i += 10;
+                    continue;
+                }
+            }
+            // Dates are ASCII: copy up to the next byte that could start one.
+            let next = (i + 1..b.len())
+                .find(|&j| text.is_char_boundary(j))
+                .unwrap_or(b.len());
+            out.push_str(&text[i..next]);
+            i = next;
+        }
+        out
+    }
+
+    /// A YAML value with the dates in its text moved with the story.
+    fn value_dates(&self, v: Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(self.dates(&s)),
+            Value::Sequence(items) => {
+                Value::Sequence(items.into_iter().map(|x| self.value_dates(x)).collect())
+            }
+            Value::Mapping(m) => Value::Mapping(
+                m.into_iter()
+                    .map(|(k, x)| (k, self.value_dates(x)))
+                    .collect(),
+            ),
+            other => other,
+        }
     }
 
     fn apply(&self, action: Action) -> Result<String> {
@@ -129,7 +216,14 @@ impl Story {
     }
 
     /// Add a card; returns its id.
-    fn add(&self, card: NewCard) -> Result<String> {
+    fn add(&self, mut card: NewCard) -> Result<String> {
+        card.title = self.dates(&card.title);
+        for text in [&mut card.due, &mut card.hypothesis, &mut card.body]
+            .into_iter()
+            .flatten()
+        {
+            *text = self.dates(text);
+        }
         self.apply(Action::Add(Box::new(card)))
     }
 
@@ -149,7 +243,7 @@ impl Story {
     fn set(&self, card: &str, fields: Vec<(&str, Value)>) -> Result<()> {
         let fields = fields
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
+            .map(|(k, v)| (k.to_string(), self.value_dates(v)))
             .collect();
         self.apply(Action::Set {
             card: card.to_string(),
@@ -161,7 +255,7 @@ impl Story {
     fn note(&self, card: &str, text: &str) -> Result<()> {
         self.apply(Action::Note {
             card: card.to_string(),
-            text: text.to_string(),
+            text: self.dates(text),
         })
         .map(drop)
     }
@@ -171,6 +265,18 @@ impl Story {
             card: card.to_string(),
             verdict,
             result: Some(Value::from(result)),
+            because: None,
+        })
+        .map(drop)
+    }
+
+    /// A verdict the numbers alone do not give, and why it holds.
+    fn verdict_because(&self, card: &str, verdict: Verdict, result: f64, why: &str) -> Result<()> {
+        self.apply(Action::Verdict {
+            card: card.to_string(),
+            verdict,
+            result: Some(Value::from(result)),
+            because: Some(why.to_string()),
         })
         .map(drop)
     }
@@ -288,10 +394,11 @@ fn higher() -> (&'static str, Value) {
 }
 
 /// The whole history, step by step.
-fn tell_story(dir: &Path) -> Result<PathBuf> {
+fn tell_story(dir: &Path, now: i64) -> Result<PathBuf> {
     let mut s = Story {
         root: dir.to_path_buf(),
         now: i64::MIN,
+        shift: shift_for(now)?,
         ctx: ops::Context::default(),
     };
 
@@ -304,13 +411,15 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         .find(|(name, _)| *name == "crisp-dm")
         .map(|(_, text)| *text)
         .ok_or_else(|| anyhow!("the built-in crisp-dm template is missing"))?;
-    let (root, _) = ops::init_board(
-        &s.ctx,
-        dir,
-        template,
-        "crisp-dm",
-        Some("Recommendation engine"),
-    )?;
+    let init = ops::Init {
+        template_text: template.to_string(),
+        template_name: "crisp-dm".into(),
+        name: Some("Recommendation engine".into()),
+    };
+    let created = ops::apply(&s.ctx, dir, ops::Action::Init(Box::new(init)))?;
+    let ops::More::Created(root) = created.more else {
+        bail!("the demo board was not created");
+    };
     s.root = root;
 
     s.at("09-01 09:20", &PRIYA)?;
@@ -697,7 +806,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "ALS collaborative filtering beats the popularity widget",
             "Implicit-feedback ALS on views, add-to-carts and purchases raises \
              precision@10 over the popularity-by-category widget",
-            "precision@10",
+            "precision_at_10",
             0.12,
             0.16,
         )
@@ -776,7 +885,10 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         vec![(
             "experiment",
             experiment(
-                &["mlflow:als-sweep/0412", "mlflow:als-sweep/0413"],
+                &[
+                    "mlflow:0412470e53b2781a5d1089d6531aa85c",
+                    "mlflow:041394885d1a1d89dc59bc09dd22eb3d",
+                ],
                 "clickstream-clean-v1 / splits-v1",
                 "implicit ALS, 48-run grid",
                 "5d0e7b4",
@@ -796,7 +908,10 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         vec![(
             "experiment",
             experiment(
-                &["mlflow:recs/3f9a1c", "mlflow:recs/3f9a2e"],
+                &[
+                    "mlflow:3f9a1cc167c03e650cb5ab6e1246316d",
+                    "mlflow:3f9a2e34e13f49ff2b38305b2a35d851",
+                ],
                 "clickstream-clean-v1 / splits-v1",
                 "implicit ALS, 128 factors",
                 "5d0e7b4",
@@ -820,7 +935,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "Content-based alone beats ALS on precision@10",
             "TF-IDF similarity on product title and description recommends better than ALS, \
              because 40% of users have fewer than five interactions",
-            "precision@10",
+            "precision_at_10",
             0.18,
             0.19,
         )
@@ -835,7 +950,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "Hybrid ALS + content features raises precision@10 from 0.18 to 0.22",
             "A LightGBM ranker over ALS candidates, with TF-IDF similarity and category \
              popularity as features, raises precision@10 from 0.18 to 0.22",
-            "precision@10",
+            "precision_at_10",
             0.18,
             0.22,
         )
@@ -852,7 +967,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "For items in their first 7 days and users with fewer than 3 interactions, \
              blending category popularity and content similarity raises recall@10 \
              from 0.02 (ALS alone) to 0.08",
-            "recall@10, new items (first 7 days)",
+            "recall_at_10_new_items",
             0.02,
             0.08,
         )
@@ -866,7 +981,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             MOD,
             "A graph neural recommender (PinSage) beats the hybrid",
             "PinSage embeddings over the user-item graph raise precision@10 above the hybrid",
-            "precision@10",
+            "precision_at_10",
             0.22,
             0.25,
         )
@@ -882,7 +997,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         vec![(
             "experiment",
             experiment(
-                &["mlflow:recs/4a07d2"],
+                &["mlflow:4a07d226b368f25083f6cb3517c166fc"],
                 "clickstream-clean-v1 / splits-v1 / catalogue-2026-09-15",
                 "TF-IDF kNN",
                 "9e21f30",
@@ -986,9 +1101,9 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "experiment",
             experiment(
                 &[
-                    "mlflow:recs/6c1f08",
-                    "mlflow:recs/6c1f3b",
-                    "mlflow:recs/6c20a4",
+                    "mlflow:6c1f081de87738255a10f581f0806e7e",
+                    "mlflow:6c1f3bd4ba80c35b886885bff46fca2c",
+                    "mlflow:6c20a46521ca7146b0a031232589adaa",
                 ],
                 "clickstream-clean-v1 / splits-v1 / catalogue-2026-10-06",
                 "ALS-128 candidates + LightGBM ranker",
@@ -1028,7 +1143,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "Weighting recent events raises recall@10",
             "Giving the last three events of a visit double weight raises the hybrid's \
              recall@10 from 0.30 to 0.32",
-            "recall@10",
+            "recall_at_10",
             0.30,
             0.32,
         )
@@ -1111,7 +1226,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         vec![(
             "experiment",
             experiment(
-                &["mlflow:recs/71d0c2"],
+                &["mlflow:71d0c217a907713a90a33ea55f9dcb4c"],
                 "clickstream-clean-v1 / splits-v1 / catalogue-2026-10-06",
                 "hybrid + category-popularity blend",
                 "c3a9f57",
@@ -1136,7 +1251,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "A/B test: hybrid recommender vs popularity widget",
             "The hybrid recommender raises the add-to-cart rate from recommendations by at \
              least 15% relative to the popularity widget",
-            "add-to-cart rate from recommendations, relative uplift",
+            "add_to_cart_rate_uplift",
             0.0,
             0.15,
         )
@@ -1198,11 +1313,11 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "experiment",
             experiment(
                 &[
-                    "mlflow:recs/7a3301",
-                    "mlflow:recs/7a3302",
-                    "mlflow:recs/7a3303",
-                    "mlflow:recs/7a3304",
-                    "mlflow:recs/7a3305",
+                    "mlflow:7a3301977b1e8624794e18743fa5c2a6",
+                    "mlflow:7a3302c4ed1ceeb690234e26f8405976",
+                    "mlflow:7a3303ace5ced867789177beb37bdb44",
+                    "mlflow:7a330419347c43b8005ea5f5538b3f55",
+                    "mlflow:7a330528eeaa7513b20dad37d81a84ac",
                 ],
                 "clickstream-clean-v1 / splits-v1",
                 "hybrid + recency weights, 5 seeds",
@@ -1289,7 +1404,12 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
          below the +15% target. Split by day: +13.0% on weekdays, only +4.1% on weekends.",
     )?;
     s.at("11-06 16:05", &TOMAS)?;
-    s.verdict(&ab, Verdict::Refuted, 0.102)?;
+    s.verdict_because(
+        &ab,
+        Verdict::Refuted,
+        0.102,
+        "+10.2% is short of the +15% the launch case needs, and the 95% CI (+7.1% to +13.4%) rules 15% out",
+    )?;
 
     // ---- Week 11: ship behind the flag, and the weekend problem ----------
     s.at("11-09 10:00", &PRIYA)?;
@@ -1365,7 +1485,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
             "Weekend-specific retraining recovers weekend precision@10",
             "A model trained with weekend traffic weighted up (or a separate weekend model) \
              raises weekend precision@10 from 0.17 back to 0.21",
-            "precision@10 on weekends",
+            "precision_at_10_weekend",
             0.17,
             0.21,
         )
@@ -1404,7 +1524,7 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
         vec![(
             "experiment",
             experiment(
-                &["mlflow:recs/9b11e0"],
+                &["mlflow:9b11e030b25e0ecd2b0fc6935931e6ac"],
                 "clickstream-clean-v2, weekends 2026-07-04 to 2026-11-15",
                 "hybrid + is_weekend feature",
                 "f2c6d83",
@@ -1443,6 +1563,11 @@ fn tell_story(dir: &Path) -> Result<PathBuf> {
          retraining, then 100%.",
     )?;
 
+    if s.now != story_time(LAST_STEP)? + s.shift {
+        bail!("the demo's last step is not at {LAST_STEP}, where its dates are moved from");
+    }
+    // The runs the cards name, in an MLflow store beside the board.
+    runs::log(&s.root, s.now)?;
     Ok(s.root)
 }
 
@@ -1470,10 +1595,13 @@ mod tests {
         .collect()
     }
 
+    /// 2027-03-10 08:00 UTC: a day the story is told up to.
+    const NOW: i64 = 1_804_636_800 + 8 * 3600;
+
     #[test]
     fn demo_board_tells_the_story() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let root = create(dir.path()).expect("demo");
+        let root = create_at(dir.path(), NOW).expect("demo");
 
         let board = Board::load(&root).expect("load");
         assert!(board.problems.is_empty(), "{:?}", board.problems);
@@ -1490,7 +1618,7 @@ mod tests {
             );
         }
         assert!(board.cards.iter().any(|c| c.archived));
-        let today = date::days_from_civil(2026, 11, 27);
+        let today = NOW.div_euclid(DAY);
         assert!(board.cards.iter().any(|c| c.is_overdue(today)));
 
         let log = history(&root);
@@ -1502,11 +1630,57 @@ mod tests {
         assert!(loops >= 1, "no card went back from modeling");
         let authors: BTreeSet<&str> = log.iter().map(|(n, ..)| n.as_str()).collect();
         assert!(authors.len() >= 3, "{authors:?}");
-        // Dates walk forward through the autumn.
+        // Dates walk forward through the story, which ends on the day
+        // before NOW (its last step, at 16:00, is after 08:00).
         let times: Vec<i64> = log.iter().rev().map(|(_, _, t, _)| *t).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(times[0], story_time("09-01 09:00").expect("time"));
-        assert!(*times.last().expect("last") <= story_time("11-20 23:59").expect("time"));
+        let shift = shift_for(NOW).expect("shift");
+        assert_eq!(shift % DAY, 0);
+        assert_eq!(times[0], story_time("09-01 09:00").expect("time") + shift);
+        let last = *times.last().expect("last");
+        assert_eq!(last, story_time(LAST_STEP).expect("time") + shift);
+        assert_eq!(date::format_timestamp(last), "2027-03-09T16:00:00Z");
+    }
+
+    #[test]
+    fn the_story_ends_today_or_yesterday_and_its_dates_move_with_it() {
+        // At 16:00 or later the last step is today; before, yesterday.
+        for (now, last_day) in [
+            (NOW, "2027-03-09"),
+            (NOW + 8 * 3600, "2027-03-10"),
+            (NOW + 8 * 3600 - 1, "2027-03-09"),
+        ] {
+            let end = story_time(LAST_STEP).expect("time") + shift_for(now).expect("shift");
+            assert!(end <= now);
+            assert_eq!(date::format_date(end.div_euclid(DAY)), last_day);
+        }
+        // As written, the story ends on 2026-11-20 at 16:00: told at 17:00
+        // the day after, every date in it is a day later.
+        let story = Story {
+            root: PathBuf::new(),
+            now: 0,
+            shift: shift_for(story_time(LAST_STEP).expect("time") + DAY + 3600).expect("shift"),
+            ctx: ops::Context::default(),
+        };
+        assert_eq!(story.shift, DAY);
+        assert_eq!(
+            story
+                .dates("2026-07-01 to 2026-08-31, catalogue-2026-09-15, 12026-01-011 é 2026-02-30"),
+            "2026-07-02 to 2026-09-01, catalogue-2026-09-16, 12026-01-011 é 2026-02-30"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = create_at(
+            dir.path(),
+            story_time(LAST_STEP).expect("time") + DAY + 3600,
+        )
+        .expect("demo");
+        let board = Board::load(&root).expect("load");
+        let interviews = board
+            .cards
+            .iter()
+            .find(|c| c.title == "Stakeholder interviews")
+            .expect("the interviews card");
+        assert_eq!(interviews.due.as_deref(), Some("2026-09-26"));
     }
 
     #[test]
@@ -1517,7 +1691,7 @@ mod tests {
         let roots: Vec<PathBuf> = std::thread::scope(|scope| {
             let handles: Vec<_> = dirs
                 .iter()
-                .map(|d| scope.spawn(move || create(d.path()).expect("demo")))
+                .map(|d| scope.spawn(move || create_at(d.path(), NOW).expect("demo")))
                 .collect();
             handles
                 .into_iter()
@@ -1532,7 +1706,7 @@ mod tests {
         };
         assert_eq!(strip(history(&roots[0])), strip(history(&roots[1])));
         // The story's clock was its own: the wall clock is untouched.
-        assert!(date::now_secs() > story_time("11-20 23:59").expect("time"));
+        assert!(date::now_secs() > story_time(LAST_STEP).expect("time"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod evidence;
 pub mod git;
 pub mod history;
+pub mod mcp;
 pub mod merge;
 pub mod model;
 pub mod ops;

@@ -110,6 +110,30 @@ pub fn stdout_is_terminal() -> bool {
     io::IsTerminal::is_terminal(&io::stdout())
 }
 
+/// How wide text output may be: `None` when standard output is not a
+/// terminal (a file, a pipe: nothing is cut), else `COLUMNS` when it
+/// holds a width, else the terminal's width, else 80.
+#[allow(clippy::disallowed_methods)]
+pub fn stdout_width() -> Option<usize> {
+    if !stdout_is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    Some(
+        columns
+            .or_else(|| {
+                ratatui::crossterm::terminal::size()
+                    .ok()
+                    .map(|(w, _)| w as usize)
+                    .filter(|&w| w > 0)
+            })
+            .unwrap_or(80),
+    )
+}
+
 /// A line on standard error (what `eprintln!` would print), made safe.
 pub fn say_line(args: fmt::Arguments<'_>) {
     let mut err = stderr();

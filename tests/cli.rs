@@ -2764,3 +2764,132 @@ fn each_kind_of_failure_has_its_exit_code() {
     assert_eq!(code(&["move"]), Some(2));
     assert_eq!(code(&["note", &id, "fine"]), Some(0));
 }
+
+// ---------------------------------------------------------------------------
+// Issue 22: tables that never change meaning (`lanes hypotheses`)
+
+const LONG_STATEMENT: &str = "Session-recency features lift precision over the popularity baseline on the frozen September split, for new and returning users alike, without slowing the page";
+/// Longer than the 20 characters the metric column used to be cut at.
+const LONG_METRIC: &str = "weekend_precision_at_10";
+
+/// A board with a hypothesis whose statement and metric are long, a
+/// numeric result and a cost with its unit; its id.
+fn long_hypothesis(r: &Repo) -> String {
+    ok(&r.lanes(&["init"]));
+    let id = r.add(
+        "Session recency",
+        &[
+            "--hypothesis",
+            LONG_STATEMENT,
+            "--metric",
+            LONG_METRIC,
+            "--baseline",
+            "0.21",
+            "--target",
+            "0.25",
+            "--assignee",
+            "mei",
+        ],
+    );
+    ok(&r.lanes(&[
+        "edit",
+        &id,
+        "--set",
+        "hypothesis.result=0.2318",
+        "--set",
+        "experiment.cost=3 GPU-hours",
+    ]));
+    id
+}
+
+#[test]
+fn hypotheses_in_a_file_are_never_cut() {
+    let r = Repo::new();
+    long_hypothesis(&r);
+    let text = ok(&r.lanes(&["hypotheses"]));
+    assert!(text.contains(LONG_STATEMENT), "{text}");
+    assert!(text.contains(LONG_METRIC), "{text}");
+    assert!(text.contains("0.21 → 0.25 → 0.2318"), "{text}");
+    assert!(text.contains("3 GPU-hours"), "{text}");
+    assert!(!text.contains('…'), "{text}");
+    // COLUMNS is for terminals: a file is whole whatever it says.
+    let narrow = ok(&r.lanes_env(&["hypotheses"], &[("COLUMNS", "60")]));
+    assert_eq!(narrow, text);
+    // --wide changes nothing off a terminal.
+    assert_eq!(ok(&r.lanes(&["hypotheses", "--wide"])), text);
+}
+
+/// `lanes ARGS` on an 80-column terminal: the screen once it has exited.
+fn on_terminal(r: &Repo, args: &[&str], env: &[(&str, &str)]) -> String {
+    let t = tmux::Tmux::start_command(r, args, true, env, 80, 30);
+    t.wait_for("the command to finish", |s| s.contains(tmux::EXITED))
+}
+
+#[test]
+fn hypotheses_on_a_terminal_fit_it_and_cut_only_the_statement() {
+    if !tmux::tmux_or_skip() {
+        return;
+    }
+    let r = Repo::new();
+    long_hypothesis(&r);
+    let screen = on_terminal(&r, &["hypotheses"], &[]);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("0.2318"))
+        .unwrap_or_else(|| panic!("no row:\n{screen}"));
+    // One screen line (nothing wrapped), the metric and the numbers whole,
+    // the statement cut between words with an ellipsis.
+    assert!(row.contains(LONG_METRIC), "{screen}");
+    assert!(row.contains("0.21 → 0.25 → 0.2318"), "{screen}");
+    assert!(row.trim_end().ends_with("open"), "{screen}");
+    assert!(
+        row.contains("Session-rec") && row.contains("… "),
+        "{screen}"
+    );
+    assert!(!screen.contains("without slowing"), "{screen}");
+    // COLUMNS on a terminal is honoured; --wide prints the whole text.
+    for (args, env) in [
+        (vec!["hypotheses"], vec![("COLUMNS", "400")]),
+        (vec!["hypotheses", "--wide"], vec![]),
+    ] {
+        let screen = on_terminal(&r, &args, &env);
+        // Wrapped by the terminal: compared without the spaces its line
+        // ends swallow.
+        let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+        assert!(
+            squeeze(&screen).contains(&squeeze(LONG_STATEMENT)),
+            "{args:?} {env:?}:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn hypotheses_text_marks_a_stale_verdict_in_its_row() {
+    let r = Repo::new();
+    ok(&r.lanes(&["init"]));
+    let id = r.add(
+        "Session recency",
+        &[
+            "--hypothesis",
+            "Recency raises precision",
+            "--metric",
+            "precision@10",
+            "--baseline",
+            "0.18",
+            "--target",
+            "0.2",
+        ],
+    );
+    r.write("metrics.json", r#"{"precision@10": 0.22}"#);
+    ok(&r.lanes(&["result", &id, "dvc:metrics.json"]));
+    let text = ok(&r.lanes(&["hypotheses"]));
+    assert!(!text.contains("stale"), "{text}");
+    // The metrics file changed since the verdict was given.
+    r.write("metrics.json", r#"{"precision@10": 0.19}"#);
+    let text = ok(&r.lanes(&["hypotheses"]));
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(short(&id)))
+        .unwrap_or_else(|| panic!("no row:\n{text}"));
+    assert!(row.contains("supported ⚠stale"), "{text}");
+}

@@ -46,11 +46,24 @@ fn card_timeline_lists_every_change_field_by_field() {
             ts(1, 10, 0),
             Some("add"),
             false,
+            // Every field it was created with (issue 22).
             vec![
                 ch("card", None, Some("created")),
                 ch("title", None, Some("Weekend features")),
                 ch("lane", None, Some("data-preparation")),
                 ch("kind", None, Some("hypothesis")),
+                ch("labels", None, Some("quick-win")),
+                ch("assignees", None, Some("alice")),
+                ch("created", None, Some("2026-10-01")),
+                ch(
+                    "hypothesis.statement",
+                    None,
+                    Some("Weekend features lift ndcg@10"),
+                ),
+                ch("hypothesis.metric", None, Some("ndcg@10")),
+                ch("hypothesis.baseline", None, Some("0.21")),
+                ch("hypothesis.target", None, Some("0.25")),
+                ch("hypothesis.verdict", None, Some("open")),
             ],
         ),
         (
@@ -106,7 +119,14 @@ fn card_timeline_lists_every_change_field_by_field() {
             ts(7, 10, 0),
             Some("verdict"),
             false,
-            vec![ch("hypothesis.verdict", Some("open"), Some("refuted"))],
+            vec![
+                ch("hypothesis.verdict", Some("open"), Some("refuted")),
+                ch(
+                    "hypothesis.rationale",
+                    None,
+                    Some("the lift is within the noise of the baseline"),
+                ),
+            ],
         ),
         (
             "edit H labels",
@@ -620,7 +640,7 @@ fn flow_counts_cycle_times_loop_backs_and_wip_breaches() {
         row("Data Preparation", 4, "2.0d", "3.0d"),
         row("Modeling", 5, "1.0d", "7.0d"),
         row("Evaluation", 4, "1.0d", "1.0d"),
-        row("End to end (to the last lane)", 3, "14.0d", "14.0d"),
+        row("End to end (to done)", 3, "14.0d", "14.0d"),
         "  2026-W42    2 ■■".to_string(),
         "  2026-W43    1 ■".to_string(),
         "    2  Modeling -> Data Preparation".to_string(),
@@ -812,9 +832,16 @@ fn report_markdown_is_safe_and_complete() {
     has("| Modeling | 2 | 4 |");
     has("| Deployment | 3 ⚠ | 2 |");
     has("## Hypotheses tested (3)");
-    has("| Two-tower beats ALS on recall@20 | recall@20 | 0.3 | 0.35 | 0.37 | **supported** |");
-    has("| Ablate \\| dropout ^[[31mred | F1 | 0.5 | 0.6 | 0.55 | **inconclusive** |");
-    has("| Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | **refuted** |");
+    // Each row names its card (issue 22); none has a run.
+    has(&format!("| {} | Two-tower beats ALS on recall@20 | recall@20 | 0.3 | 0.35 | 0.37 | — | **supported** |", short(&sc.g)));
+    has(&format!(
+        "| {} | Ablate \\| dropout ^[[31mred | F1 | 0.5 | 0.6 | 0.55 | — | **inconclusive** |",
+        short(&sc.k)
+    ));
+    has(&format!(
+        "| {} | Weekend features lift ndcg@10 | ndcg@10 | 0.21 | 0.25 | 0.232 | — | **refuted, because: the lift is within the noise of the baseline** |",
+        short(&sc.h)
+    ));
     // Refuted hypotheses are what we learned.
     let learned = md
         .split("## What we learned")
@@ -823,7 +850,7 @@ fn report_markdown_is_safe_and_complete() {
         .expect("a 'What we learned' section");
     assert!(
         learned.contains(
-            "- Weekend features lift ndcg@10 — ndcg@10 came out at 0.232 against a target of 0.25 (baseline 0.21)."
+            &format!("- Weekend features lift ndcg@10 ({}) — ndcg@10 came out at 0.232 against a target of 0.25 (baseline 0.21).", short(&sc.h))
         ),
         "{learned}"
     );
@@ -882,6 +909,8 @@ fn hypotheses_table_with_verdict_history() {
             "target": "0.25",
             "result": "0.232",
             "verdict": "refuted",
+            // The numbers alone give inconclusive: the team said why.
+            "rationale": "the lift is within the noise of the baseline",
             "cost": "12.5",
             "owner": "alice",
             "lane": "deployment",
@@ -900,6 +929,9 @@ fn hypotheses_table_with_verdict_history() {
             // No evidence recorded from a run: never stale.
             "stale": false,
             "stale_why": [],
+            // No run behind the result (issue 22).
+            "runs": [],
+            "evidence_source": null,
         })
     );
     assert_eq!(
@@ -914,6 +946,7 @@ fn hypotheses_table_with_verdict_history() {
             "target": "0.35",
             "result": "0.37",
             "verdict": "supported",
+            "rationale": null,
             "cost": "3 GPU-hours",
             "owner": "chen",
             "lane": "modeling",
@@ -929,6 +962,9 @@ fn hypotheses_table_with_verdict_history() {
             // No evidence recorded from a run: never stale.
             "stale": false,
             "stale_why": [],
+            // No run behind the result (issue 22).
+            "runs": [],
+            "evidence_source": null,
         })
     );
     assert_eq!(rows[1]["title"], json!(NASTY_TITLE));
@@ -1633,6 +1669,7 @@ fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
             "    title: (none) -> Card A",
             "    lane: (none) -> business-understanding",
             "    kind: (none) -> task",
+            "    created: (none) -> 2026-10-01",
             "    position: moved down",
             "    position: moved up",
             "    lane: business-understanding -> modeling",
@@ -1649,8 +1686,9 @@ fn reorders_read_as_moving_up_or_down_not_as_rank_keys() {
         .flat_map(changes)
         .filter(|(f, _, _)| f == "rank")
         .count();
-    // Three: two reorders, and a new place below Card C in modeling.
-    assert_eq!(ranks, 3, "{log}");
+    // Four: its first place (a created card lists every field), two
+    // reorders, and a new place below Card C in modeling.
+    assert_eq!(ranks, 4, "{log}");
 }
 
 // ---------------------------------------------------------------------------
@@ -2091,7 +2129,7 @@ fn a_shallow_clone_says_where_its_history_starts_and_deepening_reads_it_again() 
         ["    history starts here (a shallow clone: earlier versions are not in this clone)"],
         "{text}"
     );
-    assert!(!text.contains("created"), "{text}");
+    assert!(!text.lines().any(|l| l.trim() == "created"), "{text}");
     let md = ok(&sh.lanes(&["report", "--since", "2026-10-01"]));
     assert!(md.contains("history is incomplete"), "{md}");
 
@@ -2117,5 +2155,786 @@ fn a_shallow_clone_says_where_its_history_starts_and_deepening_reads_it_again() 
     assert_eq!(
         sh.json(&["log", &c, "--json"]),
         whole.json(&["log", &c, "--json"])
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Issue 22: a record a PM can audit
+
+/// A hypothesis made with every field the command line gives, at a set
+/// time; its id.
+fn full_hypothesis(r: &Repo) -> String {
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    r.lanes_as(
+        ALICE,
+        &iso(1, 10, 0),
+        &[
+            "add",
+            "Session features",
+            "--lane",
+            "modeling",
+            "--kind",
+            "hypothesis",
+            "--hypothesis",
+            "Session-recency features lift precision@10 over the popularity baseline",
+            "--metric",
+            "precision@10",
+            "--direction",
+            "higher",
+            "--baseline",
+            "0.21",
+            "--target",
+            "0.25",
+            "--label",
+            "quick-win",
+            "--assignee",
+            "alice",
+            "--due",
+            "2026-12-01",
+            "--body",
+            "Compare on the frozen split.",
+        ],
+    )
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn created_lists_every_field_the_card_was_created_with() {
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    let log = r.json(&["log", &id, "--json"]);
+    let first = &log[0];
+    let got = changes(first);
+    for want in [
+        ch("card", None, Some("created")),
+        ch("title", None, Some("Session features")),
+        ch("lane", None, Some("modeling")),
+        ch("kind", None, Some("hypothesis")),
+        ch("labels", None, Some("quick-win")),
+        ch("assignees", None, Some("alice")),
+        ch("due", None, Some("2026-12-01")),
+        ch(
+            "hypothesis.statement",
+            None,
+            Some("Session-recency features lift precision@10 over the popularity baseline"),
+        ),
+        ch("hypothesis.metric", None, Some("precision@10")),
+        ch("hypothesis.direction", None, Some("higher")),
+        ch("hypothesis.baseline", None, Some("0.21")),
+        ch("hypothesis.target", None, Some("0.25")),
+        ch("hypothesis.verdict", None, Some("open")),
+        ch("body", None, Some("Compare on the frozen split.")),
+    ] {
+        assert!(
+            got.contains(&want),
+            "no {want:?} in the created entry:\n{first:#}"
+        );
+    }
+    // The id is the card, not news.
+    assert!(!got.iter().any(|(f, ..)| f == "id"), "{first:#}");
+    // The same in text, in the CLI and on the board's `i` view (which
+    // reads the same timeline).
+    let text = ok(&r.lanes(&["log", &id]));
+    for want in [
+        "    created",
+        "    hypothesis.target: (none) -> 0.25",
+        "    hypothesis.baseline: (none) -> 0.21",
+        "    hypothesis.metric: (none) -> precision@10",
+        "    hypothesis.statement: (none) -> Session-recency features lift precision@10 over the popularity baseline",
+    ] {
+        assert!(text.lines().any(|l| l == want), "no line {want:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn one_command_says_whether_the_target_moved_after_the_first_result() {
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    r.lanes_as(BOB, &iso(2, 10, 0), &["move", &id, "evaluation"]);
+    r.lanes_as(
+        CHEN,
+        &iso(3, 10, 0),
+        &["edit", &id, "--set", "hypothesis.result=0.22"],
+    );
+    r.lanes_as(CHEN, &iso(3, 11, 0), &["note", &id, "below target"]);
+    r.lanes_as(
+        DANA,
+        &iso(4, 10, 0),
+        &["edit", &id, "--set", "hypothesis.target=0.2"],
+    );
+    let log = r.json(&[
+        "log",
+        &id,
+        "--json",
+        "--field",
+        "hypothesis.target",
+        "--field",
+        "hypothesis.result",
+    ]);
+    let entries = log.as_array().expect("a list");
+    let got: Vec<(String, Changes)> = entries
+        .iter()
+        .map(|e| (s(e, "author").to_string(), changes(e)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ALICE.name.to_string(),
+                vec![
+                    ch("card", None, Some("created")),
+                    ch("hypothesis.target", None, Some("0.25")),
+                ]
+            ),
+            (
+                CHEN.name.to_string(),
+                vec![ch("hypothesis.result", None, Some("0.22"))]
+            ),
+            (
+                DANA.name.to_string(),
+                vec![ch("hypothesis.target", Some("0.25"), Some("0.2"))]
+            ),
+        ],
+        "{log:#}"
+    );
+    // The target moved a day after the first result, by Dana: in text too.
+    let text = ok(&r.lanes(&[
+        "log",
+        &id,
+        "--field",
+        "hypothesis.target",
+        "--field",
+        "hypothesis.result",
+    ]));
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| *l == needle)
+            .unwrap_or_else(|| panic!("no line {needle:?} in:\n{text}"))
+    };
+    assert!(at("    hypothesis.result: (none) -> 0.22") < at("    hypothesis.target: 0.25 -> 0.2"));
+    assert!(lines[at("    hypothesis.target: 0.25 -> 0.2") - 1].starts_with("2026-10-04 10:00"));
+    assert!(
+        !text.contains("lane:") && !text.contains("journal"),
+        "{text}"
+    );
+
+    // A group takes every field in it.
+    let group = r.json(&["log", &id, "--json", "--field", "hypothesis"]);
+    let fields: Vec<String> = group
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(changes)
+        .map(|(f, ..)| f)
+        .collect();
+    assert!(
+        fields.contains(&"hypothesis.statement".to_string()),
+        "{fields:?}"
+    );
+    assert!(
+        fields
+            .iter()
+            .all(|f| f == "card" || f.starts_with("hypothesis.")),
+        "{fields:?}"
+    );
+
+    // A field never changed: nothing on stdout, and stderr says which
+    // fields did change.
+    let out = r.lanes(&["log", &id, "--field", "hypothesis.taget"]);
+    assert!(ok(&out).is_empty(), "{}", both(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no change to hypothesis.taget"), "{err}");
+    assert!(err.contains("hypothesis.target"), "{err}");
+    // --field is about one card's history.
+    fails(&r.lanes(&["log", "--field", "lane"]), 2);
+}
+
+#[test]
+fn notes_and_text_are_never_cut_in_json_or_a_file() {
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    let note = format!(
+        "Ran the ablation on the frozen split. {} The end of a long note.",
+        "Weekend sessions are shorter and the category mix shifts towards gifts. ".repeat(5)
+    );
+    assert!(note.chars().count() > 300);
+    r.lanes_as(BOB, &iso(2, 10, 0), &["note", &id, &note]);
+    let statement = format!(
+        "{} and that is the whole claim",
+        "A much longer statement ".repeat(8)
+    );
+    r.lanes_as(
+        BOB,
+        &iso(2, 11, 0),
+        &[
+            "edit",
+            &id,
+            "--set",
+            &format!("hypothesis.statement={statement}"),
+        ],
+    );
+    let log = r.json(&["log", &id, "--json"]);
+    let all: Changes = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(changes)
+        .collect();
+    assert!(
+        all.contains(&ch("journal", None, Some(note.trim()))),
+        "{log:#}"
+    );
+    assert!(
+        all.iter()
+            .any(|(f, _, a)| f == "hypothesis.statement" && a.as_deref() == Some(statement.trim())),
+        "{log:#}"
+    );
+    // The note's author and time come with it.
+    let entry = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(|e| e["changes"].as_array().expect("changes").clone())
+        .find(|c| c["field"] == "journal")
+        .expect("a journal change");
+    assert_eq!(entry["by"], BOB.name, "{entry:#}");
+    assert_eq!(entry["at"], "2026-10-02T10:00:00Z", "{entry:#}");
+    // Piped (not a terminal): the whole text, no ellipsis.
+    let text = ok(&r.lanes(&["log", &id]));
+    assert!(
+        text.contains(&format!("journal: + {:?}", note.trim())),
+        "{text}"
+    );
+    assert!(text.contains(statement.trim()), "{text}");
+    assert!(!text.contains('…'), "{text}");
+}
+
+#[test]
+fn on_a_terminal_the_log_is_cut_to_its_width_with_an_ellipsis() {
+    if !common::tmux::tmux_or_skip() {
+        return;
+    }
+    let r = Repo::new();
+    let id = full_hypothesis(&r);
+    // Too long for 80 columns, short enough for 200.
+    let note = format!("{}END", "weekend sessions are shorter ".repeat(5));
+    r.lanes_as(BOB, &iso(2, 10, 0), &["note", &id, &note]);
+    let t = common::tmux::Tmux::start_command(&r, &["log", &id], true, &[], 80, 40);
+    let screen = t.wait_for("the log", |s| s.contains(common::tmux::EXITED));
+    let line = screen
+        .lines()
+        .find(|l| l.contains("journal: +"))
+        .unwrap_or_else(|| panic!("no note in:\n{screen}"));
+    assert!(line.trim_end().ends_with('…'), "{screen}");
+    assert!(!screen.contains("END"), "{screen}");
+    drop(t);
+    // COLUMNS is honoured on a terminal.
+    let t =
+        common::tmux::Tmux::start_command(&r, &["log", &id], true, &[("COLUMNS", "200")], 80, 40);
+    let screen = t.wait_for("the log", |s| s.contains(common::tmux::EXITED));
+    assert!(
+        screen.contains("END"),
+        "a 200-column line wraps on an 80-column screen:\n{screen}"
+    );
+}
+
+#[test]
+fn undoing_a_note_reads_as_removing_that_journal_entry() {
+    let r = Repo::new();
+    r.ok(&["init"]);
+    let id = r.add("Weekend features", &[]);
+    r.at(Some(ts(2, 10, 0)));
+    r.ok(&["note", &id, "weekend traffic behaves differently"]);
+    r.at(Some(ts(2, 11, 0)));
+    r.ok(&["undo"]);
+    r.at(None);
+    let text = ok(&r.lanes(&["log", &id]));
+    assert!(
+        text.lines().any(|l| l
+            == format!(
+                "    journal: removed note by {USER_NAME} at 2026-10-02T10:00:00Z: \"weekend traffic behaves differently\""
+            )),
+        "{text}"
+    );
+    assert!(!text.contains("rewritten (no field changed)"), "{text}");
+    let log = r.json(&["log", &id, "--json"]);
+    let last = changes(log.as_array().and_then(|a| a.last()).expect("an entry"));
+    assert_eq!(
+        last,
+        vec![ch(
+            "journal",
+            Some("weekend traffic behaves differently"),
+            None
+        )]
+    );
+}
+
+#[test]
+fn a_checklist_tick_names_the_item() {
+    let r = Repo::new();
+    r.ok(&["init"]);
+    let id = r.add("Model card", &[]);
+    r.ok(&[
+        "edit",
+        &id,
+        "--set",
+        "checklist=[{text: Runbook, done: false}, {text: Fairness review, done: false}]",
+    ]);
+    r.ok(&["edit", &id, "--set", "checklist.1.done=true"]);
+    let subject = r.head_subject();
+    assert!(subject.contains("ticked \"Fairness review\""), "{subject}");
+    assert!(!subject.contains("checklist.1.done"), "{subject}");
+    assert!(r
+        .head_message()
+        .contains("checklist: ticked \"Fairness review\""));
+    r.ok(&["edit", &id, "--set", "checklist.1.done=false"]);
+    assert!(
+        r.head_subject().contains("unticked \"Fairness review\""),
+        "{}",
+        r.head_subject()
+    );
+
+    let text = ok(&r.lanes(&["log", &id]));
+    assert!(
+        text.lines()
+            .any(|l| l == "    checklist: ticked \"Fairness review\""),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l == "    checklist: unticked \"Fairness review\""),
+        "{text}"
+    );
+    assert!(!text.contains("(done)"), "{text}");
+    let log = r.json(&["log", &id, "--json"]);
+    let ticks: Vec<&Value> = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .flat_map(|e| e["changes"].as_array().expect("changes"))
+        .filter(|c| c["field"] == "checklist" && !c["op"].is_null())
+        .collect();
+    assert_eq!(ticks.len(), 2, "{log:#}");
+    assert_eq!(ticks[0]["op"], "ticked");
+    assert_eq!(ticks[0]["before"], "Fairness review");
+    assert_eq!(ticks[0]["after"], "Fairness review (done)");
+    assert_eq!(ticks[1]["op"], "unticked");
+}
+
+// ---------------------------------------------------------------------------
+// Issue 22, item 5: a done state for aging and flow
+
+/// The ids of the cards `lanes flow --json` lists as aging.
+fn aging_ids(r: &Repo) -> Vec<String> {
+    let f = r.json(&["flow", "--json"]);
+    f["aging"]
+        .as_array()
+        .expect("aging")
+        .iter()
+        .map(|a| s(a, "card").to_string())
+        .collect()
+}
+
+/// A crisp-dm board where modeling has a known 85th percentile (one
+/// visit of a day) and cards sit there long after: `open` (no verdict),
+/// `refuted` (has one), and in data-preparation (which has exit criteria)
+/// `ready` (checklist all ticked) and `busy` (one item open).
+struct Aging {
+    repo: Repo,
+    open: String,
+    refuted: String,
+    ready: String,
+    busy: String,
+}
+
+fn aging_board() -> Aging {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let add = |title: &str, lane: &str, extra: &[&str]| {
+        let mut args = vec!["add", title, "--lane", lane];
+        args.extend_from_slice(extra);
+        r.lanes_as(ALICE, &iso(1, 10, 0), &args).trim().to_string()
+    };
+    let pace = add("Pacesetter", "modeling", &[]);
+    let open = add("Open question", "modeling", &["--hypothesis", "Still open"]);
+    let refuted = add("Answered", "modeling", &["--hypothesis", "Was wrong"]);
+    let ready = add("Ready to move", "data-preparation", &[]);
+    let busy = add("Still busy", "data-preparation", &[]);
+    r.lanes_as(BOB, &iso(2, 10, 0), &["move", &pace, "evaluation"]);
+    r.lanes_as(
+        CHEN,
+        &iso(3, 10, 0),
+        &["verdict", &refuted, "refuted", "--result", "0.19"],
+    );
+    let list = "checklist=[{text: Dedup, done: true}, {text: Splits, done: true}]";
+    r.lanes_as(CHEN, &iso(3, 11, 0), &["edit", &ready, "--set", list]);
+    let list = "checklist=[{text: Dedup, done: true}, {text: Splits, done: false}]";
+    r.lanes_as(CHEN, &iso(3, 12, 0), &["edit", &busy, "--set", list]);
+    Aging {
+        repo: r,
+        open,
+        refuted,
+        ready,
+        busy,
+    }
+}
+
+#[test]
+fn aging_counts_only_work_in_progress() {
+    let a = aging_board();
+    let r = &a.repo;
+    let ids = aging_ids(r);
+    // A verdict, or exit criteria met (its checklist all ticked in a lane
+    // that has them): done, not stuck.
+    assert!(
+        !ids.contains(&a.refuted),
+        "a hypothesis with a verdict ages: {ids:?}"
+    );
+    assert!(
+        !ids.contains(&a.ready),
+        "a card that met its exit criteria ages: {ids:?}"
+    );
+    assert!(ids.contains(&a.open) && ids.contains(&a.busy), "{ids:?}");
+    // The stuck marks in the report and the flow text agree.
+    let text = ok(&r.lanes(&["flow"]));
+    let aging = &text[text.find("Aging work in progress").expect("aging")..];
+    assert!(aging.contains(&format!("! {}", short(&a.open))), "{aging}");
+    assert!(!aging.contains(short(&a.refuted)), "{aging}");
+    let md = ok(&r.lanes(&["report", "--since", "2026-10-01"]));
+    let aging = &md[md.find("## Aging").expect("aging")..];
+    let stuck: Vec<&str> = aging.lines().filter(|l| l.contains("stuck?")).collect();
+    assert_eq!(stuck.len(), 1, "{aging}");
+    assert!(stuck[0].contains(short(&a.open)), "{aging}");
+    // The card is no longer done once its verdict is taken back.
+    r.lanes_as(CHEN, &iso(5, 10, 0), &["verdict", &a.refuted, "open"]);
+    assert!(aging_ids(r).contains(&a.refuted));
+}
+
+#[test]
+fn a_lane_the_board_marks_done_is_where_work_finishes() {
+    let a = aging_board();
+    let r = &a.repo;
+    // Without a done lane, the last lane is where work ends (as before).
+    let f = r.json(&["flow", "--json"]);
+    assert_eq!(f["done_lanes"], json!(["deployment"]));
+    // Mark modeling done, by hand, next to a field lanes does not know.
+    let board = r.read(".lanes/board.yaml").replacen(
+        "  - id: modeling\n",
+        "  - id: modeling\n    done: true\n    colour_hint: teal\n",
+        1,
+    );
+    assert!(board.contains("done: true"));
+    r.commit_file(
+        ".lanes/board.yaml",
+        &board,
+        "modeling is where our work ends",
+    );
+    assert_eq!(r.validate().0, Some(0), "{}", r.validate().1);
+    let f = r.json(&["flow", "--json"]);
+    assert_eq!(f["done_lanes"], json!(["modeling"]));
+    let ids = aging_ids(r);
+    assert!(
+        !ids.contains(&a.open),
+        "a card in a done lane ages: {ids:?}"
+    );
+    assert!(ids.contains(&a.busy), "{ids:?}");
+    // Reaching it is finishing: the cards created there count.
+    assert_eq!(f["finished"], json!(3), "{f:#}");
+    // A card in the last lane, no longer done by position, ages.
+    let late = r
+        .lanes_as(
+            ALICE,
+            &iso(4, 10, 0),
+            &["add", "Rollout", "--lane", "deployment"],
+        )
+        .trim()
+        .to_string();
+    assert!(aging_ids(r).contains(&late));
+    // A flag that is not true or false is refused where it is.
+    let bad = board.replace("done: true", "done: maybe");
+    r.write(".lanes/board.yaml", &bad);
+    let (code, text) = r.validate();
+    assert_ne!(code, Some(0), "{text}");
+    let line = bad
+        .lines()
+        .position(|l| l.contains("done: maybe"))
+        .expect("the line")
+        + 1;
+    assert!(
+        text.contains(&format!(".lanes/board.yaml:{line}:")) && text.contains("done"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_flow_summary_agrees_with_its_tables() {
+    // Cards created in the last lane reach it without a journey.
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    for (i, title) in ["Canary rollout", "Model card"].iter().enumerate() {
+        r.lanes_as(
+            ALICE,
+            &iso(2 + i as i64, 10, 0),
+            &["add", title, "--lane", "deployment"],
+        );
+    }
+    let f = r.json(&["flow", "--json", "--since", "2026-10-01"]);
+    let weeks: u64 = f["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .map(|w| w["cards"].as_u64().expect("a count"))
+        .sum();
+    assert_eq!(weeks, 2);
+    assert_eq!(f["finished"], json!(2));
+    assert_eq!(f["finished_where_created"], json!(2));
+    assert_eq!(f["end_to_end"], Value::Null);
+    let text = ok(&r.lanes(&["flow", "--since", "2026-10-01"]));
+    assert!(!text.contains("no card reached"), "{text}");
+    assert!(
+        text.contains("End to end: 2 cards reached Deployment in this period, all created there"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Throughput (cards reaching Deployment per week; 2 in all)"),
+        "{text}"
+    );
+    // One more with a journey: timed, and the others still said.
+    let c = r
+        .lanes_as(
+            ALICE,
+            &iso(5, 10, 0),
+            &["add", "Monitoring", "--lane", "evaluation"],
+        )
+        .trim()
+        .to_string();
+    r.lanes_as(ALICE, &iso(6, 10, 0), &["move", &c, "deployment"]);
+    let text = ok(&r.lanes(&["flow", "--since", "2026-10-01"]));
+    assert!(
+        text.contains("(2 more cards reached Deployment in this period, created there"),
+        "{text}"
+    );
+    assert!(text.contains("3 in all"), "{text}");
+}
+
+#[test]
+fn the_report_names_card_ids_and_the_runs_behind_each_result() {
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    let add = |title: &str| {
+        r.lanes_as(
+            ALICE,
+            &iso(1, 10, 0),
+            &[
+                "add",
+                title,
+                "--hypothesis",
+                title,
+                "--metric",
+                "precision@10",
+                "--target",
+                "0.2",
+            ],
+        )
+        .trim()
+        .to_string()
+    };
+    let from_runs = add("Two-tower retrieval");
+    let from_file = add("Session recency");
+    r.lanes_as(
+        BOB,
+        &iso(2, 10, 0),
+        &[
+            "edit",
+            &from_runs,
+            "--set",
+            "experiment.runs=[mlflow:8c1f2e, mlflow:8c1f3a]",
+        ],
+    );
+    r.lanes_as(
+        BOB,
+        &iso(2, 11, 0),
+        &[
+            "verdict",
+            &from_runs,
+            "refuted",
+            "--result",
+            "0.18",
+            "--because",
+            "the baseline run was mislabelled",
+        ],
+    );
+    r.write("metrics.json", r#"{"precision@10": 0.22}"#);
+    r.at(Some(ts(3, 10, 0)));
+    ok(&r.lanes(&["result", &from_file, "dvc:metrics.json"]));
+    r.at(None);
+    let rep = r.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    let row = |id: &str| {
+        rep["tested"]
+            .as_array()
+            .expect("tested")
+            .iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not tested: {rep:#}"))
+            .clone()
+    };
+    assert_eq!(
+        row(&from_runs)["runs"],
+        json!(["mlflow:8c1f2e", "mlflow:8c1f3a"])
+    );
+    assert_eq!(row(&from_runs)["evidence_source"], Value::Null);
+    assert_eq!(
+        row(&from_file)["evidence_source"],
+        json!("dvc:metrics.json#precision@10")
+    );
+    let md = ok(&r.lanes(&["report", "--since", "2026-10-01"]));
+    check_tables(&md);
+    let line = |id: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {} |", short(id))))
+            .unwrap_or_else(|| panic!("no row for {id}:\n{md}"))
+            .to_string()
+    };
+    assert!(
+        line(&from_runs).contains("`mlflow:8c1f2e, mlflow:8c1f3a`"),
+        "{md}"
+    );
+    assert!(
+        line(&from_file).contains("`dvc:metrics.json#precision@10`"),
+        "{md}"
+    );
+    // What we learned names the card and its run too.
+    let learned = md
+        .lines()
+        .find(|l| l.starts_with("- Two-tower retrieval"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        learned.contains(short(&from_runs)) && learned.contains("mlflow:8c1f2e"),
+        "{learned}"
+    );
+    // `lanes hypotheses --json` carries the same fields.
+    let rows = r.json(&["hypotheses", "--json"]);
+    assert!(rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .all(|h| h["runs"].is_array()));
+}
+
+#[test]
+fn the_demo_report_for_the_last_30_days_is_full() {
+    let r = Repo::bare_folder();
+    let dir = r.path.join("demo");
+    // The story's people sign its commits, but lanes refuses to commit
+    // where git has no identity at all: give it one, as a user has.
+    let out = r
+        .lanes_cmd()
+        .args(["demo", dir.to_str().expect("a path")])
+        .env("GIT_AUTHOR_NAME", USER_NAME)
+        .env("GIT_AUTHOR_EMAIL", USER_EMAIL)
+        .env("GIT_COMMITTER_NAME", USER_NAME)
+        .env("GIT_COMMITTER_EMAIL", USER_EMAIL)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run lanes demo");
+    ok(&out);
+    let demo = |args: &[&str]| {
+        let out = r.lanes_in(&dir, args);
+        serde_json::from_str::<Value>(&ok(&out)).expect("JSON")
+    };
+    // Its last step was made today or yesterday.
+    let last: i64 = r
+        .git_cmd()
+        .current_dir(&dir)
+        .args(["log", "-1", "--format=%at"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse()
+                .expect("a time")
+        })
+        .expect("git log");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    assert!(last <= now && now - last < 2 * DAY, "{last} vs {now}");
+    let rep = demo(&["report", "--format", "json"]);
+    assert!(
+        !rep["tested"].as_array().expect("tested").is_empty(),
+        "{rep:#}"
+    );
+    assert!(
+        !rep["people"].as_object().expect("people").is_empty(),
+        "{rep:#}"
+    );
+    // No hypothesis with a verdict is aging.
+    let cards = demo(&["list", "--json"]);
+    let decided: Vec<&str> = cards
+        .as_array()
+        .expect("cards")
+        .iter()
+        .filter(|c| {
+            c["hypothesis"]["verdict"]
+                .as_str()
+                .is_some_and(|v| v != "open")
+        })
+        .map(|c| s(c, "id"))
+        .collect();
+    assert!(decided.len() >= 3, "{decided:?}");
+    let f = demo(&["flow", "--json"]);
+    for a in f["aging"].as_array().expect("aging") {
+        assert!(!decided.contains(&s(a, "card")), "{a} has a verdict");
+    }
+    let md = ok(&r.lanes_in(&dir, &["report"]));
+    assert!(!md.contains("No hypothesis got a verdict"), "{md}");
+    check_tables(&md);
+}
+
+#[test]
+fn cumulative_flow_counts_never_run_together() {
+    // 1,000 cards in one lane and 120 in the next, written as files and
+    // committed at once.
+    let r = Repo::new();
+    r.lanes_as(ALICE, &iso(1, 9, 0), &["init"]);
+    for i in 0..1120 {
+        let lane = if i < 1000 {
+            "business-understanding"
+        } else {
+            "data-understanding"
+        };
+        let id = format!("bulk{i:05}x");
+        r.write_card(
+            &id,
+            &format!("id: {id}\ntitle: Card {i}\nlane: {lane}\nrank: h{i:05}1\nkind: task\n"),
+        );
+    }
+    r.git(&["add", "-A"]);
+    r.git_as(
+        BOB,
+        &iso(2, 10, 0),
+        &["commit", "-q", "-m", "import the backlog"],
+    );
+    let text = ok(&r.lanes(&["flow", "--since", "2026-10-02"]));
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("2026-10-02"))
+        .unwrap_or_else(|| panic!("no day row:\n{text}"));
+    let nums: Vec<&str> = row.split_whitespace().skip(1).take(6).collect();
+    assert_eq!(nums, ["1000", "120", "0", "0", "0", "0"], "{row}");
+    // Every row lines up: the counts take the same columns each day.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  2026-") && !l.contains("-W"))
+        .collect();
+    assert!(rows.len() > 5, "{text}");
+    let bar_at = |l: &str| l.find(['█', '▓']).unwrap_or(l.len());
+    assert!(
+        rows.windows(2).all(|w| bar_at(w[0]) == bar_at(w[1])),
+        "{text}"
     );
 }

@@ -1381,7 +1381,7 @@ fn verdict_round_trip() {
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     assert!(matches!(
         &effects[..],
-        [Effect::Apply { action: Action::Verdict { card, verdict: lanes::model::Verdict::Refuted, result: Some(_) }, .. }]
+        [Effect::Apply { action: Action::Verdict { card, verdict: lanes::model::Verdict::Refuted, result: Some(_), because: None }, .. }]
             if *card == id(9)
     ));
     run_effects(&mut app, &r.path, effects);
@@ -2234,6 +2234,104 @@ fn conflicts_a_sync_recorded_are_settled_on_screen() {
     assert!(find(&buffer(&app), "with conflicts").is_none());
 }
 
+/// Settling a conflict on screen is `lanes resolve`'s change, through the
+/// one writer: each side named by its author and date, one commit whose
+/// journal line says what was decided over what. Two syncs that set
+/// different values of a field aside: `o` takes the one selected.
+#[test]
+fn a_conflict_settled_on_screen_is_resolved_as_lanes_resolve_does() {
+    use lanes::ops::resolve::{short_date, Take};
+    let r = sample();
+    let (kept_at, other_at) = ("2026-12-01T09:00:00Z", "2026-12-02T10:00:00Z");
+    r.write_card(
+        &id(4),
+        &card(
+            &id(4),
+            "Audit recsys click data",
+            "data-understanding",
+            "p",
+            "task",
+            &format!(
+                "conflicts:\n  - field: due\n    kept: 2026-12-01\n    kept_by: Ana\n    kept_at: {kept_at}\n    other: 2026-12-08\n    other_by: Ben\n    other_at: {other_at}\n  - field: due\n    kept: 2026-12-01\n    kept_by: Ana\n    other: 2026-12-09\n    other_by: Chen\n  - field: title\n    kept: Audit recsys click data\n    kept_by: Ana\n    other: Audit clicks\n    other_by: Ben\n"
+            ),
+        ),
+    );
+    r.commit_all("a sync recorded conflicts");
+    let mut app = r.app(100, 30);
+    select_card(&mut app, &id(4));
+    press(&mut app, &[key('C')]);
+    let day = |at: &str| short_date(at).expect("a date");
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains(&format!("(Ana, {})", day(kept_at))),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("(Ben, {})", day(other_at))),
+        "{screen}"
+    );
+    // The second entry on due: o takes its value, over both.
+    let effects = press(&mut app, &[key('j'), key('o')]);
+    assert_eq!(
+        effects,
+        vec![Effect::apply(Action::Resolve {
+            card: id(4),
+            field: "due".into(),
+            take: Take::Value("2026-12-09".into()),
+        })]
+    );
+    assert_eq!(
+        app.mode,
+        Mode::Conflicts {
+            card: id(4),
+            cursor: 0
+        },
+        "the title's entry is left, selected"
+    );
+    let start = r.commit_count();
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), start + 1);
+    assert!(
+        r.head_subject().starts_with("lanes: resolve "),
+        "{}",
+        r.head_subject()
+    );
+    assert_eq!(file_field(&r, &id(4), "due").as_deref(), Some("2026-12-09"));
+    let said = |r: &Repo| {
+        r.card_model(&id(4))
+            .journal
+            .last()
+            .map(|j| j.text.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        said(&r).starts_with("resolved due: set \"2026-12-09\" over "),
+        "{}",
+        said(&r)
+    );
+    assert!(said(&r).contains("Chen"), "{}", said(&r));
+    // The title: a keeps it; nothing is left and the view closes.
+    let effects = press(&mut app, &[key('a')]);
+    assert_eq!(
+        effects,
+        vec![Effect::apply(Action::Resolve {
+            card: id(4),
+            field: "title".into(),
+            take: Take::Kept,
+        })]
+    );
+    assert_eq!(app.mode, Mode::Board);
+    run_effects(&mut app, &r.path, effects);
+    let text = r.read(&card_path(&id(4)));
+    assert!(!text.contains("conflicts:"), "{text}");
+    assert!(
+        said(&r).starts_with("resolved title: kept "),
+        "{}",
+        said(&r)
+    );
+    assert_eq!(r.commit_count(), start + 2);
+}
+
 #[test]
 fn messages_expire_go_with_their_cause_and_are_kept_in_the_log() {
     let r = sample();
@@ -2463,7 +2561,7 @@ fn a_busy_repository_says_try_again_and_the_retry_works() {
     };
     // What the worker does with it.
     let ctx = lanes::ops::Context::from_env();
-    let result = lanes::ops::apply(&ctx, &r.path, action.clone()).map_err(lanes::ops::Error::from);
+    let result = lanes::ops::apply(&ctx, &r.path, action.clone());
     assert!(
         matches!(&result, Err(e) if e.kind() == lanes::ops::Kind::Busy),
         "{result:?}"
@@ -2619,7 +2717,8 @@ fn any_field_is_edited_through_one_prompt() {
     assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
     assert!(matches!(app.mode, Mode::Prompt(_)), "the text stays to fix");
     press(&mut app, &[ctrl_u]);
-    type_text(&mut app, "0.3");
+    // Still below the result 0.27: the verdict the numbers give stays.
+    type_text(&mut app, "0.26");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     let [Effect::Apply {
         action: Action::SetChecked { card, fields },
@@ -2633,13 +2732,13 @@ fn any_field_is_edited_through_one_prompt() {
         fields,
         &[(
             "hypothesis.target".to_string(),
-            serde_yaml::Value::from(0.3),
+            serde_yaml::Value::from(0.26),
             serde_yaml::Value::from(0.25)
         )]
     );
     run_effects(&mut app, &r.path, effects);
     assert!(
-        r.read(&card_path(&id(6))).contains("target: 0.3\n"),
+        r.read(&card_path(&id(6))).contains("target: 0.26\n"),
         "{}",
         r.read(&card_path(&id(6)))
     );
@@ -2669,6 +2768,70 @@ fn any_field_is_edited_through_one_prompt() {
     assert_eq!(r.commit_count(), start + 2);
 }
 
+/// A hypothesis field whose new value makes the numbers contradict the
+/// verdict asks why, as `v` does, before anything is saved: the reason is
+/// kept as the rationale in the same commit (without one, lanes refuses
+/// the change).
+#[test]
+fn a_hypothesis_field_the_numbers_then_contradict_asks_why() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    select_card(&mut app, &id(6));
+    press(
+        &mut app,
+        &[key('E'), key('t'), code(KeyCode::Enter), ctrl_u],
+    );
+    assert_eq!(prompt_label(&app), "Target (number)");
+    // Above the result 0.27: the numbers give inconclusive, not supported.
+    type_text(&mut app, "0.3");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert_eq!(prompt_label(&app), "Reason for supported");
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("The numbers give inconclusive, not supported"),
+        "{screen}"
+    );
+    // No reason, nothing saved.
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert_eq!(prompt_label(&app), "Reason for supported");
+    type_text(&mut app, "recall@20 is noisy at this size");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::Apply {
+        action: Action::SetChecked { card, fields },
+        note: None,
+    }] = &effects[..]
+    else {
+        panic!("expected one checked set, got {effects:?}");
+    };
+    assert_eq!(card, &id(6));
+    assert_eq!(
+        fields,
+        &[
+            (
+                "hypothesis.target".to_string(),
+                serde_yaml::Value::from(0.3),
+                serde_yaml::Value::from(0.25)
+            ),
+            (
+                "hypothesis.rationale".to_string(),
+                serde_yaml::Value::from("recall@20 is noisy at this size"),
+                serde_yaml::Value::Null
+            )
+        ]
+    );
+    run_effects(&mut app, &r.path, effects);
+    let text = r.read(&card_path(&id(6)));
+    assert!(text.contains("target: 0.3\n"), "{text}");
+    assert!(
+        text.contains("rationale: recall@20 is noisy at this size"),
+        "{text}"
+    );
+    assert!(text.contains("verdict: supported"), "{text}");
+    assert_eq!(r.commit_count(), start + 1);
+}
+
 /// The value the prompt started from goes with the change: a change made
 /// on disk while the prompt was open is a conflict to settle, never
 /// overwritten.
@@ -2694,7 +2857,7 @@ fn a_field_changed_on_disk_meanwhile_is_a_conflict() {
         panic!("expected one action, got {effects:?}");
     };
     let ctx = lanes::ops::Context::from_env();
-    let result = lanes::ops::apply(&ctx, &r.path, action.clone()).map_err(lanes::ops::Error::from);
+    let result = lanes::ops::apply(&ctx, &r.path, action.clone());
     assert!(
         matches!(&result, Err(e) if e.kind() == lanes::ops::Kind::Conflict),
         "{result:?}"
@@ -2756,4 +2919,175 @@ fn a_declared_field_is_edited_like_a_built_in_one() {
         r.read(&card_path(&id(2)))
     );
     assert_eq!(r.commit_count(), start + 1);
+}
+
+// ---------------------------------------------------------------------------
+// Issue 22: tables that never change meaning (the `p` view)
+
+/// A board of hypotheses whose metric names, numbers and costs must be
+/// shown whole: one verdict changed over two commits (for the history
+/// column).
+fn hypotheses_board() -> Repo {
+    let r = Repo::crisp_dm();
+    let long = format!(
+        "hypothesis:\n  statement: {}\n  metric: precision@10\n  direction: higher\n  baseline: 0.21\n  target: 0.25\n  result: 0.232\n  verdict: refuted\nassignees:\n  - mei\nexperiment:\n  cost: 3 GPU-hours\n",
+        q("Session-recency features lift precision@10 over the popularity baseline on the frozen split")
+    );
+    let weekend = |verdict: &str| {
+        format!("hypothesis:\n  statement: Weekend retraining recovers weekend recall.\n  metric: recall@20\n  baseline: 0.3\n  target: 0.35\n  result: 0.3125\n  verdict: {verdict}\nassignees:\n  - tomas\nexperiment:\n  cost: 14.5 GPU-hours\n")
+    };
+    r.write_card(
+        &id(1),
+        &card(
+            &id(1),
+            "Session recency",
+            "modeling",
+            "h",
+            "hypothesis",
+            &long,
+        ),
+    );
+    r.write_card(
+        &id(2),
+        &card(
+            &id(2),
+            "Weekend retraining",
+            "evaluation",
+            "h",
+            "hypothesis",
+            &weekend("open"),
+        ),
+    );
+    r.commit_all("hypotheses");
+    r.write_card(
+        &id(2),
+        &card(
+            &id(2),
+            "Weekend retraining",
+            "evaluation",
+            "h",
+            "hypothesis",
+            &weekend("inconclusive"),
+        ),
+    );
+    r.commit_all("a verdict");
+    r
+}
+
+/// The rendered `p` view of `r` at `w`x`h`.
+fn hypotheses_view(r: &Repo, w: u16, h: u16) -> (App, ratatui::buffer::Buffer) {
+    let mut app = r.app(w, h);
+    press(&mut app, &[key('p')]);
+    load_insights(&mut app);
+    let buf = buffer(&app);
+    (app, buf)
+}
+
+#[test]
+fn the_hypotheses_view_never_cuts_a_metric_name_or_a_number() {
+    let r = hypotheses_board();
+    for (w, h) in [(80, 24), (100, 30), (120, 32), (200, 50), (60, 20)] {
+        let (_, buf) = hypotheses_view(&r, w, h);
+        let screen = screen_text(&buf);
+        for whole in ["precision@10", "recall@20", "inconclusive"] {
+            assert!(screen.contains(whole), "{w}x{h}: {whole:?} cut:\n{screen}");
+        }
+        // The result is always there, whole; the statement is cut with an
+        // ellipsis, never silently.
+        assert!(
+            screen.contains("0.232") && screen.contains("0.3125"),
+            "{w}x{h}:\n{screen}"
+        );
+        if !screen.contains("on the frozen split") {
+            assert!(screen.contains("Session-recency"), "{w}x{h}:\n{screen}");
+            let row = lines(&buf)
+                .into_iter()
+                .find(|l| l.contains("Session-recency"))
+                .expect("the row");
+            assert!(row.contains('…'), "{w}x{h}: cut without an ellipsis: {row}");
+        }
+        if w >= 100 {
+            assert!(screen.contains("0.21→0.25→0.232"), "{w}x{h}:\n{screen}");
+        }
+        // Where the cost is shown it is whole (at 200 columns it was
+        // clipped to `3 GPU-hour`).
+        if screen.contains("GPU-hour") {
+            assert!(
+                screen.contains("3 GPU-hours") && screen.contains("14.5 GPU-hours"),
+                "{w}x{h}:\n{screen}"
+            );
+        }
+        // Nothing is drawn over the frame.
+        frame_intact(&buf, " Hypotheses ");
+    }
+    let (_, buf) = hypotheses_view(&r, 200, 50);
+    let screen = screen_text(&buf);
+    assert!(screen.contains("14.5 GPU-hours"), "{screen}");
+    assert!(screen.contains("inconclusive"), "{screen}");
+}
+
+#[test]
+fn the_hypotheses_view_at_80x24() {
+    let r = hypotheses_board();
+    let (app, _) = hypotheses_view(&r, 80, 24);
+    let terminal = render(&app);
+    insta::assert_snapshot!("hypotheses_80x24", terminal.backend());
+}
+
+#[test]
+fn the_hypotheses_view_marks_stale_verdicts() {
+    let r = hypotheses_board();
+    let (mut app, buf) = hypotheses_view(&r, 80, 24);
+    assert!(find(&buf, "stale").is_none());
+    // What the board's stale check found (as the worker sets it).
+    app.stale.insert(
+        id(1),
+        vec!["metrics.json now has precision@10 = 0.19".into()],
+    );
+    let buf = buffer(&app);
+    let row = lines(&buf)
+        .into_iter()
+        .find(|l| l.contains("Session-recency"))
+        .expect("the row");
+    assert!(row.contains("refuted ⚠stale"), "{row}");
+    assert!(row.contains("precision@10"), "{row}");
+}
+
+#[test]
+fn the_history_view_shows_what_was_first_hypothesised() {
+    let r = hypotheses_board();
+    let mut app = r.app(120, 40);
+    select_card(&mut app, &id(1));
+    press(&mut app, &[key('i')]);
+    app.history = Some((
+        id(1),
+        lanes::history::timeline(&r.path, &id(1)).map_err(lanes::ops::Error::from),
+    ));
+    let screen = screen_text(&buffer(&app));
+    for want in [
+        "hypothesis.metric: (none) -> precision@10",
+        "hypothesis.target: (none) -> 0.25",
+        "hypothesis.baseline: (none) -> 0.21",
+    ] {
+        assert!(screen.contains(want), "no {want:?} in:\n{screen}");
+    }
+}
+
+#[test]
+fn the_flow_view_counts_cards_that_reached_a_done_lane_where_they_were_created() {
+    // The sample board's Deployment is empty: one card is created there.
+    let r = sample();
+    r.write_card(
+        &id(20),
+        &card(&id(20), "Canary rollout", "deployment", "h", "task", ""),
+    );
+    r.commit_all("a card created in the last lane");
+    let mut app = r.app(100, 80);
+    press(&mut app, &[key('f')]);
+    load_insights(&mut app);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("1 reached a done lane, created there"),
+        "{screen}"
+    );
 }

@@ -81,6 +81,9 @@ pub enum Command {
         /// The measured result (a number or text)
         #[arg(long)]
         result: Option<String>,
+        /// Why the verdict holds: needed when the result, baseline, target and direction give another one (kept as hypothesis.rationale)
+        #[arg(long, value_name = "TEXT")]
+        because: Option<String>,
     },
     /// Archive a card (hidden from lists unless --all)
     Archive {
@@ -130,6 +133,9 @@ pub enum Command {
         /// Only cards in (or moving through) this lane
         #[arg(long)]
         lane: Option<String>,
+        /// With a CARD: only changes to this field (dotted, e.g. hypothesis.target; a group such as hypothesis takes every field in it); repeat for more
+        #[arg(long = "field", value_name = "FIELD", requires = "card")]
+        fields: Vec<String>,
         /// Print the entries as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
@@ -146,8 +152,11 @@ pub enum Command {
         #[arg(long)]
         metric: Option<String>,
         /// Sort by: lane (default), verdict, metric, updated, cost
-        #[arg(long, default_value = "lane")]
-        sort: String,
+        #[arg(long, value_enum, default_value_t = crate::history::query::HypSort::Lane)]
+        sort: crate::history::query::HypSort,
+        /// Never cut the text to the terminal's width (it is never cut in a file or a pipe)
+        #[arg(long)]
+        wide: bool,
         /// Print the hypotheses as JSON (see docs/FORMAT.md)
         #[arg(long)]
         json: bool,
@@ -221,6 +230,16 @@ pub enum Command {
     },
     /// Print the man page (roff; view it with `lanes man | man -l -`)
     Man,
+    /// Serve the board to agents over the Model Context Protocol (stdio)
+    #[command(
+        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, result, hypotheses. Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
+        after_help = crate::mcp::CLIENT_HELP
+    )]
+    Mcp {
+        /// The agent's name in commits and journal entries (default: the MCP client's name)
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+    },
     /// Create the demo board (a recommendation-engine project) and open it
     Demo {
         /// Where to create it (default: a new temporary folder)
@@ -251,17 +270,33 @@ pub enum Command {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
+    /// Settle a conflict a sync recorded on a card: keep the kept value, take the other, or give one
+    #[command(
+        long_about = "Settle a conflict that `lanes sync` (or the merge driver) recorded on a card, in one commit: the field gets its value, the entry leaves the card's `conflicts:` list, and the journal says what was decided, over what, and by whom.\n\n`lanes show CARD` lists the card's conflicts: each field with both values, who made them and when."
+    )]
+    Resolve {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// The conflicting field, as `lanes show` names it (e.g. hypothesis.result, placement)
+        field: String,
+        /// kept (the value the merge kept), other (the value it set aside), or a new VALUE (YAML)
+        #[arg(long, value_name = "kept|other|VALUE")]
+        take: String,
+    },
 }
 
 /// How `lanes result` and `lanes run` read a run and report.
 #[derive(Args, Debug)]
 pub struct ReadArgs {
-    /// The metric key (default: the card's hypothesis.metric)
+    /// The run's metric key to read (default: the hypothesis's metric_key, else its metric, matched by MLflow's name rules); it becomes the hypothesis's metric_key
     #[arg(long, value_name = "KEY")]
     pub metric: Option<String>,
     /// Record the result and evidence, but leave the verdict as it is
     #[arg(long)]
     pub no_verdict: bool,
+    /// Why the verdict holds (kept as hypothesis.rationale): needed with --no-verdict when the new result contradicts the verdict kept
+    #[arg(long, value_name = "TEXT")]
+    pub because: Option<String>,
     /// The MLflow store: a SQLite file or an mlruns/ folder (default: MLFLOW_TRACKING_URI, else mlflow.db or mlruns/ at the repository root)
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
@@ -295,6 +330,9 @@ pub struct AddArgs {
     /// The metric the hypothesis is measured by (e.g. precision@10)
     #[arg(long)]
     pub metric: Option<String>,
+    /// The key the tracker logs the metric under, when MLflow's name rules do not find it (precision@10 finds precision_at_10 without it)
+    #[arg(long, value_name = "KEY")]
+    pub metric_key: Option<String>,
     /// Which way the metric is better: higher or lower
     #[arg(long)]
     pub direction: Option<crate::model::Direction>,
@@ -452,6 +490,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             since,
             author,
             lane,
+            fields,
             json,
         } => {
             let r = root(&cli.board)?;
@@ -460,7 +499,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .map(crate::history::parse_since)
                 .transpose()?;
             match card {
-                Some(q) => log_card(&r, &q, reverse, since, author.as_deref(), json)?,
+                Some(q) => log_card(
+                    &r,
+                    &q,
+                    &LogFilter {
+                        reverse,
+                        since,
+                        author: author.as_deref(),
+                        fields: &fields,
+                    },
+                    json,
+                )?,
                 None => log_board(&r, reverse, since, author.as_deref(), lane.as_deref(), json)?,
             }
             Ok(ExitCode::SUCCESS)
@@ -470,6 +519,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             lane,
             metric,
             sort,
+            wide,
             json,
         } => {
             let r = root(&cli.board)?;
@@ -484,37 +534,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         .map_err(|e| anyhow!(e))
                 })
                 .transpose()?;
-            let mut rows: Vec<_> = crate::history::report::hypotheses(&board, &history)
-                .into_iter()
-                .filter(|h| verdict.as_ref().is_none_or(|v| h.verdict == *v))
-                .filter(|h| lane.as_ref().is_none_or(|l| h.lane == *l))
-                .filter(|h| {
-                    metric
-                        .as_ref()
-                        .is_none_or(|m| h.metric.to_lowercase().contains(&m.to_lowercase()))
-                })
-                .collect();
-            match sort.as_str() {
-                "lane" => {}
-                "verdict" => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
-                "metric" => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
-                "updated" => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
-                "cost" => rows.sort_by(|a, b| {
-                    let n = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-                    n(&b.cost).total_cmp(&n(&a.cost))
-                }),
-                other => bail!("--sort {other:?}: sort by lane, verdict, metric, updated or cost"),
-            }
-            let stale = crate::evidence::stale::check_cards(
-                &r,
-                rows.iter().filter_map(|h| board.card(&h.id)),
-            );
-            crate::history::report::mark_stale(&mut rows, &stale);
+            let query = crate::history::query::HypQuery {
+                verdict,
+                lane,
+                metric,
+                sort,
+            };
+            let rows = crate::history::query::hypotheses(&r, &board, &history, &query);
             let mut out = term::stdout();
             if json {
                 term::json(&mut out, &rows)?;
             } else {
-                write!(out, "{}", crate::history::report::hypotheses_text(&rows))?;
+                let width = if wide { None } else { term::stdout_width() };
+                write!(
+                    out,
+                    "{}",
+                    crate::history::report::hypotheses_text(&rows, width)
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -618,7 +654,18 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             theirs,
             path,
         } => {
-            crate::sync::merge_driver(&base, &ours, &theirs, &path)?;
+            // `git merge` names the commit it merges in `GITHEAD_<oid>`.
+            let incoming: Vec<String> = std::env::vars_os()
+                .filter_map(|(k, _)| {
+                    k.to_str()
+                        .and_then(|k| k.strip_prefix("GITHEAD_"))
+                        .map(str::to_string)
+                })
+                .collect();
+            let sides = crate::sync::DriverSides {
+                incoming: (incoming.len() == 1).then(|| incoming[0].clone()),
+            };
+            crate::sync::merge_driver(&base, &ours, &theirs, &path, &sides)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Setup => {
@@ -653,13 +700,19 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let t = templates::find(&template)?;
-            let (root, _) = ops::init_board(
+            let init = ops::Init {
+                template_text: t.text.clone(),
+                template_name: t.name.clone(),
+                name,
+            };
+            let done = ops::apply(
                 &ops::Context::from_env(),
                 &dir,
-                &t.text,
-                &t.name,
-                name.as_deref(),
+                Action::Init(Box::new(init)),
             )?;
+            let ops::More::Created(root) = done.more else {
+                bail!("the board was not created");
+            };
             say!(
                 "created a {} board in {}; add a card with `lanes add \"Title\"`",
                 t.name,
@@ -678,6 +731,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 due: a.due,
                 hypothesis: a.hypothesis,
                 metric: a.metric,
+                metric_key: a.metric_key,
                 direction: a.direction,
                 baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
@@ -744,6 +798,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             card,
             verdict,
             result,
+            because,
         } => {
             let r = root(&cli.board)?;
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
@@ -755,8 +810,10 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                     card,
                     verdict,
                     result,
+                    because,
                 },
-            )?;
+            )
+            .map_err(evidence::verdict_hint)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -820,28 +877,39 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Commit { message } => {
             let r = root(&cli.board)?;
-            match ops::commit_pending(&ops::Context::from_env(), &r, message.as_deref())? {
-                Some(oid) => say!("committed board changes [{}]", &oid.to_string()[..8]),
-                None => say!("no board changes to commit"),
+            let done = ops::apply(&ops::Context::from_env(), &r, Action::Commit { message })?;
+            match done.commit {
+                Some(oid) => say!("{} [{}]", done.summary, &oid.to_string()[..8]),
+                None => say!("{}", done.summary),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Undo { n, json } => {
             let r = root(&cli.board)?;
-            let outcome = ops::undo::undo(&r, &ops::Context::from_env(), n as usize)?;
-            report_undo(&outcome, json)?;
+            let n = n as usize;
+            let done = ops::apply(&ops::Context::from_env(), &r, Action::Undo { n })?;
+            report_undo(&done, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Redo { n, json } => {
             let r = root(&cli.board)?;
-            let outcome = ops::undo::redo(&r, &ops::Context::from_env(), n as usize)?;
-            report_undo(&outcome, json)?;
+            let n = n as usize;
+            let done = ops::apply(&ops::Context::from_env(), &r, Action::Redo { n })?;
+            report_undo(&done, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
             let mut out = term::stdout();
             clap_complete::generate(shell, &mut Cli::command(), "lanes", &mut out);
             out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mcp { agent } => {
+            let cwd = match &cli.board {
+                Some(p) => p.clone(),
+                None => std::env::current_dir()?,
+            };
+            crate::mcp::serve(crate::mcp::Options { cwd, agent })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
@@ -868,6 +936,14 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Result { card, source, read } => {
             let r = root(&cli.board)?;
             evidence::result(&r, &card, &source, read)
+        }
+        Command::Resolve { card, field, take } => {
+            let r = root(&cli.board)?;
+            let take = ops::resolve::Take::parse(&take)?;
+            let outcome =
+                ops::resolve::resolve(&ops::Context::from_env(), &r, &card, &field, &take)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Run {
             card,
@@ -957,7 +1033,10 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
 
 /// Print what `lanes undo`/`lanes redo` did: one line per commit on
 /// stderr, or the outcome as JSON on stdout.
-fn report_undo(outcome: &ops::undo::Outcome, json: bool) -> Result<()> {
+fn report_undo(done: &ops::Outcome, json: bool) -> Result<()> {
+    let ops::More::Steps(outcome) = &done.more else {
+        return Ok(());
+    };
     if json {
         let mut out = term::stdout();
         term::json(&mut out, &outcome.to_json())?;
@@ -1128,14 +1207,16 @@ fn validate(r: &Path) -> Result<ExitCode> {
     }
 }
 
-fn log_card(
-    r: &Path,
-    query: &str,
+/// What `lanes log CARD` shows of the card's history.
+struct LogFilter<'a> {
     reverse: bool,
     since: Option<i64>,
-    author: Option<&str>,
-    json: bool,
-) -> Result<()> {
+    author: Option<&'a str>,
+    /// Only changes to these fields (or groups of fields).
+    fields: &'a [String],
+}
+
+fn log_card(r: &Path, query: &str, filter: &LogFilter, json: bool) -> Result<()> {
     let index = store::Index::load(r)?;
     let history = crate::history::board_history(r)?;
     let id = match index.resolve_id(query) {
@@ -1159,22 +1240,39 @@ fn log_card(
     };
     warn_incomplete(&history);
     let mut entries = crate::history::timeline_in(r, &history, &id)?;
-    entries.retain(|e| since.is_none_or(|s| e.time >= s));
-    if let Some(a) = author {
+    entries.retain(|e| filter.since.is_none_or(|s| e.time >= s));
+    if let Some(a) = filter.author {
         let a = a.to_lowercase();
         entries.retain(|e| e.author.to_lowercase().contains(&a));
     }
-    if reverse {
+    if !filter.fields.is_empty() {
+        let changed = crate::history::timeline::changed_fields(&entries);
+        crate::history::timeline::only_fields(&mut entries, filter.fields);
+        if entries.is_empty() {
+            say!(
+                "lanes: no change to {} in the history of {}{}",
+                filter.fields.join(" or "),
+                crate::model::id::short(&id),
+                if changed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the fields it changed: {}", changed.join(", "))
+                }
+            );
+        }
+    }
+    if filter.reverse {
         entries.reverse();
     }
     let mut out = term::stdout();
     if json {
         term::json(&mut out, &entries)?;
     } else {
+        let width = term::stdout_width();
         for e in &entries {
-            write_entry(&mut out, e)?;
+            write_entry(&mut out, e, width)?;
         }
-        if entries.is_empty() {
+        if entries.is_empty() && filter.fields.is_empty() {
             writeln!(out, "no history for {id} yet")?;
         }
     }
@@ -1187,7 +1285,14 @@ fn when(t: i64) -> String {
     s[..16].replace('T', " ")
 }
 
-fn write_entry(out: &mut impl Write, e: &crate::history::Entry) -> Result<()> {
+/// One entry of a card's log. On a terminal `width` columns wide, each
+/// change is cut to the width (ending in `…`); in a file or a pipe
+/// (`width` None) nothing is cut.
+fn write_entry(
+    out: &mut impl Write,
+    e: &crate::history::Entry,
+    width: Option<usize>,
+) -> Result<()> {
     use crate::model::text::one_line;
     let mark = if e.link { "  (mentions the card)" } else { "" };
     writeln!(
@@ -1199,7 +1304,15 @@ fn write_entry(out: &mut impl Write, e: &crate::history::Entry) -> Result<()> {
         one_line(&e.subject)
     )?;
     for line in e.change_lines() {
-        writeln!(out, "    {}", one_line(&line))?;
+        let line = one_line(&line);
+        match width {
+            Some(w) => writeln!(
+                out,
+                "    {}",
+                crate::model::text::fit(&line, w.saturating_sub(4).max(20))
+            )?,
+            None => writeln!(out, "    {line}")?,
+        }
     }
     Ok(())
 }

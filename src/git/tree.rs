@@ -258,23 +258,23 @@ pub fn write_stored(repo: &Repository, kind: ObjectType, body: &[u8]) -> Result<
 }
 
 /// Where [`write_stored`] writes objects before renaming them into place:
-/// `.git/lanes/objects-tmp`, on the object store's file system. Made (and
-/// swept of what killed processes left) once per process; `None` when it
-/// cannot be made or the object store is elsewhere (`GIT_OBJECT_DIRECTORY`),
-/// where a rename from it could cross file systems.
+/// `.git/lanes/objects-tmp`, on the object store's file system (what
+/// killed processes leave there is swept when the next transaction
+/// begins). `None` when it cannot be made or the object store is
+/// elsewhere (`GIT_OBJECT_DIRECTORY`), where a rename from it could cross
+/// file systems.
 fn object_tmp_dir(repo: &Repository) -> Option<std::path::PathBuf> {
-    static SWEPT: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
     if std::env::var_os("GIT_OBJECT_DIRECTORY").is_some() {
         return None;
     }
-    let dir = repo.commondir().join("lanes").join("objects-tmp");
-    let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
-    if swept.as_ref() != Some(&dir) {
-        std::fs::create_dir_all(&dir).ok()?;
-        sweep_object_tmp(&dir);
-        *swept = Some(dir.clone());
-    }
+    let dir = object_tmp_path(repo);
+    std::fs::create_dir_all(&dir).ok()?;
     Some(dir)
+}
+
+/// `.git/lanes/objects-tmp`.
+pub fn object_tmp_path(repo: &Repository) -> std::path::PathBuf {
+    repo.commondir().join("lanes").join("objects-tmp")
 }
 
 /// Remove the temporary objects of processes that are gone.

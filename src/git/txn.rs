@@ -324,6 +324,8 @@ impl<'r> Transaction<'r> {
         // process is ours to clean up.
         let mut log = JournalFile::open(repo)?;
         log.start();
+        // Objects a killed process was writing (ours are made from here).
+        crate::git::tree::sweep_object_tmp(&crate::git::tree::object_tmp_path(repo));
         log.append(&journal.render())?;
         crash_point("journal");
         let index_path = index_path(repo);
@@ -616,7 +618,7 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         return Ok(None);
     }
     // An object it was writing when it died.
-    crate::git::tree::sweep_object_tmp(&repo.commondir().join("lanes").join("objects-tmp"));
+    crate::git::tree::sweep_object_tmp(&crate::git::tree::object_tmp_path(repo));
     let lock_path = {
         let mut p = index_path(repo).into_os_string();
         p.push(".lock");

@@ -6,9 +6,9 @@
 //! fetch --unshallow`, `--deepen`).
 //!
 //! ```text
-//! lanes-history 5<TAB>.lanes/<TAB><head><TAB><shallow cut, or nothing>
+//! lanes-history 6<TAB>.lanes/<TAB><head><TAB><shallow cut, or nothing>
 //! c<TAB>id<TAB>author time<TAB>commit time<TAB>generation<TAB>author<TAB>subject<TAB>action<TAB>cards,…<TAB>mentions,…
-//! x<TAB>card<TAB>time<TAB>blob<TAB>lane<TAB>archived<TAB>kind<TAB>verdict
+//! x<TAB>card<TAB>time<TAB>blob<TAB>lane<TAB>archived<TAB>kind<TAB>verdict<TAB>ticked/total
 //! u<TAB>card<TAB>time<TAB>blob          (a version that cannot be read)
 //! m<TAB>card<TAB>time<TAB>blob          (a version not in this clone: read when it arrives)
 //! d<TAB>card<TAB>time                   (deleted)
@@ -22,7 +22,7 @@ use std::path::Path;
 
 /// The cache's file name in `.git/lanes/`.
 pub const FILE: &str = "history-v2";
-const HEADER: &str = "lanes-history 5";
+const HEADER: &str = "lanes-history 6";
 
 pub fn read(path: &Path, board_dir: &str) -> Result<History> {
     let bytes = crate::store::checksum::read_sealed(path)
@@ -54,17 +54,23 @@ pub fn read(path: &Path, board_dir: &str) -> Result<History> {
         };
         match f.as_slice() {
             ["c", ..] => h.commits.push(commit_from(&f)?),
-            ["x", card, time, blob, lane, archived, kind, verdict] => h.changes.push(change(
-                card,
-                time,
-                Some(blob),
-                Some(CardState {
-                    lane: unesc(lane),
-                    archived: *archived == "1",
-                    kind: unesc(kind),
-                    verdict: Some(unesc(verdict)).filter(|v| !v.is_empty()),
-                }),
-            )?),
+            ["x", card, time, blob, lane, archived, kind, verdict, checklist] => {
+                let (ticked, total) = checklist
+                    .split_once('/')
+                    .ok_or_else(|| anyhow!("bad cache line"))?;
+                h.changes.push(change(
+                    card,
+                    time,
+                    Some(blob),
+                    Some(CardState {
+                        lane: unesc(lane),
+                        archived: *archived == "1",
+                        kind: unesc(kind),
+                        verdict: Some(unesc(verdict)).filter(|v| !v.is_empty()),
+                        checklist: (ticked.parse()?, total.parse()?),
+                    }),
+                )?)
+            }
             ["u", card, time, blob] => h.changes.push(change(card, time, Some(blob), None)?),
             ["m", card, time, blob] => h.changes.push(Change {
                 missing: true,
@@ -132,13 +138,15 @@ pub fn write(path: &Path, board_dir: &str, h: &History) -> Result<()> {
             let _ = match (&ch.blob, &ch.state) {
                 (Some(b), Some(s)) => writeln!(
                     out,
-                    "x\t{}\t{}\t{b}\t{}\t{}\t{}\t{}",
+                    "x\t{}\t{}\t{b}\t{}\t{}\t{}\t{}\t{}/{}",
                     ch.card,
                     ch.time,
                     esc(&s.lane),
                     if s.archived { "1" } else { "0" },
                     esc(&s.kind),
-                    esc(s.verdict.as_deref().unwrap_or(""))
+                    esc(s.verdict.as_deref().unwrap_or("")),
+                    s.checklist.0,
+                    s.checklist.1
                 ),
                 (Some(b), None) if ch.missing => {
                     writeln!(out, "m\t{}\t{}\t{b}", ch.card, ch.time)

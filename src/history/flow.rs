@@ -114,16 +114,28 @@ pub struct Flow {
     /// The cumulative flow diagram, one object per day.
     pub days: Vec<Day>,
     pub cycle: Vec<LaneCycle>,
-    /// From creation to first reaching the last lane.
+    /// The lanes where work is finished: those the board marks `done:
+    /// true`, or, on a board that marks none, the last lane (see
+    /// [`BoardConfig::is_done_lane`]).
+    pub done_lanes: Vec<String>,
+    /// From creation to first reaching a done lane, for cards that were
+    /// created elsewhere.
     pub end_to_end: Option<Spread>,
-    /// Cards reaching the last lane per ISO week (`2026-W47`). (Kept for
-    /// scripts; [`Flow::weeks`] names them.)
+    /// Cards first reaching a done lane in the period (the throughput's
+    /// total), created there or not.
+    pub finished: usize,
+    /// Of [`Flow::finished`], the cards created in a done lane: they
+    /// have no journey for [`Flow::end_to_end`] to time.
+    pub finished_where_created: usize,
+    /// Cards first reaching a done lane per ISO week (`2026-W47`). (Kept
+    /// for scripts; [`Flow::weeks`] names them.)
     pub throughput: Vec<(String, usize)>,
     pub weeks: Vec<Week>,
     pub loop_backs: Vec<LoopBack>,
     pub breaches: Vec<Breach>,
-    /// Cards in progress (not archived, not in the last lane), longest in
-    /// their lane first.
+    /// Cards in progress, longest in their lane first: not archived, and
+    /// not done ([`crate::model::done`]: no verdict, not in a done lane,
+    /// their lane's exit criteria not met).
     pub aging: Vec<Aging>,
     /// False when this clone lacks part of the history (a partial clone
     /// that could not fetch card versions, a shallow clone): the figures
@@ -225,8 +237,8 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
     let mut e2e = Vec::new();
     let mut done_weeks: BTreeMap<String, usize> = BTreeMap::new();
     let mut loops: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    let last = lanes.len().saturating_sub(1);
     let mut finished: HashMap<&str, bool> = HashMap::new();
+    let (mut finished_in_range, mut finished_where_created) = (0, 0);
     for m in &all_moves {
         if let Some((lane, t)) = entered.get(m.card.as_str()) {
             if in_range(m.time) {
@@ -246,12 +258,17 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
                 }
             }
         }
-        if index.get(m.to.as_str()) == Some(&last) && !finished.contains_key(m.card.as_str()) {
+        if index.contains_key(m.to.as_str())
+            && config.is_done_lane(&m.to)
+            && !finished.contains_key(m.card.as_str())
+        {
             finished.insert(m.card.as_str(), true);
             if in_range(m.time) {
-                // Cards created in the last lane have no journey to time.
-                if let (Some(c), Some(_)) = (created.get(m.card.as_str()), &m.from) {
-                    e2e.push((m.time - c).max(0));
+                finished_in_range += 1;
+                // Cards created in a done lane have no journey to time.
+                match (created.get(m.card.as_str()), &m.from) {
+                    (Some(c), Some(_)) => e2e.push((m.time - c).max(0)),
+                    _ => finished_where_created += usize::from(m.created),
                 }
                 *done_weeks
                     .entry(iso_week(m.time.div_euclid(DAY)))
@@ -293,29 +310,29 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         }
         current.insert(m.card.as_str(), (m.to.as_str(), m.time));
     }
-    let mut alive: HashMap<&str, bool> = HashMap::new();
+    // Each card as it was at the end of the period: in progress when it
+    // is there, not archived, and not done.
+    let mut in_progress: HashMap<&str, bool> = HashMap::new();
     for ch in history
         .changes
         .iter()
         .filter(|c| !c.unreadable() && c.time <= until)
     {
-        alive.insert(
+        in_progress.insert(
             ch.card.as_str(),
-            ch.state.as_ref().is_some_and(|s| !s.archived),
+            ch.state.as_ref().is_some_and(|s| {
+                !s.archived && crate::model::done(config, &s.progress()).is_none()
+            }),
         );
     }
     let p85: HashMap<&str, i64> = visits
         .into_iter()
         .filter_map(|(lane, v)| Some((lane, spread(v)?.p85)))
         .collect();
-    let last_lane = lanes.last().map(String::as_str);
     let mut aging: Vec<Aging> = current
         .iter()
         .filter(|(card, (lane, t))| {
-            alive.get(*card) == Some(&true)
-                && index.contains_key(*lane)
-                && Some(*lane) != last_lane
-                && *t <= until
+            in_progress.get(*card) == Some(&true) && index.contains_key(*lane) && *t <= until
         })
         .map(|(card, (lane, t))| {
             let age = until - t;
@@ -400,7 +417,15 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         cfd,
         days,
         cycle,
+        done_lanes: config
+            .lanes
+            .iter()
+            .filter(|l| config.is_done_lane(&l.id))
+            .map(|l| l.id.clone())
+            .collect(),
         end_to_end: spread(e2e),
+        finished: finished_in_range,
+        finished_where_created,
         throughput,
         weeks,
         loop_backs,
@@ -424,6 +449,7 @@ pub fn human(secs: i64) -> String {
 
 /// The flow as text for the terminal.
 pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
+    use crate::model::text::one_line;
     use std::fmt::Write;
     let mut out = String::new();
     let title = |id: &str| config.lane(id).map_or(id.to_string(), |l| l.title.clone());
@@ -447,6 +473,15 @@ pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
         .unwrap_or(0)
         .max(1);
     let scale = |n: usize| (n * 50).div_ceil(max_total);
+    // Every count as wide as the largest and a space: 1000 and 120 never
+    // run together.
+    let digits = f
+        .cfd
+        .iter()
+        .flat_map(|(_, c)| c.iter())
+        .max()
+        .map_or(1, |n| n.to_string().len());
+    let width = (digits + 1).max(3);
     for (k, (day, counts)) in f.cfd.iter().enumerate() {
         if k % step != 0 && k + 1 != f.cfd.len() {
             continue;
@@ -458,7 +493,7 @@ pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
                 bar.push(m);
             }
         }
-        let nums: Vec<String> = counts.iter().map(|n| format!("{n:>3}")).collect();
+        let nums: Vec<String> = counts.iter().map(|n| format!("{n:>width$}")).collect();
         let _ = writeln!(out, "  {day} {} {bar}", nums.join(""));
     }
     let legend: Vec<String> = f
@@ -489,25 +524,64 @@ pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
             }
         }
     }
+    // Where work is finished: "Deployment", or "a done lane (A, B)".
+    let done = match f.done_lanes.as_slice() {
+        [one] => title(one),
+        many => format!(
+            "a done lane ({})",
+            many.iter().map(|l| title(l)).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let cards = |n: usize| format!("{n} card{}", if n == 1 { "" } else { "s" });
+    // The summary says what the throughput table counts: every card that
+    // reached a done lane, with or without a journey to time.
+    let untimed = f.finished - f.end_to_end.map_or(0, |s| s.count);
+    let why_untimed = if f.finished_where_created == untimed {
+        "created there"
+    } else {
+        "created there, or before this clone's history starts"
+    };
     match f.end_to_end {
         Some(s) => {
             let _ = writeln!(
                 out,
                 "  {:<28} {:>6} {:>7} {:>7}",
-                "End to end (to the last lane)",
+                "End to end (to done)",
                 s.count,
                 human(s.median),
                 human(s.p85)
+            );
+            if untimed > 0 {
+                let _ = writeln!(
+                    out,
+                    "  ({untimed} more card{} reached {} in this period, {why_untimed}: no journey to time)",
+                    if untimed == 1 { "" } else { "s" },
+                    one_line(&done)
+                );
+            }
+        }
+        None if f.finished == 0 => {
+            let _ = writeln!(
+                out,
+                "  End to end: no card reached {} in this period",
+                one_line(&done)
             );
         }
         None => {
             let _ = writeln!(
                 out,
-                "  End to end: no card reached the last lane in this period"
+                "  End to end: {} reached {} in this period, all {why_untimed}: no journey to time",
+                cards(f.finished),
+                one_line(&done)
             );
         }
     }
-    let _ = writeln!(out, "\nThroughput (cards reaching the last lane per week)");
+    let _ = writeln!(
+        out,
+        "\nThroughput (cards reaching {} per week; {} in all)",
+        one_line(&done),
+        f.finished
+    );
     for (w, n) in &f.throughput {
         let _ = writeln!(out, "  {w}  {n:>3} {}", "■".repeat(*n));
     }

@@ -20,6 +20,7 @@
 
 mod cache;
 pub mod flow;
+pub mod query;
 pub mod report;
 pub mod timeline;
 mod walk;
@@ -48,9 +49,9 @@ pub struct CommitInfo {
     pub generation: u32,
     pub author: String,
     pub subject: String,
-    /// `Lanes-Action` trailer, if lanes made it.
+    /// The action trailer, if lanes made it (`model::oplog`).
     pub action: Option<String>,
-    /// `Lanes-Card` trailers.
+    /// The card trailers.
     pub cards: Vec<String>,
     /// Card ids the message mentions as `lanes#<short id>`.
     pub mentions: Vec<String>,
@@ -63,6 +64,19 @@ pub struct CardState {
     pub archived: bool,
     pub kind: String,
     pub verdict: Option<String>,
+    /// Its checklist: (ticked, total).
+    pub checklist: (usize, usize),
+}
+
+impl CardState {
+    /// What [`crate::model::done`] reads of the card.
+    pub fn progress(&self) -> crate::model::Progress<'_> {
+        crate::model::Progress {
+            lane: &self.lane,
+            verdict: self.verdict.as_deref().and_then(|v| v.parse().ok()),
+            checklist: self.checklist,
+        }
+    }
 }
 
 /// One card changed by one commit.
@@ -228,15 +242,8 @@ impl History {
 /// A commit's facts (`generation` is set by the walk).
 pub(crate) fn commit_info(c: &git2::Commit) -> CommitInfo {
     let msg = c.message().unwrap_or("");
-    let mut action = None;
-    let mut cards = Vec::new();
-    for line in msg.lines() {
-        if let Some(a) = line.strip_prefix("Lanes-Action: ") {
-            action = Some(a.trim().to_string());
-        } else if let Some(id) = line.strip_prefix("Lanes-Card: ") {
-            cards.push(id.trim().to_string());
-        }
-    }
+    let crate::model::oplog::Trailers { action, cards, .. } =
+        crate::model::oplog::Trailers::parse(msg);
     let mut mentions: Vec<String> = msg
         .match_indices("lanes#")
         .filter_map(|(at, tag)| {
@@ -378,7 +385,8 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
     let mut archived = false;
     let mut kind = None;
     let mut verdict = None;
-    let mut in_hypothesis = false;
+    let mut checklist = (0, 0);
+    let mut section = "";
     let mut plain = true;
     for line in text.lines() {
         if let Some(v) = line.strip_prefix("lane: ") {
@@ -387,19 +395,36 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
             kind = Some(v);
         } else if let Some(v) = line.strip_prefix("archived: ") {
             archived = v.trim() == "true";
-        } else if line.starts_with("hypothesis:") {
-            in_hypothesis = true;
+        } else if line.starts_with("hypothesis:") || line.starts_with("checklist:") {
+            section = if line.starts_with('h') {
+                "hypothesis"
+            } else {
+                "checklist"
+            };
+            // `checklist: []` and the like: read the file properly.
+            plain &= line.trim_end().ends_with(':');
             continue;
-        } else if in_hypothesis {
+        } else if line.starts_with(' ') && section == "hypothesis" {
             if let Some(v) = line.strip_prefix("  verdict: ") {
                 verdict = Some(v.trim().to_string());
-            } else if !line.starts_with(' ') {
-                in_hypothesis = false;
+            }
+            continue;
+        } else if line.starts_with(' ') && section == "checklist" {
+            // Items as lanes writes them: `  - text: …` then `    done: …`.
+            if line.starts_with("  - ") {
+                checklist.1 += 1;
+                plain &= line.starts_with("  - text:");
+            } else if let Some(v) = line.strip_prefix("    done: ") {
+                checklist.0 += usize::from(v.trim() == "true");
             }
             continue;
         } else {
+            if !line.starts_with(' ') {
+                section = "";
+            }
             continue;
         }
+        section = "";
         if line.contains(['"', '\'', '#', '&', '*', '!']) {
             plain = false;
         }
@@ -421,6 +446,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
             archived,
             kind: kind.unwrap_or("task").trim().to_string(),
             verdict,
+            checklist,
         }),
         _ => {
             let card = store::parse_card("", bytes).ok()?.card;
@@ -429,6 +455,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
                 archived: card.archived,
                 kind: card.kind.clone(),
                 verdict: card.verdict().map(|v| v.to_string()),
+                checklist: card.checklist_progress(),
             })
         }
     }
@@ -575,4 +602,34 @@ pub fn parse_since(s: &str) -> Result<i64> {
         }
     };
     Ok(crate::model::date::now_secs() - days * 86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick scan reads what the YAML parser reads, checklists included.
+    #[test]
+    fn the_quick_scan_agrees_with_the_parser() {
+        let cards = [
+            "id: a1\nlane: x\nchecklist:\n  - text: \"Runbook: flag\"\n    done: true\n  - text: Sign-off\n    done: false\njournal:\n  - at: 2026-11-13T10:05:00Z\n    text: \"done: true\"\n",
+            "id: a1\nlane: x\nchecklist:\n  - text: |-\n      two lines\n          done: true\n    done: false\n  - text: b\n    done: true\n",
+            "id: a1\nlane: x\nchecklist: [a, {text: b, done: true}]\n",
+            "id: a1\nlane: x\nchecklist:\n  - just text\n  - text: b\n    done: true\n",
+            "id: a1\nlane: x\nhypothesis:\n  verdict: refuted\nchecklist:\n  - text: a\n    done: true\narchived: true\n",
+            "id: a1\nlane: x\n",
+        ];
+        for text in cards {
+            let quick = card_state(text.as_bytes()).expect("a state");
+            let card = store::parse_card("", text.as_bytes()).expect("a card").card;
+            assert_eq!(quick.checklist, card.checklist_progress(), "{text}");
+            assert_eq!(quick.lane, card.lane, "{text}");
+            assert_eq!(quick.archived, card.archived, "{text}");
+            assert_eq!(
+                quick.verdict,
+                card.verdict().map(|v| v.to_string()),
+                "{text}"
+            );
+        }
+    }
 }

@@ -20,6 +20,9 @@ pub struct HypothesisRow {
     pub target: String,
     pub result: String,
     pub verdict: String,
+    /// Why the verdict holds when its numbers give another one
+    /// (`hypothesis.rationale`), if a reason was given.
+    pub rationale: Option<String>,
     pub cost: String,
     pub owner: String,
     pub lane: String,
@@ -40,6 +43,23 @@ pub struct HypothesisRow {
     /// repository (`stale_why` says how); see [`mark_stale`].
     pub stale: bool,
     pub stale_why: Vec<String>,
+    /// The card's runs (`experiment.runs`), as it has them.
+    pub runs: Vec<String>,
+    /// Where the current result was read, when lanes recorded it from a
+    /// run (`hypothesis.evidence.source`: `mlflow:<run id>`,
+    /// `dvc:<path>#<key>`).
+    pub evidence_source: Option<String>,
+}
+
+impl HypothesisRow {
+    /// The runs behind the result, for a table: the one it was read from,
+    /// else the card's runs; empty when none is known.
+    pub fn runs_text(&self) -> String {
+        match &self.evidence_source {
+            Some(s) => s.clone(),
+            None => self.runs.join(", "),
+        }
+    }
 }
 
 /// Mark the rows whose verdicts are stale: card id -> why
@@ -104,7 +124,7 @@ fn v(x: &Option<Value>) -> String {
         None => String::new(),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(other) => crate::ops::show_value(other),
+        Some(other) => crate::model::text::show_value(other),
     }
 }
 
@@ -155,6 +175,7 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                 target: v(&h.target),
                 result: v(&h.result),
                 verdict: h.verdict.to_string(),
+                rationale: h.rationale.clone(),
                 cost: c
                     .experiment
                     .as_ref()
@@ -181,80 +202,137 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                 updated_at: (last > 0).then(|| date::format_timestamp(last)),
                 stale: false,
                 stale_why: Vec::new(),
+                runs: c
+                    .experiment
+                    .as_ref()
+                    .map(|e| e.runs.clone())
+                    .unwrap_or_default(),
+                evidence_source: h.evidence().and_then(Result::ok).map(|e| e.source),
             }
         })
         .collect()
 }
 
-/// The hypotheses table as text.
-pub fn hypotheses_text(rows: &[HypothesisRow]) -> String {
-    use crate::model::text::one_line;
-    let fit = |s: &str, w: usize| {
-        let s = one_line(s);
-        if s.chars().count() > w {
-            format!("{}…", s.chars().take(w - 1).collect::<String>())
+/// How a verdict reads in a table: with `⚠stale` when the evidence it
+/// was given from has changed since (the mark every view shows).
+pub fn verdict_cell(r: &HypothesisRow) -> String {
+    if r.stale {
+        format!("{} ⚠stale", r.verdict)
+    } else {
+        r.verdict.clone()
+    }
+}
+
+/// `baseline → target → result`, `—` for a value not given.
+pub fn numbers_cell(r: &HypothesisRow, arrow: &str) -> String {
+    let v = |s: &str| {
+        if s.is_empty() {
+            "—".to_string()
         } else {
-            format!("{s:<w$}")
+            s.to_string()
         }
     };
-    // Metric and cost columns as wide as their longest value, within
-    // bounds (`3 GPU-hours` should not lose its unit).
-    let width = |f: fn(&HypothesisRow) -> &str, head: &str, max: usize| {
-        rows.iter()
-            .map(|r| one_line(f(r)).chars().count())
-            .chain([head.chars().count()])
+    format!(
+        "{}{arrow}{}{arrow}{}",
+        v(&r.baseline),
+        v(&r.target),
+        v(&r.result)
+    )
+}
+
+/// The narrowest the statement column gets before a less important column
+/// (owner, then cost) is dropped to make room.
+const MIN_STATEMENT: usize = 24;
+
+/// The hypotheses table as text, `width` columns wide, or whole (`None`:
+/// not a terminal, or `--wide`). Only the statement is ever cut, with an
+/// ellipsis; ids, metric names, numbers, verdicts and costs are always
+/// whole, and their columns as wide as their longest value. When the
+/// table does not fit, the owner column goes first, then the cost column,
+/// then the statement shrinks; past that, rows are longer than the width
+/// (the terminal wraps them) rather than cut inside a number.
+pub fn hypotheses_text(rows: &[HypothesisRow], width: Option<usize>) -> String {
+    use crate::model::text::{fit_words, one_line, width as cols};
+    const HEADS: [&str; 7] = [
+        "id",
+        "hypothesis",
+        "metric",
+        "base → target → result",
+        "verdict",
+        "cost",
+        "owner",
+    ];
+    const TEXT: usize = 1;
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            let text = if r.statement.is_empty() {
+                &r.title
+            } else {
+                &r.statement
+            };
+            [
+                crate::model::id::short(&r.id).to_string(),
+                one_line(text),
+                one_line(&r.metric),
+                one_line(&numbers_cell(r, " → ")),
+                verdict_cell(r),
+                one_line(&r.cost),
+                one_line(&r.owner),
+            ]
+        })
+        .collect();
+    let mut need = [0usize; 7];
+    for (i, h) in HEADS.iter().enumerate() {
+        need[i] = cells
+            .iter()
+            .map(|c| cols(&c[i]))
+            .chain([cols(h)])
             .max()
-            .unwrap_or(0)
-            .min(max)
-    };
-    let metric_w = width(|r| &r.metric, "metric", 20);
-    let cost_w = width(|r| &r.cost, "cost", 16);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}  {}  {}  {}  {}  {}  owner",
-        fit("id", 6),
-        fit("hypothesis", 44),
-        fit("metric", metric_w),
-        fit("baseline → target → result", 28),
-        fit("verdict", 12),
-        fit("cost", cost_w),
-    );
-    for r in rows {
-        let text = if r.statement.is_empty() {
-            &r.title
-        } else {
-            &r.statement
+            .unwrap_or(0);
+    }
+    // A column nobody filled in says nothing.
+    let mut shown = [true; 7];
+    for i in [5, 6] {
+        shown[i] = cells.iter().any(|c| !c[i].is_empty());
+    }
+    let mut text_w = need[TEXT];
+    if let Some(total) = width {
+        let others = |shown: &[bool; 7]| -> usize {
+            (0..7)
+                .filter(|&i| i != TEXT && shown[i])
+                .map(|i| need[i] + 2)
+                .sum()
         };
-        let numbers = format!(
-            "{} → {} → {}",
-            if r.baseline.is_empty() {
-                "—"
-            } else {
-                &r.baseline
-            },
-            if r.target.is_empty() {
-                "—"
-            } else {
-                &r.target
-            },
-            if r.result.is_empty() {
-                "—"
-            } else {
-                &r.result
+        for drop in [6, 5] {
+            if total < others(&shown) + need[TEXT].min(MIN_STATEMENT) {
+                shown[drop] = false;
             }
-        );
-        let _ = writeln!(
-            out,
-            "{}  {}  {}  {}  {}  {}  {}",
-            fit(crate::model::id::short(&r.id), 6),
-            fit(text, 44),
-            fit(&r.metric, metric_w),
-            fit(&numbers, 28),
-            fit(&r.verdict, 12),
-            fit(&r.cost, cost_w),
-            one_line(&r.owner)
-        );
+        }
+        text_w = need[TEXT].min(total.saturating_sub(others(&shown)).max(12));
+    }
+    let last = (0..7).rev().find(|&i| shown[i]).unwrap_or(0);
+    let line = |row: [&str; 7], out: &mut String| {
+        for i in (0..7).filter(|&i| shown[i]) {
+            let (cell, w) = if i == TEXT {
+                (fit_words(row[i], text_w), text_w)
+            } else {
+                (row[i].to_string(), need[i])
+            };
+            out.push_str(&cell);
+            if i != last {
+                out.push_str(&" ".repeat(w.saturating_sub(cols(&cell)) + 2));
+            }
+        }
+        while out.ends_with(' ') {
+            out.pop();
+        }
+        out.push('\n');
+    };
+    let mut out = String::new();
+    line(HEADS, &mut out);
+    for c in &cells {
+        line([&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6]], &mut out);
     }
     let stale: Vec<&HypothesisRow> = rows.iter().filter(|r| r.stale).collect();
     if !stale.is_empty() {
@@ -269,6 +347,27 @@ pub fn hypotheses_text(rows: &[HypothesisRow]) -> String {
                 crate::model::id::short(&r.id),
                 r.verdict,
                 one_line(&r.stale_why.join("; "))
+            );
+        }
+    }
+    out.push_str(&reasons_text(rows));
+    out
+}
+
+/// The reasons given for verdicts, one line each, under a table.
+pub fn reasons_text(rows: &[HypothesisRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        if let Some(why) = &r.rationale {
+            if out.is_empty() {
+                out.push_str("\nreasons given for verdicts:\n");
+            }
+            let _ = writeln!(
+                out,
+                "  {} {} because: {}",
+                crate::model::id::short(&r.id),
+                r.verdict,
+                crate::model::text::one_line(why)
             );
         }
     }
@@ -615,26 +714,37 @@ pub fn markdown(r: &Report) -> String {
     if r.tested.is_empty() {
         let _ = writeln!(out, "No hypothesis got a verdict in this period.");
     } else {
-        let _ = writeln!(out, "| Hypothesis | Metric | Baseline | Target | Result | Verdict |\n|---|---|---:|---:|---:|---|");
+        let _ = writeln!(out, "| Card | Hypothesis | Metric | Baseline | Target | Result | Run | Verdict |\n|---|---|---|---:|---:|---:|---|---|");
         for h in &r.tested {
             let text = if h.statement.is_empty() {
                 &h.title
             } else {
                 &h.statement
             };
+            let runs = h.runs_text();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | **{}** |",
+                "| {} | {} | {} | {} | {} | {} | {} | **{}** |",
+                crate::model::id::short(&h.id),
                 cell(text),
                 cell(&h.metric),
                 cell(&h.baseline),
                 cell(&h.target),
                 cell(&h.result),
+                if runs.is_empty() {
+                    "—".to_string()
+                } else {
+                    format!("`{}`", cell(&runs).replace('`', "'"))
+                },
                 if h.stale {
                     format!("{} (stale: {})", h.verdict, cell(&h.stale_why.join("; ")))
                 } else {
                     h.verdict.clone()
-                }
+                } + &h
+                    .rationale
+                    .as_ref()
+                    .map(|r| format!(", because: {}", cell(r)))
+                    .unwrap_or_default()
             );
         }
     }
@@ -665,15 +775,25 @@ pub fn markdown(r: &Report) -> String {
         } else {
             &h.statement
         };
+        let runs = h.runs_text();
         let _ = writeln!(
             out,
-            "- {} — {} came out at {} against a target of {} (baseline {}).",
+            "- {} ({}) — {} came out at {} against a target of {} (baseline {}){}.",
             cell(text),
+            crate::model::id::short(&h.id),
             cell(&h.metric),
             cell(&h.result),
             cell(&h.target),
-            cell(&h.baseline)
+            cell(&h.baseline),
+            if runs.is_empty() {
+                String::new()
+            } else {
+                format!(", from `{}`", cell(&runs).replace('`', "'"))
+            }
         );
+        if let Some(r) = &h.rationale {
+            let _ = writeln!(out, "  Refuted because: {}", cell(r));
+        }
     }
     let _ = writeln!(
         out,

@@ -1,5 +1,5 @@
 //! One card's history: every commit that changed it, as field changes a
-//! person can read, plus commits elsewhere that name it (`Lanes-Card: <id>`
+//! person can read, plus commits elsewhere that name it (a card trailer, `model::oplog`
 //! or `lanes#<short id>` in the message).
 
 use crate::git;
@@ -16,10 +16,46 @@ use std::path::Path;
 pub struct FieldChange {
     /// Dotted field name (`lane`, `hypothesis.result`, `journal`).
     pub field: String,
-    /// Value before (None: absent).
+    /// Value before (None: absent). Whole, never cut.
     pub before: Option<String>,
-    /// Value after (None: removed).
+    /// Value after (None: removed). Whole, never cut.
     pub after: Option<String>,
+    /// What happened to an item of a list when it was neither added nor
+    /// removed: `ticked` or `unticked` (a checklist item; `before` and
+    /// `after` are the item as it was and is, `"X"` / `"X (done)"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    /// A journal entry's author, as the card has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// A journal entry's time, as the card has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+impl FieldChange {
+    /// A plain change of `field` from `before` to `after`.
+    pub fn new(field: impl Into<String>, before: Option<String>, after: Option<String>) -> Self {
+        FieldChange {
+            field: field.into(),
+            before,
+            after,
+            op: None,
+            by: None,
+            at: None,
+        }
+    }
+
+    /// Whether the change is to `field` or, for a group such as
+    /// `hypothesis`, to a field inside it (`hypothesis.target`).
+    pub fn is_of(&self, field: &str) -> bool {
+        let field = field.trim_end_matches('.');
+        self.field == field
+            || self
+                .field
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.starts_with('.'))
+    }
 }
 
 impl std::fmt::Display for FieldChange {
@@ -29,6 +65,21 @@ impl std::fmt::Display for FieldChange {
             ("card", Some(_), None) => write!(f, "deleted"),
             ("file", None, Some(a)) => write!(f, "{a}"),
             ("journal", _, Some(a)) => write!(f, "journal: + {a:?}"),
+            ("journal", Some(b), None) => write!(
+                f,
+                "journal: removed note by {} at {}: {b:?}",
+                self.by
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("(nobody)"),
+                self.at.as_deref().unwrap_or("(no time)")
+            ),
+            (field, Some(b), Some(_)) if self.op.as_deref() == Some("ticked") => {
+                write!(f, "{field}: ticked {b:?}")
+            }
+            (field, Some(_), Some(a)) if self.op.as_deref() == Some("unticked") => {
+                write!(f, "{field}: unticked {a:?}")
+            }
             (field, None, Some(a)) if is_set(field) || field == "checklist" => {
                 write!(f, "{field}: + {a}")
             }
@@ -60,7 +111,7 @@ pub struct Entry {
     /// The same as ISO 8601.
     pub at: String,
     pub subject: String,
-    /// `Lanes-Action` of lanes' own commits; None for hand edits and
+    /// The action trailer of lanes' own commits; None for hand edits and
     /// plain git.
     pub action: Option<String>,
     /// True when the commit names the card but does not change its file
@@ -129,49 +180,15 @@ fn diff_map(prefix: &str, a: &Mapping, b: &Mapping, out: &mut Vec<FieldChange>) 
             continue;
         }
         match name.as_str() {
-            "journal" => {
-                let old = seq(x);
-                for e in seq(y) {
-                    if !old.contains(&e) {
-                        let t = e.get("text").map(text).unwrap_or_default();
-                        out.push(FieldChange {
-                            field: "journal".into(),
-                            before: None,
-                            after: Some(crate::ops::clean_line(&t, 120)),
-                        });
-                    }
-                }
-            }
-            "labels" | "assignees" | "experiment.runs" | "checklist" | "conflicts" => {
+            "journal" => journal_changes(&seq(x), &seq(y), out),
+            "checklist" => checklist_changes(&seq(x), &seq(y), out),
+            "labels" | "assignees" | "experiment.runs" | "conflicts" => {
                 let (old, new) = (seq(x), seq(y));
-                let show = |v: &Value| match v.get("text") {
-                    Some(t) => format!(
-                        "{}{}",
-                        text(t),
-                        if v.get("done") == Some(&Value::Bool(true)) {
-                            " (done)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    None => match v.get("field") {
-                        Some(f) => format!("conflict on {}", text(f)),
-                        None => text(v),
-                    },
-                };
                 for v in new.iter().filter(|v| !old.contains(v)) {
-                    out.push(FieldChange {
-                        field: name.clone(),
-                        before: None,
-                        after: Some(show(v)),
-                    });
+                    out.push(FieldChange::new(name.clone(), None, Some(item(v))));
                 }
                 for v in old.iter().filter(|v| !new.contains(v)) {
-                    out.push(FieldChange {
-                        field: name.clone(),
-                        before: Some(show(v)),
-                        after: None,
-                    });
+                    out.push(FieldChange::new(name.clone(), Some(item(v)), None));
                 }
             }
             _ => match (x, y) {
@@ -184,13 +201,92 @@ fn diff_map(prefix: &str, a: &Mapping, b: &Mapping, out: &mut Vec<FieldChange>) 
                 (Some(Value::Mapping(m)), None) => {
                     diff_map(&format!("{name}."), m, &Mapping::new(), out)
                 }
-                _ => out.push(FieldChange {
-                    field: name,
-                    before: x.map(text).map(|s| crate::ops::clean_line(&s, 120)),
-                    after: y.map(text).map(|s| crate::ops::clean_line(&s, 120)),
-                }),
+                _ => out.push(FieldChange::new(name, x.map(text), y.map(text))),
             },
         }
+    }
+}
+
+/// An item of a list field as text: a checklist item with ` (done)` when
+/// ticked, a conflict by its field, anything else as its value.
+fn item(v: &Value) -> String {
+    match v.get("text") {
+        Some(t) => format!(
+            "{}{}",
+            text(t),
+            if v.get("done") == Some(&Value::Bool(true)) {
+                " (done)"
+            } else {
+                ""
+            }
+        ),
+        None => match v.get("field") {
+            Some(f) => format!("conflict on {}", text(f)),
+            None => text(v),
+        },
+    }
+}
+
+/// Journal entries added and removed (an undone note is removed), each
+/// with its author and time.
+fn journal_changes(old: &[Value], new: &[Value], out: &mut Vec<FieldChange>) {
+    let entry = |e: &Value, added: bool| {
+        let t = e.get("text").map(text).unwrap_or_default();
+        let (before, after) = if added {
+            (None, Some(t))
+        } else {
+            (Some(t), None)
+        };
+        FieldChange {
+            by: Some(e.get("by").map(text).unwrap_or_default()),
+            at: e.get("at").map(text),
+            ..FieldChange::new("journal", before, after)
+        }
+    };
+    for e in new.iter().filter(|e| !old.contains(e)) {
+        out.push(entry(e, true));
+    }
+    for e in old.iter().filter(|e| !new.contains(e)) {
+        out.push(entry(e, false));
+    }
+}
+
+/// Checklist items added, removed, ticked and unticked: an item whose
+/// text is unchanged but whose `done` flipped is a tick, not a removal
+/// and an addition.
+fn checklist_changes(old: &[Value], new: &[Value], out: &mut Vec<FieldChange>) {
+    let done = |v: &Value| v.get("done") == Some(&Value::Bool(true));
+    let key = |v: &Value| v.get("text").map(text);
+    let mut gone: Vec<&Value> = old.iter().filter(|v| !new.contains(v)).collect();
+    let mut added = Vec::new();
+    for v in new.iter().filter(|v| !old.contains(v)) {
+        // The same item (by text) that was there with the other mark.
+        let was = gone.iter().position(|o| {
+            key(o).is_some() && key(o) == key(v) && done(o) != done(v) && {
+                let (mut a, mut b) = ((*o).clone(), v.clone());
+                if let (Value::Mapping(a), Value::Mapping(b)) = (&mut a, &mut b) {
+                    a.remove("done");
+                    b.remove("done");
+                }
+                a == b
+            }
+        });
+        match was {
+            Some(i) => {
+                let o = gone.remove(i);
+                out.push(FieldChange {
+                    op: Some(if done(v) { "ticked" } else { "unticked" }.to_string()),
+                    ..FieldChange::new("checklist", Some(item(o)), Some(item(v)))
+                });
+            }
+            None => added.push(v),
+        }
+    }
+    for v in added {
+        out.push(FieldChange::new("checklist", None, Some(item(v))));
+    }
+    for v in gone {
+        out.push(FieldChange::new("checklist", Some(item(v)), None));
     }
 }
 
@@ -199,18 +295,13 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
     let mut out = Vec::new();
     match (before, after) {
         (None, None) => {}
-        (None, Some(_)) => out.push(FieldChange {
-            field: "card".into(),
-            before: None,
-            after: Some("created".into()),
-        }),
-        (Some(_), None) => out.push(FieldChange {
-            field: "card".into(),
-            before: Some("existed".into()),
-            after: None,
-        }),
+        (None, Some(_)) => out.push(FieldChange::new("card", None, Some("created".into()))),
+        (Some(_), None) => out.push(FieldChange::new("card", Some("existed".into()), None)),
         _ => {}
     }
+    // A new card is compared with an empty one (no field at all): every
+    // field it was created with is listed, what was first hypothesised
+    // as well as where the card started.
     let empty = Mapping::new();
     let a = before.map(Card::to_mapping);
     let b = after.map(Card::to_mapping);
@@ -221,10 +312,6 @@ pub fn diff_cards(before: Option<&Card>, after: Option<&Card>) -> Vec<FieldChang
         b.as_ref().unwrap_or(&empty),
         &mut changes,
     );
-    if before.is_none() {
-        // A new card: say where it started, not every field.
-        changes.retain(|c| matches!(c.field.as_str(), "lane" | "title" | "kind"));
-    }
     if after.is_none() {
         // A removed card: that is the news, not each field going.
         changes.clear();
@@ -268,14 +355,10 @@ fn versions_of(root: &Path, blobs: &[Option<Oid>]) -> Result<Vec<Version>> {
 
 /// A one-line change that says something about the file, not a field.
 fn about_file(what: String) -> FieldChange {
-    FieldChange {
-        field: "file".into(),
-        before: None,
-        after: Some(what),
-    }
+    FieldChange::new("file", None, Some(what))
 }
 
-/// Whether a commit names this card: a `Lanes-Card` trailer (at least
+/// Whether a commit names this card: a card trailer (at least
 /// four characters of its id) or `lanes#<short id>` in its message.
 fn names_card(c: &super::CommitInfo, id: &str) -> bool {
     let short = crate::model::id::short(id);
@@ -417,12 +500,42 @@ pub fn timeline_in(root: &Path, history: &super::History, card_id: &str) -> Resu
     Ok(out.into_iter().map(|(_, e)| e).collect())
 }
 
+/// Keep only the changes to `fields` (dotted names; a group such as
+/// `hypothesis` takes every field in it), and the entries that have one.
+/// An entry keeps its `created` line, and an entry whose changes are not
+/// all known here (see [`Entry::incomplete`]) is kept with what is said
+/// about it, since it may have changed the field.
+pub fn only_fields(entries: &mut Vec<Entry>, fields: &[String]) {
+    let wanted = |c: &FieldChange| fields.iter().any(|f| c.is_of(f));
+    entries.retain_mut(|e| {
+        let hit = e.changes.iter().any(wanted);
+        let unknown = e.incomplete && e.changes.iter().any(|c| c.field == "file");
+        if e.link || !(hit || unknown) {
+            return false;
+        }
+        e.changes
+            .retain(|c| wanted(c) || c.field == "card" || c.field == "file");
+        true
+    });
+}
+
+/// The fields that changed in these entries, in the order first seen.
+pub fn changed_fields(entries: &[Entry]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in entries.iter().flat_map(|e| &e.changes) {
+        if !matches!(c.field.as_str(), "card" | "file") && !out.contains(&c.field) {
+            out.push(c.field.clone());
+        }
+    }
+    out
+}
+
 /// A journal entry as one line.
 pub fn journal_line(j: &JournalEntry) -> String {
     format!(
         "{} {}: {}",
         j.at,
         j.by,
-        crate::ops::clean_line(&j.text, 100)
+        crate::model::text::clean_line(&j.text, 100)
     )
 }

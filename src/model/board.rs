@@ -23,6 +23,9 @@ pub struct LaneDef {
     pub title: String,
     pub wip: Option<u32>,
     pub exit: Option<String>,
+    /// Cards here are done (`done: true`): not work in progress, and
+    /// reaching this lane is finishing (see [`super::done`]).
+    pub done: bool,
     pub extra: Mapping,
 }
 
@@ -93,6 +96,7 @@ impl BoardConfig {
                 id,
                 wip: l.u32("wip")?,
                 exit: l.string("exit")?,
+                done: l.bool("done")?.unwrap_or(false),
                 extra: l.rest(),
             });
         }
@@ -173,7 +177,11 @@ impl BoardConfig {
                 if let Some(w) = l.wip {
                     b.put("wip", Value::Number(w.into()));
                 }
-                Value::Mapping(b.opt_str("exit", &l.exit).extra(&l.extra).build())
+                b.opt_str("exit", &l.exit);
+                if l.done {
+                    b.put("done", Value::Bool(true));
+                }
+                Value::Mapping(b.extra(&l.extra).build())
             })
             .collect();
         let labels = self
@@ -211,6 +219,16 @@ impl BoardConfig {
 
     pub fn lane(&self, id: &str) -> Option<&LaneDef> {
         self.lanes.iter().find(|l| l.id == id)
+    }
+
+    /// Whether cards in lane `id` are done: the lane is marked `done:
+    /// true`, or, on a board that marks no lane done, it is the last lane
+    /// (where flow has always counted work as finished).
+    pub fn is_done_lane(&self, id: &str) -> bool {
+        match self.lanes.iter().any(|l| l.done) {
+            true => self.lane(id).is_some_and(|l| l.done),
+            false => self.lanes.last().is_some_and(|l| l.id == id),
+        }
     }
 
     pub fn lane_index(&self, id: &str) -> Option<usize> {

@@ -4,15 +4,18 @@
 pub mod board;
 pub mod card;
 pub mod date;
+pub mod done;
 pub mod evidence;
 pub mod field;
 pub mod filter;
 pub mod id;
+pub mod oplog;
 pub mod rank;
 pub mod text;
 pub mod value;
 
 pub use board::{BoardConfig, CommitMode, LabelDef, LaneDef};
 pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
+pub use done::{done, Done, Progress};
 pub use evidence::Evidence;
 pub use value::FieldError;

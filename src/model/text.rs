@@ -134,6 +134,57 @@ pub fn for_grid(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` made safe for a character grid ([`for_grid`]) and at most `width`
+/// columns wide, ending in `…` when cut (CJK and emoji take two columns;
+/// tabs become spaces). The one way text is cut to a width: tables, the
+/// board screen and terminal output all use it.
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let safe = for_grid(s);
+    let total: usize = safe.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return safe.into_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let limit = width.saturating_sub(1);
+    for c in safe.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > limit {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// [`fit`] for prose: cut at the last space that leaves at least half the
+/// width, so a word, a number or a metric name in it is never cut in two
+/// (`precision@1…`); at a character only when there is no such space.
+pub fn fit_words(s: &str, width: usize) -> String {
+    let cut = fit(s, width);
+    if !cut.ends_with('…') {
+        return cut;
+    }
+    let kept = cut.trim_end_matches('…');
+    match kept.rfind(' ') {
+        Some(at) if self::width(&kept[..at]) * 2 >= width => {
+            format!("{}…", kept[..at].trim_end())
+        }
+        _ => cut,
+    }
+}
+
+/// Display width of text (after making it safe for a grid).
+pub fn width(s: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    for_grid(s).chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
 /// Zero-width joiner, variation selectors and emoji skin-tone modifiers:
 /// whether they fuse their neighbours into one glyph depends on the
 /// terminal and its font, so widths computed for them cannot be trusted.
@@ -142,6 +193,37 @@ fn is_unstable_joiner(c: char) -> bool {
         c,
         '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}' | '\u{e0100}'..='\u{e01ef}'
     )
+}
+
+/// One line of untrusted text for a commit subject: control characters
+/// become spaces, runs of space collapse, long text is cut with `…`.
+pub fn clean_line(s: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let out = out.trim_end().to_string();
+    if out.chars().count() > max_chars {
+        let cut: String = out.chars().take(max_chars.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        out
+    }
+}
+
+/// A value as one short line.
+pub fn show_value(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::Null => "(removed)".into(),
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]
@@ -171,6 +253,17 @@ mod tests {
         assert_eq!(json_safe("[\n  \"x\"\n]"), "[\n  \"x\"\n]");
         let v: serde_json::Value = serde_json::from_str(&json_safe("\"\u{9b}2J\"")).unwrap();
         assert_eq!(v, "\u{9b}2J");
+    }
+
+    #[test]
+    fn prose_is_cut_between_words() {
+        let s = "Session features lift precision@10 over the baseline";
+        assert_eq!(fit_words(s, 100), s);
+        assert_eq!(fit_words(s, 34), "Session features lift…");
+        assert_eq!(fit(s, 34), "Session features lift precision@1…");
+        assert!(width(&fit_words(s, 34)) <= 34);
+        // No space in the second half: cut at a character.
+        assert_eq!(fit_words("a precision@10_weekend", 12), "a precision…");
     }
 
     #[test]

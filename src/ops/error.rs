@@ -63,7 +63,7 @@ impl Kind {
 /// core added). A conflict keeps its two values for the board to offer.
 #[derive(Debug)]
 pub enum Error {
-    Conflict(ConflictError),
+    Conflict(Box<ConflictError>),
     Other(Kind, anyhow::Error),
 }
 
@@ -79,10 +79,25 @@ impl Error {
         self.kind().exit_code()
     }
 
+    /// The same failure with `what` said first (`what: the failure`), as
+    /// anyhow's `context`; its kind stays (a conflict's values stay in
+    /// the chain, but it is no longer offered as mine/theirs).
+    pub fn context(self, what: impl fmt::Display + Send + Sync + 'static) -> Error {
+        match self {
+            Error::Other(kind, e) => Error::Other(kind, e.context(what)),
+            Error::Conflict(c) => {
+                Error::Other(Kind::Conflict, anyhow::Error::new(*c).context(what))
+            }
+        }
+    }
+
     /// The kind of an error from the core, read from the markers in its
     /// chain (the first one found, outermost first).
     pub fn kind_of(e: &anyhow::Error) -> Kind {
         for cause in e.chain() {
+            if let Some(known) = cause.downcast_ref::<Error>() {
+                return known.kind();
+            }
             if cause.is::<ConflictError>() {
                 return Kind::Conflict;
             }
@@ -109,15 +124,21 @@ impl Error {
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Error {
         match e.downcast::<ConflictError>() {
-            Ok(c) => Error::Conflict(c),
+            Ok(c) => Error::Conflict(Box::new(c)),
             Err(e) => Error::Other(Error::kind_of(&e), e),
         }
     }
 }
 
+impl From<crate::store::Problem> for Error {
+    fn from(p: crate::store::Problem) -> Error {
+        Error::Other(Kind::Problem, p.into())
+    }
+}
+
 impl From<ConflictError> for Error {
     fn from(c: ConflictError) -> Error {
-        Error::Conflict(c)
+        Error::Conflict(Box::new(c))
     }
 }
 
@@ -155,5 +176,9 @@ mod tests {
             Kind::Failed
         );
         assert_eq!(Error::from(refused("no")).exit_code(), 1);
+        let e = Error::from(anyhow::Error::from(Busy("index.lock exists".into())))
+            .context("the note was not added");
+        assert_eq!(e.kind(), Kind::Busy);
+        assert_eq!(e.to_string(), "the note was not added: index.lock exists");
     }
 }

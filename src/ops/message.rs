@@ -1,27 +1,9 @@
 //! Commit messages a person can read, with trailers tools can parse.
 
+pub use crate::model::oplog::Trailers;
+pub use crate::model::text::{clean_line, show_value};
 use crate::model::Card;
 use serde_yaml::Value;
-
-/// One line of untrusted text for a commit subject: control characters
-/// become spaces, runs of space collapse, long text is cut with `…`.
-pub fn clean_line(s: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        let c = if c.is_control() { ' ' } else { c };
-        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
-            continue;
-        }
-        out.push(c);
-    }
-    let out = out.trim_end().to_string();
-    if out.chars().count() > max_chars {
-        let cut: String = out.chars().take(max_chars.saturating_sub(1)).collect();
-        format!("{}…", cut.trim_end())
-    } else {
-        out
-    }
-}
 
 /// `lanes: <verb> <short-id> <title> (<detail>)`
 pub fn subject(verb: &str, card: &Card, detail: &str) -> String {
@@ -38,45 +20,7 @@ pub fn subject(verb: &str, card: &Card, detail: &str) -> String {
 
 /// The full message: subject, optional body, and the trailers.
 pub fn full(subject: &str, body: &str, action: &str, cards: &[&str]) -> String {
-    full_with(subject, body, action, cards, &[])
-}
-
-/// [`full`] with more trailers after `Lanes-Action` (`Lanes-Undoes`, ...).
-pub fn full_with(
-    subject: &str,
-    body: &str,
-    action: &str,
-    cards: &[&str],
-    extra: &[(&str, String)],
-) -> String {
-    let mut msg = String::from(subject);
-    msg.push_str("\n\n");
-    let body = body.trim();
-    if !body.is_empty() {
-        // Keep the body free of escape sequences too (line breaks stay).
-        let cleaned: Vec<String> = body.lines().map(|l| clean_line(l, 500)).collect();
-        msg.push_str(&cleaned.join("\n"));
-        msg.push_str("\n\n");
-    }
-    msg.push_str(&format!("Lanes-Action: {action}\n"));
-    for (key, value) in extra {
-        msg.push_str(&format!("{key}: {}\n", clean_line(value, 200)));
-    }
-    for c in cards {
-        msg.push_str(&format!("Lanes-Card: {c}\n"));
-    }
-    msg
-}
-
-/// A value as one short line.
-pub fn show_value(v: &Value) -> String {
-    match v {
-        Value::Null => "(removed)".into(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => serde_json::to_string(other).unwrap_or_default(),
-    }
+    Trailers::new(action, cards).message(subject, body)
 }
 
 /// The top-level fields that differ between two versions of a card.
@@ -99,6 +43,29 @@ pub fn changed_fields(old: &Card, new: &Card) -> Vec<String> {
         }
     }
     out
+}
+
+/// What setting `field` to `v` on `card` is called in a commit: the name
+/// for its subject and the line for its body. Ticking a checklist item
+/// names the item (`ticked "Draft the metric"`), not `checklist.0.done`.
+pub fn set_field_text(card: &Card, field: &str, v: &Value) -> (String, String) {
+    let tick = field
+        .strip_prefix("checklist.")
+        .and_then(|f| f.strip_suffix(".done"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| card.checklist.get(n))
+        .zip(v.as_bool());
+    match tick {
+        Some((item, done)) => {
+            let what = format!(
+                "{} {:?}",
+                if done { "ticked" } else { "unticked" },
+                clean_line(&item.text, 50)
+            );
+            (what.clone(), format!("checklist: {what}"))
+        }
+        None => (field.to_string(), format!("{field}: {}", show_value(v))),
+    }
 }
 
 /// A value in a few words, for questions and journal notes.

@@ -7,13 +7,14 @@ pub mod editor;
 pub mod error;
 mod message;
 mod record;
+pub mod resolve;
 mod set;
 pub mod undo;
 
 pub use context::Context;
 pub use error::{busy, not_found, refused, Busy, Error, Kind, NotFound, Refusal};
 pub use message::{brief, clean_line, show_value, subject};
-pub use record::{cost_value, record, Record};
+pub use record::{cost_value, Record};
 pub use set::{get_field, set_field};
 
 use crate::git;
@@ -45,6 +46,8 @@ pub struct NewCard {
     pub due: Option<String>,
     pub hypothesis: Option<String>,
     pub metric: Option<String>,
+    /// The key the tracker logs `metric` under (`hypothesis.metric_key`).
+    pub metric_key: Option<String>,
     pub direction: Option<crate::model::Direction>,
     pub baseline: Option<Value>,
     pub target: Option<Value>,
@@ -81,10 +84,13 @@ pub enum Action {
         card: String,
         text: String,
     },
+    /// A verdict given by hand, with a result or not. One the numbers
+    /// contradict needs `because` (kept as `hypothesis.rationale`).
     Verdict {
         card: String,
         verdict: Verdict,
         result: Option<Value>,
+        because: Option<String>,
     },
     Archive {
         card: String,
@@ -92,6 +98,41 @@ pub enum Action {
     Restore {
         card: String,
     },
+    /// Record a run's result on a card (read by `evidence`), with its
+    /// verdict, provenance, journal entry and cost: one commit.
+    Record(Box<Record>),
+    /// Take back your last `n` lanes changes, one commit each.
+    Undo {
+        n: usize,
+    },
+    /// Make again the last `n` changes you took back.
+    Redo {
+        n: usize,
+    },
+    /// Commit the board files changed by hand or by `commit: manual`.
+    Commit {
+        message: Option<String>,
+    },
+    /// Create a board from a template in the folder `apply` is given.
+    Init(Box<Init>),
+    /// Settle the conflicts a sync recorded on a card's `field` (its
+    /// `conflicts:` entries) with `take`, as `lanes resolve` does: see
+    /// [`resolve`].
+    Resolve {
+        card: String,
+        field: String,
+        take: resolve::Take,
+    },
+}
+
+/// A board to create (`lanes init`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    /// The template's text and name.
+    pub template_text: String,
+    pub template_name: String,
+    /// The board's name, if not the template's.
+    pub name: Option<String>,
 }
 
 /// A field changed on disk since the user started editing it.
@@ -123,24 +164,78 @@ impl std::error::Error for ConflictError {}
 /// What an applied action did.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The card's full id.
+    /// The card's full id (empty for actions on no one card).
     pub card: String,
     /// The card as written (None if nothing changed).
     pub written: Option<Card>,
     /// The commit subject (also the human summary).
     pub summary: String,
-    /// The commit made, if any (none in `commit: manual` mode or no-ops).
+    /// The commit made, if any (none in `commit: manual` mode or no-ops;
+    /// the last one when there were several).
     pub commit: Option<git2::Oid>,
     /// Board file paths changed, relative to the board root.
     pub changed: Vec<String>,
+    /// What only some actions tell.
+    pub more: More,
 }
 
-/// Apply an action to the board at `root`. Lanes processes take turns:
-/// the board lock is held from reading to committing.
-pub fn apply(ctx: &Context, root: &Path, action: Action) -> Result<Outcome> {
-    let _lock = lock(root)?;
-    let index = Index::load(root)?;
-    apply_to(ctx, &index, action)
+/// The rest of an [`Outcome`], by action.
+#[derive(Debug, Clone, Default)]
+pub enum More {
+    #[default]
+    None,
+    /// Undo and redo: each step and its commit.
+    Steps(undo::Outcome),
+    /// A board was created at this root.
+    Created(PathBuf),
+}
+
+/// Apply an action to the board at `root`: the one way the board
+/// changes, for the command line, the board screen and agents alike.
+/// Lanes processes take turns: the board lock is held from reading to
+/// committing. The error says what kind of failure it was.
+pub fn apply(ctx: &Context, root: &Path, action: Action) -> std::result::Result<Outcome, Error> {
+    let nothing = |summary: String, commit: Option<git2::Oid>, more: More| Outcome {
+        card: String::new(),
+        written: None,
+        summary,
+        commit,
+        changed: Vec::new(),
+        more,
+    };
+    Ok(match action {
+        Action::Undo { n } => {
+            let done = undo::undo(root, ctx, n)?;
+            nothing(done.summary(), done.last_commit(), More::Steps(done))
+        }
+        Action::Redo { n } => {
+            let done = undo::redo(root, ctx, n)?;
+            nothing(done.summary(), done.last_commit(), More::Steps(done))
+        }
+        Action::Commit { message } => match commit_pending(ctx, root, message.as_deref())? {
+            Some(oid) => nothing("committed board changes".into(), Some(oid), More::None),
+            None => nothing("no board changes to commit".into(), None, More::None),
+        },
+        Action::Init(init) => {
+            let (created, oid) = init_board(
+                ctx,
+                root,
+                &init.template_text,
+                &init.template_name,
+                init.name.as_deref(),
+            )?;
+            nothing(
+                format!("created a {} board", init.template_name),
+                oid,
+                More::Created(created),
+            )
+        }
+        action => {
+            let _lock = lock(root)?;
+            let index = Index::load(root)?;
+            apply_to(ctx, &index, action)?
+        }
+    })
 }
 
 /// Take the board lock (in `.git/lanes/`; boards outside git need none),
@@ -212,12 +307,15 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             let old = lookup(board, &card)?;
             let mut value = old.to_value();
             let mut lines = Vec::new();
+            let mut names = Vec::new();
             for (field, v) in &fields {
                 set_field(&mut value, field, v.clone(), &old)?;
-                lines.push(format!("{field}: {}", message::show_value(v)));
+                let (name, line) = message::set_field_text(&old, field, v);
+                names.push(name);
+                lines.push(line);
             }
-            let card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
-            let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+            let mut card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
+            lines.extend(verdict_by_hand(&old, &mut card, &fields)?);
             (Some(old), card, "edit", names.join(", "), lines.join("\n"))
         }
         Action::SetChecked { card, fields } => {
@@ -256,6 +354,9 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     fields: plain,
                 },
             );
+        }
+        Action::Resolve { card, field, take } => {
+            return resolve::resolve_in(ctx, board, &card, &field, &take);
         }
         Action::Replace { card, text } => {
             // A card whose file is malformed can be replaced too: that is
@@ -318,6 +419,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             card,
             verdict,
             result,
+            because,
         } => {
             let old = lookup(board, &card)?;
             let mut card = old.clone();
@@ -326,11 +428,22 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             if let Some(r) = &result {
                 h.result = Some(r.clone());
             }
+            let said = crate::evidence::verdict::by_hand(
+                old.hypothesis.as_deref(),
+                h,
+                because.as_deref(),
+            )?;
             let detail = match &result {
                 Some(r) => format!("{verdict}, result {}", message::show_value(r)),
                 None => verdict.to_string(),
             };
-            (Some(old), card, "verdict", detail, String::new())
+            let mut body: Vec<String> = h
+                .rationale
+                .iter()
+                .map(|r| format!("hypothesis.rationale: {r}"))
+                .collect();
+            body.extend(said);
+            (Some(old), card, "verdict", detail, body.join("\n"))
         }
         Action::Archive { card } => {
             let old = lookup(board, &card)?;
@@ -343,6 +456,26 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             let mut card = old.clone();
             card.archived = true;
             (Some(old), card, "archive", String::new(), String::new())
+        }
+        Action::Record(rec) => {
+            let verb = rec.verb;
+            let detail = rec.detail.clone();
+            let (old, card, body) = record::build(ctx, board, *rec)?;
+            return write_and_commit(
+                ctx,
+                board,
+                Base::Card(&old),
+                &card,
+                None,
+                Said {
+                    verb,
+                    detail: &detail,
+                    body: &body,
+                },
+            );
+        }
+        Action::Undo { .. } | Action::Redo { .. } | Action::Commit { .. } | Action::Init(_) => {
+            bail!("this change is made with ops::apply (it takes its own lock)")
         }
         Action::Restore { card } => {
             let old = lookup(board, &card)?;
@@ -376,6 +509,7 @@ fn no_change(card: &Card, why: String) -> Outcome {
         summary: format!("{why}; nothing changed"),
         commit: None,
         changed: Vec::new(),
+        more: More::None,
     }
 }
 
@@ -435,6 +569,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     };
     let has_hypothesis = new.hypothesis.is_some()
         || new.metric.is_some()
+        || new.metric_key.is_some()
         || new.direction.is_some()
         || new.baseline.is_some()
         || new.target.is_some();
@@ -464,6 +599,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,
             metric: new.metric,
+            metric_key: new.metric_key,
             direction: new.direction,
             baseline: new.baseline,
             target: new.target,
@@ -471,6 +607,44 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         }));
     }
     Ok(card)
+}
+
+/// `--set` giving a hypothesis its verdict or result by hand: checked as
+/// `lanes verdict` is ([`crate::evidence::verdict::by_hand`]), a
+/// `hypothesis.rationale` set with it being the reason. Setting the
+/// evidence itself (a restore) is taken as it is.
+fn verdict_by_hand(old: &Card, card: &mut Card, fields: &[(String, Value)]) -> Result<Vec<String>> {
+    let sets = |f: &str| {
+        fields
+            .iter()
+            .any(|(k, _)| k == f || k.starts_with(&format!("{f}.")))
+    };
+    let by_hand = sets("hypothesis.verdict") || sets("hypothesis.result") || sets("hypothesis");
+    if !by_hand || sets("hypothesis.evidence") {
+        return Ok(Vec::new());
+    }
+    let Some(h) = card.hypothesis.as_deref_mut() else {
+        return Ok(Vec::new());
+    };
+    let because = if sets("hypothesis.rationale") {
+        h.rationale.clone()
+    } else {
+        None
+    };
+    crate::evidence::verdict::by_hand(old.hypothesis.as_deref(), h, because.as_deref()).map_err(
+        |e| match e.downcast_ref::<crate::evidence::verdict::Disagrees>() {
+            Some(_) => e.context(format!(
+                "{} of {}: set hypothesis.rationale too, saying why the verdict holds",
+                fields
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                old.short_id()
+            )),
+            None => e,
+        },
+    )
 }
 
 /// The rank for `moving` placed in `lane`.
@@ -522,11 +696,15 @@ pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> 
 
 /// The name a journal entry is signed with: the commit's author.
 pub(crate) fn author_name(ctx: &Context, root: &Path) -> String {
-    git::open(root)
+    let name = git::open(root)
         .ok()
         .and_then(|r| ctx.signer().signatures(&r).ok())
         .and_then(|(a, _)| a.name().ok().map(str::to_string))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match &ctx.agent {
+        Some(agent) => format!("{name} via {}", message::clean_line(agent, 60)),
+        None => name,
+    }
 }
 
 /// Whether lanes' commits run the repository's commit hooks: yes, as
@@ -633,6 +811,7 @@ fn write_and_commit(
             summary: subject,
             commit: None,
             changed: vec![rel],
+            more: More::None,
         });
     }
     let repo = git::open(root)?;
@@ -647,7 +826,9 @@ fn write_and_commit(
             git_hooks(&board.config),
         )?;
     }
-    let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
+    let mut trailers = message::Trailers::new(verb, &[after.id.as_str()]);
+    trailers.agent = ctx.agent.clone();
+    let msg = trailers.message(&subject, body);
     let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
     tx.sign_as(ctx.signer());
     tx.run_hooks(git_hooks(&board.config));
@@ -665,6 +846,7 @@ fn write_and_commit(
             summary: subject,
             commit: Some(oid),
             changed: vec![rel],
+            more: More::None,
         }),
         Err(e) => {
             // Put the file back as it was, then let the transaction go.

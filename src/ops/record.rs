@@ -2,13 +2,12 @@
 //! verdict and evidence, the run in `experiment.runs`, its cost and a
 //! journal entry, all in one commit.
 
-use super::{author_name, lookup, message, write_and_commit, Base, Context, Outcome, Said};
+use super::{author_name, lookup, message, Context};
 use crate::history::report::{cost_of, unit_name};
 use crate::model::{date, Card, Evidence, Experiment, JournalEntry, Verdict};
 use crate::store::Index;
 use anyhow::Result;
 use serde_yaml::Value;
-use std::path::Path;
 
 /// What a run gives a card.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +19,11 @@ pub struct Record {
     pub verdict: Option<Verdict>,
     /// The result's provenance (replaces the card's evidence).
     pub evidence: Option<Evidence>,
+    /// A key to keep as `hypothesis.metric_key` (one the user named).
+    pub metric_key: Option<String>,
+    /// Why the verdict holds (`--because`): its `rationale`. Without one,
+    /// a new result or verdict takes away the rationale given before.
+    pub because: Option<String>,
     /// A run to add to `experiment.runs` (`mlflow:<id>`).
     pub run: Option<String>,
     /// A cost to add to `experiment.cost`: (amount, unit; "" for none).
@@ -43,36 +47,22 @@ pub fn cost_value(amount: f64, unit: &str) -> Value {
     }
 }
 
-/// Record what a run gave a card: one commit, through the same
-/// transaction as every action (the board lock held from reading to
-/// committing).
-pub fn record(ctx: &Context, root: &Path, rec: Record) -> Result<Outcome> {
-    let _lock = super::lock(root)?;
-    let board = Index::load(root)?;
-    let verb = rec.verb;
-    let detail = rec.detail.clone();
-    let (old, card, body) = build(ctx, &board, rec)?;
-    write_and_commit(
-        ctx,
-        &board,
-        Base::Card(&old),
-        &card,
-        None,
-        Said {
-            verb,
-            detail: &detail,
-            body: &body,
-        },
-    )
-}
-
 /// The card before and after, with the commit's body.
-fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, Card, String)> {
+pub(super) fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, Card, String)> {
     let old = lookup(board, &rec.card)?;
     let mut card = old.clone();
     let mut body = Vec::new();
-    if rec.result.is_some() || rec.verdict.is_some() || rec.evidence.is_some() {
+    if rec.result.is_some()
+        || rec.verdict.is_some()
+        || rec.evidence.is_some()
+        || rec.metric_key.is_some()
+        || rec.because.is_some()
+    {
         let h = card.hypothesis.get_or_insert_with(Default::default);
+        if let Some(k) = rec.metric_key {
+            body.push(format!("hypothesis.metric_key: {k}"));
+            h.metric_key = Some(k);
+        }
         if let Some(r) = rec.result {
             body.push(format!("hypothesis.result: {}", message::show_value(&r)));
             h.result = Some(r);
@@ -80,6 +70,18 @@ fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, Card, Strin
         if let Some(v) = rec.verdict {
             body.push(format!("hypothesis.verdict: {v}"));
             h.verdict = v;
+        }
+        match rec.because {
+            Some(why) => {
+                body.push(format!("hypothesis.rationale: {why}"));
+                h.rationale = Some(why);
+            }
+            None if (rec.evidence.is_some() || rec.verdict.is_some())
+                && h.rationale.take().is_some() =>
+            {
+                body.push("hypothesis.rationale: removed (it was about the verdict before)".into());
+            }
+            None => {}
         }
         if let Some(e) = &rec.evidence {
             body.push(format!("hypothesis.evidence: {}", e.source));

@@ -3,15 +3,15 @@
 //! command line.
 //!
 //! **The stack.** The first-parent chain of HEAD is walked newest first.
-//! A commit counts when lanes made it (a `Lanes-Action` trailer), your
+//! A commit counts when lanes made it (an action trailer, `model::oplog`), your
 //! identity authored it (the [`Context`]'s, else git's), and it changed
 //! this board. Among those:
 //!
 //! - an ordinary change (`move`, `edit`, `note`, `add`, `archive`, a hand
 //!   edit lanes committed, ...) is one level of undo;
-//! - `Lanes-Action: undo` with `Lanes-Undoes: <change>` took that change
+//! - an `undo` action trailer naming the change it undoes took that change
 //!   back: it is no level itself, and the change is undone from then on;
-//! - `Lanes-Action: redo` with `Lanes-Redoes: <change>` made it again: the
+//! - a `redo` action trailer naming the change it redoes made it again: the
 //!   change is a level again, now taken back by reverting the redo;
 //! - a merge that changed the board (`lanes sync`, `git pull`, whoever
 //!   made it) and the board's creation (`init`) end the stack: undo
@@ -75,7 +75,7 @@ pub struct Step {
     /// The commit this step reverts: the change, or the redo that last
     /// made it again; for a redo, the undo that took it back.
     pub reverts: Oid,
-    /// The change's `Lanes-Action` (`move`, `note`, ...).
+    /// The change's action trailer (`move`, `note`, ...).
     pub action: String,
     /// The change's subject without `lanes: `, e.g.
     /// `move 3fk2a9 Tune lr (data-preparation -> modeling)`.
@@ -118,6 +118,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The last commit made, if any.
+    pub fn last_commit(&self) -> Option<Oid> {
+        self.done.iter().rev().find_map(|d| d.commit)
+    }
+
     /// A line for the user: what the last step did, and how many there
     /// were.
     pub fn summary(&self) -> String {
@@ -270,19 +275,9 @@ fn board_tree_id(repo: &Repository, commit: &Commit, board_dir: &str) -> Option<
 
 /// The commit's trailers: action, the change it undoes/redoes, cards.
 fn trailers(msg: &str) -> (Option<String>, Option<Oid>, Option<Oid>, Vec<String>) {
-    let (mut action, mut undoes, mut redoes, mut cards) = (None, None, None, Vec::new());
-    for line in msg.lines() {
-        if let Some(a) = line.strip_prefix("Lanes-Action: ") {
-            action = Some(a.trim().to_string());
-        } else if let Some(c) = line.strip_prefix("Lanes-Undoes: ") {
-            undoes = Oid::from_str(c.trim()).ok();
-        } else if let Some(c) = line.strip_prefix("Lanes-Redoes: ") {
-            redoes = Oid::from_str(c.trim()).ok();
-        } else if let Some(c) = line.strip_prefix("Lanes-Card: ") {
-            cards.push(c.trim().to_string());
-        }
-    }
-    (action, undoes, redoes, cards)
+    let t = message::Trailers::parse(msg);
+    let oid = |s: Option<String>| s.and_then(|s| Oid::from_str(&s).ok());
+    (t.action, oid(t.undoes), oid(t.redoes), t.cards)
 }
 
 /// Your lanes commits on this board, newest first, lazily.
@@ -996,17 +991,12 @@ fn commit_step(
         }
     }
     let cards: Vec<&str> = writes.iter().map(|w| w.id.as_str()).collect();
-    let trailer = match step.kind {
-        Kind::Undo => "Lanes-Undoes",
-        Kind::Redo => "Lanes-Redoes",
-    };
-    let msg = message::full_with(
-        &subject,
-        &body,
-        step.kind.word(),
-        &cards,
-        &[(trailer, step.change.to_string())],
-    );
+    let mut trailers = message::Trailers::new(step.kind.word(), &cards);
+    match step.kind {
+        Kind::Undo => trailers.undoes = Some(step.change.to_string()),
+        Kind::Redo => trailers.redoes = Some(step.change.to_string()),
+    }
+    let msg = trailers.message(&subject, &body);
     let mut tx = git::Transaction::begin(repo, step.kind.word(), &subject)?;
     tx.sign_as(ctx.signer());
     tx.run_hooks(git_hooks(&board.config));

@@ -54,16 +54,19 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             let Hypothesis {
                 statement,
                 metric,
+                metric_key,
                 direction,
                 baseline,
                 target,
                 result,
                 verdict,
+                rationale,
                 extra,
             } = &**h;
             w.byte(1);
             w.opt_str(statement);
             w.opt_str(metric);
+            w.opt_str(metric_key);
             w.byte(match direction {
                 None => 0,
                 Some(Direction::Higher) => 1,
@@ -73,6 +76,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             w.opt_value(target)?;
             w.opt_value(result)?;
             w.byte(Verdict::ALL.iter().position(|v| v == verdict)? as u8);
+            w.opt_str(rationale);
             w.mapping(extra)?;
         }
     }
@@ -141,6 +145,7 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: r.opt_string()?,
             metric: r.opt_string()?,
+            metric_key: r.opt_string()?,
             direction: match r.byte()? {
                 0 => None,
                 1 => Some(Direction::Higher),
@@ -151,6 +156,7 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
             target: r.opt_value()?,
             result: r.opt_value()?,
             verdict: *Verdict::ALL.get(r.byte()? as usize)?,
+            rationale: r.opt_string()?,
             extra: r.mapping()?,
         }));
     }
@@ -492,11 +498,13 @@ archived: true
 hypothesis:
   statement: Recency raises precision@10
   metric: precision@10
+  metric_key: val/precision_at_10
   direction: higher
   baseline: 0.21
   target: +15%
   result: 18446744073709551615
   verdict: refuted
+  rationale: the eval set leaked
   reviewer: bo
 experiment:
   runs:
@@ -528,6 +536,9 @@ future_field:
         let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
         let bytes = encode(&card).unwrap();
         assert_eq!(decode(&bytes).as_ref(), Some(&card));
+        let hyp = card.hypothesis.as_deref().unwrap();
+        assert_eq!(hyp.metric_key.as_deref(), Some("val/precision_at_10"));
+        assert_eq!(hyp.rationale.as_deref(), Some("the eval set leaked"));
         let h = head(&bytes).unwrap();
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);

@@ -308,43 +308,59 @@ fn strip_location(msg: &str) -> String {
 
 /// Emit a mapping as a canonical block-style document.
 pub fn emit(map: &Mapping) -> String {
-    let emit_all = || {
-        let mut out = String::new();
+    let emit_all = |escape_brackets: bool| {
+        let mut out = Out {
+            text: String::new(),
+            escape_brackets,
+        };
         for (k, v) in map {
             emit_entry(&mut out, k, v, 0);
         }
-        out
+        out.text
     };
-    let out = emit_all();
+    let out = emit_all(false);
     if too_deep(&out).is_none() {
         return out;
     }
     // The depth check before the full parser counts brackets in text too,
     // and this text has so many that lanes would refuse what it wrote:
     // write them escaped in double quotes (`\x5b`, `\x7b`) instead.
-    ESCAPE_BRACKETS.with(|e| e.set(true));
-    let out = emit_all();
-    ESCAPE_BRACKETS.with(|e| e.set(false));
-    out
+    emit_all(true)
 }
 
-thread_local! {
-    /// Set while [`emit`] writes a document whose text holds too many
-    /// brackets: text with `[` or `{` goes in double quotes, escaped.
-    static ESCAPE_BRACKETS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// The document being written, and how: with `escape_brackets`, text with
+/// `[` or `{` goes in double quotes, escaped.
+struct Out {
+    text: String,
+    escape_brackets: bool,
 }
 
-fn escaping_brackets(s: &str) -> bool {
-    s.contains(['[', '{']) && ESCAPE_BRACKETS.with(std::cell::Cell::get)
+impl std::ops::Deref for Out {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.text
+    }
 }
 
-fn indent(out: &mut String, n: usize) {
+impl std::ops::DerefMut for Out {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
+}
+
+impl Out {
+    fn escaping_brackets(&self, s: &str) -> bool {
+        self.escape_brackets && s.contains(['[', '{'])
+    }
+}
+
+fn indent(out: &mut Out, n: usize) {
     for _ in 0..n {
         out.push(' ');
     }
 }
 
-fn emit_entry(out: &mut String, key: &Value, value: &Value, ind: usize) {
+fn emit_entry(out: &mut Out, key: &Value, value: &Value, ind: usize) {
     indent(out, ind);
     emit_key(out, key, ind);
     emit_after_indicator(out, value, ind);
@@ -357,9 +373,13 @@ const MAX_IMPLICIT_KEY: usize = 1000;
 /// A key and its colon, for a mapping at column `ind` (the indentation
 /// already written): `key:`, or `? key` and `:` on the next line for a key
 /// too long to be implicit.
-fn emit_key(out: &mut String, key: &Value, ind: usize) {
-    let mut k = String::new();
+fn emit_key(out: &mut Out, key: &Value, ind: usize) {
+    let mut k = Out {
+        text: String::new(),
+        escape_brackets: out.escape_brackets,
+    };
     emit_inline_scalar(&mut k, key);
+    let k = k.text;
     if k.chars().count() <= MAX_IMPLICIT_KEY {
         out.push_str(&k);
     } else {
@@ -372,7 +392,7 @@ fn emit_key(out: &mut String, key: &Value, ind: usize) {
 }
 
 /// Emit a value that follows `key:` or `- ` (the indicator already written).
-fn emit_after_indicator(out: &mut String, value: &Value, ind: usize) {
+fn emit_after_indicator(out: &mut Out, value: &Value, ind: usize) {
     match value {
         Value::Mapping(m) if m.is_empty() => out.push_str(" {}\n"),
         Value::Sequence(s) if s.is_empty() => out.push_str(" []\n"),
@@ -391,7 +411,7 @@ fn emit_after_indicator(out: &mut String, value: &Value, ind: usize) {
             out.push_str(&tag_text(&t.tag));
             emit_after_indicator(out, &t.value, ind);
         }
-        Value::String(s) if is_block_candidate(s) => {
+        Value::String(s) if is_block_candidate(out, s) => {
             out.push(' ');
             emit_block_scalar(out, s, ind + 2);
         }
@@ -403,7 +423,7 @@ fn emit_after_indicator(out: &mut String, value: &Value, ind: usize) {
     }
 }
 
-fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
+fn emit_seq(out: &mut Out, seq: &[Value], ind: usize) {
     for item in seq {
         indent(out, ind);
         out.push('-');
@@ -430,8 +450,8 @@ fn emit_seq(out: &mut String, seq: &[Value], ind: usize) {
 /// block of blank lines reads as ""), and no character the parser takes as
 /// a line break (LINE and PARAGRAPH SEPARATOR, NEL and CR among the
 /// controls) or refuses.
-fn is_block_candidate(s: &str) -> bool {
-    !escaping_brackets(s)
+fn is_block_candidate(out: &Out, s: &str) -> bool {
+    !out.escaping_brackets(s)
         && s.contains('\n')
         && s.contains(|c| c != '\n')
         && !s.chars().any(|c| {
@@ -440,7 +460,7 @@ fn is_block_candidate(s: &str) -> bool {
         })
 }
 
-fn emit_block_scalar(out: &mut String, s: &str, ind: usize) {
+fn emit_block_scalar(out: &mut Out, s: &str, ind: usize) {
     out.push('|');
     // An indentation indicator is needed when the first line starts with a
     // space, or a tab (which the parser takes for indentation otherwise).
@@ -467,13 +487,13 @@ fn emit_block_scalar(out: &mut String, s: &str, ind: usize) {
 
 /// A scalar on one line: plain when that reads back as the same string,
 /// otherwise double-quoted.
-fn emit_inline_scalar(out: &mut String, v: &Value) {
+fn emit_inline_scalar(out: &mut Out, v: &Value) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => {
-            if is_plain_safe(s) {
+            if is_plain_safe(out, s) {
                 out.push_str(s);
             } else {
                 double_quote(out, s);
@@ -496,7 +516,7 @@ fn tag_text(tag: &serde_yaml::value::Tag) -> String {
 
 /// A value in flow style, on one line: strings double-quoted (the flow
 /// indicators `,[]{}` end a plain scalar there).
-fn emit_flow(out: &mut String, v: &Value) {
+fn emit_flow(out: &mut Out, v: &Value) {
     match v {
         Value::String(s) => double_quote(out, s),
         Value::Sequence(items) => {
@@ -530,8 +550,8 @@ fn emit_flow(out: &mut String, v: &Value) {
     }
 }
 
-fn double_quote(out: &mut String, s: &str) {
-    let escape = escaping_brackets(s);
+fn double_quote(out: &mut Out, s: &str) {
+    let escape = out.escaping_brackets(s);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -560,11 +580,11 @@ const YAML11_WORDS: &[&str] = &[
     "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
 ];
 
-fn is_plain_safe(s: &str) -> bool {
+fn is_plain_safe(out: &Out, s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if escaping_brackets(s) {
+    if out.escaping_brackets(s) {
         return false;
     }
     if s.starts_with(' ')
@@ -704,12 +724,15 @@ fn splice(text: &str, old: &Mapping, new: &Mapping) -> Option<String> {
     {
         return None;
     }
-    let mut out = String::with_capacity(text.len() + 64);
+    let mut out = Out {
+        text: String::with_capacity(text.len() + 64),
+        escape_brackets: false,
+    };
     out.push_str(preamble);
     let new_keys: Vec<&Value> = new.keys().collect();
     let mut placed: Vec<bool> = vec![false; new_keys.len()];
     // Place new fields that come before every original one.
-    let emit_new_run = |out: &mut String, placed: &mut Vec<bool>, upto: usize| {
+    let emit_new_run = |out: &mut Out, placed: &mut Vec<bool>, upto: usize| {
         for i in 0..upto {
             if !placed[i] {
                 placed[i] = true;
@@ -754,7 +777,7 @@ fn splice(text: &str, old: &Mapping, new: &Mapping) -> Option<String> {
         }
     }
     emit_new_run(&mut out, &mut placed, new_keys.len());
-    Some(out)
+    Some(out.text)
 }
 
 /// A changed entry rewritten in place where its shape allows, so that
@@ -794,12 +817,15 @@ fn splice_value(block: &str, old: &Value, new: &Value) -> Option<String> {
                 && n[..o.len()] == o[..]
                 && first.trim_start().starts_with('-') =>
         {
-            let mut s = dedented;
+            let mut s = Out {
+                text: dedented,
+                escape_brackets: false,
+            };
             if !s.ends_with('\n') {
                 s.push('\n');
             }
             emit_seq(&mut s, &n[o.len()..], 0);
-            s
+            s.text
         }
         _ => return None,
     };

@@ -37,11 +37,8 @@ pub enum Event {
     AutoSync,
     /// A card's history was read.
     History(String, Result<Vec<crate::history::Entry>, ops::Error>),
-    /// A hypothesis's recent runs were read (for `r`).
-    Runs(
-        String,
-        Result<Vec<crate::evidence::mlflow::Recent>, ops::Error>,
-    ),
+    /// What `r` offers for a hypothesis was read: its recent runs, or keys.
+    Runs(String, crate::evidence::pick::Offer),
     /// Stale verdicts were checked: card id -> why.
     Stale(HashMap<String, Vec<String>>),
     /// Hypotheses and flow were computed.

@@ -1,41 +1,12 @@
 //! Text that fits: untrusted text made visible, then cut to a display width
 //! (CJK and emoji take two columns; tabs become spaces).
 
-use crate::model::text::for_grid;
-use unicode_width::UnicodeWidthChar;
-
-/// Make `s` safe and at most `width` columns wide, ending in `…` if cut.
-pub fn fit(s: &str, width: usize) -> String {
-    let safe = for_grid(s);
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = safe.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return safe.into_owned();
-    }
-    let limit = width.saturating_sub(1);
-    for c in safe.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > limit {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
-/// Display width of text (after making it visible).
-pub fn width(s: &str) -> usize {
-    for_grid(s).chars().map(|c| c.width().unwrap_or(0)).sum()
-}
+pub use crate::model::text::{fit, width};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthChar;
 
     #[test]
     fn fits_by_columns() {

@@ -262,11 +262,11 @@ fn run(root: &Path, effect: Effect) -> Option<(Event, bool)> {
                     }
                     applied(Ok(o))
                 }
-                (Some(kept), Err(e)) => applied(Err(err(e.context(format!(
+                (Some(kept), Err(e)) => applied(Err(e.context(format!(
                     "the note was not added; it is kept in {}",
                     kept.display()
-                ))))),
-                (None, result) => applied(result.map_err(err)),
+                )))),
+                (None, result) => applied(result),
             }
         }
         Effect::Move(intent) => {
@@ -275,23 +275,15 @@ fn run(root: &Path, effect: Effect) -> Option<(Event, bool)> {
             (Event::Moved(intent.id, result), wrote)
         }
         Effect::Undo | Effect::Redo => {
-            let result = if matches!(effect, Effect::Redo) {
-                ops::undo::redo(root, &ctx(), 1)
-            } else {
-                ops::undo::undo(root, &ctx(), 1)
+            let action = match effect {
+                Effect::Redo => ops::Action::Redo { n: 1 },
+                _ => ops::Action::Undo { n: 1 },
             };
-            (
-                Event::Undone(result.map(|o| o.summary()).map_err(err)),
-                true,
-            )
+            let result = ops::apply(&ctx(), root, action);
+            (Event::Undone(result.map(|o| o.summary)), true)
         }
         Effect::RecordResult { card, source } => {
-            let opts = crate::evidence::Options::default();
-            applied(
-                crate::evidence::record_result(&ctx(), root, &card, &source, &opts)
-                    .map(|(_, outcome)| outcome)
-                    .map_err(err),
-            )
+            applied(crate::evidence::pick::record(&ctx(), root, &card, &source))
         }
         Effect::ResolveEdit(conflict, choice) => {
             applied(conflict.resolve(&ctx(), choice).map_err(err))
@@ -318,9 +310,9 @@ fn run(root: &Path, effect: Effect) -> Option<(Event, bool)> {
             (Event::History(id, r), false)
         }
         Effect::LoadInsights => (Event::Insights(insights(root).map_err(err)), false),
-        Effect::LoadRuns { card, metric } => {
-            let runs = crate::evidence::recent_runs(root, &metric, 12).map_err(err);
-            (Event::Runs(card, runs), false)
+        Effect::LoadRuns { card } => {
+            let offer = crate::evidence::pick::offer_for(root, &card, 12);
+            (Event::Runs(card, offer), false)
         }
         Effect::EditInEditor(_) | Effect::NoteInEditor { .. } | Effect::Rewatch | Effect::Quit => {
             return None

@@ -67,6 +67,8 @@ pub const SCRUBBED: &[&str] = &[
     "EDITOR",
     "VISUAL",
     "GIT_EDITOR",
+    // Output that fits a terminal honours it.
+    "COLUMNS",
 ];
 
 /// `PATH` with the folder of the binary under test first, so that git

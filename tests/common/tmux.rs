@@ -102,6 +102,19 @@ impl Tmux {
         width: u16,
         height: u16,
     ) -> Tmux {
+        Tmux::start_command(r, &[], linger, env, width, height)
+    }
+
+    /// `lanes ARGS` (a command printing to the terminal, or the board
+    /// with no arguments) in a `width`x`height` terminal.
+    pub fn start_command(
+        r: &Repo,
+        args: &[&str],
+        linger: bool,
+        env: &[(&str, &str)],
+        width: u16,
+        height: u16,
+    ) -> Tmux {
         static N: AtomicUsize = AtomicUsize::new(0);
         let socket = format!(
             "lanes-e2e-{}-{}",
@@ -133,10 +146,12 @@ impl Tmux {
         text.push_str(&format!("cd {} || exit 1\n", q(&r.path)));
         // The inner shell records its pid and becomes lanes (exec), so the
         // pid file holds lanes's own pid.
+        let args: Vec<String> = args.iter().map(|a| sh_quote(a)).collect();
         text.push_str(&format!(
-            "sh -c 'echo $$ > \"$1\"; exec \"$2\"' sh {} {} 2> {}\n",
+            "sh -c 'echo $$ > \"$1\"; shift; exec \"$@\"' sh {} {} {} 2> {}\n",
             q(&t.pid_file),
             sh_quote(LANES),
+            args.join(" "),
             q(&t.stderr_file)
         ));
         text.push_str(&format!("echo $? > {}\n", q(&t.exit_file)));

@@ -1,9 +1,6 @@
 //! Keys on the board: the keymap's commands.
 
-use super::{
-    recorded_conflicts, About, App, ColumnKind, Effect, HypSort, Level, Mode, Prompt, Purpose,
-    SyncState,
-};
+use super::{About, App, ColumnKind, Effect, HypSort, Level, Mode, Prompt, Purpose, SyncState};
 use crate::model::Card;
 use crate::tui::command::KeyCommand;
 use crate::tui::layout;
@@ -128,12 +125,15 @@ impl App {
             }
             KeyCommand::RecordResult => {
                 if let Some(c) = self.selected_card() {
-                    let metric = c.hypothesis.as_ref().and_then(|h| h.metric.clone());
+                    let metric = c
+                        .hypothesis
+                        .as_ref()
+                        .and_then(|h| h.metric.clone().or_else(|| h.metric_key.clone()));
                     match metric {
                         Some(metric) => {
                             let card = c.id.clone();
                             self.set_message(format!("looking for runs that logged {metric}…"), false);
-                            return vec![Effect::LoadRuns { card, metric }];
+                            return vec![Effect::LoadRuns { card }];
                         }
                         None => self.set_message(
                             format!(
@@ -168,7 +168,7 @@ impl App {
             }
             KeyCommand::Conflicts => {
                 if let Some(c) = self.selected_card() {
-                    if recorded_conflicts(c).is_empty() {
+                    if crate::ops::resolve::recorded(c).is_empty() {
                         self.set_message(
                             format!("{} has no recorded conflicts", c.short_id()),
                             false,

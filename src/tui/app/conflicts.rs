@@ -1,7 +1,8 @@
 //! Settling collisions: conflicts a sync recorded on a card, and an
 //! edit that met a change on disk.
 
-use super::{recorded_conflicts, App, Effect, Mode, Pending, Work};
+use super::{App, Effect, Mode, Pending, Work};
+use crate::ops::resolve::Take;
 use crate::ops::{self, Action};
 use crate::tui::command::KeyCommand;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -37,7 +38,7 @@ impl App {
         let Some(c) = self.card_or_close(&card) else {
             return Vec::new();
         };
-        let list = recorded_conflicts(&c);
+        let list = ops::resolve::recorded(&c);
         let last = list.len().saturating_sub(1);
         let to = match (key.code, cmd) {
             (_, Some(KeyCommand::Down)) => cursor + 1,
@@ -61,51 +62,32 @@ impl App {
                     );
                     return vec![Effect::EditInEditor(card)];
                 }
-                let rest: Vec<serde_yaml::Value> = list
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != cursor)
-                    .map(|(_, c)| c.raw.clone())
-                    .collect();
-                let rest = if rest.is_empty() {
-                    serde_yaml::Value::Null
-                } else {
-                    serde_yaml::Value::Sequence(rest)
-                };
-                let mut fields = vec![(
-                    "conflicts".to_string(),
-                    rest,
-                    c.extra
-                        .get("conflicts")
-                        .cloned()
-                        .unwrap_or(serde_yaml::Value::Null),
-                )];
-                if choice == 'o' {
-                    let now = c.to_value();
-                    if conflict.field == "placement" {
-                        for k in ["lane", "rank"] {
-                            if let Some(v) = conflict.other.get(k) {
-                                fields.push((
-                                    k.to_string(),
-                                    v.clone(),
-                                    ops::get_field(&now, k).cloned().unwrap_or_default(),
-                                ));
-                            }
-                        }
-                    } else {
-                        fields.push((
-                            conflict.field.clone(),
-                            conflict.other.clone(),
-                            ops::get_field(&now, &conflict.field)
-                                .cloned()
-                                .unwrap_or_default(),
-                        ));
+                // Settled through the one writer, as `lanes resolve`
+                // does: every entry of the field goes, the journal says
+                // what was decided over what.
+                let field = conflict.field.clone();
+                let same: Vec<_> = list.iter().filter(|c| c.field == field).collect();
+                let take = match choice {
+                    'a' => Take::Kept,
+                    // Syncs recorded different other values for the
+                    // field: the one selected is taken.
+                    _ if same.iter().any(|c| c.other.value != conflict.other.value) => {
+                        Take::Value(conflict.other.value.clone())
                     }
-                }
-                if list.len() == 1 {
+                    _ => Take::Other,
+                };
+                let left = list.len() - same.len();
+                if left == 0 {
                     self.close();
+                } else {
+                    // The entries before the cursor that stay.
+                    let before = list[..cursor].iter().filter(|c| c.field != field).count();
+                    self.mode = Mode::Conflicts {
+                        card: card.clone(),
+                        cursor: before.min(left - 1),
+                    };
                 }
-                return vec![Effect::apply(Action::SetChecked { card, fields })];
+                return vec![Effect::apply(Action::Resolve { card, field, take })];
             }
             _ => {
                 self.warn("conflicts: j/k select · a accepts the kept value · o takes the other · e edits · Esc");

@@ -51,11 +51,12 @@ pub enum Effect {
     LoadHistory(String),
     /// Compute hypotheses and flow on the worker.
     LoadInsights,
-    /// Find the store's recent runs of a hypothesis's metric on the
-    /// worker, then ask which one the result comes from.
+    /// Find what `r` offers for a hypothesis on the worker (the store's
+    /// recent runs of its metric, or the keys of recent runs when none
+    /// logged it, read from the card as it is on disk), then ask which
+    /// one the result comes from.
     LoadRuns {
         card: String,
-        metric: String,
     },
     /// Suspend the screen and edit this card in $EDITOR.
     EditInEditor(String),
@@ -125,6 +126,12 @@ impl Effect {
                 Verdict { .. } => "saving verdict",
                 Archive { .. } => "archiving",
                 Restore { .. } => "restoring",
+                Record(_) => "recording",
+                Undo { .. } => "undoing",
+                Redo { .. } => "redoing",
+                Commit { .. } => "committing",
+                Init(_) => "creating the board",
+                Resolve { .. } => "resolving",
             },
             Effect::Move(_) => "moving",
             Effect::Undo => "undoing",
@@ -175,5 +182,13 @@ fn describe(action: &Action) -> String {
         Verdict { card, .. } => format!("saving the verdict of {}", short(card)),
         Archive { card } => format!("archiving {}", short(card)),
         Restore { card } => format!("restoring {}", short(card)),
+        Record(r) => format!("recording the result of {}", short(&r.card)),
+        Undo { .. } => "undoing".to_string(),
+        Redo { .. } => "redoing".to_string(),
+        Commit { .. } => "committing the board".to_string(),
+        Init(_) => "creating the board".to_string(),
+        Resolve { card, field, .. } => {
+            format!("settling the conflict on {field} of {}", short(card))
+        }
     }
 }

@@ -128,3 +128,28 @@ impl App {
         Vec::new()
     }
 }
+
+impl App {
+    /// Whether setting `path` to `value` on the card `id` makes its
+    /// hypothesis's numbers contradict its verdict (with no reason kept
+    /// that still holds): lanes refuses that without a reason. None for
+    /// fields outside the hypothesis, and for the rationale and evidence
+    /// themselves.
+    pub(super) fn field_disagreement(
+        &self,
+        id: &str,
+        path: &str,
+        value: &serde_yaml::Value,
+    ) -> Option<crate::evidence::verdict::Disagrees> {
+        let inside = path.strip_prefix("hypothesis.")?;
+        if matches!(inside.split('.').next(), Some("rationale" | "evidence")) {
+            return None;
+        }
+        let card = self.board.card(id)?;
+        let old = card.hypothesis.as_deref()?;
+        let mut v = card.to_value();
+        ops::set_field(&mut v, path, value.clone(), card).ok()?;
+        let new = Card::from_value(v).ok()?;
+        crate::evidence::verdict::change_needs_reason(old, new.hypothesis.as_deref()?)
+    }
+}

@@ -26,8 +26,7 @@ pub use crate::tui::prompt::{Check, HypDraft, HypStep, Prompt, Purpose};
 pub use effect::{Effect, Runner};
 pub use mode::{HypSort, Mode};
 pub use state::{
-    kind_choices, recorded_conflicts, App, Column, ColumnKind, Insights, Pending, Recorded, Reload,
-    RepoStatus, SyncState, Work,
+    kind_choices, App, Column, ColumnKind, Insights, Pending, Reload, RepoStatus, SyncState, Work,
 };
 
 use crate::model::Card;
@@ -116,8 +115,8 @@ impl App {
                 self.history = Some((id, r));
                 Vec::new()
             }
-            Event::Runs(card, runs) => {
-                self.on_runs(card, runs);
+            Event::Runs(card, offer) => {
+                self.on_runs(card, offer);
                 Vec::new()
             }
             Event::Stale(map) => {

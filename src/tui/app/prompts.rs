@@ -6,7 +6,7 @@ use super::{
 };
 use crate::model::{Card, Verdict};
 use crate::ops::{self, Action};
-use crate::tui::prompt::field_input;
+use crate::tui::prompt::{field_input, Reasoned};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
@@ -249,7 +249,17 @@ impl App {
             // Checked above as it was typed; the value the user saw goes
             // with it, so a change on disk meanwhile is a conflict.
             Purpose::Field { card, field } => match field_input(&field, &text, self.today) {
-                Ok(value) => set(&card, &field.path(), value),
+                Ok(value) => {
+                    let path = field.path().into_owned();
+                    // A hypothesis field that makes the numbers contradict
+                    // the verdict needs its reason first.
+                    if let Some(d) = self.field_disagreement(&card, &path, &value) {
+                        let was = seen(&card, &path);
+                        let then = Reasoned::Field { path, value, was };
+                        return self.ask_why(card, d, then, p.seen);
+                    }
+                    set(&card, &path, value)
+                }
                 Err(why) => {
                     self.set_message(why, true);
                     self.mode = Mode::Prompt(p);
@@ -269,14 +279,89 @@ impl App {
                 } else {
                     crate::tui::prompt::number(&text)
                 };
+                // A verdict the numbers contradict needs its reason.
+                let against = self
+                    .board
+                    .card(&card)
+                    .and_then(|c| c.hypothesis.as_deref())
+                    .and_then(|h| {
+                        crate::evidence::verdict::needs_reason(h, verdict, result.as_ref())
+                    });
+                if let Some(d) = against {
+                    return self.ask_why(card, d, Reasoned::Verdict { result }, p.seen);
+                }
                 Action::Verdict {
                     card,
                     verdict,
                     result,
+                    because: None,
+                }
+            }
+            Purpose::Because {
+                card,
+                verdict,
+                computed,
+                then,
+            } => {
+                if text.is_empty() {
+                    self.set_message(
+                        format!("the numbers give {computed}: say why {verdict} holds, or Esc"),
+                        true,
+                    );
+                    self.mode = Mode::Prompt(p);
+                    return Vec::new();
+                }
+                match *then {
+                    Reasoned::Verdict { result } => Action::Verdict {
+                        card,
+                        verdict,
+                        result,
+                        because: Some(text),
+                    },
+                    // The reason goes in the same commit as the field.
+                    Reasoned::Field { path, value, was } => {
+                        let rationale = "hypothesis.rationale";
+                        let before = seen(&card, rationale);
+                        Action::SetChecked {
+                            card,
+                            fields: vec![
+                                (path, value, was),
+                                (rationale.to_string(), text.into(), before),
+                            ],
+                        }
+                    }
                 }
             }
         };
         vec![Effect::apply(action)]
+    }
+
+    /// A change the numbers would contradict: ask why the verdict holds
+    /// before `then` is saved with the reason as its rationale.
+    fn ask_why(
+        &mut self,
+        card: String,
+        d: crate::evidence::verdict::Disagrees,
+        then: Reasoned,
+        seen: Option<Card>,
+    ) -> Vec<Effect> {
+        let verdict = d.given;
+        let mut q = Prompt::new(
+            Purpose::Because {
+                card,
+                verdict,
+                computed: d.computed,
+                then: Box::new(then),
+            },
+            String::new(),
+        );
+        q.seen = seen;
+        q.about = Some(format!(
+            "The numbers give {}, not {verdict} ({}). Say why {verdict} holds: it is kept with the verdict as its rationale.",
+            d.computed, d.numbers
+        ));
+        self.mode = Mode::Prompt(q);
+        Vec::new()
     }
 
     /// The last step of a hypothesis: a new card, or the fields on an

@@ -57,7 +57,7 @@ impl App {
     pub(super) fn failed(&mut self, e: ops::Error) {
         self.work = Work::Idle;
         match e {
-            ops::Error::Conflict(c) => self.on_conflict(Pending::Field(c)),
+            ops::Error::Conflict(c) => self.on_conflict(Pending::Field(*c)),
             e => {
                 let (level, text) = failure(&e);
                 self.say(text, level, None);
@@ -65,51 +65,25 @@ impl App {
         }
     }
 
-    /// The recent runs of a card's metric were read: ask which one.
-    pub fn on_runs(
-        &mut self,
-        card: String,
-        runs: Result<Vec<crate::evidence::mlflow::Recent>, ops::Error>,
-    ) {
+    /// What `r` offers for a card was read: its recent runs, or the keys
+    /// of recent runs when none logged its metric. Ask which one.
+    pub fn on_runs(&mut self, card: String, offer: crate::evidence::pick::Offer) {
         if self.board.card(&card).is_none() {
             return;
         }
         let mut p = Prompt::new(Purpose::Evidence { card: card.clone() }, String::new());
         p.seen = self.board.card(&card).cloned();
-        match runs {
-            Ok(runs) if !runs.is_empty() => {
-                p.choices = runs
-                    .iter()
-                    .map(|r| {
-                        let at = crate::model::date::format_timestamp(r.start_ms.div_euclid(1000));
-                        (
-                            format!("mlflow:{}", r.id),
-                            format!(
-                                "{} · started {}",
-                                crate::evidence::show_number(r.value),
-                                at[..16].replace('T', " ")
-                            ),
-                        )
-                    })
-                    .collect();
-                self.set_message(
-                    format!("{} recent runs: Tab goes through them", runs.len()),
-                    false,
-                );
-            }
-            // Shown beside the empty prompt, which hides the status line.
-            Ok(_) => {
-                p.current = Some(
-                    "no run in the store logged this metric: type a run id or dvc:PATH#key".into(),
-                );
-            }
-            Err(e) => {
-                let e = e.to_string();
-                let first = e.lines().next().unwrap_or_default().to_string();
-                p.current = Some(format!("{first}; type mlflow:ID or dvc:PATH#key"));
-                self.log.push(&e, Level::Info, self.wall);
-            }
+        if !offer.choices.is_empty() {
+            self.set_message(
+                format!(
+                    "{} to pick from: Tab goes through them",
+                    offer.choices.len()
+                ),
+                false,
+            );
         }
+        p.choices = offer.choices;
+        p.about = Some(offer.about);
         self.mode = Mode::Prompt(p);
     }
 

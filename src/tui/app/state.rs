@@ -41,43 +41,6 @@ pub struct Column {
     pub omitted: usize,
 }
 
-/// A conflict a sync recorded on a card (its `conflicts:` list).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recorded {
-    pub field: String,
-    pub kept: serde_yaml::Value,
-    pub kept_by: String,
-    pub other: serde_yaml::Value,
-    pub other_by: String,
-    /// The entry as it is in the file.
-    pub raw: serde_yaml::Value,
-}
-
-/// The conflicts recorded on a card, as the sync writes them.
-pub fn recorded_conflicts(card: &Card) -> Vec<Recorded> {
-    let Some(serde_yaml::Value::Sequence(list)) = card.extra.get("conflicts") else {
-        return Vec::new();
-    };
-    list.iter()
-        .map(|raw| {
-            let get = |k: &str| raw.get(k).cloned().unwrap_or_default();
-            let text = |k: &str| match raw.get(k) {
-                Some(serde_yaml::Value::String(s)) => s.clone(),
-                Some(v) => ops::show_value(v),
-                None => String::new(),
-            };
-            Recorded {
-                field: text("field"),
-                kept: get("kept"),
-                kept_by: text("kept_by"),
-                other: get("other"),
-                other_by: text("other_by"),
-                raw: raw.clone(),
-            }
-        })
-        .collect()
-}
-
 /// `[t]ask [h]ypothesis [e]xperiment`.
 pub fn kind_choices(kinds: &[String]) -> String {
     kinds

@@ -1,21 +1,19 @@
-//! Views computed from git history: a card's history, the hypotheses
-//! table and the flow chart.
+//! Views computed from git history: a card's history and the flow chart
+//! (the hypotheses table is in `hypotheses.rs`).
 
 use super::block;
 use super::text::fit;
 use crate::history::flow::human;
-use crate::tui::app::{App, HypSort};
+use crate::tui::app::App;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Axis, Block, Cell, Chart, Clear, Dataset, GraphType, Paragraph, Row, Table,
-};
+use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, Paragraph};
 use ratatui::Frame;
 
 /// The computed insights, or a "reading…" / error box drawn instead.
-fn ready<'a>(
+pub(super) fn ready<'a>(
     frame: &mut Frame,
     app: &'a App,
     area: Rect,
@@ -85,134 +83,6 @@ pub fn history_lines(app: &App, card: &str, width: u16) -> Vec<Line<'static>> {
         _ => lines.push(Line::styled("reading history…", t.muted())),
     }
     lines
-}
-
-/// Rows of the hypotheses table that fit in its frame.
-pub fn table_rows(area: Rect) -> u16 {
-    // Frame (2) and header (1).
-    area.height.saturating_sub(3).max(1)
-}
-
-pub fn hypotheses(frame: &mut Frame, app: &App, area: Rect, cursor: usize, sort: HypSort) {
-    let t = &app.theme;
-    frame.render_widget(Clear, area);
-    let b = block(
-        app,
-        format!(" Hypotheses · by {} ", sort.name()),
-        " j/k · Enter opens · sort l v m u · Esc ",
-    );
-    if ready(frame, app, area, b.clone()).is_none() {
-        return;
-    }
-    let rows = app.hypothesis_rows();
-    if rows.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                "No hypotheses on this board yet: n, then h, writes one.",
-                t.muted(),
-            ))
-            .block(b),
-            area,
-        );
-        return;
-    }
-    // Columns by priority: what fits the width is shown, the statement
-    // takes what is left.
-    let inner = area.width.saturating_sub(2);
-    let wide = inner >= 150;
-    let mid = inner >= 110;
-    let mut titles = vec!["id", "hypothesis", "metric"];
-    let mut widths = vec![
-        Constraint::Length(6),
-        Constraint::Min(20),
-        Constraint::Length(if mid { 18 } else { 11 }),
-    ];
-    if mid {
-        titles.push("base → target → result");
-        widths.push(Constraint::Length(26));
-    } else {
-        titles.push("result");
-        widths.push(Constraint::Length(8));
-    }
-    titles.push("verdict");
-    widths.push(Constraint::Length(12));
-    if mid {
-        titles.push("owner");
-        widths.push(Constraint::Length(12));
-    }
-    if wide {
-        titles.extend(["history", "cost"]);
-        widths.extend([Constraint::Length(30), Constraint::Length(10)]);
-    }
-    let visible = table_rows(area) as usize;
-    let first = (cursor + 1).saturating_sub(visible);
-    let header = Row::new(titles).style(t.accent());
-    let body: Vec<Row> = rows
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-        .map(|(i, r)| {
-            let text = if r.statement.is_empty() {
-                &r.title
-            } else {
-                &r.statement
-            };
-            let dash = |s: &str, w: usize| {
-                if s.is_empty() {
-                    "—".to_string()
-                } else {
-                    fit(s, w)
-                }
-            };
-            let n = if mid { 7 } else { 5 };
-            let verdict = r.verdict.parse().unwrap_or_default();
-            let mut cells = vec![
-                Cell::from(Span::styled(
-                    crate::model::id::short(&r.id).to_string(),
-                    t.muted(),
-                )),
-                Cell::from(fit(text, 200)),
-                Cell::from(fit(&r.metric, 20)),
-                Cell::from(if mid {
-                    format!(
-                        "{}→{}→{}",
-                        dash(&r.baseline, n),
-                        dash(&r.target, n),
-                        dash(&r.result, n)
-                    )
-                } else {
-                    dash(&r.result, 8)
-                }),
-                Cell::from(Span::styled(r.verdict.clone(), t.verdict(verdict))),
-            ];
-            if mid {
-                cells.push(Cell::from(fit(&r.owner, 12)));
-            }
-            if wide {
-                let history: Vec<String> = r
-                    .verdicts
-                    .iter()
-                    .map(|(d, v)| format!("{} {v}", &d[5..]))
-                    .collect();
-                cells.push(Cell::from(fit(&history.join(", "), 40)));
-                cells.push(Cell::from(fit(&r.cost, 14)));
-            }
-            let row = Row::new(cells);
-            if i == cursor {
-                row.style(t.selected())
-            } else {
-                row
-            }
-        })
-        .collect();
-    frame.render_widget(
-        Table::new(body, widths)
-            .header(header)
-            .block(b)
-            .column_spacing(1),
-        area,
-    );
 }
 
 pub fn flow(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
@@ -372,6 +242,9 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
             fit(&title(&c.lane), name_w)
         )));
     }
+    // As the text says it: every card that reached a done lane is
+    // counted, with or without a journey to time.
+    let untimed = f.finished - f.end_to_end.map_or(0, |s| s.count);
     if let Some(s) = f.end_to_end {
         lines.push(Line::raw(format!(
             "  {:<name_w$} {} · {}  ({} cards)",
@@ -381,6 +254,21 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
             s.count,
             name_w = name_w,
         )));
+    }
+    if untimed > 0 {
+        lines.push(Line::styled(
+            format!(
+                "  {:<name_w$} {untimed}{} reached a done lane, created there: no journey to time",
+                if f.end_to_end.is_some() {
+                    ""
+                } else {
+                    "end to end"
+                },
+                if f.end_to_end.is_some() { " more" } else { "" },
+                name_w = name_w,
+            ),
+            t.muted(),
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Throughput per week", t.accent()));

@@ -3,6 +3,7 @@
 mod board;
 mod detail;
 mod help;
+mod hypotheses;
 mod insights;
 mod panels;
 mod status;
@@ -39,7 +40,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
 fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
     match mode {
         Mode::Hypotheses { cursor, sort } => {
-            insights::hypotheses(frame, app, popup(area, 98, 92), *cursor, *sort)
+            hypotheses::hypotheses(frame, app, popup(area, 98, 92), *cursor, *sort)
         }
         Mode::Flow { scroll } => insights::flow(frame, app, popup(area, 98, 92), *scroll),
         Mode::PickField { card, cursor } => {
@@ -52,7 +53,9 @@ fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
             panels::conflicts(frame, app, popup(area, 90, 80), card, *cursor)
         }
         Mode::Resolve => panels::resolve(frame, app, popup(area, 90, 60)),
-        Mode::Prompt(p) if !p.choices.is_empty() => panels::choices(frame, app, p, area),
+        Mode::Prompt(p) if !p.choices.is_empty() || p.about.is_some() => {
+            panels::choices(frame, app, p, area)
+        }
         _ => {}
     }
     // Scrolling text last: the flow view's numbers go inside its frame.
@@ -200,7 +203,7 @@ pub fn measure(app: &App, size: Rect) -> Measure {
         None => 0,
     };
     let page = match &app.mode {
-        Mode::Hypotheses { .. } => insights::table_rows(popup(area, 98, 92)),
+        Mode::Hypotheses { .. } => hypotheses::table_rows(popup(area, 98, 92)),
         _ => content
             .map_or(10, |c| c.inner().height)
             .saturating_sub(1)

@@ -4,7 +4,7 @@
 use super::block;
 use super::text::fit;
 use crate::model::text::for_grid;
-use crate::tui::app::{recorded_conflicts, App, ColumnKind};
+use crate::tui::app::{App, ColumnKind};
 use crate::tui::command::KeyCommand;
 use crate::tui::messages::Level;
 use ratatui::layout::Rect;
@@ -190,7 +190,7 @@ pub fn conflicts(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: u
     let Some(c) = app.board.card(card) else {
         return;
     };
-    let list = recorded_conflicts(c);
+    let list = crate::ops::resolve::recorded(c);
     let mut lines = vec![
         Line::raw("A sync kept one side of each field below; the other side is kept here."),
         Line::raw(""),
@@ -211,13 +211,13 @@ pub fn conflicts(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: u
         lines.push(if sel { l.style(t.selected()) } else { l });
         lines.push(Line::raw(format!(
             "    kept:  {}  ({})",
-            for_grid(&crate::ops::brief(&r.kept)),
-            for_grid(&r.kept_by)
+            for_grid(&crate::ops::brief(&r.kept.value)),
+            for_grid(&r.kept.who())
         )));
         lines.push(Line::raw(format!(
             "    other: {}  ({})",
-            for_grid(&crate::ops::brief(&r.other)),
-            for_grid(&r.other_by)
+            for_grid(&crate::ops::brief(&r.other.value)),
+            for_grid(&r.other.who())
         )));
     }
     let b = block(
@@ -276,45 +276,64 @@ pub fn resolve(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-/// What Tab goes through in a prompt (a hypothesis's recent runs), just
-/// above the prompt, the one in the line marked.
+/// What Tab goes through in a prompt (a hypothesis's recent runs, or
+/// the keys of recent runs), just above the prompt, the one in the line
+/// marked; above them, whole (wrapped, never cut), what they are.
 pub fn choices(frame: &mut Frame, app: &App, p: &crate::tui::prompt::Prompt, area: Rect) {
     let t = &app.theme;
+    let w = area.width.saturating_sub(2).min(90);
+    let inner = w.saturating_sub(2);
+    let about: Vec<Line> = p
+        .about
+        .iter()
+        .map(|a| Line::styled(crate::model::text::for_grid(a).into_owned(), t.muted()))
+        .collect();
+    let about_rows = Paragraph::new(about.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(inner) as u16;
+    let room = area.height.saturating_sub(4).max(1);
     let rows = p
         .choices
         .len()
-        .min(usize::from(area.height.saturating_sub(4)).max(1));
+        .min(usize::from(room.saturating_sub(about_rows)).max(1));
     let first = p.choice.map_or(0, |c| (c + 1).saturating_sub(rows));
-    let w = area.width.saturating_sub(2);
-    let lines: Vec<Line> = p
-        .choices
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(rows)
-        .map(|(i, (v, what))| {
-            let text = fit(&format!(" {v}  {what}"), usize::from(w.saturating_sub(2)));
-            if Some(i) == p.choice {
-                Line::styled(text, t.selected())
-            } else {
-                Line::raw(text)
-            }
-        })
-        .collect();
-    let h = lines.len() as u16 + 2;
-    let r = Rect::new(
-        area.x,
-        (area.y + area.height).saturating_sub(h + 1),
-        w.min(90),
-        h,
+    let mut lines = about;
+    lines.extend(
+        p.choices
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(rows)
+            .map(|(i, (v, what))| {
+                let text = fit(&format!(" {v}  {what}"), usize::from(inner));
+                if Some(i) == p.choice {
+                    Line::styled(text, t.selected())
+                } else {
+                    Line::raw(text)
+                }
+            }),
     );
+    let shown = if p.choices.is_empty() { 0 } else { rows as u16 };
+    let h = (about_rows + shown + 2).min(area.height.saturating_sub(1));
+    let r = Rect::new(area.x, (area.y + area.height).saturating_sub(h + 1), w, h);
+    let (title, hint) = match (&p.purpose, p.choices.is_empty()) {
+        (crate::tui::prompt::Purpose::Because { then, .. }, _) => (
+            " Verdict against the numbers ",
+            match **then {
+                crate::tui::prompt::Reasoned::Verdict { .. } => " Enter gives the verdict · Esc ",
+                crate::tui::prompt::Reasoned::Field { .. } => {
+                    " Enter saves it with the reason · Esc "
+                }
+            },
+        ),
+        (_, true) => (" Result from a run ", " Enter records what is typed · Esc "),
+        (_, false) => (" Result from a run ", " Tab next · Enter records · Esc "),
+    };
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(lines).block(block(
-            app,
-            " Recent runs of this metric ",
-            " Tab next · Enter records · Esc ",
-        )),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(app, title, hint)),
         r,
     );
 }
