@@ -14,6 +14,13 @@ use crate::model::{
 };
 use serde_yaml::{Mapping, Number, Value};
 
+/// The version of the layout [`encode`] writes. Caches carry it and are
+/// dropped when it differs, so it must move whenever the bytes of any card
+/// would change: a field added, removed or moved, a new encoding of a
+/// value, a change in what parsing puts where (the golden-bytes test in
+/// this file fails until it has moved).
+pub const LAYOUT_VERSION: u32 = 2;
+
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
 pub fn encode(card: &Card) -> Option<Vec<u8>> {
@@ -205,6 +212,7 @@ pub fn encode_exact(card: &Card) -> Option<Vec<u8>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head<'a> {
     pub id: &'a str,
+    pub title: &'a str,
     pub lane: &'a str,
     pub rank: &'a str,
     pub labels: Vec<&'a str>,
@@ -216,6 +224,7 @@ impl<'a> Head<'a> {
     pub fn of(card: &'a Card) -> Head<'a> {
         Head {
             id: &card.id,
+            title: &card.title,
             lane: &card.lane,
             rank: &card.rank,
             labels: card.labels.iter().map(String::as_str).collect(),
@@ -229,7 +238,7 @@ impl<'a> Head<'a> {
 pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let mut r = Reader { b: bytes, pos: 0 };
     let id = r.str()?;
-    let _title = r.str()?;
+    let title = r.str()?;
     let lane = r.str()?;
     let rank = r.str()?;
     let _kind = r.str()?;
@@ -238,6 +247,7 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let archived = r.flag()?;
     Some(Head {
         id,
+        title,
         lane,
         rank,
         labels,
@@ -543,6 +553,75 @@ future_field:
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);
         assert!(h.archived);
+    }
+
+    /// Every layout [`LAYOUT_VERSION`] has named, oldest first: the version
+    /// and the bytes [`FULL`] encodes to in it. Append a row when the
+    /// layout changes (with the version raised); never edit a row.
+    const LAYOUTS: &[(u32, &str)] = &[
+        (
+            1,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101010a323032362d30312d3035010a323032362d30322d3031010b4672656520",
+                "746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c7072",
+                "65636973696f6e403130010105e17a14ae47e1ca3f0106042b3135250104ffffffffffffffff0201",
+                "060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c69",
+                "67687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f75727305",
+                "0000000000000c4006046b696e6407030604613130300002010e686f6c642d6f757420636865636b",
+                "0101060262790603616e610114323032362d30312d30355431303a30303a30305a03616e61237765",
+                "656b656e6420747261666669630a6265686176657320646966666572656e746c790002060c667574",
+                "7572655f6669656c64080106066e6573746564070404010000000000000005000000000000044003",
+                "fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            2,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101010a323032362d30312d3035010a323032362d30322d3031010b4672656520",
+                "746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c7072",
+                "65636973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1",
+                "ca3f0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b65",
+                "6401060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d76330108",
+                "6c6967687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f7572",
+                "73050000000000000c4006046b696e6407030604613130300002010e686f6c642d6f757420636865",
+                "636b0101060262790603616e610114323032362d30312d30355431303a30303a30305a03616e6123",
+                "7765656b656e6420747261666669630a6265686176657320646966666572656e746c790002060c66",
+                "75747572655f6669656c64080106066e657374656407040401000000000000000500000000000004",
+                "4003fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+    ];
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn the_layout_changes_only_with_its_version() {
+        let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let now = hex(&encode(&card).unwrap());
+        let versions: Vec<u32> = LAYOUTS.iter().map(|l| l.0).collect();
+        assert!(
+            versions.windows(2).all(|w| w[0] < w[1]),
+            "LAYOUTS must list versions in rising order: {versions:?}"
+        );
+        if let Some((v, _)) = LAYOUTS
+            .iter()
+            .find(|(v, bytes)| *bytes == now && *v != LAYOUT_VERSION)
+        {
+            panic!("the card layout is the one of version {v}, but LAYOUT_VERSION says {LAYOUT_VERSION}");
+        }
+        let (last, golden) = LAYOUTS[LAYOUTS.len() - 1];
+        assert!(
+            last == LAYOUT_VERSION && golden == now,
+            "the card layout changed: raise LAYOUT_VERSION (now {LAYOUT_VERSION}) in src/store/codec.rs \
+             so that caches written with the old layout are dropped, and append to LAYOUTS:\n({}, \"{now}\"),",
+            if last == LAYOUT_VERSION { LAYOUT_VERSION + 1 } else { LAYOUT_VERSION }
+        );
     }
 
     #[test]

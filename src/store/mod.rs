@@ -311,7 +311,7 @@ impl Board {
 
     fn load_with(root: &Path, per_lane: Option<usize>) -> Result<Board> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-        let snapshot = cache::Snapshot::load(root)?;
+        let snapshot = cache::cards::Snapshot::load(root)?;
         let file_ids = snapshot.file_ids.clone();
         let (cards, problems, omitted) = match per_lane {
             None => {
@@ -473,7 +473,7 @@ pub fn list_json(
     keep: impl Fn(&codec::Head) -> bool,
     out: &mut impl Write,
 ) -> Result<Vec<Problem>> {
-    cache::Snapshot::load_for_json(root)?.write_json(root, config, keep, out)
+    cache::cards::Snapshot::load_for_json(root)?.write_json(root, config, keep, out)
 }
 
 /// Read and parse card files, on as many threads as there are cores.

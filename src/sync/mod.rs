@@ -478,10 +478,10 @@ fn count_commits(repo: &Repository, from: Oid) -> Result<usize> {
 
 /// Remember where the last sync started, for "what changed since".
 fn record_sync(repo: &Repository, before: Oid) {
-    let dir = repo.path().join("lanes");
-    let _ = std::fs::create_dir_all(&dir);
+    let scratch = crate::store::cache::Scratch::in_git_dir(repo.path());
+    let _ = scratch.create();
     let _ = std::fs::write(
-        dir.join("last-sync"),
+        scratch.file(crate::store::cache::LAST_SYNC),
         format!("{} {}\n", date::now_secs(), before),
     );
 }

@@ -146,12 +146,8 @@ pub(super) fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
 /// dropped. The file lives in the repository's `.git/lanes/`, never in a
 /// shared temporary folder.
 pub(super) fn note_in_editor(root: &Path, start: &str) -> Result<Option<(String, PathBuf)>> {
-    let git_dir = git::open(root)?.path().to_path_buf();
-    let dir = git_dir.join("lanes").join(format!(
-        "note-{}-{}",
-        std::process::id(),
-        crate::model::date::now_secs()
-    ));
+    let scratch = crate::store::cache::Scratch::in_git_dir(git::open(root)?.path());
+    let dir = scratch.note_dir(std::process::id(), crate::model::date::now_secs());
     std::fs::create_dir_all(&dir).context("cannot make a folder for the note")?;
     let path = dir.join("NOTE.md");
     std::fs::write(

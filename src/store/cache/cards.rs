@@ -1,91 +1,41 @@
 //! The card cache: every readable card of the board in the compact form of
-//! [`codec`](super::codec), with the JSON `list --json` prints for it, kept
-//! in `<git dir>/lanes/cards-v1` (never committed).
+//! [`codec`], with the JSON `list --json` prints for it, kept in
+//! `<git dir>/lanes/cards-v1` (never committed).
 //!
-//! As git does with its index, an entry is trusted only while its file's
-//! size, mtime, ctime and inode are what they were, and entries whose file
-//! changed less than two seconds before the cache was written are read
-//! again ("racily clean"), so edits by hand, `git pull` or another clone are
-//! always seen. Checking costs one `stat` per card; decoding a cached card
-//! costs a fraction of parsing its YAML. Anything unexpected in the cache
-//! file (another version, a cut-off write, damage its checksums show) means
-//! no cache, never a wrong card.
+//! Every card file is `stat`-ed and its row trusted only as the
+//! [`table`] rule says (size, mtime, ctime and inode unchanged, not
+//! racily clean), so edits by hand, `git pull` or another clone are always
+//! seen: a whole-board read is a read of every card anyway. Decoding a
+//! cached card costs a fraction of parsing its YAML. Having checked every
+//! file, a whole-board read also brings the summary index up to date
+//! ([`summary::reconcile`]).
+//!
+//! Sections (see [`envelope`]): the rows (see [`table`]), whose payload is
+//! where the card's JSON is in the JSON section (u64 offset, u32 length)
+//! and the encoded card; then the JSON, read only by `list --json`.
 
-use super::codec::{self, Head};
-use super::scan::{now_ns, scan, Stamp};
-use super::{card_path, checksum, json, Problem};
+use super::envelope::{self, Sealed};
+use super::summary::{self, Seen};
+use super::table::{self, now_ns, Stamp};
+use super::{Scratch, CARDS};
 use crate::model::{BoardConfig, Card};
+use crate::store::codec::{self, Head};
+use crate::store::scan::{file_stamp, scan};
+use crate::store::{card_path, json, Problem};
 use anyhow::Result;
-use std::fs;
 use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8] = b"lanes-cards 4\n";
-/// Magic, write time (i128), card section length, JSON section length,
-/// card section checksum, JSON section checksum (each section is checked
-/// when it is read: loading cards never reads the JSON).
-const HEADER_LEN: usize = MAGIC.len() + 16 + 8 + 8 + 8 + 8;
-/// Rewriting the cache costs more than reading a few changed cards, so it
-/// waits until more than this many entries are out of date.
-pub(crate) const REWRITE_AFTER: usize = 16;
+const KIND: &str = "cards";
+/// This file's own layout; the cards' layout ([`codec::LAYOUT_VERSION`])
+/// is part of the version too.
+const FORMAT: u32 = 1;
+const TABLE: usize = 0;
+const JSON: usize = 1;
 
-/// A file of lanes' own in the git dir (`.git/lanes/<name>`), found without
-/// opening the repository.
-pub(crate) fn scratch_file(root: &Path, name: &str) -> Option<PathBuf> {
-    // `GIT_DIR` names the git dir, as for git itself.
-    if let Some(dir) = std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
-        let dir = PathBuf::from(dir);
-        let dir = if dir.is_absolute() {
-            dir
-        } else {
-            std::env::current_dir().ok()?.join(dir)
-        };
-        return Some(dir.join("lanes").join(name));
-    }
-    // `.git` is a folder, or a file saying `gitdir: <path>` (worktrees,
-    // submodules).
-    let mut dir = Some(root);
-    while let Some(d) = dir {
-        let dot = d.join(".git");
-        if dot.is_dir() {
-            return Some(dot.join("lanes").join(name));
-        }
-        if dot.is_file() {
-            let text = fs::read_to_string(&dot).ok()?;
-            let target = text.strip_prefix("gitdir:")?.trim();
-            return Some(d.join(target).join("lanes").join(name));
-        }
-        dir = d.parent();
-    }
-    None
-}
-
-/// Write a scratch file atomically, streaming it through `fill` (a cache
-/// that cannot be written only costs speed, so callers may ignore the
-/// error).
-pub(crate) fn write_scratch(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    // Unique per write: two threads of one process may save at once.
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("tmp{}-{seq}", std::process::id()));
-    let result = (|| {
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, fs::File::create(&tmp)?);
-        fill(&mut w)?;
-        w.flush()?;
-        drop(w);
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+fn version() -> u32 {
+    FORMAT << 16 | codec::LAYOUT_VERSION
 }
 
 /// One cache entry, as ranges into the cache file's bytes.
@@ -97,12 +47,13 @@ struct Record {
     json: Range<usize>,
 }
 
-/// The cache file: a card section (every entry's id, stamp and encoded
-/// card, and where its JSON is) and a JSON section, so that loading cards
+/// The cache file: the rows (every entry's id, stamp and encoded card,
+/// and where its JSON is) and the JSON section, so that loading cards
 /// never reads the JSON and listing JSON reads only what it copies.
 #[derive(Default)]
 struct CacheFile {
-    written: i128,
+    /// When the cache's knowledge dates from.
+    since: i128,
     cards: Vec<u8>,
     json: Vec<u8>,
     json_len: usize,
@@ -113,98 +64,35 @@ impl CacheFile {
     /// Read the cache (with its JSON section if `json`); `None` if there is
     /// none or anything about it is unexpected.
     fn read(path: &Path, json: bool) -> Option<CacheFile> {
-        use std::io::Read;
-        let mut f = fs::File::open(path).ok()?;
-        let total = f.metadata().ok()?.len();
-        let mut head = [0u8; HEADER_LEN];
-        f.read_exact(&mut head).ok()?;
-        let rest = head.strip_prefix(MAGIC)?;
-        let written = i128::from_le_bytes(rest[..16].try_into().ok()?);
-        let cards_len = u64::from_le_bytes(rest[16..24].try_into().ok()?);
-        let json_len = u64::from_le_bytes(rest[24..32].try_into().ok()?);
-        let cards_sum = u64::from_le_bytes(rest[32..40].try_into().ok()?);
-        let json_sum = u64::from_le_bytes(rest[40..48].try_into().ok()?);
-        if (HEADER_LEN as u64)
-            .checked_add(cards_len)?
-            .checked_add(json_len)?
-            != total
-        {
-            return None;
-        }
-        let mut cards = vec![0; usize::try_from(cards_len).ok()?];
-        f.read_exact(&mut cards).ok()?;
-        if checksum::sum(&cards) != cards_sum {
-            return None;
-        }
-        let json_len = usize::try_from(json_len).ok()?;
-        let mut json_bytes = Vec::new();
-        if json {
-            json_bytes = vec![0; json_len];
-            f.read_exact(&mut json_bytes).ok()?;
-            if checksum::sum(&json_bytes) != json_sum {
-                return None;
-            }
-        }
-        let records = parse_records(&cards, json_len)?;
+        let f = Sealed::open(path, KIND, version())?;
+        let cards = f.read(TABLE)?;
+        let json_len = f.len(JSON)?;
+        let json_bytes = if json { f.read(JSON)? } else { Vec::new() };
+        let records = table::parse(&cards, 0..cards.len())?
+            .into_iter()
+            .map(|row| {
+                let p = row.payload;
+                let at = u64::from_le_bytes(cards.get(p.start..p.start + 8)?.try_into().ok()?);
+                let len =
+                    u32::from_le_bytes(cards.get(p.start + 8..p.start + 12)?.try_into().ok()?);
+                let at = usize::try_from(at).ok()?;
+                let end = at.checked_add(len as usize)?;
+                (end <= json_len).then_some(Record {
+                    id: row.id,
+                    stamp: row.stamp,
+                    card: p.start + 12..p.end,
+                    json: at..end,
+                })
+            })
+            .collect::<Option<Vec<Record>>>()?;
         Some(CacheFile {
-            written,
+            since: f.written,
             cards,
             json: json_bytes,
             json_len,
             records,
         })
     }
-}
-
-/// Parse the card section; `None` if it is not well formed.
-fn parse_records(bytes: &[u8], json_len: usize) -> Option<Vec<Record>> {
-    let mut pos = 0;
-    let mut records: Vec<Record> = Vec::new();
-    let fixed = |pos: &mut usize, n: usize| -> Option<Range<usize>> {
-        let r = *pos..pos.checked_add(n)?;
-        bytes.get(r.clone())?;
-        *pos = r.end;
-        Some(r)
-    };
-    let u64_at = |r: Range<usize>| u64::from_le_bytes(bytes[r].try_into().unwrap_or([0; 8]));
-    let u32_at = |r: Range<usize>| u32::from_le_bytes(bytes[r].try_into().unwrap_or([0; 4]));
-    let i128_at = |r: Range<usize>| i128::from_le_bytes(bytes[r].try_into().unwrap_or([0; 16]));
-    let sized = |pos: &mut usize| -> Option<Range<usize>> {
-        let n = u32_at(fixed(pos, 4)?) as usize;
-        fixed(pos, n)
-    };
-    while pos < bytes.len() {
-        let id = sized(&mut pos)?;
-        let mtime = i128_at(fixed(&mut pos, 16)?);
-        let ctime = i128_at(fixed(&mut pos, 16)?);
-        let size = u64_at(fixed(&mut pos, 8)?);
-        let ino = u64_at(fixed(&mut pos, 8)?);
-        let card = sized(&mut pos)?;
-        let json_at = usize::try_from(u64_at(fixed(&mut pos, 8)?)).ok()?;
-        let json_end = json_at.checked_add(u32_at(fixed(&mut pos, 4)?) as usize)?;
-        if json_end > json_len {
-            return None;
-        }
-        std::str::from_utf8(&bytes[id.clone()]).ok()?;
-        if records
-            .last()
-            .is_some_and(|l| bytes[l.id.clone()] >= bytes[id.clone()])
-        {
-            return None; // not sorted: not ours
-        }
-        records.push(Record {
-            id,
-            stamp: Stamp {
-                mtime,
-                ctime,
-                size,
-                ino,
-            },
-            card,
-            json: json_at..json_end,
-        });
-    }
-    Some(records)
 }
 
 /// Where a card comes from.
@@ -235,7 +123,14 @@ pub(crate) struct Snapshot {
     pub entries: Vec<Entry>,
     /// The cache file as read (its JSON section only when listing).
     file: CacheFile,
+    scratch: Option<Scratch>,
     path: Option<PathBuf>,
+    /// When this read began, before it looked at any file.
+    began: i128,
+    /// The cards folder's stamp before it was listed.
+    folder: Option<Stamp>,
+    /// Git's index file's stamp before any card file was looked at.
+    git_index: Option<Stamp>,
     /// Whether the cache should be rewritten.
     pub outdated: bool,
 }
@@ -255,13 +150,19 @@ impl Snapshot {
     }
 
     fn load_as(root: &Path, encoded: bool) -> Result<Snapshot> {
-        let path = scratch_file(root, "cards-v1");
+        let began = now_ns();
+        let scratch = Scratch::of_board(root);
+        let git_index = scratch
+            .as_ref()
+            .and_then(|s| file_stamp(&crate::git::index_file(s.git_dir())));
+        let path = scratch.as_ref().map(|s| s.file(CARDS));
         let file = path.as_deref().and_then(|p| CacheFile::read(p, encoded));
         let missing = file.is_none();
         let file = file.unwrap_or_default();
-        let (written, records, bytes) = (file.written, &file.records, &file.cards);
+        let (since, records, bytes) = (file.since, &file.records, &file.cards);
         let expected: Vec<&[u8]> = records.iter().map(|r| &bytes[r.id.clone()]).collect();
         let scan = scan(root, &expected)?;
+        let folder = scan.folder;
         let mut slots: Vec<Option<Source>> = Vec::with_capacity(scan.files.len());
         let mut stale = Vec::new();
         let mut recs = records.iter().peekable();
@@ -272,8 +173,7 @@ impl Snapshot {
             {}
             let hit = recs.peek().filter(|r| {
                 &bytes[r.id.clone()] == id.as_bytes()
-                    && Some(r.stamp) == *stamp
-                    && r.stamp.settled(written)
+                    && Stamp::trusts(&r.stamp, stamp.as_ref(), since)
                     // Listing reads the head of every cached card; loading
                     // cards decodes them whole and reads the file if that
                     // fails.
@@ -290,12 +190,16 @@ impl Snapshot {
         let file_ids: Vec<String> = scan.files.iter().map(|(id, _)| id.clone()).collect();
         let mut problems = scan.problems;
         let mut cacheable = 0;
-        let now = now_ns();
-        let read = super::par_map(&stale, |&i| {
+        let read = crate::store::par_map(&stale, |&i| {
             let id = &file_ids[i];
             let rel = card_path(id);
-            let bytes = super::read_board_file(root, &rel)?;
-            let card = checked_id(root, &file_ids, id, super::parse_card(&rel, &bytes)?.card)?;
+            let bytes = crate::store::read_board_file(root, &rel)?;
+            let card = table::checked_id(
+                root,
+                &file_ids,
+                id,
+                crate::store::parse_card(&rel, &bytes)?.card,
+            )?;
             let exact = if encoded {
                 codec::encode_exact(&card)
             } else {
@@ -311,7 +215,7 @@ impl Snapshot {
                 Ok(source) => {
                     // Only entries a cache written now would trust count
                     // towards rewriting it.
-                    cacheable += usize::from(scan.files[i].1.is_some_and(|s| s.settled(now)));
+                    cacheable += usize::from(scan.files[i].1.is_some_and(|s| s.settled(began)));
                     slots[i] = Some(source);
                 }
                 Err(p) => problems.push(p),
@@ -335,8 +239,12 @@ impl Snapshot {
             problems,
             entries,
             file,
+            scratch,
             path,
-            outdated: cacheable > REWRITE_AFTER || missing && cacheable > 0,
+            began,
+            folder,
+            git_index,
+            outdated: table::worth_rewriting(missing, cacheable),
         })
     }
 
@@ -356,9 +264,9 @@ impl Snapshot {
 
     fn reread(&self, root: &Path, id: &str) -> Result<Card, Problem> {
         let rel = card_path(id);
-        let bytes = super::read_board_file(root, &rel)?;
-        let lc = super::parse_card(&rel, &bytes)?;
-        checked_id(root, &self.file_ids, id, lc.card)
+        let bytes = crate::store::read_board_file(root, &rel)?;
+        let lc = crate::store::parse_card(&rel, &bytes)?;
+        table::checked_id(root, &self.file_ids, id, lc.card)
     }
 
     /// Every readable card (decoded on all cores), in id order, with the
@@ -367,8 +275,60 @@ impl Snapshot {
         if self.outdated {
             self.save(&[]);
         }
+        self.reconcile_summary();
         let (cards, problems, _) = self.decode_in_order(root, config, None);
         (cards, problems)
+    }
+
+    /// The head of an entry's card (`None`: a cached card that does not
+    /// read, reported when it is decoded).
+    fn head_of<'a>(&'a self, e: &'a Entry) -> Option<Head<'a>> {
+        match &e.source {
+            Source::Read(card) => Some(Head::of(card)),
+            Source::Encoded(c, _) => codec::head(c),
+            Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()]),
+        }
+    }
+
+    /// Having checked every card file, bring the summary index up to date
+    /// (see [`summary::reconcile`]).
+    fn reconcile_summary(&self) {
+        let Some(scratch) = &self.scratch else { return };
+        let mut seen = Vec::with_capacity(self.entries.len());
+        for e in &self.entries {
+            let (Some(stamp), Some(h)) = (e.stamp, self.head_of(e)) else {
+                continue;
+            };
+            seen.push(Seen {
+                id: &e.id,
+                stamp,
+                lane: h.lane,
+                rank: h.rank,
+                title: h.title,
+                archived: h.archived,
+            });
+        }
+        // Card files that are not among the readable cards.
+        let mut readable = self.entries.iter().map(|e| e.id.as_str()).peekable();
+        let unreadable = self
+            .file_ids
+            .iter()
+            .filter(|id| {
+                while readable.next_if(|r| r < &id.as_str()).is_some() {}
+                readable.peek() != Some(&id.as_str())
+            })
+            .cloned()
+            .collect();
+        summary::reconcile(
+            scratch,
+            &summary::Checked {
+                began: self.began,
+                folder: self.folder,
+                git_index: self.git_index,
+                seen,
+                unreadable,
+            },
+        );
     }
 
     /// The first `per_lane` cards (not archived) of every lane, in board
@@ -434,7 +394,7 @@ impl Snapshot {
                 }
             }
         }
-        let decoded = super::par_map(&wanted, |&i| match &self.entries[i].source {
+        let decoded = crate::store::par_map(&wanted, |&i| match &self.entries[i].source {
             Source::Read(_) => None,
             _ => Some(self.card(root, &self.entries[i])),
         });
@@ -468,25 +428,22 @@ impl Snapshot {
     ) -> Result<Vec<Problem>> {
         let mut problems = self.problems.clone();
         // JSON for the cards the cache has none for.
-        let made: Vec<Option<Vec<u8>>> = super::par_map(&self.entries, |e| match &e.source {
-            Source::Read(card) => Some(Ok(json::card_bytes(card))),
-            Source::Encoded(..) => None,
-            Source::Cached(_, j) if j.is_empty() => {
-                Some(self.card(root, e).map(|card| json::card_bytes(&card)))
-            }
-            Source::Cached(..) => None,
-        })
-        .into_iter()
-        .map(|m| m.and_then(|r| r.map_err(|p| problems.push(p)).ok()))
-        .collect();
+        let made: Vec<Option<Vec<u8>>> =
+            crate::store::par_map(&self.entries, |e| match &e.source {
+                Source::Read(card) => Some(Ok(json::card_bytes(card))),
+                Source::Encoded(..) => None,
+                Source::Cached(_, j) if j.is_empty() => {
+                    Some(self.card(root, e).map(|card| json::card_bytes(&card)))
+                }
+                Source::Cached(..) => None,
+            })
+            .into_iter()
+            .map(|m| m.and_then(|r| r.map_err(|p| problems.push(p)).ok()))
+            .collect();
         let mut items = Vec::with_capacity(self.entries.len());
         for (e, m) in self.entries.iter().zip(&made) {
             // Load made sure every cached entry's head reads.
-            let head = match &e.source {
-                Source::Read(card) => Some(Head::of(card)),
-                Source::Encoded(c, _) => codec::head(c),
-                Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()]),
-            };
+            let head = self.head_of(e);
             let Some(head) = head else { continue };
             let text: &[u8] = match (m, &e.source) {
                 (Some(bytes), _) => bytes,
@@ -513,9 +470,10 @@ impl Snapshot {
             .zip(&self.entries)
             .filter(|(m, e)| m.is_some() && matches!(e.source, Source::Cached(..)))
             .count();
-        if self.outdated || missing_json > REWRITE_AFTER {
+        if self.outdated || missing_json > table::REWRITE_AFTER {
             self.save(&made);
         }
+        self.reconcile_summary();
         Ok(problems)
     }
 
@@ -530,12 +488,12 @@ impl Snapshot {
             &self.file.json
         } else {
             old_json = CacheFile::read(path, true)
-                .filter(|f| f.written == self.file.written)
+                .filter(|f| f.since == self.file.since)
                 .map(|f| f.json)
                 .unwrap_or_default();
             &old_json
         };
-        let encoded = super::par_map(&self.entries, |e| match (&e.source, e.stamp) {
+        let encoded = crate::store::par_map(&self.entries, |e| match (&e.source, e.stamp) {
             (Source::Read(card), Some(_)) => codec::encode_exact(card),
             _ => None,
         });
@@ -554,127 +512,31 @@ impl Snapshot {
                 (Source::Read(_), Some(bytes)) => (bytes, made.unwrap_or_default()),
                 (Source::Read(_), None) => continue,
             };
-            if [e.id.len(), card.len(), json.len()]
-                .iter()
-                .all(|&n| u32::try_from(n).is_ok())
-            {
+            if u32::try_from(json.len()).is_ok() {
                 rows.push((&e.id, stamp, card, json));
             }
         }
-        let cards_len: usize = rows
-            .iter()
-            .map(|(id, _, card, _)| 4 + id.len() + 48 + 4 + card.len() + 12)
-            .sum();
-        let json_len: usize = rows.iter().map(|r| r.3.len()).sum();
-        let card_section = |out: &mut dyn Write| -> std::io::Result<()> {
-            let mut json_at = 0u64;
-            for (id, stamp, card, json) in &rows {
-                put_sized(out, id.as_bytes())?;
-                out.write_all(&stamp.mtime.to_le_bytes())?;
-                out.write_all(&stamp.ctime.to_le_bytes())?;
-                out.write_all(&stamp.size.to_le_bytes())?;
-                out.write_all(&stamp.ino.to_le_bytes())?;
-                put_sized(out, card)?;
-                out.write_all(&json_at.to_le_bytes())?;
-                out.write_all(&(json.len() as u32).to_le_bytes())?;
-                json_at += json.len() as u64;
-            }
-            Ok(())
-        };
-        // The sections are summed before they are written, so that the
-        // header can carry the sums.
-        let mut cards_sum = checksum::Sum::new();
-        let mut sink = std::io::sink();
-        let mut summing = checksum::Summing {
-            inner: &mut sink,
-            sum: checksum::Sum::new(),
-        };
-        if card_section(&mut summing).is_ok() {
-            cards_sum = summing.sum;
-        }
-        let mut json_sum = checksum::Sum::new();
-        for (_, _, _, json) in &rows {
-            json_sum.update(json);
-        }
-        let _ = write_scratch(path, |out| {
-            out.write_all(MAGIC)?;
-            out.write_all(&now_ns().to_le_bytes())?;
-            out.write_all(&(cards_len as u64).to_le_bytes())?;
-            out.write_all(&(json_len as u64).to_le_bytes())?;
-            out.write_all(&cards_sum.finish().to_le_bytes())?;
-            out.write_all(&json_sum.finish().to_le_bytes())?;
-            card_section(out)?;
-            for (_, _, _, json) in &rows {
-                out.write_all(json)?;
-            }
-            Ok(())
-        });
-    }
-}
-
-fn put_sized(out: &mut dyn Write, bytes: &[u8]) -> std::io::Result<()> {
-    out.write_all(&(bytes.len() as u32).to_le_bytes())?;
-    out.write_all(bytes)
-}
-
-/// A card read from `id`'s file must carry that id.
-pub(crate) fn checked_id(
-    root: &Path,
-    file_ids: &[String],
-    id: &str,
-    card: Card,
-) -> Result<Card, Problem> {
-    if card.id == id {
-        return Ok(card);
-    }
-    let rel = card_path(id);
-    let bytes = super::read_board_file(root, &rel).unwrap_or_default();
-    let (line, column) = super::yaml::locate(&String::from_utf8_lossy(&bytes), "id");
-    let msg = if file_ids.binary_search(&card.id).is_ok() {
-        format!(
-            "duplicate id {:?}: that id belongs to {}; give this card the id {id:?} of its file name",
-            card.id,
-            card_path(&card.id)
-        )
-    } else {
-        format!(
-            "id {:?} does not match the file name; set it to {id:?}",
-            card.id
-        )
-    };
-    Err(Problem::new(&rel, line, column, msg))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn concurrent_writes_of_one_scratch_file_never_mix() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("lanes").join("cards-v1");
-        let contents: Vec<Vec<u8>> = (0..6u8)
-            .map(|i| vec![b'a' + i; 200_000 + usize::from(i) * 1000])
-            .collect();
-        for _ in 0..5 {
-            std::thread::scope(|s| {
-                for c in &contents {
-                    let path = &path;
-                    s.spawn(move || write_scratch(path, |w| w.write_all(c)).expect("write"));
+        let _ = envelope::write(path, KIND, version(), self.began, |w| {
+            w.section(|out| {
+                let mut json_at = 0u64;
+                for (id, stamp, card, json) in &rows {
+                    let at = json_at.to_le_bytes();
+                    let len = (json.len() as u32).to_le_bytes();
+                    if table::put_row(out, id, stamp, &[&at, &len, card])? {
+                        json_at += json.len() as u64;
+                    }
                 }
-            });
-            let got = fs::read(&path).expect("read");
-            assert!(
-                contents.contains(&got),
-                "a mix of writes ({} bytes)",
-                got.len()
-            );
-        }
-        // No temporary files are left behind.
-        let left: Vec<_> = fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(left, vec![std::ffi::OsString::from("cards-v1")]);
+                Ok(())
+            })?;
+            w.section(|out| {
+                for (id, _, card, json) in &rows {
+                    // Only rows the table took.
+                    if u8::try_from(id.len()).is_ok() && u32::try_from(card.len() + 12).is_ok() {
+                        out.write_all(json)?;
+                    }
+                }
+                Ok(())
+            })
+        });
     }
 }
