@@ -608,6 +608,7 @@ fn lane_def(id: &'static str) -> BoxedStrategy<LaneDef> {
             wip,
             exit,
             done,
+            color: None,
             extra: Mapping::new(),
         })
         .boxed()

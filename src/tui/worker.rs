@@ -282,9 +282,13 @@ fn run(root: &Path, effect: Effect) -> Option<(Event, bool)> {
             let result = ops::apply(&ctx(), root, action);
             (Event::Undone(result.map(|o| o.summary)), true)
         }
-        Effect::RecordResult { card, source } => {
-            applied(crate::evidence::pick::record(&ctx(), root, &card, &source))
-        }
+        // A budget the recorded cost goes over is said with the result.
+        Effect::RecordResult { card, source } => applied(
+            crate::evidence::pick::record(&ctx(), root, &card, &source).map(|mut o| {
+                o.summary += &crate::history::budget::warning_text(root, &o.card, o.commit);
+                o
+            }),
+        ),
         Effect::ResolveEdit(conflict, choice) => {
             applied(conflict.resolve(&ctx(), choice).map_err(err))
         }

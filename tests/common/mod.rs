@@ -15,6 +15,7 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod history;
 pub mod remote;
 pub mod snapshot;
@@ -884,11 +885,15 @@ impl Repo {
     }
 }
 
-/// Pretty JSON without its `"age":` lines: ages count seconds up to now, so
-/// two runs a second apart differ in them and nothing else.
+/// Pretty JSON without its `"age":` and `"oldest":` lines: ages count
+/// seconds up to now, so two runs a second apart differ in them and
+/// nothing else.
 pub fn timeless(out: String) -> String {
     out.lines()
-        .filter(|l| !l.trim_start().starts_with("\"age\":"))
+        .filter(|l| {
+            let l = l.trim_start();
+            !l.starts_with("\"age\":") && !l.starts_with("\"oldest\":")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
