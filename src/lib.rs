@@ -5,8 +5,10 @@
 //! (`git`), and the actions that CLI and TUI share (`ops`). What reaches
 //! the terminal as text goes through one gate (`term`).
 
-#![warn(clippy::unwrap_used)]
-#![cfg_attr(test, allow(clippy::unwrap_used))]
+// A panic in the library would end a board screen or a sync half-way:
+// failures are errors the caller reports (tests may unwrap).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 // Events and effects carry a card by value; they are few and short-lived.
 #![allow(clippy::large_enum_variant)]
 

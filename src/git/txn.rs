@@ -163,7 +163,7 @@ struct JournalFile {
 impl JournalFile {
     fn open(repo: &Repository) -> Result<JournalFile> {
         let path = journal_path(repo);
-        let dir = path.parent().expect("the journal has a folder");
+        let dir = path.parent().unwrap_or(&path);
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let file = std::fs::OpenOptions::new()
             .read(true)
