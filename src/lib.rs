@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod env;
 pub mod error;
 pub mod evidence;
 pub mod git;
@@ -31,7 +32,7 @@ pub mod watch;
 
 /// The user's configuration folder for lanes (templates, keymap, theme).
 pub fn config_dir() -> Option<std::path::PathBuf> {
-    if let Some(d) = std::env::var_os("LANES_CONFIG_DIR") {
+    if let Some(d) = env::Env::get().os("LANES_CONFIG_DIR") {
         return Some(d.into());
     }
     directories::ProjectDirs::from("", "", "lanes").map(|p| p.config_dir().to_path_buf())

@@ -33,6 +33,32 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order of their exit codes.
+    pub const ALL: [Kind; 7] = [
+        Kind::Failed,
+        Kind::Refused,
+        Kind::NotFound,
+        Kind::Conflict,
+        Kind::Busy,
+        Kind::Problem,
+        Kind::HookFailed,
+    ];
+
+    /// What a failure of this kind means, for the man page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Failed => "it failed (I/O, git, the network)",
+            Kind::Refused => "a rule refused the change; nothing changed",
+            Kind::NotFound => "a card, lane, run or file named does not exist",
+            Kind::Conflict => "a field changed meanwhile; both values are in the message",
+            Kind::Busy => {
+                "another process holds the repository (index.lock); nothing changed, try again"
+            }
+            Kind::Problem => "a board file cannot be read (path:line:col in the message)",
+            Kind::HookFailed => "a git hook refused the commit; nothing changed",
+        }
+    }
+
     /// The process exit code for this kind (docs/FORMAT.md, "Exit
     /// codes"). 2 is a usage error, from the argument parser.
     pub fn exit_code(self) -> u8 {

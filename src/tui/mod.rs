@@ -85,7 +85,7 @@ pub fn run(root: &Path) -> Result<()> {
     let worker = Worker::start(root.to_path_buf(), tx.clone());
     let git_dir = git::open(root).ok().map(|r| r.path().to_path_buf());
     let files_tx = tx.clone();
-    let watcher = match BoardWatcher::start(root, git_dir.as_deref(), move |c| {
+    let watcher = match BoardWatcher::start(root, git_dir.as_deref(), poll_asked(), move |c| {
         let _ = files_tx.send(Event::Files(c));
     }) {
         Ok(w) => {
@@ -276,4 +276,9 @@ impl Loop {
         self.input.resume();
         Ok(out)
     }
+}
+
+/// `LANES_WATCH=poll`: watch by polling.
+fn poll_asked() -> bool {
+    crate::env::Env::get().text("LANES_WATCH") == Some("poll")
 }
