@@ -2121,7 +2121,7 @@ fn v_on_the_board_asks_why_when_the_verdict_contradicts_the_numbers() {
     type_text(&mut app, "leakage in the eval set");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     assert!(
-        matches!(&effects[..], [Effect::Apply { action: Action::Verdict { because: Some(b), .. } }] if b == "leakage in the eval set"),
+        matches!(&effects[..], [Effect::Apply { action: Action::Verdict { because: Some(b), .. }, note: None }] if b == "leakage in the eval set"),
         "{effects:?}"
     );
     run_effects(&mut app, &r.abs("."), effects);
@@ -2138,7 +2138,8 @@ fn v_on_the_board_asks_why_when_the_verdict_contradicts_the_numbers() {
         matches!(
             &effects[..],
             [Effect::Apply {
-                action: Action::Verdict { because: None, .. }
+                action: Action::Verdict { because: None, .. },
+                note: None
             }]
         ),
         "{effects:?}"
@@ -2169,7 +2170,10 @@ fn a_run_typed_on_the_board_without_the_metric_says_what_to_do_there() {
     // What the worker does.
     let ctx = lanes::ops::Context::from_env();
     let done = lanes::evidence::pick::record(&ctx, &app.root, card, source);
-    let err = done.clone().expect_err("the run has no ndcg@10");
+    let err = done
+        .as_ref()
+        .expect_err("the run has no ndcg@10")
+        .to_string();
     app.on_applied(done);
     let screen = flat(&screen_text(&buffer(&app)));
     assert!(screen.contains(&flat(&err)), "{screen}");

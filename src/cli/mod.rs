@@ -3,9 +3,8 @@
 
 mod evidence;
 pub mod output;
-pub mod term;
 
-use term::say;
+use crate::term::{self, say};
 
 use crate::model::Verdict;
 use crate::ops::{self, Action, NewCard, Placement};

@@ -105,6 +105,18 @@ impl Error {
         self.kind().exit_code()
     }
 
+    /// The same failure with `what` said first (`what: the failure`), as
+    /// anyhow's `context`; its kind stays (a conflict's values stay in
+    /// the chain, but it is no longer offered as mine/theirs).
+    pub fn context(self, what: impl fmt::Display + Send + Sync + 'static) -> Error {
+        match self {
+            Error::Other(kind, e) => Error::Other(kind, e.context(what)),
+            Error::Conflict(c) => {
+                Error::Other(Kind::Conflict, anyhow::Error::new(*c).context(what))
+            }
+        }
+    }
+
     /// The kind of an error from the core, read from the markers in its
     /// chain (the first one found, outermost first).
     pub fn kind_of(e: &anyhow::Error) -> Kind {
@@ -190,5 +202,9 @@ mod tests {
             Kind::Failed
         );
         assert_eq!(Error::from(refused("no")).exit_code(), 1);
+        let e = Error::from(anyhow::Error::from(Busy("index.lock exists".into())))
+            .context("the note was not added");
+        assert_eq!(e.kind(), Kind::Busy);
+        assert_eq!(e.to_string(), "the note was not added: index.lock exists");
     }
 }

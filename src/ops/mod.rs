@@ -115,6 +115,14 @@ pub enum Action {
     },
     /// Create a board from a template in the folder `apply` is given.
     Init(Box<Init>),
+    /// Settle the conflicts a sync recorded on a card's `field` (its
+    /// `conflicts:` entries) with `take`, as `lanes resolve` does: see
+    /// [`resolve`].
+    Resolve {
+        card: String,
+        field: String,
+        take: resolve::Take,
+    },
 }
 
 /// A board to create (`lanes init`).
@@ -347,6 +355,9 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     fields: plain,
                 },
             );
+        }
+        Action::Resolve { card, field, take } => {
+            return resolve::resolve_in(ctx, board, &card, &field, &take);
         }
         Action::Replace { card, text } => {
             // A card whose file is malformed can be replaced too: that is
