@@ -46,7 +46,8 @@ use lanes::model::{
     BoardConfig, Card, ChecklistItem, CommitMode, Direction, Experiment, Hypothesis, JournalEntry,
     LabelDef, LaneDef, Verdict,
 };
-use lanes::store::{self, codec, fast, yaml, Board, Index};
+use lanes::store::yaml::{self, fast};
+use lanes::store::{self, codec, Board, Index};
 use serde_yaml::{Mapping, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
