@@ -589,7 +589,6 @@ fn escape_sequences_are_shown_not_sent() {
     assert_no_raw_controls(&buf);
     locate(&buf, "Pwned ^[");
     press(&mut app, &[key('n')]);
-    press(&mut app, &[key('t')]);
     let buf = buffer(&app);
     assert_no_raw_controls(&buf);
 }
@@ -1020,6 +1019,40 @@ fn move_right_round_trip() {
     assert!(press(&mut app, &[key('L')]).is_empty());
 }
 
+/// `n` then the title straight away: no key is taken for a kind; `Tab`
+/// switches the kind in the prompt, the title kept, and a hypothesis goes
+/// on to its steps.
+#[test]
+fn n_types_the_title_at_once_and_tab_switches_the_kind() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    let before = r.commit_count();
+    press(&mut app, &[key('n')]);
+    // Letters that used to pick a kind are the title's.
+    assert!(type_text(&mut app, "the eval").is_empty());
+    let Mode::Prompt(p) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    assert_eq!(p.input, "the eval");
+    locate(&buffer(&app), "New task (Tab: hypothesis): the eval");
+    press(&mut app, &[code(KeyCode::Tab)]);
+    locate(&buffer(&app), "(Tab: experiment): the eval");
+    press(&mut app, &[code(KeyCode::Tab)]);
+    locate(&buffer(&app), "New experiment (Tab: task): the eval");
+    press(&mut app, &[code(KeyCode::BackTab)]);
+    let Mode::Prompt(p) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    assert_eq!(p.purpose.new_kind(), Some("hypothesis"));
+    assert_eq!(p.input, "the eval");
+    // Enter on a hypothesis's title goes on to its statement.
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    locate(&buffer(&app), "Hypothesis 2/6 statement");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(r.commit_count(), before);
+}
+
 #[test]
 fn new_card_round_trip() {
     let r = sample();
@@ -1027,14 +1060,11 @@ fn new_card_round_trip() {
     let before = r.commit_count();
     press(&mut app, &[key('l'), key('l')]);
     assert_eq!(app.lane_id(app.col), Some("data-preparation"));
-    // n asks the kind first, on the status line.
+    // n asks the title at once, of a task unless Tab switches the kind.
     press(&mut app, &[key('n')]);
-    assert!(matches!(app.mode, Mode::PickKind { .. }));
-    locate(&buffer(&app), "[t]ask");
-    press(&mut app, &[key('t')]);
     assert!(matches!(app.mode, Mode::Prompt(_)));
     let buf = buffer(&app);
-    locate(&buf, "New task: ");
+    locate(&buf, "New task (Tab: hypothesis): ");
     // Typing goes to the prompt, not to the keymap.
     let effects = type_text(&mut app, "Write the eval report q");
     assert!(effects.is_empty());
@@ -1065,11 +1095,11 @@ fn new_card_round_trip() {
     locate(&buf, "Write the eval report");
 
     // Esc cancels; an empty title is refused and the prompt stays.
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     type_text(&mut app, "never");
     assert!(press(&mut app, &[code(KeyCode::Esc)]).is_empty());
     assert_eq!(app.mode, Mode::Board);
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
     assert!(matches!(app.mode, Mode::Prompt(_)));
     assert!(app.message.as_ref().is_some_and(|m| m.is_error()));
@@ -1489,7 +1519,7 @@ fn undo_and_redo_walk_back_through_history() {
     assert_eq!(r.commit_count(), start + 5);
 
     // Undo of a new card removes its file, again as a commit.
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     type_text(&mut app, "Short-lived card");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     run_effects(&mut app, &r.path, effects);
@@ -2115,9 +2145,7 @@ fn a_hypothesis_is_written_on_screen_step_by_step() {
     let r = sample();
     let mut app = r.app(80, 24);
     select_card(&mut app, &id(6));
-    press(&mut app, &[key('n')]);
-    locate(&buffer(&app), "[h]ypothesis");
-    press(&mut app, &[key('h')]);
+    press(&mut app, &[key('n'), code(KeyCode::Tab)]);
     for (step, value) in [
         ("1/6 title", "Dropout 0.3 lowers val loss"),
         ("2/6 statement", "More dropout regularises the tower"),
@@ -2403,7 +2431,7 @@ fn a_card_made_under_a_filter_stays_in_sight() {
     press(&mut app, &[key('/')]);
     type_text(&mut app, "label:recsys");
     press(&mut app, &[code(KeyCode::Enter)]);
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     type_text(&mut app, "Check the join keys");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     run_effects(&mut app, &r.path, effects);

@@ -84,11 +84,9 @@ fn create_move_twice_open_and_quit() {
     // A new card in the first lane.
     let title = "Measure churn baseline";
     t.keys(&["n"]);
-    t.wait_for_text("[t]ask");
-    t.keys(&["t"]);
-    t.wait_for_text("New task:");
+    t.wait_for_text("New task (Tab: hypothesis):");
     t.type_text(title);
-    t.wait_for_text(&format!("New task: {title}"));
+    t.wait_for_text(&format!("New task (Tab: hypothesis): {title}"));
     t.keys(&["Enter"]);
     let screen = t.wait_for("the new card in Business Understanding", |s| {
         card_position(s, title).map(|p| p.0) == column_of(s, 1, "Business Understanding")
@@ -208,9 +206,7 @@ fn sigterm_ends_the_app_and_restores_the_terminal() {
     wait_for_board(&t);
     // Mid-prompt, to be sure raw mode is in force.
     t.keys(&["n"]);
-    t.wait_for_text("[t]ask");
-    t.keys(&["t"]);
-    t.wait_for_text("New task:");
+    t.wait_for_text("New task (Tab: hypothesis):");
     let pid = std::fs::read_to_string(&t.pid_file)
         .expect("the pid file")
         .trim()
@@ -450,8 +446,8 @@ fn a_day_in_an_80x24_pane() {
 
     // A hypothesis written on screen, in the first lane.
     t.keys(&["g", "h", "h", "h", "h", "n"]);
-    t.wait_for_text("[h]ypothesis");
-    t.keys(&["h"]);
+    t.wait_for_text("New task");
+    t.keys(&["Tab"]);
     for (step, value) in [
         ("1/6 title", "Dropout lowers loss"),
         ("2/6 statement", "More dropout regularises"),
@@ -1035,4 +1031,33 @@ fn esc_and_a_key_in_one_write_are_two_keys() {
     t.keys(&["Escape", "q"]);
     t.wait_for_end();
     assert_eq!(exit_code(&t), "0", "{}", t.diagnostics());
+}
+
+/// `n` and a title typed straight after it, in one write: the title is the
+/// card's, whole (no key of it picks a kind or is lost).
+#[test]
+fn a_title_typed_straight_after_n_is_kept_whole() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let commits = r.commit_count();
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    t.wait_for_text("? help");
+    t.type_text("nCold-start rule\r");
+    // On the board, the prompt closed: the card was committed.
+    t.wait_for("the new card", |s| {
+        s.contains("Cold-start rule") && !s.contains("New task")
+    });
+    assert_eq!(r.commit_count(), commits + 1, "{}", t.diagnostics());
+    let files: Vec<PathBuf> = std::fs::read_dir(r.path.join(".lanes/cards"))
+        .expect("the cards folder")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(&files[0]).expect("the card");
+    assert!(text.contains("title: Cold-start rule\n"), "{text}");
+    assert!(text.contains("kind: task\n"), "{text}");
+    t.keys(&["q"]);
+    t.wait_for_end();
 }

@@ -96,7 +96,7 @@ key_commands! {
     MoveRight "move-right" MoveCards card ["L", "Shift+Right"] "move the card to the lane on the right";
     MoveUp "move-up" MoveCards card ["K", "Shift+Up"] "move the card up in its lane";
     MoveDown "move-down" MoveCards card ["J", "Shift+Down"] "move the card down in its lane";
-    New "new" ChangeCards any ["n"] "new card in this lane";
+    New "new" ChangeCards any ["n"] "new card in this lane: type its title (Tab switches the kind)";
     Open "open" ChangeCards any ["Enter"] "open the card's details";
     Edit "edit" ChangeCards card ["e"] "edit the card in $EDITOR";
     EditTitle "edit-title" ChangeCards card ["t"] "edit the title";

@@ -76,15 +76,16 @@ impl App {
                     self.message_open = true;
                 }
             }
+            // The title prompt at once; Tab in it switches the kind.
             KeyCommand::New => match self.lane_id(self.col).map(str::to_string) {
                 Some(lane) => {
                     let kinds = self.kinds();
-                    self.mode = if kinds.len() == 1 {
-                        let kind = kinds[0].clone();
-                        Mode::Prompt(Prompt::new(Purpose::NewCard { lane, kind }, String::new()))
-                    } else {
-                        Mode::PickKind { lane }
-                    };
+                    let kind = kinds
+                        .iter()
+                        .find(|k| *k == "task")
+                        .unwrap_or(&kinds[0])
+                        .clone();
+                    self.mode = Mode::Prompt(Prompt::new_card(lane, &kind, kinds));
                 }
                 None => self.set_message("new cards go in a lane of the board", true),
             },

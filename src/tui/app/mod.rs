@@ -25,9 +25,7 @@ pub use crate::tui::messages::{About, Level, Log, Message};
 pub use crate::tui::prompt::{Check, HypDraft, HypStep, Prompt, Purpose};
 pub use effect::{Effect, Runner};
 pub use mode::{HypSort, Mode};
-pub use state::{
-    kind_choices, App, Column, ColumnKind, Insights, Pending, Reload, RepoStatus, SyncState, Work,
-};
+pub use state::{App, Column, ColumnKind, Insights, Pending, Reload, RepoStatus, SyncState, Work};
 
 use crate::model::Card;
 use crate::store;
@@ -230,7 +228,6 @@ impl App {
             Mode::Prompt(p) => self.on_prompt_key(p, key),
             Mode::Hypotheses { cursor, sort } => self.on_hypotheses_key(cursor, sort, key, cmd),
             Mode::PickVerdict { card } => self.on_pick_verdict_key(card, key),
-            Mode::PickKind { lane } => self.on_pick_kind_key(lane, key),
             Mode::ConfirmHypothesis { card } => self.on_confirm_hypothesis_key(card, key),
             Mode::Resolve => self.on_resolve_key(key),
             Mode::ConfirmArchive { card } => self.on_confirm_archive_key(card, key),

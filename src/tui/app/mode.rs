@@ -18,10 +18,6 @@ pub enum Mode {
     PickVerdict {
         card: String,
     },
-    /// `n`: which kind of card.
-    PickKind {
-        lane: String,
-    },
     /// `v` on a card that has no hypothesis: make it one?
     ConfirmHypothesis {
         card: String,
@@ -112,7 +108,7 @@ impl Mode {
             Mode::Detail { .. } => "card details",
             Mode::Help { .. } => "help",
             Mode::Prompt(_) => "typing",
-            Mode::PickVerdict { .. } | Mode::PickKind { .. } => "choosing",
+            Mode::PickVerdict { .. } => "choosing",
             Mode::ConfirmHypothesis { .. } | Mode::ConfirmArchive { .. } => "confirming",
             Mode::Resolve => "a collision",
             Mode::Changes { .. } => "changes since the last sync",

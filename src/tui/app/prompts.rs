@@ -1,9 +1,7 @@
 //! Typing: the prompts, what Enter does with each, and the one-key
-//! choices that lead to them (verdict, kind, confirmations).
+//! choices that lead to them (verdict, confirmations).
 
-use super::{
-    kind_choices, App, Check, ColumnKind, Effect, HypDraft, HypStep, Mode, Prompt, Purpose,
-};
+use super::{App, Check, ColumnKind, Effect, HypDraft, HypStep, Mode, Prompt, Purpose};
 use crate::model::{Card, Verdict};
 use crate::ops::{self, Action};
 use crate::tui::prompt::{field_input, Reasoned};
@@ -35,42 +33,6 @@ impl App {
                 self.mode = Mode::Prompt(p);
             }
             None => self.cancelled("verdict"),
-        }
-        Vec::new()
-    }
-
-    /// `n` on a board of several kinds: which kind of card.
-    pub(super) fn on_pick_kind_key(&mut self, lane: String, key: KeyEvent) -> Vec<Effect> {
-        let kinds = self.kinds();
-        let picked = match key.code {
-            KeyCode::Enter => kinds.first().cloned(),
-            KeyCode::Char(c) => kinds
-                .iter()
-                .find(|k| k.starts_with(c.to_ascii_lowercase()))
-                .cloned(),
-            _ => None,
-        };
-        match picked {
-            Some(kind) if kind == "hypothesis" => {
-                self.mode = Mode::Prompt(Prompt::new(
-                    Purpose::Hypothesis {
-                        lane,
-                        card: None,
-                        step: HypStep::Title,
-                        draft: Box::default(),
-                    },
-                    String::new(),
-                ));
-            }
-            Some(kind) => {
-                self.mode =
-                    Mode::Prompt(Prompt::new(Purpose::NewCard { lane, kind }, String::new()))
-            }
-            None if key.code == KeyCode::Esc => self.cancelled("new card"),
-            None => self.warn(format!(
-                "no kind starts with that key: {}",
-                kind_choices(&kinds)
-            )),
         }
         Vec::new()
     }
@@ -124,6 +86,9 @@ impl App {
                 return Vec::new();
             }
             KeyCode::Enter => return self.submit(p),
+            KeyCode::Tab | KeyCode::BackTab if p.other_kind(false).is_some() => {
+                p.switch_kind(key.code == KeyCode::BackTab);
+            }
             KeyCode::Tab if !p.choices.is_empty() => {
                 if !p.complete() {
                     self.warn("no recent run matches what is typed");

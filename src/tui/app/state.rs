@@ -41,21 +41,6 @@ pub struct Column {
     pub omitted: usize,
 }
 
-/// `[t]ask [h]ypothesis [e]xperiment`.
-pub fn kind_choices(kinds: &[String]) -> String {
-    kinds
-        .iter()
-        .map(|k| {
-            let mut c = k.chars();
-            match c.next() {
-                Some(f) => format!("[{f}]{}", c.as_str()),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Computed on the worker from git history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Insights {

@@ -31,6 +31,9 @@ pub struct Prompt {
     /// A sentence shown whole above the choices: what they are, or why
     /// there are none and what to type instead.
     pub about: Option<String>,
+    /// The kinds `Tab` cycles a new card's prompt through (the board's;
+    /// empty where the kind is not the prompt's to choose).
+    pub kinds: Vec<String>,
 }
 
 impl Prompt {
@@ -45,6 +48,52 @@ impl Prompt {
             choices: Vec::new(),
             choice: None,
             about: None,
+            kinds: Vec::new(),
+        }
+    }
+
+    /// The title prompt of a new card in `lane`: `kind` first (a
+    /// hypothesis goes on to its steps), `Tab` cycling through `kinds`.
+    /// What is typed goes to the title at once, so keys typed ahead of
+    /// the screen are never taken for anything else.
+    pub fn new_card(lane: String, kind: &str, kinds: Vec<String>) -> Prompt {
+        let mut p = Prompt::new(Purpose::new_card(lane, kind), String::new());
+        if kinds.len() > 1 {
+            p.kinds = kinds;
+        }
+        p
+    }
+
+    /// The kind `Tab` (or `Shift+Tab`, `back`) would switch to, if this
+    /// prompt can switch.
+    pub fn other_kind(&self, back: bool) -> Option<&str> {
+        let kind = self.purpose.new_kind()?;
+        let n = self.kinds.len();
+        if n < 2 {
+            return None;
+        }
+        let at = self.kinds.iter().position(|k| k == kind).unwrap_or(0);
+        let next = if back { (at + n - 1) % n } else { (at + 1) % n };
+        Some(&self.kinds[next])
+    }
+
+    /// `Tab` in a new card's title: the next kind, the title kept.
+    pub fn switch_kind(&mut self, back: bool) -> bool {
+        let kind = self.other_kind(back).map(str::to_string);
+        let lane = self.purpose.new_lane().map(str::to_string);
+        let (Some(kind), Some(lane)) = (kind, lane) else {
+            return false;
+        };
+        self.purpose = Purpose::new_card(lane, &kind);
+        true
+    }
+
+    /// What the prompt is labelled on screen: what it is for, and what
+    /// `Tab` switches to where it switches kinds.
+    pub fn label(&self) -> String {
+        match self.other_kind(false) {
+            Some(next) => format!("{} (Tab: {next})", self.purpose.label()),
+            None => self.purpose.label(),
         }
     }
 

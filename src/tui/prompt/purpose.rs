@@ -108,6 +108,51 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// A new card's title of `kind` in `lane`: a hypothesis's first step,
+    /// or the one prompt of any other kind.
+    pub fn new_card(lane: String, kind: &str) -> Purpose {
+        if kind == "hypothesis" {
+            Purpose::Hypothesis {
+                lane,
+                card: None,
+                step: HypStep::Title,
+                draft: Box::default(),
+            }
+        } else {
+            Purpose::NewCard {
+                lane,
+                kind: kind.to_string(),
+            }
+        }
+    }
+
+    /// The kind of the new card whose title this prompt asks for.
+    pub fn new_kind(&self) -> Option<&str> {
+        match self {
+            Purpose::NewCard { kind, .. } => Some(kind),
+            Purpose::Hypothesis {
+                card: None,
+                step: HypStep::Title,
+                ..
+            } => Some("hypothesis"),
+            _ => None,
+        }
+    }
+
+    /// The lane of the new card whose title this prompt asks for.
+    pub(super) fn new_lane(&self) -> Option<&str> {
+        match self {
+            Purpose::NewCard { lane, .. } => Some(lane),
+            Purpose::Hypothesis {
+                lane,
+                card: None,
+                step: HypStep::Title,
+                ..
+            } => Some(lane),
+            _ => None,
+        }
+    }
+
     pub fn label(&self) -> String {
         match self {
             Purpose::NewCard { kind, .. } => format!("New {kind}"),

@@ -1,7 +1,7 @@
 //! The bottom line: repository state and the last result, or the prompt.
 
 use super::text::{fit, width};
-use crate::tui::app::{kind_choices, App, Check, Mode, SyncState, Work};
+use crate::tui::app::{App, Check, Mode, SyncState, Work};
 use crate::tui::command::KeyCommand;
 use crate::tui::messages::Level;
 use ratatui::layout::{Position, Rect};
@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let w = area.width as usize;
     let line = match &app.mode {
         Mode::Prompt(p) => {
-            let label = format!("{}: ", p.purpose.label());
+            let label = format!("{}: ", p.label());
             let label = fit(&label, w / 2);
             // What the value amounts to, or why Enter would refuse it.
             let (note, style) = match p.check(app.today) {
@@ -49,13 +49,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Span::raw(fit(
                 "[s]upported [r]efuted [i]nconclusive [o]pen · Esc cancels",
                 w.saturating_sub(9),
-            )),
-        ]),
-        Mode::PickKind { .. } => Line::from(vec![
-            Span::styled("New card, kind: ", t.accent()),
-            Span::raw(fit(
-                &format!("{} · Esc cancels", kind_choices(&app.kinds())),
-                w.saturating_sub(16),
             )),
         ]),
         Mode::ConfirmHypothesis { card } => Line::from(vec![
