@@ -955,6 +955,66 @@ fn navigation_keys_move_the_selection() {
     }
 }
 
+/// `m` then a lane's number: the card goes there in one commit, and the
+/// selection follows it; a number past the last lane, or another key,
+/// moves nothing.
+#[test]
+fn m_and_a_number_moves_the_card_to_that_lane() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    let before = r.commit_count();
+    assert_eq!(selected(&app), Some(id(1)));
+    assert!(press(&mut app, &[key('m')]).is_empty());
+    assert_eq!(app.mode, Mode::PickLane { card: id(1) });
+    // The status line lists the lanes by number.
+    locate(&buffer(&app), "to lane: 1 Business Understanding · 2 Data");
+    let effects = press(&mut app, &[key('5')]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    assert_eq!(lane_in_app(&app, &id(1)).as_deref(), Some("evaluation"));
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("evaluation")
+    );
+    assert_eq!(r.commit_count(), before + 1);
+    assert!(
+        r.subjects()[0].contains("(business-understanding -> evaluation)"),
+        "{:?}",
+        r.subjects()
+    );
+    assert_eq!(
+        selected(&app),
+        Some(id(1)),
+        "the selection follows the card"
+    );
+    assert_eq!(app.lane_id(app.col), Some("evaluation"));
+    // The lane it is in, a lane the board does not have, Esc, another key:
+    // nothing moves.
+    press(&mut app, &[key('m'), key('5')]);
+    assert!(app
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("already in lane 5")));
+    assert!(press(&mut app, &[key('m'), key('9')]).is_empty());
+    assert!(app
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("the board has 6 lanes")));
+    assert!(press(&mut app, &[key('m'), code(KeyCode::Esc)]).is_empty());
+    assert!(press(&mut app, &[key('m'), key('x')]).is_empty());
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("evaluation")
+    );
+    // Help lists it, from the command table.
+    press(&mut app, &[key('?')]);
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("move the card to lane N"), "{screen}");
+}
+
 #[test]
 fn move_right_round_trip() {
     let r = sample();
@@ -2374,12 +2434,12 @@ fn messages_expire_go_with_their_cause_and_are_kept_in_the_log() {
     app.set_message(long.clone(), true);
     assert!(app.message_open);
     let buf = buffer(&app);
-    locate(&buf, "Esc closes · m all messages");
+    locate(&buf, "Esc closes · M all messages");
     press(&mut app, &[code(KeyCode::Esc)]);
     assert!(!app.message_open);
     assert_eq!(app.mode, Mode::Board, "Esc only closed the message");
-    // Every message is in the log, m shows it.
-    press(&mut app, &[key('m')]);
+    // Every message is in the log, M shows it.
+    press(&mut app, &[key('M')]);
     assert!(matches!(app.mode, Mode::Messages { .. }));
     let screen = screen_text(&buffer(&app));
     assert!(screen.contains("already the first lane"), "{screen}");

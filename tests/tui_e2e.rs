@@ -436,11 +436,16 @@ fn a_day_in_an_80x24_pane() {
     let screen = t.wait_for_text("Session features lift CTR");
     assert!(screen.contains("Hypotheses"), "{screen}");
     t.keys(&["Enter"]);
+    // The table shows "metric" and "ctr" too: wait for the popup itself,
+    // and for it to close, so the Escapes are not sent in one read
+    // (crossterm reads ESC ESC as one Esc).
     t.wait_for("the card's details", |s| {
-        s.contains("metric") && s.contains("ctr")
+        s.contains("metric") && s.contains("ctr") && s.contains("Esc close")
     });
     t.keys(&["Escape"]);
-    t.wait_for_text("Hypotheses · by lane");
+    t.wait_for("the table again", |s| {
+        s.contains("Hypotheses · by lane") && !s.contains("Esc close")
+    });
     t.keys(&["Escape"]);
     t.wait_for("the board", |s| !s.contains("Hypotheses"));
 
@@ -1058,6 +1063,35 @@ fn a_title_typed_straight_after_n_is_kept_whole() {
     let text = std::fs::read_to_string(&files[0]).expect("the card");
     assert!(text.contains("title: Cold-start rule\n"), "{text}");
     assert!(text.contains("kind: task\n"), "{text}");
+    t.keys(&["q"]);
+    t.wait_for_end();
+}
+
+/// `m` then a lane's number, in one write at 80x24: the card is in that
+/// lane in one commit.
+#[test]
+fn m_and_a_number_moves_the_card_to_that_lane() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let title = "Feature store spike";
+    lanes_outside(&r, &["add", title, "--lane", "business-understanding"]);
+    let commits = r.commit_count();
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    t.wait_for_text(title);
+    t.type_text("m3");
+    let screen = t.wait_for("the card under Data Preparation", |s| {
+        card_position(s, title).is_some_and(|(x, _)| Some(x) == column_of(s, 1, "Data Preparation"))
+            && s.contains("lanes: move")
+    });
+    assert!(screen.contains("Data Preparation 1/"), "{screen}");
+    assert_eq!(r.commit_count(), commits + 1, "{}", t.diagnostics());
+    let subjects = r.subjects();
+    assert!(
+        subjects[0].contains("(business-understanding -> data-preparation)"),
+        "{subjects:?}"
+    );
     t.keys(&["q"]);
     t.wait_for_end();
 }

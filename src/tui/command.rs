@@ -96,6 +96,7 @@ key_commands! {
     MoveRight "move-right" MoveCards card ["L", "Shift+Right"] "move the card to the lane on the right";
     MoveUp "move-up" MoveCards card ["K", "Shift+Up"] "move the card up in its lane";
     MoveDown "move-down" MoveCards card ["J", "Shift+Down"] "move the card down in its lane";
+    MoveToLane "move-to-lane" MoveCards card ["m"] "move the card to lane N: then the lane's number, 1-9 (one commit)";
     New "new" ChangeCards any ["n"] "new card in this lane: type its title (Tab switches the kind)";
     Open "open" ChangeCards any ["Enter"] "open the card's details";
     Edit "edit" ChangeCards card ["e"] "edit the card in $EDITOR";
@@ -118,7 +119,7 @@ key_commands! {
     Hypotheses "hypotheses" Views any ["p"] "all hypotheses side by side";
     Flow "flow" Views any ["f"] "flow: cumulative flow, cycle times, loop-backs";
     Changes "changes" Views any ["w"] "what changed in the last sync";
-    Messages "messages" Views any ["m"] "every message of this session";
+    Messages "messages" Views any ["M"] "every message of this session";
     Reload "reload" BoardAndTeam any ["R"] "reload the board from disk";
     Sync "sync" BoardAndTeam any ["s"] "sync with the remote (fetch, merge, push)";
     Help "help" BoardAndTeam any ["?"] "help for this view";

@@ -66,6 +66,11 @@ impl App {
             KeyCommand::MoveUp | KeyCommand::MoveDown => {
                 return self.reorder(cmd == KeyCommand::MoveUp)
             }
+            KeyCommand::MoveToLane => {
+                if let Some(c) = self.selected_card() {
+                    self.mode = Mode::PickLane { card: c.id.clone() };
+                }
+            }
             KeyCommand::Open => {
                 if self.selected_card().is_some() {
                     self.mode = Mode::Detail { scroll: 0 };

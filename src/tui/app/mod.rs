@@ -228,6 +228,7 @@ impl App {
             Mode::Prompt(p) => self.on_prompt_key(p, key),
             Mode::Hypotheses { cursor, sort } => self.on_hypotheses_key(cursor, sort, key, cmd),
             Mode::PickVerdict { card } => self.on_pick_verdict_key(card, key),
+            Mode::PickLane { card } => self.on_pick_lane_key(card, key),
             Mode::ConfirmHypothesis { card } => self.on_confirm_hypothesis_key(card, key),
             Mode::Resolve => self.on_resolve_key(key),
             Mode::ConfirmArchive { card } => self.on_confirm_archive_key(card, key),

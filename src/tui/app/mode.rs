@@ -18,6 +18,10 @@ pub enum Mode {
     PickVerdict {
         card: String,
     },
+    /// `m`: the number of the lane to move the card to.
+    PickLane {
+        card: String,
+    },
     /// `v` on a card that has no hypothesis: make it one?
     ConfirmHypothesis {
         card: String,
@@ -109,6 +113,7 @@ impl Mode {
             Mode::Help { .. } => "help",
             Mode::Prompt(_) => "typing",
             Mode::PickVerdict { .. } => "choosing",
+            Mode::PickLane { .. } => "choosing a lane",
             Mode::ConfirmHypothesis { .. } | Mode::ConfirmArchive { .. } => "confirming",
             Mode::Resolve => "a collision",
             Mode::Changes { .. } => "changes since the last sync",

@@ -1,7 +1,8 @@
 //! Moving cards with `H` `L` `J` `K`: each press shows at once; the
-//! presses on one card become one commit once the keys pause.
+//! presses on one card become one commit once the keys pause. `m` and a
+//! lane's number move a card there in one commit, the same way.
 
-use super::{App, ColumnKind, Effect, Work};
+use super::{App, ColumnKind, Effect, Mode, Work};
 use crate::model::Card;
 use crate::ops::{self, Action, Placement};
 use crate::tui::moves::{self, Intent, Moved};
@@ -48,6 +49,74 @@ impl App {
             i.places = 0;
             i.to = to_lane;
         })
+    }
+
+    /// `m` then a key: a lane's number (1-9) moves the card there at once,
+    /// one commit by the path `H`/`L` take; anything else cancels.
+    pub(super) fn on_pick_lane_key(
+        &mut self,
+        card: String,
+        key: ratatui::crossterm::event::KeyEvent,
+    ) -> Vec<Effect> {
+        use ratatui::crossterm::event::KeyCode;
+        self.mode = Mode::Board;
+        let lanes = self.board.config.lanes.len();
+        let n = match key.code {
+            KeyCode::Char(c @ '1'..='9') => c as usize - '0' as usize,
+            KeyCode::Esc => {
+                self.cancelled("move");
+                return Vec::new();
+            }
+            _ => {
+                self.set_message(
+                    format!("move cancelled: type a lane's number, 1-{}", lanes.min(9)),
+                    false,
+                );
+                return Vec::new();
+            }
+        };
+        let Some(to) = self.board.config.lanes.get(n - 1).map(|l| l.id.clone()) else {
+            self.warn(format!(
+                "the board has {lanes} lane{}: type 1-{}",
+                if lanes == 1 { "" } else { "s" },
+                lanes.min(9)
+            ));
+            return Vec::new();
+        };
+        // The card where the screen shows it (moves in flight included).
+        let Some(shown) = self
+            .selected_card()
+            .filter(|c| c.id == card)
+            .and_then(|_| self.lane_id(self.col))
+            .map(str::to_string)
+        else {
+            self.warn("the card is gone");
+            return Vec::new();
+        };
+        let short = crate::model::id::short(&card).to_string();
+        let (Some(from_i), Some(to_i)) = (
+            self.board.config.lane_index(&shown),
+            self.board.config.lane_index(&to),
+        ) else {
+            self.set_message(
+                format!("{short} is in an unknown lane; edit it to fix"),
+                true,
+            );
+            return Vec::new();
+        };
+        if from_i == to_i {
+            self.set_message(format!("{short} is already in lane {n}, {to}"), false);
+            return Vec::new();
+        }
+        let step = to_i as i64 - from_i as i64;
+        let mut effects = self.press_move(&card, &shown, |i| {
+            i.lanes += step;
+            i.places = 0;
+            i.to = to;
+        });
+        // No pause to wait for: the move is whole.
+        effects.extend(self.flush_moves());
+        effects
     }
 
     pub(super) fn move_card(

@@ -51,6 +51,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 w.saturating_sub(9),
             )),
         ]),
+        Mode::PickLane { card } => {
+            let lanes: Vec<String> = app
+                .board
+                .config
+                .lanes
+                .iter()
+                .take(9)
+                .enumerate()
+                .map(|(i, l)| format!("{} {}", i + 1, crate::model::text::for_grid(&l.title)))
+                .collect();
+            let label = format!("Move {} to lane: ", crate::model::id::short(card));
+            Line::from(vec![
+                Span::styled(label.clone(), t.accent()),
+                Span::raw(fit(
+                    &format!("{} · Esc cancels", lanes.join(" · ")),
+                    w.saturating_sub(width(&label)),
+                )),
+            ])
+        }
         Mode::ConfirmHypothesis { card } => Line::from(vec![
             Span::styled(
                 fit(
