@@ -21,7 +21,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8] = b"lanes-cards 3\n";
+const MAGIC: &[u8] = b"lanes-cards 4\n";
 /// Magic, write time (i128), card section length, JSON section length,
 /// card section checksum, JSON section checksum (each section is checked
 /// when it is read: loading cards never reads the JSON).

@@ -6,7 +6,10 @@
 //! Layout: strings are a LEB128 length and UTF-8 bytes; optional values a
 //! 0/1 byte and the value; lists a length and the items. The card's fields
 //! come in a fixed order, the ones `list` filters and sorts on first, so
-//! [`head`] can stop early.
+//! [`head`] can stop early: then its links and what [`crate::model::done`]
+//! reads of it (its verdict and checklist counts, repeated there so that
+//! `ready` and the link fields of `list --json` need no whole card; a
+//! card whose repeated counts disagree with it does not decode).
 
 use crate::model::{
     card::{ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
@@ -30,6 +33,10 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
         created,
         due,
         archived,
+        depends_on,
+        parent,
+        supersedes,
+        relates,
         hypothesis,
         experiment,
         checklist,
@@ -45,6 +52,14 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
     w.strs(labels);
     w.strs(assignees);
     w.byte(u8::from(*archived));
+    w.strs(depends_on);
+    w.opt_str(parent);
+    w.strs(supersedes);
+    w.strs(relates);
+    w.byte(verdict_code(card.verdict())?);
+    let (ticked, total) = card.checklist_progress();
+    w.len(ticked);
+    w.len(total);
     w.opt_str(created);
     w.opt_str(due);
     w.opt_str(body);
@@ -132,11 +147,16 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         labels: r.strings()?,
         assignees: r.strings()?,
         archived: r.flag()?,
-        created: r.opt_string()?,
-        due: r.opt_string()?,
-        body: r.opt_string()?,
+        depends_on: r.strings()?,
+        parent: r.opt_string()?,
+        supersedes: r.strings()?,
+        relates: r.strings()?,
         ..Card::default()
     };
+    let progress = (r.byte()?, r.len()?, r.len()?);
+    card.created = r.opt_string()?;
+    card.due = r.opt_string()?;
+    card.body = r.opt_string()?;
     if r.flag()? {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: r.opt_string()?,
@@ -186,7 +206,9 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         })
         .collect::<Option<_>>()?;
     card.extra = r.mapping()?;
-    (r.pos == bytes.len()).then_some(card)
+    let (ticked, total) = card.checklist_progress();
+    let repeated = (verdict_code(card.verdict())?, ticked, total);
+    (r.pos == bytes.len() && progress == repeated).then_some(card)
 }
 
 /// Encode a card only if it decodes back to the same card.
@@ -195,26 +217,78 @@ pub fn encode_exact(card: &Card) -> Option<Vec<u8>> {
     (decode(&bytes).as_ref() == Some(card)).then_some(bytes)
 }
 
-/// The fields `list` filters and sorts on, borrowed from an encoded card.
+/// A hypothesis's verdict as one byte: 0 for no hypothesis.
+fn verdict_code(v: Option<Verdict>) -> Option<u8> {
+    match v {
+        None => Some(0),
+        Some(v) => Verdict::ALL
+            .iter()
+            .position(|x| *x == v)
+            .map(|i| i as u8 + 1),
+    }
+}
+
+/// The fields `list` filters and sorts on, the card's links and what
+/// [`crate::model::done`] reads of it, borrowed from an encoded card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head<'a> {
     pub id: &'a str,
+    pub title: &'a str,
     pub lane: &'a str,
     pub rank: &'a str,
+    pub kind: &'a str,
     pub labels: Vec<&'a str>,
     pub assignees: Vec<&'a str>,
     pub archived: bool,
+    pub depends_on: Vec<&'a str>,
+    pub parent: Option<&'a str>,
+    pub supersedes: Vec<&'a str>,
+    pub relates: Vec<&'a str>,
+    pub verdict: Option<Verdict>,
+    /// Its checklist: (ticked, total).
+    pub checklist: (usize, usize),
 }
 
 impl<'a> Head<'a> {
     pub fn of(card: &'a Card) -> Head<'a> {
+        let strs = |v: &'a [String]| v.iter().map(String::as_str).collect();
         Head {
             id: &card.id,
+            title: &card.title,
             lane: &card.lane,
             rank: &card.rank,
-            labels: card.labels.iter().map(String::as_str).collect(),
-            assignees: card.assignees.iter().map(String::as_str).collect(),
+            kind: &card.kind,
+            labels: strs(&card.labels),
+            assignees: strs(&card.assignees),
             archived: card.archived,
+            depends_on: strs(&card.depends_on),
+            parent: card.parent.as_deref(),
+            supersedes: strs(&card.supersedes),
+            relates: strs(&card.relates),
+            verdict: card.verdict(),
+            checklist: card.checklist_progress(),
+        }
+    }
+
+    /// What [`crate::model::done`] reads of the card.
+    pub fn progress(&self) -> crate::model::Progress<'a> {
+        crate::model::Progress {
+            lane: self.lane,
+            verdict: self.verdict,
+            checklist: self.checklist,
+        }
+    }
+
+    /// The card as a node of the link graph.
+    pub fn node(&self) -> crate::model::links::Node<'a> {
+        crate::model::links::Node {
+            id: self.id,
+            progress: self.progress(),
+            archived: self.archived,
+            depends_on: self.depends_on.clone(),
+            parent: self.parent,
+            supersedes: self.supersedes.clone(),
+            relates: self.relates.clone(),
         }
     }
 }
@@ -223,20 +297,37 @@ impl<'a> Head<'a> {
 pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let mut r = Reader { b: bytes, pos: 0 };
     let id = r.str()?;
-    let _title = r.str()?;
+    let title = r.str()?;
     let lane = r.str()?;
     let rank = r.str()?;
-    let _kind = r.str()?;
+    let kind = r.str()?;
     let labels = r.strs()?;
     let assignees = r.strs()?;
     let archived = r.flag()?;
+    let depends_on = r.strs()?;
+    let parent = if r.flag()? { Some(r.str()?) } else { None };
+    let supersedes = r.strs()?;
+    let relates = r.strs()?;
+    let verdict = match r.byte()? {
+        0 => None,
+        n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
+    };
+    let checklist = (r.len()?, r.len()?);
     Some(Head {
         id,
+        title,
         lane,
         rank,
+        kind,
         labels,
         assignees,
         archived,
+        depends_on,
+        parent,
+        supersedes,
+        relates,
+        verdict,
+        checklist,
     })
 }
 
@@ -489,6 +580,14 @@ assignees:
 created: 2026-01-05
 due: 2026-02-01
 archived: true
+depends_on:
+- dep1
+- dep2
+parent: par1
+supersedes:
+- old1
+relates:
+- rel1
 hypothesis:
   statement: Recency raises precision@10
   metric: precision@10
@@ -532,6 +631,10 @@ future_field:
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);
         assert!(h.archived);
+        assert_eq!(h.depends_on, ["dep1", "dep2"]);
+        assert_eq!(h.parent, Some("par1"));
+        assert_eq!(h.verdict, Some(Verdict::Refuted));
+        assert_eq!(h.checklist, (1, 1));
     }
 
     #[test]
@@ -544,6 +647,23 @@ future_field:
             "task".into(),
         );
         assert_eq!(decode(&encode_exact(&card).unwrap()), Some(card));
+    }
+
+    #[test]
+    fn repeated_progress_must_agree_with_the_card() {
+        let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let mut other = card.clone();
+        if let Some(h) = other.hypothesis.as_mut() {
+            h.verdict = Verdict::Supported;
+        }
+        let (a, b) = (encode(&card).unwrap(), encode(&other).unwrap());
+        // The first byte that differs is the repeated verdict in the head.
+        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap();
+        assert_eq!(head(&b).unwrap().verdict, Some(Verdict::Supported));
+        let mut forged = a.clone();
+        forged[at] = b[at];
+        assert_eq!(head(&forged).unwrap().verdict, Some(Verdict::Supported));
+        assert_eq!(decode(&forged), None, "the head disagrees with the card");
     }
 
     #[test]
