@@ -125,6 +125,21 @@ fn v(x: &Option<Value>) -> String {
     }
 }
 
+/// When `card` was last given `verdict` (`refuted`), from the history:
+/// the time of the latest change that turned its verdict into it.
+pub fn verdict_time(history: &History, card: &str, verdict: &str) -> Option<i64> {
+    let mut prev: Option<&str> = None;
+    let mut at = None;
+    for ch in history.of_card(card).filter(|c| !c.unreadable()) {
+        let now = ch.state.as_ref().and_then(|s| s.verdict.as_deref());
+        if now == Some(verdict) && prev != Some(verdict) {
+            at = Some(ch.time);
+        }
+        prev = now;
+    }
+    at
+}
+
 /// Every hypothesis card (kind `hypothesis` or with a hypothesis), with how
 /// its verdict changed over time.
 pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {

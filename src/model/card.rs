@@ -302,6 +302,11 @@ impl JournalEntry {
     }
 }
 
+/// Whether a card due on `due` is past it (an archived card never is).
+pub fn overdue(due: Option<&str>, archived: bool, today: i64) -> bool {
+    !archived && due.and_then(date::parse_date).is_some_and(|d| d < today)
+}
+
 impl Card {
     /// A new card with the fields every card has.
     pub fn new(id: String, title: String, lane: String, rank: String, kind: String) -> Self {
@@ -457,12 +462,7 @@ impl Card {
 
     /// Whether the card is past its due date (and not archived).
     pub fn is_overdue(&self, today: i64) -> bool {
-        !self.archived
-            && self
-                .due
-                .as_deref()
-                .and_then(date::parse_date)
-                .is_some_and(|d| d < today)
+        overdue(self.due.as_deref(), self.archived, today)
     }
 }
 

@@ -250,6 +250,95 @@ impl Flag {
     }
 }
 
+impl Why {
+    /// The reason's name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::Archived => "archived",
+            Why::Superseded { .. } => "superseded",
+            Why::PremiseRefuted { .. } => "premise_refuted",
+            Why::Cycle => "cycle",
+        }
+    }
+}
+
+/// When a hypothesis was refuted, as its evidence records it (seconds
+/// since the epoch): a verdict `lanes result` or `lanes run` gave. `None`
+/// for a verdict given by hand (its history knows when).
+pub fn refuted_at(card: &Card) -> Option<i64> {
+    let h = card.hypothesis.as_ref()?;
+    if h.verdict != Verdict::Refuted {
+        return None;
+    }
+    let e = h.evidence()?.ok()?;
+    if e.verdict != Some(Verdict::Refuted) {
+        return None;
+    }
+    super::date::parse_timestamp(e.recorded_at.as_deref()?)
+}
+
+/// A flag as a sentence. `name(i)` names a card (`3fk2a9 (Title)`);
+/// `refuted(i)` says when hypothesis `i` was refuted, if known.
+pub fn flag_text(
+    flag: &Flag,
+    name: &dyn Fn(usize) -> String,
+    refuted: &dyn Fn(usize) -> Option<i64>,
+) -> String {
+    let on = |h: usize| {
+        refuted(h)
+            .map(|t| format!(" on {}", super::date::format_day_long(t.div_euclid(86_400))))
+            .unwrap_or_default()
+    };
+    let chain = |via: &[usize]| {
+        via.iter()
+            .map(|&c| name(c))
+            .collect::<Vec<_>>()
+            .join(", which waits on ")
+    };
+    match flag {
+        Flag::PremiseRefuted { hypothesis, via } if via.is_empty() => format!(
+            "premise refuted: {} was refuted{}",
+            name(*hypothesis),
+            on(*hypothesis)
+        ),
+        Flag::PremiseRefuted { hypothesis, via } => format!(
+            "premise refuted: it rests on {}, refuted{}, through {}",
+            name(*hypothesis),
+            on(*hypothesis),
+            via.iter().map(|&c| name(c)).collect::<Vec<_>>().join(" and ")
+        ),
+        Flag::DependsOnSuperseded { card, by } => format!(
+            "depends on {}, which is superseded by {}: should it depend on that instead?",
+            name(*card),
+            by.iter().map(|&c| name(c)).collect::<Vec<_>>().join(", ")
+        ),
+        Flag::DependsOnArchived { card } => format!(
+            "depends on {}, archived before it was done: this card stays blocked until the link is removed (`lanes unlink`) or the card restored",
+            name(*card)
+        ),
+        Flag::DeadBlocked { via, why, .. } => {
+            let reason = match why {
+                Why::Archived => "was archived before it was done".to_string(),
+                Why::Superseded { by } => format!("is superseded by {}", name(*by)),
+                Why::PremiseRefuted { hypothesis } => format!(
+                    "rests on {}, refuted{}",
+                    name(*hypothesis),
+                    on(*hypothesis)
+                ),
+                Why::Cycle => "is in a dependency cycle".to_string(),
+            };
+            format!(
+                "dead-blocked: waits on {}, which {reason}: it can no longer finish",
+                chain(via)
+            )
+        }
+        Flag::InCycle { cycle } => format!(
+            "in a dependency cycle: {}; none of these can be ready until one link is removed (`lanes unlink`)",
+            cycle.iter().map(|&c| name(c)).collect::<Vec<_>>().join(" → ")
+        ),
+    }
+}
+
 /// One card a blocked card waits on, in [`Graph::waits_on`]'s tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Waiting {
@@ -569,6 +658,13 @@ impl<'a> Graph<'a> {
                 // Said by the flags above.
                 (Some(n), Why::Archived | Why::Superseded { .. }) if n == d.cause => {}
                 (Some(_), why) => {
+                    // Resting on the refuted premise it can no longer
+                    // finish for: one flag says both.
+                    if let Why::PremiseRefuted { hypothesis } = why {
+                        out.retain(|f| {
+                            !matches!(f, Flag::PremiseRefuted { hypothesis: h, via } if *h == hypothesis && !via.is_empty())
+                        });
+                    }
                     let mut via = Vec::new();
                     let mut at = i;
                     while let Some(n) = self.dead[at].and_then(|d| d.next) {
@@ -943,17 +1039,25 @@ mod tests {
                 via: vec![]
             }]
         );
-        let fy = g.flags(i("y"));
+        // x can no longer finish, so y waits in vain: one flag says both.
         assert_eq!(
-            fy[0],
-            Flag::PremiseRefuted {
-                hypothesis: i("h"),
-                via: vec![i("x")]
-            }
+            g.flags(i("y")),
+            [Flag::DeadBlocked {
+                via: vec![i("x")],
+                cause: i("x"),
+                why: Why::PremiseRefuted { hypothesis: i("h") }
+            }]
         );
-        // x can no longer finish, so y waits in vain.
-        assert!(
-            matches!(fy[1], Flag::DeadBlocked { cause, why: Why::PremiseRefuted { .. }, .. } if cause == i("x"))
+        // Through a card that is done, it still rests on the premise.
+        let mut done_x = cards.clone();
+        done_x[1].lane = "done".into();
+        let g2 = graph(&done_x);
+        assert_eq!(
+            g2.flags(g2.index("y").unwrap()),
+            [Flag::PremiseRefuted {
+                hypothesis: g2.index("h").unwrap(),
+                via: vec![g2.index("x").unwrap()]
+            }]
         );
         assert!(g.is_ready(i("x")), "the refuted hypothesis is done");
     }

@@ -5,6 +5,7 @@
 mod context;
 pub mod editor;
 pub mod error;
+mod link;
 mod message;
 mod record;
 mod set;
@@ -17,6 +18,7 @@ pub use record::{cost_value, Record};
 pub use set::{get_field, set_field};
 
 use crate::git;
+pub use crate::model::links::Kind as LinkKind;
 use crate::model::{
     date, id, rank, BoardConfig, Card, CommitMode, Hypothesis, JournalEntry, Verdict,
 };
@@ -91,6 +93,21 @@ pub enum Action {
     },
     Restore {
         card: String,
+    },
+    /// Link `card` to `other` (stored on `card`: `lanes link X --blocks
+    /// Y` is `Link { card: Y, kind: DependsOn, other: X }`). Refused when
+    /// it would close a `depends_on` or `parent` cycle.
+    Link {
+        card: String,
+        kind: LinkKind,
+        other: String,
+    },
+    /// Remove the link from `card` to `other` (a link to a card that no
+    /// longer exists too).
+    Unlink {
+        card: String,
+        kind: LinkKind,
+        other: String,
     },
     /// Record a run's result on a card (read by `evidence`), with its
     /// verdict, provenance, journal entry and cost: one commit.
@@ -379,6 +396,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb: "edit",
                     detail: &detail,
                     body: &lines.join("\n"),
+                    also: &[],
                 },
             );
         }
@@ -441,8 +459,17 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb,
                     detail: &detail,
                     body: &body,
+                    also: &[],
                 },
             );
+        }
+        Action::Link { card, kind, other } => {
+            let built = link::link(board, &card, kind, &other)?;
+            return write_link(ctx, board, "link", built);
+        }
+        Action::Unlink { card, kind, other } => {
+            let built = link::unlink(board, &card, kind, &other)?;
+            return write_link(ctx, board, "unlink", built);
         }
         Action::Undo { .. } | Action::Redo { .. } | Action::Commit { .. } | Action::Init(_) => {
             bail!("this change is made with ops::apply (it takes its own lock)")
@@ -468,8 +495,36 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         verb,
         detail: &detail,
         body: &body,
+        also: &[],
     };
     write_and_commit(ctx, board, base, &after, None, said)
+}
+
+/// Write a link change: one commit in the card that stores the link,
+/// naming both cards.
+fn write_link(
+    ctx: &Context,
+    board: &Index,
+    verb: &str,
+    built: std::result::Result<link::Built, (Card, String)>,
+) -> Result<Outcome> {
+    let b = match built {
+        Ok(b) => b,
+        Err((card, why)) => return Ok(no_change(&card, why)),
+    };
+    write_and_commit(
+        ctx,
+        board,
+        Base::Card(&b.before),
+        &b.after,
+        None,
+        Said {
+            verb,
+            detail: &b.detail,
+            body: &b.body,
+            also: &[b.other.as_str()],
+        },
+    )
 }
 
 fn no_change(card: &Card, why: String) -> Outcome {
@@ -677,11 +732,12 @@ fn check_readable(rel: &str, text: &str) -> Result<()> {
 }
 
 /// What a commit says about its change: `lanes: <verb> <card> <detail>`,
-/// then `body`.
+/// then `body`; its trailers name the card and the cards in `also`.
 struct Said<'a> {
     verb: &'a str,
     detail: &'a str,
     body: &'a str,
+    also: &'a [&'a str],
 }
 
 fn write_and_commit(
@@ -692,8 +748,19 @@ fn write_and_commit(
     text: Option<String>,
     said: Said<'_>,
 ) -> Result<Outcome> {
-    let Said { verb, detail, body } = said;
+    let Said {
+        verb,
+        detail,
+        body,
+        also,
+    } = said;
     check_card(&board.config, after)?;
+    match &base {
+        Base::Card(b) => link::check(board, Some(b), after)?,
+        Base::New => link::check(board, None, after)?,
+        // A file being repaired: its links are checked by `validate`.
+        Base::Broken => {}
+    }
     let root = &board.root;
     let rel = store::card_path(&after.id);
     let path = root.join(&rel);
@@ -752,7 +819,9 @@ fn write_and_commit(
             git_hooks(&board.config),
         )?;
     }
-    let msg = message::full(&subject, body, verb, &[after.id.as_str()]);
+    let mut cards = vec![after.id.as_str()];
+    cards.extend(also.iter().filter(|c| **c != after.id));
+    let msg = message::full(&subject, body, verb, &cards);
     let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
     tx.sign_as(ctx.signer());
     tx.run_hooks(git_hooks(&board.config));

@@ -274,10 +274,10 @@ impl Snapshot {
                 &bytes[r.id.clone()] == id.as_bytes()
                     && Some(r.stamp) == *stamp
                     && r.stamp.settled(written)
-                    // Listing reads the head of every cached card; loading
-                    // cards decodes them whole and reads the file if that
-                    // fails.
-                    && (!encoded || codec::head(&bytes[r.card.clone()]).is_some())
+                    // Listing, ready and the link graph read the head of
+                    // every cached card (loading cards decodes them whole
+                    // and reads the file if that fails).
+                    && codec::head(&bytes[r.card.clone()]).is_some()
             });
             match hit {
                 Some(r) => slots.push(Some(Source::Cached(r.card.clone(), r.json.clone()))),
@@ -351,6 +351,29 @@ impl Snapshot {
             Source::Cached(card, _) => codec::decode(&self.file.cards[card.clone()])
                 .filter(|c| c.id == e.id)
                 .map_or_else(|| self.reread(root, &e.id), Ok),
+        }
+    }
+
+    /// The head of every readable card, in id order: links, placement and
+    /// progress of the whole board without decoding a card.
+    pub fn heads(&self) -> Vec<Head<'_>> {
+        self.entries.iter().filter_map(|e| self.head(e)).collect()
+    }
+
+    /// The head of an entry (load made sure a cached one reads).
+    pub fn head<'s>(&'s self, e: &'s Entry) -> Option<Head<'s>> {
+        match &e.source {
+            Source::Read(card) => Some(Head::of(card)),
+            Source::Encoded(c, _) => codec::head(c),
+            Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()]),
+        }
+    }
+
+    /// Rewrite the cache if many cards changed since it was written (what
+    /// [`Snapshot::into_cards`] does, for a caller that read heads only).
+    pub fn save_if_outdated(&self) {
+        if self.outdated {
+            self.save(&[]);
         }
     }
 
@@ -457,13 +480,16 @@ impl Snapshot {
     }
 
     /// Write, as one JSON array, the cards `keep` selects, in board order
-    /// (lane, rank, id), using the cache's JSON where it has it. Returns the
+    /// (lane, rank, id), using the cache's JSON where it has it. `more`
+    /// gives fields to add to a card's object (JSON text of `"key":value`
+    /// pairs: what depends on other cards, never cached). Returns the
     /// problems of unreadable cards.
     pub fn write_json(
         &self,
         root: &Path,
         config: &BoardConfig,
         keep: impl Fn(&Head) -> bool,
+        more: impl Fn(&Head) -> String,
         out: &mut impl Write,
     ) -> Result<Vec<Problem>> {
         let mut problems = self.problems.clone();
@@ -496,7 +522,8 @@ impl Snapshot {
             };
             if keep(&head) {
                 let lane = config.lane_index(head.lane).unwrap_or(usize::MAX);
-                items.push((lane, head.lane, head.rank, head.id, text));
+                let extra = more(&head);
+                items.push((lane, head.lane, head.rank, head.id, text, extra));
             }
         }
         items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
@@ -505,7 +532,15 @@ impl Snapshot {
             if i > 0 {
                 out.write_all(b",")?;
             }
-            out.write_all(item.4)?;
+            match item.4.strip_suffix(b"}") {
+                Some(open) if !item.5.is_empty() => {
+                    out.write_all(open)?;
+                    out.write_all(if open.ends_with(b"{") { b"" } else { b"," })?;
+                    out.write_all(item.5.as_bytes())?;
+                    out.write_all(b"}")?;
+                }
+                _ => out.write_all(item.4)?,
+            }
         }
         out.write_all(b"]\n")?;
         let missing_json = made

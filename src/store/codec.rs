@@ -247,6 +247,7 @@ pub struct Head<'a> {
     pub verdict: Option<Verdict>,
     /// Its checklist: (ticked, total).
     pub checklist: (usize, usize),
+    pub due: Option<&'a str>,
 }
 
 impl<'a> Head<'a> {
@@ -267,6 +268,7 @@ impl<'a> Head<'a> {
             relates: strs(&card.relates),
             verdict: card.verdict(),
             checklist: card.checklist_progress(),
+            due: card.due.as_deref(),
         }
     }
 
@@ -313,6 +315,10 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
         n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
     };
     let checklist = (r.len()?, r.len()?);
+    if r.flag()? {
+        r.str()?; // created
+    }
+    let due = if r.flag()? { Some(r.str()?) } else { None };
     Some(Head {
         id,
         title,
@@ -328,6 +334,7 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
         relates,
         verdict,
         checklist,
+        due,
     })
 }
 

@@ -1,5 +1,6 @@
 //! A light view of the board for commands that change one card: each card's
-//! id, lane, rank, archived flag and title, without parsing every file.
+//! id, lane, rank, archived flag, title and the links that may not form a
+//! cycle (`depends_on`, `parent`), without parsing every file.
 //!
 //! The summaries are cached in `<git dir>/lanes/index-v2` (never committed)
 //! and each entry is trusted only while its file's size, mtime, ctime and
@@ -20,9 +21,11 @@ use std::path::{Path, PathBuf};
 
 /// The cache file: this magic line and the write time (i128), then per
 /// card: id (u8 length), mtime and ctime (i128), size and inode (u64),
-/// archived (u8), lane and rank (u16 length), title (u32 length); numbers
-/// little-endian, text UTF-8. Binary, so reading it parses no numbers.
-const MAGIC: &[u8] = b"lanes-index 4\n";
+/// archived (u8), lane and rank (u16 length), title (u32 length), links
+/// (u32 length: the `depends_on` ids separated by spaces, a tab, the
+/// parent); numbers little-endian, text UTF-8. Binary, so reading it
+/// parses no numbers.
+const MAGIC: &[u8] = b"lanes-index 5\n";
 const CACHE_FILE: &str = "index-v2";
 
 /// What `move` and friends need to know about every card.
@@ -42,8 +45,18 @@ struct Entry {
     lane: Range<usize>,
     rank: Range<usize>,
     title: Range<usize>,
+    /// `depends_on` ids separated by spaces, a tab, the parent.
+    links: Range<usize>,
     archived: bool,
     stamp: Option<Stamp>,
+}
+
+/// A card's `depends_on` and `parent` as one field of the index.
+fn links_text(card: &Card) -> String {
+    let mut s = card.depends_on.join(" ");
+    s.push('\t');
+    s.push_str(card.parent.as_deref().unwrap_or(""));
+    s
 }
 
 /// The board's definition and a summary of every card. Summaries are kept
@@ -128,6 +141,7 @@ impl Index {
                         lane: field(&c.lane),
                         rank: field(&c.rank),
                         title: field(&c.title),
+                        links: field(&links_text(c)),
                         archived: c.archived,
                         stamp: *stamp,
                     });
@@ -208,6 +222,21 @@ impl Index {
             .binary_search_by(|e| self.data[e.id.clone()].cmp(id.as_bytes()))
             .ok()
             .map(|i| self.summary_of(&self.entries[i]))
+    }
+
+    /// The cards `id` depends on and its parent, as stored (`None`: no
+    /// readable card `id`).
+    pub fn links(&self, id: &str) -> Option<(Vec<&str>, Option<&str>)> {
+        let i = self
+            .entries
+            .binary_search_by(|e| self.data[e.id.clone()].cmp(id.as_bytes()))
+            .ok()?;
+        let text = self.text(&self.entries[i].links);
+        let (deps, parent) = text.split_once('\t').unwrap_or((text, ""));
+        Some((
+            deps.split(' ').filter(|d| !d.is_empty()).collect(),
+            Some(parent).filter(|p| !p.is_empty()),
+        ))
     }
 
     /// Read one card in full, now.
@@ -303,6 +332,7 @@ fn parse(data: &[u8]) -> Option<(i128, Vec<Entry>)> {
         let lane = text(&mut pos, 2)?;
         let rank = text(&mut pos, 2)?;
         let title = text(&mut pos, 4)?;
+        let links = text(&mut pos, 4)?;
         if entries
             .last()
             .is_some_and(|l| data[l.id.clone()] >= data[id.clone()])
@@ -314,6 +344,7 @@ fn parse(data: &[u8]) -> Option<(i128, Vec<Entry>)> {
             lane,
             rank,
             title,
+            links,
             archived,
             stamp: Some(stamp),
         });
@@ -366,17 +397,19 @@ fn write_cache(path: &Path, index: &Index) -> Result<()> {
     out.extend_from_slice(&now_ns().to_le_bytes());
     for e in &index.entries {
         let Some(stamp) = e.stamp else { continue };
-        let (id, lane, rank, title) = (
+        let (id, lane, rank, title, links) = (
             &d[e.id.clone()],
             &d[e.lane.clone()],
             &d[e.rank.clone()],
             &d[e.title.clone()],
+            &d[e.links.clone()],
         );
-        let (Ok(id_len), Ok(lane_len), Ok(rank_len), Ok(title_len)) = (
+        let (Ok(id_len), Ok(lane_len), Ok(rank_len), Ok(title_len), Ok(links_len)) = (
             u8::try_from(id.len()),
             u16::try_from(lane.len()),
             u16::try_from(rank.len()),
             u32::try_from(title.len()),
+            u32::try_from(links.len()),
         ) else {
             continue;
         };
@@ -393,6 +426,8 @@ fn write_cache(path: &Path, index: &Index) -> Result<()> {
         out.extend_from_slice(rank);
         out.extend_from_slice(&title_len.to_le_bytes());
         out.extend_from_slice(title);
+        out.extend_from_slice(&links_len.to_le_bytes());
+        out.extend_from_slice(links);
     }
     super::checksum::write_sealed(path, |w| w.write_all(&out))?;
     // The text cache of earlier versions is not read any more.

@@ -760,6 +760,8 @@ fn action_name(a: &ops::Action) -> &'static str {
         Verdict { .. } => "saving verdict",
         Archive { .. } => "archiving",
         Restore { .. } => "restoring",
+        Link { .. } => "linking",
+        Unlink { .. } => "unlinking",
         Record(_) => "recording",
         Undo { .. } => "undoing",
         Redo { .. } => "redoing",

@@ -106,6 +106,8 @@ fn describe(action: &ops::Action) -> String {
         Verdict { card, .. } => format!("saving the verdict of {}", short(card)),
         Archive { card } => format!("archiving {}", short(card)),
         Restore { card } => format!("restoring {}", short(card)),
+        Link { card, .. } => format!("linking {}", short(card)),
+        Unlink { card, .. } => format!("unlinking {}", short(card)),
         Record(r) => format!("recording the result of {}", short(&r.card)),
         Undo { .. } => "undoing".to_string(),
         Redo { .. } => "redoing".to_string(),
