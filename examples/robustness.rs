@@ -1440,7 +1440,7 @@ fn merge_case(r: &mut Rng, o: &mut Outcome, scratch: &Path) {
         fs::write(&bp, &bb).expect("write base");
         fs::write(&op, &ob).expect("write ours");
         fs::write(&tp, &tb).expect("write theirs");
-        match lanes::sync::merge_driver(&bp, &op, &tp, REL) {
+        match lanes::sync::merge_driver(&bp, &op, &tp, REL, &Default::default()) {
             Ok(()) => {
                 let out = fs::read(&op).expect("read merged");
                 if store::parse_card(REL, &out).is_err()

@@ -658,7 +658,20 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             theirs,
             path,
         } => {
-            crate::sync::merge_driver(&base, &ours, &theirs, &path)?;
+            // git names the commits it merges in `GITHEAD_<id>` (what the
+            // driver needs to see a cycle the merge closes elsewhere).
+            let merging = crate::sync::Merging {
+                workdir: std::env::current_dir()?,
+                heads: std::env::vars_os()
+                    .filter_map(|(k, _)| {
+                        k.to_str()
+                            .and_then(|k| k.strip_prefix("GITHEAD_"))
+                            .filter(|h| h.len() >= 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                            .map(str::to_string)
+                    })
+                    .collect(),
+            };
+            crate::sync::merge_driver(&base, &ours, &theirs, &path, &merging)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Setup => {

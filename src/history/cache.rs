@@ -8,7 +8,7 @@
 //! ```text
 //! lanes-history 6<TAB>.lanes/<TAB><head><TAB><shallow cut, or nothing>
 //! c<TAB>id<TAB>author time<TAB>commit time<TAB>generation<TAB>author<TAB>subject<TAB>action<TAB>cards,…<TAB>mentions,…
-//! x<TAB>card<TAB>time<TAB>blob<TAB>lane<TAB>archived<TAB>kind<TAB>verdict<TAB>ticked/total
+//! x<TAB>card<TAB>time<TAB>blob<TAB>lane<TAB>archived<TAB>kind<TAB>verdict<TAB>ticked/total<TAB>depends_on,…
 //! u<TAB>card<TAB>time<TAB>blob          (a version that cannot be read)
 //! m<TAB>card<TAB>time<TAB>blob          (a version not in this clone: read when it arrives)
 //! d<TAB>card<TAB>time                   (deleted)
@@ -22,7 +22,7 @@ use std::path::Path;
 
 /// The cache's file name in `.git/lanes/`.
 pub const FILE: &str = "history-v2";
-const HEADER: &str = "lanes-history 6";
+const HEADER: &str = "lanes-history 7";
 
 pub fn read(path: &Path, board_dir: &str) -> Result<History> {
     let bytes = crate::store::checksum::read_sealed(path)
@@ -54,7 +54,7 @@ pub fn read(path: &Path, board_dir: &str) -> Result<History> {
         };
         match f.as_slice() {
             ["c", ..] => h.commits.push(commit_from(&f)?),
-            ["x", card, time, blob, lane, archived, kind, verdict, checklist] => {
+            ["x", card, time, blob, lane, archived, kind, verdict, checklist, depends_on] => {
                 let (ticked, total) = checklist
                     .split_once('/')
                     .ok_or_else(|| anyhow!("bad cache line"))?;
@@ -68,6 +68,11 @@ pub fn read(path: &Path, board_dir: &str) -> Result<History> {
                         kind: unesc(kind),
                         verdict: Some(unesc(verdict)).filter(|v| !v.is_empty()),
                         checklist: (ticked.parse()?, total.parse()?),
+                        depends_on: depends_on
+                            .split(',')
+                            .filter(|d| !d.is_empty())
+                            .map(str::to_string)
+                            .collect(),
                     }),
                 )?)
             }
@@ -138,7 +143,7 @@ pub fn write(path: &Path, board_dir: &str, h: &History) -> Result<()> {
             let _ = match (&ch.blob, &ch.state) {
                 (Some(b), Some(s)) => writeln!(
                     out,
-                    "x\t{}\t{}\t{b}\t{}\t{}\t{}\t{}\t{}/{}",
+                    "x\t{}\t{}\t{b}\t{}\t{}\t{}\t{}\t{}/{}\t{}",
                     ch.card,
                     ch.time,
                     esc(&s.lane),
@@ -146,7 +151,8 @@ pub fn write(path: &Path, board_dir: &str, h: &History) -> Result<()> {
                     esc(&s.kind),
                     esc(s.verdict.as_deref().unwrap_or("")),
                     s.checklist.0,
-                    s.checklist.1
+                    s.checklist.1,
+                    s.depends_on.join(",")
                 ),
                 (Some(b), None) if ch.missing => {
                     writeln!(out, "m\t{}\t{}\t{b}", ch.card, ch.time)

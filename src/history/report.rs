@@ -477,6 +477,14 @@ pub struct Report {
     pub aging: Vec<AgingCard>,
     /// Verdicts whose evidence changed since they were given.
     pub stale_verdicts: Vec<StaleVerdict>,
+    /// Work in progress that rests on a refuted hypothesis: it depends on
+    /// one, directly or through other cards.
+    pub resting_on_refuted: Vec<RestingOnRefuted>,
+    /// Time worked / time in progress over the period (see
+    /// [`flow::Flow::flow_efficiency`]).
+    pub flow_efficiency: Option<f64>,
+    /// Time in progress and blocked per lane in the period.
+    pub time_blocked_by_lane: Vec<flow::BlockedLane>,
     /// False when this clone lacks part of the history (see
     /// [`flow::Flow::history_complete`]).
     pub history_complete: bool,
@@ -499,6 +507,74 @@ pub struct Overdue {
     pub id: String,
     pub title: String,
     pub due: String,
+}
+
+/// A card in progress resting on a refuted hypothesis.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RestingOnRefuted {
+    pub id: String,
+    pub title: String,
+    pub lane: String,
+    /// The refuted hypothesis.
+    pub hypothesis: String,
+    pub hypothesis_title: String,
+    /// When it was refuted (ISO 8601), from its evidence or the history.
+    pub refuted_on: Option<String>,
+    /// The cards between them, in order (empty: it depends on it
+    /// directly).
+    pub via: Vec<String>,
+    /// It waits on a card that can no longer finish because of it.
+    pub dead_blocked: bool,
+}
+
+/// The work in progress on `board` resting on refuted hypotheses, most
+/// direct first. When each was refuted: its evidence, else `history`.
+pub fn resting_on_refuted(board: &Board, history: &History) -> Vec<RestingOnRefuted> {
+    use crate::model::links::{Flag, Graph, Why};
+    let g = Graph::new(&board.config, board.cards.iter().map(Card::node).collect());
+    let card = |i: usize| board.card(g.id(i));
+    let refuted_on = |h: usize| {
+        card(h)
+            .and_then(crate::model::links::refuted_at)
+            .or_else(|| verdict_time(history, g.id(h), "refuted"))
+            .map(date::format_timestamp)
+    };
+    let mut out = Vec::new();
+    for i in 0..g.len() {
+        if g.node(i).archived || g.is_done(i) {
+            continue;
+        }
+        for f in g.flags(i) {
+            let (h, via, dead) = match f {
+                Flag::PremiseRefuted { hypothesis, via } => (hypothesis, via, false),
+                Flag::DeadBlocked {
+                    why: Why::PremiseRefuted { hypothesis },
+                    via,
+                    ..
+                } => (hypothesis, via, true),
+                _ => continue,
+            };
+            let Some(c) = card(i) else { continue };
+            out.push(RestingOnRefuted {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                lane: c.lane.clone(),
+                hypothesis: g.id(h).to_string(),
+                hypothesis_title: card(h).map(|h| h.title.clone()).unwrap_or_default(),
+                refuted_on: refuted_on(h),
+                via: via.iter().map(|&v| g.id(v).to_string()).collect(),
+                dead_blocked: dead,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.via
+            .len()
+            .cmp(&b.via.len())
+            .then_with(|| a.hypothesis.cmp(&b.hypothesis))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
 }
 
 /// [`flow::Aging`] with the card's title.
@@ -665,6 +741,9 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             })
             .collect(),
         stale_verdicts: Vec::new(),
+        resting_on_refuted: resting_on_refuted(board, history),
+        flow_efficiency: flow.flow_efficiency,
+        time_blocked_by_lane: flow.time_blocked_by_lane.clone(),
         history_complete: gaps.is_none(),
         history_incomplete: gaps,
     }
@@ -777,6 +856,82 @@ pub fn markdown(r: &Report) -> String {
                 format!(", from `{}`", cell(&runs).replace('`', "'"))
             }
         );
+    }
+    let _ = writeln!(out, "\n## Work resting on refuted premises\n");
+    if r.resting_on_refuted.is_empty() {
+        let _ = writeln!(out, "Nothing in progress rests on a refuted hypothesis.");
+    }
+    for w in &r.resting_on_refuted {
+        let lane = r
+            .lane_counts
+            .iter()
+            .find(|l| l.lane == w.lane)
+            .map_or(w.lane.as_str(), |l| l.title.as_str());
+        let when = w
+            .refuted_on
+            .as_deref()
+            .and_then(date::parse_timestamp)
+            .map(|t| format!(" on {}", date::format_day_long(t.div_euclid(86_400))))
+            .unwrap_or_default();
+        let through = if w.via.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", through {}",
+                w.via
+                    .iter()
+                    .map(|v| crate::model::id::short(v).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "- {} ({}, {}) rests on *{}* ({}), refuted{when}{through}{}",
+            cell(&w.title),
+            crate::model::id::short(&w.id),
+            cell(lane),
+            cell(&w.hypothesis_title),
+            crate::model::id::short(&w.hypothesis),
+            if w.dead_blocked {
+                "; it waits on work that can no longer finish."
+            } else {
+                "."
+            }
+        );
+    }
+    let _ = writeln!(out, "\n## Flow efficiency\n");
+    match r.flow_efficiency {
+        None => {
+            let _ = writeln!(out, "No card was in progress in this period.");
+        }
+        Some(e) => {
+            let _ = writeln!(
+                out,
+                "Time worked / time in progress: {:.0}% (the rest was blocked, waiting on other cards).\n",
+                e * 100.0
+            );
+            let _ = writeln!(
+                out,
+                "| Lane | In progress | Blocked | Flow efficiency |\n|---|---:|---:|---:|"
+            );
+            for l in r.time_blocked_by_lane.iter().filter(|l| l.in_progress > 0) {
+                let lane = r
+                    .lane_counts
+                    .iter()
+                    .find(|x| x.lane == l.lane)
+                    .map_or(l.lane.as_str(), |x| x.title.as_str());
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    cell(lane),
+                    flow::human(l.in_progress),
+                    flow::human(l.blocked),
+                    l.flow_efficiency
+                        .map_or("—".to_string(), |e| format!("{:.0}%", e * 100.0))
+                );
+            }
+        }
     }
     let _ = writeln!(
         out,

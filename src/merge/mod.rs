@@ -20,6 +20,7 @@
 //! and the winner gives the same card.
 
 pub mod board;
+pub mod cycles;
 
 pub use board::merge_board;
 
@@ -53,6 +54,9 @@ pub struct Conflict {
     pub theirs: Value,
     /// Whose value the merged card holds.
     pub winner: Side,
+    /// Why it is a conflict, when the values alone do not say (a link
+    /// that closes a cycle: [`cycles`]).
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,6 +255,7 @@ fn merge_checklist(
                         ours: oi.clone().unwrap_or(Value::Null),
                         theirs: ti.clone().unwrap_or(Value::Null),
                         winner,
+                        reason: None,
                     });
                     v.cloned()
                 }
@@ -375,6 +380,7 @@ fn scalar(
             ours: o.cloned().unwrap_or(Value::Null),
             theirs: t.cloned().unwrap_or(Value::Null),
             winner,
+            reason: None,
         });
     }
     v.cloned()
@@ -415,6 +421,7 @@ pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side)
             ours: op.clone(),
             theirs: tp.clone(),
             winner,
+            reason: None,
         });
     }
     let strip = |m: &Mapping| {
@@ -451,6 +458,7 @@ pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side)
                     ours: ours.to_value(),
                     theirs: theirs.to_value(),
                     winner,
+                    reason: None,
                 }],
             }
         }

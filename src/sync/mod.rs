@@ -7,6 +7,7 @@
 //! user's uncommitted work; on any refusal the repository is exactly as
 //! before.
 
+mod cycles;
 pub mod remote;
 pub mod ssh;
 
@@ -609,6 +610,16 @@ fn merge(
     for (path, oid) in separate_ties(repo, &index, &cards_dir, &placed)? {
         index.add(&git::blob_entry(&path, oid))?;
     }
+    // Links from both sides that close a cycle together: every link is
+    // kept, and the cycle recorded on the cards of its links.
+    let sides = (winner, winner_time, &om, &tm);
+    for (path, oid) in cycles::record_in_sync(repo, &index, &cards_dir, &o, &t, sides, report)? {
+        index.add(&git::blob_entry(&path, oid))?;
+        if !merged_cards.iter().any(|m| path.ends_with(m.as_str())) {
+            let rel = &path[board_dir.len() - BOARD_DIR.len() - 1..];
+            merged_cards.push(rel.to_string());
+        }
+    }
     if index.has_conflicts() {
         let mut paths = Vec::new();
         for c in index.conflicts()? {
@@ -929,12 +940,16 @@ fn describe(c: &merge::Conflict) -> String {
         Side::Ours => (&c.ours, &c.theirs),
         Side::Theirs => (&c.theirs, &c.ours),
     };
-    format!(
+    let mut s = format!(
         "{}: kept {}, other value {}",
         if c.field.is_empty() { "card" } else { &c.field },
         crate::ops::brief(kept),
         crate::ops::brief(other)
-    )
+    );
+    if let Some(why) = &c.reason {
+        s.push_str(&format!(" ({})", crate::ops::clean_line(why, 200)));
+    }
+    s
 }
 
 /// Write the losing values into the card (`conflicts`) and its journal.
@@ -944,20 +959,18 @@ fn record_conflicts(
     conflicts: &[merge::Conflict],
     report: &mut Report,
 ) {
-    let (winner, winner_time, ours, theirs) = sides;
-    let (win, lose) = match winner {
-        Side::Ours => (ours, theirs),
-        Side::Theirs => (theirs, ours),
-    };
+    let (_, winner_time, ours, theirs) = sides;
     let mut list = match card.extra.get("conflicts") {
         Some(Value::Sequence(s)) => s.clone(),
         _ => Vec::new(),
     };
     let mut lines = Vec::new();
     for c in conflicts {
-        let (kept, other) = match c.winner {
-            Side::Ours => (&c.ours, &c.theirs),
-            Side::Theirs => (&c.theirs, &c.ours),
+        // Whose value was kept is the conflict's own winner (a link of a
+        // cycle the merge closed is kept from the side that made it).
+        let (kept, other, win, lose) = match c.winner {
+            Side::Ours => (&c.ours, &c.theirs, ours, theirs),
+            Side::Theirs => (&c.theirs, &c.ours, theirs, ours),
         };
         let mut m = Mapping::new();
         m.insert("field".into(), Value::from(c.field.clone()));
@@ -965,6 +978,9 @@ fn record_conflicts(
         m.insert("kept_by".into(), Value::from(win.author.clone()));
         m.insert("other".into(), other.clone());
         m.insert("other_by".into(), Value::from(lose.author.clone()));
+        if let Some(why) = &c.reason {
+            m.insert("reason".into(), Value::from(why.clone()));
+        }
         let entry = Value::Mapping(m);
         if !list.contains(&entry) {
             list.push(entry);
@@ -1058,11 +1074,28 @@ fn changed_cards(repo: &Repository, board_dir: &str, from: Oid, to: Oid) -> Resu
     Ok(out)
 }
 
+/// What the merge driver knows of the merge git is making.
+#[derive(Debug, Clone, Default)]
+pub struct Merging {
+    /// The work tree's top folder (where git runs the driver).
+    pub workdir: std::path::PathBuf,
+    /// The commits being merged into HEAD, as git names them to the driver
+    /// (`GITHEAD_<id>`); empty in a rebase or a cherry-pick.
+    pub heads: Vec<String>,
+}
+
 /// Board merge for `lanes merge-driver %O %A %B %P`: merge three versions
 /// of a board file, writing the result over `ours`. `ours` wins
 /// same-field conflicts (git gives no commit times here); losers are
-/// recorded in the card.
-pub fn merge_driver(base: &Path, ours: &Path, theirs: &Path, path: &str) -> Result<()> {
+/// recorded in the card, and so are cycles its links close with the rest
+/// of the board as git merges it (see [`Merging`]).
+pub fn merge_driver(
+    base: &Path,
+    ours: &Path,
+    theirs: &Path,
+    path: &str,
+    merging: &Merging,
+) -> Result<()> {
     let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
     let (bb, ob, tb) = (read(base).ok(), read(ours)?, read(theirs)?);
     let rel = path;
@@ -1085,19 +1118,30 @@ pub fn merge_driver(base: &Path, ours: &Path, theirs: &Path, path: &str) -> Resu
             (Ok(o), Ok(t)) => {
                 let m = merge::merge_card(bc.as_ref(), &o, &t, Side::Ours);
                 let mut card = m.card;
+                let ours_meta = SideMeta {
+                    author: "ours".into(),
+                    short: String::new(),
+                };
+                let theirs_meta = SideMeta {
+                    author: "theirs".into(),
+                    short: String::new(),
+                };
+                let sides = (Side::Ours, date::now_secs(), &ours_meta, &theirs_meta);
                 if !m.conflicts.is_empty() {
-                    let ours_meta = SideMeta {
-                        author: "ours".into(),
-                        short: String::new(),
-                    };
-                    let theirs_meta = SideMeta {
-                        author: "theirs".into(),
-                        short: String::new(),
-                    };
                     let mut r = Report::default();
-                    let sides = (Side::Ours, date::now_secs(), &ours_meta, &theirs_meta);
                     record_conflicts(sides, &mut card, &m.conflicts, &mut r);
                 }
+                // Reading the commits being merged can fail (a partial
+                // clone offline): the merge itself does not.
+                let _ = cycles::record_in_driver(
+                    &merging.workdir,
+                    rel,
+                    &mut card,
+                    &o,
+                    &t,
+                    &merging.heads,
+                    sides,
+                );
                 let base_text = bb.as_deref().and_then(|x| std::str::from_utf8(x).ok());
                 store::render_card(&card, base_text).into_bytes()
             }
