@@ -652,8 +652,32 @@ fn the_json_of_list_show_and_ready_has_the_links_both_ways() {
         .find(|x| x["id"] == b.as_str())
         .expect("b is ready");
     assert_eq!(rb["parent"], a.as_str());
+    assert!(rb.get("flags").is_none(), "flags come with --explain: {rb}");
+    // --explain: flags on every card, and what each blocked card waits on.
+    let e = r.add("Evaluate", &[]);
+    r.ok(&["link", &e, "--depends-on", &b]);
+    r.ok(&["move", &c, "backlog"]);
     let explained = r.json(&["ready", "--json", "--explain"]);
-    assert!(explained["ready"].is_array() && explained["blocked"].is_array());
+    let find = |list: &str, id: &str| {
+        explained[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} not in {list}: {explained}"))
+    };
+    assert_eq!(find("ready", &c)["flags"], serde_json::json!([]));
+    let je = find("blocked", &e);
+    assert_eq!(je["flags"], serde_json::json!([]));
+    let waits: Vec<(&str, i64)> = je["waits_on"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["id"].as_str().unwrap(), w["depth"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(waits, [(b.as_str(), 1), (c.as_str(), 2)]);
+    assert_eq!(je["unblocked_by"], serde_json::json!([c]));
 }
 
 /// `lanes flow` times the spans each card was blocked, from the history,

@@ -435,8 +435,8 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
         };
         let ready = pick(false);
         let blocked = if args.explain { pick(true) } else { Vec::new() };
-        // Flags are shown with --explain and in JSON.
-        let flags: HashMap<usize, Vec<Flag>> = if args.explain || args.json {
+        // Flags (and what their dates cost) with --explain only.
+        let flags: HashMap<usize, Vec<Flag>> = if args.explain {
             ready
                 .iter()
                 .chain(&blocked)
@@ -465,8 +465,11 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     let mut out = term::stdout();
     let problems = heads.problems().to_vec();
     if args.json {
-        let more = |h: &Head, explain: bool| {
+        let more = |h: &Head, waits: bool| {
             let mut m = json::link_fields_text(g, h);
+            if !args.explain {
+                return m;
+            }
             let Some(i) = g.index(h.id) else { return m };
             let f = flags.get(&i).map(Vec::as_slice).unwrap_or_default();
             let _ = write!(
@@ -474,7 +477,7 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
                 ",\"flags\":{}",
                 serde_json::to_string(&linked.flags_json(f)).unwrap_or_default()
             );
-            if explain {
+            if waits {
                 let _ = write!(
                     m,
                     ",\"waits_on\":{},\"unblocked_by\":{}",
