@@ -528,8 +528,21 @@ fn ready_text(
     let mut out = String::new();
     let today = date::today();
     if !explain {
-        let cards: Vec<Head> = ready.iter().map(|h| (*h).clone()).collect();
-        return output::list_text(linked.config, &cards, &|_| 0);
+        // Under lane headings, as `lanes list`, counting what is ready
+        // (a WIP limit counts every card in the lane, not these).
+        let mut lane: Option<&str> = None;
+        for h in ready {
+            if lane != Some(h.lane) {
+                lane = Some(h.lane);
+                let n = ready.iter().filter(|x| x.lane == h.lane).count();
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "{} ({n} ready)", one_line(&linked.lane_title(h.lane)));
+            }
+            let _ = writeln!(out, "  {}", output::card_line(h, today, 0));
+        }
+        return out;
     }
     let _ = writeln!(out, "Ready ({})", ready.len());
     if ready.is_empty() {

@@ -53,6 +53,18 @@ impl<'r> Cards<'r> {
     }
 }
 
+/// Whether a card file may hold a `depends_on` or `parent` link (most do
+/// not: they are not parsed).
+fn may_link(repo: &Repository, oid: Oid) -> bool {
+    let Ok(blob) = repo.find_blob(oid) else {
+        return false;
+    };
+    let text = blob.content();
+    [&b"depends_on"[..], b"parent"]
+        .iter()
+        .any(|k| text.windows(k.len()).any(|w| w == *k))
+}
+
 /// The board as `lanes sync` merged it: the merged index and each side's
 /// files.
 struct Synced<'a, 'r> {
@@ -116,7 +128,7 @@ pub(super) fn record_in_sync(
             continue;
         }
         let was = ours.get(&path).map(|e| e.0);
-        if was == Some(entry.id) {
+        if was == Some(entry.id) || !may_link(repo, entry.id) {
             continue;
         }
         let Some(merged) = view.cards.get(Some(entry.id)).cloned() else {
