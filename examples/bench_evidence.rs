@@ -239,7 +239,9 @@ fn main() -> Result<()> {
         }
         let mut h = Hypothesis {
             statement: Some(format!("Feature {i} raises precision@10")),
-            metric: Some("precision_at_10".into()),
+            // As the README writes it: the run's key is found by MLflow's
+            // name rules (precision_at_10).
+            metric: Some("precision@10".into()),
             direction: Some(Direction::Higher),
             baseline: Some(0.18.into()),
             target: Some(0.2.into()),
@@ -255,6 +257,7 @@ fn main() -> Result<()> {
             source: format!("mlflow:{}", ids[run_index]),
             store: Some("mlflow.db".into()),
             metric: "precision_at_10".into(),
+            metric_from: Some("name".into()),
             step: Some(4),
             value,
             run_time: Some("2026-09-01T10:00:00Z".into()),

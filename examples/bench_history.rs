@@ -716,7 +716,7 @@ fn run(o: Opts) -> Result<()> {
     if git_hot != lanes_hot || git_cold != lanes_cold {
         println!("WARNING: lanes log and git log disagree on how many commits changed a card");
     }
-    let cache = root.join(".git").join("lanes").join("history-v2");
+    let cache = history_cache(&root);
     let load = load_average();
 
     let log_hot = ["log", hot.as_str()];
@@ -860,7 +860,7 @@ const EXPERIMENTS: &[(&str, &str)] = &[
     ("raw-copy", "+ the same, each raw tree copied once more"),
     ("raw-par", "+ raw reads split over all cores"),
     ("blobs", "read every changed card blob once"),
-    ("cache", "read + split the history cache file"),
+    ("cache", "history loaded from its cache (nothing new)"),
     ("log-parsed", "card walk: each tree parsed once, no check"),
 ];
 
@@ -942,15 +942,16 @@ fn explain(root: &Path, hot: &str) -> Result<()> {
                 .arg(hot),
         )?;
     }
-    let cache = root.join(".git").join("lanes").join("history-v2");
+    let cache = history_cache(root);
     if let Ok(m) = fs::metadata(&cache) {
-        println!(
-            "history cache: {} bytes, {} lines",
-            m.len(),
-            fs::read_to_string(&cache).map_or(0, |t| t.lines().count())
-        );
+        println!("history cache: {} bytes", m.len());
     }
     Ok(())
+}
+
+/// Where lanes keeps the history cache of the repository at `root`.
+fn history_cache(root: &Path) -> PathBuf {
+    store::cache::Scratch::in_git_dir(&root.join(".git")).file(store::cache::HISTORY)
 }
 
 /// The first-parent line from HEAD, oldest first.
@@ -1054,17 +1055,8 @@ fn experiment(args: &[String]) -> Result<()> {
             }
         }
         "cache" => {
-            let path = Path::new(root)
-                .join(".git")
-                .join("lanes")
-                .join("history-v2");
-            let bytes = lanes::store::checksum::read_sealed(&path)
-                .ok_or_else(|| anyhow!("no history cache, or a damaged one"))?;
-            let text = String::from_utf8(bytes)?;
-            for line in text.lines() {
-                let f: Vec<String> = line.split('\t').map(str::to_string).collect();
-                n += f.len();
-            }
+            let h = lanes::history::board_history(Path::new(root))?;
+            n = h.commits.len() + h.changes.len();
         }
         "log-parsed" => {
             let hot_name = format!("{hot}.yaml");

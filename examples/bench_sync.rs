@@ -23,6 +23,21 @@
 //! changed anywhere) against a plain `git fetch`, and checks the merged
 //! board: every change present, every conflict recorded, `lanes validate`
 //! clean, the merge pushed.
+//!
+//! ```text
+//! cargo run --release --example bench_sync -- storm [--clones 8,32] [--cards 1000]
+//!     [--rounds 4] [--lanes PATH]
+//! ```
+//!
+//! The team storm (issue 28): for each size, a board of `--cards` cards
+//! served by `git daemon` on 127.0.0.1, that many lanes clones and as many
+//! plain-git clones (with `lanes setup`'s merge driver) of a copy of it.
+//! Each round every member adds a card, notes a shared card and its own,
+//! then all sync at the same moment: `lanes sync` in the lanes clones, then
+//! git's loop in the git clones (`git pull --no-rebase` + `git push`,
+//! again at once until the push goes through). Rounds alternate the two,
+//! so a change in the machine's load hits both; it prints each round's wall
+//! times, their ratio, members that gave up, and the load average.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
@@ -64,7 +79,12 @@ struct Opts {
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    match parse_opts(&args).and_then(run) {
+    let ran = if args.first().map(String::as_str) == Some("storm") {
+        storm::main(&args[1..])
+    } else {
+        parse_opts(&args).and_then(run)
+    };
+    match ran {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -792,4 +812,295 @@ fn run(o: Opts) -> Result<bool> {
         println!("kept in {}", kept.display());
     }
     Ok(merge_ok && net_ok && noop_ok && problems.is_empty())
+}
+
+/// The team storm: lanes' sync against git's own pull-push loop.
+mod storm {
+    use super::{generate_cards, output, Env};
+    use anyhow::{anyhow, bail, Result};
+    use bench_common::{find_lanes, load_average};
+    use std::fs;
+    use std::os::unix::process::CommandExt;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Stdio};
+    use std::sync::Barrier;
+    use std::time::{Duration, Instant};
+
+    use super::bench_common;
+
+    const USAGE: &str = "usage: cargo run --release --example bench_sync -- storm [--clones 8,32] [--cards 1000] [--rounds 4] [--lanes PATH]";
+
+    /// `git daemon` in a process group of its own, killed whole on drop.
+    struct Daemon {
+        child: Child,
+        port: u16,
+    }
+
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            // SAFETY: kill(2) of the process group this benchmark started.
+            unsafe {
+                libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+            }
+            let _ = self.child.wait();
+        }
+    }
+
+    fn daemon(env: &Env, base: &Path) -> Result<Daemon> {
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
+            let child = env
+                .git_cmd(base)
+                .args([
+                    "daemon",
+                    "--reuseaddr",
+                    "--export-all",
+                    "--enable=receive-pack",
+                    "--max-connections=0",
+                    &format!("--base-path={}", base.display()),
+                    "--listen=127.0.0.1",
+                    &format!("--port={port}"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()?;
+            let mut d = Daemon { child, port };
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Ok(d);
+                }
+                if d.child.try_wait()?.is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        }
+        bail!("git daemon would not start")
+    }
+
+    /// Everything one storm size needs.
+    struct Team {
+        lanes: Vec<PathBuf>,
+        git: Vec<PathBuf>,
+        shared: (String, String),
+        _daemon: Daemon,
+    }
+
+    fn team(env: &Env, bin: &Path, base: &Path, n: usize, cards: usize) -> Result<Team> {
+        fs::create_dir_all(base)?;
+        env.git(base, &["init", "-q", "--bare", "-b", "main", "remote.git"])?;
+        let seed = base.join("seed");
+        env.git(base, &["clone", "-q", "remote.git", "seed"])?;
+        env.git(&seed, &["config", "user.name", "Seed"])?;
+        env.git(&seed, &["config", "user.email", "seed@example.com"])?;
+        output(env.cmd(bin, &seed).arg("init"))?;
+        fs::create_dir_all(seed.join(lanes::store::CARDS_DIR))?;
+        for card in generate_cards(cards) {
+            fs::write(
+                seed.join(lanes::store::card_path(&card.id)),
+                lanes::store::render_card(&card, None),
+            )?;
+        }
+        env.git(&seed, &["add", "-A"])?;
+        env.git(&seed, &["commit", "-q", "-m", "seeded cards"])?;
+        env.git(&seed, &["push", "-q", "origin", "main"])?;
+        env.git(
+            base,
+            &["clone", "-q", "--bare", "remote.git", "remote-git.git"],
+        )?;
+        let d = daemon(env, base)?;
+        let mut lanes_clones = Vec::new();
+        let mut git_clones = Vec::new();
+        for (kind, list, repo) in [
+            ("m", &mut lanes_clones, "remote.git"),
+            ("g", &mut git_clones, "remote-git.git"),
+        ] {
+            for i in 0..n {
+                let name = format!("{kind}{i:02}");
+                let url = format!("git://127.0.0.1:{}/{repo}", d.port);
+                env.git(base, &["clone", "-q", &url, &name])?;
+                let dir = base.join(&name);
+                env.git(&dir, &["config", "user.name", &name.to_uppercase()])?;
+                env.git(
+                    &dir,
+                    &["config", "user.email", &format!("{name}@example.com")],
+                )?;
+                if kind == "g" {
+                    output(env.cmd(bin, &dir).arg("setup"))?;
+                }
+                list.push(dir);
+            }
+        }
+        // One shared card in each world, everybody up to date.
+        let mut shared = Vec::new();
+        for list in [&lanes_clones, &git_clones] {
+            let id = output(env.cmd(bin, &list[0]).args(["add", "Shared hypothesis"]))?
+                .trim()
+                .to_string();
+            env.git(&list[0], &["push", "-q", "origin", "main"])?;
+            for c in &list[1..] {
+                env.git(c, &["pull", "-q", "--ff-only"])?;
+            }
+            shared.push(id);
+        }
+        Ok(Team {
+            lanes: lanes_clones,
+            git: git_clones,
+            shared: (shared[0].clone(), shared[1].clone()),
+            _daemon: d,
+        })
+    }
+
+    fn work(env: &Env, bin: &Path, dir: &Path, round: usize, shared: &str) -> Result<()> {
+        let id = output(env.cmd(bin, dir).args([
+            "add",
+            &format!("Round {round}"),
+            "--lane",
+            "data-preparation",
+        ]))?
+        .trim()
+        .to_string();
+        output(
+            env.cmd(bin, dir)
+                .args(["note", shared, &format!("saw {round}")]),
+        )?;
+        output(env.cmd(bin, dir).args(["note", &id, "first note"]))?;
+        Ok(())
+    }
+
+    /// Run `each` in every clone at the same moment; the wall time and the
+    /// clones whose run failed, with what they said.
+    fn at_once(
+        dirs: &[PathBuf],
+        each: &(dyn Fn(&Path) -> Result<()> + Sync),
+    ) -> (Duration, Vec<String>) {
+        let barrier = Barrier::new(dirs.len());
+        let start = std::sync::OnceLock::new();
+        let failed: Vec<String> = std::thread::scope(|s| {
+            let hs: Vec<_> = dirs
+                .iter()
+                .map(|d| {
+                    let (b, start) = (&barrier, &start);
+                    s.spawn(move || {
+                        if b.wait().is_leader() {
+                            let _ = start.set(Instant::now());
+                        }
+                        each(d).err().map(|e| format!("{}: {e:#}", d.display()))
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .filter_map(|h| h.join().ok().flatten())
+                .collect()
+        });
+        (
+            start.get().map(Instant::elapsed).unwrap_or_default(),
+            failed,
+        )
+    }
+
+    pub fn main(args: &[String]) -> Result<bool> {
+        let mut sizes = vec![8, 32];
+        let mut cards = 1_000;
+        let mut rounds = 4;
+        let mut lanes_path = None;
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = || {
+                it.next()
+                    .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
+            };
+            match a.as_str() {
+                "--clones" => {
+                    sizes = value()?
+                        .split(',')
+                        .map(|x| x.trim().parse())
+                        .collect::<Result<_, _>>()?
+                }
+                "--cards" => cards = value()?.parse()?,
+                "--rounds" => rounds = value()?.parse()?,
+                "--lanes" => lanes_path = Some(PathBuf::from(value()?)),
+                other => bail!("unknown option {other}\n{USAGE}"),
+            }
+        }
+        let bin = find_lanes(lanes_path.as_deref())?;
+        let tmp = tempfile::Builder::new()
+            .prefix("lanes-bench-storm-")
+            .tempdir()?;
+        let base = fs::canonicalize(tmp.path())?;
+        let env = Env {
+            home: base.join("home"),
+        };
+        fs::create_dir_all(env.home.join("lanes"))?;
+        println!(
+            "bench_sync storm: {cards} cards, {rounds} rounds per size, binary {}",
+            bin.display()
+        );
+        println!("lanes: every clone runs `lanes sync` at the same moment");
+        println!("git:   every clone runs `until git pull -q --no-rebase --no-edit && git push -q origin HEAD; do :; done` at the same moment (lanes' merge driver set up)");
+        println!("each member first adds a card, notes a shared card and its own (`lanes add`, `lanes note`)\n");
+        println!(
+            "{:>6} {:>5} {:>9} {:>10} {:>6} {:>8}  load",
+            "clones", "round", "lanes", "git loop", "ratio", "gave up"
+        );
+        let mut all_ok = true;
+        for &n in &sizes {
+            let t = team(&env, &bin, &base.join(format!("n{n}")), n, cards)?;
+            for round in 0..rounds {
+                for (dirs, shared) in [(&t.lanes, &t.shared.0), (&t.git, &t.shared.1)] {
+                    for d in dirs.iter() {
+                        work(&env, &bin, d, round, shared)?;
+                    }
+                }
+                let (lanes_took, gave_up) = at_once(&t.lanes, &|d| {
+                    output(env.cmd(&bin, d).arg("sync")).map(drop)
+                });
+                let (git_took, git_failed) = at_once(&t.git, &|d| {
+                    let start = Instant::now();
+                    loop {
+                        let pulled = env
+                            .git_cmd(d)
+                            .args(["pull", "-q", "--no-rebase", "--no-edit"])
+                            .stdout(Stdio::null())
+                            .stderr(Stdio::null())
+                            .status()?
+                            .success();
+                        if pulled
+                            && env
+                                .git_cmd(d)
+                                .args(["push", "-q", "origin", "HEAD"])
+                                .stdout(Stdio::null())
+                                .stderr(Stdio::null())
+                                .status()?
+                                .success()
+                        {
+                            return Ok(());
+                        }
+                        if start.elapsed() > Duration::from_secs(900) {
+                            bail!("git's loop did not get through in 15 min");
+                        }
+                    }
+                });
+                let ratio = lanes_took.as_secs_f64() / git_took.as_secs_f64().max(1e-9);
+                println!(
+                    "{n:>6} {:>5} {:>7.1} s {:>8.1} s {:>5.2}x {:>8}  {}",
+                    round + 1,
+                    lanes_took.as_secs_f64(),
+                    git_took.as_secs_f64(),
+                    ratio,
+                    format!("{}/{n}", gave_up.len()),
+                    load_average()
+                );
+                for f in gave_up.iter().chain(&git_failed) {
+                    println!("  failed: {f}");
+                }
+                all_ok &= gave_up.is_empty() && git_failed.is_empty();
+            }
+        }
+        Ok(all_ok)
+    }
 }

@@ -518,7 +518,7 @@ fn run(o: Opts) -> Result<()> {
     };
 
     // Cold: no card cache (this run writes it).
-    let cache = store::index::scratch_dir(&root).map(|d| d.join("cards-v1"));
+    let cache = store::cache::Scratch::of_board(&root).map(|s| s.file(store::cache::CARDS));
     if let Some(c) = &cache {
         let _ = fs::remove_file(c);
     }

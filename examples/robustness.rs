@@ -354,12 +354,24 @@ fn gen_card(r: &mut Rng) -> Card {
         c.hypothesis = Some(Box::new(Hypothesis {
             statement: opt(r, gen_text),
             metric: opt(r, gen_text),
+            metric_key: opt(r, gen_text),
             direction: opt(r, |r| *r.pick(&[Direction::Higher, Direction::Lower])),
             baseline: opt(r, gen_scalar).filter(|v| !v.is_null()),
             target: opt(r, gen_scalar).filter(|v| !v.is_null()),
             result: opt(r, gen_scalar).filter(|v| !v.is_null()),
             verdict: *r.pick(&Verdict::ALL),
-            extra: gen_extra(r, &["statement", "metric", "direction", "verdict"]),
+            rationale: opt(r, gen_text),
+            extra: gen_extra(
+                r,
+                &[
+                    "statement",
+                    "metric",
+                    "metric_key",
+                    "direction",
+                    "verdict",
+                    "rationale",
+                ],
+            ),
         }));
     }
     if r.chance(1, 4) {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod evidence;
 pub mod git;
 pub mod history;
+pub mod mcp;
 pub mod merge;
 pub mod model;
 pub mod ops;

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use std::process::Command;
+use std::process::{Command, Output};
 
 const CACHE: &str = ".git/lanes/cards-v1";
 
@@ -238,7 +238,7 @@ fn caches_with_damaged_content_are_rebuilt_not_believed() {
     let list = list_raw(&r, &[]).0;
     let json = list_raw(&r, &["--json"]).0;
     let summary = r.ok(&["show", &a]);
-    let flow = r.ok(&["flow", "--json"]);
+    let flow = timeless(r.ok(&["flow", "--json"]));
     let gitdir = r.path.join(".git/lanes");
     // Every cache holds the title or the lane; each gets a lie of the
     // same length, so that only a checksum can tell.
@@ -258,7 +258,7 @@ fn caches_with_damaged_content_are_rebuilt_not_believed() {
     );
     assert_eq!(r.ok(&["show", &a]), summary);
     assert_eq!(
-        r.ok(&["flow", "--json"]),
+        timeless(r.ok(&["flow", "--json"])),
         flow,
         "flow believed a damaged cache"
     );
@@ -275,4 +275,269 @@ fn caches_with_damaged_content_are_rebuilt_not_believed() {
             "{name} still holds the damage"
         );
     }
+}
+
+/// A board of `n` cards written straight into the repository (much faster
+/// than `n` commands) and committed, in the `modeling` lane of a
+/// CRISP-DM board; their files are then older than the caches' racy
+/// window.
+fn big_board(r: &Repo, n: usize) -> Vec<String> {
+    let ids: Vec<String> = (0..n).map(|i| format!("bulk{i:05}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        r.write(
+            &card_path(id),
+            format!("id: {id}\ntitle: Bulk card {i}\nlane: modeling\nrank: m{i:05}k\n"),
+        );
+    }
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "bulk cards"]);
+    settle();
+    ids
+}
+
+/// Run lanes under `strace`, counting the card files it looked at (a
+/// `stat` or an `open` naming `<id>.yaml` of an id starting `bulk`) and
+/// the reads of the cards folder's listing; `None` when strace cannot run
+/// here.
+fn card_files_looked_at(r: &Repo, args: &[&str]) -> Option<(Output, usize, usize)> {
+    let log = r.base().join("strace.log");
+    let inner = r.lanes_cmd();
+    let mut cmd = Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-y",
+        "-e",
+        "trace=%stat,open,openat,getdents64",
+        "-o",
+    ])
+    .arg(&log)
+    .arg(inner.get_program())
+    .args(args);
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.current_dir(inner.get_current_dir().expect("a folder"));
+    let out = cmd.output().ok()?;
+    let trace = std::fs::read_to_string(&log).ok()?;
+    if trace.is_empty() {
+        return None;
+    }
+    let looked = trace
+        .lines()
+        .filter(|l| l.contains("\"bulk") || l.contains("/bulk"))
+        .filter(|l| l.contains(".yaml\""))
+        .count();
+    let listed = trace
+        .lines()
+        .filter(|l| l.contains("getdents64(") && l.contains(".lanes/cards>"))
+        .count();
+    Some((out, looked, listed))
+}
+
+#[test]
+fn a_move_looks_at_what_changed_not_at_every_card() {
+    let r = Repo::with_board("crisp-dm");
+    let ids = big_board(&r, 2000);
+    // A whole-board read checks every file and leaves the caches warm.
+    assert_eq!(r.list_ids(&["--lane", "modeling"]).len(), 2000);
+    let Some((out, looked, listed)) = card_files_looked_at(&r, &["move", &ids[7], "evaluation"])
+    else {
+        skip("strace is not available");
+        return;
+    };
+    ok(&out);
+    assert!(
+        looked <= 20 && listed == 0,
+        "a move on a 2,000-card board looked at {looked} card files and read the folder's listing {listed} times"
+    );
+    // And another, after the first replaced a card file: what it noted
+    // spares listing the folder.
+    let (out, looked, listed) =
+        card_files_looked_at(&r, &["move", &ids[8], "evaluation"]).expect("strace ran before");
+    ok(&out);
+    assert!(
+        looked <= 20 && listed == 0,
+        "the second move looked at {looked} card files and read the folder's listing {listed} times"
+    );
+    assert_eq!(
+        r.list_ids(&["--lane", "evaluation"]),
+        [ids[7].clone(), ids[8].clone()]
+    );
+}
+
+/// The last cards of a lane, in board order.
+fn lane_tail(r: &Repo, lane: &str, n: usize) -> Vec<String> {
+    let ids = r.list_ids(&["--lane", lane]);
+    ids[ids.len().saturating_sub(n)..].to_vec()
+}
+
+/// `id`'s file text moved to the bottom of `evaluation` by hand: with a
+/// rank just past the one a move would give a card there if it did not see
+/// this edit (so a move that misses it lands above it).
+fn past_the_bottom(r: &Repo, id: &str) -> String {
+    let last = r
+        .list_json(&["--lane", "evaluation"])
+        .iter()
+        .filter_map(|c| c["rank"].as_str().map(str::to_string))
+        .max();
+    let blind = lanes::model::rank::between(last.as_deref(), None);
+    r.read(&card_path(id))
+        .replace("lane: modeling", "lane: evaluation")
+        .replace(
+            &format!("rank: {}", &r.card_model(id).rank),
+            &format!("rank: {blind}z"),
+        )
+}
+
+#[test]
+fn a_move_sees_every_change_git_lanes_or_an_editor_made_to_other_cards() {
+    let (_w, clones) = common::remote::World::with_board(&["me", "teammate"]);
+    let (me, mate) = (&clones[0], &clones[1]);
+    let ids = big_board(me, 40);
+    me.git(&["push", "-q", "origin", "main"]);
+    mate.git(&["pull", "-q", "--ff-only"]);
+    settle();
+    // Warm caches: every row settled.
+    assert_eq!(me.list_ids(&["--lane", "modeling"]).len(), 40);
+    let teammate_moves = |id: &str| {
+        me.git(&["push", "-q", "origin", "main"]);
+        mate.git(&["pull", "-q", "--ff-only"]);
+        mate.write(&card_path(id), past_the_bottom(mate, id));
+        mate.git(&["commit", "-q", "-am", "moved by hand"]);
+        mate.git(&["push", "-q", "origin", "main"]);
+    };
+
+    // A teammate's move arrives through `lanes sync` (libgit2 rewrites
+    // the file in place: the cards folder does not change).
+    teammate_moves(&ids[1]);
+    me.ok(&["sync"]);
+    me.ok(&["move", &ids[2], "evaluation"]);
+    assert_eq!(
+        lane_tail(me, "evaluation", 2),
+        [ids[1].as_str(), ids[2].as_str()]
+    );
+
+    // ... and through `git pull` (git replaces the file, often with the
+    // same inode number).
+    teammate_moves(&ids[3]);
+    me.git(&["pull", "-q", "--ff-only"]);
+    me.ok(&["move", &ids[4], "evaluation"]);
+    assert_eq!(
+        lane_tail(me, "evaluation", 2),
+        [ids[3].as_str(), ids[4].as_str()]
+    );
+
+    // A hand edit in place, staged with `git add`.
+    let text = past_the_bottom(me, &ids[5]);
+    me.write(&card_path(&ids[5]), text);
+    me.git(&["add", &card_path(&ids[5])]);
+    me.ok(&["move", &ids[6], "evaluation"]);
+    assert_eq!(
+        lane_tail(me, "evaluation", 2),
+        [ids[5].as_str(), ids[6].as_str()]
+    );
+
+    // An editor's save through a temporary file renamed over the card.
+    let text = past_the_bottom(me, &ids[9]);
+    let tmp = me.abs(".lanes/cards/.edit.tmp");
+    std::fs::write(&tmp, text).expect("write");
+    std::fs::rename(&tmp, me.abs(&card_path(&ids[9]))).expect("rename");
+    me.ok(&["move", &ids[10], "evaluation"]);
+    assert_eq!(
+        lane_tail(me, "evaluation", 2),
+        [ids[9].as_str(), ids[10].as_str()]
+    );
+
+    // A hand edit in place, not staged, seen by a whole-board read.
+    let text = past_the_bottom(me, &ids[11]);
+    me.write(&card_path(&ids[11]), text);
+    me.ok(&["list"]);
+    me.ok(&["move", &ids[12], "evaluation"]);
+    assert_eq!(
+        lane_tail(me, "evaluation", 2),
+        [ids[11].as_str(), ids[12].as_str()]
+    );
+}
+
+/// `lanes link` checks whether a new link closes a cycle with the other
+/// cards' links as the summary index knows them, as a move reads it: a
+/// 2,000-card board whose cards 0 → 1 → … → 40 wait on each other; the
+/// link closing the chain is refused, naming it, having looked at a few
+/// card files, not at every card of the chain. A link edited by hand and
+/// staged, or edited in place and seen by a whole-board read since, counts
+/// at once.
+#[test]
+fn link_checks_cycles_with_the_summary_index_and_sees_every_change() {
+    let r = Repo::with_board("crisp-dm");
+    let n = 2000;
+    let ids: Vec<String> = (0..n).map(|i| format!("bulk{i:05}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let deps = if i < 40 {
+            format!("depends_on:\n  - {}\n", ids[i + 1])
+        } else {
+            String::new()
+        };
+        r.write(
+            &card_path(id),
+            format!("id: {id}\ntitle: Bulk card {i}\nlane: modeling\nrank: m{i:05}k\n{deps}"),
+        );
+    }
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "bulk cards"]);
+    settle();
+    // A whole-board read leaves the caches warm, links included.
+    assert_eq!(r.list_ids(&["--lane", "modeling"]).len(), n);
+    let Some((out, looked, listed)) =
+        card_files_looked_at(&r, &["link", &ids[40], "--depends-on", &ids[0]])
+    else {
+        skip("strace is not available");
+        return;
+    };
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The cycle named: 40 → 0 → 1 → … → 39 → 40, twelve of its cards
+    // and the count of the rest.
+    let e = stderr(&out);
+    assert!(
+        e.contains("depends_on cycle") && e.contains("(29 more)"),
+        "{e}"
+    );
+    assert!(
+        looked <= 20 && listed == 0,
+        "a link on a 2,000-card board looked at {looked} card files and read the folder's listing {listed} times"
+    );
+    // A link that closes nothing is written, looking at as little.
+    let (out, looked, _) = card_files_looked_at(&r, &["link", &ids[1999], "--depends-on", &ids[0]])
+        .expect("strace ran before");
+    ok(&out);
+    assert!(looked <= 20, "looked at {looked} card files");
+
+    // Card 5 no longer waits on 6, by hand, staged: the chain is broken,
+    // and the link that closed it is now written.
+    let text = r.read(&card_path(&ids[5]));
+    r.write(
+        &card_path(&ids[5]),
+        text.replace(&format!("depends_on:\n  - {}\n", ids[6]), ""),
+    );
+    r.git(&["add", &card_path(&ids[5])]);
+    r.ok(&["link", &ids[40], "--depends-on", &ids[0]]);
+
+    // Card 50 waits on 40, edited in place and not staged, seen by a
+    // whole-board read: 0 may not wait on 50 (0 → 50 → 40 → 0).
+    let text = r.read(&card_path(&ids[50]));
+    r.write(
+        &card_path(&ids[50]),
+        format!("{text}depends_on:\n  - {}\n", ids[40]),
+    );
+    r.ok(&["list"]);
+    let out = r.lanes(&["link", &ids[0], "--depends-on", &ids[50]]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("depends_on cycle"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -658,7 +658,12 @@ fn lanes_run_wraps_a_live_mlflow_run() {
     assert_eq!(card["experiment"]["runs"][0].as_str(), Some(run));
     assert!(card["experiment"]["cost"].as_f64().is_some());
     // The store MLflow wrote is readable for completion, newest first.
-    let recent = lanes::evidence::recent_runs(&r.abs("."), "precision_at_10", 5).unwrap();
+    let wanted = lanes::evidence::names::Wanted {
+        metric: Some("precision@10".into()),
+        ..Default::default()
+    };
+    let recent = lanes::evidence::recent_runs(&r.abs("."), &wanted, 5).unwrap();
+    assert_eq!(recent[0].key, "precision_at_10");
     assert_eq!(format!("mlflow:{}", recent[0].id), run);
 }
 
@@ -704,16 +709,16 @@ fn r_on_the_board_records_a_result_from_a_recent_run() {
             'r',
         ))],
     );
-    let [Effect::LoadRuns { card, metric }] = &effects[..] else {
+    let [Effect::LoadRuns { card, .. }] = &effects[..] else {
         panic!("expected the runs to be looked up, got {effects:?}");
     };
     assert_eq!(card, &id);
     // What the worker does: the store's recent runs of the metric.
-    let runs = lanes::evidence::recent_runs(&app.root, metric, 12).map_err(|e| format!("{e:#}"));
-    assert!(runs.as_ref().is_ok_and(|r| !r.is_empty()), "{runs:?}");
-    app.on_runs(card.clone(), runs);
+    let offer = lanes::evidence::pick::offer_for(&app.root, card, 12);
+    assert!(!offer.choices.is_empty(), "{offer:?}");
+    app.on_runs(card.clone(), offer);
     assert!(matches!(app.mode, Mode::Prompt(_)));
-    locate(&buffer(&app), "Recent runs of this metric");
+    locate(&buffer(&app), "Recent runs that logged precision_at_10:");
     // Tab goes through them until the good run is in the line.
     let good = format!(
         "mlflow:{}",
@@ -1386,4 +1391,802 @@ fn a_command_killed_by_a_signal_makes_lanes_run_exit_128_plus_n() {
         "{}",
         r.head_subject()
     );
+}
+
+// ---------------------------------------------------------------------------
+// Metric names as trackers write them (issue 22 item 1): MLflow refuses
+// `@` and `,` in a key, so a hypothesis about precision@10 reads the run's
+// precision_at_10.
+
+/// A hypothesis on `metric` (baseline 0.18, target 0.2, higher is better),
+/// with `extra` arguments to `lanes add`.
+fn hypothesis_on(r: &Repo, metric: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "--hypothesis",
+        "Hybrid features raise it",
+        "--metric",
+        metric,
+        "--direction",
+        "higher",
+        "--baseline",
+        "0.18",
+        "--target",
+        "0.2",
+    ];
+    args.extend_from_slice(extra);
+    r.add(&format!("On {metric}"), &args)
+}
+
+#[test]
+fn a_metric_mlflow_cannot_name_reads_the_key_its_rules_give() {
+    let (r, _) = setup(&["mlflow.db", "mlruns"]);
+    let id = hypothesis_on(&r, "precision@10", &[]);
+    let named = run_id("sqlite", "named");
+    let out = r.lanes(&["result", &id, &format!("mlflow:{named}")]);
+    let said = ok(&out);
+    // It says which key it read, and why that one.
+    assert!(said.contains("precision_at_10 0.24 (step 1)"), "{said}");
+    assert!(
+        said.contains("the run's key for precision@10, by MLflow's name rules"),
+        "{said}"
+    );
+    let h = hyp(&r, &id);
+    assert_eq!(h["result"].as_f64(), Some(0.24));
+    assert_eq!(h["verdict"].as_str(), Some("supported"));
+    assert_eq!(h["metric"].as_str(), Some("precision@10"));
+    let e = &h["evidence"];
+    assert_eq!(e["metric"].as_str(), Some("precision_at_10"));
+    assert_eq!(e["metric_from"].as_str(), Some("name"));
+    let shown = ok(&r.lanes(&["show", &id]));
+    assert!(
+        shown.contains("precision_at_10 = 0.24 at step 1 (the run's key for precision@10"),
+        "{shown}"
+    );
+    // Case and the separators _ - . space do not count either way.
+    for (metric, value) in [("recall@5", 0.41), ("Add-To-Cart Rate", 0.031)] {
+        let id = hypothesis_on(&r, metric, &[]);
+        ok(&r.lanes(&["result", &id, &named, "--no-verdict"]));
+        assert_eq!(hyp(&r, &id)["result"].as_f64(), Some(value), "{metric}");
+    }
+    // The file store, the same.
+    let id = hypothesis_on(&r, "precision@10", &[]);
+    let named = run_id("file", "named");
+    ok(&r.lanes(&["result", &id, &named, "--store", "mlruns"]));
+    assert_eq!(
+        hyp(&r, &id)["evidence"]["metric"].as_str(),
+        Some("precision_at_10")
+    );
+    // The JSON report names the key and how it was chosen.
+    let id = hypothesis_on(&r, "precision@10", &[]);
+    let v: serde_json::Value = serde_json::from_str(&ok(&r.lanes(&[
+        "result",
+        &id,
+        &run_id("sqlite", "named"),
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(v["evidence"]["metric"], "precision_at_10");
+    assert_eq!(v["evidence"]["metric_from"], "name");
+    r.assert_healthy();
+}
+
+#[test]
+fn metric_key_wins_and_a_run_without_the_metric_lists_its_keys() {
+    let (r, _) = setup(&["mlflow.db"]);
+    let named = run_id("sqlite", "named");
+    // The hypothesis names its tracker key: it is read, whatever the
+    // metric's name would match.
+    let id = hypothesis_on(&r, "precision@10", &["--metric-key", "recall_at_5"]);
+    let text = r.card_text(&id);
+    let at = |k: &str| text.find(k).unwrap_or_else(|| panic!("{k} in\n{text}"));
+    assert!(
+        at("  metric: ") < at("  metric_key: recall_at_5")
+            && at("  metric_key:") < at("  direction:"),
+        "{text}"
+    );
+    let said = ok(&r.lanes(&["result", &id, &named, "--no-verdict"]));
+    assert!(said.contains("recall_at_5 0.41"), "{said}");
+    let h = hyp(&r, &id);
+    assert_eq!(h["result"].as_f64(), Some(0.41));
+    assert_eq!(h["evidence"]["metric_from"].as_str(), Some("metric_key"));
+    // Set on an existing card.
+    ok(&r.lanes(&[
+        "edit",
+        &id,
+        "--set",
+        "hypothesis.metric_key=add_to_cart_rate",
+    ]));
+    ok(&r.lanes(&["result", &id, &named, "--no-verdict"]));
+    assert_eq!(hyp(&r, &id)["result"].as_f64(), Some(0.031));
+
+    // Nothing matches: the run's keys are listed, nothing is written.
+    let id = hypothesis_on(&r, "ndcg@10", &[]);
+    let same = Unchanged::of(&r, &id);
+    let err = fails(&r.lanes(&["result", &id, &named]), 1);
+    assert!(
+        err.contains("logged no ndcg@10")
+            && err
+                .contains("it logged: add_to_cart_rate, precision_at_10, recall_at_5, train/loss"),
+        "{err}"
+    );
+    same.check(&r, &id, "no key matches");
+    // Two keys the rules match: ambiguous, both named.
+    let pid = hypothesis_on(&r, "precision@10", &[]);
+    let err = fails(
+        &r.lanes(&["result", &pid, &run_id("sqlite", "two_spellings")]),
+        1,
+    );
+    assert!(err.contains("Precision-At-10, precision_at_10"), "{err}");
+    let two = run_id("sqlite", "two_spellings");
+    assert!(err.contains(&format!("mlflow:{}#KEY", &two[..8])), "{err}");
+    ok(&r.lanes(&["result", &pid, &format!("mlflow:{two}#Precision-At-10")]));
+    assert_eq!(hyp(&r, &pid)["result"].as_f64(), Some(0.25));
+    assert_eq!(
+        hyp(&r, &pid)["metric_key"].as_str(),
+        Some("Precision-At-10")
+    );
+    // A key named when recording is read, and kept as the metric_key so
+    // that the next result finds it.
+    let said = ok(&r.lanes(&["result", &id, &format!("mlflow:{named}#recall_at_5")]));
+    assert!(said.contains("now the hypothesis's metric_key"), "{said}");
+    let h = hyp(&r, &id);
+    assert_eq!(h["metric_key"].as_str(), Some("recall_at_5"));
+    assert_eq!(h["evidence"]["metric_from"].as_str(), Some("given"));
+    assert!(
+        r.head_message()
+            .contains("hypothesis.metric_key: recall_at_5"),
+        "{}",
+        r.head_message()
+    );
+    ok(&r.lanes(&["result", &id, &named]));
+    assert_eq!(
+        hyp(&r, &id)["evidence"]["metric_from"].as_str(),
+        Some("metric_key")
+    );
+    r.assert_healthy();
+}
+
+/// The helper `lanes run` runs as its command (this test binary again):
+/// it logs a run to the MLflow store named in `LANES_TEST_LOG_RUN`, as
+/// MLflow would, with the keys in `LANES_TEST_LOG_KEYS`. Without them it
+/// does nothing.
+#[test]
+#[ignore = "a helper: lanes run runs it as a training command"]
+fn helper_logs_an_mlflow_run() {
+    let (Ok(db), Ok(keys)) = (
+        std::env::var("LANES_TEST_LOG_RUN"),
+        std::env::var("LANES_TEST_LOG_KEYS"),
+    ) else {
+        return;
+    };
+    let conn = rusqlite::Connection::open(db).expect("the store");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let id = format!("{:032x}", now as u128 * 7919);
+    conn.execute(
+        "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id) VALUES (?1, 'train', 'LOCAL', 'train.py', '', 'mei', 'FINISHED', ?2, ?2, '', 'active', '', 1)",
+        rusqlite::params![id, now + 1],
+    )
+    .expect("a run");
+    for key in keys.split(',') {
+        for table in ["metrics", "latest_metrics"] {
+            conn.execute(
+                &format!("INSERT INTO {table} (key, value, timestamp, run_uuid, step, is_nan) VALUES (?1, 0.5, ?2, ?3, 0, 0)"),
+                rusqlite::params![key, now + 1, id],
+            )
+            .expect("a metric");
+        }
+    }
+}
+
+/// `lanes run` with the helper above as its command.
+fn run_logging(r: &Repo, card: &str, keys: &str) -> std::process::Output {
+    let me = std::env::current_exe().expect("this test binary");
+    let db = r.abs("mlflow.db");
+    r.lanes_env(
+        &[
+            "run",
+            card,
+            "--",
+            me.to_str().unwrap(),
+            "--exact",
+            "helper_logs_an_mlflow_run",
+            "--ignored",
+            "--quiet",
+        ],
+        &[
+            ("LANES_TEST_LOG_RUN", db.to_str().unwrap()),
+            ("LANES_TEST_LOG_KEYS", keys),
+        ],
+    )
+}
+
+#[test]
+fn lanes_run_finds_the_key_and_says_what_a_run_logged_when_it_is_not_there() {
+    let (r, _) = setup(&["mlflow.db"]);
+    let id = hypothesis_on(&r, "precision@10", &[]);
+    // The run the command logs names the metric MLflow's way.
+    let out = run_logging(&r, &id, "precision_at_10,loss");
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let h = hyp(&r, &id);
+    assert_eq!(h["result"].as_f64(), Some(0.5), "{said}");
+    assert_eq!(h["evidence"]["metric"].as_str(), Some("precision_at_10"));
+    // A run that logged other keys: the hint says what it logged and how
+    // to record one of them, not to give a metrics file.
+    let id = hypothesis_on(&r, "ndcg@10", &[]);
+    let out = run_logging(&r, &id, "loss,auc_roc");
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("logged no ndcg@10"), "{said}");
+    assert!(said.contains("logged auc_roc, loss"), "{said}");
+    assert!(
+        said.contains(&format!("lanes result {}", &id[..6])),
+        "{said}"
+    );
+    assert!(!said.contains("--metrics PATH"), "{said}");
+    let journal = r.card(&id)["journal"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        journal.contains("no result recorded") && journal.contains("auc_roc"),
+        "{journal}"
+    );
+}
+
+/// `lanes` in the demo repository at `dir`, as someone exploring it.
+fn in_demo(r: &Repo, dir: &Path, args: &[&str]) -> std::process::Output {
+    r.lanes_cmd()
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Explorer")
+        .env("GIT_AUTHOR_EMAIL", "explorer@example.com")
+        .env("GIT_COMMITTER_NAME", "Explorer")
+        .env("GIT_COMMITTER_EMAIL", "explorer@example.com")
+        .output()
+        .expect("run the lanes binary")
+}
+
+/// The ids of the demo's hypotheses by title.
+fn demo_card(r: &Repo, dir: &Path, title_starts: &str) -> String {
+    let out = in_demo(r, dir, &["list", "--json", "--all"]);
+    let cards: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    cards
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(title_starts))
+        })
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("no demo card {title_starts:?}"))
+        .to_string()
+}
+
+/// `sqlite_master` of a store: its schema, row by row.
+fn schema_of(db: &Path) -> Vec<(String, String, Option<String>)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut st = conn
+        .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn the_demo_logs_its_runs_so_results_come_from_them() {
+    let r = Repo::new();
+    let dir = r.base().join("demo");
+    ok(&in_demo(&r, r.base(), &["demo", dir.to_str().unwrap()]));
+    // The store is MLflow's own schema, as MLflow 3.17 wrote the fixture.
+    let db = dir.join("mlflow.db");
+    assert_eq!(schema_of(&db), schema_of(&fixtures().join("mlflow.db")));
+    // The demo's metrics are names MLflow accepts.
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(&in_demo(&r, &dir, &["hypotheses", "--json"]))).unwrap();
+    for row in rows.as_array().unwrap() {
+        let m = row["metric"].as_str().unwrap();
+        assert!(
+            m.chars()
+                .all(|c| c.is_alphanumeric() || "_-. :/".contains(c)),
+            "MLflow refuses {m:?}"
+        );
+    }
+    // The weekend hypothesis records the run it has not recorded yet.
+    let weekend = demo_card(&r, &dir, "Weekend-specific retraining");
+    let said = ok(&in_demo(
+        &r,
+        &dir,
+        &["result", &weekend, "mlflow:9b2f415e7520"],
+    ));
+    assert!(
+        said.contains("precision_at_10_weekend 0.204 (step 2)"),
+        "{said}"
+    );
+    let card: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(dir.join(format!(".lanes/cards/{weekend}.yaml"))).unwrap(),
+    )
+    .unwrap();
+    let h = &card["hypothesis"];
+    assert_eq!(h["result"].as_f64(), Some(0.204));
+    assert_eq!(h["verdict"].as_str(), Some("inconclusive"));
+    assert_eq!(h["evidence"]["store"].as_str(), Some("mlflow.db"));
+    assert_eq!(h["evidence"]["params"]["weekend_days"].as_str(), Some("22"));
+    // A card's own run gives the number the story gave it.
+    let hybrid = demo_card(&r, &dir, "Hybrid ALS + content");
+    ok(&in_demo(
+        &r,
+        &dir,
+        &["result", &hybrid, "mlflow:6c20a46521ca"],
+    ));
+    let shown = ok(&in_demo(&r, &dir, &["show", &hybrid]));
+    assert!(
+        shown.contains("precision_at_10 = 0.225 at step 2"),
+        "{shown}"
+    );
+    // The store is not part of the story's history.
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
+}
+
+/// The screen's text as one line: borders gone, wrapped lines joined.
+fn flat(screen: &str) -> String {
+    screen
+        .replace(['│', '╭', '╮', '╰', '╯', '─'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn r_on_an_80x24_board_lists_the_runs_keys_and_one_can_be_picked() {
+    use common::tmux::{tmux_or_skip, Tmux};
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = Repo::with_board("crisp-dm");
+    std::fs::copy(fixtures().join("mlflow.db"), r.abs("mlflow.db")).unwrap();
+    let id = hypothesis_on(&r, "ndcg@10", &[]);
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    let long = std::time::Duration::from_secs(60);
+    t.wait_within(long, "the board", |s| s.contains("On ndcg@10"));
+    t.keys(&["r"]);
+    let (screen, _) = t.wait_within(long, "what r offers", |s| {
+        flat(s).contains("No run in mlflow.db logged ndcg@10")
+    });
+    // The reason is whole (wrapped, never cut) and names no command-line
+    // option the screen cannot give.
+    let text = flat(&screen);
+    assert!(
+        text.contains(
+            "No run in mlflow.db logged ndcg@10, nor a key MLflow's name rules match to it. Pick the key it is logged under: it becomes the hypothesis's metric_key."
+        ),
+        "{screen}"
+    );
+    assert!(!screen.contains(" --"), "{screen}");
+    // The recent runs' keys are listed.
+    let named = run_id("sqlite", "named");
+    assert!(
+        screen.contains(&format!("mlflow:{}#precision_at_10", &named[..12])),
+        "{screen}"
+    );
+    // Pick one: typed and completed with Tab, recorded with Enter.
+    t.type_text("recall");
+    t.keys(&["Tab"]);
+    t.wait_within(long, "the key in the line", |s| {
+        s.contains(&format!("mlflow:{}#recall_at_5", &named[..12]))
+    });
+    t.keys(&["Enter"]);
+    let start = std::time::Instant::now();
+    while hyp(&r, &id)["result"].is_null() {
+        assert!(start.elapsed() < long, "nothing recorded: {}", t.screen());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let h = hyp(&r, &id);
+    assert_eq!(h["result"].as_f64(), Some(0.41));
+    assert_eq!(h["metric_key"].as_str(), Some("recall_at_5"));
+    assert_eq!(
+        h["evidence"]["source"].as_str(),
+        Some(format!("mlflow:{named}").as_str())
+    );
+    t.wait_within(long, "the commit said", |s| s.contains("lanes: result"));
+    // Next time, r finds the runs that logged it.
+    t.keys(&["r"]);
+    t.wait_within(long, "the runs of the key", |s| {
+        flat(s).contains("Recent runs that logged recall_at_5 (the hypothesis's metric_key):")
+    });
+    t.keys(&["Escape"]);
+}
+
+#[test]
+fn r_on_the_board_finds_the_runs_of_a_metric_mlflow_cannot_name() {
+    use common::tui::{buffer, screen_text};
+    let r = Repo::with_board("crisp-dm");
+    std::fs::copy(fixtures().join("mlflow.db"), r.abs("mlflow.db")).unwrap();
+    let id = hypothesis_on(&r, "recall@5", &[]);
+    let offer = lanes::evidence::pick::offer_for(&r.abs("."), &id, 12);
+    assert_eq!(
+        offer.about,
+        "Recent runs that logged recall@5 (as recall_at_5, by MLflow's name rules):"
+    );
+    let named = run_id("sqlite", "named");
+    assert_eq!(offer.choices.len(), 1, "{offer:?}");
+    assert_eq!(offer.choices[0].0, format!("mlflow:{named}"));
+    assert!(
+        offer.choices[0].1.starts_with("0.41 · started "),
+        "{offer:?}"
+    );
+    // precision@10: one run logged it twice over (precision_at_10 and
+    // Precision-At-10); its keys are offered by name, and each run says
+    // which key it is.
+    let id = hypothesis_on(&r, "precision@10", &[]);
+    let offer = lanes::evidence::pick::offer_for(&r.abs("."), &id, 12);
+    assert_eq!(
+        offer.about,
+        "Recent runs that logged precision@10 (under the keys shown):"
+    );
+    let two = run_id("sqlite", "two_spellings");
+    let values: Vec<&str> = offer.choices.iter().map(|(v, _)| v.as_str()).collect();
+    assert!(
+        values.contains(&format!("mlflow:{}#Precision-At-10", &two[..12]).as_str()),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&format!("mlflow:{}#precision_at_10", &two[..12]).as_str()),
+        "{values:?}"
+    );
+    let named_row = offer
+        .choices
+        .iter()
+        .find(|(v, _)| *v == format!("mlflow:{named}"))
+        .expect("the named run");
+    assert!(
+        named_row.1.starts_with("precision_at_10 0.24 · started"),
+        "{named_row:?}"
+    );
+    // No store: said for the screen, no command-line option.
+    let bare = Repo::with_board("crisp-dm");
+    let other = hypothesis_on(&bare, "precision@10", &[]);
+    let none = lanes::evidence::pick::offer_for(&bare.abs("."), &other, 12);
+    assert!(none.choices.is_empty());
+    assert!(
+        none.about.starts_with("no MLflow store found"),
+        "{}",
+        none.about
+    );
+    assert!(!none.about.contains("--"), "{}", none.about);
+    let mut app = bare.app(80, 24);
+    app.selected_id = Some(other.clone());
+    app.rebuild();
+    app.on_runs(other, none.clone());
+    let screen = flat(&screen_text(&buffer(&app)));
+    assert!(screen.contains(&none.about), "{screen}");
+}
+
+// ---------------------------------------------------------------------------
+// Verdicts that agree with their numbers (issue 22 item 3).
+
+#[test]
+fn a_verdict_the_numbers_contradict_needs_a_reason_shown_wherever_the_verdict_is() {
+    let (r, id) = setup(&[]);
+    // Target 0.2, higher is better: 0.25 gives supported.
+    ok(&r.lanes(&["edit", &id, "--set", "hypothesis.direction=higher"]));
+    let same = Unchanged::of(&r, &id);
+    let err = fails(
+        &r.lanes(&["verdict", &id, "refuted", "--result", "0.25"]),
+        1,
+    );
+    assert!(
+        err.contains("the numbers give supported, not refuted"),
+        "{err}"
+    );
+    assert!(
+        err.contains("result 0.25, target 0.2, baseline 0.18, higher is better"),
+        "{err}"
+    );
+    assert!(err.contains("--because TEXT"), "{err}");
+    same.check(&r, &id, "a contradicting verdict");
+    // The same through --set.
+    let err = fails(
+        &r.lanes(&[
+            "edit",
+            &id,
+            "--set",
+            "hypothesis.verdict=refuted",
+            "--set",
+            "hypothesis.result=0.25",
+        ]),
+        1,
+    );
+    assert!(err.contains("the numbers give supported"), "{err}");
+    same.check(&r, &id, "a contradicting --set");
+    // With a reason it is given, and the reason is kept with it.
+    let why = "the eval set leaked into training; the 0.25 does not count";
+    ok(&r.lanes(&[
+        "verdict",
+        &id,
+        "refuted",
+        "--result",
+        "0.25",
+        "--because",
+        why,
+    ]));
+    let h = hyp(&r, &id);
+    assert_eq!(h["verdict"].as_str(), Some("refuted"));
+    assert_eq!(h["rationale"].as_str(), Some(why));
+    let text = r.card_text(&id);
+    assert!(
+        text.find("  verdict: refuted").unwrap() < text.find("  rationale:").unwrap(),
+        "{text}"
+    );
+    assert!(
+        r.head_message()
+            .contains(&format!("hypothesis.rationale: {why}")),
+        "{}",
+        r.head_message()
+    );
+    // Everywhere the verdict is shown.
+    let shown = ok(&r.lanes(&["show", &id]));
+    assert!(shown.contains(&format!("because:  {why}")), "{shown}");
+    let table = ok(&r.lanes(&["hypotheses"]));
+    assert!(
+        table.contains(&format!("{} refuted because: {why}", &id[..6])),
+        "{table}"
+    );
+    let rows = r.json(&["hypotheses", "--json"]);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(row["rationale"].as_str(), Some(why));
+    let report = ok(&r.lanes(&["report", "--since", "30d"]));
+    assert!(
+        report.contains(&format!("Refuted because: {why}")),
+        "{report}"
+    );
+    let json = r.json(&["report", "--format", "json", "--since", "30d"]);
+    assert_eq!(
+        json["refuted"][0]["rationale"].as_str(),
+        Some(why),
+        "{json}"
+    );
+    // A verdict the numbers give needs no reason, and the old one goes.
+    ok(&r.lanes(&["verdict", &id, "supported"]));
+    let h = hyp(&r, &id);
+    assert!(h["rationale"].is_null(), "{h:?}");
+    assert!(
+        r.head_message().contains("hypothesis.rationale: removed"),
+        "{}",
+        r.head_message()
+    );
+    // open claims nothing; numbers that give no verdict contradict nothing.
+    ok(&r.lanes(&["verdict", &id, "open"]));
+    let plain = r.add("No target", &["--metric", "auc", "--baseline", "0.7"]);
+    ok(&r.lanes(&["verdict", &plain, "refuted", "--result", "0.9"]));
+    // An empty reason is no reason.
+    let err = fails(&r.lanes(&["verdict", &id, "refuted", "--because", " "]), 1);
+    assert!(err.contains("the reason is empty"), "{err}");
+    // A card edited by hand into a contradiction (its result is still
+    // 0.25) says so where it is shown.
+    let text = r
+        .card_text(&id)
+        .replace("  verdict: open", "  verdict: refuted");
+    let file = r.base().join("hand.yaml");
+    std::fs::write(&file, text).unwrap();
+    ok(&r.lanes(&["edit", &id, "--file", file.to_str().unwrap()]));
+    let shown = ok(&r.lanes(&["show", &id]));
+    assert!(
+        shown.contains("! the numbers give supported, not refuted"),
+        "{shown}"
+    );
+    r.assert_healthy();
+}
+
+#[test]
+fn a_verdict_by_hand_after_a_run_supersedes_its_evidence() {
+    let (r, id) = setup(&["mlflow.db", "dvc.lock"]);
+    ok(&r.lanes(&["result", &id, &run_id("sqlite", "good")]));
+    assert_eq!(
+        hyp(&r, &id)["evidence"]["verdict"].as_str(),
+        Some("supported")
+    );
+    // Another verdict on the same number: the evidence stays (it is where
+    // 0.232 came from) but no longer claims a verdict from the value.
+    ok(&r.lanes(&["verdict", &id, "inconclusive", "--because", "one seed only"]));
+    let h = hyp(&r, &id);
+    assert_eq!(h["evidence"]["value"].as_f64(), Some(0.232));
+    assert!(h["evidence"]["verdict"].is_null(), "{h:?}");
+    let shown = ok(&r.lanes(&["show", &id]));
+    assert!(!shown.contains("(from the value)"), "{shown}");
+    assert!(
+        shown.contains("inconclusive given by hand; the value gives supported"),
+        "{shown}"
+    );
+    assert!(shown.contains("because:  one seed only"), "{shown}");
+    let message = r.head_message();
+    assert!(
+        message.contains("hypothesis.evidence.verdict: removed"),
+        "{message}"
+    );
+    // Another result by hand: the evidence is about 0.232 and moves out;
+    // git keeps it, and lanes log says where it went.
+    ok(&r.lanes(&["verdict", &id, "refuted", "--result", "0.17"]));
+    let h = hyp(&r, &id);
+    assert!(h["evidence"].is_null(), "{h:?}");
+    let shown = ok(&r.lanes(&["show", &id]));
+    assert!(!shown.contains("evidence ("), "{shown}");
+    let message = r.head_message();
+    assert!(
+        message.contains("hypothesis.evidence: moved out"),
+        "{message}"
+    );
+    let diff = r.git(&[
+        "log",
+        "-p",
+        "-1",
+        "--format=",
+        "--",
+        &common::card_path(&id),
+    ]);
+    assert!(
+        diff.contains("-  evidence:") && diff.contains("-    value: 0.232"),
+        "{diff}"
+    );
+    let log = ok(&r.lanes(&["log", &id]));
+    assert!(log.contains("evidence"), "{log}");
+    r.assert_healthy();
+}
+
+#[test]
+fn a_verdict_kept_with_no_verdict_must_agree_with_the_new_result() {
+    let (r, id) = setup(&["mlflow.db"]);
+    ok(&r.lanes(&["edit", &id, "--set", "hypothesis.direction=higher"]));
+    ok(&r.lanes(&["verdict", &id, "refuted", "--result", "0.1"]));
+    let same = Unchanged::of(&r, &id);
+    // 0.232 against a target of 0.2 gives supported: keeping refuted needs
+    // a reason.
+    let good = run_id("sqlite", "good");
+    let err = fails(&r.lanes(&["result", &id, &good, "--no-verdict"]), 1);
+    assert!(
+        err.contains("the numbers give supported, not refuted"),
+        "{err}"
+    );
+    assert!(err.contains("--because"), "{err}");
+    same.check(&r, &id, "a kept verdict the result contradicts");
+    ok(&r.lanes(&[
+        "result",
+        &id,
+        &good,
+        "--no-verdict",
+        "--because",
+        "offline numbers only",
+    ]));
+    let h = hyp(&r, &id);
+    assert_eq!(
+        (h["verdict"].as_str(), h["result"].as_f64()),
+        (Some("refuted"), Some(0.232))
+    );
+    assert_eq!(h["rationale"].as_str(), Some("offline numbers only"));
+    // A result with its verdict from the value takes the reason away.
+    ok(&r.lanes(&["result", &id, &good]));
+    assert!(hyp(&r, &id)["rationale"].is_null());
+}
+
+#[test]
+fn v_on_the_board_asks_why_when_the_verdict_contradicts_the_numbers() {
+    use common::tui::{buffer, code, key, locate, press, run_effects, type_text};
+    use lanes::ops::Action;
+    use lanes::tui::app::{Effect, Mode};
+    use ratatui::crossterm::event::KeyCode;
+    let (r, id) = setup(&[]);
+    let mut app = r.app(80, 24);
+    app.selected_id = Some(id.clone());
+    app.rebuild();
+    press(&mut app, &[key('v'), key('r')]);
+    type_text(&mut app, "0.25");
+    // Refuted at 0.25 against a target of 0.2: the reason is asked first.
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        matches!(&app.mode, Mode::Prompt(p) if p.input.is_empty()),
+        "{:?}",
+        app.mode
+    );
+    let buf = buffer(&app);
+    locate(&buf, "Reason for refuted:");
+    locate(&buf, "the numbers give supported");
+    let screen = flat(&common::tui::screen_text(&buf));
+    assert!(
+        screen.contains("The numbers give supported, not refuted (result 0.25, target 0.2, baseline 0.18, direction from baseline to target). Say why refuted holds"),
+        "{screen}"
+    );
+    // No reason, no verdict.
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert!(matches!(app.mode, Mode::Prompt(_)));
+    type_text(&mut app, "leakage in the eval set");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(
+        matches!(&effects[..], [Effect::Apply { action: Action::Verdict { because: Some(b), .. } }] if b == "leakage in the eval set"),
+        "{effects:?}"
+    );
+    run_effects(&mut app, &r.abs("."), effects);
+    let h = hyp(&r, &id);
+    assert_eq!(h["verdict"].as_str(), Some("refuted"));
+    assert_eq!(h["rationale"].as_str(), Some("leakage in the eval set"));
+    // The detail view shows the reason with the verdict.
+    press(&mut app, &[code(KeyCode::Enter)]);
+    locate(&buffer(&app), "because    leakage in the eval set");
+    // A verdict the numbers give is not asked about.
+    press(&mut app, &[code(KeyCode::Esc), key('v'), key('s')]);
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(
+        matches!(
+            &effects[..],
+            [Effect::Apply {
+                action: Action::Verdict { because: None, .. }
+            }]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_run_typed_on_the_board_without_the_metric_says_what_to_do_there() {
+    use common::tui::{buffer, code, press, screen_text, type_text};
+    use lanes::tui::app::Effect;
+    use ratatui::crossterm::event::KeyCode;
+    let r = Repo::with_board("crisp-dm");
+    std::fs::copy(fixtures().join("mlflow.db"), r.abs("mlflow.db")).unwrap();
+    let id = hypothesis_on(&r, "ndcg@10", &[]);
+    let mut app = r.app(80, 24);
+    app.selected_id = Some(id.clone());
+    app.rebuild();
+    app.on_runs(
+        id.clone(),
+        lanes::evidence::pick::offer_for(&r.abs("."), &id, 12),
+    );
+    let named = run_id("sqlite", "named");
+    type_text(&mut app, &format!("mlflow:{named}"));
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::RecordResult { card, source }] = &effects[..] else {
+        panic!("expected a record, got {effects:?}");
+    };
+    // What the worker does.
+    let ctx = lanes::ops::Context::from_env();
+    let done = lanes::evidence::pick::record(&ctx, &app.root, card, source);
+    let err = done.clone().expect_err("the run has no ndcg@10");
+    app.on_applied(done);
+    let screen = flat(&screen_text(&buffer(&app)));
+    assert!(screen.contains(&flat(&err)), "{screen}");
+    assert!(
+        err.contains("it logged: add_to_cart_rate, precision_at_10, recall_at_5, train/loss"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("Press r again and pick one of its keys with Tab."),
+        "{err}"
+    );
+    assert!(!screen.contains("--"), "{screen}");
+    assert!(hyp(&r, &id)["result"].is_null());
+    // A hypothesis without a numeric target gets its result on the board.
+    let plain = r.add("No target", &["--metric", "recall@5"]);
+    lanes::evidence::pick::record(&ctx, &app.root, &plain, &format!("mlflow:{named}"))
+        .expect("recorded without a verdict");
+    assert_eq!(hyp(&r, &plain)["result"].as_f64(), Some(0.41));
+    assert_eq!(hyp(&r, &plain)["verdict"].as_str(), Some("open"));
 }

@@ -568,17 +568,22 @@ fn card() -> BoxedStrategy<Card> {
         proptest::option::of(number()),
         proptest::option::of(number()),
         select(Verdict::ALL.to_vec()),
+        proptest::option::of(text()),
     )
-        .prop_map(|(statement, baseline, result, verdict)| Hypothesis {
-            statement,
-            metric: Some("p@10".into()),
-            direction: Some(Direction::Higher),
-            baseline,
-            target: None,
-            result,
-            verdict,
-            extra: Mapping::new(),
-        });
+        .prop_map(
+            |(statement, baseline, result, verdict, rationale)| Hypothesis {
+                statement,
+                metric: Some("p@10".into()),
+                metric_key: Some("p_at_10".into()),
+                direction: Some(Direction::Higher),
+                baseline,
+                target: None,
+                result,
+                verdict,
+                rationale,
+                extra: Mapping::new(),
+            },
+        );
     let experiment = (
         proptest::collection::vec(text(), 0..3),
         proptest::option::of(number()),

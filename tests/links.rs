@@ -31,6 +31,21 @@ fn set(ids: &[&String]) -> BTreeSet<String> {
     ids.iter().map(|s| s.to_string()).collect()
 }
 
+/// Who made each side of the conflicts a merge recorded on a card, as
+/// (kept_by, other_by).
+fn makers(c: &Repo, id: &str) -> Vec<(String, String)> {
+    match &c.card(id)["conflicts"] {
+        serde_yaml::Value::Sequence(items) => items
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                (s("kept_by"), s("other_by"))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The conflicts a merge recorded on a card, as (field, reason).
 fn recorded(c: &Repo, id: &str) -> Vec<(String, String)> {
     match &c.card(id)["conflicts"] {
@@ -166,8 +181,9 @@ fn a_cycle_a_sync_makes_is_kept_recorded_and_settled() {
     // Every link kept.
     assert_eq!(stored(bob, x, "depends_on"), set(&[y]));
     assert_eq!(stored(bob, y, "depends_on"), set(&[x]));
-    // Recorded on both cards, each for its own link.
-    for (card, other) in [(x, y), (y, x)] {
+    // Recorded on both cards, each for its own link, kept from the one
+    // who made it (by name, never ours/theirs).
+    for (card, other, maker, not) in [(x, y, "Alice", "Bob"), (y, x, "Bob", "Alice")] {
         let r = recorded(bob, card);
         assert_eq!(r.len(), 1, "{r:?}");
         assert_eq!(r[0].0, "depends_on");
@@ -175,6 +191,7 @@ fn a_cycle_a_sync_makes_is_kept_recorded_and_settled() {
             r[0].1.contains("cycle") && r[0].1.contains(&other[..6]),
             "{r:?}"
         );
+        assert_eq!(makers(bob, card), vec![(maker.into(), not.into())]);
     }
     // validate names the cycle at each of its links.
     let (code, out) = bob.validate();
@@ -246,6 +263,15 @@ fn the_plain_git_merge_driver_records_a_cycle_it_closes() {
     assert_eq!(rec.len(), 1, "{rec:?}");
     assert_eq!(rec[0].0, "depends_on");
     assert!(rec[0].1.contains("cycle"), "{rec:?}");
+    // Each side named by the commit that made it, as for every conflict
+    // the driver records.
+    assert_eq!(
+        makers(&r, &x),
+        vec![(USER_NAME.to_string(), USER_NAME.to_string())]
+    );
+    let file = r.card_text(&x);
+    assert!(!file.contains("ours") && !file.contains("theirs"), "{file}");
+    assert!(file.contains("links of both sides close a cycle"), "{file}");
     // The other card's file was merged by git alone (one side changed it):
     // the cycle is reported there by validate.
     let (code, out) = r.validate();
@@ -262,6 +288,35 @@ fn the_plain_git_merge_driver_records_a_cycle_it_closes() {
     let effects = press(&mut app, &[key('o')]);
     run_effects(&mut app, &r.path, effects);
     assert!(stored(&r, &x, "depends_on").is_empty());
+    r.assert_healthy();
+}
+
+/// A cycle the plain-git merge driver recorded is settled from the command
+/// line as any other conflict: `lanes resolve CARD depends_on --take
+/// other` drops the link in one commit, and the board is whole.
+#[test]
+fn a_merge_made_cycle_is_settled_with_lanes_resolve() {
+    let r = Repo::with_board("crisp-dm");
+    r.ok(&["setup"]);
+    let x = r.add("Clean clickstream", &[]);
+    let y = r.add("Train ranker", &[]);
+    r.git(&["checkout", "-q", "-b", "other"]);
+    r.ok(&["link", &y, "--depends-on", &x]);
+    r.ok(&["edit", &x, "--set", "title=Clean the clickstream"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.ok(&["link", &x, "--depends-on", &y]);
+    let out = r.git_output(&["merge", "--no-edit", "other"]);
+    assert!(out.status.success(), "{}", both(&out));
+    assert_eq!(recorded(&r, &x).len(), 1);
+    let n = r.commit_count();
+    r.ok(&["resolve", &x[..6], "depends_on", "--take", "other"]);
+    assert_eq!(r.commit_count(), n + 1);
+    assert_eq!(r.head_trailer("Lanes-Action"), ["resolve"]);
+    assert!(stored(&r, &x, "depends_on").is_empty());
+    assert!(recorded(&r, &x).is_empty());
+    assert_eq!(stored(&r, &y, "depends_on"), set(&[&x]));
+    let (code, out) = r.validate();
+    assert_eq!(code, Some(0), "{out}");
     r.assert_healthy();
 }
 

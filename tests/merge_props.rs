@@ -105,17 +105,23 @@ fn hypothesis() -> BoxedStrategy<Hypothesis> {
         proptest::option::of(scalar_value()),
         proptest::option::of(scalar_value()),
         verdict(),
+        proptest::option::of(proptest::sample::select(vec!["p_at_10", "auc_roc"])),
+        proptest::option::of(text()),
     )
         .prop_map(
-            |(statement, metric, direction, baseline, target, result, verdict)| Hypothesis {
-                statement,
-                metric: metric.map(str::to_string),
-                direction,
-                baseline,
-                target,
-                result,
-                verdict,
-                extra: Mapping::new(),
+            |(statement, metric, direction, baseline, target, result, verdict, key, rationale)| {
+                Hypothesis {
+                    statement,
+                    metric: metric.map(str::to_string),
+                    metric_key: key.map(str::to_string),
+                    direction,
+                    baseline,
+                    target,
+                    result,
+                    verdict,
+                    rationale,
+                    extra: Mapping::new(),
+                }
             },
         )
         .boxed()

@@ -1997,3 +1997,421 @@ fn convergence_validate_passes_everywhere() {
         converge(seed, 8, true);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Conflicts named by author and date, and settled with `lanes resolve`
+
+/// `2026-05-01T00:01:40Z` for `T0 + 100`.
+fn iso(secs: i64) -> String {
+    lanes::model::date::format_timestamp(secs)
+}
+
+/// `1 May` (or `1 May 2026` in another year): how conflicts name a date.
+fn day(secs: i64) -> String {
+    lanes::ops::resolve::short_date(&iso(secs)).expect("a date")
+}
+
+/// Mei and Ana clone the board through `git daemon`, share a hypothesis,
+/// and set its result differently offline (Mei at T0+100, Ana at T0+200).
+/// `mei_first`: Mei syncs first (Ana's later sync merges, Ana's value
+/// wins), else Ana does (Mei merges, Ana's value still wins: it is later).
+/// Both clones end synced; the card's id.
+fn result_conflict(mei_first: bool) -> Option<(World, Daemon, Repo, Repo, String)> {
+    let w = World::new();
+    let d = w.serve_or_skip()?;
+    let mei = w.clone_url(&d.url(), "mei");
+    mei.ok(&["init"]);
+    mei.git(&["push", "-q", "-u", "origin", "main"]);
+    let id = mei.add(
+        "Hybrid recommender",
+        &["--kind", "hypothesis", "--lane", "modeling"],
+    );
+    mei.sync();
+    let ana = w.clone_url(&d.url(), "ana");
+    mei.at(Some(T0 + 100))
+        .ok(&["edit", &id, "--set", "hypothesis.result=0.24"]);
+    ana.at(Some(T0 + 200))
+        .ok(&["edit", &id, "--set", "hypothesis.result=0.228"]);
+    mei.at(None);
+    ana.at(None);
+    let (first, second) = if mei_first {
+        (&mei, &ana)
+    } else {
+        (&ana, &mei)
+    };
+    first.sync();
+    let out = second.sync();
+    assert!(out.contains("conflict"), "{out}");
+    first.sync();
+    assert_converged(&w, &[&mei, &ana]);
+    Some((w, d, mei, ana, id))
+}
+
+/// The conflict entry names each side by the author and date of the
+/// commit that made it, the same in both clones, in either sync order;
+/// `lanes show` lists it on lines of its own.
+fn conflict_names_authors(mei_first: bool) {
+    let Some((_w, _d, mei, ana, id)) = result_conflict(mei_first) else {
+        return;
+    };
+    for c in [&mei, &ana] {
+        let card = c.card(&id);
+        assert!(s(&card, "hypothesis").contains("0.228"), "{card:?}");
+        let list = conflicts(&card);
+        assert_eq!(list.len(), 1, "{}: {list:?}", c.name);
+        let e = conflict_with(&list, "hypothesis.result");
+        assert_eq!(s(e, "kept"), "0.228");
+        assert_eq!(s(e, "kept_by"), "Ana");
+        assert_eq!(s(e, "kept_at"), iso(T0 + 200));
+        assert_eq!(s(e, "other"), "0.24");
+        assert_eq!(s(e, "other_by"), "Mei");
+        assert_eq!(s(e, "other_at"), iso(T0 + 100));
+        assert_eq!(s(e, "kept_commit").len(), 8);
+        let text = c.card_text(&id);
+        assert!(!text.contains("ours") && !text.contains("theirs"), "{text}");
+        let shown = c.ok(&["show", &id]);
+        assert!(
+            shown.contains("Conflicts (1)")
+                && shown.contains("\n  hypothesis.result\n")
+                && shown.contains("    kept:  0.228  (Ana, 2026-05-01 00:03 UTC, commit ")
+                && shown.contains("    other: 0.24  (Mei, 2026-05-01 00:01 UTC, commit "),
+            "{}: lanes show:\n{shown}",
+            c.name
+        );
+        assert!(!shown.contains("Other fields"), "{shown}");
+        let journal = journal(&card);
+        assert!(
+            journal.iter().any(|(_, _, t)| t.contains(&format!(
+                "hypothesis.result: kept 0.228 (Ana, {}) over 0.24 (Mei, {})",
+                day(T0 + 200),
+                day(T0 + 100)
+            ))),
+            "{journal:?}"
+        );
+    }
+}
+
+#[test]
+fn sync_conflict_names_authors_and_dates_mei_syncs_first() {
+    conflict_names_authors(true);
+}
+
+#[test]
+fn sync_conflict_names_authors_and_dates_ana_syncs_first() {
+    conflict_names_authors(false);
+}
+
+/// `lanes resolve` with `--take kept|other|VALUE`: one commit, a readable
+/// subject, the entry gone, a journal line saying what won over what and
+/// by whom, and the other clone gets it all with its next sync.
+fn resolve_with(take: &str, value: &str, said: &str) {
+    let Some((w, _d, mei, ana, id)) = result_conflict(true) else {
+        return;
+    };
+    let before = mei.commit_count();
+    let out = mei.lanes(&["resolve", short(&id), "hypothesis.result", "--take", take]);
+    let err = both(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(mei.commit_count(), before + 1, "one commit");
+    let subject = mei.head_subject();
+    assert!(
+        subject.starts_with(&format!(
+            "lanes: resolve {} Hybrid recommender (hypothesis.result: ",
+            short(&id)
+        )),
+        "{subject}"
+    );
+    assert!(err.contains(&subject), "{err}");
+    let card = mei.card(&id);
+    assert_eq!(
+        s(field(&card, "hypothesis").unwrap(), "result"),
+        value,
+        "{card:?}"
+    );
+    assert!(card.get("conflicts").is_none(), "{card:?}");
+    let (_, by, text) = journal(&card).pop().unwrap();
+    assert_eq!(by, "Mei");
+    assert_eq!(text, format!("resolved hypothesis.result: {said}"));
+    assert!(mei.head_message().contains(&text), "{}", mei.head_message());
+    mei.assert_healthy();
+    mei.sync();
+    ana.sync();
+    assert_converged(&w, &[&mei, &ana]);
+    assert!(ana.card(&id).get("conflicts").is_none());
+    // Nothing left to resolve: a clear refusal, nothing changed.
+    let again = mei.fails(&["resolve", &id, "hypothesis.result", "--take", "kept"]);
+    assert!(again.contains("no recorded conflicts"), "{again}");
+}
+
+#[test]
+fn resolve_take_kept() {
+    resolve_with(
+        "kept",
+        "0.228",
+        &format!(
+            "kept 0.228 (Ana, {}) over 0.24 (Mei, {})",
+            day(T0 + 200),
+            day(T0 + 100)
+        ),
+    );
+}
+
+#[test]
+fn resolve_take_other() {
+    resolve_with(
+        "other",
+        "0.24",
+        &format!(
+            "took 0.24 (Mei, {}) over 0.228 (Ana, {})",
+            day(T0 + 100),
+            day(T0 + 200)
+        ),
+    );
+}
+
+#[test]
+fn resolve_take_a_new_value() {
+    resolve_with(
+        "0.235",
+        "0.235",
+        &format!(
+            "set 0.235 over 0.228 (Ana, {}) and 0.24 (Mei, {})",
+            day(T0 + 200),
+            day(T0 + 100)
+        ),
+    );
+}
+
+#[test]
+fn resolve_names_the_fields_that_conflict_and_refuses_others() {
+    let Some((_w, _d, mei, _ana, id)) = result_conflict(false) else {
+        return;
+    };
+    let before = mei.head();
+    let err = mei.fails(&["resolve", &id, "title", "--take", "kept"]);
+    assert!(
+        err.contains("no conflict on \"title\"") && err.contains("hypothesis.result"),
+        "{err}"
+    );
+    assert_eq!(mei.head(), before, "nothing committed");
+}
+
+/// Entries written before authors and dates were recorded (`kept_by:
+/// ours`) still read, show and resolve.
+#[test]
+fn resolve_reads_old_conflict_entries() {
+    let r = Repo::with_board("crisp-dm");
+    let id = r.add("Old conflict", &["--lane", "modeling"]);
+    let mut text = r.card_text(&id);
+    text.push_str(
+        "conflicts:\n  - field: title\n    kept: Old conflict\n    kept_by: ours\n    other: Older title\n    other_by: theirs\n",
+    );
+    r.write_card(&id, &text);
+    r.commit_all("hand-made conflict in the old format");
+    let shown = r.ok(&["show", &id]);
+    assert!(
+        shown
+            .contains("  title\n    kept:  Old conflict  (ours)\n    other: Older title  (theirs)"),
+        "{shown:?}"
+    );
+    r.ok(&["resolve", &id, "title", "--take", "other"]);
+    let card = r.card(&id);
+    assert_eq!(text_of(&card, "title"), "Older title");
+    assert!(card.get("conflicts").is_none());
+    let (_, _, line) = journal(&card).pop().unwrap();
+    assert_eq!(
+        line,
+        "resolved title: took \"Older title\" (theirs) over \"Old conflict\" (ours)"
+    );
+    r.assert_healthy();
+}
+
+fn text_of(v: &Value, k: &str) -> String {
+    text(v, k)
+}
+
+/// Plain `git merge` with the driver (`lanes setup`), in both directions:
+/// each side named by the author and date of the commit that made it,
+/// never ours/theirs.
+#[test]
+fn merge_driver_names_authors_and_dates_both_ways() {
+    for mei_merges in [true, false] {
+        let (_w, a, b) = two();
+        let id = shared_card(&a, &b, "Driver card", &["--lane", "modeling"]);
+        for c in [&a, &b] {
+            c.ok(&["setup"]);
+        }
+        let mei = Who {
+            name: "Mei",
+            email: "mei@example.com",
+        };
+        let ana = Who {
+            name: "Ana",
+            email: "ana@example.com",
+        };
+        a.lanes_as(
+            mei,
+            "@1777593700 +0000",
+            &["edit", &id, "--set", "title=Mei's title"],
+        );
+        b.lanes_as(
+            ana,
+            "@1777593800 +0000",
+            &["edit", &id, "--set", "title=Ana's title"],
+        );
+        let (merger, other, kept, kept_by, kept_at, lost, lost_by, lost_at) = if mei_merges {
+            b.push();
+            (
+                &a,
+                &b,
+                "Mei's title",
+                "Mei",
+                T0 + 100,
+                "Ana's title",
+                "Ana",
+                T0 + 200,
+            )
+        } else {
+            a.push();
+            (
+                &b,
+                &a,
+                "Ana's title",
+                "Ana",
+                T0 + 200,
+                "Mei's title",
+                "Mei",
+                T0 + 100,
+            )
+        };
+        let _ = other;
+        let out = merger.git_output(&["pull", "--no-rebase", "--no-edit"]);
+        assert!(out.status.success(), "{}", both(&out));
+        let card = merger.card(&id);
+        assert_eq!(text(&card, "title"), kept);
+        let list = conflicts(&card);
+        let e = conflict_with(&list, "title");
+        assert_eq!(s(e, "kept_by"), kept_by);
+        assert_eq!(s(e, "kept_at"), iso(kept_at));
+        assert_eq!(s(e, "other"), lost);
+        assert_eq!(s(e, "other_by"), lost_by);
+        assert_eq!(s(e, "other_at"), iso(lost_at));
+        let file = merger.card_text(&id);
+        assert!(!file.contains("ours") && !file.contains("theirs"), "{file}");
+        merger.ok(&["resolve", &id, "title", "--take", "other"]);
+        assert_eq!(text(&merger.card(&id), "title"), lost);
+        merger.assert_healthy();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A busy remote that drops connections
+
+/// A loopback proxy in front of `git daemon` that resets (RST) the first
+/// `drops` connections as soon as it accepts them, as sshd does past its
+/// `MaxStartups` and git daemon past `--max-connections`, and forwards
+/// the rest. Stops when dropped.
+struct Dropper {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Dropper {
+    fn start(to: u16, drops: usize) -> Dropper {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (st, acc) = (stop.clone(), accepted.clone());
+        std::thread::spawn(move || {
+            while !st.load(Ordering::SeqCst) {
+                let Ok((conn, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let n = acc.fetch_add(1, Ordering::SeqCst);
+                conn.set_nonblocking(false).expect("blocking");
+                if n < drops {
+                    // SO_LINGER 0: close sends a reset.
+                    let l = libc::linger {
+                        l_onoff: 1,
+                        l_linger: 0,
+                    };
+                    // SAFETY: setsockopt on a socket we own, with a valid linger.
+                    unsafe {
+                        use std::os::fd::AsRawFd;
+                        libc::setsockopt(
+                            conn.as_raw_fd(),
+                            libc::SOL_SOCKET,
+                            libc::SO_LINGER,
+                            (&l as *const libc::linger).cast(),
+                            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                        );
+                    }
+                    drop(conn);
+                    continue;
+                }
+                let Ok(up) = std::net::TcpStream::connect(("127.0.0.1", to)) else {
+                    continue;
+                };
+                let (mut a1, mut b1) = (
+                    conn.try_clone().expect("clone"),
+                    up.try_clone().expect("clone"),
+                );
+                let (mut a2, mut b2) = (conn, up);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut a1, &mut b1);
+                    let _ = b1.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut b2, &mut a2);
+                    let _ = a2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Dropper {
+            port,
+            stop,
+            accepted,
+        }
+    }
+}
+
+impl Drop for Dropper {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A remote that drops the first connections (a busy server) does not end
+/// the sync offline: it is tried again, says so, and the sync goes through.
+#[test]
+fn a_connection_dropped_by_a_busy_remote_is_tried_again() {
+    let (w, a, b) = two();
+    let Some(daemon) = w.serve_or_skip() else {
+        return;
+    };
+    let id = shared_card(&a, &b, "Busy server", &["--lane", "modeling"]);
+    let proxy = Dropper::start(daemon.port, 2);
+    let url = format!("git://127.0.0.1:{}/remote.git", proxy.port);
+    a.git(&["remote", "set-url", "origin", &url]);
+    a.ok(&["note", &id, "through a busy server"]);
+    let out = a.lanes(&["sync"]);
+    let said = both(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("offline"), "{said}");
+    assert!(
+        said.contains("origin dropped the connection (busy?); retrying in"),
+        "{said}"
+    );
+    assert!(proxy.accepted.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+    assert_eq!(a.head(), w.remote_head());
+    b.sync();
+    assert!(journal(&b.card(&id))
+        .iter()
+        .any(|(_, _, t)| t == "through a busy server"));
+}

@@ -1381,7 +1381,7 @@ fn verdict_round_trip() {
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     assert!(matches!(
         &effects[..],
-        [Effect::Apply { action: Action::Verdict { card, verdict: lanes::model::Verdict::Refuted, result: Some(_) }, .. }]
+        [Effect::Apply { action: Action::Verdict { card, verdict: lanes::model::Verdict::Refuted, result: Some(_), because: None }, .. }]
             if *card == id(9)
     ));
     run_effects(&mut app, &r.path, effects);

@@ -359,6 +359,7 @@ fn the_library_plans_undoes_and_redoes_for_the_board_screen() {
             name: common::USER_NAME.to_string(),
             email: common::USER_EMAIL.to_string(),
         }),
+        ..Context::default()
     };
     let someone_else = Context::as_of(1_800_000_000, "Other", "other@example.com");
     let plan = undo::undo_plan(&r.path, &ctx, 5).expect("plan");

@@ -21,6 +21,7 @@ fn options(read: &ReadArgs) -> Options {
             VerdictMode::Give
         },
         command_stdout_to_stderr: read.json,
+        because: read.because.clone(),
     }
 }
 
@@ -34,12 +35,30 @@ fn commit_note(outcome: &ops::Outcome) -> String {
     }
 }
 
+/// A verdict the numbers contradict, refused: the error says, after why,
+/// how to give the reason on the command line.
+pub fn verdict_hint(e: ops::Error) -> anyhow::Error {
+    let disagrees = match &e {
+        ops::Error::Other(_, inner) => inner
+            .downcast_ref::<evidence::verdict::Disagrees>()
+            .map(|d| d.computed),
+        ops::Error::Conflict(_) => None,
+    };
+    match disagrees {
+        Some(computed) => ops::refused(format!(
+            "{e}; give the reason it holds with --because TEXT (kept as hypothesis.rationale), or the verdict the numbers give ({computed})"
+        )),
+        None => e.into(),
+    }
+}
+
 /// The evidence as `--json` has it (docs/FORMAT.md).
 fn evidence_json(e: &crate::model::Evidence) -> serde_json::Value {
     serde_json::json!({
         "source": e.source,
         "store": e.store,
         "metric": e.metric,
+        "metric_from": e.metric_from,
         "step": e.step,
         "value": e.value,
         "run_time": e.run_time,
@@ -60,6 +79,8 @@ fn recorded_json(reading: Option<&evidence::Reading>, outcome: &ops::Outcome) ->
         "commit": outcome.commit.map(|c| c.to_string()),
         "result": reading.map(|r| r.evidence.value),
         "verdict": reading.and_then(|r| r.verdict).map(|v| v.to_string()),
+        "rationale": reading.and_then(|r| r.because.clone()),
+        "metric_key": reading.and_then(|r| r.metric_key.clone()),
         "evidence": reading.map(|r| evidence_json(&r.evidence)),
     })
 }
@@ -68,7 +89,8 @@ fn recorded_json(reading: Option<&evidence::Reading>, outcome: &ops::Outcome) ->
 pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<ExitCode> {
     let opts = options(&read);
     let (reading, outcome) =
-        evidence::record_result(&Context::from_env(), root, card, source, &opts)?;
+        evidence::record_result(&Context::from_env(), root, card, source, &opts)
+            .map_err(|e| verdict_hint(e.into()))?;
     if read.json {
         term::json(
             &mut term::stdout(),
@@ -116,6 +138,14 @@ pub fn run(
             }
         ),
     }
+    if let Some(d) = &done.disagrees {
+        say!(
+            "lanes: the verdict {} is kept (--no-verdict), but {d}; give the reason: lanes verdict {} {} --because TEXT",
+            d.given,
+            crate::model::id::short(&done.outcome.card),
+            d.given
+        );
+    }
     say!("{}{}", done.outcome.summary, commit_note(&done.outcome));
     if read.json {
         let mut v = recorded_json(done.reading.as_ref(), &done.outcome);
@@ -123,12 +153,28 @@ pub fn run(
         v["signal"] = serde_json::json!(done.signal.map(evidence::run::signal_name));
         v["duration_seconds"] = serde_json::json!(done.duration.as_secs_f64());
         v["no_result"] = serde_json::json!(done.no_result);
+        v["verdict_disagrees"] = serde_json::json!(done.disagrees.as_ref().map(|d| d.to_string()));
         term::json(&mut term::stdout(), &v)?;
     }
     Ok(match done.shell_status() {
         0 if done.reading.is_none() => ExitCode::from(1),
         status => ExitCode::from(u8::try_from(status).unwrap_or(1)),
     })
+}
+
+/// How the key read relates to the hypothesis's metric, for `lanes show`.
+fn key_note(card: &Card, e: &crate::model::Evidence) -> String {
+    let metric = card
+        .hypothesis
+        .as_ref()
+        .and_then(|h| h.metric.clone())
+        .unwrap_or_default();
+    match e.metric_from.as_deref() {
+        Some("name") => format!(" (the run's key for {metric}, by MLflow's name rules)"),
+        Some("metric_key") => format!(" (hypothesis.metric_key for {metric})"),
+        Some("given") if e.metric != metric => " (the key named when it was recorded)".into(),
+        _ => String::new(),
+    }
 }
 
 /// The evidence section of `lanes show`: where the result came from and
@@ -150,7 +196,12 @@ pub fn show_text(root: &Path, card: &Card) -> String {
     let step = e.step.map(|s| format!(" at step {s}")).unwrap_or_default();
     line(
         "value",
-        format!("{} = {}{step}", e.metric, evidence::show_number(e.value)),
+        format!(
+            "{} = {}{step}{}",
+            e.metric,
+            evidence::show_number(e.value),
+            key_note(card, &e)
+        ),
     );
     if let Some(t) = &e.run_time {
         line("run time", t.clone());
@@ -178,8 +229,19 @@ pub fn show_text(root: &Path, card: &Card) -> String {
     if let Some(t) = &e.recorded_at {
         line("recorded", t.clone());
     }
-    if let Some(v) = e.verdict {
-        line("verdict", format!("{v} (from the value)"));
+    let h = card.hypothesis.as_deref();
+    match (e.verdict, h) {
+        (Some(v), Some(h)) if v == h.verdict => line("verdict", format!("{v} (from the value)")),
+        (_, Some(h)) if h.verdict != crate::model::Verdict::Open => {
+            let from_value = evidence::verdict::computed(h)
+                .map(|c| format!("; the value gives {c}"))
+                .unwrap_or_default();
+            line(
+                "verdict",
+                format!("{} given by hand{from_value}", h.verdict),
+            );
+        }
+        _ => {}
     }
     let why = evidence::stale::Checker::new(root).check(&e);
     if !why.is_empty() {

@@ -83,6 +83,9 @@ pub enum Command {
         /// The measured result (a number or text)
         #[arg(long)]
         result: Option<String>,
+        /// Why the verdict holds: needed when the result, baseline, target and direction give another one (kept as hypothesis.rationale)
+        #[arg(long, value_name = "TEXT")]
+        because: Option<String>,
     },
     /// Archive a card (hidden from lists unless --all)
     Archive {
@@ -163,8 +166,8 @@ pub enum Command {
         #[arg(long)]
         metric: Option<String>,
         /// Sort by: lane (default), verdict, metric, updated, cost
-        #[arg(long, default_value = "lane")]
-        sort: String,
+        #[arg(long, value_enum, default_value_t = crate::history::query::HypSort::Lane)]
+        sort: crate::history::query::HypSort,
         /// Never cut the text to the terminal's width (it is never cut in a file or a pipe)
         #[arg(long)]
         wide: bool,
@@ -241,6 +244,16 @@ pub enum Command {
     },
     /// Print the man page (roff; view it with `lanes man | man -l -`)
     Man,
+    /// Serve the board to agents over the Model Context Protocol (stdio)
+    #[command(
+        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, result, hypotheses. Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
+        after_help = crate::mcp::CLIENT_HELP
+    )]
+    Mcp {
+        /// The agent's name in commits and journal entries (default: the MCP client's name)
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+    },
     /// Create the demo board (a recommendation-engine project) and open it
     Demo {
         /// Where to create it (default: a new temporary folder)
@@ -271,17 +284,33 @@ pub enum Command {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
+    /// Settle a conflict a sync recorded on a card: keep the kept value, take the other, or give one
+    #[command(
+        long_about = "Settle a conflict that `lanes sync` (or the merge driver) recorded on a card, in one commit: the field gets its value, the entry leaves the card's `conflicts:` list, and the journal says what was decided, over what, and by whom.\n\n`lanes show CARD` lists the card's conflicts: each field with both values, who made them and when."
+    )]
+    Resolve {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// The conflicting field, as `lanes show` names it (e.g. hypothesis.result, placement)
+        field: String,
+        /// kept (the value the merge kept), other (the value it set aside), or a new VALUE (YAML)
+        #[arg(long, value_name = "kept|other|VALUE")]
+        take: String,
+    },
 }
 
 /// How `lanes result` and `lanes run` read a run and report.
 #[derive(Args, Debug)]
 pub struct ReadArgs {
-    /// The metric key (default: the card's hypothesis.metric)
+    /// The run's metric key to read (default: the hypothesis's metric_key, else its metric, matched by MLflow's name rules); it becomes the hypothesis's metric_key
     #[arg(long, value_name = "KEY")]
     pub metric: Option<String>,
     /// Record the result and evidence, but leave the verdict as it is
     #[arg(long)]
     pub no_verdict: bool,
+    /// Why the verdict holds (kept as hypothesis.rationale): needed with --no-verdict when the new result contradicts the verdict kept
+    #[arg(long, value_name = "TEXT")]
+    pub because: Option<String>,
     /// The MLflow store: a SQLite file or an mlruns/ folder (default: MLFLOW_TRACKING_URI, else mlflow.db or mlruns/ at the repository root)
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
@@ -315,6 +344,9 @@ pub struct AddArgs {
     /// The metric the hypothesis is measured by (e.g. precision@10)
     #[arg(long)]
     pub metric: Option<String>,
+    /// The key the tracker logs the metric under, when MLflow's name rules do not find it (precision@10 finds precision_at_10 without it)
+    #[arg(long, value_name = "KEY")]
+    pub metric_key: Option<String>,
     /// Which way the metric is better: higher or lower
     #[arg(long)]
     pub direction: Option<crate::model::Direction>,
@@ -519,32 +551,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         .map_err(|e| anyhow!(e))
                 })
                 .transpose()?;
-            let mut rows: Vec<_> = crate::history::report::hypotheses(&board, &history)
-                .into_iter()
-                .filter(|h| verdict.as_ref().is_none_or(|v| h.verdict == *v))
-                .filter(|h| lane.as_ref().is_none_or(|l| h.lane == *l))
-                .filter(|h| {
-                    metric
-                        .as_ref()
-                        .is_none_or(|m| h.metric.to_lowercase().contains(&m.to_lowercase()))
-                })
-                .collect();
-            match sort.as_str() {
-                "lane" => {}
-                "verdict" => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
-                "metric" => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
-                "updated" => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
-                "cost" => rows.sort_by(|a, b| {
-                    let n = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-                    n(&b.cost).total_cmp(&n(&a.cost))
-                }),
-                other => bail!("--sort {other:?}: sort by lane, verdict, metric, updated or cost"),
-            }
-            let stale = crate::evidence::stale::check_cards(
-                &r,
-                rows.iter().filter_map(|h| board.card(&h.id)),
-            );
-            crate::history::report::mark_stale(&mut rows, &stale);
+            let query = crate::history::query::HypQuery {
+                verdict,
+                lane,
+                metric,
+                sort,
+            };
+            let rows = crate::history::query::hypotheses(&r, &board, &history, &query);
             let mut out = term::stdout();
             if json {
                 term::json(&mut out, &rows)?;
@@ -658,20 +671,18 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             theirs,
             path,
         } => {
-            // git names the commits it merges in `GITHEAD_<id>` (what the
-            // driver needs to see a cycle the merge closes elsewhere).
-            let merging = crate::sync::Merging {
-                workdir: std::env::current_dir()?,
-                heads: std::env::vars_os()
-                    .filter_map(|(k, _)| {
-                        k.to_str()
-                            .and_then(|k| k.strip_prefix("GITHEAD_"))
-                            .filter(|h| h.len() >= 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-                            .map(str::to_string)
-                    })
-                    .collect(),
+            // `git merge` names the commit it merges in `GITHEAD_<oid>`.
+            let incoming: Vec<String> = std::env::vars_os()
+                .filter_map(|(k, _)| {
+                    k.to_str()
+                        .and_then(|k| k.strip_prefix("GITHEAD_"))
+                        .map(str::to_string)
+                })
+                .collect();
+            let sides = crate::sync::DriverSides {
+                incoming: (incoming.len() == 1).then(|| incoming[0].clone()),
             };
-            crate::sync::merge_driver(&base, &ours, &theirs, &path, &merging)?;
+            crate::sync::merge_driver(&base, &ours, &theirs, &path, &sides)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Setup => {
@@ -737,6 +748,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 due: a.due,
                 hypothesis: a.hypothesis,
                 metric: a.metric,
+                metric_key: a.metric_key,
                 direction: a.direction,
                 baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
@@ -803,6 +815,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             card,
             verdict,
             result,
+            because,
         } => {
             let r = root(&cli.board)?;
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
@@ -814,8 +827,10 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                     card,
                     verdict,
                     result,
+                    because,
                 },
-            )?;
+            )
+            .map_err(evidence::verdict_hint)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -904,6 +919,14 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Mcp { agent } => {
+            let cwd = match &cli.board {
+                Some(p) => p.clone(),
+                None => std::env::current_dir()?,
+            };
+            crate::mcp::serve(crate::mcp::Options { cwd, agent })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Man => {
             let mut out = term::stdout();
             man_page(&mut out)?;
@@ -928,6 +951,14 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Result { card, source, read } => {
             let r = root(&cli.board)?;
             evidence::result(&r, &card, &source, read)
+        }
+        Command::Resolve { card, field, take } => {
+            let r = root(&cli.board)?;
+            let take = ops::resolve::Take::parse(&take)?;
+            let outcome =
+                ops::resolve::resolve(&ops::Context::from_env(), &r, &card, &field, &take)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Run {
             card,

@@ -144,6 +144,9 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
         if let Some(m) = &h.metric {
             let _ = writeln!(out, "  metric:   {}{dir}", one_line(m));
         }
+        if let Some(k) = &h.metric_key {
+            let _ = writeln!(out, "  key:      {} (as the tracker logs it)", one_line(k));
+        }
         let _ = writeln!(
             out,
             "  baseline {} -> target {} -> result {}",
@@ -151,6 +154,16 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
             scalar(&h.target),
             scalar(&h.result)
         );
+        if let Some(r) = &h.rationale {
+            let _ = writeln!(
+                out,
+                "  because:  {}",
+                visible(r, true).replace('\n', "\n            ")
+            );
+        }
+        if let Some(d) = crate::evidence::verdict::disagreement(h) {
+            let _ = writeln!(out, "  ! {d}, and no reason is given");
+        }
     }
     if let Some(e) = &card.experiment {
         let _ = writeln!(out, "\nExperiment");
@@ -192,9 +205,34 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
     if let Some(b) = &card.body {
         let _ = writeln!(out, "\n{}", visible(b, true).trim_end());
     }
-    if !card.extra.is_empty() {
+    let conflicts = crate::ops::resolve::recorded(card);
+    if !conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nConflicts ({}): settle with `lanes resolve {} FIELD --take kept|other|VALUE`",
+            conflicts.len(),
+            card.short_id()
+        );
+        for c in &conflicts {
+            let _ = writeln!(out, "  {}", one_line(&c.field));
+            for (label, side) in [("kept: ", &c.kept), ("other:", &c.other)] {
+                let _ = writeln!(
+                    out,
+                    "    {label} {}  ({})",
+                    one_line(&crate::ops::clean_line(&scalar_or_yaml(&side.value), 200)),
+                    one_line(&side_origin(side))
+                );
+            }
+        }
+    }
+    let others: Vec<_> = card
+        .extra
+        .iter()
+        .filter(|(k, _)| conflicts.is_empty() || k.as_str() != Some("conflicts"))
+        .collect();
+    if !others.is_empty() {
         let _ = writeln!(out, "\nOther fields");
-        for (k, v) in &card.extra {
+        for (k, v) in others {
             let _ = writeln!(
                 out,
                 "  {}: {}",
@@ -204,4 +242,37 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
         }
     }
     out
+}
+
+/// A conflict side's value on one line: text as it is, anything else as
+/// YAML flow (`{lane: modeling, rank: i3}`).
+fn scalar_or_yaml(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::Null => "(removed)".to_string(),
+        serde_yaml::Value::String(s) => s.clone(),
+        other => crate::ops::show_value(other),
+    }
+}
+
+/// `Mei Chen, 2026-12-03 14:05 UTC, commit 1a2b3c4d`: who made a
+/// conflict's side, as recorded.
+fn side_origin(side: &crate::ops::resolve::Side) -> String {
+    let mut parts = vec![if side.by.is_empty() {
+        "unknown".to_string()
+    } else {
+        side.by.clone()
+    }];
+    if let Some(at) = &side.at {
+        parts.push(match date::parse_timestamp(at) {
+            Some(secs) => {
+                let t = date::format_timestamp(secs);
+                format!("{} {} UTC", &t[..10], &t[11..16])
+            }
+            None => at.clone(),
+        });
+    }
+    if let Some(c) = &side.commit {
+        parts.push(format!("commit {c}"));
+    }
+    parts.join(", ")
 }

@@ -6,6 +6,7 @@
 //! store MLflow is writing (locked, or a hot journal left by a killed
 //! writer) is an error that says so, not a wait.
 
+use super::names::Wanted;
 use crate::store::read::{self, Links, Rules};
 use anyhow::{anyhow, bail, Context as _, Result};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
@@ -102,11 +103,52 @@ pub fn find(repo_root: &Path, explicit: Option<&Path>) -> Result<Store> {
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(e.into()),
     }
-    bail!(
-        "no MLflow store found: no MLFLOW_TRACKING_URI, and neither mlflow.db nor mlruns/ in {}; give --store PATH",
-        repo_root.display()
-    )
+    Err(NoStore::NotFound {
+        repo: repo_root.to_path_buf(),
+    }
+    .into())
 }
+
+/// Why there is no store to read. Its text names the command-line option
+/// that gives one; [`NoStore::on_screen`] says it for the board screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoStore {
+    /// No `MLFLOW_TRACKING_URI`, no `mlflow.db` or `mlruns/` in `repo`.
+    NotFound { repo: PathBuf },
+    /// `MLFLOW_TRACKING_URI` names a tracking server.
+    Remote { uri: String },
+}
+
+impl NoStore {
+    fn what(&self) -> String {
+        match self {
+            NoStore::NotFound { repo } => format!(
+                "no MLflow store found: no MLFLOW_TRACKING_URI, and neither mlflow.db nor mlruns/ in {}",
+                repo.display()
+            ),
+            NoStore::Remote { uri } => format!(
+                "MLFLOW_TRACKING_URI {uri:?}: lanes reads local stores only (sqlite:///PATH, file:///PATH or a folder)"
+            ),
+        }
+    }
+
+    /// The reason as the board screen gives it: what the user can do
+    /// there (no command-line option).
+    pub fn on_screen(&self) -> String {
+        format!(
+            "{}. Type a run's metrics file as dvc:PATH#key, or start lanes where MLFLOW_TRACKING_URI names the store.",
+            self.what()
+        )
+    }
+}
+
+impl std::fmt::Display for NoStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; give --store PATH", self.what())
+    }
+}
+
+impl std::error::Error for NoStore {}
 
 /// The store the user named in `MLFLOW_TRACKING_URI`, if any.
 pub fn configured() -> Option<Result<Store>> {
@@ -141,7 +183,10 @@ pub fn from_uri(uri: &str) -> Result<Store> {
         return Ok(Store::Files(absolute(Path::new(rest))));
     }
     if uri.contains("://") {
-        bail!("MLFLOW_TRACKING_URI {uri:?}: lanes reads local stores only (sqlite:///PATH, file:///PATH or a folder); give --store PATH");
+        return Err(NoStore::Remote {
+            uri: uri.to_string(),
+        }
+        .into());
     }
     let p = absolute(Path::new(uri));
     if p.extension().is_some_and(|e| e == "db") {
@@ -177,6 +222,11 @@ pub struct Recent {
     pub id: String,
     pub start_ms: i64,
     pub value: f64,
+    /// The key the value was logged under.
+    pub key: String,
+    /// Other keys of the run the metric's name matches as well as `key`
+    /// (empty unless it is ambiguous: then `key` is only the first).
+    pub also: Vec<String>,
 }
 
 /// An open store, for one command's reads.
@@ -465,34 +515,128 @@ impl Reader {
         }
     }
 
-    /// The newest runs that logged `key`, newest first, at most `limit`;
-    /// only those started at or after `since_ms` when given.
-    pub fn recent(&self, key: &str, since_ms: Option<i64>, limit: usize) -> Result<Vec<Recent>> {
+    /// The newest runs that logged a key `wanted` reads, newest first, at
+    /// most `limit`, each with the key it reads; only those started at or
+    /// after `since_ms` when given.
+    pub fn recent(
+        &self,
+        wanted: &Wanted,
+        since_ms: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Recent>> {
         match self {
             Reader::Sqlite { conn, path } => {
+                let mut st = conn
+                    .prepare_cached("SELECT DISTINCT key FROM latest_metrics")
+                    .map_err(|e| sql_error(path, e))?;
+                let keys = st
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(|e| sql_error(path, e))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(|e| sql_error(path, e))?;
                 let mut st = conn
                     .prepare_cached(
                         "SELECT r.run_uuid, r.start_time, m.value, m.is_nan FROM runs r JOIN latest_metrics m ON m.run_uuid = r.run_uuid AND m.key = ?1 WHERE r.lifecycle_stage = 'active' AND r.start_time >= ?2 ORDER BY r.start_time DESC, r.run_uuid LIMIT ?3",
                     )
                     .map_err(|e| sql_error(path, e))?;
+                let candidates = wanted.candidates(&keys);
+                let exact = wanted.exact().filter(|k| candidates.first() == Some(k));
+                let mut out: Vec<Recent> = Vec::new();
+                // Best key first: a run that logged the key as named is
+                // listed with it; one that logged two keys the name rules
+                // match is ambiguous.
+                for key in &candidates {
+                    let rows = st
+                        .query_map(
+                            rusqlite::params![key, since_ms.unwrap_or(i64::MIN), limit as i64],
+                            |r| {
+                                Ok(Recent {
+                                    id: r.get(0)?,
+                                    start_ms: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                                    value: from_db(
+                                        r.get(2)?,
+                                        r.get::<_, Option<bool>>(3)?.unwrap_or(false),
+                                    ),
+                                    key: key.clone(),
+                                    also: Vec::new(),
+                                })
+                            },
+                        )
+                        .map_err(|e| sql_error(path, e))?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                        .map_err(|e| sql_error(path, e))?;
+                    for r in rows {
+                        match out.iter_mut().find(|o| o.id == r.id) {
+                            Some(o) if Some(&o.key) != exact => o.also.push(r.key),
+                            Some(_) => {}
+                            None => out.push(r),
+                        }
+                    }
+                }
+                out.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then(a.id.cmp(&b.id)));
+                out.truncate(limit);
+                Ok(out)
+            }
+            Reader::Files(_) => {
+                let mut out = Vec::new();
+                for r in self.runs(since_ms, usize::MAX)? {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    let keys = self.metric_keys(&r.id)?;
+                    let (key, also) = match wanted.pick(&keys) {
+                        super::names::Pick::Found(k, _) => (k, Vec::new()),
+                        super::names::Pick::Ambiguous(mut ks) => {
+                            let first = ks.remove(0);
+                            (first, ks)
+                        }
+                        super::names::Pick::None => continue,
+                    };
+                    if let Ok(Some(f)) = self.final_value(&r.id, &key) {
+                        out.push(Recent {
+                            id: r.id,
+                            start_ms: r.start_ms.unwrap_or(0),
+                            value: f.value,
+                            key,
+                            also,
+                        });
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The runs not deleted, newest first, at most `limit`; only those
+    /// started at or after `since_ms` when given.
+    pub fn runs(&self, since_ms: Option<i64>, limit: usize) -> Result<Vec<Run>> {
+        match self {
+            Reader::Sqlite { conn, path } => {
+                let mut st = conn
+                    .prepare_cached(
+                        "SELECT run_uuid, status, lifecycle_stage, start_time, end_time FROM runs WHERE lifecycle_stage = 'active' AND start_time >= ?1 ORDER BY start_time DESC, run_uuid LIMIT ?2",
+                    )
+                    .map_err(|e| sql_error(path, e))?;
                 let rows = st
                     .query_map(
-                        rusqlite::params![key, since_ms.unwrap_or(i64::MIN), limit as i64],
+                        rusqlite::params![
+                            since_ms.unwrap_or(i64::MIN),
+                            i64::try_from(limit).unwrap_or(i64::MAX)
+                        ],
                         |r| {
-                            Ok(Recent {
+                            Ok(Run {
                                 id: r.get(0)?,
-                                start_ms: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-                                value: from_db(
-                                    r.get(2)?,
-                                    r.get::<_, Option<bool>>(3)?.unwrap_or(false),
-                                ),
+                                status: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                                deleted: r.get::<_, Option<String>>(2)?.as_deref()
+                                    == Some("deleted"),
+                                start_ms: r.get(3)?,
+                                end_ms: r.get(4)?,
                             })
                         },
                     )
-                    .map_err(|e| sql_error(path, e))?
-                    .collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(|e| sql_error(path, e))?;
-                Ok(rows)
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(|e| sql_error(path, e))
             }
             Reader::Files(root) => {
                 let mut runs: Vec<Run> = file_runs(root, None)?
@@ -501,17 +645,37 @@ impl Reader {
                     .filter(|r| since_ms.is_none_or(|s| r.start_ms.unwrap_or(0) >= s))
                     .collect();
                 runs.sort_by(|a, b| b.start_ms.cmp(&a.start_ms).then(a.id.cmp(&b.id)));
+                runs.truncate(limit);
+                Ok(runs)
+            }
+        }
+    }
+
+    /// Every metric of a run with its final value, by key.
+    pub fn finals(&self, run: &str) -> Result<Vec<(String, f64)>> {
+        match self {
+            Reader::Sqlite { conn, path } => {
+                let mut st = conn
+                    .prepare_cached(
+                        "SELECT key, value, is_nan FROM latest_metrics WHERE run_uuid = ?1 ORDER BY key",
+                    )
+                    .map_err(|e| sql_error(path, e))?;
+                let rows = st
+                    .query_map([run], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            from_db(r.get(1)?, r.get::<_, Option<bool>>(2)?.unwrap_or(false)),
+                        ))
+                    })
+                    .map_err(|e| sql_error(path, e))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(|e| sql_error(path, e))
+            }
+            Reader::Files(_) => {
                 let mut out = Vec::new();
-                for r in runs {
-                    if out.len() >= limit {
-                        break;
-                    }
-                    if let Ok(Some(f)) = self.final_value(&r.id, key) {
-                        out.push(Recent {
-                            id: r.id,
-                            start_ms: r.start_ms.unwrap_or(0),
-                            value: f.value,
-                        });
+                for k in self.metric_keys(run)? {
+                    if let Ok(Some(f)) = self.final_value(run, &k) {
+                        out.push((k, f.value));
                     }
                 }
                 Ok(out)

@@ -3,6 +3,8 @@
 //! with the run's provenance, and checked later for staleness.
 //!
 //! - `mlflow`: MLflow's SQLite and file stores, read-only;
+//! - `names`: which key of a run a hypothesis's metric is logged under;
+//! - `pick`: what the board's `r` offers to record a result from;
 //! - `dvc`: metrics files and `dvc.lock`;
 //! - `verdict`: the rule from direction, baseline and target;
 //! - `stale`: whether a recorded verdict still holds;
@@ -13,6 +15,8 @@
 
 pub mod dvc;
 pub mod mlflow;
+pub mod names;
+pub mod pick;
 pub mod run;
 pub mod stale;
 pub mod verdict;
@@ -20,15 +24,17 @@ pub mod verdict;
 use crate::model::{date, Card, Evidence, Verdict};
 use crate::ops::{self, Context, Record};
 use crate::store::Index;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
+use names::{KeyFrom, Pick, Wanted};
 use serde_yaml::{Number, Value};
 use std::path::{Path, PathBuf};
 
 /// Where a result is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// `mlflow:RUN_ID` (a bare run id means the same).
-    Mlflow(String),
+    /// `mlflow:RUN_ID[#KEY]` (a bare run id means the same): the run, and
+    /// the key to read when it is named.
+    Mlflow { run: String, key: Option<String> },
     /// `dvc:PATH[#key.path]`, PATH relative to the repository root.
     Dvc { path: String, key: Option<String> },
 }
@@ -36,8 +42,15 @@ pub enum Source {
 impl Source {
     pub fn parse(s: &str) -> Result<Source> {
         let s = s.trim();
-        if let Some(id) = s.strip_prefix("mlflow:") {
-            return Ok(Source::Mlflow(id.trim().to_string()));
+        if let Some(rest) = s.strip_prefix("mlflow:") {
+            let (run, key) = match rest.split_once('#') {
+                Some((r, k)) => (r, Some(k.trim().to_string()).filter(|k| !k.is_empty())),
+                None => (rest, None),
+            };
+            return Ok(Source::Mlflow {
+                run: run.trim().to_string(),
+                key,
+            });
         }
         if let Some(rest) = s.strip_prefix("dvc:") {
             let (path, key) = match rest.split_once('#') {
@@ -53,9 +66,12 @@ impl Source {
             });
         }
         if s.len() >= 6 && s.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Ok(Source::Mlflow(s.to_string()));
+            return Ok(Source::Mlflow {
+                run: s.to_string(),
+                key: None,
+            });
         }
-        bail!("{s:?} is not a source; use mlflow:RUN_ID or dvc:PATH[#key.path]")
+        bail!("{s:?} is not a source; use mlflow:RUN_ID[#KEY] or dvc:PATH[#key.path]")
     }
 }
 
@@ -81,6 +97,9 @@ pub struct Options {
     /// `lanes run`: the command's standard output goes to standard error,
     /// so lanes' own stdout holds only its `--json` report.
     pub command_stdout_to_stderr: bool,
+    /// Why the verdict holds (`--because`): kept as the hypothesis's
+    /// `rationale`.
+    pub because: Option<String>,
 }
 
 impl Default for Options {
@@ -90,6 +109,7 @@ impl Default for Options {
             store: None,
             verdict: VerdictMode::Give,
             command_stdout_to_stderr: false,
+            because: None,
         }
     }
 }
@@ -156,16 +176,86 @@ fn short_run(id: &str) -> &str {
     &id[..8.min(id.len())]
 }
 
-/// Read `metric` from `source`, with the provenance the source itself
-/// holds (not yet HEAD, dvc.lock or the verdict: see [`provenance`]).
+/// A run that logged no key for the metric: the keys it did log. Its
+/// text names the command-line option that reads one; [`NoKey::on_screen`]
+/// says it for the board screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoKey {
+    /// The run's id, shortened.
+    pub run: String,
+    /// What was wanted, as [`Wanted::describe`] says it.
+    pub wanted: String,
+    /// Every key the run logged, sorted.
+    pub keys: Vec<String>,
+}
+
+impl NoKey {
+    fn what(&self) -> String {
+        format!(
+            "MLflow run {} logged no {} (nor a key MLflow's name rules match to it); it logged: {}",
+            self.run,
+            self.wanted,
+            if self.keys.is_empty() {
+                "no metrics".to_string()
+            } else {
+                self.keys.join(", ")
+            }
+        )
+    }
+
+    /// The reason as the board screen gives it.
+    pub fn on_screen(&self) -> String {
+        format!(
+            "{}. Press r again and pick one of its keys with Tab.",
+            self.what()
+        )
+    }
+}
+
+impl std::fmt::Display for NoKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}. Read one with --metric KEY (it becomes the hypothesis's metric_key), or set it: lanes edit CARD --set hypothesis.metric_key=KEY",
+            self.what()
+        )
+    }
+}
+
+impl std::error::Error for NoKey {}
+
+/// An error as the board screen shows it: the reasons that name a
+/// command-line option in their text say what to do on the screen
+/// instead.
+pub fn on_screen(e: &anyhow::Error) -> String {
+    if let Some(k) = e.downcast_ref::<NoKey>() {
+        return k.on_screen();
+    }
+    if let Some(s) = e.downcast_ref::<mlflow::NoStore>() {
+        return s.on_screen();
+    }
+    format!("{e:#}")
+}
+
+/// Read what `wanted` names from `source`, with the provenance the source
+/// itself holds (not yet HEAD, dvc.lock or the verdict: see
+/// [`provenance`]). The evidence's `metric` is the key read and
+/// `metric_from` how it was chosen.
 pub fn read(
     repo_root: &Path,
     source: &Source,
-    metric: &str,
+    wanted: &Wanted,
     store: Option<&Path>,
 ) -> Result<Evidence> {
     match source {
-        Source::Mlflow(query) => {
+        Source::Mlflow { run: query, key } => {
+            let wanted = match key {
+                Some(k) => Wanted {
+                    given: Some(k.clone()),
+                    ..wanted.clone()
+                },
+                None => wanted.clone(),
+            };
             let store = mlflow::find(repo_root, store)?;
             let reader = store.open()?;
             let run = reader.run(query)?;
@@ -183,16 +273,25 @@ pub fn read(
                     "MLflow run {short} did not finish (status {other}); a failed run gives no result (note the failure with `lanes note`)"
                 ),
             }
-            let Some(last) = reader.final_value(&run.id, metric)? else {
-                let keys = reader.metric_keys(&run.id)?;
-                bail!(
-                    "MLflow run {short} has no metric {metric:?}; it logged: {} (give --metric KEY)",
-                    if keys.is_empty() {
-                        "no metrics".to_string()
-                    } else {
-                        keys.join(", ")
+            let keys = reader.metric_keys(&run.id)?;
+            let (metric, from) = match wanted.pick(&keys) {
+                Pick::Found(k, from) => (k, from),
+                Pick::Ambiguous(found) => bail!(
+                    "MLflow run {short} logged more than one key {} names by MLflow's name rules: {}; name the one to read as mlflow:{short}#KEY (it becomes the hypothesis's metric_key)",
+                    wanted.describe(),
+                    found.join(", ")
+                ),
+                Pick::None => {
+                    return Err(NoKey {
+                        run: short.to_string(),
+                        wanted: wanted.describe(),
+                        keys,
                     }
-                );
+                    .into())
+                }
+            };
+            let Some(last) = reader.final_value(&run.id, &metric)? else {
+                bail!("MLflow run {short} has no value of {metric:?}");
             };
             let value = finite(
                 last.value,
@@ -204,7 +303,8 @@ pub fn read(
             Ok(Evidence {
                 source: format!("mlflow:{}", run.id),
                 store: Some(shown_path(repo_root, store.path())),
-                metric: metric.to_string(),
+                metric,
+                metric_from: Some(from.as_str().to_string()),
                 step: Some(last.step),
                 value,
                 run_time: time.map(date::format_timestamp),
@@ -215,12 +315,22 @@ pub fn read(
             })
         }
         Source::Dvc { path, key } => {
-            let key = key.as_deref().unwrap_or(metric);
+            // A metrics file's keys are paths into it: the one named, else
+            // the hypothesis's metric_key, else its metric.
+            let (key, from) = match (key, &wanted.given, &wanted.metric_key, &wanted.metric) {
+                (Some(k), ..) | (None, Some(k), ..) => (k, KeyFrom::Given),
+                (None, None, Some(k), _) => (k, KeyFrom::MetricKey),
+                (None, None, None, Some(m)) => (m, KeyFrom::Metric),
+                (None, None, None, None) => {
+                    bail!("name the key to read: dvc:{path}#key.path")
+                }
+            };
             let (m, mtime) = dvc::read_file(repo_root, path, key)?;
             let value = finite(m.value, &format!("{key} in {path}"))?;
             Ok(Evidence {
                 source: format!("dvc:{path}#{}", m.key),
                 metric: m.key,
+                metric_from: Some(from.as_str().to_string()),
                 step: m.step,
                 value,
                 run_time: mtime.map(date::format_timestamp),
@@ -264,19 +374,28 @@ pub fn provenance(ctx: &Context, repo_root: &Path, e: &mut Evidence) -> Result<(
     Ok(())
 }
 
-/// The metric a card's result is about.
-pub fn metric_of(card: &Card, explicit: Option<&str>) -> Result<String> {
-    explicit
-        .map(str::to_string)
-        .or_else(|| card.hypothesis.as_ref().and_then(|h| h.metric.clone()))
-        .filter(|m| !m.trim().is_empty())
-        .ok_or_else(|| {
-            anyhow!(
-                "card {} has no hypothesis.metric; give --metric KEY (or set it: lanes edit {} --set hypothesis.metric=KEY)",
-                card.short_id(),
-                card.short_id()
-            )
-        })
+/// What a card's result is read as: the key named when recording
+/// (`--metric`), the hypothesis's `metric_key` and `metric`.
+pub fn wanted(card: &Card, given: Option<&str>) -> Result<Wanted> {
+    let h = card.hypothesis.as_deref();
+    let nonempty = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let w = Wanted {
+        given: nonempty(given),
+        metric_key: nonempty(h.and_then(|h| h.metric_key.as_deref())),
+        metric: nonempty(h.and_then(|h| h.metric.as_deref())),
+    };
+    if w.given.is_none() && w.metric_key.is_none() && w.metric.is_none() {
+        bail!(
+            "card {} has no hypothesis.metric; give --metric KEY (or set it: lanes edit {} --set hypothesis.metric=KEY)",
+            card.short_id(),
+            card.short_id()
+        );
+    }
+    Ok(w)
 }
 
 /// The verdict evidence gives a card, as `mode` asks.
@@ -296,10 +415,34 @@ pub struct Reading {
     pub card: String,
     pub evidence: Evidence,
     pub verdict: Option<Verdict>,
+    /// The hypothesis's metric, as it names it (`precision@10`).
+    pub metric: Option<String>,
+    /// The key to keep as the hypothesis's `metric_key`: one named when
+    /// recording that its metric does not otherwise find.
+    pub metric_key: Option<String>,
+    /// Why the verdict holds, to keep as its `rationale`.
+    pub because: Option<String>,
 }
 
 impl Reading {
-    /// One line for people: `precision 0.232 (step 2) from mlflow:59de1f80 → supported`.
+    /// How the key read relates to the hypothesis's metric, when it is
+    /// not the metric as written: ` (precision@10 by MLflow's name rules)`.
+    fn key_note(&self) -> String {
+        let e = &self.evidence;
+        let metric = self.metric.as_deref().unwrap_or_default();
+        if self.metric_key.is_some() {
+            return format!(" (now the hypothesis's metric_key for {metric})");
+        }
+        match e.metric_from.as_deref() {
+            Some("name") => format!(" (the run's key for {metric}, by MLflow's name rules)"),
+            Some("metric_key") => format!(" (the hypothesis's metric_key for {metric})"),
+            _ => String::new(),
+        }
+    }
+
+    /// One line for people: `precision_at_10 0.232 (step 2) from
+    /// mlflow:59de1f80 → supported (the run's key for precision@10, by
+    /// MLflow's name rules)`.
     pub fn describe(&self) -> String {
         let e = &self.evidence;
         let step = e.step.map(|s| format!(" (step {s})")).unwrap_or_default();
@@ -309,9 +452,10 @@ impl Reading {
         };
         let verdict = self.verdict.map(|v| format!(" → {v}")).unwrap_or_default();
         format!(
-            "{} {}{step} from {source}{verdict}",
+            "{} {}{step} from {source}{verdict}{}",
             e.metric,
-            show_number(e.value)
+            show_number(e.value),
+            self.key_note()
         )
     }
 
@@ -336,6 +480,8 @@ impl Reading {
             verdict: self.verdict,
             run,
             evidence: Some(self.evidence),
+            metric_key: self.metric_key,
+            because: self.because,
             cost: None,
             note: None,
             verb,
@@ -354,6 +500,49 @@ pub fn show_number(v: f64) -> String {
     format!("{v}")
 }
 
+/// The key to keep as the hypothesis's `metric_key` after reading `e`: a
+/// key named when recording (MLflow), which the hypothesis's own names do
+/// not find in the run's keys.
+fn key_to_keep(card: &Card, e: &Evidence, keys_of_run: &[String]) -> Option<String> {
+    if e.run_id().is_none() || e.metric_from.as_deref() != Some(KeyFrom::Given.as_str()) {
+        return None;
+    }
+    let own = wanted(card, None).ok()?;
+    match own.pick(keys_of_run) {
+        Pick::Found(k, _) if k == e.metric => None,
+        _ => Some(e.metric.clone()),
+    }
+}
+
+/// The keys the run behind `e` logged (none for a metrics file).
+fn keys_of(repo: &Path, e: &Evidence, store: Option<&Path>) -> Vec<String> {
+    let Some(id) = e.run_id() else {
+        return Vec::new();
+    };
+    mlflow::find(repo, store)
+        .and_then(|s| s.open())
+        .and_then(|r| r.metric_keys(id))
+        .unwrap_or_default()
+}
+
+/// The verdict a card keeps (`--no-verdict`) against a new result: an
+/// error when the numbers give another one and no reason is given.
+fn check_kept_verdict(card: &Card, value: f64, because: Option<&str>) -> Result<()> {
+    let Some(h) = card.hypothesis.as_deref() else {
+        return Ok(());
+    };
+    let mut after = h.clone();
+    after.result = Some(number_value(value));
+    after.rationale = because.map(str::to_string);
+    match verdict::disagreement(&after) {
+        Some(d) => Err(anyhow::Error::new(d).context(format!(
+            "with --no-verdict {} keeps its verdict, which the new result contradicts",
+            card.short_id()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Read the evidence `source` gives `card` (one card of the board at
 /// `root`), checked, with its provenance and verdict. Reads only.
 pub fn reading(
@@ -363,17 +552,31 @@ pub fn reading(
     source: &str,
     opts: &Options,
 ) -> Result<Reading> {
-    let metric = metric_of(card, opts.metric.as_deref())?;
+    let wanted = wanted(card, opts.metric.as_deref())?;
     let source = Source::parse(source)?;
     let repo = repo_root(root);
-    let mut e = read(&repo, &source, &metric, opts.store.as_deref())?;
+    let mut e = read(&repo, &source, &wanted, opts.store.as_deref())?;
     provenance(ctx, &repo, &mut e)?;
     let verdict = verdict_for(card, e.value, opts.verdict)?;
+    let because = verdict::reason(opts.because.as_deref())?;
+    if verdict.is_none() {
+        check_kept_verdict(card, e.value, because.as_deref())?;
+    }
     e.verdict = verdict;
+    // Only a key named when recording may become the metric_key: the
+    // run's keys are read again only then.
+    let metric_key = if e.metric_from.as_deref() == Some(KeyFrom::Given.as_str()) {
+        key_to_keep(card, &e, &keys_of(&repo, &e, opts.store.as_deref()))
+    } else {
+        None
+    };
     Ok(Reading {
         card: card.id.clone(),
         evidence: e,
         verdict,
+        metric: card.hypothesis.as_ref().and_then(|h| h.metric.clone()),
+        metric_key,
+        because,
     })
 }
 
@@ -396,11 +599,11 @@ pub fn record_result(
     Ok((r, outcome))
 }
 
-/// The store's most recent runs that logged `metric`, newest first (for
-/// completing a run id on the board screen): id, start time, final value.
-pub fn recent_runs(root: &Path, metric: &str, limit: usize) -> Result<Vec<mlflow::Recent>> {
+/// The store's most recent runs that logged a key `wanted` reads, newest
+/// first, each with its final value and the key.
+pub fn recent_runs(root: &Path, wanted: &Wanted, limit: usize) -> Result<Vec<mlflow::Recent>> {
     let store = mlflow::find(&repo_root(root), None)?;
-    store.open()?.recent(metric, None, limit)
+    store.open()?.recent(wanted, None, limit)
 }
 
 #[cfg(test)]
@@ -411,11 +614,24 @@ mod tests {
     fn sources_parse() {
         assert_eq!(
             Source::parse("mlflow:abc123").unwrap(),
-            Source::Mlflow("abc123".into())
+            Source::Mlflow {
+                run: "abc123".into(),
+                key: None
+            }
+        );
+        assert_eq!(
+            Source::parse("mlflow:abc123#precision_at_10").unwrap(),
+            Source::Mlflow {
+                run: "abc123".into(),
+                key: Some("precision_at_10".into())
+            }
         );
         assert_eq!(
             Source::parse("59de1f809d48").unwrap(),
-            Source::Mlflow("59de1f809d48".into())
+            Source::Mlflow {
+                run: "59de1f809d48".into(),
+                key: None
+            }
         );
         assert_eq!(
             Source::parse("dvc:./dvclive/metrics.json#eval.p").unwrap(),

@@ -12,7 +12,7 @@
 //! them while it waits, so it is still there to record what happened.
 
 use super::{
-    mlflow, provenance, read, repo_root, verdict_for, Options, Reading, Source, VerdictMode,
+    mlflow, provenance, read, repo_root, verdict_for, Options, Reading, Source, VerdictMode, Wanted,
 };
 use crate::history::report::cost_of;
 use crate::model::{BoardConfig, Card};
@@ -35,6 +35,9 @@ pub struct RunOutcome {
     /// Why no result was recorded (None when one was, or the command
     /// failed).
     pub no_result: Option<String>,
+    /// The verdict kept with `--no-verdict` contradicts the result
+    /// recorded (the run is over, so it is recorded all the same).
+    pub disagrees: Option<super::verdict::Disagrees>,
     pub outcome: ops::Outcome,
 }
 
@@ -209,7 +212,7 @@ pub fn run(
     };
     let index = Index::load(root)?;
     let card = ops::lookup(&index, card_query)?;
-    let metric = super::metric_of(&card, opts.metric.as_deref());
+    let wanted = super::wanted(&card, opts.metric.as_deref());
     let repo = repo_root(root);
     let (head, dirty) = head_state(root);
     let started_ms = SystemTime::now()
@@ -277,14 +280,27 @@ pub fn run(
     );
     let mut reading = None;
     let mut no_result = None;
+    let mut disagrees = None;
     if code == Some(0) {
-        match find_result(ctx, &repo, &card, metric, metrics, opts, started_ms) {
+        match find_result(ctx, &repo, &card, wanted, metrics, opts, started_ms) {
             Ok(mut r) => {
-                if r.evidence.commit_from.as_deref() == Some("head") {
-                    r.evidence.commit = head.clone();
-                    r.evidence.dirty = Some(dirty);
+                let e = &mut r.reading.evidence;
+                if e.commit_from.as_deref() == Some("head") {
+                    e.commit = head.clone();
+                    e.dirty = Some(dirty);
                 }
-                reading = Some(r);
+                if let Some(d) = r.disagrees.take() {
+                    // The run is over: its result is recorded, and the
+                    // verdict kept (--no-verdict) is shown to disagree.
+                    note.push_str(&format!(
+                        "\nthe verdict {} is kept, but {d}: give the reason with `lanes verdict {} {} --because TEXT`",
+                        d.given,
+                        card.short_id(),
+                        d.given
+                    ));
+                    disagrees = Some(d);
+                }
+                reading = Some(r.reading);
             }
             Err(e) => no_result = Some(format!("{e:#}")),
         }
@@ -301,6 +317,8 @@ pub fn run(
             result: None,
             verdict: None,
             evidence: None,
+            metric_key: None,
+            because: None,
             run: None,
             cost: None,
             note: None,
@@ -328,48 +346,110 @@ pub fn run(
         duration,
         reading,
         no_result,
+        disagrees,
         outcome,
     })
+}
+
+/// A reading after a run, and whether the verdict it keeps disagrees.
+struct Found {
+    reading: Reading,
+    disagrees: Option<super::verdict::Disagrees>,
+}
+
+/// Why no run of the command's gave a result: the runs it started and
+/// the keys they logged, or that it started none.
+fn no_run(
+    reader: &mlflow::Reader,
+    store: &mlflow::Store,
+    card: &Card,
+    wanted: &Wanted,
+    started_ms: i64,
+) -> Result<String> {
+    let runs = reader.runs(Some(started_ms), 3)?;
+    if runs.is_empty() {
+        return Ok(format!(
+            "no MLflow run in {} started after the command did; if it logs to another store, set MLFLOW_TRACKING_URI or give --store PATH; if it writes a metrics file instead, give --metrics PATH",
+            store.path().display()
+        ));
+    }
+    let mut logged = Vec::new();
+    for r in &runs {
+        let keys = reader.metric_keys(&r.id)?;
+        logged.push(format!(
+            "{} logged {}",
+            &r.id[..r.id.len().min(8)],
+            if keys.is_empty() {
+                "no metrics".to_string()
+            } else {
+                keys.join(", ")
+            }
+        ));
+    }
+    let newest = &runs[0].id;
+    Ok(format!(
+        "the MLflow run{} the command started logged no {} (nor a key MLflow's name rules match to it): {}; record one of its keys with `lanes result {} mlflow:{}#KEY` (it becomes the hypothesis's metric_key)",
+        if runs.len() == 1 { "" } else { "s" },
+        wanted.describe(),
+        logged.join("; "),
+        card.short_id(),
+        &newest[..newest.len().min(12)]
+    ))
 }
 
 fn find_result(
     ctx: &Context,
     repo: &Path,
     card: &Card,
-    metric: Result<String>,
+    wanted: Result<Wanted>,
     metrics: Option<&str>,
     opts: &Options,
     started_ms: i64,
-) -> Result<Reading> {
-    let metric = metric?;
+) -> Result<Found> {
+    let wanted = wanted?;
     let source = match metrics {
         Some(path) => Source::parse(&format!("dvc:{path}"))?,
         None => {
             let store = mlflow::find(repo, opts.store.as_deref())?;
             let reader = store.open()?;
-            let newest = reader.recent(&metric, Some(started_ms), 1)?;
-            drop(reader);
+            let newest = reader.recent(&wanted, Some(started_ms), 1)?;
             match newest.into_iter().next() {
-                Some(r) => Source::Mlflow(r.id),
-                None => bail!(
-                    "no MLflow run in {} started after the command did and logged {metric} (give --metrics PATH for a metrics file)",
-                    store.path().display()
-                ),
+                Some(r) => Source::Mlflow {
+                    run: r.id,
+                    key: None,
+                },
+                None => bail!("{}", no_run(&reader, &store, card, &wanted, started_ms)?),
             }
         }
     };
-    let mut e = read(repo, &source, &metric, opts.store.as_deref())?;
+    let mut e = read(repo, &source, &wanted, opts.store.as_deref())?;
     provenance(ctx, repo, &mut e)?;
     let mode = match opts.verdict {
         VerdictMode::Skip => VerdictMode::Skip,
         _ => VerdictMode::IfPossible,
     };
     let verdict = verdict_for(card, e.value, mode)?;
+    let because = super::verdict::reason(opts.because.as_deref())?;
+    let disagrees = match verdict {
+        Some(_) => None,
+        None => card.hypothesis.as_deref().and_then(|h| {
+            let mut after = h.clone();
+            after.result = Some(super::number_value(e.value));
+            after.rationale = because.clone();
+            super::verdict::disagreement(&after)
+        }),
+    };
     e.verdict = verdict;
-    Ok(Reading {
-        card: card.id.clone(),
-        evidence: e,
-        verdict,
+    Ok(Found {
+        reading: Reading {
+            card: card.id.clone(),
+            evidence: e,
+            verdict,
+            metric: card.hypothesis.as_ref().and_then(|h| h.metric.clone()),
+            metric_key: None,
+            because,
+        },
+        disagrees,
     })
 }
 

@@ -5,6 +5,7 @@
 
 use super::index_file::{self, Stat};
 use super::tree;
+use crate::store::cache::{Scratch, RECOVERED};
 use anyhow::{anyhow, bail, Context, Result};
 use git2::build::{CheckoutBuilder, TreeUpdateBuilder};
 use git2::{FileMode, Oid, Repository};
@@ -297,9 +298,11 @@ fn with_private_index(
     bytes: Option<&[u8]>,
     f: impl FnOnce(&Repository, &mut git2::Index) -> Result<()>,
 ) -> Result<Vec<u8>> {
-    let dir = repo.path().join("lanes");
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = dir.join(format!("index.{}.tmp", std::process::id()));
+    let scratch = Scratch::in_git_dir(repo.path());
+    scratch
+        .create()
+        .with_context(|| format!("cannot create {}", scratch.path().display()))?;
+    let tmp = scratch.private_index(std::process::id(), "tmp");
     let result = (|| -> Result<Vec<u8>> {
         match bytes {
             Some(b) => std::fs::write(&tmp, b).map_err(|e| {
@@ -486,9 +489,8 @@ pub fn save_strays(
             continue;
         }
         let d = dir.get_or_insert_with(|| {
-            repo.path()
-                .join("lanes")
-                .join("recovered")
+            Scratch::in_git_dir(repo.path())
+                .file(RECOVERED)
                 .join(crate::model::date::now_secs().to_string())
         });
         let dest = d.join(p);
@@ -508,9 +510,9 @@ pub fn save_strays(
 /// out, local changes are kept or the checkout refuses), on a private copy
 /// of the index that the caller installs under its lock.
 fn git_checkout(repo: &Repository, index: &[u8], target: Oid) -> Result<Vec<u8>> {
-    let dir = repo.path().join("lanes");
-    std::fs::create_dir_all(&dir)?;
-    let tmp = dir.join(format!("index.{}.git", std::process::id()));
+    let scratch = Scratch::in_git_dir(repo.path());
+    scratch.create()?;
+    let tmp = scratch.private_index(std::process::id(), "git");
     std::fs::write(&tmp, index).with_context(|| format!("cannot write {}", tmp.display()))?;
     let target_hex = target.to_string();
     let mut cmd = std::process::Command::new("git");

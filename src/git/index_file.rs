@@ -163,42 +163,10 @@ pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patc
     // Where each new path's entry goes: before the first entry sorting
     // after it.
     let mut insert_at: Vec<Option<usize>> = vec![None; changes.len()];
-    let mut pos = HEADER;
-    let mut path: Vec<u8> = Vec::new();
+    let mut walk = Walk::new(version, body_end);
     for _ in 0..count {
-        let start = pos;
-        let flags = u16::from_be_bytes(out.get(start + FIXED - 2..start + FIXED)?.try_into().ok()?);
-        let mut name_at = start + FIXED;
-        if flags & EXTENDED != 0 {
-            if version < 3 {
-                return None;
-            }
-            name_at += 2;
-        }
-        // The entry's path, and where the next entry starts.
-        if version == 4 {
-            let (strip, n) = varint(out.get(name_at..)?)?;
-            let keep = path.len().checked_sub(strip)?;
-            path.truncate(keep);
-            let suffix_at = name_at + n;
-            let nul = suffix_at + out.get(suffix_at..body_end)?.iter().position(|&b| b == 0)?;
-            path.extend_from_slice(&out[suffix_at..nul]);
-            pos = nul + 1;
-        } else {
-            let len = usize::from(flags & NAME_MASK);
-            let nul = if len < usize::from(NAME_MASK) {
-                name_at + len
-            } else {
-                name_at + out.get(name_at..body_end)?.iter().position(|&b| b == 0)?
-            };
-            path.clear();
-            path.extend_from_slice(out.get(name_at..nul)?);
-            // 1 to 8 NULs pad the entry to a multiple of 8 bytes.
-            pos = start + ((nul - start + 8) & !7);
-        }
-        if pos > body_end {
-            return None;
-        }
+        let (start, flags) = walk.step(&out)?;
+        let path = &walk.path;
         for (i, c) in changes.iter().enumerate() {
             let want = c.path.as_bytes();
             if insert_at[i].is_none() && path.as_slice() > want && old[i].is_none() {
@@ -209,11 +177,14 @@ pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patc
             let dir_of = |long: &[u8], short: &[u8]| {
                 long.len() > short.len() && long.starts_with(short) && long[short.len()] == b'/'
             };
-            if dir_of(want, &path) || dir_of(&path, want) {
+            if dir_of(want, path) || dir_of(path, want) {
                 return None;
             }
         }
-        let Some(i) = changes.iter().position(|c| c.path.as_bytes() == path) else {
+        let Some(i) = changes
+            .iter()
+            .position(|c| c.path.as_bytes() == path.as_slice())
+        else {
             let mtime = (be32(&out, start + 8)?, be32(&out, start + 12)?);
             if written.0 != 0 && mtime >= written {
                 out[start + STAT - 4..start + STAT].fill(0);
@@ -236,6 +207,7 @@ pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patc
         changes[i].stat.write(&mut out[start..start + STAT]);
         out[start + STAT..start + STAT + HASH].copy_from_slice(changes[i].oid.as_bytes());
     }
+    let mut pos = walk.pos;
     let entries_end = pos;
     // New paths: after every entry if none sorts after them.
     let mut added: Vec<(usize, &Change)> = changes
@@ -315,6 +287,101 @@ pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patc
         out.extend_from_slice(&sum);
     }
     Some((out, old))
+}
+
+/// Walks the entries of an index file, one at a time, keeping the current
+/// entry's path (version 4 stores each path relative to the one before).
+struct Walk {
+    version: u32,
+    /// Where the next entry starts.
+    pos: usize,
+    /// Where the entries and extensions end (the trailing checksum).
+    body_end: usize,
+    /// The path of the entry last stepped over.
+    path: Vec<u8>,
+}
+
+impl Walk {
+    fn new(version: u32, body_end: usize) -> Walk {
+        Walk {
+            version,
+            pos: HEADER,
+            body_end,
+            path: Vec::new(),
+        }
+    }
+
+    /// Step over the next entry of `data`: where it starts and its flags
+    /// (its path is then in `self.path`); `None` if it is malformed.
+    fn step(&mut self, data: &[u8]) -> Option<(usize, u16)> {
+        let start = self.pos;
+        let flags = u16::from_be_bytes(
+            data.get(start + FIXED - 2..start + FIXED)?
+                .try_into()
+                .ok()?,
+        );
+        let mut name_at = start + FIXED;
+        if flags & EXTENDED != 0 {
+            if self.version < 3 {
+                return None;
+            }
+            name_at += 2;
+        }
+        // The entry's path, and where the next entry starts.
+        if self.version == 4 {
+            let (strip, n) = varint(data.get(name_at..)?)?;
+            let keep = self.path.len().checked_sub(strip)?;
+            self.path.truncate(keep);
+            let suffix_at = name_at + n;
+            let nul = suffix_at
+                + data
+                    .get(suffix_at..self.body_end)?
+                    .iter()
+                    .position(|&b| b == 0)?;
+            self.path.extend_from_slice(&data[suffix_at..nul]);
+            self.pos = nul + 1;
+        } else {
+            let len = usize::from(flags & NAME_MASK);
+            let nul = if len < usize::from(NAME_MASK) {
+                name_at + len
+            } else {
+                name_at
+                    + data
+                        .get(name_at..self.body_end)?
+                        .iter()
+                        .position(|&b| b == 0)?
+            };
+            self.path.clear();
+            self.path.extend_from_slice(data.get(name_at..nul)?);
+            // 1 to 8 NULs pad the entry to a multiple of 8 bytes.
+            self.pos = start + ((nul - start + 8) & !7);
+        }
+        (self.pos <= self.body_end).then_some((start, flags))
+    }
+}
+
+/// What git last saw of each file: `seen` gets every entry at stage 0,
+/// its path (relative to the work tree) and its stat data, as a reader of
+/// the index learns which files git has written or staged since it last
+/// looked. `None` when `index` is not an index file this reads (versions
+/// 2 to 4).
+pub fn entry_stats(index: &[u8], mut seen: impl FnMut(&[u8], Stat)) -> Option<()> {
+    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
+        return None;
+    }
+    let version = be32(index, 4)?;
+    if !(2..=4).contains(&version) {
+        return None;
+    }
+    let count = be32(index, 8)? as usize;
+    let mut walk = Walk::new(version, index.len() - HASH);
+    for _ in 0..count {
+        let (start, flags) = walk.step(index)?;
+        if flags & STAGE == 0 {
+            seen(&walk.path, Stat::read(&index[start..start + STAT]));
+        }
+    }
+    Some(())
 }
 
 /// A version 2/3 entry for a new path at stage 0: stat data, id, flags

@@ -27,21 +27,105 @@ fn setup() {
     ONCE.call_once(|| git2::opts::strict_hash_verification(false));
 }
 
+/// Where a repository's git dir is, as [`locate`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The git dir: `.git`, or a linked worktree's or a submodule's own.
+    pub git_dir: PathBuf,
+    /// The folder holding the `.git` that named it; `None` when `GIT_DIR`
+    /// named it.
+    pub top: Option<PathBuf>,
+}
+
+/// The one git-dir discovery, as git does it: the folder `GIT_DIR` names
+/// when it is set (relative to the current folder; the current folder is
+/// then not searched), else the nearest `.git` at or above `start`, a
+/// folder or a file saying `gitdir: <path>` (linked worktrees,
+/// submodules). A few `stat`s, no repository opened: lanes' own folder in
+/// the git dir ([`crate::store::cache::Scratch`]) is found with it, and
+/// [`open`] opens what it finds. `None`: no `.git` (a bare repository is
+/// left to libgit2, which says what it is).
+pub fn locate(start: &Path) -> Option<Located> {
+    if let Some(dir) = std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        let git_dir = if dir.is_absolute() {
+            dir
+        } else {
+            std::env::current_dir().ok()?.join(dir)
+        };
+        return Some(Located { git_dir, top: None });
+    }
+    // Searched up the folder's real path, as git searches from its
+    // current folder.
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let mut at = Some(start.as_path());
+    while let Some(d) = at {
+        let dot = d.join(".git");
+        match std::fs::metadata(&dot) {
+            Ok(m) if m.is_dir() => {
+                return Some(Located {
+                    git_dir: dot,
+                    top: Some(d.to_path_buf()),
+                })
+            }
+            Ok(m) if m.is_file() => {
+                let text = std::fs::read_to_string(&dot).ok()?;
+                let target = text.strip_prefix("gitdir:")?.trim();
+                return Some(Located {
+                    git_dir: d.join(target),
+                    top: Some(d.to_path_buf()),
+                });
+            }
+            _ => at = d.parent(),
+        }
+    }
+    None
+}
+
+/// The index file of the repository whose git dir is `git_dir`:
+/// `GIT_INDEX_FILE` when set (relative to the current folder), as git
+/// reads it.
+pub fn index_file(git_dir: &Path) -> PathBuf {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|f| !f.is_empty()) {
+        Some(f) => {
+            let f = PathBuf::from(f);
+            if f.is_absolute() {
+                f
+            } else {
+                std::env::current_dir().map(|d| d.join(&f)).unwrap_or(f)
+            }
+        }
+        None => git_dir.join("index"),
+    }
+}
+
+/// Open what [`locate`] finds from `path` (libgit2 searches only where it
+/// finds nothing: a bare repository, or no repository, which it explains).
+fn open_located(path: &Path) -> std::result::Result<Repository, git2::Error> {
+    match locate(path) {
+        Some(Located { top: None, .. }) => from_env(),
+        Some(Located { top: Some(top), .. }) => Repository::open_ext(
+            &top,
+            git2::RepositoryOpenFlags::NO_SEARCH,
+            std::iter::empty::<&std::ffi::OsStr>(),
+        ),
+        None => Repository::discover(path),
+    }
+}
+
 /// Open the repository that holds `path`.
 pub fn open(path: &Path) -> Result<Repository> {
     setup();
-    from_env()
-        .unwrap_or_else(|| Repository::discover(path))
-        .map_err(|e| {
-            if let Some(msg) = unsupported(&e) {
-                return anyhow!("{msg}");
-            }
-            anyhow!(
-                "{} is not inside a git repository ({}); run `git init` or `lanes init` there",
-                path.display(),
-                e.message()
-            )
-        })
+    open_located(path).map_err(|e| {
+        if let Some(msg) = unsupported(&e) {
+            return anyhow!("{msg}");
+        }
+        anyhow!(
+            "{} is not inside a git repository ({}); run `git init` or `lanes init` there",
+            path.display(),
+            e.message()
+        )
+    })
 }
 
 /// The top folder of the work tree `path` is in (for commands that work
@@ -90,17 +174,15 @@ pub fn on_every_core<T: Sync, U: Send>(
 }
 
 /// The repository `GIT_DIR` names (with `GIT_WORK_TREE`, `GIT_INDEX_FILE`
-/// and the other variables git reads), when it is set: as git does, the
-/// current folder is then not searched.
-fn from_env() -> Option<std::result::Result<Repository, git2::Error>> {
-    std::env::var_os("GIT_DIR").filter(|d| !d.is_empty())?;
-    let opened = Repository::open_from_env().and_then(|r| {
+/// and the other variables git reads): as git does, the current folder is
+/// then not searched.
+fn from_env() -> std::result::Result<Repository, git2::Error> {
+    Repository::open_from_env().and_then(|r| {
         if let Some(wt) = std::env::var_os("GIT_WORK_TREE").filter(|w| !w.is_empty()) {
             r.set_workdir(Path::new(&wt), false)?;
         }
         Ok(r)
-    });
-    Some(opened)
+    })
 }
 
 /// An honest message for a repository libgit2 cannot open at all.
@@ -123,11 +205,12 @@ fn unsupported(e: &git2::Error) -> Option<String> {
 /// folder is in none. Returns the repository and whether it was created.
 pub fn open_or_init(path: &Path) -> Result<(Repository, bool)> {
     setup();
-    let found = from_env().unwrap_or_else(|| Repository::discover(path));
+    let named_by_env = locate(path).is_some_and(|l| l.top.is_none());
+    let found = open_located(path);
     if let Some(msg) = found.as_ref().err().and_then(unsupported) {
         bail!("{msg}");
     }
-    if std::env::var_os("GIT_DIR").is_some_and(|d| !d.is_empty()) && found.is_err() {
+    if named_by_env && found.is_err() {
         bail!(
             "GIT_DIR is set but names no repository ({}); unset it or run `git init` first (nothing was changed)",
             found.err().map(|e| e.message().to_string()).unwrap_or_default()

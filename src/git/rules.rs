@@ -120,9 +120,9 @@ fn sign(repo: &Repository, config: &git2::Config, buffer: &str, committer: &str)
             let Some(key) = key else {
                 bail!("gpg.format is ssh but user.signingkey is not set (lanes does not run gpg.ssh.defaultKeyCommand)");
             };
-            let dir = repo.path().join("lanes");
-            std::fs::create_dir_all(&dir)?;
-            let base = dir.join(format!("sign.{}", std::process::id()));
+            let scratch = crate::store::cache::Scratch::in_git_dir(repo.path());
+            scratch.create()?;
+            let base = scratch.signing(std::process::id());
             let key_file = base.with_extension("key");
             let (key_path, literal) = match key.strip_prefix("key::") {
                 Some(literal) => {

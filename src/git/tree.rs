@@ -272,9 +272,9 @@ fn object_tmp_dir(repo: &Repository) -> Option<std::path::PathBuf> {
     Some(dir)
 }
 
-/// `.git/lanes/objects-tmp`.
+/// `.git/lanes/objects-tmp` ([`crate::store::cache::objects_tmp`]).
 pub fn object_tmp_path(repo: &Repository) -> std::path::PathBuf {
-    repo.commondir().join("lanes").join("objects-tmp")
+    crate::store::cache::objects_tmp(repo.commondir())
 }
 
 /// Remove the temporary objects of processes that are gone.

@@ -27,6 +27,7 @@ use super::lock::{
 };
 use super::rules::{self, Hooks};
 use super::{check_ready, identity, index_file, Signer};
+use crate::store::cache::{Scratch, JOURNAL};
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{Oid, Repository};
 use std::path::PathBuf;
@@ -143,26 +144,12 @@ pub fn crash_point(name: &str) {
 
 /// The index file.
 pub fn index_path(repo: &Repository) -> PathBuf {
-    // `GIT_INDEX_FILE`, as git reads it (relative to the current folder).
-    match std::env::var_os("GIT_INDEX_FILE").filter(|f| !f.is_empty()) {
-        Some(f) => {
-            let f = PathBuf::from(f);
-            if f.is_absolute() {
-                f
-            } else {
-                std::env::current_dir().map(|d| d.join(&f)).unwrap_or(f)
-            }
-        }
-        None => repo.path().join("index"),
-    }
+    super::index_file(repo.path())
 }
-
-/// The journal's file name in `.git/lanes/`.
-pub const JOURNAL: &str = "transaction";
 
 /// Where the journal lives.
 pub fn journal_path(repo: &Repository) -> PathBuf {
-    repo.path().join("lanes").join(JOURNAL)
+    Scratch::in_git_dir(repo.path()).file(JOURNAL)
 }
 
 /// The journal file, kept open for appending. It is never removed: empty
@@ -310,7 +297,7 @@ impl<'r> Transaction<'r> {
     pub fn begin(repo: &'r Repository, kind: &str, subject: &str) -> Result<Transaction<'r>> {
         let branch = check_ready(repo)?;
         identity(repo)?;
-        if pending_in(&repo.path().join("lanes")) {
+        if pending_in(Scratch::in_git_dir(repo.path()).path()) {
             recover(repo)?;
         }
         let mut journal = Journal {
@@ -596,7 +583,7 @@ fn run_commit_hooks(
 /// the board lock held, before any other change.
 pub fn recover(repo: &Repository) -> Result<Option<String>> {
     let path = journal_path(repo);
-    if !pending_in(&repo.path().join("lanes")) {
+    if !pending_in(Scratch::in_git_dir(repo.path()).path()) {
         return Ok(None);
     }
     let clear = || {

@@ -4,7 +4,8 @@
 
 use super::History;
 use crate::model::{date, BoardConfig};
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400;
 
@@ -331,7 +332,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
     let mut visits: HashMap<&str, Vec<i64>> = HashMap::new();
     let mut current: HashMap<&str, (&str, i64)> = HashMap::new();
     // Visits whose start is not in a shallow clone's history.
-    let mut untimed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut untimed: HashSet<&str> = HashSet::new();
     for m in &all_moves {
         if let Some((lane, t)) = current.get(m.card.as_str()) {
             if !untimed.contains(m.card.as_str()) {

@@ -20,6 +20,7 @@
 
 mod cache;
 pub mod flow;
+pub mod query;
 pub mod report;
 pub mod timeline;
 mod walk;
@@ -492,8 +493,8 @@ pub fn board_history(root: &Path) -> Result<History> {
     };
     let shallow = git::partial::shallow(&repo);
     let shallow_key = shallow.as_ref().map(|s| s.key.clone());
-    let cache_path = repo.path().join("lanes").join(cache::FILE);
-    let mut history = cache::read(&cache_path, &board_dir).unwrap_or_default();
+    let scratch = store::cache::Scratch::in_git_dir(repo.path());
+    let mut history = cache::read(&scratch, &board_dir).unwrap_or_default();
     // Unshallowed or deepened since: what was read stopped at the old cut.
     if history.gaps.shallow_key != shallow_key {
         history = History::default();
@@ -525,7 +526,7 @@ pub fn board_history(root: &Path) -> Result<History> {
     };
     changed |= complete_versions(root, &repo, &mut history)?;
     if changed {
-        let _ = cache::write(&cache_path, &board_dir, &history);
+        let _ = cache::write(&scratch, &board_dir, &history);
     }
     history.sort();
     Ok(history)

@@ -20,6 +20,9 @@ pub struct HypothesisRow {
     pub target: String,
     pub result: String,
     pub verdict: String,
+    /// Why the verdict holds when its numbers give another one
+    /// (`hypothesis.rationale`), if a reason was given.
+    pub rationale: Option<String>,
     pub cost: String,
     pub owner: String,
     pub lane: String,
@@ -187,6 +190,7 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                 target: v(&h.target),
                 result: v(&h.result),
                 verdict: h.verdict.to_string(),
+                rationale: h.rationale.clone(),
                 cost: c
                     .experiment
                     .as_ref()
@@ -358,6 +362,27 @@ pub fn hypotheses_text(rows: &[HypothesisRow], width: Option<usize>) -> String {
                 crate::model::id::short(&r.id),
                 r.verdict,
                 one_line(&r.stale_why.join("; "))
+            );
+        }
+    }
+    out.push_str(&reasons_text(rows));
+    out
+}
+
+/// The reasons given for verdicts, one line each, under a table.
+pub fn reasons_text(rows: &[HypothesisRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        if let Some(why) = &r.rationale {
+            if out.is_empty() {
+                out.push_str("\nreasons given for verdicts:\n");
+            }
+            let _ = writeln!(
+                out,
+                "  {} {} because: {}",
+                crate::model::id::short(&r.id),
+                r.verdict,
+                crate::model::text::one_line(why)
             );
         }
     }
@@ -809,7 +834,11 @@ pub fn markdown(r: &Report) -> String {
                     format!("{} (stale: {})", h.verdict, cell(&h.stale_why.join("; ")))
                 } else {
                     h.verdict.clone()
-                }
+                } + &h
+                    .rationale
+                    .as_ref()
+                    .map(|r| format!(", because: {}", cell(r)))
+                    .unwrap_or_default()
             );
         }
     }
@@ -856,6 +885,9 @@ pub fn markdown(r: &Report) -> String {
                 format!(", from `{}`", cell(&runs).replace('`', "'"))
             }
         );
+        if let Some(r) = &h.rationale {
+            let _ = writeln!(out, "  Refuted because: {}", cell(r));
+        }
     }
     let _ = writeln!(out, "\n## Work resting on refuted premises\n");
     if r.resting_on_refuted.is_empty() {

@@ -81,11 +81,17 @@ impl FromStr for Direction {
 pub struct Hypothesis {
     pub statement: Option<String>,
     pub metric: Option<String>,
+    /// The key the tracker logs the metric under (`precision_at_10` for
+    /// `precision@10`), when it is not the one MLflow's name rules give.
+    pub metric_key: Option<String>,
     pub direction: Option<Direction>,
     pub baseline: Option<Value>,
     pub target: Option<Value>,
     pub result: Option<Value>,
     pub verdict: Verdict,
+    /// Why the verdict holds although the numbers give another one
+    /// (`lanes verdict --because`).
+    pub rationale: Option<String>,
     pub extra: Mapping,
 }
 
@@ -184,11 +190,13 @@ impl Hypothesis {
         Ok(Hypothesis {
             statement: f.string("statement")?,
             metric: f.string("metric")?,
+            metric_key: f.string("metric_key")?,
             direction: parse_enum(&mut f, "direction")?,
             baseline: f.scalar("baseline")?,
             target: f.scalar("target")?,
             result: f.scalar("result")?,
             verdict: parse_enum(&mut f, "verdict")?.unwrap_or_default(),
+            rationale: f.string("rationale")?,
             extra: f.rest(),
         })
     }
@@ -197,11 +205,13 @@ impl Hypothesis {
         MapBuilder::new()
             .opt_str("statement", &self.statement)
             .opt_str("metric", &self.metric)
+            .opt_str("metric_key", &self.metric_key)
             .opt_str("direction", &self.direction.map(|d| d.as_str().to_string()))
             .opt("baseline", &self.baseline)
             .opt("target", &self.target)
             .opt("result", &self.result)
             .str("verdict", self.verdict.as_str())
+            .opt_str("rationale", &self.rationale)
             .extra(&self.extra)
             .build()
     }

@@ -25,6 +25,11 @@ pub struct Evidence {
     pub store: Option<String>,
     /// The metric key as the run logged it.
     pub metric: String,
+    /// How that key was chosen: `given` (named when recording),
+    /// `metric_key` (the hypothesis's `metric_key`), `metric` (the
+    /// hypothesis's `metric`, as written) or `name` (the hypothesis's
+    /// `metric` by MLflow's name rules: `precision@10` ~ `precision_at_10`).
+    pub metric_from: Option<String>,
     /// The step of the value read (the last one logged).
     pub step: Option<i64>,
     /// The value read: `result` when it was recorded.
@@ -79,6 +84,7 @@ impl Evidence {
         let source = f.required_string("source")?;
         let store = f.string("store")?;
         let metric = f.required_string("metric")?;
+        let metric_from = f.string("metric_from")?;
         let step_path = f.path("step");
         let step = match f.scalar("step")? {
             None => None,
@@ -119,6 +125,7 @@ impl Evidence {
             source,
             store,
             metric,
+            metric_from,
             step,
             value,
             run_time,
@@ -138,7 +145,8 @@ impl Evidence {
         let mut b = MapBuilder::new();
         b.str("source", &self.source)
             .opt_str("store", &self.store)
-            .str("metric", &self.metric);
+            .str("metric", &self.metric)
+            .opt_str("metric_from", &self.metric_from);
         if let Some(s) = self.step {
             b.put("step", Value::Number(s.into()));
         }
@@ -200,7 +208,8 @@ mod tests {
         Evidence {
             source: "mlflow:8c1f2e".into(),
             store: Some("mlflow.db".into()),
-            metric: "precision@10".into(),
+            metric: "precision_at_10".into(),
+            metric_from: Some("name".into()),
             step: Some(20),
             value: 0.232,
             run_time: Some("2026-11-02T10:14:00Z".into()),
@@ -231,6 +240,7 @@ mod tests {
                 "source",
                 "store",
                 "metric",
+                "metric_from",
                 "step",
                 "value",
                 "run_time",

@@ -328,7 +328,7 @@ use Merge::{Append, Group as Nested, Placement, Scalar, Set};
 
 /// The built-in fields, in the order they are written in a card file
 /// (nested fields right after their group).
-pub static BUILTIN: [Field; 33] = [
+pub static BUILTIN: [Field; 35] = [
     Field::builtin("id", Type::Id, Scalar, "id", "the card's id", Never),
     Field::builtin(
         "title",
@@ -459,6 +459,14 @@ pub static BUILTIN: [Field; 33] = [
         Free,
     ),
     Field::builtin(
+        "hypothesis.metric_key",
+        Type::Text,
+        Scalar,
+        "metric key",
+        "the metric's name in the runs (precision_at_10), if not the metric",
+        Free,
+    ),
+    Field::builtin(
         "hypothesis.direction",
         Type::Choice(Cow::Borrowed(DIRECTIONS)),
         Scalar,
@@ -497,6 +505,14 @@ pub static BUILTIN: [Field; 33] = [
         "verdict",
         "open, supported, refuted or inconclusive",
         Command("lanes verdict"),
+    ),
+    Field::builtin(
+        "hypothesis.rationale",
+        Type::LongText,
+        Scalar,
+        "rationale",
+        "why the verdict holds when its numbers say otherwise",
+        Command("lanes verdict --because"),
     ),
     Field::builtin(
         "hypothesis.evidence",

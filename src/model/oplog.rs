@@ -9,6 +9,7 @@ pub const ACTION: &str = "Lanes-Action";
 pub const CARD: &str = "Lanes-Card";
 pub const UNDOES: &str = "Lanes-Undoes";
 pub const REDOES: &str = "Lanes-Redoes";
+pub const AGENT: &str = "Lanes-Agent";
 
 /// What a commit says about the operation it records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub struct Trailers {
     pub undoes: Option<String>,
     /// The commit a redo makes again.
     pub redoes: Option<String>,
+    /// The agent that made the change for its author (an MCP client).
+    pub agent: Option<String>,
     /// The cards it changed.
     pub cards: Vec<String>,
 }
@@ -47,6 +50,7 @@ impl Trailers {
                 ACTION => t.action = Some(value),
                 UNDOES => t.undoes = Some(value),
                 REDOES => t.redoes = Some(value),
+                AGENT => t.agent = Some(value),
                 CARD => t.cards.push(value),
                 _ => {}
             }
@@ -76,6 +80,9 @@ impl Trailers {
         }
         if let Some(r) = &self.redoes {
             line(REDOES, r);
+        }
+        if let Some(a) = &self.agent {
+            line(AGENT, a);
         }
         for c in &self.cards {
             line(CARD, c);
@@ -112,6 +119,7 @@ mod tests {
             action: Some("undo".into()),
             undoes: Some("0123abcd".into()),
             redoes: None,
+            agent: None,
             cards: vec!["abc123".into(), "def456".into()],
         };
         let msg = t.message("lanes: undo move abc123 T", "Takes back 0123abcd.");

@@ -18,6 +18,10 @@ pub struct Context {
     /// A fixed author and committer; `None`: git's rules (config and the
     /// `GIT_*` variables).
     pub who: Option<Who>,
+    /// The agent acting for that person (an MCP client's name, `lanes mcp
+    /// --as NAME`): named in journal entries ("Ana via claude-code") and in
+    /// a `Lanes-Agent` trailer; the author stays the person.
+    pub agent: Option<String>,
 }
 
 impl Context {
@@ -31,7 +35,11 @@ impl Context {
             .filter(|v| !v.trim().is_empty())
             .and_then(|d| git::parse_git_date(&d))
             .map(|t| t.seconds());
-        Context { at, who: None }
+        Context {
+            at,
+            who: None,
+            agent: None,
+        }
     }
 
     /// A fixed moment, as a fixed person (the demo's story, tests).
@@ -42,7 +50,14 @@ impl Context {
                 name: name.to_string(),
                 email: email.to_string(),
             }),
+            agent: None,
         }
+    }
+
+    /// The same, with an agent acting.
+    pub fn with_agent(mut self, agent: Option<String>) -> Context {
+        self.agent = agent.filter(|a| !a.trim().is_empty());
+        self
     }
 
     /// Now, in this context.

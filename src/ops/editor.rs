@@ -5,6 +5,7 @@ use super::{apply, Action, Outcome};
 use crate::git;
 use crate::merge::{self, Side};
 use crate::model::{date, id, Card};
+use crate::store::cache::Scratch;
 use crate::store::{self, Board};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -12,17 +13,25 @@ use std::path::{Path, PathBuf};
 /// A folder for lanes' own scratch files, inside `.git/` so it is never
 /// committed and never seen by the board watcher.
 pub fn scratch_dir(root: &Path) -> Result<PathBuf> {
-    let dir = match git::open(root) {
-        Ok(repo) => repo.path().join("lanes"),
-        Err(_) => std::env::temp_dir().join("lanes"),
+    Ok(scratch(root)?.path().to_path_buf())
+}
+
+/// [`scratch_dir`] as lanes' folder, created.
+fn scratch(root: &Path) -> Result<Scratch> {
+    let scratch = match git::open(root) {
+        Ok(repo) => Scratch::in_git_dir(repo.path()),
+        // No repository: a folder of lanes' own in the temporary folder.
+        Err(_) => Scratch::in_git_dir(&std::env::temp_dir()),
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
+    scratch
+        .create()
+        .with_context(|| format!("cannot create {}", scratch.path().display()))?;
+    Ok(scratch)
 }
 
 /// Where to keep a user's rejected edit of a card.
 pub fn recovery_path(root: &Path, card_id: &str) -> Result<PathBuf> {
-    let dir = scratch_dir(root)?.join("recovery");
+    let dir = scratch(root)?.file(store::cache::RECOVERY);
     std::fs::create_dir_all(&dir)?;
     let stamp = date::format_timestamp(date::now_secs()).replace(':', "");
     Ok(dir.join(format!("{card_id}-{stamp}.yaml")))
@@ -170,7 +179,7 @@ impl EditSession {
         let rel = store::card_path(&card_id);
         let original = String::from_utf8(store::read_board_file(root, &rel)?)
             .map_err(|_| anyhow::anyhow!("{rel} is not UTF-8 text"))?;
-        let path = scratch_dir(root)?.join(format!("edit-{card_id}.yaml"));
+        let path = scratch(root)?.edit_copy(&card_id);
         std::fs::write(&path, &original)
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(EditSession {

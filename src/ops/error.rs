@@ -118,6 +118,12 @@ impl From<anyhow::Error> for Error {
     }
 }
 
+impl From<crate::store::Problem> for Error {
+    fn from(p: crate::store::Problem) -> Error {
+        Error::Other(Kind::Problem, p.into())
+    }
+}
+
 impl From<ConflictError> for Error {
     fn from(c: ConflictError) -> Error {
         Error::Conflict(Box::new(c))

@@ -185,20 +185,13 @@ pub fn check(board: &Index, before: Option<&Card>, after: &Card) -> Result<()> {
         if c == after.id {
             return after.depends_on.clone();
         }
-        board
-            .links(c)
-            .map(|(d, _)| d.into_iter().map(str::to_string).collect())
-            .unwrap_or_default()
+        board.links(c).map(|l| l.depends_on).unwrap_or_default()
     };
     let parent = |c: &str| -> Vec<String> {
         if c == after.id {
             return after.parent.iter().cloned().collect();
         }
-        board
-            .links(c)
-            .and_then(|(_, p)| p.map(str::to_string))
-            .into_iter()
-            .collect()
+        board.links(c).and_then(|l| l.parent).into_iter().collect()
     };
     for &(kind, other) in &new {
         let path = match kind {

@@ -8,6 +8,7 @@ pub mod error;
 mod link;
 mod message;
 mod record;
+pub mod resolve;
 mod set;
 pub mod undo;
 
@@ -47,6 +48,8 @@ pub struct NewCard {
     pub due: Option<String>,
     pub hypothesis: Option<String>,
     pub metric: Option<String>,
+    /// The key the tracker logs `metric` under (`hypothesis.metric_key`).
+    pub metric_key: Option<String>,
     pub direction: Option<crate::model::Direction>,
     pub baseline: Option<Value>,
     pub target: Option<Value>,
@@ -83,10 +86,13 @@ pub enum Action {
         card: String,
         text: String,
     },
+    /// A verdict given by hand, with a result or not. One the numbers
+    /// contradict needs `because` (kept as `hypothesis.rationale`).
     Verdict {
         card: String,
         verdict: Verdict,
         result: Option<Value>,
+        because: Option<String>,
     },
     Archive {
         card: String,
@@ -244,10 +250,11 @@ pub fn apply(ctx: &Context, root: &Path, action: Action) -> std::result::Result<
 /// Take the board lock (in `.git/lanes/`; boards outside git need none),
 /// finishing or rolling back first what a killed lanes command left.
 pub fn lock(root: &Path) -> Result<Option<store::lock::BoardLock>> {
-    match store::index::scratch_dir(root) {
-        Some(dir) => {
-            let lock = store::lock::BoardLock::acquire(&dir)?;
-            if git::txn::pending_in(&dir) {
+    match store::cache::Scratch::of_board(root) {
+        Some(scratch) => {
+            let dir = scratch.path();
+            let lock = store::lock::BoardLock::acquire(dir)?;
+            if git::txn::pending_in(dir) {
                 git::txn::recover(&git::open(root)?)?;
             }
             Ok(Some(lock))
@@ -260,13 +267,13 @@ pub fn lock(root: &Path) -> Result<Option<store::lock::BoardLock>> {
 /// `.git/lanes/` (cheap when there is none: one stat). Returns what was
 /// done, for the user.
 pub fn recover(root: &Path) -> Result<Option<String>> {
-    let Some(dir) = store::index::scratch_dir(root) else {
+    let Some(scratch) = store::cache::Scratch::of_board(root) else {
         return Ok(None);
     };
-    if !git::txn::pending_in(&dir) {
+    if !git::txn::pending_in(scratch.path()) {
         return Ok(None);
     }
-    let _lock = store::lock::BoardLock::acquire(&dir)?;
+    let _lock = store::lock::BoardLock::acquire(scratch.path())?;
     git::txn::recover(&git::open(root)?)
 }
 
@@ -317,7 +324,8 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                 names.push(name);
                 lines.push(line);
             }
-            let card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
+            let mut card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
+            lines.extend(verdict_by_hand(&old, &mut card, &fields)?);
             (Some(old), card, "edit", names.join(", "), lines.join("\n"))
         }
         Action::SetChecked { card, fields } => {
@@ -419,6 +427,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             card,
             verdict,
             result,
+            because,
         } => {
             let old = lookup(board, &card)?;
             let mut card = old.clone();
@@ -427,11 +436,22 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             if let Some(r) = &result {
                 h.result = Some(r.clone());
             }
+            let said = crate::evidence::verdict::by_hand(
+                old.hypothesis.as_deref(),
+                h,
+                because.as_deref(),
+            )?;
             let detail = match &result {
                 Some(r) => format!("{verdict}, result {}", message::show_value(r)),
                 None => verdict.to_string(),
             };
-            (Some(old), card, "verdict", detail, String::new())
+            let mut body: Vec<String> = h
+                .rationale
+                .iter()
+                .map(|r| format!("hypothesis.rationale: {r}"))
+                .collect();
+            body.extend(said);
+            (Some(old), card, "verdict", detail, body.join("\n"))
         }
         Action::Archive { card } => {
             let old = lookup(board, &card)?;
@@ -594,6 +614,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     };
     let has_hypothesis = new.hypothesis.is_some()
         || new.metric.is_some()
+        || new.metric_key.is_some()
         || new.direction.is_some()
         || new.baseline.is_some()
         || new.target.is_some();
@@ -623,6 +644,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,
             metric: new.metric,
+            metric_key: new.metric_key,
             direction: new.direction,
             baseline: new.baseline,
             target: new.target,
@@ -632,60 +654,111 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     Ok(card)
 }
 
+/// `--set` giving a hypothesis its verdict or result by hand: checked as
+/// `lanes verdict` is ([`crate::evidence::verdict::by_hand`]), a
+/// `hypothesis.rationale` set with it being the reason. Setting the
+/// evidence itself (a restore) is taken as it is.
+fn verdict_by_hand(old: &Card, card: &mut Card, fields: &[(String, Value)]) -> Result<Vec<String>> {
+    let sets = |f: &str| {
+        fields
+            .iter()
+            .any(|(k, _)| k == f || k.starts_with(&format!("{f}.")))
+    };
+    let by_hand = sets("hypothesis.verdict") || sets("hypothesis.result") || sets("hypothesis");
+    if !by_hand || sets("hypothesis.evidence") {
+        return Ok(Vec::new());
+    }
+    let Some(h) = card.hypothesis.as_deref_mut() else {
+        return Ok(Vec::new());
+    };
+    let because = if sets("hypothesis.rationale") {
+        h.rationale.clone()
+    } else {
+        None
+    };
+    crate::evidence::verdict::by_hand(old.hypothesis.as_deref(), h, because.as_deref()).map_err(
+        |e| match e.downcast_ref::<crate::evidence::verdict::Disagrees>() {
+            Some(_) => e.context(format!(
+                "{} of {}: set hypothesis.rationale too, saying why the verdict holds",
+                fields
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                old.short_id()
+            )),
+            None => e,
+        },
+    )
+}
+
 /// The rank for `moving` placed in `lane`.
 pub fn place(board: &Index, moving: &str, lane: &str, placement: &Placement) -> Result<String> {
-    let others: Vec<store::index::Placed<'_>> = board
-        .lane_cards(lane)
-        .into_iter()
-        .filter(|c| c.id != moving)
-        .collect();
-    let rank_of = |i: usize| others.get(i).map(|c| c.rank).filter(|r| !r.is_empty());
-    let anchor = |q: &str| -> Result<usize> {
-        let id = board.resolve_id(q)?;
-        if id == moving {
-            bail!("cannot place a card relative to itself");
-        }
-        others.iter().position(|c| c.id == id.as_str()).ok_or_else(|| {
-            let where_ = board.summary(&id).map(|c| c.lane).unwrap_or_default();
-            anyhow!("card {} is in {where_}, not in {lane}; --before/--after need a card in the target lane", id::short(&id))
-        })
-    };
-    let (lo, hi) = match placement {
-        Placement::Top => (None, rank_of(0)),
-        Placement::Bottom => (
-            others.last().map(|c| c.rank).filter(|r| !r.is_empty()),
-            None,
-        ),
-        Placement::Before(q) => {
-            let i = anchor(q)?;
-            let hi = rank_of(i);
-            // Skip back over cards tied with the anchor.
-            let mut j = i;
-            while j > 0 && rank_of(j - 1) == hi {
-                j -= 1;
+    // The card named to place against is read from its file.
+    let anchor = match placement {
+        Placement::Before(q) | Placement::After(q) => {
+            let id = board.resolve_id(q)?;
+            if id == moving {
+                bail!("cannot place a card relative to itself");
             }
-            (if j > 0 { rank_of(j - 1) } else { None }, hi)
-        }
-        Placement::After(q) => {
-            let i = anchor(q)?;
-            let lo = rank_of(i);
-            let mut j = i + 1;
-            while j < others.len() && rank_of(j) == lo {
-                j += 1;
+            let named = board.current(&id);
+            match named {
+                Some(a) if a.lane == lane => Some(a),
+                _ => bail!(
+                    "card {} is in {}, not in {lane}; --before/--after need a card in the target lane",
+                    id::short(&id),
+                    named.map(|a| a.lane).unwrap_or_default()
+                ),
             }
-            (lo, rank_of(j))
         }
+        _ => None,
     };
-    Ok(rank::between_unique(lo, hi, moving))
+    // The other cards of the lane in order, from a place, one way: only
+    // the ones next to where the card goes are read.
+    let skip = anchor.as_ref().map(|a| a.id.as_str());
+    fn ranks<'a>(
+        board: &'a Index,
+        lane: &'a str,
+        skip: [Option<&'a str>; 2],
+        from: Option<(&'a str, &'a str)>,
+        backwards: bool,
+    ) -> impl Iterator<Item = Option<String>> + 'a {
+        board
+            .lane_walk(lane, from, backwards)
+            .filter(move |c| !skip.contains(&Some(c.id.as_str())))
+            .map(|c| Some(c.rank).filter(|r| !r.is_empty()))
+    }
+    let others = |from, backwards| ranks(board, lane, [Some(moving), skip], from, backwards);
+    let (lo, hi) = match (placement, &anchor) {
+        (Placement::Top, _) => (None, others(None, false).next().flatten()),
+        (Placement::Bottom, _) => (others(None, true).next().flatten(), None),
+        (Placement::Before(_), Some(a)) => {
+            let hi = Some(a.rank.clone()).filter(|r| !r.is_empty());
+            // Back over cards tied with the anchor.
+            let from = Some((a.rank.as_str(), a.id.as_str()));
+            (others(from, true).find(|r| *r != hi).flatten(), hi)
+        }
+        (Placement::After(_), Some(a)) => {
+            let lo = Some(a.rank.clone()).filter(|r| !r.is_empty());
+            let from = Some((a.rank.as_str(), a.id.as_str()));
+            (lo.clone(), others(from, false).find(|r| *r != lo).flatten())
+        }
+        _ => bail!("no card to place against"),
+    };
+    Ok(rank::between_unique(lo.as_deref(), hi.as_deref(), moving))
 }
 
 /// The name a journal entry is signed with: the commit's author.
 pub(crate) fn author_name(ctx: &Context, root: &Path) -> String {
-    git::open(root)
+    let name = git::open(root)
         .ok()
         .and_then(|r| ctx.signer().signatures(&r).ok())
         .and_then(|(a, _)| a.name().ok().map(str::to_string))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match &ctx.agent {
+        Some(agent) => format!("{name} via {}", message::clean_line(agent, 60)),
+        None => name,
+    }
 }
 
 /// Whether lanes' commits run the repository's commit hooks: yes, as
@@ -821,7 +894,9 @@ fn write_and_commit(
     }
     let mut cards = vec![after.id.as_str()];
     cards.extend(also.iter().filter(|c| **c != after.id));
-    let msg = message::full(&subject, body, verb, &cards);
+    let mut trailers = message::Trailers::new(verb, &cards);
+    trailers.agent = ctx.agent.clone();
+    let msg = trailers.message(&subject, body);
     let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
     tx.sign_as(ctx.signer());
     tx.run_hooks(git_hooks(&board.config));
@@ -831,16 +906,24 @@ fn write_and_commit(
         Some(new_text.as_bytes()),
     )?;
     let backup = Backup::take(&repo, &path)?;
+    // Nothing else has changed the cards folder since the board was
+    // loaded: the write can be noted for the next command.
+    let quiet = board.folder_unchanged();
     store::write_atomic(&path, new_text.as_bytes())?;
     match tx.commit(&[(repo_rel, None)], &msg) {
-        Ok(oid) => Ok(Outcome {
-            card: after.id.clone(),
-            written: Some(after.clone()),
-            summary: subject,
-            commit: Some(oid),
-            changed: vec![rel],
-            more: More::None,
-        }),
+        Ok(oid) => {
+            if quiet {
+                board.note_written(&after.id);
+            }
+            Ok(Outcome {
+                card: after.id.clone(),
+                written: Some(after.clone()),
+                summary: subject,
+                commit: Some(oid),
+                changed: vec![rel],
+                more: More::None,
+            })
+        }
         Err(e) => {
             // Put the file back as it was, then let the transaction go.
             let restored = backup.restore(&path, current.as_deref().map(str::as_bytes));
@@ -862,10 +945,7 @@ struct Backup {
 
 impl Backup {
     fn take(repo: &git2::Repository, path: &Path) -> Result<Backup> {
-        let link = repo
-            .path()
-            .join("lanes")
-            .join(format!("backup.{}", std::process::id()));
+        let link = store::cache::Scratch::in_git_dir(repo.path()).backup(std::process::id());
         let _ = std::fs::remove_file(&link);
         if !path.exists() {
             return Ok(Backup { link: None });

@@ -19,6 +19,11 @@ pub struct Record {
     pub verdict: Option<Verdict>,
     /// The result's provenance (replaces the card's evidence).
     pub evidence: Option<Evidence>,
+    /// A key to keep as `hypothesis.metric_key` (one the user named).
+    pub metric_key: Option<String>,
+    /// Why the verdict holds (`--because`): its `rationale`. Without one,
+    /// a new result or verdict takes away the rationale given before.
+    pub because: Option<String>,
     /// A run to add to `experiment.runs` (`mlflow:<id>`).
     pub run: Option<String>,
     /// A cost to add to `experiment.cost`: (amount, unit; "" for none).
@@ -47,8 +52,17 @@ pub(super) fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, 
     let old = lookup(board, &rec.card)?;
     let mut card = old.clone();
     let mut body = Vec::new();
-    if rec.result.is_some() || rec.verdict.is_some() || rec.evidence.is_some() {
+    if rec.result.is_some()
+        || rec.verdict.is_some()
+        || rec.evidence.is_some()
+        || rec.metric_key.is_some()
+        || rec.because.is_some()
+    {
         let h = card.hypothesis.get_or_insert_with(Default::default);
+        if let Some(k) = rec.metric_key {
+            body.push(format!("hypothesis.metric_key: {k}"));
+            h.metric_key = Some(k);
+        }
         if let Some(r) = rec.result {
             body.push(format!("hypothesis.result: {}", message::show_value(&r)));
             h.result = Some(r);
@@ -56,6 +70,18 @@ pub(super) fn build(ctx: &Context, board: &Index, rec: Record) -> Result<(Card, 
         if let Some(v) = rec.verdict {
             body.push(format!("hypothesis.verdict: {v}"));
             h.verdict = v;
+        }
+        match rec.because {
+            Some(why) => {
+                body.push(format!("hypothesis.rationale: {why}"));
+                h.rationale = Some(why);
+            }
+            None if (rec.evidence.is_some() || rec.verdict.is_some())
+                && h.rationale.take().is_some() =>
+            {
+                body.push("hypothesis.rationale: removed (it was about the verdict before)".into());
+            }
+            None => {}
         }
         if let Some(e) = &rec.evidence {
             body.push(format!("hypothesis.evidence: {}", e.source));

@@ -1,6 +1,7 @@
-//! Checksums for lanes' own files under `.git/lanes/` (caches): damage to
-//! one (a disk error, a cut-off copy, a stray edit) must mean "rebuild",
-//! never cards or history shown wrong. Not cryptographic (whoever can write
+//! Checksums for lanes' own files under `.git/lanes/` (caches, see
+//! [`cache::envelope`](super::cache::envelope)): damage to one (a disk
+//! error, a cut-off copy, a stray edit) must mean "rebuild", never cards or
+//! history shown wrong. Not cryptographic (whoever can write
 //! `.git/` can do anything): fast, and sure to notice a changed word.
 
 use std::io::{self, Write};
@@ -100,49 +101,6 @@ impl Write for Summing<'_> {
     }
 }
 
-/// The last 16 bytes of a sealed file: the checksum of everything before
-/// them, then this tag.
-const SEAL: &[u8; 8] = b"lanesum1";
-
-/// Write a cache file through `fill`, sealed with its checksum (see
-/// [`unseal`]).
-pub fn write_sealed(
-    path: &std::path::Path,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    super::cache::write_scratch(path, |w| {
-        let mut s = Summing {
-            inner: w,
-            sum: Sum::new(),
-        };
-        fill(&mut s)?;
-        let total = s.sum.finish();
-        w.write_all(&total.to_le_bytes())?;
-        w.write_all(SEAL)
-    })
-}
-
-/// The content of a sealed file's bytes, trailer removed (the buffer keeps
-/// its capacity); `None` if the trailer is missing or the checksum does not
-/// match.
-pub fn unseal(mut data: Vec<u8>) -> Option<Vec<u8>> {
-    let body = data.len().checked_sub(16)?;
-    if &data[body + 8..] != SEAL {
-        return None;
-    }
-    let want = u64::from_le_bytes(data[body..body + 8].try_into().ok()?);
-    if sum(&data[..body]) != want {
-        return None;
-    }
-    data.truncate(body);
-    Some(data)
-}
-
-/// Read a sealed file; `None` if it is missing, unreadable or damaged.
-pub fn read_sealed(path: &std::path::Path) -> Option<Vec<u8>> {
-    unseal(std::fs::read(path).ok()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,19 +126,5 @@ mod tests {
         let mut zeros = data.clone();
         zeros.extend_from_slice(&[0; 8]);
         assert_ne!(sum(&zeros), whole);
-    }
-
-    #[test]
-    fn sealed_files_open_only_when_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c");
-        write_sealed(&path, |w| w.write_all(b"cache body")).unwrap();
-        assert_eq!(read_sealed(&path).unwrap(), b"cache body");
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes[3] ^= 0x20;
-        std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(read_sealed(&path), None);
-        std::fs::write(&path, b"cache body").unwrap();
-        assert_eq!(read_sealed(&path), None);
     }
 }

@@ -17,6 +17,13 @@ use crate::model::{
 };
 use serde_yaml::{Mapping, Number, Value};
 
+/// The version of the layout [`encode`] writes. Caches carry it and are
+/// dropped when it differs, so it must move whenever the bytes of any card
+/// would change: a field added, removed or moved, a new encoding of a
+/// value, a change in what parsing puts where (the golden-bytes test in
+/// this file fails until it has moved).
+pub const LAYOUT_VERSION: u32 = 3;
+
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
 pub fn encode(card: &Card) -> Option<Vec<u8>> {
@@ -69,16 +76,19 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             let Hypothesis {
                 statement,
                 metric,
+                metric_key,
                 direction,
                 baseline,
                 target,
                 result,
                 verdict,
+                rationale,
                 extra,
             } = &**h;
             w.byte(1);
             w.opt_str(statement);
             w.opt_str(metric);
+            w.opt_str(metric_key);
             w.byte(match direction {
                 None => 0,
                 Some(Direction::Higher) => 1,
@@ -88,6 +98,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             w.opt_value(target)?;
             w.opt_value(result)?;
             w.byte(Verdict::ALL.iter().position(|v| v == verdict)? as u8);
+            w.opt_str(rationale);
             w.mapping(extra)?;
         }
     }
@@ -161,6 +172,7 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: r.opt_string()?,
             metric: r.opt_string()?,
+            metric_key: r.opt_string()?,
             direction: match r.byte()? {
                 0 => None,
                 1 => Some(Direction::Higher),
@@ -171,6 +183,7 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
             target: r.opt_value()?,
             result: r.opt_value()?,
             verdict: *Verdict::ALL.get(r.byte()? as usize)?,
+            rationale: r.opt_string()?,
             extra: r.mapping()?,
         }));
     }
@@ -598,11 +611,13 @@ relates:
 hypothesis:
   statement: Recency raises precision@10
   metric: precision@10
+  metric_key: val/precision_at_10
   direction: higher
   baseline: 0.21
   target: +15%
   result: 18446744073709551615
   verdict: refuted
+  rationale: the eval set leaked
   reviewer: bo
 experiment:
   runs:
@@ -634,6 +649,9 @@ future_field:
         let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
         let bytes = encode(&card).unwrap();
         assert_eq!(decode(&bytes).as_ref(), Some(&card));
+        let hyp = card.hypothesis.as_deref().unwrap();
+        assert_eq!(hyp.metric_key.as_deref(), Some("val/precision_at_10"));
+        assert_eq!(hyp.rationale.as_deref(), Some("the eval set leaked"));
         let h = head(&bytes).unwrap();
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);
@@ -642,6 +660,94 @@ future_field:
         assert_eq!(h.parent, Some("par1"));
         assert_eq!(h.verdict, Some(Verdict::Refuted));
         assert_eq!(h.checklist, (1, 1));
+    }
+
+    /// Every layout [`LAYOUT_VERSION`] has named, oldest first: the version
+    /// and the bytes [`FULL`] encodes to in it. Append a row when the
+    /// layout changes (with the version raised); never edit a row.
+    const LAYOUTS: &[(u32, &str)] = &[
+        (
+            1,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101010a323032362d30312d3035010a323032362d30322d3031010b4672656520",
+                "746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c7072",
+                "65636973696f6e403130010105e17a14ae47e1ca3f0106042b3135250104ffffffffffffffff0201",
+                "060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c69",
+                "67687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f75727305",
+                "0000000000000c4006046b696e6407030604613130300002010e686f6c642d6f757420636865636b",
+                "0101060262790603616e610114323032362d30312d30355431303a30303a30305a03616e61237765",
+                "656b656e6420747261666669630a6265686176657320646966666572656e746c790002060c667574",
+                "7572655f6669656c64080106066e6573746564070404010000000000000005000000000000044003",
+                "fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            2,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101010a323032362d30312d3035010a323032362d30322d3031010b4672656520",
+                "746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c7072",
+                "65636973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1",
+                "ca3f0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b65",
+                "6401060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d76330108",
+                "6c6967687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f7572",
+                "73050000000000000c4006046b696e6407030604613130300002010e686f6c642d6f757420636865",
+                "636b0101060262790603616e610114323032362d30312d30355431303a30303a30305a03616e6123",
+                "7765656b656e6420747261666669630a6265686176657320646966666572656e746c790002060c66",
+                "75747572655f6669656c64080106066e657374656407040401000000000000000500000000000004",
+                "4003fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            3,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310301",
+                "01010a323032362d30312d3035010a323032362d30322d3031010b4672656520746578742e0a0101",
+                "1b526563656e63792072616973657320707265636973696f6e403130010c707265636973696f6e40",
+                "3130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f0106042b3135",
+                "250104ffffffffffffffff020113746865206576616c20736574206c65616b656401060872657669",
+                "657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c6967687467626d",
+                "01066162633132330103f4ffffffffffffff01060367707508020605686f75727305000000000000",
+                "0c4006046b696e6407030604613130300002010e686f6c642d6f757420636865636b010106026279",
+                "0603616e610114323032362d30312d30355431303a30303a30305a03616e61237765656b656e6420",
+                "747261666669630a6265686176657320646966666572656e746c790002060c6675747572655f6669",
+                "656c64080106066e6573746564070404010000000000000005000000000000044003fdffffffffff",
+                "ffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+    ];
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn the_layout_changes_only_with_its_version() {
+        let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let now = hex(&encode(&card).unwrap());
+        let versions: Vec<u32> = LAYOUTS.iter().map(|l| l.0).collect();
+        assert!(
+            versions.windows(2).all(|w| w[0] < w[1]),
+            "LAYOUTS must list versions in rising order: {versions:?}"
+        );
+        if let Some((v, _)) = LAYOUTS
+            .iter()
+            .find(|(v, bytes)| *bytes == now && *v != LAYOUT_VERSION)
+        {
+            panic!("the card layout is the one of version {v}, but LAYOUT_VERSION says {LAYOUT_VERSION}");
+        }
+        let (last, golden) = LAYOUTS[LAYOUTS.len() - 1];
+        assert!(
+            last == LAYOUT_VERSION && golden == now,
+            "the card layout changed: raise LAYOUT_VERSION (now {LAYOUT_VERSION}) in src/store/codec.rs \
+             so that caches written with the old layout are dropped, and append to LAYOUTS:\n({}, \"{now}\"),",
+            if last == LAYOUT_VERSION { LAYOUT_VERSION + 1 } else { LAYOUT_VERSION }
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl BoardLock {
 
     pub fn acquire_within(dir: &Path, wait: Duration) -> Result<BoardLock> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join("lock");
+        let path = dir.join(super::cache::LOCK);
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -311,7 +311,7 @@ impl Board {
 
     fn load_with(root: &Path, per_lane: Option<usize>) -> Result<Board> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-        let snapshot = cache::Snapshot::load(root)?;
+        let snapshot = cache::cards::Snapshot::load(root)?;
         let file_ids = snapshot.file_ids.clone();
         let (cards, problems, omitted) = match per_lane {
             None => {
@@ -486,13 +486,13 @@ pub fn list_json(
 /// `ready`, `show` and the link graph need of the whole board.
 pub struct Heads {
     root: PathBuf,
-    snapshot: cache::Snapshot,
+    snapshot: cache::cards::Snapshot,
 }
 
 impl Heads {
     pub fn load(root: &Path) -> Result<Heads> {
-        let snapshot = cache::Snapshot::load(root)?;
-        snapshot.save_if_outdated();
+        let snapshot = cache::cards::Snapshot::load(root)?;
+        snapshot.settle();
         Ok(Heads {
             root: root.to_path_buf(),
             snapshot,
@@ -504,7 +504,7 @@ impl Heads {
     pub fn load_for_json(root: &Path) -> Result<Heads> {
         Ok(Heads {
             root: root.to_path_buf(),
-            snapshot: cache::Snapshot::load_for_json(root)?,
+            snapshot: cache::cards::Snapshot::load_for_json(root)?,
         })
     }
 

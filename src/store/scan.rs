@@ -15,56 +15,38 @@ use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Entries modified this close to the cache write are read again.
-pub(crate) const RACY_NS: i128 = 2_000_000_000;
+pub(crate) use super::cache::table::Stamp;
 
-/// What identifies a version of a file without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    pub mtime: i128,
-    pub ctime: i128,
-    pub size: u64,
-    pub ino: u64,
-}
-
-impl Stamp {
-    /// The stamp of a regular file; `None` for anything else (a symlink or
-    /// a folder is never trusted, and reading it reports why). On unix,
-    /// [`Folder::stamp`] reads the same fields without a `Metadata`.
-    #[cfg(any(test, not(unix)))]
-    pub fn of(meta: &fs::Metadata) -> Option<Stamp> {
-        if !meta.file_type().is_file() {
-            return None;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            Some(Stamp {
-                mtime: nanos(meta.mtime(), meta.mtime_nsec()),
-                ctime: nanos(meta.ctime(), meta.ctime_nsec()),
-                size: meta.size(),
-                ino: meta.ino(),
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            let mtime = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos() as i128);
-            Some(Stamp {
-                mtime,
-                ctime: mtime,
-                size: meta.len(),
-                ino: 0,
-            })
-        }
+/// The stamp of a regular file; `None` for anything else (a symlink or a
+/// folder is never trusted, and reading it reports why). On unix,
+/// [`Folder::stamp`] reads the same fields without a `Metadata`.
+pub(crate) fn stamp_of(meta: &fs::Metadata) -> Option<Stamp> {
+    if !meta.file_type().is_file() {
+        return None;
     }
-
-    /// Whether a cache written at `written` may trust this stamp.
-    pub fn settled(&self, written: i128) -> bool {
-        self.mtime < written - RACY_NS && self.ctime < written - RACY_NS
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            mtime: nanos(meta.mtime(), meta.mtime_nsec()),
+            ctime: nanos(meta.ctime(), meta.ctime_nsec()),
+            size: meta.size(),
+            ino: meta.ino(),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        Some(Stamp {
+            mtime,
+            ctime: mtime,
+            size: meta.len(),
+            ino: 0,
+        })
     }
 }
 
@@ -73,18 +55,76 @@ fn nanos(secs: i64, nsec: i64) -> i128 {
     secs as i128 * 1_000_000_000 + nsec as i128
 }
 
-pub(crate) fn now_ns() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
-}
-
 /// The card files in the cards folder.
 pub(crate) struct Scan {
     /// `(id, stamp)` sorted by id.
     pub files: Vec<(String, Option<Stamp>)>,
     /// Files in the cards folder that are not `<id>.yaml`.
     pub problems: Vec<Problem>,
+    /// The cards folder's own stamp, taken before it was listed.
+    pub folder: Option<Stamp>,
+}
+
+/// The cards folder's own stamp: it changes whenever a card file is added,
+/// removed or replaced by a rename (lanes' own writes, git's checkouts,
+/// editors that save through a temporary file), not when a file is
+/// rewritten in place. `None` when there is no such folder.
+pub(crate) fn folder_stamp(root: &Path) -> Option<Stamp> {
+    let meta = fs::symlink_metadata(root.join(CARDS_DIR)).ok()?;
+    if !meta.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            mtime: nanos(meta.mtime(), meta.mtime_nsec()),
+            ctime: nanos(meta.ctime(), meta.ctime_nsec()),
+            size: meta.size(),
+            ino: meta.ino(),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        // No inode or ctime to tell a replaced folder: never trusted.
+        let _ = meta;
+        None
+    }
+}
+
+/// A card file as its folder lists it, without a `stat`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Listed {
+    pub id: String,
+    /// Its inode number (0 where the platform has none).
+    pub ino: u64,
+    /// Whether the listing says it is a regular file (or does not say).
+    pub regular: bool,
+}
+
+/// The card files of the cards folder, sorted by id, read from the folder
+/// listing alone (files that are not cards are left out).
+pub(crate) fn listing(root: &Path) -> Result<Vec<Listed>> {
+    let dir = root.join(CARDS_DIR);
+    match fs::symlink_metadata(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        _ => {}
+    }
+    let (found, _) = list(&dir)?;
+    Ok(sorted_by_id(found))
+}
+
+/// The stamp of the file at `path` (not following a symlink).
+pub(crate) fn file_stamp(path: &Path) -> Option<Stamp> {
+    stamp_of(&fs::symlink_metadata(path).ok()?)
+}
+
+/// The stamps of some card files (`None`: gone, or not a regular file).
+pub(crate) fn stamps(root: &Path, ids: &[&str]) -> Vec<Option<Stamp>> {
+    match Folder::open(&root.join(CARDS_DIR)) {
+        Ok(folder) => ids.iter().map(|id| folder.stamp(id.as_bytes())).collect(),
+        Err(_) => vec![None; ids.len()],
+    }
 }
 
 /// Stat-ing is handed out in runs of this many files.
@@ -94,12 +134,14 @@ const CHUNK: usize = 256;
 /// a cache holds, sorted: they are stat-ed while the folder is read.
 pub(crate) fn scan(root: &Path, expected: &[&[u8]]) -> Result<Scan> {
     let dir = root.join(CARDS_DIR);
+    let folder_before = folder_stamp(root);
     let folder = match Folder::open(&dir) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Scan {
                 files: Vec::new(),
                 problems: Vec::new(),
+                folder: None,
             })
         }
         Err(e) => bail!("cannot read {}: {e}", dir.display()),
@@ -154,7 +196,7 @@ pub(crate) fn scan(root: &Path, expected: &[&[u8]]) -> Result<Scan> {
         }
     }
     problems.sort_by(|a, b| a.path.cmp(&b.path));
-    let found = sorted(found);
+    let found: Vec<String> = sorted_by_id(found).into_iter().map(|l| l.id).collect();
     // Both sorted: take each listed file's stamp from `expected`. Files the
     // cache did not know (all of them, without a cache) are stat-ed now.
     let mut e = 0;
@@ -179,37 +221,41 @@ pub(crate) fn scan(root: &Path, expected: &[&[u8]]) -> Result<Scan> {
     for (i, stamp) in unknown.into_iter().zip(stamps) {
         files[i].1 = stamp;
     }
-    Ok(Scan { files, problems })
+    Ok(Scan {
+        files,
+        problems,
+        folder: folder_before,
+    })
 }
 
 /// `ids` sorted. Most ids differ in their first eight bytes, so those are
 /// sorted as numbers in one compact array, and only ids sharing them are
 /// compared as strings (sorting the strings themselves chases a pointer per
 /// comparison).
-fn sorted(ids: Vec<String>) -> Vec<String> {
+fn sorted_by_id(files: Vec<Listed>) -> Vec<Listed> {
     let prefix = |s: &str| {
         let mut b = [0u8; 8];
         let n = s.len().min(8);
         b[..n].copy_from_slice(&s.as_bytes()[..n]);
         u64::from_be_bytes(b)
     };
-    let mut keys: Vec<(u64, usize)> = ids
+    let mut keys: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
-        .map(|(i, s)| (prefix(s), i))
+        .map(|(i, f)| (prefix(&f.id), i))
         .collect();
     keys.sort_unstable();
     for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
         if run.len() > 1 {
-            run.sort_unstable_by(|a, b| ids[a.1].cmp(&ids[b.1]));
+            run.sort_unstable_by(|a, b| files[a.1].id.cmp(&files[b.1].id));
         }
     }
-    let mut slots: Vec<Option<String>> = ids.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Listed>> = files.into_iter().map(Some).collect();
     keys.iter().filter_map(|&(_, i)| slots[i].take()).collect()
 }
 
 /// The card ids in the folder, unsorted, and files that are not cards.
-fn list(dir: &Path) -> Result<(Vec<String>, Vec<Problem>)> {
+fn list(dir: &Path) -> Result<(Vec<Listed>, Vec<Problem>)> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => bail!("cannot read {}: {e}", dir.display()),
@@ -232,7 +278,15 @@ fn list(dir: &Path) -> Result<(Vec<String>, Vec<Problem>)> {
             continue;
         }
         match name.strip_suffix(".yaml") {
-            Some(stem) if id::is_valid(stem) => found.push(stem.to_string()),
+            Some(stem) if id::is_valid(stem) => found.push(Listed {
+                id: stem.to_string(),
+                #[cfg(unix)]
+                ino: std::os::unix::fs::DirEntryExt::ino(&entry),
+                #[cfg(not(unix))]
+                ino: 0,
+                // From the listing where it says (no `stat`).
+                regular: entry.file_type().map_or(true, |t| t.is_file()),
+            }),
             _ => problems.push(Problem::new(
                 &format!("{CARDS_DIR}/{name}"),
                 1,
@@ -325,7 +379,7 @@ impl Folder {
         fs::symlink_metadata(self.path.join(name))
             .ok()
             .as_ref()
-            .and_then(Stamp::of)
+            .and_then(stamp_of)
     }
 }
 
@@ -361,7 +415,7 @@ mod tests {
             v.into_iter()
                 .map(|id| {
                     let meta = fs::symlink_metadata(cards.join(format!("{id}.yaml"))).unwrap();
-                    let stamp = Stamp::of(&meta);
+                    let stamp = stamp_of(&meta);
                     (id, stamp)
                 })
                 .collect()

@@ -30,7 +30,7 @@ pub struct Checked {
 /// rewrites it. A broken board.yaml is an error, as for [`Board::load`].
 pub fn check_root(root: &Path) -> Result<(Vec<Problem>, Checked)> {
     let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-    let mut snapshot = cache::Snapshot::load(root)?;
+    let mut snapshot = cache::cards::Snapshot::load(root)?;
     if snapshot.outdated {
         let (cards, problems) = snapshot.into_cards(root, &config);
         let problems = check_cards(root, &config, problems, cards.iter().map(Facts::of));
@@ -426,7 +426,7 @@ mod tests {
         let (first, _) = check_root(root).unwrap();
         assert!(cache.exists(), "the first run writes the cache");
         assert_eq!(first, found);
-        assert!(!cache::Snapshot::load(root).unwrap().outdated);
+        assert!(!cache::cards::Snapshot::load(root).unwrap().outdated);
         assert_eq!(same("cards decoded from the cache"), found);
     }
 }

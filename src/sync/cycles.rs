@@ -3,7 +3,7 @@
 //! other merge conflict: by `lanes sync` on the whole merged board, by the
 //! merge driver on the one card git gives it.
 
-use super::{blob_text, record_conflicts, Report, SideMeta};
+use super::{blob_text, made_by, record_conflicts, Lineage, Recorder, Report};
 use crate::merge::{self, cycles, Side};
 use crate::model::links::Kind;
 use crate::model::Card;
@@ -15,10 +15,6 @@ use std::path::Path;
 
 /// A file in a tree: its blob and mode.
 type Entry = (Oid, u32);
-
-/// Who made each side: (winner, its time, ours, theirs), as
-/// [`record_conflicts`] takes them.
-pub(super) type Sides<'a> = (Side, i64, &'a SideMeta, &'a SideMeta);
 
 /// Card versions, each parsed once.
 struct Cards<'r> {
@@ -102,17 +98,20 @@ impl cycles::View for Synced<'_, '_> {
 }
 
 /// Record the cycles the merged `index` closes that neither side had, on
-/// the cards holding their one-sided links. Returns the rewritten card
-/// files (repository path, blob).
+/// the cards holding their one-sided links, each side named by the commit
+/// that made it (`lineage`: ours, theirs); `at`: the journal entry's time.
+/// `files`: each side's board files. Returns the rewritten card files
+/// (repository path, blob).
 pub(super) fn record_in_sync(
     repo: &Repository,
     index: &git2::Index,
     cards_dir: &str,
-    ours: &BTreeMap<String, Entry>,
-    theirs: &BTreeMap<String, Entry>,
-    sides: Sides<'_>,
+    files: (&BTreeMap<String, Entry>, &BTreeMap<String, Entry>),
+    lineage: (Lineage, Lineage),
+    at: i64,
     report: &mut Report,
 ) -> Result<Vec<(String, Oid)>> {
+    let (ours, theirs) = files;
     let mut view = Synced {
         cards: Cards::new(repo),
         index,
@@ -160,7 +159,19 @@ pub(super) fn record_in_sync(
         let mut card = loaded.card;
         let conflicts: Vec<merge::Conflict> =
             links.iter().map(|l| cycles::conflict(&card, l)).collect();
-        record_conflicts(sides, &mut card, &conflicts, report);
+        let who = |c: &merge::Conflict, side: Side| {
+            let (line, v) = match side {
+                Side::Ours => (lineage.0, &c.ours),
+                Side::Theirs => (lineage.1, &c.theirs),
+            };
+            made_by(repo, line, &path, &c.field, v)
+        };
+        let by = Recorder {
+            name: "lanes sync",
+            at,
+            who: &who,
+        };
+        record_conflicts(&by, &mut card, &conflicts, report);
         let text = store::render_card(&card, std::str::from_utf8(&bytes).ok());
         out.push((path, repo.blob(text.as_bytes())?));
     }
@@ -249,70 +260,57 @@ impl cycles::View for Driven<'_, '_> {
     }
 }
 
-/// In the merge driver: record on `card` (merged from `ours` and
-/// `theirs`) the cycles its one-sided links close with the rest of the
-/// board as git merges it. `merging`: the commits being merged into HEAD
-/// (git names them to the driver in `GITHEAD_<id>`); without one (a
-/// rebase, a cherry-pick) the rest of the board is unknown and nothing is
-/// recorded (`lanes validate` reports the cycle).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn record_in_driver(
-    workdir: &Path,
-    path: &str,
-    card: &mut Card,
+/// In the merge driver: the links of `card` (merged from `ours` and
+/// `theirs`) that one side lacks, which may close a cycle (empty for most
+/// merges, which then read nothing more).
+pub(super) fn driver_candidates(
     ours: &Card,
     theirs: &Card,
-    merging: &[String],
-    sides: Sides<'_>,
-) -> Result<()> {
+    card: &Card,
+) -> Vec<(String, Kind, String)> {
     let mut candidates = cycles::added_links(Some(ours), card);
     candidates.extend(cycles::added_links(Some(theirs), card));
-    if candidates.is_empty() || merging.is_empty() {
-        return Ok(());
-    }
+    candidates
+}
+
+/// In the merge driver of a `git merge` of `other` into `head` (both
+/// sides' tips, and where they meet): the conflicts recording on `card`
+/// (merged from `ours` and `theirs`) the cycles its one-sided links
+/// (`candidates`) close with the rest of the board as git merges it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn record_in_driver(
+    repo: &Repository,
+    head: Lineage,
+    other: Lineage,
+    path: &str,
+    card: &Card,
+    ours: &Card,
+    theirs: &Card,
+    candidates: &[(String, Kind, String)],
+) -> Result<Vec<merge::Conflict>> {
     let Some(cards_dir) = path
         .rfind("cards/")
         .map(|at| path[..at + "cards/".len()].to_string())
     else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    let Ok(repo) = Repository::discover(workdir) else {
-        return Ok(());
-    };
-    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
-        return Ok(());
-    };
-    let Some(other) = merging
-        .iter()
-        .filter_map(|m| Oid::from_str(m).ok())
-        .find(|&m| m != head.id())
-        .and_then(|m| repo.find_commit(m).ok())
-    else {
-        return Ok(());
-    };
-    let base = repo
-        .merge_base(head.id(), other.id())
-        .ok()
+    let base = head
+        .base
         .and_then(|b| repo.find_commit(b).ok())
         .and_then(|c| c.tree().ok());
     let mut view = Driven {
-        cards: Cards::new(&repo),
+        cards: Cards::new(repo),
         cards_dir: &cards_dir,
         base,
-        ours: head.tree()?,
-        theirs: other.tree()?,
+        ours: repo.find_commit(head.tip)?.tree()?,
+        theirs: repo.find_commit(other.tip)?.tree()?,
         this: card,
         this_ours: ours,
         this_theirs: theirs,
     };
-    let links: Vec<cycles::CycleLink> = cycles::new_cycles(&candidates, &mut view)
+    Ok(cycles::new_cycles(candidates, &mut view)
         .into_iter()
         .filter(|l| l.card == card.id)
-        .collect();
-    if links.is_empty() {
-        return Ok(());
-    }
-    let conflicts: Vec<merge::Conflict> = links.iter().map(|l| cycles::conflict(card, l)).collect();
-    record_conflicts(sides, card, &conflicts, &mut Report::default());
-    Ok(())
+        .map(|l| cycles::conflict(card, &l))
+        .collect())
 }

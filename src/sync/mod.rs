@@ -23,11 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// How long a sync keeps trying when the remote keeps moving (a push
-/// rejected because a teammate pushed first: fetch, merge, push again,
-/// after a random pause so that racing clones spread out).
-pub const RETRY_FOR: Duration = Duration::from_secs(30);
-
 /// Where a sync reports what it is doing while it retries.
 pub type Progress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -184,12 +179,17 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         ..Default::default()
     };
     let start = head_oid(&repo)?;
-    let began = Instant::now();
-    let mut tries = 0usize;
-    let mut pause = Duration::from_millis(50);
+    let me = git::identity(&repo)
+        .ok()
+        .and_then(|(a, _)| a.name().ok().map(str::to_string))
+        .unwrap_or_default();
+    let mut race = Race::new(Instant::now());
     loop {
-        tries += 1;
-        let theirs = match link.fetch(&branch)? {
+        race.tries += 1;
+        let try_began = Instant::now();
+        // git's automatic maintenance after a fetch is left to the first
+        // try: a retry is only a few commits more.
+        let theirs = match link.fetch(&branch, race.tries == 1)? {
             Net::Ok => repo.refname_to_id(&tracking).ok(),
             Net::NoBranch => None,
             Net::Refused(msg) => bail!(
@@ -200,6 +200,13 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
                     Net::Failed(m) => m,
                     _ => String::new(),
                 };
+                if let Some(pause) = race.dropped(&msg) {
+                    if let Some(progress) = &opts.progress {
+                        progress(&race.say_dropped(&remote, pause));
+                    }
+                    std::thread::sleep(pause);
+                    continue;
+                }
                 report.offline = Some(msg_or(&msg, "the remote refused the fetch"));
                 let known = repo.refname_to_id(&tracking).ok();
                 report.ahead = match known {
@@ -209,76 +216,118 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
                 return Ok(report);
             }
         };
+        race.fetched(&repo, theirs, &me);
         let ours = head_oid(&repo)?;
-        if tries == 1 {
+        if race.tries == 1 {
             no_board_anywhere(&repo, &board_dir, ours, theirs, &remote, &branch)?;
         }
-        if let Some(t) = theirs {
-            if t != ours {
-                let (ahead, behind) = repo.graph_ahead_behind(ours, t)?;
-                if behind > 0 {
+        // What the branch becomes: itself, the remote tip (fast-forward) or
+        // a merge of both. A merge is pushed before it is checked out, so a
+        // push that loses the race leaves nothing behind here: the next try
+        // merges afresh (one merge commit per sync, not one per try).
+        let mut attempt = Report {
+            remote: remote.clone(),
+            branch: branch.clone(),
+            ..Default::default()
+        };
+        let mut behind = 0;
+        let target = match theirs {
+            Some(t) if t != ours => {
+                let (ahead, b) = repo.graph_ahead_behind(ours, t)?;
+                behind = b;
+                if behind == 0 {
+                    ours
+                } else {
                     refuse_pending(&repo)?;
-                    let moved = if ahead == 0 {
-                        checkout_and_move(&repo, ours, t, "lanes sync: fast-forward")?
+                    if ahead == 0 {
+                        t
                     } else {
-                        let mut attempt = report.clone();
-                        match merge(&repo, &board_dir, ours, t, &remote, &branch, &mut attempt)? {
-                            Some(m) => {
-                                report = attempt;
-                                report.merge = Some(m.to_string());
-                                true
-                            }
-                            None => false,
-                        }
-                    };
-                    if !moved {
-                        // A commit landed here meanwhile: merge again.
-                        if began.elapsed() > RETRY_FOR {
-                            bail!("the branch kept moving here while syncing ({tries} tries in {} s); your commits are safe, run `lanes sync` again", began.elapsed().as_secs());
-                        }
-                        continue;
+                        let m = merge(&repo, &board_dir, ours, t, &remote, &branch, &mut attempt)?;
+                        attempt.merge = Some(m.to_string());
+                        m
                     }
-                    report.pulled += behind;
                 }
             }
-        }
-        let ours = head_oid(&repo)?;
-        let needs_push = match theirs {
-            None => true,
-            Some(t) => t != ours && repo.graph_ahead_behind(ours, t)?.0 > 0,
+            _ => ours,
         };
-        if !needs_push {
+        attempt.pulled = behind;
+        // Moves the branch to `target` (if it is not there) and keeps what
+        // this try merged; false if a commit landed here meanwhile.
+        let settle = |report: &mut Report, attempt: &Report| -> Result<bool> {
+            if target != ours && !checkout_and_move(&repo, ours, target, "lanes sync: merge")? {
+                return Ok(false);
+            }
+            report.pulled += attempt.pulled;
+            report.conflicts.extend(attempt.conflicts.iter().cloned());
+            report.salvaged.extend(attempt.salvaged.iter().cloned());
+            if attempt.merge.is_some() {
+                report.merge.clone_from(&attempt.merge);
+            }
+            Ok(true)
+        };
+        if theirs == Some(target) {
+            // Nothing of ours is missing on the remote.
+            if !settle(&mut report, &attempt)? {
+                if race.out_of_time() {
+                    bail!(
+                        "the branch kept moving here while syncing ({}); your commits are safe, run `lanes sync` again",
+                        race.tally()
+                    );
+                }
+                continue;
+            }
             break;
         }
         // Pushing is safe, but the user would think their edits went too.
         refuse_pending(&repo)?;
-        match link.push(&branch_ref, &branch)? {
+        match link.push(target, &branch)? {
             Net::Ok => {
                 report.pushed = true;
                 // Keep the tracking ref in step without another fetch.
-                let _ = repo.reference(&tracking, ours, true, "lanes sync: pushed");
+                let _ = repo.reference(&tracking, target, true, "lanes sync: pushed");
+                if !settle(&mut report, &attempt)? {
+                    // A commit landed here while pushing: the next try
+                    // finds the remote at our push and pushes it too.
+                    continue;
+                }
                 break;
             }
             Net::Rejected => {
-                if began.elapsed() > RETRY_FOR {
-                    break;
+                let pause = race.rejected(try_began.elapsed());
+                if let Some(why) = race.give_up() {
+                    settle(&mut report, &attempt)?;
+                    bail!(
+                        "{why}; your commits are safe here ({}), run `lanes sync` again",
+                        race.tally()
+                    );
                 }
                 if let Some(progress) = &opts.progress {
-                    progress(&format!(
-                        "{remote}/{branch} moved while pushing; merging again (try {})",
-                        tries + 1
-                    ));
+                    progress(&race.say(&remote, &branch, pause));
                 }
-                std::thread::sleep(backoff(pause));
-                pause = (pause * 2).min(Duration::from_secs(2));
+                std::thread::sleep(pause);
                 continue;
             }
-            Net::NoBranch => break,
-            Net::Refused(msg) => bail!(
-                "{remote} refused the push:\n{msg}\nyour commits are safe here ({} ahead); fix the cause and run `lanes sync` again",
-                repo.graph_ahead_behind(ours, theirs.unwrap_or(ours)).map(|x| x.0).unwrap_or(0)
-            ),
+            Net::NoBranch => {
+                settle(&mut report, &attempt)?;
+                break;
+            }
+            Net::Refused(msg) => {
+                settle(&mut report, &attempt)?;
+                let now = head_oid(&repo)?;
+                bail!(
+                    "{remote} refused the push:\n{msg}\nyour commits are safe here ({} ahead); fix the cause and run `lanes sync` again",
+                    repo.graph_ahead_behind(now, theirs.unwrap_or(now)).map(|x| x.0).unwrap_or(0)
+                )
+            }
             Net::Failed(msg) => {
+                if let Some(pause) = race.dropped(&msg) {
+                    if let Some(progress) = &opts.progress {
+                        progress(&race.say_dropped(&remote, pause));
+                    }
+                    std::thread::sleep(pause);
+                    continue;
+                }
+                settle(&mut report, &attempt)?;
                 report.offline = Some(msg_or(&msg, "the remote refused the push"));
                 break;
             }
@@ -292,12 +341,6 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
         let (a, b) = repo.graph_ahead_behind(end, t)?;
         report.ahead = a;
         report.behind = b;
-    }
-    if report.ahead > 0 && report.offline.is_none() && !report.pushed {
-        bail!(
-            "the remote kept moving while syncing ({tries} tries in {} s); your commits are safe here, run `lanes sync` again",
-            began.elapsed().as_secs()
-        );
     }
     record_sync(&repo, start);
     Ok(report)
@@ -351,7 +394,7 @@ fn first_fetch(
         branch: branch.clone(),
         ..Default::default()
     };
-    let theirs = match link.fetch(&branch)? {
+    let theirs = match link.fetch(&branch, true)? {
         Net::Ok => repo.refname_to_id(&tracking).ok(),
         Net::NoBranch => None,
         Net::Refused(msg) => bail!("{remote} refused the fetch:\n{msg}\nnothing was changed"),
@@ -436,10 +479,10 @@ fn count_commits(repo: &Repository, from: Oid) -> Result<usize> {
 
 /// Remember where the last sync started, for "what changed since".
 fn record_sync(repo: &Repository, before: Oid) {
-    let dir = repo.path().join("lanes");
-    let _ = std::fs::create_dir_all(&dir);
+    let scratch = crate::store::cache::Scratch::in_git_dir(repo.path());
+    let _ = scratch.create();
     let _ = std::fs::write(
-        dir.join("last-sync"),
+        scratch.file(crate::store::cache::LAST_SYNC),
         format!("{} {}\n", date::now_secs(), before),
     );
 }
@@ -458,13 +501,173 @@ fn checkout_and_move(repo: &Repository, expected: Oid, target: Oid, why: &str) -
     Ok(true)
 }
 
-/// A pause before trying again, random between `base` and twice that, so
-/// that clones racing for the remote spread out.
-fn backoff(base: Duration) -> Duration {
+/// A sync racing teammates for the remote: its tries, who else is
+/// pushing, and how long to pause after a push that lost.
+///
+/// A rejected push means a teammate's push went through: the team is
+/// making progress, so the sync keeps trying (up to [`RETRY_FOR`]),
+/// merging what arrived. The first rejection is retried at once, as git
+/// users do by hand (the fetch brings the commits that won). Only pushes
+/// that lose again and again pause, for a random time up to the length of
+/// a try, doubled with each loss and no longer than [`MAX_PAUSE`], so that
+/// racing clones take turns instead of all losing together.
+struct Race {
+    began: Instant,
+    tries: usize,
+    /// Rejected pushes in a row.
+    losses: u32,
+    /// Rejected pushes in a row after which the remote had not moved.
+    stuck: usize,
+    /// The remote tip at the last fetch, and whether that fetch moved it.
+    seen: Option<Oid>,
+    moved: bool,
+    /// Authors of the commits that reached the remote during this sync
+    /// (the user excluded).
+    pushers: BTreeSet<String>,
+    /// Connections the remote dropped (a busy server), retried.
+    drops: u32,
+}
+
+/// Connections dropped by a busy remote that one sync retries (sshd's
+/// `MaxStartups`, a git daemon at its connection limit, a proxy).
+const MAX_DROPS: u32 = 6;
+
+/// How long a sync keeps trying while teammates' pushes keep winning.
+pub const RETRY_FOR: Duration = Duration::from_secs(600);
+
+/// The longest pause between two tries.
+pub const MAX_PAUSE: Duration = Duration::from_secs(3);
+
+/// Rejected pushes in a row, with the remote not moving in between, after
+/// which a sync gives up: a remote that refuses for some other reason.
+const STUCK_AFTER: usize = 8;
+
+impl Race {
+    fn new(began: Instant) -> Race {
+        Race {
+            began,
+            tries: 0,
+            losses: 0,
+            stuck: 0,
+            seen: None,
+            moved: false,
+            pushers: BTreeSet::new(),
+            drops: 0,
+        }
+    }
+
+    /// After a network step failed with git's `msg`: the pause before
+    /// trying again if the remote dropped the connection as a busy server
+    /// does, or None (offline: the sync stops there).
+    fn dropped(&mut self, msg: &str) -> Option<Duration> {
+        if !remote::dropped(msg) || self.drops >= MAX_DROPS || self.out_of_time() {
+            return None;
+        }
+        self.drops += 1;
+        let most = Duration::from_millis(100) * 2u32.pow(self.drops);
+        Some(jitter(most.min(MAX_PAUSE)))
+    }
+
+    fn say_dropped(&self, remote: &str, pause: Duration) -> String {
+        format!(
+            "{remote} dropped the connection (busy?); retrying in {:.1} s ({} of {MAX_DROPS})",
+            pause.as_secs_f64(),
+            self.drops
+        )
+    }
+
+    /// After a fetch: note who pushed since the last one.
+    fn fetched(&mut self, repo: &Repository, tip: Option<Oid>, me: &str) {
+        self.moved = self.tries > 1 && tip != self.seen;
+        if self.moved {
+            if let (Some(t), Some(before)) = (tip, self.seen) {
+                if let Ok(mut walk) = repo.revwalk() {
+                    if walk.push(t).is_ok() && walk.hide(before).is_ok() {
+                        for oid in walk.take(1000).flatten() {
+                            if let Ok(c) = repo.find_commit(oid) {
+                                let who = c.author().name().unwrap_or("").to_string();
+                                if !who.is_empty() && who != me {
+                                    self.pushers.insert(who);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.seen = tip;
+    }
+
+    /// After a push that lost, which took `took` from its fetch: the pause
+    /// before the next try.
+    fn rejected(&mut self, took: Duration) -> Duration {
+        self.losses += 1;
+        if self.moved || self.tries == 1 {
+            self.stuck = 0;
+        } else {
+            self.stuck += 1;
+        }
+        if self.losses <= 1 {
+            return Duration::ZERO;
+        }
+        let unit = took.clamp(Duration::from_millis(20), Duration::from_secs(1));
+        let most = (unit * 2u32.saturating_pow(self.losses - 2)).min(MAX_PAUSE);
+        jitter(most)
+    }
+
+    /// Why to stop trying, if it is time.
+    fn give_up(&self) -> Option<String> {
+        if self.stuck >= STUCK_AFTER {
+            return Some(format!(
+                "the remote refused {} pushes in a row as out of date although it did not move",
+                self.stuck
+            ));
+        }
+        self.out_of_time()
+            .then(|| "the remote kept moving while syncing".to_string())
+    }
+
+    fn out_of_time(&self) -> bool {
+        self.began.elapsed() > RETRY_FOR
+    }
+
+    /// `12 tries in 31 s`.
+    fn tally(&self) -> String {
+        format!(
+            "{} tries in {} s",
+            self.tries,
+            self.began.elapsed().as_secs()
+        )
+    }
+
+    /// What the user is told after a lost push.
+    fn say(&self, remote: &str, branch: &str, pause: Duration) -> String {
+        let who = match self.pushers.len() {
+            0 => format!("{remote}/{branch} moved while pushing"),
+            1 => "1 teammate pushing".to_string(),
+            n => format!("{n} teammates pushing"),
+        };
+        let when = if pause.is_zero() {
+            "merging and retrying now".to_string()
+        } else {
+            format!("retrying in {:.1} s", pause.as_secs_f64())
+        };
+        format!(
+            "{who}; {when} (try {}, giving up after {} min)",
+            self.tries + 1,
+            RETRY_FOR.as_secs() / 60
+        )
+    }
+}
+
+/// A random pause between zero and `most`, so that racing clones spread
+/// out.
+fn jitter(most: Duration) -> Duration {
     let r = id::new_id().bytes().fold(0u64, |acc, b| {
         acc.wrapping_mul(31).wrapping_add(u64::from(b))
     });
-    base + Duration::from_millis(r % (base.as_millis() as u64).max(1))
+    let ms = most.as_millis() as u64;
+    Duration::from_millis(if ms == 0 { 0 } else { r % (ms + 1) })
 }
 
 fn blob_text(repo: &Repository, oid: Option<Oid>) -> Option<Vec<u8>> {
@@ -472,22 +675,88 @@ fn blob_text(repo: &Repository, oid: Option<Oid>) -> Option<Vec<u8>> {
         .map(|b| b.content().to_vec())
 }
 
-/// Who made each side, for conflict records.
+/// Who made a side of a merge (a commit), for conflict records.
+#[derive(Debug, Clone)]
 struct SideMeta {
     author: String,
+    /// The author date, seconds since the epoch.
+    at: i64,
     short: String,
 }
 
 fn meta(c: &Commit) -> SideMeta {
     SideMeta {
         author: c.author().name().unwrap_or("someone").to_string(),
+        at: c.author().when().seconds(),
         short: c.id().to_string()[..8].to_string(),
     }
 }
 
-/// Merge the remote tip into HEAD, resolving board files field by field.
-/// `None`: the branch moved while merging (nothing was changed).
-#[allow(clippy::too_many_arguments)]
+/// One side of a merge as the conflict records name it: the side's tip
+/// and where the two sides' histories meet.
+#[derive(Clone, Copy)]
+struct Lineage {
+    tip: Oid,
+    base: Option<Oid>,
+}
+
+/// The commit that gave the card at `path` the value `value` of `field` on
+/// one side of a merge: the newest commit there (after the merge base)
+/// whose card holds that value while none of its parents' does. Falls
+/// back to the newest commit that changed the file, then the side's tip.
+fn made_by(repo: &Repository, side: Lineage, path: &str, field: &str, value: &Value) -> SideMeta {
+    let found = || -> Option<SideMeta> {
+        let blob_at = |c: &Commit| -> Option<Oid> {
+            c.tree()
+                .ok()?
+                .get_path(Path::new(path))
+                .ok()
+                .map(|e| e.id())
+        };
+        let value_in = |blob: Option<Oid>| -> Option<Value> {
+            let text = blob_text(repo, blob)?;
+            let card = store::parse_card(path, &text).ok()?.card;
+            Some(crate::ops::resolve::field_value(&card, field))
+        };
+        let mut walk = repo.revwalk().ok()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
+            .ok()?;
+        walk.push(side.tip).ok()?;
+        if let Some(b) = side.base {
+            walk.hide(b).ok()?;
+        }
+        let mut changed_file: Option<SideMeta> = None;
+        for oid in walk.take(2_000).flatten() {
+            let c = repo.find_commit(oid).ok()?;
+            let mine = blob_at(&c);
+            let parents: Vec<Option<Oid>> = c.parents().map(|p| blob_at(&p)).collect();
+            if parents.iter().all(|p| *p == mine) {
+                continue;
+            }
+            if changed_file.is_none() && c.parent_count() <= 1 {
+                changed_file = Some(meta(&c));
+            }
+            if value_in(mine).as_ref() != Some(value) {
+                continue;
+            }
+            if parents.iter().all(|p| value_in(*p).as_ref() != Some(value)) {
+                return Some(meta(&c));
+            }
+        }
+        changed_file
+    };
+    found().unwrap_or_else(|| match repo.find_commit(side.tip) {
+        Ok(c) => meta(&c),
+        Err(_) => SideMeta {
+            author: "someone".into(),
+            at: 0,
+            short: String::new(),
+        },
+    })
+}
+
+/// Merge the remote tip into HEAD, resolving board files field by field:
+/// the merge commit, not yet checked out (nothing here is changed).
 fn merge(
     repo: &Repository,
     board_dir: &str,
@@ -496,11 +765,12 @@ fn merge(
     remote: &str,
     branch: &str,
     report: &mut Report,
-) -> Result<Option<Oid>> {
+) -> Result<Oid> {
     let oc = repo.find_commit(ours)?;
     let tc = repo.find_commit(theirs)?;
     // As `git pull` does: histories with no common commit are two
     // projects, not two clones of one.
+    let base_oid = repo.merge_base(ours, theirs).ok();
     let base_tree = match repo.merge_base(ours, theirs) {
         Ok(b) => Some(repo.find_commit(b)?.tree()?),
         Err(e) if e.code() == git2::ErrorCode::NotFound => bail!(
@@ -582,6 +852,17 @@ fn merge(
                 winner_time,
                 ours: &om,
                 theirs: &tm,
+                lineage: (
+                    Lineage {
+                        tip: ours,
+                        base: base_oid,
+                    },
+                    Lineage {
+                        tip: theirs,
+                        base: base_oid,
+                    },
+                ),
+                path,
             };
             let (res, extra) = merge_file(&ctx, rel, bo, oo, to, report)?;
             for (p, oid) in extra {
@@ -612,8 +893,26 @@ fn merge(
     }
     // Links from both sides that close a cycle together: every link is
     // kept, and the cycle recorded on the cards of its links.
-    let sides = (winner, winner_time, &om, &tm);
-    for (path, oid) in cycles::record_in_sync(repo, &index, &cards_dir, &o, &t, sides, report)? {
+    let lineage = (
+        Lineage {
+            tip: ours,
+            base: base_oid,
+        },
+        Lineage {
+            tip: theirs,
+            base: base_oid,
+        },
+    );
+    let files = (&o, &t);
+    for (path, oid) in cycles::record_in_sync(
+        repo,
+        &index,
+        &cards_dir,
+        files,
+        lineage,
+        winner_time,
+        report,
+    )? {
         index.add(&git::blob_entry(&path, oid))?;
         if !merged_cards.iter().any(|m| path.ends_with(m.as_str())) {
             let rel = &path[board_dir.len() - BOARD_DIR.len() - 1..];
@@ -662,11 +961,7 @@ fn merge(
         .collect();
     msg.push('\n');
     msg.push_str(&crate::model::oplog::Trailers::new("sync", &ids).render());
-    let merge_oid = git::rules::create_commit(repo, &author, &committer, &msg, &tree, &[&oc, &tc])?;
-    if !checkout_and_move(repo, ours, merge_oid, "lanes sync: merge")? {
-        return Ok(None);
-    }
-    Ok(Some(merge_oid))
+    git::rules::create_commit(repo, &author, &committer, &msg, &tree, &[&oc, &tc])
 }
 
 /// A file in a tree: its blob and mode.
@@ -805,6 +1100,10 @@ struct Ctx<'a> {
     winner_time: i64,
     ours: &'a SideMeta,
     theirs: &'a SideMeta,
+    /// The two sides, to name who made each value of a conflict.
+    lineage: (Lineage, Lineage),
+    /// The file's path in the repository.
+    path: &'a str,
 }
 
 /// A merged file's blob (None: deleted) and extra files to add.
@@ -904,8 +1203,19 @@ fn merge_file(
                 let m = merge::merge_card(bc.as_ref(), &oc, &tc, ctx.winner);
                 let mut card = m.card;
                 if !m.conflicts.is_empty() {
-                    let sides = (ctx.winner, ctx.winner_time, ctx.ours, ctx.theirs);
-                    record_conflicts(sides, &mut card, &m.conflicts, report);
+                    let who = |c: &merge::Conflict, side: Side| {
+                        let (line, v) = match side {
+                            Side::Ours => (ctx.lineage.0, &c.ours),
+                            Side::Theirs => (ctx.lineage.1, &c.theirs),
+                        };
+                        made_by(repo, line, ctx.path, &c.field, v)
+                    };
+                    let by = Recorder {
+                        name: "lanes sync",
+                        at: ctx.winner_time,
+                        who: &who,
+                    };
+                    record_conflicts(&by, &mut card, &m.conflicts, report);
                 }
                 Some(card)
             }
@@ -952,14 +1262,23 @@ fn describe(c: &merge::Conflict) -> String {
     s
 }
 
-/// Write the losing values into the card (`conflicts`) and its journal.
+/// Who records conflicts, when, and how each side's maker is found.
+struct Recorder<'a> {
+    /// The journal entry's `by`.
+    name: &'a str,
+    /// The journal entry's time.
+    at: i64,
+    who: &'a dyn Fn(&merge::Conflict, Side) -> SideMeta,
+}
+
+/// Write the losing values into the card (`conflicts`, each side named by
+/// the author and date of the commit that made it) and its journal.
 fn record_conflicts(
-    sides: (Side, i64, &SideMeta, &SideMeta),
+    by: &Recorder,
     card: &mut Card,
     conflicts: &[merge::Conflict],
     report: &mut Report,
 ) {
-    let (_, winner_time, ours, theirs) = sides;
     let mut list = match card.extra.get("conflicts") {
         Some(Value::Sequence(s)) => s.clone(),
         _ => Vec::new(),
@@ -968,16 +1287,30 @@ fn record_conflicts(
     for c in conflicts {
         // Whose value was kept is the conflict's own winner (a link of a
         // cycle the merge closed is kept from the side that made it).
-        let (kept, other, win, lose) = match c.winner {
-            Side::Ours => (&c.ours, &c.theirs, ours, theirs),
-            Side::Theirs => (&c.theirs, &c.ours, theirs, ours),
+        let (kept, other) = match c.winner {
+            Side::Ours => (&c.ours, &c.theirs),
+            Side::Theirs => (&c.theirs, &c.ours),
         };
+        let win = (by.who)(c, c.winner);
+        let lose = (by.who)(c, c.winner.other());
         let mut m = Mapping::new();
         m.insert("field".into(), Value::from(c.field.clone()));
-        m.insert("kept".into(), kept.clone());
-        m.insert("kept_by".into(), Value::from(win.author.clone()));
-        m.insert("other".into(), other.clone());
-        m.insert("other_by".into(), Value::from(lose.author.clone()));
+        for (name, value, who) in [("kept", kept, &win), ("other", other, &lose)] {
+            m.insert(name.into(), value.clone());
+            m.insert(format!("{name}_by").into(), Value::from(who.author.clone()));
+            if who.at != 0 {
+                m.insert(
+                    format!("{name}_at").into(),
+                    Value::from(date::format_timestamp(who.at)),
+                );
+            }
+            if !who.short.is_empty() {
+                m.insert(
+                    format!("{name}_commit").into(),
+                    Value::from(who.short.clone()),
+                );
+            }
+        }
         if let Some(why) = &c.reason {
             m.insert("reason".into(), Value::from(why.clone()));
         }
@@ -989,15 +1322,45 @@ fn record_conflicts(
         report
             .conflicts
             .push(format!("{} {line}", id::short(&card.id)));
-        lines.push(format!("{line} ({} / {})", win.author, lose.author));
+        let side = |v: &Value, who: &SideMeta| crate::ops::resolve::Side {
+            value: v.clone(),
+            by: who.author.clone(),
+            at: (who.at != 0).then(|| date::format_timestamp(who.at)),
+            commit: None,
+        };
+        let why = c
+            .reason
+            .as_ref()
+            .map(|r| format!(" ({})", crate::ops::clean_line(r, 200)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "{}: kept {} over {}{why}",
+            if c.field.is_empty() { "card" } else { &c.field },
+            side(kept, &win).describe(),
+            side(other, &lose).describe()
+        ));
     }
     card.extra.insert("conflicts".into(), Value::Sequence(list));
+    // A cycle's conflict is a link one side made, not a field both changed.
+    let what = if conflicts.iter().all(|c| c.reason.is_some()) {
+        "links of both sides close a cycle".to_string()
+    } else {
+        format!(
+            "both sides changed {}",
+            if conflicts.len() == 1 {
+                "a field"
+            } else {
+                "fields"
+            }
+        )
+    };
     card.journal.push(JournalEntry {
-        at: date::format_timestamp(winner_time),
-        by: "lanes sync".into(),
+        at: date::format_timestamp(by.at),
+        by: by.name.into(),
         text: format!(
-            "Sync conflict, resolve with the card's conflicts list:\n{}",
-            lines.join("\n")
+            "Conflict: {what}:\n{}\nSettle with `lanes resolve {} FIELD --take kept|other|VALUE`.",
+            lines.join("\n"),
+            id::short(&card.id)
         ),
         extra: Default::default(),
     });
@@ -1074,27 +1437,29 @@ fn changed_cards(repo: &Repository, board_dir: &str, from: Oid, to: Oid) -> Resu
     Ok(out)
 }
 
-/// What the merge driver knows of the merge git is making.
+/// The commits a plain-git merge of a board file is between, as the merge
+/// driver learns them: HEAD, and the commit being merged in.
 #[derive(Debug, Clone, Default)]
-pub struct Merging {
-    /// The work tree's top folder (where git runs the driver).
-    pub workdir: std::path::PathBuf,
-    /// The commits being merged into HEAD, as git names them to the driver
-    /// (`GITHEAD_<id>`); empty in a rebase or a cherry-pick.
-    pub heads: Vec<String>,
+pub struct DriverSides {
+    /// The commit being merged (`git merge` names it in `GITHEAD_<oid>`
+    /// for its drivers; read at the top and passed down), if known.
+    pub incoming: Option<String>,
 }
 
 /// Board merge for `lanes merge-driver %O %A %B %P`: merge three versions
 /// of a board file, writing the result over `ours`. `ours` wins
 /// same-field conflicts (git gives no commit times here); losers are
-/// recorded in the card, and so are cycles its links close with the rest
-/// of the board as git merges it (see [`Merging`]).
+/// recorded in the card, each side named by the author and date of the
+/// commit that made it (HEAD's side, and the incoming commit's: from
+/// `sides`, or the commit a rebase is replaying), never as ours/theirs;
+/// so are the cycles its links close with the rest of the board as a
+/// `git merge` merges it.
 pub fn merge_driver(
     base: &Path,
     ours: &Path,
     theirs: &Path,
     path: &str,
-    merging: &Merging,
+    sides: &DriverSides,
 ) -> Result<()> {
     let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
     let (bb, ob, tb) = (read(base).ok(), read(ours)?, read(theirs)?);
@@ -1118,30 +1483,57 @@ pub fn merge_driver(
             (Ok(o), Ok(t)) => {
                 let m = merge::merge_card(bc.as_ref(), &o, &t, Side::Ours);
                 let mut card = m.card;
-                let ours_meta = SideMeta {
-                    author: "ours".into(),
-                    short: String::new(),
-                };
-                let theirs_meta = SideMeta {
-                    author: "theirs".into(),
-                    short: String::new(),
-                };
-                let sides = (Side::Ours, date::now_secs(), &ours_meta, &theirs_meta);
-                if !m.conflicts.is_empty() {
-                    let mut r = Report::default();
-                    record_conflicts(sides, &mut card, &m.conflicts, &mut r);
+                // Links one side made that may close a cycle with the rest
+                // of the board (most merges have none: no repository read).
+                let candidates = cycles::driver_candidates(&o, &t, &card);
+                if !m.conflicts.is_empty() || !candidates.is_empty() {
+                    let found = driver_lineage(sides);
+                    let mut conflicts = m.conflicts;
+                    // Only `git merge` names the commit it merges; a rebase
+                    // or cherry-pick replays one commit on another base, so
+                    // the rest of the board is not known (`lanes validate`
+                    // reports the cycle). Reading the commits can fail (a
+                    // partial clone offline): the merge itself does not.
+                    if let (Some(_), Some((repo, head, Some(other)))) = (&sides.incoming, &found) {
+                        if let Ok(more) = cycles::record_in_driver(
+                            repo,
+                            *head,
+                            *other,
+                            rel,
+                            &card,
+                            &o,
+                            &t,
+                            &candidates,
+                        ) {
+                            conflicts.extend(more);
+                        }
+                    }
+                    let unknown = |what: &str| SideMeta {
+                        author: format!("unknown ({what})"),
+                        at: 0,
+                        short: String::new(),
+                    };
+                    let who = |c: &merge::Conflict, side: Side| -> SideMeta {
+                        let (v, lineage) = match side {
+                            Side::Ours => (&c.ours, found.as_ref().map(|f| f.1)),
+                            Side::Theirs => (&c.theirs, found.as_ref().and_then(|f| f.2)),
+                        };
+                        match (&found, lineage) {
+                            (Some((repo, _, _)), Some(l)) => made_by(repo, l, rel, &c.field, v),
+                            (Some(_), None) => unknown("the merged commit is not known"),
+                            (None, _) => unknown("no repository"),
+                        }
+                    };
+                    if !conflicts.is_empty() {
+                        let by = Recorder {
+                            name: "lanes merge-driver",
+                            at: date::now_secs(),
+                            who: &who,
+                        };
+                        let mut r = Report::default();
+                        record_conflicts(&by, &mut card, &conflicts, &mut r);
+                    }
                 }
-                // Reading the commits being merged can fail (a partial
-                // clone offline): the merge itself does not.
-                let _ = cycles::record_in_driver(
-                    &merging.workdir,
-                    rel,
-                    &mut card,
-                    &o,
-                    &t,
-                    &merging.heads,
-                    sides,
-                );
                 let base_text = bb.as_deref().and_then(|x| std::str::from_utf8(x).ok());
                 store::render_card(&card, base_text).into_bytes()
             }
@@ -1151,4 +1543,33 @@ pub fn merge_driver(
         }
     };
     store::write_atomic(ours, &out)
+}
+
+/// The repository a merge driver runs in (git runs it at the top of the
+/// work tree) and the two sides: HEAD's, and the incoming commit's if it
+/// is known — named by `git merge`, or the commit a rebase or
+/// cherry-pick sequence is replaying (the last line of its `done` list).
+fn driver_lineage(sides: &DriverSides) -> Option<(Repository, Lineage, Option<Lineage>)> {
+    let repo = Repository::open_from_env()
+        .or_else(|_| Repository::discover("."))
+        .ok()?;
+    let head = repo.head().ok()?.target()?;
+    let incoming = sides
+        .incoming
+        .as_deref()
+        .and_then(|s| repo.revparse_single(s).ok())
+        .or_else(|| {
+            let done = std::fs::read_to_string(repo.path().join("rebase-merge/done"))
+                .or_else(|_| std::fs::read_to_string(repo.path().join("sequencer/done")))
+                .ok()?;
+            let last = done.lines().rev().find(|l| !l.trim().is_empty())?;
+            let sha = last.split_whitespace().nth(1)?;
+            repo.revparse_single(sha).ok()
+        })
+        .and_then(|o| o.peel_to_commit().ok())
+        .map(|c| c.id());
+    let base = incoming.and_then(|i| repo.merge_base(head, i).ok());
+    let ours = Lineage { tip: head, base };
+    let theirs = incoming.map(|tip| Lineage { tip, base });
+    Some((repo, ours, theirs))
 }

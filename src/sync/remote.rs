@@ -20,7 +20,7 @@ use git2::Repository;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// How a network step ended.
@@ -57,6 +57,17 @@ fn timed_out(text: &str) -> bool {
         || t.contains("operation too slow")
         || t.contains("timeout, server")
         || t.contains("timed out")
+}
+
+/// Whether git's message says the remote dropped the connection after
+/// accepting it, as a busy server does (sshd's `MaxStartups`, a git
+/// daemon at its connection limit): worth another try, unlike a refused
+/// connection or an unknown host.
+pub fn dropped(text: &str) -> bool {
+    text.contains("Connection reset by peer")
+        || text.contains("early EOF")
+        || text.contains("kex_exchange_identification")
+        || text.contains("Connection closed by remote host")
 }
 
 /// git's progress lines (its own and the server's `remote: ...`), which
@@ -115,11 +126,15 @@ pub struct Link<'a> {
     progress: Option<Progress>,
     ssh_env: SshEnv,
     /// Whether a `git` executable runs here (else libgit2, for the
-    /// transports it has).
-    git: bool,
+    /// transports it has): assumed until running one fails.
+    git: std::cell::Cell<bool>,
     /// The ssh plan for each URL, worked out once.
     plans: RefCell<BTreeMap<String, ssh::Plan>>,
 }
+
+/// How a git step ended: whether it succeeded and what it said, or
+/// (`Err`) that it was stopped for want of an answer.
+type GitStep = std::result::Result<(bool, String), String>;
 
 /// Which way a step goes, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +162,7 @@ impl<'a> Link<'a> {
             interactive: opts.interactive,
             progress: opts.progress.clone(),
             ssh_env: opts.ssh_env.clone(),
-            git: git_available(),
+            git: std::cell::Cell::new(true),
             plans: RefCell::new(BTreeMap::new()),
         })
     }
@@ -187,14 +202,14 @@ impl<'a> Link<'a> {
         )
     }
 
-    /// Run git for one network step under the deadline: `Ok(Err(msg))` if
-    /// it was stopped for want of an answer, else whether it succeeded
+    /// Run git for one network step under the deadline: `None` if there is
+    /// no `git` executable here (libgit2 does the step), `Some(Err(msg))`
+    /// if it was stopped for want of an answer, else whether it succeeded
     /// and what it said (stderr without progress, then stdout).
-    fn run_git(
-        &self,
-        args: &[&str],
-        way: Way,
-    ) -> Result<std::result::Result<(bool, String), String>> {
+    fn run_git(&self, args: &[&str], way: Way) -> Result<Option<GitStep>> {
+        if !self.git.get() {
+            return Ok(None);
+        }
         let url = self.url(way);
         let mut cmd = Command::new("git");
         cmd.current_dir(&self.workdir);
@@ -258,10 +273,16 @@ impl<'a> Link<'a> {
                 say(&format!("{verb} {}: {line}", self.name));
             }
         };
-        let ran = process::run(cmd, terminal, self.timeout.limit, beat)
-            .map_err(|e| anyhow!("cannot run git: {e}"))?;
+        let ran = match process::run(cmd, terminal, self.timeout.limit, beat) {
+            Ok(ran) => ran,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.git.set(false);
+                return Ok(None);
+            }
+            Err(e) => bail!("cannot run git: {e}"),
+        };
         if ran.timed_out() {
-            return Ok(Err(self.no_answer(way, &url, ran.spoke)));
+            return Ok(Some(Err(self.no_answer(way, &url, ran.spoke))));
         }
         if interrupted(ran.status) {
             // Ctrl+C in the terminal git had: the user stops the sync.
@@ -279,12 +300,12 @@ impl<'a> Link<'a> {
         let text = text.trim().to_string();
         let ok = ran.status.is_some_and(|s| s.success());
         if !ok && timed_out(&text) {
-            return Ok(Err(format!(
+            return Ok(Some(Err(format!(
                 "{}\n{text}",
                 self.no_answer(way, &url, ran.spoke)
-            )));
+            ))));
         }
-        Ok(Ok((ok, text)))
+        Ok(Some(Ok((ok, text))))
     }
 
     /// Bound libgit2's own network reads and connects by the deadline (the
@@ -314,22 +335,22 @@ impl<'a> Link<'a> {
         Net::Failed(e.message().to_string())
     }
 
-    /// Fetch `branch` into `refs/remotes/<remote>/<branch>`.
-    pub fn fetch(&self, branch: &str) -> Result<Net> {
+    /// Fetch `branch` into `refs/remotes/<remote>/<branch>`; `maintain`:
+    /// let git run its automatic maintenance afterwards (as `git fetch`
+    /// does), which a retry within one sync skips.
+    pub fn fetch(&self, branch: &str, maintain: bool) -> Result<Net> {
         let remote = &self.name;
         let refspec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
-        if self.git {
-            let (ok, text) = match self.run_git(
-                &[
-                    "fetch",
-                    "--quiet",
-                    "--progress",
-                    "--no-tags",
-                    remote,
-                    &refspec,
-                ],
-                Way::Fetch,
-            )? {
+        // (As configuration rather than `--no-auto-maintenance`, which
+        // gits before 2.29 do not know.)
+        let mut args = vec![];
+        if !maintain {
+            args.extend(["-c", "maintenance.auto=false", "-c", "gc.auto=0"]);
+        }
+        args.extend(["fetch", "--quiet", "--progress", "--no-tags"]);
+        args.extend([remote.as_str(), refspec.as_str()]);
+        if let Some(step) = self.run_git(&args, Way::Fetch)? {
+            let (ok, text) = match step {
                 Ok(done) => done,
                 Err(no_answer) => return Ok(Net::Failed(no_answer)),
             };
@@ -360,22 +381,23 @@ impl<'a> Link<'a> {
         }
     }
 
-    /// Push the local branch to the remote's branch of the same name.
-    pub fn push(&self, local: &str, branch: &str) -> Result<Net> {
+    /// Push `commit` to the remote's `branch`. The remote takes it only
+    /// if it is still at a commit that `commit` contains (git's
+    /// fast-forward rule, checked by the server as a compare-and-swap);
+    /// otherwise [`Net::Rejected`].
+    pub fn push(&self, commit: git2::Oid, branch: &str) -> Result<Net> {
         let remote = &self.name;
-        let refspec = format!("{local}:refs/heads/{branch}");
-        if self.git {
-            let (ok, text) = match self.run_git(
-                &[
-                    "push",
-                    "--quiet",
-                    "--progress",
-                    "--porcelain",
-                    remote,
-                    &refspec,
-                ],
-                Way::Push,
-            )? {
+        let refspec = format!("{commit}:refs/heads/{branch}");
+        let args = [
+            "push",
+            "--quiet",
+            "--progress",
+            "--porcelain",
+            remote.as_str(),
+            refspec.as_str(),
+        ];
+        if let Some(step) = self.run_git(&args, Way::Push)? {
+            let (ok, text) = match step {
                 Ok(done) => done,
                 Err(no_answer) => return Ok(Net::Failed(no_answer)),
             };
@@ -398,7 +420,19 @@ impl<'a> Link<'a> {
             return Ok(Net::Failed(text));
         }
         self.libgit2_deadline();
-        let mut r = self.repo.find_remote(remote)?;
+        // libgit2 pushes references: the commit goes by a temporary one.
+        let temp = format!("refs/lanes/sync-push-{}", std::process::id());
+        self.repo
+            .reference(&temp, commit, true, "lanes sync: push")?;
+        let pushed = self.libgit2_push(&format!("{temp}:refs/heads/{branch}"));
+        if let Ok(mut r) = self.repo.find_reference(&temp) {
+            let _ = r.delete();
+        }
+        pushed
+    }
+
+    fn libgit2_push(&self, refspec: &str) -> Result<Net> {
+        let mut r = self.repo.find_remote(&self.name)?;
         let rejected = std::cell::Cell::new(false);
         let mut cb = git2::RemoteCallbacks::new();
         cb.push_update_reference(|_, status| {
@@ -409,7 +443,7 @@ impl<'a> Link<'a> {
         });
         let mut opts = git2::PushOptions::new();
         opts.remote_callbacks(cb);
-        match r.push(&[&refspec], Some(&mut opts)) {
+        match r.push(&[refspec], Some(&mut opts)) {
             Ok(()) if rejected.get() => Ok(Net::Rejected),
             Ok(()) => Ok(Net::Ok),
             Err(e) if e.code() == git2::ErrorCode::NotFastForward => Ok(Net::Rejected),
@@ -430,15 +464,6 @@ fn interrupted(status: Option<std::process::ExitStatus>) -> bool {
         let _ = status;
         false
     }
-}
-
-fn git_available() -> bool {
-    Command::new("git")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// The remote and branch to sync with: the branch's upstream if set,

@@ -1417,7 +1417,10 @@ impl App {
             }
             Command::RecordResult => {
                 if let Some(c) = self.selected_card() {
-                    let metric = c.hypothesis.as_ref().and_then(|h| h.metric.clone());
+                    let metric = c
+                        .hypothesis
+                        .as_ref()
+                        .and_then(|h| h.metric.clone().or_else(|| h.metric_key.clone()));
                     match metric {
                         Some(metric) => {
                             let card = c.id.clone();
@@ -2025,10 +2028,58 @@ impl App {
                 } else {
                     super::prompt::number(&text)
                 };
+                // A verdict the numbers contradict needs its reason.
+                let against = self
+                    .board
+                    .card(&card)
+                    .and_then(|c| c.hypothesis.as_deref())
+                    .and_then(|h| {
+                        crate::evidence::verdict::needs_reason(h, verdict, result.as_ref())
+                    });
+                if let Some(d) = against {
+                    let mut q = Prompt::new(
+                        Purpose::Because {
+                            card,
+                            verdict,
+                            result,
+                            computed: d.computed,
+                        },
+                        String::new(),
+                    );
+                    q.seen = p.seen;
+                    q.about = Some(format!(
+                        "The numbers give {}, not {verdict} ({}). Say why {verdict} holds: it is kept with the verdict as its rationale.",
+                        d.computed, d.numbers
+                    ));
+                    self.mode = Mode::Prompt(q);
+                    return Vec::new();
+                }
                 Action::Verdict {
                     card,
                     verdict,
                     result,
+                    because: None,
+                }
+            }
+            Purpose::Because {
+                card,
+                verdict,
+                result,
+                computed,
+            } => {
+                if text.is_empty() {
+                    self.set_message(
+                        format!("the numbers give {computed}: say why {verdict} holds, or Esc"),
+                        true,
+                    );
+                    self.mode = Mode::Prompt(p);
+                    return Vec::new();
+                }
+                Action::Verdict {
+                    card,
+                    verdict,
+                    result,
+                    because: Some(text),
                 }
             }
         };
@@ -2230,50 +2281,25 @@ impl App {
             .collect()
     }
 
-    /// The recent runs of a card's metric were read: ask which one.
-    pub fn on_runs(
-        &mut self,
-        card: String,
-        runs: Result<Vec<crate::evidence::mlflow::Recent>, String>,
-    ) {
+    /// What `r` offers for a card was read: its recent runs, or the keys
+    /// of recent runs when none logged its metric. Ask which one.
+    pub fn on_runs(&mut self, card: String, offer: crate::evidence::pick::Offer) {
         if self.board.card(&card).is_none() {
             return;
         }
         let mut p = Prompt::new(Purpose::Evidence { card: card.clone() }, String::new());
         p.seen = self.board.card(&card).cloned();
-        match runs {
-            Ok(runs) if !runs.is_empty() => {
-                p.choices = runs
-                    .iter()
-                    .map(|r| {
-                        let at = crate::model::date::format_timestamp(r.start_ms.div_euclid(1000));
-                        (
-                            format!("mlflow:{}", r.id),
-                            format!(
-                                "{} · started {}",
-                                crate::evidence::show_number(r.value),
-                                at[..16].replace('T', " ")
-                            ),
-                        )
-                    })
-                    .collect();
-                self.set_message(
-                    format!("{} recent runs: Tab goes through them", runs.len()),
-                    false,
-                );
-            }
-            // Shown beside the empty prompt, which hides the status line.
-            Ok(_) => {
-                p.current = Some(
-                    "no run in the store logged this metric: type a run id or dvc:PATH#key".into(),
-                );
-            }
-            Err(e) => {
-                let first = e.lines().next().unwrap_or_default().to_string();
-                p.current = Some(format!("{first}; type mlflow:ID or dvc:PATH#key"));
-                self.log.push(&e, Level::Info, self.wall);
-            }
+        if !offer.choices.is_empty() {
+            self.set_message(
+                format!(
+                    "{} to pick from: Tab goes through them",
+                    offer.choices.len()
+                ),
+                false,
+            );
         }
+        p.choices = offer.choices;
+        p.about = Some(offer.about);
         self.mode = Mode::Prompt(p);
     }
 

@@ -61,8 +61,8 @@ pub enum Event {
     AutoSync,
     /// A card's history was read.
     History(String, Result<Vec<crate::history::Entry>, String>),
-    /// A hypothesis's recent runs were read (for `r`).
-    Runs(String, Result<Vec<crate::evidence::mlflow::Recent>, String>),
+    /// What `r` offers for a hypothesis was read: its recent runs, or keys.
+    Runs(String, crate::evidence::pick::Offer),
     /// Stale verdicts were checked: card id -> why.
     Stale(std::collections::HashMap<String, Vec<String>>),
     /// Hypotheses and flow were computed.
@@ -694,8 +694,8 @@ impl Loop {
             Effect::LoadInsights => {
                 self.jobs.send(Job::Insights);
             }
-            Effect::LoadRuns { card, metric } => {
-                self.jobs.send(Job::Runs { card, metric });
+            Effect::LoadRuns { card, .. } => {
+                self.jobs.send(Job::Runs { card });
             }
             Effect::RecordResult { card, source } => {
                 app.work = Work::Running("reading the run".into());
@@ -725,12 +725,8 @@ fn edit_card(root: &Path, id: &str) -> Result<editor::Edited> {
 /// dropped. The file lives in the repository's `.git/lanes/`, never in a
 /// shared temporary folder.
 fn note_in_editor(root: &Path, start: &str) -> Result<Option<(String, PathBuf)>> {
-    let git_dir = git::open(root)?.path().to_path_buf();
-    let dir = git_dir.join("lanes").join(format!(
-        "note-{}-{}",
-        std::process::id(),
-        crate::model::date::now_secs()
-    ));
+    let scratch = crate::store::cache::Scratch::in_git_dir(git::open(root)?.path());
+    let dir = scratch.note_dir(std::process::id(), crate::model::date::now_secs());
     std::fs::create_dir_all(&dir).context("cannot make a folder for the note")?;
     let path = dir.join("NOTE.md");
     std::fs::write(
@@ -833,8 +829,8 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             app.history = Some((id, r));
             Vec::new()
         }
-        Event::Runs(card, runs) => {
-            app.on_runs(card, runs);
+        Event::Runs(card, offer) => {
+            app.on_runs(card, offer);
             Vec::new()
         }
         Event::Stale(map) => {

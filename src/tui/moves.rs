@@ -212,11 +212,8 @@ fn counted(index: &Index, card: &Card, lane: &str, intent: &Intent) -> (Vec<Stri
             seen = true;
             continue;
         }
-        let archived = index.summary(c.id).is_none_or(|s| s.archived);
-        let shown = intent
-            .among
-            .as_ref()
-            .is_none_or(|a| a.iter().any(|i| i == c.id));
+        let archived = index.summary(&c.id).is_none_or(|s| s.archived);
+        let shown = intent.among.as_ref().is_none_or(|a| a.contains(&c.id));
         if archived || !shown {
             continue;
         }

@@ -22,6 +22,9 @@ pub struct Prompt {
     pub choices: Vec<(String, String)>,
     /// The choice Tab last put in the line.
     pub choice: Option<usize>,
+    /// A sentence shown whole above the choices: what they are, or why
+    /// there are none and what to type instead.
+    pub about: Option<String>,
 }
 
 /// The steps of a hypothesis being written on screen.
@@ -99,6 +102,14 @@ pub enum Purpose {
         card: String,
         verdict: Verdict,
     },
+    /// Why `verdict` holds when the numbers give `computed`: asked after
+    /// the result, before the verdict is given.
+    Because {
+        card: String,
+        verdict: Verdict,
+        result: Option<serde_yaml::Value>,
+        computed: Verdict,
+    },
     Filter {
         before: String,
     },
@@ -131,8 +142,9 @@ impl Purpose {
             Purpose::Due { .. } => "Due (2026-12-24, +3d, fri; empty clears)".into(),
             Purpose::Note { .. } => "Journal note (Ctrl+o: $EDITOR)".into(),
             Purpose::Result { verdict, .. } => format!("Result for {verdict}"),
+            Purpose::Because { verdict, .. } => format!("Reason for {verdict}"),
             Purpose::Filter { .. } => "Filter".into(),
-            Purpose::Evidence { .. } => "Result from run (Tab: recent runs)".into(),
+            Purpose::Evidence { .. } => "Result from".into(),
         }
     }
 
@@ -145,6 +157,7 @@ impl Purpose {
             | Purpose::Due { card }
             | Purpose::Note { card }
             | Purpose::Result { card, .. }
+            | Purpose::Because { card, .. }
             | Purpose::Evidence { card } => Some(card),
             Purpose::Hypothesis { card, .. } => card.as_deref(),
             _ => None,
@@ -200,6 +213,7 @@ impl Prompt {
             current: None,
             choices: Vec::new(),
             choice: None,
+            about: None,
         }
     }
 
@@ -224,6 +238,9 @@ impl Prompt {
                 Some(_) => Check::Ok(None),
                 None => Check::Bad(format!("{t:?} is not a number (0.21, -3, 1e-4)")),
             },
+            Purpose::Because { computed, .. } if t.is_empty() => {
+                Check::Ok(Some(format!("the numbers give {computed}")))
+            }
             Purpose::Title { .. } | Purpose::NewCard { .. } if t.is_empty() => {
                 Check::Bad("a card needs a title".into())
             }

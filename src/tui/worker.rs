@@ -33,10 +33,9 @@ pub(super) enum Job {
     },
     Reload,
     Status,
-    /// The store's recent runs of a metric, for a card.
+    /// What `r` offers for a card: its metric's recent runs, or keys.
     Runs {
         card: String,
-        metric: String,
     },
     /// Record a run's result on a card.
     Record {
@@ -327,18 +326,13 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
             (Event::Moved(intent.id, result), wrote)
         }
         Job::Record { card, source } => {
-            let opts = crate::evidence::Options::default();
-            applied(
-                crate::evidence::record_result(&ctx(), root, &card, &source, &opts)
-                    .map(|(_, outcome)| outcome)
-                    .map_err(text),
-            )
+            applied(crate::evidence::pick::record(&ctx(), root, &card, &source))
         }
         Job::Reload => (Event::Loaded(Board::load(root).map_err(text)), false),
         Job::Status => (Event::Status(repo_status(root)), false),
-        Job::Runs { card, metric } => {
-            let runs = crate::evidence::recent_runs(root, &metric, 12).map_err(text);
-            (Event::Runs(card, runs), false)
+        Job::Runs { card } => {
+            let offer = crate::evidence::pick::offer_for(root, &card, 12);
+            (Event::Runs(card, offer), false)
         }
         Job::Stale(cards) => (
             Event::Stale(crate::evidence::stale::check_cards(root, &cards)),

@@ -220,7 +220,22 @@ pub fn scenario() -> Scenario {
         0,
         &["note", &h, "weekend traffic behaves differently"]
     );
-    step!("verdict H", CHEN, 7, 10, 0, &["verdict", &h, "refuted"]);
+    // 0.232 is between the baseline (0.21) and the target (0.25): the
+    // numbers alone give inconclusive, so the team says why it is refuted.
+    step!(
+        "verdict H",
+        CHEN,
+        7,
+        10,
+        0,
+        &[
+            "verdict",
+            &h,
+            "refuted",
+            "--because",
+            "the lift is within the noise of the baseline"
+        ]
+    );
     step!("move X M again", BOB, 7, 10, 5, &["move", &x, "modeling"]);
     step!(
         "edit H labels",

@@ -53,6 +53,24 @@ fn evidence_lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     out.push(field("source", e.source.clone()));
     let step = e.step.map(|s| format!(" at step {s}")).unwrap_or_default();
     out.push(field("value", format!("{} = {}{step}", e.metric, e.value)));
+    if let (Some("name"), Some(m)) = (
+        e.metric_from.as_deref(),
+        card.hypothesis.as_ref().and_then(|h| h.metric.as_ref()),
+    ) {
+        out.push(field(
+            "",
+            format!("(the run's key for {m}, by MLflow's name rules)"),
+        ));
+    }
+    if e.verdict.is_none() {
+        if let Some(h) = card
+            .hypothesis
+            .as_deref()
+            .filter(|h| h.verdict != crate::model::Verdict::Open)
+        {
+            out.push(field("verdict", format!("{} given by hand", h.verdict)));
+        }
+    }
     if let Some(r) = &e.run_time {
         out.push(field("run time", r.clone()));
     }
@@ -147,6 +165,9 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
                 .unwrap_or_default();
             out.push(field("metric", format!("{m}{dir}")));
         }
+        if let Some(k) = &h.metric_key {
+            out.push(field("key", format!("{k} (as the tracker logs it)")));
+        }
         out.push(field(
             "baseline",
             format!(
@@ -156,6 +177,15 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
                 opt(&h.result)
             ),
         ));
+        if let Some(r) = &h.rationale {
+            out.push(field("because", r.clone()));
+        }
+        if let Some(d) = crate::evidence::verdict::disagreement(h) {
+            out.push(Line::from(Span::styled(
+                format!("  ⚠ {d}, and no reason is given"),
+                t.error(),
+            )));
+        }
         for (k, v) in &h.extra {
             if k.as_str() == Some(crate::model::evidence::KEY) {
                 continue;

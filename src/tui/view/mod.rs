@@ -48,7 +48,9 @@ fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
             panels::conflicts(frame, app, popup(area, 90, 80), card, *cursor)
         }
         Mode::Resolve => panels::resolve(frame, app, popup(area, 90, 60)),
-        Mode::Prompt(p) if !p.choices.is_empty() => panels::choices(frame, app, p, area),
+        Mode::Prompt(p) if !p.choices.is_empty() || p.about.is_some() => {
+            panels::choices(frame, app, p, area)
+        }
         _ => {}
     }
     // Scrolling text last: the flow view's numbers go inside its frame.

@@ -215,45 +215,59 @@ pub fn resolve(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-/// What Tab goes through in a prompt (a hypothesis's recent runs), just
-/// above the prompt, the one in the line marked.
+/// What Tab goes through in a prompt (a hypothesis's recent runs, or
+/// the keys of recent runs), just above the prompt, the one in the line
+/// marked; above them, whole (wrapped, never cut), what they are.
 pub fn choices(frame: &mut Frame, app: &App, p: &crate::tui::prompt::Prompt, area: Rect) {
     let t = &app.theme;
+    let w = area.width.saturating_sub(2).min(90);
+    let inner = w.saturating_sub(2);
+    let about: Vec<Line> = p
+        .about
+        .iter()
+        .map(|a| Line::styled(crate::model::text::for_grid(a).into_owned(), t.muted()))
+        .collect();
+    let about_rows = Paragraph::new(about.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(inner) as u16;
+    let room = area.height.saturating_sub(4).max(1);
     let rows = p
         .choices
         .len()
-        .min(usize::from(area.height.saturating_sub(4)).max(1));
+        .min(usize::from(room.saturating_sub(about_rows)).max(1));
     let first = p.choice.map_or(0, |c| (c + 1).saturating_sub(rows));
-    let w = area.width.saturating_sub(2);
-    let lines: Vec<Line> = p
-        .choices
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(rows)
-        .map(|(i, (v, what))| {
-            let text = fit(&format!(" {v}  {what}"), usize::from(w.saturating_sub(2)));
-            if Some(i) == p.choice {
-                Line::styled(text, t.selected())
-            } else {
-                Line::raw(text)
-            }
-        })
-        .collect();
-    let h = lines.len() as u16 + 2;
-    let r = Rect::new(
-        area.x,
-        (area.y + area.height).saturating_sub(h + 1),
-        w.min(90),
-        h,
+    let mut lines = about;
+    lines.extend(
+        p.choices
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(rows)
+            .map(|(i, (v, what))| {
+                let text = fit(&format!(" {v}  {what}"), usize::from(inner));
+                if Some(i) == p.choice {
+                    Line::styled(text, t.selected())
+                } else {
+                    Line::raw(text)
+                }
+            }),
     );
+    let shown = if p.choices.is_empty() { 0 } else { rows as u16 };
+    let h = (about_rows + shown + 2).min(area.height.saturating_sub(1));
+    let r = Rect::new(area.x, (area.y + area.height).saturating_sub(h + 1), w, h);
+    let (title, hint) = match (&p.purpose, p.choices.is_empty()) {
+        (crate::tui::prompt::Purpose::Because { .. }, _) => (
+            " Verdict against the numbers ",
+            " Enter gives the verdict · Esc ",
+        ),
+        (_, true) => (" Result from a run ", " Enter records what is typed · Esc "),
+        (_, false) => (" Result from a run ", " Tab next · Enter records · Esc "),
+    };
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(lines).block(block(
-            app,
-            " Recent runs of this metric ",
-            " Tab next · Enter records · Esc ",
-        )),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(app, title, hint)),
         r,
     );
 }

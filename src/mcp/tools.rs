@@ -1,0 +1,554 @@
+//! The tools, each a thin call into the library. Arguments are named as
+//! the command line names them; results are typed (with their JSON
+//! schemas) and carry the same fields as the matching `--json` output.
+//! A failure is a tool error holding the message the command line would
+//! print and its kind (`not_found`, `busy`, ...; docs/FORMAT.md).
+
+use super::board::{locate, root_path};
+use super::Options;
+use crate::ops::{self, Action, NewCard, Placement};
+use crate::store::{self, Board, Index};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerInfo};
+use rmcp::service::RequestContext;
+use rmcp::{tool, tool_handler, tool_router, RoleServer, ServerHandler};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The longest text a call may give (a note, a title): a card file holds
+/// at most 1 MiB, and an agent's note is a paragraph.
+const MAX_TEXT: usize = 64 * 1024;
+
+/// The MCP server: its options and its tools.
+#[derive(Clone)]
+pub struct Server {
+    opts: Arc<Options>,
+    tool_router: ToolRouter<Server>,
+}
+
+/// A tool's answer: typed content, or a tool error. (Tools spell it out:
+/// the tool macro reads `Result<Json<T>, _>` from the signature to publish
+/// the output schema.)
+type Reply<T> = Result<Json<T>, CallToolResult>;
+
+fn tool_error(kind: ops::Kind, message: &str) -> CallToolResult {
+    CallToolResult::structured_error(json!({
+        "kind": kind.as_str(),
+        "exit_code": kind.exit_code(),
+        "message": message,
+    }))
+}
+
+fn bounded(what: &str, text: &str) -> Result<(), ops::Error> {
+    if text.len() > MAX_TEXT {
+        return Err(ops::refused(format!(
+            "{what} is {} bytes; at most {MAX_TEXT} can be given in one call",
+            text.len()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Arguments
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct BoardArgs {
+    /// The board's folder (or any folder inside its repository); default:
+    /// the client's root, else the server's working folder.
+    pub board: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListArgs {
+    pub board: Option<String>,
+    /// Only cards in this lane (id or title).
+    pub lane: Option<String>,
+    /// Only cards with this label.
+    pub label: Option<String>,
+    /// Only cards assigned to this person.
+    pub assignee: Option<String>,
+    /// Archived cards too.
+    #[serde(default)]
+    pub all: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CardArgs {
+    pub board: Option<String>,
+    /// The card's id, or a unique prefix of it.
+    pub card: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AddArgs {
+    pub board: Option<String>,
+    pub title: String,
+    /// The lane (default: the first).
+    pub lane: Option<String>,
+    /// task, hypothesis, experiment, or the board's own kinds.
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub assignees: Vec<String>,
+    /// What the hypothesis claims ("adding X raises precision@10 by 2 points").
+    pub hypothesis: Option<String>,
+    /// The metric that decides it.
+    pub metric: Option<String>,
+    /// `higher` or `lower` is better.
+    pub direction: Option<String>,
+    pub baseline: Option<f64>,
+    pub target: Option<f64>,
+    /// Free text.
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MoveArgs {
+    pub board: Option<String>,
+    pub card: String,
+    /// The lane to move it to (id or title).
+    pub lane: String,
+    /// `top` or `bottom` of the lane (default: bottom).
+    pub position: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NoteArgs {
+    pub board: Option<String>,
+    pub card: String,
+    /// The journal entry.
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ResultArgs {
+    pub board: Option<String>,
+    pub card: String,
+    /// The run: `mlflow:RUN_ID` or `dvc:PATH[#key.path]`.
+    pub source: String,
+    /// The run's metric key, if not the card's metric.
+    pub metric: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct HypothesesArgs {
+    pub board: Option<String>,
+    /// Only this verdict (open, supported, refuted, inconclusive).
+    pub verdict: Option<String>,
+    /// Only this lane.
+    pub lane: Option<String>,
+    /// Only metrics containing this text.
+    pub metric: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Results
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LaneView {
+    pub id: String,
+    pub title: String,
+    /// Its work-in-progress limit, if any.
+    pub wip: Option<u32>,
+    /// Cards in it (not archived).
+    pub cards: usize,
+    pub over_wip: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BoardView {
+    /// The board's folder (the one holding `.lanes/`).
+    pub root: String,
+    pub name: String,
+    pub lanes: Vec<LaneView>,
+    /// Card files that cannot be read, as `path:line:col: message`.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Cards {
+    /// Cards as `lanes list --json` has them (docs/FORMAT.md).
+    pub cards: Vec<Value>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CardView {
+    /// The card as `lanes show --json` has it (docs/FORMAT.md).
+    pub card: Value,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Written {
+    /// The card's full id.
+    pub card: String,
+    /// The commit made (none when nothing changed).
+    pub commit: Option<String>,
+    /// What was done, as the commit's subject says it.
+    pub summary: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Recorded {
+    pub card: String,
+    pub commit: Option<String>,
+    pub summary: String,
+    /// The run's final value of the metric.
+    pub result: Option<f64>,
+    /// The verdict computed from it (none when the card has no target).
+    pub verdict: Option<String>,
+    /// Where the value came from (`hypothesis.evidence`, docs/FORMAT.md).
+    pub evidence: Value,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Hypotheses {
+    /// Rows as `lanes hypotheses --json` has them (docs/FORMAT.md).
+    pub hypotheses: Vec<Value>,
+}
+
+impl Written {
+    fn of(o: &ops::Outcome) -> Written {
+        Written {
+            card: o.card.clone(),
+            commit: o.commit.map(|c| c.to_string()),
+            summary: o.summary.clone(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+impl Server {
+    /// Where this call's board is, who acts, and the work itself on a
+    /// blocking thread; its failure as a tool error.
+    async fn run<T, F>(
+        &self,
+        rc: &RequestContext<RoleServer>,
+        board: Option<String>,
+        f: F,
+    ) -> Reply<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Path, &ops::Context) -> Result<T, ops::Error> + Send + 'static,
+    {
+        let roots = match board {
+            Some(_) => Vec::new(),
+            None => self.roots(rc).await,
+        };
+        let agent = self.opts.agent.clone().or_else(|| {
+            rc.peer
+                .peer_info()
+                .map(|p| p.client_info.name.clone())
+                .filter(|n| !n.trim().is_empty())
+        });
+        let cwd = self.opts.cwd.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let root = locate(board.as_deref(), &cwd, &roots)?;
+            ops::recover(&root)?;
+            let ctx = ops::Context::from_env().with_agent(agent);
+            f(&root, &ctx)
+        });
+        match work.await {
+            Ok(Ok(v)) => Ok(Json(v)),
+            Ok(Err(e)) => Err(tool_error(e.kind(), &e.to_string())),
+            Err(e) => Err(tool_error(
+                ops::Kind::Failed,
+                &format!("the call failed: {e}"),
+            )),
+        }
+    }
+
+    /// The client's roots as folders, when it has any (asked each call: a
+    /// client may change them). Roots are deprecated by the protocol's
+    /// SEP-2577 but still what most clients send; the `board` argument
+    /// stays the way to name a board.
+    #[allow(deprecated)]
+    async fn roots(&self, rc: &RequestContext<RoleServer>) -> Vec<PathBuf> {
+        let has_roots = rc
+            .peer
+            .peer_info()
+            .is_some_and(|p| p.capabilities.roots.is_some());
+        if !has_roots {
+            return Vec::new();
+        }
+        match tokio::time::timeout(Duration::from_secs(5), rc.peer.list_roots()).await {
+            Ok(Ok(list)) => list
+                .roots
+                .iter()
+                .filter_map(|r| root_path(&r.uri))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[tool_router]
+impl Server {
+    pub fn new(opts: Options) -> Server {
+        Server {
+            opts: Arc::new(opts),
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(
+        description = "The board: its lanes with their card counts and WIP limits, and unreadable files."
+    )]
+    async fn board(
+        &self,
+        Parameters(a): Parameters<BoardArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<BoardView>, CallToolResult> {
+        self.run(&rc, a.board, |root, _| {
+            let b = Board::load(root)?;
+            let lanes = b
+                .config
+                .lanes
+                .iter()
+                .map(|l| {
+                    let cards = b
+                        .cards
+                        .iter()
+                        .filter(|c| !c.archived && c.lane == l.id)
+                        .count()
+                        + b.omitted
+                            .iter()
+                            .find(|(lane, _)| *lane == l.id)
+                            .map_or(0, |(_, n)| *n);
+                    LaneView {
+                        id: l.id.clone(),
+                        title: l.title.clone(),
+                        wip: l.wip,
+                        cards,
+                        over_wip: l.wip.is_some_and(|w| cards > w as usize),
+                    }
+                })
+                .collect();
+            Ok(BoardView {
+                root: root.display().to_string(),
+                name: b.config.name.clone(),
+                lanes,
+                problems: b.problems.iter().map(|p| p.to_string()).collect(),
+            })
+        })
+        .await
+    }
+
+    #[tool(description = "Cards in board order, filtered as `lanes list` filters them.")]
+    async fn list(
+        &self,
+        Parameters(a): Parameters<ListArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Cards>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, _| {
+            let config = store::parse_board(&store::read_board_file(root, store::BOARD_FILE)?)?;
+            let lane = match &a.lane {
+                Some(l) => Some(config.resolve_lane(l).map_err(ops::not_found)?.id.clone()),
+                None => None,
+            };
+            let keep = |h: &store::codec::Head| {
+                (a.all || !h.archived)
+                    && lane.as_ref().is_none_or(|l| h.lane == l)
+                    && a.label
+                        .as_ref()
+                        .is_none_or(|l| h.labels.contains(&l.as_str()))
+                    && a.assignee
+                        .as_ref()
+                        .is_none_or(|w| h.assignees.contains(&w.trim_start_matches('@')))
+            };
+            let mut bytes = Vec::new();
+            store::list_json(root, &config, keep, &mut bytes)?;
+            let cards: Vec<Value> = serde_json::from_slice(&bytes)
+                .map_err(|e| anyhow::anyhow!("the card list is not JSON: {e}"))?;
+            Ok(Cards { cards })
+        })
+        .await
+    }
+
+    #[tool(description = "One card, every field (as `lanes show --json`).")]
+    async fn show(
+        &self,
+        Parameters(a): Parameters<CardArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<CardView>, CallToolResult> {
+        self.run(&rc, a.board, move |root, _| {
+            let index = Index::load(root)?;
+            let card = ops::lookup(&index, &a.card)?;
+            Ok(CardView {
+                card: store::json::card_json(&card),
+            })
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Add a card (one commit); a hypothesis when a statement or metric is given."
+    )]
+    async fn add(
+        &self,
+        Parameters(a): Parameters<AddArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Written>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            bounded("the title", &a.title)?;
+            for t in [&a.hypothesis, &a.body].into_iter().flatten() {
+                bounded("the text", t)?;
+            }
+            let direction = a
+                .direction
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(ops::refused)?;
+            let number = |n: Option<f64>| n.map(serde_yaml::Value::from);
+            let new = NewCard {
+                title: a.title,
+                lane: a.lane,
+                kind: a.kind,
+                labels: a.labels,
+                assignees: a.assignees,
+                due: None,
+                hypothesis: a.hypothesis,
+                metric: a.metric,
+                metric_key: None,
+                direction,
+                baseline: number(a.baseline),
+                target: number(a.target),
+                body: a.body,
+            };
+            let done = ops::apply(ctx, root, Action::Add(Box::new(new)))?;
+            Ok(Written::of(&done))
+        })
+        .await
+    }
+
+    #[tool(name = "move", description = "Move a card to a lane (one commit).")]
+    async fn move_card(
+        &self,
+        Parameters(a): Parameters<MoveArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Written>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            let placement = match a.position.as_deref() {
+                None => None,
+                Some("top") => Some(Placement::Top),
+                Some("bottom") => Some(Placement::Bottom),
+                Some(other) => {
+                    return Err(
+                        ops::refused(format!("position {other:?}: give top or bottom")).into(),
+                    )
+                }
+            };
+            let action = Action::Move {
+                card: a.card,
+                lane: a.lane,
+                placement,
+            };
+            Ok(Written::of(&ops::apply(ctx, root, action)?))
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Add an entry to a card's journal (one commit; the journal is append-only)."
+    )]
+    async fn note(
+        &self,
+        Parameters(a): Parameters<NoteArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Written>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            bounded("the note", &a.text)?;
+            let action = Action::Note {
+                card: a.card,
+                text: a.text,
+            };
+            Ok(Written::of(&ops::apply(ctx, root, action)?))
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Record a run's final value of the card's metric as its result, with the verdict it gives and the run's provenance (as `lanes result`)."
+    )]
+    async fn result(
+        &self,
+        Parameters(a): Parameters<ResultArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Recorded>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            let opts = crate::evidence::Options {
+                metric: a.metric,
+                ..Default::default()
+            };
+            let (reading, done) =
+                crate::evidence::record_result(ctx, root, &a.card, &a.source, &opts)?;
+            Ok(Recorded {
+                card: done.card.clone(),
+                commit: done.commit.map(|c| c.to_string()),
+                summary: done.summary.clone(),
+                result: Some(reading.evidence.value),
+                verdict: reading.verdict.map(|v| v.to_string()),
+                evidence: store::json::to_json(&reading.evidence.to_value()),
+            })
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Every hypothesis side by side: statement, metric, baseline, target, result, verdict, stale marks (as `lanes hypotheses --json`)."
+    )]
+    async fn hypotheses(
+        &self,
+        Parameters(a): Parameters<HypothesesArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Hypotheses>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, _| {
+            let board = Board::load(root)?;
+            let history = crate::history::board_history(root)?;
+            let lane = match &a.lane {
+                Some(l) => Some(
+                    board
+                        .config
+                        .resolve_lane(l)
+                        .map_err(ops::not_found)?
+                        .id
+                        .clone(),
+                ),
+                None => None,
+            };
+            let query = crate::history::query::HypQuery {
+                verdict: a.verdict,
+                lane,
+                metric: a.metric,
+                sort: Default::default(),
+            };
+            let rows = crate::history::query::hypotheses(root, &board, &history, &query);
+            let hypotheses = rows
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                .collect();
+            Ok(Hypotheses { hypotheses })
+        })
+        .await
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerInfo {
+        ServerInfo::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("lanes", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "A kanban board for research work kept in the git repository. Find work with `list`, read a card with `show`, record what you did with `note`, and conclude a hypothesis with `result` (citing a run). Each write is one git commit under your user's name, marked as made by you.".to_string(),
+            )
+    }
+}

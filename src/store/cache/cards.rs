@@ -1,0 +1,576 @@
+//! The card cache: every readable card of the board in the compact form of
+//! [`codec`], with the JSON `list --json` prints for it, kept in
+//! `<git dir>/lanes/cards-v1` (never committed).
+//!
+//! Every card file is `stat`-ed and its row trusted only as the
+//! [`table`] rule says (size, mtime, ctime and inode unchanged, not
+//! racily clean), so edits by hand, `git pull` or another clone are always
+//! seen: a whole-board read is a read of every card anyway. Decoding a
+//! cached card costs a fraction of parsing its YAML. Having checked every
+//! file, a whole-board read also brings the summary index up to date
+//! ([`summary::reconcile`]).
+//!
+//! Sections (see [`envelope`]): the rows (see [`table`]), whose payload is
+//! where the card's JSON is in the JSON section (u64 offset, u32 length)
+//! and the encoded card; then the JSON, read only by `list --json`.
+
+use super::envelope::{self, Sealed};
+use super::summary::{self, Seen};
+use super::table::{self, now_ns, Stamp};
+use super::{Scratch, CARDS};
+use crate::model::{BoardConfig, Card};
+use crate::store::codec::{self, Head};
+use crate::store::scan::{file_stamp, scan};
+use crate::store::{card_path, json, Problem};
+use anyhow::Result;
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+const KIND: &str = "cards";
+/// This file's own layout; the cards' layout ([`codec::LAYOUT_VERSION`])
+/// is part of the version too.
+const FORMAT: u32 = 1;
+const TABLE: usize = 0;
+const JSON: usize = 1;
+
+fn version() -> u32 {
+    FORMAT << 16 | codec::LAYOUT_VERSION
+}
+
+/// One cache entry, as ranges into the cache file's bytes.
+#[derive(Debug, Clone)]
+struct Record {
+    id: Range<usize>,
+    stamp: Stamp,
+    card: Range<usize>,
+    json: Range<usize>,
+}
+
+/// The cache file: the rows (every entry's id, stamp and encoded card,
+/// and where its JSON is) and the JSON section, so that loading cards
+/// never reads the JSON and listing JSON reads only what it copies.
+#[derive(Default)]
+struct CacheFile {
+    /// When the cache's knowledge dates from.
+    since: i128,
+    cards: Vec<u8>,
+    json: Vec<u8>,
+    json_len: usize,
+    records: Vec<Record>,
+}
+
+impl CacheFile {
+    /// Read the cache (with its JSON section if `json`); `None` if there is
+    /// none or anything about it is unexpected.
+    fn read(path: &Path, json: bool) -> Option<CacheFile> {
+        let f = Sealed::open(path, KIND, version())?;
+        let cards = f.read(TABLE)?;
+        let json_len = f.len(JSON)?;
+        let json_bytes = if json { f.read(JSON)? } else { Vec::new() };
+        let records = table::parse(&cards, 0..cards.len())?
+            .into_iter()
+            .map(|row| {
+                let p = row.payload;
+                let at = u64::from_le_bytes(cards.get(p.start..p.start + 8)?.try_into().ok()?);
+                let len =
+                    u32::from_le_bytes(cards.get(p.start + 8..p.start + 12)?.try_into().ok()?);
+                let at = usize::try_from(at).ok()?;
+                let end = at.checked_add(len as usize)?;
+                (end <= json_len).then_some(Record {
+                    id: row.id,
+                    stamp: row.stamp,
+                    card: p.start + 12..p.end,
+                    json: at..end,
+                })
+            })
+            .collect::<Option<Vec<Record>>>()?;
+        Some(CacheFile {
+            since: f.written,
+            cards,
+            json: json_bytes,
+            json_len,
+            records,
+        })
+    }
+}
+
+/// Where a card comes from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// An entry of the cache file (card bytes, JSON bytes — possibly empty).
+    Cached(Range<usize>, Range<usize>),
+    /// Read from its file just now, kept encoded (card bytes, JSON bytes).
+    Encoded(Vec<u8>, Vec<u8>),
+    /// Read from its file just now.
+    Read(Box<Card>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub id: String,
+    pub stamp: Option<Stamp>,
+    pub source: Source,
+}
+
+/// The board's card files, each either vouched for by the cache or read.
+pub(crate) struct Snapshot {
+    /// Ids of all card files, readable or not, sorted.
+    pub file_ids: Vec<String>,
+    /// Files that cannot be read, bad file names first.
+    pub problems: Vec<Problem>,
+    /// Readable cards, sorted by id.
+    pub entries: Vec<Entry>,
+    /// The cache file as read (its JSON section only when listing).
+    file: CacheFile,
+    scratch: Option<Scratch>,
+    path: Option<PathBuf>,
+    /// When this read began, before it looked at any file.
+    began: i128,
+    /// The cards folder's stamp before it was listed.
+    folder: Option<Stamp>,
+    /// Git's index file's stamp before any card file was looked at.
+    git_index: Option<Stamp>,
+    /// Whether the cache should be rewritten.
+    pub outdated: bool,
+}
+
+impl Snapshot {
+    /// Check the cache against the card files, reading the cards it does not
+    /// vouch for.
+    pub fn load(root: &Path) -> Result<Snapshot> {
+        Snapshot::load_as(root, false)
+    }
+
+    /// Like [`Snapshot::load`] for a caller that only wants JSON: cards read
+    /// from files are kept encoded with their JSON, not as cards (a third of
+    /// the memory when the cache is cold).
+    pub fn load_for_json(root: &Path) -> Result<Snapshot> {
+        Snapshot::load_as(root, true)
+    }
+
+    fn load_as(root: &Path, encoded: bool) -> Result<Snapshot> {
+        let began = now_ns();
+        let scratch = Scratch::of_board(root);
+        let git_index = scratch
+            .as_ref()
+            .and_then(|s| file_stamp(&crate::git::index_file(s.git_dir())));
+        let path = scratch.as_ref().map(|s| s.file(CARDS));
+        let file = path.as_deref().and_then(|p| CacheFile::read(p, encoded));
+        let missing = file.is_none();
+        let file = file.unwrap_or_default();
+        let (since, records, bytes) = (file.since, &file.records, &file.cards);
+        let expected: Vec<&[u8]> = records.iter().map(|r| &bytes[r.id.clone()]).collect();
+        let scan = scan(root, &expected)?;
+        let folder = scan.folder;
+        let mut slots: Vec<Option<Source>> = Vec::with_capacity(scan.files.len());
+        let mut stale = Vec::new();
+        let mut recs = records.iter().peekable();
+        for (i, (id, stamp)) in scan.files.iter().enumerate() {
+            while recs
+                .next_if(|r| &bytes[r.id.clone()] < id.as_bytes())
+                .is_some()
+            {}
+            let hit = recs.peek().filter(|r| {
+                &bytes[r.id.clone()] == id.as_bytes()
+                    && Stamp::trusts(&r.stamp, stamp.as_ref(), since)
+                    // Listing, ready and the link graph read the head of
+                    // every cached card (loading cards decodes them whole
+                    // and reads the file if that fails).
+                    && codec::head(&bytes[r.card.clone()]).is_some()
+            });
+            match hit {
+                Some(r) => slots.push(Some(Source::Cached(r.card.clone(), r.json.clone()))),
+                None => {
+                    slots.push(None);
+                    stale.push(i);
+                }
+            }
+        }
+        let file_ids: Vec<String> = scan.files.iter().map(|(id, _)| id.clone()).collect();
+        let mut problems = scan.problems;
+        let mut cacheable = 0;
+        let read = crate::store::par_map(&stale, |&i| {
+            let id = &file_ids[i];
+            let rel = card_path(id);
+            let bytes = crate::store::read_board_file(root, &rel)?;
+            let card = table::checked_id(
+                root,
+                &file_ids,
+                id,
+                crate::store::parse_card(&rel, &bytes)?.card,
+            )?;
+            let exact = if encoded {
+                codec::encode_exact(&card)
+            } else {
+                None
+            };
+            Ok(match exact {
+                Some(bytes) => Source::Encoded(bytes, json::card_bytes(&card)),
+                None => Source::Read(Box::new(card)),
+            })
+        });
+        for (&i, result) in stale.iter().zip(read) {
+            match result {
+                Ok(source) => {
+                    // Only entries a cache written now would trust count
+                    // towards rewriting it.
+                    cacheable += usize::from(scan.files[i].1.is_some_and(|s| s.settled(began)));
+                    slots[i] = Some(source);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        // Problems in id order after the bad names (stale ids are sorted).
+        let entries = scan
+            .files
+            .into_iter()
+            .zip(slots)
+            .filter_map(|((id, stamp), source)| {
+                Some(Entry {
+                    id,
+                    stamp,
+                    source: source?,
+                })
+            })
+            .collect();
+        Ok(Snapshot {
+            file_ids,
+            problems,
+            entries,
+            file,
+            scratch,
+            path,
+            began,
+            folder,
+            git_index,
+            outdated: table::worth_rewriting(missing, cacheable),
+        })
+    }
+
+    /// The card of an entry; a cached one that does not decode (a damaged
+    /// cache) is read from its file instead.
+    pub fn card(&self, root: &Path, e: &Entry) -> Result<Card, Problem> {
+        match &e.source {
+            Source::Read(card) => Ok((**card).clone()),
+            Source::Encoded(bytes, _) => codec::decode(bytes)
+                .filter(|c| c.id == e.id)
+                .map_or_else(|| self.reread(root, &e.id), Ok),
+            Source::Cached(card, _) => codec::decode(&self.file.cards[card.clone()])
+                .filter(|c| c.id == e.id)
+                .map_or_else(|| self.reread(root, &e.id), Ok),
+        }
+    }
+
+    /// The head of every readable card, in id order: links, placement and
+    /// progress of the whole board without decoding a card.
+    pub fn heads(&self) -> Vec<Head<'_>> {
+        self.entries
+            .iter()
+            .filter_map(|e| self.head_of(e))
+            .collect()
+    }
+
+    /// For a caller that read heads only: rewrite the cache if many cards
+    /// changed since it was written, and bring the summary index up to
+    /// date (what [`Snapshot::into_cards`] does).
+    pub fn settle(&self) {
+        if self.outdated {
+            self.save(&[]);
+        }
+        self.reconcile_summary();
+    }
+
+    fn reread(&self, root: &Path, id: &str) -> Result<Card, Problem> {
+        let rel = card_path(id);
+        let bytes = crate::store::read_board_file(root, &rel)?;
+        let lc = crate::store::parse_card(&rel, &bytes)?;
+        table::checked_id(root, &self.file_ids, id, lc.card)
+    }
+
+    /// Every readable card (decoded on all cores), in id order, with the
+    /// problems of cards that turned out unreadable.
+    pub fn into_cards(self, root: &Path, config: &BoardConfig) -> (Vec<Card>, Vec<Problem>) {
+        if self.outdated {
+            self.save(&[]);
+        }
+        self.reconcile_summary();
+        let (cards, problems, _) = self.decode_in_order(root, config, None);
+        (cards, problems)
+    }
+
+    /// The head of an entry's card (`None`: a cached card that does not
+    /// read, reported when it is decoded; load made sure a cached one
+    /// reads).
+    pub fn head_of<'a>(&'a self, e: &'a Entry) -> Option<Head<'a>> {
+        match &e.source {
+            Source::Read(card) => Some(Head::of(card)),
+            Source::Encoded(c, _) => codec::head(c),
+            Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()]),
+        }
+    }
+
+    /// Having checked every card file, bring the summary index up to date
+    /// (see [`summary::reconcile`]).
+    fn reconcile_summary(&self) {
+        let Some(scratch) = &self.scratch else { return };
+        let mut seen = Vec::with_capacity(self.entries.len());
+        for e in &self.entries {
+            let (Some(stamp), Some(h)) = (e.stamp, self.head_of(e)) else {
+                continue;
+            };
+            seen.push(Seen {
+                id: &e.id,
+                stamp,
+                lane: h.lane,
+                rank: h.rank,
+                title: h.title,
+                archived: h.archived,
+                depends_on: h.depends_on,
+                parent: h.parent,
+            });
+        }
+        // Card files that are not among the readable cards.
+        let mut readable = self.entries.iter().map(|e| e.id.as_str()).peekable();
+        let unreadable = self
+            .file_ids
+            .iter()
+            .filter(|id| {
+                while readable.next_if(|r| r < &id.as_str()).is_some() {}
+                readable.peek() != Some(&id.as_str())
+            })
+            .cloned()
+            .collect();
+        summary::reconcile(
+            scratch,
+            &summary::Checked {
+                began: self.began,
+                folder: self.folder,
+                git_index: self.git_index,
+                seen,
+                unreadable,
+            },
+        );
+    }
+
+    /// The first `per_lane` cards (not archived) of every lane, in board
+    /// order, and how many more each lane has: a first screen without
+    /// decoding the whole board.
+    pub fn into_top(
+        self,
+        root: &Path,
+        config: &BoardConfig,
+        per_lane: usize,
+    ) -> (Vec<Card>, Vec<Problem>, Vec<(String, usize)>) {
+        self.decode_in_order(root, config, Some(per_lane))
+    }
+
+    /// Decode cards in board order (lane, rank, id), read off the cards'
+    /// heads, so that the cards, large values, need no sorting afterwards.
+    /// With `per_lane`, archived cards and all but the first `per_lane` of
+    /// each lane are left out and counted.
+    fn decode_in_order(
+        self,
+        root: &Path,
+        config: &BoardConfig,
+        per_lane: Option<usize>,
+    ) -> (Vec<Card>, Vec<Problem>, Vec<(String, usize)>) {
+        let mut order: Vec<(usize, &str, &str, &str, usize, bool)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let head = match &e.source {
+                    Source::Read(c) => Some((c.lane.as_str(), c.rank.as_str(), c.archived)),
+                    Source::Encoded(c, _) => codec::head(c).map(|h| (h.lane, h.rank, h.archived)),
+                    Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()])
+                        .map(|h| (h.lane, h.rank, h.archived)),
+                };
+                let (lane, rank, archived) = head.unwrap_or_default();
+                let at = config.lane_index(lane).unwrap_or(usize::MAX);
+                (at, lane, rank, e.id.as_str(), i, archived)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut omitted: Vec<(String, usize)> = Vec::new();
+        let mut wanted = Vec::with_capacity(order.len());
+        let mut shown = 0;
+        for (k, key) in order.iter().enumerate() {
+            let Some(n) = per_lane else {
+                wanted.push(key.4);
+                continue;
+            };
+            if key.5 {
+                continue;
+            }
+            if k == 0 || order[k - 1].1 != key.1 {
+                shown = 0;
+            }
+            if shown < n {
+                shown += 1;
+                wanted.push(key.4);
+            } else {
+                match omitted.last_mut() {
+                    Some((lane, count)) if lane == key.1 => *count += 1,
+                    _ => omitted.push((key.1.to_string(), 1)),
+                }
+            }
+        }
+        let decoded = crate::store::par_map(&wanted, |&i| match &self.entries[i].source {
+            Source::Read(_) => None,
+            _ => Some(self.card(root, &self.entries[i])),
+        });
+        let mut problems = self.problems;
+        let mut sources: Vec<Option<Source>> =
+            self.entries.into_iter().map(|e| Some(e.source)).collect();
+        let mut cards = Vec::with_capacity(decoded.len());
+        for (i, d) in wanted.into_iter().zip(decoded) {
+            match d {
+                Some(Ok(card)) => cards.push(card),
+                Some(Err(p)) => problems.push(p),
+                None => {
+                    if let Some(Source::Read(card)) = sources[i].take() {
+                        cards.push(*card);
+                    }
+                }
+            }
+        }
+        (cards, problems, omitted)
+    }
+
+    /// Write, as one JSON array, the cards `keep` selects, in board order
+    /// (lane, rank, id), using the cache's JSON where it has it. `more`
+    /// gives fields to add to a card's object (JSON text of `"key":value`
+    /// pairs: what depends on other cards, never cached). Returns the
+    /// problems of unreadable cards.
+    pub fn write_json(
+        &self,
+        root: &Path,
+        config: &BoardConfig,
+        keep: impl Fn(&Head) -> bool,
+        more: impl Fn(&Head) -> String,
+        out: &mut impl Write,
+    ) -> Result<Vec<Problem>> {
+        let mut problems = self.problems.clone();
+        // JSON for the cards the cache has none for.
+        let made: Vec<Option<Vec<u8>>> =
+            crate::store::par_map(&self.entries, |e| match &e.source {
+                Source::Read(card) => Some(Ok(json::card_bytes(card))),
+                Source::Encoded(..) => None,
+                Source::Cached(_, j) if j.is_empty() => {
+                    Some(self.card(root, e).map(|card| json::card_bytes(&card)))
+                }
+                Source::Cached(..) => None,
+            })
+            .into_iter()
+            .map(|m| m.and_then(|r| r.map_err(|p| problems.push(p)).ok()))
+            .collect();
+        let mut items = Vec::with_capacity(self.entries.len());
+        for (e, m) in self.entries.iter().zip(&made) {
+            // Load made sure every cached entry's head reads.
+            let head = self.head_of(e);
+            let Some(head) = head else { continue };
+            let text: &[u8] = match (m, &e.source) {
+                (Some(bytes), _) => bytes,
+                (None, Source::Encoded(_, j)) => j,
+                (None, Source::Cached(_, j)) if !j.is_empty() => &self.file.json[j.clone()],
+                _ => continue, // unreadable, and reported
+            };
+            if keep(&head) {
+                let lane = config.lane_index(head.lane).unwrap_or(usize::MAX);
+                let extra = more(&head);
+                items.push((lane, head.lane, head.rank, head.id, text, extra));
+            }
+        }
+        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        out.write_all(b"[")?;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            match item.4.strip_suffix(b"}") {
+                Some(open) if !item.5.is_empty() => {
+                    out.write_all(open)?;
+                    out.write_all(if open.ends_with(b"{") { b"" } else { b"," })?;
+                    out.write_all(item.5.as_bytes())?;
+                    out.write_all(b"}")?;
+                }
+                _ => out.write_all(item.4)?,
+            }
+        }
+        out.write_all(b"]\n")?;
+        let missing_json = made
+            .iter()
+            .zip(&self.entries)
+            .filter(|(m, e)| m.is_some() && matches!(e.source, Source::Cached(..)))
+            .count();
+        if self.outdated || missing_json > table::REWRITE_AFTER {
+            self.save(&made);
+        }
+        self.reconcile_summary();
+        Ok(problems)
+    }
+
+    /// Rewrite the cache from this snapshot. `made` holds, by entry, the
+    /// JSON the caller made for cards the cache has none for (or is empty).
+    fn save(&self, made: &[Option<Vec<u8>>]) {
+        let Some(path) = &self.path else { return };
+        // The cached JSON carries over; loading cards did not read it, so
+        // read it now if the file is still the one we read.
+        let old_json;
+        let json_section: &[u8] = if self.file.json.len() == self.file.json_len {
+            &self.file.json
+        } else {
+            old_json = CacheFile::read(path, true)
+                .filter(|f| f.since == self.file.since)
+                .map(|f| f.json)
+                .unwrap_or_default();
+            &old_json
+        };
+        let encoded = crate::store::par_map(&self.entries, |e| match (&e.source, e.stamp) {
+            (Source::Read(card), Some(_)) => codec::encode_exact(card),
+            _ => None,
+        });
+        // What each entry writes: id, stamp, card bytes, JSON bytes.
+        let mut rows: Vec<(&str, Stamp, &[u8], &[u8])> = Vec::with_capacity(self.entries.len());
+        for (i, (e, enc)) in self.entries.iter().zip(&encoded).enumerate() {
+            let made = made.get(i).and_then(Option::as_deref);
+            let Some(stamp) = e.stamp else { continue };
+            let (card, json): (&[u8], &[u8]) = match (&e.source, enc) {
+                (Source::Cached(c, j), _) => (
+                    &self.file.cards[c.clone()],
+                    made.or_else(|| json_section.get(j.clone()))
+                        .unwrap_or_default(),
+                ),
+                (Source::Encoded(c, j), _) => (c, j),
+                (Source::Read(_), Some(bytes)) => (bytes, made.unwrap_or_default()),
+                (Source::Read(_), None) => continue,
+            };
+            if u32::try_from(json.len()).is_ok() {
+                rows.push((&e.id, stamp, card, json));
+            }
+        }
+        let _ = envelope::write(path, KIND, version(), self.began, |w| {
+            w.section(|out| {
+                let mut json_at = 0u64;
+                for (id, stamp, card, json) in &rows {
+                    let at = json_at.to_le_bytes();
+                    let len = (json.len() as u32).to_le_bytes();
+                    if table::put_row(out, id, stamp, &[&at, &len, card])? {
+                        json_at += json.len() as u64;
+                    }
+                }
+                Ok(())
+            })?;
+            w.section(|out| {
+                for (id, _, card, json) in &rows {
+                    // Only rows the table took.
+                    if u8::try_from(id.len()).is_ok() && u32::try_from(card.len() + 12).is_ok() {
+                        out.write_all(json)?;
+                    }
+                }
+                Ok(())
+            })
+        });
+    }
+}
