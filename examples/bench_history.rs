@@ -23,7 +23,11 @@
 //!   `git log -p -- .lanes/cards/<card>.yaml`, and under 100 ms when
 //!   nothing changed since the last run;
 //! - `lanes flow` under 1.5 s cold and under 100 ms warm;
-//! - `lanes report` and `lanes hypotheses` warm (100 ms, as flow).
+//! - `lanes report` and `lanes hypotheses` warm (100 ms, as flow);
+//! - `lanes report --format html` at most 1.5x `--format json` (the same
+//!   report data, one more renderer), and the page under 2 MB, over the
+//!   whole generated history and over its last 30 days (issue 29). The
+//!   board declares budgets, so both formats compute them.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
@@ -406,8 +410,12 @@ fn generate(root: &Path, o: &Opts) -> Result<Generated> {
     let mut w = BufWriter::with_capacity(1 << 20, stdin);
     let mut t = START;
 
-    // Commit 1: the board and every card.
-    let mut files: Vec<(String, &str)> = vec![(store::BOARD_FILE.to_string(), template)];
+    // Commit 1: the board (with budgets: every report computes them) and
+    // every card.
+    let board_text = format!(
+        "{template}budgets:\n  - {{unit: GPU-hours, amount: 3000, period: quarter}}\n  - {{unit: GPU-hours, amount: 900, period: month}}\n"
+    );
+    let mut files: Vec<(String, &str)> = vec![(store::BOARD_FILE.to_string(), &board_text)];
     for c in &live {
         files.push((store::card_path(&c.card.id), c.text.as_str()));
     }
@@ -592,6 +600,24 @@ fn print_rows(rows: &[Row]) {
     }
 }
 
+/// `lanes report` over `period` (first and last day) in `format`.
+fn report_args<'a>(period: &'a (String, String), format: &'a str) -> [&'a str; 7] {
+    [
+        "report", "--since", &period.0, "--until", &period.1, "--format", format,
+    ]
+}
+
+/// The page's size against the issue's 2 MB.
+fn page_row(what: &str, bytes: usize) -> Row {
+    Row {
+        what: what.into(),
+        stats: None,
+        value: format!("{:.2} MB", bytes as f64 / 1_048_576.0),
+        target: "< 2 MB".into(),
+        pass: Some(bytes < 2 << 20),
+    }
+}
+
 fn lanes_cmd(bin: &Path, root: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(bin);
     c.args(args).current_dir(root).env_remove("LANES_BOARD");
@@ -717,6 +743,38 @@ fn run(o: Opts) -> Result<()> {
         println!("WARNING: lanes log and git log disagree on how many commits changed a card");
     }
     let cache = history_cache(&root);
+    // The report's periods: the whole history, and its last 30 days.
+    let last: i64 = git(&root, &["log", "-1", "--format=%at"])?.trim().parse()?;
+    let end = date::format_date(last.div_euclid(86_400));
+    let whole = (date::format_date(START.div_euclid(86_400)), end.clone());
+    let month = (date::format_date(last.div_euclid(86_400) - 29), end);
+    let mut page_sizes = Vec::new();
+    for period in [&whole, &month] {
+        let json = output(&mut lanes_cmd(
+            &lanes_bin,
+            &root,
+            &report_args(period, "json"),
+        ))?;
+        let html = output(&mut lanes_cmd(
+            &lanes_bin,
+            &root,
+            &report_args(period, "html"),
+        ))?;
+        let v: serde_json::Value = serde_json::from_str(&json)?;
+        let count = |k: &str| v[k].as_array().map_or(0, Vec::len);
+        println!(
+            "report {} to {}: {} tested, {} in progress, {} days, {} budgets; JSON {} bytes, HTML {} bytes",
+            period.0,
+            period.1,
+            count("tested"),
+            count("aging"),
+            count("cumulative_flow"),
+            count("budgets"),
+            json.len(),
+            html.len()
+        );
+        page_sizes.push(html.len());
+    }
     let load = load_average();
 
     let log_hot = ["log", hot.as_str()];
@@ -743,6 +801,36 @@ fn run(o: Opts) -> Result<()> {
         Box::new(|_| time_cmd(&mut lanes_cmd(&lanes_bin, &root, &["hypotheses"]))),
         // For scale: the same board loaded without any history.
         Box::new(|_| time_cmd(&mut lanes_cmd(&lanes_bin, &root, &["list"]))),
+        // The report as JSON and as the HTML page, over the whole history
+        // and over its last 30 days.
+        Box::new(|_| {
+            time_cmd(&mut lanes_cmd(
+                &lanes_bin,
+                &root,
+                &report_args(&whole, "json"),
+            ))
+        }),
+        Box::new(|_| {
+            time_cmd(&mut lanes_cmd(
+                &lanes_bin,
+                &root,
+                &report_args(&whole, "html"),
+            ))
+        }),
+        Box::new(|_| {
+            time_cmd(&mut lanes_cmd(
+                &lanes_bin,
+                &root,
+                &report_args(&month, "json"),
+            ))
+        }),
+        Box::new(|_| {
+            time_cmd(&mut lanes_cmd(
+                &lanes_bin,
+                &root,
+                &report_args(&month, "html"),
+            ))
+        }),
     ];
     let s = measure(o.runs, steps)?;
     let ratio = |a: Stats, b: Stats| a.median.as_secs_f64() / b.median.as_secs_f64().max(1e-9);
@@ -817,6 +905,26 @@ fn run(o: Opts) -> Result<()> {
             under(s[9], Duration::from_millis(100)),
         ),
         row("lanes list (board load only, for scale)", s[10], "", None),
+        row("lanes report --format json, whole history", s[11], "", None),
+        row("lanes report --format html, whole history", s[12], "", None),
+        Row {
+            what: "  html / json, whole history".into(),
+            stats: None,
+            value: format!("{:.2}x", ratio(s[12], s[11])),
+            target: "<= 1.5x".into(),
+            pass: Some(ratio(s[12], s[11]) <= 1.5),
+        },
+        page_row("  the page, whole history", page_sizes[0]),
+        row("lanes report --format json, last 30 days", s[13], "", None),
+        row("lanes report --format html, last 30 days", s[14], "", None),
+        Row {
+            what: "  html / json, last 30 days".into(),
+            stats: None,
+            value: format!("{:.2}x", ratio(s[14], s[13])),
+            target: "<= 1.5x".into(),
+            pass: Some(ratio(s[14], s[13]) <= 1.5),
+        },
+        page_row("  the page, last 30 days", page_sizes[1]),
     ];
     print_rows(&rows);
     println!(

@@ -473,10 +473,27 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             wip: opt(r, |r| r.below(12) as u32),
             exit: opt(r, gen_text),
             done: r.below(4) == 0,
-            extra: gen_extra(r, &["id", "title", "wip", "exit", "done"]),
+            color: opt(r, |r| r.pick(lanes::model::board::COLORS).to_string()),
+            extra: gen_extra(r, &["id", "title", "wip", "exit", "done", "color"]),
         });
     }
     let colors = lanes::model::board::COLORS;
+    // Budgets: one per unit (two for one unit and period are refused).
+    let mut units = vec!["GPU-hours", "USD", "$", "CPU-hours"];
+    let budgets = lanes::model::Budgets {
+        entries: (0..r.below(3))
+            .map(|_| {
+                let unit = units.remove(r.below(units.len()));
+                lanes::model::BudgetEntry::Read(lanes::model::Budget {
+                    unit: unit.to_string(),
+                    amount: (1 + r.below(5000)) as f64,
+                    period: *r.pick(&lanes::model::BudgetPeriod::ALL),
+                    extra: gen_extra(r, &["unit", "amount", "period"]),
+                })
+            })
+            .collect(),
+        whole: None,
+    };
     BoardConfig {
         name: gen_text(r),
         description: opt(r, gen_text),
@@ -493,7 +510,9 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             commit: *r.pick(&[CommitMode::Auto, CommitMode::Manual]),
             extra: gen_extra(r, &["commit"]),
         },
+        budgets,
         extra: gen_extra(r, lanes::model::board::BOARD_KEYS),
+        problems: Vec::new(),
     }
 }
 

@@ -411,8 +411,12 @@ fn tell_story(dir: &Path, now: i64) -> Result<PathBuf> {
         .find(|(name, _)| *name == "crisp-dm")
         .map(|(_, text)| *text)
         .ok_or_else(|| anyhow!("the built-in crisp-dm template is missing"))?;
+    // The team's compute budgets: the quarter's GPU hours the story
+    // mentions, and the year's cloud bill.
     let init = ops::Init {
-        template_text: template.to_string(),
+        template_text: format!(
+            "{template}budgets:\n  - {{unit: GPU-hours, amount: 400, period: quarter}}\n  - {{unit: USD, amount: 600, period: year}}\n"
+        ),
         template_name: "crisp-dm".into(),
         name: Some("Recommendation engine".into()),
     };

@@ -615,8 +615,18 @@ fn work_resting_on_a_refuted_premise_is_flagged_with_the_date() {
             && section.contains("can no longer finish"),
         "{section}"
     );
+    let html = r.ok(&["report", "--since", "2026-01-01", "--format", "html"]);
+    let section = html_section(&html, "resting");
+    assert!(
+        section.contains(&format!("<span class=\"id\">{}</span>", short(&exp)))
+            && section.contains("refuted</span> on 21 March 2026")
+            && section.contains("can no longer finish")
+            && section.contains("data-json-len=\"/resting_on_refuted\">2</span>"),
+        "{section}"
+    );
     let rep = r.json(&["report", "--since", "2026-01-01", "--format", "json"]);
     let rest = rep["resting_on_refuted"].as_array().expect("a list");
+    assert_eq!(rest.len(), 2, "{rest:?}");
     assert!(rest
         .iter()
         .any(|w| w["id"] == exp.as_str() && w["via"] == serde_json::json!([])));
@@ -791,4 +801,47 @@ fn flow_times_what_was_blocked_per_card_and_lane() {
     );
     let rep = r.json(&["report", "--since", "2026-03-01", "--format", "json"]);
     assert_eq!(rep["flow_efficiency"], 0.667);
+    // The HTML report shows the same figures, each tagged with its place
+    // in the JSON.
+    let lane = lanes.iter().position(|l| l["lane"] == "backlog").unwrap();
+    let html = r.ok(&["report", "--since", "2026-03-01", "--format", "html"]);
+    let section = html_section(&html, "blocked");
+    for (ptr, value, shown) in [
+        ("/flow_efficiency".to_string(), "0.667", "67%"),
+        (
+            format!("/time_blocked_by_lane/{lane}/in_progress"),
+            &*(6 * D).to_string(),
+            "6.0d",
+        ),
+        (
+            format!("/time_blocked_by_lane/{lane}/blocked"),
+            &*(2 * D).to_string(),
+            "2.0d",
+        ),
+        (
+            format!("/time_blocked_by_lane/{lane}/flow_efficiency"),
+            "0.667",
+            "67%",
+        ),
+    ] {
+        assert_eq!(
+            rep.pointer(&ptr).map(|v| v.to_string()).as_deref(),
+            Some(value)
+        );
+        assert!(
+            section.contains(&format!(
+                "data-json=\"{ptr}\" data-value=\"{value}\">{shown}<"
+            )),
+            "{ptr} {section}"
+        );
+    }
+}
+
+/// The body of the HTML report's section with anchor `id`.
+fn html_section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let end = html[start..].find("</section>").expect("closed") + start;
+    &html[start..end]
 }

@@ -609,6 +609,7 @@ fn lane_def(id: &'static str) -> BoxedStrategy<LaneDef> {
             wip,
             exit,
             done,
+            color: None,
             extra: Mapping::new(),
         })
         .boxed()

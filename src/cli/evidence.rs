@@ -85,6 +85,22 @@ fn recorded_json(reading: Option<&evidence::Reading>, outcome: &ops::Outcome) ->
     })
 }
 
+/// Say on stderr when what was recorded takes a budget past 80% or 100%
+/// (the command still succeeds: the cost is recorded).
+fn warn_budgets(root: &Path, outcome: &ops::Outcome) {
+    if outcome.written.is_none() {
+        return;
+    }
+    match crate::history::budget::warnings(root, &outcome.card, outcome.commit) {
+        Ok(found) => {
+            for w in found {
+                say!("lanes: warning: {w}");
+            }
+        }
+        Err(e) => say!("lanes: warning: the budgets could not be checked: {e:#}"),
+    }
+}
+
 /// `lanes result CARD SOURCE`.
 pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<ExitCode> {
     let opts = options(&read);
@@ -100,6 +116,7 @@ pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<E
         writeln!(term::stdout(), "{}", reading.describe())?;
     }
     say!("{}{}", outcome.summary, commit_note(&outcome));
+    warn_budgets(root, &outcome);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -147,6 +164,7 @@ pub fn run(
         );
     }
     say!("{}{}", done.outcome.summary, commit_note(&done.outcome));
+    warn_budgets(root, &done.outcome);
     if read.json {
         let mut v = recorded_json(done.reading.as_ref(), &done.outcome);
         v["exit_code"] = serde_json::json!(done.code);

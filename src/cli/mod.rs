@@ -184,13 +184,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// A report for stakeholders (Markdown to paste, or JSON)
+    /// A report for stakeholders (Markdown to paste, JSON for tools, or an HTML page with charts)
     Report {
         /// From this date (YYYY-MM-DD) or age (14d, 6w)
         #[arg(long, default_value = "30d")]
         since: String,
-        /// Markdown to paste, or JSON for tools
-        #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
+        /// To the end of this date (YYYY-MM-DD) or age (14d, 6w); default: now
+        #[arg(long)]
+        until: Option<String>,
+        /// Markdown to paste, JSON for tools, or one self-contained HTML page with charts (open it in a browser, print it to PDF)
+        #[arg(long, default_value = "markdown", value_parser = ["markdown", "json", "html"])]
         format: String,
     },
     /// Fetch, merge card by card, and push
@@ -598,25 +601,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { since, format } => {
+        Command::Report {
+            since,
+            until,
+            format,
+        } => {
             let r = root(&cli.board)?;
+            let since = crate::history::parse_since(&since)?;
+            let until = match until.as_deref() {
+                Some(u) => crate::history::parse_until(u)?,
+                None => crate::model::date::now_secs(),
+            };
+            if until < since {
+                bail!(
+                    "--until {} is before --since {}: the period would be empty",
+                    crate::model::date::format_date(until.div_euclid(86_400)),
+                    crate::model::date::format_date(since.div_euclid(86_400))
+                );
+            }
             let (board, history) = board_and_history(&r)?;
-            if format == "json" {
-                // The Markdown says it at its top.
+            if format != "markdown" {
+                // The Markdown and the page say it at their top.
                 warn_incomplete(&history);
             }
-            let since = crate::history::parse_since(&since)?;
-            let now = crate::model::date::now_secs();
-            let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
-            let mut rep = crate::history::report::report(&board, &history, &f, since, now);
+            let f = crate::history::flow::flow(&history, &board.config, Some(since), until);
+            let mut rep = crate::history::report::report(&board, &history, &f, since, until)?;
             let stale = crate::evidence::stale::check_cards(&r, &board.cards);
             crate::history::report::mark_report_stale(&mut rep, &board, &stale);
-            let mut out = term::stdout();
-            if format == "json" {
-                term::json(&mut out, &rep)?;
-            } else {
-                write!(out, "{}", crate::history::report::markdown(&rep))?;
+            for p in &rep.board_problems {
+                say!("lanes: warning: {p} (left out of the report)");
             }
+            let mut out = term::stdout();
+            match format.as_str() {
+                "json" => term::json(&mut out, &rep)?,
+                "html" => out.write_all(crate::history::html::page(&rep).as_bytes())?,
+                _ => write!(out, "{}", crate::history::report::markdown(&rep))?,
+            }
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync { remote } => {
@@ -1126,6 +1147,19 @@ pub fn problems(r: &Path) -> Result<(Vec<store::Problem>, Option<store::validate
             Err(e) => return Err(e),
         },
     };
+    if let Some(b) = board.as_ref().filter(|b| !b.config.problems.is_empty()) {
+        // What is wrong in board.yaml without stopping the board (a
+        // budget, a lane colour).
+        let text = store::read_board_file(r, store::BOARD_FILE)
+            .map(|t| String::from_utf8_lossy(&t).into_owned())
+            .unwrap_or_default();
+        found.extend(
+            b.config
+                .problems
+                .iter()
+                .map(|e| store::Problem::from_field(store::BOARD_FILE, &text, e)),
+        );
+    }
     found.extend(unmerged(r));
     found.extend(strays(r));
     found.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));

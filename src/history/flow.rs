@@ -179,6 +179,21 @@ pub struct Flow {
     pub history_complete: bool,
     /// How the history is incomplete; `None` when it is whole.
     pub history_incomplete: Option<super::Incomplete>,
+    /// The durations the spreads above summarise (for distributions; not
+    /// in `lanes flow --json`).
+    #[serde(skip)]
+    pub samples: Samples,
+}
+
+/// The durations behind [`Flow::cycle`] and [`Flow::end_to_end`], in
+/// seconds, each sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Samples {
+    /// Per lane, in board order: time in lane of each visit that ended in
+    /// the period.
+    pub lanes: Vec<Vec<i64>>,
+    /// Creation to first reaching a done lane.
+    pub end_to_end: Vec<i64>,
 }
 
 /// Every lane change, in order: from the history's card states.
@@ -319,12 +334,22 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
             entered.insert(m.card.as_str(), (m.to.clone(), m.time));
         }
     }
+    let mut samples = Samples {
+        lanes: Vec::with_capacity(lanes.len()),
+        end_to_end: e2e.clone(),
+    };
+    samples.end_to_end.sort_unstable();
     let cycle: Vec<LaneCycle> = lanes
         .iter()
         .enumerate()
-        .map(|(i, l)| LaneCycle {
-            lane: l.clone(),
-            time_in_lane: per_lane.remove(&i).and_then(spread),
+        .map(|(i, l)| {
+            let mut v = per_lane.remove(&i).unwrap_or_default();
+            v.sort_unstable();
+            samples.lanes.push(v.clone());
+            LaneCycle {
+                lane: l.clone(),
+                time_in_lane: spread(v),
+            }
         })
         .collect();
     // Aging work in progress: each card's current visit, against the p85
@@ -473,6 +498,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         flow_efficiency: blocked.efficiency,
         history_complete: gaps.is_none(),
         history_incomplete: gaps,
+        samples,
     }
 }
 

@@ -18,10 +18,13 @@
 //!   ([`History::incomplete`]), never taken for "nothing changed". The
 //!   cache records both, and is brought up to date when they change.
 
+pub mod budget;
 mod cache;
 pub mod flow;
+pub mod html;
 pub mod query;
 pub mod report;
+mod svg;
 pub mod timeline;
 mod walk;
 
@@ -601,6 +604,17 @@ fn complete_versions(root: &Path, repo: &Repository, history: &mut History) -> R
         }
     }
     Ok(true)
+}
+
+/// Parse `--until`: the end of a day `YYYY-MM-DD` (its last second), or
+/// `Nd`/`Nw` for that long ago.
+pub fn parse_until(s: &str) -> Result<i64> {
+    let t = s.trim();
+    if let Some(d) = crate::model::date::parse_date(t) {
+        return Ok(d * 86_400 + 86_399);
+    }
+    parse_since(t)
+        .map_err(|_| anyhow!("--until {t:?}: use a date (2026-10-31) or an age (14d, 6w)"))
 }
 
 /// Parse `--since`: `YYYY-MM-DD`, or `Nd`/`Nw` for days or weeks ago.

@@ -49,6 +49,38 @@ pub struct HypothesisRow {
     /// run (`hypothesis.evidence.source`: `mlflow:<run id>`,
     /// `dvc:<path>#<key>`).
     pub evidence_source: Option<String>,
+    /// The run behind the current result, when lanes recorded it from
+    /// one (`hypothesis.evidence`).
+    pub run: Option<RunRef>,
+    pub labels: Vec<String>,
+}
+
+/// The run a result was read from: which, when, from what code.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunRef {
+    /// `mlflow:<run id>` or `dvc:<path>#<key>`.
+    pub source: String,
+    pub metric: String,
+    pub value: f64,
+    /// When the run ended (else started), ISO 8601.
+    pub run_time: Option<String>,
+    /// The code commit the run recorded (else HEAD when recorded).
+    pub commit: Option<String>,
+    /// `run` or `head`: where `commit` came from.
+    pub commit_from: Option<String>,
+    /// When lanes recorded it, ISO 8601.
+    pub recorded_at: Option<String>,
+}
+
+/// Why a hypothesis got its verdict: `hypothesis.rationale`, as text. Read
+/// from the hypothesis's fields as the card keeps them (a lanes that
+/// predates the field keeps it among the unknown ones); absent, or not
+/// text, is `None`.
+pub fn rationale(h: &crate::model::Hypothesis) -> Option<String> {
+    match h.extra.get("rationale")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim_end().to_string()),
+        _ => None,
+    }
 }
 
 impl HypothesisRow {
@@ -223,6 +255,16 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                     .map(|e| e.runs.clone())
                     .unwrap_or_default(),
                 evidence_source: h.evidence().and_then(Result::ok).map(|e| e.source),
+                run: h.evidence().and_then(Result::ok).map(|e| RunRef {
+                    source: e.source,
+                    metric: e.metric,
+                    value: e.value,
+                    run_time: e.run_time,
+                    commit: e.commit,
+                    commit_from: e.commit_from,
+                    recorded_at: e.recorded_at,
+                }),
+                labels: c.labels.clone(),
             }
         })
         .collect()
@@ -389,47 +431,7 @@ pub fn reasons_text(rows: &[HypothesisRow]) -> String {
     out
 }
 
-/// A cost as (amount, unit): `12.5` -> (12.5, ""), `2 GPU-hours` ->
-/// (2, "GPU-hours"), `$40` -> (40, "$").
-pub fn cost_of(v: &Option<Value>) -> Option<(f64, String)> {
-    match v {
-        Some(Value::Number(n)) => n.as_f64().map(|x| (x, String::new())),
-        Some(Value::String(s)) => {
-            let s = s.trim();
-            let (prefix, rest) = match s.strip_prefix('$') {
-                Some(r) => ("$", r),
-                None => ("", s),
-            };
-            let end = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-                .unwrap_or(rest.len());
-            let amount: f64 = rest[..end].replace(',', "").parse().ok()?;
-            let unit = if prefix.is_empty() {
-                unit_name(rest[end..].trim())
-            } else {
-                prefix.to_string()
-            };
-            Some((amount, unit))
-        }
-        _ => None,
-    }
-}
-
-/// One name per unit, so that `1 CPU-hour` and `4 CPU-hours` add up: the
-/// plural, as a total is usually more than one (`hour`, `hours` ->
-/// `hours`). Units that are not words (`$`, `kWh`) stay as written.
-pub fn unit_name(unit: &str) -> String {
-    let is_word = unit.chars().last().is_some_and(|c| c.is_ascii_alphabetic()) && unit.len() > 1;
-    if !is_word || unit.ends_with('s') || unit.chars().any(|c| c.is_ascii_digit()) {
-        return unit.to_string();
-    }
-    let last_upper = unit.chars().last().is_some_and(|c| c.is_ascii_uppercase());
-    if last_upper {
-        // An abbreviation (`USD`, `GPU`): no plural.
-        return unit.to_string();
-    }
-    format!("{unit}s")
-}
+pub use crate::model::cost::{cost_of, unit_name};
 
 /// A cost total in one unit.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -487,7 +489,7 @@ pub struct Report {
     pub cost_total: BTreeMap<String, f64>,
     pub overdue: Vec<(String, String, String)>,
     pub over_wip: Vec<(String, usize, u32)>,
-    pub loop_backs: Vec<flow::LoopBack>,
+    pub loop_backs: Vec<LoopBackRow>,
     /// Per author: lanes actions (add, move, note, verdict, ...) in the period.
     pub people: BTreeMap<String, BTreeMap<String, usize>>,
     /// The fields above that are bare tuples or keyed by "", with named
@@ -515,6 +517,28 @@ pub struct Report {
     pub history_complete: bool,
     /// How the history is incomplete; `None` when it is whole.
     pub history_incomplete: Option<super::Incomplete>,
+    /// The board's labels and their colours.
+    pub labels: Vec<Label>,
+    /// Cards per lane at the end of each day of the period (archived
+    /// cards not counted): the cumulative flow diagram.
+    pub cumulative_flow: Vec<flow::Day>,
+    /// Time in each lane per visit that ended in the period, board order.
+    pub time_in_lane: Vec<LaneTime>,
+    /// Creation to first reaching a done lane, for cards that reached one
+    /// in the period (flow's `end_to_end`); `None` when none did.
+    pub cycle_time: Option<Timing>,
+    /// The lanes where work is finished (see [`flow::Flow::done_lanes`]).
+    pub done_lanes: Vec<String>,
+    /// Cards first reaching a done lane per ISO week, and in all.
+    pub weeks: Vec<flow::Week>,
+    pub finished: usize,
+    /// The aging work in progress per lane.
+    pub aging_lanes: Vec<AgingLane>,
+    /// Each budget board.yaml declares against its spend.
+    pub budgets: Vec<super::budget::BudgetStatus>,
+    /// Budgets (and other board.yaml fields) that cannot be read, as
+    /// `path:line:column: message`: left out above.
+    pub board_problems: Vec<String>,
 }
 
 /// A lane and how full it is.
@@ -524,6 +548,116 @@ pub struct LaneCount {
     pub title: String,
     pub cards: usize,
     pub wip: Option<u32>,
+    /// The lane's colour as board.yaml gives it (a name or `#rrggbb`);
+    /// `None` when it gives none (or one lanes cannot read).
+    pub color: Option<String>,
+    /// Cards here are done.
+    pub done: bool,
+}
+
+/// A label and its colour.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Label {
+    pub name: String,
+    pub color: Option<String>,
+}
+
+/// Median and 85th percentile of durations (seconds), with how they are
+/// spread.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Timing {
+    pub count: usize,
+    pub median: i64,
+    pub p85: i64,
+    /// How many durations fall in each of [`BUCKETS`].
+    pub histogram: Vec<Bucket>,
+}
+
+/// Time in one lane.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LaneTime {
+    pub lane: String,
+    pub title: String,
+    /// `None` when no visit to the lane ended in the period.
+    pub time_in_lane: Option<Timing>,
+}
+
+/// Durations from `from` up to (not including) `to` seconds; `to` is
+/// `None` for the last bucket.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Bucket {
+    pub label: String,
+    pub from: i64,
+    pub to: Option<i64>,
+    pub count: usize,
+}
+
+/// The edges of the distribution buckets, in seconds, with their labels:
+/// roughly doubling, from an hour to two months.
+pub const BUCKETS: [(&str, i64); 9] = [
+    ("< 1h", 0),
+    ("1h–1d", 3_600),
+    ("1–2d", 86_400),
+    ("2–4d", 2 * 86_400),
+    ("4–7d", 4 * 86_400),
+    ("1–2w", 7 * 86_400),
+    ("2–4w", 14 * 86_400),
+    ("4–8w", 28 * 86_400),
+    ("≥ 8w", 56 * 86_400),
+];
+
+/// The spread of `samples` (sorted seconds), or `None` for none.
+pub fn timing(spread: Option<flow::Spread>, samples: &[i64]) -> Option<Timing> {
+    let s = spread?;
+    let histogram = BUCKETS
+        .iter()
+        .enumerate()
+        .map(|(i, (label, from))| {
+            let to = BUCKETS.get(i + 1).map(|b| b.1);
+            Bucket {
+                label: label.to_string(),
+                from: *from,
+                to,
+                count: samples
+                    .iter()
+                    .filter(|&&x| x >= *from && to.is_none_or(|t| x < t))
+                    .count(),
+            }
+        })
+        .collect();
+    Some(Timing {
+        count: s.count,
+        median: s.median,
+        p85: s.p85,
+        histogram,
+    })
+}
+
+/// The aging work in progress of one lane.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgingLane {
+    pub lane: String,
+    pub title: String,
+    /// Cards in progress here.
+    pub cards: usize,
+    /// Of those, how many are past the lane's 85th percentile.
+    pub over_p85: usize,
+    /// The lane's 85th-percentile time in lane (seconds), if known.
+    pub lane_p85: Option<i64>,
+    /// The longest a card has been here (seconds).
+    pub oldest: i64,
+}
+
+/// A move back to an earlier lane, by lane title and id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoopBackRow {
+    /// The lanes' titles.
+    pub from: String,
+    pub to: String,
+    pub count: usize,
+    /// The lanes' ids.
+    pub from_lane: String,
+    pub to_lane: String,
 }
 
 /// A card past its due date.
@@ -602,15 +736,27 @@ pub fn resting_on_refuted(board: &Board, history: &History) -> Vec<RestingOnRefu
     out
 }
 
-/// [`flow::Aging`] with the card's title.
+/// [`flow::Aging`] with the card's title and labels.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AgingCard {
     #[serde(flatten)]
     pub aging: flow::Aging,
     pub title: String,
+    pub labels: Vec<String>,
 }
 
-pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: i64) -> Report {
+/// The report of the board over `[since, until]` (seconds): one value
+/// every format renders (Markdown, JSON, HTML), so they say the same.
+/// `flow` is the board's flow over the same period. When the period ends
+/// before today, lane counts are those at its end (from the history).
+/// Budgets need the card versions the history names (read from git).
+pub fn report(
+    board: &Board,
+    history: &History,
+    flow: &Flow,
+    since: i64,
+    until: i64,
+) -> anyhow::Result<Report> {
     let rows = hypotheses(board, history);
     let in_period = |d: &str| {
         date::parse_date(d)
@@ -641,6 +787,9 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
                 *totals.entry(unit).or_default() += x;
             }
         }
+        for x in totals.values_mut() {
+            *x = crate::model::cost::round(*x);
+        }
         totals
     };
     let cost_total = sum(&mut board.cards.iter());
@@ -648,7 +797,11 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         .cards
         .iter()
         .filter(|c| changed_in_period.contains(c.id.as_str())));
-    let today = date::today();
+    // As of the period's end: today, or the last day of a past period.
+    let today = date::today().min(until.div_euclid(86_400));
+    let at_end = (until.div_euclid(86_400) < date::today())
+        .then(|| flow.days.last())
+        .flatten();
     let overdue = board
         .cards
         .iter()
@@ -666,11 +819,14 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         .lanes
         .iter()
         .map(|l| {
-            let n = board
-                .cards
-                .iter()
-                .filter(|c| !c.archived && c.lane == l.id)
-                .count();
+            let n = match at_end {
+                Some(day) => day.lanes.get(&l.id).copied().unwrap_or(0),
+                None => board
+                    .cards
+                    .iter()
+                    .filter(|c| !c.archived && c.lane == l.id)
+                    .count(),
+            };
             (l.title.clone(), n, l.wip)
         })
         .collect();
@@ -688,8 +844,19 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             title: l.title.clone(),
             cards: *n,
             wip: *wip,
+            color: l
+                .color
+                .clone()
+                .filter(|c| crate::model::board::is_lane_color(c)),
+            done: board.config.is_done_lane(&l.id),
         })
         .collect();
+    let title = |id: &str| {
+        board
+            .config
+            .lane(id)
+            .map_or(id.to_string(), |x| x.title.clone())
+    };
     let over_wip_lanes = lane_counts
         .iter()
         .filter(|l| l.wip.is_some_and(|w| l.cards > w as usize))
@@ -721,8 +888,52 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             .entry(action)
             .or_default() += 1;
     }
+    let aging: Vec<AgingCard> = flow
+        .aging
+        .iter()
+        .map(|a| {
+            let card = board.card(&a.card);
+            AgingCard {
+                aging: a.clone(),
+                title: card.map(|c| c.title.clone()).unwrap_or_default(),
+                labels: card.map(|c| c.labels.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let aging_lanes = board
+        .config
+        .lanes
+        .iter()
+        .filter_map(|l| {
+            let here: Vec<&AgingCard> = aging.iter().filter(|a| a.aging.lane == l.id).collect();
+            let first = here.first()?;
+            Some(AgingLane {
+                lane: l.id.clone(),
+                title: l.title.clone(),
+                cards: here.len(),
+                over_p85: here.iter().filter(|a| a.aging.over_p85).count(),
+                lane_p85: first.aging.lane_p85,
+                oldest: here.iter().map(|a| a.aging.age).max().unwrap_or(0),
+            })
+        })
+        .collect();
+    let board_problems = if board.config.problems.is_empty() {
+        Vec::new()
+    } else {
+        let text = crate::store::read_board_file(&board.root, crate::store::BOARD_FILE)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        board
+            .config
+            .problems
+            .iter()
+            .map(|e| {
+                crate::store::Problem::from_field(crate::store::BOARD_FILE, &text, e).to_string()
+            })
+            .collect()
+    };
     let gaps = history.incomplete();
-    Report {
+    Ok(Report {
         board: board.config.name.clone(),
         since: date::format_date(since.div_euclid(86_400)),
         until: date::format_date(until.div_euclid(86_400)),
@@ -736,16 +947,12 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         loop_backs: flow
             .loop_backs
             .iter()
-            .map(|l| flow::LoopBack {
-                from: board
-                    .config
-                    .lane(&l.from)
-                    .map_or(l.from.clone(), |x| x.title.clone()),
-                to: board
-                    .config
-                    .lane(&l.to)
-                    .map_or(l.to.clone(), |x| x.title.clone()),
+            .map(|l| LoopBackRow {
+                from: title(&l.from),
+                to: title(&l.to),
                 count: l.count,
+                from_lane: l.from.clone(),
+                to_lane: l.to.clone(),
             })
             .collect(),
         people,
@@ -754,24 +961,44 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         overdue_cards,
         costs_in_period: costs(&cost_in_period_ref),
         costs_total: costs(&cost_total_ref),
-        aging: flow
-            .aging
-            .iter()
-            .map(|a| AgingCard {
-                aging: a.clone(),
-                title: board
-                    .card(&a.card)
-                    .map(|c| c.title.clone())
-                    .unwrap_or_default(),
-            })
-            .collect(),
+        aging,
         stale_verdicts: Vec::new(),
         resting_on_refuted: resting_on_refuted(board, history),
         flow_efficiency: flow.flow_efficiency,
         time_blocked_by_lane: flow.time_blocked_by_lane.clone(),
         history_complete: gaps.is_none(),
         history_incomplete: gaps,
-    }
+        labels: board
+            .config
+            .labels
+            .iter()
+            .map(|l| Label {
+                name: l.name.clone(),
+                color: l.color.clone(),
+            })
+            .collect(),
+        cumulative_flow: flow.days.clone(),
+        time_in_lane: flow
+            .cycle
+            .iter()
+            .enumerate()
+            .map(|(i, c)| LaneTime {
+                lane: c.lane.clone(),
+                title: title(&c.lane),
+                time_in_lane: timing(
+                    c.time_in_lane,
+                    flow.samples.lanes.get(i).map_or(&[][..], Vec::as_slice),
+                ),
+            })
+            .collect(),
+        cycle_time: timing(flow.end_to_end, &flow.samples.end_to_end),
+        done_lanes: flow.done_lanes.clone(),
+        weeks: flow.weeks.clone(),
+        finished: flow.finished,
+        aging_lanes,
+        budgets: super::budget::statuses(&board.root, &board.config, history, since, until)?,
+        board_problems,
+    })
 }
 
 /// Markdown a PM can paste. Card text is made safe for Markdown tables.
@@ -787,6 +1014,9 @@ pub fn markdown(r: &Report) -> String {
     );
     if let Some(i) = &r.history_incomplete {
         let _ = writeln!(out, "> **Note:** {}\n", cell(&i.message));
+    }
+    for p in &r.board_problems {
+        let _ = writeln!(out, "> **Left out:** {}\n", cell(p));
     }
     let _ = writeln!(
         out,
@@ -883,7 +1113,7 @@ pub fn markdown(r: &Report) -> String {
                 String::new()
             } else {
                 format!(", from `{}`", cell(&runs).replace('`', "'"))
-            }
+            },
         );
         if let Some(r) = &h.rationale {
             let _ = writeln!(out, "  Refuted because: {}", cell(r));
@@ -971,6 +1201,55 @@ pub fn markdown(r: &Report) -> String {
         cost_text(&r.cost_in_period),
         cost_text(&r.cost_total)
     );
+    if !r.budgets.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Budgets\n\n| Budget | Period | Spent | Remaining | Used | Burn rate | Runs out |\n|---|---|---:|---:|---:|---:|---|"
+        );
+        for b in &r.budgets {
+            let unit = b.unit.trim();
+            let show = |x: f64| cell(&crate::model::cost::show_cost(x, unit));
+            let _ = writeln!(
+                out,
+                "| {} per {} | {} ({} to {}) | {} | {} | {}%{} | {} a day | {} |",
+                show(b.amount),
+                b.period,
+                b.label,
+                b.start,
+                b.end,
+                show(b.spent),
+                show(b.remaining),
+                crate::model::cost::show_amount(b.used_percent),
+                if b.over { " ⚠" } else { "" },
+                show(b.burn_per_day),
+                match &b.runs_out {
+                    Some(d) if b.used_percent >= 100.0 => format!("ran out {d}"),
+                    Some(d) => d.clone(),
+                    None => format!("lasts the {} ({} projected)", b.period, show(b.projected)),
+                }
+            );
+        }
+        for b in r.budgets.iter().filter(|b| !b.earlier.is_empty()) {
+            let list: Vec<String> = b
+                .earlier
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} ({}%)",
+                        e.label,
+                        cell(&crate::model::cost::show_cost(e.spent, b.unit.trim())),
+                        crate::model::cost::show_amount(e.used_percent)
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "\nEarlier periods of the {} budget: {}.",
+                cell(&b.unit),
+                list.join(", ")
+            );
+        }
+    }
     let _ = writeln!(out, "\n## Needs attention\n");
     if r.overdue.is_empty() && r.over_wip.is_empty() {
         let _ = writeln!(out, "Nothing overdue, no lane over its WIP limit.");

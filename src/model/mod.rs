@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod card;
+pub mod cost;
 pub mod date;
 pub mod done;
 pub mod evidence;
@@ -15,7 +16,9 @@ pub mod rank;
 pub mod text;
 pub mod value;
 
-pub use board::{BoardConfig, CommitMode, LabelDef, LaneDef};
+pub use board::{
+    BoardConfig, Budget, BudgetEntry, BudgetPeriod, Budgets, CommitMode, LabelDef, LaneDef,
+};
 pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
 pub use done::{done, Done, Progress};
 pub use evidence::Evidence;

@@ -64,7 +64,8 @@ impl Problem {
         }
     }
 
-    fn from_field(path: &str, text: &str, e: &FieldError) -> Self {
+    /// A field's problem at its place in `text` (the file at `path`).
+    pub fn from_field(path: &str, text: &str, e: &FieldError) -> Self {
         let (line, column) = yaml::locate(text, &e.field);
         Problem::new(path, line, column, e.to_string())
     }

@@ -325,9 +325,12 @@ fn run_job(root: &Path, job: Job) -> (Event, bool) {
             let wrote = matches!(result, Ok(moves::Moved::Done(_)));
             (Event::Moved(intent.id, result), wrote)
         }
-        Job::Record { card, source } => {
-            applied(crate::evidence::pick::record(&ctx(), root, &card, &source))
-        }
+        Job::Record { card, source } => applied(
+            crate::evidence::pick::record(&ctx(), root, &card, &source).map(|mut o| {
+                o.summary += &crate::history::budget::warning_text(root, &o.card, o.commit);
+                o
+            }),
+        ),
         Job::Reload => (Event::Loaded(Board::load(root).map_err(text)), false),
         Job::Status => (Event::Status(repo_status(root)), false),
         Job::Runs { card } => {

@@ -15,6 +15,7 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod history;
 pub mod remote;
 pub mod snapshot;
@@ -885,10 +886,10 @@ impl Repo {
 }
 
 /// Pretty JSON without what grows while a card is in progress: its age in
-/// its lane (the line goes), its time in progress and blocked and so its
-/// flow efficiency (the value becomes 0, the line stays: it may be an
-/// object's last). Ages count seconds up to now, so two runs a second apart
-/// differ in them and nothing else.
+/// its lane and the oldest age (the lines go), its time in progress and
+/// blocked and so its flow efficiency (the value becomes 0, the line
+/// stays: it may be an object's last). Ages count seconds up to now, so
+/// two runs a second apart differ in them and nothing else.
 pub fn timeless(out: String) -> String {
     const NOW: &[&str] = &[
         "\"age\":",
@@ -897,7 +898,10 @@ pub fn timeless(out: String) -> String {
         "\"flow_efficiency\":",
     ];
     out.lines()
-        .filter(|l| !l.trim_start().starts_with(NOW[0]))
+        .filter(|l| {
+            let l = l.trim_start();
+            !l.starts_with(NOW[0]) && !l.starts_with("\"oldest\":")
+        })
         .map(
             |l| match NOW[1..].iter().find(|k| l.trim_start().starts_with(*k)) {
                 Some(k) => format!("{k} 0{}", if l.ends_with(',') { "," } else { "" }),
