@@ -491,7 +491,10 @@ pub struct Heads {
 }
 
 impl Heads {
+    /// Refused, as every read of the board is, when a board folder is a
+    /// symbolic link ([`check_folders`]).
     pub fn load(root: &Path) -> Result<Heads> {
+        check_folders(root)?;
         let snapshot = cache::cards::Snapshot::load(root)?;
         snapshot.settle();
         Ok(Heads {
@@ -503,6 +506,7 @@ impl Heads {
     /// For a caller that prints cards as JSON ([`Heads::write_json`]):
     /// cards read from their files are kept encoded with their JSON.
     pub fn load_for_json(root: &Path) -> Result<Heads> {
+        check_folders(root)?;
         Ok(Heads {
             root: root.to_path_buf(),
             snapshot: cache::cards::Snapshot::load_for_json(root)?,
