@@ -558,7 +558,7 @@ type Batches = mpsc::Receiver<(Instant, Changes)>;
 
 fn start_watcher(root: &Path) -> Result<(BoardWatcher, Batches)> {
     let (tx, rx) = mpsc::channel();
-    let w = BoardWatcher::start(root, Some(&root.join(".git")), move |c| {
+    let w = BoardWatcher::start(root, Some(&root.join(".git")), false, move |c| {
         let _ = tx.send((Instant::now(), c));
     })
     .map_err(|e| anyhow!("the watcher did not start: {e}"))?;

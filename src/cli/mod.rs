@@ -405,8 +405,10 @@ pub struct ListArgs {
 
 /// Parse the command line and run it.
 pub fn main() -> ExitCode {
-    // `LANES_BOARD=` (set but empty) means unset, as for most tools.
-    if std::env::var_os("LANES_BOARD").is_some_and(|v| v.is_empty()) {
+    // The environment, read once here (crate::env); clap reads
+    // `LANES_BOARD` itself, and `LANES_BOARD=` (set but empty) means unset,
+    // as for most tools.
+    if crate::env::Env::get().os("LANES_BOARD").is_none() {
         std::env::remove_var("LANES_BOARD");
     }
     let cli = match Cli::try_parse() {
@@ -693,13 +695,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             path,
         } => {
             // `git merge` names the commit it merges in `GITHEAD_<oid>`.
-            let incoming: Vec<String> = std::env::vars_os()
-                .filter_map(|(k, _)| {
-                    k.to_str()
-                        .and_then(|k| k.strip_prefix("GITHEAD_"))
-                        .map(str::to_string)
-                })
-                .collect();
+            let incoming = crate::env::Env::get().merge_heads();
             let sides = crate::sync::DriverSides {
                 incoming: (incoming.len() == 1).then(|| incoming[0].clone()),
             };

@@ -117,8 +117,8 @@ pub fn stdout_width() -> Option<usize> {
     if !stdout_is_terminal() {
         return None;
     }
-    let columns = std::env::var("COLUMNS")
-        .ok()
+    let columns = crate::env::Env::get()
+        .text("COLUMNS")
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|&c| c > 0);
     Some(

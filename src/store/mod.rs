@@ -103,8 +103,8 @@ pub fn discover(start: &Path) -> Result<PathBuf> {
         fs::canonicalize(start).with_context(|| format!("cannot open {}", start.display()))?;
     // With `GIT_WORK_TREE` set, git works on that tree wherever it runs
     // from; so does lanes, when the current folder is outside it.
-    let start = match std::env::var_os("GIT_WORK_TREE")
-        .filter(|w| !w.is_empty())
+    let start = match crate::env::Env::get()
+        .os("GIT_WORK_TREE")
         .and_then(|w| fs::canonicalize(w).ok())
     {
         Some(wt) if !start.starts_with(&wt) => wt,

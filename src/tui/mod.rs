@@ -261,7 +261,7 @@ pub fn run(root: &Path) -> Result<()> {
     jobs.send(Job::Status);
     let git_dir = git::open(root).ok().map(|r| r.path().to_path_buf());
     let files_tx = tx.clone();
-    let mut watcher = match BoardWatcher::start(root, git_dir.as_deref(), move |c| {
+    let mut watcher = match BoardWatcher::start(root, git_dir.as_deref(), poll_asked(), move |c| {
         let _ = files_tx.send(Event::Files(c));
     }) {
         Ok(w) => {
@@ -856,4 +856,9 @@ pub fn handle(app: &mut App, ev: Event) -> Vec<Effect> {
             effects
         }
     }
+}
+
+/// `LANES_WATCH=poll`: watch by polling.
+fn poll_asked() -> bool {
+    crate::env::Env::get().text("LANES_WATCH") == Some("poll")
 }
