@@ -5,11 +5,13 @@
 //!
 //! ```text
 //! cargo run --release --example bench_links -- [--cards 20000] [--links 30000]
-//!     [--link-cards 10000] [--runs 15] [--dir PATH] [--keep] [--lanes PATH] [--seed N]
+//!     [--link-cards 10000] [--runs 15] [--dir PATH] [--keep] [--lanes PATH] [--seed 25]
 //! ```
 //!
-//! It generates two boards (research-kanban, cards rendered by the
-//! library's own writer, committed with `git fast-import`): `--cards`
+//! It generates two boards (research-kanban, seeded ids and lanes from
+//! `bench_common::board`, cards rendered by the library's own writer,
+//! committed with `git fast-import`) in `--dir/big` and `--dir/small` (or a
+//! temporary folder, removed unless `--keep`): `--cards`
 //! cards with `--links` links (`depends_on` on earlier cards, so no
 //! cycle; some parents, supersedes and relates; hypotheses with verdicts,
 //! a done lane), and `--link-cards` cards for the write comparison. Then
@@ -27,36 +29,45 @@
 #[path = "bench_common/mod.rs"]
 mod bench_common;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
+use bench_common::board::{self, FastImport};
 use bench_common::{
-    find_lanes, git, lane_ranks, load_average, measure, ms, time_cmd, Rng, Stats, Step,
+    find_lanes, git, load_average, measure, ms, time_cmd, Common, Rng, Stats, Step, Uses,
 };
+use clap::Parser;
 use lanes::model::{id, Card, Hypothesis, Verdict};
 use lanes::store;
-use std::collections::HashSet;
-use std::env;
 use std::fs;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::path::Path;
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo run --release --example bench_links -- [--cards 20000] [--links 30000] [--link-cards 10000] [--runs 15] [--dir PATH] [--keep] [--lanes PATH] [--seed N]";
-
+/// Benchmark of `lanes ready`, `lanes list --blocked` and `lanes link` on
+/// generated boards of linked cards.
+#[derive(Parser, Debug)]
+#[command(name = "bench_links")]
 struct Opts {
-    cards: usize,
+    #[command(flatten)]
+    common: Common,
+    /// Links on the board of `--cards` cards.
+    #[arg(long, value_name = "N", default_value_t = 30_000)]
     links: usize,
+    /// Cards on the board `lanes link` and `lanes move` are timed on (with
+    /// half as many links again).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
     link_cards: usize,
-    runs: usize,
-    dir: Option<PathBuf>,
-    keep: bool,
-    lanes: Option<PathBuf>,
-    seed: u64,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    match parse(&args).and_then(run) {
+    let o: Opts = bench_common::parse(
+        Uses {
+            defaults: &[("cards", "20000"), ("runs", "15"), ("seed", "25")],
+            unused: &["reuse", "old"],
+            ..Default::default()
+        },
+        &[],
+    );
+    match check(&o).and_then(|()| run(o)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench_links: {e:#}");
@@ -65,41 +76,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse(args: &[String]) -> Result<Opts> {
-    let mut o = Opts {
-        cards: 20_000,
-        links: 30_000,
-        link_cards: 10_000,
-        runs: 15,
-        dir: None,
-        keep: false,
-        lanes: None,
-        seed: 25,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--cards" => o.cards = value()?.parse()?,
-            "--links" => o.links = value()?.parse()?,
-            "--link-cards" => o.link_cards = value()?.parse()?,
-            "--runs" => o.runs = value()?.parse()?,
-            "--dir" => o.dir = Some(PathBuf::from(value()?)),
-            "--keep" => o.keep = true,
-            "--lanes" => o.lanes = Some(PathBuf::from(value()?)),
-            "--seed" => o.seed = value()?.parse()?,
-            "-h" | "--help" => bail!("{USAGE}"),
-            other => bail!("unknown option {other}\n{USAGE}"),
-        }
-    }
-    if o.cards < 10 || o.link_cards < 10 || o.runs == 0 {
+fn check(o: &Opts) -> Result<()> {
+    if o.common.cards < 10 || o.link_cards < 10 || o.common.runs == 0 {
         bail!("--cards and --link-cards need at least 10 cards, --runs at least 1");
     }
-    Ok(o)
+    Ok(())
 }
 
 /// What a generated board holds.
@@ -112,11 +93,7 @@ struct Generated {
 /// one commit through `git fast-import`.
 fn generate(root: &Path, n: usize, links: usize, seed: u64) -> Result<Generated> {
     let start = Instant::now();
-    fs::create_dir_all(root)?;
-    git(root, &["init", "-q"])?;
-    git(root, &["config", "user.name", "Bench Runner"])?;
-    git(root, &["config", "user.email", "bench@example.com"])?;
-    let branch = git(root, &["symbolic-ref", "HEAD"])?.trim().to_string();
+    board::init_repo(root)?;
     let template = lanes::templates::BUILTIN
         .iter()
         .find(|(name, _)| *name == "research-kanban")
@@ -125,31 +102,12 @@ fn generate(root: &Path, n: usize, links: usize, seed: u64) -> Result<Generated>
     let config = store::parse_board(template.as_bytes())?;
     let lanes: Vec<&str> = config.lanes.iter().map(|l| l.id.as_str()).collect();
     let mut rng = Rng(seed);
-    let mut seen = HashSet::new();
-    let ids: Vec<String> = (0..n)
-        .map(|_| loop {
-            let i = id::new_id();
-            if seen.insert(i.clone()) {
-                break i;
-            }
-        })
-        .collect();
+    let ids = board::ids(&mut rng, n);
     // Lanes: backlog and the middle heavy, a fifth done.
-    const WEIGHTS: [usize; 5] = [30, 15, 20, 15, 20];
-    let lane_of: Vec<usize> = (0..n)
-        .map(|_| {
-            let mut x = rng.below(100);
-            let mut l = 0;
-            while l + 1 < lanes.len() && x >= WEIGHTS[l] {
-                x -= WEIGHTS[l];
-                l += 1;
-            }
-            l
-        })
-        .collect();
+    let lane_of = board::lanes_by_weight(&mut rng, n, &[30, 15, 20, 15, 20][..lanes.len().min(5)]);
     let mut ranks: Vec<std::vec::IntoIter<String>> = (0..lanes.len())
         .map(|l| {
-            let mut r = lane_ranks(lane_of.iter().filter(|&&x| x == l).count());
+            let mut r = board::lane_ranks(lane_of.iter().filter(|&&x| x == l).count());
             rng.shuffle(&mut r);
             r.into_iter()
         })
@@ -208,45 +166,22 @@ fn generate(root: &Path, n: usize, links: usize, seed: u64) -> Result<Generated>
         };
         made += usize::from(added);
     }
-    let mut fi = Command::new("git")
-        .args(["fast-import", "--quiet", "--done"])
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .context("cannot start git fast-import")?;
-    let stdin = fi.stdin.take().ok_or_else(|| anyhow!("no stdin"))?;
-    let mut w = BufWriter::with_capacity(1 << 20, stdin);
-    let msg = "lanes: generated board\n\nLanes-Action: init\n";
-    writeln!(w, "commit {branch}")?;
-    writeln!(
-        w,
-        "author Bench Runner <bench@example.com> 1767600000 +0000"
+    let mut files: Vec<(String, String)> =
+        vec![(store::BOARD_FILE.to_string(), template.to_string())];
+    files.extend(
+        cards
+            .iter()
+            .map(|c| (store::card_path(&c.id), store::render_card(c, None))),
+    );
+    let files: Vec<(String, &str)> = files.iter().map(|(p, t)| (p.clone(), t.as_str())).collect();
+    let mut fi = FastImport::start(root)?;
+    fi.commit(
+        ("Bench Runner", "bench@example.com"),
+        1_767_600_000,
+        "lanes: generated board\n\nLanes-Action: init\n",
+        &files,
     )?;
-    writeln!(
-        w,
-        "committer Bench Runner <bench@example.com> 1767600000 +0000"
-    )?;
-    writeln!(w, "data {}", msg.len())?;
-    w.write_all(msg.as_bytes())?;
-    writeln!(w)?;
-    let mut file = |path: &str, text: &str| -> std::io::Result<()> {
-        writeln!(w, "M 100644 inline {path}")?;
-        writeln!(w, "data {}", text.len())?;
-        w.write_all(text.as_bytes())?;
-        writeln!(w)
-    };
-    file(store::BOARD_FILE, template)?;
-    for c in &cards {
-        file(&store::card_path(&c.id), &store::render_card(c, None))?;
-    }
-    writeln!(w)?;
-    writeln!(w, "done")?;
-    w.flush()?;
-    drop(w);
-    if !fi.wait()?.success() {
-        bail!("git fast-import failed");
-    }
+    fi.finish()?;
     git(root, &["reset", "-q", "--hard"])?;
     Ok(Generated {
         ids,
@@ -264,21 +199,13 @@ fn row(what: &str, s: &Stats) -> String {
 }
 
 fn run(o: Opts) -> Result<()> {
-    let lanes_bin = find_lanes(o.lanes.as_deref())?;
-    let tmp = tempfile::Builder::new()
-        .prefix("lanes-bench-links-")
-        .tempdir()?;
-    let base = match &o.dir {
-        Some(d) => {
-            fs::create_dir_all(d)?;
-            fs::canonicalize(d)?
-        }
-        None => fs::canonicalize(tmp.path())?,
-    };
+    let c = &o.common;
+    let lanes_bin = find_lanes(c.lanes.as_deref())?;
+    let (base, mut tmp) = c.folder("lanes-bench-links-")?;
     println!("lanes links benchmark (issue 25)");
     println!(
         "command: cargo run --release --example bench_links -- --cards {} --links {} --link-cards {} --runs {} --seed {}",
-        o.cards, o.links, o.link_cards, o.runs, o.seed
+        c.cards, o.links, o.link_cards, c.runs, c.seed
     );
     println!(
         "machine: {} cores, load average at start {}",
@@ -286,10 +213,10 @@ fn run(o: Opts) -> Result<()> {
         load_average()
     );
     let big = base.join("big");
-    let g = generate(&big, o.cards, o.links, o.seed)?;
+    let g = generate(&big, c.cards, o.links, c.seed)?;
     println!(
         "generated {} cards with {} links in {:.1} s",
-        o.cards,
+        c.cards,
         o.links,
         g.took.as_secs_f64()
     );
@@ -320,7 +247,7 @@ fn run(o: Opts) -> Result<()> {
     let n_ready = ready.as_array().map_or(0, Vec::len);
     let n_blocked = blocked.as_array().map_or(0, Vec::len);
     println!("ready: {n_ready} cards, blocked: {n_blocked} cards\n");
-    let runs = o.runs;
+    let runs = c.runs;
     let timed = |root: &Path, args: &'static [&'static str]| {
         let mut c = cmd(root, args);
         move |_| time_cmd(&mut c)
@@ -353,7 +280,7 @@ fn run(o: Opts) -> Result<()> {
 
     // Writes at --link-cards.
     let small = base.join("small");
-    let gs = generate(&small, o.link_cards, o.link_cards * 3 / 2, o.seed ^ 7)?;
+    let gs = generate(&small, o.link_cards, o.link_cards * 3 / 2, c.seed ^ 7)?;
     println!(
         "generated {} cards with {} links in {:.1} s",
         o.link_cards,
@@ -364,7 +291,7 @@ fn run(o: Opts) -> Result<()> {
     // Warm both caches the way any earlier command would.
     let _ = cmd(&small, &["move", &gs.ids[0], "backlog"]).output()?;
     let _ = cmd(&small, &["list", "--json"]).output()?;
-    let mut rng = Rng(o.seed ^ 0x11);
+    let mut rng = Rng(c.seed ^ 0x11);
     let ids = gs.ids.clone();
     let n = ids.len();
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -401,7 +328,7 @@ fn run(o: Opts) -> Result<()> {
     println!(
         "{}",
         row(
-            &format!("`lanes list --json`, warm, {} cards", o.cards),
+            &format!("`lanes list --json`, warm, {} cards", c.cards),
             &warm[0]
         )
     );
@@ -445,16 +372,12 @@ fn run(o: Opts) -> Result<()> {
         verdict(r <= 1.2)
     );
     println!("load average at end {load_end}");
-    if o.keep || o.dir.is_some() {
-        let kept = tmp.keep();
-        println!(
-            "boards kept in {}",
-            if o.dir.is_some() {
-                base.display().to_string()
-            } else {
-                kept.display().to_string()
-            }
-        );
+    if c.dir.is_some() {
+        println!("boards kept in {}", base.display());
+    } else if c.keep {
+        if let Some(t) = tmp.take() {
+            println!("boards kept in {}", t.keep().display());
+        }
     }
     Ok(())
 }

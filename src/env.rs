@@ -41,7 +41,7 @@ pub const VARS: &[Var] = &[
     ),
     var(
         "LANES_CONFIG_DIR",
-        "where keys.toml, theme.toml and templates are read (default: the platform's config folder, e.g. ~/.config/lanes)",
+        "where config.yaml (keys, theme) and templates/ are read (default: the platform's config folder, e.g. ~/.config/lanes)",
     ),
     var(
         "LANES_WATCH",

@@ -2,7 +2,8 @@
 //!
 //! The library holds everything but the terminal: the data model (`model`),
 //! reading and writing the YAML files (`store`), committing through git2
-//! (`git`), and the actions that CLI and TUI share (`ops`).
+//! (`git`), and the actions that CLI and TUI share (`ops`). What reaches
+//! the terminal as text goes through one gate (`term`).
 
 // A panic in the library would end a board screen or a sync half-way:
 // failures are errors the caller reports (tests may unwrap).
@@ -25,6 +26,7 @@ pub mod ops;
 pub mod store;
 pub mod sync;
 pub mod templates;
+pub mod term;
 pub mod tui;
 pub mod watch;
 

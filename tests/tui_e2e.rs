@@ -11,7 +11,7 @@
 mod common;
 
 use common::tmux::*;
-use common::Repo;
+use common::{card_path, Repo};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -924,6 +924,58 @@ fn quitting_during_a_stuck_sync_finishes_the_move_and_leaves_no_git_behind() {
             "a git process outlived lanes ({} connection(s) still open): {:?}",
             remote.open(),
             git_processes_in(&r.path)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A sync stuck on a remote that never answers holds up no read: a card
+/// changed in another terminal shows, and a card's history opens, while
+/// the sync still waits.
+#[test]
+fn reads_do_not_wait_behind_a_stuck_sync() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_three();
+    let remote = SilentRemote::start();
+    r.git(&[
+        "remote",
+        "add",
+        "origin",
+        &format!("git://127.0.0.1:{}/board.git", remote.port),
+    ]);
+    let t = Tmux::start_sized(&r, false, &[], 100, 30);
+    t.wait_for("the three cards", |s| order_on_screen(s).is_some());
+    t.keys(&["s"]);
+    t.wait_within(LONG, "the sync to reach the remote", |_| {
+        remote.accepted() > 0
+    });
+    // Another terminal (an editor) retitles the first card.
+    let alpha = r.list_json(&["--lane", "business-understanding"])[0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let path = card_path(&alpha);
+    let text = r.read(&path).replace("Alpha card", "Alpha renamed");
+    r.write(&path, &text);
+    t.wait_within(LONG, "the new title on screen", |s| {
+        s.contains("Alpha renamed") && s.contains("syncing")
+    });
+    // The selected card's history reads while the sync waits.
+    t.keys(&["i"]);
+    let (screen, _) = t.wait_within(LONG, "the card's history", |s| {
+        s.contains("History") && !s.contains("reading history")
+    });
+    assert!(screen.contains("syncing"), "the sync still runs:\n{screen}");
+    assert!(remote.open() > 0, "the sync still waits on the remote");
+    t.keys(&["Escape", "q"]);
+    let start = Instant::now();
+    while t.alive() {
+        assert!(
+            start.elapsed() < LONG,
+            "lanes did not exit:\n{}",
+            t.screen()
         );
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -198,7 +198,8 @@ impl Live {
         step
     }
 
-    /// Apply one (folded) batch as `Loop::files` in src/tui/mod.rs does:
+    /// Apply one (folded) batch as the board's app decides it
+    /// (`take_in` in src/tui/app/files.rs), running its reads in line:
     /// (whether it reloaded the whole board, whether the board changed).
     fn apply(&mut self, files: &Changes) -> (bool, bool) {
         if files.needs_full_reload() || self.app.board_missing.is_some() {
@@ -206,8 +207,8 @@ impl Live {
                 panic!("rewatch: {e}");
             }
             self.full_reloads += 1;
-            let loaded = Board::load(self.root()).map_err(|e| format!("{e:#}"));
-            lanes::tui::handle(&mut self.app, Event::Loaded(loaded));
+            let loaded = Board::load(self.root()).map_err(lanes::ops::Error::from);
+            self.app.update(Event::Loaded(loaded));
             (true, true)
         } else if !files.cards.is_empty() {
             let read = watch::read_changed(&self.app.root, &files.cards);

@@ -1,11 +1,11 @@
 //! `lanes result` and `lanes run`: results and verdicts from the runs
 //! themselves, and the evidence and staleness lines of `lanes show`.
 
-use super::term::{self, say};
 use super::ReadArgs;
 use crate::evidence::{self, Options, VerdictMode};
 use crate::model::Card;
 use crate::ops::{self, Context};
+use crate::term::{self, say};
 use anyhow::Result;
 use std::io::Write;
 use std::path::Path;

@@ -4,9 +4,8 @@
 mod evidence;
 pub mod links;
 pub mod output;
-pub mod term;
 
-use term::say;
+use crate::term::{self, say};
 
 use crate::model::Verdict;
 use crate::ops::{self, Action, NewCard, Placement};
@@ -1058,9 +1057,89 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
             roff.text([clap_mangen::roff::roman(help)]);
         }
     }
+    man_sections(&mut roff);
     roff.to_writer(out)?;
     man.render_version_section(out)?;
     Ok(())
+}
+
+/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), FILES, EXIT
+/// STATUS (from [`ops::Kind`]) and EXAMPLES.
+fn man_sections(roff: &mut clap_mangen::roff::Roff) {
+    use clap_mangen::roff::{bold, roman};
+    let item = |roff: &mut clap_mangen::roff::Roff, head: &str, text: &str| {
+        roff.control("TP", []);
+        roff.text([bold(head)]);
+        roff.text([roman(text)]);
+    };
+    roff.control("SH", ["ENVIRONMENT"]);
+    for v in crate::env::VARS.iter().filter(|v| v.documented) {
+        item(roff, v.name, v.about);
+    }
+    roff.control("SH", ["FILES"]);
+    for (path, what) in [
+        (".lanes/board.yaml", "the board: lanes, WIP limits, labels, settings (committed)"),
+        (".lanes/cards/ID.yaml", "one card per file (committed)"),
+        (".gitattributes", "names the card-by-card merge driver for board files (lanes init adds the lines; lanes setup enables it in a clone)"),
+        (".git/lanes/", "caches and the transaction journal of this clone (never committed; safe to delete)"),
+        ("$LANES_CONFIG_DIR/config.yaml", "your key bindings (keys:) and colours (theme:) for the board"),
+        ("$LANES_CONFIG_DIR/templates/NAME.yaml", "your own board templates for lanes init --template"),
+    ] {
+        item(roff, path, what);
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    item(roff, "0", "success");
+    item(
+        roff,
+        "2",
+        "a usage error: an unknown option or a missing argument",
+    );
+    for code in 1..=7u8 {
+        let kinds: Vec<&str> = ops::Kind::ALL
+            .iter()
+            .filter(|k| k.exit_code() == code)
+            .map(|k| k.describe())
+            .collect();
+        if !kinds.is_empty() {
+            item(roff, &code.to_string(), &kinds.join("; or "));
+        }
+    }
+    roff.control("SH", ["EXAMPLES"]);
+    for (cmd, what) in [
+        ("lanes demo", "open a demo board in a temporary folder"),
+        (
+            "lanes init --template crisp-dm",
+            "start a board in this repository",
+        ),
+        ("lanes", "open the board"),
+        (
+            "lanes add 'Clean the clickstream' --lane data-preparation",
+            "add a task",
+        ),
+        (
+            "lanes move 3fk2 modeling --top",
+            "move a card (any unique prefix of its id)",
+        ),
+        (
+            "lanes result 3fk2 mlflow:RUN_ID",
+            "record a run's value as a hypothesis's result, with its verdict",
+        ),
+        (
+            "lanes run 3fk2 --metrics metrics.json -- python train.py",
+            "run training, then record what it measured",
+        ),
+        (
+            "lanes hypotheses --verdict refuted",
+            "what the team learned",
+        ),
+        (
+            "lanes report --format html > report.html",
+            "a report for the people who never open a terminal",
+        ),
+        ("lanes sync", "fetch, merge card by card, push"),
+    ] {
+        item(roff, cmd, what);
+    }
 }
 
 /// Print what `lanes undo`/`lanes redo` did: one line per commit on

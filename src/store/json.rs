@@ -157,7 +157,7 @@ impl serde::Serialize for AsJson<'_> {
 
 /// A card's compact JSON, as one element of `list --json`.
 /// Control, C1, DEL and bidirectional characters are `\u` escapes, as in
-/// all of lanes' JSON (see `cli::term::json`).
+/// all of lanes' JSON (see `term::json`).
 pub fn card_bytes(card: &Card) -> Vec<u8> {
     let text = serde_json::to_string(&AsJson(&card.to_value())).unwrap_or_default();
     match crate::model::text::json_safe(&text) {

@@ -4,7 +4,6 @@
 pub mod cache;
 pub mod checksum;
 pub mod codec;
-pub mod fast;
 pub mod index;
 pub mod json;
 pub mod lock;

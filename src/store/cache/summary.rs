@@ -121,12 +121,51 @@ fn encode_links<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<u8> {
     out
 }
 
-/// The links section; `None` if it does not read.
-fn parse_links(b: &[u8]) -> Option<LinkMap> {
-    let mut c = Cursor { b, pos: 0 };
-    let mut out = LinkMap::new();
-    while c.pos < b.len() {
-        let id = c.text(1)?.to_string();
+/// The links section as read: its bytes and where each linked card's id
+/// and links are, in id order. Nothing is decoded until a card's links
+/// are asked for (a cycle check visits a part of the board).
+#[derive(Debug)]
+struct LinkTable {
+    bytes: Vec<u8>,
+    /// Per linked card: its id, and where its links start.
+    rows: Vec<(std::ops::Range<usize>, usize)>,
+}
+
+impl LinkTable {
+    /// `None` if the section does not read (cut short, out of order).
+    fn parse(bytes: Vec<u8>) -> Option<LinkTable> {
+        let mut rows = Vec::new();
+        let mut c = Cursor { b: &bytes, pos: 0 };
+        while c.pos < bytes.len() {
+            let n = usize::from(*c.take(1)?.first()?);
+            let id = c.pos..c.pos + n;
+            c.take(n)?;
+            let at = c.pos;
+            let parent = c.len(4)?;
+            c.take(parent)?;
+            for _ in 0..c.count()? {
+                let n = c.len(4)?;
+                c.take(n)?;
+            }
+            if rows
+                .last()
+                .is_some_and(|(last, _): &(std::ops::Range<usize>, usize)| {
+                    bytes[last.clone()] >= bytes[id.clone()]
+                })
+            {
+                return None;
+            }
+            rows.push((id, at));
+        }
+        Some(LinkTable { bytes, rows })
+    }
+
+    /// The links of the card at `at` (`None`: text that is not UTF-8).
+    fn decode(&self, at: usize) -> Option<Linked> {
+        let mut c = Cursor {
+            b: &self.bytes,
+            pos: at,
+        };
         let parent = Some(c.text(4)?)
             .filter(|p| !p.is_empty())
             .map(str::to_string);
@@ -135,12 +174,31 @@ fn parse_links(b: &[u8]) -> Option<LinkMap> {
         for _ in 0..n {
             depends_on.push(c.text(4)?.to_string());
         }
-        if out.last_key_value().is_some_and(|(last, _)| *last >= id) {
-            return None;
-        }
-        out.insert(id, Linked { depends_on, parent });
+        Some(Linked { depends_on, parent })
     }
-    Some(out)
+
+    /// Card `id`'s links: none when it has no row; `None` when its row
+    /// does not read.
+    fn get(&self, id: &str) -> Option<Linked> {
+        match self
+            .rows
+            .binary_search_by(|(r, _)| self.bytes[r.clone()].cmp(id.as_bytes()))
+        {
+            Ok(i) => self.decode(self.rows[i].1),
+            Err(_) => Some(Linked::default()),
+        }
+    }
+
+    /// Every linked card's links; `None` if a row does not read.
+    fn all(&self) -> Option<LinkMap> {
+        self.rows
+            .iter()
+            .map(|(id, at)| {
+                let id = std::str::from_utf8(&self.bytes[id.clone()]).ok()?;
+                Some((id.to_string(), self.decode(*at)?))
+            })
+            .collect()
+    }
 }
 
 /// A card next to where another is placed: its id and rank.
@@ -348,11 +406,16 @@ impl<'a> Cursor<'a> {
         (n <= self.b.len() - self.pos).then_some(n)
     }
 
-    /// Text after its length of `n` bytes.
-    fn text(&mut self, n: usize) -> Option<&'a str> {
+    /// A length of `n` bytes.
+    fn len(&mut self, n: usize) -> Option<usize> {
         let mut len = [0u8; 8];
         len[..n].copy_from_slice(self.take(n)?);
-        let len = usize::try_from(u64::from_le_bytes(len)).ok()?;
+        usize::try_from(u64::from_le_bytes(len)).ok()
+    }
+
+    /// Text after its length of `n` bytes.
+    fn text(&mut self, n: usize) -> Option<&'a str> {
+        let len = self.len(n)?;
         std::str::from_utf8(self.take(len)?).ok()
     }
 
@@ -463,7 +526,7 @@ enum Links {
     File {
         sealed: Arc<Sealed>,
         stale: Arc<BTreeSet<String>>,
-        parsed: Arc<OnceLock<Option<LinkMap>>>,
+        parsed: Arc<OnceLock<Option<LinkTable>>>,
     },
 }
 
@@ -810,7 +873,7 @@ fn whole(o: &Opened, stale: &BTreeSet<String>) -> Option<Vec<(Row, Stamp)>> {
         .iter()
         .map(|r| (&o.ids[r.id.clone()], r.stamp))
         .collect();
-    let mut links = parse_links(&o.sealed.read(LINKS)?)?;
+    let mut links = LinkTable::parse(o.sealed.read(LINKS)?)?.all()?;
     let mut out = Vec::with_capacity(o.rows.len());
     let mut section = FIRST_BLOCK;
     for lane in &o.meta.lanes {
@@ -990,8 +1053,8 @@ impl Summaries {
         if let Some(r) = self.fresh.get(id) {
             return Some(r.links.clone());
         }
-        let map = match &self.links {
-            Links::Whole(map) => map.as_ref(),
+        match &self.links {
+            Links::Whole(map) => Some(map.get(id).cloned().unwrap_or_default()),
             Links::File {
                 sealed,
                 stale,
@@ -1001,11 +1064,11 @@ impl Summaries {
                     return None;
                 }
                 parsed
-                    .get_or_init(|| sealed.read(LINKS).and_then(|b| parse_links(&b)))
+                    .get_or_init(|| sealed.read(LINKS).and_then(LinkTable::parse))
                     .as_ref()?
+                    .get(id)
             }
-        };
-        Some(map.get(id).cloned().unwrap_or_default())
+        }
     }
 
     /// Whether the cards folder is as this load found it (nothing has
@@ -1377,7 +1440,10 @@ mod tests {
         write(&path, 1, Meta::default(), all.clone()).unwrap();
         let o = open(&path).unwrap();
         // Only the linked cards are in the section, in id order.
-        let map = parse_links(&o.sealed.read(LINKS).unwrap()).unwrap();
+        let map = LinkTable::parse(o.sealed.read(LINKS).unwrap())
+            .unwrap()
+            .all()
+            .unwrap();
         assert_eq!(
             map.len(),
             all.iter().filter(|(r, _)| !r.links.is_empty()).count()
@@ -1417,10 +1483,28 @@ mod tests {
         }
         // A damaged or disordered section does not read.
         let bytes = sealed.read(LINKS).unwrap();
-        assert_eq!(parse_links(&bytes[..bytes.len() - 1]), None);
+        assert!(LinkTable::parse(bytes[..bytes.len() - 1].to_vec()).is_none());
         let mut twice = bytes.clone();
         twice.extend_from_slice(&bytes);
-        assert_eq!(parse_links(&twice), None);
+        assert!(LinkTable::parse(twice).is_none());
+        // Text that is not UTF-8 in a row: that card's links are not
+        // known (its file is read), the others' are.
+        let mut bad = bytes.clone();
+        let at = bad
+            .windows(9)
+            .position(|w| w == b"gone-card")
+            .expect("a dependency's text");
+        bad[at] = 0xff;
+        let t = LinkTable::parse(bad).expect("the layout reads");
+        let (hit, rest): (Vec<_>, Vec<_>) = all
+            .iter()
+            .filter(|(r, _)| !r.links.is_empty())
+            .partition(|(r, _)| t.get(&r.id).is_none());
+        assert_eq!(hit.len(), 1);
+        assert!(rest
+            .iter()
+            .all(|(r, _)| t.get(&r.id).as_ref() == Some(&r.links)));
+        assert!(t.all().is_none());
     }
 
     /// A lane walked from the file's blocks (with cards changed since and

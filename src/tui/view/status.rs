@@ -2,7 +2,7 @@
 
 use super::text::{fit, width};
 use crate::tui::app::{kind_choices, App, Check, Mode, SyncState, Work};
-use crate::tui::keymap::Command;
+use crate::tui::command::KeyCommand;
 use crate::tui::messages::Level;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -133,7 +133,7 @@ pub fn open_message(frame: &mut Frame, app: &App, area: Rect) {
         .title_bottom(Span::styled(
             format!(
                 " Esc closes · {} all messages ",
-                app.keymap.hint(Command::Messages)
+                app.keymap.hint(KeyCommand::Messages)
             ),
             t.muted(),
         ));
@@ -215,7 +215,7 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
             format!(
                 " · ⚠ {} ({})",
                 parts.join(", "),
-                app.keymap.hint(Command::Problems)
+                app.keymap.hint(KeyCommand::Problems)
             ),
             t.error(),
         ));
@@ -223,7 +223,7 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
     if let Work::Running(what) = &app.work {
         left.push(Span::styled(format!(" · {}…", fit(what, 20)), t.accent()));
     }
-    let help = format!(" {} help ", app.keymap.hint(Command::Help));
+    let help = format!(" {} help ", app.keymap.hint(KeyCommand::Help));
     let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + help.width();
     let room = w.saturating_sub(used + 2);
     if let Some(m) = &app.message {
