@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
 mod evidence;
+pub mod links;
 pub mod output;
 
 use crate::term::{self, say};
@@ -97,6 +98,18 @@ pub enum Command {
     },
     /// List cards in lane order, then rank
     List(ListArgs),
+    /// Link a card to another: it depends on, blocks, is part of, supersedes or relates to it
+    #[command(
+        long_about = "Link a card to another, in one commit on the card that stores the link: CARD --depends-on OTHER (CARD waits for OTHER), --blocks OTHER (OTHER waits for CARD: stored on OTHER), --parent OTHER (CARD is part of OTHER), --supersedes OTHER (CARD replaces OTHER), --relates OTHER (see also).\n\nA link that would close a cycle of depends-on or parent links is refused, naming the cycle. `lanes show` lists a card's links both ways; `lanes ready` lists what can be picked up now."
+    )]
+    Link(links::LinkArgs),
+    /// Remove a link (the same options as `lanes link`)
+    Unlink(links::LinkArgs),
+    /// Cards someone can pick up now: not blocked, not done, not archived, in board order
+    #[command(
+        long_about = "Cards someone can pick up now: not archived, not done, and not waiting on a card that is not done, in board order.\n\nDone is the board's rule: a hypothesis with a verdict, a card in a done lane, or one that met its lane's exit criteria. A card that depends on an archived card that was not done stays blocked (archiving abandons work). --explain lists the blocked cards too, each with what it waits on, transitively, and flags work resting on refuted hypotheses, superseded or archived cards."
+    )]
+    Ready(links::ReadyArgs),
     /// Show one card
     Show {
         /// The card: its id or any unique prefix of it
@@ -381,7 +394,10 @@ pub struct ListArgs {
     /// Include archived cards
     #[arg(long)]
     pub all: bool,
-    /// Print the cards as JSON (each card as its YAML, every field)
+    /// Only cards that are blocked: not done, and waiting on a card that is not done
+    #[arg(long)]
+    pub blocked: bool,
+    /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
 }
@@ -853,21 +869,19 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Show { card, json } => {
             let r = root(&cli.board)?;
-            // One card: read just that file (the summary index resolves
-            // the prefix without parsing the board).
-            let index = store::Index::load(&r)?;
-            let id = index.resolve_id(&card)?;
-            let c = index
-                .read_card(&id)
-                .map_err(|e| anyhow!("card {id} cannot be read:\n{e:#}"))?;
-            let mut out = term::stdout();
-            if json {
-                term::json(&mut out, &output::card_json(&c))?;
-            } else {
-                write!(out, "{}", output::show_text(&index.config, &c))?;
-                write!(out, "{}", evidence::show_text(&r, &c))?;
-            }
-            Ok(ExitCode::SUCCESS)
+            links::show(&r, &card, json)
+        }
+        Command::Link(args) => {
+            let r = root(&cli.board)?;
+            links::link(&r, args, false)
+        }
+        Command::Unlink(args) => {
+            let r = root(&cli.board)?;
+            links::link(&r, args, true)
+        }
+        Command::Ready(args) => {
+            let r = root(&cli.board)?;
+            links::ready(&r, args)
         }
         Command::Validate => {
             let r = root(&cli.board)?;
@@ -1169,7 +1183,17 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
         "{}\n",
         crate::model::text::one_line(&board.config.name)
     )?;
-    write!(out, "{}", output::list_text(&board.config, &cards))?;
+    let heads: Vec<Head> = cards.iter().map(|c| Head::of(c)).collect();
+    let graph = crate::model::links::Graph::new(
+        &board.config,
+        board.cards.iter().map(crate::model::Card::node).collect(),
+    );
+    let blocked = |id: &str| graph.index(id).map_or(0, |i| graph.blocked_by(i).len());
+    write!(
+        out,
+        "{}",
+        output::list_text(&board.config, &heads, &blocked)
+    )?;
     for p in &board.problems {
         say!("{p}");
     }
@@ -1178,36 +1202,14 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let lane = match &args.lane {
-        Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
-        None => None,
-    };
-    let keep = |h: &Head| {
-        (args.all || !h.archived)
-            && lane.as_ref().is_none_or(|l| h.lane == l)
-            && args
-                .label
-                .as_ref()
-                .is_none_or(|l| h.labels.contains(&l.as_str()))
-            && args
-                .assignee
-                .as_ref()
-                .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
-    };
-    let mut out = term::stdout();
-    let problems = if args.json {
-        store::list_json(r, &config, keep, &mut out)?
-    } else {
-        let board = Board::load(r)?;
-        let cards: Vec<_> = board.cards.iter().filter(|c| keep(&Head::of(c))).collect();
-        write!(out, "{}", output::list_text(&board.config, &cards))?;
-        board.problems
-    };
-    out.flush()?;
-    for p in &problems {
-        say!("{p}");
-    }
-    Ok(())
+    let filter = links::Filter::new(
+        &config,
+        args.lane.as_deref(),
+        args.label.clone(),
+        args.assignee.clone(),
+        args.all,
+    )?;
+    links::list(r, &filter, args.blocked, args.json)
 }
 
 /// All problems on the board, as `path:line:column: message`, with the

@@ -7,6 +7,7 @@ mod context;
 pub mod editor;
 pub mod error;
 mod init;
+mod link;
 mod message;
 mod record;
 pub mod resolve;
@@ -24,6 +25,7 @@ pub use set::{get_field, set_field};
 use write::{check_readable, commit_hand_edit, write_and_commit, Base, Said};
 
 use crate::git;
+pub use crate::model::links::Kind as LinkKind;
 use crate::model::{
     date, id, rank, BoardConfig, Card, CommitMode, Hypothesis, JournalEntry, Verdict,
 };
@@ -103,6 +105,21 @@ pub enum Action {
     },
     Restore {
         card: String,
+    },
+    /// Link `card` to `other` (stored on `card`: `lanes link X --blocks
+    /// Y` is `Link { card: Y, kind: DependsOn, other: X }`). Refused when
+    /// it would close a `depends_on` or `parent` cycle.
+    Link {
+        card: String,
+        kind: LinkKind,
+        other: String,
+    },
+    /// Remove the link from `card` to `other` (a link to a card that no
+    /// longer exists too).
+    Unlink {
+        card: String,
+        kind: LinkKind,
+        other: String,
     },
     /// Record a run's result on a card (read by `evidence`), with its
     /// verdict, provenance, journal entry and cost: one commit.
@@ -404,6 +421,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb: "edit",
                     detail: &detail,
                     body: &lines.join("\n"),
+                    also: &[],
                 },
             );
         }
@@ -478,8 +496,17 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb,
                     detail: &detail,
                     body: &body,
+                    also: &[],
                 },
             );
+        }
+        Action::Link { card, kind, other } => {
+            let built = link::link(board, &card, kind, &other)?;
+            return write_link(ctx, board, "link", built);
+        }
+        Action::Unlink { card, kind, other } => {
+            let built = link::unlink(board, &card, kind, &other)?;
+            return write_link(ctx, board, "unlink", built);
         }
         Action::Undo { .. } | Action::Redo { .. } | Action::Commit { .. } | Action::Init(_) => {
             bail!("this change is made with ops::apply (it takes its own lock)")
@@ -505,8 +532,36 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         verb,
         detail: &detail,
         body: &body,
+        also: &[],
     };
     write_and_commit(ctx, board, base, &after, None, said)
+}
+
+/// Write a link change: one commit in the card that stores the link,
+/// naming both cards.
+fn write_link(
+    ctx: &Context,
+    board: &Index,
+    verb: &str,
+    built: std::result::Result<link::Built, (Card, String)>,
+) -> Result<Outcome> {
+    let b = match built {
+        Ok(b) => b,
+        Err((card, why)) => return Ok(no_change(&card, why)),
+    };
+    write_and_commit(
+        ctx,
+        board,
+        Base::Card(&b.before),
+        &b.after,
+        None,
+        Said {
+            verb,
+            detail: &b.detail,
+            body: &b.body,
+            also: &[b.other.as_str()],
+        },
+    )
 }
 
 fn no_change(card: &Card, why: String) -> Outcome {

@@ -11,8 +11,9 @@
 //! - The page is a list of sections, each one function reading the report
 //!   ([`SECTIONS`]): a new section is a function and a line there. They
 //!   live in files by theme: `flow` (where things stand, cumulative flow,
-//!   times, throughput), `work` (loop-backs, aging, needs attention, who
-//!   did what), `hypotheses` (tested, learned), `budgets` (budgets, costs).
+//!   times, throughput, flow efficiency), `work` (loop-backs, aging, needs
+//!   attention, who did what), `hypotheses` (tested, learned, work resting
+//!   on refuted premises), `budgets` (budgets, costs).
 //! - Each chart has a legend, a `<title>` per series and the numbers in a
 //!   table beside it.
 
@@ -65,8 +66,8 @@ mod hypotheses;
 mod work;
 
 use budgets::{budgets, costs};
-use flow::{cumulative_flow, throughput, times, where_things_stand};
-use hypotheses::{hypotheses, learned};
+use flow::{blocked, cumulative_flow, throughput, times, where_things_stand};
+use hypotheses::{hypotheses, learned, resting};
 use work::{aging, attention, loop_backs, people};
 
 /// The page being written, with what every section needs.
@@ -85,7 +86,7 @@ struct Page<'a> {
 type Section = fn(&mut Page);
 
 /// The page's sections, in order: (anchor, heading, the function). A new
-/// section (blocked time, decisions) is one function and one line here.
+/// section (decisions) is one function and one line here.
 const SECTIONS: &[(&str, &str, Section)] = &[
     ("where", "Where things stand", where_things_stand),
     ("flow", "Cumulative flow", cumulative_flow),
@@ -95,6 +96,8 @@ const SECTIONS: &[(&str, &str, Section)] = &[
     ("aging", "Aging work in progress", aging),
     ("hypotheses", "Hypotheses tested", hypotheses),
     ("learned", "What we learned", learned),
+    ("resting", "Work resting on refuted premises", resting),
+    ("blocked", "Flow efficiency", blocked),
     ("budgets", "Budgets", budgets),
     ("costs", "Costs", costs),
     ("attention", "Needs attention", attention),
