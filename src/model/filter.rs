@@ -1,5 +1,6 @@
 //! Card filters: free text plus `label:x`, `@who`, `kind:x`, `verdict:x`,
-//! `lane:x`. All terms must match; matching ignores case.
+//! `lane:x`, and the words `ready` and `blocked` (what the card's links
+//! make of it: [`Linked`]). All terms must match; matching ignores case.
 
 use super::Card;
 
@@ -17,6 +18,18 @@ enum Term {
     Kind(String),
     Verdict(String),
     Lane(String),
+    /// Not archived, not done, not blocked ([`super::links`]).
+    Ready,
+    /// Waiting on a card that is not done.
+    Blocked,
+}
+
+/// What a card's links make of it, for the `ready` and `blocked` terms
+/// (from the board's [`super::links::Index`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Linked {
+    pub ready: bool,
+    pub blocked: bool,
 }
 
 impl Filter {
@@ -35,6 +48,10 @@ impl Filter {
                     Term::Verdict(v.to_string())
                 } else if let Some(v) = lw.strip_prefix("lane:") {
                     Term::Lane(v.to_string())
+                } else if lw == "ready" {
+                    Term::Ready
+                } else if lw == "blocked" {
+                    Term::Blocked
                 } else {
                     Term::Text(lw)
                 }
@@ -50,7 +67,22 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// Whether it has a `ready` or `blocked` term: matching needs the
+    /// card's links ([`Filter::matches_linked`]).
+    pub fn reads_links(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t, Term::Ready | Term::Blocked))
+    }
+
+    /// Whether the card matches, for a filter that reads no links (a
+    /// `ready` or `blocked` term matches nothing here).
     pub fn matches(&self, card: &Card) -> bool {
+        self.matches_linked(card, Linked::default())
+    }
+
+    /// Whether the card, with what its links make of it, matches.
+    pub fn matches_linked(&self, card: &Card, linked: Linked) -> bool {
         self.terms.iter().all(|t| match t {
             Term::Text(w) => {
                 contains(&card.title, w)
@@ -68,6 +100,8 @@ impl Filter {
             Term::Kind(k) => card.kind.to_lowercase() == *k,
             Term::Verdict(v) => card.verdict().is_some_and(|x| x.as_str() == v),
             Term::Lane(l) => card.lane.starts_with(l.as_str()),
+            Term::Ready => linked.ready,
+            Term::Blocked => linked.blocked,
         })
     }
 }
@@ -102,5 +136,21 @@ mod tests {
         assert!(!Filter::parse("warm").matches(&c));
         assert!(!Filter::parse("verdict:supported").matches(&c));
         assert!(Filter::parse("").matches(&c));
+        // `ready` and `blocked` read the card's links, in any case.
+        let ready = Linked {
+            ready: true,
+            blocked: false,
+        };
+        let f = Filter::parse("cold Ready");
+        assert!(f.reads_links() && !Filter::parse("cold").reads_links());
+        assert!(f.matches_linked(&c, ready) && !f.matches(&c));
+        assert!(!Filter::parse("blocked").matches_linked(&c, ready));
+        assert!(Filter::parse("BLOCKED @mei").matches_linked(
+            &c,
+            Linked {
+                ready: false,
+                blocked: true
+            }
+        ));
     }
 }
