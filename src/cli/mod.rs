@@ -1063,8 +1063,9 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), FILES, EXIT
-/// STATUS (from [`ops::Kind`]) and EXAMPLES.
+/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), BOARD KEYS
+/// (from the board's table of key commands), FILES, EXIT STATUS (from
+/// [`ops::Kind`]) and EXAMPLES.
 fn man_sections(roff: &mut clap_mangen::roff::Roff) {
     use clap_mangen::roff::{bold, roman};
     let item = |roff: &mut clap_mangen::roff::Roff, head: &str, text: &str| {
@@ -1075,6 +1076,21 @@ fn man_sections(roff: &mut clap_mangen::roff::Roff) {
     roff.control("SH", ["ENVIRONMENT"]);
     for v in crate::env::VARS.iter().filter(|v| v.documented) {
         item(roff, v.name, v.about);
+    }
+    roff.control("SH", ["BOARD KEYS"]);
+    roff.text([roman(
+        "The board screen's keys (lanes, or lanes tui), by topic, from its one table of key commands; each can be bound to other keys under keys: in the config file, by the name in brackets.",
+    )]);
+    for topic in crate::tui::command::Topic::ALL {
+        roff.control("SS", [topic.title()]);
+        for cmd in crate::tui::command::KeyCommand::in_topic(topic) {
+            let spec = cmd.spec();
+            item(
+                roff,
+                &format!("{} ({})", spec.keys.join(", "), spec.name),
+                spec.about,
+            );
+        }
     }
     roff.control("SH", ["FILES"]);
     for (path, what) in [

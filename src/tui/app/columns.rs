@@ -11,6 +11,8 @@ impl App {
     /// Recompute the columns from the board and the filter, keeping the
     /// selection on the same card if it is still shown.
     pub fn rebuild(&mut self) {
+        // Once per change to the board, never per frame.
+        self.board.refresh_links();
         let config = &self.board.config;
         let mut columns: Vec<Column> = (0..config.lanes.len())
             .map(|i| Column {
@@ -52,7 +54,7 @@ impl App {
                 continue;
             }
             // A card being moved stays in sight, whatever the filter.
-            if self.filter.matches(card)
+            if self.filter.matches_linked(card, self.linked(card))
                 || self.keep_visible.as_deref() == Some(&card.id)
                 || moved.is_some()
             {

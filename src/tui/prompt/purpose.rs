@@ -105,6 +105,10 @@ pub enum Purpose {
     Evidence {
         card: String,
     },
+    /// Words or an id prefix that find the card to link `card` to.
+    LinkTo {
+        card: String,
+    },
 }
 
 impl Purpose {
@@ -175,6 +179,7 @@ impl Purpose {
             Purpose::Because { verdict, .. } => format!("Reason for {verdict}"),
             Purpose::Filter { .. } => "Filter".into(),
             Purpose::Evidence { .. } => "Result from".into(),
+            Purpose::LinkTo { card } => format!("Link {} to", crate::model::id::short(card)),
         }
     }
 
@@ -185,7 +190,8 @@ impl Purpose {
             | Purpose::Note { card }
             | Purpose::Result { card, .. }
             | Purpose::Because { card, .. }
-            | Purpose::Evidence { card } => Some(card),
+            | Purpose::Evidence { card }
+            | Purpose::LinkTo { card } => Some(card),
             Purpose::Hypothesis { card, .. } => card.as_deref(),
             _ => None,
         }
