@@ -279,14 +279,13 @@ impl Snapshot {
     /// Every readable card as a node of the link graph, in id order,
     /// without decoding a card (or the text of its head).
     pub fn nodes(&self) -> Vec<crate::model::links::Node<'_>> {
-        self.entries
-            .iter()
-            .filter_map(|e| match &e.source {
-                Source::Read(card) => Some(card.node()),
-                Source::Encoded(c, _) => codec::node(c),
-                Source::Cached(c, _) => codec::node(&self.file.cards[c.clone()]),
-            })
-            .collect()
+        let mut out = Vec::with_capacity(self.entries.len());
+        out.extend(self.entries.iter().filter_map(|e| match &e.source {
+            Source::Read(card) => Some(card.node()),
+            Source::Encoded(c, _) => codec::node(c),
+            Source::Cached(c, _) => codec::node(&self.file.cards[c.clone()]),
+        }));
+        out
     }
 
     /// For a caller that read heads only: rewrite the cache if many cards
