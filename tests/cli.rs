@@ -2914,3 +2914,84 @@ fn hypotheses_text_marks_a_stale_verdict_in_its_row() {
         .unwrap_or_else(|| panic!("no row:\n{text}"));
     assert!(row.contains("supported ⚠stale"), "{text}");
 }
+
+/// The command line says what the board would (issue 27): a lane over its
+/// WIP limit after `add` or `move` (the change is made), `move` without a
+/// lane reorders in place, "did you mean" for lanes, card ids and labels,
+/// and counts with their right plural.
+#[test]
+fn the_cli_warns_suggests_and_reorders_in_place() {
+    let r = Repo::new();
+    ok(&r.lanes(&["init"]));
+    // evaluation allows 2 cards.
+    let a = r.add("First eval", &["--lane", "evaluation"]);
+    let out = r.lanes(&["add", "Second eval", "--lane", "evaluation"]);
+    assert!(!stderr(&out).contains("WIP"), "{}", stderr(&out));
+    let b = ok(&out).trim().to_string();
+    let out = r.lanes(&["add", "Third eval", "--lane", "evaluation"]);
+    let c = ok(&out).trim().to_string();
+    assert!(
+        stderr(&out).contains("warning: Evaluation is now over its WIP limit of 2"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(r.exists(&card_path(&c)), "the card is added all the same");
+    // An archived card does not count: archive one, and a move in is fine.
+    ok(&r.lanes(&["archive", &c]));
+    ok(&r.lanes(&["archive", &b]));
+    let d = r.add("Modeling work", &["--lane", "modeling"]);
+    let out = r.lanes(&["move", &d, "evaluation"]);
+    ok(&out);
+    assert!(!stderr(&out).contains("WIP"), "{}", stderr(&out));
+    let out = r.lanes(&["move", &b, "modeling"]);
+    ok(&out);
+
+    // Reorder within its own lane: no lane needed.
+    let before = r.commit_count();
+    let out = r.lanes(&["move", &d, "--top"]);
+    ok(&out);
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(r.card(&d)["lane"].as_str(), Some("evaluation"));
+    let order: Vec<String> = r
+        .json(&["list", "--lane", "evaluation", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, [d.clone(), a.clone()]);
+    // Neither a lane nor a place: a usage error, as before.
+    let err = fails(&r.lanes(&["move", &d]), 2);
+    assert!(err.contains("<LANE>"), "{err}");
+
+    // Did you mean.
+    let err = fails(&r.lanes(&["move", &d, "modelling"]), 1);
+    assert!(err.contains("did you mean modeling?"), "{err}");
+    let typo = format!("{}{}", &a[..3], if &a[3..4] == "x" { "y" } else { "x" });
+    let err = fails(&r.lanes(&["show", &typo]), 1);
+    if !r
+        .card_ids()
+        .iter()
+        .any(|i| i != &a && i.starts_with(&a[..3]))
+    {
+        assert!(
+            err.contains(&format!("did you mean {} (First eval)?", short(&a))),
+            "{err}"
+        );
+    }
+    let out = r.lanes(&["list", "--label", "quick-wim"]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("did you mean quick-win?"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Plurals.
+    let v = r.lanes(&["validate"]);
+    assert!(
+        stderr(&v).contains("board ok: 4 cards in 6 lanes"),
+        "{}",
+        stderr(&v)
+    );
+}

@@ -1893,7 +1893,7 @@ fn drag_moves_a_card_to_another_lane() {
         matches!(
             &effects[..],
             [Effect::Apply { action: Action::Move { card, lane, placement: None }, .. }]
-                if *card == id(1) && lane == "data-preparation"
+                if *card == id(1) && lane.as_deref() == Some("data-preparation")
         ),
         "{effects:?}"
     );
@@ -1924,7 +1924,7 @@ fn drag_moves_a_card_to_another_lane() {
         matches!(
             &effects[..],
             [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::Before(b)) }, .. }]
-                if *card == id(1) && lane == "modeling" && *b == id(7)
+                if *card == id(1) && lane.as_deref() == Some("modeling") && *b == id(7)
         ),
         "{effects:?}"
     );

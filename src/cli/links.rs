@@ -175,6 +175,18 @@ impl Filter {
             Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
             None => None,
         };
+        // A label board.yaml does not declare, a letter or two from one it
+        // does: most likely a typo (an undeclared label is allowed).
+        if let Some(l) = &label {
+            let declared = || config.labels.iter().map(|d| d.name.as_str());
+            if !declared().any(|d| d == l) {
+                if let Some(near) = crate::model::text::did_you_mean(l, declared()) {
+                    crate::term::say!(
+                        "lanes: note: board.yaml declares no label {l:?}; did you mean {near}?"
+                    );
+                }
+            }
+        }
         Ok(Filter {
             lane,
             label,

@@ -47,11 +47,15 @@ pub enum Command {
     /// Add a card; prints its id
     Add(AddArgs),
     /// Move a card to a lane, or reorder it within its lane
+    #[command(
+        long_about = "Move a card to a lane (to its bottom unless --top, --before or --after say where), or, without a lane, reorder it within its own lane.\n\nA lane over its WIP limit after the move is said on stderr; the move is made (exit 0)."
+    )]
     Move {
         /// The card: its id or any unique prefix of it
         card: String,
-        /// The lane to move it to: its id or title (any unique prefix)
-        lane: String,
+        /// The lane to move it to: its id or title (any unique prefix); without it, --top, --bottom, --before or --after reorder the card in its own lane
+        #[arg(required_unless_present_any = ["top", "bottom", "before", "after"])]
+        lane: Option<String>,
         #[command(flatten)]
         place: PlaceArgs,
     },
@@ -142,7 +146,7 @@ pub enum Command {
     Log {
         /// The card (id or unique prefix); without it, the board's activity feed
         card: Option<String>,
-        /// Newest first
+        /// The other order: a card's history newest first (it reads oldest first); the board's feed oldest first (it reads newest first, like git log)
         #[arg(long)]
         reverse: bool,
         /// Only since this date (YYYY-MM-DD) or age (14d, 6w)
@@ -505,6 +509,9 @@ fn report(outcome: &ops::Outcome, board_root: &Path) {
             outcome.summary
         ),
         (None, false) => say!("{}", outcome.summary),
+    }
+    if let ops::More::OverWip(w) = &outcome.more {
+        say!("lanes: warning: {}", w.message());
     }
     let _ = board_root;
 }
@@ -971,11 +978,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let root = crate::demo::create(&dir)?;
             say!("demo board created in {}", root.display());
             let code = open_board(&root)?;
-            say!(
-                "the demo board is in {}; try `cd {} && lanes list` or `git log --stat`",
-                root.display(),
-                root.display()
-            );
+            say!("{}", demo_closing_words(&root));
             Ok(code)
         }
         Command::Result { card, source, read } => {
@@ -1000,6 +1003,29 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             evidence::run(&r, &card, metrics, read, &command)
         }
     }
+}
+
+/// What the demo says when its board screen closes: where the board is,
+/// how to go on with it (with `lanes` on PATH or without), how to remove
+/// it.
+fn demo_closing_words(root: &Path) -> String {
+    let dir = shell_quote(&root.display().to_string());
+    let installed = crate::env::Env::get()
+        .os("PATH")
+        .map(|p| std::env::split_paths(p).any(|d| d.join("lanes").is_file()))
+        .unwrap_or(false);
+    let go_on = if installed {
+        format!("go on with `cd {dir} && lanes list` (or `lanes` for the board, `git log --stat` for its history)")
+    } else {
+        format!(
+            "lanes is not on your PATH: `cargo install --path .` (in lanes' source folder) puts it there; until then `cargo run --release -- --board {dir} list`"
+        )
+    };
+    format!(
+        "the demo board is in {dir}
+  {go_on}
+  remove it with `rm -rf {dir}` when you are done"
+    )
 }
 
 /// The man page: `lanes` and, as sections of the same page, every
@@ -1316,9 +1342,9 @@ fn validate(r: &Path) -> Result<ExitCode> {
     match (found.is_empty(), board) {
         (true, Some(board)) => {
             say!(
-                "board ok: {} cards in {} lanes",
-                board.cards,
-                board.config.lanes.len()
+                "board ok: {} in {}",
+                crate::model::text::count(board.cards, "card", "cards"),
+                crate::model::text::count(board.config.lanes.len(), "lane", "lanes")
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -175,7 +175,7 @@ impl Story {
     pub(super) fn place(&self, card: &str, lane: &str, placement: Option<Placement>) -> Result<()> {
         self.apply(Action::Move {
             card: card.to_string(),
-            lane: lane.to_string(),
+            lane: Some(lane.to_string()),
             placement,
         })
         .map(drop)

@@ -450,7 +450,7 @@ impl Server {
             };
             let action = Action::Move {
                 card: a.card,
-                lane: a.lane,
+                lane: Some(a.lane),
                 placement,
             };
             Ok(Written::of(&ops::apply(ctx, root, action)?))

@@ -72,7 +72,8 @@ pub enum Action {
     Add(Box<NewCard>),
     Move {
         card: String,
-        lane: String,
+        /// `None`: reorder within its own lane (`placement` says where).
+        lane: Option<String>,
         placement: Option<Placement>,
     },
     /// Set fields by dotted name; a `Null` value removes the field.
@@ -215,6 +216,53 @@ pub enum More {
     Steps(undo::Outcome),
     /// A board was created at this root.
     Created(PathBuf),
+    /// The card was added or moved to a lane now over its WIP limit
+    /// (the change is made: a limit is a warning, as on the board).
+    OverWip(OverWip),
+}
+
+/// A lane over its WIP limit after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverWip {
+    pub lane: String,
+    /// The lane's title.
+    pub title: String,
+    pub limit: u32,
+}
+
+impl OverWip {
+    /// `Modeling is now over its WIP limit of 4`.
+    pub fn message(&self) -> String {
+        format!("{} is now over its WIP limit of {}", self.title, self.limit)
+    }
+}
+
+/// Whether `card`, just written into its lane, puts the lane over its WIP
+/// limit: the lane's other cards as `board` knew them before the write
+/// (archived ones not counted), and this one. Counting stops at the
+/// first card past the limit, so a long lane costs no more than a short
+/// one.
+fn over_wip(board: &Index, card: &Card) -> Option<OverWip> {
+    let def = board.config.lane(&card.lane)?;
+    let limit = def.wip?;
+    if card.archived {
+        return None;
+    }
+    let mut cards = 1;
+    for n in board.lane_walk(&card.lane, None, false) {
+        if n.id == card.id || board.summary(&n.id).is_none_or(|s| s.archived) {
+            continue;
+        }
+        cards += 1;
+        if cards > limit as usize {
+            break;
+        }
+    }
+    (cards > limit as usize).then(|| OverWip {
+        lane: card.lane.clone(),
+        title: def.title.clone(),
+        limit,
+    })
 }
 
 /// Apply an action to the board at `root`: the one way the board
@@ -310,7 +358,18 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             placement,
         } => {
             let old = lookup(board, &card)?;
-            let target = config.resolve_lane(&lane).map_err(not_found)?.id.clone();
+            // No lane: reorder within its own.
+            let target = match &lane {
+                Some(lane) => config.resolve_lane(lane).map_err(not_found)?.id.clone(),
+                None if placement.is_some() => old.lane.clone(),
+                None => {
+                    return Err(refused(format!(
+                        "say where {} goes: a lane, or --top, --bottom, --before or --after to reorder it in {}",
+                        old.short_id(),
+                        old.lane
+                    )))
+                }
+            };
             let placement = match placement {
                 Some(p) => p,
                 None if old.lane == target => {
@@ -538,7 +597,14 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         body: &body,
         also: &[],
     };
-    write_and_commit(ctx, board, base, &after, None, said)
+    let placed = before.as_ref().is_none_or(|b| b.lane != after.lane);
+    let mut out = write_and_commit(ctx, board, base, &after, None, said)?;
+    if placed && out.written.is_some() {
+        if let Some(w) = over_wip(board, &after) {
+            out.more = More::OverWip(w);
+        }
+    }
+    Ok(out)
 }
 
 /// Write a link change: one commit in the card that stores the link,

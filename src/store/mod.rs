@@ -441,9 +441,32 @@ pub fn resolve_prefix(
         .collect();
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(crate::error::not_found(format!(
-            "no card {query:?} on this board; `lanes list --all` shows every card"
-        ))),
+        [] => {
+            // A typo in a prefix: the one id whose start is a letter or two
+            // away from it.
+            let near =
+                crate::model::text::did_you_mean(&q, ids.iter().filter_map(|i| i.get(..q.len())))
+                    .and_then(|p| {
+                        let start = ids.partition_point(|i| i.as_str() < p);
+                        let mut with = ids[start..].iter().take_while(|i| i.starts_with(p));
+                        match (with.next(), with.next()) {
+                            (Some(one), None) => Some(one),
+                            _ => None,
+                        }
+                    })
+                    .map(|id| match title(id) {
+                        Some(t) => format!(
+                            "did you mean {} ({})? ",
+                            id::short(id),
+                            crate::model::text::clean_line(&t, 60)
+                        ),
+                        None => format!("did you mean {}? ", id::short(id)),
+                    })
+                    .unwrap_or_default();
+            Err(crate::error::not_found(format!(
+                "no card {query:?} on this board; {near}`lanes list --all` shows every card"
+            )))
+        }
         many => {
             if let Some(exact) = many.iter().find(|i| ***i == q) {
                 return Ok((*exact).clone());

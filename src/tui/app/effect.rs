@@ -176,7 +176,12 @@ fn describe(action: &Action) -> String {
     let short = |card: &str| id::short(card).to_string();
     match action {
         Add(new) => format!("adding {:?}", new.title),
-        Move { card, lane, .. } => format!("moving {} to {lane}", short(card)),
+        Move {
+            card,
+            lane: Some(lane),
+            ..
+        } => format!("moving {} to {lane}", short(card)),
+        Move { card, .. } => format!("moving {}", short(card)),
         Set { card, .. } | SetChecked { card, .. } | Replace { card, .. } => {
             format!("saving {}", short(card))
         }

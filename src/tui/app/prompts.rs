@@ -168,7 +168,13 @@ impl App {
                         .filter(|c| c.kind != ColumnKind::Problems)
                         .map(|c| c.items.len())
                         .sum();
-                    self.set_message(format!("filter: {shown} cards shown · Esc clears"), false);
+                    self.set_message(
+                        format!(
+                            "filter: {shown} {} shown · Esc clears",
+                            if shown == 1 { "card" } else { "cards" }
+                        ),
+                        false,
+                    );
                 }
                 return Vec::new();
             }
