@@ -90,6 +90,11 @@ pub const VARS: &[Var] = &[
     var("GIT_SSH", "the ssh program for sync, as for git"),
     var("GIT_SSH_VARIANT", "which ssh GIT_SSH is, as for git"),
     Var {
+        name: "LANES_COMPLETE",
+        about: "set by the scripts `lanes completions SHELL` prints: answer a Tab (the shell's name)",
+        documented: false,
+    },
+    Var {
         name: "LANES_CRASH_AT",
         about: "crash tests: abort at the named point of a commit, as kill -9 would",
         documented: false,

@@ -1,6 +1,7 @@
 //! The command line: parse arguments into actions and print results.
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
+pub mod complete;
 mod decisions;
 mod evidence;
 pub mod links;
@@ -27,7 +28,7 @@ use std::process::ExitCode;
 )]
 pub struct Cli {
     /// The board to use: a folder holding .lanes/ (default: found by walking up from here)
-    #[arg(long, global = true, env = "LANES_BOARD", value_name = "PATH")]
+    #[arg(long, global = true, env = "LANES_BOARD", value_name = "PATH", value_hint = clap::ValueHint::DirPath)]
     pub board: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -251,7 +252,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print a shell completion script (see README for installing it)
+    /// Print a shell completion script that completes card ids, lanes, labels and assignees too (see README for installing it)
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
@@ -423,6 +424,10 @@ pub fn main() -> ExitCode {
     // as for most tools.
     if crate::env::Env::get().os("LANES_BOARD").is_none() {
         std::env::remove_var("LANES_BOARD");
+    }
+    // A Tab in a shell whose completion script `lanes completions` printed.
+    if let Some(code) = complete::answer() {
+        return code;
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -952,7 +957,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Completions { shell } => {
             let mut out = term::stdout();
-            clap_complete::generate(shell, &mut Cli::command(), "lanes", &mut out);
+            complete::registration(shell, &mut out)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
