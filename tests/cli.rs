@@ -397,6 +397,76 @@ fn add_with_every_option_writes_fields_in_canonical_order() {
 }
 
 #[test]
+fn numbers_keep_the_text_they_were_typed_with() {
+    let r = Repo::with_board(KANBAN);
+    let id = r.add(
+        "Recency features",
+        &[
+            "--hypothesis",
+            "Recency raises precision@10",
+            "--metric",
+            "precision@10",
+            "--direction",
+            "higher",
+            "--baseline",
+            "0.180",
+            "--target",
+            "0.20",
+        ],
+    );
+    let path = card_path(&id);
+    let text = r.read(&path);
+    assert!(
+        text.contains("  baseline: 0.180\n  target: 0.20\n"),
+        "typed as 0.180 and 0.20: {text}"
+    );
+    // JSON gives the numbers.
+    let card = r.json(&["show", &id, "--json"]);
+    assert_eq!(card["hypothesis"]["baseline"], serde_json::json!(0.18));
+    assert_eq!(card["hypothesis"]["target"], serde_json::json!(0.2));
+
+    // --set: a one-line diff, the number as typed.
+    r.ok(&[
+        "edit",
+        &id,
+        "--set",
+        "hypothesis.target=0.250",
+        "--set",
+        "experiment.cost=14.50",
+    ]);
+    let (minus, plus) = head_diff_lines(&r);
+    assert_eq!(minus, ["  target: 0.20"], "{plus:?}");
+    assert_eq!(plus, ["  target: 0.250", "experiment:", "  cost: 14.50"]);
+    // The number the field holds, typed otherwise: nothing changes.
+    let before = r.head();
+    r.ok(&["edit", &id, "--set", "hypothesis.target=0.25"]);
+    assert_eq!(r.head(), before, "no commit for the same number");
+    assert!(r.read(&path).contains("  target: 0.250\n"));
+
+    // A verdict's result, and the hand-typed numbers around it untouched.
+    r.ok(&["verdict", &id, "supported", "--result", "0.300"]);
+    let text = r.read(&path);
+    assert!(
+        text.contains(
+            "  baseline: 0.180\n  target: 0.250\n  result: 0.300\n  verdict: supported\n"
+        ),
+        "{text}"
+    );
+    let card = r.json(&["show", &id, "--json"]);
+    assert_eq!(card["hypothesis"]["result"], serde_json::json!(0.3));
+    assert_eq!(card["experiment"]["cost"], serde_json::json!(14.5));
+
+    // Only plain number text is kept as typed; anything else is YAML as
+    // before (a hex number is written as the number it is).
+    r.ok(&["edit", &id, "--set", "hypothesis.baseline=0x10"]);
+    assert!(
+        r.read(&path).contains("  baseline: 16\n"),
+        "{}",
+        r.read(&path)
+    );
+}
+
+#[test]
 fn add_default_lane_is_the_first() {
     let r = Repo::with_board("crisp-dm");
     let id = r.add("Talk to the merchandising team", &[]);

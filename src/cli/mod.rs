@@ -777,6 +777,16 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Add(a) => {
             let r = root(&cli.board)?;
+            // `--target 0.20` is written `target: 0.20`.
+            let mut ctx = ops::Context::from_env();
+            for (path, typed) in [
+                ("hypothesis.baseline", &a.baseline),
+                ("hypothesis.target", &a.target),
+            ] {
+                if let Some(t) = typed {
+                    ctx = ctx.spelling(path, t);
+                }
+            }
             let new = NewCard {
                 title: a.title,
                 lane: a.lane,
@@ -794,7 +804,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 links: a.links.links(),
                 decision: None,
             };
-            let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Add(Box::new(new)))?;
+            let outcome = ops::apply(&ctx, &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
@@ -824,6 +834,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Edit { card, set, file } => {
             let r = root(&cli.board)?;
+            let mut ctx = ops::Context::from_env();
             let action = if let Some(path) = file {
                 let text = store::read_user_file(&path)?;
                 Action::Replace { card, text }
@@ -836,12 +847,13 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                         )
                     })?;
                     fields.push((k.trim().to_string(), yaml_arg(v)?));
+                    ctx = ctx.spelling(k.trim(), v);
                 }
                 Action::Set { card, fields }
             } else {
                 return edit_in_editor(&r, &card);
             };
-            let outcome = ops::apply(&ops::Context::from_env(), &r, action)?;
+            let outcome = ops::apply(&ctx, &r, action)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -859,9 +871,13 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         } => {
             let r = root(&cli.board)?;
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
+            let mut ctx = ops::Context::from_env();
+            if let Some(typed) = &result {
+                ctx = ctx.spelling("hypothesis.result", typed);
+            }
             let result = result.as_deref().map(yaml_arg).transpose()?;
             let outcome = ops::apply(
-                &ops::Context::from_env(),
+                &ctx,
                 &r,
                 Action::Verdict {
                     card,

@@ -178,6 +178,21 @@ pub fn render_card(card: &Card, previous_text: Option<&str>) -> String {
     }
 }
 
+/// A rendered card's `text` with the numbers at each dotted path of
+/// `spelled` written as the user typed them (`0.20`, not `0.2`), where
+/// the card reads back the same ([`yaml::respell`]).
+pub fn respell_card(text: String, spelled: &[(String, String)]) -> String {
+    if spelled.is_empty() {
+        return text;
+    }
+    let canon = |t: &str| {
+        parse_card("", t.as_bytes())
+            .ok()
+            .map(|c| c.card.to_mapping())
+    };
+    yaml::respell(&text, spelled, &canon)
+}
+
 /// Render board.yaml.
 pub fn render_board(config: &BoardConfig, previous_text: Option<&str>) -> String {
     let new = config.to_mapping();
