@@ -21,6 +21,7 @@
 pub mod budget;
 mod cache;
 pub mod decisions;
+pub mod deprecated;
 pub mod flow;
 pub mod html;
 pub mod query;

@@ -21,6 +21,10 @@ pub struct HypothesisRow {
     pub statement: String,
     pub metric: String,
     pub direction: String,
+    /// The baseline, target and result as text, for tables. In JSON these
+    /// three are deprecated (removed in 0.3, see
+    /// [`deprecated`](super::deprecated)): [`HypothesisRow::values`] has
+    /// them typed.
     pub baseline: String,
     pub target: String,
     pub result: String,
@@ -28,14 +32,22 @@ pub struct HypothesisRow {
     /// Why the verdict holds when its numbers give another one
     /// (`hypothesis.rationale`), if a reason was given.
     pub rationale: Option<String>,
+    /// `experiment.cost` as text ("" when none), for tables; deprecated
+    /// in JSON for [`HypothesisRow::experiment_cost`].
     pub cost: String,
+    /// `experiment.cost` as an amount and its unit (`unit` null for a
+    /// plain number); `None` when the card has none, or none lanes can
+    /// read as an amount.
+    pub experiment_cost: Option<Cost>,
     pub owner: String,
     pub lane: String,
-    /// Verdict changes over time: (date, verdict). (Kept for scripts;
-    /// [`HypothesisRow::verdict_history`] names the fields.)
+    /// Verdict changes over time: (date, verdict). Deprecated in JSON
+    /// for [`HypothesisRow::verdict_history`], which names the fields.
     pub verdicts: Vec<(String, String)>,
     /// Commits that changed the card.
     pub revisions: usize,
+    /// The day the card last changed ("" if never), for tables;
+    /// deprecated in JSON for [`HypothesisRow::updated_at`].
     pub updated: String,
     /// Baseline, target and result as the card has them: numbers as JSON
     /// numbers, text as strings, `null` when absent.
@@ -262,6 +274,12 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                     .as_ref()
                     .map(|e| v(&e.cost))
                     .unwrap_or_default(),
+                experiment_cost: c.experiment.as_ref().and_then(|e| cost_of(&e.cost)).map(
+                    |(amount, unit)| Cost {
+                        unit: Some(unit).filter(|u| !u.is_empty()),
+                        amount,
+                    },
+                ),
                 owner: c.assignees.join(", "),
                 lane: c.lane.clone(),
                 verdicts: history
@@ -343,7 +361,9 @@ pub struct Report {
     /// Per author: lanes actions (add, move, note, verdict, ...) in the period.
     pub people: BTreeMap<String, BTreeMap<String, usize>>,
     /// The fields above that are bare tuples or keyed by "", with named
-    /// fields (the tuples stay for scripts that read them).
+    /// fields. In JSON `lanes`, `overdue`, `over_wip`, `cost_in_period`
+    /// and `cost_total` are deprecated for these (removed in 0.3, see
+    /// [`deprecated`](super::deprecated)).
     pub lane_counts: Vec<LaneCount>,
     pub over_wip_lanes: Vec<LaneCount>,
     pub overdue_cards: Vec<Overdue>,
