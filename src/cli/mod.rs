@@ -373,6 +373,9 @@ pub struct AddArgs {
     /// Free text
     #[arg(long)]
     pub body: Option<String>,
+    /// Set a field, as `lanes edit --set` does: a field board.yaml declares (priority=high) or a dotted built-in one (repeat for more)
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
     #[command(flatten)]
     pub links: links::LinkFlags,
 }
@@ -411,6 +414,9 @@ pub struct ListArgs {
     /// Only cards that are blocked: not done, and waiting on a card that is not done
     #[arg(long)]
     pub blocked: bool,
+    /// Only cards whose field has this value: a field board.yaml declares (priority=high) or a built-in one (kind=hypothesis, hypothesis.metric=ndcg@10); any case; repeat for more
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub wheres: Vec<String>,
     /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
@@ -463,6 +469,18 @@ fn root(cli_board: &Option<PathBuf>) -> Result<PathBuf> {
 
 fn yaml_arg(s: &str) -> Result<serde_yaml::Value> {
     store::parse_value(s)
+}
+
+/// `--set FIELD=VALUE` options as (field, YAML value) pairs.
+fn set_args(set: &[String]) -> Result<Vec<(String, serde_yaml::Value)>> {
+    set.iter()
+        .map(|s| {
+            let (k, v) = s.split_once('=').ok_or_else(|| {
+                anyhow!("--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232")
+            })?;
+            Ok((k.trim().to_string(), yaml_arg(v)?))
+        })
+        .collect()
 }
 
 /// `s` quoted for a POSIX shell (git runs merge drivers through `sh -c`).
@@ -788,6 +806,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 body: a.body,
                 links: a.links.links(),
                 decision: None,
+                set: set_args(&a.set)?,
             };
             let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
@@ -823,15 +842,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 let text = store::read_user_file(&path)?;
                 Action::Replace { card, text }
             } else if !set.is_empty() {
-                let mut fields = Vec::new();
-                for s in &set {
-                    let (k, v) = s.split_once('=').ok_or_else(|| {
-                        anyhow!(
-                            "--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232"
-                        )
-                    })?;
-                    fields.push((k.trim().to_string(), yaml_arg(v)?));
-                }
+                let fields = set_args(&set)?;
                 Action::Set { card, fields }
             } else {
                 return edit_in_editor(&r, &card);
@@ -1242,13 +1253,19 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let filter = links::Filter::new(
+    let mut filter = links::Filter::new(
         &config,
         args.lane.as_deref(),
         args.label.clone(),
         args.assignee.clone(),
         args.all,
     )?;
+    filter.wheres = args
+        .wheres
+        .iter()
+        .map(|w| crate::model::filter::Where::parse(w, &config.fields))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(ops::refused)?;
     links::list(r, &filter, args.blocked, args.json)
 }
 
