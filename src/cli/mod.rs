@@ -374,6 +374,9 @@ pub struct AddArgs {
     /// Free text
     #[arg(long)]
     pub body: Option<String>,
+    /// Set a field, as `lanes edit --set` does: a field board.yaml declares (priority=high) or a dotted built-in one (repeat for more)
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
     #[command(flatten)]
     pub links: links::LinkFlags,
 }
@@ -412,6 +415,9 @@ pub struct ListArgs {
     /// Only cards that are blocked: not done, and waiting on a card that is not done
     #[arg(long)]
     pub blocked: bool,
+    /// Only cards whose field has this value: a field board.yaml declares (priority=high) or a built-in one (kind=hypothesis, hypothesis.metric=ndcg@10); any case; repeat for more
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub wheres: Vec<String>,
     /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
@@ -468,6 +474,33 @@ fn root(cli_board: &Option<PathBuf>) -> Result<PathBuf> {
 
 fn yaml_arg(s: &str) -> Result<serde_yaml::Value> {
     store::parse_value(s)
+}
+
+/// `--set FIELD=VALUE` options as (field, YAML value) pairs.
+fn set_args(set: &[String]) -> Result<Vec<(String, serde_yaml::Value)>> {
+    set.iter()
+        .map(|s| {
+            let (k, v) = s.split_once('=').ok_or_else(|| {
+                anyhow!("--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232")
+            })?;
+            Ok((k.trim().to_string(), yaml_arg(v)?))
+        })
+        .collect()
+}
+
+/// `ctx` keeping the numbers of `--set FIELD=VALUE` options as typed
+/// (`--set hypothesis.target=0.20` writes `0.20`). A name board.yaml
+/// declares is kept under `fields:`, so both places are named: the write
+/// spells only the one that holds the new number.
+fn spell_sets(mut ctx: ops::Context, set: &[String]) -> ops::Context {
+    for (k, v) in set.iter().filter_map(|s| s.split_once('=')) {
+        let k = k.trim();
+        ctx = ctx.spelling(k, v);
+        if !k.contains('.') {
+            ctx = ctx.spelling(&format!("fields.{k}"), v);
+        }
+    }
+    ctx
 }
 
 /// `s` quoted for a POSIX shell (git runs merge drivers through `sh -c`).
@@ -787,6 +820,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                     ctx = ctx.spelling(path, t);
                 }
             }
+            ctx = spell_sets(ctx, &a.set);
             let new = NewCard {
                 title: a.title,
                 lane: a.lane,
@@ -803,6 +837,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 body: a.body,
                 links: a.links.links(),
                 decision: None,
+                set: set_args(&a.set)?,
             };
             let outcome = ops::apply(&ctx, &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
@@ -839,16 +874,8 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 let text = store::read_user_file(&path)?;
                 Action::Replace { card, text }
             } else if !set.is_empty() {
-                let mut fields = Vec::new();
-                for s in &set {
-                    let (k, v) = s.split_once('=').ok_or_else(|| {
-                        anyhow!(
-                            "--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232"
-                        )
-                    })?;
-                    fields.push((k.trim().to_string(), yaml_arg(v)?));
-                    ctx = ctx.spelling(k.trim(), v);
-                }
+                let fields = set_args(&set)?;
+                ctx = spell_sets(ctx, &set);
                 Action::Set { card, fields }
             } else {
                 return edit_in_editor(&r, &card);
@@ -1263,13 +1290,19 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let filter = links::Filter::new(
+    let mut filter = links::Filter::new(
         &config,
         args.lane.as_deref(),
         args.label.clone(),
         args.assignee.clone(),
         args.all,
     )?;
+    filter.wheres = args
+        .wheres
+        .iter()
+        .map(|w| crate::model::filter::Where::parse(w, &config.fields))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(ops::refused)?;
     links::list(r, &filter, args.blocked, args.json)
 }
 

@@ -11,6 +11,7 @@ pub const BOARD_KEYS: &[&str] = &[
     "kinds",
     "settings",
     "budgets",
+    "fields",
 ];
 
 /// Colours a label may have.
@@ -66,6 +67,11 @@ pub struct BoardConfig {
     pub settings: Settings,
     /// What the team may spend per period (`budgets:`).
     pub budgets: Budgets,
+    /// The team's own card fields (`fields:`); none when that does not
+    /// read (reported in `problems`, kept as written).
+    pub fields: super::field::Schema,
+    /// `fields:` as written, to be written back unchanged.
+    pub fields_raw: Option<Value>,
     pub extra: Mapping,
     /// What is wrong in board.yaml without stopping the board: a budget
     /// or a lane colour lanes cannot read. Each is kept as written, left
@@ -426,6 +432,15 @@ impl BoardConfig {
             }
         };
         let budgets = Budgets::read(f.take("budgets"), "budgets", &mut problems);
+        let fields_raw = f.take(super::field::DECLARED);
+        let fields = match &fields_raw {
+            None | Some(Value::Null) => super::field::Schema::default(),
+            Some(v) => super::field::Schema::from_value(v.clone(), super::field::DECLARED)
+                .unwrap_or_else(|e| {
+                    problems.push(e);
+                    super::field::Schema::default()
+                }),
+        };
         Ok(BoardConfig {
             name,
             description,
@@ -434,6 +449,8 @@ impl BoardConfig {
             kinds,
             settings,
             budgets,
+            fields,
+            fields_raw,
             extra: f.rest(),
             problems,
         })
@@ -488,6 +505,9 @@ impl BoardConfig {
             .put("settings", Value::Mapping(settings.build()));
         if let Some(v) = self.budgets.to_value() {
             b.put("budgets", v);
+        }
+        if let Some(v) = &self.fields_raw {
+            b.put(super::field::DECLARED, v.clone());
         }
         b.extra(&self.extra).build()
     }
