@@ -209,3 +209,47 @@ fn every_card_lane_label_and_assignee_argument_completes_from_the_board() {
     walk(&lanes::cli::complete::command(), "lanes", &mut missing);
     assert!(missing.is_empty(), "no completer for {missing:?}");
 }
+
+#[test]
+fn saved_views_complete_from_the_board_and_the_users_config() {
+    let r = Repo::with_board("crisp-dm");
+    let board = r.read(".lanes/board.yaml");
+    r.write(
+        ".lanes/board.yaml",
+        format!(
+            "{board}views:\n  open-hypotheses: {{filter: \"kind:hypothesis verdict:open\", sort: updated}}\n  mine: {{filter: \"assignee:@me\"}}\n"
+        ),
+    );
+    let config = r.config.join("config.yaml");
+    std::fs::write(
+        &config,
+        "views:\n  mine: {filter: \"assignee:ana\"}\n  stale: {filter: \"stale\"}\n",
+    )
+    .expect("write config");
+    let names = |current: &str| -> Vec<(String, String)> {
+        lanes::cli::complete::views_in(&r.path, Some(&config), std::ffi::OsStr::new(current))
+            .iter()
+            .map(|c| {
+                (
+                    c.get_value().to_string_lossy().into_owned(),
+                    c.get_help().map(|h| h.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    // The board's first; the user's own after, a name the board has once.
+    assert_eq!(
+        names(""),
+        [
+            (
+                "open-hypotheses".to_string(),
+                "kind:hypothesis verdict:open".to_string()
+            ),
+            ("mine".to_string(), "assignee:@me".to_string()),
+            ("stale".to_string(), "stale (yours)".to_string()),
+        ]
+    );
+    assert_eq!(names("o").len(), 1);
+    // No board: nothing.
+    assert!(lanes::cli::complete::views_in(&r.home, None, std::ffi::OsStr::new("")).is_empty());
+}

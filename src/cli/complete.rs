@@ -107,7 +107,8 @@ pub fn command() -> clap::Command {
 }
 
 /// Attach a completer to every argument below `cmd` whose values are
-/// cards, lanes, labels, assignees, kinds, verdicts or templates (by value
+/// cards, lanes, labels, assignees, kinds, verdicts, templates or saved
+/// views (by value
 /// name or id).
 pub fn decorate(cmd: clap::Command) -> clap::Command {
     let restore = cmd.get_name() == "restore";
@@ -126,6 +127,7 @@ pub enum Values {
     Kinds,
     Verdicts,
     Templates,
+    Views,
 }
 
 /// What `arg`'s values are, if they come from the board.
@@ -150,6 +152,7 @@ pub fn values_of(arg: &clap::Arg, restore: bool) -> Option<Values> {
         (_, "assignee" | "assignees" | "by") => Values::Assignees,
         (_, "kind") => Values::Kinds,
         (_, "template") => Values::Templates,
+        (_, "view") => Values::Views,
         (_, "verdict") if arg.get_possible_values().is_empty() => Values::Verdicts,
         _ => return None,
     })
@@ -171,6 +174,7 @@ fn attach(arg: clap::Arg, restore: bool) -> clap::Arg {
         Values::Kinds => ArgValueCompleter::new(kinds),
         Values::Verdicts => ArgValueCompleter::new(verdicts),
         Values::Templates => ArgValueCompleter::new(templates),
+        Values::Views => ArgValueCompleter::new(views),
     };
     arg.add(completer)
 }
@@ -368,4 +372,54 @@ pub fn templates(current: &OsStr) -> Vec<CompletionCandidate> {
         .filter(|t| t.name.starts_with(current) && safe(&t.name))
         .map(|t| candidate(&t.name, Some(t.source)))
         .collect()
+}
+
+/// Saved views (`--view NAME`): the board's and the user's.
+pub fn views(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(root) = root() else {
+        return Vec::new();
+    };
+    let personal = crate::config_dir().map(|d| d.join("config.yaml"));
+    views_in(&root, personal.as_deref(), current)
+}
+
+/// The names under `views:` in `root`'s board.yaml, then those in the
+/// user's config file `personal` not among them (marked as theirs), each
+/// described by its filter. Read as plain YAML, whatever else the files
+/// hold: a view lanes cannot use is still a name to complete.
+pub fn views_in(root: &Path, personal: Option<&Path>, current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(current) = current.to_str() else {
+        return Vec::new();
+    };
+    const CONFIG: store::read::Rules = store::read::Rules {
+        what: "config files",
+        ..store::read::BOARD_FILES
+    };
+    let board = store::read_board_file(root, store::BOARD_FILE).ok();
+    let mine = personal.and_then(|p| store::read::read_path(p, &CONFIG).ok());
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (bytes, yours) in [(board, false), (mine.map(|c| c.bytes), true)] {
+        let Some(Ok(doc)) = bytes.map(|b| store::yaml::parse(&b)) else {
+            continue;
+        };
+        let Some(serde_yaml::Value::Mapping(views)) = doc.get("views") else {
+            continue;
+        };
+        for (name, view) in views {
+            let Some(name) = name.as_str() else { continue };
+            if !name.starts_with(current) || !safe(name) || !seen.insert(name.to_string()) {
+                continue;
+            }
+            let filter = view.get("filter").and_then(|f| f.as_str()).unwrap_or("");
+            let help = match (filter, yours) {
+                ("", false) => String::new(),
+                ("", true) => "yours".to_string(),
+                (f, false) => f.to_string(),
+                (f, true) => format!("{f} (yours)"),
+            };
+            out.push(candidate(name, Some(help).filter(|h| !h.is_empty())));
+        }
+    }
+    out
 }
