@@ -108,8 +108,7 @@ pub fn command() -> clap::Command {
 
 /// Attach a completer to every argument below `cmd` whose values are
 /// cards, lanes, labels, assignees, kinds, verdicts, templates or saved
-/// views (by value
-/// name or id).
+/// views (by value name or id).
 pub fn decorate(cmd: clap::Command) -> clap::Command {
     let restore = cmd.get_name() == "restore";
     cmd.mut_args(|a| attach(a, restore))
