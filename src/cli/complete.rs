@@ -189,7 +189,11 @@ fn board_on_line(words: &[OsString]) -> Option<PathBuf> {
             break;
         }
         let value = match w.strip_prefix("--board") {
-            Some("") => it.next().and_then(|v| v.to_str()).map(str::to_string),
+            // bash splits `--board=PATH` at `=` (COMP_WORDBREAKS).
+            Some("") => match it.next().and_then(|v| v.to_str()) {
+                Some("=") => it.next().and_then(|v| v.to_str()).map(str::to_string),
+                v => v.map(str::to_string),
+            },
             Some(rest) => rest.strip_prefix('=').map(str::to_string),
             None => None,
         };
