@@ -1060,7 +1060,7 @@ fn demo_closing_words(root: &Path) -> String {
     let dir = shell_quote(&root.display().to_string());
     let installed = crate::env::Env::get()
         .os("PATH")
-        .map(|p| std::env::split_paths(p).any(|d| d.join("lanes").is_file()))
+        .map(|p| std::env::split_paths(p).any(|d| d.join(env!("CARGO_PKG_NAME")).is_file()))
         .unwrap_or(false);
     let go_on = if installed {
         format!("go on with `cd {dir} && lanes list` (or `lanes` for the board, `git log --stat` for its history)")
