@@ -473,6 +473,7 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             extra: gen_extra(r, &["commit"]),
         },
         budgets,
+        views: Default::default(),
         extra: gen_extra(r, lanes::model::board::BOARD_KEYS),
         problems: Vec::new(),
     }

@@ -1,6 +1,8 @@
 //! The board definition: `.lanes/board.yaml`.
 
+use super::filter::Known;
 use super::value::{FieldError, FieldResult, Fields, MapBuilder};
+use super::view::{Origin, Views};
 use serde_yaml::{Mapping, Value};
 
 pub const BOARD_KEYS: &[&str] = &[
@@ -11,6 +13,7 @@ pub const BOARD_KEYS: &[&str] = &[
     "kinds",
     "settings",
     "budgets",
+    "views",
 ];
 
 /// Colours a label may have.
@@ -66,9 +69,11 @@ pub struct BoardConfig {
     pub settings: Settings,
     /// What the team may spend per period (`budgets:`).
     pub budgets: Budgets,
+    /// The team's saved views (`views:`; see [`super::view`]).
+    pub views: Views,
     pub extra: Mapping,
-    /// What is wrong in board.yaml without stopping the board: a budget
-    /// or a lane colour lanes cannot read. Each is kept as written, left
+    /// What is wrong in board.yaml without stopping the board: a budget,
+    /// a lane colour or a saved view lanes cannot read. Each is kept as written, left
     /// out where it would be used, and reported by `lanes validate` (as
     /// `path:line:column`, from the field path).
     pub problems: Vec<FieldError>,
@@ -424,6 +429,17 @@ impl BoardConfig {
             }
         };
         let budgets = Budgets::read(f.take("budgets"), "budgets", &mut problems);
+        let lane_ids: Vec<String> = lanes.iter().map(|l| l.id.clone()).collect();
+        let views = Views::read(
+            f.take("views"),
+            "views",
+            Origin::Board,
+            Known {
+                lanes: &lane_ids,
+                kinds: &kinds,
+            },
+            &mut problems,
+        );
         Ok(BoardConfig {
             name,
             description,
@@ -432,6 +448,7 @@ impl BoardConfig {
             kinds,
             settings,
             budgets,
+            views,
             extra: f.rest(),
             problems,
         })
@@ -486,6 +503,9 @@ impl BoardConfig {
             .put("settings", Value::Mapping(settings.build()));
         if let Some(v) = self.budgets.to_value() {
             b.put("budgets", v);
+        }
+        if let Some(v) = self.views.to_value() {
+            b.put("views", v);
         }
         b.extra(&self.extra).build()
     }

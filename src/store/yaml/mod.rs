@@ -15,7 +15,7 @@ mod read;
 mod splice;
 
 pub use emit::emit;
-pub use read::{locate, parse, ParseError, MAX_DEPTH, MAX_FILE_BYTES};
+pub use read::{locate, locate_near, parse, ParseError, MAX_DEPTH, MAX_FILE_BYTES};
 pub use splice::render;
 
 /// A YAML text as a mapping, for the tests.
