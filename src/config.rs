@@ -59,14 +59,15 @@ impl Personal {
     }
 
     /// The user's views, read against the board `config` (its lanes and
-    /// kinds), with their problems as `path:line:column: message`.
-    pub fn views(&self, config: &BoardConfig) -> (Views, Vec<String>) {
+    /// kinds), with their problems placed as `path:line:column: message`
+    /// ([`Views::problems`]).
+    pub fn views(&self, config: &BoardConfig) -> Views {
         let value = self.value().and_then(|v| match v {
             Value::Mapping(mut m) => m.remove("views"),
             _ => None,
         });
         let lanes: Vec<String> = config.lanes.iter().map(|l| l.id.clone()).collect();
-        let mut problems: Vec<FieldError> = Vec::new();
+        let mut problems: Vec<FieldError> = Vec::new(); // kept in the views too
         let mut views = Views::read(
             value,
             "views",
@@ -77,9 +78,8 @@ impl Personal {
             },
             &mut problems,
         );
-        let place = |e: &FieldError| Problem::from_field(&self.name, &self.text, e).to_string();
-        views.place(place);
-        (views, problems.iter().map(place).collect())
+        views.place(|e| Problem::from_field(&self.name, &self.text, e).to_string());
+        views
     }
 
     /// The names `@me` stands for, if the file gives them (`me: mei` or
@@ -131,7 +131,7 @@ mod tests {
             name: "cfg.yaml".into(),
             text: "keys:\n  quit: [q]\nme: '@Mei'\nviews:\n  mine: '@me'\n  bad:\n    lanes: [modelling]\n".into(),
         };
-        let (views, problems) = p.views(&board());
+        let views = p.views(&board());
         assert_eq!(views.list.len(), 2);
         assert!(views.list[0].view.is_ok());
         assert_eq!(views.list[0].origin, Origin::Personal);
@@ -140,9 +140,9 @@ mod tests {
             bad.describe(),
             "cfg.yaml:7:13: views.bad.lanes.0: unknown lane \"modelling\"; lanes are modeling, evaluation"
         );
-        assert_eq!(problems, [bad.describe()]);
+        assert_eq!(views.problems(), [bad.describe()]);
         assert_eq!(p.me(), Some(vec!["mei".to_string()]));
         let none = Personal::default();
-        assert!(none.views(&board()).0.is_empty() && none.me().is_none());
+        assert!(none.views(&board()).is_empty() && none.me().is_none());
     }
 }

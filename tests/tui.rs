@@ -392,16 +392,16 @@ fn detail_on_a_small_terminal_scrolls() {
 #[test]
 fn help_lists_the_keymap_in_force() {
     let r = sample();
-    let mut app = r.app(120, 44);
+    let mut app = r.app(120, 50);
     press(&mut app, &[key('?')]);
-    assert_eq!(app.mode, Mode::Help { scroll: 0 });
+    assert_eq!(app.mode, Mode::help());
     let terminal = render(&app);
     let buf = terminal.backend().buffer().clone();
     for text in [
         "Keys",
         "move the card to the lane on the right",
         "undo your last change, again for the one before",
-        "filter: text, label:x, @who, kind:x, verdict:x, lane:x",
+        "filter: text, label:x, @who, kind:x, verdict:x, lane:x, is:stale",
         "Move cards",
         "Esc closes",
     ] {
@@ -966,8 +966,18 @@ fn m_and_a_number_moves_the_card_to_that_lane() {
     assert_eq!(selected(&app), Some(id(1)));
     assert!(press(&mut app, &[key('m')]).is_empty());
     assert_eq!(app.mode, Mode::PickLane { card: id(1) });
-    // The status line lists the lanes by number.
-    locate(&buffer(&app), "to lane: 1 Business Understanding · 2 Data");
+    // The lanes by number, every one readable at 80 columns: above the
+    // status line, which asks for the number.
+    let buf = buffer(&app);
+    let (_, asks) = locate(&buf, "to lane: its number · Esc cancels");
+    let (_, first) = locate(&buf, "1 Business Understanding · 2 Data");
+    let (_, last) = locate(&buf, "6 Deployment");
+    assert_eq!(asks, 23, "{}", screen_text(&buf));
+    assert!(
+        first < asks && last < asks && first >= 21,
+        "{}",
+        screen_text(&buf)
+    );
     let effects = press(&mut app, &[key('5')]);
     assert_eq!(app.mode, Mode::Board);
     assert_eq!(effects.len(), 1, "{effects:?}");
@@ -1707,13 +1717,18 @@ fn status_bar_shows_branch_changes_and_results() {
     let buf = buffer(&app);
     let (_, y) = locate(&buf, "lanes: move c01x7m Define churn success metric");
     assert_eq!(y, 31);
-    // Sync state.
+    // Sync state, shortened while the last action's message needs the
+    // room, whole once it has gone.
     app.status.ahead_behind = Some((2, 1));
     app.sync = lanes::tui::app::SyncState::Running;
     let buf = buffer(&app);
-    let (_, y) = locate(&buf, "↑2 ↓1");
+    let (_, y) = locate(&buf, "✎1 ↑2↓1 ⟳");
     assert_eq!(y, 31);
-    locate(&buf, "syncing…");
+    locate(&buf, "lanes: move c01x7m Define churn success metric (business-understanding -> data-understanding)");
+    app.message = None;
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, "↑2 ↓1 · syncing…");
+    assert_eq!(y, 31);
 }
 
 #[test]
@@ -1774,21 +1789,30 @@ fn help_opens_scrolls_and_closes() {
     let r = sample();
     let mut app = r.app(80, 24);
     press(&mut app, &[key('?')]);
-    assert_eq!(app.mode, Mode::Help { scroll: 0 });
+    assert_eq!(app.mode, Mode::help());
     // j/k scroll the help; G goes to its end and no further.
     press(&mut app, &[key('j')]);
-    assert_eq!(app.mode, Mode::Help { scroll: 1 });
+    assert_eq!(
+        app.mode,
+        Mode::Help {
+            scroll: 1,
+            query: None
+        }
+    );
     press(&mut app, &[key('G')]);
     let end = app.mode.scroll().expect("a scroll");
     assert!(end > 10, "{end}");
     press(&mut app, &[key('j')]);
     assert_eq!(app.mode.scroll(), Some(end), "the help stops at its end");
     locate(&buffer(&app), "keys and theme");
-    // Another key does nothing but say how to close.
+    // A letter that is no key of help's starts words to find; Esc takes
+    // them away, then closes.
     let effects = press(&mut app, &[key('x')]);
     assert!(effects.is_empty());
-    assert!(matches!(app.mode, Mode::Help { .. }));
-    locate(&buffer(&app), "Esc closes the help");
+    assert!(matches!(&app.mode, Mode::Help { query: Some(q), .. } if q.input == "x"));
+    locate(&buffer(&app), "find: x");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::help());
     press(&mut app, &[code(KeyCode::Esc)]);
     assert_eq!(app.mode, Mode::Board);
     press(&mut app, &[key('?')]);
@@ -1963,7 +1987,13 @@ fn mouse_in_a_popup_does_not_touch_the_board() {
     let wheel = mouse(MouseEventKind::ScrollDown, rect.x, rect.y);
     app.on_mouse(wheel);
     app.on_mouse(wheel);
-    assert_eq!(app.mode, Mode::Help { scroll: 2 });
+    assert_eq!(
+        app.mode,
+        Mode::Help {
+            scroll: 2,
+            query: None
+        }
+    );
     assert_eq!(selected(&app), Some(id(1)));
 }
 

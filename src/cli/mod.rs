@@ -3,6 +3,7 @@
 
 mod evidence;
 pub mod output;
+mod views;
 
 use crate::term::{self, say};
 
@@ -381,6 +382,9 @@ pub struct ListArgs {
     /// Include archived cards
     #[arg(long)]
     pub all: bool,
+    /// Only the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
     /// Print the cards as JSON (each card as its YAML, every field)
     #[arg(long)]
     pub json: bool,
@@ -1182,9 +1186,10 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
         Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
         None => None,
     };
-    let keep = |h: &Head| {
-        (args.all || !h.archived)
-            && lane.as_ref().is_none_or(|l| h.lane == l)
+    // The options besides --all (a view says itself whether archived
+    // cards show).
+    let chosen = |h: &Head| {
+        lane.as_ref().is_none_or(|l| h.lane == l)
             && args
                 .label
                 .as_ref()
@@ -1194,8 +1199,29 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
                 .as_ref()
                 .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
     };
+    let keep = |h: &Head| (args.all || !h.archived) && chosen(h);
     let mut out = term::stdout();
-    let problems = if args.json {
+    let problems = if let Some(name) = &args.view {
+        let (view, me) = views::find(r, &config, name)?;
+        let board = Board::load(r)?;
+        let cards: Vec<_> = views::cards(r, &board, &view, &me, args.all)
+            .into_iter()
+            .filter(|c| chosen(&Head::of(c)))
+            .collect();
+        if args.json {
+            out.write_all(b"[")?;
+            for (i, c) in cards.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(&store::json::card_bytes(c))?;
+            }
+            out.write_all(b"]\n")?;
+        } else {
+            write!(out, "{}", output::list_text(&board.config, &cards))?;
+        }
+        board.problems
+    } else if args.json {
         store::list_json(r, &config, keep, &mut out)?
     } else {
         let board = Board::load(r)?;

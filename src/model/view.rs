@@ -276,6 +276,9 @@ pub struct SavedView {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Views {
     pub list: Vec<SavedView>,
+    /// Problems of `views:` itself (not a mapping, a name that is not
+    /// text); each view's own are in [`SavedView::view`].
+    pub own: Vec<ViewProblem>,
     /// `views:` as written (written back as it was).
     raw: Option<Value>,
 }
@@ -293,11 +296,12 @@ impl Views {
             return Views::default();
         };
         let mut list = Vec::new();
+        let mut own: Vec<FieldError> = Vec::new();
         match &value {
             Value::Mapping(m) => {
                 for (k, v) in m {
                     let Value::String(name) = k else {
-                        problems.push(FieldError::new(
+                        own.push(FieldError::new(
                             path,
                             format!("a view's name must be text, found {}", type_name(k)),
                         ));
@@ -318,7 +322,7 @@ impl Views {
                     });
                 }
             }
-            other => problems.push(FieldError::new(
+            other => own.push(FieldError::new(
                 path,
                 format!(
                     "expected a mapping of named views such as {{mine: {{filter: \"@me\"}}}}, found {}",
@@ -326,8 +330,17 @@ impl Views {
                 ),
             )),
         }
+        problems.extend(own.iter().cloned());
+        let own = own
+            .into_iter()
+            .map(|error| ViewProblem {
+                error,
+                placed: None,
+            })
+            .collect();
         Views {
             list,
+            own,
             raw: Some(value),
         }
     }
@@ -340,11 +353,20 @@ impl Views {
     /// Give each problem its position: `place` turns a field's error into
     /// `path:line:column: message`.
     pub fn place(&mut self, place: impl Fn(&FieldError) -> String) {
-        for v in &mut self.list {
-            if let Err(p) = &mut v.view {
-                p.placed = Some(place(&p.error));
-            }
+        let broken = self.list.iter_mut().filter_map(|v| v.view.as_mut().err());
+        for p in self.own.iter_mut().chain(broken) {
+            p.placed = Some(place(&p.error));
         }
+    }
+
+    /// Every problem, `views:`'s own first, then each view's in order.
+    pub fn problems(&self) -> Vec<String> {
+        let broken = self.list.iter().filter_map(|v| v.view.as_ref().err());
+        self.own
+            .iter()
+            .chain(broken)
+            .map(ViewProblem::describe)
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -465,9 +487,12 @@ mod tests {
             .unwrap();
             assert_eq!(views.to_value(), Some(again));
         }
-        let (views, problems) = read("[a, b]");
+        let (mut views, problems) = read("[a, b]");
         assert!(views.is_empty());
         assert_eq!(problems[0].field, "views");
+        views.place(|e| format!("f:1:1: {e}"));
+        assert_eq!(views.problems().len(), 1);
+        assert!(views.problems()[0].starts_with("f:1:1: views: expected a mapping"));
     }
 
     #[test]
