@@ -304,7 +304,8 @@ fn merge_mapping(
             "journal" => merge_journal(b, o, t),
             "labels" | "assignees" | "experiment.runs" | "kinds" => merge_set(b, o, t),
             "checklist" => merge_checklist(b, o, t, winner, conflicts),
-            "hypothesis" | "experiment" | "settings" => match (o, t) {
+            // Saved views merge by name (board.yaml's `views:`).
+            "hypothesis" | "experiment" | "settings" | "views" => match (o, t) {
                 (Some(Value::Mapping(om)), Some(Value::Mapping(tm))) if o != t => {
                     let bm = match b {
                         Some(Value::Mapping(m)) => Some(m),

@@ -157,11 +157,22 @@ fn keys_of(app: &App, cmd: KeyCommand) -> String {
         .iter()
         .map(|k| k.to_string())
         .collect();
-    match cmd {
+    if cmd == KeyCommand::View && keys.len() == 9 && keys[0] == "1" {
         // Nine keys read better as a range.
-        KeyCommand::View if keys.len() == 9 && keys[0] == "1" => "1-9".into(),
-        _ => keys.join(" "),
+        return "1-9".into();
     }
+    // As many as fit the palette's key column, the first always.
+    let mut out = String::new();
+    for k in keys {
+        if !out.is_empty() && out.len() + 1 + k.len() > 12 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&k);
+    }
+    out
 }
 
 /// A view in a few words: its filter, sort and lanes.
