@@ -138,7 +138,7 @@ mod tests {
         let bad = views.list[1].view.as_ref().unwrap_err();
         assert_eq!(
             bad.describe(),
-            "cfg.yaml:7:13: views.bad.lanes.0: unknown lane \"modelling\"; lanes are modeling, evaluation"
+            "cfg.yaml:7:13: views.bad.lanes.0: unknown lane \"modelling\"; did you mean modeling? lanes are modeling, evaluation"
         );
         assert_eq!(views.problems(), [bad.describe()]);
         assert_eq!(p.me(), Some(vec!["mei".to_string()]));

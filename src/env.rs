@@ -62,6 +62,10 @@ pub const VARS: &[Var] = &[
         "the MLflow store runs are read from (sqlite:///path or a folder), unless --store names one",
     ),
     var("HOME", "where ~/ in git configuration points"),
+    var(
+        "PATH",
+        "searched for an installed lanes, for the demo's closing words",
+    ),
     var("EMAIL", "the committer's e-mail when git config has none, as for git"),
     var(
         "GIT_DIR",

@@ -1123,13 +1123,34 @@ fn list_json_is_one_array_in_lane_then_rank_order() {
     assert_eq!(r.list_ids(&["--lane", "analysis"]), vec![x.clone()]);
     fails(&r.lanes(&["list", "--lane", "nowhere"]), 1);
 
-    // show --json is one object, with the same fields as the file.
+    // show --json is one object: the same fields as the file, then the
+    // card's links both ways (docs/FORMAT.md), as in list --json, and its
+    // flags.
     let out = ok(&r.lanes(&["show", &y, "--json"]));
-    let obj: J = serde_json::from_str(&out).expect("show --json is JSON");
+    let mut obj: J = serde_json::from_str(&out).expect("show --json is JSON");
     assert!(obj.is_object());
     let file_keys = top_keys(&r.read(&card_path(&y)));
     let json_keys: Vec<String> = obj.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(json_keys, file_keys);
+    let links = [
+        "depends_on",
+        "blocks",
+        "parent",
+        "children",
+        "supersedes",
+        "superseded_by",
+        "relates",
+        "related_by",
+        "rests_on",
+        "evidence_for",
+        "blocked",
+        "blocked_by",
+        "ready",
+        "flags",
+    ];
+    assert_eq!(json_keys[..file_keys.len()], file_keys);
+    assert_eq!(json_keys[file_keys.len()..], links);
+    assert_eq!(obj["flags"], serde_json::json!([]));
+    obj.as_object_mut().unwrap().remove("flags");
     assert_eq!(obj, arr[1]);
     // The human form names the card too.
     let text = ok(&r.lanes(&["show", &y]));
@@ -2897,6 +2918,18 @@ fn hypotheses_text_marks_a_stale_verdict_in_its_row() {
 // ---------------------------------------------------------------------------
 // Saved views on the command line
 
+/// `lanes ready --json ARGS`: the ids, in order.
+fn ready_ids(r: &Repo, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["ready", "--json"];
+    all.extend_from_slice(args);
+    let v: J = serde_json::from_str(&ok(&r.lanes(&all))).expect("ready --json is JSON");
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
 /// The board.yaml of `r` with `views` (YAML under `views:`) in place of
 /// the template's.
 fn set_views(r: &Repo, views: &str) {
@@ -2966,6 +2999,27 @@ fn list_view_shows_a_saved_views_cards_in_its_order() {
     )
     .expect("config");
     assert_eq!(r.list_ids(&["--view", "recsys"]), vec![h]);
+    let err = fails(&r.lanes(&["ready", "--view", "recsy"]), 3);
+    assert!(err.contains("did you mean recsys?"), "{err}");
+    // ready --view: what can be picked up among the view's cards, in its
+    // order (the archived one never).
+    assert_eq!(ready_ids(&r, &["--view", "shelf"]), Vec::<String>::new());
+    std::fs::remove_file(r.config.join("config.yaml")).expect("no config");
+    let c = r.add("Aardvark probe", &["--label", "recsys"]);
+    assert_eq!(
+        ready_ids(&r, &["--view", "recsys"]),
+        vec![c.clone(), a.clone()]
+    );
+    let text = ok(&r.lanes(&["ready", "--view", "recsys"]));
+    assert!(
+        text.find("Aardvark").expect("c") < text.find("Alpha").expect("a"),
+        "{text}"
+    );
+    std::fs::write(
+        r.config.join("config.yaml"),
+        "views:\n  recsys: {filter: \"kind:hypothesis\"}\n",
+    )
+    .expect("config");
     // A name that is no view: not found (3), naming the views.
     let err = fails(&r.lanes(&["list", "--view", "nope"]), 3);
     assert!(
@@ -3014,4 +3068,85 @@ fn a_view_lanes_cannot_read_is_an_error_at_its_place_and_the_rest_works() {
     ok(&r.lanes(&["move", &a, "analysis"]));
     // And views: stays as written: nothing rewrote it.
     assert_eq!(r.read(".lanes/board.yaml"), text);
+}
+
+/// The command line says what the board would (issue 27): a lane over its
+/// WIP limit after `add` or `move` (the change is made), `move` without a
+/// lane reorders in place, "did you mean" for lanes, card ids and labels,
+/// and counts with their right plural.
+#[test]
+fn the_cli_warns_suggests_and_reorders_in_place() {
+    let r = Repo::new();
+    ok(&r.lanes(&["init"]));
+    // evaluation allows 2 cards.
+    let a = r.add("First eval", &["--lane", "evaluation"]);
+    let out = r.lanes(&["add", "Second eval", "--lane", "evaluation"]);
+    assert!(!stderr(&out).contains("WIP"), "{}", stderr(&out));
+    let b = ok(&out).trim().to_string();
+    let out = r.lanes(&["add", "Third eval", "--lane", "evaluation"]);
+    let c = ok(&out).trim().to_string();
+    assert!(
+        stderr(&out).contains("warning: Evaluation is now over its WIP limit of 2"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(r.exists(&card_path(&c)), "the card is added all the same");
+    // An archived card does not count: archive one, and a move in is fine.
+    ok(&r.lanes(&["archive", &c]));
+    ok(&r.lanes(&["archive", &b]));
+    let d = r.add("Modeling work", &["--lane", "modeling"]);
+    let out = r.lanes(&["move", &d, "evaluation"]);
+    ok(&out);
+    assert!(!stderr(&out).contains("WIP"), "{}", stderr(&out));
+    let out = r.lanes(&["move", &b, "modeling"]);
+    ok(&out);
+
+    // Reorder within its own lane: no lane needed.
+    let before = r.commit_count();
+    let out = r.lanes(&["move", &d, "--top"]);
+    ok(&out);
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(r.card(&d)["lane"].as_str(), Some("evaluation"));
+    let order: Vec<String> = r
+        .json(&["list", "--lane", "evaluation", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, [d.clone(), a.clone()]);
+    // Neither a lane nor a place: a usage error, as before.
+    let err = fails(&r.lanes(&["move", &d]), 2);
+    assert!(err.contains("<LANE>"), "{err}");
+
+    // Did you mean.
+    let err = fails(&r.lanes(&["move", &d, "modelling"]), 1);
+    assert!(err.contains("did you mean modeling?"), "{err}");
+    let typo = format!("{}{}", &a[..3], if &a[3..4] == "x" { "y" } else { "x" });
+    let err = fails(&r.lanes(&["show", &typo]), 1);
+    if !r
+        .card_ids()
+        .iter()
+        .any(|i| i != &a && i.starts_with(&a[..3]))
+    {
+        assert!(
+            err.contains(&format!("did you mean {} (First eval)?", short(&a))),
+            "{err}"
+        );
+    }
+    let out = r.lanes(&["list", "--label", "quick-wim"]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("did you mean quick-win?"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Plurals.
+    let v = r.lanes(&["validate"]);
+    assert!(
+        stderr(&v).contains("board ok: 4 cards in 6 lanes"),
+        "{}",
+        stderr(&v)
+    );
 }

@@ -1025,8 +1025,6 @@ fn hypotheses_table_with_verdict_history() {
 // ---------------------------------------------------------------------------
 // The history cache
 
-/// Output without the ages of cards in progress (they count the seconds to
-/// now, so two runs differ in them).
 /// Run a command once with the cache as it is and once from scratch (cache
 /// deleted before): the answers must be the same.
 fn same_as_fresh(r: &Repo, args: &[&str]) -> String {

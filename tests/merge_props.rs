@@ -356,6 +356,7 @@ fn mirrored(cs: &[Conflict]) -> Vec<Conflict> {
             ours: c.theirs.clone(),
             theirs: c.ours.clone(),
             winner: c.winner.other(),
+            reason: c.reason.clone(),
         })
         .collect()
 }

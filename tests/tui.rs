@@ -1108,7 +1108,7 @@ fn n_types_the_title_at_once_and_tab_switches_the_kind() {
     press(&mut app, &[code(KeyCode::Tab)]);
     locate(&buffer(&app), "(Tab: experiment): the eval");
     press(&mut app, &[code(KeyCode::Tab)]);
-    locate(&buffer(&app), "New experiment (Tab: task): the eval");
+    locate(&buffer(&app), "New experiment (Tab: decision): the eval");
     press(&mut app, &[code(KeyCode::BackTab)]);
     let Mode::Prompt(p) = &app.mode else {
         panic!("{:?}", app.mode)
@@ -1917,7 +1917,7 @@ fn drag_moves_a_card_to_another_lane() {
         matches!(
             &effects[..],
             [Effect::Apply { action: Action::Move { card, lane, placement: None }, .. }]
-                if *card == id(1) && lane == "data-preparation"
+                if *card == id(1) && lane.as_deref() == Some("data-preparation")
         ),
         "{effects:?}"
     );
@@ -1948,7 +1948,7 @@ fn drag_moves_a_card_to_another_lane() {
         matches!(
             &effects[..],
             [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::Before(b)) }, .. }]
-                if *card == id(1) && lane == "modeling" && *b == id(7)
+                if *card == id(1) && lane.as_deref() == Some("modeling") && *b == id(7)
         ),
         "{effects:?}"
     );
@@ -3393,7 +3393,7 @@ fn the_users_own_views_come_after_the_boards_and_replace_one_of_its_name() {
     assert!(
         app.view_problems
             .iter()
-            .any(|p| p == "/home/ana/.config/lanes/config.yaml:4:18: views.typo.lanes.0: unknown lane \"modelling\"; lanes are business-understanding, data-understanding, data-preparation, modeling, evaluation, deployment"),
+            .any(|p| p == "/home/ana/.config/lanes/config.yaml:4:18: views.typo.lanes.0: unknown lane \"modelling\"; did you mean modeling? lanes are business-understanding, data-understanding, data-preparation, modeling, evaluation, deployment"),
         "{:?}",
         app.view_problems
     );

@@ -1,7 +1,9 @@
 //! The command line: parse arguments into actions and print results.
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
+mod decisions;
 mod evidence;
+pub mod links;
 pub mod output;
 mod views;
 
@@ -46,11 +48,15 @@ pub enum Command {
     /// Add a card; prints its id
     Add(AddArgs),
     /// Move a card to a lane, or reorder it within its lane
+    #[command(
+        long_about = "Move a card to a lane (to its bottom unless --top, --before or --after say where), or, without a lane, reorder it within its own lane.\n\nA lane over its WIP limit after the move is said on stderr; the move is made (exit 0)."
+    )]
     Move {
         /// The card: its id or any unique prefix of it
         card: String,
-        /// The lane to move it to: its id or title (any unique prefix)
-        lane: String,
+        /// The lane to move it to: its id or title (any unique prefix); without it, --top, --bottom, --before or --after reorder the card in its own lane
+        #[arg(required_unless_present_any = ["top", "bottom", "before", "after"])]
+        lane: Option<String>,
         #[command(flatten)]
         place: PlaceArgs,
     },
@@ -98,6 +104,25 @@ pub enum Command {
     },
     /// List cards in lane order, then rank
     List(ListArgs),
+    /// Link a card to another: it depends on, blocks, is part of, supersedes, relates to or rests on it
+    #[command(
+        long_about = "Link a card to another, in one commit on the card that stores the link: CARD --depends-on OTHER (CARD waits for OTHER), --blocks OTHER (OTHER waits for CARD: stored on OTHER), --parent OTHER (CARD is part of OTHER), --supersedes OTHER (CARD replaces OTHER), --relates OTHER (see also), --rests-on OTHER (CARD, a decision, was taken on OTHER's evidence).\n\nA link that would close a cycle of depends-on or parent links is refused, naming the cycle. `lanes show` lists a card's links both ways; `lanes ready` lists what can be picked up now."
+    )]
+    Link(links::LinkArgs),
+    /// Remove a link (the same options as `lanes link`)
+    Unlink(links::LinkArgs),
+    /// Cards someone can pick up now: not blocked, not done, not archived, in board order
+    #[command(
+        long_about = "Cards someone can pick up now: not archived, not done, and not waiting on a card that is not done, in board order.\n\nDone is the board's rule: a hypothesis with a verdict, a card in a done lane, or one that met its lane's exit criteria. A card that depends on an archived card that was not done stays blocked (archiving abandons work). --explain lists the blocked cards too, each with what it waits on, transitively, and flags work resting on refuted hypotheses, superseded or archived cards."
+    )]
+    Ready(links::ReadyArgs),
+    /// Record a decision: what was decided, on which hypotheses and experiments, by whom and when
+    #[command(
+        long_about = "Record a decision, in one commit: a card of kind `decision` whose title says what was decided. --rests-on names the hypotheses and experiments it was taken on (their verdicts and values are shown from those cards, never copied); --supersedes the decisions it replaces (they stay, marked). Who decided and when default to you and today.\n\n`lanes decisions` lists them newest first, and flags a decision whose evidence moved since: a verdict changed or gone stale, a hypothesis still open, superseded, archived or missing."
+    )]
+    Decide(decisions::DecideArgs),
+    /// Decisions, newest first, with what each rests on and what changed since
+    Decisions(decisions::DecisionsArgs),
     /// Show one card
     Show {
         /// The card: its id or any unique prefix of it
@@ -122,7 +147,7 @@ pub enum Command {
     Log {
         /// The card (id or unique prefix); without it, the board's activity feed
         card: Option<String>,
-        /// Newest first
+        /// The other order: a card's history newest first (it reads oldest first); the board's feed oldest first (it reads newest first, like git log)
         #[arg(long)]
         reverse: bool,
         /// Only since this date (YYYY-MM-DD) or age (14d, 6w)
@@ -349,6 +374,8 @@ pub struct AddArgs {
     /// Free text
     #[arg(long)]
     pub body: Option<String>,
+    #[command(flatten)]
+    pub links: links::LinkFlags,
 }
 
 #[derive(Args, Debug)]
@@ -385,7 +412,10 @@ pub struct ListArgs {
     /// Only the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
     #[arg(long, value_name = "NAME")]
     pub view: Option<String>,
-    /// Print the cards as JSON (each card as its YAML, every field)
+    /// Only cards that are blocked: not done, and waiting on a card that is not done
+    #[arg(long)]
+    pub blocked: bool,
+    /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
 }
@@ -483,6 +513,9 @@ fn report(outcome: &ops::Outcome, board_root: &Path) {
             outcome.summary
         ),
         (None, false) => say!("{}", outcome.summary),
+    }
+    if let ops::More::OverWip(w) = &outcome.more {
+        say!("lanes: warning: {}", w.message());
     }
     let _ = board_root;
 }
@@ -757,6 +790,8 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
                 body: a.body,
+                links: a.links.links(),
+                decision: None,
             };
             let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
@@ -857,21 +892,21 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Show { card, json } => {
             let r = root(&cli.board)?;
-            // One card: read just that file (the summary index resolves
-            // the prefix without parsing the board).
-            let index = store::Index::load(&r)?;
-            let id = index.resolve_id(&card)?;
-            let c = index
-                .read_card(&id)
-                .map_err(|e| anyhow!("card {id} cannot be read:\n{e:#}"))?;
-            let mut out = term::stdout();
-            if json {
-                term::json(&mut out, &output::card_json(&c))?;
-            } else {
-                write!(out, "{}", output::show_text(&index.config, &c))?;
-                write!(out, "{}", evidence::show_text(&r, &c))?;
-            }
-            Ok(ExitCode::SUCCESS)
+            links::show(&r, &card, json)
+        }
+        Command::Link(args) => {
+            let r = root(&cli.board)?;
+            links::link(&r, args, false)
+        }
+        Command::Unlink(args) => {
+            let r = root(&cli.board)?;
+            links::link(&r, args, true)
+        }
+        Command::Decide(args) => decisions::decide(&cli.board, args),
+        Command::Decisions(args) => decisions::decisions(&cli.board, args),
+        Command::Ready(args) => {
+            let r = root(&cli.board)?;
+            links::ready(&r, args)
         }
         Command::Validate => {
             let r = root(&cli.board)?;
@@ -947,11 +982,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let root = crate::demo::create(&dir)?;
             say!("demo board created in {}", root.display());
             let code = open_board(&root)?;
-            say!(
-                "the demo board is in {}; try `cd {} && lanes list` or `git log --stat`",
-                root.display(),
-                root.display()
-            );
+            say!("{}", demo_closing_words(&root));
             Ok(code)
         }
         Command::Result { card, source, read } => {
@@ -976,6 +1007,29 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             evidence::run(&r, &card, metrics, read, &command)
         }
     }
+}
+
+/// What the demo says when its board screen closes: where the board is,
+/// how to go on with it (with `lanes` on PATH or without), how to remove
+/// it.
+fn demo_closing_words(root: &Path) -> String {
+    let dir = shell_quote(&root.display().to_string());
+    let installed = crate::env::Env::get()
+        .os("PATH")
+        .map(|p| std::env::split_paths(p).any(|d| d.join("lanes").is_file()))
+        .unwrap_or(false);
+    let go_on = if installed {
+        format!("go on with `cd {dir} && lanes list` (or `lanes` for the board, `git log --stat` for its history)")
+    } else {
+        format!(
+            "lanes is not on your PATH: `cargo install --path .` (in lanes' source folder) puts it there; until then `cargo run --release -- --board {dir} list`"
+        )
+    };
+    format!(
+        "the demo board is in {dir}
+  {go_on}
+  remove it with `rm -rf {dir}` when you are done"
+    )
 }
 
 /// The man page: `lanes` and, as sections of the same page, every
@@ -1173,7 +1227,17 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
         "{}\n",
         crate::model::text::one_line(&board.config.name)
     )?;
-    write!(out, "{}", output::list_text(&board.config, &cards))?;
+    let heads: Vec<Head> = cards.iter().map(|c| Head::of(c)).collect();
+    let graph = crate::model::links::Graph::new(
+        &board.config,
+        board.cards.iter().map(crate::model::Card::node).collect(),
+    );
+    let blocked = |id: &str| graph.index(id).map_or(0, |i| graph.blocked_by(i).len());
+    write!(
+        out,
+        "{}",
+        output::list_text(&board.config, &heads, &blocked)
+    )?;
     for p in &board.problems {
         say!("{p}");
     }
@@ -1182,58 +1246,17 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let lane = match &args.lane {
-        Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
-        None => None,
-    };
-    // The options besides --all (a view says itself whether archived
-    // cards show).
-    let chosen = |h: &Head| {
-        lane.as_ref().is_none_or(|l| h.lane == l)
-            && args
-                .label
-                .as_ref()
-                .is_none_or(|l| h.labels.contains(&l.as_str()))
-            && args
-                .assignee
-                .as_ref()
-                .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
-    };
-    let keep = |h: &Head| (args.all || !h.archived) && chosen(h);
-    let mut out = term::stdout();
-    let problems = if let Some(name) = &args.view {
-        let (view, me) = views::find(r, &config, name)?;
-        let board = Board::load(r)?;
-        let cards: Vec<_> = views::cards(r, &board, &view, &me, args.all)
-            .into_iter()
-            .filter(|c| chosen(&Head::of(c)))
-            .collect();
-        if args.json {
-            out.write_all(b"[")?;
-            for (i, c) in cards.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                out.write_all(&store::json::card_bytes(c))?;
-            }
-            out.write_all(b"]\n")?;
-        } else {
-            write!(out, "{}", output::list_text(&board.config, &cards))?;
-        }
-        board.problems
-    } else if args.json {
-        store::list_json(r, &config, keep, &mut out)?
-    } else {
-        let board = Board::load(r)?;
-        let cards: Vec<_> = board.cards.iter().filter(|c| keep(&Head::of(c))).collect();
-        write!(out, "{}", output::list_text(&board.config, &cards))?;
-        board.problems
-    };
-    out.flush()?;
-    for p in &problems {
-        say!("{p}");
+    let mut filter = links::Filter::new(
+        &config,
+        args.lane.as_deref(),
+        args.label.clone(),
+        args.assignee.clone(),
+        args.all,
+    )?;
+    if let Some(name) = &args.view {
+        filter.view = Some(views::pick(r, &config, name, args.all)?);
     }
-    Ok(())
+    links::list(r, &filter, args.blocked, args.json)
 }
 
 /// All problems on the board, as `path:line:column: message`, with the
@@ -1326,9 +1349,9 @@ fn validate(r: &Path) -> Result<ExitCode> {
     match (found.is_empty(), board) {
         (true, Some(board)) => {
             say!(
-                "board ok: {} cards in {} lanes",
-                board.cards,
-                board.config.lanes.len()
+                "board ok: {} in {}",
+                crate::model::text::count(board.cards, "card", "cards"),
+                crate::model::text::count(board.config.lanes.len(), "lane", "lanes")
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -3,21 +3,23 @@
 
 use crate::model::text::{one_line, visible};
 use crate::model::{date, BoardConfig, Card};
+use crate::store::codec::Head;
 use serde_yaml::Value;
 
 pub use crate::store::json::{card_json, to_json, AsJson};
 use std::fmt::Write;
 
-/// One line per card, grouped under lane headings.
-pub fn list_text(config: &BoardConfig, cards: &[&Card]) -> String {
+/// One line per card, grouped under lane headings. `blocked(id)`: how
+/// many cards it waits on (0: it is not blocked).
+pub fn list_text(config: &BoardConfig, cards: &[Head], blocked: &dyn Fn(&str) -> usize) -> String {
     let mut out = String::new();
     let today = date::today();
     let mut current: Option<&str> = None;
     for card in cards {
-        if current != Some(card.lane.as_str()) {
-            current = Some(card.lane.as_str());
+        if current != Some(card.lane) {
+            current = Some(card.lane);
             let count = cards.iter().filter(|c| c.lane == card.lane).count();
-            let (title, wip) = match config.lane(&card.lane) {
+            let (title, wip) = match config.lane(card.lane) {
                 Some(l) => (l.title.clone(), l.wip),
                 None => (format!("{} (unknown lane)", card.lane), None),
             };
@@ -36,20 +38,21 @@ pub fn list_text(config: &BoardConfig, cards: &[&Card]) -> String {
                 }
             }
         }
-        let _ = writeln!(out, "  {}", card_line(card, today));
+        let _ = writeln!(out, "  {}", card_line(card, today, blocked(card.id)));
     }
     out
 }
 
-/// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted`
-pub fn card_line(card: &Card, today: i64) -> String {
+/// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted`,
+/// then `blocked by N` when it waits on N cards.
+pub fn card_line(card: &Head, today: i64, blocked: usize) -> String {
     let mut s = format!(
         "{}  {:<10}  {}",
-        card.short_id(),
-        one_line(&card.kind),
-        one_line(&card.title)
+        crate::model::id::short(card.id),
+        one_line(card.kind),
+        one_line(card.title)
     );
-    if let Some(v) = card.verdict() {
+    if let Some(v) = card.verdict {
         let _ = write!(s, "  <{v}>");
     }
     for l in &card.labels {
@@ -58,15 +61,18 @@ pub fn card_line(card: &Card, today: i64) -> String {
     for a in &card.assignees {
         let _ = write!(s, "  @{}", one_line(a));
     }
-    if let Some(d) = &card.due {
+    if let Some(d) = card.due {
         let _ = write!(s, "  due {}", one_line(d));
-        if card.is_overdue(today) {
+        if crate::model::card::overdue(Some(d), card.archived, today) {
             s.push_str(" (overdue)");
         }
     }
-    let (done, total) = card.checklist_progress();
+    let (done, total) = card.checklist;
     if total > 0 {
         let _ = write!(s, "  {done}/{total}");
+    }
+    if blocked > 0 {
+        let _ = write!(s, "  blocked by {blocked}");
     }
     if card.archived {
         s.push_str("  (archived)");
@@ -94,8 +100,9 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// Every field of a card, for people.
-pub fn show_text(config: &BoardConfig, card: &Card) -> String {
+/// Every field of a card, for people; `links` (its links both ways, see
+/// `cli::links`) goes after its own fields.
+pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
     let mut out = String::new();
     let lane = config
         .lane(&card.lane)
@@ -124,6 +131,7 @@ pub fn show_text(config: &BoardConfig, card: &Card) -> String {
     if card.archived {
         let _ = writeln!(out, "archived:   yes");
     }
+    out.push_str(links);
     if let Some(h) = &card.hypothesis {
         let _ = writeln!(out, "\nHypothesis  [{}]", h.verdict);
         if let Some(s) = &h.statement {
@@ -173,6 +181,18 @@ pub fn show_text(config: &BoardConfig, card: &Card) -> String {
         }
         if e.cost.is_some() {
             let _ = writeln!(out, "  cost:     {}", scalar(&e.cost));
+        }
+    }
+    if let Some(d) = &card.decision {
+        let _ = writeln!(out, "\nDecision");
+        if let Some(s) = &d.statement {
+            let _ = writeln!(out, "  {}", visible(s, true).replace('\n', "\n  "));
+        }
+        if let Some(by) = &d.decided_by {
+            let _ = writeln!(out, "  by:       {}", one_line(by));
+        }
+        if let Some(at) = &d.decided_at {
+            let _ = writeln!(out, "  at:       {}", one_line(at));
         }
     }
     if !card.checklist.is_empty() {

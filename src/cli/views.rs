@@ -8,12 +8,13 @@ use crate::model::view::{self, Origin, View, Views};
 use crate::model::{date, BoardConfig, Card};
 use crate::store::Board;
 use anyhow::{anyhow, Result};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The view named `name` and whom `@me` names. An unknown name is not
 /// found (exit 3); a view lanes cannot read is refused (exit 1) with its
 /// `path:line:column`.
-pub fn find(root: &Path, config: &BoardConfig, name: &str) -> Result<(View, Vec<String>)> {
+fn find(root: &Path, config: &BoardConfig, name: &str) -> Result<(View, Vec<String>)> {
     let personal = config::read().map_err(|e| anyhow!(e))?;
     let mine = match &personal {
         Some(p) => p.views(config),
@@ -49,12 +50,46 @@ fn unknown(name: &str, all: &[&view::SavedView], personal: Option<&Personal>) ->
             Origin::Personal => format!("{} (yours)", v.name),
         })
         .collect();
-    format!("no view named {name:?}; views are: {}", names.join(", "))
+    let hint = crate::model::text::did_you_mean(name, all.iter().map(|v| v.name.as_str()))
+        .map(|n| format!("did you mean {n}? "))
+        .unwrap_or_default();
+    format!(
+        "no view named {name:?}; {hint}views are: {}",
+        names.join(", ")
+    )
+}
+
+/// The cards a saved view picked: their ids, each with its place in
+/// the view's order (lane by lane in the board's order, each lane in the
+/// view's sort).
+#[derive(Debug, Clone, Default)]
+pub struct Picked {
+    place: HashMap<String, usize>,
+}
+
+impl Picked {
+    /// The card's place in the view, if the view shows it.
+    pub fn place(&self, id: &str) -> Option<usize> {
+        self.place.get(id).copied()
+    }
+}
+
+/// `--view NAME`: the cards of the board at `root` the view shows (the
+/// archived ones too with `all`).
+pub fn pick(root: &Path, config: &BoardConfig, name: &str, all: bool) -> Result<Picked> {
+    let (view, me) = find(root, config, name)?;
+    let board = Board::load(root)?;
+    let place = cards(root, &board, &view, &me, all)
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.clone(), i))
+        .collect();
+    Ok(Picked { place })
 }
 
 /// The cards of `board` the view shows, lane by lane in the board's
 /// order, each lane in the view's order. `all` shows archived cards too.
-pub fn cards<'a>(
+fn cards<'a>(
     root: &Path,
     board: &'a Board,
     view: &View,

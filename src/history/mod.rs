@@ -20,6 +20,7 @@
 
 pub mod budget;
 mod cache;
+pub mod decisions;
 pub mod flow;
 pub mod html;
 pub mod query;
@@ -69,6 +70,8 @@ pub struct CardState {
     pub verdict: Option<String>,
     /// Its checklist: (ticked, total).
     pub checklist: (usize, usize),
+    /// The cards it depends on (for the time it spent blocked).
+    pub depends_on: Vec<String>,
 }
 
 impl CardState {
@@ -78,6 +81,7 @@ impl CardState {
             lane: &self.lane,
             verdict: self.verdict.as_deref().and_then(|v| v.parse().ok()),
             checklist: self.checklist,
+            decision: self.kind == crate::model::done::DECISION,
         }
     }
 }
@@ -389,6 +393,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
     let mut kind = None;
     let mut verdict = None;
     let mut checklist = (0, 0);
+    let mut depends_on = Vec::new();
     let mut section = "";
     let mut plain = true;
     for line in text.lines() {
@@ -398,14 +403,30 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
             kind = Some(v);
         } else if let Some(v) = line.strip_prefix("archived: ") {
             archived = v.trim() == "true";
-        } else if line.starts_with("hypothesis:") || line.starts_with("checklist:") {
+        } else if line.starts_with("hypothesis:")
+            || line.starts_with("checklist:")
+            || line.starts_with("depends_on:")
+        {
             section = if line.starts_with('h') {
                 "hypothesis"
-            } else {
+            } else if line.starts_with('c') {
                 "checklist"
+            } else {
+                "depends_on"
             };
             // `checklist: []` and the like: read the file properly.
             plain &= line.trim_end().ends_with(':');
+            continue;
+        } else if line.starts_with('-') {
+            // A list not indented under its key: read the file properly.
+            plain = false;
+            continue;
+        } else if line.starts_with(' ') && section == "depends_on" {
+            // Ids as lanes writes them: `  - <id>`.
+            match line.strip_prefix("  - ").map(str::trim) {
+                Some(id) if crate::model::id::is_valid(id) => depends_on.push(id.to_string()),
+                _ => plain = false,
+            }
             continue;
         } else if line.starts_with(' ') && section == "hypothesis" {
             if let Some(v) = line.strip_prefix("  verdict: ") {
@@ -450,6 +471,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
             kind: kind.unwrap_or("task").trim().to_string(),
             verdict,
             checklist,
+            depends_on,
         }),
         _ => {
             let card = store::parse_card("", bytes).ok()?.card;
@@ -459,6 +481,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
                 kind: card.kind.clone(),
                 verdict: card.verdict().map(|v| v.to_string()),
                 checklist: card.checklist_progress(),
+                depends_on: card.depends_on.clone(),
             })
         }
     }
@@ -632,12 +655,17 @@ mod tests {
             "id: a1\nlane: x\nchecklist:\n  - just text\n  - text: b\n    done: true\n",
             "id: a1\nlane: x\nhypothesis:\n  verdict: refuted\nchecklist:\n  - text: a\n    done: true\narchived: true\n",
             "id: a1\nlane: x\n",
+            "id: a1\nlane: x\ndepends_on:\n  - b2\n  - c3\nchecklist:\n  - text: a\n    done: true\n",
+            "id: a1\nlane: x\ndepends_on: [b2, c3]\n",
+            "id: a1\nlane: x\ndepends_on:\n- b2\n",
+            "id: a1\nlane: x\nchecklist:\n- text: a\n  done: true\n",
         ];
         for text in cards {
             let quick = card_state(text.as_bytes()).expect("a state");
             let card = store::parse_card("", text.as_bytes()).expect("a card").card;
             assert_eq!(quick.checklist, card.checklist_progress(), "{text}");
             assert_eq!(quick.lane, card.lane, "{text}");
+            assert_eq!(quick.depends_on, card.depends_on, "{text}");
             assert_eq!(quick.archived, card.archived, "{text}");
             assert_eq!(
                 quick.verdict,

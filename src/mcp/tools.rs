@@ -423,6 +423,7 @@ impl Server {
                 baseline: number(a.baseline),
                 target: number(a.target),
                 body: a.body,
+                ..NewCard::default()
             };
             let done = ops::apply(ctx, root, Action::Add(Box::new(new)))?;
             Ok(Written::of(&done))
@@ -449,7 +450,7 @@ impl Server {
             };
             let action = Action::Move {
                 card: a.card,
-                lane: a.lane,
+                lane: Some(a.lane),
                 placement,
             };
             Ok(Written::of(&ops::apply(ctx, root, action)?))

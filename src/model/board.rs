@@ -406,7 +406,9 @@ impl BoardConfig {
         }
         let mut kinds = f.strings("kinds")?;
         if kinds.is_empty() {
-            kinds = vec!["task".into(), "hypothesis".into(), "experiment".into()];
+            kinds = ["task", "hypothesis", "experiment", "decision"]
+                .map(String::from)
+                .to_vec();
         }
         let settings = match f.mapping("settings")? {
             None => Settings::default(),
@@ -553,14 +555,25 @@ impl BoardConfig {
             .collect();
         match hits.as_slice() {
             [one] => Ok(one),
-            [] => Err(format!(
-                "unknown lane {query:?}; lanes are: {}",
-                self.lanes
-                    .iter()
-                    .map(|l| l.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            [] => {
+                let near = super::text::did_you_mean(
+                    query,
+                    self.lanes
+                        .iter()
+                        .flat_map(|l| [l.id.as_str(), l.title.as_str()]),
+                )
+                .and_then(|n| self.lanes.iter().find(|l| l.id == n || l.title == n))
+                .map(|l| format!("did you mean {}? ", l.id))
+                .unwrap_or_default();
+                Err(format!(
+                    "unknown lane {query:?}; {near}lanes are: {}",
+                    self.lanes
+                        .iter()
+                        .map(|l| l.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
             many => Err(format!(
                 "lane {query:?} is ambiguous: {}",
                 many.iter()

@@ -105,6 +105,20 @@ pub struct Experiment {
     pub extra: Mapping,
 }
 
+/// What a decision card records beside its title (what was decided): the
+/// decision in full, who took it and when. What it rests on is a link
+/// (`rests_on`), what it replaces another (`supersedes`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Decision {
+    /// What was decided, and why, in full (the title says it in a line).
+    pub statement: Option<String>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When: a date (`YYYY-MM-DD`) or a timestamp.
+    pub decided_at: Option<String>,
+    pub extra: Mapping,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChecklistItem {
     pub text: String,
@@ -133,9 +147,22 @@ pub struct Card {
     pub created: Option<String>,
     pub due: Option<String>,
     pub archived: bool,
+    /// Cards this one waits for: it is blocked until each is done
+    /// ([`super::links`]). One id per item, merged as a set.
+    pub depends_on: Vec<String>,
+    /// The card this one is part of.
+    pub parent: Option<String>,
+    /// Cards this one replaces (a newer hypothesis, a new decision).
+    pub supersedes: Vec<String>,
+    /// Cards to see also (the relation reads both ways).
+    pub relates: Vec<String>,
+    /// The evidence this card's conclusion rests on: the hypotheses and
+    /// experiments a decision was taken on.
+    pub rests_on: Vec<String>,
     /// Boxed: most of a card's size, and cards are moved around in bulk.
     pub hypothesis: Option<Box<Hypothesis>>,
     pub experiment: Option<Box<Experiment>>,
+    pub decision: Option<Box<Decision>>,
     pub checklist: Vec<ChecklistItem>,
     pub journal: Vec<JournalEntry>,
     pub body: Option<String>,
@@ -149,6 +176,21 @@ fn parse_enum<T: FromStr<Err = String>>(f: &mut Fields, key: &str) -> FieldResul
         None => Ok(None),
         Some(s) => s.parse().map(Some).map_err(|e| FieldError::new(path, e)),
     }
+}
+
+/// A list of card ids (links): each item must be a card id.
+fn card_ids(f: &mut Fields, key: &str) -> FieldResult<Vec<String>> {
+    let path = f.path(key);
+    let ids = f.strings(key)?;
+    for (i, s) in ids.iter().enumerate() {
+        if !id::is_valid(s) {
+            return Err(FieldError::new(
+                join(&path, &i.to_string()),
+                format!("{s:?} is not a card id"),
+            ));
+        }
+    }
+    Ok(ids)
 }
 
 fn check_date(value: &Option<String>, path: &str) -> FieldResult<()> {
@@ -221,6 +263,42 @@ impl Experiment {
     }
 }
 
+impl Decision {
+    fn from_fields(mut f: Fields) -> FieldResult<Self> {
+        let path = f.path("decided_at");
+        let decided_at = f.string("decided_at")?;
+        check_date(&decided_at, &path)?;
+        Ok(Decision {
+            statement: f.string("statement")?,
+            decided_by: f.string("decided_by")?,
+            decided_at,
+            extra: f.rest(),
+        })
+    }
+
+    fn to_mapping(&self) -> Mapping {
+        MapBuilder::new()
+            .opt_str("statement", &self.statement)
+            .opt_str("decided_by", &self.decided_by)
+            .opt_str("decided_at", &self.decided_at)
+            .extra(&self.extra)
+            .build()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statement.is_none()
+            && self.decided_by.is_none()
+            && self.decided_at.is_none()
+            && self.extra.is_empty()
+    }
+
+    /// When the decision was taken (seconds since the epoch), if it says.
+    pub fn time(&self) -> Option<i64> {
+        let at = self.decided_at.as_deref()?;
+        date::parse_timestamp(at).or_else(|| date::parse_date(at).map(|d| d * 86_400))
+    }
+}
+
 impl ChecklistItem {
     fn from_value(path: &str, v: Value) -> FieldResult<Self> {
         // `- write the report` is accepted as an open item. Its text is
@@ -288,6 +366,11 @@ impl JournalEntry {
     }
 }
 
+/// Whether a card due on `due` is past it (an archived card never is).
+pub fn overdue(due: Option<&str>, archived: bool, today: i64) -> bool {
+    !archived && due.and_then(date::parse_date).is_some_and(|d| d < today)
+}
+
 impl Card {
     /// A new card with the fields every card has.
     pub fn new(id: String, title: String, lane: String, rank: String, kind: String) -> Self {
@@ -330,6 +413,14 @@ impl Card {
         let due = f.string("due")?;
         check_date(&due, "due")?;
         let archived = f.bool("archived")?.unwrap_or(false);
+        let depends_on = card_ids(&mut f, "depends_on")?;
+        let parent = f.string("parent")?;
+        if let Some(p) = parent.as_deref().filter(|p| !id::is_valid(p)) {
+            return Err(FieldError::new("parent", format!("{p:?} is not a card id")));
+        }
+        let supersedes = card_ids(&mut f, "supersedes")?;
+        let relates = card_ids(&mut f, "relates")?;
+        let rests_on = card_ids(&mut f, "rests_on")?;
         let hypothesis = f
             .mapping("hypothesis")?
             .map(|f| Hypothesis::from_fields(f).map(Box::new))
@@ -340,6 +431,11 @@ impl Card {
             .map(|f| Experiment::from_fields(f).map(Box::new))
             .transpose()?
             .filter(|e| !e.is_empty());
+        let decision = f
+            .mapping("decision")?
+            .map(|f| Decision::from_fields(f).map(Box::new))
+            .transpose()?
+            .filter(|d| !d.is_empty());
         let checklist = f
             .list("checklist")?
             .into_iter()
@@ -362,8 +458,14 @@ impl Card {
             created,
             due,
             archived,
+            depends_on,
+            parent,
+            supersedes,
+            relates,
+            rests_on,
             hypothesis,
             experiment,
+            decision,
             checklist,
             journal,
             body,
@@ -387,12 +489,22 @@ impl Card {
         if self.archived {
             b.put("archived", Value::Bool(true));
         }
+        b.strings("depends_on", &self.depends_on)
+            .opt_str("parent", &self.parent)
+            .strings("supersedes", &self.supersedes)
+            .strings("relates", &self.relates)
+            .strings("rests_on", &self.rests_on);
         if let Some(h) = &self.hypothesis {
             b.put("hypothesis", Value::Mapping(h.to_mapping()));
         }
         if let Some(e) = &self.experiment {
             if !e.is_empty() {
                 b.put("experiment", Value::Mapping(e.to_mapping()));
+            }
+        }
+        if let Some(d) = &self.decision {
+            if !d.is_empty() {
+                b.put("decision", Value::Mapping(d.to_mapping()));
             }
         }
         b.seq(
@@ -428,12 +540,7 @@ impl Card {
 
     /// Whether the card is past its due date (and not archived).
     pub fn is_overdue(&self, today: i64) -> bool {
-        !self.archived
-            && self
-                .due
-                .as_deref()
-                .and_then(date::parse_date)
-                .is_some_and(|d| d < today)
+        overdue(self.due.as_deref(), self.archived, today)
     }
 }
 
@@ -516,7 +623,7 @@ mod tests {
     fn fields_are_written_in_the_tables_order() {
         // Every field set, so every key is written.
         let c = parse(
-            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
+            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nrests_on: [h1]\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\ndecision: {statement: s, decided_by: a, decided_at: 2026-01-02}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
         )
         .expect("card");
         let order = |m: &Mapping, table: Vec<&str>| {
@@ -529,7 +636,7 @@ mod tests {
         };
         let m = c.to_mapping();
         order(&m, crate::model::field::top_keys().collect());
-        for group in ["hypothesis", "experiment"] {
+        for group in ["hypothesis", "experiment", "decision"] {
             let Some(Value::Mapping(g)) = m.get(group) else {
                 panic!("{group} not written");
             };
@@ -549,5 +656,11 @@ mod tests {
         assert_eq!(e.field, "journal.0.at");
         let e = parse("id: abc\n").unwrap_err();
         assert_eq!(e.field, "lane");
+        let e = parse("id: abc\nlane: x\ndepends_on: [ok1, ../etc]\n").unwrap_err();
+        assert_eq!(e.field, "depends_on.1");
+        let e = parse("id: abc\nlane: x\nparent: Not An Id\n").unwrap_err();
+        assert_eq!(e.field, "parent");
+        let e = parse("id: abc\nlane: x\nrelates: {a: 1}\n").unwrap_err();
+        assert_eq!(e.field, "relates");
     }
 }

@@ -328,7 +328,7 @@ use Merge::{Append, Group as Nested, Placement, Scalar, Set};
 
 /// The built-in fields, in the order they are written in a card file
 /// (nested fields right after their group).
-pub static BUILTIN: [Field; 31] = [
+pub static BUILTIN: [Field; 40] = [
     Field::builtin("id", Type::Id, Scalar, "id", "the card's id", Never),
     Field::builtin(
         "title",
@@ -401,6 +401,46 @@ pub static BUILTIN: [Field; 31] = [
         "archived",
         "hidden from the board",
         Command("lanes archive"),
+    ),
+    Field::builtin(
+        "depends_on",
+        Type::CardIds,
+        Set,
+        "depends on",
+        "cards this one waits for (blocked until each is done)",
+        Command("lanes link --depends-on"),
+    ),
+    Field::builtin(
+        "parent",
+        Type::CardId,
+        Scalar,
+        "parent",
+        "the card this one is part of",
+        Command("lanes link --parent"),
+    ),
+    Field::builtin(
+        "supersedes",
+        Type::CardIds,
+        Set,
+        "supersedes",
+        "cards this one replaces (a newer hypothesis, a new decision)",
+        Command("lanes link --supersedes"),
+    ),
+    Field::builtin(
+        "relates",
+        Type::CardIds,
+        Set,
+        "relates to",
+        "cards to see also",
+        Command("lanes link --relates"),
+    ),
+    Field::builtin(
+        "rests_on",
+        Type::CardIds,
+        Set,
+        "rests on",
+        "the hypotheses and experiments a decision was taken on",
+        Command("lanes link --rests-on"),
     ),
     Field::builtin(
         "hypothesis",
@@ -536,6 +576,38 @@ pub static BUILTIN: [Field; 31] = [
         Scalar,
         "cost",
         "what it cost (GPU hours, money)",
+        Free,
+    ),
+    Field::builtin(
+        "decision",
+        Type::Group,
+        Nested,
+        "decision",
+        "what was decided, by whom and when",
+        Free,
+    ),
+    Field::builtin(
+        "decision.statement",
+        Type::LongText,
+        Scalar,
+        "decided",
+        "what was decided, and why, in full",
+        Free,
+    ),
+    Field::builtin(
+        "decision.decided_by",
+        Type::Person,
+        Scalar,
+        "decided by",
+        "who decided",
+        Free,
+    ),
+    Field::builtin(
+        "decision.decided_at",
+        Type::Date,
+        Scalar,
+        "decided at",
+        "when it was decided (YYYY-MM-DD)",
         Free,
     ),
     Field::builtin(

@@ -214,8 +214,11 @@ fn check_term(word: &str, known: Known) -> Option<String> {
         return None;
     }
     if !KEYS.contains(&key) {
+        let hint = super::text::did_you_mean(key, KEYS.iter().copied())
+            .map(|k| format!("did you mean {k}:? "))
+            .unwrap_or_default();
         return Some(format!(
-            "unknown filter key {key:?} in {word:?}; the keys are {}, and @who",
+            "unknown filter key {key:?} in {word:?}; {hint}the keys are {}, and @who",
             KEYS.iter()
                 .map(|k| format!("{k}:"))
                 .collect::<Vec<_>>()

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod field;
 pub mod filter;
 pub mod id;
+pub mod links;
 pub mod oplog;
 pub mod rank;
 pub mod text;

@@ -200,10 +200,13 @@ impl View {
         let mut lanes = Vec::new();
         for (i, lane) in f.strings("lanes")?.into_iter().enumerate() {
             if !known.lanes.contains(&lane) {
+                let hint = super::text::did_you_mean(&lane, known.lanes.iter().map(String::as_str))
+                    .map(|l| format!("did you mean {l}? "))
+                    .unwrap_or_default();
                 return Err(FieldError::new(
                     join(&lanes_path, &i.to_string()),
                     format!(
-                        "unknown lane {lane:?}; lanes are {}",
+                        "unknown lane {lane:?}; {hint}lanes are {}",
                         known.lanes.join(", ")
                     ),
                 )

@@ -7,6 +7,7 @@ mod context;
 pub mod editor;
 pub mod error;
 mod init;
+mod link;
 mod message;
 mod record;
 pub mod resolve;
@@ -24,6 +25,7 @@ pub use set::{get_field, set_field};
 use write::{check_readable, commit_hand_edit, write_and_commit, Base, Said};
 
 use crate::git;
+pub use crate::model::links::Kind as LinkKind;
 use crate::model::{
     date, id, rank, BoardConfig, Card, CommitMode, Hypothesis, JournalEntry, Verdict,
 };
@@ -58,6 +60,10 @@ pub struct NewCard {
     pub baseline: Option<Value>,
     pub target: Option<Value>,
     pub body: Option<String>,
+    /// Links it starts with: (kind, the other card's id or unique prefix).
+    pub links: Vec<(crate::model::links::Kind, String)>,
+    /// What a decision records (kind `decision` when given).
+    pub decision: Option<crate::model::card::Decision>,
 }
 
 /// Everything that changes a board.
@@ -66,7 +72,8 @@ pub enum Action {
     Add(Box<NewCard>),
     Move {
         card: String,
-        lane: String,
+        /// `None`: reorder within its own lane (`placement` says where).
+        lane: Option<String>,
         placement: Option<Placement>,
     },
     /// Set fields by dotted name; a `Null` value removes the field.
@@ -103,6 +110,21 @@ pub enum Action {
     },
     Restore {
         card: String,
+    },
+    /// Link `card` to `other` (stored on `card`: `lanes link X --blocks
+    /// Y` is `Link { card: Y, kind: DependsOn, other: X }`). Refused when
+    /// it would close a `depends_on` or `parent` cycle.
+    Link {
+        card: String,
+        kind: LinkKind,
+        other: String,
+    },
+    /// Remove the link from `card` to `other` (a link to a card that no
+    /// longer exists too).
+    Unlink {
+        card: String,
+        kind: LinkKind,
+        other: String,
     },
     /// Record a run's result on a card (read by `evidence`), with its
     /// verdict, provenance, journal entry and cost: one commit.
@@ -194,6 +216,53 @@ pub enum More {
     Steps(undo::Outcome),
     /// A board was created at this root.
     Created(PathBuf),
+    /// The card was added or moved to a lane now over its WIP limit
+    /// (the change is made: a limit is a warning, as on the board).
+    OverWip(OverWip),
+}
+
+/// A lane over its WIP limit after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverWip {
+    pub lane: String,
+    /// The lane's title.
+    pub title: String,
+    pub limit: u32,
+}
+
+impl OverWip {
+    /// `Modeling is now over its WIP limit of 4`.
+    pub fn message(&self) -> String {
+        format!("{} is now over its WIP limit of {}", self.title, self.limit)
+    }
+}
+
+/// Whether `card`, just written into its lane, puts the lane over its WIP
+/// limit: the lane's other cards as `board` knew them before the write
+/// (archived ones not counted), and this one. Counting stops at the
+/// first card past the limit, so a long lane costs no more than a short
+/// one.
+fn over_wip(board: &Index, card: &Card) -> Option<OverWip> {
+    let def = board.config.lane(&card.lane)?;
+    let limit = def.wip?;
+    if card.archived {
+        return None;
+    }
+    let mut cards = 1;
+    for n in board.lane_walk(&card.lane, None, false) {
+        if n.id == card.id || board.summary(&n.id).is_none_or(|s| s.archived) {
+            continue;
+        }
+        cards += 1;
+        if cards > limit as usize {
+            break;
+        }
+    }
+    (cards > limit as usize).then(|| OverWip {
+        lane: card.lane.clone(),
+        title: def.title.clone(),
+        limit,
+    })
 }
 
 /// Apply an action to the board at `root`: the one way the board
@@ -289,7 +358,18 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             placement,
         } => {
             let old = lookup(board, &card)?;
-            let target = config.resolve_lane(&lane).map_err(not_found)?.id.clone();
+            // No lane: reorder within its own.
+            let target = match &lane {
+                Some(lane) => config.resolve_lane(lane).map_err(not_found)?.id.clone(),
+                None if placement.is_some() => old.lane.clone(),
+                None => {
+                    return Err(refused(format!(
+                        "say where {} goes: a lane, or --top, --bottom, --before or --after to reorder it in {}",
+                        old.short_id(),
+                        old.lane
+                    )))
+                }
+            };
             let placement = match placement {
                 Some(p) => p,
                 None if old.lane == target => {
@@ -404,6 +484,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb: "edit",
                     detail: &detail,
                     body: &lines.join("\n"),
+                    also: &[],
                 },
             );
         }
@@ -478,8 +559,17 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb,
                     detail: &detail,
                     body: &body,
+                    also: &[],
                 },
             );
+        }
+        Action::Link { card, kind, other } => {
+            let built = link::link(board, &card, kind, &other)?;
+            return write_link(ctx, board, "link", built);
+        }
+        Action::Unlink { card, kind, other } => {
+            let built = link::unlink(board, &card, kind, &other)?;
+            return write_link(ctx, board, "unlink", built);
         }
         Action::Undo { .. } | Action::Redo { .. } | Action::Commit { .. } | Action::Init(_) => {
             bail!("this change is made with ops::apply (it takes its own lock)")
@@ -505,8 +595,43 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         verb,
         detail: &detail,
         body: &body,
+        also: &[],
     };
-    write_and_commit(ctx, board, base, &after, None, said)
+    let placed = before.as_ref().is_none_or(|b| b.lane != after.lane);
+    let mut out = write_and_commit(ctx, board, base, &after, None, said)?;
+    if placed && out.written.is_some() {
+        if let Some(w) = over_wip(board, &after) {
+            out.more = More::OverWip(w);
+        }
+    }
+    Ok(out)
+}
+
+/// Write a link change: one commit in the card that stores the link,
+/// naming both cards.
+fn write_link(
+    ctx: &Context,
+    board: &Index,
+    verb: &str,
+    built: std::result::Result<link::Built, (Card, String)>,
+) -> Result<Outcome> {
+    let b = match built {
+        Ok(b) => b,
+        Err((card, why)) => return Ok(no_change(&card, why)),
+    };
+    write_and_commit(
+        ctx,
+        board,
+        Base::Card(&b.before),
+        &b.after,
+        None,
+        Said {
+            verb,
+            detail: &b.detail,
+            body: &b.body,
+            also: &[b.other.as_str()],
+        },
+    )
 }
 
 fn no_change(card: &Card, why: String) -> Outcome {
@@ -570,8 +695,20 @@ pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
 
 fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     let config = &board.config;
+    // A decision goes, unless told, where the first card it rests on is.
+    let evidence_lane = || {
+        let (_, first) = new
+            .links
+            .iter()
+            .find(|(k, _)| *k == crate::model::links::Kind::RestsOn)?;
+        let id = board.resolve_id(first).ok()?;
+        Some(board.summary(&id)?.lane.clone()).filter(|l| config.lane(l).is_some())
+    };
     let lane = match &new.lane {
         Some(l) => config.resolve_lane(l).map_err(not_found)?.id.clone(),
+        None if new.decision.is_some() => {
+            evidence_lane().unwrap_or_else(|| config.lanes[0].id.clone())
+        }
         None => config.lanes[0].id.clone(),
     };
     let has_hypothesis = new.hypothesis.is_some()
@@ -582,6 +719,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         || new.target.is_some();
     let kind = match new.kind {
         Some(k) => k,
+        None if new.decision.is_some() => "decision".to_string(),
         None if has_hypothesis && config.kinds.iter().any(|k| k == "hypothesis") => {
             "hypothesis".to_string()
         }
@@ -602,6 +740,20 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     card.created = Some(date::format_date(ctx.today()));
     card.due = new.due;
     card.body = new.body;
+    for (kind, other) in &new.links {
+        let other = board.resolve_id(other)?;
+        card.add_link(*kind, &other);
+    }
+    if let Some(mut d) = new.decision {
+        // Who decided and when: the author, today, unless told.
+        if d.decided_by.is_none() {
+            d.decided_by = Some(author_name(ctx, &board.root)).filter(|n| !n.is_empty());
+        }
+        if d.decided_at.is_none() {
+            d.decided_at = Some(date::format_date(ctx.today()));
+        }
+        card.decision = Some(Box::new(d));
+    }
     if has_hypothesis || card.kind == "hypothesis" {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,

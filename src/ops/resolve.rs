@@ -320,6 +320,7 @@ pub fn resolve_in(
             verb: "resolve",
             detail: &detail,
             body: &body,
+            also: &[],
         },
     )
 }

@@ -3,7 +3,8 @@
 //! commit of a hand edit found on the way.
 
 use super::{
-    auto_commit, busy, check_card, git_hooks, message, no_change, subject, Context, More, Outcome,
+    auto_commit, busy, check_card, git_hooks, link, message, no_change, subject, Context, More,
+    Outcome,
 };
 use crate::git;
 use crate::model::Card;
@@ -38,11 +39,12 @@ pub(super) fn check_readable(rel: &str, text: &str) -> Result<()> {
 }
 
 /// What a commit says about its change: `lanes: <verb> <card> <detail>`,
-/// then `body`.
+/// then `body`; its trailers name the card and the cards in `also`.
 pub(super) struct Said<'a> {
     pub(super) verb: &'a str,
     pub(super) detail: &'a str,
     pub(super) body: &'a str,
+    pub(super) also: &'a [&'a str],
 }
 
 /// Write one card and commit it. `text` is the exact file text to write
@@ -56,8 +58,19 @@ pub(super) fn write_and_commit(
     text: Option<String>,
     said: Said<'_>,
 ) -> Result<Outcome> {
-    let Said { verb, detail, body } = said;
+    let Said {
+        verb,
+        detail,
+        body,
+        also,
+    } = said;
     check_card(&board.config, after)?;
+    match &base {
+        Base::Card(b) => link::check(board, Some(b), after)?,
+        Base::New => link::check(board, None, after)?,
+        // A file being repaired: its links are checked by `validate`.
+        Base::Broken => {}
+    }
     let root = &board.root;
     let rel = store::card_path(&after.id);
     let path = root.join(&rel);
@@ -116,7 +129,9 @@ pub(super) fn write_and_commit(
             git_hooks(&board.config),
         )?;
     }
-    let mut trailers = message::Trailers::new(verb, &[after.id.as_str()]);
+    let mut cards = vec![after.id.as_str()];
+    cards.extend(also.iter().filter(|c| **c != after.id));
+    let mut trailers = message::Trailers::new(verb, &cards);
     trailers.agent = ctx.agent.clone();
     let msg = trailers.message(&subject, body);
     let mut tx = git::Transaction::begin(&repo, verb, &subject)?;

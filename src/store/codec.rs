@@ -6,10 +6,13 @@
 //! Layout: strings are a LEB128 length and UTF-8 bytes; optional values a
 //! 0/1 byte and the value; lists a length and the items. The card's fields
 //! come in a fixed order, the ones `list` filters and sorts on first, so
-//! [`head`] can stop early.
+//! [`head`] can stop early: then its links and what [`crate::model::done`]
+//! reads of it (its verdict and checklist counts, repeated there so that
+//! `ready` and the link fields of `list --json` need no whole card; a
+//! card whose repeated counts disagree with it does not decode).
 
 use crate::model::{
-    card::{ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
+    card::{ChecklistItem, Decision, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
     Card,
 };
 use serde_yaml::{Mapping, Number, Value};
@@ -19,7 +22,7 @@ use serde_yaml::{Mapping, Number, Value};
 /// would change: a field added, removed or moved, a new encoding of a
 /// value, a change in what parsing puts where (the golden-bytes test in
 /// this file fails until it has moved).
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 4;
 
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
@@ -37,8 +40,14 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
         created,
         due,
         archived,
+        depends_on,
+        parent,
+        supersedes,
+        relates,
+        rests_on,
         hypothesis,
         experiment,
+        decision,
         checklist,
         journal,
         body,
@@ -52,6 +61,15 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
     w.strs(labels);
     w.strs(assignees);
     w.byte(u8::from(*archived));
+    w.strs(depends_on);
+    w.opt_str(parent);
+    w.strs(supersedes);
+    w.strs(relates);
+    w.strs(rests_on);
+    w.byte(verdict_code(card.verdict())?);
+    let (ticked, total) = card.checklist_progress();
+    w.len(ticked);
+    w.len(total);
     w.opt_str(created);
     w.opt_str(due);
     w.opt_str(body);
@@ -107,6 +125,22 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             w.mapping(extra)?;
         }
     }
+    match decision {
+        None => w.byte(0),
+        Some(d) => {
+            let Decision {
+                statement,
+                decided_by,
+                decided_at,
+                extra,
+            } = &**d;
+            w.byte(1);
+            w.opt_str(statement);
+            w.opt_str(decided_by);
+            w.opt_str(decided_at);
+            w.mapping(extra)?;
+        }
+    }
     w.len(checklist.len());
     for item in checklist {
         let ChecklistItem { text, done, extra } = item;
@@ -143,11 +177,17 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         labels: r.strings()?,
         assignees: r.strings()?,
         archived: r.flag()?,
-        created: r.opt_string()?,
-        due: r.opt_string()?,
-        body: r.opt_string()?,
+        depends_on: r.strings()?,
+        parent: r.opt_string()?,
+        supersedes: r.strings()?,
+        relates: r.strings()?,
+        rests_on: r.strings()?,
         ..Card::default()
     };
+    let progress = (r.byte()?, r.len()?, r.len()?);
+    card.created = r.opt_string()?;
+    card.due = r.opt_string()?;
+    card.body = r.opt_string()?;
     if r.flag()? {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: r.opt_string()?,
@@ -177,6 +217,14 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
             extra: r.mapping()?,
         }));
     }
+    if r.flag()? {
+        card.decision = Some(Box::new(Decision {
+            statement: r.opt_string()?,
+            decided_by: r.opt_string()?,
+            decided_at: r.opt_string()?,
+            extra: r.mapping()?,
+        }));
+    }
     let n = r.count()?;
     card.checklist = (0..n)
         .map(|_| {
@@ -199,7 +247,9 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         })
         .collect::<Option<_>>()?;
     card.extra = r.mapping()?;
-    (r.pos == bytes.len()).then_some(card)
+    let (ticked, total) = card.checklist_progress();
+    let repeated = (verdict_code(card.verdict())?, ticked, total);
+    (r.pos == bytes.len() && progress == repeated).then_some(card)
 }
 
 /// Encode a card only if it decodes back to the same card.
@@ -208,28 +258,84 @@ pub fn encode_exact(card: &Card) -> Option<Vec<u8>> {
     (decode(&bytes).as_ref() == Some(card)).then_some(bytes)
 }
 
-/// The fields `list` filters and sorts on, borrowed from an encoded card.
+/// A hypothesis's verdict as one byte: 0 for no hypothesis.
+fn verdict_code(v: Option<Verdict>) -> Option<u8> {
+    match v {
+        None => Some(0),
+        Some(v) => Verdict::ALL
+            .iter()
+            .position(|x| *x == v)
+            .map(|i| i as u8 + 1),
+    }
+}
+
+/// The fields `list` filters and sorts on, the card's links and what
+/// [`crate::model::done`] reads of it, borrowed from an encoded card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub lane: &'a str,
     pub rank: &'a str,
+    pub kind: &'a str,
     pub labels: Vec<&'a str>,
     pub assignees: Vec<&'a str>,
     pub archived: bool,
+    pub depends_on: Vec<&'a str>,
+    pub parent: Option<&'a str>,
+    pub supersedes: Vec<&'a str>,
+    pub relates: Vec<&'a str>,
+    pub rests_on: Vec<&'a str>,
+    pub verdict: Option<Verdict>,
+    /// Its checklist: (ticked, total).
+    pub checklist: (usize, usize),
+    pub due: Option<&'a str>,
 }
 
 impl<'a> Head<'a> {
     pub fn of(card: &'a Card) -> Head<'a> {
+        let strs = |v: &'a [String]| v.iter().map(String::as_str).collect();
         Head {
             id: &card.id,
             title: &card.title,
             lane: &card.lane,
             rank: &card.rank,
-            labels: card.labels.iter().map(String::as_str).collect(),
-            assignees: card.assignees.iter().map(String::as_str).collect(),
+            kind: &card.kind,
+            labels: strs(&card.labels),
+            assignees: strs(&card.assignees),
             archived: card.archived,
+            depends_on: strs(&card.depends_on),
+            parent: card.parent.as_deref(),
+            supersedes: strs(&card.supersedes),
+            relates: strs(&card.relates),
+            rests_on: strs(&card.rests_on),
+            verdict: card.verdict(),
+            checklist: card.checklist_progress(),
+            due: card.due.as_deref(),
+        }
+    }
+
+    /// What [`crate::model::done`] reads of the card.
+    pub fn progress(&self) -> crate::model::Progress<'a> {
+        crate::model::Progress {
+            lane: self.lane,
+            verdict: self.verdict,
+            checklist: self.checklist,
+            decision: self.kind == crate::model::done::DECISION,
+        }
+    }
+
+    /// The card as a node of the link graph.
+    pub fn node(&self) -> crate::model::links::Node<'a> {
+        crate::model::links::Node {
+            id: self.id,
+            progress: self.progress(),
+            archived: self.archived,
+            depends_on: self.depends_on.clone(),
+            parent: self.parent,
+            supersedes: self.supersedes.clone(),
+            relates: self.relates.clone(),
+            rests_on: self.rests_on.clone(),
         }
     }
 }
@@ -241,18 +347,41 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let title = r.str()?;
     let lane = r.str()?;
     let rank = r.str()?;
-    let _kind = r.str()?;
+    let kind = r.str()?;
     let labels = r.strs()?;
     let assignees = r.strs()?;
     let archived = r.flag()?;
+    let depends_on = r.strs()?;
+    let parent = if r.flag()? { Some(r.str()?) } else { None };
+    let supersedes = r.strs()?;
+    let relates = r.strs()?;
+    let rests_on = r.strs()?;
+    let verdict = match r.byte()? {
+        0 => None,
+        n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
+    };
+    let checklist = (r.len()?, r.len()?);
+    if r.flag()? {
+        r.str()?; // created
+    }
+    let due = if r.flag()? { Some(r.str()?) } else { None };
     Some(Head {
         id,
         title,
         lane,
         rank,
+        kind,
         labels,
         assignees,
         archived,
+        depends_on,
+        parent,
+        supersedes,
+        relates,
+        rests_on,
+        verdict,
+        checklist,
+        due,
     })
 }
 
@@ -505,6 +634,16 @@ assignees:
 created: 2026-01-05
 due: 2026-02-01
 archived: true
+depends_on:
+- dep1
+- dep2
+parent: par1
+supersedes:
+- old1
+relates:
+- rel1
+rests_on:
+- hyp1
 hypothesis:
   statement: Recency raises precision@10
   metric: precision@10
@@ -524,6 +663,11 @@ experiment:
   commit: abc123
   cost: -12
   gpu: {hours: 3.5, kind: [a100, null, true]}
+decision:
+  statement: Ship it
+  decided_by: ana
+  decided_at: 2026-01-09
+  venue: weekly review
 checklist:
 - text: hold-out check
   done: true
@@ -553,6 +697,10 @@ future_field:
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);
         assert!(h.archived);
+        assert_eq!(h.depends_on, ["dep1", "dep2"]);
+        assert_eq!(h.parent, Some("par1"));
+        assert_eq!(h.verdict, Some(Verdict::Refuted));
+        assert_eq!(h.checklist, (1, 1));
     }
 
     /// Every layout [`LAYOUT_VERSION`] has named, oldest first: the version
@@ -592,6 +740,46 @@ future_field:
                 "7765656b656e6420747261666669630a6265686176657320646966666572656e746c790002060c66",
                 "75747572655f6669656c64080106066e657374656407040401000000000000000500000000000004",
                 "4003fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            3,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310301",
+                "01010a323032362d30312d3035010a323032362d30322d3031010b4672656520746578742e0a0101",
+                "1b526563656e63792072616973657320707265636973696f6e403130010c707265636973696f6e40",
+                "3130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f0106042b3135",
+                "250104ffffffffffffffff020113746865206576616c20736574206c65616b656401060872657669",
+                "657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c6967687467626d",
+                "01066162633132330103f4ffffffffffffff01060367707508020605686f75727305000000000000",
+                "0c4006046b696e6407030604613130300002010e686f6c642d6f757420636865636b010106026279",
+                "0603616e610114323032362d30312d30355431303a30303a30305a03616e61237765656b656e6420",
+                "747261666669630a6265686176657320646966666572656e746c790002060c6675747572655f6669",
+                "656c64080106066e6573746564070404010000000000000005000000000000044003fdffffffffff",
+                "ffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            4,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310104",
+                "68797031030101010a323032362d30312d3035010a323032362d30322d3031010b46726565207465",
+                "78742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c70726563",
+                "6973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f",
+                "0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b656401",
+                "060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c69",
+                "67687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f75727305",
+                "0000000000000c4006046b696e6407030604613130300002010107536869702069740103616e6101",
+                "0a323032362d30312d303901060576656e7565060d7765656b6c7920726576696577010e686f6c64",
+                "2d6f757420636865636b0101060262790603616e610114323032362d30312d30355431303a30303a",
+                "30305a03616e61237765656b656e6420747261666669630a6265686176657320646966666572656e",
+                "746c790002060c6675747572655f6669656c64080106066e65737465640704040100000000000000",
+                "05000000000000044003fdffffffffffffff05000000000000f87f04070000000000000006057365",
+                "76656e",
             ),
         ),
     ];
@@ -634,6 +822,23 @@ future_field:
             "task".into(),
         );
         assert_eq!(decode(&encode_exact(&card).unwrap()), Some(card));
+    }
+
+    #[test]
+    fn repeated_progress_must_agree_with_the_card() {
+        let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let mut other = card.clone();
+        if let Some(h) = other.hypothesis.as_mut() {
+            h.verdict = Verdict::Supported;
+        }
+        let (a, b) = (encode(&card).unwrap(), encode(&other).unwrap());
+        // The first byte that differs is the repeated verdict in the head.
+        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap();
+        assert_eq!(head(&b).unwrap().verdict, Some(Verdict::Supported));
+        let mut forged = a.clone();
+        forged[at] = b[at];
+        assert_eq!(head(&forged).unwrap().verdict, Some(Verdict::Supported));
+        assert_eq!(decode(&forged), None, "the head disagrees with the card");
     }
 
     #[test]

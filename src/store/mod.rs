@@ -451,9 +451,32 @@ pub fn resolve_prefix(
         .collect();
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(crate::error::not_found(format!(
-            "no card {query:?} on this board; `lanes list --all` shows every card"
-        ))),
+        [] => {
+            // A typo in a prefix: the one id whose start is a letter or two
+            // away from it.
+            let near =
+                crate::model::text::did_you_mean(&q, ids.iter().filter_map(|i| i.get(..q.len())))
+                    .and_then(|p| {
+                        let start = ids.partition_point(|i| i.as_str() < p);
+                        let mut with = ids[start..].iter().take_while(|i| i.starts_with(p));
+                        match (with.next(), with.next()) {
+                            (Some(one), None) => Some(one),
+                            _ => None,
+                        }
+                    })
+                    .map(|id| match title(id) {
+                        Some(t) => format!(
+                            "did you mean {} ({})? ",
+                            id::short(id),
+                            crate::model::text::clean_line(&t, 60)
+                        ),
+                        None => format!("did you mean {}? ", id::short(id)),
+                    })
+                    .unwrap_or_default();
+            Err(crate::error::not_found(format!(
+                "no card {query:?} on this board; {near}`lanes list --all` shows every card"
+            )))
+        }
         many => {
             if let Some(exact) = many.iter().find(|i| ***i == q) {
                 return Ok((*exact).clone());
@@ -475,15 +498,117 @@ pub fn resolve_prefix(
 
 /// Write `lanes list --json`: the cards `keep` selects, in board order, as
 /// one JSON array, straight from the card cache (no card is parsed or
-/// decoded unless its file changed). Returns the problems of unreadable
-/// cards.
+/// decoded unless its file changed), each with its links both ways and
+/// whether it is blocked ([`json::link_fields`], computed from every
+/// card's head, never cached). Returns the problems of unreadable cards.
 pub fn list_json(
     root: &Path,
     config: &BoardConfig,
     keep: impl Fn(&codec::Head) -> bool,
     out: &mut impl Write,
 ) -> Result<Vec<Problem>> {
-    cache::cards::Snapshot::load_for_json(root)?.write_json(root, config, keep, out)
+    let heads = Heads::load_for_json(root)?;
+    let all = heads.heads();
+    let graph =
+        crate::model::links::Graph::new(config, all.iter().map(codec::Head::node).collect());
+    heads.write_json(config, keep, |h| json::link_fields_text(&graph, h), out)
+}
+
+/// Every readable card's head (id, placement, links, progress: see
+/// [`codec::Head`]) from the card cache, without decoding a card: what
+/// `ready`, `show` and the link graph need of the whole board.
+pub struct Heads {
+    root: PathBuf,
+    snapshot: cache::cards::Snapshot,
+}
+
+impl Heads {
+    /// Refused, as every read of the board is, when a board folder is a
+    /// symbolic link ([`check_folders`]).
+    pub fn load(root: &Path) -> Result<Heads> {
+        check_folders(root)?;
+        let snapshot = cache::cards::Snapshot::load(root)?;
+        snapshot.settle();
+        Ok(Heads {
+            root: root.to_path_buf(),
+            snapshot,
+        })
+    }
+
+    /// For a caller that prints cards as JSON ([`Heads::write_json`]):
+    /// cards read from their files are kept encoded with their JSON.
+    pub fn load_for_json(root: &Path) -> Result<Heads> {
+        check_folders(root)?;
+        Ok(Heads {
+            root: root.to_path_buf(),
+            snapshot: cache::cards::Snapshot::load_for_json(root)?,
+        })
+    }
+
+    /// Write the cards `keep` selects as one JSON array in board order,
+    /// each object with the fields `more` gives (JSON text of
+    /// `"key":value` pairs) added. Returns the problems of unreadable
+    /// cards.
+    pub fn write_json(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        out: &mut impl Write,
+    ) -> Result<Vec<Problem>> {
+        self.write_json_placed(config, keep, more, |_| 0, out)
+    }
+
+    /// [`Heads::write_json`], each lane's cards in the order `place`
+    /// gives them (a saved view's), then the board's.
+    pub fn write_json_placed(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        place: impl Fn(&codec::Head) -> usize,
+        out: &mut impl Write,
+    ) -> Result<Vec<Problem>> {
+        self.snapshot
+            .write_json(&self.root, config, keep, more, place, out)
+    }
+
+    /// The heads, in id order.
+    pub fn heads(&self) -> Vec<codec::Head<'_>> {
+        self.snapshot.heads()
+    }
+
+    /// Ids of all card files, readable or not, sorted.
+    pub fn file_ids(&self) -> &[String] {
+        &self.snapshot.file_ids
+    }
+
+    /// Card files that cannot be read.
+    pub fn problems(&self) -> &[Problem] {
+        &self.snapshot.problems
+    }
+
+    /// One card, whole.
+    pub fn card(&self, id: &str) -> Option<Result<Card, Problem>> {
+        let e = self
+            .snapshot
+            .entries
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.snapshot.entries[i])?;
+        Some(self.snapshot.card(&self.root, e))
+    }
+
+    /// Resolve an id or unique prefix to a full id.
+    pub fn resolve_id(&self, query: &str) -> Result<String> {
+        let heads = self.heads();
+        resolve_prefix(&self.snapshot.file_ids, query, |id| {
+            heads
+                .binary_search_by(|h| h.id.cmp(id))
+                .ok()
+                .map(|i| heads[i].title.to_string())
+        })
+    }
 }
 
 /// Read and parse card files, on as many threads as there are cores.

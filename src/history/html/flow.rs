@@ -1,5 +1,5 @@
 //! The flow sections: where things stand, cumulative flow, time in lane
-//! and cycle time, throughput.
+//! and cycle time, throughput, flow efficiency.
 
 use super::{esc, month_day, plural, Page};
 use crate::history::flow::human;
@@ -473,6 +473,42 @@ pub(super) fn throughput(p: &mut Page) {
         p.out.push_str("</details>");
     }
     p.out.push_str("</div></div>\n");
+}
+
+/// Time worked against time in progress, and where work waited on other
+/// cards.
+pub(super) fn blocked(p: &mut Page) {
+    let r = p.r;
+    let Some(e) = r.flow_efficiency else {
+        p.out
+            .push_str("<p>No card was in progress in this period.</p>\n");
+        return;
+    };
+    let pct = |e: f64| format!("{:.0}%", e * 100.0);
+    let _ = write!(
+        p.out,
+        "<p>Time worked / time in progress: <b>{}</b> (the rest was blocked, waiting on other cards).</p>\n\
+         <table><thead><tr><th>Lane</th><th class=\"n\">In progress</th><th class=\"n\">Blocked</th><th class=\"n\">Flow efficiency</th></tr></thead><tbody>",
+        p.figure("/flow_efficiency", e, &pct(e))
+    );
+    for (i, l) in r.time_blocked_by_lane.iter().enumerate() {
+        if l.in_progress <= 0 {
+            continue;
+        }
+        let _ = write!(p.out, "<tr><td>{}</td>", esc(&p.lane_title(&l.lane)));
+        p.secs_cell(
+            &ptr!("time_blocked_by_lane", i, "in_progress"),
+            Some(l.in_progress),
+        );
+        p.secs_cell(&ptr!("time_blocked_by_lane", i, "blocked"), Some(l.blocked));
+        p.num_cell(
+            &ptr!("time_blocked_by_lane", i, "flow_efficiency"),
+            l.flow_efficiency.map_or(Json::Null, Json::from),
+            &l.flow_efficiency.map_or("—".to_string(), pct),
+        );
+        p.out.push_str("</tr>");
+    }
+    p.out.push_str("</tbody></table>\n");
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! The hypotheses tested in the period, and what was learned.
+//! The hypotheses tested in the period, what was learned, and the work
+//! resting on refuted premises.
 
 use super::{esc, Page};
 use crate::history::report::HypothesisRow;
+use crate::model::date;
 use serde_json::Value as Json;
 use std::fmt::Write;
 
@@ -182,6 +184,65 @@ pub(super) fn learned(p: &mut Page) {
             );
         }
         p.out.push_str("</li>\n");
+    }
+    p.out.push_str("</ul>\n");
+}
+
+/// Cards in progress that wait, directly or through others, on a refuted
+/// hypothesis.
+pub(super) fn resting(p: &mut Page) {
+    let r = p.r;
+    if r.resting_on_refuted.is_empty() {
+        p.out
+            .push_str("<p>Nothing in progress rests on a refuted hypothesis.</p>\n");
+        return;
+    }
+    let n = r.resting_on_refuted.len();
+    let count = p.count("/resting_on_refuted", n);
+    let _ = write!(
+        p.out,
+        "<p>{count} {} in progress {} on a hypothesis that was refuted: worth a look before more time goes into {}.</p>\n<ul>\n",
+        if n == 1 { "card" } else { "cards" },
+        if n == 1 { "rests" } else { "rest" },
+        if n == 1 { "it" } else { "them" },
+    );
+    for w in &r.resting_on_refuted {
+        let when = w
+            .refuted_on
+            .as_deref()
+            .and_then(date::parse_timestamp)
+            .map(|t| format!(" on {}", date::format_day_long(t.div_euclid(86_400))))
+            .unwrap_or_default();
+        let through = if w.via.is_empty() {
+            String::new()
+        } else {
+            let via: Vec<String> = w
+                .via
+                .iter()
+                .map(|v| {
+                    format!(
+                        "<span class=\"id\">{}</span>",
+                        esc(crate::model::id::short(v))
+                    )
+                })
+                .collect();
+            format!(", through {}", via.join(" and "))
+        };
+        let _ = writeln!(
+            p.out,
+            "<li><b>{}</b> <span class=\"id\">{}</span> ({}) rests on <i>{}</i> <span class=\"id\">{}</span>, <span class=\"v refuted\">refuted</span>{}{through}{}</li>",
+            esc(&w.title),
+            esc(crate::model::id::short(&w.id)),
+            esc(&p.lane_title(&w.lane)),
+            esc(&w.hypothesis_title),
+            esc(crate::model::id::short(&w.hypothesis)),
+            esc(&when),
+            if w.dead_blocked {
+                "; it waits on work that can no longer finish."
+            } else {
+                "."
+            }
+        );
     }
     p.out.push_str("</ul>\n");
 }

@@ -11,8 +11,9 @@
 //! - The page is a list of sections, each one function reading the report
 //!   ([`SECTIONS`]): a new section is a function and a line there. They
 //!   live in files by theme: `flow` (where things stand, cumulative flow,
-//!   times, throughput), `work` (loop-backs, aging, needs attention, who
-//!   did what), `hypotheses` (tested, learned), `budgets` (budgets, costs).
+//!   times, throughput, flow efficiency), `work` (loop-backs, aging, needs
+//!   attention, who did what), `hypotheses` (tested, learned, work resting
+//!   on refuted premises), `budgets` (budgets, costs).
 //! - Each chart has a legend, a `<title>` per series and the numbers in a
 //!   table beside it.
 
@@ -60,13 +61,15 @@ macro_rules! ptr {
 
 // The sections, declared after `ptr!`, which they use.
 mod budgets;
+mod decisions;
 mod flow;
 mod hypotheses;
 mod work;
 
 use budgets::{budgets, costs};
-use flow::{cumulative_flow, throughput, times, where_things_stand};
-use hypotheses::{hypotheses, learned};
+use decisions::decisions;
+use flow::{blocked, cumulative_flow, throughput, times, where_things_stand};
+use hypotheses::{hypotheses, learned, resting};
 use work::{aging, attention, loop_backs, people};
 
 /// The page being written, with what every section needs.
@@ -85,7 +88,7 @@ struct Page<'a> {
 type Section = fn(&mut Page);
 
 /// The page's sections, in order: (anchor, heading, the function). A new
-/// section (blocked time, decisions) is one function and one line here.
+/// section is one function and one line here.
 const SECTIONS: &[(&str, &str, Section)] = &[
     ("where", "Where things stand", where_things_stand),
     ("flow", "Cumulative flow", cumulative_flow),
@@ -95,6 +98,9 @@ const SECTIONS: &[(&str, &str, Section)] = &[
     ("aging", "Aging work in progress", aging),
     ("hypotheses", "Hypotheses tested", hypotheses),
     ("learned", "What we learned", learned),
+    ("resting", "Work resting on refuted premises", resting),
+    ("decisions", "Decisions", decisions),
+    ("blocked", "Flow efficiency", blocked),
     ("budgets", "Budgets", budgets),
     ("costs", "Costs", costs),
     ("attention", "Needs attention", attention),
@@ -188,6 +194,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .sw.line{height:3px;vertical-align:3px}
 .chip{display:inline-block;border-radius:9px;padding:0 7px;font-size:11px;color:#fff;margin:1px 2px 1px 0;white-space:nowrap}
 .v{font-weight:600;white-space:nowrap}
+.warn{color:var(--warn)}
 .v.supported{color:var(--ok)}.v.refuted{color:var(--bad)}.v.inconclusive{color:var(--warn)}.v.open{color:var(--muted)}
 .stale{color:var(--bad);font-size:12px}
 .over{color:var(--bad);font-weight:600}

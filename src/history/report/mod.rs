@@ -119,10 +119,39 @@ pub struct StaleVerdict {
     pub why: Vec<String>,
 }
 
+/// The decisions a report over `[since, until]` shows: those taken in
+/// it, and older ones still in force whose evidence moved.
+fn report_decisions(
+    all: &[super::decisions::DecisionRow],
+    since: i64,
+    until: i64,
+) -> Vec<super::decisions::DecisionRow> {
+    let (first, last) = (since.div_euclid(86_400), until.div_euclid(86_400));
+    all.iter()
+        .filter(|d| {
+            let day = d.decided_at.as_deref().and_then(|a| {
+                date::parse_date(a)
+                    .or_else(|| date::parse_timestamp(a).map(|t| t.div_euclid(86_400)))
+            });
+            let taken = day.is_some_and(|day| day >= first && day <= last);
+            let before_end = day.is_none_or(|day| day <= last);
+            taken || (before_end && !d.is_superseded() && !d.flags.is_empty())
+        })
+        .cloned()
+        .collect()
+}
+
 /// Mark the report's stale verdicts, and list every stale one on the board.
 pub fn mark_report_stale(rep: &mut Report, board: &Board, stale: &HashMap<String, Vec<String>>) {
     mark_stale(&mut rep.tested, stale);
     mark_stale(&mut rep.refuted, stale);
+    super::decisions::mark_stale(&mut rep.all_decisions, stale);
+    if let (Some(since), Some(until)) = (
+        date::parse_date(&rep.since).map(|d| d * 86_400),
+        date::parse_date(&rep.until).map(|d| d * 86_400),
+    ) {
+        rep.decisions = report_decisions(&rep.all_decisions, since, until);
+    }
     rep.stale_verdicts = board
         .cards
         .iter()
@@ -163,6 +192,21 @@ fn v(x: &Option<Value>) -> String {
         Some(Value::Number(n)) => n.to_string(),
         Some(other) => crate::model::text::show_value(other),
     }
+}
+
+/// When `card` was last given `verdict` (`refuted`), from the history:
+/// the time of the latest change that turned its verdict into it.
+pub fn verdict_time(history: &History, card: &str, verdict: &str) -> Option<i64> {
+    let mut prev: Option<&str> = None;
+    let mut at = None;
+    for ch in history.of_card(card).filter(|c| !c.unreadable()) {
+        let now = ch.state.as_ref().and_then(|s| s.verdict.as_deref());
+        if now == Some(verdict) && prev != Some(verdict) {
+            at = Some(ch.time);
+        }
+        prev = now;
+    }
+    at
 }
 
 /// Every hypothesis card (kind `hypothesis` or with a hypothesis), with how
@@ -310,6 +354,14 @@ pub struct Report {
     pub aging: Vec<AgingCard>,
     /// Verdicts whose evidence changed since they were given.
     pub stale_verdicts: Vec<StaleVerdict>,
+    /// Work in progress that rests on a refuted hypothesis: it depends on
+    /// one, directly or through other cards.
+    pub resting_on_refuted: Vec<RestingOnRefuted>,
+    /// Time worked / time in progress over the period (see
+    /// [`flow::Flow::flow_efficiency`]).
+    pub flow_efficiency: Option<f64>,
+    /// Time in progress and blocked per lane in the period.
+    pub time_blocked_by_lane: Vec<flow::BlockedLane>,
     /// False when this clone lacks part of the history (see
     /// [`flow::Flow::history_complete`]).
     pub history_complete: bool,
@@ -334,6 +386,13 @@ pub struct Report {
     pub aging_lanes: Vec<AgingLane>,
     /// Each budget board.yaml declares against its spend.
     pub budgets: Vec<super::budget::BudgetStatus>,
+    /// Decisions taken in the period, and older ones (not superseded)
+    /// whose evidence moved since: newest first.
+    pub decisions: Vec<super::decisions::DecisionRow>,
+    /// Every decision on the board, to choose [`Report::decisions`] from
+    /// once stale verdicts are known.
+    #[serde(skip)]
+    all_decisions: Vec<super::decisions::DecisionRow>,
     /// Budgets (and other board.yaml fields) that cannot be read, as
     /// `path:line:column: message`: left out above.
     pub board_problems: Vec<String>,
@@ -466,6 +525,74 @@ pub struct Overdue {
     pub due: String,
 }
 
+/// A card in progress resting on a refuted hypothesis.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RestingOnRefuted {
+    pub id: String,
+    pub title: String,
+    pub lane: String,
+    /// The refuted hypothesis.
+    pub hypothesis: String,
+    pub hypothesis_title: String,
+    /// When it was refuted (ISO 8601), from its evidence or the history.
+    pub refuted_on: Option<String>,
+    /// The cards between them, in order (empty: it depends on it
+    /// directly).
+    pub via: Vec<String>,
+    /// It waits on a card that can no longer finish because of it.
+    pub dead_blocked: bool,
+}
+
+/// The work in progress on `board` resting on refuted hypotheses, most
+/// direct first. When each was refuted: its evidence, else `history`.
+pub fn resting_on_refuted(board: &Board, history: &History) -> Vec<RestingOnRefuted> {
+    use crate::model::links::{Flag, Graph, Why};
+    let g = Graph::new(&board.config, board.cards.iter().map(Card::node).collect());
+    let card = |i: usize| board.card(g.id(i));
+    let refuted_on = |h: usize| {
+        card(h)
+            .and_then(crate::model::links::refuted_at)
+            .or_else(|| verdict_time(history, g.id(h), "refuted"))
+            .map(date::format_timestamp)
+    };
+    let mut out = Vec::new();
+    for i in 0..g.len() {
+        if g.node(i).archived || g.is_done(i) {
+            continue;
+        }
+        for f in g.flags(i) {
+            let (h, via, dead) = match f {
+                Flag::PremiseRefuted { hypothesis, via } => (hypothesis, via, false),
+                Flag::DeadBlocked {
+                    why: Why::PremiseRefuted { hypothesis },
+                    via,
+                    ..
+                } => (hypothesis, via, true),
+                _ => continue,
+            };
+            let Some(c) = card(i) else { continue };
+            out.push(RestingOnRefuted {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                lane: c.lane.clone(),
+                hypothesis: g.id(h).to_string(),
+                hypothesis_title: card(h).map(|h| h.title.clone()).unwrap_or_default(),
+                refuted_on: refuted_on(h),
+                via: via.iter().map(|&v| g.id(v).to_string()).collect(),
+                dead_blocked: dead,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.via
+            .len()
+            .cmp(&b.via.len())
+            .then_with(|| a.hypothesis.cmp(&b.hypothesis))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
 /// [`flow::Aging`] with the card's title and labels.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AgingCard {
@@ -488,6 +615,7 @@ pub fn report(
     until: i64,
 ) -> anyhow::Result<Report> {
     let rows = hypotheses(board, history);
+    let all_decisions = super::decisions::decisions(board, history, &rows);
     let in_period = |d: &str| {
         date::parse_date(d)
             .is_some_and(|d| d * 86_400 >= since.div_euclid(86_400) * 86_400 && d * 86_400 <= until)
@@ -693,6 +821,9 @@ pub fn report(
         costs_total: costs(&cost_total_ref),
         aging,
         stale_verdicts: Vec::new(),
+        resting_on_refuted: resting_on_refuted(board, history),
+        flow_efficiency: flow.flow_efficiency,
+        time_blocked_by_lane: flow.time_blocked_by_lane.clone(),
         history_complete: gaps.is_none(),
         history_incomplete: gaps,
         labels: board
@@ -724,6 +855,8 @@ pub fn report(
         finished: flow.finished,
         aging_lanes,
         budgets: super::budget::statuses(&board.root, &board.config, history, since, until)?,
+        decisions: report_decisions(&all_decisions, since, until),
+        all_decisions,
         board_problems,
     })
 }

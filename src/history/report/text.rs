@@ -3,6 +3,7 @@
 
 use super::{HypothesisRow, Report};
 use crate::history::flow;
+use crate::model::date;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -306,6 +307,83 @@ pub fn markdown(r: &Report) -> String {
         );
         if let Some(r) = &h.rationale {
             let _ = writeln!(out, "  Refuted because: {}", cell(r));
+        }
+    }
+    let _ = writeln!(out, "\n## Work resting on refuted premises\n");
+    if r.resting_on_refuted.is_empty() {
+        let _ = writeln!(out, "Nothing in progress rests on a refuted hypothesis.");
+    }
+    for w in &r.resting_on_refuted {
+        let lane = r
+            .lane_counts
+            .iter()
+            .find(|l| l.lane == w.lane)
+            .map_or(w.lane.as_str(), |l| l.title.as_str());
+        let when = w
+            .refuted_on
+            .as_deref()
+            .and_then(date::parse_timestamp)
+            .map(|t| format!(" on {}", date::format_day_long(t.div_euclid(86_400))))
+            .unwrap_or_default();
+        let through = if w.via.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", through {}",
+                w.via
+                    .iter()
+                    .map(|v| crate::model::id::short(v).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "- {} ({}, {}) rests on *{}* ({}), refuted{when}{through}{}",
+            cell(&w.title),
+            crate::model::id::short(&w.id),
+            cell(lane),
+            cell(&w.hypothesis_title),
+            crate::model::id::short(&w.hypothesis),
+            if w.dead_blocked {
+                "; it waits on work that can no longer finish."
+            } else {
+                "."
+            }
+        );
+    }
+    out.push_str(&crate::history::decisions::markdown(&r.decisions));
+    let _ = writeln!(out, "\n## Flow efficiency\n");
+    match r.flow_efficiency {
+        None => {
+            let _ = writeln!(out, "No card was in progress in this period.");
+        }
+        Some(e) => {
+            let _ = writeln!(
+                out,
+                "Time worked / time in progress: {:.0}% (the rest was blocked, waiting on other cards).\n",
+                e * 100.0
+            );
+            let _ = writeln!(
+                out,
+                "| Lane | In progress | Blocked | Flow efficiency |\n|---|---:|---:|---:|"
+            );
+            for l in r.time_blocked_by_lane.iter().filter(|l| l.in_progress > 0) {
+                let lane = r
+                    .lane_counts
+                    .iter()
+                    .find(|x| x.lane == l.lane)
+                    .map_or(l.lane.as_str(), |x| x.title.as_str());
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    cell(lane),
+                    flow::human(l.in_progress),
+                    flow::human(l.blocked),
+                    l.flow_efficiency
+                        .map_or("—".to_string(), |e| format!("{:.0}%", e * 100.0))
+                );
+            }
         }
     }
     let _ = writeln!(

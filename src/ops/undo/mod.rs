@@ -525,6 +525,11 @@ fn plan_step(
         if let Some(b) = &new_bytes {
             let text = String::from_utf8(b.clone()).map_err(|_| anyhow!("{rel} is not UTF-8"))?;
             check_readable(&rel, &text)?;
+            // A link put back must still name a card and close no cycle.
+            if let Ok(l) = store::parse_card(&rel, b) {
+                super::link::check(board, now.as_ref(), &l.card)
+                    .map_err(|e| refuse(format!("card {title}: {e:#}")))?;
+            }
         }
         if new_bytes == now_bytes {
             continue;

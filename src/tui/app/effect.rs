@@ -126,6 +126,8 @@ impl Effect {
                 Verdict { .. } => "saving verdict",
                 Archive { .. } => "archiving",
                 Restore { .. } => "restoring",
+                Link { .. } => "linking",
+                Unlink { .. } => "unlinking",
                 Record(_) => "recording",
                 Undo { .. } => "undoing",
                 Redo { .. } => "redoing",
@@ -174,7 +176,12 @@ fn describe(action: &Action) -> String {
     let short = |card: &str| id::short(card).to_string();
     match action {
         Add(new) => format!("adding {:?}", new.title),
-        Move { card, lane, .. } => format!("moving {} to {lane}", short(card)),
+        Move {
+            card,
+            lane: Some(lane),
+            ..
+        } => format!("moving {} to {lane}", short(card)),
+        Move { card, .. } => format!("moving {}", short(card)),
         Set { card, .. } | SetChecked { card, .. } | Replace { card, .. } => {
             format!("saving {}", short(card))
         }
@@ -182,6 +189,8 @@ fn describe(action: &Action) -> String {
         Verdict { card, .. } => format!("saving the verdict of {}", short(card)),
         Archive { card } => format!("archiving {}", short(card)),
         Restore { card } => format!("restoring {}", short(card)),
+        Link { card, .. } => format!("linking {}", short(card)),
+        Unlink { card, .. } => format!("unlinking {}", short(card)),
         Record(r) => format!("recording the result of {}", short(&r.card)),
         Undo { .. } => "undoing".to_string(),
         Redo { .. } => "redoing".to_string(),

@@ -129,7 +129,7 @@ impl App {
         let mut effects = self.flush_moves();
         effects.push(Effect::apply(Action::Move {
             card: card.id.clone(),
-            lane,
+            lane: Some(lane),
             placement,
         }));
         effects

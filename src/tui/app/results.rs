@@ -175,8 +175,15 @@ impl App {
             let problems = self.board.problems.len();
             self.set_message(
                 match problems {
-                    0 => format!("reloaded: {n} cards"),
-                    p => format!("reloaded: {n} cards, {p} unreadable files"),
+                    0 => format!(
+                        "reloaded: {}",
+                        crate::model::text::count(n, "card", "cards")
+                    ),
+                    p => format!(
+                        "reloaded: {}, {}",
+                        crate::model::text::count(n, "card", "cards"),
+                        crate::model::text::count(p, "unreadable file", "unreadable files")
+                    ),
                 },
                 problems > 0,
             );

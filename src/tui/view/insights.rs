@@ -230,10 +230,10 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
             .time_in_lane
             .map(|s| {
                 format!(
-                    "{} · {}  ({} visits)",
+                    "{} · {}  ({})",
                     human(s.median),
                     human(s.p85),
-                    s.count
+                    crate::model::text::count(s.count, "visit", "visits")
                 )
             })
             .unwrap_or_else(|| "—".into());
@@ -247,11 +247,11 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
     let untimed = f.finished - f.end_to_end.map_or(0, |s| s.count);
     if let Some(s) = f.end_to_end {
         lines.push(Line::raw(format!(
-            "  {:<name_w$} {} · {}  ({} cards)",
+            "  {:<name_w$} {} · {}  ({})",
             "end to end",
             human(s.median),
             human(s.p85),
-            s.count,
+            crate::model::text::count(s.count, "card", "cards"),
             name_w = name_w,
         )));
     }

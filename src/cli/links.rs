@@ -1,0 +1,859 @@
+//! How research work connects, on the command line: `lanes link`,
+//! `lanes unlink`, `lanes ready`, `lanes list --blocked`, and the links
+//! and flags `lanes show` prints. The graph and its rules are
+//! [`crate::model::links`]; this is reading the board and printing.
+
+use super::{output, term};
+use crate::model::links::{flag_text, Flag, Graph, Kind, Why};
+use crate::model::text::one_line;
+use crate::model::{date, id, BoardConfig, Card};
+use crate::ops::{self, Action};
+use crate::store::{self, codec::Head, json, Heads, Problem};
+use anyhow::{anyhow, bail, Result};
+use clap::Args;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct LinkArgs {
+    /// The card: its id or any unique prefix of it
+    pub card: String,
+    #[command(flatten)]
+    pub to: LinkTo,
+}
+
+/// One link, from CARD.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct LinkTo {
+    /// CARD waits for OTHER: it is blocked until OTHER is done (stored on CARD)
+    #[arg(long, value_name = "OTHER")]
+    pub depends_on: Option<String>,
+    /// OTHER waits for CARD (stored on OTHER, as its depends_on)
+    #[arg(long, value_name = "OTHER")]
+    pub blocks: Option<String>,
+    /// CARD is part of OTHER (a card has one parent: a new one replaces it)
+    #[arg(long, value_name = "OTHER")]
+    pub parent: Option<String>,
+    /// CARD replaces OTHER (a newer hypothesis, a new decision)
+    #[arg(long, value_name = "OTHER")]
+    pub supersedes: Option<String>,
+    /// CARD and OTHER are related: see also (reads both ways)
+    #[arg(long, value_name = "OTHER")]
+    pub relates: Option<String>,
+    /// CARD (a decision) rests on OTHER's evidence (a hypothesis, an experiment)
+    #[arg(long, value_name = "OTHER")]
+    pub rests_on: Option<String>,
+}
+
+/// Links a new card starts with (`lanes add`, `lanes decide`); each
+/// option may be repeated.
+#[derive(Args, Debug, Default)]
+pub struct LinkFlags {
+    /// It waits for this card (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub depends_on: Vec<String>,
+    /// It is part of this card
+    #[arg(long, value_name = "CARD")]
+    pub parent: Option<String>,
+    /// It replaces this card: a newer hypothesis, a new decision (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub supersedes: Vec<String>,
+    /// See also (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub relates: Vec<String>,
+    /// The hypothesis or experiment it rests on: a decision's evidence (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub rests_on: Vec<String>,
+}
+
+impl LinkFlags {
+    /// The links, in the order of [`Kind::ALL`].
+    pub fn links(self) -> Vec<(Kind, String)> {
+        let LinkFlags {
+            depends_on,
+            parent,
+            supersedes,
+            relates,
+            rests_on,
+        } = self;
+        let tag = |k: Kind, v: Vec<String>| v.into_iter().map(move |o| (k, o));
+        tag(Kind::DependsOn, depends_on)
+            .chain(tag(Kind::Parent, parent.into_iter().collect()))
+            .chain(tag(Kind::Supersedes, supersedes))
+            .chain(tag(Kind::Relates, relates))
+            .chain(tag(Kind::RestsOn, rests_on))
+            .collect()
+    }
+}
+
+impl LinkArgs {
+    /// The card that stores the link, the kind, the other card.
+    fn parts(self) -> Result<(String, Kind, String)> {
+        let LinkTo {
+            depends_on,
+            blocks,
+            parent,
+            supersedes,
+            relates,
+            rests_on,
+        } = self.to;
+        let card = self.card;
+        Ok(if let Some(o) = depends_on {
+            (card, Kind::DependsOn, o)
+        } else if let Some(o) = blocks {
+            (o, Kind::DependsOn, card)
+        } else if let Some(o) = parent {
+            (card, Kind::Parent, o)
+        } else if let Some(o) = supersedes {
+            (card, Kind::Supersedes, o)
+        } else if let Some(o) = relates {
+            (card, Kind::Relates, o)
+        } else if let Some(o) = rests_on {
+            (card, Kind::RestsOn, o)
+        } else {
+            bail!(
+                "say which link: --depends-on, --blocks, --parent, --supersedes, --relates or --rests-on OTHER"
+            )
+        })
+    }
+}
+
+/// `lanes link` and `lanes unlink`: one commit in the card that stores
+/// the link.
+pub fn link(r: &Path, args: LinkArgs, unlink: bool) -> Result<ExitCode> {
+    let (card, kind, other) = args.parts()?;
+    let action = if unlink {
+        Action::Unlink { card, kind, other }
+    } else {
+        Action::Link { card, kind, other }
+    };
+    let outcome = ops::apply(&ops::Context::from_env(), r, action)?;
+    super::report(&outcome, r);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct ReadyArgs {
+    /// Only cards in this lane (id or title)
+    #[arg(long)]
+    pub lane: Option<String>,
+    /// Only cards with this label
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Only cards assigned to this person (a leading @ is ignored)
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Only among the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+    /// Also list the blocked cards, each with what it waits on (transitively), and every card's flags
+    #[arg(long)]
+    pub explain: bool,
+    /// Print the cards as JSON (see docs/FORMAT.md); with --explain, {"ready": [...], "blocked": [...]}
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The filters `list` and `ready` share.
+pub struct Filter {
+    pub lane: Option<String>,
+    pub label: Option<String>,
+    pub assignee: Option<String>,
+    pub all: bool,
+    /// `--view NAME`: only the cards the saved view shows (archived ones
+    /// as it says), in its order.
+    pub view: Option<super::views::Picked>,
+}
+
+impl Filter {
+    pub fn new(
+        config: &BoardConfig,
+        lane: Option<&str>,
+        label: Option<String>,
+        assignee: Option<String>,
+        all: bool,
+    ) -> Result<Filter> {
+        let lane = match lane {
+            Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
+            None => None,
+        };
+        // A label board.yaml does not declare, a letter or two from one it
+        // does: most likely a typo (an undeclared label is allowed).
+        if let Some(l) = &label {
+            let declared = || config.labels.iter().map(|d| d.name.as_str());
+            if !declared().any(|d| d == l) {
+                if let Some(near) = crate::model::text::did_you_mean(l, declared()) {
+                    crate::term::say!(
+                        "lanes: note: board.yaml declares no label {l:?}; did you mean {near}?"
+                    );
+                }
+            }
+        }
+        Ok(Filter {
+            lane,
+            label,
+            assignee,
+            all,
+            view: None,
+        })
+    }
+
+    pub fn keeps(&self, h: &Head) -> bool {
+        let shown = match &self.view {
+            Some(v) => v.place(h.id).is_some(),
+            None => self.all || !h.archived,
+        };
+        shown
+            && self.lane.as_ref().is_none_or(|l| h.lane == l)
+            && self
+                .label
+                .as_ref()
+                .is_none_or(|l| h.labels.contains(&l.as_str()))
+            && self
+                .assignee
+                .as_ref()
+                .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
+    }
+}
+
+/// The board's heads and their link graph, with what printing needs.
+struct Linked<'a> {
+    config: &'a BoardConfig,
+    heads: &'a [Head<'a>],
+    graph: Graph<'a>,
+    /// When each refuted hypothesis a printed flag names was refuted.
+    refuted: HashMap<usize, i64>,
+}
+
+impl<'a> Linked<'a> {
+    fn new(config: &'a BoardConfig, heads: &'a [Head<'a>]) -> Linked<'a> {
+        Linked {
+            config,
+            heads,
+            graph: Graph::new(config, heads.iter().map(Head::node).collect()),
+            refuted: HashMap::new(),
+        }
+    }
+
+    fn head(&self, i: usize) -> Option<&Head<'a>> {
+        let id = self.graph.id(i);
+        self.heads
+            .binary_search_by(|h| h.id.cmp(id))
+            .ok()
+            .map(|k| &self.heads[k])
+    }
+
+    /// `3fk2a9 (Title)`.
+    fn name(&self, i: usize) -> String {
+        let short = id::short(self.graph.id(i));
+        match self.head(i) {
+            Some(h) => format!(
+                "{short} ({})",
+                one_line(&crate::ops::clean_line(h.title, 50))
+            ),
+            None => short.to_string(),
+        }
+    }
+
+    fn lane_title(&self, lane: &str) -> String {
+        self.config
+            .lane(lane)
+            .map_or_else(|| lane.to_string(), |l| l.title.clone())
+    }
+
+    /// `3fk2a9  Title  Lane  <verdict>  (done) (archived)`, for lists of
+    /// linked cards.
+    fn row(&self, i: usize) -> String {
+        let Some(h) = self.head(i) else {
+            return id::short(self.graph.id(i)).to_string();
+        };
+        let mut s = format!(
+            "{}  {}  {}",
+            id::short(h.id),
+            one_line(&crate::ops::clean_line(h.title, 50)),
+            one_line(&self.lane_title(h.lane))
+        );
+        if let Some(v) = h.verdict {
+            let _ = write!(s, "  <{v}>");
+        }
+        if self.graph.is_done(i) {
+            s.push_str("  (done)");
+        } else if self.graph.is_blocked(i) {
+            s.push_str("  (blocked)");
+        }
+        if h.archived {
+            s.push_str("  (archived)");
+        }
+        s
+    }
+
+    /// The refuted hypotheses these flags name.
+    fn hypotheses(flags: &[Flag]) -> impl Iterator<Item = usize> + '_ {
+        flags.iter().filter_map(|f| match f {
+            Flag::PremiseRefuted { hypothesis, .. }
+            | Flag::DeadBlocked {
+                why: Why::PremiseRefuted { hypothesis },
+                ..
+            } => Some(*hypothesis),
+            _ => None,
+        })
+    }
+
+    /// When the refuted hypotheses of `flags` were refuted: from their
+    /// evidence, else (only then) from the board's history.
+    fn dates(&self, r: &Path, heads: &Heads, flags: &[Flag]) -> HashMap<usize, i64> {
+        let wanted: BTreeSet<usize> = Linked::hypotheses(flags).collect();
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for h in wanted {
+            let at = heads
+                .card(self.graph.id(h))
+                .and_then(|c| c.ok())
+                .and_then(|c| crate::model::links::refuted_at(&c));
+            match at {
+                Some(t) => {
+                    out.insert(h, t);
+                }
+                None => missing.push(h),
+            }
+        }
+        if missing.is_empty() {
+            return out;
+        }
+        // A verdict given by hand: its history knows when. (A board
+        // outside git, or a history that cannot be read: no date.)
+        if let Ok(history) = crate::history::board_history(r) {
+            for h in missing {
+                if let Some(t) =
+                    crate::history::report::verdict_time(&history, self.graph.id(h), "refuted")
+                {
+                    out.insert(h, t);
+                }
+            }
+        }
+        out
+    }
+
+    fn flag_line(&self, f: &Flag) -> String {
+        flag_text(f, &|i| self.name(i), &|h| self.refuted.get(&h).copied())
+    }
+
+    fn flags_json(&self, flags: &[Flag]) -> serde_json::Value {
+        use serde_json::{json, Value as J};
+        let ids = |v: &[usize]| J::Array(v.iter().map(|&i| J::from(self.graph.id(i))).collect());
+        J::Array(
+            flags
+                .iter()
+                .map(|f| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("flag".into(), J::from(f.kind()));
+                    match f {
+                        Flag::PremiseRefuted { hypothesis, via } => {
+                            m.insert("card".into(), J::from(self.graph.id(*hypothesis)));
+                            m.insert("via".into(), ids(via));
+                            m.insert("refuted_on".into(), self.refuted_json(*hypothesis));
+                        }
+                        Flag::DependsOnSuperseded { card, by } => {
+                            m.insert("card".into(), J::from(self.graph.id(*card)));
+                            m.insert("by".into(), ids(by));
+                        }
+                        Flag::DependsOnArchived { card } => {
+                            m.insert("card".into(), J::from(self.graph.id(*card)));
+                        }
+                        Flag::DeadBlocked { via, cause, why } => {
+                            m.insert("card".into(), J::from(self.graph.id(*cause)));
+                            m.insert("via".into(), ids(via));
+                            m.insert("why".into(), J::from(why.as_str()));
+                            match why {
+                                Why::Superseded { by } => {
+                                    m.insert("by".into(), json!([self.graph.id(*by)]));
+                                }
+                                Why::PremiseRefuted { hypothesis } => {
+                                    m.insert(
+                                        "hypothesis".into(),
+                                        J::from(self.graph.id(*hypothesis)),
+                                    );
+                                    m.insert("refuted_on".into(), self.refuted_json(*hypothesis));
+                                }
+                                _ => {}
+                            }
+                        }
+                        Flag::InCycle { cycle } => {
+                            m.insert("cycle".into(), ids(cycle));
+                        }
+                    }
+                    m.insert("message".into(), J::from(self.flag_line(f)));
+                    J::Object(m)
+                })
+                .collect(),
+        )
+    }
+
+    fn refuted_json(&self, h: usize) -> serde_json::Value {
+        self.refuted.get(&h).map_or(serde_json::Value::Null, |&t| {
+            serde_json::Value::from(date::format_timestamp(t))
+        })
+    }
+
+    /// What a blocked card waits on, as JSON: each card once, in the
+    /// order of [`Graph::waits_on`], with its depth and the card waiting
+    /// on it.
+    fn waits_json(&self, i: usize) -> serde_json::Value {
+        use serde_json::Value as J;
+        J::Array(
+            self.graph
+                .waits_on(i, WAITS_LIMIT)
+                .into_iter()
+                .filter(|w| !w.repeated)
+                .map(|w| {
+                    let h = self.head(w.card);
+                    serde_json::json!({
+                        "id": self.graph.id(w.card),
+                        "title": h.map(|h| h.title),
+                        "lane": h.map(|h| h.lane),
+                        "depth": w.depth,
+                        "waited_on_by": self.graph.id(w.via),
+                        "blocked": self.graph.is_blocked(w.card),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// The waits of a blocked card, as indented lines.
+    fn waits_text(&self, i: usize, out: &mut String) {
+        let waits = self.graph.waits_on(i, WAITS_LIMIT);
+        for w in &waits {
+            let pad = "  ".repeat(w.depth + 1);
+            let again = if w.repeated { "  (see above)" } else { "" };
+            let _ = writeln!(out, "{pad}waits on {}{again}", self.row(w.card));
+        }
+        if waits.len() >= WAITS_LIMIT {
+            let _ = writeln!(
+                out,
+                "    … (more: `lanes show {}`)",
+                id::short(self.graph.id(i))
+            );
+        }
+        let roots = self.graph.root_blockers(i);
+        if !roots.is_empty() && waits.iter().any(|w| w.depth > 1) {
+            let names: Vec<String> = roots.iter().map(|&c| self.name(c)).collect();
+            let _ = writeln!(out, "    to unblock it, finish: {}", names.join(", "));
+        }
+    }
+}
+
+/// At most this many lines of what one card waits on.
+const WAITS_LIMIT: usize = 40;
+
+/// Heads in board order: lane, rank, id.
+impl Filter {
+    /// Where a card goes among those kept: its place in the view, if
+    /// there is one (the board's order otherwise).
+    pub fn place(&self, h: &Head) -> usize {
+        self.view.as_ref().and_then(|v| v.place(h.id)).unwrap_or(0)
+    }
+
+    /// Cards in the order they are listed: the view's, or the board's.
+    fn order<'h>(&self, config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
+        board_order(config, heads);
+        if self.view.is_some() {
+            heads.sort_by_key(|h| self.place(h));
+        }
+    }
+}
+
+fn board_order<'h>(config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
+    heads.sort_by(|a, b| {
+        let key = |h: &Head<'h>| {
+            (
+                config.lane_index(h.lane).unwrap_or(usize::MAX),
+                h.lane,
+                h.rank,
+                h.id,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+/// `lanes ready`: cards not blocked, not done and not archived, in board
+/// order; with `--explain`, the blocked ones too, with what they wait on,
+/// and every card's flags.
+pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
+    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+    let mut filter = Filter::new(
+        &config,
+        args.lane.as_deref(),
+        args.label,
+        args.assignee,
+        false,
+    )?;
+    if let Some(name) = &args.view {
+        filter.view = Some(super::views::pick(r, &config, name, false)?);
+    }
+    let heads = if args.json {
+        Heads::load_for_json(r)?
+    } else {
+        Heads::load(r)?
+    };
+    let all = heads.heads();
+    let mut linked = Linked::new(&config, &all);
+    let (ready, blocked, flags) = {
+        let g = &linked.graph;
+        let pick = |blocked: bool| -> Vec<&Head> {
+            let mut v: Vec<&Head> = all
+                .iter()
+                .filter(|h| {
+                    filter.keeps(h)
+                        && g.index(h.id).is_some_and(|i| {
+                            if blocked {
+                                g.is_blocked(i)
+                            } else {
+                                g.is_ready(i)
+                            }
+                        })
+                })
+                .collect();
+            filter.order(&config, &mut v);
+            v
+        };
+        let ready = pick(false);
+        let blocked = if args.explain { pick(true) } else { Vec::new() };
+        // Flags (and what their dates cost) with --explain only.
+        let flags: HashMap<usize, Vec<Flag>> = if args.explain {
+            ready
+                .iter()
+                .chain(&blocked)
+                .filter_map(|h| g.index(h.id))
+                .map(|i| (i, g.flags(i)))
+                .filter(|(_, f)| !f.is_empty())
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        (ready, blocked, flags)
+    };
+    let every: Vec<Flag> = flags.values().flatten().cloned().collect();
+    linked.refuted = linked.dates(r, &heads, &every);
+    let linked = linked;
+    let g = &linked.graph;
+    let ready_ids: BTreeSet<&str> = ready.iter().map(|h| h.id).collect();
+    let blocked_ids: BTreeSet<&str> = blocked.iter().map(|h| h.id).collect();
+    let is = |h: &Head, blocked: bool| {
+        if blocked {
+            blocked_ids.contains(h.id)
+        } else {
+            ready_ids.contains(h.id)
+        }
+    };
+    let mut out = term::stdout();
+    let problems = heads.problems().to_vec();
+    if args.json {
+        let more = |h: &Head, waits: bool| {
+            let mut m = json::link_fields_text(g, h);
+            if !args.explain {
+                return m;
+            }
+            let Some(i) = g.index(h.id) else { return m };
+            let f = flags.get(&i).map(Vec::as_slice).unwrap_or_default();
+            let _ = write!(
+                m,
+                ",\"flags\":{}",
+                serde_json::to_string(&linked.flags_json(f)).unwrap_or_default()
+            );
+            if waits {
+                let _ = write!(
+                    m,
+                    ",\"waits_on\":{},\"unblocked_by\":{}",
+                    serde_json::to_string(&linked.waits_json(i)).unwrap_or_default(),
+                    serde_json::to_string(
+                        &g.root_blockers(i)
+                            .into_iter()
+                            .map(|c| g.id(c))
+                            .collect::<Vec<_>>()
+                    )
+                    .unwrap_or_default()
+                );
+            }
+            crate::model::text::json_safe(&m).into_owned()
+        };
+        if args.explain {
+            out.write_all(b"{\"ready\":")?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, false),
+                |h| more(h, false),
+                |h| filter.place(h),
+                &mut out,
+            )?;
+            out.write_all(b",\"blocked\":")?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, true),
+                |h| more(h, true),
+                |h| filter.place(h),
+                &mut out,
+            )?;
+            out.write_all(b"}\n")?;
+        } else {
+            heads.write_json_placed(
+                &config,
+                |h| is(h, false),
+                |h| more(h, false),
+                |h| filter.place(h),
+                &mut out,
+            )?;
+        }
+    } else {
+        let text = ready_text(&linked, &ready, &blocked, &flags, args.explain);
+        write!(out, "{text}")?;
+    }
+    out.flush()?;
+    for p in &problems {
+        say_problem(p);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn say_problem(p: &Problem) {
+    term::say_line(format_args!("{p}"));
+}
+
+fn ready_text(
+    linked: &Linked,
+    ready: &[&Head],
+    blocked: &[&Head],
+    flags: &HashMap<usize, Vec<Flag>>,
+    explain: bool,
+) -> String {
+    let g = &linked.graph;
+    let mut out = String::new();
+    let today = date::today();
+    if !explain {
+        // Under lane headings, as `lanes list`, counting what is ready
+        // (a WIP limit counts every card in the lane, not these).
+        let mut lane: Option<&str> = None;
+        for h in ready {
+            if lane != Some(h.lane) {
+                lane = Some(h.lane);
+                let n = ready.iter().filter(|x| x.lane == h.lane).count();
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "{} ({n} ready)", one_line(&linked.lane_title(h.lane)));
+            }
+            let _ = writeln!(out, "  {}", output::card_line(h, today, 0));
+        }
+        return out;
+    }
+    let _ = writeln!(out, "Ready ({})", ready.len());
+    if ready.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for h in ready {
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            output::card_line(h, today, 0),
+            one_line(&linked.lane_title(h.lane))
+        );
+        if let Some(f) = g.index(h.id).and_then(|i| flags.get(&i)) {
+            for flag in f {
+                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
+            }
+        }
+    }
+    let _ = writeln!(out, "\nBlocked ({})", blocked.len());
+    if blocked.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for h in blocked {
+        let Some(i) = g.index(h.id) else { continue };
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            output::card_line(h, today, g.blocked_by(i).len()),
+            one_line(&linked.lane_title(h.lane))
+        );
+        linked.waits_text(i, &mut out);
+        if let Some(f) = flags.get(&i) {
+            for flag in f {
+                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
+            }
+        }
+    }
+    out
+}
+
+/// `lanes show CARD`: the card with its links both ways and its flags.
+pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+    let heads = Heads::load(r)?;
+    let id = heads.resolve_id(query)?;
+    let card = match heads.card(&id) {
+        Some(Ok(c)) => c,
+        Some(Err(p)) => bail!("card {id} cannot be read:\n{p}"),
+        None => {
+            let rel = store::card_path(&id);
+            match heads.problems().iter().find(|p| p.path == rel) {
+                Some(p) => bail!("card {id} cannot be read:\n{p}"),
+                None => bail!("card {id} cannot be read"),
+            }
+        }
+    };
+    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+    let all = heads.heads();
+    let mut linked = Linked::new(&config, &all);
+    let i = linked.graph.index(&id);
+    let flags = i.map(|i| linked.graph.flags(i)).unwrap_or_default();
+    linked.refuted = linked.dates(r, &heads, &flags);
+    // A decision is shown with what moved in its evidence since it was
+    // taken (that needs the history, read for decisions only).
+    let decision = if crate::history::decisions::is_decision(&card) {
+        let (board, history) = super::board_and_history(r)?;
+        crate::history::query::decisions(r, &board, &history)
+            .into_iter()
+            .find(|d| d.id == id)
+    } else {
+        None
+    };
+    let mut out = term::stdout();
+    if json {
+        let mut v = output::card_json(&card);
+        if let (serde_json::Value::Object(m), Some(d)) = (&mut v, &decision) {
+            m.insert("decision_flags".into(), serde_json::to_value(&d.flags)?);
+        }
+        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, i) {
+            let g = &linked.graph;
+            m.extend(json::link_fields(g, &id, &|k| !card.links(k).is_empty()));
+            m.insert("flags".into(), linked.flags_json(&flags));
+            if g.is_blocked(i) {
+                m.insert("waits_on".into(), linked.waits_json(i));
+            }
+        }
+        term::json(&mut out, &v)?;
+    } else {
+        let links = i
+            .map(|i| links_text(&linked, &card, i, &flags))
+            .unwrap_or_default();
+        write!(out, "{}", output::show_text(&config, &card, &links))?;
+        if let Some(d) = decision.filter(|d| !d.flags.is_empty()) {
+            writeln!(out, "\nWhat moved since the decision")?;
+            for f in &d.flags {
+                writeln!(out, "  ! {}", one_line(&f.text))?;
+            }
+        }
+        write!(out, "{}", super::evidence::show_text(r, &card))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The links section of `lanes show`: each link both ways with the
+/// other card's short id, title, lane and verdict; what it waits on when
+/// it is blocked; its flags.
+fn links_text(linked: &Linked, card: &Card, i: usize, flags: &[Flag]) -> String {
+    let g = &linked.graph;
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    let mut add = |label: &'static str, list: Vec<usize>| {
+        for j in list {
+            rows.push((label, linked.row(j)));
+        }
+    };
+    add("depends on", g.depends_on(i).collect());
+    add("blocks", g.blocks(i).collect());
+    add("parent", g.parent(i).into_iter().collect());
+    add("children", g.children(i).collect());
+    add("supersedes", g.supersedes(i).collect());
+    add("superseded by", g.superseded_by(i).collect());
+    let mut related: Vec<usize> = g.relates(i).chain(g.related_by(i)).collect();
+    related.sort_unstable();
+    related.dedup();
+    add("relates to", related);
+    add("rests on", g.rests_on(i).collect());
+    add("evidence for", g.evidence_for(i).collect());
+    for d in g.dangling().iter().filter(|d| d.card == i) {
+        let label = d.kind.label();
+        rows.push((
+            label,
+            format!(
+                "{}  (no such card on this board: deleted, or not synced yet)",
+                id::short(d.id)
+            ),
+        ));
+    }
+    if rows.is_empty() && flags.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let state = if g.is_done(i) {
+        "done".to_string()
+    } else if g.is_blocked(i) {
+        let n = g.blocked_by(i).len();
+        format!(
+            "blocked: waits on {n} card{}",
+            if n == 1 { "" } else { "s" }
+        )
+    } else if card.archived {
+        "archived".to_string()
+    } else {
+        "ready".to_string()
+    };
+    let _ = writeln!(out, "\nLinks ({state})");
+    for (label, row) in rows {
+        let _ = writeln!(out, "  {label:<14} {row}");
+    }
+    if g.is_blocked(i) && g.waits_on(i, 2).iter().any(|w| w.depth > 1) {
+        let _ = writeln!(out, "  waiting, all the way down:");
+        linked.waits_text(i, &mut out);
+    }
+    if !flags.is_empty() {
+        let _ = writeln!(out, "\nFlags");
+        for f in flags {
+            let _ = writeln!(out, "  ! {}", linked.flag_line(f));
+        }
+    }
+    out
+}
+
+/// `lanes list`, `--blocked` and `--json`: cards in board order.
+pub fn list(r: &Path, filter: &Filter, blocked_only: bool, as_json: bool) -> Result<()> {
+    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+    let mut out = term::stdout();
+    let problems = if as_json {
+        let heads = Heads::load_for_json(r)?;
+        let all = heads.heads();
+        let g = Graph::new(&config, all.iter().map(Head::node).collect());
+        let keep = |h: &Head| {
+            filter.keeps(h) && (!blocked_only || g.index(h.id).is_some_and(|i| g.is_blocked(i)))
+        };
+        heads.write_json_placed(
+            &config,
+            keep,
+            |h| json::link_fields_text(&g, h),
+            |h| filter.place(h),
+            &mut out,
+        )?
+    } else {
+        let heads = Heads::load(r)?;
+        let all = heads.heads();
+        let g = Graph::new(&config, all.iter().map(Head::node).collect());
+        let blocked = |id: &str| g.index(id).map_or(0, |i| g.blocked_by(i).len());
+        let mut cards: Vec<&Head> = all
+            .iter()
+            .filter(|h| filter.keeps(h) && (!blocked_only || blocked(h.id) > 0))
+            .collect();
+        filter.order(&config, &mut cards);
+        let cards: Vec<Head> = cards.into_iter().cloned().collect();
+        write!(out, "{}", output::list_text(&config, &cards, &blocked))?;
+        heads.problems().to_vec()
+    };
+    out.flush()?;
+    for p in &problems {
+        say_problem(p);
+    }
+    Ok(())
+}
