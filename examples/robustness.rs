@@ -362,6 +362,8 @@ fn gen_card(r: &mut Rng) -> Card {
         })
         .collect();
     c.body = opt(r, gen_text);
+    // The team's own fields: any values (their types are board.yaml's).
+    c.fields = gen_extra(r, &[]);
     let known: Vec<&str> = lanes::model::field::top_keys().collect();
     c.extra = gen_extra(r, &known);
     c
@@ -474,6 +476,8 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
         },
         budgets,
         views: Default::default(),
+        fields: Default::default(),
+        fields_raw: None,
         extra: gen_extra(r, lanes::model::board::BOARD_KEYS),
         problems: Vec::new(),
     }

@@ -75,6 +75,7 @@ impl Personal {
             Known {
                 lanes: &lanes,
                 kinds: &config.kinds,
+                fields: &config.fields,
             },
             &mut problems,
         );

@@ -167,6 +167,9 @@ pub struct Filter {
     /// `--view NAME`: only the cards the saved view shows (archived ones
     /// as it says), in its order.
     pub view: Option<super::views::Picked>,
+    /// `--where FIELD=VALUE`: checked on whole cards (decoded only for
+    /// the cards the other filters keep).
+    pub wheres: Vec<crate::model::filter::Where>,
 }
 
 impl Filter {
@@ -199,7 +202,14 @@ impl Filter {
             assignee,
             all,
             view: None,
+            wheres: Vec::new(),
         })
+    }
+
+    /// Whether the card passes `--where` (true when none is given).
+    pub fn keeps_fields(&self, heads: &Heads, id: &str) -> bool {
+        self.wheres.is_empty()
+            || matches!(heads.card(id), Some(Ok(c)) if self.wheres.iter().all(|w| w.matches(&c)))
     }
 
     pub fn keeps(&self, h: &Head) -> bool {
@@ -828,7 +838,9 @@ pub fn list(r: &Path, filter: &Filter, blocked_only: bool, as_json: bool) -> Res
         let all = heads.heads();
         let g = Graph::new(&config, all.iter().map(Head::node).collect());
         let keep = |h: &Head| {
-            filter.keeps(h) && (!blocked_only || g.index(h.id).is_some_and(|i| g.is_blocked(i)))
+            filter.keeps(h)
+                && (!blocked_only || g.index(h.id).is_some_and(|i| g.is_blocked(i)))
+                && filter.keeps_fields(&heads, h.id)
         };
         heads.write_json_placed(
             &config,
@@ -844,7 +856,11 @@ pub fn list(r: &Path, filter: &Filter, blocked_only: bool, as_json: bool) -> Res
         let blocked = |id: &str| g.index(id).map_or(0, |i| g.blocked_by(i).len());
         let mut cards: Vec<&Head> = all
             .iter()
-            .filter(|h| filter.keeps(h) && (!blocked_only || blocked(h.id) > 0))
+            .filter(|h| {
+                filter.keeps(h)
+                    && (!blocked_only || blocked(h.id) > 0)
+                    && filter.keeps_fields(&heads, h.id)
+            })
             .collect();
         filter.order(&config, &mut cards);
         let cards: Vec<Head> = cards.into_iter().cloned().collect();

@@ -374,6 +374,9 @@ pub struct AddArgs {
     /// Free text
     #[arg(long)]
     pub body: Option<String>,
+    /// Set a field, as `lanes edit --set` does: a field board.yaml declares (priority=high) or a dotted built-in one (repeat for more)
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
     #[command(flatten)]
     pub links: links::LinkFlags,
 }
@@ -415,6 +418,9 @@ pub struct ListArgs {
     /// Only cards that are blocked: not done, and waiting on a card that is not done
     #[arg(long)]
     pub blocked: bool,
+    /// Only cards whose field has this value: a field board.yaml declares (priority=high) or a built-in one (kind=hypothesis, hypothesis.metric=ndcg@10); any case; repeat for more
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub wheres: Vec<String>,
     /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
@@ -467,6 +473,18 @@ fn root(cli_board: &Option<PathBuf>) -> Result<PathBuf> {
 
 fn yaml_arg(s: &str) -> Result<serde_yaml::Value> {
     store::parse_value(s)
+}
+
+/// `--set FIELD=VALUE` options as (field, YAML value) pairs.
+fn set_args(set: &[String]) -> Result<Vec<(String, serde_yaml::Value)>> {
+    set.iter()
+        .map(|s| {
+            let (k, v) = s.split_once('=').ok_or_else(|| {
+                anyhow!("--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232")
+            })?;
+            Ok((k.trim().to_string(), yaml_arg(v)?))
+        })
+        .collect()
 }
 
 /// `s` quoted for a POSIX shell (git runs merge drivers through `sh -c`).
@@ -792,6 +810,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 body: a.body,
                 links: a.links.links(),
                 decision: None,
+                set: set_args(&a.set)?,
             };
             let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
@@ -827,15 +846,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 let text = store::read_user_file(&path)?;
                 Action::Replace { card, text }
             } else if !set.is_empty() {
-                let mut fields = Vec::new();
-                for s in &set {
-                    let (k, v) = s.split_once('=').ok_or_else(|| {
-                        anyhow!(
-                            "--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232"
-                        )
-                    })?;
-                    fields.push((k.trim().to_string(), yaml_arg(v)?));
-                }
+                let fields = set_args(&set)?;
                 Action::Set { card, fields }
             } else {
                 return edit_in_editor(&r, &card);
@@ -1016,7 +1027,7 @@ fn demo_closing_words(root: &Path) -> String {
     let dir = shell_quote(&root.display().to_string());
     let installed = crate::env::Env::get()
         .os("PATH")
-        .map(|p| std::env::split_paths(p).any(|d| d.join("lanes").is_file()))
+        .map(|p| std::env::split_paths(p).any(|d| d.join(env!("CARGO_PKG_NAME")).is_file()))
         .unwrap_or(false);
     let go_on = if installed {
         format!("go on with `cd {dir} && lanes list` (or `lanes` for the board, `git log --stat` for its history)")
@@ -1256,6 +1267,12 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
     if let Some(name) = &args.view {
         filter.view = Some(views::pick(r, &config, name, args.all)?);
     }
+    filter.wheres = args
+        .wheres
+        .iter()
+        .map(|w| crate::model::filter::Where::parse(w, &config.fields))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(ops::refused)?;
     links::list(r, &filter, args.blocked, args.json)
 }
 

@@ -195,6 +195,25 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
             let _ = writeln!(out, "  at:       {}", one_line(at));
         }
     }
+    let fields = config.fields.shown(&card.fields);
+    if !fields.is_empty() {
+        let _ = writeln!(out, "\nFields");
+        let w = fields
+            .iter()
+            .map(|(l, ..)| l.chars().count())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        for (label, value, from) in &fields {
+            let _ = writeln!(
+                out,
+                "  {:<w$} {}{}",
+                format!("{}:", one_line(label)),
+                one_line(value),
+                from.note()
+            );
+        }
+    }
     if !card.checklist.is_empty() {
         let (done, total) = card.checklist_progress();
         let _ = writeln!(out, "\nChecklist  {done}/{total}");

@@ -615,7 +615,7 @@ mod tests {
         let text = |extra: &str| {
             let mut c = card();
             let v: Value = serde_yaml::from_str(extra).unwrap();
-            c.extra.insert("fields".into(), v);
+            c.fields = v.as_mapping().unwrap().clone();
             c
         };
         let base = text("{reviewers: [ana], priority: low}");
@@ -624,7 +624,7 @@ mod tests {
         let m = merge_card(Some(&base), &ours, &theirs, Side::Theirs);
         assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
         let want: Value = serde_yaml::from_str("{reviewers: [bo, cy], priority: high}").unwrap();
-        assert_eq!(m.card.extra.get("fields"), Some(&want));
+        assert_eq!(Some(&Value::Mapping(m.card.fields.clone())), Some(&want));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub const BOARD_KEYS: &[&str] = &[
     "settings",
     "budgets",
     "views",
+    "fields",
 ];
 
 /// Colours a label may have.
@@ -71,6 +72,11 @@ pub struct BoardConfig {
     pub budgets: Budgets,
     /// The team's saved views (`views:`; see [`super::view`]).
     pub views: Views,
+    /// The team's own card fields (`fields:`); none when that does not
+    /// read (reported in `problems`, kept as written).
+    pub fields: super::field::Schema,
+    /// `fields:` as written, to be written back unchanged.
+    pub fields_raw: Option<Value>,
     pub extra: Mapping,
     /// What is wrong in board.yaml without stopping the board: a budget,
     /// a lane colour or a saved view lanes cannot read. Each is kept as written, left
@@ -431,6 +437,15 @@ impl BoardConfig {
             }
         };
         let budgets = Budgets::read(f.take("budgets"), "budgets", &mut problems);
+        let fields_raw = f.take(super::field::DECLARED);
+        let fields = match &fields_raw {
+            None | Some(Value::Null) => super::field::Schema::default(),
+            Some(v) => super::field::Schema::from_value(v.clone(), super::field::DECLARED)
+                .unwrap_or_else(|e| {
+                    problems.push(e);
+                    super::field::Schema::default()
+                }),
+        };
         let lane_ids: Vec<String> = lanes.iter().map(|l| l.id.clone()).collect();
         let views = Views::read(
             f.take("views"),
@@ -439,6 +454,7 @@ impl BoardConfig {
             Known {
                 lanes: &lane_ids,
                 kinds: &kinds,
+                fields: &fields,
             },
             &mut problems,
         );
@@ -451,6 +467,8 @@ impl BoardConfig {
             settings,
             budgets,
             views,
+            fields,
+            fields_raw,
             extra: f.rest(),
             problems,
         })
@@ -505,6 +523,9 @@ impl BoardConfig {
             .put("settings", Value::Mapping(settings.build()));
         if let Some(v) = self.budgets.to_value() {
             b.put("budgets", v);
+        }
+        if let Some(v) = &self.fields_raw {
+            b.put(super::field::DECLARED, v.clone());
         }
         if let Some(v) = self.views.to_value() {
             b.put("views", v);

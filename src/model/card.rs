@@ -163,6 +163,10 @@ pub struct Card {
     pub hypothesis: Option<Box<Hypothesis>>,
     pub experiment: Option<Box<Experiment>>,
     pub decision: Option<Box<Decision>>,
+    /// The team's own fields (`fields:`), as the file has them; their
+    /// types are board.yaml's (`model::field::Schema`), checked by
+    /// `lanes validate` and when set.
+    pub fields: Mapping,
     pub checklist: Vec<ChecklistItem>,
     pub journal: Vec<JournalEntry>,
     pub body: Option<String>,
@@ -436,6 +440,19 @@ impl Card {
             .map(|f| Decision::from_fields(f).map(Box::new))
             .transpose()?
             .filter(|d| !d.is_empty());
+        let fields = match f.take(super::field::DECLARED) {
+            None | Some(Value::Null) => Mapping::new(),
+            Some(Value::Mapping(m)) => m,
+            Some(other) => {
+                return Err(FieldError::new(
+                    super::field::DECLARED,
+                    format!(
+                        "expected a mapping of the fields board.yaml declares, found {}",
+                        super::value::type_name(&other)
+                    ),
+                ))
+            }
+        };
         let checklist = f
             .list("checklist")?
             .into_iter()
@@ -466,6 +483,7 @@ impl Card {
             hypothesis,
             experiment,
             decision,
+            fields,
             checklist,
             journal,
             body,
@@ -506,6 +524,9 @@ impl Card {
             if !d.is_empty() {
                 b.put("decision", Value::Mapping(d.to_mapping()));
             }
+        }
+        if !self.fields.is_empty() {
+            b.put(super::field::DECLARED, Value::Mapping(self.fields.clone()));
         }
         b.seq(
             "checklist",
@@ -623,7 +644,7 @@ mod tests {
     fn fields_are_written_in_the_tables_order() {
         // Every field set, so every key is written.
         let c = parse(
-            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nrests_on: [h1]\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\ndecision: {statement: s, decided_by: a, decided_at: 2026-01-02}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
+            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nrests_on: [h1]\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\ndecision: {statement: s, decided_by: a, decided_at: 2026-01-02}\nfields: {priority: high}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
         )
         .expect("card");
         let order = |m: &Mapping, table: Vec<&str>| {

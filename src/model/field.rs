@@ -328,7 +328,7 @@ use Merge::{Append, Group as Nested, Placement, Scalar, Set};
 
 /// The built-in fields, in the order they are written in a card file
 /// (nested fields right after their group).
-pub static BUILTIN: [Field; 40] = [
+pub static BUILTIN: [Field; 41] = [
     Field::builtin("id", Type::Id, Scalar, "id", "the card's id", Never),
     Field::builtin(
         "title",
@@ -611,6 +611,14 @@ pub static BUILTIN: [Field; 40] = [
         Free,
     ),
     Field::builtin(
+        DECLARED,
+        Type::Declared,
+        Nested,
+        "fields",
+        "the team's own fields, declared under fields: in board.yaml",
+        Free,
+    ),
+    Field::builtin(
         "checklist",
         Type::Checklist,
         Merge::Checklist,
@@ -686,6 +694,28 @@ fn is_scalar(v: &Value) -> bool {
 pub struct Schema {
     /// Declared fields, in the order board.yaml lists them.
     pub declared: Vec<Field>,
+}
+
+/// Where a declared field's shown value comes from ([`Schema::shown`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The card has it.
+    Set,
+    /// board.yaml's default (the card has none).
+    Default,
+    /// The card has it, and board.yaml does not declare it.
+    Undeclared,
+}
+
+impl Shown {
+    /// What is said after the value.
+    pub fn note(self) -> &'static str {
+        match self {
+            Shown::Set => "",
+            Shown::Default => "  (default)",
+            Shown::Undeclared => "  (not declared in board.yaml)",
+        }
+    }
 }
 
 /// The types a declared field may have, as board.yaml names them.
@@ -788,6 +818,28 @@ impl Schema {
             .or_else(|| builtin(name))
     }
 
+    /// A card's declared fields for people, in board.yaml's order: (label,
+    /// value as text, where it comes from). A declared field the card
+    /// lacks shows its default; fields board.yaml does not declare (any
+    /// more) come last, as the card has them.
+    pub fn shown(&self, fields: &Mapping) -> Vec<(String, String, Shown)> {
+        let mut out: Vec<(String, String, Shown)> = Vec::new();
+        for f in &self.declared {
+            match (fields.get(f.key.as_ref()), &f.default) {
+                (Some(v), _) => out.push((f.label.to_string(), show_value(v), Shown::Set)),
+                (None, Some(d)) => out.push((f.label.to_string(), show_value(d), Shown::Default)),
+                (None, None) => {}
+            }
+        }
+        for (k, v) in fields {
+            let Some(k) = k.as_str() else { continue };
+            if !self.declared.iter().any(|f| f.key == k) {
+                out.push((k.to_string(), show_value(v), Shown::Undeclared));
+            }
+        }
+        out
+    }
+
     /// Every field a person may set, built-in then declared.
     pub fn settable(&self) -> impl Iterator<Item = &Field> {
         BUILTIN
@@ -797,7 +849,9 @@ impl Schema {
     }
 }
 
-fn is_field_name(s: &str) -> bool {
+/// A name a team may give its own field: lower case letters, digits and
+/// `_`, starting with a letter.
+pub fn is_field_name(s: &str) -> bool {
     s.len() <= 64
         && s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.bytes()

@@ -1,14 +1,19 @@
 //! Card filters, the language of `/` on the board and of saved views:
 //! free text plus `label:x`, `@who` (or `assignee:who`; `me` is you),
-//! `kind:x`, `verdict:x`, `lane:x` and `is:stale|overdue|archived|conflicted`;
-//! a leading `-` negates a term. All terms must match; matching ignores
-//! case.
+//! `kind:x`, `verdict:x`, `lane:x`, `is:stale|overdue|archived|conflicted`
+//! and `name:x` for a field the board declares (`priority:high`); a
+//! leading `-` negates a term. All terms must match; matching ignores
+//! case. [`Where`] is the command line's `--where FIELD=VALUE`, on any
+//! field.
 //!
-//! Typed on the board, a word that only looks like a term (`http://x`)
-//! is text. A saved view is read strictly ([`Filter::parse_strict`]): an
-//! unknown key, verdict, kind, lane or `is:` value is a mistake to report.
+//! Typed on the board, `name:x` naming no declared field matches no card
+//! (and `http://x` is text). A saved view is read strictly
+//! ([`Filter::parse_strict`]): an unknown key, verdict, kind, lane or `is:`
+//! value is a mistake to report.
 
+use super::field::{self, Schema};
 use super::{Card, Verdict};
+use serde_yaml::Value;
 
 /// The keys a term may have, as help and errors list them.
 pub const KEYS: &[&str] = &["label", "assignee", "kind", "verdict", "lane", "is"];
@@ -20,6 +25,8 @@ pub const STATES: &[&str] = &["stale", "overdue", "archived", "conflicted"];
 pub struct Filter {
     pub text: String,
     terms: Vec<(bool, Term)>,
+    /// Declared fields' defaults as text: (name, value).
+    defaults: Vec<(String, Value)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +39,8 @@ enum Term {
     Verdict(String),
     Lane(String),
     Is(State),
+    /// A declared field's value: (name, value), both lower case.
+    Field(String, String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,11 +100,13 @@ impl std::fmt::Debug for Scope<'_> {
     }
 }
 
-/// What a saved view's filter may name: the board's lanes and kinds.
+/// What a saved view's filter may name: the board's lanes, kinds and
+/// declared fields.
 #[derive(Debug, Clone, Copy)]
 pub struct Known<'a> {
     pub lanes: &'a [String],
     pub kinds: &'a [String],
+    pub fields: &'a Schema,
 }
 
 /// A term a strict filter cannot read: the term as written and why.
@@ -112,7 +123,20 @@ impl Filter {
         Filter {
             text: text.trim().to_string(),
             terms,
+            defaults: Vec::new(),
         }
+    }
+
+    /// The same filter, with `schema`'s defaults standing in for declared
+    /// fields a card does not have (`priority:medium` matches a card
+    /// without a priority when medium is the default).
+    pub fn with_schema(mut self, schema: &Schema) -> Filter {
+        self.defaults = schema
+            .declared
+            .iter()
+            .filter_map(|f| Some((f.key.to_string(), f.default.clone()?)))
+            .collect();
+        self
     }
 
     /// Read a saved view's filter: every term must mean what it says. The
@@ -126,7 +150,7 @@ impl Filter {
                 });
             }
         }
-        Ok(Filter::parse(text))
+        Ok(Filter::parse(text).with_schema(known.fields))
     }
 
     /// Why the first doubtful term of `text` may not mean what the user
@@ -160,7 +184,7 @@ impl Filter {
     pub fn matches_in(&self, card: &Card, scope: &Scope) -> bool {
         self.terms
             .iter()
-            .all(|(negated, t)| term_matches(t, card, scope) != *negated)
+            .all(|(negated, t)| term_matches(t, card, scope, &self.defaults) != *negated)
     }
 }
 
@@ -185,6 +209,11 @@ fn read_term(word: &str) -> (bool, Term) {
         Term::Lane(v.to_string())
     } else if let Some(v) = lw.strip_prefix("is:") {
         Term::Is(State::parse(v))
+    } else if let Some((name, v)) = lw
+        .split_once(':')
+        .filter(|(n, v)| field::is_field_name(n) && !v.is_empty() && !v.starts_with("//"))
+    {
+        Term::Field(name.to_string(), v.to_string())
     } else {
         // A lone `-` is text too.
         return (false, Term::Text(word.to_lowercase()));
@@ -213,8 +242,12 @@ fn check_term(word: &str, known: Known) -> Option<String> {
     if !looks_like_key {
         return None;
     }
+    let declared = || known.fields.declared.iter().map(|f| f.key.as_ref());
+    if !KEYS.contains(&key) && declared().any(|f: &str| f == key) {
+        return value.is_empty().then(|| format!("{word:?} names no {key}"));
+    }
     if !KEYS.contains(&key) {
-        let hint = super::text::did_you_mean(key, KEYS.iter().copied())
+        let hint = super::text::did_you_mean(key, KEYS.iter().copied().chain(declared()))
             .map(|k| format!("did you mean {k}:? "))
             .unwrap_or_default();
         return Some(format!(
@@ -250,7 +283,7 @@ fn check_term(word: &str, known: Known) -> Option<String> {
     }
 }
 
-fn term_matches(t: &Term, card: &Card, scope: &Scope) -> bool {
+fn term_matches(t: &Term, card: &Card, scope: &Scope, defaults: &[(String, Value)]) -> bool {
     match t {
         Term::Text(w) => {
             contains(&card.title, w)
@@ -277,6 +310,95 @@ fn term_matches(t: &Term, card: &Card, scope: &Scope) -> bool {
         Term::Is(State::Archived) => card.archived,
         Term::Is(State::Conflicted) => card.extra.contains_key("conflicts"),
         Term::Is(State::Unknown) => false,
+        Term::Field(name, v) => match defaults.iter().find(|(n, _)| n == name) {
+            _ if card.fields.contains_key(name.as_str()) => {
+                value_is(card.fields.get(name.as_str()), v)
+            }
+            Some((_, d)) => value_is(Some(d), v),
+            None => false,
+        },
+    }
+}
+
+/// Whether a field's value is `want` (lower case): text, a number or a
+/// bool as text in any case, a list that holds it.
+fn value_is(v: Option<&Value>, want: &str) -> bool {
+    match v {
+        Some(Value::Sequence(items)) => items.iter().any(|i| value_is(Some(i), want)),
+        Some(Value::Number(n)) => {
+            n.to_string() == want
+                || want
+                    .parse::<f64>()
+                    .is_ok_and(|w| n.as_f64().is_some_and(|x| x == w))
+        }
+        Some(v @ (Value::String(_) | Value::Bool(_))) => {
+            field::show_value(v).to_lowercase() == want
+                || matches!(v, Value::Bool(b) if b.to_string() == want)
+        }
+        _ => false,
+    }
+}
+
+/// `--where FIELD=VALUE`: cards whose field has that value (any case; a
+/// list holding it; a number equal to it). FIELD is a field the board
+/// declares (`priority`), or a built-in one by its dotted name (`kind`,
+/// `hypothesis.metric`, `experiment.dataset`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Where {
+    /// The dotted path in the card file.
+    path: String,
+    want: String,
+    /// The declared default, for cards without the field.
+    default: Option<Value>,
+}
+
+impl Where {
+    pub fn parse(text: &str, schema: &Schema) -> Result<Where, String> {
+        let (name, want) = text.split_once('=').ok_or_else(|| {
+            format!("--where {text:?}: expected FIELD=VALUE, e.g. --where priority=high")
+        })?;
+        let name = name.trim();
+        let want = want.trim().to_lowercase();
+        let own = name
+            .strip_prefix(field::DECLARED)
+            .and_then(|r| r.strip_prefix('.'))
+            .unwrap_or(name);
+        if let Some(f) = schema.declared.iter().find(|f| f.key == own) {
+            return Ok(Where {
+                path: format!("{}.{own}", field::DECLARED),
+                want,
+                default: f.default.clone(),
+            });
+        }
+        if field::builtin(name).is_some() {
+            return Ok(Where {
+                path: name.to_string(),
+                want,
+                default: None,
+            });
+        }
+        let names: Vec<String> = schema
+            .declared
+            .iter()
+            .map(|f| f.key.to_string())
+            .chain(field::BUILTIN.iter().map(|f| f.key.to_string()))
+            .collect();
+        let hint = super::text::did_you_mean(name, names.iter().map(String::as_str))
+            .map(|n| format!("; did you mean {n}?"))
+            .unwrap_or_default();
+        Err(format!("--where: unknown field {name:?}{hint}"))
+    }
+
+    pub fn matches(&self, card: &Card) -> bool {
+        let value = card.to_value();
+        let mut cur = Some(&value);
+        for part in self.path.split('.') {
+            cur = cur.and_then(|v| v.get(part));
+        }
+        match cur {
+            Some(v) => value_is(Some(v), &self.want),
+            None => value_is(self.default.as_ref(), &self.want),
+        }
     }
 }
 
@@ -345,10 +467,23 @@ mod tests {
     fn a_strict_filter_names_what_it_cannot_read() {
         let lanes = ["modeling".to_string(), "evaluation".to_string()];
         let kinds = ["task".to_string(), "hypothesis".to_string()];
+        let schema = Schema::from_value(
+            serde_yaml::from_str("priority: {type: enum, values: [low, high]}").unwrap(),
+            "fields",
+        )
+        .unwrap();
         let known = Known {
             lanes: &lanes,
             kinds: &kinds,
+            fields: &schema,
         };
+        assert!(Filter::parse_strict("priority:high -priority:low", known).is_ok());
+        let e = Filter::parse_strict("priorty:high", known).unwrap_err();
+        assert!(
+            e.message.contains("did you mean priority:?"),
+            "{}",
+            e.message
+        );
         assert!(Filter::parse_strict(
             "kind:hypothesis verdict:open @me lane:model is:stale -is:archived http://x",
             known
@@ -370,7 +505,45 @@ mod tests {
             assert_eq!(e.term, term, "{text}");
             assert!(e.message.contains(says), "{text}: {}", e.message);
         }
-        // On the board the same words are text, never an error.
+        // On the board the same words are never an error: a field no card
+        // has, matching none.
         assert!(!Filter::parse("asignee:me").is_empty());
+        assert!(!Filter::parse("asignee:me").matches(&card()));
+    }
+
+    #[test]
+    fn declared_fields_filter_with_their_defaults() {
+        let schema = Schema::from_value(
+            serde_yaml::from_str(
+                "priority: {type: enum, values: [low, medium, high], default: medium}\ndatasets: list\n",
+            )
+            .unwrap(),
+            "fields",
+        )
+        .unwrap();
+        let mut c = Card::new(
+            "abc".into(),
+            "T".into(),
+            "l".into(),
+            "i".into(),
+            "task".into(),
+        );
+        let f = |text: &str| Filter::parse(text).with_schema(&schema);
+        assert!(f("priority:medium").matches(&c), "the default");
+        assert!(!f("priority:high").matches(&c));
+        c.fields.insert("priority".into(), "High".into());
+        c.fields.insert(
+            "datasets".into(),
+            serde_yaml::from_str("[clicks-v3, x]").unwrap(),
+        );
+        assert!(f("priority:high datasets:clicks-v3").matches(&c));
+        assert!(!f("priority:medium").matches(&c));
+        assert!(!f("reviewer:ana").matches(&c), "a field no card has");
+        let w = Where::parse("priority=HIGH", &schema).unwrap();
+        assert!(w.matches(&c));
+        assert!(Where::parse("kind=task", &schema).unwrap().matches(&c));
+        assert!(Where::parse("prioritx=high", &schema)
+            .unwrap_err()
+            .contains("did you mean priority?"));
     }
 }

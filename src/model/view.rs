@@ -416,6 +416,7 @@ mod tests {
             Known {
                 lanes: &lanes,
                 kinds: &kinds,
+                fields: &crate::model::field::Schema::default(),
             },
             &mut problems,
         );

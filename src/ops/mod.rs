@@ -64,6 +64,9 @@ pub struct NewCard {
     pub links: Vec<(crate::model::links::Kind, String)>,
     /// What a decision records (kind `decision` when given).
     pub decision: Option<crate::model::card::Decision>,
+    /// Fields to set, as `Action::Set` sets them (declared fields by
+    /// their own names).
+    pub set: Vec<(String, Value)>,
 }
 
 /// Everything that changes a board.
@@ -395,12 +398,17 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             let mut value = old.to_value();
             let mut lines = Vec::new();
             let mut names = Vec::new();
+            let fields = fields
+                .into_iter()
+                .map(|(f, v)| set::declared(&config.fields, &old, &f, v))
+                .collect::<Result<Vec<_>>>()?;
             for (field, v) in &fields {
                 set_field(&mut value, field, v.clone(), &old)?;
                 let (name, line) = message::set_field_text(&old, field, v);
                 names.push(name);
                 lines.push(line);
             }
+            set::order_declared(&mut value, &config.fields);
             let mut card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
             lines.extend(verdict_by_hand(&old, &mut card, &fields)?);
             (Some(old), card, "edit", names.join(", "), lines.join("\n"))
@@ -764,6 +772,15 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
             target: new.target,
             ..Default::default()
         }));
+    }
+    if !new.set.is_empty() {
+        let mut value = card.to_value();
+        for (f, v) in new.set {
+            let (f, v) = set::declared(&config.fields, &card, &f, v)?;
+            set_field(&mut value, &f, v, &card)?;
+        }
+        set::order_declared(&mut value, &config.fields);
+        card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
     }
     Ok(card)
 }

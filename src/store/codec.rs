@@ -22,7 +22,7 @@ use serde_yaml::{Mapping, Number, Value};
 /// would change: a field added, removed or moved, a new encoding of a
 /// value, a change in what parsing puts where (the golden-bytes test in
 /// this file fails until it has moved).
-pub const LAYOUT_VERSION: u32 = 4;
+pub const LAYOUT_VERSION: u32 = 5;
 
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
@@ -48,6 +48,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
         hypothesis,
         experiment,
         decision,
+        fields,
         checklist,
         journal,
         body,
@@ -141,6 +142,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             w.mapping(extra)?;
         }
     }
+    w.mapping(fields)?;
     w.len(checklist.len());
     for item in checklist {
         let ChecklistItem { text, done, extra } = item;
@@ -225,6 +227,7 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
             extra: r.mapping()?,
         }));
     }
+    card.fields = r.mapping()?;
     let n = r.count()?;
     card.checklist = (0..n)
         .map(|_| {
@@ -668,6 +671,9 @@ decision:
   decided_by: ana
   decided_at: 2026-01-09
   venue: weekly review
+fields:
+  priority: high
+  effort_days: 2.5
 checklist:
 - text: hold-out check
   done: true
@@ -780,6 +786,28 @@ future_field:
                 "746c790002060c6675747572655f6669656c64080106066e65737465640704040100000000000000",
                 "05000000000000044003fdffffffffffffff05000000000000f87f04070000000000000006057365",
                 "76656e",
+            ),
+        ),
+        (
+            5,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310104",
+                "68797031030101010a323032362d30312d3035010a323032362d30322d3031010b46726565207465",
+                "78742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c70726563",
+                "6973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f",
+                "0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b656401",
+                "060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c69",
+                "67687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f75727305",
+                "0000000000000c4006046b696e6407030604613130300002010107536869702069740103616e6101",
+                "0a323032362d30312d303901060576656e7565060d7765656b6c7920726576696577020608707269",
+                "6f72697479060468696768060b6566666f72745f64617973050000000000000440010e686f6c642d",
+                "6f757420636865636b0101060262790603616e610114323032362d30312d30355431303a30303a30",
+                "305a03616e61237765656b656e6420747261666669630a6265686176657320646966666572656e74",
+                "6c790002060c6675747572655f6669656c64080106066e6573746564070404010000000000000005",
+                "000000000000044003fdffffffffffffff05000000000000f87f0407000000000000000605736576",
+                "656e",
             ),
         ),
     ];

@@ -248,7 +248,7 @@ impl App {
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        self.filter = Filter::parse(text);
+        self.filter = Filter::parse(text).with_schema(&self.board.config.fields);
         if !self.filter.is_empty() {
             self.keep_visible = None;
         }

@@ -4,7 +4,7 @@
 //! (one per mode) change this state and return effects.
 
 use super::mode::{HypSort, Mode};
-use crate::model::field::{self, Field, Schema};
+use crate::model::field::{Field, Schema};
 use crate::model::filter::Filter;
 use crate::model::view::SavedView;
 use crate::model::Card;
@@ -331,12 +331,7 @@ impl App {
     /// The board's fields: the built-in ones and those board.yaml declares
     /// under `fields:` (none if that does not read).
     pub fn schema(&self) -> Schema {
-        self.board
-            .config
-            .extra
-            .get(field::DECLARED)
-            .and_then(|v| Schema::from_value(v.clone(), field::DECLARED).ok())
-            .unwrap_or_default()
+        self.board.config.fields.clone()
     }
 
     /// The fields `E` offers on a card: those a person sets, built-in then

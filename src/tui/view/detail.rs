@@ -246,6 +246,18 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             out.push(l);
         }
     }
+    let fields = app.board.config.fields.shown(&card.fields);
+    if !fields.is_empty() {
+        out.push(Line::raw(""));
+        out.push(head("Fields"));
+        for (label, value, from) in fields {
+            let mut l = field(&label, value);
+            if !from.note().is_empty() {
+                l.spans.push(Span::styled(from.note(), t.muted()));
+            }
+            out.push(l);
+        }
+    }
     if !card.checklist.is_empty() {
         let (done, total) = card.checklist_progress();
         out.push(Line::raw(""));
