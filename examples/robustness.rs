@@ -475,6 +475,7 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             extra: gen_extra(r, &["commit"]),
         },
         budgets,
+        views: Default::default(),
         fields: Default::default(),
         fields_raw: None,
         extra: gen_extra(r, lanes::model::board::BOARD_KEYS),

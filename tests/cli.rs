@@ -2985,6 +2985,161 @@ fn hypotheses_text_marks_a_stale_verdict_in_its_row() {
     assert!(row.contains("supported ⚠stale"), "{text}");
 }
 
+// ---------------------------------------------------------------------------
+// Saved views on the command line
+
+/// `lanes ready --json ARGS`: the ids, in order.
+fn ready_ids(r: &Repo, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["ready", "--json"];
+    all.extend_from_slice(args);
+    let v: J = serde_json::from_str(&ok(&r.lanes(&all))).expect("ready --json is JSON");
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+/// The board.yaml of `r` with `views` (YAML under `views:`) in place of
+/// the template's.
+fn set_views(r: &Repo, views: &str) {
+    let text = r.read(".lanes/board.yaml");
+    let head = text.split("\nviews:\n").next().expect("board.yaml");
+    r.write(".lanes/board.yaml", format!("{head}\nviews:\n{views}"));
+}
+
+#[test]
+fn list_view_shows_a_saved_views_cards_in_its_order() {
+    let r = Repo::with_board(KANBAN);
+    let b = r.add("Beta probe", &["--label", "recsys"]);
+    let a = r.add("Alpha probe", &["--label", "recsys", "--assignee", "test"]);
+    let other = r.add("Unrelated", &["--assignee", "test"]);
+    let h = r.add(
+        "Zeta rule",
+        &[
+            "--label",
+            "recsys",
+            "--hypothesis",
+            "A rule helps",
+            "--metric",
+            "ctr",
+        ],
+    );
+    // The template's views work as shipped: mine is the git identity's
+    // (Test User <test@example.com>), open hypotheses are the hypothesis.
+    assert_eq!(
+        r.list_ids(&["--view", "mine"]),
+        vec![a.clone(), other.clone()]
+    );
+    assert_eq!(r.list_ids(&["--view", "open-hypotheses"]), vec![h.clone()]);
+    set_views(
+        &r,
+        "  recsys:\n    filter: label:recsys -kind:hypothesis\n    sort: title\n  shelf: {filter: is:archived}\n",
+    );
+    // Its filter and its sort (a to z), as JSON and as text.
+    assert_eq!(
+        r.list_ids(&["--view", "recsys"]),
+        vec![a.clone(), b.clone()]
+    );
+    let text = ok(&r.lanes(&["list", "--view", "recsys"]));
+    let alpha = text.find("Alpha probe").expect("alpha listed");
+    assert!(
+        alpha < text.find("Beta probe").expect("beta listed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Zeta rule") && !text.contains("Unrelated"),
+        "{text}"
+    );
+    // With the other options, all of them apply.
+    assert_eq!(
+        r.list_ids(&["--view", "recsys", "--assignee", "test"]),
+        vec![a.clone()]
+    );
+    // A view of archived cards shows them without --all.
+    ok(&r.lanes(&["archive", &b]));
+    assert_eq!(r.list_ids(&["--view", "shelf"]), vec![b.clone()]);
+    assert_eq!(r.list_ids(&["--view", "recsys"]), vec![a.clone()]);
+    // The user's own views, in the config file, replace the board's of
+    // the same name.
+    std::fs::create_dir_all(&r.config).expect("config folder");
+    std::fs::write(
+        r.config.join("config.yaml"),
+        "views:\n  recsys: {filter: \"kind:hypothesis\"}\n",
+    )
+    .expect("config");
+    assert_eq!(r.list_ids(&["--view", "recsys"]), vec![h]);
+    let err = fails(&r.lanes(&["ready", "--view", "recsy"]), 3);
+    assert!(err.contains("did you mean recsys?"), "{err}");
+    // ready --view: what can be picked up among the view's cards, in its
+    // order (the archived one never).
+    assert_eq!(ready_ids(&r, &["--view", "shelf"]), Vec::<String>::new());
+    std::fs::remove_file(r.config.join("config.yaml")).expect("no config");
+    let c = r.add("Aardvark probe", &["--label", "recsys"]);
+    assert_eq!(
+        ready_ids(&r, &["--view", "recsys"]),
+        vec![c.clone(), a.clone()]
+    );
+    let text = ok(&r.lanes(&["ready", "--view", "recsys"]));
+    assert!(
+        text.find("Aardvark").expect("c") < text.find("Alpha").expect("a"),
+        "{text}"
+    );
+    std::fs::write(
+        r.config.join("config.yaml"),
+        "views:\n  recsys: {filter: \"kind:hypothesis\"}\n",
+    )
+    .expect("config");
+    // A name that is no view: not found (3), naming the views.
+    let err = fails(&r.lanes(&["list", "--view", "nope"]), 3);
+    assert!(
+        err.contains("no view named \"nope\"; views are: recsys (yours), shelf"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_view_lanes_cannot_read_is_an_error_at_its_place_and_the_rest_works() {
+    let r = Repo::with_board(KANBAN);
+    let a = r.add("Alpha", &["--label", "recsys"]);
+    set_views(
+        &r,
+        "  good: {filter: label:recsys}\n  typo:\n    filter: label:recsys asignee:me\n  lanes:\n    lanes: [backlog, nowhere]\n",
+    );
+    let text = r.read(".lanes/board.yaml");
+    let line = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .expect("in board.yaml")
+            + 1
+    };
+    let err = fails(&r.lanes(&["list", "--view", "typo"]), 1);
+    assert!(
+        err.contains(&format!(
+            "view \"typo\" cannot be used: .lanes/board.yaml:{}:26: views.typo.filter: unknown filter key \"asignee\" in \"asignee:me\"",
+            line("asignee:me")
+        )),
+        "{err}"
+    );
+    // validate lists both, placed on the words themselves.
+    let out = r.lanes(&["validate"]);
+    let problems = fails(&out, 1);
+    let all = format!("{problems}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        all.contains(&format!(
+            ".lanes/board.yaml:{}:22: views.lanes.lanes.1: unknown lane \"nowhere\"",
+            line("nowhere")
+        )),
+        "{all}"
+    );
+    // The other view, the board and every other command work.
+    assert_eq!(r.list_ids(&["--view", "good"]), vec![a.clone()]);
+    assert_eq!(r.list_ids(&[]), vec![a.clone()]);
+    ok(&r.lanes(&["move", &a, "analysis"]));
+    // And views: stays as written: nothing rewrote it.
+    assert_eq!(r.read(".lanes/board.yaml"), text);
+}
+
 /// The command line says what the board would (issue 27): a lane over its
 /// WIP limit after `add` or `move` (the change is made), `move` without a
 /// lane reorders in place, "did you mean" for lanes, card ids and labels,

@@ -147,6 +147,9 @@ pub struct ReadyArgs {
     /// Only cards assigned to this person (a leading @ is ignored)
     #[arg(long)]
     pub assignee: Option<String>,
+    /// Only among the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
     /// Also list the blocked cards, each with what it waits on (transitively), and every card's flags
     #[arg(long)]
     pub explain: bool,
@@ -161,6 +164,9 @@ pub struct Filter {
     pub label: Option<String>,
     pub assignee: Option<String>,
     pub all: bool,
+    /// `--view NAME`: only the cards the saved view shows (archived ones
+    /// as it says), in its order.
+    pub view: Option<super::views::Picked>,
     /// `--where FIELD=VALUE`: checked on whole cards (decoded only for
     /// the cards the other filters keep).
     pub wheres: Vec<crate::model::filter::Where>,
@@ -195,6 +201,7 @@ impl Filter {
             label,
             assignee,
             all,
+            view: None,
             wheres: Vec::new(),
         })
     }
@@ -206,7 +213,11 @@ impl Filter {
     }
 
     pub fn keeps(&self, h: &Head) -> bool {
-        (self.all || !h.archived)
+        let shown = match &self.view {
+            Some(v) => v.place(h.id).is_some(),
+            None => self.all || !h.archived,
+        };
+        shown
             && self.lane.as_ref().is_none_or(|l| h.lane == l)
             && self
                 .label
@@ -450,6 +461,22 @@ impl<'a> Linked<'a> {
 const WAITS_LIMIT: usize = 40;
 
 /// Heads in board order: lane, rank, id.
+impl Filter {
+    /// Where a card goes among those kept: its place in the view, if
+    /// there is one (the board's order otherwise).
+    pub fn place(&self, h: &Head) -> usize {
+        self.view.as_ref().and_then(|v| v.place(h.id)).unwrap_or(0)
+    }
+
+    /// Cards in the order they are listed: the view's, or the board's.
+    fn order<'h>(&self, config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
+        board_order(config, heads);
+        if self.view.is_some() {
+            heads.sort_by_key(|h| self.place(h));
+        }
+    }
+}
+
 fn board_order<'h>(config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
     heads.sort_by(|a, b| {
         let key = |h: &Head<'h>| {
@@ -469,13 +496,16 @@ fn board_order<'h>(config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
 /// and every card's flags.
 pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let filter = Filter::new(
+    let mut filter = Filter::new(
         &config,
         args.lane.as_deref(),
         args.label,
         args.assignee,
         false,
     )?;
+    if let Some(name) = &args.view {
+        filter.view = Some(super::views::pick(r, &config, name, false)?);
+    }
     let heads = if args.json {
         Heads::load_for_json(r)?
     } else {
@@ -499,7 +529,7 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
                         })
                 })
                 .collect();
-            board_order(&config, &mut v);
+            filter.order(&config, &mut v);
             v
         };
         let ready = pick(false);
@@ -564,12 +594,30 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
         };
         if args.explain {
             out.write_all(b"{\"ready\":")?;
-            heads.write_json(&config, |h| is(h, false), |h| more(h, false), &mut out)?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, false),
+                |h| more(h, false),
+                |h| filter.place(h),
+                &mut out,
+            )?;
             out.write_all(b",\"blocked\":")?;
-            heads.write_json(&config, |h| is(h, true), |h| more(h, true), &mut out)?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, true),
+                |h| more(h, true),
+                |h| filter.place(h),
+                &mut out,
+            )?;
             out.write_all(b"}\n")?;
         } else {
-            heads.write_json(&config, |h| is(h, false), |h| more(h, false), &mut out)?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, false),
+                |h| more(h, false),
+                |h| filter.place(h),
+                &mut out,
+            )?;
         }
     } else {
         let text = ready_text(&linked, &ready, &blocked, &flags, args.explain);
@@ -794,7 +842,13 @@ pub fn list(r: &Path, filter: &Filter, blocked_only: bool, as_json: bool) -> Res
                 && (!blocked_only || g.index(h.id).is_some_and(|i| g.is_blocked(i)))
                 && filter.keeps_fields(&heads, h.id)
         };
-        heads.write_json(&config, keep, |h| json::link_fields_text(&g, h), &mut out)?
+        heads.write_json_placed(
+            &config,
+            keep,
+            |h| json::link_fields_text(&g, h),
+            |h| filter.place(h),
+            &mut out,
+        )?
     } else {
         let heads = Heads::load(r)?;
         let all = heads.heads();
@@ -808,7 +862,7 @@ pub fn list(r: &Path, filter: &Filter, blocked_only: bool, as_json: bool) -> Res
                     && filter.keeps_fields(&heads, h.id)
             })
             .collect();
-        board_order(&config, &mut cards);
+        filter.order(&config, &mut cards);
         let cards: Vec<Head> = cards.into_iter().cloned().collect();
         write!(out, "{}", output::list_text(&config, &cards, &blocked))?;
         heads.problems().to_vec()

@@ -6,6 +6,7 @@ mod decisions;
 mod evidence;
 pub mod links;
 pub mod output;
+mod views;
 
 use crate::term::{self, say};
 
@@ -412,6 +413,9 @@ pub struct ListArgs {
     /// Include archived cards
     #[arg(long)]
     pub all: bool,
+    /// Only the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
     /// Only cards that are blocked: not done, and waiting on a card that is not done
     #[arg(long)]
     pub blocked: bool,
@@ -1297,6 +1301,9 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
         args.assignee.clone(),
         args.all,
     )?;
+    if let Some(name) = &args.view {
+        filter.view = Some(views::pick(r, &config, name, args.all)?);
+    }
     filter.wheres = args
         .wheres
         .iter()

@@ -302,7 +302,8 @@ fn merge_kind(doc: Doc, path: &str, value: Option<&Value>) -> Merge {
         Doc::Card => field::merge_of(path, value),
         Doc::Board => match path {
             "kinds" => Merge::Set,
-            "settings" => Merge::Group,
+            // Saved views merge by name.
+            "settings" | "views" => Merge::Group,
             _ => Merge::Scalar,
         },
     }

@@ -1,6 +1,8 @@
 //! The board definition: `.lanes/board.yaml`.
 
+use super::filter::Known;
 use super::value::{FieldError, FieldResult, Fields, MapBuilder};
+use super::view::{Origin, Views};
 use serde_yaml::{Mapping, Value};
 
 pub const BOARD_KEYS: &[&str] = &[
@@ -11,6 +13,7 @@ pub const BOARD_KEYS: &[&str] = &[
     "kinds",
     "settings",
     "budgets",
+    "views",
     "fields",
 ];
 
@@ -67,14 +70,16 @@ pub struct BoardConfig {
     pub settings: Settings,
     /// What the team may spend per period (`budgets:`).
     pub budgets: Budgets,
+    /// The team's saved views (`views:`; see [`super::view`]).
+    pub views: Views,
     /// The team's own card fields (`fields:`); none when that does not
     /// read (reported in `problems`, kept as written).
     pub fields: super::field::Schema,
     /// `fields:` as written, to be written back unchanged.
     pub fields_raw: Option<Value>,
     pub extra: Mapping,
-    /// What is wrong in board.yaml without stopping the board: a budget
-    /// or a lane colour lanes cannot read. Each is kept as written, left
+    /// What is wrong in board.yaml without stopping the board: a budget,
+    /// a lane colour or a saved view lanes cannot read. Each is kept as written, left
     /// out where it would be used, and reported by `lanes validate` (as
     /// `path:line:column`, from the field path).
     pub problems: Vec<FieldError>,
@@ -441,6 +446,18 @@ impl BoardConfig {
                     super::field::Schema::default()
                 }),
         };
+        let lane_ids: Vec<String> = lanes.iter().map(|l| l.id.clone()).collect();
+        let views = Views::read(
+            f.take("views"),
+            "views",
+            Origin::Board,
+            Known {
+                lanes: &lane_ids,
+                kinds: &kinds,
+                fields: &fields,
+            },
+            &mut problems,
+        );
         Ok(BoardConfig {
             name,
             description,
@@ -449,6 +466,7 @@ impl BoardConfig {
             kinds,
             settings,
             budgets,
+            views,
             fields,
             fields_raw,
             extra: f.rest(),
@@ -508,6 +526,9 @@ impl BoardConfig {
         }
         if let Some(v) = &self.fields_raw {
             b.put(super::field::DECLARED, v.clone());
+        }
+        if let Some(v) = self.views.to_value() {
+            b.put("views", v);
         }
         b.extra(&self.extra).build()
     }

@@ -15,6 +15,7 @@ pub mod oplog;
 pub mod rank;
 pub mod text;
 pub mod value;
+pub mod view;
 
 pub use board::{
     BoardConfig, Budget, BudgetEntry, BudgetPeriod, Budgets, CommitMode, LabelDef, LaneDef,

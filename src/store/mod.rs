@@ -66,6 +66,11 @@ impl Problem {
     /// A field's problem at its place in `text` (the file at `path`).
     pub fn from_field(path: &str, text: &str, e: &FieldError) -> Self {
         let (line, column) = yaml::locate(text, &e.field);
+        let (line, column) = e
+            .near
+            .as_deref()
+            .and_then(|words| yaml::locate_near(text, line, column, words))
+            .unwrap_or((line, column));
         Problem::new(path, line, column, e.to_string())
     }
 }
@@ -160,7 +165,12 @@ pub fn parse_board(bytes: &[u8]) -> Result<BoardConfig, Problem> {
     let value =
         yaml::parse(bytes).map_err(|e| Problem::new(BOARD_FILE, e.line, e.column, e.message))?;
     let text = std::str::from_utf8(bytes).unwrap_or_default();
-    BoardConfig::from_value(value).map_err(|e| Problem::from_field(BOARD_FILE, text, &e))
+    let mut config =
+        BoardConfig::from_value(value).map_err(|e| Problem::from_field(BOARD_FILE, text, &e))?;
+    config
+        .views
+        .place(|e| Problem::from_field(BOARD_FILE, text, e).to_string());
+    Ok(config)
 }
 
 /// Render a card for writing over `previous_text` (if the file exists).
@@ -561,8 +571,21 @@ impl Heads {
         more: impl Fn(&codec::Head) -> String,
         out: &mut impl Write,
     ) -> Result<Vec<Problem>> {
+        self.write_json_placed(config, keep, more, |_| 0, out)
+    }
+
+    /// [`Heads::write_json`], each lane's cards in the order `place`
+    /// gives them (a saved view's), then the board's.
+    pub fn write_json_placed(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        place: impl Fn(&codec::Head) -> usize,
+        out: &mut impl Write,
+    ) -> Result<Vec<Problem>> {
         self.snapshot
-            .write_json(&self.root, config, keep, more, out)
+            .write_json(&self.root, config, keep, more, place, out)
     }
 
     /// The heads, in id order.

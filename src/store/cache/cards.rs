@@ -449,6 +449,7 @@ impl Snapshot {
         config: &BoardConfig,
         keep: impl Fn(&Head) -> bool,
         more: impl Fn(&Head) -> String,
+        place: impl Fn(&Head) -> usize,
         out: &mut impl Write,
     ) -> Result<Vec<Problem>> {
         let mut problems = self.problems.clone();
@@ -479,23 +480,24 @@ impl Snapshot {
             if keep(&head) {
                 let lane = config.lane_index(head.lane).unwrap_or(usize::MAX);
                 let extra = more(&head);
-                items.push((lane, head.lane, head.rank, head.id, text, extra));
+                let at = place(&head);
+                items.push((lane, head.lane, at, head.rank, head.id, text, extra));
             }
         }
-        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3, a.4).cmp(&(b.0, b.1, b.2, b.3, b.4)));
         out.write_all(b"[")?;
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 out.write_all(b",")?;
             }
-            match item.4.strip_suffix(b"}") {
-                Some(open) if !item.5.is_empty() => {
+            match item.5.strip_suffix(b"}") {
+                Some(open) if !item.6.is_empty() => {
                     out.write_all(open)?;
                     out.write_all(if open.ends_with(b"{") { b"" } else { b"," })?;
-                    out.write_all(item.5.as_bytes())?;
+                    out.write_all(item.6.as_bytes())?;
                     out.write_all(b"}")?;
                 }
-                _ => out.write_all(item.4)?,
+                _ => out.write_all(item.5)?,
             }
         }
         out.write_all(b"]\n")?;

@@ -17,7 +17,7 @@ mod spell;
 mod splice;
 
 pub use emit::emit;
-pub use read::{locate, parse, ParseError, MAX_DEPTH, MAX_FILE_BYTES};
+pub use read::{locate, locate_near, parse, ParseError, MAX_DEPTH, MAX_FILE_BYTES};
 pub use spell::{canonical_if_respelled, respell};
 pub use splice::render;
 

@@ -196,6 +196,8 @@ impl App {
             self.message = None;
             self.message_open = false;
         }
+        // board.yaml may have new views, or mended ones.
+        self.refresh_views();
         self.rebuild();
     }
 

@@ -6,6 +6,7 @@
 use super::mode::{HypSort, Mode};
 use crate::model::field::{Field, Schema};
 use crate::model::filter::Filter;
+use crate::model::view::SavedView;
 use crate::model::Card;
 use crate::ops;
 use crate::store::Board;
@@ -119,6 +120,18 @@ pub struct App {
     pub root: PathBuf,
     pub board: Board,
     pub filter: Filter,
+    /// The saved views in force (board.yaml's, then the user's), in the
+    /// order number keys and the palette give them.
+    pub views: Vec<SavedView>,
+    /// The name of the view shown, if one is.
+    pub view: Option<String>,
+    /// What is wrong with the saved views, placed (`path:line:col: ...`).
+    pub view_problems: Vec<String>,
+    /// The user's config file as read at start: its views are read
+    /// against the board each time the board loads.
+    pub personal: Option<crate::config::Personal>,
+    /// The names `@me` stands for in filters and views.
+    pub me: Vec<String>,
     pub columns: Vec<Column>,
     /// Selected column and row.
     pub col: usize,
@@ -195,6 +208,11 @@ impl App {
             root,
             board,
             filter: Filter::default(),
+            views: Vec::new(),
+            view: None,
+            view_problems: Vec::new(),
+            personal: None,
+            me: Vec::new(),
             columns: Vec::new(),
             col: 0,
             row: 0,
@@ -232,6 +250,7 @@ impl App {
             reload: Reload::Idle,
             settle: Settle::default(),
         };
+        app.refresh_views();
         app.rebuild();
         app
     }

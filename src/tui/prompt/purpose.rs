@@ -105,6 +105,8 @@ pub enum Purpose {
     Evidence {
         card: String,
     },
+    /// Words to find (the command palette's, help's): nothing is saved.
+    Search,
 }
 
 impl Purpose {
@@ -175,6 +177,7 @@ impl Purpose {
             Purpose::Because { verdict, .. } => format!("Reason for {verdict}"),
             Purpose::Filter { .. } => "Filter".into(),
             Purpose::Evidence { .. } => "Result from".into(),
+            Purpose::Search => "Find".into(),
         }
     }
 

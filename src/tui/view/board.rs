@@ -31,19 +31,34 @@ fn draw_top(frame: &mut Frame, app: &App, screen: &Screen) {
     } else {
         String::new()
     };
-    let mut spans = vec![
-        Span::styled(left.clone(), t.accent()),
-        Span::styled(
-            fit(&app.board.config.name, screen.top.width as usize / 2),
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
-    ];
+    let total = screen.top.width as usize;
+    // The view and the filter shown first; the board's name gets the rest.
+    let mut after = Vec::new();
+    if let (Some(name), Some((i, _))) = (&app.view, app.active_view()) {
+        after.push(Span::styled(
+            format!("  view {}: {}", i + 1, fit(name, 24)),
+            t.accent().add_modifier(Modifier::BOLD),
+        ));
+    }
     if !app.filter.is_empty() {
-        spans.push(Span::styled(
+        after.push(Span::styled(
             format!("  filter: {}", fit(&app.filter.text, 30)),
             t.warn(),
         ));
     }
+    let after_w: usize = after.iter().map(|s| s.width()).sum();
+    let name_room = total
+        .saturating_sub(width(&left) + after_w + width(&right))
+        .max(8)
+        .min(total / 2);
+    let mut spans = vec![
+        Span::styled(left.clone(), t.accent()),
+        Span::styled(
+            fit(&app.board.config.name, name_room),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+    ];
+    spans.extend(after);
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let pad = (screen.top.width as usize).saturating_sub(used + width(&right));
     spans.push(Span::raw(" ".repeat(pad)));
