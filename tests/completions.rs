@@ -213,11 +213,22 @@ fn every_card_lane_label_and_assignee_argument_completes_from_the_board() {
 #[test]
 fn saved_views_complete_from_the_board_and_the_users_config() {
     let r = Repo::with_board("crisp-dm");
+    // The template's own views replaced by two.
     let board = r.read(".lanes/board.yaml");
+    let start = board.find("\nviews:\n").expect("the template has views") + 1;
+    // It ends at the next top-level key (or the end of the file).
+    let body = start + "views:\n".len();
+    let end = board[body..]
+        .match_indices('\n')
+        .map(|(j, _)| body + j + 1)
+        .find(|&k| board[k..].starts_with(|c: char| c.is_ascii_alphabetic()))
+        .unwrap_or(board.len());
     r.write(
         ".lanes/board.yaml",
         format!(
-            "{board}views:\n  open-hypotheses: {{filter: \"kind:hypothesis verdict:open\", sort: updated}}\n  mine: {{filter: \"assignee:@me\"}}\n"
+            "{}views:\n  open-hypotheses: {{filter: \"kind:hypothesis verdict:open\", sort: updated}}\n  mine: {{filter: \"assignee:@me\"}}\n{}",
+            &board[..start],
+            &board[end..]
         ),
     );
     let config = r.config.join("config.yaml");
@@ -237,7 +248,9 @@ fn saved_views_complete_from_the_board_and_the_users_config() {
             })
             .collect()
     };
-    // The board's first; the user's own after, a name the board has once.
+    // The views in force, as the board shows them: the board's in its
+    // order, the user's own replacing one of the same name, then the
+    // user's others.
     assert_eq!(
         names(""),
         [
@@ -245,7 +258,7 @@ fn saved_views_complete_from_the_board_and_the_users_config() {
                 "open-hypotheses".to_string(),
                 "kind:hypothesis verdict:open".to_string()
             ),
-            ("mine".to_string(), "assignee:@me".to_string()),
+            ("mine".to_string(), "assignee:ana (yours)".to_string()),
             ("stale".to_string(), "stale (yours)".to_string()),
         ]
     );

@@ -124,6 +124,22 @@ fn man_page_lists_every_subcommand_and_renders() {
             "the man page has no {section} section"
         );
     }
+    // Board keys, from the key-command table: every command's keys and
+    // words, under help's topics.
+    assert!(page.contains(".SH \"BOARD KEYS\"\n") || page.contains(".SH BOARD KEYS\n"));
+    let roff = |t: &str| t.replace('-', "\\-").replace('\'', "\\*(Aq");
+    for spec in lanes::tui::command::TABLE {
+        let entry = format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff(&spec.keys.join(", ")),
+            roff(spec.about)
+        );
+        assert!(
+            page.contains(&entry),
+            "BOARD KEYS does not list {}: {entry:?}",
+            spec.name
+        );
+    }
     for var in [
         "LANES_BOARD",
         "LANES_CONFIG_DIR",

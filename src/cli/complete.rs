@@ -391,38 +391,44 @@ pub fn views(current: &OsStr) -> Vec<CompletionCandidate> {
 /// described by its filter. Read as plain YAML, whatever else the files
 /// hold: a view lanes cannot use is still a name to complete.
 pub fn views_in(root: &Path, personal: Option<&Path>, current: &OsStr) -> Vec<CompletionCandidate> {
+    use crate::model::view::{catalog, Origin};
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
-    const CONFIG: store::read::Rules = store::read::Rules {
-        what: "config files",
-        ..store::read::BOARD_FILES
+    // The views in force, as the board and `--view` see them
+    // (model::view::catalog): the board's, each replaced by the user's of
+    // the same name, then the user's others.
+    let Ok(config) = store::read_board_file(root, store::BOARD_FILE)
+        .map_err(anyhow::Error::from)
+        .and_then(|b| store::parse_board(&b).map_err(anyhow::Error::from))
+    else {
+        return Vec::new();
     };
-    let board = store::read_board_file(root, store::BOARD_FILE).ok();
-    let mine = personal.and_then(|p| store::read::read_path(p, &CONFIG).ok());
-    let mut seen = std::collections::BTreeSet::new();
-    let mut out = Vec::new();
-    for (bytes, yours) in [(board, false), (mine.map(|c| c.bytes), true)] {
-        let Some(Ok(doc)) = bytes.map(|b| store::yaml::parse(&b)) else {
-            continue;
-        };
-        let Some(serde_yaml::Value::Mapping(views)) = doc.get("views") else {
-            continue;
-        };
-        for (name, view) in views {
-            let Some(name) = name.as_str() else { continue };
-            if !name.starts_with(current) || !safe(name) || !seen.insert(name.to_string()) {
-                continue;
-            }
-            let filter = view.get("filter").and_then(|f| f.as_str()).unwrap_or("");
-            let help = match (filter, yours) {
-                ("", false) => String::new(),
-                ("", true) => "yours".to_string(),
-                (f, false) => f.to_string(),
-                (f, true) => format!("{f} (yours)"),
+    let mine = personal
+        .and_then(|p| {
+            Some(crate::config::Personal {
+                name: p.display().to_string(),
+                text: std::fs::read_to_string(p).ok()?,
+            })
+        })
+        .map(|p| p.views(&config))
+        .unwrap_or_default();
+    catalog(&config.views, &mine)
+        .into_iter()
+        .filter(|v| v.name.starts_with(current) && safe(&v.name))
+        .map(|v| {
+            let filter = v
+                .view
+                .as_ref()
+                .map(|x| x.filter.text.clone())
+                .unwrap_or_default();
+            let help = match (filter.as_str(), v.origin) {
+                ("", Origin::Board) => String::new(),
+                ("", Origin::Personal) => "yours".to_string(),
+                (f, Origin::Board) => f.to_string(),
+                (f, Origin::Personal) => format!("{f} (yours)"),
             };
-            out.push(candidate(name, Some(help).filter(|h| !h.is_empty())));
-        }
-    }
-    out
+            candidate(&v.name, Some(help).filter(|h| !h.is_empty()))
+        })
+        .collect()
 }

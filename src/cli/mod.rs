@@ -1155,8 +1155,9 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), FILES, EXIT
-/// STATUS (from [`ops::Kind`]) and EXAMPLES.
+/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), FILES, BOARD
+/// KEYS (from the key-command table), EXIT STATUS (from [`ops::Kind`])
+/// and EXAMPLES.
 fn man_sections(roff: &mut clap_mangen::roff::Roff) {
     use clap_mangen::roff::{bold, roman};
     let item = |roff: &mut clap_mangen::roff::Roff, head: &str, text: &str| {
@@ -1178,6 +1179,17 @@ fn man_sections(roff: &mut clap_mangen::roff::Roff) {
         ("$LANES_CONFIG_DIR/templates/NAME.yaml", "your own board templates for lanes init --template"),
     ] {
         item(roff, path, what);
+    }
+    roff.control("SH", ["BOARD KEYS"]);
+    roff.text([roman(
+        "The board screen's default keys (a config.yaml keys: section may change them; ? shows those in force, : finds any action by name):",
+    )]);
+    for topic in crate::tui::command::Topic::ALL {
+        roff.control("SS", [topic.title()]);
+        for c in crate::tui::command::KeyCommand::in_topic(topic) {
+            let spec = c.spec();
+            item(roff, &spec.keys.join(", "), spec.about);
+        }
     }
     roff.control("SH", ["EXIT STATUS"]);
     item(roff, "0", "success");
