@@ -117,7 +117,13 @@ fn man_page_lists_every_subcommand_and_renders() {
         );
     }
     assert!(!page.contains("merge-driver"), "hidden commands stay out");
-    for section in ["ENVIRONMENT", "FILES", "EXIT STATUS", "EXAMPLES"] {
+    for section in [
+        "ENVIRONMENT",
+        "BOARD KEYS",
+        "FILES",
+        "EXIT STATUS",
+        "EXAMPLES",
+    ] {
         assert!(
             page.contains(&format!(".SH {section}\n"))
                 || page.contains(&format!(".SH \"{section}\"\n")),
@@ -130,8 +136,9 @@ fn man_page_lists_every_subcommand_and_renders() {
     let roff = |t: &str| t.replace('-', "\\-").replace('\'', "\\*(Aq");
     for spec in lanes::tui::command::TABLE {
         let entry = format!(
-            ".TP\n\\fB{}\\fR\n{}\n",
+            ".TP\n\\fB{} ({})\\fR\n{}\n",
             roff(&spec.keys.join(", ")),
+            roff(spec.name),
             roff(spec.about)
         );
         assert!(
@@ -148,6 +155,11 @@ fn man_page_lists_every_subcommand_and_renders() {
         "MLFLOW_TRACKING_URI",
     ] {
         assert!(page.contains(var), "ENVIRONMENT does not name {var}");
+    }
+    // Every key command of the board, with its config name and keys.
+    for spec in lanes::tui::command::TABLE {
+        let head = format!("\\fB{} ({})\\fR", spec.keys.join(", "), spec.name).replace('-', "\\-");
+        assert!(page.contains(&head), "BOARD KEYS does not list {head}");
     }
     assert!(
         !page.contains("LANES_CRASH_AT"),

@@ -401,7 +401,7 @@ fn help_lists_the_keymap_in_force() {
         "Keys",
         "move the card to the lane on the right",
         "undo your last change, again for the one before",
-        "filter: text, label:x, @who, kind:x, verdict:x, lane:x, is:stale",
+        "filter: text, label:x, @who, kind:x, verdict:x, lane:x, is:stale, ready, blocked",
         "Move cards",
         "Esc closes",
     ] {
@@ -3596,4 +3596,370 @@ fn a_prompt_label_longer_than_half_the_line_is_shown_whole_above_it() {
     let buf = buffer(&app);
     let (_, y) = locate(&buf, "Hypothesis 3/6 metric: ");
     assert_eq!(y, 23);
+}
+
+// How cards connect (issue 25): badges, the `ready`/`blocked` filter,
+// links in the details, the links view (`b`) and adding a link (`a`).
+
+/// Link two cards through the same action as `lanes link`.
+fn link(r: &Repo, card: &str, kind: lanes::model::links::Kind, other: &str) {
+    lanes::ops::apply(
+        &lanes::ops::Context::from_env(),
+        &r.path,
+        Action::Link {
+            card: card.into(),
+            kind,
+            other: other.into(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("link {card} to {other}: {e}"));
+}
+
+/// The sample board with links: Feature store backfill (5) depends on
+/// Profile event logs (3, done: its checklist meets its lane's exit
+/// criteria) and Audit recsys click data (4), so it waits on one; Tune
+/// learning rate (8) waits on 5; Calibration (9) rests on the refuted
+/// Session features (7); Interview support team (2) is part of Define
+/// churn (1).
+fn linked() -> Repo {
+    use lanes::model::links::Kind;
+    let r = sample();
+    link(&r, &id(5), Kind::DependsOn, &id(3));
+    link(&r, &id(5), Kind::DependsOn, &id(4));
+    link(&r, &id(8), Kind::DependsOn, &id(5));
+    link(&r, &id(9), Kind::DependsOn, &id(7));
+    link(&r, &id(2), Kind::Parent, &id(1));
+    r
+}
+
+/// The text of the card box that holds `title` (its three lines).
+fn card_box(buf: &ratatui::buffer::Buffer, title: &str) -> String {
+    let (x, y) = locate(buf, title);
+    (y..y + 3)
+        .map(|row| {
+            let (text, xs) = row_text(buf, row);
+            text.chars()
+                .zip(xs)
+                .filter(|(_, cx)| *cx >= x && *cx < x + 24)
+                .map(|(c, _)| c)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn cards_show_how_many_cards_they_wait_on_and_their_flags_at_80x24() {
+    let r = linked();
+    let mut app = r.app(80, 24);
+    let buf = buffer(&app);
+    // Data Preparation is the third lane: on screen at 80 columns.
+    let backfill = card_box(&buf, "Feature store backfill");
+    assert!(backfill.contains("c05x7m ⊘1"), "{backfill}");
+    // A card that waits on nothing has no badge.
+    let profile = card_box(&buf, "Profile event logs");
+    assert!(!profile.contains('⊘'), "{profile}");
+    // Further right: Tune learning rate waits on one; Calibration rests
+    // on a refuted hypothesis.
+    select_card(&mut app, &id(9));
+    let buf = buffer(&app);
+    let tune = card_box(&buf, "Tune learning rate");
+    assert!(tune.contains("c08x7m ⊘1"), "{tune}");
+    let calibration = card_box(&buf, "Calibration cuts");
+    assert!(calibration.contains("⚑premise"), "{calibration}");
+    // Done, the blocker no longer counts: no badge.
+    r.lanes(&["move", &id(4), "deployment"]);
+    app.on_loaded(r.load());
+    select_card(&mut app, &id(5));
+    let buf = buffer(&app);
+    let backfill = card_box(&buf, "Feature store backfill");
+    assert!(backfill.contains("c05x7m task"), "{backfill}");
+}
+
+#[test]
+fn ready_and_blocked_filter_the_board() {
+    let r = linked();
+    let mut app = r.app(120, 32);
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, "blocked");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let shown = |app: &App| -> Vec<String> {
+        let mut v: Vec<String> = (0..app.columns.len())
+            .flat_map(|c| column_ids(app, c))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(shown(&app), [id(5), id(8)]);
+    locate(&buffer(&app), "filter: blocked");
+    // Ready: not done (no verdict, no done lane, exit criteria not met),
+    // not blocked.
+    app.set_filter("ready");
+    assert_eq!(shown(&app), [id(1), id(2), id(4), id(9)]);
+    // Combined with other terms, in any case.
+    app.set_filter("READY @ana");
+    assert_eq!(shown(&app), [id(1), id(9)]);
+    // A change to a link is seen at once: 8 no longer waits.
+    lanes::ops::apply(
+        &lanes::ops::Context::from_env(),
+        &r.path,
+        Action::Unlink {
+            card: id(8),
+            kind: lanes::model::links::Kind::DependsOn,
+            other: id(5),
+        },
+    )
+    .expect("unlink");
+    let changed = lanes::watch::read_changed(&r.path, &[id(8)].into());
+    app.on_card_files(changed);
+    app.set_filter("blocked");
+    assert_eq!(shown(&app), [id(5)]);
+}
+
+#[test]
+fn details_list_links_both_ways_with_lane_and_verdict() {
+    let r = linked();
+    let mut app = r.app(100, 60);
+    select_card(&mut app, &id(5));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    for want in [
+        "⊘ blocked: waits on 1 card not done (c04x7m)",
+        "depends on    c03x7m Profile event logs · Data Understanding · done",
+        "depends on    c04x7m Audit recsys click data · Data Understanding",
+        "blocks        c08x7m Tune learning rate schedule · Modeling",
+    ] {
+        assert!(screen.contains(want), "no {want:?} in:\n{screen}");
+    }
+    // The parent lists its parts with their lanes.
+    press(&mut app, &[code(KeyCode::Esc)]);
+    select_card(&mut app, &id(1));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("has part      c02x7m Interview support team · Business Understanding"),
+        "{screen}"
+    );
+    // A card resting on a refuted hypothesis: its verdict, and the flag.
+    press(&mut app, &[code(KeyCode::Esc)]);
+    select_card(&mut app, &id(9));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    for want in [
+        "depends on    c07x7m Session features improve CTR · Modeling · refuted",
+        "⚑ premise refuted: c07x7m (Session features improve CTR) was refuted",
+    ] {
+        assert!(screen.contains(want), "no {want:?} in:\n{screen}");
+    }
+}
+
+#[test]
+fn the_links_view_shows_the_tree_and_enter_goes_to_a_card() {
+    let r = linked();
+    let mut app = r.app(80, 24);
+    select_card(&mut app, &id(8));
+    press(&mut app, &[key('b')]);
+    assert!(matches!(app.mode, Mode::Links { .. }), "{:?}", app.mode);
+    let buf = buffer(&app);
+    let screen = screen_text(&buf);
+    // 8 waits on 5, which waits on 3 and 4: indented under it.
+    let (x5, y5) = locate(&buf, "c05x7m Feature store backfill");
+    let (x3, y3) = locate(&buf, "c03x7m Profile event logs");
+    let (x4, _) = locate(&buf, "c04x7m Audit recsys click data");
+    assert!(y3 > y5 && x3 == x5 + 2 && x4 == x3, "{screen}");
+    assert!(screen.contains("depends on (3)"), "{screen}");
+    // The first card is selected; j selects the next; Enter goes there.
+    press(&mut app, &[key('j'), code(KeyCode::Enter)]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(selected(&app).as_deref(), Some(id(3).as_str()));
+    assert_eq!(app.lane_id(app.col), Some("data-understanding"));
+    let buf = buffer(&app);
+    locate(&buf, "Data Understanding");
+    // A card not shown by the filter: the filter goes.
+    app.set_filter("label:stakeholder");
+    select_card(&mut app, &id(1));
+    press(&mut app, &[key('b')]);
+    // 1 has one part: 2.
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(selected(&app).as_deref(), Some(id(2).as_str()));
+    assert!(app.filter.is_empty());
+    // A card without links says so, and no view opens.
+    select_card(&mut app, &id(6));
+    press(&mut app, &[key('b')]);
+    assert_eq!(app.mode, Mode::Board);
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("has no links")),
+        "{:?}",
+        app.message
+    );
+}
+
+#[test]
+fn the_links_view_scrolls_a_long_tree_at_80x24() {
+    use lanes::model::links::Kind;
+    let r = sample();
+    // 30 cards waiting on the first.
+    for n in 30..60 {
+        r.write_card(
+            &id(n),
+            &card(
+                &id(n),
+                &format!("Waiting card {n}"),
+                "modeling",
+                "z",
+                "task",
+                "",
+            ),
+        );
+    }
+    r.commit_all("thirty cards");
+    for n in 30..60 {
+        link(&r, &id(n), Kind::DependsOn, &id(1));
+    }
+    let mut app = r.app(80, 24);
+    select_card(&mut app, &id(1));
+    press(&mut app, &[key('b')]);
+    let buf = buffer(&app);
+    locate(&buf, "blocks (30)");
+    assert!(find(&buf, "Waiting card 59").is_none());
+    // G: the last card, scrolled into view; the frame says where.
+    press(&mut app, &[key('G')]);
+    let buf = buffer(&app);
+    locate(&buf, "Waiting card 59");
+    assert!(find(&buf, "blocks (30)").is_none());
+    assert!(screen_text(&buf).contains("/31 "), "{}", screen_text(&buf));
+    // Enter goes to it (in Modeling, scrolled down the lane).
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(selected(&app).as_deref(), Some(id(59).as_str()));
+    locate(&buffer(&app), "Waiting card 59");
+}
+
+#[test]
+fn unlinking_from_the_links_view_asks_then_commits() {
+    let r = linked();
+    let mut app = r.app(80, 24);
+    select_card(&mut app, &id(8));
+    press(&mut app, &[key('b')]);
+    let commits = r.commit_count();
+    // x asks; any key but y keeps the link.
+    assert!(press(&mut app, &[key('x'), key('n')]).is_empty());
+    assert_eq!(r.commit_count(), commits);
+    let effects = press(&mut app, &[key('x')]);
+    assert!(effects.is_empty());
+    locate(&buffer(&app), "y removes the link");
+    let effects = press(&mut app, &[key('y')]);
+    assert_eq!(
+        effects,
+        [Effect::apply(Action::Unlink {
+            card: id(8),
+            kind: lanes::model::links::Kind::DependsOn,
+            other: id(5),
+        })]
+    );
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), commits + 1);
+    assert!(
+        r.subjects()[0].contains("unlink c08x7m"),
+        "{:?}",
+        r.subjects()
+    );
+    assert!(!r.read(&card_path(&id(8))).contains("depends_on"));
+    // Its last link gone, the view closes on the next key.
+    press(&mut app, &[key('j')]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn a_link_is_added_by_picking_the_card_from_a_fuzzy_list() {
+    let r = linked();
+    let mut app = r.app(80, 24);
+    select_card(&mut app, &id(1));
+    press(&mut app, &[key('a')]);
+    // Title words, in any order, narrow the list.
+    type_text(&mut app, "back feat");
+    let buf = buffer(&app);
+    let screen = screen_text(&buf);
+    assert!(screen.contains("Link c01x7m to"), "{screen}");
+    assert!(screen.contains("1 card"), "{screen}");
+    locate(&buf, "c05x7m Feature store backfill");
+    assert!(find(&buf, "Profile event logs").is_none(), "{screen}");
+    // Then how: d, depends on.
+    press(&mut app, &[code(KeyCode::Enter)]);
+    locate(&buffer(&app), "this card depends on it");
+    let commits = r.commit_count();
+    let effects = press(&mut app, &[key('d')]);
+    assert_eq!(
+        effects,
+        [Effect::apply(Action::Link {
+            card: id(1),
+            kind: lanes::model::links::Kind::DependsOn,
+            other: id(5),
+        })]
+    );
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), commits + 1);
+    assert!(
+        r.subjects()[0].contains("link c01x7m Define churn success metric"),
+        "{:?}",
+        r.subjects()
+    );
+    assert!(r
+        .read(&card_path(&id(1)))
+        .contains(&format!("depends_on:\n  - {}", id(5))));
+    // The board shows it at once: 1 now waits on 5.
+    let (waiting, _) = app.links().badge(&id(1));
+    assert_eq!(waiting, 1);
+    // An id prefix finds a card too; `b` stores the link on the other
+    // card, as `lanes link --blocks` does.
+    select_card(&mut app, &id(6));
+    press(&mut app, &[key('a')]);
+    type_text(&mut app, "c09");
+    let effects = press(&mut app, &[code(KeyCode::Enter), key('b')]);
+    assert_eq!(
+        effects,
+        [Effect::apply(Action::Link {
+            card: id(9),
+            kind: lanes::model::links::Kind::DependsOn,
+            other: id(6),
+        })]
+    );
+    // Esc cancels, nothing is linked.
+    press(&mut app, &[key('a'), key('x'), code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn a_link_that_would_close_a_cycle_is_refused_naming_it() {
+    let r = linked();
+    let mut app = r.app(100, 24);
+    // 3 depending on 8 closes 3 → 8 → 5 → 3.
+    select_card(&mut app, &id(3));
+    press(&mut app, &[key('a')]);
+    type_text(&mut app, "tune");
+    let effects = press(&mut app, &[code(KeyCode::Enter), key('d')]);
+    let commits = r.commit_count();
+    for e in effects {
+        let Effect::Apply { action, .. } = e else {
+            panic!("{e:?}")
+        };
+        let result = lanes::ops::apply(&lanes::ops::Context::from_env(), &r.path, action);
+        app.on_applied(result);
+    }
+    assert_eq!(r.commit_count(), commits);
+    let msg = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(msg.contains("cycle"), "{msg}");
+    assert!(msg.contains("c03x7m → c08x7m → c05x7m → c03x7m"), "{msg}");
+    // Too long for the status line: shown whole above it.
+    assert!(app.message_open);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("cycle: c03x7m → c08x7m → c05x7m"),
+        "{screen}"
+    );
 }

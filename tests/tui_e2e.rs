@@ -11,7 +11,7 @@
 mod common;
 
 use common::tmux::*;
-use common::{card_path, Repo};
+use common::{card_path, short, Repo};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -1253,6 +1253,145 @@ fn a_moves_feedback_is_whole_on_a_busy_80_column_status_line() {
     assert!(
         bottom.contains("✎2") || bottom.contains("2 unc"),
         "the uncommitted count stays: {bottom}"
+    );
+    t.keys(&["q"]);
+    t.wait_for_end();
+}
+
+// ---------------------------------------------------------------------------
+// How cards connect (issue 25), in an 80x24 pane.
+
+/// Add a card outside the screen: its full id.
+fn add_card(r: &Repo, title: &str, lane: &str) -> String {
+    let out = lanes_outside(r, &["add", title, "--lane", lane]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The screen line just below the first one showing `needle`.
+fn line_below(screen: &str, needle: &str) -> String {
+    let mut lines = screen.lines();
+    lines.find(|l| l.contains(needle));
+    lines.next().unwrap_or_default().to_string()
+}
+
+/// A card waiting on two others shows `⊘2` under its title; done, one
+/// of them no longer counts, as the screen follows the files.
+#[test]
+fn a_blocked_card_shows_how_many_cards_it_waits_on() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let ranker = add_card(&r, "Train the ranker", "business-understanding");
+    let clean = add_card(&r, "Clean the clickstream", "business-understanding");
+    let sessions = add_card(&r, "Sessionise events", "data-understanding");
+    lanes_outside(&r, &["link", &ranker, "--depends-on", &clean]);
+    lanes_outside(&r, &["link", &ranker, "--depends-on", &sessions]);
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    let screen = t.wait_for("the badge", |s| {
+        line_below(s, "Train the ranker").contains(&format!("{} ⊘2", short(&ranker)))
+    });
+    assert!(
+        !line_below(&screen, "Clean the clickstream").contains('⊘'),
+        "{screen}"
+    );
+    // A blocker done elsewhere (moved to the done lane): one left.
+    lanes_outside(&r, &["move", &clean, "deployment"]);
+    t.wait_for("one blocker left", |s| {
+        line_below(s, "Train the ranker").contains(&format!("{} ⊘1", short(&ranker)))
+    });
+    t.keys(&["q"]);
+    t.wait_for_end();
+}
+
+/// `b` shows the card's neighbourhood; `Enter` on a card in a lane off
+/// screen goes there: the board scrolls to its lane and selects it.
+#[test]
+fn the_links_view_goes_to_a_card_in_a_lane_off_screen() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let ranker = add_card(&r, "Train the ranker", "business-understanding");
+    let canary = add_card(&r, "Canary the pipeline", "deployment");
+    let report = add_card(&r, "Weekly report", "evaluation");
+    lanes_outside(&r, &["link", &ranker, "--depends-on", &canary]);
+    lanes_outside(&r, &["link", &report, "--depends-on", &ranker]);
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    let screen = t.wait_for_text("Train the ranker");
+    assert!(
+        !screen.contains("Deployment"),
+        "off screen at 80 columns:\n{screen}"
+    );
+    t.keys(&["b"]);
+    let screen = t.wait_for("the links view", |s| {
+        s.contains("depends on (1)") && s.contains("blocks (1)")
+    });
+    for want in [
+        format!("{} Canary the pipeline · Deployment", short(&canary)),
+        format!("{} Weekly report · Evaluation", short(&report)),
+    ] {
+        assert!(screen.contains(&want), "no {want:?} in:\n{screen}");
+    }
+    // The first card (what it depends on) is selected: go there.
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the board at the card", |s| {
+        s.contains(&format!("at {} Canary the pipeline", short(&canary)))
+            && header_column(s, "Deployment").is_some()
+    });
+    assert!(
+        !screen.contains("depends on (1)"),
+        "the view closed:\n{screen}"
+    );
+    // It is the selected card: its details open.
+    t.keys(&["Enter"]);
+    t.wait_for("its details", |s| {
+        s.contains(&format!("{} · Canary the pipeline", short(&canary)))
+    });
+    t.keys(&["Escape", "q"]);
+    t.wait_for_end();
+}
+
+/// `a`, a few letters of the other card's title, `Enter`, `d`: one
+/// commit linking the two, as `lanes link --depends-on` makes it.
+#[test]
+fn a_link_is_added_by_picking_the_card_from_a_fuzzy_list() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let ranker = add_card(&r, "Train the ranker", "business-understanding");
+    let clean = add_card(&r, "Clean the clickstream", "data-preparation");
+    add_card(&r, "Weekly report", "evaluation");
+    let commits = r.commit_count();
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    t.wait_for_text("Train the ranker");
+    t.keys(&["a"]);
+    t.wait_for_text(&format!("Link {} to", short(&ranker)));
+    t.type_text("click");
+    let screen = t.wait_for("one card found", |s| {
+        s.contains("1 card") && s.contains("Find: click")
+    });
+    assert!(screen.contains("Clean the clickstream"), "{screen}");
+    assert!(!screen.contains("Weekly report"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for_text("this card depends on it");
+    t.keys(&["d"]);
+    t.wait_for("the link on the board", |s| {
+        line_below(s, "Train the ranker").contains(&format!("{} ⊘1", short(&ranker)))
+            && s.contains("lanes: link")
+    });
+    assert_eq!(r.commit_count(), commits + 1, "{}", t.diagnostics());
+    let subject = &r.subjects()[0];
+    assert!(
+        subject.contains(&format!("link {} Train the ranker", short(&ranker)))
+            && subject.contains(&format!("depends on {}", short(&clean))),
+        "{subject}"
+    );
+    let file = std::fs::read_to_string(r.path.join(card_path(&ranker))).expect("the card");
+    assert!(
+        file.contains(&format!("depends_on:\n  - {clean}\n")),
+        "{file}"
     );
     t.keys(&["q"]);
     t.wait_for_end();

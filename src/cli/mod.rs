@@ -1169,6 +1169,21 @@ fn man_sections(roff: &mut clap_mangen::roff::Roff) {
     for v in crate::env::VARS.iter().filter(|v| v.documented) {
         item(roff, v.name, v.about);
     }
+    roff.control("SH", ["BOARD KEYS"]);
+    roff.text([roman(
+        "The board screen's keys (lanes, or lanes tui), by topic, from its one table of key commands; each can be bound to other keys under keys: in the config file, by the name in brackets.",
+    )]);
+    for topic in crate::tui::command::Topic::ALL {
+        roff.control("SS", [topic.title()]);
+        for cmd in crate::tui::command::KeyCommand::in_topic(topic) {
+            let spec = cmd.spec();
+            item(
+                roff,
+                &format!("{} ({})", spec.keys.join(", "), spec.name),
+                spec.about,
+            );
+        }
+    }
     roff.control("SH", ["FILES"]);
     for (path, what) in [
         (".lanes/board.yaml", "the board: lanes, WIP limits, labels, settings (committed)"),
@@ -1179,17 +1194,6 @@ fn man_sections(roff: &mut clap_mangen::roff::Roff) {
         ("$LANES_CONFIG_DIR/templates/NAME.yaml", "your own board templates for lanes init --template"),
     ] {
         item(roff, path, what);
-    }
-    roff.control("SH", ["BOARD KEYS"]);
-    roff.text([roman(
-        "The board screen's default keys (a config.yaml keys: section may change them; ? shows those in force, : finds any action by name):",
-    )]);
-    for topic in crate::tui::command::Topic::ALL {
-        roff.control("SS", [topic.title()]);
-        for c in crate::tui::command::KeyCommand::in_topic(topic) {
-            let spec = c.spec();
-            item(roff, &spec.keys.join(", "), spec.about);
-        }
     }
     roff.control("SH", ["EXIT STATUS"]);
     item(roff, "0", "success");

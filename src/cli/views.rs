@@ -106,6 +106,22 @@ fn cards<'a>(
         me,
         today: date::today(),
         stale: &is_stale,
+        linked: Default::default(),
+    };
+    // `ready` and `blocked` in a view's filter read the link graph.
+    let graph = crate::model::links::Graph::new(
+        &board.config,
+        board.cards.iter().map(Card::node).collect(),
+    );
+    let scope_of = |c: &Card| {
+        let linked = graph
+            .index(&c.id)
+            .map(|i| crate::model::filter::Linked {
+                ready: graph.is_ready(i),
+                blocked: graph.is_blocked(i),
+            })
+            .unwrap_or_default();
+        Scope { linked, ..scope }
     };
     let mut shown: Vec<&Card> = board
         .cards
@@ -113,9 +129,9 @@ fn cards<'a>(
         .filter(|c| view.shows_lane(&c.lane))
         .filter(|c| {
             if all && c.archived {
-                view.filter.matches_in(c, &scope)
+                view.filter.matches_in(c, &scope_of(c))
             } else {
-                view.shows(c, &scope)
+                view.shows(c, &scope_of(c))
             }
         })
         .collect();

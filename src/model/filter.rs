@@ -1,6 +1,8 @@
 //! Card filters, the language of `/` on the board and of saved views:
 //! free text plus `label:x`, `@who` (or `assignee:who`; `me` is you),
-//! `kind:x`, `verdict:x`, `lane:x`, `is:stale|overdue|archived|conflicted`
+//! `kind:x`, `verdict:x`, `lane:x`, `is:stale|overdue|archived|conflicted`,
+//! the words `ready` and `blocked` (what the card's links make of it:
+//! [`Linked`]),
 //! and `name:x` for a field the board declares (`priority:high`); a
 //! leading `-` negates a term. All terms must match; matching ignores
 //! case. [`Where`] is the command line's `--where FIELD=VALUE`, on any
@@ -41,6 +43,18 @@ enum Term {
     Is(State),
     /// A declared field's value: (name, value), both lower case.
     Field(String, String),
+    /// Not archived, not done, not blocked ([`super::links`]).
+    Ready,
+    /// Waiting on a card that is not done.
+    Blocked,
+}
+
+/// What a card's links make of it, for the `ready` and `blocked` terms
+/// (from the board's [`super::links::Index`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Linked {
+    pub ready: bool,
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +93,8 @@ pub struct Scope<'a> {
     pub today: i64,
     /// Whether a card's verdict is stale, by card id.
     pub stale: &'a dyn Fn(&str) -> bool,
+    /// What the card's links make of it (`ready`, `blocked`).
+    pub linked: Linked,
 }
 
 impl Default for Scope<'_> {
@@ -87,6 +103,7 @@ impl Default for Scope<'_> {
             me: &[],
             today: i64::MIN,
             stale: &|_| false,
+            linked: Linked::default(),
         }
     }
 }
@@ -181,6 +198,26 @@ impl Filter {
         self.matches_in(card, &Scope::default())
     }
 
+    /// Whether it has a `ready` or `blocked` term: matching needs the
+    /// card's links ([`Scope::linked`]).
+    pub fn reads_links(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|(_, t)| matches!(t, Term::Ready | Term::Blocked))
+    }
+
+    /// Whether the card, with what its links make of it, matches (no
+    /// other scope: `@me`, `is:overdue` and `is:stale` match nothing).
+    pub fn matches_linked(&self, card: &Card, linked: Linked) -> bool {
+        self.matches_in(
+            card,
+            &Scope {
+                linked,
+                ..Scope::default()
+            },
+        )
+    }
+
     pub fn matches_in(&self, card: &Card, scope: &Scope) -> bool {
         self.terms
             .iter()
@@ -209,6 +246,10 @@ fn read_term(word: &str) -> (bool, Term) {
         Term::Lane(v.to_string())
     } else if let Some(v) = lw.strip_prefix("is:") {
         Term::Is(State::parse(v))
+    } else if lw == "ready" {
+        Term::Ready
+    } else if lw == "blocked" {
+        Term::Blocked
     } else if let Some((name, v)) = lw
         .split_once(':')
         .filter(|(n, v)| field::is_field_name(n) && !v.is_empty() && !v.starts_with("//"))
@@ -310,6 +351,8 @@ fn term_matches(t: &Term, card: &Card, scope: &Scope, defaults: &[(String, Value
         Term::Is(State::Archived) => card.archived,
         Term::Is(State::Conflicted) => card.extra.contains_key("conflicts"),
         Term::Is(State::Unknown) => false,
+        Term::Ready => scope.linked.ready,
+        Term::Blocked => scope.linked.blocked,
         Term::Field(name, v) => match defaults.iter().find(|(n, _)| n == name) {
             _ if card.fields.contains_key(name.as_str()) => {
                 value_is(card.fields.get(name.as_str()), v)
@@ -455,6 +498,7 @@ mod tests {
             me: &me,
             today,
             stale: &stale,
+            linked: Linked::default(),
         };
         assert!(f.matches_in(&c, &scope));
         assert!(f.needs_stale());
@@ -545,5 +589,26 @@ mod tests {
         assert!(Where::parse("prioritx=high", &schema)
             .unwrap_err()
             .contains("did you mean priority?"));
+    }
+
+    #[test]
+    fn ready_and_blocked_read_the_links() {
+        let c = card();
+        // `ready` and `blocked` read the card's links, in any case.
+        let ready = Linked {
+            ready: true,
+            blocked: false,
+        };
+        let f = Filter::parse("cold Ready");
+        assert!(f.reads_links() && !Filter::parse("cold").reads_links());
+        assert!(f.matches_linked(&c, ready) && !f.matches(&c));
+        assert!(!Filter::parse("blocked").matches_linked(&c, ready));
+        assert!(Filter::parse("BLOCKED @mei").matches_linked(
+            &c,
+            Linked {
+                ready: false,
+                blocked: true
+            }
+        ));
     }
 }

@@ -214,6 +214,27 @@ impl<'a> Node<'a> {
     }
 }
 
+/// Whether changing `before` into `after` (the same card) changes what
+/// a [`Graph`] makes of the board: its links, whether it is archived or
+/// done, or a refuted verdict. A new title or note does not; a move does
+/// only into or out of done.
+pub fn changes_graph(config: &BoardConfig, before: &Card, after: &Card) -> bool {
+    let key = |c: &Card| {
+        let progress = c.progress();
+        (
+            c.archived,
+            done::done(config, &progress).is_some(),
+            progress.verdict == Some(Verdict::Refuted),
+        )
+    };
+    before.id != after.id
+        || key(before) != key(after)
+        || before.depends_on != after.depends_on
+        || before.parent != after.parent
+        || before.supersedes != after.supersedes
+        || before.relates != after.relates
+}
+
 /// A link to a card that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dangling<'a> {
@@ -388,11 +409,28 @@ pub struct Waiting {
 type Ix = u32;
 
 /// Every card's links, resolved, with the relations computed from them.
-/// Cards are kept in id order; a card is named by its index.
+/// Cards are kept in id order; a card is named by its index. What is
+/// derived is in [`Derived`] (reached through `Deref`), which owns its
+/// data: [`Graph::into_index`] keeps it, with the ids, as an [`Index`].
 #[derive(Debug, Clone)]
 pub struct Graph<'a> {
     nodes: Vec<Node<'a>>,
+    derived: Derived,
+    dangling: Vec<Dangling<'a>>,
+    /// `supersedes` and `relates` links of a card to itself (ignored).
+    self_links: Vec<(usize, Kind)>,
+}
+
+/// What every card's links make of each card, by its index in id order:
+/// the relations both ways, done, blocked and ready, what can no longer
+/// finish, and the refuted premises work rests on. Computed once from
+/// the whole board ([`Graph::new`]); owns its data.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
     done: Vec<Option<Done>>,
+    archived: Vec<bool>,
+    /// A hypothesis refuted.
+    refuted: Vec<bool>,
     deps: Vec<Vec<Ix>>,
     parent: Vec<Option<Ix>>,
     supersedes: Vec<Vec<Ix>>,
@@ -407,9 +445,14 @@ pub struct Graph<'a> {
     /// The nearest refuted hypothesis each card rests on, and the card it
     /// depends on towards it.
     premise: Vec<Option<(Ix, Ix)>>,
-    dangling: Vec<Dangling<'a>>,
-    /// `supersedes` and `relates` links of a card to itself (ignored).
-    self_links: Vec<(usize, Kind)>,
+}
+
+impl<'a> std::ops::Deref for Graph<'a> {
+    type Target = Derived;
+
+    fn deref(&self) -> &Derived {
+        &self.derived
+    }
 }
 
 impl<'a> Graph<'a> {
@@ -425,10 +468,15 @@ impl<'a> Graph<'a> {
                 .ok()
                 .map(|i| i as Ix)
         };
-        let mut g = Graph {
+        let mut g = Derived {
             done: nodes
                 .iter()
                 .map(|x| done::done(config, &x.progress))
+                .collect(),
+            archived: nodes.iter().map(|x| x.archived).collect(),
+            refuted: nodes
+                .iter()
+                .map(|x| x.progress.verdict == Some(Verdict::Refuted))
                 .collect(),
             deps: vec![Vec::new(); n],
             parent: vec![None; n],
@@ -442,15 +490,14 @@ impl<'a> Graph<'a> {
             evidence_for: vec![Vec::new(); n],
             dead: vec![None; n],
             premise: vec![None; n],
-            dangling: Vec::new(),
-            self_links: Vec::new(),
-            nodes: Vec::new(),
         };
+        let mut dangling = Vec::new();
+        let mut self_links = Vec::new();
         for (i, node) in nodes.iter().enumerate() {
             for kind in Kind::ALL {
                 for (position, id) in node.links(kind).into_iter().enumerate() {
                     let Some(j) = find(id) else {
-                        g.dangling.push(Dangling {
+                        dangling.push(Dangling {
                             card: i,
                             kind,
                             position,
@@ -466,7 +513,7 @@ impl<'a> Graph<'a> {
                             continue;
                         }
                         Kind::Supersedes | Kind::Relates | Kind::RestsOn if j as usize == i => {
-                            g.self_links.push((i, kind));
+                            self_links.push((i, kind));
                             continue;
                         }
                         Kind::Supersedes => (&mut g.supersedes[i], &mut g.superseded_by),
@@ -480,18 +527,14 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        g.nodes = nodes;
         g.find_dead();
         g.find_premises();
-        g
-    }
-
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        Graph {
+            nodes,
+            derived: g,
+            dangling,
+            self_links,
+        }
     }
 
     /// The index of the card with this id.
@@ -505,6 +548,26 @@ impl<'a> Graph<'a> {
 
     pub fn id(&self, i: usize) -> &'a str {
         self.nodes[i].id
+    }
+
+    /// Links to cards that do not exist.
+    pub fn dangling(&self) -> &[Dangling<'a>] {
+        &self.dangling
+    }
+
+    /// `supersedes` and `relates` links from a card to itself.
+    pub fn self_links(&self) -> &[(usize, Kind)] {
+        &self.self_links
+    }
+}
+
+impl Derived {
+    pub fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
     }
 
     /// Whether the card is done, and why ([`super::done`]).
@@ -577,22 +640,12 @@ impl<'a> Graph<'a> {
 
     /// Not archived, not done, not blocked: work someone can pick up.
     pub fn is_ready(&self, i: usize) -> bool {
-        !self.nodes[i].archived && !self.is_done(i) && !self.is_blocked(i)
+        !self.archived[i] && !self.is_done(i) && !self.is_blocked(i)
     }
 
     /// Whether the card can no longer finish, and why.
     pub fn dead(&self, i: usize) -> Option<Dead> {
         self.dead[i]
-    }
-
-    /// Links to cards that do not exist.
-    pub fn dangling(&self) -> &[Dangling<'a>] {
-        &self.dangling
-    }
-
-    /// `supersedes` and `relates` links from a card to itself.
-    pub fn self_links(&self) -> &[(usize, Kind)] {
-        &self.self_links
     }
 
     /// What a blocked card waits on, transitively: each card it depends on
@@ -657,10 +710,7 @@ impl<'a> Graph<'a> {
     /// What a person should know about the work `i` rests on.
     pub fn flags(&self, i: usize) -> Vec<Flag> {
         let mut out = Vec::new();
-        let direct: Vec<usize> = self
-            .depends_on(i)
-            .filter(|&j| self.nodes[j].progress.verdict == Some(Verdict::Refuted))
-            .collect();
+        let direct: Vec<usize> = self.depends_on(i).filter(|&j| self.refuted[j]).collect();
         for &h in &direct {
             out.push(Flag::PremiseRefuted {
                 hypothesis: h,
@@ -692,7 +742,7 @@ impl<'a> Graph<'a> {
                     by: self.superseded_by(j).collect(),
                 });
             }
-            if self.nodes[j].archived && !self.is_done(j) {
+            if self.archived[j] && !self.is_done(j) {
                 out.push(Flag::DependsOnArchived { card: j });
             }
         }
@@ -762,7 +812,7 @@ impl<'a> Graph<'a> {
     fn find_dead(&mut self) {
         let n = self.len();
         let mut queue = VecDeque::new();
-        let open = |g: &Graph, i: usize| !g.is_done(i);
+        let open = |g: &Derived, i: usize| !g.is_done(i);
         let deps = |i: usize| -> Vec<usize> { self.depends_on(i).collect() };
         let in_cycles = components(n, &deps, &|i| !self.is_done(i));
         let mut dead = vec![None; n];
@@ -780,13 +830,13 @@ impl<'a> Graph<'a> {
             if !open(self, i) || slot.is_some() {
                 continue;
             }
-            let why = if self.nodes[i].archived {
+            let why = if self.archived[i] {
                 Some(Why::Archived)
             } else if let Some(&by) = self.superseded_by[i].first() {
                 Some(Why::Superseded { by: by as usize })
             } else {
                 self.depends_on(i)
-                    .find(|&j| self.nodes[j].progress.verdict == Some(Verdict::Refuted))
+                    .find(|&j| self.refuted[j])
                     .map(|h| Why::PremiseRefuted { hypothesis: h })
             };
             if let Some(why) = why {
@@ -820,8 +870,8 @@ impl<'a> Graph<'a> {
     fn find_premises(&mut self) {
         let mut queue = VecDeque::new();
         let mut premise = vec![None; self.len()];
-        for (h, node) in self.nodes.iter().enumerate() {
-            if node.progress.verdict == Some(Verdict::Refuted) {
+        for (h, &refuted) in self.refuted.iter().enumerate() {
+            if refuted {
                 queue.push_back((h, h));
             }
         }
@@ -952,6 +1002,298 @@ where
         }
     }
     None
+}
+
+impl Graph<'_> {
+    /// Keep what was derived, with the ids, once the cards it was made
+    /// from are gone: the board screen's [`Index`].
+    pub fn into_index(self) -> Index {
+        let d = self.derived;
+        let n = d.len();
+        let mut waiting = vec![0u32; n];
+        let mut marks = vec![None; n];
+        for i in 0..n {
+            if !d.is_done(i) {
+                let open = d.deps[i].iter().filter(|&&j| !d.is_done(j as usize));
+                waiting[i] = u32::try_from(open.count()).unwrap_or(u32::MAX);
+            }
+            // Only a card something may be said of is asked.
+            let maybe = d.dead[i].is_some()
+                || d.premise[i].is_some()
+                || d.deps[i].iter().any(|&j| {
+                    let j = j as usize;
+                    !d.superseded_by[j].is_empty() || (d.archived[j] && !d.is_done(j))
+                });
+            if maybe {
+                marks[i] = d.flags(i).iter().map(Mark::of).min();
+            }
+        }
+        Index {
+            ids: self.nodes.iter().map(|x| x.id.to_string()).collect(),
+            derived: d,
+            waiting,
+            marks,
+        }
+    }
+}
+
+/// The whole board's links as the board screen keeps them: made once
+/// each time the board is read (or a card's links, done state or
+/// verdict change), never while drawing. Everything [`Derived`] says,
+/// with the ids, how many cards each card waits on, and the first
+/// thing its flags say ([`Mark`]), for the cards' badges.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    ids: Vec<String>,
+    derived: Derived,
+    waiting: Vec<u32>,
+    marks: Vec<Option<Mark>>,
+}
+
+impl std::ops::Deref for Index {
+    type Target = Derived;
+
+    fn deref(&self) -> &Derived {
+        &self.derived
+    }
+}
+
+impl Index {
+    /// The index of these cards (any order) on `config`'s board.
+    pub fn new(config: &BoardConfig, nodes: Vec<Node<'_>>) -> Index {
+        Graph::new(config, nodes).into_index()
+    }
+
+    /// The index of the card with this id.
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.ids.binary_search_by(|x| x.as_str().cmp(id)).ok()
+    }
+
+    pub fn id(&self, i: usize) -> &str {
+        &self.ids[i]
+    }
+
+    /// How many cards it waits on now: those it depends on that are not
+    /// done (0 when it is done itself).
+    pub fn waiting(&self, i: usize) -> usize {
+        self.waiting[i] as usize
+    }
+
+    /// The first thing its flags say, if anything.
+    pub fn mark(&self, i: usize) -> Option<Mark> {
+        self.marks[i]
+    }
+
+    /// The card with this id: waiting on how many, and its mark.
+    pub fn badge(&self, id: &str) -> (usize, Option<Mark>) {
+        self.index(id)
+            .map_or((0, None), |i| (self.waiting(i), self.mark(i)))
+    }
+
+    /// What `i` is linked to, side by side: what it depends on and what
+    /// depends on it, transitively (depth first, a card met again in a
+    /// side marked `repeated` and not followed), the cards it is part of
+    /// (up to the top) and its parts (down to the last), and the cards it
+    /// supersedes, is superseded by and relates to. At most `limit` cards
+    /// a side; the rest are counted.
+    pub fn neighbourhood(&self, i: usize, limit: usize) -> Vec<Section> {
+        let mut out = Vec::new();
+        for side in Side::ALL {
+            let (cards, more) = match side {
+                Side::DependsOn => self.tree(i, limit, &|c| self.deps[c].clone(), &|via, c| {
+                    (via, Kind::DependsOn, c)
+                }),
+                Side::Blocks => self.tree(i, limit, &|c| self.blocks[c].clone(), &|via, c| {
+                    (c, Kind::DependsOn, via)
+                }),
+                Side::PartOf => self.tree(
+                    i,
+                    limit,
+                    &|c| self.parent[c].into_iter().collect(),
+                    &|via, c| (via, Kind::Parent, c),
+                ),
+                Side::Parts => self.tree(i, limit, &|c| self.children[c].clone(), &|via, c| {
+                    (c, Kind::Parent, via)
+                }),
+                Side::Supersedes => {
+                    self.near(i, limit, self.supersedes(i), &|c| (i, Kind::Supersedes, c))
+                }
+                Side::SupersededBy => self.near(i, limit, self.superseded_by(i), &|c| {
+                    (c, Kind::Supersedes, i)
+                }),
+                Side::Relates => {
+                    let mine: Vec<usize> = self.relates(i).collect();
+                    let theirs = self.related_by(i).filter(|c| !mine.contains(c));
+                    let all: Vec<usize> = mine.iter().copied().chain(theirs).collect();
+                    self.near(i, limit, all.into_iter(), &|c| {
+                        if mine.contains(&c) {
+                            (i, Kind::Relates, c)
+                        } else {
+                            (c, Kind::Relates, i)
+                        }
+                    })
+                }
+            };
+            if !cards.is_empty() || more > 0 {
+                out.push(Section { side, cards, more });
+            }
+        }
+        out
+    }
+
+    /// One side, followed all the way.
+    fn tree(
+        &self,
+        root: usize,
+        limit: usize,
+        next: &dyn Fn(usize) -> Vec<Ix>,
+        link: &dyn Fn(usize, usize) -> (usize, Kind, usize),
+    ) -> (Vec<Near>, usize) {
+        let mut seen = vec![false; self.len()];
+        seen[root] = true;
+        let mut out = Vec::new();
+        let mut more = 0;
+        let mut stack: Vec<(usize, usize, usize)> = next(root)
+            .into_iter()
+            .rev()
+            .map(|j| (j as usize, 1, root))
+            .collect();
+        while let Some((card, depth, via)) = stack.pop() {
+            let repeated = seen[card];
+            if out.len() < limit {
+                out.push(Near {
+                    card,
+                    depth,
+                    via,
+                    repeated,
+                    link: link(via, card),
+                });
+            } else {
+                more += 1;
+            }
+            if repeated {
+                continue;
+            }
+            seen[card] = true;
+            for j in next(card).into_iter().rev() {
+                stack.push((j as usize, depth + 1, card));
+            }
+        }
+        (out, more)
+    }
+
+    /// One side, its cards linked to `root` itself.
+    fn near(
+        &self,
+        root: usize,
+        limit: usize,
+        cards: impl Iterator<Item = usize>,
+        link: &dyn Fn(usize) -> (usize, Kind, usize),
+    ) -> (Vec<Near>, usize) {
+        let all: Vec<usize> = cards.collect();
+        let more = all.len().saturating_sub(limit);
+        let out = all
+            .into_iter()
+            .take(limit)
+            .map(|card| Near {
+                card,
+                depth: 1,
+                via: root,
+                repeated: false,
+                link: link(card),
+            })
+            .collect();
+        (out, more)
+    }
+}
+
+/// The first thing a card's flags say ([`Flag`]), for a badge; the most
+/// pressing first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mark {
+    /// In a `depends_on` cycle.
+    Cycle,
+    /// Waits on something that can no longer finish.
+    DeadBlocked,
+    /// Rests on a refuted hypothesis.
+    PremiseRefuted,
+    /// Depends on a superseded card.
+    DependsOnSuperseded,
+    /// Depends on a card archived before it was done.
+    DependsOnArchived,
+}
+
+impl Mark {
+    pub fn of(flag: &Flag) -> Mark {
+        match flag {
+            Flag::InCycle { .. } => Mark::Cycle,
+            Flag::DeadBlocked { .. } => Mark::DeadBlocked,
+            Flag::PremiseRefuted { .. } => Mark::PremiseRefuted,
+            Flag::DependsOnSuperseded { .. } => Mark::DependsOnSuperseded,
+            Flag::DependsOnArchived { .. } => Mark::DependsOnArchived,
+        }
+    }
+}
+
+/// Which way the cards of a [`Section`] are linked to the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    DependsOn,
+    Blocks,
+    PartOf,
+    Parts,
+    Supersedes,
+    SupersededBy,
+    Relates,
+}
+
+impl Side {
+    pub const ALL: [Side; 7] = [
+        Side::DependsOn,
+        Side::Blocks,
+        Side::PartOf,
+        Side::Parts,
+        Side::Supersedes,
+        Side::SupersededBy,
+        Side::Relates,
+    ];
+
+    /// As a heading: what the card does to the cards below it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Side::DependsOn => "depends on",
+            Side::Blocks => "blocks",
+            Side::PartOf => "is part of",
+            Side::Parts => "has parts",
+            Side::Supersedes => "supersedes",
+            Side::SupersededBy => "is superseded by",
+            Side::Relates => "relates to",
+        }
+    }
+}
+
+/// The cards linked to a card one way ([`Index::neighbourhood`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub side: Side,
+    pub cards: Vec<Near>,
+    /// Cards past the limit, not listed.
+    pub more: usize,
+}
+
+/// A card in a neighbourhood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Near {
+    pub card: usize,
+    /// 1: linked to the card itself; 2: to a card at depth 1; ...
+    pub depth: usize,
+    /// The card one level up the tree it is linked to.
+    pub via: usize,
+    /// Shown earlier in its side: its own links are not repeated.
+    pub repeated: bool,
+    /// The link between it and `via` as stored: the card that stores it,
+    /// the kind, the card it names (what `lanes unlink` takes).
+    pub link: (usize, Kind, usize),
 }
 
 /// A cycle as people read it: `a → b → a`, with short ids, at most
@@ -1207,6 +1549,121 @@ mod tests {
         cards[n - 1].depends_on = vec![names[0].clone()];
         let g = graph(&cards);
         assert_eq!(g.cycles(Kind::DependsOn)[0].len(), n + 1);
+    }
+
+    #[test]
+    fn the_index_counts_waits_marks_cards_and_lists_neighbourhoods() {
+        let mut h = card("h", "done", &[]);
+        h.kind = "hypothesis".into();
+        h.hypothesis = Some(Box::new(crate::model::Hypothesis {
+            verdict: Verdict::Refuted,
+            ..Default::default()
+        }));
+        let mut top = card("top", "todo", &[]);
+        top.relates = vec!["x".into()];
+        let mut mid = card("mid", "todo", &["a", "b"]);
+        mid.parent = Some("top".into());
+        let mut x = card("x", "todo", &["h"]);
+        x.parent = Some("mid".into());
+        let cards = [
+            card("a", "todo", &["b"]),
+            card("b", "done", &[]),
+            mid,
+            top,
+            x,
+            h,
+            card("y", "todo", &["mid"]),
+        ];
+        let ix = Index::new(&board(), cards.iter().map(Card::node).collect());
+        let i = |id: &str| ix.index(id).unwrap();
+        assert_eq!(ix.id(i("mid")), "mid");
+        assert_eq!(ix.index("nope"), None);
+        // mid waits on a (b is done); y on mid; a on nothing.
+        assert_eq!(ix.waiting(i("mid")), 1);
+        assert_eq!(ix.badge("y"), (1, None));
+        assert_eq!(ix.badge("a"), (0, None));
+        assert_eq!(ix.mark(i("x")), Some(Mark::PremiseRefuted));
+        assert_eq!(Index::default().badge("a"), (0, None));
+        let sides = ix.neighbourhood(i("mid"), 10);
+        let names = |side: Side| -> Vec<(String, usize, bool)> {
+            sides
+                .iter()
+                .find(|s| s.side == side)
+                .map(|s| {
+                    s.cards
+                        .iter()
+                        .map(|n| (ix.id(n.card).to_string(), n.depth, n.repeated))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // a, then what a depends on (b, met again below a: repeated).
+        assert_eq!(
+            names(Side::DependsOn),
+            [
+                ("a".to_string(), 1, false),
+                ("b".to_string(), 2, false),
+                ("b".to_string(), 1, true)
+            ]
+        );
+        assert_eq!(names(Side::Blocks), [("y".to_string(), 1, false)]);
+        assert_eq!(names(Side::PartOf), [("top".to_string(), 1, false)]);
+        assert_eq!(names(Side::Parts), [("x".to_string(), 1, false)]);
+        assert!(names(Side::Relates).is_empty());
+        // The link each row shows, as stored.
+        let dep = &sides[0].cards[1];
+        assert_eq!(dep.link, (i("a"), Kind::DependsOn, i("b")));
+        assert_eq!(
+            ix.neighbourhood(i("y"), 10)[0].cards[0].link,
+            (i("y"), Kind::DependsOn, i("mid"))
+        );
+        // Parts all the way down; the parent chain all the way up.
+        let top_sides = ix.neighbourhood(i("top"), 10);
+        let parts: Vec<(&str, usize)> = top_sides
+            .iter()
+            .find(|s| s.side == Side::Parts)
+            .map(|s| s.cards.iter().map(|n| (ix.id(n.card), n.depth)).collect())
+            .unwrap_or_default();
+        assert_eq!(parts, [("mid", 1), ("x", 2)]);
+        let x_up: Vec<&str> = ix
+            .neighbourhood(i("x"), 10)
+            .iter()
+            .find(|s| s.side == Side::PartOf)
+            .map(|s| s.cards.iter().map(|n| ix.id(n.card)).collect())
+            .unwrap_or_default();
+        assert_eq!(x_up, ["mid", "top"]);
+        // Relates reads both ways, each stored where it is.
+        let rel = ix.neighbourhood(i("x"), 10);
+        let r = rel.iter().find(|s| s.side == Side::Relates).unwrap();
+        assert_eq!(r.cards[0].link, (i("top"), Kind::Relates, i("x")));
+        // The limit: one card listed, the rest counted.
+        let cut = ix.neighbourhood(i("mid"), 1);
+        assert_eq!((cut[0].cards.len(), cut[0].more), (1, 2));
+    }
+
+    #[test]
+    fn marks_put_what_is_most_pressing_first() {
+        let mut a = card("a", "todo", &[]);
+        a.archived = true;
+        let mut s = card("s", "todo", &[]);
+        s.supersedes = vec!["old".into()];
+        let cards = [
+            a,
+            card("b", "todo", &["a"]),
+            card("c", "todo", &["b"]),
+            card("old", "todo", &[]),
+            s,
+            card("w", "todo", &["old"]),
+            card("p", "todo", &["q"]),
+            card("q", "todo", &["p"]),
+        ];
+        let ix = Index::new(&board(), cards.iter().map(Card::node).collect());
+        let m = |id: &str| ix.mark(ix.index(id).unwrap());
+        assert_eq!(m("b"), Some(Mark::DependsOnArchived));
+        assert_eq!(m("c"), Some(Mark::DeadBlocked));
+        assert_eq!(m("w"), Some(Mark::DependsOnSuperseded));
+        assert_eq!(m("p"), Some(Mark::Cycle));
+        assert_eq!(m("s"), None);
     }
 
     #[test]

@@ -229,6 +229,13 @@ pub struct Board {
     /// Cards a partial load ([`Board::load_top`]) left out, by lane: (lane
     /// id, number not archived). Empty when every card was loaded.
     pub omitted: Vec<(String, usize)>,
+    /// What every card's links make of each card, for the board screen
+    /// ([`Board::links`]): made when the board is read for the screen
+    /// (`load_top`, `load_linked`: from every card's head, so a partial
+    /// load has the whole board's) or by [`Board::refresh_links`];
+    /// `None` once a change to a card's links, done state or verdict
+    /// makes it out of date.
+    links: Option<crate::model::links::Index>,
 }
 
 /// The board's folders must be real folders. A committed symbolic link
@@ -324,20 +331,30 @@ impl Board {
     /// Read board.yaml and every card. Card problems are collected, not
     /// fatal; a broken board.yaml is an error.
     pub fn load(root: &Path) -> Result<Board> {
-        Board::load_with(root, None)
+        Board::load_with(root, None, false)
     }
 
     /// The top of the board, fast: the first `per_lane` cards (not
     /// archived) of each lane, with the rest counted in
     /// [`Board::omitted`]. For a first screen while the whole board loads.
     pub fn load_top(root: &Path, per_lane: usize) -> Result<Board> {
-        Board::load_with(root, Some(per_lane))
+        Board::load_with(root, Some(per_lane), true)
     }
 
-    fn load_with(root: &Path, per_lane: Option<usize>) -> Result<Board> {
+    /// The whole board with its links worked out ([`Board::links`]), as
+    /// the board screen reads it.
+    pub fn load_linked(root: &Path) -> Result<Board> {
+        Board::load_with(root, None, true)
+    }
+
+    fn load_with(root: &Path, per_lane: Option<usize>, linked: bool) -> Result<Board> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
         let snapshot = cache::cards::Snapshot::load(root)?;
         let file_ids = snapshot.file_ids.clone();
+        let links = linked.then(|| {
+            let heads = snapshot.heads();
+            crate::model::links::Index::new(&config, heads.iter().map(codec::Head::node).collect())
+        });
         let (cards, problems, omitted) = match per_lane {
             None => {
                 let (cards, problems) = snapshot.into_cards(root, &config);
@@ -352,6 +369,7 @@ impl Board {
             problems,
             file_ids,
             omitted,
+            links,
         };
         // Already in order unless a damaged cache entry was read again.
         board.sort();
@@ -399,7 +417,13 @@ impl Board {
     /// Put a card in (replacing one with the same id) at its sorted place,
     /// without sorting the whole board.
     pub fn upsert(&mut self, card: Card) {
+        // The links' index holds unless the change is one it reads.
+        let keep = self
+            .card(&card.id)
+            .is_some_and(|old| !crate::model::links::changes_graph(&self.config, old, &card));
+        let links = self.links.take();
         self.remove(&card.id);
+        self.links = links.filter(|_| keep);
         let rel = card_path(&card.id);
         self.problems.retain(|p| p.path != rel);
         if let Err(pos) = self.file_ids.binary_search(&card.id) {
@@ -423,6 +447,28 @@ impl Board {
     pub fn remove(&mut self, id: &str) {
         if let Some(i) = self.cards.iter().position(|c| c.id == id) {
             self.cards.remove(i);
+            self.links = None;
+        }
+    }
+
+    /// What every card's links make of each card (blocked, ready,
+    /// flags, both ways): as last worked out, empty if never (see
+    /// [`Board::refresh_links`]).
+    pub fn links(&self) -> &crate::model::links::Index {
+        static EMPTY: std::sync::LazyLock<crate::model::links::Index> =
+            std::sync::LazyLock::new(Default::default);
+        self.links.as_ref().unwrap_or(&EMPTY)
+    }
+
+    /// Work out the links' index again if a change to a card made it out
+    /// of date (from the cards loaded: a partial load keeps the one made
+    /// from every card's head until a change to a card's links).
+    pub fn refresh_links(&mut self) {
+        if self.links.is_none() {
+            self.links = Some(crate::model::links::Index::new(
+                &self.config,
+                self.cards.iter().map(Card::node).collect(),
+            ));
         }
     }
 

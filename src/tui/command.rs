@@ -110,15 +110,17 @@ key_commands! {
     RecordResult "result-from-run" ChangeCards card ["r"] "result and verdict from a run (MLflow, DVC), with provenance";
     Checklist "checklist" ChangeCards card ["T"] "tick the card's checklist";
     Conflicts "conflicts" ChangeCards card ["C"] "resolve the conflicts a sync recorded on the card";
+    AddLink "add-link" ChangeCards card ["a"] "link the card to another, found by id or title words (one commit)";
     Archive "archive" ChangeCards card ["x"] "archive the card";
     Undo "undo" ChangeCards any ["u"] "undo your last change, again for the one before (a new commit each)";
     Redo "redo" ChangeCards any ["Ctrl+r"] "redo what undo took back (a new commit)";
     Palette "palette" Views any [":", "Ctrl+p"] "command palette: find any action by name, Enter runs it";
-    Filter "filter" Views any ["/"] "filter: text, label:x, @who, kind:x, verdict:x, lane:x, is:stale";
+    Filter "filter" Views any ["/"] "filter: text, label:x, @who, kind:x, verdict:x, lane:x, is:stale, ready, blocked";
     View "view" Views any ["1", "2", "3", "4", "5", "6", "7", "8", "9"] "show saved view N (views: in board.yaml and your config)";
     AllCards "all-cards" Views any ["0"] "leave the view: all cards again";
     Lane "lane" Views any ["d"] "the lane's exit criteria (definition of done) and WIP";
     History "history" Views card ["i"] "the card's history, field by field";
+    Links "links" Views card ["b"] "what the card depends on and what depends on it, parts too; Enter goes to one";
     Hypotheses "hypotheses" Views any ["p"] "all hypotheses side by side";
     Flow "flow" Views any ["f"] "flow: cumulative flow, cycle times, loop-backs";
     Changes "changes" Views any ["w"] "what changed in the last sync";

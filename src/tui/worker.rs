@@ -299,7 +299,7 @@ fn run(root: &Path, effect: Effect) -> Option<(Event, bool)> {
                 true,
             )
         }
-        Effect::Reload => (Event::Loaded(Board::load(root).map_err(err)), false),
+        Effect::Reload => (Event::Loaded(Board::load_linked(root).map_err(err)), false),
         Effect::Status => (Event::Status(repo_status(root)), false),
         Effect::ReadCards(ids) => (
             Event::CardFiles(crate::watch::read_changed(root, &ids)),

@@ -197,6 +197,18 @@ impl App {
                     }
                 }
             }
+            KeyCommand::Links => {
+                if let Some(c) = self.selected_card() {
+                    let card = c.id.clone();
+                    self.open_links(card);
+                }
+            }
+            KeyCommand::AddLink => {
+                if let Some(c) = self.selected_card() {
+                    let card = c.id.clone();
+                    self.pick_card(card);
+                }
+            }
             KeyCommand::Problems => self.next_problem(),
             KeyCommand::Messages => {
                 if self.log.is_empty() {

@@ -11,6 +11,8 @@ impl App {
     /// Recompute the columns from the board and the filter, keeping the
     /// selection on the same card if it is still shown.
     pub fn rebuild(&mut self) {
+        // Once per change to the board, never per frame.
+        self.board.refresh_links();
         let config = &self.board.config;
         let view = self.active_view().map(|(_, v)| v);
         let stale = |id: &str| self.stale.contains_key(id);
@@ -18,6 +20,7 @@ impl App {
             me: &self.me,
             today: self.today,
             stale: &stale,
+            linked: Default::default(),
         };
         let mut columns: Vec<Column> = (0..config.lanes.len())
             .map(|i| Column {
@@ -30,7 +33,11 @@ impl App {
         // Moves in progress show their cards where they will be.
         let moving = self.shown_moves();
         for (i, card) in self.board.cards.iter().enumerate() {
-            let in_view = view.is_none_or(|v| v.shows(card, &scope));
+            let linked = Scope {
+                linked: self.linked(card),
+                ..scope
+            };
+            let in_view = view.is_none_or(|v| v.shows(card, &linked));
             // Archived cards show only in a view that asks for them.
             if card.archived && !(view.is_some() && in_view) {
                 continue;
@@ -63,7 +70,7 @@ impl App {
                 continue;
             }
             // A card being moved stays in sight, whatever the filter.
-            if (in_view && self.filter.matches_in(card, &scope))
+            if (in_view && self.filter.matches_in(card, &linked))
                 || self.keep_visible.as_deref() == Some(&card.id)
                 || moved.is_some()
             {

@@ -14,6 +14,8 @@ mod fields;
 mod files;
 mod help;
 mod hypotheses;
+mod linking;
+mod links;
 mod mode;
 mod mouse;
 mod moving;
@@ -27,8 +29,12 @@ mod views;
 pub use crate::tui::messages::{About, Level, Log, Message};
 pub use crate::tui::prompt::{Check, HypDraft, HypStep, Prompt, Purpose};
 pub use effect::{Effect, Runner};
+pub use linking::{find_cards, LINK_KEYS, PICK_ROWS};
 pub use mode::{HypSort, Mode};
-pub use state::{App, Column, ColumnKind, Insights, Pending, Reload, RepoStatus, SyncState, Work};
+pub use state::{
+    App, Column, ColumnKind, Insights, LinkRow, Pending, Reload, RepoStatus, SyncState, Work,
+    LINK_ROWS,
+};
 
 use crate::model::Card;
 use crate::store;
@@ -250,6 +256,14 @@ impl App {
             Mode::PickField { card, cursor } => self.on_pick_field_key(card, cursor, key, cmd),
             Mode::Checklist { card, cursor } => self.on_checklist_key(card, cursor, key, cmd),
             Mode::Conflicts { card, cursor } => self.on_conflicts_key(card, cursor, key, cmd),
+            Mode::Links {
+                card,
+                cursor,
+                top,
+                unlink,
+            } => self.on_links_key(card, cursor, top, unlink, key, cmd),
+            Mode::PickCard { .. } => self.on_pick_card_key(mode, key),
+            Mode::PickLinkKind { card, other } => self.on_pick_link_kind_key(card, other, key),
             // Scrolling views are handled above.
             _ => Vec::new(),
         }

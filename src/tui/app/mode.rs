@@ -81,6 +81,32 @@ pub enum Mode {
         card: String,
         cursor: usize,
     },
+    /// `b`: what the card depends on and what depends on it,
+    /// transitively, its parent and parts, what it supersedes and relates
+    /// to (`App::link_rows`). `cursor` is the selected card among the
+    /// rows, `top` the first row shown; `unlink`: asking whether to remove
+    /// the selected card's link.
+    Links {
+        card: String,
+        cursor: usize,
+        top: usize,
+        unlink: bool,
+    },
+    /// `a`: the card to link `card` to, from the cards matching what is
+    /// typed in `line` (`matches`, best first, of `total`); `cursor` is
+    /// the selected one.
+    PickCard {
+        card: String,
+        line: Prompt,
+        matches: Vec<String>,
+        total: usize,
+        cursor: usize,
+    },
+    /// Then how the two connect (`d` `b` `p` `s` `r`).
+    PickLinkKind {
+        card: String,
+        other: String,
+    },
 }
 
 impl Mode {
@@ -142,6 +168,9 @@ impl Mode {
             Mode::PickField { .. } => "choosing a field",
             Mode::Checklist { .. } => "checklist",
             Mode::Conflicts { .. } => "conflicts",
+            Mode::Links { .. } => "links",
+            Mode::PickCard { .. } => "choosing a card to link",
+            Mode::PickLinkKind { .. } => "choosing a link",
         }
     }
 }

@@ -160,6 +160,8 @@ impl App {
                 }
                 return vec![Effect::RecordResult { card, source: text }];
             }
+            // The card picker's line (`Mode::PickCard`), never a prompt.
+            Purpose::LinkTo { .. } => return Vec::new(),
             Purpose::Filter { .. } => {
                 if !self.filter.is_empty() {
                     let shown = self.cards_shown();

@@ -60,7 +60,14 @@ impl App {
             ops::Error::Conflict(c) => self.on_conflict(Pending::Field(*c)),
             e => {
                 let (level, text) = failure(&e);
+                // A refusal says why and the way out (a link's cycle,
+                // named): whole, as an error is, when the status line
+                // would cut it.
+                let long = crate::tui::text::width(&text) + 30 > usize::from(self.size.width);
                 self.say(text, level, None);
+                if e.kind() == ops::Kind::Refused && long {
+                    self.message_open = true;
+                }
             }
         }
     }

@@ -72,8 +72,14 @@ impl App {
         if let (Mode::Detail { .. }, Some(cmd)) = (mode, cmd) {
             if cmd.needs_card() {
                 // Editing keys work from the detail view too; the view
-                // stays open for the checklist and conflicts.
-                if !matches!(cmd, KeyCommand::Checklist | KeyCommand::Conflicts) {
+                // stays open for the checklist, conflicts and links.
+                if !matches!(
+                    cmd,
+                    KeyCommand::Checklist
+                        | KeyCommand::Conflicts
+                        | KeyCommand::Links
+                        | KeyCommand::AddLink
+                ) {
                     self.back = None;
                     self.mode = Mode::Board;
                 } else {

@@ -5,7 +5,8 @@
 
 use super::mode::{HypSort, Mode};
 use crate::model::field::{Field, Schema};
-use crate::model::filter::Filter;
+use crate::model::filter::{Filter, Linked};
+use crate::model::links::{Near, Side};
 use crate::model::view::SavedView;
 use crate::model::Card;
 use crate::ops;
@@ -114,6 +115,20 @@ pub struct RepoStatus {
     pub uncommitted: usize,
     /// Commits ahead of and behind the upstream, as of the last fetch.
     pub ahead_behind: Option<(usize, usize)>,
+}
+
+/// The most cards the links view lists on each side of a card.
+pub const LINK_ROWS: usize = 200;
+
+/// A row of the links view ([`App::link_rows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRow {
+    /// A side's heading, with how many cards it has.
+    Side(Side, usize),
+    /// A card, and the link that puts it there.
+    Card(Near),
+    /// Cards of the side past the limit.
+    More(usize),
 }
 
 pub struct App {
@@ -326,6 +341,48 @@ impl App {
             .map(Message::due);
         let r = self.waiting_move.as_ref().map(|w| w.due);
         [m, r, self.settle.due()].into_iter().flatten().min()
+    }
+
+    /// What every card's links make of each card: worked out once per
+    /// change to the board (`rebuild`), read by the views and the filter.
+    pub fn links(&self) -> &crate::model::links::Index {
+        self.board.links()
+    }
+
+    /// What the card's links make of it, for the filter's `ready` and
+    /// `blocked` (looked up only when the filter has one of them).
+    pub fn linked(&self, card: &Card) -> Linked {
+        let view_reads = self
+            .active_view()
+            .is_some_and(|(_, v)| v.filter.reads_links());
+        if !self.filter.reads_links() && !view_reads {
+            return Linked::default();
+        }
+        let ix = self.links();
+        ix.index(&card.id).map_or(Linked::default(), |i| Linked {
+            ready: ix.is_ready(i),
+            blocked: ix.is_blocked(i),
+        })
+    }
+
+    /// The rows of the links view of card `id`: each side of its
+    /// neighbourhood (`links::Index::neighbourhood`, at most
+    /// [`LINK_ROWS`] cards a side) as a heading, its cards, and how many
+    /// more there are. Nothing when the card has no links.
+    pub fn link_rows(&self, id: &str) -> Vec<LinkRow> {
+        let ix = self.links();
+        let Some(i) = ix.index(id) else {
+            return Vec::new();
+        };
+        let mut rows = Vec::new();
+        for s in ix.neighbourhood(i, LINK_ROWS) {
+            rows.push(LinkRow::Side(s.side, s.cards.len() + s.more));
+            rows.extend(s.cards.into_iter().map(LinkRow::Card));
+            if s.more > 0 {
+                rows.push(LinkRow::More(s.more));
+            }
+        }
+        rows
     }
 
     /// The board's fields: the built-in ones and those board.yaml declares

@@ -67,6 +67,7 @@ impl App {
             me: &self.me,
             today: self.today,
             stale: &stale,
+            linked: Default::default(),
         })
     }
 

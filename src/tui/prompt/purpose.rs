@@ -107,6 +107,10 @@ pub enum Purpose {
     },
     /// Words to find (the command palette's, help's): nothing is saved.
     Search,
+    /// Words or an id prefix that find the card to link `card` to.
+    LinkTo {
+        card: String,
+    },
 }
 
 impl Purpose {
@@ -178,6 +182,7 @@ impl Purpose {
             Purpose::Filter { .. } => "Filter".into(),
             Purpose::Evidence { .. } => "Result from".into(),
             Purpose::Search => "Find".into(),
+            Purpose::LinkTo { card } => format!("Link {} to", crate::model::id::short(card)),
         }
     }
 
@@ -188,7 +193,8 @@ impl Purpose {
             | Purpose::Note { card }
             | Purpose::Result { card, .. }
             | Purpose::Because { card, .. }
-            | Purpose::Evidence { card } => Some(card),
+            | Purpose::Evidence { card }
+            | Purpose::LinkTo { card } => Some(card),
             Purpose::Hypothesis { card, .. } => card.as_deref(),
             _ => None,
         }

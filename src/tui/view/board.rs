@@ -211,6 +211,8 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
         Style::default().add_modifier(Modifier::BOLD),
     ));
     let mut meta = vec![Span::styled(card.short_id().to_string(), t.muted())];
+    // What it waits on and what its flags say, before what may be cut.
+    meta.extend(super::links::badges(app, card));
     // The verdict says more than the kind: it goes first.
     if let Some(v) = card.verdict() {
         meta.push(Span::raw(" "));

@@ -147,6 +147,11 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     if card.archived {
         out.push(field("archived", "yes".into()));
     }
+    out.extend(super::links::detail_lines(
+        app,
+        card,
+        usize::from(app.size.width).saturating_sub(8),
+    ));
     if let Some(h) = &card.hypothesis {
         out.push(Line::raw(""));
         out.push(Line::from(vec![

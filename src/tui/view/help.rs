@@ -56,6 +56,28 @@ fn view_keys(app: &App, mode: &Mode) -> Vec<(String, &'static str)> {
             ("Space Enter x", "tick or untick it (one commit)"),
             ("Esc", "close"),
         ]),
+        Mode::Links { .. } => fixed(vec![
+            ("j k ↑ ↓", "select a card"),
+            ("Ctrl+d Ctrl+u g G", "a page, first, last"),
+            ("Enter", "go to the card on the board"),
+            ("x", "remove the selected card's link (asks y/n)"),
+            ("a", "link the card to another"),
+            ("Esc q b", "close"),
+        ]),
+        Mode::PickCard { .. } => fixed(vec![
+            ("typing", "find the card: an id prefix or title words"),
+            ("↑ ↓ Tab", "select a card"),
+            ("Enter", "choose it, then how the two connect"),
+            ("Esc", "cancel"),
+        ]),
+        Mode::PickLinkKind { .. } => fixed(vec![
+            ("d", "this card depends on the other"),
+            ("b", "this card blocks the other"),
+            ("p", "this card is part of the other"),
+            ("s", "this card supersedes the other"),
+            ("r", "the two relate"),
+            ("Esc", "cancel"),
+        ]),
         Mode::Conflicts { .. } => fixed(vec![
             ("j k", "select a conflict"),
             ("a", "accept the value the sync kept"),
@@ -149,7 +171,7 @@ pub fn lines(app: &App, query: Option<&str>) -> Vec<Line<'static>> {
         "Filter terms".into(),
         vec![
             text("words match title and text · label:x · @who (@me: you) · kind:x · verdict:x · lane:x"),
-            text("is:stale · is:overdue · is:archived · is:conflicted · -term leaves out what matches"),
+            text("is:stale · is:overdue · is:archived · is:conflicted · ready · blocked · -term leaves out what matches"),
             text("terms combine (all must match); lanes with no match are hidden"),
         ],
     ));

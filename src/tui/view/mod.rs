@@ -5,6 +5,7 @@ mod detail;
 mod help;
 mod hypotheses;
 mod insights;
+mod links;
 mod palette;
 mod panels;
 mod status;
@@ -55,6 +56,20 @@ fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
         }
         Mode::Resolve => panels::resolve(frame, app, popup(area, 90, 60)),
         Mode::Palette { query, cursor } => palette::draw(frame, app, area, query, *cursor),
+        Mode::Links {
+            card,
+            cursor,
+            top,
+            unlink,
+        } => links::neighbourhood(frame, app, area, card, *cursor, *top, *unlink),
+        Mode::PickCard {
+            card,
+            line,
+            matches,
+            total,
+            cursor,
+        } => links::pick_card(frame, app, area, card, line, matches, *total, *cursor),
+        Mode::PickLinkKind { card, other } => links::pick_kind(frame, app, area, card, other),
         Mode::Prompt(p) if !p.choices.is_empty() || p.about.is_some() => {
             panels::choices(frame, app, p, area)
         }
@@ -216,6 +231,7 @@ pub fn measure(app: &App, size: Rect) -> Measure {
     };
     let page = match &app.mode {
         Mode::Hypotheses { .. } => hypotheses::table_rows(popup(area, 98, 92)),
+        Mode::Links { .. } => links::rows_shown(area),
         _ => content
             .map_or(10, |c| c.inner().height)
             .saturating_sub(1)
