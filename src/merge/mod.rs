@@ -9,6 +9,11 @@
 //!   by their text, their `done` flags like any field.
 //! - `lane` and `rank` are one placement: if both sides moved the card, one
 //!   placement wins whole.
+//! - `claim`: two clones that claimed the card keep the earlier claim (then
+//!   the smaller name), whole, whichever side it is on and in whatever
+//!   order clones merge; a new claim outlives a release of the old one, and
+//!   a release outlives a renewal of it. Never a conflict: the loser is
+//!   told by `lanes sync`.
 //! - The same field changed differently on both sides goes to the side the
 //!   caller names as winner; the loser's value is returned as a
 //!   [`Conflict`] so it can be recorded or asked about.
@@ -20,7 +25,7 @@ pub mod board;
 
 pub use board::merge_board;
 
-use crate::model::Card;
+use crate::model::{field, Card, Claim};
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeSet;
 
@@ -185,6 +190,41 @@ fn merge_journal(
     }
 }
 
+/// Claims: see the module's comment. A value that is not a claim (a hand
+/// edit) competes by its text, so the result is still the same on every
+/// side.
+fn merge_claim(
+    base: Option<&Value>,
+    ours: Option<&Value>,
+    theirs: Option<&Value>,
+) -> Option<Value> {
+    if let Some(v) = one_sided(base, ours, theirs) {
+        return v.cloned();
+    }
+    let read = |v: Option<&Value>| v.and_then(|v| Claim::from_value(v.clone(), "claim").ok());
+    match (ours, theirs) {
+        (Some(o), Some(t)) => {
+            let earlier = match (read(Some(o)), read(Some(t))) {
+                (Some(oc), Some(tc)) => oc.order() <= tc.order(),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => sort_key(o) <= sort_key(t),
+            };
+            Some(if earlier { o } else { t }.clone())
+        }
+        // One side released it, the other claimed: a claim taken anew
+        // (not the base's, renewed) outlives the release.
+        (Some(kept), None) | (None, Some(kept)) => {
+            let renewed = match (read(base), read(Some(kept))) {
+                (Some(b), Some(k)) => b.same_taking(&k),
+                _ => false,
+            };
+            (!renewed).then(|| kept.clone())
+        }
+        (None, None) => None,
+    }
+}
+
 /// Checklist items keyed by their text.
 fn merge_checklist(
     base: Option<&Value>,
@@ -301,6 +341,7 @@ fn merge_mapping(
         };
         let (b, o, t) = (get(base, &name), ours.get(&key), theirs.get(&key));
         let merged = match full.as_str() {
+            _ if field::merge_of(&full, None) == field::Merge::Claim => merge_claim(b, o, t),
             "journal" => merge_journal(b, o, t),
             "labels" | "assignees" | "experiment.runs" | "kinds" => merge_set(b, o, t),
             "checklist" => merge_checklist(b, o, t, winner, conflicts),
@@ -541,5 +582,90 @@ mod tests {
             ours
         );
         assert_eq!(merge_card(Some(&base), &base, &ours, Side::Ours).card, ours);
+    }
+
+    fn claimed(base: &Card, by: &str, at: i64) -> Card {
+        let mut c = base.clone();
+        c.claim = Some(Claim::new(by, at, at + 7200));
+        c
+    }
+
+    /// Every order of `items`.
+    fn permutations<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
+        if items.len() <= 1 {
+            return vec![items.to_vec()];
+        }
+        let mut out = Vec::new();
+        for i in 0..items.len() {
+            let mut rest = items.to_vec();
+            let first = rest.remove(i);
+            for mut p in permutations(&rest) {
+                p.insert(0, first.clone());
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn competing_claims_keep_the_earliest_then_the_smaller_name_in_every_order() {
+        let base = card();
+        // Ana and Bo at the same second (the name decides), Cy earlier
+        // than both, Di later.
+        let clones = [
+            claimed(&base, "Bo", 1_000),
+            claimed(&base, "Ana", 1_000),
+            claimed(&base, "Cy", 999),
+            claimed(&base, "Di", 1_001),
+        ];
+        let expect = clones[2].claim.clone();
+        for order in permutations(&clones) {
+            // As syncs through one remote do: each clone merges its card
+            // with what the remote holds, the base being where they forked;
+            // either side may be "ours", and either may be the winner
+            // named for other fields.
+            let mut remote = order[0].clone();
+            for (i, next) in order[1..].iter().enumerate() {
+                let side = if i % 2 == 0 { Side::Ours } else { Side::Theirs };
+                let a = merge_card(Some(&base), next, &remote, side);
+                let b = merge_card(Some(&base), &remote, next, side.other());
+                assert_eq!(a.card, b.card, "the sides matter in {order:?}");
+                assert!(a.conflicts.is_empty(), "a claim is never a conflict");
+                remote = a.card;
+            }
+            assert_eq!(remote.claim, expect, "in {order:?}");
+            // A clone that merged earlier and merges again gets the same.
+            for c in &order {
+                let again = merge_card(Some(&base), c, &remote, Side::Ours).card;
+                assert_eq!(again.claim, expect);
+            }
+        }
+        // The same second: the smaller name.
+        let two = merge_card(Some(&base), &clones[0], &clones[1], Side::Ours);
+        assert_eq!(two.card.claim.unwrap().by, "Ana");
+    }
+
+    #[test]
+    fn a_new_claim_outlives_a_release_and_a_release_a_renewal() {
+        let held = claimed(&card(), "Ana", 1_000);
+        let mut released = held.clone();
+        released.claim = None;
+        let taken = claimed(&card(), "Bo", 2_000);
+        let mut renewed = held.clone();
+        renewed.claim = Some(Claim::new("Ana", 1_000, 99_000));
+        for w in [Side::Ours, Side::Theirs] {
+            let m = merge_card(Some(&held), &released, &taken, w);
+            assert_eq!(m.card.claim, taken.claim);
+            let m = merge_card(Some(&held), &taken, &released, w);
+            assert_eq!(m.card.claim, taken.claim);
+            let m = merge_card(Some(&held), &released, &renewed, w);
+            assert_eq!(m.card.claim, None);
+            let m = merge_card(Some(&held), &renewed, &released, w);
+            assert_eq!(m.card.claim, None);
+            assert!(m.conflicts.is_empty());
+        }
+        // A claim on one side only is taken, as any field.
+        let m = merge_card(Some(&card()), &card(), &taken, Side::Ours);
+        assert_eq!(m.card.claim, taken.claim);
     }
 }

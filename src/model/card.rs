@@ -133,6 +133,9 @@ pub struct Card {
     pub created: Option<String>,
     pub due: Option<String>,
     pub archived: bool,
+    /// Who works on it now, until when (`lanes claim`); see
+    /// [`super::claim`].
+    pub claim: Option<super::Claim>,
     /// Boxed: most of a card's size, and cards are moved around in bulk.
     pub hypothesis: Option<Box<Hypothesis>>,
     pub experiment: Option<Box<Experiment>>,
@@ -330,6 +333,10 @@ impl Card {
         let due = f.string("due")?;
         check_date(&due, "due")?;
         let archived = f.bool("archived")?.unwrap_or(false);
+        let claim = match f.take(super::claim::KEY) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(super::Claim::from_value(v, super::claim::KEY)?),
+        };
         let hypothesis = f
             .mapping("hypothesis")?
             .map(|f| Hypothesis::from_fields(f).map(Box::new))
@@ -362,6 +369,7 @@ impl Card {
             created,
             due,
             archived,
+            claim,
             hypothesis,
             experiment,
             checklist,
@@ -386,6 +394,9 @@ impl Card {
             .opt_str("due", &self.due);
         if self.archived {
             b.put("archived", Value::Bool(true));
+        }
+        if let Some(c) = &self.claim {
+            b.put(super::claim::KEY, c.to_value());
         }
         if let Some(h) = &self.hypothesis {
             b.put("hypothesis", Value::Mapping(h.to_mapping()));
@@ -414,6 +425,11 @@ impl Card {
 
     pub fn short_id(&self) -> &str {
         id::short(&self.id)
+    }
+
+    /// Its claim, if one holds at `now` (an expired claim is no claim).
+    pub fn live_claim(&self, now: i64) -> Option<&super::Claim> {
+        self.claim.as_ref().filter(|c| c.is_live(now))
     }
 
     pub fn verdict(&self) -> Option<Verdict> {
@@ -516,7 +532,7 @@ mod tests {
     fn fields_are_written_in_the_tables_order() {
         // Every field set, so every key is written.
         let c = parse(
-            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
+            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\nclaim: {by: Bo, at: 2026-01-01T10:00:00Z, until: 2026-01-01T12:00:00Z}\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
         )
         .expect("card");
         let order = |m: &Mapping, table: Vec<&str>| {

@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod card;
+pub mod claim;
 pub mod date;
 pub mod done;
 pub mod evidence;
@@ -16,6 +17,7 @@ pub mod value;
 
 pub use board::{BoardConfig, CommitMode, LabelDef, LaneDef};
 pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
+pub use claim::Claim;
 pub use done::{done, Done, Progress};
 pub use evidence::Evidence;
 pub use value::FieldError;

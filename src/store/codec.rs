@@ -10,7 +10,7 @@
 
 use crate::model::{
     card::{ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
-    Card,
+    Card, Claim,
 };
 use serde_yaml::{Mapping, Number, Value};
 
@@ -19,7 +19,7 @@ use serde_yaml::{Mapping, Number, Value};
 /// would change: a field added, removed or moved, a new encoding of a
 /// value, a change in what parsing puts where (the golden-bytes test in
 /// this file fails until it has moved).
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
@@ -37,6 +37,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
         created,
         due,
         archived,
+        claim,
         hypothesis,
         experiment,
         checklist,
@@ -52,6 +53,22 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
     w.strs(labels);
     w.strs(assignees);
     w.byte(u8::from(*archived));
+    match claim {
+        None => w.byte(0),
+        Some(c) => {
+            let Claim {
+                by,
+                at,
+                until,
+                extra,
+            } = c;
+            w.byte(1);
+            w.str(by);
+            w.str(at);
+            w.opt_str(until);
+            w.mapping(extra)?;
+        }
+    }
     w.opt_str(created);
     w.opt_str(due);
     w.opt_str(body);
@@ -143,6 +160,16 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         labels: r.strings()?,
         assignees: r.strings()?,
         archived: r.flag()?,
+        claim: if r.flag()? {
+            Some(Claim {
+                by: r.string()?,
+                at: r.string()?,
+                until: r.opt_string()?,
+                extra: r.mapping()?,
+            })
+        } else {
+            None
+        },
         created: r.opt_string()?,
         due: r.opt_string()?,
         body: r.opt_string()?,
@@ -218,6 +245,24 @@ pub struct Head<'a> {
     pub labels: Vec<&'a str>,
     pub assignees: Vec<&'a str>,
     pub archived: bool,
+    /// Its claim: who holds it, and until when (RFC 3339).
+    pub claim: Option<HeadClaim<'a>>,
+}
+
+/// A claim as [`Head`] borrows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadClaim<'a> {
+    pub by: &'a str,
+    pub until: Option<&'a str>,
+}
+
+impl HeadClaim<'_> {
+    /// Whether it holds at `now` (the rule of [`Claim::is_live`]).
+    pub fn is_live(&self, now: i64) -> bool {
+        self.until
+            .and_then(crate::model::date::parse_timestamp)
+            .is_none_or(|u| now < u)
+    }
 }
 
 impl<'a> Head<'a> {
@@ -230,7 +275,16 @@ impl<'a> Head<'a> {
             labels: card.labels.iter().map(String::as_str).collect(),
             assignees: card.assignees.iter().map(String::as_str).collect(),
             archived: card.archived,
+            claim: card.claim.as_ref().map(|c| HeadClaim {
+                by: &c.by,
+                until: c.until.as_deref(),
+            }),
         }
+    }
+
+    /// Whether a claim holds on the card at `now`.
+    pub fn claimed(&self, now: i64) -> bool {
+        self.claim.as_ref().is_some_and(|c| c.is_live(now))
     }
 }
 
@@ -245,6 +299,14 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let labels = r.strs()?;
     let assignees = r.strs()?;
     let archived = r.flag()?;
+    let claim = if r.flag()? {
+        let by = r.str()?;
+        let _at = r.str()?;
+        let until = if r.flag()? { Some(r.str()?) } else { None };
+        Some(HeadClaim { by, until })
+    } else {
+        None
+    };
     Some(Head {
         id,
         title,
@@ -253,6 +315,7 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
         labels,
         assignees,
         archived,
+        claim,
     })
 }
 
@@ -505,6 +568,11 @@ assignees:
 created: 2026-01-05
 due: 2026-02-01
 archived: true
+claim:
+  by: Bo via claude-code
+  at: 2026-01-05T10:00:00Z
+  until: 2026-01-05T12:00:00Z
+  lease: renewable
 hypothesis:
   statement: Recency raises precision@10
   metric: precision@10
@@ -553,6 +621,14 @@ future_field:
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);
         assert!(h.archived);
+        let c = h.claim.as_ref().unwrap();
+        assert_eq!(c.by, "Bo via claude-code");
+        assert!(h.claimed(parse_ts("2026-01-05T11:59:59Z")));
+        assert!(!h.claimed(parse_ts("2026-01-05T12:00:00Z")));
+    }
+
+    fn parse_ts(s: &str) -> i64 {
+        crate::model::date::parse_timestamp(s).unwrap()
     }
 
     /// Every layout [`LAYOUT_VERSION`] has named, oldest first: the version
@@ -592,6 +668,26 @@ future_field:
                 "7765656b656e6420747261666669630a6265686176657320646966666572656e746c790002060c66",
                 "75747572655f6669656c64080106066e657374656407040401000000000000000500000000000004",
                 "4003fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            3,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e61010112426f2076696120636c617564652d636f646514323032362d30312d3035",
+                "5431303a30303a30305a0114323032362d30312d30355431323a30303a30305a0106056c65617365",
+                "060972656e657761626c65010a323032362d30312d3035010a323032362d30322d3031010b467265",
+                "6520746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c",
+                "707265636973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae",
+                "47e1ca3f0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c6561",
+                "6b656401060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d7633",
+                "01086c6967687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f",
+                "757273050000000000000c4006046b696e6407030604613130300002010e686f6c642d6f75742063",
+                "6865636b0101060262790603616e610114323032362d30312d30355431303a30303a30305a03616e",
+                "61237765656b656e6420747261666669630a6265686176657320646966666572656e746c79000206",
+                "0c6675747572655f6669656c64080106066e65737465640704040100000000000000050000000000",
+                "00044003fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
             ),
         ),
     ];
