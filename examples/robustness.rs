@@ -350,6 +350,9 @@ fn gen_card(r: &mut Rng) -> Card {
     c.created = opt(r, gen_date);
     c.due = opt(r, gen_date);
     c.archived = r.chance(1, 8);
+    if r.chance(1, 4) {
+        c.claim = Some(gen_claim(r));
+    }
     if r.chance(1, 3) {
         c.hypothesis = Some(Box::new(Hypothesis {
             statement: opt(r, gen_text),
@@ -405,6 +408,15 @@ fn gen_card(r: &mut Rng) -> Card {
     c
 }
 
+fn gen_claim(r: &mut Rng) -> lanes::model::Claim {
+    lanes::model::Claim {
+        by: r.pick(WORDS).to_string(),
+        at: gen_stamp(r),
+        until: opt(r, gen_stamp),
+        extra: gen_extra(r, &["by", "at", "until"]),
+    }
+}
+
 /// Edits of a card, as people and commands make them.
 fn edit_card(r: &mut Rng, base: &Card) -> Card {
     let mut c = base.clone();
@@ -450,6 +462,13 @@ fn edit_card(r: &mut Rng, base: &Card) -> Card {
             }
             9 => c.body = opt(r, gen_text),
             10 => c.archived = !c.archived,
+            11 if r.chance(1, 2) => {
+                c.claim = if c.claim.is_some() && r.chance(1, 2) {
+                    None
+                } else {
+                    Some(gen_claim(r))
+                };
+            }
             _ => c.assignees.push(r.pick(WORDS).to_string()),
         }
     }
@@ -492,6 +511,11 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
         settings: Settings {
             commit: *r.pick(&[CommitMode::Auto, CommitMode::Manual]),
             extra: gen_extra(r, &["commit"]),
+        },
+        agents: lanes::model::board::Agents {
+            require_evidence: opt(r, |r| r.chance(1, 2)),
+            claim_for: opt(r, |r| r.pick(&["30m", "4h", "2d"]).to_string()),
+            extra: gen_extra(r, &["require_evidence", "claim_for"]),
         },
         extra: gen_extra(r, lanes::model::board::BOARD_KEYS),
     }

@@ -85,6 +85,40 @@ pub enum Command {
         /// Why the verdict holds: needed when the result, baseline, target and direction give another one (kept as hypothesis.rationale)
         #[arg(long, value_name = "TEXT")]
         because: Option<String>,
+        /// The run the verdict comes from: mlflow:RUN_ID[#KEY] or dvc:PATH[#key.path]; its value is recorded as the result (as `lanes result` does) and must give this verdict (or --because says why it holds)
+        #[arg(long, value_name = "SOURCE", conflicts_with = "result")]
+        source: Option<String>,
+    },
+    /// Claim a card: you (or your agent) work on it now, until a time; a live claim of someone else's is refused
+    #[command(
+        long_about = "Claim a card: you (or your agent) work on it now, until a time. One commit storing claim: {by, at, until} on the card.\n\nA live claim of someone else's is refused (exit 4), naming who holds it until when; your own is renewed (claim again to extend it); an expired one is replaced. `lanes list --unclaimed` skips claimed cards. Moving the card to a done lane or giving it a verdict releases the claim. When two clones claimed the same card offline, `lanes sync` keeps the earlier claim (then the smaller name) in every clone and tells the other it lost."
+    )]
+    Claim {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// How long: 30m, 2h, 1h30m, 3d, 1w (default: the board's agents.claim_for, else 2h; at most 30 days)
+        #[arg(long = "for", value_name = "TIME")]
+        duration: Option<String>,
+        /// Claim as this agent, acting for you: the claim reads "You via NAME", and the commit carries a Lanes-Agent trailer
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+        /// Print the claim as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give back a card's claim
+    #[command(
+        long_about = "Give back a card's claim, in one commit. A person can give back anyone's claim (one left by an agent that stopped, say); with --as, as an agent, only one's own live claim."
+    )]
+    Release {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// Release as this agent, acting for you (only its own claim)
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+        /// Print what was done as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Archive a card (hidden from lists unless --all)
     Archive {
@@ -185,6 +219,9 @@ pub enum Command {
         /// The remote to sync with (default: the branch's upstream, or origin)
         #[arg(long)]
         remote: Option<String>,
+        /// Print what the sync did as JSON on stdout (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Merge three versions of a board file (git merge driver: %O %A %B %P)
     #[command(name = "merge-driver", hide = true)]
@@ -379,6 +416,9 @@ pub struct ListArgs {
     /// Include archived cards
     #[arg(long)]
     pub all: bool,
+    /// Only cards nobody holds a live claim on (see `lanes claim`)
+    #[arg(long)]
+    pub unclaimed: bool,
     /// Print the cards as JSON (each card as its YAML, every field)
     #[arg(long)]
     pub json: bool,
@@ -603,7 +643,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync { remote } => {
+        Command::Sync { remote, json } => {
             use std::io::IsTerminal;
             let here = std::env::current_dir()?;
             let r = match (&cli.board, store::discover(&here)) {
@@ -617,9 +657,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 interactive: std::io::stdin().is_terminal(),
                 progress: Some(std::sync::Arc::new(|m: &str| say!("lanes: {m}"))),
                 ssh_env: crate::sync::ssh::SshEnv::from_env(),
+                now: Some(ops::Context::from_env().now()),
             };
             let report = crate::sync::sync(&r, &opts)?;
-            for c in &report.changed {
+            if json {
+                term::json(&mut term::stdout(), &report)?;
+            }
+            for c in report.changed.iter().filter(|_| !json) {
                 let by = if c.authors.is_empty() {
                     String::new()
                 } else {
@@ -634,6 +678,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             for c in &report.conflicts {
                 say!("conflict: {c}");
+            }
+            for l in &report.lost_claims {
+                say!("{}", l.describe());
             }
             for s in &report.salvaged {
                 say!("malformed: {s}");
@@ -798,8 +845,20 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Verdict {
             card,
             verdict,
+            result: _,
+            because,
+            source: Some(source),
+        } => {
+            let r = root(&cli.board)?;
+            let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
+            evidence::verdict_from(&r, &card, verdict, &source, because)
+        }
+        Command::Verdict {
+            card,
+            verdict,
             result,
             because,
+            source: None,
         } => {
             let r = root(&cli.board)?;
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
@@ -815,6 +874,32 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 },
             )
             .map_err(evidence::verdict_hint)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Claim {
+            card,
+            duration,
+            agent,
+            json,
+        } => {
+            let r = root(&cli.board)?;
+            let for_secs = duration
+                .as_deref()
+                .map(crate::model::claim::parse_duration)
+                .transpose()
+                .map_err(|e| anyhow!("--for {e}"))?;
+            let ctx = ops::Context::from_env().with_agent(agent);
+            let outcome = ops::apply(&ctx, &r, Action::Claim { card, for_secs })?;
+            claimed(&outcome, json)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Release { card, agent, json } => {
+            let r = root(&cli.board)?;
+            let ctx = ops::Context::from_env().with_agent(agent);
+            let outcome = ops::apply(&ctx, &r, Action::Release { card })?;
+            claimed(&outcome, json)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -848,7 +933,8 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             if json {
                 term::json(&mut out, &output::card_json(&c))?;
             } else {
-                write!(out, "{}", output::show_text(&index.config, &c))?;
+                let now = ops::Context::from_env().now();
+                write!(out, "{}", output::show_text(&index.config, &c, now))?;
                 write!(out, "{}", evidence::show_text(&r, &c))?;
             }
             Ok(ExitCode::SUCCESS)
@@ -1032,6 +1118,29 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
+/// `lanes claim`/`lanes release --json`: the card, the commit and the
+/// claim now on the card (null when none).
+fn claimed(outcome: &ops::Outcome, json: bool) -> Result<()> {
+    if !json {
+        return Ok(());
+    }
+    let claim = outcome
+        .written
+        .as_ref()
+        .and_then(|c| c.claim.as_ref())
+        .map(|c| store::json::to_json(&c.to_value()));
+    let value = serde_json::json!({
+        "card": outcome.card,
+        "commit": outcome.commit.map(|c| c.to_string()),
+        "summary": outcome.summary,
+        "claim": claim,
+    });
+    let mut out = term::stdout();
+    term::json(&mut out, &value)?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Print what `lanes undo`/`lanes redo` did: one line per commit on
 /// stderr, or the outcome as JSON on stdout.
 fn report_undo(done: &ops::Outcome, json: bool) -> Result<()> {
@@ -1073,7 +1182,8 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
         "{}\n",
         crate::model::text::one_line(&board.config.name)
     )?;
-    write!(out, "{}", output::list_text(&board.config, &cards))?;
+    let now = ops::Context::from_env().now();
+    write!(out, "{}", output::list_text(&board.config, &cards, now))?;
     for p in &board.problems {
         say!("{p}");
     }
@@ -1081,6 +1191,7 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 }
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
+    let now = ops::Context::from_env().now();
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
     let lane = match &args.lane {
         Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
@@ -1097,6 +1208,7 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
                 .assignee
                 .as_ref()
                 .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
+            && !(args.unclaimed && h.claimed(now))
     };
     let mut out = term::stdout();
     let problems = if args.json {
@@ -1104,7 +1216,7 @@ fn list(r: &Path, args: &ListArgs) -> Result<()> {
     } else {
         let board = Board::load(r)?;
         let cards: Vec<_> = board.cards.iter().filter(|c| keep(&Head::of(c))).collect();
-        write!(out, "{}", output::list_text(&board.config, &cards))?;
+        write!(out, "{}", output::list_text(&board.config, &cards, now))?;
         board.problems
     };
     out.flush()?;

@@ -9,7 +9,7 @@ pub use crate::store::json::{card_json, to_json, AsJson};
 use std::fmt::Write;
 
 /// One line per card, grouped under lane headings.
-pub fn list_text(config: &BoardConfig, cards: &[&Card]) -> String {
+pub fn list_text(config: &BoardConfig, cards: &[&Card], now: i64) -> String {
     let mut out = String::new();
     let today = date::today();
     let mut current: Option<&str> = None;
@@ -36,13 +36,15 @@ pub fn list_text(config: &BoardConfig, cards: &[&Card]) -> String {
                 }
             }
         }
-        let _ = writeln!(out, "  {}", card_line(card, today));
+        let _ = writeln!(out, "  {}", card_line(card, today, now));
     }
     out
 }
 
-/// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted`
-pub fn card_line(card: &Card, today: i64) -> String {
+/// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted
+/// claimed by Bo until 2026-05-01 14:00 UTC` (a claim only while it holds
+/// at `now`).
+pub fn card_line(card: &Card, today: i64, now: i64) -> String {
     let mut s = format!(
         "{}  {:<10}  {}",
         card.short_id(),
@@ -71,6 +73,9 @@ pub fn card_line(card: &Card, today: i64) -> String {
     if card.archived {
         s.push_str("  (archived)");
     }
+    if let Some(c) = card.live_claim(now) {
+        let _ = write!(s, "  claimed by {}", one_line(&c.describe()));
+    }
     s
 }
 
@@ -95,7 +100,7 @@ fn value_text(v: &Value) -> String {
 }
 
 /// Every field of a card, for people.
-pub fn show_text(config: &BoardConfig, card: &Card) -> String {
+pub fn show_text(config: &BoardConfig, card: &Card, now: i64) -> String {
     let mut out = String::new();
     let lane = config
         .lane(&card.lane)
@@ -123,6 +128,22 @@ pub fn show_text(config: &BoardConfig, card: &Card) -> String {
     }
     if card.archived {
         let _ = writeln!(out, "archived:   yes");
+    }
+    if let Some(c) = &card.claim {
+        let since = crate::model::claim::minute(c.at_secs());
+        if c.is_live(now) {
+            let _ = writeln!(
+                out,
+                "claimed:    by {} (since {since})",
+                one_line(&c.describe())
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "claim:      expired ({}, taken {since}); the card is free",
+                one_line(&c.describe())
+            );
+        }
     }
     if let Some(h) = &card.hypothesis {
         let _ = writeln!(out, "\nHypothesis  [{}]", h.verdict);

@@ -345,7 +345,7 @@ fn merge_mapping(
             "journal" => merge_journal(b, o, t),
             "labels" | "assignees" | "experiment.runs" | "kinds" => merge_set(b, o, t),
             "checklist" => merge_checklist(b, o, t, winner, conflicts),
-            "hypothesis" | "experiment" | "settings" => match (o, t) {
+            "hypothesis" | "experiment" | "settings" | "agents" => match (o, t) {
                 (Some(Value::Mapping(om)), Some(Value::Mapping(tm))) if o != t => {
                     let bm = match b {
                         Some(Value::Mapping(m)) => Some(m),

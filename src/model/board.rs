@@ -10,6 +10,7 @@ pub const BOARD_KEYS: &[&str] = &[
     "labels",
     "kinds",
     "settings",
+    "agents",
 ];
 
 /// Colours a label may have.
@@ -51,6 +52,37 @@ pub struct Settings {
     pub extra: Mapping,
 }
 
+/// How agents (and people) work on the board: `agents:` in board.yaml.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Agents {
+    /// Whether a verdict must cite a run (`mlflow:ID`, `dvc:PATH#key`):
+    /// `Some` as the board says, for everyone; `None` (unset): for agents
+    /// only (writes through `lanes mcp`, or with `--as`).
+    pub require_evidence: Option<bool>,
+    /// How long a claim lasts when `lanes claim` names no time (`4h`).
+    pub claim_for: Option<String>,
+    pub extra: Mapping,
+}
+
+impl Agents {
+    /// Whether a verdict given by an agent (`agent`) or a person must cite
+    /// a run.
+    pub fn evidence_required(&self, agent: bool) -> bool {
+        self.require_evidence.unwrap_or(agent)
+    }
+
+    /// The board's default claim length, in seconds.
+    pub fn claim_secs(&self) -> Option<i64> {
+        self.claim_for
+            .as_deref()
+            .and_then(|s| super::claim::parse_duration(s).ok())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.require_evidence.is_none() && self.claim_for.is_none() && self.extra.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BoardConfig {
     pub name: String,
@@ -59,6 +91,7 @@ pub struct BoardConfig {
     pub labels: Vec<LabelDef>,
     pub kinds: Vec<String>,
     pub settings: Settings,
+    pub agents: Agents,
     pub extra: Mapping,
 }
 
@@ -156,6 +189,22 @@ impl BoardConfig {
                 }
             }
         };
+        let agents = match f.mapping("agents")? {
+            None => Agents::default(),
+            Some(mut a) => {
+                let require_evidence = a.bool("require_evidence")?;
+                let path = a.path("claim_for");
+                let claim_for = a.string("claim_for")?;
+                if let Some(c) = &claim_for {
+                    super::claim::parse_duration(c).map_err(|e| FieldError::new(path, e))?;
+                }
+                Agents {
+                    require_evidence,
+                    claim_for,
+                    extra: a.rest(),
+                }
+            }
+        };
         Ok(BoardConfig {
             name,
             description,
@@ -163,6 +212,7 @@ impl BoardConfig {
             labels,
             kinds,
             settings,
+            agents,
             extra: f.rest(),
         })
     }
@@ -206,15 +256,23 @@ impl BoardConfig {
             },
         );
         settings.extra(&self.settings.extra);
-        MapBuilder::new()
-            .str("name", &self.name)
+        let mut b = MapBuilder::new();
+        b.str("name", &self.name)
             .opt_str("description", &self.description)
             .seq("lanes", lanes)
             .seq("labels", labels)
             .strings("kinds", &self.kinds)
-            .put("settings", Value::Mapping(settings.build()))
-            .extra(&self.extra)
-            .build()
+            .put("settings", Value::Mapping(settings.build()));
+        if !self.agents.is_empty() {
+            let mut a = MapBuilder::new();
+            if let Some(r) = self.agents.require_evidence {
+                a.put("require_evidence", Value::Bool(r));
+            }
+            a.opt_str("claim_for", &self.agents.claim_for)
+                .extra(&self.agents.extra);
+            b.put("agents", Value::Mapping(a.build()));
+        }
+        b.extra(&self.extra).build()
     }
 
     pub fn lane(&self, id: &str) -> Option<&LaneDef> {
@@ -276,5 +334,35 @@ impl BoardConfig {
                     .join(", ")
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> FieldResult<BoardConfig> {
+        BoardConfig::from_value(serde_yaml::from_str(text).expect("yaml"))
+    }
+
+    #[test]
+    fn the_agents_settings_are_read_checked_and_written_back() {
+        let text = "name: b\nlanes:\n  - id: a\nagents:\n  require_evidence: true\n  claim_for: 4h\n  mood: calm\n";
+        let b = parse(text).expect("board");
+        assert_eq!(b.agents.require_evidence, Some(true));
+        assert_eq!(b.agents.claim_secs(), Some(4 * 3600));
+        assert!(b.agents.evidence_required(false));
+        let again = BoardConfig::from_value(Value::Mapping(b.to_mapping())).expect("again");
+        assert_eq!(again, b);
+        // Unset: agents only, and nothing written.
+        let plain = parse("name: b\nlanes:\n  - id: a\n").expect("board");
+        assert!(plain.agents.evidence_required(true));
+        assert!(!plain.agents.evidence_required(false));
+        assert!(plain.to_mapping().get("agents").is_none());
+        let e = parse("name: b\nlanes:\n  - id: a\nagents: {claim_for: forever}\n").unwrap_err();
+        assert_eq!(e.field, "agents.claim_for");
+        let e =
+            parse("name: b\nlanes:\n  - id: a\nagents: {require_evidence: maybe}\n").unwrap_err();
+        assert_eq!(e.field, "agents.require_evidence");
     }
 }

@@ -150,6 +150,19 @@ impl Claim {
     }
 }
 
+/// As JSON: `{"by", "at", "until"}` (`until` null when the claim has no
+/// end).
+impl serde::Serialize for Claim {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("by", &self.by)?;
+        m.serialize_entry("at", &self.at)?;
+        m.serialize_entry("until", &self.until)?;
+        m.end()
+    }
+}
+
 /// A moment as people read it: `2026-05-01 14:00 UTC`.
 pub fn minute(secs: i64) -> String {
     let t = date::format_timestamp(secs);

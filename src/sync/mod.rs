@@ -37,6 +37,9 @@ pub struct Options {
     /// git's ssh variables, read at the top ([`Options::from_env`]): git
     /// runs with exactly these (and what a sync adds to them).
     pub ssh_env: ssh::SshEnv,
+    /// The moment claims are judged at (an `ops::Context`'s clock);
+    /// `None`: the wall clock when the sync begins.
+    pub now: Option<i64>,
 }
 
 impl Options {
@@ -57,12 +60,13 @@ impl std::fmt::Debug for Options {
             .field("interactive", &self.interactive)
             .field("progress", &self.progress.is_some())
             .field("ssh_env", &self.ssh_env)
+            .field("now", &self.now)
             .finish()
     }
 }
 
 /// A card the sync changed here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Change {
     pub id: String,
     /// added, changed or removed.
@@ -72,8 +76,59 @@ pub struct Change {
     pub authors: Vec<String>,
 }
 
+/// A claim this clone's person (or their agent) held on a card before the
+/// sync, which the sync gave to someone else: when two clones claimed the
+/// same card, the merge keeps the earlier claim in every clone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LostClaim {
+    /// The card's full id.
+    pub card: String,
+    pub title: String,
+    /// The claim held here before.
+    pub yours: model::Claim,
+    /// The claim the card holds now.
+    pub holder: model::Claim,
+    /// The claim kept had already ended when the sync ran (an earlier
+    /// claim that expired offline): the card is free to claim again.
+    pub holder_expired: bool,
+}
+
+impl LostClaim {
+    /// `lost the claim on 3fk2a9 Title to Bo until 2026-05-01 14:00 UTC
+    /// (claimed 10:00 UTC, before yours of 10:05 UTC)`.
+    pub fn describe(&self) -> String {
+        let (h, y) = (&self.holder, &self.yours);
+        let why = if h.at_secs() < y.at_secs() {
+            format!(
+                "claimed {}, before yours of {}",
+                model::claim::minute(h.at_secs()),
+                model::claim::minute(y.at_secs())
+            )
+        } else if h.at_secs() == y.at_secs() {
+            format!(
+                "claimed at the same moment as yours, {}, and {:?} sorts first",
+                model::claim::minute(h.at_secs()),
+                h.by
+            )
+        } else {
+            format!("claimed {}", model::claim::minute(h.at_secs()))
+        };
+        let free = if self.holder_expired {
+            "; that claim has ended since, so the card is free: claim it again"
+        } else {
+            ""
+        };
+        format!(
+            "lost the claim on {} {} to {} ({why}){free}",
+            id::short(&self.card),
+            crate::ops::clean_line(&self.title, 60),
+            crate::ops::clean_line(&h.describe(), 100)
+        )
+    }
+}
+
 /// What a sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     pub remote: String,
     pub branch: String,
@@ -94,6 +149,8 @@ pub struct Report {
     /// Commits here and not on the remote, and the other way round, after.
     pub ahead: usize,
     pub behind: usize,
+    /// Claims of this clone's person that the sync gave to another.
+    pub lost_claims: Vec<LostClaim>,
 }
 
 impl Report {
@@ -112,6 +169,15 @@ impl Report {
                 self.changed.len(),
                 plural(self.changed.len())
             ));
+        }
+        match self.lost_claims.as_slice() {
+            [] => {}
+            [one] => parts.push(format!(
+                "lost the claim on {} to {}",
+                id::short(&one.card),
+                crate::ops::clean_line(&one.holder.by, 60)
+            )),
+            many => parts.push(format!("lost {} claims", many.len())),
         }
         if !self.conflicts.is_empty() {
             parts.push(format!(
@@ -335,6 +401,9 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     let end = head_oid(&repo)?;
     if end != start {
         report.changed = changed_cards(&repo, &board_dir, start, end)?;
+        let now = opts.now.unwrap_or_else(date::now_secs);
+        report.lost_claims =
+            lost_claims(&repo, &board_dir, (start, end), &me, now, &report.changed);
     }
     if let Ok(t) = repo.refname_to_id(&tracking) {
         let (a, b) = repo.graph_ahead_behind(end, t)?;
@@ -1380,6 +1449,73 @@ fn changed_cards(repo: &Repository, board_dir: &str, from: Oid, to: Oid) -> Resu
         });
     }
     Ok(out)
+}
+
+/// Claims `me` (or an agent acting for them) held on the changed cards at
+/// `from` that another holds at `to`.
+fn lost_claims(
+    repo: &Repository,
+    board_dir: &str,
+    (from, to): (Oid, Oid),
+    me: &str,
+    now: i64,
+    changed: &[Change],
+) -> Vec<LostClaim> {
+    let card_at = |commit: Oid, id: &str| -> Option<Card> {
+        let path = format!("{board_dir}cards/{id}.yaml");
+        let tree = repo.find_commit(commit).ok()?.tree().ok()?;
+        let blob = tree.get_path(Path::new(&path)).ok()?.id();
+        let text = blob_text(repo, Some(blob))?;
+        store::parse_card(&path, &text).ok().map(|l| l.card)
+    };
+    changed
+        .iter()
+        .filter(|c| c.what == "changed")
+        .filter_map(|c| {
+            let before = card_at(from, &c.id)?;
+            let yours = before.claim.filter(|y| y.is_of_person(me))?;
+            let after = card_at(to, &c.id)?;
+            let holder = after.claim.filter(|h| h.by != yours.by)?;
+            Some(LostClaim {
+                card: c.id.clone(),
+                title: after.title,
+                yours,
+                holder_expired: !holder.is_live(now),
+                holder,
+            })
+        })
+        .collect()
+}
+
+/// The claim `by` held on card `id` when the last sync began, if that
+/// sync gave it to another and another holds it now (`holder`): what an
+/// agent is told when it claims again after a sync.
+pub fn lost_in_last_sync(
+    root: &Path,
+    id: &str,
+    by: &str,
+    holder: &model::Claim,
+    now: i64,
+) -> Option<LostClaim> {
+    let repo = git::open(root).ok()?;
+    let scratch = crate::store::cache::Scratch::in_git_dir(repo.path());
+    let text = std::fs::read_to_string(scratch.file(crate::store::cache::LAST_SYNC)).ok()?;
+    let before = Oid::from_str(text.split_whitespace().nth(1)?).ok()?;
+    let prefix = git::repo_path(&repo, root, "").ok()?;
+    let path = format!("{prefix}{BOARD_DIR}/cards/{id}.yaml");
+    let tree = repo.find_commit(before).ok()?.tree().ok()?;
+    let blob = tree.get_path(Path::new(&path)).ok()?.id();
+    let card = store::parse_card(&path, &blob_text(&repo, Some(blob))?)
+        .ok()?
+        .card;
+    let yours = card.claim.filter(|y| y.by == by && y.by != holder.by)?;
+    Some(LostClaim {
+        card: id.to_string(),
+        title: card.title,
+        yours,
+        holder_expired: !holder.is_live(now),
+        holder: holder.clone(),
+    })
 }
 
 /// The commits a plain-git merge of a board file is between, as the merge

@@ -756,6 +756,8 @@ fn action_name(a: &ops::Action) -> &'static str {
         Verdict { .. } => "saving verdict",
         Archive { .. } => "archiving",
         Restore { .. } => "restoring",
+        Claim { .. } => "claiming",
+        Release { .. } => "releasing",
         Record(_) => "recording",
         Undo { .. } => "undoing",
         Redo { .. } => "redoing",

@@ -105,6 +105,8 @@ fn describe(action: &ops::Action) -> String {
         Verdict { card, .. } => format!("saving the verdict of {}", short(card)),
         Archive { card } => format!("archiving {}", short(card)),
         Restore { card } => format!("restoring {}", short(card)),
+        Claim { card, .. } => format!("claiming {}", short(card)),
+        Release { card } => format!("releasing {}", short(card)),
         Record(r) => format!("recording the result of {}", short(&r.card)),
         Undo { .. } => "undoing".to_string(),
         Redo { .. } => "redoing".to_string(),
