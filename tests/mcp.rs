@@ -243,21 +243,479 @@ fn each_worktree_is_its_own_board() {
     assert!(in_worktree.contains("on the branch"));
 }
 
-/// Files changed by someone else (another terminal, `git pull`) are seen
-/// by the next answer.
+/// Files changed by someone else (another terminal, an editor, `git
+/// pull`) are seen by the next answer.
 #[test]
 fn the_server_sees_changes_made_around_it() {
     let r = Repo::with_board("crisp-dm");
     let id = r.add("Card", &[]);
+    let other: PathBuf = r.base().join("puller");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "upstream",
+        other.to_str().unwrap(),
+    ]);
     runtime().block_on(async {
         let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let lane_of = |v: &Value| v["card"]["lane"].as_str().unwrap().to_string();
+        let in_lane = |v: &Value| -> Vec<String> {
+            v["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_string())
+                .collect()
+        };
         let before = ok_call(&c, "show", json!({"card": &id})).await;
-        assert_eq!(before["card"]["lane"], "business-understanding");
-        ok(&r.lanes(&["move", &id, "modeling"]));
-        let after = ok_call(&c, "show", json!({"card": &id})).await;
-        assert_eq!(after["card"]["lane"], "modeling");
-        let listed = ok_call(&c, "list", json!({"lane": "modeling"})).await;
-        assert_eq!(listed["cards"].as_array().unwrap().len(), 1);
+        assert_eq!(lane_of(&before), "business-understanding");
+        // Another terminal.
+        ok(&r.lanes(&["move", &id, "evaluation"]));
+        assert_eq!(
+            lane_of(&ok_call(&c, "show", json!({"card": &id})).await),
+            "evaluation"
+        );
+        let listed = ok_call(&c, "list", json!({"lane": "evaluation"})).await;
+        assert_eq!(in_lane(&listed), vec![id.clone()]);
+        // An editor, at once: the same size, most likely the same second
+        // as the list the server just answered.
+        let text = r.card_text(&id);
+        let edited = text.replace("lane: evaluation", "lane: deployment");
+        assert_eq!(edited.len(), text.len());
+        std::fs::write(r.card_file(&id), edited).unwrap();
+        let listed = ok_call(&c, "list", json!({"lane": "deployment"})).await;
+        assert_eq!(in_lane(&listed), vec![id.clone()], "the edit was not seen");
+        assert_eq!(
+            lane_of(&ok_call(&c, "show", json!({"card": &id})).await),
+            "deployment"
+        );
+        r.commit_all("by hand");
+        // `git pull`: git itself rewrites the files (a fast-forward to a
+        // branch where the card moved and another was added).
+        let merged = r
+            .git_cmd()
+            .current_dir(&other)
+            .args(["merge", "-q", "--ff-only", "main"])
+            .output()
+            .unwrap();
+        ok(&merged);
+        let out = r.lanes_in(&other, &["move", &id, "modeling"]);
+        ok(&out);
+        let added = ok(&r.lanes_in(&other, &["add", "Pulled in"]))
+            .trim()
+            .to_string();
+        r.git(&["merge", "-q", "--ff-only", "upstream"]);
+        assert_eq!(
+            lane_of(&ok_call(&c, "show", json!({"card": &id})).await),
+            "modeling"
+        );
+        let all = ok_call(&c, "list", json!({})).await;
+        assert!(
+            in_lane(&all).contains(&added),
+            "the pulled card is not listed"
+        );
+        c.cancel().await.expect("close");
+    });
+}
+
+/// What the server cannot do: change board.yaml, delete a card, rewrite a
+/// journal, run a command, or reach outside the repository it serves;
+/// and its inputs are bounded.
+#[test]
+fn the_server_keeps_to_its_repository_and_its_rules() {
+    let r = Repo::with_board("crisp-dm");
+    let elsewhere = Repo::with_board("crisp-dm");
+    let theirs = elsewhere.add("Another project's card", &[]);
+    let id = hypothesis(&r);
+    r.ok(&["note", &id, "a first note by a person"]);
+    r.write("metrics.json", r#"{"precision": 0.25}"#);
+    std::fs::write(r.base().join("outside.json"), r#"{"precision": 0.9}"#).unwrap();
+    let start = r.head();
+    let board_before = r.read(".lanes/board.yaml");
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let tools = c.list_all_tools().await.expect("tools");
+        let mut names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "add",
+                "board",
+                "claim",
+                "hypotheses",
+                "list",
+                "move",
+                "note",
+                "release",
+                "result",
+                "show",
+                "verdict"
+            ],
+            "no tool edits, deletes, archives or runs"
+        );
+        for t in &tools {
+            let props = t.input_schema.get("properties").and_then(Value::as_object);
+            for p in props.into_iter().flat_map(|p| p.keys()) {
+                assert!(
+                    !["command", "cmd", "args", "exec", "script", "shell"].contains(&p.as_str()),
+                    "{} takes {p}",
+                    t.name
+                );
+            }
+        }
+        // Every write, once.
+        ok_call(&c, "claim", json!({"card": &id})).await;
+        ok_call(&c, "note", json!({"card": &id, "text": "an agent's note"})).await;
+        ok_call(&c, "move", json!({"card": &id, "lane": "evaluation"})).await;
+        ok_call(&c, "add", json!({"title": "Follow-up"})).await;
+        ok_call(&c, "release", json!({"card": &id})).await;
+        ok_call(
+            &c,
+            "verdict",
+            json!({"card": &id, "source": "dvc:metrics.json#precision"}),
+        )
+        .await;
+        // Outside the repository: refused.
+        let (kind, msg) = err_call(
+            &c,
+            "show",
+            json!({"board": elsewhere.path.to_str().unwrap(), "card": &theirs}),
+        )
+        .await;
+        assert_eq!(kind, "refused", "{msg}");
+        assert!(
+            msg.contains("outside the repository this server serves"),
+            "{msg}"
+        );
+        let (kind, msg) = err_call(
+            &c,
+            "note",
+            json!({"board": elsewhere.path.to_str().unwrap(), "card": &theirs, "text": "x"}),
+        )
+        .await;
+        assert_eq!(kind, "refused", "{msg}");
+        let (_, msg) = err_call(
+            &c,
+            "result",
+            json!({"card": &id, "source": "dvc:../outside.json#precision"}),
+        )
+        .await;
+        assert!(msg.contains("../outside.json"), "{msg}");
+        // Bounded as the command line bounds them.
+        let long = "a".repeat(5_000);
+        for (tool, args) in [
+            ("show", json!({"card": &long})),
+            ("claim", json!({"card": &id, "for": &long})),
+            ("list", json!({"label": &long})),
+            ("board", json!({"board": &long})),
+            ("add", json!({"title": "x".repeat(70_000)})),
+        ] {
+            let (kind, msg) = err_call(&c, tool, args).await;
+            assert!(
+                kind == "refused" || kind == "failed",
+                "{tool}: {kind} {msg}"
+            );
+            assert!(msg.len() < 2_000, "{tool}: the answer echoes the input");
+        }
+        c.cancel().await.expect("close");
+    });
+    assert_eq!(
+        r.read(".lanes/board.yaml"),
+        board_before,
+        "board.yaml changed"
+    );
+    assert!(elsewhere.card_text(&theirs).contains("Another project"));
+    assert!(!elsewhere.card_text(&theirs).contains("journal"));
+    // Over every commit the server made: no file deleted, board.yaml never
+    // touched, every journal only appended to.
+    let commits = r.git(&["rev-list", "--reverse", &format!("{start}..HEAD")]);
+    let commits: Vec<&str> = commits.lines().collect();
+    assert_eq!(commits.len(), 6);
+    for c in commits {
+        let changed = r.git(&["diff-tree", "--no-commit-id", "--name-status", "-r", c]);
+        for line in changed.lines() {
+            let (status, path) = line.split_once('\t').unwrap();
+            assert_ne!(status, "D", "{c} deleted {path}");
+            assert_ne!(path, ".lanes/board.yaml", "{c} changed board.yaml");
+            let Some(card) = path.strip_prefix(".lanes/cards/") else {
+                continue;
+            };
+            let at = |rev: &str| -> Vec<lanes::model::JournalEntry> {
+                let out = r.git_output(&["show", &format!("{rev}:{path}")]);
+                if !out.status.success() {
+                    return Vec::new();
+                }
+                lanes::store::parse_card(card, &out.stdout)
+                    .unwrap()
+                    .card
+                    .journal
+            };
+            let (was, now) = (at(&format!("{c}^")), at(c));
+            assert!(now.starts_with(&was), "{c} rewrote the journal of {card}");
+        }
+    }
+}
+
+/// A hypothesis card with numbers a run can decide.
+fn hypothesis(r: &Repo) -> String {
+    r.add(
+        "Session recency",
+        &[
+            "--lane",
+            "modeling",
+            "--metric",
+            "precision",
+            "--baseline",
+            "0.18",
+            "--target",
+            "0.2",
+            "--direction",
+            "higher",
+        ],
+    )
+}
+
+#[test]
+fn agents_claim_release_and_conclude_only_from_a_run() {
+    let r = Repo::with_board("crisp-dm");
+    let id = hypothesis(&r);
+    let free = r.add("Free card", &["--lane", "modeling"]);
+    r.write("metrics.json", r#"{"precision": 0.25}"#);
+    let before = r.commit_count();
+    runtime().block_on(async {
+        let a = connect(&r, &r.path, "agent-a", &[]).await;
+        let b = connect(&r, &r.path, "agent-b", &[]).await;
+        let tools: Vec<String> = a
+            .list_all_tools()
+            .await
+            .expect("tools")
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        for t in ["claim", "release", "verdict"] {
+            assert!(tools.iter().any(|n| n == t), "no {t} tool in {tools:?}");
+        }
+
+        let got = ok_call(&a, "claim", json!({"card": &id, "for": "3h"})).await;
+        assert_eq!(got["claim"]["by"], format!("{USER_NAME} via agent-a"));
+        assert!(got["commit"].as_str().is_some_and(|c| c.len() == 40));
+        // The other agent is refused, told who holds it until when.
+        let r2 = call(&b, "claim", json!({"card": &id})).await;
+        assert_eq!(r2.is_error, Some(true));
+        let e = r2.structured_content.expect("a structured error");
+        assert_eq!(e["kind"], "conflict");
+        assert_eq!(e["exit_code"], 4);
+        assert_eq!(e["claim"]["by"], format!("{USER_NAME} via agent-a"));
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("claimed by {USER_NAME} via agent-a until")),
+            "{e}"
+        );
+        // ... and cannot release it.
+        let (kind, msg) = err_call(&b, "release", json!({"card": &id})).await;
+        assert_eq!(kind, "conflict", "{msg}");
+        let listed = ok_call(&b, "list", json!({"lane": "modeling", "unclaimed": true})).await;
+        let ids: Vec<&str> = listed["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [free.as_str()]);
+        let (kind, _) = err_call(&a, "claim", json!({"card": &free, "for": "forever"})).await;
+        assert_eq!(kind, "refused");
+
+        // A bare verdict is refused, saying how to cite a run.
+        let (kind, msg) =
+            err_call(&a, "verdict", json!({"card": &id, "verdict": "supported"})).await;
+        assert_eq!(kind, "refused");
+        assert!(msg.contains("mlflow:RUN_ID or dvc:PATH#key"), "{msg}");
+        assert!(msg.contains("source"), "{msg}");
+        let (kind, _) = err_call(&a, "verdict", json!({"card": &id})).await;
+        assert_eq!(kind, "refused");
+        // A verdict the run does not give is refused too.
+        let (kind, msg) = err_call(
+            &a,
+            "verdict",
+            json!({"card": &id, "verdict": "refuted", "source": "dvc:metrics.json#precision"}),
+        )
+        .await;
+        assert_eq!(kind, "refused");
+        assert!(
+            msg.contains("the numbers give supported, not refuted"),
+            "{msg}"
+        );
+        // From the run: the verdict computed as `lanes result` does, and
+        // the claim given back in the same commit.
+        let done = ok_call(
+            &a,
+            "verdict",
+            json!({"card": &id, "source": "dvc:metrics.json#precision"}),
+        )
+        .await;
+        assert_eq!(done["verdict"], "supported");
+        assert_eq!(done["result"], 0.25);
+        assert_eq!(done["evidence"]["source"], "dvc:metrics.json#precision");
+        let shown = ok_call(&b, "show", json!({"card": &id})).await;
+        assert_eq!(shown["card"]["hypothesis"]["verdict"], "supported");
+        assert!(shown["card"].get("claim").is_none(), "{shown}");
+        // `open` claims nothing and needs no run.
+        ok_call(&a, "verdict", json!({"card": &id, "verdict": "open"})).await;
+
+        ok_call(&b, "claim", json!({"card": &free})).await;
+        let back = ok_call(&b, "release", json!({"card": &free})).await;
+        assert_eq!(back["claim"], Value::Null);
+
+        // Busy: another process holds the index.
+        std::fs::write(r.path.join(".git/index.lock"), "").unwrap();
+        let (kind, msg) = err_call(&a, "claim", json!({"card": &free})).await;
+        assert_eq!(kind, "busy", "{msg}");
+        std::fs::remove_file(r.path.join(".git/index.lock")).unwrap();
+
+        a.cancel().await.expect("close");
+        b.cancel().await.expect("close");
+    });
+    // claim, result (verdict), open, claim, release: one commit each.
+    assert_eq!(r.commit_count(), before + 5);
+    let subjects = r.subjects();
+    assert!(subjects[0].starts_with("lanes: release"), "{subjects:?}");
+    let log = r.git(&[
+        "log",
+        "-5",
+        "--format=%(trailers:key=Lanes-Agent,valueonly)",
+    ]);
+    let agents: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        agents,
+        ["agent-b", "agent-b", "agent-a", "agent-a", "agent-a"]
+    );
+}
+
+/// A board that asks no evidence of agents lets them give a verdict by
+/// hand; one that asks it of everybody refuses the command line too.
+#[test]
+fn the_board_decides_whether_a_verdict_needs_a_run() {
+    let r = Repo::with_board("crisp-dm");
+    let id = hypothesis(&r);
+    let mut board = r.read(".lanes/board.yaml");
+    board.push_str("agents:\n  require_evidence: false\n");
+    r.commit_file(".lanes/board.yaml", &board, "agents may conclude by hand");
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let done = ok_call(
+            &c,
+            "verdict",
+            json!({"card": &id, "verdict": "inconclusive"}),
+        )
+        .await;
+        assert_eq!(done["verdict"], "inconclusive");
+        assert_eq!(done["evidence"], Value::Null);
+        c.cancel().await.expect("close");
+    });
+    assert_eq!(r.show_json(&id)["hypothesis"]["verdict"], "inconclusive");
+}
+
+/// Two worktrees of one repository: a claim made through the server in
+/// one is that branch's; merging the branches keeps the earlier claim.
+#[test]
+fn claims_in_two_worktrees_are_each_branchs_and_merge_to_the_earlier() {
+    let r = Repo::with_board("crisp-dm");
+    let id = r.add("Shared card", &[]);
+    let other: PathBuf = r.base().join("second-worktree");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "experiment",
+        other.to_str().unwrap(),
+    ]);
+    r.ok(&["setup"]);
+    let t = lanes::model::date::now_secs();
+    runtime().block_on(async {
+        // The worktree's agent claims first (a minute ago) ...
+        r.at(Some(t - 60));
+        let c = connect(&r, &r.path, "agent-wt", &[]).await;
+        let got = ok_call(
+            &c,
+            "claim",
+            json!({"board": other.to_str().unwrap(), "card": &id}),
+        )
+        .await;
+        assert_eq!(got["claim"]["by"], format!("{USER_NAME} via agent-wt"));
+        c.cancel().await.expect("close");
+        // ... then, on the main checkout's branch, another agent.
+        r.at(Some(t));
+        let m = connect(&r, &r.path, "agent-main", &[]).await;
+        ok_call(&m, "claim", json!({"card": &id})).await;
+        m.cancel().await.expect("close");
+        r.at(None);
+    });
+    assert_eq!(
+        r.card_model(&id).claim.unwrap().by,
+        format!("{USER_NAME} via agent-main")
+    );
+    let in_wt = std::fs::read_to_string(other.join(card_path(&id))).unwrap();
+    assert!(in_wt.contains("via agent-wt"), "{in_wt}");
+    // Plain git merge, through lanes' merge driver: the earlier claim.
+    r.git(&["merge", "-q", "--no-edit", "experiment"]);
+    let merged = r.card_model(&id);
+    assert_eq!(
+        merged.claim.unwrap().by,
+        format!("{USER_NAME} via agent-wt")
+    );
+    assert!(!r.card_text(&id).contains("conflicts:"));
+    r.assert_healthy();
+}
+
+/// A clone's agent claims a card that a teammate's clone claimed earlier;
+/// after `lanes sync` the agent's next claim says it lost the card, and
+/// to whom.
+#[test]
+fn after_a_sync_the_agent_is_told_its_claim_was_lost() {
+    use common::remote::*;
+    let (w, _seed) = World::with_board(&["seed"]);
+    let Some(daemon) = w.serve_or_skip() else {
+        return;
+    };
+    let ana = w.clone_url(&daemon.url(), "ana");
+    let bo = w.clone_url(&daemon.url(), "bo");
+    let id = ana.add("Contested", &["--lane", "modeling"]);
+    ana.sync();
+    bo.sync();
+    let t = lanes::model::date::now_secs();
+    // Bo claims first, and shares it.
+    bo.at(Some(t - 120));
+    ok(&bo.lanes(&["claim", &id, "--for", "4h"]));
+    bo.at(None);
+    bo.sync();
+    runtime().block_on(async {
+        let c = connect(&ana, &ana.path, "claude-code", &[]).await;
+        ok_call(&c, "claim", json!({"card": &id})).await;
+        // A person (or cron) syncs this clone.
+        let out = ana.lanes(&["sync", "--json"]);
+        let said = both(&out);
+        assert!(out.status.success(), "{said}");
+        assert!(said.contains("lost the claim on"), "{said}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["lost_claims"][0]["holder"]["by"], "Bo");
+        let r = call(&c, "claim", json!({"card": &id})).await;
+        assert_eq!(r.is_error, Some(true));
+        let e = r.structured_content.expect("structured");
+        assert_eq!(e["kind"], "conflict");
+        let msg = e["message"].as_str().unwrap();
+        assert!(msg.contains("claimed by Bo until"), "{msg}");
+        assert!(msg.contains("you lost the claim on"), "{msg}");
+        assert_eq!(e["lost"]["holder"]["by"], "Bo");
+        assert_eq!(
+            e["lost"]["yours"]["by"],
+            format!("{} via claude-code", ana.name)
+        );
         c.cancel().await.expect("close");
     });
 }

@@ -110,7 +110,8 @@ impl Error {
             if cause.is::<crate::store::Problem>() || cause.is::<Unreadable>() {
                 return Kind::Problem;
             }
-            if cause.is::<Refusal>() {
+            // A verdict its numbers contradict: a rule said no.
+            if cause.is::<Refusal>() || cause.is::<crate::evidence::verdict::Disagrees>() {
                 return Kind::Refused;
             }
         }
