@@ -719,3 +719,63 @@ fn after_a_sync_the_agent_is_told_its_claim_was_lost() {
         c.cancel().await.expect("close");
     });
 }
+
+/// The agent is named wherever a change is shown: `lanes log` (text and
+/// JSON, the card's and the board's), the report and `lanes show`.
+#[test]
+fn the_agent_is_named_in_the_log_the_report_and_show() {
+    let r = Repo::with_board("crisp-dm");
+    let id = r.add("Card", &["--lane", "modeling"]);
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "claude-code", &[]).await;
+        ok_call(&c, "claim", json!({"card": &id})).await;
+        ok_call(&c, "note", json!({"card": &id, "text": "looking at it"})).await;
+        ok_call(&c, "move", json!({"card": &id, "lane": "evaluation"})).await;
+        c.cancel().await.expect("close");
+    });
+    let who = format!("{USER_NAME} via claude-code");
+    let log = r.ok(&["log", &id]);
+    let moved = log.lines().find(|l| l.contains("lanes: move")).unwrap();
+    assert!(moved.contains(&who), "{log}");
+    let added = log.lines().find(|l| l.contains("lanes: add")).unwrap();
+    assert!(!added.contains("via"), "a person's own change: {added}");
+    let entries = r.json(&["log", &id, "--json"]);
+    let agents: Vec<&Value> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["agent"])
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            &Value::Null,
+            &json!("claude-code"),
+            &json!("claude-code"),
+            &json!("claude-code")
+        ]
+    );
+    assert_eq!(
+        r.ok(&["log", &id, "--author", "claude-code"])
+            .lines()
+            .filter(|l| l.starts_with("20"))
+            .count(),
+        3
+    );
+    let feed = r.json(&["log", "--json"]);
+    assert_eq!(feed[0]["agent"], "claude-code");
+    assert_eq!(feed[0]["author"], USER_NAME);
+    assert!(r.ok(&["log"]).lines().next().unwrap().contains(&who));
+    let report = r.json(&["report", "--format", "json"]);
+    assert_eq!(report["people"][&who]["move"], 1, "{}", report["people"]);
+    assert!(r.ok(&["report"]).contains(&format!("- {who}: ")));
+    let shown = r.ok(&["show", &id]);
+    assert!(
+        shown.contains(&format!("claimed:    by {who} until")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("  {who}\n    looking at it")),
+        "{shown}"
+    );
+}

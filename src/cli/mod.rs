@@ -1355,8 +1355,13 @@ fn log_card(r: &Path, query: &str, filter: &LogFilter, json: bool) -> Result<()>
     let mut entries = crate::history::timeline_in(r, &history, &id)?;
     entries.retain(|e| filter.since.is_none_or(|s| e.time >= s));
     if let Some(a) = filter.author {
+        // The agent counts too: `--author claude-code` finds its work.
         let a = a.to_lowercase();
-        entries.retain(|e| e.author.to_lowercase().contains(&a));
+        entries.retain(|e| {
+            crate::history::by_with_agent(&e.author, e.agent.as_deref())
+                .to_lowercase()
+                .contains(&a)
+        });
     }
     if !filter.fields.is_empty() {
         let changed = crate::history::timeline::changed_fields(&entries);
@@ -1413,7 +1418,10 @@ fn write_entry(
         "{}  {}  {}  {}{mark}",
         when(e.time),
         &e.commit[..8],
-        one_line(&e.author),
+        one_line(&crate::history::by_with_agent(
+            &e.author,
+            e.agent.as_deref()
+        )),
         one_line(&e.subject)
     )?;
     for line in e.change_lines() {
@@ -1488,6 +1496,8 @@ fn log_board(
         /// `time` as ISO 8601.
         at: String,
         author: &'a str,
+        /// The agent that made it for its author (`Lanes-Agent`).
+        agent: Option<&'a str>,
         subject: &'a str,
         action: Option<&'a str>,
         cards: Vec<serde_json::Value>,
@@ -1504,7 +1514,7 @@ fn log_board(
         author: Option<&str>,
         lane: Option<&str>,
     ) -> Option<Item<'a>> {
-        let by_author = author.is_none_or(|a| c.author.to_lowercase().contains(a));
+        let by_author = author.is_none_or(|a| c.who().to_lowercase().contains(a));
         let in_lane = lane.is_none_or(|l| {
             touched
                 .iter()
@@ -1529,6 +1539,7 @@ fn log_board(
             time: c.time,
             at: crate::model::date::format_timestamp(c.time),
             author: &c.author,
+            agent: c.agent.as_deref(),
             subject: &c.subject,
             action: c.action.as_deref(),
             cards,
@@ -1564,7 +1575,7 @@ fn log_board(
                 "{}  {}  {}  {}",
                 when(it.time),
                 &it.commit[..8],
-                one_line(it.author),
+                one_line(&crate::history::by_with_agent(it.author, it.agent)),
                 one_line(it.subject)
             )?;
             if it.cards.len() > 1 {

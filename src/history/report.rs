@@ -625,7 +625,7 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         }
         let action = c.action.clone().unwrap_or_else(|| "other".to_string());
         *people
-            .entry(c.author.clone())
+            .entry(c.who())
             .or_default()
             .entry(action)
             .or_default() += 1;
