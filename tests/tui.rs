@@ -2614,3 +2614,36 @@ fn the_flow_view_counts_cards_that_reached_a_done_lane_where_they_were_created()
         "{screen}"
     );
 }
+
+/// A card someone holds a live claim on shows the claimant; an expired
+/// claim shows nothing.
+#[test]
+fn a_claimed_card_shows_its_claimant() {
+    let r = Repo::crisp_dm();
+    r.write_card(
+        &id(1),
+        &card(
+            &id(1),
+            "Held",
+            "modeling",
+            "i",
+            "task",
+            "claim:\n  by: Bo\n  at: 2026-01-01T10:00:00Z\n  until: 2999-01-01T00:00:00Z\n",
+        ),
+    );
+    r.write_card(
+        &id(2),
+        &card(
+            &id(2),
+            "Was held",
+            "modeling",
+            "r",
+            "task",
+            "claim:\n  by: Cy\n  at: 2001-01-01T10:00:00Z\n  until: 2001-01-01T12:00:00Z\n",
+        ),
+    );
+    let app = r.app(120, 32);
+    let buf = buffer(&app);
+    locate(&buf, "⚑Bo");
+    assert!(find(&buf, "⚑Cy").is_none(), "an expired claim is shown");
+}
