@@ -779,3 +779,38 @@ fn the_agent_is_named_in_the_log_the_report_and_show() {
         "{shown}"
     );
 }
+
+/// `list` answers a page at a time (an agent reads its answer whole): 100
+/// cards by default, at most 1,000, with the total and the next offset.
+#[test]
+fn list_answers_in_pages() {
+    let r = Repo::with_board("crisp-dm");
+    let ids: Vec<String> = (0..5).map(|i| r.add(&format!("Card {i}"), &[])).collect();
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let page = |v: &Value| -> Vec<String> {
+            v["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let all = ok_call(&c, "list", json!({})).await;
+        assert_eq!(page(&all), ids);
+        assert_eq!(all["total"], 5);
+        assert_eq!(all["next_offset"], Value::Null);
+        let first = ok_call(&c, "list", json!({"limit": 2})).await;
+        assert_eq!(page(&first), ids[..2]);
+        assert_eq!(first["next_offset"], 2);
+        let last = ok_call(&c, "list", json!({"limit": 2, "offset": 4})).await;
+        assert_eq!(page(&last), ids[4..]);
+        assert_eq!(last["total"], 5);
+        assert_eq!(last["next_offset"], Value::Null);
+        for limit in [0, 1001] {
+            let (kind, msg) = err_call(&c, "list", json!({"limit": limit})).await;
+            assert_eq!(kind, "refused", "{msg}");
+        }
+        c.cancel().await.expect("close");
+    });
+}

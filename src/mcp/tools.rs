@@ -123,6 +123,10 @@ pub struct ListArgs {
     /// Only cards nobody holds a live claim on.
     #[serde(default)]
     pub unclaimed: bool,
+    /// At most this many cards (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// Skip this many first (for the next page: the answer's `next_offset`).
+    pub offset: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -246,7 +250,16 @@ pub struct BoardView {
 pub struct Cards {
     /// Cards as `lanes list --json` has them (docs/FORMAT.md).
     pub cards: Vec<Value>,
+    /// How many cards the filters select in all.
+    pub total: usize,
+    /// The `offset` of the next page; null when this is the last.
+    pub next_offset: Option<usize>,
 }
+
+/// Cards one `list` answers by default, and at most: an agent reads its
+/// answer whole, and a board of thousands of cards would fill its context.
+const LIST_PAGE: usize = 100;
+const LIST_MAX: usize = 1000;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CardView {
@@ -464,7 +477,7 @@ impl Server {
     }
 
     #[tool(
-        description = "Cards in board order, filtered as `lanes list` filters them; `unclaimed` skips cards someone holds."
+        description = "Cards in board order, filtered as `lanes list` filters them; `unclaimed` skips cards someone holds. Pages of 100: see `total` and `next_offset`."
     )]
     async fn list(
         &self,
@@ -490,11 +503,24 @@ impl Server {
                         .is_none_or(|w| h.assignees.contains(&w.trim_start_matches('@')))
                     && !(a.unclaimed && h.claimed(now))
             };
+            let skip = a.offset.unwrap_or(0);
+            let take = a.limit.unwrap_or(LIST_PAGE);
+            if take == 0 || take > LIST_MAX {
+                return Err(ops::refused(format!(
+                    "limit {take}: give from 1 to {LIST_MAX} (page on with offset)"
+                ))
+                .into());
+            }
             let mut bytes = Vec::new();
-            store::list_json(root, &config, keep, &mut bytes)?;
+            let (_, total) = store::list_json_page(root, &config, keep, (skip, take), &mut bytes)?;
             let cards: Vec<Value> = serde_json::from_slice(&bytes)
                 .map_err(|e| anyhow::anyhow!("the card list is not JSON: {e}"))?;
-            Ok(Cards { cards })
+            let next_offset = (skip.saturating_add(take) < total).then(|| skip + take);
+            Ok(Cards {
+                cards,
+                total,
+                next_offset,
+            })
         })
         .await
     }

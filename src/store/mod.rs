@@ -476,6 +476,18 @@ pub fn list_json(
     cache::cards::Snapshot::load_for_json(root)?.write_json(root, config, keep, out)
 }
 
+/// [`list_json`] of one page: the `take` cards after the first `skip` of
+/// those `keep` selects, and how many it selects in all.
+pub fn list_json_page(
+    root: &Path,
+    config: &BoardConfig,
+    keep: impl Fn(&codec::Head) -> bool,
+    page: (usize, usize),
+    out: &mut impl Write,
+) -> Result<(Vec<Problem>, usize)> {
+    cache::cards::Snapshot::load_for_json(root)?.write_json_page(root, config, keep, page, out)
+}
+
 /// Read and parse card files, on as many threads as there are cores.
 pub fn read_cards(root: &Path, ids: &[String]) -> Vec<Result<LoadedCard, Problem>> {
     par_map(ids, |id| {

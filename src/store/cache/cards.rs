@@ -426,6 +426,21 @@ impl Snapshot {
         keep: impl Fn(&Head) -> bool,
         out: &mut impl Write,
     ) -> Result<Vec<Problem>> {
+        self.write_json_page(root, config, keep, (0, usize::MAX), out)
+            .map(|(problems, _)| problems)
+    }
+
+    /// [`Snapshot::write_json`] of one page: of the cards `keep` selects, in
+    /// board order, the `take` after the first `skip`. Also returns how
+    /// many cards `keep` selects in all.
+    pub fn write_json_page(
+        &self,
+        root: &Path,
+        config: &BoardConfig,
+        keep: impl Fn(&Head) -> bool,
+        (skip, take): (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<(Vec<Problem>, usize)> {
         let mut problems = self.problems.clone();
         // JSON for the cards the cache has none for.
         let made: Vec<Option<Vec<u8>>> =
@@ -457,8 +472,9 @@ impl Snapshot {
             }
         }
         items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        let total = items.len();
         out.write_all(b"[")?;
-        for (i, item) in items.iter().enumerate() {
+        for (i, item) in items.iter().skip(skip).take(take).enumerate() {
             if i > 0 {
                 out.write_all(b",")?;
             }
@@ -474,7 +490,7 @@ impl Snapshot {
             self.save(&made);
         }
         self.reconcile_summary();
-        Ok(problems)
+        Ok((problems, total))
     }
 
     /// Rewrite the cache from this snapshot. `made` holds, by entry, the
