@@ -270,7 +270,7 @@ pub enum Command {
     Man,
     /// Serve the board to agents over the Model Context Protocol (stdio)
     #[command(
-        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, result, hypotheses. Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
+        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, claim, release, result, verdict, hypotheses. A verdict must cite a run (unless .lanes/board.yaml sets agents.require_evidence: false). Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
         after_help = crate::mcp::CLIENT_HELP
     )]
     Mcp {
