@@ -397,3 +397,58 @@ fn eight_clones_claiming_one_card_at_once_end_with_one_holder_and_each_loser_is_
         }
     }
 }
+
+/// Across clones: an earlier claim that expired offline is kept by the
+/// merge but ignored, and its loser is told the card is free; a card one
+/// clone finished loses its claim in every clone.
+#[test]
+fn expired_and_finished_claims_across_clones() {
+    let (w, _seed) = World::with_board(&["seed"]);
+    let Some(daemon) = w.serve_or_skip() else {
+        return;
+    };
+    let ana = w.clone_url(&daemon.url(), "ana");
+    let bo = w.clone_url(&daemon.url(), "bo");
+    let card = ana.add("Stale claim", &["--lane", "modeling"]);
+    let done = ana.add("Finished elsewhere", &["--lane", "evaluation"]);
+    ana.sync();
+    bo.sync();
+    let t = now();
+    // Ana claimed it three hours ago for an hour, offline; Bo claims now.
+    ana.at(Some(t - 3 * 3600));
+    ok(&ana.lanes(&["claim", &card, "--for", "1h"]));
+    ana.at(None);
+    ok(&bo.lanes(&["claim", &card]));
+    // Ana holds a live claim on the other card; Bo finishes it.
+    ok(&ana.lanes(&["claim", &done]));
+    ana.sync();
+    ok(&bo.lanes(&["move", &done, "deployment"]));
+    let out = bo.lanes(&["sync", "--json"]);
+    let said = both(&out);
+    assert!(out.status.success(), "{said}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lost = report["lost_claims"].as_array().unwrap();
+    assert_eq!(lost.len(), 1, "{said}");
+    assert_eq!(lost[0]["card"], card.as_str());
+    assert_eq!(lost[0]["holder"]["by"], "Ana");
+    assert_eq!(lost[0]["holder_expired"], true);
+    assert!(said.contains("the card is free: claim it again"), "{said}");
+    ana.sync();
+    let clones = [&ana, &bo];
+    assert_same_boards(&clones);
+    for c in clones {
+        // The expired claim is on the card, and ignored.
+        assert_eq!(claim_of(c, &card)["by"], "Ana");
+        let free = c.list_ids(&["--unclaimed"]);
+        assert!(free.contains(&card), "{}: {free:?}", c.name);
+        // The finished card holds no claim anywhere.
+        assert_eq!(claim_of(c, &done), Value::Null, "{}", c.name);
+        assert_eq!(c.show_json(&done)["lane"], "deployment");
+    }
+    // Bo claims it again, and everybody sees it.
+    ok(&bo.lanes(&["claim", &card]));
+    bo.sync();
+    ana.sync();
+    assert_eq!(claim_of(&ana, &card)["by"], "Bo");
+    assert!(!ana.list_ids(&["--unclaimed"]).contains(&card));
+}

@@ -399,6 +399,43 @@ fn placement(m: Option<&Mapping>) -> Value {
     Value::Mapping(p)
 }
 
+/// A card that one side finished while the other claimed it: moved into
+/// a done lane (`is_done`) or given a verdict (other than open) or a new
+/// result with one since `base`. In one clone that change would have
+/// given the claim back; after the merge it does the same, so every clone
+/// ends with the finished card unclaimed. Whether it did.
+pub fn release_finished(
+    base: Option<&Card>,
+    merged: &mut Card,
+    is_done: impl Fn(&str) -> bool,
+) -> bool {
+    let Some(b) = base else {
+        return false;
+    };
+    if merged.claim.is_none() {
+        return false;
+    }
+    let into_done = merged.lane != b.lane && is_done(&merged.lane) && !is_done(&b.lane);
+    let concluded = |c: &Card| {
+        c.hypothesis.as_deref().map(|h| {
+            (
+                h.verdict,
+                h.result.clone(),
+                h.extra.get(crate::model::evidence::KEY).cloned(),
+            )
+        })
+    };
+    let verdict = merged
+        .verdict()
+        .is_some_and(|v| v != crate::model::Verdict::Open)
+        && concluded(merged) != concluded(b);
+    if into_done || verdict {
+        merged.claim = None;
+        return true;
+    }
+    false
+}
+
 /// Merge `ours` and `theirs` against `base` (None when both sides created
 /// the card). If the merged fields do not make a valid card (which only
 /// happens with hand-made values), the winner's card is kept whole and
@@ -667,5 +704,32 @@ mod tests {
         // A claim on one side only is taken, as any field.
         let m = merge_card(Some(&card()), &card(), &taken, Side::Ours);
         assert_eq!(m.card.claim, taken.claim);
+    }
+
+    #[test]
+    fn a_card_finished_on_one_side_loses_the_claim_the_other_took() {
+        let base = card();
+        let held = claimed(&base, "Ana", 1_000);
+        let mut finished = base.clone();
+        finished.lane = "shipped".into();
+        let done = |l: &str| l == "shipped";
+        for (o, t) in [(&held, &finished), (&finished, &held)] {
+            let mut m = merge_card(Some(&base), o, t, Side::Ours).card;
+            assert!(m.claim.is_some(), "the merge alone keeps it");
+            assert!(release_finished(Some(&base), &mut m, done));
+            assert_eq!((m.lane.as_str(), m.claim), ("shipped", None));
+        }
+        let mut concluded = base.clone();
+        concluded.hypothesis = Some(Box::new(crate::model::Hypothesis {
+            verdict: Verdict::Supported,
+            ..Default::default()
+        }));
+        let mut m = merge_card(Some(&base), &held, &concluded, Side::Theirs).card;
+        assert!(release_finished(Some(&base), &mut m, done));
+        assert_eq!(m.claim, None);
+        // Claiming a card that was done already (to rework it) stays.
+        let mut again = claimed(&finished, "Bo", 2_000);
+        assert!(!release_finished(Some(&finished), &mut again, done));
+        assert!(again.claim.is_some());
     }
 }

@@ -883,6 +883,8 @@ fn merge(
     let o = blobs_in(&oc.tree()?)?;
     let t = blobs_in(&tc.tree()?)?;
     let paths: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
+    let (ot, tt) = (oc.tree()?, tc.tree()?);
+    let done_lane = done_lanes(repo, board_dir, [&ot, &tt]);
     let mut merged_cards = Vec::new();
     // Cards placed (added or moved) on one side only, with their result:
     // two such cards from different sides may share a rank.
@@ -931,6 +933,7 @@ fn merge(
                     },
                 ),
                 path,
+                done_lane: &done_lane,
             };
             let (res, extra) = merge_file(&ctx, rel, bo, oo, to, report)?;
             for (p, oid) in extra {
@@ -1144,6 +1147,24 @@ struct Ctx<'a> {
     lineage: (Lineage, Lineage),
     /// The file's path in the repository.
     path: &'a str,
+    /// Whether a lane is a done lane, on either side's board.
+    done_lane: &'a dyn Fn(&str) -> bool,
+}
+
+/// Whether `lane` is a done lane of the board.yaml in either tree (the
+/// same answer on every clone, whichever side it merges from).
+fn done_lanes(repo: &Repository, board_dir: &str, trees: [&Tree; 2]) -> impl Fn(&str) -> bool {
+    let path = format!(
+        "{board_dir}{}",
+        store::BOARD_FILE.trim_start_matches(&format!("{BOARD_DIR}/"))
+    );
+    let configs: Vec<model::BoardConfig> = trees
+        .iter()
+        .filter_map(|t| t.get_path(Path::new(&path)).ok())
+        .filter_map(|e| blob_text(repo, Some(e.id())))
+        .filter_map(|b| store::parse_board(&b).ok())
+        .collect();
+    move |lane: &str| configs.iter().any(|c| c.is_done_lane(lane))
 }
 
 /// A merged file's blob (None: deleted) and extra files to add.
@@ -1242,6 +1263,7 @@ fn merge_file(
             (Some(oc), Some(tc)) => {
                 let m = merge::merge_card(bc.as_ref(), &oc, &tc, ctx.winner);
                 let mut card = m.card;
+                merge::release_finished(bc.as_ref(), &mut card, ctx.done_lane);
                 if !m.conflicts.is_empty() {
                     let who = |c: &merge::Conflict, side: Side| {
                         let (line, v) = match side {
@@ -1562,6 +1584,16 @@ pub fn merge_driver(
             (Ok(o), Ok(t)) => {
                 let m = merge::merge_card(bc.as_ref(), &o, &t, Side::Ours);
                 let mut card = m.card;
+                // The board as this work tree has it (git runs drivers at
+                // its top).
+                let board = rel
+                    .rsplit_once("cards/")
+                    .map(|(dir, _)| format!("{dir}board.yaml"))
+                    .and_then(|p| std::fs::read(p).ok())
+                    .and_then(|b| store::parse_board(&b).ok());
+                if let Some(board) = board {
+                    merge::release_finished(bc.as_ref(), &mut card, |l| board.is_done_lane(l));
+                }
                 if !m.conflicts.is_empty() {
                     let found = driver_lineage(sides);
                     let unknown = |what: &str| SideMeta {
