@@ -109,12 +109,6 @@ impl Claim {
         self.until_secs().is_none_or(|u| now < u)
     }
 
-    /// Whether `name` holds it: the same name, or the person an agent
-    /// acts for (`Ana` holds `Ana via claude-code`'s claim in her clone).
-    pub fn is_held_by(&self, name: &str) -> bool {
-        self.by == name
-    }
-
     /// Whether it was taken by `person` or by an agent acting for them.
     pub fn is_of_person(&self, person: &str) -> bool {
         !person.is_empty()
