@@ -7,10 +7,12 @@
 //! ```
 //!
 //! It creates a git repository holding a CRISP-DM board of `--cards` cards
-//! (rendered by the library's own canonical writer, so they look exactly like
-//! real ones) and a history of `--commits` commits streamed through
-//! `git fast-import`: first commits add the cards in batches, every later
-//! commit moves, annotates, ticks or decides one card, as `lanes` would.
+//! (from the examples' one generator, `bench_common::board`: rendered by the
+//! library's own canonical writer, so they look exactly like real ones) and
+//! a history of `--commits` commits streamed through `git fast-import`:
+//! first commits add the cards in batches, every later commit moves,
+//! annotates, ticks, labels, costs, decides or archives one card, as
+//! `lanes` would.
 //! Then it times the release `lanes` binary (median and min over `--runs`
 //! runs after one warm-up) against the issue's targets and against minimal
 //! baselines: a program that only reads and parses the same files, `cat`, and
@@ -34,46 +36,65 @@
 mod bench_common;
 
 use anyhow::{anyhow, bail, Context, Result};
+use bench_common::board::{self, Live, Ranks, Spec, AUTHORS};
 use bench_common::{
-    cpu_now, find_lanes, git, lane_ranks, load_average, measure, ms, num, output, time_cmd, Rng,
-    Stats, Step,
+    cpu_now, find_lanes, git, load_average, measure, ms, output, time_cmd, Common, Rng, Stats,
+    Step, Uses,
 };
-use lanes::model::{
-    date, id, rank, Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict,
-};
+use clap::Parser;
+use lanes::model::{id, rank, Card};
 use lanes::store::{self, Board};
 use serde_yaml::Value;
-use std::collections::HashSet;
 use std::env;
 use std::fs;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo run --release --example bench_core -- [--cards 10000] [--commits 10000] [--dir PATH] [--runs 15] [--keep] [--reuse] [--lanes PATH] [--old PATH] [--moves-only] [--seed N]";
-
-#[derive(Debug)]
+/// Benchmark of the core commands on a generated board and history.
+#[derive(Parser, Debug)]
+#[command(name = "bench_core", args_conflicts_with_subcommands = true)]
 struct Opts {
-    cards: usize,
+    #[command(flatten)]
+    common: Common,
+    /// Commits in the generated history.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
     commits: usize,
-    dir: Option<PathBuf>,
-    runs: usize,
-    keep: bool,
-    reuse: bool,
-    lanes: Option<PathBuf>,
-    old: Option<PathBuf>,
+    /// Measure the moves and their floor alone (on 100,000 cards the
+    /// whole-board reads take minutes).
+    #[arg(long)]
     moves_only: bool,
-    seed: u64,
+    #[command(subcommand)]
+    hidden: Option<Hidden>,
+}
+
+/// Modes used by running this program again.
+#[derive(clap::Subcommand, Debug)]
+enum Hidden {
+    /// Read and parse the board's files, nothing else: the baseline.
+    #[command(hide = true)]
+    BaselineOnly { dir: PathBuf },
+    /// Run a command and print its peak resident memory (KiB).
+    #[command(hide = true)]
+    RssOf {
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        // Hidden modes used by re-executing this program.
-        Some("--baseline-only") => baseline_only(args.get(1)),
-        Some("--rss-of") => rss_of(&args[1..]),
-        _ => parse_opts(&args).and_then(run),
+    let o: Opts = bench_common::parse(
+        Uses {
+            defaults: &[("runs", "15"), ("seed", "2")],
+            unused: &[],
+            ..Default::default()
+        },
+        &[],
+    );
+    let result = match &o.hidden {
+        Some(Hidden::BaselineOnly { dir }) => baseline_only(dir),
+        Some(Hidden::RssOf { command }) => rss_of(command),
+        None => check(&o).and_then(|()| run(o)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -84,54 +105,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_opts(args: &[String]) -> Result<Opts> {
-    let mut o = Opts {
-        cards: 10_000,
-        commits: 10_000,
-        dir: None,
-        runs: 15,
-        keep: false,
-        reuse: false,
-        lanes: None,
-        old: None,
-        moves_only: false,
-        seed: 2,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--cards" => o.cards = value()?.parse().context("--cards")?,
-            "--commits" => o.commits = value()?.parse().context("--commits")?,
-            "--runs" => o.runs = value()?.parse().context("--runs")?,
-            "--seed" => o.seed = value()?.parse().context("--seed")?,
-            "--dir" => o.dir = Some(value()?.into()),
-            "--lanes" => o.lanes = Some(value()?.into()),
-            "--old" => o.old = Some(value()?.into()),
-            "--keep" => o.keep = true,
-            "--moves-only" => o.moves_only = true,
-            "--reuse" => o.reuse = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other:?}\n{USAGE}"),
-        }
-    }
-    if o.cards < 10 {
+fn check(o: &Opts) -> Result<()> {
+    if o.common.cards < 10 {
         bail!("--cards must be at least 10");
     }
-    if o.runs == 0 {
+    if o.common.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    if o.reuse && o.dir.is_none() {
-        bail!("--reuse needs --dir PATH (a board generated earlier)");
-    }
-    Ok(o)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -164,9 +145,8 @@ fn read_and_parse(root: &Path) -> Result<usize> {
     Ok(n)
 }
 
-fn baseline_only(dir: Option<&String>) -> Result<()> {
-    let dir = dir.ok_or_else(|| anyhow!("--baseline-only needs the board folder"))?;
-    let n = read_and_parse(Path::new(dir))?;
+fn baseline_only(dir: &Path) -> Result<()> {
+    let n = read_and_parse(dir)?;
     println!("{n}");
     Ok(())
 }
@@ -176,7 +156,7 @@ fn baseline_only(dir: Option<&String>) -> Result<()> {
 fn rss_of(args: &[String]) -> Result<()> {
     let (prog, rest) = args
         .split_first()
-        .ok_or_else(|| anyhow!("--rss-of needs a command"))?;
+        .ok_or_else(|| anyhow!("rss-of needs a command"))?;
     time_cmd(Command::new(prog).args(rest))?;
     println!("{}", children_max_rss_kib()?);
     Ok(())
@@ -205,295 +185,10 @@ fn children_max_rss_kib() -> Result<u64> {
 }
 
 // ---------------------------------------------------------------------------
-// Generating the board and its history
-
-const AUTHORS: &[(&str, &str)] = &[
-    ("Amira Haddad", "amira@example.com"),
-    ("Ben Okafor", "ben@example.com"),
-    ("Chen Wei", "chen@example.com"),
-    ("Dana Kowalski", "dana@example.com"),
-    ("Eli Marquez", "eli@example.com"),
-    ("Farah Siddiqui", "farah@example.com"),
-    ("Gus Lindqvist", "gus@example.com"),
-    ("Hana Sato", "hana@example.com"),
-    ("recsys-ci[bot]", "ci@example.com"),
-];
-const HANDLES: &[&str] = &[
-    "amira", "ben", "chen", "dana", "eli", "farah", "gus", "hana",
-];
-const LABELS: &[&str] = &[
-    "blocked",
-    "needs-data",
-    "needs-review",
-    "quick-win",
-    "stakeholder",
-    "tech-debt",
-];
-const VERBS: &[&str] = &[
-    "Evaluate",
-    "Clean",
-    "Backfill",
-    "Profile",
-    "Train",
-    "Tune",
-    "Ablate",
-    "Benchmark",
-    "Investigate",
-    "Document",
-    "Ship",
-    "Monitor",
-    "Compare",
-    "Validate",
-    "Rework",
-];
-const OBJECTS: &[&str] = &[
-    "session-recency features",
-    "clickstream dedup",
-    "cold-start fallback",
-    "hybrid recommender",
-    "item embeddings",
-    "weekend traffic drift",
-    "hold-out split",
-    "catalogue metadata join",
-    "implicit feedback weights",
-    "ALS baseline",
-    "two-tower retrieval",
-    "A/B test guardrails",
-    "popularity prior",
-    "bot-traffic filter",
-    "add-to-cart metric",
-    "content-based similarity",
-];
-const QUALIFIERS: &[&str] = &[
-    "for mobile",
-    "on EU traffic",
-    "v2",
-    "with a 90-day window",
-    "(weekly retrain)",
-    "for new users",
-    "",
-    "",
-    "",
-];
-const METRICS: &[(&str, Direction, f64, f64)] = &[
-    ("precision@10", Direction::Higher, 0.08, 0.3),
-    ("recall@20", Direction::Higher, 0.15, 0.5),
-    ("ndcg@10", Direction::Higher, 0.1, 0.45),
-    ("add-to-cart rate", Direction::Higher, 0.02, 0.09),
-    ("AUC", Direction::Higher, 0.6, 0.9),
-    ("F1", Direction::Higher, 0.3, 0.8),
-    ("MAE", Direction::Lower, 0.5, 1.2),
-    ("p95 latency ms", Direction::Lower, 40.0, 180.0),
-];
-const MODELS: &[&str] = &[
-    "lightgbm-ranker",
-    "als-implicit",
-    "two-tower-128d",
-    "sasrec",
-    "item-knn",
-    "hybrid-blend",
-];
-const CHECKS: &[&str] = &[
-    "Freeze the hold-out split",
-    "Log the dataset hash with the run",
-    "Review the results with the PM",
-    "Check for leakage from post-purchase events",
-    "Write up the results in the team doc",
-    "Add the metric to the monitoring dashboard",
-    "Re-run with three seeds",
-    "Segment the results by new vs returning users",
-];
-const NOTES: &[&str] = &[
-    "Baseline reproduced within 0.2 points of last quarter's number; the gap is the new dedup rule.",
-    "Weekend traffic looks different again: sessions are longer and basket sizes smaller. Splitting the evaluation by weekday.",
-    "Talked to the catalogue team: the category field is free text before March, so the content features are noisy for old items.",
-    "Run finished overnight. Validation ndcg@10 is up, but the cold-start slice is flat; the gain comes from heavy users only.",
-    "Blocked on access to the raw clickstream bucket; ticket filed with data platform.",
-    "Found ~3% duplicate events from the mobile SDK retry logic. Dropping exact duplicates within 2 s.",
-    "A/B test readout: +10% add-to-cart against a +15% target. Not enough to ship as is, but the direction is right.",
-    "Hyperparameter sweep done (48 configs). Best config is in the run notes; learning rate matters more than depth.",
-    "PM asked for a per-segment breakdown before the go/no-go meeting on Thursday.",
-    "Bias review: recommendations for new users skew towards bestsellers; adding a diversity constraint to the candidate set.",
-    "Drift alert fired on Saturday (PSI 0.27 on session length). Retrain scheduled, monitoring threshold kept.",
-    "Pairing session with Chen on the feature pipeline; the join on item id was silently dropping bundles.",
-];
-const BODIES: &[&str] = &[
-    "Context: the current recommender is a popularity baseline with manual overrides. We want a model that beats it on the business metric without hurting latency.",
-    "Scope: only logged-in sessions from the last 90 days. Guest sessions are out until the identity stitching work lands.",
-    "Open question: is add-to-cart the right proxy, or should we wait for purchase data (two weeks of delay)?",
-    "Plan:\n1. reproduce the baseline on the frozen split\n2. add the new features one group at a time\n3. report each ablation against the same seeds",
-    "Links: design doc in the team drive, dashboard 'recs-offline-eval', previous attempt in the 2024 archive board.",
-];
+// Generating the board and its history (with bench_common::board)
 
 /// When the generated history starts: 2025-01-06 09:00 UTC.
 const START: i64 = 20_094 * 86_400 + 9 * 3600;
-
-fn title(rng: &mut Rng) -> String {
-    let q = *rng.pick(QUALIFIERS);
-    let t = format!("{} {}", rng.pick(VERBS), rng.pick(OBJECTS));
-    if q.is_empty() {
-        t
-    } else {
-        format!("{t} {q}")
-    }
-}
-
-/// A new card as it is first added at time `t`.
-fn new_card(rng: &mut Rng, id: String, lane: &str, rank: String, t: i64) -> Card {
-    let kind = match rng.below(100) {
-        0..=44 => "task",
-        45..=74 => "hypothesis",
-        _ => "experiment",
-    };
-    let mut card = Card::new(id, title(rng), lane.to_string(), rank, kind.to_string());
-    for _ in 0..rng.below(3) {
-        let l = rng.pick(LABELS).to_string();
-        if !card.labels.contains(&l) {
-            card.labels.push(l);
-        }
-    }
-    for _ in 0..1 + rng.below(2) {
-        let a = rng.pick(HANDLES).to_string();
-        if !card.assignees.contains(&a) {
-            card.assignees.push(a);
-        }
-    }
-    // Created up to three weeks before it was added, but not before the
-    // board existed.
-    let day = t.div_euclid(86_400);
-    let created_day = day - rng.range(0, 20.min(day - START.div_euclid(86_400)));
-    card.created = Some(date::format_date(created_day));
-    if rng.chance(30) {
-        card.due = Some(date::format_date(created_day + rng.range(7, 60)));
-    }
-    let (metric, direction, lo, hi) = *rng.pick(METRICS);
-    if kind == "hypothesis" || (kind == "experiment" && rng.chance(50)) {
-        let baseline = rng.float(lo, hi);
-        let lift = rng.float(0.03, 0.2);
-        let target = match direction {
-            Direction::Higher => baseline * (1.0 + lift),
-            Direction::Lower => baseline * (1.0 - lift),
-        };
-        card.hypothesis = Some(Box::new(Hypothesis {
-            statement: Some(format!(
-                "{} will move {metric} by at least {:.0}% against the current baseline on the frozen hold-out split, without hurting p95 latency.",
-                rng.pick(OBJECTS),
-                lift * 100.0
-            )),
-            metric: Some(metric.to_string()),
-            direction: Some(direction),
-            baseline: Some(num(baseline)),
-            target: Some(num(target)),
-            ..Default::default()
-        }));
-    }
-    if kind == "experiment" {
-        let mut runs = vec![format!("mlflow:{}", rng.hex(32))];
-        if rng.chance(50) {
-            runs.push(format!("wandb:recsys/{}", rng.hex(8)));
-        }
-        card.experiment = Some(Box::new(Experiment {
-            runs,
-            dataset: Some(format!(
-                "s3://recs-data/clickstream/{}@v{}",
-                date::format_date(created_day - 7),
-                rng.range(1, 9)
-            )),
-            model: Some(rng.pick(MODELS).to_string()),
-            commit: Some(rng.hex(12)),
-            cost: Some(num(rng.float(0.5, 80.0))),
-            ..Default::default()
-        }));
-    }
-    if rng.chance(60) {
-        let start = rng.below(CHECKS.len());
-        for i in 0..1 + rng.below(4) {
-            card.checklist.push(ChecklistItem {
-                text: CHECKS[(start + i) % CHECKS.len()].to_string(),
-                done: rng.chance(40),
-                ..Default::default()
-            });
-        }
-    }
-    let entries = 1 + rng.below(3);
-    let mut at = created_day * 86_400 + rng.range(8 * 3600, 18 * 3600);
-    for _ in 0..entries {
-        at = (at + rng.range(600, 86_400)).min(t - 1);
-        card.journal.push(JournalEntry {
-            at: date::format_timestamp(at),
-            by: rng.pick(AUTHORS).0.to_string(),
-            text: rng.pick(NOTES).to_string(),
-            ..Default::default()
-        });
-    }
-    if rng.chance(35) {
-        card.body = Some(rng.pick(BODIES).to_string());
-    }
-    if rng.chance(3) {
-        card.archived = true;
-    }
-    // Keep new cards at about 550..1000 bytes, so that later notes leave
-    // them mostly within 500..1200.
-    loop {
-        let len = store::render_card(&card, None).len();
-        if len > 1000 && card.body.is_some() {
-            card.body = None;
-        } else if len > 1000 && card.checklist.len() > 1 {
-            card.checklist.pop();
-        } else if len > 1000 && card.journal.len() > 1 {
-            card.journal.pop();
-        } else if len < 550 && card.checklist.len() < 4 {
-            let text = CHECKS[(card.checklist.len() * 3 + rng.below(3)) % CHECKS.len()];
-            card.checklist.push(ChecklistItem {
-                text: text.to_string(),
-                done: rng.chance(40),
-                ..Default::default()
-            });
-        } else if len < 550 && card.body.is_none() {
-            card.body = Some(rng.pick(BODIES).to_string());
-        } else {
-            break;
-        }
-    }
-    card
-}
-
-fn message(subject: &str, body: &str, verb: &str, ids: &[&str]) -> String {
-    let mut m = format!("{subject}\n\n");
-    if !body.is_empty() {
-        m.push_str(body);
-        m.push_str("\n\n");
-    }
-    m.push_str(&format!("Lanes-Action: {verb}\n"));
-    for i in ids {
-        m.push_str(&format!("Lanes-Card: {i}\n"));
-    }
-    m
-}
-
-/// One commit in a `git fast-import` stream.
-fn fi_commit(
-    w: &mut impl Write,
-    branch: &str,
-    who: (&str, &str),
-    t: i64,
-    msg: &str,
-    files: &[(String, &str)],
-) -> std::io::Result<()> {
-    writeln!(w, "commit {branch}")?;
-    writeln!(w, "author {} <{}> {t} +0000", who.0, who.1)?;
-    writeln!(w, "committer {} <{}> {t} +0000", who.0, who.1)?;
-    writeln!(w, "data {}", msg.len())?;
-    w.write_all(msg.as_bytes())?;
-    writeln!(w)?;
-    for (path, content) in files {
-        writeln!(w, "M 100644 inline {path}")?;
-        writeln!(w, "data {}", content.len())?;
-        w.write_all(content.as_bytes())?;
-        writeln!(w)?;
-    }
-    writeln!(w)
-}
 
 struct Generated {
     commits: usize,
@@ -505,130 +200,93 @@ struct Generated {
     sizes: (usize, usize, usize, f64),
 }
 
-struct Live {
-    card: Card,
-    text: String,
-    lane: usize,
-}
-
+/// The repository: one commit creating the board, about a tenth of the
+/// rest adding the cards in batches, every other commit changing one card
+/// as lanes would.
 fn generate(root: &Path, o: &Opts) -> Result<Generated> {
     let start = Instant::now();
-    fs::create_dir_all(root)?;
-    git(root, &["init", "-q"])?;
-    git(root, &["config", "user.name", "Bench Runner"])?;
-    git(root, &["config", "user.email", "bench@example.com"])?;
-    let branch = git(root, &["symbolic-ref", "HEAD"])?.trim().to_string();
-    let template = lanes::templates::BUILTIN
-        .iter()
-        .find(|(n, _)| *n == "crisp-dm")
-        .map(|(_, t)| *t)
-        .ok_or_else(|| anyhow!("no crisp-dm template"))?;
-    let config = store::parse_board(template.as_bytes())?;
-    let lanes: Vec<String> = config.lanes.iter().map(|l| l.id.clone()).collect();
-    let mut rng = Rng(o.seed);
+    let cards = o.common.cards;
+    board::init_repo(root)?;
+    let (template, lanes) = board::crisp_dm()?;
+    let mut rng = Rng(o.common.seed);
 
-    // Lanes and ranks: more cards in the middle phases.
-    const WEIGHTS: [usize; 6] = [8, 12, 20, 30, 15, 15];
-    let mut lane_of: Vec<usize> = (0..o.cards)
-        .map(|_| {
-            let mut x = rng.below(100);
-            let mut l = 0;
-            while l + 1 < lanes.len() && x >= WEIGHTS[l.min(5)] {
-                x -= WEIGHTS[l.min(5)];
-                l += 1;
-            }
-            l
+    // Lanes and ranks: more cards in the middle phases, each lane's ranks
+    // handed out in a random order (adding order is not rank order).
+    let lane_of = board::lanes_by_weight(&mut rng, cards, &[8, 12, 20, 30, 15, 15]);
+    let counts: Vec<usize> = (0..lanes.len())
+        .map(|l| lane_of.iter().filter(|&&x| x == l).count())
+        .collect();
+    let mut ranks = Ranks::new(&counts);
+    let spread_used = counts
+        .iter()
+        .enumerate()
+        .all(|(l, &n)| ranks.lane(l) == rank::spread(n));
+    let mut rank_pool: Vec<std::vec::IntoIter<String>> = (0..lanes.len())
+        .map(|l| {
+            let mut shuffled = ranks.lane(l).to_vec();
+            rng.shuffle(&mut shuffled);
+            shuffled.into_iter()
         })
         .collect();
-    rng.shuffle(&mut lane_of);
-    let mut ranks_sorted: Vec<Vec<String>> = Vec::new();
-    let mut spread_used = true;
-    let mut rank_pool: Vec<std::vec::IntoIter<String>> = Vec::new();
-    for l in 0..lanes.len() {
-        let n = lane_of.iter().filter(|&&x| x == l).count();
-        let ranks = lane_ranks(n);
-        spread_used &= ranks == rank::spread(n);
-        ranks_sorted.push(ranks.clone());
-        let mut shuffled = ranks;
-        rng.shuffle(&mut shuffled);
-        rank_pool.push(shuffled.into_iter());
-    }
-    let mut seen = HashSet::new();
-    let ids: Vec<String> = (0..o.cards)
-        .map(|_| loop {
-            let i = id::new_id();
-            if seen.insert(i.clone()) {
-                break i;
-            }
-        })
-        .collect();
+    let ids = board::ids(&mut rng, cards);
 
     // Commit plan: one board commit, about a tenth of the rest adding cards
     // in batches, every other commit changing one card.
-    let want_adds = ((o.commits.saturating_sub(1)) / 10).clamp(1, o.cards);
-    let batch = o.cards.div_ceil(want_adds);
-    let add_commits = o.cards.div_ceil(batch);
+    let want_adds = ((o.commits.saturating_sub(1)) / 10).clamp(1, cards);
+    let batch = cards.div_ceil(want_adds);
+    let add_commits = cards.div_ceil(batch);
     let changes = o.commits.saturating_sub(1 + add_commits);
 
-    let mut fi = Command::new("git")
-        .args(["fast-import", "--quiet", "--done"])
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .context("cannot start git fast-import")?;
-    let stdin = fi
-        .stdin
-        .take()
-        .ok_or_else(|| anyhow!("no stdin for git fast-import"))?;
-    let mut w = BufWriter::with_capacity(1 << 20, stdin);
+    let mut fi = board::FastImport::start(root)?;
     let mut t = START;
     let mut step = |rng: &mut Rng| {
         t += rng.range(60, 1200);
         t
     };
-
-    let board_text = template.to_string();
     let at = step(&mut rng);
-    fi_commit(
-        &mut w,
-        &branch,
+    fi.commit(
         AUTHORS[0],
         at,
-        &message("lanes: init CRISP-DM board", "", "init", &[] as &[&str]),
-        &[(store::BOARD_FILE.to_string(), &board_text)],
+        &board::message("lanes: init CRISP-DM board", "", "init", &[]),
+        &[(store::BOARD_FILE.to_string(), template)],
     )?;
 
-    let mut live: Vec<Live> = Vec::with_capacity(o.cards);
-    for (b, chunk) in (0..o.cards).collect::<Vec<_>>().chunks(batch).enumerate() {
+    let mut live: Vec<Live> = Vec::with_capacity(cards);
+    for (b, chunk) in (0..cards).collect::<Vec<_>>().chunks(batch).enumerate() {
         let at = step(&mut rng);
         let who = *rng.pick(AUTHORS);
-        let mut files = Vec::with_capacity(chunk.len());
+        let first = live.len();
         for &i in chunk {
             let l = lane_of[i];
-            let r = rank_pool[l]
+            let rank = rank_pool[l]
                 .next()
                 .ok_or_else(|| anyhow!("ran out of ranks"))?;
-            let card = new_card(&mut rng, ids[i].clone(), &lanes[l], r, at);
-            let text = store::render_card(&card, None);
-            live.push(Live {
-                card,
-                text,
-                lane: l,
-            });
+            // Created up to three weeks before it was added, but not
+            // before the board existed.
+            let day = at.div_euclid(86_400);
+            let created = day - rng.range(0, 20.min(day - START.div_euclid(86_400)));
+            let spec = Spec {
+                id: ids[i].clone(),
+                lane: &lanes[l],
+                rank,
+                kind: None,
+                created,
+                before: at,
+            };
+            live.push(Live::new(board::card(&mut rng, spec), l));
         }
-        let first = live.len() - chunk.len();
-        for c in &live[first..] {
-            files.push((store::card_path(&c.card.id), c.text.as_str()));
-        }
+        let files: Vec<(String, &str)> = live[first..]
+            .iter()
+            .map(|c| (store::card_path(&c.card.id), c.text.as_str()))
+            .collect();
         let card_ids: Vec<&str> = live[first..].iter().map(|c| c.card.id.as_str()).collect();
-        let msg = message(
+        let msg = board::message(
             &format!("lanes: add {} cards (import batch {})", chunk.len(), b + 1),
             "",
             "add",
             &card_ids,
         );
-        fi_commit(&mut w, &branch, who, at, &msg, &files)?;
+        fi.commit(who, at, &msg, &files)?;
     }
 
     // Single-card changes, as lanes makes them (the library's splicing
@@ -642,108 +300,22 @@ fn generate(root: &Path, o: &Opts) -> Result<Generated> {
                 break i;
             }
         };
-        let mut card = live[i].card.clone();
-        let roll = rng.below(100);
-        let can_tick = card.checklist.iter().any(|c| !c.done);
-        let can_decide = card
-            .hypothesis
-            .as_ref()
-            .is_some_and(|h| h.verdict == Verdict::Open);
-        let (verb, detail, body) = if roll < 45 {
-            // Move to a neighbouring phase (mostly forward), at a random
-            // position in that lane.
-            let from = live[i].lane;
-            let to = if from + 1 < lanes.len() && (rng.chance(70) || from == 0) {
-                from + 1
-            } else if from > 0 && rng.chance(60) {
-                from - 1
-            } else {
-                (from + 1 + rng.below(lanes.len() - 1)) % lanes.len()
-            };
-            let old = &mut ranks_sorted[from];
-            if let Ok(p) = old.binary_search(&card.rank) {
-                old.remove(p);
-            }
-            let target = &mut ranks_sorted[to];
-            let new_rank = loop {
-                let p = rng.below(target.len() + 1);
-                let lo = p.checked_sub(1).map(|q| target[q].as_str());
-                let r = rank::between(lo, target.get(p).map(String::as_str));
-                if rank::is_valid(&r) && target.binary_search(&r).is_err() {
-                    break r;
-                }
-            };
-            let p = target.binary_search(&new_rank).unwrap_or_else(|p| p);
-            target.insert(p, new_rank.clone());
-            card.rank = new_rank;
-            card.lane = lanes[to].clone();
-            live[i].lane = to;
-            (
-                "move",
-                format!("{} -> {}", lanes[from], lanes[to]),
-                String::new(),
-            )
-        } else if roll < 55 && can_tick {
-            let item = card
-                .checklist
-                .iter_mut()
-                .find(|c| !c.done)
-                .ok_or_else(|| anyhow!("no open item"))?;
-            item.done = true;
-            ("edit", String::new(), "checklist: (updated)".to_string())
-        } else if roll < 65 && can_decide {
-            let h = card
-                .hypothesis
-                .as_mut()
-                .ok_or_else(|| anyhow!("no hypothesis"))?;
-            let base = h.baseline.as_ref().and_then(Value::as_f64).unwrap_or(0.2);
-            let result = base * rng.float(0.9, 1.25);
-            h.result = Some(num(result));
-            h.verdict = *rng.pick(&[Verdict::Supported, Verdict::Refuted, Verdict::Inconclusive]);
-            (
-                "verdict",
-                format!(
-                    "{}, result {}",
-                    h.verdict,
-                    (result * 1000.0).round() / 1000.0
-                ),
-                String::new(),
-            )
-        } else {
-            let text = rng.pick(NOTES).to_string();
-            card.journal.push(JournalEntry {
-                at: date::format_timestamp(at),
-                by: who.0.to_string(),
-                text: text.clone(),
-                ..Default::default()
-            });
-            ("note", String::new(), text)
-        };
-        let text = store::render_card(&card, Some(&live[i].text));
-        let msg = message(
-            &lanes::ops::subject(verb, &card, &detail),
-            &body,
-            verb,
+        let c = board::change(&mut rng, &mut live[i], &lanes, &mut ranks, at, who.0, false)?;
+        let card = &live[i].card;
+        let msg = board::message(
+            &lanes::ops::subject(c.verb, card, &c.detail),
+            &c.body,
+            c.verb,
             &[card.id.as_str()],
         );
-        fi_commit(
-            &mut w,
-            &branch,
+        fi.commit(
             who,
             at,
             &msg,
-            &[(store::card_path(&card.id), &text)],
+            &[(store::card_path(&card.id), live[i].text.as_str())],
         )?;
-        live[i].card = card;
-        live[i].text = text;
     }
-    writeln!(w, "done")?;
-    w.flush()?;
-    drop(w);
-    let status = fi.wait()?;
-    if !status.success() {
-        bail!("git fast-import failed ({status})");
-    }
+    fi.finish()?;
     let stream = start.elapsed();
 
     let t0 = Instant::now();
@@ -770,9 +342,6 @@ fn generate(root: &Path, o: &Opts) -> Result<Generated> {
         ),
     })
 }
-
-// ---------------------------------------------------------------------------
-// Finding the lanes binary
 
 // ---------------------------------------------------------------------------
 // The benchmark
@@ -882,7 +451,7 @@ fn peak_rss(root: &Path, cmd: &[&Path], args: &[&str]) -> Result<u64> {
     for _ in 0..3 {
         let out = output(
             Command::new(&me)
-                .arg("--rss-of")
+                .arg("rss-of")
                 .args(cmd)
                 .args(args)
                 .current_dir(root)
@@ -894,46 +463,25 @@ fn peak_rss(root: &Path, cmd: &[&Path], args: &[&str]) -> Result<u64> {
 }
 
 fn run(o: Opts) -> Result<()> {
-    let lanes_bin = find_lanes(o.lanes.as_deref())?;
-    let mut tmp = None;
-    let root = match &o.dir {
-        Some(d) => {
-            let exists = d.join(store::BOARD_FILE).is_file();
-            if o.reuse && !exists {
-                bail!("--reuse: {} holds no generated board", d.display());
-            }
-            if !o.reuse && d.exists() && fs::read_dir(d)?.next().is_some() {
-                bail!(
-                    "{} is not empty; give a new or empty folder (or --reuse to measure a board generated there before)",
-                    d.display()
-                );
-            }
-            fs::create_dir_all(d)?;
-            fs::canonicalize(d)?
-        }
-        None => {
-            let t = tempfile::Builder::new().prefix("lanes-bench-").tempdir()?;
-            let p = fs::canonicalize(t.path())?;
-            tmp = Some(t);
-            p
-        }
-    };
+    let c = &o.common;
+    let lanes_bin = find_lanes(c.lanes.as_deref())?;
+    let (root, tmp) = c.folder("lanes-bench-")?;
     let load_start = load_average();
     println!("lanes core benchmark (issue 2, section 7)");
     let mut command = String::from("cargo run --release --example bench_core --");
-    if !o.reuse {
-        command.push_str(&format!(" --cards {} --commits {}", o.cards, o.commits));
+    if !c.reuse {
+        command.push_str(&format!(" --cards {} --commits {}", c.cards, o.commits));
     }
-    command.push_str(&format!(" --runs {}", o.runs));
-    if let Some(d) = &o.dir {
+    command.push_str(&format!(" --runs {}", c.runs));
+    if let Some(d) = &c.dir {
         command.push_str(&format!(" --dir {}", d.display()));
     }
-    if let Some(old) = &o.old {
+    if let Some(old) = &c.old {
         command.push_str(&format!(" --old {}", old.display()));
     }
     for (on, flag) in [
-        (o.reuse, " --reuse"),
-        (o.keep, " --keep"),
+        (c.reuse, " --reuse"),
+        (c.keep, " --keep"),
         (o.moves_only, " --moves-only"),
     ] {
         if on {
@@ -978,14 +526,14 @@ fn run(o: Opts) -> Result<()> {
     );
 
     let mut generated_at = None;
-    if o.reuse {
+    if c.reuse {
         println!("reusing the board generated there earlier");
     } else {
         let g = generate(&root, &o)?;
         generated_at = Some(Instant::now());
         println!(
             "generated {} cards and {} commits ({} adding cards in batches, {} changing one card) in {} (cards + fast-import {}, checkout {})",
-            o.cards,
+            c.cards,
             g.commits,
             g.add_commits,
             g.commits - 1 - g.add_commits,
@@ -1019,7 +567,7 @@ fn run(o: Opts) -> Result<()> {
     );
 
     // The other binary, on a copy of the board (see the module's notes).
-    let old = match &o.old {
+    let old = match &c.old {
         Some(bin) => {
             let bin = fs::canonicalize(bin).with_context(|| format!("--old {}", bin.display()))?;
             let copy = PathBuf::from(format!("{}-old", root.display()));
@@ -1058,7 +606,7 @@ fn run(o: Opts) -> Result<()> {
         c
     };
     let lanes_cmd = |args: &[&str]| lanes_in(&lanes_bin, &root, args);
-    let runs = o.runs;
+    let runs = c.runs;
     let mut rows = Vec::new();
 
     // a. lanes list --json: its output checked once, then timed together
@@ -1071,12 +619,12 @@ fn run(o: Opts) -> Result<()> {
         bail!("lanes list --json printed {count} cards, expected {visible}");
     }
     let me = env::current_exe()?;
-    let mut rng = Rng(o.seed ^ 0x5eed);
+    let mut rng = Rng(c.seed ^ 0x5eed);
     let mut show_ids: Vec<&str> = board.cards.iter().map(|c| c.id.as_str()).collect();
     rng.shuffle(&mut show_ids);
     let mut read_only: Vec<Step> = vec![
         Box::new(|_| time_cmd(&mut lanes_cmd(&["list", "--json"]))),
-        Box::new(|_| time_cmd(Command::new(&me).arg("--baseline-only").arg(&root))),
+        Box::new(|_| time_cmd(Command::new(&me).arg("baseline-only").arg(&root))),
         Box::new(|_| {
             let t = Instant::now();
             let n = read_and_parse(&root)?;
@@ -1262,7 +810,7 @@ fn run(o: Opts) -> Result<()> {
         for (card, target) in to_move.iter().take(3) {
             let out = output(
                 Command::new(&me)
-                    .arg("--rss-of")
+                    .arg("rss-of")
                     .arg(bin)
                     .args(["move", id::short(&card.id), target, "--top"])
                     .current_dir(dir)
@@ -1279,7 +827,7 @@ fn run(o: Opts) -> Result<()> {
     } else {
         (
             peak_rss(&root, &[&lanes_bin], &["list", "--json"])?,
-            peak_rss(&root, &[&me], &["--baseline-only", &root.to_string_lossy()])?,
+            peak_rss(&root, &[&me], &["baseline-only", &root.to_string_lossy()])?,
         )
     };
 
@@ -1414,7 +962,7 @@ fn run(o: Opts) -> Result<()> {
     );
 
     match tmp {
-        Some(t) if o.keep => {
+        Some(t) if c.keep => {
             let p = t.keep();
             println!("kept {}", p.display());
         }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example bench_evidence -- [--runs 10] [--mlflow-runs 10000]
-//!     [--cards 1000] [--lanes PATH] [--keep]
+//!     [--cards 1000] [--lanes PATH] [--keep] [--seed N]
 //! ```
 //!
 //! It creates a git repository with a CRISP-DM board and, at its root, an
@@ -25,12 +25,15 @@
 #[path = "bench_common/mod.rs"]
 mod bench_common;
 
-use anyhow::{bail, Context, Result};
-use bench_common::{find_lanes, git, lane_ranks, load_average, median, ms, output, time_cmd, Rng};
-use lanes::model::{Card, Direction, Evidence, Hypothesis, Verdict};
-use lanes::store;
+use anyhow::{bail, Result};
+use bench_common::board::{self, Spec};
+use bench_common::{
+    find_lanes, git, load_average, median, ms, output, time_cmd, Common, Rng, Uses,
+};
+use clap::Parser;
+use lanes::model::{Direction, Evidence, Hypothesis, Verdict};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -75,35 +78,15 @@ CREATE TABLE tags (
 CREATE INDEX index_tags_run_uuid ON tags (run_uuid);
 "#;
 
+/// Benchmark of evidence-linked hypotheses.
+#[derive(Parser, Debug)]
+#[command(name = "bench_evidence")]
 struct Args {
-    runs: usize,
+    #[command(flatten)]
+    common: Common,
+    /// Finished runs in the generated MLflow store.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
     mlflow_runs: usize,
-    cards: usize,
-    lanes: Option<PathBuf>,
-    keep: bool,
-}
-
-fn args() -> Result<Args> {
-    let mut a = Args {
-        runs: 10,
-        mlflow_runs: 10_000,
-        cards: 1_000,
-        lanes: None,
-        keep: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(x) = it.next() {
-        let mut val = || it.next().context("a value");
-        match x.as_str() {
-            "--runs" => a.runs = val()?.parse()?,
-            "--mlflow-runs" => a.mlflow_runs = val()?.parse()?,
-            "--cards" => a.cards = val()?.parse()?,
-            "--lanes" => a.lanes = Some(val()?.into()),
-            "--keep" => a.keep = true,
-            other => bail!("unknown argument {other}"),
-        }
-    }
-    Ok(a)
 }
 
 /// A run's final precision: its last step's value.
@@ -195,17 +178,20 @@ fn dvc_lock(rng: &mut Rng) -> (String, Vec<(String, String)>) {
 }
 
 fn main() -> Result<()> {
-    let a = args()?;
-    let bin = find_lanes(a.lanes.as_deref())?;
+    let a: Args = bench_common::parse(
+        Uses {
+            defaults: &[("runs", "10"), ("cards", "1000"), ("seed", "7")],
+            unused: &["dir", "reuse", "old"],
+            ..Default::default()
+        },
+        &[],
+    );
+    let bin = find_lanes(a.common.lanes.as_deref())?;
     let tmp = tempfile::tempdir()?;
     let root = tmp.path().join("repo");
-    std::fs::create_dir_all(&root)?;
-    git(&root, &["init", "-q", "-b", "main"])?;
-    git(&root, &["config", "user.name", "Bench"])?;
-    git(&root, &["config", "user.email", "bench@example.com"])?;
-    git(&root, &["config", "commit.gpgsign", "false"])?;
+    board::init_repo(&root)?;
     output(Command::new(&bin).arg("init").current_dir(&root))?;
-    let mut rng = Rng(7);
+    let mut rng = Rng(a.common.seed);
     let t = std::time::Instant::now();
     let ids = write_store(&root.join("mlflow.db"), &mut rng, a.mlflow_runs)?;
     println!(
@@ -218,10 +204,10 @@ fn main() -> Result<()> {
     std::fs::write(root.join("dvc.lock"), &lock)?;
 
     // Hypothesis cards with evidence, one run each.
-    let ranks = lane_ranks(a.cards);
+    let ranks = board::lane_ranks(a.common.cards);
+    let card_ids = board::ids(&mut rng, a.common.cards);
     let mut first = String::new();
-    for (i, rank) in ranks.iter().enumerate() {
-        let id = lanes::model::id::new_id();
+    for (i, (rank, id)) in ranks.into_iter().zip(card_ids).enumerate() {
         if i == 0 {
             first = id.clone();
         }
@@ -269,16 +255,22 @@ fn main() -> Result<()> {
             verdict: Some(h.verdict),
             ..Default::default()
         }));
-        let mut card = Card::new(
-            id.clone(),
-            format!("Feature {i}"),
-            "modeling".into(),
-            rank.clone(),
-            "hypothesis".into(),
-        );
+        // A generated hypothesis card, its hypothesis the one above (and
+        // no experiment: its runs would be in no store).
+        let spec = Spec {
+            id,
+            lane: "modeling",
+            rank,
+            kind: Some("hypothesis"),
+            created: 20_697,
+            before: 20_697 * 86_400 + 20 * 3600,
+        };
+        let mut card = board::card(&mut rng, spec);
+        card.title = format!("Feature {i}");
         card.hypothesis = Some(Box::new(h));
-        let text = store::render_card(&card, None);
-        std::fs::write(root.join(store::card_path(&id)), text)?;
+        card.experiment = None;
+        card.archived = false;
+        board::write_cards(&root, [card])?;
     }
     git(&root, &["add", "-A", ".lanes", "dvc.lock"])?;
     git(&root, &["commit", "-q", "-m", "cards"])?;
@@ -298,8 +290,11 @@ fn main() -> Result<()> {
         "{} hypotheses, {stale} stale",
         rows.as_array().map_or(0, Vec::len)
     );
-    if stale != a.cards / 5 {
-        bail!("expected {} stale verdicts, found {stale}", a.cards / 5);
+    if stale != a.common.cards / 5 {
+        bail!(
+            "expected {} stale verdicts, found {stale}",
+            a.common.cards / 5
+        );
     }
 
     let lanes = |args: &[&str]| -> Result<Duration> {
@@ -312,12 +307,12 @@ fn main() -> Result<()> {
     // Warm-up, then timed runs.
     lanes(&["result", &first, &runs[1]])?;
     let mut result_times = Vec::new();
-    for i in 0..a.runs {
+    for i in 0..a.common.runs {
         result_times.push(lanes(&["result", &first, &runs[i % 2]])?);
     }
     lanes(&["hypotheses"])?;
     let mut hyp_times = Vec::new();
-    for _ in 0..a.runs {
+    for _ in 0..a.common.runs {
         hyp_times.push(lanes(&["hypotheses"])?);
     }
     let best = |v: &[Duration]| v.iter().min().copied().unwrap_or_default();
@@ -339,7 +334,7 @@ fn main() -> Result<()> {
     );
     println!(
         "lanes hypotheses ({} with evidence): {} ({}) — target < 150 ms: {}",
-        a.cards,
+        a.common.cards,
         ms(hm),
         ms(hb),
         if hm < Duration::from_millis(150) {
@@ -348,7 +343,7 @@ fn main() -> Result<()> {
             "missed"
         }
     );
-    if a.keep {
+    if a.common.keep {
         println!("kept in {}", tmp.keep().display());
     }
     Ok(())

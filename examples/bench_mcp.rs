@@ -3,19 +3,22 @@
 //! against the command line's `lanes move`.
 //!
 //! ```text
-//! cargo run --release --example bench_mcp -- [--cards 10000] [--runs 30] [--lanes PATH] [--keep]
+//! cargo run --release --example bench_mcp -- [--cards 10000] [--runs 30] [--seed N]
+//!     [--dir PATH] [--reuse] [--keep] [--lanes PATH]
 //! ```
 //!
 //! It generates a git repository holding a CRISP-DM board of `--cards`
-//! cards (written by the library's own canonical writer, one commit),
-//! starts the release `lanes mcp` in it with a real MCP client over stdio
-//! (rmcp's client side, as an agent would), warms it with one call of
-//! each tool, then times each call from the client's request to its
-//! answer:
+//! realistic cards (from the examples' one generator, `bench_common::board`,
+//! rendered by the library's own writer; one commit), of which one in ten
+//! is claimed and one in eight waits on another card, then starts the
+//! release `lanes mcp` in it with a real MCP client over stdio (rmcp's
+//! client side, as an agent would), warms it with one call of each tool,
+//! then times each call from the client's request to its answer:
 //!
 //! - `show` of a random card (goal: under 20 ms);
-//! - `list`: the first page of the board (100 cards, the default page),
-//!   a page of one lane's unclaimed cards, and the largest page (1,000
+//! - `list`: the first page of the board (100 cards, the default page), a
+//!   page of one lane's unclaimed cards, the first page of ready work
+//!   (`ready`: not blocked, done or claimed), and the largest page (1,000
 //!   cards) from the end of the board (goal: under 20 ms per call);
 //! - `move` of a random card through the server, alternating with `lanes
 //!   move` of another card run as a process, each one commit (goal: the
@@ -25,14 +28,20 @@
 //! all of them alike; medians and minimums are printed with the load,
 //! and the CPU time each call cost: the server's (from /proc, all its
 //! threads) and this client's, which a busy machine hardly changes.
+//!
+//! Without `--dir` the repository goes in a temporary folder removed at
+//! the end (unless `--keep`); `--dir PATH --reuse` measures a board this
+//! benchmark generated there before.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;
 
-use anyhow::{anyhow, bail, Context as _, Result};
-use bench_common::{find_lanes, git, lane_ranks, load_average, measure, ms, Rng, Stats, Step};
-use lanes::model::Card;
+use anyhow::{anyhow, bail, Result};
+use bench_common::board::{self, Spec};
+use bench_common::{find_lanes, git, load_average, measure, ms, Common, Rng, Stats, Step, Uses};
+use clap::Parser;
+use lanes::model::Claim;
 use lanes::store;
 use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientInfo, Implementation};
 use rmcp::service::RunningService;
@@ -40,56 +49,30 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-const USAGE: &str =
-    "usage: cargo run --release --example bench_mcp -- [--cards 10000] [--runs 30] [--lanes PATH] [--keep]";
-
-const LANES: [&str; 6] = [
-    "business-understanding",
-    "data-understanding",
-    "data-preparation",
-    "modeling",
-    "evaluation",
-    "deployment",
-];
-
+/// Benchmark of `lanes mcp`: `show`, `list` and a write through a warm
+/// server, driven by a real MCP client.
+#[derive(Parser, Debug)]
+#[command(name = "bench_mcp")]
 struct Opts {
-    cards: usize,
-    runs: usize,
-    lanes: Option<PathBuf>,
-    keep: bool,
-}
-
-fn parse_opts() -> Result<Opts> {
-    let mut o = Opts {
-        cards: 10_000,
-        runs: 30,
-        lanes: None,
-        keep: false,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--cards" => o.cards = value()?.parse().context("--cards")?,
-            "--runs" => o.runs = value()?.parse().context("--runs")?,
-            "--lanes" => o.lanes = Some(PathBuf::from(value()?)),
-            "--keep" => o.keep = true,
-            "-h" | "--help" => bail!("{USAGE}"),
-            other => bail!("unknown option {other}\n{USAGE}"),
-        }
-    }
-    Ok(o)
+    #[command(flatten)]
+    common: Common,
 }
 
 fn main() -> ExitCode {
-    match parse_opts().and_then(run) {
+    let o: Opts = bench_common::parse(
+        Uses {
+            defaults: &[("runs", "30"), ("seed", "26")],
+            unused: &["old"],
+            ..Default::default()
+        },
+        &[],
+    );
+    match check(&o).and_then(|()| run(o)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench_mcp: {e:#}");
@@ -98,49 +81,78 @@ fn main() -> ExitCode {
     }
 }
 
-/// A repository at `root` with a board of `n` cards, one commit. The ids.
-fn generate(root: &Path, lanes_bin: &Path, n: usize) -> Result<Vec<String>> {
-    git(root, &["init", "-q", "-b", "main"])?;
-    git(root, &["config", "user.name", "Bench Mark"])?;
-    git(root, &["config", "user.email", "bench@example.com"])?;
-    git(root, &["config", "commit.gpgsign", "false"])?;
-    let out = Command::new(lanes_bin)
-        .arg("init")
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .output()?;
-    if !out.status.success() {
-        bail!("lanes init: {}", String::from_utf8_lossy(&out.stderr));
+fn check(o: &Opts) -> Result<()> {
+    if o.common.cards < 1_000 && !o.common.reuse {
+        bail!("--cards must be at least 1000 (the largest page)");
     }
-    let mut rng = Rng(26);
-    let ranks = lane_ranks(n.div_ceil(LANES.len()));
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let id = lanes::model::id::new_id();
-        let mut card = Card::new(
-            id.clone(),
-            format!("Generated card {i}: {}", rng.hex(8)),
-            LANES[i % LANES.len()].to_string(),
-            ranks[i / LANES.len()].clone(),
-            "task".to_string(),
-        );
-        card.created = Some("2026-03-01".to_string());
-        if rng.chance(30) {
-            card.labels = vec![format!("label-{}", rng.below(12))];
+    Ok(())
+}
+
+/// A repository at `root` with a CRISP-DM board of `o.common.cards` cards
+/// from the shared generator, one commit: one card in ten claimed (until
+/// far in the future), one in eight waiting on the card before it in its
+/// lane.
+fn generate(root: &Path, o: &Opts) -> Result<()> {
+    let cards = o.common.cards;
+    board::init_repo(root)?;
+    let (template, lanes) = board::crisp_dm()?;
+    fs::create_dir_all(root.join(store::CARDS_DIR))?;
+    fs::write(root.join(store::BOARD_FILE), template)?;
+    let mut rng = Rng(o.common.seed);
+    let per_lane = cards.div_ceil(lanes.len());
+    let mut ids = board::ids(&mut rng, cards).into_iter();
+    let mut made = Vec::with_capacity(cards);
+    for (l, lane) in lanes.iter().enumerate() {
+        let n = per_lane.min(cards - l * per_lane.min(cards));
+        let mut before: Option<String> = None;
+        for rank in board::lane_ranks(n) {
+            let created = 20_400 + rng.below(300) as i64;
+            let spec = Spec {
+                id: ids.next().ok_or_else(|| anyhow!("ran out of ids"))?,
+                lane,
+                rank,
+                kind: None,
+                created,
+                before: (created + 30) * 86_400,
+            };
+            let mut card = board::card(&mut rng, spec);
+            if rng.chance(10) {
+                let at = created * 86_400 + 9 * 3600;
+                let by = rng.pick(board::AUTHORS).0;
+                // Held for a century: live whenever this runs.
+                let until = at + 100 * 365 * 86_400;
+                card.claim = Some(Claim::new(&format!("{by} via claude-code"), at, until));
+            }
+            if let Some(b) = before.as_ref().filter(|_| rng.odds(1, 8)) {
+                card.depends_on.push(b.clone());
+            }
+            before = Some(card.id.clone());
+            made.push(card);
         }
-        if rng.chance(20) {
-            card.body = Some(format!("Notes {}.\n", rng.hex(40)));
-        }
-        let path = root.join(store::card_path(&id));
-        std::fs::write(&path, store::render_card(&card, None))?;
-        ids.push(id);
     }
+    board::write_cards(root, &made)?;
     git(root, &["add", "-A"])?;
     git(
         root,
-        &["commit", "-q", "-m", &format!("{n} generated cards")],
+        &["commit", "-q", "-m", &format!("{cards} generated cards")],
     )?;
-    Ok(ids)
+    Ok(())
+}
+
+/// Each card's id with its lane's index, in id order.
+type Placed = Vec<(String, usize)>;
+
+/// The board at `root`: its lane ids in order, and where each card is.
+fn read_board(root: &Path) -> Result<(Vec<String>, Placed)> {
+    let board = store::Board::load(root)?;
+    let lanes: Vec<String> = board.config.lanes.iter().map(|l| l.id.clone()).collect();
+    let mut cards: Vec<(String, usize)> = board
+        .cards
+        .iter()
+        .map(|c| (c.id.clone(), board.config.lane_index(&c.lane).unwrap_or(0)))
+        .collect();
+    cards.sort();
+    Ok((lanes, cards))
 }
 
 type Client = RunningService<RoleClient, ClientInfo>;
@@ -183,17 +195,41 @@ async fn call(c: &Client, tool: &str, args: Value) -> Result<(Duration, Value)> 
 }
 
 fn run(o: Opts) -> Result<()> {
-    let lanes_bin = find_lanes(o.lanes.as_deref())?;
-    let tmp = tempfile::Builder::new().prefix("bench-mcp-").tempdir()?;
-    let root = std::fs::canonicalize(tmp.path())?;
+    let c = &o.common;
+    // The temporary folder lives until the end of the run, unless kept.
+    let (root, mut tmp) = c.folder("bench-mcp-")?;
+    if let Some(t) = tmp.take_if(|_| c.keep) {
+        eprintln!("keeping the board in {}", t.keep().display());
+    }
+    let lanes_bin = find_lanes(c.lanes.as_deref())?;
     let t = Instant::now();
-    let ids = generate(&root, &lanes_bin, o.cards)?;
+    if c.reuse {
+        println!("reusing the board generated in {}", root.display());
+    } else {
+        generate(&root, &o)?;
+    }
+    let (lanes, cards) = read_board(&root)?;
+    let ids: Vec<String> = cards.iter().map(|(id, _)| id.clone()).collect();
+    // Where each card is, as the moves below take it round the lanes.
+    let lane_of = RefCell::new(
+        cards
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>(),
+    );
+    if ids.len() < 1_000 || lanes.len() < 2 {
+        bail!(
+            "the board has {} cards and {} lanes: too few to measure",
+            ids.len(),
+            lanes.len()
+        );
+    }
     println!(
-        "board: {} cards in {} (generated in {:.1} s); lanes: {}",
+        "board: {} cards in {} ({:.1} s); lanes: {}; seed {}",
         ids.len(),
         root.display(),
         t.elapsed().as_secs_f64(),
-        lanes_bin.display()
+        lanes_bin.display(),
+        c.seed
     );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -215,7 +251,7 @@ fn run(o: Opts) -> Result<()> {
     })?;
     let server_cpu = || pid.map_or(Duration::ZERO, process_cpu);
     // Warm the server and the board's caches: one call of each.
-    let (first_list, page) = rt.block_on(call(&client, "list", json!({})))?;
+    let (first_list, page) = rt.block_on(call(&client, "list", json!({"all": true})))?;
     if page["total"] != json!(ids.len()) {
         bail!("list counts {} cards, not {}", page["total"], ids.len());
     }
@@ -226,7 +262,7 @@ fn run(o: Opts) -> Result<()> {
         load_average()
     );
 
-    let rng = RefCell::new(Rng(7));
+    let rng = RefCell::new(Rng(c.seed ^ 0x5eed));
     let pick = || {
         let mut r = rng.borrow_mut();
         ids[r.below(ids.len())].clone()
@@ -236,11 +272,14 @@ fn run(o: Opts) -> Result<()> {
     let next_lane = |card: &str| -> String {
         let mut m = moves.borrow_mut();
         *m += 1;
-        let i = ids.iter().position(|x| x == card).unwrap_or(0);
-        LANES[(i + 1 + *m % (LANES.len() - 1)) % LANES.len()].to_string()
+        let mut at = lane_of.borrow_mut();
+        let now = at.get(card).copied().unwrap_or(0);
+        let to = (now + 1 + *m % (lanes.len() - 1)) % lanes.len();
+        at.insert(card.to_string(), to);
+        lanes[to].clone()
     };
     // The server's CPU per step, summed over the timed runs.
-    let spent = RefCell::new([Duration::ZERO; 5]);
+    let spent = RefCell::new([Duration::ZERO; 6]);
     // One MCP call as a step: timed from request to answer, its server
     // CPU added to `spent[k]`, its answer checked.
     let mcp = |k: usize, run: usize, tool: &str, args: Value| -> Result<(Duration, Value)> {
@@ -277,7 +316,20 @@ fn run(o: Opts) -> Result<()> {
             Ok(took)
         }),
         Box::new(|i| {
-            let (took, v) = mcp(3, i, "list", json!({"offset": last, "limit": 1000}))?;
+            let (took, v) = mcp(3, i, "list", json!({"ready": true}))?;
+            let cards = v["cards"].as_array().map_or(&[][..], Vec::as_slice);
+            if cards.is_empty() || cards.iter().any(|c| c["ready"] != json!(true)) {
+                bail!("the ready page is empty or holds cards that are not ready");
+            }
+            Ok(took)
+        }),
+        Box::new(|i| {
+            let (took, v) = mcp(
+                4,
+                i,
+                "list",
+                json!({"offset": last, "limit": 1000, "all": true}),
+            )?;
             if v["cards"].as_array().map_or(0, Vec::len) != ids.len() - last {
                 bail!("the last page lost cards");
             }
@@ -286,7 +338,7 @@ fn run(o: Opts) -> Result<()> {
         Box::new(|i| {
             let id = pick();
             let lane = next_lane(&id);
-            let (took, v) = mcp(4, i, "move", json!({"card": &id, "lane": lane}))?;
+            let (took, v) = mcp(5, i, "move", json!({"card": &id, "lane": lane}))?;
             if v["commit"].is_null() {
                 bail!("the server's move made no commit: {v}");
             }
@@ -310,18 +362,19 @@ fn run(o: Opts) -> Result<()> {
             Ok(took)
         }),
     ];
-    let stats = measure(o.runs, steps)?;
+    let stats = measure(c.runs, steps)?;
     let names = [
         "show",
         "list, first page (100)",
         "list, a lane, unclaimed",
+        "list, ready (100)",
         "list, last 1000 cards",
         "move",
         "lanes move (a process)",
     ];
     println!(
         "\n{} runs each after a warm-up, alternating; load {}",
-        o.runs,
+        c.runs,
         load_average()
     );
     println!(
@@ -333,7 +386,7 @@ fn run(o: Opts) -> Result<()> {
         // The command line's CPU is all its own (a waited-for child).
         let server = spent
             .get(k)
-            .map_or_else(|| "-".to_string(), |d| ms(*d / o.runs.max(1) as u32));
+            .map_or_else(|| "-".to_string(), |d| ms(*d / c.runs.max(1) as u32));
         println!(
             "{name:<26} {:>10} {:>10} {:>12} {:>12}",
             ms(s.median),
@@ -355,28 +408,26 @@ fn run(o: Opts) -> Result<()> {
         goal(&stats[0])
     );
     println!(
-        "list: {} (first page), {} (a lane, unclaimed), {} (1000 cards); goal < 20 ms: {} / {} / {}",
+        "list: {} (first page), {} (a lane, unclaimed), {} (ready), {} (1000 cards); goal < 20 ms: {} / {} / {} / {}",
         ms(stats[1].median),
         ms(stats[2].median),
         ms(stats[3].median),
+        ms(stats[4].median),
         goal(&stats[1]),
         goal(&stats[2]),
-        goal(&stats[3])
+        goal(&stats[3]),
+        goal(&stats[4])
     );
-    let ratio = stats[4].median.as_secs_f64() / stats[5].median.as_secs_f64();
+    let ratio = stats[5].median.as_secs_f64() / stats[6].median.as_secs_f64();
     println!(
         "write: the server's move {} vs the command line's {}: {ratio:.2}x, goal < 1.2x: {}",
-        ms(stats[4].median),
         ms(stats[5].median),
+        ms(stats[6].median),
         if ratio < 1.2 { "met" } else { "MISSED" }
     );
     rt.block_on(client.cancel())
         .map_err(|e| anyhow!("close: {e}"))?;
     let commits = git(&root, &["rev-list", "--count", "HEAD"])?;
     println!("{} commits on the board", commits.trim());
-    if o.keep {
-        let kept = tmp.keep();
-        println!("kept {}", kept.display());
-    }
     Ok(())
 }

@@ -3,11 +3,12 @@
 //! ```text
 //! cargo run --release --example bench_sync -- [--cards 5000] [--changed 1000]
 //!     [--conflicts 100] [--others 100] [--runs 5] [--noop-runs 15] [--keep] [--lanes PATH]
+//!     [--seed N]
 //! ```
 //!
 //! Builds, in a temporary folder, a bare remote and clones of it holding a
-//! board of `--cards` cards (written by the library's own renderer and
-//! committed with the git CLI). Clone B changes `--changed` cards and pushes:
+//! board of `--cards` cards (from `bench_common::board`, written by the
+//! library's own renderer and committed with the git CLI). Clone B changes `--changed` cards and pushes:
 //! for all but `--conflicts` of them a field clone A leaves alone (`due`),
 //! for the others the title. Clone A, meanwhile, changes the title of those
 //! `--conflicts` cards (the same-field conflicts) and adds a journal note to
@@ -26,7 +27,7 @@
 //!
 //! ```text
 //! cargo run --release --example bench_sync -- storm [--clones 8,32] [--cards 1000]
-//!     [--rounds 4] [--lanes PATH]
+//!     [--rounds 4] [--lanes PATH] [--seed N] [--keep]
 //! ```
 //!
 //! The team storm (issue 28): for each size, a board of `--cards` cards
@@ -37,25 +38,26 @@
 //! git's loop in the git clones (`git pull --no-rebase` + `git push`,
 //! again at once until the push goes through). Rounds alternate the two,
 //! so a change in the machine's load hits both; it prints each round's wall
-//! times, their ratio, members that gave up, and the load average.
+//! times, their ratio, members that gave up, and the load average. The
+//! folder with the remotes and clones is removed at the end, unless
+//! `--keep`.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;
 
 use anyhow::{anyhow, bail, Context, Result};
-use bench_common::{find_lanes, Rng};
-use lanes::model::{rank, Card, Hypothesis, JournalEntry};
+use bench_common::board::{self, Spec};
+use bench_common::{find_lanes, Common, Rng, Uses};
+use clap::Parser;
+use lanes::model::{rank, Card, JournalEntry};
 use lanes::store;
 use serde_yaml::Value;
-use std::collections::{BTreeMap, HashSet};
-use std::env;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
-
-const USAGE: &str = "usage: cargo run --release --example bench_sync -- [--cards 5000] [--changed 1000] [--conflicts 100] [--others 100] [--runs 5] [--noop-runs 15] [--keep] [--lanes PATH]";
 
 /// The target for the merge and commit of a sync bringing the changes.
 const MERGE_TARGET: Duration = Duration::from_secs(1);
@@ -65,24 +67,55 @@ const T_BASE: i64 = 1_777_593_600;
 const T_A: i64 = T_BASE + 1_000;
 const T_B: i64 = T_BASE + 2_000;
 
-#[derive(Debug)]
+/// Benchmark of `lanes sync`, and (`storm`) a team syncing at once.
+#[derive(Parser, Debug)]
+#[command(name = "bench_sync", args_conflicts_with_subcommands = true)]
 struct Opts {
-    cards: usize,
+    #[command(flatten)]
+    common: Common,
+    /// Cards clone B changes and pushes.
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
     changed: usize,
+    /// Of those, cards whose title clone A changes too (same-field
+    /// conflicts).
+    #[arg(long, value_name = "N", default_value_t = 100)]
     conflicts: usize,
+    /// Of B's cards, cards A adds a note to (both sides, different fields).
+    #[arg(long, value_name = "N", default_value_t = 100)]
     others: usize,
-    runs: usize,
+    /// Timed runs of the no-op sync.
+    #[arg(long, value_name = "N", default_value_t = 15)]
     noop_runs: usize,
-    keep: bool,
-    lanes: Option<PathBuf>,
+    #[command(subcommand)]
+    mode: Option<Mode>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Mode {
+    /// Every clone of a team syncing at the same moment, lanes against
+    /// git's own pull-push loop.
+    Storm(storm::Opts),
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let ran = if args.first().map(String::as_str) == Some("storm") {
-        storm::main(&args[1..])
-    } else {
-        parse_opts(&args).and_then(run)
+    let o: Opts = bench_common::parse(
+        Uses {
+            defaults: &[("cards", "5000"), ("seed", "7")],
+            unused: &["dir", "reuse", "old"],
+            ..Default::default()
+        },
+        &[(
+            "storm",
+            Uses {
+                defaults: &[("cards", "1000"), ("seed", "7")],
+                unused: &["runs", "dir", "reuse", "old"],
+                ..Default::default()
+            },
+        )],
+    );
+    let ran = match o.mode {
+        Some(Mode::Storm(s)) => storm::main(s),
+        None => check(&o).and_then(|()| run(o)),
     };
     match ran {
         Ok(true) => ExitCode::SUCCESS,
@@ -94,46 +127,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_opts(args: &[String]) -> Result<Opts> {
-    let mut o = Opts {
-        cards: 5_000,
-        changed: 1_000,
-        conflicts: 100,
-        others: 100,
-        runs: 5,
-        noop_runs: 15,
-        keep: false,
-        lanes: None,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--cards" => o.cards = value()?.parse()?,
-            "--changed" => o.changed = value()?.parse()?,
-            "--conflicts" => o.conflicts = value()?.parse()?,
-            "--others" => o.others = value()?.parse()?,
-            "--runs" => o.runs = value()?.parse()?,
-            "--noop-runs" => o.noop_runs = value()?.parse()?,
-            "--lanes" => o.lanes = Some(PathBuf::from(value()?)),
-            "--keep" => o.keep = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => bail!("unknown option {other}\n{USAGE}"),
-        }
-    }
-    if o.conflicts > o.changed || o.changed > o.cards || o.others > o.changed - o.conflicts {
+fn check(o: &Opts) -> Result<()> {
+    if o.conflicts > o.changed || o.changed > o.common.cards || o.others > o.changed - o.conflicts {
         bail!("need conflicts <= changed <= cards and others <= changed - conflicts");
     }
-    if o.runs == 0 || o.noop_runs == 0 {
+    if o.common.runs == 0 || o.noop_runs == 0 {
         bail!("--runs and --noop-runs must be at least 1");
     }
-    Ok(o)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -216,83 +217,32 @@ fn output(cmd: &mut Command) -> Result<String> {
 // ---------------------------------------------------------------------------
 // The board
 
-const ID_CHARS: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
-const LANE_IDS: &[&str] = &[
-    "business-understanding",
-    "data-understanding",
-    "data-preparation",
-    "modeling",
-    "evaluation",
-    "deployment",
-];
-const LABELS: &[&str] = &["blocked", "needs-data", "needs-review", "quick-win"];
-const PEOPLE: &[&str] = &["Mei Chen", "Raj Patel", "Ana Souza", "Tom Berg"];
-
 fn stamp(secs: i64) -> String {
     lanes::model::date::format_timestamp(secs)
 }
 
-/// `n` cards spread over the lanes, in lane order.
-fn generate_cards(n: usize) -> Vec<Card> {
-    let mut rng = Rng(7);
-    let mut seen = HashSet::new();
-    let per_lane = n.div_ceil(LANE_IDS.len());
-    let ranks = rank::spread(per_lane);
-    let mut cards = Vec::with_capacity(n);
-    for i in 0..n {
-        let id = loop {
-            let id: String = (0..10)
-                .map(|_| ID_CHARS[rng.below(ID_CHARS.len())] as char)
-                .collect();
-            if seen.insert(id.clone()) {
-                break id;
-            }
-        };
-        let lane = LANE_IDS[i % LANE_IDS.len()];
-        let hypothesis = i % 3 == 0;
-        let mut c = Card::new(
-            id,
-            format!("Card {i}: feature idea number {}", rng.below(10_000)),
-            lane.to_string(),
-            ranks[i / LANE_IDS.len()].clone(),
-            if hypothesis { "hypothesis" } else { "task" }.to_string(),
-        );
-        if rng.below(3) == 0 {
-            c.labels.push(LABELS[rng.below(LABELS.len())].to_string());
-        }
-        c.assignees.push(
-            PEOPLE[rng.below(PEOPLE.len())]
-                .split(' ')
-                .next()
-                .unwrap_or("x")
-                .to_lowercase(),
-        );
-        c.created = Some("2026-03-01".to_string());
-        if hypothesis {
-            c.hypothesis = Some(Box::new(Hypothesis {
-                statement: Some(format!("Variant {i} raises precision@10")),
-                metric: Some("precision@10".into()),
-                baseline: Some(Value::from(0.18)),
-                target: Some(Value::from(0.2)),
-                ..Default::default()
-            }));
-        }
-        for k in 0..rng.below(4) {
-            c.journal.push(JournalEntry {
-                at: stamp(T_BASE - 86_400 * (10 - k as i64)),
-                by: PEOPLE[rng.below(PEOPLE.len())].to_string(),
-                text: format!("progress note {k} on card {i}"),
-                extra: Default::default(),
-            });
-        }
-        if rng.below(2) == 0 {
-            c.body = Some(format!(
-                "Background for card {i}.\nSee the notebook and the dashboard.\n"
-            ));
-        }
-        cards.push(c);
-    }
-    cards
+/// `n` cards spread over the CRISP-DM lanes, in lane order.
+fn generate_cards(n: usize, seed: u64) -> Result<Vec<Card>> {
+    let mut rng = Rng(seed);
+    let (_, lanes) = board::crisp_dm()?;
+    let ids = board::ids(&mut rng, n);
+    let ranks = rank::spread(n.div_ceil(lanes.len()));
+    let created = T_BASE.div_euclid(86_400) - 10;
+    Ok(ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let spec = Spec {
+                id,
+                lane: &lanes[i % lanes.len()],
+                rank: ranks[i / lanes.len()].clone(),
+                kind: None,
+                created,
+                before: T_BASE,
+            };
+            board::card(&mut rng, spec)
+        })
+        .collect())
 }
 
 fn card_rel(id: &str) -> String {
@@ -430,7 +380,7 @@ fn row(what: &str, median: String, min: String, target: &str, pass: Option<bool>
 // The benchmark
 
 fn run(o: Opts) -> Result<bool> {
-    let lanes_bin = find_lanes(o.lanes.as_deref())?;
+    let lanes_bin = find_lanes(o.common.lanes.as_deref())?;
     let tmp = tempfile::Builder::new()
         .prefix("lanes-bench-sync-")
         .tempdir()?;
@@ -456,19 +406,18 @@ fn run(o: Opts) -> Result<bool> {
             .env("GIT_COMMITTER_DATE", format!("@{T_BASE} +0000"))
             .arg("init"),
     )?;
-    let cards = generate_cards(o.cards);
-    fs::create_dir_all(seed.join(store::CARDS_DIR))?;
-    for card in &cards {
-        fs::write(
-            seed.join(card_rel(&card.id)),
-            store::render_card(card, None),
-        )?;
-    }
+    let cards = generate_cards(o.common.cards, o.common.seed)?;
+    board::write_cards(&seed, &cards)?;
     env.git(&seed, &["add", "-A"])?;
     env.git_at(
         &seed,
         T_BASE,
-        &["commit", "-q", "-m", &format!("bench: {} cards", o.cards)],
+        &[
+            "commit",
+            "-q",
+            "-m",
+            &format!("bench: {} cards", o.common.cards),
+        ],
     )?;
     env.git(&seed, &["push", "-q", "-u", "origin", "main"])?;
     for (dir, name) in [(&a, "Alice"), (&b, "Bob"), (&c, "Carol")] {
@@ -522,7 +471,7 @@ fn run(o: Opts) -> Result<bool> {
     let mut plain_fetch = Vec::new();
     let mut last_stdout = String::new();
     let refspec = "+refs/heads/main:refs/remotes/origin/main";
-    for run in 0..o.runs {
+    for run in 0..o.common.runs {
         if run > 0 {
             for d in [&a, &c, &remote] {
                 restore(&keep_dir.join(d.file_name().unwrap_or_default()), d)?;
@@ -774,13 +723,13 @@ fn run(o: Opts) -> Result<bool> {
     ];
     println!(
         "bench_sync: {} cards; B changed {} ({} by a field A left alone, {} by title), A changed {} titles (conflicts) and noted {} of B's cards; {} runs, {} no-op runs (setup {:.1} s)",
-        o.cards,
+        o.common.cards,
         o.changed,
         plain,
         o.conflicts,
         o.conflicts,
         o.others,
-        o.runs,
+        o.common.runs,
         o.noop_runs,
         setup.as_secs_f64()
     );
@@ -807,7 +756,7 @@ fn run(o: Opts) -> Result<bool> {
     for p in &problems {
         println!("problem: {p}");
     }
-    if o.keep {
+    if o.common.keep {
         let kept = tmp.keep();
         println!("kept in {}", kept.display());
     }
@@ -816,9 +765,9 @@ fn run(o: Opts) -> Result<bool> {
 
 /// The team storm: lanes' sync against git's own pull-push loop.
 mod storm {
-    use super::{generate_cards, output, Env};
-    use anyhow::{anyhow, bail, Result};
-    use bench_common::{find_lanes, load_average};
+    use super::{board, generate_cards, output, Env};
+    use anyhow::{bail, Result};
+    use bench_common::{find_lanes, load_average, Common};
     use std::fs;
     use std::os::unix::process::CommandExt;
     use std::path::{Path, PathBuf};
@@ -827,8 +776,6 @@ mod storm {
     use std::time::{Duration, Instant};
 
     use super::bench_common;
-
-    const USAGE: &str = "usage: cargo run --release --example bench_sync -- storm [--clones 8,32] [--cards 1000] [--rounds 4] [--lanes PATH]";
 
     /// `git daemon` in a process group of its own, killed whole on drop.
     struct Daemon {
@@ -890,7 +837,7 @@ mod storm {
         _daemon: Daemon,
     }
 
-    fn team(env: &Env, bin: &Path, base: &Path, n: usize, cards: usize) -> Result<Team> {
+    fn team(env: &Env, bin: &Path, base: &Path, n: usize, o: &Opts) -> Result<Team> {
         fs::create_dir_all(base)?;
         env.git(base, &["init", "-q", "--bare", "-b", "main", "remote.git"])?;
         let seed = base.join("seed");
@@ -898,13 +845,7 @@ mod storm {
         env.git(&seed, &["config", "user.name", "Seed"])?;
         env.git(&seed, &["config", "user.email", "seed@example.com"])?;
         output(env.cmd(bin, &seed).arg("init"))?;
-        fs::create_dir_all(seed.join(lanes::store::CARDS_DIR))?;
-        for card in generate_cards(cards) {
-            fs::write(
-                seed.join(lanes::store::card_path(&card.id)),
-                lanes::store::render_card(&card, None),
-            )?;
-        }
+        board::write_cards(&seed, generate_cards(o.common.cards, o.common.seed)?)?;
         env.git(&seed, &["add", "-A"])?;
         env.git(&seed, &["commit", "-q", "-m", "seeded cards"])?;
         env.git(&seed, &["push", "-q", "origin", "main"])?;
@@ -1003,31 +944,22 @@ mod storm {
         )
     }
 
-    pub fn main(args: &[String]) -> Result<bool> {
-        let mut sizes = vec![8, 32];
-        let mut cards = 1_000;
-        let mut rounds = 4;
-        let mut lanes_path = None;
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let mut value = || {
-                it.next()
-                    .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
-            };
-            match a.as_str() {
-                "--clones" => {
-                    sizes = value()?
-                        .split(',')
-                        .map(|x| x.trim().parse())
-                        .collect::<Result<_, _>>()?
-                }
-                "--cards" => cards = value()?.parse()?,
-                "--rounds" => rounds = value()?.parse()?,
-                "--lanes" => lanes_path = Some(PathBuf::from(value()?)),
-                other => bail!("unknown option {other}\n{USAGE}"),
-            }
-        }
-        let bin = find_lanes(lanes_path.as_deref())?;
+    /// The team storm's options.
+    #[derive(clap::Args, Debug)]
+    pub struct Opts {
+        #[command(flatten)]
+        common: Common,
+        /// Team sizes to measure, one after the other.
+        #[arg(long, value_name = "N,N,...", value_delimiter = ',', default_values_t = [8, 32])]
+        clones: Vec<usize>,
+        /// Rounds per size, lanes and git alternating.
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        rounds: usize,
+    }
+
+    pub fn main(o: Opts) -> Result<bool> {
+        let (sizes, cards, rounds) = (&o.clones, o.common.cards, o.rounds);
+        let bin = find_lanes(o.common.lanes.as_deref())?;
         let tmp = tempfile::Builder::new()
             .prefix("lanes-bench-storm-")
             .tempdir()?;
@@ -1048,8 +980,8 @@ mod storm {
             "clones", "round", "lanes", "git loop", "ratio", "gave up"
         );
         let mut all_ok = true;
-        for &n in &sizes {
-            let t = team(&env, &bin, &base.join(format!("n{n}")), n, cards)?;
+        for &n in sizes {
+            let t = team(&env, &bin, &base.join(format!("n{n}")), n, &o)?;
             for round in 0..rounds {
                 for (dirs, shared) in [(&t.lanes, &t.shared.0), (&t.git, &t.shared.1)] {
                     for d in dirs.iter() {
@@ -1100,6 +1032,9 @@ mod storm {
                 }
                 all_ok &= gave_up.is_empty() && git_failed.is_empty();
             }
+        }
+        if o.common.keep {
+            println!("kept in {}", tmp.keep().display());
         }
         Ok(all_ok)
     }

@@ -6,8 +6,9 @@
 //!     [--lanes PATH] [--seed N]
 //! ```
 //!
-//! It writes a CRISP-DM board of `--cards` realistic cards (rendered by the
-//! library's own writer, spread over the six lanes) into a fresh git
+//! It writes a CRISP-DM board of `--cards` realistic cards (from
+//! `bench_common::board`, rendered by the library's own writer, spread over
+//! the six lanes) into a fresh git
 //! repository with one commit, then measures, against the issues' targets:
 //!
 //! - drawing one frame at 160x50 into ratatui's `TestBackend` while the
@@ -35,9 +36,11 @@
 #[path = "bench_common/mod.rs"]
 mod bench_common;
 
-use anyhow::{anyhow, bail, Context, Result};
-use bench_common::{find_lanes, lane_ranks, load_average, median, ms, num, Rng};
-use lanes::model::{date, Card, ChecklistItem, Direction, Hypothesis, JournalEntry};
+use anyhow::{anyhow, bail, Result};
+use bench_common::board::{self, Spec};
+use bench_common::{find_lanes, git, load_average, median, ms, Common, Rng, Uses};
+use clap::Parser;
+use lanes::model::Card;
 use lanes::store::{self, Board};
 use lanes::tui::app::App;
 use lanes::tui::keymap::Keymap;
@@ -46,17 +49,14 @@ use lanes::watch::{self, BoardWatcher, Changes};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::env;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const USAGE: &str = "usage: cargo run --release --example bench_tui -- [--cards 10000] [--dir PATH] [--keep] [--lanes PATH] [--seed N]";
 
 const WIDTH: u16 = 160;
 const HEIGHT: u16 = 50;
@@ -67,18 +67,25 @@ const FULL_RELOADS: usize = 10;
 const LATENCY_RUNS: usize = 20;
 const BURST: usize = 5_000;
 
-#[derive(Debug)]
+/// Benchmark of the terminal board and the live board on a generated
+/// board.
+#[derive(Parser, Debug)]
+#[command(name = "bench_tui")]
 struct Opts {
-    cards: usize,
-    dir: Option<PathBuf>,
-    keep: bool,
-    lanes: Option<PathBuf>,
-    seed: u64,
+    #[command(flatten)]
+    common: Common,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    match parse_opts(&args).and_then(run) {
+    let o: Opts = bench_common::parse(
+        Uses {
+            defaults: &[("seed", "3")],
+            unused: &["runs", "reuse", "old"],
+            ..Default::default()
+        },
+        &[],
+    );
+    match check(&o).and_then(|()| run(o)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench_tui: {e:#}");
@@ -87,38 +94,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_opts(args: &[String]) -> Result<Opts> {
-    let mut o = Opts {
-        cards: 10_000,
-        dir: None,
-        keep: false,
-        lanes: None,
-        seed: 3,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--cards" => o.cards = value()?.parse().context("--cards")?,
-            "--seed" => o.seed = value()?.parse().context("--seed")?,
-            "--dir" => o.dir = Some(value()?.into()),
-            "--lanes" => o.lanes = Some(value()?.into()),
-            "--keep" => o.keep = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other:?}\n{USAGE}"),
-        }
-    }
-    if o.cards < 100 {
+fn check(o: &Opts) -> Result<()> {
+    if o.common.cards < 100 {
         bail!("--cards must be at least 100");
     }
-    Ok(o)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -129,23 +109,6 @@ fn quantile(v: &mut [Duration], q: f64) -> Duration {
     v.sort();
     let i = ((v.len() as f64 - 1.0) * q).round() as usize;
     v.get(i).copied().unwrap_or_default()
-}
-
-fn git(root: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run git {args:?}"))?;
-    if !out.status.success() {
-        bail!(
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn key(c: char) -> KeyEvent {
@@ -173,198 +136,48 @@ fn new_app(root: &Path, board: Board) -> App {
 }
 
 // ---------------------------------------------------------------------------
-// The generated board
-
-const HANDLES: &[&str] = &[
-    "amira", "ben", "chen", "dana", "eli", "farah", "gus", "hana",
-];
-const AUTHORS: &[&str] = &[
-    "Amira Haddad",
-    "Ben Okafor",
-    "Chen Wei",
-    "Dana Kowalski",
-    "Eli Marquez",
-];
-const LABELS: &[&str] = &[
-    "blocked",
-    "needs-data",
-    "needs-review",
-    "quick-win",
-    "stakeholder",
-];
-const VERBS: &[&str] = &[
-    "Evaluate",
-    "Clean",
-    "Backfill",
-    "Profile",
-    "Train",
-    "Tune",
-    "Ablate",
-    "Benchmark",
-    "Investigate",
-    "Document",
-    "Monitor",
-    "Validate",
-];
-const OBJECTS: &[&str] = &[
-    "session-recency features",
-    "clickstream dedup",
-    "cold-start fallback",
-    "hybrid recommender",
-    "item embeddings",
-    "weekend traffic drift",
-    "hold-out split",
-    "catalogue metadata join",
-    "ALS baseline",
-    "two-tower retrieval",
-    "A/B test guardrails",
-    "bot-traffic filter",
-];
-const METRICS: &[(&str, Direction, f64, f64)] = &[
-    ("precision@10", Direction::Higher, 0.08, 0.3),
-    ("recall@20", Direction::Higher, 0.15, 0.5),
-    ("ndcg@10", Direction::Higher, 0.1, 0.45),
-    ("AUC", Direction::Higher, 0.6, 0.9),
-    ("MAE", Direction::Lower, 0.5, 1.2),
-];
-const CHECKS: &[&str] = &[
-    "Freeze the hold-out split",
-    "Log the dataset hash with the run",
-    "Review the results with the PM",
-    "Check for leakage from post-purchase events",
-    "Re-run with three seeds",
-];
-const NOTES: &[&str] = &[
-    "Baseline reproduced within 0.2 points of last quarter's number; the gap is the new dedup rule.",
-    "Run finished overnight. Validation ndcg@10 is up, but the cold-start slice is flat.",
-    "Blocked on access to the raw clickstream bucket; ticket filed with data platform.",
-    "Hyperparameter sweep done (48 configs). Learning rate matters more than depth.",
-    "Drift alert fired on Saturday (PSI 0.27 on session length). Retrain scheduled.",
-];
-const BODIES: &[&str] = &[
-    "Context: the current recommender is a popularity baseline with manual overrides. We want a model that beats it on the business metric without hurting latency.",
-    "Plan:\n1. reproduce the baseline on the frozen split\n2. add the new features one group at a time\n3. report each ablation against the same seeds",
-];
-
-fn make_card(rng: &mut Rng, id: String, lane: &str, rank: String) -> Card {
-    let kind = match rng.below(100) {
-        0..=49 => "task",
-        50..=79 => "hypothesis",
-        _ => "experiment",
-    };
-    let title = format!("{} {}", rng.pick(VERBS), rng.pick(OBJECTS));
-    let mut card = Card::new(id, title, lane.into(), rank, kind.into());
-    for _ in 0..rng.below(3) {
-        let l = rng.pick(LABELS).to_string();
-        if !card.labels.contains(&l) {
-            card.labels.push(l);
-        }
-    }
-    card.assignees.push(rng.pick(HANDLES).to_string());
-    let day = 20_400 + rng.below(300) as i64;
-    card.created = Some(date::format_date(day));
-    if rng.chance(30) {
-        card.due = Some(date::format_date(day + 30));
-    }
-    if kind != "task" {
-        let (metric, direction, lo, hi) = *rng.pick(METRICS);
-        let baseline = rng.float(lo, hi);
-        card.hypothesis = Some(Box::new(Hypothesis {
-            statement: Some(format!(
-                "{} moves {metric} by 5% on the frozen hold-out split.",
-                rng.pick(OBJECTS)
-            )),
-            metric: Some(metric.into()),
-            direction: Some(direction),
-            baseline: Some(num(baseline)),
-            target: Some(num(baseline * 1.05)),
-            ..Default::default()
-        }));
-    }
-    for i in 0..rng.below(4) {
-        card.checklist.push(ChecklistItem {
-            text: CHECKS[i % CHECKS.len()].into(),
-            done: rng.chance(40),
-            ..Default::default()
-        });
-    }
-    for k in 0..1 + rng.below(2) {
-        card.journal.push(JournalEntry {
-            at: date::format_timestamp((day + k as i64) * 86_400 + 36_000),
-            by: rng.pick(AUTHORS).to_string(),
-            text: rng.pick(NOTES).to_string(),
-            ..Default::default()
-        });
-    }
-    if rng.chance(35) {
-        card.body = Some(rng.pick(BODIES).to_string());
-    }
-    if rng.chance(3) {
-        card.archived = true;
-    }
-    card
-}
+// The generated board (bench_common::board)
 
 /// Write the board and make one commit. Returns the card ids.
 fn generate(root: &Path, o: &Opts) -> Result<Vec<String>> {
+    let cards = o.common.cards;
+    board::init_repo(root)?;
+    let (template, lanes) = board::crisp_dm()?;
     fs::create_dir_all(root.join(store::CARDS_DIR))?;
-    git(root, &["init", "-q", "-b", "main"])?;
-    for (k, v) in [
-        ("user.name", "Bench User"),
-        ("user.email", "bench@example.com"),
-        ("commit.gpgsign", "false"),
-    ] {
-        git(root, &["config", k, v])?;
-    }
-    let template = lanes::templates::BUILTIN
-        .iter()
-        .find(|(n, _)| *n == "crisp-dm")
-        .map(|(_, t)| *t)
-        .ok_or_else(|| anyhow!("no crisp-dm template"))?;
     fs::write(root.join(store::BOARD_FILE), template)?;
     fs::write(
         root.join(".gitattributes"),
         ".lanes/*.yaml merge=lanes\n.lanes/cards/*.yaml merge=lanes\n",
     )?;
-    let config = store::parse_board(template.as_bytes()).map_err(|p| anyhow!("{p}"))?;
-    let lanes: Vec<String> = config.lanes.iter().map(|l| l.id.clone()).collect();
-    let mut rng = Rng(o.seed);
+    let mut rng = Rng(o.common.seed);
     // Most cards early in the process, fewer in the later lanes.
     let weights = [30usize, 22, 18, 15, 9, 6];
     let total: usize = weights.iter().sum();
-    let mut counts: Vec<usize> = weights.iter().map(|w| o.cards * w / total).collect();
-    counts[0] += o.cards - counts.iter().sum::<usize>();
-    let mut seen = HashSet::new();
-    let mut ids = Vec::with_capacity(o.cards);
+    let mut counts: Vec<usize> = weights.iter().map(|w| cards * w / total).collect();
+    counts[0] += cards - counts.iter().sum::<usize>();
+    let mut ids = board::ids(&mut rng, cards).into_iter();
+    let mut made = Vec::with_capacity(cards);
     for (lane, n) in lanes.iter().zip(&counts) {
-        for rank in lane_ranks(*n) {
-            let id = loop {
-                let id: String = (0..10)
-                    .map(|_| char::from(lanes::model::id::ALPHABET[rng.below(32)]))
-                    .collect();
-                if seen.insert(id.clone()) {
-                    break id;
-                }
+        for rank in board::lane_ranks(*n) {
+            let created = 20_400 + rng.below(300) as i64;
+            let spec = Spec {
+                id: ids.next().ok_or_else(|| anyhow!("ran out of ids"))?,
+                lane,
+                rank,
+                kind: None,
+                created,
+                before: (created + 30) * 86_400,
             };
-            let card = make_card(&mut rng, id.clone(), lane, rank);
-            fs::write(
-                root.join(store::card_path(&id)),
-                store::render_card(&card, None),
-            )?;
-            ids.push(id);
+            made.push(board::card(&mut rng, spec));
         }
     }
+    board::write_cards(root, &made)?;
     git(root, &["add", "-A"])?;
     git(
         root,
-        &[
-            "commit",
-            "-q",
-            "-m",
-            &format!("{} generated cards", o.cards),
-        ],
+        &["commit", "-q", "-m", &format!("{cards} generated cards")],
     )?;
-    Ok(ids)
+    Ok(made.into_iter().map(|c| c.id).collect())
 }
 
 /// Rewrite a card's file with a new title (as an outside edit would).
@@ -558,7 +371,7 @@ type Batches = mpsc::Receiver<(Instant, Changes)>;
 
 fn start_watcher(root: &Path) -> Result<(BoardWatcher, Batches)> {
     let (tx, rx) = mpsc::channel();
-    let w = BoardWatcher::start(root, Some(&root.join(".git")), move |c| {
+    let w = BoardWatcher::start(root, Some(&root.join(".git")), false, move |c| {
         let _ = tx.send((Instant::now(), c));
     })
     .map_err(|e| anyhow!("the watcher did not start: {e}"))?;
@@ -734,29 +547,13 @@ fn burst(root: &Path, ids: &[String]) -> Result<Burst> {
 }
 
 fn run(o: Opts) -> Result<()> {
-    let tmp;
-    let root = match &o.dir {
-        Some(d) => {
-            if d.join(store::BOARD_DIR).exists() {
-                bail!(
-                    "{} already holds a board; give an empty folder",
-                    d.display()
-                );
-            }
-            fs::create_dir_all(d)?;
-            fs::canonicalize(d)?
-        }
-        None => {
-            tmp = tempfile::Builder::new().prefix("bench-tui-").tempdir()?;
-            let p = fs::canonicalize(tmp.path())?;
-            if o.keep {
-                let kept = tmp.keep();
-                eprintln!("keeping the board in {}", kept.display());
-            }
-            p
-        }
-    };
-    let bin = find_lanes(o.lanes.as_deref())?;
+    let c = &o.common;
+    // The temporary folder lives until the end of the run, unless kept.
+    let (root, mut tmp) = c.folder("bench-tui-")?;
+    if let Some(t) = tmp.take_if(|_| c.keep) {
+        eprintln!("keeping the board in {}", t.keep().display());
+    }
+    let bin = find_lanes(c.lanes.as_deref())?;
     let t = Instant::now();
     let ids = generate(&root, &o)?;
     let bytes: u64 = fs::read_dir(root.join(store::CARDS_DIR))?

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! It creates a git repository holding a CRISP-DM board of `--cards` cards
-//! (rendered by the library's canonical writer and committed with git):
+//! (from `bench_common::board`, rendered by the library's canonical writer
+//! and committed with git):
 //! `--groups` groups of `--group` cards (at most one group per lane), each
 //! sharing one rank, `--pairs` pairs of cards sharing a rank, and every
 //! other card with a rank of its own. Then it runs the release `lanes
@@ -31,40 +32,49 @@
 mod bench_common;
 
 use anyhow::{anyhow, bail, Context, Result};
-use bench_common::{find_lanes, git, lane_ranks, load_average, median, ms, output, Rng};
-use lanes::model::{date, id, rank, Card, ChecklistItem, JournalEntry};
+use bench_common::board::{self, Spec};
+use bench_common::{find_lanes, git, load_average, median, ms, output, Common, Rng, Uses};
+use clap::Parser;
+use lanes::model::rank;
 use lanes::store;
-use std::collections::HashSet;
-use std::env;
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
-
-const USAGE: &str = "usage: cargo run --release --example bench_validate -- [--cards 100000] [--group 16000] [--groups 4] [--pairs 3] [--runs 5] [--dir PATH] [--reuse] [--keep] [--lanes PATH] [--seed N]";
 
 /// The targets of the issue, for 100,000 cards.
 const TARGET_SECS: f64 = 2.0;
 const TARGET_MIB: f64 = 200.0;
 
-#[derive(Debug)]
+/// Benchmark of `lanes validate` on a board where large groups of cards
+/// share one rank.
+#[derive(Parser, Debug)]
+#[command(name = "bench_validate")]
 struct Opts {
-    cards: usize,
+    #[command(flatten)]
+    common: Common,
+    /// Cards in each group sharing one rank.
+    #[arg(long, value_name = "N", default_value_t = 16_000)]
     group: usize,
+    /// Groups (one per lane, from modeling on).
+    #[arg(long, value_name = "N", default_value_t = 4)]
     groups: usize,
+    /// Pairs of cards sharing a rank in the first lane.
+    #[arg(long, value_name = "N", default_value_t = 3)]
     pairs: usize,
-    runs: usize,
-    dir: Option<PathBuf>,
-    reuse: bool,
-    keep: bool,
-    lanes: Option<PathBuf>,
-    seed: u64,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    match parse_opts(&args).and_then(run) {
+    let o: Opts = bench_common::parse(
+        Uses {
+            defaults: &[("cards", "100000"), ("seed", "7")],
+            unused: &["old"],
+            ..Default::default()
+        },
+        &[],
+    );
+    match check(&o).and_then(|()| run(o)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench_validate: {e:#}");
@@ -73,137 +83,27 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_opts(args: &[String]) -> Result<Opts> {
-    let mut o = Opts {
-        cards: 100_000,
-        group: 16_000,
-        groups: 4,
-        pairs: 3,
-        runs: 5,
-        dir: None,
-        reuse: false,
-        keep: false,
-        lanes: None,
-        seed: 7,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| anyhow!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--cards" => o.cards = value()?.parse().context("--cards")?,
-            "--group" => o.group = value()?.parse().context("--group")?,
-            "--groups" => o.groups = value()?.parse().context("--groups")?,
-            "--pairs" => o.pairs = value()?.parse().context("--pairs")?,
-            "--runs" => o.runs = value()?.parse().context("--runs")?,
-            "--seed" => o.seed = value()?.parse().context("--seed")?,
-            "--dir" => o.dir = Some(value()?.into()),
-            "--lanes" => o.lanes = Some(value()?.into()),
-            "--reuse" => o.reuse = true,
-            "--keep" => o.keep = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other:?}\n{USAGE}"),
-        }
-    }
+fn check(o: &Opts) -> Result<()> {
     if o.group < 2 && o.groups > 0 {
         bail!("--group must be at least 2");
     }
-    if o.groups * o.group + 2 * o.pairs > o.cards {
+    if o.groups * o.group + 2 * o.pairs > o.common.cards {
         bail!(
             "{} groups of {} cards and {} pairs need more than --cards {}",
             o.groups,
             o.group,
             o.pairs,
-            o.cards
+            o.common.cards
         );
     }
-    if o.runs == 0 {
+    if o.common.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    if o.reuse && o.dir.is_none() {
-        bail!("--reuse needs --dir PATH (a board generated earlier)");
-    }
-    Ok(o)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
-// Generating the board
-
-const TITLES: &[&str] = &[
-    "Evaluate session-recency features",
-    "Clean clickstream dedup",
-    "Backfill catalogue metadata join",
-    "Train two-tower retrieval",
-    "Tune implicit feedback weights",
-    "Ablate popularity prior",
-    "Investigate weekend traffic drift",
-    "Document the hold-out split",
-    "Monitor add-to-cart metric",
-];
-const HANDLES: &[&str] = &["amira", "ben", "chen", "dana", "eli", "farah"];
-const LABELS: &[&str] = &["imported", "needs-review", "needs-data", "tech-debt"];
-const CHECKS: &[&str] = &[
-    "Freeze the hold-out split",
-    "Log the dataset hash with the run",
-    "Review the results with the PM",
-    "Re-run with three seeds",
-];
-const NOTES: &[&str] = &[
-    "Imported from the old tracker; ranks were not carried over.",
-    "Baseline reproduced within 0.2 points of last quarter's number.",
-    "Blocked on access to the raw clickstream bucket; ticket filed.",
-];
-const BODY: &str = "Context: imported with the rest of the backlog. The old tracker had no order within a column, so every card of a column came in with the same rank.";
-
-/// An id made from the seeded random source, in the id alphabet.
-fn seeded_id(rng: &mut Rng) -> String {
-    (0..id::ID_LEN)
-        .map(|_| char::from(id::ALPHABET[rng.below(id::ALPHABET.len())]))
-        .collect()
-}
-
-/// A card of about 600 bytes, as an import would write it.
-fn make_card(rng: &mut Rng, id: String, lane: &str, rank: String) -> Card {
-    let kind = *rng.pick(&["task", "task", "hypothesis", "experiment"]);
-    let mut card = Card::new(
-        id,
-        format!("{} #{}", rng.pick(TITLES), rng.below(10_000)),
-        lane.to_string(),
-        rank,
-        kind.to_string(),
-    );
-    card.labels.push("imported".to_string());
-    let extra = rng.pick(&LABELS[1..]).to_string();
-    if rng.chance(50) {
-        card.labels.push(extra);
-    }
-    card.assignees.push(rng.pick(HANDLES).to_string());
-    let day = 20_094 + rng.range(0, 300);
-    card.created = Some(date::format_date(day));
-    for (i, text) in CHECKS.iter().enumerate().take(1 + rng.below(3)) {
-        card.checklist.push(ChecklistItem {
-            text: text.to_string(),
-            done: i == 0,
-            ..Default::default()
-        });
-    }
-    card.journal.push(JournalEntry {
-        at: date::format_timestamp(day * 86_400 + rng.range(8 * 3600, 18 * 3600)),
-        by: "Import Bot".to_string(),
-        text: rng.pick(NOTES).to_string(),
-        ..Default::default()
-    });
-    if rng.chance(50) {
-        card.body = Some(BODY.to_string());
-    }
-    card
-}
+// Generating the board (with bench_common::board)
 
 /// What the generated board should make `lanes validate` report.
 struct Expected {
@@ -214,17 +114,9 @@ struct Expected {
 }
 
 fn generate(root: &Path, o: &Opts) -> Result<Expected> {
-    fs::create_dir_all(root)?;
-    git(root, &["init", "-q"])?;
-    git(root, &["config", "user.name", "Bench Runner"])?;
-    git(root, &["config", "user.email", "bench@example.com"])?;
-    let template = lanes::templates::BUILTIN
-        .iter()
-        .find(|(n, _)| *n == "crisp-dm")
-        .map(|(_, t)| *t)
-        .ok_or_else(|| anyhow!("no crisp-dm template"))?;
-    let config = store::parse_board(template.as_bytes())?;
-    let lanes: Vec<&str> = config.lanes.iter().map(|l| l.id.as_str()).collect();
+    let cards = o.common.cards;
+    board::init_repo(root)?;
+    let (template, lanes) = board::crisp_dm()?;
     if o.groups > lanes.len() {
         bail!(
             "--groups {}: at most {} (one group per lane)",
@@ -232,36 +124,27 @@ fn generate(root: &Path, o: &Opts) -> Result<Expected> {
             lanes.len()
         );
     }
-    let mut rng = Rng(o.seed);
+    let mut rng = Rng(o.common.seed);
 
     // Distinct ids, in a random order (so groups are not id ranges).
-    let mut seen = HashSet::new();
-    let ids: Vec<String> = (0..o.cards)
-        .map(|_| loop {
-            let i = seeded_id(&mut rng);
-            if seen.insert(i.clone()) {
-                break i;
-            }
-        })
-        .collect();
-    drop(seen);
+    let ids = board::ids(&mut rng, cards);
 
     // (lane, rank) per card: the groups first (in modeling, evaluation,
     // and on round the lanes), then every other card in a random lane with
     // a rank of its own, but for `pairs` pairs in the first lane.
     let shared = rank::spread(1).remove(0);
-    let mut places: Vec<(usize, String)> = Vec::with_capacity(o.cards);
+    let mut places: Vec<(usize, String)> = Vec::with_capacity(cards);
     for g in 0..o.groups {
         let lane = (3 + g) % lanes.len();
         places.extend((0..o.group).map(|_| (lane, shared.clone())));
     }
-    let rest = o.cards - places.len();
+    let rest = cards - places.len();
     let mut lane_of: Vec<usize> = (0..rest).map(|_| rng.below(lanes.len())).collect();
     lane_of.sort_unstable();
     for l in 0..lanes.len() {
         let n = lane_of.iter().filter(|&&x| x == l).count();
         // Ranks after the shared one, so that no other card joins a group.
-        let mut ranks: Vec<String> = lane_ranks(n)
+        let mut ranks: Vec<String> = board::lane_ranks(n)
             .into_iter()
             .map(|r| format!("{shared}{r}"))
             .collect();
@@ -281,23 +164,28 @@ fn generate(root: &Path, o: &Opts) -> Result<Expected> {
     fs::write(root.join(store::BOARD_FILE), template)?;
     git(root, &["add", "--", store::BOARD_FILE])?;
     git(root, &["commit", "-q", "-m", "lanes: init CRISP-DM board"])?;
-    let mut bytes = 0;
-    for (i, id) in ids.iter().enumerate() {
-        let (lane, rank) = &places[i];
-        let card = make_card(&mut rng, id.clone(), lanes[*lane], rank.clone());
-        let text = store::render_card(&card, None);
-        bytes += text.len();
-        fs::write(root.join(store::card_path(id)), text)?;
-    }
+    let generated = ids.into_iter().zip(places).map(|(id, (lane, rank))| {
+        let created = 20_094 + rng.range(0, 300);
+        let spec = Spec {
+            id,
+            lane: &lanes[lane],
+            rank,
+            kind: None,
+            created,
+            before: (created + 30) * 86_400,
+        };
+        board::card(&mut rng, spec)
+    });
+    let bytes = board::write_cards(root, generated)?;
     git(root, &["add", "--", store::CARDS_DIR])?;
-    let msg = format!("lanes: import {} cards", o.cards);
+    let msg = format!("lanes: import {cards} cards");
     git(root, &["commit", "-q", "-m", &msg])?;
     if !git(root, &["status", "--porcelain"])?.is_empty() {
         bail!("the work tree is not clean after committing the board");
     }
     Ok(Expected {
         clashes: o.groups + o.pairs.min(lane_of.iter().filter(|&&l| l == 0).count() / 2),
-        mean_bytes: bytes / o.cards.max(1),
+        mean_bytes: bytes / cards.max(1),
     })
 }
 
@@ -422,48 +310,25 @@ fn mib(kib: u64) -> f64 {
 }
 
 fn run(o: Opts) -> Result<()> {
-    let lanes_bin = find_lanes(o.lanes.as_deref())?;
-    let mut tmp = None;
-    let root = match &o.dir {
-        Some(d) => {
-            let exists = d.join(store::BOARD_FILE).is_file();
-            if o.reuse && !exists {
-                bail!("--reuse: {} holds no generated board", d.display());
-            }
-            if !o.reuse && d.exists() && fs::read_dir(d)?.next().is_some() {
-                bail!(
-                    "{} is not empty; give a new or empty folder (or --reuse to measure a board generated there before)",
-                    d.display()
-                );
-            }
-            fs::create_dir_all(d)?;
-            fs::canonicalize(d)?
-        }
-        None => {
-            let t = tempfile::Builder::new()
-                .prefix("lanes-bench-validate-")
-                .tempdir()?;
-            let p = fs::canonicalize(t.path())?;
-            tmp = Some(t);
-            p
-        }
-    };
+    let c = &o.common;
+    let lanes_bin = find_lanes(c.lanes.as_deref())?;
+    let (root, mut tmp) = c.folder("lanes-bench-validate-")?;
     println!("lanes validate benchmark (rank clashes in large groups)");
     let mut command = String::from("cargo run --release --example bench_validate --");
-    if !o.reuse {
+    if !c.reuse {
         command.push_str(&format!(
             " --cards {} --group {} --groups {} --pairs {}",
-            o.cards, o.group, o.groups, o.pairs
+            c.cards, o.group, o.groups, o.pairs
         ));
     }
-    command.push_str(&format!(" --runs {}", o.runs));
-    if let Some(d) = &o.dir {
+    command.push_str(&format!(" --runs {}", c.runs));
+    if let Some(d) = &c.dir {
         command.push_str(&format!(" --dir {}", d.display()));
     }
-    if o.reuse {
+    if c.reuse {
         command.push_str(" --reuse");
     }
-    if let Some(l) = &o.lanes {
+    if let Some(l) = &c.lanes {
         command.push_str(&format!(" --lanes {}", l.display()));
     }
     println!("command: {command}");
@@ -482,14 +347,14 @@ fn run(o: Opts) -> Result<()> {
     println!(
         "binary:  {}{}",
         lanes_bin.display(),
-        if o.lanes.is_some() {
+        if c.lanes.is_some() {
             String::new()
         } else {
             format!(" (built from commit {commit} and the work tree)")
         }
     );
 
-    let expected = if o.reuse {
+    let expected = if c.reuse {
         println!("reusing the board generated there earlier");
         None
     } else {
@@ -497,7 +362,7 @@ fn run(o: Opts) -> Result<()> {
         let e = generate(&root, &o)?;
         println!(
             "generated {} cards ({} groups of {} sharing a rank, {} pairs; mean card {} bytes) in {:.1} s",
-            o.cards,
+            c.cards,
             o.groups,
             o.group,
             o.pairs,
@@ -532,8 +397,8 @@ fn run(o: Opts) -> Result<()> {
     // What it prints, checked once (a warm run).
     let printed = read_output(&mut validate())?;
     // Warm runs.
-    let mut warm = Vec::with_capacity(o.runs);
-    for _ in 0..o.runs {
+    let mut warm = Vec::with_capacity(c.runs);
+    for _ in 0..c.runs {
         warm.push(run_measured(&mut validate())?);
     }
     let load_end = load_average();
@@ -600,7 +465,7 @@ fn run(o: Opts) -> Result<()> {
     let mut cpus: Vec<Duration> = warm.iter().map(|r| r.cpu).collect();
     println!(
         "{:<34} {:>10} {:>10} {:>10} {:>10} {:>8.1} MiB  {}",
-        format!("warm ({} runs)", o.runs),
+        format!("warm ({} runs)", c.runs),
         ms(med),
         ms(walls[0]),
         ms(walls[walls.len() - 1]),
@@ -617,7 +482,7 @@ fn run(o: Opts) -> Result<()> {
     );
     println!("load average at the end: {load_end}");
 
-    if o.keep {
+    if c.keep {
         if let Some(t) = tmp.take() {
             let p = t.keep();
             println!("kept the board in {}", p.display());

@@ -23,42 +23,44 @@
 #[path = "bench_common/mod.rs"]
 mod bench_common;
 
-use anyhow::{bail, Context, Result};
-use bench_common::{find_lanes, output, Rng};
+use anyhow::Result;
+use bench_common::{find_lanes, output, Common, Rng, Uses};
+use clap::Parser;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+/// Kill -9 lanes commands at random moments; check the repository after
+/// each.
+#[derive(Parser, Debug)]
+#[command(name = "crash_run")]
 struct Opts {
+    #[command(flatten)]
+    common: Common,
+    /// Commands to start and kill.
+    #[arg(long, value_name = "N", default_value_t = 300)]
     kills: usize,
-    seed: u64,
-    keep: bool,
-    lanes: Option<PathBuf>,
 }
 
-fn parse() -> Result<Opts> {
-    let mut o = Opts {
-        kills: 300,
-        seed: 11,
-        keep: false,
-        lanes: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || args.next().context("a value is missing");
-        match a.as_str() {
-            "--kills" => o.kills = value()?.parse()?,
-            "--seed" => o.seed = value()?.parse()?,
-            "--keep" => o.keep = true,
-            "--lanes" => o.lanes = Some(value()?.into()),
-            other => bail!("unknown option {other}; usage: crash_run [--kills 300] [--seed N] [--keep] [--lanes PATH]"),
-        }
-    }
-    Ok(o)
+fn parse() -> Opts {
+    bench_common::parse(
+        Uses {
+            defaults: &[("seed", "11")],
+            unused: &["cards", "runs", "dir", "reuse", "old"],
+            helps: &[
+                (
+                    "seed",
+                    "Seed of the commands chosen and of when each is killed",
+                ),
+                ("keep", "Keep the repositories (their folder is printed)"),
+            ],
+        },
+        &[],
+    )
 }
 
 fn main() -> ExitCode {
-    match run() {
+    match run(parse()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -104,9 +106,8 @@ impl Env {
     }
 }
 
-fn run() -> Result<bool> {
-    let o = parse()?;
-    let lanes = find_lanes(o.lanes.as_deref())?;
+fn run(o: Opts) -> Result<bool> {
+    let lanes = find_lanes(o.common.lanes.as_deref())?;
     let tmp = tempfile::Builder::new().prefix("lanes-crash-").tempdir()?;
     let base = std::fs::canonicalize(tmp.path())?;
     let env = Env {
@@ -146,7 +147,7 @@ fn run() -> Result<bool> {
         "modeling",
         "evaluation",
     ];
-    let mut rng = Rng(o.seed);
+    let mut rng = Rng(o.common.seed);
     // How long each command takes here, so that kills land inside it.
     let mut took = std::collections::BTreeMap::<&str, Duration>::new();
     for (name, args) in [
@@ -303,7 +304,7 @@ fn run() -> Result<bool> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if o.keep {
+    if o.common.keep {
         println!("kept {}", tmp.keep().display());
     }
     Ok(failures == 0)

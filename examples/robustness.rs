@@ -40,13 +40,20 @@
 //! any case panicked, hung or failed a check.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
+// One random stream per case: `Rng::for_case(seed, index)`.
+use bench_common::{number, Common, Rng, Uses};
+use clap::Parser;
 use lanes::merge::{merge_board, merge_card, Side};
 use lanes::model::board::Settings;
 use lanes::model::{
     BoardConfig, Card, ChecklistItem, CommitMode, Direction, Experiment, Hypothesis, JournalEntry,
     LabelDef, LaneDef, Verdict,
 };
-use lanes::store::{self, codec, fast, yaml, Board, Index};
+use lanes::store::yaml::{self, fast};
+use lanes::store::{self, codec, Board, Index};
 use serde_yaml::{Mapping, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -56,51 +63,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-// ---------------------------------------------------------------------------
-// Random numbers: splitmix64, one stream per case
-
-#[derive(Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn for_case(seed: u64, index: u64) -> Rng {
-        let mut r = Rng(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5EED);
-        r.next();
-        r
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// 0..n (0 when n is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    /// lo..hi
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo)
-    }
-
-    /// True `num` times in `den`.
-    fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.next() % den < num
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Text pools
@@ -214,7 +176,7 @@ fn gen_text(r: &mut Rng) -> String {
     match r.below(10) {
         0..=3 => r.pick(TRICKY).to_string(),
         4..=7 => {
-            let n = r.range(1, 6);
+            let n = r.between(1, 6);
             (0..n).map(|_| *r.pick(WORDS)).collect::<Vec<_>>().join(" ")
         }
         8 => {
@@ -224,15 +186,15 @@ fn gen_text(r: &mut Rng) -> String {
                 '&', '*', '!', '|', '>', '%', '@', 'é', '日', '🚀', '\u{1}', '\u{85}', '\u{2028}',
                 '\u{feff}', '0', '.', 'e',
             ];
-            let n = r.range(1, 16);
+            let n = r.between(1, 16);
             (0..n).map(|_| *r.pick(CHARS)).collect()
         }
         _ => {
             // Many lines.
-            let n = r.range(2, 12);
+            let n = r.between(2, 12);
             (0..n)
                 .map(|_| {
-                    if r.chance(1, 4) {
+                    if r.odds(1, 4) {
                         String::new()
                     } else {
                         format!("{}{}", " ".repeat(r.below(3)), r.pick(WORDS))
@@ -245,7 +207,7 @@ fn gen_text(r: &mut Rng) -> String {
 }
 
 fn gen_word(r: &mut Rng, alphabet: &[u8], lo: usize, hi: usize) -> String {
-    let n = r.range(lo, hi);
+    let n = r.between(lo, hi);
     (0..n).map(|_| *r.pick(alphabet) as char).collect()
 }
 
@@ -274,7 +236,7 @@ fn gen_stamp(r: &mut Rng) -> String {
 fn gen_scalar(r: &mut Rng) -> Value {
     match r.below(9) {
         0 => Value::Null,
-        1 => Value::Bool(r.chance(1, 2)),
+        1 => Value::Bool(r.odds(1, 2)),
         2 => Value::from(r.next() as i64),
         3 => Value::from(r.below(1000) as u64),
         4 => Value::from((r.next() % 100_000) as f64 / 1000.0),
@@ -292,7 +254,7 @@ fn gen_value(r: &mut Rng, depth: usize) -> Value {
         2 | 3 => {
             let mut m = Mapping::new();
             for _ in 0..r.below(4) {
-                let k = if r.chance(1, 6) {
+                let k = if r.odds(1, 6) {
                     gen_scalar(r)
                 } else {
                     Value::from(*r.pick(KEYS))
@@ -301,7 +263,7 @@ fn gen_value(r: &mut Rng, depth: usize) -> Value {
             }
             Value::Mapping(m)
         }
-        4 if r.chance(1, 4) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+        4 if r.odds(1, 4) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
             tag: serde_yaml::value::Tag::new(*r.pick(&["x", "custom", "!str"])),
             value: gen_scalar(r),
         })),
@@ -311,8 +273,8 @@ fn gen_value(r: &mut Rng, depth: usize) -> Value {
 
 fn gen_extra(r: &mut Rng, known: &[&str]) -> Mapping {
     let mut m = Mapping::new();
-    if r.chance(1, 3) {
-        for _ in 0..r.range(1, 4) {
+    if r.odds(1, 3) {
+        for _ in 0..r.between(1, 4) {
             let k = *r.pick(KEYS);
             if !known.contains(&k) {
                 m.insert(Value::from(k), gen_value(r, 1));
@@ -323,7 +285,7 @@ fn gen_extra(r: &mut Rng, known: &[&str]) -> Mapping {
 }
 
 fn opt<T>(r: &mut Rng, f: impl FnOnce(&mut Rng) -> T) -> Option<T> {
-    if r.chance(1, 2) {
+    if r.odds(1, 2) {
         Some(f(r))
     } else {
         None
@@ -333,12 +295,12 @@ fn opt<T>(r: &mut Rng, f: impl FnOnce(&mut Rng) -> T) -> Option<T> {
 fn gen_card(r: &mut Rng) -> Card {
     let id = gen_id(r);
     let title = gen_text(r);
-    let lane = if r.chance(4, 5) {
+    let lane = if r.odds(4, 5) {
         r.pick(LANES).to_string()
     } else {
         gen_text(r)
     };
-    let rank = if r.chance(9, 10) {
+    let rank = if r.odds(9, 10) {
         gen_rank(r)
     } else {
         String::new()
@@ -349,11 +311,11 @@ fn gen_card(r: &mut Rng) -> Card {
     c.assignees = (0..r.below(3)).map(|_| r.pick(WORDS).to_string()).collect();
     c.created = opt(r, gen_date);
     c.due = opt(r, gen_date);
-    c.archived = r.chance(1, 8);
-    if r.chance(1, 4) {
+    c.archived = r.odds(1, 8);
+    if r.odds(1, 4) {
         c.claim = Some(gen_claim(r));
     }
-    if r.chance(1, 3) {
+    if r.odds(1, 3) {
         c.hypothesis = Some(Box::new(Hypothesis {
             statement: opt(r, gen_text),
             metric: opt(r, gen_text),
@@ -377,7 +339,7 @@ fn gen_card(r: &mut Rng) -> Card {
             ),
         }));
     }
-    if r.chance(1, 4) {
+    if r.odds(1, 4) {
         c.experiment = Some(Box::new(Experiment {
             runs: (0..r.below(3)).map(|_| gen_text(r)).collect(),
             dataset: opt(r, gen_text),
@@ -390,7 +352,7 @@ fn gen_card(r: &mut Rng) -> Card {
     c.checklist = (0..r.below(4))
         .map(|_| ChecklistItem {
             text: gen_text(r),
-            done: r.chance(1, 2),
+            done: r.odds(1, 2),
             extra: gen_extra(r, &["text", "done"]),
         })
         .collect();
@@ -462,8 +424,8 @@ fn edit_card(r: &mut Rng, base: &Card) -> Card {
             }
             9 => c.body = opt(r, gen_text),
             10 => c.archived = !c.archived,
-            11 if r.chance(1, 2) => {
-                c.claim = if c.claim.is_some() && r.chance(1, 2) {
+            11 if r.odds(1, 2) => {
+                c.claim = if c.claim.is_some() && r.odds(1, 2) {
                     None
                 } else {
                     Some(gen_claim(r))
@@ -477,8 +439,8 @@ fn edit_card(r: &mut Rng, base: &Card) -> Card {
 
 fn gen_board(r: &mut Rng) -> BoardConfig {
     let mut lanes: Vec<LaneDef> = Vec::new();
-    for _ in 0..r.range(1, 7) {
-        let id = if r.chance(2, 3) {
+    for _ in 0..r.between(1, 7) {
+        let id = if r.odds(2, 3) {
             r.pick(LANES).to_string()
         } else {
             gen_word(r, b"abcdefghijklmnopqrstuvwxyz0123456789-_", 1, 12)
@@ -492,10 +454,27 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             wip: opt(r, |r| r.below(12) as u32),
             exit: opt(r, gen_text),
             done: r.below(4) == 0,
-            extra: gen_extra(r, &["id", "title", "wip", "exit", "done"]),
+            color: opt(r, |r| r.pick(lanes::model::board::COLORS).to_string()),
+            extra: gen_extra(r, &["id", "title", "wip", "exit", "done", "color"]),
         });
     }
     let colors = lanes::model::board::COLORS;
+    // Budgets: one per unit (two for one unit and period are refused).
+    let mut units = vec!["GPU-hours", "USD", "$", "CPU-hours"];
+    let budgets = lanes::model::Budgets {
+        entries: (0..r.below(3))
+            .map(|_| {
+                let unit = units.remove(r.below(units.len()));
+                lanes::model::BudgetEntry::Read(lanes::model::Budget {
+                    unit: unit.to_string(),
+                    amount: (1 + r.below(5000)) as f64,
+                    period: *r.pick(&lanes::model::BudgetPeriod::ALL),
+                    extra: gen_extra(r, &["unit", "amount", "period"]),
+                })
+            })
+            .collect(),
+        whole: None,
+    };
     BoardConfig {
         name: gen_text(r),
         description: opt(r, gen_text),
@@ -512,12 +491,14 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             commit: *r.pick(&[CommitMode::Auto, CommitMode::Manual]),
             extra: gen_extra(r, &["commit"]),
         },
+        budgets,
         agents: lanes::model::board::Agents {
-            require_evidence: opt(r, |r| r.chance(1, 2)),
+            require_evidence: opt(r, |r| r.odds(1, 2)),
             claim_for: opt(r, |r| r.pick(&["30m", "4h", "2d"]).to_string()),
             extra: gen_extra(r, &["require_evidence", "claim_for"]),
         },
         extra: gen_extra(r, lanes::model::board::BOARD_KEYS),
+        problems: Vec::new(),
     }
 }
 
@@ -770,7 +751,7 @@ fn mutate_text(r: &mut Rng, b: &mut Vec<u8>) {
             // A token at the start of a line, or after its indentation.
             let starts = line_starts(b);
             let s = starts[r.below(starts.len())].min(len);
-            let s = if r.chance(1, 2) {
+            let s = if r.odds(1, 2) {
                 s + b[s..].iter().take_while(|&&c| c == b' ').count()
             } else {
                 s
@@ -779,11 +760,11 @@ fn mutate_text(r: &mut Rng, b: &mut Vec<u8>) {
             b.splice(s..s, t.iter().copied());
         }
         7 => {
-            let end = (at + r.range(1, 16)).min(len);
+            let end = (at + r.between(1, 16)).min(len);
             b.drain(at..end);
         }
         8 => {
-            let end = (at + r.range(1, 64)).min(len);
+            let end = (at + r.between(1, 64)).min(len);
             let piece = b[at..end].to_vec();
             b.splice(end..end, piece);
         }
@@ -815,22 +796,22 @@ fn mutate_text(r: &mut Rng, b: &mut Vec<u8>) {
             // Reindent a line.
             let starts = line_starts(b);
             let l = line_range(b, &starts, r.below(starts.len()));
-            if r.chance(1, 2) {
-                let n = r.range(1, 5);
+            if r.odds(1, 2) {
+                let n = r.between(1, 5);
                 b.splice(l.start..l.start, std::iter::repeat_n(b' ', n));
             } else {
                 let lead = b[l.clone()].iter().take_while(|&&c| c == b' ').count();
-                let n = lead.min(r.range(1, 4));
+                let n = lead.min(r.between(1, 4));
                 b.drain(l.start..l.start + n);
             }
         }
         13 => {
             // Repeat a piece: usually a few times, rarely up to the limit.
-            let end = (at + r.range(1, 64)).min(len);
+            let end = (at + r.between(1, 64)).min(len);
             let piece = b[at..end].to_vec();
             if !piece.is_empty() {
                 let room = MAX_INPUT.saturating_sub(len) / piece.len();
-                let times = if r.chance(1, 50) {
+                let times = if r.odds(1, 50) {
                     room
                 } else {
                     r.below(room.min(2000) + 1)
@@ -852,7 +833,7 @@ fn mutate_text(r: &mut Rng, b: &mut Vec<u8>) {
             // Conflict markers around some lines.
             let starts = line_starts(b);
             let x = r.below(starts.len());
-            let y = (x + r.range(1, 4)).min(starts.len() - 1);
+            let y = (x + r.between(1, 4)).min(starts.len() - 1);
             let (s, e) = (starts[x].min(len), starts[y].min(len));
             let mid = b[s..e].to_vec();
             let mut block = b"<<<<<<< HEAD\n".to_vec();
@@ -952,21 +933,21 @@ fn mutate_binary(r: &mut Rng, b: &mut Vec<u8>) {
             b.splice(at..at, junk.iter().copied());
         }
         6 => {
-            let end = (at + r.range(1, 32)).min(len);
+            let end = (at + r.between(1, 32)).min(len);
             b.drain(at..end);
         }
         7 => {
-            let end = (at + r.range(1, 64)).min(len);
+            let end = (at + r.between(1, 64)).min(len);
             let piece = b[at..end].to_vec();
             b.splice(end..end, piece);
         }
         8 => b.truncate(at),
         _ => {
             // Swap two pieces.
-            let n = r.range(1, 17);
+            let n = r.between(1, 17);
             if len >= 2 * n {
                 let x = r.below(len - 2 * n + 1);
-                let y = r.range(x + n, len - n + 1);
+                let y = r.between(x + n, len - n + 1);
                 for k in 0..n {
                     b.swap(x + k, y + k);
                 }
@@ -978,8 +959,8 @@ fn mutate_binary(r: &mut Rng, b: &mut Vec<u8>) {
 fn mutations(r: &mut Rng, b: &mut Vec<u8>, binary: bool) {
     let n = match r.below(20) {
         0..=2 => 0,
-        3..=16 => r.range(1, 4),
-        _ => r.range(4, 13),
+        3..=16 => r.between(1, 4),
+        _ => r.between(4, 13),
     };
     for _ in 0..n {
         if binary {
@@ -993,7 +974,7 @@ fn mutations(r: &mut Rng, b: &mut Vec<u8>, binary: bool) {
 // ---------------------------------------------------------------------------
 // Families
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 enum Family {
     Card,
     Board,
@@ -1133,7 +1114,7 @@ fn check_board_round_trip(config: &BoardConfig, previous: Option<&str>, o: &mut 
 }
 
 fn card_case(r: &mut Rng, o: &mut Outcome) {
-    let mut bytes = if r.chance(1, 7) {
+    let mut bytes = if r.odds(1, 7) {
         r.pick(STYLED_CARDS).as_bytes().to_vec()
     } else {
         let card = gen_card(r);
@@ -1385,8 +1366,8 @@ fn cache_case(r: &mut Rng, o: &mut Outcome, rig: &mut CacheRig) {
 /// Render, sometimes mutate, and parse one side of a merge.
 fn side_text(r: &mut Rng, card: &Card, over: Option<&str>) -> Vec<u8> {
     let mut bytes = store::render_card(card, over).into_bytes();
-    if r.chance(1, 3) {
-        for _ in 0..r.range(1, 3) {
+    if r.odds(1, 3) {
+        for _ in 0..r.between(1, 3) {
             mutate_text(r, &mut bytes);
         }
     }
@@ -1406,7 +1387,7 @@ fn merge_case(r: &mut Rng, o: &mut Outcome, scratch: &Path) {
     keep("theirs", &tb);
     let parse = |b: &[u8]| store::parse_card(REL, b).ok().map(|l| l.card);
     let base_text = std::str::from_utf8(&bb).ok();
-    let bc = if r.chance(1, 10) { None } else { parse(&bb) };
+    let bc = if r.odds(1, 10) { None } else { parse(&bb) };
     match (parse(&ob), parse(&tb)) {
         (Some(o_card), Some(t_card)) => {
             o.note("merged");
@@ -1437,14 +1418,14 @@ fn merge_case(r: &mut Rng, o: &mut Outcome, scratch: &Path) {
         _ => o.note("side-unreadable"),
     }
     // Boards, one case in four.
-    if r.chance(1, 4) {
+    if r.odds(1, 4) {
         let base = gen_board(r);
         let base_text = store::render_board(&base, None);
         let mut sides = Vec::new();
         for _ in 0..2 {
             let side = edit_board(r, &base);
             let mut b = store::render_board(&side, Some(&base_text)).into_bytes();
-            if r.chance(1, 3) {
+            if r.odds(1, 3) {
                 mutate_text(r, &mut b);
             }
             sides.push(store::parse_board(&b).ok());
@@ -1466,7 +1447,7 @@ fn merge_case(r: &mut Rng, o: &mut Outcome, scratch: &Path) {
         }
     }
     // git's merge driver, on files, one case in 64.
-    if r.chance(1, 64) {
+    if r.odds(1, 64) {
         o.note("driver");
         let (bp, op, tp) = (
             scratch.join("base"),
@@ -1500,75 +1481,57 @@ fn merge_case(r: &mut Rng, o: &mut Outcome, scratch: &Path) {
 // ---------------------------------------------------------------------------
 // The run
 
+/// Generated and mutated board files, caches and merges, fed to every
+/// reader and the merge.
+#[derive(Parser, Debug)]
+#[command(name = "robustness")]
 struct Options {
+    #[command(flatten)]
+    common: Common,
+    /// Cases in all (with `--family`, of that family).
+    #[arg(long, value_name = "N", default_value = "1000000", value_parser = number)]
     cases: u64,
-    seed: u64,
-    threads: usize,
+    /// Worker threads (default: the cores, at most 2).
+    #[arg(long, value_name = "T", value_parser = number)]
+    threads: Option<u64>,
+    /// Only cases of this family.
+    #[arg(long, value_enum)]
     family: Option<Family>,
+    /// Run case I alone and print its inputs.
+    #[arg(long, value_name = "I", value_parser = number)]
     case: Option<u64>,
+    /// With `--case`: write its inputs into this folder.
+    #[arg(long, value_name = "DIR", requires = "case")]
     dump: Option<PathBuf>,
+    /// A case running longer than this is a hang.
+    #[arg(long, value_name = "MS", default_value = "2000", value_parser = number)]
     hang_ms: u64,
 }
 
 fn options() -> Options {
-    let mut o = Options {
-        cases: 1_000_000,
-        seed: 1,
-        threads: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(2),
-        family: None,
-        case: None,
-        dump: None,
-        hang_ms: 2000,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || {
-            args.next()
-                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
-        };
-        let num = |s: String| -> u64 {
-            let s = s.replace('_', "");
-            let parsed = match s.strip_prefix("0x") {
-                Some(h) => u64::from_str_radix(h, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| usage(&format!("not a number: {s}")))
-        };
-        match a.as_str() {
-            "--cases" => o.cases = num(value()),
-            "--seed" => o.seed = num(value()),
-            "--threads" => o.threads = num(value()).max(1) as usize,
-            "--hang-ms" => o.hang_ms = num(value()),
-            "--case" => o.case = Some(num(value())),
-            "--dump" => o.dump = Some(PathBuf::from(value())),
-            "--family" => {
-                let v = value();
-                o.family = Some(
-                    FAMILIES
-                        .iter()
-                        .find(|f| f.1 == v)
-                        .map(|f| f.0)
-                        .unwrap_or_else(|| usage(&format!("no family {v}"))),
-                );
-            }
-            "-h" | "--help" => usage(""),
-            other => usage(&format!("unknown argument {other}")),
-        }
-    }
-    o
+    bench_common::parse(
+        Uses {
+            unused: &["cards", "runs", "dir", "reuse", "keep", "lanes", "old"],
+            helps: &[(
+                "seed",
+                "Seed of every case (each generated from the seed and its index alone)",
+            )],
+            ..Default::default()
+        },
+        &[],
+    )
 }
 
-fn usage(msg: &str) -> ! {
-    if !msg.is_empty() {
-        eprintln!("robustness: {msg}");
+impl Options {
+    fn threads(&self) -> usize {
+        match self.threads {
+            Some(t) => t.max(1) as usize,
+            None => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(2),
+        }
     }
-    eprintln!(
-        "usage: cargo run --release --example robustness -- [--cases N] [--seed S] [--threads T] [--family card|board|codec|cache|merge] [--case I [--dump DIR]] [--hang-ms MS]"
-    );
-    std::process::exit(2);
 }
 
 thread_local! {
@@ -1611,7 +1574,7 @@ fn run_case(
 ) -> Option<Outcome> {
     let family = family_of(index);
     catch_unwind(AssertUnwindSafe(|| {
-        let mut r = Rng::for_case(opts.seed, index);
+        let mut r = Rng::for_case(opts.common.seed, index);
         let mut o = Outcome::default();
         match family {
             Family::Card => card_case(&mut r, &mut o),
@@ -1631,7 +1594,7 @@ fn run_case(
 fn repro(opts: &Options, index: u64) -> String {
     format!(
         "cargo run --release --example robustness -- --seed {} --case {index}",
-        opts.seed
+        opts.common.seed
     )
 }
 
@@ -1658,11 +1621,11 @@ fn main() {
     }
     // Cases per family, for the summary: with --family, --cases of it.
     let total = opts.cases;
-    let threads = opts.threads;
+    let threads = opts.threads();
     let start = Instant::now();
     let needs_rigs = (0..SLOTS).any(|i| family_of(i) == Family::Cache && wanted(&opts, i));
     let mut rigs: Vec<Option<CacheRig>> = (0..threads)
-        .map(|w| needs_rigs.then(|| CacheRig::create(opts.seed, w)))
+        .map(|w| needs_rigs.then(|| CacheRig::create(opts.common.seed, w)))
         .collect();
     if needs_rigs {
         // Card files must be older than a cache by two seconds for the
@@ -1692,7 +1655,7 @@ fn main() {
     let opts = Arc::new(opts);
     println!(
         "robustness: seed {}, {} cases{}, {} threads, hang after {} ms",
-        opts.seed,
+        opts.common.seed,
         total,
         opts.family
             .map_or(String::new(), |f| format!(" of family {}", name_of(f))),
@@ -1880,7 +1843,7 @@ fn summary(shared: &Shared, opts: &Options, elapsed: Duration) -> bool {
     let slowest = tallies.values().max_by_key(|t| t.max_ms);
     println!(
         "seed {}, {:.1} s{}",
-        opts.seed,
+        opts.common.seed,
         elapsed.as_secs_f64(),
         slowest.map_or(String::new(), |t| format!(
             ", slowest case {} ({} ms)",
@@ -1894,7 +1857,7 @@ fn summary(shared: &Shared, opts: &Options, elapsed: Duration) -> bool {
 fn one_case(opts: &Options, index: u64) {
     let family = family_of(index);
     let mut rig = (family == Family::Cache).then(|| {
-        let mut rig = CacheRig::create(opts.seed, 0);
+        let mut rig = CacheRig::create(opts.common.seed, 0);
         std::thread::sleep(Duration::from_millis(2100));
         rig.prime();
         rig
@@ -1908,7 +1871,7 @@ fn one_case(opts: &Options, index: u64) {
     println!(
         "{} case {index} (seed {}), {ms} ms",
         name_of(family),
-        opts.seed
+        opts.common.seed
     );
     for (i, (what, bytes)) in kept.iter().enumerate() {
         println!("{what} ({} bytes): {}", bytes.len(), show(bytes));

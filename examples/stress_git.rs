@@ -27,36 +27,40 @@
 mod bench_common;
 
 use anyhow::{bail, Result};
-use bench_common::find_lanes;
+use bench_common::{find_lanes, Common, Uses};
 use clap::Parser;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode, Output, Stdio};
 
-#[derive(Parser)]
+#[derive(Parser, Debug)]
 #[command(
+    name = "stress_git",
     about = "git add/commit loops beside lanes note loops; checks nothing is reverted or lost"
 )]
 struct Opts {
+    #[command(flatten)]
+    common: Common,
     /// Iterations of each loop per run.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, value_name = "N", default_value_t = 600)]
     rounds: usize,
-    /// Independent runs (a fresh repository each).
-    #[arg(long, default_value_t = 5)]
-    runs: usize,
     /// The user commits with `git commit -- <path>` instead of a plain
     /// `git commit` after `git add`.
     #[arg(long)]
     partial: bool,
-    /// Keep the repositories (their paths are printed).
-    #[arg(long)]
-    keep: bool,
-    /// The lanes binary (default: the release build, built first).
-    #[arg(long)]
-    lanes: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
-    let opts = Opts::parse();
+    let opts: Opts = bench_common::parse(
+        Uses {
+            unused: &["cards", "seed", "dir", "reuse", "old"],
+            helps: &[
+                ("runs", "Independent runs (a fresh repository each)"),
+                ("keep", "Keep the repositories (their paths are printed)"),
+            ],
+            ..Default::default()
+        },
+        &[],
+    );
     match run_all(&opts) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -68,9 +72,9 @@ fn main() -> ExitCode {
 }
 
 fn run_all(opts: &Opts) -> Result<bool> {
-    let lanes = find_lanes(opts.lanes.as_deref())?;
+    let lanes = find_lanes(opts.common.lanes.as_deref())?;
     let mut clean = 0;
-    for run in 0..opts.runs {
+    for run in 0..opts.common.runs {
         let dir = tempfile::tempdir()?;
         let root = dir.path().join("repo");
         let report = one_run(&lanes, &root, opts)?;
@@ -94,7 +98,7 @@ fn run_all(opts: &Opts) -> Result<bool> {
         for f in &report.failures {
             println!("  - {f}");
         }
-        if opts.keep {
+        if opts.common.keep {
             println!("  kept {}", root.display());
             std::mem::forget(dir);
         }
@@ -106,7 +110,7 @@ fn run_all(opts: &Opts) -> Result<bool> {
     }
     println!(
         "{clean} of {} runs clean ({} rounds each, {})",
-        opts.runs,
+        opts.common.runs,
         opts.rounds,
         if opts.partial {
             "git commit -- <path>"

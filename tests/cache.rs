@@ -182,7 +182,8 @@ fn the_summary_cache_for_move_sees_edits_and_survives_damage() {
     r.git(&["add", "-A"]);
     r.git(&["commit", "-q", "-m", "cards"]);
     settle();
-    ok(&r.lanes(&["show", "sumry0"]));
+    // A move that changes nothing reads the summary (and writes it).
+    ok(&r.lanes(&["move", "sumry0", "backlog"]));
     assert!(r.exists(INDEX), "the summary cache is written");
     // Moved by hand into `analysis` with an old mtime: the next move must
     // see it there (placing after it needs its lane and rank).
@@ -459,5 +460,84 @@ fn a_move_sees_every_change_git_lanes_or_an_editor_made_to_other_cards() {
     assert_eq!(
         lane_tail(me, "evaluation", 2),
         [ids[11].as_str(), ids[12].as_str()]
+    );
+}
+
+/// `lanes link` checks whether a new link closes a cycle with the other
+/// cards' links as the summary index knows them, as a move reads it: a
+/// 2,000-card board whose cards 0 → 1 → … → 40 wait on each other; the
+/// link closing the chain is refused, naming it, having looked at a few
+/// card files, not at every card of the chain. A link edited by hand and
+/// staged, or edited in place and seen by a whole-board read since, counts
+/// at once.
+#[test]
+fn link_checks_cycles_with_the_summary_index_and_sees_every_change() {
+    let r = Repo::with_board("crisp-dm");
+    let n = 2000;
+    let ids: Vec<String> = (0..n).map(|i| format!("bulk{i:05}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let deps = if i < 40 {
+            format!("depends_on:\n  - {}\n", ids[i + 1])
+        } else {
+            String::new()
+        };
+        r.write(
+            &card_path(id),
+            format!("id: {id}\ntitle: Bulk card {i}\nlane: modeling\nrank: m{i:05}k\n{deps}"),
+        );
+    }
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "bulk cards"]);
+    settle();
+    // A whole-board read leaves the caches warm, links included.
+    assert_eq!(r.list_ids(&["--lane", "modeling"]).len(), n);
+    let Some((out, looked, listed)) =
+        card_files_looked_at(&r, &["link", &ids[40], "--depends-on", &ids[0]])
+    else {
+        skip("strace is not available");
+        return;
+    };
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The cycle named: 40 → 0 → 1 → … → 39 → 40, twelve of its cards
+    // and the count of the rest.
+    let e = stderr(&out);
+    assert!(
+        e.contains("depends_on cycle") && e.contains("(29 more)"),
+        "{e}"
+    );
+    assert!(
+        looked <= 20 && listed == 0,
+        "a link on a 2,000-card board looked at {looked} card files and read the folder's listing {listed} times"
+    );
+    // A link that closes nothing is written, looking at as little.
+    let (out, looked, _) = card_files_looked_at(&r, &["link", &ids[1999], "--depends-on", &ids[0]])
+        .expect("strace ran before");
+    ok(&out);
+    assert!(looked <= 20, "looked at {looked} card files");
+
+    // Card 5 no longer waits on 6, by hand, staged: the chain is broken,
+    // and the link that closed it is now written.
+    let text = r.read(&card_path(&ids[5]));
+    r.write(
+        &card_path(&ids[5]),
+        text.replace(&format!("depends_on:\n  - {}\n", ids[6]), ""),
+    );
+    r.git(&["add", &card_path(&ids[5])]);
+    r.ok(&["link", &ids[40], "--depends-on", &ids[0]]);
+
+    // Card 50 waits on 40, edited in place and not staged, seen by a
+    // whole-board read: 0 may not wait on 50 (0 → 50 → 40 → 0).
+    let text = r.read(&card_path(&ids[50]));
+    r.write(
+        &card_path(&ids[50]),
+        format!("{text}depends_on:\n  - {}\n", ids[40]),
+    );
+    r.ok(&["list"]);
+    let out = r.lanes(&["link", &ids[0], "--depends-on", &ids[50]]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("depends_on cycle"),
+        "{}",
+        stderr(&out)
     );
 }

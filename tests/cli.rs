@@ -1123,13 +1123,33 @@ fn list_json_is_one_array_in_lane_then_rank_order() {
     assert_eq!(r.list_ids(&["--lane", "analysis"]), vec![x.clone()]);
     fails(&r.lanes(&["list", "--lane", "nowhere"]), 1);
 
-    // show --json is one object, with the same fields as the file.
+    // show --json is one object: the same fields as the file, then the
+    // card's links both ways (docs/FORMAT.md), as in list --json, and its
+    // flags.
     let out = ok(&r.lanes(&["show", &y, "--json"]));
-    let obj: J = serde_json::from_str(&out).expect("show --json is JSON");
+    let mut obj: J = serde_json::from_str(&out).expect("show --json is JSON");
     assert!(obj.is_object());
     let file_keys = top_keys(&r.read(&card_path(&y)));
     let json_keys: Vec<String> = obj.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(json_keys, file_keys);
+    let links = [
+        "depends_on",
+        "blocks",
+        "parent",
+        "children",
+        "supersedes",
+        "superseded_by",
+        "relates",
+        "related_by",
+        "blocked",
+        "blocked_by",
+        "ready",
+        "claimed",
+        "flags",
+    ];
+    assert_eq!(json_keys[..file_keys.len()], file_keys);
+    assert_eq!(json_keys[file_keys.len()..], links);
+    assert_eq!(obj["flags"], serde_json::json!([]));
+    obj.as_object_mut().unwrap().remove("flags");
     assert_eq!(obj, arr[1]);
     // The human form names the card too.
     let text = ok(&r.lanes(&["show", &y]));

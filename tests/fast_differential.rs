@@ -1,5 +1,6 @@
-//! Differential test of the fast reader (`lanes::store::fast`) against the
-//! full YAML parser (serde_yaml, which `parse_card` falls back to).
+//! Differential test of the fast reader (`lanes::store::yaml::fast`)
+//! against the full YAML parser (serde_yaml, which `parse_card` falls back
+//! to).
 //!
 //! On generated card files, and on those files mutated at the byte, token
 //! and line level with YAML-significant text, the fast reader gives exactly
@@ -11,7 +12,8 @@
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 use lanes::model::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
-use lanes::store::{fast, parse_card, render_card};
+use lanes::store::yaml::fast;
+use lanes::store::{parse_card, render_card};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use serde_yaml::{Mapping, Value};

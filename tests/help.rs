@@ -93,6 +93,33 @@ fn man_page_lists_every_subcommand_and_renders() {
         );
     }
     assert!(!page.contains("merge-driver"), "hidden commands stay out");
+    for section in ["ENVIRONMENT", "FILES", "EXIT STATUS", "EXAMPLES"] {
+        assert!(
+            page.contains(&format!(".SH {section}\n"))
+                || page.contains(&format!(".SH \"{section}\"\n")),
+            "the man page has no {section} section"
+        );
+    }
+    for var in [
+        "LANES_BOARD",
+        "LANES_CONFIG_DIR",
+        "EDITOR",
+        "NO_COLOR",
+        "MLFLOW_TRACKING_URI",
+    ] {
+        assert!(page.contains(var), "ENVIRONMENT does not name {var}");
+    }
+    assert!(
+        !page.contains("LANES_CRASH_AT"),
+        "the crash-test hook is not for users"
+    );
+    for kind in lanes::ops::Kind::ALL {
+        let code = kind.exit_code().to_string();
+        assert!(
+            page.contains(&format!(".TP\n\\fB{code}\\fR")),
+            "EXIT STATUS does not list {code}"
+        );
+    }
     // Render it with man(1) where it is installed (CI does not install
     // it: the roff text is checked above either way).
     let man = Command::new("man")

@@ -771,8 +771,8 @@ fn report_json_has_the_known_answers() {
     assert_eq!(
         rep["loop_backs"],
         json!([
-            {"from": "Modeling", "to": "Data Preparation", "count": 2},
-            {"from": "Evaluation", "to": "Modeling", "count": 1},
+            {"from": "Modeling", "to": "Data Preparation", "count": 2, "from_lane": "modeling", "to_lane": "data-preparation"},
+            {"from": "Evaluation", "to": "Modeling", "count": 1, "from_lane": "evaluation", "to_lane": "modeling"},
         ])
     );
     // Who did what: board work only. Bob's training-code commit changes no
@@ -801,7 +801,7 @@ fn report_json_has_the_known_answers() {
     assert_eq!(late["refuted"], json!([]));
     assert_eq!(
         late["loop_backs"],
-        json!([{"from": "Evaluation", "to": "Modeling", "count": 1}])
+        json!([{"from": "Evaluation", "to": "Modeling", "count": 1, "from_lane": "evaluation", "to_lane": "modeling"}])
     );
     assert_eq!(
         late["people"],
@@ -932,6 +932,9 @@ fn hypotheses_table_with_verdict_history() {
             // No run behind the result (issue 22).
             "runs": [],
             "evidence_source": null,
+            // Its labels (issue 29).
+            "run": null,
+            "labels": ["needs-review"],
         })
     );
     assert_eq!(
@@ -965,6 +968,8 @@ fn hypotheses_table_with_verdict_history() {
             // No run behind the result (issue 22).
             "runs": [],
             "evidence_source": null,
+            "run": null,
+            "labels": [],
         })
     );
     assert_eq!(rows[1]["title"], json!(NASTY_TITLE));
@@ -1020,8 +1025,6 @@ fn hypotheses_table_with_verdict_history() {
 // ---------------------------------------------------------------------------
 // The history cache
 
-/// Output without the ages of cards in progress (they count the seconds to
-/// now, so two runs differ in them).
 /// Run a command once with the cache as it is and once from scratch (cache
 /// deleted before): the answers must be the same.
 fn same_as_fresh(r: &Repo, args: &[&str]) -> String {

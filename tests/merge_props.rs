@@ -356,6 +356,7 @@ fn mirrored(cs: &[Conflict]) -> Vec<Conflict> {
             ours: c.theirs.clone(),
             theirs: c.ours.clone(),
             winner: c.winner.other(),
+            reason: c.reason.clone(),
         })
         .collect()
 }
@@ -608,6 +609,7 @@ fn lane_def(id: &'static str) -> BoxedStrategy<LaneDef> {
             wip,
             exit,
             done,
+            color: None,
             extra: Mapping::new(),
         })
         .boxed()

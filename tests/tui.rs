@@ -589,7 +589,6 @@ fn escape_sequences_are_shown_not_sent() {
     assert_no_raw_controls(&buf);
     locate(&buf, "Pwned ^[");
     press(&mut app, &[key('n')]);
-    press(&mut app, &[key('t')]);
     let buf = buffer(&app);
     assert_no_raw_controls(&buf);
 }
@@ -720,7 +719,7 @@ fn wide_characters_and_tabs_keep_the_columns() {
             "at {w}x{h}"
         );
         // Everything right of the first column is exactly the same.
-        let s = layout::screen(&b, b.size);
+        let s = screen(&b);
         let x0 = s.columns[1].1.x;
         for y in s.columns[1].1.y..s.columns[1].1.bottom() {
             for x in x0..w {
@@ -863,7 +862,7 @@ fn selected_card_text_stays_readable() {
     let mut app = r.app_with(Theme::default(), 120, 32);
     select_card(&mut app, &id(1)); // labelled `stakeholder`, which is blue
     let buf = buffer(&app);
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let (_, area) = s
         .columns
         .iter()
@@ -956,6 +955,66 @@ fn navigation_keys_move_the_selection() {
     }
 }
 
+/// `m` then a lane's number: the card goes there in one commit, and the
+/// selection follows it; a number past the last lane, or another key,
+/// moves nothing.
+#[test]
+fn m_and_a_number_moves_the_card_to_that_lane() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    let before = r.commit_count();
+    assert_eq!(selected(&app), Some(id(1)));
+    assert!(press(&mut app, &[key('m')]).is_empty());
+    assert_eq!(app.mode, Mode::PickLane { card: id(1) });
+    // The status line lists the lanes by number.
+    locate(&buffer(&app), "to lane: 1 Business Understanding · 2 Data");
+    let effects = press(&mut app, &[key('5')]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    assert_eq!(lane_in_app(&app, &id(1)).as_deref(), Some("evaluation"));
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("evaluation")
+    );
+    assert_eq!(r.commit_count(), before + 1);
+    assert!(
+        r.subjects()[0].contains("(business-understanding -> evaluation)"),
+        "{:?}",
+        r.subjects()
+    );
+    assert_eq!(
+        selected(&app),
+        Some(id(1)),
+        "the selection follows the card"
+    );
+    assert_eq!(app.lane_id(app.col), Some("evaluation"));
+    // The lane it is in, a lane the board does not have, Esc, another key:
+    // nothing moves.
+    press(&mut app, &[key('m'), key('5')]);
+    assert!(app
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("already in lane 5")));
+    assert!(press(&mut app, &[key('m'), key('9')]).is_empty());
+    assert!(app
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("the board has 6 lanes")));
+    assert!(press(&mut app, &[key('m'), code(KeyCode::Esc)]).is_empty());
+    assert!(press(&mut app, &[key('m'), key('x')]).is_empty());
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("evaluation")
+    );
+    // Help lists it, from the command table.
+    press(&mut app, &[key('?')]);
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("move the card to lane N"), "{screen}");
+}
+
 #[test]
 fn move_right_round_trip() {
     let r = sample();
@@ -1020,6 +1079,40 @@ fn move_right_round_trip() {
     assert!(press(&mut app, &[key('L')]).is_empty());
 }
 
+/// `n` then the title straight away: no key is taken for a kind; `Tab`
+/// switches the kind in the prompt, the title kept, and a hypothesis goes
+/// on to its steps.
+#[test]
+fn n_types_the_title_at_once_and_tab_switches_the_kind() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    let before = r.commit_count();
+    press(&mut app, &[key('n')]);
+    // Letters that used to pick a kind are the title's.
+    assert!(type_text(&mut app, "the eval").is_empty());
+    let Mode::Prompt(p) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    assert_eq!(p.input, "the eval");
+    locate(&buffer(&app), "New task (Tab: hypothesis): the eval");
+    press(&mut app, &[code(KeyCode::Tab)]);
+    locate(&buffer(&app), "(Tab: experiment): the eval");
+    press(&mut app, &[code(KeyCode::Tab)]);
+    locate(&buffer(&app), "New experiment (Tab: task): the eval");
+    press(&mut app, &[code(KeyCode::BackTab)]);
+    let Mode::Prompt(p) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    assert_eq!(p.purpose.new_kind(), Some("hypothesis"));
+    assert_eq!(p.input, "the eval");
+    // Enter on a hypothesis's title goes on to its statement.
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    locate(&buffer(&app), "Hypothesis 2/6 statement");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(r.commit_count(), before);
+}
+
 #[test]
 fn new_card_round_trip() {
     let r = sample();
@@ -1027,14 +1120,11 @@ fn new_card_round_trip() {
     let before = r.commit_count();
     press(&mut app, &[key('l'), key('l')]);
     assert_eq!(app.lane_id(app.col), Some("data-preparation"));
-    // n asks the kind first, on the status line.
+    // n asks the title at once, of a task unless Tab switches the kind.
     press(&mut app, &[key('n')]);
-    assert!(matches!(app.mode, Mode::PickKind { .. }));
-    locate(&buffer(&app), "[t]ask");
-    press(&mut app, &[key('t')]);
     assert!(matches!(app.mode, Mode::Prompt(_)));
     let buf = buffer(&app);
-    locate(&buf, "New task: ");
+    locate(&buf, "New task (Tab: hypothesis): ");
     // Typing goes to the prompt, not to the keymap.
     let effects = type_text(&mut app, "Write the eval report q");
     assert!(effects.is_empty());
@@ -1065,11 +1155,11 @@ fn new_card_round_trip() {
     locate(&buf, "Write the eval report");
 
     // Esc cancels; an empty title is refused and the prompt stays.
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     type_text(&mut app, "never");
     assert!(press(&mut app, &[code(KeyCode::Esc)]).is_empty());
     assert_eq!(app.mode, Mode::Board);
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
     assert!(matches!(app.mode, Mode::Prompt(_)));
     assert!(app.message.as_ref().is_some_and(|m| m.is_error()));
@@ -1270,7 +1360,7 @@ fn quitting_commits_pending_presses() {
         assert!(press(&mut app, &[key('J')]).is_empty());
         let mut effects = match how {
             "q" => press(&mut app, &[key('q')]),
-            _ => lanes::tui::handle(&mut app, lanes::tui::Event::Terminate),
+            _ => app.update(lanes::tui::Event::Terminate),
         };
         assert_eq!(effects.pop(), Some(Effect::Quit), "{how}");
         run_effects(&mut app, &r.path, effects);
@@ -1489,7 +1579,7 @@ fn undo_and_redo_walk_back_through_history() {
     assert_eq!(r.commit_count(), start + 5);
 
     // Undo of a new card removes its file, again as a commit.
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     type_text(&mut app, "Short-lived card");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     run_effects(&mut app, &r.path, effects);
@@ -1724,10 +1814,7 @@ fn q_quits() {
     assert!(press(&mut app, &[key('q')]).is_empty());
     // SIGTERM reaches the app as an event that quits (see
     // `quitting_commits_pending_presses` for presses waiting).
-    assert_eq!(
-        lanes::tui::handle(&mut app, lanes::tui::Event::Terminate),
-        vec![Effect::Quit]
-    );
+    assert_eq!(app.update(lanes::tui::Event::Terminate), vec![Effect::Quit]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1737,7 +1824,7 @@ fn q_quits() {
 fn click_selects_a_card() {
     let r = sample();
     let mut app = r.app(120, 32);
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let (col, area) = s.columns[3];
     let rect = layout::card_rect(area, 1);
     let effects = app.on_mouse(mouse(
@@ -1768,14 +1855,11 @@ fn click_selects_a_card() {
     assert_eq!(selected(&app), Some(id(5)));
     // The same through the event loop's handler.
     let rect = layout::card_rect(s.columns[0].1, 1);
-    lanes::tui::handle(
-        &mut app,
-        lanes::tui::Event::Mouse(mouse(
-            MouseEventKind::Down(MouseButton::Left),
-            rect.x + 1,
-            rect.y,
-        )),
-    );
+    app.update(lanes::tui::Event::Mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        rect.x + 1,
+        rect.y,
+    )));
     assert_eq!(selected(&app), Some(id(2)));
 }
 
@@ -1784,7 +1868,7 @@ fn drag_moves_a_card_to_another_lane() {
     let r = sample();
     let mut app = r.app(120, 32);
     let before = r.commit_count();
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let from = layout::card_rect(s.columns[0].1, 0);
     let to_area = s.columns[2].1;
     let drop = layout::card_rect(to_area, 3);
@@ -1823,7 +1907,7 @@ fn drag_moves_a_card_to_another_lane() {
     assert_eq!(r.commit_count(), before + 1);
 
     // Dropped on a card: placed before it.
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let from = layout::card_rect(s.columns[2].1, 1);
     let onto = layout::card_rect(s.columns[3].1, 1);
     app.on_mouse(mouse(
@@ -1848,7 +1932,7 @@ fn drag_moves_a_card_to_another_lane() {
     assert_eq!(column_ids(&app, 3), vec![id(6), id(1), id(7), id(8)]);
 
     // Dropped outside any lane (the status bar): nothing.
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let from = layout::card_rect(s.columns[3].1, 0);
     app.on_mouse(mouse(
         MouseEventKind::Down(MouseButton::Left),
@@ -1864,7 +1948,7 @@ fn mouse_in_a_popup_does_not_touch_the_board() {
     let r = sample();
     let mut app = r.app(120, 32);
     press(&mut app, &[key('?')]);
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let rect = layout::card_rect(s.columns[3].1, 0);
     let effects = app.on_mouse(mouse(
         MouseEventKind::Down(MouseButton::Left),
@@ -1938,7 +2022,7 @@ fn a_long_lane_scrolls_to_keep_the_selection_visible() {
     locate(&buf, "Card number 0");
 
     // The wheel scrolls the lane under the pointer.
-    let s = layout::screen(&app, app.size);
+    let s = screen(&app);
     let area = s.columns[1].1;
     for _ in 0..20 {
         app.on_mouse(mouse(MouseEventKind::ScrollDown, area.x + 3, area.y + 5));
@@ -2051,7 +2135,7 @@ fn the_first_screen_shows_the_top_of_each_lane_with_true_counts() {
 
 /// What the worker does for `p` and `f`: hypotheses and flow, computed.
 fn load_insights(app: &mut App) {
-    app.insights = Some(lanes::tui::insights(&app.root).map_err(|e| format!("{e:#}")));
+    app.insights = Some(lanes::tui::insights(&app.root).map_err(lanes::ops::Error::from));
 }
 
 /// The last commit's diff of one card, without the header.
@@ -2121,9 +2205,7 @@ fn a_hypothesis_is_written_on_screen_step_by_step() {
     let r = sample();
     let mut app = r.app(80, 24);
     select_card(&mut app, &id(6));
-    press(&mut app, &[key('n')]);
-    locate(&buffer(&app), "[h]ypothesis");
-    press(&mut app, &[key('h')]);
+    press(&mut app, &[key('n'), code(KeyCode::Tab)]);
     for (step, value) in [
         ("1/6 title", "Dropout 0.3 lowers val loss"),
         ("2/6 statement", "More dropout regularises the tower"),
@@ -2240,6 +2322,104 @@ fn conflicts_a_sync_recorded_are_settled_on_screen() {
     assert!(find(&buffer(&app), "with conflicts").is_none());
 }
 
+/// Settling a conflict on screen is `lanes resolve`'s change, through the
+/// one writer: each side named by its author and date, one commit whose
+/// journal line says what was decided over what. Two syncs that set
+/// different values of a field aside: `o` takes the one selected.
+#[test]
+fn a_conflict_settled_on_screen_is_resolved_as_lanes_resolve_does() {
+    use lanes::ops::resolve::{short_date, Take};
+    let r = sample();
+    let (kept_at, other_at) = ("2026-12-01T09:00:00Z", "2026-12-02T10:00:00Z");
+    r.write_card(
+        &id(4),
+        &card(
+            &id(4),
+            "Audit recsys click data",
+            "data-understanding",
+            "p",
+            "task",
+            &format!(
+                "conflicts:\n  - field: due\n    kept: 2026-12-01\n    kept_by: Ana\n    kept_at: {kept_at}\n    other: 2026-12-08\n    other_by: Ben\n    other_at: {other_at}\n  - field: due\n    kept: 2026-12-01\n    kept_by: Ana\n    other: 2026-12-09\n    other_by: Chen\n  - field: title\n    kept: Audit recsys click data\n    kept_by: Ana\n    other: Audit clicks\n    other_by: Ben\n"
+            ),
+        ),
+    );
+    r.commit_all("a sync recorded conflicts");
+    let mut app = r.app(100, 30);
+    select_card(&mut app, &id(4));
+    press(&mut app, &[key('C')]);
+    let day = |at: &str| short_date(at).expect("a date");
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains(&format!("(Ana, {})", day(kept_at))),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("(Ben, {})", day(other_at))),
+        "{screen}"
+    );
+    // The second entry on due: o takes its value, over both.
+    let effects = press(&mut app, &[key('j'), key('o')]);
+    assert_eq!(
+        effects,
+        vec![Effect::apply(Action::Resolve {
+            card: id(4),
+            field: "due".into(),
+            take: Take::Value("2026-12-09".into()),
+        })]
+    );
+    assert_eq!(
+        app.mode,
+        Mode::Conflicts {
+            card: id(4),
+            cursor: 0
+        },
+        "the title's entry is left, selected"
+    );
+    let start = r.commit_count();
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), start + 1);
+    assert!(
+        r.head_subject().starts_with("lanes: resolve "),
+        "{}",
+        r.head_subject()
+    );
+    assert_eq!(file_field(&r, &id(4), "due").as_deref(), Some("2026-12-09"));
+    let said = |r: &Repo| {
+        r.card_model(&id(4))
+            .journal
+            .last()
+            .map(|j| j.text.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        said(&r).starts_with("resolved due: set \"2026-12-09\" over "),
+        "{}",
+        said(&r)
+    );
+    assert!(said(&r).contains("Chen"), "{}", said(&r));
+    // The title: a keeps it; nothing is left and the view closes.
+    let effects = press(&mut app, &[key('a')]);
+    assert_eq!(
+        effects,
+        vec![Effect::apply(Action::Resolve {
+            card: id(4),
+            field: "title".into(),
+            take: Take::Kept,
+        })]
+    );
+    assert_eq!(app.mode, Mode::Board);
+    run_effects(&mut app, &r.path, effects);
+    let text = r.read(&card_path(&id(4)));
+    assert!(!text.contains("conflicts:"), "{text}");
+    assert!(
+        said(&r).starts_with("resolved title: kept "),
+        "{}",
+        said(&r)
+    );
+    assert_eq!(r.commit_count(), start + 2);
+}
+
 #[test]
 fn messages_expire_go_with_their_cause_and_are_kept_in_the_log() {
     let r = sample();
@@ -2254,12 +2434,12 @@ fn messages_expire_go_with_their_cause_and_are_kept_in_the_log() {
     app.set_message(long.clone(), true);
     assert!(app.message_open);
     let buf = buffer(&app);
-    locate(&buf, "Esc closes · m all messages");
+    locate(&buf, "Esc closes · M all messages");
     press(&mut app, &[code(KeyCode::Esc)]);
     assert!(!app.message_open);
     assert_eq!(app.mode, Mode::Board, "Esc only closed the message");
-    // Every message is in the log, m shows it.
-    press(&mut app, &[key('m')]);
+    // Every message is in the log, M shows it.
+    press(&mut app, &[key('M')]);
     assert!(matches!(app.mode, Mode::Messages { .. }));
     let screen = screen_text(&buffer(&app));
     assert!(screen.contains("already the first lane"), "{screen}");
@@ -2311,7 +2491,7 @@ fn a_card_made_under_a_filter_stays_in_sight() {
     press(&mut app, &[key('/')]);
     type_text(&mut app, "label:recsys");
     press(&mut app, &[code(KeyCode::Enter)]);
-    press(&mut app, &[key('n'), key('t')]);
+    press(&mut app, &[key('n')]);
     type_text(&mut app, "Check the join keys");
     let effects = press(&mut app, &[code(KeyCode::Enter)]);
     run_effects(&mut app, &r.path, effects);
@@ -2442,6 +2622,391 @@ fn help_starts_with_the_keys_of_the_view_it_was_opened_from() {
         matches!(app.mode, Mode::Hypotheses { .. }),
         "back to the table"
     );
+}
+
+// ---------------------------------------------------------------------------
+// The app decides; the event loop only runs what it asks for
+
+/// A failed change keeps its kind on screen: a held lock is "busy: try
+/// again" (a warning: nothing changed, and trying again works), not an
+/// error box; once the lock is gone the same keys work.
+#[test]
+fn a_busy_repository_says_try_again_and_the_retry_works() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let lock = r.path.join(".git").join("index.lock");
+    std::fs::write(&lock, "").expect("hold the index lock");
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    let retitle = |app: &mut App| {
+        press(app, &[key('t'), ctrl_u]);
+        type_text(app, "Define the churn metric");
+        press(app, &[code(KeyCode::Enter)])
+    };
+    let effects = retitle(&mut app);
+    let [Effect::Apply { action, note: None }] = &effects[..] else {
+        panic!("expected one action, got {effects:?}");
+    };
+    // What the worker does with it.
+    let ctx = lanes::ops::Context::from_env();
+    let result = lanes::ops::apply(&ctx, &r.path, action.clone());
+    assert!(
+        matches!(&result, Err(e) if e.kind() == lanes::ops::Kind::Busy),
+        "{result:?}"
+    );
+    assert!(app.update(lanes::tui::Event::Applied(result)).is_empty());
+    let msg = app.message.clone().expect("a message");
+    assert_eq!(msg.level, lanes::tui::app::Level::Warn, "{msg:?}");
+    assert!(msg.text.starts_with("busy: try again"), "{msg:?}");
+    assert!(msg.text.contains("index.lock"), "{msg:?}");
+    assert!(!app.message_open, "a busy lock is no error box");
+    locate(&buffer(&app), "busy: try again");
+    assert_eq!(r.commit_count(), start);
+    // The lock goes; the same keys make the change.
+    std::fs::remove_file(&lock).expect("drop the lock");
+    let effects = retitle(&mut app);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "title").as_deref(),
+        Some("Define the churn metric")
+    );
+    assert_eq!(r.commit_count(), start + 1);
+}
+
+/// Files changed on disk: the app asks for the reads (on the worker) and
+/// takes in what they find; a burst waits until the files are quiet and
+/// costs one full read, and a second full read asked for while one runs
+/// waits for it.
+#[test]
+fn the_app_asks_for_the_reads_a_change_on_disk_needs() {
+    use lanes::tui::Event;
+    use lanes::watch::Changes;
+    let r = sample();
+    let mut app = r.app(120, 32);
+    assert_eq!(app.start(), vec![Effect::Status], "no evidence to check");
+    // Another terminal retitles card 2.
+    let path = card_path(&id(2));
+    let text = r
+        .read(&path)
+        .replace("Interview support team", "Interview the support team");
+    r.write(&path, &text);
+    let ids: std::collections::BTreeSet<String> = [id(2)].into();
+    let changed = Changes {
+        cards: ids.clone(),
+        ..Default::default()
+    };
+    assert_eq!(
+        app.update(Event::Files(changed)),
+        vec![Effect::ReadCards(ids.clone())]
+    );
+    // The worker reads them; the board shows the new title and the
+    // repository's state is read again.
+    let read = lanes::watch::read_changed(&app.root, &ids);
+    assert_eq!(app.update(Event::CardFiles(read)), vec![Effect::Status]);
+    assert_eq!(
+        app.board.card(&id(2)).map(|c| c.title.as_str()),
+        Some("Interview the support team")
+    );
+    locate(&buffer(&app), "Interview the support team");
+
+    // A checkout: held back until the files are quiet.
+    let checkout = Changes {
+        git: true,
+        full: true,
+        ..Default::default()
+    };
+    assert!(app.update(Event::Files(checkout)).is_empty());
+    let due = app.next_deadline().expect("the burst's deadline");
+    app.tick(due, app.wall);
+    let effects = app.on_files(Changes::default());
+    assert_eq!(
+        effects,
+        vec![Effect::Status, Effect::Rewatch, Effect::Reload],
+        "the burst taken in once"
+    );
+    // More files change while the board is read: one more read, after.
+    let again = Changes {
+        board: true,
+        ..Default::default()
+    };
+    app.tick(due + lanes::watch::QUIET * 10, app.wall);
+    assert_eq!(app.on_files(again), Vec::<Effect>::new());
+    let due = app.next_deadline().expect("held");
+    app.tick(due, app.wall);
+    assert_eq!(app.on_files(Changes::default()), vec![Effect::Rewatch]);
+    let loaded = Board::load(&r.path).map_err(lanes::ops::Error::from);
+    assert_eq!(app.update(Event::Loaded(loaded)), vec![Effect::Reload]);
+    let loaded = Board::load(&r.path).map_err(lanes::ops::Error::from);
+    assert!(app.update(Event::Loaded(loaded)).is_empty());
+    assert_eq!(app.reload, lanes::tui::app::Reload::Idle);
+}
+
+// ---------------------------------------------------------------------------
+// One field editor (issue 23): any field through one prompt
+
+/// The labels of the fields the `E` list shows, in order.
+fn field_list(app: &App) -> Vec<String> {
+    let Mode::PickField { card, .. } = &app.mode else {
+        panic!("expected the list of fields, got {:?}", app.mode);
+    };
+    let card = app.board.card(card).expect("the card").clone();
+    app.editable_fields(&card)
+        .iter()
+        .map(|f| f.label.to_string())
+        .collect()
+}
+
+fn prompt_label(app: &App) -> String {
+    match &app.mode {
+        Mode::Prompt(p) => p.purpose.label(),
+        other => panic!("expected a prompt, got {other:?}"),
+    }
+}
+
+/// `E` lists the card's fields (a hypothesis's only on a hypothesis);
+/// a letter jumps, Enter opens one prompt that checks the value with the
+/// field table's rule as it is typed, and Enter commits it with the value
+/// the user saw.
+#[test]
+fn any_field_is_edited_through_one_prompt() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    // A task: no hypothesis fields.
+    select_card(&mut app, &id(1));
+    press(&mut app, &[key('E')]);
+    let task_fields = field_list(&app);
+    assert_eq!(task_fields[..4], ["title", "kind", "labels", "assignees"]);
+    assert!(task_fields.contains(&"due".to_string()));
+    assert!(
+        !task_fields.contains(&"target".to_string()),
+        "{task_fields:?}"
+    );
+    let buf = buffer(&app);
+    locate(&buf, "Edit a field");
+    locate(&buf, "Define churn success metric");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+
+    // A hypothesis: its fields too; `t` goes to the next field starting
+    // with it, past the title the list starts on: the target.
+    select_card(&mut app, &id(6));
+    press(&mut app, &[key('E')]);
+    assert!(field_list(&app).contains(&"target".to_string()));
+    press(&mut app, &[key('t')]);
+    locate(&buffer(&app), "the value that would support it");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(prompt_label(&app), "Target (number)");
+    assert!(matches!(&app.mode, Mode::Prompt(p) if p.input == "0.25"));
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "lots");
+    locate(&buffer(&app), "\"lots\" is not a number");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert!(matches!(app.mode, Mode::Prompt(_)), "the text stays to fix");
+    press(&mut app, &[ctrl_u]);
+    // Still below the result 0.27: the verdict the numbers give stays.
+    type_text(&mut app, "0.26");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::Apply {
+        action: Action::SetChecked { card, fields },
+        ..
+    }] = &effects[..]
+    else {
+        panic!("expected one checked set, got {effects:?}");
+    };
+    assert_eq!(card, &id(6));
+    assert_eq!(
+        fields,
+        &[(
+            "hypothesis.target".to_string(),
+            serde_yaml::Value::from(0.26),
+            serde_yaml::Value::from(0.25)
+        )]
+    );
+    run_effects(&mut app, &r.path, effects);
+    assert!(
+        r.read(&card_path(&id(6))).contains("target: 0.26\n"),
+        "{}",
+        r.read(&card_path(&id(6)))
+    );
+    assert_eq!(r.commit_count(), start + 1);
+
+    // The kind is one of the board's kinds, whatever the case typed
+    // (`k` is up, as in every list: `j` goes down to it).
+    select_card(&mut app, &id(5));
+    press(&mut app, &[key('E'), key('j'), code(KeyCode::Enter)]);
+    assert!(
+        prompt_label(&app).starts_with("Kind ("),
+        "{}",
+        prompt_label(&app)
+    );
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "spaceship");
+    locate(&buffer(&app), "\"spaceship\" is not one of");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "Experiment");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(5), "kind").as_deref(),
+        Some("experiment")
+    );
+    assert_eq!(r.commit_count(), start + 2);
+}
+
+/// A hypothesis field whose new value makes the numbers contradict the
+/// verdict asks why, as `v` does, before anything is saved: the reason is
+/// kept as the rationale in the same commit (without one, lanes refuses
+/// the change).
+#[test]
+fn a_hypothesis_field_the_numbers_then_contradict_asks_why() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    select_card(&mut app, &id(6));
+    press(
+        &mut app,
+        &[key('E'), key('t'), code(KeyCode::Enter), ctrl_u],
+    );
+    assert_eq!(prompt_label(&app), "Target (number)");
+    // Above the result 0.27: the numbers give inconclusive, not supported.
+    type_text(&mut app, "0.3");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert_eq!(prompt_label(&app), "Reason for supported");
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("The numbers give inconclusive, not supported"),
+        "{screen}"
+    );
+    // No reason, nothing saved.
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    assert_eq!(prompt_label(&app), "Reason for supported");
+    type_text(&mut app, "recall@20 is noisy at this size");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::Apply {
+        action: Action::SetChecked { card, fields },
+        note: None,
+    }] = &effects[..]
+    else {
+        panic!("expected one checked set, got {effects:?}");
+    };
+    assert_eq!(card, &id(6));
+    assert_eq!(
+        fields,
+        &[
+            (
+                "hypothesis.target".to_string(),
+                serde_yaml::Value::from(0.3),
+                serde_yaml::Value::from(0.25)
+            ),
+            (
+                "hypothesis.rationale".to_string(),
+                serde_yaml::Value::from("recall@20 is noisy at this size"),
+                serde_yaml::Value::Null
+            )
+        ]
+    );
+    run_effects(&mut app, &r.path, effects);
+    let text = r.read(&card_path(&id(6)));
+    assert!(text.contains("target: 0.3\n"), "{text}");
+    assert!(
+        text.contains("rationale: recall@20 is noisy at this size"),
+        "{text}"
+    );
+    assert!(text.contains("verdict: supported"), "{text}");
+    assert_eq!(r.commit_count(), start + 1);
+}
+
+/// The value the prompt started from goes with the change: a change made
+/// on disk while the prompt was open is a conflict to settle, never
+/// overwritten.
+#[test]
+fn a_field_changed_on_disk_meanwhile_is_a_conflict() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    select_card(&mut app, &id(5));
+    press(&mut app, &[key('D'), ctrl_u]);
+    assert_eq!(
+        prompt_label(&app),
+        "Due (2026-12-24, +3d, fri; empty clears)"
+    );
+    type_text(&mut app, "fri");
+    locate(&buffer(&app), "Fri 2026-12-04");
+    // Another terminal sets the due date meanwhile.
+    let out = r.lanes(&["edit", &id(5), "--set", "due=2027-02-01"]);
+    assert!(out.status.success(), "{out:?}");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    let [Effect::Apply { action, .. }] = &effects[..] else {
+        panic!("expected one action, got {effects:?}");
+    };
+    let ctx = lanes::ops::Context::from_env();
+    let result = lanes::ops::apply(&ctx, &r.path, action.clone());
+    assert!(
+        matches!(&result, Err(e) if e.kind() == lanes::ops::Kind::Conflict),
+        "{result:?}"
+    );
+    app.update(lanes::tui::Event::Applied(result));
+    assert_eq!(app.mode, Mode::Resolve);
+    let buf = buffer(&app);
+    locate(&buf, "Changed on disk meanwhile");
+    locate(&buf, "2027-02-01");
+    assert_eq!(file_field(&r, &id(5), "due").as_deref(), Some("2027-02-01"));
+    assert_eq!(r.commit_count(), start + 1, "only the other terminal's");
+    // Keep mine.
+    let effects = press(&mut app, &[key('m')]);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(file_field(&r, &id(5), "due").as_deref(), Some("2026-12-04"));
+}
+
+/// A field the board declares in board.yaml is edited like a built-in one,
+/// with no prompt code of its own: listed after the built-in fields,
+/// checked against its declared values.
+#[test]
+fn a_declared_field_is_edited_like_a_built_in_one() {
+    let r = sample();
+    let board = r.read(".lanes/board.yaml");
+    r.write(
+        ".lanes/board.yaml",
+        format!("{board}fields:\n  priority: {{type: enum, values: [low, medium, high]}}\n"),
+    );
+    let text = r.read(&card_path(&id(2)));
+    r.write(
+        &card_path(&id(2)),
+        format!("{text}fields:\n  priority: low\n"),
+    );
+    r.commit_all("a declared field");
+    let mut app = r.app(120, 32);
+    let start = r.commit_count();
+    select_card(&mut app, &id(2));
+    press(&mut app, &[key('E')]);
+    let fields = field_list(&app);
+    assert_eq!(
+        fields.last().map(String::as_str),
+        Some("priority"),
+        "{fields:?}"
+    );
+    press(&mut app, &[key('p'), code(KeyCode::Enter)]);
+    assert_eq!(prompt_label(&app), "Priority (low/medium/high)");
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "urgent");
+    locate(&buffer(&app), "\"urgent\" is not one of low, medium, high");
+    assert!(press(&mut app, &[code(KeyCode::Enter)]).is_empty());
+    press(&mut app, &[ctrl_u]);
+    type_text(&mut app, "HIGH");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    run_effects(&mut app, &r.path, effects);
+    assert!(
+        r.read(&card_path(&id(2))).contains("priority: high"),
+        "{}",
+        r.read(&card_path(&id(2)))
+    );
+    assert_eq!(r.commit_count(), start + 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -2584,7 +3149,7 @@ fn the_history_view_shows_what_was_first_hypothesised() {
     press(&mut app, &[key('i')]);
     app.history = Some((
         id(1),
-        lanes::history::timeline(&r.path, &id(1)).map_err(|e| format!("{e:#}")),
+        lanes::history::timeline(&r.path, &id(1)).map_err(lanes::ops::Error::from),
     ));
     let screen = screen_text(&buffer(&app));
     for want in [

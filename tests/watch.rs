@@ -19,7 +19,6 @@ use lanes::tui::Event;
 use lanes::watch::{self, BoardWatcher, Changes};
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// How long to wait for the first batch after a change on disk.
@@ -30,10 +29,6 @@ const QUIET: Duration = Duration::from_millis(300);
 /// to end; the benchmark measures the real figure, tests stay robust on a
 /// loaded machine).
 const PROMPT: Duration = Duration::from_secs(1);
-
-/// `LANES_WATCH` is read when a watcher starts: the polling test changes it
-/// under the write lock, every other start holds the read lock.
-static ENV: RwLock<()> = RwLock::new(());
 
 /// Fixed ids, distinct in their first six characters.
 fn id(n: u32) -> String {
@@ -116,14 +111,13 @@ struct Live {
 
 impl Live {
     fn start(r: Repo) -> Live {
-        let _env = ENV.read().unwrap_or_else(|e| e.into_inner());
-        Live::start_now(r)
+        Live::start_with(r, false)
     }
 
-    fn start_now(r: Repo) -> Live {
+    fn start_with(r: Repo, poll: bool) -> Live {
         let (tx, rx) = mpsc::channel();
         let git_dir = r.path.join(".git");
-        let watcher = BoardWatcher::start(&r.path, Some(&git_dir), move |c| {
+        let watcher = BoardWatcher::start(&r.path, Some(&git_dir), poll, move |c| {
             let _ = tx.send((Instant::now(), c));
         })
         .unwrap_or_else(|e| panic!("the watcher did not start: {e}"));
@@ -204,7 +198,8 @@ impl Live {
         step
     }
 
-    /// Apply one (folded) batch as `Loop::files` in src/tui/mod.rs does:
+    /// Apply one (folded) batch as the board's app decides it
+    /// (`take_in` in src/tui/app/files.rs), running its reads in line:
     /// (whether it reloaded the whole board, whether the board changed).
     fn apply(&mut self, files: &Changes) -> (bool, bool) {
         if files.needs_full_reload() || self.app.board_missing.is_some() {
@@ -212,8 +207,8 @@ impl Live {
                 panic!("rewatch: {e}");
             }
             self.full_reloads += 1;
-            let loaded = Board::load(self.root()).map_err(|e| format!("{e:#}"));
-            lanes::tui::handle(&mut self.app, Event::Loaded(loaded));
+            let loaded = Board::load(self.root()).map_err(lanes::ops::Error::from);
+            self.app.update(Event::Loaded(loaded));
             (true, true)
         } else if !files.cards.is_empty() {
             let read = watch::read_changed(&self.app.root, &files.cards);
@@ -969,13 +964,9 @@ fn the_apps_own_write_changes_nothing_twice() {
     assert_eq!(selected_lane(&live.app).as_deref(), Some("evaluation"));
 }
 
-/// A watcher started with `LANES_WATCH=poll`.
+/// A watcher started as `LANES_WATCH=poll` starts it.
 fn polling(r: Repo) -> Live {
-    let _env = ENV.write().unwrap_or_else(|e| e.into_inner());
-    std::env::set_var("LANES_WATCH", "poll");
-    let live = Live::start_now(r);
-    std::env::remove_var("LANES_WATCH");
-    live
+    Live::start_with(r, true)
 }
 
 #[test]

@@ -1,10 +1,21 @@
-//! Helpers every benchmark uses: a seeded random source, finding (and
-//! building) the release `lanes` binary, the machine's load, running and
-//! timing commands, and ranks for generated lanes.
-//! Included by each `examples/bench_*.rs` with `#[path]`; a benchmark may
-//! use only some of it.
+//! What the examples share: their common options (`opts`), the seeded
+//! random source (`rng`), the board generator (`board`), finding (and
+//! building) the release `lanes` binary, the machine's load, and running
+//! and timing commands.
+//! Included by each example with `#[path]`; an example may use only some
+//! of it.
 
 #![allow(dead_code)]
+
+pub mod board;
+mod opts;
+mod rng;
+
+// Not every example uses all of these.
+#[allow(unused_imports)]
+pub use opts::{number, parse, Common, Uses};
+#[allow(unused_imports)]
+pub use rng::Rng;
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::env;
@@ -12,44 +23,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// SplitMix64: a seed gives the same data every run.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-    pub fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.below(16)]))
-            .collect()
-    }
-    pub fn float(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (self.next() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
-    }
-    pub fn shuffle<T>(&mut self, xs: &mut [T]) {
-        for i in (1..xs.len()).rev() {
-            xs.swap(i, self.below(i + 1));
-        }
-    }
-}
 
 /// The `lanes` binary to measure: `explicit` (`--lanes PATH`), or the
 /// release build next to this benchmark's target folder, built first (a
@@ -245,27 +218,4 @@ pub fn measure(runs: usize, mut steps: Vec<Step<'_>>) -> Result<Vec<Stats>> {
         .zip(&mut cpu)
         .map(|(w, c)| Stats::of(w, c))
         .collect())
-}
-
-/// Ranks for `n` cards in one lane: `rank::spread`, or balanced bisection
-/// with `rank::between` should spread give invalid ranks.
-pub fn lane_ranks(n: usize) -> Vec<String> {
-    use lanes::model::rank;
-    let spread = rank::spread(n);
-    if spread.iter().all(|r| rank::is_valid(r)) {
-        return spread;
-    }
-    fn bisect(lo: Option<&str>, hi: Option<&str>, n: usize, out: &mut Vec<String>) {
-        if n == 0 {
-            return;
-        }
-        let mid = rank::between(lo, hi);
-        let left = (n - 1) / 2;
-        bisect(lo, Some(&mid), left, out);
-        out.push(mid.clone());
-        bisect(Some(&mid), hi, n - 1 - left, out);
-    }
-    let mut out = Vec::with_capacity(n);
-    bisect(None, None, n, &mut out);
-    out
 }

@@ -1,11 +1,11 @@
 //! `lanes result` and `lanes run`: results and verdicts from the runs
 //! themselves, and the evidence and staleness lines of `lanes show`.
 
-use super::term::{self, say};
 use super::ReadArgs;
 use crate::evidence::{self, Options, VerdictMode};
 use crate::model::Card;
 use crate::ops::{self, Context};
+use crate::term::{self, say};
 use anyhow::Result;
 use std::io::Write;
 use std::path::Path;
@@ -86,6 +86,22 @@ fn recorded_json(reading: Option<&evidence::Reading>, outcome: &ops::Outcome) ->
     })
 }
 
+/// Say on stderr when what was recorded takes a budget past 80% or 100%
+/// (the command still succeeds: the cost is recorded).
+fn warn_budgets(root: &Path, outcome: &ops::Outcome) {
+    if outcome.written.is_none() {
+        return;
+    }
+    match crate::history::budget::warnings(root, &outcome.card, outcome.commit) {
+        Ok(found) => {
+            for w in found {
+                say!("lanes: warning: {w}");
+            }
+        }
+        Err(e) => say!("lanes: warning: the budgets could not be checked: {e:#}"),
+    }
+}
+
 /// `lanes result CARD SOURCE`.
 pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<ExitCode> {
     let opts = options(&read);
@@ -101,6 +117,7 @@ pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<E
         writeln!(term::stdout(), "{}", reading.describe())?;
     }
     say!("{}{}", outcome.summary, commit_note(&outcome));
+    warn_budgets(root, &outcome);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -177,6 +194,7 @@ pub fn run(
         );
     }
     say!("{}{}", done.outcome.summary, commit_note(&done.outcome));
+    warn_budgets(root, &done.outcome);
     if read.json {
         let mut v = recorded_json(done.reading.as_ref(), &done.outcome);
         v["exit_code"] = serde_json::json!(done.code);

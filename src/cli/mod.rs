@@ -2,10 +2,10 @@
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
 mod evidence;
+pub mod links;
 pub mod output;
-pub mod term;
 
-use term::say;
+use crate::term::{self, say};
 
 use crate::model::Verdict;
 use crate::ops::{self, Action, NewCard, Placement};
@@ -132,6 +132,18 @@ pub enum Command {
     },
     /// List cards in lane order, then rank
     List(ListArgs),
+    /// Link a card to another: it depends on, blocks, is part of, supersedes or relates to it
+    #[command(
+        long_about = "Link a card to another, in one commit on the card that stores the link: CARD --depends-on OTHER (CARD waits for OTHER), --blocks OTHER (OTHER waits for CARD: stored on OTHER), --parent OTHER (CARD is part of OTHER), --supersedes OTHER (CARD replaces OTHER), --relates OTHER (see also).\n\nA link that would close a cycle of depends-on or parent links is refused, naming the cycle. `lanes show` lists a card's links both ways; `lanes ready` lists what can be picked up now."
+    )]
+    Link(links::LinkArgs),
+    /// Remove a link (the same options as `lanes link`)
+    Unlink(links::LinkArgs),
+    /// Cards someone can pick up now: not blocked, not done, not archived, in board order
+    #[command(
+        long_about = "Cards someone can pick up now: not archived, not done, and not waiting on a card that is not done, in board order.\n\nDone is the board's rule: a hypothesis with a verdict, a card in a done lane, or one that met its lane's exit criteria. A card that depends on an archived card that was not done stays blocked (archiving abandons work). --explain lists the blocked cards too, each with what it waits on, transitively, and flags work resting on refuted hypotheses, superseded or archived cards."
+    )]
+    Ready(links::ReadyArgs),
     /// Show one card
     Show {
         /// The card: its id or any unique prefix of it
@@ -205,13 +217,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// A report for stakeholders (Markdown to paste, or JSON)
+    /// A report for stakeholders (Markdown to paste, JSON for tools, or an HTML page with charts)
     Report {
         /// From this date (YYYY-MM-DD) or age (14d, 6w)
         #[arg(long, default_value = "30d")]
         since: String,
-        /// Markdown to paste, or JSON for tools
-        #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
+        /// To the end of this date (YYYY-MM-DD) or age (14d, 6w); default: now
+        #[arg(long)]
+        until: Option<String>,
+        /// Markdown to paste, JSON for tools, or one self-contained HTML page with charts (open it in a browser, print it to PDF)
+        #[arg(long, default_value = "markdown", value_parser = ["markdown", "json", "html"])]
         format: String,
     },
     /// Fetch, merge card by card, and push
@@ -416,18 +431,26 @@ pub struct ListArgs {
     /// Include archived cards
     #[arg(long)]
     pub all: bool,
+    /// Only cards that are blocked: not done, and waiting on a card that is not done
+    #[arg(long, conflicts_with = "ready")]
+    pub blocked: bool,
+    /// Only cards someone can pick up now, as `lanes ready` lists them: not blocked, not done, not archived, not claimed
+    #[arg(long)]
+    pub ready: bool,
     /// Only cards nobody holds a live claim on (see `lanes claim`)
     #[arg(long)]
     pub unclaimed: bool,
-    /// Print the cards as JSON (each card as its YAML, every field)
+    /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
 }
 
 /// Parse the command line and run it.
 pub fn main() -> ExitCode {
-    // `LANES_BOARD=` (set but empty) means unset, as for most tools.
-    if std::env::var_os("LANES_BOARD").is_some_and(|v| v.is_empty()) {
+    // The environment, read once here (crate::env); clap reads
+    // `LANES_BOARD` itself, and `LANES_BOARD=` (set but empty) means unset,
+    // as for most tools.
+    if crate::env::Env::get().os("LANES_BOARD").is_none() {
         std::env::remove_var("LANES_BOARD");
     }
     let cli = match Cli::try_parse() {
@@ -622,25 +645,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { since, format } => {
+        Command::Report {
+            since,
+            until,
+            format,
+        } => {
             let r = root(&cli.board)?;
+            let since = crate::history::parse_since(&since)?;
+            let until = match until.as_deref() {
+                Some(u) => crate::history::parse_until(u)?,
+                None => crate::model::date::now_secs(),
+            };
+            if until < since {
+                bail!(
+                    "--until {} is before --since {}: the period would be empty",
+                    crate::model::date::format_date(until.div_euclid(86_400)),
+                    crate::model::date::format_date(since.div_euclid(86_400))
+                );
+            }
             let (board, history) = board_and_history(&r)?;
-            if format == "json" {
-                // The Markdown says it at its top.
+            if format != "markdown" {
+                // The Markdown and the page say it at their top.
                 warn_incomplete(&history);
             }
-            let since = crate::history::parse_since(&since)?;
-            let now = crate::model::date::now_secs();
-            let f = crate::history::flow::flow(&history, &board.config, Some(since), now);
-            let mut rep = crate::history::report::report(&board, &history, &f, since, now);
+            let f = crate::history::flow::flow(&history, &board.config, Some(since), until);
+            let mut rep = crate::history::report::report(&board, &history, &f, since, until)?;
             let stale = crate::evidence::stale::check_cards(&r, &board.cards);
             crate::history::report::mark_report_stale(&mut rep, &board, &stale);
-            let mut out = term::stdout();
-            if format == "json" {
-                term::json(&mut out, &rep)?;
-            } else {
-                write!(out, "{}", crate::history::report::markdown(&rep))?;
+            for p in &rep.board_problems {
+                say!("lanes: warning: {p} (left out of the report)");
             }
+            let mut out = term::stdout();
+            match format.as_str() {
+                "json" => term::json(&mut out, &rep)?,
+                "html" => out.write_all(crate::history::html::page(&rep).as_bytes())?,
+                _ => write!(out, "{}", crate::history::report::markdown(&rep))?,
+            }
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync { remote, json } => {
@@ -703,13 +744,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             path,
         } => {
             // `git merge` names the commit it merges in `GITHEAD_<oid>`.
-            let incoming: Vec<String> = std::env::vars_os()
-                .filter_map(|(k, _)| {
-                    k.to_str()
-                        .and_then(|k| k.strip_prefix("GITHEAD_"))
-                        .map(str::to_string)
-                })
-                .collect();
+            let incoming = crate::env::Env::get().merge_heads();
             let sides = crate::sync::DriverSides {
                 incoming: (incoming.len() == 1).then(|| incoming[0].clone()),
             };
@@ -922,22 +957,19 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Show { card, json } => {
             let r = root(&cli.board)?;
-            // One card: read just that file (the summary index resolves
-            // the prefix without parsing the board).
-            let index = store::Index::load(&r)?;
-            let id = index.resolve_id(&card)?;
-            let c = index
-                .read_card(&id)
-                .map_err(|e| anyhow!("card {id} cannot be read:\n{e:#}"))?;
-            let mut out = term::stdout();
-            if json {
-                term::json(&mut out, &output::card_json(&c))?;
-            } else {
-                let now = ops::Context::from_env().now();
-                write!(out, "{}", output::show_text(&index.config, &c, now))?;
-                write!(out, "{}", evidence::show_text(&r, &c))?;
-            }
-            Ok(ExitCode::SUCCESS)
+            links::show(&r, &card, json)
+        }
+        Command::Link(args) => {
+            let r = root(&cli.board)?;
+            links::link(&r, args, false)
+        }
+        Command::Unlink(args) => {
+            let r = root(&cli.board)?;
+            links::link(&r, args, true)
+        }
+        Command::Ready(args) => {
+            let r = root(&cli.board)?;
+            links::ready(&r, args)
         }
         Command::Validate => {
             let r = root(&cli.board)?;
@@ -1113,6 +1145,7 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
             roff.text([clap_mangen::roff::roman(help)]);
         }
     }
+    man_sections(&mut roff);
     roff.to_writer(out)?;
     man.render_version_section(out)?;
     Ok(())
@@ -1139,6 +1172,85 @@ fn claimed(outcome: &ops::Outcome, json: bool) -> Result<()> {
     term::json(&mut out, &value)?;
     out.flush()?;
     Ok(())
+}
+
+/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), FILES, EXIT
+/// STATUS (from [`ops::Kind`]) and EXAMPLES.
+fn man_sections(roff: &mut clap_mangen::roff::Roff) {
+    use clap_mangen::roff::{bold, roman};
+    let item = |roff: &mut clap_mangen::roff::Roff, head: &str, text: &str| {
+        roff.control("TP", []);
+        roff.text([bold(head)]);
+        roff.text([roman(text)]);
+    };
+    roff.control("SH", ["ENVIRONMENT"]);
+    for v in crate::env::VARS.iter().filter(|v| v.documented) {
+        item(roff, v.name, v.about);
+    }
+    roff.control("SH", ["FILES"]);
+    for (path, what) in [
+        (".lanes/board.yaml", "the board: lanes, WIP limits, labels, settings (committed)"),
+        (".lanes/cards/ID.yaml", "one card per file (committed)"),
+        (".gitattributes", "names the card-by-card merge driver for board files (lanes init adds the lines; lanes setup enables it in a clone)"),
+        (".git/lanes/", "caches and the transaction journal of this clone (never committed; safe to delete)"),
+        ("$LANES_CONFIG_DIR/config.yaml", "your key bindings (keys:) and colours (theme:) for the board"),
+        ("$LANES_CONFIG_DIR/templates/NAME.yaml", "your own board templates for lanes init --template"),
+    ] {
+        item(roff, path, what);
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    item(roff, "0", "success");
+    item(
+        roff,
+        "2",
+        "a usage error: an unknown option or a missing argument",
+    );
+    for code in 1..=7u8 {
+        let kinds: Vec<&str> = ops::Kind::ALL
+            .iter()
+            .filter(|k| k.exit_code() == code)
+            .map(|k| k.describe())
+            .collect();
+        if !kinds.is_empty() {
+            item(roff, &code.to_string(), &kinds.join("; or "));
+        }
+    }
+    roff.control("SH", ["EXAMPLES"]);
+    for (cmd, what) in [
+        ("lanes demo", "open a demo board in a temporary folder"),
+        (
+            "lanes init --template crisp-dm",
+            "start a board in this repository",
+        ),
+        ("lanes", "open the board"),
+        (
+            "lanes add 'Clean the clickstream' --lane data-preparation",
+            "add a task",
+        ),
+        (
+            "lanes move 3fk2 modeling --top",
+            "move a card (any unique prefix of its id)",
+        ),
+        (
+            "lanes result 3fk2 mlflow:RUN_ID",
+            "record a run's value as a hypothesis's result, with its verdict",
+        ),
+        (
+            "lanes run 3fk2 --metrics metrics.json -- python train.py",
+            "run training, then record what it measured",
+        ),
+        (
+            "lanes hypotheses --verdict refuted",
+            "what the team learned",
+        ),
+        (
+            "lanes report --format html > report.html",
+            "a report for the people who never open a terminal",
+        ),
+        ("lanes sync", "fetch, merge card by card, push"),
+    ] {
+        item(roff, cmd, what);
+    }
 }
 
 /// Print what `lanes undo`/`lanes redo` did: one line per commit on
@@ -1182,8 +1294,18 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
         "{}\n",
         crate::model::text::one_line(&board.config.name)
     )?;
+    let heads: Vec<Head> = cards.iter().map(|c| Head::of(c)).collect();
+    let graph = crate::model::links::Graph::new(
+        &board.config,
+        board.cards.iter().map(crate::model::Card::node).collect(),
+    );
+    let blocked = |id: &str| graph.index(id).map_or(0, |i| graph.blocked_by(i).len());
     let now = ops::Context::from_env().now();
-    write!(out, "{}", output::list_text(&board.config, &cards, now))?;
+    write!(
+        out,
+        "{}",
+        output::list_text(&board.config, &heads, &blocked, now)
+    )?;
     for p in &board.problems {
         say!("{p}");
     }
@@ -1191,39 +1313,24 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 }
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
-    let now = ops::Context::from_env().now();
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let lane = match &args.lane {
-        Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
-        None => None,
-    };
-    let keep = |h: &Head| {
-        (args.all || !h.archived)
-            && lane.as_ref().is_none_or(|l| h.lane == l)
-            && args
-                .label
-                .as_ref()
-                .is_none_or(|l| h.labels.contains(&l.as_str()))
-            && args
-                .assignee
-                .as_ref()
-                .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
-            && !(args.unclaimed && h.claimed(now))
-    };
-    let mut out = term::stdout();
-    let problems = if args.json {
-        store::list_json(r, &config, keep, &mut out)?
+    let now = ops::Context::from_env().now();
+    let state = if args.blocked {
+        store::query::State::Blocked
+    } else if args.ready {
+        store::query::State::Ready
     } else {
-        let board = Board::load(r)?;
-        let cards: Vec<_> = board.cards.iter().filter(|c| keep(&Head::of(c))).collect();
-        write!(out, "{}", output::list_text(&board.config, &cards, now))?;
-        board.problems
+        store::query::State::Any
     };
-    out.flush()?;
-    for p in &problems {
-        say!("{p}");
-    }
-    Ok(())
+    let query = store::query::Query {
+        label: args.label.clone(),
+        assignee: args.assignee.clone(),
+        all: args.all,
+        state,
+        unclaimed: args.unclaimed,
+        ..store::query::Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+    };
+    links::list(r, &config, &query, args.json)
 }
 
 /// All problems on the board, as `path:line:column: message`, with the
@@ -1236,6 +1343,19 @@ pub fn problems(r: &Path) -> Result<(Vec<store::Problem>, Option<store::validate
             Err(e) => return Err(e),
         },
     };
+    if let Some(b) = board.as_ref().filter(|b| !b.config.problems.is_empty()) {
+        // What is wrong in board.yaml without stopping the board (a
+        // budget, a lane colour).
+        let text = store::read_board_file(r, store::BOARD_FILE)
+            .map(|t| String::from_utf8_lossy(&t).into_owned())
+            .unwrap_or_default();
+        found.extend(
+            b.config
+                .problems
+                .iter()
+                .map(|e| store::Problem::from_field(store::BOARD_FILE, &text, e)),
+        );
+    }
     found.extend(unmerged(r));
     found.extend(strays(r));
     found.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));

@@ -3,21 +3,29 @@
 
 use crate::model::text::{one_line, visible};
 use crate::model::{date, BoardConfig, Card};
+use crate::store::codec::Head;
 use serde_yaml::Value;
 
 pub use crate::store::json::{card_json, to_json, AsJson};
 use std::fmt::Write;
 
-/// One line per card, grouped under lane headings.
-pub fn list_text(config: &BoardConfig, cards: &[&Card], now: i64) -> String {
+/// One line per card, grouped under lane headings. `blocked(id)`: how
+/// many cards it waits on (0: it is not blocked). A claim shows while it
+/// holds at `now`.
+pub fn list_text(
+    config: &BoardConfig,
+    cards: &[Head],
+    blocked: &dyn Fn(&str) -> usize,
+    now: i64,
+) -> String {
     let mut out = String::new();
     let today = date::today();
     let mut current: Option<&str> = None;
     for card in cards {
-        if current != Some(card.lane.as_str()) {
-            current = Some(card.lane.as_str());
+        if current != Some(card.lane) {
+            current = Some(card.lane);
             let count = cards.iter().filter(|c| c.lane == card.lane).count();
-            let (title, wip) = match config.lane(&card.lane) {
+            let (title, wip) = match config.lane(card.lane) {
                 Some(l) => (l.title.clone(), l.wip),
                 None => (format!("{} (unknown lane)", card.lane), None),
             };
@@ -36,22 +44,22 @@ pub fn list_text(config: &BoardConfig, cards: &[&Card], now: i64) -> String {
                 }
             }
         }
-        let _ = writeln!(out, "  {}", card_line(card, today, now));
+        let _ = writeln!(out, "  {}", card_line(card, today, blocked(card.id), now));
     }
     out
 }
 
-/// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted
-/// claimed by Bo until 2026-05-01 14:00 UTC` (a claim only while it holds
-/// at `now`).
-pub fn card_line(card: &Card, today: i64, now: i64) -> String {
+/// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted`,
+/// then `blocked by N` when it waits on N cards, and `claimed by Bo until
+/// 2026-05-01 14:00 UTC` while a claim holds at `now`.
+pub fn card_line(card: &Head, today: i64, blocked: usize, now: i64) -> String {
     let mut s = format!(
         "{}  {:<10}  {}",
-        card.short_id(),
-        one_line(&card.kind),
-        one_line(&card.title)
+        crate::model::id::short(card.id),
+        one_line(card.kind),
+        one_line(card.title)
     );
-    if let Some(v) = card.verdict() {
+    if let Some(v) = card.verdict {
         let _ = write!(s, "  <{v}>");
     }
     for l in &card.labels {
@@ -60,20 +68,23 @@ pub fn card_line(card: &Card, today: i64, now: i64) -> String {
     for a in &card.assignees {
         let _ = write!(s, "  @{}", one_line(a));
     }
-    if let Some(d) = &card.due {
+    if let Some(d) = card.due {
         let _ = write!(s, "  due {}", one_line(d));
-        if card.is_overdue(today) {
+        if crate::model::card::overdue(Some(d), card.archived, today) {
             s.push_str(" (overdue)");
         }
     }
-    let (done, total) = card.checklist_progress();
+    let (done, total) = card.checklist;
     if total > 0 {
         let _ = write!(s, "  {done}/{total}");
+    }
+    if blocked > 0 {
+        let _ = write!(s, "  blocked by {blocked}");
     }
     if card.archived {
         s.push_str("  (archived)");
     }
-    if let Some(c) = card.live_claim(now) {
+    if let Some(c) = card.claim.as_ref().filter(|c| c.is_live(now)) {
         let _ = write!(s, "  claimed by {}", one_line(&c.describe()));
     }
     s
@@ -99,8 +110,9 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// Every field of a card, for people.
-pub fn show_text(config: &BoardConfig, card: &Card, now: i64) -> String {
+/// Every field of a card, for people; `links` (its links both ways, see
+/// `cli::links`) goes after its own fields. Its claim is read at `now`.
+pub fn show_text(config: &BoardConfig, card: &Card, links: &str, now: i64) -> String {
     let mut out = String::new();
     let lane = config
         .lane(&card.lane)
@@ -145,6 +157,7 @@ pub fn show_text(config: &BoardConfig, card: &Card, now: i64) -> String {
             );
         }
     }
+    out.push_str(links);
     if let Some(h) = &card.hypothesis {
         let _ = writeln!(out, "\nHypothesis  [{}]", h.verdict);
         if let Some(s) = &h.statement {

@@ -152,8 +152,8 @@ impl std::error::Error for NoStore {}
 
 /// The store the user named in `MLFLOW_TRACKING_URI`, if any.
 pub fn configured() -> Option<Result<Store>> {
-    std::env::var("MLFLOW_TRACKING_URI")
-        .ok()
+    crate::env::Env::get()
+        .text("MLFLOW_TRACKING_URI")
         .filter(|u| !u.trim().is_empty())
         .map(|u| from_uri(u.trim()))
 }

@@ -35,15 +35,21 @@ fn started(ms: i64) -> String {
 
 /// Record what was picked (or typed) for the card `id`, as `lanes result`
 /// does, for the board: a hypothesis without a numeric target still gets
-/// its result, and an error is said for the screen.
-pub fn record(ctx: &Context, root: &Path, id: &str, source: &str) -> Result<ops::Outcome, String> {
+/// its result, and an error is said for the screen (its kind kept: a held
+/// lock is still "busy").
+pub fn record(
+    ctx: &Context,
+    root: &Path,
+    id: &str,
+    source: &str,
+) -> Result<ops::Outcome, ops::Error> {
     let opts = Options {
         verdict: VerdictMode::IfPossible,
         ..Default::default()
     };
     record_result(ctx, root, id, source, &opts)
         .map(|(_, outcome)| outcome)
-        .map_err(|e| on_screen(&e))
+        .map_err(|e| ops::Error::Other(ops::Error::kind_of(&e), anyhow::anyhow!(on_screen(&e))))
 }
 
 /// What `r` offers for the card `id` of the board at `root` (read now:

@@ -146,7 +146,16 @@ pub fn needs_reason(h: &Hypothesis, verdict: Verdict, result: Option<&Value>) ->
     if let Some(r) = result {
         new.result = Some(r.clone());
     }
-    if new.verdict != h.verdict || new.result != h.result {
+    change_needs_reason(h, &new)
+}
+
+/// Whether changing a hypothesis from `old` to `new` by hand (any of its
+/// fields: a target, a baseline, the verdict) needs a reason, as
+/// [`by_hand`] checks it: the disagreement the reason must answer. A
+/// rationale given before stays only while verdict and result do.
+pub fn change_needs_reason(old: &Hypothesis, new: &Hypothesis) -> Option<Disagrees> {
+    let mut new = new.clone();
+    if new.verdict != old.verdict || new.result != old.result {
         new.rationale = None;
     }
     disagreement(&new)

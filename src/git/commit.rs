@@ -123,14 +123,11 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
         };
         let content = std::fs::read(&full).with_context(|| format!("cannot read {p}"))?;
         let has_cr = content.contains(&b'\r');
-        if hasher.is_none() {
-            hasher = Some(worktree_only_handle(repo)?);
-        }
-        let attrs = if sparse {
-            repo
-        } else {
-            hasher.as_ref().expect("set above")
+        let hasher: &Repository = match &hasher {
+            Some(h) => h,
+            None => hasher.insert(worktree_only_handle(repo)?),
         };
+        let attrs = if sparse { repo } else { hasher };
         let oid = if let Some(cleaned) = clean_filter(attrs, p, &content)? {
             repo.blob(&cleaned)?
         } else if sparse || has_cr {
@@ -138,10 +135,10 @@ pub fn hash_files(repo: &Repository, files: &[(String, Option<Vec<u8>>)]) -> Res
             // work tree's attributes, as for any other file).
             match repo.blob_path(&full) {
                 Ok(oid) => oid,
-                Err(_) => hasher.as_ref().expect("set above").blob_path(&full)?,
+                Err(_) => hasher.blob_path(&full)?,
             }
         } else {
-            hasher.as_ref().expect("set above").blob_path(&full)?
+            hasher.blob_path(&full)?
         };
         if stat_of(&full) != Some(before) {
             bail!("{p} changed while lanes was committing it; run the command again (nothing was changed)");

@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Result};
 use git2::{Repository, Signature, Time};
 
 fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+    crate::env::Env::get().text(name).map(str::to_string)
 }
 
 /// A fixed author and committer (the demo board's story has several).

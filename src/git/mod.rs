@@ -46,7 +46,7 @@ pub struct Located {
 /// [`open`] opens what it finds. `None`: no `.git` (a bare repository is
 /// left to libgit2, which says what it is).
 pub fn locate(start: &Path) -> Option<Located> {
-    if let Some(dir) = std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+    if let Some(dir) = crate::env::Env::get().os("GIT_DIR") {
         let dir = PathBuf::from(dir);
         let git_dir = if dir.is_absolute() {
             dir
@@ -86,7 +86,7 @@ pub fn locate(start: &Path) -> Option<Located> {
 /// `GIT_INDEX_FILE` when set (relative to the current folder), as git
 /// reads it.
 pub fn index_file(git_dir: &Path) -> PathBuf {
-    match std::env::var_os("GIT_INDEX_FILE").filter(|f| !f.is_empty()) {
+    match crate::env::Env::get().os("GIT_INDEX_FILE") {
         Some(f) => {
             let f = PathBuf::from(f);
             if f.is_absolute() {
@@ -178,7 +178,7 @@ pub fn on_every_core<T: Sync, U: Send>(
 /// then not searched.
 fn from_env() -> std::result::Result<Repository, git2::Error> {
     Repository::open_from_env().and_then(|r| {
-        if let Some(wt) = std::env::var_os("GIT_WORK_TREE").filter(|w| !w.is_empty()) {
+        if let Some(wt) = crate::env::Env::get().os("GIT_WORK_TREE") {
             r.set_workdir(Path::new(&wt), false)?;
         }
         Ok(r)

@@ -169,8 +169,8 @@ fn sign(repo: &Repository, config: &git2::Config, buffer: &str, committer: &str)
 }
 
 fn expand_home(p: &str) -> String {
-    match (p.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+    match (p.strip_prefix("~/"), crate::env::Env::get().text("HOME")) {
+        (Some(rest), Some(home)) => format!("{home}/{rest}"),
         _ => p.to_string(),
     }
 }

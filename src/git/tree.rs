@@ -264,7 +264,7 @@ pub fn write_stored(repo: &Repository, kind: ObjectType, body: &[u8]) -> Result<
 /// elsewhere (`GIT_OBJECT_DIRECTORY`), where a rename from it could cross
 /// file systems.
 fn object_tmp_dir(repo: &Repository) -> Option<std::path::PathBuf> {
-    if std::env::var_os("GIT_OBJECT_DIRECTORY").is_some() {
+    if crate::env::Env::get().os("GIT_OBJECT_DIRECTORY").is_some() {
         return None;
     }
     let dir = object_tmp_path(repo);

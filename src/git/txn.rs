@@ -137,7 +137,7 @@ impl Journal {
 /// here, as `kill -9` would stop it (no destructors, no cleanup). The
 /// points are listed in docs/FORMAT.md; nothing else reads the variable.
 pub fn crash_point(name: &str) {
-    if std::env::var_os("LANES_CRASH_AT").is_some_and(|v| v == name) {
+    if crate::env::Env::get().text("LANES_CRASH_AT") == Some(name) {
         std::process::abort();
     }
 }
@@ -163,7 +163,7 @@ struct JournalFile {
 impl JournalFile {
     fn open(repo: &Repository) -> Result<JournalFile> {
         let path = journal_path(repo);
-        let dir = path.parent().expect("the journal has a folder");
+        let dir = path.parent().unwrap_or(&path);
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let file = std::fs::OpenOptions::new()
             .read(true)

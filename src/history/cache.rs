@@ -21,7 +21,7 @@
 //!          version not in this clone, 3 deleted), the blob (20 bytes,
 //!          unless deleted), and for a readable version: lane (text),
 //!          archived (u8), kind, verdict (text), checklist ticked and
-//!          total (u32 each)
+//!          total (u32 each), depends_on (list of texts)
 //! ```
 
 use super::{CardState, Change, CommitInfo, History};
@@ -31,7 +31,7 @@ use git2::Oid;
 use std::collections::HashMap;
 
 const KIND: &str = "history";
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 const NONE: u32 = u32::MAX;
 
 /// Read the cache for the board folder `board_dir`.
@@ -132,6 +132,12 @@ pub fn read(scratch: &Scratch, board_dir: &str) -> Result<History> {
                 kind: text(r.u32()?)?.to_string(),
                 verdict: opt(r.u32()?)?,
                 checklist: (r.u32()? as usize, r.u32()? as usize),
+                depends_on: {
+                    let n = r.count()?;
+                    (0..n)
+                        .map(|_| Ok(text(r.u32()?)?.to_string()))
+                        .collect::<Result<Vec<String>>>()?
+                },
             })
         } else {
             None
@@ -299,6 +305,10 @@ pub fn write(scratch: &Scratch, board_dir: &str, h: &History) -> Result<()> {
             changes.extend_from_slice(&strings.opt(s.verdict.as_deref()).to_le_bytes());
             changes.extend_from_slice(&(s.checklist.0 as u32).to_le_bytes());
             changes.extend_from_slice(&(s.checklist.1 as u32).to_le_bytes());
+            changes.extend_from_slice(&(s.depends_on.len() as u32).to_le_bytes());
+            for d in &s.depends_on {
+                changes.extend_from_slice(&strings.of(d).to_le_bytes());
+            }
         }
     }
     let mut key = Vec::new();
@@ -360,6 +370,12 @@ mod tests {
             kind: "hypothesis".into(),
             verdict: verdict.map(str::to_string),
             checklist: (1, 3),
+            // What it waits on: none while open, two cards (one of them
+            // also a card of the history) once refuted.
+            depends_on: match verdict {
+                None => Vec::new(),
+                Some(_) => vec!["def456".into(), "zzz999".into()],
+            },
         };
         h.changes = vec![
             Change {

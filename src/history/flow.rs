@@ -1,5 +1,6 @@
 //! Flow metrics from the board's history: a cumulative flow diagram, cycle
-//! times, throughput, loop-backs and WIP-limit breaches.
+//! times, throughput, loop-backs, WIP-limit breaches, and the time work
+//! spent blocked (flow efficiency).
 
 use super::History;
 use crate::model::{date, BoardConfig};
@@ -103,7 +104,34 @@ pub struct Aging {
     pub over_p85: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// How long a card was in progress in the period and how long of that it
+/// was blocked ([`crate::model::links`]: not done, waiting on a card that
+/// is not done).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BlockedCard {
+    pub card: String,
+    /// Seconds in progress (not done, not archived) in the period.
+    pub in_progress: i64,
+    /// Seconds of those it was blocked.
+    pub blocked: i64,
+    /// Time worked / time in progress: (in progress - blocked) / in
+    /// progress.
+    pub flow_efficiency: f64,
+    /// Blocked at the end of the period.
+    pub blocked_now: bool,
+}
+
+/// [`BlockedCard`] summed over the cards while they were in a lane.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BlockedLane {
+    pub lane: String,
+    pub in_progress: i64,
+    pub blocked: i64,
+    /// `None` when no card was in progress there in the period.
+    pub flow_efficiency: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Flow {
     pub since: String,
     pub until: String,
@@ -138,12 +166,34 @@ pub struct Flow {
     /// not done ([`crate::model::done`]: no verdict, not in a done lane,
     /// their lane's exit criteria not met).
     pub aging: Vec<Aging>,
+    /// Cards that spent time blocked in the period, most blocked first.
+    pub time_blocked: Vec<BlockedCard>,
+    /// Time in progress and blocked per lane, in board order.
+    pub time_blocked_by_lane: Vec<BlockedLane>,
+    /// Over every card: time worked / time in progress in the period
+    /// (`None`: no card was in progress).
+    pub flow_efficiency: Option<f64>,
     /// False when this clone lacks part of the history (a partial clone
     /// that could not fetch card versions, a shallow clone): the figures
     /// count only what it holds.
     pub history_complete: bool,
     /// How the history is incomplete; `None` when it is whole.
     pub history_incomplete: Option<super::Incomplete>,
+    /// The durations the spreads above summarise (for distributions; not
+    /// in `lanes flow --json`).
+    #[serde(skip)]
+    pub samples: Samples,
+}
+
+/// The durations behind [`Flow::cycle`] and [`Flow::end_to_end`], in
+/// seconds, each sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Samples {
+    /// Per lane, in board order: time in lane of each visit that ended in
+    /// the period.
+    pub lanes: Vec<Vec<i64>>,
+    /// Creation to first reaching a done lane.
+    pub end_to_end: Vec<i64>,
 }
 
 /// Every lane change, in order: from the history's card states.
@@ -284,12 +334,22 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
             entered.insert(m.card.as_str(), (m.to.clone(), m.time));
         }
     }
+    let mut samples = Samples {
+        lanes: Vec::with_capacity(lanes.len()),
+        end_to_end: e2e.clone(),
+    };
+    samples.end_to_end.sort_unstable();
     let cycle: Vec<LaneCycle> = lanes
         .iter()
         .enumerate()
-        .map(|(i, l)| LaneCycle {
-            lane: l.clone(),
-            time_in_lane: per_lane.remove(&i).and_then(spread),
+        .map(|(i, l)| {
+            let mut v = per_lane.remove(&i).unwrap_or_default();
+            v.sort_unstable();
+            samples.lanes.push(v.clone());
+            LaneCycle {
+                lane: l.clone(),
+                time_in_lane: spread(v),
+            }
         })
         .collect();
     // Aging work in progress: each card's current visit, against the p85
@@ -410,6 +470,7 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
             cards: *cards,
         })
         .collect();
+    let blocked = time_blocked(history, config, since, until);
     let gaps = history.incomplete();
     Flow {
         since: date::format_date(d0),
@@ -432,8 +493,171 @@ pub fn flow(history: &History, config: &BoardConfig, since: Option<i64>, until: 
         loop_backs,
         breaches,
         aging,
+        time_blocked: blocked.cards,
+        time_blocked_by_lane: blocked.lanes,
+        flow_efficiency: blocked.efficiency,
         history_complete: gaps.is_none(),
         history_incomplete: gaps,
+        samples,
+    }
+}
+
+/// What [`time_blocked`] finds.
+struct Blocked {
+    cards: Vec<BlockedCard>,
+    lanes: Vec<BlockedLane>,
+    efficiency: Option<f64>,
+}
+
+/// Replay the history and time, for each card, the spans in `[since,
+/// until]` when it was in progress (not archived, not done by
+/// [`crate::model::done`]) and when, of those, it was blocked: a card it
+/// depends on existed and was not done. A card depending on one that does
+/// not exist (not yet made, deleted) is not blocked by it, as on the board.
+fn time_blocked(history: &History, config: &BoardConfig, since: i64, until: i64) -> Blocked {
+    use std::collections::HashSet;
+    /// What a card is now, as the replay goes.
+    struct Now<'h> {
+        lane: &'h str,
+        in_progress: bool,
+        blocked: bool,
+        /// When this span (the state above) started.
+        from: i64,
+    }
+    let mut state: HashMap<&str, &super::CardState> = HashMap::new();
+    let mut dependents: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut now: HashMap<&str, Now> = HashMap::new();
+    let mut per_card: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    let mut per_lane: HashMap<&str, (i64, i64)> = HashMap::new();
+    // Count `card`'s span from `n.from` to `t` (clipped to the period).
+    fn account<'h>(
+        card: &'h str,
+        n: &Now<'h>,
+        t: i64,
+        (since, until): (i64, i64),
+        per_card: &mut BTreeMap<&'h str, (i64, i64)>,
+        per_lane: &mut HashMap<&'h str, (i64, i64)>,
+    ) {
+        if !n.in_progress {
+            return;
+        }
+        let secs = (t.min(until) - n.from.max(since)).max(0);
+        for e in [
+            per_card.entry(card).or_default(),
+            per_lane.entry(n.lane).or_default(),
+        ] {
+            e.0 += secs;
+            if n.blocked {
+                e.1 += secs;
+            }
+        }
+    }
+    let is_done = |s: &super::CardState| crate::model::done(config, &s.progress()).is_some();
+    for ch in history.changes.iter().filter(|c| !c.unreadable()) {
+        let t = ch.time;
+        let card = ch.card.as_str();
+        if let Some(old) = state.get(card) {
+            for d in &old.depends_on {
+                if let Some(set) = dependents.get_mut(d.as_str()) {
+                    set.remove(card);
+                }
+            }
+        }
+        match &ch.state {
+            Some(s) => {
+                state.insert(card, s);
+                for d in &s.depends_on {
+                    dependents.entry(d.as_str()).or_default().insert(card);
+                }
+            }
+            None => {
+                state.remove(card);
+            }
+        }
+        // This card and those that depend on it may change.
+        let mut touched: Vec<&str> = vec![card];
+        if let Some(set) = dependents.get(card) {
+            touched.extend(set.iter().copied());
+        }
+        for c in touched {
+            let next = state.get(c).map(|s| {
+                let in_progress = !s.archived && !is_done(s);
+                let blocked = in_progress
+                    && s.depends_on
+                        .iter()
+                        .any(|d| state.get(d.as_str()).is_some_and(|dep| !is_done(dep)));
+                (s.lane.as_str(), in_progress, blocked)
+            });
+            let changed = match (now.get(c), next) {
+                (Some(n), Some((lane, p, b))) => {
+                    n.lane != lane || n.in_progress != p || n.blocked != b
+                }
+                (None, None) => false,
+                _ => true,
+            };
+            if !changed {
+                continue;
+            }
+            if let Some(n) = now.remove(c) {
+                account(c, &n, t, (since, until), &mut per_card, &mut per_lane);
+            }
+            if let Some((lane, in_progress, blocked)) = next {
+                now.insert(
+                    c,
+                    Now {
+                        lane,
+                        in_progress,
+                        blocked,
+                        from: t,
+                    },
+                );
+            }
+        }
+    }
+    // Spans still open end at `until`.
+    let open: Vec<(&str, Now)> = now.drain().collect();
+    let mut blocked_now: HashSet<&str> = HashSet::new();
+    for (c, n) in &open {
+        account(c, n, until, (since, until), &mut per_card, &mut per_lane);
+        if n.in_progress && n.blocked {
+            blocked_now.insert(c);
+        }
+    }
+    let ratio = |p: i64, b: i64| (p > 0).then(|| (p - b) as f64 / p as f64);
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let (mut total_p, mut total_b) = (0, 0);
+    let mut cards: Vec<BlockedCard> = Vec::new();
+    for (c, (p, b)) in per_card {
+        total_p += p;
+        total_b += b;
+        if b > 0 {
+            cards.push(BlockedCard {
+                card: c.to_string(),
+                in_progress: p,
+                blocked: b,
+                flow_efficiency: round(ratio(p, b).unwrap_or(1.0)),
+                blocked_now: blocked_now.contains(c),
+            });
+        }
+    }
+    cards.sort_by(|a, b| b.blocked.cmp(&a.blocked).then_with(|| a.card.cmp(&b.card)));
+    let lanes = config
+        .lanes
+        .iter()
+        .map(|l| {
+            let (p, b) = per_lane.get(l.id.as_str()).copied().unwrap_or_default();
+            BlockedLane {
+                lane: l.id.clone(),
+                in_progress: p,
+                blocked: b,
+                flow_efficiency: ratio(p, b).map(round),
+            }
+        })
+        .collect();
+    Blocked {
+        cards,
+        lanes,
+        efficiency: ratio(total_p, total_b).map(round),
     }
 }
 
@@ -615,6 +839,65 @@ pub fn render_text(f: &Flow, config: &BoardConfig) -> String {
         );
     }
     let _ = write!(out, "{}", aging_text(&f.aging, &title));
+    let _ = write!(out, "{}", blocked_text(f, &title));
+    out
+}
+
+/// A share as a percentage: `75%`.
+fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// Time blocked per lane and the most blocked cards, with flow
+/// efficiency (time worked / time in progress).
+pub fn blocked_text(f: &Flow, title: &dyn Fn(&str) -> String) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nTime blocked (flow efficiency = time worked / time in progress{})",
+        f.flow_efficiency
+            .map(|e| format!(": {} overall", percent(e)))
+            .unwrap_or_default()
+    );
+    if f.time_blocked.is_empty() {
+        let _ = writeln!(out, "  no card was blocked in this period");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "  {:<28} {:>11} {:>8} {:>10}",
+        "Lane", "in progress", "blocked", "efficiency"
+    );
+    for l in f.time_blocked_by_lane.iter().filter(|l| l.in_progress > 0) {
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>11} {:>8} {:>10}",
+            crate::model::text::one_line(&title(&l.lane)),
+            human(l.in_progress),
+            human(l.blocked),
+            l.flow_efficiency.map_or("—".to_string(), percent)
+        );
+    }
+    let _ = writeln!(out, "  Most blocked cards (! = blocked now)");
+    for c in f.time_blocked.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  {} {:<8} blocked {} of {} in progress ({} efficiency)",
+            if c.blocked_now { "!" } else { " " },
+            crate::model::id::short(&c.card),
+            human(c.blocked),
+            human(c.in_progress),
+            percent(c.flow_efficiency)
+        );
+    }
+    if f.time_blocked.len() > 10 {
+        let _ = writeln!(
+            out,
+            "  … and {} more (`lanes flow --json`)",
+            f.time_blocked.len() - 10
+        );
+    }
     out
 }
 

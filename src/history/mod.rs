@@ -18,10 +18,13 @@
 //!   ([`History::incomplete`]), never taken for "nothing changed". The
 //!   cache records both, and is brought up to date when they change.
 
+pub mod budget;
 mod cache;
 pub mod flow;
+pub mod html;
 pub mod query;
 pub mod report;
+mod svg;
 pub mod timeline;
 mod walk;
 
@@ -68,6 +71,8 @@ pub struct CardState {
     pub verdict: Option<String>,
     /// Its checklist: (ticked, total).
     pub checklist: (usize, usize),
+    /// The cards it depends on (for the time it spent blocked).
+    pub depends_on: Vec<String>,
 }
 
 impl CardState {
@@ -409,6 +414,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
     let mut kind = None;
     let mut verdict = None;
     let mut checklist = (0, 0);
+    let mut depends_on = Vec::new();
     let mut section = "";
     let mut plain = true;
     for line in text.lines() {
@@ -418,14 +424,30 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
             kind = Some(v);
         } else if let Some(v) = line.strip_prefix("archived: ") {
             archived = v.trim() == "true";
-        } else if line.starts_with("hypothesis:") || line.starts_with("checklist:") {
+        } else if line.starts_with("hypothesis:")
+            || line.starts_with("checklist:")
+            || line.starts_with("depends_on:")
+        {
             section = if line.starts_with('h') {
                 "hypothesis"
-            } else {
+            } else if line.starts_with('c') {
                 "checklist"
+            } else {
+                "depends_on"
             };
             // `checklist: []` and the like: read the file properly.
             plain &= line.trim_end().ends_with(':');
+            continue;
+        } else if line.starts_with('-') {
+            // A list not indented under its key: read the file properly.
+            plain = false;
+            continue;
+        } else if line.starts_with(' ') && section == "depends_on" {
+            // Ids as lanes writes them: `  - <id>`.
+            match line.strip_prefix("  - ").map(str::trim) {
+                Some(id) if crate::model::id::is_valid(id) => depends_on.push(id.to_string()),
+                _ => plain = false,
+            }
             continue;
         } else if line.starts_with(' ') && section == "hypothesis" {
             if let Some(v) = line.strip_prefix("  verdict: ") {
@@ -470,6 +492,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
             kind: kind.unwrap_or("task").trim().to_string(),
             verdict,
             checklist,
+            depends_on,
         }),
         _ => {
             let card = store::parse_card("", bytes).ok()?.card;
@@ -479,6 +502,7 @@ pub(crate) fn card_state(bytes: &[u8]) -> Option<CardState> {
                 kind: card.kind.clone(),
                 verdict: card.verdict().map(|v| v.to_string()),
                 checklist: card.checklist_progress(),
+                depends_on: card.depends_on.clone(),
             })
         }
     }
@@ -605,6 +629,17 @@ fn complete_versions(root: &Path, repo: &Repository, history: &mut History) -> R
     Ok(true)
 }
 
+/// Parse `--until`: the end of a day `YYYY-MM-DD` (its last second), or
+/// `Nd`/`Nw` for that long ago.
+pub fn parse_until(s: &str) -> Result<i64> {
+    let t = s.trim();
+    if let Some(d) = crate::model::date::parse_date(t) {
+        return Ok(d * 86_400 + 86_399);
+    }
+    parse_since(t)
+        .map_err(|_| anyhow!("--until {t:?}: use a date (2026-10-31) or an age (14d, 6w)"))
+}
+
 /// Parse `--since`: `YYYY-MM-DD`, or `Nd`/`Nw` for days or weeks ago.
 pub fn parse_since(s: &str) -> Result<i64> {
     let s = s.trim();
@@ -641,12 +676,17 @@ mod tests {
             "id: a1\nlane: x\nchecklist:\n  - just text\n  - text: b\n    done: true\n",
             "id: a1\nlane: x\nhypothesis:\n  verdict: refuted\nchecklist:\n  - text: a\n    done: true\narchived: true\n",
             "id: a1\nlane: x\n",
+            "id: a1\nlane: x\ndepends_on:\n  - b2\n  - c3\nchecklist:\n  - text: a\n    done: true\n",
+            "id: a1\nlane: x\ndepends_on: [b2, c3]\n",
+            "id: a1\nlane: x\ndepends_on:\n- b2\n",
+            "id: a1\nlane: x\nchecklist:\n- text: a\n  done: true\n",
         ];
         for text in cards {
             let quick = card_state(text.as_bytes()).expect("a state");
             let card = store::parse_card("", text.as_bytes()).expect("a card").card;
             assert_eq!(quick.checklist, card.checklist_progress(), "{text}");
             assert_eq!(quick.lane, card.lane, "{text}");
+            assert_eq!(quick.depends_on, card.depends_on, "{text}");
             assert_eq!(quick.archived, card.archived, "{text}");
             assert_eq!(
                 quick.verdict,

@@ -3,6 +3,7 @@
 //! or `lanes#<short id>` in the message).
 
 use crate::git;
+use crate::model::field::{self, Merge};
 use crate::model::{Card, JournalEntry};
 use crate::store;
 use anyhow::Result;
@@ -96,8 +97,19 @@ impl std::fmt::Display for FieldChange {
     }
 }
 
+/// A built-in set field (the field table's `Merge::Set`): its items are
+/// added and removed one by one (`labels: + x`).
 fn is_set(field: &str) -> bool {
-    matches!(field, "labels" | "assignees" | "experiment.runs")
+    field::builtin(field).is_some_and(|f| f.merge == Merge::Set)
+}
+
+/// Whether a change of `field` to or from `value` is shown item by item:
+/// a set, or a record that is a list (`conflicts`).
+fn by_item(field: &str, value: Option<&Value>) -> bool {
+    is_set(field)
+        || field::builtin(field).is_some_and(|f| {
+            f.ty == field::Type::Record && matches!(value, Some(Value::Sequence(_)))
+        })
 }
 
 /// One commit in a card's timeline.
@@ -182,10 +194,10 @@ fn diff_map(prefix: &str, a: &Mapping, b: &Mapping, out: &mut Vec<FieldChange>) 
         if x == y {
             continue;
         }
-        match name.as_str() {
-            "journal" => journal_changes(&seq(x), &seq(y), out),
-            "checklist" => checklist_changes(&seq(x), &seq(y), out),
-            "labels" | "assignees" | "experiment.runs" | "conflicts" => {
+        match field::merge_of(&name, y.or(x)) {
+            Merge::Append => journal_changes(&seq(x), &seq(y), out),
+            Merge::Checklist => checklist_changes(&seq(x), &seq(y), out),
+            _ if by_item(&name, y.or(x)) => {
                 let (old, new) = (seq(x), seq(y));
                 for v in new.iter().filter(|v| !old.contains(v)) {
                     out.push(FieldChange::new(name.clone(), None, Some(item(v))));
@@ -543,4 +555,35 @@ pub fn journal_line(j: &JournalEntry) -> String {
         j.by,
         crate::model::text::clean_line(&j.text, 100)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_fields_from_the_table_change_item_by_item() {
+        let map = |s: &str| match serde_yaml::from_str::<Value>(s).unwrap() {
+            Value::Mapping(m) => m,
+            _ => unreachable!(),
+        };
+        let mut out = Vec::new();
+        diff_map(
+            "",
+            &map("depends_on: [a1, b1]\nparent: p1\nlabels: [x]\n"),
+            &map("depends_on: [b1, c1]\nlabels: [x, y]\nconflicts: [{field: title}]\n"),
+            &mut out,
+        );
+        let lines: Vec<String> = out.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "depends_on: + c1",
+                "depends_on: - a1",
+                "parent: p1 -> (none)",
+                "labels: + y",
+                "conflicts: (none) -> conflict on title",
+            ]
+        );
+    }
 }

@@ -7,6 +7,7 @@
 use super::board::{locate, root_path};
 use super::Options;
 use crate::ops::{self, Action, NewCard, Placement};
+use crate::store::query::{Query, State};
 use crate::store::{self, Board, Index};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
@@ -123,6 +124,13 @@ pub struct ListArgs {
     /// Only cards nobody holds a live claim on.
     #[serde(default)]
     pub unclaimed: bool,
+    /// Only cards someone can pick up now (as `lanes ready`): not blocked,
+    /// not done, not archived, not claimed.
+    #[serde(default)]
+    pub ready: bool,
+    /// Only cards waiting on a card that is not done.
+    #[serde(default)]
+    pub blocked: bool,
     /// At most this many cards (default 100, at most 1000).
     pub limit: Option<usize>,
     /// Skip this many first (for the next page: the answer's `next_offset`).
@@ -477,7 +485,7 @@ impl Server {
     }
 
     #[tool(
-        description = "Cards in board order, filtered as `lanes list` filters them; `unclaimed` skips cards someone holds. Pages of 100: see `total` and `next_offset`."
+        description = "Cards in board order, filtered as `lanes list` filters them: `ready` for work to pick up now (not blocked, done or claimed), `blocked`, `unclaimed`. Pages of 100: see `total` and `next_offset`."
     )]
     async fn list(
         &self,
@@ -486,22 +494,25 @@ impl Server {
     ) -> Result<Json<Cards>, CallToolResult> {
         self.run(&rc, a.board.clone(), move |root, ctx| {
             names([a.lane.as_ref(), a.label.as_ref(), a.assignee.as_ref()])?;
-            let now = ctx.now();
             let config = store::parse_board(&store::read_board_file(root, store::BOARD_FILE)?)?;
-            let lane = match &a.lane {
-                Some(l) => Some(config.resolve_lane(l).map_err(ops::not_found)?.id.clone()),
-                None => None,
+            let state = match (a.ready, a.blocked) {
+                (true, true) => {
+                    return Err(ops::refused(
+                        "a card cannot be ready and blocked: give one of ready and blocked",
+                    )
+                    .into())
+                }
+                (true, false) => State::Ready,
+                (false, true) => State::Blocked,
+                (false, false) => State::Any,
             };
-            let keep = |h: &store::codec::Head| {
-                (a.all || !h.archived)
-                    && lane.as_ref().is_none_or(|l| h.lane == l)
-                    && a.label
-                        .as_ref()
-                        .is_none_or(|l| h.labels.contains(&l.as_str()))
-                    && a.assignee
-                        .as_ref()
-                        .is_none_or(|w| h.assignees.contains(&w.trim_start_matches('@')))
-                    && !(a.unclaimed && h.claimed(now))
+            let query = Query {
+                label: a.label.clone(),
+                assignee: a.assignee.clone(),
+                all: a.all,
+                state,
+                unclaimed: a.unclaimed,
+                ..Query::new(&config, a.lane.as_deref(), ctx.now()).map_err(ops::not_found)?
             };
             let skip = a.offset.unwrap_or(0);
             let take = a.limit.unwrap_or(LIST_PAGE);
@@ -512,7 +523,7 @@ impl Server {
                 .into());
             }
             let mut bytes = Vec::new();
-            let (_, total) = store::list_json_page(root, &config, keep, (skip, take), &mut bytes)?;
+            let (_, total) = query.write_json(root, &config, (skip, take), &mut bytes)?;
             let cards: Vec<Value> = serde_json::from_slice(&bytes)
                 .map_err(|e| anyhow::anyhow!("the card list is not JSON: {e}"))?;
             let next_offset = (skip.saturating_add(take) < total).then(|| skip + take);

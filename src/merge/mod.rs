@@ -4,9 +4,12 @@
 //!   changed on both sides are both kept.
 //! - `journal` is the union of both sides' entries, in time order, without
 //!   duplicates: nothing from a journal is ever lost.
-//! - `labels`, `assignees`, `experiment.runs` merge as sets: additions from
-//!   both sides are kept and a removal is honoured. `checklist` items merge
-//!   by their text, their `done` flags like any field.
+//! - How each card field merges is its row in [`crate::model::field`]:
+//!   sets (`labels`, `assignees`, `experiment.runs`, the links
+//!   `depends_on`, `supersedes`, `relates`, a declared list field) keep
+//!   additions from both sides and honour a removal; `checklist` items
+//!   merge by their text, their `done` flags like any field; groups
+//!   (`hypothesis`, `experiment`, declared `fields`) field by field.
 //! - `lane` and `rank` are one placement: if both sides moved the card, one
 //!   placement wins whole.
 //! - `claim`: two clones that claimed the card keep the earlier claim (then
@@ -22,10 +25,12 @@
 //! and the winner gives the same card.
 
 pub mod board;
+pub mod cycles;
 
 pub use board::merge_board;
 
-use crate::model::{field, Card, Claim};
+use crate::model::field::{self, Merge};
+use crate::model::{Card, Claim};
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeSet;
 
@@ -54,6 +59,9 @@ pub struct Conflict {
     pub theirs: Value,
     /// Whose value the merged card holds.
     pub winner: Side,
+    /// Why it is a conflict, when the values alone do not say (a link
+    /// that closes a cycle: [`cycles`]).
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,7 +280,13 @@ fn merge_checklist(
                     };
                     let path = format!("checklist[{k}]");
                     Some(Value::Mapping(merge_mapping(
-                        bm, om, tm, winner, &path, conflicts,
+                        Doc::Card,
+                        bm,
+                        om,
+                        tm,
+                        winner,
+                        &path,
+                        conflicts,
                     )))
                 }
                 _ => {
@@ -281,6 +295,7 @@ fn merge_checklist(
                         ours: oi.clone().unwrap_or(Value::Null),
                         theirs: ti.clone().unwrap_or(Value::Null),
                         winner,
+                        reason: None,
                     });
                     v.cloned()
                 }
@@ -297,7 +312,7 @@ fn merge_checklist(
     }
 }
 
-/// Merge two mappings field by field (used for board.yaml too).
+/// Merge two mappings of board.yaml field by field.
 pub(crate) fn merge_mapping_at(
     base: Option<&Mapping>,
     ours: &Mapping,
@@ -306,11 +321,36 @@ pub(crate) fn merge_mapping_at(
     path: &str,
     conflicts: &mut Vec<Conflict>,
 ) -> Mapping {
-    merge_mapping(base, ours, theirs, winner, path, conflicts)
+    merge_mapping(Doc::Board, base, ours, theirs, winner, path, conflicts)
+}
+
+/// What is being merged: a card (its fields merge as the field table
+/// says) or board.yaml (its `kinds` are a set, its `settings` merge key by
+/// key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Doc {
+    Card,
+    Board,
+}
+
+/// How the value at `path` merges.
+fn merge_kind(doc: Doc, path: &str, value: Option<&Value>) -> Merge {
+    match doc {
+        // The declared fields' mapping, merged field by field (each as
+        // its type says).
+        Doc::Card if path == field::DECLARED => Merge::Group,
+        Doc::Card => field::merge_of(path, value),
+        Doc::Board => match path {
+            "kinds" => Merge::Set,
+            "settings" | "agents" => Merge::Group,
+            _ => Merge::Scalar,
+        },
+    }
 }
 
 /// Merge two mappings field by field. `path` prefixes conflict names.
 fn merge_mapping(
+    doc: Doc,
     base: Option<&Mapping>,
     ours: &Mapping,
     theirs: &Mapping,
@@ -340,24 +380,24 @@ fn merge_mapping(
             format!("{path}.{name}")
         };
         let (b, o, t) = (get(base, &name), ours.get(&key), theirs.get(&key));
-        let merged = match full.as_str() {
-            _ if field::merge_of(&full, None) == field::Merge::Claim => merge_claim(b, o, t),
-            "journal" => merge_journal(b, o, t),
-            "labels" | "assignees" | "experiment.runs" | "kinds" => merge_set(b, o, t),
-            "checklist" => merge_checklist(b, o, t, winner, conflicts),
-            "hypothesis" | "experiment" | "settings" | "agents" => match (o, t) {
+        let merged = match merge_kind(doc, &full, o.or(t).or(b)) {
+            Merge::Claim => merge_claim(b, o, t),
+            Merge::Append => merge_journal(b, o, t),
+            Merge::Set => merge_set(b, o, t),
+            Merge::Checklist => merge_checklist(b, o, t, winner, conflicts),
+            Merge::Group => match (o, t) {
                 (Some(Value::Mapping(om)), Some(Value::Mapping(tm))) if o != t => {
                     let bm = match b {
                         Some(Value::Mapping(m)) => Some(m),
                         _ => None,
                     };
                     Some(Value::Mapping(merge_mapping(
-                        bm, om, tm, winner, &full, conflicts,
+                        doc, bm, om, tm, winner, &full, conflicts,
                     )))
                 }
                 _ => scalar(b, o, t, winner, &full, conflicts),
             },
-            _ => scalar(b, o, t, winner, &full, conflicts),
+            Merge::Scalar | Merge::Placement => scalar(b, o, t, winner, &full, conflicts),
         };
         if let Some(v) = merged {
             out.insert(key, v);
@@ -381,6 +421,7 @@ fn scalar(
             ours: o.cloned().unwrap_or(Value::Null),
             theirs: t.cloned().unwrap_or(Value::Null),
             winner,
+            reason: None,
         });
     }
     v.cloned()
@@ -458,6 +499,7 @@ pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side)
             ours: op.clone(),
             theirs: tp.clone(),
             winner,
+            reason: None,
         });
     }
     let strip = |m: &Mapping| {
@@ -468,6 +510,7 @@ pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side)
     };
     let bs = bm.as_ref().map(strip);
     let mut merged = merge_mapping(
+        Doc::Card,
         bs.as_ref(),
         &strip(&om),
         &strip(&tm),
@@ -493,6 +536,7 @@ pub fn merge_card(base: Option<&Card>, ours: &Card, theirs: &Card, winner: Side)
                     ours: ours.to_value(),
                     theirs: theirs.to_value(),
                     winner,
+                    reason: None,
                 }],
             }
         }
@@ -606,6 +650,53 @@ mod tests {
         let h = m.card.hypothesis.unwrap();
         assert_eq!(h.verdict, Verdict::Refuted);
         assert_eq!(h.result, Some(Value::from(0.2)));
+    }
+
+    #[test]
+    fn links_merge_as_sets_from_the_field_table() {
+        let mut base = card();
+        base.depends_on = vec!["a1".into(), "b1".into()];
+        base.parent = Some("p1".into());
+        let mut ours = base.clone();
+        ours.depends_on = vec!["a1".into(), "b1".into(), "c1".into()];
+        ours.supersedes = vec!["old".into()];
+        let mut theirs = base.clone();
+        theirs.depends_on = vec!["b1".into(), "d1".into()];
+        theirs.relates = vec!["r1".into()];
+        for w in [Side::Ours, Side::Theirs] {
+            let m = merge_card(Some(&base), &ours, &theirs, w);
+            assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
+            assert_eq!(m.card.depends_on, ["b1", "c1", "d1"]);
+            assert_eq!(m.card.supersedes, ["old"]);
+            assert_eq!(m.card.relates, ["r1"]);
+            assert_eq!(m.card.parent.as_deref(), Some("p1"));
+            let swapped = merge_card(Some(&base), &theirs, &ours, w.other());
+            assert_eq!(swapped.card, m.card);
+        }
+        // One parent: changed differently on both sides, a conflict.
+        let (mut o, mut t) = (base.clone(), base.clone());
+        o.parent = Some("q1".into());
+        t.parent = None;
+        let m = merge_card(Some(&base), &o, &t, Side::Ours);
+        assert_eq!(m.card.parent.as_deref(), Some("q1"));
+        assert_eq!(m.conflicts[0].field, "parent");
+    }
+
+    #[test]
+    fn declared_fields_merge_by_their_type() {
+        let text = |extra: &str| {
+            let mut c = card();
+            let v: Value = serde_yaml::from_str(extra).unwrap();
+            c.extra.insert("fields".into(), v);
+            c
+        };
+        let base = text("{reviewers: [ana], priority: low}");
+        let ours = text("{reviewers: [ana, bo], priority: high}");
+        let theirs = text("{reviewers: [cy], priority: low}");
+        let m = merge_card(Some(&base), &ours, &theirs, Side::Theirs);
+        assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
+        let want: Value = serde_yaml::from_str("{reviewers: [bo, cy], priority: high}").unwrap();
+        assert_eq!(m.card.extra.get("fields"), Some(&want));
     }
 
     #[test]

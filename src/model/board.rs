@@ -10,6 +10,7 @@ pub const BOARD_KEYS: &[&str] = &[
     "labels",
     "kinds",
     "settings",
+    "budgets",
     "agents",
 ];
 
@@ -27,6 +28,10 @@ pub struct LaneDef {
     /// Cards here are done (`done: true`): not work in progress, and
     /// reaching this lane is finishing (see [`super::done`]).
     pub done: bool,
+    /// The lane's colour in charts (the HTML report): a colour name of
+    /// [`COLORS`] or `#rrggbb`, as written. One lanes cannot read is kept
+    /// as written, reported in [`BoardConfig::problems`] and not used.
+    pub color: Option<String>,
     pub extra: Mapping,
 }
 
@@ -91,8 +96,232 @@ pub struct BoardConfig {
     pub labels: Vec<LabelDef>,
     pub kinds: Vec<String>,
     pub settings: Settings,
+    /// What the team may spend per period (`budgets:`).
+    pub budgets: Budgets,
     pub agents: Agents,
     pub extra: Mapping,
+    /// What is wrong in board.yaml without stopping the board: a budget
+    /// or a lane colour lanes cannot read. Each is kept as written, left
+    /// out where it would be used, and reported by `lanes validate` (as
+    /// `path:line:column`, from the field path).
+    pub problems: Vec<FieldError>,
+}
+
+/// The periods a budget is counted over: calendar weeks (ISO weeks, from
+/// Monday), months, quarters (January, April, July, October) and years,
+/// in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BudgetPeriod {
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl BudgetPeriod {
+    pub const ALL: [BudgetPeriod; 4] = [
+        BudgetPeriod::Week,
+        BudgetPeriod::Month,
+        BudgetPeriod::Quarter,
+        BudgetPeriod::Year,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetPeriod::Week => "week",
+            BudgetPeriod::Month => "month",
+            BudgetPeriod::Quarter => "quarter",
+            BudgetPeriod::Year => "year",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BudgetPeriod> {
+        BudgetPeriod::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// What the team may spend of one unit per period: `{unit: GPU-hours,
+/// amount: 400, period: quarter}`. Spend is read from `experiment.cost`,
+/// in the unit as the report groups costs (`1 GPU-hour` and `4 GPU-hours`
+/// are one unit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    pub unit: String,
+    pub amount: f64,
+    pub period: BudgetPeriod,
+    pub extra: Mapping,
+}
+
+/// One entry of `budgets:`: a budget, or the entry as written with why it
+/// cannot be read (kept, and written back, as it was).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BudgetEntry {
+    Read(Budget),
+    Unreadable(Value),
+}
+
+/// `budgets:` as board.yaml has it. A mistake in a budget never makes the
+/// board unreadable: the entry is kept as written, its problem is in
+/// [`BoardConfig::problems`], and the reports leave it out and say so.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Budgets {
+    pub entries: Vec<BudgetEntry>,
+    /// `budgets:` is there but is not a list: kept as written.
+    pub whole: Option<Value>,
+}
+
+impl Budgets {
+    /// The budgets that can be read, in file order.
+    pub fn list(&self) -> impl Iterator<Item = &Budget> + '_ {
+        self.entries.iter().filter_map(|e| match e {
+            BudgetEntry::Read(b) => Some(b),
+            BudgetEntry::Unreadable(_) => None,
+        })
+    }
+
+    /// Whether board.yaml declares any budget (readable or not).
+    pub fn is_declared(&self) -> bool {
+        !self.entries.is_empty() || self.whole.is_some()
+    }
+
+    /// Read `budgets:` (at `path`), collecting what cannot be read in
+    /// `problems`.
+    fn read(value: Option<Value>, path: &str, problems: &mut Vec<FieldError>) -> Budgets {
+        let Some(value) = value else {
+            return Budgets::default();
+        };
+        let Value::Sequence(items) = value else {
+            problems.push(FieldError::new(
+                path,
+                format!(
+                    "expected a list of budgets such as [{{unit: GPU-hours, amount: 400, period: quarter}}], found {}",
+                    super::value::type_name(&value)
+                ),
+            ));
+            return Budgets {
+                entries: Vec::new(),
+                whole: Some(value),
+            };
+        };
+        let mut entries: Vec<BudgetEntry> = Vec::new();
+        // (unit as costs are grouped, period) -> the entry that has it.
+        let mut seen: Vec<((String, BudgetPeriod), usize)> = Vec::new();
+        for (i, v) in items.into_iter().enumerate() {
+            let at = super::value::join(path, &i.to_string());
+            match Budget::from_value(v.clone(), &at) {
+                Ok(b) => {
+                    let key = (super::cost::unit_name(b.unit.trim()), b.period);
+                    if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                        problems.push(FieldError::new(
+                            at,
+                            format!(
+                                "a second {} budget per {} (the first is {path}.{first}); give one per unit and period",
+                                b.unit,
+                                b.period.as_str()
+                            ),
+                        ));
+                        entries.push(BudgetEntry::Unreadable(v));
+                    } else {
+                        seen.push((key, i));
+                        entries.push(BudgetEntry::Read(b));
+                    }
+                }
+                Err(e) => {
+                    problems.push(e);
+                    entries.push(BudgetEntry::Unreadable(v));
+                }
+            }
+        }
+        Budgets {
+            entries,
+            whole: None,
+        }
+    }
+
+    /// `budgets:` as written, or `None` when there is none.
+    fn to_value(&self) -> Option<Value> {
+        if let Some(v) = &self.whole {
+            return Some(v.clone());
+        }
+        if self.entries.is_empty() {
+            return None;
+        }
+        Some(Value::Sequence(
+            self.entries
+                .iter()
+                .map(|e| match e {
+                    BudgetEntry::Read(b) => Value::Mapping(b.to_mapping()),
+                    BudgetEntry::Unreadable(v) => v.clone(),
+                })
+                .collect(),
+        ))
+    }
+}
+
+impl Budget {
+    pub fn from_value(value: Value, path: &str) -> FieldResult<Budget> {
+        let mut f = Fields::new(value, path)?;
+        let unit = f.required_string("unit")?.trim().to_string();
+        let amount_path = f.path("amount");
+        let amount = match f.take("amount") {
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        &amount_path,
+                        format!("expected a positive number, found {n}"),
+                    )
+                })?,
+            None => return Err(FieldError::new(amount_path, "is required")),
+            Some(other) => {
+                return Err(FieldError::new(
+                    amount_path,
+                    format!(
+                        "expected a positive number, found {}",
+                        super::value::type_name(&other)
+                    ),
+                ))
+            }
+        };
+        let period_path = f.path("period");
+        let period = match f.string("period")? {
+            None => return Err(FieldError::new(period_path, "is required")),
+            Some(p) => BudgetPeriod::parse(p.trim()).ok_or_else(|| {
+                FieldError::new(
+                    &period_path,
+                    format!("unknown period {p:?}; use week, month, quarter or year"),
+                )
+            })?,
+        };
+        Ok(Budget {
+            unit,
+            amount,
+            period,
+            extra: f.rest(),
+        })
+    }
+
+    pub fn to_mapping(&self) -> Mapping {
+        let amount = if self.amount.fract() == 0.0 && self.amount.abs() < 1e15 {
+            Value::Number((self.amount as i64).into())
+        } else {
+            Value::Number(self.amount.into())
+        };
+        MapBuilder::new()
+            .str("unit", &self.unit)
+            .put("amount", amount)
+            .str("period", self.period.as_str())
+            .extra(&self.extra)
+            .build()
+    }
+}
+
+/// Whether `s` is a colour a lane may have: a name of [`COLORS`] or
+/// `#rrggbb`.
+pub fn is_lane_color(s: &str) -> bool {
+    COLORS.contains(&s)
+        || (s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Whether `s` can be a lane id: lowercase letters, digits and dashes.
@@ -106,6 +335,7 @@ pub fn is_valid_lane_id(s: &str) -> bool {
 impl BoardConfig {
     pub fn from_value(value: Value) -> FieldResult<Self> {
         let mut f = Fields::new(value, "")?;
+        let mut problems = Vec::new();
         let name = f.string("name")?.unwrap_or_default();
         let description = f.string("description")?;
         let mut lanes = Vec::new();
@@ -124,13 +354,50 @@ impl BoardConfig {
                     format!("lane {id:?} is defined twice"),
                 ));
             }
+            let color_path = l.path("color");
+            // A colour that is not even text is kept as written, as an
+            // unknown field.
+            let mut kept = None;
+            let color = match l.take("color") {
+                None => None,
+                Some(Value::String(c)) => {
+                    if !is_lane_color(&c) {
+                        problems.push(FieldError::new(
+                            color_path,
+                            format!(
+                                "unknown colour {c:?}; use #rrggbb or one of {}",
+                                COLORS.join(", ")
+                            ),
+                        ));
+                    }
+                    Some(c)
+                }
+                Some(other) => {
+                    problems.push(FieldError::new(
+                        color_path,
+                        format!(
+                            "expected a colour name or #rrggbb, found {}",
+                            super::value::type_name(&other)
+                        ),
+                    ));
+                    kept = Some(other);
+                    None
+                }
+            };
+            let title = l.string("title")?.unwrap_or_else(|| id.clone());
+            let (wip, exit, done) = (l.u32("wip")?, l.string("exit")?, l.bool("done")?);
+            let mut extra = l.rest();
+            if let Some(v) = kept {
+                extra.insert(Value::String("color".into()), v);
+            }
             lanes.push(LaneDef {
-                title: l.string("title")?.unwrap_or_else(|| id.clone()),
+                title,
                 id,
-                wip: l.u32("wip")?,
-                exit: l.string("exit")?,
-                done: l.bool("done")?.unwrap_or(false),
-                extra: l.rest(),
+                wip,
+                exit,
+                done: done.unwrap_or(false),
+                color,
+                extra,
             });
         }
         if lanes.is_empty() {
@@ -189,6 +456,7 @@ impl BoardConfig {
                 }
             }
         };
+        let budgets = Budgets::read(f.take("budgets"), "budgets", &mut problems);
         let agents = match f.mapping("agents")? {
             None => Agents::default(),
             Some(mut a) => {
@@ -212,8 +480,10 @@ impl BoardConfig {
             labels,
             kinds,
             settings,
+            budgets,
             agents,
             extra: f.rest(),
+            problems,
         })
     }
 
@@ -231,6 +501,7 @@ impl BoardConfig {
                 if l.done {
                     b.put("done", Value::Bool(true));
                 }
+                b.opt_str("color", &l.color);
                 Value::Mapping(b.extra(&l.extra).build())
             })
             .collect();
@@ -263,6 +534,9 @@ impl BoardConfig {
             .seq("labels", labels)
             .strings("kinds", &self.kinds)
             .put("settings", Value::Mapping(settings.build()));
+        if let Some(v) = self.budgets.to_value() {
+            b.put("budgets", v);
+        }
         if !self.agents.is_empty() {
             let mut a = MapBuilder::new();
             if let Some(r) = self.agents.require_evidence {
@@ -340,6 +614,113 @@ impl BoardConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(text: &str) -> BoardConfig {
+        let v: Value = serde_yaml::from_str(text).expect("YAML");
+        BoardConfig::from_value(v).expect("a board")
+    }
+
+    const LANES: &str = "name: B\nlanes:\n  - id: a\n    title: A\n";
+
+    #[test]
+    fn budgets_are_read_and_written_back_with_their_unknown_fields() {
+        let b = read(&format!(
+            "{LANES}budgets:\n  - {{unit: GPU-hours, amount: 400, period: quarter}}\n  - unit: USD\n    amount: 12000.5\n    period: month\n    owner: finance\n"
+        ));
+        assert!(b.problems.is_empty(), "{:?}", b.problems);
+        let list: Vec<&Budget> = b.budgets.list().collect();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].unit, "GPU-hours");
+        assert_eq!(list[0].amount, 400.0);
+        assert_eq!(list[0].period, BudgetPeriod::Quarter);
+        assert_eq!(list[1].amount, 12000.5);
+        assert_eq!(list[1].period, BudgetPeriod::Month);
+        let m = b.to_mapping();
+        let written = &m["budgets"];
+        assert_eq!(written[0]["amount"], Value::Number(400.into()));
+        assert_eq!(written[1]["owner"], Value::String("finance".into()));
+        // Read again: the same board.
+        assert_eq!(
+            BoardConfig::from_value(Value::Mapping(m)).expect("again"),
+            b
+        );
+    }
+
+    #[test]
+    fn a_bad_budget_is_a_problem_kept_as_written_not_an_unreadable_board() {
+        for (entry, field, says) in [
+            (
+                "{unit: GPU-hours, amount: 400, period: fortnight}",
+                "budgets.0.period",
+                "unknown period",
+            ),
+            (
+                "{unit: GPU-hours, amount: -3, period: month}",
+                "budgets.0.amount",
+                "positive number",
+            ),
+            (
+                "{unit: GPU-hours, amount: lots, period: month}",
+                "budgets.0.amount",
+                "positive number",
+            ),
+            (
+                "{amount: 3, period: month}",
+                "budgets.0.unit",
+                "is required",
+            ),
+            (
+                "{unit: USD, period: month}",
+                "budgets.0.amount",
+                "is required",
+            ),
+            ("{unit: USD, amount: 3}", "budgets.0.period", "is required"),
+            ("just text", "budgets.0", "expected a mapping"),
+        ] {
+            let b = read(&format!(
+                "{LANES}budgets:\n  - {entry}\n  - {{unit: USD, amount: 9, period: year}}\n"
+            ));
+            assert_eq!(b.problems.len(), 1, "{entry}: {:?}", b.problems);
+            assert_eq!(b.problems[0].field, field, "{entry}");
+            assert!(
+                b.problems[0].message.contains(says),
+                "{entry}: {:?}",
+                b.problems
+            );
+            // The good one is read; the bad one is written back as it was.
+            assert_eq!(b.budgets.list().count(), 1, "{entry}");
+            let again = b.to_mapping();
+            let original: Value = serde_yaml::from_str(entry).expect("YAML");
+            assert_eq!(again["budgets"][0], original, "{entry}");
+        }
+        let b = read(&format!("{LANES}budgets: 400\n"));
+        assert_eq!(b.problems[0].field, "budgets");
+        assert_eq!(b.to_mapping()["budgets"], Value::Number(400.into()));
+        // Two budgets for one unit and period: the second is refused.
+        let b = read(&format!(
+            "{LANES}budgets:\n  - {{unit: GPU-hour, amount: 4, period: week}}\n  - {{unit: GPU-hours, amount: 5, period: week}}\n  - {{unit: GPU-hours, amount: 50, period: month}}\n"
+        ));
+        assert_eq!(b.budgets.list().count(), 2);
+        assert_eq!(b.problems[0].field, "budgets.1");
+        assert!(b.problems[0].message.contains("second"), "{:?}", b.problems);
+    }
+
+    #[test]
+    fn lane_colours_are_names_or_hex_and_a_bad_one_does_not_stop_the_board() {
+        let b = read("name: B\nlanes:\n  - id: a\n    color: blue\n  - id: b\n    color: \"#1f77b4\"\n  - id: c\n    color: teal\n  - id: d\n    color: [1]\n");
+        assert_eq!(b.lanes[0].color.as_deref(), Some("blue"));
+        assert_eq!(b.lanes[1].color.as_deref(), Some("#1f77b4"));
+        assert_eq!(b.lanes[2].color.as_deref(), Some("teal"));
+        assert_eq!(b.lanes[3].color, None);
+        let fields: Vec<&str> = b.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["lanes.2.color", "lanes.3.color"]);
+        let m = b.to_mapping();
+        assert_eq!(m["lanes"][2]["color"], Value::String("teal".into()));
+        assert_eq!(
+            m["lanes"][3]["color"],
+            Value::Sequence(vec![Value::Number(1.into())])
+        );
+    }
 
     fn parse(text: &str) -> FieldResult<BoardConfig> {
         BoardConfig::from_value(serde_yaml::from_str(text).expect("yaml"))

@@ -133,6 +133,15 @@ pub struct Card {
     pub created: Option<String>,
     pub due: Option<String>,
     pub archived: bool,
+    /// Cards this one waits for: it is blocked until each is done
+    /// ([`super::links`]). One id per item, merged as a set.
+    pub depends_on: Vec<String>,
+    /// The card this one is part of.
+    pub parent: Option<String>,
+    /// Cards this one replaces (a newer hypothesis, a new decision).
+    pub supersedes: Vec<String>,
+    /// Cards to see also (the relation reads both ways).
+    pub relates: Vec<String>,
     /// Who works on it now, until when (`lanes claim`); see
     /// [`super::claim`].
     pub claim: Option<super::Claim>,
@@ -152,6 +161,21 @@ fn parse_enum<T: FromStr<Err = String>>(f: &mut Fields, key: &str) -> FieldResul
         None => Ok(None),
         Some(s) => s.parse().map(Some).map_err(|e| FieldError::new(path, e)),
     }
+}
+
+/// A list of card ids (links): each item must be a card id.
+fn card_ids(f: &mut Fields, key: &str) -> FieldResult<Vec<String>> {
+    let path = f.path(key);
+    let ids = f.strings(key)?;
+    for (i, s) in ids.iter().enumerate() {
+        if !id::is_valid(s) {
+            return Err(FieldError::new(
+                join(&path, &i.to_string()),
+                format!("{s:?} is not a card id"),
+            ));
+        }
+    }
+    Ok(ids)
 }
 
 fn check_date(value: &Option<String>, path: &str) -> FieldResult<()> {
@@ -291,6 +315,11 @@ impl JournalEntry {
     }
 }
 
+/// Whether a card due on `due` is past it (an archived card never is).
+pub fn overdue(due: Option<&str>, archived: bool, today: i64) -> bool {
+    !archived && due.and_then(date::parse_date).is_some_and(|d| d < today)
+}
+
 impl Card {
     /// A new card with the fields every card has.
     pub fn new(id: String, title: String, lane: String, rank: String, kind: String) -> Self {
@@ -333,6 +362,13 @@ impl Card {
         let due = f.string("due")?;
         check_date(&due, "due")?;
         let archived = f.bool("archived")?.unwrap_or(false);
+        let depends_on = card_ids(&mut f, "depends_on")?;
+        let parent = f.string("parent")?;
+        if let Some(p) = parent.as_deref().filter(|p| !id::is_valid(p)) {
+            return Err(FieldError::new("parent", format!("{p:?} is not a card id")));
+        }
+        let supersedes = card_ids(&mut f, "supersedes")?;
+        let relates = card_ids(&mut f, "relates")?;
         let claim = match f.take(super::claim::KEY) {
             None | Some(Value::Null) => None,
             Some(v) => Some(super::Claim::from_value(v, super::claim::KEY)?),
@@ -369,6 +405,10 @@ impl Card {
             created,
             due,
             archived,
+            depends_on,
+            parent,
+            supersedes,
+            relates,
             claim,
             hypothesis,
             experiment,
@@ -395,6 +435,10 @@ impl Card {
         if self.archived {
             b.put("archived", Value::Bool(true));
         }
+        b.strings("depends_on", &self.depends_on)
+            .opt_str("parent", &self.parent)
+            .strings("supersedes", &self.supersedes)
+            .strings("relates", &self.relates);
         if let Some(c) = &self.claim {
             b.put(super::claim::KEY, c.to_value());
         }
@@ -444,12 +488,7 @@ impl Card {
 
     /// Whether the card is past its due date (and not archived).
     pub fn is_overdue(&self, today: i64) -> bool {
-        !self.archived
-            && self
-                .due
-                .as_deref()
-                .and_then(date::parse_date)
-                .is_some_and(|d| d < today)
+        overdue(self.due.as_deref(), self.archived, today)
     }
 }
 
@@ -532,7 +571,7 @@ mod tests {
     fn fields_are_written_in_the_tables_order() {
         // Every field set, so every key is written.
         let c = parse(
-            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\nclaim: {by: Bo, at: 2026-01-01T10:00:00Z, until: 2026-01-01T12:00:00Z}\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
+            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nclaim: {by: Bo, at: 2026-01-01T10:00:00Z, until: 2026-01-01T12:00:00Z}\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
         )
         .expect("card");
         let order = |m: &Mapping, table: Vec<&str>| {
@@ -565,5 +604,11 @@ mod tests {
         assert_eq!(e.field, "journal.0.at");
         let e = parse("id: abc\n").unwrap_err();
         assert_eq!(e.field, "lane");
+        let e = parse("id: abc\nlane: x\ndepends_on: [ok1, ../etc]\n").unwrap_err();
+        assert_eq!(e.field, "depends_on.1");
+        let e = parse("id: abc\nlane: x\nparent: Not An Id\n").unwrap_err();
+        assert_eq!(e.field, "parent");
+        let e = parse("id: abc\nlane: x\nrelates: {a: 1}\n").unwrap_err();
+        assert_eq!(e.field, "relates");
     }
 }

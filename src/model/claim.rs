@@ -137,10 +137,7 @@ impl Claim {
 
     /// `Bo until 2026-05-01 14:00 UTC`.
     pub fn describe(&self) -> String {
-        match self.until_secs() {
-            Some(u) => format!("{} until {}", self.by, minute(u)),
-            None => format!("{} (no end)", self.by),
-        }
+        describe(&self.by, self.until_secs())
     }
 }
 
@@ -154,6 +151,15 @@ impl serde::Serialize for Claim {
         m.serialize_entry("at", &self.at)?;
         m.serialize_entry("until", &self.until)?;
         m.end()
+    }
+}
+
+/// A claim by `by` lasting `until` (seconds; `None`: no end), for people:
+/// `Bo until 2026-05-01 14:00 UTC`.
+pub fn describe(by: &str, until: Option<i64>) -> String {
+    match until {
+        Some(u) => format!("{by} until {}", minute(u)),
+        None => format!("{by} (no end)"),
     }
 }
 

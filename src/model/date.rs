@@ -119,6 +119,26 @@ pub fn format_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A day as people write it: `21 March 2026`.
+pub fn format_day_long(days: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (y, m, d) = civil_from_days(days);
+    format!("{d} {} {y}", MONTHS[(m as usize).clamp(1, 12) - 1])
+}
+
 /// Format seconds since the epoch as an RFC 3339 UTC timestamp.
 pub fn format_timestamp(secs: i64) -> String {
     let days = secs.div_euclid(86_400);

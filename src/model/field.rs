@@ -332,7 +332,7 @@ use Merge::{Append, Group as Nested, Placement, Scalar, Set};
 
 /// The built-in fields, in the order they are written in a card file
 /// (nested fields right after their group).
-pub static BUILTIN: [Field; 32] = [
+pub static BUILTIN: [Field; 36] = [
     Field::builtin("id", Type::Id, Scalar, "id", "the card's id", Never),
     Field::builtin(
         "title",
@@ -405,6 +405,38 @@ pub static BUILTIN: [Field; 32] = [
         "archived",
         "hidden from the board",
         Command("lanes archive"),
+    ),
+    Field::builtin(
+        "depends_on",
+        Type::CardIds,
+        Set,
+        "depends on",
+        "cards this one waits for (blocked until each is done)",
+        Command("lanes link --depends-on"),
+    ),
+    Field::builtin(
+        "parent",
+        Type::CardId,
+        Scalar,
+        "parent",
+        "the card this one is part of",
+        Command("lanes link --parent"),
+    ),
+    Field::builtin(
+        "supersedes",
+        Type::CardIds,
+        Set,
+        "supersedes",
+        "cards this one replaces (a newer hypothesis, a new decision)",
+        Command("lanes link --supersedes"),
+    ),
+    Field::builtin(
+        "relates",
+        Type::CardIds,
+        Set,
+        "relates to",
+        "cards to see also",
+        Command("lanes link --relates"),
     ),
     Field::builtin(
         "claim",

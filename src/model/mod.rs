@@ -4,18 +4,22 @@
 pub mod board;
 pub mod card;
 pub mod claim;
+pub mod cost;
 pub mod date;
 pub mod done;
 pub mod evidence;
 pub mod field;
 pub mod filter;
 pub mod id;
+pub mod links;
 pub mod oplog;
 pub mod rank;
 pub mod text;
 pub mod value;
 
-pub use board::{BoardConfig, CommitMode, LabelDef, LaneDef};
+pub use board::{
+    BoardConfig, Budget, BudgetEntry, BudgetPeriod, Budgets, CommitMode, LabelDef, LaneDef,
+};
 pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
 pub use claim::Claim;
 pub use done::{done, Done, Progress};

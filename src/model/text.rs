@@ -1,7 +1,7 @@
 //! Untrusted text made safe to show: card files come from teammates, and
 //! control characters or escape sequences in them must never reach a
 //! terminal raw. This is the one sanitizer: the CLI's writer
-//! (`cli::term`), its JSON and the board screen all go through it.
+//! (`crate::term`), its JSON and the board screen all go through it.
 
 use std::borrow::Cow;
 

@@ -30,10 +30,10 @@ impl Context {
     /// environment. A date git would not understand is left to the commit,
     /// which refuses it with git's own message.
     pub fn from_env() -> Context {
-        let at = std::env::var("GIT_AUTHOR_DATE")
-            .ok()
+        let at = crate::env::Env::get()
+            .text("GIT_AUTHOR_DATE")
             .filter(|v| !v.trim().is_empty())
-            .and_then(|d| git::parse_git_date(&d))
+            .and_then(git::parse_git_date)
             .map(|t| t.seconds());
         Context {
             at,

@@ -41,7 +41,7 @@ pub fn recovery_path(root: &Path, card_id: &str) -> Result<PathBuf> {
 pub fn editor_command() -> String {
     ["VISUAL", "EDITOR"]
         .iter()
-        .filter_map(|v| std::env::var(v).ok())
+        .filter_map(|v| crate::env::Env::get().text(v).map(str::to_string))
         .find(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "vi".to_string())
 }

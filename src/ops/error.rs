@@ -34,6 +34,32 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order of their exit codes.
+    pub const ALL: [Kind; 7] = [
+        Kind::Failed,
+        Kind::Refused,
+        Kind::NotFound,
+        Kind::Conflict,
+        Kind::Busy,
+        Kind::Problem,
+        Kind::HookFailed,
+    ];
+
+    /// What a failure of this kind means, for the man page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Failed => "it failed (I/O, git, the network)",
+            Kind::Refused => "a rule refused the change; nothing changed",
+            Kind::NotFound => "a card, lane, run or file named does not exist",
+            Kind::Conflict => "a field changed meanwhile; both values are in the message",
+            Kind::Busy => {
+                "another process holds the repository (index.lock); nothing changed, try again"
+            }
+            Kind::Problem => "a board file cannot be read (path:line:col in the message)",
+            Kind::HookFailed => "a git hook refused the commit; nothing changed",
+        }
+    }
+
     /// The process exit code for this kind (docs/FORMAT.md, "Exit
     /// codes"). 2 is a usage error, from the argument parser.
     pub fn exit_code(self) -> u8 {
@@ -85,6 +111,18 @@ impl Error {
         match self {
             Error::Other(_, e) => e.chain().find_map(|c| c.downcast_ref::<Held>()),
             Error::Conflict(_) => None,
+        }
+    }
+
+    /// The same failure with `what` said first (`what: the failure`), as
+    /// anyhow's `context`; its kind stays (a conflict's values stay in
+    /// the chain, but it is no longer offered as mine/theirs).
+    pub fn context(self, what: impl fmt::Display + Send + Sync + 'static) -> Error {
+        match self {
+            Error::Other(kind, e) => Error::Other(kind, e.context(what)),
+            Error::Conflict(c) => {
+                Error::Other(Kind::Conflict, anyhow::Error::new(*c).context(what))
+            }
         }
     }
 
@@ -174,5 +212,9 @@ mod tests {
             Kind::Failed
         );
         assert_eq!(Error::from(refused("no")).exit_code(), 1);
+        let e = Error::from(anyhow::Error::from(Busy("index.lock exists".into())))
+            .context("the note was not added");
+        assert_eq!(e.kind(), Kind::Busy);
+        assert_eq!(e.to_string(), "the note was not added: index.lock exists");
     }
 }

@@ -4,27 +4,35 @@
 
 pub mod claim;
 pub use claim::claimant;
+mod commit;
 mod context;
 pub mod editor;
 pub mod error;
+mod init;
+mod link;
 mod message;
 mod record;
 pub mod resolve;
 mod set;
 pub mod undo;
+mod write;
 
+pub use commit::commit_pending;
 pub use context::Context;
 pub use error::{busy, not_found, refused, Busy, Error, Held, Kind, NotFound, Refusal};
+pub use init::init_board;
 pub use message::{brief, clean_line, show_value, subject};
 pub use record::{cost_value, Record};
 pub use set::{get_field, set_field};
+use write::{check_readable, commit_hand_edit, write_and_commit, Base, Said};
 
 use crate::git;
+pub use crate::model::links::Kind as LinkKind;
 use crate::model::{
     date, id, rank, BoardConfig, Card, CommitMode, Hypothesis, JournalEntry, Verdict,
 };
 use crate::store::{self, Index};
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{anyhow, bail, Result};
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 
@@ -110,6 +118,21 @@ pub enum Action {
     Release {
         card: String,
     },
+    /// Link `card` to `other` (stored on `card`: `lanes link X --blocks
+    /// Y` is `Link { card: Y, kind: DependsOn, other: X }`). Refused when
+    /// it would close a `depends_on` or `parent` cycle.
+    Link {
+        card: String,
+        kind: LinkKind,
+        other: String,
+    },
+    /// Remove the link from `card` to `other` (a link to a card that no
+    /// longer exists too).
+    Unlink {
+        card: String,
+        kind: LinkKind,
+        other: String,
+    },
     /// Record a run's result on a card (read by `evidence`), with its
     /// verdict, provenance, journal entry and cost: one commit.
     Record(Box<Record>),
@@ -127,6 +150,14 @@ pub enum Action {
     },
     /// Create a board from a template in the folder `apply` is given.
     Init(Box<Init>),
+    /// Settle the conflicts a sync recorded on a card's `field` (its
+    /// `conflicts:` entries) with `take`, as `lanes resolve` does: see
+    /// [`resolve`].
+    Resolve {
+        card: String,
+        field: String,
+        take: resolve::Take,
+    },
 }
 
 /// A board to create (`lanes init`).
@@ -360,6 +391,9 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                 },
             );
         }
+        Action::Resolve { card, field, take } => {
+            return resolve::resolve_in(ctx, board, &card, &field, &take);
+        }
         Action::Replace { card, text } => {
             // A card whose file is malformed can be replaced too: that is
             // how it gets fixed.
@@ -402,6 +436,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb: "edit",
                     detail: &detail,
                     body: &lines.join("\n"),
+                    also: &[],
                 },
             );
         }
@@ -480,8 +515,17 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
                     verb,
                     detail: &detail,
                     body: &body,
+                    also: &[],
                 },
             );
+        }
+        Action::Link { card, kind, other } => {
+            let built = link::link(board, &card, kind, &other)?;
+            return write_link(ctx, board, "link", built);
+        }
+        Action::Unlink { card, kind, other } => {
+            let built = link::unlink(board, &card, kind, &other)?;
+            return write_link(ctx, board, "unlink", built);
         }
         Action::Undo { .. } | Action::Redo { .. } | Action::Commit { .. } | Action::Init(_) => {
             bail!("this change is made with ops::apply (it takes its own lock)")
@@ -531,6 +575,7 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         verb,
         detail: &detail,
         body: &body,
+        also: &[],
     };
     write_and_commit(ctx, board, base, &after, None, said)
 }
@@ -561,6 +606,33 @@ fn require_evidence(
     Err(refused(format!(
         "a verdict must cite the run it comes from, and {why}; give the run as its source, mlflow:RUN_ID or dvc:PATH#key, and the verdict is computed from the run's value as `lanes result` does: `lanes verdict {id} {v} --source mlflow:RUN_ID` (or `lanes result {id} mlflow:RUN_ID`; through MCP, the verdict tool's `source`)"
     )))
+}
+
+/// Write a link change: one commit in the card that stores the link,
+/// naming both cards.
+fn write_link(
+    ctx: &Context,
+    board: &Index,
+    verb: &str,
+    built: std::result::Result<link::Built, (Card, String)>,
+) -> Result<Outcome> {
+    let b = match built {
+        Ok(b) => b,
+        Err((card, why)) => return Ok(no_change(&card, why)),
+    };
+    write_and_commit(
+        ctx,
+        board,
+        Base::Card(&b.before),
+        &b.after,
+        None,
+        Said {
+            verb,
+            detail: &b.detail,
+            body: &b.body,
+            also: &[b.other.as_str()],
+        },
+    )
 }
 
 fn no_change(card: &Card, why: String) -> Outcome {
@@ -789,538 +861,4 @@ pub fn git_hooks(config: &BoardConfig) -> bool {
 /// Whether the board commits each change itself.
 pub fn auto_commit(config: &BoardConfig) -> bool {
     config.settings.commit == CommitMode::Auto
-}
-
-/// Write one card and commit it. `text` is the exact file text to write
-/// (from an editor); otherwise the card is rendered canonically, splicing
-/// over the current file.
-/// What the file being written is expected to hold now.
-enum Base<'a> {
-    /// Nothing: a new card.
-    New,
-    /// This card, exactly as loaded.
-    Card(&'a Card),
-    /// A file that could not be read (being repaired).
-    Broken,
-}
-
-/// lanes never writes a card it would refuse to read: a note that grows a
-/// card past the size bound for card files (which protects every reader
-/// from a teammate's oversized file) is refused, with nothing changed.
-fn check_readable(rel: &str, text: &str) -> Result<()> {
-    let limit = store::yaml::MAX_FILE_BYTES;
-    if text.len() > limit {
-        bail!(
-            "{rel} would be {} bytes, over the {limit} byte limit for a card file, so the change was not made; keep long notes and results in a file in the repository and link it from the card",
-            text.len()
-        );
-    }
-    store::parse_card(rel, text.as_bytes())
-        .map_err(|p| anyhow!("the change was not made: {rel} would not read back ({p})"))?;
-    Ok(())
-}
-
-/// What a commit says about its change: `lanes: <verb> <card> <detail>`,
-/// then `body`.
-struct Said<'a> {
-    verb: &'a str,
-    detail: &'a str,
-    body: &'a str,
-}
-
-fn write_and_commit(
-    ctx: &Context,
-    board: &Index,
-    base: Base<'_>,
-    after: &Card,
-    text: Option<String>,
-    said: Said<'_>,
-) -> Result<Outcome> {
-    let Said { verb, detail, body } = said;
-    check_card(&board.config, after)?;
-    let root = &board.root;
-    let rel = store::card_path(&after.id);
-    let path = root.join(&rel);
-    // The file as it is now: it must still be what we read.
-    store::check_folders(root)?;
-    let current = match store::read_if_exists(root, &rel)? {
-        Some(b) => Some(String::from_utf8(b).map_err(|_| anyhow!("{rel} is not UTF-8"))?),
-        None => None,
-    };
-    match (&base, &current) {
-        (Base::Card(b), Some(cur)) => {
-            let now = store::parse_card(&rel, cur.as_bytes())?;
-            if now.card != **b {
-                return Err(busy(format!(
-                    "{rel} changed on disk while lanes was working; run the command again"
-                )));
-            }
-        }
-        (Base::Card(_) | Base::Broken, None) => {
-            return Err(busy(format!(
-                "{rel} was deleted while lanes was working; nothing was changed"
-            )))
-        }
-        (Base::New, Some(_)) => bail!("{rel} already exists"),
-        (Base::New, None) | (Base::Broken, Some(_)) => {}
-    }
-    let new_text = text.unwrap_or_else(|| store::render_card(after, current.as_deref()));
-    check_readable(&rel, &new_text)?;
-    if current.as_deref() == Some(new_text.as_str()) {
-        return Ok(no_change(
-            after,
-            format!("{} is unchanged", after.short_id()),
-        ));
-    }
-    let subject = subject(verb, after, detail);
-    if !auto_commit(&board.config) {
-        store::write_atomic(&path, new_text.as_bytes())?;
-        return Ok(Outcome {
-            card: after.id.clone(),
-            written: Some(after.clone()),
-            summary: subject,
-            commit: None,
-            changed: vec![rel],
-            more: More::None,
-        });
-    }
-    let repo = git::open(root)?;
-    let repo_rel = git::repo_path(&repo, root, &rel)?;
-    if let (Base::Card(b), Some(cur)) = (&base, &current) {
-        commit_hand_edit(
-            ctx,
-            &repo,
-            &repo_rel,
-            b,
-            cur.as_bytes(),
-            git_hooks(&board.config),
-        )?;
-    }
-    let mut trailers = message::Trailers::new(verb, &[after.id.as_str()]);
-    trailers.agent = ctx.agent.clone();
-    let msg = trailers.message(&subject, body);
-    let mut tx = git::Transaction::begin(&repo, verb, &subject)?;
-    tx.sign_as(ctx.signer());
-    tx.run_hooks(git_hooks(&board.config));
-    tx.protect(
-        &repo_rel,
-        current.as_deref().map(str::as_bytes),
-        Some(new_text.as_bytes()),
-    )?;
-    let backup = Backup::take(&repo, &path)?;
-    // Nothing else has changed the cards folder since the board was
-    // loaded: the write can be noted for the next command.
-    let quiet = board.folder_unchanged();
-    store::write_atomic(&path, new_text.as_bytes())?;
-    match tx.commit(&[(repo_rel, None)], &msg) {
-        Ok(oid) => {
-            if quiet {
-                board.note_written(&after.id);
-            }
-            Ok(Outcome {
-                card: after.id.clone(),
-                written: Some(after.clone()),
-                summary: subject,
-                commit: Some(oid),
-                changed: vec![rel],
-                more: More::None,
-            })
-        }
-        Err(e) => {
-            // Put the file back as it was, then let the transaction go.
-            let restored = backup.restore(&path, current.as_deref().map(str::as_bytes));
-            drop(tx);
-            Err(match restored {
-                Ok(()) => e.context("the change was not made"),
-                Err(r) => e.context(format!("and {rel} could not be restored: {r}")),
-            })
-        }
-    }
-}
-
-/// The file a change is about to replace, kept by a second name (a hard
-/// link in `.git/lanes/`) so that putting it back after a failed commit
-/// needs no free space: a full disk is a common reason for that failure.
-struct Backup {
-    link: Option<PathBuf>,
-}
-
-impl Backup {
-    fn take(repo: &git2::Repository, path: &Path) -> Result<Backup> {
-        let link = store::cache::Scratch::in_git_dir(repo.path()).backup(std::process::id());
-        let _ = std::fs::remove_file(&link);
-        if !path.exists() {
-            return Ok(Backup { link: None });
-        }
-        // Another file system (or no hard links): restored by rewriting.
-        let link = std::fs::hard_link(path, &link).ok().map(|()| link);
-        Ok(Backup { link })
-    }
-
-    /// Put `path` back as it was: `before` is its content (`None`: it did
-    /// not exist).
-    fn restore(self, path: &Path, before: Option<&[u8]>) -> Result<()> {
-        match (&self.link, before) {
-            (Some(link), Some(_)) => std::fs::rename(link, path)
-                .with_context(|| format!("cannot put back {}", path.display())),
-            (None, Some(b)) => store::write_atomic(path, b),
-            (_, None) => std::fs::remove_file(path)
-                .with_context(|| format!("cannot remove {}", path.display())),
-        }
-    }
-}
-
-impl Drop for Backup {
-    fn drop(&mut self) {
-        if let Some(link) = &self.link {
-            let _ = std::fs::remove_file(link);
-        }
-    }
-}
-
-/// A card file the user edited by hand and did not commit: before a lanes
-/// action on that card, the hand edit becomes its own commit
-/// (`lanes: hand edit <id> <title> (<fields>)`), so that the action's
-/// commit holds the action alone and `lanes log` tells the two apart.
-fn commit_hand_edit(
-    ctx: &Context,
-    repo: &git2::Repository,
-    repo_rel: &str,
-    card: &Card,
-    text: &[u8],
-    hooks: bool,
-) -> Result<()> {
-    let head = match repo.head().and_then(|h| h.peel_to_commit()) {
-        Ok(c) => c.tree_id(),
-        Err(_) => return Ok(()),
-    };
-    let committed = git::tree::entry_at(repo, head, repo_rel)?.map(|(oid, _)| oid);
-    if committed == Some(git2::Oid::hash_object(git2::ObjectType::Blob, text)?) {
-        return Ok(());
-    }
-    if let Some(c) = committed {
-        // Line-ending and other filters: compare what git would store.
-        if git::commit::hash_files(repo, &[(repo_rel.to_string(), None)])?
-            .first()
-            .and_then(|s| s.oid)
-            == Some(c)
-        {
-            return Ok(());
-        }
-    }
-    let was = committed
-        .and_then(|c| repo.find_blob(c).ok())
-        .and_then(|b| store::parse_card(repo_rel, b.content()).ok())
-        .map(|l| l.card);
-    let (detail, lines) = match &was {
-        Some(w) => {
-            let lines = message::changed_fields(w, card);
-            let names: Vec<&str> = lines
-                .iter()
-                .filter_map(|l| l.split_once(':').map(|(k, _)| k))
-                .collect();
-            (names.join(", "), lines)
-        }
-        None if committed.is_some() => ("repaired".to_string(), Vec::new()),
-        None => ("created by hand".to_string(), Vec::new()),
-    };
-    let detail = if detail.is_empty() {
-        "formatting".to_string()
-    } else {
-        detail
-    };
-    let subject = subject("hand edit", card, &detail);
-    let msg = message::full(
-        &subject,
-        &lines.join("\n"),
-        "hand-edit",
-        &[card.id.as_str()],
-    );
-    git::commit_paths(repo, &ctx.signer(), &[repo_rel.to_string()], &msg, hooks)
-        .map(|_| ())
-        .map_err(|e| e.context("your uncommitted edit of the card could not be committed first, so the change was not made"))
-}
-
-/// Commit every pending change under `.lanes/` (for `commit: manual`).
-/// Refused, with nothing committed, when a card file or board.yaml to be
-/// committed cannot be read: each is named as `path:line:column: message`.
-pub fn commit_pending(
-    ctx: &Context,
-    root: &Path,
-    message_text: Option<&str>,
-) -> Result<Option<git2::Oid>> {
-    let _lock = lock(root)?;
-    let repo = git::open(root)?;
-    git::check_ready(&repo)?;
-    git::identity(&repo)?;
-    let prefix = git::repo_path(&repo, root, "")?;
-    let dir = format!("{prefix}{}/", store::BOARD_DIR);
-    // Board files only: a temporary or editor file under .lanes/ is never
-    // committed (`lanes validate` reports it).
-    let paths: Vec<String> = git::changed_paths(&repo, &dir)?
-        .into_iter()
-        .filter(|p| store::is_board_file(&p[prefix.len()..]))
-        .collect();
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
-    let mut ids = Vec::new();
-    let mut lines = Vec::new();
-    let mut problems = Vec::new();
-    for p in &paths {
-        let rel = &p[prefix.len()..];
-        let pending = match pending_file(root, rel) {
-            Ok(f) => f,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
-        };
-        let Some(id) = rel
-            .strip_prefix(store::CARDS_DIR)
-            .and_then(|r| r.strip_prefix('/'))
-            .and_then(|n| n.strip_suffix(".yaml"))
-        else {
-            lines.push(p.clone());
-            continue;
-        };
-        let in_head = || {
-            head.as_ref()
-                .and_then(|t| t.get_path(Path::new(p)).ok())
-                .and_then(|e| repo.find_blob(e.id()).ok())
-        };
-        let line = match pending {
-            Pending::Card(title) if in_head().is_none() => format!("{title} (added)"),
-            Pending::Card(title) => title,
-            // A removed card: named by its title in HEAD, when there.
-            Pending::Other | Pending::Absent => {
-                let title = in_head()
-                    .and_then(|b| store::parse_card(rel, b.content()).ok())
-                    .map(|c| clean_line(&c.card.title, 60));
-                match title {
-                    Some(t) => format!("{t} (deleted)"),
-                    None => "(deleted)".to_string(),
-                }
-            }
-        };
-        lines.push(format!("{} {line}", id::short(id)));
-        ids.push(id.to_string());
-    }
-    if !problems.is_empty() {
-        let n = problems.len();
-        let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-        bail!(
-            "{n} board file{} cannot be read, so nothing was committed; fix {} (`lanes validate` lists every problem; `git checkout -- <path>` puts back a card's committed version) and run `lanes commit` again:\n{}",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" },
-            list.join("\n")
-        );
-    }
-    let subject = match message_text {
-        Some(m) => format!("lanes: {}", clean_line(m, 64)),
-        None => format!(
-            "lanes: commit {} board change{}",
-            paths.len(),
-            if paths.len() == 1 { "" } else { "s" }
-        ),
-    };
-    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let msg = message::full(&subject, &lines.join("\n"), "commit", &id_refs);
-    let hooks = store::read_board_file(root, store::BOARD_FILE)
-        .ok()
-        .and_then(|b| store::parse_board(&b).ok())
-        .is_none_or(|c| git_hooks(&c));
-    Ok(Some(git::commit_paths(
-        &repo,
-        &ctx.signer(),
-        &paths,
-        &msg,
-        hooks,
-    )?))
-}
-
-/// A board file `lanes commit` is about to commit, as it is on disk.
-enum Pending {
-    /// A card file that reads; its title, cleaned for a commit message.
-    Card(String),
-    /// board.yaml, or a version sync set aside, that reads.
-    Other,
-    /// Removed.
-    Absent,
-}
-
-/// Read a board file to be committed as lanes reads it (never through a
-/// link, at most 1 MiB, parsed; a card's id must match its file name): a
-/// file lanes cannot read is a problem, never a commit.
-fn pending_file(root: &Path, rel: &str) -> Result<Pending, store::Problem> {
-    let Some(bytes) = store::read_if_exists(root, rel)? else {
-        return Ok(Pending::Absent);
-    };
-    if rel == store::BOARD_FILE {
-        store::parse_board(&bytes)?;
-        return Ok(Pending::Other);
-    }
-    let Some(id) = rel
-        .strip_prefix(store::CARDS_DIR)
-        .and_then(|r| r.strip_prefix('/'))
-        .and_then(|n| n.strip_suffix(".yaml"))
-    else {
-        // `.lanes/conflicts/`: text sync set aside because it could not be
-        // read; committed as it is.
-        return Ok(Pending::Other);
-    };
-    let card = store::parse_card(rel, &bytes)?.card;
-    if card.id != id {
-        let text = String::from_utf8_lossy(&bytes);
-        let (line, column) = store::yaml::locate(&text, "id");
-        return Err(store::Problem::new(
-            rel,
-            line,
-            column,
-            format!(
-                "id {:?} does not match the file name; set it to {id:?}",
-                card.id
-            ),
-        ));
-    }
-    Ok(Pending::Card(clean_line(&card.title, 60)))
-}
-
-/// `.gitattributes`, as `lanes init` reads it.
-const ATTRIBUTES: store::read::Rules = store::read::Rules {
-    what: "attribute files",
-    max_bytes: 1 << 20,
-    links: store::read::Links::Refuse,
-    root: "the repository",
-};
-
-/// Create a board in `dir` from a template's text, inside the git
-/// repository that holds `dir` (created if there is none), and commit it.
-pub fn init_board(
-    ctx: &Context,
-    dir: &Path,
-    template_text: &str,
-    template_name: &str,
-    name: Option<&str>,
-) -> Result<(PathBuf, Option<git2::Oid>)> {
-    let board_file = dir.join(store::BOARD_FILE);
-    if board_file.exists() || dir.join(store::BOARD_DIR).exists() {
-        bail!(
-            "{} already holds a board (.lanes/); lanes init never overwrites one",
-            dir.display()
-        );
-    }
-    let mut config = store::parse_board(template_text.as_bytes())
-        .map_err(|p| anyhow!("template {template_name} is invalid: {p}"))?;
-    if let Some(n) = name {
-        config.name = n.to_string();
-    }
-    let (repo, _created) = git::open_or_init(dir)?;
-    git::check_ready(&repo)?;
-    git::identity(&repo)?;
-    // Read before anything is written: init adds its merge lines to it.
-    // Like git (which ignores a linked .gitattributes), never through a
-    // link, and only a regular file of sensible size.
-    let workdir = git::workdir(&repo)?;
-    let attributes = workdir.join(".gitattributes");
-    let existing = match store::read::read_within(&workdir, ".gitattributes", &ATTRIBUTES)
-        .and_then(store::read::Contents::into_text)
-    {
-        Ok(text) => text,
-        Err(e) if e.is_not_found() => String::new(),
-        Err(e) => bail!("{e} (lanes init adds its merge lines to it; nothing was changed)"),
-    };
-    let text = if name.is_some() {
-        store::render_board(&config, Some(template_text))
-    } else {
-        template_text.to_string()
-    };
-    std::fs::create_dir_all(dir.join(store::CARDS_DIR))
-        .with_context(|| format!("cannot create {}", dir.join(store::CARDS_DIR).display()))?;
-    store::write_atomic(&board_file, text.as_bytes())?;
-    let rel = git::repo_path(&repo, dir, store::BOARD_FILE)?;
-    let line = format!("{}*.yaml merge=lanes", rel.trim_end_matches("board.yaml"));
-    let line2 = format!(
-        "{}cards/*.yaml merge=lanes",
-        rel.trim_end_matches("board.yaml")
-    );
-    // Teammates on plain git merge board files with `lanes merge-driver`
-    // once they run `lanes setup`. If the user is editing .gitattributes,
-    // only our lines are committed; their edits stay theirs.
-    let mut files: Vec<(String, Option<Vec<u8>>)> = vec![(rel.clone(), None)];
-    // A deep board (git reads attribute lines of at most 2 KB, and remotes
-    // with receive.fsckObjects reject longer ones) or one whose path needs
-    // quoting gets its lines in its own folder, relative to it.
-    let prefix = rel.trim_end_matches("board.yaml");
-    let local = prefix.len() > 512
-        || prefix
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "\"\\*?[]#!".contains(c));
-    if local {
-        let own = format!("{prefix}.gitattributes");
-        let text = "*.yaml merge=lanes\ncards/*.yaml merge=lanes\n";
-        store::write_atomic(
-            &dir.join(store::BOARD_DIR).join(".gitattributes"),
-            text.as_bytes(),
-        )?;
-        files.push((own, None));
-    } else if !existing.lines().any(|l| l.trim() == line) {
-        let ours = format!("{line}\n{line2}\n");
-        let with = |text: &str| {
-            let mut t = text.to_string();
-            if !t.is_empty() && !t.ends_with('\n') {
-                t.push('\n');
-            }
-            t.push_str(&ours);
-            t
-        };
-        let dirty = git::changed_paths(&repo, ".gitattributes")
-            .map(|p| !p.is_empty())
-            .unwrap_or(false);
-        let committed = if dirty {
-            let head_text = repo
-                .head()
-                .ok()
-                .and_then(|h| h.peel_to_tree().ok())
-                .and_then(|t| t.get_path(Path::new(".gitattributes")).ok())
-                .and_then(|e| repo.find_blob(e.id()).ok())
-                .map(|b| String::from_utf8_lossy(b.content()).into_owned())
-                .unwrap_or_default();
-            Some(with(&head_text).into_bytes())
-        } else {
-            None
-        };
-        store::write_atomic(&attributes, with(&existing).as_bytes())?;
-        files.push((".gitattributes".to_string(), committed));
-    }
-    let subject = format!(
-        "lanes: init {} ({template_name})",
-        clean_line(&config.name, 50)
-    );
-    let body = format!(
-        "Lanes: {}",
-        config
-            .lanes
-            .iter()
-            .map(|l| l.title.as_str())
-            .collect::<Vec<_>>()
-            .join(" / ")
-    );
-    let msg = message::full(&subject, &body, "init", &[]);
-    let oid = match git::commit_files(&repo, &ctx.signer(), &files, &msg, git_hooks(&config)) {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(dir.join(store::BOARD_DIR));
-            if files.len() > 1 && !local {
-                let _ = if existing.is_empty() {
-                    std::fs::remove_file(&attributes)
-                } else {
-                    std::fs::write(&attributes, &existing)
-                };
-            }
-            return Err(e.context("the board was not created"));
-        }
-    };
-    Ok((std::fs::canonicalize(dir)?, Some(oid)))
 }

@@ -4,8 +4,9 @@
 //! journal says what was decided, over what, and by whom.
 //!
 //! `lanes resolve CARD FIELD --take kept|other|VALUE` comes here, and so
-//! does the board screen's conflicts view: [`resolve`] (or [`resolve_in`]
-//! with the board already loaded).
+//! does the board screen's conflicts view, both through the one writer
+//! (`ops::apply` with `Action::Resolve`, which calls [`resolve_in`]);
+//! [`resolve`] is that in one call.
 
 use super::{message, set, Base, Outcome, Said};
 use crate::model::{date, Card, JournalEntry};
@@ -284,12 +285,16 @@ pub fn resolve(
     field: &str,
     take: &Take,
 ) -> Result<Outcome> {
-    let _lock = super::lock(root)?;
-    let index = Index::load(root)?;
-    resolve_in(ctx, &index, card, field, take)
+    let action = super::Action::Resolve {
+        card: card.to_string(),
+        field: field.to_string(),
+        take: take.clone(),
+    };
+    Ok(super::apply(ctx, root, action)?)
 }
 
-/// [`resolve`] on a board already loaded (the lock held by the caller).
+/// [`resolve`] on a board already loaded (the lock held by the caller:
+/// `ops::apply`).
 pub fn resolve_in(
     ctx: &super::Context,
     board: &Index,
@@ -315,6 +320,7 @@ pub fn resolve_in(
             verb: "resolve",
             detail: &detail,
             body: &body,
+            also: &[],
         },
     )
 }

@@ -60,10 +60,9 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
                     }
                     return Ok(());
                 }
-                if !m.contains_key(&key) {
-                    m.insert(key.clone(), Value::Mapping(Mapping::new()));
-                }
-                cur = m.get_mut(&key).expect("just inserted");
+                cur = m
+                    .entry(key)
+                    .or_insert_with(|| Value::Mapping(Mapping::new()));
             }
             Value::Sequence(seq) => {
                 let Ok(index) = part.parse::<usize>() else {

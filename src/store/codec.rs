@@ -6,7 +6,10 @@
 //! Layout: strings are a LEB128 length and UTF-8 bytes; optional values a
 //! 0/1 byte and the value; lists a length and the items. The card's fields
 //! come in a fixed order, the ones `list` filters and sorts on first, so
-//! [`head`] can stop early.
+//! [`head`] can stop early: then its links and what [`crate::model::done`]
+//! reads of it (its verdict and checklist counts, repeated there so that
+//! `ready` and the link fields of `list --json` need no whole card; a
+//! card whose repeated counts disagree with it does not decode).
 
 use crate::model::{
     card::{ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
@@ -19,7 +22,7 @@ use serde_yaml::{Mapping, Number, Value};
 /// would change: a field added, removed or moved, a new encoding of a
 /// value, a change in what parsing puts where (the golden-bytes test in
 /// this file fails until it has moved).
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 4;
 
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
@@ -37,6 +40,10 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
         created,
         due,
         archived,
+        depends_on,
+        parent,
+        supersedes,
+        relates,
         claim,
         hypothesis,
         experiment,
@@ -53,6 +60,18 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
     w.strs(labels);
     w.strs(assignees);
     w.byte(u8::from(*archived));
+    w.strs(depends_on);
+    w.opt_str(parent);
+    w.strs(supersedes);
+    w.strs(relates);
+    w.byte(verdict_code(card.verdict())?);
+    let (ticked, total) = card.checklist_progress();
+    w.len(ticked);
+    w.len(total);
+    w.opt_str(created);
+    w.opt_str(due);
+    // The claim after `due`, so that [`head`] reads it without skipping
+    // its unknown fields.
     match claim {
         None => w.byte(0),
         Some(c) => {
@@ -69,8 +88,6 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             w.mapping(extra)?;
         }
     }
-    w.opt_str(created);
-    w.opt_str(due);
     w.opt_str(body);
     match hypothesis {
         None => w.byte(0),
@@ -160,21 +177,26 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         labels: r.strings()?,
         assignees: r.strings()?,
         archived: r.flag()?,
-        claim: if r.flag()? {
-            Some(Claim {
-                by: r.string()?,
-                at: r.string()?,
-                until: r.opt_string()?,
-                extra: r.mapping()?,
-            })
-        } else {
-            None
-        },
-        created: r.opt_string()?,
-        due: r.opt_string()?,
-        body: r.opt_string()?,
+        depends_on: r.strings()?,
+        parent: r.opt_string()?,
+        supersedes: r.strings()?,
+        relates: r.strings()?,
         ..Card::default()
     };
+    let progress = (r.byte()?, r.len()?, r.len()?);
+    card.created = r.opt_string()?;
+    card.due = r.opt_string()?;
+    card.claim = if r.flag()? {
+        Some(Claim {
+            by: r.string()?,
+            at: r.string()?,
+            until: r.opt_string()?,
+            extra: r.mapping()?,
+        })
+    } else {
+        None
+    };
+    card.body = r.opt_string()?;
     if r.flag()? {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: r.opt_string()?,
@@ -226,7 +248,9 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         })
         .collect::<Option<_>>()?;
     card.extra = r.mapping()?;
-    (r.pos == bytes.len()).then_some(card)
+    let (ticked, total) = card.checklist_progress();
+    let repeated = (verdict_code(card.verdict())?, ticked, total);
+    (r.pos == bytes.len() && progress == repeated).then_some(card)
 }
 
 /// Encode a card only if it decodes back to the same card.
@@ -235,16 +259,37 @@ pub fn encode_exact(card: &Card) -> Option<Vec<u8>> {
     (decode(&bytes).as_ref() == Some(card)).then_some(bytes)
 }
 
-/// The fields `list` filters and sorts on, borrowed from an encoded card.
+/// A hypothesis's verdict as one byte: 0 for no hypothesis.
+fn verdict_code(v: Option<Verdict>) -> Option<u8> {
+    match v {
+        None => Some(0),
+        Some(v) => Verdict::ALL
+            .iter()
+            .position(|x| *x == v)
+            .map(|i| i as u8 + 1),
+    }
+}
+
+/// The fields `list` filters and sorts on, the card's links and what
+/// [`crate::model::done`] reads of it, borrowed from an encoded card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub lane: &'a str,
     pub rank: &'a str,
+    pub kind: &'a str,
     pub labels: Vec<&'a str>,
     pub assignees: Vec<&'a str>,
     pub archived: bool,
+    pub depends_on: Vec<&'a str>,
+    pub parent: Option<&'a str>,
+    pub supersedes: Vec<&'a str>,
+    pub relates: Vec<&'a str>,
+    pub verdict: Option<Verdict>,
+    /// Its checklist: (ticked, total).
+    pub checklist: (usize, usize),
+    pub due: Option<&'a str>,
     /// Its claim: who holds it, and until when (RFC 3339).
     pub claim: Option<HeadClaim<'a>>,
 }
@@ -263,22 +308,61 @@ impl HeadClaim<'_> {
             .and_then(crate::model::date::parse_timestamp)
             .is_none_or(|u| now < u)
     }
+
+    /// `Bo until 2026-05-01 14:00 UTC` (the text of [`Claim::describe`]).
+    pub fn describe(&self) -> String {
+        crate::model::claim::describe(
+            self.by,
+            self.until.and_then(crate::model::date::parse_timestamp),
+        )
+    }
 }
 
 impl<'a> Head<'a> {
     pub fn of(card: &'a Card) -> Head<'a> {
+        let strs = |v: &'a [String]| v.iter().map(String::as_str).collect();
         Head {
             id: &card.id,
             title: &card.title,
             lane: &card.lane,
             rank: &card.rank,
-            labels: card.labels.iter().map(String::as_str).collect(),
-            assignees: card.assignees.iter().map(String::as_str).collect(),
+            kind: &card.kind,
+            labels: strs(&card.labels),
+            assignees: strs(&card.assignees),
             archived: card.archived,
+            depends_on: strs(&card.depends_on),
+            parent: card.parent.as_deref(),
+            supersedes: strs(&card.supersedes),
+            relates: strs(&card.relates),
+            verdict: card.verdict(),
+            checklist: card.checklist_progress(),
+            due: card.due.as_deref(),
             claim: card.claim.as_ref().map(|c| HeadClaim {
                 by: &c.by,
                 until: c.until.as_deref(),
             }),
+        }
+    }
+
+    /// What [`crate::model::done`] reads of the card.
+    pub fn progress(&self) -> crate::model::Progress<'a> {
+        crate::model::Progress {
+            lane: self.lane,
+            verdict: self.verdict,
+            checklist: self.checklist,
+        }
+    }
+
+    /// The card as a node of the link graph.
+    pub fn node(&self) -> crate::model::links::Node<'a> {
+        crate::model::links::Node {
+            id: self.id,
+            progress: self.progress(),
+            archived: self.archived,
+            depends_on: self.depends_on.clone(),
+            parent: self.parent,
+            supersedes: self.supersedes.clone(),
+            relates: self.relates.clone(),
         }
     }
 
@@ -295,10 +379,23 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let title = r.str()?;
     let lane = r.str()?;
     let rank = r.str()?;
-    let _kind = r.str()?;
+    let kind = r.str()?;
     let labels = r.strs()?;
     let assignees = r.strs()?;
     let archived = r.flag()?;
+    let depends_on = r.strs()?;
+    let parent = if r.flag()? { Some(r.str()?) } else { None };
+    let supersedes = r.strs()?;
+    let relates = r.strs()?;
+    let verdict = match r.byte()? {
+        0 => None,
+        n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
+    };
+    let checklist = (r.len()?, r.len()?);
+    if r.flag()? {
+        r.str()?; // created
+    }
+    let due = if r.flag()? { Some(r.str()?) } else { None };
     let claim = if r.flag()? {
         let by = r.str()?;
         let _at = r.str()?;
@@ -312,9 +409,17 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
         title,
         lane,
         rank,
+        kind,
         labels,
         assignees,
         archived,
+        depends_on,
+        parent,
+        supersedes,
+        relates,
+        verdict,
+        checklist,
+        due,
         claim,
     })
 }
@@ -568,6 +673,14 @@ assignees:
 created: 2026-01-05
 due: 2026-02-01
 archived: true
+depends_on:
+- dep1
+- dep2
+parent: par1
+supersedes:
+- old1
+relates:
+- rel1
 claim:
   by: Bo via claude-code
   at: 2026-01-05T10:00:00Z
@@ -621,6 +734,10 @@ future_field:
         assert_eq!(h, Head::of(&card));
         assert_eq!(h.labels, ["recsys", "cold-start"]);
         assert!(h.archived);
+        assert_eq!(h.depends_on, ["dep1", "dep2"]);
+        assert_eq!(h.parent, Some("par1"));
+        assert_eq!(h.verdict, Some(Verdict::Refuted));
+        assert_eq!(h.checklist, (1, 1));
         let c = h.claim.as_ref().unwrap();
         assert_eq!(c.by, "Bo via claude-code");
         assert!(h.claimed(parse_ts("2026-01-05T11:59:59Z")));
@@ -675,19 +792,39 @@ future_field:
             concat!(
                 "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
                 "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
-                "6172740103616e61010112426f2076696120636c617564652d636f646514323032362d30312d3035",
-                "5431303a30303a30305a0114323032362d30312d30355431323a30303a30305a0106056c65617365",
-                "060972656e657761626c65010a323032362d30312d3035010a323032362d30322d3031010b467265",
-                "6520746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c",
-                "707265636973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae",
-                "47e1ca3f0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c6561",
-                "6b656401060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d7633",
-                "01086c6967687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f",
-                "757273050000000000000c4006046b696e6407030604613130300002010e686f6c642d6f75742063",
-                "6865636b0101060262790603616e610114323032362d30312d30355431303a30303a30305a03616e",
-                "61237765656b656e6420747261666669630a6265686176657320646966666572656e746c79000206",
-                "0c6675747572655f6669656c64080106066e65737465640704040100000000000000050000000000",
-                "00044003fdffffffffffffff05000000000000f87f0407000000000000000605736576656e",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310301",
+                "01010a323032362d30312d3035010a323032362d30322d3031010b4672656520746578742e0a0101",
+                "1b526563656e63792072616973657320707265636973696f6e403130010c707265636973696f6e40",
+                "3130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f0106042b3135",
+                "250104ffffffffffffffff020113746865206576616c20736574206c65616b656401060872657669",
+                "657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c6967687467626d",
+                "01066162633132330103f4ffffffffffffff01060367707508020605686f75727305000000000000",
+                "0c4006046b696e6407030604613130300002010e686f6c642d6f757420636865636b010106026279",
+                "0603616e610114323032362d30312d30355431303a30303a30305a03616e61237765656b656e6420",
+                "747261666669630a6265686176657320646966666572656e746c790002060c6675747572655f6669",
+                "656c64080106066e6573746564070404010000000000000005000000000000044003fdffffffffff",
+                "ffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            4,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310301",
+                "01010a323032362d30312d3035010a323032362d30322d30310112426f2076696120636c61756465",
+                "2d636f646514323032362d30312d30355431303a30303a30305a0114323032362d30312d30355431",
+                "323a30303a30305a0106056c65617365060972656e657761626c65010b4672656520746578742e0a",
+                "01011b526563656e63792072616973657320707265636973696f6e403130010c707265636973696f",
+                "6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f0106042b",
+                "3135250104ffffffffffffffff020113746865206576616c20736574206c65616b65640106087265",
+                "7669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c6967687467",
+                "626d01066162633132330103f4ffffffffffffff01060367707508020605686f7572730500000000",
+                "00000c4006046b696e6407030604613130300002010e686f6c642d6f757420636865636b01010602",
+                "62790603616e610114323032362d30312d30355431303a30303a30305a03616e61237765656b656e",
+                "6420747261666669630a6265686176657320646966666572656e746c790002060c6675747572655f",
+                "6669656c64080106066e6573746564070404010000000000000005000000000000044003fdffffff",
+                "ffffffff05000000000000f87f0407000000000000000605736576656e",
             ),
         ),
     ];
@@ -730,6 +867,23 @@ future_field:
             "task".into(),
         );
         assert_eq!(decode(&encode_exact(&card).unwrap()), Some(card));
+    }
+
+    #[test]
+    fn repeated_progress_must_agree_with_the_card() {
+        let card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let mut other = card.clone();
+        if let Some(h) = other.hypothesis.as_mut() {
+            h.verdict = Verdict::Supported;
+        }
+        let (a, b) = (encode(&card).unwrap(), encode(&other).unwrap());
+        // The first byte that differs is the repeated verdict in the head.
+        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap();
+        assert_eq!(head(&b).unwrap().verdict, Some(Verdict::Supported));
+        let mut forged = a.clone();
+        forged[at] = b[at];
+        assert_eq!(head(&forged).unwrap().verdict, Some(Verdict::Supported));
+        assert_eq!(decode(&forged), None, "the head disagrees with the card");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A light view of the board for commands that change one card: which
-//! card files there are, and each lane's cards in order, without parsing
-//! every file. The summaries come from the summary index in `.git/lanes/`
+//! card files there are, each lane's cards in order, and the cards'
+//! `depends_on` and `parent` links, without parsing every file. The summaries come from the summary index in `.git/lanes/`
 //! ([`cache::summary`](super::cache::summary)), which costs what changed
 //! since it was written, not the size of the board.
 
@@ -11,7 +11,7 @@ use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use super::cache::summary::Neighbour;
+pub use super::cache::summary::{Linked, Neighbour};
 
 /// What `move` and friends need to know about a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,25 @@ impl Index {
             archived: card.archived,
             title: card.title,
         })
+    }
+
+    /// The cards `id` depends on and its parent (`None`: no readable card
+    /// `id`), from the summary index: a card whose file changed since is
+    /// read now. (A card file rewritten in place and not staged is seen
+    /// at the next whole-board read, as for lanes; `lanes validate` checks
+    /// every link.)
+    pub fn links(&self, id: &str) -> Option<Linked> {
+        if self.broken.contains_key(id)
+            || self
+                .file_ids
+                .binary_search_by(|f| f.as_str().cmp(id))
+                .is_err()
+        {
+            return None;
+        }
+        self.summaries
+            .links(id)
+            .or_else(|| self.read_card(id).ok().map(|c| Linked::of(&c)))
     }
 
     /// Read one card in full, now.

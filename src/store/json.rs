@@ -1,6 +1,7 @@
 //! Cards as JSON for scripts: the YAML field names, every field present in
 //! the file, in file order (the `list --json` / `show --json` contract).
 
+use crate::model::links::{Graph, Kind};
 use crate::model::Card;
 use serde_yaml::Value;
 
@@ -44,6 +45,76 @@ pub fn to_json(v: &Value) -> serde_json::Value {
 
 pub fn card_json(card: &Card) -> serde_json::Value {
     to_json(&card.to_value())
+}
+
+/// The fields a card's JSON gains from the whole board (never cached: they
+/// change when another card does): its links both ways, whether it is
+/// blocked and by what, whether it is ready (which a live claim on it,
+/// `claimed`, rules out: see [`super::query`]). The links it stores
+/// (`depends_on`, `parent`, `supersedes`, `relates`) are in its own JSON
+/// when it has them; `stored` says which it has, and those it lacks are
+/// given here as empty (`[]`, `null`), so that every card has every field.
+pub fn link_fields(
+    g: &Graph,
+    id: &str,
+    stored: &dyn Fn(Kind) -> bool,
+    claimed: bool,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value as J;
+    let mut m = serde_json::Map::new();
+    let ids = |v: Vec<usize>| J::Array(v.into_iter().map(|i| J::from(g.id(i))).collect());
+    let Some(i) = g.index(id) else {
+        return m;
+    };
+    let empty = |m: &mut serde_json::Map<String, J>, kind: Kind| {
+        if !stored(kind) {
+            let v = if kind == Kind::Parent {
+                J::Null
+            } else {
+                J::Array(Vec::new())
+            };
+            m.insert(kind.field().to_string(), v);
+        }
+    };
+    empty(&mut m, Kind::DependsOn);
+    m.insert("blocks".into(), ids(g.blocks(i).collect()));
+    empty(&mut m, Kind::Parent);
+    m.insert("children".into(), ids(g.children(i).collect()));
+    empty(&mut m, Kind::Supersedes);
+    m.insert("superseded_by".into(), ids(g.superseded_by(i).collect()));
+    empty(&mut m, Kind::Relates);
+    m.insert("related_by".into(), ids(g.related_by(i).collect()));
+    m.insert("blocked".into(), J::Bool(g.is_blocked(i)));
+    m.insert("blocked_by".into(), ids(g.blocked_by(i)));
+    m.insert("ready".into(), J::Bool(g.is_ready(i) && !claimed));
+    m.insert("claimed".into(), J::Bool(claimed));
+    m
+}
+
+/// [`link_fields`] as JSON text of `"key":value` pairs, to go inside a
+/// card's object, with its claim judged at `now`.
+pub fn link_fields_text(g: &Graph, head: &super::codec::Head, now: i64) -> String {
+    let stored = |k| match k {
+        Kind::DependsOn => !head.depends_on.is_empty(),
+        Kind::Parent => head.parent.is_some(),
+        Kind::Supersedes => !head.supersedes.is_empty(),
+        Kind::Relates => !head.relates.is_empty(),
+    };
+    let m = link_fields(g, head.id, &stored, head.claimed(now));
+    inner(&serde_json::Value::Object(m))
+}
+
+/// An object's JSON text without its braces.
+pub fn inner(v: &serde_json::Value) -> String {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    let text = match crate::model::text::json_safe(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
+    };
+    text.strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// A YAML value serialized as JSON directly, without building a JSON tree
@@ -90,7 +161,7 @@ impl serde::Serialize for AsJson<'_> {
 
 /// A card's compact JSON, as one element of `list --json`.
 /// Control, C1, DEL and bidirectional characters are `\u` escapes, as in
-/// all of lanes' JSON (see `cli::term::json`).
+/// all of lanes' JSON (see `term::json`).
 pub fn card_bytes(card: &Card) -> Vec<u8> {
     let text = serde_json::to_string(&AsJson(&card.to_value())).unwrap_or_default();
     match crate::model::text::json_safe(&text) {

@@ -4,10 +4,10 @@
 pub mod cache;
 pub mod checksum;
 pub mod codec;
-pub mod fast;
 pub mod index;
 pub mod json;
 pub mod lock;
+pub mod query;
 pub mod read;
 pub mod scan;
 pub mod validate;
@@ -64,7 +64,8 @@ impl Problem {
         }
     }
 
-    fn from_field(path: &str, text: &str, e: &FieldError) -> Self {
+    /// A field's problem at its place in `text` (the file at `path`).
+    pub fn from_field(path: &str, text: &str, e: &FieldError) -> Self {
         let (line, column) = yaml::locate(text, &e.field);
         Problem::new(path, line, column, e.to_string())
     }
@@ -102,8 +103,8 @@ pub fn discover(start: &Path) -> Result<PathBuf> {
         fs::canonicalize(start).with_context(|| format!("cannot open {}", start.display()))?;
     // With `GIT_WORK_TREE` set, git works on that tree wherever it runs
     // from; so does lanes, when the current folder is outside it.
-    let start = match std::env::var_os("GIT_WORK_TREE")
-        .filter(|w| !w.is_empty())
+    let start = match crate::env::Env::get()
+        .os("GIT_WORK_TREE")
         .and_then(|w| fs::canonicalize(w).ok())
     {
         Some(wt) if !start.starts_with(&wt) => wt,
@@ -465,27 +466,126 @@ pub fn resolve_prefix(
 
 /// Write `lanes list --json`: the cards `keep` selects, in board order, as
 /// one JSON array, straight from the card cache (no card is parsed or
-/// decoded unless its file changed). Returns the problems of unreadable
-/// cards.
+/// decoded unless its file changed), each with its links both ways and
+/// whether it is blocked ([`json::link_fields`], computed from every
+/// card's head, never cached; claims judged by the wall clock). Returns
+/// the problems of unreadable cards.
 pub fn list_json(
     root: &Path,
     config: &BoardConfig,
     keep: impl Fn(&codec::Head) -> bool,
     out: &mut impl Write,
 ) -> Result<Vec<Problem>> {
-    cache::cards::Snapshot::load_for_json(root)?.write_json(root, config, keep, out)
+    let heads = Heads::load_for_json(root)?;
+    let all = heads.heads();
+    let graph =
+        crate::model::links::Graph::new(config, all.iter().map(codec::Head::node).collect());
+    let now = crate::model::date::now_secs();
+    heads.write_json(
+        config,
+        keep,
+        |h| json::link_fields_text(&graph, h, now),
+        out,
+    )
 }
 
-/// [`list_json`] of one page: the `take` cards after the first `skip` of
-/// those `keep` selects, and how many it selects in all.
-pub fn list_json_page(
-    root: &Path,
-    config: &BoardConfig,
-    keep: impl Fn(&codec::Head) -> bool,
-    page: (usize, usize),
-    out: &mut impl Write,
-) -> Result<(Vec<Problem>, usize)> {
-    cache::cards::Snapshot::load_for_json(root)?.write_json_page(root, config, keep, page, out)
+/// Every readable card's head (id, placement, links, progress: see
+/// [`codec::Head`]) from the card cache, without decoding a card: what
+/// `ready`, `show` and the link graph need of the whole board.
+pub struct Heads {
+    root: PathBuf,
+    snapshot: cache::cards::Snapshot,
+}
+
+impl Heads {
+    /// Refused, as every read of the board is, when a board folder is a
+    /// symbolic link ([`check_folders`]).
+    pub fn load(root: &Path) -> Result<Heads> {
+        check_folders(root)?;
+        let snapshot = cache::cards::Snapshot::load(root)?;
+        snapshot.settle();
+        Ok(Heads {
+            root: root.to_path_buf(),
+            snapshot,
+        })
+    }
+
+    /// For a caller that prints cards as JSON ([`Heads::write_json`]):
+    /// cards read from their files are kept encoded with their JSON.
+    pub fn load_for_json(root: &Path) -> Result<Heads> {
+        check_folders(root)?;
+        Ok(Heads {
+            root: root.to_path_buf(),
+            snapshot: cache::cards::Snapshot::load_for_json(root)?,
+        })
+    }
+
+    /// Write the cards `keep` selects as one JSON array in board order,
+    /// each object with the fields `more` gives (JSON text of
+    /// `"key":value` pairs) added. Returns the problems of unreadable
+    /// cards.
+    pub fn write_json(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        out: &mut impl Write,
+    ) -> Result<Vec<Problem>> {
+        self.snapshot
+            .write_json(&self.root, config, keep, more, out)
+    }
+
+    /// [`Heads::write_json`] of one page: of the cards `keep` selects, in
+    /// board order, the `take` after the first `skip`. Also returns how
+    /// many cards `keep` selects in all.
+    pub fn write_json_page(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        page: (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<(Vec<Problem>, usize)> {
+        self.snapshot
+            .write_json_page(&self.root, config, keep, more, page, out)
+    }
+
+    /// The heads, in id order.
+    pub fn heads(&self) -> Vec<codec::Head<'_>> {
+        self.snapshot.heads()
+    }
+
+    /// Ids of all card files, readable or not, sorted.
+    pub fn file_ids(&self) -> &[String] {
+        &self.snapshot.file_ids
+    }
+
+    /// Card files that cannot be read.
+    pub fn problems(&self) -> &[Problem] {
+        &self.snapshot.problems
+    }
+
+    /// One card, whole.
+    pub fn card(&self, id: &str) -> Option<Result<Card, Problem>> {
+        let e = self
+            .snapshot
+            .entries
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.snapshot.entries[i])?;
+        Some(self.snapshot.card(&self.root, e))
+    }
+
+    /// Resolve an id or unique prefix to a full id.
+    pub fn resolve_id(&self, query: &str) -> Result<String> {
+        let heads = self.heads();
+        resolve_prefix(&self.snapshot.file_ids, query, |id| {
+            heads
+                .binary_search_by(|h| h.id.cmp(id))
+                .ok()
+                .map(|i| heads[i].title.to_string())
+        })
+    }
 }
 
 /// Read and parse card files, on as many threads as there are cores.

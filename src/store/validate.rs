@@ -1,9 +1,11 @@
 //! `lanes validate`: every problem on the board, with positions.
 
+use super::codec::Head;
 use super::{
     cache, card_path, is_board_file, parse_board, read_board_file, yaml, Board, Problem, BOARD_DIR,
     BOARD_FILE, CARDS_DIR,
 };
+use crate::model::links::{describe_cycle, Graph, Kind, Node};
 use crate::model::{BoardConfig, Card};
 use anyhow::Result;
 use std::path::Path;
@@ -35,30 +37,18 @@ pub fn check_root(root: &Path) -> Result<(Vec<Problem>, Checked)> {
         let cards = cards.len();
         return Ok((problems, Checked { config, cards }));
     }
-    let mut problems = std::mem::take(&mut snapshot.problems);
-    let decoded = super::par_map(&snapshot.entries, |e| {
-        snapshot.card(root, e).map(|c| (c.lane, c.rank, c.kind))
-    });
-    let mut read = Vec::with_capacity(decoded.len());
-    for (e, d) in snapshot.entries.iter().zip(decoded) {
-        match d {
-            Ok((lane, rank, kind)) => read.push((e.id.as_str(), lane, rank, kind)),
-            Err(p) => problems.push(p),
-        }
-    }
-    let facts = read.iter().map(|(id, lane, rank, kind)| Facts {
-        id,
-        lane,
-        rank,
-        kind,
-    });
-    let problems = check_cards(root, &config, problems, facts);
-    let cards = read.len();
+    let problems = std::mem::take(&mut snapshot.problems);
+    // Every card's head has what the checks read (placement, kind, links,
+    // progress): no card is decoded.
+    let heads = snapshot.heads();
+    let problems = check_cards(root, &config, problems, heads.iter().map(Facts::of_head));
+    let cards = heads.len();
     Ok((problems, Checked { config, cards }))
 }
 
 /// Problems found loading the board plus those only the whole board shows:
-/// cards in unknown lanes, unknown kinds, missing or equal ranks.
+/// cards in unknown lanes, unknown kinds, missing or equal ranks, links to
+/// cards that do not exist, and cycles of `depends_on` or `parent` links.
 pub fn check(board: &Board) -> Vec<Problem> {
     check_cards(
         &board.root,
@@ -74,6 +64,7 @@ struct Facts<'a> {
     lane: &'a str,
     rank: &'a str,
     kind: &'a str,
+    node: Node<'a>,
 }
 
 impl<'a> Facts<'a> {
@@ -83,6 +74,17 @@ impl<'a> Facts<'a> {
             lane: &card.lane,
             rank: &card.rank,
             kind: &card.kind,
+            node: card.node(),
+        }
+    }
+
+    fn of_head(head: &Head<'a>) -> Self {
+        Facts {
+            id: head.id,
+            lane: head.lane,
+            rank: head.rank,
+            kind: head.kind,
+            node: head.node(),
         }
     }
 }
@@ -101,7 +103,9 @@ fn check_cards<'a>(
             .unwrap_or_default()
     };
     let mut ranked: Vec<(&str, &str, &str)> = Vec::with_capacity(cards.size_hint().0);
+    let mut nodes = Vec::with_capacity(cards.size_hint().0);
     for card in cards {
+        nodes.push(card.node.clone());
         let mut found = Vec::new();
         if config.lane(card.lane).is_none() {
             found.push((
@@ -145,8 +149,85 @@ fn check_cards<'a>(
             }
         }
     }
-    out.extend(rank_clashes(ranked, texts));
+    out.extend(rank_clashes(ranked, &texts));
+    out.extend(link_problems(&Graph::new(config, nodes), &texts));
     out.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    out
+}
+
+/// Links to cards that do not exist (kept: the card may come back with a
+/// merge; reported so a person decides), links of a card to itself, and
+/// cycles of `depends_on` or `parent` links: each at the link in the file
+/// (`depends_on.2`), a cycle at every link of it.
+fn link_problems(g: &Graph, text: &dyn Fn(&str) -> String) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let at = |card: &str, field: String, message: String| {
+        let (line, column) = yaml::locate(&text(card), &field);
+        Problem::new(&card_path(card), line, column, message)
+    };
+    let field_at = |kind: Kind, position: usize| match kind {
+        Kind::Parent => "parent".to_string(),
+        k => format!("{}.{position}", k.field()),
+    };
+    for d in g.dangling() {
+        let card = g.id(d.card);
+        out.push(at(
+            card,
+            field_at(d.kind, d.position),
+            format!(
+                "{}: no card {:?} on this board (deleted, or not merged here yet); the link is kept until it is removed: `lanes unlink {} --{} {}`",
+                d.kind.field(),
+                d.id,
+                crate::model::id::short(card),
+                d.kind.field().replace('_', "-"),
+                d.id
+            ),
+        ));
+    }
+    for &(i, kind) in g.self_links() {
+        let card = g.id(i);
+        let position = g
+            .node(i)
+            .links(kind)
+            .iter()
+            .position(|l| *l == card)
+            .unwrap_or(0);
+        out.push(at(
+            card,
+            field_at(kind, position),
+            format!("{}: a card cannot link to itself", kind.field()),
+        ));
+    }
+    for kind in [Kind::DependsOn, Kind::Parent] {
+        for cycle in g.cycles(kind) {
+            let ids: Vec<&str> = cycle.iter().map(|&c| g.id(c)).collect();
+            let named = describe_cycle(&ids, 12);
+            for pair in ids.windows(2) {
+                let (from, to) = (pair[0], pair[1]);
+                let position = g
+                    .node(g.index(from).unwrap_or_default())
+                    .links(kind)
+                    .iter()
+                    .position(|l| *l == to)
+                    .unwrap_or(0);
+                let why = match kind {
+                    Kind::DependsOn => "no card in it can ever be ready",
+                    _ => "a card cannot be part of its own part",
+                };
+                out.push(at(
+                    from,
+                    field_at(kind, position),
+                    format!(
+                        "{} cycle: {named}; {why}: remove one link (`lanes unlink {} --{} {}` removes this one)",
+                        kind.field(),
+                        crate::model::id::short(from),
+                        kind.field().replace('_', "-"),
+                        crate::model::id::short(to)
+                    ),
+                ));
+            }
+        }
+    }
     out
 }
 
@@ -158,7 +239,7 @@ fn check_cards<'a>(
 /// square of the group). `text` reads a card's file.
 fn rank_clashes(
     mut ranked: Vec<(&str, &str, &str)>,
-    text: impl Fn(&str) -> String,
+    text: &dyn Fn(&str) -> String,
 ) -> Vec<Problem> {
     ranked.sort_unstable();
     ranked
@@ -279,6 +360,14 @@ mod tests {
         card("broken", "id: broken\nlane: [unclosed\n");
         card("badrank", "id: badrank\nlane: backlog\nrank: m0\n");
         fs::write(root.join(CARDS_DIR).join("Not A Card.yaml"), "x").unwrap();
+        card(
+            "cyca",
+            "id: cyca\ntitle: T\nlane: backlog\nrank: c1\nkind: task\ndepends_on:\n- cycb\n",
+        );
+        card(
+            "cycb",
+            "id: cycb\ntitle: T\nlane: backlog\nrank: c2\nkind: task\ndepends_on:\n- nosuch\n- cyca\nrelates:\n- cycb\n",
+        );
 
         let same = |when: &str| {
             let board = Board::load(root).unwrap();
@@ -304,6 +393,30 @@ mod tests {
         assert!(found.iter().any(|p| p.message.contains("missing rank")));
         assert!(found.iter().any(|p| p.message.contains("unknown kind")));
         assert!(found.iter().any(|p| p.path.ends_with("Not A Card.yaml")));
+        // Each link of the cycle where it is written; the dangling id and
+        // the link to itself at their items.
+        let at = |p: &Problem| format!("{}:{}:{}", p.path, p.line, p.column);
+        let cycle: Vec<String> = found
+            .iter()
+            .filter(|p| {
+                p.message
+                    .starts_with("depends_on cycle: cyca → cycb → cyca")
+            })
+            .map(at)
+            .collect();
+        assert_eq!(
+            cycle,
+            [".lanes/cards/cyca.yaml:7:3", ".lanes/cards/cycb.yaml:8:3"]
+        );
+        let dangling: Vec<String> = found
+            .iter()
+            .filter(|p| p.message.contains("no card \"nosuch\""))
+            .map(at)
+            .collect();
+        assert_eq!(dangling, [".lanes/cards/cycb.yaml:7:3"]);
+        assert!(found
+            .iter()
+            .any(|p| at(p) == ".lanes/cards/cycb.yaml:10:3" && p.message.contains("itself")));
 
         // Once the files are older than the cache's racy window, the first
         // run loads the cards whole and writes the cache; the next decodes

@@ -7,6 +7,7 @@
 //! user's uncommitted work; on any refusal the repository is exactly as
 //! before.
 
+mod cycles;
 pub mod remote;
 pub mod ssh;
 
@@ -962,6 +963,34 @@ fn merge(
     for (path, oid) in separate_ties(repo, &index, &cards_dir, &placed)? {
         index.add(&git::blob_entry(&path, oid))?;
     }
+    // Links from both sides that close a cycle together: every link is
+    // kept, and the cycle recorded on the cards of its links.
+    let lineage = (
+        Lineage {
+            tip: ours,
+            base: base_oid,
+        },
+        Lineage {
+            tip: theirs,
+            base: base_oid,
+        },
+    );
+    let files = (&o, &t);
+    for (path, oid) in cycles::record_in_sync(
+        repo,
+        &index,
+        &cards_dir,
+        files,
+        lineage,
+        winner_time,
+        report,
+    )? {
+        index.add(&git::blob_entry(&path, oid))?;
+        if !merged_cards.iter().any(|m| path.ends_with(m.as_str())) {
+            let rel = &path[board_dir.len() - BOARD_DIR.len() - 1..];
+            merged_cards.push(rel.to_string());
+        }
+    }
     if index.has_conflicts() {
         let mut paths = Vec::new();
         for c in index.conflicts()? {
@@ -1312,12 +1341,16 @@ fn describe(c: &merge::Conflict) -> String {
         Side::Ours => (&c.ours, &c.theirs),
         Side::Theirs => (&c.theirs, &c.ours),
     };
-    format!(
+    let mut s = format!(
         "{}: kept {}, other value {}",
         if c.field.is_empty() { "card" } else { &c.field },
         crate::ops::brief(kept),
         crate::ops::brief(other)
-    )
+    );
+    if let Some(why) = &c.reason {
+        s.push_str(&format!(" ({})", crate::ops::clean_line(why, 200)));
+    }
+    s
 }
 
 /// Who records conflicts, when, and how each side's maker is found.
@@ -1343,6 +1376,8 @@ fn record_conflicts(
     };
     let mut lines = Vec::new();
     for c in conflicts {
+        // Whose value was kept is the conflict's own winner (a link of a
+        // cycle the merge closed is kept from the side that made it).
         let (kept, other) = match c.winner {
             Side::Ours => (&c.ours, &c.theirs),
             Side::Theirs => (&c.theirs, &c.ours),
@@ -1367,6 +1402,9 @@ fn record_conflicts(
                 );
             }
         }
+        if let Some(why) = &c.reason {
+            m.insert("reason".into(), Value::from(why.clone()));
+        }
         let entry = Value::Mapping(m);
         if !list.contains(&entry) {
             list.push(entry);
@@ -1381,20 +1419,37 @@ fn record_conflicts(
             at: (who.at != 0).then(|| date::format_timestamp(who.at)),
             commit: None,
         };
+        let why = c
+            .reason
+            .as_ref()
+            .map(|r| format!(" ({})", crate::ops::clean_line(r, 200)))
+            .unwrap_or_default();
         lines.push(format!(
-            "{}: kept {} over {}",
+            "{}: kept {} over {}{why}",
             if c.field.is_empty() { "card" } else { &c.field },
             side(kept, &win).describe(),
             side(other, &lose).describe()
         ));
     }
     card.extra.insert("conflicts".into(), Value::Sequence(list));
+    // A cycle's conflict is a link one side made, not a field both changed.
+    let what = if conflicts.iter().all(|c| c.reason.is_some()) {
+        "links of both sides close a cycle".to_string()
+    } else {
+        format!(
+            "both sides changed {}",
+            if conflicts.len() == 1 {
+                "a field"
+            } else {
+                "fields"
+            }
+        )
+    };
     card.journal.push(JournalEntry {
         at: date::format_timestamp(by.at),
         by: by.name.into(),
         text: format!(
-            "Conflict: both sides changed {}:\n{}\nSettle with `lanes resolve {} FIELD --take kept|other|VALUE`.",
-            if conflicts.len() == 1 { "a field" } else { "fields" },
+            "Conflict: {what}:\n{}\nSettle with `lanes resolve {} FIELD --take kept|other|VALUE`.",
             lines.join("\n"),
             id::short(&card.id)
         ),
@@ -1554,7 +1609,9 @@ pub struct DriverSides {
 /// same-field conflicts (git gives no commit times here); losers are
 /// recorded in the card, each side named by the author and date of the
 /// commit that made it (HEAD's side, and the incoming commit's: from
-/// `sides`, or the commit a rebase is replaying), never as ours/theirs.
+/// `sides`, or the commit a rebase is replaying), never as ours/theirs;
+/// so are the cycles its links close with the rest of the board as a
+/// `git merge` merges it.
 pub fn merge_driver(
     base: &Path,
     ours: &Path,
@@ -1594,8 +1651,31 @@ pub fn merge_driver(
                 if let Some(board) = board {
                     merge::release_finished(bc.as_ref(), &mut card, |l| board.is_done_lane(l));
                 }
-                if !m.conflicts.is_empty() {
+                // Links one side made that may close a cycle with the rest
+                // of the board (most merges have none: no repository read).
+                let candidates = cycles::driver_candidates(&o, &t, &card);
+                if !m.conflicts.is_empty() || !candidates.is_empty() {
                     let found = driver_lineage(sides);
+                    let mut conflicts = m.conflicts;
+                    // Only `git merge` names the commit it merges; a rebase
+                    // or cherry-pick replays one commit on another base, so
+                    // the rest of the board is not known (`lanes validate`
+                    // reports the cycle). Reading the commits can fail (a
+                    // partial clone offline): the merge itself does not.
+                    if let (Some(_), Some((repo, head, Some(other)))) = (&sides.incoming, &found) {
+                        if let Ok(more) = cycles::record_in_driver(
+                            repo,
+                            *head,
+                            *other,
+                            rel,
+                            &card,
+                            &o,
+                            &t,
+                            &candidates,
+                        ) {
+                            conflicts.extend(more);
+                        }
+                    }
                     let unknown = |what: &str| SideMeta {
                         author: format!("unknown ({what})"),
                         at: 0,
@@ -1612,13 +1692,15 @@ pub fn merge_driver(
                             (None, _) => unknown("no repository"),
                         }
                     };
-                    let by = Recorder {
-                        name: "lanes merge-driver",
-                        at: date::now_secs(),
-                        who: &who,
-                    };
-                    let mut r = Report::default();
-                    record_conflicts(&by, &mut card, &m.conflicts, &mut r);
+                    if !conflicts.is_empty() {
+                        let by = Recorder {
+                            name: "lanes merge-driver",
+                            at: date::now_secs(),
+                            who: &who,
+                        };
+                        let mut r = Report::default();
+                        record_conflicts(&by, &mut card, &conflicts, &mut r);
+                    }
                 }
                 let base_text = bb.as_deref().and_then(|x| std::str::from_utf8(x).ok());
                 store::render_card(&card, base_text).into_bytes()

@@ -38,7 +38,7 @@ pub struct SshEnv {
 impl SshEnv {
     /// As git will see them in this process's environment.
     pub fn from_env() -> SshEnv {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let get = |k: &str| crate::env::Env::get().text(k).map(str::to_string);
         SshEnv {
             command: get("GIT_SSH_COMMAND"),
             program: get("GIT_SSH"),

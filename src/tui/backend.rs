@@ -1,7 +1,7 @@
 //! The last gate between the board screen and the terminal: every cell
 //! ratatui is about to draw is checked, and one holding a control
 //! character, an escape or a bidirectional override (text that escaped
-//! `view::text`, from a path nobody thought of) is drawn as `?`. The views
+//! `tui::text`, from a path nobody thought of) is drawn as `?`. The views
 //! make text safe where it is laid out; this makes sure.
 
 use crate::model::text::is_deceptive;

@@ -125,7 +125,7 @@ fn at(name: &str, text: &str, problem: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::keymap::Command;
+    use crate::tui::command::KeyCommand;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     #[test]
@@ -139,21 +139,23 @@ mod tests {
         assert!(
             problems
                 .iter()
-                .any(|p| p.starts_with("cfg.yaml:6:3: unknown command \"bogus\"")),
+                .any(|p| p.starts_with("cfg.yaml:6:3: unknown command \"bogus\"")
+                    && p.contains("move-left, move-right")
+                    && p.contains("edit-field")),
             "{problems:?}"
         );
         // Quit and help stay reachable.
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(km.lookup(&q), Some(Command::Quit));
+        assert_eq!(km.lookup(&q), Some(KeyCommand::Quit));
         let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
-        assert_eq!(km.lookup(&x), Some(Command::Help));
+        assert_eq!(km.lookup(&x), Some(KeyCommand::Help));
 
         // A file that is not YAML: its position, and the defaults.
         let (km, _, problems) = from_text("cfg.yaml", "keys:\n  quit: [q\n  help: ?\n");
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].starts_with("cfg.yaml:3:"), "{problems:?}");
         assert!(problems[0].ends_with("the whole file is ignored (default keys and theme)"));
-        assert_eq!(km.lookup(&q), Some(Command::Quit));
+        assert_eq!(km.lookup(&q), Some(KeyCommand::Quit));
 
         // An unknown top-level key.
         let (_, _, problems) = from_text("cfg.yaml", "keys: {}\nthem:\n  accent: red\n");
@@ -166,8 +168,8 @@ mod tests {
     #[test]
     fn help_is_never_left_without_a_key() {
         let (km, _, problems) = from_text("c", "keys:\n  filter: ['?']\n");
-        assert_eq!(km.hint(Command::Filter), "?");
-        assert_ne!(km.hint(Command::Help), "(unbound)", "{problems:?}");
+        assert_eq!(km.hint(KeyCommand::Filter), "?");
+        assert_ne!(km.hint(KeyCommand::Help), "(unbound)", "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("help")), "{problems:?}");
     }
 }

@@ -80,7 +80,7 @@ impl Theme {
                 _ => problems.push(format!("unknown theme entry {k:?}")),
             }
         }
-        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        if crate::env::Env::get().os("NO_COLOR").is_some() {
             t.color = false;
         }
         (t, problems)

@@ -1,119 +1,27 @@
-//! The board screen's worker: one thread runs the screen's git work in
-//! order (commits, reloads, sync, history), so the screen never waits on
-//! it, and sends each result back as an [`Event`].
+//! The board screen's worker: it runs the effects the app asks for off
+//! the screen's thread, so the screen never waits on git, and sends each
+//! result back as an [`Event`]. Two queues, each on its own thread:
+//! changes (commits, undo, sync), in order, and reads (the board, card
+//! files, status, history, evidence), which never wait behind a sync.
+//! A read the app asks for again while the last one still waits is
+//! folded into it (status, stale checks, card files).
 //!
 //! On quit the worker is [closed](Worker::close): reads nobody waits for
 //! are dropped, a sync not started is not started, and the changes the
 //! user made are still made, each told on the [`Report`] channel close
-//! returns (so each result is paired with its job exactly). A sync in
+//! returns (so each result is paired with its change exactly). A sync in
 //! progress is stopped by [`stop_child_processes`]: its `git` dies, the
 //! sync returns, and the changes queued behind it go through.
 
-use super::{insights, moves, repo_status, Event};
-use crate::model::id;
-use crate::ops::{self, editor};
-use crate::store::Board;
+use super::app::{Effect, Insights, RepoStatus, Runner};
+use super::{moves, Event};
+use crate::git;
+use crate::ops;
+use crate::store::{self, Board};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-
-/// Work for the worker thread.
-pub(super) enum Job {
-    Apply(ops::Action),
-    /// `H` `L` `J` `K` presses, applied to the card as it is when they
-    /// commit.
-    Move(moves::Intent),
-    /// A note written in $EDITOR: its file is removed once the note is
-    /// committed, and kept (and named) if that fails.
-    ApplyNote(ops::Action, PathBuf),
-    /// Undo (false) or redo (true) one change.
-    Undo {
-        redo: bool,
-    },
-    Reload,
-    Status,
-    /// What `r` offers for a card: its metric's recent runs, or keys.
-    Runs {
-        card: String,
-    },
-    /// Record a run's result on a card.
-    Record {
-        card: String,
-        source: String,
-    },
-    /// Check these cards' evidence against `dvc.lock` and the run stores.
-    Stale(Vec<crate::model::Card>),
-    Resolve(editor::EditConflict, editor::Choice),
-    Sync,
-    History(String),
-    Insights,
-}
-
-impl Job {
-    /// The change to the board this job makes, in a few words ("moving
-    /// 3fk2x7 to evaluation"): what quitting must finish, or say it did
-    /// not. None for reads and for a sync.
-    pub(super) fn change(&self) -> Option<String> {
-        let short = |card: &str| id::short(card).to_string();
-        Some(match self {
-            Job::Apply(action) => describe(action),
-            Job::Move(intent) => intent.describe(),
-            Job::ApplyNote(action, kept) => format!(
-                "{} (the note is kept in {})",
-                describe(action),
-                kept.display()
-            ),
-            Job::Undo { redo: false } => "undoing your last change".into(),
-            Job::Undo { redo: true } => "redoing the change undone last".into(),
-            Job::Record { card, source } => {
-                format!("recording the result of {source} on {}", short(card))
-            }
-            Job::Resolve(conflict, _) => {
-                format!("saving your edit of {}", short(&conflict.card_id))
-            }
-            Job::Sync
-            | Job::Reload
-            | Job::Status
-            | Job::Runs { .. }
-            | Job::Stale(_)
-            | Job::History(_)
-            | Job::Insights => return None,
-        })
-    }
-
-    fn running(&self) -> Running {
-        match (self, self.change()) {
-            (Job::Sync, _) => Running::Sync,
-            (_, Some(what)) => Running::Change(what),
-            (_, None) => Running::Read,
-        }
-    }
-}
-
-/// "moving 3fk2x7 to evaluation", "adding a note to 3fk2x7".
-fn describe(action: &ops::Action) -> String {
-    use ops::Action::*;
-    let short = |card: &str| id::short(card).to_string();
-    match action {
-        Add(new) => format!("adding {:?}", new.title),
-        Move { card, lane, .. } => format!("moving {} to {lane}", short(card)),
-        Set { card, .. } | SetChecked { card, .. } | Replace { card, .. } => {
-            format!("saving {}", short(card))
-        }
-        Note { card, .. } => format!("adding a note to {}", short(card)),
-        Verdict { card, .. } => format!("saving the verdict of {}", short(card)),
-        Archive { card } => format!("archiving {}", short(card)),
-        Restore { card } => format!("restoring {}", short(card)),
-        Claim { card, .. } => format!("claiming {}", short(card)),
-        Release { card } => format!("releasing {}", short(card)),
-        Record(r) => format!("recording the result of {}", short(&r.card)),
-        Undo { .. } => "undoing".to_string(),
-        Redo { .. } => "redoing".to_string(),
-        Commit { .. } => "committing the board".to_string(),
-        Init(_) => "creating the board".to_string(),
-    }
-}
 
 /// What the worker is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,8 +29,6 @@ pub(super) enum Running {
     /// A change to the board, in a few words.
     Change(String),
     Sync,
-    /// A read (reload, status, history...): nobody waits for it on quit.
-    Read,
 }
 
 /// What the worker tells once the board is quitting.
@@ -130,26 +36,35 @@ pub(super) enum Running {
 pub(super) enum Report {
     /// It starts on this change (in a few words).
     Started(String),
-    /// A job ended (the one running at `close`, or one started since):
+    /// A change ended (the one running at `close`, or one started since):
     /// its result.
     Ended(Event),
 }
 
 #[derive(Default)]
 struct State {
-    queue: VecDeque<Job>,
+    queue: VecDeque<Effect>,
     running: Option<Running>,
-    /// Quitting: no job is added; those queued are the changes to finish,
-    /// and what happens is told here instead of to the board.
+    /// Quitting: no effect is added; those queued are the changes to
+    /// finish, and what happens is told here instead of to the board.
     closing: Option<Sender<Report>>,
+    /// Quitting: stop after the job at hand (the reads' queue).
+    stopped: bool,
 }
 
-struct Shared {
+struct Queue {
     state: Mutex<State>,
     wake: Condvar,
 }
 
-impl Shared {
+impl Queue {
+    fn new() -> Arc<Queue> {
+        Arc::new(Queue {
+            state: Mutex::new(State::default()),
+            wake: Condvar::new(),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -158,7 +73,7 @@ impl Shared {
 /// What the worker had to do when the board quit.
 #[derive(Debug, Default)]
 pub(super) struct Left {
-    /// The job in progress.
+    /// The change in progress.
     pub running: Option<Running>,
     /// Syncs asked for and not started (they will not be).
     pub syncs_not_started: usize,
@@ -166,31 +81,42 @@ pub(super) struct Left {
     pub changes_queued: usize,
 }
 
-/// The worker thread and its queue.
+/// The worker's two threads and their queues.
 pub(super) struct Worker {
-    shared: Arc<Shared>,
+    changes: Arc<Queue>,
+    reads: Arc<Queue>,
     thread: std::thread::JoinHandle<()>,
 }
 
 impl Worker {
     /// Start the worker on the board at `root`; results go to `tx`.
     pub fn start(root: PathBuf, tx: Sender<Event>) -> Worker {
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
-            wake: Condvar::new(),
-        });
-        let s = shared.clone();
-        let thread = std::thread::spawn(move || work(&root, &s, &tx));
-        Worker { shared, thread }
+        let (changes, reads) = (Queue::new(), Queue::new());
+        let (q, r, t) = (changes.clone(), root.clone(), tx.clone());
+        let thread = std::thread::spawn(move || work(&r, &q, &t));
+        let q = reads.clone();
+        std::thread::spawn(move || work(&root, &q, &tx));
+        Worker {
+            changes,
+            reads,
+            thread,
+        }
     }
 
-    /// Queue a job (none once the board is quitting).
-    pub fn send(&self, job: Job) {
-        let mut s = self.shared.lock();
-        if s.closing.is_none() {
-            s.queue.push_back(job);
-            self.shared.wake.notify_one();
+    /// Queue an effect that runs on the worker (the screen's own are not
+    /// taken; nothing is once the board is quitting).
+    pub fn send(&self, effect: Effect) {
+        let queue = match effect.runner() {
+            Runner::Changes => &self.changes,
+            Runner::Reads => &self.reads,
+            Runner::Screen => return,
+        };
+        let mut s = queue.lock();
+        if s.closing.is_some() || s.stopped {
+            return;
         }
+        fold(&mut s.queue, effect);
+        queue.wake.notify_one();
     }
 
     /// The board quits: the reads and syncs still queued are dropped, the
@@ -198,12 +124,18 @@ impl Worker {
     /// stops. A sync in progress is stopped (its child processes killed).
     /// From now on the worker tells what it does on the channel returned.
     pub fn close(&self) -> (Left, Receiver<Report>) {
+        {
+            let mut r = self.reads.lock();
+            r.stopped = true;
+            r.queue.clear();
+            self.reads.wake.notify_one();
+        }
         let (report, reports) = mpsc::channel();
-        let mut s = self.shared.lock();
+        let mut s = self.changes.lock();
         s.closing = Some(report);
-        let syncs = s.queue.iter().filter(|j| matches!(j, Job::Sync)).count();
-        s.queue.retain(|j| j.change().is_some());
-        self.shared.wake.notify_one();
+        let syncs = s.queue.iter().filter(|e| matches!(e, Effect::Sync)).count();
+        s.queue.retain(|e| e.change().is_some());
+        self.changes.wake.notify_one();
         if s.running == Some(Running::Sync) {
             // Under the lock: the worker cannot start another job (and its
             // children) meanwhile.
@@ -220,46 +152,83 @@ impl Worker {
     /// Stop waiting: the changes still queued are dropped (returned, for
     /// the user), and whatever the job in progress started is killed.
     pub fn give_up(&self) -> Vec<String> {
-        let mut s = self.shared.lock();
-        let dropped = s.queue.drain(..).filter_map(|j| j.change()).collect();
+        let mut s = self.changes.lock();
+        let dropped = s.queue.drain(..).filter_map(|e| e.change()).collect();
         stop_child_processes();
         dropped
     }
 
-    /// Whether the worker has stopped (after `close`, once the queue is
-    /// done).
+    /// Whether the changes' thread has stopped (after `close`, once its
+    /// queue is done).
     pub fn is_finished(&self) -> bool {
         self.thread.is_finished()
     }
 }
 
-fn work(root: &Path, shared: &Shared, tx: &Sender<Event>) {
+/// Queue `effect`, folding a read into the same read still waiting: the
+/// newer stale check replaces the older, status is read once, and card
+/// files waiting to be read gather in one read.
+fn fold(queue: &mut VecDeque<Effect>, effect: Effect) {
+    match effect {
+        Effect::Status if queue.iter().any(|e| matches!(e, Effect::Status)) => {}
+        Effect::CheckStale(cards) => {
+            queue.retain(|e| !matches!(e, Effect::CheckStale(_)));
+            queue.push_back(Effect::CheckStale(cards));
+        }
+        Effect::ReadCards(ids) => {
+            match queue.iter_mut().find_map(|e| match e {
+                Effect::ReadCards(waiting) => Some(waiting),
+                _ => None,
+            }) {
+                Some(waiting) => waiting.extend(ids),
+                None => queue.push_back(Effect::ReadCards(ids)),
+            }
+        }
+        effect => queue.push_back(effect),
+    }
+}
+
+fn work(root: &Path, queue: &Queue, tx: &Sender<Event>) {
     loop {
-        let job = {
-            let mut s = shared.lock();
+        let effect = {
+            let mut s = queue.lock();
             s.running = None;
-            let job = loop {
-                if let Some(job) = s.queue.pop_front() {
-                    break job;
+            let effect = loop {
+                if s.stopped {
+                    return;
+                }
+                if let Some(effect) = s.queue.pop_front() {
+                    break effect;
                 }
                 if s.closing.is_some() {
                     return;
                 }
-                s = shared.wake.wait(s).unwrap_or_else(|e| e.into_inner());
+                s = queue.wake.wait(s).unwrap_or_else(|e| e.into_inner());
             };
-            s.running = Some(job.running());
-            if let (Some(report), Some(what)) = (&s.closing, job.change()) {
+            s.running = match (&effect, effect.change()) {
+                (Effect::Sync, _) => Some(Running::Sync),
+                (_, Some(what)) => Some(Running::Change(what)),
+                (_, None) => None,
+            };
+            if let (Some(report), Some(what)) = (&s.closing, effect.change()) {
                 let _ = report.send(Report::Started(what));
             }
-            job
+            effect
         };
-        let (ev, wrote) = run_job(root, job);
+        let Some((ev, wrote)) = run(root, effect) else {
+            continue;
+        };
         // Quitting (since before the job ended, or after): told to the
         // one waiting for it, not to the board.
-        if let Some(report) = shared.lock().closing.clone() {
+        let s = queue.lock();
+        if s.stopped {
+            return;
+        }
+        if let Some(report) = s.closing.clone() {
             let _ = report.send(Report::Ended(ev));
             continue;
         }
+        drop(s);
         if tx.send(ev).is_err() {
             return;
         }
@@ -271,73 +240,131 @@ fn work(root: &Path, shared: &Shared, tx: &Sender<Event>) {
     }
 }
 
-/// One job on the worker: its event, and whether it changed the
-/// repository (a commit, a sync).
-fn run_job(root: &Path, job: Job) -> (Event, bool) {
-    let text = |e: anyhow::Error| format!("{e:#}");
+/// One effect on the worker: its event, and whether it changed the
+/// repository (a commit, a sync). None for the screen's own effects
+/// (never sent here).
+fn run(root: &Path, effect: Effect) -> Option<(Event, bool)> {
+    let err = ops::Error::from;
     // Who acts and when, as git would commit here.
     let ctx = || ops::Context::from_env();
-    let applied = |result: Result<ops::Outcome, String>| {
+    let applied = |result: Result<ops::Outcome, ops::Error>| {
         let ok = result.is_ok();
         (Event::Applied(result), ok)
     };
-    match job {
-        Job::History(id) => {
-            let r = crate::history::timeline(root, &id).map_err(text);
-            (Event::History(id, r), false)
-        }
-        Job::Insights => (Event::Insights(insights(root).map_err(text)), false),
-        Job::Sync => {
-            let opts = crate::sync::Options::from_env();
-            (
-                Event::Synced(crate::sync::sync(root, &opts).map_err(text)),
-                true,
-            )
-        }
-        Job::Resolve(conflict, choice) => applied(conflict.resolve(&ctx(), choice).map_err(text)),
-        Job::Undo { redo } => {
-            let action = match redo {
-                true => ops::Action::Redo { n: 1 },
-                false => ops::Action::Undo { n: 1 },
-            };
+    Some(match effect {
+        Effect::Apply { action, note } => {
             let result = ops::apply(&ctx(), root, action);
-            (
-                Event::Undone(result.map(|o| o.summary).map_err(|e| e.to_string())),
-                true,
-            )
-        }
-        Job::ApplyNote(action, kept) => applied(match ops::apply(&ctx(), root, action) {
-            Ok(o) => {
-                if let Some(dir) = kept.parent() {
-                    let _ = std::fs::remove_dir_all(dir);
+            match (note, result) {
+                // The note is committed: its file goes.
+                (Some(kept), Ok(o)) => {
+                    if let Some(dir) = kept.parent() {
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
+                    applied(Ok(o))
                 }
-                Ok(o)
+                (Some(kept), Err(e)) => applied(Err(e.context(format!(
+                    "the note was not added; it is kept in {}",
+                    kept.display()
+                )))),
+                (None, result) => applied(result),
             }
-            Err(e) => Err(format!("{e:#}\nyour note is kept in {}", kept.display())),
-        }),
-        Job::Apply(action) => match ops::apply(&ctx(), root, action) {
-            Ok(o) => applied(Ok(o)),
-            Err(ops::Error::Conflict(c)) => (Event::Conflict(*c), false),
-            Err(e) => applied(Err(e.to_string())),
-        },
-        Job::Move(intent) => {
-            let result = moves::commit(&ctx(), root, &intent).map_err(text);
+        }
+        Effect::Move(intent) => {
+            let result = moves::commit(&ctx(), root, &intent).map_err(err);
             let wrote = matches!(result, Ok(moves::Moved::Done(_)));
             (Event::Moved(intent.id, result), wrote)
         }
-        Job::Record { card, source } => {
-            applied(crate::evidence::pick::record(&ctx(), root, &card, &source))
+        Effect::Undo | Effect::Redo => {
+            let action = match effect {
+                Effect::Redo => ops::Action::Redo { n: 1 },
+                _ => ops::Action::Undo { n: 1 },
+            };
+            let result = ops::apply(&ctx(), root, action);
+            (Event::Undone(result.map(|o| o.summary)), true)
         }
-        Job::Reload => (Event::Loaded(Board::load(root).map_err(text)), false),
-        Job::Status => (Event::Status(repo_status(root)), false),
-        Job::Runs { card } => {
-            let offer = crate::evidence::pick::offer_for(root, &card, 12);
-            (Event::Runs(card, offer), false)
+        // A budget the recorded cost goes over is said with the result.
+        Effect::RecordResult { card, source } => applied(
+            crate::evidence::pick::record(&ctx(), root, &card, &source).map(|mut o| {
+                o.summary += &crate::history::budget::warning_text(root, &o.card, o.commit);
+                o
+            }),
+        ),
+        Effect::ResolveEdit(conflict, choice) => {
+            applied(conflict.resolve(&ctx(), choice).map_err(err))
         }
-        Job::Stale(cards) => (
+        Effect::Sync => {
+            let opts = crate::sync::Options::from_env();
+            (
+                Event::Synced(crate::sync::sync(root, &opts).map_err(err)),
+                true,
+            )
+        }
+        Effect::Reload => (Event::Loaded(Board::load(root).map_err(err)), false),
+        Effect::Status => (Event::Status(repo_status(root)), false),
+        Effect::ReadCards(ids) => (
+            Event::CardFiles(crate::watch::read_changed(root, &ids)),
+            false,
+        ),
+        Effect::CheckStale(cards) => (
             Event::Stale(crate::evidence::stale::check_cards(root, &cards)),
             false,
         ),
+        Effect::LoadHistory(id) => {
+            let r = crate::history::timeline(root, &id).map_err(err);
+            (Event::History(id, r), false)
+        }
+        Effect::LoadInsights => (Event::Insights(insights(root).map_err(err)), false),
+        Effect::LoadRuns { card } => {
+            let offer = crate::evidence::pick::offer_for(root, &card, 12);
+            (Event::Runs(card, offer), false)
+        }
+        Effect::EditInEditor(_) | Effect::NoteInEditor { .. } | Effect::Rewatch | Effect::Quit => {
+            return None
+        }
+    })
+}
+
+/// Hypotheses and flow for the views (off the screen's thread).
+pub fn insights(root: &Path) -> anyhow::Result<Insights> {
+    let board = Board::load(root)?;
+    let history = crate::history::board_history(root)?;
+    let flow = crate::history::flow::flow(
+        &history,
+        &board.config,
+        None,
+        crate::model::date::now_secs(),
+    );
+    Ok(Insights {
+        hypotheses: crate::history::report::hypotheses(&board, &history),
+        flow,
+    })
+}
+
+/// Branch and uncommitted board files.
+pub fn repo_status(root: &Path) -> RepoStatus {
+    let Ok(repo) = git::open(root) else {
+        return RepoStatus {
+            branch: "(no git)".into(),
+            ..Default::default()
+        };
+    };
+    let uncommitted = git::repo_path(&repo, root, store::BOARD_DIR)
+        .and_then(|dir| git::changed_paths(&repo, &format!("{dir}/")))
+        .map(|p| p.len())
+        .unwrap_or(0);
+    // Ahead/behind the remote-tracking branch, as of the last fetch.
+    let upstream = git::check_ready(&repo)
+        .ok()
+        .and_then(|b| crate::sync::remote::upstream(&repo, &b, None).ok())
+        .and_then(|(r, b)| repo.refname_to_id(&format!("refs/remotes/{r}/{b}")).ok());
+    let ahead_behind = match (repo.head().ok().and_then(|h| h.target()), upstream) {
+        (Some(h), Some(u)) => repo.graph_ahead_behind(h, u).ok(),
+        _ => None,
+    };
+    RepoStatus {
+        branch: git::branch_name(&repo),
+        uncommitted,
+        ahead_behind,
     }
 }
 

@@ -209,10 +209,11 @@ impl BoardWatcher {
     /// Watch the board at `root` (and HEAD and branches in `git_dir`),
     /// calling `send` with each batch of changes. Falls back to polling if
     /// native events are unavailable (e.g. the inotify limit is reached);
-    /// `LANES_WATCH=poll` forces polling.
+    /// `poll` forces polling (`LANES_WATCH=poll`).
     pub fn start(
         root: &Path,
         git_dir: Option<&Path>,
+        poll: bool,
         send: impl Fn(Changes) + Send + Clone + 'static,
     ) -> Result<BoardWatcher, String> {
         let handler = |send: Box<dyn Fn(Changes) + Send>, root: PathBuf, git: Option<PathBuf>| {
@@ -243,7 +244,7 @@ impl BoardWatcher {
                 }
             }
         };
-        let force_poll = std::env::var("LANES_WATCH").is_ok_and(|v| v == "poll");
+        let force_poll = poll;
         let git = git_dir.map(Path::to_path_buf);
         let native_err = if force_poll {
             "polling was asked for (LANES_WATCH=poll)".to_string()

@@ -93,6 +93,11 @@ pub fn render(app: &App) -> Terminal<TestBackend> {
     terminal
 }
 
+/// Where the board's parts are on the app's screen, as drawing puts them.
+pub fn screen(app: &App) -> lanes::tui::layout::Screen {
+    lanes::tui::layout::screen(app.first_col, app.columns.len(), app.size)
+}
+
 /// The rendered buffer of a freshly drawn app.
 pub fn buffer(app: &App) -> Buffer {
     render(app).backend().buffer().clone()
@@ -194,7 +199,7 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
 pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
     for e in effects {
         match e {
-            Effect::Apply { action } => {
+            Effect::Apply { action, .. } => {
                 let outcome = lanes::ops::apply(&lanes::ops::Context::from_env(), root, action)
                     .unwrap_or_else(|e| panic!("the action failed: {e:#}"));
                 app.on_applied(Ok(outcome));
@@ -204,7 +209,7 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
             Effect::Move(intent) => {
                 let result =
                     lanes::tui::moves::commit(&lanes::ops::Context::from_env(), root, &intent)
-                        .map_err(|e| format!("{e:#}"));
+                        .map_err(lanes::ops::Error::from);
                 app.on_moved(intent.id, result);
             }
             // What the event loop does with them: the worker runs the
@@ -216,7 +221,7 @@ pub fn run_effects(app: &mut App, root: &Path, effects: Vec<Effect>) {
                 } else {
                     lanes::ops::undo::undo(root, &ctx, 1)
                 };
-                app.on_undone(result.map(|o| o.summary()).map_err(|e| format!("{e:#}")));
+                app.on_undone(result.map(|o| o.summary()).map_err(lanes::ops::Error::from));
                 app.on_loaded(lanes::store::Board::load(root).expect("the board reads"));
             }
             other => panic!("unexpected effect {other:?}"),

@@ -174,10 +174,10 @@ impl Snapshot {
             let hit = recs.peek().filter(|r| {
                 &bytes[r.id.clone()] == id.as_bytes()
                     && Stamp::trusts(&r.stamp, stamp.as_ref(), since)
-                    // Listing reads the head of every cached card; loading
-                    // cards decodes them whole and reads the file if that
-                    // fails.
-                    && (!encoded || codec::head(&bytes[r.card.clone()]).is_some())
+                    // Listing, ready and the link graph read the head of
+                    // every cached card (loading cards decodes them whole
+                    // and reads the file if that fails).
+                    && codec::head(&bytes[r.card.clone()]).is_some()
             });
             match hit {
                 Some(r) => slots.push(Some(Source::Cached(r.card.clone(), r.json.clone()))),
@@ -262,6 +262,25 @@ impl Snapshot {
         }
     }
 
+    /// The head of every readable card, in id order: links, placement and
+    /// progress of the whole board without decoding a card.
+    pub fn heads(&self) -> Vec<Head<'_>> {
+        self.entries
+            .iter()
+            .filter_map(|e| self.head_of(e))
+            .collect()
+    }
+
+    /// For a caller that read heads only: rewrite the cache if many cards
+    /// changed since it was written, and bring the summary index up to
+    /// date (what [`Snapshot::into_cards`] does).
+    pub fn settle(&self) {
+        if self.outdated {
+            self.save(&[]);
+        }
+        self.reconcile_summary();
+    }
+
     fn reread(&self, root: &Path, id: &str) -> Result<Card, Problem> {
         let rel = card_path(id);
         let bytes = crate::store::read_board_file(root, &rel)?;
@@ -281,8 +300,9 @@ impl Snapshot {
     }
 
     /// The head of an entry's card (`None`: a cached card that does not
-    /// read, reported when it is decoded).
-    fn head_of<'a>(&'a self, e: &'a Entry) -> Option<Head<'a>> {
+    /// read, reported when it is decoded; load made sure a cached one
+    /// reads).
+    pub fn head_of<'a>(&'a self, e: &'a Entry) -> Option<Head<'a>> {
         match &e.source {
             Source::Read(card) => Some(Head::of(card)),
             Source::Encoded(c, _) => codec::head(c),
@@ -306,6 +326,8 @@ impl Snapshot {
                 rank: h.rank,
                 title: h.title,
                 archived: h.archived,
+                depends_on: h.depends_on,
+                parent: h.parent,
             });
         }
         // Card files that are not among the readable cards.
@@ -417,16 +439,19 @@ impl Snapshot {
     }
 
     /// Write, as one JSON array, the cards `keep` selects, in board order
-    /// (lane, rank, id), using the cache's JSON where it has it. Returns the
+    /// (lane, rank, id), using the cache's JSON where it has it. `more`
+    /// gives fields to add to a card's object (JSON text of `"key":value`
+    /// pairs: what depends on other cards, never cached). Returns the
     /// problems of unreadable cards.
     pub fn write_json(
         &self,
         root: &Path,
         config: &BoardConfig,
         keep: impl Fn(&Head) -> bool,
+        more: impl Fn(&Head) -> String,
         out: &mut impl Write,
     ) -> Result<Vec<Problem>> {
-        self.write_json_page(root, config, keep, (0, usize::MAX), out)
+        self.write_json_page(root, config, keep, more, (0, usize::MAX), out)
             .map(|(problems, _)| problems)
     }
 
@@ -438,6 +463,7 @@ impl Snapshot {
         root: &Path,
         config: &BoardConfig,
         keep: impl Fn(&Head) -> bool,
+        more: impl Fn(&Head) -> String,
         (skip, take): (usize, usize),
         out: &mut impl Write,
     ) -> Result<(Vec<Problem>, usize)> {
@@ -468,7 +494,8 @@ impl Snapshot {
             };
             if keep(&head) {
                 let lane = config.lane_index(head.lane).unwrap_or(usize::MAX);
-                items.push((lane, head.lane, head.rank, head.id, text));
+                let extra = more(&head);
+                items.push((lane, head.lane, head.rank, head.id, text, extra));
             }
         }
         items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
@@ -478,7 +505,15 @@ impl Snapshot {
             if i > 0 {
                 out.write_all(b",")?;
             }
-            out.write_all(item.4)?;
+            match item.4.strip_suffix(b"}") {
+                Some(open) if !item.5.is_empty() => {
+                    out.write_all(open)?;
+                    out.write_all(if open.ends_with(b"{") { b"" } else { b"," })?;
+                    out.write_all(item.5.as_bytes())?;
+                    out.write_all(b"}")?;
+                }
+                _ => out.write_all(item.4)?,
+            }
         }
         out.write_all(b"]\n")?;
         let missing_json = made

@@ -11,9 +11,10 @@
 //!   once, that says which cached entries a card file still vouches for;
 //! - [`cards`]: every card in a compact form with its `list --json` text,
 //!   for whole-board reads (`cards-v1`);
-//! - [`summary`]: each card's id, lane, rank, title and archived flag, for
-//!   commands that change one card (`index-v2`), kept apart so that a
-//!   change never rewrites the card cache;
+//! - [`summary`]: each card's id, lane, rank, title, archived flag and
+//!   `depends_on` and `parent` links, for commands that change one card
+//!   (`index-v2`), kept apart so that a change never rewrites the card
+//!   cache;
 //! - the history cache (`history-v2`) is written by
 //!   [`history`](crate::history) in the same envelope.
 //!

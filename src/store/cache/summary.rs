@@ -1,8 +1,9 @@
 //! The summary index, `index-v2`: for every card its id, lane, rank,
-//! title and archived flag, all that a command changing one card needs to
+//! title, archived flag and the links that may not close a cycle
+//! (`depends_on`, `parent`), all that a command changing one card needs to
 //! know about the others (where to place a card, which ids are taken, what
-//! a short id means). Loading it costs what changed since it was written,
-//! not the size of the board:
+//! a short id means, whether a new link closes a cycle). Loading it costs
+//! what changed since it was written, not the size of the board:
 //!
 //! - the cards folder's own stamp says whether a card file was added,
 //!   removed or replaced by a rename since (lanes' own writes, git's
@@ -38,13 +39,20 @@
 //! ([`Summaries::walk`]): placing a card at the bottom of a lane reads its
 //! last block.
 //!
+//! The links are a section of their own, read only by a command that asks
+//! for a card's links ([`Summaries::links`]: `lanes link` following
+//! `depends_on` or `parent` links to see whether a new one closes a
+//! cycle), never by a move.
+//!
 //! Sections (see [`envelope`]): the meta (the cards folder's stamp and the
 //! index file's stamp the rows were checked against, each only when
 //! settled; the ids of card files that could not be read; each lane's
 //! blocks with their first and last card); the ids (a [`table`] of every
-//! readable card's id and stamp); then the blocks, lane by lane, each a
-//! run of cards: archived (u8), id (u8 length), rank (u16 length), title
-//! (u32 length).
+//! readable card's id and stamp); the links (every card with a
+//! `depends_on` or `parent` link, in id order: id (u8 length), parent (u32
+//! length, empty for none), how many `depends_on` ids (u32), each (u32
+//! length)); then the blocks, lane by lane, each a run of cards: archived
+//! (u8), id (u8 length), rank (u16 length), title (u32 length).
 
 use super::envelope::{self, Sealed};
 use super::table::{self, now_ns, Row as IdRow, Stamp};
@@ -53,13 +61,14 @@ use crate::store::scan::{self, file_stamp};
 use crate::store::{read_cards, Problem};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 const KIND: &str = "summary";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 const META: usize = 0;
 const IDS: usize = 1;
-const FIRST_BLOCK: usize = 2;
+const LINKS: usize = 2;
+const FIRST_BLOCK: usize = 3;
 /// Cards per block of a lane.
 pub const BLOCK: usize = 256;
 
@@ -71,6 +80,125 @@ pub(crate) struct Row {
     pub rank: String,
     pub title: String,
     pub archived: bool,
+    pub links: Linked,
+}
+
+/// A card's links that may not close a cycle, as its file stores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Linked {
+    /// The cards it depends on.
+    pub depends_on: Vec<String>,
+    /// The card it is part of.
+    pub parent: Option<String>,
+}
+
+impl Linked {
+    pub fn of(card: &crate::model::Card) -> Linked {
+        Linked {
+            depends_on: card.depends_on.clone(),
+            parent: card.parent.clone(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.depends_on.is_empty() && self.parent.is_none()
+    }
+}
+
+/// Every linked card's links, by id.
+type LinkMap = BTreeMap<String, Linked>;
+
+fn encode_links<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in rows.filter(|r| !r.links.is_empty()) {
+        put_text(&mut out, 1, &r.id);
+        put_text(&mut out, 4, r.links.parent.as_deref().unwrap_or(""));
+        out.extend_from_slice(&(r.links.depends_on.len() as u32).to_le_bytes());
+        for d in &r.links.depends_on {
+            put_text(&mut out, 4, d);
+        }
+    }
+    out
+}
+
+/// The links section as read: its bytes and where each linked card's id
+/// and links are, in id order. Nothing is decoded until a card's links
+/// are asked for (a cycle check visits a part of the board).
+#[derive(Debug)]
+struct LinkTable {
+    bytes: Vec<u8>,
+    /// Per linked card: its id, and where its links start.
+    rows: Vec<(std::ops::Range<usize>, usize)>,
+}
+
+impl LinkTable {
+    /// `None` if the section does not read (cut short, out of order).
+    fn parse(bytes: Vec<u8>) -> Option<LinkTable> {
+        let mut rows = Vec::new();
+        let mut c = Cursor { b: &bytes, pos: 0 };
+        while c.pos < bytes.len() {
+            let n = usize::from(*c.take(1)?.first()?);
+            let id = c.pos..c.pos + n;
+            c.take(n)?;
+            let at = c.pos;
+            let parent = c.len(4)?;
+            c.take(parent)?;
+            for _ in 0..c.count()? {
+                let n = c.len(4)?;
+                c.take(n)?;
+            }
+            if rows
+                .last()
+                .is_some_and(|(last, _): &(std::ops::Range<usize>, usize)| {
+                    bytes[last.clone()] >= bytes[id.clone()]
+                })
+            {
+                return None;
+            }
+            rows.push((id, at));
+        }
+        Some(LinkTable { bytes, rows })
+    }
+
+    /// The links of the card at `at` (`None`: text that is not UTF-8).
+    fn decode(&self, at: usize) -> Option<Linked> {
+        let mut c = Cursor {
+            b: &self.bytes,
+            pos: at,
+        };
+        let parent = Some(c.text(4)?)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        let n = c.count()?;
+        let mut depends_on = Vec::with_capacity(n);
+        for _ in 0..n {
+            depends_on.push(c.text(4)?.to_string());
+        }
+        Some(Linked { depends_on, parent })
+    }
+
+    /// Card `id`'s links: none when it has no row; `None` when its row
+    /// does not read.
+    fn get(&self, id: &str) -> Option<Linked> {
+        match self
+            .rows
+            .binary_search_by(|(r, _)| self.bytes[r.clone()].cmp(id.as_bytes()))
+        {
+            Ok(i) => self.decode(self.rows[i].1),
+            Err(_) => Some(Linked::default()),
+        }
+    }
+
+    /// Every linked card's links; `None` if a row does not read.
+    fn all(&self) -> Option<LinkMap> {
+        self.rows
+            .iter()
+            .map(|(id, at)| {
+                let id = std::str::from_utf8(&self.bytes[id.clone()]).ok()?;
+                Some((id.to_string(), self.decode(*at)?))
+            })
+            .collect()
+    }
 }
 
 /// A card next to where another is placed: its id and rank.
@@ -278,11 +406,16 @@ impl<'a> Cursor<'a> {
         (n <= self.b.len() - self.pos).then_some(n)
     }
 
-    /// Text after its length of `n` bytes.
-    fn text(&mut self, n: usize) -> Option<&'a str> {
+    /// A length of `n` bytes.
+    fn len(&mut self, n: usize) -> Option<usize> {
         let mut len = [0u8; 8];
         len[..n].copy_from_slice(self.take(n)?);
-        let len = usize::try_from(u64::from_le_bytes(len)).ok()?;
+        usize::try_from(u64::from_le_bytes(len)).ok()
+    }
+
+    /// Text after its length of `n` bytes.
+    fn text(&mut self, n: usize) -> Option<&'a str> {
+        let len = self.len(n)?;
         std::str::from_utf8(self.take(len)?).ok()
     }
 
@@ -379,6 +512,22 @@ pub(crate) struct Summaries {
     /// Card files that cannot be read, by id.
     pub broken: HashMap<String, Problem>,
     lanes: Lanes,
+    links: Links,
+}
+
+/// Where the cards' links come from (those of [`Summaries::fresh`] are
+/// there).
+#[derive(Debug, Clone)]
+enum Links {
+    /// Every linked card's links (the index was just built).
+    Whole(Arc<LinkMap>),
+    /// The index file's links section, read when first asked for (`None`:
+    /// it does not read); `stale` as in [`Lanes::File`].
+    File {
+        sealed: Arc<Sealed>,
+        stale: Arc<BTreeSet<String>>,
+        parsed: Arc<OnceLock<Option<LinkTable>>>,
+    },
 }
 
 /// Which rows git says may have changed.
@@ -585,8 +734,9 @@ pub(crate) fn load(root: &Path) -> anyhow::Result<Summaries> {
     let results = reread_ids.chunks(4096).flat_map(|batch| {
         read_cards(root, batch).into_iter().map(|r| {
             r.map(|lc| {
+                let links = Linked::of(&lc.card);
                 let c = lc.card;
-                (c.id, c.lane, c.rank, c.title, c.archived)
+                (c.id, c.lane, c.rank, c.title, c.archived, links)
             })
         })
     });
@@ -596,7 +746,7 @@ pub(crate) fn load(root: &Path) -> anyhow::Result<Summaries> {
     let mut settled_rereads = 0;
     for ((i, stamp), result) in reread.iter().zip(results) {
         let id = &ids[*i];
-        let checked = result.and_then(|(card_id, lane, rank, title, archived)| {
+        let checked = result.and_then(|(card_id, lane, rank, title, archived, links)| {
             if card_id == *id {
                 Ok(Row {
                     id: card_id,
@@ -604,6 +754,7 @@ pub(crate) fn load(root: &Path) -> anyhow::Result<Summaries> {
                     rank,
                     title,
                     archived,
+                    links,
                 })
             } else {
                 Err(table::id_problem(root, &ids, id, &card_id))
@@ -655,14 +806,21 @@ pub(crate) fn load(root: &Path) -> anyhow::Result<Summaries> {
         fresh,
         broken,
         lanes: Lanes::Whole(BTreeMap::new()),
+        links: Links::Whole(Arc::default()),
     };
     let rewrite = path.is_some() && table::worth_rewriting(missing, settled_rereads + gone);
     match opened {
         Some(o) if !rewrite => {
+            let (sealed, stale) = (Arc::new(o.sealed), Arc::new(stale));
+            summaries.links = Links::File {
+                sealed: sealed.clone(),
+                stale: stale.clone(),
+                parsed: Arc::default(),
+            };
             summaries.lanes = Lanes::File {
-                sealed: Arc::new(o.sealed),
+                sealed,
                 lanes: Arc::new(o.meta.lanes),
-                stale: Arc::new(stale),
+                stale,
             }
         }
         _ => {
@@ -683,6 +841,12 @@ pub(crate) fn load(root: &Path) -> anyhow::Result<Summaries> {
                 }
             }
             summaries.lanes = Lanes::Whole(by_lane(all.iter().map(|(r, _)| r)));
+            summaries.links = Links::Whole(Arc::new(
+                all.iter()
+                    .filter(|(r, _)| !r.links.is_empty())
+                    .map(|(r, _)| (r.id.clone(), r.links.clone()))
+                    .collect(),
+            ));
             if let (Some(p), true) = (&path, rewrite) {
                 let meta = Meta {
                     folder: folder.filter(|f| f.settled(began)),
@@ -709,6 +873,7 @@ fn whole(o: &Opened, stale: &BTreeSet<String>) -> Option<Vec<(Row, Stamp)>> {
         .iter()
         .map(|r| (&o.ids[r.id.clone()], r.stamp))
         .collect();
+    let mut links = LinkTable::parse(o.sealed.read(LINKS)?)?.all()?;
     let mut out = Vec::with_capacity(o.rows.len());
     let mut section = FIRST_BLOCK;
     for lane in &o.meta.lanes {
@@ -729,6 +894,7 @@ fn whole(o: &Opened, stale: &BTreeSet<String>) -> Option<Vec<(Row, Stamp)>> {
                         rank: rank.to_string(),
                         title: title.to_string(),
                         archived,
+                        links: links.remove(id).unwrap_or_default(),
                     },
                     *stamp,
                 ));
@@ -803,6 +969,7 @@ fn write(
         meta.lanes.push(lane);
     }
     all.sort_unstable_by(|a, b| a.0.id.cmp(&b.0.id));
+    let links = encode_links(all.iter().map(|(r, _)| r));
     envelope::write(path, KIND, VERSION, since, |w| {
         w.section(|out| out.write_all(&meta.encode()))?;
         w.section(|out| {
@@ -811,6 +978,7 @@ fn write(
             }
             Ok(())
         })?;
+        w.section(|out| out.write_all(&links))?;
         for b in &blocks {
             w.section(|out| out.write_all(b))?;
         }
@@ -874,6 +1042,33 @@ impl Summaries {
             backwards,
         }
         .map(|(rank, id)| Neighbour { id, rank })
+    }
+
+    /// Card `id`'s `depends_on` and `parent` links as the index knows
+    /// them: the card read now, or the index file's links section (read
+    /// the first time a card's links are asked for). `None`: not known
+    /// here (the card changed or is gone since the file was written, or
+    /// the section does not read): read its file.
+    pub fn links(&self, id: &str) -> Option<Linked> {
+        if let Some(r) = self.fresh.get(id) {
+            return Some(r.links.clone());
+        }
+        match &self.links {
+            Links::Whole(map) => Some(map.get(id).cloned().unwrap_or_default()),
+            Links::File {
+                sealed,
+                stale,
+                parsed,
+            } => {
+                if stale.contains(id) {
+                    return None;
+                }
+                parsed
+                    .get_or_init(|| sealed.read(LINKS).and_then(LinkTable::parse))
+                    .as_ref()?
+                    .get(id)
+            }
+        }
     }
 
     /// Whether the cards folder is as this load found it (nothing has
@@ -1095,6 +1290,8 @@ pub(crate) struct Seen<'a> {
     pub rank: &'a str,
     pub title: &'a str,
     pub archived: bool,
+    pub depends_on: Vec<&'a str>,
+    pub parent: Option<&'a str>,
 }
 
 /// What a whole-board read checked, for [`reconcile`].
@@ -1142,6 +1339,10 @@ pub(crate) fn reconcile(scratch: &Scratch, checked: &Checked<'_>) {
                     rank: s.rank.to_string(),
                     title: s.title.to_string(),
                     archived: s.archived,
+                    links: Linked {
+                        depends_on: s.depends_on.iter().map(|d| d.to_string()).collect(),
+                        parent: s.parent.map(str::to_string),
+                    },
                 },
                 s.stamp,
             )
@@ -1204,6 +1405,108 @@ mod tests {
         assert_eq!(card_id_of(b".lanes/cards/abc.yml"), None);
     }
 
+    /// Every card's `depends_on` and `parent` survive the file (cards
+    /// without links take no room), are read from their own section only
+    /// when asked for, and a card changed since is left to its file.
+    #[test]
+    fn links_round_trip_and_are_read_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index");
+        let row = |i: usize, links: Linked| Row {
+            id: format!("c{i:05}"),
+            lane: ["a", "b"][i % 2].into(),
+            rank: format!("r{i:05}"),
+            title: format!("Card {i}"),
+            archived: i.is_multiple_of(7),
+            links,
+        };
+        let n = 2 * BLOCK + 5;
+        let all: Vec<(Row, Stamp)> = (0..n)
+            .map(|i| {
+                let links = match i % 3 {
+                    0 => Linked::default(),
+                    1 => Linked {
+                        depends_on: vec![format!("c{:05}", i + 1), "gone-card".into()],
+                        parent: None,
+                    },
+                    _ => Linked {
+                        depends_on: Vec::new(),
+                        parent: Some(format!("c{:05}", i / 2)),
+                    },
+                };
+                (row(i, links), Stamp::default())
+            })
+            .collect();
+        write(&path, 1, Meta::default(), all.clone()).unwrap();
+        let o = open(&path).unwrap();
+        // Only the linked cards are in the section, in id order.
+        let map = LinkTable::parse(o.sealed.read(LINKS).unwrap())
+            .unwrap()
+            .all()
+            .unwrap();
+        assert_eq!(
+            map.len(),
+            all.iter().filter(|(r, _)| !r.links.is_empty()).count()
+        );
+        // Rebuilding from the file keeps every card's links.
+        let mut kept = whole(&o, &BTreeSet::new()).unwrap();
+        kept.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        assert_eq!(kept, all);
+        // Asked through a load that follows the file: a card changed since
+        // is not known (its file is read), the rest are.
+        let stale: BTreeSet<String> = ["c00004".to_string()].into();
+        let sealed = Arc::new(o.sealed);
+        let s = Summaries {
+            root: dir.path().to_path_buf(),
+            scratch: None,
+            base: None,
+            folder: None,
+            changed: Vec::new(),
+            gone: Vec::new(),
+            file_ids: Vec::new(),
+            fresh: BTreeMap::new(),
+            broken: HashMap::new(),
+            lanes: Lanes::Whole(BTreeMap::new()),
+            links: Links::File {
+                sealed: sealed.clone(),
+                stale: Arc::new(stale),
+                parsed: Arc::default(),
+            },
+        };
+        for (r, _) in &all {
+            let got = s.links(&r.id);
+            if r.id == "c00004" {
+                assert_eq!(got, None);
+            } else {
+                assert_eq!(got.as_ref(), Some(&r.links), "{}", r.id);
+            }
+        }
+        // A damaged or disordered section does not read.
+        let bytes = sealed.read(LINKS).unwrap();
+        assert!(LinkTable::parse(bytes[..bytes.len() - 1].to_vec()).is_none());
+        let mut twice = bytes.clone();
+        twice.extend_from_slice(&bytes);
+        assert!(LinkTable::parse(twice).is_none());
+        // Text that is not UTF-8 in a row: that card's links are not
+        // known (its file is read), the others' are.
+        let mut bad = bytes.clone();
+        let at = bad
+            .windows(9)
+            .position(|w| w == b"gone-card")
+            .expect("a dependency's text");
+        bad[at] = 0xff;
+        let t = LinkTable::parse(bad).expect("the layout reads");
+        let (hit, rest): (Vec<_>, Vec<_>) = all
+            .iter()
+            .filter(|(r, _)| !r.links.is_empty())
+            .partition(|(r, _)| t.get(&r.id).is_none());
+        assert_eq!(hit.len(), 1);
+        assert!(rest
+            .iter()
+            .all(|(r, _)| t.get(&r.id).as_ref() == Some(&r.links)));
+        assert!(t.all().is_none());
+    }
+
     /// A lane walked from the file's blocks (with cards changed since and
     /// files gone) gives what sorting every card gives.
     #[test]
@@ -1218,6 +1521,7 @@ mod tests {
             rank,
             title: format!("Card {i}"),
             archived: false,
+            links: Linked::default(),
         };
         // Ranks in reverse id order, some tied.
         let all: Vec<(Row, Stamp)> = (0..n)
@@ -1250,6 +1554,7 @@ mod tests {
                 lanes: Arc::new(o.meta.lanes),
                 stale: Arc::new(stale.clone()),
             },
+            links: Links::Whole(Arc::default()),
         };
         let mut truth: Vec<(Row, Stamp)> = all
             .into_iter()

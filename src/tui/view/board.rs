@@ -234,7 +234,7 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
         items.push((format!("☑{done}/{total}"), t.muted()));
     }
     // Who holds a live claim on it (`lanes claim`).
-    if let Some(c) = card.live_claim(crate::model::date::now_secs()) {
+    if let Some(c) = card.live_claim(app.wall) {
         items.push((format!("⚑{}", fit(&c.by, 20)), t.accent()));
     }
     for l in &card.labels {

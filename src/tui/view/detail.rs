@@ -224,7 +224,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             Span::styled(
                 format!(
                     "  {} ticks items",
-                    app.keymap.hint(crate::tui::keymap::Command::Checklist)
+                    app.keymap.hint(crate::tui::command::KeyCommand::Checklist)
                 ),
                 t.muted(),
             ),
@@ -254,7 +254,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             out.push(Line::raw(format!("  {l}")));
         }
     }
-    let conflicts = crate::tui::app::recorded_conflicts(card);
+    let conflicts = crate::ops::resolve::recorded(card);
     if !conflicts.is_empty() {
         out.push(Line::raw(""));
         out.push(Line::from(vec![
@@ -265,7 +265,7 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             Span::styled(
                 format!(
                     "  {} resolves them",
-                    app.keymap.hint(crate::tui::keymap::Command::Conflicts)
+                    app.keymap.hint(crate::tui::command::KeyCommand::Conflicts)
                 ),
                 t.muted(),
             ),
@@ -274,10 +274,10 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             out.push(Line::raw(format!(
                 "  {}: kept {} ({}) · other {} ({})",
                 for_grid(&c.field),
-                for_grid(&crate::ops::brief(&c.kept)),
-                for_grid(&c.kept_by),
-                for_grid(&crate::ops::brief(&c.other)),
-                for_grid(&c.other_by)
+                for_grid(&crate::ops::brief(&c.kept.value)),
+                for_grid(&c.kept.who()),
+                for_grid(&crate::ops::brief(&c.other.value)),
+                for_grid(&c.other.who())
             )));
         }
     }

@@ -2,109 +2,68 @@
 //! view it was opened from first, then every board key by topic.
 
 use crate::tui::app::{App, Mode};
-use crate::tui::keymap::Command;
+use crate::tui::command::{KeyCommand, Topic};
 use ratatui::text::{Line, Span};
 
-/// Board commands by topic, in the order help shows them.
-const TOPICS: &[(&str, &[Command])] = &[
-    (
-        "Move around",
-        &[
-            Command::Left,
-            Command::Right,
-            Command::Up,
-            Command::Down,
-            Command::First,
-            Command::Last,
-            Command::PageUp,
-            Command::PageDown,
-            Command::Problems,
-        ],
-    ),
-    (
-        "Move cards",
-        &[
-            Command::MoveLeft,
-            Command::MoveRight,
-            Command::MoveUp,
-            Command::MoveDown,
-        ],
-    ),
-    (
-        "Change cards",
-        &[
-            Command::New,
-            Command::Open,
-            Command::Edit,
-            Command::EditTitle,
-            Command::EditLabels,
-            Command::EditAssignees,
-            Command::EditDue,
-            Command::Note,
-            Command::Verdict,
-            Command::RecordResult,
-            Command::Checklist,
-            Command::Conflicts,
-            Command::Archive,
-            Command::Undo,
-            Command::Redo,
-        ],
-    ),
-    (
-        "Views",
-        &[
-            Command::Filter,
-            Command::Lane,
-            Command::History,
-            Command::Hypotheses,
-            Command::Flow,
-            Command::Changes,
-            Command::Messages,
-        ],
-    ),
-    (
-        "Board and team",
-        &[Command::Reload, Command::Sync, Command::Help, Command::Quit],
-    ),
-];
-
 /// Keys of a view that are not keymap commands: (keys, what).
-fn view_keys(mode: &Mode) -> Vec<(&'static str, &'static str)> {
+fn view_keys(app: &App, mode: &Mode) -> Vec<(String, &'static str)> {
     let scroll = vec![
         ("j k ↑ ↓", "scroll a line"),
         ("Ctrl+d Ctrl+u", "scroll a page"),
         ("g G", "top, end"),
         ("Esc q", "close"),
     ];
+    let fixed = |keys: Vec<(&str, &'static str)>| {
+        keys.into_iter()
+            .map(|(k, what)| (k.to_string(), what))
+            .collect::<Vec<_>>()
+    };
     match mode {
         Mode::Board => Vec::new(),
         Mode::Detail { .. } => {
-            let mut k = scroll;
-            k.push(("Enter", "close"));
-            k.push(("t # @ D c v x e", "edit the card, as on the board"));
-            k.push(("T C", "tick the checklist, resolve conflicts"));
+            // The card's commands work here as on the board.
+            let card_keys = |topic: Topic| {
+                KeyCommand::in_topic(topic)
+                    .filter(|c| c.needs_card())
+                    .map(|c| app.keymap.hint(c))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let mut k = fixed(scroll);
+            k.push(("Enter".into(), "close"));
+            k.push((
+                card_keys(Topic::ChangeCards),
+                "change the card, as on the board",
+            ));
+            k.push((card_keys(Topic::MoveCards), "move it"));
             k
         }
-        Mode::Hypotheses { .. } => vec![
+        Mode::PickField { .. } => fixed(vec![
+            ("j k", "select a field"),
+            ("a letter", "the next field starting with it"),
+            ("Enter", "edit it: the prompt checks the value as you type"),
+            ("Esc", "cancel"),
+        ]),
+        Mode::Hypotheses { .. } => fixed(vec![
             ("j k", "select a hypothesis"),
             ("Enter", "open its card (Esc comes back here)"),
             ("l v m u", "sort by lane, verdict, metric, last update"),
             ("g G", "first, last"),
             ("Esc q p", "close"),
-        ],
-        Mode::Checklist { .. } => vec![
+        ]),
+        Mode::Checklist { .. } => fixed(vec![
             ("j k", "select an item"),
             ("Space Enter x", "tick or untick it (one commit)"),
             ("Esc", "close"),
-        ],
-        Mode::Conflicts { .. } => vec![
+        ]),
+        Mode::Conflicts { .. } => fixed(vec![
             ("j k", "select a conflict"),
             ("a", "accept the value the sync kept"),
             ("o", "take the other value"),
             ("e", "edit the card in $EDITOR"),
             ("Esc", "close"),
-        ],
-        _ => scroll,
+        ]),
+        _ => fixed(scroll),
     }
 }
 
@@ -118,20 +77,20 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             Span::raw(what.to_string()),
         ])
     };
-    let own = view_keys(back);
+    let own = view_keys(app, back);
     if !own.is_empty() {
         out.push(Line::styled(format!("In {}", back.context()), t.accent()));
         for (k, what) in own {
-            out.push(row(k.to_string(), what));
+            out.push(row(k, what));
         }
         out.push(Line::raw(""));
     }
-    for (topic, cmds) in TOPICS {
-        out.push(Line::styled(topic.to_string(), t.accent()));
-        for cmd in *cmds {
+    for topic in Topic::ALL {
+        out.push(Line::styled(topic.title(), t.accent()));
+        for cmd in KeyCommand::in_topic(topic) {
             let keys: Vec<String> = app
                 .keymap
-                .keys_for(*cmd)
+                .keys_for(cmd)
                 .iter()
                 .map(|k| k.to_string())
                 .collect();

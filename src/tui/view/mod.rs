@@ -3,10 +3,12 @@
 mod board;
 mod detail;
 mod help;
+mod hypotheses;
 mod insights;
 mod panels;
 mod status;
-pub mod text;
+
+use super::text;
 
 use super::app::{App, Mode};
 use ratatui::layout::Rect;
@@ -17,7 +19,7 @@ use ratatui::Frame;
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
-    let screen = super::layout::screen(app, area);
+    let screen = super::layout::screen(app.first_col, app.columns.len(), area);
     if let Some(why) = &app.board_missing {
         missing(frame, app, area, why);
         status::draw(frame, app, screen.bottom);
@@ -38,9 +40,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
 fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
     match mode {
         Mode::Hypotheses { cursor, sort } => {
-            insights::hypotheses(frame, app, popup(area, 98, 92), *cursor, *sort)
+            hypotheses::hypotheses(frame, app, popup(area, 98, 92), *cursor, *sort)
         }
         Mode::Flow { scroll } => insights::flow(frame, app, popup(area, 98, 92), *scroll),
+        Mode::PickField { card, cursor } => {
+            panels::fields(frame, app, popup(area, 80, 70), card, *cursor)
+        }
         Mode::Checklist { card, cursor } => {
             panels::checklist(frame, app, popup(area, 80, 70), card, *cursor)
         }
@@ -108,7 +113,7 @@ fn content(app: &App, mode: &Mode, area: Rect) -> Option<Content> {
                 wrap: true,
                 hint: format!(
                     " j/k scroll · {} checklist · e edit · ? keys · Esc closes ",
-                    app.keymap.hint(super::keymap::Command::Checklist)
+                    app.keymap.hint(super::command::KeyCommand::Checklist)
                 ),
             }
         }
@@ -170,36 +175,43 @@ fn content(app: &App, mode: &Mode, area: Rect) -> Option<Content> {
     })
 }
 
-/// The most a view can scroll: its last line at the bottom of its frame.
-pub fn scroll_limit(app: &App) -> u16 {
-    let area = Rect::new(0, 0, app.size.width, app.size.height);
-    match content(app, &app.mode, area) {
-        Some(c) => {
-            let inner = if matches!(app.mode, Mode::Flow { .. }) {
-                c.area
-            } else {
-                c.inner()
-            };
-            let h = if matches!(app.mode, Mode::Flow { .. }) {
-                c.lines.len()
-            } else {
-                c.height()
-            };
-            u16::try_from(h.saturating_sub(inner.height as usize)).unwrap_or(u16::MAX)
-        }
-        None => 0,
-    }
+/// How a view's text measures on a screen of `size`: how far it can
+/// scroll and how far a page moves. Pure: the app's scroll keys ask it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    /// The most the view can scroll: its last line at the bottom of its
+    /// frame.
+    pub limit: u16,
+    /// Rows a page moves (at least 1).
+    pub page: u16,
 }
 
-/// Rows a page of the current view moves.
-pub fn page_height(app: &App) -> u16 {
-    let area = Rect::new(0, 0, app.size.width, app.size.height);
-    match &app.mode {
-        Mode::Hypotheses { .. } => insights::table_rows(popup(area, 98, 92)),
-        mode => content(app, mode, area)
+/// Measure the current view of `app` on a screen of `size`.
+pub fn measure(app: &App, size: Rect) -> Measure {
+    let area = Rect::new(0, 0, size.width, size.height);
+    let content = content(app, &app.mode, area);
+    let limit = match &content {
+        Some(c) => {
+            // The flow view's numbers sit inside its frame, unwrapped.
+            let (rows, lines) = if matches!(app.mode, Mode::Flow { .. }) {
+                (c.area.height, c.lines.len())
+            } else {
+                (c.inner().height, c.height())
+            };
+            u16::try_from(lines.saturating_sub(rows as usize)).unwrap_or(u16::MAX)
+        }
+        None => 0,
+    };
+    let page = match &app.mode {
+        Mode::Hypotheses { .. } => hypotheses::table_rows(popup(area, 98, 92)),
+        _ => content
             .map_or(10, |c| c.inner().height)
             .saturating_sub(1)
             .max(1),
+    };
+    Measure {
+        limit,
+        page: page.max(1),
     }
 }
 

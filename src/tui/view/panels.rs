@@ -4,8 +4,8 @@
 use super::block;
 use super::text::fit;
 use crate::model::text::for_grid;
-use crate::tui::app::{recorded_conflicts, App, ColumnKind};
-use crate::tui::keymap::Command;
+use crate::tui::app::{App, ColumnKind};
+use crate::tui::command::KeyCommand;
 use crate::tui::messages::Level;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -87,6 +87,67 @@ pub fn lane(app: &App) -> Option<(String, Vec<Line<'static>>)> {
     Some((format!(" {} ", fit(&def.title, 60)), out))
 }
 
+/// The fields `E` offers on a card, each with its value now, and what the
+/// selected one is.
+pub fn fields(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: usize) {
+    let t = &app.theme;
+    let Some(c) = app.board.card(card) else {
+        return;
+    };
+    let fields = app.editable_fields(c);
+    let now = c.to_value();
+    let inner_h = usize::from(area.height.saturating_sub(4)).max(1);
+    let first = (cursor + 1).saturating_sub(inner_h);
+    let name_w = fields
+        .iter()
+        .map(|f| super::text::width(&f.label))
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    let value_w = usize::from(area.width.saturating_sub(6)).saturating_sub(name_w + 2);
+    let mut lines: Vec<Line> = fields
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(inner_h)
+        .map(|(i, f)| {
+            let value = crate::ops::get_field(&now, &f.path())
+                .map(|v| f.show(v))
+                .unwrap_or_default();
+            let text = format!(
+                " {:<name_w$}  {}",
+                fit(&f.label, name_w),
+                fit(&value.replace('\n', " ⏎ "), value_w)
+            );
+            if i == cursor {
+                Line::styled(text, t.selected())
+            } else {
+                Line::from(vec![
+                    Span::raw(format!(" {:<name_w$}  ", fit(&f.label, name_w))),
+                    Span::styled(fit(&value.replace('\n', " ⏎ "), value_w), t.muted()),
+                ])
+            }
+        })
+        .collect();
+    if let Some(f) = fields.get(cursor) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            fit(
+                &format!(" {}", f.about),
+                usize::from(area.width.saturating_sub(4)),
+            ),
+            t.muted(),
+        ));
+    }
+    let b = block(
+        app,
+        format!(" Edit a field · {} ", fit(&c.title, 40)),
+        " j/k or a letter selects · Enter edits · Esc ",
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(b), area);
+}
+
 /// A card's checklist with a cursor; Space ticks.
 pub fn checklist(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: usize) {
     let t = &app.theme;
@@ -129,7 +190,7 @@ pub fn conflicts(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: u
     let Some(c) = app.board.card(card) else {
         return;
     };
-    let list = recorded_conflicts(c);
+    let list = crate::ops::resolve::recorded(c);
     let mut lines = vec![
         Line::raw("A sync kept one side of each field below; the other side is kept here."),
         Line::raw(""),
@@ -150,13 +211,13 @@ pub fn conflicts(frame: &mut Frame, app: &App, area: Rect, card: &str, cursor: u
         lines.push(if sel { l.style(t.selected()) } else { l });
         lines.push(Line::raw(format!(
             "    kept:  {}  ({})",
-            for_grid(&crate::ops::brief(&r.kept)),
-            for_grid(&r.kept_by)
+            for_grid(&crate::ops::brief(&r.kept.value)),
+            for_grid(&r.kept.who())
         )));
         lines.push(Line::raw(format!(
             "    other: {}  ({})",
-            for_grid(&crate::ops::brief(&r.other)),
-            for_grid(&r.other_by)
+            for_grid(&crate::ops::brief(&r.other.value)),
+            for_grid(&r.other.who())
         )));
     }
     let b = block(
@@ -205,7 +266,7 @@ pub fn resolve(frame: &mut Frame, app: &App, area: Rect) {
         " Changed on disk meanwhile ",
         format!(
             " m/t/b · {} all messages ",
-            app.keymap.hint(Command::Messages)
+            app.keymap.hint(KeyCommand::Messages)
         ),
     );
     frame.render_widget(Clear, area);
@@ -256,9 +317,14 @@ pub fn choices(frame: &mut Frame, app: &App, p: &crate::tui::prompt::Prompt, are
     let h = (about_rows + shown + 2).min(area.height.saturating_sub(1));
     let r = Rect::new(area.x, (area.y + area.height).saturating_sub(h + 1), w, h);
     let (title, hint) = match (&p.purpose, p.choices.is_empty()) {
-        (crate::tui::prompt::Purpose::Because { .. }, _) => (
+        (crate::tui::prompt::Purpose::Because { then, .. }, _) => (
             " Verdict against the numbers ",
-            " Enter gives the verdict · Esc ",
+            match **then {
+                crate::tui::prompt::Reasoned::Verdict { .. } => " Enter gives the verdict · Esc ",
+                crate::tui::prompt::Reasoned::Field { .. } => {
+                    " Enter saves it with the reason · Esc "
+                }
+            },
         ),
         (_, true) => (" Result from a run ", " Enter records what is typed · Esc "),
         (_, false) => (" Result from a run ", " Tab next · Enter records · Esc "),

@@ -1,8 +1,8 @@
 //! The bottom line: repository state and the last result, or the prompt.
 
 use super::text::{fit, width};
-use crate::tui::app::{kind_choices, App, Check, Mode, SyncState, Work};
-use crate::tui::keymap::Command;
+use crate::tui::app::{App, Check, Mode, SyncState, Work};
+use crate::tui::command::KeyCommand;
 use crate::tui::messages::Level;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let w = area.width as usize;
     let line = match &app.mode {
         Mode::Prompt(p) => {
-            let label = format!("{}: ", p.purpose.label());
+            let label = format!("{}: ", p.label());
             let label = fit(&label, w / 2);
             // What the value amounts to, or why Enter would refuse it.
             let (note, style) = match p.check(app.today) {
@@ -51,13 +51,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 w.saturating_sub(9),
             )),
         ]),
-        Mode::PickKind { .. } => Line::from(vec![
-            Span::styled("New card, kind: ", t.accent()),
-            Span::raw(fit(
-                &format!("{} · Esc cancels", kind_choices(&app.kinds())),
-                w.saturating_sub(16),
-            )),
-        ]),
+        Mode::PickLane { card } => {
+            let lanes: Vec<String> = app
+                .board
+                .config
+                .lanes
+                .iter()
+                .take(9)
+                .enumerate()
+                .map(|(i, l)| format!("{} {}", i + 1, crate::model::text::for_grid(&l.title)))
+                .collect();
+            let label = format!("Move {} to lane: ", crate::model::id::short(card));
+            Line::from(vec![
+                Span::styled(label.clone(), t.accent()),
+                Span::raw(fit(
+                    &format!("{} · Esc cancels", lanes.join(" · ")),
+                    w.saturating_sub(width(&label)),
+                )),
+            ])
+        }
         Mode::ConfirmHypothesis { card } => Line::from(vec![
             Span::styled(
                 fit(
@@ -133,7 +145,7 @@ pub fn open_message(frame: &mut Frame, app: &App, area: Rect) {
         .title_bottom(Span::styled(
             format!(
                 " Esc closes · {} all messages ",
-                app.keymap.hint(Command::Messages)
+                app.keymap.hint(KeyCommand::Messages)
             ),
             t.muted(),
         ));
@@ -215,7 +227,7 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
             format!(
                 " · ⚠ {} ({})",
                 parts.join(", "),
-                app.keymap.hint(Command::Problems)
+                app.keymap.hint(KeyCommand::Problems)
             ),
             t.error(),
         ));
@@ -223,7 +235,7 @@ fn status_line(app: &App, w: usize) -> Line<'static> {
     if let Work::Running(what) = &app.work {
         left.push(Span::styled(format!(" · {}…", fit(what, 20)), t.accent()));
     }
-    let help = format!(" {} help ", app.keymap.hint(Command::Help));
+    let help = format!(" {} help ", app.keymap.hint(KeyCommand::Help));
     let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + help.width();
     let room = w.saturating_sub(used + 2);
     if let Some(m) = &app.message {

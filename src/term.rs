@@ -1,5 +1,6 @@
-//! The one way the command line writes text: everything printed to stdout
-//! or stderr passes [`text::visible`](crate::model::text::visible), so an
+//! The crate's one terminal gate: the command line, and the board screen
+//! once it has closed, write text only through here. Everything printed to
+//! stdout or stderr passes [`text::visible`](crate::model::text::visible), so an
 //! escape sequence a teammate put in a lane title or a card reaches the
 //! terminal as `^[…`, never as a command to it. JSON output is made safe
 //! the same way, with `\u` escapes ([`json`]).
@@ -117,8 +118,8 @@ pub fn stdout_width() -> Option<usize> {
     if !stdout_is_terminal() {
         return None;
     }
-    let columns = std::env::var("COLUMNS")
-        .ok()
+    let columns = crate::env::Env::get()
+        .text("COLUMNS")
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|&c| c > 0);
     Some(
@@ -158,7 +159,7 @@ pub fn json(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<(
 /// `eprintln!` through [`say_line`].
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::cli::term::say_line(format_args!($($arg)*))
+        $crate::term::say_line(format_args!($($arg)*))
     };
 }
 pub(crate) use say;

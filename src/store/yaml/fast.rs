@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Number, Value};
 
 /// Deepest block indentation read here (the recursion follows it); deeper
 /// documents go to the full parser, which has its own limit.
-const MAX_INDENT: usize = 2 * super::yaml::MAX_DEPTH;
+const MAX_INDENT: usize = 2 * super::MAX_DEPTH;
 
 /// Longest key read here: the full parser refuses a key that runs on for
 /// over 1024 characters, so leave long ones to it.

@@ -1,4 +1,10 @@
-//! The stakeholder report and the hypotheses table.
+//! The stakeholder report and the hypotheses table: the rows and the
+//! report as data (for JSON, the board screen and the HTML page); `text`
+//! renders them as text and Markdown.
+
+mod text;
+
+pub use text::{cost_text, hypotheses_text, markdown, numbers_cell, reasons_text, verdict_cell};
 
 use super::flow::{self, Flow};
 use super::History;
@@ -6,7 +12,6 @@ use crate::model::{date, Card, Verdict};
 use crate::store::Board;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
 
 /// One hypothesis card as a row of the comparison table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -49,6 +54,38 @@ pub struct HypothesisRow {
     /// run (`hypothesis.evidence.source`: `mlflow:<run id>`,
     /// `dvc:<path>#<key>`).
     pub evidence_source: Option<String>,
+    /// The run behind the current result, when lanes recorded it from
+    /// one (`hypothesis.evidence`).
+    pub run: Option<RunRef>,
+    pub labels: Vec<String>,
+}
+
+/// The run a result was read from: which, when, from what code.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunRef {
+    /// `mlflow:<run id>` or `dvc:<path>#<key>`.
+    pub source: String,
+    pub metric: String,
+    pub value: f64,
+    /// When the run ended (else started), ISO 8601.
+    pub run_time: Option<String>,
+    /// The code commit the run recorded (else HEAD when recorded).
+    pub commit: Option<String>,
+    /// `run` or `head`: where `commit` came from.
+    pub commit_from: Option<String>,
+    /// When lanes recorded it, ISO 8601.
+    pub recorded_at: Option<String>,
+}
+
+/// Why a hypothesis got its verdict: `hypothesis.rationale`, as text. Read
+/// from the hypothesis's fields as the card keeps them (a lanes that
+/// predates the field keeps it among the unknown ones); absent, or not
+/// text, is `None`.
+pub fn rationale(h: &crate::model::Hypothesis) -> Option<String> {
+    match h.extra.get("rationale")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim_end().to_string()),
+        _ => None,
+    }
 }
 
 impl HypothesisRow {
@@ -126,6 +163,21 @@ fn v(x: &Option<Value>) -> String {
         Some(Value::Number(n)) => n.to_string(),
         Some(other) => crate::model::text::show_value(other),
     }
+}
+
+/// When `card` was last given `verdict` (`refuted`), from the history:
+/// the time of the latest change that turned its verdict into it.
+pub fn verdict_time(history: &History, card: &str, verdict: &str) -> Option<i64> {
+    let mut prev: Option<&str> = None;
+    let mut at = None;
+    for ch in history.of_card(card).filter(|c| !c.unreadable()) {
+        let now = ch.state.as_ref().and_then(|s| s.verdict.as_deref());
+        if now == Some(verdict) && prev != Some(verdict) {
+            at = Some(ch.time);
+        }
+        prev = now;
+    }
+    at
 }
 
 /// Every hypothesis card (kind `hypothesis` or with a hypothesis), with how
@@ -208,213 +260,22 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                     .map(|e| e.runs.clone())
                     .unwrap_or_default(),
                 evidence_source: h.evidence().and_then(Result::ok).map(|e| e.source),
+                run: h.evidence().and_then(Result::ok).map(|e| RunRef {
+                    source: e.source,
+                    metric: e.metric,
+                    value: e.value,
+                    run_time: e.run_time,
+                    commit: e.commit,
+                    commit_from: e.commit_from,
+                    recorded_at: e.recorded_at,
+                }),
+                labels: c.labels.clone(),
             }
         })
         .collect()
 }
 
-/// How a verdict reads in a table: with `⚠stale` when the evidence it
-/// was given from has changed since (the mark every view shows).
-pub fn verdict_cell(r: &HypothesisRow) -> String {
-    if r.stale {
-        format!("{} ⚠stale", r.verdict)
-    } else {
-        r.verdict.clone()
-    }
-}
-
-/// `baseline → target → result`, `—` for a value not given.
-pub fn numbers_cell(r: &HypothesisRow, arrow: &str) -> String {
-    let v = |s: &str| {
-        if s.is_empty() {
-            "—".to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    format!(
-        "{}{arrow}{}{arrow}{}",
-        v(&r.baseline),
-        v(&r.target),
-        v(&r.result)
-    )
-}
-
-/// The narrowest the statement column gets before a less important column
-/// (owner, then cost) is dropped to make room.
-const MIN_STATEMENT: usize = 24;
-
-/// The hypotheses table as text, `width` columns wide, or whole (`None`:
-/// not a terminal, or `--wide`). Only the statement is ever cut, with an
-/// ellipsis; ids, metric names, numbers, verdicts and costs are always
-/// whole, and their columns as wide as their longest value. When the
-/// table does not fit, the owner column goes first, then the cost column,
-/// then the statement shrinks; past that, rows are longer than the width
-/// (the terminal wraps them) rather than cut inside a number.
-pub fn hypotheses_text(rows: &[HypothesisRow], width: Option<usize>) -> String {
-    use crate::model::text::{fit_words, one_line, width as cols};
-    const HEADS: [&str; 7] = [
-        "id",
-        "hypothesis",
-        "metric",
-        "base → target → result",
-        "verdict",
-        "cost",
-        "owner",
-    ];
-    const TEXT: usize = 1;
-    let cells: Vec<[String; 7]> = rows
-        .iter()
-        .map(|r| {
-            let text = if r.statement.is_empty() {
-                &r.title
-            } else {
-                &r.statement
-            };
-            [
-                crate::model::id::short(&r.id).to_string(),
-                one_line(text),
-                one_line(&r.metric),
-                one_line(&numbers_cell(r, " → ")),
-                verdict_cell(r),
-                one_line(&r.cost),
-                one_line(&r.owner),
-            ]
-        })
-        .collect();
-    let mut need = [0usize; 7];
-    for (i, h) in HEADS.iter().enumerate() {
-        need[i] = cells
-            .iter()
-            .map(|c| cols(&c[i]))
-            .chain([cols(h)])
-            .max()
-            .unwrap_or(0);
-    }
-    // A column nobody filled in says nothing.
-    let mut shown = [true; 7];
-    for i in [5, 6] {
-        shown[i] = cells.iter().any(|c| !c[i].is_empty());
-    }
-    let mut text_w = need[TEXT];
-    if let Some(total) = width {
-        let others = |shown: &[bool; 7]| -> usize {
-            (0..7)
-                .filter(|&i| i != TEXT && shown[i])
-                .map(|i| need[i] + 2)
-                .sum()
-        };
-        for drop in [6, 5] {
-            if total < others(&shown) + need[TEXT].min(MIN_STATEMENT) {
-                shown[drop] = false;
-            }
-        }
-        text_w = need[TEXT].min(total.saturating_sub(others(&shown)).max(12));
-    }
-    let last = (0..7).rev().find(|&i| shown[i]).unwrap_or(0);
-    let line = |row: [&str; 7], out: &mut String| {
-        for i in (0..7).filter(|&i| shown[i]) {
-            let (cell, w) = if i == TEXT {
-                (fit_words(row[i], text_w), text_w)
-            } else {
-                (row[i].to_string(), need[i])
-            };
-            out.push_str(&cell);
-            if i != last {
-                out.push_str(&" ".repeat(w.saturating_sub(cols(&cell)) + 2));
-            }
-        }
-        while out.ends_with(' ') {
-            out.pop();
-        }
-        out.push('\n');
-    };
-    let mut out = String::new();
-    line(HEADS, &mut out);
-    for c in &cells {
-        line([&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6]], &mut out);
-    }
-    let stale: Vec<&HypothesisRow> = rows.iter().filter(|r| r.stale).collect();
-    if !stale.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nstale verdicts (the evidence changed since they were given):"
-        );
-        for r in stale {
-            let _ = writeln!(
-                out,
-                "  {} {} is stale: {}",
-                crate::model::id::short(&r.id),
-                r.verdict,
-                one_line(&r.stale_why.join("; "))
-            );
-        }
-    }
-    out.push_str(&reasons_text(rows));
-    out
-}
-
-/// The reasons given for verdicts, one line each, under a table.
-pub fn reasons_text(rows: &[HypothesisRow]) -> String {
-    let mut out = String::new();
-    for r in rows {
-        if let Some(why) = &r.rationale {
-            if out.is_empty() {
-                out.push_str("\nreasons given for verdicts:\n");
-            }
-            let _ = writeln!(
-                out,
-                "  {} {} because: {}",
-                crate::model::id::short(&r.id),
-                r.verdict,
-                crate::model::text::one_line(why)
-            );
-        }
-    }
-    out
-}
-
-/// A cost as (amount, unit): `12.5` -> (12.5, ""), `2 GPU-hours` ->
-/// (2, "GPU-hours"), `$40` -> (40, "$").
-pub fn cost_of(v: &Option<Value>) -> Option<(f64, String)> {
-    match v {
-        Some(Value::Number(n)) => n.as_f64().map(|x| (x, String::new())),
-        Some(Value::String(s)) => {
-            let s = s.trim();
-            let (prefix, rest) = match s.strip_prefix('$') {
-                Some(r) => ("$", r),
-                None => ("", s),
-            };
-            let end = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-                .unwrap_or(rest.len());
-            let amount: f64 = rest[..end].replace(',', "").parse().ok()?;
-            let unit = if prefix.is_empty() {
-                unit_name(rest[end..].trim())
-            } else {
-                prefix.to_string()
-            };
-            Some((amount, unit))
-        }
-        _ => None,
-    }
-}
-
-/// One name per unit, so that `1 CPU-hour` and `4 CPU-hours` add up: the
-/// plural, as a total is usually more than one (`hour`, `hours` ->
-/// `hours`). Units that are not words (`$`, `kWh`) stay as written.
-pub fn unit_name(unit: &str) -> String {
-    let is_word = unit.chars().last().is_some_and(|c| c.is_ascii_alphabetic()) && unit.len() > 1;
-    if !is_word || unit.ends_with('s') || unit.chars().any(|c| c.is_ascii_digit()) {
-        return unit.to_string();
-    }
-    let last_upper = unit.chars().last().is_some_and(|c| c.is_ascii_uppercase());
-    if last_upper {
-        // An abbreviation (`USD`, `GPU`): no plural.
-        return unit.to_string();
-    }
-    format!("{unit}s")
-}
+pub use crate::model::cost::{cost_of, unit_name};
 
 /// A cost total in one unit.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -434,29 +295,6 @@ fn costs(totals: &BTreeMap<String, f64>) -> Vec<Cost> {
         .collect()
 }
 
-/// Costs summed per unit, as text: `11 GPU-hours, 5 CPU-hours`.
-pub fn cost_text(totals: &BTreeMap<String, f64>) -> String {
-    if totals.is_empty() {
-        return "none recorded".to_string();
-    }
-    totals
-        .iter()
-        .map(|(unit, x)| {
-            let n = if x.fract() == 0.0 {
-                format!("{x:.0}")
-            } else {
-                format!("{x:.2}")
-            };
-            match unit.as_str() {
-                "" => n,
-                "$" => format!("${n}"),
-                u => format!("{n} {u}"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Everything the report says, for JSON or Markdown.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -472,7 +310,7 @@ pub struct Report {
     pub cost_total: BTreeMap<String, f64>,
     pub overdue: Vec<(String, String, String)>,
     pub over_wip: Vec<(String, usize, u32)>,
-    pub loop_backs: Vec<flow::LoopBack>,
+    pub loop_backs: Vec<LoopBackRow>,
     /// Per author: lanes actions (add, move, note, verdict, ...) in the period.
     pub people: BTreeMap<String, BTreeMap<String, usize>>,
     /// The fields above that are bare tuples or keyed by "", with named
@@ -487,11 +325,41 @@ pub struct Report {
     pub aging: Vec<AgingCard>,
     /// Verdicts whose evidence changed since they were given.
     pub stale_verdicts: Vec<StaleVerdict>,
+    /// Work in progress that rests on a refuted hypothesis: it depends on
+    /// one, directly or through other cards.
+    pub resting_on_refuted: Vec<RestingOnRefuted>,
+    /// Time worked / time in progress over the period (see
+    /// [`flow::Flow::flow_efficiency`]).
+    pub flow_efficiency: Option<f64>,
+    /// Time in progress and blocked per lane in the period.
+    pub time_blocked_by_lane: Vec<flow::BlockedLane>,
     /// False when this clone lacks part of the history (see
     /// [`flow::Flow::history_complete`]).
     pub history_complete: bool,
     /// How the history is incomplete; `None` when it is whole.
     pub history_incomplete: Option<super::Incomplete>,
+    /// The board's labels and their colours.
+    pub labels: Vec<Label>,
+    /// Cards per lane at the end of each day of the period (archived
+    /// cards not counted): the cumulative flow diagram.
+    pub cumulative_flow: Vec<flow::Day>,
+    /// Time in each lane per visit that ended in the period, board order.
+    pub time_in_lane: Vec<LaneTime>,
+    /// Creation to first reaching a done lane, for cards that reached one
+    /// in the period (flow's `end_to_end`); `None` when none did.
+    pub cycle_time: Option<Timing>,
+    /// The lanes where work is finished (see [`flow::Flow::done_lanes`]).
+    pub done_lanes: Vec<String>,
+    /// Cards first reaching a done lane per ISO week, and in all.
+    pub weeks: Vec<flow::Week>,
+    pub finished: usize,
+    /// The aging work in progress per lane.
+    pub aging_lanes: Vec<AgingLane>,
+    /// Each budget board.yaml declares against its spend.
+    pub budgets: Vec<super::budget::BudgetStatus>,
+    /// Budgets (and other board.yaml fields) that cannot be read, as
+    /// `path:line:column: message`: left out above.
+    pub board_problems: Vec<String>,
 }
 
 /// A lane and how full it is.
@@ -501,6 +369,116 @@ pub struct LaneCount {
     pub title: String,
     pub cards: usize,
     pub wip: Option<u32>,
+    /// The lane's colour as board.yaml gives it (a name or `#rrggbb`);
+    /// `None` when it gives none (or one lanes cannot read).
+    pub color: Option<String>,
+    /// Cards here are done.
+    pub done: bool,
+}
+
+/// A label and its colour.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Label {
+    pub name: String,
+    pub color: Option<String>,
+}
+
+/// Median and 85th percentile of durations (seconds), with how they are
+/// spread.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Timing {
+    pub count: usize,
+    pub median: i64,
+    pub p85: i64,
+    /// How many durations fall in each of [`BUCKETS`].
+    pub histogram: Vec<Bucket>,
+}
+
+/// Time in one lane.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LaneTime {
+    pub lane: String,
+    pub title: String,
+    /// `None` when no visit to the lane ended in the period.
+    pub time_in_lane: Option<Timing>,
+}
+
+/// Durations from `from` up to (not including) `to` seconds; `to` is
+/// `None` for the last bucket.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Bucket {
+    pub label: String,
+    pub from: i64,
+    pub to: Option<i64>,
+    pub count: usize,
+}
+
+/// The edges of the distribution buckets, in seconds, with their labels:
+/// roughly doubling, from an hour to two months.
+pub const BUCKETS: [(&str, i64); 9] = [
+    ("< 1h", 0),
+    ("1h–1d", 3_600),
+    ("1–2d", 86_400),
+    ("2–4d", 2 * 86_400),
+    ("4–7d", 4 * 86_400),
+    ("1–2w", 7 * 86_400),
+    ("2–4w", 14 * 86_400),
+    ("4–8w", 28 * 86_400),
+    ("≥ 8w", 56 * 86_400),
+];
+
+/// The spread of `samples` (sorted seconds), or `None` for none.
+pub fn timing(spread: Option<flow::Spread>, samples: &[i64]) -> Option<Timing> {
+    let s = spread?;
+    let histogram = BUCKETS
+        .iter()
+        .enumerate()
+        .map(|(i, (label, from))| {
+            let to = BUCKETS.get(i + 1).map(|b| b.1);
+            Bucket {
+                label: label.to_string(),
+                from: *from,
+                to,
+                count: samples
+                    .iter()
+                    .filter(|&&x| x >= *from && to.is_none_or(|t| x < t))
+                    .count(),
+            }
+        })
+        .collect();
+    Some(Timing {
+        count: s.count,
+        median: s.median,
+        p85: s.p85,
+        histogram,
+    })
+}
+
+/// The aging work in progress of one lane.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgingLane {
+    pub lane: String,
+    pub title: String,
+    /// Cards in progress here.
+    pub cards: usize,
+    /// Of those, how many are past the lane's 85th percentile.
+    pub over_p85: usize,
+    /// The lane's 85th-percentile time in lane (seconds), if known.
+    pub lane_p85: Option<i64>,
+    /// The longest a card has been here (seconds).
+    pub oldest: i64,
+}
+
+/// A move back to an earlier lane, by lane title and id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoopBackRow {
+    /// The lanes' titles.
+    pub from: String,
+    pub to: String,
+    pub count: usize,
+    /// The lanes' ids.
+    pub from_lane: String,
+    pub to_lane: String,
 }
 
 /// A card past its due date.
@@ -511,15 +489,95 @@ pub struct Overdue {
     pub due: String,
 }
 
-/// [`flow::Aging`] with the card's title.
+/// A card in progress resting on a refuted hypothesis.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RestingOnRefuted {
+    pub id: String,
+    pub title: String,
+    pub lane: String,
+    /// The refuted hypothesis.
+    pub hypothesis: String,
+    pub hypothesis_title: String,
+    /// When it was refuted (ISO 8601), from its evidence or the history.
+    pub refuted_on: Option<String>,
+    /// The cards between them, in order (empty: it depends on it
+    /// directly).
+    pub via: Vec<String>,
+    /// It waits on a card that can no longer finish because of it.
+    pub dead_blocked: bool,
+}
+
+/// The work in progress on `board` resting on refuted hypotheses, most
+/// direct first. When each was refuted: its evidence, else `history`.
+pub fn resting_on_refuted(board: &Board, history: &History) -> Vec<RestingOnRefuted> {
+    use crate::model::links::{Flag, Graph, Why};
+    let g = Graph::new(&board.config, board.cards.iter().map(Card::node).collect());
+    let card = |i: usize| board.card(g.id(i));
+    let refuted_on = |h: usize| {
+        card(h)
+            .and_then(crate::model::links::refuted_at)
+            .or_else(|| verdict_time(history, g.id(h), "refuted"))
+            .map(date::format_timestamp)
+    };
+    let mut out = Vec::new();
+    for i in 0..g.len() {
+        if g.node(i).archived || g.is_done(i) {
+            continue;
+        }
+        for f in g.flags(i) {
+            let (h, via, dead) = match f {
+                Flag::PremiseRefuted { hypothesis, via } => (hypothesis, via, false),
+                Flag::DeadBlocked {
+                    why: Why::PremiseRefuted { hypothesis },
+                    via,
+                    ..
+                } => (hypothesis, via, true),
+                _ => continue,
+            };
+            let Some(c) = card(i) else { continue };
+            out.push(RestingOnRefuted {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                lane: c.lane.clone(),
+                hypothesis: g.id(h).to_string(),
+                hypothesis_title: card(h).map(|h| h.title.clone()).unwrap_or_default(),
+                refuted_on: refuted_on(h),
+                via: via.iter().map(|&v| g.id(v).to_string()).collect(),
+                dead_blocked: dead,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.via
+            .len()
+            .cmp(&b.via.len())
+            .then_with(|| a.hypothesis.cmp(&b.hypothesis))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// [`flow::Aging`] with the card's title and labels.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AgingCard {
     #[serde(flatten)]
     pub aging: flow::Aging,
     pub title: String,
+    pub labels: Vec<String>,
 }
 
-pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: i64) -> Report {
+/// The report of the board over `[since, until]` (seconds): one value
+/// every format renders (Markdown, JSON, HTML), so they say the same.
+/// `flow` is the board's flow over the same period. When the period ends
+/// before today, lane counts are those at its end (from the history).
+/// Budgets need the card versions the history names (read from git).
+pub fn report(
+    board: &Board,
+    history: &History,
+    flow: &Flow,
+    since: i64,
+    until: i64,
+) -> anyhow::Result<Report> {
     let rows = hypotheses(board, history);
     let in_period = |d: &str| {
         date::parse_date(d)
@@ -550,6 +608,9 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
                 *totals.entry(unit).or_default() += x;
             }
         }
+        for x in totals.values_mut() {
+            *x = crate::model::cost::round(*x);
+        }
         totals
     };
     let cost_total = sum(&mut board.cards.iter());
@@ -557,7 +618,11 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         .cards
         .iter()
         .filter(|c| changed_in_period.contains(c.id.as_str())));
-    let today = date::today();
+    // As of the period's end: today, or the last day of a past period.
+    let today = date::today().min(until.div_euclid(86_400));
+    let at_end = (until.div_euclid(86_400) < date::today())
+        .then(|| flow.days.last())
+        .flatten();
     let overdue = board
         .cards
         .iter()
@@ -575,11 +640,14 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         .lanes
         .iter()
         .map(|l| {
-            let n = board
-                .cards
-                .iter()
-                .filter(|c| !c.archived && c.lane == l.id)
-                .count();
+            let n = match at_end {
+                Some(day) => day.lanes.get(&l.id).copied().unwrap_or(0),
+                None => board
+                    .cards
+                    .iter()
+                    .filter(|c| !c.archived && c.lane == l.id)
+                    .count(),
+            };
             (l.title.clone(), n, l.wip)
         })
         .collect();
@@ -597,8 +665,19 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             title: l.title.clone(),
             cards: *n,
             wip: *wip,
+            color: l
+                .color
+                .clone()
+                .filter(|c| crate::model::board::is_lane_color(c)),
+            done: board.config.is_done_lane(&l.id),
         })
         .collect();
+    let title = |id: &str| {
+        board
+            .config
+            .lane(id)
+            .map_or(id.to_string(), |x| x.title.clone())
+    };
     let over_wip_lanes = lane_counts
         .iter()
         .filter(|l| l.wip.is_some_and(|w| l.cards > w as usize))
@@ -630,8 +709,52 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
             .entry(action)
             .or_default() += 1;
     }
+    let aging: Vec<AgingCard> = flow
+        .aging
+        .iter()
+        .map(|a| {
+            let card = board.card(&a.card);
+            AgingCard {
+                aging: a.clone(),
+                title: card.map(|c| c.title.clone()).unwrap_or_default(),
+                labels: card.map(|c| c.labels.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let aging_lanes = board
+        .config
+        .lanes
+        .iter()
+        .filter_map(|l| {
+            let here: Vec<&AgingCard> = aging.iter().filter(|a| a.aging.lane == l.id).collect();
+            let first = here.first()?;
+            Some(AgingLane {
+                lane: l.id.clone(),
+                title: l.title.clone(),
+                cards: here.len(),
+                over_p85: here.iter().filter(|a| a.aging.over_p85).count(),
+                lane_p85: first.aging.lane_p85,
+                oldest: here.iter().map(|a| a.aging.age).max().unwrap_or(0),
+            })
+        })
+        .collect();
+    let board_problems = if board.config.problems.is_empty() {
+        Vec::new()
+    } else {
+        let text = crate::store::read_board_file(&board.root, crate::store::BOARD_FILE)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        board
+            .config
+            .problems
+            .iter()
+            .map(|e| {
+                crate::store::Problem::from_field(crate::store::BOARD_FILE, &text, e).to_string()
+            })
+            .collect()
+    };
     let gaps = history.incomplete();
-    Report {
+    Ok(Report {
         board: board.config.name.clone(),
         since: date::format_date(since.div_euclid(86_400)),
         until: date::format_date(until.div_euclid(86_400)),
@@ -645,16 +768,12 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         loop_backs: flow
             .loop_backs
             .iter()
-            .map(|l| flow::LoopBack {
-                from: board
-                    .config
-                    .lane(&l.from)
-                    .map_or(l.from.clone(), |x| x.title.clone()),
-                to: board
-                    .config
-                    .lane(&l.to)
-                    .map_or(l.to.clone(), |x| x.title.clone()),
+            .map(|l| LoopBackRow {
+                from: title(&l.from),
+                to: title(&l.to),
                 count: l.count,
+                from_lane: l.from.clone(),
+                to_lane: l.to.clone(),
             })
             .collect(),
         people,
@@ -663,193 +782,44 @@ pub fn report(board: &Board, history: &History, flow: &Flow, since: i64, until: 
         overdue_cards,
         costs_in_period: costs(&cost_in_period_ref),
         costs_total: costs(&cost_total_ref),
-        aging: flow
-            .aging
-            .iter()
-            .map(|a| AgingCard {
-                aging: a.clone(),
-                title: board
-                    .card(&a.card)
-                    .map(|c| c.title.clone())
-                    .unwrap_or_default(),
-            })
-            .collect(),
+        aging,
         stale_verdicts: Vec::new(),
+        resting_on_refuted: resting_on_refuted(board, history),
+        flow_efficiency: flow.flow_efficiency,
+        time_blocked_by_lane: flow.time_blocked_by_lane.clone(),
         history_complete: gaps.is_none(),
         history_incomplete: gaps,
-    }
-}
-
-/// Markdown a PM can paste. Card text is made safe for Markdown tables.
-pub fn markdown(r: &Report) -> String {
-    let cell = |s: &str| crate::model::text::one_line(s).replace('|', "\\|");
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# {} — report {} to {}\n",
-        cell(&r.board),
-        r.since,
-        r.until
-    );
-    if let Some(i) = &r.history_incomplete {
-        let _ = writeln!(out, "> **Note:** {}\n", cell(&i.message));
-    }
-    let _ = writeln!(
-        out,
-        "## Where things stand\n\n| Lane | Cards | WIP limit |\n|---|---:|---:|"
-    );
-    for (t, n, w) in &r.lanes {
-        let flag = match w {
-            Some(w) if *n > *w as usize => " ⚠",
-            _ => "",
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {n}{flag} | {} |",
-            cell(t),
-            w.map(|w| w.to_string()).unwrap_or_else(|| "—".into())
-        );
-    }
-    let _ = writeln!(out, "\n## Hypotheses tested ({})\n", r.tested.len());
-    if r.tested.is_empty() {
-        let _ = writeln!(out, "No hypothesis got a verdict in this period.");
-    } else {
-        let _ = writeln!(out, "| Card | Hypothesis | Metric | Baseline | Target | Result | Run | Verdict |\n|---|---|---|---:|---:|---:|---|---|");
-        for h in &r.tested {
-            let text = if h.statement.is_empty() {
-                &h.title
-            } else {
-                &h.statement
-            };
-            let runs = h.runs_text();
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | **{}** |",
-                crate::model::id::short(&h.id),
-                cell(text),
-                cell(&h.metric),
-                cell(&h.baseline),
-                cell(&h.target),
-                cell(&h.result),
-                if runs.is_empty() {
-                    "—".to_string()
-                } else {
-                    format!("`{}`", cell(&runs).replace('`', "'"))
-                },
-                if h.stale {
-                    format!("{} (stale: {})", h.verdict, cell(&h.stale_why.join("; ")))
-                } else {
-                    h.verdict.clone()
-                } + &h
-                    .rationale
-                    .as_ref()
-                    .map(|r| format!(", because: {}", cell(r)))
-                    .unwrap_or_default()
-            );
-        }
-    }
-    if !r.stale_verdicts.is_empty() {
-        let _ = writeln!(out, "\n## Stale verdicts\n");
-        let _ = writeln!(
-            out,
-            "The evidence these verdicts were given from has changed since; re-run or re-record them.\n"
-        );
-        for s in &r.stale_verdicts {
-            let _ = writeln!(
-                out,
-                "- {} ({}, {}): {}",
-                cell(&s.title),
-                crate::model::id::short(&s.id),
-                s.verdict,
-                cell(&s.why.join("; "))
-            );
-        }
-    }
-    let _ = writeln!(out, "\n## What we learned: refuted hypotheses\n");
-    if r.refuted.is_empty() {
-        let _ = writeln!(out, "None refuted in this period.");
-    }
-    for h in &r.refuted {
-        let text = if h.statement.is_empty() {
-            &h.title
-        } else {
-            &h.statement
-        };
-        let runs = h.runs_text();
-        let _ = writeln!(
-            out,
-            "- {} ({}) — {} came out at {} against a target of {} (baseline {}){}.",
-            cell(text),
-            crate::model::id::short(&h.id),
-            cell(&h.metric),
-            cell(&h.result),
-            cell(&h.target),
-            cell(&h.baseline),
-            if runs.is_empty() {
-                String::new()
-            } else {
-                format!(", from `{}`", cell(&runs).replace('`', "'"))
-            }
-        );
-        if let Some(r) = &h.rationale {
-            let _ = writeln!(out, "  Refuted because: {}", cell(r));
-        }
-    }
-    let _ = writeln!(
-        out,
-        "\n## Cost\n\nExperiments touched in the period: {}. All experiments on the board: {}.",
-        cost_text(&r.cost_in_period),
-        cost_text(&r.cost_total)
-    );
-    let _ = writeln!(out, "\n## Needs attention\n");
-    if r.overdue.is_empty() && r.over_wip.is_empty() {
-        let _ = writeln!(out, "Nothing overdue, no lane over its WIP limit.");
-    }
-    for (id, t, d) in &r.overdue {
-        let _ = writeln!(out, "- Overdue since {d}: {} ({id})", cell(t));
-    }
-    for (t, n, w) in &r.over_wip {
-        let _ = writeln!(out, "- {} holds {n} cards, over its limit of {w}", cell(t));
-    }
-    let _ = writeln!(out, "\n## Aging work in progress\n");
-    if r.aging.is_empty() {
-        let _ = writeln!(out, "No card in progress.");
-    } else {
-        let _ = writeln!(
-            out,
-            "| Card | Lane | In lane for | Lane's 85th percentile | |\n|---|---|---:|---:|---|"
-        );
-    }
-    for a in &r.aging {
-        let lane = r
-            .lane_counts
+        labels: board
+            .config
+            .labels
             .iter()
-            .find(|l| l.lane == a.aging.lane)
-            .map_or(a.aging.lane.as_str(), |l| l.title.as_str());
-        let _ = writeln!(
-            out,
-            "| {} ({}) | {} | {} | {} | {} |",
-            cell(&a.title),
-            crate::model::id::short(&a.aging.card),
-            cell(lane),
-            flow::human(a.aging.age),
-            a.aging.lane_p85.map_or("—".to_string(), flow::human),
-            if a.aging.over_p85 { "stuck?" } else { "" }
-        );
-    }
-    let _ = writeln!(out, "\n## Loop-backs\n");
-    if r.loop_backs.is_empty() {
-        let _ = writeln!(out, "No card moved back to an earlier phase.");
-    }
-    for l in &r.loop_backs {
-        let _ = writeln!(out, "- {} → {}: {}", cell(&l.from), cell(&l.to), l.count);
-    }
-    let _ = writeln!(out, "\n## Who did what\n");
-    for (who, actions) in &r.people {
-        let list: Vec<String> = actions.iter().map(|(a, n)| format!("{n} {a}")).collect();
-        let _ = writeln!(out, "- {}: {}", cell(who), list.join(", "));
-    }
-    out
+            .map(|l| Label {
+                name: l.name.clone(),
+                color: l.color.clone(),
+            })
+            .collect(),
+        cumulative_flow: flow.days.clone(),
+        time_in_lane: flow
+            .cycle
+            .iter()
+            .enumerate()
+            .map(|(i, c)| LaneTime {
+                lane: c.lane.clone(),
+                title: title(&c.lane),
+                time_in_lane: timing(
+                    c.time_in_lane,
+                    flow.samples.lanes.get(i).map_or(&[][..], Vec::as_slice),
+                ),
+            })
+            .collect(),
+        cycle_time: timing(flow.end_to_end, &flow.samples.end_to_end),
+        done_lanes: flow.done_lanes.clone(),
+        weeks: flow.weeks.clone(),
+        finished: flow.finished,
+        aging_lanes,
+        budgets: super::budget::statuses(&board.root, &board.config, history, since, until)?,
+        board_problems,
+    })
 }
 
 /// Whether a verdict string means the hypothesis was tested.

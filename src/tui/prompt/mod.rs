@@ -2,8 +2,14 @@
 //! deletion, horizontal scroll) and what each prompt is for, with the
 //! checks a value gets as it is typed.
 
-use crate::model::{date, Direction, Verdict};
+mod purpose;
+
+pub use purpose::{direction, field_input, number, Check, HypDraft, HypStep, Purpose, Reasoned};
+
+use crate::model::date;
+use crate::model::field::Type;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_yaml::Value;
 
 /// A line of text being typed, and what it is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,181 +31,9 @@ pub struct Prompt {
     /// A sentence shown whole above the choices: what they are, or why
     /// there are none and what to type instead.
     pub about: Option<String>,
-}
-
-/// The steps of a hypothesis being written on screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HypStep {
-    Title,
-    Statement,
-    Metric,
-    Direction,
-    Baseline,
-    Target,
-}
-
-impl HypStep {
-    pub fn next(self) -> Option<HypStep> {
-        use HypStep::*;
-        match self {
-            Title => Some(Statement),
-            Statement => Some(Metric),
-            Metric => Some(Direction),
-            Direction => Some(Baseline),
-            Baseline => Some(Target),
-            Target => None,
-        }
-    }
-
-    /// Position among the steps, for `2/6`.
-    fn number(self) -> usize {
-        self as usize + 1
-    }
-}
-
-/// A hypothesis as typed so far.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HypDraft {
-    pub title: String,
-    pub statement: Option<String>,
-    pub metric: Option<String>,
-    pub direction: Option<Direction>,
-    pub baseline: Option<serde_yaml::Value>,
-    pub target: Option<serde_yaml::Value>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Purpose {
-    /// The title of a new card of `kind`.
-    NewCard {
-        lane: String,
-        kind: String,
-    },
-    /// A hypothesis, step by step: a new card in `lane`, or the card `card`
-    /// becoming one.
-    Hypothesis {
-        lane: String,
-        card: Option<String>,
-        step: HypStep,
-        draft: Box<HypDraft>,
-    },
-    Title {
-        card: String,
-    },
-    Labels {
-        card: String,
-    },
-    Assignees {
-        card: String,
-    },
-    Due {
-        card: String,
-    },
-    Note {
-        card: String,
-    },
-    Result {
-        card: String,
-        verdict: Verdict,
-    },
-    /// Why `verdict` holds when the numbers give `computed`: asked after
-    /// the result, before the verdict is given.
-    Because {
-        card: String,
-        verdict: Verdict,
-        result: Option<serde_yaml::Value>,
-        computed: Verdict,
-    },
-    Filter {
-        before: String,
-    },
-    /// The run (or metrics file) a hypothesis's result comes from.
-    Evidence {
-        card: String,
-    },
-}
-
-impl Purpose {
-    pub fn label(&self) -> String {
-        match self {
-            Purpose::NewCard { kind, .. } => format!("New {kind}"),
-            Purpose::Hypothesis { step, card, .. } => {
-                let total = if card.is_some() { 5 } else { 6 };
-                let n = step.number() - usize::from(card.is_some());
-                let what = match step {
-                    HypStep::Title => "title",
-                    HypStep::Statement => "statement (what you expect)",
-                    HypStep::Metric => "metric",
-                    HypStep::Direction => "better is [h]igher or [l]ower",
-                    HypStep::Baseline => "baseline (number)",
-                    HypStep::Target => "target (number)",
-                };
-                format!("Hypothesis {n}/{total} {what}")
-            }
-            Purpose::Title { .. } => "Title".into(),
-            Purpose::Labels { .. } => "Labels (comma separated)".into(),
-            Purpose::Assignees { .. } => "Assignees (comma separated)".into(),
-            Purpose::Due { .. } => "Due (2026-12-24, +3d, fri; empty clears)".into(),
-            Purpose::Note { .. } => "Journal note (Ctrl+o: $EDITOR)".into(),
-            Purpose::Result { verdict, .. } => format!("Result for {verdict}"),
-            Purpose::Because { verdict, .. } => format!("Reason for {verdict}"),
-            Purpose::Filter { .. } => "Filter".into(),
-            Purpose::Evidence { .. } => "Result from".into(),
-        }
-    }
-
-    /// The card this prompt changes, if any.
-    pub fn card(&self) -> Option<&str> {
-        match self {
-            Purpose::Title { card }
-            | Purpose::Labels { card }
-            | Purpose::Assignees { card }
-            | Purpose::Due { card }
-            | Purpose::Note { card }
-            | Purpose::Result { card, .. }
-            | Purpose::Because { card, .. }
-            | Purpose::Evidence { card } => Some(card),
-            Purpose::Hypothesis { card, .. } => card.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-/// What a value typed so far amounts to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Check {
-    /// Fine; a hint may say what it means (`Fri 2026-12-04`).
-    Ok(Option<String>),
-    /// Enter would be refused, and why.
-    Bad(String),
-}
-
-/// A number as typed: `0.21`, `-3`, `1e-4`; a finite one.
-pub fn number(s: &str) -> Option<serde_yaml::Value> {
-    let t = s.trim();
-    if let Ok(i) = t.parse::<i64>() {
-        return Some(serde_yaml::Value::Number(i.into()));
-    }
-    let f: f64 = t.parse().ok()?;
-    if !f.is_finite() || t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
-        return None;
-    }
-    Some(serde_yaml::Value::Number(f.into()))
-}
-
-/// `higher`/`lower` as typed: `h`, `hi`, `higher`, `up`, `l`, `lo`, `down`...
-pub fn direction(s: &str) -> Option<Direction> {
-    let t = s.trim().to_ascii_lowercase();
-    if t.is_empty() {
-        return None;
-    }
-    if "higher".starts_with(&t) || t == "up" || t == "max" {
-        Some(Direction::Higher)
-    } else if "lower".starts_with(&t) || t == "down" || t == "min" {
-        Some(Direction::Lower)
-    } else {
-        None
-    }
+    /// The kinds `Tab` cycles a new card's prompt through (the board's;
+    /// empty where the kind is not the prompt's to choose).
+    pub kinds: Vec<String>,
 }
 
 impl Prompt {
@@ -214,6 +48,52 @@ impl Prompt {
             choices: Vec::new(),
             choice: None,
             about: None,
+            kinds: Vec::new(),
+        }
+    }
+
+    /// The title prompt of a new card in `lane`: `kind` first (a
+    /// hypothesis goes on to its steps), `Tab` cycling through `kinds`.
+    /// What is typed goes to the title at once, so keys typed ahead of
+    /// the screen are never taken for anything else.
+    pub fn new_card(lane: String, kind: &str, kinds: Vec<String>) -> Prompt {
+        let mut p = Prompt::new(Purpose::new_card(lane, kind), String::new());
+        if kinds.len() > 1 {
+            p.kinds = kinds;
+        }
+        p
+    }
+
+    /// The kind `Tab` (or `Shift+Tab`, `back`) would switch to, if this
+    /// prompt can switch.
+    pub fn other_kind(&self, back: bool) -> Option<&str> {
+        let kind = self.purpose.new_kind()?;
+        let n = self.kinds.len();
+        if n < 2 {
+            return None;
+        }
+        let at = self.kinds.iter().position(|k| k == kind).unwrap_or(0);
+        let next = if back { (at + n - 1) % n } else { (at + 1) % n };
+        Some(&self.kinds[next])
+    }
+
+    /// `Tab` in a new card's title: the next kind, the title kept.
+    pub fn switch_kind(&mut self, back: bool) -> bool {
+        let kind = self.other_kind(back).map(str::to_string);
+        let lane = self.purpose.new_lane().map(str::to_string);
+        let (Some(kind), Some(lane)) = (kind, lane) else {
+            return false;
+        };
+        self.purpose = Purpose::new_card(lane, &kind);
+        true
+    }
+
+    /// What the prompt is labelled on screen: what it is for, and what
+    /// `Tab` switches to where it switches kinds.
+    pub fn label(&self) -> String {
+        match self.other_kind(false) {
+            Some(next) => format!("{} (Tab: {next})", self.purpose.label()),
+            None => self.purpose.label(),
         }
     }
 
@@ -221,14 +101,16 @@ impl Prompt {
     pub fn check(&self, today: i64) -> Check {
         let t = self.input.trim();
         match &self.purpose {
-            Purpose::Due { .. } if t.is_empty() => Check::Ok(Some("clears the due date".into())),
-            Purpose::Due { .. } => match date::parse_relative(t, today) {
-                Ok(d) => Check::Ok(Some(format!(
-                    "{} {}",
-                    date::weekday(d),
-                    date::format_date(d)
-                ))),
-                Err(e) => Check::Bad(e),
+            Purpose::Field { field, .. } => match field_input(field, t, today) {
+                Err(why) => Check::Bad(why),
+                Ok(Value::Null) => Check::Ok(Some(match &self.current {
+                    Some(_) => format!("empty: no {}", field.label),
+                    None => field.about.to_string(),
+                })),
+                Ok(Value::String(d)) if field.ty == Type::Date => {
+                    Check::Ok(date::parse_date(&d).map(|day| format!("{} {d}", date::weekday(day))))
+                }
+                Ok(_) => Check::Ok(None),
             },
             Purpose::Result { .. } if t.is_empty() => match &self.current {
                 Some(c) => Check::Ok(Some(format!("keeps {c}"))),
@@ -241,9 +123,7 @@ impl Prompt {
             Purpose::Because { computed, .. } if t.is_empty() => {
                 Check::Ok(Some(format!("the numbers give {computed}")))
             }
-            Purpose::Title { .. } | Purpose::NewCard { .. } if t.is_empty() => {
-                Check::Bad("a card needs a title".into())
-            }
+            Purpose::NewCard { .. } if t.is_empty() => Check::Bad("a card needs a title".into()),
             // Empty: say where runs come from (or why none were found).
             Purpose::Evidence { .. } if t.is_empty() => Check::Ok(Some(
                 self.current
@@ -435,7 +315,9 @@ impl Prompt {
 
 #[cfg(test)]
 mod tests {
+    use super::purpose::field_label;
     use super::*;
+    use crate::model::{Direction, Verdict};
 
     fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, m)
@@ -505,9 +387,47 @@ mod tests {
     }
 
     #[test]
+    fn a_field_is_read_as_the_table_says_with_the_screens_habits() {
+        let field = |k: &str| crate::model::field::builtin(k).unwrap();
+        assert_eq!(
+            field_input(field("assignees"), "@ana, bob,", 0),
+            Ok(Value::Sequence(vec!["ana".into(), "bob".into()]))
+        );
+        assert_eq!(
+            field_input(field("labels"), "#data , quick-win", 0),
+            Ok(Value::Sequence(vec!["data".into(), "quick-win".into()]))
+        );
+        // An empty list is no field; a title cannot go.
+        assert_eq!(field_input(field("labels"), " , ", 0), Ok(Value::Null));
+        assert_eq!(
+            field_input(field("title"), "  ", 0),
+            Err("a card needs a title".into())
+        );
+        assert_eq!(field_input(field("due"), "", 0), Ok(Value::Null));
+        assert!(field_input(field("hypothesis.baseline"), "x", 0).is_err());
+        assert_eq!(field_label(field("labels")), "Labels (comma separated)");
+        assert_eq!(field_label(field("title")), "Title");
+        assert_eq!(
+            field_label(field("hypothesis.direction")),
+            "Direction (higher/lower)"
+        );
+    }
+
+    #[test]
     fn values_are_checked_as_typed() {
         let today = date::parse_date("2026-11-27").unwrap();
-        let mut p = Prompt::new(Purpose::Due { card: "x".into() }, String::new());
+        let due = Box::new(crate::model::field::builtin("due").unwrap().clone());
+        let mut p = Prompt::new(
+            Purpose::Field {
+                card: "x".into(),
+                field: due,
+            },
+            String::new(),
+        );
+        assert_eq!(
+            p.purpose.label(),
+            "Due (2026-12-24, +3d, fri; empty clears)"
+        );
         typed(&mut p, "fri");
         assert_eq!(p.check(today), Check::Ok(Some("Fri 2026-12-04".into())));
         typed(&mut p, "x");

@@ -1,0 +1,705 @@
+//! How research work connects, on the command line: `lanes link`,
+//! `lanes unlink`, `lanes ready`, `lanes list --blocked`, and the links
+//! and flags `lanes show` prints. The graph and its rules are
+//! [`crate::model::links`]; this is reading the board and printing.
+
+use super::{output, term};
+use crate::model::links::{flag_text, Flag, Graph, Kind, Why};
+use crate::model::text::one_line;
+use crate::model::{date, id, BoardConfig, Card};
+use crate::ops::{self, Action};
+use crate::store::query::{Query, State};
+use crate::store::{self, codec::Head, json, Heads, Problem};
+use anyhow::{anyhow, bail, Result};
+use clap::Args;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct LinkArgs {
+    /// The card: its id or any unique prefix of it
+    pub card: String,
+    #[command(flatten)]
+    pub to: LinkTo,
+}
+
+/// One link, from CARD.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct LinkTo {
+    /// CARD waits for OTHER: it is blocked until OTHER is done (stored on CARD)
+    #[arg(long, value_name = "OTHER")]
+    pub depends_on: Option<String>,
+    /// OTHER waits for CARD (stored on OTHER, as its depends_on)
+    #[arg(long, value_name = "OTHER")]
+    pub blocks: Option<String>,
+    /// CARD is part of OTHER (a card has one parent: a new one replaces it)
+    #[arg(long, value_name = "OTHER")]
+    pub parent: Option<String>,
+    /// CARD replaces OTHER (a newer hypothesis, a new decision)
+    #[arg(long, value_name = "OTHER")]
+    pub supersedes: Option<String>,
+    /// CARD and OTHER are related: see also (reads both ways)
+    #[arg(long, value_name = "OTHER")]
+    pub relates: Option<String>,
+}
+
+impl LinkArgs {
+    /// The card that stores the link, the kind, the other card.
+    fn parts(self) -> Result<(String, Kind, String)> {
+        let LinkTo {
+            depends_on,
+            blocks,
+            parent,
+            supersedes,
+            relates,
+        } = self.to;
+        let card = self.card;
+        Ok(if let Some(o) = depends_on {
+            (card, Kind::DependsOn, o)
+        } else if let Some(o) = blocks {
+            (o, Kind::DependsOn, card)
+        } else if let Some(o) = parent {
+            (card, Kind::Parent, o)
+        } else if let Some(o) = supersedes {
+            (card, Kind::Supersedes, o)
+        } else if let Some(o) = relates {
+            (card, Kind::Relates, o)
+        } else {
+            bail!(
+                "say which link: --depends-on, --blocks, --parent, --supersedes or --relates OTHER"
+            )
+        })
+    }
+}
+
+/// `lanes link` and `lanes unlink`: one commit in the card that stores
+/// the link.
+pub fn link(r: &Path, args: LinkArgs, unlink: bool) -> Result<ExitCode> {
+    let (card, kind, other) = args.parts()?;
+    let action = if unlink {
+        Action::Unlink { card, kind, other }
+    } else {
+        Action::Link { card, kind, other }
+    };
+    let outcome = ops::apply(&ops::Context::from_env(), r, action)?;
+    super::report(&outcome, r);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct ReadyArgs {
+    /// Only cards in this lane (id or title)
+    #[arg(long)]
+    pub lane: Option<String>,
+    /// Only cards with this label
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Only cards assigned to this person (a leading @ is ignored)
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Also list the blocked cards, each with what it waits on (transitively), and every card's flags
+    #[arg(long)]
+    pub explain: bool,
+    /// Print the cards as JSON (see docs/FORMAT.md); with --explain, {"ready": [...], "blocked": [...]}
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The board's heads and their link graph, with what printing needs.
+struct Linked<'a> {
+    config: &'a BoardConfig,
+    heads: &'a [Head<'a>],
+    graph: Graph<'a>,
+    /// When each refuted hypothesis a printed flag names was refuted.
+    refuted: HashMap<usize, i64>,
+}
+
+impl<'a> Linked<'a> {
+    fn new(config: &'a BoardConfig, heads: &'a [Head<'a>]) -> Linked<'a> {
+        Linked {
+            config,
+            heads,
+            graph: Graph::new(config, heads.iter().map(Head::node).collect()),
+            refuted: HashMap::new(),
+        }
+    }
+
+    fn head(&self, i: usize) -> Option<&Head<'a>> {
+        let id = self.graph.id(i);
+        self.heads
+            .binary_search_by(|h| h.id.cmp(id))
+            .ok()
+            .map(|k| &self.heads[k])
+    }
+
+    /// `3fk2a9 (Title)`.
+    fn name(&self, i: usize) -> String {
+        let short = id::short(self.graph.id(i));
+        match self.head(i) {
+            Some(h) => format!(
+                "{short} ({})",
+                one_line(&crate::ops::clean_line(h.title, 50))
+            ),
+            None => short.to_string(),
+        }
+    }
+
+    fn lane_title(&self, lane: &str) -> String {
+        self.config
+            .lane(lane)
+            .map_or_else(|| lane.to_string(), |l| l.title.clone())
+    }
+
+    /// `3fk2a9  Title  Lane  <verdict>  (done) (archived)`, for lists of
+    /// linked cards.
+    fn row(&self, i: usize) -> String {
+        let Some(h) = self.head(i) else {
+            return id::short(self.graph.id(i)).to_string();
+        };
+        let mut s = format!(
+            "{}  {}  {}",
+            id::short(h.id),
+            one_line(&crate::ops::clean_line(h.title, 50)),
+            one_line(&self.lane_title(h.lane))
+        );
+        if let Some(v) = h.verdict {
+            let _ = write!(s, "  <{v}>");
+        }
+        if self.graph.is_done(i) {
+            s.push_str("  (done)");
+        } else if self.graph.is_blocked(i) {
+            s.push_str("  (blocked)");
+        }
+        if h.archived {
+            s.push_str("  (archived)");
+        }
+        s
+    }
+
+    /// The refuted hypotheses these flags name.
+    fn hypotheses(flags: &[Flag]) -> impl Iterator<Item = usize> + '_ {
+        flags.iter().filter_map(|f| match f {
+            Flag::PremiseRefuted { hypothesis, .. }
+            | Flag::DeadBlocked {
+                why: Why::PremiseRefuted { hypothesis },
+                ..
+            } => Some(*hypothesis),
+            _ => None,
+        })
+    }
+
+    /// When the refuted hypotheses of `flags` were refuted: from their
+    /// evidence, else (only then) from the board's history.
+    fn dates(&self, r: &Path, heads: &Heads, flags: &[Flag]) -> HashMap<usize, i64> {
+        let wanted: BTreeSet<usize> = Linked::hypotheses(flags).collect();
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for h in wanted {
+            let at = heads
+                .card(self.graph.id(h))
+                .and_then(|c| c.ok())
+                .and_then(|c| crate::model::links::refuted_at(&c));
+            match at {
+                Some(t) => {
+                    out.insert(h, t);
+                }
+                None => missing.push(h),
+            }
+        }
+        if missing.is_empty() {
+            return out;
+        }
+        // A verdict given by hand: its history knows when. (A board
+        // outside git, or a history that cannot be read: no date.)
+        if let Ok(history) = crate::history::board_history(r) {
+            for h in missing {
+                if let Some(t) =
+                    crate::history::report::verdict_time(&history, self.graph.id(h), "refuted")
+                {
+                    out.insert(h, t);
+                }
+            }
+        }
+        out
+    }
+
+    fn flag_line(&self, f: &Flag) -> String {
+        flag_text(f, &|i| self.name(i), &|h| self.refuted.get(&h).copied())
+    }
+
+    fn flags_json(&self, flags: &[Flag]) -> serde_json::Value {
+        use serde_json::{json, Value as J};
+        let ids = |v: &[usize]| J::Array(v.iter().map(|&i| J::from(self.graph.id(i))).collect());
+        J::Array(
+            flags
+                .iter()
+                .map(|f| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("flag".into(), J::from(f.kind()));
+                    match f {
+                        Flag::PremiseRefuted { hypothesis, via } => {
+                            m.insert("card".into(), J::from(self.graph.id(*hypothesis)));
+                            m.insert("via".into(), ids(via));
+                            m.insert("refuted_on".into(), self.refuted_json(*hypothesis));
+                        }
+                        Flag::DependsOnSuperseded { card, by } => {
+                            m.insert("card".into(), J::from(self.graph.id(*card)));
+                            m.insert("by".into(), ids(by));
+                        }
+                        Flag::DependsOnArchived { card } => {
+                            m.insert("card".into(), J::from(self.graph.id(*card)));
+                        }
+                        Flag::DeadBlocked { via, cause, why } => {
+                            m.insert("card".into(), J::from(self.graph.id(*cause)));
+                            m.insert("via".into(), ids(via));
+                            m.insert("why".into(), J::from(why.as_str()));
+                            match why {
+                                Why::Superseded { by } => {
+                                    m.insert("by".into(), json!([self.graph.id(*by)]));
+                                }
+                                Why::PremiseRefuted { hypothesis } => {
+                                    m.insert(
+                                        "hypothesis".into(),
+                                        J::from(self.graph.id(*hypothesis)),
+                                    );
+                                    m.insert("refuted_on".into(), self.refuted_json(*hypothesis));
+                                }
+                                _ => {}
+                            }
+                        }
+                        Flag::InCycle { cycle } => {
+                            m.insert("cycle".into(), ids(cycle));
+                        }
+                    }
+                    m.insert("message".into(), J::from(self.flag_line(f)));
+                    J::Object(m)
+                })
+                .collect(),
+        )
+    }
+
+    fn refuted_json(&self, h: usize) -> serde_json::Value {
+        self.refuted.get(&h).map_or(serde_json::Value::Null, |&t| {
+            serde_json::Value::from(date::format_timestamp(t))
+        })
+    }
+
+    /// What a blocked card waits on, as JSON: each card once, in the
+    /// order of [`Graph::waits_on`], with its depth and the card waiting
+    /// on it.
+    fn waits_json(&self, i: usize) -> serde_json::Value {
+        use serde_json::Value as J;
+        J::Array(
+            self.graph
+                .waits_on(i, WAITS_LIMIT)
+                .into_iter()
+                .filter(|w| !w.repeated)
+                .map(|w| {
+                    let h = self.head(w.card);
+                    serde_json::json!({
+                        "id": self.graph.id(w.card),
+                        "title": h.map(|h| h.title),
+                        "lane": h.map(|h| h.lane),
+                        "depth": w.depth,
+                        "waited_on_by": self.graph.id(w.via),
+                        "blocked": self.graph.is_blocked(w.card),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// The waits of a blocked card, as indented lines.
+    fn waits_text(&self, i: usize, out: &mut String) {
+        let waits = self.graph.waits_on(i, WAITS_LIMIT);
+        for w in &waits {
+            let pad = "  ".repeat(w.depth + 1);
+            let again = if w.repeated { "  (see above)" } else { "" };
+            let _ = writeln!(out, "{pad}waits on {}{again}", self.row(w.card));
+        }
+        if waits.len() >= WAITS_LIMIT {
+            let _ = writeln!(
+                out,
+                "    … (more: `lanes show {}`)",
+                id::short(self.graph.id(i))
+            );
+        }
+        let roots = self.graph.root_blockers(i);
+        if !roots.is_empty() && waits.iter().any(|w| w.depth > 1) {
+            let names: Vec<String> = roots.iter().map(|&c| self.name(c)).collect();
+            let _ = writeln!(out, "    to unblock it, finish: {}", names.join(", "));
+        }
+    }
+}
+
+/// At most this many lines of what one card waits on.
+const WAITS_LIMIT: usize = 40;
+
+/// `lanes ready`: cards not blocked, not done, not archived and not
+/// claimed, in board order; with `--explain`, the claimed and the blocked
+/// ones too, the blocked with what they wait on, and every card's flags.
+pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
+    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+    let now = ops::Context::from_env().now();
+    let query = Query {
+        label: args.label,
+        assignee: args.assignee,
+        ..Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+    };
+    let heads = if args.json {
+        Heads::load_for_json(r)?
+    } else {
+        Heads::load(r)?
+    };
+    let all = heads.heads();
+    let mut linked = Linked::new(&config, &all);
+    let (ready, claimed, blocked, flags) = {
+        let g = &linked.graph;
+        let pick = |state: State| {
+            Query {
+                state,
+                ..query.clone()
+            }
+            .select(&config, &all, g)
+        };
+        let ready = pick(State::Ready);
+        let (claimed, blocked) = if args.explain {
+            // Ready but for a live claim on it.
+            let claimed = pick(State::Any)
+                .into_iter()
+                .filter(|h| h.claimed(now) && g.index(h.id).is_some_and(|i| g.is_ready(i)))
+                .collect();
+            (claimed, pick(State::Blocked))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        // Flags (and what their dates cost) with --explain only.
+        let flags: HashMap<usize, Vec<Flag>> = if args.explain {
+            ready
+                .iter()
+                .chain(&claimed)
+                .chain(&blocked)
+                .filter_map(|h| g.index(h.id))
+                .map(|i| (i, g.flags(i)))
+                .filter(|(_, f)| !f.is_empty())
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        (ready, claimed, blocked, flags)
+    };
+    let every: Vec<Flag> = flags.values().flatten().cloned().collect();
+    linked.refuted = linked.dates(r, &heads, &every);
+    let linked = linked;
+    let g = &linked.graph;
+    let ids = |v: &[&Head]| v.iter().map(|h| h.id.to_string()).collect::<BTreeSet<_>>();
+    let (ready_ids, claimed_ids, blocked_ids) = (ids(&ready), ids(&claimed), ids(&blocked));
+    let is = |h: &Head, set: &BTreeSet<String>| set.contains(h.id);
+    let mut out = term::stdout();
+    let problems = heads.problems().to_vec();
+    if args.json {
+        let more = |h: &Head, waits: bool| {
+            let mut m = json::link_fields_text(g, h, now);
+            if !args.explain {
+                return m;
+            }
+            let Some(i) = g.index(h.id) else { return m };
+            let f = flags.get(&i).map(Vec::as_slice).unwrap_or_default();
+            let _ = write!(
+                m,
+                ",\"flags\":{}",
+                serde_json::to_string(&linked.flags_json(f)).unwrap_or_default()
+            );
+            if waits {
+                let _ = write!(
+                    m,
+                    ",\"waits_on\":{},\"unblocked_by\":{}",
+                    serde_json::to_string(&linked.waits_json(i)).unwrap_or_default(),
+                    serde_json::to_string(
+                        &g.root_blockers(i)
+                            .into_iter()
+                            .map(|c| g.id(c))
+                            .collect::<Vec<_>>()
+                    )
+                    .unwrap_or_default()
+                );
+            }
+            crate::model::text::json_safe(&m).into_owned()
+        };
+        if args.explain {
+            out.write_all(b"{\"ready\":")?;
+            let (r, c, b) = (&ready_ids, &claimed_ids, &blocked_ids);
+            heads.write_json(&config, |h| is(h, r), |h| more(h, false), &mut out)?;
+            out.write_all(b",\"claimed\":")?;
+            heads.write_json(&config, |h| is(h, c), |h| more(h, false), &mut out)?;
+            out.write_all(b",\"blocked\":")?;
+            heads.write_json(&config, |h| is(h, b), |h| more(h, true), &mut out)?;
+            out.write_all(b"}\n")?;
+        } else {
+            let r = &ready_ids;
+            heads.write_json(&config, |h| is(h, r), |h| more(h, false), &mut out)?;
+        }
+    } else {
+        let lists = Lists {
+            ready: &ready,
+            claimed: &claimed,
+            blocked: &blocked,
+        };
+        let text = ready_text(&linked, &lists, &flags, args.explain, now);
+        write!(out, "{text}")?;
+    }
+    out.flush()?;
+    for p in &problems {
+        say_problem(p);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn say_problem(p: &Problem) {
+    term::say_line(format_args!("{p}"));
+}
+
+/// What `lanes ready` lists: ready cards; with `--explain`, those only a
+/// live claim keeps from being ready, and the blocked ones.
+struct Lists<'x, 'h, 'a> {
+    ready: &'x [&'h Head<'a>],
+    claimed: &'x [&'h Head<'a>],
+    blocked: &'x [&'h Head<'a>],
+}
+
+fn ready_text(
+    linked: &Linked,
+    lists: &Lists,
+    flags: &HashMap<usize, Vec<Flag>>,
+    explain: bool,
+    now: i64,
+) -> String {
+    let g = &linked.graph;
+    let mut out = String::new();
+    let today = date::today();
+    let ready = lists.ready;
+    if !explain {
+        // Under lane headings, as `lanes list`, counting what is ready
+        // (a WIP limit counts every card in the lane, not these).
+        let mut lane: Option<&str> = None;
+        for h in ready {
+            if lane != Some(h.lane) {
+                lane = Some(h.lane);
+                let n = ready.iter().filter(|x| x.lane == h.lane).count();
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "{} ({n} ready)", one_line(&linked.lane_title(h.lane)));
+            }
+            let _ = writeln!(out, "  {}", output::card_line(h, today, 0, now));
+        }
+        return out;
+    }
+    let flag_lines = |out: &mut String, i: Option<usize>| {
+        if let Some(f) = i.and_then(|i| flags.get(&i)) {
+            for flag in f {
+                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
+            }
+        }
+    };
+    let _ = writeln!(out, "Ready ({})", ready.len());
+    if ready.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for h in ready {
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            output::card_line(h, today, 0, now),
+            one_line(&linked.lane_title(h.lane))
+        );
+        flag_lines(&mut out, g.index(h.id));
+    }
+    // Only when there are some: a board without claims reads as before.
+    if !lists.claimed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nClaimed ({}): ready, but someone works on them",
+            lists.claimed.len()
+        );
+        for h in lists.claimed {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                output::card_line(h, today, 0, now),
+                one_line(&linked.lane_title(h.lane))
+            );
+            flag_lines(&mut out, g.index(h.id));
+        }
+    }
+    let blocked = lists.blocked;
+    let _ = writeln!(out, "\nBlocked ({})", blocked.len());
+    if blocked.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for h in blocked {
+        let Some(i) = g.index(h.id) else { continue };
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            output::card_line(h, today, g.blocked_by(i).len(), now),
+            one_line(&linked.lane_title(h.lane))
+        );
+        linked.waits_text(i, &mut out);
+        flag_lines(&mut out, Some(i));
+    }
+    out
+}
+
+/// `lanes show CARD`: the card with its links both ways and its flags.
+pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+    let heads = Heads::load(r)?;
+    let id = heads.resolve_id(query)?;
+    let card = match heads.card(&id) {
+        Some(Ok(c)) => c,
+        Some(Err(p)) => bail!("card {id} cannot be read:\n{p}"),
+        None => {
+            let rel = store::card_path(&id);
+            match heads.problems().iter().find(|p| p.path == rel) {
+                Some(p) => bail!("card {id} cannot be read:\n{p}"),
+                None => bail!("card {id} cannot be read"),
+            }
+        }
+    };
+    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+    let all = heads.heads();
+    let mut linked = Linked::new(&config, &all);
+    let i = linked.graph.index(&id);
+    let flags = i.map(|i| linked.graph.flags(i)).unwrap_or_default();
+    linked.refuted = linked.dates(r, &heads, &flags);
+    let now = ops::Context::from_env().now();
+    let mut out = term::stdout();
+    if json {
+        let mut v = output::card_json(&card);
+        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, i) {
+            let g = &linked.graph;
+            let claimed = card.live_claim(now).is_some();
+            m.extend(json::link_fields(
+                g,
+                &id,
+                &|k| !card.links(k).is_empty(),
+                claimed,
+            ));
+            m.insert("flags".into(), linked.flags_json(&flags));
+            if g.is_blocked(i) {
+                m.insert("waits_on".into(), linked.waits_json(i));
+            }
+        }
+        term::json(&mut out, &v)?;
+    } else {
+        let links = i
+            .map(|i| links_text(&linked, &card, i, &flags))
+            .unwrap_or_default();
+        write!(out, "{}", output::show_text(&config, &card, &links, now))?;
+        write!(out, "{}", super::evidence::show_text(r, &card))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The links section of `lanes show`: each link both ways with the
+/// other card's short id, title, lane and verdict; what it waits on when
+/// it is blocked; its flags.
+fn links_text(linked: &Linked, card: &Card, i: usize, flags: &[Flag]) -> String {
+    let g = &linked.graph;
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    let mut add = |label: &'static str, list: Vec<usize>| {
+        for j in list {
+            rows.push((label, linked.row(j)));
+        }
+    };
+    add("depends on", g.depends_on(i).collect());
+    add("blocks", g.blocks(i).collect());
+    add("parent", g.parent(i).into_iter().collect());
+    add("children", g.children(i).collect());
+    add("supersedes", g.supersedes(i).collect());
+    add("superseded by", g.superseded_by(i).collect());
+    let mut related: Vec<usize> = g.relates(i).chain(g.related_by(i)).collect();
+    related.sort_unstable();
+    related.dedup();
+    add("relates to", related);
+    for d in g.dangling().iter().filter(|d| d.card == i) {
+        let label = match d.kind {
+            Kind::DependsOn => "depends on",
+            Kind::Parent => "parent",
+            Kind::Supersedes => "supersedes",
+            Kind::Relates => "relates to",
+        };
+        rows.push((
+            label,
+            format!(
+                "{}  (no such card on this board: deleted, or not synced yet)",
+                id::short(d.id)
+            ),
+        ));
+    }
+    if rows.is_empty() && flags.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let state = if g.is_done(i) {
+        "done".to_string()
+    } else if g.is_blocked(i) {
+        let n = g.blocked_by(i).len();
+        format!(
+            "blocked: waits on {n} card{}",
+            if n == 1 { "" } else { "s" }
+        )
+    } else if card.archived {
+        "archived".to_string()
+    } else {
+        "ready".to_string()
+    };
+    let _ = writeln!(out, "\nLinks ({state})");
+    for (label, row) in rows {
+        let _ = writeln!(out, "  {label:<14} {row}");
+    }
+    if g.is_blocked(i) && g.waits_on(i, 2).iter().any(|w| w.depth > 1) {
+        let _ = writeln!(out, "  waiting, all the way down:");
+        linked.waits_text(i, &mut out);
+    }
+    if !flags.is_empty() {
+        let _ = writeln!(out, "\nFlags");
+        for f in flags {
+            let _ = writeln!(out, "  ! {}", linked.flag_line(f));
+        }
+    }
+    out
+}
+
+/// `lanes list`, `--blocked` and `--json`: cards in board order.
+pub fn list(r: &Path, config: &BoardConfig, query: &Query, as_json: bool) -> Result<()> {
+    let mut out = term::stdout();
+    let problems = if as_json {
+        query.write_json(r, config, (0, usize::MAX), &mut out)?.0
+    } else {
+        let heads = Heads::load(r)?;
+        let all = heads.heads();
+        let g = Graph::new(config, all.iter().map(Head::node).collect());
+        let blocked = |id: &str| g.index(id).map_or(0, |i| g.blocked_by(i).len());
+        let cards: Vec<Head> = query
+            .select(config, &all, &g)
+            .into_iter()
+            .cloned()
+            .collect();
+        write!(
+            out,
+            "{}",
+            output::list_text(config, &cards, &blocked, query.now)
+        )?;
+        heads.problems().to_vec()
+    };
+    out.flush()?;
+    for p in &problems {
+        say_problem(p);
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The board screen's views (modes): which one is open, what it holds,
+//! how far it is scrolled, and the help section it belongs to.
+
+use crate::tui::prompt::Prompt;
+
+/// The view open on the board screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Board,
+    Detail {
+        scroll: u16,
+    },
+    /// The keys of the view underneath (`back`), then every other key.
+    Help {
+        scroll: u16,
+    },
+    Prompt(Prompt),
+    PickVerdict {
+        card: String,
+    },
+    /// `m`: the number of the lane to move the card to.
+    PickLane {
+        card: String,
+    },
+    /// `v` on a card that has no hypothesis: make it one?
+    ConfirmHypothesis {
+        card: String,
+    },
+    ConfirmArchive {
+        card: String,
+    },
+    /// A change collided with one on disk: keep mine, theirs or both.
+    Resolve,
+    /// What the last sync brought in.
+    Changes {
+        scroll: u16,
+    },
+    /// The selected card's history.
+    History {
+        card: String,
+        scroll: u16,
+    },
+    /// Every hypothesis side by side, sorted by a column; `cursor` is the
+    /// selected row.
+    Hypotheses {
+        cursor: usize,
+        sort: HypSort,
+    },
+    /// Flow metrics and the cumulative flow diagram.
+    Flow {
+        scroll: u16,
+    },
+    /// Every message of this session.
+    Messages {
+        scroll: u16,
+    },
+    /// The selected lane: its exit criteria (definition of done), WIP.
+    Lane {
+        scroll: u16,
+    },
+    /// `E`: which of the card's fields to edit.
+    PickField {
+        card: String,
+        cursor: usize,
+    },
+    /// Ticking a card's checklist.
+    Checklist {
+        card: String,
+        cursor: usize,
+    },
+    /// The conflicts a sync recorded on a card, one by one.
+    Conflicts {
+        card: String,
+        cursor: usize,
+    },
+}
+
+impl Mode {
+    /// Views that scroll, with their scroll position.
+    pub fn scroll(&self) -> Option<u16> {
+        match self {
+            Mode::Detail { scroll }
+            | Mode::Help { scroll }
+            | Mode::Changes { scroll }
+            | Mode::History { scroll, .. }
+            | Mode::Flow { scroll }
+            | Mode::Messages { scroll }
+            | Mode::Lane { scroll } => Some(*scroll),
+            _ => None,
+        }
+    }
+
+    pub(super) fn with_scroll(&self, to: u16) -> Mode {
+        let mut m = self.clone();
+        match &mut m {
+            Mode::Detail { scroll }
+            | Mode::Help { scroll }
+            | Mode::Changes { scroll }
+            | Mode::History { scroll, .. }
+            | Mode::Flow { scroll }
+            | Mode::Messages { scroll }
+            | Mode::Lane { scroll } => *scroll = to,
+            _ => {}
+        }
+        m
+    }
+
+    /// The help section for this view.
+    pub fn context(&self) -> &'static str {
+        match self {
+            Mode::Board => "board",
+            Mode::Detail { .. } => "card details",
+            Mode::Help { .. } => "help",
+            Mode::Prompt(_) => "typing",
+            Mode::PickVerdict { .. } => "choosing",
+            Mode::PickLane { .. } => "choosing a lane",
+            Mode::ConfirmHypothesis { .. } | Mode::ConfirmArchive { .. } => "confirming",
+            Mode::Resolve => "a collision",
+            Mode::Changes { .. } => "changes since the last sync",
+            Mode::History { .. } => "card history",
+            Mode::Hypotheses { .. } => "hypotheses",
+            Mode::Flow { .. } => "flow",
+            Mode::Messages { .. } => "messages",
+            Mode::Lane { .. } => "lane",
+            Mode::PickField { .. } => "choosing a field",
+            Mode::Checklist { .. } => "checklist",
+            Mode::Conflicts { .. } => "conflicts",
+        }
+    }
+}
+
+/// How the hypotheses table is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HypSort {
+    Lane,
+    Verdict,
+    Metric,
+    Updated,
+}
+
+impl HypSort {
+    pub fn name(self) -> &'static str {
+        match self {
+            HypSort::Lane => "lane",
+            HypSort::Verdict => "verdict",
+            HypSort::Metric => "metric",
+            HypSort::Updated => "last update",
+        }
+    }
+}
