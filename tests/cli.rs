@@ -1140,6 +1140,8 @@ fn list_json_is_one_array_in_lane_then_rank_order() {
         "superseded_by",
         "relates",
         "related_by",
+        "rests_on",
+        "evidence_for",
         "blocked",
         "blocked_by",
         "ready",

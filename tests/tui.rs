@@ -1098,7 +1098,7 @@ fn n_types_the_title_at_once_and_tab_switches_the_kind() {
     press(&mut app, &[code(KeyCode::Tab)]);
     locate(&buffer(&app), "(Tab: experiment): the eval");
     press(&mut app, &[code(KeyCode::Tab)]);
-    locate(&buffer(&app), "New experiment (Tab: task): the eval");
+    locate(&buffer(&app), "New experiment (Tab: decision): the eval");
     press(&mut app, &[code(KeyCode::BackTab)]);
     let Mode::Prompt(p) = &app.mode else {
         panic!("{:?}", app.mode)

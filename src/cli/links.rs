@@ -45,6 +45,50 @@ pub struct LinkTo {
     /// CARD and OTHER are related: see also (reads both ways)
     #[arg(long, value_name = "OTHER")]
     pub relates: Option<String>,
+    /// CARD (a decision) rests on OTHER's evidence (a hypothesis, an experiment)
+    #[arg(long, value_name = "OTHER")]
+    pub rests_on: Option<String>,
+}
+
+/// Links a new card starts with (`lanes add`, `lanes decide`); each
+/// option may be repeated.
+#[derive(Args, Debug, Default)]
+pub struct LinkFlags {
+    /// It waits for this card (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub depends_on: Vec<String>,
+    /// It is part of this card
+    #[arg(long, value_name = "CARD")]
+    pub parent: Option<String>,
+    /// It replaces this card: a newer hypothesis, a new decision (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub supersedes: Vec<String>,
+    /// See also (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub relates: Vec<String>,
+    /// The hypothesis or experiment it rests on: a decision's evidence (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub rests_on: Vec<String>,
+}
+
+impl LinkFlags {
+    /// The links, in the order of [`Kind::ALL`].
+    pub fn links(self) -> Vec<(Kind, String)> {
+        let LinkFlags {
+            depends_on,
+            parent,
+            supersedes,
+            relates,
+            rests_on,
+        } = self;
+        let tag = |k: Kind, v: Vec<String>| v.into_iter().map(move |o| (k, o));
+        tag(Kind::DependsOn, depends_on)
+            .chain(tag(Kind::Parent, parent.into_iter().collect()))
+            .chain(tag(Kind::Supersedes, supersedes))
+            .chain(tag(Kind::Relates, relates))
+            .chain(tag(Kind::RestsOn, rests_on))
+            .collect()
+    }
 }
 
 impl LinkArgs {
@@ -56,6 +100,7 @@ impl LinkArgs {
             parent,
             supersedes,
             relates,
+            rests_on,
         } = self.to;
         let card = self.card;
         Ok(if let Some(o) = depends_on {
@@ -68,9 +113,11 @@ impl LinkArgs {
             (card, Kind::Supersedes, o)
         } else if let Some(o) = relates {
             (card, Kind::Relates, o)
+        } else if let Some(o) = rests_on {
+            (card, Kind::RestsOn, o)
         } else {
             bail!(
-                "say which link: --depends-on, --blocks, --parent, --supersedes or --relates OTHER"
+                "say which link: --depends-on, --blocks, --parent, --supersedes, --relates or --rests-on OTHER"
             )
         })
     }
@@ -577,9 +624,22 @@ pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
     let flags = i.map(|i| linked.graph.flags(i)).unwrap_or_default();
     linked.refuted = linked.dates(r, &heads, &flags);
     let now = ops::Context::from_env().now();
+    // A decision is shown with what moved in its evidence since it was
+    // taken (that needs the history, read for decisions only).
+    let decision = if crate::history::decisions::is_decision(&card) {
+        let (board, history) = super::board_and_history(r)?;
+        crate::history::query::decisions(r, &board, &history)
+            .into_iter()
+            .find(|d| d.id == id)
+    } else {
+        None
+    };
     let mut out = term::stdout();
     if json {
         let mut v = output::card_json(&card);
+        if let (serde_json::Value::Object(m), Some(d)) = (&mut v, &decision) {
+            m.insert("decision_flags".into(), serde_json::to_value(&d.flags)?);
+        }
         if let (serde_json::Value::Object(m), Some(i)) = (&mut v, i) {
             let g = &linked.graph;
             let claimed = card.live_claim(now).is_some();
@@ -600,6 +660,12 @@ pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
             .map(|i| links_text(&linked, &card, i, &flags))
             .unwrap_or_default();
         write!(out, "{}", output::show_text(&config, &card, &links, now))?;
+        if let Some(d) = decision.filter(|d| !d.flags.is_empty()) {
+            writeln!(out, "\nWhat moved since the decision")?;
+            for f in &d.flags {
+                writeln!(out, "  ! {}", one_line(&f.text))?;
+            }
+        }
         write!(out, "{}", super::evidence::show_text(r, &card))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -626,13 +692,10 @@ fn links_text(linked: &Linked, card: &Card, i: usize, flags: &[Flag]) -> String 
     related.sort_unstable();
     related.dedup();
     add("relates to", related);
+    add("rests on", g.rests_on(i).collect());
+    add("evidence for", g.evidence_for(i).collect());
     for d in g.dangling().iter().filter(|d| d.card == i) {
-        let label = match d.kind {
-            Kind::DependsOn => "depends on",
-            Kind::Parent => "parent",
-            Kind::Supersedes => "supersedes",
-            Kind::Relates => "relates to",
-        };
+        let label = d.kind.label();
         rows.push((
             label,
             format!(

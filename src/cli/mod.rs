@@ -1,6 +1,7 @@
 //! The command line: parse arguments into actions and print results.
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
+mod decisions;
 mod evidence;
 pub mod links;
 pub mod output;
@@ -132,9 +133,9 @@ pub enum Command {
     },
     /// List cards in lane order, then rank
     List(ListArgs),
-    /// Link a card to another: it depends on, blocks, is part of, supersedes or relates to it
+    /// Link a card to another: it depends on, blocks, is part of, supersedes, relates to or rests on it
     #[command(
-        long_about = "Link a card to another, in one commit on the card that stores the link: CARD --depends-on OTHER (CARD waits for OTHER), --blocks OTHER (OTHER waits for CARD: stored on OTHER), --parent OTHER (CARD is part of OTHER), --supersedes OTHER (CARD replaces OTHER), --relates OTHER (see also).\n\nA link that would close a cycle of depends-on or parent links is refused, naming the cycle. `lanes show` lists a card's links both ways; `lanes ready` lists what can be picked up now."
+        long_about = "Link a card to another, in one commit on the card that stores the link: CARD --depends-on OTHER (CARD waits for OTHER), --blocks OTHER (OTHER waits for CARD: stored on OTHER), --parent OTHER (CARD is part of OTHER), --supersedes OTHER (CARD replaces OTHER), --relates OTHER (see also), --rests-on OTHER (CARD, a decision, was taken on OTHER's evidence).\n\nA link that would close a cycle of depends-on or parent links is refused, naming the cycle. `lanes show` lists a card's links both ways; `lanes ready` lists what can be picked up now."
     )]
     Link(links::LinkArgs),
     /// Remove a link (the same options as `lanes link`)
@@ -144,6 +145,13 @@ pub enum Command {
         long_about = "Cards someone can pick up now: not archived, not done, and not waiting on a card that is not done, in board order.\n\nDone is the board's rule: a hypothesis with a verdict, a card in a done lane, or one that met its lane's exit criteria. A card that depends on an archived card that was not done stays blocked (archiving abandons work). --explain lists the blocked cards too, each with what it waits on, transitively, and flags work resting on refuted hypotheses, superseded or archived cards."
     )]
     Ready(links::ReadyArgs),
+    /// Record a decision: what was decided, on which hypotheses and experiments, by whom and when
+    #[command(
+        long_about = "Record a decision, in one commit: a card of kind `decision` whose title says what was decided. --rests-on names the hypotheses and experiments it was taken on (their verdicts and values are shown from those cards, never copied); --supersedes the decisions it replaces (they stay, marked). Who decided and when default to you and today.\n\n`lanes decisions` lists them newest first, and flags a decision whose evidence moved since: a verdict changed or gone stale, a hypothesis still open, superseded, archived or missing."
+    )]
+    Decide(decisions::DecideArgs),
+    /// Decisions, newest first, with what each rests on and what changed since
+    Decisions(decisions::DecisionsArgs),
     /// Show one card
     Show {
         /// The card: its id or any unique prefix of it
@@ -398,6 +406,8 @@ pub struct AddArgs {
     /// Free text
     #[arg(long)]
     pub body: Option<String>,
+    #[command(flatten)]
+    pub links: links::LinkFlags,
 }
 
 #[derive(Args, Debug)]
@@ -819,6 +829,8 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
                 body: a.body,
+                links: a.links.links(),
+                decision: None,
             };
             let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
@@ -967,6 +979,8 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let r = root(&cli.board)?;
             links::link(&r, args, true)
         }
+        Command::Decide(args) => decisions::decide(&cli.board, args),
+        Command::Decisions(args) => decisions::decisions(&cli.board, args),
         Command::Ready(args) => {
             let r = root(&cli.board)?;
             links::ready(&r, args)

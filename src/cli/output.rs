@@ -209,6 +209,18 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str, now: i64) -> St
             let _ = writeln!(out, "  cost:     {}", scalar(&e.cost));
         }
     }
+    if let Some(d) = &card.decision {
+        let _ = writeln!(out, "\nDecision");
+        if let Some(s) = &d.statement {
+            let _ = writeln!(out, "  {}", visible(s, true).replace('\n', "\n  "));
+        }
+        if let Some(by) = &d.decided_by {
+            let _ = writeln!(out, "  by:       {}", one_line(by));
+        }
+        if let Some(at) = &d.decided_at {
+            let _ = writeln!(out, "  at:       {}", one_line(at));
+        }
+    }
     if !card.checklist.is_empty() {
         let (done, total) = card.checklist_progress();
         let _ = writeln!(out, "\nChecklist  {done}/{total}");

@@ -20,6 +20,7 @@
 
 pub mod budget;
 mod cache;
+pub mod decisions;
 pub mod flow;
 pub mod html;
 pub mod query;
@@ -82,6 +83,7 @@ impl CardState {
             lane: &self.lane,
             verdict: self.verdict.as_deref().and_then(|v| v.parse().ok()),
             checklist: self.checklist,
+            decision: self.kind == crate::model::done::DECISION,
         }
     }
 }

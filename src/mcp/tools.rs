@@ -593,6 +593,7 @@ impl Server {
                 baseline: number(a.baseline),
                 target: number(a.target),
                 body: a.body,
+                ..NewCard::default()
             };
             let done = ops::apply(ctx, root, Action::Add(Box::new(new)))?;
             Ok(Written::of(&done))

@@ -663,12 +663,17 @@ mod tests {
         let mut theirs = base.clone();
         theirs.depends_on = vec!["b1".into(), "d1".into()];
         theirs.relates = vec!["r1".into()];
+        base.rests_on = vec!["h1".into()];
+        ours.rests_on = vec!["h1".into(), "h2".into()];
+        theirs.rests_on = vec!["h3".into()];
         for w in [Side::Ours, Side::Theirs] {
             let m = merge_card(Some(&base), &ours, &theirs, w);
             assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
             assert_eq!(m.card.depends_on, ["b1", "c1", "d1"]);
             assert_eq!(m.card.supersedes, ["old"]);
             assert_eq!(m.card.relates, ["r1"]);
+            // h1 removed on their side, h2 and h3 added on one side each.
+            assert_eq!(m.card.rests_on, ["h2", "h3"]);
             assert_eq!(m.card.parent.as_deref(), Some("p1"));
             let swapped = merge_card(Some(&base), &theirs, &ours, w.other());
             assert_eq!(swapped.card, m.card);

@@ -434,7 +434,9 @@ impl BoardConfig {
         }
         let mut kinds = f.strings("kinds")?;
         if kinds.is_empty() {
-            kinds = vec!["task".into(), "hypothesis".into(), "experiment".into()];
+            kinds = ["task", "hypothesis", "experiment", "decision"]
+                .map(String::from)
+                .to_vec();
         }
         let settings = match f.mapping("settings")? {
             None => Settings::default(),

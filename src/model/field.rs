@@ -332,7 +332,7 @@ use Merge::{Append, Group as Nested, Placement, Scalar, Set};
 
 /// The built-in fields, in the order they are written in a card file
 /// (nested fields right after their group).
-pub static BUILTIN: [Field; 36] = [
+pub static BUILTIN: [Field; 41] = [
     Field::builtin("id", Type::Id, Scalar, "id", "the card's id", Never),
     Field::builtin(
         "title",
@@ -437,6 +437,14 @@ pub static BUILTIN: [Field; 36] = [
         "relates to",
         "cards to see also",
         Command("lanes link --relates"),
+    ),
+    Field::builtin(
+        "rests_on",
+        Type::CardIds,
+        Set,
+        "rests on",
+        "the hypotheses and experiments a decision was taken on",
+        Command("lanes link --rests-on"),
     ),
     Field::builtin(
         "claim",
@@ -580,6 +588,38 @@ pub static BUILTIN: [Field; 36] = [
         Scalar,
         "cost",
         "what it cost (GPU hours, money)",
+        Free,
+    ),
+    Field::builtin(
+        "decision",
+        Type::Group,
+        Nested,
+        "decision",
+        "what was decided, by whom and when",
+        Free,
+    ),
+    Field::builtin(
+        "decision.statement",
+        Type::LongText,
+        Scalar,
+        "decided",
+        "what was decided, and why, in full",
+        Free,
+    ),
+    Field::builtin(
+        "decision.decided_by",
+        Type::Person,
+        Scalar,
+        "decided by",
+        "who decided",
+        Free,
+    ),
+    Field::builtin(
+        "decision.decided_at",
+        Type::Date,
+        Scalar,
+        "decided at",
+        "when it was decided (YYYY-MM-DD)",
         Free,
     ),
     Field::builtin(

@@ -38,14 +38,17 @@ pub enum Kind {
     Supersedes,
     /// See also (reads both ways).
     Relates,
+    /// This card's conclusion (a decision) rests on that one's evidence.
+    RestsOn,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::DependsOn,
         Kind::Parent,
         Kind::Supersedes,
         Kind::Relates,
+        Kind::RestsOn,
     ];
 
     /// The card field that stores it (a row of [`super::field::BUILTIN`]).
@@ -55,6 +58,7 @@ impl Kind {
             Kind::Parent => "parent",
             Kind::Supersedes => "supersedes",
             Kind::Relates => "relates",
+            Kind::RestsOn => "rests_on",
         }
     }
 
@@ -70,6 +74,29 @@ impl Kind {
             Kind::Parent => "is part of",
             Kind::Supersedes => "supersedes",
             Kind::Relates => "relates to",
+            Kind::RestsOn => "rests on",
+        }
+    }
+
+    /// The verb after "cannot" / "does not": `depend on`, `rest on`.
+    pub fn infinitive(self) -> &'static str {
+        match self {
+            Kind::DependsOn => "depend on",
+            Kind::Parent => "be part of",
+            Kind::Supersedes => "supersede",
+            Kind::Relates => "relate to",
+            Kind::RestsOn => "rest on",
+        }
+    }
+
+    /// How `lanes show` labels the cards it links to.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::DependsOn => "depends on",
+            Kind::Parent => "parent",
+            Kind::Supersedes => "supersedes",
+            Kind::Relates => "relates to",
+            Kind::RestsOn => "rests on",
         }
     }
 
@@ -80,6 +107,7 @@ impl Kind {
             Kind::Parent => "has part",
             Kind::Supersedes => "is superseded by",
             Kind::Relates => "relates to",
+            Kind::RestsOn => "is evidence for",
         }
     }
 
@@ -97,6 +125,7 @@ impl Card {
             Kind::Parent => self.parent.iter().map(String::as_str).collect(),
             Kind::Supersedes => self.supersedes.iter().map(String::as_str).collect(),
             Kind::Relates => self.relates.iter().map(String::as_str).collect(),
+            Kind::RestsOn => self.rests_on.iter().map(String::as_str).collect(),
         }
     }
 
@@ -114,6 +143,7 @@ impl Card {
             Kind::DependsOn => &mut self.depends_on,
             Kind::Supersedes => &mut self.supersedes,
             Kind::Relates => &mut self.relates,
+            Kind::RestsOn => &mut self.rests_on,
         };
         if list.iter().any(|x| x == id) {
             return false;
@@ -135,6 +165,7 @@ impl Card {
             Kind::DependsOn => &mut self.depends_on,
             Kind::Supersedes => &mut self.supersedes,
             Kind::Relates => &mut self.relates,
+            Kind::RestsOn => &mut self.rests_on,
         };
         let before = list.len();
         list.retain(|x| x != id);
@@ -151,6 +182,7 @@ impl Card {
             parent: self.parent.as_deref(),
             supersedes: self.links(Kind::Supersedes),
             relates: self.links(Kind::Relates),
+            rests_on: self.links(Kind::RestsOn),
         }
     }
 }
@@ -166,6 +198,7 @@ pub struct Node<'a> {
     pub parent: Option<&'a str>,
     pub supersedes: Vec<&'a str>,
     pub relates: Vec<&'a str>,
+    pub rests_on: Vec<&'a str>,
 }
 
 impl<'a> Node<'a> {
@@ -176,6 +209,7 @@ impl<'a> Node<'a> {
             Kind::Parent => self.parent.into_iter().collect(),
             Kind::Supersedes => self.supersedes.clone(),
             Kind::Relates => self.relates.clone(),
+            Kind::RestsOn => self.rests_on.clone(),
         }
     }
 }
@@ -367,6 +401,8 @@ pub struct Graph<'a> {
     children: Vec<Vec<Ix>>,
     superseded_by: Vec<Vec<Ix>>,
     related_by: Vec<Vec<Ix>>,
+    rests_on: Vec<Vec<Ix>>,
+    evidence_for: Vec<Vec<Ix>>,
     dead: Vec<Option<Dead>>,
     /// The nearest refuted hypothesis each card rests on, and the card it
     /// depends on towards it.
@@ -402,6 +438,8 @@ impl<'a> Graph<'a> {
             children: vec![Vec::new(); n],
             superseded_by: vec![Vec::new(); n],
             related_by: vec![Vec::new(); n],
+            rests_on: vec![Vec::new(); n],
+            evidence_for: vec![Vec::new(); n],
             dead: vec![None; n],
             premise: vec![None; n],
             dangling: Vec::new(),
@@ -427,12 +465,13 @@ impl<'a> Graph<'a> {
                             g.children[j as usize].push(i as Ix);
                             continue;
                         }
-                        Kind::Supersedes | Kind::Relates if j as usize == i => {
+                        Kind::Supersedes | Kind::Relates | Kind::RestsOn if j as usize == i => {
                             g.self_links.push((i, kind));
                             continue;
                         }
                         Kind::Supersedes => (&mut g.supersedes[i], &mut g.superseded_by),
                         Kind::Relates => (&mut g.relates[i], &mut g.related_by),
+                        Kind::RestsOn => (&mut g.rests_on[i], &mut g.evidence_for),
                     };
                     if !out.contains(&j) {
                         out.push(j);
@@ -510,6 +549,16 @@ impl<'a> Graph<'a> {
     /// Cards that relate to this one (stored on them).
     pub fn related_by(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         self.related_by[i].iter().map(|&j| j as usize)
+    }
+
+    /// The cards this one rests on (a decision's evidence).
+    pub fn rests_on(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.rests_on[i].iter().map(|&j| j as usize)
+    }
+
+    /// The cards (decisions) resting on this one.
+    pub fn evidence_for(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.evidence_for[i].iter().map(|&j| j as usize)
     }
 
     /// The cards it depends on that are not done, when it is not done

@@ -62,6 +62,10 @@ pub struct NewCard {
     pub baseline: Option<Value>,
     pub target: Option<Value>,
     pub body: Option<String>,
+    /// Links it starts with: (kind, the other card's id or unique prefix).
+    pub links: Vec<(crate::model::links::Kind, String)>,
+    /// What a decision records (kind `decision` when given).
+    pub decision: Option<crate::model::card::Decision>,
 }
 
 /// Everything that changes a board.
@@ -696,8 +700,20 @@ pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
 
 fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     let config = &board.config;
+    // A decision goes, unless told, where the first card it rests on is.
+    let evidence_lane = || {
+        let (_, first) = new
+            .links
+            .iter()
+            .find(|(k, _)| *k == crate::model::links::Kind::RestsOn)?;
+        let id = board.resolve_id(first).ok()?;
+        Some(board.summary(&id)?.lane.clone()).filter(|l| config.lane(l).is_some())
+    };
     let lane = match &new.lane {
         Some(l) => config.resolve_lane(l).map_err(not_found)?.id.clone(),
+        None if new.decision.is_some() => {
+            evidence_lane().unwrap_or_else(|| config.lanes[0].id.clone())
+        }
         None => config.lanes[0].id.clone(),
     };
     let has_hypothesis = new.hypothesis.is_some()
@@ -708,6 +724,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         || new.target.is_some();
     let kind = match new.kind {
         Some(k) => k,
+        None if new.decision.is_some() => "decision".to_string(),
         None if has_hypothesis && config.kinds.iter().any(|k| k == "hypothesis") => {
             "hypothesis".to_string()
         }
@@ -728,6 +745,20 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     card.created = Some(date::format_date(ctx.today()));
     card.due = new.due;
     card.body = new.body;
+    for (kind, other) in &new.links {
+        let other = board.resolve_id(other)?;
+        card.add_link(*kind, &other);
+    }
+    if let Some(mut d) = new.decision {
+        // Who decided and when: the author, today, unless told.
+        if d.decided_by.is_none() {
+            d.decided_by = Some(author_name(ctx, &board.root)).filter(|n| !n.is_empty());
+        }
+        if d.decided_at.is_none() {
+            d.decided_at = Some(date::format_date(ctx.today()));
+        }
+        card.decision = Some(Box::new(d));
+    }
     if has_hypothesis || card.kind == "hypothesis" {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,

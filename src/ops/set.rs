@@ -31,19 +31,26 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
     }
     let exists = lookup(card_value, &parts).is_some();
     let top_ok = field::top_keys().any(|k| k == parts[0]) || card.extra.contains_key(parts[0]);
+    let is_group = |g: &str| field::builtin(g).is_some_and(|f| f.ty == field::Type::Group);
     let nested_ok = match (parts[0], parts.get(1)) {
-        (group @ ("hypothesis" | "experiment"), Some(k)) => {
-            field::group_keys(group).any(|g| g == *k)
-        }
+        (group, Some(k)) if is_group(group) => field::group_keys(group).any(|g| g == *k),
         _ => true,
     };
     if !exists && (!top_ok || !nested_ok) {
-        let list = |g: &str| field::group_keys(g).collect::<Vec<_>>().join(",");
+        let groups = field::top_keys()
+            .filter(|g| is_group(g))
+            .map(|g| {
+                let keys = field::group_keys(g).collect::<Vec<_>>().join(",");
+                format!("{g}.{{{keys}}}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         return Err(refused(format!(
-            "unknown field {field:?}; card fields are {}, hypothesis.{{{}}}, experiment.{{{}}}",
-            field::top_keys().collect::<Vec<_>>().join(", "),
-            list("hypothesis"),
-            list("experiment")
+            "unknown field {field:?}; card fields are {}, {groups}",
+            field::top_keys()
+                .filter(|g| !is_group(g))
+                .collect::<Vec<_>>()
+                .join(", "),
         )));
     }
     let mut cur = card_value;

@@ -12,7 +12,7 @@
 //! card whose repeated counts disagree with it does not decode).
 
 use crate::model::{
-    card::{ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
+    card::{ChecklistItem, Decision, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
     Card, Claim,
 };
 use serde_yaml::{Mapping, Number, Value};
@@ -22,7 +22,7 @@ use serde_yaml::{Mapping, Number, Value};
 /// would change: a field added, removed or moved, a new encoding of a
 /// value, a change in what parsing puts where (the golden-bytes test in
 /// this file fails until it has moved).
-pub const LAYOUT_VERSION: u32 = 4;
+pub const LAYOUT_VERSION: u32 = 5;
 
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
@@ -44,9 +44,11 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
         parent,
         supersedes,
         relates,
+        rests_on,
         claim,
         hypothesis,
         experiment,
+        decision,
         checklist,
         journal,
         body,
@@ -64,6 +66,7 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
     w.opt_str(parent);
     w.strs(supersedes);
     w.strs(relates);
+    w.strs(rests_on);
     w.byte(verdict_code(card.verdict())?);
     let (ticked, total) = card.checklist_progress();
     w.len(ticked);
@@ -141,6 +144,22 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             w.mapping(extra)?;
         }
     }
+    match decision {
+        None => w.byte(0),
+        Some(d) => {
+            let Decision {
+                statement,
+                decided_by,
+                decided_at,
+                extra,
+            } = &**d;
+            w.byte(1);
+            w.opt_str(statement);
+            w.opt_str(decided_by);
+            w.opt_str(decided_at);
+            w.mapping(extra)?;
+        }
+    }
     w.len(checklist.len());
     for item in checklist {
         let ChecklistItem { text, done, extra } = item;
@@ -181,6 +200,7 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         parent: r.opt_string()?,
         supersedes: r.strings()?,
         relates: r.strings()?,
+        rests_on: r.strings()?,
         ..Card::default()
     };
     let progress = (r.byte()?, r.len()?, r.len()?);
@@ -223,6 +243,14 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
             model: r.opt_string()?,
             commit: r.opt_string()?,
             cost: r.opt_value()?,
+            extra: r.mapping()?,
+        }));
+    }
+    if r.flag()? {
+        card.decision = Some(Box::new(Decision {
+            statement: r.opt_string()?,
+            decided_by: r.opt_string()?,
+            decided_at: r.opt_string()?,
             extra: r.mapping()?,
         }));
     }
@@ -286,6 +314,7 @@ pub struct Head<'a> {
     pub parent: Option<&'a str>,
     pub supersedes: Vec<&'a str>,
     pub relates: Vec<&'a str>,
+    pub rests_on: Vec<&'a str>,
     pub verdict: Option<Verdict>,
     /// Its checklist: (ticked, total).
     pub checklist: (usize, usize),
@@ -334,6 +363,7 @@ impl<'a> Head<'a> {
             parent: card.parent.as_deref(),
             supersedes: strs(&card.supersedes),
             relates: strs(&card.relates),
+            rests_on: strs(&card.rests_on),
             verdict: card.verdict(),
             checklist: card.checklist_progress(),
             due: card.due.as_deref(),
@@ -350,6 +380,7 @@ impl<'a> Head<'a> {
             lane: self.lane,
             verdict: self.verdict,
             checklist: self.checklist,
+            decision: self.kind == crate::model::done::DECISION,
         }
     }
 
@@ -363,6 +394,7 @@ impl<'a> Head<'a> {
             parent: self.parent,
             supersedes: self.supersedes.clone(),
             relates: self.relates.clone(),
+            rests_on: self.rests_on.clone(),
         }
     }
 
@@ -387,6 +419,7 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let parent = if r.flag()? { Some(r.str()?) } else { None };
     let supersedes = r.strs()?;
     let relates = r.strs()?;
+    let rests_on = r.strs()?;
     let verdict = match r.byte()? {
         0 => None,
         n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
@@ -417,6 +450,7 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
         parent,
         supersedes,
         relates,
+        rests_on,
         verdict,
         checklist,
         due,
@@ -681,6 +715,8 @@ supersedes:
 - old1
 relates:
 - rel1
+rests_on:
+- hyp1
 claim:
   by: Bo via claude-code
   at: 2026-01-05T10:00:00Z
@@ -705,6 +741,11 @@ experiment:
   commit: abc123
   cost: -12
   gpu: {hours: 3.5, kind: [a100, null, true]}
+decision:
+  statement: Ship it
+  decided_by: ana
+  decided_at: 2026-01-09
+  venue: weekly review
 checklist:
 - text: hold-out check
   done: true
@@ -811,20 +852,43 @@ future_field:
             concat!(
                 "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
                 "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
-                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310301",
-                "01010a323032362d30312d3035010a323032362d30322d30310112426f2076696120636c61756465",
-                "2d636f646514323032362d30312d30355431303a30303a30305a0114323032362d30312d30355431",
-                "323a30303a30305a0106056c65617365060972656e657761626c65010b4672656520746578742e0a",
-                "01011b526563656e63792072616973657320707265636973696f6e403130010c707265636973696f",
-                "6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f0106042b",
-                "3135250104ffffffffffffffff020113746865206576616c20736574206c65616b65640106087265",
-                "7669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c6967687467",
-                "626d01066162633132330103f4ffffffffffffff01060367707508020605686f7572730500000000",
-                "00000c4006046b696e6407030604613130300002010e686f6c642d6f757420636865636b01010602",
-                "62790603616e610114323032362d30312d30355431303a30303a30305a03616e61237765656b656e",
-                "6420747261666669630a6265686176657320646966666572656e746c790002060c6675747572655f",
-                "6669656c64080106066e6573746564070404010000000000000005000000000000044003fdffffff",
-                "ffffffff05000000000000f87f0407000000000000000605736576656e",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310104",
+                "68797031030101010a323032362d30312d3035010a323032362d30322d3031010b46726565207465",
+                "78742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c70726563",
+                "6973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f",
+                "0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b656401",
+                "060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c69",
+                "67687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f75727305",
+                "0000000000000c4006046b696e6407030604613130300002010107536869702069740103616e6101",
+                "0a323032362d30312d303901060576656e7565060d7765656b6c7920726576696577010e686f6c64",
+                "2d6f757420636865636b0101060262790603616e610114323032362d30312d30355431303a30303a",
+                "30305a03616e61237765656b656e6420747261666669630a6265686176657320646966666572656e",
+                "746c790002060c6675747572655f6669656c64080106066e65737465640704040100000000000000",
+                "05000000000000044003fdffffffffffffff05000000000000f87f04070000000000000006057365",
+                "76656e",
+            ),
+        ),
+        (
+            5,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310104",
+                "68797031030101010a323032362d30312d3035010a323032362d30322d30310112426f2076696120",
+                "636c617564652d636f646514323032362d30312d30355431303a30303a30305a0114323032362d30",
+                "312d30355431323a30303a30305a0106056c65617365060972656e657761626c65010b4672656520",
+                "746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c7072",
+                "65636973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1",
+                "ca3f0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b65",
+                "6401060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d76330108",
+                "6c6967687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f7572",
+                "73050000000000000c4006046b696e6407030604613130300002010107536869702069740103616e",
+                "61010a323032362d30312d303901060576656e7565060d7765656b6c7920726576696577010e686f",
+                "6c642d6f757420636865636b0101060262790603616e610114323032362d30312d30355431303a30",
+                "303a30305a03616e61237765656b656e6420747261666669630a6265686176657320646966666572",
+                "656e746c790002060c6675747572655f6669656c64080106066e6573746564070404010000000000",
+                "000005000000000000044003fdffffffffffffff05000000000000f87f0407000000000000000605",
+                "736576656e",
             ),
         ),
     ];

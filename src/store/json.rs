@@ -84,6 +84,8 @@ pub fn link_fields(
     m.insert("superseded_by".into(), ids(g.superseded_by(i).collect()));
     empty(&mut m, Kind::Relates);
     m.insert("related_by".into(), ids(g.related_by(i).collect()));
+    empty(&mut m, Kind::RestsOn);
+    m.insert("evidence_for".into(), ids(g.evidence_for(i).collect()));
     m.insert("blocked".into(), J::Bool(g.is_blocked(i)));
     m.insert("blocked_by".into(), ids(g.blocked_by(i)));
     m.insert("ready".into(), J::Bool(g.is_ready(i) && !claimed));
@@ -94,13 +96,13 @@ pub fn link_fields(
 /// [`link_fields`] as JSON text of `"key":value` pairs, to go inside a
 /// card's object, with its claim judged at `now`.
 pub fn link_fields_text(g: &Graph, head: &super::codec::Head, now: i64) -> String {
-    let stored = |k| match k {
-        Kind::DependsOn => !head.depends_on.is_empty(),
-        Kind::Parent => head.parent.is_some(),
-        Kind::Supersedes => !head.supersedes.is_empty(),
-        Kind::Relates => !head.relates.is_empty(),
-    };
-    let m = link_fields(g, head.id, &stored, head.claimed(now));
+    let node = head.node();
+    let m = link_fields(
+        g,
+        head.id,
+        &|k| !node.links(k).is_empty(),
+        head.claimed(now),
+    );
     inner(&serde_json::Value::Object(m))
 }
 

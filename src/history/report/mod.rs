@@ -119,10 +119,39 @@ pub struct StaleVerdict {
     pub why: Vec<String>,
 }
 
+/// The decisions a report over `[since, until]` shows: those taken in
+/// it, and older ones still in force whose evidence moved.
+fn report_decisions(
+    all: &[super::decisions::DecisionRow],
+    since: i64,
+    until: i64,
+) -> Vec<super::decisions::DecisionRow> {
+    let (first, last) = (since.div_euclid(86_400), until.div_euclid(86_400));
+    all.iter()
+        .filter(|d| {
+            let day = d.decided_at.as_deref().and_then(|a| {
+                date::parse_date(a)
+                    .or_else(|| date::parse_timestamp(a).map(|t| t.div_euclid(86_400)))
+            });
+            let taken = day.is_some_and(|day| day >= first && day <= last);
+            let before_end = day.is_none_or(|day| day <= last);
+            taken || (before_end && !d.is_superseded() && !d.flags.is_empty())
+        })
+        .cloned()
+        .collect()
+}
+
 /// Mark the report's stale verdicts, and list every stale one on the board.
 pub fn mark_report_stale(rep: &mut Report, board: &Board, stale: &HashMap<String, Vec<String>>) {
     mark_stale(&mut rep.tested, stale);
     mark_stale(&mut rep.refuted, stale);
+    super::decisions::mark_stale(&mut rep.all_decisions, stale);
+    if let (Some(since), Some(until)) = (
+        date::parse_date(&rep.since).map(|d| d * 86_400),
+        date::parse_date(&rep.until).map(|d| d * 86_400),
+    ) {
+        rep.decisions = report_decisions(&rep.all_decisions, since, until);
+    }
     rep.stale_verdicts = board
         .cards
         .iter()
@@ -357,6 +386,13 @@ pub struct Report {
     pub aging_lanes: Vec<AgingLane>,
     /// Each budget board.yaml declares against its spend.
     pub budgets: Vec<super::budget::BudgetStatus>,
+    /// Decisions taken in the period, and older ones (not superseded)
+    /// whose evidence moved since: newest first.
+    pub decisions: Vec<super::decisions::DecisionRow>,
+    /// Every decision on the board, to choose [`Report::decisions`] from
+    /// once stale verdicts are known.
+    #[serde(skip)]
+    all_decisions: Vec<super::decisions::DecisionRow>,
     /// Budgets (and other board.yaml fields) that cannot be read, as
     /// `path:line:column: message`: left out above.
     pub board_problems: Vec<String>,
@@ -579,6 +615,7 @@ pub fn report(
     until: i64,
 ) -> anyhow::Result<Report> {
     let rows = hypotheses(board, history);
+    let all_decisions = super::decisions::decisions(board, history, &rows);
     let in_period = |d: &str| {
         date::parse_date(d)
             .is_some_and(|d| d * 86_400 >= since.div_euclid(86_400) * 86_400 && d * 86_400 <= until)
@@ -818,6 +855,8 @@ pub fn report(
         finished: flow.finished,
         aging_lanes,
         budgets: super::budget::statuses(&board.root, &board.config, history, since, until)?,
+        decisions: report_decisions(&all_decisions, since, until),
+        all_decisions,
         board_problems,
     })
 }

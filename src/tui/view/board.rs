@@ -213,6 +213,13 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
     if card.extra.contains_key("conflicts") {
         meta.push(Span::styled(" ⚡conflict", t.error()));
     }
+    // A decision: how many cards it rests on, in the error colour when a
+    // verdict among them is stale (`lanes decisions` says what moved).
+    if !card.rests_on.is_empty() {
+        let shaken = card.rests_on.iter().any(|id| app.stale.contains_key(id));
+        let style = if shaken { t.error() } else { t.muted() };
+        meta.push(Span::styled(format!(" ⚖{}", card.rests_on.len()), style));
+    }
     let mut items: Vec<(String, Style)> = Vec::new();
     if let Some(d) = &card.due {
         let overdue = card.is_overdue(app.today);

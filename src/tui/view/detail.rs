@@ -216,6 +216,36 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
             out.push(field(&value_text(k), value_text(v)));
         }
     }
+    if card.decision.is_some() || !card.rests_on.is_empty() {
+        out.push(Line::raw(""));
+        out.push(head("Decision"));
+        if let Some(d) = &card.decision {
+            if let Some(s) = &d.statement {
+                for l in s.split('\n').map(for_grid) {
+                    out.push(Line::raw(format!("  {l}")));
+                }
+            }
+            if let Some(by) = &d.decided_by {
+                out.push(field("decided by", by.clone()));
+            }
+            if let Some(at) = &d.decided_at {
+                out.push(field("decided at", at.clone()));
+            }
+        }
+        // What it rests on, as those cards stand now.
+        for id in &card.rests_on {
+            let short = crate::model::id::short(id).to_string();
+            let mut l = match app.board.card(id) {
+                Some(c) => field("rests on", format!("{short} {}", c.title)),
+                None => field("rests on", format!("{short} (not on this board)")),
+            };
+            if let Some(v) = app.board.card(id).and_then(Card::verdict) {
+                l.spans.push(Span::raw("  "));
+                l.spans.push(Span::styled(v.to_string(), t.verdict(v)));
+            }
+            out.push(l);
+        }
+    }
     if !card.checklist.is_empty() {
         let (done, total) = card.checklist_progress();
         out.push(Line::raw(""));
