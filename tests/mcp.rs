@@ -10,7 +10,7 @@ use rmcp::model::{
 };
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{Peer, RoleClient, ServiceExt};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -37,7 +37,7 @@ async fn connect(r: &Repo, dir: &Path, agent: &str, args: &[&str]) -> Client {
         .expect("initialize")
 }
 
-async fn call(c: &Client, tool: &str, args: Value) -> CallToolResult {
+async fn call(c: &Peer<RoleClient>, tool: &str, args: Value) -> CallToolResult {
     let Value::Object(args) = args else {
         panic!("arguments must be an object");
     };
@@ -47,7 +47,7 @@ async fn call(c: &Client, tool: &str, args: Value) -> CallToolResult {
 }
 
 /// A call that must succeed: its structured content.
-async fn ok_call(c: &Client, tool: &str, args: Value) -> Value {
+async fn ok_call(c: &Peer<RoleClient>, tool: &str, args: Value) -> Value {
     let r = call(c, tool, args).await;
     assert_ne!(r.is_error, Some(true), "{tool} failed: {r:?}");
     let what = format!("{r:?}");
@@ -56,7 +56,7 @@ async fn ok_call(c: &Client, tool: &str, args: Value) -> Value {
 }
 
 /// A call that must fail: its error's kind and message.
-async fn err_call(c: &Client, tool: &str, args: Value) -> (String, String) {
+async fn err_call(c: &Peer<RoleClient>, tool: &str, args: Value) -> (String, String) {
     let r = call(c, tool, args).await;
     assert_eq!(r.is_error, Some(true), "{tool} should fail: {r:?}");
     let e = r.structured_content.expect("a structured error");
@@ -241,6 +241,168 @@ fn each_worktree_is_its_own_board() {
     assert!(!r.card_text(&id).contains("on the branch"));
     let in_worktree = std::fs::read_to_string(other.join(card_path(&id))).unwrap();
     assert!(in_worktree.contains("on the branch"));
+}
+
+/// A client that offers roots (the folders it works in), as editors do
+/// (roots are deprecated by the protocol's SEP-2577, and still what most
+/// clients send).
+#[allow(deprecated)]
+struct WithRoots {
+    info: ClientInfo,
+    roots: Vec<rmcp::model::Root>,
+}
+
+impl rmcp::ClientHandler for WithRoots {
+    fn get_info(&self) -> ClientInfo {
+        self.info.clone()
+    }
+
+    #[allow(deprecated)]
+    async fn list_roots(
+        &self,
+        _: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ListRootsResult, rmcp::ErrorData> {
+        Ok(rmcp::model::ListRootsResult::new(self.roots.clone()))
+    }
+}
+
+/// Start `lanes mcp` in `dir` as the client `agent` whose only root is
+/// `root`.
+#[allow(deprecated)]
+async fn connect_with_root(
+    r: &Repo,
+    dir: &Path,
+    agent: &str,
+    root: &Path,
+) -> RunningService<RoleClient, WithRoots> {
+    let mut cmd = r.lanes_cmd();
+    cmd.current_dir(dir).arg("mcp");
+    let cmd = tokio::process::Command::from(cmd);
+    let mut caps = ClientCapabilities::default();
+    caps.roots = Some(Default::default());
+    let client = WithRoots {
+        info: ClientInfo::new(caps, Implementation::new(agent, "1.0")),
+        roots: vec![rmcp::model::Root::new(format!("file://{}", root.display()))],
+    };
+    client
+        .serve(TokioChildProcess::new(cmd).expect("spawn lanes mcp"))
+        .await
+        .expect("initialize")
+}
+
+/// Two worktrees of one repository, each with an agent: a server started
+/// in a worktree (or in a folder inside it), or one whose client's root
+/// is the worktree, serves that worktree's board, with no `board`
+/// argument: its answers are that branch's cards and its commits land on
+/// that branch, never on the other checkout's.
+#[test]
+fn two_worktrees_each_get_their_own_board() {
+    let r = Repo::with_board("crisp-dm");
+    let shared = r.add("On both branches", &["--lane", "modeling"]);
+    let wt: PathBuf = r.base().join("second-worktree");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "experiment",
+        wt.to_str().unwrap(),
+    ]);
+    let inside = wt.join("notebooks");
+    std::fs::create_dir_all(&inside).unwrap();
+    let (main_head, wt_head) = (r.head(), r.git(&["rev-parse", "experiment"]));
+    let ids = |v: &Value| -> Vec<String> {
+        v["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap();
+    let (in_main, in_wt) = runtime().block_on(async {
+        // One agent in each checkout, both at once.
+        let a = connect(&r, &r.path, "agent-main", &[]).await;
+        let b = connect(&r, &inside, "agent-wt", &[]).await;
+        let board_a = ok_call(&a, "board", json!({})).await;
+        let board_b = ok_call(&b, "board", json!({})).await;
+        assert_eq!(
+            PathBuf::from(board_a["root"].as_str().unwrap()),
+            canon(&r.path)
+        );
+        assert_eq!(PathBuf::from(board_b["root"].as_str().unwrap()), canon(&wt));
+        let in_main = ok_call(
+            &a,
+            "add",
+            json!({"title": "Made on main", "lane": "modeling"}),
+        )
+        .await["card"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let in_wt = ok_call(
+            &b,
+            "add",
+            json!({"title": "Made in the worktree", "lane": "modeling"}),
+        )
+        .await["card"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        ok_call(&b, "claim", json!({"card": &shared})).await;
+        // Each lists its own branch's cards, and only those.
+        let listed_a = ids(&ok_call(&a, "list", json!({"lane": "modeling"})).await);
+        let listed_b = ids(&ok_call(&b, "list", json!({"lane": "modeling"})).await);
+        assert!(
+            listed_a.contains(&in_main) && !listed_a.contains(&in_wt),
+            "{listed_a:?}"
+        );
+        assert!(
+            listed_b.contains(&in_wt) && !listed_b.contains(&in_main),
+            "{listed_b:?}"
+        );
+        // The claim is the worktree's: on main the card is ready.
+        let ready_a = ids(&ok_call(&a, "list", json!({"ready": true})).await);
+        let ready_b = ids(&ok_call(&b, "list", json!({"ready": true})).await);
+        assert!(ready_a.contains(&shared), "{ready_a:?}");
+        assert!(!ready_b.contains(&shared), "{ready_b:?}");
+        a.cancel().await.expect("close");
+        b.cancel().await.expect("close");
+        // A server started in the main checkout whose client's root is
+        // the worktree serves the worktree.
+        let c = connect_with_root(&r, &r.path, "agent-roots", &wt).await;
+        let board_c = ok_call(&c, "board", json!({})).await;
+        assert_eq!(PathBuf::from(board_c["root"].as_str().unwrap()), canon(&wt));
+        ok_call(
+            &c,
+            "note",
+            json!({"card": &in_wt, "text": "seen through the root"}),
+        )
+        .await;
+        let (kind, msg) = err_call(&c, "show", json!({"card": &in_main})).await;
+        assert_eq!(kind, "not_found", "{msg}");
+        c.cancel().await.expect("close");
+        (in_main, in_wt)
+    });
+    // Each branch moved by its own commits, and only its own.
+    let subjects = |range: &str| r.git(&["log", "--format=%s", range]);
+    let on_main = subjects(&format!("{main_head}..main"));
+    let on_wt = subjects(&format!("{}..experiment", wt_head.trim()));
+    assert_eq!(on_main.lines().count(), 1, "{on_main}");
+    assert!(on_main.starts_with("lanes: add"), "{on_main}");
+    assert_eq!(on_wt.lines().count(), 3, "{on_wt}");
+    for verb in ["lanes: add", "lanes: claim", "lanes: note"] {
+        assert!(on_wt.contains(verb), "{on_wt}");
+    }
+    assert!(r.card_file(&in_main).is_file());
+    assert!(!r.card_file(&in_wt).exists());
+    assert!(wt.join(card_path(&in_wt)).is_file());
+    assert!(!wt.join(card_path(&in_main)).exists());
+    assert!(std::fs::read_to_string(wt.join(card_path(&in_wt)))
+        .unwrap()
+        .contains("seen through the root"));
+    assert!(r.card_model(&shared).claim.is_none());
+    r.assert_healthy();
 }
 
 /// Files changed by someone else (another terminal, an editor, `git

@@ -82,12 +82,18 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        // Two hex digits after `%` (read as bytes: the text after a `%`
+        // a client sent need not split on a character boundary).
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        if let Some(v) = hex
+            .filter(|_| b[i] == b'%')
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -110,5 +116,11 @@ mod tests {
             Some(PathBuf::from("/srv/x"))
         );
         assert_eq!(root_path("https://example.com/x"), None);
+        // A `%` before a character of several bytes, or at the end.
+        assert_eq!(
+            root_path("file:///a%aé/b%"),
+            Some(PathBuf::from("/a%aé/b%"))
+        );
+        assert_eq!(root_path("file:///%C3%A9"), Some(PathBuf::from("/é")));
     }
 }
