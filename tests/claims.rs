@@ -10,7 +10,7 @@ mod common;
 
 use common::remote::*;
 use common::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::Barrier;
 
 const BO: Who = Who {
@@ -451,4 +451,83 @@ fn expired_and_finished_claims_across_clones() {
     ana.sync();
     assert_eq!(claim_of(&ana, &card)["by"], "Bo");
     assert!(!ana.list_ids(&["--unclaimed"]).contains(&card));
+}
+
+/// Ready work leaves out cards someone holds a live claim on, wherever it
+/// is asked for: `lanes ready` (text, JSON, `--explain`), `lanes list
+/// --ready` and the JSON's `ready`; an expired claim does not count.
+/// `--unclaimed` and `--blocked` combine.
+#[test]
+fn ready_work_leaves_out_live_claims() {
+    let r = Repo::with_board("crisp-dm");
+    let free = r.add("Free to take", &["--lane", "modeling"]);
+    let held = r.add("Held by Bo", &["--lane", "modeling"]);
+    let lapsed = r.add("Held once", &["--lane", "modeling"]);
+    let waits = r.add("Waits for the free one", &["--lane", "modeling"]);
+    r.ok(&["link", &waits, "--depends-on", &free]);
+    r.lanes_as(BO, &git_date(now()), &["claim", &held, "--for", "2h"]);
+    let me = Who {
+        name: USER_NAME,
+        email: USER_EMAIL,
+    };
+    r.lanes_as(
+        me,
+        &git_date(now() - 3 * 3600),
+        &["claim", &lapsed, "--for", "1h"],
+    );
+
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let json = |args: &[&str]| -> Value { serde_json::from_str(&r.ok(args)).unwrap() };
+    let ready = json(&["ready", "--json"]);
+    assert_eq!(ids(&ready), [free.clone(), lapsed.clone()]);
+    assert_eq!(r.list_ids(&["--ready"]), [free.clone(), lapsed.clone()]);
+    let text = r.ok(&["ready"]);
+    assert!(!text.contains(&held[..6]), "{text}");
+    // Every card says whether it is ready and whether it is claimed.
+    let all = r.list_json(&[]);
+    let card = |id: &str| all.iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(
+        (card(&held)["ready"].clone(), card(&held)["claimed"].clone()),
+        (json!(false), json!(true))
+    );
+    assert_eq!(
+        (
+            card(&lapsed)["ready"].clone(),
+            card(&lapsed)["claimed"].clone()
+        ),
+        (json!(true), json!(false))
+    );
+    assert_eq!(card(&waits)["ready"], json!(false));
+    // --explain names the claimed card apart, with who holds it.
+    let explained = r.ok(&["ready", "--explain"]);
+    assert!(explained.contains("Claimed (1)"), "{explained}");
+    assert!(
+        explained.contains(&format!("claimed by {} until", BO.name)),
+        "{explained}"
+    );
+    let explained = json(&["ready", "--explain", "--json"]);
+    assert_eq!(ids(&explained["ready"]), [free.clone(), lapsed.clone()]);
+    assert_eq!(ids(&explained["claimed"]), vec![held.clone()]);
+    assert_eq!(ids(&explained["blocked"]), vec![waits.clone()]);
+    // The filters combine.
+    assert_eq!(r.list_ids(&["--blocked"]), vec![waits.clone()]);
+    r.lanes_as(BO, &git_date(now()), &["claim", &waits]);
+    assert_eq!(r.list_ids(&["--blocked"]), vec![waits.clone()]);
+    assert!(r.list_ids(&["--blocked", "--unclaimed"]).is_empty());
+    assert_eq!(r.list_ids(&["--unclaimed"]), [free.clone(), lapsed.clone()]);
+    fails(&r.lanes(&["list", "--blocked", "--ready"]), 2);
+    // Given back, it is ready again.
+    r.ok(&["release", &held]);
+    assert_eq!(
+        ids(&json(&["ready", "--json"])),
+        [free.clone(), held.clone(), lapsed.clone()]
+    );
+    let text = r.ok(&["ready", "--explain"]);
+    assert!(!text.contains("Claimed ("), "{text}");
 }

@@ -942,6 +942,67 @@ fn the_agent_is_named_in_the_log_the_report_and_show() {
     );
 }
 
+/// `list` filters as `lanes list` does, through the same query: `ready`
+/// (work to pick up now: not blocked, done or claimed), `blocked` and
+/// `unclaimed`, alone or with the other filters, give the very cards (and
+/// JSON) of `lanes list --ready`, `--blocked`, `--unclaimed`.
+#[test]
+fn list_offers_ready_blocked_and_unclaimed_as_the_command_line() {
+    let r = Repo::with_board("crisp-dm");
+    let free = r.add("Free", &["--lane", "modeling", "--label", "recsys"]);
+    let held = r.add("Held", &["--lane", "modeling", "--label", "recsys"]);
+    let waits = r.add("Waits", &["--lane", "modeling"]);
+    let other_lane = r.add("Elsewhere", &["--lane", "evaluation"]);
+    r.ok(&["link", &waits, "--depends-on", &free]);
+    r.ok(&["claim", &held]);
+    let ids = |v: &[Value]| -> Vec<String> {
+        v.iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "claude-code", &[]).await;
+        for (args, cli) in [
+            (json!({"ready": true}), vec!["--ready"]),
+            (json!({"blocked": true}), vec!["--blocked"]),
+            (json!({"unclaimed": true}), vec!["--unclaimed"]),
+            (
+                json!({"ready": true, "lane": "modeling", "label": "recsys"}),
+                vec!["--ready", "--lane", "modeling", "--label", "recsys"],
+            ),
+            (
+                json!({"blocked": true, "unclaimed": true}),
+                vec!["--blocked", "--unclaimed"],
+            ),
+        ] {
+            let got = ok_call(&c, "list", args.clone()).await;
+            let want = r.list_json(&cli);
+            assert_eq!(got["cards"].as_array().unwrap(), &want, "{args}");
+            assert_eq!(got["total"], json!(want.len()), "{args}");
+        }
+        let ready = ok_call(&c, "list", json!({"ready": true})).await;
+        let ready = ids(ready["cards"].as_array().unwrap());
+        assert_eq!(ready, [free.clone(), other_lane.clone()]);
+        let blocked = ok_call(&c, "list", json!({"blocked": true})).await;
+        assert_eq!(
+            ids(blocked["cards"].as_array().unwrap()),
+            vec![waits.clone()]
+        );
+        let unclaimed = ok_call(&c, "list", json!({"unclaimed": true})).await;
+        assert!(!ids(unclaimed["cards"].as_array().unwrap()).contains(&held));
+        let (kind, msg) = err_call(&c, "list", json!({"ready": true, "blocked": true})).await;
+        assert_eq!(kind, "refused", "{msg}");
+        // The tool's schema offers the three.
+        let tools = c.list_all_tools().await.expect("tools");
+        let list = tools.iter().find(|t| t.name == "list").unwrap();
+        let props = &list.input_schema["properties"];
+        for f in ["ready", "blocked", "unclaimed"] {
+            assert!(props.get(f).is_some(), "{f} not offered: {props}");
+        }
+        c.cancel().await.expect("close");
+    });
+}
+
 /// `list` answers a page at a time (an agent reads its answer whole): 100
 /// cards by default, at most 1,000, with the total and the next offset.
 #[test]
