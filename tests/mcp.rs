@@ -992,6 +992,24 @@ fn list_offers_ready_blocked_and_unclaimed_as_the_command_line() {
         assert!(!ids(unclaimed["cards"].as_array().unwrap()).contains(&held));
         let (kind, msg) = err_call(&c, "list", json!({"ready": true, "blocked": true})).await;
         assert_eq!(kind, "refused", "{msg}");
+        // `show` answers what `lanes show --json` prints: links both ways,
+        // blocked and what it waits on, ready, claimed, flags.
+        for id in [&free, &held, &waits] {
+            let shown = ok_call(&c, "show", json!({"card": id})).await;
+            assert_eq!(shown["card"], r.show_json(id), "{id}");
+        }
+        let shown = ok_call(&c, "show", json!({"card": &waits})).await;
+        assert_eq!(shown["card"]["blocked"], true);
+        assert_eq!(shown["card"]["waits_on"][0]["id"], free.as_str());
+        let shown = ok_call(&c, "show", json!({"card": &held})).await;
+        assert_eq!(
+            (&shown["card"]["claimed"], &shown["card"]["ready"]),
+            (&json!(true), &json!(false))
+        );
+        assert_eq!(
+            ok_call(&c, "show", json!({"card": &free})).await["card"]["blocks"],
+            json!([waits])
+        );
         // The tool's schema offers the three.
         let tools = c.list_all_tools().await.expect("tools");
         let list = tools.iter().find(|t| t.name == "list").unwrap();

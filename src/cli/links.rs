@@ -602,8 +602,22 @@ fn ready_text(
     out
 }
 
-/// `lanes show CARD`: the card with its links both ways and its flags.
-pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+/// What `lanes show` reads of a card and the board around it.
+struct Shown<'x, 'a> {
+    card: &'x Card,
+    config: &'x BoardConfig,
+    linked: &'x Linked<'a>,
+    /// The card in the link graph.
+    i: Option<usize>,
+    flags: &'x [Flag],
+    /// A decision's row, with what moved in its evidence since.
+    decision: Option<crate::history::decisions::DecisionRow>,
+    now: i64,
+}
+
+/// Read card `query` and what `lanes show` says about it, and hand it to
+/// `f`. Claims are judged at `now`.
+fn read_shown<T>(r: &Path, query: &str, now: i64, f: impl FnOnce(Shown) -> Result<T>) -> Result<T> {
     let heads = Heads::load(r)?;
     let id = heads.resolve_id(query)?;
     let card = match heads.card(&id) {
@@ -623,7 +637,6 @@ pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
     let i = linked.graph.index(&id);
     let flags = i.map(|i| linked.graph.flags(i)).unwrap_or_default();
     linked.refuted = linked.dates(r, &heads, &flags);
-    let now = ops::Context::from_env().now();
     // A decision is shown with what moved in its evidence since it was
     // taken (that needs the history, read for decisions only).
     let decision = if crate::history::decisions::is_decision(&card) {
@@ -634,40 +647,75 @@ pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
     } else {
         None
     };
-    let mut out = term::stdout();
-    if json {
-        let mut v = output::card_json(&card);
-        if let (serde_json::Value::Object(m), Some(d)) = (&mut v, &decision) {
+    f(Shown {
+        card: &card,
+        config: &config,
+        linked: &linked,
+        i,
+        flags: &flags,
+        decision,
+        now,
+    })
+}
+
+impl Shown<'_, '_> {
+    /// As `lanes show --json` prints it: the card's fields, then its links
+    /// both ways, whether it is blocked, ready and claimed, its flags and
+    /// (blocked) what it waits on; a decision's `decision_flags`.
+    fn json(&self) -> Result<serde_json::Value> {
+        let card = self.card;
+        let mut v = output::card_json(card);
+        if let (serde_json::Value::Object(m), Some(d)) = (&mut v, &self.decision) {
             m.insert("decision_flags".into(), serde_json::to_value(&d.flags)?);
         }
-        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, i) {
-            let g = &linked.graph;
-            let claimed = card.live_claim(now).is_some();
+        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, self.i) {
+            let g = &self.linked.graph;
+            let claimed = card.live_claim(self.now).is_some();
             m.extend(json::link_fields(
                 g,
-                &id,
+                &card.id,
                 &|k| !card.links(k).is_empty(),
                 claimed,
             ));
-            m.insert("flags".into(), linked.flags_json(&flags));
+            m.insert("flags".into(), self.linked.flags_json(self.flags));
             if g.is_blocked(i) {
-                m.insert("waits_on".into(), linked.waits_json(i));
+                m.insert("waits_on".into(), self.linked.waits_json(i));
             }
         }
+        Ok(v)
+    }
+}
+
+/// Card `query` as `lanes show --json` prints it (see [`Shown::json`]),
+/// with claims judged at `now`: what the MCP `show` tool answers too.
+pub fn show_json(r: &Path, query: &str, now: i64) -> Result<serde_json::Value> {
+    read_shown(r, query, now, |s| s.json())
+}
+
+/// `lanes show CARD`: the card with its links both ways and its flags.
+pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+    let now = ops::Context::from_env().now();
+    let mut out = term::stdout();
+    if json {
+        let v = show_json(r, query, now)?;
         term::json(&mut out, &v)?;
-    } else {
-        let links = i
-            .map(|i| links_text(&linked, &card, i, &flags))
-            .unwrap_or_default();
-        write!(out, "{}", output::show_text(&config, &card, &links, now))?;
-        if let Some(d) = decision.filter(|d| !d.flags.is_empty()) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    read_shown(r, query, now, |s| {
+        let card = s.card;
+        let links =
+            s.i.map(|i| links_text(s.linked, card, i, s.flags))
+                .unwrap_or_default();
+        write!(out, "{}", output::show_text(s.config, card, &links, now))?;
+        if let Some(d) = s.decision.filter(|d| !d.flags.is_empty()) {
             writeln!(out, "\nWhat moved since the decision")?;
             for f in &d.flags {
                 writeln!(out, "  ! {}", one_line(&f.text))?;
             }
         }
-        write!(out, "{}", super::evidence::show_text(r, &card))?;
-    }
+        write!(out, "{}", super::evidence::show_text(r, card))?;
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

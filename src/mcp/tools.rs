@@ -8,7 +8,7 @@ use super::board::{locate, root_path};
 use super::Options;
 use crate::ops::{self, Action, NewCard, Placement};
 use crate::store::query::{Query, State};
-use crate::store::{self, Board, Index};
+use crate::store::{self, Board};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerInfo};
@@ -271,7 +271,9 @@ const LIST_MAX: usize = 1000;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CardView {
-    /// The card as `lanes show --json` has it (docs/FORMAT.md).
+    /// The card as `lanes show --json` has it (docs/FORMAT.md): every
+    /// field, its links both ways, whether it is blocked, ready or
+    /// claimed, its flags.
     pub card: Value,
 }
 
@@ -542,12 +544,10 @@ impl Server {
         Parameters(a): Parameters<CardArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<CardView>, CallToolResult> {
-        self.run(&rc, a.board, move |root, _| {
+        self.run(&rc, a.board, move |root, ctx| {
             names([Some(&a.card)])?;
-            let index = Index::load(root)?;
-            let card = ops::lookup(&index, &a.card)?;
             Ok(CardView {
-                card: store::json::card_json(&card),
+                card: crate::cli::links::show_json(root, &a.card, ctx.now())?,
             })
         })
         .await
