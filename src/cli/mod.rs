@@ -92,7 +92,7 @@ pub enum Command {
     },
     /// Claim a card: you (or your agent) work on it now, until a time; a live claim of someone else's is refused
     #[command(
-        long_about = "Claim a card: you (or your agent) work on it now, until a time. One commit storing claim: {by, at, until} on the card.\n\nA live claim of someone else's is refused (exit 4), naming who holds it until when; your own is renewed (claim again to extend it); an expired one is replaced. `lanes list --unclaimed` skips claimed cards. Moving the card to a done lane or giving it a verdict releases the claim. When two clones claimed the same card offline, `lanes sync` keeps the earlier claim (then the smaller name) in every clone and tells the other it lost."
+        long_about = "Claim a card: you (or your agent) work on it now, until a time. One commit storing claim: {by, at, until} on the card.\n\nA live claim of someone else's is refused (exit 4), naming who holds it until when; your own is renewed (claim again to extend it); an expired one is replaced. `lanes ready` and `lanes list --unclaimed` skip claimed cards. Moving the card to a done lane or giving it a verdict releases the claim. When two clones claimed the same card offline, `lanes sync` keeps the earlier claim (then the smaller name) in every clone and tells the other it lost."
     )]
     Claim {
         /// The card: its id or any unique prefix of it

@@ -842,7 +842,7 @@ impl ServerHandler for Server {
         ServerInfo::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("lanes", env!("CARGO_PKG_VERSION")))
             .with_instructions(
-                "A kanban board for research work kept in the git repository. Find work with `list` (`unclaimed: true` skips cards others hold), `claim` a card before working on it and `release` it when you stop, read a card with `show`, record what you did with `note`, and conclude a hypothesis with `result` or `verdict`, citing the run. Each write is one git commit under your user's name, marked as made by you.".to_string(),
+                "A kanban board for research work kept in the git repository. Find work with `list` (`ready: true`: not blocked, not done, not claimed by others), `claim` a card before working on it and `release` it when you stop, read a card with `show`, record what you did with `note`, and conclude a hypothesis with `result` or `verdict`, citing the run. Each write is one git commit under your user's name, marked as made by you.".to_string(),
             )
     }
 }

@@ -578,12 +578,15 @@ impl Heads {
 
     /// Resolve an id or unique prefix to a full id.
     pub fn resolve_id(&self, query: &str) -> Result<String> {
-        let heads = self.heads();
+        // Titles are read only to name the cards an ambiguous prefix
+        // matches: no head is decoded otherwise.
+        let entries = &self.snapshot.entries;
         resolve_prefix(&self.snapshot.file_ids, query, |id| {
-            heads
-                .binary_search_by(|h| h.id.cmp(id))
+            let e = entries
+                .binary_search_by(|e| e.id.as_str().cmp(id))
                 .ok()
-                .map(|i| heads[i].title.to_string())
+                .and_then(|i| entries.get(i))?;
+            self.snapshot.head_of(e).map(|h| h.title.to_string())
         })
     }
 }

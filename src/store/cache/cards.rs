@@ -494,22 +494,23 @@ impl Snapshot {
             };
             if keep(&head) {
                 let lane = config.lane_index(head.lane).unwrap_or(usize::MAX);
-                let extra = more(&head);
-                items.push((lane, head.lane, head.rank, head.id, text, extra));
+                items.push((lane, head.lane, head.rank, head.id, text, head));
             }
         }
         items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
         let total = items.len();
         out.write_all(b"[")?;
+        // What `more` adds, for the cards of the page only.
         for (i, item) in items.iter().skip(skip).take(take).enumerate() {
             if i > 0 {
                 out.write_all(b",")?;
             }
+            let extra = more(&item.5);
             match item.4.strip_suffix(b"}") {
-                Some(open) if !item.5.is_empty() => {
+                Some(open) if !extra.is_empty() => {
                     out.write_all(open)?;
                     out.write_all(if open.ends_with(b"{") { b"" } else { b"," })?;
-                    out.write_all(item.5.as_bytes())?;
+                    out.write_all(extra.as_bytes())?;
                     out.write_all(b"}")?;
                 }
                 _ => out.write_all(item.4)?,
