@@ -3180,6 +3180,28 @@ fn the_flow_view_counts_cards_that_reached_a_done_lane_where_they_were_created()
     );
 }
 
+/// The card's history on the board names the agent that made a change
+/// for its person, as `lanes log` does (issue 26).
+#[test]
+fn the_history_view_names_the_agent() {
+    let r = Repo::crisp_dm();
+    let id = r.add("Claimed by an agent", &["--lane", "modeling"]);
+    r.ok(&["claim", &id, "--as", "claude-code"]);
+    let mut app = r.app(140, 40);
+    select_card(&mut app, &id);
+    press(&mut app, &[key('i')]);
+    app.history = Some((
+        id.clone(),
+        lanes::history::timeline(&r.path, &id).map_err(lanes::ops::Error::from),
+    ));
+    let screen = screen_text(&buffer(&app));
+    // The commit's line (its short hash after the name), not the claim's
+    // value among the changes.
+    let head = r.git(&["rev-parse", "--short=8", "HEAD"]);
+    let named = format!("{USER_NAME} via claude-code {}", head.trim());
+    assert!(screen.contains(&named), "no {named:?} in:\n{screen}");
+}
+
 /// A card someone holds a live claim on shows the claimant; an expired
 /// claim shows nothing.
 #[test]
