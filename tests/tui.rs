@@ -3229,8 +3229,23 @@ fn a_claimed_card_shows_its_claimant() {
             "claim:\n  by: Cy\n  at: 2001-01-01T10:00:00Z\n  until: 2001-01-01T12:00:00Z\n",
         ),
     );
-    let app = r.app(120, 32);
+    let mut app = r.app(120, 32);
     let buf = buffer(&app);
     locate(&buf, "⚑Bo");
     assert!(find(&buf, "⚑Cy").is_none(), "an expired claim is shown");
+    // The card's details say who holds it, and that an expired claim
+    // leaves the card free.
+    select_card(&mut app, &id(1));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("claimed    by Bo until 2999-01-01 00:00 UTC (since 2026-01-01 10:00 UTC)"),
+        "{screen}"
+    );
+    press(&mut app, &[code(KeyCode::Esc)]);
+    select_card(&mut app, &id(2));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("claim      expired (Cy until"), "{screen}");
+    assert!(screen.contains("the card is free"), "{screen}");
 }
