@@ -1215,6 +1215,7 @@ fn list_json_is_one_array_in_lane_then_rank_order() {
         "blocked",
         "blocked_by",
         "ready",
+        "claimed",
         "flags",
     ];
     assert_eq!(json_keys[..file_keys.len()], file_keys);

@@ -3963,3 +3963,73 @@ fn a_link_that_would_close_a_cycle_is_refused_naming_it() {
         "{screen}"
     );
 }
+
+/// The card's history on the board names the agent that made a change
+/// for its person, as `lanes log` does (issue 26).
+#[test]
+fn the_history_view_names_the_agent() {
+    let r = Repo::crisp_dm();
+    let id = r.add("Claimed by an agent", &["--lane", "modeling"]);
+    r.ok(&["claim", &id, "--as", "claude-code"]);
+    let mut app = r.app(140, 40);
+    select_card(&mut app, &id);
+    press(&mut app, &[key('i')]);
+    app.history = Some((
+        id.clone(),
+        lanes::history::timeline(&r.path, &id).map_err(lanes::ops::Error::from),
+    ));
+    let screen = screen_text(&buffer(&app));
+    // The commit's line (its short hash after the name), not the claim's
+    // value among the changes.
+    let head = r.git(&["rev-parse", "--short=8", "HEAD"]);
+    let named = format!("{USER_NAME} via claude-code {}", head.trim());
+    assert!(screen.contains(&named), "no {named:?} in:\n{screen}");
+}
+
+/// A card someone holds a live claim on shows the claimant; an expired
+/// claim shows nothing.
+#[test]
+fn a_claimed_card_shows_its_claimant() {
+    let r = Repo::crisp_dm();
+    r.write_card(
+        &id(1),
+        &card(
+            &id(1),
+            "Held",
+            "modeling",
+            "i",
+            "task",
+            "claim:\n  by: Bo\n  at: 2026-01-01T10:00:00Z\n  until: 2999-01-01T00:00:00Z\n",
+        ),
+    );
+    r.write_card(
+        &id(2),
+        &card(
+            &id(2),
+            "Was held",
+            "modeling",
+            "r",
+            "task",
+            "claim:\n  by: Cy\n  at: 2001-01-01T10:00:00Z\n  until: 2001-01-01T12:00:00Z\n",
+        ),
+    );
+    let mut app = r.app(120, 32);
+    let buf = buffer(&app);
+    locate(&buf, "⚑Bo");
+    assert!(find(&buf, "⚑Cy").is_none(), "an expired claim is shown");
+    // The card's details say who holds it, and that an expired claim
+    // leaves the card free.
+    select_card(&mut app, &id(1));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("claimed    by Bo until 2999-01-01 00:00 UTC (since 2026-01-01 10:00 UTC)"),
+        "{screen}"
+    );
+    press(&mut app, &[code(KeyCode::Esc)]);
+    select_card(&mut app, &id(2));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("claim      expired (Cy until"), "{screen}");
+    assert!(screen.contains("the card is free"), "{screen}");
+}

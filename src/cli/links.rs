@@ -8,6 +8,7 @@ use crate::model::links::{flag_text, Flag, Graph, Kind, Why};
 use crate::model::text::one_line;
 use crate::model::{date, id, BoardConfig, Card};
 use crate::ops::{self, Action};
+use crate::store::query::{Query, State};
 use crate::store::{self, codec::Head, json, Heads, Problem};
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
@@ -122,6 +123,19 @@ impl LinkArgs {
     }
 }
 
+/// A label board.yaml does not declare, a letter or two from one it does:
+/// most likely a typo (an undeclared label is allowed), said on stderr.
+pub fn label_hint(config: &BoardConfig, label: Option<&str>) {
+    let Some(l) = label else { return };
+    let declared = || config.labels.iter().map(|d| d.name.as_str());
+    if declared().any(|d| d == l) {
+        return;
+    }
+    if let Some(near) = crate::model::text::did_you_mean(l, declared()) {
+        crate::term::say!("lanes: note: board.yaml declares no label {l:?}; did you mean {near}?");
+    }
+}
+
 /// `lanes link` and `lanes unlink`: one commit in the card that stores
 /// the link.
 pub fn link(r: &Path, args: LinkArgs, unlink: bool) -> Result<ExitCode> {
@@ -156,78 +170,6 @@ pub struct ReadyArgs {
     /// Print the cards as JSON (see docs/FORMAT.md); with --explain, {"ready": [...], "blocked": [...]}
     #[arg(long)]
     pub json: bool,
-}
-
-/// The filters `list` and `ready` share.
-pub struct Filter {
-    pub lane: Option<String>,
-    pub label: Option<String>,
-    pub assignee: Option<String>,
-    pub all: bool,
-    /// `--view NAME`: only the cards the saved view shows (archived ones
-    /// as it says), in its order.
-    pub view: Option<super::views::Picked>,
-    /// `--where FIELD=VALUE`: checked on whole cards (decoded only for
-    /// the cards the other filters keep).
-    pub wheres: Vec<crate::model::filter::Where>,
-}
-
-impl Filter {
-    pub fn new(
-        config: &BoardConfig,
-        lane: Option<&str>,
-        label: Option<String>,
-        assignee: Option<String>,
-        all: bool,
-    ) -> Result<Filter> {
-        let lane = match lane {
-            Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
-            None => None,
-        };
-        // A label board.yaml does not declare, a letter or two from one it
-        // does: most likely a typo (an undeclared label is allowed).
-        if let Some(l) = &label {
-            let declared = || config.labels.iter().map(|d| d.name.as_str());
-            if !declared().any(|d| d == l) {
-                if let Some(near) = crate::model::text::did_you_mean(l, declared()) {
-                    crate::term::say!(
-                        "lanes: note: board.yaml declares no label {l:?}; did you mean {near}?"
-                    );
-                }
-            }
-        }
-        Ok(Filter {
-            lane,
-            label,
-            assignee,
-            all,
-            view: None,
-            wheres: Vec::new(),
-        })
-    }
-
-    /// Whether the card passes `--where` (true when none is given).
-    pub fn keeps_fields(&self, heads: &Heads, id: &str) -> bool {
-        self.wheres.is_empty()
-            || matches!(heads.card(id), Some(Ok(c)) if self.wheres.iter().all(|w| w.matches(&c)))
-    }
-
-    pub fn keeps(&self, h: &Head) -> bool {
-        let shown = match &self.view {
-            Some(v) => v.place(h.id).is_some(),
-            None => self.all || !h.archived,
-        };
-        shown
-            && self.lane.as_ref().is_none_or(|l| h.lane == l)
-            && self
-                .label
-                .as_ref()
-                .is_none_or(|l| h.labels.contains(&l.as_str()))
-            && self
-                .assignee
-                .as_ref()
-                .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
-    }
 }
 
 /// The board's heads and their link graph, with what printing needs.
@@ -460,51 +402,20 @@ impl<'a> Linked<'a> {
 /// At most this many lines of what one card waits on.
 const WAITS_LIMIT: usize = 40;
 
-/// Heads in board order: lane, rank, id.
-impl Filter {
-    /// Where a card goes among those kept: its place in the view, if
-    /// there is one (the board's order otherwise).
-    pub fn place(&self, h: &Head) -> usize {
-        self.view.as_ref().and_then(|v| v.place(h.id)).unwrap_or(0)
-    }
-
-    /// Cards in the order they are listed: the view's, or the board's.
-    fn order<'h>(&self, config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
-        board_order(config, heads);
-        if self.view.is_some() {
-            heads.sort_by_key(|h| self.place(h));
-        }
-    }
-}
-
-fn board_order<'h>(config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
-    heads.sort_by(|a, b| {
-        let key = |h: &Head<'h>| {
-            (
-                config.lane_index(h.lane).unwrap_or(usize::MAX),
-                h.lane,
-                h.rank,
-                h.id,
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-}
-
-/// `lanes ready`: cards not blocked, not done and not archived, in board
-/// order; with `--explain`, the blocked ones too, with what they wait on,
-/// and every card's flags.
+/// `lanes ready`: cards not blocked, not done, not archived and not
+/// claimed, in board order; with `--explain`, the claimed and the blocked
+/// ones too, the blocked with what they wait on, and every card's flags.
 pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let mut filter = Filter::new(
-        &config,
-        args.lane.as_deref(),
-        args.label,
-        args.assignee,
-        false,
-    )?;
+    let now = ops::Context::from_env().now();
+    label_hint(&config, args.label.as_deref());
+    let mut query = Query {
+        label: args.label,
+        assignee: args.assignee,
+        ..Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+    };
     if let Some(name) = &args.view {
-        filter.view = Some(super::views::pick(r, &config, name, false)?);
+        query.only = Some(super::views::pick(r, &config, name, false)?.places());
     }
     let heads = if args.json {
         Heads::load_for_json(r)?
@@ -513,31 +424,31 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     };
     let all = heads.heads();
     let mut linked = Linked::new(&config, &all);
-    let (ready, blocked, flags) = {
+    let (ready, claimed, blocked, flags) = {
         let g = &linked.graph;
-        let pick = |blocked: bool| -> Vec<&Head> {
-            let mut v: Vec<&Head> = all
-                .iter()
-                .filter(|h| {
-                    filter.keeps(h)
-                        && g.index(h.id).is_some_and(|i| {
-                            if blocked {
-                                g.is_blocked(i)
-                            } else {
-                                g.is_ready(i)
-                            }
-                        })
-                })
-                .collect();
-            filter.order(&config, &mut v);
-            v
+        let pick = |state: State| {
+            Query {
+                state,
+                ..query.clone()
+            }
+            .select(&config, &all, g)
         };
-        let ready = pick(false);
-        let blocked = if args.explain { pick(true) } else { Vec::new() };
+        let ready = pick(State::Ready);
+        let (claimed, blocked) = if args.explain {
+            // Ready but for a live claim on it.
+            let claimed = pick(State::Any)
+                .into_iter()
+                .filter(|h| h.claimed(now) && g.index(h.id).is_some_and(|i| g.is_ready(i)))
+                .collect();
+            (claimed, pick(State::Blocked))
+        } else {
+            (Vec::new(), Vec::new())
+        };
         // Flags (and what their dates cost) with --explain only.
         let flags: HashMap<usize, Vec<Flag>> = if args.explain {
             ready
                 .iter()
+                .chain(&claimed)
                 .chain(&blocked)
                 .filter_map(|h| g.index(h.id))
                 .map(|i| (i, g.flags(i)))
@@ -546,26 +457,20 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
         } else {
             HashMap::new()
         };
-        (ready, blocked, flags)
+        (ready, claimed, blocked, flags)
     };
     let every: Vec<Flag> = flags.values().flatten().cloned().collect();
     linked.refuted = linked.dates(r, &heads, &every);
     let linked = linked;
     let g = &linked.graph;
-    let ready_ids: BTreeSet<&str> = ready.iter().map(|h| h.id).collect();
-    let blocked_ids: BTreeSet<&str> = blocked.iter().map(|h| h.id).collect();
-    let is = |h: &Head, blocked: bool| {
-        if blocked {
-            blocked_ids.contains(h.id)
-        } else {
-            ready_ids.contains(h.id)
-        }
-    };
+    let ids = |v: &[&Head]| v.iter().map(|h| h.id.to_string()).collect::<BTreeSet<_>>();
+    let (ready_ids, claimed_ids, blocked_ids) = (ids(&ready), ids(&claimed), ids(&blocked));
+    let is = |h: &Head, set: &BTreeSet<String>| set.contains(h.id);
     let mut out = term::stdout();
     let problems = heads.problems().to_vec();
     if args.json {
         let more = |h: &Head, waits: bool| {
-            let mut m = json::link_fields_text(g, h);
+            let mut m = json::link_fields_text(g, h, now);
             if !args.explain {
                 return m;
             }
@@ -594,33 +499,48 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
         };
         if args.explain {
             out.write_all(b"{\"ready\":")?;
+            let (r, c, b) = (&ready_ids, &claimed_ids, &blocked_ids);
             heads.write_json_placed(
                 &config,
-                |h| is(h, false),
+                |h| is(h, r),
                 |h| more(h, false),
-                |h| filter.place(h),
+                |h| query.place(h),
+                &mut out,
+            )?;
+            out.write_all(b",\"claimed\":")?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, c),
+                |h| more(h, false),
+                |h| query.place(h),
                 &mut out,
             )?;
             out.write_all(b",\"blocked\":")?;
             heads.write_json_placed(
                 &config,
-                |h| is(h, true),
+                |h| is(h, b),
                 |h| more(h, true),
-                |h| filter.place(h),
+                |h| query.place(h),
                 &mut out,
             )?;
             out.write_all(b"}\n")?;
         } else {
+            let r = &ready_ids;
             heads.write_json_placed(
                 &config,
-                |h| is(h, false),
+                |h| is(h, r),
                 |h| more(h, false),
-                |h| filter.place(h),
+                |h| query.place(h),
                 &mut out,
             )?;
         }
     } else {
-        let text = ready_text(&linked, &ready, &blocked, &flags, args.explain);
+        let lists = Lists {
+            ready: &ready,
+            claimed: &claimed,
+            blocked: &blocked,
+        };
+        let text = ready_text(&linked, &lists, &flags, args.explain, now);
         write!(out, "{text}")?;
     }
     out.flush()?;
@@ -634,16 +554,25 @@ fn say_problem(p: &Problem) {
     term::say_line(format_args!("{p}"));
 }
 
+/// What `lanes ready` lists: ready cards; with `--explain`, those only a
+/// live claim keeps from being ready, and the blocked ones.
+struct Lists<'x, 'h, 'a> {
+    ready: &'x [&'h Head<'a>],
+    claimed: &'x [&'h Head<'a>],
+    blocked: &'x [&'h Head<'a>],
+}
+
 fn ready_text(
     linked: &Linked,
-    ready: &[&Head],
-    blocked: &[&Head],
+    lists: &Lists,
     flags: &HashMap<usize, Vec<Flag>>,
     explain: bool,
+    now: i64,
 ) -> String {
     let g = &linked.graph;
     let mut out = String::new();
     let today = date::today();
+    let ready = lists.ready;
     if !explain {
         // Under lane headings, as `lanes list`, counting what is ready
         // (a WIP limit counts every card in the lane, not these).
@@ -657,10 +586,17 @@ fn ready_text(
                 }
                 let _ = writeln!(out, "{} ({n} ready)", one_line(&linked.lane_title(h.lane)));
             }
-            let _ = writeln!(out, "  {}", output::card_line(h, today, 0));
+            let _ = writeln!(out, "  {}", output::card_line(h, today, 0, now));
         }
         return out;
     }
+    let flag_lines = |out: &mut String, i: Option<usize>| {
+        if let Some(f) = i.and_then(|i| flags.get(&i)) {
+            for flag in f {
+                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
+            }
+        }
+    };
     let _ = writeln!(out, "Ready ({})", ready.len());
     if ready.is_empty() {
         let _ = writeln!(out, "  none");
@@ -669,15 +605,29 @@ fn ready_text(
         let _ = writeln!(
             out,
             "  {}  {}",
-            output::card_line(h, today, 0),
+            output::card_line(h, today, 0, now),
             one_line(&linked.lane_title(h.lane))
         );
-        if let Some(f) = g.index(h.id).and_then(|i| flags.get(&i)) {
-            for flag in f {
-                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
-            }
+        flag_lines(&mut out, g.index(h.id));
+    }
+    // Only when there are some: a board without claims reads as before.
+    if !lists.claimed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nClaimed ({}): ready, but someone works on them",
+            lists.claimed.len()
+        );
+        for h in lists.claimed {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                output::card_line(h, today, 0, now),
+                one_line(&linked.lane_title(h.lane))
+            );
+            flag_lines(&mut out, g.index(h.id));
         }
     }
+    let blocked = lists.blocked;
     let _ = writeln!(out, "\nBlocked ({})", blocked.len());
     if blocked.is_empty() {
         let _ = writeln!(out, "  none");
@@ -687,21 +637,31 @@ fn ready_text(
         let _ = writeln!(
             out,
             "  {}  {}",
-            output::card_line(h, today, g.blocked_by(i).len()),
+            output::card_line(h, today, g.blocked_by(i).len(), now),
             one_line(&linked.lane_title(h.lane))
         );
         linked.waits_text(i, &mut out);
-        if let Some(f) = flags.get(&i) {
-            for flag in f {
-                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
-            }
-        }
+        flag_lines(&mut out, Some(i));
     }
     out
 }
 
-/// `lanes show CARD`: the card with its links both ways and its flags.
-pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+/// What `lanes show` reads of a card and the board around it.
+struct Shown<'x, 'a> {
+    card: &'x Card,
+    config: &'x BoardConfig,
+    linked: &'x Linked<'a>,
+    /// The card in the link graph.
+    i: Option<usize>,
+    flags: &'x [Flag],
+    /// A decision's row, with what moved in its evidence since.
+    decision: Option<crate::history::decisions::DecisionRow>,
+    now: i64,
+}
+
+/// Read card `query` and what `lanes show` says about it, and hand it to
+/// `f`. Claims are judged at `now`.
+fn read_shown<T>(r: &Path, query: &str, now: i64, f: impl FnOnce(Shown) -> Result<T>) -> Result<T> {
     let heads = Heads::load(r)?;
     let id = heads.resolve_id(query)?;
     let card = match heads.card(&id) {
@@ -731,34 +691,75 @@ pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
     } else {
         None
     };
-    let mut out = term::stdout();
-    if json {
-        let mut v = output::card_json(&card);
-        if let (serde_json::Value::Object(m), Some(d)) = (&mut v, &decision) {
+    f(Shown {
+        card: &card,
+        config: &config,
+        linked: &linked,
+        i,
+        flags: &flags,
+        decision,
+        now,
+    })
+}
+
+impl Shown<'_, '_> {
+    /// As `lanes show --json` prints it: the card's fields, then its links
+    /// both ways, whether it is blocked, ready and claimed, its flags and
+    /// (blocked) what it waits on; a decision's `decision_flags`.
+    fn json(&self) -> Result<serde_json::Value> {
+        let card = self.card;
+        let mut v = output::card_json(card);
+        if let (serde_json::Value::Object(m), Some(d)) = (&mut v, &self.decision) {
             m.insert("decision_flags".into(), serde_json::to_value(&d.flags)?);
         }
-        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, i) {
-            let g = &linked.graph;
-            m.extend(json::link_fields(g, &id, &|k| !card.links(k).is_empty()));
-            m.insert("flags".into(), linked.flags_json(&flags));
+        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, self.i) {
+            let g = &self.linked.graph;
+            let claimed = card.live_claim(self.now).is_some();
+            m.extend(json::link_fields(
+                g,
+                &card.id,
+                &|k| !card.links(k).is_empty(),
+                claimed,
+            ));
+            m.insert("flags".into(), self.linked.flags_json(self.flags));
             if g.is_blocked(i) {
-                m.insert("waits_on".into(), linked.waits_json(i));
+                m.insert("waits_on".into(), self.linked.waits_json(i));
             }
         }
+        Ok(v)
+    }
+}
+
+/// Card `query` as `lanes show --json` prints it (see [`Shown::json`]),
+/// with claims judged at `now`: what the MCP `show` tool answers too.
+pub fn show_json(r: &Path, query: &str, now: i64) -> Result<serde_json::Value> {
+    read_shown(r, query, now, |s| s.json())
+}
+
+/// `lanes show CARD`: the card with its links both ways and its flags.
+pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+    let now = ops::Context::from_env().now();
+    let mut out = term::stdout();
+    if json {
+        let v = show_json(r, query, now)?;
         term::json(&mut out, &v)?;
-    } else {
-        let links = i
-            .map(|i| links_text(&linked, &card, i, &flags))
-            .unwrap_or_default();
-        write!(out, "{}", output::show_text(&config, &card, &links))?;
-        if let Some(d) = decision.filter(|d| !d.flags.is_empty()) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    read_shown(r, query, now, |s| {
+        let card = s.card;
+        let links =
+            s.i.map(|i| links_text(s.linked, card, i, s.flags))
+                .unwrap_or_default();
+        write!(out, "{}", output::show_text(s.config, card, &links, now))?;
+        if let Some(d) = s.decision.filter(|d| !d.flags.is_empty()) {
             writeln!(out, "\nWhat moved since the decision")?;
             for f in &d.flags {
                 writeln!(out, "  ! {}", one_line(&f.text))?;
             }
         }
-        write!(out, "{}", super::evidence::show_text(r, &card))?;
-    }
+        write!(out, "{}", super::evidence::show_text(r, card))?;
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -830,41 +831,25 @@ fn links_text(linked: &Linked, card: &Card, i: usize, flags: &[Flag]) -> String 
 }
 
 /// `lanes list`, `--blocked` and `--json`: cards in board order.
-pub fn list(r: &Path, filter: &Filter, blocked_only: bool, as_json: bool) -> Result<()> {
-    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+pub fn list(r: &Path, config: &BoardConfig, query: &Query, as_json: bool) -> Result<()> {
     let mut out = term::stdout();
     let problems = if as_json {
-        let heads = Heads::load_for_json(r)?;
-        let all = heads.heads();
-        let g = Graph::new(&config, all.iter().map(Head::node).collect());
-        let keep = |h: &Head| {
-            filter.keeps(h)
-                && (!blocked_only || g.index(h.id).is_some_and(|i| g.is_blocked(i)))
-                && filter.keeps_fields(&heads, h.id)
-        };
-        heads.write_json_placed(
-            &config,
-            keep,
-            |h| json::link_fields_text(&g, h),
-            |h| filter.place(h),
-            &mut out,
-        )?
+        query.write_json(r, config, (0, usize::MAX), &mut out)?.0
     } else {
         let heads = Heads::load(r)?;
         let all = heads.heads();
-        let g = Graph::new(&config, all.iter().map(Head::node).collect());
+        let g = Graph::new(config, all.iter().map(Head::node).collect());
         let blocked = |id: &str| g.index(id).map_or(0, |i| g.blocked_by(i).len());
-        let mut cards: Vec<&Head> = all
-            .iter()
-            .filter(|h| {
-                filter.keeps(h)
-                    && (!blocked_only || blocked(h.id) > 0)
-                    && filter.keeps_fields(&heads, h.id)
-            })
+        let cards: Vec<Head> = query
+            .select(config, &all, &g)
+            .into_iter()
+            .cloned()
             .collect();
-        filter.order(&config, &mut cards);
-        let cards: Vec<Head> = cards.into_iter().cloned().collect();
-        write!(out, "{}", output::list_text(&config, &cards, &blocked))?;
+        write!(
+            out,
+            "{}",
+            output::list_text(config, &cards, &blocked, query.now)
+        )?;
         heads.problems().to_vec()
     };
     out.flush()?;

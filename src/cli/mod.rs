@@ -92,6 +92,40 @@ pub enum Command {
         /// Why the verdict holds: needed when the result, baseline, target and direction give another one (kept as hypothesis.rationale)
         #[arg(long, value_name = "TEXT")]
         because: Option<String>,
+        /// The run the verdict comes from: mlflow:RUN_ID[#KEY] or dvc:PATH[#key.path]; its value is recorded as the result (as `lanes result` does) and must give this verdict (or --because says why it holds)
+        #[arg(long, value_name = "SOURCE", conflicts_with = "result")]
+        source: Option<String>,
+    },
+    /// Claim a card: you (or your agent) work on it now, until a time; a live claim of someone else's is refused
+    #[command(
+        long_about = "Claim a card: you (or your agent) work on it now, until a time. One commit storing claim: {by, at, until} on the card.\n\nA live claim of someone else's is refused (exit 4), naming who holds it until when; your own is renewed (claim again to extend it); an expired one is replaced. `lanes ready` and `lanes list --unclaimed` skip claimed cards. Moving the card to a done lane or giving it a verdict releases the claim. When two clones claimed the same card offline, `lanes sync` keeps the earlier claim (then the smaller name) in every clone and tells the other it lost."
+    )]
+    Claim {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// How long: 30m, 2h, 1h30m, 3d, 1w (default: the board's agents.claim_for, else 2h; at most 30 days)
+        #[arg(long = "for", value_name = "TIME")]
+        duration: Option<String>,
+        /// Claim as this agent, acting for you: the claim reads "You via NAME", and the commit carries a Lanes-Agent trailer
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+        /// Print the claim as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give back a card's claim
+    #[command(
+        long_about = "Give back a card's claim, in one commit. A person can give back anyone's claim (one left by an agent that stopped, say); with --as, as an agent, only one's own live claim."
+    )]
+    Release {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// Release as this agent, acting for you (only its own claim)
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+        /// Print what was done as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Archive a card (hidden from lists unless --all)
     Archive {
@@ -214,6 +248,9 @@ pub enum Command {
         /// The remote to sync with (default: the branch's upstream, or origin)
         #[arg(long)]
         remote: Option<String>,
+        /// Print what the sync did as JSON on stdout (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Merge three versions of a board file (git merge driver: %O %A %B %P)
     #[command(name = "merge-driver", hide = true)]
@@ -262,7 +299,7 @@ pub enum Command {
     Man,
     /// Serve the board to agents over the Model Context Protocol (stdio)
     #[command(
-        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, result, hypotheses. Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
+        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, claim, release, result, verdict, hypotheses. A verdict must cite a run (unless .lanes/board.yaml sets agents.require_evidence: false). Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
         after_help = crate::mcp::CLIENT_HELP
     )]
     Mcp {
@@ -417,11 +454,17 @@ pub struct ListArgs {
     #[arg(long, value_name = "NAME")]
     pub view: Option<String>,
     /// Only cards that are blocked: not done, and waiting on a card that is not done
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ready")]
     pub blocked: bool,
     /// Only cards whose field has this value: a field board.yaml declares (priority=high) or a built-in one (kind=hypothesis, hypothesis.metric=ndcg@10); any case; repeat for more
     #[arg(long = "where", value_name = "FIELD=VALUE")]
     pub wheres: Vec<String>,
+    /// Only cards someone can pick up now, as `lanes ready` lists them: not blocked, not done, not archived, not claimed
+    #[arg(long)]
+    pub ready: bool,
+    /// Only cards nobody holds a live claim on (see `lanes claim`)
+    #[arg(long)]
+    pub unclaimed: bool,
     /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
@@ -700,7 +743,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync { remote } => {
+        Command::Sync { remote, json } => {
             use std::io::IsTerminal;
             let here = std::env::current_dir()?;
             let r = match (&cli.board, store::discover(&here)) {
@@ -714,9 +757,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 interactive: std::io::stdin().is_terminal(),
                 progress: Some(std::sync::Arc::new(|m: &str| say!("lanes: {m}"))),
                 ssh_env: crate::sync::ssh::SshEnv::from_env(),
+                now: Some(ops::Context::from_env().now()),
             };
             let report = crate::sync::sync(&r, &opts)?;
-            for c in &report.changed {
+            if json {
+                term::json(&mut term::stdout(), &report)?;
+            }
+            for c in report.changed.iter().filter(|_| !json) {
                 let by = if c.authors.is_empty() {
                     String::new()
                 } else {
@@ -731,6 +778,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             for c in &report.conflicts {
                 say!("conflict: {c}");
+            }
+            for l in &report.lost_claims {
+                say!("{}", l.describe());
             }
             for s in &report.salvaged {
                 say!("malformed: {s}");
@@ -897,8 +947,20 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Verdict {
             card,
             verdict,
+            result: _,
+            because,
+            source: Some(source),
+        } => {
+            let r = root(&cli.board)?;
+            let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
+            evidence::verdict_from(&r, &card, verdict, &source, because)
+        }
+        Command::Verdict {
+            card,
+            verdict,
             result,
             because,
+            source: None,
         } => {
             let r = root(&cli.board)?;
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
@@ -918,6 +980,32 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 },
             )
             .map_err(evidence::verdict_hint)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Claim {
+            card,
+            duration,
+            agent,
+            json,
+        } => {
+            let r = root(&cli.board)?;
+            let for_secs = duration
+                .as_deref()
+                .map(crate::model::claim::parse_duration)
+                .transpose()
+                .map_err(|e| anyhow!("--for {e}"))?;
+            let ctx = ops::Context::from_env().with_agent(agent);
+            let outcome = ops::apply(&ctx, &r, Action::Claim { card, for_secs })?;
+            claimed(&outcome, json)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Release { card, agent, json } => {
+            let r = root(&cli.board)?;
+            let ctx = ops::Context::from_env().with_agent(agent);
+            let outcome = ops::apply(&ctx, &r, Action::Release { card })?;
+            claimed(&outcome, json)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -1155,6 +1243,29 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
+/// `lanes claim`/`lanes release --json`: the card, the commit and the
+/// claim now on the card (null when none).
+fn claimed(outcome: &ops::Outcome, json: bool) -> Result<()> {
+    if !json {
+        return Ok(());
+    }
+    let claim = outcome
+        .written
+        .as_ref()
+        .and_then(|c| c.claim.as_ref())
+        .map(|c| store::json::to_json(&c.to_value()));
+    let value = serde_json::json!({
+        "card": outcome.card,
+        "commit": outcome.commit.map(|c| c.to_string()),
+        "summary": outcome.summary,
+        "claim": claim,
+    });
+    let mut out = term::stdout();
+    term::json(&mut out, &value)?;
+    out.flush()?;
+    Ok(())
+}
+
 /// The man page's ENVIRONMENT (from [`crate::env::VARS`]), FILES, BOARD
 /// KEYS (from the key-command table), EXIT STATUS (from [`ops::Kind`])
 /// and EXAMPLES.
@@ -1297,10 +1408,11 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
         board.cards.iter().map(crate::model::Card::node).collect(),
     );
     let blocked = |id: &str| graph.index(id).map_or(0, |i| graph.blocked_by(i).len());
+    let now = ops::Context::from_env().now();
     write!(
         out,
         "{}",
-        output::list_text(&board.config, &heads, &blocked)
+        output::list_text(&board.config, &heads, &blocked, now)
     )?;
     for p in &board.problems {
         say!("{p}");
@@ -1310,23 +1422,50 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let mut filter = links::Filter::new(
-        &config,
-        args.lane.as_deref(),
-        args.label.clone(),
-        args.assignee.clone(),
-        args.all,
-    )?;
+    let now = ops::Context::from_env().now();
+    let state = if args.blocked {
+        store::query::State::Blocked
+    } else if args.ready {
+        store::query::State::Ready
+    } else {
+        store::query::State::Any
+    };
+    links::label_hint(&config, args.label.as_deref());
+    let mut query = store::query::Query {
+        label: args.label.clone(),
+        assignee: args.assignee.clone(),
+        all: args.all,
+        state,
+        unclaimed: args.unclaimed,
+        ..store::query::Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+    };
     if let Some(name) = &args.view {
-        filter.view = Some(views::pick(r, &config, name, args.all)?);
+        query.only = Some(views::pick(r, &config, name, args.all)?.places());
     }
-    filter.wheres = args
+    let wheres = args
         .wheres
         .iter()
         .map(|w| crate::model::filter::Where::parse(w, &config.fields))
-        .collect::<std::result::Result<_, _>>()
+        .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(ops::refused)?;
-    links::list(r, &filter, args.blocked, args.json)
+    if !wheres.is_empty() {
+        // `--where` reads whole cards: the ones that match, with the
+        // places a view gave them.
+        let board = Board::load(r)?;
+        let matching = board
+            .cards
+            .iter()
+            .filter(|c| args.view.is_some() || args.all || !c.archived)
+            .filter(|c| wheres.iter().all(|w| w.matches(c)))
+            .filter(|c| query.only.as_ref().is_none_or(|o| o.contains_key(&c.id)))
+            .map(|c| {
+                let at = query.only.as_ref().and_then(|o| o.get(&c.id).copied());
+                (c.id.clone(), at.unwrap_or(0))
+            })
+            .collect();
+        query.only = Some(matching);
+    }
+    links::list(r, &config, &query, args.json)
 }
 
 /// All problems on the board, as `path:line:column: message`, with the
@@ -1471,8 +1610,13 @@ fn log_card(r: &Path, query: &str, filter: &LogFilter, json: bool) -> Result<()>
     let mut entries = crate::history::timeline_in(r, &history, &id)?;
     entries.retain(|e| filter.since.is_none_or(|s| e.time >= s));
     if let Some(a) = filter.author {
+        // The agent counts too: `--author claude-code` finds its work.
         let a = a.to_lowercase();
-        entries.retain(|e| e.author.to_lowercase().contains(&a));
+        entries.retain(|e| {
+            crate::history::by_with_agent(&e.author, e.agent.as_deref())
+                .to_lowercase()
+                .contains(&a)
+        });
     }
     if !filter.fields.is_empty() {
         let changed = crate::history::timeline::changed_fields(&entries);
@@ -1529,7 +1673,10 @@ fn write_entry(
         "{}  {}  {}  {}{mark}",
         when(e.time),
         &e.commit[..8],
-        one_line(&e.author),
+        one_line(&crate::history::by_with_agent(
+            &e.author,
+            e.agent.as_deref()
+        )),
         one_line(&e.subject)
     )?;
     for line in e.change_lines() {
@@ -1604,6 +1751,8 @@ fn log_board(
         /// `time` as ISO 8601.
         at: String,
         author: &'a str,
+        /// The agent that made it for its author (`Lanes-Agent`).
+        agent: Option<&'a str>,
         subject: &'a str,
         action: Option<&'a str>,
         cards: Vec<serde_json::Value>,
@@ -1620,7 +1769,7 @@ fn log_board(
         author: Option<&str>,
         lane: Option<&str>,
     ) -> Option<Item<'a>> {
-        let by_author = author.is_none_or(|a| c.author.to_lowercase().contains(a));
+        let by_author = author.is_none_or(|a| c.who().to_lowercase().contains(a));
         let in_lane = lane.is_none_or(|l| {
             touched
                 .iter()
@@ -1645,6 +1794,7 @@ fn log_board(
             time: c.time,
             at: crate::model::date::format_timestamp(c.time),
             author: &c.author,
+            agent: c.agent.as_deref(),
             subject: &c.subject,
             action: c.action.as_deref(),
             cards,
@@ -1680,7 +1830,7 @@ fn log_board(
                 "{}  {}  {}  {}",
                 when(it.time),
                 &it.commit[..8],
-                one_line(it.author),
+                one_line(&crate::history::by_with_agent(it.author, it.agent)),
                 one_line(it.subject)
             )?;
             if it.cards.len() > 1 {

@@ -68,9 +68,9 @@ pub struct Picked {
 }
 
 impl Picked {
-    /// The card's place in the view, if the view shows it.
-    pub fn place(&self, id: &str) -> Option<usize> {
-        self.place.get(id).copied()
+    /// The cards the view shows, each with its place.
+    pub fn places(self) -> HashMap<String, usize> {
+        self.place
     }
 }
 

@@ -15,6 +15,7 @@ pub const BOARD_KEYS: &[&str] = &[
     "budgets",
     "views",
     "fields",
+    "agents",
 ];
 
 /// Colours a label may have.
@@ -60,6 +61,37 @@ pub struct Settings {
     pub extra: Mapping,
 }
 
+/// How agents (and people) work on the board: `agents:` in board.yaml.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Agents {
+    /// Whether a verdict must cite a run (`mlflow:ID`, `dvc:PATH#key`):
+    /// `Some` as the board says, for everyone; `None` (unset): for agents
+    /// only (writes through `lanes mcp`, or with `--as`).
+    pub require_evidence: Option<bool>,
+    /// How long a claim lasts when `lanes claim` names no time (`4h`).
+    pub claim_for: Option<String>,
+    pub extra: Mapping,
+}
+
+impl Agents {
+    /// Whether a verdict given by an agent (`agent`) or a person must cite
+    /// a run.
+    pub fn evidence_required(&self, agent: bool) -> bool {
+        self.require_evidence.unwrap_or(agent)
+    }
+
+    /// The board's default claim length, in seconds.
+    pub fn claim_secs(&self) -> Option<i64> {
+        self.claim_for
+            .as_deref()
+            .and_then(|s| super::claim::parse_duration(s).ok())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.require_evidence.is_none() && self.claim_for.is_none() && self.extra.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BoardConfig {
     pub name: String,
@@ -77,6 +109,7 @@ pub struct BoardConfig {
     pub fields: super::field::Schema,
     /// `fields:` as written, to be written back unchanged.
     pub fields_raw: Option<Value>,
+    pub agents: Agents,
     pub extra: Mapping,
     /// What is wrong in board.yaml without stopping the board: a budget,
     /// a lane colour or a saved view lanes cannot read. Each is kept as written, left
@@ -458,6 +491,22 @@ impl BoardConfig {
             },
             &mut problems,
         );
+        let agents = match f.mapping("agents")? {
+            None => Agents::default(),
+            Some(mut a) => {
+                let require_evidence = a.bool("require_evidence")?;
+                let path = a.path("claim_for");
+                let claim_for = a.string("claim_for")?;
+                if let Some(c) = &claim_for {
+                    super::claim::parse_duration(c).map_err(|e| FieldError::new(path, e))?;
+                }
+                Agents {
+                    require_evidence,
+                    claim_for,
+                    extra: a.rest(),
+                }
+            }
+        };
         Ok(BoardConfig {
             name,
             description,
@@ -469,6 +518,7 @@ impl BoardConfig {
             views,
             fields,
             fields_raw,
+            agents,
             extra: f.rest(),
             problems,
         })
@@ -529,6 +579,15 @@ impl BoardConfig {
         }
         if let Some(v) = self.views.to_value() {
             b.put("views", v);
+        }
+        if !self.agents.is_empty() {
+            let mut a = MapBuilder::new();
+            if let Some(r) = self.agents.require_evidence {
+                a.put("require_evidence", Value::Bool(r));
+            }
+            a.opt_str("claim_for", &self.agents.claim_for)
+                .extra(&self.agents.extra);
+            b.put("agents", Value::Mapping(a.build()));
         }
         b.extra(&self.extra).build()
     }
@@ -715,5 +774,30 @@ mod tests {
             m["lanes"][3]["color"],
             Value::Sequence(vec![Value::Number(1.into())])
         );
+    }
+
+    fn parse(text: &str) -> FieldResult<BoardConfig> {
+        BoardConfig::from_value(serde_yaml::from_str(text).expect("yaml"))
+    }
+
+    #[test]
+    fn the_agents_settings_are_read_checked_and_written_back() {
+        let text = "name: b\nlanes:\n  - id: a\nagents:\n  require_evidence: true\n  claim_for: 4h\n  mood: calm\n";
+        let b = parse(text).expect("board");
+        assert_eq!(b.agents.require_evidence, Some(true));
+        assert_eq!(b.agents.claim_secs(), Some(4 * 3600));
+        assert!(b.agents.evidence_required(false));
+        let again = BoardConfig::from_value(Value::Mapping(b.to_mapping())).expect("again");
+        assert_eq!(again, b);
+        // Unset: agents only, and nothing written.
+        let plain = parse("name: b\nlanes:\n  - id: a\n").expect("board");
+        assert!(plain.agents.evidence_required(true));
+        assert!(!plain.agents.evidence_required(false));
+        assert!(plain.to_mapping().get("agents").is_none());
+        let e = parse("name: b\nlanes:\n  - id: a\nagents: {claim_for: forever}\n").unwrap_err();
+        assert_eq!(e.field, "agents.claim_for");
+        let e =
+            parse("name: b\nlanes:\n  - id: a\nagents: {require_evidence: maybe}\n").unwrap_err();
+        assert_eq!(e.field, "agents.require_evidence");
     }
 }

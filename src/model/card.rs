@@ -159,6 +159,9 @@ pub struct Card {
     /// The evidence this card's conclusion rests on: the hypotheses and
     /// experiments a decision was taken on.
     pub rests_on: Vec<String>,
+    /// Who works on it now, until when (`lanes claim`); see
+    /// [`super::claim`].
+    pub claim: Option<super::Claim>,
     /// Boxed: most of a card's size, and cards are moved around in bulk.
     pub hypothesis: Option<Box<Hypothesis>>,
     pub experiment: Option<Box<Experiment>>,
@@ -425,6 +428,10 @@ impl Card {
         let supersedes = card_ids(&mut f, "supersedes")?;
         let relates = card_ids(&mut f, "relates")?;
         let rests_on = card_ids(&mut f, "rests_on")?;
+        let claim = match f.take(super::claim::KEY) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(super::Claim::from_value(v, super::claim::KEY)?),
+        };
         let hypothesis = f
             .mapping("hypothesis")?
             .map(|f| Hypothesis::from_fields(f).map(Box::new))
@@ -480,6 +487,7 @@ impl Card {
             supersedes,
             relates,
             rests_on,
+            claim,
             hypothesis,
             experiment,
             decision,
@@ -512,6 +520,9 @@ impl Card {
             .strings("supersedes", &self.supersedes)
             .strings("relates", &self.relates)
             .strings("rests_on", &self.rests_on);
+        if let Some(c) = &self.claim {
+            b.put(super::claim::KEY, c.to_value());
+        }
         if let Some(h) = &self.hypothesis {
             b.put("hypothesis", Value::Mapping(h.to_mapping()));
         }
@@ -547,6 +558,11 @@ impl Card {
 
     pub fn short_id(&self) -> &str {
         id::short(&self.id)
+    }
+
+    /// Its claim, if one holds at `now` (an expired claim is no claim).
+    pub fn live_claim(&self, now: i64) -> Option<&super::Claim> {
+        self.claim.as_ref().filter(|c| c.is_live(now))
     }
 
     pub fn verdict(&self) -> Option<Verdict> {
@@ -644,7 +660,7 @@ mod tests {
     fn fields_are_written_in_the_tables_order() {
         // Every field set, so every key is written.
         let c = parse(
-            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nrests_on: [h1]\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\ndecision: {statement: s, decided_by: a, decided_at: 2026-01-02}\nfields: {priority: high}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
+            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nrests_on: [h1]\nclaim: {by: Bo, at: 2026-01-01T10:00:00Z, until: 2026-01-01T12:00:00Z}\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\ndecision: {statement: s, decided_by: a, decided_at: 2026-01-02}\nfields: {priority: high}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
         )
         .expect("card");
         let order = |m: &Mapping, table: Vec<&str>| {

@@ -83,6 +83,10 @@ pub enum Merge {
     Checklist,
     /// A mapping merged field by field.
     Group,
+    /// Competing claims: the earlier one is kept (then the smaller name),
+    /// whole; a new claim outlives a release, a release a renewal
+    /// ([`crate::merge`]). Never a conflict.
+    Claim,
 }
 
 /// How a person changes a field.
@@ -328,7 +332,7 @@ use Merge::{Append, Group as Nested, Placement, Scalar, Set};
 
 /// The built-in fields, in the order they are written in a card file
 /// (nested fields right after their group).
-pub static BUILTIN: [Field; 41] = [
+pub static BUILTIN: [Field; 42] = [
     Field::builtin("id", Type::Id, Scalar, "id", "the card's id", Never),
     Field::builtin(
         "title",
@@ -441,6 +445,14 @@ pub static BUILTIN: [Field; 41] = [
         "rests on",
         "the hypotheses and experiments a decision was taken on",
         Command("lanes link --rests-on"),
+    ),
+    Field::builtin(
+        "claim",
+        Type::Record,
+        Merge::Claim,
+        "claim",
+        "who works on it now, and until when",
+        Command("lanes claim"),
     ),
     Field::builtin(
         "hypothesis",

@@ -2,6 +2,8 @@
 //! become an [`Action`]; [`apply`] validates it, writes the card file
 //! atomically and makes one commit.
 
+pub mod claim;
+pub use claim::claimant;
 mod commit;
 mod context;
 pub mod editor;
@@ -17,7 +19,7 @@ mod write;
 
 pub use commit::commit_pending;
 pub use context::Context;
-pub use error::{busy, not_found, refused, Busy, Error, Kind, NotFound, Refusal};
+pub use error::{busy, not_found, refused, Busy, Error, Held, Kind, NotFound, Refusal};
 pub use init::init_board;
 pub use message::{brief, clean_line, show_value, subject};
 pub use record::{cost_value, Record};
@@ -112,6 +114,16 @@ pub enum Action {
         card: String,
     },
     Restore {
+        card: String,
+    },
+    /// Claim a card for `for_secs` seconds (default: the board's
+    /// `agents.claim_for`, else two hours), or renew one's own claim.
+    Claim {
+        card: String,
+        for_secs: Option<i64>,
+    },
+    /// Give back the card's claim.
+    Release {
         card: String,
     },
     /// Link `card` to `other` (stored on `card`: `lanes link X --blocks
@@ -478,6 +490,9 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             } else {
                 "repaired".to_string()
             };
+            if let Some(o) = &old {
+                require_evidence(ctx, config, o, &loaded.card)?;
+            }
             let base = match &old {
                 Some(o) => Base::Card(o),
                 None => Base::Broken,
@@ -556,7 +571,11 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         Action::Record(rec) => {
             let verb = rec.verb;
             let detail = rec.detail.clone();
-            let (old, card, body) = record::build(ctx, board, *rec)?;
+            let (old, mut card, mut body) = record::build(ctx, board, *rec)?;
+            if let Some(line) = claim::release_when_done(config, &old, &mut card) {
+                body.push('\n');
+                body.push_str(&line);
+            }
             return write_and_commit(
                 ctx,
                 board,
@@ -594,7 +613,31 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             card.archived = false;
             (Some(old), card, "restore", String::new(), String::new())
         }
+        Action::Claim { card, for_secs } => {
+            let c = claim::take(ctx, board, &card, for_secs)?;
+            (Some(c.before), c.after, "claim", c.detail, c.body)
+        }
+        Action::Release { card } => match claim::give_back(ctx, board, &card)? {
+            Some(c) => (Some(c.before), c.after, "release", c.detail, c.body),
+            None => {
+                let old = lookup(board, &card)?;
+                return Ok(no_change(
+                    &old,
+                    format!("{} is not claimed", old.short_id()),
+                ));
+            }
+        },
     };
+    let (mut after, mut body) = (after, body);
+    if let Some(b) = &before {
+        require_evidence(ctx, config, b, &after)?;
+        if let Some(line) = claim::release_when_done(config, b, &mut after) {
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(&line);
+        }
+    }
     let base = match &before {
         Some(b) => Base::Card(b),
         None => Base::New,
@@ -613,6 +656,34 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         }
     }
     Ok(out)
+}
+
+/// A verdict given without a run where the board (or, for an agent, its
+/// default) wants one: refused, saying how to cite a run. A verdict from
+/// a run goes through [`Action::Record`], which carries the evidence.
+fn require_evidence(
+    ctx: &Context,
+    config: &BoardConfig,
+    before: &Card,
+    after: &Card,
+) -> Result<()> {
+    let Some(v) = after.verdict().filter(|v| *v != Verdict::Open) else {
+        return Ok(());
+    };
+    let agent = ctx.agent.is_some();
+    if after.verdict() == before.verdict() || !config.agents.evidence_required(agent) {
+        return Ok(());
+    }
+    let why = match config.agents.require_evidence {
+        Some(_) => "this board requires it (agents.require_evidence in .lanes/board.yaml)",
+        None => {
+            "an agent's verdict must (unless .lanes/board.yaml sets agents.require_evidence: false)"
+        }
+    };
+    let id = after.short_id();
+    Err(refused(format!(
+        "a verdict must cite the run it comes from, and {why}; give the run as its source, mlflow:RUN_ID or dvc:PATH#key, and the verdict is computed from the run's value as `lanes result` does: `lanes verdict {id} {v} --source mlflow:RUN_ID` (or `lanes result {id} mlflow:RUN_ID`; through MCP, the verdict tool's `source`)"
+    )))
 }
 
 /// Write a link change: one commit in the card that stores the link,

@@ -24,6 +24,11 @@ pub fn set_field(card_value: &mut Value, field: &str, value: Value, card: &Card)
             "the journal is append-only: add an entry with `lanes note CARD TEXT` (--set cannot replace, remove or rewrite entries; git history keeps every version of the card)",
         ));
     }
+    if parts[0] == crate::model::claim::KEY {
+        return Err(refused(
+            "a claim is taken with `lanes claim CARD` and given back with `lanes release CARD`; --set cannot write or remove one",
+        ));
+    }
     let exists = lookup(card_value, &parts).is_some();
     let top_ok = field::top_keys().any(|k| k == parts[0]) || card.extra.contains_key(parts[0]);
     let is_group = |g: &str| field::builtin(g).is_some_and(|f| f.ty == field::Type::Group);

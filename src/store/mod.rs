@@ -7,6 +7,7 @@ pub mod codec;
 pub mod index;
 pub mod json;
 pub mod lock;
+pub mod query;
 pub mod read;
 pub mod scan;
 pub mod validate;
@@ -561,7 +562,8 @@ pub fn resolve_prefix(
 /// one JSON array, straight from the card cache (no card is parsed or
 /// decoded unless its file changed), each with its links both ways and
 /// whether it is blocked ([`json::link_fields`], computed from every
-/// card's head, never cached). Returns the problems of unreadable cards.
+/// card's head, never cached; claims judged by the wall clock). Returns
+/// the problems of unreadable cards.
 pub fn list_json(
     root: &Path,
     config: &BoardConfig,
@@ -572,7 +574,13 @@ pub fn list_json(
     let all = heads.heads();
     let graph =
         crate::model::links::Graph::new(config, all.iter().map(codec::Head::node).collect());
-    heads.write_json(config, keep, |h| json::link_fields_text(&graph, h), out)
+    let now = crate::model::date::now_secs();
+    heads.write_json(
+        config,
+        keep,
+        |h| json::link_fields_text(&graph, h, now),
+        out,
+    )
 }
 
 /// Every readable card's head (id, placement, links, progress: see
@@ -634,6 +642,28 @@ impl Heads {
             .write_json(&self.root, config, keep, more, place, out)
     }
 
+    /// [`Heads::write_json`] of one page: of the cards `keep` selects, in
+    /// board order, the `take` after the first `skip`. Also returns how
+    /// many cards `keep` selects in all.
+    pub fn write_json_page(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        place: impl Fn(&codec::Head) -> usize,
+        page: (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<(Vec<Problem>, usize)> {
+        self.snapshot.write_json_page(
+            &self.root,
+            config,
+            |h| keep(h).then(|| place(h)),
+            more,
+            page,
+            out,
+        )
+    }
+
     /// The heads, in id order.
     pub fn heads(&self) -> Vec<codec::Head<'_>> {
         self.snapshot.heads()
@@ -662,12 +692,15 @@ impl Heads {
 
     /// Resolve an id or unique prefix to a full id.
     pub fn resolve_id(&self, query: &str) -> Result<String> {
-        let heads = self.heads();
+        // Titles are read only to name the cards an ambiguous prefix
+        // matches: no head is decoded otherwise.
+        let entries = &self.snapshot.entries;
         resolve_prefix(&self.snapshot.file_ids, query, |id| {
-            heads
-                .binary_search_by(|h| h.id.cmp(id))
+            let e = entries
+                .binary_search_by(|e| e.id.as_str().cmp(id))
                 .ok()
-                .map(|i| heads[i].title.to_string())
+                .and_then(|i| entries.get(i))?;
+            self.snapshot.head_of(e).map(|h| h.title.to_string())
         })
     }
 }

@@ -761,7 +761,7 @@ pub fn report(
         }
         let action = c.action.clone().unwrap_or_else(|| "other".to_string());
         *people
-            .entry(c.author.clone())
+            .entry(c.who())
             .or_default()
             .entry(action)
             .or_default() += 1;

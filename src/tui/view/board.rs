@@ -257,6 +257,10 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
     if total > 0 {
         items.push((format!("☑{done}/{total}"), t.muted()));
     }
+    // Who holds a live claim on it (`lanes claim`).
+    if let Some(c) = card.live_claim(app.wall) {
+        items.push((format!("⚑{}", fit(&c.by, 20)), t.accent()));
+    }
     for l in &card.labels {
         let color = app.board.config.label(l).and_then(|d| d.color.as_deref());
         items.push((format!("#{}", fit(l, 16)), t.label(color)));

@@ -147,6 +147,26 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     if card.archived {
         out.push(field("archived", "yes".into()));
     }
+    // Who works on it (`lanes claim`), as `lanes show` says it.
+    if let Some(c) = &card.claim {
+        let since = crate::model::claim::minute(c.at_secs());
+        if c.is_live(app.wall) {
+            out.push(field(
+                "claimed",
+                format!("by {} (since {since})", c.describe()),
+            ));
+        } else {
+            let mut l = field(
+                "claim",
+                format!(
+                    "expired ({}, taken {since}); the card is free",
+                    c.describe()
+                ),
+            );
+            l.spans[1].style = t.muted();
+            out.push(l);
+        }
+    }
     out.extend(super::links::detail_lines(
         app,
         card,

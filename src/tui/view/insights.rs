@@ -55,8 +55,16 @@ pub fn history_lines(app: &App, card: &str, width: u16) -> Vec<Line<'static>> {
             for e in entries {
                 let mut head = vec![
                     Span::styled(format!("{} ", when(e.time)), t.muted()),
+                    // The agent that made it for its author, as `lanes log`
+                    // names it ("Ana via claude-code").
                     Span::styled(
-                        format!("{} ", fit(&e.author, 24)),
+                        format!(
+                            "{} ",
+                            fit(
+                                &crate::history::by_with_agent(&e.author, e.agent.as_deref()),
+                                40
+                            )
+                        ),
                         Style::default().add_modifier(Modifier::BOLD),
                     ),
                     Span::styled(format!("{} ", &e.commit[..8]), t.muted()),
