@@ -2,8 +2,8 @@
 //! on a generated board.
 //!
 //! ```text
-//! cargo run --release --example bench_tui -- [--cards 10000] [--dir PATH] [--keep]
-//!     [--lanes PATH] [--seed N]
+//! cargo run --release --example bench_tui -- [--cards 10000] [--runs 50] [--dir PATH]
+//!     [--keep] [--lanes PATH] [--seed N]
 //! ```
 //!
 //! It writes a CRISP-DM board of `--cards` realistic cards (from
@@ -27,7 +27,14 @@
 //! - a burst rewriting 5,000 card files as fast as possible while an
 //!   event-loop model takes the batches in: batches delivered, how often
 //!   the board was read, time until the final state is loaded (issue 4:
-//!   one coalesced reload).
+//!   one coalesced reload);
+//! - the command palette: `:` pressed to its frame drawn, and a word's
+//!   key typed in it to the narrowed frame (issue 27: under one frame,
+//!   16 ms); `--runs` times each;
+//! - saved views: a number key pressed to the board drawn in that view,
+//!   going through the template's four (mine, open hypotheses by last
+//!   update, stale verdicts, overdue by due date) and back to all cards
+//!   with `0` (issue 27: under 50 ms); `--runs` switches in all.
 //!
 //! Without `--dir` the repository goes in a temporary folder removed at
 //! the end (unless `--keep`).
@@ -79,9 +86,12 @@ struct Opts {
 fn main() -> ExitCode {
     let o: Opts = bench_common::parse(
         Uses {
-            defaults: &[("seed", "3")],
-            unused: &["runs", "reuse", "old"],
-            ..Default::default()
+            defaults: &[("seed", "3"), ("runs", "50")],
+            unused: &["reuse", "old"],
+            helps: &[(
+                "runs",
+                "Palette opens, palette keys and view switches timed, each (after warm-ups)",
+            )],
         },
         &[],
     );
@@ -97,6 +107,9 @@ fn main() -> ExitCode {
 fn check(o: &Opts) -> Result<()> {
     if o.common.cards < 100 {
         bail!("--cards must be at least 100");
+    }
+    if o.common.runs == 0 {
+        bail!("--runs must be at least 1");
     }
     Ok(())
 }
@@ -367,6 +380,83 @@ fn full_reload(root: &Path) -> Result<(Duration, Duration)> {
     Ok((m, times[0]))
 }
 
+/// `:` to the palette's frame, and each key of a word typed in it to
+/// the narrowed frame: ((median, p90) of opening, (median, p90) of a key).
+fn palette(root: &Path, runs: usize) -> Result<((Duration, Duration), (Duration, Duration))> {
+    let mut app = new_app(root, Board::load(root)?);
+    let mut t = terminal()?;
+    let mut open = Vec::with_capacity(runs);
+    let mut typed = Vec::with_capacity(runs);
+    let word = "archive";
+    for i in 0..runs + 5 {
+        let start = Instant::now();
+        app.on_key(key(':'));
+        draw(&mut t, &app)?;
+        let took = start.elapsed();
+        if !matches!(app.mode, lanes::tui::app::Mode::Palette { .. }) {
+            bail!("':' did not open the palette");
+        }
+        // One key of the word per run, in turn.
+        for c in word.chars().take(1 + i % word.len()) {
+            let start = Instant::now();
+            app.on_key(key(c));
+            draw(&mut t, &app)?;
+            if i >= 5 {
+                typed.push(start.elapsed());
+            }
+        }
+        app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        if i >= 5 {
+            open.push(took);
+        }
+    }
+    let (o90, t90) = (quantile(&mut open, 0.9), quantile(&mut typed, 0.9));
+    Ok(((median(&mut open), o90), (median(&mut typed), t90)))
+}
+
+/// (view name, cards it shows).
+type Shown = Vec<(String, usize)>;
+
+/// A number key to the board drawn in that saved view, through the
+/// board's views and `0` in turn: (median, p90, cards each view shows).
+fn view_switch(root: &Path, runs: usize) -> Result<(Duration, Duration, Shown)> {
+    let mut app = new_app(root, Board::load(root)?);
+    // `@me` is one of the generated handles.
+    app.me = vec![board::HANDLES[0].to_string()];
+    let n = app.views.len().min(9);
+    if n == 0 {
+        bail!("the generated board has no saved views");
+    }
+    let mut t = terminal()?;
+    let keys: Vec<char> = (1..=n)
+        .map(|i| char::from(b'0' + i as u8))
+        .chain(['0'])
+        .collect();
+    let mut shown = Vec::new();
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs + keys.len() {
+        let k = keys[i % keys.len()];
+        let start = Instant::now();
+        app.on_key(key(k));
+        draw(&mut t, &app)?;
+        let took = start.elapsed();
+        let want = (k != '0').then(|| app.views[usize::from(k as u8 - b'1')].name.clone());
+        if app.view != want {
+            bail!("{k} showed {:?}, not {want:?}", app.view);
+        }
+        if i < keys.len() {
+            shown.push((
+                want.unwrap_or_else(|| "all cards".into()),
+                app.cards_shown(),
+            ));
+        } else {
+            times.push(took);
+        }
+    }
+    let p90 = quantile(&mut times, 0.9);
+    Ok((median(&mut times), p90, shown))
+}
+
 type Batches = mpsc::Receiver<(Instant, Changes)>;
 
 fn start_watcher(root: &Path) -> Result<(BoardWatcher, Batches)> {
@@ -623,6 +713,35 @@ fn run(o: Opts) -> Result<()> {
         format!("{} ({})", ms(full), ms(full_min)),
         "<= 150 ms",
         Some(full <= Duration::from_millis(150)),
+    ));
+
+    let runs = c.runs;
+    let ((open, open_p90), (typed, typed_p90)) = palette(&root, runs)?;
+    rows.push(row(
+        format!("palette: ':' to its frame drawn, median of {runs} (p90)"),
+        format!("{} ({})", ms(open), ms(open_p90)),
+        "< 16 ms",
+        Some(open_p90 < Duration::from_millis(16)),
+    ));
+    rows.push(row(
+        "palette: a key typed to the narrowed frame, median (p90)",
+        format!("{} ({})", ms(typed), ms(typed_p90)),
+        "< 16 ms",
+        Some(typed_p90 < Duration::from_millis(16)),
+    ));
+    let (switch, switch_p90, shown) = view_switch(&root, runs)?;
+    rows.push(row(
+        format!("view switch: 1-9/0 to the board drawn, median of {runs} (p90)"),
+        format!("{} ({})", ms(switch), ms(switch_p90)),
+        "< 50 ms",
+        Some(switch_p90 < Duration::from_millis(50)),
+    ));
+    let shown: Vec<String> = shown.iter().map(|(v, n)| format!("{v} {n}")).collect();
+    rows.push(row(
+        "view switch: cards each view shows",
+        shown.join(", "),
+        "",
+        None,
     ));
 
     let (to_changes, to_screen, worst, how) = watcher_latency(&root, &ids)?;

@@ -312,6 +312,9 @@ fn gen_card(r: &mut Rng) -> Card {
     c.created = opt(r, gen_date);
     c.due = opt(r, gen_date);
     c.archived = r.odds(1, 8);
+    if r.odds(1, 4) {
+        c.claim = Some(gen_claim(r));
+    }
     if r.odds(1, 3) {
         c.hypothesis = Some(Box::new(Hypothesis {
             statement: opt(r, gen_text),
@@ -362,9 +365,20 @@ fn gen_card(r: &mut Rng) -> Card {
         })
         .collect();
     c.body = opt(r, gen_text);
+    // The team's own fields: any values (their types are board.yaml's).
+    c.fields = gen_extra(r, &[]);
     let known: Vec<&str> = lanes::model::field::top_keys().collect();
     c.extra = gen_extra(r, &known);
     c
+}
+
+fn gen_claim(r: &mut Rng) -> lanes::model::Claim {
+    lanes::model::Claim {
+        by: r.pick(WORDS).to_string(),
+        at: gen_stamp(r),
+        until: opt(r, gen_stamp),
+        extra: gen_extra(r, &["by", "at", "until"]),
+    }
 }
 
 /// Edits of a card, as people and commands make them.
@@ -412,6 +426,13 @@ fn edit_card(r: &mut Rng, base: &Card) -> Card {
             }
             9 => c.body = opt(r, gen_text),
             10 => c.archived = !c.archived,
+            11 if r.odds(1, 2) => {
+                c.claim = if c.claim.is_some() && r.odds(1, 2) {
+                    None
+                } else {
+                    Some(gen_claim(r))
+                };
+            }
             _ => c.assignees.push(r.pick(WORDS).to_string()),
         }
     }
@@ -473,6 +494,14 @@ fn gen_board(r: &mut Rng) -> BoardConfig {
             extra: gen_extra(r, &["commit"]),
         },
         budgets,
+        views: Default::default(),
+        fields: Default::default(),
+        fields_raw: None,
+        agents: lanes::model::board::Agents {
+            require_evidence: opt(r, |r| r.odds(1, 2)),
+            claim_for: opt(r, |r| r.pick(&["30m", "4h", "2d"]).to_string()),
+            extra: gen_extra(r, &["require_evidence", "claim_for"]),
+        },
         extra: gen_extra(r, lanes::model::board::BOARD_KEYS),
         problems: Vec::new(),
     }

@@ -62,6 +62,10 @@ pub const VARS: &[Var] = &[
         "the MLflow store runs are read from (sqlite:///path or a folder), unless --store names one",
     ),
     var("HOME", "where ~/ in git configuration points"),
+    var(
+        "PATH",
+        "searched for an installed lanes, for the demo's closing words",
+    ),
     var("EMAIL", "the committer's e-mail when git config has none, as for git"),
     var(
         "GIT_DIR",
@@ -85,6 +89,11 @@ pub const VARS: &[Var] = &[
     var("GIT_SSH_COMMAND", "how sync reaches ssh remotes, as for git"),
     var("GIT_SSH", "the ssh program for sync, as for git"),
     var("GIT_SSH_VARIANT", "which ssh GIT_SSH is, as for git"),
+    Var {
+        name: "LANES_COMPLETE",
+        about: "set by the scripts `lanes completions SHELL` prints: answer a Tab (the shell's name)",
+        documented: false,
+    },
     Var {
         name: "LANES_CRASH_AT",
         about: "crash tests: abort at the named point of a commit, as kill -9 would",

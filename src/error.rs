@@ -38,3 +38,14 @@ pub fn not_found(message: impl Into<String>) -> anyhow::Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Unreadable(pub String);
+
+/// Someone else holds a live claim on the card: the claim is in the
+/// error, for a caller that shows who and until when.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Held {
+    pub message: String,
+    /// The card's full id.
+    pub card: String,
+    pub claim: crate::model::Claim,
+}

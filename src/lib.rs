@@ -13,6 +13,7 @@
 #![allow(clippy::large_enum_variant)]
 
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod env;
 pub mod error;

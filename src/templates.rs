@@ -120,6 +120,9 @@ mod tests {
             let config = crate::store::parse_board(text.as_bytes())
                 .unwrap_or_else(|p| panic!("{name}: {p}"));
             assert!(config.lanes.len() >= 5, "{name}");
+            // Its saved views all read, on its own lanes and kinds.
+            assert!(config.problems.is_empty(), "{name}: {:?}", config.problems);
+            assert!(config.views.list.len() >= 4, "{name}");
             assert_eq!(
                 crate::store::yaml::emit(&config.to_mapping()),
                 *text,

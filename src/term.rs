@@ -7,6 +7,9 @@
 //!
 //! `clippy.toml` forbids `println!`, `eprintln!`, `print!`, `eprint!` and
 //! `std::io::stdout()` elsewhere in the crate, so nothing goes around it.
+//! One exception: the answer to a shell's Tab, which clap_complete writes
+//! (its separators are control characters); the candidates from the board
+//! are made safe where they are made ([`crate::cli::complete`]).
 
 use crate::model::text::{json_safe, visible};
 use std::fmt;

@@ -397,6 +397,76 @@ fn add_with_every_option_writes_fields_in_canonical_order() {
 }
 
 #[test]
+fn numbers_keep_the_text_they_were_typed_with() {
+    let r = Repo::with_board(KANBAN);
+    let id = r.add(
+        "Recency features",
+        &[
+            "--hypothesis",
+            "Recency raises precision@10",
+            "--metric",
+            "precision@10",
+            "--direction",
+            "higher",
+            "--baseline",
+            "0.180",
+            "--target",
+            "0.20",
+        ],
+    );
+    let path = card_path(&id);
+    let text = r.read(&path);
+    assert!(
+        text.contains("  baseline: 0.180\n  target: 0.20\n"),
+        "typed as 0.180 and 0.20: {text}"
+    );
+    // JSON gives the numbers.
+    let card = r.json(&["show", &id, "--json"]);
+    assert_eq!(card["hypothesis"]["baseline"], serde_json::json!(0.18));
+    assert_eq!(card["hypothesis"]["target"], serde_json::json!(0.2));
+
+    // --set: a one-line diff, the number as typed.
+    r.ok(&[
+        "edit",
+        &id,
+        "--set",
+        "hypothesis.target=0.250",
+        "--set",
+        "experiment.cost=14.50",
+    ]);
+    let (minus, plus) = head_diff_lines(&r);
+    assert_eq!(minus, ["  target: 0.20"], "{plus:?}");
+    assert_eq!(plus, ["  target: 0.250", "experiment:", "  cost: 14.50"]);
+    // The number the field holds, typed otherwise: nothing changes.
+    let before = r.head();
+    r.ok(&["edit", &id, "--set", "hypothesis.target=0.25"]);
+    assert_eq!(r.head(), before, "no commit for the same number");
+    assert!(r.read(&path).contains("  target: 0.250\n"));
+
+    // A verdict's result, and the hand-typed numbers around it untouched.
+    r.ok(&["verdict", &id, "supported", "--result", "0.300"]);
+    let text = r.read(&path);
+    assert!(
+        text.contains(
+            "  baseline: 0.180\n  target: 0.250\n  result: 0.300\n  verdict: supported\n"
+        ),
+        "{text}"
+    );
+    let card = r.json(&["show", &id, "--json"]);
+    assert_eq!(card["hypothesis"]["result"], serde_json::json!(0.3));
+    assert_eq!(card["experiment"]["cost"], serde_json::json!(14.5));
+
+    // Only plain number text is kept as typed; anything else is YAML as
+    // before (a hex number is written as the number it is).
+    r.ok(&["edit", &id, "--set", "hypothesis.baseline=0x10"]);
+    assert!(
+        r.read(&path).contains("  baseline: 16\n"),
+        "{}",
+        r.read(&path)
+    );
+}
+
+#[test]
 fn add_default_lane_is_the_first() {
     let r = Repo::with_board("crisp-dm");
     let id = r.add("Talk to the merchandising team", &[]);
@@ -1140,9 +1210,12 @@ fn list_json_is_one_array_in_lane_then_rank_order() {
         "superseded_by",
         "relates",
         "related_by",
+        "rests_on",
+        "evidence_for",
         "blocked",
         "blocked_by",
         "ready",
+        "claimed",
         "flags",
     ];
     assert_eq!(json_keys[..file_keys.len()], file_keys);
@@ -2911,4 +2984,240 @@ fn hypotheses_text_marks_a_stale_verdict_in_its_row() {
         .find(|l| l.starts_with(short(&id)))
         .unwrap_or_else(|| panic!("no row:\n{text}"));
     assert!(row.contains("supported ⚠stale"), "{text}");
+}
+
+// ---------------------------------------------------------------------------
+// Saved views on the command line
+
+/// `lanes ready --json ARGS`: the ids, in order.
+fn ready_ids(r: &Repo, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["ready", "--json"];
+    all.extend_from_slice(args);
+    let v: J = serde_json::from_str(&ok(&r.lanes(&all))).expect("ready --json is JSON");
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+/// The board.yaml of `r` with `views` (YAML under `views:`) in place of
+/// the template's.
+fn set_views(r: &Repo, views: &str) {
+    let text = r.read(".lanes/board.yaml");
+    let head = text.split("\nviews:\n").next().expect("board.yaml");
+    r.write(".lanes/board.yaml", format!("{head}\nviews:\n{views}"));
+}
+
+#[test]
+fn list_view_shows_a_saved_views_cards_in_its_order() {
+    let r = Repo::with_board(KANBAN);
+    let b = r.add("Beta probe", &["--label", "recsys"]);
+    let a = r.add("Alpha probe", &["--label", "recsys", "--assignee", "test"]);
+    let other = r.add("Unrelated", &["--assignee", "test"]);
+    let h = r.add(
+        "Zeta rule",
+        &[
+            "--label",
+            "recsys",
+            "--hypothesis",
+            "A rule helps",
+            "--metric",
+            "ctr",
+        ],
+    );
+    // The template's views work as shipped: mine is the git identity's
+    // (Test User <test@example.com>), open hypotheses are the hypothesis.
+    assert_eq!(
+        r.list_ids(&["--view", "mine"]),
+        vec![a.clone(), other.clone()]
+    );
+    assert_eq!(r.list_ids(&["--view", "open-hypotheses"]), vec![h.clone()]);
+    set_views(
+        &r,
+        "  recsys:\n    filter: label:recsys -kind:hypothesis\n    sort: title\n  shelf: {filter: is:archived}\n",
+    );
+    // Its filter and its sort (a to z), as JSON and as text.
+    assert_eq!(
+        r.list_ids(&["--view", "recsys"]),
+        vec![a.clone(), b.clone()]
+    );
+    let text = ok(&r.lanes(&["list", "--view", "recsys"]));
+    let alpha = text.find("Alpha probe").expect("alpha listed");
+    assert!(
+        alpha < text.find("Beta probe").expect("beta listed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Zeta rule") && !text.contains("Unrelated"),
+        "{text}"
+    );
+    // With the other options, all of them apply.
+    assert_eq!(
+        r.list_ids(&["--view", "recsys", "--assignee", "test"]),
+        vec![a.clone()]
+    );
+    // A view of archived cards shows them without --all.
+    ok(&r.lanes(&["archive", &b]));
+    assert_eq!(r.list_ids(&["--view", "shelf"]), vec![b.clone()]);
+    assert_eq!(r.list_ids(&["--view", "recsys"]), vec![a.clone()]);
+    // The user's own views, in the config file, replace the board's of
+    // the same name.
+    std::fs::create_dir_all(&r.config).expect("config folder");
+    std::fs::write(
+        r.config.join("config.yaml"),
+        "views:\n  recsys: {filter: \"kind:hypothesis\"}\n",
+    )
+    .expect("config");
+    assert_eq!(r.list_ids(&["--view", "recsys"]), vec![h]);
+    let err = fails(&r.lanes(&["ready", "--view", "recsy"]), 3);
+    assert!(err.contains("did you mean recsys?"), "{err}");
+    // ready --view: what can be picked up among the view's cards, in its
+    // order (the archived one never).
+    assert_eq!(ready_ids(&r, &["--view", "shelf"]), Vec::<String>::new());
+    std::fs::remove_file(r.config.join("config.yaml")).expect("no config");
+    let c = r.add("Aardvark probe", &["--label", "recsys"]);
+    assert_eq!(
+        ready_ids(&r, &["--view", "recsys"]),
+        vec![c.clone(), a.clone()]
+    );
+    let text = ok(&r.lanes(&["ready", "--view", "recsys"]));
+    assert!(
+        text.find("Aardvark").expect("c") < text.find("Alpha").expect("a"),
+        "{text}"
+    );
+    std::fs::write(
+        r.config.join("config.yaml"),
+        "views:\n  recsys: {filter: \"kind:hypothesis\"}\n",
+    )
+    .expect("config");
+    // A name that is no view: not found (3), naming the views.
+    let err = fails(&r.lanes(&["list", "--view", "nope"]), 3);
+    assert!(
+        err.contains("no view named \"nope\"; views are: recsys (yours), shelf"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_view_lanes_cannot_read_is_an_error_at_its_place_and_the_rest_works() {
+    let r = Repo::with_board(KANBAN);
+    let a = r.add("Alpha", &["--label", "recsys"]);
+    set_views(
+        &r,
+        "  good: {filter: label:recsys}\n  typo:\n    filter: label:recsys asignee:me\n  lanes:\n    lanes: [backlog, nowhere]\n",
+    );
+    let text = r.read(".lanes/board.yaml");
+    let line = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .expect("in board.yaml")
+            + 1
+    };
+    let err = fails(&r.lanes(&["list", "--view", "typo"]), 1);
+    assert!(
+        err.contains(&format!(
+            "view \"typo\" cannot be used: .lanes/board.yaml:{}:26: views.typo.filter: unknown filter key \"asignee\" in \"asignee:me\"",
+            line("asignee:me")
+        )),
+        "{err}"
+    );
+    // validate lists both, placed on the words themselves.
+    let out = r.lanes(&["validate"]);
+    let problems = fails(&out, 1);
+    let all = format!("{problems}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        all.contains(&format!(
+            ".lanes/board.yaml:{}:22: views.lanes.lanes.1: unknown lane \"nowhere\"",
+            line("nowhere")
+        )),
+        "{all}"
+    );
+    // The other view, the board and every other command work.
+    assert_eq!(r.list_ids(&["--view", "good"]), vec![a.clone()]);
+    assert_eq!(r.list_ids(&[]), vec![a.clone()]);
+    ok(&r.lanes(&["move", &a, "analysis"]));
+    // And views: stays as written: nothing rewrote it.
+    assert_eq!(r.read(".lanes/board.yaml"), text);
+}
+
+/// The command line says what the board would (issue 27): a lane over its
+/// WIP limit after `add` or `move` (the change is made), `move` without a
+/// lane reorders in place, "did you mean" for lanes, card ids and labels,
+/// and counts with their right plural.
+#[test]
+fn the_cli_warns_suggests_and_reorders_in_place() {
+    let r = Repo::new();
+    ok(&r.lanes(&["init"]));
+    // evaluation allows 2 cards.
+    let a = r.add("First eval", &["--lane", "evaluation"]);
+    let out = r.lanes(&["add", "Second eval", "--lane", "evaluation"]);
+    assert!(!stderr(&out).contains("WIP"), "{}", stderr(&out));
+    let b = ok(&out).trim().to_string();
+    let out = r.lanes(&["add", "Third eval", "--lane", "evaluation"]);
+    let c = ok(&out).trim().to_string();
+    assert!(
+        stderr(&out).contains("warning: Evaluation is now over its WIP limit of 2"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(r.exists(&card_path(&c)), "the card is added all the same");
+    // An archived card does not count: archive one, and a move in is fine.
+    ok(&r.lanes(&["archive", &c]));
+    ok(&r.lanes(&["archive", &b]));
+    let d = r.add("Modeling work", &["--lane", "modeling"]);
+    let out = r.lanes(&["move", &d, "evaluation"]);
+    ok(&out);
+    assert!(!stderr(&out).contains("WIP"), "{}", stderr(&out));
+    let out = r.lanes(&["move", &b, "modeling"]);
+    ok(&out);
+
+    // Reorder within its own lane: no lane needed.
+    let before = r.commit_count();
+    let out = r.lanes(&["move", &d, "--top"]);
+    ok(&out);
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(r.card(&d)["lane"].as_str(), Some("evaluation"));
+    let order: Vec<String> = r
+        .json(&["list", "--lane", "evaluation", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, [d.clone(), a.clone()]);
+    // Neither a lane nor a place: a usage error, as before.
+    let err = fails(&r.lanes(&["move", &d]), 2);
+    assert!(err.contains("<LANE>"), "{err}");
+
+    // Did you mean.
+    let err = fails(&r.lanes(&["move", &d, "modelling"]), 1);
+    assert!(err.contains("did you mean modeling?"), "{err}");
+    let typo = format!("{}{}", &a[..3], if &a[3..4] == "x" { "y" } else { "x" });
+    let err = fails(&r.lanes(&["show", &typo]), 1);
+    if !r
+        .card_ids()
+        .iter()
+        .any(|i| i != &a && i.starts_with(&a[..3]))
+    {
+        assert!(
+            err.contains(&format!("did you mean {} (First eval)?", short(&a))),
+            "{err}"
+        );
+    }
+    let out = r.lanes(&["list", "--label", "quick-wim"]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("did you mean quick-win?"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Plurals.
+    let v = r.lanes(&["validate"]);
+    assert!(
+        stderr(&v).contains("board ok: 4 cards in 6 lanes"),
+        "{}",
+        stderr(&v)
+    );
 }

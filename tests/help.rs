@@ -55,14 +55,28 @@ fn subcommands() -> Vec<String> {
 #[test]
 fn completions_cover_every_subcommand() {
     let r = Repo::new();
-    let bash = ok(&r.lanes(&["completions", "bash"]));
+    // The scripts ask lanes itself on Tab, so they list what this binary
+    // parses: every visible subcommand is offered after `lanes `.
+    let offered = ok(&r.lanes_env(&["--", "lanes", ""], &[("LANES_COMPLETE", "fish")]));
+    let offered: Vec<&str> = offered
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default())
+        .collect();
     for name in subcommands() {
         assert!(
-            bash.contains(&name),
-            "bash completions lack {name}:\n{bash}"
+            offered.contains(&name.as_str()),
+            "`lanes <Tab>` lacks {name}: {offered:?}"
         );
     }
-    assert!(bash.contains("complete -F _lanes"), "{bash}");
+    assert!(
+        !offered.contains(&"merge-driver"),
+        "hidden commands stay out"
+    );
+    let bash = ok(&r.lanes(&["completions", "bash"]));
+    assert!(
+        bash.contains("-F _clap_complete_lanes lanes") && bash.contains("LANES_COMPLETE=\"bash\""),
+        "{bash}"
+    );
     // The script is valid bash.
     let check = Command::new("bash")
         .args(["-n", "-c", &bash])
@@ -75,8 +89,18 @@ fn completions_cover_every_subcommand() {
     );
     for shell in ["zsh", "fish", "elvish", "powershell"] {
         let text = ok(&r.lanes(&["completions", shell]));
-        assert!(text.contains("undo"), "{shell} completions lack undo");
+        assert!(
+            text.contains("LANES_COMPLETE") && text.contains(shell),
+            "{shell} completions do not ask lanes: {text}"
+        );
     }
+    // zsh: autoloaded from $fpath as _lanes, the first Tab completes too.
+    let zsh = ok(&r.lanes(&["completions", "zsh"]));
+    assert!(zsh.starts_with("#compdef lanes"), "{zsh}");
+    assert!(
+        zsh.contains("[[ ${funcstack[1]} = _lanes ]] && _clap_dynamic_completer_lanes"),
+        "{zsh}"
+    );
     let err = common::fails(&r.lanes(&["completions", "tcsh"]), 2);
     assert!(err.contains("possible values"), "{err}");
 }
@@ -104,6 +128,23 @@ fn man_page_lists_every_subcommand_and_renders() {
             page.contains(&format!(".SH {section}\n"))
                 || page.contains(&format!(".SH \"{section}\"\n")),
             "the man page has no {section} section"
+        );
+    }
+    // Board keys, from the key-command table: every command's keys and
+    // words, under help's topics.
+    assert!(page.contains(".SH \"BOARD KEYS\"\n") || page.contains(".SH BOARD KEYS\n"));
+    let roff = |t: &str| t.replace('-', "\\-").replace('\'', "\\*(Aq");
+    for spec in lanes::tui::command::TABLE {
+        let entry = format!(
+            ".TP\n\\fB{} ({})\\fR\n{}\n",
+            roff(&spec.keys.join(", ")),
+            roff(spec.name),
+            roff(spec.about)
+        );
+        assert!(
+            page.contains(&entry),
+            "BOARD KEYS does not list {}: {entry:?}",
+            spec.name
         );
     }
     for var in [

@@ -884,6 +884,94 @@ fn report_markdown_is_safe_and_complete() {
 // ---------------------------------------------------------------------------
 // lanes hypotheses
 
+/// A dotted path (`values.baseline`) in a JSON object.
+fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+#[test]
+fn deprecated_json_names_are_kept_beside_their_successors_and_documented() {
+    use lanes::history::deprecated::{removed_in, ALIASES};
+    let sc = scenario();
+    let r = &sc.repo;
+    let hyps = r.json(&["hypotheses", "--json"]);
+    let rep = r.json(&["report", "--format", "json", "--since", "2026-10-01"]);
+    let flow = r.json(&["flow", "--json"]);
+    let format = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md"))
+        .expect("docs/FORMAT.md");
+    let section = format
+        .split("### Deprecated names")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("docs/FORMAT.md has a Deprecated names section");
+    for a in ALIASES {
+        let objects: Vec<&Value> = match a.output {
+            "lanes hypotheses --json" => vec![&hyps[0], &rep["tested"][0]],
+            "lanes report --format json" => vec![&rep],
+            "lanes flow --json" => vec![&flow],
+            other => panic!("no check for {other}"),
+        };
+        for o in objects {
+            assert!(
+                at(o, a.old).is_some(),
+                "{}: {} is gone too early",
+                a.output,
+                a.old
+            );
+            assert!(at(o, a.new).is_some(), "{}: no {}", a.output, a.new);
+        }
+        let row = section
+            .lines()
+            .find(|l| l.contains(&format!("`{}`", a.old)) && l.contains(&format!("`{}`", a.new)))
+            .unwrap_or_else(|| panic!("docs/FORMAT.md lists no {} -> {}", a.old, a.new));
+        assert!(
+            row.trim_end().ends_with(&format!("| {} |", removed_in())),
+            "{row}"
+        );
+    }
+}
+
+#[test]
+fn hypotheses_json_has_numbers_as_numbers() {
+    let r = Repo::with_board("crisp-dm");
+    let id = r
+        .ok(&[
+            "add",
+            "Zero baseline",
+            "--hypothesis",
+            "Alerts catch drift",
+            "--metric",
+            "recall",
+            "--baseline",
+            "0.0",
+            "--target",
+            "0.50",
+        ])
+        .trim()
+        .to_string();
+    let rows = r.json(&["hypotheses", "--json"]);
+    let row = &rows[0];
+    assert_eq!(row["id"], json!(id));
+    assert_eq!(
+        row["values"],
+        json!({"baseline": 0.0, "target": 0.5, "result": null})
+    );
+    // No cost: null, not "".
+    assert_eq!(row["experiment_cost"], Value::Null);
+    ok(&r.lanes(&["edit", &id, "--set", "experiment.cost=14.50"]));
+    let rows = r.json(&["hypotheses", "--json"]);
+    assert_eq!(
+        rows[0]["experiment_cost"],
+        json!({"amount": 14.5, "unit": null})
+    );
+    ok(&r.lanes(&["edit", &id, "--set", "experiment.cost=$1,200 (spot)"]));
+    let rows = r.json(&["hypotheses", "--json"]);
+    assert_eq!(
+        rows[0]["experiment_cost"],
+        json!({"amount": 1200.0, "unit": "$"})
+    );
+}
+
 #[test]
 fn hypotheses_table_with_verdict_history() {
     let sc = scenario();
@@ -912,6 +1000,8 @@ fn hypotheses_table_with_verdict_history() {
             // The numbers alone give inconclusive: the team said why.
             "rationale": "the lift is within the noise of the baseline",
             "cost": "12.5",
+            // The same, read as an amount (issue 27).
+            "experiment_cost": {"amount": 12.5, "unit": null},
             "owner": "alice",
             "lane": "deployment",
             "verdicts": [["2026-10-01", "open"], ["2026-10-07", "refuted"]],
@@ -951,6 +1041,7 @@ fn hypotheses_table_with_verdict_history() {
             "verdict": "supported",
             "rationale": null,
             "cost": "3 GPU-hours",
+            "experiment_cost": {"amount": 3.0, "unit": "GPU-hours"},
             "owner": "chen",
             "lane": "modeling",
             "verdicts": [["2026-10-01", "open"], ["2026-10-14", "supported"]],
@@ -975,6 +1066,10 @@ fn hypotheses_table_with_verdict_history() {
     assert_eq!(rows[1]["title"], json!(NASTY_TITLE));
     assert_eq!(rows[1]["statement"], json!(""));
     assert_eq!(rows[1]["cost"], json!("2 GPU-hours"));
+    assert_eq!(
+        rows[1]["experiment_cost"],
+        json!({"amount": 2.0, "unit": "GPU-hours"})
+    );
     assert_eq!(rows[1]["owner"], json!(""));
     assert_eq!(
         rows[1]["verdicts"],

@@ -1286,8 +1286,8 @@ fn the_board_screen_says_when_the_remote_never_answers() {
         s.contains("no answer from origin")
     });
     assert!(took >= Duration::from_secs(1), "{took:?}\n{screen}");
-    // The whole message is in the session's messages.
-    t.keys(&["m"]);
+    // The whole message is in the session's messages (M; m moves a card).
+    t.keys(&["M"]);
     t.wait_for(&format!("the message naming {url}"), |s| {
         s.contains(&url) && s.contains("lanes.networkTimeout")
     });

@@ -157,7 +157,7 @@ fn write_sample_cards(r: &Repo) {
 /// The help screen shows the config file's path, which depends on the
 /// environment: replace it (up to the popup border) with a placeholder.
 fn normalize_config_path(screen: &str) -> String {
-    const KEY: &str = "keys and theme: ";
+    const KEY: &str = "keys and theme (and your own views): ";
     screen
         .lines()
         .map(|line| match line.find(KEY) {
@@ -392,16 +392,16 @@ fn detail_on_a_small_terminal_scrolls() {
 #[test]
 fn help_lists_the_keymap_in_force() {
     let r = sample();
-    let mut app = r.app(120, 48);
+    let mut app = r.app(120, 50);
     press(&mut app, &[key('?')]);
-    assert_eq!(app.mode, Mode::Help { scroll: 0 });
+    assert_eq!(app.mode, Mode::help());
     let terminal = render(&app);
     let buf = terminal.backend().buffer().clone();
     for text in [
         "Keys",
         "move the card to the lane on the right",
         "undo your last change, again for the one before",
-        "filter: text, label:x, @who, kind:x, verdict:x, lane:x, ready, blocked",
+        "filter: text, label:x, @who, kind:x, verdict:x, lane:x, is:stale, ready, blocked",
         "Move cards",
         "Esc closes",
     ] {
@@ -966,8 +966,18 @@ fn m_and_a_number_moves_the_card_to_that_lane() {
     assert_eq!(selected(&app), Some(id(1)));
     assert!(press(&mut app, &[key('m')]).is_empty());
     assert_eq!(app.mode, Mode::PickLane { card: id(1) });
-    // The status line lists the lanes by number.
-    locate(&buffer(&app), "to lane: 1 Business Understanding · 2 Data");
+    // The lanes by number, every one readable at 80 columns: above the
+    // status line, which asks for the number.
+    let buf = buffer(&app);
+    let (_, asks) = locate(&buf, "to lane: its number · Esc cancels");
+    let (_, first) = locate(&buf, "1 Business Understanding · 2 Data");
+    let (_, last) = locate(&buf, "6 Deployment");
+    assert_eq!(asks, 23, "{}", screen_text(&buf));
+    assert!(
+        first < asks && last < asks && first >= 21,
+        "{}",
+        screen_text(&buf)
+    );
     let effects = press(&mut app, &[key('5')]);
     assert_eq!(app.mode, Mode::Board);
     assert_eq!(effects.len(), 1, "{effects:?}");
@@ -1098,7 +1108,7 @@ fn n_types_the_title_at_once_and_tab_switches_the_kind() {
     press(&mut app, &[code(KeyCode::Tab)]);
     locate(&buffer(&app), "(Tab: experiment): the eval");
     press(&mut app, &[code(KeyCode::Tab)]);
-    locate(&buffer(&app), "New experiment (Tab: task): the eval");
+    locate(&buffer(&app), "New experiment (Tab: decision): the eval");
     press(&mut app, &[code(KeyCode::BackTab)]);
     let Mode::Prompt(p) = &app.mode else {
         panic!("{:?}", app.mode)
@@ -1707,13 +1717,18 @@ fn status_bar_shows_branch_changes_and_results() {
     let buf = buffer(&app);
     let (_, y) = locate(&buf, "lanes: move c01x7m Define churn success metric");
     assert_eq!(y, 31);
-    // Sync state.
+    // Sync state, shortened while the last action's message needs the
+    // room, whole once it has gone.
     app.status.ahead_behind = Some((2, 1));
     app.sync = lanes::tui::app::SyncState::Running;
     let buf = buffer(&app);
-    let (_, y) = locate(&buf, "↑2 ↓1");
+    let (_, y) = locate(&buf, "✎1 ↑2↓1 ⟳");
     assert_eq!(y, 31);
-    locate(&buf, "syncing…");
+    locate(&buf, "lanes: move c01x7m Define churn success metric (business-understanding -> data-understanding)");
+    app.message = None;
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, "↑2 ↓1 · syncing…");
+    assert_eq!(y, 31);
 }
 
 #[test]
@@ -1774,21 +1789,30 @@ fn help_opens_scrolls_and_closes() {
     let r = sample();
     let mut app = r.app(80, 24);
     press(&mut app, &[key('?')]);
-    assert_eq!(app.mode, Mode::Help { scroll: 0 });
+    assert_eq!(app.mode, Mode::help());
     // j/k scroll the help; G goes to its end and no further.
     press(&mut app, &[key('j')]);
-    assert_eq!(app.mode, Mode::Help { scroll: 1 });
+    assert_eq!(
+        app.mode,
+        Mode::Help {
+            scroll: 1,
+            query: None
+        }
+    );
     press(&mut app, &[key('G')]);
     let end = app.mode.scroll().expect("a scroll");
     assert!(end > 10, "{end}");
     press(&mut app, &[key('j')]);
     assert_eq!(app.mode.scroll(), Some(end), "the help stops at its end");
     locate(&buffer(&app), "keys and theme");
-    // Another key does nothing but say how to close.
+    // A letter that is no key of help's starts words to find; Esc takes
+    // them away, then closes.
     let effects = press(&mut app, &[key('x')]);
     assert!(effects.is_empty());
-    assert!(matches!(app.mode, Mode::Help { .. }));
-    locate(&buffer(&app), "Esc closes the help");
+    assert!(matches!(&app.mode, Mode::Help { query: Some(q), .. } if q.input == "x"));
+    locate(&buffer(&app), "find: x");
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::help());
     press(&mut app, &[code(KeyCode::Esc)]);
     assert_eq!(app.mode, Mode::Board);
     press(&mut app, &[key('?')]);
@@ -1893,7 +1917,7 @@ fn drag_moves_a_card_to_another_lane() {
         matches!(
             &effects[..],
             [Effect::Apply { action: Action::Move { card, lane, placement: None }, .. }]
-                if *card == id(1) && lane == "data-preparation"
+                if *card == id(1) && lane.as_deref() == Some("data-preparation")
         ),
         "{effects:?}"
     );
@@ -1924,7 +1948,7 @@ fn drag_moves_a_card_to_another_lane() {
         matches!(
             &effects[..],
             [Effect::Apply { action: Action::Move { card, lane, placement: Some(Placement::Before(b)) }, .. }]
-                if *card == id(1) && lane == "modeling" && *b == id(7)
+                if *card == id(1) && lane.as_deref() == Some("modeling") && *b == id(7)
         ),
         "{effects:?}"
     );
@@ -1963,7 +1987,13 @@ fn mouse_in_a_popup_does_not_touch_the_board() {
     let wheel = mouse(MouseEventKind::ScrollDown, rect.x, rect.y);
     app.on_mouse(wheel);
     app.on_mouse(wheel);
-    assert_eq!(app.mode, Mode::Help { scroll: 2 });
+    assert_eq!(
+        app.mode,
+        Mode::Help {
+            scroll: 2,
+            query: None
+        }
+    );
     assert_eq!(selected(&app), Some(id(1)));
 }
 
@@ -3181,6 +3211,393 @@ fn the_flow_view_counts_cards_that_reached_a_done_lane_where_they_were_created()
 }
 
 // ---------------------------------------------------------------------------
+// Saved views, the command palette, help that finds
+
+/// The sample board with `views` (YAML under `views:`) in place of the
+/// template's, committed.
+fn sample_with_views(views: &str) -> Repo {
+    let r = sample();
+    let text = r.read(".lanes/board.yaml");
+    let head = text.split("\nviews:\n").next().expect("board.yaml");
+    r.write(".lanes/board.yaml", format!("{head}\nviews:\n{views}"));
+    r.commit_all("views");
+    r
+}
+
+const VIEWS: &str = "  recsys:\n    filter: label:recsys\n    sort: -title\n  mine:\n    filter: \"@me\"\n    lanes: [business-understanding, modeling, deployment]\n  bad:\n    filter: verdict:maybe\n";
+
+/// Every card shown, column by column.
+fn shown(app: &App) -> Vec<Vec<String>> {
+    (0..app.columns.len()).map(|c| column_ids(app, c)).collect()
+}
+
+#[test]
+fn number_keys_switch_saved_views_and_zero_shows_all() {
+    let r = sample_with_views(VIEWS);
+    let mut app = r.app(80, 24);
+    app.me = vec!["ana".into()];
+    // The broken view is said, placed in board.yaml, at the start.
+    let said = app.message.clone().expect("the views' problem");
+    assert!(said.is_error(), "{said:?}");
+    assert!(
+        said.text.contains(".lanes/board.yaml:")
+            && said
+                .text
+                .contains("views.bad.filter: unknown verdict \"maybe\""),
+        "{}",
+        said.text
+    );
+    let all = shown(&app);
+
+    // 1: the recsys cards, lane by lane, each lane Z to A by title.
+    press(&mut app, &[key('1')]);
+    assert_eq!(app.view.as_deref(), Some("recsys"));
+    assert_eq!(
+        shown(&app),
+        vec![vec![id(4)], vec![id(5)], vec![id(6), id(7)]],
+        "Two-tower before Session, Z to A"
+    );
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, "view 1: recsys");
+    assert_eq!(y, 0, "the header names the view");
+    locate(&buf, "view 1: recsys · 4 cards · 0 shows all cards");
+    // J/K cannot reorder in the view's own order.
+    let effects = press(&mut app, &[shift(KeyCode::Char('J'))]);
+    assert!(effects.is_empty() && app.waiting_move.is_none());
+    assert!(app
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("this view sorts by title")));
+
+    // 2: mine (ana's cards), in exactly the lanes the view names, the
+    // empty Deployment too.
+    press(&mut app, &[key('2')]);
+    let lanes: Vec<Option<&str>> = (0..app.columns.len()).map(|c| app.lane_id(c)).collect();
+    assert_eq!(
+        lanes,
+        [
+            Some("business-understanding"),
+            Some("modeling"),
+            Some("deployment")
+        ]
+    );
+    assert_eq!(shown(&app), vec![vec![id(1)], vec![id(6)], vec![]]);
+
+    // 3 cannot be used: it says why, with its place; the view stays.
+    press(&mut app, &[key('3')]);
+    assert_eq!(app.view.as_deref(), Some("mine"));
+    let m = app.message.clone().expect("why");
+    assert!(
+        m.text
+            .contains("view 3 (bad) cannot be used: .lanes/board.yaml:"),
+        "{}",
+        m.text
+    );
+    // 4 is no view.
+    press(&mut app, &[key('4')]);
+    assert!(app.message.as_ref().is_some_and(|m| m
+        .text
+        .contains("no view 4; the views are 1 recsys, 2 mine, 3 bad")));
+
+    // m then a number is still a move to that lane, not a view.
+    select_card(&mut app, &id(1));
+    let effects = press(&mut app, &[key('m'), key('3')]);
+    assert_eq!(app.view.as_deref(), Some("mine"));
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(
+        file_field(&r, &id(1), "lane").as_deref(),
+        Some("data-preparation")
+    );
+
+    // 0 shows every card again; so does Esc, after the / filter it clears.
+    press(&mut app, &[key('0')]);
+    assert_eq!(app.view, None);
+    assert_eq!(shown(&app).concat().len(), all.concat().len());
+    press(&mut app, &[key('1'), key('/')]);
+    type_text(&mut app, "two");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(shown(&app), vec![vec![id(6)]]);
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(
+        app.view.as_deref(),
+        Some("recsys"),
+        "Esc cleared the filter"
+    );
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.view, None, "then the view");
+}
+
+#[test]
+fn a_view_can_show_archived_cards_and_follows_the_board_file() {
+    let r = sample_with_views(
+        "  shelf:\n    filter: is:archived\n  everything:\n    archived: true\n    sort: title\n",
+    );
+    let archived = r
+        .read(&card_path(&id(3)))
+        .replace("kind: task\n", "kind: task\narchived: true\n");
+    r.write_card(&id(3), &archived);
+    r.commit_all("archive 3");
+    let mut app = r.app(120, 32);
+    assert!(
+        position_of(&app, &id(3)).is_none(),
+        "archived: not on the board"
+    );
+    press(&mut app, &[key('1')]);
+    assert_eq!(shown(&app), vec![vec![id(3)]]);
+    // Archived cards do not count against the WIP limit.
+    assert_eq!(
+        app.columns[0].total, 1,
+        "Data Understanding holds id 4 alone"
+    );
+    press(&mut app, &[key('2')]);
+    assert_eq!(shown(&app).concat().len(), 9);
+    // board.yaml changes: the views are read again; a view shown that is
+    // gone is left, and a view mended says nothing more.
+    let text = r.read(".lanes/board.yaml");
+    let head = text.split("\nviews:\n").next().expect("board.yaml");
+    r.write(
+        ".lanes/board.yaml",
+        format!("{head}\nviews:\n  shelf: is:archived\n"),
+    );
+    app.on_loaded(r.load());
+    assert_eq!(app.view, None);
+    assert_eq!(app.views.len(), 1);
+    assert!(app
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("view \"everything\" is gone")));
+}
+
+#[test]
+fn the_users_own_views_come_after_the_boards_and_replace_one_of_its_name() {
+    let r = sample_with_views(VIEWS);
+    let mut app = r.app(80, 24);
+    app.personal = Some(lanes::config::Personal {
+        name: "/home/ana/.config/lanes/config.yaml".into(),
+        text: "views:\n  mine: \"@ben\"\n  blocked: label:blocked\n  typo: {lanes: [modelling]}\n"
+            .into(),
+    });
+    app.refresh_views();
+    let names: Vec<&str> = app.views.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["recsys", "mine", "bad", "blocked", "typo"]);
+    press(&mut app, &[key('2')]);
+    assert_eq!(
+        shown(&app).concat(),
+        [id(2), id(8)],
+        "the user's mine: ben's"
+    );
+    press(&mut app, &[key('4')]);
+    assert_eq!(shown(&app).concat(), [id(4)]);
+    // The config file's problem is placed in it.
+    assert!(
+        app.view_problems
+            .iter()
+            .any(|p| p == "/home/ana/.config/lanes/config.yaml:4:18: views.typo.lanes.0: unknown lane \"modelling\"; did you mean modeling? lanes are business-understanding, data-understanding, data-preparation, modeling, evaluation, deployment"),
+        "{:?}",
+        app.view_problems
+    );
+}
+
+#[test]
+fn filters_know_who_me_is_and_which_verdicts_are_stale() {
+    let r = sample();
+    let mut app = r.app(120, 32);
+    app.me = vec!["chen".into()];
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, "@me");
+    assert_eq!(shown(&app).concat(), [id(3), id(8)]);
+    press(
+        &mut app,
+        &[KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)],
+    );
+    type_text(&mut app, "is:stale");
+    // Nothing found stale yet: no card matches (and no lane is hidden).
+    assert!(app.columns.iter().all(|c| c.items.is_empty()));
+    assert_eq!(app.columns.len(), 6);
+    app.update(lanes::tui::Event::Stale(std::collections::HashMap::from([
+        (id(6), vec!["dvc.lock changed".to_string()]),
+    ])));
+    assert_eq!(shown(&app).concat(), [id(6)], "found stale: shown at once");
+}
+
+#[test]
+fn the_palette_lists_every_command_once_and_runs_the_one_chosen() {
+    let r = sample_with_views(VIEWS);
+    let mut app = r.app(80, 24);
+    let before = r.commit_count();
+    select_card(&mut app, &id(2));
+    press(&mut app, &[key(':')]);
+    assert!(matches!(app.mode, Mode::Palette { .. }));
+    // Every command of the key table but the palette itself, each once,
+    // after the saved views.
+    let entries = app.palette_entries("");
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(&names[..3], ["recsys", "mine", "bad"]);
+    let commands: Vec<&str> = lanes::tui::command::TABLE
+        .iter()
+        .map(|s| s.name)
+        .filter(|n| *n != "palette")
+        .collect();
+    assert_eq!(&names[3..], &commands[..]);
+    let buf = buffer(&app);
+    locate(&buf, "Commands and views (");
+    locate(&buf, "saved view: label:recsys · sort -title");
+
+    // Words typed: the best match first, with its key and what it does.
+    type_text(&mut app, "arch");
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, "archive the card");
+    let row = lines(&buf)[y as usize].clone();
+    assert!(row.contains(" x ") && row.contains("archive"), "{row}");
+    // Enter runs it on the selected card, as x would: it asks, then
+    // archives in one commit.
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(app.mode, Mode::ConfirmArchive { card: id(2) });
+    let effects = press(&mut app, &[key('y')]);
+    run_effects(&mut app, &r.path, effects);
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(file_field(&r, &id(2), "archived").as_deref(), Some("true"));
+
+    // Ctrl+p opens it too; arrows choose; a view runs as its number does.
+    press(
+        &mut app,
+        &[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)],
+    );
+    type_text(&mut app, "view");
+    let entries = app.palette_entries("view");
+    let at = entries
+        .iter()
+        .position(|e| e.name == "mine")
+        .expect("mine matches");
+    for _ in 0..at {
+        press(&mut app, &[code(KeyCode::Down)]);
+    }
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(app.mode, Mode::Board);
+    assert_eq!(app.view.as_deref(), Some("mine"));
+
+    // Keys shown are the keys in force; Esc closes without running.
+    let mut km = Keymap::default();
+    let o = std::collections::BTreeMap::from([("archive".to_string(), vec!["X".to_string()])]);
+    assert!(km.apply_overrides(&o).is_empty());
+    app.keymap = km;
+    let archive = app
+        .palette_entries("archive")
+        .into_iter()
+        .next()
+        .expect("archive");
+    assert_eq!(archive.keys, "X");
+    press(&mut app, &[key(':')]);
+    type_text(&mut app, "zzzz");
+    locate(&buffer(&app), "nothing matches \"zzzz\"");
+    let effects = press(&mut app, &[code(KeyCode::Enter)]);
+    assert!(effects.is_empty());
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.mode, Mode::Board);
+}
+
+#[test]
+fn help_keeps_the_lines_with_the_words_typed() {
+    let r = sample_with_views(VIEWS);
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('?')]);
+    // A word that starts with a key help has (m is not one) ...
+    type_text(&mut app, "move-to");
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("move the card to lane N"), "{screen}");
+    assert!(
+        !screen.contains("move the card to the lane on the left"),
+        "{screen}"
+    );
+    assert!(screen.contains("find: move-to"), "{screen}");
+    // j and k are letters now; arrows still scroll.
+    press(&mut app, &[code(KeyCode::Esc)]);
+    press(&mut app, &[key('/')]);
+    type_text(&mut app, "journal");
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("add a journal note"), "{screen}");
+    assert!(!screen.contains("Move around"), "{screen}");
+    // The saved views are in help too, found by their words.
+    press(
+        &mut app,
+        &[KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)],
+    );
+    type_text(&mut app, "recsys");
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("Saved views") && screen.contains("recsys: label:recsys"),
+        "{screen}"
+    );
+    type_text(&mut app, " qqq");
+    locate(&buffer(&app), "No key matches");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    assert_eq!(app.mode, Mode::Board, "Enter closes help");
+}
+
+#[test]
+fn the_last_message_keeps_its_room_on_the_status_line_at_80_columns() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    app.status = lanes::tui::app::RepoStatus {
+        branch: "feature/cold-start-rules".into(),
+        uncommitted: 3,
+        ahead_behind: Some((2, 1)),
+    };
+    app.sync = lanes::tui::app::SyncState::Done {
+        summary: "ok".into(),
+        at: 1_764_240_000,
+    };
+    app.watch = Some("polling".into());
+    app.conflicted = 2;
+    // Without a message, on a wide terminal: everything at length.
+    app.message = None;
+    app.resize(140, 24);
+    let line = lines(&buffer(&app))[23].clone();
+    for part in [
+        "feature/cold-start-rules",
+        "3 uncommitted",
+        "↑2 ↓1 · synced 10:40 UTC",
+        "2 cards with conflicts (!)",
+        "? help",
+    ] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
+    // At 80 columns a move's feedback is whole; the others shortened,
+    // not gone.
+    app.resize(80, 24);
+    let feedback = "moved c01x7m Define churn success metric to Data Understanding";
+    app.set_message(feedback, false);
+    let line = lines(&buffer(&app))[23].clone();
+    assert!(line.contains(feedback), "{line}");
+    assert!(line.contains("⚠2"), "the conflicts still show: {line}");
+    assert!(
+        line.contains("✎3"),
+        "the uncommitted count still shows: {line}"
+    );
+    assert!(line.starts_with(" feature"), "{line}");
+}
+
+#[test]
+fn a_prompt_label_longer_than_half_the_line_is_shown_whole_above_it() {
+    let r = sample();
+    let mut app = r.app(80, 24);
+    press(&mut app, &[key('n'), code(KeyCode::Tab)]);
+    type_text(&mut app, "Dropout lowers loss");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    type_text(&mut app, "More dropout regularises");
+    let buf = buffer(&app);
+    let (x, y) = locate(&buf, "Hypothesis 2/6 statement (what you expect):");
+    assert_eq!((x, y), (0, 22), "{}", screen_text(&buf));
+    let (_, y) = locate(&buf, "› More dropout regularises");
+    assert_eq!(y, 23);
+    // A short label shares the line with what is typed, as before.
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let buf = buffer(&app);
+    let (_, y) = locate(&buf, "Hypothesis 3/6 metric: ");
+    assert_eq!(y, 23);
+}
+
 // How cards connect (issue 25): badges, the `ready`/`blocked` filter,
 // links in the details, the links view (`b`) and adding a link (`a`).
 
@@ -3545,4 +3962,74 @@ fn a_link_that_would_close_a_cycle_is_refused_naming_it() {
         screen.contains("cycle: c03x7m → c08x7m → c05x7m"),
         "{screen}"
     );
+}
+
+/// The card's history on the board names the agent that made a change
+/// for its person, as `lanes log` does (issue 26).
+#[test]
+fn the_history_view_names_the_agent() {
+    let r = Repo::crisp_dm();
+    let id = r.add("Claimed by an agent", &["--lane", "modeling"]);
+    r.ok(&["claim", &id, "--as", "claude-code"]);
+    let mut app = r.app(140, 40);
+    select_card(&mut app, &id);
+    press(&mut app, &[key('i')]);
+    app.history = Some((
+        id.clone(),
+        lanes::history::timeline(&r.path, &id).map_err(lanes::ops::Error::from),
+    ));
+    let screen = screen_text(&buffer(&app));
+    // The commit's line (its short hash after the name), not the claim's
+    // value among the changes.
+    let head = r.git(&["rev-parse", "--short=8", "HEAD"]);
+    let named = format!("{USER_NAME} via claude-code {}", head.trim());
+    assert!(screen.contains(&named), "no {named:?} in:\n{screen}");
+}
+
+/// A card someone holds a live claim on shows the claimant; an expired
+/// claim shows nothing.
+#[test]
+fn a_claimed_card_shows_its_claimant() {
+    let r = Repo::crisp_dm();
+    r.write_card(
+        &id(1),
+        &card(
+            &id(1),
+            "Held",
+            "modeling",
+            "i",
+            "task",
+            "claim:\n  by: Bo\n  at: 2026-01-01T10:00:00Z\n  until: 2999-01-01T00:00:00Z\n",
+        ),
+    );
+    r.write_card(
+        &id(2),
+        &card(
+            &id(2),
+            "Was held",
+            "modeling",
+            "r",
+            "task",
+            "claim:\n  by: Cy\n  at: 2001-01-01T10:00:00Z\n  until: 2001-01-01T12:00:00Z\n",
+        ),
+    );
+    let mut app = r.app(120, 32);
+    let buf = buffer(&app);
+    locate(&buf, "⚑Bo");
+    assert!(find(&buf, "⚑Cy").is_none(), "an expired claim is shown");
+    // The card's details say who holds it, and that an expired claim
+    // leaves the card free.
+    select_card(&mut app, &id(1));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    assert!(
+        screen.contains("claimed    by Bo until 2999-01-01 00:00 UTC (since 2026-01-01 10:00 UTC)"),
+        "{screen}"
+    );
+    press(&mut app, &[code(KeyCode::Esc)]);
+    select_card(&mut app, &id(2));
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let screen = screen_text(&buffer(&app));
+    assert!(screen.contains("claim      expired (Cy until"), "{screen}");
+    assert!(screen.contains("the card is free"), "{screen}");
 }

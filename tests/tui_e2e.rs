@@ -559,12 +559,12 @@ fn undo_redo_ticks_and_filters_in_an_80x24_pane() {
     t.keys(&["/"]);
     t.type_text("label:kpi");
     t.keys(&["Enter"]);
-    let screen = t.wait_for_text("1 cards shown");
+    let screen = t.wait_for_text("1 card shown");
     assert!(!screen.contains("Profile the logs"), "{screen}");
     assert!(!screen.contains("Data Understanding"), "{screen}");
     // The message goes by itself.
     t.wait_within(TIMEOUT, "the message to expire", |s| {
-        !s.contains("cards shown")
+        !s.contains("card shown")
     });
     // (Esc and q typed at once are two keys too: see
     // `esc_and_a_key_in_one_write_are_two_keys`.)
@@ -1091,6 +1091,168 @@ fn m_and_a_number_moves_the_card_to_that_lane() {
     assert!(
         subjects[0].contains("(business-understanding -> data-preparation)"),
         "{subjects:?}"
+    );
+    t.keys(&["q"]);
+    t.wait_for_end();
+}
+
+/// The command palette at 80x24: `:` opens it, words typed choose
+/// `move-right`, Enter runs it on the selected card: one commit.
+#[test]
+fn the_palette_finds_an_action_and_enter_runs_it() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let title = "Agree the churn metric";
+    lanes_outside(&r, &["add", title]);
+    let commits = r.commit_count();
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    t.wait_for_text(title);
+    t.keys(&[":"]);
+    let screen = t.wait_for_text("Commands and views");
+    // The template's saved views come first, then the commands.
+    assert!(screen.contains("open-hypotheses"), "{screen}");
+    t.type_text("move right");
+    let screen = t.wait_for("the words and the best match", |s| {
+        s.contains("› move right") && s.contains("Commands and views (1)")
+    });
+    assert!(
+        screen.contains("move the card to the lane on the right"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("the card under Data Understanding, committed", |s| {
+        card_position(s, title)
+            .is_some_and(|(x, _)| Some(x) == column_of(s, 1, "Data Understanding"))
+            && s.contains("lanes: move")
+            && !s.contains("Commands and views")
+    });
+    assert_eq!(r.commit_count(), commits + 1, "{}", t.diagnostics());
+    assert!(
+        r.subjects()[0].contains("(business-understanding -> data-understanding)"),
+        "{:?}",
+        r.subjects()
+    );
+    // Ctrl+p opens it too; Esc closes it without running anything.
+    t.keys(&["C-p"]);
+    t.wait_for_text("Commands and views");
+    t.keys(&["Escape"]);
+    t.wait_for("the palette to close", |s| {
+        !s.contains("Commands and views")
+    });
+    t.keys(&["q"]);
+    t.wait_for_end();
+    assert_eq!(r.commit_count(), commits + 1);
+}
+
+/// Saved views on number keys at 80x24: the template's (board.yaml) and
+/// the user's own (config file); 0 shows every card again.
+#[test]
+fn number_keys_show_saved_views_in_an_80x24_pane() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    lanes_outside(&r, &["add", "Mine to do", "--assignee", "test"]);
+    lanes_outside(&r, &["add", "Someone else's", "--assignee", "ana"]);
+    lanes_outside(
+        &r,
+        &[
+            "add",
+            "Cold-start rule",
+            "--lane",
+            "modeling",
+            "--hypothesis",
+            "A rule beats popularity for new users",
+            "--metric",
+            "ctr",
+        ],
+    );
+    std::fs::create_dir_all(&r.config).expect("the config folder");
+    std::fs::write(
+        r.config.join("config.yaml"),
+        "views:\n  ana: {filter: \"@ana\"}\n",
+    )
+    .expect("config");
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    t.wait_for_text("Someone else's");
+    // 1: mine (the git identity is Test User <test@...>).
+    t.keys(&["1"]);
+    let screen = t.wait_for_text("view 1: mine");
+    assert!(screen.contains("Mine to do"), "{screen}");
+    assert!(!screen.contains("Someone else's"), "{screen}");
+    assert!(!screen.contains("Cold-start rule"), "{screen}");
+    // 2: hypotheses without a verdict.
+    t.keys(&["2"]);
+    let screen = t.wait_for_text("view 2: open-hypotheses");
+    assert!(screen.contains("Cold-start rule"), "{screen}");
+    assert!(!screen.contains("Mine to do"), "{screen}");
+    // 5: the user's own, after the board's four.
+    t.keys(&["5"]);
+    let screen = t.wait_for_text("view 5: ana");
+    assert!(screen.contains("Someone else's"), "{screen}");
+    assert!(!screen.contains("Mine to do"), "{screen}");
+    // 0: every card.
+    t.keys(&["0"]);
+    t.wait_for("every card again", |s| {
+        // (Modeling, with the hypothesis, is off to the right again.)
+        s.contains("Mine to do")
+            && s.contains("Someone else's")
+            && s.contains("3 more ▶")
+            && !s.contains("view 5")
+    });
+    t.keys(&["q"]);
+    t.wait_for_end();
+}
+
+/// At 80x24, with board changes not committed and an unreadable file,
+/// the feedback of a move is whole on the status line; the counts are
+/// shortened, still there.
+#[test]
+fn a_moves_feedback_is_whole_on_a_busy_80_column_status_line() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let r = repo_with_board();
+    let title = "Spike";
+    lanes_outside(&r, &["add", title, "--lane", "modeling"]);
+    // Uncommitted: a card changed by hand; unreadable: a broken one.
+    lanes_outside(&r, &["add", "Draft the plan"]);
+    let other = std::fs::read_dir(r.path.join(".lanes/cards"))
+        .expect("cards")
+        .map(|e| e.expect("entry").path())
+        .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("Draft the plan")))
+        .expect("the second card");
+    let text = std::fs::read_to_string(&other).expect("card");
+    std::fs::write(&other, text.replace("Draft the plan", "Draft the plan v2")).expect("edit");
+    std::fs::write(
+        r.path.join(".lanes/cards/zzbroken01.yaml"),
+        "id: zzbroken01\ntitle: [unclosed\n",
+    )
+    .expect("a broken card");
+    let t = Tmux::start_sized(&r, false, &[], 80, 24);
+    t.wait_for("the board and its problems", |s| {
+        s.contains("uncommitted") && s.contains("1 unreadable file")
+    });
+    // To Modeling, fourth of the lanes (off screen at first), and on.
+    t.keys(&["l", "l", "l"]);
+    t.wait_for_text(title);
+    t.keys(&["L"]);
+    let screen = t.wait_for("the move's feedback", |s| s.contains("lanes: move"));
+    let bottom = screen.lines().nth(23).unwrap_or_default().to_string();
+    let short = bottom
+        .split("lanes: move ")
+        .nth(1)
+        .and_then(|s| s.get(..6))
+        .unwrap_or_default()
+        .to_string();
+    let whole = format!("lanes: move {short} {title} (modeling -> evaluation)");
+    assert!(bottom.contains(&whole), "{whole:?} not whole in:\n{bottom}");
+    assert!(bottom.contains('⚠'), "the problem count stays: {bottom}");
+    assert!(
+        bottom.contains("✎2") || bottom.contains("2 unc"),
+        "the uncommitted count stays: {bottom}"
     );
     t.keys(&["q"]);
     t.wait_for_end();

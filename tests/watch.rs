@@ -935,7 +935,7 @@ fn the_apps_own_write_changes_nothing_twice() {
         live.root(),
         Action::Move {
             card: id(2),
-            lane: "evaluation".into(),
+            lane: Some("evaluation".into()),
             placement: None,
         },
     )

@@ -22,6 +22,7 @@ fn options(read: &ReadArgs) -> Options {
         },
         command_stdout_to_stderr: read.json,
         because: read.because.clone(),
+        expect: None,
     }
 }
 
@@ -117,6 +118,35 @@ pub fn result(root: &Path, card: &str, source: &str, read: ReadArgs) -> Result<E
     }
     say!("{}{}", outcome.summary, commit_note(&outcome));
     warn_budgets(root, &outcome);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lanes verdict CARD VERDICT --source SOURCE`: the run's value recorded
+/// as the result, with its provenance, and the verdict given if the value
+/// gives it (or `--because` says why it holds): `lanes result` checked
+/// against the verdict the caller expects.
+pub fn verdict_from(
+    root: &Path,
+    card: &str,
+    verdict: crate::model::Verdict,
+    source: &str,
+    because: Option<String>,
+) -> Result<ExitCode> {
+    if verdict == crate::model::Verdict::Open {
+        return Err(ops::refused(
+            "open claims nothing, so there is no run to cite; give it without --source",
+        ));
+    }
+    let opts = Options {
+        because,
+        expect: Some(verdict),
+        ..Options::default()
+    };
+    let (reading, outcome) =
+        evidence::record_result(&Context::from_env(), root, card, source, &opts)
+            .map_err(|e| verdict_hint(e.into()))?;
+    writeln!(term::stdout(), "{}", reading.describe())?;
+    say!("{}{}", outcome.summary, commit_note(&outcome));
     Ok(ExitCode::SUCCESS)
 }
 

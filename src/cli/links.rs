@@ -8,6 +8,7 @@ use crate::model::links::{flag_text, Flag, Graph, Kind, Why};
 use crate::model::text::one_line;
 use crate::model::{date, id, BoardConfig, Card};
 use crate::ops::{self, Action};
+use crate::store::query::{Query, State};
 use crate::store::{self, codec::Head, json, Heads, Problem};
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
@@ -44,6 +45,50 @@ pub struct LinkTo {
     /// CARD and OTHER are related: see also (reads both ways)
     #[arg(long, value_name = "OTHER")]
     pub relates: Option<String>,
+    /// CARD (a decision) rests on OTHER's evidence (a hypothesis, an experiment)
+    #[arg(long, value_name = "OTHER")]
+    pub rests_on: Option<String>,
+}
+
+/// Links a new card starts with (`lanes add`, `lanes decide`); each
+/// option may be repeated.
+#[derive(Args, Debug, Default)]
+pub struct LinkFlags {
+    /// It waits for this card (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub depends_on: Vec<String>,
+    /// It is part of this card
+    #[arg(long, value_name = "CARD")]
+    pub parent: Option<String>,
+    /// It replaces this card: a newer hypothesis, a new decision (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub supersedes: Vec<String>,
+    /// See also (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub relates: Vec<String>,
+    /// The hypothesis or experiment it rests on: a decision's evidence (repeat for more)
+    #[arg(long, value_name = "CARD")]
+    pub rests_on: Vec<String>,
+}
+
+impl LinkFlags {
+    /// The links, in the order of [`Kind::ALL`].
+    pub fn links(self) -> Vec<(Kind, String)> {
+        let LinkFlags {
+            depends_on,
+            parent,
+            supersedes,
+            relates,
+            rests_on,
+        } = self;
+        let tag = |k: Kind, v: Vec<String>| v.into_iter().map(move |o| (k, o));
+        tag(Kind::DependsOn, depends_on)
+            .chain(tag(Kind::Parent, parent.into_iter().collect()))
+            .chain(tag(Kind::Supersedes, supersedes))
+            .chain(tag(Kind::Relates, relates))
+            .chain(tag(Kind::RestsOn, rests_on))
+            .collect()
+    }
 }
 
 impl LinkArgs {
@@ -55,6 +100,7 @@ impl LinkArgs {
             parent,
             supersedes,
             relates,
+            rests_on,
         } = self.to;
         let card = self.card;
         Ok(if let Some(o) = depends_on {
@@ -67,11 +113,26 @@ impl LinkArgs {
             (card, Kind::Supersedes, o)
         } else if let Some(o) = relates {
             (card, Kind::Relates, o)
+        } else if let Some(o) = rests_on {
+            (card, Kind::RestsOn, o)
         } else {
             bail!(
-                "say which link: --depends-on, --blocks, --parent, --supersedes or --relates OTHER"
+                "say which link: --depends-on, --blocks, --parent, --supersedes, --relates or --rests-on OTHER"
             )
         })
+    }
+}
+
+/// A label board.yaml does not declare, a letter or two from one it does:
+/// most likely a typo (an undeclared label is allowed), said on stderr.
+pub fn label_hint(config: &BoardConfig, label: Option<&str>) {
+    let Some(l) = label else { return };
+    let declared = || config.labels.iter().map(|d| d.name.as_str());
+    if declared().any(|d| d == l) {
+        return;
+    }
+    if let Some(near) = crate::model::text::did_you_mean(l, declared()) {
+        crate::term::say!("lanes: note: board.yaml declares no label {l:?}; did you mean {near}?");
     }
 }
 
@@ -100,54 +161,15 @@ pub struct ReadyArgs {
     /// Only cards assigned to this person (a leading @ is ignored)
     #[arg(long)]
     pub assignee: Option<String>,
+    /// Only among the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
     /// Also list the blocked cards, each with what it waits on (transitively), and every card's flags
     #[arg(long)]
     pub explain: bool,
     /// Print the cards as JSON (see docs/FORMAT.md); with --explain, {"ready": [...], "blocked": [...]}
     #[arg(long)]
     pub json: bool,
-}
-
-/// The filters `list` and `ready` share.
-pub struct Filter {
-    pub lane: Option<String>,
-    pub label: Option<String>,
-    pub assignee: Option<String>,
-    pub all: bool,
-}
-
-impl Filter {
-    pub fn new(
-        config: &BoardConfig,
-        lane: Option<&str>,
-        label: Option<String>,
-        assignee: Option<String>,
-        all: bool,
-    ) -> Result<Filter> {
-        let lane = match lane {
-            Some(l) => Some(config.resolve_lane(l).map_err(|e| anyhow!(e))?.id.clone()),
-            None => None,
-        };
-        Ok(Filter {
-            lane,
-            label,
-            assignee,
-            all,
-        })
-    }
-
-    pub fn keeps(&self, h: &Head) -> bool {
-        (self.all || !h.archived)
-            && self.lane.as_ref().is_none_or(|l| h.lane == l)
-            && self
-                .label
-                .as_ref()
-                .is_none_or(|l| h.labels.contains(&l.as_str()))
-            && self
-                .assignee
-                .as_ref()
-                .is_none_or(|a| h.assignees.contains(&a.trim_start_matches('@')))
-    }
 }
 
 /// The board's heads and their link graph, with what printing needs.
@@ -380,33 +402,21 @@ impl<'a> Linked<'a> {
 /// At most this many lines of what one card waits on.
 const WAITS_LIMIT: usize = 40;
 
-/// Heads in board order: lane, rank, id.
-fn board_order<'h>(config: &BoardConfig, heads: &mut [&'h Head<'h>]) {
-    heads.sort_by(|a, b| {
-        let key = |h: &Head<'h>| {
-            (
-                config.lane_index(h.lane).unwrap_or(usize::MAX),
-                h.lane,
-                h.rank,
-                h.id,
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-}
-
-/// `lanes ready`: cards not blocked, not done and not archived, in board
-/// order; with `--explain`, the blocked ones too, with what they wait on,
-/// and every card's flags.
+/// `lanes ready`: cards not blocked, not done, not archived and not
+/// claimed, in board order; with `--explain`, the claimed and the blocked
+/// ones too, the blocked with what they wait on, and every card's flags.
 pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let filter = Filter::new(
-        &config,
-        args.lane.as_deref(),
-        args.label,
-        args.assignee,
-        false,
-    )?;
+    let now = ops::Context::from_env().now();
+    label_hint(&config, args.label.as_deref());
+    let mut query = Query {
+        label: args.label,
+        assignee: args.assignee,
+        ..Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+    };
+    if let Some(name) = &args.view {
+        query.only = Some(super::views::pick(r, &config, name, false)?.places());
+    }
     let heads = if args.json {
         Heads::load_for_json(r)?
     } else {
@@ -414,31 +424,31 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     };
     let all = heads.heads();
     let mut linked = Linked::new(&config, &all);
-    let (ready, blocked, flags) = {
+    let (ready, claimed, blocked, flags) = {
         let g = &linked.graph;
-        let pick = |blocked: bool| -> Vec<&Head> {
-            let mut v: Vec<&Head> = all
-                .iter()
-                .filter(|h| {
-                    filter.keeps(h)
-                        && g.index(h.id).is_some_and(|i| {
-                            if blocked {
-                                g.is_blocked(i)
-                            } else {
-                                g.is_ready(i)
-                            }
-                        })
-                })
-                .collect();
-            board_order(&config, &mut v);
-            v
+        let pick = |state: State| {
+            Query {
+                state,
+                ..query.clone()
+            }
+            .select(&config, &all, g)
         };
-        let ready = pick(false);
-        let blocked = if args.explain { pick(true) } else { Vec::new() };
+        let ready = pick(State::Ready);
+        let (claimed, blocked) = if args.explain {
+            // Ready but for a live claim on it.
+            let claimed = pick(State::Any)
+                .into_iter()
+                .filter(|h| h.claimed(now) && g.index(h.id).is_some_and(|i| g.is_ready(i)))
+                .collect();
+            (claimed, pick(State::Blocked))
+        } else {
+            (Vec::new(), Vec::new())
+        };
         // Flags (and what their dates cost) with --explain only.
         let flags: HashMap<usize, Vec<Flag>> = if args.explain {
             ready
                 .iter()
+                .chain(&claimed)
                 .chain(&blocked)
                 .filter_map(|h| g.index(h.id))
                 .map(|i| (i, g.flags(i)))
@@ -447,26 +457,20 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
         } else {
             HashMap::new()
         };
-        (ready, blocked, flags)
+        (ready, claimed, blocked, flags)
     };
     let every: Vec<Flag> = flags.values().flatten().cloned().collect();
     linked.refuted = linked.dates(r, &heads, &every);
     let linked = linked;
     let g = &linked.graph;
-    let ready_ids: BTreeSet<&str> = ready.iter().map(|h| h.id).collect();
-    let blocked_ids: BTreeSet<&str> = blocked.iter().map(|h| h.id).collect();
-    let is = |h: &Head, blocked: bool| {
-        if blocked {
-            blocked_ids.contains(h.id)
-        } else {
-            ready_ids.contains(h.id)
-        }
-    };
+    let ids = |v: &[&Head]| v.iter().map(|h| h.id.to_string()).collect::<BTreeSet<_>>();
+    let (ready_ids, claimed_ids, blocked_ids) = (ids(&ready), ids(&claimed), ids(&blocked));
+    let is = |h: &Head, set: &BTreeSet<String>| set.contains(h.id);
     let mut out = term::stdout();
     let problems = heads.problems().to_vec();
     if args.json {
         let more = |h: &Head, waits: bool| {
-            let mut m = json::link_fields_text(g, h);
+            let mut m = json::link_fields_text(g, h, now);
             if !args.explain {
                 return m;
             }
@@ -495,15 +499,48 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
         };
         if args.explain {
             out.write_all(b"{\"ready\":")?;
-            heads.write_json(&config, |h| is(h, false), |h| more(h, false), &mut out)?;
+            let (r, c, b) = (&ready_ids, &claimed_ids, &blocked_ids);
+            heads.write_json_placed(
+                &config,
+                |h| is(h, r),
+                |h| more(h, false),
+                |h| query.place(h),
+                &mut out,
+            )?;
+            out.write_all(b",\"claimed\":")?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, c),
+                |h| more(h, false),
+                |h| query.place(h),
+                &mut out,
+            )?;
             out.write_all(b",\"blocked\":")?;
-            heads.write_json(&config, |h| is(h, true), |h| more(h, true), &mut out)?;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, b),
+                |h| more(h, true),
+                |h| query.place(h),
+                &mut out,
+            )?;
             out.write_all(b"}\n")?;
         } else {
-            heads.write_json(&config, |h| is(h, false), |h| more(h, false), &mut out)?;
+            let r = &ready_ids;
+            heads.write_json_placed(
+                &config,
+                |h| is(h, r),
+                |h| more(h, false),
+                |h| query.place(h),
+                &mut out,
+            )?;
         }
     } else {
-        let text = ready_text(&linked, &ready, &blocked, &flags, args.explain);
+        let lists = Lists {
+            ready: &ready,
+            claimed: &claimed,
+            blocked: &blocked,
+        };
+        let text = ready_text(&linked, &lists, &flags, args.explain, now);
         write!(out, "{text}")?;
     }
     out.flush()?;
@@ -517,16 +554,25 @@ fn say_problem(p: &Problem) {
     term::say_line(format_args!("{p}"));
 }
 
+/// What `lanes ready` lists: ready cards; with `--explain`, those only a
+/// live claim keeps from being ready, and the blocked ones.
+struct Lists<'x, 'h, 'a> {
+    ready: &'x [&'h Head<'a>],
+    claimed: &'x [&'h Head<'a>],
+    blocked: &'x [&'h Head<'a>],
+}
+
 fn ready_text(
     linked: &Linked,
-    ready: &[&Head],
-    blocked: &[&Head],
+    lists: &Lists,
     flags: &HashMap<usize, Vec<Flag>>,
     explain: bool,
+    now: i64,
 ) -> String {
     let g = &linked.graph;
     let mut out = String::new();
     let today = date::today();
+    let ready = lists.ready;
     if !explain {
         // Under lane headings, as `lanes list`, counting what is ready
         // (a WIP limit counts every card in the lane, not these).
@@ -540,10 +586,17 @@ fn ready_text(
                 }
                 let _ = writeln!(out, "{} ({n} ready)", one_line(&linked.lane_title(h.lane)));
             }
-            let _ = writeln!(out, "  {}", output::card_line(h, today, 0));
+            let _ = writeln!(out, "  {}", output::card_line(h, today, 0, now));
         }
         return out;
     }
+    let flag_lines = |out: &mut String, i: Option<usize>| {
+        if let Some(f) = i.and_then(|i| flags.get(&i)) {
+            for flag in f {
+                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
+            }
+        }
+    };
     let _ = writeln!(out, "Ready ({})", ready.len());
     if ready.is_empty() {
         let _ = writeln!(out, "  none");
@@ -552,15 +605,29 @@ fn ready_text(
         let _ = writeln!(
             out,
             "  {}  {}",
-            output::card_line(h, today, 0),
+            output::card_line(h, today, 0, now),
             one_line(&linked.lane_title(h.lane))
         );
-        if let Some(f) = g.index(h.id).and_then(|i| flags.get(&i)) {
-            for flag in f {
-                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
-            }
+        flag_lines(&mut out, g.index(h.id));
+    }
+    // Only when there are some: a board without claims reads as before.
+    if !lists.claimed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nClaimed ({}): ready, but someone works on them",
+            lists.claimed.len()
+        );
+        for h in lists.claimed {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                output::card_line(h, today, 0, now),
+                one_line(&linked.lane_title(h.lane))
+            );
+            flag_lines(&mut out, g.index(h.id));
         }
     }
+    let blocked = lists.blocked;
     let _ = writeln!(out, "\nBlocked ({})", blocked.len());
     if blocked.is_empty() {
         let _ = writeln!(out, "  none");
@@ -570,21 +637,31 @@ fn ready_text(
         let _ = writeln!(
             out,
             "  {}  {}",
-            output::card_line(h, today, g.blocked_by(i).len()),
+            output::card_line(h, today, g.blocked_by(i).len(), now),
             one_line(&linked.lane_title(h.lane))
         );
         linked.waits_text(i, &mut out);
-        if let Some(f) = flags.get(&i) {
-            for flag in f {
-                let _ = writeln!(out, "    ! {}", linked.flag_line(flag));
-            }
-        }
+        flag_lines(&mut out, Some(i));
     }
     out
 }
 
-/// `lanes show CARD`: the card with its links both ways and its flags.
-pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+/// What `lanes show` reads of a card and the board around it.
+struct Shown<'x, 'a> {
+    card: &'x Card,
+    config: &'x BoardConfig,
+    linked: &'x Linked<'a>,
+    /// The card in the link graph.
+    i: Option<usize>,
+    flags: &'x [Flag],
+    /// A decision's row, with what moved in its evidence since.
+    decision: Option<crate::history::decisions::DecisionRow>,
+    now: i64,
+}
+
+/// Read card `query` and what `lanes show` says about it, and hand it to
+/// `f`. Claims are judged at `now`.
+fn read_shown<T>(r: &Path, query: &str, now: i64, f: impl FnOnce(Shown) -> Result<T>) -> Result<T> {
     let heads = Heads::load(r)?;
     let id = heads.resolve_id(query)?;
     let card = match heads.card(&id) {
@@ -604,25 +681,85 @@ pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
     let i = linked.graph.index(&id);
     let flags = i.map(|i| linked.graph.flags(i)).unwrap_or_default();
     linked.refuted = linked.dates(r, &heads, &flags);
-    let mut out = term::stdout();
-    if json {
-        let mut v = output::card_json(&card);
-        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, i) {
-            let g = &linked.graph;
-            m.extend(json::link_fields(g, &id, &|k| !card.links(k).is_empty()));
-            m.insert("flags".into(), linked.flags_json(&flags));
+    // A decision is shown with what moved in its evidence since it was
+    // taken (that needs the history, read for decisions only).
+    let decision = if crate::history::decisions::is_decision(&card) {
+        let (board, history) = super::board_and_history(r)?;
+        crate::history::query::decisions(r, &board, &history)
+            .into_iter()
+            .find(|d| d.id == id)
+    } else {
+        None
+    };
+    f(Shown {
+        card: &card,
+        config: &config,
+        linked: &linked,
+        i,
+        flags: &flags,
+        decision,
+        now,
+    })
+}
+
+impl Shown<'_, '_> {
+    /// As `lanes show --json` prints it: the card's fields, then its links
+    /// both ways, whether it is blocked, ready and claimed, its flags and
+    /// (blocked) what it waits on; a decision's `decision_flags`.
+    fn json(&self) -> Result<serde_json::Value> {
+        let card = self.card;
+        let mut v = output::card_json(card);
+        if let (serde_json::Value::Object(m), Some(d)) = (&mut v, &self.decision) {
+            m.insert("decision_flags".into(), serde_json::to_value(&d.flags)?);
+        }
+        if let (serde_json::Value::Object(m), Some(i)) = (&mut v, self.i) {
+            let g = &self.linked.graph;
+            let claimed = card.live_claim(self.now).is_some();
+            m.extend(json::link_fields(
+                g,
+                &card.id,
+                &|k| !card.links(k).is_empty(),
+                claimed,
+            ));
+            m.insert("flags".into(), self.linked.flags_json(self.flags));
             if g.is_blocked(i) {
-                m.insert("waits_on".into(), linked.waits_json(i));
+                m.insert("waits_on".into(), self.linked.waits_json(i));
             }
         }
-        term::json(&mut out, &v)?;
-    } else {
-        let links = i
-            .map(|i| links_text(&linked, &card, i, &flags))
-            .unwrap_or_default();
-        write!(out, "{}", output::show_text(&config, &card, &links))?;
-        write!(out, "{}", super::evidence::show_text(r, &card))?;
+        Ok(v)
     }
+}
+
+/// Card `query` as `lanes show --json` prints it (see [`Shown::json`]),
+/// with claims judged at `now`: what the MCP `show` tool answers too.
+pub fn show_json(r: &Path, query: &str, now: i64) -> Result<serde_json::Value> {
+    read_shown(r, query, now, |s| s.json())
+}
+
+/// `lanes show CARD`: the card with its links both ways and its flags.
+pub fn show(r: &Path, query: &str, json: bool) -> Result<ExitCode> {
+    let now = ops::Context::from_env().now();
+    let mut out = term::stdout();
+    if json {
+        let v = show_json(r, query, now)?;
+        term::json(&mut out, &v)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    read_shown(r, query, now, |s| {
+        let card = s.card;
+        let links =
+            s.i.map(|i| links_text(s.linked, card, i, s.flags))
+                .unwrap_or_default();
+        write!(out, "{}", output::show_text(s.config, card, &links, now))?;
+        if let Some(d) = s.decision.filter(|d| !d.flags.is_empty()) {
+            writeln!(out, "\nWhat moved since the decision")?;
+            for f in &d.flags {
+                writeln!(out, "  ! {}", one_line(&f.text))?;
+            }
+        }
+        write!(out, "{}", super::evidence::show_text(r, card))?;
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -647,13 +784,10 @@ fn links_text(linked: &Linked, card: &Card, i: usize, flags: &[Flag]) -> String 
     related.sort_unstable();
     related.dedup();
     add("relates to", related);
+    add("rests on", g.rests_on(i).collect());
+    add("evidence for", g.evidence_for(i).collect());
     for d in g.dangling().iter().filter(|d| d.card == i) {
-        let label = match d.kind {
-            Kind::DependsOn => "depends on",
-            Kind::Parent => "parent",
-            Kind::Supersedes => "supersedes",
-            Kind::Relates => "relates to",
-        };
+        let label = d.kind.label();
         rows.push((
             label,
             format!(
@@ -697,29 +831,25 @@ fn links_text(linked: &Linked, card: &Card, i: usize, flags: &[Flag]) -> String 
 }
 
 /// `lanes list`, `--blocked` and `--json`: cards in board order.
-pub fn list(r: &Path, filter: &Filter, blocked_only: bool, as_json: bool) -> Result<()> {
-    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+pub fn list(r: &Path, config: &BoardConfig, query: &Query, as_json: bool) -> Result<()> {
     let mut out = term::stdout();
     let problems = if as_json {
-        let heads = Heads::load_for_json(r)?;
-        let all = heads.heads();
-        let g = Graph::new(&config, all.iter().map(Head::node).collect());
-        let keep = |h: &Head| {
-            filter.keeps(h) && (!blocked_only || g.index(h.id).is_some_and(|i| g.is_blocked(i)))
-        };
-        heads.write_json(&config, keep, |h| json::link_fields_text(&g, h), &mut out)?
+        query.write_json(r, config, (0, usize::MAX), &mut out)?.0
     } else {
         let heads = Heads::load(r)?;
         let all = heads.heads();
-        let g = Graph::new(&config, all.iter().map(Head::node).collect());
+        let g = Graph::new(config, all.iter().map(Head::node).collect());
         let blocked = |id: &str| g.index(id).map_or(0, |i| g.blocked_by(i).len());
-        let mut cards: Vec<&Head> = all
-            .iter()
-            .filter(|h| filter.keeps(h) && (!blocked_only || blocked(h.id) > 0))
+        let cards: Vec<Head> = query
+            .select(config, &all, &g)
+            .into_iter()
+            .cloned()
             .collect();
-        board_order(&config, &mut cards);
-        let cards: Vec<Head> = cards.into_iter().cloned().collect();
-        write!(out, "{}", output::list_text(&config, &cards, &blocked))?;
+        write!(
+            out,
+            "{}",
+            output::list_text(config, &cards, &blocked, query.now)
+        )?;
         heads.problems().to_vec()
     };
     out.flush()?;

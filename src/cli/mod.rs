@@ -1,9 +1,12 @@
 //! The command line: parse arguments into actions and print results.
 //! Exit codes: 0 success, 1 user error, 2 usage error.
 
+pub mod complete;
+mod decisions;
 mod evidence;
 pub mod links;
 pub mod output;
+mod views;
 
 use crate::term::{self, say};
 
@@ -26,7 +29,7 @@ use std::process::ExitCode;
 )]
 pub struct Cli {
     /// The board to use: a folder holding .lanes/ (default: found by walking up from here)
-    #[arg(long, global = true, env = "LANES_BOARD", value_name = "PATH")]
+    #[arg(long, global = true, env = "LANES_BOARD", value_name = "PATH", value_hint = clap::ValueHint::DirPath)]
     pub board: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -46,11 +49,15 @@ pub enum Command {
     /// Add a card; prints its id
     Add(AddArgs),
     /// Move a card to a lane, or reorder it within its lane
+    #[command(
+        long_about = "Move a card to a lane (to its bottom unless --top, --before or --after say where), or, without a lane, reorder it within its own lane.\n\nA lane over its WIP limit after the move is said on stderr; the move is made (exit 0)."
+    )]
     Move {
         /// The card: its id or any unique prefix of it
         card: String,
-        /// The lane to move it to: its id or title (any unique prefix)
-        lane: String,
+        /// The lane to move it to: its id or title (any unique prefix); without it, --top, --bottom, --before or --after reorder the card in its own lane
+        #[arg(required_unless_present_any = ["top", "bottom", "before", "after"])]
+        lane: Option<String>,
         #[command(flatten)]
         place: PlaceArgs,
     },
@@ -85,6 +92,40 @@ pub enum Command {
         /// Why the verdict holds: needed when the result, baseline, target and direction give another one (kept as hypothesis.rationale)
         #[arg(long, value_name = "TEXT")]
         because: Option<String>,
+        /// The run the verdict comes from: mlflow:RUN_ID[#KEY] or dvc:PATH[#key.path]; its value is recorded as the result (as `lanes result` does) and must give this verdict (or --because says why it holds)
+        #[arg(long, value_name = "SOURCE", conflicts_with = "result")]
+        source: Option<String>,
+    },
+    /// Claim a card: you (or your agent) work on it now, until a time; a live claim of someone else's is refused
+    #[command(
+        long_about = "Claim a card: you (or your agent) work on it now, until a time. One commit storing claim: {by, at, until} on the card.\n\nA live claim of someone else's is refused (exit 4), naming who holds it until when; your own is renewed (claim again to extend it); an expired one is replaced. `lanes ready` and `lanes list --unclaimed` skip claimed cards. Moving the card to a done lane or giving it a verdict releases the claim. When two clones claimed the same card offline, `lanes sync` keeps the earlier claim (then the smaller name) in every clone and tells the other it lost."
+    )]
+    Claim {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// How long: 30m, 2h, 1h30m, 3d, 1w (default: the board's agents.claim_for, else 2h; at most 30 days)
+        #[arg(long = "for", value_name = "TIME")]
+        duration: Option<String>,
+        /// Claim as this agent, acting for you: the claim reads "You via NAME", and the commit carries a Lanes-Agent trailer
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+        /// Print the claim as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give back a card's claim
+    #[command(
+        long_about = "Give back a card's claim, in one commit. A person can give back anyone's claim (one left by an agent that stopped, say); with --as, as an agent, only one's own live claim."
+    )]
+    Release {
+        /// The card: its id or any unique prefix of it
+        card: String,
+        /// Release as this agent, acting for you (only its own claim)
+        #[arg(long = "as", value_name = "NAME")]
+        agent: Option<String>,
+        /// Print what was done as JSON (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Archive a card (hidden from lists unless --all)
     Archive {
@@ -98,9 +139,9 @@ pub enum Command {
     },
     /// List cards in lane order, then rank
     List(ListArgs),
-    /// Link a card to another: it depends on, blocks, is part of, supersedes or relates to it
+    /// Link a card to another: it depends on, blocks, is part of, supersedes, relates to or rests on it
     #[command(
-        long_about = "Link a card to another, in one commit on the card that stores the link: CARD --depends-on OTHER (CARD waits for OTHER), --blocks OTHER (OTHER waits for CARD: stored on OTHER), --parent OTHER (CARD is part of OTHER), --supersedes OTHER (CARD replaces OTHER), --relates OTHER (see also).\n\nA link that would close a cycle of depends-on or parent links is refused, naming the cycle. `lanes show` lists a card's links both ways; `lanes ready` lists what can be picked up now."
+        long_about = "Link a card to another, in one commit on the card that stores the link: CARD --depends-on OTHER (CARD waits for OTHER), --blocks OTHER (OTHER waits for CARD: stored on OTHER), --parent OTHER (CARD is part of OTHER), --supersedes OTHER (CARD replaces OTHER), --relates OTHER (see also), --rests-on OTHER (CARD, a decision, was taken on OTHER's evidence).\n\nA link that would close a cycle of depends-on or parent links is refused, naming the cycle. `lanes show` lists a card's links both ways; `lanes ready` lists what can be picked up now."
     )]
     Link(links::LinkArgs),
     /// Remove a link (the same options as `lanes link`)
@@ -110,6 +151,13 @@ pub enum Command {
         long_about = "Cards someone can pick up now: not archived, not done, and not waiting on a card that is not done, in board order.\n\nDone is the board's rule: a hypothesis with a verdict, a card in a done lane, or one that met its lane's exit criteria. A card that depends on an archived card that was not done stays blocked (archiving abandons work). --explain lists the blocked cards too, each with what it waits on, transitively, and flags work resting on refuted hypotheses, superseded or archived cards."
     )]
     Ready(links::ReadyArgs),
+    /// Record a decision: what was decided, on which hypotheses and experiments, by whom and when
+    #[command(
+        long_about = "Record a decision, in one commit: a card of kind `decision` whose title says what was decided. --rests-on names the hypotheses and experiments it was taken on (their verdicts and values are shown from those cards, never copied); --supersedes the decisions it replaces (they stay, marked). Who decided and when default to you and today.\n\n`lanes decisions` lists them newest first, and flags a decision whose evidence moved since: a verdict changed or gone stale, a hypothesis still open, superseded, archived or missing."
+    )]
+    Decide(decisions::DecideArgs),
+    /// Decisions, newest first, with what each rests on and what changed since
+    Decisions(decisions::DecisionsArgs),
     /// Show one card
     Show {
         /// The card: its id or any unique prefix of it
@@ -134,7 +182,7 @@ pub enum Command {
     Log {
         /// The card (id or unique prefix); without it, the board's activity feed
         card: Option<String>,
-        /// Newest first
+        /// The other order: a card's history newest first (it reads oldest first); the board's feed oldest first (it reads newest first, like git log)
         #[arg(long)]
         reverse: bool,
         /// Only since this date (YYYY-MM-DD) or age (14d, 6w)
@@ -200,6 +248,9 @@ pub enum Command {
         /// The remote to sync with (default: the branch's upstream, or origin)
         #[arg(long)]
         remote: Option<String>,
+        /// Print what the sync did as JSON on stdout (see docs/FORMAT.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Merge three versions of a board file (git merge driver: %O %A %B %P)
     #[command(name = "merge-driver", hide = true)]
@@ -239,7 +290,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print a shell completion script (see README for installing it)
+    /// Print a shell completion script that completes card ids, lanes, labels and assignees too (see README for installing it)
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
@@ -248,7 +299,7 @@ pub enum Command {
     Man,
     /// Serve the board to agents over the Model Context Protocol (stdio)
     #[command(
-        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, result, hypotheses. Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
+        long_about = "Serve the board to coding agents over the Model Context Protocol, on stdin and stdout.\n\nTools: board, list, show, add, move, note, claim, release, result, verdict, hypotheses. A verdict must cite a run (unless .lanes/board.yaml sets agents.require_evidence: false). Each write is one git commit, exactly as the command line makes it; the agent is named in the journal (\"Ana via claude-code\") and in a Lanes-Agent trailer, and the author stays your git identity. Every tool takes a `board` path; without one, the client's root or the folder the server was started in is used (a linked worktree's own board). See docs/AGENTS.md.",
         after_help = crate::mcp::CLIENT_HELP
     )]
     Mcp {
@@ -361,6 +412,11 @@ pub struct AddArgs {
     /// Free text
     #[arg(long)]
     pub body: Option<String>,
+    /// Set a field, as `lanes edit --set` does: a field board.yaml declares (priority=high) or a dotted built-in one (repeat for more)
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub links: links::LinkFlags,
 }
 
 #[derive(Args, Debug)]
@@ -394,9 +450,21 @@ pub struct ListArgs {
     /// Include archived cards
     #[arg(long)]
     pub all: bool,
+    /// Only the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
     /// Only cards that are blocked: not done, and waiting on a card that is not done
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ready")]
     pub blocked: bool,
+    /// Only cards whose field has this value: a field board.yaml declares (priority=high) or a built-in one (kind=hypothesis, hypothesis.metric=ndcg@10); any case; repeat for more
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub wheres: Vec<String>,
+    /// Only cards someone can pick up now, as `lanes ready` lists them: not blocked, not done, not archived, not claimed
+    #[arg(long)]
+    pub ready: bool,
+    /// Only cards nobody holds a live claim on (see `lanes claim`)
+    #[arg(long)]
+    pub unclaimed: bool,
     /// Print the cards as JSON (each card as its YAML, every field, with its links both ways)
     #[arg(long)]
     pub json: bool,
@@ -409,6 +477,10 @@ pub fn main() -> ExitCode {
     // as for most tools.
     if crate::env::Env::get().os("LANES_BOARD").is_none() {
         std::env::remove_var("LANES_BOARD");
+    }
+    // A Tab in a shell whose completion script `lanes completions` printed.
+    if let Some(code) = complete::answer() {
+        return code;
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -449,6 +521,33 @@ fn root(cli_board: &Option<PathBuf>) -> Result<PathBuf> {
 
 fn yaml_arg(s: &str) -> Result<serde_yaml::Value> {
     store::parse_value(s)
+}
+
+/// `--set FIELD=VALUE` options as (field, YAML value) pairs.
+fn set_args(set: &[String]) -> Result<Vec<(String, serde_yaml::Value)>> {
+    set.iter()
+        .map(|s| {
+            let (k, v) = s.split_once('=').ok_or_else(|| {
+                anyhow!("--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232")
+            })?;
+            Ok((k.trim().to_string(), yaml_arg(v)?))
+        })
+        .collect()
+}
+
+/// `ctx` keeping the numbers of `--set FIELD=VALUE` options as typed
+/// (`--set hypothesis.target=0.20` writes `0.20`). A name board.yaml
+/// declares is kept under `fields:`, so both places are named: the write
+/// spells only the one that holds the new number.
+fn spell_sets(mut ctx: ops::Context, set: &[String]) -> ops::Context {
+    for (k, v) in set.iter().filter_map(|s| s.split_once('=')) {
+        let k = k.trim();
+        ctx = ctx.spelling(k, v);
+        if !k.contains('.') {
+            ctx = ctx.spelling(&format!("fields.{k}"), v);
+        }
+    }
+    ctx
 }
 
 /// `s` quoted for a POSIX shell (git runs merge drivers through `sh -c`).
@@ -495,6 +594,9 @@ fn report(outcome: &ops::Outcome, board_root: &Path) {
             outcome.summary
         ),
         (None, false) => say!("{}", outcome.summary),
+    }
+    if let ops::More::OverWip(w) = &outcome.more {
+        say!("lanes: warning: {}", w.message());
     }
     let _ = board_root;
 }
@@ -641,7 +743,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync { remote } => {
+        Command::Sync { remote, json } => {
             use std::io::IsTerminal;
             let here = std::env::current_dir()?;
             let r = match (&cli.board, store::discover(&here)) {
@@ -655,9 +757,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 interactive: std::io::stdin().is_terminal(),
                 progress: Some(std::sync::Arc::new(|m: &str| say!("lanes: {m}"))),
                 ssh_env: crate::sync::ssh::SshEnv::from_env(),
+                now: Some(ops::Context::from_env().now()),
             };
             let report = crate::sync::sync(&r, &opts)?;
-            for c in &report.changed {
+            if json {
+                term::json(&mut term::stdout(), &report)?;
+            }
+            for c in report.changed.iter().filter(|_| !json) {
                 let by = if c.authors.is_empty() {
                     String::new()
                 } else {
@@ -672,6 +778,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             for c in &report.conflicts {
                 say!("conflict: {c}");
+            }
+            for l in &report.lost_claims {
+                say!("{}", l.describe());
             }
             for s in &report.salvaged {
                 say!("malformed: {s}");
@@ -755,6 +864,17 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Add(a) => {
             let r = root(&cli.board)?;
+            // `--target 0.20` is written `target: 0.20`.
+            let mut ctx = ops::Context::from_env();
+            for (path, typed) in [
+                ("hypothesis.baseline", &a.baseline),
+                ("hypothesis.target", &a.target),
+            ] {
+                if let Some(t) = typed {
+                    ctx = ctx.spelling(path, t);
+                }
+            }
+            ctx = spell_sets(ctx, &a.set);
             let new = NewCard {
                 title: a.title,
                 lane: a.lane,
@@ -769,8 +889,11 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 baseline: a.baseline.as_deref().map(yaml_arg).transpose()?,
                 target: a.target.as_deref().map(yaml_arg).transpose()?,
                 body: a.body,
+                links: a.links.links(),
+                decision: None,
+                set: set_args(&a.set)?,
             };
-            let outcome = ops::apply(&ops::Context::from_env(), &r, Action::Add(Box::new(new)))?;
+            let outcome = ops::apply(&ctx, &r, Action::Add(Box::new(new)))?;
             writeln!(term::stdout(), "{}", outcome.card)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
@@ -800,24 +923,18 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Edit { card, set, file } => {
             let r = root(&cli.board)?;
+            let mut ctx = ops::Context::from_env();
             let action = if let Some(path) = file {
                 let text = store::read_user_file(&path)?;
                 Action::Replace { card, text }
             } else if !set.is_empty() {
-                let mut fields = Vec::new();
-                for s in &set {
-                    let (k, v) = s.split_once('=').ok_or_else(|| {
-                        anyhow!(
-                            "--set {s:?}: expected FIELD=VALUE, e.g. --set hypothesis.result=0.232"
-                        )
-                    })?;
-                    fields.push((k.trim().to_string(), yaml_arg(v)?));
-                }
+                let fields = set_args(&set)?;
+                ctx = spell_sets(ctx, &set);
                 Action::Set { card, fields }
             } else {
                 return edit_in_editor(&r, &card);
             };
-            let outcome = ops::apply(&ops::Context::from_env(), &r, action)?;
+            let outcome = ops::apply(&ctx, &r, action)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -830,14 +947,30 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         Command::Verdict {
             card,
             verdict,
-            result,
+            result: _,
             because,
+            source: Some(source),
         } => {
             let r = root(&cli.board)?;
             let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
+            evidence::verdict_from(&r, &card, verdict, &source, because)
+        }
+        Command::Verdict {
+            card,
+            verdict,
+            result,
+            because,
+            source: None,
+        } => {
+            let r = root(&cli.board)?;
+            let verdict: Verdict = verdict.parse().map_err(|e: String| anyhow!(e))?;
+            let mut ctx = ops::Context::from_env();
+            if let Some(typed) = &result {
+                ctx = ctx.spelling("hypothesis.result", typed);
+            }
             let result = result.as_deref().map(yaml_arg).transpose()?;
             let outcome = ops::apply(
-                &ops::Context::from_env(),
+                &ctx,
                 &r,
                 Action::Verdict {
                     card,
@@ -847,6 +980,32 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
                 },
             )
             .map_err(evidence::verdict_hint)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Claim {
+            card,
+            duration,
+            agent,
+            json,
+        } => {
+            let r = root(&cli.board)?;
+            let for_secs = duration
+                .as_deref()
+                .map(crate::model::claim::parse_duration)
+                .transpose()
+                .map_err(|e| anyhow!("--for {e}"))?;
+            let ctx = ops::Context::from_env().with_agent(agent);
+            let outcome = ops::apply(&ctx, &r, Action::Claim { card, for_secs })?;
+            claimed(&outcome, json)?;
+            report(&outcome, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Release { card, agent, json } => {
+            let r = root(&cli.board)?;
+            let ctx = ops::Context::from_env().with_agent(agent);
+            let outcome = ops::apply(&ctx, &r, Action::Release { card })?;
+            claimed(&outcome, json)?;
             report(&outcome, &r);
             Ok(ExitCode::SUCCESS)
         }
@@ -879,6 +1038,8 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let r = root(&cli.board)?;
             links::link(&r, args, true)
         }
+        Command::Decide(args) => decisions::decide(&cli.board, args),
+        Command::Decisions(args) => decisions::decisions(&cli.board, args),
         Command::Ready(args) => {
             let r = root(&cli.board)?;
             links::ready(&r, args)
@@ -931,7 +1092,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
         }
         Command::Completions { shell } => {
             let mut out = term::stdout();
-            clap_complete::generate(shell, &mut Cli::command(), "lanes", &mut out);
+            complete::registration(shell, &mut out)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
@@ -957,11 +1118,7 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             let root = crate::demo::create(&dir)?;
             say!("demo board created in {}", root.display());
             let code = open_board(&root)?;
-            say!(
-                "the demo board is in {}; try `cd {} && lanes list` or `git log --stat`",
-                root.display(),
-                root.display()
-            );
+            say!("{}", demo_closing_words(&root));
             Ok(code)
         }
         Command::Result { card, source, read } => {
@@ -986,6 +1143,29 @@ your work is safe here; run `lanes sync` again when the remote can be reached",
             evidence::run(&r, &card, metrics, read, &command)
         }
     }
+}
+
+/// What the demo says when its board screen closes: where the board is,
+/// how to go on with it (with `lanes` on PATH or without), how to remove
+/// it.
+fn demo_closing_words(root: &Path) -> String {
+    let dir = shell_quote(&root.display().to_string());
+    let installed = crate::env::Env::get()
+        .os("PATH")
+        .map(|p| std::env::split_paths(p).any(|d| d.join(env!("CARGO_PKG_NAME")).is_file()))
+        .unwrap_or(false);
+    let go_on = if installed {
+        format!("go on with `cd {dir} && lanes list` (or `lanes` for the board, `git log --stat` for its history)")
+    } else {
+        format!(
+            "lanes is not on your PATH: `cargo install --path .` (in lanes' source folder) puts it there; until then `cargo run --release -- --board {dir} list`"
+        )
+    };
+    format!(
+        "the demo board is in {dir}
+  {go_on}
+  remove it with `rm -rf {dir}` when you are done"
+    )
 }
 
 /// The man page: `lanes` and, as sections of the same page, every
@@ -1063,9 +1243,32 @@ pub fn man_page(out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), BOARD KEYS
-/// (from the board's table of key commands), FILES, EXIT STATUS (from
-/// [`ops::Kind`]) and EXAMPLES.
+/// `lanes claim`/`lanes release --json`: the card, the commit and the
+/// claim now on the card (null when none).
+fn claimed(outcome: &ops::Outcome, json: bool) -> Result<()> {
+    if !json {
+        return Ok(());
+    }
+    let claim = outcome
+        .written
+        .as_ref()
+        .and_then(|c| c.claim.as_ref())
+        .map(|c| store::json::to_json(&c.to_value()));
+    let value = serde_json::json!({
+        "card": outcome.card,
+        "commit": outcome.commit.map(|c| c.to_string()),
+        "summary": outcome.summary,
+        "claim": claim,
+    });
+    let mut out = term::stdout();
+    term::json(&mut out, &value)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The man page's ENVIRONMENT (from [`crate::env::VARS`]), FILES, BOARD
+/// KEYS (from the key-command table), EXIT STATUS (from [`ops::Kind`])
+/// and EXAMPLES.
 fn man_sections(roff: &mut clap_mangen::roff::Roff) {
     use clap_mangen::roff::{bold, roman};
     let item = |roff: &mut clap_mangen::roff::Roff, head: &str, text: &str| {
@@ -1205,10 +1408,11 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
         board.cards.iter().map(crate::model::Card::node).collect(),
     );
     let blocked = |id: &str| graph.index(id).map_or(0, |i| graph.blocked_by(i).len());
+    let now = ops::Context::from_env().now();
     write!(
         out,
         "{}",
-        output::list_text(&board.config, &heads, &blocked)
+        output::list_text(&board.config, &heads, &blocked, now)
     )?;
     for p in &board.problems {
         say!("{p}");
@@ -1218,14 +1422,50 @@ fn print_board(board: &Board, all: bool) -> Result<()> {
 
 fn list(r: &Path, args: &ListArgs) -> Result<()> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let filter = links::Filter::new(
-        &config,
-        args.lane.as_deref(),
-        args.label.clone(),
-        args.assignee.clone(),
-        args.all,
-    )?;
-    links::list(r, &filter, args.blocked, args.json)
+    let now = ops::Context::from_env().now();
+    let state = if args.blocked {
+        store::query::State::Blocked
+    } else if args.ready {
+        store::query::State::Ready
+    } else {
+        store::query::State::Any
+    };
+    links::label_hint(&config, args.label.as_deref());
+    let mut query = store::query::Query {
+        label: args.label.clone(),
+        assignee: args.assignee.clone(),
+        all: args.all,
+        state,
+        unclaimed: args.unclaimed,
+        ..store::query::Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+    };
+    if let Some(name) = &args.view {
+        query.only = Some(views::pick(r, &config, name, args.all)?.places());
+    }
+    let wheres = args
+        .wheres
+        .iter()
+        .map(|w| crate::model::filter::Where::parse(w, &config.fields))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(ops::refused)?;
+    if !wheres.is_empty() {
+        // `--where` reads whole cards: the ones that match, with the
+        // places a view gave them.
+        let board = Board::load(r)?;
+        let matching = board
+            .cards
+            .iter()
+            .filter(|c| args.view.is_some() || args.all || !c.archived)
+            .filter(|c| wheres.iter().all(|w| w.matches(c)))
+            .filter(|c| query.only.as_ref().is_none_or(|o| o.contains_key(&c.id)))
+            .map(|c| {
+                let at = query.only.as_ref().and_then(|o| o.get(&c.id).copied());
+                (c.id.clone(), at.unwrap_or(0))
+            })
+            .collect();
+        query.only = Some(matching);
+    }
+    links::list(r, &config, &query, args.json)
 }
 
 /// All problems on the board, as `path:line:column: message`, with the
@@ -1318,9 +1558,9 @@ fn validate(r: &Path) -> Result<ExitCode> {
     match (found.is_empty(), board) {
         (true, Some(board)) => {
             say!(
-                "board ok: {} cards in {} lanes",
-                board.cards,
-                board.config.lanes.len()
+                "board ok: {} in {}",
+                crate::model::text::count(board.cards, "card", "cards"),
+                crate::model::text::count(board.config.lanes.len(), "lane", "lanes")
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -1370,8 +1610,13 @@ fn log_card(r: &Path, query: &str, filter: &LogFilter, json: bool) -> Result<()>
     let mut entries = crate::history::timeline_in(r, &history, &id)?;
     entries.retain(|e| filter.since.is_none_or(|s| e.time >= s));
     if let Some(a) = filter.author {
+        // The agent counts too: `--author claude-code` finds its work.
         let a = a.to_lowercase();
-        entries.retain(|e| e.author.to_lowercase().contains(&a));
+        entries.retain(|e| {
+            crate::history::by_with_agent(&e.author, e.agent.as_deref())
+                .to_lowercase()
+                .contains(&a)
+        });
     }
     if !filter.fields.is_empty() {
         let changed = crate::history::timeline::changed_fields(&entries);
@@ -1428,7 +1673,10 @@ fn write_entry(
         "{}  {}  {}  {}{mark}",
         when(e.time),
         &e.commit[..8],
-        one_line(&e.author),
+        one_line(&crate::history::by_with_agent(
+            &e.author,
+            e.agent.as_deref()
+        )),
         one_line(&e.subject)
     )?;
     for line in e.change_lines() {
@@ -1503,6 +1751,8 @@ fn log_board(
         /// `time` as ISO 8601.
         at: String,
         author: &'a str,
+        /// The agent that made it for its author (`Lanes-Agent`).
+        agent: Option<&'a str>,
         subject: &'a str,
         action: Option<&'a str>,
         cards: Vec<serde_json::Value>,
@@ -1519,7 +1769,7 @@ fn log_board(
         author: Option<&str>,
         lane: Option<&str>,
     ) -> Option<Item<'a>> {
-        let by_author = author.is_none_or(|a| c.author.to_lowercase().contains(a));
+        let by_author = author.is_none_or(|a| c.who().to_lowercase().contains(a));
         let in_lane = lane.is_none_or(|l| {
             touched
                 .iter()
@@ -1544,6 +1794,7 @@ fn log_board(
             time: c.time,
             at: crate::model::date::format_timestamp(c.time),
             author: &c.author,
+            agent: c.agent.as_deref(),
             subject: &c.subject,
             action: c.action.as_deref(),
             cards,
@@ -1579,7 +1830,7 @@ fn log_board(
                 "{}  {}  {}  {}",
                 when(it.time),
                 &it.commit[..8],
-                one_line(it.author),
+                one_line(&crate::history::by_with_agent(it.author, it.agent)),
                 one_line(it.subject)
             )?;
             if it.cards.len() > 1 {

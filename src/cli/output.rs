@@ -10,8 +10,14 @@ pub use crate::store::json::{card_json, to_json, AsJson};
 use std::fmt::Write;
 
 /// One line per card, grouped under lane headings. `blocked(id)`: how
-/// many cards it waits on (0: it is not blocked).
-pub fn list_text(config: &BoardConfig, cards: &[Head], blocked: &dyn Fn(&str) -> usize) -> String {
+/// many cards it waits on (0: it is not blocked). A claim shows while it
+/// holds at `now`.
+pub fn list_text(
+    config: &BoardConfig,
+    cards: &[Head],
+    blocked: &dyn Fn(&str) -> usize,
+    now: i64,
+) -> String {
     let mut out = String::new();
     let today = date::today();
     let mut current: Option<&str> = None;
@@ -38,14 +44,15 @@ pub fn list_text(config: &BoardConfig, cards: &[Head], blocked: &dyn Fn(&str) ->
                 }
             }
         }
-        let _ = writeln!(out, "  {}", card_line(card, today, blocked(card.id)));
+        let _ = writeln!(out, "  {}", card_line(card, today, blocked(card.id), now));
     }
     out
 }
 
 /// `3fk2a9  hypothesis  Title  [label] @who  due 2026-12-01  refuted`,
-/// then `blocked by N` when it waits on N cards.
-pub fn card_line(card: &Head, today: i64, blocked: usize) -> String {
+/// then `blocked by N` when it waits on N cards, and `claimed by Bo until
+/// 2026-05-01 14:00 UTC` while a claim holds at `now`.
+pub fn card_line(card: &Head, today: i64, blocked: usize, now: i64) -> String {
     let mut s = format!(
         "{}  {:<10}  {}",
         crate::model::id::short(card.id),
@@ -77,6 +84,9 @@ pub fn card_line(card: &Head, today: i64, blocked: usize) -> String {
     if card.archived {
         s.push_str("  (archived)");
     }
+    if let Some(c) = card.claim.as_ref().filter(|c| c.is_live(now)) {
+        let _ = write!(s, "  claimed by {}", one_line(&c.describe()));
+    }
     s
 }
 
@@ -101,8 +111,8 @@ fn value_text(v: &Value) -> String {
 }
 
 /// Every field of a card, for people; `links` (its links both ways, see
-/// `cli::links`) goes after its own fields.
-pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
+/// `cli::links`) goes after its own fields. Its claim is read at `now`.
+pub fn show_text(config: &BoardConfig, card: &Card, links: &str, now: i64) -> String {
     let mut out = String::new();
     let lane = config
         .lane(&card.lane)
@@ -130,6 +140,22 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
     }
     if card.archived {
         let _ = writeln!(out, "archived:   yes");
+    }
+    if let Some(c) = &card.claim {
+        let since = crate::model::claim::minute(c.at_secs());
+        if c.is_live(now) {
+            let _ = writeln!(
+                out,
+                "claimed:    by {} (since {since})",
+                one_line(&c.describe())
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "claim:      expired ({}, taken {since}); the card is free",
+                one_line(&c.describe())
+            );
+        }
     }
     out.push_str(links);
     if let Some(h) = &card.hypothesis {
@@ -181,6 +207,37 @@ pub fn show_text(config: &BoardConfig, card: &Card, links: &str) -> String {
         }
         if e.cost.is_some() {
             let _ = writeln!(out, "  cost:     {}", scalar(&e.cost));
+        }
+    }
+    if let Some(d) = &card.decision {
+        let _ = writeln!(out, "\nDecision");
+        if let Some(s) = &d.statement {
+            let _ = writeln!(out, "  {}", visible(s, true).replace('\n', "\n  "));
+        }
+        if let Some(by) = &d.decided_by {
+            let _ = writeln!(out, "  by:       {}", one_line(by));
+        }
+        if let Some(at) = &d.decided_at {
+            let _ = writeln!(out, "  at:       {}", one_line(at));
+        }
+    }
+    let fields = config.fields.shown(&card.fields);
+    if !fields.is_empty() {
+        let _ = writeln!(out, "\nFields");
+        let w = fields
+            .iter()
+            .map(|(l, ..)| l.chars().count())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        for (label, value, from) in &fields {
+            let _ = writeln!(
+                out,
+                "  {:<w$} {}{}",
+                format!("{}:", one_line(label)),
+                one_line(value),
+                from.note()
+            );
         }
     }
     if !card.checklist.is_empty() {

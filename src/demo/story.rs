@@ -138,6 +138,36 @@ impl Story {
         self.apply(Action::Add(Box::new(card)))
     }
 
+    /// Record a decision in `lane`, taken now by the person acting, on
+    /// `rests_on`, replacing `supersedes`; returns its id.
+    pub(super) fn decide(
+        &self,
+        lane: &str,
+        title: &str,
+        statement: &str,
+        rests_on: &[&String],
+        supersedes: &[&String],
+    ) -> Result<String> {
+        use crate::model::links::Kind;
+        let links = rests_on
+            .iter()
+            .map(|id| (Kind::RestsOn, id.to_string()))
+            .chain(
+                supersedes
+                    .iter()
+                    .map(|id| (Kind::Supersedes, id.to_string())),
+            )
+            .collect();
+        self.add(NewCard {
+            links,
+            decision: Some(crate::model::card::Decision {
+                statement: Some(self.dates(statement)),
+                ..Default::default()
+            }),
+            ..card("decision", lane, title)
+        })
+    }
+
     pub(super) fn mv(&self, card: &str, lane: &str) -> Result<()> {
         self.place(card, lane, None)
     }
@@ -145,7 +175,7 @@ impl Story {
     pub(super) fn place(&self, card: &str, lane: &str, placement: Option<Placement>) -> Result<()> {
         self.apply(Action::Move {
             card: card.to_string(),
-            lane: lane.to_string(),
+            lane: Some(lane.to_string()),
             placement,
         })
         .map(drop)
@@ -347,4 +377,5 @@ pub(super) struct Cards {
     pub(super) model_card: String,
     pub(super) drift: String,
     pub(super) weekend: String,
+    pub(super) launch_rule: String,
 }

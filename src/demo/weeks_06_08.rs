@@ -205,6 +205,16 @@ pub(super) fn week_7(s: &mut Story, c: &mut Cards) -> Result<()> {
     )?;
     s.at("10-16 10:05", &PRIYA)?;
     s.set(&c.ab, vec![higher()])?;
+    s.at("10-16 10:30", &PRIYA)?;
+    c.launch_rule = s.decide(
+        EVAL,
+        "Go/no-go: launch the hybrid only at +15% add-to-cart in the A/B test",
+        "Agreed with the Head of E-commerce: the offline win of the hybrid is enough to \
+         run the A/B test, and the launch case needs +15% add-to-cart from \
+         recommendations to go ahead.",
+        &[&c.hybrid, &c.ab],
+        &[],
+    )?;
     Ok(())
 }
 

@@ -108,6 +108,16 @@ pub(super) fn week_11(s: &mut Story, c: &mut Cards) -> Result<()> {
         "Refuted against the target, shipped behind a flag: the reasons are in the card \
          body. A refuted hypothesis is a result, not a failure.",
     )?;
+    s.at("11-09 10:10", &PRIYA)?;
+    s.decide(
+        DEP,
+        "Ship the hybrid behind recs.hybrid at 50% of traffic; 100% after the weekend question",
+        "The uplift is real (+10.2%, 95% CI +7.1% to +13.4%) and nothing got worse; +10% is \
+         worth about 1.3% of online revenue. The +15% bar was set before any data. Weekend \
+         uplift is only +4.1%, so 50% until the weekend question is answered.",
+        &[&c.ab, &c.hybrid],
+        &[&c.launch_rule],
+    )?;
     s.at("11-09 11:00", &TOMAS)?;
     s.note(
         &c.canary,

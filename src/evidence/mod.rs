@@ -100,6 +100,10 @@ pub struct Options {
     /// Why the verdict holds (`--because`): kept as the hypothesis's
     /// `rationale`.
     pub because: Option<String>,
+    /// The verdict the caller gives (`lanes verdict --source`, the MCP
+    /// verdict tool): recorded only if the run's value gives it too, or
+    /// with `because` saying why it holds anyway.
+    pub expect: Option<Verdict>,
 }
 
 impl Default for Options {
@@ -110,6 +114,7 @@ impl Default for Options {
             verdict: VerdictMode::Give,
             command_stdout_to_stderr: false,
             because: None,
+            expect: None,
         }
     }
 }
@@ -557,12 +562,35 @@ pub fn reading(
     let repo = repo_root(root);
     let mut e = read(&repo, &source, &wanted, opts.store.as_deref())?;
     provenance(ctx, &repo, &mut e)?;
-    let verdict = verdict_for(card, e.value, opts.verdict)?;
     let because = verdict::reason(opts.because.as_deref())?;
-    if verdict.is_none() {
-        check_kept_verdict(card, e.value, because.as_deref())?;
-    }
-    e.verdict = verdict;
+    let verdict = match opts.expect {
+        Some(given) => {
+            // The verdict given must be the one the value gives, or say
+            // why it holds; lanes claims only the one it computed.
+            let mut h = card.hypothesis.as_deref().cloned().unwrap_or_default();
+            h.result = Some(number_value(e.value));
+            h.verdict = given;
+            h.rationale.clone_from(&because);
+            if let Some(d) = verdict::disagreement(&h) {
+                return Err(anyhow::Error::new(d).context(format!(
+                    "the run's {} is {}",
+                    e.metric,
+                    show_number(e.value)
+                )));
+            }
+            e.verdict =
+                verdict_for(card, e.value, VerdictMode::IfPossible)?.filter(|v| *v == given);
+            Some(given)
+        }
+        None => {
+            let verdict = verdict_for(card, e.value, opts.verdict)?;
+            if verdict.is_none() {
+                check_kept_verdict(card, e.value, because.as_deref())?;
+            }
+            e.verdict = verdict;
+            verdict
+        }
+    };
     // Only a key named when recording may become the metric_key: the
     // run's keys are read again only then.
     let metric_key = if e.metric_from.as_deref() == Some(KeyFrom::Given.as_str()) {

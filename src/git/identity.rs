@@ -71,6 +71,46 @@ impl Signer {
     }
 }
 
+/// The names `@me` in a filter stands for: the author's name as git gives
+/// it (config, then `GIT_AUTHOR_NAME`), its first word, and the part of
+/// the email before `@`, lowercase (`Mei Lin <mei@lab.org>`: `mei lin`,
+/// `mei`). Empty when git names no one.
+pub fn me(repo: &Repository) -> Vec<String> {
+    let config = repo.config().and_then(|mut c| c.snapshot()).ok();
+    let cfg = |key: &str| {
+        config
+            .as_ref()
+            .and_then(|c| c.get_string(key).ok())
+            .filter(|v| !v.is_empty())
+    };
+    let name = env("GIT_AUTHOR_NAME")
+        .or_else(|| cfg("author.name"))
+        .or_else(|| cfg("user.name"));
+    let email = env("GIT_AUTHOR_EMAIL")
+        .or_else(|| cfg("author.email"))
+        .or_else(|| cfg("user.email"))
+        .or_else(|| env("EMAIL"));
+    names_of(name.as_deref(), email.as_deref())
+}
+
+fn names_of(name: Option<&str>, email: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: &str| {
+        let s = s.trim().to_lowercase();
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    if let Some(n) = name {
+        add(n);
+        add(n.split_whitespace().next().unwrap_or(""));
+    }
+    if let Some(e) = email {
+        add(e.split('@').next().unwrap_or(""));
+    }
+    out
+}
+
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
@@ -149,6 +189,16 @@ mod tests {
     fn secs(s: &str) -> (i64, i32) {
         let t = parse_git_date(s).unwrap_or_else(|| panic!("{s}"));
         (t.seconds(), t.offset_minutes())
+    }
+
+    #[test]
+    fn me_is_the_name_its_first_word_and_the_email_user() {
+        assert_eq!(
+            names_of(Some("Mei Lin"), Some("mei.lin@lab.org")),
+            ["mei lin", "mei", "mei.lin"]
+        );
+        assert_eq!(names_of(Some("ana"), Some("ana@x")), ["ana"]);
+        assert!(names_of(None, None).is_empty());
     }
 
     #[test]

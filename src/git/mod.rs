@@ -11,7 +11,7 @@ pub mod rules;
 pub mod tree;
 pub mod txn;
 
-pub use identity::{identity, parse_git_date, Signer, Who};
+pub use identity::{identity, me, parse_git_date, Signer, Who};
 pub use lock::LOCK_WAIT;
 pub use txn::Transaction;
 

@@ -14,7 +14,7 @@
 //! key      board folder, head, shallow cut (u32 length, bytes each)
 //! strings  u32 count, then each: u32 length, UTF-8 bytes
 //! commits  per commit: id (20 bytes), author time, commit time (i64),
-//!          generation (u32), author, subject, action (text),
+//!          generation (u32), author, subject, action, agent (texts),
 //!          cards, mentions (lists of texts)
 //! changes  per change: commit (u32), card (text), time (i64), what (u8:
 //!          0 a readable version, 1 a version that cannot be read, 2 a
@@ -31,7 +31,7 @@ use git2::Oid;
 use std::collections::HashMap;
 
 const KIND: &str = "history";
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 const NONE: u32 = u32::MAX;
 
 /// Read the cache for the board folder `board_dir`.
@@ -86,6 +86,7 @@ pub fn read(scratch: &Scratch, board_dir: &str) -> Result<History> {
         let author = text(r.u32()?)?.to_string();
         let subject = text(r.u32()?)?.to_string();
         let action = opt(r.u32()?)?;
+        let agent = opt(r.u32()?)?;
         let mut list = || -> Result<Vec<String>> {
             let n = r.count()?;
             (0..n).map(|_| Ok(text(r.u32()?)?.to_string())).collect()
@@ -100,6 +101,7 @@ pub fn read(scratch: &Scratch, board_dir: &str) -> Result<History> {
             author,
             subject,
             action,
+            agent,
             cards,
             mentions,
         });
@@ -269,6 +271,7 @@ pub fn write(scratch: &Scratch, board_dir: &str, h: &History) -> Result<()> {
             strings.of(&c.author),
             strings.of(&c.subject),
             strings.opt(c.action.as_deref()),
+            strings.opt(c.agent.as_deref()),
         ] {
             commits.extend_from_slice(&s.to_le_bytes());
         }
@@ -347,6 +350,7 @@ mod tests {
             author: "Ana Lima".into(),
             subject: format!("lanes: move card {i}\twith a tab"),
             action: action.map(str::to_string),
+            agent: (i == 0).then(|| "claude-code".to_string()),
             cards: vec!["abc123".into()],
             mentions: if i == 1 {
                 vec!["def456".into(), "abc123".into()]

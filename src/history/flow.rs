@@ -138,7 +138,8 @@ pub struct Flow {
     /// Lane ids in board order.
     pub lanes: Vec<String>,
     /// Per day: (YYYY-MM-DD, cards per lane in `lanes` order), archived
-    /// cards not counted. (Kept for scripts; [`Flow::days`] names them.)
+    /// cards not counted. Deprecated in JSON (removed in 0.3) for
+    /// [`Flow::days`], which names them.
     pub cfd: Vec<(String, Vec<usize>)>,
     /// The cumulative flow diagram, one object per day.
     pub days: Vec<Day>,
@@ -156,8 +157,8 @@ pub struct Flow {
     /// Of [`Flow::finished`], the cards created in a done lane: they
     /// have no journey for [`Flow::end_to_end`] to time.
     pub finished_where_created: usize,
-    /// Cards first reaching a done lane per ISO week (`2026-W47`). (Kept
-    /// for scripts; [`Flow::weeks`] names them.)
+    /// Cards first reaching a done lane per ISO week (`2026-W47`).
+    /// Deprecated in JSON (removed in 0.3) for [`Flow::weeks`].
     pub throughput: Vec<(String, usize)>,
     pub weeks: Vec<Week>,
     pub loop_backs: Vec<LoopBack>,

@@ -20,6 +20,8 @@
 
 pub mod budget;
 mod cache;
+pub mod decisions;
+pub mod deprecated;
 pub mod flow;
 pub mod html;
 pub mod query;
@@ -54,6 +56,8 @@ pub struct CommitInfo {
     pub subject: String,
     /// The action trailer, if lanes made it (`model::oplog`).
     pub action: Option<String>,
+    /// The agent that made it for its author (`Lanes-Agent`), if any.
+    pub agent: Option<String>,
     /// The card trailers.
     pub cards: Vec<String>,
     /// Card ids the message mentions as `lanes#<short id>`.
@@ -80,6 +84,7 @@ impl CardState {
             lane: &self.lane,
             verdict: self.verdict.as_deref().and_then(|v| v.parse().ok()),
             checklist: self.checklist,
+            decision: self.kind == crate::model::done::DECISION,
         }
     }
 }
@@ -247,8 +252,12 @@ impl History {
 /// A commit's facts (`generation` is set by the walk).
 pub(crate) fn commit_info(c: &git2::Commit) -> CommitInfo {
     let msg = c.message().unwrap_or("");
-    let crate::model::oplog::Trailers { action, cards, .. } =
-        crate::model::oplog::Trailers::parse(msg);
+    let crate::model::oplog::Trailers {
+        action,
+        cards,
+        agent,
+        ..
+    } = crate::model::oplog::Trailers::parse(msg);
     let mut mentions: Vec<String> = msg
         .match_indices("lanes#")
         .filter_map(|(at, tag)| {
@@ -269,8 +278,25 @@ pub(crate) fn commit_info(c: &git2::Commit) -> CommitInfo {
         author: c.author().name().unwrap_or("").to_string(),
         subject: c.summary().ok().flatten().unwrap_or("").to_string(),
         action,
+        agent,
         cards,
         mentions,
+    }
+}
+
+impl CommitInfo {
+    /// Who made it, as people read it: the author, and the agent acting
+    /// for them (`Ana Lytic via claude-code`), as journal entries say it.
+    pub fn who(&self) -> String {
+        by_with_agent(&self.author, self.agent.as_deref())
+    }
+}
+
+/// `author`, or `author via agent` when an agent acted for them.
+pub fn by_with_agent(author: &str, agent: Option<&str>) -> String {
+    match agent {
+        Some(a) if !a.is_empty() => format!("{author} via {a}"),
+        _ => author.to_string(),
     }
 }
 

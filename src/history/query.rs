@@ -1,6 +1,7 @@
 //! Questions the command line, the board screen and agents ask of the
 //! board and its history, answered once here: the hypotheses table,
-//! filtered, sorted and checked for stale verdicts.
+//! filtered, sorted and checked for stale verdicts; the decisions and
+//! what they rest on.
 
 use super::report::{self, HypothesisRow};
 use super::History;
@@ -98,4 +99,25 @@ pub fn hypotheses(
         crate::evidence::stale::check_cards(root, rows.iter().filter_map(|h| board.card(&h.id)));
     report::mark_stale(&mut rows, &stale);
     rows
+}
+
+/// Every decision, newest first, with its evidence as it stands now and
+/// the verdicts it rests on checked for staleness.
+pub fn decisions(
+    root: &Path,
+    board: &Board,
+    history: &History,
+) -> Vec<super::decisions::DecisionRow> {
+    let rows = report::hypotheses(board, history);
+    let mut out = super::decisions::decisions(board, history, &rows);
+    let rested: std::collections::BTreeSet<&str> = out
+        .iter()
+        .flat_map(|d| d.rests_on.iter().map(|e| e.id.as_str()))
+        .collect();
+    let stale = crate::evidence::stale::check_cards(
+        root,
+        rested.into_iter().filter_map(|id| board.card(id)),
+    );
+    super::decisions::mark_stale(&mut out, &stale);
+    out
 }

@@ -126,6 +126,9 @@ pub struct Entry {
     /// The action trailer of lanes' own commits; None for hand edits and
     /// plain git.
     pub action: Option<String>,
+    /// The agent that made the change for its author (the commit's
+    /// `Lanes-Agent` trailer), if one did.
+    pub agent: Option<String>,
     /// True when the commit names the card but does not change its file
     /// (training code, an experiment run).
     pub link: bool,
@@ -483,6 +486,7 @@ pub fn timeline_in(root: &Path, history: &super::History, card_id: &str) -> Resu
                 at: crate::model::date::format_timestamp(ch.time),
                 subject: c.subject.clone(),
                 action: c.action.clone(),
+                agent: c.agent.clone(),
                 link: false,
                 changes: entry_changes,
                 incomplete,
@@ -500,6 +504,7 @@ pub fn timeline_in(root: &Path, history: &super::History, card_id: &str) -> Resu
                     at: crate::model::date::format_timestamp(c.time),
                     subject: c.subject.clone(),
                     action: c.action.clone(),
+                    agent: c.agent.clone(),
                     link: true,
                     changes: Vec::new(),
                     incomplete: false,

@@ -7,7 +7,8 @@
 use super::board::{locate, root_path};
 use super::Options;
 use crate::ops::{self, Action, NewCard, Placement};
-use crate::store::{self, Board, Index};
+use crate::store::query::{Query, State};
+use crate::store::{self, Board};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerInfo};
@@ -23,6 +24,14 @@ use std::time::Duration;
 /// The longest text a call may give (a note, a title): a card file holds
 /// at most 1 MiB, and an agent's note is a paragraph.
 const MAX_TEXT: usize = 64 * 1024;
+
+/// The longest name a call may give (a card id or prefix, a lane, a
+/// label, a run): names are short.
+const MAX_NAME: usize = 1024;
+
+/// The agent's name when neither `--as` nor the client gives one: writes
+/// through the server are always an agent's.
+const UNNAMED_AGENT: &str = "mcp";
 
 /// The MCP server: its options and its tools.
 #[derive(Clone)]
@@ -42,6 +51,41 @@ fn tool_error(kind: ops::Kind, message: &str) -> CallToolResult {
         "exit_code": kind.exit_code(),
         "message": message,
     }))
+}
+
+/// A failed call as a tool error: a refusal because someone else holds
+/// the card also carries their `claim`, and `lost` when the caller held
+/// it before the last sync gave it to them.
+fn call_error(e: &ops::Error, lost: Option<&crate::sync::LostClaim>) -> CallToolResult {
+    let mut body = json!({
+        "kind": e.kind().as_str(),
+        "exit_code": e.exit_code(),
+        "message": match lost {
+            Some(l) => format!("{e}; you {}", l.describe()),
+            None => e.to_string(),
+        },
+    });
+    if let Some(h) = e.held() {
+        body["claim"] = serde_json::to_value(&h.claim).unwrap_or(Value::Null);
+    }
+    if let Some(l) = lost {
+        body["lost"] = serde_json::to_value(l).unwrap_or(Value::Null);
+    }
+    CallToolResult::structured_error(body)
+}
+
+/// Every name a call gives, bounded.
+fn names<'a>(items: impl IntoIterator<Item = Option<&'a String>>) -> Result<(), ops::Error> {
+    for n in items.into_iter().flatten() {
+        if n.len() > MAX_NAME {
+            return Err(ops::refused(format!(
+                "a name of {} bytes was given; names (cards, lanes, labels, runs) are at most {MAX_NAME} bytes",
+                n.len()
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 fn bounded(what: &str, text: &str) -> Result<(), ops::Error> {
@@ -77,6 +121,20 @@ pub struct ListArgs {
     /// Archived cards too.
     #[serde(default)]
     pub all: bool,
+    /// Only cards nobody holds a live claim on.
+    #[serde(default)]
+    pub unclaimed: bool,
+    /// Only cards someone can pick up now (as `lanes ready`): not blocked,
+    /// not done, not archived, not claimed.
+    #[serde(default)]
+    pub ready: bool,
+    /// Only cards waiting on a card that is not done.
+    #[serde(default)]
+    pub blocked: bool,
+    /// At most this many cards (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// Skip this many first (for the next page: the answer's `next_offset`).
+    pub offset: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -139,6 +197,29 @@ pub struct ResultArgs {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+pub struct ClaimArgs {
+    pub board: Option<String>,
+    pub card: String,
+    /// How long: 30m, 2h, 1h30m, 3d (default: the board's, else 2h).
+    #[serde(rename = "for")]
+    pub duration: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct VerdictArgs {
+    pub board: Option<String>,
+    pub card: String,
+    /// The run it comes from: `mlflow:RUN_ID` or `dvc:PATH#key`.
+    pub source: Option<String>,
+    /// supported, refuted, inconclusive or open (default: what the run gives).
+    pub verdict: Option<String>,
+    /// Why the verdict holds when the numbers give another.
+    pub because: Option<String>,
+    /// The run's metric key, if not the card's metric.
+    pub metric: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct HypothesesArgs {
     pub board: Option<String>,
     /// Only this verdict (open, supported, refuted, inconclusive).
@@ -177,11 +258,22 @@ pub struct BoardView {
 pub struct Cards {
     /// Cards as `lanes list --json` has them (docs/FORMAT.md).
     pub cards: Vec<Value>,
+    /// How many cards the filters select in all.
+    pub total: usize,
+    /// The `offset` of the next page; null when this is the last.
+    pub next_offset: Option<usize>,
 }
+
+/// Cards one `list` answers by default, and at most: an agent reads its
+/// answer whole, and a board of thousands of cards would fill its context.
+const LIST_PAGE: usize = 100;
+const LIST_MAX: usize = 1000;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CardView {
-    /// The card as `lanes show --json` has it (docs/FORMAT.md).
+    /// The card as `lanes show --json` has it (docs/FORMAT.md): every
+    /// field, its links both ways, whether it is blocked, ready or
+    /// claimed, its flags.
     pub card: Value,
 }
 
@@ -209,6 +301,32 @@ pub struct Recorded {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+pub struct Claimed {
+    pub card: String,
+    /// The commit made (none when nothing changed).
+    pub commit: Option<String>,
+    pub summary: String,
+    /// The card's claim now, `{by, at, until}` (null when released).
+    pub claim: Value,
+}
+
+impl Claimed {
+    fn of(o: &ops::Outcome) -> Claimed {
+        let claim = o
+            .written
+            .as_ref()
+            .and_then(|c| c.claim.as_ref())
+            .map_or(Value::Null, |c| serde_json::to_value(c).unwrap_or_default());
+        Claimed {
+            card: o.card.clone(),
+            commit: o.commit.map(|c| c.to_string()),
+            summary: o.summary.clone(),
+            claim,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Hypotheses {
     /// Rows as `lanes hypotheses --json` has them (docs/FORMAT.md).
     pub hypotheses: Vec<Value>,
@@ -226,6 +344,26 @@ impl Written {
 
 // ---------------------------------------------------------------------------
 
+/// A failed call: the error, and the caller's claim a sync gave away.
+struct Failure(ops::Error, Option<Box<crate::sync::LostClaim>>);
+
+impl<E: Into<ops::Error>> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure(e.into(), None)
+    }
+}
+
+/// A card someone else holds: when the caller held it before the last
+/// sync, that sync gave it away, and the answer says so.
+fn lost_claim(root: &Path, ctx: &ops::Context, e: ops::Error) -> Failure {
+    let lost = e.held().and_then(|h| {
+        let me = ops::claimant(ctx, root);
+        crate::sync::lost_in_last_sync(root, &h.card, &me, &h.claim, ctx.now())
+    });
+    let lost = lost.map(Box::new);
+    Failure(e, lost)
+}
+
 impl Server {
     /// Where this call's board is, who acts, and the work itself on a
     /// blocking thread; its failure as a tool error.
@@ -239,26 +377,32 @@ impl Server {
         T: Send + 'static,
         F: FnOnce(&Path, &ops::Context) -> Result<T, ops::Error> + Send + 'static,
     {
-        let roots = match board {
-            Some(_) => Vec::new(),
-            None => self.roots(rc).await,
-        };
-        let agent = self.opts.agent.clone().or_else(|| {
-            rc.peer
-                .peer_info()
-                .map(|p| p.client_info.name.clone())
-                .filter(|n| !n.trim().is_empty())
-        });
+        let roots = self.roots(rc).await;
+        let agent = self
+            .opts
+            .agent
+            .clone()
+            .or_else(|| {
+                rc.peer
+                    .peer_info()
+                    .map(|p| p.client_info.name.clone())
+                    .filter(|n| !n.trim().is_empty())
+            })
+            .unwrap_or_else(|| UNNAMED_AGENT.to_string());
         let cwd = self.opts.cwd.clone();
         let work = tokio::task::spawn_blocking(move || {
-            let root = locate(board.as_deref(), &cwd, &roots)?;
-            ops::recover(&root)?;
-            let ctx = ops::Context::from_env().with_agent(agent);
-            f(&root, &ctx)
+            let run = || -> Result<T, Failure> {
+                names([board.as_ref()])?;
+                let root = locate(board.as_deref(), &cwd, &roots)?;
+                ops::recover(&root)?;
+                let ctx = ops::Context::from_env().with_agent(Some(agent));
+                f(&root, &ctx).map_err(|e| lost_claim(&root, &ctx, e))
+            };
+            run()
         });
         match work.await {
             Ok(Ok(v)) => Ok(Json(v)),
-            Ok(Err(e)) => Err(tool_error(e.kind(), &e.to_string())),
+            Ok(Err(Failure(e, lost))) => Err(call_error(&e, lost.as_deref())),
             Err(e) => Err(tool_error(
                 ops::Kind::Failed,
                 &format!("the call failed: {e}"),
@@ -342,33 +486,54 @@ impl Server {
         .await
     }
 
-    #[tool(description = "Cards in board order, filtered as `lanes list` filters them.")]
+    #[tool(
+        description = "Cards in board order, filtered as `lanes list` filters them: `ready` for work to pick up now (not blocked, done or claimed), `blocked`, `unclaimed`. Pages of 100: see `total` and `next_offset`."
+    )]
     async fn list(
         &self,
         Parameters(a): Parameters<ListArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Cards>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, _| {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            names([a.lane.as_ref(), a.label.as_ref(), a.assignee.as_ref()])?;
             let config = store::parse_board(&store::read_board_file(root, store::BOARD_FILE)?)?;
-            let lane = match &a.lane {
-                Some(l) => Some(config.resolve_lane(l).map_err(ops::not_found)?.id.clone()),
-                None => None,
+            let state = match (a.ready, a.blocked) {
+                (true, true) => {
+                    return Err(ops::refused(
+                        "a card cannot be ready and blocked: give one of ready and blocked",
+                    )
+                    .into())
+                }
+                (true, false) => State::Ready,
+                (false, true) => State::Blocked,
+                (false, false) => State::Any,
             };
-            let keep = |h: &store::codec::Head| {
-                (a.all || !h.archived)
-                    && lane.as_ref().is_none_or(|l| h.lane == l)
-                    && a.label
-                        .as_ref()
-                        .is_none_or(|l| h.labels.contains(&l.as_str()))
-                    && a.assignee
-                        .as_ref()
-                        .is_none_or(|w| h.assignees.contains(&w.trim_start_matches('@')))
+            let query = Query {
+                label: a.label.clone(),
+                assignee: a.assignee.clone(),
+                all: a.all,
+                state,
+                unclaimed: a.unclaimed,
+                ..Query::new(&config, a.lane.as_deref(), ctx.now()).map_err(ops::not_found)?
             };
+            let skip = a.offset.unwrap_or(0);
+            let take = a.limit.unwrap_or(LIST_PAGE);
+            if take == 0 || take > LIST_MAX {
+                return Err(ops::refused(format!(
+                    "limit {take}: give from 1 to {LIST_MAX} (page on with offset)"
+                ))
+                .into());
+            }
             let mut bytes = Vec::new();
-            store::list_json(root, &config, keep, &mut bytes)?;
+            let (_, total) = query.write_json(root, &config, (skip, take), &mut bytes)?;
             let cards: Vec<Value> = serde_json::from_slice(&bytes)
                 .map_err(|e| anyhow::anyhow!("the card list is not JSON: {e}"))?;
-            Ok(Cards { cards })
+            let next_offset = (skip.saturating_add(take) < total).then(|| skip + take);
+            Ok(Cards {
+                cards,
+                total,
+                next_offset,
+            })
         })
         .await
     }
@@ -379,11 +544,10 @@ impl Server {
         Parameters(a): Parameters<CardArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<CardView>, CallToolResult> {
-        self.run(&rc, a.board, move |root, _| {
-            let index = Index::load(root)?;
-            let card = ops::lookup(&index, &a.card)?;
+        self.run(&rc, a.board, move |root, ctx| {
+            names([Some(&a.card)])?;
             Ok(CardView {
-                card: store::json::card_json(&card),
+                card: crate::cli::links::show_json(root, &a.card, ctx.now())?,
             })
         })
         .await
@@ -402,6 +566,12 @@ impl Server {
             for t in [&a.hypothesis, &a.body].into_iter().flatten() {
                 bounded("the text", t)?;
             }
+            names(
+                [a.lane.as_ref(), a.kind.as_ref(), a.metric.as_ref()]
+                    .into_iter()
+                    .chain(a.labels.iter().map(Some))
+                    .chain(a.assignees.iter().map(Some)),
+            )?;
             let direction = a
                 .direction
                 .as_deref()
@@ -423,6 +593,7 @@ impl Server {
                 baseline: number(a.baseline),
                 target: number(a.target),
                 body: a.body,
+                ..NewCard::default()
             };
             let done = ops::apply(ctx, root, Action::Add(Box::new(new)))?;
             Ok(Written::of(&done))
@@ -437,6 +608,7 @@ impl Server {
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Written>, CallToolResult> {
         self.run(&rc, a.board.clone(), move |root, ctx| {
+            names([Some(&a.card), Some(&a.lane), a.position.as_ref()])?;
             let placement = match a.position.as_deref() {
                 None => None,
                 Some("top") => Some(Placement::Top),
@@ -449,7 +621,7 @@ impl Server {
             };
             let action = Action::Move {
                 card: a.card,
-                lane: a.lane,
+                lane: Some(a.lane),
                 placement,
             };
             Ok(Written::of(&ops::apply(ctx, root, action)?))
@@ -467,6 +639,7 @@ impl Server {
     ) -> Result<Json<Written>, CallToolResult> {
         self.run(&rc, a.board.clone(), move |root, ctx| {
             bounded("the note", &a.text)?;
+            names([Some(&a.card)])?;
             let action = Action::Note {
                 card: a.card,
                 text: a.text,
@@ -485,6 +658,7 @@ impl Server {
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Recorded>, CallToolResult> {
         self.run(&rc, a.board.clone(), move |root, ctx| {
+            names([Some(&a.card), Some(&a.source), a.metric.as_ref()])?;
             let opts = crate::evidence::Options {
                 metric: a.metric,
                 ..Default::default()
@@ -504,6 +678,125 @@ impl Server {
     }
 
     #[tool(
+        description = "Claim a card: you work on it now, until a time (one commit). Refused while someone else's claim holds; claim again to renew yours."
+    )]
+    async fn claim(
+        &self,
+        Parameters(a): Parameters<ClaimArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Claimed>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            names([Some(&a.card), a.duration.as_ref()])?;
+            let for_secs = a
+                .duration
+                .as_deref()
+                .map(crate::model::claim::parse_duration)
+                .transpose()
+                .map_err(ops::refused)?;
+            let action = Action::Claim {
+                card: a.card,
+                for_secs,
+            };
+            Ok(Claimed::of(&ops::apply(ctx, root, action)?))
+        })
+        .await
+    }
+
+    #[tool(description = "Give back your claim on a card (one commit).")]
+    async fn release(
+        &self,
+        Parameters(a): Parameters<CardArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Claimed>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            names([Some(&a.card)])?;
+            let action = Action::Release { card: a.card };
+            Ok(Claimed::of(&ops::apply(ctx, root, action)?))
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Conclude a hypothesis from a run (`source`): its value becomes the result and gives the verdict, as `lanes result` does. A verdict without a run is refused."
+    )]
+    async fn verdict(
+        &self,
+        Parameters(a): Parameters<VerdictArgs>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<Recorded>, CallToolResult> {
+        self.run(&rc, a.board.clone(), move |root, ctx| {
+            names([
+                Some(&a.card),
+                a.source.as_ref(),
+                a.verdict.as_ref(),
+                a.metric.as_ref(),
+            ])?;
+            if let Some(b) = &a.because {
+                bounded("the reason", b)?;
+            }
+            let verdict = a
+                .verdict
+                .as_deref()
+                .map(str::parse::<crate::model::Verdict>)
+                .transpose()
+                .map_err(ops::refused)?;
+            match (a.source, verdict) {
+                (Some(source), v) => {
+                    if v == Some(crate::model::Verdict::Open) {
+                        return Err(ops::refused(
+                            "open claims nothing, so there is no run to cite; give it without a source",
+                        )
+                        .into());
+                    }
+                    let opts = crate::evidence::Options {
+                        metric: a.metric,
+                        because: a.because,
+                        expect: v,
+                        ..Default::default()
+                    };
+                    let (reading, done) =
+                        crate::evidence::record_result(ctx, root, &a.card, &source, &opts)?;
+                    Ok(Recorded {
+                        card: done.card.clone(),
+                        commit: done.commit.map(|c| c.to_string()),
+                        summary: done.summary.clone(),
+                        result: Some(reading.evidence.value),
+                        verdict: reading.verdict.map(|v| v.to_string()),
+                        evidence: store::json::to_json(&reading.evidence.to_value()),
+                    })
+                }
+                (None, Some(verdict)) => {
+                    // Checked in ops: without a run, only `open` (or a
+                    // board that asks no evidence of agents) passes.
+                    let action = Action::Verdict {
+                        card: a.card,
+                        verdict,
+                        result: None,
+                        because: a.because,
+                    };
+                    let done = ops::apply(ctx, root, action)?;
+                    let h = done.written.as_ref().and_then(|c| c.hypothesis.as_deref());
+                    Ok(Recorded {
+                        card: done.card.clone(),
+                        commit: done.commit.map(|c| c.to_string()),
+                        summary: done.summary.clone(),
+                        result: h
+                            .and_then(|h| h.result.as_ref())
+                            .and_then(serde_yaml::Value::as_f64),
+                        verdict: Some(verdict.to_string()),
+                        evidence: Value::Null,
+                    })
+                }
+                (None, None) => Err(ops::refused(
+                    "give the run the verdict comes from as `source` (mlflow:RUN_ID or dvc:PATH#key): its value is recorded as the result and gives the verdict",
+                )
+                .into()),
+            }
+        })
+        .await
+    }
+
+    #[tool(
         description = "Every hypothesis side by side: statement, metric, baseline, target, result, verdict, stale marks (as `lanes hypotheses --json`)."
     )]
     async fn hypotheses(
@@ -512,6 +805,7 @@ impl Server {
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Hypotheses>, CallToolResult> {
         self.run(&rc, a.board.clone(), move |root, _| {
+            names([a.verdict.as_ref(), a.lane.as_ref(), a.metric.as_ref()])?;
             let board = Board::load(root)?;
             let history = crate::history::board_history(root)?;
             let lane = match &a.lane {
@@ -548,7 +842,7 @@ impl ServerHandler for Server {
         ServerInfo::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("lanes", env!("CARGO_PKG_VERSION")))
             .with_instructions(
-                "A kanban board for research work kept in the git repository. Find work with `list`, read a card with `show`, record what you did with `note`, and conclude a hypothesis with `result` (citing a run). Each write is one git commit under your user's name, marked as made by you.".to_string(),
+                "A kanban board for research work kept in the git repository. Find work with `list` (`ready: true`: not blocked, not done, not claimed by others), `claim` a card before working on it and `release` it when you stop, read a card with `show`, record what you did with `note`, and conclude a hypothesis with `result` or `verdict`, citing the run. Each write is one git commit under your user's name, marked as made by you.".to_string(),
             )
     }
 }

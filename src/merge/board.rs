@@ -131,6 +131,35 @@ mod tests {
     }
 
     #[test]
+    fn saved_views_merge_by_name_and_are_written_back_as_they_were() {
+        let base = board("name: B\nlanes:\n  - id: a\n    title: A\n");
+        let ours = board(
+            "name: B\nlanes:\n  - id: a\n    title: A\n    wip: 3\nviews:\n  mine: \"@me\"\n",
+        );
+        let theirs_text = "name: B\nlanes:\n  - id: a\n    title: A\nkinds:\n  - task\nsettings:\n  commit: auto\nviews:\n  # the team's\n  open: {filter: \"verdict:open\", sort: -updated, later: 1}\n";
+        let theirs = board(theirs_text);
+        let (m, c) = merge_board(Some(&base), &ours, &theirs, Side::Ours);
+        assert!(c.is_empty(), "{c:?}");
+        let names: Vec<&str> = m.views.list.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["mine", "open"]);
+        assert_eq!(m.lanes[0].wip, Some(3));
+        // A field this version does not know makes that view unusable (and
+        // reported), never lost.
+        assert!(m.views.list[1].view.is_err());
+        let text = crate::store::render_board(&m, Some(theirs_text));
+        assert!(
+            text.contains("  open: {filter: \"verdict:open\", sort: -updated, later: 1}\n"),
+            "{text}"
+        );
+        assert!(text.contains("wip: 3"), "{text}");
+        // Nothing changed: nothing rewritten.
+        assert_eq!(
+            crate::store::render_board(&theirs, Some(theirs_text)),
+            theirs_text
+        );
+    }
+
+    #[test]
     fn lanes_merge_by_id() {
         let base = board("name: B\nlanes:\n  - id: a\n    title: A\n  - id: b\n    title: B\n");
         let ours = board(

@@ -12,6 +12,11 @@
 //!   (`hypothesis`, `experiment`, declared `fields`) field by field.
 //! - `lane` and `rank` are one placement: if both sides moved the card, one
 //!   placement wins whole.
+//! - `claim`: two clones that claimed the card keep the earlier claim (then
+//!   the smaller name), whole, whichever side it is on and in whatever
+//!   order clones merge; a new claim outlives a release of the old one, and
+//!   a release outlives a renewal of it. Never a conflict: the loser is
+//!   told by `lanes sync`.
 //! - The same field changed differently on both sides goes to the side the
 //!   caller names as winner; the loser's value is returned as a
 //!   [`Conflict`] so it can be recorded or asked about.
@@ -25,7 +30,7 @@ pub mod cycles;
 pub use board::merge_board;
 
 use crate::model::field::{self, Merge};
-use crate::model::Card;
+use crate::model::{Card, Claim};
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeSet;
 
@@ -193,6 +198,41 @@ fn merge_journal(
     }
 }
 
+/// Claims: see the module's comment. A value that is not a claim (a hand
+/// edit) competes by its text, so the result is still the same on every
+/// side.
+fn merge_claim(
+    base: Option<&Value>,
+    ours: Option<&Value>,
+    theirs: Option<&Value>,
+) -> Option<Value> {
+    if let Some(v) = one_sided(base, ours, theirs) {
+        return v.cloned();
+    }
+    let read = |v: Option<&Value>| v.and_then(|v| Claim::from_value(v.clone(), "claim").ok());
+    match (ours, theirs) {
+        (Some(o), Some(t)) => {
+            let earlier = match (read(Some(o)), read(Some(t))) {
+                (Some(oc), Some(tc)) => oc.order() <= tc.order(),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => sort_key(o) <= sort_key(t),
+            };
+            Some(if earlier { o } else { t }.clone())
+        }
+        // One side released it, the other claimed: a claim taken anew
+        // (not the base's, renewed) outlives the release.
+        (Some(kept), None) | (None, Some(kept)) => {
+            let renewed = match (read(base), read(Some(kept))) {
+                (Some(b), Some(k)) => b.same_taking(&k),
+                _ => false,
+            };
+            (!renewed).then(|| kept.clone())
+        }
+        (None, None) => None,
+    }
+}
+
 /// Checklist items keyed by their text.
 fn merge_checklist(
     base: Option<&Value>,
@@ -302,7 +342,8 @@ fn merge_kind(doc: Doc, path: &str, value: Option<&Value>) -> Merge {
         Doc::Card => field::merge_of(path, value),
         Doc::Board => match path {
             "kinds" => Merge::Set,
-            "settings" => Merge::Group,
+            // Saved views merge by name.
+            "settings" | "views" | "agents" => Merge::Group,
             _ => Merge::Scalar,
         },
     }
@@ -341,6 +382,7 @@ fn merge_mapping(
         };
         let (b, o, t) = (get(base, &name), ours.get(&key), theirs.get(&key));
         let merged = match merge_kind(doc, &full, o.or(t).or(b)) {
+            Merge::Claim => merge_claim(b, o, t),
             Merge::Append => merge_journal(b, o, t),
             Merge::Set => merge_set(b, o, t),
             Merge::Checklist => merge_checklist(b, o, t, winner, conflicts),
@@ -397,6 +439,43 @@ fn placement(m: Option<&Mapping>) -> Value {
         get(m, "rank").cloned().unwrap_or(Value::Null),
     );
     Value::Mapping(p)
+}
+
+/// A card that one side finished while the other claimed it: moved into
+/// a done lane (`is_done`) or given a verdict (other than open) or a new
+/// result with one since `base`. In one clone that change would have
+/// given the claim back; after the merge it does the same, so every clone
+/// ends with the finished card unclaimed. Whether it did.
+pub fn release_finished(
+    base: Option<&Card>,
+    merged: &mut Card,
+    is_done: impl Fn(&str) -> bool,
+) -> bool {
+    let Some(b) = base else {
+        return false;
+    };
+    if merged.claim.is_none() {
+        return false;
+    }
+    let into_done = merged.lane != b.lane && is_done(&merged.lane) && !is_done(&b.lane);
+    let concluded = |c: &Card| {
+        c.hypothesis.as_deref().map(|h| {
+            (
+                h.verdict,
+                h.result.clone(),
+                h.extra.get(crate::model::evidence::KEY).cloned(),
+            )
+        })
+    };
+    let verdict = merged
+        .verdict()
+        .is_some_and(|v| v != crate::model::Verdict::Open)
+        && concluded(merged) != concluded(b);
+    if into_done || verdict {
+        merged.claim = None;
+        return true;
+    }
+    false
 }
 
 /// Merge `ours` and `theirs` against `base` (None when both sides created
@@ -585,12 +664,17 @@ mod tests {
         let mut theirs = base.clone();
         theirs.depends_on = vec!["b1".into(), "d1".into()];
         theirs.relates = vec!["r1".into()];
+        base.rests_on = vec!["h1".into()];
+        ours.rests_on = vec!["h1".into(), "h2".into()];
+        theirs.rests_on = vec!["h3".into()];
         for w in [Side::Ours, Side::Theirs] {
             let m = merge_card(Some(&base), &ours, &theirs, w);
             assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
             assert_eq!(m.card.depends_on, ["b1", "c1", "d1"]);
             assert_eq!(m.card.supersedes, ["old"]);
             assert_eq!(m.card.relates, ["r1"]);
+            // h1 removed on their side, h2 and h3 added on one side each.
+            assert_eq!(m.card.rests_on, ["h2", "h3"]);
             assert_eq!(m.card.parent.as_deref(), Some("p1"));
             let swapped = merge_card(Some(&base), &theirs, &ours, w.other());
             assert_eq!(swapped.card, m.card);
@@ -609,7 +693,7 @@ mod tests {
         let text = |extra: &str| {
             let mut c = card();
             let v: Value = serde_yaml::from_str(extra).unwrap();
-            c.extra.insert("fields".into(), v);
+            c.fields = v.as_mapping().unwrap().clone();
             c
         };
         let base = text("{reviewers: [ana], priority: low}");
@@ -618,7 +702,7 @@ mod tests {
         let m = merge_card(Some(&base), &ours, &theirs, Side::Theirs);
         assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
         let want: Value = serde_yaml::from_str("{reviewers: [bo, cy], priority: high}").unwrap();
-        assert_eq!(m.card.extra.get("fields"), Some(&want));
+        assert_eq!(Some(&Value::Mapping(m.card.fields.clone())), Some(&want));
     }
 
     #[test]
@@ -632,5 +716,117 @@ mod tests {
             ours
         );
         assert_eq!(merge_card(Some(&base), &base, &ours, Side::Ours).card, ours);
+    }
+
+    fn claimed(base: &Card, by: &str, at: i64) -> Card {
+        let mut c = base.clone();
+        c.claim = Some(Claim::new(by, at, at + 7200));
+        c
+    }
+
+    /// Every order of `items`.
+    fn permutations<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
+        if items.len() <= 1 {
+            return vec![items.to_vec()];
+        }
+        let mut out = Vec::new();
+        for i in 0..items.len() {
+            let mut rest = items.to_vec();
+            let first = rest.remove(i);
+            for mut p in permutations(&rest) {
+                p.insert(0, first.clone());
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn competing_claims_keep_the_earliest_then_the_smaller_name_in_every_order() {
+        let base = card();
+        // Ana and Bo at the same second (the name decides), Cy earlier
+        // than both, Di later.
+        let clones = [
+            claimed(&base, "Bo", 1_000),
+            claimed(&base, "Ana", 1_000),
+            claimed(&base, "Cy", 999),
+            claimed(&base, "Di", 1_001),
+        ];
+        let expect = clones[2].claim.clone();
+        for order in permutations(&clones) {
+            // As syncs through one remote do: each clone merges its card
+            // with what the remote holds, the base being where they forked;
+            // either side may be "ours", and either may be the winner
+            // named for other fields.
+            let mut remote = order[0].clone();
+            for (i, next) in order[1..].iter().enumerate() {
+                let side = if i % 2 == 0 { Side::Ours } else { Side::Theirs };
+                let a = merge_card(Some(&base), next, &remote, side);
+                let b = merge_card(Some(&base), &remote, next, side.other());
+                assert_eq!(a.card, b.card, "the sides matter in {order:?}");
+                assert!(a.conflicts.is_empty(), "a claim is never a conflict");
+                remote = a.card;
+            }
+            assert_eq!(remote.claim, expect, "in {order:?}");
+            // A clone that merged earlier and merges again gets the same.
+            for c in &order {
+                let again = merge_card(Some(&base), c, &remote, Side::Ours).card;
+                assert_eq!(again.claim, expect);
+            }
+        }
+        // The same second: the smaller name.
+        let two = merge_card(Some(&base), &clones[0], &clones[1], Side::Ours);
+        assert_eq!(two.card.claim.unwrap().by, "Ana");
+    }
+
+    #[test]
+    fn a_new_claim_outlives_a_release_and_a_release_a_renewal() {
+        let held = claimed(&card(), "Ana", 1_000);
+        let mut released = held.clone();
+        released.claim = None;
+        let taken = claimed(&card(), "Bo", 2_000);
+        let mut renewed = held.clone();
+        renewed.claim = Some(Claim::new("Ana", 1_000, 99_000));
+        for w in [Side::Ours, Side::Theirs] {
+            let m = merge_card(Some(&held), &released, &taken, w);
+            assert_eq!(m.card.claim, taken.claim);
+            let m = merge_card(Some(&held), &taken, &released, w);
+            assert_eq!(m.card.claim, taken.claim);
+            let m = merge_card(Some(&held), &released, &renewed, w);
+            assert_eq!(m.card.claim, None);
+            let m = merge_card(Some(&held), &renewed, &released, w);
+            assert_eq!(m.card.claim, None);
+            assert!(m.conflicts.is_empty());
+        }
+        // A claim on one side only is taken, as any field.
+        let m = merge_card(Some(&card()), &card(), &taken, Side::Ours);
+        assert_eq!(m.card.claim, taken.claim);
+    }
+
+    #[test]
+    fn a_card_finished_on_one_side_loses_the_claim_the_other_took() {
+        let base = card();
+        let held = claimed(&base, "Ana", 1_000);
+        let mut finished = base.clone();
+        finished.lane = "shipped".into();
+        let done = |l: &str| l == "shipped";
+        for (o, t) in [(&held, &finished), (&finished, &held)] {
+            let mut m = merge_card(Some(&base), o, t, Side::Ours).card;
+            assert!(m.claim.is_some(), "the merge alone keeps it");
+            assert!(release_finished(Some(&base), &mut m, done));
+            assert_eq!((m.lane.as_str(), m.claim), ("shipped", None));
+        }
+        let mut concluded = base.clone();
+        concluded.hypothesis = Some(Box::new(crate::model::Hypothesis {
+            verdict: Verdict::Supported,
+            ..Default::default()
+        }));
+        let mut m = merge_card(Some(&base), &held, &concluded, Side::Theirs).card;
+        assert!(release_finished(Some(&base), &mut m, done));
+        assert_eq!(m.claim, None);
+        // Claiming a card that was done already (to rework it) stays.
+        let mut again = claimed(&finished, "Bo", 2_000);
+        assert!(!release_finished(Some(&finished), &mut again, done));
+        assert!(again.claim.is_some());
     }
 }

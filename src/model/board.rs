@@ -1,6 +1,8 @@
 //! The board definition: `.lanes/board.yaml`.
 
+use super::filter::Known;
 use super::value::{FieldError, FieldResult, Fields, MapBuilder};
+use super::view::{Origin, Views};
 use serde_yaml::{Mapping, Value};
 
 pub const BOARD_KEYS: &[&str] = &[
@@ -11,6 +13,9 @@ pub const BOARD_KEYS: &[&str] = &[
     "kinds",
     "settings",
     "budgets",
+    "views",
+    "fields",
+    "agents",
 ];
 
 /// Colours a label may have.
@@ -56,6 +61,37 @@ pub struct Settings {
     pub extra: Mapping,
 }
 
+/// How agents (and people) work on the board: `agents:` in board.yaml.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Agents {
+    /// Whether a verdict must cite a run (`mlflow:ID`, `dvc:PATH#key`):
+    /// `Some` as the board says, for everyone; `None` (unset): for agents
+    /// only (writes through `lanes mcp`, or with `--as`).
+    pub require_evidence: Option<bool>,
+    /// How long a claim lasts when `lanes claim` names no time (`4h`).
+    pub claim_for: Option<String>,
+    pub extra: Mapping,
+}
+
+impl Agents {
+    /// Whether a verdict given by an agent (`agent`) or a person must cite
+    /// a run.
+    pub fn evidence_required(&self, agent: bool) -> bool {
+        self.require_evidence.unwrap_or(agent)
+    }
+
+    /// The board's default claim length, in seconds.
+    pub fn claim_secs(&self) -> Option<i64> {
+        self.claim_for
+            .as_deref()
+            .and_then(|s| super::claim::parse_duration(s).ok())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.require_evidence.is_none() && self.claim_for.is_none() && self.extra.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BoardConfig {
     pub name: String,
@@ -66,9 +102,17 @@ pub struct BoardConfig {
     pub settings: Settings,
     /// What the team may spend per period (`budgets:`).
     pub budgets: Budgets,
+    /// The team's saved views (`views:`; see [`super::view`]).
+    pub views: Views,
+    /// The team's own card fields (`fields:`); none when that does not
+    /// read (reported in `problems`, kept as written).
+    pub fields: super::field::Schema,
+    /// `fields:` as written, to be written back unchanged.
+    pub fields_raw: Option<Value>,
+    pub agents: Agents,
     pub extra: Mapping,
-    /// What is wrong in board.yaml without stopping the board: a budget
-    /// or a lane colour lanes cannot read. Each is kept as written, left
+    /// What is wrong in board.yaml without stopping the board: a budget,
+    /// a lane colour or a saved view lanes cannot read. Each is kept as written, left
     /// out where it would be used, and reported by `lanes validate` (as
     /// `path:line:column`, from the field path).
     pub problems: Vec<FieldError>,
@@ -401,7 +445,9 @@ impl BoardConfig {
         }
         let mut kinds = f.strings("kinds")?;
         if kinds.is_empty() {
-            kinds = vec!["task".into(), "hypothesis".into(), "experiment".into()];
+            kinds = ["task", "hypothesis", "experiment", "decision"]
+                .map(String::from)
+                .to_vec();
         }
         let settings = match f.mapping("settings")? {
             None => Settings::default(),
@@ -424,6 +470,43 @@ impl BoardConfig {
             }
         };
         let budgets = Budgets::read(f.take("budgets"), "budgets", &mut problems);
+        let fields_raw = f.take(super::field::DECLARED);
+        let fields = match &fields_raw {
+            None | Some(Value::Null) => super::field::Schema::default(),
+            Some(v) => super::field::Schema::from_value(v.clone(), super::field::DECLARED)
+                .unwrap_or_else(|e| {
+                    problems.push(e);
+                    super::field::Schema::default()
+                }),
+        };
+        let lane_ids: Vec<String> = lanes.iter().map(|l| l.id.clone()).collect();
+        let views = Views::read(
+            f.take("views"),
+            "views",
+            Origin::Board,
+            Known {
+                lanes: &lane_ids,
+                kinds: &kinds,
+                fields: &fields,
+            },
+            &mut problems,
+        );
+        let agents = match f.mapping("agents")? {
+            None => Agents::default(),
+            Some(mut a) => {
+                let require_evidence = a.bool("require_evidence")?;
+                let path = a.path("claim_for");
+                let claim_for = a.string("claim_for")?;
+                if let Some(c) = &claim_for {
+                    super::claim::parse_duration(c).map_err(|e| FieldError::new(path, e))?;
+                }
+                Agents {
+                    require_evidence,
+                    claim_for,
+                    extra: a.rest(),
+                }
+            }
+        };
         Ok(BoardConfig {
             name,
             description,
@@ -432,6 +515,10 @@ impl BoardConfig {
             kinds,
             settings,
             budgets,
+            views,
+            fields,
+            fields_raw,
+            agents,
             extra: f.rest(),
             problems,
         })
@@ -487,6 +574,21 @@ impl BoardConfig {
         if let Some(v) = self.budgets.to_value() {
             b.put("budgets", v);
         }
+        if let Some(v) = &self.fields_raw {
+            b.put(super::field::DECLARED, v.clone());
+        }
+        if let Some(v) = self.views.to_value() {
+            b.put("views", v);
+        }
+        if !self.agents.is_empty() {
+            let mut a = MapBuilder::new();
+            if let Some(r) = self.agents.require_evidence {
+                a.put("require_evidence", Value::Bool(r));
+            }
+            a.opt_str("claim_for", &self.agents.claim_for)
+                .extra(&self.agents.extra);
+            b.put("agents", Value::Mapping(a.build()));
+        }
         b.extra(&self.extra).build()
     }
 
@@ -533,14 +635,25 @@ impl BoardConfig {
             .collect();
         match hits.as_slice() {
             [one] => Ok(one),
-            [] => Err(format!(
-                "unknown lane {query:?}; lanes are: {}",
-                self.lanes
-                    .iter()
-                    .map(|l| l.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            [] => {
+                let near = super::text::did_you_mean(
+                    query,
+                    self.lanes
+                        .iter()
+                        .flat_map(|l| [l.id.as_str(), l.title.as_str()]),
+                )
+                .and_then(|n| self.lanes.iter().find(|l| l.id == n || l.title == n))
+                .map(|l| format!("did you mean {}? ", l.id))
+                .unwrap_or_default();
+                Err(format!(
+                    "unknown lane {query:?}; {near}lanes are: {}",
+                    self.lanes
+                        .iter()
+                        .map(|l| l.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
             many => Err(format!(
                 "lane {query:?} is ambiguous: {}",
                 many.iter()
@@ -661,5 +774,30 @@ mod tests {
             m["lanes"][3]["color"],
             Value::Sequence(vec![Value::Number(1.into())])
         );
+    }
+
+    fn parse(text: &str) -> FieldResult<BoardConfig> {
+        BoardConfig::from_value(serde_yaml::from_str(text).expect("yaml"))
+    }
+
+    #[test]
+    fn the_agents_settings_are_read_checked_and_written_back() {
+        let text = "name: b\nlanes:\n  - id: a\nagents:\n  require_evidence: true\n  claim_for: 4h\n  mood: calm\n";
+        let b = parse(text).expect("board");
+        assert_eq!(b.agents.require_evidence, Some(true));
+        assert_eq!(b.agents.claim_secs(), Some(4 * 3600));
+        assert!(b.agents.evidence_required(false));
+        let again = BoardConfig::from_value(Value::Mapping(b.to_mapping())).expect("again");
+        assert_eq!(again, b);
+        // Unset: agents only, and nothing written.
+        let plain = parse("name: b\nlanes:\n  - id: a\n").expect("board");
+        assert!(plain.agents.evidence_required(true));
+        assert!(!plain.agents.evidence_required(false));
+        assert!(plain.to_mapping().get("agents").is_none());
+        let e = parse("name: b\nlanes:\n  - id: a\nagents: {claim_for: forever}\n").unwrap_err();
+        assert_eq!(e.field, "agents.claim_for");
+        let e =
+            parse("name: b\nlanes:\n  - id: a\nagents: {require_evidence: maybe}\n").unwrap_err();
+        assert_eq!(e.field, "agents.require_evidence");
     }
 }

@@ -105,6 +105,20 @@ pub struct Experiment {
     pub extra: Mapping,
 }
 
+/// What a decision card records beside its title (what was decided): the
+/// decision in full, who took it and when. What it rests on is a link
+/// (`rests_on`), what it replaces another (`supersedes`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Decision {
+    /// What was decided, and why, in full (the title says it in a line).
+    pub statement: Option<String>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When: a date (`YYYY-MM-DD`) or a timestamp.
+    pub decided_at: Option<String>,
+    pub extra: Mapping,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChecklistItem {
     pub text: String,
@@ -142,9 +156,20 @@ pub struct Card {
     pub supersedes: Vec<String>,
     /// Cards to see also (the relation reads both ways).
     pub relates: Vec<String>,
+    /// The evidence this card's conclusion rests on: the hypotheses and
+    /// experiments a decision was taken on.
+    pub rests_on: Vec<String>,
+    /// Who works on it now, until when (`lanes claim`); see
+    /// [`super::claim`].
+    pub claim: Option<super::Claim>,
     /// Boxed: most of a card's size, and cards are moved around in bulk.
     pub hypothesis: Option<Box<Hypothesis>>,
     pub experiment: Option<Box<Experiment>>,
+    pub decision: Option<Box<Decision>>,
+    /// The team's own fields (`fields:`), as the file has them; their
+    /// types are board.yaml's (`model::field::Schema`), checked by
+    /// `lanes validate` and when set.
+    pub fields: Mapping,
     pub checklist: Vec<ChecklistItem>,
     pub journal: Vec<JournalEntry>,
     pub body: Option<String>,
@@ -242,6 +267,42 @@ impl Experiment {
 
     pub fn is_empty(&self) -> bool {
         self.to_mapping().is_empty()
+    }
+}
+
+impl Decision {
+    fn from_fields(mut f: Fields) -> FieldResult<Self> {
+        let path = f.path("decided_at");
+        let decided_at = f.string("decided_at")?;
+        check_date(&decided_at, &path)?;
+        Ok(Decision {
+            statement: f.string("statement")?,
+            decided_by: f.string("decided_by")?,
+            decided_at,
+            extra: f.rest(),
+        })
+    }
+
+    fn to_mapping(&self) -> Mapping {
+        MapBuilder::new()
+            .opt_str("statement", &self.statement)
+            .opt_str("decided_by", &self.decided_by)
+            .opt_str("decided_at", &self.decided_at)
+            .extra(&self.extra)
+            .build()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statement.is_none()
+            && self.decided_by.is_none()
+            && self.decided_at.is_none()
+            && self.extra.is_empty()
+    }
+
+    /// When the decision was taken (seconds since the epoch), if it says.
+    pub fn time(&self) -> Option<i64> {
+        let at = self.decided_at.as_deref()?;
+        date::parse_timestamp(at).or_else(|| date::parse_date(at).map(|d| d * 86_400))
     }
 }
 
@@ -366,6 +427,11 @@ impl Card {
         }
         let supersedes = card_ids(&mut f, "supersedes")?;
         let relates = card_ids(&mut f, "relates")?;
+        let rests_on = card_ids(&mut f, "rests_on")?;
+        let claim = match f.take(super::claim::KEY) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(super::Claim::from_value(v, super::claim::KEY)?),
+        };
         let hypothesis = f
             .mapping("hypothesis")?
             .map(|f| Hypothesis::from_fields(f).map(Box::new))
@@ -376,6 +442,24 @@ impl Card {
             .map(|f| Experiment::from_fields(f).map(Box::new))
             .transpose()?
             .filter(|e| !e.is_empty());
+        let decision = f
+            .mapping("decision")?
+            .map(|f| Decision::from_fields(f).map(Box::new))
+            .transpose()?
+            .filter(|d| !d.is_empty());
+        let fields = match f.take(super::field::DECLARED) {
+            None | Some(Value::Null) => Mapping::new(),
+            Some(Value::Mapping(m)) => m,
+            Some(other) => {
+                return Err(FieldError::new(
+                    super::field::DECLARED,
+                    format!(
+                        "expected a mapping of the fields board.yaml declares, found {}",
+                        super::value::type_name(&other)
+                    ),
+                ))
+            }
+        };
         let checklist = f
             .list("checklist")?
             .into_iter()
@@ -402,8 +486,12 @@ impl Card {
             parent,
             supersedes,
             relates,
+            rests_on,
+            claim,
             hypothesis,
             experiment,
+            decision,
+            fields,
             checklist,
             journal,
             body,
@@ -430,7 +518,11 @@ impl Card {
         b.strings("depends_on", &self.depends_on)
             .opt_str("parent", &self.parent)
             .strings("supersedes", &self.supersedes)
-            .strings("relates", &self.relates);
+            .strings("relates", &self.relates)
+            .strings("rests_on", &self.rests_on);
+        if let Some(c) = &self.claim {
+            b.put(super::claim::KEY, c.to_value());
+        }
         if let Some(h) = &self.hypothesis {
             b.put("hypothesis", Value::Mapping(h.to_mapping()));
         }
@@ -438,6 +530,14 @@ impl Card {
             if !e.is_empty() {
                 b.put("experiment", Value::Mapping(e.to_mapping()));
             }
+        }
+        if let Some(d) = &self.decision {
+            if !d.is_empty() {
+                b.put("decision", Value::Mapping(d.to_mapping()));
+            }
+        }
+        if !self.fields.is_empty() {
+            b.put(super::field::DECLARED, Value::Mapping(self.fields.clone()));
         }
         b.seq(
             "checklist",
@@ -458,6 +558,11 @@ impl Card {
 
     pub fn short_id(&self) -> &str {
         id::short(&self.id)
+    }
+
+    /// Its claim, if one holds at `now` (an expired claim is no claim).
+    pub fn live_claim(&self, now: i64) -> Option<&super::Claim> {
+        self.claim.as_ref().filter(|c| c.is_live(now))
     }
 
     pub fn verdict(&self) -> Option<Verdict> {
@@ -555,7 +660,7 @@ mod tests {
     fn fields_are_written_in_the_tables_order() {
         // Every field set, so every key is written.
         let c = parse(
-            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
+            "id: abc123\ntitle: T\nlane: l\nrank: i\nkind: hypothesis\nlabels: [a]\nassignees: [b]\ncreated: 2026-01-01\ndue: 2026-02-01\narchived: true\ndepends_on: [d1]\nparent: p1\nsupersedes: [s1]\nrelates: [r1]\nrests_on: [h1]\nclaim: {by: Bo, at: 2026-01-01T10:00:00Z, until: 2026-01-01T12:00:00Z}\nhypothesis: {statement: s, metric: m, direction: higher, baseline: 1, target: 2, result: 3, verdict: supported}\nexperiment: {runs: [r], dataset: d, model: m, commit: c, cost: 1}\ndecision: {statement: s, decided_by: a, decided_at: 2026-01-02}\nfields: {priority: high}\nchecklist: [x]\njournal: [{at: 2026-01-01T00:00:00Z, by: a, text: t}]\nbody: b\n",
         )
         .expect("card");
         let order = |m: &Mapping, table: Vec<&str>| {
@@ -568,7 +673,7 @@ mod tests {
         };
         let m = c.to_mapping();
         order(&m, crate::model::field::top_keys().collect());
-        for group in ["hypothesis", "experiment"] {
+        for group in ["hypothesis", "experiment", "decision"] {
             let Some(Value::Mapping(g)) = m.get(group) else {
                 panic!("{group} not written");
             };

@@ -13,6 +13,8 @@ pub struct Progress<'a> {
     pub verdict: Option<Verdict>,
     /// Its checklist: (ticked, total).
     pub checklist: (usize, usize),
+    /// It records a decision (kind `decision`): taken when recorded.
+    pub decision: bool,
 }
 
 impl Card {
@@ -22,9 +24,13 @@ impl Card {
             lane: &self.lane,
             verdict: self.verdict(),
             checklist: self.checklist_progress(),
+            decision: self.kind == DECISION,
         }
     }
 }
+
+/// The kind of card that records a decision.
+pub const DECISION: &str = "decision";
 
 /// Why a card is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -33,6 +39,8 @@ pub enum Done {
     /// Its hypothesis has a verdict (supported, refuted or inconclusive):
     /// the question it asked is answered.
     Verdict,
+    /// It records a decision: taken when it was recorded.
+    Decided,
     /// It is in a done lane ([`BoardConfig::is_done_lane`]).
     Lane,
     /// Its lane has exit criteria and every item of its checklist is
@@ -45,6 +53,7 @@ impl Done {
     pub fn as_str(self) -> &'static str {
         match self {
             Done::Verdict => "verdict",
+            Done::Decided => "decided",
             Done::Lane => "done lane",
             Done::ExitMet => "exit criteria met",
         }
@@ -57,6 +66,9 @@ impl Done {
 pub fn done(config: &BoardConfig, card: &Progress) -> Option<Done> {
     if card.verdict.is_some_and(|v| v != Verdict::Open) {
         return Some(Done::Verdict);
+    }
+    if card.decision {
+        return Some(Done::Decided);
     }
     if config.is_done_lane(card.lane) {
         return Some(Done::Lane);
@@ -101,6 +113,7 @@ mod tests {
             lane,
             verdict,
             checklist,
+            decision: false,
         }
     }
 

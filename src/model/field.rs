@@ -83,6 +83,10 @@ pub enum Merge {
     Checklist,
     /// A mapping merged field by field.
     Group,
+    /// Competing claims: the earlier one is kept (then the smaller name),
+    /// whole; a new claim outlives a release, a release a renewal
+    /// ([`crate::merge`]). Never a conflict.
+    Claim,
 }
 
 /// How a person changes a field.
@@ -328,7 +332,7 @@ use Merge::{Append, Group as Nested, Placement, Scalar, Set};
 
 /// The built-in fields, in the order they are written in a card file
 /// (nested fields right after their group).
-pub static BUILTIN: [Field; 35] = [
+pub static BUILTIN: [Field; 42] = [
     Field::builtin("id", Type::Id, Scalar, "id", "the card's id", Never),
     Field::builtin(
         "title",
@@ -433,6 +437,22 @@ pub static BUILTIN: [Field; 35] = [
         "relates to",
         "cards to see also",
         Command("lanes link --relates"),
+    ),
+    Field::builtin(
+        "rests_on",
+        Type::CardIds,
+        Set,
+        "rests on",
+        "the hypotheses and experiments a decision was taken on",
+        Command("lanes link --rests-on"),
+    ),
+    Field::builtin(
+        "claim",
+        Type::Record,
+        Merge::Claim,
+        "claim",
+        "who works on it now, and until when",
+        Command("lanes claim"),
     ),
     Field::builtin(
         "hypothesis",
@@ -571,6 +591,46 @@ pub static BUILTIN: [Field; 35] = [
         Free,
     ),
     Field::builtin(
+        "decision",
+        Type::Group,
+        Nested,
+        "decision",
+        "what was decided, by whom and when",
+        Free,
+    ),
+    Field::builtin(
+        "decision.statement",
+        Type::LongText,
+        Scalar,
+        "decided",
+        "what was decided, and why, in full",
+        Free,
+    ),
+    Field::builtin(
+        "decision.decided_by",
+        Type::Person,
+        Scalar,
+        "decided by",
+        "who decided",
+        Free,
+    ),
+    Field::builtin(
+        "decision.decided_at",
+        Type::Date,
+        Scalar,
+        "decided at",
+        "when it was decided (YYYY-MM-DD)",
+        Free,
+    ),
+    Field::builtin(
+        DECLARED,
+        Type::Declared,
+        Nested,
+        "fields",
+        "the team's own fields, declared under fields: in board.yaml",
+        Free,
+    ),
+    Field::builtin(
         "checklist",
         Type::Checklist,
         Merge::Checklist,
@@ -646,6 +706,28 @@ fn is_scalar(v: &Value) -> bool {
 pub struct Schema {
     /// Declared fields, in the order board.yaml lists them.
     pub declared: Vec<Field>,
+}
+
+/// Where a declared field's shown value comes from ([`Schema::shown`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The card has it.
+    Set,
+    /// board.yaml's default (the card has none).
+    Default,
+    /// The card has it, and board.yaml does not declare it.
+    Undeclared,
+}
+
+impl Shown {
+    /// What is said after the value.
+    pub fn note(self) -> &'static str {
+        match self {
+            Shown::Set => "",
+            Shown::Default => "  (default)",
+            Shown::Undeclared => "  (not declared in board.yaml)",
+        }
+    }
 }
 
 /// The types a declared field may have, as board.yaml names them.
@@ -748,6 +830,28 @@ impl Schema {
             .or_else(|| builtin(name))
     }
 
+    /// A card's declared fields for people, in board.yaml's order: (label,
+    /// value as text, where it comes from). A declared field the card
+    /// lacks shows its default; fields board.yaml does not declare (any
+    /// more) come last, as the card has them.
+    pub fn shown(&self, fields: &Mapping) -> Vec<(String, String, Shown)> {
+        let mut out: Vec<(String, String, Shown)> = Vec::new();
+        for f in &self.declared {
+            match (fields.get(f.key.as_ref()), &f.default) {
+                (Some(v), _) => out.push((f.label.to_string(), show_value(v), Shown::Set)),
+                (None, Some(d)) => out.push((f.label.to_string(), show_value(d), Shown::Default)),
+                (None, None) => {}
+            }
+        }
+        for (k, v) in fields {
+            let Some(k) = k.as_str() else { continue };
+            if !self.declared.iter().any(|f| f.key == k) {
+                out.push((k.to_string(), show_value(v), Shown::Undeclared));
+            }
+        }
+        out
+    }
+
     /// Every field a person may set, built-in then declared.
     pub fn settable(&self) -> impl Iterator<Item = &Field> {
         BUILTIN
@@ -757,7 +861,9 @@ impl Schema {
     }
 }
 
-fn is_field_name(s: &str) -> bool {
+/// A name a team may give its own field: lower case letters, digits and
+/// `_`, starting with a letter.
+pub fn is_field_name(s: &str) -> bool {
     s.len() <= 64
         && s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.bytes()

@@ -38,14 +38,17 @@ pub enum Kind {
     Supersedes,
     /// See also (reads both ways).
     Relates,
+    /// This card's conclusion (a decision) rests on that one's evidence.
+    RestsOn,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::DependsOn,
         Kind::Parent,
         Kind::Supersedes,
         Kind::Relates,
+        Kind::RestsOn,
     ];
 
     /// The card field that stores it (a row of [`super::field::BUILTIN`]).
@@ -55,6 +58,7 @@ impl Kind {
             Kind::Parent => "parent",
             Kind::Supersedes => "supersedes",
             Kind::Relates => "relates",
+            Kind::RestsOn => "rests_on",
         }
     }
 
@@ -70,6 +74,29 @@ impl Kind {
             Kind::Parent => "is part of",
             Kind::Supersedes => "supersedes",
             Kind::Relates => "relates to",
+            Kind::RestsOn => "rests on",
+        }
+    }
+
+    /// The verb after "cannot" / "does not": `depend on`, `rest on`.
+    pub fn infinitive(self) -> &'static str {
+        match self {
+            Kind::DependsOn => "depend on",
+            Kind::Parent => "be part of",
+            Kind::Supersedes => "supersede",
+            Kind::Relates => "relate to",
+            Kind::RestsOn => "rest on",
+        }
+    }
+
+    /// How `lanes show` labels the cards it links to.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::DependsOn => "depends on",
+            Kind::Parent => "parent",
+            Kind::Supersedes => "supersedes",
+            Kind::Relates => "relates to",
+            Kind::RestsOn => "rests on",
         }
     }
 
@@ -80,6 +107,7 @@ impl Kind {
             Kind::Parent => "has part",
             Kind::Supersedes => "is superseded by",
             Kind::Relates => "relates to",
+            Kind::RestsOn => "is evidence for",
         }
     }
 
@@ -97,6 +125,7 @@ impl Card {
             Kind::Parent => self.parent.iter().map(String::as_str).collect(),
             Kind::Supersedes => self.supersedes.iter().map(String::as_str).collect(),
             Kind::Relates => self.relates.iter().map(String::as_str).collect(),
+            Kind::RestsOn => self.rests_on.iter().map(String::as_str).collect(),
         }
     }
 
@@ -114,6 +143,7 @@ impl Card {
             Kind::DependsOn => &mut self.depends_on,
             Kind::Supersedes => &mut self.supersedes,
             Kind::Relates => &mut self.relates,
+            Kind::RestsOn => &mut self.rests_on,
         };
         if list.iter().any(|x| x == id) {
             return false;
@@ -135,6 +165,7 @@ impl Card {
             Kind::DependsOn => &mut self.depends_on,
             Kind::Supersedes => &mut self.supersedes,
             Kind::Relates => &mut self.relates,
+            Kind::RestsOn => &mut self.rests_on,
         };
         let before = list.len();
         list.retain(|x| x != id);
@@ -151,6 +182,7 @@ impl Card {
             parent: self.parent.as_deref(),
             supersedes: self.links(Kind::Supersedes),
             relates: self.links(Kind::Relates),
+            rests_on: self.links(Kind::RestsOn),
         }
     }
 }
@@ -166,6 +198,7 @@ pub struct Node<'a> {
     pub parent: Option<&'a str>,
     pub supersedes: Vec<&'a str>,
     pub relates: Vec<&'a str>,
+    pub rests_on: Vec<&'a str>,
 }
 
 impl<'a> Node<'a> {
@@ -176,6 +209,7 @@ impl<'a> Node<'a> {
             Kind::Parent => self.parent.into_iter().collect(),
             Kind::Supersedes => self.supersedes.clone(),
             Kind::Relates => self.relates.clone(),
+            Kind::RestsOn => self.rests_on.clone(),
         }
     }
 }
@@ -511,6 +545,8 @@ pub struct Derived {
     children: Adj,
     superseded_by: Adj,
     related_by: Adj,
+    rests_on: Adj,
+    evidence_for: Adj,
     dead: Vec<Option<Dead>>,
     /// The nearest refuted hypothesis each card rests on, and the card it
     /// depends on towards it.
@@ -539,7 +575,7 @@ impl<'a> Graph<'a> {
         let mut parent = vec![None; n];
         // Each kind's links as (card, card it names), in card order, a
         // link repeated in a card's list kept once.
-        let mut pairs: [Vec<(Ix, Ix)>; 4] = Default::default();
+        let mut pairs: [Vec<(Ix, Ix)>; 5] = Default::default();
         for (i, node) in nodes.iter().enumerate() {
             for (k, kind) in Kind::ALL.into_iter().enumerate() {
                 let stored: &[&str] = match kind {
@@ -547,6 +583,7 @@ impl<'a> Graph<'a> {
                     Kind::Parent => node.parent.as_slice(),
                     Kind::Supersedes => &node.supersedes,
                     Kind::Relates => &node.relates,
+                    Kind::RestsOn => &node.rests_on,
                 };
                 let first = pairs[k].len();
                 for (position, &id) in stored.iter().enumerate() {
@@ -561,7 +598,7 @@ impl<'a> Graph<'a> {
                     };
                     match kind {
                         Kind::Parent => parent[i] = Some(j),
-                        Kind::Supersedes | Kind::Relates if j as usize == i => {
+                        Kind::Supersedes | Kind::Relates | Kind::RestsOn if j as usize == i => {
                             self_links.push((i, kind));
                             continue;
                         }
@@ -573,7 +610,7 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        let [deps, parents, supersedes, relates] = &pairs;
+        let [deps, parents, supersedes, relates, rests_on] = &pairs;
         let mut g = Derived {
             done: nodes
                 .iter()
@@ -592,6 +629,8 @@ impl<'a> Graph<'a> {
             superseded_by: Adj::new(n, supersedes, true),
             relates: Adj::new(n, relates, false),
             related_by: Adj::new(n, relates, true),
+            rests_on: Adj::new(n, rests_on, false),
+            evidence_for: Adj::new(n, rests_on, true),
             dead: vec![None; n],
             premise: vec![None; n],
         };
@@ -680,6 +719,16 @@ impl Derived {
     /// Cards that relate to this one (stored on them).
     pub fn related_by(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         self.related_by[i].iter().map(|&j| j as usize)
+    }
+
+    /// The cards this one rests on (a decision's evidence).
+    pub fn rests_on(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.rests_on[i].iter().map(|&j| j as usize)
+    }
+
+    /// The cards (decisions) resting on this one.
+    pub fn evidence_for(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.evidence_for[i].iter().map(|&j| j as usize)
     }
 
     /// The cards it depends on that are not done, when it is not done

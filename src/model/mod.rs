@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod card;
+pub mod claim;
 pub mod cost;
 pub mod date;
 pub mod done;
@@ -15,11 +16,13 @@ pub mod oplog;
 pub mod rank;
 pub mod text;
 pub mod value;
+pub mod view;
 
 pub use board::{
     BoardConfig, Budget, BudgetEntry, BudgetPeriod, Budgets, CommitMode, LabelDef, LaneDef,
 };
 pub use card::{Card, ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict};
+pub use claim::Claim;
 pub use done::{done, Done, Progress};
 pub use evidence::Evidence;
 pub use value::FieldError;

@@ -226,6 +226,66 @@ pub fn show_value(v: &serde_yaml::Value) -> String {
     }
 }
 
+/// `n` and the noun for it: `1 card`, `3 cards`, `0 cards`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The candidate closest to `input`, when it is close enough to be a
+/// typo of it (a few letters changed, missing, extra or swapped; any
+/// case): for "did you mean" hints. `None` when none is, or two are
+/// equally close.
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let a: Vec<char> = input.to_lowercase().chars().collect();
+    let limit = (a.len() / 3).max(1);
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for c in candidates {
+        let b: Vec<char> = c.to_lowercase().chars().collect();
+        let d = distance(&a, &b);
+        if d == 0 || d > limit {
+            continue;
+        }
+        match best {
+            Some((bd, bc)) if d == bd && bc.to_lowercase() != c.to_lowercase() => tie = true,
+            Some((bd, _)) if d >= bd => {}
+            _ => {
+                best = Some((d, c));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(_, c)| c)
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`.
+fn distance(a: &[char], b: &[char]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +335,27 @@ mod tests {
         assert_eq!(for_grid("\u{301}x"), "\\u{301}x");
         assert_eq!(for_grid("a\u{301}\u{302}\u{303}\u{304}"), "a\u{301}\u{302}");
         assert_eq!(for_grid("plain"), "plain");
+    }
+
+    #[test]
+    fn typos_find_their_word() {
+        let lanes = [
+            "business-understanding",
+            "modeling",
+            "evaluation",
+            "deployment",
+        ];
+        assert_eq!(did_you_mean("modelling", lanes), Some("modeling"));
+        assert_eq!(did_you_mean("Evalution", lanes), Some("evaluation"));
+        assert_eq!(did_you_mean("deplyoment", lanes), Some("deployment"));
+        assert_eq!(did_you_mean("training", lanes), None);
+        assert_eq!(
+            did_you_mean("modeling", lanes),
+            None,
+            "an exact match is no typo"
+        );
+        assert_eq!(did_you_mean("ab", ["ac", "ad"]), None, "a tie says nothing");
+        assert_eq!(count(1, "card", "cards"), "1 card");
+        assert_eq!(count(0, "card", "cards"), "0 cards");
     }
 }

@@ -10,6 +10,9 @@ use std::fmt;
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The words in the field's value the problem is about (a filter's
+    /// term, a lane in a list), so its position can be given exactly.
+    pub near: Option<String>,
 }
 
 impl FieldError {
@@ -17,7 +20,14 @@ impl FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
+            near: None,
         }
+    }
+
+    /// The problem is about `words` inside the field's value.
+    pub fn near(mut self, words: impl Into<String>) -> Self {
+        self.near = Some(words.into());
+        self
     }
 }
 

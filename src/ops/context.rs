@@ -22,6 +22,11 @@ pub struct Context {
     /// --as NAME`): named in journal entries ("Ana via claude-code") and in
     /// a `Lanes-Agent` trailer; the author stays the person.
     pub agent: Option<String>,
+    /// Numbers as the user typed them, by dotted field path
+    /// (`hypothesis.target`, `0.20`): a card this context writes with a
+    /// new number at that path spells it so, not as lanes would (`0.2`).
+    /// The value is the same; only the file's text keeps the spelling.
+    pub spelled: Vec<(String, String)>,
 }
 
 impl Context {
@@ -39,6 +44,7 @@ impl Context {
             at,
             who: None,
             agent: None,
+            spelled: Vec::new(),
         }
     }
 
@@ -51,12 +57,23 @@ impl Context {
                 email: email.to_string(),
             }),
             agent: None,
+            spelled: Vec::new(),
         }
     }
 
     /// The same, with an agent acting.
     pub fn with_agent(mut self, agent: Option<String>) -> Context {
         self.agent = agent.filter(|a| !a.trim().is_empty());
+        self
+    }
+
+    /// The same, with the number typed for `path` kept as `typed` (when it
+    /// is a plain number lanes would write otherwise).
+    pub fn spelling(mut self, path: &str, typed: &str) -> Context {
+        let typed = typed.trim();
+        if crate::store::yaml::canonical_if_respelled(typed).is_some() {
+            self.spelled.push((path.to_string(), typed.to_string()));
+        }
         self
     }
 

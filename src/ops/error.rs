@@ -10,7 +10,7 @@
 //! the chain once, at the boundary of `ops`.
 
 use super::ConflictError;
-pub use crate::error::{busy, not_found, refused, Busy, NotFound, Refusal, Unreadable};
+pub use crate::error::{busy, not_found, refused, Busy, Held, NotFound, Refusal, Unreadable};
 use std::fmt;
 
 /// What went wrong, by kind.
@@ -22,7 +22,8 @@ pub enum Kind {
     /// A rule said no; nothing changed.
     Refused,
     NotFound,
-    /// A field changed meanwhile; both values are in the error.
+    /// A field changed meanwhile (both values are in the error), or
+    /// someone else holds a live claim on the card.
     Conflict,
     /// Another process holds the repository; nothing changed.
     Busy,
@@ -105,6 +106,14 @@ impl Error {
         self.kind().exit_code()
     }
 
+    /// The claim another holds, when that is why the change was refused.
+    pub fn held(&self) -> Option<&Held> {
+        match self {
+            Error::Other(_, e) => e.chain().find_map(|c| c.downcast_ref::<Held>()),
+            Error::Conflict(_) => None,
+        }
+    }
+
     /// The same failure with `what` said first (`what: the failure`), as
     /// anyhow's `context`; its kind stays (a conflict's values stay in
     /// the chain, but it is no longer offered as mine/theirs).
@@ -124,7 +133,7 @@ impl Error {
             if let Some(known) = cause.downcast_ref::<Error>() {
                 return known.kind();
             }
-            if cause.is::<ConflictError>() {
+            if cause.is::<ConflictError>() || cause.is::<Held>() {
                 return Kind::Conflict;
             }
             if cause.is::<Busy>() {
@@ -139,7 +148,8 @@ impl Error {
             if cause.is::<crate::store::Problem>() || cause.is::<Unreadable>() {
                 return Kind::Problem;
             }
-            if cause.is::<Refusal>() {
+            // A verdict its numbers contradict: a rule said no.
+            if cause.is::<Refusal>() || cause.is::<crate::evidence::verdict::Disagrees>() {
                 return Kind::Refused;
             }
         }

@@ -42,12 +42,7 @@ pub(super) fn link(
         return Err(refused(format!(
             "{} cannot {} itself",
             before.short_id(),
-            match kind {
-                Kind::DependsOn => "depend on",
-                Kind::Parent => "be part of",
-                Kind::Supersedes => "supersede",
-                Kind::Relates => "relate to",
-            }
+            kind.infinitive()
         )));
     }
     let mut after = before.clone();
@@ -102,10 +97,8 @@ pub(super) fn unlink(
                 "{} does not {} {}",
                 before.short_id(),
                 match kind {
-                    Kind::DependsOn => "depend on",
                     Kind::Parent => "have the parent",
-                    Kind::Supersedes => "supersede",
-                    Kind::Relates => "relate to",
+                    _ => kind.infinitive(),
                 },
                 id::short(&id)
             );

@@ -2,6 +2,8 @@
 //! become an [`Action`]; [`apply`] validates it, writes the card file
 //! atomically and makes one commit.
 
+pub mod claim;
+pub use claim::claimant;
 mod commit;
 mod context;
 pub mod editor;
@@ -17,7 +19,7 @@ mod write;
 
 pub use commit::commit_pending;
 pub use context::Context;
-pub use error::{busy, not_found, refused, Busy, Error, Kind, NotFound, Refusal};
+pub use error::{busy, not_found, refused, Busy, Error, Held, Kind, NotFound, Refusal};
 pub use init::init_board;
 pub use message::{brief, clean_line, show_value, subject};
 pub use record::{cost_value, Record};
@@ -60,6 +62,13 @@ pub struct NewCard {
     pub baseline: Option<Value>,
     pub target: Option<Value>,
     pub body: Option<String>,
+    /// Links it starts with: (kind, the other card's id or unique prefix).
+    pub links: Vec<(crate::model::links::Kind, String)>,
+    /// What a decision records (kind `decision` when given).
+    pub decision: Option<crate::model::card::Decision>,
+    /// Fields to set, as `Action::Set` sets them (declared fields by
+    /// their own names).
+    pub set: Vec<(String, Value)>,
 }
 
 /// Everything that changes a board.
@@ -68,7 +77,8 @@ pub enum Action {
     Add(Box<NewCard>),
     Move {
         card: String,
-        lane: String,
+        /// `None`: reorder within its own lane (`placement` says where).
+        lane: Option<String>,
         placement: Option<Placement>,
     },
     /// Set fields by dotted name; a `Null` value removes the field.
@@ -104,6 +114,16 @@ pub enum Action {
         card: String,
     },
     Restore {
+        card: String,
+    },
+    /// Claim a card for `for_secs` seconds (default: the board's
+    /// `agents.claim_for`, else two hours), or renew one's own claim.
+    Claim {
+        card: String,
+        for_secs: Option<i64>,
+    },
+    /// Give back the card's claim.
+    Release {
         card: String,
     },
     /// Link `card` to `other` (stored on `card`: `lanes link X --blocks
@@ -211,6 +231,53 @@ pub enum More {
     Steps(undo::Outcome),
     /// A board was created at this root.
     Created(PathBuf),
+    /// The card was added or moved to a lane now over its WIP limit
+    /// (the change is made: a limit is a warning, as on the board).
+    OverWip(OverWip),
+}
+
+/// A lane over its WIP limit after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverWip {
+    pub lane: String,
+    /// The lane's title.
+    pub title: String,
+    pub limit: u32,
+}
+
+impl OverWip {
+    /// `Modeling is now over its WIP limit of 4`.
+    pub fn message(&self) -> String {
+        format!("{} is now over its WIP limit of {}", self.title, self.limit)
+    }
+}
+
+/// Whether `card`, just written into its lane, puts the lane over its WIP
+/// limit: the lane's other cards as `board` knew them before the write
+/// (archived ones not counted), and this one. Counting stops at the
+/// first card past the limit, so a long lane costs no more than a short
+/// one.
+fn over_wip(board: &Index, card: &Card) -> Option<OverWip> {
+    let def = board.config.lane(&card.lane)?;
+    let limit = def.wip?;
+    if card.archived {
+        return None;
+    }
+    let mut cards = 1;
+    for n in board.lane_walk(&card.lane, None, false) {
+        if n.id == card.id || board.summary(&n.id).is_none_or(|s| s.archived) {
+            continue;
+        }
+        cards += 1;
+        if cards > limit as usize {
+            break;
+        }
+    }
+    (cards > limit as usize).then(|| OverWip {
+        lane: card.lane.clone(),
+        title: def.title.clone(),
+        limit,
+    })
 }
 
 /// Apply an action to the board at `root`: the one way the board
@@ -306,7 +373,18 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             placement,
         } => {
             let old = lookup(board, &card)?;
-            let target = config.resolve_lane(&lane).map_err(not_found)?.id.clone();
+            // No lane: reorder within its own.
+            let target = match &lane {
+                Some(lane) => config.resolve_lane(lane).map_err(not_found)?.id.clone(),
+                None if placement.is_some() => old.lane.clone(),
+                None => {
+                    return Err(refused(format!(
+                        "say where {} goes: a lane, or --top, --bottom, --before or --after to reorder it in {}",
+                        old.short_id(),
+                        old.lane
+                    )))
+                }
+            };
             let placement = match placement {
                 Some(p) => p,
                 None if old.lane == target => {
@@ -332,12 +410,17 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             let mut value = old.to_value();
             let mut lines = Vec::new();
             let mut names = Vec::new();
+            let fields = fields
+                .into_iter()
+                .map(|(f, v)| set::declared(&config.fields, &old, &f, v))
+                .collect::<Result<Vec<_>>>()?;
             for (field, v) in &fields {
                 set_field(&mut value, field, v.clone(), &old)?;
                 let (name, line) = message::set_field_text(&old, field, v);
                 names.push(name);
                 lines.push(line);
             }
+            set::order_declared(&mut value, &config.fields);
             let mut card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
             lines.extend(verdict_by_hand(&old, &mut card, &fields)?);
             (Some(old), card, "edit", names.join(", "), lines.join("\n"))
@@ -407,6 +490,9 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             } else {
                 "repaired".to_string()
             };
+            if let Some(o) = &old {
+                require_evidence(ctx, config, o, &loaded.card)?;
+            }
             let base = match &old {
                 Some(o) => Base::Card(o),
                 None => Base::Broken,
@@ -485,7 +571,11 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         Action::Record(rec) => {
             let verb = rec.verb;
             let detail = rec.detail.clone();
-            let (old, card, body) = record::build(ctx, board, *rec)?;
+            let (old, mut card, mut body) = record::build(ctx, board, *rec)?;
+            if let Some(line) = claim::release_when_done(config, &old, &mut card) {
+                body.push('\n');
+                body.push_str(&line);
+            }
             return write_and_commit(
                 ctx,
                 board,
@@ -523,7 +613,31 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
             card.archived = false;
             (Some(old), card, "restore", String::new(), String::new())
         }
+        Action::Claim { card, for_secs } => {
+            let c = claim::take(ctx, board, &card, for_secs)?;
+            (Some(c.before), c.after, "claim", c.detail, c.body)
+        }
+        Action::Release { card } => match claim::give_back(ctx, board, &card)? {
+            Some(c) => (Some(c.before), c.after, "release", c.detail, c.body),
+            None => {
+                let old = lookup(board, &card)?;
+                return Ok(no_change(
+                    &old,
+                    format!("{} is not claimed", old.short_id()),
+                ));
+            }
+        },
     };
+    let (mut after, mut body) = (after, body);
+    if let Some(b) = &before {
+        require_evidence(ctx, config, b, &after)?;
+        if let Some(line) = claim::release_when_done(config, b, &mut after) {
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(&line);
+        }
+    }
     let base = match &before {
         Some(b) => Base::Card(b),
         None => Base::New,
@@ -534,7 +648,42 @@ pub fn apply_to(ctx: &Context, board: &Index, action: Action) -> Result<Outcome>
         body: &body,
         also: &[],
     };
-    write_and_commit(ctx, board, base, &after, None, said)
+    let placed = before.as_ref().is_none_or(|b| b.lane != after.lane);
+    let mut out = write_and_commit(ctx, board, base, &after, None, said)?;
+    if placed && out.written.is_some() {
+        if let Some(w) = over_wip(board, &after) {
+            out.more = More::OverWip(w);
+        }
+    }
+    Ok(out)
+}
+
+/// A verdict given without a run where the board (or, for an agent, its
+/// default) wants one: refused, saying how to cite a run. A verdict from
+/// a run goes through [`Action::Record`], which carries the evidence.
+fn require_evidence(
+    ctx: &Context,
+    config: &BoardConfig,
+    before: &Card,
+    after: &Card,
+) -> Result<()> {
+    let Some(v) = after.verdict().filter(|v| *v != Verdict::Open) else {
+        return Ok(());
+    };
+    let agent = ctx.agent.is_some();
+    if after.verdict() == before.verdict() || !config.agents.evidence_required(agent) {
+        return Ok(());
+    }
+    let why = match config.agents.require_evidence {
+        Some(_) => "this board requires it (agents.require_evidence in .lanes/board.yaml)",
+        None => {
+            "an agent's verdict must (unless .lanes/board.yaml sets agents.require_evidence: false)"
+        }
+    };
+    let id = after.short_id();
+    Err(refused(format!(
+        "a verdict must cite the run it comes from, and {why}; give the run as its source, mlflow:RUN_ID or dvc:PATH#key, and the verdict is computed from the run's value as `lanes result` does: `lanes verdict {id} {v} --source mlflow:RUN_ID` (or `lanes result {id} mlflow:RUN_ID`; through MCP, the verdict tool's `source`)"
+    )))
 }
 
 /// Write a link change: one commit in the card that stores the link,
@@ -625,8 +774,20 @@ pub fn check_card(config: &BoardConfig, card: &Card) -> Result<()> {
 
 fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     let config = &board.config;
+    // A decision goes, unless told, where the first card it rests on is.
+    let evidence_lane = || {
+        let (_, first) = new
+            .links
+            .iter()
+            .find(|(k, _)| *k == crate::model::links::Kind::RestsOn)?;
+        let id = board.resolve_id(first).ok()?;
+        Some(board.summary(&id)?.lane.clone()).filter(|l| config.lane(l).is_some())
+    };
     let lane = match &new.lane {
         Some(l) => config.resolve_lane(l).map_err(not_found)?.id.clone(),
+        None if new.decision.is_some() => {
+            evidence_lane().unwrap_or_else(|| config.lanes[0].id.clone())
+        }
         None => config.lanes[0].id.clone(),
     };
     let has_hypothesis = new.hypothesis.is_some()
@@ -637,6 +798,7 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
         || new.target.is_some();
     let kind = match new.kind {
         Some(k) => k,
+        None if new.decision.is_some() => "decision".to_string(),
         None if has_hypothesis && config.kinds.iter().any(|k| k == "hypothesis") => {
             "hypothesis".to_string()
         }
@@ -657,6 +819,20 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
     card.created = Some(date::format_date(ctx.today()));
     card.due = new.due;
     card.body = new.body;
+    for (kind, other) in &new.links {
+        let other = board.resolve_id(other)?;
+        card.add_link(*kind, &other);
+    }
+    if let Some(mut d) = new.decision {
+        // Who decided and when: the author, today, unless told.
+        if d.decided_by.is_none() {
+            d.decided_by = Some(author_name(ctx, &board.root)).filter(|n| !n.is_empty());
+        }
+        if d.decided_at.is_none() {
+            d.decided_at = Some(date::format_date(ctx.today()));
+        }
+        card.decision = Some(Box::new(d));
+    }
     if has_hypothesis || card.kind == "hypothesis" {
         card.hypothesis = Some(Box::new(Hypothesis {
             statement: new.hypothesis,
@@ -667,6 +843,15 @@ fn new_card(ctx: &Context, board: &Index, new: NewCard) -> Result<Card> {
             target: new.target,
             ..Default::default()
         }));
+    }
+    if !new.set.is_empty() {
+        let mut value = card.to_value();
+        for (f, v) in new.set {
+            let (f, v) = set::declared(&config.fields, &card, &f, v)?;
+            set_field(&mut value, &f, v, &card)?;
+        }
+        set::order_declared(&mut value, &config.fields);
+        card = Card::from_value(value).map_err(|e| anyhow!("{e}"))?;
     }
     Ok(card)
 }

@@ -38,6 +38,29 @@ pub(super) fn check_readable(rel: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// The numbers of `ctx.spelled` this write sets: those whose value
+/// differs from the card's before (a number left as it was keeps its
+/// text, whatever was typed).
+fn spelled_here(ctx: &Context, base: &Base<'_>, after: &Card) -> Vec<(String, String)> {
+    if ctx.spelled.is_empty() {
+        return Vec::new();
+    }
+    let before = match base {
+        Base::Card(b) => Some(b.to_value()),
+        Base::New | Base::Broken => None,
+    };
+    let after_value = after.to_value();
+    ctx.spelled
+        .iter()
+        .filter(|(path, _)| {
+            let now = super::set::get_field(&after_value, path);
+            let was = before.as_ref().and_then(|b| super::set::get_field(b, path));
+            matches!(now, Some(serde_yaml::Value::Number(_))) && now != was
+        })
+        .cloned()
+        .collect()
+}
+
 /// What a commit says about its change: `lanes: <verb> <card> <detail>`,
 /// then `body`; its trailers name the card and the cards in `also`.
 pub(super) struct Said<'a> {
@@ -97,7 +120,10 @@ pub(super) fn write_and_commit(
         (Base::New, Some(_)) => bail!("{rel} already exists"),
         (Base::New, None) | (Base::Broken, Some(_)) => {}
     }
-    let new_text = text.unwrap_or_else(|| store::render_card(after, current.as_deref()));
+    let new_text = text.unwrap_or_else(|| {
+        let rendered = store::render_card(after, current.as_deref());
+        store::respell_card(rendered, &spelled_here(ctx, &base, after))
+    });
     check_readable(&rel, &new_text)?;
     if current.as_deref() == Some(new_text.as_str()) {
         return Ok(no_change(

@@ -12,8 +12,8 @@
 //! card whose repeated counts disagree with it does not decode).
 
 use crate::model::{
-    card::{ChecklistItem, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
-    Card,
+    card::{ChecklistItem, Decision, Direction, Experiment, Hypothesis, JournalEntry, Verdict},
+    Card, Claim,
 };
 use serde_yaml::{Mapping, Number, Value};
 
@@ -22,7 +22,7 @@ use serde_yaml::{Mapping, Number, Value};
 /// would change: a field added, removed or moved, a new encoding of a
 /// value, a change in what parsing puts where (the golden-bytes test in
 /// this file fails until it has moved).
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 6;
 
 /// Encode a card, or `None` when it holds something the encoding does not
 /// carry (a tagged YAML value).
@@ -44,8 +44,12 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
         parent,
         supersedes,
         relates,
+        rests_on,
+        claim,
         hypothesis,
         experiment,
+        decision,
+        fields,
         checklist,
         journal,
         body,
@@ -63,12 +67,31 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
     w.opt_str(parent);
     w.strs(supersedes);
     w.strs(relates);
+    w.strs(rests_on);
     w.byte(verdict_code(card.verdict())?);
     let (ticked, total) = card.checklist_progress();
     w.len(ticked);
     w.len(total);
     w.opt_str(created);
     w.opt_str(due);
+    // The claim after `due`, so that [`head`] reads it without skipping
+    // its unknown fields.
+    match claim {
+        None => w.byte(0),
+        Some(c) => {
+            let Claim {
+                by,
+                at,
+                until,
+                extra,
+            } = c;
+            w.byte(1);
+            w.str(by);
+            w.str(at);
+            w.opt_str(until);
+            w.mapping(extra)?;
+        }
+    }
     w.opt_str(body);
     match hypothesis {
         None => w.byte(0),
@@ -122,6 +145,23 @@ pub fn encode(card: &Card) -> Option<Vec<u8>> {
             w.mapping(extra)?;
         }
     }
+    match decision {
+        None => w.byte(0),
+        Some(d) => {
+            let Decision {
+                statement,
+                decided_by,
+                decided_at,
+                extra,
+            } = &**d;
+            w.byte(1);
+            w.opt_str(statement);
+            w.opt_str(decided_by);
+            w.opt_str(decided_at);
+            w.mapping(extra)?;
+        }
+    }
+    w.mapping(fields)?;
     w.len(checklist.len());
     for item in checklist {
         let ChecklistItem { text, done, extra } = item;
@@ -162,11 +202,22 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
         parent: r.opt_string()?,
         supersedes: r.strings()?,
         relates: r.strings()?,
+        rests_on: r.strings()?,
         ..Card::default()
     };
     let progress = (r.byte()?, r.len()?, r.len()?);
     card.created = r.opt_string()?;
     card.due = r.opt_string()?;
+    card.claim = if r.flag()? {
+        Some(Claim {
+            by: r.string()?,
+            at: r.string()?,
+            until: r.opt_string()?,
+            extra: r.mapping()?,
+        })
+    } else {
+        None
+    };
     card.body = r.opt_string()?;
     if r.flag()? {
         card.hypothesis = Some(Box::new(Hypothesis {
@@ -197,6 +248,15 @@ pub fn decode(bytes: &[u8]) -> Option<Card> {
             extra: r.mapping()?,
         }));
     }
+    if r.flag()? {
+        card.decision = Some(Box::new(Decision {
+            statement: r.opt_string()?,
+            decided_by: r.opt_string()?,
+            decided_at: r.opt_string()?,
+            extra: r.mapping()?,
+        }));
+    }
+    card.fields = r.mapping()?;
     let n = r.count()?;
     card.checklist = (0..n)
         .map(|_| {
@@ -257,10 +317,37 @@ pub struct Head<'a> {
     pub parent: Option<&'a str>,
     pub supersedes: Vec<&'a str>,
     pub relates: Vec<&'a str>,
+    pub rests_on: Vec<&'a str>,
     pub verdict: Option<Verdict>,
     /// Its checklist: (ticked, total).
     pub checklist: (usize, usize),
     pub due: Option<&'a str>,
+    /// Its claim: who holds it, and until when (RFC 3339).
+    pub claim: Option<HeadClaim<'a>>,
+}
+
+/// A claim as [`Head`] borrows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadClaim<'a> {
+    pub by: &'a str,
+    pub until: Option<&'a str>,
+}
+
+impl HeadClaim<'_> {
+    /// Whether it holds at `now` (the rule of [`Claim::is_live`]).
+    pub fn is_live(&self, now: i64) -> bool {
+        self.until
+            .and_then(crate::model::date::parse_timestamp)
+            .is_none_or(|u| now < u)
+    }
+
+    /// `Bo until 2026-05-01 14:00 UTC` (the text of [`Claim::describe`]).
+    pub fn describe(&self) -> String {
+        crate::model::claim::describe(
+            self.by,
+            self.until.and_then(crate::model::date::parse_timestamp),
+        )
+    }
 }
 
 impl<'a> Head<'a> {
@@ -279,9 +366,14 @@ impl<'a> Head<'a> {
             parent: card.parent.as_deref(),
             supersedes: strs(&card.supersedes),
             relates: strs(&card.relates),
+            rests_on: strs(&card.rests_on),
             verdict: card.verdict(),
             checklist: card.checklist_progress(),
             due: card.due.as_deref(),
+            claim: card.claim.as_ref().map(|c| HeadClaim {
+                by: &c.by,
+                until: c.until.as_deref(),
+            }),
         }
     }
 
@@ -291,6 +383,7 @@ impl<'a> Head<'a> {
             lane: self.lane,
             verdict: self.verdict,
             checklist: self.checklist,
+            decision: self.kind == crate::model::done::DECISION,
         }
     }
 
@@ -304,7 +397,13 @@ impl<'a> Head<'a> {
             parent: self.parent,
             supersedes: self.supersedes.clone(),
             relates: self.relates.clone(),
+            rests_on: self.rests_on.clone(),
         }
+    }
+
+    /// Whether a claim holds on the card at `now`.
+    pub fn claimed(&self, now: i64) -> bool {
+        self.claim.as_ref().is_some_and(|c| c.is_live(now))
     }
 }
 
@@ -323,6 +422,7 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     let parent = if r.flag()? { Some(r.str()?) } else { None };
     let supersedes = r.strs()?;
     let relates = r.strs()?;
+    let rests_on = r.strs()?;
     let verdict = match r.byte()? {
         0 => None,
         n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
@@ -332,6 +432,14 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
         r.str()?; // created
     }
     let due = if r.flag()? { Some(r.str()?) } else { None };
+    let claim = if r.flag()? {
+        let by = r.str()?;
+        let _at = r.str()?;
+        let until = if r.flag()? { Some(r.str()?) } else { None };
+        Some(HeadClaim { by, until })
+    } else {
+        None
+    };
     Some(Head {
         id,
         title,
@@ -345,21 +453,24 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
         parent,
         supersedes,
         relates,
+        rests_on,
         verdict,
         checklist,
         due,
+        claim,
     })
 }
 
 /// An encoded card as a node of the link graph, read off its head
-/// without the text a graph does not need (title, labels, people).
+/// without the text a graph does not need (title, labels, people). Reads
+/// the layout as [`head`] does.
 pub fn node(bytes: &[u8]) -> Option<crate::model::links::Node<'_>> {
     let mut r = Reader { b: bytes, pos: 0 };
     let id = r.str()?;
     r.skip_str()?; // title
     let lane = r.str()?;
     r.skip_str()?; // rank
-    r.skip_str()?; // kind
+    let kind = r.str()?;
     for _ in 0..2 {
         // labels, assignees
         for _ in 0..r.count()? {
@@ -371,6 +482,7 @@ pub fn node(bytes: &[u8]) -> Option<crate::model::links::Node<'_>> {
     let parent = if r.flag()? { Some(r.str()?) } else { None };
     let supersedes = r.strs()?;
     let relates = r.strs()?;
+    let rests_on = r.strs()?;
     let verdict = match r.byte()? {
         0 => None,
         n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
@@ -382,12 +494,14 @@ pub fn node(bytes: &[u8]) -> Option<crate::model::links::Node<'_>> {
             lane,
             verdict,
             checklist,
+            decision: kind == crate::model::done::DECISION,
         },
         archived,
         depends_on,
         parent,
         supersedes,
         relates,
+        rests_on,
     })
 }
 
@@ -672,6 +786,13 @@ supersedes:
 - old1
 relates:
 - rel1
+rests_on:
+- hyp1
+claim:
+  by: Bo via claude-code
+  at: 2026-01-05T10:00:00Z
+  until: 2026-01-05T12:00:00Z
+  lease: renewable
 hypothesis:
   statement: Recency raises precision@10
   metric: precision@10
@@ -691,6 +812,14 @@ experiment:
   commit: abc123
   cost: -12
   gpu: {hours: 3.5, kind: [a100, null, true]}
+decision:
+  statement: Ship it
+  decided_by: ana
+  decided_at: 2026-01-09
+  venue: weekly review
+fields:
+  priority: high
+  effort_days: 2.5
 checklist:
 - text: hold-out check
   done: true
@@ -730,6 +859,14 @@ future_field:
         let cut = bytes.len().min(20);
         assert_eq!(placement(&bytes[..cut]), None);
         assert_eq!(node(&bytes[..cut]), None);
+        let c = h.claim.as_ref().unwrap();
+        assert_eq!(c.by, "Bo via claude-code");
+        assert!(h.claimed(parse_ts("2026-01-05T11:59:59Z")));
+        assert!(!h.claimed(parse_ts("2026-01-05T12:00:00Z")));
+    }
+
+    fn parse_ts(s: &str) -> i64 {
+        crate::model::date::parse_timestamp(s).unwrap()
     }
 
     /// Every layout [`LAYOUT_VERSION`] has named, oldest first: the version
@@ -788,6 +925,73 @@ future_field:
                 "747261666669630a6265686176657320646966666572656e746c790002060c6675747572655f6669",
                 "656c64080106066e6573746564070404010000000000000005000000000000044003fdffffffffff",
                 "ffff05000000000000f87f0407000000000000000605736576656e",
+            ),
+        ),
+        (
+            4,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310104",
+                "68797031030101010a323032362d30312d3035010a323032362d30322d3031010b46726565207465",
+                "78742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c70726563",
+                "6973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f",
+                "0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b656401",
+                "060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c69",
+                "67687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f75727305",
+                "0000000000000c4006046b696e6407030604613130300002010107536869702069740103616e6101",
+                "0a323032362d30312d303901060576656e7565060d7765656b6c7920726576696577010e686f6c64",
+                "2d6f757420636865636b0101060262790603616e610114323032362d30312d30355431303a30303a",
+                "30305a03616e61237765656b656e6420747261666669630a6265686176657320646966666572656e",
+                "746c790002060c6675747572655f6669656c64080106066e65737465640704040100000000000000",
+                "05000000000000044003fdffffffffffffff05000000000000f87f04070000000000000006057365",
+                "76656e",
+            ),
+        ),
+        (
+            5,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310104",
+                "68797031030101010a323032362d30312d3035010a323032362d30322d3031010b46726565207465",
+                "78742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c70726563",
+                "6973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1ca3f",
+                "0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b656401",
+                "060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d763301086c69",
+                "67687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f75727305",
+                "0000000000000c4006046b696e6407030604613130300002010107536869702069740103616e6101",
+                "0a323032362d30312d303901060576656e7565060d7765656b6c7920726576696577020608707269",
+                "6f72697479060468696768060b6566666f72745f64617973050000000000000440010e686f6c642d",
+                "6f757420636865636b0101060262790603616e610114323032362d30312d30355431303a30303a30",
+                "305a03616e61237765656b656e6420747261666669630a6265686176657320646966666572656e74",
+                "6c790002060c6675747572655f6669656c64080106066e6573746564070404010000000000000005",
+                "000000000000044003fdffffffffffffff05000000000000f87f0407000000000000000605736576",
+                "656e",
+            ),
+        ),
+        (
+            6,
+            concat!(
+                "0a33666b3261397137786d1e53657373696f6e2d726563656e6379206665617475726573201b5b33",
+                "316d086d6f64656c696e6701690a6879706f74686573697302067265637379730a636f6c642d7374",
+                "6172740103616e6101020464657031046465703201047061723101046f6c6431010472656c310104",
+                "68797031030101010a323032362d30312d3035010a323032362d30322d30310112426f2076696120",
+                "636c617564652d636f646514323032362d30312d30355431303a30303a30305a0114323032362d30",
+                "312d30355431323a30303a30305a0106056c65617365060972656e657761626c65010b4672656520",
+                "746578742e0a01011b526563656e63792072616973657320707265636973696f6e403130010c7072",
+                "65636973696f6e403130011376616c2f707265636973696f6e5f61745f3130010105e17a14ae47e1",
+                "ca3f0106042b3135250104ffffffffffffffff020113746865206576616c20736574206c65616b65",
+                "6401060872657669657765720602626f0101086d6c666c6f773a310109636c69636b732d76330108",
+                "6c6967687467626d01066162633132330103f4ffffffffffffff01060367707508020605686f7572",
+                "73050000000000000c4006046b696e6407030604613130300002010107536869702069740103616e",
+                "61010a323032362d30312d303901060576656e7565060d7765656b6c792072657669657702060870",
+                "72696f72697479060468696768060b6566666f72745f64617973050000000000000440010e686f6c",
+                "642d6f757420636865636b0101060262790603616e610114323032362d30312d30355431303a3030",
+                "3a30305a03616e61237765656b656e6420747261666669630a626568617665732064696666657265",
+                "6e746c790002060c6675747572655f6669656c64080106066e657374656407040401000000000000",
+                "0005000000000000044003fdffffffffffffff05000000000000f87f040700000000000000060573",
+                "6576656e",
             ),
         ),
     ];

@@ -49,7 +49,8 @@ pub fn card_json(card: &Card) -> serde_json::Value {
 
 /// The fields a card's JSON gains from the whole board (never cached: they
 /// change when another card does): its links both ways, whether it is
-/// blocked and by what, whether it is ready. The links it stores
+/// blocked and by what, whether it is ready (which a live claim on it,
+/// `claimed`, rules out: see [`super::query`]). The links it stores
 /// (`depends_on`, `parent`, `supersedes`, `relates`) are in its own JSON
 /// when it has them; `stored` says which it has, and those it lacks are
 /// given here as empty (`[]`, `null`), so that every card has every field.
@@ -57,6 +58,7 @@ pub fn link_fields(
     g: &Graph,
     id: &str,
     stored: &dyn Fn(Kind) -> bool,
+    claimed: bool,
 ) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::Value as J;
     let mut m = serde_json::Map::new();
@@ -82,21 +84,25 @@ pub fn link_fields(
     m.insert("superseded_by".into(), ids(g.superseded_by(i).collect()));
     empty(&mut m, Kind::Relates);
     m.insert("related_by".into(), ids(g.related_by(i).collect()));
+    empty(&mut m, Kind::RestsOn);
+    m.insert("evidence_for".into(), ids(g.evidence_for(i).collect()));
     m.insert("blocked".into(), J::Bool(g.is_blocked(i)));
     m.insert("blocked_by".into(), ids(g.blocked_by(i)));
-    m.insert("ready".into(), J::Bool(g.is_ready(i)));
+    m.insert("ready".into(), J::Bool(g.is_ready(i) && !claimed));
+    m.insert("claimed".into(), J::Bool(claimed));
     m
 }
 
 /// [`link_fields`] as JSON text of `"key":value` pairs, to go inside a
-/// card's object.
-pub fn link_fields_text(g: &Graph, head: &super::codec::Head) -> String {
-    let m = link_fields(g, head.id, &|k| match k {
-        Kind::DependsOn => !head.depends_on.is_empty(),
-        Kind::Parent => head.parent.is_some(),
-        Kind::Supersedes => !head.supersedes.is_empty(),
-        Kind::Relates => !head.relates.is_empty(),
-    });
+/// card's object, with its claim judged at `now`.
+pub fn link_fields_text(g: &Graph, head: &super::codec::Head, now: i64) -> String {
+    let node = head.node();
+    let m = link_fields(
+        g,
+        head.id,
+        &|k| !node.links(k).is_empty(),
+        head.claimed(now),
+    );
     inner(&serde_json::Value::Object(m))
 }
 

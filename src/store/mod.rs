@@ -7,6 +7,7 @@ pub mod codec;
 pub mod index;
 pub mod json;
 pub mod lock;
+pub mod query;
 pub mod read;
 pub mod scan;
 pub mod validate;
@@ -66,6 +67,11 @@ impl Problem {
     /// A field's problem at its place in `text` (the file at `path`).
     pub fn from_field(path: &str, text: &str, e: &FieldError) -> Self {
         let (line, column) = yaml::locate(text, &e.field);
+        let (line, column) = e
+            .near
+            .as_deref()
+            .and_then(|words| yaml::locate_near(text, line, column, words))
+            .unwrap_or((line, column));
         Problem::new(path, line, column, e.to_string())
     }
 }
@@ -160,7 +166,12 @@ pub fn parse_board(bytes: &[u8]) -> Result<BoardConfig, Problem> {
     let value =
         yaml::parse(bytes).map_err(|e| Problem::new(BOARD_FILE, e.line, e.column, e.message))?;
     let text = std::str::from_utf8(bytes).unwrap_or_default();
-    BoardConfig::from_value(value).map_err(|e| Problem::from_field(BOARD_FILE, text, &e))
+    let mut config =
+        BoardConfig::from_value(value).map_err(|e| Problem::from_field(BOARD_FILE, text, &e))?;
+    config
+        .views
+        .place(|e| Problem::from_field(BOARD_FILE, text, e).to_string());
+    Ok(config)
 }
 
 /// Render a card for writing over `previous_text` (if the file exists).
@@ -176,6 +187,21 @@ pub fn render_card(card: &Card, previous_text: Option<&str>) -> String {
         (Some(o), Some(t)) => yaml::render(Some((t, &o.card.to_mapping())), &new, &canon),
         _ => yaml::emit(&new),
     }
+}
+
+/// A rendered card's `text` with the numbers at each dotted path of
+/// `spelled` written as the user typed them (`0.20`, not `0.2`), where
+/// the card reads back the same ([`yaml::respell`]).
+pub fn respell_card(text: String, spelled: &[(String, String)]) -> String {
+    if spelled.is_empty() {
+        return text;
+    }
+    let canon = |t: &str| {
+        parse_card("", t.as_bytes())
+            .ok()
+            .map(|c| c.card.to_mapping())
+    };
+    yaml::respell(&text, spelled, &canon)
 }
 
 /// Render board.yaml.
@@ -492,9 +518,32 @@ pub fn resolve_prefix(
         .collect();
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(crate::error::not_found(format!(
-            "no card {query:?} on this board; `lanes list --all` shows every card"
-        ))),
+        [] => {
+            // A typo in a prefix: the one id whose start is a letter or two
+            // away from it.
+            let near =
+                crate::model::text::did_you_mean(&q, ids.iter().filter_map(|i| i.get(..q.len())))
+                    .and_then(|p| {
+                        let start = ids.partition_point(|i| i.as_str() < p);
+                        let mut with = ids[start..].iter().take_while(|i| i.starts_with(p));
+                        match (with.next(), with.next()) {
+                            (Some(one), None) => Some(one),
+                            _ => None,
+                        }
+                    })
+                    .map(|id| match title(id) {
+                        Some(t) => format!(
+                            "did you mean {} ({})? ",
+                            id::short(id),
+                            crate::model::text::clean_line(&t, 60)
+                        ),
+                        None => format!("did you mean {}? ", id::short(id)),
+                    })
+                    .unwrap_or_default();
+            Err(crate::error::not_found(format!(
+                "no card {query:?} on this board; {near}`lanes list --all` shows every card"
+            )))
+        }
         many => {
             if let Some(exact) = many.iter().find(|i| ***i == q) {
                 return Ok((*exact).clone());
@@ -518,7 +567,8 @@ pub fn resolve_prefix(
 /// one JSON array, straight from the card cache (no card is parsed or
 /// decoded unless its file changed), each with its links both ways and
 /// whether it is blocked ([`json::link_fields`], computed from every
-/// card's head, never cached). Returns the problems of unreadable cards.
+/// card's head, never cached; claims judged by the wall clock). Returns
+/// the problems of unreadable cards.
 pub fn list_json(
     root: &Path,
     config: &BoardConfig,
@@ -529,7 +579,13 @@ pub fn list_json(
     let all = heads.heads();
     let graph =
         crate::model::links::Graph::new(config, all.iter().map(codec::Head::node).collect());
-    heads.write_json(config, keep, |h| json::link_fields_text(&graph, h), out)
+    let now = crate::model::date::now_secs();
+    heads.write_json(
+        config,
+        keep,
+        |h| json::link_fields_text(&graph, h, now),
+        out,
+    )
 }
 
 /// Every readable card's head (id, placement, links, progress: see
@@ -574,8 +630,43 @@ impl Heads {
         more: impl Fn(&codec::Head) -> String,
         out: &mut impl Write,
     ) -> Result<Vec<Problem>> {
+        self.write_json_placed(config, keep, more, |_| 0, out)
+    }
+
+    /// [`Heads::write_json`], each lane's cards in the order `place`
+    /// gives them (a saved view's), then the board's.
+    pub fn write_json_placed(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        place: impl Fn(&codec::Head) -> usize,
+        out: &mut impl Write,
+    ) -> Result<Vec<Problem>> {
         self.snapshot
-            .write_json(&self.root, config, keep, more, out)
+            .write_json(&self.root, config, keep, more, place, out)
+    }
+
+    /// [`Heads::write_json`] of one page: of the cards `keep` selects, in
+    /// board order, the `take` after the first `skip`. Also returns how
+    /// many cards `keep` selects in all.
+    pub fn write_json_page(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        place: impl Fn(&codec::Head) -> usize,
+        page: (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<(Vec<Problem>, usize)> {
+        self.snapshot.write_json_page(
+            &self.root,
+            config,
+            |h| keep(h).then(|| place(h)),
+            more,
+            page,
+            out,
+        )
     }
 
     /// The heads, in id order.
@@ -606,12 +697,15 @@ impl Heads {
 
     /// Resolve an id or unique prefix to a full id.
     pub fn resolve_id(&self, query: &str) -> Result<String> {
-        let heads = self.heads();
+        // Titles are read only to name the cards an ambiguous prefix
+        // matches: no head is decoded otherwise.
+        let entries = &self.snapshot.entries;
         resolve_prefix(&self.snapshot.file_ids, query, |id| {
-            heads
-                .binary_search_by(|h| h.id.cmp(id))
+            let e = entries
+                .binary_search_by(|e| e.id.as_str().cmp(id))
                 .ok()
-                .map(|i| heads[i].title.to_string())
+                .and_then(|i| entries.get(i))?;
+            self.snapshot.head_of(e).map(|h| h.title.to_string())
         })
     }
 }

@@ -33,15 +33,33 @@ pub fn check_root(root: &Path) -> Result<(Vec<Problem>, Checked)> {
     let mut snapshot = cache::cards::Snapshot::load(root)?;
     if snapshot.outdated {
         let (cards, problems) = snapshot.into_cards(root, &config);
-        let problems = check_cards(root, &config, problems, cards.iter().map(Facts::of));
+        let mut problems = check_cards(root, &config, problems, cards.iter().map(Facts::of));
+        problems.extend(declared_problems(root, &config, cards.iter()));
+        problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
         let cards = cards.len();
         return Ok((problems, Checked { config, cards }));
     }
     let problems = std::mem::take(&mut snapshot.problems);
+    // The team's own fields are checked on whole cards, decoded only when
+    // board.yaml declares some.
+    let declared = if config.fields.declared.is_empty() {
+        Vec::new()
+    } else {
+        let cards: Vec<Card> = snapshot
+            .entries
+            .iter()
+            .filter_map(|e| snapshot.card(root, e).ok())
+            .collect();
+        declared_problems(root, &config, cards.iter())
+    };
     // Every card's head has what the checks read (placement, kind, links,
     // progress): no card is decoded.
     let heads = snapshot.heads();
-    let problems = check_cards(root, &config, problems, heads.iter().map(Facts::of_head));
+    let mut problems = check_cards(root, &config, problems, heads.iter().map(Facts::of_head));
+    if !declared.is_empty() {
+        problems.extend(declared);
+        problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    }
     let cards = heads.len();
     Ok((problems, Checked { config, cards }))
 }
@@ -50,12 +68,51 @@ pub fn check_root(root: &Path) -> Result<(Vec<Problem>, Checked)> {
 /// cards in unknown lanes, unknown kinds, missing or equal ranks, links to
 /// cards that do not exist, and cycles of `depends_on` or `parent` links.
 pub fn check(board: &Board) -> Vec<Problem> {
-    check_cards(
+    let mut out = check_cards(
         &board.root,
         &board.config,
         board.problems.clone(),
         board.cards.iter().map(Facts::of),
-    )
+    );
+    out.extend(declared_problems(
+        &board.root,
+        &board.config,
+        board.cards.iter(),
+    ));
+    out.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    out
+}
+
+/// Values of the team's own fields (`fields:`) that do not have the type
+/// board.yaml declares, each at its place in the card file. A field
+/// board.yaml no longer declares is kept on cards and not reported.
+fn declared_problems<'a>(
+    root: &Path,
+    config: &BoardConfig,
+    cards: impl Iterator<Item = &'a Card>,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for card in cards.filter(|c| !c.fields.is_empty()) {
+        let mut text = None;
+        for (k, v) in &card.fields {
+            let Some(name) = k.as_str() else { continue };
+            let Some(f) = config.fields.declared.iter().find(|f| f.key == name) else {
+                continue;
+            };
+            if let Err(e) = f.check(v) {
+                let rel = card_path(&card.id);
+                let text = text.get_or_insert_with(|| {
+                    read_board_file(root, &rel)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                });
+                let path = format!("{}.{name}", crate::model::field::DECLARED);
+                let (line, column) = yaml::locate(text, &path);
+                out.push(Problem::new(&rel, line, column, format!("{name}: {e}")));
+            }
+        }
+    }
+    out
 }
 
 /// What the whole-board checks read of a card.

@@ -38,6 +38,9 @@ pub struct Options {
     /// git's ssh variables, read at the top ([`Options::from_env`]): git
     /// runs with exactly these (and what a sync adds to them).
     pub ssh_env: ssh::SshEnv,
+    /// The moment claims are judged at (an `ops::Context`'s clock);
+    /// `None`: the wall clock when the sync begins.
+    pub now: Option<i64>,
 }
 
 impl Options {
@@ -58,12 +61,13 @@ impl std::fmt::Debug for Options {
             .field("interactive", &self.interactive)
             .field("progress", &self.progress.is_some())
             .field("ssh_env", &self.ssh_env)
+            .field("now", &self.now)
             .finish()
     }
 }
 
 /// A card the sync changed here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Change {
     pub id: String,
     /// added, changed or removed.
@@ -73,8 +77,59 @@ pub struct Change {
     pub authors: Vec<String>,
 }
 
+/// A claim this clone's person (or their agent) held on a card before the
+/// sync, which the sync gave to someone else: when two clones claimed the
+/// same card, the merge keeps the earlier claim in every clone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LostClaim {
+    /// The card's full id.
+    pub card: String,
+    pub title: String,
+    /// The claim held here before.
+    pub yours: model::Claim,
+    /// The claim the card holds now.
+    pub holder: model::Claim,
+    /// The claim kept had already ended when the sync ran (an earlier
+    /// claim that expired offline): the card is free to claim again.
+    pub holder_expired: bool,
+}
+
+impl LostClaim {
+    /// `lost the claim on 3fk2a9 Title to Bo until 2026-05-01 14:00 UTC
+    /// (claimed 10:00 UTC, before yours of 10:05 UTC)`.
+    pub fn describe(&self) -> String {
+        let (h, y) = (&self.holder, &self.yours);
+        let why = if h.at_secs() < y.at_secs() {
+            format!(
+                "claimed {}, before yours of {}",
+                model::claim::minute(h.at_secs()),
+                model::claim::minute(y.at_secs())
+            )
+        } else if h.at_secs() == y.at_secs() {
+            format!(
+                "claimed at the same moment as yours, {}, and {:?} sorts first",
+                model::claim::minute(h.at_secs()),
+                h.by
+            )
+        } else {
+            format!("claimed {}", model::claim::minute(h.at_secs()))
+        };
+        let free = if self.holder_expired {
+            "; that claim has ended since, so the card is free: claim it again"
+        } else {
+            ""
+        };
+        format!(
+            "lost the claim on {} {} to {} ({why}){free}",
+            id::short(&self.card),
+            crate::ops::clean_line(&self.title, 60),
+            crate::ops::clean_line(&h.describe(), 100)
+        )
+    }
+}
+
 /// What a sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     pub remote: String,
     pub branch: String,
@@ -95,6 +150,8 @@ pub struct Report {
     /// Commits here and not on the remote, and the other way round, after.
     pub ahead: usize,
     pub behind: usize,
+    /// Claims of this clone's person that the sync gave to another.
+    pub lost_claims: Vec<LostClaim>,
 }
 
 impl Report {
@@ -113,6 +170,15 @@ impl Report {
                 self.changed.len(),
                 plural(self.changed.len())
             ));
+        }
+        match self.lost_claims.as_slice() {
+            [] => {}
+            [one] => parts.push(format!(
+                "lost the claim on {} to {}",
+                id::short(&one.card),
+                crate::ops::clean_line(&one.holder.by, 60)
+            )),
+            many => parts.push(format!("lost {} claims", many.len())),
         }
         if !self.conflicts.is_empty() {
             parts.push(format!(
@@ -336,6 +402,9 @@ pub fn sync(root: &Path, opts: &Options) -> Result<Report> {
     let end = head_oid(&repo)?;
     if end != start {
         report.changed = changed_cards(&repo, &board_dir, start, end)?;
+        let now = opts.now.unwrap_or_else(date::now_secs);
+        report.lost_claims =
+            lost_claims(&repo, &board_dir, (start, end), &me, now, &report.changed);
     }
     if let Ok(t) = repo.refname_to_id(&tracking) {
         let (a, b) = repo.graph_ahead_behind(end, t)?;
@@ -815,6 +884,8 @@ fn merge(
     let o = blobs_in(&oc.tree()?)?;
     let t = blobs_in(&tc.tree()?)?;
     let paths: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
+    let (ot, tt) = (oc.tree()?, tc.tree()?);
+    let done_lane = done_lanes(repo, board_dir, [&ot, &tt]);
     let mut merged_cards = Vec::new();
     // Cards placed (added or moved) on one side only, with their result:
     // two such cards from different sides may share a rank.
@@ -863,6 +934,7 @@ fn merge(
                     },
                 ),
                 path,
+                done_lane: &done_lane,
             };
             let (res, extra) = merge_file(&ctx, rel, bo, oo, to, report)?;
             for (p, oid) in extra {
@@ -1104,6 +1176,24 @@ struct Ctx<'a> {
     lineage: (Lineage, Lineage),
     /// The file's path in the repository.
     path: &'a str,
+    /// Whether a lane is a done lane, on either side's board.
+    done_lane: &'a dyn Fn(&str) -> bool,
+}
+
+/// Whether `lane` is a done lane of the board.yaml in either tree (the
+/// same answer on every clone, whichever side it merges from).
+fn done_lanes(repo: &Repository, board_dir: &str, trees: [&Tree; 2]) -> impl Fn(&str) -> bool {
+    let path = format!(
+        "{board_dir}{}",
+        store::BOARD_FILE.trim_start_matches(&format!("{BOARD_DIR}/"))
+    );
+    let configs: Vec<model::BoardConfig> = trees
+        .iter()
+        .filter_map(|t| t.get_path(Path::new(&path)).ok())
+        .filter_map(|e| blob_text(repo, Some(e.id())))
+        .filter_map(|b| store::parse_board(&b).ok())
+        .collect();
+    move |lane: &str| configs.iter().any(|c| c.is_done_lane(lane))
 }
 
 /// A merged file's blob (None: deleted) and extra files to add.
@@ -1202,6 +1292,7 @@ fn merge_file(
             (Some(oc), Some(tc)) => {
                 let m = merge::merge_card(bc.as_ref(), &oc, &tc, ctx.winner);
                 let mut card = m.card;
+                merge::release_finished(bc.as_ref(), &mut card, ctx.done_lane);
                 if !m.conflicts.is_empty() {
                     let who = |c: &merge::Conflict, side: Side| {
                         let (line, v) = match side {
@@ -1437,6 +1528,73 @@ fn changed_cards(repo: &Repository, board_dir: &str, from: Oid, to: Oid) -> Resu
     Ok(out)
 }
 
+/// Claims `me` (or an agent acting for them) held on the changed cards at
+/// `from` that another holds at `to`.
+fn lost_claims(
+    repo: &Repository,
+    board_dir: &str,
+    (from, to): (Oid, Oid),
+    me: &str,
+    now: i64,
+    changed: &[Change],
+) -> Vec<LostClaim> {
+    let card_at = |commit: Oid, id: &str| -> Option<Card> {
+        let path = format!("{board_dir}cards/{id}.yaml");
+        let tree = repo.find_commit(commit).ok()?.tree().ok()?;
+        let blob = tree.get_path(Path::new(&path)).ok()?.id();
+        let text = blob_text(repo, Some(blob))?;
+        store::parse_card(&path, &text).ok().map(|l| l.card)
+    };
+    changed
+        .iter()
+        .filter(|c| c.what == "changed")
+        .filter_map(|c| {
+            let before = card_at(from, &c.id)?;
+            let yours = before.claim.filter(|y| y.is_of_person(me))?;
+            let after = card_at(to, &c.id)?;
+            let holder = after.claim.filter(|h| h.by != yours.by)?;
+            Some(LostClaim {
+                card: c.id.clone(),
+                title: after.title,
+                yours,
+                holder_expired: !holder.is_live(now),
+                holder,
+            })
+        })
+        .collect()
+}
+
+/// The claim `by` held on card `id` when the last sync began, if that
+/// sync gave it to another and another holds it now (`holder`): what an
+/// agent is told when it claims again after a sync.
+pub fn lost_in_last_sync(
+    root: &Path,
+    id: &str,
+    by: &str,
+    holder: &model::Claim,
+    now: i64,
+) -> Option<LostClaim> {
+    let repo = git::open(root).ok()?;
+    let scratch = crate::store::cache::Scratch::in_git_dir(repo.path());
+    let text = std::fs::read_to_string(scratch.file(crate::store::cache::LAST_SYNC)).ok()?;
+    let before = Oid::from_str(text.split_whitespace().nth(1)?).ok()?;
+    let prefix = git::repo_path(&repo, root, "").ok()?;
+    let path = format!("{prefix}{BOARD_DIR}/cards/{id}.yaml");
+    let tree = repo.find_commit(before).ok()?.tree().ok()?;
+    let blob = tree.get_path(Path::new(&path)).ok()?.id();
+    let card = store::parse_card(&path, &blob_text(&repo, Some(blob))?)
+        .ok()?
+        .card;
+    let yours = card.claim.filter(|y| y.by == by && y.by != holder.by)?;
+    Some(LostClaim {
+        card: id.to_string(),
+        title: card.title,
+        yours,
+        holder_expired: !holder.is_live(now),
+        holder: holder.clone(),
+    })
+}
+
 /// The commits a plain-git merge of a board file is between, as the merge
 /// driver learns them: HEAD, and the commit being merged in.
 #[derive(Debug, Clone, Default)]
@@ -1483,6 +1641,16 @@ pub fn merge_driver(
             (Ok(o), Ok(t)) => {
                 let m = merge::merge_card(bc.as_ref(), &o, &t, Side::Ours);
                 let mut card = m.card;
+                // The board as this work tree has it (git runs drivers at
+                // its top).
+                let board = rel
+                    .rsplit_once("cards/")
+                    .map(|(dir, _)| format!("{dir}board.yaml"))
+                    .and_then(|p| std::fs::read(p).ok())
+                    .and_then(|b| store::parse_board(&b).ok());
+                if let Some(board) = board {
+                    merge::release_finished(bc.as_ref(), &mut card, |l| board.is_done_lane(l));
+                }
                 // Links one side made that may close a cycle with the rest
                 // of the board (most merges have none: no repository read).
                 let candidates = cycles::driver_candidates(&o, &t, &card);

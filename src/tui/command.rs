@@ -114,7 +114,10 @@ key_commands! {
     Archive "archive" ChangeCards card ["x"] "archive the card";
     Undo "undo" ChangeCards any ["u"] "undo your last change, again for the one before (a new commit each)";
     Redo "redo" ChangeCards any ["Ctrl+r"] "redo what undo took back (a new commit)";
-    Filter "filter" Views any ["/"] "filter: text, label:x, @who, kind:x, verdict:x, lane:x, ready, blocked";
+    Palette "palette" Views any [":", "Ctrl+p"] "command palette: find any action by name, Enter runs it";
+    Filter "filter" Views any ["/"] "filter: text, label:x, @who, kind:x, verdict:x, lane:x, is:stale, ready, blocked";
+    View "view" Views any ["1", "2", "3", "4", "5", "6", "7", "8", "9"] "show saved view N (views: in board.yaml and your config)";
+    AllCards "all-cards" Views any ["0"] "leave the view: all cards again";
     Lane "lane" Views any ["d"] "the lane's exit criteria (definition of done) and WIP";
     History "history" Views card ["i"] "the card's history, field by field";
     Links "links" Views card ["b"] "what the card depends on and what depends on it, parts too; Enter goes to one";

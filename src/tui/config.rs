@@ -1,4 +1,5 @@
-//! The user's config file (`<config dir>/config.yaml`): keymap and theme.
+//! The user's config file (`<config dir>/config.yaml`): keymap and theme
+//! (its saved views and `me:` are read by the library, `crate::config`).
 //!
 //! ```yaml
 //! keys:
@@ -21,6 +22,11 @@ struct File {
     keys: BTreeMap<String, OneOrMany>,
     theme: BTreeMap<String, String>,
     sync_every_minutes: Option<u64>,
+    /// Read by the library (`crate::config`): saved views and who `@me` is.
+    #[allow(dead_code)]
+    views: Option<serde_yaml::Value>,
+    #[allow(dead_code)]
+    me: Option<serde_yaml::Value>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -32,7 +38,7 @@ enum OneOrMany {
 
 /// Where the config file lives.
 pub fn path() -> Option<PathBuf> {
-    crate::config_dir().map(|d| d.join("config.yaml"))
+    crate::config::path()
 }
 
 /// The user's auto-sync interval in minutes, if set.

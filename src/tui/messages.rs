@@ -47,6 +47,8 @@ pub enum About {
     Sync,
     /// The user's config file.
     Config,
+    /// Saved views lanes cannot use (in board.yaml or the config file).
+    Views,
 }
 
 /// The message on the status line.

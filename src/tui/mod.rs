@@ -53,15 +53,27 @@ pub fn run(root: &Path) -> Result<()> {
     // whole board (input waits for it, a few tens of milliseconds).
     let rows = ratatui::crossterm::terminal::size().map_or(50, |(_, h)| h);
     let board = Board::load_top(root, usize::from(rows).max(24))?;
-    let (keymap, theme, problems) = config::load();
+    let (keymap, theme, mut problems) = config::load();
     let mut app = App::new(root.to_path_buf(), board, keymap, theme);
+    // The user's own views, and who `@me` is.
+    let personal = crate::config::read().unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    });
+    app.me = crate::config::me(personal.as_ref(), root);
+    app.personal = personal;
+    app.refresh_views();
+    app.rebuild();
     if !problems.is_empty() {
         // All of them, whole: the message opens above the status line.
-        app.say(
-            format!("config file:\n{}", problems.join("\n")),
-            app::Level::Error,
-            Some(app::About::Config),
-        );
+        let mut text = format!("config file:\n{}", problems.join("\n"));
+        if !app.view_problems.is_empty() {
+            text.push_str(&format!(
+                "\nsaved views lanes cannot use (the others work):\n{}",
+                app.view_problems.join("\n")
+            ));
+        }
+        app.say(text, app::Level::Error, Some(app::About::Config));
     }
 
     let (tx, rx) = mpsc::channel::<Event>();

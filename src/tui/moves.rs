@@ -196,7 +196,7 @@ pub fn resolve(index: &Index, intent: &Intent) -> Result<Result<Action, Moved>> 
     };
     Ok(Ok(Action::Move {
         card: card.id,
-        lane,
+        lane: Some(lane),
         placement: Some(placement),
     }))
 }

@@ -47,6 +47,7 @@ pub const SCRUBBED: &[&str] = &[
     "LANES_BOARD",
     "LANES_CONFIG_DIR",
     "LANES_WATCH",
+    "LANES_COMPLETE",
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",

@@ -61,11 +61,13 @@ macro_rules! ptr {
 
 // The sections, declared after `ptr!`, which they use.
 mod budgets;
+mod decisions;
 mod flow;
 mod hypotheses;
 mod work;
 
 use budgets::{budgets, costs};
+use decisions::decisions;
 use flow::{blocked, cumulative_flow, throughput, times, where_things_stand};
 use hypotheses::{hypotheses, learned, resting};
 use work::{aging, attention, loop_backs, people};
@@ -86,7 +88,7 @@ struct Page<'a> {
 type Section = fn(&mut Page);
 
 /// The page's sections, in order: (anchor, heading, the function). A new
-/// section (decisions) is one function and one line here.
+/// section is one function and one line here.
 const SECTIONS: &[(&str, &str, Section)] = &[
     ("where", "Where things stand", where_things_stand),
     ("flow", "Cumulative flow", cumulative_flow),
@@ -97,6 +99,7 @@ const SECTIONS: &[(&str, &str, Section)] = &[
     ("hypotheses", "Hypotheses tested", hypotheses),
     ("learned", "What we learned", learned),
     ("resting", "Work resting on refuted premises", resting),
+    ("decisions", "Decisions", decisions),
     ("blocked", "Flow efficiency", blocked),
     ("budgets", "Budgets", budgets),
     ("costs", "Costs", costs),
@@ -191,6 +194,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .sw.line{height:3px;vertical-align:3px}
 .chip{display:inline-block;border-radius:9px;padding:0 7px;font-size:11px;color:#fff;margin:1px 2px 1px 0;white-space:nowrap}
 .v{font-weight:600;white-space:nowrap}
+.warn{color:var(--warn)}
 .v.supported{color:var(--ok)}.v.refuted{color:var(--bad)}.v.inconclusive{color:var(--warn)}.v.open{color:var(--muted)}
 .stale{color:var(--bad);font-size:12px}
 .over{color:var(--bad);font-weight:600}

@@ -21,6 +21,10 @@ pub struct HypothesisRow {
     pub statement: String,
     pub metric: String,
     pub direction: String,
+    /// The baseline, target and result as text, for tables. In JSON these
+    /// three are deprecated (removed in 0.3, see
+    /// [`deprecated`](super::deprecated)): [`HypothesisRow::values`] has
+    /// them typed.
     pub baseline: String,
     pub target: String,
     pub result: String,
@@ -28,14 +32,22 @@ pub struct HypothesisRow {
     /// Why the verdict holds when its numbers give another one
     /// (`hypothesis.rationale`), if a reason was given.
     pub rationale: Option<String>,
+    /// `experiment.cost` as text ("" when none), for tables; deprecated
+    /// in JSON for [`HypothesisRow::experiment_cost`].
     pub cost: String,
+    /// `experiment.cost` as an amount and its unit (`unit` null for a
+    /// plain number); `None` when the card has none, or none lanes can
+    /// read as an amount.
+    pub experiment_cost: Option<Cost>,
     pub owner: String,
     pub lane: String,
-    /// Verdict changes over time: (date, verdict). (Kept for scripts;
-    /// [`HypothesisRow::verdict_history`] names the fields.)
+    /// Verdict changes over time: (date, verdict). Deprecated in JSON
+    /// for [`HypothesisRow::verdict_history`], which names the fields.
     pub verdicts: Vec<(String, String)>,
     /// Commits that changed the card.
     pub revisions: usize,
+    /// The day the card last changed ("" if never), for tables;
+    /// deprecated in JSON for [`HypothesisRow::updated_at`].
     pub updated: String,
     /// Baseline, target and result as the card has them: numbers as JSON
     /// numbers, text as strings, `null` when absent.
@@ -119,10 +131,39 @@ pub struct StaleVerdict {
     pub why: Vec<String>,
 }
 
+/// The decisions a report over `[since, until]` shows: those taken in
+/// it, and older ones still in force whose evidence moved.
+fn report_decisions(
+    all: &[super::decisions::DecisionRow],
+    since: i64,
+    until: i64,
+) -> Vec<super::decisions::DecisionRow> {
+    let (first, last) = (since.div_euclid(86_400), until.div_euclid(86_400));
+    all.iter()
+        .filter(|d| {
+            let day = d.decided_at.as_deref().and_then(|a| {
+                date::parse_date(a)
+                    .or_else(|| date::parse_timestamp(a).map(|t| t.div_euclid(86_400)))
+            });
+            let taken = day.is_some_and(|day| day >= first && day <= last);
+            let before_end = day.is_none_or(|day| day <= last);
+            taken || (before_end && !d.is_superseded() && !d.flags.is_empty())
+        })
+        .cloned()
+        .collect()
+}
+
 /// Mark the report's stale verdicts, and list every stale one on the board.
 pub fn mark_report_stale(rep: &mut Report, board: &Board, stale: &HashMap<String, Vec<String>>) {
     mark_stale(&mut rep.tested, stale);
     mark_stale(&mut rep.refuted, stale);
+    super::decisions::mark_stale(&mut rep.all_decisions, stale);
+    if let (Some(since), Some(until)) = (
+        date::parse_date(&rep.since).map(|d| d * 86_400),
+        date::parse_date(&rep.until).map(|d| d * 86_400),
+    ) {
+        rep.decisions = report_decisions(&rep.all_decisions, since, until);
+    }
     rep.stale_verdicts = board
         .cards
         .iter()
@@ -233,6 +274,12 @@ pub fn hypotheses(board: &Board, history: &History) -> Vec<HypothesisRow> {
                     .as_ref()
                     .map(|e| v(&e.cost))
                     .unwrap_or_default(),
+                experiment_cost: c.experiment.as_ref().and_then(|e| cost_of(&e.cost)).map(
+                    |(amount, unit)| Cost {
+                        unit: Some(unit).filter(|u| !u.is_empty()),
+                        amount,
+                    },
+                ),
                 owner: c.assignees.join(", "),
                 lane: c.lane.clone(),
                 verdicts: history
@@ -314,7 +361,9 @@ pub struct Report {
     /// Per author: lanes actions (add, move, note, verdict, ...) in the period.
     pub people: BTreeMap<String, BTreeMap<String, usize>>,
     /// The fields above that are bare tuples or keyed by "", with named
-    /// fields (the tuples stay for scripts that read them).
+    /// fields. In JSON `lanes`, `overdue`, `over_wip`, `cost_in_period`
+    /// and `cost_total` are deprecated for these (removed in 0.3, see
+    /// [`deprecated`](super::deprecated)).
     pub lane_counts: Vec<LaneCount>,
     pub over_wip_lanes: Vec<LaneCount>,
     pub overdue_cards: Vec<Overdue>,
@@ -357,6 +406,13 @@ pub struct Report {
     pub aging_lanes: Vec<AgingLane>,
     /// Each budget board.yaml declares against its spend.
     pub budgets: Vec<super::budget::BudgetStatus>,
+    /// Decisions taken in the period, and older ones (not superseded)
+    /// whose evidence moved since: newest first.
+    pub decisions: Vec<super::decisions::DecisionRow>,
+    /// Every decision on the board, to choose [`Report::decisions`] from
+    /// once stale verdicts are known.
+    #[serde(skip)]
+    all_decisions: Vec<super::decisions::DecisionRow>,
     /// Budgets (and other board.yaml fields) that cannot be read, as
     /// `path:line:column: message`: left out above.
     pub board_problems: Vec<String>,
@@ -579,6 +635,7 @@ pub fn report(
     until: i64,
 ) -> anyhow::Result<Report> {
     let rows = hypotheses(board, history);
+    let all_decisions = super::decisions::decisions(board, history, &rows);
     let in_period = |d: &str| {
         date::parse_date(d)
             .is_some_and(|d| d * 86_400 >= since.div_euclid(86_400) * 86_400 && d * 86_400 <= until)
@@ -704,7 +761,7 @@ pub fn report(
         }
         let action = c.action.clone().unwrap_or_else(|| "other".to_string());
         *people
-            .entry(c.author.clone())
+            .entry(c.who())
             .or_default()
             .entry(action)
             .or_default() += 1;
@@ -818,6 +875,8 @@ pub fn report(
         finished: flow.finished,
         aging_lanes,
         budgets: super::budget::statuses(&board.root, &board.config, history, since, until)?,
+        decisions: report_decisions(&all_decisions, since, until),
+        all_decisions,
         board_problems,
     })
 }

@@ -352,6 +352,7 @@ pub fn markdown(r: &Report) -> String {
             }
         );
     }
+    out.push_str(&crate::history::decisions::markdown(&r.decisions));
     let _ = writeln!(out, "\n## Flow efficiency\n");
     match r.flow_efficiency {
         None => {

@@ -520,8 +520,26 @@ impl Snapshot {
         config: &BoardConfig,
         keep: impl Fn(&Head) -> bool,
         more: impl Fn(&Head) -> String,
+        place: impl Fn(&Head) -> usize,
         out: &mut impl Write,
     ) -> Result<Vec<Problem>> {
+        let pick = |h: &Head| keep(h).then(|| place(h));
+        self.write_json_page(root, config, pick, more, (0, usize::MAX), out)
+            .map(|(problems, _)| problems)
+    }
+
+    /// [`Snapshot::write_json`] of one page: of the cards `keep` selects, in
+    /// board order, the `take` after the first `skip`. Also returns how
+    /// many cards `keep` selects in all.
+    pub fn write_json_page(
+        &self,
+        root: &Path,
+        config: &BoardConfig,
+        pick: impl Fn(&Head) -> Option<usize>,
+        more: impl Fn(&Head) -> String,
+        (skip, take): (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<(Vec<Problem>, usize)> {
         let mut problems = self.problems.clone();
         // JSON for the cards the cache has none for.
         let made: Vec<Option<Vec<u8>>> =
@@ -547,26 +565,28 @@ impl Snapshot {
                 (None, Source::Cached(_, j)) if !j.is_empty() => &self.file.json[j.clone()],
                 _ => continue, // unreadable, and reported
             };
-            if keep(&head) {
+            if let Some(at) = pick(&head) {
                 let lane = config.lane_index(head.lane).unwrap_or(usize::MAX);
-                let extra = more(&head);
-                items.push((lane, head.lane, head.rank, head.id, text, extra));
+                items.push((lane, head.lane, at, head.rank, head.id, text, head));
             }
         }
-        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3, a.4).cmp(&(b.0, b.1, b.2, b.3, b.4)));
+        let total = items.len();
         out.write_all(b"[")?;
-        for (i, item) in items.iter().enumerate() {
+        // What `more` adds, for the cards of the page only.
+        for (i, item) in items.iter().skip(skip).take(take).enumerate() {
             if i > 0 {
                 out.write_all(b",")?;
             }
-            match item.4.strip_suffix(b"}") {
-                Some(open) if !item.5.is_empty() => {
+            let extra = more(&item.6);
+            match item.5.strip_suffix(b"}") {
+                Some(open) if !extra.is_empty() => {
                     out.write_all(open)?;
                     out.write_all(if open.ends_with(b"{") { b"" } else { b"," })?;
-                    out.write_all(item.5.as_bytes())?;
+                    out.write_all(extra.as_bytes())?;
                     out.write_all(b"}")?;
                 }
-                _ => out.write_all(item.4)?,
+                _ => out.write_all(item.5)?,
             }
         }
         out.write_all(b"]\n")?;
@@ -579,7 +599,7 @@ impl Snapshot {
             self.save(&made);
         }
         self.reconcile_summary();
-        Ok(problems)
+        Ok((problems, total))
     }
 
     /// Rewrite the cache from this snapshot. `made` holds, by entry, the

@@ -7,15 +7,18 @@
 //! - `fast`: a reader for lanes' own canonical subset, answering exactly as
 //!   the full parser would or not at all;
 //! - `emit`: the canonical emitter;
-//! - `splice`: `render`, the rewrite over an existing file.
+//! - `splice`: `render`, the rewrite over an existing file;
+//! - `spell`: `respell`, numbers written as the user typed them (`0.20`).
 
 mod emit;
 pub mod fast;
 mod read;
+mod spell;
 mod splice;
 
 pub use emit::emit;
-pub use read::{locate, parse, ParseError, MAX_DEPTH, MAX_FILE_BYTES};
+pub use read::{locate, locate_near, parse, ParseError, MAX_DEPTH, MAX_FILE_BYTES};
+pub use spell::{canonical_if_respelled, respell};
 pub use splice::render;
 
 /// A YAML text as a mapping, for the tests.

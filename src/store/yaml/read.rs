@@ -315,6 +315,9 @@ pub fn locate(text: &str, field: &str) -> (usize, usize) {
     let mut best = (1, 1);
     let mut from = 0usize;
     let mut parent_indent: isize = -1;
+    // The parent was a list item whose first key is on its own line: that
+    // line is the item's, not a sibling's.
+    let mut on_item_line = false;
     for part in field.split('.').filter(|p| !p.is_empty()) {
         let mut found = None;
         if let Ok(index) = part.parse::<usize>() {
@@ -353,7 +356,7 @@ pub fn locate(text: &str, field: &str) -> (usize, usize) {
                 if t.is_empty() || t.starts_with('#') {
                     continue;
                 }
-                if i > from && (ind as isize) <= parent_indent {
+                if (i > from || !on_item_line) && (ind as isize) <= parent_indent {
                     break;
                 }
                 if let Some(rest) = t.strip_prefix(part) {
@@ -370,6 +373,7 @@ pub fn locate(text: &str, field: &str) -> (usize, usize) {
         }
         match found {
             Some((i, col, ind, next)) => {
+                on_item_line = next == i;
                 best = (i + 1, col + 1);
                 from = next;
                 parent_indent = ind;
@@ -380,9 +384,52 @@ pub fn locate(text: &str, field: &str) -> (usize, usize) {
     best
 }
 
+/// Where `words` are written in the value of the field [`locate`] found
+/// at (`line`, `column`): on that line from that column, or on the lines
+/// below that belong to the field (a block scalar, a list). 1-based.
+pub fn locate_near(text: &str, line: usize, column: usize, words: &str) -> Option<(usize, usize)> {
+    if words.is_empty() {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let first = lines.get(line.checked_sub(1)?)?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    // Columns count characters; the field's column is where its value starts.
+    let start = first
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(first.len(), |(b, _)| b);
+    let col_of = |l: &str, byte: usize| l[..byte].chars().count() + 1;
+    if let Some(i) = first.get(start..).and_then(|rest| rest.find(words)) {
+        return Some((line, col_of(first, start + i)));
+    }
+    let own = indent(first);
+    for (k, l) in lines.iter().enumerate().skip(line) {
+        if !l.trim().is_empty() && indent(l) <= own && !l.trim_start().starts_with('-') {
+            break;
+        }
+        if let Some(i) = l.find(words) {
+            return Some((k + 1, col_of(l, i)));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_in_a_value_are_found_where_they_are_written() {
+        let text = "name: B\nviews:\n  mine: {filter: \"kind:task asignee:me\", lanes: [x]}\n  other:\n    lanes:\n      - modeling\n      - modelling\n    filter: label:x\n";
+        let (l, c) = locate(text, "views.mine.filter");
+        assert_eq!((l, c), (3, 9));
+        assert_eq!(locate_near(text, l, c, "asignee:me"), Some((3, 29)));
+        let (l, c) = locate(text, "views.other.lanes.1");
+        assert_eq!(locate_near(text, l, c, "modelling"), Some((7, 9)));
+        let (l, c) = locate(text, "views.other.lanes");
+        assert_eq!(locate_near(text, l, c, "label:x"), None, "past the field");
+    }
 
     #[test]
     fn parse_errors_have_positions() {

@@ -12,12 +12,22 @@ impl App {
             if !self.filter.is_empty() {
                 self.set_filter("");
                 self.set_message("filter cleared", false);
+            } else if self.view.is_some() {
+                self.leave_view();
             } else if self.message.is_some() {
                 self.message = None;
             }
             return Vec::new();
         }
         match self.keymap.lookup(&key) {
+            // The digit pressed is the view's number.
+            Some(KeyCommand::View) => match key.code {
+                KeyCode::Char(d @ '1'..='9') => {
+                    self.show_view(d as usize - '0' as usize);
+                    Vec::new()
+                }
+                _ => self.run(KeyCommand::View),
+            },
             Some(cmd) => self.run(cmd),
             None => {
                 if let Some(k) = crate::tui::keymap::Key::from_event(&key) {
@@ -282,9 +292,13 @@ impl App {
                     false,
                 ),
             },
+            KeyCommand::Palette => self.open_palette(""),
+            // Without a number: the palette, on the views.
+            KeyCommand::View => self.open_palette("view"),
+            KeyCommand::AllCards => self.leave_view(),
             KeyCommand::Help => {
                 self.back = None;
-                self.mode = Mode::Help { scroll: 0 };
+                self.mode = Mode::help();
             }
             KeyCommand::Quit => return vec![Effect::Quit],
         }

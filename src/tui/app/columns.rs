@@ -2,7 +2,7 @@
 //! lanes, unreadable files), and keeping the selection on screen.
 
 use super::{App, Column, ColumnKind};
-use crate::model::filter::Filter;
+use crate::model::filter::{Filter, Scope};
 use crate::tui::layout;
 use crate::tui::moves::{self, Intent};
 use ratatui::layout::Rect;
@@ -14,6 +14,14 @@ impl App {
         // Once per change to the board, never per frame.
         self.board.refresh_links();
         let config = &self.board.config;
+        let view = self.active_view().map(|(_, v)| v);
+        let stale = |id: &str| self.stale.contains_key(id);
+        let scope = Scope {
+            me: &self.me,
+            today: self.today,
+            stale: &stale,
+            linked: Default::default(),
+        };
         let mut columns: Vec<Column> = (0..config.lanes.len())
             .map(|i| Column {
                 kind: ColumnKind::Lane(i),
@@ -25,7 +33,13 @@ impl App {
         // Moves in progress show their cards where they will be.
         let moving = self.shown_moves();
         for (i, card) in self.board.cards.iter().enumerate() {
-            if card.archived {
+            let linked = Scope {
+                linked: self.linked(card),
+                ..scope
+            };
+            let in_view = view.is_none_or(|v| v.shows(card, &linked));
+            // Archived cards show only in a view that asks for them.
+            if card.archived && !(view.is_some() && in_view) {
                 continue;
             }
             let moved = moving.iter().find(|(j, _)| *j == i).map(|(_, s)| s);
@@ -48,13 +62,15 @@ impl App {
                     }
                 },
             };
-            columns[col].total += 1;
+            if !card.archived {
+                columns[col].total += 1;
+            }
             if moved.is_some_and(|s| s.entered) {
                 // Placed below, at the bottom of its new lane.
                 continue;
             }
             // A card being moved stays in sight, whatever the filter.
-            if self.filter.matches_linked(card, self.linked(card))
+            if (in_view && self.filter.matches_in(card, &linked))
                 || self.keep_visible.as_deref() == Some(&card.id)
                 || moved.is_some()
             {
@@ -94,7 +110,24 @@ impl App {
                 c.omitted += n;
             }
         }
-        if !self.filter.is_empty() {
+        if let Some(v) = view {
+            // A view in its own order, with the lanes it names.
+            if !v.sort.is_board_order() {
+                let cards = &self.board.cards;
+                for c in &mut columns {
+                    c.items
+                        .sort_by(|a, b| v.sort.compare(&cards[*a], &cards[*b]));
+                }
+            }
+            if !v.lanes.is_empty() {
+                columns.retain(|c| match &c.kind {
+                    ColumnKind::Lane(l) => v.shows_lane(&config.lanes[*l].id),
+                    _ => false,
+                });
+            }
+        }
+        let filtered = !self.filter.is_empty() || view.is_some_and(|v| !v.filter.is_empty());
+        if filtered && view.is_none_or(|v| v.lanes.is_empty()) {
             // A filter shows only the lanes with cards that match it (all
             // of them if none match, so the board never goes blank).
             if columns.iter().any(|c| !c.items.is_empty()) {
@@ -222,7 +255,7 @@ impl App {
     }
 
     pub fn set_filter(&mut self, text: &str) {
-        self.filter = Filter::parse(text);
+        self.filter = Filter::parse(text).with_schema(&self.board.config.fields);
         if !self.filter.is_empty() {
             self.keep_visible = None;
         }

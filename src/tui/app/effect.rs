@@ -128,6 +128,8 @@ impl Effect {
                 Restore { .. } => "restoring",
                 Link { .. } => "linking",
                 Unlink { .. } => "unlinking",
+                Claim { .. } => "claiming",
+                Release { .. } => "releasing",
                 Record(_) => "recording",
                 Undo { .. } => "undoing",
                 Redo { .. } => "redoing",
@@ -176,7 +178,12 @@ fn describe(action: &Action) -> String {
     let short = |card: &str| id::short(card).to_string();
     match action {
         Add(new) => format!("adding {:?}", new.title),
-        Move { card, lane, .. } => format!("moving {} to {lane}", short(card)),
+        Move {
+            card,
+            lane: Some(lane),
+            ..
+        } => format!("moving {} to {lane}", short(card)),
+        Move { card, .. } => format!("moving {}", short(card)),
         Set { card, .. } | SetChecked { card, .. } | Replace { card, .. } => {
             format!("saving {}", short(card))
         }
@@ -186,6 +193,8 @@ fn describe(action: &Action) -> String {
         Restore { card } => format!("restoring {}", short(card)),
         Link { card, .. } => format!("linking {}", short(card)),
         Unlink { card, .. } => format!("unlinking {}", short(card)),
+        Claim { card, .. } => format!("claiming {}", short(card)),
+        Release { card } => format!("releasing {}", short(card)),
         Record(r) => format!("recording the result of {}", short(&r.card)),
         Undo { .. } => "undoing".to_string(),
         Redo { .. } => "redoing".to_string(),

@@ -49,7 +49,7 @@ impl App {
             }
             (_, Some(KeyCommand::Help)) => {
                 self.back = Some(Box::new(self.mode.clone()));
-                self.mode = Mode::Help { scroll: 0 };
+                self.mode = Mode::help();
                 return Vec::new();
             }
             _ if key.code == KeyCode::Esc

@@ -130,7 +130,10 @@ impl App {
             (KeyCode::Esc, _) | (_, Some(KeyCommand::Quit | KeyCommand::Links)) => self.close(),
             (_, Some(KeyCommand::Help)) => {
                 self.back = Some(Box::new(self.links_mode(card, cursor, top, false)));
-                self.mode = Mode::Help { scroll: 0 };
+                self.mode = Mode::Help {
+                    scroll: 0,
+                    query: None,
+                };
             }
             _ => self.warn(format!(
                 "links: j/k select · Enter goes to the card · x unlinks · {} adds · Esc closes",

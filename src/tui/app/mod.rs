@@ -12,16 +12,19 @@ mod conflicts;
 mod effect;
 mod fields;
 mod files;
+mod help;
 mod hypotheses;
 mod linking;
 mod links;
 mod mode;
 mod mouse;
 mod moving;
+mod palette;
 mod prompts;
 mod results;
 mod scroll;
 mod state;
+mod views;
 
 pub use crate::tui::messages::{About, Level, Log, Message};
 pub use crate::tui::prompt::{Check, HypDraft, HypStep, Prompt, Purpose};
@@ -125,6 +128,13 @@ impl App {
             }
             Event::Stale(map) => {
                 self.stale = map;
+                // `is:stale` shows what was just found.
+                let view = self
+                    .active_view()
+                    .is_some_and(|(_, v)| v.filter.needs_stale());
+                if view || self.filter.needs_stale() {
+                    self.rebuild();
+                }
                 Vec::new()
             }
             Event::Insights(r) => {
@@ -216,7 +226,11 @@ impl App {
             key.code,
             KeyCode::Backspace | KeyCode::Left | KeyCode::Right
         );
-        if editing && matches!(self.mode, Mode::Prompt(_)) {
+        let typing = matches!(
+            self.mode,
+            Mode::Prompt(_) | Mode::Palette { .. } | Mode::Help { query: Some(_), .. }
+        );
+        if editing && typing {
             return None;
         }
         let mut plain = *key;
@@ -232,6 +246,7 @@ impl App {
         match mode {
             Mode::Board => self.on_board_key(key),
             Mode::Prompt(p) => self.on_prompt_key(p, key),
+            Mode::Palette { query, cursor } => self.on_palette_key(query, cursor, key),
             Mode::Hypotheses { cursor, sort } => self.on_hypotheses_key(cursor, sort, key, cmd),
             Mode::PickVerdict { card } => self.on_pick_verdict_key(card, key),
             Mode::PickLane { card } => self.on_pick_lane_key(card, key),

@@ -10,9 +10,17 @@ pub enum Mode {
     Detail {
         scroll: u16,
     },
-    /// The keys of the view underneath (`back`), then every other key.
+    /// The keys of the view underneath (`back`), then every other key;
+    /// `query` keeps only the lines with the words typed.
     Help {
         scroll: u16,
+        query: Option<Prompt>,
+    },
+    /// The command palette: every key command and saved view, the ones
+    /// matching the words typed first; `cursor` is the selected row.
+    Palette {
+        query: Prompt,
+        cursor: usize,
     },
     Prompt(Prompt),
     PickVerdict {
@@ -102,11 +110,19 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Help, opened afresh.
+    pub fn help() -> Mode {
+        Mode::Help {
+            scroll: 0,
+            query: None,
+        }
+    }
+
     /// Views that scroll, with their scroll position.
     pub fn scroll(&self) -> Option<u16> {
         match self {
             Mode::Detail { scroll }
-            | Mode::Help { scroll }
+            | Mode::Help { scroll, .. }
             | Mode::Changes { scroll }
             | Mode::History { scroll, .. }
             | Mode::Flow { scroll }
@@ -120,7 +136,7 @@ impl Mode {
         let mut m = self.clone();
         match &mut m {
             Mode::Detail { scroll }
-            | Mode::Help { scroll }
+            | Mode::Help { scroll, .. }
             | Mode::Changes { scroll }
             | Mode::History { scroll, .. }
             | Mode::Flow { scroll }
@@ -137,6 +153,7 @@ impl Mode {
             Mode::Board => "board",
             Mode::Detail { .. } => "card details",
             Mode::Help { .. } => "help",
+            Mode::Palette { .. } => "the command palette",
             Mode::Prompt(_) => "typing",
             Mode::PickVerdict { .. } => "choosing",
             Mode::PickLane { .. } => "choosing a lane",

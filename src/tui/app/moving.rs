@@ -129,7 +129,7 @@ impl App {
         let mut effects = self.flush_moves();
         effects.push(Effect::apply(Action::Move {
             card: card.id.clone(),
-            lane,
+            lane: Some(lane),
             placement,
         }));
         effects
@@ -145,6 +145,18 @@ impl App {
             self.set_message("cards in this column cannot be ordered", false);
             return Vec::new();
         };
+        // A view in its own order shows no rank to move a card along.
+        if let Some((_, v)) = self.active_view().filter(|(_, v)| !v.sort.is_board_order()) {
+            let sort = v.sort.key.name();
+            self.set_message(
+                format!(
+                    "this view sorts by {sort}: cards are reordered in the board's order ({} shows it)",
+                    self.keymap.hint(crate::tui::command::KeyCommand::AllCards)
+                ),
+                false,
+            );
+            return Vec::new();
+        }
         let shown = self.columns[self.col].items.len();
         let room = if up {
             self.row > 0

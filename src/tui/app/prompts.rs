@@ -1,7 +1,7 @@
 //! Typing: the prompts, what Enter does with each, and the one-key
 //! choices that lead to them (verdict, confirmations).
 
-use super::{App, Check, ColumnKind, Effect, HypDraft, HypStep, Mode, Prompt, Purpose};
+use super::{App, Check, Effect, HypDraft, HypStep, Mode, Prompt, Purpose};
 use crate::model::{Card, Verdict};
 use crate::ops::{self, Action};
 use crate::tui::prompt::{field_input, Reasoned};
@@ -164,16 +164,14 @@ impl App {
             Purpose::LinkTo { .. } => return Vec::new(),
             Purpose::Filter { .. } => {
                 if !self.filter.is_empty() {
-                    let shown: usize = self
-                        .columns
-                        .iter()
-                        .filter(|c| c.kind != ColumnKind::Problems)
-                        .map(|c| c.items.len())
-                        .sum();
-                    self.set_message(format!("filter: {shown} cards shown · Esc clears"), false);
+                    let shown = self.cards_shown();
+                    let s = if shown == 1 { "" } else { "s" };
+                    self.set_message(format!("filter: {shown} card{s} shown · Esc clears"), false);
                 }
                 return Vec::new();
             }
+            // Words to find are never a prompt of their own.
+            Purpose::Search => return Vec::new(),
             Purpose::NewCard { lane, kind } => {
                 let new = ops::NewCard {
                     title: text,

@@ -182,8 +182,15 @@ impl App {
             let problems = self.board.problems.len();
             self.set_message(
                 match problems {
-                    0 => format!("reloaded: {n} cards"),
-                    p => format!("reloaded: {n} cards, {p} unreadable files"),
+                    0 => format!(
+                        "reloaded: {}",
+                        crate::model::text::count(n, "card", "cards")
+                    ),
+                    p => format!(
+                        "reloaded: {}, {}",
+                        crate::model::text::count(n, "card", "cards"),
+                        crate::model::text::count(p, "unreadable file", "unreadable files")
+                    ),
                 },
                 problems > 0,
             );
@@ -196,6 +203,8 @@ impl App {
             self.message = None;
             self.message_open = false;
         }
+        // board.yaml may have new views, or mended ones.
+        self.refresh_views();
         self.rebuild();
     }
 

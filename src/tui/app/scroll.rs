@@ -15,6 +15,11 @@ impl App {
         key: KeyEvent,
         cmd: Option<KeyCommand>,
     ) -> Vec<Effect> {
+        if let Mode::Help { query, .. } = mode {
+            if let Some(effects) = self.on_help_key(query.clone(), key, cmd) {
+                return effects;
+            }
+        }
         let crate::tui::view::Measure { limit: max, page } =
             crate::tui::view::measure(self, self.size);
         let to = match cmd {
@@ -61,7 +66,7 @@ impl App {
             return Vec::new();
         }
         if let Mode::Help { .. } = mode {
-            self.warn("j/k scroll · Esc closes the help");
+            self.warn("type to find a key · j/k scroll · Esc closes the help");
             return Vec::new();
         }
         if let (Mode::Detail { .. }, Some(cmd)) = (mode, cmd) {
@@ -85,7 +90,7 @@ impl App {
         }
         if cmd == Some(KeyCommand::Help) {
             self.back = Some(Box::new(mode.clone()));
-            self.mode = Mode::Help { scroll: 0 };
+            self.mode = Mode::help();
             return Vec::new();
         }
         self.warn(format!(

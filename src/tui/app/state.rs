@@ -4,9 +4,10 @@
 //! (one per mode) change this state and return effects.
 
 use super::mode::{HypSort, Mode};
-use crate::model::field::{self, Field, Schema};
+use crate::model::field::{Field, Schema};
 use crate::model::filter::{Filter, Linked};
 use crate::model::links::{Near, Side};
+use crate::model::view::SavedView;
 use crate::model::Card;
 use crate::ops;
 use crate::store::Board;
@@ -134,6 +135,18 @@ pub struct App {
     pub root: PathBuf,
     pub board: Board,
     pub filter: Filter,
+    /// The saved views in force (board.yaml's, then the user's), in the
+    /// order number keys and the palette give them.
+    pub views: Vec<SavedView>,
+    /// The name of the view shown, if one is.
+    pub view: Option<String>,
+    /// What is wrong with the saved views, placed (`path:line:col: ...`).
+    pub view_problems: Vec<String>,
+    /// The user's config file as read at start: its views are read
+    /// against the board each time the board loads.
+    pub personal: Option<crate::config::Personal>,
+    /// The names `@me` stands for in filters and views.
+    pub me: Vec<String>,
     pub columns: Vec<Column>,
     /// Selected column and row.
     pub col: usize,
@@ -210,6 +223,11 @@ impl App {
             root,
             board,
             filter: Filter::default(),
+            views: Vec::new(),
+            view: None,
+            view_problems: Vec::new(),
+            personal: None,
+            me: Vec::new(),
             columns: Vec::new(),
             col: 0,
             row: 0,
@@ -247,6 +265,7 @@ impl App {
             reload: Reload::Idle,
             settle: Settle::default(),
         };
+        app.refresh_views();
         app.rebuild();
         app
     }
@@ -333,7 +352,10 @@ impl App {
     /// What the card's links make of it, for the filter's `ready` and
     /// `blocked` (looked up only when the filter has one of them).
     pub fn linked(&self, card: &Card) -> Linked {
-        if !self.filter.reads_links() {
+        let view_reads = self
+            .active_view()
+            .is_some_and(|(_, v)| v.filter.reads_links());
+        if !self.filter.reads_links() && !view_reads {
             return Linked::default();
         }
         let ix = self.links();
@@ -366,12 +388,7 @@ impl App {
     /// The board's fields: the built-in ones and those board.yaml declares
     /// under `fields:` (none if that does not read).
     pub fn schema(&self) -> Schema {
-        self.board
-            .config
-            .extra
-            .get(field::DECLARED)
-            .and_then(|v| Schema::from_value(v.clone(), field::DECLARED).ok())
-            .unwrap_or_default()
+        self.board.config.fields.clone()
     }
 
     /// The fields `E` offers on a card: those a person sets, built-in then

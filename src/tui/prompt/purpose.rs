@@ -105,6 +105,8 @@ pub enum Purpose {
     Evidence {
         card: String,
     },
+    /// Words to find (the command palette's, help's): nothing is saved.
+    Search,
     /// Words or an id prefix that find the card to link `card` to.
     LinkTo {
         card: String,
@@ -179,6 +181,7 @@ impl Purpose {
             Purpose::Because { verdict, .. } => format!("Reason for {verdict}"),
             Purpose::Filter { .. } => "Filter".into(),
             Purpose::Evidence { .. } => "Result from".into(),
+            Purpose::Search => "Find".into(),
             Purpose::LinkTo { card } => format!("Link {} to", crate::model::id::short(card)),
         }
     }

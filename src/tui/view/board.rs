@@ -31,19 +31,34 @@ fn draw_top(frame: &mut Frame, app: &App, screen: &Screen) {
     } else {
         String::new()
     };
-    let mut spans = vec![
-        Span::styled(left.clone(), t.accent()),
-        Span::styled(
-            fit(&app.board.config.name, screen.top.width as usize / 2),
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
-    ];
+    let total = screen.top.width as usize;
+    // The view and the filter shown first; the board's name gets the rest.
+    let mut after = Vec::new();
+    if let (Some(name), Some((i, _))) = (&app.view, app.active_view()) {
+        after.push(Span::styled(
+            format!("  view {}: {}", i + 1, fit(name, 24)),
+            t.accent().add_modifier(Modifier::BOLD),
+        ));
+    }
     if !app.filter.is_empty() {
-        spans.push(Span::styled(
+        after.push(Span::styled(
             format!("  filter: {}", fit(&app.filter.text, 30)),
             t.warn(),
         ));
     }
+    let after_w: usize = after.iter().map(|s| s.width()).sum();
+    let name_room = total
+        .saturating_sub(width(&left) + after_w + width(&right))
+        .max(8)
+        .min(total / 2);
+    let mut spans = vec![
+        Span::styled(left.clone(), t.accent()),
+        Span::styled(
+            fit(&app.board.config.name, name_room),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+    ];
+    spans.extend(after);
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let pad = (screen.top.width as usize).saturating_sub(used + width(&right));
     spans.push(Span::raw(" ".repeat(pad)));
@@ -215,6 +230,13 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
     if card.extra.contains_key("conflicts") {
         meta.push(Span::styled(" ⚡conflict", t.error()));
     }
+    // A decision: how many cards it rests on, in the error colour when a
+    // verdict among them is stale (`lanes decisions` says what moved).
+    if !card.rests_on.is_empty() {
+        let shaken = card.rests_on.iter().any(|id| app.stale.contains_key(id));
+        let style = if shaken { t.error() } else { t.muted() };
+        meta.push(Span::styled(format!(" ⚖{}", card.rests_on.len()), style));
+    }
     let mut items: Vec<(String, Style)> = Vec::new();
     if let Some(d) = &card.due {
         let overdue = card.is_overdue(app.today);
@@ -234,6 +256,10 @@ fn card_lines(app: &App, card: &Card, w: usize) -> Vec<Line<'static>> {
     let (done, total) = card.checklist_progress();
     if total > 0 {
         items.push((format!("☑{done}/{total}"), t.muted()));
+    }
+    // Who holds a live claim on it (`lanes claim`).
+    if let Some(c) = card.live_claim(app.wall) {
+        items.push((format!("⚑{}", fit(&c.by, 20)), t.accent()));
     }
     for l in &card.labels {
         let color = app.board.config.label(l).and_then(|d| d.color.as_deref());

@@ -147,6 +147,26 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
     if card.archived {
         out.push(field("archived", "yes".into()));
     }
+    // Who works on it (`lanes claim`), as `lanes show` says it.
+    if let Some(c) = &card.claim {
+        let since = crate::model::claim::minute(c.at_secs());
+        if c.is_live(app.wall) {
+            out.push(field(
+                "claimed",
+                format!("by {} (since {since})", c.describe()),
+            ));
+        } else {
+            let mut l = field(
+                "claim",
+                format!(
+                    "expired ({}, taken {since}); the card is free",
+                    c.describe()
+                ),
+            );
+            l.spans[1].style = t.muted();
+            out.push(l);
+        }
+    }
     out.extend(super::links::detail_lines(
         app,
         card,
@@ -219,6 +239,48 @@ pub fn lines(app: &App, card: &Card) -> Vec<Line<'static>> {
         }
         for (k, v) in &e.extra {
             out.push(field(&value_text(k), value_text(v)));
+        }
+    }
+    if card.decision.is_some() || !card.rests_on.is_empty() {
+        out.push(Line::raw(""));
+        out.push(head("Decision"));
+        if let Some(d) = &card.decision {
+            if let Some(s) = &d.statement {
+                for l in s.split('\n').map(for_grid) {
+                    out.push(Line::raw(format!("  {l}")));
+                }
+            }
+            if let Some(by) = &d.decided_by {
+                out.push(field("decided by", by.clone()));
+            }
+            if let Some(at) = &d.decided_at {
+                out.push(field("decided at", at.clone()));
+            }
+        }
+        // What it rests on, as those cards stand now.
+        for id in &card.rests_on {
+            let short = crate::model::id::short(id).to_string();
+            let mut l = match app.board.card(id) {
+                Some(c) => field("rests on", format!("{short} {}", c.title)),
+                None => field("rests on", format!("{short} (not on this board)")),
+            };
+            if let Some(v) = app.board.card(id).and_then(Card::verdict) {
+                l.spans.push(Span::raw("  "));
+                l.spans.push(Span::styled(v.to_string(), t.verdict(v)));
+            }
+            out.push(l);
+        }
+    }
+    let fields = app.board.config.fields.shown(&card.fields);
+    if !fields.is_empty() {
+        out.push(Line::raw(""));
+        out.push(head("Fields"));
+        for (label, value, from) in fields {
+            let mut l = field(&label, value);
+            if !from.note().is_empty() {
+                l.spans.push(Span::styled(from.note(), t.muted()));
+            }
+            out.push(l);
         }
     }
     if !card.checklist.is_empty() {

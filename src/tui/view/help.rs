@@ -89,68 +89,134 @@ fn view_keys(app: &App, mode: &Mode) -> Vec<(String, &'static str)> {
     }
 }
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+/// A command's keys in force, as help lists them.
+fn keys_of(app: &App, cmd: KeyCommand) -> String {
+    let keys: Vec<String> = app
+        .keymap
+        .keys_for(cmd)
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    if keys.is_empty() {
+        "(unbound)".to_string()
+    } else {
+        keys.join(" ")
+    }
+}
+
+/// Help's lines: every section, or with `query` only the lines holding
+/// all its words (and the headings above them).
+pub fn lines(app: &App, query: Option<&str>) -> Vec<Line<'static>> {
     let t = &app.theme;
-    let mut out = Vec::new();
-    let back = app.back.as_deref().unwrap_or(&Mode::Board);
-    let row = |keys: String, what: &str| {
-        Line::from(vec![
-            Span::styled(format!("  {keys:<18} "), t.accent()),
-            Span::raw(what.to_string()),
-        ])
+    let words: Vec<String> = query
+        .unwrap_or("")
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect();
+    let wanted = |text: &str| {
+        let text = text.to_lowercase();
+        words.iter().all(|w| text.contains(w.as_str()))
     };
+    // (heading, lines as (text to match, line)).
+    let mut sections: Vec<(String, Vec<(String, Line<'static>)>)> = Vec::new();
+    let row = |keys: String, what: &str| {
+        (
+            format!("{keys} {what}"),
+            Line::from(vec![
+                Span::styled(format!("  {keys:<18} "), t.accent()),
+                Span::raw(what.to_string()),
+            ]),
+        )
+    };
+    let text = |s: &str| (s.to_string(), Line::raw(format!("  {s}")));
+    let back = app.back.as_deref().unwrap_or(&Mode::Board);
     let own = view_keys(app, back);
     if !own.is_empty() {
-        out.push(Line::styled(format!("In {}", back.context()), t.accent()));
-        for (k, what) in own {
-            out.push(row(k, what));
-        }
-        out.push(Line::raw(""));
+        let rows = own.into_iter().map(|(k, what)| row(k, what)).collect();
+        sections.push((format!("In {}", back.context()), rows));
     }
     for topic in Topic::ALL {
-        out.push(Line::styled(topic.title(), t.accent()));
-        for cmd in KeyCommand::in_topic(topic) {
-            let keys: Vec<String> = app
-                .keymap
-                .keys_for(cmd)
-                .iter()
-                .map(|k| k.to_string())
-                .collect();
-            let keys = if keys.is_empty() {
-                "(unbound)".to_string()
-            } else {
-                keys.join(" ")
-            };
-            out.push(row(keys, cmd.describe()));
+        let rows = KeyCommand::in_topic(topic)
+            .map(|cmd| {
+                let (m, line) = row(keys_of(app, cmd), cmd.describe());
+                // The config file's name finds it too (`move-to-lane`).
+                (format!("{m} {}", cmd.name()), line)
+            })
+            .collect();
+        sections.push((topic.title().to_string(), rows));
+    }
+    if !app.views.is_empty() {
+        let rows = app
+            .views
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let key = if i < 9 {
+                    (i + 1).to_string()
+                } else {
+                    "palette".into()
+                };
+                let what = match &v.view {
+                    Ok(view) if view.filter.is_empty() => "every card".to_string(),
+                    Ok(view) => view.filter.text.clone(),
+                    Err(_) => "cannot be used (see the messages)".to_string(),
+                };
+                let (m, line) = row(key, &format!("{}: {what}", v.name));
+                (format!("view {m}"), line)
+            })
+            .collect();
+        sections.push(("Saved views".into(), rows));
+    }
+    sections.push((
+        "Filter terms".into(),
+        vec![
+            text("words match title and text · label:x · @who (@me: you) · kind:x · verdict:x · lane:x"),
+            text("is:stale · is:overdue · is:archived · is:conflicted · ready · blocked · -term leaves out what matches"),
+            text("terms combine (all must match); lanes with no match are hidden"),
+        ],
+    ));
+    sections.push((
+        "Typing".into(),
+        vec![
+            text("Enter accepts · Esc cancels · Ctrl+w deletes a word · Ctrl+u to the start · Ctrl+k to the end · Ctrl+a/e start/end"),
+            text("dates: 2026-12-24, today, tomorrow, +3d, +2w, +1m, fri · a journal note opens in $EDITOR with Ctrl+o"),
+        ],
+    ));
+    sections.push((
+        "Mouse".into(),
+        vec![text(
+            "click selects · drag a card onto another lane moves it · wheel scrolls",
+        )],
+    ));
+    let mut out = Vec::new();
+    for (heading, rows) in sections {
+        let rows: Vec<Line> = rows
+            .into_iter()
+            .filter(|(m, _)| wanted(&format!("{heading} {m}")))
+            .map(|(_, l)| l)
+            .collect();
+        if rows.is_empty() {
+            continue;
         }
+        out.push(Line::styled(heading, t.accent()));
+        out.extend(rows);
         out.push(Line::raw(""));
     }
-    out.push(Line::styled("Filter terms", t.accent()));
-    out.push(Line::raw(
-        "  words match title and text · label:x · @who · kind:x · verdict:x · lane:x · ready · blocked",
-    ));
-    out.push(Line::raw(
-        "  terms combine (all must match); lanes with no match are hidden",
-    ));
-    out.push(Line::raw(""));
-    out.push(Line::styled("Typing", t.accent()));
-    out.push(Line::raw(
-        "  Enter accepts · Esc cancels · Ctrl+w deletes a word · Ctrl+u to the start · Ctrl+k to the end · Ctrl+a/e start/end",
-    ));
-    out.push(Line::raw(
-        "  dates: 2026-12-24, today, tomorrow, +3d, +2w, +1m, fri · a journal note opens in $EDITOR with Ctrl+o",
-    ));
-    out.push(Line::raw(""));
-    out.push(Line::styled("Mouse", t.accent()));
-    out.push(Line::raw(
-        "  click selects · drag a card onto another lane moves it · wheel scrolls",
-    ));
-    if let Some(p) = crate::tui::config::path() {
-        out.push(Line::raw(""));
-        out.push(Line::from(Span::styled(
-            format!("keys and theme: {}", p.display()),
+    if out.is_empty() {
+        out.push(Line::styled(
+            format!(
+                "No key matches {:?}: Backspace or Esc takes the words back",
+                query.unwrap_or("")
+            ),
             t.muted(),
-        )));
+        ));
+    } else if words.is_empty() {
+        if let Some(p) = crate::tui::config::path() {
+            out.push(Line::from(Span::styled(
+                format!("keys and theme (and your own views): {}", p.display()),
+                t.muted(),
+            )));
+        }
     }
     out
 }

@@ -55,8 +55,16 @@ pub fn history_lines(app: &App, card: &str, width: u16) -> Vec<Line<'static>> {
             for e in entries {
                 let mut head = vec![
                     Span::styled(format!("{} ", when(e.time)), t.muted()),
+                    // The agent that made it for its author, as `lanes log`
+                    // names it ("Ana via claude-code").
                     Span::styled(
-                        format!("{} ", fit(&e.author, 24)),
+                        format!(
+                            "{} ",
+                            fit(
+                                &crate::history::by_with_agent(&e.author, e.agent.as_deref()),
+                                40
+                            )
+                        ),
                         Style::default().add_modifier(Modifier::BOLD),
                     ),
                     Span::styled(format!("{} ", &e.commit[..8]), t.muted()),
@@ -230,10 +238,10 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
             .time_in_lane
             .map(|s| {
                 format!(
-                    "{} · {}  ({} visits)",
+                    "{} · {}  ({})",
                     human(s.median),
                     human(s.p85),
-                    s.count
+                    crate::model::text::count(s.count, "visit", "visits")
                 )
             })
             .unwrap_or_else(|| "—".into());
@@ -247,11 +255,11 @@ pub fn flow_text(app: &App, area: Rect) -> Option<(Rect, Vec<Line<'static>>)> {
     let untimed = f.finished - f.end_to_end.map_or(0, |s| s.count);
     if let Some(s) = f.end_to_end {
         lines.push(Line::raw(format!(
-            "  {:<name_w$} {} · {}  ({} cards)",
+            "  {:<name_w$} {} · {}  ({})",
             "end to end",
             human(s.median),
             human(s.p85),
-            s.count,
+            crate::model::text::count(s.count, "card", "cards"),
             name_w = name_w,
         )));
     }

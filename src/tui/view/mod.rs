@@ -6,6 +6,7 @@ mod help;
 mod hypotheses;
 mod insights;
 mod links;
+mod palette;
 mod panels;
 mod status;
 
@@ -54,6 +55,7 @@ fn draw_mode(frame: &mut Frame, app: &App, mode: &Mode, area: Rect) {
             panels::conflicts(frame, app, popup(area, 90, 80), card, *cursor)
         }
         Mode::Resolve => panels::resolve(frame, app, popup(area, 90, 60)),
+        Mode::Palette { query, cursor } => palette::draw(frame, app, area, query, *cursor),
         Mode::Links {
             card,
             cursor,
@@ -132,15 +134,25 @@ fn content(app: &App, mode: &Mode, area: Rect) -> Option<Content> {
                 ),
             }
         }
-        Mode::Help { .. } => Content {
+        Mode::Help { query, .. } => Content {
             area: popup(area, 86, 92),
-            title: format!(
-                " Keys · {} ",
-                app.back.as_deref().unwrap_or(&Mode::Board).context()
-            ),
-            lines: help::lines(app),
+            title: match query {
+                Some(q) => format!(
+                    " Keys · {} · find: {}▏ ",
+                    app.back.as_deref().unwrap_or(&Mode::Board).context(),
+                    text::fit(&q.input, 30)
+                ),
+                None => format!(
+                    " Keys · {} ",
+                    app.back.as_deref().unwrap_or(&Mode::Board).context()
+                ),
+            },
+            lines: help::lines(app, query.as_ref().map(|q| q.input.as_str())),
             wrap: true,
-            hint,
+            hint: match query {
+                Some(_) => " type to find · ↑↓ scroll · Esc: all keys · Enter closes ".into(),
+                None => " type to find · j/k scroll · g/G top/end · Esc closes ".into(),
+            },
         },
         Mode::Changes { .. } => Content {
             area: popup(area, 86, 80),

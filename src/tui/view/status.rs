@@ -9,15 +9,19 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
-use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let w = area.width as usize;
     let line = match &app.mode {
         Mode::Prompt(p) => {
-            let label = format!("{}: ", p.label());
-            let label = fit(&label, w / 2);
+            let mut label = format!("{}: ", p.label());
+            if width(&label) > w / 2 {
+                // Too long to share the line with what is typed: whole,
+                // on the rows above, and a marker before the typing.
+                above(frame, app, area, &label);
+                label = "› ".into();
+            }
             // What the value amounts to, or why Enter would refuse it.
             let (note, style) = match p.check(app.today) {
                 Check::Ok(Some(h)) => (format!("  {h}"), t.muted()),
@@ -62,12 +66,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .map(|(i, l)| format!("{} {}", i + 1, crate::model::text::for_grid(&l.title)))
                 .collect();
             let label = format!("Move {} to lane: ", crate::model::id::short(card));
+            let mut choices = format!("{} · Esc cancels", lanes.join(" · "));
+            if width(&label) + width(&choices) > w {
+                // Every lane readable: the list on the rows above.
+                above(frame, app, area, &lanes.join(" · "));
+                choices = "its number · Esc cancels".into();
+            }
             Line::from(vec![
                 Span::styled(label.clone(), t.accent()),
-                Span::raw(fit(
-                    &format!("{} · Esc cancels", lanes.join(" · ")),
-                    w.saturating_sub(width(&label)),
-                )),
+                Span::raw(fit(&choices, w.saturating_sub(width(&label)))),
             ])
         }
         Mode::ConfirmHypothesis { card } => Line::from(vec![
@@ -111,6 +118,28 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         _ => status_line(app, w),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A prompt's label too long for the status line: whole, wrapped on the
+/// rows just above it (over the bottom of the lanes).
+fn above(frame: &mut Frame, app: &App, area: Rect, label: &str) {
+    use ratatui::widgets::{Clear, Wrap};
+    let text = Paragraph::new(Line::styled(
+        crate::model::text::for_grid(label.trim_end()).into_owned(),
+        app.theme.accent(),
+    ))
+    .wrap(Wrap { trim: true });
+    let rows = u16::try_from(text.line_count(area.width))
+        .unwrap_or(u16::MAX)
+        .clamp(1, area.y.max(1));
+    let r = Rect::new(
+        area.x,
+        area.y.saturating_sub(rows),
+        area.width,
+        rows.min(area.y),
+    );
+    frame.render_widget(Clear, r);
+    frame.render_widget(text, r);
 }
 
 /// An error too long for the status line, whole, just above it.
@@ -158,100 +187,236 @@ fn clock(at: i64) -> String {
     format!("{:02}:{:02}", s / 3600, s % 3600 / 60)
 }
 
-/// ` · ↑2 ↓1 · synced 10:42` and friends.
-fn sync_spans(app: &App) -> Vec<Span<'static>> {
-    let t = &app.theme;
-    let mut out = Vec::new();
-    if let Some((a, b)) = app.status.ahead_behind {
-        if a > 0 || b > 0 {
-            out.push(Span::styled(format!(" · ↑{a} ↓{b}"), t.muted()));
-        }
-    }
-    match &app.sync {
-        SyncState::Never => {}
-        SyncState::Running => out.push(Span::styled(" · syncing…", t.accent())),
-        SyncState::Done { at, .. } => out.push(Span::styled(
-            format!(" · synced {} UTC", clock(*at)),
-            t.muted(),
-        )),
-        SyncState::Failed { message, at } => out.push(Span::styled(
-            format!(" · sync failed {} UTC: {}", clock(*at), fit(message, 30)),
-            t.error(),
-        )),
-    }
-    out
+/// One part of the status line in its forms, longest first; the last may
+/// be empty (the part can go).
+struct Part {
+    forms: Vec<Span<'static>>,
 }
 
+impl Part {
+    fn new(style: Style, forms: &[String]) -> Part {
+        Part {
+            forms: forms
+                .iter()
+                .map(|f| Span::styled(f.clone(), style))
+                .collect(),
+        }
+    }
+}
+
+/// ` · ↑2 ↓1 · synced 10:42 UTC` and shorter forms.
+fn sync_part(app: &App) -> Option<Part> {
+    let t = &app.theme;
+    let moved = app
+        .status
+        .ahead_behind
+        .filter(|(a, b)| *a > 0 || *b > 0)
+        .map(|(a, b)| (format!(" · ↑{a} ↓{b}"), format!(" ↑{a}↓{b}")));
+    let (long, short) = moved.unwrap_or_default();
+    let (style, forms) = match &app.sync {
+        SyncState::Never if long.is_empty() => return None,
+        SyncState::Never => (t.muted(), vec![long.clone(), short.clone(), String::new()]),
+        SyncState::Running => (
+            t.accent(),
+            vec![
+                format!("{long} · syncing…"),
+                format!("{short} syncing…"),
+                format!("{short} ⟳"),
+                " ⟳".into(),
+            ],
+        ),
+        SyncState::Done { at, .. } => (
+            t.muted(),
+            vec![
+                format!("{long} · synced {} UTC", clock(*at)),
+                format!("{short} ✓{}", clock(*at)),
+                short.clone(),
+                String::new(),
+            ],
+        ),
+        SyncState::Failed { message, at } => (
+            t.error(),
+            vec![
+                format!(
+                    "{long} · sync failed {} UTC: {}",
+                    clock(*at),
+                    fit(message, 30)
+                ),
+                format!("{short} · sync failed {}", clock(*at)),
+                " ✗sync".into(),
+            ],
+        ),
+    };
+    Some(Part::new(style, &forms))
+}
+
+/// What is on the status line when no prompt is: the branch, what is not
+/// committed, how the board is watched, sync, problems that may be off
+/// screen and work in progress, then the last message, and the help key.
+/// The message keeps its room: the others shorten first (sync, work,
+/// watching, counts, the help key, the branch), each to a shorter form,
+/// then to nothing where that loses nothing that matters.
 fn status_line(app: &App, w: usize) -> Line<'static> {
     let t = &app.theme;
     let s = &app.status;
-    let mut left = vec![Span::styled(
-        format!(
-            " {} ",
-            if s.branch.is_empty() {
-                "…"
-            } else {
-                &s.branch
-            }
-        ),
-        Style::default().add_modifier(Modifier::REVERSED),
+    let branch = if s.branch.is_empty() {
+        "…"
+    } else {
+        &s.branch
+    };
+    let reversed = Style::default().add_modifier(Modifier::REVERSED);
+    // In the order shown.
+    let mut parts: Vec<Part> = vec![Part::new(
+        reversed,
+        &[
+            format!(" {branch} "),
+            format!(" {} ", fit(branch, 16)),
+            format!(" {} ", fit(branch, 8)),
+        ],
     )];
+    let (branch_at, mut uncommitted_at, mut watch_at, mut sync_at) = (0, None, None, None);
+    let (mut problems_at, mut work_at) = (None, None);
     if s.uncommitted > 0 {
-        left.push(Span::styled(
-            format!(" {} uncommitted", s.uncommitted),
+        uncommitted_at = Some(parts.len());
+        let n = s.uncommitted;
+        parts.push(Part::new(
             t.warn(),
+            &[
+                format!(" {n} uncommitted"),
+                format!(" {n} unc."),
+                format!(" ✎{n}"),
+            ],
         ));
     }
-    if let Some(w) = app.watch.as_deref().filter(|w| *w != "watching") {
-        left.push(Span::styled(format!(" · {w}"), t.warn()));
+    if let Some(how) = app.watch.as_deref().filter(|w| *w != "watching") {
+        watch_at = Some(parts.len());
+        parts.push(Part::new(
+            t.warn(),
+            &[
+                format!(" · {how}"),
+                format!(" · {}", fit(how, 8)),
+                String::new(),
+            ],
+        ));
     }
-    left.extend(sync_spans(app));
+    if let Some(p) = sync_part(app) {
+        sync_at = Some(parts.len());
+        parts.push(p);
+    }
     // Problems that may be off screen: unreadable files, recorded conflicts.
     let unreadable = app.board.problems.len();
     let conflicted = app.conflicted;
     if unreadable + conflicted > 0 {
-        let mut parts = Vec::new();
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut long = Vec::new();
+        let mut short = Vec::new();
         if unreadable > 0 {
-            parts.push(format!(
-                "{unreadable} unreadable file{}",
-                if unreadable == 1 { "" } else { "s" }
-            ));
+            long.push(plural(unreadable, "unreadable file", "unreadable files"));
+            short.push(plural(unreadable, "file", "files"));
         }
         if conflicted > 0 {
-            parts.push(format!(
-                "{conflicted} card{} with conflicts",
-                if conflicted == 1 { "" } else { "s" }
+            long.push(plural(
+                conflicted,
+                "card with conflicts",
+                "cards with conflicts",
             ));
+            short.push(plural(conflicted, "conflict", "conflicts"));
         }
-        left.push(Span::styled(
-            format!(
-                " · ⚠ {} ({})",
-                parts.join(", "),
-                app.keymap.hint(KeyCommand::Problems)
-            ),
+        let key = app.keymap.hint(KeyCommand::Problems);
+        problems_at = Some(parts.len());
+        parts.push(Part::new(
             t.error(),
+            &[
+                format!(" · ⚠ {} ({key})", long.join(", ")),
+                format!(" · ⚠ {} ({key})", short.join(", ")),
+                format!(" ⚠{} ({key})", unreadable + conflicted),
+                format!(" ⚠{}", unreadable + conflicted),
+            ],
         ));
     }
     if let Work::Running(what) = &app.work {
-        left.push(Span::styled(format!(" · {}…", fit(what, 20)), t.accent()));
+        work_at = Some(parts.len());
+        parts.push(Part::new(
+            t.accent(),
+            &[
+                format!(" · {}…", fit(what, 20)),
+                " · …".into(),
+                String::new(),
+            ],
+        ));
     }
-    let help = format!(" {} help ", app.keymap.hint(KeyCommand::Help));
-    let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + help.width();
-    let room = w.saturating_sub(used + 2);
-    if let Some(m) = &app.message {
+    let help_key = app.keymap.hint(KeyCommand::Help);
+    let help_at = parts.len();
+    parts.push(Part::new(
+        t.muted(),
+        &[
+            format!(" {help_key} help "),
+            format!(" {help_key} "),
+            String::new(),
+        ],
+    ));
+    let message = app.message.as_ref().map(|m| {
         let style = match m.level {
             Level::Error => t.error(),
             Level::Warn => t.warn(),
             Level::Info => Style::default(),
         };
-        let text = fit(&m.text.replace('\n', " · "), room);
-        let pad = room.saturating_sub(width(&text));
-        left.push(Span::raw("  "));
-        left.push(Span::styled(text, style));
-        left.push(Span::raw(" ".repeat(pad)));
-    } else {
-        left.push(Span::raw(" ".repeat(room + 2)));
+        (m.text.replace('\n', " · "), style)
+    });
+    // A message open whole above the line needs no room here.
+    let wanted = match &message {
+        Some((text, _)) if !app.message_open => width(text) + 2,
+        _ => 0,
+    };
+    // Shorten the others until the message fits: sync and the counts a
+    // step each in turn, then the help key, then the branch.
+    let tiers: [Vec<usize>; 3] = [
+        [sync_at, work_at, watch_at, uncommitted_at, problems_at]
+            .into_iter()
+            .flatten()
+            .collect(),
+        vec![help_at],
+        vec![branch_at],
+    ];
+    let mut level = vec![0usize; parts.len()];
+    let used = |level: &[usize]| -> usize {
+        parts
+            .iter()
+            .zip(level)
+            .map(|(p, &l)| p.forms[l].width())
+            .sum()
+    };
+    for tier in &tiers {
+        while used(&level) + wanted > w {
+            let mut shortened = false;
+            for &i in tier {
+                if used(&level) + wanted > w && level[i] + 1 < parts[i].forms.len() {
+                    level[i] += 1;
+                    shortened = true;
+                }
+            }
+            if !shortened {
+                break;
+            }
+        }
     }
-    left.push(Span::styled(help, t.muted()));
-    Line::from(left)
+    let room = w.saturating_sub(used(&level) + 2);
+    let mut line: Vec<Span<'static>> = parts[..help_at]
+        .iter()
+        .zip(&level)
+        .map(|(p, &l)| p.forms[l].clone())
+        .collect();
+    match message {
+        Some((text, style)) => {
+            let text = fit(&text, room);
+            let pad = room.saturating_sub(width(&text));
+            line.push(Span::raw("  "));
+            line.push(Span::styled(text, style));
+            line.push(Span::raw(" ".repeat(pad)));
+        }
+        None => line.push(Span::raw(" ".repeat(room + 2))),
+    }
+    line.push(parts[help_at].forms[level[help_at]].clone());
+    Line::from(line)
 }
