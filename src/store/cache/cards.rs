@@ -144,17 +144,33 @@ impl Snapshot {
     /// Check the cache against the card files, reading the cards it does not
     /// vouch for.
     pub fn load(root: &Path) -> Result<Snapshot> {
-        Snapshot::load_as(root, false)
+        Ok(Snapshot::load_as(root, false, None::<fn(&[&[u8]])>)?.0)
+    }
+
+    /// [`Snapshot::load`], working out `guess` from the cache's encoded
+    /// cards (in id order) on another core while the card files are
+    /// checked: what it gives is returned when the cache turns out to
+    /// hold exactly the board's cards (every file vouched for, no other
+    /// entry), so that it is what the snapshot's cards would give.
+    pub fn load_guessing<T: Send>(
+        root: &Path,
+        guess: impl FnOnce(&[&[u8]]) -> T + Send,
+    ) -> Result<(Snapshot, Option<T>)> {
+        Snapshot::load_as(root, false, Some(guess))
     }
 
     /// Like [`Snapshot::load`] for a caller that only wants JSON: cards read
     /// from files are kept encoded with their JSON, not as cards (a third of
     /// the memory when the cache is cold).
     pub fn load_for_json(root: &Path) -> Result<Snapshot> {
-        Snapshot::load_as(root, true)
+        Ok(Snapshot::load_as(root, true, None::<fn(&[&[u8]])>)?.0)
     }
 
-    fn load_as(root: &Path, encoded: bool) -> Result<Snapshot> {
+    fn load_as<T: Send>(
+        root: &Path,
+        encoded: bool,
+        guess: Option<impl FnOnce(&[&[u8]]) -> T + Send>,
+    ) -> Result<(Snapshot, Option<T>)> {
         let began = now_ns();
         let scratch = Scratch::of_board(root);
         let git_index = scratch
@@ -166,7 +182,20 @@ impl Snapshot {
         let file = file.unwrap_or_default();
         let (since, records, bytes) = (file.since, &file.records, &file.cards);
         let expected: Vec<&[u8]> = records.iter().map(|r| &bytes[r.id.clone()]).collect();
-        let scan = scan(root, &expected)?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (scan, guessed) = match guess {
+            Some(g) if cores > 1 && !records.is_empty() => std::thread::scope(|s| {
+                let cards: Vec<&[u8]> = records.iter().map(|r| &bytes[r.card.clone()]).collect();
+                let other = s.spawn(move || g(&cards));
+                let scan = scan(root, &expected);
+                let guessed = other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (scan, Some(guessed))
+            }),
+            _ => (scan(root, &expected), None),
+        };
+        let scan = scan?;
         let folder = scan.folder;
         let mut slots: Vec<Option<Source>> = Vec::with_capacity(scan.files.len());
         let mut stale = Vec::new();
@@ -192,6 +221,8 @@ impl Snapshot {
                 }
             }
         }
+        // The guess holds when the cache held exactly these cards.
+        let guessed = guessed.filter(|_| stale.is_empty() && slots.len() == records.len());
         let file_ids: Vec<String> = scan.files.iter().map(|(id, _)| id.clone()).collect();
         let mut problems = scan.problems;
         let mut cacheable = 0;
@@ -239,7 +270,7 @@ impl Snapshot {
                 })
             })
             .collect();
-        Ok(Snapshot {
+        let snapshot = Snapshot {
             file_ids,
             problems,
             entries,
@@ -250,7 +281,8 @@ impl Snapshot {
             folder,
             git_index,
             outdated: table::worth_rewriting(missing, cacheable),
-        })
+        };
+        Ok((snapshot, guessed))
     }
 
     /// The card of an entry; a cached one that does not decode (a damaged
