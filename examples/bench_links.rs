@@ -1,11 +1,13 @@
 //! Benchmark of how research work connects (issue 25): `lanes ready` and
 //! `lanes list --blocked` on a board of many linked cards, against
 //! `lanes list --json` on the same board; `lanes link` against
-//! `lanes move` on a board of 10,000 cards.
+//! `lanes move` on a board of 10,000 cards; the board screen's first
+//! frame with links against the same board without.
 //!
 //! ```text
 //! cargo run --release --example bench_links -- [--cards 20000] [--links 30000]
 //!     [--link-cards 10000] [--runs 15] [--dir PATH] [--keep] [--lanes PATH] [--seed 25]
+//!     [--frame-only]
 //! ```
 //!
 //! It generates two boards (research-kanban, seeded ids and lanes from
@@ -23,7 +25,15 @@
 //!   run, so every card file is read and parsed (the files themselves stay
 //!   in the page cache: no root here to drop it);
 //! - `lanes link` (a new `depends_on` each run) against `lanes move`
-//!   (another card each run), both committing.
+//!   (another card each run), both committing;
+//! - the board screen in process, on the `--cards` board and on the same
+//!   cards generated without a link (`--dir/plain`), interleaved: the
+//!   first frame as `lanes` draws it (`Board::load_top` for the
+//!   terminal's rows, which works out the whole board's links index from
+//!   every card's head, `App::new`, one draw into ratatui's
+//!   `TestBackend`) at 160x50 and at 80x24; the worker's full reload
+//!   (`Board::load_linked` + `App::on_loaded`); drawing one frame while
+//!   the selection moves. `--frame-only` measures only these.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints for people, not card text
 
 #[path = "bench_common/mod.rs"]
@@ -36,7 +46,13 @@ use bench_common::{
 };
 use clap::Parser;
 use lanes::model::{id, Card, Hypothesis, Verdict};
-use lanes::store;
+use lanes::store::{self, Board};
+use lanes::tui::app::App;
+use lanes::tui::keymap::Keymap;
+use lanes::tui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -56,6 +72,10 @@ struct Opts {
     /// half as many links again).
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     link_cards: usize,
+    /// Measure only the board screen (first frame, reload, drawing), with
+    /// links and without.
+    #[arg(long)]
+    frame_only: bool,
 }
 
 fn main() -> ExitCode {
@@ -198,6 +218,129 @@ fn row(what: &str, s: &Stats) -> String {
     )
 }
 
+/// The board screen's first frame as `lanes` draws it: the top of each
+/// lane (the whole board's links index from every card's head), the
+/// app, one draw.
+fn first_frame(root: &Path, w: u16, h: u16) -> Result<Duration> {
+    let start = Instant::now();
+    let board = Board::load_top(root, usize::from(h).max(24))?;
+    let mut app = App::new(
+        root.to_path_buf(),
+        board,
+        Keymap::default(),
+        Theme::default(),
+    );
+    app.resize(w, h);
+    let mut t = Terminal::new(TestBackend::new(w, h))?;
+    t.draw(|f| lanes::tui::view::draw(f, &app))?;
+    Ok(start.elapsed())
+}
+
+/// The worker's full reload and the app taking it in.
+fn full_reload(app: &mut App, root: &Path) -> Result<Duration> {
+    let start = Instant::now();
+    let board = Board::load_linked(root)?;
+    app.on_loaded(board);
+    Ok(start.elapsed())
+}
+
+/// Median time to draw one 160x50 frame while the selection moves down
+/// each lane and across.
+fn frame_draws(root: &Path) -> Result<Duration> {
+    let mut app = App::new(
+        root.to_path_buf(),
+        Board::load_linked(root)?,
+        Keymap::default(),
+        Theme::default(),
+    );
+    app.resize(160, 50);
+    let mut t = Terminal::new(TestBackend::new(160, 50))?;
+    let mut times = Vec::new();
+    for i in 0..220 {
+        let c = if i % 40 == 39 { 'l' } else { 'j' };
+        app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        let start = Instant::now();
+        t.draw(|f| lanes::tui::view::draw(f, &app))?;
+        if i >= 20 {
+            times.push(start.elapsed());
+        }
+    }
+    Ok(bench_common::median(&mut times))
+}
+
+/// The board screen on `big` (linked) against `plain` (the same cards,
+/// no links), interleaved.
+fn screen(big: &Path, plain: &Path, runs: usize) -> Result<()> {
+    let steps: Vec<Step> = vec![
+        Box::new(|_| first_frame(plain, 160, 50)),
+        Box::new(|_| first_frame(big, 160, 50)),
+        Box::new(|_| first_frame(plain, 80, 24)),
+        Box::new(|_| first_frame(big, 80, 24)),
+    ];
+    let frames = measure(runs, steps)?;
+    let mut plain_app = App::new(
+        plain.to_path_buf(),
+        Board::load(plain)?,
+        Keymap::default(),
+        Theme::default(),
+    );
+    let mut big_app = App::new(
+        big.to_path_buf(),
+        Board::load(big)?,
+        Keymap::default(),
+        Theme::default(),
+    );
+    let steps: Vec<Step> = vec![
+        Box::new(|_| full_reload(&mut plain_app, plain)),
+        Box::new(|_| full_reload(&mut big_app, big)),
+    ];
+    let reloads = measure(runs.min(9), steps)?;
+    let draws = [frame_draws(plain)?, frame_draws(big)?];
+    let ratio = |a: &Stats, b: &Stats| a.median.as_secs_f64() / b.median.as_secs_f64();
+    let cpu_ratio = |a: &Stats, b: &Stats| a.cpu.as_secs_f64() / b.cpu.as_secs_f64();
+    println!("| board screen | without links | with links | ratio (CPU) |\n|---|---|---|---|");
+    for (what, k) in [("first frame, 160x50", 0), ("first frame, 80x24", 2)] {
+        println!(
+            "| {what} | {} ({}), {} CPU | {} ({}), {} CPU | {:.2}x ({:.2}x) |",
+            ms(frames[k].median),
+            ms(frames[k].min),
+            ms(frames[k].cpu),
+            ms(frames[k + 1].median),
+            ms(frames[k + 1].min),
+            ms(frames[k + 1].cpu),
+            ratio(&frames[k + 1], &frames[k]),
+            cpu_ratio(&frames[k + 1], &frames[k])
+        );
+    }
+    println!(
+        "| full reload (worker + app) | {} ({}), {} CPU | {} ({}), {} CPU | {:.2}x ({:.2}x) |",
+        ms(reloads[0].median),
+        ms(reloads[0].min),
+        ms(reloads[0].cpu),
+        ms(reloads[1].median),
+        ms(reloads[1].min),
+        ms(reloads[1].cpu),
+        ratio(&reloads[1], &reloads[0]),
+        cpu_ratio(&reloads[1], &reloads[0])
+    );
+    println!(
+        "| drawing a frame, 160x50 | {} | {} | {:.2}x |",
+        ms(draws[0]),
+        ms(draws[1]),
+        draws[1].as_secs_f64() / draws[0].as_secs_f64()
+    );
+    for (what, k) in [("160x50", 0), ("80x24", 2)] {
+        let r = ratio(&frames[k + 1], &frames[k]);
+        let c = cpu_ratio(&frames[k + 1], &frames[k]);
+        println!(
+            "first frame with links {what}: {r:.2}x without, {c:.2}x its CPU (<= 1.1x: {})",
+            if r <= 1.1 { "met" } else { "missed" }
+        );
+    }
+    println!();
+    Ok(())
+}
+
 fn run(o: Opts) -> Result<()> {
     let c = &o.common;
     let lanes_bin = find_lanes(c.lanes.as_deref())?;
@@ -220,6 +363,22 @@ fn run(o: Opts) -> Result<()> {
         o.links,
         g.took.as_secs_f64()
     );
+    // The same cards without a link (links are drawn after the cards).
+    let plain = base.join("plain");
+    generate(&plain, c.cards, 0, c.seed)?;
+    // Files written just now are "racily clean" for lanes' caches for two
+    // seconds: wait that out, then let one read write each card cache.
+    std::thread::sleep(Duration::from_millis(2100));
+    Board::load(&big)?;
+    Board::load(&plain)?;
+    screen(&big, &plain, c.runs)?;
+    if o.frame_only {
+        println!("load average at end {}", load_average());
+        if let Some(t) = tmp.take().filter(|_| c.keep) {
+            println!("boards kept in {}", t.keep().display());
+        }
+        return Ok(());
+    }
     let cmd = |root: &Path, args: &[&str]| {
         let mut c = Command::new(&lanes_bin);
         c.args(args).current_dir(root).env_remove("LANES_BOARD");

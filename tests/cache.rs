@@ -541,3 +541,66 @@ fn link_checks_cycles_with_the_summary_index_and_sees_every_change() {
         stderr(&out)
     );
 }
+
+/// What the board screen's links index says of every card: (id, cards it
+/// waits on, its mark), in id order.
+fn badges(board: &lanes::store::Board) -> Vec<(String, usize, Option<lanes::model::links::Mark>)> {
+    let ix = board.links();
+    let mut ids = board.file_ids.clone();
+    ids.retain(|id| ix.index(id).is_some());
+    ids.into_iter()
+        .map(|id| {
+            let (waiting, mark) = ix.badge(&id);
+            (id, waiting, mark)
+        })
+        .collect()
+}
+
+/// The same, worked out from the cards as read from their files.
+fn badges_of_the_files(r: &Repo) -> Vec<(String, usize, Option<lanes::model::links::Mark>)> {
+    let mut board = lanes::store::Board::load(&r.path).expect("the board");
+    board.refresh_links();
+    badges(&board)
+}
+
+/// The board screen works out its links index from the cache while the
+/// card files are checked: what it shows is what the files say, whether
+/// the cache holds every card as it is, a card edited by hand since, or
+/// a card whose file is gone.
+#[test]
+fn the_screens_links_index_is_what_the_files_say_whatever_the_cache_holds() {
+    use lanes::store::Board;
+    let r = Repo::with_board("research-kanban");
+    let a = r.add("Get data access", &[]);
+    let b = r.add("Clean clickstream", &[]);
+    let c = r.add("Train ranker", &[]);
+    let d = r.add("Write report", &[]);
+    r.ok(&["link", &b, "--depends-on", &a]);
+    r.ok(&["link", &c, "--depends-on", &b]);
+    settle();
+    list_raw(&r, &[]);
+    let want = badges_of_the_files(&r);
+    assert_eq!(want.len(), 4);
+    assert!(want.contains(&(c.clone(), 1, None)), "{want:?}");
+    for board in [Board::load_top(&r.path, 1), Board::load_linked(&r.path)] {
+        assert_eq!(badges(&board.expect("the board")), want);
+    }
+    // A link added by hand: the cache's copy of the card is stale.
+    let rel = card_path(&d);
+    let text = r.read(&rel);
+    r.write(&rel, format!("{text}depends_on:\n  - {c}\n"));
+    let want = badges_of_the_files(&r);
+    assert!(want.contains(&(d.clone(), 1, None)), "{want:?}");
+    for board in [Board::load_top(&r.path, 1), Board::load_linked(&r.path)] {
+        assert_eq!(badges(&board.expect("the board")), want);
+    }
+    // A card file gone: the cache's entry for it is not a card.
+    settle();
+    list_raw(&r, &[]);
+    std::fs::remove_file(r.abs(&card_path(&a))).expect("remove a card file");
+    let want = badges_of_the_files(&r);
+    assert!(want.contains(&(b.clone(), 0, None)), "{want:?}");
+    for board in [Board::load_top(&r.path, 1), Board::load_linked(&r.path)] {
+        assert_eq!(badges(&board.expect("the board")), want);
+    }
+}

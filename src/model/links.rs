@@ -235,6 +235,112 @@ pub fn changes_graph(config: &BoardConfig, before: &Card, after: &Card) -> bool 
         || before.relates != after.relates
 }
 
+/// Links of one kind, every card's in one array (compressed rows):
+/// `adj[i]` is the cards card `i` links to, in the order stored.
+#[derive(Debug, Clone, Default)]
+struct Adj {
+    start: Vec<u32>,
+    to: Vec<Ix>,
+}
+
+impl Adj {
+    /// From (card, card it names) pairs in card order; `flip`: the
+    /// inverse (each card's list in the order of the cards naming it).
+    fn new(n: usize, pairs: &[(Ix, Ix)], flip: bool) -> Adj {
+        let key = |&(a, b): &(Ix, Ix)| if flip { (b, a) } else { (a, b) };
+        let mut start = vec![0u32; n + 1];
+        for p in pairs {
+            start[key(p).0 as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut at: Vec<u32> = start[..n].to_vec();
+        let mut to = vec![0; pairs.len()];
+        for p in pairs {
+            let (from, x) = key(p);
+            to[at[from as usize] as usize] = x;
+            at[from as usize] += 1;
+        }
+        Adj { start, to }
+    }
+}
+
+impl std::ops::Index<usize> for Adj {
+    type Output = [Ix];
+
+    fn index(&self, i: usize) -> &[Ix] {
+        &self.to[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+}
+
+/// An id as a number: its first 15 bytes and its length. Two ids of up
+/// to 15 bytes (card ids have 10) are the same exactly when their keys
+/// are; longer ones are compared whole.
+fn id_key(id: &str) -> u128 {
+    let mut k = [0u8; 16];
+    let b = id.as_bytes();
+    let n = b.len().min(15);
+    k[..n].copy_from_slice(&b[..n]);
+    k[15] = u8::try_from(b.len()).unwrap_or(u8::MAX);
+    u128::from_le_bytes(k)
+}
+
+/// The cards' ids hashed, for resolving links: a binary search through
+/// the cards (or a look at a card's id) would miss the cache at every
+/// step, and a board has a link or two per card to resolve. Open
+/// addressing, at most half full; a slot holds a card's index + 1 (0:
+/// empty).
+struct IdTable {
+    keys: Vec<u128>,
+    slots: Vec<Ix>,
+    shift: u32,
+}
+
+impl IdTable {
+    fn new(nodes: &[Node]) -> IdTable {
+        let bits = (nodes.len().max(1) * 2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(1);
+        let mut t = IdTable {
+            keys: nodes.iter().map(|x| id_key(x.id)).collect(),
+            slots: vec![0; 1 << bits],
+            shift: 64 - bits,
+        };
+        for i in 0..nodes.len() {
+            let mut at = t.home(t.keys[i]);
+            while t.slots[at] != 0 {
+                at = (at + 1) & (t.slots.len() - 1);
+            }
+            t.slots[at] = i as Ix + 1;
+        }
+        t
+    }
+
+    fn home(&self, key: u128) -> usize {
+        let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// The index of the node with this id.
+    fn find(&self, nodes: &[Node], id: &str) -> Option<Ix> {
+        let key = id_key(id);
+        let mut at = self.home(key);
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return None;
+            }
+            let i = (slot - 1) as usize;
+            if self.keys[i] == key && (id.len() < 16 || nodes[i].id == id) {
+                return Some(slot - 1);
+            }
+            at = (at + 1) & (self.slots.len() - 1);
+        }
+    }
+}
+
 /// A link to a card that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dangling<'a> {
@@ -431,16 +537,16 @@ pub struct Derived {
     archived: Vec<bool>,
     /// A hypothesis refuted.
     refuted: Vec<bool>,
-    deps: Vec<Vec<Ix>>,
+    deps: Adj,
     parent: Vec<Option<Ix>>,
-    supersedes: Vec<Vec<Ix>>,
-    relates: Vec<Vec<Ix>>,
-    blocks: Vec<Vec<Ix>>,
-    children: Vec<Vec<Ix>>,
-    superseded_by: Vec<Vec<Ix>>,
-    related_by: Vec<Vec<Ix>>,
-    rests_on: Vec<Vec<Ix>>,
-    evidence_for: Vec<Vec<Ix>>,
+    supersedes: Adj,
+    relates: Adj,
+    blocks: Adj,
+    children: Adj,
+    superseded_by: Adj,
+    related_by: Adj,
+    rests_on: Adj,
+    evidence_for: Adj,
     dead: Vec<Option<Dead>>,
     /// The nearest refuted hypothesis each card rests on, and the card it
     /// depends on towards it.
@@ -462,12 +568,49 @@ impl<'a> Graph<'a> {
         nodes.sort_unstable_by(|a, b| a.id.cmp(b.id));
         nodes.dedup_by(|a, b| a.id == b.id);
         let n = nodes.len();
-        let find = |id: &str| {
-            nodes
-                .binary_search_by(|x| x.id.cmp(id))
-                .ok()
-                .map(|i| i as Ix)
-        };
+        let ids = IdTable::new(&nodes);
+        let find = |id: &str| ids.find(&nodes, id);
+        let mut dangling = Vec::new();
+        let mut self_links = Vec::new();
+        let mut parent = vec![None; n];
+        // Each kind's links as (card, card it names), in card order, a
+        // link repeated in a card's list kept once.
+        let mut pairs: [Vec<(Ix, Ix)>; 5] = Default::default();
+        for (i, node) in nodes.iter().enumerate() {
+            for (k, kind) in Kind::ALL.into_iter().enumerate() {
+                let stored: &[&str] = match kind {
+                    Kind::DependsOn => &node.depends_on,
+                    Kind::Parent => node.parent.as_slice(),
+                    Kind::Supersedes => &node.supersedes,
+                    Kind::Relates => &node.relates,
+                    Kind::RestsOn => &node.rests_on,
+                };
+                let first = pairs[k].len();
+                for (position, &id) in stored.iter().enumerate() {
+                    let Some(j) = find(id) else {
+                        dangling.push(Dangling {
+                            card: i,
+                            kind,
+                            position,
+                            id,
+                        });
+                        continue;
+                    };
+                    match kind {
+                        Kind::Parent => parent[i] = Some(j),
+                        Kind::Supersedes | Kind::Relates | Kind::RestsOn if j as usize == i => {
+                            self_links.push((i, kind));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    if !pairs[k][first..].iter().any(|&(_, x)| x == j) {
+                        pairs[k].push((i as Ix, j));
+                    }
+                }
+            }
+        }
+        let [deps, parents, supersedes, relates, rests_on] = &pairs;
         let mut g = Derived {
             done: nodes
                 .iter()
@@ -478,55 +621,19 @@ impl<'a> Graph<'a> {
                 .iter()
                 .map(|x| x.progress.verdict == Some(Verdict::Refuted))
                 .collect(),
-            deps: vec![Vec::new(); n],
-            parent: vec![None; n],
-            supersedes: vec![Vec::new(); n],
-            relates: vec![Vec::new(); n],
-            blocks: vec![Vec::new(); n],
-            children: vec![Vec::new(); n],
-            superseded_by: vec![Vec::new(); n],
-            related_by: vec![Vec::new(); n],
-            rests_on: vec![Vec::new(); n],
-            evidence_for: vec![Vec::new(); n],
+            deps: Adj::new(n, deps, false),
+            blocks: Adj::new(n, deps, true),
+            parent,
+            children: Adj::new(n, parents, true),
+            supersedes: Adj::new(n, supersedes, false),
+            superseded_by: Adj::new(n, supersedes, true),
+            relates: Adj::new(n, relates, false),
+            related_by: Adj::new(n, relates, true),
+            rests_on: Adj::new(n, rests_on, false),
+            evidence_for: Adj::new(n, rests_on, true),
             dead: vec![None; n],
             premise: vec![None; n],
         };
-        let mut dangling = Vec::new();
-        let mut self_links = Vec::new();
-        for (i, node) in nodes.iter().enumerate() {
-            for kind in Kind::ALL {
-                for (position, id) in node.links(kind).into_iter().enumerate() {
-                    let Some(j) = find(id) else {
-                        dangling.push(Dangling {
-                            card: i,
-                            kind,
-                            position,
-                            id,
-                        });
-                        continue;
-                    };
-                    let (out, back) = match kind {
-                        Kind::DependsOn => (&mut g.deps[i], &mut g.blocks),
-                        Kind::Parent => {
-                            g.parent[i] = Some(j);
-                            g.children[j as usize].push(i as Ix);
-                            continue;
-                        }
-                        Kind::Supersedes | Kind::Relates | Kind::RestsOn if j as usize == i => {
-                            self_links.push((i, kind));
-                            continue;
-                        }
-                        Kind::Supersedes => (&mut g.supersedes[i], &mut g.superseded_by),
-                        Kind::Relates => (&mut g.relates[i], &mut g.related_by),
-                        Kind::RestsOn => (&mut g.rests_on[i], &mut g.evidence_for),
-                    };
-                    if !out.contains(&j) {
-                        out.push(j);
-                        back[j as usize].push(i as Ix);
-                    }
-                }
-            }
-        }
         g.find_dead();
         g.find_premises();
         Graph {
@@ -784,19 +891,58 @@ impl Derived {
         out
     }
 
+    /// The first thing [`Derived::flags`] would say of `i` ([`Mark`]),
+    /// read off what was derived without building the flags (whose
+    /// chains of cards cost more than a badge needs).
+    pub fn mark(&self, i: usize) -> Option<Mark> {
+        let mut out: Option<Mark> = None;
+        let mut say = |m: Mark| out = Some(out.map_or(m, |o| o.min(m)));
+        match self.dead[i] {
+            Some(Dead {
+                why: Why::Cycle,
+                next: None,
+                ..
+            }) => say(Mark::Cycle),
+            // Said by the flags about what it depends on, below.
+            Some(Dead {
+                why: Why::Archived | Why::Superseded { .. },
+                next: Some(n),
+                cause,
+            }) if n == cause => {}
+            Some(Dead { next: Some(_), .. }) => say(Mark::DeadBlocked),
+            _ => {}
+        }
+        if self.premise[i].is_some() {
+            say(Mark::PremiseRefuted);
+        }
+        for j in self.depends_on(i) {
+            if self.refuted[j] {
+                say(Mark::PremiseRefuted);
+            }
+            if !self.superseded_by[j].is_empty() {
+                say(Mark::DependsOnSuperseded);
+            }
+            if self.archived[j] && !self.is_done(j) {
+                say(Mark::DependsOnArchived);
+            }
+        }
+        out
+    }
+
     /// Cycles of `kind` links (`depends_on` or `parent`), each once: the
     /// cards of the cycle in order, from its smallest id, back to it.
     pub fn cycles(&self, kind: Kind) -> Vec<Vec<usize>> {
-        let next = |i: usize| -> Vec<usize> {
+        let next = |i: usize| -> &[Ix] {
             match kind {
-                Kind::DependsOn => self.depends_on(i).collect(),
-                Kind::Parent => self.parent(i).into_iter().collect(),
-                _ => Vec::new(),
+                Kind::DependsOn => &self.deps[i],
+                Kind::Parent => self.parent[i].as_slice(),
+                _ => &[],
             }
         };
+        let owned = |i: usize| -> Vec<usize> { next(i).iter().map(|&j| j as usize).collect() };
         components(self.len(), &next, &|_| true)
             .into_iter()
-            .filter_map(|scc| cycle_in(&scc, &next))
+            .filter_map(|scc| cycle_in(&scc, &owned))
             .collect()
     }
 
@@ -813,7 +959,7 @@ impl Derived {
         let n = self.len();
         let mut queue = VecDeque::new();
         let open = |g: &Derived, i: usize| !g.is_done(i);
-        let deps = |i: usize| -> Vec<usize> { self.depends_on(i).collect() };
+        let deps = |i: usize| -> &[Ix] { &self.deps[i] };
         let in_cycles = components(n, &deps, &|i| !self.is_done(i));
         let mut dead = vec![None; n];
         for scc in in_cycles {
@@ -892,9 +1038,9 @@ impl Derived {
 /// one that links to itself) among the cards `keep` admits, each sorted.
 /// Iterative (Tarjan's algorithm with an explicit stack): a chain of
 /// 100,000 links must not overflow the call stack.
-fn components(
+fn components<'g>(
     n: usize,
-    next: &dyn Fn(usize) -> Vec<usize>,
+    next: &dyn Fn(usize) -> &'g [Ix],
     keep: &dyn Fn(usize) -> bool,
 ) -> Vec<Vec<usize>> {
     const NONE: usize = usize::MAX;
@@ -904,40 +1050,40 @@ fn components(
     let mut stack = Vec::new();
     let mut counter = 0;
     let mut out = Vec::new();
+    // (node, how many of its successors were looked at)
+    let mut calls: Vec<(usize, usize)> = Vec::new();
     for root in 0..n {
         if index[root] != NONE || !keep(root) {
             continue;
         }
-        // (node, its successors, how many were visited)
-        let mut calls: Vec<(usize, Vec<usize>, usize)> = Vec::new();
         index[root] = counter;
         low[root] = counter;
         counter += 1;
         stack.push(root);
         on_stack[root] = true;
-        calls.push((
-            root,
-            next(root).into_iter().filter(|&j| keep(j)).collect(),
-            0,
-        ));
-        while let Some((v, succ, pos)) = calls.last_mut() {
+        calls.push((root, 0));
+        while let Some((v, pos)) = calls.last_mut() {
             let v = *v;
-            if let Some(&w) = succ.get(*pos) {
+            if let Some(&w) = next(v).get(*pos) {
                 *pos += 1;
+                let w = w as usize;
+                if !keep(w) {
+                    continue;
+                }
                 if index[w] == NONE {
                     index[w] = counter;
                     low[w] = counter;
                     counter += 1;
                     stack.push(w);
                     on_stack[w] = true;
-                    calls.push((w, next(w).into_iter().filter(|&j| keep(j)).collect(), 0));
+                    calls.push((w, 0));
                 } else if on_stack[w] {
                     low[v] = low[v].min(index[w]);
                 }
                 continue;
             }
             calls.pop();
-            if let Some((u, ..)) = calls.last() {
+            if let Some((u, _)) = calls.last() {
                 low[*u] = low[*u].min(low[v]);
             }
             if low[v] == index[v] {
@@ -949,7 +1095,7 @@ fn components(
                         break;
                     }
                 }
-                if scc.len() > 1 || next(v).contains(&v) {
+                if scc.len() > 1 || next(v).contains(&(v as Ix)) {
                     scc.sort_unstable();
                     out.push(scc);
                 }
@@ -1017,16 +1163,7 @@ impl Graph<'_> {
                 let open = d.deps[i].iter().filter(|&&j| !d.is_done(j as usize));
                 waiting[i] = u32::try_from(open.count()).unwrap_or(u32::MAX);
             }
-            // Only a card something may be said of is asked.
-            let maybe = d.dead[i].is_some()
-                || d.premise[i].is_some()
-                || d.deps[i].iter().any(|&j| {
-                    let j = j as usize;
-                    !d.superseded_by[j].is_empty() || (d.archived[j] && !d.is_done(j))
-                });
-            if maybe {
-                marks[i] = d.flags(i).iter().map(Mark::of).min();
-            }
+            marks[i] = d.mark(i);
         }
         Index {
             ids: self.nodes.iter().map(|x| x.id.to_string()).collect(),
@@ -1100,10 +1237,10 @@ impl Index {
         let mut out = Vec::new();
         for side in Side::ALL {
             let (cards, more) = match side {
-                Side::DependsOn => self.tree(i, limit, &|c| self.deps[c].clone(), &|via, c| {
+                Side::DependsOn => self.tree(i, limit, &|c| self.deps[c].to_vec(), &|via, c| {
                     (via, Kind::DependsOn, c)
                 }),
-                Side::Blocks => self.tree(i, limit, &|c| self.blocks[c].clone(), &|via, c| {
+                Side::Blocks => self.tree(i, limit, &|c| self.blocks[c].to_vec(), &|via, c| {
                     (c, Kind::DependsOn, via)
                 }),
                 Side::PartOf => self.tree(
@@ -1112,7 +1249,7 @@ impl Index {
                     &|c| self.parent[c].into_iter().collect(),
                     &|via, c| (via, Kind::Parent, c),
                 ),
-                Side::Parts => self.tree(i, limit, &|c| self.children[c].clone(), &|via, c| {
+                Side::Parts => self.tree(i, limit, &|c| self.children[c].to_vec(), &|via, c| {
                     (c, Kind::Parent, via)
                 }),
                 Side::Supersedes => {
@@ -1664,6 +1801,84 @@ mod tests {
         assert_eq!(m("w"), Some(Mark::DependsOnSuperseded));
         assert_eq!(m("p"), Some(Mark::Cycle));
         assert_eq!(m("s"), None);
+        // The badge says what the flags would say first, on every card.
+        let g = Graph::new(&board(), cards.iter().map(Card::node).collect());
+        for i in 0..g.len() {
+            assert_eq!(
+                g.mark(i),
+                g.flags(i).iter().map(Mark::of).min(),
+                "{}",
+                g.id(i)
+            );
+        }
+    }
+
+    #[test]
+    fn a_badge_says_what_the_flags_say_first_on_a_tangled_board() {
+        // A small random source: the same board every run.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut roll = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let names: Vec<String> = (0..300).map(|i| format!("k{i:03}")).collect();
+        let lanes = ["todo", "doing", "done"];
+        let mut cards: Vec<Card> = names.iter().map(|n| card(n, lanes[roll(3)], &[])).collect();
+        for (i, c) in cards.iter_mut().enumerate() {
+            for _ in 0..roll(4) {
+                // Mostly earlier cards; now and then a later one (cycles).
+                let j = if roll(10) == 0 {
+                    roll(300)
+                } else {
+                    roll(i.max(1))
+                };
+                c.depends_on.push(names[j].clone());
+            }
+            match roll(12) {
+                0 => c.archived = true,
+                1 => c.supersedes.push(names[roll(300)].clone()),
+                2 | 3 => {
+                    c.kind = "hypothesis".into();
+                    c.hypothesis = Some(Box::new(crate::model::Hypothesis {
+                        verdict: Verdict::Refuted,
+                        ..Default::default()
+                    }));
+                }
+                _ => {}
+            }
+        }
+        let g = graph(&cards);
+        let mut marked = 0;
+        for i in 0..g.len() {
+            let first = g.flags(i).iter().map(Mark::of).min();
+            assert_eq!(g.mark(i), first, "{}", g.id(i));
+            marked += usize::from(first.is_some());
+        }
+        assert!(marked > 50, "the board should flag plenty: {marked}");
+    }
+
+    #[test]
+    fn ids_sharing_their_first_bytes_are_told_apart() {
+        let long = "abcdefghijklmnopq";
+        let cards = vec![
+            card("abcdefgh1", "todo", &["abcdefgh2", "abcdefgh"]),
+            card("abcdefgh2", "todo", &["abc", "abcdefgh3", long]),
+            card("abcdefgh", "todo", &[]),
+            card("abc", "todo", &["abcdefgh1x", "abcdefghijklmnopz"]),
+            card(long, "todo", &[]),
+        ];
+        let g = graph(&cards);
+        let i = |id: &str| g.index(id).unwrap();
+        assert_eq!(
+            ids(&g, g.depends_on(i("abcdefgh1"))),
+            ["abcdefgh2", "abcdefgh"]
+        );
+        assert_eq!(ids(&g, g.blocks(i("abc"))), ["abcdefgh2"]);
+        assert_eq!(ids(&g, g.blocks(i(long))), ["abcdefgh2"]);
+        let gone: Vec<&str> = g.dangling().iter().map(|d| d.id).collect();
+        assert_eq!(gone, ["abcdefgh1x", "abcdefghijklmnopz", "abcdefgh3"]);
     }
 
     #[test]

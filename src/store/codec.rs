@@ -461,6 +461,69 @@ pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
     })
 }
 
+/// An encoded card as a node of the link graph, read off its head
+/// without the text a graph does not need (title, labels, people). Reads
+/// the layout as [`head`] does.
+pub fn node(bytes: &[u8]) -> Option<crate::model::links::Node<'_>> {
+    let mut r = Reader { b: bytes, pos: 0 };
+    let id = r.str()?;
+    r.skip_str()?; // title
+    let lane = r.str()?;
+    r.skip_str()?; // rank
+    let kind = r.str()?;
+    for _ in 0..2 {
+        // labels, assignees
+        for _ in 0..r.count()? {
+            r.skip_str()?;
+        }
+    }
+    let archived = r.flag()?;
+    let depends_on = r.strs()?;
+    let parent = if r.flag()? { Some(r.str()?) } else { None };
+    let supersedes = r.strs()?;
+    let relates = r.strs()?;
+    let rests_on = r.strs()?;
+    let verdict = match r.byte()? {
+        0 => None,
+        n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
+    };
+    let checklist = (r.len()?, r.len()?);
+    Some(crate::model::links::Node {
+        id,
+        progress: crate::model::Progress {
+            lane,
+            verdict,
+            checklist,
+            decision: kind == crate::model::done::DECISION,
+        },
+        archived,
+        depends_on,
+        parent,
+        supersedes,
+        relates,
+        rests_on,
+    })
+}
+
+/// Where an encoded card goes on the board, read without the rest of
+/// its head: (lane, rank, archived). What ordering the board needs,
+/// without decoding every card's lists.
+pub fn placement(bytes: &[u8]) -> Option<(&str, &str, bool)> {
+    let mut r = Reader { b: bytes, pos: 0 };
+    r.skip_str()?; // id
+    r.skip_str()?; // title
+    let lane = r.str()?;
+    let rank = r.str()?;
+    r.skip_str()?; // kind
+    for _ in 0..2 {
+        // labels, assignees
+        for _ in 0..r.count()? {
+            r.skip_str()?;
+        }
+    }
+    Some((lane, rank, r.flag()?))
+}
+
 struct Writer(Vec<u8>);
 
 impl Writer {
@@ -610,6 +673,11 @@ impl<'a> Reader<'a> {
 
     fn str(&mut self) -> Option<&'a str> {
         std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    /// Past a string, unread.
+    fn skip_str(&mut self) -> Option<()> {
+        self.bytes().map(|_| ())
     }
 
     fn strs(&mut self) -> Option<Vec<&'a str>> {
@@ -785,6 +853,12 @@ future_field:
         assert_eq!(h.parent, Some("par1"));
         assert_eq!(h.verdict, Some(Verdict::Refuted));
         assert_eq!(h.checklist, (1, 1));
+        // Where it goes, and the graph's node, read without the rest.
+        assert_eq!(placement(&bytes), Some((h.lane, h.rank, h.archived)));
+        assert_eq!(node(&bytes), Some(h.node()));
+        let cut = bytes.len().min(20);
+        assert_eq!(placement(&bytes[..cut]), None);
+        assert_eq!(node(&bytes[..cut]), None);
         let c = h.claim.as_ref().unwrap();
         assert_eq!(c.by, "Bo via claude-code");
         assert!(h.claimed(parse_ts("2026-01-05T11:59:59Z")));

@@ -350,18 +350,33 @@ impl Board {
 
     fn load_with(root: &Path, per_lane: Option<usize>, linked: bool) -> Result<Board> {
         let config = parse_board(&read_board_file(root, BOARD_FILE)?)?;
-        let snapshot = cache::cards::Snapshot::load(root)?;
+        // The links' index from every card's head: from the card cache on
+        // another core while the card files are checked (it holds when the
+        // cache holds the board's cards as they are); otherwise on another
+        // core while the cards are decoded.
+        let (snapshot, guessed) = if linked {
+            cache::cards::Snapshot::load_guessing(root, |cards| {
+                let nodes = cards.iter().filter_map(|c| codec::node(c)).collect();
+                crate::model::links::Index::new(&config, nodes)
+            })?
+        } else {
+            (cache::cards::Snapshot::load(root)?, None)
+        };
         let file_ids = snapshot.file_ids.clone();
-        let links = linked.then(|| {
-            let heads = snapshot.heads();
-            crate::model::links::Index::new(&config, heads.iter().map(codec::Head::node).collect())
-        });
-        let (cards, problems, omitted) = match per_lane {
-            None => {
+        let index = |s: &cache::cards::Snapshot| match guessed {
+            Some(index) => Some(index),
+            None => linked.then(|| crate::model::links::Index::new(&config, s.nodes())),
+        };
+        let (cards, problems, omitted, links) = match per_lane {
+            None if !linked => {
                 let (cards, problems) = snapshot.into_cards(root, &config);
-                (cards, problems, Vec::new())
+                (cards, problems, Vec::new(), None)
             }
-            Some(n) => snapshot.into_top(root, &config, n),
+            None => {
+                let (cards, problems, links) = snapshot.into_cards_with(root, &config, index);
+                (cards, problems, Vec::new(), links)
+            }
+            Some(n) => snapshot.into_top_with(root, &config, n, index),
         };
         let mut board = Board {
             root: root.to_path_buf(),

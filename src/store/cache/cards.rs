@@ -113,6 +113,11 @@ pub(crate) struct Entry {
     pub source: Source,
 }
 
+/// Cards decoded in board order, the problems of those that did not
+/// read, the cards a partial read left out by lane, and what was worked
+/// out beside.
+pub(crate) type Decoded<T> = (Vec<Card>, Vec<Problem>, Vec<(String, usize)>, T);
+
 /// The board's card files, each either vouched for by the cache or read.
 pub(crate) struct Snapshot {
     /// Ids of all card files, readable or not, sorted.
@@ -139,17 +144,33 @@ impl Snapshot {
     /// Check the cache against the card files, reading the cards it does not
     /// vouch for.
     pub fn load(root: &Path) -> Result<Snapshot> {
-        Snapshot::load_as(root, false)
+        Ok(Snapshot::load_as(root, false, None::<fn(&[&[u8]])>)?.0)
+    }
+
+    /// [`Snapshot::load`], working out `guess` from the cache's encoded
+    /// cards (in id order) on another core while the card files are
+    /// checked: what it gives is returned when the cache turns out to
+    /// hold exactly the board's cards (every file vouched for, no other
+    /// entry), so that it is what the snapshot's cards would give.
+    pub fn load_guessing<T: Send>(
+        root: &Path,
+        guess: impl FnOnce(&[&[u8]]) -> T + Send,
+    ) -> Result<(Snapshot, Option<T>)> {
+        Snapshot::load_as(root, false, Some(guess))
     }
 
     /// Like [`Snapshot::load`] for a caller that only wants JSON: cards read
     /// from files are kept encoded with their JSON, not as cards (a third of
     /// the memory when the cache is cold).
     pub fn load_for_json(root: &Path) -> Result<Snapshot> {
-        Snapshot::load_as(root, true)
+        Ok(Snapshot::load_as(root, true, None::<fn(&[&[u8]])>)?.0)
     }
 
-    fn load_as(root: &Path, encoded: bool) -> Result<Snapshot> {
+    fn load_as<T: Send>(
+        root: &Path,
+        encoded: bool,
+        guess: Option<impl FnOnce(&[&[u8]]) -> T + Send>,
+    ) -> Result<(Snapshot, Option<T>)> {
         let began = now_ns();
         let scratch = Scratch::of_board(root);
         let git_index = scratch
@@ -161,7 +182,20 @@ impl Snapshot {
         let file = file.unwrap_or_default();
         let (since, records, bytes) = (file.since, &file.records, &file.cards);
         let expected: Vec<&[u8]> = records.iter().map(|r| &bytes[r.id.clone()]).collect();
-        let scan = scan(root, &expected)?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (scan, guessed) = match guess {
+            Some(g) if cores > 1 && !records.is_empty() => std::thread::scope(|s| {
+                let cards: Vec<&[u8]> = records.iter().map(|r| &bytes[r.card.clone()]).collect();
+                let other = s.spawn(move || g(&cards));
+                let scan = scan(root, &expected);
+                let guessed = other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (scan, Some(guessed))
+            }),
+            _ => (scan(root, &expected), None),
+        };
+        let scan = scan?;
         let folder = scan.folder;
         let mut slots: Vec<Option<Source>> = Vec::with_capacity(scan.files.len());
         let mut stale = Vec::new();
@@ -187,6 +221,8 @@ impl Snapshot {
                 }
             }
         }
+        // The guess holds when the cache held exactly these cards.
+        let guessed = guessed.filter(|_| stale.is_empty() && slots.len() == records.len());
         let file_ids: Vec<String> = scan.files.iter().map(|(id, _)| id.clone()).collect();
         let mut problems = scan.problems;
         let mut cacheable = 0;
@@ -234,7 +270,7 @@ impl Snapshot {
                 })
             })
             .collect();
-        Ok(Snapshot {
+        let snapshot = Snapshot {
             file_ids,
             problems,
             entries,
@@ -245,7 +281,8 @@ impl Snapshot {
             folder,
             git_index,
             outdated: table::worth_rewriting(missing, cacheable),
-        })
+        };
+        Ok((snapshot, guessed))
     }
 
     /// The card of an entry; a cached one that does not decode (a damaged
@@ -269,6 +306,18 @@ impl Snapshot {
             .iter()
             .filter_map(|e| self.head_of(e))
             .collect()
+    }
+
+    /// Every readable card as a node of the link graph, in id order,
+    /// without decoding a card (or the text of its head).
+    pub fn nodes(&self) -> Vec<crate::model::links::Node<'_>> {
+        let mut out = Vec::with_capacity(self.entries.len());
+        out.extend(self.entries.iter().filter_map(|e| match &e.source {
+            Source::Read(card) => Some(card.node()),
+            Source::Encoded(c, _) => codec::node(c),
+            Source::Cached(c, _) => codec::node(&self.file.cards[c.clone()]),
+        }));
+        out
     }
 
     /// For a caller that read heads only: rewrite the cache if many cards
@@ -295,8 +344,25 @@ impl Snapshot {
             self.save(&[]);
         }
         self.reconcile_summary();
-        let (cards, problems, _) = self.decode_in_order(root, config, None);
+        let (cards, problems, _, ()) = self.decode_in_order(root, config, None, false, |_| ());
         (cards, problems)
+    }
+
+    /// [`Snapshot::into_cards`], working out `also` from the snapshot on
+    /// another core meanwhile (what the whole board's heads say: its
+    /// links).
+    pub fn into_cards_with<T: Send>(
+        self,
+        root: &Path,
+        config: &BoardConfig,
+        also: impl FnOnce(&Snapshot) -> T + Send,
+    ) -> (Vec<Card>, Vec<Problem>, T) {
+        if self.outdated {
+            self.save(&[]);
+        }
+        self.reconcile_summary();
+        let (cards, problems, _, t) = self.decode_in_order(root, config, None, true, also);
+        (cards, problems, t)
     }
 
     /// The head of an entry's card (`None`: a cached card that does not
@@ -355,36 +421,88 @@ impl Snapshot {
 
     /// The first `per_lane` cards (not archived) of every lane, in board
     /// order, and how many more each lane has: a first screen without
-    /// decoding the whole board.
-    pub fn into_top(
+    /// decoding the whole board. `also` is worked out from the snapshot
+    /// on another core meanwhile (the whole board's links).
+    pub fn into_top_with<T: Send>(
         self,
         root: &Path,
         config: &BoardConfig,
         per_lane: usize,
-    ) -> (Vec<Card>, Vec<Problem>, Vec<(String, usize)>) {
-        self.decode_in_order(root, config, Some(per_lane))
+        also: impl FnOnce(&Snapshot) -> T + Send,
+    ) -> Decoded<T> {
+        self.decode_in_order(root, config, Some(per_lane), true, also)
     }
 
     /// Decode cards in board order (lane, rank, id), read off the cards'
     /// heads, so that the cards, large values, need no sorting afterwards.
     /// With `per_lane`, archived cards and all but the first `per_lane` of
-    /// each lane are left out and counted.
-    fn decode_in_order(
+    /// each lane are left out and counted. `also` is worked out from the
+    /// snapshot too, on another core meanwhile when `beside`.
+    fn decode_in_order<T: Send>(
         self,
         root: &Path,
         config: &BoardConfig,
         per_lane: Option<usize>,
-    ) -> (Vec<Card>, Vec<Problem>, Vec<(String, usize)>) {
+        beside: bool,
+        also: impl FnOnce(&Snapshot) -> T + Send,
+    ) -> Decoded<T> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (wanted, omitted, decoded, t) = if beside && cores > 1 {
+            std::thread::scope(|s| {
+                let other = s.spawn(|| also(&self));
+                let (wanted, omitted, decoded) = self.decode_wanted(root, config, per_lane);
+                let t = other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (wanted, omitted, decoded, t)
+            })
+        } else {
+            let t = also(&self);
+            let (wanted, omitted, decoded) = self.decode_wanted(root, config, per_lane);
+            (wanted, omitted, decoded, t)
+        };
+        let mut problems = self.problems;
+        let mut sources: Vec<Option<Source>> =
+            self.entries.into_iter().map(|e| Some(e.source)).collect();
+        let mut cards = Vec::with_capacity(decoded.len());
+        for (i, d) in wanted.into_iter().zip(decoded) {
+            match d {
+                Some(Ok(card)) => cards.push(card),
+                Some(Err(p)) => problems.push(p),
+                None => {
+                    if let Some(Source::Read(card)) = sources[i].take() {
+                        cards.push(*card);
+                    }
+                }
+            }
+        }
+        (cards, problems, omitted, t)
+    }
+
+    /// The entries to decode, in board order, and the omitted counts (see
+    /// [`Snapshot::decode_in_order`]), with the cards decoded (`None`:
+    /// read from its file already).
+    #[allow(clippy::type_complexity)]
+    fn decode_wanted(
+        &self,
+        root: &Path,
+        config: &BoardConfig,
+        per_lane: Option<usize>,
+    ) -> (
+        Vec<usize>,
+        Vec<(String, usize)>,
+        Vec<Option<Result<Card, Problem>>>,
+    ) {
         let mut order: Vec<(usize, &str, &str, &str, usize, bool)> = self
             .entries
             .iter()
             .enumerate()
             .map(|(i, e)| {
+                // Lane, rank and archived only: not every card's lists.
                 let head = match &e.source {
                     Source::Read(c) => Some((c.lane.as_str(), c.rank.as_str(), c.archived)),
-                    Source::Encoded(c, _) => codec::head(c).map(|h| (h.lane, h.rank, h.archived)),
-                    Source::Cached(c, _) => codec::head(&self.file.cards[c.clone()])
-                        .map(|h| (h.lane, h.rank, h.archived)),
+                    Source::Encoded(c, _) => codec::placement(c),
+                    Source::Cached(c, _) => codec::placement(&self.file.cards[c.clone()]),
                 };
                 let (lane, rank, archived) = head.unwrap_or_default();
                 let at = config.lane_index(lane).unwrap_or(usize::MAX);
@@ -420,22 +538,7 @@ impl Snapshot {
             Source::Read(_) => None,
             _ => Some(self.card(root, &self.entries[i])),
         });
-        let mut problems = self.problems;
-        let mut sources: Vec<Option<Source>> =
-            self.entries.into_iter().map(|e| Some(e.source)).collect();
-        let mut cards = Vec::with_capacity(decoded.len());
-        for (i, d) in wanted.into_iter().zip(decoded) {
-            match d {
-                Some(Ok(card)) => cards.push(card),
-                Some(Err(p)) => problems.push(p),
-                None => {
-                    if let Some(Source::Read(card)) = sources[i].take() {
-                        cards.push(*card);
-                    }
-                }
-            }
-        }
-        (cards, problems, omitted)
+        (wanted, omitted, decoded)
     }
 
     /// Write, as one JSON array, the cards `keep` selects, in board order
