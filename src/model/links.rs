@@ -291,6 +291,7 @@ fn id_key(id: &str) -> u128 {
 /// step, and a board has a link or two per card to resolve. Open
 /// addressing, at most half full; a slot holds a card's index + 1 (0:
 /// empty).
+#[derive(Debug, Clone)]
 struct IdTable {
     keys: Vec<u128>,
     slots: Vec<Ix>,
@@ -521,6 +522,8 @@ type Ix = u32;
 #[derive(Debug, Clone)]
 pub struct Graph<'a> {
     nodes: Vec<Node<'a>>,
+    /// The nodes' ids hashed, for [`Graph::index`].
+    ids: IdTable,
     derived: Derived,
     dangling: Vec<Dangling<'a>>,
     /// `supersedes` and `relates` links of a card to itself (ignored).
@@ -638,6 +641,7 @@ impl<'a> Graph<'a> {
         g.find_premises();
         Graph {
             nodes,
+            ids,
             derived: g,
             dangling,
             self_links,
@@ -646,7 +650,7 @@ impl<'a> Graph<'a> {
 
     /// The index of the card with this id.
     pub fn index(&self, id: &str) -> Option<usize> {
-        self.nodes.binary_search_by(|x| x.id.cmp(id)).ok()
+        self.ids.find(&self.nodes, id).map(|i| i as usize)
     }
 
     pub fn node(&self, i: usize) -> &Node<'a> {

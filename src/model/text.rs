@@ -11,7 +11,7 @@ use std::borrow::Cow;
 /// (bidirectional overrides, invisible spaces). Tabs become spaces;
 /// newlines are kept only when `keep_newlines`.
 pub fn visible(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| needs_escape(c, keep_newlines)) {
+    if !any_after_ascii(s, keep_newlines, |c| needs_escape(c, keep_newlines)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -31,6 +31,19 @@ pub fn visible(s: &str, keep_newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether any character of `s` is one `hit` names, looking at characters
+/// only from the first byte that is not printable ASCII (or a newline, when
+/// `newlines`): what a terminal or JSON receives is nearly all plain ASCII,
+/// which needs no decoding to be known safe.
+fn any_after_ascii(s: &str, newlines: bool, hit: impl Fn(char) -> bool) -> bool {
+    let plain = |b: &u8| (0x20..0x7f).contains(b) || (newlines && *b == b'\n');
+    match s.bytes().position(|b| !plain(&b)) {
+        None => false,
+        // A byte below 0x80 is a whole character: the slice is on a boundary.
+        Some(i) => s[i..].chars().any(hit),
+    }
 }
 
 fn needs_escape(c: char, keep_newlines: bool) -> bool {
@@ -71,10 +84,7 @@ pub fn json_escapes(c: char) -> bool {
 /// Only for text that is already JSON: outside strings JSON has no such
 /// characters, inside a string the escape means the same character.
 pub fn json_safe(s: &str) -> Cow<'_, str> {
-    if !s
-        .chars()
-        .any(|c| json_escapes(c) && !matches!(c, '\n' | '\t'))
-    {
+    if !any_after_ascii(s, true, |c| json_escapes(c) && !matches!(c, '\n' | '\t')) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -302,6 +312,19 @@ mod tests {
         assert_eq!(visible("\u{202e}abc", false), "\\u{202e}abc");
         // Joiners are text, not tricks.
         assert_eq!(visible("👨\u{200d}👩", false), "👨\u{200d}👩");
+    }
+
+    #[test]
+    fn plain_ascii_is_passed_as_is_and_anything_after_it_checked() {
+        assert!(matches!(visible("plain text\n", true), Cow::Borrowed(_)));
+        assert_eq!(visible("plain\n", false), "plain^J");
+        assert_eq!(
+            visible("ascii then é\u{202e}x", true),
+            "ascii then é\\u{202e}x"
+        );
+        assert_eq!(visible("é then \x1b", true), "é then ^[");
+        assert!(matches!(json_safe("{\"a\":\"é\"}"), Cow::Borrowed(_)));
+        assert_eq!(json_safe("\"abc\u{9b}\""), "\"abc\\u009b\"");
     }
 
     #[test]

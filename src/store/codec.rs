@@ -409,20 +409,40 @@ impl<'a> Head<'a> {
 
 /// Read the leading fields of an encoded card without decoding the rest.
 pub fn head(bytes: &[u8]) -> Option<Head<'_>> {
+    head_as(bytes, true)
+}
+
+/// Whether [`head`] reads the card, without collecting its lists (no
+/// allocation: a load checks every cached card's head this way).
+pub fn head_reads(bytes: &[u8]) -> bool {
+    head_as(bytes, false).is_some()
+}
+
+/// [`head`], its lists left empty (but checked) unless `lists`.
+fn head_as(bytes: &[u8], lists: bool) -> Option<Head<'_>> {
     let mut r = Reader { b: bytes, pos: 0 };
+    fn strs<'a>(r: &mut Reader<'a>, lists: bool) -> Option<Vec<&'a str>> {
+        if lists {
+            r.strs()
+        } else {
+            let n = r.count()?;
+            (0..n).try_for_each(|_| r.str().map(drop))?;
+            Some(Vec::new())
+        }
+    }
     let id = r.str()?;
     let title = r.str()?;
     let lane = r.str()?;
     let rank = r.str()?;
     let kind = r.str()?;
-    let labels = r.strs()?;
-    let assignees = r.strs()?;
+    let labels = strs(&mut r, lists)?;
+    let assignees = strs(&mut r, lists)?;
     let archived = r.flag()?;
-    let depends_on = r.strs()?;
+    let depends_on = strs(&mut r, lists)?;
     let parent = if r.flag()? { Some(r.str()?) } else { None };
-    let supersedes = r.strs()?;
-    let relates = r.strs()?;
-    let rests_on = r.strs()?;
+    let supersedes = strs(&mut r, lists)?;
+    let relates = strs(&mut r, lists)?;
+    let rests_on = strs(&mut r, lists)?;
     let verdict = match r.byte()? {
         0 => None,
         n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),

@@ -95,15 +95,70 @@ pub fn link_fields(
 
 /// [`link_fields`] as JSON text of `"key":value` pairs, to go inside a
 /// card's object, with its claim judged at `now`.
+///
+/// The same text as [`link_fields`] serialized, written directly: `lanes
+/// list --json` adds it to every card, so it allocates one string.
 pub fn link_fields_text(g: &Graph, head: &super::codec::Head, now: i64) -> String {
-    let node = head.node();
-    let m = link_fields(
-        g,
-        head.id,
-        &|k| !node.links(k).is_empty(),
-        head.claimed(now),
-    );
-    inner(&serde_json::Value::Object(m))
+    use std::fmt::Write;
+    let Some(i) = g.index(head.id) else {
+        return String::new();
+    };
+    let claimed = head.claimed(now);
+    let mut out = String::with_capacity(200);
+    let key = |out: &mut String, k: &str| {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        let _ = write!(out, "\"{k}\":");
+    };
+    let ids = |out: &mut String, v: &mut dyn Iterator<Item = usize>| {
+        out.push('[');
+        for (n, j) in v.enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(g.id(j)).unwrap_or_default());
+        }
+        out.push(']');
+    };
+    let stored = |out: &mut String, kind: Kind, set: &[&str]| {
+        if set.is_empty() {
+            key(out, kind.field());
+            out.push_str(if kind == Kind::Parent { "null" } else { "[]" });
+        }
+    };
+    let parent: Vec<&str> = head.parent.into_iter().collect();
+    stored(&mut out, Kind::DependsOn, &head.depends_on);
+    key(&mut out, "blocks");
+    ids(&mut out, &mut g.blocks(i));
+    stored(&mut out, Kind::Parent, &parent);
+    key(&mut out, "children");
+    ids(&mut out, &mut g.children(i));
+    stored(&mut out, Kind::Supersedes, &head.supersedes);
+    key(&mut out, "superseded_by");
+    ids(&mut out, &mut g.superseded_by(i));
+    stored(&mut out, Kind::Relates, &head.relates);
+    key(&mut out, "related_by");
+    ids(&mut out, &mut g.related_by(i));
+    stored(&mut out, Kind::RestsOn, &head.rests_on);
+    key(&mut out, "evidence_for");
+    ids(&mut out, &mut g.evidence_for(i));
+    key(&mut out, "blocked");
+    out.push_str(if g.is_blocked(i) { "true" } else { "false" });
+    key(&mut out, "blocked_by");
+    ids(&mut out, &mut g.blocked_by(i).into_iter());
+    key(&mut out, "ready");
+    out.push_str(if g.is_ready(i) && !claimed {
+        "true"
+    } else {
+        "false"
+    });
+    key(&mut out, "claimed");
+    out.push_str(if claimed { "true" } else { "false" });
+    match crate::model::text::json_safe(&out) {
+        std::borrow::Cow::Borrowed(_) => out,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
 }
 
 /// An object's JSON text without its braces.

@@ -211,7 +211,7 @@ impl Snapshot {
                     // Listing, ready and the link graph read the head of
                     // every cached card (loading cards decodes them whole
                     // and reads the file if that fails).
-                    && codec::head(&bytes[r.card.clone()]).is_some()
+                    && codec::head_reads(&bytes[r.card.clone()])
             });
             match hit {
                 Some(r) => slots.push(Some(Source::Cached(r.card.clone(), r.json.clone()))),
