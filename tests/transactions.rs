@@ -61,6 +61,10 @@ fn assert_clean(r: &Repo, dir: &Path, what: &str) {
         !gitdir.join("index.lock").exists(),
         "{what}: index.lock left"
     );
+    assert!(
+        !gitdir.join("refs/heads/main.lock").exists(),
+        "{what}: refs/heads/main.lock left"
+    );
     for left in ["index.lanes-old", "index.lanes-new"] {
         assert!(!gitdir.join(left).exists(), "{what}: {left} left");
     }
@@ -85,6 +89,7 @@ const POINTS: &[&str] = &[
     "journal",
     "locked",
     "staging",
+    "ref-locked",
     "index-written",
     "published",
     "branch-moved",
@@ -233,6 +238,96 @@ fn the_index_git_reads_goes_with_the_branch_it_reads() {
         }
         assert_clean(&r, &r.path, point);
     }
+}
+
+/// From before lanes publishes its index until the branch has moved, lanes
+/// holds the branch's own lock file (`refs/heads/main.lock`, git's ref
+/// lock): a `git commit` that read `HEAD` before lanes moved it and the
+/// index after lanes published it (the new index, lanes' change in it)
+/// cannot move the branch in between and so never commits lanes' change as
+/// its own; git says "cannot lock ref". Stopped at each point of that
+/// stretch (as `kill -9` stops it), the lock is held, git's update of the
+/// branch is refused, and the next lanes command removes the lock it left.
+#[test]
+fn the_branch_is_locked_while_lanes_publishes_its_index() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let ref_lock = r.abs(".git/refs/heads/main.lock");
+    for point in ["published", "index-written", "ref-locked"] {
+        let before = r.head();
+        let out = r.lanes_env(
+            &["note", &card, &format!("seen at {point}")],
+            &[("LANES_CRASH_AT", point)],
+        );
+        assert!(
+            !out.status.success(),
+            "{point}: should have died: {}",
+            text(&out)
+        );
+        assert!(ref_lock.exists(), "{point}: the branch is not locked");
+        // The last step of a `git commit` that read HEAD = `before`: git's
+        // compare-and-swap of the branch through HEAD.
+        let other = r.git_line(&["commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "user"]);
+        let out = r.git_output(&["update-ref", "-m", "commit: user", "HEAD", &other, &before]);
+        assert!(
+            !out.status.success(),
+            "{point}: git moved the branch while lanes held it"
+        );
+        assert!(
+            text(&out).contains("cannot lock ref"),
+            "{point}: {}",
+            text(&out)
+        );
+        assert_eq!(r.head(), before, "{point}");
+        // The next command cleans up and says so.
+        let next = r.lanes(&["list"]);
+        assert!(next.status.success(), "{point}: {}", text(&next));
+        assert!(
+            stderr(&next).contains("main.lock"),
+            "{point}: recovery does not mention the branch lock: {}",
+            stderr(&next)
+        );
+        assert_clean(&r, &r.path, point);
+        // git can commit again.
+        r.git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("after {point}"),
+        ]);
+    }
+    // A lanes commit still moves HEAD's reflog and the branch's.
+    ok(&r.lanes(&["note", &card, "landed"]));
+    let reflog = r.git(&["reflog", "-1", "--format=%gs", "HEAD"]);
+    assert!(reflog.starts_with("commit: lanes: note"), "{reflog}");
+    let reflog = r.git(&["reflog", "-1", "--format=%gs", "main"]);
+    assert!(reflog.starts_with("commit: lanes: note"), "{reflog}");
+}
+
+/// A lock file of the branch that a running git holds is never taken for
+/// one a killed lanes left: recovery removes only the lock file its journal
+/// names.
+#[test]
+fn recovery_leaves_a_branch_lock_it_did_not_take() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let out = r.lanes_env(&["note", &card, "x"], &[("LANES_CRASH_AT", "published")]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let ref_lock = r.abs(".git/refs/heads/main.lock");
+    // The lanes lock goes and another process (git) takes the branch's
+    // lock now, after the journal was written (a new file while the old
+    // one still exists, so that it cannot reuse its inode).
+    r.write(".git/git-lock-tmp", "");
+    std::fs::rename(r.abs(".git/git-lock-tmp"), &ref_lock).unwrap();
+    let next = r.lanes(&["list"]);
+    assert!(next.status.success(), "{}", text(&next));
+    assert!(
+        ref_lock.exists(),
+        "recovery removed a branch lock it did not take"
+    );
+    std::fs::remove_file(&ref_lock).unwrap();
+    assert_clean(&r, &r.path, "after");
 }
 
 #[test]
