@@ -330,6 +330,87 @@ fn recovery_leaves_a_branch_lock_it_did_not_take() {
     assert_clean(&r, &r.path, "after");
 }
 
+/// git's own race: `git commit` (and `git add`) read the index before they
+/// take `index.lock`, and write back what they read. One that read it just
+/// before a lanes commit leaves a board file staged at its version before
+/// lanes' change while HEAD and the work tree hold lanes' version; the next
+/// plain `git commit` would commit that entry and revert lanes' change. The
+/// next lanes commit puts such entries back to HEAD's version (a card
+/// missing from the index too) in the same index write, commits nothing
+/// for them, and calls nothing a hand edit; a card the user staged by hand
+/// is left staged.
+#[test]
+fn a_stale_index_entry_left_by_git_is_put_back_by_the_next_lanes_command() {
+    let r = Repo::with_board("crisp-dm");
+    let a = r.add("Card A", &[]);
+    let b = r.add("Card B", &[]);
+    let d = r.add("Card D", &[]);
+    let (pa, pb, pd) = (card_path(&a), card_path(&b), card_path(&d));
+    let old_a = r.git_line(&["rev-parse", &format!("HEAD:{pa}")]);
+    ok(&r.lanes(&["note", &a, "lanes' note"]));
+    let c = r.add("Card C", &[]);
+    let pc = card_path(&c);
+    // What a git command that read the index before those two commits
+    // writes back: A at its old version, no C at all.
+    r.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{old_a},{pa}"),
+    ]);
+    r.git(&["update-index", "--force-remove", &pc]);
+    // And the user's own staged hand edit of D.
+    let hand = r
+        .read(&pd)
+        .replace("title: Card D", "title: Card D by hand");
+    r.write(&pd, &hand);
+    r.git(&["add", &pd]);
+    let staged = |r: &Repo| {
+        let mut v: Vec<String> = r
+            .git(&["diff", "--cached", "--name-only"])
+            .lines()
+            .map(String::from)
+            .collect();
+        v.sort();
+        v
+    };
+    let mut want = vec![pa.clone(), pc.clone(), pd.clone()];
+    want.sort();
+    assert_eq!(staged(&r), want, "the stale state was not made");
+    let before = r.commit_count();
+    ok(&r.lanes(&["note", &b, "another note"]));
+    // One commit, B's note alone.
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(r.head_paths(), vec![pb.clone()]);
+    assert!(
+        r.head_subject().starts_with("lanes: note"),
+        "{}",
+        r.head_subject()
+    );
+    // A and C are staged as HEAD has them; D's hand edit is still staged.
+    assert_eq!(
+        staged(&r),
+        vec![pd.clone()],
+        "stale entries left in the index"
+    );
+    // Entries git can trust: status sees nothing else.
+    let status = r.git(&["status", "--porcelain"]);
+    assert_eq!(status, format!("M  {pd}\n"), "{status}");
+    // The user's next plain commit takes their own work only.
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    let mut paths = r.head_paths();
+    paths.sort();
+    let mut want = vec![pd.clone(), "code.py".to_string()];
+    want.sort();
+    assert_eq!(paths, want);
+    assert!(r.read(&pa).contains("lanes' note"));
+    assert!(r
+        .git(&["show", &format!("HEAD:{pa}")])
+        .contains("lanes' note"));
+    assert!(r.git(&["cat-file", "-e", &format!("HEAD:{pc}")]).is_empty());
+}
+
 #[test]
 fn a_held_index_lock_makes_git_wait_and_lanes_explain() {
     let r = Repo::with_board("crisp-dm");

@@ -434,7 +434,22 @@ impl<'r> Transaction<'r> {
         crash_point("staging");
         let (author, committer) = self.signer.signatures(repo)?;
         let staged: Vec<Staging> = commit::hash_files(repo, files)?;
-        let bytes = commit::stage(repo, &self.index_path, self.index.take(), &staged)?;
+        // Board files a git command running beside lanes left staged at a
+        // version older than HEAD's and the work tree's go back to HEAD's
+        // in the same index write: nothing is committed for them.
+        let index = self.index.take();
+        let repairs = match &index {
+            Some((bytes, _)) => {
+                commit::stale_board_entries(repo, bytes, self.journal.old, &staged)?
+            }
+            None => Vec::new(),
+        };
+        let bytes = commit::stage(
+            repo,
+            &self.index_path,
+            index,
+            &[staged.as_slice(), repairs.as_slice()].concat(),
+        )?;
         let mut base = self.journal.old;
         let hooks = match self.hooks {
             true => Some(Hooks::of(repo)?).filter(Hooks::any),
