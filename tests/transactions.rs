@@ -411,6 +411,71 @@ fn a_stale_index_entry_left_by_git_is_put_back_by_the_next_lanes_command() {
     assert!(r.git(&["cat-file", "-e", &format!("HEAD:{pc}")]).is_empty());
 }
 
+/// When a user's `git commit` did commit a stale index (one it read before
+/// a lanes commit) and so reverted lanes' change while the work tree kept
+/// it, the next lanes action on that card commits the work tree's version
+/// back as what it is: `lanes: reapply`, naming the lanes commit it
+/// restores and the commit that reverted it, never "hand edit". A real
+/// hand edit is still one.
+#[test]
+fn a_lanes_change_a_stale_git_commit_reverted_is_restored_under_its_name() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let path = card_path(&card);
+    let old_blob = r.git_line(&["rev-parse", &format!("HEAD:{path}")]);
+    ok(&r.lanes(&["move", &card, "modeling"]));
+    let moved = r.head();
+    let moved_blob = r.git_line(&["rev-parse", &format!("HEAD:{path}")]);
+    // The user's commit of an index read before the move.
+    r.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{old_blob},{path}"),
+    ]);
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    let revert = r.head();
+    assert!(!r
+        .git(&["show", &format!("HEAD:{path}")])
+        .contains("lane: modeling"));
+    assert!(
+        r.read(&path).contains("lane: modeling"),
+        "work tree keeps the move"
+    );
+    ok(&r.lanes(&["note", &card, "after the revert"]));
+    let subject = r.git_line(&["log", "-1", "--format=%s", "HEAD~1"]);
+    assert!(
+        subject.starts_with("lanes: reapply")
+            && subject.contains(&format!("restores {}", &moved[..8]))
+            && subject.contains(&format!("reverted by {}", &revert[..8])),
+        "{subject}"
+    );
+    let body = r.git(&["log", "-1", "--format=%B", "HEAD~1"]);
+    assert!(
+        body.contains(&moved) && body.contains("Lanes-Action: reapply"),
+        "{body}"
+    );
+    assert!(body.contains("user work"), "{body}");
+    assert_eq!(
+        r.git_line(&["rev-parse", &format!("HEAD~1:{path}")]),
+        moved_blob,
+        "the restore is exactly lanes' version"
+    );
+    assert!(r.head_subject().starts_with("lanes: note"));
+    let log = r.git(&["log", "--format=%s"]);
+    assert!(!log.contains("hand edit"), "{log}");
+    assert_clean(&r, &r.path, "after the restore");
+    // A real hand edit is still called one.
+    let text = r
+        .read(&path)
+        .replace("title: Session recency features", "title: By hand");
+    r.write(&path, &text);
+    ok(&r.lanes(&["note", &card, "after the hand edit"]));
+    let subject = r.git_line(&["log", "-1", "--format=%s", "HEAD~1"]);
+    assert!(subject.starts_with("lanes: hand edit"), "{subject}");
+}
+
 #[test]
 fn a_held_index_lock_makes_git_wait_and_lanes_explain() {
     let r = Repo::with_board("crisp-dm");
