@@ -303,7 +303,7 @@ impl<'r> BranchLock<'r> {
     }
 
     /// Move the branch to `new` (with its reflog and `HEAD`'s) and release
-    /// the lock.
+    /// the lock (also when the move fails: libgit2 frees the transaction).
     pub fn set(mut self, new: Oid, reflog: &str) -> Result<()> {
         let branch = self.branch.clone();
         self.tx
@@ -520,7 +520,11 @@ impl<'r> Transaction<'r> {
             } else {
                 format!("commit (initial): {subject}")
             };
-            held.set(oid, &reflog)?;
+            if let Err(e) = held.set(oid, &reflog) {
+                // The old index goes back at once (the branch did not move).
+                drop(self.lock.take());
+                return Err(e);
+            }
             crash_point("branch-moved");
             self.finish()?;
             if let Some(h) = &hooks {
@@ -574,7 +578,10 @@ impl<'r> Transaction<'r> {
         crash_point("index-written");
         lock.publish()?;
         crash_point("published");
-        held.set(target, reflog)?;
+        if let Err(e) = held.set(target, reflog) {
+            drop(self.lock.take());
+            return Err(e);
+        }
         crash_point("branch-moved");
         self.finish()
     }
