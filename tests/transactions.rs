@@ -305,6 +305,57 @@ fn the_branch_is_locked_while_lanes_publishes_its_index() {
     assert!(reflog.starts_with("commit: lanes: note"), "{reflog}");
 }
 
+/// A plain `git commit` runs its `pre-commit` hook after it has written the
+/// index, then reads the index again and moves the branch from the HEAD it
+/// read at its start. A lanes command in that hook, stopped after it
+/// published its index and before it moved the branch (as `kill -9` stops
+/// it), used to let git commit lanes' note as the user's own; recovery then
+/// put the index and the card file back, leaving HEAD with a note the work
+/// tree did not have. Now the branch is locked over that stretch: git's
+/// commit fails with "cannot lock ref" and nothing mixes.
+#[test]
+fn git_commit_around_a_lanes_command_in_its_pre_commit_hook_takes_nothing_of_lanes() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let before = r.head();
+    // (lanes runs the same hook for its own commit: that inner run does
+    // nothing.)
+    let hook = r.path.join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n[ -n \"$IN_GIT_HOOK\" ] && exit 0\nIN_GIT_HOOK=1 LANES_CRASH_AT=published '{LANES}' note {card} 'from the hook' >/dev/null 2>&1\nexit 0\n"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    let out = r.git_output(&["commit", "-q", "-m", "user work"]);
+    std::fs::remove_file(&hook).unwrap();
+    assert!(
+        !out.status.success(),
+        "git committed while lanes was between its index and its branch: {}",
+        r.git(&["show", "--stat", "--format=%s", "HEAD"])
+    );
+    assert!(text(&out).contains("cannot lock ref"), "{}", text(&out));
+    assert_eq!(r.head(), before);
+    // The next lanes command rolls the note back; the user's commit then
+    // takes the user's file alone.
+    let next = r.lanes(&["list"]);
+    assert!(next.status.success(), "{}", text(&next));
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    assert_eq!(r.head_paths(), vec!["code.py".to_string()]);
+    assert!(!r.read(&card_path(&card)).contains("from the hook"));
+    assert_clean(&r, &r.path, "after");
+}
+
 /// A lock file of the branch that a running git holds is never taken for
 /// one a killed lanes left: recovery removes only the lock file its journal
 /// names.
