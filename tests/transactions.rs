@@ -61,6 +61,10 @@ fn assert_clean(r: &Repo, dir: &Path, what: &str) {
         !gitdir.join("index.lock").exists(),
         "{what}: index.lock left"
     );
+    assert!(
+        !gitdir.join("refs/heads/main.lock").exists(),
+        "{what}: refs/heads/main.lock left"
+    );
     for left in ["index.lanes-old", "index.lanes-new"] {
         assert!(!gitdir.join(left).exists(), "{what}: {left} left");
     }
@@ -85,6 +89,7 @@ const POINTS: &[&str] = &[
     "journal",
     "locked",
     "staging",
+    "ref-locked",
     "index-written",
     "published",
     "branch-moved",
@@ -233,6 +238,293 @@ fn the_index_git_reads_goes_with_the_branch_it_reads() {
         }
         assert_clean(&r, &r.path, point);
     }
+}
+
+/// From before lanes publishes its index until the branch has moved, lanes
+/// holds the branch's own lock file (`refs/heads/main.lock`, git's ref
+/// lock): a `git commit` that read `HEAD` before lanes moved it and the
+/// index after lanes published it (the new index, lanes' change in it)
+/// cannot move the branch in between and so never commits lanes' change as
+/// its own; git says "cannot lock ref". Stopped at each point of that
+/// stretch (as `kill -9` stops it), the lock is held, git's update of the
+/// branch is refused, and the next lanes command removes the lock it left.
+#[test]
+fn the_branch_is_locked_while_lanes_publishes_its_index() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let ref_lock = r.abs(".git/refs/heads/main.lock");
+    for point in ["published", "index-written", "ref-locked"] {
+        let before = r.head();
+        let out = r.lanes_env(
+            &["note", &card, &format!("seen at {point}")],
+            &[("LANES_CRASH_AT", point)],
+        );
+        assert!(
+            !out.status.success(),
+            "{point}: should have died: {}",
+            text(&out)
+        );
+        assert!(ref_lock.exists(), "{point}: the branch is not locked");
+        // The last step of a `git commit` that read HEAD = `before`: git's
+        // compare-and-swap of the branch through HEAD.
+        let other = r.git_line(&["commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "user"]);
+        let out = r.git_output(&["update-ref", "-m", "commit: user", "HEAD", &other, &before]);
+        assert!(
+            !out.status.success(),
+            "{point}: git moved the branch while lanes held it"
+        );
+        assert!(
+            text(&out).contains("cannot lock ref"),
+            "{point}: {}",
+            text(&out)
+        );
+        assert_eq!(r.head(), before, "{point}");
+        // The next command cleans up and says so.
+        let next = r.lanes(&["list"]);
+        assert!(next.status.success(), "{point}: {}", text(&next));
+        assert!(
+            stderr(&next).contains("main.lock"),
+            "{point}: recovery does not mention the branch lock: {}",
+            stderr(&next)
+        );
+        assert_clean(&r, &r.path, point);
+        // git can commit again.
+        r.git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("after {point}"),
+        ]);
+    }
+    // A lanes commit still moves HEAD's reflog and the branch's.
+    ok(&r.lanes(&["note", &card, "landed"]));
+    let reflog = r.git(&["reflog", "-1", "--format=%gs", "HEAD"]);
+    assert!(reflog.starts_with("commit: lanes: note"), "{reflog}");
+    let reflog = r.git(&["reflog", "-1", "--format=%gs", "main"]);
+    assert!(reflog.starts_with("commit: lanes: note"), "{reflog}");
+}
+
+/// A plain `git commit` runs its `pre-commit` hook after it has written the
+/// index, then reads the index again and moves the branch from the HEAD it
+/// read at its start. A lanes command in that hook, stopped after it
+/// published its index and before it moved the branch (as `kill -9` stops
+/// it), used to let git commit lanes' note as the user's own; recovery then
+/// put the index and the card file back, leaving HEAD with a note the work
+/// tree did not have. Now the branch is locked over that stretch: git's
+/// commit fails with "cannot lock ref" and nothing mixes.
+#[test]
+fn git_commit_around_a_lanes_command_in_its_pre_commit_hook_takes_nothing_of_lanes() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let before = r.head();
+    // (lanes runs the same hook for its own commit: that inner run does
+    // nothing.)
+    let hook = r.path.join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n[ -n \"$IN_GIT_HOOK\" ] && exit 0\nIN_GIT_HOOK=1 LANES_CRASH_AT=published '{LANES}' note {card} 'from the hook' >/dev/null 2>&1\nexit 0\n"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    let out = r.git_output(&["commit", "-q", "-m", "user work"]);
+    std::fs::remove_file(&hook).unwrap();
+    assert!(
+        !out.status.success(),
+        "git committed while lanes was between its index and its branch: {}",
+        r.git(&["show", "--stat", "--format=%s", "HEAD"])
+    );
+    assert!(text(&out).contains("cannot lock ref"), "{}", text(&out));
+    assert_eq!(r.head(), before);
+    // The next lanes command rolls the note back; the user's commit then
+    // takes the user's file alone.
+    let next = r.lanes(&["list"]);
+    assert!(next.status.success(), "{}", text(&next));
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    assert_eq!(r.head_paths(), vec!["code.py".to_string()]);
+    assert!(!r.read(&card_path(&card)).contains("from the hook"));
+    assert_clean(&r, &r.path, "after");
+}
+
+/// A lock file of the branch that a running git holds is never taken for
+/// one a killed lanes left: recovery removes only the lock file its journal
+/// names.
+#[test]
+fn recovery_leaves_a_branch_lock_it_did_not_take() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let out = r.lanes_env(&["note", &card, "x"], &[("LANES_CRASH_AT", "published")]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let ref_lock = r.abs(".git/refs/heads/main.lock");
+    // The lanes lock goes and another process (git) takes the branch's
+    // lock now, after the journal was written (a new file while the old
+    // one still exists, so that it cannot reuse its inode).
+    r.write(".git/git-lock-tmp", "");
+    std::fs::rename(r.abs(".git/git-lock-tmp"), &ref_lock).unwrap();
+    let next = r.lanes(&["list"]);
+    assert!(next.status.success(), "{}", text(&next));
+    assert!(
+        ref_lock.exists(),
+        "recovery removed a branch lock it did not take"
+    );
+    std::fs::remove_file(&ref_lock).unwrap();
+    assert_clean(&r, &r.path, "after");
+}
+
+/// git's own race: `git commit` (and `git add`) read the index before they
+/// take `index.lock`, and write back what they read. One that read it just
+/// before a lanes commit leaves a board file staged at its version before
+/// lanes' change while HEAD and the work tree hold lanes' version; the next
+/// plain `git commit` would commit that entry and revert lanes' change. The
+/// next lanes commit puts such entries back to HEAD's version (a card
+/// missing from the index too) in the same index write, commits nothing
+/// for them, and calls nothing a hand edit; a card the user staged by hand
+/// is left staged.
+#[test]
+fn a_stale_index_entry_left_by_git_is_put_back_by_the_next_lanes_command() {
+    let r = Repo::with_board("crisp-dm");
+    let a = r.add("Card A", &[]);
+    let b = r.add("Card B", &[]);
+    let d = r.add("Card D", &[]);
+    let (pa, pb, pd) = (card_path(&a), card_path(&b), card_path(&d));
+    let old_a = r.git_line(&["rev-parse", &format!("HEAD:{pa}")]);
+    ok(&r.lanes(&["note", &a, "lanes' note"]));
+    let c = r.add("Card C", &[]);
+    let pc = card_path(&c);
+    // What a git command that read the index before those two commits
+    // writes back: A at its old version, no C at all.
+    r.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{old_a},{pa}"),
+    ]);
+    r.git(&["update-index", "--force-remove", &pc]);
+    // And the user's own staged hand edit of D.
+    let hand = r
+        .read(&pd)
+        .replace("title: Card D", "title: Card D by hand");
+    r.write(&pd, &hand);
+    r.git(&["add", &pd]);
+    let staged = |r: &Repo| {
+        let mut v: Vec<String> = r
+            .git(&["diff", "--cached", "--name-only"])
+            .lines()
+            .map(String::from)
+            .collect();
+        v.sort();
+        v
+    };
+    let mut want = vec![pa.clone(), pc.clone(), pd.clone()];
+    want.sort();
+    assert_eq!(staged(&r), want, "the stale state was not made");
+    let before = r.commit_count();
+    ok(&r.lanes(&["note", &b, "another note"]));
+    // One commit, B's note alone.
+    assert_eq!(r.commit_count(), before + 1);
+    assert_eq!(r.head_paths(), vec![pb.clone()]);
+    assert!(
+        r.head_subject().starts_with("lanes: note"),
+        "{}",
+        r.head_subject()
+    );
+    // A and C are staged as HEAD has them; D's hand edit is still staged.
+    assert_eq!(
+        staged(&r),
+        vec![pd.clone()],
+        "stale entries left in the index"
+    );
+    // Entries git can trust: status sees nothing else.
+    let status = r.git(&["status", "--porcelain"]);
+    assert_eq!(status, format!("M  {pd}\n"), "{status}");
+    // The user's next plain commit takes their own work only.
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    let mut paths = r.head_paths();
+    paths.sort();
+    let mut want = vec![pd.clone(), "code.py".to_string()];
+    want.sort();
+    assert_eq!(paths, want);
+    assert!(r.read(&pa).contains("lanes' note"));
+    assert!(r
+        .git(&["show", &format!("HEAD:{pa}")])
+        .contains("lanes' note"));
+    assert!(r.git(&["cat-file", "-e", &format!("HEAD:{pc}")]).is_empty());
+}
+
+/// When a user's `git commit` did commit a stale index (one it read before
+/// a lanes commit) and so reverted lanes' change while the work tree kept
+/// it, the next lanes action on that card commits the work tree's version
+/// back as what it is: `lanes: reapply`, naming the lanes commit it
+/// restores and the commit that reverted it, never "hand edit". A real
+/// hand edit is still one.
+#[test]
+fn a_lanes_change_a_stale_git_commit_reverted_is_restored_under_its_name() {
+    let r = Repo::with_board("crisp-dm");
+    let card = r.add("Session recency features", &[]);
+    let path = card_path(&card);
+    let old_blob = r.git_line(&["rev-parse", &format!("HEAD:{path}")]);
+    ok(&r.lanes(&["move", &card, "modeling"]));
+    let moved = r.head();
+    let moved_blob = r.git_line(&["rev-parse", &format!("HEAD:{path}")]);
+    // The user's commit of an index read before the move.
+    r.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{old_blob},{path}"),
+    ]);
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    let revert = r.head();
+    assert!(!r
+        .git(&["show", &format!("HEAD:{path}")])
+        .contains("lane: modeling"));
+    assert!(
+        r.read(&path).contains("lane: modeling"),
+        "work tree keeps the move"
+    );
+    ok(&r.lanes(&["note", &card, "after the revert"]));
+    let subject = r.git_line(&["log", "-1", "--format=%s", "HEAD~1"]);
+    assert!(
+        subject.starts_with("lanes: reapply")
+            && subject.contains(&format!("restores {}", &moved[..8]))
+            && subject.contains(&format!("reverted by {}", &revert[..8])),
+        "{subject}"
+    );
+    let body = r.git(&["log", "-1", "--format=%B", "HEAD~1"]);
+    assert!(
+        body.contains(&moved) && body.contains("Lanes-Action: reapply"),
+        "{body}"
+    );
+    assert!(body.contains("user work"), "{body}");
+    assert_eq!(
+        r.git_line(&["rev-parse", &format!("HEAD~1:{path}")]),
+        moved_blob,
+        "the restore is exactly lanes' version"
+    );
+    assert!(r.head_subject().starts_with("lanes: note"));
+    let log = r.git(&["log", "--format=%s"]);
+    assert!(!log.contains("hand edit"), "{log}");
+    assert_clean(&r, &r.path, "after the restore");
+    // A real hand edit is still called one.
+    let text = r
+        .read(&path)
+        .replace("title: Session recency features", "title: By hand");
+    r.write(&path, &text);
+    ok(&r.lanes(&["note", &card, "after the hand edit"]));
+    let subject = r.git_line(&["log", "-1", "--format=%s", "HEAD~1"]);
+    assert!(subject.starts_with("lanes: hand edit"), "{subject}");
 }
 
 #[test]

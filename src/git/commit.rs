@@ -370,6 +370,110 @@ fn plain_index(repo: &Repository, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether `path` (relative to the work tree) is a board file: it lies in a
+/// `.lanes` folder.
+fn is_board_path(path: &str) -> bool {
+    path.starts_with(".lanes/") || path.contains("/.lanes/")
+}
+
+/// Board files whose staged version (in `index`, the bytes of the index
+/// file) is neither `head`'s nor the work tree's while the work tree holds
+/// `head`'s: what a git command leaves that read the index before a lanes
+/// commit and wrote it back after (`git commit` and `git add` read the
+/// index before they take `index.lock`, and write back what they read).
+/// Left alone, the next plain `git commit` would commit that stale entry
+/// and revert lanes' change. Returns the entries that put `head`'s version
+/// back (its blob with the working file's stat data, or a removal where
+/// `head` has no such file), leaving out the paths in `skip` and any path
+/// in conflict. A file that differs from `head` in the work tree (a hand
+/// edit, staged or not) is not touched. Empty when the index is not one
+/// this reads.
+pub fn stale_board_entries(
+    repo: &Repository,
+    index: &[u8],
+    head: Option<Oid>,
+    skip: &[Staging],
+) -> Result<Vec<Staging>> {
+    let Some(head) = head else {
+        return Ok(Vec::new());
+    };
+    let mut staged: std::collections::HashMap<String, Oid> = std::collections::HashMap::new();
+    let mut conflicted: Vec<String> = Vec::new();
+    let mut roots: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let read = index_file::entry_ids(index, |path, oid, stage| {
+        let Ok(path) = std::str::from_utf8(path) else {
+            return;
+        };
+        if !is_board_path(path) {
+            return;
+        }
+        let cut = if path.starts_with(".lanes/") {
+            ".lanes".len()
+        } else {
+            path.find("/.lanes/").map_or(0, |i| i + "/.lanes".len())
+        };
+        if !roots.contains(&path[..cut]) {
+            roots.insert(path[..cut].to_string());
+        }
+        if stage == 0 {
+            staged.insert(path.to_string(), oid);
+        } else {
+            conflicted.push(path.to_string());
+        }
+    });
+    if read.is_none() {
+        return Ok(Vec::new());
+    }
+    let tree = repo.find_commit(head)?.tree()?;
+    if tree.get_name(".lanes").is_some() {
+        roots.insert(".lanes".to_string());
+    }
+    // HEAD's board files.
+    let mut committed: std::collections::HashMap<String, Oid> = std::collections::HashMap::new();
+    for root in &roots {
+        let Ok(entry) = tree.get_path(Path::new(root)) else {
+            continue;
+        };
+        let Ok(sub) = repo.find_tree(entry.id()) else {
+            continue;
+        };
+        sub.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+            if e.kind() == Some(git2::ObjectType::Blob) {
+                if let Ok(name) = e.name() {
+                    committed.insert(format!("{root}/{dir}{name}"), e.id());
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+    }
+    let mut differ: Vec<(String, Option<Oid>)> = staged
+        .iter()
+        .filter(|(p, o)| committed.get(*p) != Some(o))
+        .map(|(p, _)| (p.clone(), committed.get(p).copied()))
+        .collect();
+    differ.extend(
+        committed
+            .iter()
+            .filter(|(p, _)| !staged.contains_key(*p))
+            .map(|(p, o)| (p.clone(), Some(*o))),
+    );
+    differ.retain(|(p, _)| !conflicted.contains(p) && !skip.iter().any(|s| &s.path == p));
+    differ.sort();
+    let mut out = Vec::new();
+    for (path, want) in differ {
+        // The working file as git would store it; one lanes cannot hash
+        // (not a regular file, changing) is left as it is.
+        let Ok(mut now) = hash_files(repo, &[(path.clone(), None)]) else {
+            continue;
+        };
+        let Some(now) = now.pop() else { continue };
+        if now.oid == want {
+            out.push(now);
+        }
+    }
+    Ok(out)
+}
+
 /// `parent`'s tree (empty for a first commit) with the staged blobs set or
 /// removed. Changes within one folder (a card, or a few) splice that
 /// folder's tree; anything else goes through libgit2's tree update.

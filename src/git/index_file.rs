@@ -384,6 +384,27 @@ pub fn entry_stats(index: &[u8], mut seen: impl FnMut(&[u8], Stat)) -> Option<()
     Some(())
 }
 
+/// Every entry's path (relative to the work tree), object id and stage
+/// (0, or 1 to 3 for a conflict), in the index's order. `None` when
+/// `index` is not an index file this reads (versions 2 to 4).
+pub fn entry_ids(index: &[u8], mut seen: impl FnMut(&[u8], Oid, u16)) -> Option<()> {
+    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
+        return None;
+    }
+    let version = be32(index, 4)?;
+    if !(2..=4).contains(&version) {
+        return None;
+    }
+    let count = be32(index, 8)? as usize;
+    let mut walk = Walk::new(version, index.len() - HASH);
+    for _ in 0..count {
+        let (start, flags) = walk.step(index)?;
+        let oid = Oid::from_bytes(index.get(start + STAT..start + STAT + HASH)?).ok()?;
+        seen(&walk.path, oid, (flags & STAGE) >> 12);
+    }
+    Some(())
+}
+
 /// A version 2/3 entry for a new path at stage 0: stat data, id, flags
 /// (the name's length), the name and 1 to 8 NULs.
 fn new_entry(c: &Change) -> Option<Vec<u8>> {

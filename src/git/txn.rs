@@ -12,10 +12,15 @@
 //!    the lock (`IndexLock::publish`): `git commit` reads `HEAD`, then the
 //!    index without taking the lock, so whoever sees the moved branch must
 //!    already see the index that goes with it;
-//! 4. move the branch with a compare-and-swap against the commit the change
-//!    was built on; if another process moved it meanwhile, rebuild the
-//!    change on the new tip when it touched none of our paths, or refuse
-//!    (the old index goes back);
+//! 4. take the branch's own lock file (`refs/heads/<branch>.lock`, git's
+//!    ref lock) before the index is published, and check under it that the
+//!    branch is still at the commit the change was built on; if another
+//!    process moved it meanwhile, rebuild the change on the new tip when it
+//!    touched none of our paths, or refuse. Only then publish the index and
+//!    move the branch (releasing its lock): a `git commit` that read `HEAD`
+//!    before, and the published index after, cannot move the branch in
+//!    between (git says "cannot lock ref") and so never commits lanes'
+//!    change as its own;
 //! 5. release the lock, and forget the journal.
 //!
 //! A failure at any step before 4 leaves index, refs and objects' meaning
@@ -51,6 +56,8 @@ pub struct Journal {
     pub new: Option<Oid>,
     /// The `index.lock` this transaction created.
     pub lock: Option<FileId>,
+    /// The branch's lock file (`refs/heads/<branch>.lock`) it holds.
+    pub ref_lock: Option<FileId>,
     /// Work-tree files the transaction writes: the text before (kept as a
     /// blob; `None`: the file did not exist) and the hash of the text
     /// written (`None`: removed), and the path relative to the work tree.
@@ -85,6 +92,9 @@ impl Journal {
         if let Some((dev, ino)) = self.lock {
             s.push_str(&format!("lock {dev} {ino}\n"));
         }
+        if let Some((dev, ino)) = self.ref_lock {
+            s.push_str(&format!("reflock {dev} {ino}\n"));
+        }
         for (pre, post, path) in &self.files {
             s.push_str(&format!("file {} {} {path}\n", hex(*pre), hex(*post)));
         }
@@ -118,6 +128,10 @@ impl Journal {
                 "lock" => {
                     let (d, i) = rest.split_once(' ')?;
                     j.lock = Some((d.parse().ok()?, i.parse().ok()?));
+                }
+                "reflock" => {
+                    let (d, i) = rest.split_once(' ')?;
+                    j.ref_lock = Some((d.parse().ok()?, i.parse().ok()?));
                 }
                 "end" => return None,
                 "file" => {
@@ -228,49 +242,74 @@ pub fn branch_tip(repo: &Repository, branch: &str) -> Result<Option<Oid>> {
     }
 }
 
-/// Move `branch` from `old` to `new` only if it is still at `old` (git's
-/// compare-and-swap: the ref's own lock file, then a check of its value).
-/// `Err(now)` inside: it had moved to `now`.
-pub fn move_branch(
-    repo: &Repository,
-    branch: &str,
-    old: Option<Oid>,
-    new: Oid,
-    reflog: &str,
-) -> Result<std::result::Result<(), Option<Oid>>> {
-    let start = Instant::now();
-    loop {
-        let r = match old {
-            Some(o) => repo.reference_matching(branch, new, true, o, reflog),
-            None => repo.reference(branch, new, false, reflog),
-        };
-        match r {
-            Ok(_) => return Ok(Ok(())),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    git2::ErrorCode::Modified | git2::ErrorCode::Exists | git2::ErrorCode::NotFound
-                ) =>
-            {
-                let now = branch_tip(repo, branch)?;
-                if now == old {
-                    // A mismatch that is no longer one: try again.
+/// The lock file of the ref `branch` (`<common dir>/refs/heads/x.lock`).
+pub fn ref_lock_path(repo: &Repository, branch: &str) -> PathBuf {
+    repo.commondir().join(format!("{branch}.lock"))
+}
+
+/// The branch's own lock file, `refs/heads/<branch>.lock`, taken as git
+/// takes it (created exclusively, through libgit2's ref transaction): while
+/// it is held no git command moves the branch (git waits up to
+/// `core.filesRefLockTimeout`, then fails with "cannot lock ref"), so the
+/// branch read under it is the branch it will be moved from: a
+/// compare-and-swap. Dropping it releases the lock, the branch unmoved.
+pub struct BranchLock<'r> {
+    repo: &'r Repository,
+    tx: git2::Transaction<'r>,
+    branch: String,
+    id: FileId,
+}
+
+impl<'r> BranchLock<'r> {
+    /// Take the lock, waiting up to [`super::LOCK_WAIT`] for another holder.
+    pub fn acquire(repo: &'r Repository, branch: &str) -> Result<BranchLock<'r>> {
+        let start = Instant::now();
+        let path = ref_lock_path(repo, branch);
+        loop {
+            let mut tx = repo
+                .transaction()
+                .map_err(|e| anyhow!("cannot lock {branch}: {}", e.message()))?;
+            match tx.lock_ref(branch) {
+                Ok(()) => {
+                    let id = std::fs::symlink_metadata(&path)
+                        .map(|m| file_id(&m))
+                        .unwrap_or((0, 0));
+                    return Ok(BranchLock {
+                        repo,
+                        tx,
+                        branch: branch.to_string(),
+                        id,
+                    });
+                }
+                Err(e) if e.code() == git2::ErrorCode::Locked => {
                     if start.elapsed() > super::LOCK_WAIT {
-                        bail!("cannot move {branch}: {}", e.message());
+                        return Err(crate::error::busy(super::lock::held_message(&path, branch)));
                     }
-                    continue;
+                    std::thread::sleep(Duration::from_millis(10));
                 }
-                return Ok(Err(now));
+                Err(e) => bail!("cannot lock {branch}: {}", e.message()),
             }
-            Err(e) if e.code() == git2::ErrorCode::Locked => {
-                if start.elapsed() > super::LOCK_WAIT {
-                    let lock = repo.path().join(format!("{branch}.lock"));
-                    return Err(crate::error::busy(super::lock::held_message(&lock, branch)));
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => bail!("cannot move {branch}: {}", e.message()),
         }
+    }
+
+    /// The lock file's identity (device, inode), for the journal.
+    pub fn id(&self) -> FileId {
+        self.id
+    }
+
+    /// Where the branch is (nobody else can move it while the lock is held).
+    pub fn tip(&self) -> Result<Option<Oid>> {
+        branch_tip(self.repo, &self.branch)
+    }
+
+    /// Move the branch to `new` (with its reflog and `HEAD`'s) and release
+    /// the lock (also when the move fails: libgit2 frees the transaction).
+    pub fn set(mut self, new: Oid, reflog: &str) -> Result<()> {
+        let branch = self.branch.clone();
+        self.tx
+            .set_target(&branch, new, None, reflog)
+            .and_then(|()| self.tx.commit())
+            .map_err(|e| anyhow!("cannot move {branch}: {}", e.message()))
     }
 }
 
@@ -395,7 +434,22 @@ impl<'r> Transaction<'r> {
         crash_point("staging");
         let (author, committer) = self.signer.signatures(repo)?;
         let staged: Vec<Staging> = commit::hash_files(repo, files)?;
-        let bytes = commit::stage(repo, &self.index_path, self.index.take(), &staged)?;
+        // Board files a git command running beside lanes left staged at a
+        // version older than HEAD's and the work tree's go back to HEAD's
+        // in the same index write: nothing is committed for them.
+        let index = self.index.take();
+        let repairs = match &index {
+            Some((bytes, _)) => {
+                commit::stale_board_entries(repo, bytes, self.journal.old, &staged)?
+            }
+            None => Vec::new(),
+        };
+        let bytes = commit::stage(
+            repo,
+            &self.index_path,
+            index,
+            &[staged.as_slice(), repairs.as_slice()].concat(),
+        )?;
         let mut base = self.journal.old;
         let hooks = match self.hooks {
             true => Some(Hooks::of(repo)?).filter(Hooks::any),
@@ -404,7 +458,7 @@ impl<'r> Transaction<'r> {
         let mut message = message.to_string();
         let mut hooks_ran = false;
         let mut tries = 0;
-        let mut published = false;
+        let mut branch_lock: Option<BranchLock<'r>> = None;
         loop {
             let parent = base.map(|b| repo.find_commit(b)).transpose()?;
             let tree_id = commit::build_tree(repo, parent.as_ref(), &staged)?;
@@ -423,57 +477,73 @@ impl<'r> Transaction<'r> {
             self.journal.old = base;
             self.log
                 .append(&format!("old {}\nnew {oid}\n", hex(base)))?;
-            if !published {
-                // The new index (the same whatever commit it goes with) is
-                // the real one before the branch moves: see
-                // `IndexLock::publish`.
-                let lock = self
-                    .lock
-                    .as_mut()
-                    .ok_or_else(|| anyhow!("the transaction is over"))?;
-                lock.write(&bytes)?;
-                crash_point("index-written");
-                lock.publish()?;
-                published = true;
-                crash_point("published");
+            let held = match branch_lock.take() {
+                Some(l) => l,
+                None => self.lock_branch()?,
+            };
+            // The compare-and-swap: under the branch's lock, nobody moves it.
+            let now = held.tip()?;
+            if now != base {
+                tries += 1;
+                let touched = commit::touched_between(repo, base, now, &staged)?;
+                if !touched.is_empty() || tries > REBUILDS || now.is_none() {
+                    self.journal.new = None;
+                    let _ = self.log.append("new -\n");
+                    return Err(crate::error::busy(format!(
+                        "{} moved while lanes was committing (another process committed{}); nothing was changed, run the command again",
+                        self.journal.branch.trim_start_matches("refs/heads/"),
+                        if touched.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" to {}", touched.join(", "))
+                        }
+                    )));
+                }
+                // The other commit touched none of our files: the change is
+                // rebuilt on top of it (the branch stays locked meanwhile).
+                base = now;
+                branch_lock = Some(held);
+                continue;
             }
+            // The new index is the real one before the branch moves (see
+            // `IndexLock::publish`), both under their locks.
+            let lock = self
+                .lock
+                .as_mut()
+                .ok_or_else(|| anyhow!("the transaction is over"))?;
+            lock.write(&bytes)?;
+            crash_point("index-written");
+            lock.publish()?;
+            crash_point("published");
             let reflog = if base.is_some() {
                 format!("commit: {subject}")
             } else {
                 format!("commit (initial): {subject}")
             };
-            match move_branch(repo, &self.journal.branch, base, oid, &reflog)? {
-                Ok(()) => {
-                    crash_point("branch-moved");
-                    self.finish()?;
-                    if let Some(h) = &hooks {
-                        // As git: after the commit, and its verdict ignored.
-                        let _ = h.run("post-commit", &[], &self.index_path);
-                    }
-                    return Ok(oid);
-                }
-                Err(now) => {
-                    tries += 1;
-                    let touched = commit::touched_between(repo, base, now, &staged)?;
-                    if !touched.is_empty() || tries > REBUILDS || now.is_none() {
-                        self.journal.new = None;
-                        let _ = self.log.append("new -\n");
-                        return Err(crate::error::busy(format!(
-                            "{} moved while lanes was committing (another process committed{}); nothing was changed, run the command again",
-                            self.journal.branch.trim_start_matches("refs/heads/"),
-                            if touched.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" to {}", touched.join(", "))
-                            }
-                        )));
-                    }
-                    // The other commit touched none of our files: the
-                    // change is rebuilt on top of it.
-                    base = now;
-                }
+            if let Err(e) = held.set(oid, &reflog) {
+                // The old index goes back at once (the branch did not move).
+                drop(self.lock.take());
+                return Err(e);
             }
+            crash_point("branch-moved");
+            self.finish()?;
+            if let Some(h) = &hooks {
+                // As git: after the commit, and its verdict ignored.
+                let _ = h.run("post-commit", &[], &self.index_path);
+            }
+            return Ok(oid);
         }
+    }
+
+    /// Take the branch's lock file and note it in the journal, so that a
+    /// process killed while holding it leaves it to recovery.
+    fn lock_branch(&mut self) -> Result<BranchLock<'r>> {
+        let held = BranchLock::acquire(self.repo, &self.journal.branch)?;
+        let (dev, ino) = held.id();
+        self.journal.ref_lock = Some(held.id());
+        self.log.append(&format!("reflock {dev} {ino}\n"))?;
+        crash_point("ref-locked");
+        Ok(held)
     }
 
     /// Check out `target` and move the branch to it from where the
@@ -486,6 +556,20 @@ impl<'r> Transaction<'r> {
         self.journal.new = Some(target);
         self.log.append(&format!("new {target}\n"))?;
         let bytes = commit::checkout_into_index(repo, self.index.as_ref(), target, force_paths)?;
+        let held = self.lock_branch()?;
+        let now = held.tip()?;
+        if now != old {
+            // Someone moved the branch during the checkout: the files we
+            // wrote are the target's; putting the work tree back as the
+            // branch has it now is not ours to decide. Nothing is published
+            // and the branch is not moved: refuse.
+            bail!(
+                "{} moved to {} while lanes was syncing (another process committed); run `lanes sync` again",
+                self.journal.branch.trim_start_matches("refs/heads/"),
+                now.map(|o| o.to_string()[..8].to_string())
+                    .unwrap_or_else(|| "nothing".into())
+            )
+        }
         let lock = self
             .lock
             .as_mut()
@@ -494,24 +578,12 @@ impl<'r> Transaction<'r> {
         crash_point("index-written");
         lock.publish()?;
         crash_point("published");
-        match move_branch(repo, &self.journal.branch, old, target, reflog)? {
-            Ok(()) => {
-                crash_point("branch-moved");
-                self.finish()
-            }
-            Err(now) => {
-                // Someone moved the branch during the checkout: put the
-                // work tree back as the branch has it now is not ours to
-                // decide; the files we wrote are the target's. Leave the
-                // journal for recovery to explain, and refuse.
-                bail!(
-                    "{} moved to {} while lanes was syncing (another process committed); run `lanes sync` again",
-                    self.journal.branch.trim_start_matches("refs/heads/"),
-                    now.map(|o| o.to_string()[..8].to_string())
-                        .unwrap_or_else(|| "nothing".into())
-                )
-            }
+        if let Err(e) = held.set(target, reflog) {
+            drop(self.lock.take());
+            return Err(e);
         }
+        crash_point("branch-moved");
+        self.finish()
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -625,22 +697,28 @@ pub fn recover(repo: &Repository) -> Result<Option<String>> {
         },
         Err(_) => false,
     };
-    // Killed inside the branch's compare-and-swap: libgit2 holds the ref's
-    // own lock file while it writes the reflogs. One made after our last
-    // journal line, with our process dead, is ours.
+    // The branch's lock file, held from before the index is published
+    // until the branch has moved: ours when it is the file the journal
+    // names; when it names none (killed between taking it and noting it),
+    // one made after our last journal line, with our process dead.
     let mut notes = String::new();
-    if j.new.is_some() {
-        let ref_lock = repo.path().join(format!("{}.lock", j.branch));
-        let after_journal = |m: &std::fs::Metadata| {
-            std::fs::metadata(&path)
-                .and_then(|jm| Ok(m.modified()? >= jm.modified()?))
-                .unwrap_or(false)
-        };
-        if std::fs::symlink_metadata(&ref_lock).is_ok_and(|m| after_journal(&m)) {
-            std::fs::remove_file(&ref_lock)
-                .with_context(|| format!("cannot remove {}", ref_lock.display()))?;
-            notes = format!("; removed the {} it left", ref_lock.display());
-        }
+    let ref_lock = ref_lock_path(repo, &j.branch);
+    let ref_lock_ours = match std::fs::symlink_metadata(&ref_lock) {
+        Ok(m) => match j.ref_lock {
+            Some(id) => file_id(&m) == id,
+            None => {
+                j.new.is_some()
+                    && std::fs::metadata(&path)
+                        .and_then(|jm| Ok(m.modified()? >= jm.modified()?))
+                        .unwrap_or(false)
+            }
+        },
+        Err(_) => false,
+    };
+    if ref_lock_ours {
+        std::fs::remove_file(&ref_lock)
+            .with_context(|| format!("cannot remove {}", ref_lock.display()))?;
+        notes = format!("; removed the {} it left", ref_lock.display());
     }
     let tip = branch_tip(repo, &j.branch)?;
     let what = if j.subject.is_empty() {
@@ -813,6 +891,7 @@ mod tests {
             old: Some(Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap()),
             new: None,
             lock: Some((1, 2)),
+            ref_lock: Some((3, 4)),
             files: vec![
                 (None, Some(Oid::ZERO_SHA1), ".lanes/cards/a b.yaml".into()),
                 (Some(Oid::ZERO_SHA1), None, "x".into()),

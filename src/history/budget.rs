@@ -499,8 +499,9 @@ pub fn warnings(root: &Path, card: &str, commit: Option<Oid>) -> Result<Vec<Stri
         },
         None => None,
     };
-    // The change's commits: the commit, and the hand edit of the same
-    // card lanes committed first (its parent), whose cost it recorded too.
+    // The change's commits: the commit, and the hand edit (or reapplied
+    // change) of the same card lanes committed first (its parent), whose
+    // cost it recorded too.
     let mut mine: Vec<usize> = made.into_iter().collect();
     if let (Some(c), Some(_)) = (commit, made) {
         let parent = git::open(root)
@@ -508,7 +509,9 @@ pub fn warnings(root: &Path, card: &str, commit: Option<Oid>) -> Result<Vec<Stri
             .and_then(|repo| repo.find_commit(c).ok()?.parent_id(0).ok());
         if let Some(i) = parent.and_then(|p| find(&p.to_string())) {
             let p = &history.commits[i];
-            if p.action.as_deref() == Some("hand-edit") && p.cards.iter().any(|x| x == card) {
+            if matches!(p.action.as_deref(), Some("hand-edit" | "reapply"))
+                && p.cards.iter().any(|x| x == card)
+            {
                 mine.push(i);
             }
         }

@@ -285,19 +285,117 @@ pub(super) fn commit_hand_edit(
         None if committed.is_some() => ("repaired".to_string(), Vec::new()),
         None => ("created by hand".to_string(), Vec::new()),
     };
-    let detail = if detail.is_empty() {
-        "formatting".to_string()
-    } else {
-        detail
+    // The work tree holds what a lanes commit wrote, and a later commit
+    // that was not lanes' took it back: not a hand edit, but lanes' change
+    // restored (the signature of a `git commit` of an index read before
+    // lanes committed).
+    let stored = git::commit::hash_files(repo, &[(repo_rel.to_string(), None)])
+        .ok()
+        .and_then(|s| s.first().and_then(|s| s.oid));
+    let msg = match stored.and_then(|w| reverted_lanes_change(repo, repo_rel, w)) {
+        Some(r) => {
+            let short = |c: &git2::Commit<'_>| c.id().to_string()[..8].to_string();
+            let what = |c: &git2::Commit<'_>| {
+                format!(
+                    "{} ({}, by {})",
+                    c.id(),
+                    message::clean_line(c.summary().ok().flatten().unwrap_or(""), 72),
+                    c.author().name().unwrap_or("someone")
+                )
+            };
+            let subject = subject(
+                "reapply",
+                card,
+                &format!(
+                    "restores {}, reverted by {}",
+                    short(&r.change),
+                    short(&r.revert)
+                ),
+            );
+            let mut body = format!(
+                "Restores lanes' change {}\nwhich {} reverted: that commit set this card's file back to its version before lanes' change, while the work tree kept lanes' version (what a `git commit` does that commits an index it read before lanes committed).",
+                what(&r.change),
+                what(&r.revert)
+            );
+            if !lines.is_empty() {
+                body.push_str("\n\n");
+                body.push_str(&lines.join("\n"));
+            }
+            message::full(&subject, &body, "reapply", &[card.id.as_str()])
+        }
+        None => {
+            let detail = if detail.is_empty() {
+                "formatting".to_string()
+            } else {
+                detail
+            };
+            let subject = subject("hand edit", card, &detail);
+            message::full(
+                &subject,
+                &lines.join("\n"),
+                "hand-edit",
+                &[card.id.as_str()],
+            )
+        }
     };
-    let subject = subject("hand edit", card, &detail);
-    let msg = message::full(
-        &subject,
-        &lines.join("\n"),
-        "hand-edit",
-        &[card.id.as_str()],
-    );
     git::commit_paths(repo, &ctx.signer(), &[repo_rel.to_string()], &msg, hooks)
         .map(|_| ())
         .map_err(|e| e.context("your uncommitted edit of the card could not be committed first, so the change was not made"))
+}
+
+/// A lanes change that a later commit took back: `change` (a lanes commit)
+/// set the file to what the work tree holds now, `revert` (not a lanes
+/// commit, one parent) set it back to the version before, and nothing has
+/// changed the file since.
+struct Reverted<'r> {
+    change: git2::Commit<'r>,
+    revert: git2::Commit<'r>,
+}
+
+/// How far back along the first-parent chain a revert is looked for.
+const REVERT_DEPTH: usize = 200;
+
+/// Whether the file `repo_rel`, which holds the blob `worktree` in the work
+/// tree and something else in HEAD, holds a lanes change that a later
+/// commit reverted (see [`Reverted`]). Only what history shows is claimed:
+/// the commit that last changed the file in HEAD's first-parent chain gave
+/// it back the version it had before, the version the work tree holds was
+/// written by a lanes commit, and the reverting commit is not lanes' own.
+fn reverted_lanes_change<'r>(
+    repo: &'r git2::Repository,
+    repo_rel: &str,
+    worktree: git2::Oid,
+) -> Option<Reverted<'r>> {
+    let blob = |c: &git2::Commit<'_>| {
+        git::tree::entry_at(repo, c.tree_id(), repo_rel)
+            .ok()
+            .map(|e| e.map(|(o, _)| o))
+    };
+    // The commit that last changed the file, and the file before it.
+    let last_change = |from: git2::Commit<'r>| -> Option<(git2::Commit<'r>, Option<git2::Oid>)> {
+        let now = blob(&from)?;
+        let mut c = from;
+        for _ in 0..REVERT_DEPTH {
+            let parent = c.parent(0).ok()?;
+            let before = blob(&parent)?;
+            if before != now {
+                return Some((c, before));
+            }
+            c = parent;
+        }
+        None
+    };
+    let head = repo.head().ok()?.peel_to_commit().ok()?;
+    let (revert, before) = last_change(head)?;
+    if before != Some(worktree)
+        || revert.parent_count() != 1
+        || message::Trailers::parse(revert.message().unwrap_or("")).is_lanes()
+    {
+        return None;
+    }
+    let (change, _) = last_change(revert.parent(0).ok()?)?;
+    if !message::Trailers::parse(change.message().unwrap_or("")).is_lanes() {
+        return None;
+    }
+    Some(Reverted { change, revert })
 }
