@@ -39,7 +39,7 @@ fn every_subcommand_and_option_has_help_text() {
     missing_help(&cmd, "lanes", &mut missing);
     assert!(
         missing.is_empty(),
-        "add a /// line in src/cli/mod.rs for: {missing:#?}"
+        "add a /// line in src/cli/args.rs for: {missing:#?}"
     );
 }
 

@@ -146,7 +146,7 @@ pub fn link(r: &Path, args: LinkArgs, unlink: bool) -> Result<ExitCode> {
         Action::Link { card, kind, other }
     };
     let outcome = ops::apply(&ops::Context::from_env(), r, action)?;
-    super::report(&outcome, r);
+    super::write::report(&outcome);
     Ok(ExitCode::SUCCESS)
 }
 
