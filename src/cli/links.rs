@@ -431,7 +431,7 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
                 state,
                 ..query.clone()
             }
-            .select(&config, &all, g)
+            .select(&config, &heads, &all, g)
         };
         let ready = pick(State::Ready);
         let (claimed, blocked) = if args.explain {
@@ -841,7 +841,7 @@ pub fn list(r: &Path, config: &BoardConfig, query: &Query, as_json: bool) -> Res
         let g = Graph::new(config, all.iter().map(Head::node).collect());
         let blocked = |id: &str| g.index(id).map_or(0, |i| g.blocked_by(i).len());
         let cards: Vec<Head> = query
-            .select(config, &all, &g)
+            .select(config, &heads, &all, &g)
             .into_iter()
             .cloned()
             .collect();

@@ -77,29 +77,12 @@ pub(super) fn list(r: &Path, args: &ListArgs) -> Result<ExitCode> {
     if let Some(name) = &args.view {
         query.only = Some(views::pick(r, &config, name, args.all)?.places());
     }
-    let wheres = args
+    query.wheres = args
         .wheres
         .iter()
         .map(|w| crate::model::filter::Where::parse(w, &config.fields))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(ops::refused)?;
-    if !wheres.is_empty() {
-        // `--where` reads whole cards: the ones that match, with the
-        // places a view gave them.
-        let board = Board::load(r)?;
-        let matching = board
-            .cards
-            .iter()
-            .filter(|c| args.view.is_some() || args.all || !c.archived)
-            .filter(|c| wheres.iter().all(|w| w.matches(c)))
-            .filter(|c| query.only.as_ref().is_none_or(|o| o.contains_key(&c.id)))
-            .map(|c| {
-                let at = query.only.as_ref().and_then(|o| o.get(&c.id).copied());
-                (c.id.clone(), at.unwrap_or(0))
-            })
-            .collect();
-        query.only = Some(matching);
-    }
     links::list(r, &config, &query, args.json)?;
     Ok(ExitCode::SUCCESS)
 }
