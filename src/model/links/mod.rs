@@ -41,24 +41,128 @@ pub enum Kind {
     RestsOn,
 }
 
+/// Every name and phrase a kind of link goes by, one row per kind (in
+/// the order of the variants): the card field, how people say it both
+/// ways, and how the command line offers it (`lanes link`, `lanes add`,
+/// `lanes decide` build their options from these rows). A new kind of
+/// link is a variant and a row.
+struct Row {
+    kind: Kind,
+    field: &'static str,
+    /// The command-line option: the field with dashes.
+    option: &'static str,
+    verb: &'static str,
+    infinitive: &'static str,
+    label: &'static str,
+    inverse_verb: &'static str,
+    acyclic: bool,
+    /// A card holds at most one link of this kind: a new one replaces it.
+    single: bool,
+    /// `lanes link CARD --OPTION OTHER`'s help.
+    link_help: &'static str,
+    /// An option of `lanes link` naming the same link from the other
+    /// card (stored on OTHER), with its help: `--blocks`.
+    inverse_option: Option<(&'static str, &'static str)>,
+    /// `lanes add --OPTION CARD`'s help, for a new card's link.
+    new_help: &'static str,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        kind: Kind::DependsOn,
+        field: "depends_on",
+        option: "depends-on",
+        verb: "depends on",
+        infinitive: "depend on",
+        label: "depends on",
+        inverse_verb: "blocks",
+        acyclic: true,
+        single: false,
+        link_help: "CARD waits for OTHER: it is blocked until OTHER is done (stored on CARD)",
+        inverse_option: Some((
+            "blocks",
+            "OTHER waits for CARD (stored on OTHER, as its depends_on)",
+        )),
+        new_help: "It waits for this card (repeat for more)",
+    },
+    Row {
+        kind: Kind::Parent,
+        field: "parent",
+        option: "parent",
+        verb: "is part of",
+        infinitive: "be part of",
+        label: "parent",
+        inverse_verb: "has part",
+        acyclic: true,
+        single: true,
+        link_help: "CARD is part of OTHER (a card has one parent: a new one replaces it)",
+        inverse_option: None,
+        new_help: "It is part of this card",
+    },
+    Row {
+        kind: Kind::Supersedes,
+        field: "supersedes",
+        option: "supersedes",
+        verb: "supersedes",
+        infinitive: "supersede",
+        label: "supersedes",
+        inverse_verb: "is superseded by",
+        acyclic: false,
+        single: false,
+        link_help: "CARD replaces OTHER (a newer hypothesis, a new decision)",
+        inverse_option: None,
+        new_help: "It replaces this card: a newer hypothesis, a new decision (repeat for more)",
+    },
+    Row {
+        kind: Kind::Relates,
+        field: "relates",
+        option: "relates",
+        verb: "relates to",
+        infinitive: "relate to",
+        label: "relates to",
+        inverse_verb: "relates to",
+        acyclic: false,
+        single: false,
+        link_help: "CARD and OTHER are related: see also (reads both ways)",
+        inverse_option: None,
+        new_help: "See also (repeat for more)",
+    },
+    Row {
+        kind: Kind::RestsOn,
+        field: "rests_on",
+        option: "rests-on",
+        verb: "rests on",
+        infinitive: "rest on",
+        label: "rests on",
+        inverse_verb: "is evidence for",
+        acyclic: false,
+        single: false,
+        link_help: "CARD (a decision) rests on OTHER's evidence (a hypothesis, an experiment)",
+        inverse_option: None,
+        new_help:
+            "The hypothesis or experiment it rests on: a decision's evidence (repeat for more)",
+    },
+];
+
 impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::DependsOn,
-        Kind::Parent,
-        Kind::Supersedes,
-        Kind::Relates,
-        Kind::RestsOn,
-    ];
+    /// Every kind, in the order of [`ROWS`].
+    pub const ALL: [Kind; ROWS.len()] = {
+        let mut all = [Kind::DependsOn; ROWS.len()];
+        let mut i = 0;
+        while i < ROWS.len() {
+            all[i] = ROWS[i].kind;
+            i += 1;
+        }
+        all
+    };
+
+    fn row(self) -> &'static Row {
+        &ROWS[self as usize]
+    }
 
     /// The card field that stores it (a row of [`super::field::BUILTIN`]).
     pub fn field(self) -> &'static str {
-        match self {
-            Kind::DependsOn => "depends_on",
-            Kind::Parent => "parent",
-            Kind::Supersedes => "supersedes",
-            Kind::Relates => "relates",
-            Kind::RestsOn => "rests_on",
-        }
+        self.row().field
     }
 
     /// The kind stored in `field`.
@@ -68,51 +172,55 @@ impl Kind {
 
     /// How a person says it, from the card that stores it.
     pub fn verb(self) -> &'static str {
-        match self {
-            Kind::DependsOn => "depends on",
-            Kind::Parent => "is part of",
-            Kind::Supersedes => "supersedes",
-            Kind::Relates => "relates to",
-            Kind::RestsOn => "rests on",
-        }
+        self.row().verb
     }
 
     /// The verb after "cannot" / "does not": `depend on`, `rest on`.
     pub fn infinitive(self) -> &'static str {
-        match self {
-            Kind::DependsOn => "depend on",
-            Kind::Parent => "be part of",
-            Kind::Supersedes => "supersede",
-            Kind::Relates => "relate to",
-            Kind::RestsOn => "rest on",
-        }
+        self.row().infinitive
     }
 
     /// How `lanes show` labels the cards it links to.
     pub fn label(self) -> &'static str {
-        match self {
-            Kind::DependsOn => "depends on",
-            Kind::Parent => "parent",
-            Kind::Supersedes => "supersedes",
-            Kind::Relates => "relates to",
-            Kind::RestsOn => "rests on",
-        }
+        self.row().label
     }
 
     /// The same link seen from the other card.
     pub fn inverse_verb(self) -> &'static str {
-        match self {
-            Kind::DependsOn => "blocks",
-            Kind::Parent => "has part",
-            Kind::Supersedes => "is superseded by",
-            Kind::Relates => "relates to",
-            Kind::RestsOn => "is evidence for",
-        }
+        self.row().inverse_verb
     }
 
     /// Whether links of this kind may not form a cycle.
     pub fn acyclic(self) -> bool {
-        matches!(self, Kind::DependsOn | Kind::Parent)
+        self.row().acyclic
+    }
+
+    /// Whether a card holds at most one link of this kind (a new one
+    /// replaces it).
+    pub fn single(self) -> bool {
+        self.row().single
+    }
+
+    /// The command-line option that names it: `depends-on`.
+    pub fn option(self) -> &'static str {
+        self.row().option
+    }
+
+    /// What `lanes link CARD --OPTION OTHER` does, as its help says it.
+    pub fn link_help(self) -> &'static str {
+        self.row().link_help
+    }
+
+    /// The option of `lanes link` for the same link named from the other
+    /// card (stored on OTHER), and its help: `blocks` for depends-on.
+    pub fn inverse_option(self) -> Option<(&'static str, &'static str)> {
+        self.row().inverse_option
+    }
+
+    /// What a new card's `--OPTION CARD` (`lanes add`, `lanes decide`)
+    /// does, as its help says it.
+    pub fn new_help(self) -> &'static str {
+        self.row().new_help
     }
 }
 
