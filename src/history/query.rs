@@ -45,13 +45,17 @@ impl HypSort {
         }
     }
 
-    /// Sort rows (which come in board order).
-    pub fn sort(self, rows: &mut [HypothesisRow]) {
+    /// Sort rows (which come in board order), owned or borrowed (the
+    /// board screen sorts references to the rows it keeps).
+    pub fn sort<R: std::borrow::Borrow<HypothesisRow>>(self, rows: &mut [R]) {
+        fn field<R: std::borrow::Borrow<HypothesisRow>>(r: &R) -> &HypothesisRow {
+            r.borrow()
+        }
         match self {
             HypSort::Lane => {}
-            HypSort::Verdict => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
-            HypSort::Metric => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
-            HypSort::Updated => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
+            HypSort::Verdict => rows.sort_by(|a, b| field(a).verdict.cmp(&field(b).verdict)),
+            HypSort::Metric => rows.sort_by(|a, b| field(a).metric.cmp(&field(b).metric)),
+            HypSort::Updated => rows.sort_by(|a, b| field(b).updated.cmp(&field(a).updated)),
             HypSort::Cost => rows.sort_by(|a, b| {
                 let n = |s: &str| {
                     s.split_whitespace()
@@ -59,7 +63,7 @@ impl HypSort {
                         .and_then(|n| n.trim_start_matches('$').parse::<f64>().ok())
                         .unwrap_or(0.0)
                 };
-                n(&b.cost).total_cmp(&n(&a.cost))
+                n(&field(b).cost).total_cmp(&n(&field(a).cost))
             }),
         }
     }
