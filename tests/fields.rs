@@ -212,3 +212,85 @@ fn a_declared_number_keeps_the_text_it_was_typed_with() {
     let card = r.json(&["show", &a, "--json"]);
     assert_eq!(card["fields"]["effort_days"], J::from(4.5));
 }
+
+/// `--where` is part of the library's listing query: any caller that sets
+/// `Query::wheres` (the command line, the MCP server) gets the matching
+/// cards, from the text listing's `select` and the JSON listing alike,
+/// after the other filters (archived, lane) and within a saved view's
+/// choice.
+#[test]
+fn the_listing_query_applies_where_terms_to_whole_cards() {
+    use lanes::model::filter::Where;
+    use lanes::model::links::Graph;
+    use lanes::store::{self, codec::Head, query::Query, Heads};
+    let r = board();
+    let high = r.add("Backfill clicks", &["--set", "priority=high"]);
+    let low = r.add("Profile logs", &["--set", "priority=low"]);
+    let defaulted = r.add("Tune ranker", &[]);
+    let archived = r.add("Old idea", &["--set", "priority=high"]);
+    r.ok(&["archive", &archived]);
+    let config = store::parse_board(r.read(".lanes/board.yaml").as_bytes()).unwrap();
+    let term = |t: &str| Where::parse(t, &config.fields).unwrap();
+    let query = |wheres: Vec<Where>| Query {
+        wheres,
+        ..Query::new(&config, None, 0).unwrap()
+    };
+    let heads = Heads::load(&r.path).unwrap();
+    let all = heads.heads();
+    let g = Graph::new(&config, all.iter().map(Head::node).collect());
+    let selected = |q: &Query| -> Vec<String> {
+        q.select(&config, &heads, &all, &g)
+            .iter()
+            .map(|h| h.id.to_string())
+            .collect()
+    };
+    let listed = |q: &Query| -> Vec<String> {
+        let mut out = Vec::new();
+        q.write_json(&r.path, &config, (0, usize::MAX), &mut out)
+            .unwrap();
+        let cards: J = serde_json::from_slice(&out).unwrap();
+        cards
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let q = query(vec![term("priority=HIGH")]);
+    assert_eq!(selected(&q), vec![high.clone()], "archived cards stay out");
+    assert_eq!(listed(&q), vec![high.clone()]);
+    let q = Query { all: true, ..q };
+    let mut both = vec![high.clone(), archived.clone()];
+    both.sort();
+    let mut got = selected(&q);
+    got.sort();
+    assert_eq!(got, both, "--all: the archived one too");
+    let q = query(vec![term("priority=medium")]);
+    assert_eq!(
+        selected(&q),
+        vec![defaulted.clone()],
+        "the declared default"
+    );
+    assert_eq!(listed(&q), vec![defaulted.clone()]);
+    let q = query(vec![term("kind=task"), term("priority=low")]);
+    assert_eq!(selected(&q), vec![low.clone()], "every term must hold");
+    // Within the cards a view chose, in its order.
+    let q = Query {
+        only: Some([(low.clone(), 0), (high.clone(), 1)].into_iter().collect()),
+        ..query(vec![term("priority=high")])
+    };
+    assert_eq!(selected(&q), vec![high.clone()]);
+    assert_eq!(listed(&q), vec![high.clone()]);
+    // No term: every card the other filters keep.
+    let mut three = vec![high, low, defaulted];
+    three.sort();
+    let mut got = selected(&query(Vec::new()));
+    got.sort();
+    assert_eq!(got, three);
+
+    // The text listing on the command line takes the same terms.
+    let text = r.ok(&["list", "--where", "priority=low"]);
+    assert!(text.contains("Profile logs"), "{text}");
+    assert!(!text.contains("Backfill clicks"), "{text}");
+}

@@ -39,7 +39,7 @@ fn every_subcommand_and_option_has_help_text() {
     missing_help(&cmd, "lanes", &mut missing);
     assert!(
         missing.is_empty(),
-        "add a /// line in src/cli/mod.rs for: {missing:#?}"
+        "add a /// line in src/cli/args.rs for: {missing:#?}"
     );
 }
 
@@ -213,4 +213,31 @@ fn man_page_lists_every_subcommand_and_renders() {
     );
     assert!(text.contains("COMMANDS"), "{text}");
     assert!(text.contains("lanes undo"), "{text}");
+}
+
+/// Every kind of link is offered by `lanes link`/`unlink` (one OTHER,
+/// with its help from the kind's row) and by `lanes add`/`decide` (a new
+/// card's links): the options are built from `Kind::ALL`, so a new kind
+/// is offered everywhere without touching the command line.
+#[test]
+fn every_link_kind_is_an_option_of_link_add_and_decide() {
+    use lanes::model::links::Kind;
+    let cmd = Cli::command();
+    let sub = |name: &str| cmd.find_subcommand(name).unwrap().clone();
+    for name in ["link", "unlink", "add", "decide"] {
+        let sub = sub(name);
+        for k in Kind::ALL {
+            let arg = sub
+                .get_arguments()
+                .find(|a| a.get_long() == Some(k.option()))
+                .unwrap_or_else(|| panic!("lanes {name} has no --{}", k.option()));
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let want = if matches!(name, "link" | "unlink") {
+                k.link_help()
+            } else {
+                k.new_help()
+            };
+            assert_eq!(help, want, "lanes {name} --{}", k.option());
+        }
+    }
 }

@@ -2564,6 +2564,33 @@ fn the_hypotheses_view_at_80x24_has_a_cursor_and_opens_cards() {
     assert_eq!(app.mode, Mode::Board);
 }
 
+/// The board's hypotheses table sorts as `lanes hypotheses --sort` does:
+/// one sort in the library serves both faces (l, v, m, u on the board).
+#[test]
+fn the_hypotheses_view_sorts_as_the_command_line_does() {
+    let r = sample();
+    let mut app = r.app(160, 50);
+    press(&mut app, &[key('p')]);
+    load_insights(&mut app);
+    for (k, sort) in [
+        ('v', "verdict"),
+        ('m', "metric"),
+        ('u', "updated"),
+        ('l', "lane"),
+    ] {
+        press(&mut app, &[key(k)]);
+        let board: Vec<String> = app.hypothesis_rows().iter().map(|h| h.id.clone()).collect();
+        let cli: Vec<String> = r
+            .json(&["hypotheses", "--json", "--sort", sort])
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|h| h["id"].as_str().expect("an id").to_string())
+            .collect();
+        assert_eq!(board, cli, "sorted by {sort}");
+    }
+}
+
 /// Every row of a framed popup starts and ends with its border: nothing
 /// drawn over the frame.
 fn frame_intact(buf: &ratatui::buffer::Buffer, title: &str) {

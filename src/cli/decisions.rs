@@ -72,7 +72,7 @@ pub fn decide(board: &Option<PathBuf>, a: DecideArgs) -> Result<ExitCode> {
     };
     let outcome = ops::apply(&ctx, &r, Action::Add(Box::new(new)))?;
     writeln!(term::stdout(), "{}", outcome.card)?;
-    super::report(&outcome, &r);
+    super::write::report(&outcome);
     if !rests {
         say!(
             "lanes: note: this decision rests on nothing yet; name its evidence with `lanes link {} --rests-on CARD`",

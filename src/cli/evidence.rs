@@ -1,7 +1,7 @@
 //! `lanes result` and `lanes run`: results and verdicts from the runs
 //! themselves, and the evidence and staleness lines of `lanes show`.
 
-use super::ReadArgs;
+use super::args::ReadArgs;
 use crate::evidence::{self, Options, VerdictMode};
 use crate::model::Card;
 use crate::ops::{self, Context};

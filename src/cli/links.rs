@@ -11,7 +11,7 @@ use crate::ops::{self, Action};
 use crate::store::query::{Query, State};
 use crate::store::{self, codec::Head, json, Heads, Problem};
 use anyhow::{anyhow, bail, Result};
-use clap::Args;
+use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Args, FromArgMatches};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -26,100 +26,168 @@ pub struct LinkArgs {
     pub to: LinkTo,
 }
 
-/// One link, from CARD.
-#[derive(Args, Debug)]
-#[group(required = true, multiple = false)]
+/// One link, from CARD: `--OPTION OTHER` for one kind of link
+/// ([`Kind::ALL`]; `--blocks OTHER` names a depends-on link from OTHER),
+/// exactly one. The options are built from the kinds' rows, so a new kind
+/// of link is offered here with no change to this file.
+#[derive(Debug, Clone)]
 pub struct LinkTo {
-    /// CARD waits for OTHER: it is blocked until OTHER is done (stored on CARD)
-    #[arg(long, value_name = "OTHER")]
-    pub depends_on: Option<String>,
-    /// OTHER waits for CARD (stored on OTHER, as its depends_on)
-    #[arg(long, value_name = "OTHER")]
-    pub blocks: Option<String>,
-    /// CARD is part of OTHER (a card has one parent: a new one replaces it)
-    #[arg(long, value_name = "OTHER")]
-    pub parent: Option<String>,
-    /// CARD replaces OTHER (a newer hypothesis, a new decision)
-    #[arg(long, value_name = "OTHER")]
-    pub supersedes: Option<String>,
-    /// CARD and OTHER are related: see also (reads both ways)
-    #[arg(long, value_name = "OTHER")]
-    pub relates: Option<String>,
-    /// CARD (a decision) rests on OTHER's evidence (a hypothesis, an experiment)
-    #[arg(long, value_name = "OTHER")]
-    pub rests_on: Option<String>,
+    pub kind: Kind,
+    /// Named from OTHER's side (`--blocks`): stored on OTHER.
+    pub inverse: bool,
+    pub other: String,
 }
 
-/// Links a new card starts with (`lanes add`, `lanes decide`); each
-/// option may be repeated.
-#[derive(Args, Debug, Default)]
+/// The id of the group of [`LinkTo`]'s options (clap's derive named it
+/// after the struct).
+const LINK_TO: &str = "LinkTo";
+
+/// Each kind's options for one link: (id, option, help, kind, inverse).
+fn link_options() -> impl Iterator<Item = (&'static str, &'static str, &'static str, Kind, bool)> {
+    Kind::ALL.into_iter().flat_map(|k| {
+        let own = (k.field(), k.option(), k.link_help(), k, false);
+        let inverse = k.inverse_option().map(|(o, help)| (o, o, help, k, true));
+        std::iter::once(own).chain(inverse)
+    })
+}
+
+impl clap::Args for LinkTo {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let mut cmd = cmd;
+        let mut ids = Vec::new();
+        for (id, option, help, _, _) in link_options() {
+            cmd = cmd.arg(
+                Arg::new(id)
+                    .long(option)
+                    .value_name("OTHER")
+                    .value_parser(clap::value_parser!(String))
+                    .action(ArgAction::Set)
+                    .help(help),
+            );
+            ids.push(id);
+        }
+        cmd.group(
+            ArgGroup::new(LINK_TO)
+                .multiple(false)
+                .required(true)
+                .args(ids),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for LinkTo {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        Self::from_arg_matches_mut(&mut m.clone())
+    }
+
+    fn from_arg_matches_mut(m: &mut ArgMatches) -> Result<Self, clap::Error> {
+        for (id, _, _, kind, inverse) in link_options() {
+            if let Some(other) = m.remove_one::<String>(id) {
+                return Ok(LinkTo {
+                    kind,
+                    inverse,
+                    other,
+                });
+            }
+        }
+        let options: Vec<String> = link_options().map(|o| format!("--{}", o.1)).collect();
+        Err(clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            format!("say which link: {} OTHER\n", options.join(", ")),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+/// Links a new card starts with (`lanes add`, `lanes decide`): `--OPTION
+/// CARD` for each kind of link ([`Kind::ALL`]), repeatable but for a kind
+/// a card holds one of (`--parent`). Built from the kinds' rows, as
+/// [`LinkTo`] is.
+#[derive(Debug, Clone, Default)]
 pub struct LinkFlags {
-    /// It waits for this card (repeat for more)
-    #[arg(long, value_name = "CARD")]
-    pub depends_on: Vec<String>,
-    /// It is part of this card
-    #[arg(long, value_name = "CARD")]
-    pub parent: Option<String>,
-    /// It replaces this card: a newer hypothesis, a new decision (repeat for more)
-    #[arg(long, value_name = "CARD")]
-    pub supersedes: Vec<String>,
-    /// See also (repeat for more)
-    #[arg(long, value_name = "CARD")]
-    pub relates: Vec<String>,
-    /// The hypothesis or experiment it rests on: a decision's evidence (repeat for more)
-    #[arg(long, value_name = "CARD")]
-    pub rests_on: Vec<String>,
+    links: Vec<(Kind, String)>,
+}
+
+/// The id of the group of [`LinkFlags`]' options.
+const LINK_FLAGS: &str = "LinkFlags";
+
+impl clap::Args for LinkFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let mut cmd = cmd;
+        for k in Kind::ALL {
+            cmd = cmd.arg(
+                Arg::new(k.field())
+                    .long(k.option())
+                    .value_name("CARD")
+                    .value_parser(clap::value_parser!(String))
+                    .action(if k.single() {
+                        ArgAction::Set
+                    } else {
+                        ArgAction::Append
+                    })
+                    .help(k.new_help()),
+            );
+        }
+        cmd.group(
+            ArgGroup::new(LINK_FLAGS)
+                .multiple(true)
+                .args(Kind::ALL.map(Kind::field)),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for LinkFlags {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        Self::from_arg_matches_mut(&mut m.clone())
+    }
+
+    fn from_arg_matches_mut(m: &mut ArgMatches) -> Result<Self, clap::Error> {
+        let mut links = Vec::new();
+        for k in Kind::ALL {
+            let given = m.remove_many::<String>(k.field()).into_iter().flatten();
+            links.extend(given.map(|o| (k, o)));
+        }
+        Ok(LinkFlags { links })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
 }
 
 impl LinkFlags {
     /// The links, in the order of [`Kind::ALL`].
     pub fn links(self) -> Vec<(Kind, String)> {
-        let LinkFlags {
-            depends_on,
-            parent,
-            supersedes,
-            relates,
-            rests_on,
-        } = self;
-        let tag = |k: Kind, v: Vec<String>| v.into_iter().map(move |o| (k, o));
-        tag(Kind::DependsOn, depends_on)
-            .chain(tag(Kind::Parent, parent.into_iter().collect()))
-            .chain(tag(Kind::Supersedes, supersedes))
-            .chain(tag(Kind::Relates, relates))
-            .chain(tag(Kind::RestsOn, rests_on))
-            .collect()
+        self.links
     }
 }
 
 impl LinkArgs {
     /// The card that stores the link, the kind, the other card.
-    fn parts(self) -> Result<(String, Kind, String)> {
+    fn parts(self) -> (String, Kind, String) {
         let LinkTo {
-            depends_on,
-            blocks,
-            parent,
-            supersedes,
-            relates,
-            rests_on,
+            kind,
+            inverse,
+            other,
         } = self.to;
-        let card = self.card;
-        Ok(if let Some(o) = depends_on {
-            (card, Kind::DependsOn, o)
-        } else if let Some(o) = blocks {
-            (o, Kind::DependsOn, card)
-        } else if let Some(o) = parent {
-            (card, Kind::Parent, o)
-        } else if let Some(o) = supersedes {
-            (card, Kind::Supersedes, o)
-        } else if let Some(o) = relates {
-            (card, Kind::Relates, o)
-        } else if let Some(o) = rests_on {
-            (card, Kind::RestsOn, o)
+        if inverse {
+            (other, kind, self.card)
         } else {
-            bail!(
-                "say which link: --depends-on, --blocks, --parent, --supersedes, --relates or --rests-on OTHER"
-            )
-        })
+            (self.card, kind, other)
+        }
     }
 }
 
@@ -139,14 +207,14 @@ pub fn label_hint(config: &BoardConfig, label: Option<&str>) {
 /// `lanes link` and `lanes unlink`: one commit in the card that stores
 /// the link.
 pub fn link(r: &Path, args: LinkArgs, unlink: bool) -> Result<ExitCode> {
-    let (card, kind, other) = args.parts()?;
+    let (card, kind, other) = args.parts();
     let action = if unlink {
         Action::Unlink { card, kind, other }
     } else {
         Action::Link { card, kind, other }
     };
     let outcome = ops::apply(&ops::Context::from_env(), r, action)?;
-    super::report(&outcome, r);
+    super::write::report(&outcome);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -431,7 +499,7 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
                 state,
                 ..query.clone()
             }
-            .select(&config, &all, g)
+            .select(&config, &heads, &all, g)
         };
         let ready = pick(State::Ready);
         let (claimed, blocked) = if args.explain {
@@ -841,7 +909,7 @@ pub fn list(r: &Path, config: &BoardConfig, query: &Query, as_json: bool) -> Res
         let g = Graph::new(config, all.iter().map(Head::node).collect());
         let blocked = |id: &str| g.index(id).map_or(0, |i| g.blocked_by(i).len());
         let cards: Vec<Head> = query
-            .select(config, &all, &g)
+            .select(config, &heads, &all, &g)
             .into_iter()
             .cloned()
             .collect();

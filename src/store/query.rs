@@ -1,8 +1,10 @@
 //! Which cards a listing shows: the filters `lanes list`, `lanes ready`
 //! and the MCP `list` tool share (lane, label, assignee, archived, blocked,
 //! ready, unclaimed), applied to the card heads and the link graph, in
-//! board order. One query, so that a person on the command line and an
-//! agent over MCP are shown the same cards.
+//! board order, and `--where FIELD=VALUE` terms, applied to the whole
+//! cards of the heads the other filters keep (decoded from the card
+//! cache only then). One query, so that a person on the command line and
+//! an agent over MCP are shown the same cards.
 //!
 //! Ready work is what someone can pick up now: not done, not archived,
 //! not waiting on a card that is not done ([`Graph::is_ready`]), and not
@@ -10,6 +12,7 @@
 
 use super::codec::Head;
 use super::{json, Heads, Problem};
+use crate::model::filter::Where;
 use crate::model::links::Graph;
 use crate::model::BoardConfig;
 use anyhow::Result;
@@ -29,7 +32,7 @@ pub enum State {
 }
 
 /// The filters of one listing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Query {
     /// A lane's id (resolved from an id or title by [`Query::new`]).
     pub lane: Option<String>,
@@ -47,6 +50,10 @@ pub struct Query {
     /// cards in its order, `--where`'s matches); `None`: every card. A
     /// card here is shown archived or not: whoever chose them said.
     pub only: Option<std::collections::HashMap<String, usize>>,
+    /// Only cards whose fields have these values (`--where`), all of
+    /// them; read from the whole card, so applied after the filters on
+    /// heads ([`Query::keeps_card`]).
+    pub wheres: Vec<Where>,
 }
 
 impl Query {
@@ -65,7 +72,8 @@ impl Query {
         })
     }
 
-    /// Whether the card is shown. `g` is the whole board's link graph.
+    /// Whether the card passes the filters read from its head (all but
+    /// [`Query::wheres`]). `g` is the whole board's link graph.
     pub fn keeps(&self, h: &Head, g: &Graph) -> bool {
         let chosen = self.only.as_ref().map(|o| o.contains_key(h.id));
         (self.all || !h.archived || chosen == Some(true))
@@ -87,14 +95,37 @@ impl Query {
             }
     }
 
-    /// The cards shown, in board order.
+    /// Whether the card is shown: it passes [`Query::keeps`], then the
+    /// `--where` terms on the whole card, decoded from `cards` only when
+    /// there are terms. A card that cannot be decoded matches no term.
+    pub fn keeps_card(&self, cards: &Heads, h: &Head, g: &Graph) -> bool {
+        self.keeps(h, g) && self.matches_wheres(cards, h)
+    }
+
+    /// Whether the whole card has the values [`Query::wheres`] asks for.
+    fn matches_wheres(&self, cards: &Heads, h: &Head) -> bool {
+        if self.wheres.is_empty() {
+            return true;
+        }
+        match cards.card(h.id) {
+            Some(Ok(card)) => self.wheres.iter().all(|w| w.matches(&card)),
+            _ => false,
+        }
+    }
+
+    /// The cards shown, in board order. `heads` are `cards`' heads
+    /// ([`Heads::heads`]).
     pub fn select<'h, 'a>(
         &self,
         config: &BoardConfig,
+        cards: &Heads,
         heads: &'h [Head<'a>],
         g: &Graph,
     ) -> Vec<&'h Head<'a>> {
-        let mut v: Vec<&Head> = heads.iter().filter(|h| self.keeps(h, g)).collect();
+        let mut v: Vec<&Head> = heads
+            .iter()
+            .filter(|h| self.keeps_card(cards, h, g))
+            .collect();
         board_order(config, &mut v);
         if self.only.is_some() {
             // Lane by lane, in the places given (a stable sort).
@@ -133,7 +164,7 @@ impl Query {
         let g = Graph::new(config, all.iter().map(Head::node).collect());
         heads.write_json_page(
             config,
-            |h| self.keeps(h, &g),
+            |h| self.keeps_card(&heads, h, &g),
             |h| json::link_fields_text(&g, h, self.now),
             |h| self.place(h),
             (skip, take),

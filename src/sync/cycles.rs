@@ -3,7 +3,8 @@
 //! other merge conflict: by `lanes sync` on the whole merged board, by the
 //! merge driver on the one card git gives it.
 
-use super::{blob_text, made_by, record_conflicts, Lineage, Recorder, Report};
+use super::tree_merge::{blob_text, made_by, record_conflicts, Lineage, Recorder};
+use super::Report;
 use crate::merge::{self, cycles, Side};
 use crate::model::links::Kind;
 use crate::model::Card;

@@ -175,22 +175,6 @@ impl Mode {
     }
 }
 
-/// How the hypotheses table is sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HypSort {
-    Lane,
-    Verdict,
-    Metric,
-    Updated,
-}
-
-impl HypSort {
-    pub fn name(self) -> &'static str {
-        match self {
-            HypSort::Lane => "lane",
-            HypSort::Verdict => "verdict",
-            HypSort::Metric => "metric",
-            HypSort::Updated => "last update",
-        }
-    }
-}
+/// How the hypotheses table is sorted: the library's sort, the one
+/// `lanes hypotheses --sort` uses.
+pub use crate::history::query::HypSort;

@@ -420,12 +420,7 @@ impl App {
             },
         };
         let mut rows: Vec<_> = i.hypotheses.iter().collect();
-        match sort {
-            HypSort::Lane => {}
-            HypSort::Verdict => rows.sort_by(|a, b| a.verdict.cmp(&b.verdict)),
-            HypSort::Metric => rows.sort_by(|a, b| a.metric.cmp(&b.metric)),
-            HypSort::Updated => rows.sort_by(|a, b| b.updated.cmp(&a.updated)),
-        }
+        sort.sort(&mut rows);
         rows
     }
 
