@@ -1,7 +1,8 @@
 //! Cards as JSON for scripts: the YAML field names, every field present in
 //! the file, in file order (the `list --json` / `show --json` contract).
 
-use crate::model::links::{Graph, Kind};
+use crate::model::link_lookup::LinkLookup;
+use crate::model::links::Kind;
 use crate::model::Card;
 use serde_yaml::Value;
 
@@ -55,7 +56,7 @@ pub fn card_json(card: &Card) -> serde_json::Value {
 /// when it has them; `stored` says which it has, and those it lacks are
 /// given here as empty (`[]`, `null`), so that every card has every field.
 pub fn link_fields(
-    g: &Graph,
+    g: &impl LinkLookup,
     id: &str,
     stored: &dyn Fn(Kind) -> bool,
     claimed: bool,
@@ -95,7 +96,7 @@ pub fn link_fields(
 
 /// [`link_fields`] as JSON text of `"key":value` pairs, to go inside a
 /// card's object, with its claim judged at `now`.
-pub fn link_fields_text(g: &Graph, head: &super::codec::Head, now: i64) -> String {
+pub fn link_fields_text(g: &impl LinkLookup, head: &super::codec::Head, now: i64) -> String {
     let node = head.node();
     let m = link_fields(
         g,

@@ -10,6 +10,7 @@
 
 use super::codec::Head;
 use super::{json, Heads, Problem};
+use crate::model::link_lookup::LinkLookup;
 use crate::model::links::Graph;
 use crate::model::BoardConfig;
 use anyhow::Result;
@@ -66,7 +67,7 @@ impl Query {
     }
 
     /// Whether the card is shown. `g` is the whole board's link graph.
-    pub fn keeps(&self, h: &Head, g: &Graph) -> bool {
+    pub fn keeps(&self, h: &Head, g: &impl LinkLookup) -> bool {
         let chosen = self.only.as_ref().map(|o| o.contains_key(h.id));
         (self.all || !h.archived || chosen == Some(true))
             && chosen != Some(false)
@@ -92,7 +93,7 @@ impl Query {
         &self,
         config: &BoardConfig,
         heads: &'h [Head<'a>],
-        g: &Graph,
+        g: &impl LinkLookup,
     ) -> Vec<&'h Head<'a>> {
         let mut v: Vec<&Head> = heads.iter().filter(|h| self.keeps(h, g)).collect();
         board_order(config, &mut v);
@@ -140,11 +141,32 @@ impl Query {
             out,
         )
     }
+
+    /// [`Query::write_json`] from heads already read and their links
+    /// worked out (the MCP server keeps both between calls), leaving the
+    /// card cache alone. Returns how many cards the query shows in all.
+    pub fn write_json_kept(
+        &self,
+        heads: &Heads,
+        links: &impl LinkLookup,
+        config: &BoardConfig,
+        (skip, take): (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<usize> {
+        heads.write_json_page_kept(
+            config,
+            |h| self.keeps(h, links),
+            |h| json::link_fields_text(links, h, self.now),
+            |h| self.place(h),
+            (skip, take),
+            out,
+        )
+    }
 }
 
 /// Whether someone can pick the card up at `now`: ready in the link graph
 /// and not held by a live claim.
-pub fn is_ready(g: &Graph, h: &Head, now: i64) -> bool {
+pub fn is_ready(g: &impl LinkLookup, h: &Head, now: i64) -> bool {
     g.index(h.id).is_some_and(|i| g.is_ready(i)) && !h.claimed(now)
 }
 
