@@ -177,14 +177,22 @@ pub struct ReadyArgs {
 /// server keeps them), with what printing needs.
 struct Linked<'a, G = Graph<'a>> {
     config: &'a BoardConfig,
-    heads: &'a [Head<'a>],
+    heads: HeadsIn<'a>,
     graph: &'a G,
     /// When each refuted hypothesis a printed flag names was refuted.
     refuted: HashMap<usize, i64>,
 }
 
+/// Where [`Linked`] finds a card's head: among the heads decoded for the
+/// whole board, or, one at a time, among heads kept between reads.
+#[derive(Clone, Copy)]
+enum HeadsIn<'a> {
+    All(&'a [Head<'a>]),
+    Kept(&'a Heads),
+}
+
 impl<'a, G: LinkLookup> Linked<'a, G> {
-    fn new(config: &'a BoardConfig, heads: &'a [Head<'a>], graph: &'a G) -> Linked<'a, G> {
+    fn new(config: &'a BoardConfig, heads: HeadsIn<'a>, graph: &'a G) -> Linked<'a, G> {
         Linked {
             config,
             heads,
@@ -193,12 +201,15 @@ impl<'a, G: LinkLookup> Linked<'a, G> {
         }
     }
 
-    fn head(&self, i: usize) -> Option<&Head<'a>> {
+    fn head(&self, i: usize) -> Option<Head<'a>> {
         let id = self.graph.id(i);
-        self.heads
-            .binary_search_by(|h| h.id.cmp(id))
-            .ok()
-            .map(|k| &self.heads[k])
+        match self.heads {
+            HeadsIn::All(all) => all
+                .binary_search_by(|h| h.id.cmp(id))
+                .ok()
+                .map(|k| all[k].clone()),
+            HeadsIn::Kept(heads) => heads.head(id),
+        }
     }
 
     /// `3fk2a9 (Title)`.
@@ -367,8 +378,8 @@ impl<'a, G: LinkLookup> Linked<'a, G> {
                     let h = self.head(w.card);
                     serde_json::json!({
                         "id": self.graph.id(w.card),
-                        "title": h.map(|h| h.title),
-                        "lane": h.map(|h| h.lane),
+                        "title": h.as_ref().map(|h| h.title),
+                        "lane": h.as_ref().map(|h| h.lane),
                         "depth": w.depth,
                         "waited_on_by": self.graph.id(w.via),
                         "blocked": self.graph.is_blocked(w.card),
@@ -426,7 +437,7 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     };
     let all = heads.heads();
     let graph = Graph::new(&config, all.iter().map(Head::node).collect());
-    let mut linked = Linked::new(&config, &all, &graph);
+    let mut linked = Linked::new(&config, HeadsIn::All(&all), &graph);
     let (ready, claimed, blocked, flags) = {
         let g = linked.graph;
         let pick = |state: State| {
@@ -672,7 +683,7 @@ fn read_shown<T>(r: &Path, query: &str, now: i64, f: impl FnOnce(Shown) -> Resul
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
     let all = heads.heads();
     let graph = Graph::new(&config, all.iter().map(Head::node).collect());
-    shown(r, &heads, &config, &all, &graph, card, now, f)
+    shown(r, &heads, &config, HeadsIn::All(&all), &graph, card, now, f)
 }
 
 /// Card `id`, whole, or why it cannot be read.
@@ -697,7 +708,7 @@ fn shown<'a, G: LinkLookup, T>(
     r: &Path,
     heads: &Heads,
     config: &'a BoardConfig,
-    all: &'a [Head<'a>],
+    all: HeadsIn<'a>,
     graph: &'a G,
     card: Card,
     now: i64,
@@ -775,8 +786,16 @@ pub fn show_json_kept(
 ) -> Result<serde_json::Value> {
     let id = heads.resolve_id(query)?;
     let card = shown_card(heads, &id)?;
-    let all = heads.heads();
-    shown(r, heads, config, &all, links, card, now, |s| s.json())
+    shown(
+        r,
+        heads,
+        config,
+        HeadsIn::Kept(heads),
+        links,
+        card,
+        now,
+        |s| s.json(),
+    )
 }
 
 /// `lanes show CARD`: the card with its links both ways and its flags.
