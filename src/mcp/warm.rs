@@ -23,7 +23,8 @@
 //! Writes through the server are files changed like any other: the next
 //! call reads the cards they wrote.
 
-use crate::model::links::{changes_graph, Index};
+use crate::model::link_lookup::LinkLookup;
+use crate::model::links::{changes_graph, Derived, Index};
 use crate::model::{BoardConfig, Card};
 use crate::store::{self, Heads, BOARD_DIR};
 use crate::watch::{classify, Changes};
@@ -73,14 +74,49 @@ impl Boards {
 pub struct Kept {
     pub config: BoardConfig,
     pub heads: Heads,
-    pub links: Index,
+    pub links: Links,
+}
+
+/// The links index, with its cards found by id through a hash: listing
+/// `ready` or `blocked` work looks up every card of the board.
+pub struct Links {
+    index: Index,
+    at: foldhash::HashMap<String, usize>,
+}
+
+impl Links {
+    fn new(config: &BoardConfig, heads: &Heads) -> Links {
+        let index = Index::new(config, heads.nodes());
+        let at = (0..index.len())
+            .map(|i| (index.id(i).to_string(), i))
+            .collect();
+        Links { index, at }
+    }
+}
+
+impl std::ops::Deref for Links {
+    type Target = Derived;
+
+    fn deref(&self) -> &Derived {
+        &self.index
+    }
+}
+
+impl LinkLookup for Links {
+    fn index(&self, id: &str) -> Option<usize> {
+        self.at.get(id).copied()
+    }
+
+    fn id(&self, i: usize) -> &str {
+        self.index.id(i)
+    }
 }
 
 impl Kept {
     fn load(root: &Path) -> Result<Kept> {
         let config = store::parse_board(&store::read_board_file(root, store::BOARD_FILE)?)?;
         let heads = Heads::load_kept(root)?;
-        let links = Index::new(&config, heads.nodes());
+        let links = Links::new(&config, &heads);
         Ok(Kept {
             config,
             heads,
@@ -103,7 +139,7 @@ impl Kept {
                 _ => true,
             });
         if relink {
-            self.links = Index::new(&self.config, self.heads.nodes());
+            self.links = Links::new(&self.config, &self.heads);
         }
     }
 }

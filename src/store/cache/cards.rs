@@ -655,7 +655,9 @@ impl Snapshot {
         made: &[Option<Vec<u8>>],
         out: &mut impl Write,
     ) -> Result<usize> {
-        let mut items = Vec::with_capacity(self.entries.len());
+        // Lane's place, lane, place given, rank, id, JSON, head.
+        type Item<'x> = (usize, &'x str, usize, &'x str, &'x str, &'x [u8], Head<'x>);
+        let mut items: Vec<Item> = Vec::with_capacity(self.entries.len());
         for (e, m) in self.entries.iter().zip(made) {
             // Load made sure every cached entry's head reads.
             let head = self.head_of(e);
@@ -671,8 +673,19 @@ impl Snapshot {
                 items.push((lane, head.lane, at, head.rank, head.id, text, head));
             }
         }
-        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3, a.4).cmp(&(b.0, b.1, b.2, b.3, b.4)));
-        let total = items.len();
+        let total_picked = items.len();
+        // Only the cards up to the page's end are put in order (the key
+        // ends with the id, so the order is total).
+        fn key<'k>(a: &Item<'k>) -> (usize, &'k str, usize, &'k str, &'k str) {
+            (a.0, a.1, a.2, a.3, a.4)
+        }
+        let end = skip.saturating_add(take);
+        if end < items.len() {
+            items.select_nth_unstable_by(end, |a, b| key(a).cmp(&key(b)));
+            items.truncate(end);
+        }
+        items.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        let total = total_picked;
         out.write_all(b"[")?;
         // What `more` adds, for the cards of the page only.
         for (i, item) in items.iter().skip(skip).take(take).enumerate() {
