@@ -4,67 +4,14 @@
 
 mod common;
 
+use common::mcp::*;
 use common::*;
-use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientInfo, Implementation,
-};
+use rmcp::model::{ClientCapabilities, ClientInfo, Implementation};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
-use rmcp::{Peer, RoleClient, ServiceExt};
+use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-
-type Client = RunningService<RoleClient, ClientInfo>;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
-/// Start `lanes mcp [args]` in `dir` as the client named `agent`.
-async fn connect(r: &Repo, dir: &Path, agent: &str, args: &[&str]) -> Client {
-    let mut cmd = r.lanes_cmd();
-    cmd.current_dir(dir).arg("mcp").args(args);
-    let cmd = tokio::process::Command::from(cmd);
-    let info = ClientInfo::new(
-        ClientCapabilities::default(),
-        Implementation::new(agent, "1.0"),
-    );
-    info.serve(TokioChildProcess::new(cmd).expect("spawn lanes mcp"))
-        .await
-        .expect("initialize")
-}
-
-async fn call(c: &Peer<RoleClient>, tool: &str, args: Value) -> CallToolResult {
-    let Value::Object(args) = args else {
-        panic!("arguments must be an object");
-    };
-    c.call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(args))
-        .await
-        .unwrap_or_else(|e| panic!("{tool}: {e}"))
-}
-
-/// A call that must succeed: its structured content.
-async fn ok_call(c: &Peer<RoleClient>, tool: &str, args: Value) -> Value {
-    let r = call(c, tool, args).await;
-    assert_ne!(r.is_error, Some(true), "{tool} failed: {r:?}");
-    let what = format!("{r:?}");
-    r.structured_content
-        .unwrap_or_else(|| panic!("{tool}: no structured content: {what}"))
-}
-
-/// A call that must fail: its error's kind and message.
-async fn err_call(c: &Peer<RoleClient>, tool: &str, args: Value) -> (String, String) {
-    let r = call(c, tool, args).await;
-    assert_eq!(r.is_error, Some(true), "{tool} should fail: {r:?}");
-    let e = r.structured_content.expect("a structured error");
-    (
-        e["kind"].as_str().unwrap_or_default().to_string(),
-        e["message"].as_str().unwrap_or_default().to_string(),
-    )
-}
 
 #[test]
 fn an_agent_reads_and_changes_the_board_through_mcp() {
@@ -478,6 +425,182 @@ fn the_server_sees_changes_made_around_it() {
             in_lane(&all).contains(&added),
             "the pulled card is not listed"
         );
+        c.cancel().await.expect("close");
+    });
+}
+
+/// The lane `show` answers for a card.
+fn lane_of(shown: &Value) -> String {
+    shown["card"]["lane"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The ids of the cards a `list` answers.
+fn listed(page: &Value) -> Vec<String> {
+    page["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Rewrite a file that is no card in the board's folder thousands of
+/// times, so that the server's file watcher has thousands of events to go
+/// through before it reaches the change made next: an answer that did
+/// not wait for the watcher to catch up would miss that change. (Fewer
+/// events than the kernel's queue holds: an overflow is a reread.)
+fn flood(r: &Repo) {
+    use std::io::Write as _;
+    let paths = [r.abs(".lanes/flood-a.tmp"), r.abs(".lanes/flood-b.tmp")];
+    let mut files = paths
+        .each_ref()
+        .map(|p| std::fs::File::create(p).expect("a scratch file"));
+    // One event per write; the kernel merges only repeats of the event
+    // just before, so the writes alternate between two files.
+    for _ in 0..7000 {
+        for f in &mut files {
+            f.write_all(b"x").unwrap();
+        }
+    }
+    drop(files);
+    for p in &paths {
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
+/// A server keeps the board between calls; a card file written in place
+/// (an editor, a script) just before a call is in that call's answer.
+#[test]
+fn a_warm_server_sees_a_card_written_in_place_at_its_next_call() {
+    let r = Repo::with_board("crisp-dm");
+    let id = r.add("Card", &[]);
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let shown = ok_call(&c, "show", json!({"card": &id})).await;
+        assert_eq!(lane_of(&shown), "business-understanding");
+        ok_call(&c, "list", json!({})).await;
+        flood(&r);
+        let text = r.card_text(&id);
+        let edited = text.replace("lane: business-understanding", "lane: deployment");
+        assert_ne!(edited, text);
+        std::fs::write(r.card_file(&id), edited).unwrap();
+        let page = ok_call(&c, "list", json!({"lane": "deployment"})).await;
+        assert_eq!(listed(&page), vec![id.clone()], "the edit was not seen");
+        flood(&r);
+        let text = r.card_text(&id);
+        std::fs::write(
+            r.card_file(&id),
+            text.replace("title: Card", "title: Renamed"),
+        )
+        .unwrap();
+        let shown = ok_call(&c, "show", json!({"card": &id})).await;
+        assert_eq!(shown["card"]["title"], "Renamed", "the edit was not seen");
+        c.cancel().await.expect("close");
+    });
+}
+
+/// `git checkout` of another commit that changes cards: the next call
+/// answers the checked-out cards (a moved card back, an added one gone).
+#[test]
+fn a_warm_server_sees_a_checkout_at_its_next_call() {
+    let r = Repo::with_board("crisp-dm");
+    let id = r.add("Card", &[]);
+    let before = r.head();
+    ok(&r.lanes(&["move", &id, "modeling"]));
+    let added = r.add("Added later", &[]);
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        assert_eq!(
+            lane_of(&ok_call(&c, "show", json!({"card": &id})).await),
+            "modeling"
+        );
+        assert!(listed(&ok_call(&c, "list", json!({})).await).contains(&added));
+        flood(&r);
+        r.git(&["checkout", "-q", &before]);
+        let page = ok_call(&c, "list", json!({})).await;
+        assert_eq!(listed(&page), vec![id.clone()], "the checkout was not seen");
+        assert_eq!(
+            lane_of(&ok_call(&c, "show", json!({"card": &id})).await),
+            "business-understanding"
+        );
+        let (kind, _) = err_call(&c, "show", json!({"card": &added})).await;
+        assert_eq!(kind, "not_found");
+        c.cancel().await.expect("close");
+    });
+}
+
+/// `lanes move` in another terminal: the next call answers the card in
+/// its new lane, and its links computed again.
+#[test]
+fn a_warm_server_sees_a_move_on_the_command_line_at_its_next_call() {
+    let r = Repo::with_board("crisp-dm");
+    let id = r.add("Card", &[]);
+    let waiting = r.add("Waits", &[]);
+    ok(&r.lanes(&["link", &waiting, "--depends-on", &id]));
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let shown = ok_call(&c, "show", json!({"card": &waiting})).await;
+        assert_eq!(shown["card"]["blocked"], true);
+        let page = ok_call(&c, "list", json!({"ready": true})).await;
+        assert_eq!(listed(&page), vec![id.clone()]);
+        flood(&r);
+        ok(&r.lanes(&["move", &id, "deployment"]));
+        let page = ok_call(&c, "list", json!({"lane": "deployment"})).await;
+        assert_eq!(listed(&page), vec![id.clone()], "the move was not seen");
+        // Deployment is the done lane: what waited on the card is ready.
+        let shown = ok_call(&c, "show", json!({"card": &waiting})).await;
+        assert_eq!(shown["card"]["blocked"], false, "the links were not redone");
+        assert_eq!(shown["card"]["ready"], true);
+        flood(&r);
+        ok(&r.lanes(&["move", &id, "modeling"]));
+        let page = ok_call(&c, "list", json!({"ready": true})).await;
+        assert_eq!(
+            listed(&page),
+            vec![id.clone()],
+            "the move back was not seen"
+        );
+        c.cancel().await.expect("close");
+    });
+}
+
+/// A card file created by hand and another deleted: the next call lists
+/// the new card and not the deleted one, which `show` no longer finds.
+#[test]
+fn a_warm_server_sees_a_new_and_a_deleted_card_file_at_its_next_call() {
+    let r = Repo::with_board("crisp-dm");
+    let kept = r.add("Kept", &[]);
+    let gone = r.add("Deleted by hand", &[]);
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let page = ok_call(&c, "list", json!({})).await;
+        assert_eq!(listed(&page).len(), 2);
+        ok_call(&c, "show", json!({"card": &gone})).await;
+        flood(&r);
+        let made = "handmade-card";
+        let text = r
+            .card_text(&kept)
+            .replace(&kept, made)
+            .replace("title: Kept", "title: Made by hand");
+        r.write_card(made, &text);
+        std::fs::remove_file(r.card_file(&gone)).unwrap();
+        let page = ok_call(&c, "list", json!({})).await;
+        let ids = listed(&page);
+        assert!(
+            ids.contains(&made.to_string()),
+            "the new file was not seen: {ids:?}"
+        );
+        assert!(
+            !ids.contains(&gone),
+            "the deleted file is still listed: {ids:?}"
+        );
+        assert_eq!(page["total"], 2);
+        let shown = ok_call(&c, "show", json!({"card": made})).await;
+        assert_eq!(shown["card"]["title"], "Made by hand");
+        let (kind, msg) = err_call(&c, "show", json!({"card": &gone})).await;
+        assert_eq!(kind, "not_found", "{msg}");
         c.cancel().await.expect("close");
     });
 }

@@ -4,6 +4,7 @@
 //! [`crate::model::links`]; this is reading the board and printing.
 
 use super::{output, term};
+use crate::model::link_lookup::LinkLookup;
 use crate::model::links::{flag_text, Flag, Graph, Kind, Why};
 use crate::model::text::one_line;
 use crate::model::{date, id, BoardConfig, Card};
@@ -240,31 +241,43 @@ pub struct ReadyArgs {
     pub json: bool,
 }
 
-/// The board's heads and their link graph, with what printing needs.
-struct Linked<'a> {
+/// The board's heads and their links (as just worked out, or as the MCP
+/// server keeps them), with what printing needs.
+struct Linked<'a, G = Graph<'a>> {
     config: &'a BoardConfig,
-    heads: &'a [Head<'a>],
-    graph: Graph<'a>,
+    heads: HeadsIn<'a>,
+    graph: &'a G,
     /// When each refuted hypothesis a printed flag names was refuted.
     refuted: HashMap<usize, i64>,
 }
 
-impl<'a> Linked<'a> {
-    fn new(config: &'a BoardConfig, heads: &'a [Head<'a>]) -> Linked<'a> {
+/// Where [`Linked`] finds a card's head: among the heads decoded for the
+/// whole board, or, one at a time, among heads kept between reads.
+#[derive(Clone, Copy)]
+enum HeadsIn<'a> {
+    All(&'a [Head<'a>]),
+    Kept(&'a Heads),
+}
+
+impl<'a, G: LinkLookup> Linked<'a, G> {
+    fn new(config: &'a BoardConfig, heads: HeadsIn<'a>, graph: &'a G) -> Linked<'a, G> {
         Linked {
             config,
             heads,
-            graph: Graph::new(config, heads.iter().map(Head::node).collect()),
+            graph,
             refuted: HashMap::new(),
         }
     }
 
-    fn head(&self, i: usize) -> Option<&Head<'a>> {
+    fn head(&self, i: usize) -> Option<Head<'a>> {
         let id = self.graph.id(i);
-        self.heads
-            .binary_search_by(|h| h.id.cmp(id))
-            .ok()
-            .map(|k| &self.heads[k])
+        match self.heads {
+            HeadsIn::All(all) => all
+                .binary_search_by(|h| h.id.cmp(id))
+                .ok()
+                .map(|k| all[k].clone()),
+            HeadsIn::Kept(heads) => heads.head(id),
+        }
     }
 
     /// `3fk2a9 (Title)`.
@@ -326,7 +339,7 @@ impl<'a> Linked<'a> {
     /// When the refuted hypotheses of `flags` were refuted: from their
     /// evidence, else (only then) from the board's history.
     fn dates(&self, r: &Path, heads: &Heads, flags: &[Flag]) -> HashMap<usize, i64> {
-        let wanted: BTreeSet<usize> = Linked::hypotheses(flags).collect();
+        let wanted: BTreeSet<usize> = Self::hypotheses(flags).collect();
         let mut out = HashMap::new();
         let mut missing = Vec::new();
         for h in wanted {
@@ -433,8 +446,8 @@ impl<'a> Linked<'a> {
                     let h = self.head(w.card);
                     serde_json::json!({
                         "id": self.graph.id(w.card),
-                        "title": h.map(|h| h.title),
-                        "lane": h.map(|h| h.lane),
+                        "title": h.as_ref().map(|h| h.title),
+                        "lane": h.as_ref().map(|h| h.lane),
                         "depth": w.depth,
                         "waited_on_by": self.graph.id(w.via),
                         "blocked": self.graph.is_blocked(w.card),
@@ -491,9 +504,10 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
         Heads::load(r)?
     };
     let all = heads.heads();
-    let mut linked = Linked::new(&config, &all);
+    let graph = Graph::new(&config, all.iter().map(Head::node).collect());
+    let mut linked = Linked::new(&config, HeadsIn::All(&all), &graph);
     let (ready, claimed, blocked, flags) = {
-        let g = &linked.graph;
+        let g = linked.graph;
         let pick = |state: State| {
             Query {
                 state,
@@ -530,7 +544,7 @@ pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     let every: Vec<Flag> = flags.values().flatten().cloned().collect();
     linked.refuted = linked.dates(r, &heads, &every);
     let linked = linked;
-    let g = &linked.graph;
+    let g = linked.graph;
     let ids = |v: &[&Head]| v.iter().map(|h| h.id.to_string()).collect::<BTreeSet<_>>();
     let (ready_ids, claimed_ids, blocked_ids) = (ids(&ready), ids(&claimed), ids(&blocked));
     let is = |h: &Head, set: &BTreeSet<String>| set.contains(h.id);
@@ -715,10 +729,10 @@ fn ready_text(
 }
 
 /// What `lanes show` reads of a card and the board around it.
-struct Shown<'x, 'a> {
+struct Shown<'x, 'a, G = Graph<'a>> {
     card: &'x Card,
     config: &'x BoardConfig,
-    linked: &'x Linked<'a>,
+    linked: &'x Linked<'a, G>,
     /// The card in the link graph.
     i: Option<usize>,
     flags: &'x [Flag],
@@ -731,37 +745,60 @@ struct Shown<'x, 'a> {
 /// `f`. Claims are judged at `now`.
 fn read_shown<T>(r: &Path, query: &str, now: i64, f: impl FnOnce(Shown) -> Result<T>) -> Result<T> {
     let heads = Heads::load(r)?;
+    // The card first: an unknown or unreadable card is the error to give.
     let id = heads.resolve_id(query)?;
-    let card = match heads.card(&id) {
-        Some(Ok(c)) => c,
+    let card = shown_card(&heads, &id)?;
+    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
+    let all = heads.heads();
+    let graph = Graph::new(&config, all.iter().map(Head::node).collect());
+    shown(r, &heads, &config, HeadsIn::All(&all), &graph, card, now, f)
+}
+
+/// Card `id`, whole, or why it cannot be read.
+fn shown_card(heads: &Heads, id: &str) -> Result<Card> {
+    match heads.card(id) {
+        Some(Ok(c)) => Ok(c),
         Some(Err(p)) => bail!("card {id} cannot be read:\n{p}"),
         None => {
-            let rel = store::card_path(&id);
+            let rel = store::card_path(id);
             match heads.problems().iter().find(|p| p.path == rel) {
                 Some(p) => bail!("card {id} cannot be read:\n{p}"),
                 None => bail!("card {id} cannot be read"),
             }
         }
-    };
-    let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
-    let all = heads.heads();
-    let mut linked = Linked::new(&config, &all);
-    let i = linked.graph.index(&id);
+    }
+}
+
+/// What `lanes show` says about `card`, from the board's heads and their
+/// links, handed to `f`.
+#[allow(clippy::too_many_arguments)]
+fn shown<'a, G: LinkLookup, T>(
+    r: &Path,
+    heads: &Heads,
+    config: &'a BoardConfig,
+    all: HeadsIn<'a>,
+    graph: &'a G,
+    card: Card,
+    now: i64,
+    f: impl FnOnce(Shown<'_, 'a, G>) -> Result<T>,
+) -> Result<T> {
+    let mut linked = Linked::new(config, all, graph);
+    let i = linked.graph.index(&card.id);
     let flags = i.map(|i| linked.graph.flags(i)).unwrap_or_default();
-    linked.refuted = linked.dates(r, &heads, &flags);
+    linked.refuted = linked.dates(r, heads, &flags);
     // A decision is shown with what moved in its evidence since it was
     // taken (that needs the history, read for decisions only).
     let decision = if crate::history::decisions::is_decision(&card) {
         let (board, history) = super::board_and_history(r)?;
         crate::history::query::decisions(r, &board, &history)
             .into_iter()
-            .find(|d| d.id == id)
+            .find(|d| d.id == card.id)
     } else {
         None
     };
     f(Shown {
         card: &card,
-        config: &config,
+        config,
         linked: &linked,
         i,
         flags: &flags,
@@ -770,7 +807,7 @@ fn read_shown<T>(r: &Path, query: &str, now: i64, f: impl FnOnce(Shown) -> Resul
     })
 }
 
-impl Shown<'_, '_> {
+impl<G: LinkLookup> Shown<'_, '_, G> {
     /// As `lanes show --json` prints it: the card's fields, then its links
     /// both ways, whether it is blocked, ready and claimed, its flags and
     /// (blocked) what it waits on; a decision's `decision_flags`.
@@ -781,7 +818,7 @@ impl Shown<'_, '_> {
             m.insert("decision_flags".into(), serde_json::to_value(&d.flags)?);
         }
         if let (serde_json::Value::Object(m), Some(i)) = (&mut v, self.i) {
-            let g = &self.linked.graph;
+            let g = self.linked.graph;
             let claimed = card.live_claim(self.now).is_some();
             m.extend(json::link_fields(
                 g,
@@ -802,6 +839,31 @@ impl Shown<'_, '_> {
 /// with claims judged at `now`: what the MCP `show` tool answers too.
 pub fn show_json(r: &Path, query: &str, now: i64) -> Result<serde_json::Value> {
     read_shown(r, query, now, |s| s.json())
+}
+
+/// [`show_json`] from the board's heads and links as a caller keeps them
+/// between reads (the MCP server): no card file is read but this card's
+/// (and, for a decision, the board's history).
+pub fn show_json_kept(
+    r: &Path,
+    heads: &Heads,
+    config: &BoardConfig,
+    links: &impl LinkLookup,
+    query: &str,
+    now: i64,
+) -> Result<serde_json::Value> {
+    let id = heads.resolve_id(query)?;
+    let card = shown_card(heads, &id)?;
+    shown(
+        r,
+        heads,
+        config,
+        HeadsIn::Kept(heads),
+        links,
+        card,
+        now,
+        |s| s.json(),
+    )
 }
 
 /// `lanes show CARD`: the card with its links both ways and its flags.

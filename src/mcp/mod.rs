@@ -13,6 +13,7 @@
 
 mod board;
 mod tools;
+mod warm;
 
 pub use board::locate;
 pub use tools::Server;

@@ -5,7 +5,10 @@
 //! print and its kind (`not_found`, `busy`, ...; docs/FORMAT.md).
 
 use super::board::{locate, root_path};
+use super::warm::{Boards, Kept, Warm};
 use super::Options;
+use crate::cli::links::{show_json, show_json_kept};
+use crate::model::BoardConfig;
 use crate::ops::{self, Action, NewCard, Placement};
 use crate::store::query::{Query, State};
 use crate::store::{self, Board};
@@ -18,7 +21,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The longest text a call may give (a note, a title): a card file holds
@@ -37,6 +40,8 @@ const UNNAMED_AGENT: &str = "mcp";
 #[derive(Clone)]
 pub struct Server {
     opts: Arc<Options>,
+    /// The boards calls named, kept between calls.
+    boards: Arc<Boards>,
     tool_router: ToolRouter<Server>,
 }
 
@@ -364,10 +369,49 @@ fn lost_claim(root: &Path, ctx: &ops::Context, e: ops::Error) -> Failure {
     Failure(e, lost)
 }
 
+/// One call's board: where it is, who acts, and the board as the server
+/// keeps it between calls.
+struct Call {
+    root: PathBuf,
+    ctx: ops::Context,
+    warm: Arc<Mutex<Warm>>,
+}
+
+impl Call {
+    /// A write, one commit, exactly as the command line makes it.
+    fn apply(&self, action: Action) -> Result<ops::Outcome, ops::Error> {
+        ops::apply(&self.ctx, &self.root, action)
+    }
+
+    /// What `kept` makes of the board as its files are now (kept between
+    /// calls: see [`super::warm`]); when the board cannot be read, what
+    /// `cold` makes of it read from the files, whose error says why just
+    /// as the command line's does.
+    fn read<T>(
+        &self,
+        kept: impl FnOnce(&Kept) -> Result<T, ops::Error>,
+        cold: impl FnOnce() -> Result<T, ops::Error>,
+    ) -> Result<T, ops::Error> {
+        let mut warm = self.warm.lock().unwrap_or_else(|poisoned| {
+            // A call that panicked may have left it half updated.
+            let mut w = poisoned.into_inner();
+            w.forget();
+            w
+        });
+        match warm.fresh() {
+            Ok(k) => kept(k),
+            Err(_) => {
+                drop(warm);
+                cold()
+            }
+        }
+    }
+}
+
 impl Server {
-    /// Where this call's board is, who acts, and the work itself on a
-    /// blocking thread; its failure as a tool error.
-    async fn run<T, F>(
+    /// Where this call's board is and who acts; then `f`, on a blocking
+    /// thread, with the board; its failure as a tool error.
+    async fn with_board<T, F>(
         &self,
         rc: &RequestContext<RoleServer>,
         board: Option<String>,
@@ -375,7 +419,7 @@ impl Server {
     ) -> Reply<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Path, &ops::Context) -> Result<T, ops::Error> + Send + 'static,
+        F: FnOnce(&Call) -> Result<T, ops::Error> + Send + 'static,
     {
         let roots = self.roots(rc).await;
         let agent = self
@@ -390,13 +434,18 @@ impl Server {
             })
             .unwrap_or_else(|| UNNAMED_AGENT.to_string());
         let cwd = self.opts.cwd.clone();
+        let boards = self.boards.clone();
         let work = tokio::task::spawn_blocking(move || {
             let run = || -> Result<T, Failure> {
                 names([board.as_ref()])?;
                 let root = locate(board.as_deref(), &cwd, &roots)?;
                 ops::recover(&root)?;
-                let ctx = ops::Context::from_env().with_agent(Some(agent));
-                f(&root, &ctx).map_err(|e| lost_claim(&root, &ctx, e))
+                let call = Call {
+                    warm: boards.get(&root),
+                    ctx: ops::Context::from_env().with_agent(Some(agent)),
+                    root,
+                };
+                f(&call).map_err(|e| lost_claim(&call.root, &call.ctx, e))
             };
             run()
         });
@@ -408,6 +457,23 @@ impl Server {
                 &format!("the call failed: {e}"),
             )),
         }
+    }
+
+    /// A write: the action `make` gives (having checked the arguments),
+    /// applied as the command line applies it, its outcome rendered.
+    async fn act<R, M>(
+        &self,
+        rc: &RequestContext<RoleServer>,
+        board: Option<String>,
+        make: M,
+        render: fn(&ops::Outcome) -> R,
+    ) -> Reply<R>
+    where
+        R: Send + 'static,
+        M: FnOnce() -> Result<Action, ops::Error> + Send + 'static,
+    {
+        self.with_board(rc, board, move |call| Ok(render(&call.apply(make()?)?)))
+            .await
     }
 
     /// The client's roots as folders, when it has any (asked each call: a
@@ -434,11 +500,72 @@ impl Server {
     }
 }
 
+/// A page of `query`'s cards, from the board kept (`Some`) or read now.
+fn list_page(
+    root: &Path,
+    query: &Query,
+    config: &BoardConfig,
+    kept: Option<&Kept>,
+    (skip, take): (usize, usize),
+) -> Result<Cards, ops::Error> {
+    let mut bytes = Vec::new();
+    let total = match kept {
+        Some(k) => query.write_json_kept(&k.heads, &k.links, config, (skip, take), &mut bytes)?,
+        None => query.write_json(root, config, (skip, take), &mut bytes)?.1,
+    };
+    let cards: Vec<Value> = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("the card list is not JSON: {e}"))?;
+    let next_offset = (skip.saturating_add(take) < total).then(|| skip + take);
+    Ok(Cards {
+        cards,
+        total,
+        next_offset,
+    })
+}
+
+/// The query a `list` call asks for, on `config`'s board.
+fn list_query(a: &ListArgs, config: &BoardConfig, now: i64) -> Result<Query, ops::Error> {
+    let state = match (a.ready, a.blocked) {
+        (true, true) => {
+            return Err(ops::refused(
+                "a card cannot be ready and blocked: give one of ready and blocked",
+            )
+            .into())
+        }
+        (true, false) => State::Ready,
+        (false, true) => State::Blocked,
+        (false, false) => State::Any,
+    };
+    Ok(Query {
+        label: a.label.clone(),
+        assignee: a.assignee.clone(),
+        all: a.all,
+        state,
+        unclaimed: a.unclaimed,
+        ..Query::new(config, a.lane.as_deref(), now).map_err(ops::not_found)?
+    })
+}
+
+impl Recorded {
+    /// A result recorded from a run, with the verdict it gives.
+    fn of_run(reading: &crate::evidence::Reading, done: &ops::Outcome) -> Recorded {
+        Recorded {
+            card: done.card.clone(),
+            commit: done.commit.map(|c| c.to_string()),
+            summary: done.summary.clone(),
+            result: Some(reading.evidence.value),
+            verdict: reading.verdict.map(|v| v.to_string()),
+            evidence: store::json::to_json(&reading.evidence.to_value()),
+        }
+    }
+}
+
 #[tool_router]
 impl Server {
     pub fn new(opts: Options) -> Server {
         Server {
             opts: Arc::new(opts),
+            boards: Arc::new(Boards::default()),
             tool_router: Self::tool_router(),
         }
     }
@@ -451,7 +578,8 @@ impl Server {
         Parameters(a): Parameters<BoardArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<BoardView>, CallToolResult> {
-        self.run(&rc, a.board, |root, _| {
+        self.with_board(&rc, a.board, |call| {
+            let root = &call.root;
             let b = Board::load(root)?;
             let lanes = b
                 .config
@@ -494,46 +622,27 @@ impl Server {
         Parameters(a): Parameters<ListArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Cards>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        self.with_board(&rc, a.board.clone(), move |call| {
             names([a.lane.as_ref(), a.label.as_ref(), a.assignee.as_ref()])?;
-            let config = store::parse_board(&store::read_board_file(root, store::BOARD_FILE)?)?;
-            let state = match (a.ready, a.blocked) {
-                (true, true) => {
-                    return Err(ops::refused(
-                        "a card cannot be ready and blocked: give one of ready and blocked",
-                    )
-                    .into())
-                }
-                (true, false) => State::Ready,
-                (false, true) => State::Blocked,
-                (false, false) => State::Any,
-            };
-            let query = Query {
-                label: a.label.clone(),
-                assignee: a.assignee.clone(),
-                all: a.all,
-                state,
-                unclaimed: a.unclaimed,
-                ..Query::new(&config, a.lane.as_deref(), ctx.now()).map_err(ops::not_found)?
-            };
             let skip = a.offset.unwrap_or(0);
             let take = a.limit.unwrap_or(LIST_PAGE);
-            if take == 0 || take > LIST_MAX {
-                return Err(ops::refused(format!(
-                    "limit {take}: give from 1 to {LIST_MAX} (page on with offset)"
-                ))
-                .into());
-            }
-            let mut bytes = Vec::new();
-            let (_, total) = query.write_json(root, &config, (skip, take), &mut bytes)?;
-            let cards: Vec<Value> = serde_json::from_slice(&bytes)
-                .map_err(|e| anyhow::anyhow!("the card list is not JSON: {e}"))?;
-            let next_offset = (skip.saturating_add(take) < total).then(|| skip + take);
-            Ok(Cards {
-                cards,
-                total,
-                next_offset,
-            })
+            let page = |config: &BoardConfig, kept: Option<&Kept>| {
+                let query = list_query(&a, config, call.ctx.now())?;
+                if take == 0 || take > LIST_MAX {
+                    return Err(ops::refused(format!(
+                        "limit {take}: give from 1 to {LIST_MAX} (page on with offset)"
+                    ))
+                    .into());
+                }
+                list_page(&call.root, &query, config, kept, (skip, take))
+            };
+            call.read(
+                |k| page(&k.config, Some(k)),
+                || {
+                    let board = store::read_board_file(&call.root, store::BOARD_FILE)?;
+                    page(&store::parse_board(&board)?, None)
+                },
+            )
         })
         .await
     }
@@ -544,11 +653,18 @@ impl Server {
         Parameters(a): Parameters<CardArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<CardView>, CallToolResult> {
-        self.run(&rc, a.board, move |root, ctx| {
+        self.with_board(&rc, a.board, move |call| {
             names([Some(&a.card)])?;
-            Ok(CardView {
-                card: crate::cli::links::show_json(root, &a.card, ctx.now())?,
-            })
+            let (root, now) = (&call.root, call.ctx.now());
+            let card = call.read(
+                |k| {
+                    Ok(show_json_kept(
+                        root, &k.heads, &k.config, &k.links, &a.card, now,
+                    )?)
+                },
+                || Ok(show_json(root, &a.card, now)?),
+            )?;
+            Ok(CardView { card })
         })
         .await
     }
@@ -561,7 +677,8 @@ impl Server {
         Parameters(a): Parameters<AddArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Written>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        let board = a.board.clone();
+        let make = move || {
             bounded("the title", &a.title)?;
             for t in [&a.hypothesis, &a.body].into_iter().flatten() {
                 bounded("the text", t)?;
@@ -579,7 +696,7 @@ impl Server {
                 .transpose()
                 .map_err(ops::refused)?;
             let number = |n: Option<f64>| n.map(serde_yaml::Value::from);
-            let new = NewCard {
+            Ok(Action::Add(Box::new(NewCard {
                 title: a.title,
                 lane: a.lane,
                 kind: a.kind,
@@ -594,11 +711,9 @@ impl Server {
                 target: number(a.target),
                 body: a.body,
                 ..NewCard::default()
-            };
-            let done = ops::apply(ctx, root, Action::Add(Box::new(new)))?;
-            Ok(Written::of(&done))
-        })
-        .await
+            })))
+        };
+        self.act(&rc, board, make, Written::of).await
     }
 
     #[tool(name = "move", description = "Move a card to a lane (one commit).")]
@@ -607,7 +722,8 @@ impl Server {
         Parameters(a): Parameters<MoveArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Written>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        let board = a.board.clone();
+        let make = move || {
             names([Some(&a.card), Some(&a.lane), a.position.as_ref()])?;
             let placement = match a.position.as_deref() {
                 None => None,
@@ -619,14 +735,13 @@ impl Server {
                     )
                 }
             };
-            let action = Action::Move {
+            Ok(Action::Move {
                 card: a.card,
                 lane: Some(a.lane),
                 placement,
-            };
-            Ok(Written::of(&ops::apply(ctx, root, action)?))
-        })
-        .await
+            })
+        };
+        self.act(&rc, board, make, Written::of).await
     }
 
     #[tool(
@@ -637,16 +752,16 @@ impl Server {
         Parameters(a): Parameters<NoteArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Written>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        let board = a.board.clone();
+        let make = move || {
             bounded("the note", &a.text)?;
             names([Some(&a.card)])?;
-            let action = Action::Note {
+            Ok(Action::Note {
                 card: a.card,
                 text: a.text,
-            };
-            Ok(Written::of(&ops::apply(ctx, root, action)?))
-        })
-        .await
+            })
+        };
+        self.act(&rc, board, make, Written::of).await
     }
 
     #[tool(
@@ -657,22 +772,15 @@ impl Server {
         Parameters(a): Parameters<ResultArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Recorded>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        self.with_board(&rc, a.board.clone(), move |call| {
             names([Some(&a.card), Some(&a.source), a.metric.as_ref()])?;
             let opts = crate::evidence::Options {
                 metric: a.metric,
                 ..Default::default()
             };
             let (reading, done) =
-                crate::evidence::record_result(ctx, root, &a.card, &a.source, &opts)?;
-            Ok(Recorded {
-                card: done.card.clone(),
-                commit: done.commit.map(|c| c.to_string()),
-                summary: done.summary.clone(),
-                result: Some(reading.evidence.value),
-                verdict: reading.verdict.map(|v| v.to_string()),
-                evidence: store::json::to_json(&reading.evidence.to_value()),
-            })
+                crate::evidence::record_result(&call.ctx, &call.root, &a.card, &a.source, &opts)?;
+            Ok(Recorded::of_run(&reading, &done))
         })
         .await
     }
@@ -685,7 +793,8 @@ impl Server {
         Parameters(a): Parameters<ClaimArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Claimed>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        let board = a.board.clone();
+        let make = move || {
             names([Some(&a.card), a.duration.as_ref()])?;
             let for_secs = a
                 .duration
@@ -693,13 +802,12 @@ impl Server {
                 .map(crate::model::claim::parse_duration)
                 .transpose()
                 .map_err(ops::refused)?;
-            let action = Action::Claim {
+            Ok(Action::Claim {
                 card: a.card,
                 for_secs,
-            };
-            Ok(Claimed::of(&ops::apply(ctx, root, action)?))
-        })
-        .await
+            })
+        };
+        self.act(&rc, board, make, Claimed::of).await
     }
 
     #[tool(description = "Give back your claim on a card (one commit).")]
@@ -708,12 +816,12 @@ impl Server {
         Parameters(a): Parameters<CardArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Claimed>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        let board = a.board.clone();
+        let make = move || {
             names([Some(&a.card)])?;
-            let action = Action::Release { card: a.card };
-            Ok(Claimed::of(&ops::apply(ctx, root, action)?))
-        })
-        .await
+            Ok(Action::Release { card: a.card })
+        };
+        self.act(&rc, board, make, Claimed::of).await
     }
 
     #[tool(
@@ -724,7 +832,7 @@ impl Server {
         Parameters(a): Parameters<VerdictArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Recorded>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, ctx| {
+        self.with_board(&rc, a.board.clone(), move |call| {
             names([
                 Some(&a.card),
                 a.source.as_ref(),
@@ -755,26 +863,18 @@ impl Server {
                         ..Default::default()
                     };
                     let (reading, done) =
-                        crate::evidence::record_result(ctx, root, &a.card, &source, &opts)?;
-                    Ok(Recorded {
-                        card: done.card.clone(),
-                        commit: done.commit.map(|c| c.to_string()),
-                        summary: done.summary.clone(),
-                        result: Some(reading.evidence.value),
-                        verdict: reading.verdict.map(|v| v.to_string()),
-                        evidence: store::json::to_json(&reading.evidence.to_value()),
-                    })
+                        crate::evidence::record_result(&call.ctx, &call.root, &a.card, &source, &opts)?;
+                    Ok(Recorded::of_run(&reading, &done))
                 }
                 (None, Some(verdict)) => {
                     // Checked in ops: without a run, only `open` (or a
                     // board that asks no evidence of agents) passes.
-                    let action = Action::Verdict {
+                    let done = call.apply(Action::Verdict {
                         card: a.card,
                         verdict,
                         result: None,
                         because: a.because,
-                    };
-                    let done = ops::apply(ctx, root, action)?;
+                    })?;
                     let h = done.written.as_ref().and_then(|c| c.hypothesis.as_deref());
                     Ok(Recorded {
                         card: done.card.clone(),
@@ -804,7 +904,8 @@ impl Server {
         Parameters(a): Parameters<HypothesesArgs>,
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<Hypotheses>, CallToolResult> {
-        self.run(&rc, a.board.clone(), move |root, _| {
+        self.with_board(&rc, a.board.clone(), move |call| {
+            let root = &call.root;
             names([a.verdict.as_ref(), a.lane.as_ref(), a.metric.as_ref()])?;
             let board = Board::load(root)?;
             let history = crate::history::board_history(root)?;

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod field;
 pub mod filter;
 pub mod id;
+pub mod link_lookup;
 pub mod links;
 pub mod oplog;
 pub mod rank;

@@ -1,7 +1,8 @@
 //! Cards as JSON for scripts: the YAML field names, every field present in
 //! the file, in file order (the `list --json` / `show --json` contract).
 
-use crate::model::links::{Graph, Kind};
+use crate::model::link_lookup::LinkLookup;
+use crate::model::links::Kind;
 use crate::model::Card;
 use serde_yaml::Value;
 
@@ -55,7 +56,7 @@ pub fn card_json(card: &Card) -> serde_json::Value {
 /// when it has them; `stored` says which it has, and those it lacks are
 /// given here as empty (`[]`, `null`), so that every card has every field.
 pub fn link_fields(
-    g: &Graph,
+    g: &impl LinkLookup,
     id: &str,
     stored: &dyn Fn(Kind) -> bool,
     claimed: bool,
@@ -98,7 +99,7 @@ pub fn link_fields(
 ///
 /// The same text as [`link_fields`] serialized, written directly: `lanes
 /// list --json` adds it to every card, so it allocates one string.
-pub fn link_fields_text(g: &Graph, head: &super::codec::Head, now: i64) -> String {
+pub fn link_fields_text(g: &impl LinkLookup, head: &super::codec::Head, now: i64) -> String {
     use std::fmt::Write;
     let Some(i) = g.index(head.id) else {
         return String::new();

@@ -679,6 +679,56 @@ impl Heads {
         )
     }
 
+    /// [`Heads::write_json_page`] of heads kept in memory and brought up
+    /// to date with [`Heads::refresh`] (see
+    /// [`cache::cards::Snapshot::write_json_page_kept`]). Returns how many
+    /// cards `keep` selects.
+    pub fn write_json_page_kept(
+        &self,
+        config: &BoardConfig,
+        keep: impl Fn(&codec::Head) -> bool,
+        more: impl Fn(&codec::Head) -> String,
+        place: impl Fn(&codec::Head) -> usize,
+        page: (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<usize> {
+        self.snapshot.write_json_page_kept(
+            &self.root,
+            config,
+            |h| keep(h).then(|| place(h)),
+            more,
+            page,
+            out,
+        )
+    }
+
+    /// Heads to keep in memory between reads (the MCP server's): as
+    /// [`Heads::load_for_json`], with every card's JSON at hand.
+    pub fn load_kept(root: &Path) -> Result<Heads> {
+        let mut heads = Heads::load_for_json(root)?;
+        heads.snapshot.settle();
+        heads.snapshot.fill_json(root);
+        Ok(heads)
+    }
+
+    /// Read these cards' files again (created, changed or removed since
+    /// the heads were read), keeping the others as they are.
+    pub fn refresh<'i>(&mut self, ids: impl IntoIterator<Item = &'i str>) {
+        self.snapshot.refresh(&self.root, ids);
+    }
+
+    /// Every readable card as a node of the link graph, in id order.
+    pub fn nodes(&self) -> Vec<crate::model::links::Node<'_>> {
+        self.snapshot.nodes()
+    }
+
+    /// The head of one readable card.
+    pub fn head(&self, id: &str) -> Option<codec::Head<'_>> {
+        let entries = &self.snapshot.entries;
+        let i = entries.binary_search_by(|e| e.id.as_str().cmp(id)).ok()?;
+        self.snapshot.head_of(&entries[i])
+    }
+
     /// The heads, in id order.
     pub fn heads(&self) -> Vec<codec::Head<'_>> {
         self.snapshot.heads()

@@ -13,6 +13,7 @@
 use super::codec::Head;
 use super::{json, Heads, Problem};
 use crate::model::filter::Where;
+use crate::model::link_lookup::LinkLookup;
 use crate::model::links::Graph;
 use crate::model::BoardConfig;
 use anyhow::Result;
@@ -74,7 +75,7 @@ impl Query {
 
     /// Whether the card passes the filters read from its head (all but
     /// [`Query::wheres`]). `g` is the whole board's link graph.
-    pub fn keeps(&self, h: &Head, g: &Graph) -> bool {
+    pub fn keeps(&self, h: &Head, g: &impl LinkLookup) -> bool {
         let chosen = self.only.as_ref().map(|o| o.contains_key(h.id));
         (self.all || !h.archived || chosen == Some(true))
             && chosen != Some(false)
@@ -98,7 +99,7 @@ impl Query {
     /// Whether the card is shown: it passes [`Query::keeps`], then the
     /// `--where` terms on the whole card, decoded from `cards` only when
     /// there are terms. A card that cannot be decoded matches no term.
-    pub fn keeps_card(&self, cards: &Heads, h: &Head, g: &Graph) -> bool {
+    pub fn keeps_card(&self, cards: &Heads, h: &Head, g: &impl LinkLookup) -> bool {
         self.keeps(h, g) && self.matches_wheres(cards, h)
     }
 
@@ -120,7 +121,7 @@ impl Query {
         config: &BoardConfig,
         cards: &Heads,
         heads: &'h [Head<'a>],
-        g: &Graph,
+        g: &impl LinkLookup,
     ) -> Vec<&'h Head<'a>> {
         let mut v: Vec<&Head> = heads
             .iter()
@@ -171,11 +172,32 @@ impl Query {
             out,
         )
     }
+
+    /// [`Query::write_json`] from heads already read and their links
+    /// worked out (the MCP server keeps both between calls), leaving the
+    /// card cache alone. Returns how many cards the query shows in all.
+    pub fn write_json_kept(
+        &self,
+        heads: &Heads,
+        links: &impl LinkLookup,
+        config: &BoardConfig,
+        (skip, take): (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<usize> {
+        heads.write_json_page_kept(
+            config,
+            |h| self.keeps_card(heads, h, links),
+            |h| json::link_fields_text(links, h, self.now),
+            |h| self.place(h),
+            (skip, take),
+            out,
+        )
+    }
 }
 
 /// Whether someone can pick the card up at `now`: ready in the link graph
 /// and not held by a live claim.
-pub fn is_ready(g: &Graph, h: &Head, now: i64) -> bool {
+pub fn is_ready(g: &impl LinkLookup, h: &Head, now: i64) -> bool {
     g.index(h.id).is_some_and(|i| g.is_ready(i)) && !h.claimed(now)
 }
 

@@ -8,6 +8,7 @@
 //! - `remote`: a bare remote with clones (`World`, each clone a `Repo`),
 //!   and a `git daemon` serving it on the loopback interface (`Daemon`);
 //! - `history`: a scripted board history with known answers;
+//! - `mcp`: an MCP client driving `lanes mcp` (rmcp's client side);
 //! - `tui`: the terminal board in process, rendered into a test buffer;
 //! - `tmux`: the real binary in a real terminal;
 //! - `snapshot`: "nothing changed" assertions.
@@ -17,6 +18,7 @@
 
 pub mod browser;
 pub mod history;
+pub mod mcp;
 pub mod remote;
 pub mod snapshot;
 pub mod tmux;

@@ -140,6 +140,33 @@ pub(crate) struct Snapshot {
     pub outdated: bool,
 }
 
+/// A card file's bytes as an entry's source: the card, or (`encoded`, and
+/// it encodes exactly) its encoding and its JSON.
+fn source_of(
+    root: &Path,
+    file_ids: &[String],
+    id: &str,
+    bytes: &[u8],
+    encoded: bool,
+) -> Result<Source, Problem> {
+    let rel = card_path(id);
+    let card = table::checked_id(
+        root,
+        file_ids,
+        id,
+        crate::store::parse_card(&rel, bytes)?.card,
+    )?;
+    let exact = if encoded {
+        codec::encode_exact(&card)
+    } else {
+        None
+    };
+    Ok(match exact {
+        Some(bytes) => Source::Encoded(bytes, json::card_bytes(&card)),
+        None => Source::Read(Box::new(card)),
+    })
+}
+
 impl Snapshot {
     /// Check the cache against the card files, reading the cards it does not
     /// vouch for.
@@ -228,23 +255,8 @@ impl Snapshot {
         let mut cacheable = 0;
         let read = crate::store::par_map(&stale, |&i| {
             let id = &file_ids[i];
-            let rel = card_path(id);
-            let bytes = crate::store::read_board_file(root, &rel)?;
-            let card = table::checked_id(
-                root,
-                &file_ids,
-                id,
-                crate::store::parse_card(&rel, &bytes)?.card,
-            )?;
-            let exact = if encoded {
-                codec::encode_exact(&card)
-            } else {
-                None
-            };
-            Ok(match exact {
-                Some(bytes) => Source::Encoded(bytes, json::card_bytes(&card)),
-                None => Source::Read(Box::new(card)),
-            })
+            let bytes = crate::store::read_board_file(root, &card_path(id))?;
+            source_of(root, &file_ids, id, &bytes, encoded)
         });
         for (&i, result) in stale.iter().zip(read) {
             match result {
@@ -569,25 +581,84 @@ impl Snapshot {
         config: &BoardConfig,
         pick: impl Fn(&Head) -> Option<usize>,
         more: impl Fn(&Head) -> String,
-        (skip, take): (usize, usize),
+        page: (usize, usize),
         out: &mut impl Write,
     ) -> Result<(Vec<Problem>, usize)> {
         let mut problems = self.problems.clone();
-        // JSON for the cards the cache has none for.
-        let made: Vec<Option<Vec<u8>>> =
-            crate::store::par_map(&self.entries, |e| match &e.source {
-                Source::Read(card) => Some(Ok(json::card_bytes(card))),
-                Source::Encoded(..) => None,
-                Source::Cached(_, j) if j.is_empty() => {
-                    Some(self.card(root, e).map(|card| json::card_bytes(&card)))
-                }
-                Source::Cached(..) => None,
-            })
-            .into_iter()
+        let made = self.made_json(root, &mut problems, true);
+        let total = self.write_page(config, pick, more, page, &made, out)?;
+        let missing_json = made
+            .iter()
+            .zip(&self.entries)
+            .filter(|(m, e)| m.is_some() && matches!(e.source, Source::Cached(..)))
+            .count();
+        if self.outdated || missing_json > table::REWRITE_AFTER {
+            self.save(&made);
+        }
+        self.reconcile_summary();
+        Ok((problems, total))
+    }
+
+    /// [`Snapshot::write_json_page`] of a snapshot kept in memory and
+    /// brought up to date by [`Snapshot::refresh`]: the cache file and the
+    /// summary index are left alone (they are checked against the files
+    /// by whoever reads them next). Returns how many cards `pick` selects.
+    pub fn write_json_page_kept(
+        &self,
+        root: &Path,
+        config: &BoardConfig,
+        pick: impl Fn(&Head) -> Option<usize>,
+        more: impl Fn(&Head) -> String,
+        page: (usize, usize),
+        out: &mut impl Write,
+    ) -> Result<usize> {
+        let made = self.made_json(root, &mut Vec::new(), false);
+        self.write_page(config, pick, more, page, &made, out)
+    }
+
+    /// By entry, the JSON of the cards the snapshot holds none for (on all
+    /// cores when `parallel`); `None` for the others. A card that turns out
+    /// unreadable is added to `problems`.
+    fn made_json(
+        &self,
+        root: &Path,
+        problems: &mut Vec<Problem>,
+        parallel: bool,
+    ) -> Vec<Option<Vec<u8>>> {
+        let make = |e: &Entry| match &e.source {
+            Source::Read(card) => Some(Ok(json::card_bytes(card))),
+            Source::Encoded(..) => None,
+            Source::Cached(_, j) if j.is_empty() => {
+                Some(self.card(root, e).map(|card| json::card_bytes(&card)))
+            }
+            Source::Cached(..) => None,
+        };
+        let made = if parallel {
+            crate::store::par_map(&self.entries, make)
+        } else {
+            self.entries.iter().map(make).collect()
+        };
+        made.into_iter()
             .map(|m| m.and_then(|r| r.map_err(|p| problems.push(p)).ok()))
-            .collect();
-        let mut items = Vec::with_capacity(self.entries.len());
-        for (e, m) in self.entries.iter().zip(&made) {
+            .collect()
+    }
+
+    /// Write the page of the cards `pick` selects (see
+    /// [`Snapshot::write_json_page`]), with `made` the JSON of the entries
+    /// the snapshot holds none for. Returns how many cards `pick` selects.
+    fn write_page(
+        &self,
+        config: &BoardConfig,
+        pick: impl Fn(&Head) -> Option<usize>,
+        more: impl Fn(&Head) -> String,
+        (skip, take): (usize, usize),
+        made: &[Option<Vec<u8>>],
+        out: &mut impl Write,
+    ) -> Result<usize> {
+        // Lane's place, lane, place given, rank, id, JSON, head.
+        type Item<'x> = (usize, &'x str, usize, &'x str, &'x str, &'x [u8], Head<'x>);
+        let mut items: Vec<Item> = Vec::with_capacity(self.entries.len());
+        for (e, m) in self.entries.iter().zip(made) {
             // Load made sure every cached entry's head reads.
             let head = self.head_of(e);
             let Some(head) = head else { continue };
@@ -602,8 +673,19 @@ impl Snapshot {
                 items.push((lane, head.lane, at, head.rank, head.id, text, head));
             }
         }
-        items.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3, a.4).cmp(&(b.0, b.1, b.2, b.3, b.4)));
-        let total = items.len();
+        let total_picked = items.len();
+        // Only the cards up to the page's end are put in order (the key
+        // ends with the id, so the order is total).
+        fn key<'k>(a: &Item<'k>) -> (usize, &'k str, usize, &'k str, &'k str) {
+            (a.0, a.1, a.2, a.3, a.4)
+        }
+        let end = skip.saturating_add(take);
+        if end < items.len() {
+            items.select_nth_unstable_by(end, |a, b| key(a).cmp(&key(b)));
+            items.truncate(end);
+        }
+        items.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        let total = total_picked;
         out.write_all(b"[")?;
         // What `more` adds, for the cards of the page only.
         for (i, item) in items.iter().skip(skip).take(take).enumerate() {
@@ -622,16 +704,58 @@ impl Snapshot {
             }
         }
         out.write_all(b"]\n")?;
-        let missing_json = made
-            .iter()
-            .zip(&self.entries)
-            .filter(|(m, e)| m.is_some() && matches!(e.source, Source::Cached(..)))
-            .count();
-        if self.outdated || missing_json > table::REWRITE_AFTER {
-            self.save(&made);
+        Ok(total)
+    }
+
+    /// Read these cards' files again (created, changed or removed since
+    /// the snapshot was made: a file watcher said so), keeping the others
+    /// as they are. Cards read are kept encoded with their JSON. The cache
+    /// file is not rewritten from a refreshed snapshot.
+    pub fn refresh<'i>(&mut self, root: &Path, ids: impl IntoIterator<Item = &'i str>) {
+        self.outdated = false;
+        for id in ids {
+            let rel = card_path(id);
+            self.problems.retain(|p| p.path != rel);
+            if let Ok(k) = self.entries.binary_search_by(|e| e.id.as_str().cmp(id)) {
+                self.entries.remove(k);
+            }
+            let bytes = match crate::store::read_if_exists(root, &rel) {
+                Ok(None) => {
+                    if let Ok(k) = self.file_ids.binary_search_by(|f| f.as_str().cmp(id)) {
+                        self.file_ids.remove(k);
+                    }
+                    continue;
+                }
+                Ok(Some(bytes)) => Ok(bytes),
+                Err(p) => Err(p),
+            };
+            if let Err(k) = self.file_ids.binary_search_by(|f| f.as_str().cmp(id)) {
+                self.file_ids.insert(k, id.to_string());
+            }
+            match bytes.and_then(|b| source_of(root, &self.file_ids, id, &b, true)) {
+                Ok(source) => {
+                    let at = self.entries.partition_point(|e| e.id.as_str() < id);
+                    let entry = Entry {
+                        id: id.to_string(),
+                        stamp: None,
+                        source,
+                    };
+                    self.entries.insert(at, entry);
+                }
+                Err(p) => self.problems.push(p),
+            }
         }
-        self.reconcile_summary();
-        Ok((problems, total))
+    }
+
+    /// Give every cached entry the cache holds no JSON for its JSON now,
+    /// so that a snapshot kept in memory lists without decoding them again.
+    pub fn fill_json(&mut self, root: &Path) {
+        let made = self.made_json(root, &mut Vec::new(), true);
+        for (e, m) in self.entries.iter_mut().zip(made) {
+            if let (Some(j), Source::Cached(c, _)) = (m, &e.source) {
+                e.source = Source::Encoded(self.file.cards[c.clone()].to_vec(), j);
+            }
+        }
     }
 
     /// Rewrite the cache from this snapshot. `made` holds, by entry, the
