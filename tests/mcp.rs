@@ -502,6 +502,46 @@ fn a_warm_server_sees_a_card_written_in_place_at_its_next_call() {
     });
 }
 
+/// `list` takes `where` terms as `lanes list --where` does, on the warm
+/// board too: an edit that changes a field is in the next answer, and a
+/// term that names no field is refused with the CLI's message.
+#[test]
+fn list_selects_by_field_values_as_the_command_line_does() {
+    let r = Repo::with_board("crisp-dm");
+    let task = r.add("A task", &[]);
+    let hyp = r.add("A hypothesis", &["--kind", "hypothesis"]);
+    let cli = r.lanes(&["list", "--where", "kind=hypothesis", "--json"]);
+    let cli: Value = serde_json::from_str(&ok(&cli)).unwrap();
+    assert_eq!(cli.as_array().map(Vec::len), Some(1));
+    runtime().block_on(async {
+        let c = connect(&r, &r.path, "test-agent", &[]).await;
+        let page = ok_call(&c, "list", json!({"where": ["kind=hypothesis"]})).await;
+        assert_eq!(listed(&page), vec![hyp.clone()]);
+        assert_eq!(page["cards"][0], cli[0], "the same card JSON as the CLI");
+        flood(&r);
+        let text = r.card_text(&task);
+        std::fs::write(
+            r.card_file(&task),
+            text.replace("kind: task", "kind: hypothesis"),
+        )
+        .unwrap();
+        let mut both = vec![task.clone(), hyp.clone()];
+        both.sort();
+        let mut got = listed(&ok_call(&c, "list", json!({"where": ["kind=hypothesis"]})).await);
+        got.sort();
+        assert_eq!(got, both, "the edit was not seen");
+        let (kind, message) = err_call(&c, "list", json!({"where": ["nosuchfield=1"]})).await;
+        assert_eq!(kind, "refused");
+        let cli = r.lanes(&["list", "--where", "nosuchfield=1"]);
+        assert!(
+            String::from_utf8_lossy(&cli.stderr).contains(&message),
+            "the CLI's message {:?} names {message:?}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        c.cancel().await.expect("close");
+    });
+}
+
 /// `git checkout` of another commit that changes cards: the next call
 /// answers the checked-out cards (a moved card back, an added one gone).
 #[test]

@@ -136,6 +136,11 @@ pub struct ListArgs {
     /// Only cards waiting on a card that is not done.
     #[serde(default)]
     pub blocked: bool,
+    /// Only cards whose field has this value, as `lanes list --where`:
+    /// `FIELD=VALUE`, a field board.yaml declares (`priority=high`) or a
+    /// built-in one (`kind=hypothesis`); all must hold.
+    #[serde(default, rename = "where")]
+    pub wheres: Vec<String>,
     /// At most this many cards (default 100, at most 1000).
     pub limit: Option<usize>,
     /// Skip this many first (for the next page: the answer's `next_offset`).
@@ -542,6 +547,12 @@ fn list_query(a: &ListArgs, config: &BoardConfig, now: i64) -> Result<Query, ops
         all: a.all,
         state,
         unclaimed: a.unclaimed,
+        wheres: a
+            .wheres
+            .iter()
+            .map(|w| crate::model::filter::Where::parse(w, &config.fields))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ops::refused)?,
         ..Query::new(config, a.lane.as_deref(), now).map_err(ops::not_found)?
     })
 }
