@@ -592,11 +592,13 @@ fn checkout_and_move(repo: &Repository, expected: Oid, target: Oid, why: &str) -
 ///
 /// A rejected push means a teammate's push went through: the team is
 /// making progress, so the sync keeps trying (up to [`RETRY_FOR`]),
-/// merging what arrived. The first rejection is retried at once, as git
-/// users do by hand (the fetch brings the commits that won). Only pushes
-/// that lose again and again pause, for a random time up to the length of
-/// a try, doubled with each loss and no longer than [`MAX_PAUSE`], so that
-/// racing clones take turns instead of all losing together.
+/// merging what arrived. The first [`FREE_LOSSES`] rejections are retried
+/// at once, as git users do by hand (the fetch brings the commits that
+/// won): in a small team each loss is a teammate's push going through, and
+/// a pause would only make the sync slower than git's own loop. Only pushes
+/// that lose more often than that pause, for a random time up to the length
+/// of a try, doubled with each loss and no longer than [`MAX_PAUSE`], so
+/// that a large team's clones take turns instead of all losing together.
 struct Race {
     began: Instant,
     tries: usize,
@@ -620,6 +622,10 @@ const MAX_DROPS: u32 = 6;
 
 /// How long a sync keeps trying while teammates' pushes keep winning.
 pub const RETRY_FOR: Duration = Duration::from_secs(600);
+
+/// Rejected pushes a sync retries at once before it starts pausing: about
+/// the size of a small team, each of whose pushes can beat this one once.
+const FREE_LOSSES: u32 = 8;
 
 /// The longest pause between two tries.
 pub const MAX_PAUSE: Duration = Duration::from_secs(3);
@@ -693,11 +699,11 @@ impl Race {
         } else {
             self.stuck += 1;
         }
-        if self.losses <= 1 {
+        if self.losses <= FREE_LOSSES {
             return Duration::ZERO;
         }
         let unit = took.clamp(Duration::from_millis(20), Duration::from_secs(1));
-        let most = (unit * 2u32.saturating_pow(self.losses - 2)).min(MAX_PAUSE);
+        let most = (unit * 2u32.saturating_pow(self.losses - FREE_LOSSES - 1)).min(MAX_PAUSE);
         jitter(most)
     }
 
@@ -868,4 +874,31 @@ pub fn lost_in_last_sync(
         holder_expired: !holder.is_live(now),
         holder: holder.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small team's losses are retried at once, as git's own loop
+    /// retries; only a sync that keeps losing pauses, never for longer
+    /// than the bound.
+    #[test]
+    fn losses_are_retried_at_once_until_the_team_looks_large() {
+        let mut race = Race::new(Instant::now());
+        race.tries = 2;
+        race.moved = true;
+        let try_took = Duration::from_millis(400);
+        for loss in 1..=FREE_LOSSES {
+            assert_eq!(race.rejected(try_took), Duration::ZERO, "loss {loss}");
+        }
+        let mut paused = Duration::ZERO;
+        for _ in 0..20 {
+            let pause = race.rejected(try_took);
+            assert!(pause <= MAX_PAUSE, "{pause:?}");
+            paused += pause;
+        }
+        assert!(paused > Duration::ZERO, "twenty more losses never paused");
+        assert_eq!(race.stuck, 0, "the remote moved each time");
+    }
 }
