@@ -1169,15 +1169,26 @@ impl Job {
         use std::os::unix::process::CommandExt;
         let stdout = r.base().join("job-stdout");
         let stderr = r.base().join("job-stderr");
-        let child = r
-            .lanes_cmd()
+        let mut child = r.lanes_cmd();
+        child
             .args(args)
             .stdin(std::process::Stdio::null())
             .stdout(std::fs::File::create(&stdout).unwrap())
             .stderr(std::fs::File::create(&stderr).unwrap())
-            .process_group(0)
-            .spawn()
-            .expect("run the lanes binary");
+            .process_group(0);
+        // A job a shell starts in the foreground has the keyboard's signals
+        // at their defaults, whatever this test process inherited: `cargo
+        // test` started in the background of a script ignores SIGINT, and
+        // lanes rightly passes an ignored signal on to its command ignored.
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            child.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let child = child.spawn().expect("run the lanes binary");
         Job {
             pgid: child.id() as libc::pid_t,
             child,
