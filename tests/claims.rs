@@ -169,21 +169,7 @@ fn an_expired_claim_is_ignored_everywhere() {
 fn finishing_a_card_gives_its_claim_back_in_the_same_commit() {
     let r = Repo::with_board("crisp-dm");
     let moved = r.add("Ship it", &["--lane", "evaluation"]);
-    let concluded = r.add(
-        "Recency",
-        &[
-            "--lane",
-            "modeling",
-            "--metric",
-            "precision",
-            "--baseline",
-            "0.18",
-            "--target",
-            "0.2",
-            "--direction",
-            "higher",
-        ],
-    );
+    let concluded = r.add_hypothesis("Recency");
     let recorded = r.add(
         "Recency again",
         &[

@@ -786,21 +786,7 @@ fn the_server_keeps_to_its_repository_and_its_rules() {
 
 /// A hypothesis card with numbers a run can decide.
 fn hypothesis(r: &Repo) -> String {
-    r.add(
-        "Session recency",
-        &[
-            "--lane",
-            "modeling",
-            "--metric",
-            "precision",
-            "--baseline",
-            "0.18",
-            "--target",
-            "0.2",
-            "--direction",
-            "higher",
-        ],
-    )
+    r.add_hypothesis("Session recency")
 }
 
 #[test]

@@ -769,6 +769,26 @@ impl Repo {
 
     /// Add a card; returns its id (the command must succeed and print only
     /// the id).
+    /// A hypothesis card in modeling with numbers a run can decide:
+    /// precision from 0.18 to 0.2, higher is better.
+    pub fn add_hypothesis(&self, title: &str) -> String {
+        self.add(
+            title,
+            &[
+                "--lane",
+                "modeling",
+                "--metric",
+                "precision",
+                "--baseline",
+                "0.18",
+                "--target",
+                "0.2",
+                "--direction",
+                "higher",
+            ],
+        )
+    }
+
     pub fn add(&self, title: &str, extra: &[&str]) -> String {
         let mut args = vec!["add", title];
         args.extend_from_slice(extra);
