@@ -39,11 +39,45 @@ pub fn visible(s: &str, keep_newlines: bool) -> Cow<'_, str> {
 /// which needs no decoding to be known safe.
 fn any_after_ascii(s: &str, newlines: bool, hit: impl Fn(char) -> bool) -> bool {
     let plain = |b: &u8| (0x20..0x7f).contains(b) || (newlines && *b == b'\n');
-    match s.bytes().position(|b| !plain(&b)) {
+    let start = plain_words(s.as_bytes(), newlines);
+    match s.as_bytes()[start..].iter().position(|b| !plain(b)) {
         None => false,
         // A byte below 0x80 is a whole character: the slice is on a boundary.
-        Some(i) => s[i..].chars().any(hit),
+        Some(i) => s[start + i..].chars().any(hit),
     }
+}
+
+/// How many leading bytes of `b`, a whole number of 8-byte words, are
+/// all printable ASCII (0x20..0x7e, and newlines when `newlines`):
+/// eight bytes tested at once, since the CLI's gate and its JSON look at
+/// every byte of megabytes of output.
+fn plain_words(b: &[u8], newlines: bool) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether any byte of `w` is zero (exact for every byte with its high
+    // bit clear, which is all that is left to test).
+    let zero_in = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    let mut done = 0;
+    for chunk in b.chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // A byte at 0x80 or above, or below 0x20 (its high bit clear and
+        // still clear after adding 0x60), or DEL.
+        let odd = w & HIGH != 0
+            || w.wrapping_add(0x60 * ONES) & HIGH != HIGH
+            || zero_in(w ^ (0x7f * ONES));
+        if odd {
+            // Newlines are allowed: look closer, byte by byte.
+            if !newlines
+                || chunk
+                    .iter()
+                    .any(|&c| !((0x20..0x7f).contains(&c) || c == b'\n'))
+            {
+                return done;
+            }
+        }
+        done += 8;
+    }
+    done
 }
 
 fn needs_escape(c: char, keep_newlines: bool) -> bool {
@@ -299,6 +333,26 @@ fn distance(a: &[char], b: &[char]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_scan_stops_at_every_byte_that_is_not_plain() {
+        // Every byte value at every place of a word, after a plain
+        // prefix of every length: the words counted plain are exactly
+        // those whose every byte is.
+        let plain = |c: u8, nl: bool| (0x20..0x7f).contains(&c) || (nl && c == b'\n');
+        for newlines in [false, true] {
+            for at in 0..24 {
+                for c in 0..=255u8 {
+                    let mut b = vec![b'a'; 24];
+                    b[at] = c;
+                    let want = if plain(c, newlines) { 24 } else { at / 8 * 8 };
+                    assert_eq!(plain_words(&b, newlines), want, "{c:#x} at {at}");
+                }
+            }
+        }
+        assert!(any_after_ascii("0123456789abcdef\u{1b}", false, |c| c == '\u{1b}'));
+        assert!(!any_after_ascii("0123456789abcdef\n", true, |_| true));
+    }
 
     #[test]
     fn escapes_are_made_visible() {

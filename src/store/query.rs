@@ -161,8 +161,7 @@ impl Query {
         out: &mut impl Write,
     ) -> Result<(Vec<Problem>, usize)> {
         let heads = Heads::load_for_json(root)?;
-        let all = heads.heads();
-        let g = Graph::new(config, all.iter().map(Head::node).collect());
+        let g = Graph::new(config, heads.nodes());
         heads.write_json_page(
             config,
             |h| self.keeps_card(&heads, h, &g),

@@ -392,22 +392,29 @@ impl Snapshot {
     /// (see [`summary::reconcile`]).
     fn reconcile_summary(&self) {
         let Some(scratch) = &self.scratch else { return };
-        let mut seen = Vec::with_capacity(self.entries.len());
-        for e in &self.entries {
-            let (Some(stamp), Some(h)) = (e.stamp, self.head_of(e)) else {
-                continue;
+        // Load made sure every cached entry's head reads: the heads are
+        // decoded only if the index is to be written again.
+        let stamps = self
+            .entries
+            .iter()
+            .filter_map(|e| Some((e.id.as_str(), e.stamp?)))
+            .collect();
+        let seen = || {
+            let seen_one = |e| {
+                let h = self.head_of(e)?;
+                Some(Seen {
+                    id: &e.id,
+                    stamp: e.stamp?,
+                    lane: h.lane,
+                    rank: h.rank,
+                    title: h.title,
+                    archived: h.archived,
+                    depends_on: h.depends_on,
+                    parent: h.parent,
+                })
             };
-            seen.push(Seen {
-                id: &e.id,
-                stamp,
-                lane: h.lane,
-                rank: h.rank,
-                title: h.title,
-                archived: h.archived,
-                depends_on: h.depends_on,
-                parent: h.parent,
-            });
-        }
+            self.entries.iter().filter_map(seen_one).collect()
+        };
         // Card files that are not among the readable cards.
         let mut readable = self.entries.iter().map(|e| e.id.as_str()).peekable();
         let unreadable = self
@@ -425,9 +432,10 @@ impl Snapshot {
                 began: self.began,
                 folder: self.folder,
                 git_index: self.git_index,
-                seen,
+                stamps,
                 unreadable,
             },
+            seen,
         );
     }
 

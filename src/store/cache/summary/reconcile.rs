@@ -22,22 +22,27 @@ pub(crate) struct Checked<'a> {
     pub folder: Option<Stamp>,
     /// Git's index file's stamp, before any card file was looked at.
     pub git_index: Option<Stamp>,
-    /// Every readable card with the stamp of its file, sorted by id.
-    pub seen: Vec<Seen<'a>>,
+    /// Every readable card's id with the stamp of its file, sorted by id.
+    pub stamps: Vec<(&'a str, Stamp)>,
     /// Card files that could not be read, sorted.
     pub unreadable: Vec<String>,
 }
 
 /// Bring the summary index up to date after a whole-board read that
-/// checked every card file: written again only if any row differs.
-pub(crate) fn reconcile(scratch: &Scratch, checked: &Checked<'_>) {
+/// checked every card file: written again, with the rows `seen` gives
+/// (the cards of [`Checked::stamps`]), only if any card's stamp differs.
+pub(crate) fn reconcile<'a>(
+    scratch: &Scratch,
+    checked: &Checked<'a>,
+    seen: impl FnOnce() -> Vec<Seen<'a>>,
+) {
     let path = scratch.file(SUMMARY);
     if let Some(o) = open(&path) {
-        let same_rows = o.rows.len() == checked.seen.len()
+        let same_rows = o.rows.len() == checked.stamps.len()
             && o.rows
                 .iter()
-                .zip(&checked.seen)
-                .all(|(r, s)| r.stamp == s.stamp && &o.ids[r.id.clone()] == s.id.as_bytes());
+                .zip(&checked.stamps)
+                .all(|(r, s)| r.stamp == s.1 && &o.ids[r.id.clone()] == s.0.as_bytes());
         if same_rows && o.meta.unreadable == checked.unreadable {
             return;
         }
@@ -48,8 +53,7 @@ pub(crate) fn reconcile(scratch: &Scratch, checked: &Checked<'_>) {
         unreadable: checked.unreadable.clone(),
         lanes: Vec::new(),
     };
-    let all = checked
-        .seen
+    let all = seen()
         .iter()
         .map(|s| {
             (
