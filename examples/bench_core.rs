@@ -96,13 +96,7 @@ fn main() -> ExitCode {
         Some(Hidden::RssOf { command }) => rss_of(command),
         None => check(&o).and_then(|()| run(o)),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench_core: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    bench_common::finish("bench_core", result)
 }
 
 fn check(o: &Opts) -> Result<()> {

@@ -57,13 +57,7 @@ fn main() -> ExitCode {
         },
         &[],
     );
-    match run(o) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench_decisions: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    bench_common::finish("bench_decisions", run(o))
 }
 
 /// 2026-01-05 09:00 UTC: when the generated history starts.

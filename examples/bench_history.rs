@@ -98,13 +98,7 @@ fn main() -> ExitCode {
         Some(Hidden::Experiment { name, repo, hot }) => experiment(name, repo, hot),
         None => check(&o).and_then(|()| run(o)),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench_history: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    bench_common::finish("bench_history", result)
 }
 
 fn check(o: &Opts) -> Result<()> {

@@ -87,13 +87,7 @@ fn main() -> ExitCode {
         },
         &[],
     );
-    match check(&o).and_then(|()| run(o)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench_links: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    bench_common::finish("bench_links", check(&o).and_then(|()| run(o)))
 }
 
 fn check(o: &Opts) -> Result<()> {

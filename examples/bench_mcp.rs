@@ -72,13 +72,7 @@ fn main() -> ExitCode {
         },
         &[],
     );
-    match check(&o).and_then(|()| run(o)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench_mcp: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    bench_common::finish("bench_mcp", check(&o).and_then(|()| run(o)))
 }
 
 fn check(o: &Opts) -> Result<()> {

@@ -95,13 +95,7 @@ fn main() -> ExitCode {
         },
         &[],
     );
-    match check(&o).and_then(|()| run(o)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench_tui: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    bench_common::finish("bench_tui", check(&o).and_then(|()| run(o)))
 }
 
 fn check(o: &Opts) -> Result<()> {

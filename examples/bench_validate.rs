@@ -74,13 +74,7 @@ fn main() -> ExitCode {
         },
         &[],
     );
-    match check(&o).and_then(|()| run(o)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench_validate: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    bench_common::finish("bench_validate", check(&o).and_then(|()| run(o)))
 }
 
 fn check(o: &Opts) -> Result<()> {

@@ -73,6 +73,17 @@ pub fn find_lanes(explicit: Option<&Path>) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// A benchmark's exit: success, or its error on stderr after its name.
+pub fn finish(name: &str, result: Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The 1, 5 and 15 minute load averages, for the record.
 pub fn load_average() -> String {
     fs::read_to_string("/proc/loadavg")
