@@ -9,22 +9,9 @@ impl Graph<'_> {
     /// Keep what was derived, with the ids, once the cards it was made
     /// from are gone: the board screen's [`Index`].
     pub fn into_index(self) -> Index {
-        let d = self.derived;
-        let n = d.len();
-        let mut waiting = vec![0u32; n];
-        let mut marks = vec![None; n];
-        for i in 0..n {
-            if !d.is_done(i) {
-                let open = d.deps[i].iter().filter(|&&j| !d.is_done(j as usize));
-                waiting[i] = u32::try_from(open.count()).unwrap_or(u32::MAX);
-            }
-            marks[i] = d.mark(i);
-        }
         Index {
             ids: self.nodes.iter().map(|x| x.id.to_string()).collect(),
-            derived: d,
-            waiting,
-            marks,
+            derived: self.derived,
         }
     }
 }
@@ -32,14 +19,14 @@ impl Graph<'_> {
 /// The whole board's links as the board screen keeps them: made once
 /// each time the board is read (or a card's links, done state or
 /// verdict change), never while drawing. Everything [`Derived`] says,
-/// with the ids, how many cards each card waits on, and the first
-/// thing its flags say ([`Mark`]), for the cards' badges.
+/// with the ids; how many cards a card waits on and the first thing its
+/// flags say ([`Mark`]), for the cards' badges, are worked out from it
+/// for the cards drawn only (a first screen shows a hundred of the
+/// board's thousands).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     ids: Vec<String>,
     derived: Derived,
-    waiting: Vec<u32>,
-    marks: Vec<Option<Mark>>,
 }
 
 impl std::ops::Deref for Index {
@@ -68,12 +55,14 @@ impl Index {
     /// How many cards it waits on now: those it depends on that are not
     /// done (0 when it is done itself).
     pub fn waiting(&self, i: usize) -> usize {
-        self.waiting[i] as usize
-    }
-
-    /// The first thing its flags say, if anything.
-    pub fn mark(&self, i: usize) -> Option<Mark> {
-        self.marks[i]
+        let d = &self.derived;
+        match d.is_done(i) {
+            true => 0,
+            false => d.deps[i]
+                .iter()
+                .filter(|&&j| !d.is_done(j as usize))
+                .count(),
+        }
     }
 
     /// The card with this id: waiting on how many, and its mark.
