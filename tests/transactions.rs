@@ -462,6 +462,123 @@ fn a_stale_index_entry_left_by_git_is_put_back_by_the_next_lanes_command() {
     assert!(r.git(&["cat-file", "-e", &format!("HEAD:{pc}")]).is_empty());
 }
 
+/// The folder ids git caches in its index (its `TREE` extension), by
+/// folder (`""`: the root); `None`: marked invalid.
+fn cached_trees(r: &Repo) -> Vec<(String, Option<String>)> {
+    let index = std::fs::read(r.abs(".git/index")).expect("read the index");
+    let (trees, _) = lanes::git::index_file::cached_tree_ids(&index).expect("a TREE extension");
+    trees
+        .into_iter()
+        .map(|(d, o)| (d, o.map(|o| o.to_string())))
+        .collect()
+}
+
+/// A lanes commit leaves git's cache of folder ids as `git commit` leaves
+/// it: the folders it changed hold the new commit's ids (so git's next
+/// commit and lanes' next check of stale board entries need not look at
+/// every card), and they are the right ones: the same as git computes
+/// from the index's entries alone.
+#[test]
+fn a_lanes_commit_keeps_git_s_cached_folder_ids_right() {
+    let r = Repo::with_board("crisp-dm");
+    let a = r.add("Card A", &[]);
+    r.add("Card B", &[]);
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    ok(&r.lanes(&["move", &a, "modeling"]));
+    ok(&r.lanes(&["note", &a, "a note"]));
+    let c = r.add("Card C", &[]);
+    let cached = cached_trees(&r);
+    for (dir, rev) in [
+        ("", "HEAD^{tree}"),
+        (".lanes", "HEAD:.lanes"),
+        (".lanes/cards", "HEAD:.lanes/cards"),
+    ] {
+        let want = r.git_line(&["rev-parse", rev]);
+        let got = cached
+            .iter()
+            .find(|(d, _)| d == dir)
+            .and_then(|(_, o)| o.clone());
+        assert_eq!(got.as_deref(), Some(want.as_str()), "cached id of {dir:?}");
+    }
+    // The entries hash to those ids, computed afresh by git in an index
+    // of the same entries without any cache.
+    let fresh = r.base().join("fresh-index");
+    let listed = r.git(&["ls-files", "-s"]);
+    let mut child = r
+        .git_cmd()
+        .args(["update-index", "--index-info"])
+        .env("GIT_INDEX_FILE", &fresh)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("run git");
+    std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), listed.as_bytes())
+        .expect("write");
+    assert!(child.wait().expect("git runs").success());
+    let out = r
+        .git_cmd()
+        .args(["write-tree"])
+        .env("GIT_INDEX_FILE", &fresh)
+        .output()
+        .expect("run git");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r.git_line(&["rev-parse", "HEAD^{tree}"])
+    );
+    // git agrees the index is HEAD's, and commits only what is added next.
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+    r.write("code.py", "print(2)\n");
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "more work"]);
+    assert_eq!(r.head_paths(), vec!["code.py".to_string()]);
+    assert!(r
+        .git(&["show", &format!("HEAD:{}", card_path(&c))])
+        .contains("Card C"));
+    let _ = std::fs::remove_file(&fresh);
+}
+
+/// A git command that read the index (with its cache of folder ids) before
+/// a lanes commit and wrote it back after leaves folder ids that are valid
+/// for the old commit only: the next lanes command does not trust them,
+/// and puts the stale entry back.
+#[test]
+fn an_index_written_back_from_before_a_lanes_commit_is_not_trusted() {
+    let r = Repo::with_board("crisp-dm");
+    let a = r.add("Card A", &[]);
+    let b = r.add("Card B", &[]);
+    r.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "git caches the folder ids",
+    ]);
+    let pa = card_path(&a);
+    let old_index = std::fs::read(r.abs(".git/index")).expect("read the index");
+    ok(&r.lanes(&["note", &a, "lanes' note"]));
+    // What git writes back: the index it read before lanes' commit.
+    std::fs::write(r.abs(".git/index"), &old_index).expect("write the index");
+    assert_eq!(
+        r.git(&["diff", "--cached", "--name-only"]).trim(),
+        pa,
+        "the stale state was not made"
+    );
+    ok(&r.lanes(&["note", &b, "another note"]));
+    assert_eq!(
+        r.git(&["diff", "--cached", "--name-only"]),
+        "",
+        "stale entry left"
+    );
+    assert_eq!(r.git(&["status", "--porcelain"]), "");
+    r.write("code.py", "print(1)\n");
+    r.git(&["add", "code.py"]);
+    r.git(&["commit", "-q", "-m", "user work"]);
+    assert!(r
+        .git(&["show", &format!("HEAD:{pa}")])
+        .contains("lanes' note"));
+}
+
 /// When a user's `git commit` did commit a stale index (one it read before
 /// a lanes commit) and so reverted lanes' change while the work tree kept
 /// it, the next lanes action on that card commits the work tree's version

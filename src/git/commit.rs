@@ -231,13 +231,16 @@ pub fn clean_filter(repo: &Repository, path: &str, content: &[u8]) -> Result<Opt
 }
 
 /// The new index: `index` (as read under the lock) with the staged paths
-/// set or removed. Patched in place where [`index_file::patched`] can;
-/// otherwise through libgit2 on a private copy.
+/// set or removed. Patched in place where [`index_file::patched`] can,
+/// the cached ids of the folders in `trees` kept valid
+/// ([`index_file::patched_with_trees`]); otherwise through libgit2 on a
+/// private copy.
 pub fn stage(
     repo: &Repository,
     index_path: &Path,
     index: Option<(Vec<u8>, index_file::Time)>,
     staged: &[Staging],
+    trees: &[index_file::TreeIds],
 ) -> Result<Vec<u8>> {
     if let Some((bytes, written)) = index {
         let changes: Option<Vec<index_file::Change>> = staged
@@ -251,7 +254,8 @@ pub fn stage(
             })
             .collect();
         if let Some(changes) = changes {
-            if let Some((out, _)) = index_file::patched(bytes, written, &changes) {
+            if let Some((out, _)) = index_file::patched_with_trees(bytes, written, &changes, trees)
+            {
                 return Ok(out);
             }
         }
@@ -397,6 +401,9 @@ pub fn stale_board_entries(
     let Some(head) = head else {
         return Ok(Vec::new());
     };
+    if board_folders_match(repo, index, head)? {
+        return Ok(Vec::new());
+    }
     let mut staged: std::collections::HashMap<String, Oid> = std::collections::HashMap::new();
     let mut conflicted: Vec<String> = Vec::new();
     let mut roots: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
@@ -474,6 +481,64 @@ pub fn stale_board_entries(
     Ok(out)
 }
 
+/// Whether the index's cache of tree ids (its `TREE` extension, which
+/// `git commit` and lanes' own commits keep) says that every board folder
+/// in the index holds exactly `head`'s: then no board entry can be stale,
+/// and [`stale_board_entries`] need not compare them one by one. The root
+/// folder's cached id being `head`'s tree says it for the whole index;
+/// else each board folder (`.lanes`, `<dir>/.lanes`) in the index or in
+/// `head` must have `head`'s id. `false` whenever it cannot tell (no cache,
+/// a folder marked invalid, a conflict).
+fn board_folders_match(repo: &Repository, index: &[u8], head: Oid) -> Result<bool> {
+    let Some((cached, conflicts)) = index_file::cached_tree_ids(index) else {
+        return Ok(false);
+    };
+    if conflicts {
+        return Ok(false);
+    }
+    let head_tree = repo.find_commit(head)?.tree_id();
+    let cached_id = |dir: &str| {
+        cached
+            .iter()
+            .find(|(d, _)| d == dir)
+            .and_then(|(_, oid)| *oid)
+    };
+    if cached_id("") == Some(head_tree) {
+        return Ok(true);
+    }
+    // The board folders: those the index has entries in, and HEAD's own.
+    let mut roots: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut last: Vec<u8> = Vec::new();
+    let read = index_file::entry_ids(index, |path, _, _| {
+        let cut = if path.starts_with(b".lanes/") {
+            Some(".lanes".len())
+        } else {
+            path.windows(8)
+                .position(|w| w == b"/.lanes/")
+                .map(|i| i + "/.lanes".len())
+        };
+        if let Some(root) = cut.map(|c| &path[..c]) {
+            if root != last.as_slice() {
+                last = root.to_vec();
+                roots.insert(String::from_utf8_lossy(root).into_owned());
+            }
+        }
+    });
+    if read.is_none() {
+        return Ok(false);
+    }
+    if tree::entry_at(repo, head_tree, ".lanes")?.is_some() {
+        roots.insert(".lanes".to_string());
+    }
+    for root in &roots {
+        let want = tree::entry_at(repo, head_tree, root)?.map(|(oid, _)| oid);
+        if want.is_none() || cached_id(root) != want {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// `parent`'s tree (empty for a first commit) with the staged blobs set or
 /// removed. Changes within one folder (a card, or a few) splice that
 /// folder's tree; anything else goes through libgit2's tree update.
@@ -518,6 +583,58 @@ pub fn build_tree(
         };
     }
     Ok(update.create_updated(repo, &base)?)
+}
+
+/// The folders on the paths of `committed` (the root, `""`, included),
+/// each with its tree id in `parent` and in `tree`, for the index's cache
+/// of tree ids ([`index_file::patched_with_trees`]). Folders on the paths
+/// of `others` (index entries changed that are not in the commit) are left
+/// out, and so is a folder missing from either tree.
+pub fn tree_ids(
+    repo: &Repository,
+    parent: Option<Oid>,
+    tree: Oid,
+    committed: &[Staging],
+    others: &[Staging],
+) -> Result<Vec<index_file::TreeIds>> {
+    let Some(parent) = parent else {
+        return Ok(Vec::new());
+    };
+    let was_root = repo.find_commit(parent)?.tree_id();
+    let folders = |list: &[Staging]| -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for s in list {
+            out.insert(String::new());
+            let mut at = 0;
+            while let Some(i) = s.path[at..].find('/') {
+                out.insert(s.path[..at + i].to_string());
+                at += i + 1;
+            }
+        }
+        out
+    };
+    let not = folders(others);
+    let mut out = Vec::new();
+    for dir in folders(committed).difference(&not) {
+        let (was, now) = if dir.is_empty() {
+            (Some(was_root), Some(tree))
+        } else {
+            let at = |root: Oid| -> Result<Option<Oid>> {
+                Ok(tree::entry_at(repo, root, dir)?
+                    .filter(|(_, mode)| *mode == 0o40000)
+                    .map(|(oid, _)| oid))
+            };
+            (at(was_root)?, at(tree)?)
+        };
+        if let (Some(was), Some(now)) = (was, now) {
+            out.push(index_file::TreeIds {
+                dir: dir.clone(),
+                was,
+                now,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn blob_at(repo: &Repository, commit: Option<Oid>, path: &str) -> Result<Option<Oid>> {

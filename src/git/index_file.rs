@@ -138,6 +138,35 @@ pub struct Change {
 /// do when they write one), and git compares their content next time.
 /// `(0, 0)` skips this, as git does for an index without a time.
 pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patched> {
+    patched_with_trees(index, written, changes, &[])
+}
+
+/// A folder's tree id in the commit a change is built on (`was`) and in
+/// the commit made of it (`now`); `dir` is `/`-separated, `""` for the
+/// root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeIds {
+    pub dir: String,
+    pub was: Oid,
+    pub now: Oid,
+}
+
+/// [`patched`], keeping the cached tree ids (the `TREE` extension) of the
+/// folders in `trees` valid, as `git commit` does, instead of marking them
+/// invalid: a folder whose cached id is its `was` (its entries are exactly
+/// the parent commit's folder) holds, once `changes` are applied, exactly
+/// the new commit's folder, `now`. The caller gives only folders whose
+/// every change in `changes` went into that commit (`was` to `now`); any
+/// other folder on a changed path is marked invalid. Git's next commit
+/// then reuses the ids, and a later lanes commit sees at once that the
+/// board files in the index are the committed ones
+/// ([`cached_tree_ids`]).
+pub fn patched_with_trees(
+    index: Vec<u8>,
+    written: Time,
+    changes: &[Change],
+    trees: &[TreeIds],
+) -> Option<Patched> {
     // Changed entries are overwritten in this buffer; the extensions are
     // copied out before it is cut after the entries.
     let mut out = index;
@@ -233,7 +262,13 @@ pub fn patched(index: Vec<u8>, written: Time, changes: &[Change]) -> Option<Patc
         }
         match &sig {
             b"TREE" => {
-                let tree = invalidate_tree(data, changes)?;
+                let added: Vec<&str> = changes
+                    .iter()
+                    .zip(&old)
+                    .filter(|(_, was)| was.is_none())
+                    .map(|(c, _)| c.path.as_str())
+                    .collect();
+                let tree = update_tree(data, changes, &added, trees)?;
                 tail.extend_from_slice(&sig);
                 tail.extend_from_slice(&u32::try_from(tree.len()).ok()?.to_be_bytes());
                 tail.extend_from_slice(&tree);
@@ -444,39 +479,157 @@ fn varint(b: &[u8]) -> Option<(usize, usize)> {
 /// covers (-1: invalid, no id), its subfolders and its tree id.
 struct Node<'a> {
     name: &'a [u8],
-    entries: &'a [u8],
+    entries: i64,
     subtrees: Vec<Node<'a>>,
-    oid: Option<&'a [u8]>,
+    oid: Option<[u8; HASH]>,
 }
 
 /// The `TREE` extension with every folder on the changed paths (and the
-/// root) marked invalid, as git does when an entry below it changes.
-fn invalidate_tree(data: &[u8], changes: &[Change]) -> Option<Vec<u8>> {
+/// root) marked invalid, as git does when an entry below it changes,
+/// except the folders of `trees` whose cached id was their `was`: those
+/// get their `now`, and one more entry for each path of `added` below
+/// them.
+fn update_tree(
+    data: &[u8],
+    changes: &[Change],
+    added: &[&str],
+    trees: &[TreeIds],
+) -> Option<Vec<u8>> {
     let mut pos = 0;
     let mut root = parse_node(data, &mut pos, 0)?;
     if pos != data.len() {
         return None;
     }
+    // Each folder on a changed path: whether it keeps a valid id.
+    let mut keep: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for c in changes {
-        let mut node = &mut root;
-        let mut dirs = c.path.split('/').rev().skip(1).collect::<Vec<_>>();
-        loop {
-            node.entries = b"-1";
-            node.oid = None;
-            let Some(dir) = dirs.pop() else { break };
-            match node
-                .subtrees
-                .iter_mut()
-                .position(|n| n.name == dir.as_bytes())
+        // The folders on the path, each with whether its cached id was
+        // its `was`; a folder missing from the cache (a new one) leaves
+        // every folder above it invalid, as git's own invalidation does.
+        let parts: Vec<&str> = c.path.split('/').collect();
+        let mut dirs: Vec<(String, bool)> = Vec::new();
+        let mut dir = String::new();
+        let mut node = Some(&root);
+        for part in &parts[..parts.len() - 1] {
+            dirs.push((dir.clone(), matches_was(node, &dir, trees)));
+            node = node.and_then(|n| n.subtrees.iter().find(|s| s.name == part.as_bytes()));
+            if !dir.is_empty() {
+                dir.push('/');
+            }
+            dir.push_str(part);
+        }
+        let complete = node.is_some();
+        dirs.push((dir.clone(), matches_was(node, &dir, trees) && complete));
+        // A folder stays valid only with every folder below it on the
+        // path (git never has a valid folder above an invalid one).
+        let mut below_ok = true;
+        for (d, ok) in dirs.into_iter().rev() {
+            below_ok &= ok;
+            *keep.entry(d).or_insert(true) &= below_ok;
+        }
+    }
+    fn visit(
+        node: &mut Node<'_>,
+        dir: &str,
+        keep: &std::collections::HashMap<String, bool>,
+        added: &[&str],
+        trees: &[TreeIds],
+    ) {
+        if let Some(k) = keep.get(dir) {
+            let now = trees.iter().find(|t| t.dir == dir).map(|t| t.now);
+            match (k, now) {
+                (true, Some(now)) => {
+                    let below = |p: &&&str| {
+                        dir.is_empty() || p.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+                    };
+                    node.entries += added.iter().filter(below).count() as i64;
+                    let mut id = [0u8; HASH];
+                    id.copy_from_slice(now.as_bytes());
+                    node.oid = Some(id);
+                }
+                _ => {
+                    node.entries = -1;
+                    node.oid = None;
+                }
+            }
+        }
+        for s in &mut node.subtrees {
+            let name = String::from_utf8_lossy(s.name).into_owned();
+            let sub = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            if keep
+                .keys()
+                .any(|k| k == &sub || k.starts_with(&format!("{sub}/")))
             {
-                Some(i) => node = &mut node.subtrees[i],
-                None => break,
+                visit(s, &sub, keep, added, trees);
             }
         }
     }
+    visit(&mut root, "", &keep, added, trees);
     let mut out = Vec::with_capacity(data.len());
     write_node(&root, &mut out);
     Some(out)
+}
+
+/// Whether the cached folder `node` (at `dir`) has the id `trees` gives as
+/// its `was`.
+fn matches_was(node: Option<&Node<'_>>, dir: &str, trees: &[TreeIds]) -> bool {
+    node.and_then(|n| n.oid.as_ref())
+        .is_some_and(|id| trees.iter().any(|t| t.dir == dir && id == t.was.as_bytes()))
+}
+
+/// Folders of the cache of tree ids and their ids (`None`: invalid).
+pub type CachedTrees = Vec<(String, Option<Oid>)>;
+
+/// The folders of the index's cache of tree ids (the `TREE` extension),
+/// each with its tree id (`None`: marked invalid), the root as `""`; and
+/// whether any entry is in conflict (stages 1 to 3). `None` when the index
+/// is not one this reads or has no such cache.
+pub fn cached_tree_ids(index: &[u8]) -> Option<(CachedTrees, bool)> {
+    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
+        return None;
+    }
+    let version = be32(index, 4)?;
+    if !(2..=4).contains(&version) {
+        return None;
+    }
+    let count = be32(index, 8)? as usize;
+    let body_end = index.len() - HASH;
+    let mut walk = Walk::new(version, body_end);
+    let mut conflicts = false;
+    for _ in 0..count {
+        let (_, flags) = walk.step(index)?;
+        conflicts |= flags & STAGE != 0;
+    }
+    let mut pos = walk.pos;
+    while pos + 8 <= body_end {
+        let size = be32(index, pos + 4)? as usize;
+        let data = index.get(pos + 8..(pos + 8).checked_add(size)?)?;
+        if &index[pos..pos + 4] == b"TREE" {
+            let mut at = 0;
+            let root = parse_node(data, &mut at, 0)?;
+            let mut out = Vec::new();
+            fn flatten(n: &Node<'_>, dir: String, out: &mut Vec<(String, Option<Oid>)>) {
+                out.push((dir.clone(), n.oid.and_then(|o| Oid::from_bytes(&o).ok())));
+                for s in &n.subtrees {
+                    let name = String::from_utf8_lossy(s.name);
+                    let sub = if dir.is_empty() {
+                        name.into_owned()
+                    } else {
+                        format!("{dir}/{name}")
+                    };
+                    flatten(s, sub, out);
+                }
+            }
+            flatten(&root, String::new(), &mut out);
+            return Some((out, conflicts));
+        }
+        pos += 8 + size;
+    }
+    None
 }
 
 /// Folders nest no deeper than paths are long.
@@ -492,12 +645,11 @@ fn parse_node<'a>(data: &'a [u8], pos: &mut usize, depth: usize) -> Option<Node<
     let line_len = rest[nul + 1..].iter().position(|&b| b == b'\n')?;
     let line = &rest[nul + 1..nul + 1 + line_len];
     let space = line.iter().position(|&b| b == b' ')?;
-    let entries = &line[..space];
-    let count: i64 = std::str::from_utf8(entries).ok()?.parse().ok()?;
+    let count: i64 = std::str::from_utf8(&line[..space]).ok()?.parse().ok()?;
     let subtree_count: usize = std::str::from_utf8(&line[space + 1..]).ok()?.parse().ok()?;
     *pos += nul + 1 + line_len + 1;
     let oid = if count >= 0 {
-        let id = data.get(*pos..*pos + HASH)?;
+        let id: [u8; HASH] = data.get(*pos..*pos + HASH)?.try_into().ok()?;
         *pos += HASH;
         Some(id)
     } else {
@@ -509,7 +661,7 @@ fn parse_node<'a>(data: &'a [u8], pos: &mut usize, depth: usize) -> Option<Node<
     }
     Some(Node {
         name,
-        entries,
+        entries: count,
         subtrees,
         oid,
     })
@@ -518,11 +670,11 @@ fn parse_node<'a>(data: &'a [u8], pos: &mut usize, depth: usize) -> Option<Node<
 fn write_node(node: &Node<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(node.name);
     out.push(0);
-    out.extend_from_slice(node.entries);
+    out.extend_from_slice(node.entries.to_string().as_bytes());
     out.push(b' ');
     out.extend_from_slice(node.subtrees.len().to_string().as_bytes());
     out.push(b'\n');
-    if let Some(oid) = node.oid {
+    if let Some(oid) = &node.oid {
         out.extend_from_slice(oid);
     }
     for s in &node.subtrees {
@@ -701,6 +853,102 @@ mod tests {
                 back[..end(&back)] == before[..end(&before)],
                 "{config:?}: not restored"
             );
+        }
+    }
+
+    /// The `TREE` extension bytes of an index file.
+    fn tree_ext(index: &[u8]) -> Vec<u8> {
+        let at = index.windows(4).position(|w| w == b"TREE").unwrap();
+        let size = be32(index, at + 4).unwrap() as usize;
+        index[at + 8..at + 8 + size].to_vec()
+    }
+
+    /// With the folders' ids before and after a commit, the cached tree
+    /// ids come out as git's own after it stages the same change and
+    /// writes the tree (`git write-tree` recomputes and saves them): byte
+    /// for byte, entry counts included, for a changed and an added card;
+    /// a folder whose changes are not all in the commit (README, at the
+    /// root) is marked invalid, as are folders whose `was` is not their
+    /// cached id.
+    #[test]
+    fn cached_tree_ids_are_the_ones_git_computes() {
+        for config in [
+            &[][..],
+            &["index.version=4"][..],
+            &["index.skipHash=true"][..],
+        ] {
+            let tmp = repo(config);
+            let d = tmp.path();
+            let index = d.join(".git/index");
+            let before = std::fs::read(&index).unwrap();
+            let id = |rev: &str| Oid::from_str(git(d, &["rev-parse", rev]).trim()).unwrap();
+            let was = |dir: &str| id(&format!("HEAD:{dir}"));
+            let mut changes = vec![change(d, ".lanes/cards/c007.yaml", "moved\n")];
+            let added = config.is_empty();
+            if added {
+                changes.push(change(d, ".lanes/cards/c0155.yaml", "new\n"));
+            }
+            let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+            let mut args = vec!["update-index", "--add"];
+            args.extend(&paths);
+            git(d, &args);
+            let tree = git(d, &["write-tree"]);
+            let theirs = std::fs::read(&index).unwrap();
+            let now = |dir: &str| id(&format!("{}:{dir}", tree.trim()));
+            let trees: Vec<TreeIds> = [
+                ("", ""),
+                (".lanes", ".lanes"),
+                (".lanes/cards", ".lanes/cards"),
+            ]
+            .iter()
+            .map(|(dir, rev)| TreeIds {
+                dir: dir.to_string(),
+                was: if dir.is_empty() {
+                    id("HEAD^{tree}")
+                } else {
+                    was(rev)
+                },
+                now: if dir.is_empty() {
+                    Oid::from_str(tree.trim()).unwrap()
+                } else {
+                    now(rev)
+                },
+            })
+            .collect();
+            let (ours, _) =
+                patched_with_trees(before.clone(), (0, 0), &changes, &trees).expect("handled");
+            assert_eq!(tree_ext(&ours), tree_ext(&theirs), "{config:?}");
+            let (cached, conflicts) = cached_tree_ids(&ours).unwrap();
+            assert!(!conflicts);
+            assert!(cached.contains(&(String::new(), Some(Oid::from_str(tree.trim()).unwrap()))));
+            assert!(cached.contains(&(".lanes/cards".to_string(), Some(now(".lanes/cards")))));
+            // git reads it back: nothing staged beyond the change, and its
+            // next commit is the tree lanes cached.
+            std::fs::write(&index, &ours).unwrap();
+            git(d, &["fsck", "--no-dangling"]);
+            assert_eq!(git(d, &["write-tree"]).trim(), tree.trim());
+            // A change outside the commit (README) leaves the root invalid
+            // and the board folders valid; a wrong `was` leaves its folder
+            // invalid.
+            git(d, &["reset", "-q", "--hard"]);
+            let before = std::fs::read(&index).unwrap();
+            let mut more = changes.clone();
+            more.push(change(d, "README", "edited\n"));
+            let (ours, _) = patched_with_trees(before.clone(), (0, 0), &more, &trees[1..]).unwrap();
+            let (cached, _) = cached_tree_ids(&ours).unwrap();
+            let of = |dir: &str| cached.iter().find(|(d, _)| d == dir).unwrap().1;
+            assert_eq!(of(""), None);
+            assert_eq!(of(".lanes/cards"), Some(now(".lanes/cards")));
+            assert_eq!(of("src/deep/er"), Some(was("src/deep/er")));
+            let mut wrong = trees.clone();
+            wrong[2].was = wrong[2].now;
+            let (ours, _) = patched_with_trees(before, (0, 0), &changes, &wrong).unwrap();
+            let (cached, _) = cached_tree_ids(&ours).unwrap();
+            let of = |dir: &str| cached.iter().find(|(d, _)| d == dir).unwrap().1;
+            assert_eq!(of(".lanes/cards"), None);
+            assert_eq!(of(".lanes"), None);
+            assert_eq!(of(""), None);
+            assert_eq!(of("src/deep/er"), Some(was("src/deep/er")));
         }
     }
 

@@ -206,13 +206,15 @@ pub fn update_blobs(
 /// (uncompressed) blocks.
 pub fn write_stored(repo: &Repository, kind: ObjectType, body: &[u8]) -> Result<Oid> {
     let header = format!("{} {}\0", kind.str(), body.len());
-    let mut raw = Vec::with_capacity(header.len() + body.len());
-    raw.extend_from_slice(header.as_bytes());
-    raw.extend_from_slice(body);
     // The id of an object lanes made itself: plain SHA-1 (collision
     // detection, libgit2's default, guards against crafted input and costs
-    // three times as much).
-    let oid = Oid::from_bytes(&Sha1::digest(&raw))?;
+    // three times as much). Header and body are hashed and written where
+    // they are, never copied into one buffer (a large board's cards
+    // folder is megabytes).
+    let mut sha = Sha1::new();
+    sha.update(header.as_bytes());
+    sha.update(body);
+    let oid = Oid::from_bytes(&sha.finalize())?;
     let hex = oid.to_string();
     let dir = repo.commondir().join("objects").join(&hex[..2]);
     let path = dir.join(&hex[2..]);
@@ -231,8 +233,8 @@ pub fn write_stored(repo: &Repository, kind: ObjectType, body: &[u8]) -> Result<
         None => dir.join(name),
     };
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        f.write_all(&zlib_stored(&raw))?;
+        let mut f = std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&tmp)?);
+        zlib_stored(&[header.as_bytes(), body], &mut f)?;
         crate::git::txn::crash_point("object-tmp");
         let f = f.into_inner().map_err(|e| e.into_error())?;
         #[cfg(unix)]
@@ -297,40 +299,80 @@ pub fn sweep_object_tmp(dir: &std::path::Path) {
     }
 }
 
-/// `data` as a zlib stream of stored deflate blocks.
-fn zlib_stored(data: &[u8]) -> Vec<u8> {
-    let blocks = data.len().div_ceil(65_535).max(1);
-    let mut out = Vec::with_capacity(data.len() + blocks * 5 + 6);
-    out.extend_from_slice(&[0x78, 0x01]);
-    let mut chunks = data.chunks(65_535).peekable();
-    if chunks.peek().is_none() {
-        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+/// `parts`, one after the other, written to `out` as a zlib stream of
+/// stored deflate blocks.
+fn zlib_stored(parts: &[&[u8]], out: &mut impl Write) -> std::io::Result<()> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    out.write_all(&[0x78, 0x01])?;
+    if total == 0 {
+        out.write_all(&[1, 0, 0, 0xff, 0xff])?;
     }
-    while let Some(chunk) = chunks.next() {
-        let last = chunks.peek().is_none();
-        let len = chunk.len() as u16;
-        out.push(u8::from(last));
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(chunk);
+    let mut adler = Adler32::new();
+    let mut left = total;
+    // Blocks of up to 65,535 bytes, across the parts' boundaries.
+    let mut part = 0;
+    let mut at = 0;
+    while left > 0 {
+        let len = left.min(65_535);
+        left -= len;
+        out.write_all(&[u8::from(left == 0)])?;
+        out.write_all(&(len as u16).to_le_bytes())?;
+        out.write_all(&(!(len as u16)).to_le_bytes())?;
+        let mut need = len;
+        while need > 0 {
+            let p = parts[part];
+            let n = need.min(p.len() - at);
+            out.write_all(&p[at..at + n])?;
+            adler.update(&p[at..at + n]);
+            at += n;
+            need -= n;
+            if at == p.len() {
+                part += 1;
+                at = 0;
+            }
+        }
+        while part < parts.len() && parts[part].is_empty() {
+            part += 1;
+        }
     }
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-    out
+    out.write_all(&adler.finish().to_be_bytes())
 }
 
-fn adler32(data: &[u8]) -> u32 {
+/// Adler-32 (zlib's checksum), fed in pieces.
+struct Adler32 {
+    a: u32,
+    b: u32,
+}
+
+impl Adler32 {
     const MOD: u32 = 65_521;
-    let (mut a, mut b) = (1u32, 0u32);
-    // 5552 bytes is the most that can be summed before b could overflow.
-    for chunk in data.chunks(5552) {
-        for &byte in chunk {
-            a += u32::from(byte);
-            b += a;
-        }
-        a %= MOD;
-        b %= MOD;
+
+    fn new() -> Adler32 {
+        Adler32 { a: 1, b: 0 }
     }
-    (b << 16) | a
+
+    fn update(&mut self, data: &[u8]) {
+        // 5552 bytes is the most that can be summed before b could overflow.
+        for chunk in data.chunks(5552) {
+            for &byte in chunk {
+                self.a += u32::from(byte);
+                self.b += self.a;
+            }
+            self.a %= Self::MOD;
+            self.b %= Self::MOD;
+        }
+    }
+
+    fn finish(&self) -> u32 {
+        (self.b << 16) | self.a
+    }
+}
+
+#[cfg(test)]
+fn adler32(data: &[u8]) -> u32 {
+    let mut a = Adler32::new();
+    a.update(data);
+    a.finish()
 }
 
 #[cfg(test)]

@@ -444,12 +444,7 @@ impl<'r> Transaction<'r> {
             }
             None => Vec::new(),
         };
-        let bytes = commit::stage(
-            repo,
-            &self.index_path,
-            index,
-            &[staged.as_slice(), repairs.as_slice()].concat(),
-        )?;
+        let mut index = Some(index);
         let mut base = self.journal.old;
         let hooks = match self.hooks {
             true => Some(Hooks::of(repo)?).filter(Hooks::any),
@@ -505,6 +500,17 @@ impl<'r> Transaction<'r> {
                 branch_lock = Some(held);
                 continue;
             }
+            // The new index, built now that the commit's parent and tree
+            // are final: the cached ids of the folders it changed stay
+            // valid, as after `git commit`.
+            let trees = commit::tree_ids(repo, base, tree_id, &staged, &repairs)?;
+            let bytes = commit::stage(
+                repo,
+                &self.index_path,
+                index.take().flatten(),
+                &[staged.as_slice(), repairs.as_slice()].concat(),
+                &trees,
+            )?;
             // The new index is the real one before the branch moves (see
             // `IndexLock::publish`), both under their locks.
             let lock = self

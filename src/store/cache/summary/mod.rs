@@ -240,6 +240,24 @@ fn git_check(
     }
 }
 
+/// Two sorted lists of ids as one, sorted, each id once.
+fn merge_sorted(a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.into_iter().peekable();
+    for id in a {
+        while let Some(x) = b.next_if(|x| *x < id) {
+            out.push(x);
+        }
+        if b.peek() == Some(&id) {
+            b.next();
+        }
+        out.push(id);
+    }
+    out.extend(b);
+    out.dedup();
+    out
+}
+
 /// Load the summaries of the board at `root`, checking only what may have
 /// changed (see the module's documentation), and write the index again
 /// when enough changed.
@@ -277,10 +295,12 @@ pub(crate) fn load(root: &Path) -> anyhow::Result<Summaries> {
             .collect();
         let noted = notes.as_ref().map_or(&[][..], |n| n.changed.as_slice());
         if !meta.unreadable.is_empty() || !noted.is_empty() {
-            ids.extend(meta.unreadable.iter().cloned());
-            ids.extend(noted.iter().cloned());
-            ids.sort_unstable();
-            ids.dedup();
+            // The rows' ids are sorted: merge the few others in (sorting
+            // them all again cost a move more than the rest of the load).
+            let mut more: Vec<String> = meta.unreadable.iter().chain(noted).cloned().collect();
+            more.sort_unstable();
+            more.dedup();
+            ids = merge_sorted(ids, more);
         }
         if let Some(n) = &notes {
             ids.retain(|id| n.gone.binary_search(id).is_err());
@@ -762,6 +782,17 @@ impl Summaries {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_ids_are_sorted_and_unique() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            merge_sorted(v(&["b", "d", "f"]), v(&["a", "d", "e", "g"])),
+            v(&["a", "b", "d", "e", "f", "g"])
+        );
+        assert_eq!(merge_sorted(v(&[]), v(&["a"])), v(&["a"]));
+        assert_eq!(merge_sorted(v(&["a"]), v(&[])), v(&["a"]));
+    }
 
     #[test]
     fn meta_round_trips() {
