@@ -20,7 +20,7 @@
 //! lanes ([`setup`](super::setup)), objects are not re-hashed when read.
 
 use git2::{ObjectType, Odb, Oid, Repository};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -159,6 +159,8 @@ pub struct Object {
 
 /// Bytes of rebuilt objects a reader keeps (per thread).
 const CACHE_BYTES: usize = 48 << 20;
+/// Buffers kept for reuse.
+const SPARE: usize = 32;
 /// Bytes read from a pack file at a time.
 const WINDOW: usize = 1 << 20;
 
@@ -171,9 +173,16 @@ pub struct Reader<'p> {
     files: Vec<Option<File>>,
     /// Per pack: a window of its bytes (start, bytes).
     windows: Vec<(u64, Vec<u8>)>,
+    /// (pack, offset) → the object rebuilt there, and when it was last
+    /// used.
     cache: HashMap<(usize, u64), (Object, u64)>,
+    /// When last used → (pack, offset), least recent first.
+    by_use: BTreeMap<u64, (usize, u64)>,
     cached_bytes: usize,
     uses: u64,
+    /// Buffers of objects the cache let go, for the next objects rebuilt
+    /// (a walk rebuilds thousands of the same size).
+    spare: Vec<Vec<u8>>,
     z: Inflater,
 }
 
@@ -185,8 +194,10 @@ impl<'p> Reader<'p> {
             files: packs.packs.iter().map(|_| None).collect(),
             windows: packs.packs.iter().map(|_| (0, Vec::new())).collect(),
             cache: HashMap::new(),
+            by_use: BTreeMap::new(),
             cached_bytes: 0,
             uses: 0,
+            spare: Vec::new(),
             z: Inflater::new(),
         })
     }
@@ -253,7 +264,7 @@ impl<'p> Reader<'p> {
         };
         while let Some((obj_at, delta_at, size)) = chain.pop() {
             let delta = self.inflate(p, delta_at, size)?;
-            let data = apply_delta(&base.data, &delta)?;
+            let data = apply_delta(&base.data, &delta, &mut self.spare)?;
             base = Object {
                 kind: base.kind,
                 data: Rc::new(data),
@@ -264,37 +275,39 @@ impl<'p> Reader<'p> {
     }
 
     fn cached(&mut self, p: usize, off: u64) -> Option<Object> {
-        self.uses += 1;
-        let uses = self.uses;
         let (o, used) = self.cache.get_mut(&(p, off))?;
-        *used = uses;
+        self.uses += 1;
+        self.by_use.remove(used);
+        *used = self.uses;
+        self.by_use.insert(self.uses, (p, off));
         Some(o.clone())
     }
 
-    /// Keep a rebuilt object; past the budget, the least recently used
-    /// half goes.
+    /// Keep a rebuilt object; past the budget, the least recently used go
+    /// (their buffers are used again).
     fn keep(&mut self, p: usize, off: u64, o: &Object) {
         if o.data.len() > CACHE_BYTES / 8 {
             return;
         }
         self.uses += 1;
-        self.cached_bytes += o.data.len();
-        if let Some((old, _)) = self.cache.insert((p, off), (o.clone(), self.uses)) {
-            self.cached_bytes -= old.data.len();
+        self.cached_bytes += cost(o);
+        self.by_use.insert(self.uses, (p, off));
+        if let Some((old, used)) = self.cache.insert((p, off), (o.clone(), self.uses)) {
+            self.cached_bytes -= cost(&old);
+            self.by_use.remove(&used);
         }
-        if self.cached_bytes > CACHE_BYTES {
-            let mut by_use: Vec<((usize, u64), u64, usize)> = self
-                .cache
-                .iter()
-                .map(|(k, (o, used))| (*k, *used, o.data.len()))
-                .collect();
-            by_use.sort_unstable_by_key(|&(_, used, _)| used);
-            for (k, _, len) in by_use {
-                if self.cached_bytes <= CACHE_BYTES / 2 {
-                    break;
+        while self.cached_bytes > CACHE_BYTES {
+            let Some((_, k)) = self.by_use.pop_first() else {
+                break;
+            };
+            let Some((old, _)) = self.cache.remove(&k) else {
+                continue;
+            };
+            self.cached_bytes -= cost(&old);
+            if let Ok(buf) = Rc::try_unwrap(old.data) {
+                if self.spare.len() < SPARE {
+                    self.spare.push(buf);
                 }
-                self.cache.remove(&k);
-                self.cached_bytes -= len;
             }
         }
     }
@@ -339,6 +352,10 @@ impl<'p> Reader<'p> {
     fn inflate(&mut self, p: usize, at: u64, size: usize) -> Option<Vec<u8>> {
         let end = self.packs.packs[p].end_of(at)?;
         let len = usize::try_from(end.checked_sub(at)?).ok()?;
+        // zlib deflates by at most about 1032:1; a damaged size says more.
+        if size > len.saturating_mul(1100).saturating_add(64) {
+            return None;
+        }
         self.bytes(p, at, len)?;
         let (start, window) = &self.windows[p];
         let from = usize::try_from(at - start).ok()?;
@@ -376,6 +393,11 @@ impl<'p> Reader<'p> {
     }
 }
 
+/// What an object costs the cache: its bytes, and its place in the maps.
+fn cost(o: &Object) -> usize {
+    o.data.len() + 96
+}
+
 /// Fill `buf` from the file at `at`.
 fn read_at(f: &mut File, at: u64, buf: &mut [u8]) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};
@@ -383,8 +405,9 @@ fn read_at(f: &mut File, at: u64, buf: &mut [u8]) -> std::io::Result<()> {
     f.read_exact(buf)
 }
 
-/// A git delta applied to `base` (`None`: it does not apply).
-fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+/// A git delta applied to `base` (`None`: it does not apply), into a
+/// spare buffer of about the right size where there is one.
+fn apply_delta(base: &[u8], delta: &[u8], spare: &mut Vec<Vec<u8>>) -> Option<Vec<u8>> {
     let mut at = 0;
     let varint = |at: &mut usize| -> Option<usize> {
         let (mut v, mut shift) = (0usize, 0);
@@ -405,7 +428,13 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let size = varint(&mut at)?;
-    let mut out = Vec::with_capacity(size);
+    let fits = |b: &Vec<u8>| b.capacity() >= size && b.capacity() <= size.saturating_mul(2);
+    let mut out = match spare.iter().position(fits) {
+        Some(i) => spare.swap_remove(i),
+        // Grown as copied where a damaged delta claims too much.
+        None => Vec::with_capacity(size.min(1 << 26)),
+    };
+    out.clear();
     while at < delta.len() {
         let op = delta[at];
         at += 1;
