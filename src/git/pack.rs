@@ -654,5 +654,16 @@ mod tests {
             assert_eq!(&got.data[..], want.data(), "{id}");
         }
         assert!(from_packs > 1000, "{from_packs}");
+        // What no pack holds: a loose object comes through libgit2, and
+        // an object this clone lacks says so as libgit2 says it.
+        let loose = repo.blob(b"id: loose\nlane: x\n").expect("a loose blob");
+        assert!(packs.locate(loose).is_none());
+        assert_eq!(
+            &reader.read(loose).expect("read").data[..],
+            b"id: loose\nlane: x\n"
+        );
+        let absent = Oid::from_str("0123456789abcdef0123456789abcdef01234567").expect("an id");
+        let err = reader.read(absent).err().expect("an error");
+        assert!(super::super::partial::is_missing(&err), "{err}");
     }
 }
