@@ -161,8 +161,10 @@ pub struct Object {
 const CACHE_BYTES: usize = 48 << 20;
 /// Buffers kept for reuse.
 const SPARE: usize = 32;
-/// Bytes read from a pack file at a time.
-const WINDOW: usize = 1 << 20;
+/// Bytes read from a pack file at a time (at least: a whole entry is read
+/// at once): neighbours of small entries come with them, without copying
+/// much of a pack read out of order.
+const WINDOW: usize = 64 << 10;
 
 /// Reads objects for one thread: the packs' entries it inflated and
 /// rebuilt are kept (most recently used first), so that a chain of deltas
