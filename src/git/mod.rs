@@ -5,6 +5,7 @@ pub mod commit;
 mod identity;
 pub mod index_file;
 pub mod lock;
+pub mod pack;
 pub mod partial;
 pub mod process;
 pub mod rules;

@@ -313,7 +313,7 @@ pub(crate) fn board_tree<'r>(
 }
 
 /// The entry of a raw tree at byte `at`: (name, object id bytes, next).
-fn entry_at(raw: &[u8], at: usize) -> Option<(&[u8], &[u8], usize)> {
+pub(crate) fn entry_at(raw: &[u8], at: usize) -> Option<(&[u8], &[u8], usize)> {
     let rest = raw.get(at..)?;
     let sp = rest.iter().position(|&b| b == b' ')?;
     let nul = sp + 1 + rest[sp + 1..].iter().position(|&b| b == 0)?;
@@ -622,7 +622,7 @@ fn complete_versions(root: &Path, repo: &Repository, history: &mut History) -> R
     if arrived.is_empty() {
         return Ok(false);
     }
-    let states = walk::read_states(root, &arrived)?;
+    let states = walk::read_states(root, &git::pack::Packs::open(repo), &arrived)?;
     for c in history.changes.iter_mut().filter(|c| c.missing) {
         if let Some(Some(state)) = c.blob.and_then(|b| states.get(&b)) {
             c.state = state.clone();

@@ -13,11 +13,12 @@
 //! the change it was made on (found by the card file's blob), so clocks
 //! that disagree never make a card move before the move it followed.
 
-use super::{card_state, changed_entries, commit_info, CardState, Change, History};
+use super::{card_state, changed_entries, commit_info, entry_at, CardState, Change, History};
 use crate::git;
+use crate::git::pack::{self, Packs};
 use crate::git::partial::is_missing;
 use anyhow::Result;
-use git2::{Odb, OdbObject, Oid, Repository, Sort};
+use git2::{ObjectType, Oid, Repository, Sort};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::rc::Rc;
@@ -31,16 +32,40 @@ const RECENT: usize = 8;
 /// as a parent's, so the commit changed no card itself.
 type FolderDiff = Option<Vec<Vec<(String, Option<Oid>, Option<Oid>)>>>;
 
+/// A commit of the walk: its id, its root folder (tree) and its parents.
+struct Step {
+    id: Oid,
+    tree: Oid,
+    parents: Vec<Oid>,
+}
+
 /// Reads cards folders and compares them, for one thread.
 struct Reader<'r> {
     repo: &'r Repository,
-    odb: &'r Odb<'r>,
+    objects: pack::Reader<'r>,
+    /// Commit → its root folder, as the walk read them.
+    trees: &'r HashMap<Oid, Oid>,
     board_dir: &'r str,
     /// Commit → its cards folder.
     folders: HashMap<Oid, Option<Oid>>,
-    recent: Vec<(Oid, Rc<OdbObject<'r>>)>,
+    /// Root folder → its cards folder (a commit that changed nothing
+    /// under it has its parent's root folder).
+    by_root: HashMap<Oid, Option<Oid>>,
+    recent: Vec<(Oid, Rc<Vec<u8>>)>,
     /// Folders (trees) this clone lacks, found since last taken.
     missing: Vec<Oid>,
+}
+
+/// The entry `name` of a raw tree: its object id.
+fn tree_entry(raw: &[u8], name: &str) -> Option<Oid> {
+    let mut at = 0;
+    while let Some((n, id, next)) = entry_at(raw, at) {
+        if n == name.as_bytes() {
+            return Oid::from_bytes(id).ok();
+        }
+        at = next;
+    }
+    None
 }
 
 impl<'r> Reader<'r> {
@@ -48,30 +73,43 @@ impl<'r> Reader<'r> {
         if let Some(f) = self.folders.get(&commit) {
             return *f;
         }
-        let f = self.find_folder(commit).unwrap_or_else(|absent| {
-            self.missing.push(absent);
-            None
-        });
+        let root = match self.trees.get(&commit) {
+            Some(t) => Some(*t),
+            None => self.repo.find_commit(commit).ok().map(|c| c.tree_id()),
+        };
+        let f = match root {
+            None => None,
+            Some(root) => match self.by_root.get(&root) {
+                Some(f) => *f,
+                None => {
+                    let f = self.find_folder(root).unwrap_or_else(|absent| {
+                        self.missing.push(absent);
+                        None
+                    });
+                    self.by_root.insert(root, f);
+                    f
+                }
+            },
+        };
         self.folders.insert(commit, f);
         f
     }
 
-    /// The cards folder of a commit (`None`: it has none), or the folder
-    /// on the way to it that this clone lacks (`Err`).
-    fn find_folder(&self, commit: Oid) -> Result<Option<Oid>, Oid> {
-        let Ok(c) = self.repo.find_commit(commit) else {
-            return Ok(None);
-        };
-        let tree = |id: Oid| match self.repo.find_tree(id) {
-            Ok(t) => Ok(Some(t)),
+    /// The cards folder under a commit's root folder (`None`: it has
+    /// none), or the folder on the way to it that this clone lacks
+    /// (`Err`).
+    fn find_folder(&mut self, root: Oid) -> Result<Option<Oid>, Oid> {
+        let mut tree = |id: Oid| match self.objects.read(id) {
+            Ok(o) if o.kind == ObjectType::Tree => Ok(Some(o.data)),
+            Ok(_) => Ok(None),
             Err(e) if is_missing(&e) => Err(id),
             Err(_) => Ok(None),
         };
-        let Some(mut t) = tree(c.tree_id())? else {
+        let Some(mut t) = tree(root)? else {
             return Ok(None);
         };
         for name in self.board_dir.trim_end_matches('/').split('/') {
-            let Some(id) = t.get_name(name).map(|e| e.id()) else {
+            let Some(id) = tree_entry(&t, name) else {
                 return Ok(None);
             };
             match tree(id)? {
@@ -79,16 +117,16 @@ impl<'r> Reader<'r> {
                 None => return Ok(None),
             }
         }
-        Ok(t.get_name("cards").map(|e| e.id()))
+        Ok(tree_entry(&t, "cards"))
     }
 
-    fn raw(&mut self, folder: Option<Oid>) -> Option<Rc<OdbObject<'r>>> {
+    fn raw(&mut self, folder: Option<Oid>) -> Option<Rc<Vec<u8>>> {
         let folder = folder?;
         if let Some((_, o)) = self.recent.iter().find(|(id, _)| *id == folder) {
             return Some(Rc::clone(o));
         }
-        let o = match self.odb.read(folder) {
-            Ok(o) => Rc::new(o),
+        let o = match self.objects.read(folder) {
+            Ok(o) => o.data,
             Err(e) => {
                 if is_missing(&e) {
                     self.missing.push(folder);
@@ -111,7 +149,7 @@ impl<'r> Reader<'r> {
             return None;
         }
         let now_raw = self.raw(now);
-        let now_bytes = now_raw.as_ref().map_or(&[][..], |o| o.data());
+        let now_bytes = now_raw.as_deref().map_or(&[][..], |o| &o[..]);
         let sides = if before.is_empty() {
             vec![None]
         } else {
@@ -120,7 +158,7 @@ impl<'r> Reader<'r> {
         let mut out = Vec::with_capacity(sides.len());
         for b in sides {
             let raw = self.raw(b);
-            let old = raw.as_ref().map_or(&[][..], |o| o.data());
+            let old = raw.as_deref().map_or(&[][..], |o| &o[..]);
             out.push(
                 changed_entries(old, now_bytes)
                     .into_iter()
@@ -138,22 +176,25 @@ impl<'r> Reader<'r> {
 /// (then the differences are not to be believed).
 fn diffs(
     root: &Path,
+    packs: &Packs,
     board_dir: &str,
-    commits: &[(Oid, Vec<Oid>)],
+    commits: &[Step],
 ) -> Result<(Vec<FolderDiff>, Vec<Oid>)> {
+    let trees: HashMap<Oid, Oid> = commits.iter().map(|s| (s.id, s.tree)).collect();
     let parts = git::on_every_core(root, commits, 256, |repo, part| {
-        let odb = repo.odb()?;
         let mut r = Reader {
             repo,
-            odb: &odb,
+            objects: pack::Reader::new(packs, repo)?,
+            trees: &trees,
             board_dir,
             folders: HashMap::new(),
+            by_root: HashMap::new(),
             recent: Vec::new(),
             missing: Vec::new(),
         };
         Ok(part
             .iter()
-            .map(|(c, ps)| (r.diff(*c, ps), std::mem::take(&mut r.missing)))
+            .map(|s| (r.diff(s.id, &s.parents), std::mem::take(&mut r.missing)))
             .collect())
     })?;
     let mut missing = Vec::new();
@@ -299,7 +340,7 @@ pub(super) fn extend(
         }
     }
     let mut infos = Vec::new();
-    let mut graph: Vec<(Oid, Vec<Oid>)> = Vec::new();
+    let mut graph: Vec<Step> = Vec::new();
     for oid in walk {
         let oid = oid?;
         let c = repo.find_commit(oid)?;
@@ -312,9 +353,14 @@ pub(super) fn extend(
             .unwrap_or(0);
         generation.insert(oid, info.generation);
         infos.push(info);
-        graph.push((oid, parents));
+        graph.push(Step {
+            id: oid,
+            tree: c.tree_id(),
+            parents,
+        });
     }
-    let (folder_diffs, missing) = diffs(root, board_dir, &graph)?;
+    let packs = Packs::open(repo);
+    let (folder_diffs, missing) = diffs(root, &packs, board_dir, &graph)?;
     if !missing.is_empty() {
         return Ok(missing);
     }
@@ -333,7 +379,7 @@ pub(super) fn extend(
         dater.changes_of(diff, info.time, idx, &mut history.changes);
         history.commits.push(info);
     }
-    fill_states(root, &mut history.changes[first_new..])?;
+    fill_states(root, &packs, &mut history.changes[first_new..])?;
     Ok(Vec::new())
 }
 
@@ -341,15 +387,19 @@ pub(super) fn extend(
 /// `Some(None)` when the file cannot be read as a card.
 pub(super) type States = HashMap<Oid, Option<Option<CardState>>>;
 
-/// Read the card state of each blob (each once, on every core).
-pub(super) fn read_states(root: &Path, blobs: &[Oid]) -> Result<States> {
-    let parts = git::on_every_core(root, blobs, 512, |repo, part| {
-        let odb = repo.odb()?;
+/// Read the card state of each blob (each once, on every core), in the
+/// order the packs hold them, so that each version is rebuilt from the one
+/// before it.
+pub(super) fn read_states(root: &Path, packs: &Packs, blobs: &[Oid]) -> Result<States> {
+    let mut blobs = blobs.to_vec();
+    blobs.sort_by_cached_key(|b| packs.locate(*b));
+    let parts = git::on_every_core(root, &blobs, 512, |repo, part| {
+        let mut objects = pack::Reader::new(packs, repo)?;
         Ok(part
             .iter()
             .map(|b| {
-                let state = match odb.read(*b) {
-                    Ok(o) => Some(card_state(o.data())),
+                let state = match objects.read(*b) {
+                    Ok(o) => Some(card_state(&o.data)),
                     Err(e) if is_missing(&e) => None,
                     Err(_) => Some(None),
                 };
@@ -361,11 +411,11 @@ pub(super) fn read_states(root: &Path, blobs: &[Oid]) -> Result<States> {
 }
 
 /// Read the card state of every change.
-fn fill_states(root: &Path, changes: &mut [Change]) -> Result<()> {
+fn fill_states(root: &Path, packs: &Packs, changes: &mut [Change]) -> Result<()> {
     let mut blobs: Vec<Oid> = changes.iter().filter_map(|c| c.blob).collect();
     blobs.sort_unstable();
     blobs.dedup();
-    let states = read_states(root, &blobs)?;
+    let states = read_states(root, packs, &blobs)?;
     for c in changes {
         if let Some(b) = c.blob {
             match states.get(&b) {
