@@ -170,18 +170,11 @@ pub fn patched_with_trees(
     // Changed entries are overwritten in this buffer; the extensions are
     // copied out before it is cut after the entries.
     let mut out = index;
-    if out.len() < HEADER + HASH || &out[..4] != b"DIRC" {
-        return None;
-    }
+    let (version, count) = header(&out)?;
     let body_end = out.len() - HASH;
     // The trailing checksum is not verified, as git does not verify it when
     // reading (only `git fsck` does); all zeros means `index.skipHash`.
     let skip_hash = out[body_end..].iter().all(|&b| b == 0);
-    let version = be32(&out, 4)?;
-    if !(2..=4).contains(&version) {
-        return None;
-    }
-    let count = be32(&out, 8)? as usize;
     // A path given twice would be added twice.
     let mut paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
     paths.sort_unstable();
@@ -395,20 +388,25 @@ impl Walk {
     }
 }
 
+/// The version and entry count of an index file this reads (versions 2
+/// to 4, with room for the trailing checksum).
+fn header(index: &[u8]) -> Option<(u32, usize)> {
+    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
+        return None;
+    }
+    let version = be32(index, 4)?;
+    (2..=4)
+        .contains(&version)
+        .then_some((version, be32(index, 8)? as usize))
+}
+
 /// What git last saw of each file: `seen` gets every entry at stage 0,
 /// its path (relative to the work tree) and its stat data, as a reader of
 /// the index learns which files git has written or staged since it last
 /// looked. `None` when `index` is not an index file this reads (versions
 /// 2 to 4).
 pub fn entry_stats(index: &[u8], mut seen: impl FnMut(&[u8], Stat)) -> Option<()> {
-    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
-        return None;
-    }
-    let version = be32(index, 4)?;
-    if !(2..=4).contains(&version) {
-        return None;
-    }
-    let count = be32(index, 8)? as usize;
+    let (version, count) = header(index)?;
     let mut walk = Walk::new(version, index.len() - HASH);
     for _ in 0..count {
         let (start, flags) = walk.step(index)?;
@@ -423,14 +421,7 @@ pub fn entry_stats(index: &[u8], mut seen: impl FnMut(&[u8], Stat)) -> Option<()
 /// (0, or 1 to 3 for a conflict), in the index's order. `None` when
 /// `index` is not an index file this reads (versions 2 to 4).
 pub fn entry_ids(index: &[u8], mut seen: impl FnMut(&[u8], Oid, u16)) -> Option<()> {
-    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
-        return None;
-    }
-    let version = be32(index, 4)?;
-    if !(2..=4).contains(&version) {
-        return None;
-    }
-    let count = be32(index, 8)? as usize;
+    let (version, count) = header(index)?;
     let mut walk = Walk::new(version, index.len() - HASH);
     for _ in 0..count {
         let (start, flags) = walk.step(index)?;
@@ -589,14 +580,7 @@ pub type CachedTrees = Vec<(String, Option<Oid>)>;
 /// whether any entry is in conflict (stages 1 to 3). `None` when the index
 /// is not one this reads or has no such cache.
 pub fn cached_tree_ids(index: &[u8]) -> Option<(CachedTrees, bool)> {
-    if index.len() < HEADER + HASH || &index[..4] != b"DIRC" {
-        return None;
-    }
-    let version = be32(index, 4)?;
-    if !(2..=4).contains(&version) {
-        return None;
-    }
-    let count = be32(index, 8)? as usize;
+    let (version, count) = header(index)?;
     let body_end = index.len() - HASH;
     let mut walk = Walk::new(version, body_end);
     let mut conflicts = false;
