@@ -123,6 +123,17 @@ pub(super) fn merge(
     // As `git pull` does: histories with no common commit are two
     // projects, not two clones of one.
     let base_oid = repo.merge_base(ours, theirs).ok();
+    // Each side as the conflict records name it.
+    let lineage = (
+        Lineage {
+            tip: ours,
+            base: base_oid,
+        },
+        Lineage {
+            tip: theirs,
+            base: base_oid,
+        },
+    );
     let base_tree = match repo.merge_base(ours, theirs) {
         Ok(b) => Some(repo.find_commit(b)?.tree()?),
         Err(e) if e.code() == git2::ErrorCode::NotFound => bail!(
@@ -206,16 +217,7 @@ pub(super) fn merge(
                 winner_time,
                 ours: &om,
                 theirs: &tm,
-                lineage: (
-                    Lineage {
-                        tip: ours,
-                        base: base_oid,
-                    },
-                    Lineage {
-                        tip: theirs,
-                        base: base_oid,
-                    },
-                ),
+                lineage,
                 path,
                 done_lane: &done_lane,
             };
@@ -248,16 +250,6 @@ pub(super) fn merge(
     }
     // Links from both sides that close a cycle together: every link is
     // kept, and the cycle recorded on the cards of its links.
-    let lineage = (
-        Lineage {
-            tip: ours,
-            base: base_oid,
-        },
-        Lineage {
-            tip: theirs,
-            base: base_oid,
-        },
-    );
     let files = (&o, &t);
     for (path, oid) in cycles::record_in_sync(
         repo,
