@@ -388,16 +388,17 @@ impl<'a> Head<'a> {
     }
 
     /// The card as a node of the link graph.
-    pub fn node(&self) -> crate::model::links::Node<'a> {
+    pub fn node(&self) -> crate::model::links::Node<'_> {
+        use crate::model::links::Ids;
         crate::model::links::Node {
             id: self.id,
             progress: self.progress(),
             archived: self.archived,
-            depends_on: self.depends_on.clone(),
+            depends_on: Ids::strs(&self.depends_on),
             parent: self.parent,
-            supersedes: self.supersedes.clone(),
-            relates: self.relates.clone(),
-            rests_on: self.rests_on.clone(),
+            supersedes: Ids::strs(&self.supersedes),
+            relates: Ids::strs(&self.relates),
+            rests_on: Ids::strs(&self.rests_on),
         }
     }
 
@@ -498,11 +499,11 @@ pub fn node(bytes: &[u8]) -> Option<crate::model::links::Node<'_>> {
         }
     }
     let archived = r.flag()?;
-    let depends_on = r.strs()?;
+    let depends_on = r.ids()?;
     let parent = if r.flag()? { Some(r.str()?) } else { None };
-    let supersedes = r.strs()?;
-    let relates = r.strs()?;
-    let rests_on = r.strs()?;
+    let supersedes = r.ids()?;
+    let relates = r.ids()?;
+    let rests_on = r.ids()?;
     let verdict = match r.byte()? {
         0 => None,
         n => Some(*Verdict::ALL.get(usize::from(n) - 1)?),
@@ -695,6 +696,24 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(self.bytes()?).ok()
     }
 
+    /// A list of strings left encoded, checked to read: a link list of
+    /// [`node`], read again one id at a time when the graph is built.
+    fn ids(&mut self) -> Option<crate::model::links::Ids<'a>> {
+        let n = self.count()?;
+        let start = self.pos;
+        let mut ascii = true;
+        for _ in 0..n {
+            ascii &= self.bytes()?.is_ascii();
+        }
+        let bytes = &self.b[start..self.pos];
+        // Ids are ascii; anything else is checked piece by piece.
+        if !ascii {
+            let mut again = Reader { b: bytes, pos: 0 };
+            (0..n).try_for_each(|_| again.str().map(drop))?;
+        }
+        Some(crate::model::links::Ids::encoded(bytes))
+    }
+
     /// Past a string, unread.
     fn skip_str(&mut self) -> Option<()> {
         self.bytes().map(|_| ())
@@ -876,6 +895,7 @@ future_field:
         // Where it goes, and the graph's node, read without the rest.
         assert_eq!(placement(&bytes), Some((h.lane, h.rank, h.archived)));
         assert_eq!(node(&bytes), Some(h.node()));
+        assert_eq!(node(&bytes).unwrap().depends_on.to_vec(), ["dep1", "dep2"]);
         let cut = bytes.len().min(20);
         assert_eq!(placement(&bytes[..cut]), None);
         assert_eq!(node(&bytes[..cut]), None);
@@ -883,6 +903,32 @@ future_field:
         assert_eq!(c.by, "Bo via claude-code");
         assert!(h.claimed(parse_ts("2026-01-05T11:59:59Z")));
         assert!(!h.claimed(parse_ts("2026-01-05T12:00:00Z")));
+    }
+
+    #[test]
+    fn a_node_reads_its_links_as_written_whatever_their_bytes() {
+        // Hand-edited files may link to ids no card could have: long,
+        // not ascii, or empty. The node reads them back as written.
+        let mut card = parse_card("c.yaml", FULL.as_bytes()).unwrap().card;
+        let long = "x".repeat(300);
+        card.depends_on = vec![
+            "\u{e9}t\u{e9}".into(),
+            long.clone(),
+            String::new(),
+            "a".into(),
+        ];
+        card.relates = vec![];
+        let bytes = encode(&card).unwrap();
+        let n = node(&bytes).unwrap();
+        assert_eq!(n.depends_on.to_vec(), ["\u{e9}t\u{e9}", &long, "", "a"]);
+        assert_eq!(n.depends_on.len(), 4);
+        assert!(n.relates.is_empty() && n.relates.to_vec().is_empty());
+        assert_eq!(n, card.node());
+        // Damage inside a list is no node, not a shorter list.
+        let at = bytes.windows(2).position(|w| w == [0xc3, 0xa9]).unwrap();
+        let mut bad = bytes.clone();
+        bad[at] = 0xff;
+        assert_eq!(node(&bad), None);
     }
 
     fn parse_ts(s: &str) -> i64 {

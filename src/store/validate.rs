@@ -135,7 +135,7 @@ impl<'a> Facts<'a> {
         }
     }
 
-    fn of_head(head: &Head<'a>) -> Self {
+    fn of_head(head: &'a Head<'a>) -> Self {
         Facts {
             id: head.id,
             lane: head.lane,

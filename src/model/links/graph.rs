@@ -3,7 +3,7 @@
 //! what can no longer finish, cycles and the refuted premises work rests
 //! on ([`Graph`], [`Derived`]), and the walks over it.
 
-use super::{done, BoardConfig, Dangling, Dead, Flag, Kind, Mark, Node, Why};
+use super::{done, BoardConfig, Dangling, Dead, Flag, Ids, Kind, Mark, Node, Why};
 use crate::model::{Done, Verdict};
 use std::collections::{HashMap, VecDeque};
 
@@ -46,16 +46,50 @@ impl std::ops::Index<usize> for Adj {
     }
 }
 
-/// An id as a number: its first 15 bytes and its length. Two ids of up
-/// to 15 bytes (card ids have 10) are the same exactly when their keys
-/// are; longer ones are compared whole.
-fn id_key(id: &str) -> u128 {
-    let mut k = [0u8; 16];
+/// An id as a number. An id of up to 12 characters of the id alphabet
+/// (lowercase letters, digits, `-`, `_`; card ids have 10) is read as a
+/// number in base 39 with digits 1 to 38: two such ids are the same
+/// exactly when their keys are, and every key is below `39^12`. Any other
+/// id gets a hash at or above it, and is compared whole.
+fn id_key(id: &str) -> u64 {
+    const DIGITS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut d = 1;
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            if c.is_ascii_digit() || c.is_ascii_lowercase() || c == b'-' || c == b'_' {
+                t[b] = d;
+                d += 1;
+            }
+            b += 1;
+        }
+        t
+    };
+    const EXACT: u64 = 39u64.pow(12);
     let b = id.as_bytes();
-    let n = b.len().min(15);
-    k[..n].copy_from_slice(&b[..n]);
-    k[15] = u8::try_from(b.len()).unwrap_or(u8::MAX);
-    u128::from_le_bytes(k)
+    if b.len() <= 12 {
+        let mut k = 0u64;
+        let mut exact = true;
+        for &c in b {
+            let d = DIGITS[usize::from(c)];
+            exact &= d != 0;
+            k = k * 39 + u64::from(d);
+        }
+        if exact {
+            return k;
+        }
+    }
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &c in b {
+        h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+    }
+    EXACT + h % (u64::MAX - EXACT)
+}
+
+/// Whether ids with this key are told apart by their keys alone.
+fn key_is_exact(key: u64) -> bool {
+    key < 39u64.pow(12)
 }
 
 /// The cards' ids hashed, for resolving links: a binary search through
@@ -65,7 +99,7 @@ fn id_key(id: &str) -> u128 {
 /// empty).
 #[derive(Debug, Clone)]
 struct IdTable {
-    keys: Vec<u128>,
+    keys: Vec<u64>,
     slots: Vec<Ix>,
     shift: u32,
 }
@@ -91,9 +125,8 @@ impl IdTable {
         t
     }
 
-    fn home(&self, key: u128) -> usize {
-        let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
-        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
     /// The index of the node with this id.
@@ -106,7 +139,7 @@ impl IdTable {
                 return None;
             }
             let i = (slot - 1) as usize;
-            if self.keys[i] == key && (id.len() < 16 || nodes[i].id == id) {
+            if self.keys[i] == key && (key_is_exact(key) || nodes[i].id == id) {
                 return Some(slot - 1);
             }
             at = (at + 1) & (self.slots.len() - 1);
@@ -194,15 +227,18 @@ impl<'a> Graph<'a> {
         let mut pairs: [Vec<(Ix, Ix)>; 5] = Default::default();
         for (i, node) in nodes.iter().enumerate() {
             for (k, kind) in Kind::ALL.into_iter().enumerate() {
-                let stored: &[&str] = match kind {
-                    Kind::DependsOn => &node.depends_on,
-                    Kind::Parent => node.parent.as_slice(),
-                    Kind::Supersedes => &node.supersedes,
-                    Kind::Relates => &node.relates,
-                    Kind::RestsOn => &node.rests_on,
+                let (parent_id, stored) = match kind {
+                    Kind::DependsOn => (None, node.depends_on),
+                    Kind::Parent => (node.parent, Ids::strs(&[])),
+                    Kind::Supersedes => (None, node.supersedes),
+                    Kind::Relates => (None, node.relates),
+                    Kind::RestsOn => (None, node.rests_on),
                 };
+                if parent_id.is_none() && stored.is_empty() {
+                    continue;
+                }
                 let first = pairs[k].len();
-                for (position, &id) in stored.iter().enumerate() {
+                for (position, id) in parent_id.into_iter().chain(stored).enumerate() {
                     let Some(j) = find(id) else {
                         dangling.push(Dangling {
                             card: i,

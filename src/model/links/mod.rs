@@ -285,39 +285,161 @@ impl Card {
             id: &self.id,
             progress: self.progress(),
             archived: self.archived,
-            depends_on: self.links(Kind::DependsOn),
+            depends_on: Ids::strings(&self.depends_on),
             parent: self.parent.as_deref(),
-            supersedes: self.links(Kind::Supersedes),
-            relates: self.links(Kind::Relates),
-            rests_on: self.links(Kind::RestsOn),
+            supersedes: Ids::strings(&self.supersedes),
+            relates: Ids::strings(&self.relates),
+            rests_on: Ids::strings(&self.rests_on),
         }
     }
 }
 
 /// What the graph reads of a card (from a [`Card`], or from the card
-/// cache without decoding the card: `store::codec::Head::node`).
+/// cache without decoding the card: `store::codec::node`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node<'a> {
     pub id: &'a str,
     pub progress: Progress<'a>,
     pub archived: bool,
-    pub depends_on: Vec<&'a str>,
+    pub depends_on: Ids<'a>,
     pub parent: Option<&'a str>,
-    pub supersedes: Vec<&'a str>,
-    pub relates: Vec<&'a str>,
-    pub rests_on: Vec<&'a str>,
+    pub supersedes: Ids<'a>,
+    pub relates: Ids<'a>,
+    pub rests_on: Ids<'a>,
 }
 
 impl<'a> Node<'a> {
     /// The ids it links to with `kind`, as stored.
     pub fn links(&self, kind: Kind) -> Vec<&'a str> {
         match kind {
-            Kind::DependsOn => self.depends_on.clone(),
+            Kind::DependsOn => self.depends_on.to_vec(),
             Kind::Parent => self.parent.into_iter().collect(),
-            Kind::Supersedes => self.supersedes.clone(),
-            Kind::Relates => self.relates.clone(),
-            Kind::RestsOn => self.rests_on.clone(),
+            Kind::Supersedes => self.supersedes.to_vec(),
+            Kind::Relates => self.relates.to_vec(),
+            Kind::RestsOn => self.rests_on.to_vec(),
         }
+    }
+}
+
+/// A card's ids of one link kind, as a [`Node`] holds them without a list
+/// of its own: the card's, or still encoded where the store keeps them
+/// (the board screen builds the graph of every card each time it reads
+/// the board, and a list per card and kind was a tenth of that work).
+#[derive(Clone, Copy)]
+pub struct Ids<'a>(IdsOf<'a>);
+
+#[derive(Clone, Copy)]
+enum IdsOf<'a> {
+    Strings(&'a [String]),
+    Strs(&'a [&'a str]),
+    /// Each id as its length (LEB128) and its bytes.
+    Encoded(&'a [u8]),
+}
+
+impl<'a> Ids<'a> {
+    pub fn strings(ids: &'a [String]) -> Ids<'a> {
+        Ids(IdsOf::Strings(ids))
+    }
+
+    pub fn strs(ids: &'a [&'a str]) -> Ids<'a> {
+        Ids(IdsOf::Strs(ids))
+    }
+
+    /// Ids encoded one after the other, each as its length (LEB128, as
+    /// `store::codec` writes a string) and its bytes. The store that
+    /// encoded them checks they read before it hands them over: reading
+    /// stops at the first that does not.
+    pub fn encoded(bytes: &'a [u8]) -> Ids<'a> {
+        Ids(IdsOf::Encoded(bytes))
+    }
+
+    pub fn len(&self) -> usize {
+        match self.0 {
+            IdsOf::Strings(v) => v.len(),
+            IdsOf::Strs(v) => v.len(),
+            IdsOf::Encoded(_) => self.iter().count(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self.0 {
+            IdsOf::Strings(v) => v.is_empty(),
+            IdsOf::Strs(v) => v.is_empty(),
+            IdsOf::Encoded(b) => b.is_empty(),
+        }
+    }
+
+    pub fn iter(&self) -> IdsIter<'a> {
+        IdsIter(self.0)
+    }
+
+    pub fn to_vec(&self) -> Vec<&'a str> {
+        self.iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for Ids<'a> {
+    type Item = &'a str;
+    type IntoIter = IdsIter<'a>;
+
+    fn into_iter(self) -> IdsIter<'a> {
+        IdsIter(self.0)
+    }
+}
+
+/// The ids of an [`Ids`], in the order stored.
+pub struct IdsIter<'a>(IdsOf<'a>);
+
+impl<'a> Iterator for IdsIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match &mut self.0 {
+            IdsOf::Strings(v) => {
+                let (first, rest) = v.split_first()?;
+                *v = rest;
+                Some(first)
+            }
+            IdsOf::Strs(v) => {
+                let (first, rest) = v.split_first()?;
+                *v = rest;
+                Some(first)
+            }
+            IdsOf::Encoded(b) => {
+                let (mut len, mut at, mut shift) = (0usize, 0, 0);
+                loop {
+                    let byte = *b.get(at)?;
+                    len |= usize::from(byte & 0x7f).checked_shl(shift)?;
+                    at += 1;
+                    shift += 7;
+                    if byte & 0x80 == 0 {
+                        break;
+                    }
+                }
+                let id = b
+                    .get(at..at.checked_add(len)?)
+                    .and_then(|x| std::str::from_utf8(x).ok());
+                *b = match id {
+                    Some(id) => &b[at + id.len()..],
+                    None => &[],
+                };
+                id
+            }
+        }
+    }
+}
+
+impl PartialEq for Ids<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Ids<'_> {}
+
+impl std::fmt::Debug for Ids<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -402,6 +524,53 @@ mod tests {
 
     fn ids(g: &Graph, v: impl IntoIterator<Item = usize>) -> Vec<String> {
         v.into_iter().map(|i| g.id(i).to_string()).collect()
+    }
+
+    #[test]
+    fn ids_of_every_shape_resolve_and_stay_apart() {
+        // Ids told apart by their number (up to 12 characters of the id
+        // alphabet) and ids compared whole (longer, or any other
+        // character, as a hand-edited file may hold), side by side.
+        let all = [
+            "0",
+            "00",
+            "000",
+            "a",
+            "_",
+            "-a",
+            "a-",
+            "z0",
+            "0z",
+            "3fk2a9qx7m",
+            "____________",
+            "abcdefghjkmn",
+            "abcdefghjkmnp",
+            "abcdefghjkmnq",
+            "Upper",
+            "\u{e9}t\u{e9}",
+            "a b",
+        ];
+        let long = "x".repeat(64);
+        let mut cards: Vec<Card> = all.iter().map(|id| card(id, "todo", &[])).collect();
+        cards.push(card(&long, "todo", &[]));
+        let every: Vec<String> = cards.iter().map(|c| c.id.clone()).collect();
+        cards.push(card("links", "todo", &[]));
+        let last = cards.len() - 1;
+        cards[last].depends_on = every.iter().rev().cloned().collect();
+        cards[last].depends_on.push("abcdefghjkm".into()); // a prefix of one
+        cards[last].depends_on.push("x".repeat(63));
+        let g = graph(&cards);
+        for id in &every {
+            assert_eq!(g.index(id).map(|i| g.id(i)), Some(id.as_str()));
+        }
+        let links = g.index("links").unwrap();
+        let mut deps = ids(&g, g.depends_on(links));
+        deps.sort();
+        let mut want = every.clone();
+        want.sort();
+        assert_eq!(deps, want);
+        let dangling: Vec<&str> = g.dangling().iter().map(|d| d.id).collect();
+        assert_eq!(dangling, ["abcdefghjkm", &"x".repeat(63)]);
     }
 
     #[test]
