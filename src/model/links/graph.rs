@@ -3,7 +3,7 @@
 //! what can no longer finish, cycles and the refuted premises work rests
 //! on ([`Graph`], [`Derived`]), and the walks over it.
 
-use super::{done, BoardConfig, Dangling, Dead, Flag, Ids, Kind, Mark, Node, Why};
+use super::{done, BoardConfig, Dangling, Dead, Flag, Kind, Mark, Node, Why};
 use crate::model::{Done, Verdict};
 use std::collections::{HashMap, VecDeque};
 
@@ -51,7 +51,7 @@ impl std::ops::Index<usize> for Adj {
 /// number in base 39 with digits 1 to 38: two such ids are the same
 /// exactly when their keys are, and every key is below `39^12`. Any other
 /// id gets a hash at or above it, and is compared whole.
-fn id_key(id: &str) -> u64 {
+fn id_key(id: &[u8]) -> u64 {
     const DIGITS: [u8; 256] = {
         let mut t = [0u8; 256];
         let mut d = 1;
@@ -67,7 +67,7 @@ fn id_key(id: &str) -> u64 {
         t
     };
     const EXACT: u64 = 39u64.pow(12);
-    let b = id.as_bytes();
+    let b = id;
     if b.len() <= 12 {
         let mut k = 0u64;
         let mut exact = true;
@@ -111,7 +111,7 @@ impl IdTable {
             .trailing_zeros()
             .max(1);
         let mut t = IdTable {
-            keys: nodes.iter().map(|x| id_key(x.id)).collect(),
+            keys: nodes.iter().map(|x| id_key(x.id.as_bytes())).collect(),
             slots: vec![0; 1 << bits],
             shift: 64 - bits,
         };
@@ -131,7 +131,11 @@ impl IdTable {
 
     /// The index of the node with this id.
     fn find(&self, nodes: &[Node], id: &str) -> Option<Ix> {
-        let key = id_key(id);
+        self.find_key(nodes, id_key(id.as_bytes()), id.as_bytes())
+    }
+
+    /// [`IdTable::find`], the id's key worked out.
+    fn find_key(&self, nodes: &[Node], key: u64, id: &[u8]) -> Option<Ix> {
         let mut at = self.home(key);
         loop {
             let slot = self.slots[at];
@@ -139,7 +143,7 @@ impl IdTable {
                 return None;
             }
             let i = (slot - 1) as usize;
-            if self.keys[i] == key && (key_is_exact(key) || nodes[i].id == id) {
+            if self.keys[i] == key && (key_is_exact(key) || nodes[i].id.as_bytes() == id) {
                 return Some(slot - 1);
             }
             at = (at + 1) & (self.slots.len() - 1);
@@ -218,47 +222,58 @@ impl<'a> Graph<'a> {
         nodes.dedup_by(|a, b| a.id == b.id);
         let n = nodes.len();
         let ids = IdTable::new(&nodes);
-        let find = |id: &str| ids.find(&nodes, id);
         let mut dangling = Vec::new();
         let mut self_links = Vec::new();
         let mut parent = vec![None; n];
+        let find = |id: &[u8]| ids.find_key(&nodes, id_key(id), id);
         // Each kind's links as (card, card it names), in card order, a
         // link repeated in a card's list kept once.
         let mut pairs: [Vec<(Ix, Ix)>; 5] = Default::default();
         for (i, node) in nodes.iter().enumerate() {
-            for (k, kind) in Kind::ALL.into_iter().enumerate() {
-                let (parent_id, stored) = match kind {
-                    Kind::DependsOn => (None, node.depends_on),
-                    Kind::Parent => (node.parent, Ids::strs(&[])),
-                    Kind::Supersedes => (None, node.supersedes),
-                    Kind::Relates => (None, node.relates),
-                    Kind::RestsOn => (None, node.rests_on),
-                };
-                if parent_id.is_none() && stored.is_empty() {
-                    continue;
+            // Where this list's pairs start in its kind's.
+            let mut first = 0;
+            let mut add = |kind: Kind, position: usize, id: &'a [u8]| {
+                let k = kind as usize;
+                if position == 0 {
+                    first = pairs[k].len();
                 }
-                let first = pairs[k].len();
-                for (position, id) in parent_id.into_iter().chain(stored).enumerate() {
-                    let Some(j) = find(id) else {
-                        dangling.push(Dangling {
-                            card: i,
-                            kind,
-                            position,
-                            id,
-                        });
-                        continue;
-                    };
-                    match kind {
-                        Kind::Parent => parent[i] = Some(j),
-                        Kind::Supersedes | Kind::Relates | Kind::RestsOn if j as usize == i => {
-                            self_links.push((i, kind));
-                            continue;
+                let Some(j) = find(id) else {
+                    dangling.push(Dangling {
+                        card: i,
+                        kind,
+                        position,
+                        // Text: a card's, or checked by the store.
+                        id: std::str::from_utf8(id).unwrap_or_default(),
+                    });
+                    return;
+                };
+                match kind {
+                    Kind::Parent => parent[i] = Some(j),
+                    Kind::Supersedes | Kind::Relates | Kind::RestsOn if j as usize == i => {
+                        self_links.push((i, kind));
+                        return;
+                    }
+                    _ => {}
+                }
+                if !pairs[k][first..].iter().any(|&(_, x)| x == j) {
+                    pairs[k].push((i as Ix, j));
+                }
+            };
+            for kind in Kind::ALL {
+                let ids = match kind {
+                    Kind::DependsOn => node.depends_on,
+                    Kind::Parent => {
+                        if let Some(p) = node.parent {
+                            add(kind, 0, p.as_bytes());
                         }
-                        _ => {}
+                        continue;
                     }
-                    if !pairs[k][first..].iter().any(|&(_, x)| x == j) {
-                        pairs[k].push((i as Ix, j));
-                    }
+                    Kind::Supersedes => node.supersedes,
+                    Kind::Relates => node.relates,
+                    Kind::RestsOn => node.rests_on,
+                };
+                for (position, id) in ids.bytes().enumerate() {
+                    add(kind, position, id);
                 }
             }
         }

@@ -370,7 +370,13 @@ impl<'a> Ids<'a> {
     }
 
     pub fn iter(&self) -> IdsIter<'a> {
-        IdsIter(self.0)
+        IdsIter(self.bytes())
+    }
+
+    /// The ids' bytes: what the graph hashes, without checking again that
+    /// each is text.
+    pub fn bytes(&self) -> IdBytes<'a> {
+        IdBytes(self.0)
     }
 
     pub fn to_vec(&self) -> Vec<&'a str> {
@@ -383,50 +389,70 @@ impl<'a> IntoIterator for Ids<'a> {
     type IntoIter = IdsIter<'a>;
 
     fn into_iter(self) -> IdsIter<'a> {
-        IdsIter(self.0)
+        self.iter()
     }
 }
 
 /// The ids of an [`Ids`], in the order stored.
-pub struct IdsIter<'a>(IdsOf<'a>);
+pub struct IdsIter<'a>(IdBytes<'a>);
 
 impl<'a> Iterator for IdsIter<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
+        let id = std::str::from_utf8(self.0.next()?).ok();
+        if id.is_none() {
+            self.0 = IdBytes(IdsOf::Encoded(&[]));
+        }
+        id
+    }
+}
+
+/// The bytes of the ids of an [`Ids`], in the order stored.
+pub struct IdBytes<'a>(IdsOf<'a>);
+
+impl<'a> Iterator for IdBytes<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
         match &mut self.0 {
             IdsOf::Strings(v) => {
                 let (first, rest) = v.split_first()?;
                 *v = rest;
-                Some(first)
+                Some(first.as_bytes())
             }
             IdsOf::Strs(v) => {
                 let (first, rest) = v.split_first()?;
                 *v = rest;
-                Some(first)
+                Some(first.as_bytes())
             }
             IdsOf::Encoded(b) => {
-                let (mut len, mut at, mut shift) = (0usize, 0, 0);
-                loop {
-                    let byte = *b.get(at)?;
-                    len |= usize::from(byte & 0x7f).checked_shl(shift)?;
-                    at += 1;
-                    shift += 7;
-                    if byte & 0x80 == 0 {
-                        break;
-                    }
-                }
-                let id = b
-                    .get(at..at.checked_add(len)?)
-                    .and_then(|x| std::str::from_utf8(x).ok());
-                *b = match id {
-                    Some(id) => &b[at + id.len()..],
-                    None => &[],
+                let (&byte, rest) = b.split_first()?;
+                let (len, rest) = match byte {
+                    0..0x80 => (usize::from(byte), rest),
+                    _ => leb128(b)?,
                 };
-                id
+                let Some((id, rest)) = rest.split_at_checked(len) else {
+                    *b = &[];
+                    return None;
+                };
+                *b = rest;
+                Some(id)
             }
         }
     }
+}
+
+/// A length of more than one byte (LEB128), and the bytes after it.
+fn leb128(b: &[u8]) -> Option<(usize, &[u8])> {
+    let mut len = 0usize;
+    for (at, &byte) in b.iter().enumerate().take(10) {
+        len |= usize::from(byte & 0x7f).checked_shl(7 * at as u32)?;
+        if byte & 0x80 == 0 {
+            return Some((len, &b[at + 1..]));
+        }
+    }
+    None
 }
 
 impl PartialEq for Ids<'_> {
