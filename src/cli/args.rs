@@ -326,8 +326,10 @@ pub struct PlaceArgs {
     pub after: Option<String>,
 }
 
+/// The filters `lanes list` and `lanes ready` share (the query they make:
+/// [`CardFilter::query`]).
 #[derive(Args, Debug)]
-pub struct ListArgs {
+pub struct CardFilter {
     /// Only cards in this lane (id or title)
     #[arg(long)]
     pub lane: Option<String>,
@@ -337,6 +339,12 @@ pub struct ListArgs {
     /// Only cards assigned to this person (a leading @ is ignored)
     #[arg(long)]
     pub assignee: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: CardFilter,
     /// Include archived cards
     #[arg(long)]
     pub all: bool,

@@ -3,6 +3,7 @@
 //! and flags `lanes show` prints. The graph and its rules are
 //! [`crate::model::links`]; this is reading the board and printing.
 
+use super::args::CardFilter;
 use super::{output, term};
 use crate::model::link_lookup::LinkLookup;
 use crate::model::links::{flag_text, Flag, Graph, Kind, Why};
@@ -205,6 +206,19 @@ pub fn label_hint(config: &BoardConfig, label: Option<&str>) {
     }
 }
 
+impl CardFilter {
+    /// The query of these filters on `config`'s board at `now` (a label
+    /// like a declared one named on stderr: [`label_hint`]).
+    pub fn query(&self, config: &BoardConfig, now: i64) -> Result<Query> {
+        label_hint(config, self.label.as_deref());
+        Ok(Query {
+            label: self.label.clone(),
+            assignee: self.assignee.clone(),
+            ..Query::new(config, self.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+        })
+    }
+}
+
 /// `lanes link` and `lanes unlink`: one commit in the card that stores
 /// the link.
 pub fn link(r: &Path, args: LinkArgs, unlink: bool) -> Result<ExitCode> {
@@ -221,15 +235,8 @@ pub fn link(r: &Path, args: LinkArgs, unlink: bool) -> Result<ExitCode> {
 
 #[derive(Args, Debug)]
 pub struct ReadyArgs {
-    /// Only cards in this lane (id or title)
-    #[arg(long)]
-    pub lane: Option<String>,
-    /// Only cards with this label
-    #[arg(long)]
-    pub label: Option<String>,
-    /// Only cards assigned to this person (a leading @ is ignored)
-    #[arg(long)]
-    pub assignee: Option<String>,
+    #[command(flatten)]
+    pub filter: CardFilter,
     /// Only among the cards a saved view shows (`views:` in board.yaml or in your config file), in its order
     #[arg(long, value_name = "NAME")]
     pub view: Option<String>,
@@ -489,12 +496,7 @@ const WAITS_LIMIT: usize = 40;
 pub fn ready(r: &Path, args: ReadyArgs) -> Result<ExitCode> {
     let config = store::parse_board(&store::read_board_file(r, store::BOARD_FILE)?)?;
     let now = ops::Context::from_env().now();
-    label_hint(&config, args.label.as_deref());
-    let mut query = Query {
-        label: args.label,
-        assignee: args.assignee,
-        ..Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
-    };
+    let mut query = args.filter.query(&config, now)?;
     if let Some(name) = &args.view {
         query.only = Some(super::views::pick(r, &config, name, false)?.places());
     }

@@ -65,14 +65,11 @@ pub(super) fn list(r: &Path, args: &ListArgs) -> Result<ExitCode> {
     } else {
         store::query::State::Any
     };
-    links::label_hint(&config, args.label.as_deref());
     let mut query = store::query::Query {
-        label: args.label.clone(),
-        assignee: args.assignee.clone(),
         all: args.all,
         state,
         unclaimed: args.unclaimed,
-        ..store::query::Query::new(&config, args.lane.as_deref(), now).map_err(|e| anyhow!(e))?
+        ..args.filter.query(&config, now)?
     };
     if let Some(name) = &args.view {
         query.only = Some(views::pick(r, &config, name, args.all)?.places());
