@@ -666,15 +666,9 @@ impl<'a> Reader<'a> {
     }
 
     fn len(&mut self) -> Option<usize> {
-        let mut n = 0usize;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            n |= usize::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(n);
-            }
-        }
-        None
+        let (n, rest) = crate::model::links::leb128(self.b.get(self.pos..)?)?;
+        self.pos = self.b.len() - rest.len();
+        Some(n)
     }
 
     /// A list length, bounded by what is left (a corrupt length must not

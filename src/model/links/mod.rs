@@ -443,8 +443,10 @@ impl<'a> Iterator for IdBytes<'a> {
     }
 }
 
-/// A length of more than one byte (LEB128), and the bytes after it.
-fn leb128(b: &[u8]) -> Option<(usize, &[u8])> {
+/// The length at the start of `b` (LEB128, at most 10 bytes), and the
+/// bytes after it: how [`Ids::encoded`] and `store::codec` read the
+/// length before every string, in one place.
+pub fn leb128(b: &[u8]) -> Option<(usize, &[u8])> {
     let mut len = 0usize;
     for (at, &byte) in b.iter().enumerate().take(10) {
         len |= usize::from(byte & 0x7f).checked_shl(7 * at as u32)?;
